@@ -1,0 +1,420 @@
+/**
+ * The AM engine of one PE: encodes launches into per-destination aggregation buffers, flushes
+ * them as frames, executes incoming AMs, and routes replies back to handles.
+ *
+ * Aggregation: every record for PE p is appended to p's Writer. A Writer is flushed as one frame
+ * when it passes LAMELLAR_AM_SIZE_THRESHOLD (so a large AM goes out at once) or when the current
+ * turn of work ends: the first record written into a clean buffer queues one microtask that
+ * flushes every dirty buffer. A synchronous loop of a million launches therefore becomes frames
+ * of thousands of AMs, and an `await` right after a launch sends it straight away.
+ *
+ * Replies use the same buffers, so the replies to one frame of requests travel as one frame.
+ */
+import { channels, ErrorCode, LamellarError, RemoteAmError, warn, WarningCode } from '../core/index.js';
+import type { Lamella } from '../lamellae/types.js';
+import { decodeValue, encodeValue, Reader, Writer } from '../serde/index.js';
+import type { AmContext, AmTeam } from './context.js';
+import { Counter } from './counter.js';
+import { isReturnedAm, lookupAm, type AmDef } from './define.js';
+import { kObserved, kSettle, type AmHandle, type HandleCounter, type LocalAmHandle, MultiPart, type MultiAmHandle } from './handle.js';
+import { REPLY_AM, REPLY_ERROR, REPLY_UNIT, REPLY_VALUE, REQ, toWireError, type WireError } from './wire.js';
+
+type Settleable = (AmHandle<unknown> | MultiPart | LocalAmHandle<unknown>) & { group: HandleCounter | undefined };
+
+/** What the team layer provides: team lookup for `ctx.team`, and the decode context for refs. */
+export interface EngineHost {
+  readonly world: AmTeam;
+  teamById(id: number): AmTeam | undefined;
+  /** Passed to ref codecs when decoding, so they can return this PE's own handles. */
+  readonly decodeContext: unknown;
+}
+
+class Ctx implements AmContext {
+  constructor(
+    readonly currentPe: number,
+    readonly numPes: number,
+    readonly srcPe: number,
+    readonly world: AmTeam,
+    readonly team: AmTeam,
+  ) {}
+}
+
+const MAX_UNOBSERVED = 16;
+
+const observed = (h: Settleable): boolean => (h instanceof MultiPart ? h.multi[kObserved] : h[kObserved]);
+
+export class Engine {
+  readonly myPe: number;
+  readonly numPes: number;
+  readonly #lamella: Lamella;
+  readonly #threshold: number;
+  readonly #out: Writer[];
+  readonly #dirty: number[] = [];
+  readonly #isDirty: Uint8Array;
+  readonly #pending = new Map<number, Settleable>();
+  readonly #scratch = new Writer(256);
+  /** Everything launched from here and not settled, plus everything executing here. */
+  readonly #work = new Counter();
+  readonly #unobserved: { h: Settleable; err: Error }[] = [];
+  #host: EngineHost | undefined;
+  #nextReq = 1;
+  #flushQueued = false;
+  #closed = false;
+
+  constructor(lamella: Lamella, threshold: number) {
+    this.#lamella = lamella;
+    this.myPe = lamella.myPe;
+    this.numPes = lamella.numPes;
+    this.#threshold = threshold;
+    this.#out = Array.from({ length: this.numPes }, () => new Writer(Math.min(threshold * 2, 1 << 16)));
+    this.#isDirty = new Uint8Array(this.numPes);
+    lamella.setFrameHandler((src, frame) => this.#onFrame(src, frame));
+  }
+
+  setHost(host: EngineHost): void {
+    this.#host = host;
+  }
+
+  get outstanding(): number {
+    return this.#work.value;
+  }
+
+  // ---- launching ----
+
+  #checkOpen(): void {
+    if (this.#closed) throw new LamellarError(ErrorCode.WORLD_SHUT_DOWN, 'cannot launch an active message after world.shutdown()');
+  }
+
+  #req(): number {
+    const id = this.#nextReq;
+    this.#nextReq = (id + 1) >>> 0 || 1;
+    return id;
+  }
+
+  /** Launches `def(args)` on world PE `pe`; `handle` settles with the result. */
+  launchPe(teamId: number, pe: number, def: AmDef<unknown, unknown>, args: unknown, handle: AmHandle<unknown>): void {
+    this.#checkOpen();
+    const w = this.#begin(pe);
+    const start = w.pos;
+    const reqId = this.#req();
+    try {
+      w.u8(REQ);
+      w.u32(def.id);
+      w.u32(reqId);
+      w.u32(teamId);
+      const lenAt = w.reserveU32();
+      encodeValue(w, args, `argument of AM '${def.name}'`);
+      w.patchU32(lenAt, w.pos - lenAt - 4);
+    } catch (err) {
+      w.pos = start;
+      throw err;
+    }
+    this.#pending.set(reqId, handle as Settleable);
+    this.#work.add();
+    handle.group?.add();
+    if (channels.amSend.hasSubscribers) channels.amSend.publish({ am: def.name, pe, reqId });
+    this.#end(pe, w);
+  }
+
+  /** Launches `def(args)` on every PE in `pes` (world ids, team order), encoding args once. */
+  launchAll(teamId: number, pes: readonly number[], def: AmDef<unknown, unknown>, args: unknown, multi: MultiAmHandle<unknown>): void {
+    this.#checkOpen();
+    const s = this.#scratch;
+    s.reset();
+    encodeValue(s, args, `argument of AM '${def.name}'`);
+    const body = s.view();
+    const group = multi.group;
+    for (let i = 0; i < pes.length; i++) {
+      const pe = pes[i]!;
+      const w = this.#begin(pe);
+      const reqId = this.#req();
+      w.u8(REQ);
+      w.u32(def.id);
+      w.u32(reqId);
+      w.u32(teamId);
+      w.u32(body.length);
+      w.bytes(body);
+      this.#pending.set(reqId, new MultiPart(multi, i) as Settleable);
+      this.#work.add();
+      group?.add();
+      this.#end(pe, w);
+    }
+  }
+
+  /** Runs `def(args)` on this PE with no serialization. */
+  launchLocal(team: AmTeam, def: AmDef<unknown, unknown>, args: unknown, handle: LocalAmHandle<unknown>): void {
+    this.#checkOpen();
+    this.#work.add();
+    handle.group?.add();
+    queueMicrotask(() => {
+      this.#runLocal(new Ctx(this.myPe, this.numPes, this.myPe, this.#host!.world, team), def, args, (ok, value) =>
+        this.#settle(handle as Settleable, ok, value),
+      );
+    });
+  }
+
+  /** Resolves once everything launched from this PE, and everything running here, is done. */
+  waitAll(): Promise<void> {
+    const idle = this.#work.idle();
+    if (this.#unobserved.length === 0) return idle;
+    return idle.then(() => this.#reportUnobserved());
+  }
+
+  #reportUnobserved(): void {
+    // Checked now, not at failure: a program may collect handles and await them after waitAll.
+    for (const { h, err } of this.#unobserved.splice(0)) {
+      if (!observed(h)) warn(WarningCode.UNOBSERVED_AM_ERROR, `an active message failed and its handle was never awaited: ${err.message}`);
+    }
+  }
+
+  close(): void {
+    this.flush();
+    this.#closed = true;
+  }
+
+  // ---- aggregation ----
+
+  #begin(pe: number): Writer {
+    if (this.#isDirty[pe] === 0) {
+      this.#isDirty[pe] = 1;
+      this.#dirty.push(pe);
+      if (!this.#flushQueued) {
+        this.#flushQueued = true;
+        queueMicrotask(this.flush);
+      }
+    }
+    return this.#out[pe]!;
+  }
+
+  #end(pe: number, w: Writer): void {
+    if (w.pos >= this.#threshold) this.#send(pe, w);
+  }
+
+  #send(pe: number, w: Writer): void {
+    if (w.pos === 0) return;
+    this.#lamella.send(pe, w.view());
+    w.reset();
+  }
+
+  /** Sends every buffered record now. */
+  readonly flush = (): void => {
+    this.#flushQueued = false;
+    const dirty = this.#dirty;
+    if (dirty.length === 0) return;
+    for (let i = 0; i < dirty.length; i++) {
+      const pe = dirty[i]!;
+      this.#isDirty[pe] = 0;
+      this.#send(pe, this.#out[pe]!);
+    }
+    dirty.length = 0;
+    this.#lamella.sendsDone();
+  };
+
+  // ---- receiving ----
+
+  #onFrame(src: number, frame: Uint8Array): void {
+    const r = new Reader(frame);
+    while (r.pos < r.end) {
+      const kind = r.u8();
+      switch (kind) {
+        case REQ:
+          this.#onRequest(src, r);
+          break;
+        case REPLY_UNIT:
+          this.#onReply(r.u32(), true, undefined);
+          break;
+        case REPLY_VALUE: {
+          const reqId = r.u32();
+          const len = r.u32();
+          const end = r.pos + len;
+          let value: unknown;
+          try {
+            value = decodeValue(r, this.#host!.decodeContext);
+          } catch (err) {
+            r.pos = end;
+            this.#onReply(reqId, false, err);
+            break;
+          }
+          this.#onReply(reqId, true, value);
+          break;
+        }
+        case REPLY_ERROR: {
+          const reqId = r.u32();
+          r.u32();
+          const e = decodeValue(r) as WireError;
+          this.#onReply(reqId, false, this.#remoteError(src, reqId, e));
+          break;
+        }
+        case REPLY_AM:
+          this.#onReturnedAm(src, r);
+          break;
+        default:
+          throw new LamellarError(ErrorCode.PROTOCOL, `corrupt AM frame from PE ${src}: record kind ${kind} at byte ${r.pos - 1}`);
+      }
+    }
+  }
+
+  #onRequest(src: number, r: Reader): void {
+    const amId = r.u32();
+    const reqId = r.u32();
+    const teamId = r.u32();
+    const len = r.u32();
+    const end = r.pos + len;
+    const def = lookupAm(amId);
+    if (def === undefined) {
+      r.pos = end;
+      this.#reply(src, reqId, undefined, {
+        name: 'LamellarError',
+        message: `no active message with wire id ${amId} is defined on PE ${this.myPe}`,
+        stack: '',
+        code: ErrorCode.UNKNOWN_AM,
+      });
+      return;
+    }
+    let args: unknown;
+    try {
+      args = decodeValue(r, this.#host!.decodeContext);
+    } catch (err) {
+      r.pos = end;
+      this.#reply(src, reqId, def, toWireError(err));
+      return;
+    }
+    const host = this.#host!;
+    const team = host.teamById(teamId) ?? host.world;
+    this.#work.add();
+    if (channels.amExec.hasSubscribers) channels.amExec.publish({ am: def.name, src, reqId });
+    let out: unknown;
+    try {
+      out = def.exec(new Ctx(this.myPe, this.numPes, src, host.world, team), args);
+    } catch (err) {
+      this.#reply(src, reqId, def, toWireError(err));
+      this.#work.done();
+      return;
+    }
+    if (out !== null && typeof out === 'object' && typeof (out as PromiseLike<unknown>).then === 'function') {
+      (out as PromiseLike<unknown>).then(
+        (value) => {
+          this.#replyValue(src, reqId, def, value);
+          this.#work.done();
+        },
+        (err: unknown) => {
+          this.#reply(src, reqId, def, toWireError(err));
+          this.#work.done();
+        },
+      );
+    } else {
+      this.#replyValue(src, reqId, def, out);
+      this.#work.done();
+    }
+  }
+
+  #replyValue(src: number, reqId: number, def: AmDef<unknown, unknown>, value: unknown): void {
+    const w = this.#begin(src);
+    const start = w.pos;
+    try {
+      if (value === undefined) {
+        w.u8(REPLY_UNIT);
+        w.u32(reqId);
+      } else if (isReturnedAm(value)) {
+        w.u8(REPLY_AM);
+        w.u32(reqId);
+        w.u32(value.am.id);
+        const lenAt = w.reserveU32();
+        encodeValue(w, value.args, `argument of AM '${value.am.name}' returned by AM '${def.name}'`);
+        w.patchU32(lenAt, w.pos - lenAt - 4);
+      } else {
+        w.u8(REPLY_VALUE);
+        w.u32(reqId);
+        const lenAt = w.reserveU32();
+        encodeValue(w, value, `result of AM '${def.name}'`);
+        w.patchU32(lenAt, w.pos - lenAt - 4);
+      }
+    } catch (err) {
+      w.pos = start;
+      this.#reply(src, reqId, def, toWireError(err));
+      return;
+    }
+    this.#end(src, w);
+  }
+
+  #reply(src: number, reqId: number, _def: AmDef<unknown, unknown> | undefined, e: WireError): void {
+    const w = this.#begin(src);
+    w.u8(REPLY_ERROR);
+    w.u32(reqId);
+    const lenAt = w.reserveU32();
+    encodeValue(w, e);
+    w.patchU32(lenAt, w.pos - lenAt - 4);
+    this.#end(src, w);
+  }
+
+  #remoteError(src: number, reqId: number, e: WireError): Error {
+    const h = this.#pending.get(reqId);
+    const name = h?.amName ?? '?';
+    if (e.code === ErrorCode.UNKNOWN_AM) {
+      return new LamellarError(
+        ErrorCode.UNKNOWN_AM,
+        `active message '${name}' is not defined on PE ${src}: call defineAm at module level so every PE defines it`,
+        { details: { pe: src, amName: name } },
+      );
+    }
+    return new RemoteAmError(src, name, e.name, e.message, e.stack);
+  }
+
+  #onReturnedAm(src: number, r: Reader): void {
+    const reqId = r.u32();
+    const amId = r.u32();
+    const len = r.u32();
+    const end = r.pos + len;
+    const h = this.#pending.get(reqId);
+    const def = lookupAm(amId);
+    let args: unknown;
+    try {
+      if (def === undefined) throw new LamellarError(ErrorCode.UNKNOWN_AM, `returned AM with wire id ${amId} is not defined on PE ${this.myPe}`);
+      args = decodeValue(r, this.#host!.decodeContext);
+    } catch (err) {
+      r.pos = end;
+      this.#onReply(reqId, false, err);
+      return;
+    }
+    if (h === undefined) return;
+    this.#pending.delete(reqId);
+    const host = this.#host!;
+    this.#runLocal(new Ctx(this.myPe, this.numPes, src, host.world, host.world), def, args, (ok, value) => this.#settle(h, ok, value));
+  }
+
+  /** Runs an AM here (a local AM, or a returned AM on its origin), following returned AMs. */
+  #runLocal(ctx: Ctx, def: AmDef<unknown, unknown>, args: unknown, done: (ok: boolean, value: unknown) => void): void {
+    let out: unknown;
+    try {
+      out = def.exec(ctx, args);
+    } catch (err) {
+      done(false, err);
+      return;
+    }
+    const next = (value: unknown): void => {
+      if (isReturnedAm(value)) this.#runLocal(ctx, value.am as AmDef<unknown, unknown>, value.args, done);
+      else done(true, value);
+    };
+    if (out !== null && typeof out === 'object' && typeof (out as PromiseLike<unknown>).then === 'function') {
+      (out as PromiseLike<unknown>).then(next, (err: unknown) => done(false, err));
+    } else next(out);
+  }
+
+  #onReply(reqId: number, ok: boolean, value: unknown): void {
+    const h = this.#pending.get(reqId);
+    if (h === undefined) {
+      throw new LamellarError(ErrorCode.PROTOCOL, `reply for unknown request ${reqId} on PE ${this.myPe}`);
+    }
+    this.#pending.delete(reqId);
+    this.#settle(h, ok, value);
+  }
+
+  #settle(h: Settleable, ok: boolean, value: unknown): void {
+    h[kSettle](ok, value);
+    if (!ok && this.#unobserved.length < MAX_UNOBSERVED && value instanceof Error && !observed(h)) {
+      this.#unobserved.push({ h, err: value });
+    }
+    h.group?.done();
+    this.#work.done();
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * AM groups and task groups, built on the same engine.
+ *
+ * `AmGroup`: collect many AMs (for one PE or for all PEs), launch them together so they travel
+ * in the same aggregated frames, and get the results back in insertion order.
+ * `TaskGroup`: launches like its team, but keeps its own count, so its `waitAll()` waits only
+ * for AMs launched through it.
+ */
+import { checkPe, ErrorCode, LamellarError } from '../core/index.js';
+import type { AmLauncher, AmTeam } from './context.js';
+import { Counter } from './counter.js';
+import type { AmArgs, AmDef } from './define.js';
+import type { AmHandle, LocalAmHandle, MultiAmHandle } from './handle.js';
+import { kTeamLaunch, type TeamLaunch } from './launch.js';
+
+/** Accepts a Team, or anything that has one (a World). */
+function launchTarget(team: AmTeam | { team: AmTeam }): AmTeam & TeamLaunch {
+  const t = (kTeamLaunch in team ? team : (team as { team: AmTeam }).team) as AmTeam & Partial<TeamLaunch>;
+  if (t === undefined || t[kTeamLaunch] === undefined) {
+    throw new LamellarError(ErrorCode.INVALID_ARGUMENT, 'groups are created on a World or a Team');
+  }
+  return t as AmTeam & TeamLaunch;
+}
+
+type Entry = { pe: number; am: AmDef<unknown, unknown>; args: unknown } | { pe: -1; am: AmDef<unknown, unknown>; args: unknown };
+
+/** Results of an AmGroup: per entry, the AM's result (addAmPe) or every member's results (addAmAll). */
+export type AmGroupResults<R> = (R | R[])[];
+
+export class AmGroup<R = unknown> {
+  readonly #team: AmTeam & TeamLaunch;
+  readonly #entries: Entry[] = [];
+
+  constructor(team: AmTeam | { team: AmTeam }) {
+    this.#team = launchTarget(team);
+  }
+
+  get length(): number {
+    return this.#entries.length;
+  }
+
+  /** Adds `am(args)` for team PE `pe`. Checked now, launched by `exec()`. */
+  addAmPe<A>(pe: number, am: AmDef<A, R>, ...[args]: AmArgs<A>): this {
+    checkPe(pe, this.#team.numPes);
+    this.#team[kTeamLaunch].check(am);
+    this.#entries.push({ pe, am: am as AmDef<unknown, unknown>, args });
+    return this;
+  }
+
+  /** Adds `am(args)` for every team PE; its result is an array in team PE order. */
+  addAmAll<A>(am: AmDef<A, R>, ...[args]: AmArgs<A>): this {
+    this.#team[kTeamLaunch].check(am);
+    this.#entries.push({ pe: -1, am: am as AmDef<unknown, unknown>, args });
+    return this;
+  }
+
+  /** Launches every entry at once and resolves to the results in insertion order. */
+  async exec(): Promise<AmGroupResults<R>> {
+    const entries = this.#entries.splice(0);
+    const t = this.#team;
+    const handles: PromiseLike<unknown>[] = new Array(entries.length);
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i]!;
+      handles[i] = e.pe === -1 ? t.execAmAll(e.am, e.args) : t.execAmPe(e.pe, e.am, e.args);
+    }
+    const out = new Array<R | R[]>(handles.length);
+    for (let i = 0; i < handles.length; i++) out[i] = (await handles[i]) as R | R[];
+    return out;
+  }
+}
+
+export class TaskGroup implements AmLauncher {
+  readonly #team: AmTeam & TeamLaunch;
+  readonly #counter = new Counter();
+
+  constructor(team: AmTeam | { team: AmTeam }) {
+    this.#team = launchTarget(team);
+  }
+
+  get team(): AmTeam {
+    return this.#team;
+  }
+
+  execAmPe<A, Res>(pe: number, am: AmDef<A, Res>, ...[args]: AmArgs<A>): AmHandle<Res> {
+    return this.#team[kTeamLaunch].pe(pe, am, args, this.#counter);
+  }
+
+  execAmAll<A, Res>(am: AmDef<A, Res>, ...[args]: AmArgs<A>): MultiAmHandle<Res> {
+    return this.#team[kTeamLaunch].all(am, args, this.#counter);
+  }
+
+  execAmLocal<A, Res>(am: AmDef<A, Res>, ...[args]: AmArgs<A>): LocalAmHandle<Res> {
+    return this.#team[kTeamLaunch].local(am, args, this.#counter);
+  }
+
+  /** Resolves once every AM launched through this group has finished. */
+  waitAll(): Promise<void> {
+    return this.#counter.idle();
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * Handles for launched AMs. They are `PromiseLike` and the work starts at the call, not at the
+ * first `await`. The promise itself is made lazily, only when someone calls `then`: a program
+ * that launches a million fire-and-forget AMs and relies on `waitAll()` pays for a million small
+ * objects, not a million promises.
+ */
+
+/** Settles a handle from the engine; not part of the public surface. */
+export const kSettle = Symbol('lamellar.settle');
+/** Reports whether anyone has asked for the result (then/catch/finally). */
+export const kObserved = Symbol('lamellar.observed');
+
+const PENDING = 0;
+const FULFILLED = 1;
+const REJECTED = 2;
+
+/** A group counter a handle also belongs to (TaskGroup); the engine decrements it. */
+export interface HandleCounter {
+  add(): void;
+  done(): void;
+}
+
+abstract class LazyHandle<R> implements PromiseLike<R> {
+  #state = PENDING;
+  #value: unknown;
+  #promise: Promise<R> | undefined;
+  #resolve: ((v: R) => void) | undefined;
+  #reject: ((e: unknown) => void) | undefined;
+  /** @internal The task group this handle counts against, if any. */
+  group: HandleCounter | undefined;
+
+  #get(): Promise<R> {
+    if (this.#promise === undefined) {
+      if (this.#state === FULFILLED) this.#promise = Promise.resolve(this.#value as R);
+      else if (this.#state === REJECTED) this.#promise = Promise.reject(this.#value);
+      else {
+        this.#promise = new Promise<R>((resolve, reject) => {
+          this.#resolve = resolve;
+          this.#reject = reject;
+        });
+      }
+    }
+    return this.#promise;
+  }
+
+  then<T1 = R, T2 = never>(
+    onfulfilled?: ((value: R) => T1 | PromiseLike<T1>) | null,
+    onrejected?: ((reason: unknown) => T2 | PromiseLike<T2>) | null,
+  ): Promise<T1 | T2> {
+    return this.#get().then(onfulfilled, onrejected);
+  }
+
+  catch<T = never>(onrejected?: ((reason: unknown) => T | PromiseLike<T>) | null): Promise<R | T> {
+    return this.#get().catch(onrejected);
+  }
+
+  finally(onfinally?: (() => void) | null): Promise<R> {
+    return this.#get().finally(onfinally);
+  }
+
+  get [Symbol.toStringTag](): string {
+    return this.constructor.name;
+  }
+
+  get [kObserved](): boolean {
+    return this.#promise !== undefined;
+  }
+
+  /** @internal */
+  [kSettle](ok: boolean, value: unknown): void {
+    if (this.#state !== PENDING) return;
+    this.#state = ok ? FULFILLED : REJECTED;
+    this.#value = value;
+    if (ok) this.#resolve?.(value as R);
+    else this.#reject?.(value);
+    this.#resolve = this.#reject = undefined;
+  }
+}
+
+/** The result of `execAmPe`: resolves to the AM's result. */
+export class AmHandle<R> extends LazyHandle<R> {
+  constructor(
+    /** The AM's name. */
+    readonly amName: string,
+    /** The target PE (team-relative, as given at launch). */
+    readonly pe: number,
+  ) {
+    super();
+  }
+}
+
+/** The result of `execAmLocal`: runs on this PE without serialization. */
+export class LocalAmHandle<R> extends LazyHandle<R> {
+  constructor(readonly amName: string) {
+    super();
+  }
+}
+
+/** The result of `execAmAll`: resolves to every member's result, in team PE order. */
+export class MultiAmHandle<R> extends LazyHandle<R[]> {
+  readonly #results: R[];
+  #left: number;
+  #error: unknown;
+
+  constructor(readonly amName: string, numPes: number) {
+    super();
+    this.#results = new Array<R>(numPes);
+    this.#left = numPes;
+  }
+
+  /** @internal One member's part has settled. */
+  part(index: number, ok: boolean, value: unknown): void {
+    if (ok) this.#results[index] = value as R;
+    else if (this.#error === undefined) this.#error = value;
+    if (--this.#left === 0) {
+      if (this.#error === undefined) this[kSettle](true, this.#results);
+      else this[kSettle](false, this.#error);
+    }
+  }
+}
+
+/** Pending-table entry for one member of an `execAmAll`. */
+export class MultiPart {
+  constructor(readonly multi: MultiAmHandle<unknown>, readonly index: number) {}
+  get amName(): string {
+    return this.multi.amName;
+  }
+  get group(): HandleCounter | undefined {
+    return this.multi.group;
+  }
+  [kSettle](ok: boolean, value: unknown): void {
+    this.multi.part(this.index, ok, value);
+  }
+}

@@ -1,0 +1,19 @@
+/**
+ * The internal launch surface a team exposes to groups in this folder, under a symbol so it
+ * stays off the public API.
+ */
+import type { AmDef } from './define.js';
+import type { AmHandle, HandleCounter, LocalAmHandle, MultiAmHandle } from './handle.js';
+
+export const kTeamLaunch = Symbol('lamellar.teamLaunch');
+
+export interface TeamLaunchOps {
+  check(am: unknown): void;
+  pe<A, R>(pe: number, am: AmDef<A, R>, args: unknown, group?: HandleCounter): AmHandle<R>;
+  all<A, R>(am: AmDef<A, R>, args: unknown, group?: HandleCounter): MultiAmHandle<R>;
+  local<A, R>(am: AmDef<A, R>, args: unknown, group?: HandleCounter): LocalAmHandle<R>;
+}
+
+export interface TeamLaunch {
+  readonly [kTeamLaunch]: TeamLaunchOps;
+}

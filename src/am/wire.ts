@@ -1,0 +1,37 @@
+/**
+ * The AM wire format: records packed back to back into one frame per destination. All integers
+ * little-endian; lengths let a receiver skip a record it cannot decode (unknown AM, bad args)
+ * and still read the rest of the frame.
+ *
+ *   REQ          u8 1 | u32 amId | u32 reqId | u32 teamId | u32 len | args (len bytes)
+ *   REPLY_UNIT   u8 2 | u32 reqId                                      exec returned nothing
+ *   REPLY_VALUE  u8 3 | u32 reqId | u32 len | value
+ *   REPLY_ERROR  u8 4 | u32 reqId | u32 len | { name, message, stack, code? }
+ *   REPLY_AM     u8 5 | u32 reqId | u32 amId | u32 len | args          run amId(args) on the origin
+ */
+export const REQ = 1;
+export const REPLY_UNIT = 2;
+export const REPLY_VALUE = 3;
+export const REPLY_ERROR = 4;
+export const REPLY_AM = 5;
+
+/** An error as it travels back to the caller. */
+export interface WireError {
+  name: string;
+  message: string;
+  stack: string;
+  code?: string;
+}
+
+export function toWireError(err: unknown): WireError {
+  if (err instanceof Error) {
+    const code = (err as { code?: unknown }).code;
+    return {
+      name: err.name,
+      message: err.message,
+      stack: err.stack ?? '',
+      ...(typeof code === 'string' ? { code } : {}),
+    };
+  }
+  return { name: 'Error', message: `non-Error value thrown: ${String(err)}`, stack: '' };
+}

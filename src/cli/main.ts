@@ -1,0 +1,76 @@
+/**
+ * The `lamellar` command. Argument parsing only; the work is in the launcher.
+ *
+ *   lamellar run -N <pes> [--backend shmem|tcp|local] [--prefix] <script> [args...]
+ */
+import { parseArgs } from 'node:util';
+import { config, ErrorCode, isLamellarError, LamellarError, type Backend } from '../core/index.js';
+import { run } from '../launcher/index.js';
+
+const USAGE = `usage: lamellar run -N <pes> [--backend shmem|tcp|local] [--prefix] <script> [args...]
+
+  -N, --num-pes <n>     number of PEs (default 1)
+  -b, --backend <name>  lamella: shmem (worker threads, default), tcp (processes) or local (1 PE)
+  -p, --prefix          prefix each output line with [PE n]
+  -h, --help            show this help
+
+Runs <script> (.ts or .js) on every PE. Exits non-zero if any PE fails.`;
+
+/** Splits `run`'s argv at the script: everything after it belongs to the script. */
+function splitAtScript(argv: string[]): { own: string[]; rest: string[] } {
+  const takesValue = new Set(['-N', '--num-pes', '-b', '--backend']);
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (takesValue.has(a)) i++;
+    else if (!a.startsWith('-') || a === '-') return { own: argv.slice(0, i + 1), rest: argv.slice(i + 1) };
+  }
+  return { own: argv, rest: [] };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...more] = argv;
+  if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return command === undefined ? 2 : 0;
+  }
+  if (command !== 'run') {
+    throw new LamellarError(ErrorCode.INVALID_ARGUMENT, `unknown command '${command}'\n${USAGE}`);
+  }
+  const { own, rest } = splitAtScript(more);
+  const { values, positionals } = parseArgs({
+    args: own,
+    allowPositionals: true,
+    options: {
+      'num-pes': { type: 'string', short: 'N' },
+      backend: { type: 'string', short: 'b' },
+      prefix: { type: 'boolean', short: 'p' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const numRaw = values['num-pes'] ?? '1';
+  const numPes = /^-?\d+$/.test(numRaw.trim()) ? Number(numRaw) : Number.NaN;
+  const cfg = config();
+  const backend = (values.backend ?? (cfg.backendFromEnv ? cfg.backend : 'shmem')) as Backend;
+  return run({
+    numPes,
+    backend,
+    script: positionals[0] ?? '',
+    args: rest,
+    prefix: values.prefix ?? cfg.outputPrefix,
+  });
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (err) {
+  if (isLamellarError(err)) {
+    process.stderr.write(`lamellar: ${err.message} (${err.code})\n`);
+  } else {
+    process.stderr.write(`lamellar: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  }
+  process.exitCode = 2;
+}

@@ -1,0 +1,144 @@
+/**
+ * The one place that reads `process.env`. Every `LAMELLAR_*` variable (and the cluster
+ * launchers' rank variables) is parsed here, once, into a frozen typed config.
+ *
+ * | variable | default | meaning |
+ * |---|---|---|
+ * | LAMELLAR_BACKEND | local | lamella: local, shmem or tcp (explicit `initWorld` options win) |
+ * | LAMELLAR_NUM_PES | 1 | number of PEs in the job (set by the launcher) |
+ * | LAMELLAR_PE_ID | 0 | this PE's id (set by the launcher) |
+ * | LAMELLAR_JOB_ID | (random) | job identifier shared by all PEs of one job |
+ * | LAMELLAR_DEADLOCK_TIMEOUT | 600 | seconds a collective may wait before the runtime reports who has not arrived |
+ * | LAMELLAR_AM_SIZE_THRESHOLD | 65536 | bytes at which a PE's aggregation buffer for one destination is flushed |
+ * | LAMELLAR_HEAP_SIZE | 4294967296 | bytes of memory-region heap each PE may grow to (virtual until used) |
+ * | LAMELLAR_SHMEM_RING_SIZE | auto | bytes of each SPSC ring between two shmem PEs (1 MiB for up to 8 PEs, less beyond) |
+ * | LAMELLAR_SPIN_US | 50 | microseconds a PE polls for messages after activity before it sleeps |
+ * | LAMELLAR_OUTPUT_PREFIX | (unset) | `1` makes the launcher prefix each output line with `[PE n]` |
+ * | LAMELLAR_MASTER_ADDR | 127.0.0.1:<from job id> | tcp rendezvous: host:port of PE 0 |
+ * | LAMELLAR_RENDEZVOUS_DIR | (unset) | tcp rendezvous through files in a shared directory instead |
+ * | LAMELLAR_BIND_ADDR | 127.0.0.1 | tcp: interface each PE listens on |
+ * | LAMELLAR_JOB_SECRET | (launcher-made) | tcp: per-job secret every connection must prove |
+ * | LAMELLAR_MAX_FRAME | 268435456 | tcp: largest frame accepted from a peer, in bytes |
+ * | LAMELLAR_RENDEZVOUS_TIMEOUT | 60 | tcp: seconds to wait for every PE to arrive |
+ *
+ * Cluster launchers: OMPI_COMM_WORLD_RANK/SIZE (Open MPI), SLURM_PROCID/NTASKS/NODELIST (Slurm),
+ * PMI_RANK/SIZE (MPICH/Hydra) give the rank and size when LAMELLAR_PE_ID/NUM_PES are absent.
+ */
+import { ErrorCode, LamellarError } from './errors.js';
+
+export const BACKENDS = ['local', 'shmem', 'tcp'] as const;
+export type Backend = (typeof BACKENDS)[number];
+
+export type RankSource = 'lamellar' | 'ompi' | 'slurm' | 'pmi' | 'default';
+
+export interface LamellarConfig {
+  readonly backend: Backend;
+  readonly backendFromEnv: boolean;
+  readonly numPes: number;
+  readonly peId: number;
+  readonly rankSource: RankSource;
+  readonly jobId: string | undefined;
+  readonly deadlockTimeoutSecs: number;
+  readonly amSizeThreshold: number;
+  readonly heapSize: number;
+  readonly shmemRingSize: number | undefined;
+  readonly spinMicros: number;
+  readonly outputPrefix: boolean;
+  readonly masterAddr: string | undefined;
+  readonly rendezvousDir: string | undefined;
+  readonly bindAddr: string;
+  readonly jobSecret: string | undefined;
+  readonly maxFrame: number;
+  readonly rendezvousTimeoutSecs: number;
+  readonly slurmNodelist: string | undefined;
+}
+
+type Env = Record<string, string | undefined>;
+
+function intVar(env: Env, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new LamellarError(ErrorCode.CONFIG, `${name} must be an integer in [${min}, ${max}], got '${raw}'`, {
+      details: { variable: name, value: raw },
+    });
+  }
+  return n;
+}
+
+function numVar(env: Env, name: string, fallback: number, min: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < min) {
+    throw new LamellarError(ErrorCode.CONFIG, `${name} must be a number >= ${min}, got '${raw}'`, {
+      details: { variable: name, value: raw },
+    });
+  }
+  return n;
+}
+
+/** Checks a backend name; used for env values, CLI flags and `initWorld` options alike. */
+export function parseBackend(value: unknown, source: string): Backend {
+  if (typeof value === 'string' && (BACKENDS as readonly string[]).includes(value)) return value as Backend;
+  throw new LamellarError(
+    ErrorCode.UNKNOWN_BACKEND,
+    `unknown backend '${String(value)}' (from ${source}); expected one of ${BACKENDS.join(', ')}`,
+    { details: { backend: value, source } },
+  );
+}
+
+function rank(env: Env): { peId: number; numPes: number; rankSource: RankSource } {
+  const pick = (r: string, s: string, src: RankSource) =>
+    env[r] !== undefined || env[s] !== undefined
+      ? { numPes: intVar(env, s, 1, 1, 65535), peId: intVar(env, r, 0, 0, 65534), rankSource: src }
+      : undefined;
+  const found =
+    pick('LAMELLAR_PE_ID', 'LAMELLAR_NUM_PES', 'lamellar') ??
+    pick('OMPI_COMM_WORLD_RANK', 'OMPI_COMM_WORLD_SIZE', 'ompi') ??
+    pick('SLURM_PROCID', 'SLURM_NTASKS', 'slurm') ??
+    pick('PMI_RANK', 'PMI_SIZE', 'pmi') ?? { peId: 0, numPes: 1, rankSource: 'default' as const };
+  if (found.peId >= found.numPes) {
+    throw new LamellarError(ErrorCode.CONFIG, `PE id ${found.peId} is not below the number of PEs ${found.numPes} (from ${found.rankSource} variables)`);
+  }
+  return found;
+}
+
+/** Parses an environment into a config. Exported for tests; the runtime uses `config()`. */
+export function parseConfig(env: Env): LamellarConfig {
+  const backendRaw = env['LAMELLAR_BACKEND'];
+  const backendFromEnv = backendRaw !== undefined && backendRaw !== '';
+  return Object.freeze({
+    backend: backendFromEnv ? parseBackend(backendRaw, 'LAMELLAR_BACKEND') : 'local',
+    backendFromEnv,
+    ...rank(env),
+    jobId: env['LAMELLAR_JOB_ID'] || undefined,
+    deadlockTimeoutSecs: numVar(env, 'LAMELLAR_DEADLOCK_TIMEOUT', 600, 0.001),
+    amSizeThreshold: intVar(env, 'LAMELLAR_AM_SIZE_THRESHOLD', 65536, 64, 1 << 30),
+    heapSize: intVar(env, 'LAMELLAR_HEAP_SIZE', 4 * 1024 ** 3, 1 << 16, 4 * 1024 ** 3),
+    shmemRingSize: env['LAMELLAR_SHMEM_RING_SIZE'] ? intVar(env, 'LAMELLAR_SHMEM_RING_SIZE', 0, 1 << 12, 1 << 30) : undefined,
+    spinMicros: numVar(env, 'LAMELLAR_SPIN_US', 50, 0),
+    outputPrefix: env['LAMELLAR_OUTPUT_PREFIX'] === '1',
+    masterAddr: env['LAMELLAR_MASTER_ADDR'] || undefined,
+    rendezvousDir: env['LAMELLAR_RENDEZVOUS_DIR'] || undefined,
+    bindAddr: env['LAMELLAR_BIND_ADDR'] || '127.0.0.1',
+    jobSecret: env['LAMELLAR_JOB_SECRET'] || undefined,
+    maxFrame: intVar(env, 'LAMELLAR_MAX_FRAME', 256 * 1024 * 1024, 1024, 2 ** 31 - 1),
+    rendezvousTimeoutSecs: numVar(env, 'LAMELLAR_RENDEZVOUS_TIMEOUT', 60, 0.001),
+    slurmNodelist: env['SLURM_STEP_NODELIST'] || env['SLURM_JOB_NODELIST'] || env['SLURM_NODELIST'] || undefined,
+  });
+}
+
+let cached: LamellarConfig | undefined;
+
+/** This process's (or worker's) config, parsed on first use. */
+export function config(): LamellarConfig {
+  cached ??= parseConfig(process.env);
+  return cached;
+}
+
+/** The environment a launcher passes on to the PEs it starts. */
+export function processEnv(): Env {
+  return process.env;
+}

@@ -1,0 +1,26 @@
+/**
+ * Diagnostics without console: `NODE_DEBUG=lamellar` turns on debug logging, warnings go
+ * through `process.emitWarning` with a code, and AM/frame events are published on
+ * diagnostics_channel so tools can observe without patching.
+ */
+import { debuglog } from 'node:util';
+import diagnostics from 'node:diagnostics_channel';
+
+export const debug = debuglog('lamellar');
+
+export const channels = {
+  amSend: diagnostics.channel('lamellar:am:send'),
+  amExec: diagnostics.channel('lamellar:am:exec'),
+  frameSend: diagnostics.channel('lamellar:frame:send'),
+} as const;
+
+export const WarningCode = {
+  UNRELEASED_HANDLE: 'LAMELLAR_W_UNRELEASED_HANDLE',
+  UNOBSERVED_AM_ERROR: 'LAMELLAR_W_UNOBSERVED_AM_ERROR',
+  DEADLOCK: 'LAMELLAR_W_DEADLOCK',
+  UNAUTHENTICATED_PEER: 'LAMELLAR_W_UNAUTHENTICATED_PEER',
+} as const;
+
+export function warn(code: (typeof WarningCode)[keyof typeof WarningCode], message: string): void {
+  process.emitWarning(message, { type: 'LamellarWarning', code });
+}

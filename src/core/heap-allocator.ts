@@ -1,0 +1,95 @@
+/**
+ * First-fit allocator over a byte range [0, limit) that grows on demand.
+ *
+ * Every lamella keeps one heap per PE for memory regions; offsets into it are the "addresses"
+ * other PEs use. Blocks are 64-byte aligned (one cache line, and enough for 8-byte atomics).
+ * Free blocks are kept sorted by offset and merged with their neighbours on free.
+ */
+import { ErrorCode, LamellarError } from './errors.js';
+
+const ALIGN = 64;
+
+export class HeapAllocator {
+  /** Sorted, non-adjacent free ranges inside [0, top). */
+  readonly #free: { off: number; len: number }[] = [];
+  readonly #live = new Map<number, number>();
+  #top = ALIGN; // offset 0 is never handed out, so 0 can mean "no address"
+  readonly #limit: number;
+  readonly #grow: (minBytes: number) => void;
+
+  /** `grow(n)` must make at least n bytes of the heap usable. */
+  constructor(limit: number, grow: (minBytes: number) => void) {
+    this.#limit = limit;
+    this.#grow = grow;
+  }
+
+  get bytesInUse(): number {
+    let n = 0;
+    for (const len of this.#live.values()) n += len;
+    return n;
+  }
+
+  alloc(bytes: number): number {
+    const len = Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
+    for (let i = 0; i < this.#free.length; i++) {
+      const f = this.#free[i]!;
+      if (f.len >= len) {
+        const off = f.off;
+        if (f.len === len) this.#free.splice(i, 1);
+        else {
+          f.off += len;
+          f.len -= len;
+        }
+        this.#live.set(off, len);
+        return off;
+      }
+    }
+    const off = this.#top;
+    if (off + len > this.#limit) {
+      throw new LamellarError(
+        ErrorCode.OUT_OF_MEMORY,
+        `memory-region heap exhausted: ${bytes} bytes requested, ${this.bytesInUse} of ${this.#limit} in use (raise LAMELLAR_HEAP_SIZE)`,
+        { details: { requested: bytes, limit: this.#limit } },
+      );
+    }
+    this.#top = off + len;
+    this.#grow(this.#top);
+    this.#live.set(off, len);
+    return off;
+  }
+
+  /** Returns the block's length, so callers can scrub it. */
+  free(off: number): number {
+    const len = this.#live.get(off);
+    if (len === undefined) throw new LamellarError(ErrorCode.INTERNAL, `heap free of unknown offset ${off}`);
+    this.#live.delete(off);
+    let lo = 0;
+    let hi = this.#free.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.#free[mid]!.off < off) lo = mid + 1;
+      else hi = mid;
+    }
+    this.#free.splice(lo, 0, { off, len });
+    const next = this.#free[lo + 1];
+    if (next && off + len === next.off) {
+      this.#free[lo]!.len += next.len;
+      this.#free.splice(lo + 1, 1);
+    }
+    const prev = this.#free[lo - 1];
+    if (prev && prev.off + prev.len === off) {
+      prev.len += this.#free[lo]!.len;
+      this.#free.splice(lo, 1);
+    }
+    const last = this.#free[this.#free.length - 1];
+    if (last && last.off + last.len === this.#top) {
+      this.#top = last.off;
+      this.#free.pop();
+    }
+    return len;
+  }
+
+  sizeOf(off: number): number | undefined {
+    return this.#live.get(off);
+  }
+}

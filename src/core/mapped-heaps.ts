@@ -1,0 +1,166 @@
+/**
+ * Memory operations on heaps that are mapped into this PE: one growable SharedArrayBuffer per PE.
+ *
+ * The shmem lamella maps every PE's heap into every PE, so put, get and atomics on another PE's
+ * memory are plain copies and `Atomics.*` calls made by the caller, with no work on the target.
+ * The local lamella has one heap; the tcp lamella uses the same code to serve remote requests.
+ *
+ * Growable SABs: the owner grows its own heap; every PE that holds the same SAB sees the new
+ * length at once, and typed-array views made without a length track it, so the cached views here
+ * never go stale.
+ */
+import { ErrorCode, LamellarError } from './errors.js';
+import { HeapAllocator } from './heap-allocator.js';
+
+export type WordKind = 'i8' | 'u8' | 'i16' | 'u16' | 'i32' | 'u32' | 'i64' | 'u64';
+export type WordOp = 'load' | 'store' | 'swap' | 'add' | 'sub' | 'and' | 'or' | 'xor' | 'cas';
+
+type IntView = Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array;
+type BigView = BigInt64Array | BigUint64Array;
+
+const CTORS = {
+  i8: Int8Array, u8: Uint8Array, i16: Int16Array, u16: Uint16Array, i32: Int32Array, u32: Uint32Array,
+  i64: BigInt64Array, u64: BigUint64Array,
+} as const;
+
+const GROW_STEP = 1 << 20;
+
+export interface WaitOptions {
+  spinMicros: number;
+  deadlockTimeoutSecs: number;
+}
+
+export class MappedHeaps {
+  readonly heaps: readonly SharedArrayBuffer[];
+  readonly myPe: number;
+  readonly #alloc: HeapAllocator;
+  readonly #views: Map<WordKind, IntView | BigView>[];
+  readonly #bytes: Uint8Array[];
+  readonly #i32: Int32Array[];
+  readonly #wait: WaitOptions;
+
+  constructor(heaps: readonly SharedArrayBuffer[], myPe: number, wait: WaitOptions) {
+    this.heaps = heaps;
+    this.myPe = myPe;
+    this.#wait = wait;
+    this.#views = heaps.map(() => new Map());
+    this.#bytes = heaps.map((h) => new Uint8Array(h));
+    this.#i32 = heaps.map((h) => new Int32Array(h));
+    const own = heaps[myPe]!;
+    this.#alloc = new HeapAllocator(own.maxByteLength, (need) => {
+      if (need > own.byteLength) own.grow(Math.min(own.maxByteLength, Math.max(need, own.byteLength * 2, GROW_STEP)));
+    });
+  }
+
+  alloc(bytes: number): number {
+    return this.#alloc.alloc(bytes);
+  }
+
+  free(addr: number): void {
+    const len = this.#alloc.free(addr);
+    // Zero on free so the next allocation starts zeroed, as a fresh region must.
+    this.#bytes[this.myPe]!.fill(0, addr, addr + len);
+  }
+
+  /** A length-tracking byte view of PE `pe`'s whole heap. */
+  bytes(pe: number): Uint8Array {
+    return this.#bytes[pe]!;
+  }
+
+  view<K extends WordKind>(pe: number, kind: K): InstanceType<(typeof CTORS)[K]> {
+    const cache = this.#views[pe]!;
+    let v = cache.get(kind);
+    if (v === undefined) {
+      v = new (CTORS[kind] as new (b: ArrayBufferLike) => IntView | BigView)(this.heaps[pe]!);
+      cache.set(kind, v);
+    }
+    return v as InstanceType<(typeof CTORS)[K]>;
+  }
+
+  #check(pe: number, addr: number, len: number): void {
+    const heap = this.heaps[pe];
+    if (heap === undefined || addr < 0 || addr + len > heap.byteLength) {
+      throw new LamellarError(ErrorCode.INDEX_OUT_OF_BOUNDS, `heap access [${addr}, ${addr + len}) outside PE ${pe}'s heap`, {
+        details: { pe, addr, len },
+      });
+    }
+  }
+
+  put(pe: number, addr: number, src: Uint8Array): void {
+    this.#check(pe, addr, src.length);
+    this.#bytes[pe]!.set(src, addr);
+  }
+
+  get(pe: number, addr: number, dst: Uint8Array): void {
+    this.#check(pe, addr, dst.length);
+    dst.set(this.#bytes[pe]!.subarray(addr, addr + dst.length));
+  }
+
+  atomic(pe: number, addr: number, kind: WordKind, op: WordOp, value: number | bigint, expected?: number | bigint): number | bigint {
+    const v = this.view(pe, kind);
+    const size = v.BYTES_PER_ELEMENT;
+    if (addr % size !== 0) throw new LamellarError(ErrorCode.INTERNAL, `unaligned ${kind} atomic at ${addr}`);
+    this.#check(pe, addr, size);
+    const i = addr / size;
+    // The casts are sound: a bigint view gets bigint operands (i64/u64), a number view numbers.
+    const a = v as Int32Array;
+    const x = value as number;
+    switch (op) {
+      case 'load': return Atomics.load(a, i);
+      case 'store': return Atomics.exchange(a, i, x);
+      case 'swap': return Atomics.exchange(a, i, x);
+      case 'add': return Atomics.add(a, i, x);
+      case 'sub': return Atomics.sub(a, i, x);
+      case 'and': return Atomics.and(a, i, x);
+      case 'or': return Atomics.or(a, i, x);
+      case 'xor': return Atomics.xor(a, i, x);
+      case 'cas': return Atomics.compareExchange(a, i, expected as number, x);
+    }
+  }
+
+  /** Stores a 32-bit sequence value and wakes waiters on it. */
+  signal(pe: number, addr: number, value: number): void {
+    const v = this.#i32[pe]!;
+    Atomics.store(v, addr >> 2, value);
+    Atomics.notify(v, addr >> 2);
+  }
+
+  /**
+   * Waits until the own-heap i32 at `addr` reaches `value`, as a wrapping sequence number.
+   * Spins briefly first: when PEs arrive together this answers in well under a microsecond,
+   * and the spin is bounded so an oversubscribed core is not stolen from the PE we wait for.
+   */
+  waitSignal(addr: number, value: number, onSlow?: () => void): Promise<void> | undefined {
+    const v = this.#i32[this.myPe]!;
+    const i = addr >> 2;
+    if (((Atomics.load(v, i) - value) | 0) >= 0) return undefined;
+    const spinUntil = performance.now() + this.#wait.spinMicros / 1000;
+    do {
+      if (((Atomics.load(v, i) - value) | 0) >= 0) return undefined;
+    } while (performance.now() < spinUntil);
+    return this.#sleep(v, i, value, onSlow);
+  }
+
+  async #sleep(v: Int32Array, i: number, value: number, onSlow?: () => void): Promise<void> {
+    const slowAt = performance.now() + this.#wait.deadlockTimeoutSecs * 1000;
+    let reported = false;
+    for (;;) {
+      const cur = Atomics.load(v, i);
+      if (((cur - value) | 0) >= 0) return;
+      // waitAsync returns at once ("not-equal") if the word moved after we read `cur`, so a
+      // signal that lands between the load and the wait is never lost.
+      const left = slowAt - performance.now();
+      const r = Atomics.waitAsync(v, i, cur, reported ? undefined : Math.max(1, left));
+      if (r.async) await r.value;
+      if (!reported && performance.now() >= slowAt) {
+        reported = true;
+        onSlow?.();
+      }
+    }
+  }
+}
+
+/** Makes a heap for one PE: growable, zero-length until used. */
+export function createHeap(maxBytes: number): SharedArrayBuffer {
+  return new SharedArrayBuffer(0, { maxByteLength: maxBytes });
+}

@@ -1,0 +1,30 @@
+/**
+ * lamellar: an asynchronous tasking and PGAS runtime for Node.js, modelled on PNNL's Lamellar.
+ * This file is the public API; everything else is internal.
+ */
+export { initWorld, World, Team, type WorldOptions } from './team/index.js';
+export {
+  defineAm,
+  returnAm,
+  AmHandle,
+  MultiAmHandle,
+  LocalAmHandle,
+  AmGroup,
+  TaskGroup,
+  type AmDef,
+  type AmContext,
+  type AmTeam,
+  type AmLauncher,
+  type AmArgs,
+  type AmResultOf,
+  type AmGroupResults,
+  type ReturnedAm,
+} from './am/index.js';
+export {
+  LamellarError,
+  RemoteAmError,
+  ErrorCode,
+  isLamellarError,
+  type ErrorCodeValue,
+  type Backend,
+} from './core/index.js';

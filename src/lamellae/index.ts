@@ -1,0 +1,22 @@
+/**
+ * lamellae: the transports under the runtime. `types.ts` is the contract; each folder is one
+ * implementation, and implementations never import each other.
+ */
+import { ErrorCode, LamellarError, type Backend } from '../core/index.js';
+import { LocalLamella } from './local/index.js';
+import { ShmemLamella } from './shmem/index.js';
+import type { Lamella } from './types.js';
+
+export type * from './types.js';
+export { createShmemJob, type ShmemJob, type ShmemBoot } from './shmem/index.js';
+
+export function createLamella(backend: Backend): Lamella {
+  switch (backend) {
+    case 'local':
+      return new LocalLamella();
+    case 'shmem':
+      return new ShmemLamella();
+    case 'tcp':
+      throw new LamellarError(ErrorCode.UNKNOWN_BACKEND, 'the tcp backend is not part of this build yet');
+  }
+}

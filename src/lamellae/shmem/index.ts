@@ -1,0 +1,327 @@
+/**
+ * The `shmem` lamella: PEs are worker threads of one process.
+ *
+ * Frames travel through one SPSC ring per ordered PE pair. Each PE has a doorbell word that
+ * senders bump after writing; a PE with nothing to do sleeps on its doorbell with
+ * Atomics.waitAsync (so its event loop stays free and it uses no CPU), and senders notify only
+ * when the receiver has said it sleeps. After any activity a PE polls for a bounded time
+ * (LAMELLAR_SPIN_US) before sleeping: a reply that comes back within that window costs a few
+ * microseconds instead of an event-loop wake-up, and the bound keeps an oversubscribed core
+ * (more PEs than cores) from being stolen from the PE we wait for.
+ *
+ * Memory: every PE maps every PE's heap, so put, get and atomics are done by the caller alone.
+ */
+import { workerData } from 'node:worker_threads';
+import { config, debug, ErrorCode, LamellarError, MappedHeaps, checkPe } from '../../core/index.js';
+import type { AtomicOp, AtomicWord, FrameHandler, Lamella, LamellaStats } from '../types.js';
+import { BARRIER_COUNT, BARRIER_GEN, bellIndex, boardByteOffset, ringBase, sleepIndex, type ShmemJob } from './job.js';
+import { F_FIRST, F_LAST, F_MID, F_WHOLE, RingEnd } from './ring.js';
+
+export { createShmemJob, type ShmemJob } from './job.js';
+
+/** What the launcher puts in `workerData.lamellar` for a shmem PE. */
+export interface ShmemBoot {
+  backend: 'shmem';
+  pe: number;
+  job: ShmemJob;
+}
+
+interface Pending {
+  buf: Uint8Array;
+  off: number;
+}
+
+interface Assembly {
+  buf: Uint8Array;
+  off: number;
+}
+
+const immediate = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+export function shmemBootFromWorker(): ShmemBoot | undefined {
+  const boot = (workerData as { lamellar?: ShmemBoot } | null | undefined)?.lamellar;
+  return boot?.backend === 'shmem' ? boot : undefined;
+}
+
+export class ShmemLamella implements Lamella {
+  readonly backend = 'shmem' as const;
+  readonly myPe: number;
+  readonly numPes: number;
+  readonly stats: LamellaStats = { framesSent: 0, bytesSent: 0, framesReceived: 0 };
+  readonly #job: ShmemJob;
+  readonly #ctl: Int32Array;
+  readonly #board: Float64Array;
+  readonly #out: RingEnd[];
+  readonly #in: RingEnd[];
+  readonly #inDrain: ((view: Uint8Array, flags: number) => void)[];
+  readonly #pending: Pending[][];
+  readonly #assembly: (Assembly | undefined)[];
+  readonly #mem: MappedHeaps;
+  readonly #spinMs: number;
+  readonly #bell: number;
+  readonly #sleep: number;
+  #handler: FrameHandler | undefined;
+  #pendingCount = 0;
+  #lastActive = 0;
+  #asleep = false;
+  #closed = false;
+  #gatherParity = 0;
+  #keepAlive: ReturnType<typeof setInterval> | undefined;
+  #loop: Promise<void> | undefined;
+
+  constructor(boot: ShmemBoot | undefined = shmemBootFromWorker()) {
+    if (boot === undefined) {
+      throw new LamellarError(
+        ErrorCode.NOT_LAUNCHED,
+        "the shmem backend runs PEs as worker threads started by the launcher: use 'lamellar run -N <pes> --backend shmem <script>'",
+      );
+    }
+    const cfg = config();
+    const job = boot.job;
+    this.#job = job;
+    this.myPe = boot.pe;
+    this.numPes = job.numPes;
+    this.#ctl = new Int32Array(job.control);
+    this.#board = new Float64Array(job.control, boardByteOffset(job.numPes), 2 * job.numPes);
+    this.#bell = bellIndex(this.myPe);
+    this.#sleep = sleepIndex(this.myPe);
+    this.#spinMs = cfg.spinMicros / 1000;
+    const n = job.numPes;
+    this.#out = Array.from({ length: n }, (_, dst) => new RingEnd(job.rings, ringBase(this.myPe, dst, n, job.ringCap), job.ringCap));
+    this.#in = Array.from({ length: n }, (_, src) => new RingEnd(job.rings, ringBase(src, this.myPe, n, job.ringCap), job.ringCap));
+    this.#inDrain = Array.from({ length: n }, (_, src) => (view: Uint8Array, flags: number) => this.#record(src, view, flags));
+    this.#pending = Array.from({ length: n }, () => []);
+    this.#assembly = new Array<Assembly | undefined>(n).fill(undefined);
+    this.#mem = new MappedHeaps(job.heaps, this.myPe, {
+      spinMicros: cfg.spinMicros,
+      deadlockTimeoutSecs: cfg.deadlockTimeoutSecs,
+    });
+  }
+
+  setFrameHandler(handler: FrameHandler): void {
+    this.#handler = handler;
+  }
+
+  async init(): Promise<void> {
+    // A pending waitAsync does not keep a worker alive (nodejs/node#44729): hold a ref'd timer
+    // for the PE's lifetime instead.
+    this.#keepAlive = setInterval(() => {}, 1 << 30);
+    this.#loop = this.#run();
+    this.#loop.catch((err: unknown) => {
+      // A failure inside progress is a runtime bug; surface it as an uncaught error so the
+      // launcher stops the job instead of leaving PEs waiting.
+      setImmediate(() => {
+        throw err;
+      });
+    });
+    await this.barrier();
+    debug('shmem PE %d of %d up (ring %d bytes)', this.myPe, this.numPes, this.#job.ringCap);
+  }
+
+  // ---- messages ----
+
+  send(pe: number, frame: Uint8Array): void {
+    checkPe(pe, this.numPes);
+    if (this.#closed) throw new LamellarError(ErrorCode.WORLD_SHUT_DOWN, 'send after shutdown');
+    this.stats.framesSent++;
+    this.stats.bytesSent += frame.length;
+    const queue = this.#pending[pe]!;
+    if (queue.length === 0) {
+      const off = this.#write(pe, frame, 0);
+      if (off < frame.length) {
+        queue.push({ buf: frame.slice(), off });
+        this.#pendingCount++;
+        this.#out[pe]!.setWaiting();
+        this.#retry(pe);
+      }
+    } else {
+      queue.push({ buf: frame.slice(), off: 0 });
+      this.#pendingCount++;
+    }
+    this.#ring(pe);
+  }
+
+  sendsDone(): void {
+    this.#lastActive = performance.now();
+    if (this.#asleep) this.#ring(this.myPe);
+  }
+
+  /** Writes as much of `frame` from `off` as the ring takes; returns the new offset. */
+  #write(pe: number, frame: Uint8Array, off: number): number {
+    const ring = this.#out[pe]!;
+    const max = ring.maxChunk;
+    if (frame.length <= max) return ring.tryWrite(frame, F_WHOLE) ? frame.length : 0;
+    while (off < frame.length) {
+      const end = Math.min(frame.length, off + (off === 0 ? max - 8 : max));
+      const flags = off === 0 ? F_FIRST : end === frame.length ? F_LAST : F_MID;
+      if (!ring.tryWrite(frame.subarray(off, end), flags, off === 0 ? frame.length : undefined)) break;
+      off = end;
+    }
+    return off;
+  }
+
+  /** Moves queued frames for `pe` into its ring while they fit. Returns frames completed. */
+  #retry(pe: number): number {
+    const queue = this.#pending[pe]!;
+    let done = 0;
+    while (queue.length > 0) {
+      const p = queue[0]!;
+      p.off = this.#write(pe, p.buf, p.off);
+      if (p.off < p.buf.length) {
+        this.#out[pe]!.setWaiting();
+        // The consumer may have drained everything between our failed write and setWaiting;
+        // one more try closes that window (if it still fails, data is unread, so the consumer
+        // will run again and see the flag).
+        p.off = this.#write(pe, p.buf, p.off);
+        if (p.off < p.buf.length) break;
+      }
+      queue.shift();
+      this.#pendingCount--;
+      done++;
+    }
+    if (done > 0) this.#ring(pe);
+    return done;
+  }
+
+  #ring(pe: number): void {
+    Atomics.add(this.#ctl, bellIndex(pe), 1);
+    if (Atomics.load(this.#ctl, sleepIndex(pe)) !== 0) Atomics.notify(this.#ctl, bellIndex(pe));
+  }
+
+  #record(src: number, view: Uint8Array, flags: number): void {
+    if (flags === F_WHOLE) {
+      this.stats.framesReceived++;
+      this.#handler!(src, view);
+      return;
+    }
+    if (flags === F_FIRST) {
+      const total = new Uint32Array(view.buffer, view.byteOffset, 1)[0]!;
+      const buf = new Uint8Array(total);
+      buf.set(view.subarray(8));
+      this.#assembly[src] = { buf, off: view.length - 8 };
+      return;
+    }
+    const a = this.#assembly[src]!;
+    a.buf.set(view, a.off);
+    a.off += view.length;
+    if (flags === F_LAST) {
+      this.#assembly[src] = undefined;
+      this.stats.framesReceived++;
+      this.#handler!(src, a.buf);
+    } else if (flags !== F_MID) {
+      throw new LamellarError(ErrorCode.PROTOCOL, `corrupt shmem ring record flags ${flags} from PE ${src}`);
+    }
+  }
+
+  #drainAll(): number {
+    let n = 0;
+    for (let src = 0; src < this.numPes; src++) {
+      const ring = this.#in[src]!;
+      if (!ring.hasData()) continue;
+      const r = ring.drain(this.#inDrain[src]!);
+      n += r.records;
+      if (r.producerWaiting) this.#ring(src);
+    }
+    if (this.#pendingCount > 0) for (let pe = 0; pe < this.numPes; pe++) n += this.#retry(pe);
+    return n;
+  }
+
+  async #run(): Promise<void> {
+    const ctl = this.#ctl;
+    while (!this.#closed) {
+      const seq = Atomics.load(ctl, this.#bell);
+      if (this.#drainAll() > 0) {
+        this.#lastActive = performance.now();
+        await immediate();
+        continue;
+      }
+      const until = this.#lastActive + this.#spinMs;
+      if (performance.now() < until) {
+        while (Atomics.load(ctl, this.#bell) === seq && performance.now() < until);
+        if (Atomics.load(ctl, this.#bell) !== seq) continue;
+      }
+      // Sleep protocol: we read `seq` before draining, and senders bump the bell after writing,
+      // so waitAsync returns at once if anything arrived since; the sleep flag lets senders
+      // skip notify while we are awake.
+      Atomics.store(ctl, this.#sleep, 1);
+      const r = Atomics.waitAsync(ctl, this.#bell, seq);
+      if (r.async) {
+        this.#asleep = true;
+        await r.value;
+        this.#asleep = false;
+      }
+      Atomics.store(ctl, this.#sleep, 0);
+    }
+  }
+
+  // ---- memory ----
+
+  alloc(bytes: number): number {
+    return this.#mem.alloc(bytes);
+  }
+  free(addr: number): void {
+    this.#mem.free(addr);
+  }
+  async allgather(value: number): Promise<number[]> {
+    // Double-buffered by parity: a PE can only write slot set k+2 after barrier k+1, which every
+    // PE enters only after reading set k.
+    const base = (this.#gatherParity++ & 1) * this.numPes;
+    this.#board[base + this.myPe] = value;
+    await this.barrier();
+    return Array.from(this.#board.subarray(base, base + this.numPes));
+  }
+  async put(pe: number, addr: number, src: Uint8Array): Promise<void> {
+    this.#mem.put(pe, addr, src);
+  }
+  async get(pe: number, addr: number, dst: Uint8Array): Promise<void> {
+    this.#mem.get(pe, addr, dst);
+  }
+  async atomic(pe: number, addr: number, word: AtomicWord, op: AtomicOp, value: number | bigint, expected?: number | bigint): Promise<number | bigint> {
+    return this.#mem.atomic(pe, addr, word, op, value, expected);
+  }
+  heap(pe: number): SharedArrayBuffer | undefined {
+    return this.#job.heaps[pe];
+  }
+  signal(pe: number, addr: number, value: number): void {
+    this.#mem.signal(pe, addr, value);
+  }
+  waitSignal(addr: number, value: number, onSlow?: () => void): Promise<void> | undefined {
+    return this.#mem.waitSignal(addr, value, onSlow);
+  }
+
+  // ---- lifecycle ----
+
+  /** Central sense-reversing barrier: only for init, allgather and shutdown, never hot. */
+  async barrier(): Promise<void> {
+    const ctl = this.#ctl;
+    const gen = Atomics.load(ctl, BARRIER_GEN);
+    if (Atomics.add(ctl, BARRIER_COUNT, 1) === this.numPes - 1) {
+      Atomics.store(ctl, BARRIER_COUNT, 0);
+      Atomics.add(ctl, BARRIER_GEN, 1);
+      Atomics.notify(ctl, BARRIER_GEN);
+      return;
+    }
+    while (Atomics.load(ctl, BARRIER_GEN) === gen) {
+      const r = Atomics.waitAsync(ctl, BARRIER_GEN, gen);
+      if (r.async) await r.value;
+    }
+  }
+
+  async shutdown(): Promise<void> {
+    await this.barrier();
+    this.#stop();
+    await this.#loop;
+  }
+
+  abort(): void {
+    this.#stop();
+  }
+
+  #stop(): void {
+    this.#closed = true;
+    if (this.#keepAlive !== undefined) clearInterval(this.#keepAlive);
+    this.#keepAlive = undefined;
+    Atomics.add(this.#ctl, this.#bell, 1);
+    Atomics.notify(this.#ctl, this.#bell);
+  }
+}

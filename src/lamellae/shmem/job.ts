@@ -1,0 +1,50 @@
+/**
+ * The shared state of one shmem job, made by the launcher and handed to every PE's worker.
+ *
+ * control (Int32 words, 16 per 64-byte line so hot words do not share a line):
+ *   line 0: lamella-barrier arrival count;  line 1: lamella-barrier generation
+ *   line 2+p: PE p's doorbell (word 0: a sequence bumped by every sender; word 1: 1 while asleep)
+ *   after those: the allgather board, 2 x numPes f64 slots (double-buffered by call parity)
+ * rings: numPes x numPes SPSC rings; ring (src, dst) carries frames from src to dst.
+ * heaps: one growable SAB per PE, the memory-region heap.
+ */
+import { createHeap } from '../../core/index.js';
+import { RING_HEADER } from './ring.js';
+
+export interface ShmemJob {
+  readonly numPes: number;
+  readonly jobId: string;
+  readonly control: SharedArrayBuffer;
+  readonly rings: SharedArrayBuffer;
+  readonly ringCap: number;
+  readonly heaps: SharedArrayBuffer[];
+}
+
+export const LINE = 16;
+export const BARRIER_COUNT = 0;
+export const BARRIER_GEN = LINE;
+export const bellIndex = (pe: number): number => (2 + pe) * LINE;
+export const sleepIndex = (pe: number): number => (2 + pe) * LINE + 1;
+export const boardByteOffset = (numPes: number): number => (2 + numPes) * LINE * 4;
+
+export function ringBase(src: number, dst: number, numPes: number, cap: number): number {
+  return (src * numPes + dst) * (RING_HEADER + cap);
+}
+
+/** Ring capacity: 1 MiB per pair up to 8 PEs, then shrinking so all rings stay near 64 MiB. */
+export function defaultRingCap(numPes: number, requested?: number): number {
+  const want = requested ?? Math.max(1 << 16, Math.min(1 << 20, Math.floor((64 << 20) / (numPes * numPes))));
+  return 2 ** Math.floor(Math.log2(want));
+}
+
+export function createShmemJob(numPes: number, jobId: string, heapSize: number, ringSize?: number): ShmemJob {
+  const ringCap = defaultRingCap(numPes, ringSize);
+  return {
+    numPes,
+    jobId,
+    control: new SharedArrayBuffer(boardByteOffset(numPes) + 2 * numPes * 8),
+    rings: new SharedArrayBuffer(numPes * numPes * (RING_HEADER + ringCap)),
+    ringCap,
+    heaps: Array.from({ length: numPes }, () => createHeap(heapSize)),
+  };
+}

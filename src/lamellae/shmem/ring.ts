@@ -1,0 +1,136 @@
+/**
+ * A single-producer/single-consumer byte ring in a SharedArrayBuffer: one per ordered PE pair.
+ *
+ * Layout of one ring at byte offset `base` (each counter on its own cache line, so the producer
+ * and consumer do not false-share):
+ *   base+0    head: bytes consumed, a free-running i32 (written by the consumer only)
+ *   base+64   tail: bytes produced, a free-running i32 (written by the producer only)
+ *   base+128  producerWaiting: 1 while the producer holds frames it could not fit
+ *   base+192  data: `cap` bytes, cap a power of two
+ * Positions are `counter & (cap - 1)`; `(tail - head) >>> 0` is the bytes in use, correct across
+ * i32 wrap-around because cap < 2^31.
+ *
+ * Record: [u32 len][u32 flags][payload, padded to 8]. Records never straddle the end: a record
+ * that would is preceded by a WRAP record that fills the rest of the data area.
+ *
+ * Memory ordering: the producer writes the record with plain stores and then publishes it with
+ * Atomics.store(tail); the consumer reads tail with Atomics.load before reading the record, so
+ * the plain stores are visible (the atomic pair synchronizes). Symmetrically for head, which
+ * hands space back to the producer only after the consumer is done with the bytes.
+ */
+
+export const RING_HEADER = 192;
+const HEAD = 0;
+const TAIL = 64;
+const WAITING = 128;
+
+/** Record flags. A frame larger than one chunk travels as FIRST, MID..., LAST. */
+export const F_WHOLE = 0;
+export const F_FIRST = 1;
+export const F_MID = 2;
+export const F_LAST = 4;
+const F_WRAP = 8;
+
+export class RingEnd {
+  readonly #i32: Int32Array;
+  readonly #u32: Uint32Array;
+  readonly #u8: Uint8Array;
+  readonly #headIdx: number;
+  readonly #tailIdx: number;
+  readonly #waitIdx: number;
+  readonly #data: number;
+  readonly cap: number;
+  readonly #mask: number;
+  /** Largest payload one record may carry; bigger frames are split. */
+  readonly maxChunk: number;
+
+  constructor(sab: SharedArrayBuffer, base: number, cap: number) {
+    this.#i32 = new Int32Array(sab);
+    this.#u32 = new Uint32Array(sab);
+    this.#u8 = new Uint8Array(sab);
+    this.#headIdx = (base + HEAD) >> 2;
+    this.#tailIdx = (base + TAIL) >> 2;
+    this.#waitIdx = (base + WAITING) >> 2;
+    this.#data = base + RING_HEADER;
+    this.cap = cap;
+    this.#mask = cap - 1;
+    // A chunk of at most cap/4 always fits into an empty ring, wherever the counters stand.
+    this.maxChunk = cap / 4 - 8;
+  }
+
+  // ---- producer side ----
+
+  /** Writes one record if it fits; returns false (and writes nothing) if the ring is full. */
+  tryWrite(src: Uint8Array, flags: number, prefix?: number): boolean {
+    const extra = prefix === undefined ? 0 : 8;
+    const len = src.length + extra;
+    const need = 8 + ((len + 7) & ~7);
+    let tail = this.#i32[this.#tailIdx]!;
+    const used = (tail - Atomics.load(this.#i32, this.#headIdx)) >>> 0;
+    let pos = tail & this.#mask;
+    const contiguous = this.cap - pos;
+    if (need > contiguous) {
+      if (used + contiguous + need > this.cap) return false;
+      const at = (this.#data + pos) >> 2;
+      this.#u32[at] = 0;
+      this.#u32[at + 1] = F_WRAP;
+      tail = (tail + contiguous) | 0;
+      pos = 0;
+    } else if (used + need > this.cap) {
+      return false;
+    }
+    const at = this.#data + pos;
+    this.#u32[at >> 2] = len;
+    this.#u32[(at >> 2) + 1] = flags;
+    if (prefix !== undefined) {
+      this.#u32[(at >> 2) + 2] = prefix;
+      this.#u32[(at >> 2) + 3] = 0;
+    }
+    this.#u8.set(src, at + 8 + extra);
+    Atomics.store(this.#i32, this.#tailIdx, (tail + need) | 0);
+    return true;
+  }
+
+  /** Producer: announce that frames are waiting for space. */
+  setWaiting(): void {
+    Atomics.store(this.#i32, this.#waitIdx, 1);
+  }
+
+  // ---- consumer side ----
+
+  hasData(): boolean {
+    return Atomics.load(this.#i32, this.#tailIdx) !== this.#i32[this.#headIdx];
+  }
+
+  /**
+   * Hands each record to `each(view, flags)`; the view is valid only during the call. Space is
+   * returned to the producer record by record. Returns the number of records read and whether
+   * the producer was waiting for space (the caller then wakes it).
+   */
+  drain(each: (view: Uint8Array, flags: number) => void): { records: number; producerWaiting: boolean } {
+    let head = this.#i32[this.#headIdx]!;
+    const tail = Atomics.load(this.#i32, this.#tailIdx);
+    let records = 0;
+    while (head !== tail) {
+      const pos = head & this.#mask;
+      const at = this.#data + pos;
+      const len = this.#u32[at >> 2]!;
+      const flags = this.#u32[(at >> 2) + 1]!;
+      if (flags === F_WRAP) {
+        head = (head + (this.cap - pos)) | 0;
+        Atomics.store(this.#i32, this.#headIdx, head);
+        continue;
+      }
+      try {
+        each(this.#u8.subarray(at + 8, at + 8 + len), flags);
+      } finally {
+        head = (head + 8 + ((len + 7) & ~7)) | 0;
+        Atomics.store(this.#i32, this.#headIdx, head);
+      }
+      records++;
+    }
+    const producerWaiting = Atomics.load(this.#i32, this.#waitIdx) === 1;
+    if (producerWaiting) Atomics.store(this.#i32, this.#waitIdx, 0);
+    return { records, producerWaiting };
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * The lamella contract: what a transport must do. A lamella moves bytes and memory; it knows
+ * nothing of AMs, teams or arrays.
+ *
+ * Messages: `send(pe, frame)` queues one frame (a batch of encoded AMs) for a PE. Frames from one
+ * sender are delivered to the receiver's handler in the order they were sent. A frame may be of
+ * any size: the lamella splits and joins it. The handler gets a view that is valid only for the
+ * duration of the call (it may point into a ring buffer), so it must decode synchronously.
+ *
+ * Memory: each PE owns one heap of bytes; an address is a byte offset into a PE's heap. `alloc`
+ * and `free` are one-sided and act on the caller's own heap; a collective allocation is an
+ * `alloc` on every PE followed by `allgather` of the addresses. `put`, `get` and `atomic` act on
+ * any PE's heap and need no user code on the target. Where the target's heap is mapped into this
+ * PE (shmem, local) `heap(pe)` returns it, and callers may operate on it directly.
+ */
+import type { Backend } from '../core/index.js';
+
+/** Receives one whole frame from `srcPe`. The view is only valid during the call. */
+export type FrameHandler = (srcPe: number, frame: Uint8Array) => void;
+
+/** Integer word types that remote atomics work on. */
+export type AtomicWord = 'i8' | 'u8' | 'i16' | 'u16' | 'i32' | 'u32' | 'i64' | 'u64';
+
+/** Remote atomic operations; each returns the word's previous value (`load` returns the value). */
+export type AtomicOp = 'load' | 'store' | 'swap' | 'add' | 'sub' | 'and' | 'or' | 'xor' | 'cas';
+
+export interface LamellaStats {
+  /** Frames handed to `send` and the bytes in them. */
+  framesSent: number;
+  bytesSent: number;
+  framesReceived: number;
+}
+
+export interface Lamella {
+  readonly backend: Backend;
+  readonly myPe: number;
+  readonly numPes: number;
+  readonly stats: LamellaStats;
+
+  /** Installs the one frame handler; must be called before `init`. */
+  setFrameHandler(handler: FrameHandler): void;
+  /** Starts progress and meets every other PE (collective). */
+  init(): Promise<void>;
+  /** Queues a frame for `pe` (which may be this PE). The bytes are copied before returning. */
+  send(pe: number, frame: Uint8Array): void;
+  /** Called by the engine after a burst of sends, so the lamella may wake its own progress. */
+  sendsDone(): void;
+
+  /** One-sided allocation of `bytes` on this PE's heap; returns the address (never 0). */
+  alloc(bytes: number): number;
+  /** Releases an address returned by `alloc`; the bytes are zeroed for the next user. */
+  free(addr: number): void;
+  /** Collective: every PE contributes one number and gets everyone's, in PE order. */
+  allgather(value: number): Promise<number[]>;
+  /** Copies `src` into PE `pe`'s heap at `addr`. Complete when the promise resolves. */
+  put(pe: number, addr: number, src: Uint8Array): Promise<void>;
+  /** Copies `dst.length` bytes from PE `pe`'s heap at `addr` into `dst`. */
+  get(pe: number, addr: number, dst: Uint8Array): Promise<void>;
+  /** An atomic read-modify-write on an integer word of PE `pe`'s heap; resolves to the old value. */
+  atomic(pe: number, addr: number, word: AtomicWord, op: AtomicOp, value: number | bigint, expected?: number | bigint): Promise<number | bigint>;
+  /** PE `pe`'s heap, when it is mapped into this PE (shmem, local); undefined otherwise. */
+  heap(pe: number): SharedArrayBuffer | undefined;
+
+  /** Stores an i32 into PE `pe`'s heap at `addr` and wakes anyone waiting on it (signals). */
+  signal(pe: number, addr: number, value: number): void;
+  /**
+   * Resolves once the i32 at `addr` in this PE's heap is >= `value` (treating the word as a
+   * wrapping sequence number). Returns undefined if that already holds. `onSlow` runs once if the
+   * wait passes the deadlock timeout, so the caller can report who has not arrived.
+   */
+  waitSignal(addr: number, value: number, onSlow?: () => void): Promise<void> | undefined;
+
+  /** Lamella-level barrier over all PEs, for bootstrap and shutdown (collective). */
+  barrier(): Promise<void>;
+  /** Collective: stops progress and releases resources. */
+  shutdown(): Promise<void>;
+  /** Stops this PE at once after a fatal error (not collective). */
+  abort(reason: Error): void;
+}

@@ -1,0 +1,118 @@
+/**
+ * launcher: starts the PEs of a job and supervises them. Each PE runs the same script (SPMD).
+ *
+ * `local` and `shmem` PEs are worker threads of this process. The launcher forwards their
+ * output, and if any PE throws or exits non-zero it stops every other PE at once, reports the
+ * failing PE and its stack, and returns a non-zero exit code.
+ */
+import { randomUUID } from 'node:crypto';
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { checkInteger, config, ErrorCode, LamellarError, parseBackend, processEnv, type Backend } from '../core/index.js';
+import { createShmemJob } from '../lamellae/index.js';
+import { forward } from './output.js';
+import type { PeEntry } from './pe-main.js';
+
+export interface RunOptions {
+  numPes: number;
+  backend: Backend;
+  script: string;
+  args?: string[];
+  /** Prefix each output line with `[PE n] `. */
+  prefix?: boolean;
+  /** Extra environment for every PE. */
+  env?: Record<string, string>;
+  stdout?: NodeJS.WritableStream;
+  stderr?: NodeJS.WritableStream;
+}
+
+/** Checks run options; every problem is a LamellarError with its own code. */
+export function checkRunOptions(o: RunOptions): { script: string; backend: Backend; numPes: number } {
+  const numPes = checkInteger(o.numPes, 'the number of PEs (-N)', 1, 65535, ErrorCode.INVALID_NUM_PES);
+  const backend = parseBackend(o.backend, '--backend');
+  if (backend === 'local' && numPes !== 1) {
+    throw new LamellarError(ErrorCode.INVALID_NUM_PES, `the local backend runs exactly 1 PE, not ${numPes}; use --backend shmem for more`);
+  }
+  if (typeof o.script !== 'string' || o.script === '') {
+    throw new LamellarError(ErrorCode.SCRIPT_NOT_FOUND, 'no script given: lamellar run -N <pes> <script> [args...]');
+  }
+  const script = resolve(o.script);
+  let isFile: boolean;
+  try {
+    isFile = statSync(script).isFile();
+  } catch {
+    isFile = false;
+  }
+  if (!isFile) throw new LamellarError(ErrorCode.SCRIPT_NOT_FOUND, `script not found: ${o.script}`, { details: { script } });
+  return { script, backend, numPes };
+}
+
+interface Failure {
+  pe: number;
+  code: number;
+  message: string;
+}
+
+/** Runs a job to completion; resolves to the exit code (0 when every PE succeeded). */
+export async function run(options: RunOptions): Promise<number> {
+  const { script, backend, numPes } = checkRunOptions(options);
+  if (backend === 'tcp') {
+    throw new LamellarError(ErrorCode.UNKNOWN_BACKEND, 'the tcp backend is not part of this build yet');
+  }
+  const cfg = config();
+  const jobId = cfg.jobId ?? randomUUID();
+  const stdout = options.stdout ?? process.stdout;
+  const stderr = options.stderr ?? process.stderr;
+  const prefix = options.prefix ?? cfg.outputPrefix;
+  const job = backend === 'shmem' ? createShmemJob(numPes, jobId, cfg.heapSize, cfg.shmemRingSize) : undefined;
+  const entry: PeEntry = { script, args: options.args ?? [] };
+
+  let failure: Failure | undefined;
+  const workers: Worker[] = [];
+  const fail = (f: Failure): void => {
+    if (failure !== undefined) return;
+    failure = f;
+    stderr.write(`lamellar: PE ${f.pe} ${f.message}\nlamellar: stopping the other ${numPes - 1} PE(s)\n`);
+    for (const w of workers) void w.terminate();
+  };
+
+  const done: Promise<void>[] = [];
+  for (let pe = 0; pe < numPes; pe++) {
+    const w = new Worker(new URL('./pe-main.js', import.meta.url), {
+      workerData: { lamellar: job === undefined ? undefined : { backend, pe, job }, lamellarEntry: entry },
+      env: {
+        ...processEnv(),
+        ...options.env,
+        LAMELLAR_BACKEND: backend,
+        LAMELLAR_PE_ID: String(pe),
+        LAMELLAR_NUM_PES: String(numPes),
+        LAMELLAR_JOB_ID: jobId,
+      },
+      argv: entry.args,
+      stdout: true,
+      stderr: true,
+    });
+    workers.push(w);
+    const tag = prefix ? `[PE ${pe}] ` : undefined;
+    const out = forward(w.stdout, stdout as NodeJS.WritableStream & import('node:stream').Writable, tag);
+    const err = forward(w.stderr, stderr as NodeJS.WritableStream & import('node:stream').Writable, tag);
+    let threw = false;
+    w.on('error', (e: unknown) => {
+      threw = true;
+      const text = e instanceof Error ? (e.stack ?? `${e.name}: ${e.message}`) : String(e);
+      fail({ pe, code: 1, message: `failed:\n${text}` });
+    });
+    done.push(
+      new Promise<void>((res) => {
+        w.once('exit', (code) => {
+          if (code !== 0 && !threw && failure === undefined) fail({ pe, code, message: `exited with code ${code}` });
+          void Promise.all([out, err]).then(() => res());
+        });
+      }),
+    );
+  }
+  await Promise.all(done);
+  if (failure === undefined) return 0;
+  return failure.code === 0 ? 1 : failure.code;
+}

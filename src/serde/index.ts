@@ -1,0 +1,80 @@
+/**
+ * serde: the binary codec for AM arguments and results. Values are encoded straight into a
+ * caller-owned Writer (an aggregation buffer holding many AMs) and decoded from a Reader over a
+ * frame that may live in a SharedArrayBuffer ring. Wire format, supported values and error
+ * behaviour: docs/serde.md.
+ */
+import { ErrorCode, LamellarError } from '../core/index.js';
+import { dec, setCtx } from './decode.js';
+import { encodeError } from './diagnose.js';
+import { enc } from './encode.js';
+import { deserializeError, Reader } from './reader.js';
+import { Writer } from './writer.js';
+
+export { Writer } from './writer.js';
+export { Reader } from './reader.js';
+export { registerRefCodec, refCodecId, type RefCodec } from './refs.js';
+export * as tags from './tags.js';
+
+/**
+ * Appends `value` to `w`. On failure throws SERIALIZE naming `label` (what is being encoded, e.g.
+ * "argument of AM 'hello'") and the path to the bad value starting at `root`, and rewinds
+ * `w.pos` to where it was, so the bytes of earlier values in the same buffer stay intact.
+ */
+export function encodeValue(w: Writer, value: unknown, label?: string, root = 'args'): void {
+  const start = w.pos;
+  try {
+    enc(w, value, 0);
+  } catch (e) {
+    w.pos = start;
+    throw encodeError(e, value, label, root);
+  }
+}
+
+/**
+ * Reads one value at `r.pos` and advances past it. `ctx` (the receiving PE's runtime, opaque
+ * here) is handed to ref codecs. Corrupt or truncated input throws DESERIALIZE (a ref codec's
+ * own LamellarError passes through); `r.pos` is then unspecified.
+ */
+export function decodeValue(r: Reader, ctx?: unknown): unknown {
+  const prev = setCtx(ctx);
+  try {
+    return dec(r, 0);
+  } catch (e) {
+    if (e instanceof LamellarError) throw e;
+    const msg = e instanceof Error ? e.message : String(e);
+    throw new LamellarError(ErrorCode.DESERIALIZE, `cannot decode: ${msg} (at byte offset ${r.pos})`, {
+      cause: e,
+      details: { offset: r.pos },
+    });
+  } finally {
+    setCtx(prev);
+  }
+}
+
+/**
+ * Reused across calls; taken out of the slot while in use so a nested call (a ref codec
+ * encoding a field) gets its own. Dropped when it has grown past 1 MiB, not to pin memory.
+ */
+let spare: Writer | undefined;
+
+/** Encodes one value into a fresh, exactly sized Uint8Array. */
+export function encodeToBytes(value: unknown, label?: string): Uint8Array {
+  const w = spare ?? new Writer(256);
+  spare = undefined;
+  w.reset();
+  try {
+    encodeValue(w, value, label);
+    return w.buf.slice(0, w.pos);
+  } finally {
+    if (w.buf.length <= 1 << 20) spare = w;
+  }
+}
+
+/** Decodes exactly one value spanning all of `bytes`; trailing bytes are a DESERIALIZE error. */
+export function decodeFromBytes(bytes: Uint8Array, ctx?: unknown): unknown {
+  const r = new Reader(bytes);
+  const v = decodeValue(r, ctx);
+  if (r.pos !== r.end) throw deserializeError(`${r.end - r.pos} trailing byte(s) after the value`, r.pos);
+  return v;
+}

@@ -1,0 +1,82 @@
+/**
+ * Registry of runtime-reference codecs (memory regions, Darcs, teams, arrays). A registered
+ * class is written as REF + codec id + whatever the codec writes, and decoded by the same codec
+ * with the receiving PE's runtime object so it can hand back the receiver's own handle.
+ *
+ * The wire id is a hash of the codec name, not a registration counter: PEs may register codecs
+ * in different orders (lazily, as modules load), and the id must still agree across them.
+ */
+import { ErrorCode, LamellarError } from '../core/index.js';
+import type { Reader } from './reader.js';
+import type { Writer } from './writer.js';
+import { TYPED_ARRAY_KINDS } from './tags.js';
+
+export interface RefCodec<T> {
+  /** Unique; used in error messages and hashed into the wire id. */
+  name: string;
+  /** Matched by exact constructor (`value.constructor === ctor`); subclasses need their own codec. */
+  ctor: abstract new (...args: never[]) => T;
+  encode(w: Writer, value: T): void;
+  decode(r: Reader, ctx: unknown): T;
+}
+
+export interface RefEntry {
+  readonly id: number;
+  readonly codec: RefCodec<unknown>;
+}
+
+/** Constructor -> entry, for the encoder's exact-constructor lookup. */
+export const refsByCtor = new Map<unknown, RefEntry>();
+/** Wire id -> entry, for the decoder. */
+export const refsById = new Map<number, RefEntry>();
+const refsByName = new Map<string, RefEntry>();
+
+/** Classes the codec encodes itself; a ref codec for one of them would never be consulted. */
+const BUILTIN_CTORS = new Set<unknown>([Object, Array, Map, Set, Date, ArrayBuffer, DataView, Buffer, ...TYPED_ARRAY_KINDS]);
+
+/** 32-bit FNV-1a over the UTF-8 bytes of `name`. */
+export function refCodecId(name: string): number {
+  let h = 0x811c9dc5;
+  for (const b of Buffer.from(name, 'utf8')) h = Math.imul(h ^ b, 0x01000193);
+  return h >>> 0;
+}
+
+function invalid(message: string, details: Record<string, unknown>): LamellarError {
+  return new LamellarError(ErrorCode.INVALID_ARGUMENT, message, { details });
+}
+
+export function registerRefCodec<T>(codec: RefCodec<T>): void {
+  const { name, ctor } = codec;
+  if (typeof name !== 'string' || name.length === 0) {
+    throw invalid('ref codec name must be a non-empty string', { name });
+  }
+  if (typeof ctor !== 'function' || typeof codec.encode !== 'function' || typeof codec.decode !== 'function') {
+    throw invalid(`ref codec '${name}' needs a ctor function and encode/decode functions`, { name });
+  }
+  if (refsByName.has(name)) {
+    throw invalid(`a ref codec named '${name}' is already registered`, { name });
+  }
+  if (BUILTIN_CTORS.has(ctor)) {
+    throw invalid(`ref codec '${name}': ${ctor.name} is encoded natively and cannot take a ref codec`, { name });
+  }
+  const other = refsByCtor.get(ctor);
+  if (other !== undefined) {
+    throw invalid(`ref codec '${name}': class ${ctor.name} already has ref codec '${other.codec.name}'`, {
+      name,
+      existing: other.codec.name,
+    });
+  }
+  const id = refCodecId(name);
+  const clash = refsById.get(id);
+  if (clash !== undefined) {
+    throw invalid(`ref codec names '${name}' and '${clash.codec.name}' hash to the same wire id; rename one`, {
+      name,
+      existing: clash.codec.name,
+      id,
+    });
+  }
+  const entry: RefEntry = { id, codec: codec as RefCodec<unknown> };
+  refsByName.set(name, entry);
+  refsByCtor.set(ctor, entry);
+  refsById.set(id, entry);
+}

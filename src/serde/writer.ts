@@ -1,0 +1,128 @@
+/**
+ * Growable output buffer. Fields are public so the encoder (and the AM engine writing frame
+ * headers) can write bytes without a call per byte; everything is little-endian. Growing
+ * replaces `buf`, `dv` and `nb`, so re-read them after any call that may write; only `pos` may be
+ * assigned from outside (to rewind).
+ */
+
+import { nodeBufferOf, utf8Write } from './utf8.js';
+
+export class Writer {
+  buf: Uint8Array;
+  dv: DataView;
+  pos: number;
+  /** Same memory as `buf`, for native UTF-8 encoding. Kept separate so `buf` stays a plain Uint8Array. */
+  nb: Buffer;
+
+  constructor(initialCapacity = 1024) {
+    const cap = Math.max(16, Math.floor(initialCapacity));
+    this.buf = new Uint8Array(cap);
+    this.dv = new DataView(this.buf.buffer);
+    this.nb = nodeBufferOf(this.buf);
+    this.pos = 0;
+  }
+
+  /** Make room for `n` more bytes after `pos`. */
+  ensure(n: number): void {
+    if (this.pos + n > this.buf.length) this.grow(this.pos + n);
+  }
+
+  private grow(minCapacity: number): void {
+    let cap = this.buf.length * 2;
+    while (cap < minCapacity) cap *= 2;
+    const next = new Uint8Array(cap);
+    next.set(this.buf.subarray(0, this.pos));
+    this.buf = next;
+    this.dv = new DataView(next.buffer);
+    this.nb = nodeBufferOf(next);
+  }
+
+  u8(v: number): void {
+    this.ensure(1);
+    this.buf[this.pos++] = v;
+  }
+
+  u16(v: number): void {
+    this.ensure(2);
+    this.dv.setUint16(this.pos, v, true);
+    this.pos += 2;
+  }
+
+  u32(v: number): void {
+    this.ensure(4);
+    this.dv.setUint32(this.pos, v, true);
+    this.pos += 4;
+  }
+
+  i32(v: number): void {
+    this.ensure(4);
+    this.dv.setInt32(this.pos, v, true);
+    this.pos += 4;
+  }
+
+  f64(v: number): void {
+    this.ensure(8);
+    this.dv.setFloat64(this.pos, v, true);
+    this.pos += 8;
+  }
+
+  /** Raw copy of `src` (one memcpy). */
+  bytes(src: Uint8Array): void {
+    this.ensure(src.length);
+    this.buf.set(src, this.pos);
+    this.pos += src.length;
+  }
+
+  /** u32 byte length, then the UTF-8 bytes. Read back with `Reader.str()`. */
+  str(s: string): void {
+    // Reserve the worst case (3 bytes per unit) unless the string is long enough to measure first.
+    this.ensure(4 + (s.length > 4096 ? Buffer.byteLength(s, 'utf8') : s.length * 3));
+    const n = this.utf8At(s, this.pos + 4);
+    this.dv.setUint32(this.pos, n, true);
+    this.pos += 4 + n;
+  }
+
+  /**
+   * Writes `s` as UTF-8 at `at` without moving `pos` and returns the byte count. The caller must
+   * have ensured room for it: `3 * s.length` bytes always suffice, as one UTF-16 unit never needs
+   * more than 3 bytes (a surrogate pair is 2 units for 4 bytes). A lone surrogate is written as U+FFFD, as every
+   * UTF-8 encoder does, so such strings do not round-trip exactly.
+   */
+  utf8At(s: string, at: number): number {
+    const n = s.length;
+    if (n < 16) {
+      // Native calls cost more than a short loop; most keys and tags are short ASCII.
+      const buf = this.buf;
+      let i = 0;
+      for (; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) break;
+        buf[at + i] = c;
+      }
+      if (i === n) return n;
+    }
+    return utf8Write(this.nb, s, at, this.buf.length - at);
+  }
+
+  /** Writes a u32 placeholder and returns its position, for `patchU32`. */
+  reserveU32(): number {
+    this.ensure(4);
+    const at = this.pos;
+    this.pos += 4;
+    return at;
+  }
+
+  patchU32(at: number, v: number): void {
+    this.dv.setUint32(at, v, true);
+  }
+
+  /** Forget the contents; keeps the capacity. */
+  reset(): void {
+    this.pos = 0;
+  }
+
+  /** The bytes written so far, as a view (no copy): valid until the next write or reset. */
+  view(): Uint8Array {
+    return this.buf.subarray(0, this.pos);
+  }
+}

@@ -1,0 +1,8 @@
+/**
+ * team: the World (every PE) and Teams (ordered subsets), with barriers and waitAll.
+ * A *collective* must be called by every member in the same order; team PE numbers are
+ * team-relative, world PE numbers are global.
+ */
+export { World, initWorld, type WorldOptions } from './world.js';
+export { Team } from './team.js';
+export { WorldRuntime } from './runtime.js';

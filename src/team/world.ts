@@ -1,0 +1,147 @@
+/**
+ * World: all PEs of a job, and the entry point of the runtime. `initWorld()` is collective;
+ * `shutdown()` (or `await using`) ends it collectively.
+ */
+import { Engine, type AmArgs, type AmDef, type AmHandle, type LocalAmHandle, type MultiAmHandle } from '../am/index.js';
+import {
+  addExitHook,
+  config,
+  debug,
+  ErrorCode,
+  LamellarError,
+  parseBackend,
+  type Backend,
+} from '../core/index.js';
+import { createLamella } from '../lamellae/index.js';
+import { DisseminationBarrier } from './barrier.js';
+import { WorldRuntime } from './runtime.js';
+import { Team } from './team.js';
+
+export interface WorldOptions {
+  /** The lamella; overrides LAMELLAR_BACKEND. Defaults to `local`. */
+  backend?: Backend;
+}
+
+let worldExists = false;
+
+export class World {
+  readonly #rt: WorldRuntime;
+  readonly #team: Team;
+  #shutdown: Promise<void> | undefined;
+  readonly #removeExitHook: () => void;
+
+  /** @internal Use `initWorld()`. */
+  constructor(rt: WorldRuntime, team: Team) {
+    this.#rt = rt;
+    this.#team = team;
+    this.#removeExitHook = addExitHook(() => this.shutdown());
+  }
+
+  /** This PE's id, 0..numPes-1. */
+  get myPe(): number {
+    return this.#rt.lamella.myPe;
+  }
+
+  get numPes(): number {
+    return this.#rt.lamella.numPes;
+  }
+
+  /** The lamella this world runs on. */
+  get backend(): Backend {
+    return this.#rt.backend;
+  }
+
+  /** The world team (every PE). */
+  get team(): Team {
+    return this.#team;
+  }
+
+  /** @internal */
+  get runtime(): WorldRuntime {
+    return this.#rt;
+  }
+
+  execAmPe<A, R>(pe: number, am: AmDef<A, R>, ...args: AmArgs<A>): AmHandle<R> {
+    return this.#team.execAmPe(pe, am, ...args);
+  }
+
+  execAmAll<A, R>(am: AmDef<A, R>, ...args: AmArgs<A>): MultiAmHandle<R> {
+    return this.#team.execAmAll(am, ...args);
+  }
+
+  execAmLocal<A, R>(am: AmDef<A, R>, ...args: AmArgs<A>): LocalAmHandle<R> {
+    return this.#team.execAmLocal(am, ...args);
+  }
+
+  /** Collective: resolves once every PE has called it. */
+  barrier(): Promise<void> {
+    return this.#team.barrier();
+  }
+
+  /** Resolves once everything this PE launched (and everything running on it) has finished. */
+  waitAll(): Promise<void> {
+    return this.#team.waitAll();
+  }
+
+  /**
+   * Collective: waits for this PE's work, meets every PE, and stops the lamella. Later calls
+   * return the same promise; any other use of the world afterwards throws WORLD_SHUT_DOWN.
+   */
+  shutdown(): Promise<void> {
+    this.#shutdown ??= this.#doShutdown();
+    return this.#shutdown;
+  }
+
+  async #doShutdown(): Promise<void> {
+    const rt = this.#rt;
+    rt.checkOpen('shutdown()');
+    await this.#team.waitAll();
+    await this.#team.barrier();
+    rt.engine.close();
+    rt.markClosed();
+    this.#removeExitHook();
+    await rt.lamella.shutdown();
+    debug('PE %d shut down', this.myPe);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.shutdown();
+  }
+}
+
+/**
+ * Starts the runtime on this PE (collective: every PE of the job calls it once). The backend
+ * comes from `options.backend`, else LAMELLAR_BACKEND, else `local`.
+ */
+export async function initWorld(options: WorldOptions = {}): Promise<World> {
+  if (options === null || typeof options !== 'object') {
+    throw new LamellarError(ErrorCode.INVALID_ARGUMENT, 'initWorld(options) takes an options object');
+  }
+  const cfg = config();
+  const backend = options.backend !== undefined ? parseBackend(options.backend, 'initWorld options') : cfg.backend;
+  if (worldExists) {
+    throw new LamellarError(ErrorCode.ALREADY_INITIALIZED, 'initWorld() was already called on this PE; there is one world per PE (pass the World around instead)');
+  }
+  worldExists = true;
+  try {
+    const lamella = createLamella(backend);
+    const engine = new Engine(lamella, cfg.amSizeThreshold);
+    const rt = new WorldRuntime(lamella, engine, backend);
+    engine.setHost(rt);
+    await lamella.init();
+    const pes = Array.from({ length: lamella.numPes }, (_, i) => i);
+    const addr = lamella.alloc(DisseminationBarrier.bytes(pes.length));
+    const addrs = await lamella.allgather(addr);
+    const barrier = new DisseminationBarrier(lamella, pes, addrs, lamella.myPe, 'world');
+    const team = new Team(rt, 0, pes, barrier);
+    rt.world = team;
+    rt.teams.set(0, team);
+    const world = new World(rt, team);
+    await team.barrier();
+    debug('world up: PE %d of %d on %s', lamella.myPe, lamella.numPes, backend);
+    return world;
+  } catch (err) {
+    worldExists = false;
+    throw err;
+  }
+}

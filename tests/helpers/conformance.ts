@@ -1,0 +1,28 @@
+/**
+ * Runs one fixture on every lamella configuration and turns each case it reports into a test,
+ * asserting the case ran and passed on every PE.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { CONFIGS, caseReports, fixture, runJob, type JobResult } from './job.js';
+
+export function conformance(file: string, cases: string[], opts: { timeoutMs?: number; configs?: typeof CONFIGS } = {}): void {
+  for (const cfg of opts.configs ?? CONFIGS) {
+    describe(`${file} on ${cfg.backend} with ${cfg.numPes} PE(s)`, () => {
+      let job: Promise<JobResult> | undefined;
+      const result = (): Promise<JobResult> => (job ??= runJob(fixture(file), { ...cfg, timeoutMs: opts.timeoutMs ?? 60000 }));
+      test('the job exits 0', async () => {
+        const r = await result();
+        assert.equal(r.code, 0, `exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
+      });
+      for (const name of cases) {
+        test(name, async () => {
+          const r = await result();
+          const reports = caseReports(r.stdout).filter((c) => c.case === name);
+          assert.equal(reports.length, cfg.numPes, `case '${name}' reported on ${reports.length} of ${cfg.numPes} PEs\nstderr:\n${r.stderr}`);
+          for (const rep of reports) assert.ok(rep.ok, `PE ${rep.pe}: ${rep.error}`);
+        });
+      }
+    });
+  }
+}

@@ -1,0 +1,20 @@
+import { conformance } from '../helpers/conformance.js';
+
+conformance('am.ts', [
+  'an AM with no return completes with undefined and runs on the target',
+  'an AM returns a value',
+  'a returned AM runs on the origin and gives the handle its result',
+  'execAmAll returns results in PE order',
+  'execAmLocal runs here without serializing its arguments',
+  'a ring AM visits every PE recursively and returns the path',
+  'PEs send each other nested AMs at the same time without deadlock',
+  'waitAll waits for fire-and-forget AMs',
+  'an AM that throws rejects with RemoteAmError and the world goes on',
+  'an unserializable result comes back as RemoteAmError naming the result',
+  'an AM the target does not define is reported to the caller',
+  'bad launches throw at the call and send nothing',
+  'defining an AM name twice throws DUPLICATE_AM',
+  'an AmGroup of mixed single-PE and all-PE AMs returns results in insertion order',
+  'a TaskGroup waits only for its own AMs',
+  'every codec value type round-trips through an AM',
+]);
