@@ -4,5 +4,5 @@
  * team-relative, world PE numbers are global.
  */
 export { World, initWorld, type WorldOptions } from './world.js';
-export { Team } from './team.js';
+export { Team, kTeamInternals, type TeamInternals } from './team.js';
 export { WorldRuntime } from './runtime.js';

@@ -19,6 +19,17 @@ import { checkPe } from '../core/index.js';
 import type { DisseminationBarrier } from './barrier.js';
 import type { WorldRuntime } from './runtime.js';
 
+/** Internal access for the layers above (memregion, darc, array); not part of the public API. */
+export const kTeamInternals = Symbol('lamellar.teamInternals');
+
+export interface TeamInternals {
+  readonly runtime: WorldRuntime;
+  /** Team id, the same on every member; 0 is the world. */
+  readonly id: number;
+  /** Collective over the members: each contributes a number and gets all, in team PE order. */
+  allgather(value: number): Promise<number[]>;
+}
+
 export class Team implements AmTeam, TeamLaunch {
   readonly #rt: WorldRuntime;
   readonly #id: number;
@@ -26,10 +37,18 @@ export class Team implements AmTeam, TeamLaunch {
   readonly #myPe: number;
   readonly #barrier: DisseminationBarrier;
   readonly [kTeamLaunch]: TeamLaunchOps;
+  readonly [kTeamInternals]: TeamInternals;
 
   /** @internal Teams are made by initWorld and createTeamFromArch. */
-  constructor(rt: WorldRuntime, id: number, pes: readonly number[], barrier: DisseminationBarrier) {
+  constructor(
+    rt: WorldRuntime,
+    id: number,
+    pes: readonly number[],
+    barrier: DisseminationBarrier,
+    allgather: (value: number) => Promise<number[]>,
+  ) {
     this.#rt = rt;
+    this[kTeamInternals] = { runtime: rt, id, allgather };
     this.#id = id;
     this.#pes = Object.freeze([...pes]);
     this.#myPe = pes.indexOf(rt.lamella.myPe);

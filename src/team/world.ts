@@ -133,7 +133,7 @@ export async function initWorld(options: WorldOptions = {}): Promise<World> {
     const addr = lamella.alloc(DisseminationBarrier.bytes(pes.length));
     const addrs = await lamella.allgather(addr);
     const barrier = new DisseminationBarrier(lamella, pes, addrs, lamella.myPe, 'world');
-    const team = new Team(rt, 0, pes, barrier);
+    const team = new Team(rt, 0, pes, barrier, (value) => lamella.allgather(value));
     rt.world = team;
     rt.teams.set(0, team);
     const world = new World(rt, team);
