@@ -10,6 +10,8 @@ import { ErrorCode, LamellarError } from '../core/index.js';
 import type { AmContext } from './context.js';
 
 const kReturnedAm = Symbol('lamellar.returnedAm');
+/** Marks definitions made by this module (a forged object lacks it). */
+const kAmDef = Symbol('lamellar.amDef');
 
 /** An AM to run back on the PE that launched the current one (Lamellar's `return_am`). */
 export interface ReturnedAm<R> {
@@ -28,6 +30,8 @@ export interface AmDef<A, R> {
   /** The compact id the wire carries. */
   readonly id: number;
   readonly exec: AmExec<A, unknown>;
+  /** @internal How encode errors name this AM's arguments (built once, not per launch). */
+  readonly argLabel?: string;
   /** Phantom: never set at runtime. Lets TypeScript read the argument and result types. */
   readonly $types?: { readonly args: A; readonly result: R };
 }
@@ -67,7 +71,7 @@ export function defineAm<A = undefined, R = void>(name: string, exec: AmExec<A, 
       { details: { name, other: clash.name, id } },
     );
   }
-  const def: AmDef<A, AmResultOf<R>> = Object.freeze({ name, id, exec });
+  const def: AmDef<A, AmResultOf<R>> = Object.freeze({ name, id, exec, argLabel: `argument of AM '${name}'`, [kAmDef]: true });
   byId.set(id, def as AmDef<unknown, unknown>);
   byName.set(name, def as AmDef<unknown, unknown>);
   return def;
@@ -79,8 +83,8 @@ export function lookupAm(id: number): AmDef<unknown, unknown> | undefined {
 
 /** Checks that `am` came from `defineAm` in this realm. */
 export function checkAm(am: unknown): AmDef<unknown, unknown> {
-  const def = am as AmDef<unknown, unknown> | undefined;
-  if (def === undefined || def === null || typeof def !== 'object' || byId.get(def.id) !== def) {
+  const def = am as (AmDef<unknown, unknown> & { [kAmDef]?: true }) | undefined;
+  if (def === undefined || def === null || def[kAmDef] !== true) {
     throw new LamellarError(ErrorCode.UNKNOWN_AM, 'not an active message: pass the object returned by defineAm', {
       details: { value: typeof am },
     });

@@ -17,7 +17,8 @@ import type { AmContext, AmTeam } from './context.js';
 import { Counter } from './counter.js';
 import { isReturnedAm, lookupAm, type AmDef } from './define.js';
 import { kObserved, kSettle, type AmHandle, type HandleCounter, type LocalAmHandle, MultiPart, type MultiAmHandle } from './handle.js';
-import { REPLY_AM, REPLY_ERROR, REPLY_UNIT, REPLY_VALUE, REQ, toWireError, type WireError } from './wire.js';
+import { PendingTable } from './pending.js';
+import { REPLY_AM, REPLY_ERROR, REPLY_UNITS, REPLY_VALUE, REQ, toWireError, type WireError } from './wire.js';
 
 type Settleable = (AmHandle<unknown> | MultiPart | LocalAmHandle<unknown>) & { group: HandleCounter | undefined };
 
@@ -51,13 +52,16 @@ export class Engine {
   readonly #out: Writer[];
   readonly #dirty: number[] = [];
   readonly #isDirty: Uint8Array;
-  readonly #pending = new Map<number, Settleable>();
+  readonly #pending = new PendingTable<Settleable>();
+  /** Per destination: where the open REPLY_UNITS record's count sits in its Writer (-1: none), and the id that would extend it. */
+  readonly #runAt: Int32Array;
+  readonly #runNext: Float64Array;
+  readonly #runCount: Uint32Array;
   readonly #scratch = new Writer(256);
   /** Everything launched from here and not settled, plus everything executing here. */
   readonly #work = new Counter();
   readonly #unobserved: { h: Settleable; err: Error }[] = [];
   #host: EngineHost | undefined;
-  #nextReq = 1;
   #flushQueued = false;
   #closed = false;
 
@@ -68,6 +72,9 @@ export class Engine {
     this.#threshold = threshold;
     this.#out = Array.from({ length: this.numPes }, () => new Writer(Math.min(threshold * 2, 1 << 16)));
     this.#isDirty = new Uint8Array(this.numPes);
+    this.#runAt = new Int32Array(this.numPes).fill(-1);
+    this.#runNext = new Float64Array(this.numPes);
+    this.#runCount = new Uint32Array(this.numPes);
     lamella.setFrameHandler((src, frame) => this.#onFrame(src, frame));
   }
 
@@ -85,31 +92,27 @@ export class Engine {
     if (this.#closed) throw new LamellarError(ErrorCode.WORLD_SHUT_DOWN, 'cannot launch an active message after world.shutdown()');
   }
 
-  #req(): number {
-    const id = this.#nextReq;
-    this.#nextReq = (id + 1) >>> 0 || 1;
-    return id;
-  }
-
   /** Launches `def(args)` on world PE `pe`; `handle` settles with the result. */
   launchPe(teamId: number, pe: number, def: AmDef<unknown, unknown>, args: unknown, handle: AmHandle<unknown>): void {
     this.#checkOpen();
     const w = this.#begin(pe);
     const start = w.pos;
-    const reqId = this.#req();
+    let reqAt: number;
     try {
       w.u8(REQ);
       w.u32(def.id);
-      w.u32(reqId);
+      reqAt = w.reserveU32();
       w.u32(teamId);
       const lenAt = w.reserveU32();
-      encodeValue(w, args, `argument of AM '${def.name}'`);
+      encodeValue(w, args, def.argLabel);
       w.patchU32(lenAt, w.pos - lenAt - 4);
     } catch (err) {
       w.pos = start;
       throw err;
     }
-    this.#pending.set(reqId, handle as Settleable);
+    // The id is taken only once encoding succeeded, so a failed launch leaves no pending entry.
+    const reqId = this.#pending.add(handle as Settleable);
+    w.patchU32(reqAt, reqId);
     this.#work.add();
     handle.group?.add();
     if (channels.amSend.hasSubscribers) channels.amSend.publish({ am: def.name, pe, reqId });
@@ -121,20 +124,18 @@ export class Engine {
     this.#checkOpen();
     const s = this.#scratch;
     s.reset();
-    encodeValue(s, args, `argument of AM '${def.name}'`);
+    encodeValue(s, args, def.argLabel);
     const body = s.view();
     const group = multi.group;
     for (let i = 0; i < pes.length; i++) {
       const pe = pes[i]!;
       const w = this.#begin(pe);
-      const reqId = this.#req();
       w.u8(REQ);
       w.u32(def.id);
-      w.u32(reqId);
+      w.u32(this.#pending.add(new MultiPart(multi, i) as Settleable));
       w.u32(teamId);
       w.u32(body.length);
       w.bytes(body);
-      this.#pending.set(reqId, new MultiPart(multi, i) as Settleable);
       this.#work.add();
       group?.add();
       this.#end(pe, w);
@@ -191,6 +192,7 @@ export class Engine {
   }
 
   #send(pe: number, w: Writer): void {
+    this.#runAt[pe] = -1;
     if (w.pos === 0) return;
     this.#lamella.send(pe, w.view());
     w.reset();
@@ -220,9 +222,12 @@ export class Engine {
         case REQ:
           this.#onRequest(src, r);
           break;
-        case REPLY_UNIT:
-          this.#onReply(r.u32(), true, undefined);
+        case REPLY_UNITS: {
+          const first = r.u32();
+          const count = r.u32();
+          for (let k = 0; k < count; k++) this.#onReply((first + k) >>> 0, true, undefined);
           break;
+        }
         case REPLY_VALUE: {
           const reqId = r.u32();
           const len = r.u32();
@@ -313,8 +318,17 @@ export class Engine {
     const start = w.pos;
     try {
       if (value === undefined) {
-        w.u8(REPLY_UNIT);
-        w.u32(reqId);
+        const at = this.#runAt[src]!;
+        if (at >= 0 && this.#runNext[src] === reqId) {
+          w.patchU32(at, ++this.#runCount[src]!);
+        } else {
+          w.u8(REPLY_UNITS);
+          w.u32(reqId);
+          this.#runAt[src] = w.reserveU32();
+          this.#runCount[src] = 1;
+          w.patchU32(this.#runAt[src]!, 1);
+        }
+        this.#runNext[src] = (reqId + 1) >>> 0;
       } else if (isReturnedAm(value)) {
         w.u8(REPLY_AM);
         w.u32(reqId);
@@ -348,7 +362,7 @@ export class Engine {
   }
 
   #remoteError(src: number, reqId: number, e: WireError): Error {
-    const h = this.#pending.get(reqId);
+    const h = this.#pending.peek(reqId);
     const name = h?.amName ?? '?';
     if (e.code === ErrorCode.UNKNOWN_AM) {
       return new LamellarError(
@@ -365,7 +379,6 @@ export class Engine {
     const amId = r.u32();
     const len = r.u32();
     const end = r.pos + len;
-    const h = this.#pending.get(reqId);
     const def = lookupAm(amId);
     let args: unknown;
     try {
@@ -376,8 +389,8 @@ export class Engine {
       this.#onReply(reqId, false, err);
       return;
     }
-    if (h === undefined) return;
-    this.#pending.delete(reqId);
+    const h = this.#pending.take(reqId);
+    if (h === undefined) throw new LamellarError(ErrorCode.PROTOCOL, `returned AM for unknown request ${reqId} on PE ${this.myPe}`);
     const host = this.#host!;
     this.#runLocal(new Ctx(this.myPe, this.numPes, src, host.world, host.world), def, args, (ok, value) => this.#settle(h, ok, value));
   }
@@ -401,11 +414,10 @@ export class Engine {
   }
 
   #onReply(reqId: number, ok: boolean, value: unknown): void {
-    const h = this.#pending.get(reqId);
+    const h = this.#pending.take(reqId);
     if (h === undefined) {
       throw new LamellarError(ErrorCode.PROTOCOL, `reply for unknown request ${reqId} on PE ${this.myPe}`);
     }
-    this.#pending.delete(reqId);
     this.#settle(h, ok, value);
   }
 

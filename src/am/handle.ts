@@ -13,6 +13,7 @@ export const kObserved = Symbol('lamellar.observed');
 const PENDING = 0;
 const FULFILLED = 1;
 const REJECTED = 2;
+const noop = (): void => {};
 
 /** A group counter a handle also belongs to (TaskGroup); the engine decrements it. */
 export interface HandleCounter {
@@ -20,27 +21,33 @@ export interface HandleCounter {
   done(): void;
 }
 
+interface Capability<R> {
+  promise: Promise<R>;
+  resolve: (v: R) => void;
+  reject: (e: unknown) => void;
+}
+
 abstract class LazyHandle<R> implements PromiseLike<R> {
+  // Four fields: one handle exists per launched AM, so its size is paid millions of times.
   #state = PENDING;
   #value: unknown;
-  #promise: Promise<R> | undefined;
-  #resolve: ((v: R) => void) | undefined;
-  #reject: ((e: unknown) => void) | undefined;
+  #cap: Capability<R> | undefined;
   /** @internal The task group this handle counts against, if any. */
   group: HandleCounter | undefined;
 
   #get(): Promise<R> {
-    if (this.#promise === undefined) {
-      if (this.#state === FULFILLED) this.#promise = Promise.resolve(this.#value as R);
-      else if (this.#state === REJECTED) this.#promise = Promise.reject(this.#value);
-      else {
-        this.#promise = new Promise<R>((resolve, reject) => {
-          this.#resolve = resolve;
-          this.#reject = reject;
-        });
-      }
+    if (this.#cap === undefined) {
+      if (this.#state === FULFILLED) return (this.#cap = { promise: Promise.resolve(this.#value as R), resolve: noop, reject: noop }).promise;
+      if (this.#state === REJECTED) return (this.#cap = { promise: Promise.reject(this.#value), resolve: noop, reject: noop }).promise;
+      let resolve!: (v: R) => void;
+      let reject!: (e: unknown) => void;
+      const promise = new Promise<R>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      this.#cap = { promise, resolve, reject };
     }
-    return this.#promise;
+    return this.#cap.promise;
   }
 
   then<T1 = R, T2 = never>(
@@ -63,7 +70,7 @@ abstract class LazyHandle<R> implements PromiseLike<R> {
   }
 
   get [kObserved](): boolean {
-    return this.#promise !== undefined;
+    return this.#cap !== undefined;
   }
 
   /** @internal */
@@ -71,9 +78,11 @@ abstract class LazyHandle<R> implements PromiseLike<R> {
     if (this.#state !== PENDING) return;
     this.#state = ok ? FULFILLED : REJECTED;
     this.#value = value;
-    if (ok) this.#resolve?.(value as R);
-    else this.#reject?.(value);
-    this.#resolve = this.#reject = undefined;
+    const cap = this.#cap;
+    if (cap !== undefined) {
+      if (ok) cap.resolve(value as R);
+      else cap.reject(value);
+    }
   }
 }
 

@@ -4,16 +4,20 @@
  * and still read the rest of the frame.
  *
  *   REQ          u8 1 | u32 amId | u32 reqId | u32 teamId | u32 len | args (len bytes)
- *   REPLY_UNIT   u8 2 | u32 reqId                                      exec returned nothing
  *   REPLY_VALUE  u8 3 | u32 reqId | u32 len | value
  *   REPLY_ERROR  u8 4 | u32 reqId | u32 len | { name, message, stack, code? }
  *   REPLY_AM     u8 5 | u32 reqId | u32 amId | u32 len | args          run amId(args) on the origin
+ *   REPLY_UNITS  u8 6 | u32 firstReqId | u32 count                     exec returned nothing, for count consecutive ids
+ *
+ * REPLY_UNITS is what most small AMs produce: a frame of AMs that return nothing, run in order,
+ * is answered by one 9-byte record that the sender extends in place while the ids stay
+ * consecutive.
  */
 export const REQ = 1;
-export const REPLY_UNIT = 2;
 export const REPLY_VALUE = 3;
 export const REPLY_ERROR = 4;
 export const REPLY_AM = 5;
+export const REPLY_UNITS = 6;
 
 /** An error as it travels back to the caller. */
 export interface WireError {

@@ -90,19 +90,22 @@ export function parseBackend(value: unknown, source: string): Backend {
 }
 
 function rank(env: Env): { peId: number; numPes: number; rankSource: RankSource } {
-  const pick = (r: string, s: string, src: RankSource) =>
-    env[r] !== undefined || env[s] !== undefined
-      ? { numPes: intVar(env, s, 1, 1, 65535), peId: intVar(env, r, 0, 0, 65534), rankSource: src }
-      : undefined;
-  const found =
+  const pick = (r: string, s: string, src: RankSource) => {
+    if (env[r] === undefined && env[s] === undefined) return undefined;
+    const found = { numPes: intVar(env, s, 1, 1, 65535), peId: intVar(env, r, 0, 0, 65534), rankSource: src };
+    if (found.peId >= found.numPes) {
+      throw new LamellarError(ErrorCode.CONFIG, `${r}=${found.peId} is not below ${s}=${found.numPes}`, {
+        details: { variable: r, value: env[r] },
+      });
+    }
+    return found;
+  };
+  return (
     pick('LAMELLAR_PE_ID', 'LAMELLAR_NUM_PES', 'lamellar') ??
     pick('OMPI_COMM_WORLD_RANK', 'OMPI_COMM_WORLD_SIZE', 'ompi') ??
     pick('SLURM_PROCID', 'SLURM_NTASKS', 'slurm') ??
-    pick('PMI_RANK', 'PMI_SIZE', 'pmi') ?? { peId: 0, numPes: 1, rankSource: 'default' as const };
-  if (found.peId >= found.numPes) {
-    throw new LamellarError(ErrorCode.CONFIG, `PE id ${found.peId} is not below the number of PEs ${found.numPes} (from ${found.rankSource} variables)`);
-  }
-  return found;
+    pick('PMI_RANK', 'PMI_SIZE', 'pmi') ?? { peId: 0, numPes: 1, rankSource: 'default' as const }
+  );
 }
 
 /** Parses an environment into a config. Exported for tests; the runtime uses `config()`. */

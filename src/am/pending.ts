@@ -1,0 +1,97 @@
+/**
+ * Requests waiting for replies, keyed by request id.
+ *
+ * Ids are issued in sequence and mostly settle in order, so the table is a power-of-two ring of
+ * slots indexed by the id's low bits, covering [head, next). Settling clears a slot and advances
+ * `head` past cleared slots. A request that stays pending while many later ones settle would
+ * pin `head` and force the ring to grow with holes; when the ring is mostly holes the oldest
+ * live entries are moved to a Map instead, so memory stays proportional to what is pending.
+ *
+ * Ids travel as u32; `lookup` rebuilds the full id from the low 32 bits (the window of pending
+ * ids is far smaller than 2^32).
+ */
+const TWO32 = 2 ** 32;
+
+export class PendingTable<T> {
+  #slots: (T | undefined)[];
+  #mask: number;
+  #head: number;
+  #next: number;
+  #live = 0;
+  readonly #old = new Map<number, T>();
+
+  /** `firstId` exists so tests can start next to the 2^32 wrap. */
+  constructor(capacity = 1 << 12, firstId = 1) {
+    this.#head = this.#next = firstId;
+    this.#slots = new Array<T | undefined>(capacity).fill(undefined);
+    this.#mask = capacity - 1;
+  }
+
+  get size(): number {
+    return this.#live + this.#old.size;
+  }
+
+  /** Stores `entry` under a fresh id and returns the id's low 32 bits (what the wire carries). */
+  add(entry: T): number {
+    if (this.#next - this.#head > this.#mask) this.#makeRoom();
+    const id = this.#next++;
+    this.#slots[id & this.#mask] = entry;
+    this.#live++;
+    return id % TWO32;
+  }
+
+  /** Removes and returns the entry for wire id `low`, or undefined. */
+  take(low: number): T | undefined {
+    const next = this.#next;
+    const id = next - (((next % TWO32) - low + TWO32) % TWO32 || TWO32);
+    if (id < this.#head) {
+      const e = this.#old.get(id);
+      if (e !== undefined) this.#old.delete(id);
+      return e;
+    }
+    const i = id & this.#mask;
+    const e = this.#slots[i];
+    if (e === undefined) return undefined;
+    this.#slots[i] = undefined;
+    this.#live--;
+    if (id === this.#head) {
+      let h = id + 1;
+      while (h < next && this.#slots[h & this.#mask] === undefined) h++;
+      this.#head = h;
+    }
+    return e;
+  }
+
+  /** Peeks without removing (for error messages). */
+  peek(low: number): T | undefined {
+    const next = this.#next;
+    const id = next - (((next % TWO32) - low + TWO32) % TWO32 || TWO32);
+    return id < this.#head ? this.#old.get(id) : this.#slots[id & this.#mask];
+  }
+
+  #makeRoom(): void {
+    const cap = this.#mask + 1;
+    if (this.#live * 4 < cap) {
+      // Mostly holes behind a few stragglers: evict the oldest live quarter to the Map.
+      let h = this.#head;
+      const stop = h + (cap >> 2);
+      for (; h < stop; h++) {
+        const i = h & this.#mask;
+        const e = this.#slots[i];
+        if (e !== undefined) {
+          this.#old.set(h, e);
+          this.#slots[i] = undefined;
+          this.#live--;
+        }
+      }
+      while (h < this.#next && this.#slots[h & this.#mask] === undefined) h++;
+      this.#head = h;
+      return;
+    }
+    const slots = new Array<T | undefined>(cap * 2).fill(undefined);
+    const mask = cap * 2 - 1;
+    for (let id = this.#head; id < this.#next; id++) slots[id & mask] = this.#slots[id & this.#mask];
+    this.#slots = slots;
+    this.#mask = mask;
+  }
+}

@@ -1,0 +1,108 @@
+/** The launcher: failure propagation, idle PEs, bad input, and running without the launcher. */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { BIN, fixture, runJob, runNode } from '../helpers/job.js';
+
+describe('a failing PE stops the whole job', () => {
+  for (const numPes of [2, 4]) {
+    test(`a PE that throws stops ${numPes} PEs with a non-zero exit and its PE number`, async () => {
+      const r = await runJob(fixture('fail-throw.ts'), { numPes, timeoutMs: 30000 });
+      assert.notEqual(r.code, 0);
+      assert.equal(r.signal, null, `killed by the test's time limit:\n${r.stderr}`);
+      assert.match(r.stderr, new RegExp(`PE ${numPes - 1} failed`));
+      assert.match(r.stderr, new RegExp(`deliberate failure on PE ${numPes - 1}`));
+      assert.match(r.stderr, /fail-throw\.ts/, 'the stack names the script');
+      assert.doesNotMatch(r.stdout, /should never pass/);
+    });
+  }
+
+  test('a PE that calls process.exit(3) stops the job and the launcher exits 3', async () => {
+    const r = await runJob(fixture('fail-exit.ts'), { numPes: 3, timeoutMs: 30000 });
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr, /PE 2 exited with code 3/);
+    assert.doesNotMatch(r.stdout, /should never pass/);
+  });
+});
+
+describe('idle PEs', () => {
+  for (const numPes of [2, 4]) {
+    test(`PEs waiting ~2 s in a barrier use under 20% of one core (${numPes} PEs, shmem)`, async () => {
+      const r = await runJob(fixture('idle-barrier.ts'), { numPes, timeoutMs: 30000 });
+      assert.equal(r.code, 0, r.stderr);
+      const line = r.stdout.split('\n').find((l) => l.startsWith('@@idle '));
+      assert.ok(line, r.stdout);
+      const m = JSON.parse(line.slice(7)) as { fraction: number; wallMs: number };
+      assert.ok(m.wallMs >= 1900, `waited ${m.wallMs} ms`);
+      assert.ok(m.fraction < 0.2, `the whole job used ${(m.fraction * 100).toFixed(1)}% of a core while idle`);
+    });
+  }
+});
+
+describe('bad input to lamellar run', () => {
+  const cases: [string, string[], string][] = [
+    ['-N 0', ['run', '-N', '0', fixture('world.ts')], 'LAMELLAR_ERR_INVALID_NUM_PES'],
+    ['-N abc', ['run', '-N', 'abc', fixture('world.ts')], 'LAMELLAR_ERR_INVALID_NUM_PES'],
+    ['-N 2 with the local backend', ['run', '-N', '2', '--backend', 'local', fixture('world.ts')], 'LAMELLAR_ERR_INVALID_NUM_PES'],
+    ['an unknown backend', ['run', '-N', '2', '--backend', 'carrier-pigeon', fixture('world.ts')], 'LAMELLAR_ERR_UNKNOWN_BACKEND'],
+    ['a missing script', ['run', '-N', '2', 'no/such/script.ts'], 'LAMELLAR_ERR_SCRIPT_NOT_FOUND'],
+    ['no script at all', ['run', '-N', '2'], 'LAMELLAR_ERR_SCRIPT_NOT_FOUND'],
+    ['an unknown command', ['launch', 'x.ts'], 'LAMELLAR_ERR_INVALID_ARGUMENT'],
+  ];
+  for (const [what, cli, code] of cases) {
+    test(`${what} fails with ${code} and starts nothing`, async () => {
+      const r = await runNode([BIN, ...cli], { timeoutMs: 20000 });
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, new RegExp(code));
+      assert.equal(r.stdout.includes('@@case'), false);
+    });
+  }
+
+  test('an unknown LAMELLAR_BACKEND fails with UNKNOWN_BACKEND', async () => {
+    const r = await runNode([BIN, 'run', '-N', '2', fixture('world.ts')], { env: { LAMELLAR_BACKEND: 'nope' }, timeoutMs: 20000 });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /LAMELLAR_ERR_UNKNOWN_BACKEND/);
+  });
+});
+
+describe('output forwarding', () => {
+  test('--prefix prefixes every line with its PE', async () => {
+    const r = await runNode([BIN, 'run', '-N', '3', '--prefix', fixture('backend-option.ts')], { timeoutMs: 30000 });
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.trim().split('\n').sort();
+    assert.deepEqual(lines, ['[PE 0] @@backend shmem 0 3', '[PE 1] @@backend shmem 1 3', '[PE 2] @@backend shmem 2 3']);
+  });
+
+  test('script arguments reach the script, options after the script included', async () => {
+    const r = await runNode([BIN, 'run', '-N', '1', '--backend', 'local', fixture('backend-option.ts'), 'local'], { timeoutMs: 30000 });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /@@backend local 0 1/);
+  });
+});
+
+describe('without the launcher', () => {
+  test('node script.ts runs one PE on the local lamella', async () => {
+    const r = await runNode(['--import', 'tsx', fixture('backend-option.ts')], { timeoutMs: 30000 });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /@@backend local 0 1/);
+  });
+
+  test('LAMELLAR_BACKEND=shmem without the launcher is a clear NOT_LAUNCHED error', async () => {
+    const r = await runNode(['--import', 'tsx', fixture('backend-option.ts')], { env: { LAMELLAR_BACKEND: 'shmem' }, timeoutMs: 30000 });
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /LAMELLAR_ERR_NOT_LAUNCHED|lamellar run/);
+  });
+
+  test('an explicit backend option wins over LAMELLAR_BACKEND', async () => {
+    const r = await runNode(['--import', 'tsx', fixture('backend-option.ts'), 'local'], { env: { LAMELLAR_BACKEND: 'shmem' }, timeoutMs: 30000 });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /@@backend local 0 1/);
+  });
+
+  test('the world fixture passes every case on one PE without the launcher', async () => {
+    const r = await runNode(['--import', 'tsx', fixture('world.ts')], { timeoutMs: 30000 });
+    assert.equal(r.code, 0, r.stderr);
+    const reports = r.stdout.split('\n').filter((l) => l.startsWith('@@case '));
+    assert.equal(reports.length, 8);
+    assert.ok(reports.every((l) => l.includes('"ok":true')), r.stdout);
+  });
+});

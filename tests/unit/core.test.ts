@@ -1,0 +1,110 @@
+/** core: config parsing, error brands, the heap allocator. */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { ErrorCode, HeapAllocator, isLamellarError, LamellarError, parseConfig, RemoteAmError } from '../../src/core/index.js';
+import * as dist from '../../dist/core/index.js';
+
+describe('config', () => {
+  test('defaults: local backend, one PE', () => {
+    const c = parseConfig({});
+    assert.equal(c.backend, 'local');
+    assert.equal(c.backendFromEnv, false);
+    assert.equal(c.numPes, 1);
+    assert.equal(c.peId, 0);
+    assert.equal(c.rankSource, 'default');
+    assert.equal(c.amSizeThreshold, 65536);
+    assert.equal(c.deadlockTimeoutSecs, 600);
+  });
+
+  test('LAMELLAR_* variables are honoured', () => {
+    const c = parseConfig({ LAMELLAR_BACKEND: 'shmem', LAMELLAR_NUM_PES: '4', LAMELLAR_PE_ID: '3', LAMELLAR_JOB_ID: 'j1', LAMELLAR_AM_SIZE_THRESHOLD: '1024' });
+    assert.deepEqual([c.backend, c.numPes, c.peId, c.jobId, c.amSizeThreshold, c.rankSource], ['shmem', 4, 3, 'j1', 1024, 'lamellar']);
+  });
+
+  test('cluster launcher ranks are used when LAMELLAR_PE_ID is absent, in a fixed order', () => {
+    assert.deepEqual(
+      (({ peId, numPes, rankSource }) => ({ peId, numPes, rankSource }))(parseConfig({ OMPI_COMM_WORLD_RANK: '1', OMPI_COMM_WORLD_SIZE: '2', SLURM_PROCID: '5', SLURM_NTASKS: '8' })),
+      { peId: 1, numPes: 2, rankSource: 'ompi' },
+    );
+    assert.equal(parseConfig({ SLURM_PROCID: '5', SLURM_NTASKS: '8' }).rankSource, 'slurm');
+    assert.equal(parseConfig({ PMI_RANK: '0', PMI_SIZE: '3' }).numPes, 3);
+    assert.equal(parseConfig({ LAMELLAR_PE_ID: '0', LAMELLAR_NUM_PES: '2', OMPI_COMM_WORLD_RANK: '1', OMPI_COMM_WORLD_SIZE: '2' }).rankSource, 'lamellar');
+  });
+
+  const bad: [string, Record<string, string>, string][] = [
+    ['an unknown backend', { LAMELLAR_BACKEND: 'pigeon' }, ErrorCode.UNKNOWN_BACKEND],
+    ['a non-numeric PE count', { LAMELLAR_NUM_PES: 'four', LAMELLAR_PE_ID: '0' }, ErrorCode.CONFIG],
+    ['a PE id beyond the count', { LAMELLAR_NUM_PES: '2', LAMELLAR_PE_ID: '2' }, ErrorCode.CONFIG],
+    ['zero PEs', { LAMELLAR_NUM_PES: '0', LAMELLAR_PE_ID: '0' }, ErrorCode.CONFIG],
+    ['a tiny AM threshold', { LAMELLAR_AM_SIZE_THRESHOLD: '1' }, ErrorCode.CONFIG],
+    ['a negative deadlock timeout', { LAMELLAR_DEADLOCK_TIMEOUT: '-1' }, ErrorCode.CONFIG],
+  ];
+  for (const [what, env, code] of bad) {
+    test(`${what} is a coded error naming the variable`, () => {
+      assert.throws(() => parseConfig(env), (e: unknown) => isLamellarError(e) && e.code === code && /LAMELLAR_/.test(e.message));
+    });
+  }
+});
+
+describe('errors', () => {
+  test('LamellarError carries a code, details and a cause', () => {
+    const cause = new Error('root');
+    const e = new LamellarError(ErrorCode.PE_OUT_OF_RANGE, 'bad pe', { cause, details: { pe: 9 } });
+    assert.equal(e.code, 'LAMELLAR_ERR_PE_OUT_OF_RANGE');
+    assert.equal(e.name, 'LamellarError');
+    assert.equal(e.cause, cause);
+    assert.deepEqual(e.details, { pe: 9 });
+    assert.ok(e instanceof Error);
+  });
+
+  test('instanceof holds across two copies of the module (the Symbol.for brand)', () => {
+    const fromDist = new dist.LamellarError(dist.ErrorCode.INTERNAL, 'x');
+    assert.notEqual(dist.LamellarError, LamellarError, 'two distinct classes');
+    assert.ok(fromDist instanceof LamellarError);
+    assert.ok(new LamellarError(ErrorCode.INTERNAL, 'y') instanceof dist.LamellarError);
+    assert.ok(!(new Error('plain') instanceof LamellarError));
+    assert.ok(!({ code: 'LAMELLAR_ERR_INTERNAL' } instanceof LamellarError));
+  });
+
+  test('RemoteAmError names the PE and AM and keeps the remote stack', () => {
+    const e = new RemoteAmError(3, 'my-am', 'TypeError', 'bad thing', 'TypeError: bad thing\n    at remoteFn');
+    assert.ok(e instanceof LamellarError && e instanceof RemoteAmError && e instanceof dist.RemoteAmError);
+    assert.ok(!(new LamellarError(ErrorCode.INTERNAL, 'z') instanceof RemoteAmError));
+    assert.equal(e.code, ErrorCode.REMOTE_AM);
+    assert.match(e.message, /'my-am' failed on PE 3: TypeError: bad thing/);
+    assert.match(e.stack!, /remote stack \(PE 3\)[\s\S]*remoteFn/);
+  });
+});
+
+describe('HeapAllocator', () => {
+  test('allocates aligned, non-overlapping blocks and reuses freed space', () => {
+    let grown = 0;
+    const h = new HeapAllocator(1 << 20, (n) => (grown = Math.max(grown, n)));
+    const a = h.alloc(10);
+    const b = h.alloc(100);
+    const c = h.alloc(64);
+    assert.ok(a > 0 && a % 64 === 0 && b % 64 === 0 && c % 64 === 0);
+    assert.ok(b >= a + 64 && c >= b + 128);
+    assert.ok(grown >= c + 64);
+    h.free(b);
+    assert.equal(h.alloc(128), b, 'first fit reuses the hole');
+    h.free(a);
+    h.free(c);
+    assert.equal(h.sizeOf(b), 128);
+  });
+
+  test('merges neighbouring free blocks', () => {
+    const h = new HeapAllocator(1 << 20, () => {});
+    const blocks = [h.alloc(64), h.alloc(64), h.alloc(64), h.alloc(64)];
+    h.free(blocks[1]!);
+    h.free(blocks[2]!);
+    assert.equal(h.alloc(128), blocks[1], 'two freed neighbours serve one larger block');
+  });
+
+  test('running out is OUT_OF_MEMORY naming LAMELLAR_HEAP_SIZE; freeing an unknown address is INTERNAL', () => {
+    const h = new HeapAllocator(4096, () => {});
+    h.alloc(2048);
+    assert.throws(() => h.alloc(4096), (e: unknown) => isLamellarError(e, ErrorCode.OUT_OF_MEMORY) && /LAMELLAR_HEAP_SIZE/.test((e as Error).message));
+    assert.throws(() => h.free(12345), (e: unknown) => isLamellarError(e, ErrorCode.INTERNAL));
+  });
+});

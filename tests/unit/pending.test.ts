@@ -1,0 +1,38 @@
+/** The pending-request table: ids, out-of-order settling, growth, straggler eviction. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { PendingTable } from '../../src/am/pending.js';
+
+test('entries come back by id, in any order', () => {
+  const t = new PendingTable<string>(4);
+  const ids = Array.from({ length: 10 }, (_, i) => t.add(`r${i}`));
+  assert.deepEqual(ids, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  for (const i of [3, 0, 9, 5, 1, 2, 4, 6, 8, 7]) assert.equal(t.take(ids[i]!), `r${i}`);
+  assert.equal(t.size, 0);
+  assert.equal(t.take(ids[0]!), undefined, 'an id is taken once');
+});
+
+test('a straggler does not make the table grow with every later request', () => {
+  const t = new PendingTable<number>(16);
+  const straggler = t.add(-1);
+  for (let i = 0; i < 100_000; i++) assert.equal(t.take(t.add(i)), i);
+  assert.equal(t.size, 1);
+  assert.equal(t.peek(straggler), -1);
+  assert.equal(t.take(straggler), -1);
+  assert.equal(t.size, 0);
+});
+
+test('many pending at once, settled in reverse', () => {
+  const t = new PendingTable<number>(8);
+  const ids = Array.from({ length: 5000 }, (_, i) => t.add(i));
+  for (let i = ids.length - 1; i >= 0; i--) assert.equal(t.take(ids[i]!), i);
+  assert.equal(t.size, 0);
+});
+
+test('wire ids wrap at 2^32 and still resolve', () => {
+  const t = new PendingTable<number>(4, 2 ** 32 - 3);
+  const ids = Array.from({ length: 8 }, (_, i) => t.add(i));
+  assert.deepEqual(ids, [2 ** 32 - 3, 2 ** 32 - 2, 2 ** 32 - 1, 0, 1, 2, 3, 4]);
+  for (const i of [4, 0, 7, 2, 3, 1, 6, 5]) assert.equal(t.take(ids[i]!), i);
+  assert.equal(t.size, 0);
+});
