@@ -15,7 +15,7 @@ import { workerData } from 'node:worker_threads';
 import { config, debug, ErrorCode, LamellarError, MappedHeaps, checkPe } from '../../core/index.js';
 import type { AtomicOp, AtomicWord, FrameHandler, Lamella, LamellaStats } from '../types.js';
 import { BARRIER_COUNT, BARRIER_GEN, bellIndex, boardByteOffset, ringBase, sleepIndex, type ShmemJob } from './job.js';
-import { F_FIRST, F_LAST, F_MID, F_WHOLE, RingEnd } from './ring.js';
+import { F_FIRST, F_LAST, F_MID, F_WHOLE, RingEnd } from '../../core/ring.js';
 
 export { createShmemJob, type ShmemJob } from './job.js';
 

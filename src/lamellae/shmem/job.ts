@@ -9,7 +9,7 @@
  * heaps: one growable SAB per PE, the memory-region heap.
  */
 import { createHeap } from '../../core/index.js';
-import { RING_HEADER } from './ring.js';
+import { RING_HEADER } from '../../core/ring.js';
 
 export interface ShmemJob {
   readonly numPes: number;
