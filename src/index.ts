@@ -3,6 +3,7 @@
  * This file is the public API; everything else is internal.
  */
 export { initWorld, World, Team, type WorldOptions } from './team/index.js';
+export { BlockedArch, StridedArch, type LamellarArch } from './team/index.js';
 export {
   defineAm,
   returnAm,
@@ -28,3 +29,5 @@ export {
   type ErrorCodeValue,
   type Backend,
 } from './core/index.js';
+export * from './memregion/index.js';
+export * from './darc/index.js';

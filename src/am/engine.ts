@@ -15,6 +15,7 @@ import type { Lamella } from '../lamellae/types.js';
 import { decodeValue, encodeValue, Reader, Writer } from '../serde/index.js';
 import type { AmContext, AmTeam } from './context.js';
 import { Counter } from './counter.js';
+import { closeArgScope, openArgScope, runReleases } from './arg-scope.js';
 import { isReturnedAm, lookupAm, type AmDef } from './define.js';
 import { kObserved, kSettle, type AmHandle, type HandleCounter, type LocalAmHandle, MultiPart, type MultiAmHandle } from './handle.js';
 import { PendingTable } from './pending.js';
@@ -277,13 +278,17 @@ export class Engine {
       return;
     }
     let args: unknown;
+    // Refs decoded from the arguments (regions, Darcs) are held until the AM has finished.
+    const mark = openArgScope();
     try {
       args = decodeValue(r, this.#host!.decodeContext);
     } catch (err) {
+      runReleases(closeArgScope(mark));
       r.pos = end;
       this.#reply(src, reqId, def, toWireError(err));
       return;
     }
+    const held = closeArgScope(mark);
     const host = this.#host!;
     const team = host.teamById(teamId) ?? host.world;
     this.#work.add();
@@ -293,6 +298,7 @@ export class Engine {
       out = def.exec(new Ctx(this.myPe, this.numPes, src, host.world, team), args);
     } catch (err) {
       this.#reply(src, reqId, def, toWireError(err));
+      runReleases(held);
       this.#work.done();
       return;
     }
@@ -300,15 +306,18 @@ export class Engine {
       (out as PromiseLike<unknown>).then(
         (value) => {
           this.#replyValue(src, reqId, def, value);
+          runReleases(held);
           this.#work.done();
         },
         (err: unknown) => {
           this.#reply(src, reqId, def, toWireError(err));
+          runReleases(held);
           this.#work.done();
         },
       );
     } else {
       this.#replyValue(src, reqId, def, out);
+      runReleases(held);
       this.#work.done();
     }
   }
@@ -381,18 +390,24 @@ export class Engine {
     const end = r.pos + len;
     const def = lookupAm(amId);
     let args: unknown;
+    const mark = openArgScope();
     try {
       if (def === undefined) throw new LamellarError(ErrorCode.UNKNOWN_AM, `returned AM with wire id ${amId} is not defined on PE ${this.myPe}`);
       args = decodeValue(r, this.#host!.decodeContext);
     } catch (err) {
+      runReleases(closeArgScope(mark));
       r.pos = end;
       this.#onReply(reqId, false, err);
       return;
     }
+    const held = closeArgScope(mark);
     const h = this.#pending.take(reqId);
     if (h === undefined) throw new LamellarError(ErrorCode.PROTOCOL, `returned AM for unknown request ${reqId} on PE ${this.myPe}`);
     const host = this.#host!;
-    this.#runLocal(new Ctx(this.myPe, this.numPes, src, host.world, host.world), def, args, (ok, value) => this.#settle(h, ok, value));
+    this.#runLocal(new Ctx(this.myPe, this.numPes, src, host.world, host.world), def, args, (ok, value) => {
+      this.#settle(h, ok, value);
+      runReleases(held);
+    });
   }
 
   /** Runs an AM here (a local AM, or a returned AM on its origin), following returned AMs. */

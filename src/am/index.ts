@@ -13,4 +13,5 @@ export { AmHandle, LocalAmHandle, MultiAmHandle, kSettle, type HandleCounter } f
 export { Engine, type EngineHost } from './engine.js';
 export { Counter } from './counter.js';
 export { AmGroup, TaskGroup, type AmGroupResults } from './group.js';
+export { holdWhileAmRuns } from './arg-scope.js';
 export { kTeamLaunch, type TeamLaunch, type TeamLaunchOps } from './launch.js';

@@ -1,5 +1,7 @@
 /**
- * A single-producer/single-consumer byte ring in a SharedArrayBuffer: one per ordered PE pair.
+ * A single-producer/single-consumer byte ring in a SharedArrayBuffer. The shmem lamella keeps one
+ * per ordered PE pair; the tcp lamella one each way between a PE's main thread and its network
+ * thread.
  *
  * Layout of one ring at byte offset `base` (each counter on its own cache line, so the producer
  * and consumer do not false-share):
@@ -30,6 +32,10 @@ export const F_FIRST = 1;
 export const F_MID = 2;
 export const F_LAST = 4;
 const F_WRAP = 8;
+/** shmem: the record is [u32 addr][u32 len]: the frame sits in the sender's heap at addr. */
+export const F_HEAP = 16;
+/** shmem control, receiver to sender: [u32 addr] of an F_HEAP block it may free now. */
+export const F_FREE = 32;
 
 export class RingEnd {
   readonly #i32: Int32Array;
@@ -91,6 +97,37 @@ export class RingEnd {
     return true;
   }
 
+  /**
+   * Writes one F_WHOLE record whose payload is `head` followed by `body`, if it fits; saves the
+   * caller from joining a message header and its bytes first. Returns false if the ring is full.
+   */
+  tryWriteParts(head: Uint8Array, body: Uint8Array | undefined): boolean {
+    const bodyLen = body === undefined ? 0 : body.length;
+    const len = head.length + bodyLen;
+    const need = 8 + ((len + 7) & ~7);
+    let tail = this.#i32[this.#tailIdx]!;
+    const used = (tail - Atomics.load(this.#i32, this.#headIdx)) >>> 0;
+    let pos = tail & this.#mask;
+    const contiguous = this.cap - pos;
+    if (need > contiguous) {
+      if (used + contiguous + need > this.cap) return false;
+      const at = (this.#data + pos) >> 2;
+      this.#u32[at] = 0;
+      this.#u32[at + 1] = F_WRAP;
+      tail = (tail + contiguous) | 0;
+      pos = 0;
+    } else if (used + need > this.cap) {
+      return false;
+    }
+    const at = this.#data + pos;
+    this.#u32[at >> 2] = len;
+    this.#u32[(at >> 2) + 1] = F_WHOLE;
+    this.#u8.set(head, at + 8);
+    if (body !== undefined) this.#u8.set(body, at + 8 + head.length);
+    Atomics.store(this.#i32, this.#tailIdx, (tail + need) | 0);
+    return true;
+  }
+
   /** Producer: announce that frames are waiting for space. */
   setWaiting(): void {
     Atomics.store(this.#i32, this.#waitIdx, 1);
@@ -104,10 +141,12 @@ export class RingEnd {
 
   /**
    * Hands each record to `each(view, flags)`; the view is valid only during the call. Space is
-   * returned to the producer record by record. Returns the number of records read and whether
-   * the producer was waiting for space (the caller then wakes it).
+   * returned to the producer record by record. If `each` returns false the record is left in
+   * the ring, unread, and draining stops (a consumer that cannot take more yet). Returns the
+   * number of records read and whether the producer was waiting for space (the caller then
+   * wakes it).
    */
-  drain(each: (view: Uint8Array, flags: number) => void): { records: number; producerWaiting: boolean } {
+  drain(each: (view: Uint8Array, flags: number) => boolean | void): { records: number; producerWaiting: boolean } {
     let head = this.#i32[this.#headIdx]!;
     const tail = Atomics.load(this.#i32, this.#tailIdx);
     let records = 0;
@@ -121,12 +160,16 @@ export class RingEnd {
         Atomics.store(this.#i32, this.#headIdx, head);
         continue;
       }
+      let taken: boolean | void = true;
       try {
-        each(this.#u8.subarray(at + 8, at + 8 + len), flags);
+        taken = each(this.#u8.subarray(at + 8, at + 8 + len), flags);
       } finally {
-        head = (head + 8 + ((len + 7) & ~7)) | 0;
-        Atomics.store(this.#i32, this.#headIdx, head);
+        if (taken !== false) {
+          head = (head + 8 + ((len + 7) & ~7)) | 0;
+          Atomics.store(this.#i32, this.#headIdx, head);
+        }
       }
+      if (taken === false) break;
       records++;
     }
     const producerWaiting = Atomics.load(this.#i32, this.#waitIdx) === 1;

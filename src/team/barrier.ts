@@ -40,32 +40,53 @@ export class DisseminationBarrier {
     return Math.max(4, barrierRounds(numPes) * 4);
   }
 
-  wait(): Promise<void> {
-    // Barriers of one team are serialized on each PE: a second call waits for the first.
-    const run = this.#busy === undefined ? this.#run() : this.#busy.then(() => this.#run());
-    const tracked = run.finally(() => {
-      if (this.#busy === tracked) this.#busy = undefined;
-    });
-    this.#busy = tracked;
-    return tracked;
+  /**
+   * Runs one barrier. Rounds whose partner signal is already there (or arrives within the spin
+   * window) complete synchronously, so PEs arriving together pay no promise hops; only a round
+   * that must sleep continues asynchronously. Returns undefined when the barrier completed
+   * synchronously. Calls on one PE are serialized: a call made while one is in flight starts
+   * after it.
+   */
+  wait(): Promise<void> | undefined {
+    if (this.#busy !== undefined) return this.#track(this.#busy.then(() => this.#start()));
+    const p = this.#start();
+    return p === undefined ? undefined : this.#track(p);
   }
 
-  async #run(): Promise<void> {
-    const p = this.#pes.length;
+  #start(): Promise<void> | undefined {
     const id = (this.#id = (this.#id + 1) | 0);
+    return this.#rounds(id, 0);
+  }
+
+  #track(p: Promise<void>): Promise<void> {
+    this.#busy = p;
+    const clear = (): void => {
+      if (this.#busy === p) this.#busy = undefined;
+    };
+    p.then(clear, clear);
+    return p;
+  }
+
+  /** Runs rounds `from`.. of barrier `id`: signal the partner, then wait for ours. */
+  #rounds(id: number, from: number): Promise<void> | undefined {
+    const p = this.#pes.length;
     const mine = this.#addrs[this.#me]!;
-    for (let r = 0, d = 1; d < p; r++, d <<= 1) {
+    for (let r = from, d = 1 << from; d < p; r++, d <<= 1) {
       const to = (this.#me + d) % p;
       this.#lamella.signal(this.#pes[to]!, this.#addrs[to]! + 4 * r, id);
-      const w = this.#lamella.waitSignal(mine + 4 * r, id, () => {
-        const from = (this.#me - d + p) % p;
-        warn(
-          WarningCode.DEADLOCK,
-          `${this.#label}: PE ${this.#pes[this.#me]} is still waiting in barrier #${id} (round ${r}) for PE ${this.#pes[from]} ` +
-            `after LAMELLAR_DEADLOCK_TIMEOUT; PEs may be calling collectives in different orders`,
-        );
-      });
-      if (w !== undefined) await w;
+      const w = this.#lamella.waitSignal(mine + 4 * r, id, () => this.#slow(id, r, d));
+      if (w !== undefined) return w.then(() => this.#rounds(id, r + 1));
     }
+    return undefined;
+  }
+
+  #slow(id: number, r: number, d: number): void {
+    const p = this.#pes.length;
+    const from = (this.#me - d + p) % p;
+    warn(
+      WarningCode.DEADLOCK,
+      `${this.#label}: PE ${this.#pes[this.#me]} is still waiting in barrier #${id} (round ${r}) for PE ${this.#pes[from]} ` +
+        `after LAMELLAR_DEADLOCK_TIMEOUT; PEs may be calling collectives in different orders`,
+    );
   }
 }

@@ -6,3 +6,4 @@
 export { World, initWorld, type WorldOptions } from './world.js';
 export { Team, kTeamInternals, type TeamInternals } from './team.js';
 export { WorldRuntime } from './runtime.js';
+export { BlockedArch, StridedArch, resolveArch, type LamellarArch } from './arch.js';

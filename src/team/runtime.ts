@@ -13,6 +13,8 @@ export class WorldRuntime implements EngineHost {
   readonly teams = new Map<number, AmTeam>();
   world!: AmTeam;
   #closed = false;
+  /** Every team id below this one is, or may soon be, in use on this PE. */
+  #nextTeamId = 1;
 
   constructor(lamella: Lamella, engine: Engine, backend: Backend) {
     this.lamella = lamella;
@@ -26,6 +28,22 @@ export class WorldRuntime implements EngineHost {
 
   teamById(id: number): AmTeam | undefined {
     return this.teams.get(id);
+  }
+
+  /** A team id this PE proposes for a team being created; never proposed here again. */
+  proposeTeamId(): number {
+    return this.#nextTeamId++;
+  }
+
+  /**
+   * Registers `team` under the agreed `id` unless this PE already has a team with that id (a
+   * concurrent creation on another parent took it first). Ids only grow on each PE.
+   */
+  claimTeamId(id: number, team: AmTeam): boolean {
+    this.#nextTeamId = Math.max(this.#nextTeamId, id + 1);
+    if (this.teams.has(id)) return false;
+    this.teams.set(id, team);
+    return true;
   }
 
   get closed(): boolean {

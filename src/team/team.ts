@@ -1,10 +1,13 @@
 /**
  * Team: an ordered subset of the world's PEs. The world team holds every PE; PE numbers given
- * to a team's methods are team-relative, and `pes` maps them to world ids.
+ * to a team's methods are team-relative, and `pes` maps them to world ids. Sub-teams are made
+ * collectively from an arch (see create.ts) and nest to any depth; each has its own barrier,
+ * allgather and count of AMs launched through it (for its waitAll).
  */
 import {
   AmHandle,
   checkAm,
+  Counter,
   kTeamLaunch,
   LocalAmHandle,
   MultiAmHandle,
@@ -16,8 +19,12 @@ import {
   type TeamLaunchOps,
 } from '../am/index.js';
 import { checkPe } from '../core/index.js';
+import type { LamellarArch } from './arch.js';
 import type { DisseminationBarrier } from './barrier.js';
+import { createSubteam } from './create.js';
 import type { WorldRuntime } from './runtime.js';
+
+const DONE = Promise.resolve();
 
 /** Internal access for the layers above (memregion, darc, array); not part of the public API. */
 export const kTeamInternals = Symbol('lamellar.teamInternals');
@@ -36,10 +43,15 @@ export class Team implements AmTeam, TeamLaunch {
   readonly #pes: readonly number[];
   readonly #myPe: number;
   readonly #barrier: DisseminationBarrier;
+  /** AMs launched through this team from this PE (sub-teams only; the world counts everything). */
+  readonly #launched: Counter | undefined;
+  /** Per task group, a counter that counts in both the group and this team. */
+  readonly #withGroup = new WeakMap<HandleCounter, HandleCounter>();
+  #creations = 0;
   readonly [kTeamLaunch]: TeamLaunchOps;
   readonly [kTeamInternals]: TeamInternals;
 
-  /** @internal Teams are made by initWorld and createTeamFromArch. */
+  /** @internal Teams are made by initWorld, createTeamFromArch and createSubteamFromArch. */
   constructor(
     rt: WorldRuntime,
     id: number,
@@ -53,6 +65,7 @@ export class Team implements AmTeam, TeamLaunch {
     this.#pes = Object.freeze([...pes]);
     this.#myPe = pes.indexOf(rt.lamella.myPe);
     this.#barrier = barrier;
+    this.#launched = id === 0 ? undefined : new Counter();
     const engine = rt.engine;
     const label = id === 0 ? 'execAmPe' : `team ${id} execAmPe`;
     this[kTeamLaunch] = {
@@ -62,7 +75,7 @@ export class Team implements AmTeam, TeamLaunch {
         checkPe(pe, this.#pes.length);
         const def = checkAm(am);
         const h = new AmHandle<R>(def.name, pe);
-        h.group = group;
+        h.group = this.#counting(group);
         engine.launchPe(id, this.#pes[pe]!, def, args, h as AmHandle<unknown>);
         return h;
       },
@@ -70,7 +83,7 @@ export class Team implements AmTeam, TeamLaunch {
         rt.checkOpen('execAmAll');
         const def = checkAm(am);
         const h = new MultiAmHandle<R>(def.name, this.#pes.length);
-        h.group = group;
+        h.group = this.#counting(group);
         engine.launchAll(id, this.#pes, def, args, h as MultiAmHandle<unknown>);
         return h;
       },
@@ -78,11 +91,32 @@ export class Team implements AmTeam, TeamLaunch {
         rt.checkOpen('execAmLocal');
         const def = checkAm(am);
         const h = new LocalAmHandle<R>(def.name);
-        h.group = group;
+        h.group = this.#counting(group);
         engine.launchLocal(this, def, args, h as LocalAmHandle<unknown>);
         return h;
       },
     };
+  }
+
+  /** The counter a launch through this team reports to: the team's, the group's, or both. */
+  #counting(group: HandleCounter | undefined): HandleCounter | undefined {
+    const mine = this.#launched;
+    if (mine === undefined || group === undefined) return mine ?? group;
+    let both = this.#withGroup.get(group);
+    if (both === undefined) {
+      both = {
+        add: () => {
+          mine.add();
+          group.add();
+        },
+        done: () => {
+          mine.done();
+          group.done();
+        },
+      };
+      this.#withGroup.set(group, both);
+    }
+    return both;
   }
 
   /** This PE's id within the team. */
@@ -115,32 +149,64 @@ export class Team implements AmTeam, TeamLaunch {
   }
 
   /** Runs `am(args)` on team PE `pe`. */
-  execAmPe<A, R>(pe: number, am: AmDef<A, R>, ...[args]: AmArgs<A>): AmHandle<R> {
+  execAmPe<A, R>(pe: number, am: AmDef<A, R>, ...args: AmArgs<A>): AmHandle<R>;
+  execAmPe(pe: number, am: AmDef<unknown, unknown>, args?: unknown): AmHandle<unknown> {
     return this[kTeamLaunch].pe(pe, am, args);
   }
 
   /** Runs `am(args)` on every member (this PE too, if a member); results in team PE order. */
-  execAmAll<A, R>(am: AmDef<A, R>, ...[args]: AmArgs<A>): MultiAmHandle<R> {
+  execAmAll<A, R>(am: AmDef<A, R>, ...args: AmArgs<A>): MultiAmHandle<R>;
+  execAmAll(am: AmDef<unknown, unknown>, args?: unknown): MultiAmHandle<unknown> {
     return this[kTeamLaunch].all(am, args);
   }
 
   /** Runs `am(args)` on this PE without serializing `args`. */
-  execAmLocal<A, R>(am: AmDef<A, R>, ...[args]: AmArgs<A>): LocalAmHandle<R> {
+  execAmLocal<A, R>(am: AmDef<A, R>, ...args: AmArgs<A>): LocalAmHandle<R>;
+  execAmLocal(am: AmDef<unknown, unknown>, args?: unknown): LocalAmHandle<unknown> {
     return this[kTeamLaunch].local(am, args);
   }
 
   /** Collective over the team: resolves once every member has called it. */
-  async barrier(): Promise<void> {
-    this.#rt.checkOpen('barrier()');
-    await this.#barrier.wait();
+  barrier(): Promise<void> {
+    // Not async: when every member arrives together the barrier completes synchronously, and
+    // the caller's await is then the only promise hop.
+    try {
+      this.#rt.checkOpen('barrier()');
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.#barrier.wait() ?? DONE;
   }
 
   /**
-   * Resolves once everything this PE launched, and every AM running on this PE, has finished.
+   * On the world team: resolves once everything this PE launched, and every AM running on this
+   * PE, has finished. On a sub-team: once every AM launched through this team from this PE
+   * (directly, by its groups, or by AMs here using `ctx.team`) has finished.
    * Not a collective: combine with `barrier()` to wait for everyone (`waitAll(); barrier()`).
    */
   async waitAll(): Promise<void> {
     this.#rt.checkOpen('waitAll()');
-    await this.#rt.engine.waitAll();
+    if (this.#launched === undefined) await this.#rt.engine.waitAll();
+    else await this.#launched.idle();
+  }
+
+  /**
+   * Collective over this team: makes a sub-team of the PEs `arch` selects (team-relative
+   * numbers). Resolves to the new Team on its members and to undefined on the other members of
+   * this team. Every member must create sub-teams in the same order with the same arch; if not,
+   * every member rejects with TEAM_MISMATCH. An arch that does not fit rejects at once
+   * (PE_OUT_OF_RANGE, INVALID_ARGUMENT) without communicating.
+   */
+  async createSubteamFromArch(arch: LamellarArch): Promise<Team | undefined> {
+    const rt = this.#rt;
+    rt.checkOpen('createSubteamFromArch()');
+    const parent = {
+      rt,
+      id: this.#id,
+      pes: this.#pes,
+      allgather: this[kTeamInternals].allgather,
+      nextCreation: () => this.#creations++,
+    };
+    return createSubteam(parent, arch, (id, pes, sync) => new Team(rt, id, pes, sync.barrier, (v) => sync.allgather(v)));
   }
 }

@@ -2,7 +2,7 @@
  * World: all PEs of a job, and the entry point of the runtime. `initWorld()` is collective;
  * `shutdown()` (or `await using`) ends it collectively.
  */
-import { Engine, type AmArgs, type AmDef, type AmHandle, type LocalAmHandle, type MultiAmHandle } from '../am/index.js';
+import { Engine, kTeamLaunch, type AmArgs, type AmDef, type AmHandle, type LocalAmHandle, type MultiAmHandle } from '../am/index.js';
 import {
   addExitHook,
   config,
@@ -13,6 +13,7 @@ import {
   type Backend,
 } from '../core/index.js';
 import { createLamella } from '../lamellae/index.js';
+import type { LamellarArch } from './arch.js';
 import { DisseminationBarrier } from './barrier.js';
 import { WorldRuntime } from './runtime.js';
 import { Team } from './team.js';
@@ -61,16 +62,31 @@ export class World {
     return this.#rt;
   }
 
-  execAmPe<A, R>(pe: number, am: AmDef<A, R>, ...args: AmArgs<A>): AmHandle<R> {
-    return this.#team.execAmPe(pe, am, ...args);
+  /**
+   * Collective over the world: makes a team of the PEs `arch` selects. Resolves to the Team on
+   * its members and to undefined on the other PEs. See Team.createSubteamFromArch.
+   */
+  createTeamFromArch(arch: LamellarArch): Promise<Team | undefined> {
+    return this.#team.createSubteamFromArch(arch);
   }
 
-  execAmAll<A, R>(am: AmDef<A, R>, ...args: AmArgs<A>): MultiAmHandle<R> {
-    return this.#team.execAmAll(am, ...args);
+  /** Runs `am(args)` on PE `pe`; the handle resolves to its result. */
+  execAmPe<A, R>(pe: number, am: AmDef<A, R>, ...args: AmArgs<A>): AmHandle<R>;
+  execAmPe(pe: number, am: AmDef<unknown, unknown>, args?: unknown): AmHandle<unknown> {
+    // Implementation signatures avoid rest arrays: this is the per-AM hot path.
+    return this.#team[kTeamLaunch].pe(pe, am, args);
   }
 
-  execAmLocal<A, R>(am: AmDef<A, R>, ...args: AmArgs<A>): LocalAmHandle<R> {
-    return this.#team.execAmLocal(am, ...args);
+  /** Runs `am(args)` on every PE; the handle resolves to the results in PE order. */
+  execAmAll<A, R>(am: AmDef<A, R>, ...args: AmArgs<A>): MultiAmHandle<R>;
+  execAmAll(am: AmDef<unknown, unknown>, args?: unknown): MultiAmHandle<unknown> {
+    return this.#team[kTeamLaunch].all(am, args);
+  }
+
+  /** Runs `am(args)` on this PE without serializing `args`. */
+  execAmLocal<A, R>(am: AmDef<A, R>, ...args: AmArgs<A>): LocalAmHandle<R>;
+  execAmLocal(am: AmDef<unknown, unknown>, args?: unknown): LocalAmHandle<unknown> {
+    return this.#team[kTeamLaunch].local(am, args);
   }
 
   /** Collective: resolves once every PE has called it. */

@@ -9,6 +9,7 @@ conformance('am.ts', [
   'a ring AM visits every PE recursively and returns the path',
   'PEs send each other nested AMs at the same time without deadlock',
   'waitAll waits for fire-and-forget AMs',
+  'pipelined AMs larger than a shmem ring all arrive intact',
   'an AM that throws rejects with RemoteAmError and the world goes on',
   'an unserializable result comes back as RemoteAmError naming the result',
   'an AM the target does not define is reported to the caller',

@@ -1,7 +1,12 @@
 /**
  * The `shmem` lamella: PEs are worker threads of one process.
  *
- * Frames travel through one SPSC ring per ordered PE pair. Each PE has a doorbell word that
+ * Frames travel through one SPSC ring per ordered PE pair. A frame too large for one ring record
+ * is copied once into the sender's own heap (which every PE maps) and only a descriptor travels
+ * through the ring; the receiver hands the engine a view straight into the sender's heap and
+ * then returns the block with a FREE record. So a 1 MiB AM costs two copies and no ring
+ * ping-pong; if the heap is full the frame is split into ring-sized chunks instead.
+ * Each PE has a doorbell word that
  * senders bump after writing; a PE with nothing to do sleeps on its doorbell with
  * Atomics.waitAsync (so its event loop stays free and it uses no CPU), and senders notify only
  * when the receiver has said it sleeps. After any activity a PE polls for a bounded time
@@ -15,7 +20,7 @@ import { workerData } from 'node:worker_threads';
 import { config, debug, ErrorCode, LamellarError, MappedHeaps, checkPe } from '../../core/index.js';
 import type { AtomicOp, AtomicWord, FrameHandler, Lamella, LamellaStats } from '../types.js';
 import { BARRIER_COUNT, BARRIER_GEN, bellIndex, boardByteOffset, ringBase, sleepIndex, type ShmemJob } from './job.js';
-import { F_FIRST, F_LAST, F_MID, F_WHOLE, RingEnd } from '../../core/ring.js';
+import { F_FIRST, F_FREE, F_HEAP, F_LAST, F_MID, F_WHOLE, RingEnd } from '../../core/ring.js';
 
 export { createShmemJob, type ShmemJob } from './job.js';
 
@@ -29,6 +34,8 @@ export interface ShmemBoot {
 interface Pending {
   buf: Uint8Array;
   off: number;
+  /** Ring flags for a small control or descriptor record (F_HEAP, F_FREE); 0 for a frame. */
+  control: number;
 }
 
 interface Assembly {
@@ -125,19 +132,56 @@ export class ShmemLamella implements Lamella {
     if (this.#closed) throw new LamellarError(ErrorCode.WORLD_SHUT_DOWN, 'send after shutdown');
     this.stats.framesSent++;
     this.stats.bytesSent += frame.length;
+    if (frame.length > this.#out[pe]!.maxChunk) {
+      const addr = this.#stage(frame);
+      if (addr !== 0) {
+        this.#control(pe, F_HEAP, addr, frame.length);
+        return;
+      }
+    }
     const queue = this.#pending[pe]!;
     if (queue.length === 0) {
       const off = this.#write(pe, frame, 0);
       if (off < frame.length) {
-        queue.push({ buf: frame.slice(), off });
+        queue.push({ buf: frame.slice(), off, control: 0 });
         this.#pendingCount++;
         this.#out[pe]!.setWaiting();
         this.#retry(pe);
       }
     } else {
-      queue.push({ buf: frame.slice(), off: 0 });
+      queue.push({ buf: frame.slice(), off: 0, control: 0 });
       this.#pendingCount++;
     }
+    this.#ring(pe);
+  }
+
+  /** Copies a large frame into this PE's heap; returns its address, or 0 if the heap is full. */
+  #stage(frame: Uint8Array): number {
+    let addr: number;
+    try {
+      addr = this.#mem.alloc(frame.length);
+    } catch {
+      return 0;
+    }
+    this.#mem.bytes(this.myPe).set(frame, addr);
+    return addr;
+  }
+
+  /** Sends a two-word control record (descriptor or free), in order with frames to `pe`. */
+  #control(pe: number, flags: number, a: number, b: number): void {
+    const words = new Uint8Array(8);
+    const dv = new DataView(words.buffer);
+    dv.setUint32(0, a, true);
+    dv.setUint32(4, b, true);
+    const queue = this.#pending[pe]!;
+    if (queue.length === 0 && this.#out[pe]!.tryWrite(words, flags)) {
+      this.#ring(pe);
+      return;
+    }
+    queue.push({ buf: words, off: 0, control: flags });
+    this.#pendingCount++;
+    this.#out[pe]!.setWaiting();
+    this.#retry(pe);
     this.#ring(pe);
   }
 
@@ -160,27 +204,35 @@ export class ShmemLamella implements Lamella {
     return off;
   }
 
-  /** Moves queued frames for `pe` into its ring while they fit. Returns frames completed. */
+  /**
+   * Moves queued frames for `pe` into its ring while they fit. Returns how many records' worth
+   * of progress was made (0 if nothing moved).
+   */
   #retry(pe: number): number {
     const queue = this.#pending[pe]!;
-    let done = 0;
+    let progress = 0;
     while (queue.length > 0) {
       const p = queue[0]!;
-      p.off = this.#write(pe, p.buf, p.off);
+      const before = p.off;
+      const put = (): number =>
+        p.control === 0 ? this.#write(pe, p.buf, p.off) : this.#out[pe]!.tryWrite(p.buf, p.control) ? p.buf.length : 0;
+      p.off = put();
       if (p.off < p.buf.length) {
         this.#out[pe]!.setWaiting();
         // The consumer may have drained everything between our failed write and setWaiting;
         // one more try closes that window (if it still fails, data is unread, so the consumer
         // will run again and see the flag).
-        p.off = this.#write(pe, p.buf, p.off);
-        if (p.off < p.buf.length) break;
+        p.off = put();
       }
+      if (p.off !== before) progress++;
+      if (p.off < p.buf.length) break;
       queue.shift();
       this.#pendingCount--;
-      done++;
     }
-    if (done > 0) this.#ring(pe);
-    return done;
+    // Ring on any progress, also a partly written frame: its chunks must be drained to make
+    // room for the rest, and a consumer that is asleep would otherwise never see them.
+    if (progress > 0) this.#ring(pe);
+    return progress;
   }
 
   #ring(pe: number): void {
@@ -192,6 +244,23 @@ export class ShmemLamella implements Lamella {
     if (flags === F_WHOLE) {
       this.stats.framesReceived++;
       this.#handler!(src, view);
+      return;
+    }
+    if (flags === F_HEAP || flags === F_FREE) {
+      const words = new Uint32Array(view.buffer, view.byteOffset, 2);
+      const addr = words[0]!;
+      if (flags === F_FREE) {
+        this.#mem.free(addr);
+        return;
+      }
+      const len = words[1]!;
+      this.stats.framesReceived++;
+      try {
+        // Zero-copy: the engine decodes straight out of the sender's heap.
+        this.#handler!(src, this.#mem.bytes(src).subarray(addr, addr + len));
+      } finally {
+        this.#control(src, F_FREE, addr, 0);
+      }
       return;
     }
     if (flags === F_FIRST) {

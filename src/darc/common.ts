@@ -1,0 +1,118 @@
+/**
+ * What the three Darc kinds share: the per-PE data behind a Darc (this PE's instance of the
+ * value, plus the lock a kind needs), collective creation, conversions, and the codec that
+ * turns a Darc in a message into the receiver's own handle on the receiver's instance.
+ */
+import { ErrorCode, LamellarError } from '../core/index.js';
+import { decodeRefKey, encodeRefKey, RefHandle, registryOf, startCollective, type HandleOrigin, type RefState } from '../memregion/internal.js';
+import { registerRefCodec } from '../serde/index.js';
+import { Team, World, type WorldRuntime } from '../team/index.js';
+import type { RwLock } from './rwlock.js';
+
+export type DarcKind = 'darc' | 'localrw' | 'globalrw';
+
+/** Lock bookkeeping of a GlobalRwDarc, on team PE 0 only (global-rw.ts). */
+export interface GlobalLockHost {
+  onQuiet(pe: number, mode: string): string | undefined;
+}
+
+export interface DarcData<T> {
+  /** This PE's instance. */
+  value: T;
+  readonly team: Team;
+  /** LocalRwDarc: the lock on this PE's instance. */
+  local: RwLock | undefined;
+  /** GlobalRwDarc, on team PE 0: the one lock for every PE. */
+  global: GlobalLockHost | undefined;
+  /** GlobalRwDarc: how many collectiveWrite calls this PE has made. */
+  cwSeq: number;
+}
+
+export const kDarcState = Symbol('lamellar.darcState');
+
+const makers = new Map<DarcKind, (st: RefState, origin: HandleOrigin) => DarcBase<unknown>>();
+
+/** Each kind registers how to make its handle, so conversions need no import cycle. */
+export function registerDarcKind(kind: DarcKind, make: (st: RefState, origin: HandleOrigin) => DarcBase<unknown>): void {
+  makers.set(kind, make);
+}
+
+export abstract class DarcBase<T> extends RefHandle {
+  protected abstract readonly kind: DarcKind;
+
+  protected get refLabel(): string {
+    return KIND_NAMES[this.kind];
+  }
+
+  /** @internal */
+  get [kDarcState](): RefState {
+    return this.refState;
+  }
+
+  /** This PE's data; throws USE_AFTER_RELEASE once the handle is released. */
+  protected get data(): DarcData<T> {
+    return this.refState.data as DarcData<T>;
+  }
+
+  /** The team the Darc was created on. */
+  get team(): Team {
+    return this.data.team;
+  }
+
+  /** Collective conversion into another kind; see RefHandle.convertInto. */
+  protected async into<H>(kind: DarcKind): Promise<H> {
+    return this.convertInto(kind, (st) => makers.get(kind)!(st, 'converted') as H);
+  }
+}
+
+export const KIND_NAMES: Record<DarcKind, string> = { darc: 'Darc', localrw: 'LocalRwDarc', globalrw: 'GlobalRwDarc' };
+
+function teamOf(t: unknown, what: string): Team {
+  if (t instanceof World) return t.team;
+  if (t instanceof Team) return t;
+  throw new LamellarError(ErrorCode.INVALID_ARGUMENT, `${what} takes a World or a Team as its first argument`);
+}
+
+/** Collective over the team: every member makes its own instance from `value`. */
+export async function createDarc<T, H>(teamOrWorld: unknown, value: T, kind: DarcKind, make: (st: RefState) => H): Promise<H> {
+  const what = `${KIND_NAMES[kind]}.create()`;
+  const team = teamOf(teamOrWorld, what);
+  const start = await startCollective(team, what);
+  const data: DarcData<T> = { value, team, local: undefined, global: undefined, cwSeq: 0 };
+  const st = start.makeState(
+    'Darc',
+    {
+      free() {
+        // Every PE released everything: let the value be collected.
+        data.value = undefined as T;
+      },
+      onQuiet: (pe, mode) => data.global?.onQuiet(pe, mode),
+    },
+    data,
+  );
+  // The handle exists before anyone can send one here, so an early AM cannot free the Darc.
+  const handle = make(st);
+  await start.ready();
+  return handle;
+}
+
+export function registerDarcCodec(kind: DarcKind, ctor: abstract new (...args: never[]) => DarcBase<unknown>): void {
+  registerRefCodec<DarcBase<unknown>>({
+    name: `lamellar.${KIND_NAMES[kind]}`,
+    ctor,
+    encode(w, darc) {
+      encodeRefKey(w, darc[kDarcState]);
+    },
+    decode(r, ctx) {
+      const rt = ctx as WorldRuntime;
+      const { key, state } = decodeRefKey(r, registryOf(rt));
+      if (state === undefined) {
+        throw new LamellarError(
+          ErrorCode.TEAM_MISMATCH,
+          `a ${KIND_NAMES[kind]} (${key}) arrived on PE ${rt.lamella.myPe}, which is not a member of its team`,
+        );
+      }
+      return makers.get(kind)!(state, 'decoded');
+    },
+  });
+}

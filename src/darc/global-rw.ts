@@ -1,0 +1,244 @@
+/**
+ * GlobalRwDarc: one reader-writer lock for all PEs, kept on team PE 0, guarding data that is
+ * still per PE (a write guard on PE 3 changes PE 3's instance, while no other PE holds the
+ * lock). Lock and unlock are internal AMs to team PE 0; the lock waits there, in arrival order.
+ *
+ * collectiveWrite() is collective: every member asks, team PE 0 takes the write lock once all
+ * have asked, and releases it once all have released their guards. A member that drops its
+ * handle or converts while the others wait in a collectiveWrite fails them all with
+ * COLLECTIVE_MISMATCH rather than leaving them hanging.
+ */
+import type { AmContext } from '../am/index.js';
+import { config, ErrorCode, LamellarError, warn, WarningCode } from '../core/index.js';
+import { abortConversionOn, pin, post, quietView, registryOf, unpin, type HandleOrigin, type RefState } from '../memregion/internal.js';
+import { defineAm } from '../am/index.js';
+import { kTeamInternals, type Team, type World } from '../team/index.js';
+import { createDarc, DarcBase, registerDarcCodec, registerDarcKind, type DarcData, type DarcKind, type GlobalLockHost } from './common.js';
+import type { Darc } from './darc.js';
+import type { LocalRwDarc } from './local-rw.js';
+import { DarcReadGuard, DarcWriteGuard, RwLock } from './rwlock.js';
+
+interface Slot {
+  readonly arrived: Set<number>;
+  readonly waiters: ((r: CwReply) => void)[];
+  granted: boolean;
+  released: number;
+  readonly timer: NodeJS.Timeout;
+}
+
+type CwReply = { t: number } | { err: string };
+
+/** The lock state on team PE 0. */
+class GlobalLock implements GlobalLockHost {
+  readonly lock = new RwLock();
+  readonly held = new Map<number, boolean>();
+  readonly slots = new Map<number, Slot>();
+  /** Failed collectiveWrite numbers: members that arrive later get the same error at once. */
+  readonly failed = new Map<number, string>();
+  nextToken = 1;
+
+  constructor(readonly st: RefState) {}
+
+  /** A PE that dropped its handle or converts can never join a pending collectiveWrite. */
+  onQuiet(pe: number, mode: string): string | undefined {
+    for (const [seq, slot] of this.slots) {
+      if (slot.granted || slot.arrived.has(pe)) continue;
+      const msg = mismatch(pe, mode, seq);
+      this.fail(seq, msg);
+      return msg;
+    }
+    return undefined;
+  }
+
+  fail(seq: number, err: string): void {
+    this.failed.set(seq, err);
+    const slot = this.slots.get(seq);
+    if (slot === undefined) return;
+    this.slots.delete(seq);
+    clearTimeout(slot.timer);
+    for (const w of slot.waiters) w({ err });
+  }
+}
+
+function mismatch(pe: number, mode: string, seq: number): string {
+  const what = mode === 'free' ? 'dropped its handle' : `is converting it (${mode.replace(':', ' to ')})`;
+  return `mismatched collective calls on a GlobalRwDarc: PE ${pe} ${what} while other PEs wait in collectiveWrite() #${seq}; every team PE must call collectiveWrite() the same number of times`;
+}
+
+function lockOf(ctx: AmContext, k: string): GlobalLock {
+  const rt = (ctx.world as unknown as Team)[kTeamInternals].runtime;
+  const st = registryOf(rt).states.get(k);
+  if (st === undefined) throw new LamellarError(ErrorCode.INTERNAL, `GlobalRwDarc ${k} is not known on PE ${ctx.currentPe}`);
+  const d = st.data as DarcData<unknown>;
+  d.global ??= new GlobalLock(st);
+  return d.global as GlobalLock;
+}
+
+const Lock = defineAm('lamellar/grw-lock', async (ctx, a: { k: string; w: boolean }): Promise<number> => {
+  const g = lockOf(ctx, a.k);
+  await (a.w ? g.lock.write() : g.lock.read());
+  const t = g.nextToken++;
+  g.held.set(t, a.w);
+  return t;
+});
+
+const Unlock = defineAm('lamellar/grw-unlock', (ctx, a: { k: string; t: number }): void => {
+  const g = lockOf(ctx, a.k);
+  const w = g.held.get(a.t);
+  if (w === undefined) return;
+  g.held.delete(a.t);
+  if (w) g.lock.releaseWrite();
+  else g.lock.releaseRead();
+});
+
+const CollectiveLock = defineAm('lamellar/grw-cw', (ctx, a: { k: string; s: number }): Promise<CwReply> => {
+  const g = lockOf(ctx, a.k);
+  const st = g.st;
+  const n = st.participants.length;
+  const failed = g.failed.get(a.s);
+  if (failed !== undefined) return Promise.resolve({ err: failed });
+  let slot = g.slots.get(a.s);
+  if (slot === undefined) {
+    const secs = config().deadlockTimeoutSecs;
+    const s: Slot = {
+      arrived: new Set(),
+      waiters: [],
+      granted: false,
+      released: 0,
+      timer: setTimeout(() => {
+        const missing = st.participants.filter((pe) => !s.arrived.has(pe));
+        warn(WarningCode.DEADLOCK, `GlobalRwDarc collectiveWrite() #${a.s} has waited ${secs} s for PE(s) ${missing.join(', ')}`);
+      }, secs * 1000),
+    };
+    s.timer.unref();
+    slot = s;
+    g.slots.set(a.s, slot);
+  }
+  const reply = new Promise<CwReply>((resolve) => slot.waiters.push(resolve));
+  slot.arrived.add(ctx.srcPe);
+  // A member already known to have dropped its handle, or to be converting, will never come.
+  const view = quietView(st);
+  const gone = st.participants.findIndex((pe, i) => view.quiet[i] && !slot.arrived.has(pe));
+  if (gone >= 0) {
+    const pe = st.participants[gone]!;
+    const msg = mismatch(pe, view.mode[gone]!, a.s);
+    g.fail(a.s, msg);
+    if (view.mode[gone] !== 'free') abortConversionOn(st, pe, msg);
+    return reply;
+  }
+  if (slot.arrived.size === n) {
+    void g.lock.write().then(() => {
+      slot.granted = true;
+      clearTimeout(slot.timer);
+      const t = g.nextToken++;
+      for (const w of slot.waiters) w({ t });
+    });
+  }
+  return reply;
+});
+
+const CollectiveUnlock = defineAm('lamellar/grw-cw-unlock', (ctx, a: { k: string; s: number }): void => {
+  const g = lockOf(ctx, a.k);
+  const slot = g.slots.get(a.s);
+  if (slot === undefined || ++slot.released < g.st.participants.length) return;
+  g.slots.delete(a.s);
+  g.lock.releaseWrite();
+});
+
+export class GlobalRwDarc<T> extends DarcBase<T> {
+  protected readonly kind: DarcKind = 'globalrw';
+
+  /** @internal Use `GlobalRwDarc.create`. */
+  constructor(state: RefState, origin: HandleOrigin) {
+    super(state, origin);
+  }
+
+  /** Collective over the team (or world): every member passes its own instance. */
+  static create<T>(team: World | Team, value: T): Promise<GlobalRwDarc<T>> {
+    return createDarc(team, value, 'globalrw', (st) => new GlobalRwDarc<T>(st, 'new'));
+  }
+
+  #lock(w: boolean): Promise<{ st: RefState; d: DarcData<T>; release: () => void }> {
+    const st = this.refState;
+    const d = this.data;
+    const world = st.rt.world;
+    // The pin keeps the Darc alive and unconverted from the request until the unlock is sent;
+    // the unlock travels ahead of any later lifetime message from this PE (same channel).
+    pin(st);
+    return Promise.resolve(world.execAmPe(st.coord, Lock, { k: st.key, w })).then(
+      (t) => ({
+        st,
+        d,
+        release: () => {
+          post(st.rt, st.coord, Unlock, { k: st.key, t });
+          unpin(st);
+        },
+      }),
+      (err: unknown) => {
+        unpin(st);
+        throw err;
+      },
+    );
+  }
+
+  /** Shared access to this PE's instance, while no PE holds the write lock. */
+  async read(): Promise<DarcReadGuard<T>> {
+    const { d, release } = await this.#lock(false);
+    return new DarcReadGuard(() => d.value, release);
+  }
+
+  /** Exclusive access across all PEs; the guard gives this PE's instance. */
+  async write(): Promise<DarcWriteGuard<T>> {
+    const { d, release } = await this.#lock(true);
+    return new DarcWriteGuard(() => d.value, (v) => (d.value = v), release);
+  }
+
+  /**
+   * Collective over the team: every member gets a write guard on its own instance at the same
+   * time, and the lock is released once every member has released its guard.
+   */
+  async collectiveWrite(): Promise<DarcWriteGuard<T>> {
+    const st = this.refState;
+    const d = this.data;
+    const world = st.rt.world;
+    const s = d.cwSeq++;
+    pin(st);
+    let r: CwReply;
+    try {
+      r = await world.execAmPe(st.coord, CollectiveLock, { k: st.key, s });
+    } catch (err) {
+      unpin(st);
+      throw err;
+    }
+    if ('err' in r) {
+      unpin(st);
+      throw new LamellarError(ErrorCode.COLLECTIVE_MISMATCH, r.err, { details: { seq: s } });
+    }
+    return new DarcWriteGuard(
+      () => d.value,
+      (v) => (d.value = v),
+      () => {
+        post(st.rt, st.coord, CollectiveUnlock, { k: st.key, s });
+        unpin(st);
+      },
+    );
+  }
+
+  /** Another handle to the same Darc; drop it separately. */
+  clone(): GlobalRwDarc<T> {
+    return new GlobalRwDarc<T>(this.refState, 'new');
+  }
+
+  /** Collective: becomes a Darc once every PE holds only this handle and no lock is held. */
+  intoDarc(): Promise<Darc<T>> {
+    return this.into<Darc<T>>('darc');
+  }
+
+  /** Collective: becomes a LocalRwDarc once every PE holds only this handle and no lock is held. */
+  intoLocalRw(): Promise<LocalRwDarc<T>> {
+    return this.into<LocalRwDarc<T>>('localrw');
+  }
+}
+
+registerDarcKind('globalrw', (st, origin) => new GlobalRwDarc(st, origin));
+registerDarcCodec('globalrw', GlobalRwDarc);

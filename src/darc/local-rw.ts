@@ -1,0 +1,82 @@
+/**
+ * LocalRwDarc: a Darc whose instance on each PE sits behind its own async reader-writer lock.
+ * Locking is one-sided: it orders the AMs and tasks of one PE on that PE's instance and never
+ * sends a message. `using w = await d.write(); w.value ...` releases at scope end.
+ */
+import { pin, unpin, type HandleOrigin, type RefState } from '../memregion/internal.js';
+import type { Team, World } from '../team/index.js';
+import { createDarc, DarcBase, registerDarcCodec, registerDarcKind, type DarcData, type DarcKind } from './common.js';
+import type { Darc } from './darc.js';
+import type { GlobalRwDarc } from './global-rw.js';
+import { DarcReadGuard, DarcWriteGuard, RwLock } from './rwlock.js';
+
+export class LocalRwDarc<T> extends DarcBase<T> {
+  protected readonly kind: DarcKind = 'localrw';
+
+  /** @internal Use `LocalRwDarc.create`. */
+  constructor(state: RefState, origin: HandleOrigin) {
+    super(state, origin);
+    (state.data as DarcData<T>).local ??= new RwLock();
+  }
+
+  /** Collective over the team (or world): every member passes its own instance. */
+  static create<T>(team: World | Team, value: T): Promise<LocalRwDarc<T>> {
+    return createDarc(team, value, 'localrw', (st) => new LocalRwDarc<T>(st, 'new'));
+  }
+
+  /** Shared access to this PE's instance, once no writer holds or waits before us. */
+  read(): Promise<DarcReadGuard<T>> {
+    const st = this.refState;
+    const d = this.data;
+    const lock = d.local!;
+    // The guard pins the Darc: it cannot be freed or converted while a guard is out.
+    pin(st);
+    return lock.read().then(
+      () =>
+        new DarcReadGuard(
+          () => d.value,
+          () => {
+            lock.releaseRead();
+            unpin(st);
+          },
+        ),
+    );
+  }
+
+  /** Exclusive access to this PE's instance; `value` may be replaced through the guard. */
+  write(): Promise<DarcWriteGuard<T>> {
+    const st = this.refState;
+    const d = this.data;
+    const lock = d.local!;
+    pin(st);
+    return lock.write().then(
+      () =>
+        new DarcWriteGuard(
+          () => d.value,
+          (v) => (d.value = v),
+          () => {
+            lock.releaseWrite();
+            unpin(st);
+          },
+        ),
+    );
+  }
+
+  /** Another handle to the same Darc; drop it separately. */
+  clone(): LocalRwDarc<T> {
+    return new LocalRwDarc<T>(this.refState, 'new');
+  }
+
+  /** Collective: becomes a Darc once every PE holds only this handle (and no guard). */
+  intoDarc(): Promise<Darc<T>> {
+    return this.into<Darc<T>>('darc');
+  }
+
+  /** Collective: becomes a GlobalRwDarc once every PE holds only this handle (and no guard). */
+  intoGlobalRw(): Promise<GlobalRwDarc<T>> {
+    return this.into<GlobalRwDarc<T>>('globalrw');
+  }
+}
+
+registerDarcKind('localrw', (st, origin) => new LocalRwDarc(st, origin));
+registerDarcCodec('localrw', LocalRwDarc);

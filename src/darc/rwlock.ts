@@ -1,0 +1,136 @@
+/**
+ * An async reader-writer lock and the guards it hands out. Readers share, writers are
+ * exclusive, and waiters are served in arrival order, a run of readers at a time: a waiting
+ * writer holds back readers that come after it, so neither side starves.
+ */
+import { ErrorCode, LamellarError } from '../core/index.js';
+
+interface Waiter {
+  write: boolean;
+  grant: () => void;
+}
+
+const GRANTED: Promise<void> = Promise.resolve();
+
+export class RwLock {
+  #readers = 0;
+  #writer = false;
+  readonly #queue: Waiter[] = [];
+
+  get readers(): number {
+    return this.#readers;
+  }
+
+  get writer(): boolean {
+    return this.#writer;
+  }
+
+  /** True when nobody holds or waits for the lock. */
+  get idle(): boolean {
+    return this.#readers === 0 && !this.#writer && this.#queue.length === 0;
+  }
+
+  read(): Promise<void> {
+    if (!this.#writer && this.#queue.length === 0) {
+      this.#readers++;
+      return GRANTED;
+    }
+    return new Promise((grant) => this.#queue.push({ write: false, grant }));
+  }
+
+  write(): Promise<void> {
+    if (!this.#writer && this.#readers === 0 && this.#queue.length === 0) {
+      this.#writer = true;
+      return GRANTED;
+    }
+    return new Promise((grant) => this.#queue.push({ write: true, grant }));
+  }
+
+  releaseRead(): void {
+    if (--this.#readers === 0) this.#next();
+  }
+
+  releaseWrite(): void {
+    this.#writer = false;
+    this.#next();
+  }
+
+  // Hand-off happens here, synchronously: the lock is marked taken before the waiter's promise
+  // resolves, so a newcomer arriving in between cannot slip past the queue.
+  #next(): void {
+    const q = this.#queue;
+    while (q.length > 0 && !this.#writer) {
+      const w = q[0]!;
+      if (w.write) {
+        if (this.#readers > 0) return;
+        q.shift();
+        this.#writer = true;
+        w.grant();
+        return;
+      }
+      q.shift();
+      this.#readers++;
+      w.grant();
+    }
+  }
+}
+
+function releasedGuard(): LamellarError {
+  return new LamellarError(ErrorCode.USE_AFTER_RELEASE, 'this lock guard was released: take a new one with read() or write()');
+}
+
+/** Shared access to a Darc's value on this PE; release with `using` or `[Symbol.dispose]()`. */
+export class DarcReadGuard<T> implements Disposable {
+  #get: (() => T) | undefined;
+  #release: (() => void) | undefined;
+
+  /** @internal */
+  constructor(get: () => T, release: () => void) {
+    this.#get = get;
+    this.#release = release;
+  }
+
+  /** The protected value (this PE's instance). Throws once the guard is released. */
+  get value(): T {
+    if (this.#get === undefined) throw releasedGuard();
+    return this.#get();
+  }
+
+  /** Releases the lock; later calls do nothing. */
+  [Symbol.dispose](): void {
+    const r = this.#release;
+    this.#get = this.#release = undefined;
+    r?.();
+  }
+}
+
+/** Exclusive access to a Darc's value on this PE; `value` may also be replaced. */
+export class DarcWriteGuard<T> implements Disposable {
+  #get: (() => T) | undefined;
+  #set: ((v: T) => void) | undefined;
+  #release: (() => void) | undefined;
+
+  /** @internal */
+  constructor(get: () => T, set: (v: T) => void, release: () => void) {
+    this.#get = get;
+    this.#set = set;
+    this.#release = release;
+  }
+
+  get value(): T {
+    if (this.#get === undefined) throw releasedGuard();
+    return this.#get();
+  }
+
+  /** Replaces this PE's instance (e.g. `w.value += 1` on a number). */
+  set value(v: T) {
+    if (this.#set === undefined) throw releasedGuard();
+    this.#set(v);
+  }
+
+  [Symbol.dispose](): void {
+    const r = this.#release;
+    this.#get = this.#set = this.#release = undefined;
+    r?.();
+  }
+}

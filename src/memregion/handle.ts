@@ -1,0 +1,144 @@
+/**
+ * The base of every handle with a distributed lifetime (memory regions, Darcs): one handle is
+ * one reference on this PE. Release is explicit (`drop()`, `await using`); a handle that is
+ * garbage-collected without release is reported with a warning and then released, so the
+ * object can still be freed. A released handle throws USE_AFTER_RELEASE on every use.
+ *
+ * Where handles come from: `'new'` (allocation, create, clone) and `'converted'` (a conversion
+ * hands the old handle's reference to the new one) are owned by the caller; `'decoded'` came
+ * out of a message: inside an AM's arguments it lives until that AM finishes, elsewhere (an AM
+ * result) the receiver owns it.
+ */
+import { holdWhileAmRuns } from '../am/index.js';
+import { config, deferred, ErrorCode, LamellarError, warn, WarningCode } from '../core/index.js';
+import type { Reader, Writer } from '../serde/index.js';
+import { refKey, released, type RefState, type Registry } from './refstate.js';
+
+export type HandleOrigin = 'new' | 'decoded' | 'converted';
+
+interface Held {
+  state: RefState;
+  label: string;
+}
+
+const finalizer = new FinalizationRegistry<Held>(({ state, label }) => {
+  if (state.freed || state.rt.closed) return;
+  warn(
+    WarningCode.UNRELEASED_HANDLE,
+    `a ${label} handle on PE ${state.rt.lamella.myPe} was garbage-collected without drop(); call drop() or use \`await using\` so it is freed promptly`,
+  );
+  state.release();
+});
+
+export abstract class RefHandle {
+  #state: RefState | undefined;
+  #token: object | undefined;
+  #converting = false;
+
+  protected constructor(state: RefState, origin: HandleOrigin) {
+    if (origin !== 'converted') state.acquire();
+    this.#state = state;
+    if (origin === 'decoded' && holdWhileAmRuns(() => this.#release())) return;
+    this.#token = {};
+    finalizer.register(this, { state, label: state.label }, this.#token);
+  }
+
+  /** The shared state; throws USE_AFTER_RELEASE once this handle is released. */
+  protected get refState(): RefState {
+    const st = this.#state;
+    if (st === undefined) throw released(this.refLabel);
+    return st;
+  }
+
+  /** For messages, before and after release. */
+  protected abstract get refLabel(): string;
+
+  /** True once this handle was dropped, converted, or its AM finished. */
+  get isReleased(): boolean {
+    return this.#state === undefined;
+  }
+
+  #release(): void {
+    const st = this.#state;
+    if (st === undefined) return;
+    this.#state = undefined;
+    if (this.#token !== undefined) finalizer.unregister(this.#token);
+    st.release();
+  }
+
+  /**
+   * Releases this PE's reference. The object lives on while any PE holds a handle (or one is
+   * in a message) and is freed everywhere after the last release. Dropping twice is a no-op.
+   */
+  drop(): Promise<void> {
+    if (this.#converting) {
+      throw new LamellarError(ErrorCode.INVALID_ARGUMENT, `cannot drop a ${this.refLabel} handle while it is being converted`);
+    }
+    this.#release();
+    return Promise.resolve();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.drop();
+  }
+
+  /**
+   * Collective over the object's PEs: waits until every PE holds only the handle it converts
+   * (no clones, guards, or handles in messages), then gives this PE's reference to `make`'s
+   * handle. This handle is released afterwards. On a mismatch it rejects and stays usable.
+   */
+  protected async convertInto<H>(target: string, make: (st: RefState) => H): Promise<H> {
+    const st = this.refState;
+    if (st.conversion !== undefined) {
+      throw new LamellarError(ErrorCode.INVALID_ARGUMENT, `this ${this.refLabel} is already being converted on this PE`);
+    }
+    this.#converting = true;
+    const done = deferred<void>();
+    st.conversion = done;
+    st.mode = `convert:${target}`;
+    st.baseline = 1;
+    const secs = config().deadlockTimeoutSecs;
+    const timer = setTimeout(() => {
+      warn(
+        WarningCode.DEADLOCK,
+        `converting a ${this.refLabel} to ${target} on PE ${st.rt.lamella.myPe} has waited ${secs} s: every PE must convert, and drop every other handle (clones, guards) to it; this PE holds ${st.refs}`,
+      );
+    }, secs * 1000);
+    timer.unref();
+    if (st.refs === 1) st.quiet();
+    try {
+      await done.promise;
+    } finally {
+      clearTimeout(timer);
+      st.conversion = undefined;
+      this.#converting = false;
+    }
+    this.#state = undefined;
+    if (this.#token !== undefined) finalizer.unregister(this.#token);
+    return make(st);
+  }
+}
+
+/** Counts a pin (an operation or guard in progress) against the handle's object. */
+export function pin(st: RefState): void {
+  st.acquire();
+}
+
+export function unpin(st: RefState): void {
+  st.release();
+}
+
+/** Writes the object's key and counts the handle as sent. */
+export function encodeRefKey(w: Writer, st: RefState): void {
+  st.noteEncode();
+  w.u32(st.coord);
+  w.f64(st.id);
+}
+
+/** Reads a key written by `encodeRefKey` and finds this PE's state for it. */
+export function decodeRefKey(r: Reader, registry: Registry): { coord: number; id: number; key: string; state: RefState | undefined } {
+  const coord = r.u32();
+  const id = r.f64();
+  const key = refKey(coord, id);
+  return { coord, id, key, state: registry.states.get(key) };
+}

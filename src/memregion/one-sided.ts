@@ -1,0 +1,175 @@
+/**
+ * OneSidedMemoryRegion: `length` elements on the PE that allocated it (the owner), and nowhere
+ * else. Allocation involves no other PE. The handle can be sent in AMs; any PE holding one can
+ * put and get into the owner's memory (on shmem with no work on the owner). The region lives
+ * while any PE holds a handle, and is freed on the owner after the last release.
+ */
+import { ErrorCode, LamellarError } from '../core/index.js';
+import type { Lamella } from '../lamellae/types.js';
+import { registerRefCodec } from '../serde/index.js';
+import { kTeamInternals, type Team, type WorldRuntime } from '../team/index.js';
+import { decodeRefKey, encodeRefKey, RefHandle, type HandleOrigin } from './handle.js';
+import { DONE, directGet, directView, remoteGet, remotePut } from './rdma.js';
+import { RefState, registryOf, type Registry } from './refstate.js';
+import { checkCount, checkData, checkElemType, checkRange, ELEM_CTORS, elemCode, elemTypeOfCode, type ElemType, type TypedArrayOf } from './types.js';
+
+interface OneSidedData<T extends ElemType> {
+  readonly type: T;
+  readonly length: number;
+  /** World PE id of the owner. */
+  readonly owner: number;
+  readonly addr: number;
+  readonly lamella: Lamella;
+  view: TypedArrayOf<T> | null | undefined;
+}
+
+const LABEL = 'one-sided memory region';
+
+function viewOf<T extends ElemType>(d: OneSidedData<T>): TypedArrayOf<T> | null {
+  if (d.view === undefined) d.view = directView(d.lamella, d.owner, d.type, d.addr, d.length);
+  return d.view;
+}
+
+export class OneSidedMemoryRegion<T extends ElemType = ElemType> extends RefHandle {
+  readonly #data: OneSidedData<T>;
+
+  /** @internal Use `allocOneSidedMemRegion`. */
+  constructor(state: RefState, origin: HandleOrigin) {
+    super(state, origin);
+    this.#data = state.data as OneSidedData<T>;
+  }
+
+  protected get refLabel(): string {
+    return LABEL;
+  }
+
+  #live(): OneSidedData<T> {
+    void this.refState;
+    return this.#data;
+  }
+
+  get type(): T {
+    return this.#data.type;
+  }
+
+  get length(): number {
+    return this.#data.length;
+  }
+
+  /** World PE id of the PE whose memory this is. */
+  get owner(): number {
+    return this.#data.owner;
+  }
+
+  /** True on the owner, where `unsafeLocalData()` works. */
+  get isLocal(): boolean {
+    return this.#data.owner === this.#data.lamella.myPe;
+  }
+
+  /** Copies `data` into the owner's memory at element `index`, from any PE. */
+  put(index: number, data: TypedArrayOf<T>): Promise<void> {
+    const d = this.#live();
+    checkData(data, d.type, 'put');
+    checkRange(index, data.length, d.length, 'put');
+    const v = viewOf(d);
+    if (v !== null) {
+      v.set(data as never, index);
+      return DONE;
+    }
+    return remotePut(this.refState, d.lamella, d.owner, d.addr + index * ELEM_CTORS[d.type].BYTES_PER_ELEMENT, data);
+  }
+
+  /**
+   * Reads `n` elements from element `index` of the owner's memory into a new typed array, or
+   * fills `dst` (`dst.length` elements, no allocation) and resolves to it.
+   */
+  get(index: number, n: number): Promise<TypedArrayOf<T>>;
+  get(index: number, dst: TypedArrayOf<T>): Promise<TypedArrayOf<T>>;
+  get(index: number, n: number | TypedArrayOf<T>): Promise<TypedArrayOf<T>> {
+    const d = this.#live();
+    const dst = typeof n === 'number' ? undefined : checkData(n, d.type, 'get');
+    const count = dst === undefined ? checkCount(n, 'get') : dst.length;
+    checkRange(index, count, d.length, 'get');
+    const v = viewOf(d);
+    if (v !== null) return Promise.resolve(directGet(v, index, count, dst));
+    const out = dst ?? (new ELEM_CTORS[d.type](count) as TypedArrayOf<T>);
+    return remoteGet(this.refState, d.lamella, d.owner, d.addr + index * ELEM_CTORS[d.type].BYTES_PER_ELEMENT, out);
+  }
+
+  /** The owner's elements as a view on the region's memory (owner only; no copy, no locking). */
+  unsafeLocalData(): TypedArrayOf<T> {
+    const d = this.#live();
+    if (d.owner !== d.lamella.myPe) {
+      throw new LamellarError(
+        ErrorCode.UNSUPPORTED_OP,
+        `unsafeLocalData() of a one-sided region owned by PE ${d.owner} called on PE ${d.lamella.myPe}: its data is not local (use get/put)`,
+        { details: { owner: d.owner, pe: d.lamella.myPe } },
+      );
+    }
+    const v = viewOf(d);
+    if (v === null) throw new LamellarError(ErrorCode.INTERNAL, 'this lamella does not map the local heap');
+    return v;
+  }
+
+  /** Another handle to the same region; drop it separately. */
+  clone(): OneSidedMemoryRegion<T> {
+    return new OneSidedMemoryRegion<T>(this.refState, 'new');
+  }
+
+  /** @internal For codecs and arrays. */
+  get state(): RefState {
+    return this.refState;
+  }
+}
+
+function makeState<T extends ElemType>(rt: WorldRuntime, reg: Registry, owner: number, id: number, data: OneSidedData<T>): RefState {
+  const mine = owner === rt.lamella.myPe;
+  const all = Array.from({ length: rt.lamella.numPes }, (_, pe) => pe);
+  const st = new RefState(rt, reg, owner, id, all, mine, LABEL, {
+    free() {
+      data.view = null;
+      if (mine) data.lamella.free(data.addr);
+    },
+  });
+  st.data = data;
+  reg.states.set(st.key, st);
+  return st;
+}
+
+/** One-sided: `length` elements of `type` on this PE only. */
+export function allocOneSided<T extends ElemType>(team: Team, type: T, length: number): OneSidedMemoryRegion<T> {
+  checkElemType(type, 'allocOneSidedMemRegion');
+  checkCount(length, 'allocOneSidedMemRegion');
+  const rt = team[kTeamInternals].runtime;
+  rt.checkOpen('allocOneSidedMemRegion');
+  const lamella = rt.lamella;
+  const addr = lamella.alloc(length * ELEM_CTORS[type].BYTES_PER_ELEMENT);
+  const reg = registryOf(rt);
+  const data: OneSidedData<T> = { type, length, owner: lamella.myPe, addr, lamella, view: undefined };
+  return new OneSidedMemoryRegion<T>(makeState(rt, reg, lamella.myPe, reg.nextId++, data), 'new');
+}
+
+registerRefCodec<OneSidedMemoryRegion>({
+  name: 'lamellar.OneSidedMemoryRegion',
+  ctor: OneSidedMemoryRegion,
+  encode(w, region) {
+    const st = region.state;
+    const d = st.data as OneSidedData<ElemType>;
+    encodeRefKey(w, st);
+    w.u8(elemCode(d.type));
+    w.f64(d.addr);
+    w.f64(d.length);
+  },
+  decode(r, ctx) {
+    const rt = ctx as WorldRuntime;
+    const reg = registryOf(rt);
+    const { coord, id, state } = decodeRefKey(r, reg);
+    const type = elemTypeOfCode(r.u8());
+    const addr = r.f64();
+    const length = r.f64();
+    if (state !== undefined) return new OneSidedMemoryRegion(state, 'decoded');
+    // First time this PE sees the region: it joins the region's lifetime as a participant.
+    const data: OneSidedData<ElemType> = { type, length, owner: coord, addr, lamella: rt.lamella, view: undefined };
+    return new OneSidedMemoryRegion(makeState(rt, reg, coord, id, data), 'decoded');
+  },
+});

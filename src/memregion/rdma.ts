@@ -1,0 +1,58 @@
+/**
+ * The data paths shared by both region kinds. Where the target's heap is mapped into this PE
+ * (shmem, local) put and get are one TypedArray.set / slice on a cached view of the target's
+ * memory: no message and no work on the target. Otherwise (tcp) they go through the lamella,
+ * pinning the region so it cannot be freed under an operation in flight.
+ */
+import type { Lamella } from '../lamellae/types.js';
+import { pin, unpin } from './handle.js';
+import type { RefState } from './refstate.js';
+import { ELEM_CTORS, type ElemType, type TypedArrayOf } from './types.js';
+
+/** The `n` argument of get: an element count, or a destination to fill. */
+export type GetTarget<T extends ElemType> = number | TypedArrayOf<T>;
+
+/** Already settled: a direct put allocates nothing per call. */
+export const DONE: Promise<void> = Promise.resolve();
+
+/**
+ * A view of `n` elements at `addr` in world PE `pe`'s heap, or null where that heap is not
+ * mapped here. Fixed-length views stay valid: a growable SharedArrayBuffer grows in place.
+ */
+export function directView<T extends ElemType>(lamella: Lamella, pe: number, type: T, addr: number, n: number): TypedArrayOf<T> | null {
+  const heap = lamella.heap(pe);
+  if (heap === undefined) return null;
+  return new ELEM_CTORS[type](heap, addr, n) as TypedArrayOf<T>;
+}
+
+/**
+ * Reads `[index, index + count)` of `v` into a fresh array or into `dst`: one slice, or one
+ * TypedArray.set with no allocation but the subarray view.
+ */
+export function directGet<T extends ElemType>(v: TypedArrayOf<T>, index: number, count: number, dst: TypedArrayOf<T> | undefined): TypedArrayOf<T> {
+  if (dst === undefined) return v.slice(index, index + count) as TypedArrayOf<T>;
+  dst.set(v.subarray(index, index + count) as never);
+  return dst;
+}
+
+const bytesOf = (a: ArrayBufferView): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+
+export async function remotePut(st: RefState, lamella: Lamella, pe: number, addr: number, data: ArrayBufferView): Promise<void> {
+  pin(st);
+  try {
+    await lamella.put(pe, addr, bytesOf(data));
+  } finally {
+    unpin(st);
+  }
+}
+
+/** Reads into `out` (fresh, or the caller's destination) and resolves to it. */
+export async function remoteGet<T extends ElemType>(st: RefState, lamella: Lamella, pe: number, addr: number, out: TypedArrayOf<T>): Promise<TypedArrayOf<T>> {
+  pin(st);
+  try {
+    await lamella.get(pe, addr, bytesOf(out));
+  } finally {
+    unpin(st);
+  }
+  return out;
+}

@@ -1,0 +1,217 @@
+/**
+ * SharedMemoryRegion: `length` elements of one type on every PE of a team (collective,
+ * symmetric). put/get address (team PE, index); no locking: races are the caller's to avoid,
+ * which is what arrays are for. Handles travel in AMs as references and arrive as the receiver's
+ * handle on the same memory.
+ */
+import { checkPe, ErrorCode, LamellarError } from '../core/index.js';
+import type { Lamella } from '../lamellae/types.js';
+import { registerRefCodec } from '../serde/index.js';
+import { kTeamInternals, type Team, type WorldRuntime } from '../team/index.js';
+import { startCollective } from './collective.js';
+import { decodeRefKey, encodeRefKey, RefHandle, type HandleOrigin } from './handle.js';
+import { DONE, directGet, directView, remoteGet, remotePut } from './rdma.js';
+import { registryOf, type RefState } from './refstate.js';
+import { checkCount, checkData, checkElemType, checkRange, ELEM_CTORS, type ElemType, type TypedArrayOf } from './types.js';
+
+/** Internal access for arrays: not part of the public API. */
+export const kRegionInternals = Symbol('lamellar.regionInternals');
+
+/** What arrays build on: the team, addresses per PE, and direct element views where mapped. */
+export interface RegionInternals<T extends ElemType> {
+  readonly team: Team;
+  readonly type: T;
+  /** Elements on each team PE. */
+  readonly length: number;
+  readonly lamella: Lamella;
+  /** The lifetime state: pin()/unpin() it around asynchronous operations. */
+  readonly state: RefState;
+  /** World PE id of team PE `pe`. */
+  worldPe(pe: number): number;
+  /** Byte address of the region in team PE `pe`'s heap. */
+  addr(pe: number): number;
+  /** Element view of team PE `pe`'s part, or null where that heap is not mapped (tcp). */
+  view(pe: number): TypedArrayOf<T> | null;
+}
+
+interface SharedData<T extends ElemType> {
+  readonly type: T;
+  readonly length: number;
+  readonly team: Team;
+  readonly addrs: readonly number[];
+  readonly views: (TypedArrayOf<T> | null | undefined)[];
+  readonly internals: RegionInternals<T>;
+}
+
+const LABEL = 'shared memory region';
+
+export class SharedMemoryRegion<T extends ElemType = ElemType> extends RefHandle {
+  readonly #data: SharedData<T>;
+
+  /** @internal Use `allocSharedMemRegion`. */
+  constructor(state: RefState, origin: HandleOrigin) {
+    super(state, origin);
+    this.#data = state.data as SharedData<T>;
+  }
+
+  protected get refLabel(): string {
+    return LABEL;
+  }
+
+  #live(): SharedData<T> {
+    void this.refState;
+    return this.#data;
+  }
+
+  /** Element type. */
+  get type(): T {
+    return this.#data.type;
+  }
+
+  /** Elements on each team PE. */
+  get length(): number {
+    return this.#data.length;
+  }
+
+  /** The team the region was allocated on; PE numbers given to put/get are team-relative. */
+  get team(): Team {
+    return this.#data.team;
+  }
+
+  /** Copies `data` into team PE `pe`'s part at element `index`. Checked at the call. */
+  put(pe: number, index: number, data: TypedArrayOf<T>): Promise<void> {
+    const d = this.#live();
+    checkPe(pe, d.addrs.length);
+    checkData(data, d.type, 'put');
+    checkRange(index, data.length, d.length, 'put');
+    const v = d.internals.view(pe);
+    if (v !== null) {
+      v.set(data as never, index);
+      return DONE;
+    }
+    const bpe = ELEM_CTORS[d.type].BYTES_PER_ELEMENT;
+    return remotePut(this.refState, d.internals.lamella, d.team.pes[pe]!, d.addrs[pe]! + index * bpe, data);
+  }
+
+  /** Copies `data` into every team PE's part at element `index`. */
+  putAll(index: number, data: TypedArrayOf<T>): Promise<void> {
+    const d = this.#live();
+    checkData(data, d.type, 'putAll');
+    checkRange(index, data.length, d.length, 'putAll');
+    const pending: Promise<void>[] = [];
+    for (let pe = 0; pe < d.addrs.length; pe++) {
+      const p = this.put(pe, index, data);
+      if (p !== DONE) pending.push(p);
+    }
+    return pending.length === 0 ? DONE : Promise.all(pending).then(() => undefined);
+  }
+
+  /**
+   * Reads `n` elements of team PE `pe`'s part from element `index` into a new typed array, or
+   * fills `dst` (`dst.length` elements, no allocation) and resolves to it.
+   */
+  get(pe: number, index: number, n: number): Promise<TypedArrayOf<T>>;
+  get(pe: number, index: number, dst: TypedArrayOf<T>): Promise<TypedArrayOf<T>>;
+  get(pe: number, index: number, n: number | TypedArrayOf<T>): Promise<TypedArrayOf<T>> {
+    const d = this.#live();
+    checkPe(pe, d.addrs.length);
+    const dst = typeof n === 'number' ? undefined : checkData(n, d.type, 'get');
+    const count = dst === undefined ? checkCount(n, 'get') : dst.length;
+    checkRange(index, count, d.length, 'get');
+    const v = d.internals.view(pe);
+    if (v !== null) return Promise.resolve(directGet(v, index, count, dst));
+    const out = dst ?? (new ELEM_CTORS[d.type](count) as TypedArrayOf<T>);
+    return remoteGet(this.refState, d.internals.lamella, d.team.pes[pe]!, d.addrs[pe]! + index * ELEM_CTORS[d.type].BYTES_PER_ELEMENT, out);
+  }
+
+  /** This PE's part, as a view on the region's memory: no copy and no locking. */
+  unsafeLocalData(): TypedArrayOf<T> {
+    const d = this.#live();
+    const v = d.internals.view(d.team.myPe);
+    if (v === null) throw new LamellarError(ErrorCode.INTERNAL, 'this lamella does not map the local heap');
+    return v;
+  }
+
+  /** Another handle to the same region; drop it separately. */
+  clone(): SharedMemoryRegion<T> {
+    return new SharedMemoryRegion<T>(this.refState, 'new');
+  }
+
+  /** @internal */
+  get [kRegionInternals](): RegionInternals<T> {
+    return this.#live().internals;
+  }
+}
+
+function internalsFor<T extends ElemType>(state: RefState, lamella: Lamella, team: Team, type: T, length: number, addrs: readonly number[], views: (TypedArrayOf<T> | null | undefined)[]): RegionInternals<T> {
+  return {
+    team,
+    type,
+    length,
+    lamella,
+    state,
+    worldPe: (pe) => team.pes[pe]!,
+    addr: (pe) => addrs[pe]!,
+    view(pe) {
+      let v = views[pe];
+      if (v === undefined) v = views[pe] = directView(lamella, team.pes[pe]!, type, addrs[pe]!, length);
+      return v;
+    },
+  };
+}
+
+/** Collective over `team`: `length` elements of `type` on every member. */
+export async function allocShared<T extends ElemType>(team: Team, type: T, length: number): Promise<SharedMemoryRegion<T>> {
+  checkElemType(type, 'allocSharedMemRegion');
+  checkCount(length, 'allocSharedMemRegion');
+  const desc = `allocSharedMemRegion('${type}', ${length})`;
+  const start = await startCollective(team, desc);
+  const lamella = start.rt.lamella;
+  const bytes = length * ELEM_CTORS[type].BYTES_PER_ELEMENT;
+  let addr = -1;
+  let failure: unknown;
+  try {
+    addr = lamella.alloc(bytes);
+  } catch (err) {
+    failure = err;
+  }
+  // Everyone learns whether anyone ran out, so all fail together instead of some hanging.
+  const addrs = await team[kTeamInternals].allgather(addr);
+  if (addrs.some((a) => a < 0)) {
+    if (addr >= 0) lamella.free(addr);
+    if (failure !== undefined) throw failure;
+    const who = addrs.map((a, pe) => (a < 0 ? pe : -1)).filter((pe) => pe >= 0);
+    throw new LamellarError(ErrorCode.OUT_OF_MEMORY, `${desc}: team PE(s) ${who.join(', ')} ran out of memory-region heap`, { details: { pes: who } });
+  }
+  const views: (TypedArrayOf<T> | null | undefined)[] = new Array(addrs.length);
+  const state = start.makeState(LABEL, {
+    free() {
+      views.fill(null);
+      lamella.free(addr);
+    },
+  }, undefined);
+  const data: SharedData<T> = { type, length, team, addrs, views, internals: internalsFor(state, lamella, team, type, length, addrs, views) };
+  state.data = data;
+  const region = new SharedMemoryRegion<T>(state, 'new');
+  await start.ready();
+  return region;
+}
+
+registerRefCodec<SharedMemoryRegion>({
+  name: 'lamellar.SharedMemoryRegion',
+  ctor: SharedMemoryRegion,
+  encode(w, region) {
+    encodeRefKey(w, region[kRegionInternals].state);
+  },
+  decode(r, ctx) {
+    const rt = ctx as WorldRuntime;
+    const { key, state } = decodeRefKey(r, registryOf(rt));
+    if (state === undefined) {
+      throw new LamellarError(
+        ErrorCode.TEAM_MISMATCH,
+        `a shared memory region (${key}) arrived on PE ${rt.lamella.myPe}, which is not a member of its team`,
+      );
+    }
+    return new SharedMemoryRegion(state, 'decoded');
+  },
+});

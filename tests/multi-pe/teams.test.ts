@@ -1,0 +1,26 @@
+/**
+ * Teams on every lamella configuration: tests/fixtures/teams.ts. Cases that need non-members or
+ * disagreeing PEs run only with two PEs or more.
+ */
+import { conformance } from '../helpers/conformance.js';
+import { CONFIGS } from '../helpers/job.js';
+
+const everywhere = [
+  'a blocked team of the first half runs AMs and barriers',
+  'a strided team of the even PEs runs AMs and barriers',
+  'a 1-PE team of the world runs AMs and barriers',
+  'a sub-team of a sub-team runs AMs and barriers',
+  'ctx.team in an AM is the launching team',
+  'team ids are the same on every member and unique, even for concurrent creations',
+  'invalid archs are rejected at the call with a coded error and nothing is sent',
+  'waitAll on a team waits for the AMs launched through it, not for others',
+  'a Darc and a shared region on a team live on its members, at any depth',
+];
+const multiPe = [
+  'a team barrier involves members only',
+  'creating teams in mismatched order fails with TEAM_MISMATCH on every PE',
+  'after a mismatch the parents still create working teams',
+];
+
+conformance('teams.ts', everywhere, { configs: CONFIGS.filter((c) => c.numPes === 1) });
+conformance('teams.ts', [...everywhere, ...multiPe], { configs: CONFIGS.filter((c) => c.numPes > 1) });

@@ -1,0 +1,94 @@
+/** Unit tests of the Darc building blocks: the async reader-writer lock and its guards. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ErrorCode } from '../../src/core/index.js';
+import { DarcReadGuard, DarcWriteGuard, RwLock } from '../../src/darc/rwlock.js';
+import { fixture, runNode } from '../helpers/job.js';
+
+const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+test('readers share the lock and a writer waits for all of them', async () => {
+  const l = new RwLock();
+  await l.read();
+  await l.read();
+  assert.equal(l.readers, 2);
+  let wrote = false;
+  const w = l.write().then(() => (wrote = true));
+  await turn();
+  assert.equal(wrote, false);
+  l.releaseRead();
+  await turn();
+  assert.equal(wrote, false);
+  l.releaseRead();
+  await w;
+  assert.ok(l.writer);
+  l.releaseWrite();
+  assert.ok(l.idle);
+});
+
+test('a waiting writer is not starved by readers that arrive after it', async () => {
+  const l = new RwLock();
+  const order: string[] = [];
+  await l.read();
+  const w = l.write().then(() => order.push('w'));
+  const r = l.read().then(() => order.push('r'));
+  await turn();
+  assert.deepEqual(order, [], 'the late reader queues behind the writer');
+  l.releaseRead();
+  await w;
+  await turn();
+  assert.deepEqual(order, ['w']);
+  l.releaseWrite();
+  await r;
+  assert.deepEqual(order, ['w', 'r']);
+  l.releaseRead();
+  assert.ok(l.idle);
+});
+
+test('waiters are served in arrival order, consecutive readers together', async () => {
+  const l = new RwLock();
+  await l.write();
+  const order: string[] = [];
+  const all = [
+    l.read().then(() => order.push('r1')),
+    l.read().then(() => order.push('r2')),
+    l.write().then(() => order.push('w1')),
+    l.read().then(() => order.push('r3')),
+  ];
+  l.releaseWrite();
+  await Promise.all(all.slice(0, 2));
+  assert.equal(l.readers, 2);
+  l.releaseRead();
+  l.releaseRead();
+  await all[2];
+  assert.deepEqual(order, ['r1', 'r2', 'w1']);
+  l.releaseWrite();
+  await all[3];
+  assert.deepEqual(order, ['r1', 'r2', 'w1', 'r3']);
+});
+
+test('a guard releases once and throws USE_AFTER_RELEASE afterwards', () => {
+  let released = 0;
+  let v = 1;
+  const r = new DarcReadGuard(() => v, () => released++);
+  assert.equal(r.value, 1);
+  r[Symbol.dispose]();
+  r[Symbol.dispose]();
+  assert.equal(released, 1);
+  assert.throws(() => r.value, (e: { code?: string }) => e.code === ErrorCode.USE_AFTER_RELEASE);
+  {
+    using w = new DarcWriteGuard(() => v, (x) => (v = x), () => released++);
+    w.value += 41;
+  }
+  assert.equal(v, 42);
+  assert.equal(released, 2);
+});
+
+test('handles collected without drop() warn LAMELLAR_W_UNRELEASED_HANDLE and are still freed', async () => {
+  const r = await runNode(['--expose-gc', '--import', 'tsx', fixture('darc-gc.ts')], { timeoutMs: 60000 });
+  assert.equal(r.code, 0, `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
+  assert.match(r.stdout, /made 2, freed after GC/);
+  assert.match(r.stderr, /LAMELLAR_W_UNRELEASED_HANDLE/);
+  assert.match(r.stderr, /Darc handle/);
+  assert.match(r.stderr, /one-sided memory region handle/);
+});
