@@ -38,6 +38,16 @@ describe('idle PEs', () => {
   }
 });
 
+describe('a collective that never completes', () => {
+  test('a barrier waiting past LAMELLAR_DEADLOCK_TIMEOUT warns and names the PE it waits for', async () => {
+    const r = await runJob(fixture('deadlock-warning.ts'), { numPes: 2, env: { LAMELLAR_DEADLOCK_TIMEOUT: '0.5' }, timeoutMs: 30000 });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /@@warning world: PE 0 is still waiting in barrier #\d+ \(round 0\) for PE 1/);
+    assert.match(r.stdout, /@@passed 0/);
+    assert.match(r.stdout, /@@passed 1/);
+  });
+});
+
 describe('bad input to lamellar run', () => {
   const cases: [string, string[], string][] = [
     ['-N 0', ['run', '-N', '0', fixture('world.ts')], 'LAMELLAR_ERR_INVALID_NUM_PES'],
