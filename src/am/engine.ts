@@ -305,7 +305,7 @@ export class Engine {
     if (out !== null && typeof out === 'object' && typeof (out as PromiseLike<unknown>).then === 'function') {
       (out as PromiseLike<unknown>).then(
         (value) => {
-          this.#replyValue(src, reqId, def, value);
+          this.#replyValue(src, reqId, def, value, teamId);
           runReleases(held);
           this.#work.done();
         },
@@ -316,13 +316,13 @@ export class Engine {
         },
       );
     } else {
-      this.#replyValue(src, reqId, def, out);
+      this.#replyValue(src, reqId, def, out, teamId);
       runReleases(held);
       this.#work.done();
     }
   }
 
-  #replyValue(src: number, reqId: number, def: AmDef<unknown, unknown>, value: unknown): void {
+  #replyValue(src: number, reqId: number, def: AmDef<unknown, unknown>, value: unknown, teamId: number): void {
     const w = this.#begin(src);
     const start = w.pos;
     try {
@@ -342,6 +342,7 @@ export class Engine {
         w.u8(REPLY_AM);
         w.u32(reqId);
         w.u32(value.am.id);
+        w.u32(teamId);
         const lenAt = w.reserveU32();
         encodeValue(w, value.args, `argument of AM '${value.am.name}' returned by AM '${def.name}'`);
         w.patchU32(lenAt, w.pos - lenAt - 4);
@@ -386,6 +387,7 @@ export class Engine {
   #onReturnedAm(src: number, r: Reader): void {
     const reqId = r.u32();
     const amId = r.u32();
+    const teamId = r.u32();
     const len = r.u32();
     const end = r.pos + len;
     const def = lookupAm(amId);
@@ -404,7 +406,7 @@ export class Engine {
     const h = this.#pending.take(reqId);
     if (h === undefined) throw new LamellarError(ErrorCode.PROTOCOL, `returned AM for unknown request ${reqId} on PE ${this.myPe}`);
     const host = this.#host!;
-    this.#runLocal(new Ctx(this.myPe, this.numPes, src, host.world, host.world), def, args, (ok, value) => {
+    this.#runLocal(new Ctx(this.myPe, this.numPes, src, host.world, host.teamById(teamId) ?? host.world), def, args, (ok, value) => {
       this.#settle(h, ok, value);
       runReleases(held);
     });

@@ -6,7 +6,7 @@
  *   REQ          u8 1 | u32 amId | u32 reqId | u32 teamId | u32 len | args (len bytes)
  *   REPLY_VALUE  u8 3 | u32 reqId | u32 len | value
  *   REPLY_ERROR  u8 4 | u32 reqId | u32 len | { name, message, stack, code? }
- *   REPLY_AM     u8 5 | u32 reqId | u32 amId | u32 len | args          run amId(args) on the origin
+ *   REPLY_AM     u8 5 | u32 reqId | u32 amId | u32 teamId | u32 len | args   run amId(args) on the origin, on the launching team
  *   REPLY_UNITS  u8 6 | u32 firstReqId | u32 count                     exec returned nothing, for count consecutive ids
  *
  * REPLY_UNITS is what most small AMs produce: a frame of AMs that return nothing, run in order,
