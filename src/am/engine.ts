@@ -50,6 +50,11 @@ export class Engine {
   readonly numPes: number;
   readonly #lamella: Lamella;
   readonly #threshold: number;
+  /**
+   * The largest record that always fits in a frame: a buffer is flushed once it passes the
+   * threshold, so a frame is at most threshold + one record.
+   */
+  readonly #maxRecord: number;
   readonly #out: Writer[];
   readonly #dirty: number[] = [];
   readonly #isDirty: Uint8Array;
@@ -71,6 +76,7 @@ export class Engine {
     this.myPe = lamella.myPe;
     this.numPes = lamella.numPes;
     this.#threshold = threshold;
+    this.#maxRecord = lamella.maxFrame - threshold - 64;
     this.#out = Array.from({ length: this.numPes }, () => new Writer(Math.min(threshold * 2, 1 << 16)));
     this.#isDirty = new Uint8Array(this.numPes);
     this.#runAt = new Int32Array(this.numPes).fill(-1);
@@ -107,6 +113,7 @@ export class Engine {
       const lenAt = w.reserveU32();
       encodeValue(w, args, def.argLabel);
       w.patchU32(lenAt, w.pos - lenAt - 4);
+      this.#checkSize(w.pos - start, `the arguments of AM '${def.name}'`);
     } catch (err) {
       w.pos = start;
       throw err;
@@ -127,6 +134,7 @@ export class Engine {
     s.reset();
     encodeValue(s, args, def.argLabel);
     const body = s.view();
+    this.#checkSize(body.length + 17, `the arguments of AM '${def.name}'`);
     const group = multi.group;
     for (let i = 0; i < pes.length; i++) {
       const pe = pes[i]!;
@@ -140,6 +148,16 @@ export class Engine {
       this.#work.add();
       group?.add();
       this.#end(pe, w);
+    }
+  }
+
+  #checkSize(bytes: number, what: string): void {
+    if (bytes > this.#maxRecord) {
+      throw new LamellarError(
+        ErrorCode.FRAME_TOO_LARGE,
+        `${what} take ${bytes} bytes, more than this lamella carries in one frame (LAMELLAR_MAX_FRAME minus the aggregation threshold: ${this.#maxRecord} bytes)`,
+        { details: { bytes, max: this.#maxRecord } },
+      );
     }
   }
 
@@ -353,6 +371,7 @@ export class Engine {
         encodeValue(w, value, `result of AM '${def.name}'`);
         w.patchU32(lenAt, w.pos - lenAt - 4);
       }
+      this.#checkSize(w.pos - start, `the result of AM '${def.name}'`);
     } catch (err) {
       w.pos = start;
       this.#reply(src, reqId, def, toWireError(err));

@@ -2,19 +2,46 @@
  * The `lamellar` command. Argument parsing only; the work is in the launcher.
  *
  *   lamellar run -N <pes> [--backend shmem|tcp|local] [--prefix] <script> [args...]
+ *   lamellar exec <script> [args...]      one tcp PE in this process (under mpirun, srun, by hand)
  */
-import { parseArgs } from 'node:util';
-import { config, ErrorCode, isLamellarError, LamellarError, type Backend } from '../core/index.js';
-import { run } from '../launcher/index.js';
+import { inspect, parseArgs } from 'node:util';
+import { config, ErrorCode, isLamellarError, LamellarError, setBackendEnv, type Backend } from '../core/index.js';
+import { checkRunOptions, run, runScript } from '../launcher/index.js';
 
 const USAGE = `usage: lamellar run -N <pes> [--backend shmem|tcp|local] [--prefix] <script> [args...]
+       lamellar exec <script> [args...]
 
   -N, --num-pes <n>     number of PEs (default 1)
   -b, --backend <name>  lamella: shmem (worker threads, default), tcp (processes) or local (1 PE)
   -p, --prefix          prefix each output line with [PE n]
   -h, --help            show this help
 
-Runs <script> (.ts or .js) on every PE. Exits non-zero if any PE fails.`;
+Runs <script> (.ts or .js) on every PE. Exits non-zero if any PE fails.
+
+exec runs <script> as ONE PE of a tcp job in this process; the PE's rank, the job size and the
+rendezvous come from the environment (mpirun, srun, or LAMELLAR_PE_ID/NUM_PES/JOB_ID and
+LAMELLAR_MASTER_ADDR or LAMELLAR_RENDEZVOUS_DIR, plus LAMELLAR_JOB_SECRET): see docs/tcp.md.`;
+
+/** `lamellar exec <script> [args...]`: this process becomes one PE of a tcp job. */
+async function exec(argv: string[]): Promise<number> {
+  const [script, ...args] = argv;
+  if (script === '-h' || script === '--help') {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  setBackendEnv('tcp');
+  const cfg = config();
+  const checked = checkRunOptions({ numPes: cfg.numPes, backend: 'tcp', script: script ?? '' });
+  try {
+    await runScript({ script: checked.script, args });
+  } catch (err) {
+    // The user's script failed: report it as node would and end the process now, even though
+    // its world may still hold the network thread open; the other PEs see it go and stop too.
+    process.stderr.write(`${inspect(err)}\n`);
+    process.exit(1);
+  }
+  return 0;
+}
 
 /** Splits `run`'s argv at the script: everything after it belongs to the script. */
 function splitAtScript(argv: string[]): { own: string[]; rest: string[] } {
@@ -33,6 +60,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return command === undefined ? 2 : 0;
   }
+  if (command === 'exec') return exec(more);
   if (command !== 'run') {
     throw new LamellarError(ErrorCode.INVALID_ARGUMENT, `unknown command '${command}'\n${USAGE}`);
   }

@@ -20,9 +20,12 @@
  * | LAMELLAR_JOB_SECRET | (launcher-made) | tcp: per-job secret every connection must prove |
  * | LAMELLAR_MAX_FRAME | 268435456 | tcp: largest frame accepted from a peer, in bytes |
  * | LAMELLAR_RENDEZVOUS_TIMEOUT | 60 | tcp: seconds to wait for every PE to arrive |
+ * | LAMELLAR_PEER_TIMEOUT | 8 | tcp: seconds of silence after which a peer counts as lost (heartbeats are sent every second) |
  *
  * Cluster launchers: OMPI_COMM_WORLD_RANK/SIZE (Open MPI), SLURM_PROCID/NTASKS/NODELIST (Slurm),
- * PMI_RANK/SIZE (MPICH/Hydra) give the rank and size when LAMELLAR_PE_ID/NUM_PES are absent.
+ * PMI_RANK/SIZE (MPICH/Hydra) give the rank and size when LAMELLAR_PE_ID/NUM_PES are absent, and
+ * OMPI_MCA_ess_base_jobid, SLURM_JOB_ID + SLURM_STEP_ID or PMIX_NAMESPACE a job id that every
+ * process of one launch shares (used when LAMELLAR_JOB_ID is absent).
  */
 import { ErrorCode, LamellarError } from './errors.js';
 
@@ -50,7 +53,10 @@ export interface LamellarConfig {
   readonly jobSecret: string | undefined;
   readonly maxFrame: number;
   readonly rendezvousTimeoutSecs: number;
+  readonly peerTimeoutSecs: number;
   readonly slurmNodelist: string | undefined;
+  /** A job id from the cluster launcher's variables, when it sets one. */
+  readonly launcherJobId: string | undefined;
 }
 
 type Env = Record<string, string | undefined>;
@@ -129,8 +135,17 @@ export function parseConfig(env: Env): LamellarConfig {
     jobSecret: env['LAMELLAR_JOB_SECRET'] || undefined,
     maxFrame: intVar(env, 'LAMELLAR_MAX_FRAME', 256 * 1024 * 1024, 1024, 2 ** 31 - 1),
     rendezvousTimeoutSecs: numVar(env, 'LAMELLAR_RENDEZVOUS_TIMEOUT', 60, 0.001),
+    peerTimeoutSecs: numVar(env, 'LAMELLAR_PEER_TIMEOUT', 8, 1),
     slurmNodelist: env['SLURM_STEP_NODELIST'] || env['SLURM_JOB_NODELIST'] || env['SLURM_NODELIST'] || undefined,
+    launcherJobId: launcherJobId(env),
   });
+}
+
+function launcherJobId(env: Env): string | undefined {
+  if (env['OMPI_MCA_ess_base_jobid']) return `ompi-${env['OMPI_MCA_ess_base_jobid']}`;
+  if (env['SLURM_JOB_ID']) return `slurm-${env['SLURM_JOB_ID']}.${env['SLURM_STEP_ID'] ?? '0'}`;
+  if (env['PMIX_NAMESPACE']) return `pmix-${env['PMIX_NAMESPACE']}`;
+  return undefined;
 }
 
 let cached: LamellarConfig | undefined;
@@ -139,6 +154,15 @@ let cached: LamellarConfig | undefined;
 export function config(): LamellarConfig {
   cached ??= parseConfig(process.env);
   return cached;
+}
+
+/**
+ * Sets this process's LAMELLAR_BACKEND (`lamellar exec` makes the process one tcp PE); the config
+ * is read again on next use. Explicit `initWorld` options still win.
+ */
+export function setBackendEnv(backend: Backend): void {
+  process.env['LAMELLAR_BACKEND'] = backend;
+  cached = undefined;
 }
 
 /** The environment a launcher passes on to the PEs it starts. */

@@ -2,9 +2,10 @@
  * lamellae: the transports under the runtime. `types.ts` is the contract; each folder is one
  * implementation, and implementations never import each other.
  */
-import { ErrorCode, LamellarError, type Backend } from '../core/index.js';
+import type { Backend } from '../core/index.js';
 import { LocalLamella } from './local/index.js';
 import { ShmemLamella } from './shmem/index.js';
+import { TcpLamella } from './tcp/index.js';
 import type { Lamella } from './types.js';
 
 export type * from './types.js';
@@ -17,6 +18,6 @@ export function createLamella(backend: Backend): Lamella {
     case 'shmem':
       return new ShmemLamella();
     case 'tcp':
-      throw new LamellarError(ErrorCode.UNKNOWN_BACKEND, 'the tcp backend is not part of this build yet');
+      return new TcpLamella();
   }
 }

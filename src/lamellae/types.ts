@@ -36,6 +36,8 @@ export interface Lamella {
   readonly myPe: number;
   readonly numPes: number;
   readonly stats: LamellaStats;
+  /** The largest frame `send` accepts, in bytes (Infinity where there is no limit). */
+  readonly maxFrame: number;
 
   /** Installs the one frame handler; must be called before `init`. */
   setFrameHandler(handler: FrameHandler): void;

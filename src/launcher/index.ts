@@ -1,9 +1,9 @@
 /**
  * launcher: starts the PEs of a job and supervises them. Each PE runs the same script (SPMD).
  *
- * `local` and `shmem` PEs are worker threads of this process. The launcher forwards their
- * output, and if any PE throws or exits non-zero it stops every other PE at once, reports the
- * failing PE and its stack, and returns a non-zero exit code.
+ * `local` and `shmem` PEs are worker threads of this process; `tcp` PEs are child processes
+ * (tcp.ts). The launcher forwards their output, and if any PE throws or exits non-zero it stops
+ * every other PE at once, reports the failing PE and its stack, and returns a non-zero exit code.
  */
 import { randomUUID } from 'node:crypto';
 import { statSync } from 'node:fs';
@@ -11,8 +11,11 @@ import { resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { checkInteger, config, ErrorCode, LamellarError, parseBackend, processEnv, type Backend } from '../core/index.js';
 import { createShmemJob } from '../lamellae/index.js';
+import type { PeEntry } from './entry.js';
 import { forward } from './output.js';
-import type { PeEntry } from './pe-main.js';
+import { runTcp } from './tcp.js';
+
+export { runScript, type PeEntry } from './entry.js';
 
 export interface RunOptions {
   numPes: number;
@@ -57,10 +60,18 @@ interface Failure {
 /** Runs a job to completion; resolves to the exit code (0 when every PE succeeded). */
 export async function run(options: RunOptions): Promise<number> {
   const { script, backend, numPes } = checkRunOptions(options);
-  if (backend === 'tcp') {
-    throw new LamellarError(ErrorCode.UNKNOWN_BACKEND, 'the tcp backend is not part of this build yet');
-  }
   const cfg = config();
+  if (backend === 'tcp') {
+    return runTcp({
+      numPes,
+      script,
+      args: options.args ?? [],
+      prefix: options.prefix ?? cfg.outputPrefix,
+      env: options.env,
+      stdout: (options.stdout ?? process.stdout) as import('node:stream').Writable,
+      stderr: (options.stderr ?? process.stderr) as import('node:stream').Writable,
+    });
+  }
   const jobId = cfg.jobId ?? randomUUID();
   const stdout = options.stdout ?? process.stdout;
   const stderr = options.stderr ?? process.stderr;

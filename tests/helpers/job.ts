@@ -72,9 +72,12 @@ export function caseReports(stdout: string): CaseReport[] {
 }
 
 /** The lamella configurations every conformance case runs on. */
-export const CONFIGS: { backend: 'local' | 'shmem'; numPes: number }[] = [
+export const CONFIGS: { backend: 'local' | 'shmem' | 'tcp'; numPes: number }[] = [
   { backend: 'local', numPes: 1 },
   { backend: 'shmem', numPes: 2 },
   { backend: 'shmem', numPes: 3 },
   { backend: 'shmem', numPes: 4 },
+  { backend: 'tcp', numPes: 2 },
+  { backend: 'tcp', numPes: 3 },
+  { backend: 'tcp', numPes: 4 },
 ];

@@ -10,6 +10,7 @@ export class LocalLamella implements Lamella {
   readonly backend = 'local' as const;
   readonly myPe = 0;
   readonly numPes = 1;
+  readonly maxFrame = Number.POSITIVE_INFINITY;
   readonly stats: LamellaStats = { framesSent: 0, bytesSent: 0, framesReceived: 0 };
   readonly #mem: MappedHeaps;
   #handler: FrameHandler | undefined;

@@ -55,6 +55,8 @@ export class ShmemLamella implements Lamella {
   readonly myPe: number;
   readonly numPes: number;
   readonly stats: LamellaStats = { framesSent: 0, bytesSent: 0, framesReceived: 0 };
+  /** Large frames go through the heap or in chunks, so any size fits. */
+  readonly maxFrame = Number.POSITIVE_INFINITY;
   readonly #job: ShmemJob;
   readonly #ctl: Int32Array;
   readonly #board: Float64Array;

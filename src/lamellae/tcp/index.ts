@@ -1,0 +1,495 @@
+/**
+ * The `tcp` lamella: PEs are OS processes, on one host or many, connected by node:net.
+ *
+ * Each PE has two threads. The main thread runs the user's code and this class; a network thread
+ * (net-worker.ts) owns the sockets. They share the PE's heap (a growable SharedArrayBuffer) and
+ * talk through two SPSC rings (link.ts): the main thread writes wire messages (wire.ts) for its
+ * peers into one ring, the network thread writes what peers sent into the other. Remote memory
+ * requests are served by the target's network thread straight on its heap, so put, get, atomics
+ * and signals need no user code on the target and are served even while its main thread is busy.
+ *
+ * Frames to the own PE never leave the process: they are copied and delivered in a later
+ * macrotask, as the local lamella does. Frames larger than one wire chunk travel in parts and are
+ * joined here. Collectives are gathered by PE 0's network thread.
+ *
+ * Failure: if the network thread reports a lost peer, a malformed message or a rendezvous that
+ * never completed, pending operations reject and the error is thrown from the event loop, so the
+ * process exits non-zero with a message naming the PE at fault (during `init` the error rejects
+ * `initWorld` instead).
+ */
+import { setImmediate as immediate } from 'node:timers/promises';
+import { Worker } from 'node:worker_threads';
+import {
+  checkPe, config, createHeap, debug, deferred, ErrorCode, LamellarError, MappedHeaps, warn, WarningCode,
+  type Deferred, type ErrorCodeValue, type LamellarConfig,
+} from '../../core/index.js';
+import type { RingEnd } from '../../core/ring.js';
+import type { AtomicOp, AtomicWord, FrameHandler, Lamella, LamellaStats } from '../types.js';
+import { createLink, inRing, type LinkShared, MAIN_BELL, MAIN_SLEEP, NET_BELL, NET_SLEEP, outRing, ringBell, sleepOnBell } from './link.js';
+import type { NetCommand } from './net-worker.js';
+import type { NetBoot, NetEvent } from './node.js';
+import { makePlan } from './plan.js';
+import {
+  asFault, CHUNK, COLL_MAIN, FLAG_LAST, getOperand, H_ADDR, H_ARG, H_FLAGS, H_ID, H_LEN, H_PE, H_SUB, H_TYPE, HDR, Header, OPS,
+  parseJson, PART_FIRST, PART_LAST, PART_MID, PART_WHOLE, putOperand, T, wordBytes, WORDS,
+} from './wire.js';
+
+interface Request {
+  resolve(value: unknown): void;
+  reject(err: unknown): void;
+  dst: Uint8Array | undefined;
+}
+
+const MAX_ADDR = 2 ** 32;
+const KNOWN_CODES = new Set<string>(Object.values(ErrorCode));
+
+export class TcpLamella implements Lamella {
+  readonly backend = 'tcp' as const;
+  readonly myPe: number;
+  readonly numPes: number;
+  readonly stats: LamellaStats = { framesSent: 0, bytesSent: 0, framesReceived: 0 };
+
+  /** LAMELLAR_MAX_FRAME: peers refuse anything larger, so `send` does too. */
+  get maxFrame(): number {
+    return this.#cfg.maxFrame;
+  }
+  readonly #cfg: LamellarConfig;
+  readonly #heap: SharedArrayBuffer;
+  readonly #mem: MappedHeaps;
+  readonly #link: LinkShared;
+  readonly #ctl: Int32Array;
+  readonly #out: RingEnd;
+  readonly #in: RingEnd;
+  readonly #ringView: DataView;
+  readonly #hdr = new Header();
+  readonly #operands = new DataView(new ArrayBuffer(16));
+  readonly #pendingOut: Uint8Array[] = [];
+  readonly #requests = new Map<number, Request>();
+  readonly #collectives = new Map<number, Deferred<number[]>>();
+  readonly #assembly: ({ buf: Uint8Array; off: number } | undefined)[];
+  #handler: FrameHandler | undefined;
+  #worker: Worker | undefined;
+  #loop: Promise<void> | undefined;
+  #ready: Deferred<void> | undefined;
+  #workerClosed: Deferred<void> | undefined;
+  #up = false;
+  #closed = false;
+  #failure: LamellarError | undefined;
+  #nextId = 1;
+  #collSeq = 0;
+  #selfQueue: Uint8Array[] = [];
+  #selfScheduled = false;
+
+  constructor() {
+    const cfg = config();
+    this.#cfg = cfg;
+    this.myPe = cfg.peId;
+    this.numPes = cfg.numPes;
+    this.#heap = createHeap(cfg.heapSize);
+    const heaps: SharedArrayBuffer[] = [];
+    heaps[this.myPe] = this.#heap;
+    this.#mem = new MappedHeaps(heaps, this.myPe, { spinMicros: cfg.spinMicros, deadlockTimeoutSecs: cfg.deadlockTimeoutSecs });
+    this.#link = createLink();
+    this.#ctl = new Int32Array(this.#link.control);
+    this.#out = outRing(this.#link);
+    this.#in = inRing(this.#link);
+    this.#ringView = new DataView(this.#link.rings);
+    this.#assembly = new Array<{ buf: Uint8Array; off: number } | undefined>(this.numPes).fill(undefined);
+  }
+
+  setFrameHandler(handler: FrameHandler): void {
+    this.#handler = handler;
+  }
+
+  async init(): Promise<void> {
+    if (this.numPes === 1) return;
+    const plan = makePlan(this.#cfg);
+    const boot: NetBoot = {
+      pe: this.myPe,
+      numPes: this.numPes,
+      jobId: plan.jobId,
+      secret: plan.secret,
+      heap: this.#heap,
+      link: this.#link,
+      rendezvous: plan.rendezvous,
+      bindAddr: this.#cfg.bindAddr,
+      maxFrame: this.#cfg.maxFrame,
+      rendezvousTimeoutSecs: this.#cfg.rendezvousTimeoutSecs,
+      peerTimeoutSecs: this.#cfg.peerTimeoutSecs,
+    };
+    this.#ready = deferred<void>();
+    const w = new Worker(new URL('./net-worker.js', import.meta.url), { workerData: { lamellarNet: boot } });
+    this.#worker = w;
+    w.on('message', (e: NetEvent) => this.#onEvent(e));
+    w.on('error', (err: Error) =>
+      this.#fail(new LamellarError(ErrorCode.INTERNAL, `PE ${this.myPe}: the network thread failed: ${err.message}`, { cause: err })),
+    );
+    w.once('exit', () => {
+      this.#workerClosed?.resolve();
+      if (!this.#closed) this.#fail(new LamellarError(ErrorCode.INTERNAL, `PE ${this.myPe}: the network thread exited unexpectedly`));
+    });
+    this.#loop = this.#run();
+    this.#loop.catch((err: unknown) => {
+      // A failure while delivering frames is a runtime bug or a malformed frame; surface it so
+      // the process stops instead of leaving its peers waiting.
+      setImmediate(() => {
+        throw err;
+      });
+    });
+    await this.#ready.promise;
+    this.#up = true;
+    debug('tcp PE %d of %d up (job %s, %s rendezvous)', this.myPe, this.numPes, plan.jobId, plan.rendezvous.kind);
+  }
+
+  #onEvent(e: NetEvent): void {
+    switch (e.type) {
+      case 'ready':
+        this.#ready?.resolve();
+        return;
+      case 'warn':
+        warn(WarningCode.UNAUTHENTICATED_PEER, e.message);
+        return;
+      case 'fatal': {
+        const code = KNOWN_CODES.has(e.code) ? (e.code as ErrorCodeValue) : ErrorCode.PE_FAILED;
+        const err = new LamellarError(code, `PE ${this.myPe}: ${e.message}`);
+        // Where this thread heard of it says nothing useful; the message says what happened.
+        err.stack = `${err.name}: ${err.message}`;
+        this.#fail(err);
+        return;
+      }
+      case 'closed':
+        this.#workerClosed?.resolve();
+        void this.#worker?.terminate();
+        return;
+    }
+  }
+
+  #fail(err: LamellarError): void {
+    if (this.#failure !== undefined || this.#closed) return;
+    this.#failure = err;
+    this.#stop();
+    void this.#worker?.terminate();
+    for (const r of this.#requests.values()) r.reject(err);
+    this.#requests.clear();
+    for (const d of this.#collectives.values()) d.reject(err);
+    this.#collectives.clear();
+    if (!this.#up) {
+      this.#ready?.reject(err);
+      return;
+    }
+    setImmediate(() => {
+      throw err;
+    });
+  }
+
+  #stop(): void {
+    this.#closed = true;
+    ringBell(this.#ctl, MAIN_BELL, MAIN_SLEEP);
+  }
+
+  #checkOpen(): void {
+    if (this.#failure !== undefined) throw this.#failure;
+    if (this.#closed) throw new LamellarError(ErrorCode.WORLD_SHUT_DOWN, 'tcp lamella used after shutdown');
+  }
+
+  // ---- to the network thread ----
+
+  /** Queues one wire message for the network thread; copies `hdr` and `body` before returning. */
+  #emit(hdr: Uint8Array, body: Uint8Array | undefined): void {
+    if (this.#pendingOut.length === 0 && this.#out.tryWriteParts(hdr, body)) return;
+    const copy = new Uint8Array(hdr.length + (body?.length ?? 0));
+    copy.set(hdr);
+    if (body !== undefined) copy.set(body, hdr.length);
+    this.#pendingOut.push(copy);
+    this.#out.setWaiting();
+    // The network thread may have drained everything between the failed write and setWaiting.
+    this.#retryOut();
+  }
+
+  #retryOut(): number {
+    const q = this.#pendingOut;
+    let i = 0;
+    while (i < q.length && this.#out.tryWriteParts(q[i]!, undefined)) i++;
+    if (i > 0) {
+      q.splice(0, i);
+      this.#kick();
+    }
+    if (q.length > 0) this.#out.setWaiting();
+    return i;
+  }
+
+  #kick(): void {
+    ringBell(this.#ctl, NET_BELL, NET_SLEEP);
+  }
+
+  // ---- messages ----
+
+  send(pe: number, frame: Uint8Array): void {
+    checkPe(pe, this.numPes);
+    this.#checkOpen();
+    if (frame.length > this.#cfg.maxFrame) {
+      throw new LamellarError(
+        ErrorCode.FRAME_TOO_LARGE,
+        `a frame of ${frame.length} bytes for PE ${pe} is larger than LAMELLAR_MAX_FRAME (${this.#cfg.maxFrame} bytes)`,
+        { details: { pe, bytes: frame.length, max: this.#cfg.maxFrame } },
+      );
+    }
+    this.stats.framesSent++;
+    this.stats.bytesSent += frame.length;
+    if (pe === this.myPe) {
+      this.#selfQueue.push(frame.slice());
+      if (!this.#selfScheduled) {
+        this.#selfScheduled = true;
+        setImmediate(this.#deliverSelf);
+      }
+      return;
+    }
+    const total = frame.length;
+    if (total <= CHUNK) {
+      this.#emit(this.#hdr.set(T.FRAME, pe, total, 0, total, 0, PART_WHOLE), frame);
+    } else {
+      for (let off = 0; off < total; off += CHUNK) {
+        const end = Math.min(total, off + CHUNK);
+        const part = off === 0 ? PART_FIRST : end === total ? PART_LAST : PART_MID;
+        this.#emit(this.#hdr.set(T.FRAME, pe, end - off, 0, total, 0, part), frame.subarray(off, end));
+        this.#kick();
+      }
+    }
+    this.#kick();
+  }
+
+  sendsDone(): void {}
+
+  readonly #deliverSelf = (): void => {
+    this.#selfScheduled = false;
+    const q = this.#selfQueue;
+    this.#selfQueue = [];
+    for (const frame of q) {
+      this.stats.framesReceived++;
+      this.#handler!(this.myPe, frame);
+    }
+  };
+
+  // ---- from the network thread ----
+
+  async #run(): Promise<void> {
+    const ctl = this.#ctl;
+    while (!this.#closed) {
+      const seq = Atomics.load(ctl, MAIN_BELL);
+      let n = 0;
+      if (this.#in.hasData()) {
+        const r = this.#in.drain(this.#onIn);
+        n += r.records;
+        if (r.producerWaiting) this.#kick();
+      }
+      if (this.#pendingOut.length > 0) n += this.#retryOut();
+      if (n > 0) {
+        await immediate();
+        continue;
+      }
+      await sleepOnBell(ctl, MAIN_BELL, MAIN_SLEEP, seq);
+    }
+  }
+
+  readonly #onIn = (view: Uint8Array): void => {
+    const v = this.#ringView;
+    const at = view.byteOffset;
+    const src = v.getUint32(at + H_PE, true);
+    const id = v.getUint32(at + H_ID, true);
+    const body = view.subarray(HDR, HDR + v.getUint32(at + H_LEN, true));
+    switch (view[H_TYPE]) {
+      case T.FRAME:
+        this.#frame(src, view[H_SUB]!, v.getUint32(at + H_ADDR, true), body);
+        return;
+      case T.PUT_ACK:
+        this.#settle(id, undefined);
+        return;
+      case T.GET_DATA: {
+        const r = this.#requests.get(id);
+        if (r === undefined) return;
+        r.dst!.set(body, v.getUint32(at + H_ARG, true));
+        if ((v.getUint16(at + H_FLAGS, true) & FLAG_LAST) !== 0) this.#settle(id, undefined);
+        return;
+      }
+      case T.ATOMIC_RESULT:
+        this.#settle(id, getOperand(v, at + HDR, view[H_SUB]!));
+        return;
+      case T.ERR: {
+        const r = this.#requests.get(id);
+        if (r === undefined) return;
+        this.#requests.delete(id);
+        const f = asFault(parseJson(body));
+        const code = f !== undefined && KNOWN_CODES.has(f.code) ? (f.code as ErrorCodeValue) : ErrorCode.INTERNAL;
+        r.reject(new LamellarError(code, f?.message ?? `PE ${src} failed a memory request`, { details: { pe: src } }));
+        return;
+      }
+      case T.COLL_RESULT: {
+        const d = this.#collectives.get(id);
+        this.#collectives.delete(id);
+        const values = new Array<number>(this.numPes);
+        for (let i = 0; i < this.numPes; i++) values[i] = v.getFloat64(at + HDR + 8 * i, true);
+        d?.resolve(values);
+        return;
+      }
+    }
+  };
+
+  #frame(src: number, part: number, total: number, body: Uint8Array): void {
+    if (part === PART_WHOLE) {
+      this.stats.framesReceived++;
+      this.#handler!(src, body);
+      return;
+    }
+    if (part === PART_FIRST) {
+      const buf = new Uint8Array(total);
+      buf.set(body);
+      this.#assembly[src] = { buf, off: body.length };
+      return;
+    }
+    const a = this.#assembly[src]!;
+    a.buf.set(body, a.off);
+    a.off += body.length;
+    if (part === PART_LAST) {
+      this.#assembly[src] = undefined;
+      this.stats.framesReceived++;
+      this.#handler!(src, a.buf);
+    }
+  }
+
+  #settle(id: number, value: unknown): void {
+    const r = this.#requests.get(id);
+    if (r === undefined) return;
+    this.#requests.delete(id);
+    r.resolve(value);
+  }
+
+  #request(dst?: Uint8Array): { id: number; done: Promise<unknown> } {
+    const id = this.#nextId;
+    this.#nextId = (id + 1) >>> 0 || 1;
+    const done = new Promise<unknown>((resolve, reject) => this.#requests.set(id, { resolve, reject, dst }));
+    return { id, done };
+  }
+
+  // ---- memory ----
+
+  #checkAddr(addr: number, len: number): void {
+    if (!Number.isInteger(addr) || addr < 0 || addr + len > MAX_ADDR) {
+      throw new LamellarError(ErrorCode.INDEX_OUT_OF_BOUNDS, `heap access [${addr}, ${addr + len}) is not a valid heap range`, {
+        details: { addr, len },
+      });
+    }
+  }
+
+  alloc(bytes: number): number {
+    return this.#mem.alloc(bytes);
+  }
+  free(addr: number): void {
+    this.#mem.free(addr);
+  }
+
+  async allgather(value: number): Promise<number[]> {
+    if (this.numPes === 1) return [value];
+    this.#checkOpen();
+    const seq = ++this.#collSeq;
+    const d = deferred<number[]>();
+    this.#collectives.set(seq, d);
+    this.#operands.setFloat64(0, value, true);
+    this.#emit(this.#hdr.set(T.COLL, 0, 8, seq, 0, 0, COLL_MAIN), new Uint8Array(this.#operands.buffer, 0, 8));
+    this.#kick();
+    return d.promise;
+  }
+
+  async put(pe: number, addr: number, src: Uint8Array): Promise<void> {
+    checkPe(pe, this.numPes);
+    this.#checkAddr(addr, src.length);
+    if (pe === this.myPe) return this.#mem.put(pe, addr, src);
+    this.#checkOpen();
+    if (src.length === 0) return;
+    const { id, done } = this.#request();
+    for (let off = 0; off < src.length; off += CHUNK) {
+      const n = Math.min(CHUNK, src.length - off);
+      this.#emit(this.#hdr.set(T.PUT, pe, n, id, addr + off, 0, 0, off + n >= src.length ? FLAG_LAST : 0), src.subarray(off, off + n));
+      // Wake the network thread per chunk: it sends the first while we copy the next.
+      this.#kick();
+    }
+    await done;
+  }
+
+  async get(pe: number, addr: number, dst: Uint8Array): Promise<void> {
+    checkPe(pe, this.numPes);
+    this.#checkAddr(addr, dst.length);
+    if (pe === this.myPe) return this.#mem.get(pe, addr, dst);
+    this.#checkOpen();
+    if (dst.length === 0) return;
+    const { id, done } = this.#request(dst);
+    this.#emit(this.#hdr.set(T.GET, pe, 0, id, addr, dst.length), undefined);
+    this.#kick();
+    await done;
+  }
+
+  async atomic(pe: number, addr: number, word: AtomicWord, op: AtomicOp, value: number | bigint, expected?: number | bigint): Promise<number | bigint> {
+    checkPe(pe, this.numPes);
+    const w = WORDS.indexOf(word);
+    const o = OPS.indexOf(op);
+    if (w < 0 || o < 0) throw new LamellarError(ErrorCode.INVALID_ARGUMENT, `unknown atomic ${String(op)} on word type ${String(word)}`);
+    this.#checkAddr(addr, wordBytes(w));
+    if (addr % wordBytes(w) !== 0) throw new LamellarError(ErrorCode.INTERNAL, `unaligned ${word} atomic at ${addr}`);
+    if (pe === this.myPe) return this.#mem.atomic(pe, addr, word, op, value, expected);
+    this.#checkOpen();
+    putOperand(this.#operands, 0, w, value);
+    putOperand(this.#operands, 8, w, expected);
+    const { id, done } = this.#request();
+    this.#emit(this.#hdr.set(T.ATOMIC, pe, 16, id, addr, 0, (w << 4) | o), new Uint8Array(this.#operands.buffer));
+    this.#kick();
+    return done as Promise<number | bigint>;
+  }
+
+  heap(pe: number): SharedArrayBuffer | undefined {
+    return pe === this.myPe ? this.#heap : undefined;
+  }
+
+  signal(pe: number, addr: number, value: number): void {
+    checkPe(pe, this.numPes);
+    if (pe === this.myPe) {
+      this.#mem.signal(pe, addr, value);
+      return;
+    }
+    this.#checkOpen();
+    this.#emit(this.#hdr.set(T.SIGNAL, pe, 0, 0, addr, value), undefined);
+    this.#kick();
+  }
+
+  waitSignal(addr: number, value: number, onSlow?: () => void): Promise<void> | undefined {
+    return this.#mem.waitSignal(addr, value, onSlow);
+  }
+
+  // ---- lifecycle ----
+
+  async barrier(): Promise<void> {
+    await this.allgather(0);
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.numPes === 1 || this.#worker === undefined) {
+      this.#closed = true;
+      return;
+    }
+    await this.barrier();
+    this.#workerClosed = deferred<void>();
+    this.#worker.postMessage({ type: 'shutdown' } satisfies NetCommand);
+    await this.#workerClosed.promise;
+    this.#stop();
+    await this.#loop;
+  }
+
+  abort(reason: Error): void {
+    if (this.#closed) return;
+    const code = (reason as { code?: string }).code;
+    this.#worker?.postMessage({
+      type: 'abort',
+      code: code !== undefined && KNOWN_CODES.has(code) ? code : ErrorCode.PE_FAILED,
+      message: `PE ${this.myPe} aborted: ${reason.message}`,
+    } satisfies NetCommand);
+    this.#stop();
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * Entry point of a tcp PE's network thread (a worker_thread started by the tcp lamella): builds
+ * the mesh, then pumps the main thread's ring to the sockets, keeps heartbeats, and closes
+ * cleanly on shutdown. The per-message work is in node.ts.
+ */
+import { setImmediate as immediate } from 'node:timers/promises';
+import { parentPort, workerData } from 'node:worker_threads';
+import { ErrorCode, isLamellarError, type ErrorCodeValue } from '../../core/errors.js';
+import { NET_BELL, NET_SLEEP, ringBell, sleepOnBell } from './link.js';
+import { NetNode, type NetBoot } from './node.js';
+import { assemble, type RendezvousState } from './rendezvous.js';
+import { T } from './wire.js';
+
+/** Messages the main thread posts to its network thread. */
+export type NetCommand = { type: 'shutdown' } | { type: 'abort'; code: string; message: string };
+
+const HEARTBEAT_MS = 1000;
+const CLOSE_WAIT_MS = 2000;
+
+const boot = (workerData as { lamellarNet: NetBoot }).lamellarNet;
+const node = new NetNode(boot, parentPort!);
+let stopped = false;
+
+async function pump(): Promise<void> {
+  const ctl = node.ctl;
+  while (!stopped) {
+    const seq = Atomics.load(ctl, NET_BELL);
+    if (node.drainOut() + node.retryIn() > 0) {
+      // Let socket events in between passes: replies and incoming frames keep flowing.
+      await immediate();
+      continue;
+    }
+    await sleepOnBell(ctl, NET_BELL, NET_SLEEP, seq);
+  }
+}
+
+/** Pings idle connections and declares a peer lost after LAMELLAR_PEER_TIMEOUT of silence. */
+const heartbeat = setInterval(() => {
+  const now = Date.now();
+  const limit = boot.peerTimeoutSecs * 1000;
+  for (const c of node.conns) {
+    if (c === undefined || c.closed) continue;
+    if (now - c.lastSend >= HEARTBEAT_MS) node.sendTo(c, T.PING, 0);
+    if (!c.paused && now - c.lastRecv > limit) {
+      node.fatal(ErrorCode.PE_FAILED, `PE ${c.peer} was lost: PE ${node.me} heard nothing from it for ${boot.peerTimeoutSecs} s (LAMELLAR_PEER_TIMEOUT)`);
+      return;
+    }
+  }
+}, HEARTBEAT_MS);
+
+/** Says goodbye on every connection, closes them, and reports when all are closed. */
+async function close(): Promise<void> {
+  node.drainOut();
+  node.closing = true;
+  clearInterval(heartbeat);
+  for (const c of node.conns) if (c !== undefined && !c.closed) node.sendTo(c, T.BYE, 0);
+  node.flushDirty();
+  const closed = node.conns.map((c) =>
+    c === undefined || c.closed ? Promise.resolve() : new Promise<void>((resolve) => c.socket.once('close', () => resolve())),
+  );
+  for (const c of node.conns) c?.socket.end();
+  node.server?.close();
+  const timer = setTimeout(() => {
+    for (const c of node.conns) c?.socket.destroy();
+  }, CLOSE_WAIT_MS);
+  await Promise.all(closed);
+  clearTimeout(timer);
+  stopped = true;
+  ringBell(node.ctl, NET_BELL, NET_SLEEP);
+  node.post({ type: 'closed' });
+}
+
+parentPort!.on('message', (m: NetCommand) => {
+  if (m.type === 'shutdown') {
+    void close();
+  } else if (m.type === 'abort') {
+    if (!node.failed) {
+      node.failed = true;
+      const body = new TextEncoder().encode(JSON.stringify({ code: m.code, message: m.message }));
+      for (const c of node.conns) if (c !== undefined && !c.closed) node.sendTo(c, T.ABORT, body.length, body);
+      node.flushDirty();
+    }
+    void close();
+  }
+});
+
+const st: RendezvousState = { phase: 'starting', lastError: undefined };
+const timeout = setTimeout(() => {
+  const missing = node.conns.flatMap((c, pe) => (pe !== node.me && (c === undefined || c.closed) ? [pe] : []));
+  node.fatal(
+    ErrorCode.RENDEZVOUS_TIMEOUT,
+    `the job did not assemble within ${boot.rendezvousTimeoutSecs} s (LAMELLAR_RENDEZVOUS_TIMEOUT): PE ${node.me} was ${st.phase}; ` +
+      `not connected to PE(s) ${missing.join(', ') || 'none'}` +
+      (st.lastError === undefined ? '' : `; last attempt: ${st.lastError}`),
+  );
+}, boot.rendezvousTimeoutSecs * 1000);
+
+try {
+  await assemble(node, st);
+  clearTimeout(timeout);
+  if (!node.failed) {
+    void pump();
+    node.post({ type: 'ready' });
+  }
+} catch (e) {
+  clearTimeout(timeout);
+  const code: ErrorCodeValue = isLamellarError(e) ? e.code : ErrorCode.INTERNAL;
+  node.fatal(code, (e as Error).message);
+}

@@ -1,0 +1,473 @@
+/**
+ * The network side of one tcp PE, running in its own thread: it owns every socket, routes the
+ * main thread's messages to peers, hands received frames and replies to the main thread, and
+ * serves remote memory requests (put, get, atomics, signals) straight on the heap, which it
+ * shares with the main thread as a SharedArrayBuffer. So one-sided operations complete even
+ * while the target's main thread is busy in a long synchronous loop.
+ *
+ * Collectives (allgather, and barrier as an allgather) are gathered by PE 0's network thread and
+ * broadcast back; they are for bootstrap, shutdown and team creation, never on a hot path.
+ *
+ * Failure: a connection that closes without a goodbye, a peer silent for LAMELLAR_PEER_TIMEOUT,
+ * or a malformed message stops the job: this thread tells every peer why (ABORT, so each of them
+ * reports the PE that was really lost) and tells its main thread, which throws. If the main
+ * thread cannot act (stuck in synchronous code) the process is killed after a grace period,
+ * with the reason on stderr, so no PE is left waiting.
+ */
+import { writeSync } from 'node:fs';
+import type { Server, Socket } from 'node:net';
+import type { MessagePort } from 'node:worker_threads';
+import { ErrorCode, type ErrorCodeValue } from '../../core/errors.js';
+import { MappedHeaps } from '../../core/mapped-heaps.js';
+import type { RingEnd } from '../../core/ring.js';
+import type { AuthKeys } from './auth.js';
+import { Conn, type ConnOwner } from './conn.js';
+import { inRing, type LinkShared, MAIN_BELL, MAIN_SLEEP, NET_BELL, NET_SLEEP, outRing, ringBell } from './link.js';
+import {
+  asFault, CHUNK, COLL_NET, FLAG_LAST, getOperand, H_ADDR, H_ARG, H_FLAGS, H_ID, H_PE, H_SUB, H_TYPE, HDR, Header,
+  jsonBody, maxBody, OPS, parseJson, PART_FIRST, PART_LAST, PART_MID, PART_WHOLE, putOperand, T, WORDS,
+} from './wire.js';
+
+/** What the main thread hands its network thread. */
+export interface NetBoot {
+  pe: number;
+  numPes: number;
+  jobId: string;
+  secret: string | undefined;
+  heap: SharedArrayBuffer;
+  link: LinkShared;
+  rendezvous: { kind: 'master'; host: string; port: number } | { kind: 'dir'; dir: string };
+  bindAddr: string;
+  maxFrame: number;
+  rendezvousTimeoutSecs: number;
+  peerTimeoutSecs: number;
+}
+
+/** Messages the network thread posts to its main thread (rare events only). */
+export type NetEvent =
+  | { type: 'ready' }
+  | { type: 'fatal'; code: string; message: string }
+  | { type: 'warn'; message: string }
+  | { type: 'closed' };
+
+/** Stop pulling from the main thread's ring while one peer has this much unsent. */
+const PEER_HIGH_WATER = 16 << 20;
+/** Stop reading sockets while this much waits for room in the main thread's ring. */
+const IN_PAUSE = 64 << 20;
+const IN_RESUME = 16 << 20;
+const FATAL_GRACE_MS = 3000;
+
+export class NetNode implements ConnOwner {
+  readonly me: number;
+  readonly numPes: number;
+  readonly boot: NetBoot;
+  readonly conns: (Conn | undefined)[];
+  readonly ctl: Int32Array;
+  keys: AuthKeys | undefined;
+  server: Server | undefined;
+  failed = false;
+  closing = false;
+  /** Rendezvous hooks for HELLO and TABLE, set while the job assembles. */
+  onHello: ((conn: Conn, body: Uint8Array) => void) | undefined;
+  onTable: ((body: Uint8Array) => void) | undefined;
+  onConnChange: (() => void) | undefined;
+  readonly #port: MessagePort;
+  readonly #mem: MappedHeaps;
+  readonly #bytes: Uint8Array;
+  readonly #out: RingEnd;
+  readonly #in: RingEnd;
+  readonly #ringView: DataView;
+  readonly #hdr = new Header();
+  readonly #maxBody: number;
+  readonly #dirty: Conn[] = [];
+  #flushQueued = false;
+  readonly #pendingIn: Uint8Array[] = [];
+  #pendingInBytes = 0;
+  #inPaused = false;
+  /** A peer's backlog stopped us pulling from the out ring; its 'drain' restarts us. */
+  #stalled = false;
+  readonly #gather = new Map<number, { count: number; values: Float64Array; seen: Uint8Array }>();
+  readonly #netWaits = new Map<number, () => void>();
+
+  constructor(boot: NetBoot, port: MessagePort) {
+    this.boot = boot;
+    this.me = boot.pe;
+    this.numPes = boot.numPes;
+    this.#port = port;
+    this.conns = new Array<Conn | undefined>(boot.numPes).fill(undefined);
+    this.ctl = new Int32Array(boot.link.control);
+    const heaps: SharedArrayBuffer[] = [];
+    heaps[boot.pe] = boot.heap;
+    this.#mem = new MappedHeaps(heaps, boot.pe, { spinMicros: 0, deadlockTimeoutSecs: 1 });
+    this.#bytes = this.#mem.bytes(boot.pe);
+    this.#out = outRing(boot.link);
+    this.#in = inRing(boot.link);
+    this.#ringView = new DataView(boot.link.rings);
+    this.#maxBody = maxBody(boot.numPes);
+  }
+
+  post(e: NetEvent): void {
+    this.#port.postMessage(e);
+  }
+
+  /** Number of live connections. */
+  get connected(): number {
+    let n = 0;
+    for (const c of this.conns) if (c !== undefined && !c.closed) n++;
+    return n;
+  }
+
+  attach(pe: number, socket: Socket, rest: Buffer): void {
+    if (this.conns[pe] !== undefined) {
+      socket.destroy();
+      this.fatal(ErrorCode.PROTOCOL, `two processes claim to be PE ${pe} (check LAMELLAR_PE_ID and the launcher's rank variables)`);
+      return;
+    }
+    const c = new Conn(pe, socket, this, this.#maxBody);
+    this.conns[pe] = c;
+    c.start(rest);
+    this.onConnChange?.();
+  }
+
+  // ---- sending ----
+
+  #touch(c: Conn): void {
+    if (!c.dirty) {
+      c.dirty = true;
+      this.#dirty.push(c);
+    }
+    if (!this.#flushQueued) {
+      this.#flushQueued = true;
+      queueMicrotask(this.flushDirty);
+    }
+  }
+
+  readonly flushDirty = (): void => {
+    this.#flushQueued = false;
+    const d = this.#dirty;
+    for (let i = 0; i < d.length; i++) {
+      d[i]!.dirty = false;
+      d[i]!.flush();
+    }
+    d.length = 0;
+  };
+
+  /** Sends a message this thread made (header stamped with this PE). */
+  sendTo(c: Conn, type: number, len: number, body?: Uint8Array, id = 0, addr = 0, arg = 0, sub = 0, flags = 0): void {
+    c.append(this.#hdr.set(type, this.me, len, id, addr, arg, sub, flags), body);
+    this.#touch(c);
+  }
+
+  #err(c: Conn, id: number, code: ErrorCodeValue, message: string): void {
+    const body = jsonBody({ code, message: `${message} (on PE ${this.me})` });
+    this.sendTo(c, T.ERR, body.length, body, id);
+  }
+
+  /** Moves the main thread's messages from the out ring to the peers. Returns records moved. */
+  drainOut(): number {
+    if (this.#stalled) return 0;
+    const r = this.#out.drain(this.#onOut);
+    if (r.producerWaiting) ringBell(this.ctl, MAIN_BELL, MAIN_SLEEP);
+    this.flushDirty();
+    return r.records;
+  }
+
+  readonly #onOut = (view: Uint8Array): boolean => {
+    const at = view.byteOffset;
+    const dst = this.#ringView.getUint32(at + H_PE, true);
+    if (dst === this.me) {
+      // Only a collective contribution is addressed to the own PE (PE 0 gathers).
+      this.#contribute(view[H_SUB]!, this.#ringView.getUint32(at + H_ID, true), this.me, this.#ringView.getFloat64(at + HDR, true));
+      return true;
+    }
+    const c = this.conns[dst];
+    if (c === undefined || c.closed) return true; // the job is failing or closing; the error is reported elsewhere
+    if (c.backlog > PEER_HIGH_WATER) {
+      this.#stalled = true;
+      return false;
+    }
+    c.appendRaw(view, this.me);
+    this.#touch(c);
+    return true;
+  };
+
+  onDrain(): void {
+    if (this.#stalled) {
+      this.#stalled = false;
+      ringBell(this.ctl, NET_BELL, NET_SLEEP);
+    }
+  }
+
+  // ---- to the main thread ----
+
+  toMain(hdr: Uint8Array, body: Uint8Array): void {
+    if (this.#pendingIn.length === 0 && this.#in.tryWriteParts(hdr, body)) {
+      ringBell(this.ctl, MAIN_BELL, MAIN_SLEEP);
+      return;
+    }
+    const copy = new Uint8Array(hdr.length + body.length);
+    copy.set(hdr);
+    copy.set(body, hdr.length);
+    this.#pendingIn.push(copy);
+    this.#pendingInBytes += copy.length;
+    this.#in.setWaiting();
+    // The main thread may have drained everything between our failed write and setWaiting.
+    this.retryIn();
+    if (this.#pendingInBytes > IN_PAUSE && !this.#inPaused) {
+      this.#inPaused = true;
+      for (const c of this.conns) c?.pause();
+    }
+  }
+
+  /** Moves messages that found the in ring full. Returns how many moved. */
+  retryIn(): number {
+    const q = this.#pendingIn;
+    let i = 0;
+    while (i < q.length && this.#in.tryWriteParts(q[i]!, undefined)) this.#pendingInBytes -= q[i++]!.length;
+    if (i > 0) {
+      q.splice(0, i);
+      ringBell(this.ctl, MAIN_BELL, MAIN_SLEEP);
+    }
+    if (q.length > 0) this.#in.setWaiting();
+    if (this.#inPaused && this.#pendingInBytes < IN_RESUME) {
+      this.#inPaused = false;
+      for (const c of this.conns) c?.resume();
+    }
+    return i;
+  }
+
+  // ---- receiving ----
+
+  onMessage(c: Conn, hv: DataView, ho: number, hdr: Uint8Array, body: Uint8Array): void {
+    if (this.failed) return;
+    switch (hv.getUint8(ho + H_TYPE)) {
+      case T.FRAME:
+        if (this.#checkFrame(c, hv.getUint8(ho + H_SUB), hv.getUint32(ho + H_ADDR, true), body.length)) this.toMain(hdr, body);
+        return;
+      case T.PUT:
+        this.#put(c, hv.getUint32(ho + H_ID, true), hv.getUint32(ho + H_ADDR, true), hv.getUint16(ho + H_FLAGS, true), body);
+        return;
+      case T.GET:
+        this.#get(c, hv.getUint32(ho + H_ID, true), hv.getUint32(ho + H_ADDR, true), hv.getUint32(ho + H_ARG, true));
+        return;
+      case T.ATOMIC:
+        this.#atomic(c, hv.getUint32(ho + H_ID, true), hv.getUint32(ho + H_ADDR, true), hv.getUint8(ho + H_SUB), body);
+        return;
+      case T.SIGNAL:
+        this.#signal(c, hv.getUint32(ho + H_ADDR, true), hv.getInt32(ho + H_ARG, true));
+        return;
+      case T.PUT_ACK:
+      case T.GET_DATA:
+      case T.ATOMIC_RESULT:
+      case T.ERR:
+        this.toMain(hdr, body);
+        return;
+      case T.COLL:
+        if (this.me !== 0 || body.length !== 8) return this.#bad(c, 'a collective contribution');
+        this.#contribute(hv.getUint8(ho + H_SUB), hv.getUint32(ho + H_ID, true), c.peer, new DataView(body.buffer, body.byteOffset, 8).getFloat64(0, true));
+        return;
+      case T.COLL_RESULT:
+        if (c.peer !== 0 || body.length !== 8 * this.numPes) return this.#bad(c, 'a collective result');
+        this.#collDone(hv.getUint8(ho + H_SUB), hv.getUint32(ho + H_ID, true), hdr, body);
+        return;
+      case T.PING:
+        return;
+      case T.BYE:
+        c.leaving = true;
+        return;
+      case T.ABORT: {
+        const f = asFault(parseJson(body));
+        const code = f !== undefined && (Object.values(ErrorCode) as string[]).includes(f.code) ? (f.code as ErrorCodeValue) : ErrorCode.PE_FAILED;
+        this.fatal(code, `PE ${c.peer} stopped the job: ${f?.message ?? 'no reason given'}`, false);
+        return;
+      }
+      case T.HELLO:
+        if (this.onHello === undefined) return this.#bad(c, 'a rendezvous greeting after start-up');
+        this.onHello(c, body);
+        return;
+      case T.TABLE:
+        if (this.onTable === undefined || c.peer !== 0) return this.#bad(c, 'an address table');
+        this.onTable(body);
+        return;
+    }
+  }
+
+  #bad(c: Conn, what: string): void {
+    this.onMalformed(c, ErrorCode.PROTOCOL, `PE ${c.peer} sent ${what} that PE ${this.me} cannot accept`);
+  }
+
+  #checkFrame(c: Conn, part: number, total: number, len: number): boolean {
+    const max = this.boot.maxFrame;
+    if ((part === PART_WHOLE || part === PART_FIRST) && total > max) {
+      this.onMalformed(c, ErrorCode.FRAME_TOO_LARGE, `PE ${c.peer} sent a frame of ${total} bytes to PE ${this.me}, more than LAMELLAR_MAX_FRAME (${max} bytes)`);
+      return false;
+    }
+    let ok: boolean;
+    switch (part) {
+      case PART_WHOLE:
+        ok = c.frameLeft === 0 && total === len;
+        break;
+      case PART_FIRST:
+        ok = c.frameLeft === 0 && len < total;
+        if (ok) c.frameLeft = total - len;
+        break;
+      case PART_MID:
+        ok = len < c.frameLeft;
+        if (ok) c.frameLeft -= len;
+        break;
+      case PART_LAST:
+        ok = len === c.frameLeft && len > 0;
+        if (ok) c.frameLeft = 0;
+        break;
+      default:
+        ok = false;
+    }
+    if (!ok) this.#bad(c, `a frame part (kind ${part}, ${len} bytes) out of sequence`);
+    return ok;
+  }
+
+  sinkFor(hv: DataView, ho: number, len: number): Uint8Array | undefined {
+    if (hv.getUint8(ho + H_TYPE) !== T.PUT) return undefined;
+    const addr = hv.getUint32(ho + H_ADDR, true);
+    return addr + len <= this.#bytes.length ? this.#bytes.subarray(addr, addr + len) : undefined;
+  }
+
+  #put(c: Conn, id: number, addr: number, flags: number, body: Uint8Array): void {
+    try {
+      // A body that spanned socket chunks was gathered in place already (sinkFor).
+      if (body.buffer !== this.#bytes.buffer) this.#mem.put(this.me, addr, body);
+    } catch (e) {
+      this.#err(c, id, ErrorCode.INDEX_OUT_OF_BOUNDS, (e as Error).message);
+      return;
+    }
+    if ((flags & FLAG_LAST) !== 0) this.sendTo(c, T.PUT_ACK, 0, undefined, id);
+  }
+
+  #get(c: Conn, id: number, addr: number, len: number): void {
+    if (addr + len > this.#bytes.length) {
+      this.#err(c, id, ErrorCode.INDEX_OUT_OF_BOUNDS, `heap access [${addr}, ${addr + len}) outside PE ${this.me}'s heap`);
+      return;
+    }
+    for (let off = 0; off < len || off === 0; off += CHUNK) {
+      const n = Math.min(CHUNK, len - off);
+      const flags = off + n >= len ? FLAG_LAST : 0;
+      const src = this.#bytes.subarray(addr + off, addr + off + n);
+      if (n < 4096) {
+        this.sendTo(c, T.GET_DATA, n, src, id, 0, off, 0, flags);
+      } else {
+        // Read the heap straight into the buffer that goes to the socket: one copy.
+        const buf = Buffer.allocUnsafe(HDR + n);
+        buf.set(this.#hdr.set(T.GET_DATA, this.me, n, id, 0, off, 0, flags));
+        buf.set(src, HDR);
+        c.appendOwned(buf);
+        this.#touch(c);
+      }
+      if (len === 0) break;
+    }
+  }
+
+  #atomic(c: Conn, id: number, addr: number, sub: number, body: Uint8Array): void {
+    const w = sub >> 4;
+    const op = sub & 15;
+    if (w >= WORDS.length || op >= OPS.length || body.length !== 16) return this.#bad(c, 'an atomic request');
+    const v = new DataView(body.buffer, body.byteOffset, 16);
+    let old: number | bigint;
+    try {
+      old = this.#mem.atomic(this.me, addr, WORDS[w]!, OPS[op]!, getOperand(v, 0, w), getOperand(v, 8, w));
+    } catch (e) {
+      const code = (e as { code?: ErrorCodeValue }).code ?? ErrorCode.INTERNAL;
+      this.#err(c, id, code, (e as Error).message);
+      return;
+    }
+    const out = new Uint8Array(8);
+    putOperand(new DataView(out.buffer), 0, w, old);
+    this.sendTo(c, T.ATOMIC_RESULT, 8, out, id, 0, 0, w);
+  }
+
+  #signal(c: Conn, addr: number, value: number): void {
+    if (addr % 4 !== 0 || addr + 4 > this.#bytes.length) return this.#bad(c, `a signal to address ${addr}`);
+    this.#mem.signal(this.me, addr, value);
+  }
+
+  // ---- collectives (gathered at PE 0) ----
+
+  #contribute(sub: number, seq: number, from: number, value: number): void {
+    const key = sub * 2 ** 32 + seq;
+    let g = this.#gather.get(key);
+    if (g === undefined) {
+      g = { count: 0, values: new Float64Array(this.numPes), seen: new Uint8Array(this.numPes) };
+      this.#gather.set(key, g);
+    }
+    if (g.seen[from] === 1) {
+      const c = this.conns[from];
+      if (c !== undefined) this.#bad(c, `collective #${seq} twice`);
+      return;
+    }
+    g.seen[from] = 1;
+    g.values[from] = value;
+    if (++g.count < this.numPes) return;
+    this.#gather.delete(key);
+    const body = new Uint8Array(g.values.buffer);
+    const hdr = this.#hdr.set(T.COLL_RESULT, this.me, body.length, seq, 0, 0, sub);
+    for (const c of this.conns) {
+      if (c === undefined || c.closed) continue;
+      c.append(hdr, body);
+      this.#touch(c);
+    }
+    this.#collDone(sub, seq, hdr, body);
+  }
+
+  #collDone(sub: number, seq: number, hdr: Uint8Array, body: Uint8Array): void {
+    if (sub !== COLL_NET) {
+      this.toMain(hdr, body);
+      return;
+    }
+    const done = this.#netWaits.get(seq);
+    this.#netWaits.delete(seq);
+    done?.();
+  }
+
+  /** A barrier among the network threads (start-up), numbered by `seq`. */
+  netBarrier(seq: number): Promise<void> {
+    const p = new Promise<void>((resolve) => this.#netWaits.set(seq, resolve));
+    if (this.me === 0) this.#contribute(COLL_NET, seq, 0, 0);
+    else {
+      const body = new Uint8Array(8);
+      this.sendTo(this.conns[0]!, T.COLL, 8, body, seq, 0, 0, COLL_NET);
+    }
+    return p;
+  }
+
+  // ---- failure ----
+
+  onMalformed(c: Conn, code: ErrorCodeValue, message: string): void {
+    this.fatal(code, message);
+    c.socket.destroy();
+  }
+
+  onClosed(c: Conn, error: Error | undefined): void {
+    this.onConnChange?.();
+    if (this.closing || c.leaving || this.failed) return;
+    const how = error === undefined ? 'closed' : `failed (${error.message})`;
+    this.fatal(ErrorCode.PE_FAILED, `PE ${c.peer} was lost: its connection to PE ${this.me} ${how} without a goodbye (the process exited or was killed, or the network failed)`);
+  }
+
+  /**
+   * Stops the job: tells every peer why (unless the reason came from a peer), then the main
+   * thread. The process is killed if the main thread has not ended it within the grace period.
+   */
+  fatal(code: ErrorCodeValue, message: string, tellPeers = true): void {
+    if (this.failed || this.closing) return;
+    this.failed = true;
+    if (tellPeers) {
+      const body = jsonBody({ code, message });
+      for (const c of this.conns) if (c !== undefined && !c.closed) this.sendTo(c, T.ABORT, body.length, body);
+    }
+    this.flushDirty();
+    this.post({ type: 'fatal', code, message });
+    setTimeout(() => {
+      writeSync(2, `lamellar: PE ${this.me}: ${message} (${code}); the main thread did not stop, killing the process\n`);
+      process.kill(process.pid, 'SIGKILL');
+    }, FATAL_GRACE_MS);
+  }
+}

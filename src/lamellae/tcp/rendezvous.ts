@@ -1,0 +1,246 @@
+/**
+ * How the network threads of a tcp job find each other and build the full mesh of connections
+ * (one per PE pair; PE k dials every PE below it and accepts from every PE above it, so each PE
+ * makes at most N-1 connections and start-up grows linearly with N).
+ *
+ * Master mode: PE 0 listens at LAMELLAR_MASTER_ADDR. Every other PE listens on its bind address
+ * (port chosen by the kernel), dials PE 0, and says where it listens (HELLO); once all have, PE 0
+ * sends everyone the address table (TABLE) and PE k dials PEs 1..k-1.
+ * Directory mode: every PE writes dir/<job>/pe-<n>.json ({host, port}) atomically and dials the
+ * PEs below it as their files appear; stale files from an earlier run with the same job id are
+ * harmless because a dial that fails re-reads the file.
+ * Either way the job is up once every PE has its N-1 connections and PE 0 has gathered a
+ * "mesh ready" from all (a network-thread barrier). Every dial is authenticated (auth.ts).
+ */
+import { randomBytes } from 'node:crypto';
+import { link, mkdir, readFile, rename, rmdir, unlink, writeFile } from 'node:fs/promises';
+import { createServer, connect, type Socket } from 'node:net';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ErrorCode, LamellarError } from '../../core/errors.js';
+import { acceptHandshake, connectHandshake } from './auth.js';
+import type { NetNode } from './node.js';
+import { jsonBody, parseJson, T } from './wire.js';
+
+const HANDSHAKE_MS = 5000;
+
+interface Addr {
+  host: string;
+  port: number;
+}
+
+/** What the rendezvous is waiting for, for the timeout message. */
+export interface RendezvousState {
+  phase: string;
+  lastError: string | undefined;
+}
+
+const isWildcard = (host: string): boolean => host === '0.0.0.0' || host === '::' || host === '';
+
+function asAddr(v: unknown): Addr | undefined {
+  if (v === null || typeof v !== 'object') return undefined;
+  const { host, port } = v as Record<string, unknown>;
+  return typeof host === 'string' && host.length > 0 && Number.isInteger(port) && (port as number) > 0 && (port as number) < 65536
+    ? { host, port: port as number }
+    : undefined;
+}
+
+function listen(node: NetNode, host: string, port: number): Promise<number> {
+  const server = createServer({ pauseOnConnect: true }, (socket) => accept(node, socket));
+  node.server = server;
+  return new Promise((resolve, reject) => {
+    server.once('error', (e) => reject(new LamellarError(ErrorCode.CONFIG, `PE ${node.me} cannot listen on ${host}:${port}: ${e.message}`)));
+    server.listen({ host, port }, () => resolve((server.address() as { port: number }).port));
+  });
+}
+
+function accept(node: NetNode, socket: Socket): void {
+  // Errors surface as 'close' to whoever owns the socket by then; never as an uncaught event.
+  socket.on('error', () => {});
+  if (node.failed || node.closing || node.keys === undefined) {
+    socket.destroy();
+    return;
+  }
+  const who = `${socket.remoteAddress}:${socket.remotePort}`;
+  acceptHandshake(socket, node.keys, HANDSHAKE_MS).then(
+    ({ pe, rest }) => {
+      if (node.failed || node.closing) {
+        socket.destroy();
+        return;
+      }
+      if (pe <= node.me || pe >= node.numPes) {
+        socket.destroy();
+        node.fatal(
+          ErrorCode.PROTOCOL,
+          `a process from ${who} with the job secret claimed to be PE ${pe}, which never dials PE ${node.me} in a job of ${node.numPes} PEs ` +
+            "(check LAMELLAR_PE_ID and the launcher's rank variables)",
+        );
+        return;
+      }
+      node.attach(pe, socket, rest);
+    },
+    (e: Error) => {
+      socket.destroy();
+      node.post({ type: 'warn', message: `PE ${node.me} refused a connection from ${who}: ${e.message}` });
+    },
+  );
+}
+
+function dial(host: string, port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const s = connect({ host, port });
+    s.once('connect', () => {
+      s.off('error', reject);
+      s.on('error', () => {});
+      s.pause();
+      resolve(s);
+    });
+    s.once('error', reject);
+  });
+}
+
+/** Dials PE `pe` until it answers and proves the secret; the address is looked up each try. */
+async function dialPe(node: NetNode, pe: number, addrOf: () => Promise<Addr | undefined>, st: RendezvousState): Promise<void> {
+  let delay = 10;
+  while (!node.failed) {
+    const a = await addrOf();
+    if (a !== undefined) {
+      try {
+        const s = await dial(a.host, a.port);
+        try {
+          const rest = await connectHandshake(s, node.keys!, node.me, HANDSHAKE_MS);
+          node.attach(pe, s, rest);
+          return;
+        } catch (e) {
+          s.destroy();
+          throw e;
+        }
+      } catch (e) {
+        st.lastError = `PE ${pe} at ${a.host}:${a.port}: ${(e as Error).message}`;
+      }
+    }
+    await sleep(delay);
+    delay = Math.min(delay * 2, 250);
+  }
+}
+
+function meshComplete(node: NetNode): Promise<void> {
+  return new Promise((resolve) => {
+    const check = (): void => {
+      if (node.connected === node.numPes - 1) {
+        node.onConnChange = undefined;
+        resolve();
+      }
+    };
+    node.onConnChange = check;
+    check();
+  });
+}
+
+async function master(node: NetNode, host: string, port: number, st: RendezvousState): Promise<void> {
+  const n = node.numPes;
+  if (node.me === 0) {
+    const table: Addr[] = new Array<Addr>(n);
+    table[0] = { host, port };
+    let arrived = 0;
+    const tableSent = new Promise<void>((resolve) => {
+      node.onHello = (c, body) => {
+        const a = asAddr(parseJson(body));
+        if (a === undefined || table[c.peer] !== undefined) {
+          node.onMalformed(c, ErrorCode.PROTOCOL, `PE ${c.peer} sent a malformed or repeated rendezvous greeting`);
+          return;
+        }
+        table[c.peer] = a;
+        if (++arrived < n - 1) return;
+        node.onHello = undefined;
+        const t = jsonBody(table);
+        for (const peer of node.conns) if (peer !== undefined) node.sendTo(peer, T.TABLE, t.length, t);
+        resolve();
+      };
+    });
+    st.phase = `waiting at ${host}:${port} for the other PEs to arrive`;
+    await listen(node, host, port);
+    await tableSent;
+    return;
+  }
+  const bind = node.boot.bindAddr;
+  const myPort = await listen(node, bind, 0);
+  const table = new Promise<Addr[]>((resolve) => {
+    node.onTable = (body) => {
+      node.onTable = undefined;
+      const t = parseJson(body);
+      const addrs = Array.isArray(t) && t.length === n ? t.map(asAddr) : [];
+      if (addrs.length !== n || addrs.some((a) => a === undefined)) {
+        node.fatal(ErrorCode.PROTOCOL, 'PE 0 sent a malformed address table');
+        return;
+      }
+      resolve(addrs as Addr[]);
+    };
+  });
+  st.phase = `dialing PE 0 at ${host}:${port}`;
+  await dialPe(node, 0, async () => ({ host, port }), st);
+  if (node.failed) return;
+  const advertised = isWildcard(bind) ? node.conns[0]!.socket.localAddress! : bind;
+  const hello = jsonBody({ host: advertised, port: myPort });
+  node.sendTo(node.conns[0]!, T.HELLO, hello.length, hello);
+  st.phase = 'waiting for the address table from PE 0';
+  const addrs = await table;
+  st.phase = 'connecting to the other PEs';
+  await Promise.all(Array.from({ length: node.me - 1 }, (_, i) => dialPe(node, i + 1, async () => addrs[i + 1], st)));
+}
+
+async function directory(node: NetNode, dir: string, st: RendezvousState): Promise<() => Promise<void>> {
+  const jobDir = join(dir, node.boot.jobId.replace(/[^A-Za-z0-9._-]/g, '_'));
+  await mkdir(jobDir, { recursive: true, mode: 0o700 });
+  const bind = node.boot.bindAddr;
+  const myPort = await listen(node, bind, 0);
+  const mine = join(jobDir, `pe-${node.me}.json`);
+  await writeFile(`${mine}.${process.pid}.tmp`, JSON.stringify({ host: isWildcard(bind) ? hostname() : bind, port: myPort }));
+  await rename(`${mine}.${process.pid}.tmp`, mine);
+  st.phase = `waiting for the address files of PEs below ${node.me} in ${jobDir}`;
+  const addrOf = (pe: number) => async (): Promise<Addr | undefined> =>
+    asAddr(parseJson(await readFile(join(jobDir, `pe-${pe}.json`)).catch(() => new Uint8Array())));
+  await Promise.all(Array.from({ length: node.me }, (_, pe) => dialPe(node, pe, addrOf(pe), st)));
+  return async () => {
+    await unlink(mine).catch(() => {});
+    if (node.me === 0 && node.boot.secret === undefined) await unlink(join(jobDir, 'secret')).catch(() => {});
+    await rmdir(jobDir).catch(() => {});
+  };
+}
+
+/** The job secret in directory mode without LAMELLAR_JOB_SECRET: PE 0 makes it, the others read it. */
+async function dirSecret(node: NetNode, dir: string, st: RendezvousState): Promise<string> {
+  const jobDir = join(dir, node.boot.jobId.replace(/[^A-Za-z0-9._-]/g, '_'));
+  const file = join(jobDir, 'secret');
+  await mkdir(jobDir, { recursive: true, mode: 0o700 });
+  if (node.me === 0) {
+    const tmp = `${file}.${process.pid}.tmp`;
+    await writeFile(tmp, randomBytes(32).toString('hex'), { mode: 0o600 });
+    // link() is atomic and fails if the file exists, so readers never see half a secret.
+    await link(tmp, file).catch(() => {});
+    await unlink(tmp).catch(() => {});
+  }
+  st.phase = `waiting for PE 0 to write the job secret to ${file}`;
+  for (let delay = 10; !node.failed; delay = Math.min(delay * 2, 250)) {
+    const s = (await readFile(file, 'utf8').catch(() => '')).trim();
+    if (s.length > 0) return s;
+    await sleep(delay);
+  }
+  return '';
+}
+
+/** Builds the mesh; resolves once every PE of the job is connected to every other. */
+export async function assemble(node: NetNode, st: RendezvousState): Promise<void> {
+  const r = node.boot.rendezvous;
+  const secret = node.boot.secret ?? (r.kind === 'dir' ? await dirSecret(node, r.dir, st) : undefined);
+  node.keys = { secret: secret!, jobId: node.boot.jobId };
+  let cleanup: (() => Promise<void>) | undefined;
+  if (r.kind === 'master') await master(node, r.host, r.port, st);
+  else cleanup = await directory(node, r.dir, st);
+  st.phase = 'waiting for the PEs above this one to connect';
+  await meshComplete(node);
+  st.phase = 'waiting for every PE to finish connecting';
+  await node.netBarrier(0);
+  await cleanup?.();
+}

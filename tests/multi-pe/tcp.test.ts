@@ -1,0 +1,439 @@
+/**
+ * The tcp lamella beyond the shared conformance suite: its memory contract on shmem and tcp,
+ * launches under mpirun, by hand and across two network namespaces, failures (kill -9, a
+ * broken link, a rendezvous that never completes) and security (a stranger without the secret,
+ * frames over LAMELLAR_MAX_FRAME). Every wait is for an event (a line, an exit), bounded by the
+ * test's timeout; nothing sleeps.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, watch } from 'node:fs';
+import { createServer, connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { parseConfig } from '../../src/core/config.js';
+import { connectHandshake } from '../../src/lamellae/tcp/auth.js';
+import { firstSlurmHost, makePlan, parseHostPort, portForJob } from '../../src/lamellae/tcp/plan.js';
+import { conformance } from '../helpers/conformance.js';
+import { BIN, caseReports, CONFIGS, fixture, ROOT, runJob } from '../helpers/job.js';
+
+conformance(
+  'tcp-rdma.ts',
+  [
+    'put and get round-trip every size from 1 byte to 3 MiB on every PE',
+    'remote integer atomics return the previous value',
+    'every PE adding to one remote word loses no update',
+    'a put or get outside the target heap rejects with INDEX_OUT_OF_BOUNDS',
+    'a 2 MiB AM argument (a frame of many wire chunks) arrives whole',
+    'memory requests are served while the target is busy in synchronous code',
+  ],
+  { configs: CONFIGS.filter((c) => c.backend === 'tcp' || (c.backend === 'shmem' && c.numPes === 2)) },
+);
+
+const JOB_CASES = [
+  'every PE has a distinct id in a world of the launched size',
+  'an AM travels the ring of PEs and returns its path',
+  'put and get reach every other PE',
+  'the lamella refuses a frame over LAMELLAR_MAX_FRAME at the caller',
+];
+
+interface Proc {
+  child: ChildProcess;
+  stdout: string;
+  stderr: string;
+  /** Resolves with the exit code (null when killed) and the time of exit. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
+  /** Resolves once stdout has a match for `re`. */
+  waitFor(re: RegExp): Promise<RegExpMatchArray>;
+}
+
+/** Starts `cmd args` with a clean LAMELLAR_* environment plus `env`. */
+function start(cmd: string, args: string[], env: Record<string, string>): Proc {
+  const full: NodeJS.ProcessEnv = { ...process.env, ...env };
+  for (const k of Object.keys(full)) if (k.startsWith('LAMELLAR_') && !(k in env)) delete full[k];
+  const child = spawn(cmd, args, { cwd: ROOT, env: full, stdio: ['ignore', 'pipe', 'pipe'] });
+  const waiters: { re: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];
+  const p: Proc = {
+    child,
+    stdout: '',
+    stderr: '',
+    exited: new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, at: performance.now() }))),
+    waitFor(re) {
+      const m = p.stdout.match(re);
+      return m !== null ? Promise.resolve(m) : new Promise((resolve) => waiters.push({ re, resolve }));
+    },
+  };
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+    p.stdout += d;
+    for (let i = waiters.length - 1; i >= 0; i--) {
+      const m = p.stdout.match(waiters[i]!.re);
+      if (m !== null) waiters.splice(i, 1)[0]!.resolve(m);
+    }
+  });
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (p.stderr += d));
+  return p;
+}
+
+/** One PE of a hand-started job: `lamellar exec <fixture> args` with the PE's identity. */
+function startPe(pe: number, numPes: number, env: Record<string, string>, args: string[] = [], netns?: string): Proc {
+  const node = [BIN, 'exec', fixture('tcp-job.ts'), ...args];
+  const id = { LAMELLAR_PE_ID: String(pe), LAMELLAR_NUM_PES: String(numPes), ...env };
+  return netns === undefined ? start(process.execPath, node, id) : start('ip', ['netns', 'exec', netns, process.execPath, ...node], id);
+}
+
+function stopAll(procs: Proc[]): void {
+  for (const p of procs) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+}
+
+/** A port free right now on 127.0.0.1 (the kernel's pick), for LAMELLAR_MASTER_ADDR. */
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function assertCases(stdout: string, numPes: number, cases = JOB_CASES): void {
+  for (const name of cases) {
+    const reports = caseReports(stdout).filter((c) => c.case === name);
+    assert.equal(reports.length, numPes, `'${name}' reported by ${reports.length} of ${numPes} PEs\n${stdout}`);
+    for (const r of reports) assert.ok(r.ok, `PE ${r.pe}: ${r.error}`);
+  }
+}
+
+const secretEnv = (port: number, jobId: string): Record<string, string> => ({
+  LAMELLAR_JOB_ID: jobId,
+  LAMELLAR_JOB_SECRET: `secret-of-${jobId}`,
+  LAMELLAR_MASTER_ADDR: `127.0.0.1:${port}`,
+});
+
+describe('where tcp PEs meet (rendezvous plan)', () => {
+  test('the first node of a Slurm node list is PE 0\'s host', () => {
+    assert.equal(firstSlurmHost('nid[007-010,012],login1'), 'nid007');
+    assert.equal(firstSlurmHost('node3,node4'), 'node3');
+    assert.equal(firstSlurmHost('rack[2-3]-n[01-04],x'), 'rack2-n01');
+    assert.equal(firstSlurmHost('gpu[0001]x'), 'gpu0001x');
+  });
+
+  test('host:port and [v6]:port parse; anything else is a CONFIG error', () => {
+    assert.deepEqual(parseHostPort('10.0.0.1:29500', 'X'), { host: '10.0.0.1', port: 29500 });
+    assert.deepEqual(parseHostPort('[fd00::2]:80', 'X'), { host: 'fd00::2', port: 80 });
+    for (const bad of ['10.0.0.1', 'host:0', 'host:70000', ':80']) {
+      assert.throws(() => parseHostPort(bad, 'X'), /LAMELLAR_ERR_CONFIG|must be host:port/);
+    }
+  });
+
+  test('every launcher variant resolves to one rendezvous, preferring explicit settings', () => {
+    const plan = (env: Record<string, string>) => makePlan(parseConfig({ LAMELLAR_JOB_SECRET: 's', ...env }));
+    assert.deepEqual(plan({ LAMELLAR_MASTER_ADDR: 'h:1', LAMELLAR_RENDEZVOUS_DIR: '/d', LAMELLAR_JOB_ID: 'j' }).rendezvous, { kind: 'master', host: 'h', port: 1 });
+    assert.deepEqual(plan({ LAMELLAR_RENDEZVOUS_DIR: '/d', LAMELLAR_JOB_ID: 'j' }).rendezvous, { kind: 'dir', dir: '/d' });
+    const slurm = plan({ SLURM_PROCID: '1', SLURM_NTASKS: '4', SLURM_JOB_ID: '77', SLURM_STEP_ID: '0', SLURM_NODELIST: 'cn[5-8]' });
+    assert.deepEqual(slurm.rendezvous, { kind: 'master', host: 'cn5', port: portForJob('slurm-77.0') });
+    const ompi = plan({ OMPI_COMM_WORLD_RANK: '0', OMPI_COMM_WORLD_SIZE: '2', OMPI_MCA_ess_base_jobid: '99' });
+    assert.deepEqual(ompi.rendezvous, { kind: 'master', host: '127.0.0.1', port: portForJob('ompi-99') });
+    assert.throws(() => plan({ LAMELLAR_PE_ID: '0', LAMELLAR_NUM_PES: '2' }), /needs a rendezvous/);
+    assert.throws(() => makePlan(parseConfig({ LAMELLAR_MASTER_ADDR: 'h:1' })), /needs a per-job secret/);
+    assert.equal(makePlan(parseConfig({ LAMELLAR_RENDEZVOUS_DIR: '/d', LAMELLAR_JOB_ID: 'j' })).secret, undefined);
+  });
+});
+
+describe('launching tcp jobs', () => {
+  test('mpirun -np 2 lamellar exec runs a 2-PE job (rank and size from Open MPI)', { timeout: 60000 }, async () => {
+    const port = await freePort();
+    const p = start(
+      'mpirun',
+      ['--allow-run-as-root', '--oversubscribe', '-np', '2', '-x', 'LAMELLAR_JOB_SECRET', '-x', 'LAMELLAR_MASTER_ADDR', '-x', 'LAMELLAR_MAX_FRAME',
+        process.execPath, BIN, 'exec', fixture('tcp-job.ts')],
+      { LAMELLAR_JOB_SECRET: 'mpirun-secret', LAMELLAR_MASTER_ADDR: `127.0.0.1:${port}`, LAMELLAR_MAX_FRAME: '1048576' },
+    );
+    const { code } = await p.exited;
+    assert.equal(code, 0, p.stderr);
+    assertCases(p.stdout, 2);
+  });
+
+  test('PEs started by hand meet through a rendezvous directory, with no secret given', { timeout: 60000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lamellar-test-'));
+    const env = { LAMELLAR_JOB_ID: `dir-${process.pid}`, LAMELLAR_RENDEZVOUS_DIR: dir };
+    const procs = [0, 1, 2].map((pe) => startPe(pe, 3, env));
+    try {
+      const exits = await Promise.all(procs.map((p) => p.exited));
+      exits.forEach((e, pe) => assert.equal(e.code, 0, procs[pe]!.stderr));
+      assertCases(procs.map((p) => p.stdout).join(''), 3);
+      assert.deepEqual(readdirSync(dir), [], 'the rendezvous files are removed');
+    } finally {
+      stopAll(procs);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('two hosts: one PE in each of two network namespaces joined by a veth pair', { timeout: 90000 }, async () => {
+    const tag = String(process.pid % 100000);
+    const [nsA, nsB, vA, vB] = [`lmA${tag}`, `lmB${tag}`, `lmva${tag}`, `lmvb${tag}`];
+    const ip = (...args: string[]): void => void execFileSync('ip', args, { stdio: 'pipe' });
+    const procs: Proc[] = [];
+    try {
+      ip('netns', 'add', nsA);
+      ip('netns', 'add', nsB);
+      ip('link', 'add', vA, 'type', 'veth', 'peer', 'name', vB);
+      ip('link', 'set', vA, 'netns', nsA);
+      ip('link', 'set', vB, 'netns', nsB);
+      ip('-n', nsA, 'addr', 'add', '10.213.0.1/24', 'dev', vA);
+      ip('-n', nsB, 'addr', 'add', '10.213.0.2/24', 'dev', vB);
+      for (const [ns, dev] of [[nsA, vA], [nsB, vB]] as const) {
+        ip('-n', ns, 'link', 'set', 'lo', 'up');
+        ip('-n', ns, 'link', 'set', dev, 'up');
+      }
+      const env = { LAMELLAR_JOB_ID: `netns-${tag}`, LAMELLAR_JOB_SECRET: 'two-hosts', LAMELLAR_MASTER_ADDR: '10.213.0.1:29500' };
+      procs.push(startPe(0, 2, { ...env, LAMELLAR_BIND_ADDR: '10.213.0.1' }, [], nsA));
+      procs.push(startPe(1, 2, { ...env, LAMELLAR_BIND_ADDR: '10.213.0.2' }, [], nsB));
+      const exits = await Promise.all(procs.map((p) => p.exited));
+      exits.forEach((e, pe) => assert.equal(e.code, 0, procs[pe]!.stderr));
+      assertCases(procs.map((p) => p.stdout).join(''), 2);
+
+      // The same two hosts, and then the link between them goes down: no FIN, no RST, only
+      // silence, which the heartbeats turn into an error naming the other PE on both sides.
+      const held = [
+        startPe(0, 2, { ...env, LAMELLAR_JOB_ID: `netns2-${tag}`, LAMELLAR_BIND_ADDR: '10.213.0.1', LAMELLAR_PEER_TIMEOUT: '2' }, ['--hold'], nsA),
+        startPe(1, 2, { ...env, LAMELLAR_JOB_ID: `netns2-${tag}`, LAMELLAR_BIND_ADDR: '10.213.0.2', LAMELLAR_PEER_TIMEOUT: '2' }, ['--hold'], nsB),
+      ];
+      procs.push(...held);
+      await Promise.all(held.map((p) => p.waitFor(/@@pid/)));
+      const down = performance.now();
+      ip('-n', nsA, 'link', 'set', vA, 'down');
+      const gone = await Promise.all(held.map((p) => p.exited));
+      gone.forEach((e, pe) => {
+        assert.notEqual(e.code, 0, held[pe]!.stderr);
+        assert.ok(e.at - down < 10000, `PE ${pe} took ${Math.round(e.at - down)} ms to stop`);
+        assert.match(held[pe]!.stderr, new RegExp(`PE ${1 - pe} was lost`));
+      });
+    } finally {
+      stopAll(procs);
+      await Promise.all(procs.map((p) => p.exited));
+      for (const ns of [nsA, nsB]) {
+        try {
+          ip('netns', 'del', ns);
+        } catch {}
+      }
+    }
+  });
+});
+
+describe('tcp failures', () => {
+  test('kill -9 of one PE stops every other PE within 10 s with an error naming it', { timeout: 60000 }, async () => {
+    const env = secretEnv(await freePort(), `kill-${process.pid}`);
+    const procs = [0, 1, 2].map((pe) => startPe(pe, 3, env, ['--hold']));
+    try {
+      const pid = Number((await procs[1]!.waitFor(/@@pid 1 (\d+)/))[1]);
+      await Promise.all([procs[0]!.waitFor(/@@pid/), procs[2]!.waitFor(/@@pid/)]);
+      const killed = performance.now();
+      process.kill(pid, 'SIGKILL');
+      for (const pe of [0, 2]) {
+        const e = await procs[pe]!.exited;
+        assert.notEqual(e.code, 0, `PE ${pe} exited 0`);
+        assert.ok(e.at - killed < 10000, `PE ${pe} took ${Math.round(e.at - killed)} ms to stop`);
+        assert.match(procs[pe]!.stderr, /PE 1 was lost/);
+        assert.match(procs[pe]!.stderr, /LAMELLAR_ERR_PE_FAILED/);
+        assert.doesNotMatch(procs[pe]!.stdout, /held to the end/);
+      }
+    } finally {
+      stopAll(procs);
+    }
+  });
+
+  test('a PE stuck in synchronous code still stops within 10 s when another PE is killed', { timeout: 60000 }, async () => {
+    const env = secretEnv(await freePort(), `busy-${process.pid}`);
+    const procs = [0, 1, 2].map((pe) => startPe(pe, 3, env, ['--busy']));
+    try {
+      const pid = Number((await procs[1]!.waitFor(/@@pid 1 (\d+)/))[1]);
+      await Promise.all([procs[0]!.waitFor(/@@pid/), procs[2]!.waitFor(/@@pid/)]);
+      const killed = performance.now();
+      process.kill(pid, 'SIGKILL');
+      const e = await procs[0]!.exited;
+      assert.notEqual(e.code, 0);
+      assert.ok(e.at - killed < 10000, `the busy PE took ${Math.round(e.at - killed)} ms to stop`);
+      assert.match(procs[0]!.stderr, /lamellar: PE 0: .*PE 1 was lost.*the main thread did not stop, killing the process/);
+      assert.notEqual((await procs[2]!.exited).code, 0);
+    } finally {
+      stopAll(procs);
+    }
+  });
+
+  test('kill -9 of one PE makes lamellar run exit non-zero naming it', { timeout: 60000 }, async () => {
+    const p = start(process.execPath, [BIN, 'run', '-N', '3', '--backend', 'tcp', fixture('tcp-job.ts'), '--hold'], {});
+    try {
+      const pid = Number((await p.waitFor(/@@pid 1 (\d+)/))[1]);
+      await p.waitFor(/@@pid 0[^]*@@pid 2|@@pid 2[^]*@@pid 0/);
+      const killed = performance.now();
+      process.kill(pid, 'SIGKILL');
+      const e = await p.exited;
+      assert.notEqual(e.code, 0);
+      assert.ok(e.at - killed < 10000, `the launcher took ${Math.round(e.at - killed)} ms to stop`);
+      assert.match(p.stderr, /PE 1 was killed by SIGKILL/);
+    } finally {
+      stopAll([p]);
+    }
+  });
+
+  test('a PE that aborts its lamella stops the others with its reason, and exits itself', { timeout: 60000 }, async () => {
+    const env = secretEnv(await freePort(), `abort-${process.pid}`);
+    const procs = [0, 1, 2].map((pe) => startPe(pe, 3, env, ['--abort']));
+    try {
+      const exits = await Promise.all(procs.map((p) => p.exited));
+      assert.match(procs[2]!.stdout, /@@aborted/);
+      for (const pe of [0, 1]) {
+        assert.notEqual(exits[pe]!.code, 0);
+        assert.match(procs[pe]!.stderr, /PE 2 stopped the job: PE 2 aborted: the model diverged/);
+        assert.doesNotMatch(procs[pe]!.stdout, /passed a barrier/);
+      }
+    } finally {
+      stopAll(procs);
+    }
+  });
+
+  test('a rendezvous that never completes fails with RENDEZVOUS_TIMEOUT on both sides', { timeout: 60000 }, async () => {
+    const port = await freePort();
+    const env = { ...secretEnv(port, `timeout-${process.pid}`), LAMELLAR_RENDEZVOUS_TIMEOUT: '2' };
+    // PE 0 of 3 waits at the master address for PEs that never come; PE 2 of a different
+    // 3-PE job dials a master address where nobody listens.
+    const alone = [startPe(0, 3, env), startPe(2, 3, { ...env, LAMELLAR_MASTER_ADDR: `127.0.0.1:${await freePort()}` })];
+    try {
+      const exits = await Promise.all(alone.map((p) => p.exited));
+      exits.forEach((e, i) => {
+        assert.notEqual(e.code, 0);
+        assert.match(alone[i]!.stderr, /LAMELLAR_ERR_RENDEZVOUS_TIMEOUT/);
+        assert.match(alone[i]!.stderr, /LAMELLAR_RENDEZVOUS_TIMEOUT/);
+      });
+      assert.match(alone[0]!.stderr, /not connected to PE\(s\) 1, 2/);
+      assert.match(alone[1]!.stderr, /dialing PE 0/);
+    } finally {
+      stopAll(alone);
+    }
+  });
+});
+
+describe('tcp security', () => {
+  test('strangers without the job secret are refused and logged, and the job completes', { timeout: 60000 }, async () => {
+    const port = await freePort();
+    const jobId = `stranger-${process.pid}`;
+    const p = start(process.execPath, [BIN, 'run', '-N', '3', '--backend', 'tcp', fixture('tcp-job.ts'), '--await-stranger', '2'], {
+      ...secretEnv(port, jobId),
+      LAMELLAR_MAX_FRAME: '1048576',
+    });
+    try {
+      await p.waitFor(/@@ready/);
+      // A client that speaks the protocol but holds the wrong secret...
+      const s1 = await dial(port);
+      await assert.rejects(connectHandshake(s1, { secret: 'not-the-secret', jobId }, 1, 10000), /closed during the handshake/);
+      s1.destroy();
+      // ...and one that speaks something else entirely.
+      const s2 = await dial(port);
+      const closed = new Promise<void>((resolve) => s2.once('close', () => resolve()));
+      s2.on('error', () => {});
+      s2.resume(); // read (and drop) the challenge, so the server's close is seen
+      s2.end('GET / HTTP/1.0\r\n\r\n'.padEnd(120, ' '));
+      await closed;
+      const e = await p.exited;
+      assert.equal(e.code, 0, p.stderr);
+      assertCases(p.stdout, 3);
+      assert.match(p.stderr, /LAMELLAR_W_UNAUTHENTICATED_PEER/);
+      assert.match(p.stdout, /@@refused PE 0 refused a connection from 127\.0\.0\.1:\d+: it claimed to be PE 1 but did not prove the job secret/);
+      assert.match(p.stdout, /@@refused PE 0 refused a connection from 127\.0\.0\.1:\d+: it does not speak the lamellar protocol/);
+    } finally {
+      stopAll([p]);
+    }
+  });
+
+  test('a frame over the receiver\'s LAMELLAR_MAX_FRAME aborts the job with FRAME_TOO_LARGE', { timeout: 60000 }, async () => {
+    const env = secretEnv(await freePort(), `oversize-${process.pid}`);
+    const procs = [startPe(0, 2, env, ['--big-am', String(2 << 20)]), startPe(1, 2, { ...env, LAMELLAR_MAX_FRAME: String(1 << 20) }, ['--big-am', '0'])];
+    try {
+      const exits = await Promise.all(procs.map((q) => q.exited));
+      exits.forEach((e) => assert.notEqual(e.code, 0));
+      assert.match(procs[1]!.stderr, /LAMELLAR_ERR_FRAME_TOO_LARGE/);
+      assert.match(procs[1]!.stderr, /PE 0 sent a frame of \d+ bytes to PE 1, more than LAMELLAR_MAX_FRAME \(1048576 bytes\)/);
+      assert.match(procs[0]!.stderr, /PE 1 stopped the job: PE 0 sent a frame/);
+      assert.doesNotMatch(procs[0]!.stdout, /@@sent/);
+    } finally {
+      stopAll(procs);
+    }
+  });
+});
+
+describe('malformed messages from a job member', () => {
+  // The test process proves the secret as PE 1 of a 2-PE job, so PE 0 takes it for a member,
+  // and then sends one bad header. PE 0 must stop with a clear error and tell its peer why.
+  const bad: [string, (h: Buffer) => void, RegExp, string][] = [
+    ['a message of unknown type', (h) => h.writeUInt8(99, 4), /PE 1 sent a message of unknown type 99/, 'LAMELLAR_ERR_PROTOCOL'],
+    ['a length prefix of 2 GiB', (h) => h.writeUInt32LE(2 ** 31, 0), /PE 1 sent a message of 2147483648 bytes, more than the \d+ bytes any message may carry/, 'LAMELLAR_ERR_FRAME_TOO_LARGE'],
+    ['a header that claims another sender', (h) => h.writeUInt32LE(0, 8), /PE 1 sent a message that claims to come from PE 0/, 'LAMELLAR_ERR_PROTOCOL'],
+  ];
+  for (const [what, corrupt, message, code] of bad) {
+    test(`${what} stops the job with ${code}`, { timeout: 60000 }, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'lamellar-test-'));
+      const jobId = `malformed-${process.pid}`;
+      mkdirSync(join(dir, jobId));
+      const pe0 = startPe(0, 2, { LAMELLAR_JOB_ID: jobId, LAMELLAR_JOB_SECRET: `secret-of-${jobId}`, LAMELLAR_RENDEZVOUS_DIR: dir });
+      try {
+        // PE 0 publishes where it listens; the test dials it there as PE 1 would.
+        const { port } = JSON.parse(await fileAppears(join(dir, jobId), 'pe-0.json')) as { port: number };
+        const s = await dial(port);
+        const rest = await connectHandshake(s, { secret: `secret-of-${jobId}`, jobId }, 1, 10000);
+        assert.equal(rest.length, 0);
+        const header = Buffer.alloc(24);
+        header.writeUInt8(12, 4); // a PING from PE 1 ...
+        header.writeUInt32LE(1, 8);
+        corrupt(header); // ... made invalid
+        const told = new Promise<string>((resolve) => {
+          let got = '';
+          s.on('data', (d: Buffer) => (got += d.toString('latin1')));
+          s.once('close', () => resolve(got));
+        });
+        s.on('error', () => {});
+        s.resume();
+        s.write(header);
+        const e = await pe0.exited;
+        assert.notEqual(e.code, 0);
+        assert.match(pe0.stderr, message);
+        assert.match(pe0.stderr, new RegExp(code));
+        assert.match(await told, message, 'PE 0 told its peer why it stopped');
+        s.destroy();
+      } finally {
+        stopAll([pe0]);
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
+});
+
+/** Resolves with the contents of `dir/name` once it exists (renamed into place whole). */
+function fileAppears(dir: string, name: string): Promise<string> {
+  return new Promise((resolve) => {
+    const w = watch(dir, () => tryRead());
+    const tryRead = (): void => {
+      if (!existsSync(join(dir, name))) return;
+      w.close();
+      resolve(readFileSync(join(dir, name), 'utf8'));
+    };
+    tryRead();
+  });
+}
+
+function dial(port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const s = connect({ host: '127.0.0.1', port }, () => resolve(s));
+    s.once('error', reject);
+  });
+}
+
+describe('frame size limit at the API', () => {
+  test('with a small LAMELLAR_MAX_FRAME, oversize AM arguments and results fail cleanly', async () => {
+    const r = await runJob(fixture('frame-limit.ts'), { numPes: 2, backend: 'tcp', env: { LAMELLAR_MAX_FRAME: '150000' }, timeoutMs: 60000 });
+    assert.equal(r.code, 0, `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
+    const reports = caseReports(r.stdout);
+    assert.equal(reports.length, 4, r.stdout);
+    for (const rep of reports) assert.ok(rep.ok, `PE ${rep.pe} ${rep.case}: ${rep.error}`);
+  });
+});
