@@ -45,6 +45,9 @@ interface Assembly {
 
 const immediate = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
+/** Staging blocks kept for reuse once receivers return them (beyond this they go back to the heap). */
+const POOL_BYTES = 64 << 20;
+
 export function shmemBootFromWorker(): ShmemBoot | undefined {
   const boot = (workerData as { lamellar?: ShmemBoot } | null | undefined)?.lamellar;
   return boot?.backend === 'shmem' ? boot : undefined;
@@ -70,6 +73,10 @@ export class ShmemLamella implements Lamella {
   readonly #bell: number;
   readonly #sleep: number;
   #handler: FrameHandler | undefined;
+  /** Heap blocks that carry large frames: capacity by address, and the returned ones ready for reuse. */
+  readonly #stageCap = new Map<number, number>();
+  readonly #pool: number[] = [];
+  #poolBytes = 0;
   #pendingCount = 0;
   #lastActive = 0;
   #asleep = false;
@@ -157,16 +164,47 @@ export class ShmemLamella implements Lamella {
     this.#ring(pe);
   }
 
-  /** Copies a large frame into this PE's heap; returns its address, or 0 if the heap is full. */
+  /**
+   * Copies a large frame into this PE's heap; returns its address, or 0 if the heap is full.
+   * Blocks come back from the receiver and are reused (no allocation, no zeroing, no page
+   * faults); a block is reused for a frame that fills at least a quarter of it.
+   */
   #stage(frame: Uint8Array): number {
-    let addr: number;
-    try {
-      addr = this.#mem.alloc(frame.length);
-    } catch {
-      return 0;
+    const len = frame.length;
+    let addr = 0;
+    for (let i = 0; i < this.#pool.length; i++) {
+      const cap = this.#stageCap.get(this.#pool[i]!)!;
+      if (cap >= len && cap <= len * 4) {
+        addr = this.#pool[i]!;
+        this.#pool.splice(i, 1);
+        this.#poolBytes -= cap;
+        break;
+      }
+    }
+    if (addr === 0) {
+      const cap = 2 ** Math.ceil(Math.log2(len));
+      try {
+        addr = this.#mem.alloc(cap);
+      } catch {
+        return 0;
+      }
+      this.#stageCap.set(addr, cap);
     }
     this.#mem.bytes(this.myPe).set(frame, addr);
     return addr;
+  }
+
+  /** A receiver is done with a staging block: keep it for reuse, or return it to the heap. */
+  #unstage(addr: number): void {
+    const cap = this.#stageCap.get(addr);
+    if (cap === undefined) throw new LamellarError(ErrorCode.PROTOCOL, `PE ${this.myPe} got back an unknown staging block ${addr}`);
+    if (this.#poolBytes + cap <= POOL_BYTES) {
+      this.#pool.push(addr);
+      this.#poolBytes += cap;
+    } else {
+      this.#stageCap.delete(addr);
+      this.#mem.free(addr);
+    }
   }
 
   /** Sends a two-word control record (descriptor or free), in order with frames to `pe`. */
@@ -252,7 +290,7 @@ export class ShmemLamella implements Lamella {
       const words = new Uint32Array(view.buffer, view.byteOffset, 2);
       const addr = words[0]!;
       if (flags === F_FREE) {
-        this.#mem.free(addr);
+        this.#unstage(addr);
         return;
       }
       const len = words[1]!;
