@@ -1,0 +1,78 @@
+/**
+ * histo_array: histo (histo.ts) written with a distributed array, as a user would: an
+ * AtomicArray<'u32'> of `table` elements per PE, laid out cyclically (the same layout as
+ * histo.ts), and one `batchAdd(indices, 1)` per PE. On shmem the batch is applied straight to
+ * the owners' memory with Atomics.add: no message.
+ *
+ *   atomic_array_batch_add   AtomicArray.batchAdd of every update at once
+ *
+ * Baselines, same run, on PE 0: `postmessage` and `local_loop`, as in histo.ts. Every rep is
+ * verified (counts sum to the updates and Σ count × index equals Σ of the indices sent).
+ *
+ *   npx lamellar run -N 2 --backend shmem bench/kernels/histo_array.ts [--quick|--full] [--updates N] [--table N] ...
+ */
+import { AtomicArray, defineAm, initWorld } from 'lamellar';
+import { localHisto } from '../baselines/local.js';
+import { runPostMessage } from '../baselines/postmessage.js';
+import { parseSizes, ratio, Reporter } from '../lib/harness.js';
+import { checkHisto, HISTO_SALT, histoStats, indexSum, kernelIndices } from './common.js';
+
+let sentSum = 0;
+
+/** This PE's counts, read through the array handle the AM received. */
+const Stats = defineAm('bench/histo-array/stats', (ctx, a: AtomicArray<'u32'>) => {
+  const d = a.localData();
+  const counts = new Uint32Array(d.length);
+  for (let j = 0; j < d.length; j++) counts[j] = d.load(j);
+  return histoStats(counts, ctx.currentPe, ctx.numPes, sentSum);
+});
+
+const { mode, sizes } = parseSizes({
+  quick: { updates: 2_000_000, table: 1000, 'pm-buffer': 4096, reps: 3 },
+  full: { updates: 10_000_000, table: 1000, 'pm-buffer': 4096, reps: 5 },
+});
+
+const world = await initWorld();
+const report = new Reporter({ myPe: world.myPe, numPes: world.numPes, backend: world.backend, mode });
+const P = world.numPes;
+const me = world.myPe;
+const table = await AtomicArray.create(world, { type: 'u32', length: sizes.table * P, distribution: 'cyclic' });
+const indices = kernelIndices(HISTO_SALT, me, P, sizes.updates, sizes.table);
+sentSum = indexSum(indices);
+
+const base = { pm: 0, local: 0 };
+if (me === 0) {
+  const pmSecs = await runPostMessage({ kind: 'histo', numPes: P, updates: sizes.updates, tablePerPe: sizes.table, buffer: sizes['pm-buffer'] }, sizes.reps);
+  base.pm = report.emit({
+    name: 'histo_array', variant: 'postmessage', updatesPerPe: sizes.updates, tableSizePerPe: sizes.table, secs: pmSecs, ops: P * sizes.updates, bytes: 4, verified: true,
+    extra: { buffer: sizes['pm-buffer'] },
+  });
+  const localSecs = Array.from({ length: sizes.reps }, () => localHisto(indices, sizes.table * P));
+  base.local = report.emit({
+    name: 'histo_array', variant: 'local_loop', threads: 1, updatesPerPe: sizes.updates, tableSizePerPe: sizes.table * P, secs: localSecs, ops: sizes.updates, bytes: 4, verified: true,
+  });
+}
+await world.barrier();
+
+const local = table.localData();
+const secs: number[] = [];
+for (let rep = 0; rep < sizes.reps; rep++) {
+  for (let j = 0; j < local.length; j++) local.store(j, 0);
+  await world.barrier();
+  const t0 = performance.now();
+  await table.batchAdd(indices, 1);
+  await world.barrier();
+  secs.push((performance.now() - t0) / 1000);
+  if (me === 0) checkHisto(await world.execAmAll(Stats, table), P * sizes.updates);
+  await world.barrier();
+}
+if (me === 0) {
+  report.emit({
+    name: 'histo_array', variant: 'atomic_array_batch_add', updatesPerPe: sizes.updates, tableSizePerPe: sizes.table, secs, ops: P * sizes.updates, bytes: 4, verified: true,
+    baseline: { variant: 'postmessage', opsPerSec: base.pm },
+    extra: { ratio_to_local_loop: ratio((P * sizes.updates) / Math.min(...secs), base.local) },
+  });
+}
+await world.barrier();
+await table.drop();
+await world.shutdown();

@@ -1,0 +1,116 @@
+/**
+ * randperm: a random permutation of 0 .. N-1 (N = `items` × P) by dart throwing, after
+ * lamellar-benchmarks' randperm and bale's randperm: a target table of 2N slots (cyclic layout,
+ * a shared memory region), every PE throws its items at uniform random slots, an occupied slot
+ * rejects the dart, and rejected darts are thrown again until all have landed. Reading the
+ * occupied slots in order gives the permutation.
+ *
+ *   buffered_am  darts for each PE collect in a buffer of `buffer` (slot, item) pairs, sent as one
+ *                AM that places what it can and returns the rejected items
+ *
+ * Baseline, same run, on PE 0: `local_loop`, one thread throwing all N darts into a local 2N
+ * table. Every variant and baseline runs `reps` times; the best rep is reported, the median
+ * beside it. Verified: PE 0 collects every PE's occupied slots and checks that they hold each of
+ * 0 .. N-1 exactly once.
+ *
+ *   npx lamellar run -N 2 --backend shmem bench/kernels/randperm.ts [--quick|--full] [--items N] [--buffer N]
+ */
+import { defineAm, initWorld, type SharedMemoryRegion } from 'lamellar';
+import { localRandperm } from '../baselines/local.js';
+import { parseSizes, Reporter } from '../lib/harness.js';
+import { fillUniform, peSeed } from '../lib/rng.js';
+import { checkPermutation, EMPTY, occupied, RANDPERM_SALT } from './common.js';
+
+/** This PE's part of the target table (a view on the shared region). */
+let table: Uint32Array = new Uint32Array(0);
+
+/** Places [slot, item] pairs; returns the items whose slot was taken. */
+const Throw = defineAm('bench/randperm/throw', (_ctx, pairs: Uint32Array) => {
+  const t = table;
+  const rejected = new Uint32Array(pairs.length >> 1);
+  let r = 0;
+  for (let k = 0; k < pairs.length; k += 2) {
+    const slot = pairs[k]!;
+    if (t[slot] === EMPTY) t[slot] = pairs[k + 1]!;
+    else rejected[r++] = pairs[k + 1]!;
+  }
+  return rejected.subarray(0, r);
+});
+const Occupied = defineAm('bench/randperm/occupied', () => occupied(table));
+
+const { mode, sizes } = parseSizes({
+  quick: { items: 500_000, buffer: 10_000, reps: 3 },
+  full: { items: 1_000_000, buffer: 10_000, reps: 5 },
+});
+
+const world = await initWorld();
+const report = new Reporter({ myPe: world.myPe, numPes: world.numPes, backend: world.backend, mode });
+const P = world.numPes;
+const me = world.myPe;
+const n = sizes.items;
+const region: SharedMemoryRegion<'u32'> = await world.allocSharedMemRegion('u32', 2 * n);
+table = region.unsafeLocalData();
+
+/** Throws this PE's items (me·n .. me·n + n-1) until every one has landed. */
+async function throwAll(rep: number): Promise<void> {
+  const B = sizes.buffer;
+  const slots = 2 * n * P;
+  let darts = new Uint32Array(n);
+  for (let i = 0; i < n; i++) darts[i] = me * n + i;
+  const aims = new Uint32Array(n);
+  const pairs = new Uint32Array(P * 2 * B);
+  const fill = new Int32Array(P);
+  for (let round = 0; darts.length > 0; round++) {
+    fillUniform(aims.subarray(0, darts.length), slots, peSeed(RANDPERM_SALT + 1000 * rep + round, me));
+    const replies: PromiseLike<Uint32Array>[] = [];
+    const send = (d: number, count: number): void => {
+      // The launch encodes the pairs at once, so the buffer is refilled straight away.
+      replies.push(world.execAmPe(d, Throw, pairs.subarray(2 * d * B, 2 * d * B + 2 * count)));
+      fill[d] = 0;
+    };
+    for (let i = 0; i < darts.length; i++) {
+      const s = aims[i]!;
+      const d = s % P;
+      const k = fill[d]!;
+      const at = 2 * (d * B + k);
+      pairs[at] = (s / P) | 0;
+      pairs[at + 1] = darts[i]!;
+      if (k + 1 === B) send(d, B);
+      else fill[d] = k + 1;
+    }
+    for (let d = 0; d < P; d++) if (fill[d]! > 0) send(d, fill[d]!);
+    const rejected = await Promise.all(replies);
+    const next = new Uint32Array(rejected.reduce((s, r) => s + r.length, 0));
+    let at = 0;
+    for (const r of rejected) {
+      next.set(r, at);
+      at += r.length;
+    }
+    darts = next;
+  }
+}
+
+let baseline = 0;
+if (me === 0) {
+  const localSecs = Array.from({ length: sizes.reps }, (_, rep) => localRandperm(n * P, RANDPERM_SALT + rep));
+  baseline = report.emit({ name: 'randperm', variant: 'local_loop', threads: 1, updatesPerPe: n * P, tableSizePerPe: 2 * n * P, secs: localSecs, ops: n * P, bytes: 8, verified: true });
+}
+
+const secs: number[] = [];
+for (let rep = 0; rep < sizes.reps; rep++) {
+  table.fill(EMPTY);
+  await world.barrier();
+  const t0 = performance.now();
+  await throwAll(rep);
+  await world.waitAll();
+  await world.barrier();
+  secs.push((performance.now() - t0) / 1000);
+  if (me === 0) checkPermutation(await world.execAmAll(Occupied), n * P);
+  await world.barrier();
+}
+report.emit({
+  name: 'randperm', variant: 'buffered_am', updatesPerPe: n, tableSizePerPe: 2 * n, secs, ops: n * P, bytes: 8, verified: true,
+  baseline: { variant: 'local_loop', opsPerSec: baseline },
+  extra: { buffer: sizes.buffer },
+});
+await world.shutdown();

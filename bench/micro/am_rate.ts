@@ -1,0 +1,95 @@
+/**
+ * am_rate: small active messages from PE 0 to the last PE (BENCHMARKS.md).
+ *
+ *   no_return     AMs carrying an 8-byte payload (a float64) whose exec returns nothing; AMs/s
+ *   small_return  the same AM returning 8 bytes; AMs/s
+ *   round_trip    one AM at a time, each awaited before the next; us_per_op is the latency
+ *
+ * One way means what PE 0 launches, from the first launch until `waitAll()` says every AM ran.
+ * Each case runs `reps` times after a warm-up; the best rep is reported, the median beside it.
+ * Verified by the target's count of AMs it executed and by the returned values.
+ *
+ *   npx lamellar run -N 2 --backend shmem bench/micro/am_rate.ts [--quick|--full] [--ops N] [--rtt N] [--chunk N] [--reps N]
+ */
+import { defineAm, initWorld } from 'lamellar';
+import { parseSizes, Reporter, verify } from '../lib/harness.js';
+import { pipelined } from '../lib/pipeline.js';
+
+let executed = 0;
+const NoReturn = defineAm('bench/am-rate/no-return', (_ctx, _x: number) => {
+  executed++;
+});
+const SmallReturn = defineAm('bench/am-rate/small-return', (_ctx, x: number) => {
+  executed++;
+  return x * 2;
+});
+const Executed = defineAm('bench/am-rate/executed', () => executed);
+
+const { mode, sizes } = parseSizes({
+  quick: { ops: 500_000, rtt: 10_000, chunk: 8_192, reps: 3 },
+  full: { ops: 5_000_000, rtt: 50_000, chunk: 8_192, reps: 5 },
+});
+
+const world = await initWorld();
+const report = new Reporter({ myPe: world.myPe, numPes: world.numPes, backend: world.backend, mode });
+const target = world.numPes - 1;
+const payload = 8;
+
+type Launch = (x: number) => PromiseLike<unknown>;
+const launchers: Record<'no_return' | 'small_return', Launch> = {
+  no_return: (x) => world.execAmPe(target, NoReturn, x),
+  small_return: (x) => world.execAmPe(target, SmallReturn, x),
+};
+
+/** Streams `n` AMs to the target; returns seconds. */
+async function stream(launch: Launch, n: number): Promise<number> {
+  const t0 = performance.now();
+  await pipelined(n, sizes.chunk, (start, end) => {
+    let last: PromiseLike<unknown> | undefined;
+    for (let i = start; i < end; i++) last = launch(i + 0.5);
+    return last!;
+  });
+  await world.waitAll();
+  return (performance.now() - t0) / 1000;
+}
+
+async function oneWay(variant: 'no_return' | 'small_return'): Promise<void> {
+  await world.barrier();
+  if (world.myPe === 0) {
+    const launch = launchers[variant];
+    const before = await world.execAmPe(target, Executed);
+    await stream(launch, Math.ceil(sizes.ops / 10));
+    const secs: number[] = [];
+    for (let rep = 0; rep < sizes.reps; rep++) secs.push(await stream(launch, sizes.ops));
+    const after = await world.execAmPe(target, Executed);
+    const expect = sizes.reps * sizes.ops + Math.ceil(sizes.ops / 10);
+    verify(after - before === expect, `${variant}: the target executed ${after - before} AMs, expected ${expect}`);
+    if (variant === 'small_return') verify((await world.execAmPe(target, SmallReturn, 20.25)) === 40.5, 'small_return: wrong returned value');
+    report.emit({ name: 'am_rate', variant, updatesPerPe: sizes.ops, tableSizePerPe: 0, secs, ops: sizes.ops, bytes: payload, verified: true });
+  }
+  await world.barrier();
+}
+
+async function roundTrip(): Promise<void> {
+  await world.barrier();
+  if (world.myPe === 0) {
+    const warm = Math.ceil(sizes.rtt / 10);
+    let sum = 0;
+    for (let i = 0; i < warm; i++) sum += await world.execAmPe(target, SmallReturn, i + 0.5);
+    const secs: number[] = [];
+    for (let rep = 0; rep < sizes.reps; rep++) {
+      const t0 = performance.now();
+      for (let i = 0; i < sizes.rtt; i++) sum += await world.execAmPe(target, SmallReturn, i + 0.5);
+      secs.push((performance.now() - t0) / 1000);
+    }
+    // Each reply is 2(i + 0.5) = 2i + 1, and the first k odd numbers sum to k².
+    verify(sum === warm * warm + sizes.reps * sizes.rtt * sizes.rtt, `round_trip: returned values sum to ${sum}`);
+    report.emit({ name: 'am_rate', variant: 'round_trip', updatesPerPe: sizes.rtt, tableSizePerPe: 0, secs, ops: sizes.rtt, bytes: payload, verified: true });
+  }
+  await world.barrier();
+}
+
+await oneWay('no_return');
+await oneWay('small_return');
+await roundTrip();
+await world.shutdown();

@@ -1,0 +1,95 @@
+/**
+ * Runs the benchmark suite (suite.ts), each script through the real launcher
+ * (`bin/lamellar.mjs run`), and appends every JSON line they print to
+ * bench/results/<YYYY-MM-DD>-<backend>-<pes>pe.jsonl; each line carries its machine, backend,
+ * PE count, sizes and commit. Progress lines pass through to stderr. A benchmark that fails,
+ * fails its verification or passes its time limit is reported and the suite goes on; the exit
+ * status is non-zero if any did.
+ *
+ *   node --import tsx bench/run.ts [--quick|--full] [-N 2[,3,4]] [--backend shmem] [--only histo,am_bw]
+ *
+ * `npm run bench` is the quick suite (dist is rebuilt first: the scripts import the package);
+ * `npm run bench:full` the full one.
+ */
+import { spawn } from 'node:child_process';
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { SUITE, type Bench } from './suite.js';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const BIN = fileURLToPath(new URL('../bin/lamellar.mjs', import.meta.url));
+const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean' },
+    full: { type: 'boolean' },
+    'num-pes': { type: 'string', short: 'N', default: '2' },
+    backend: { type: 'string', short: 'b', default: 'shmem' },
+    only: { type: 'string' },
+    'time-limit': { type: 'string' },
+  },
+});
+const mode = values.full === true ? 'full' : 'quick';
+const pesList = values['num-pes'].split(',').map(Number);
+const backend = values.backend;
+const only = values.only?.split(',');
+const limitSecs = Number(values['time-limit'] ?? (mode === 'full' ? 1800 : 180));
+const benches = SUITE.filter((b) => only === undefined || only.includes(b.name));
+if (only !== undefined && benches.length !== only.length) {
+  throw new Error(`unknown benchmark in --only ${values.only}; the suite has ${SUITE.map((b) => b.name).join(', ')}`);
+}
+
+interface Outcome {
+  lines: string[];
+  ok: boolean;
+  why: string;
+}
+
+function runOne(b: Bench, pes: number): Promise<Outcome> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, 'run', '-N', String(pes), '--backend', backend, b.script, `--${mode}`], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const lines: string[] = [];
+    let partial = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      const parts = (partial + chunk).split('\n');
+      partial = parts.pop()!;
+      for (const l of parts) if (l.startsWith('{')) lines.push(l);
+    });
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, limitSecs * 1000);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      if (partial.startsWith('{')) lines.push(partial);
+      const ok = code === 0 && lines.length > 0;
+      const why = timedOut ? `killed after ${limitSecs} s` : code !== 0 ? `exit ${code ?? signal}` : lines.length === 0 ? 'printed no result' : '';
+      resolve({ lines, ok, why });
+    });
+  });
+}
+
+mkdirSync(RESULTS, { recursive: true });
+const failures: string[] = [];
+const t0 = performance.now();
+for (const pes of pesList) {
+  const file = `${RESULTS}${new Date().toISOString().slice(0, 10)}-${backend}-${pes}pe.jsonl`;
+  for (const b of benches) {
+    process.stderr.write(`[run] ${b.name} on ${backend} with ${pes} PEs (${mode})\n`);
+    const r = await runOne(b, pes);
+    if (r.lines.length > 0) appendFileSync(file, r.lines.map((l) => `${l}\n`).join(''));
+    if (!r.ok) failures.push(`${b.name} (${pes} PEs): ${r.why}`);
+  }
+  process.stderr.write(`[run] results appended to ${file}\n`);
+}
+process.stderr.write(`[run] ${mode} suite done in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+if (failures.length > 0) {
+  process.stderr.write(`[run] FAILED:\n${failures.map((f) => `  ${f}\n`).join('')}`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,35 @@
+/**
+ * The benchmark suite: which scripts `bench/run.ts` runs, in order. Each is a `lamellar run`
+ * script on its own; quick and full pick the size set inside the script.
+ */
+export interface Bench {
+  /** The `name` field its lines carry. */
+  name: string;
+  /** Path from the repository root. */
+  script: string;
+  /** Tiny sizes for the smoke test (tests/multi-pe/bench-smoke.test.ts): seconds, not speed. */
+  smoke: string[];
+}
+
+export const SUITE: readonly Bench[] = [
+  { name: 'am_rate', script: 'bench/micro/am_rate.ts', smoke: ['--ops', '2000', '--rtt', '50', '--chunk', '512'] },
+  { name: 'barrier', script: 'bench/micro/barrier.ts', smoke: ['--iters', '200'] },
+  {
+    name: 'am_bw',
+    script: 'bench/bw/am_bw.ts',
+    smoke: ['--max-exp', '17', '--bytes-per-size', '262144', '--min-count', '2', '--max-count', '200', '--window', '65536'],
+  },
+  { name: 'put_bw', script: 'bench/bw/put_bw.ts', smoke: ['--max-exp', '16', '--bytes-per-size', '262144', '--min-count', '2', '--max-count', '500'] },
+  { name: 'get_bw', script: 'bench/bw/get_bw.ts', smoke: ['--max-exp', '16', '--bytes-per-size', '262144', '--min-count', '2', '--max-count', '500'] },
+  {
+    name: 'histo',
+    script: 'bench/kernels/histo.ts',
+    smoke: ['--updates', '20000', '--table', '100', '--buffer', '1000', '--single-updates', '2000', '--pm-buffer', '512', '--reps', '2'],
+  },
+  {
+    name: 'index_gather',
+    script: 'bench/kernels/index_gather.ts',
+    smoke: ['--updates', '20000', '--table', '100', '--buffer', '1000', '--pm-buffer', '512', '--reps', '2'],
+  },
+  { name: 'randperm', script: 'bench/kernels/randperm.ts', smoke: ['--items', '5000', '--buffer', '1000', '--reps', '2'] },
+];

@@ -1,0 +1,73 @@
+/**
+ * Smoke test of the benchmark suite: every benchmark in bench/suite.ts runs at tiny sizes through
+ * the real CLI, on each backend, and must finish in time, print well-formed result lines with
+ * BENCHMARKS.md's fields and a progress line for each, and report its own result verified. Speed
+ * is never checked here. The kernels' result checks are also shown to reject wrong results, so
+ * that "verified" means something.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { checkGather, checkHisto, checkPermutation, gatherValue, histoStats } from '../../bench/kernels/common.js';
+import { SUITE } from '../../bench/suite.js';
+import { runJob } from '../helpers/job.js';
+
+const NUMBERS = [
+  'pes', 'threads', 'updates_per_pe', 'table_size_per_pe', 'global_time_secs', 'median_time_secs', 'reps',
+  'MUPS', 'ops_per_sec', 'us_per_op', 'bytes', 'MB_per_sec', 'load_avg_1m',
+] as const;
+const STRINGS = ['name', 'variant', 'backend', 'mode', 'git', 'date'] as const;
+const BACKENDS = ['shmem', 'tcp'] as const;
+
+for (const backend of BACKENDS) {
+  describe(`benchmarks at tiny sizes on ${backend} with 2 PEs`, () => {
+    for (const b of SUITE) {
+      test(`${b.name} completes, prints its result lines and verifies its result`, async () => {
+        const r = await runJob(b.script, { numPes: 2, backend, args: ['--quick', ...b.smoke], timeoutMs: 90_000 });
+        const why = `exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`;
+        assert.equal(r.code, 0, why);
+        const lines = r.stdout.split('\n').filter((l) => l.startsWith('{'));
+        assert.ok(lines.length > 0, `no result line\n${why}`);
+        for (const raw of lines) {
+          const line = JSON.parse(raw) as Record<string, unknown>;
+          for (const k of STRINGS) assert.equal(typeof line[k], 'string', `${k} in ${raw}`);
+          for (const k of NUMBERS) assert.ok(Number.isFinite(line[k]), `${k} in ${raw}`);
+          assert.equal(line['name'], b.name);
+          assert.equal(line['backend'], backend);
+          assert.equal(line['pes'], 2);
+          assert.equal(line['verified'], true, raw);
+          const machine = line['machine'] as Record<string, unknown>;
+          assert.ok(Number.isInteger(machine['cores']) && typeof machine['model'] === 'string' && typeof machine['node'] === 'string', raw);
+          if ('ratio_to_baseline' in line) assert.ok(Number.isFinite(line['ratio_to_baseline']) && typeof line['baseline'] === 'string', raw);
+        }
+        const progress = r.stderr.split('\n').filter((l) => l.startsWith(`[bench] ${b.name}/`));
+        assert.equal(progress.length, lines.length, `one progress line per case\n${r.stderr}`);
+      });
+    }
+  });
+}
+
+describe('the kernels reject wrong results', () => {
+  test('histo: a lost update or a misplaced one fails the check', () => {
+    const table = new Uint32Array([2, 1, 0, 3]);
+    const right = histoStats(table, 0, 1, 0 * 2 + 1 * 1 + 3 * 3);
+    assert.doesNotThrow(() => checkHisto([right], 6));
+    assert.throws(() => checkHisto([right], 7), /counts sum to 6/);
+    const moved = histoStats(new Uint32Array([2, 0, 1, 3]), 0, 1, right.sent);
+    assert.throws(() => checkHisto([moved], 6), /wrong slots/);
+  });
+
+  test('index_gather: one wrong value fails the check', () => {
+    const indices = new Uint32Array([5, 0, 9]);
+    const out = indices.map(gatherValue);
+    assert.doesNotThrow(() => checkGather(indices, out));
+    out[1] = gatherValue(1);
+    assert.throws(() => checkGather(indices, out), /request 1/);
+  });
+
+  test('randperm: a duplicate, a missing value or an out-of-range value fails the check', () => {
+    assert.doesNotThrow(() => checkPermutation([new Uint32Array([3, 0]), new Uint32Array([2, 1])], 4));
+    assert.throws(() => checkPermutation([new Uint32Array([3, 0]), new Uint32Array([3, 1])], 4), /appears twice/);
+    assert.throws(() => checkPermutation([new Uint32Array([3, 0, 1])], 4), /3 values/);
+    assert.throws(() => checkPermutation([new Uint32Array([4, 0, 1, 2])], 4), /not below/);
+  });
+});
