@@ -37,13 +37,14 @@ export class PendingTable<T> {
     const id = this.#next++;
     this.#slots[id & this.#mask] = entry;
     this.#live++;
-    return id % TWO32;
+    return id >>> 0;
   }
 
   /** Removes and returns the entry for wire id `low`, or undefined. */
   take(low: number): T | undefined {
     const next = this.#next;
-    const id = next - (((next % TWO32) - low + TWO32) % TWO32 || TWO32);
+    // ToUint32 (`>>> 0`) is exact modulo 2^32 for every integer below 2^53, and cheap.
+    const id = next - (((next >>> 0) - low) >>> 0 || TWO32);
     if (id < this.#head) {
       const e = this.#old.get(id);
       if (e !== undefined) this.#old.delete(id);
@@ -65,7 +66,8 @@ export class PendingTable<T> {
   /** Peeks without removing (for error messages). */
   peek(low: number): T | undefined {
     const next = this.#next;
-    const id = next - (((next % TWO32) - low + TWO32) % TWO32 || TWO32);
+    // ToUint32 (`>>> 0`) is exact modulo 2^32 for every integer below 2^53, and cheap.
+    const id = next - (((next >>> 0) - low) >>> 0 || TWO32);
     return id < this.#head ? this.#old.get(id) : this.#slots[id & this.#mask];
   }
 

@@ -11,7 +11,7 @@
  * | LAMELLAR_DEADLOCK_TIMEOUT | 600 | seconds a collective may wait before the runtime reports who has not arrived |
  * | LAMELLAR_AM_SIZE_THRESHOLD | 65536 | bytes at which a PE's aggregation buffer for one destination is flushed |
  * | LAMELLAR_HEAP_SIZE | 4294967296 | bytes of memory-region heap each PE may grow to (virtual until used) |
- * | LAMELLAR_SHMEM_RING_SIZE | auto | bytes of each SPSC ring between two shmem PEs (1 MiB for up to 8 PEs, less beyond) |
+ * | LAMELLAR_SHMEM_RING_SIZE | auto | bytes of each SPSC ring between two shmem PEs (8 MiB up to 4 PEs, less beyond) |
  * | LAMELLAR_SPIN_US | 50 | microseconds a PE polls for messages after activity before it sleeps |
  * | LAMELLAR_OUTPUT_PREFIX | (unset) | `1` makes the launcher prefix each output line with `[PE n]` |
  * | LAMELLAR_MASTER_ADDR | 127.0.0.1:<from job id> | tcp rendezvous: host:port of PE 0 |

@@ -31,9 +31,14 @@ export function ringBase(src: number, dst: number, numPes: number, cap: number):
   return (src * numPes + dst) * (RING_HEADER + cap);
 }
 
-/** Ring capacity: 1 MiB per pair up to 8 PEs, then shrinking so all rings stay near 64 MiB. */
+/**
+ * Ring capacity: all rings together near 128 MiB, each between 64 KiB and 8 MiB (8 MiB up to 4
+ * PEs, 2 MiB at 8, 512 KiB at 16). A synchronous send loop can only run ahead of its receiver by
+ * what fits in the ring (beyond that, frames wait at the sender until its loop yields), so
+ * bigger is better while it is cheap: SharedArrayBuffer pages cost memory only once touched.
+ */
 export function defaultRingCap(numPes: number, requested?: number): number {
-  const want = requested ?? Math.max(1 << 16, Math.min(1 << 20, Math.floor((64 << 20) / (numPes * numPes))));
+  const want = requested ?? Math.max(1 << 16, Math.min(8 << 20, Math.floor((128 << 20) / (numPes * numPes))));
   return 2 ** Math.floor(Math.log2(want));
 }
 
