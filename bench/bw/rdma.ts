@@ -55,6 +55,7 @@ export async function rdmaBandwidth(op: 'put' | 'get'): Promise<void> {
     const chunk = Math.max(1, Math.min(4096, Math.floor((8 << 20) / size)));
     const src = patterned(size, e);
     let last: Uint8Array = src;
+    const into = new Uint8Array(size);
     const run = async (n: number): Promise<number> => {
       const t0 = performance.now();
       if (op === 'put') {
@@ -69,8 +70,9 @@ export async function rdmaBandwidth(op: 'put' | 'get'): Promise<void> {
         });
       } else {
         await pipelined(n, chunk, (start, end) => {
+          // Lamellar's get fills a caller's buffer; the allocating form measures allocation.
           const hs: Promise<Uint8Array>[] = [];
-          for (let i = start; i < end; i++) hs.push(region.get(target, 0, size));
+          for (let i = start; i < end; i++) hs.push(region.get(target, 0, into));
           return Promise.all(hs).then((got) => (last = got[got.length - 1]!));
         });
       }

@@ -55,14 +55,25 @@ const region: SharedMemoryRegion<'u32'> = await world.allocSharedMemRegion('u32'
 table = region.unsafeLocalData();
 const indices = kernelIndices(HISTO_SALT, me, P, sizes.updates, sizes.table);
 
-/** Sends every update through per-destination buffers of `B` offsets, one AM per buffer. */
+/**
+ * Sends every update through per-destination buffers of `B` offsets, one AM per buffer. This
+ * PE's own share is applied in place, as a hand-written program (and the postMessage baseline)
+ * would.
+ */
 function buffered(am: typeof Add, n: number): void {
   const B = sizes.buffer;
   const bufs = new Uint32Array(P * B);
   const fill = new Int32Array(P);
+  const t = table;
+  const atomic = am === AtomicAdd;
   for (let i = 0; i < n; i++) {
     const g = indices[i]!;
     const d = g % P;
+    if (d === me) {
+      if (atomic) Atomics.add(t, (g / P) | 0, 1);
+      else t[(g / P) | 0]!++;
+      continue;
+    }
     const k = fill[d]!;
     bufs[d * B + k] = (g / P) | 0;
     if (k + 1 === B) {
