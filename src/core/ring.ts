@@ -66,34 +66,53 @@ export class RingEnd {
 
   // ---- producer side ----
 
-  /** Writes one record if it fits; returns false (and writes nothing) if the ring is full. */
-  tryWrite(src: Uint8Array, flags: number, prefix?: number): boolean {
-    const extra = prefix === undefined ? 0 : 8;
-    const len = src.length + extra;
+  /** The tail to publish once the record `#reserve` placed is written. */
+  #nextTail = 0;
+
+  /**
+   * Places a record of `len` payload bytes: writes a WRAP record first if it would straddle the
+   * end, writes its header, and returns the byte offset of its payload; -1 if the ring is full
+   * (then nothing is written). The caller fills the payload and calls `#publish`.
+   */
+  #reserve(len: number, flags: number): number {
     const need = 8 + ((len + 7) & ~7);
     let tail = this.#i32[this.#tailIdx]!;
     const used = (tail - Atomics.load(this.#i32, this.#headIdx)) >>> 0;
     let pos = tail & this.#mask;
     const contiguous = this.cap - pos;
     if (need > contiguous) {
-      if (used + contiguous + need > this.cap) return false;
+      if (used + contiguous + need > this.cap) return -1;
       const at = (this.#data + pos) >> 2;
       this.#u32[at] = 0;
       this.#u32[at + 1] = F_WRAP;
       tail = (tail + contiguous) | 0;
       pos = 0;
     } else if (used + need > this.cap) {
-      return false;
+      return -1;
     }
     const at = this.#data + pos;
     this.#u32[at >> 2] = len;
     this.#u32[(at >> 2) + 1] = flags;
+    this.#nextTail = (tail + need) | 0;
+    return at + 8;
+  }
+
+  /** Makes the reserved record (and any WRAP before it) visible to the consumer. */
+  #publish(): void {
+    Atomics.store(this.#i32, this.#tailIdx, this.#nextTail);
+  }
+
+  /** Writes one record if it fits; returns false (and writes nothing) if the ring is full. */
+  tryWrite(src: Uint8Array, flags: number, prefix?: number): boolean {
+    const extra = prefix === undefined ? 0 : 8;
+    const at = this.#reserve(src.length + extra, flags);
+    if (at < 0) return false;
     if (prefix !== undefined) {
-      this.#u32[(at >> 2) + 2] = prefix;
-      this.#u32[(at >> 2) + 3] = 0;
+      this.#u32[at >> 2] = prefix;
+      this.#u32[(at >> 2) + 1] = 0;
     }
-    this.#u8.set(src, at + 8 + extra);
-    Atomics.store(this.#i32, this.#tailIdx, (tail + need) | 0);
+    this.#u8.set(src, at + extra);
+    this.#publish();
     return true;
   }
 
@@ -102,29 +121,11 @@ export class RingEnd {
    * caller from joining a message header and its bytes first. Returns false if the ring is full.
    */
   tryWriteParts(head: Uint8Array, body: Uint8Array | undefined): boolean {
-    const bodyLen = body === undefined ? 0 : body.length;
-    const len = head.length + bodyLen;
-    const need = 8 + ((len + 7) & ~7);
-    let tail = this.#i32[this.#tailIdx]!;
-    const used = (tail - Atomics.load(this.#i32, this.#headIdx)) >>> 0;
-    let pos = tail & this.#mask;
-    const contiguous = this.cap - pos;
-    if (need > contiguous) {
-      if (used + contiguous + need > this.cap) return false;
-      const at = (this.#data + pos) >> 2;
-      this.#u32[at] = 0;
-      this.#u32[at + 1] = F_WRAP;
-      tail = (tail + contiguous) | 0;
-      pos = 0;
-    } else if (used + need > this.cap) {
-      return false;
-    }
-    const at = this.#data + pos;
-    this.#u32[at >> 2] = len;
-    this.#u32[(at >> 2) + 1] = F_WHOLE;
-    this.#u8.set(head, at + 8);
-    if (body !== undefined) this.#u8.set(body, at + 8 + head.length);
-    Atomics.store(this.#i32, this.#tailIdx, (tail + need) | 0);
+    const at = this.#reserve(head.length + (body === undefined ? 0 : body.length), F_WHOLE);
+    if (at < 0) return false;
+    this.#u8.set(head, at);
+    if (body !== undefined) this.#u8.set(body, at + head.length);
+    this.#publish();
     return true;
   }
 
