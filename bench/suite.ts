@@ -21,6 +21,8 @@ export const SUITE: readonly Bench[] = [
   },
   { name: 'put_bw', script: 'bench/bw/put_bw.ts', smoke: ['--max-exp', '16', '--bytes-per-size', '262144', '--min-count', '2', '--max-count', '500'] },
   { name: 'get_bw', script: 'bench/bw/get_bw.ts', smoke: ['--max-exp', '16', '--bytes-per-size', '262144', '--min-count', '2', '--max-count', '500'] },
+  { name: 'histo_array', script: 'bench/kernels/histo_array.ts', smoke: ['--updates', '20000', '--table', '100', '--pm-buffer', '512', '--reps', '2'] },
+  { name: 'index_gather_array', script: 'bench/kernels/index_gather_array.ts', smoke: ['--updates', '20000', '--table', '100', '--pm-buffer', '512', '--reps', '2'] },
   {
     name: 'histo',
     script: 'bench/kernels/histo.ts',

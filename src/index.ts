@@ -31,3 +31,4 @@ export {
 } from './core/index.js';
 export * from './memregion/index.js';
 export * from './darc/index.js';
+export * from './array/index.js';

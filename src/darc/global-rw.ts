@@ -61,7 +61,7 @@ class GlobalLock implements GlobalLockHost {
 }
 
 function mismatch(pe: number, mode: string, seq: number): string {
-  const what = mode === 'free' ? 'dropped its handle' : `is converting it (${mode.replace(':', ' to ')})`;
+  const what = mode === 'free' ? 'dropped its handle' : `is converting it (${mode.replace(':', ' to ').replace(/#\d+$/, '')})`;
   return `mismatched collective calls on a GlobalRwDarc: PE ${pe} ${what} while other PEs wait in collectiveWrite() #${seq}; every team PE must call collectiveWrite() the same number of times`;
 }
 

@@ -95,7 +95,7 @@ export abstract class RefHandle {
     this.#converting = true;
     const done = deferred<void>();
     st.conversion = done;
-    st.mode = `convert:${target}`;
+    st.mode = `convert:${target}#${st.conversions}`;
     st.baseline = 1;
     const secs = config().deadlockTimeoutSecs;
     const timer = setTimeout(() => {

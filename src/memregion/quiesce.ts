@@ -119,6 +119,10 @@ const Quiet = defineAm('lamellar/ref-quiet', (ctx, a: QuietMsg): void => {
   if (st === undefined) return;
   const i = st.participants.indexOf(ctx.srcPe);
   if (i < 0) return;
+  // A report from a conversion that already completed here (the sender's count fell back to
+  // its baseline before the Finish reached it, e.g. a handle from a PE that had finished
+  // arrived and left first) is stale: the sender's next report will carry the next epoch.
+  if (a.m !== 'free' && Number(a.m.slice(a.m.lastIndexOf('#') + 1)) < st.conversions) return;
   const c = coordOf(st);
   c.apply(i, a.s, true, a.m, a.e);
   const why = st.hooks.onQuiet?.(ctx.srcPe, a.m);
@@ -182,7 +186,7 @@ function maybeStart(st: RefState): void {
     void runRound(st, c, mode);
     return;
   }
-  const desc = st.participants.map((pe, i) => `PE ${pe}: ${c.mode[i] === 'free' ? 'dropped its handle' : c.mode[i]!.replace(':', ' to ')}`).join(', ');
+  const desc = st.participants.map((pe, i) => `PE ${pe}: ${c.mode[i] === 'free' ? 'dropped its handle' : c.mode[i]!.replace(':', ' to ').replace(/#\d+$/, '')}`).join(', ');
   const msg = `mismatched collective conversion of a ${st.label}: every PE must convert its handle to the same type (${desc})`;
   st.participants.forEach((pe, i) => {
     if (c.mode[i] !== 'free') abortConversionOn(st, pe, msg);

@@ -49,6 +49,8 @@ export class RefState {
   freed = false;
   /** Whatever the owning module keeps here (region addresses, a Darc's value and lock). */
   data: unknown;
+  /** Conversions completed on this PE; tags conversion modes so a late report is recognised. */
+  conversions = 0;
   /** Set while this PE converts the object; settled by the coordinator's verdict. */
   conversion: Deferred<void> | undefined;
 
@@ -112,6 +114,7 @@ export class RefState {
     }
     this.mode = 'free';
     this.baseline = 0;
+    this.conversions++;
     this.conversion?.resolve();
   }
 

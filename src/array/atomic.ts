@@ -1,0 +1,129 @@
+/**
+ * AtomicArray: every element op is atomic. On shmem an op is applied straight to the owner's
+ * memory with `Atomics` (integers) or a compare-and-swap loop on the bit pattern (floats); on
+ * tcp the owner applies a whole batch in one AM. `localData()` gives atomic accessors to this
+ * PE's part.
+ */
+import { ELEM_CTORS } from '../memregion/internal.js';
+import type { Team } from '../team/index.js';
+import { createArray, registerArrayKind } from './base.js';
+import type { ElemType, ElemValue, World } from './deps.js';
+import { checkIndex } from './layout.js';
+import { kArray, type ArrayMeta } from './meta.js';
+import { MutableArray } from './mutable.js';
+import { combineFor } from './ops/combine.js';
+import { runKernel, type KernelCall, type View } from './ops/kernels.js';
+import { checkOperand, checkOpSupported, checkValue, Op, type ArrayKind, type ArrayOptions, type OpCode } from './types.js';
+
+export class AtomicArray<T extends ElemType = ElemType> extends MutableArray<T> {
+  protected readonly kind: ArrayKind = 'AtomicArray';
+
+  /** Collective over the team (or world): a zeroed array. */
+  static create<T extends ElemType>(team: World | Team, opts: ArrayOptions<T>): Promise<AtomicArray<T>> {
+    return createArray('AtomicArray', team, opts) as Promise<AtomicArray<T>>;
+  }
+
+  /** Atomic accessors to this PE's part; indices are local (0 .. numElemsLocal-1). */
+  localData(): AtomicLocalData<T> {
+    const [s, e] = this.localRange();
+    return new AtomicLocalData<T>(this[kArray].meta as ArrayMeta<T>, s, e - s);
+  }
+}
+
+/** Atomic element accessors over this PE's part of an AtomicArray (synchronous: local memory). */
+export class AtomicLocalData<T extends ElemType = ElemType> {
+  readonly #call: KernelCall;
+  readonly #type: T;
+  readonly #start: number;
+  /** Elements in this PE's part. */
+  readonly length: number;
+
+  /** @internal */
+  constructor(meta: ArrayMeta<T>, start: number, length: number) {
+    const me = meta.team.myPe;
+    this.#type = meta.type;
+    this.#start = start;
+    this.length = length;
+    // One reusable one-element call: an accessor allocates nothing per use.
+    this.#call = {
+      op: Op.load,
+      atomic: true,
+      type: meta.type,
+      comb: combineFor(meta.type, Op.load),
+      views: [meta.views[me]!],
+      bits: meta.bits === null ? null : [meta.bits[me]!],
+      pes: new Uint32Array(1),
+      offs: new Uint32Array(1),
+      n: 1,
+      vals: 0,
+      vbase: 0,
+      cur: 0,
+      eps: 0,
+      out: new ELEM_CTORS[meta.type](1) as unknown as View,
+      ok: new Uint8Array(1),
+      obase: 0,
+    };
+  }
+
+  #apply(op: OpCode, name: string, i: number, v: unknown, cur: unknown = 0): ElemValue<T> {
+    const what = `AtomicLocalData.${name}`;
+    checkOpSupported(this.#type, op, what);
+    checkIndex(i, this.length, what);
+    const c = this.#call;
+    c.op = op;
+    c.comb = combineFor(this.#type, op);
+    c.offs[0] = this.#start + i;
+    c.vals = op === Op.load ? 0 : (checkValue(this.#type, v, what) as number);
+    checkOperand(this.#type, op, c.vals, what);
+    c.cur = op === Op.compareExchange ? (checkValue(this.#type, cur, what) as number) : 0;
+    runKernel(c);
+    return c.out![0] as ElemValue<T>;
+  }
+
+  load(i: number): ElemValue<T> {
+    return this.#apply(Op.load, 'load', i, 0);
+  }
+  store(i: number, v: ElemValue<T>): void {
+    this.#apply(Op.store, 'store', i, v);
+  }
+  swap(i: number, v: ElemValue<T>): ElemValue<T> {
+    return this.#apply(Op.swap, 'swap', i, v);
+  }
+  fetchAdd(i: number, v: ElemValue<T>): ElemValue<T> {
+    return this.#apply(Op.add, 'fetchAdd', i, v);
+  }
+  fetchSub(i: number, v: ElemValue<T>): ElemValue<T> {
+    return this.#apply(Op.sub, 'fetchSub', i, v);
+  }
+  fetchMul(i: number, v: ElemValue<T>): ElemValue<T> {
+    return this.#apply(Op.mul, 'fetchMul', i, v);
+  }
+  fetchDiv(i: number, v: ElemValue<T>): ElemValue<T> {
+    return this.#apply(Op.div, 'fetchDiv', i, v);
+  }
+  fetchRem(i: number, v: ElemValue<T>): ElemValue<T> {
+    return this.#apply(Op.rem, 'fetchRem', i, v);
+  }
+  fetchBitAnd(i: number, v: ElemValue<T>): ElemValue<T> {
+    return this.#apply(Op.bitAnd, 'fetchBitAnd', i, v);
+  }
+  fetchBitOr(i: number, v: ElemValue<T>): ElemValue<T> {
+    return this.#apply(Op.bitOr, 'fetchBitOr', i, v);
+  }
+  fetchBitXor(i: number, v: ElemValue<T>): ElemValue<T> {
+    return this.#apply(Op.bitXor, 'fetchBitXor', i, v);
+  }
+  fetchShl(i: number, v: ElemValue<T>): ElemValue<T> {
+    return this.#apply(Op.shl, 'fetchShl', i, v);
+  }
+  fetchShr(i: number, v: ElemValue<T>): ElemValue<T> {
+    return this.#apply(Op.shr, 'fetchShr', i, v);
+  }
+  /** Stores `v` if the element equals `current`. */
+  compareExchange(i: number, current: ElemValue<T>, v: ElemValue<T>): { ok: boolean; value: ElemValue<T> } {
+    const value = this.#apply(Op.compareExchange, 'compareExchange', i, v, current);
+    return { ok: this.#call.ok![0] === 1, value };
+  }
+}
+
+registerArrayKind('AtomicArray', AtomicArray, (st, origin, meta, off, len) => new AtomicArray(st, origin, meta, off, len));

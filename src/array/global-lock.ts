@@ -1,0 +1,95 @@
+/**
+ * GlobalLockArray: one reader-writer lock for the whole array, kept on team PE 0 (a word in its
+ * memory, taken directly on shmem and by runtime AM on tcp). Element ops take it (read for
+ * loads, write otherwise) around the whole batch. Guards give this PE's part under the global
+ * lock; `collectiveWriteLocalData()` is collective: one write lock held for all PEs at once,
+ * released when the last PE releases its guard.
+ */
+import { pin, unpin } from '../memregion/internal.js';
+import type { Team } from '../team/index.js';
+import { createArray, registerArrayKind } from './base.js';
+import type { ElemType, TypedArrayOf, World } from './deps.js';
+import { LocalDataGuard } from './guard.js';
+import { COLLECTIVE_LEFT } from './lock.js';
+import { kArray } from './meta.js';
+import { MutableArray } from './mutable.js';
+import { acquireGlobal, releaseGlobal } from './ops/engine.js';
+import { collectiveDone, CollectiveDoneAm } from './ops/remote.js';
+import type { ArrayKind, ArrayOptions } from './types.js';
+
+export class GlobalLockArray<T extends ElemType = ElemType> extends MutableArray<T> {
+  protected readonly kind: ArrayKind = 'GlobalLockArray';
+
+  /** Collective over the team (or world): a zeroed array. */
+  static create<T extends ElemType>(team: World | Team, opts: ArrayOptions<T>): Promise<GlobalLockArray<T>> {
+    return createArray('GlobalLockArray', team, opts) as Promise<GlobalLockArray<T>>;
+  }
+
+  /** Waits for the global read lock; the guard's `data` is this PE's part, read-only. */
+  readLocalData(): Promise<LocalDataGuard<Readonly<TypedArrayOf<T>>>> {
+    return this.#guard(false);
+  }
+
+  /** Waits for the global write lock (excluding every PE); `data` is this PE's part. */
+  writeLocalData(): Promise<LocalDataGuard<TypedArrayOf<T>>> {
+    return this.#guard(true);
+  }
+
+  #data(): TypedArrayOf<T> {
+    const ai = this[kArray];
+    const [s, e] = this.localRange();
+    return (ai.meta.views[ai.meta.team.myPe]! as unknown as TypedArrayOf<T>).subarray(s, e) as TypedArrayOf<T>;
+  }
+
+  async #guard(write: boolean): Promise<LocalDataGuard<TypedArrayOf<T>>> {
+    const ai = this[kArray];
+    pin(ai.state);
+    try {
+      await acquireGlobal(this, ai, write);
+    } catch (err) {
+      unpin(ai.state);
+      throw err;
+    }
+    return new LocalDataGuard(
+      this.#data(),
+      () => {
+        void releaseGlobal(this, ai, write);
+        unpin(ai.state);
+      },
+      'GlobalLockArray',
+    );
+  }
+
+  /**
+   * Collective: team PE 0 takes the write lock once for everyone, then every PE gets a write
+   * guard on its part. The lock is released when the last PE releases its guard.
+   */
+  async collectiveWriteLocalData(): Promise<LocalDataGuard<TypedArrayOf<T>>> {
+    const ai = this[kArray];
+    const team = ai.meta.team;
+    pin(ai.state);
+    try {
+      if (team.myPe === 0) {
+        await acquireGlobal(this, ai, true);
+        // Set while holding the lock, before the barrier lets anyone release a guard.
+        Atomics.store(ai.meta.locks[0]!, COLLECTIVE_LEFT, team.numPes);
+      }
+      await team.barrier();
+    } catch (err) {
+      unpin(ai.state);
+      throw err;
+    }
+    const w = ai.meta.locks[0] ?? null;
+    return new LocalDataGuard(
+      this.#data(),
+      () => {
+        if (w !== null) collectiveDone(w);
+        else void team.execAmPe(0, CollectiveDoneAm, { a: this });
+        unpin(ai.state);
+      },
+      'GlobalLockArray collective',
+    );
+  }
+}
+
+registerArrayKind('GlobalLockArray', GlobalLockArray, (st, origin, meta, off, len) => new GlobalLockArray(st, origin, meta, off, len));

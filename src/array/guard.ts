@@ -1,0 +1,45 @@
+/**
+ * Guards for the local data of lock arrays: hold one to read or write this PE's part, release
+ * it (`using`, `release()`) to let others in. A released guard throws USE_AFTER_RELEASE on use.
+ * A guard also pins the array, so a conversion waits until every guard is released. The view
+ * itself cannot be revoked: keep it only as long as the guard.
+ */
+import { ErrorCode, LamellarError } from '../core/index.js';
+
+export class LocalDataGuard<A> implements Disposable {
+  #data: A | undefined;
+  #release: (() => void) | undefined;
+  readonly #label: string;
+
+  /** @internal */
+  constructor(data: A, release: () => void, label: string) {
+    this.#data = data;
+    this.#release = release;
+    this.#label = label;
+  }
+
+  /** This PE's part of the array (or sub-array). */
+  get data(): A {
+    if (this.#release === undefined) {
+      throw new LamellarError(ErrorCode.USE_AFTER_RELEASE, `this ${this.#label} guard was released; take a new one to access the data`);
+    }
+    return this.#data!;
+  }
+
+  get isReleased(): boolean {
+    return this.#release === undefined;
+  }
+
+  /** Releases the lock; a second release is a no-op. */
+  release(): void {
+    const r = this.#release;
+    if (r === undefined) return;
+    this.#release = undefined;
+    this.#data = undefined;
+    r();
+  }
+
+  [Symbol.dispose](): void {
+    this.release();
+  }
+}

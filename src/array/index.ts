@@ -1,0 +1,22 @@
+/**
+ * array: distributed arrays (Lamellar's LamellarArrays). Five types over one symmetric,
+ * zero-initialised region per array: UnsafeArray, ReadOnlyArray, AtomicArray, LocalLockArray,
+ * GlobalLockArray; block and cyclic distributions; element ops with fetch and batch forms;
+ * put/get; sub-arrays; collective conversions and reductions. Guide: docs/arrays.md.
+ */
+import './unsafe.js';
+import './read-only.js';
+import './atomic.js';
+import './local-lock.js';
+import './global-lock.js';
+
+export { UnsafeArray } from './unsafe.js';
+export { ReadOnlyArray } from './read-only.js';
+export { AtomicArray, AtomicLocalData } from './atomic.js';
+export { LocalLockArray } from './local-lock.js';
+export { GlobalLockArray } from './global-lock.js';
+export { LocalDataGuard } from './guard.js';
+export { registerReduction } from './reduce.js';
+export type { ArrayBase } from './base.js';
+export type { MutableArray, CompareExchangeResult, BatchCompareExchangeResult } from './mutable.js';
+export type { ArrayOptions, Distribution, IntElemType, FloatElemType, BatchValues } from './types.js';

@@ -1,0 +1,114 @@
+/**
+ * Where elements live: Lamellar's Block and Cyclic formulas (lamellar-features §5.3), applied to
+ * a window [offset, offset + size) of the original index space so that sub-arrays use the same
+ * code. With P PEs and L = max(length, P) elements, e = ⌊L/P⌋ and r = L mod P:
+ *   block:  PEs 0..r-1 hold e+1 elements, the others e; PE p starts at e·p + min(p, r).
+ *   cyclic: global g lives on PE g mod P at offset ⌊g/P⌋.
+ */
+import { ErrorCode, LamellarError } from '../core/index.js';
+import type { Distribution } from './types.js';
+
+export class Layout {
+  /** Elements per PE of the allocation (the largest PE part). */
+  readonly capacity: number;
+  readonly e: number;
+  readonly r: number;
+
+  constructor(
+    readonly dist: Distribution,
+    readonly numPes: number,
+    /** L: elements of the whole allocation (at least one per PE). */
+    readonly total: number,
+  ) {
+    this.e = Math.floor(total / numPes);
+    this.r = total % numPes;
+    this.capacity = Math.ceil(total / numPes);
+  }
+
+  /** Elements that PE `pe` holds in the whole allocation. */
+  countOnPe(pe: number): number {
+    if (this.dist === 'cyclic') return Math.floor(this.total / this.numPes) + (pe < this.r ? 1 : 0);
+    return this.e + (pe < this.r ? 1 : 0);
+  }
+
+  /** Global index (whole allocation) of PE `pe`'s local offset `off`. */
+  globalOf(pe: number, off: number): number {
+    return this.dist === 'cyclic' ? off * this.numPes + pe : this.e * pe + Math.min(pe, this.r) + off;
+  }
+
+  /**
+   * Routes `n` global indices `base + idx[k]` into owner PEs and local offsets. Every index was
+   * checked already; the loops are split by distribution so neither branches per element.
+   */
+  route(idx: ArrayLike<number>, from: number, n: number, base: number, pes: Uint32Array, offs: Uint32Array): void {
+    const P = this.numPes;
+    if (this.dist === 'cyclic') {
+      for (let k = 0; k < n; k++) {
+        const g = base + idx[from + k]!;
+        const q = Math.floor(g / P);
+        pes[k] = g - q * P;
+        offs[k] = q;
+      }
+      return;
+    }
+    const e = this.e;
+    const e1 = e + 1;
+    const split = this.r * e1;
+    const r = this.r;
+    for (let k = 0; k < n; k++) {
+      const g = base + idx[from + k]!;
+      if (g < split) {
+        const pe = Math.floor(g / e1);
+        pes[k] = pe;
+        offs[k] = g - pe * e1;
+      } else {
+        const t = g - split;
+        const q = Math.floor(t / e);
+        pes[k] = r + q;
+        offs[k] = t - q * e;
+      }
+    }
+  }
+
+  /** [start, end) of PE `pe`'s local offsets whose global index lies in [lo, hi). */
+  localRange(pe: number, lo: number, hi: number): [number, number] {
+    const cnt = this.countOnPe(pe);
+    if (this.dist === 'cyclic') {
+      const P = this.numPes;
+      const s = Math.max(0, Math.ceil((lo - pe) / P));
+      const t = Math.min(cnt, Math.max(0, Math.ceil((hi - pe) / P)));
+      return s < t ? [s, t] : [0, 0];
+    }
+    const g0 = this.globalOf(pe, 0);
+    const s = Math.max(0, lo - g0);
+    const t = Math.min(cnt, hi - g0);
+    return s < t ? [s, t] : [0, 0];
+  }
+}
+
+/** Throws INDEX_OUT_OF_BOUNDS naming the first bad position, or returns -1 when all are good. */
+export function checkIndices(idx: unknown, len: number, what: string): ArrayLike<number> {
+  if (typeof idx !== 'object' || idx === null || typeof (idx as ArrayLike<number>).length !== 'number') {
+    throw new LamellarError(ErrorCode.INVALID_ARGUMENT, `${what}: indices must be an array or typed array of element indices`);
+  }
+  const a = idx as ArrayLike<number>;
+  const n = a.length;
+  for (let k = 0; k < n; k++) {
+    const i = a[k]!;
+    // One comparison chain per element; the slow message is built only on failure.
+    if (!(i >= 0 && i < len && Math.floor(i) === i)) throw outOfBounds(what, i, len, k);
+  }
+  return a;
+}
+
+export function outOfBounds(what: string, index: unknown, len: number, position?: number): LamellarError {
+  const at = position === undefined ? '' : ` (position ${position} of the batch; nothing was applied)`;
+  return new LamellarError(ErrorCode.INDEX_OUT_OF_BOUNDS, `${what}: index ${String(index)} is outside the array's ${len} elements${at}`, {
+    details: { index, length: len, ...(position === undefined ? {} : { position }) },
+  });
+}
+
+export function checkIndex(i: unknown, len: number, what: string): number {
+  if (typeof i !== 'number' || !(i >= 0 && i < len && Math.floor(i) === i)) throw outOfBounds(what, i, len);
+  return i;
+}

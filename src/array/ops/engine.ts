@@ -1,0 +1,270 @@
+/**
+ * The op engine: one checked batch in, old values out in input order. Three paths:
+ * - direct: every PE's part is mapped (shmem, local) and no per-owner lock is needed: route a
+ *   chunk of indices to (owner, offset) and apply it straight to the owners' memory. No
+ *   message, and nothing allocated per element (the routing scratch is reused).
+ * - grouped: LocalLockArray, or some owner not mapped (tcp). Indices are sorted by owner with
+ *   a counting sort; each owner's run is applied under that owner's lock where mapped, or sent
+ *   as one AM carrying typed arrays, applied there in one loop.
+ * - GlobalLockArray wraps either path in the one global lock (write for every op but load).
+ */
+import { pin, unpin, ELEM_CTORS } from '../../memregion/internal.js';
+import { GLOBAL_LOCK, LOCAL_LOCK, lock, unlock } from '../lock.js';
+import type { ArrayInternals, ArrayMeta } from '../meta.js';
+import { isReadOp, Op, type OpCode } from '../types.js';
+import { combineFor } from './combine.js';
+import { runKernel, type KernelCall, type View } from './kernels.js';
+import { GlobalLockAm, GlobalUnlockAm, OpsAm, type ArrayRef, type RemoteResult } from './remote.js';
+
+export interface OpArgs {
+  op: OpCode;
+  /** Checked indices, relative to the handle's window. */
+  idx: ArrayLike<number>;
+  vals: number | bigint | View;
+  cur: number | bigint | View;
+  eps: number;
+  /** Return old values (fetch forms, swap, load, compareExchange). */
+  fetch: boolean;
+}
+
+export interface OpResult {
+  out: View | null;
+  ok: Uint8Array | null;
+}
+
+const CHUNK = 1 << 14;
+const scratchPes = new Uint32Array(CHUNK);
+const scratchOffs = new Uint32Array(CHUNK);
+const one = new Uint32Array(1);
+
+const isCas = (op: OpCode): boolean => op === Op.compareExchange || op === Op.compareExchangeEpsilon;
+
+function baseCall(ai: ArrayInternals, a: OpArgs, out: View | null, ok: Uint8Array | null): KernelCall {
+  const m = ai.meta;
+  return {
+    op: a.op,
+    atomic: ai.kind === 'AtomicArray',
+    type: m.type,
+    comb: combineFor(m.type, a.op),
+    views: m.views,
+    bits: m.bits,
+    pes: scratchPes,
+    offs: scratchOffs,
+    n: 0,
+    vals: a.vals as number | View,
+    vbase: 0,
+    cur: a.cur as number | View,
+    eps: a.eps,
+    out,
+    ok,
+    obase: 0,
+  };
+}
+
+/** Applies a checked batch; `h` is the handle itself (sent in AMs on the grouped path). */
+export function execute(h: ArrayRef, ai: ArrayInternals, a: OpArgs): Promise<OpResult> | OpResult {
+  const n = a.idx.length;
+  const m = ai.meta;
+  const out = a.fetch || isCas(a.op) ? (new ELEM_CTORS[m.type](n) as unknown as View) : null;
+  const ok = isCas(a.op) ? new Uint8Array(n) : null;
+  const res: OpResult = { out, ok };
+  if (n === 0) return res;
+  if (ai.kind === 'GlobalLockArray') return withGlobalLock(h, ai, !isReadOp(a.op), () => run(h, ai, a, res));
+  return run(h, ai, a, res);
+}
+
+function run(h: ArrayRef, ai: ArrayInternals, a: OpArgs, res: OpResult): Promise<OpResult> | OpResult {
+  const m = ai.meta;
+  if (m.allMapped && ai.kind !== 'LocalLockArray') {
+    direct(ai, a, res);
+    return res;
+  }
+  return grouped(h, ai, a, res);
+}
+
+/** Largest allocation (elements) whose adds are combined per element before the atomics. */
+const COMBINE_MAX = 1 << 16;
+let combineScratch: Float64Array | undefined;
+
+/**
+ * add/sub of one integer value with no results wanted: count the hits per element first (a
+ * plain increment per index), then apply one Atomics.add of count × value per element hit.
+ * The final values are the same (integer adds commute and wrap alike) and a batch promises no
+ * order between its element ops; a histogram then costs one atomic per distinct element.
+ */
+function combinable(ai: ArrayInternals, a: OpArgs, res: OpResult): boolean {
+  const m = ai.meta;
+  return (
+    ai.kind === 'AtomicArray' &&
+    (a.op === Op.add || a.op === Op.sub) &&
+    res.out === null &&
+    typeof a.vals !== 'object' &&
+    m.bits === null &&
+    m.layout.total <= COMBINE_MAX &&
+    a.idx.length >= m.layout.total
+  );
+}
+
+function directCombined(ai: ArrayInternals, a: OpArgs): void {
+  const layout = ai.meta.layout;
+  const total = layout.total;
+  const acc = (combineScratch ??= new Float64Array(COMBINE_MAX));
+  const idx = a.idx;
+  const base = ai.offset;
+  const n = idx.length;
+  for (let k = 0; k < n; k++) acc[base + idx[k]!]!++;
+  const big = typeof a.vals === 'bigint';
+  const views = ai.meta.views;
+  for (let g = 0; g < total; g++) {
+    const c = acc[g]!;
+    if (c === 0) continue;
+    acc[g] = 0;
+    one[0] = g;
+    layout.route(one, 0, 1, 0, scratchPes, scratchOffs);
+    const v = views[scratchPes[0]!]!;
+    // count × value may exceed the element width (and 2^53): Math.imul keeps the low 32 bits
+    // exactly, which is all an element of <= 32 bits stores; bigints are exact anyway.
+    const x = big ? BigInt(c) * (a.vals as bigint) : Math.imul(c, a.vals as number);
+    if (a.op === Op.add) Atomics.add(v, scratchOffs[0]!, x as number);
+    else Atomics.sub(v, scratchOffs[0]!, x as number);
+  }
+}
+
+function direct(ai: ArrayInternals, a: OpArgs, res: OpResult): void {
+  if (combinable(ai, a, res)) {
+    directCombined(ai, a);
+    return;
+  }
+  const call = baseCall(ai, a, res.out, res.ok);
+  const n = a.idx.length;
+  for (let from = 0; from < n; from += CHUNK) {
+    const c = Math.min(CHUNK, n - from);
+    ai.meta.layout.route(a.idx, from, c, ai.offset, scratchPes, scratchOffs);
+    call.n = c;
+    call.vbase = from;
+    call.obase = from;
+    runKernel(call);
+  }
+}
+
+async function grouped(h: ArrayRef, ai: ArrayInternals, a: OpArgs, res: OpResult): Promise<OpResult> {
+  const m = ai.meta;
+  const n = a.idx.length;
+  const P = m.layout.numPes;
+  const pes = new Uint32Array(n);
+  const offs = new Uint32Array(n);
+  m.layout.route(a.idx, 0, n, ai.offset, pes, offs);
+  // Counting sort by owner: pos[j] is the input position of the j-th sorted element.
+  const starts = new Uint32Array(P + 1);
+  for (let k = 0; k < n; k++) starts[pes[k]! + 1]!++;
+  for (let p = 0; p < P; p++) starts[p + 1]! += starts[p]!;
+  const fill = starts.slice(0, P);
+  const pos = new Uint32Array(n);
+  const sOffs = new Uint32Array(n);
+  const Ctor = ELEM_CTORS[m.type];
+  const va = typeof a.vals === 'object' ? a.vals : null;
+  const ca = typeof a.cur === 'object' ? a.cur : null;
+  const sVals = va === null ? null : (new Ctor(n) as unknown as View);
+  const sCur = ca === null ? null : (new Ctor(n) as unknown as View);
+  for (let k = 0; k < n; k++) {
+    const j = fill[pes[k]!]!++;
+    pos[j] = k;
+    sOffs[j] = offs[k]!;
+    if (sVals !== null) sVals[j] = va![k]!;
+    if (sCur !== null) sCur[j] = ca![k]!;
+  }
+  const sortedPes = pes;
+  for (let p = 0; p < P; p++) sortedPes.fill(p, starts[p]!, starts[p + 1]!);
+  const sOut = res.out === null ? null : (new Ctor(n) as unknown as View);
+  const sOk = res.ok === null ? null : new Uint8Array(n);
+  const sorted: OpArgs = { ...a, vals: sVals ?? a.vals, cur: sCur ?? a.cur };
+  const waits: Promise<void>[] = [];
+  pin(ai.state);
+  try {
+    for (let p = 0; p < P; p++) {
+      const s = starts[p]!;
+      const e = starts[p + 1]!;
+      if (s === e) continue;
+      if (m.views[p] !== null) {
+        const call = baseCall(ai, sorted, sOut, sOk);
+        call.pes = sortedPes.subarray(s, e);
+        call.offs = sOffs.subarray(s, e);
+        call.n = e - s;
+        call.vbase = s;
+        call.obase = s;
+        if (ai.kind === 'LocalLockArray') waits.push(underLocalLock(m, p, !isReadOp(a.op), call));
+        else runKernel(call);
+        continue;
+      }
+      waits.push(sendOps(h, ai, sorted, sOffs, s, e, sOut, sOk, p));
+    }
+    await Promise.all(waits);
+  } finally {
+    unpin(ai.state);
+  }
+  if (res.out !== null) for (let j = 0; j < n; j++) res.out[pos[j]!] = sOut![j]!;
+  if (res.ok !== null) for (let j = 0; j < n; j++) res.ok[pos[j]!] = sOk![j]!;
+  return res;
+}
+
+async function underLocalLock(m: ArrayMeta, p: number, write: boolean, call: KernelCall): Promise<void> {
+  const w = m.locks[p]!;
+  const wait = lock(w, LOCAL_LOCK, write);
+  if (wait !== undefined) await wait;
+  try {
+    runKernel(call);
+  } finally {
+    unlock(w, LOCAL_LOCK, write);
+  }
+}
+
+async function sendOps(h: ArrayRef, ai: ArrayInternals, a: OpArgs, sOffs: Uint32Array, s: number, e: number, sOut: View | null, sOk: Uint8Array | null, p: number): Promise<void> {
+  const slice = (v: number | bigint | View): number | bigint | View => (typeof v === 'object' ? (v.slice(s, e) as View) : v);
+  const r: RemoteResult = await ai.meta.team.execAmPe(p, OpsAm, {
+    a: h,
+    op: a.op,
+    o: sOffs.slice(s, e),
+    v: slice(a.vals),
+    c: slice(a.cur),
+    e: a.eps,
+    f: sOut !== null,
+  });
+  if (sOut !== null && r.r !== null) sOut.set(r.r, s);
+  if (sOk !== null && r.k !== null) sOk.set(r.k, s);
+}
+
+/** Takes the GlobalLockArray's one lock (on team PE 0): directly where mapped, else by AM. */
+export async function acquireGlobal(h: ArrayRef, ai: ArrayInternals, write: boolean): Promise<void> {
+  const w = ai.meta.locks[0] ?? null;
+  if (w === null) {
+    await ai.meta.team.execAmPe(0, GlobalLockAm, { a: h, w: write });
+    return;
+  }
+  const wait = lock(w, GLOBAL_LOCK, write);
+  if (wait !== undefined) await wait;
+}
+
+/** Releases what acquireGlobal took; over AMs, waits for team PE 0 to have released it. */
+export function releaseGlobal(h: ArrayRef, ai: ArrayInternals, write: boolean): Promise<void> | undefined {
+  const w = ai.meta.locks[0] ?? null;
+  if (w !== null) {
+    unlock(w, GLOBAL_LOCK, write);
+    return undefined;
+  }
+  return ai.meta.team.execAmPe(0, GlobalUnlockAm, { a: h, w: write }).then(() => undefined);
+}
+
+/** Runs `body` holding the GlobalLockArray's one lock. */
+export async function withGlobalLock<R>(h: ArrayRef, ai: ArrayInternals, write: boolean, body: () => Promise<R> | R): Promise<R> {
+  pin(ai.state);
+  try {
+    await acquireGlobal(h, ai, write);
+    try {
+      return await body();
+    } finally {
+      await releaseGlobal(h, ai, write);
+    }
+  } finally {
+    unpin(ai.state);
+  }
+}

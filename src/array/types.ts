@@ -1,0 +1,144 @@
+/**
+ * Array vocabulary shared by every array type: distributions, kinds, the element ops and which
+ * element types support which op (Lamellar's rules: no bit ops or shifts on floats,
+ * compareExchangeEpsilon only on floats), and the value checks every public call makes before
+ * anything is applied.
+ */
+import { ErrorCode, LamellarError } from '../core/index.js';
+import { ELEM_CTORS, type ElemType, type ElemValue, type TypedArrayOf } from '../memregion/internal.js';
+
+export type Distribution = 'block' | 'cyclic';
+
+/** Integer element types (bit ops and shifts). */
+export type IntElemType = Exclude<ElemType, 'f32' | 'f64'>;
+/** Floating-point element types (compareExchangeEpsilon). */
+export type FloatElemType = 'f32' | 'f64';
+
+export interface ArrayOptions<T extends ElemType> {
+  type: T;
+  length: number;
+  distribution: Distribution;
+}
+
+/** The five array kinds; the code is what travels on the wire. */
+export const KINDS = ['UnsafeArray', 'ReadOnlyArray', 'AtomicArray', 'LocalLockArray', 'GlobalLockArray'] as const;
+export type ArrayKind = (typeof KINDS)[number];
+
+/** Element ops as small integers, for tight switch statements and the wire. */
+export const Op = {
+  load: 0,
+  store: 1,
+  swap: 2,
+  add: 3,
+  sub: 4,
+  mul: 5,
+  div: 6,
+  rem: 7,
+  bitAnd: 8,
+  bitOr: 9,
+  bitXor: 10,
+  shl: 11,
+  shr: 12,
+  compareExchange: 13,
+  compareExchangeEpsilon: 14,
+} as const;
+export type OpCode = (typeof Op)[keyof typeof Op];
+export const OP_NAMES: readonly string[] = Object.keys(Op);
+
+/** True for ops that only read (a read lock is enough). */
+export const isReadOp = (op: OpCode): boolean => op === Op.load;
+
+const isFloat = (t: ElemType): boolean => t === 'f32' || t === 'f64';
+export const isBig = (t: ElemType): boolean => t === 'i64' || t === 'u64';
+
+/** Throws UNSUPPORTED_OP when element type `type` has no `op` (as in Lamellar). */
+export function checkOpSupported(type: ElemType, op: OpCode, what: string): void {
+  const bitOrShift = op >= Op.bitAnd && op <= Op.shr;
+  if ((bitOrShift && isFloat(type)) || (op === Op.compareExchangeEpsilon && !isFloat(type))) {
+    throw new LamellarError(ErrorCode.UNSUPPORTED_OP, `${what}: arrays of '${type}' do not support ${OP_NAMES[op]}`, {
+      details: { type, op: OP_NAMES[op] },
+    });
+  }
+}
+
+const INT_RANGES: Partial<Record<ElemType, readonly [number, number]>> = {
+  i8: [-128, 127],
+  u8: [0, 255],
+  i16: [-32768, 32767],
+  u16: [0, 65535],
+  i32: [-(2 ** 31), 2 ** 31 - 1],
+  u32: [0, 2 ** 32 - 1],
+};
+const BIG_RANGES: Partial<Record<ElemType, readonly [bigint, bigint]>> = {
+  i64: [-(2n ** 63n), 2n ** 63n - 1n],
+  u64: [0n, 2n ** 64n - 1n],
+};
+
+function badValue(type: ElemType, v: unknown, what: string, why: string): LamellarError {
+  const shown = typeof v === 'bigint' ? `${v}n` : typeof v === 'number' ? String(v) : typeof v;
+  return new LamellarError(ErrorCode.TYPE_MISMATCH, `${what}: ${shown} is not a valid '${type}' value (${why})`, {
+    details: { type, value: typeof v === 'bigint' || typeof v === 'number' ? String(v) : typeof v },
+  });
+}
+
+/** Throws TYPE_MISMATCH unless `v` is one value of `type` (bigint for 64-bit, in range for ints). */
+export function checkValue<T extends ElemType>(type: T, v: unknown, what: string): ElemValue<T> {
+  if (isBig(type)) {
+    if (typeof v !== 'bigint') throw badValue(type, v, what, 'a bigint is required');
+    const [lo, hi] = BIG_RANGES[type]!;
+    if (v < lo || v > hi) throw badValue(type, v, what, 'out of range');
+    return v as ElemValue<T>;
+  }
+  if (typeof v !== 'number') throw badValue(type, v, what, 'a number is required');
+  const r = INT_RANGES[type];
+  if (r !== undefined) {
+    if (!Number.isInteger(v)) throw badValue(type, v, what, 'an integer is required');
+    if (v < r[0] || v > r[1]) throw badValue(type, v, what, 'out of range');
+  }
+  return v as ElemValue<T>;
+}
+
+/** Values of a batch: one for all indices, or one per index. */
+export type BatchValues<T extends ElemType> = ElemValue<T> | TypedArrayOf<T> | readonly ElemValue<T>[];
+
+/**
+ * A checked batch value argument: a scalar, or a typed array of exactly `n` elements of `type`
+ * (a plain array is checked element by element and copied into one).
+ */
+export function checkValues<T extends ElemType>(type: T, v: unknown, n: number, what: string): ElemValue<T> | TypedArrayOf<T> {
+  if (typeof v === 'number' || typeof v === 'bigint') return checkValue(type, v, what);
+  let arr: TypedArrayOf<T>;
+  if (v instanceof ELEM_CTORS[type]) arr = v as TypedArrayOf<T>;
+  else if (Array.isArray(v)) {
+    arr = new ELEM_CTORS[type](v.length) as TypedArrayOf<T>;
+    for (let k = 0; k < v.length; k++) (arr as unknown as unknown[])[k] = checkValue(type, v[k], `${what} (value ${k})`);
+  } else {
+    const got = ArrayBuffer.isView(v) ? v.constructor.name : v === null ? 'null' : typeof v;
+    throw new LamellarError(ErrorCode.TYPE_MISMATCH, `${what}: values must be a '${type}' value, a ${ELEM_CTORS[type].name} or an array of values, got ${got}`, {
+      details: { type, got },
+    });
+  }
+  if (arr.length !== n) {
+    throw new LamellarError(ErrorCode.INVALID_ARGUMENT, `${what}: ${arr.length} values for ${n} indices`, { details: { values: arr.length, indices: n } });
+  }
+  return arr;
+}
+
+/** Integer division and remainder by zero, and shifts past the width, are refused at the call. */
+export function checkOperand(type: ElemType, op: OpCode, v: ElemValue<ElemType> | TypedArrayOf<ElemType>, what: string): void {
+  if (isFloat(type)) return;
+  const division = op === Op.div || op === Op.rem;
+  if (!division && op !== Op.shl && op !== Op.shr) return;
+  const bits = ELEM_CTORS[type].BYTES_PER_ELEMENT * 8;
+  const bad = (x: number | bigint): boolean => (division ? x === 0 || x === 0n : x < 0 || x >= bits);
+  if (typeof v === 'number' || typeof v === 'bigint') {
+    if (bad(v)) throw operandError(type, op, v, what);
+    return;
+  }
+  for (let k = 0; k < v.length; k++) if (bad(v[k]!)) throw operandError(type, op, v[k]!, what);
+}
+
+function operandError(type: ElemType, op: OpCode, v: number | bigint, what: string): LamellarError {
+  const why = op === Op.div || op === Op.rem ? 'integer division by zero' : `shift amount outside [0, ${ELEM_CTORS[type].BYTES_PER_ELEMENT * 8})`;
+  return new LamellarError(ErrorCode.INVALID_ARGUMENT, `${what}: ${why} on '${type}' (${String(v)})`, { details: { type, op: OP_NAMES[op], value: String(v) } });
+}

@@ -1,0 +1,16 @@
+/** Distributed arrays beyond the op matrix: bad input, conversions, reductions, AMs, guards. */
+import { conformance } from '../helpers/conformance.js';
+
+conformance('array-misc.ts', [
+  'an index out of bounds throws INDEX_OUT_OF_BOUNDS at the call and applies nothing',
+  'a value of the wrong type throws TYPE_MISMATCH at the call and applies nothing',
+  'an op the element type does not support throws UNSUPPORTED_OP',
+  'a handle used after conversion throws USE_AFTER_RELEASE',
+  'all 20 conversions between the five types keep the data',
+  'reductions sum prod max min and a registered reduction give the same result on every PE',
+  "an array sent in an AM arrives as the receiver's handle on the same array",
+  'lock-array guards give this PE part; collectiveWriteLocalData is collective',
+  'AtomicArray localData gives atomic accessors to this PE part',
+  'an array shorter than the team holds one element on each of the first PEs',
+  'random batch updates from every PE lose nothing on Atomic, LocalLock and GlobalLock arrays',
+]);

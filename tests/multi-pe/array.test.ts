@@ -1,0 +1,38 @@
+/**
+ * Distributed arrays: a port of Lamellar's array test programs (tests/fixtures/array-cases.ts)
+ * as one job per configuration running many cases inside it. The whole matrix (five types ×
+ * block/cyclic × i8..f64 × every op × lengths 4/19/128) runs on 3 shmem PEs; the other
+ * configurations run a cross-section. Names state the case, e.g.
+ * `AtomicArray/cyclic/u16/3pe fetchAdd`.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { arrayCases, type Width } from '../fixtures/array-cases.js';
+import { caseReports, fixture, runJob, type JobResult } from '../helpers/job.js';
+
+const PLAN: { backend: 'local' | 'shmem' | 'tcp'; numPes: number; width: Width }[] = [
+  { backend: 'local', numPes: 1, width: 'narrow' },
+  { backend: 'shmem', numPes: 2, width: 'narrow' },
+  { backend: 'shmem', numPes: 3, width: 'wide' },
+  { backend: 'shmem', numPes: 4, width: 'narrow' },
+  { backend: 'tcp', numPes: 2, width: 'narrow' },
+];
+
+for (const cfg of PLAN) {
+  describe(`array ops on ${cfg.backend} with ${cfg.numPes} PE(s), ${cfg.width} matrix`, () => {
+    let job: Promise<JobResult> | undefined;
+    const result = (): Promise<JobResult> => (job ??= runJob(fixture('array-ops.ts'), { ...cfg, args: [cfg.width], timeoutMs: 150000 }));
+    test('the job exits 0', async () => {
+      const r = await result();
+      assert.equal(r.code, 0, `exit ${r.code}\nstderr:\n${r.stderr.slice(-4000)}`);
+    });
+    for (const c of arrayCases(cfg.numPes, cfg.width)) {
+      test(c.name, async () => {
+        const r = await result();
+        const reports = caseReports(r.stdout).filter((x) => x.case === c.name);
+        assert.equal(reports.length, cfg.numPes, `case '${c.name}' reported on ${reports.length} of ${cfg.numPes} PEs\nstderr:\n${r.stderr.slice(-2000)}`);
+        for (const rep of reports) assert.ok(rep.ok, `PE ${rep.pe}: ${rep.error}`);
+      });
+    }
+  });
+}

@@ -1,0 +1,37 @@
+/** Unit tests of the array layout: Lamellar's block and cyclic formulas, sub-array ranges. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Layout } from '../../src/array/layout.js';
+
+test('block layout matches the docs example and spreads the remainder over the first PEs', () => {
+  const l = new Layout('block', 4, 16);
+  const pes = new Uint32Array(1);
+  const offs = new Uint32Array(1);
+  l.route([6], 0, 1, 0, pes, offs);
+  assert.deepEqual([pes[0], offs[0]], [1, 2]);
+  const r = new Layout('block', 4, 19);
+  assert.deepEqual([0, 1, 2, 3].map((p) => r.countOnPe(p)), [5, 5, 5, 4]);
+  assert.deepEqual([0, 1, 2, 3].map((p) => r.globalOf(p, 0)), [0, 5, 10, 15]);
+  const all = Uint32Array.from({ length: 19 }, (_, i) => i);
+  const P = new Uint32Array(19);
+  const O = new Uint32Array(19);
+  r.route(all, 0, 19, 0, P, O);
+  for (let g = 0; g < 19; g++) assert.equal(r.globalOf(P[g]!, O[g]!), g, `round trip of ${g}`);
+});
+
+test('cyclic layout matches the docs example', () => {
+  const l = new Layout('cyclic', 4, 16);
+  const pes = new Uint32Array(1);
+  const offs = new Uint32Array(1);
+  l.route([6], 0, 1, 0, pes, offs);
+  assert.deepEqual([pes[0], offs[0]], [2, 1]);
+  assert.deepEqual(new Layout('cyclic', 3, 19).localRange(1, 4, 11), [1, 4]);
+});
+
+test('localRange clips a window to each PE part', () => {
+  const l = new Layout('block', 3, 10);
+  assert.deepEqual(l.localRange(0, 2, 8), [2, 4]);
+  assert.deepEqual(l.localRange(1, 2, 8), [0, 3]);
+  assert.deepEqual(l.localRange(2, 2, 8), [0, 1]);
+  assert.deepEqual(l.localRange(2, 0, 3), [0, 0]);
+});
