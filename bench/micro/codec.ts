@@ -4,22 +4,35 @@
  * in ROUNDS rounds of ROUND_MS and the best round is reported (the machine is shared, and the
  * best round is the one least disturbed by other processes). The whole run takes ~5 s.
  *
- *   node --import tsx bench/micro/codec.ts
+ *   npm install --no-save msgpackr@2 && node --import tsx bench/micro/codec.ts
  *
- * Prints one JSON line per case and variant and writes the same lines to
- * bench/results/codec-2026-11-23.jsonl. For the frame case, ops_per_sec counts AMs (objects),
+ * msgpackr is not a dependency of the project (it only serves this comparison); without it the
+ * script measures our codec alone. Prints one JSON line per case and variant and, when both
+ * codecs ran, writes the same lines to bench/results/codec-<date>.jsonl. For the frame case, ops_per_sec counts AMs (objects),
  * not frames, so it compares directly with the single-object case.
  */
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { Packr } from 'msgpackr';
 import { decodeValue, encodeValue, Reader, Writer } from '../../src/serde/index.js';
 
 const ROUNDS = 3;
 const ROUND_MS = 130;
 const WARM_MS = 100;
 const machine = { cores: os.cpus().length, model: os.cpus()[0]?.model ?? 'unknown', node: process.version };
-const packr = new Packr({ useRecords: false, moreTypes: true });
+interface PackrLike {
+  pack(value: unknown): Uint8Array;
+  unpack(bytes: Uint8Array): unknown;
+  unpackMultiple(bytes: Uint8Array, each: (v: unknown) => void): void;
+}
+// A variable specifier keeps TypeScript from requiring the package to be installed.
+const msgpackrName = 'msgpackr';
+const packr: PackrLike | undefined = await import(msgpackrName).then(
+  (m: { Packr: new (o: object) => PackrLike }) => new m.Packr({ useRecords: false, moreTypes: true }),
+  () => {
+    process.stderr.write('msgpackr is not installed: measuring our codec only (npm install --no-save msgpackr@2 to compare)\n');
+    return undefined;
+  },
+);
 
 interface Case {
   name: string;
@@ -59,8 +72,8 @@ function oursRoundTrip(value: unknown): () => number {
 
 function msgpackrRoundTrip(value: unknown): () => number {
   return () => {
-    const b = packr.pack(value);
-    if (packr.unpack(b) !== undefined) sink++;
+    const b = packr!.pack(value);
+    if (packr!.unpack(b) !== undefined) sink++;
     return b.length;
   };
 }
@@ -82,8 +95,8 @@ function oursFrame(): number {
 /** msgpackr cannot write into our Writer: pack each AM and copy it in, then unpack the frame. */
 function msgpackrFrame(): number {
   w.reset();
-  for (let i = 0; i < frame.length; i++) w.bytes(packr.pack(frame[i]));
-  packr.unpackMultiple(w.view(), (v: unknown) => {
+  for (let i = 0; i < frame.length; i++) w.bytes(packr!.pack(frame[i]));
+  packr!.unpackMultiple(w.view(), (v: unknown) => {
     if (v !== undefined) sink++;
   });
   return w.pos;
@@ -100,7 +113,7 @@ const filter = process.argv[2];
 const lines: string[] = [];
 for (const c of cases) {
   if (filter !== undefined && !c.name.includes(filter)) continue;
-  for (const variant of ['ours', 'msgpackr'] as const) {
+  for (const variant of packr === undefined ? (['ours'] as const) : (['ours', 'msgpackr'] as const)) {
     const fn = c[variant];
     time(fn, WARM_MS);
     let opsPerSec = 0;
@@ -124,4 +137,7 @@ for (const c of cases) {
   }
 }
 if (sink < 0) console.log(sink);
-if (filter === undefined) writeFileSync(new URL('../results/codec-2026-11-23.jsonl', import.meta.url), lines.join('\n') + '\n');
+if (filter === undefined && packr !== undefined) {
+  const date = new Date().toISOString().slice(0, 10);
+  writeFileSync(new URL(`../results/codec-${date}.jsonl`, import.meta.url), lines.join('\n') + '\n');
+}
