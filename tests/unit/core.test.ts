@@ -31,6 +31,13 @@ describe('config', () => {
     assert.equal(parseConfig({ LAMELLAR_PE_ID: '0', LAMELLAR_NUM_PES: '2', OMPI_COMM_WORLD_RANK: '1', OMPI_COMM_WORLD_SIZE: '2' }).rankSource, 'lamellar');
   });
 
+  test('PEs poll briefly after activity, and only 5 µs when they outnumber the cores', () => {
+    assert.equal(parseConfig({}).spinMicros, 50);
+    assert.equal(parseConfig({ LAMELLAR_NUM_PES: '65535', LAMELLAR_PE_ID: '0' }).spinMicros, 5);
+    assert.equal(parseConfig({ OMPI_COMM_WORLD_RANK: '0', OMPI_COMM_WORLD_SIZE: '65535', OMPI_COMM_WORLD_LOCAL_SIZE: '1' }).spinMicros, 50, 'PEs per host count, not PEs in the job');
+    assert.equal(parseConfig({ LAMELLAR_NUM_PES: '65535', LAMELLAR_PE_ID: '0', LAMELLAR_SPIN_US: '20' }).spinMicros, 20, 'an explicit value wins');
+  });
+
   const bad: [string, Record<string, string>, string][] = [
     ['an unknown backend', { LAMELLAR_BACKEND: 'pigeon' }, ErrorCode.UNKNOWN_BACKEND],
     ['a non-numeric PE count', { LAMELLAR_NUM_PES: 'four', LAMELLAR_PE_ID: '0' }, ErrorCode.CONFIG],
