@@ -11,6 +11,7 @@ import {
   checkCount,
   checkElemType,
   decodeRefKey,
+  ELEM_CTORS,
   encodeRefKey,
   kRegionInternals,
   RefHandle,
@@ -29,6 +30,7 @@ import type { GlobalLockArray } from './global-lock.js';
 import { checkIndex, checkIndices, outOfBounds } from './layout.js';
 import type { LocalLockArray } from './local-lock.js';
 import { allocElems, kArray, metaFor, type ArrayInternals, type ArrayMeta } from './meta.js';
+import { canCopyDirect, copyRange } from './ops/copy.js';
 import { execute, type OpResult } from './ops/engine.js';
 import type { View } from './ops/kernels.js';
 import type { ReadOnlyArray } from './read-only.js';
@@ -159,6 +161,12 @@ export abstract class ArrayBase<T extends ElemType = ElemType> extends RefHandle
   async get(index: number, n: number): Promise<TypedArrayOf<T>> {
     checkCount(n, `${this.kind}.get`);
     checkRangeOf(this.kind, 'get', index, n, this.length);
+    const ai = this[kArray];
+    if (canCopyDirect(ai, false)) {
+      const out = new ELEM_CTORS[this.type](n) as TypedArrayOf<T>;
+      copyRange(ai, index, out as unknown as View, false);
+      return out;
+    }
     return this.batchLoad(rangeIndices(index, n));
   }
 

@@ -10,6 +10,9 @@
 import { checkData, type ElemType, type ElemValue, type TypedArrayOf } from '../memregion/internal.js';
 import { ArrayBase, checkRangeOf, rangeIndices } from './base.js';
 import { checkIndex, checkIndices } from './layout.js';
+import { kArray } from './meta.js';
+import { canCopyDirect, copyRange } from './ops/copy.js';
+import type { View } from './ops/kernels.js';
 import type { OpResult } from './ops/engine.js';
 import { checkOperand, checkOpSupported, checkValue, checkValues, Op, type BatchValues, type FloatElemType, type IntElemType, type OpCode } from './types.js';
 
@@ -31,6 +34,7 @@ export interface BatchCompareExchangeResult<A> {
 }
 
 const NOTHING = (): void => undefined;
+const DONE: Promise<void> = Promise.resolve();
 function firstOf<V>(r: OpResult): V {
   return r.out![0] as V;
 }
@@ -273,6 +277,11 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
     const what = `${this.kind}.put`;
     checkData(data, this.type, what);
     checkRangeOf(this.kind, 'put', index, data.length, this.length);
+    const ai = this[kArray];
+    if (canCopyDirect(ai, true)) {
+      copyRange(ai, index, data as unknown as View, true);
+      return DONE;
+    }
     return this.run(Op.store, rangeIndices(index, data.length), data, 0, 0, false).then(NOTHING);
   }
 }

@@ -13,4 +13,5 @@ conformance('array-misc.ts', [
   'AtomicArray localData gives atomic accessors to this PE part',
   'an array shorter than the team holds one element on each of the first PEs',
   'random batch updates from every PE lose nothing on Atomic, LocalLock and GlobalLock arrays',
+  'put and get through odd-length sub-arrays round-trip on both distributions',
 ]);

@@ -1,0 +1,41 @@
+/**
+ * Contiguous put and get for arrays whose elements are plain copies (UnsafeArray, and reads of
+ * ReadOnlyArray) when every PE's part is mapped into this PE (shmem, local): one TypedArray copy
+ * per owner for block layouts, one tight strided loop per owner for cyclic ones. No routing
+ * arrays, no per-element atomics, nothing sent. Atomic and lock arrays keep the element-op path,
+ * whose per-element atomicity or locking is part of their contract; tcp keeps the per-owner AMs.
+ */
+import type { ArrayInternals } from '../meta.js';
+import type { View } from './kernels.js';
+
+export function canCopyDirect(ai: ArrayInternals, forWrite: boolean): boolean {
+  return ai.meta.allMapped && (ai.kind === 'UnsafeArray' || (!forWrite && ai.kind === 'ReadOnlyArray'));
+}
+
+/**
+ * Copies between `data` and elements [index, index + data.length) of the (sub-)array:
+ * into the array when `intoArray`, else out of it into `data`.
+ */
+export function copyRange(ai: ArrayInternals, index: number, data: View, intoArray: boolean): void {
+  const { layout, views } = ai.meta;
+  const lo = ai.offset + index;
+  const hi = lo + data.length;
+  const P = layout.numPes;
+  for (let pe = 0; pe < P; pe++) {
+    const [s, t] = layout.localRange(pe, lo, hi);
+    if (s >= t) continue;
+    // The casts are sound: `data` has the array's element type (checked at the API), so both
+    // sides hold numbers or both hold bigints.
+    const v = views[pe]! as unknown as Float64Array;
+    const d = data as unknown as Float64Array;
+    if (layout.dist === 'block') {
+      const at = layout.globalOf(pe, s) - lo;
+      if (intoArray) v.set(d.subarray(at, at + (t - s)), s);
+      else d.set(v.subarray(s, t), at);
+    } else if (intoArray) {
+      for (let off = s, at = s * P + pe - lo; off < t; off++, at += P) v[off] = d[at]!;
+    } else {
+      for (let off = s, at = s * P + pe - lo; off < t; off++, at += P) d[at] = v[off]!;
+    }
+  }
+}
