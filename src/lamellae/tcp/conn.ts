@@ -57,6 +57,7 @@ export class Conn {
   #queued = 0;
   #blocked = false;
   #paused = false;
+  #finished = false;
   /** Bytes of a multi-part frame still expected from this peer (0: none in progress). */
   frameLeft = 0;
   lastRecv = Date.now();
@@ -66,6 +67,8 @@ export class Conn {
   closed = false;
   /** On the owner's list of connections to flush at the end of its turn. */
   dirty = false;
+  /** Settles when the peer has ended its side (or the socket closed): nothing more will arrive. */
+  readonly ended: Promise<void>;
 
   constructor(peer: number, socket: Socket, owner: ConnOwner, maxBody: number) {
     this.peer = peer;
@@ -80,9 +83,13 @@ export class Conn {
       this.#owner.onDrain(this);
     });
     let error: Error | undefined;
+    let ended!: () => void;
+    this.ended = new Promise<void>((resolve) => (ended = resolve));
+    socket.once('end', ended);
     socket.on('error', (e: Error) => (error = e));
     socket.once('close', () => {
       this.closed = true;
+      ended();
       this.#owner.onClosed(this, error);
     });
   }
@@ -257,9 +264,36 @@ export class Conn {
     this.flush();
   }
 
+  /**
+   * The job is stopping and `last` (a whole, stamped message: the ABORT), if given, is the final
+   * thing this peer should get. What is still queued is dropped (the peer will discard it anyway; queue
+   * entries are whole messages, so the stream stays well framed), `last` is written past any
+   * backpressure, and our side is ended. Reading goes on, ignoring everything, until the peer
+   * ends too: closing a socket that still holds unread bytes makes the kernel send a reset, and a
+   * reset can destroy `last` before the peer has read it.
+   */
+  finish(last?: Uint8Array): void {
+    this.#bad = true;
+    this.#finished = true;
+    this.#queue.length = 0;
+    this.#queued = 0;
+    this.#used = 0;
+    if (this.closed) return;
+    if (last === undefined) this.socket.end();
+    else this.socket.end(last);
+    this.#paused = false;
+    this.socket.resume();
+  }
+
   /** Writes what is queued until the socket pushes back. */
   flush(): void {
     this.#seal();
+    if (this.#finished) {
+      // Anything sent after the ABORT is dropped; writing after end() would reset the socket.
+      this.#queue.length = 0;
+      this.#queued = 0;
+      return;
+    }
     if (this.#blocked || this.closed) return;
     const q = this.#queue;
     let i = 0;

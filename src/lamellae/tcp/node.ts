@@ -56,6 +56,8 @@ const PEER_HIGH_WATER = 16 << 20;
 const IN_PAUSE = 64 << 20;
 const IN_RESUME = 16 << 20;
 const FATAL_GRACE_MS = 3000;
+/** How long a stopping PE waits for its peers to read its ABORT before telling its main thread. */
+const ABORT_LINGER_MS = 1000;
 
 export class NetNode implements ConnOwner {
   readonly me: number;
@@ -276,9 +278,13 @@ export class NetNode implements ConnOwner {
         c.leaving = true;
         return;
       case T.ABORT: {
-        const f = asFault(parseJson(body));
+        const json = parseJson(body);
+        const f = asFault(json);
         const code = f !== undefined && (Object.values(ErrorCode) as string[]).includes(f.code) ? (f.code as ErrorCodeValue) : ErrorCode.PE_FAILED;
-        this.fatal(code, `PE ${c.peer} stopped the job: ${f?.message ?? 'no reason given'}`, false);
+        // A relayed abort names the PE where the job stopped, so every PE tells the same story.
+        const origin = (json as { origin?: unknown } | undefined)?.origin;
+        const from = typeof origin === 'number' && Number.isInteger(origin) && origin >= 0 && origin < this.numPes ? origin : c.peer;
+        this.fatal(code, `PE ${from} stopped the job: ${f?.message ?? 'no reason given'}`, { peer: c.peer, origin: from, message: f?.message ?? 'no reason given' });
         return;
       }
       case T.HELLO:
@@ -442,7 +448,6 @@ export class NetNode implements ConnOwner {
 
   onMalformed(c: Conn, code: ErrorCodeValue, message: string): void {
     this.fatal(code, message);
-    c.socket.destroy();
   }
 
   onClosed(c: Conn, error: Error | undefined): void {
@@ -453,21 +458,44 @@ export class NetNode implements ConnOwner {
   }
 
   /**
-   * Stops the job: tells every peer why (unless the reason came from a peer), then the main
-   * thread. The process is killed if the main thread has not ended it within the grace period.
+   * Stops the job. Every peer gets an ABORT saying why as the last message on its connection: the
+   * reason found here, or the one `heard` from a peer (relayed to the others with its origin, so a
+   * peer whose own copy is slower does not report this PE's close as a lost PE instead). The main
+   * thread is told once every peer has ended its side or ABORT_LINGER_MS have passed: the process
+   * ends soon after, and ending it earlier could reset a connection before its ABORT is read. The
+   * process is killed if the main thread has not ended it within the grace period.
    */
-  fatal(code: ErrorCodeValue, message: string, tellPeers = true): void {
+  fatal(code: ErrorCodeValue, message: string, heard?: { peer: number; origin: number; message: string }): void {
     if (this.failed || this.closing) return;
     this.failed = true;
-    if (tellPeers) {
-      const body = jsonBody({ code, message });
-      for (const c of this.conns) if (c !== undefined && !c.closed) this.sendTo(c, T.ABORT, body.length, body);
+    const body = jsonBody(heard === undefined ? { code, message } : { code, message: heard.message, origin: heard.origin });
+    const ends: Promise<void>[] = [];
+    for (const c of this.conns) {
+      if (c === undefined) continue;
+      if (c.peer === heard?.peer) c.finish();
+      else {
+        const hdr = this.#hdr.set(T.ABORT, this.me, body.length);
+        const last = new Uint8Array(hdr.length + body.length);
+        last.set(hdr);
+        last.set(body, hdr.length);
+        c.finish(last);
+      }
+      ends.push(c.ended);
     }
-    this.flushDirty();
-    this.post({ type: 'fatal', code, message });
-    setTimeout(() => {
-      writeSync(2, `lamellar: PE ${this.me}: ${message} (${code}); the main thread did not stop, killing the process\n`);
-      process.kill(process.pid, 'SIGKILL');
-    }, FATAL_GRACE_MS);
+    let told = false;
+    const tell = (): void => {
+      if (told) return;
+      told = true;
+      this.post({ type: 'fatal', code, message });
+      setTimeout(() => {
+        writeSync(2, `lamellar: PE ${this.me}: ${message} (${code}); the main thread did not stop, killing the process\n`);
+        process.kill(process.pid, 'SIGKILL');
+      }, FATAL_GRACE_MS);
+    };
+    const linger = setTimeout(tell, ABORT_LINGER_MS);
+    void Promise.all(ends).then(() => {
+      clearTimeout(linger);
+      tell();
+    });
   }
 }
