@@ -1,15 +1,16 @@
 /**
  * Runs the benchmark suite (suite.ts), each script through the real launcher
- * (`bin/lamellar.mjs run`), and appends every JSON line they print to
- * bench/results/<YYYY-MM-DD>-<backend>-<pes>pe.jsonl; each line carries its machine, backend,
- * PE count, sizes and commit. Progress lines pass through to stderr. A benchmark that fails,
- * fails its verification or passes its time limit is reported and the suite goes on; the exit
- * status is non-zero if any did.
+ * (`bin/lamellar.mjs run`) for every backend and PE count asked for, and appends every JSON line
+ * they print to bench/results/<YYYY-MM-DD>-<backend>-<pes>pe.jsonl (by the line's own backend
+ * and PE count); each line carries its machine, backend, PE count, sizes and commit. Drivers
+ * (tcp_startup) run once when their backend is asked for. Progress lines pass through to
+ * stderr. A benchmark that fails, fails its verification or passes its time limit is reported
+ * and the suite goes on; the exit status is non-zero if any did.
  *
- *   node --import tsx bench/run.ts [--quick|--full] [-N 2[,3,4]] [--backend shmem] [--only histo,am_bw]
+ *   node --import tsx bench/run.ts [--quick|--full] [-N 2[,3,4]] [--backend shmem[,tcp]] [--only histo,am_bw]
  *
- * `npm run bench` is the quick suite (dist is rebuilt first: the scripts import the package);
- * `npm run bench:full` the full one.
+ * `npm run bench` is the quick suite on shmem, `bench:tcp` the quick one on tcp (dist is rebuilt
+ * first: the scripts import the package); `npm run bench:full` the full one on both.
  */
 import { spawn } from 'node:child_process';
 import { appendFileSync, mkdirSync } from 'node:fs';
@@ -33,7 +34,7 @@ const { values } = parseArgs({
 });
 const mode = values.full === true ? 'full' : 'quick';
 const pesList = values['num-pes'].split(',').map(Number);
-const backend = values.backend;
+const backends = values.backend.split(',');
 const only = values.only?.split(',');
 const limitSecs = Number(values['time-limit'] ?? (mode === 'full' ? 1800 : 180));
 const benches = SUITE.filter((b) => only === undefined || only.includes(b.name));
@@ -47,9 +48,10 @@ interface Outcome {
   why: string;
 }
 
-function runOne(b: Bench, pes: number): Promise<Outcome> {
+function runOne(b: Bench, backend: string, pes: number): Promise<Outcome> {
+  const args = b.driver === undefined ? [BIN, 'run', '-N', String(pes), '--backend', backend, b.script, `--${mode}`] : ['--import', 'tsx', b.script, `--${mode}`];
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, 'run', '-N', String(pes), '--backend', backend, b.script, `--${mode}`], {
+    const child = spawn(process.execPath, args, {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -75,19 +77,41 @@ function runOne(b: Bench, pes: number): Promise<Outcome> {
   });
 }
 
+/** Appends each line to the results file of its own backend and PE count; returns the files. */
+function record(lines: string[]): Set<string> {
+  const files = new Set<string>();
+  for (const l of lines) {
+    const { backend, pes } = JSON.parse(l) as { backend: string; pes: number };
+    const file = `${RESULTS}${new Date().toISOString().slice(0, 10)}-${backend}-${pes}pe.jsonl`;
+    appendFileSync(file, `${l}\n`);
+    files.add(file);
+  }
+  return files;
+}
+
 mkdirSync(RESULTS, { recursive: true });
 const failures: string[] = [];
+const written = new Set<string>();
 const t0 = performance.now();
-for (const pes of pesList) {
-  const file = `${RESULTS}${new Date().toISOString().slice(0, 10)}-${backend}-${pes}pe.jsonl`;
-  for (const b of benches) {
-    process.stderr.write(`[run] ${b.name} on ${backend} with ${pes} PEs (${mode})\n`);
-    const r = await runOne(b, pes);
-    if (r.lines.length > 0) appendFileSync(file, r.lines.map((l) => `${l}\n`).join(''));
-    if (!r.ok) failures.push(`${b.name} (${pes} PEs): ${r.why}`);
+for (const backend of backends) {
+  for (const pes of pesList) {
+    for (const b of benches) {
+      if (b.driver !== undefined) continue;
+      process.stderr.write(`[run] ${b.name} on ${backend} with ${pes} PEs (${mode})\n`);
+      const r = await runOne(b, backend, pes);
+      for (const f of record(r.lines)) written.add(f);
+      if (!r.ok) failures.push(`${b.name} (${backend}, ${pes} PEs): ${r.why}`);
+    }
   }
-  process.stderr.write(`[run] results appended to ${file}\n`);
+  for (const b of benches) {
+    if (b.driver !== backend) continue;
+    process.stderr.write(`[run] ${b.name} on ${backend} (${mode})\n`);
+    const r = await runOne(b, backend, 0);
+    for (const f of record(r.lines)) written.add(f);
+    if (!r.ok) failures.push(`${b.name} (${backend}): ${r.why}`);
+  }
 }
+for (const f of written) process.stderr.write(`[run] results appended to ${f}\n`);
 process.stderr.write(`[run] ${mode} suite done in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
 if (failures.length > 0) {
   process.stderr.write(`[run] FAILED:\n${failures.map((f) => `  ${f}\n`).join('')}`);

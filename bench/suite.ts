@@ -1,6 +1,7 @@
 /**
  * The benchmark suite: which scripts `bench/run.ts` runs, in order. Each is a `lamellar run`
- * script on its own; quick and full pick the size set inside the script.
+ * script on its own (or a driver that launches its own jobs); quick and full pick the size set
+ * inside the script.
  */
 export interface Bench {
   /** The `name` field its lines carry. */
@@ -9,6 +10,11 @@ export interface Bench {
   script: string;
   /** Tiny sizes for the smoke test (tests/multi-pe/bench-smoke.test.ts): seconds, not speed. */
   smoke: string[];
+  /**
+   * A driver: a plain Node script that launches its own jobs on this backend (and picks their PE
+   * counts), run once by `node --import tsx`, not once per PE count through `lamellar run`.
+   */
+  driver?: 'tcp';
 }
 
 export const SUITE: readonly Bench[] = [
@@ -21,7 +27,11 @@ export const SUITE: readonly Bench[] = [
   },
   { name: 'put_bw', script: 'bench/bw/put_bw.ts', smoke: ['--max-exp', '16', '--bytes-per-size', '262144', '--min-count', '2', '--max-count', '500'] },
   { name: 'get_bw', script: 'bench/bw/get_bw.ts', smoke: ['--max-exp', '16', '--bytes-per-size', '262144', '--min-count', '2', '--max-count', '500'] },
-  { name: 'histo_array', script: 'bench/kernels/histo_array.ts', smoke: ['--updates', '20000', '--table', '100', '--pm-buffer', '512', '--reps', '2'] },
+  {
+    name: 'histo_array',
+    script: 'bench/kernels/histo_array.ts',
+    smoke: ['--updates', '20000', '--table', '100', '--large-updates', '20000', '--large-table', '100000', '--pm-buffer', '512', '--reps', '2'],
+  },
   { name: 'index_gather_array', script: 'bench/kernels/index_gather_array.ts', smoke: ['--updates', '20000', '--table', '100', '--pm-buffer', '512', '--reps', '2'] },
   {
     name: 'histo',
@@ -34,4 +44,5 @@ export const SUITE: readonly Bench[] = [
     smoke: ['--updates', '20000', '--table', '100', '--buffer', '1000', '--pm-buffer', '512', '--reps', '2'],
   },
   { name: 'randperm', script: 'bench/kernels/randperm.ts', smoke: ['--items', '5000', '--buffer', '1000', '--reps', '2'] },
+  { name: 'tcp_startup', script: 'bench/micro/tcp_startup.ts', smoke: ['--max-pes', '2', '--reps', '1'], driver: 'tcp' },
 ];

@@ -59,6 +59,7 @@ for (let e = sizes['min-exp']; e <= sizes['max-exp']; e++) {
     const size = 2 ** e;
     const count = Math.max(sizes['min-count'], Math.min(sizes['max-count'], Math.floor(sizes['bytes-per-size'] / size)));
     const data = payload(size);
+    report.begin('am_bw', 'am_payload', size);
     const before = await world.execAmPe(target, Received);
     const warm = Math.max(1, Math.ceil(count / 10));
     await send(data, warm);

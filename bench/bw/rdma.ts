@@ -78,11 +78,13 @@ export async function rdmaBandwidth(op: 'put' | 'get'): Promise<void> {
       }
       return (performance.now() - t0) / 1000;
     };
+    report.begin(name, 'typedarray_set', size);
     const baseSecs = Array.from({ length: sizes.reps }, () => copy!.time(src, count));
     const baseline = report.emit({
       name, variant: 'typedarray_set', threads: 1, updatesPerPe: count, tableSizePerPe: maxBytes, secs: baseSecs, ops: count, bytes: size, verified: true,
     });
     const sliceOps = op === 'get' ? count / Math.min(...Array.from({ length: sizes.reps }, () => copy!.timeSlice(src, count))) : 0;
+    report.begin(name, `region_${op}`, size);
     await run(Math.max(1, Math.ceil(count / 10)));
     const secs: number[] = [];
     for (let rep = 0; rep < sizes.reps; rep++) secs.push(await run(count));

@@ -98,6 +98,7 @@ async function perUpdate(n: number): Promise<void> {
 
 /** Times `reps` reps of one variant on every PE; PE 0 verifies each rep and reports the best. */
 async function variant(name: string, n: number, run: () => void | Promise<void>, baseline: { pm: number; local: number }): Promise<void> {
+  report.begin('histo', name);
   sentSum = indexSum(indices, n);
   const secs: number[] = [];
   for (let rep = 0; rep < sizes.reps; rep++) {
@@ -122,11 +123,13 @@ async function variant(name: string, n: number, run: () => void | Promise<void>,
 
 const base = { pm: 0, local: 0 };
 if (me === 0) {
+  report.begin('histo', 'postmessage');
   const pmSecs = await runPostMessage({ kind: 'histo', numPes: P, updates: sizes.updates, tablePerPe: sizes.table, buffer: sizes['pm-buffer'] }, sizes.reps);
   base.pm = report.emit({
     name: 'histo', variant: 'postmessage', updatesPerPe: sizes.updates, tableSizePerPe: sizes.table, secs: pmSecs, ops: P * sizes.updates, bytes: 4, verified: true,
     extra: { buffer: sizes['pm-buffer'] },
   });
+  report.begin('histo', 'local_loop');
   const localSecs = Array.from({ length: sizes.reps }, () => localHisto(indices, sizes.table * P));
   base.local = report.emit({
     name: 'histo', variant: 'local_loop', threads: 1, updatesPerPe: sizes.updates, tableSizePerPe: sizes.table * P, secs: localSecs, ops: sizes.updates, bytes: 4, verified: true,

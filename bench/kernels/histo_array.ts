@@ -4,10 +4,17 @@
  * histo.ts), and one `batchAdd(indices, 1)` per PE. On shmem the batch is applied straight to
  * the owners' memory with Atomics.add: no message.
  *
- *   atomic_array_batch_add   AtomicArray.batchAdd of every update at once
+ *   atomic_array_batch_add               table `table` per PE, `updates` per PE
+ *   atomic_array_batch_add_large_table   table `large-table` per PE, `large-updates` per PE
  *
- * Baselines, same run, on PE 0: `postmessage` and `local_loop`, as in histo.ts. Every rep is
- * verified (counts sum to the updates and Σ count × index equals Σ of the indices sent).
+ * The second case is Lamellar's other histo size (5M per PE, 1M updates per PE). It matters
+ * because batchAdd counts duplicate indices first when the table is small beside the batch
+ * (then one atomic add per distinct element does the work): on a large table nearly every index
+ * is distinct, so that case measures one atomic add per update.
+ *
+ * Baselines, same run, on PE 0 for each size: `postmessage` and `local_loop`, as in histo.ts
+ * (with a `_large_table` suffix for the second size). Every rep is verified (counts sum to the
+ * updates and Σ count × index equals Σ of the indices sent).
  *
  *   npx lamellar run -N 2 --backend shmem bench/kernels/histo_array.ts [--quick|--full] [--updates N] [--table N] ...
  */
@@ -28,51 +35,60 @@ const Stats = defineAm('bench/histo-array/stats', (ctx, a: AtomicArray<'u32'>) =
 });
 
 const { mode, sizes } = parseSizes({
-  quick: { updates: 2_000_000, table: 1000, 'pm-buffer': 4096, reps: 3 },
-  full: { updates: 10_000_000, table: 1000, 'pm-buffer': 4096, reps: 5 },
+  quick: { updates: 2_000_000, table: 1000, 'large-updates': 1_000_000, 'large-table': 1_000_000, 'pm-buffer': 4096, reps: 3 },
+  full: { updates: 10_000_000, table: 1000, 'large-updates': 1_000_000, 'large-table': 5_000_000, 'pm-buffer': 4096, reps: 5 },
 });
 
 const world = await initWorld();
 const report = new Reporter({ myPe: world.myPe, numPes: world.numPes, backend: world.backend, mode });
 const P = world.numPes;
 const me = world.myPe;
-const table = await AtomicArray.create(world, { type: 'u32', length: sizes.table * P, distribution: 'cyclic' });
-const indices = kernelIndices(HISTO_SALT, me, P, sizes.updates, sizes.table);
-sentSum = indexSum(indices);
 
-const base = { pm: 0, local: 0 };
-if (me === 0) {
-  const pmSecs = await runPostMessage({ kind: 'histo', numPes: P, updates: sizes.updates, tablePerPe: sizes.table, buffer: sizes['pm-buffer'] }, sizes.reps);
-  base.pm = report.emit({
-    name: 'histo_array', variant: 'postmessage', updatesPerPe: sizes.updates, tableSizePerPe: sizes.table, secs: pmSecs, ops: P * sizes.updates, bytes: 4, verified: true,
-    extra: { buffer: sizes['pm-buffer'] },
-  });
-  const localSecs = Array.from({ length: sizes.reps }, () => localHisto(indices, sizes.table * P));
-  base.local = report.emit({
-    name: 'histo_array', variant: 'local_loop', threads: 1, updatesPerPe: sizes.updates, tableSizePerPe: sizes.table * P, secs: localSecs, ops: sizes.updates, bytes: 4, verified: true,
-  });
-}
-await world.barrier();
+async function histoCase(tablePerPe: number, updates: number, suffix: string): Promise<void> {
+  const table = await AtomicArray.create(world, { type: 'u32', length: tablePerPe * P, distribution: 'cyclic' });
+  const indices = kernelIndices(HISTO_SALT, me, P, updates, tablePerPe);
+  sentSum = indexSum(indices);
+  const base = { pm: 0, local: 0 };
+  if (me === 0) {
+    report.begin('histo_array', `postmessage${suffix}`);
+    const pmSecs = await runPostMessage({ kind: 'histo', numPes: P, updates, tablePerPe, buffer: sizes['pm-buffer'] }, sizes.reps);
+    base.pm = report.emit({
+      name: 'histo_array', variant: `postmessage${suffix}`, updatesPerPe: updates, tableSizePerPe: tablePerPe, secs: pmSecs, ops: P * updates, bytes: 4, verified: true,
+      extra: { buffer: sizes['pm-buffer'] },
+    });
+    report.begin('histo_array', `local_loop${suffix}`);
+    const localSecs = Array.from({ length: sizes.reps }, () => localHisto(indices, tablePerPe * P));
+    base.local = report.emit({
+      name: 'histo_array', variant: `local_loop${suffix}`, threads: 1, updatesPerPe: updates, tableSizePerPe: tablePerPe * P, secs: localSecs, ops: updates, bytes: 4, verified: true,
+    });
+  }
+  await world.barrier();
 
-const local = table.localData();
-const secs: number[] = [];
-for (let rep = 0; rep < sizes.reps; rep++) {
-  for (let j = 0; j < local.length; j++) local.store(j, 0);
+  const variant = `atomic_array_batch_add${suffix}`;
+  report.begin('histo_array', variant);
+  const local = table.localData();
+  const secs: number[] = [];
+  for (let rep = 0; rep < sizes.reps; rep++) {
+    for (let j = 0; j < local.length; j++) local.store(j, 0);
+    await world.barrier();
+    const t0 = performance.now();
+    await table.batchAdd(indices, 1);
+    await world.barrier();
+    secs.push((performance.now() - t0) / 1000);
+    if (me === 0) checkHisto(await world.execAmAll(Stats, table), P * updates);
+    await world.barrier();
+  }
+  if (me === 0) {
+    report.emit({
+      name: 'histo_array', variant, updatesPerPe: updates, tableSizePerPe: tablePerPe, secs, ops: P * updates, bytes: 4, verified: true,
+      baseline: { variant: `postmessage${suffix}`, opsPerSec: base.pm },
+      extra: { ratio_to_local_loop: ratio((P * updates) / Math.min(...secs), base.local) },
+    });
+  }
   await world.barrier();
-  const t0 = performance.now();
-  await table.batchAdd(indices, 1);
-  await world.barrier();
-  secs.push((performance.now() - t0) / 1000);
-  if (me === 0) checkHisto(await world.execAmAll(Stats, table), P * sizes.updates);
-  await world.barrier();
+  await table.drop();
 }
-if (me === 0) {
-  report.emit({
-    name: 'histo_array', variant: 'atomic_array_batch_add', updatesPerPe: sizes.updates, tableSizePerPe: sizes.table, secs, ops: P * sizes.updates, bytes: 4, verified: true,
-    baseline: { variant: 'postmessage', opsPerSec: base.pm },
-    extra: { ratio_to_local_loop: ratio((P * sizes.updates) / Math.min(...secs), base.local) },
-  });
-}
-await world.barrier();
-await table.drop();
+
+await histoCase(sizes.table, sizes.updates, '');
+await histoCase(sizes['large-table'], sizes['large-updates'], '_large_table');
 await world.shutdown();

@@ -34,17 +34,20 @@ const indices = kernelIndices(GATHER_SALT, me, P, sizes.updates, sizes.table);
 
 const base = { pm: 0, local: 0 };
 if (me === 0) {
+  report.begin('index_gather_array', 'postmessage');
   const pmSecs = await runPostMessage({ kind: 'index_gather', numPes: P, updates: sizes.updates, tablePerPe: sizes.table, buffer: sizes['pm-buffer'] }, sizes.reps);
   base.pm = report.emit({
     name: 'index_gather_array', variant: 'postmessage', updatesPerPe: sizes.updates, tableSizePerPe: sizes.table, secs: pmSecs, ops: P * sizes.updates, bytes: 4, verified: true,
     extra: { buffer: sizes['pm-buffer'] },
   });
+  report.begin('index_gather_array', 'local_loop');
   const localSecs = Array.from({ length: sizes.reps }, () => localGather(indices, sizes.table * P));
   base.local = report.emit({
     name: 'index_gather_array', variant: 'local_loop', threads: 1, updatesPerPe: sizes.updates, tableSizePerPe: sizes.table * P, secs: localSecs, ops: sizes.updates, bytes: 4, verified: true,
   });
 }
 
+report.begin('index_gather_array', 'read_only_batch_load');
 const secs: number[] = [];
 for (let rep = 0; rep < sizes.reps; rep++) {
   await world.barrier();

@@ -92,10 +92,12 @@ async function throwAll(rep: number): Promise<void> {
 
 let baseline = 0;
 if (me === 0) {
+  report.begin('randperm', 'local_loop');
   const localSecs = Array.from({ length: sizes.reps }, (_, rep) => localRandperm(n * P, RANDPERM_SALT + rep));
   baseline = report.emit({ name: 'randperm', variant: 'local_loop', threads: 1, updatesPerPe: n * P, tableSizePerPe: 2 * n * P, secs: localSecs, ops: n * P, bytes: 8, verified: true });
 }
 
+report.begin('randperm', 'buffered_am');
 const secs: number[] = [];
 for (let rep = 0; rep < sizes.reps; rep++) {
   table.fill(EMPTY);

@@ -1,6 +1,7 @@
 /**
  * The benchmark harness every script under bench/ shares: size arguments, the one JSON line per
- * case on stdout (PE 0 only), a progress line per case on stderr, and loud failure.
+ * case on stdout (PE 0 only), progress lines on stderr as each case starts and ends, and loud
+ * failure.
  *
  * Arguments: `--quick` or `--full` pick a size set (full is the default, as BENCHMARKS.md's
  * "default sizes"); `--<size> <n>` overrides one size, e.g. `--updates 1000 --table 100`.
@@ -116,6 +117,16 @@ export class Reporter {
 
   get lead(): boolean {
     return this.#lead;
+  }
+
+  /**
+   * Says on stderr which case starts now (PE 0 only), so a long run shows what it is doing; the
+   * case's result line follows when it ends. `size` is the payload in bytes, for the bandwidths.
+   */
+  begin(name: string, variant: string, size?: number): void {
+    if (!this.#lead) return;
+    const at = size === undefined ? '' : ` ${size} B`;
+    process.stderr.write(`[bench] ${name}/${variant}${at} (${String(this.#common['backend'])}, ${String(this.#common['pes'])} PEs): running\n`);
   }
 
   /** Prints the case's JSON line (stdout) and progress line (stderr); returns ops per second. */

@@ -57,6 +57,7 @@ async function oneWay(variant: 'no_return' | 'small_return'): Promise<void> {
   await world.barrier();
   if (world.myPe === 0) {
     const launch = launchers[variant];
+    report.begin('am_rate', variant);
     const before = await world.execAmPe(target, Executed);
     await stream(launch, Math.ceil(sizes.ops / 10));
     const secs: number[] = [];
@@ -73,6 +74,7 @@ async function oneWay(variant: 'no_return' | 'small_return'): Promise<void> {
 async function roundTrip(): Promise<void> {
   await world.barrier();
   if (world.myPe === 0) {
+    report.begin('am_rate', 'round_trip');
     const warm = Math.ceil(sizes.rtt / 10);
     let sum = 0;
     for (let i = 0; i < warm; i++) sum += await world.execAmPe(target, SmallReturn, i + 0.5);

@@ -39,6 +39,7 @@ async function checkOrdering(rounds: number): Promise<void> {
 
 await loop(Math.ceil(sizes.iters / 10));
 const secs: number[] = [];
+report.begin('barrier', 'dissemination');
 for (let rep = 0; rep < sizes.reps; rep++) secs.push(await loop(sizes.iters));
 await checkOrdering(Math.max(2, Math.ceil(sizes.iters / 64)));
 report.emit({ name: 'barrier', variant: 'dissemination', updatesPerPe: sizes.iters, tableSizePerPe: 0, secs, ops: sizes.iters, bytes: 0, verified: true });

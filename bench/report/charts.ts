@@ -9,9 +9,10 @@
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import type { ResultLine, ResultSet } from './results.js';
+import { KERNELS } from './tables.js';
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
-const BASELINES = new Set(['postmessage', 'local_loop', 'typedarray_set']);
+const BASELINES = new Set(['postmessage', 'local_loop', 'typedarray_set', 'postmessage_large_table', 'local_loop_large_table']);
 
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
@@ -70,7 +71,7 @@ function groupedBars(groups: string[], chart: Layered): Layered[] {
 }
 
 export function kernelsSpec(set: ResultSet): TopLevelSpec | undefined {
-  const kernels = ['histo', 'index_gather', 'randperm'];
+  const kernels = KERNELS;
   const rows = set.lines
     .filter((l) => kernels.includes(l.name))
     .map((l) => ({

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { checkGather, checkHisto, checkPermutation, gatherValue, histoStats } from '../../bench/kernels/common.js';
 import { SUITE } from '../../bench/suite.js';
-import { runJob } from '../helpers/job.js';
+import { runJob, runNode } from '../helpers/job.js';
 
 const NUMBERS = [
   'pes', 'threads', 'updates_per_pe', 'table_size_per_pe', 'global_time_secs', 'median_time_secs', 'reps',
@@ -21,8 +21,12 @@ const BACKENDS = ['shmem', 'tcp'] as const;
 for (const backend of BACKENDS) {
   describe(`benchmarks at tiny sizes on ${backend} with 2 PEs`, () => {
     for (const b of SUITE) {
+      if (b.driver !== undefined && b.driver !== backend) continue;
       test(`${b.name} completes, prints its result lines and verifies its result`, async () => {
-        const r = await runJob(b.script, { numPes: 2, backend, args: ['--quick', ...b.smoke], timeoutMs: 90_000 });
+        const args = ['--quick', ...b.smoke];
+        const r = b.driver === undefined
+          ? await runJob(b.script, { numPes: 2, backend, args, timeoutMs: 90_000 })
+          : await runNode(['--import', 'tsx', b.script, ...args], { timeoutMs: 90_000 });
         const why = `exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`;
         assert.equal(r.code, 0, why);
         const lines = r.stdout.split('\n').filter((l) => l.startsWith('{'));
@@ -39,8 +43,11 @@ for (const backend of BACKENDS) {
           assert.ok(Number.isInteger(machine['cores']) && typeof machine['model'] === 'string' && typeof machine['node'] === 'string', raw);
           if ('ratio_to_baseline' in line) assert.ok(Number.isFinite(line['ratio_to_baseline']) && typeof line['baseline'] === 'string', raw);
         }
+        // Each case says when it starts and when it ends.
         const progress = r.stderr.split('\n').filter((l) => l.startsWith(`[bench] ${b.name}/`));
-        assert.equal(progress.length, lines.length, `one progress line per case\n${r.stderr}`);
+        const starts = progress.filter((l) => l.endsWith(': running'));
+        assert.equal(starts.length, lines.length, `one start line per case\n${r.stderr}`);
+        assert.equal(progress.length - starts.length, lines.length, `one result line per case\n${r.stderr}`);
       });
     }
   });
