@@ -1,9 +1,11 @@
 /**
  * Errors. Every error the runtime throws is a `LamellarError` with a stable `code`.
  *
- * `instanceof` must hold across worker realms (each shmem PE is its own realm, and an error
- * cloned through postMessage or rebuilt from the wire is a different object), so the check is
- * a `Symbol.for` brand rather than the prototype chain (as undici does).
+ * `instanceof` must hold across realms and module copies (each shmem PE is its own realm with
+ * its own copy of this module, and a user's bundle may carry another), so the check is a
+ * `Symbol.for` brand rather than the prototype chain (as undici does). An error never crosses a
+ * thread or process as an object: structured cloning keeps only name and message, so the
+ * runtime sends code, message and stack and rebuilds a LamellarError on the other side.
  */
 
 /** Stable error codes. Documented in docs/errors.md; never renumber or reuse. */
