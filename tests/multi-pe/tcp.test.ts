@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, watch } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, watch, writeFileSync } from 'node:fs';
 import { createServer, connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -362,6 +362,49 @@ describe('tcp security', () => {
   });
 });
 
+describe('a rendezvous directory that is not private', () => {
+  // What another local user could leave in a shared /tmp before the job starts. The PEs run
+  // without LAMELLAR_JOB_SECRET, so they would take the secret from the directory.
+  const setups: [string, (jobDir: string, dir: string) => void, RegExp][] = [
+    ['a job directory with mode 0777', (jobDir) => {
+      mkdirSync(jobDir);
+      chmodSync(jobDir, 0o777);
+    }, /the rendezvous directory \S+ has mode 0777, which lets group or others in \(it must be 0700\)/],
+    ['a planted secret file with mode 0644', (jobDir) => {
+      mkdirSync(jobDir, { mode: 0o700 });
+      writeFileSync(join(jobDir, 'secret'), 'chosen-by-someone-else');
+      chmodSync(join(jobDir, 'secret'), 0o644);
+    }, /the rendezvous file \S+secret has mode 0644, which lets group or others in \(it must be 0600\)/],
+    ['a job directory that is a symbolic link', (jobDir, dir) => {
+      mkdirSync(join(dir, 'elsewhere'), { mode: 0o700 });
+      symlinkSync(join(dir, 'elsewhere'), jobDir);
+    }, /the rendezvous directory \S+ is a symbolic link/],
+  ];
+  for (const [what, plant, message] of setups) {
+    test(`${what} makes every PE fail with LAMELLAR_ERR_AUTH naming the path`, { timeout: 60000 }, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'lamellar-test-'));
+      const jobId = `private-${process.pid}`;
+      plant(join(dir, jobId), dir);
+      const procs = [0, 1].map((pe) => startPe(pe, 2, { LAMELLAR_JOB_ID: jobId, LAMELLAR_RENDEZVOUS_DIR: dir, LAMELLAR_RENDEZVOUS_TIMEOUT: '20' }));
+      try {
+        const exits = await Promise.all(procs.map((p) => p.exited));
+        exits.forEach((e, pe) => {
+          const err = procs[pe]!.stderr;
+          assert.notEqual(e.code, 0, `PE ${pe} exited 0`);
+          assert.match(err, /LAMELLAR_ERR_AUTH/);
+          assert.match(err, message);
+          assert.ok(err.includes(join(dir, jobId)), `the error names the path:\n${err}`);
+          assert.doesNotMatch(err, /RENDEZVOUS_TIMEOUT/);
+          assert.equal(caseReports(procs[pe]!.stdout).length, 0, 'no PE ran the job');
+        });
+      } finally {
+        stopAll(procs);
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
+});
+
 describe('malformed messages from a job member', () => {
   // The test process proves the secret as PE 1 of a 2-PE job, so PE 0 takes it for a member,
   // and then sends one bad header. PE 0 must stop with a clear error and tell its peer why.
@@ -374,7 +417,7 @@ describe('malformed messages from a job member', () => {
     test(`${what} stops the job with ${code}`, { timeout: 60000 }, async () => {
       const dir = mkdtempSync(join(tmpdir(), 'lamellar-test-'));
       const jobId = `malformed-${process.pid}`;
-      mkdirSync(join(dir, jobId));
+      mkdirSync(join(dir, jobId), { mode: 0o700 });
       const pe0 = startPe(0, 2, { LAMELLAR_JOB_ID: jobId, LAMELLAR_JOB_SECRET: `secret-of-${jobId}`, LAMELLAR_RENDEZVOUS_DIR: dir });
       try {
         // PE 0 publishes where it listens; the test dials it there as PE 1 would.
