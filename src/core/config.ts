@@ -4,8 +4,8 @@
  *
  * | variable | default | meaning |
  * |---|---|---|
- * | LAMELLAR_BACKEND | local | lamella: local, shmem or tcp (explicit `initWorld` options win) |
- * | LAMELLAR_NUM_PES | 1 | number of PEs in the job (set by the launcher) |
+ * | LAMELLAR_BACKEND | local | lamella: local, shmem or tcp (explicit `initWorld` options win); `lamellar run`'s default backend |
+ * | LAMELLAR_NUM_PES | 1 | number of PEs in the job (set by the launcher); `lamellar run`'s default -N |
  * | LAMELLAR_PE_ID | 0 | this PE's id (set by the launcher) |
  * | LAMELLAR_JOB_ID | (random) | job identifier shared by all PEs of one job |
  * | LAMELLAR_DEADLOCK_TIMEOUT | 600 | seconds a collective may wait before the runtime reports who has not arrived |

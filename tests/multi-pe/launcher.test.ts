@@ -74,6 +74,33 @@ describe('bad input to lamellar run', () => {
   });
 });
 
+describe('lamellar run takes -N and --backend from the environment, explicit options winning', () => {
+  /** The `@@backend <backend> <pe> <numPes>` lines of backend-option.ts, sorted. */
+  const lines = (stdout: string): string[] => stdout.split('\n').filter((l) => l.startsWith('@@backend ')).sort();
+  const cases: [string, string[], Record<string, string>, string, number][] = [
+    ['LAMELLAR_NUM_PES alone sets the number of PEs', [], { LAMELLAR_NUM_PES: '3' }, 'shmem', 3],
+    ['-N wins over LAMELLAR_NUM_PES', ['-N', '2'], { LAMELLAR_NUM_PES: '3' }, 'shmem', 2],
+    ['LAMELLAR_BACKEND alone sets the backend', ['-N', '2'], { LAMELLAR_BACKEND: 'tcp' }, 'tcp', 2],
+    ['--backend wins over LAMELLAR_BACKEND', ['-N', '2', '--backend', 'shmem'], { LAMELLAR_BACKEND: 'tcp' }, 'shmem', 2],
+    ['both from the environment', [], { LAMELLAR_NUM_PES: '2', LAMELLAR_BACKEND: 'tcp' }, 'tcp', 2],
+    ['both flags win over both variables', ['-N', '1', '--backend', 'local'], { LAMELLAR_NUM_PES: '3', LAMELLAR_BACKEND: 'tcp' }, 'local', 1],
+  ];
+  for (const [what, flags, env, backend, numPes] of cases) {
+    test(what, async () => {
+      const r = await runNode([BIN, 'run', ...flags, fixture('backend-option.ts')], { env, timeoutMs: 60000 });
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(lines(r.stdout), Array.from({ length: numPes }, (_, pe) => `@@backend ${backend} ${pe} ${numPes}`));
+    });
+  }
+
+  test('a bad LAMELLAR_NUM_PES without -N is a CONFIG error naming the variable', async () => {
+    const r = await runNode([BIN, 'run', fixture('backend-option.ts')], { env: { LAMELLAR_NUM_PES: 'many' }, timeoutMs: 20000 });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /LAMELLAR_NUM_PES must be an integer .*LAMELLAR_ERR_CONFIG/);
+    assert.equal(lines(r.stdout).length, 0);
+  });
+});
+
 describe('output forwarding', () => {
   test('--prefix prefixes every line with its PE', async () => {
     const r = await runNode([BIN, 'run', '-N', '3', '--prefix', fixture('backend-option.ts')], { timeoutMs: 30000 });
