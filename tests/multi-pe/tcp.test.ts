@@ -194,10 +194,11 @@ describe('launching tcp jobs', () => {
       assertCases(procs.map((p) => p.stdout).join(''), 2);
 
       // The same two hosts, and then the link between them goes down: no FIN, no RST, only
-      // silence, which the heartbeats turn into an error naming the other PE on both sides.
+      // silence, which the heartbeats turn into an error naming the other PE on both sides,
+      // within 10 s with the default LAMELLAR_PEER_TIMEOUT.
       const held = [
-        startPe(0, 2, { ...env, LAMELLAR_JOB_ID: `netns2-${tag}`, LAMELLAR_BIND_ADDR: '10.213.0.1', LAMELLAR_PEER_TIMEOUT: '2' }, ['--hold'], nsA),
-        startPe(1, 2, { ...env, LAMELLAR_JOB_ID: `netns2-${tag}`, LAMELLAR_BIND_ADDR: '10.213.0.2', LAMELLAR_PEER_TIMEOUT: '2' }, ['--hold'], nsB),
+        startPe(0, 2, { ...env, LAMELLAR_JOB_ID: `netns2-${tag}`, LAMELLAR_BIND_ADDR: '10.213.0.1' }, ['--hold'], nsA),
+        startPe(1, 2, { ...env, LAMELLAR_JOB_ID: `netns2-${tag}`, LAMELLAR_BIND_ADDR: '10.213.0.2' }, ['--hold'], nsB),
       ];
       procs.push(...held);
       await Promise.all(held.map((p) => p.waitFor(/@@pid/)));
