@@ -22,6 +22,32 @@ describe('a failing PE stops the whole job', () => {
     assert.match(r.stderr, /PE 2 exited with code 3/);
     assert.doesNotMatch(r.stdout, /should never pass/);
   });
+
+  test('a shmem PE that calls process.exit(0) before shutdown stops the job, naming it', async () => {
+    // process.exit(0) in a worker ends only that thread, with code 0: the others would wait in
+    // their barrier forever if the launcher took it for a PE that finished.
+    const r = await runJob(fixture('fail-exit.ts'), { numPes: 3, args: ['0'], timeoutMs: 30000 });
+    assert.equal(r.signal, null, `killed by the test's time limit:\n${r.stderr}`);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /lamellar: PE 2 exited before shutdown \(exit code 0\) while 2 other PE\(s\) were still running/);
+    assert.doesNotMatch(r.stdout, /should never pass/);
+  });
+
+  test('a tcp PE that calls process.exit(0) before shutdown stops the job, naming it', async () => {
+    const r = await runJob(fixture('fail-exit.ts'), { numPes: 3, backend: 'tcp', args: ['0'], timeoutMs: 30000 });
+    assert.equal(r.signal, null, `killed by the test's time limit:\n${r.stderr}`);
+    assert.notEqual(r.code, 0, r.stderr);
+    assert.match(r.stderr, /PE 2 was lost: its connection to PE \d closed without a goodbye/);
+    assert.doesNotMatch(r.stdout, /should never pass/);
+  });
+
+  for (const backend of ['shmem', 'tcp'] as const) {
+    test(`a ${backend} PE that calls process.exit(0) after its world shut down is not a failure`, async () => {
+      const r = await runJob(fixture('fail-exit.ts'), { numPes: 3, backend, args: ['after-shutdown'], timeoutMs: 30000 });
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(r.stdout.split('\n').filter((l) => l.startsWith('@@')).sort(), ['@@after-shutdown 0', '@@after-shutdown 1']);
+    });
+  }
 });
 
 describe('idle PEs', () => {
