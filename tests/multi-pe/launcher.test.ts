@@ -212,7 +212,7 @@ describe('without the launcher', () => {
     const r = await runNode(['--import', 'tsx', fixture('world.ts')], { timeoutMs: 30000 });
     assert.equal(r.code, 0, r.stderr);
     const reports = r.stdout.split('\n').filter((l) => l.startsWith('@@case '));
-    assert.equal(reports.length, 8);
+    assert.equal(reports.length, 9);
     assert.ok(reports.every((l) => l.includes('"ok":true')), r.stdout);
   });
 });
