@@ -46,7 +46,9 @@ function* files(dir) {
   }
 }
 
-const IMPORT = /^\s*(import|export)\s+(type\s+)?[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/gm;
+// `import x from '…'` / `export … from '…'` (3), `import('…')` (4), and a bare side-effect
+// `import '…'` (5), which still runs the module and so is a dependency like any other.
+const IMPORT = /^\s*(import|export)\s+(type\s+)?[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s*['"]([^'"]+)['"]/gm;
 const problems = [];
 for (const file of files(SRC)) {
   const layer = layerOf(file);
@@ -57,7 +59,7 @@ for (const file of files(SRC)) {
   }
   const text = readFileSync(file, 'utf8');
   for (const m of text.matchAll(IMPORT)) {
-    const spec = m[3] ?? m[4];
+    const spec = m[3] ?? m[4] ?? m[5];
     const typeOnly = m[2] !== undefined;
     if (spec.startsWith('node:')) continue;
     if (!spec.startsWith('.')) {

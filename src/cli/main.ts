@@ -11,8 +11,9 @@ import { checkRunOptions, run, runScript } from '../launcher/index.js';
 const USAGE = `usage: lamellar run -N <pes> [--backend shmem|tcp|local] [--prefix] <script> [args...]
        lamellar exec <script> [args...]
 
-  -N, --num-pes <n>     number of PEs (default 1)
-  -b, --backend <name>  lamella: shmem (worker threads, default), tcp (processes) or local (1 PE)
+  -N, --num-pes <n>     number of PEs (default: LAMELLAR_NUM_PES, else 1)
+  -b, --backend <name>  lamella: shmem (worker threads), tcp (processes) or local (1 PE)
+                        (default: LAMELLAR_BACKEND, else shmem)
   -p, --prefix          prefix each output line with [PE n]
   -h, --help            show this help
 
@@ -79,9 +80,12 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const numRaw = values['num-pes'] ?? '1';
-  const numPes = /^-?\d+$/.test(numRaw.trim()) ? Number(numRaw) : Number.NaN;
+  // Explicit options win; otherwise LAMELLAR_NUM_PES and LAMELLAR_BACKEND (read, like every
+  // variable, by the config module). A size from a cluster launcher's variables (mpirun, srun)
+  // describes the launch this process is part of, not a job to start, so it is not used here.
   const cfg = config();
+  const numRaw = values['num-pes'];
+  const numPes = numRaw === undefined ? (cfg.rankSource === 'lamellar' ? cfg.numPes : 1) : /^-?\d+$/.test(numRaw.trim()) ? Number(numRaw) : Number.NaN;
   const backend = (values.backend ?? (cfg.backendFromEnv ? cfg.backend : 'shmem')) as Backend;
   return run({
     numPes,

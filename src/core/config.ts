@@ -4,8 +4,8 @@
  *
  * | variable | default | meaning |
  * |---|---|---|
- * | LAMELLAR_BACKEND | local | lamella: local, shmem or tcp (explicit `initWorld` options win) |
- * | LAMELLAR_NUM_PES | 1 | number of PEs in the job (set by the launcher) |
+ * | LAMELLAR_BACKEND | local | lamella: local, shmem or tcp (explicit `initWorld` options win); `lamellar run`'s default backend |
+ * | LAMELLAR_NUM_PES | 1 | number of PEs in the job (set by the launcher); `lamellar run`'s default -N |
  * | LAMELLAR_PE_ID | 0 | this PE's id (set by the launcher) |
  * | LAMELLAR_JOB_ID | (random) | job identifier shared by all PEs of one job |
  * | LAMELLAR_DEADLOCK_TIMEOUT | 600 | seconds a collective may wait before the runtime reports who has not arrived |
@@ -20,7 +20,7 @@
  * | LAMELLAR_JOB_SECRET | (launcher-made) | tcp: per-job secret every connection must prove |
  * | LAMELLAR_MAX_FRAME | 268435456 | tcp: largest frame accepted from a peer, in bytes |
  * | LAMELLAR_RENDEZVOUS_TIMEOUT | 60 | tcp: seconds to wait for every PE to arrive |
- * | LAMELLAR_PEER_TIMEOUT | 8 | tcp: seconds of silence after which a peer counts as lost (heartbeats are sent every second) |
+ * | LAMELLAR_PEER_TIMEOUT | 5 | tcp: seconds of silence after which a peer counts as lost (heartbeats are sent every second) |
  *
  * Cluster launchers: OMPI_COMM_WORLD_RANK/SIZE (Open MPI), SLURM_PROCID/NTASKS/NODELIST (Slurm),
  * PMI_RANK/SIZE (MPICH/Hydra) give the rank and size when LAMELLAR_PE_ID/NUM_PES are absent, and
@@ -148,7 +148,9 @@ export function parseConfig(env: Env): LamellarConfig {
     jobSecret: env['LAMELLAR_JOB_SECRET'] || undefined,
     maxFrame: intVar(env, 'LAMELLAR_MAX_FRAME', 256 * 1024 * 1024, 1024, 2 ** 31 - 1),
     rendezvousTimeoutSecs: numVar(env, 'LAMELLAR_RENDEZVOUS_TIMEOUT', 60, 0.001),
-    peerTimeoutSecs: numVar(env, 'LAMELLAR_PEER_TIMEOUT', 8, 1),
+    // 5 s of silence, at most 1 s until the next heartbeat check and 3 s to stop: every PE
+    // is down within 10 s of a silent link failure (docs/tcp.md, Failures).
+    peerTimeoutSecs: numVar(env, 'LAMELLAR_PEER_TIMEOUT', 5, 1),
     slurmNodelist: env['SLURM_STEP_NODELIST'] || env['SLURM_JOB_NODELIST'] || env['SLURM_NODELIST'] || undefined,
     launcherJobId: launcherJobId(env),
   });

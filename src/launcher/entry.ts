@@ -5,7 +5,7 @@
  * the tcp launcher (pe-process.ts) and `lamellar exec`.
  */
 import { pathToFileURL } from 'node:url';
-import { runExitHooks } from '../core/index.js';
+import { runExitHooks, worldShutDown } from '../core/index.js';
 
 export interface PeEntry {
   script: string;
@@ -20,4 +20,15 @@ export async function runScript(entry: PeEntry): Promise<void> {
   process.argv = [process.argv[0]!, entry.script, ...entry.args];
   await import(pathToFileURL(entry.script).href);
   await runExitHooks();
+  scriptDone = true;
+}
+
+let scriptDone = false;
+
+/**
+ * Whether this PE may end without leaving the others waiting for it: its script returned (and
+ * the implicit shutdown ran), or its world completed its collective shutdown.
+ */
+export function peFinished(): boolean {
+  return scriptDone || worldShutDown();
 }

@@ -4,6 +4,8 @@
  * `local` and `shmem` PEs are worker threads of this process; `tcp` PEs are child processes
  * (tcp.ts). The launcher forwards their output, and if any PE throws or exits non-zero it stops
  * every other PE at once, reports the failing PE and its stack, and returns a non-zero exit code.
+ * A worker PE that ends with code 0 before it finished (its script returned or its world shut
+ * down) while other PEs still run is a failure too: the others could wait for it forever.
  */
 import { randomUUID } from 'node:crypto';
 import { statSync } from 'node:fs';
@@ -81,6 +83,9 @@ export async function run(options: RunOptions): Promise<number> {
 
   let failure: Failure | undefined;
   const workers: Worker[] = [];
+  /** Per PE, set by the PE as it ends: 1 if it had finished (see entry.ts peFinished). */
+  const finished = new Int32Array(new SharedArrayBuffer(4 * numPes));
+  let running = numPes;
   const fail = (f: Failure): void => {
     if (failure !== undefined) return;
     failure = f;
@@ -91,7 +96,7 @@ export async function run(options: RunOptions): Promise<number> {
   const done: Promise<void>[] = [];
   for (let pe = 0; pe < numPes; pe++) {
     const w = new Worker(new URL('./pe-main.js', import.meta.url), {
-      workerData: { lamellar: job === undefined ? undefined : { backend, pe, job }, lamellarEntry: entry },
+      workerData: { lamellar: job === undefined ? undefined : { backend, pe, job }, lamellarEntry: entry, lamellarFinished: { flags: finished, pe } },
       env: {
         ...processEnv(),
         ...options.env,
@@ -117,7 +122,19 @@ export async function run(options: RunOptions): Promise<number> {
     done.push(
       new Promise<void>((res) => {
         w.once('exit', (code) => {
-          if (code !== 0 && !threw && failure === undefined) fail({ pe, code, message: `exited with code ${code}` });
+          running--;
+          if (!threw && failure === undefined) {
+            if (code !== 0) fail({ pe, code, message: `exited with code ${code}` });
+            else if (Atomics.load(finished, pe) === 0 && running > 0) {
+              fail({
+                pe,
+                code: 1,
+                message:
+                  `exited before shutdown (exit code 0) while ${running} other PE(s) were still running: ` +
+                  'a PE must not end (for example with process.exit()) before its world has shut down',
+              });
+            }
+          }
           void Promise.all([out, err]).then(() => res());
         });
       }),

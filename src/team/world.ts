@@ -9,6 +9,7 @@ import {
   debug,
   ErrorCode,
   LamellarError,
+  markWorldShutDown,
   parseBackend,
   type Backend,
 } from '../core/index.js';
@@ -117,6 +118,7 @@ export class World {
     rt.markClosed();
     this.#removeExitHook();
     await rt.lamella.shutdown();
+    markWorldShutDown();
     debug('PE %d shut down', this.myPe);
   }
 

@@ -1,27 +1,87 @@
 /** The launcher: failure propagation, idle PEs, bad input, and running without the launcher. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { BIN, fixture, runJob, runNode } from '../helpers/job.js';
+import { BIN, fixture, runJob, runNode, type JobResult } from '../helpers/job.js';
+
+/**
+ * A bound, not a speed check: the job must have stopped (the launcher exited) within 10 s of
+ * the `@@failing <pe> <epoch ms>` line its failing PE printed just before failing. `endedAt` is
+ * the wall clock when the launcher process closed.
+ */
+function assertStoppedWithin10s(r: JobResult, endedAt: number): void {
+  const m = /@@failing (\d+) (\d+)/.exec(r.stdout);
+  assert.ok(m, `the failing PE printed no @@failing line:\n${r.stdout}`);
+  const ms = endedAt - Number(m[2]);
+  assert.ok(ms >= 0 && ms < 10000, `the job stopped ${ms} ms after PE ${m[1]} failed`);
+}
 
 describe('a failing PE stops the whole job', () => {
   for (const numPes of [2, 4]) {
     test(`a PE that throws stops ${numPes} PEs with a non-zero exit and its PE number`, async () => {
       const r = await runJob(fixture('fail-throw.ts'), { numPes, timeoutMs: 30000 });
+      const endedAt = Date.now();
       assert.notEqual(r.code, 0);
       assert.equal(r.signal, null, `killed by the test's time limit:\n${r.stderr}`);
       assert.match(r.stderr, new RegExp(`PE ${numPes - 1} failed`));
       assert.match(r.stderr, new RegExp(`deliberate failure on PE ${numPes - 1}`));
       assert.match(r.stderr, /fail-throw\.ts/, 'the stack names the script');
       assert.doesNotMatch(r.stdout, /should never pass/);
+      assertStoppedWithin10s(r, endedAt);
     });
   }
 
+  test('a tcp PE that throws stops 3 PEs with a non-zero exit and its PE number', async () => {
+    const r = await runJob(fixture('fail-throw.ts'), { numPes: 3, backend: 'tcp', timeoutMs: 30000 });
+    const endedAt = Date.now();
+    assert.notEqual(r.code, 0);
+    assert.equal(r.signal, null, `killed by the test's time limit:\n${r.stderr}`);
+    // PE 2 throws; the others then find it lost. Whichever process ends first is the one the
+    // launcher reports, so the PE number is asserted in what the PEs say.
+    assert.match(r.stderr, /lamellar: PE \d exited with code 1/);
+    assert.match(r.stderr, /deliberate failure on PE 2/);
+    assert.match(r.stderr, /PE 2 was lost/);
+    assert.doesNotMatch(r.stdout, /should never pass/);
+    assertStoppedWithin10s(r, endedAt);
+  });
+
   test('a PE that calls process.exit(3) stops the job and the launcher exits 3', async () => {
     const r = await runJob(fixture('fail-exit.ts'), { numPes: 3, timeoutMs: 30000 });
+    const endedAt = Date.now();
     assert.equal(r.code, 3, r.stderr);
     assert.match(r.stderr, /PE 2 exited with code 3/);
     assert.doesNotMatch(r.stdout, /should never pass/);
+    assertStoppedWithin10s(r, endedAt);
   });
+
+  test('a shmem PE that calls process.exit(0) before shutdown stops the job, naming it', async () => {
+    // process.exit(0) in a worker ends only that thread, with code 0: the others would wait in
+    // their barrier forever if the launcher took it for a PE that finished.
+    const r = await runJob(fixture('fail-exit.ts'), { numPes: 3, args: ['0'], timeoutMs: 30000 });
+    const endedAt = Date.now();
+    assert.equal(r.signal, null, `killed by the test's time limit:\n${r.stderr}`);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /lamellar: PE 2 exited before shutdown \(exit code 0\) while 2 other PE\(s\) were still running/);
+    assert.doesNotMatch(r.stdout, /should never pass/);
+    assertStoppedWithin10s(r, endedAt);
+  });
+
+  test('a tcp PE that calls process.exit(0) before shutdown stops the job, naming it', async () => {
+    const r = await runJob(fixture('fail-exit.ts'), { numPes: 3, backend: 'tcp', args: ['0'], timeoutMs: 30000 });
+    const endedAt = Date.now();
+    assert.equal(r.signal, null, `killed by the test's time limit:\n${r.stderr}`);
+    assert.notEqual(r.code, 0, r.stderr);
+    assert.match(r.stderr, /PE 2 was lost: its connection to PE \d closed without a goodbye/);
+    assert.doesNotMatch(r.stdout, /should never pass/);
+    assertStoppedWithin10s(r, endedAt);
+  });
+
+  for (const backend of ['shmem', 'tcp'] as const) {
+    test(`a ${backend} PE that calls process.exit(0) after its world shut down is not a failure`, async () => {
+      const r = await runJob(fixture('fail-exit.ts'), { numPes: 3, backend, args: ['after-shutdown'], timeoutMs: 30000 });
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(r.stdout.split('\n').filter((l) => l.startsWith('@@')).sort(), ['@@after-shutdown 0', '@@after-shutdown 1']);
+    });
+  }
 });
 
 describe('idle PEs', () => {
@@ -74,6 +134,46 @@ describe('bad input to lamellar run', () => {
   });
 });
 
+describe('lamellar run takes -N and --backend from the environment, explicit options winning', () => {
+  /** The `@@backend <backend> <pe> <numPes>` lines of backend-option.ts, sorted. */
+  const lines = (stdout: string): string[] => stdout.split('\n').filter((l) => l.startsWith('@@backend ')).sort();
+  const cases: [string, string[], Record<string, string>, string, number][] = [
+    ['LAMELLAR_NUM_PES alone sets the number of PEs', [], { LAMELLAR_NUM_PES: '3' }, 'shmem', 3],
+    ['-N wins over LAMELLAR_NUM_PES', ['-N', '2'], { LAMELLAR_NUM_PES: '3' }, 'shmem', 2],
+    ['LAMELLAR_BACKEND alone sets the backend', ['-N', '2'], { LAMELLAR_BACKEND: 'tcp' }, 'tcp', 2],
+    ['--backend wins over LAMELLAR_BACKEND', ['-N', '2', '--backend', 'shmem'], { LAMELLAR_BACKEND: 'tcp' }, 'shmem', 2],
+    ['both from the environment', [], { LAMELLAR_NUM_PES: '2', LAMELLAR_BACKEND: 'tcp' }, 'tcp', 2],
+    ['both flags win over both variables', ['-N', '1', '--backend', 'local'], { LAMELLAR_NUM_PES: '3', LAMELLAR_BACKEND: 'tcp' }, 'local', 1],
+  ];
+  for (const [what, flags, env, backend, numPes] of cases) {
+    test(what, async () => {
+      const r = await runNode([BIN, 'run', ...flags, fixture('backend-option.ts')], { env, timeoutMs: 60000 });
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(lines(r.stdout), Array.from({ length: numPes }, (_, pe) => `@@backend ${backend} ${pe} ${numPes}`));
+    });
+  }
+
+  test('a bad LAMELLAR_NUM_PES without -N is a CONFIG error naming the variable', async () => {
+    const r = await runNode([BIN, 'run', fixture('backend-option.ts')], { env: { LAMELLAR_NUM_PES: 'many' }, timeoutMs: 20000 });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /LAMELLAR_NUM_PES must be an integer .*LAMELLAR_ERR_CONFIG/);
+    assert.equal(lines(r.stdout).length, 0);
+  });
+});
+
+describe('a plain JavaScript script', () => {
+  for (const backend of ['shmem', 'tcp'] as const) {
+    test(`lamellar run -N 2 --backend ${backend} runs a plain .js script that imports 'lamellar'`, async () => {
+      const r = await runJob(fixture('plain-js.js'), { numPes: 2, backend, timeoutMs: 60000 });
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(r.stdout.trim().split('\n').sort(), [
+        `@@plain ${backend} 0/2: PE 1 greeted by PE 0`,
+        `@@plain ${backend} 1/2: PE 0 greeted by PE 1`,
+      ]);
+    });
+  }
+});
+
 describe('output forwarding', () => {
   test('--prefix prefixes every line with its PE', async () => {
     const r = await runNode([BIN, 'run', '-N', '3', '--prefix', fixture('backend-option.ts')], { timeoutMs: 30000 });
@@ -112,7 +212,7 @@ describe('without the launcher', () => {
     const r = await runNode(['--import', 'tsx', fixture('world.ts')], { timeoutMs: 30000 });
     assert.equal(r.code, 0, r.stderr);
     const reports = r.stdout.split('\n').filter((l) => l.startsWith('@@case '));
-    assert.equal(reports.length, 8);
+    assert.equal(reports.length, 9);
     assert.ok(reports.every((l) => l.includes('"ok":true')), r.stdout);
   });
 });

@@ -2,15 +2,18 @@
  * The tcp lamella beyond the shared conformance suite: its memory contract on shmem and tcp,
  * launches under mpirun, by hand and across two network namespaces, failures (kill -9, a
  * broken link, a rendezvous that never completes) and security (a stranger without the secret,
- * frames over LAMELLAR_MAX_FRAME). Every wait is for an event (a line, an exit), bounded by the
- * test's timeout; nothing sleeps.
+ * frames over LAMELLAR_MAX_FRAME, a rendezvous directory that is not private). Every wait is for
+ * an event (a line, an exit), bounded by the test's timeout; nothing sleeps. The mpirun and
+ * two-host tests skip outside CI when mpirun, ip or root is missing (see unless() below).
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, watch } from 'node:fs';
+import {
+  accessSync, chmodSync, constants, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, watch, writeFileSync,
+} from 'node:fs';
 import { createServer, connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { describe, test } from 'node:test';
 import { parseConfig } from '../../src/core/config.js';
 import { connectHandshake } from '../../src/lamellae/tcp/auth.js';
@@ -53,6 +56,9 @@ function start(cmd: string, args: string[], env: Record<string, string>): Proc {
   const full: NodeJS.ProcessEnv = { ...process.env, ...env };
   for (const k of Object.keys(full)) if (k.startsWith('LAMELLAR_') && !(k in env)) delete full[k];
   const child = spawn(cmd, args, { cwd: ROOT, env: full, stdio: ['ignore', 'pipe', 'pipe'] });
+  // A command that cannot be started (not installed) closes with this on its stderr, so the
+  // test fails on its assertions instead of an unhandled 'error' event.
+  child.on('error', (e) => (p.stderr += `\n[test] could not start ${cmd}: ${e.message}\n`));
   const waiters: { re: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];
   const p: Proc = {
     child,
@@ -84,6 +90,46 @@ function startPe(pe: number, numPes: number, env: Record<string, string>, args: 
 
 function stopAll(procs: Proc[]): void {
   for (const p of procs) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+}
+
+/** `p`, or a rejection naming `what` after `ms`: a hang fails the test and still lets its cleanup run. */
+function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms)));
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
+// Two tests need what `npm install` does not bring: Open MPI's mpirun, and iproute2's `ip` run
+// as root (network namespaces need CAP_SYS_ADMIN). Elsewhere they skip and say why; in CI
+// (CI=true) they always run, and a missing prerequisite fails them, since .ci/run installs both.
+const IN_CI = process.env['CI'] === 'true' || process.env['CI'] === '1';
+
+function onPath(cmd: string): boolean {
+  return (process.env['PATH'] ?? '').split(delimiter).some((dir) => {
+    if (dir === '') return false;
+    try {
+      accessSync(join(dir, cmd), constants.X_OK);
+      return statSync(join(dir, cmd)).isFile();
+    } catch {
+      return false;
+    }
+  });
+}
+
+const MPIRUN_MISSING = onPath('mpirun') ? [] : ['mpirun (install Open MPI: apt-get install openmpi-bin)'];
+const NETNS_MISSING = [
+  ...(onPath('ip') ? [] : ['the ip command (apt-get install iproute2)']),
+  ...(process.getuid?.() === 0 ? [] : ['root, to create network namespaces (run the tests as root)']),
+];
+
+/** The `skip` option of a test that needs `missing`: a reason outside CI, never in CI. */
+function unless(missing: string[]): string | false {
+  return missing.length === 0 || IN_CI ? false : `needs ${missing.join(' and ')}; .ci/run (run as root in CI) installs openmpi-bin and iproute2`;
+}
+
+/** In CI the prerequisites must be there: fail with what is missing rather than a spawn error. */
+function requirePrerequisites(missing: string[]): void {
+  assert.deepEqual(missing, [], `CI=true, so this test must run, but it lacks ${missing.join(' and ')}; .ci/run (run as root) installs openmpi-bin and iproute2`);
 }
 
 /** A port free right now on 127.0.0.1 (the kernel's pick), for LAMELLAR_MASTER_ADDR. */
@@ -141,7 +187,8 @@ describe('where tcp PEs meet (rendezvous plan)', () => {
 });
 
 describe('launching tcp jobs', () => {
-  test('mpirun -np 2 lamellar exec runs a 2-PE job (rank and size from Open MPI)', { timeout: 60000 }, async () => {
+  test('mpirun -np 2 lamellar exec runs a 2-PE job (rank and size from Open MPI)', { timeout: 60000, skip: unless(MPIRUN_MISSING) }, async () => {
+    requirePrerequisites(MPIRUN_MISSING);
     const port = await freePort();
     const p = start(
       'mpirun',
@@ -149,9 +196,13 @@ describe('launching tcp jobs', () => {
         process.execPath, BIN, 'exec', fixture('tcp-job.ts')],
       { LAMELLAR_JOB_SECRET: 'mpirun-secret', LAMELLAR_MASTER_ADDR: `127.0.0.1:${port}`, LAMELLAR_MAX_FRAME: '1048576' },
     );
-    const { code } = await p.exited;
-    assert.equal(code, 0, p.stderr);
-    assertCases(p.stdout, 2);
+    try {
+      const { code } = await within(p.exited, 45000, 'mpirun');
+      assert.equal(code, 0, p.stderr);
+      assertCases(p.stdout, 2);
+    } finally {
+      stopAll([p]);
+    }
   });
 
   test('PEs started by hand meet through a rendezvous directory, with no secret given', { timeout: 60000 }, async () => {
@@ -169,7 +220,8 @@ describe('launching tcp jobs', () => {
     }
   });
 
-  test('two hosts: one PE in each of two network namespaces joined by a veth pair', { timeout: 90000 }, async () => {
+  test('two hosts: one PE in each of two network namespaces joined by a veth pair', { timeout: 90000, skip: unless(NETNS_MISSING) }, async () => {
+    requirePrerequisites(NETNS_MISSING);
     const tag = String(process.pid % 100000);
     const [nsA, nsB, vA, vB] = [`lmA${tag}`, `lmB${tag}`, `lmva${tag}`, `lmvb${tag}`];
     const ip = (...args: string[]): void => void execFileSync('ip', args, { stdio: 'pipe' });
@@ -189,32 +241,47 @@ describe('launching tcp jobs', () => {
       const env = { LAMELLAR_JOB_ID: `netns-${tag}`, LAMELLAR_JOB_SECRET: 'two-hosts', LAMELLAR_MASTER_ADDR: '10.213.0.1:29500' };
       procs.push(startPe(0, 2, { ...env, LAMELLAR_BIND_ADDR: '10.213.0.1' }, [], nsA));
       procs.push(startPe(1, 2, { ...env, LAMELLAR_BIND_ADDR: '10.213.0.2' }, [], nsB));
-      const exits = await Promise.all(procs.map((p) => p.exited));
+      const exits = await within(Promise.all(procs.map((p) => p.exited)), 30000, 'the two-host job');
       exits.forEach((e, pe) => assert.equal(e.code, 0, procs[pe]!.stderr));
       assertCases(procs.map((p) => p.stdout).join(''), 2);
 
       // The same two hosts, and then the link between them goes down: no FIN, no RST, only
-      // silence, which the heartbeats turn into an error naming the other PE on both sides.
+      // silence, which the heartbeats turn into an error naming the other PE on both sides,
+      // within 10 s with the default LAMELLAR_PEER_TIMEOUT.
       const held = [
-        startPe(0, 2, { ...env, LAMELLAR_JOB_ID: `netns2-${tag}`, LAMELLAR_BIND_ADDR: '10.213.0.1', LAMELLAR_PEER_TIMEOUT: '2' }, ['--hold'], nsA),
-        startPe(1, 2, { ...env, LAMELLAR_JOB_ID: `netns2-${tag}`, LAMELLAR_BIND_ADDR: '10.213.0.2', LAMELLAR_PEER_TIMEOUT: '2' }, ['--hold'], nsB),
+        startPe(0, 2, { ...env, LAMELLAR_JOB_ID: `netns2-${tag}`, LAMELLAR_BIND_ADDR: '10.213.0.1' }, ['--hold'], nsA),
+        startPe(1, 2, { ...env, LAMELLAR_JOB_ID: `netns2-${tag}`, LAMELLAR_BIND_ADDR: '10.213.0.2' }, ['--hold'], nsB),
       ];
       procs.push(...held);
-      await Promise.all(held.map((p) => p.waitFor(/@@pid/)));
+      await within(Promise.all(held.map((p) => p.waitFor(/@@pid/))), 20000, 'the held job\'s start-up');
       const down = performance.now();
       ip('-n', nsA, 'link', 'set', vA, 'down');
-      const gone = await Promise.all(held.map((p) => p.exited));
+      const gone = await within(Promise.all(held.map((p) => p.exited)), 20000, 'stopping after the link went down');
       gone.forEach((e, pe) => {
         assert.notEqual(e.code, 0, held[pe]!.stderr);
         assert.ok(e.at - down < 10000, `PE ${pe} took ${Math.round(e.at - down)} ms to stop`);
         assert.match(held[pe]!.stderr, new RegExp(`PE ${1 - pe} was lost`));
       });
     } finally {
+      // Runs even if a PE hangs: every wait above is bounded. Kill what we started and anything
+      // else still inside the namespaces, wait a bounded time, then delete them (which deletes
+      // the veth ends inside; the first is deleted by hand in case it never left this one).
       stopAll(procs);
-      await Promise.all(procs.map((p) => p.exited));
       for (const ns of [nsA, nsB]) {
+        let pids: string[] = [];
         try {
-          ip('netns', 'del', ns);
+          pids = execFileSync('ip', ['netns', 'pids', ns], { encoding: 'utf8', stdio: 'pipe' }).split(/\s+/).filter((x) => x !== '');
+        } catch {}
+        for (const pid of pids) {
+          try {
+            process.kill(Number(pid), 'SIGKILL');
+          } catch {}
+        }
+      }
+      await within(Promise.all(procs.map((p) => p.exited)), 5000, 'the killed PEs').catch(() => {});
+      for (const args of [['netns', 'del', nsA], ['netns', 'del', nsB], ['link', 'del', vA]]) {
+        try {
+          ip(...args);
         } catch {}
       }
     }
@@ -362,6 +429,49 @@ describe('tcp security', () => {
   });
 });
 
+describe('a rendezvous directory that is not private', () => {
+  // What another local user could leave in a shared /tmp before the job starts. The PEs run
+  // without LAMELLAR_JOB_SECRET, so they would take the secret from the directory.
+  const setups: [string, (jobDir: string, dir: string) => void, RegExp][] = [
+    ['a job directory with mode 0777', (jobDir) => {
+      mkdirSync(jobDir);
+      chmodSync(jobDir, 0o777);
+    }, /the rendezvous directory \S+ has mode 0777, which lets group or others in \(it must be 0700\)/],
+    ['a planted secret file with mode 0644', (jobDir) => {
+      mkdirSync(jobDir, { mode: 0o700 });
+      writeFileSync(join(jobDir, 'secret'), 'chosen-by-someone-else');
+      chmodSync(join(jobDir, 'secret'), 0o644);
+    }, /the rendezvous file \S+secret has mode 0644, which lets group or others in \(it must be 0600\)/],
+    ['a job directory that is a symbolic link', (jobDir, dir) => {
+      mkdirSync(join(dir, 'elsewhere'), { mode: 0o700 });
+      symlinkSync(join(dir, 'elsewhere'), jobDir);
+    }, /the rendezvous directory \S+ is a symbolic link/],
+  ];
+  for (const [what, plant, message] of setups) {
+    test(`${what} makes every PE fail with LAMELLAR_ERR_AUTH naming the path`, { timeout: 60000 }, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'lamellar-test-'));
+      const jobId = `private-${process.pid}`;
+      plant(join(dir, jobId), dir);
+      const procs = [0, 1].map((pe) => startPe(pe, 2, { LAMELLAR_JOB_ID: jobId, LAMELLAR_RENDEZVOUS_DIR: dir, LAMELLAR_RENDEZVOUS_TIMEOUT: '20' }));
+      try {
+        const exits = await Promise.all(procs.map((p) => p.exited));
+        exits.forEach((e, pe) => {
+          const err = procs[pe]!.stderr;
+          assert.notEqual(e.code, 0, `PE ${pe} exited 0`);
+          assert.match(err, /LAMELLAR_ERR_AUTH/);
+          assert.match(err, message);
+          assert.ok(err.includes(join(dir, jobId)), `the error names the path:\n${err}`);
+          assert.doesNotMatch(err, /RENDEZVOUS_TIMEOUT/);
+          assert.equal(caseReports(procs[pe]!.stdout).length, 0, 'no PE ran the job');
+        });
+      } finally {
+        stopAll(procs);
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
+});
+
 describe('malformed messages from a job member', () => {
   // The test process proves the secret as PE 1 of a 2-PE job, so PE 0 takes it for a member,
   // and then sends one bad header. PE 0 must stop with a clear error and tell its peer why.
@@ -374,7 +484,7 @@ describe('malformed messages from a job member', () => {
     test(`${what} stops the job with ${code}`, { timeout: 60000 }, async () => {
       const dir = mkdtempSync(join(tmpdir(), 'lamellar-test-'));
       const jobId = `malformed-${process.pid}`;
-      mkdirSync(join(dir, jobId));
+      mkdirSync(join(dir, jobId), { mode: 0o700 });
       const pe0 = startPe(0, 2, { LAMELLAR_JOB_ID: jobId, LAMELLAR_JOB_SECRET: `secret-of-${jobId}`, LAMELLAR_RENDEZVOUS_DIR: dir });
       try {
         // PE 0 publishes where it listens; the test dials it there as PE 1 would.

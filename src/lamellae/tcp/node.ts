@@ -55,6 +55,13 @@ const PEER_HIGH_WATER = 16 << 20;
 /** Stop reading sockets while this much waits for room in the main thread's ring. */
 const IN_PAUSE = 64 << 20;
 const IN_RESUME = 16 << 20;
+/**
+ * How long after this PE finds the job failing its process may live: the ABORT linger and the
+ * main thread's own exit both fit inside it, and if the main thread has not ended the process by
+ * then (it is stuck in synchronous code) this thread kills it. With the heartbeat check once a
+ * second and the default LAMELLAR_PEER_TIMEOUT of 5 s, a silent link stops every PE within
+ * 5 + 1 + 3 = 9 s.
+ */
 const FATAL_GRACE_MS = 3000;
 /** How long a stopping PE waits for its peers to read its ABORT before telling its main thread. */
 const ABORT_LINGER_MS = 1000;
@@ -463,7 +470,7 @@ export class NetNode implements ConnOwner {
    * peer whose own copy is slower does not report this PE's close as a lost PE instead). The main
    * thread is told once every peer has ended its side or ABORT_LINGER_MS have passed: the process
    * ends soon after, and ending it earlier could reset a connection before its ABORT is read. The
-   * process is killed if the main thread has not ended it within the grace period.
+   * process is killed if the main thread has not ended it FATAL_GRACE_MS after this call.
    */
   fatal(code: ErrorCodeValue, message: string, heard?: { peer: number; origin: number; message: string }): void {
     if (this.failed || this.closing) return;
@@ -482,15 +489,16 @@ export class NetNode implements ConnOwner {
       }
       ends.push(c.ended);
     }
+    // Counted from here, not from telling the main thread, so the linger cannot stretch the bound.
+    setTimeout(() => {
+      writeSync(2, `lamellar: PE ${this.me}: ${message} (${code}); the main thread did not stop, killing the process\n`);
+      process.kill(process.pid, 'SIGKILL');
+    }, FATAL_GRACE_MS);
     let told = false;
     const tell = (): void => {
       if (told) return;
       told = true;
       this.post({ type: 'fatal', code, message });
-      setTimeout(() => {
-        writeSync(2, `lamellar: PE ${this.me}: ${message} (${code}); the main thread did not stop, killing the process\n`);
-        process.kill(process.pid, 'SIGKILL');
-      }, FATAL_GRACE_MS);
     };
     const linger = setTimeout(tell, ABORT_LINGER_MS);
     void Promise.all(ends).then(() => {

@@ -8,12 +8,13 @@
  * sends everyone the address table (TABLE) and PE k dials PEs 1..k-1.
  * Directory mode: every PE writes dir/<job>/pe-<n>.json ({host, port}) atomically and dials the
  * PEs below it as their files appear; stale files from an earlier run with the same job id are
- * harmless because a dial that fails re-reads the file.
+ * harmless because a dial that fails re-reads the file. The job directory (and the secret file
+ * in it, if PE 0 makes one) must belong to this user alone, or the job refuses to start.
  * Either way the job is up once every PE has its N-1 connections and PE 0 has gathered a
  * "mesh ready" from all (a network-thread barrier). Every dial is authenticated (auth.ts).
  */
 import { randomBytes } from 'node:crypto';
-import { link, mkdir, readFile, rename, rmdir, unlink, writeFile } from 'node:fs/promises';
+import { link, lstat, mkdir, readFile, rename, rmdir, unlink, writeFile } from 'node:fs/promises';
 import { createServer, connect, type Socket } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -190,9 +191,40 @@ async function master(node: NetNode, host: string, port: number, st: RendezvousS
   await Promise.all(Array.from({ length: node.me - 1 }, (_, i) => dialPe(node, i + 1, async () => addrs[i + 1], st)));
 }
 
-async function directory(node: NetNode, dir: string, st: RendezvousState): Promise<() => Promise<void>> {
+/**
+ * Fails with AUTH unless `path` is a `kind` (not a symlink to one) owned by this user that group
+ * and others cannot access. mkdir's mode applies only to a directory it creates, so in a shared
+ * /tmp another local user could make the job directory first, world-writable, and plant a
+ * secret of their own choosing (or read ours). Windows has no such owner and mode bits.
+ */
+async function checkPrivate(path: string, kind: 'directory' | 'file'): Promise<void> {
+  if (process.platform === 'win32') return;
+  const st = await lstat(path);
+  const uid = process.getuid!();
+  const want = kind === 'directory' ? 0o700 : 0o600;
+  let problem: string | undefined;
+  if (st.isSymbolicLink()) problem = 'is a symbolic link';
+  else if (kind === 'directory' ? !st.isDirectory() : !st.isFile()) problem = `is not a ${kind === 'file' ? 'regular file' : kind}`;
+  else if (st.uid !== uid) problem = `is owned by uid ${st.uid}, not by this user (uid ${uid})`;
+  else if ((st.mode & 0o077) !== 0) problem = `has mode 0${(st.mode & 0o777).toString(8)}, which lets group or others in (it must be 0${want.toString(8)})`;
+  if (problem === undefined) return;
+  throw new LamellarError(
+    ErrorCode.AUTH,
+    `the rendezvous ${kind} ${path} ${problem}, so another user could read or plant the job secret; ` +
+      'remove it, or set LAMELLAR_RENDEZVOUS_DIR to a directory only you can write to',
+    { details: { path } },
+  );
+}
+
+/** Makes dir/<job id> (mode 0700) if it does not exist, and checks that it is ours alone. */
+async function privateJobDir(node: NetNode, dir: string): Promise<string> {
   const jobDir = join(dir, node.boot.jobId.replace(/[^A-Za-z0-9._-]/g, '_'));
   await mkdir(jobDir, { recursive: true, mode: 0o700 });
+  await checkPrivate(jobDir, 'directory');
+  return jobDir;
+}
+
+async function directory(node: NetNode, jobDir: string, st: RendezvousState): Promise<() => Promise<void>> {
   const bind = node.boot.bindAddr;
   const myPort = await listen(node, bind, 0);
   const mine = join(jobDir, `pe-${node.me}.json`);
@@ -210,21 +242,36 @@ async function directory(node: NetNode, dir: string, st: RendezvousState): Promi
 }
 
 /** The job secret in directory mode without LAMELLAR_JOB_SECRET: PE 0 makes it, the others read it. */
-async function dirSecret(node: NetNode, dir: string, st: RendezvousState): Promise<string> {
-  const jobDir = join(dir, node.boot.jobId.replace(/[^A-Za-z0-9._-]/g, '_'));
+async function dirSecret(node: NetNode, jobDir: string, st: RendezvousState): Promise<string> {
   const file = join(jobDir, 'secret');
-  await mkdir(jobDir, { recursive: true, mode: 0o700 });
   if (node.me === 0) {
     const tmp = `${file}.${process.pid}.tmp`;
     await writeFile(tmp, randomBytes(32).toString('hex'), { mode: 0o600 });
-    // link() is atomic and fails if the file exists, so readers never see half a secret.
-    await link(tmp, file).catch(() => {});
-    await unlink(tmp).catch(() => {});
+    // link() is atomic and fails if the file exists, so readers never see half a secret. An
+    // existing file is a secret left by a crashed earlier run with this job id: every PE reads
+    // the file, so all agree on it, and it is checked below like any other.
+    try {
+      await link(tmp, file);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    } finally {
+      await unlink(tmp).catch(() => {});
+    }
   }
   st.phase = `waiting for PE 0 to write the job secret to ${file}`;
   for (let delay = 10; !node.failed; delay = Math.min(delay * 2, 250)) {
-    const s = (await readFile(file, 'utf8').catch(() => '')).trim();
-    if (s.length > 0) return s;
+    const exists = await lstat(file).then(
+      () => true,
+      (e: NodeJS.ErrnoException) => {
+        if (e.code === 'ENOENT') return false;
+        throw e;
+      },
+    );
+    if (exists) {
+      await checkPrivate(file, 'file');
+      const s = (await readFile(file, 'utf8')).trim();
+      if (s.length > 0) return s;
+    }
     await sleep(delay);
   }
   return '';
@@ -233,11 +280,12 @@ async function dirSecret(node: NetNode, dir: string, st: RendezvousState): Promi
 /** Builds the mesh; resolves once every PE of the job is connected to every other. */
 export async function assemble(node: NetNode, st: RendezvousState): Promise<void> {
   const r = node.boot.rendezvous;
-  const secret = node.boot.secret ?? (r.kind === 'dir' ? await dirSecret(node, r.dir, st) : undefined);
+  const jobDir = r.kind === 'dir' ? await privateJobDir(node, r.dir) : undefined;
+  const secret = node.boot.secret ?? (jobDir !== undefined ? await dirSecret(node, jobDir, st) : undefined);
   node.keys = { secret: secret!, jobId: node.boot.jobId };
   let cleanup: (() => Promise<void>) | undefined;
   if (r.kind === 'master') await master(node, r.host, r.port, st);
-  else cleanup = await directory(node, r.dir, st);
+  else cleanup = await directory(node, jobDir!, st);
   st.phase = 'waiting for the PEs above this one to connect';
   await meshComplete(node);
   st.phase = 'waiting for every PE to finish connecting';
