@@ -4,7 +4,7 @@
  * tcp the owner applies a whole batch in one AM. `localData()` gives atomic accessors to this
  * PE's part.
  */
-import { ELEM_CTORS } from '../memregion/internal.js';
+import { ELEM_CTORS, released } from '../memregion/internal.js';
 import type { Team } from '../team/index.js';
 import { createArray, registerArrayKind } from './base.js';
 import type { ElemType, ElemValue, World } from './deps.js';
@@ -23,15 +23,21 @@ export class AtomicArray<T extends ElemType = ElemType> extends MutableArray<T> 
     return createArray('AtomicArray', team, opts) as Promise<AtomicArray<T>>;
   }
 
-  /** Atomic accessors to this PE's part; indices are local (0 .. numElemsLocal-1). */
+  /**
+   * Atomic accessors to this PE's part; indices are local (0 .. numElemsLocal-1). They work as
+   * long as this handle does: after it is dropped or converted every accessor throws
+   * USE_AFTER_RELEASE.
+   */
   localData(): AtomicLocalData<T> {
     const [s, e] = this.localRange();
-    return new AtomicLocalData<T>(this[kArray].meta as ArrayMeta<T>, s, e - s);
+    return new AtomicLocalData<T>(this, this[kArray].meta as ArrayMeta<T>, s, e - s);
   }
 }
 
 /** Atomic element accessors over this PE's part of an AtomicArray (synchronous: local memory). */
 export class AtomicLocalData<T extends ElemType = ElemType> {
+  /** The handle it came from: its memory may be freed (or reused) once that handle is released. */
+  readonly #owner: { readonly isReleased: boolean };
   readonly #call: KernelCall;
   readonly #type: T;
   readonly #start: number;
@@ -39,8 +45,9 @@ export class AtomicLocalData<T extends ElemType = ElemType> {
   readonly length: number;
 
   /** @internal */
-  constructor(meta: ArrayMeta<T>, start: number, length: number) {
+  constructor(owner: { readonly isReleased: boolean }, meta: ArrayMeta<T>, start: number, length: number) {
     const me = meta.team.myPe;
+    this.#owner = owner;
     this.#type = meta.type;
     this.#start = start;
     this.length = length;
@@ -67,6 +74,7 @@ export class AtomicLocalData<T extends ElemType = ElemType> {
 
   #apply(op: OpCode, name: string, i: number, v: unknown, cur: unknown = 0): ElemValue<T> {
     const what = `AtomicLocalData.${name}`;
+    if (this.#owner.isReleased) throw released('AtomicArray');
     checkOpSupported(this.#type, op, what);
     checkIndex(i, this.length, what);
     const c = this.#call;
