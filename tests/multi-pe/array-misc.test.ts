@@ -11,6 +11,7 @@ conformance('array-misc.ts', [
   "an array sent in an AM arrives as the receiver's handle on the same array",
   'lock-array guards give this PE part; collectiveWriteLocalData is collective',
   'AtomicArray localData gives atomic accessors to this PE part',
+  'f32 compareExchange rounds a scalar current to f32, so a stored 0.1 is found',
   'an array shorter than the team holds one element on each of the first PEs',
   'random batch updates from every PE lose nothing on Atomic, LocalLock and GlobalLock arrays',
   'put and get through odd-length sub-arrays round-trip on both distributions',
