@@ -6,6 +6,7 @@ conformance('array-misc.ts', [
   'a value of the wrong type throws TYPE_MISMATCH at the call and applies nothing',
   'an op the element type does not support throws UNSUPPORTED_OP',
   'a handle used after conversion throws USE_AFTER_RELEASE',
+  'mismatched create calls (kind, type, length, distribution) throw COLLECTIVE_MISMATCH on every PE',
   'all 20 conversions between the five types keep the data',
   'reductions sum prod max min and a registered reduction give the same result on every PE',
   "an array sent in an AM arrives as the receiver's handle on the same array",
