@@ -49,7 +49,7 @@ export async function arrayTypeTests(world: World): Promise<void> {
 
   const gl = await GlobalLockArray.create(world, { type: 'i8', length: 4, distribution: 'cyclic' });
   const cw = await gl.collectiveWriteLocalData();
-  assertEqual<typeof cw.data, Int8Array>(true);
+  assertEqual<typeof cw.value, Int8Array>(true);
 
   const ro: ReadOnlyArray<'f64'> = await f.intoReadOnly().then(() => ReadOnlyArray.create(world, { type: 'f64', length: 4, distribution: 'block' }));
   const v = await ro.load(0);
