@@ -11,6 +11,7 @@ conformance('array-misc.ts', [
   'reductions sum prod max min and a registered reduction give the same result on every PE',
   "an array sent in an AM arrives as the receiver's handle on the same array",
   'lock-array guards give this PE part; collectiveWriteLocalData is collective',
+  'collectiveWriteLocalData: every PE holds its guard at once, and a plain write guard waits until all released',
   'AtomicArray localData gives atomic accessors to this PE part',
   'f32 compareExchange rounds a scalar current to f32, so a stored 0.1 is found',
   'an array shorter than the team holds one element on each of the first PEs',
