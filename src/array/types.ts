@@ -103,6 +103,11 @@ export function checkValue<T extends ElemType>(type: T, v: unknown, what: string
   return v as ElemValue<T>;
 }
 
+/** Throws TYPE_MISMATCH unless the epsilon of compareExchangeEpsilon is a number. */
+export function checkEpsilon(eps: unknown, what: string): number {
+  return checkValue('f64', eps, `${what} (epsilon)`);
+}
+
 /** Values of a batch: one for all indices, or one per index. */
 export type BatchValues<T extends ElemType> = ElemValue<T> | TypedArrayOf<T> | readonly ElemValue<T>[];
 
