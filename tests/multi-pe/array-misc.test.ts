@@ -15,6 +15,8 @@ conformance('array-misc.ts', [
   'AtomicArray localData gives atomic accessors to this PE part',
   'f32 compareExchange rounds a scalar current to f32, so a stored 0.1 is found',
   'an array shorter than the team holds one element on each of the first PEs',
+  'first and last global index of subArray(33, 66) of 100 elements, block and cyclic',
+  'an out-of-bounds put through a sub-array leaves the neighbouring elements on other PEs untouched',
   'random batch updates from every PE lose nothing on Atomic, LocalLock and GlobalLock arrays',
   'put and get through odd-length sub-arrays round-trip on both distributions',
 ]);
