@@ -4,7 +4,7 @@
  * tcp the owner applies a whole batch in one AM. `localData()` gives atomic accessors to this
  * PE's part.
  */
-import { ELEM_CTORS } from '../memregion/internal.js';
+import { ELEM_CTORS, released } from '../memregion/internal.js';
 import type { Team } from '../team/index.js';
 import { createArray, registerArrayKind } from './base.js';
 import type { ElemType, ElemValue, World } from './deps.js';
@@ -13,7 +13,18 @@ import { kArray, type ArrayMeta } from './meta.js';
 import { MutableArray } from './mutable.js';
 import { combineFor } from './ops/combine.js';
 import { runKernel, type KernelCall, type View } from './ops/kernels.js';
-import { checkOperand, checkOpSupported, checkValue, Op, type ArrayKind, type ArrayOptions, type OpCode } from './types.js';
+import {
+  checkEpsilon,
+  checkOperand,
+  checkOpSupported,
+  checkValue,
+  Op,
+  type ArrayKind,
+  type ArrayOptions,
+  type FloatElemType,
+  type IntElemType,
+  type OpCode,
+} from './types.js';
 
 export class AtomicArray<T extends ElemType = ElemType> extends MutableArray<T> {
   protected readonly kind: ArrayKind = 'AtomicArray';
@@ -23,15 +34,30 @@ export class AtomicArray<T extends ElemType = ElemType> extends MutableArray<T> 
     return createArray('AtomicArray', team, opts) as Promise<AtomicArray<T>>;
   }
 
-  /** Atomic accessors to this PE's part; indices are local (0 .. numElemsLocal-1). */
+  /**
+   * Atomic accessors to this PE's part; indices are local (0 .. numElemsLocal-1). They work as
+   * long as this handle does: after it is dropped or converted every accessor throws
+   * USE_AFTER_RELEASE.
+   */
   localData(): AtomicLocalData<T> {
     const [s, e] = this.localRange();
-    return new AtomicLocalData<T>(this[kArray].meta as ArrayMeta<T>, s, e - s);
+    return new AtomicLocalData<T>(this, this[kArray].meta as ArrayMeta<T>, s, e - s);
   }
 }
 
-/** Atomic element accessors over this PE's part of an AtomicArray (synchronous: local memory). */
+/** `this` of the integer-only accessors (bit ops, shifts), as on MutableArray. */
+export type IntLocalData<T extends ElemType> = AtomicLocalData<T> & { readonly type: IntElemType };
+/** `this` of the float-only accessor (compareExchangeEpsilon). */
+export type FloatLocalData<T extends ElemType> = AtomicLocalData<T> & { readonly type: FloatElemType };
+
+/**
+ * Atomic element accessors over this PE's part of an AtomicArray (synchronous: local memory).
+ * As on the array, bit ops and shifts exist only for integer types and compareExchangeEpsilon
+ * only for floats: refused at compile time by the `this` type, and at run time (UNSUPPORTED_OP).
+ */
 export class AtomicLocalData<T extends ElemType = ElemType> {
+  /** The handle it came from: its memory may be freed (or reused) once that handle is released. */
+  readonly #owner: { readonly isReleased: boolean };
   readonly #call: KernelCall;
   readonly #type: T;
   readonly #start: number;
@@ -39,8 +65,9 @@ export class AtomicLocalData<T extends ElemType = ElemType> {
   readonly length: number;
 
   /** @internal */
-  constructor(meta: ArrayMeta<T>, start: number, length: number) {
+  constructor(owner: { readonly isReleased: boolean }, meta: ArrayMeta<T>, start: number, length: number) {
     const me = meta.team.myPe;
+    this.#owner = owner;
     this.#type = meta.type;
     this.#start = start;
     this.length = length;
@@ -65,8 +92,14 @@ export class AtomicLocalData<T extends ElemType = ElemType> {
     };
   }
 
-  #apply(op: OpCode, name: string, i: number, v: unknown, cur: unknown = 0): ElemValue<T> {
+  /** Element type. */
+  get type(): T {
+    return this.#type;
+  }
+
+  #apply(op: OpCode, name: string, i: number, v: unknown, cur: unknown = 0, eps = 0): ElemValue<T> {
     const what = `AtomicLocalData.${name}`;
+    if (this.#owner.isReleased) throw released('AtomicArray');
     checkOpSupported(this.#type, op, what);
     checkIndex(i, this.length, what);
     const c = this.#call;
@@ -75,7 +108,8 @@ export class AtomicLocalData<T extends ElemType = ElemType> {
     c.offs[0] = this.#start + i;
     c.vals = op === Op.load ? 0 : (checkValue(this.#type, v, what) as number);
     checkOperand(this.#type, op, c.vals, what);
-    c.cur = op === Op.compareExchange ? (checkValue(this.#type, cur, what) as number) : 0;
+    c.cur = op === Op.compareExchange || op === Op.compareExchangeEpsilon ? (checkValue(this.#type, cur, `${what} (current)`) as number) : 0;
+    c.eps = eps;
     runKernel(c);
     return c.out![0] as ElemValue<T>;
   }
@@ -104,24 +138,30 @@ export class AtomicLocalData<T extends ElemType = ElemType> {
   fetchRem(i: number, v: ElemValue<T>): ElemValue<T> {
     return this.#apply(Op.rem, 'fetchRem', i, v);
   }
-  fetchBitAnd(i: number, v: ElemValue<T>): ElemValue<T> {
+  fetchBitAnd(this: IntLocalData<T>, i: number, v: ElemValue<T>): ElemValue<T> {
     return this.#apply(Op.bitAnd, 'fetchBitAnd', i, v);
   }
-  fetchBitOr(i: number, v: ElemValue<T>): ElemValue<T> {
+  fetchBitOr(this: IntLocalData<T>, i: number, v: ElemValue<T>): ElemValue<T> {
     return this.#apply(Op.bitOr, 'fetchBitOr', i, v);
   }
-  fetchBitXor(i: number, v: ElemValue<T>): ElemValue<T> {
+  fetchBitXor(this: IntLocalData<T>, i: number, v: ElemValue<T>): ElemValue<T> {
     return this.#apply(Op.bitXor, 'fetchBitXor', i, v);
   }
-  fetchShl(i: number, v: ElemValue<T>): ElemValue<T> {
+  fetchShl(this: IntLocalData<T>, i: number, v: ElemValue<T>): ElemValue<T> {
     return this.#apply(Op.shl, 'fetchShl', i, v);
   }
-  fetchShr(i: number, v: ElemValue<T>): ElemValue<T> {
+  fetchShr(this: IntLocalData<T>, i: number, v: ElemValue<T>): ElemValue<T> {
     return this.#apply(Op.shr, 'fetchShr', i, v);
   }
   /** Stores `v` if the element equals `current`. */
   compareExchange(i: number, current: ElemValue<T>, v: ElemValue<T>): { ok: boolean; value: ElemValue<T> } {
     const value = this.#apply(Op.compareExchange, 'compareExchange', i, v, current);
+    return { ok: this.#call.ok![0] === 1, value };
+  }
+  /** Float types: stores `v` if |element - current| < epsilon. */
+  compareExchangeEpsilon(this: FloatLocalData<T>, i: number, current: ElemValue<T>, v: ElemValue<T>, epsilon: number): { ok: boolean; value: ElemValue<T> } {
+    const eps = checkEpsilon(epsilon, 'AtomicLocalData.compareExchangeEpsilon');
+    const value = this.#apply(Op.compareExchangeEpsilon, 'compareExchangeEpsilon', i, v, current, eps);
     return { ok: this.#call.ok![0] === 1, value };
   }
 }

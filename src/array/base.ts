@@ -239,7 +239,7 @@ function teamOf(t: unknown, what: string): Team {
 
 /**
  * Collective over the team: allocates the array's one symmetric region (zeroed) and returns a
- * handle of `kind`. With fewer elements than PEs, one element per PE is allocated and the
+ * handle of `kind`. Mismatched calls throw COLLECTIVE_MISMATCH on every member. With fewer elements than PEs, one element per PE is allocated and the
  * handle covers the first `length` (as Lamellar does).
  */
 export async function createArray<T extends ElemType>(kind: ArrayKind, teamOrWorld: World | Team, opts: ArrayOptions<T>): Promise<ArrayBase<T>> {
@@ -254,7 +254,11 @@ export async function createArray<T extends ElemType>(kind: ArrayKind, teamOrWor
   if (length > 2 ** 32 - 1) throw new LamellarError(ErrorCode.INVALID_ARGUMENT, `${what}: at most 2^32 - 1 elements, got ${length}`);
   const total = Math.max(length, team.numPes);
   const cap = Math.ceil(total / team.numPes);
-  const region = await allocShared(team, type, allocElems(type, cap));
+  // Every member must create the same array: the region's collective check compares this whole
+  // description, so a different kind, type, length or distribution on any PE fails everywhere
+  // with COLLECTIVE_MISMATCH (lengths 7 and 8 on 4 PEs need the same region, for instance).
+  const desc = `${kind}.create({ type: '${type}', length: ${length}, distribution: '${opts.distribution}' })`;
+  const region = await allocShared(team, type, allocElems(type, cap), desc);
   const ri = region[kRegionInternals];
   const meta = metaFor(ri.state, ri, opts.distribution, total);
   const handle = makers.get(kind)!(ri.state, 'new', meta as unknown as ArrayMeta, 0, length) as ArrayBase<T>;

@@ -25,12 +25,12 @@ export class GlobalLockArray<T extends ElemType = ElemType> extends MutableArray
     return createArray('GlobalLockArray', team, opts) as Promise<GlobalLockArray<T>>;
   }
 
-  /** Waits for the global read lock; the guard's `data` is this PE's part, read-only. */
+  /** Waits for the global read lock; the guard's `value` is this PE's part, read-only. */
   readLocalData(): Promise<LocalDataGuard<Readonly<TypedArrayOf<T>>>> {
     return this.#guard(false);
   }
 
-  /** Waits for the global write lock (excluding every PE); `data` is this PE's part. */
+  /** Waits for the global write lock (excluding every PE); `value` is this PE's part. */
   writeLocalData(): Promise<LocalDataGuard<TypedArrayOf<T>>> {
     return this.#guard(true);
   }

@@ -1,8 +1,9 @@
 /**
  * Guards for the local data of lock arrays: hold one to read or write this PE's part, release
- * it (`using`, `release()`) to let others in. A released guard throws USE_AFTER_RELEASE on use.
- * A guard also pins the array, so a conversion waits until every guard is released. The view
- * itself cannot be revoked: keep it only as long as the guard.
+ * it (`using`, `release()`) to let others in. `guard.value` is that part, as on Darc guards. A
+ * released guard throws USE_AFTER_RELEASE on use. A guard also pins the array, so a conversion
+ * waits until every guard is released. The view itself cannot be revoked: keep it only as long
+ * as the guard.
  */
 import { ErrorCode, LamellarError } from '../core/index.js';
 
@@ -18,8 +19,8 @@ export class LocalDataGuard<A> implements Disposable {
     this.#label = label;
   }
 
-  /** This PE's part of the array (or sub-array). */
-  get data(): A {
+  /** The protected value: this PE's part of the array (or sub-array). */
+  get value(): A {
     if (this.#release === undefined) {
       throw new LamellarError(ErrorCode.USE_AFTER_RELEASE, `this ${this.#label} guard was released; take a new one to access the data`);
     }

@@ -22,12 +22,12 @@ export class LocalLockArray<T extends ElemType = ElemType> extends MutableArray<
     return createArray('LocalLockArray', team, opts) as Promise<LocalLockArray<T>>;
   }
 
-  /** Waits for this PE's read lock; the guard's `data` is this PE's part, read-only. */
+  /** Waits for this PE's read lock; the guard's `value` is this PE's part, read-only. */
   readLocalData(): Promise<LocalDataGuard<Readonly<TypedArrayOf<T>>>> {
     return this.#guard(false);
   }
 
-  /** Waits for this PE's write lock; the guard's `data` is this PE's part. */
+  /** Waits for this PE's write lock; the guard's `value` is this PE's part. */
   writeLocalData(): Promise<LocalDataGuard<TypedArrayOf<T>>> {
     return this.#guard(true);
   }

@@ -14,7 +14,7 @@ import { kArray } from './meta.js';
 import { canCopyDirect, copyRange } from './ops/copy.js';
 import type { View } from './ops/kernels.js';
 import type { OpResult } from './ops/engine.js';
-import { checkOperand, checkOpSupported, checkValue, checkValues, Op, type BatchValues, type FloatElemType, type IntElemType, type OpCode } from './types.js';
+import { checkEpsilon, checkOperand, checkOpSupported, checkValue, checkValues, Op, type BatchValues, type FloatElemType, type IntElemType, type OpCode } from './types.js';
 
 /** `this` of integer-only ops (bit ops, shifts). */
 export type IntOnly<T extends ElemType> = MutableArray<T> & { readonly type: IntElemType };
@@ -253,7 +253,7 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
 
   /** Float arrays: stores `newValue` if |element - current| < epsilon. */
   compareExchangeEpsilon(this: FloatOnly<T>, index: number, current: ElemValue<T>, newValue: ElemValue<T>, epsilon: number): Promise<CompareExchangeResult<ElemValue<T>>> {
-    return this.one(Op.compareExchangeEpsilon, 'compareExchangeEpsilon', index, newValue, true, current, checkEps(epsilon)).then((r) => ({
+    return this.one(Op.compareExchangeEpsilon, 'compareExchangeEpsilon', index, newValue, true, current, checkEpsilon(epsilon, `${this.kind}.compareExchangeEpsilon`)).then((r) => ({
       ok: r.ok![0] === 1,
       value: r.out![0] as ElemValue<T>,
     }));
@@ -266,7 +266,7 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
     newValues: BatchValues<T>,
     epsilon: number,
   ): Promise<BatchCompareExchangeResult<TypedArrayOf<T>>> {
-    return this.many(Op.compareExchangeEpsilon, 'batchCompareExchangeEpsilon', indices, newValues, true, current, checkEps(epsilon)).then((r) => ({
+    return this.many(Op.compareExchangeEpsilon, 'batchCompareExchangeEpsilon', indices, newValues, true, current, checkEpsilon(epsilon, `${this.kind}.batchCompareExchangeEpsilon`)).then((r) => ({
       ok: r.ok!,
       values: r.out as unknown as TypedArrayOf<T>,
     }));
@@ -284,9 +284,5 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
     }
     return this.run(Op.store, rangeIndices(index, data.length), data, 0, 0, false).then(NOTHING);
   }
-}
-
-function checkEps(eps: unknown): number {
-  return checkValue('f64', eps, 'compareExchangeEpsilon (epsilon)');
 }
 

@@ -81,7 +81,11 @@ function badValue(type: ElemType, v: unknown, what: string, why: string): Lamell
   });
 }
 
-/** Throws TYPE_MISMATCH unless `v` is one value of `type` (bigint for 64-bit, in range for ints). */
+/**
+ * Throws TYPE_MISMATCH unless `v` is one value of `type` (bigint for 64-bit, in range for ints).
+ * An f32 value comes back rounded to f32: every op then sees the value the element would hold
+ * (`compareExchange(i, 0.1, x)` after `store(i, 0.1)` compares f32(0.1) with f32(0.1)).
+ */
 export function checkValue<T extends ElemType>(type: T, v: unknown, what: string): ElemValue<T> {
   if (isBig(type)) {
     if (typeof v !== 'bigint') throw badValue(type, v, what, 'a bigint is required');
@@ -90,12 +94,18 @@ export function checkValue<T extends ElemType>(type: T, v: unknown, what: string
     return v as ElemValue<T>;
   }
   if (typeof v !== 'number') throw badValue(type, v, what, 'a number is required');
+  if (type === 'f32') return Math.fround(v) as ElemValue<T>;
   const r = INT_RANGES[type];
   if (r !== undefined) {
     if (!Number.isInteger(v)) throw badValue(type, v, what, 'an integer is required');
     if (v < r[0] || v > r[1]) throw badValue(type, v, what, 'out of range');
   }
   return v as ElemValue<T>;
+}
+
+/** Throws TYPE_MISMATCH unless the epsilon of compareExchangeEpsilon is a number. */
+export function checkEpsilon(eps: unknown, what: string): number {
+  return checkValue('f64', eps, `${what} (epsilon)`);
 }
 
 /** Values of a batch: one for all indices, or one per index. */

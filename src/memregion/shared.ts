@@ -160,11 +160,14 @@ function internalsFor<T extends ElemType>(state: RefState, lamella: Lamella, tea
   };
 }
 
-/** Collective over `team`: `length` elements of `type` on every member. */
-export async function allocShared<T extends ElemType>(team: Team, type: T, length: number): Promise<SharedMemoryRegion<T>> {
+/**
+ * Collective over `team`: `length` elements of `type` on every member. A layer that builds on
+ * the region (arrays) passes its own call as `desc`, so the collective check compares the whole
+ * call (its kind, length, distribution) rather than only the region it needs.
+ */
+export async function allocShared<T extends ElemType>(team: Team, type: T, length: number, desc = `allocSharedMemRegion('${type}', ${length})`): Promise<SharedMemoryRegion<T>> {
   checkElemType(type, 'allocSharedMemRegion');
   checkCount(length, 'allocSharedMemRegion');
-  const desc = `allocSharedMemRegion('${type}', ${length})`;
   const start = await startCollective(team, desc);
   const lamella = start.rt.lamella;
   const bytes = length * ELEM_CTORS[type].BYTES_PER_ELEMENT;

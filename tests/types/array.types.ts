@@ -1,7 +1,8 @@
 /**
  * Compile-only type tests for arrays: ReadOnlyArray has no mutators, bit ops and shifts are
- * refused on float arrays, compareExchangeEpsilon on integer arrays, values must match the
- * element type (bigint for 64-bit), and results carry the element type. Never executed.
+ * refused on float arrays (and their AtomicLocalData), compareExchangeEpsilon on integer ones,
+ * values must match the element type (bigint for 64-bit), and results carry the element type.
+ * Never executed.
  */
 import { AtomicArray, GlobalLockArray, LocalLockArray, ReadOnlyArray, UnsafeArray, type AtomicLocalData, type CompareExchangeResult, type LocalDataGuard, type World } from 'lamellar';
 
@@ -21,6 +22,23 @@ export async function arrayTypeTests(world: World): Promise<void> {
   assertEqual<typeof bcx.values, Uint32Array>(true);
   const local = a.localData();
   assertEqual<typeof local, AtomicLocalData<'u32'>>(true);
+  const bits: number = local.fetchBitOr(0, 1) + local.fetchShr(1, 2);
+  void bits;
+  // @ts-expect-error compareExchangeEpsilon exists only on float local data
+  local.compareExchangeEpsilon(0, 1, 2, 0.1);
+
+  const fa = await AtomicArray.create(world, { type: 'f64', length: 10, distribution: 'cyclic' });
+  const fl = fa.localData();
+  const fcx = fl.compareExchangeEpsilon(0, 1.5, 2.5, 1e-3);
+  assertEqual<typeof fcx, { ok: boolean; value: number }>(true);
+  // @ts-expect-error no bit ops on a float array's local data
+  fl.fetchBitAnd(0, 1);
+  // @ts-expect-error no bit ops on a float array's local data
+  fl.fetchBitXor(0, 1);
+  // @ts-expect-error no shifts on a float array's local data
+  fl.fetchShl(0, 1);
+  // @ts-expect-error no shifts on a float array's local data
+  fl.fetchShr(0, 1);
   // @ts-expect-error compareExchangeEpsilon exists only on float arrays
   await a.compareExchangeEpsilon(0, 1, 2, 0.1);
   // @ts-expect-error a u32 array takes numbers, not bigints
@@ -49,7 +67,7 @@ export async function arrayTypeTests(world: World): Promise<void> {
 
   const gl = await GlobalLockArray.create(world, { type: 'i8', length: 4, distribution: 'cyclic' });
   const cw = await gl.collectiveWriteLocalData();
-  assertEqual<typeof cw.data, Int8Array>(true);
+  assertEqual<typeof cw.value, Int8Array>(true);
 
   const ro: ReadOnlyArray<'f64'> = await f.intoReadOnly().then(() => ReadOnlyArray.create(world, { type: 'f64', length: 4, distribution: 'block' }));
   const v = await ro.load(0);
