@@ -194,8 +194,10 @@ export class Team implements AmTeam, TeamLaunch {
    * Collective over this team: makes a sub-team of the PEs `arch` selects (team-relative
    * numbers). Resolves to the new Team on its members and to undefined on the other members of
    * this team. Every member must create sub-teams in the same order with the same arch; if not,
-   * every member rejects with TEAM_MISMATCH. An arch that does not fit rejects at once
-   * (PE_OUT_OF_RANGE, INVALID_ARGUMENT) without communicating.
+   * every member rejects with TEAM_MISMATCH. An arch that does not fit the parent or contradicts
+   * itself still takes part in the parent's exchange, so that no member waits for it: the PEs
+   * that passed it reject with PE_OUT_OF_RANGE or INVALID_ARGUMENT, the others with
+   * TEAM_MISMATCH naming them, and the parent stays usable.
    */
   async createSubteamFromArch(arch: LamellarArch): Promise<Team | undefined> {
     const rt = this.#rt;
