@@ -9,6 +9,8 @@ conformance('am.ts', [
   'a ring AM visits every PE recursively and returns the path',
   'PEs send each other nested AMs at the same time without deadlock',
   'waitAll waits for fire-and-forget AMs',
+  'waitAll then barrier covers un-awaited nested AMs (two levels) that their parents wait for through a TaskGroup',
+  'un-awaited nested AMs nobody waits for finish one level per waitAll-barrier round on every PE',
   'pipelined AMs larger than a shmem ring all arrive intact',
   'an AM that throws rejects with RemoteAmError and the world goes on',
   'an unserializable result comes back as RemoteAmError naming the result',
