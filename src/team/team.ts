@@ -26,6 +26,15 @@ import type { WorldRuntime } from './runtime.js';
 
 const DONE = Promise.resolve();
 
+// Inside an AM, `ctx.team` and `ctx.world` are this PE's own Team objects: declared here, where
+// Team lives, so the am folder needs no import of this one (see am/context.ts).
+declare module '../am/context.js' {
+  interface AmContextTeams {
+    readonly team: Team;
+    readonly world: Team;
+  }
+}
+
 /** Internal access for the layers above (memregion, darc, array); not part of the public API. */
 export const kTeamInternals = Symbol('lamellar.teamInternals');
 

@@ -15,6 +15,7 @@ conformance('am.ts', [
   'an AM that throws rejects with RemoteAmError and the world goes on',
   'an unserializable result comes back as RemoteAmError naming the result',
   'an AM the target does not define is reported to the caller',
+  'an AM naming a team the target does not know is refused with PROTOCOL, never run on another team',
   'bad launches throw at the call and send nothing',
   'defining an AM name twice throws DUPLICATE_AM',
   'an AmGroup of mixed single-PE and all-PE AMs returns results in insertion order',
