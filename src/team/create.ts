@@ -50,7 +50,7 @@ export function describeTeam(pes: readonly number[]): string {
  * cyrb53: a 53-bit string hash, so it travels exactly through an allgather of numbers. Two
  * different creations collide with probability about 2^-53.
  */
-function hash53(s: string): number {
+export function hash53(s: string): number {
   let h1 = 0xdeadbeef;
   let h2 = 0x41c6ce57;
   for (let i = 0; i < s.length; i++) {

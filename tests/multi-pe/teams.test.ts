@@ -13,6 +13,7 @@ const everywhere = [
   'ctx.team in an AM is the launching team',
   'team ids are the same on every member and unique, even for concurrent creations',
   'an invalid arch on some PEs rejects on every PE with a coded error and the parent still works',
+  "a Team sent in an AM arrives as the receiver's own Team; a non-member refuses it",
   'waitAll on a team waits for the AMs launched through it, not for others',
   'a Darc and a shared region on a team live on its members, at any depth',
 ];
