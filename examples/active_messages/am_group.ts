@@ -29,8 +29,11 @@ if (world.myPe === 0) {
   });
 }
 
+const bumps = 1000;
 const tg = new TaskGroup(world);
-for (let i = 0; i < 1000; i++) tg.execAmPe(i % n, Bump);
+for (let i = 0; i < bumps; i++) tg.execAmPe(i % n, Bump);
 await tg.waitAll();
 await world.barrier();
-console.log(`PE ${world.myPe}: counter = ${await world.execAmPe(world.myPe, Read)} (expected ${1000})`);
+// Every PE sent Bump i to PE i % n, so this PE got its share of 0..bumps-1 from each of the n PEs.
+const share = Math.floor(bumps / n) + (world.myPe < bumps % n ? 1 : 0);
+console.log(`PE ${world.myPe}: counter = ${await world.execAmPe(world.myPe, Read)} (expected ${n * share})`);

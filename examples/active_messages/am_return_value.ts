@@ -16,10 +16,10 @@ if (world.myPe === 0) {
   const chunk = 1_000_000;
   const parts = await world.execAmAll(SumRange, { from: 0, to: chunk });
   for (const p of parts) console.log(`PE ${p.pe} summed [0, ${chunk}) = ${p.sum}`);
-  // Split one range over all PEs and add the pieces.
+  // Split one range over all PEs and add the pieces. The bounds are whole numbers for any PE
+  // count: PE pe gets [floor(pe * chunk / n), floor((pe + 1) * chunk / n)).
   const n = world.numPes;
-  const pieces = await Promise.all(
-    Array.from({ length: n }, (_, pe) => world.execAmPe(pe, SumRange, { from: (pe * chunk) / n, to: ((pe + 1) * chunk) / n })),
-  );
+  const bound = (pe: number): number => Math.floor((pe * chunk) / n);
+  const pieces = await Promise.all(Array.from({ length: n }, (_, pe) => world.execAmPe(pe, SumRange, { from: bound(pe), to: bound(pe + 1) })));
   console.log(`distributed sum of [0, ${chunk}) = ${pieces.reduce((a, p) => a + p.sum, 0)} (expected ${(chunk * (chunk - 1)) / 2})`);
 }

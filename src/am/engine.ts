@@ -13,7 +13,7 @@
 import { channels, ErrorCode, LamellarError, RemoteAmError, warn, WarningCode } from '../core/index.js';
 import type { Lamella } from '../lamellae/types.js';
 import { decodeValue, encodeValue, Reader, Writer } from '../serde/index.js';
-import type { AmContext, AmTeam } from './context.js';
+import type { AmContext } from './context.js';
 import { Counter } from './counter.js';
 import { closeArgScope, openArgScope, runReleases } from './arg-scope.js';
 import { isReturnedAm, lookupAm, type AmDef } from './define.js';
@@ -23,10 +23,15 @@ import { REPLY_AM, REPLY_ERROR, REPLY_UNITS, REPLY_VALUE, REQ, toWireError, type
 
 type Settleable = (AmHandle<unknown> | MultiPart | LocalAmHandle<unknown>) & { group: HandleCounter | undefined };
 
+/** The types of `ctx.team` and `ctx.world`: the team layer's Team (see context.ts). */
+type CtxTeam = AmContext['team'];
+type CtxWorld = AmContext['world'];
+
 /** What the team layer provides: team lookup for `ctx.team`, and the decode context for refs. */
 export interface EngineHost {
-  readonly world: AmTeam;
-  teamById(id: number): AmTeam | undefined;
+  readonly world: CtxWorld;
+  /** The team with this id on this PE; undefined if this PE is not a member of such a team. */
+  teamById(id: number): CtxTeam | undefined;
   /** Passed to ref codecs when decoding, so they can return this PE's own handles. */
   readonly decodeContext: unknown;
 }
@@ -36,8 +41,8 @@ class Ctx implements AmContext {
     readonly currentPe: number,
     readonly numPes: number,
     readonly srcPe: number,
-    readonly world: AmTeam,
-    readonly team: AmTeam,
+    readonly world: CtxWorld,
+    readonly team: CtxTeam,
   ) {}
 }
 
@@ -162,7 +167,7 @@ export class Engine {
   }
 
   /** Runs `def(args)` on this PE with no serialization. */
-  launchLocal(team: AmTeam, def: AmDef<unknown, unknown>, args: unknown, handle: LocalAmHandle<unknown>): void {
+  launchLocal(team: CtxTeam, def: AmDef<unknown, unknown>, args: unknown, handle: LocalAmHandle<unknown>): void {
     this.#checkOpen();
     this.#work.add();
     handle.group?.add();
@@ -295,11 +300,25 @@ export class Engine {
       });
       return;
     }
+    const host = this.#host!;
+    const team = host.teamById(teamId);
+    if (team === undefined) {
+      // Never reroute to another team: ctx.team would lie, and team-relative PEs would be wrong.
+      r.pos = end;
+      this.#reply(src, reqId, def, {
+        name: 'LamellarError',
+        message: `${this.#unknownTeam(teamId)}; the AM was not run`,
+        stack: '',
+        code: ErrorCode.PROTOCOL,
+        refused: true,
+      });
+      return;
+    }
     let args: unknown;
     // Refs decoded from the arguments (regions, Darcs) are held until the AM has finished.
     const mark = openArgScope();
     try {
-      args = decodeValue(r, this.#host!.decodeContext);
+      args = decodeValue(r, host.decodeContext);
     } catch (err) {
       runReleases(closeArgScope(mark));
       r.pos = end;
@@ -307,8 +326,6 @@ export class Engine {
       return;
     }
     const held = closeArgScope(mark);
-    const host = this.#host!;
-    const team = host.teamById(teamId) ?? host.world;
     this.#work.add();
     if (channels.amExec.hasSubscribers) channels.amExec.publish({ am: def.name, src, reqId });
     let out: unknown;
@@ -390,9 +407,20 @@ export class Engine {
     this.#end(src, w);
   }
 
+  /** Why a record naming a team this PE does not know is refused. */
+  #unknownTeam(teamId: number): string {
+    return `team id ${teamId} is unknown on PE ${this.myPe} (this PE is not a member of such a team)`;
+  }
+
   #remoteError(src: number, reqId: number, e: WireError): Error {
     const h = this.#pending.peek(reqId);
     const name = h?.amName ?? '?';
+    if (e.refused === true) {
+      // The target refused the record itself and never ran the AM: a runtime fault, not the AM's.
+      return new LamellarError(ErrorCode.PROTOCOL, `active message '${name}' was refused by PE ${src}: ${e.message}`, {
+        details: { pe: src, amName: name },
+      });
+    }
     if (e.code === ErrorCode.UNKNOWN_AM) {
       return new LamellarError(
         ErrorCode.UNKNOWN_AM,
@@ -422,10 +450,18 @@ export class Engine {
       return;
     }
     const held = closeArgScope(mark);
+    const host = this.#host!;
+    const team = host.teamById(teamId);
+    if (team === undefined) {
+      // The id is the origin's own launching team, echoed back; unknown here means a corrupt reply.
+      runReleases(held);
+      const message = `active message '${def!.name}' returned by PE ${src} was not run: ${this.#unknownTeam(teamId)}`;
+      this.#onReply(reqId, false, new LamellarError(ErrorCode.PROTOCOL, message, { details: { pe: src, amName: def!.name, teamId } }));
+      return;
+    }
     const h = this.#pending.take(reqId);
     if (h === undefined) throw new LamellarError(ErrorCode.PROTOCOL, `returned AM for unknown request ${reqId} on PE ${this.myPe}`);
-    const host = this.#host!;
-    this.#runLocal(new Ctx(this.myPe, this.numPes, src, host.world, host.teamById(teamId) ?? host.world), def, args, (ok, value) => {
+    this.#runLocal(new Ctx(this.myPe, this.numPes, src, host.world, team), def, args, (ok, value) => {
       this.#settle(h, ok, value);
       runReleases(held);
     });

@@ -2,7 +2,10 @@
  * AM groups and task groups, built on the same engine.
  *
  * `AmGroup`: collect many AMs (for one PE or for all PEs), launch them together so they travel
- * in the same aggregated frames, and get the results back in insertion order.
+ * in the same aggregated frames, and get the results back in insertion order. `exec()` needs no
+ * packing of its own: it launches every entry in one synchronous loop, so the engine's
+ * per-destination buffer packs the entries for one PE into one frame per threshold's worth of
+ * bytes (tests/fixtures/am.ts counts them).
  * `TaskGroup`: launches like its team, but keeps its own count, so its `waitAll()` waits only
  * for AMs launched through it.
  */

@@ -25,6 +25,8 @@ export interface WireError {
   message: string;
   stack: string;
   code?: string;
+  /** Set when the target runtime refused the record (never ran the AM), as opposed to the AM throwing. */
+  refused?: true;
 }
 
 export function toWireError(err: unknown): WireError {

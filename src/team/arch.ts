@@ -98,9 +98,10 @@ export function archName(arch: LamellarArch): string {
 
 /**
  * Checks `arch` against a parent team of `parentNumPes` PEs and returns its parent PEs in team
- * order. Throws (before any communication) PE_OUT_OF_RANGE when the arch reaches beyond the
- * parent, and INVALID_ARGUMENT when it is not an arch or contradicts itself (a PE twice, a PE
- * outside [startPe, endPe], teamPe not the inverse of parentPe).
+ * order. Throws PE_OUT_OF_RANGE when the arch reaches beyond the parent, and INVALID_ARGUMENT
+ * when it is not an arch or contradicts itself (a PE twice, a PE outside [startPe, endPe],
+ * teamPe not the inverse of parentPe). Team creation (create.ts) catches this and still joins
+ * the parent's exchange, so the other members reject with it instead of waiting.
  */
 export function resolveArch(arch: LamellarArch, parentNumPes: number): number[] {
   if (!isArch(arch)) {

@@ -1,11 +1,15 @@
 /**
  * The sub-team creation protocol, collective over the parent team. Every parent member runs:
  *
- * 1. Resolve the arch to parent PEs and world ids, checked against the parent (throws at the
- *    call, before anything is sent). Take the parent's next creation number.
- * 2. Parent allgather #1: a hash of (parent id, creation number, member world ids). Every parent
- *    member receives the same vector, so if any two differ, every one of them throws
- *    TEAM_MISMATCH at the same step: no PE goes on to wait for a collective the others skip.
+ * 1. Resolve the arch to parent PEs and world ids, checked against the parent. Take the
+ *    parent's next creation number, even when the arch is invalid.
+ * 2. Parent allgather #1: a hash of (parent id, creation number, member world ids), or INVALID
+ *    from a PE whose arch did not resolve. A PE with a bad arch must still join this exchange:
+ *    had it thrown alone, the others would wait in the allgather for it forever. Every parent
+ *    member receives the same vector, so all reject at the same step: the PEs with a bad arch
+ *    with their own reason, the others with TEAM_MISMATCH naming them; likewise, if any two
+ *    hashes differ, every member throws TEAM_MISMATCH. No PE goes on to wait for a collective
+ *    the others skip, and the creation numbers stay in step for the next creation.
  * 3. Members allocate the team's block of heap (SubteamCollectives.bytes). Parent allgather #2:
  *    the block addresses (0 from non-members, -1 from a member that could not allocate, which
  *    fails every PE together). Non-members return undefined here; members build the team's
@@ -46,7 +50,7 @@ export function describeTeam(pes: readonly number[]): string {
  * cyrb53: a 53-bit string hash, so it travels exactly through an allgather of numbers. Two
  * different creations collide with probability about 2^-53.
  */
-function hash53(s: string): number {
+export function hash53(s: string): number {
   let h1 = 0xdeadbeef;
   let h2 = 0x41c6ce57;
   for (let i = 0; i < s.length; i++) {
@@ -59,19 +63,41 @@ function hash53(s: string): number {
   return 4294967296 * (2097151 & h2) + (h1 >>> 0);
 }
 
+/** What a PE whose arch did not resolve contributes instead of a hash (hash53 is never negative). */
+const INVALID = -1;
+
 export async function createSubteam(parent: ParentTeam, arch: LamellarArch, make: MakeTeam): Promise<Team | undefined> {
   const { rt, pes: parentPes } = parent;
-  const parentIdx = resolveArch(arch, parentPes.length);
-  const pes = parentIdx.map((p) => parentPes[p]!);
-  const lamella = rt.lamella;
-  const me = pes.indexOf(lamella.myPe);
+  let parentIdx: number[] | undefined;
+  let invalid: unknown;
+  try {
+    parentIdx = resolveArch(arch, parentPes.length);
+  } catch (err) {
+    // A custom arch's own methods may throw anything; the caller still gets a coded error.
+    invalid = err instanceof LamellarError
+      ? err
+      : new LamellarError(ErrorCode.INVALID_ARGUMENT, `the team arch threw while being resolved: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
   const seq = parent.nextCreation();
-  const hash = hash53(`${parent.id}/${seq}/${pes.join(',')}`);
+  const lamella = rt.lamella;
+  const pes = parentIdx?.map((p) => parentPes[p]!) ?? [];
+  const hash = parentIdx === undefined ? INVALID : hash53(`${parent.id}/${seq}/${pes.join(',')}`);
 
   const hashes = await parent.allgather(hash);
+  if (parentIdx === undefined) throw invalid;
+  const where = parent.id === 0 ? 'the world' : describeTeam(parentPes);
+  const invalidPes = parentPes.filter((_, i) => hashes[i] === INVALID);
+  if (invalidPes.length > 0) {
+    throw new LamellarError(
+      ErrorCode.TEAM_MISMATCH,
+      `team creation on ${where} failed: world PE(s) [${invalidPes.join(', ')}] passed an invalid arch (their own error says why), ` +
+        `while this PE (world PE ${lamella.myPe}) asked for a ${describeTeam(pes)} (${archName(arch)}) as creation #${seq + 1} on that parent. ` +
+        'Every PE of the parent team rejects this creation; the parent stays usable.',
+      { details: { parentTeamId: parent.id, creation: seq, members: pes, invalidArchPes: invalidPes } },
+    );
+  }
   const disagree = parentPes.filter((_, i) => hashes[i] !== hash);
   if (disagree.length > 0) {
-    const where = parent.id === 0 ? 'the world' : describeTeam(parentPes);
     throw new LamellarError(
       ErrorCode.TEAM_MISMATCH,
       `team creation mismatch on ${where}: this PE (world PE ${lamella.myPe}) asked for a ${describeTeam(pes)} ` +
@@ -80,6 +106,7 @@ export async function createSubteam(parent: ParentTeam, arch: LamellarArch, make
       { details: { parentTeamId: parent.id, creation: seq, members: pes, disagreeingPes: disagree } },
     );
   }
+  const me = pes.indexOf(lamella.myPe);
 
   let block = 0;
   let failure: unknown;

@@ -3,15 +3,16 @@
  * the state every public object checks before it acts.
  */
 import { ErrorCode, LamellarError, type Backend } from '../core/index.js';
-import type { AmTeam, Engine, EngineHost } from '../am/index.js';
+import type { Engine, EngineHost } from '../am/index.js';
 import type { Lamella } from '../lamellae/types.js';
+import type { Team } from './team.js';
 
 export class WorldRuntime implements EngineHost {
   readonly lamella: Lamella;
   readonly engine: Engine;
   readonly backend: Backend;
-  readonly teams = new Map<number, AmTeam>();
-  world!: AmTeam;
+  readonly teams = new Map<number, Team>();
+  world!: Team;
   #closed = false;
   /** Every team id below this one is, or may soon be, in use on this PE. */
   #nextTeamId = 1;
@@ -26,7 +27,7 @@ export class WorldRuntime implements EngineHost {
     return this;
   }
 
-  teamById(id: number): AmTeam | undefined {
+  teamById(id: number): Team | undefined {
     return this.teams.get(id);
   }
 
@@ -39,7 +40,7 @@ export class WorldRuntime implements EngineHost {
    * Registers `team` under the agreed `id` unless this PE already has a team with that id (a
    * concurrent creation on another parent took it first). Ids only grow on each PE.
    */
-  claimTeamId(id: number, team: AmTeam): boolean {
+  claimTeamId(id: number, team: Team): boolean {
     this.#nextTeamId = Math.max(this.#nextTeamId, id + 1);
     if (this.teams.has(id)) return false;
     this.teams.set(id, team);

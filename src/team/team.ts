@@ -18,13 +18,23 @@ import {
   type TeamLaunch,
   type TeamLaunchOps,
 } from '../am/index.js';
-import { checkPe } from '../core/index.js';
+import { checkPe, ErrorCode, LamellarError } from '../core/index.js';
+import { registerRefCodec } from '../serde/index.js';
 import type { LamellarArch } from './arch.js';
 import type { DisseminationBarrier } from './barrier.js';
-import { createSubteam } from './create.js';
+import { createSubteam, hash53 } from './create.js';
 import type { WorldRuntime } from './runtime.js';
 
 const DONE = Promise.resolve();
+
+// Inside an AM, `ctx.team` and `ctx.world` are this PE's own Team objects: declared here, where
+// Team lives, so the am folder needs no import of this one (see am/context.ts).
+declare module '../am/context.js' {
+  interface AmContextTeams {
+    readonly team: Team;
+    readonly world: Team;
+  }
+}
 
 /** Internal access for the layers above (memregion, darc, array); not part of the public API. */
 export const kTeamInternals = Symbol('lamellar.teamInternals');
@@ -35,6 +45,11 @@ export interface TeamInternals {
   readonly id: number;
   /** Collective over the members: each contributes a number and gets all, in team PE order. */
   allgather(value: number): Promise<number[]>;
+  /**
+   * A 53-bit hash of the member list. Team ids agree among members but are not unique across
+   * the world, so a PE that receives an id checks this too before taking it for its own team.
+   */
+  readonly fingerprint: number;
 }
 
 export class Team implements AmTeam, TeamLaunch {
@@ -60,7 +75,7 @@ export class Team implements AmTeam, TeamLaunch {
     allgather: (value: number) => Promise<number[]>,
   ) {
     this.#rt = rt;
-    this[kTeamInternals] = { runtime: rt, id, allgather };
+    this[kTeamInternals] = { runtime: rt, id, allgather, fingerprint: hash53(pes.join(',')) };
     this.#id = id;
     this.#pes = Object.freeze([...pes]);
     this.#myPe = pes.indexOf(rt.lamella.myPe);
@@ -194,8 +209,10 @@ export class Team implements AmTeam, TeamLaunch {
    * Collective over this team: makes a sub-team of the PEs `arch` selects (team-relative
    * numbers). Resolves to the new Team on its members and to undefined on the other members of
    * this team. Every member must create sub-teams in the same order with the same arch; if not,
-   * every member rejects with TEAM_MISMATCH. An arch that does not fit rejects at once
-   * (PE_OUT_OF_RANGE, INVALID_ARGUMENT) without communicating.
+   * every member rejects with TEAM_MISMATCH. An arch that does not fit the parent or contradicts
+   * itself still takes part in the parent's exchange, so that no member waits for it: the PEs
+   * that passed it reject with PE_OUT_OF_RANGE or INVALID_ARGUMENT, the others with
+   * TEAM_MISMATCH naming them, and the parent stays usable.
    */
   async createSubteamFromArch(arch: LamellarArch): Promise<Team | undefined> {
     const rt = this.#rt;
@@ -210,3 +227,35 @@ export class Team implements AmTeam, TeamLaunch {
     return createSubteam(parent, arch, (id, pes, sync) => new Team(rt, id, pes, sync.barrier, (v) => sync.allgather(v)));
   }
 }
+
+/**
+ * A Team inside AM arguments or results travels as its id and the hash of its member list, and
+ * arrives as the receiver's own Team object for that team (so `===` holds with the receiver's
+ * handle, as for `ctx.team`). Ids agree among a team's members but a non-member may use the same
+ * id for another team of its own; the member-list hash tells them apart. A PE that is not a
+ * member has no such Team: decoding fails there with TEAM_MISMATCH, which the sender sees as the
+ * AM's error.
+ */
+registerRefCodec<Team>({
+  name: 'lamellar.Team',
+  ctor: Team,
+  encode(w, team) {
+    const t = team[kTeamInternals];
+    w.u32(t.id);
+    w.f64(t.fingerprint);
+  },
+  decode(r, ctx) {
+    const rt = ctx as WorldRuntime;
+    const id = r.u32();
+    const fingerprint = r.f64();
+    const team = rt.teamById(id);
+    if (team === undefined || team[kTeamInternals].fingerprint !== fingerprint) {
+      throw new LamellarError(
+        ErrorCode.TEAM_MISMATCH,
+        `a Team (team id ${id}) arrived on PE ${rt.lamella.myPe}, which is not a member of that team; send a Team only to its members`,
+        { details: { teamId: id, pe: rt.lamella.myPe } },
+      );
+    }
+    return team;
+  },
+});

@@ -95,7 +95,12 @@ export class World {
     return this.#team.barrier();
   }
 
-  /** Resolves once everything this PE launched (and everything running on it) has finished. */
+  /**
+   * Resolves once everything this PE launched (and everything running on it) has finished. An
+   * AM's handle settles when its function has finished, so this covers the nested AMs each AM
+   * waited for; a nested AM launched and not waited for is the work of the PE that launched it.
+   * Never call it inside an AM: it would wait for that AM too.
+   */
   waitAll(): Promise<void> {
     return this.#team.waitAll();
   }

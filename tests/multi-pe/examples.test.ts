@@ -1,7 +1,13 @@
-/** Every example under examples/ runs to completion on 2 shmem PEs (files starting with _ excluded). */
+/**
+ * Every example under examples/ (files starting with _ excluded) runs on 4 shmem PEs, as its
+ * header says (`lamellar run -N 4`), exits 0, and prints its key results with the right values:
+ * each example has a check below that recomputes what it must print for that PE count, so an
+ * example that computes or claims something wrong fails here. Examples whose arithmetic depends
+ * on how the work divides among the PEs also run on 3 PEs. A new example needs a check.
+ */
 import assert from 'node:assert/strict';
 import { readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { test } from 'node:test';
 import { ROOT, runJob } from '../helpers/job.js';
 
@@ -13,10 +19,259 @@ function* examples(dir: string): Generator<string> {
   }
 }
 
-for (const file of examples(join(ROOT, 'examples'))) {
-  test(`${relative(ROOT, file)} runs on 2 PEs`, async () => {
-    const r = await runJob(file, { numPes: 2, backend: 'shmem', timeoutMs: 90000 });
-    assert.equal(r.code, 0, `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
-    assert.ok(r.stdout.trim().length > 0, 'an example prints what it did');
-  });
+const range = (k: number, from = 0): number[] => Array.from({ length: k }, (_, i) => from + i);
+const esc = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** What an example printed, with assertions that name the example's output when they fail. */
+class Output {
+  readonly lines: string[];
+  constructor(readonly text: string) {
+    this.lines = text.split('\n').map((l) => l.trimEnd());
+  }
+  /** The exact line is printed (once or more). */
+  has(line: string): void {
+    assert.ok(this.lines.includes(line), `expected the line\n  ${line}\nin the output:\n${this.text}`);
+  }
+  /** The lines matching `re`, each matched exactly `count` times in all if given. */
+  matching(re: RegExp, count?: number): RegExpMatchArray[] {
+    const found = this.lines.map((l) => l.match(re)).filter((m): m is RegExpMatchArray => m !== null);
+    if (count !== undefined) assert.equal(found.length, count, `expected ${count} line(s) matching ${re} in the output:\n${this.text}`);
+    return found;
+  }
+  /** Exactly one line matches `re`. */
+  one(re: RegExp): RegExpMatchArray {
+    return this.matching(re, 1)[0]!;
+  }
 }
+
+interface ExampleCheck {
+  check(out: Output, n: number): void;
+  /** More PE counts to run on, besides 4. */
+  alsoOn?: number[];
+}
+
+/** Team PE t of a BlockStridedArch (examples/teams/custom_team_arch.ts) is this parent PE. */
+const blockStrided = (start: number, stride: number, block: number, k: number): number[] =>
+  range(k).map((t) => start + Math.floor(t / block) * stride * block + (t % block));
+
+const CHECKS: Record<string, ExampleCheck> = {
+  'hello_world.ts': {
+    check: (out, n) => range(n).forEach((pe) => out.has(`Hello from PE ${pe} of ${n} (shmem)`)),
+  },
+
+  'active_messages/am_group.ts': {
+    alsoOn: [3],
+    check(out, n) {
+      for (let i = 0; i < 12; i++) {
+        out.has(i % 4 === 0 ? `entry ${i}: all PEs: ${range(n).map((pe) => `${i * i}@${pe}`).join(' ')}` : `entry ${i}: ${i * i}@PE ${i % n}`);
+      }
+      for (const pe of range(n)) {
+        // Every PE bumps PE i % n for i in 0..999, so PE pe is bumped n times its share.
+        const got = n * range(1000).filter((i) => i % n === pe).length;
+        out.has(`PE ${pe}: counter = ${got} (expected ${got})`);
+      }
+    },
+  },
+
+  'active_messages/am_return_am.ts': {
+    check: (out, n) =>
+      range(n).forEach((pe) => out.has(`PE ${pe} -> PE ${(pe + 1) % n}: pong ran on PE ${pe} (origin), sent by PE ${(pe + 1) % n}, after 1 hop(s)`)),
+  },
+
+  'active_messages/am_return_value.ts': {
+    alsoOn: [3],
+    check(out, n) {
+      const sum = (1_000_000 * 999_999) / 2;
+      range(n).forEach((pe) => out.has(`PE ${pe} summed [0, 1000000) = ${sum}`));
+      out.has(`distributed sum of [0, 1000000) = ${sum} (expected ${sum})`);
+    },
+  },
+
+  'active_messages/hello_world_am.ts': {
+    check: (out, n) =>
+      range(n).forEach((from) => range(n).forEach((pe) => out.has(`[from PE ${from}'s view] PE ${pe} of ${n} got hello from PE ${from}`))),
+  },
+
+  'active_messages/recursive_am.ts': {
+    check: (out, n) => range(n).forEach((pe) => out.has(`PE ${pe}: visited ${range(n + 1).map((i) => (pe + i) % n).join(' -> ')}`)),
+  },
+
+  'arrays/array_ops.ts': {
+    check(out, n) {
+      const saw = Number(out.one(new RegExp(`^fetchAdd\\(3\\) saw (\\d+); element 3 = ${n} \\(expected ${n}\\)$`))[1]);
+      assert.ok(saw < n, `fetchAdd saw ${saw}, more than the ${n - 1} adds before it`);
+      out.has(`elements 0..2 = ${10 * n}, ${20 * n}, ${30 * n} (expected ${10 * n}, ${20 * n}, ${30 * n})`);
+      out.has(`element 9 = ${'1'.repeat(n)} in binary (one bit per PE)`);
+      const won = out.matching(/^PE (\d+): compareExchange on element 0 won$/, 1)[0]!;
+      const winner = Number(won[1]);
+      range(n).filter((pe) => pe !== winner).forEach((pe) => out.has(`PE ${pe}: compareExchange on element 0 lost to PE ${winner}`));
+      const first = n * 0.25 * 2 ** n;
+      out.has(`f64 after every PE added 0.25, then multiplied element 0 by 2: ${[first, n * 0.25, n * 0.25, n * 0.25].join(', ')} (expected ${first}, then ${n * 0.25})`);
+    },
+  },
+
+  'arrays/array_put_get.ts': {
+    check(out, n) {
+      const len = 5 * n + 3;
+      for (const dist of ['block', 'cyclic']) {
+        const parts = range(n).map((pe) => {
+          const m = out.one(new RegExp(`^PE ${pe} ${dist}: get of ${len} elements correct; subArray\\(2, 6\\) = 4, 9, 16, 25; local part ([\\d,]*)$`));
+          return m[1]!.split(',').map(Number);
+        });
+        if (dist === 'cyclic') parts.forEach((p, pe) => assert.deepEqual(p, range(len).filter((i) => i % n === pe).map((i) => i * i)));
+        else assert.deepEqual(parts.flat(), range(len).map((i) => i * i), 'block: the local parts in PE order are the whole array');
+      }
+    },
+  },
+
+  'arrays/dist_array_reduce.ts': {
+    check(out, n) {
+      const v = range(20).map((i) => (i % 3 === 0 ? -(i + 1) : i + 1));
+      const minAbs = v.reduce((acc, x) => (Math.abs(x) < Math.abs(acc) ? x : acc));
+      const line = `sum ${v.reduce((a, b) => a + b)}, max ${Math.max(...v)}, min ${Math.min(...v)}, my_min_abs ${minAbs}`;
+      range(n).forEach((pe) => out.has(`PE ${pe}: ${line}`));
+      out.has('prod of elements 1..5 = -720 (expected -720)');
+    },
+  },
+
+  'arrays/hello_world_array.ts': {
+    check(out, n) {
+      const x = (n * (n + 1)) / 2;
+      range(n).forEach((pe) => out.has(`PE ${pe}: elements ${4 * pe}..${4 * pe + 3} = [${[x, x, x, x].join(', ')}] (expected ${x} each)`));
+    },
+  },
+
+  'arrays/histo.ts': {
+    check: (out, n) => out.has(`histo: ${n} PEs x 1000000 updates into ${1000 * n} elements: sum ${1_000_000 * n} == expected`),
+  },
+
+  'darc/darc.ts': {
+    check(out, n) {
+      range(n).forEach((pe) => out.has(`PE ${pe}: ${n} hits, from PEs ${range(n).join(',')}`));
+      out.has(`PE 0 still holds a clone after every original handle was dropped: ${n} hits`);
+    },
+  },
+
+  'darc/dist_hashmap.ts': {
+    check(out, n) {
+      for (const pe of range(n)) {
+        const o = (pe + 1) % n;
+        out.one(new RegExp(`^PE ${pe} read pe${o}-key0\\.\\.2 = ${o * 1000}, ${o * 1000 + 1}, ${o * 1000 + 2} \\(owners [\\d, ]+\\)$`));
+        out.has(`PE ${pe}: missing key -> undefined`);
+      }
+      const m = out.one(/^entries per PE: ([\d, ]+); total (\d+) \(expected (\d+)\)$/);
+      const sizes = m[1]!.split(', ').map(Number);
+      assert.equal(sizes.length, n);
+      assert.deepEqual([sizes.reduce((a, b) => a + b), Number(m[2]), Number(m[3])], [25 * n, 25 * n, 25 * n]);
+    },
+  },
+
+  'darc/string_darc.ts': {
+    check(out, n) {
+      for (const pe of range(n)) {
+        const marks = out.one(new RegExp(`^PE ${pe}:((?: <\\d+>)*)$`))[1]!;
+        assert.deepEqual([...marks.matchAll(/<(\d+)>/g)].map((m) => Number(m[1])).sort((a, b) => a - b), range(n), `PE ${pe}: one mark from every PE`);
+        out.has(`PE ${pe} after intoDarc: ${`PE ${pe}:${marks}`.length} characters`);
+      }
+    },
+  },
+
+  'rdma/rdma_am.ts': {
+    check: (out, n) =>
+      range(n).forEach((pe) => {
+        const sum = 65535 * (pe + 1);
+        out.has(`PE ${pe}: PE ${(pe + 1) % n} summed 65536 elements owned by PE ${pe}; the answer in my buffer is ${sum} (expected ${sum})`);
+      }),
+  },
+
+  'rdma/rdma_get.ts': {
+    check(out, n) {
+      range(n).forEach((pe) => out.has(`PE ${pe} got elements ${4 * pe}..${4 * pe + 3} of PE 0: ${range(4, 4 * pe).map((i) => i * 1.5).join(', ')}`));
+      out.has(`PE 0 read the first element of every PE: ${range(n).map((pe) => pe * 10).join(', ')}`);
+    },
+  },
+
+  'rdma/rdma_put.ts': {
+    check: (out, n) => range(n).forEach((pe) => out.has(`PE ${pe}: ${range(8).map((i) => pe * 100 + i).join(' ')}`)),
+  },
+
+  'teams/custom_team_arch.ts': {
+    check(out, n) {
+      const pairs = range(n).filter((pe) => pe % 4 < 2).length;
+      const archs: [number, number, number, number][] = [
+        ...(n > 1 ? [[1, 2, 1, Math.floor(n / 2)] as [number, number, number, number]] : []),
+        [0, 1, Math.ceil(n / 2), Math.ceil(n / 2)],
+        [0, 2, 2, pairs],
+      ];
+      const expected: string[] = [];
+      for (const a of archs) {
+        out.has(`------------------- BlockStridedArch(${a.join(', ')}) -------------------`);
+        const pes = blockStrided(...a).join(', ');
+        blockStrided(...a).forEach((w, t) => expected.push(`[${w}] team PE ${t} of world PEs [${pes}]: AMs ran on [${pes}]`));
+      }
+      const got = out.matching(/^(\[\d+\] team PE \d+ of world PEs \[[\d, ]*\]: AMs ran on \[[\d, ]*\]) in [\d.]+ s$/).map((m) => m[1]!);
+      assert.deepEqual(got.sort(), expected.sort(), 'every member of every team reports the AMs ran on exactly its members');
+    },
+  },
+
+  'teams/random_team.ts': {
+    check(out, n) {
+      const m = out.one(/^random team: RandomArch\[([\d, ]+)\], so its world PEs in team order are \[([\d, ]+)\]$/);
+      const order = m[1]!.split(', ').map(Number);
+      assert.equal(m[2], m[1], 'a team of the world: parent PEs are world PEs');
+      assert.deepEqual([...order].sort((a, b) => a - b), range(n), 'a permutation of the world');
+      const s = out.one(/^sub team: RandomArch\[(\d+), (\d+)\] of the random team, so world PEs \[(\d+), (\d+)\]$/);
+      const sub = [order[Number(s[1])]!, order[Number(s[2])]!];
+      assert.deepEqual([Number(s[3]), Number(s[4])], sub, "the sub-team's parent PEs map through the random team's order");
+      for (const to of sub) {
+        for (const from of sub) out.has(`Hello on PE ${to} from {"worldPe":${from},"parentPe":${order.indexOf(from)},"teamPe":${sub.indexOf(from)}}`);
+      }
+      const walk = (team: number[], w: number): string =>
+        range(team.length).map((i) => (team.indexOf(w) + i) % team.length).map((t) => `[PE ${team[t]} = team PE ${t}]`).join(' -> ');
+      range(n).forEach((w) => out.has(`[${w}] random team path: ${walk(order, w)}`));
+      sub.forEach((w) => out.has(`[${w}] sub team path:    ${walk(sub, w)}`));
+      out.matching(/sub team path/, 2);
+    },
+  },
+
+  'teams/team_am.ts': {
+    check(out, n) {
+      range(n).forEach((pe) => out.one(new RegExp(`^\\[${pe}\\] world: elapsed [\\d.]+ s$`)));
+      const firstHalf = range(Math.ceil(n / 2));
+      const h = firstHalf.length;
+      const teams: [string, number[]][] = [
+        ['first half team', firstHalf],
+        ['even team', range(Math.ceil(n / 2)).map((i) => 2 * i)],
+        ...(n > 3 ? [['second half sub team', firstHalf.slice(Math.ceil(h / 2), Math.ceil(h / 2) + Math.floor(h / 2))] as [string, number[]]] : []),
+      ];
+      for (const [label, pes] of teams) {
+        out.has(`${label}: world PEs [${pes.join(', ')}] in team order`);
+        const k = pes.length;
+        for (const pe of range(n)) {
+          const t = pes.indexOf(pe);
+          if (t < 0) out.has(`[${pe}] not a member of the ${label}`);
+          else out.one(new RegExp(`^\\[${pe}\\] team PE ${t}: ${k} AMs in [\\d.]+ s; last: ${esc(`PE ${pes[k - 1]} is team PE ${k - 1} of [${pes.join(', ')}]`)}$`));
+        }
+      }
+    },
+  },
+};
+
+const EXAMPLES = join(ROOT, 'examples');
+for (const file of examples(EXAMPLES)) {
+  const name = relative(EXAMPLES, file).split(sep).join('/');
+  const spec = CHECKS[name];
+  for (const n of [4, ...(spec?.alsoOn ?? [])]) {
+    test(`examples/${name} on ${n} PEs prints the right results`, async () => {
+      assert.ok(spec !== undefined, `no check for examples/${name}: add one to CHECKS in tests/multi-pe/examples.test.ts`);
+      const r = await runJob(file, { numPes: n, backend: 'shmem', timeoutMs: 90000 });
+      assert.equal(r.code, 0, `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
+      spec.check(new Output(r.stdout), n);
+    });
+  }
+}
+
+test('every check belongs to an existing example', () => {
+  const names = new Set([...examples(EXAMPLES)].map((f) => relative(EXAMPLES, f).split(sep).join('/')));
+  assert.deepEqual(Object.keys(CHECKS).filter((k) => !names.has(k)), []);
+});

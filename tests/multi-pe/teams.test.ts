@@ -12,7 +12,8 @@ const everywhere = [
   'a sub-team of a sub-team runs AMs and barriers',
   'ctx.team in an AM is the launching team',
   'team ids are the same on every member and unique, even for concurrent creations',
-  'invalid archs are rejected at the call with a coded error and nothing is sent',
+  'an invalid arch on some PEs rejects on every PE with a coded error and the parent still works',
+  "a Team sent in an AM arrives as the receiver's own Team; a non-member refuses it",
   'waitAll on a team waits for the AMs launched through it, not for others',
   'a Darc and a shared region on a team live on its members, at any depth',
 ];
