@@ -4,9 +4,10 @@
  *   lamellar run -N <pes> [--backend shmem|tcp|local] [--prefix] <script> [args...]
  *   lamellar exec <script> [args...]      one tcp PE in this process (under mpirun, srun, by hand)
  */
+import { spawn } from 'node:child_process';
 import { inspect, parseArgs } from 'node:util';
-import { config, ErrorCode, isLamellarError, LamellarError, setBackendEnv, type Backend } from '../core/index.js';
-import { checkRunOptions, run, runScript } from '../launcher/index.js';
+import { config, ErrorCode, isLamellarError, LamellarError, processEnv, setBackendEnv, type Backend } from '../core/index.js';
+import { checkRunOptions, run, runScript, tunedEnv } from '../launcher/index.js';
 
 const USAGE = `usage: lamellar run -N <pes> [--backend shmem|tcp|local] [--prefix] <script> [args...]
        lamellar exec <script> [args...]
@@ -42,6 +43,33 @@ async function exec(argv: string[]): Promise<number> {
     process.exit(1);
   }
   return 0;
+}
+
+/**
+ * Runs this same command again in a new process with `env`: worker-thread PEs live in the
+ * launcher's process, and glibc reads its malloc settings only at process start (see
+ * launcher/malloc.ts). Output is shared; signals sent to this process are passed on, and the new
+ * process stops if this one dies (its IPC channel closes).
+ */
+function runAgain(env: Record<string, string | undefined>): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...process.argv.slice(2)], {
+      env,
+      stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
+    });
+    const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+    const pass = (s: NodeJS.Signals): void => void child.kill(s);
+    for (const s of signals) process.on(s, pass);
+    child.once('error', (e) => {
+      process.stderr.write(`lamellar: could not start the job's process: ${e.message}\n`);
+      resolve(2);
+    });
+    child.once('exit', (code, signal) => {
+      for (const s of signals) process.off(s, pass);
+      if (signal !== null) process.kill(process.pid, signal);
+      resolve(code ?? 1);
+    });
+  });
 }
 
 /** Splits `run`'s argv at the script: everything after it belongs to the script. */
@@ -87,6 +115,11 @@ export async function main(argv: string[]): Promise<number> {
   const numRaw = values['num-pes'];
   const numPes = numRaw === undefined ? (cfg.rankSource === 'lamellar' ? cfg.numPes : 1) : /^-?\d+$/.test(numRaw.trim()) ? Number(numRaw) : Number.NaN;
   const backend = (values.backend ?? (cfg.backendFromEnv ? cfg.backend : 'shmem')) as Backend;
+  if (backend !== 'tcp') {
+    checkRunOptions({ numPes, backend, script: positionals[0] ?? '' });
+    const env = tunedEnv(processEnv(), cfg.mallocTuning);
+    if (env !== undefined) return runAgain(env);
+  }
   return run({
     numPes,
     backend,
@@ -94,6 +127,12 @@ export async function main(argv: string[]): Promise<number> {
     args: rest,
     prefix: values.prefix ?? cfg.outputPrefix,
   });
+}
+
+// Started by runAgain: stop if the process that started us goes away, instead of running on.
+if (process.channel !== undefined) {
+  process.channel.unref();
+  process.once('disconnect', () => process.exit(1));
 }
 
 try {

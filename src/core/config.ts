@@ -55,6 +55,8 @@ export interface LamellarConfig {
   readonly maxFrame: number;
   readonly rendezvousTimeoutSecs: number;
   readonly peerTimeoutSecs: number;
+  /** Start PEs with glibc malloc settings that keep large blocks' pages (launcher/malloc.ts). */
+  readonly mallocTuning: boolean;
   readonly slurmNodelist: string | undefined;
   /** A job id from the cluster launcher's variables, when it sets one. */
   readonly launcherJobId: string | undefined;
@@ -151,6 +153,7 @@ export function parseConfig(env: Env): LamellarConfig {
     // 5 s of silence, at most 1 s until the next heartbeat check and 3 s to stop: every PE
     // is down within 10 s of a silent link failure (docs/tcp.md, Failures).
     peerTimeoutSecs: numVar(env, 'LAMELLAR_PEER_TIMEOUT', 5, 1),
+    mallocTuning: env['LAMELLAR_MALLOC_TUNING'] !== '0',
     slurmNodelist: env['SLURM_STEP_NODELIST'] || env['SLURM_JOB_NODELIST'] || env['SLURM_NODELIST'] || undefined,
     launcherJobId: launcherJobId(env),
   });

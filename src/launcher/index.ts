@@ -18,6 +18,7 @@ import { forward } from './output.js';
 import { runTcp } from './tcp.js';
 
 export { runScript, type PeEntry } from './entry.js';
+export { tunedEnv } from './malloc.js';
 
 export interface RunOptions {
   numPes: number;

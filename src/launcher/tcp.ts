@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { config, processEnv } from '../core/index.js';
+import { tunedEnv } from './malloc.js';
 import { forward } from './output.js';
 
 export interface TcpRunOptions {
@@ -54,7 +55,7 @@ export async function runTcp(o: TcpRunOptions): Promise<number> {
   for (let pe = 0; pe < o.numPes; pe++) {
     const child = spawn(process.execPath, [entry, o.script, ...o.args], {
       env: {
-        ...processEnv(),
+        ...(tunedEnv(processEnv(), config().mallocTuning) ?? processEnv()),
         ...o.env,
         LAMELLAR_BACKEND: 'tcp',
         LAMELLAR_PE_ID: String(pe),
