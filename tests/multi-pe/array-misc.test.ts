@@ -18,5 +18,6 @@ conformance('array-misc.ts', [
   'first and last global index of subArray(33, 66) of 100 elements, block and cyclic',
   'an out-of-bounds put through a sub-array leaves the neighbouring elements on other PEs untouched',
   'random batch updates from every PE lose nothing on Atomic, LocalLock and GlobalLock arrays',
+  'large batches of add, sub, bitOr and bitXor over a large AtomicArray (applied by memory block) match a local replay',
   'put and get through odd-length sub-arrays round-trip on both distributions',
 ]);

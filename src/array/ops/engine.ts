@@ -2,7 +2,9 @@
  * The op engine: one checked batch in, old values out in input order. Three paths:
  * - direct: every PE's part is mapped (shmem, local) and no per-owner lock is needed: route a
  *   chunk of indices to (owner, offset) and apply it straight to the owners' memory. No
- *   message, and nothing allocated per element (the routing scratch is reused).
+ *   message, and nothing allocated per element (the routing scratch is reused). Two orderings
+ *   of commuting AtomicArray updates with no results: combined per element on small arrays,
+ *   grouped by memory block on large ones (see combinable, blockable).
  * - grouped: LocalLockArray, or some owner not mapped (tcp). Indices are sorted by owner with
  *   a counting sort; each owner's run is applied under that owner's lock where mapped, or sent
  *   as one AM carrying typed arrays, applied there in one loop.
@@ -130,9 +132,69 @@ function directCombined(ai: ArrayInternals, a: OpArgs): void {
   }
 }
 
+/** Elements per locality block: 2^14 (64 KiB of u32) stays in L2 while its updates land. */
+const BLOCK_SHIFT = 14;
+/** Smallest batch worth ordering by block (the counting sort makes three passes over it). */
+const BLOCKED_MIN = 1 << 15;
+
+/**
+ * add/sub/and/or/xor of one integer value with no results wanted, over an allocation too large
+ * to combine per element: apply the batch block by block of memory rather than in input order.
+ * Random locked adds over a table that misses the caches stall on every miss (a locked op waits
+ * for its line, where plain stores would overlap the misses); grouped by 64 KiB block (one
+ * counting sort by owner and block) they become near-sequential sweeps. Allowed because these
+ * ops commute and a batch promises no order between its element ops.
+ */
+function blockable(ai: ArrayInternals, a: OpArgs, res: OpResult): boolean {
+  const op = a.op;
+  return (
+    ai.kind === 'AtomicArray' &&
+    (op === Op.add || op === Op.sub || op === Op.bitAnd || op === Op.bitOr || op === Op.bitXor) &&
+    res.out === null &&
+    typeof a.vals !== 'object' &&
+    ai.meta.bits === null &&
+    a.idx.length >= BLOCKED_MIN &&
+    ai.meta.layout.total > COMBINE_MAX
+  );
+}
+
+function directBlocked(ai: ArrayInternals, a: OpArgs): void {
+  const n = a.idx.length;
+  const pes = new Uint32Array(n);
+  const offs = new Uint32Array(n);
+  ai.meta.layout.route(a.idx, 0, n, ai.offset, pes, offs);
+  let maxOff = 0;
+  for (let k = 0; k < n; k++) if (offs[k]! > maxOff) maxOff = offs[k]!;
+  const perPe = (maxOff >>> BLOCK_SHIFT) + 1;
+  const keys = new Uint32Array(n);
+  const starts = new Uint32Array(ai.meta.layout.numPes * perPe + 1);
+  for (let k = 0; k < n; k++) {
+    const key = pes[k]! * perPe + (offs[k]! >>> BLOCK_SHIFT);
+    keys[k] = key;
+    starts[key + 1]!++;
+  }
+  for (let b = 1; b < starts.length; b++) starts[b]! += starts[b - 1]!;
+  const sPes = new Uint32Array(n);
+  const sOffs = new Uint32Array(n);
+  for (let k = 0; k < n; k++) {
+    const j = starts[keys[k]!]!++;
+    sPes[j] = pes[k]!;
+    sOffs[j] = offs[k]!;
+  }
+  const call = baseCall(ai, a, null, null);
+  call.pes = sPes;
+  call.offs = sOffs;
+  call.n = n;
+  runKernel(call);
+}
+
 function direct(ai: ArrayInternals, a: OpArgs, res: OpResult): void {
   if (combinable(ai, a, res)) {
     directCombined(ai, a);
+    return;
+  }
+  if (blockable(ai, a, res)) {
+    directBlocked(ai, a);
     return;
   }
   const call = baseCall(ai, a, res.out, res.ok);
