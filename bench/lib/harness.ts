@@ -82,12 +82,15 @@ export function machine(): Machine {
   return { cores: cpus.length, model: (cpus[0]?.model ?? 'unknown').trim(), node: process.version };
 }
 
-/** Short commit of the repository, with `-dirty` when tracked files differ from it. */
+/**
+ * Short commit of the repository, with `-dirty` when tracked files differ from it. The results
+ * files do not count: a suite run appends to them, which would mark every later script dirty.
+ */
 export function gitRev(): string {
   const git = (...args: string[]): string => execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   try {
     const rev = git('rev-parse', '--short', 'HEAD');
-    return git('status', '--porcelain', '--untracked-files=no') === '' ? rev : `${rev}-dirty`;
+    return git('status', '--porcelain', '--untracked-files=no', '--', '.', ':(exclude)bench/results') === '' ? rev : `${rev}-dirty`;
   } catch {
     return 'unknown';
   }
