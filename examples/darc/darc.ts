@@ -23,7 +23,7 @@ const stats = await Darc.create(world, { hits: 0, from: [] } as Stats);
 
 await Promise.all(Array.from({ length: world.numPes }, (_, pe) => world.execAmPe(pe, Hit, { stats })));
 await world.barrier();
-console.log(`PE ${me}: ${stats.value.hits} hits, from PEs ${stats.value.from.sort().join(',')}`);
+console.log(`PE ${me}: ${stats.value.hits} hits, from PEs ${[...stats.value.from].sort((a, b) => a - b).join(',')}`);
 
 const keep = me === 0 ? stats.clone() : undefined;
 await stats.drop();
