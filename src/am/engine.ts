@@ -61,6 +61,8 @@ export class Engine {
    */
   readonly #maxRecord: number;
   readonly #out: Writer[];
+  /** Initial (and shrunk-back) capacity of each destination's Writer. */
+  readonly #outCap: number;
   readonly #dirty: number[] = [];
   readonly #isDirty: Uint8Array;
   readonly #pending = new PendingTable<Settleable>();
@@ -82,7 +84,8 @@ export class Engine {
     this.numPes = lamella.numPes;
     this.#threshold = threshold;
     this.#maxRecord = lamella.maxFrame - threshold - 64;
-    this.#out = Array.from({ length: this.numPes }, () => new Writer(Math.min(threshold * 2, 1 << 16)));
+    this.#outCap = Math.min(threshold * 2, 1 << 16);
+    this.#out = Array.from({ length: this.numPes }, () => new Writer(this.#outCap));
     this.#isDirty = new Uint8Array(this.numPes);
     this.#runAt = new Int32Array(this.numPes).fill(-1);
     this.#runNext = new Float64Array(this.numPes);
@@ -217,9 +220,14 @@ export class Engine {
 
   #send(pe: number, w: Writer): void {
     this.#runAt[pe] = -1;
-    if (w.pos === 0) return;
+    const bytes = w.pos;
+    if (bytes === 0) return;
     this.#lamella.send(pe, w.view());
     w.reset();
+    // A Writer grown for a large AM would otherwise keep that memory for good (one per
+    // destination); it gives it back at the first ordinary frame after, so a stream of large
+    // AMs keeps its buffer and an occasional one costs one allocation.
+    if (bytes <= this.#threshold && w.capacity > 4 * this.#outCap) w.shrink(this.#outCap);
   }
 
   /** Sends every buffered record now. */

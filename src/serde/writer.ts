@@ -116,6 +116,19 @@ export class Writer {
     this.dv.setUint32(at, v, true);
   }
 
+  /** Bytes the buffer holds before it must grow. */
+  get capacity(): number {
+    return this.buf.length;
+  }
+
+  /** When empty and larger than `capacity`, trades the buffer for one of `capacity` bytes. */
+  shrink(capacity: number): void {
+    if (this.pos !== 0 || this.buf.length <= capacity) return;
+    this.buf = new Uint8Array(Math.max(16, Math.floor(capacity)));
+    this.dv = new DataView(this.buf.buffer);
+    this.nb = nodeBufferOf(this.buf);
+  }
+
   /** Forget the contents; keeps the capacity. */
   reset(): void {
     this.pos = 0;

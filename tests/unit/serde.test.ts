@@ -285,6 +285,22 @@ test('everything nests', () => {
 
 // ---------------------------------------------------------------- Writer, Reader, frames
 
+test('Writer.shrink gives back a grown buffer only when empty, and the Writer still works after', () => {
+  const w = new Writer(64);
+  w.bytes(new Uint8Array(10_000).fill(7));
+  assert.ok(w.capacity >= 10_000);
+  w.shrink(64);
+  assert.ok(w.capacity >= 10_000, 'not while it holds bytes');
+  w.reset();
+  w.shrink(64);
+  assert.equal(w.capacity, 64);
+  w.str('after');
+  w.bytes(new Uint8Array(200).fill(3));
+  const r = new Reader(w.view());
+  assert.equal(r.str(), 'after');
+  assert.deepEqual([...r.bytes(200)], new Array(200).fill(3));
+});
+
 test('Writer and Reader primitives round-trip', () => {
   const w = new Writer(16);
   w.u8(200);
