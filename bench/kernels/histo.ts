@@ -19,8 +19,7 @@
  *   npx lamellar run -N 2 --backend shmem bench/kernels/histo.ts [--quick|--full] [--updates N] [--table N] ...
  */
 import { defineAm, initWorld, type SharedMemoryRegion } from 'lamellar';
-import { localHisto } from '../baselines/local.js';
-import { runPostMessage } from '../baselines/postmessage.js';
+import { sameRunBaselines } from '../baselines/same-run.js';
 import { parseSizes, ratio, Reporter } from '../lib/harness.js';
 import { pipelined } from '../lib/pipeline.js';
 import { checkHisto, HISTO_SALT, histoStats, indexSum, kernelIndices } from './common.js';
@@ -121,20 +120,9 @@ async function variant(name: string, n: number, run: () => void | Promise<void>,
   }
 }
 
-const base = { pm: 0, local: 0 };
-if (me === 0) {
-  report.begin('histo', 'postmessage');
-  const pmSecs = await runPostMessage({ kind: 'histo', numPes: P, updates: sizes.updates, tablePerPe: sizes.table, buffer: sizes['pm-buffer'] }, sizes.reps);
-  base.pm = report.emit({
-    name: 'histo', variant: 'postmessage', updatesPerPe: sizes.updates, tableSizePerPe: sizes.table, secs: pmSecs, ops: P * sizes.updates, bytes: 4, verified: true,
-    extra: { buffer: sizes['pm-buffer'] },
-  });
-  report.begin('histo', 'local_loop');
-  const localSecs = Array.from({ length: sizes.reps }, () => localHisto(indices, sizes.table * P));
-  base.local = report.emit({
-    name: 'histo', variant: 'local_loop', threads: 1, updatesPerPe: sizes.updates, tableSizePerPe: sizes.table * P, secs: localSecs, ops: sizes.updates, bytes: 4, verified: true,
-  });
-}
+const base = await sameRunBaselines(report, me, {
+  name: 'histo', kind: 'histo', numPes: P, updates: sizes.updates, tablePerPe: sizes.table, buffer: sizes['pm-buffer'], reps: sizes.reps, indices,
+});
 await world.barrier();
 await variant('buffered_am', sizes.updates, () => buffered(Add, sizes.updates), base);
 await variant('buffered_am_atomic', sizes.updates, () => buffered(AtomicAdd, sizes.updates), base);

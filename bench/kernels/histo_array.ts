@@ -19,8 +19,7 @@
  *   npx lamellar run -N 2 --backend shmem bench/kernels/histo_array.ts [--quick|--full] [--updates N] [--table N] ...
  */
 import { AtomicArray, defineAm, initWorld } from 'lamellar';
-import { localHisto } from '../baselines/local.js';
-import { runPostMessage } from '../baselines/postmessage.js';
+import { sameRunBaselines } from '../baselines/same-run.js';
 import { parseSizes, ratio, Reporter } from '../lib/harness.js';
 import { checkHisto, HISTO_SALT, histoStats, indexSum, kernelIndices } from './common.js';
 
@@ -48,20 +47,9 @@ async function histoCase(tablePerPe: number, updates: number, suffix: string): P
   const table = await AtomicArray.create(world, { type: 'u32', length: tablePerPe * P, distribution: 'cyclic' });
   const indices = kernelIndices(HISTO_SALT, me, P, updates, tablePerPe);
   sentSum = indexSum(indices);
-  const base = { pm: 0, local: 0 };
-  if (me === 0) {
-    report.begin('histo_array', `postmessage${suffix}`);
-    const pmSecs = await runPostMessage({ kind: 'histo', numPes: P, updates, tablePerPe, buffer: sizes['pm-buffer'] }, sizes.reps);
-    base.pm = report.emit({
-      name: 'histo_array', variant: `postmessage${suffix}`, updatesPerPe: updates, tableSizePerPe: tablePerPe, secs: pmSecs, ops: P * updates, bytes: 4, verified: true,
-      extra: { buffer: sizes['pm-buffer'] },
-    });
-    report.begin('histo_array', `local_loop${suffix}`);
-    const localSecs = Array.from({ length: sizes.reps }, () => localHisto(indices, tablePerPe * P));
-    base.local = report.emit({
-      name: 'histo_array', variant: `local_loop${suffix}`, threads: 1, updatesPerPe: updates, tableSizePerPe: tablePerPe * P, secs: localSecs, ops: updates, bytes: 4, verified: true,
-    });
-  }
+  const base = await sameRunBaselines(report, me, {
+    name: 'histo_array', kind: 'histo', numPes: P, updates, tablePerPe, buffer: sizes['pm-buffer'], reps: sizes.reps, indices, suffix,
+  });
   await world.barrier();
 
   const variant = `atomic_array_batch_add${suffix}`;

@@ -12,8 +12,7 @@
  *   npx lamellar run -N 2 --backend shmem bench/kernels/index_gather_array.ts [--quick|--full] [--updates N] [--table N] ...
  */
 import { initWorld, UnsafeArray } from 'lamellar';
-import { localGather } from '../baselines/local.js';
-import { runPostMessage } from '../baselines/postmessage.js';
+import { sameRunBaselines } from '../baselines/same-run.js';
 import { parseSizes, ratio, Reporter } from '../lib/harness.js';
 import { checkGather, fillGatherTable, GATHER_SALT, kernelIndices } from './common.js';
 
@@ -32,20 +31,9 @@ await world.barrier();
 const table = await fill.intoReadOnly();
 const indices = kernelIndices(GATHER_SALT, me, P, sizes.updates, sizes.table);
 
-const base = { pm: 0, local: 0 };
-if (me === 0) {
-  report.begin('index_gather_array', 'postmessage');
-  const pmSecs = await runPostMessage({ kind: 'index_gather', numPes: P, updates: sizes.updates, tablePerPe: sizes.table, buffer: sizes['pm-buffer'] }, sizes.reps);
-  base.pm = report.emit({
-    name: 'index_gather_array', variant: 'postmessage', updatesPerPe: sizes.updates, tableSizePerPe: sizes.table, secs: pmSecs, ops: P * sizes.updates, bytes: 4, verified: true,
-    extra: { buffer: sizes['pm-buffer'] },
-  });
-  report.begin('index_gather_array', 'local_loop');
-  const localSecs = Array.from({ length: sizes.reps }, () => localGather(indices, sizes.table * P));
-  base.local = report.emit({
-    name: 'index_gather_array', variant: 'local_loop', threads: 1, updatesPerPe: sizes.updates, tableSizePerPe: sizes.table * P, secs: localSecs, ops: sizes.updates, bytes: 4, verified: true,
-  });
-}
+const base = await sameRunBaselines(report, me, {
+  name: 'index_gather_array', kind: 'index_gather', numPes: P, updates: sizes.updates, tablePerPe: sizes.table, buffer: sizes['pm-buffer'], reps: sizes.reps, indices,
+});
 
 report.begin('index_gather_array', 'read_only_batch_load');
 const secs: number[] = [];
