@@ -10,12 +10,11 @@ import {
   allocShared,
   checkCount,
   checkElemType,
-  decodeRefKey,
+  decodeMemberKey,
   ELEM_CTORS,
   encodeRefKey,
   kRegionInternals,
   RefHandle,
-  registryOf,
   type ElemType,
   type ElemValue,
   type HandleOrigin,
@@ -24,7 +23,7 @@ import {
   type TypedArrayOf,
 } from '../memregion/internal.js';
 import { registerRefCodec } from '../serde/index.js';
-import { Team, World, type WorldRuntime } from '../team/index.js';
+import { Team, World } from '../team/index.js';
 import type { AtomicArray } from './atomic.js';
 import type { GlobalLockArray } from './global-lock.js';
 import { checkIndex, checkIndices, outOfBounds } from './layout.js';
@@ -282,16 +281,12 @@ export function registerArrayKind(kind: ArrayKind, ctor: abstract new (...args: 
       w.f64(ai.length);
     },
     decode(r, ctx) {
-      const rt = ctx as WorldRuntime;
-      const { key, state } = decodeRefKey(r, registryOf(rt));
+      const state = decodeMemberKey(r, ctx, `a ${kind}`);
       r.u8();
       const dist: Distribution = r.u8() === 0 ? 'block' : 'cyclic';
       const total = r.f64();
       const offset = r.f64();
       const length = r.f64();
-      if (state === undefined) {
-        throw new LamellarError(ErrorCode.TEAM_MISMATCH, `a ${kind} (${key}) arrived on PE ${rt.lamella.myPe}, which is not a member of its team`);
-      }
       const ri = (state.data as { internals: RegionInternals<ElemType> }).internals;
       return make(state, 'decoded', metaFor(state, ri, dist, total), offset, length);
     },

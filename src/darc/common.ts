@@ -4,9 +4,9 @@
  * turns a Darc in a message into the receiver's own handle on the receiver's instance.
  */
 import { ErrorCode, LamellarError } from '../core/index.js';
-import { decodeRefKey, encodeRefKey, RefHandle, registryOf, startCollective, type HandleOrigin, type RefState } from '../memregion/internal.js';
+import { decodeMemberKey, encodeRefKey, RefHandle, startCollective, type HandleOrigin, type RefState } from '../memregion/internal.js';
 import { registerRefCodec } from '../serde/index.js';
-import { Team, World, type WorldRuntime } from '../team/index.js';
+import { Team, World } from '../team/index.js';
 import type { RwLock } from './rwlock.js';
 
 export type DarcKind = 'darc' | 'localrw' | 'globalrw';
@@ -104,15 +104,7 @@ export function registerDarcCodec(kind: DarcKind, ctor: abstract new (...args: n
       encodeRefKey(w, darc[kDarcState]);
     },
     decode(r, ctx) {
-      const rt = ctx as WorldRuntime;
-      const { key, state } = decodeRefKey(r, registryOf(rt));
-      if (state === undefined) {
-        throw new LamellarError(
-          ErrorCode.TEAM_MISMATCH,
-          `a ${KIND_NAMES[kind]} (${key}) arrived on PE ${rt.lamella.myPe}, which is not a member of its team`,
-        );
-      }
-      return makers.get(kind)!(state, 'decoded');
+      return makers.get(kind)!(decodeMemberKey(r, ctx, `a ${KIND_NAMES[kind]}`), 'decoded');
     },
   });
 }

@@ -12,7 +12,8 @@
 import { holdWhileAmRuns } from '../am/index.js';
 import { config, deferred, ErrorCode, LamellarError, warn, WarningCode } from '../core/index.js';
 import type { Reader, Writer } from '../serde/index.js';
-import { refKey, released, type RefState, type Registry } from './refstate.js';
+import type { WorldRuntime } from '../team/index.js';
+import { refKey, registryOf, released, type RefState, type Registry } from './refstate.js';
 
 export type HandleOrigin = 'new' | 'decoded' | 'converted';
 
@@ -141,4 +142,18 @@ export function decodeRefKey(r: Reader, registry: Registry): { coord: number; id
   const id = r.f64();
   const key = refKey(coord, id);
   return { coord, id, key, state: registry.states.get(key) };
+}
+
+/**
+ * Reads the key of a team-collective object (shared region, Darc, array) and returns this PE's
+ * state for it. Only team members have one: anywhere else the object cannot be used, so its
+ * arrival is a TEAM_MISMATCH naming `what`.
+ */
+export function decodeMemberKey(r: Reader, ctx: unknown, what: string): RefState {
+  const rt = ctx as WorldRuntime;
+  const { key, state } = decodeRefKey(r, registryOf(rt));
+  if (state === undefined) {
+    throw new LamellarError(ErrorCode.TEAM_MISMATCH, `${what} (${key}) arrived on PE ${rt.lamella.myPe}, which is not a member of its team`);
+  }
+  return state;
 }

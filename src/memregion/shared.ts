@@ -7,11 +7,11 @@
 import { checkPe, ErrorCode, LamellarError } from '../core/index.js';
 import type { Lamella } from '../lamellae/types.js';
 import { registerRefCodec } from '../serde/index.js';
-import { kTeamInternals, type Team, type WorldRuntime } from '../team/index.js';
+import { kTeamInternals, type Team } from '../team/index.js';
 import { startCollective } from './collective.js';
-import { decodeRefKey, encodeRefKey, RefHandle, type HandleOrigin } from './handle.js';
+import { decodeMemberKey, encodeRefKey, RefHandle, type HandleOrigin } from './handle.js';
 import { DONE, directGet, directView, remoteGet, remotePut } from './rdma.js';
-import { registryOf, type RefState } from './refstate.js';
+import type { RefState } from './refstate.js';
 import { checkCount, checkData, checkElemType, checkRange, ELEM_CTORS, type ElemType, type TypedArrayOf } from './types.js';
 
 /** Internal access for arrays: not part of the public API. */
@@ -207,14 +207,6 @@ registerRefCodec<SharedMemoryRegion>({
     encodeRefKey(w, region[kRegionInternals].state);
   },
   decode(r, ctx) {
-    const rt = ctx as WorldRuntime;
-    const { key, state } = decodeRefKey(r, registryOf(rt));
-    if (state === undefined) {
-      throw new LamellarError(
-        ErrorCode.TEAM_MISMATCH,
-        `a shared memory region (${key}) arrived on PE ${rt.lamella.myPe}, which is not a member of its team`,
-      );
-    }
-    return new SharedMemoryRegion(state, 'decoded');
+    return new SharedMemoryRegion(decodeMemberKey(r, ctx, 'a shared memory region'), 'decoded');
   },
 });

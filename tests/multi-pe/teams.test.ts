@@ -21,6 +21,7 @@ const multiPe = [
   'a team barrier involves members only',
   'creating teams in mismatched order fails with TEAM_MISMATCH on every PE',
   'after a mismatch the parents still create working teams',
+  'a team region, Darc or array sent to a PE outside the team is refused there',
 ];
 
 conformance('teams.ts', everywhere, { configs: CONFIGS.filter((c) => c.numPes === 1) });
