@@ -15,6 +15,7 @@ import { checkInteger, config, ErrorCode, LamellarError, parseBackend, processEn
 import { createShmemJob } from '../lamellae/index.js';
 import type { PeEntry } from './entry.js';
 import { forward } from './output.js';
+import { checkEntryScript } from './script.js';
 import { runTcp } from './tcp.js';
 
 export { runScript, type PeEntry } from './entry.js';
@@ -51,6 +52,7 @@ export function checkRunOptions(o: RunOptions): { script: string; backend: Backe
     isFile = false;
   }
   if (!isFile) throw new LamellarError(ErrorCode.SCRIPT_NOT_FOUND, `script not found: ${o.script}`, { details: { script } });
+  checkEntryScript(script);
   return { script, backend, numPes };
 }
 
