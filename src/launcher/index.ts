@@ -14,7 +14,7 @@ import { Worker } from 'node:worker_threads';
 import { checkInteger, config, ErrorCode, LamellarError, parseBackend, processEnv, type Backend } from '../core/index.js';
 import { createShmemJob } from '../lamellae/index.js';
 import type { PeEntry } from './entry.js';
-import { forward } from './output.js';
+import { EXIT_CLOSED_OUTPUT, forward, watchClosed } from './output.js';
 import { checkEntryScript } from './script.js';
 import { runTcp } from './tcp.js';
 
@@ -95,6 +95,12 @@ export async function run(options: RunOptions): Promise<number> {
     stderr.write(`lamellar: PE ${f.pe} ${f.message}\nlamellar: stopping the other ${numPes - 1} PE(s)\n`);
     for (const w of workers) void w.terminate();
   };
+  // The reader of our output went away (`| head -1`): stop every PE, quietly.
+  const unwatch = watchClosed([stdout as import('node:stream').Writable, stderr as import('node:stream').Writable], () => {
+    if (failure !== undefined) return;
+    failure = { pe: -1, code: EXIT_CLOSED_OUTPUT, message: 'output closed' };
+    for (const w of workers) void w.terminate();
+  });
 
   const done: Promise<void>[] = [];
   for (let pe = 0; pe < numPes; pe++) {
@@ -144,6 +150,7 @@ export async function run(options: RunOptions): Promise<number> {
     );
   }
   await Promise.all(done);
+  unwatch();
   if (failure === undefined) return 0;
   return failure.code === 0 ? 1 : failure.code;
 }

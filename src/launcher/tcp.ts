@@ -16,7 +16,7 @@ import type { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { config, processEnv } from '../core/index.js';
 import { tunedEnv } from './malloc.js';
-import { forward } from './output.js';
+import { EXIT_CLOSED_OUTPUT, forward, watchClosed } from './output.js';
 
 export interface TcpRunOptions {
   numPes: number;
@@ -41,15 +41,18 @@ export async function runTcp(o: TcpRunOptions): Promise<number> {
   let failure: { pe: number; code: number } | undefined;
   let killTimer: ReturnType<typeof setTimeout> | undefined;
 
-  const fail = (pe: number, code: number, message: string): void => {
+  const fail = (pe: number, code: number, message: string | undefined): void => {
     if (failure !== undefined) return;
     failure = { pe, code };
-    o.stderr.write(`lamellar: PE ${pe} ${message}\nlamellar: stopping the other ${o.numPes - 1} PE(s)\n`);
+    if (message !== undefined) o.stderr.write(`lamellar: PE ${pe} ${message}\nlamellar: stopping the other ${o.numPes - 1} PE(s)\n`);
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
     killTimer = setTimeout(() => {
       for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
     }, KILL_AFTER_MS);
   };
+
+  // The reader of our output went away (`| head -1`): stop every PE, quietly.
+  const unwatch = watchClosed([o.stdout, o.stderr], () => fail(-1, EXIT_CLOSED_OUTPUT, undefined));
 
   const done: Promise<void>[] = [];
   for (let pe = 0; pe < o.numPes; pe++) {
@@ -83,6 +86,7 @@ export async function runTcp(o: TcpRunOptions): Promise<number> {
     );
   }
   await Promise.all(done);
+  unwatch();
   if (killTimer !== undefined) clearTimeout(killTimer);
   if (ownDir !== undefined) await rm(ownDir, { recursive: true, force: true });
   if (failure === undefined) return 0;
