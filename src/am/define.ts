@@ -6,7 +6,7 @@
  * The definition object carries its argument and result types (a phantom `$types`), so
  * `execAmPe(pe, Hello, args)` checks `args` and infers the result with no casts.
  */
-import { ErrorCode, LamellarError } from '../core/index.js';
+import { ErrorCode, fnv1a32, LamellarError } from '../core/index.js';
 import type { AmContext } from './context.js';
 
 const kReturnedAm = Symbol('lamellar.returnedAm');
@@ -42,14 +42,9 @@ export type AmArgs<A> = undefined extends A ? [args?: A] : [args: A];
 const byId = new Map<number, AmDef<unknown, unknown>>();
 const byName = new Map<string, AmDef<unknown, unknown>>();
 
-/** 32-bit FNV-1a of the UTF-16 code units; stable across PEs and runs. */
+/** The wire id of an AM name: stable across PEs and runs. */
 export function amIdOf(name: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < name.length; i++) {
-    h ^= name.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
+  return fnv1a32(name);
 }
 
 export function defineAm<A = undefined, R = void>(name: string, exec: AmExec<A, R>): AmDef<A, AmResultOf<R>> {

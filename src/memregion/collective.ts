@@ -3,15 +3,13 @@
  * team PE calls it in the same order. One allgather agrees on the object's id (the coordinator's,
  * team PE 0) and checks that every PE made the same call, before anything is allocated.
  */
-import { ErrorCode, LamellarError } from '../core/index.js';
+import { ErrorCode, fnv1a32, LamellarError } from '../core/index.js';
 import { kTeamInternals, type Team, type WorldRuntime } from '../team/index.js';
 import { registryOf, RefState, type RefHooks } from './refstate.js';
 
-/** 20-bit FNV-1a of a call's description, so mismatched collectives can be told apart. */
+/** 20 bits of a call's description, so mismatched collectives can be told apart. */
 function fingerprint(desc: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < desc.length; i++) h = Math.imul(h ^ desc.charCodeAt(i), 0x01000193);
-  return (h >>> 0) & 0xfffff;
+  return fnv1a32(desc) & 0xfffff;
 }
 
 const ID_SPAN = 2 ** 32;

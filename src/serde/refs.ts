@@ -6,7 +6,7 @@
  * The wire id is a hash of the codec name, not a registration counter: PEs may register codecs
  * in different orders (lazily, as modules load), and the id must still agree across them.
  */
-import { ErrorCode, LamellarError } from '../core/index.js';
+import { ErrorCode, fnv1a32, LamellarError } from '../core/index.js';
 import type { Reader } from './reader.js';
 import type { Writer } from './writer.js';
 import { TYPED_ARRAY_KINDS } from './tags.js';
@@ -34,11 +34,9 @@ const refsByName = new Map<string, RefEntry>();
 /** Classes the codec encodes itself; a ref codec for one of them would never be consulted. */
 const BUILTIN_CTORS = new Set<unknown>([Object, Array, Map, Set, Date, ArrayBuffer, DataView, Buffer, ...TYPED_ARRAY_KINDS]);
 
-/** 32-bit FNV-1a over the UTF-8 bytes of `name`. */
+/** The wire id of a codec name. */
 export function refCodecId(name: string): number {
-  let h = 0x811c9dc5;
-  for (const b of Buffer.from(name, 'utf8')) h = Math.imul(h ^ b, 0x01000193);
-  return h >>> 0;
+  return fnv1a32(name);
 }
 
 function invalid(message: string, details: Record<string, unknown>): LamellarError {

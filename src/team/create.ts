@@ -21,7 +21,7 @@
  *    everyone unregisters and tries again with higher proposals. Registration precedes that
  *    allgather's barrier, so when any member returns, every member resolves the id for `ctx.team`.
  */
-import { ErrorCode, LamellarError } from '../core/index.js';
+import { ErrorCode, hash53, LamellarError } from '../core/index.js';
 import { archName, resolveArch, type LamellarArch } from './arch.js';
 import { SubteamCollectives } from './collectives.js';
 import type { WorldRuntime } from './runtime.js';
@@ -44,23 +44,6 @@ export type MakeTeam = (id: number, pes: readonly number[], sync: SubteamCollect
 export function describeTeam(pes: readonly number[]): string {
   const shown = pes.length <= 16 ? pes.join(', ') : `${pes.slice(0, 16).join(', ')}, ... (${pes.length} PEs)`;
   return `team of world PEs [${shown}]`;
-}
-
-/**
- * cyrb53: a 53-bit string hash, so it travels exactly through an allgather of numbers. Two
- * different creations collide with probability about 2^-53.
- */
-export function hash53(s: string): number {
-  let h1 = 0xdeadbeef;
-  let h2 = 0x41c6ce57;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    h1 = Math.imul(h1 ^ c, 2654435761);
-    h2 = Math.imul(h2 ^ c, 1597334677);
-  }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
 }
 
 /** What a PE whose arch did not resolve contributes instead of a hash (hash53 is never negative). */

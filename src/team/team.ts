@@ -18,11 +18,11 @@ import {
   type TeamLaunch,
   type TeamLaunchOps,
 } from '../am/index.js';
-import { checkPe, ErrorCode, LamellarError } from '../core/index.js';
+import { checkPe, ErrorCode, hash53, LamellarError } from '../core/index.js';
 import { registerRefCodec } from '../serde/index.js';
 import type { LamellarArch } from './arch.js';
 import type { DisseminationBarrier } from './barrier.js';
-import { createSubteam, hash53 } from './create.js';
+import { createSubteam } from './create.js';
 import type { WorldRuntime } from './runtime.js';
 
 const DONE = Promise.resolve();

@@ -1,7 +1,7 @@
 /** core: config parsing, error brands, the heap allocator. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ErrorCode, HeapAllocator, isLamellarError, LamellarError, parseConfig, RemoteAmError } from '../../src/core/index.js';
+import { ErrorCode, fnv1a32, hash53, HeapAllocator, isLamellarError, LamellarError, parseConfig, RemoteAmError } from '../../src/core/index.js';
 import * as dist from '../../dist/core/index.js';
 
 describe('config', () => {
@@ -113,5 +113,21 @@ describe('HeapAllocator', () => {
     h.alloc(2048);
     assert.throws(() => h.alloc(4096), (e: unknown) => isLamellarError(e, ErrorCode.OUT_OF_MEMORY) && /LAMELLAR_HEAP_SIZE/.test((e as Error).message));
     assert.throws(() => h.free(12345), (e: unknown) => isLamellarError(e, ErrorCode.INTERNAL));
+  });
+});
+
+describe('hashes (core/hash.ts)', () => {
+  test('fnv1a32 matches the FNV-1a reference values', () => {
+    assert.equal(fnv1a32(''), 0x811c9dc5);
+    assert.equal(fnv1a32('a'), 0xe40c292c);
+    assert.equal(fnv1a32('foobar'), 0xbf9cf968);
+  });
+
+  test('hash53 is a non-negative safe integer, stable, and tells close strings apart', () => {
+    const a = hash53('0,1,2');
+    assert.ok(Number.isSafeInteger(a) && a >= 0);
+    assert.equal(hash53('0,1,2'), a);
+    assert.notEqual(hash53('0,1,3'), a);
+    assert.notEqual(hash53(''), hash53('\0'));
   });
 });
