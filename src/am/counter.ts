@@ -5,10 +5,6 @@ export class Counter implements HandleCounter {
   #n = 0;
   #waiters: (() => void)[] = [];
 
-  get value(): number {
-    return this.#n;
-  }
-
   add(n = 1): void {
     this.#n += n;
   }

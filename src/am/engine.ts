@@ -97,10 +97,6 @@ export class Engine {
     this.#host = host;
   }
 
-  get outstanding(): number {
-    return this.#work.value;
-  }
-
   // ---- launching ----
 
   #checkOpen(): void {
@@ -149,12 +145,14 @@ export class Engine {
       const w = this.#begin(pe);
       w.u8(REQ);
       w.u32(def.id);
-      w.u32(this.#pending.add(new MultiPart(multi, i) as Settleable));
+      const reqId = this.#pending.add(new MultiPart(multi, i) as Settleable);
+      w.u32(reqId);
       w.u32(teamId);
       w.u32(body.length);
       w.bytes(body);
       this.#work.add();
       group?.add();
+      if (channels.amSend.hasSubscribers) channels.amSend.publish({ am: def.name, pe, reqId });
       this.#end(pe, w);
     }
   }
@@ -222,6 +220,7 @@ export class Engine {
     this.#runAt[pe] = -1;
     const bytes = w.pos;
     if (bytes === 0) return;
+    if (channels.frameSend.hasSubscribers) channels.frameSend.publish({ pe, bytes });
     this.#lamella.send(pe, w.view());
     w.reset();
     // A Writer grown for a large AM would otherwise keep that memory for good (one per
