@@ -6,7 +6,7 @@
  * any PE starts, with what to change.
  */
 import { readFileSync } from 'node:fs';
-import { basename, extname } from 'node:path';
+import { basename, dirname, extname, join } from 'node:path';
 import { ErrorCode, LamellarError } from '../core/index.js';
 
 const ESM_SYNTAX = /^\s*(import|export)\b/m;
@@ -44,4 +44,28 @@ function unsupported(script: string, why: string): LamellarError {
     `${why}. lamellar runs every PE's script as an ES module, so that the script can await its world at top level and the launcher knows when it ends`,
     { details: { script } },
   );
+}
+
+/**
+ * Whether Node itself loads `script` as an ES module: `.mjs`/`.mts`, or a `.js`/`.ts` whose
+ * nearest package.json says `"type": "module"`. Anything else needs esm-hooks.ts.
+ */
+export function isModuleByPackage(script: string): boolean {
+  const ext = extname(script);
+  if (ext === '.mjs' || ext === '.mts') return true;
+  if (ext === '.cjs' || ext === '.cts') return false;
+  for (let dir = dirname(script); ; dir = dirname(dir)) {
+    let text: string | undefined;
+    try {
+      text = readFileSync(join(dir, 'package.json'), 'utf8');
+    } catch {}
+    if (text !== undefined) {
+      try {
+        return (JSON.parse(text) as { type?: unknown }).type === 'module';
+      } catch {
+        return false;
+      }
+    }
+    if (dirname(dir) === dir) return false;
+  }
 }
