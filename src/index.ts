@@ -29,6 +29,7 @@ export {
   type ErrorCodeValue,
   type Backend,
 } from './core/index.js';
+export type { Wire, WireCheck, WireHandle, WireHandles, WirePrimitive, WireReceived, WireTypedArray } from './serde/index.js';
 export * from './memregion/index.js';
 export * from './darc/index.js';
 export * from './array/index.js';

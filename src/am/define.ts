@@ -7,6 +7,7 @@
  * `execAmPe(pe, Hello, args)` checks `args` and infers the result with no casts.
  */
 import { ErrorCode, fnv1a32, LamellarError } from '../core/index.js';
+import type { WireCheck, WireError, WireReceived } from '../serde/index.js';
 import type { AmContext } from './context.js';
 
 const kReturnedAm = Symbol('lamellar.returnedAm');
@@ -23,6 +24,16 @@ export interface ReturnedAm<R> {
 /** What an exec function may produce: the handle resolves to the value, or to the returned AM's result. */
 export type AmResultOf<R> = Awaited<R> extends infer V ? (V extends ReturnedAm<infer U> ? U : V) : never;
 
+/**
+ * `unknown` when an AM's arguments `A` and result (from an exec returning `R`) are Wire values,
+ * else a WireError that no function matches, so `defineAm` fails to compile and says why.
+ */
+export type AmWireGuard<A, R> = [A] extends [WireCheck<A>]
+  ? [AmResultOf<R>] extends [WireCheck<AmResultOf<R>>]
+    ? unknown
+    : WireError<'the result of an AM must be a Wire value: no functions, symbols, promises or class instances (see the Wire type)'>
+  : WireError<'the arguments of an AM must be a Wire value: no functions, symbols, promises or class instances (see the Wire type)'>;
+
 export type AmExec<A, R> = (ctx: AmContext, args: A) => R;
 
 export interface AmDef<A, R> {
@@ -37,7 +48,7 @@ export interface AmDef<A, R> {
 }
 
 /** Argument list for launching `am`: `args` may be omitted when the AM takes none. */
-export type AmArgs<A> = undefined extends A ? [args?: A] : [args: A];
+export type AmArgs<A> = undefined extends A ? [args?: NoInfer<A>] : [args: NoInfer<A>];
 
 const byId = new Map<number, AmDef<unknown, unknown>>();
 const byName = new Map<string, AmDef<unknown, unknown>>();
@@ -47,7 +58,7 @@ export function amIdOf(name: string): number {
   return fnv1a32(name);
 }
 
-export function defineAm<A = undefined, R = void>(name: string, exec: AmExec<A, R>): AmDef<A, AmResultOf<R>> {
+export function defineAm<A = undefined, R = void>(name: string, exec: AmExec<A, R> & NoInfer<AmWireGuard<A, R>>): AmDef<A, WireReceived<AmResultOf<R>>> {
   if (typeof name !== 'string' || name.length === 0) {
     throw new LamellarError(ErrorCode.INVALID_ARGUMENT, 'defineAm needs a non-empty name');
   }
@@ -66,7 +77,7 @@ export function defineAm<A = undefined, R = void>(name: string, exec: AmExec<A, 
       { details: { name, other: clash.name, id } },
     );
   }
-  const def: AmDef<A, AmResultOf<R>> = Object.freeze({ name, id, exec, argLabel: `argument of AM '${name}'`, [kAmDef]: true });
+  const def: AmDef<A, WireReceived<AmResultOf<R>>> = Object.freeze({ name, id, exec, argLabel: `argument of AM '${name}'`, [kAmDef]: true });
   byId.set(id, def as AmDef<unknown, unknown>);
   byName.set(name, def as AmDef<unknown, unknown>);
   return def;

@@ -37,6 +37,12 @@ import { reduceArray } from './reduce.js';
 import { KINDS, Op, type ArrayKind, type ArrayOptions, type Distribution } from './types.js';
 import type { UnsafeArray } from './unsafe.js';
 
+declare module '../serde/wire.js' {
+  interface WireHandles {
+    array: ArrayBase<any>;
+  }
+}
+
 type Maker = (st: RefState, origin: HandleOrigin, meta: ArrayMeta, offset: number, length: number) => ArrayBase;
 const makers = new Map<ArrayKind, Maker>();
 

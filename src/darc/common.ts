@@ -30,6 +30,12 @@ export interface DarcData<T> {
 
 export const kDarcState = Symbol('lamellar.darcState');
 
+declare module '../serde/wire.js' {
+  interface WireHandles {
+    darc: DarcBase<any>;
+  }
+}
+
 const makers = new Map<DarcKind, (st: RefState, origin: HandleOrigin) => DarcBase<unknown>>();
 
 /** Each kind registers how to make its handle, so conversions need no import cycle. */

@@ -25,6 +25,12 @@ interface OneSidedData<T extends ElemType> {
 
 const LABEL = 'one-sided memory region';
 
+declare module '../serde/wire.js' {
+  interface WireHandles {
+    oneSidedMemoryRegion: OneSidedMemoryRegion<any>;
+  }
+}
+
 function viewOf<T extends ElemType>(d: OneSidedData<T>): TypedArrayOf<T> | null {
   if (d.view === undefined) d.view = directView(d.lamella, d.owner, d.type, d.addr, d.length);
   return d.view;

@@ -45,6 +45,12 @@ interface SharedData<T extends ElemType> {
 
 const LABEL = 'shared memory region';
 
+declare module '../serde/wire.js' {
+  interface WireHandles {
+    sharedMemoryRegion: SharedMemoryRegion<any>;
+  }
+}
+
 export class SharedMemoryRegion<T extends ElemType = ElemType> extends RefHandle {
   readonly #data: SharedData<T>;
 

@@ -27,6 +27,13 @@ import type { WorldRuntime } from './runtime.js';
 
 const DONE = Promise.resolve();
 
+// A Team travels in AM arguments and results as a reference (the codec at the end of this file).
+declare module '../serde/wire.js' {
+  interface WireHandles {
+    team: Team;
+  }
+}
+
 // Inside an AM, `ctx.team` and `ctx.world` are this PE's own Team objects: declared here, where
 // Team lives, so the am folder needs no import of this one (see am/context.ts).
 declare module '../am/context.js' {
