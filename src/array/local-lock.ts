@@ -7,7 +7,7 @@
 import { pin, unpin } from '../memregion/internal.js';
 import type { Team } from '../team/index.js';
 import { createArray, registerArrayKind } from './base.js';
-import type { ElemType, TypedArrayOf, World } from './deps.js';
+import type { ElemType, ReadonlyTypedArrayOf, TypedArrayOf, World } from './deps.js';
 import { LocalDataGuard } from './guard.js';
 import { LOCAL_LOCK, lock, unlock } from './lock.js';
 import { kArray } from './meta.js';
@@ -23,8 +23,9 @@ export class LocalLockArray<T extends ElemType = ElemType> extends MutableArray<
   }
 
   /** Waits for this PE's read lock; the guard's `value` is this PE's part, read-only. */
-  readLocalData(): Promise<LocalDataGuard<Readonly<TypedArrayOf<T>>>> {
-    return this.#guard(false);
+  readLocalData(): Promise<LocalDataGuard<ReadonlyTypedArrayOf<T>>> {
+    // The same view as a write guard's, typed read-only (docs/arrays.md: by type only).
+    return this.#guard(false) as Promise<LocalDataGuard<TypedArrayOf<T>>> as unknown as Promise<LocalDataGuard<ReadonlyTypedArrayOf<T>>>;
   }
 
   /** Waits for this PE's write lock; the guard's `value` is this PE's part. */

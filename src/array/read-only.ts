@@ -4,7 +4,7 @@
  */
 import type { Team } from '../team/index.js';
 import { ArrayBase, createArray, registerArrayKind } from './base.js';
-import type { ElemType, TypedArrayOf, World } from './deps.js';
+import type { ElemType, ReadonlyTypedArrayOf, TypedArrayOf, World } from './deps.js';
 import { kArray } from './meta.js';
 import type { ArrayKind, ArrayOptions } from './types.js';
 
@@ -17,10 +17,10 @@ export class ReadOnlyArray<T extends ElemType = ElemType> extends ArrayBase<T> {
   }
 
   /** This PE's part, as a read-only view (no copy). */
-  localData(): Readonly<TypedArrayOf<T>> {
+  localData(): ReadonlyTypedArrayOf<T> {
     const ai = this[kArray];
     const [s, e] = this.localRange();
-    return (ai.meta.views[ai.meta.team.myPe]! as unknown as TypedArrayOf<T>).subarray(s, e) as TypedArrayOf<T>;
+    return (ai.meta.views[ai.meta.team.myPe]! as unknown as TypedArrayOf<T>).subarray(s, e) as unknown as ReadonlyTypedArrayOf<T>;
   }
 }
 

@@ -23,7 +23,7 @@ import type { ElemType } from './types.js';
 
 export { SharedMemoryRegion } from './shared.js';
 export { OneSidedMemoryRegion } from './one-sided.js';
-export type { ElemType, ElemValue, TypedArrayOf, TypedArrayMap } from './types.js';
+export type { ElemType, ElemValue, TypedArrayOf, TypedArrayMap, ReadonlyTypedArray, ReadonlyTypedArrayOf, AnyTypedArray } from './types.js';
 
 declare module '../team/world.js' {
   interface World {

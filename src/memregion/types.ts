@@ -29,6 +29,40 @@ export type ElemValue<T extends ElemType> = T extends 'i64' | 'u64' ? bigint : n
 
 export type AnyTypedArray = TypedArrayMap[ElemType];
 
+/** The methods that write through a typed array view (subarray returns a writable view). */
+type TypedArrayMutators = 'set' | 'fill' | 'copyWithin' | 'sort' | 'reverse' | 'subarray';
+
+/**
+ * A typed array `A` seen read-only: elements can be read, iterated, sliced (into a new,
+ * writable copy) and reduced, but not assigned, and it has no `set`, `fill`, `copyWithin`,
+ * `sort` or `reverse`; `subarray` gives another read-only view. Read-only by type only: at run
+ * time it is the typed array itself, a view on the array's memory, so a cast that writes through
+ * it changes the array. Nothing is copied and nothing is checked on access.
+ * @example
+ * ```ts
+ * const ro = await ReadOnlyArray.create(world, { type: 'f64', length: 100, distribution: 'block' });
+ * const mine: ReadonlyTypedArray<Float64Array> = ro.localData();
+ * const total = mine.reduce((s, x) => s + x, 0); // reading is fine
+ * const copy = mine.slice();                     // a writable Float64Array copy
+ * ```
+ */
+export type ReadonlyTypedArray<A extends AnyTypedArray> = Omit<A, TypedArrayMutators | number> & {
+  readonly [index: number]: A extends BigInt64Array | BigUint64Array ? bigint : number;
+  /** A read-only view of elements [begin, end) (no copy). */
+  subarray(begin?: number, end?: number): ReadonlyTypedArray<A>;
+};
+
+/**
+ * The read-only view of element type `T`'s typed array, e.g. `ReadonlyTypedArrayOf<'f64'>` is
+ * a read-only `Float64Array`. See `ReadonlyTypedArray` for what is enforced.
+ * @example
+ * ```ts
+ * const ro = await ReadOnlyArray.create(world, { type: 'u32', length: 8, distribution: 'cyclic' });
+ * const view: ReadonlyTypedArrayOf<'u32'> = ro.localData();
+ * ```
+ */
+export type ReadonlyTypedArrayOf<T extends ElemType> = ReadonlyTypedArray<TypedArrayOf<T>>;
+
 type Ctor<T extends ElemType> = {
   new (length: number): TypedArrayOf<T>;
   new (buffer: ArrayBufferLike, byteOffset?: number, length?: number): TypedArrayOf<T>;
