@@ -30,11 +30,16 @@ export default async function* reporter(source) {
   };
   const failures = [];
 
+  // Events name the file that *defines* a test, which for shared helpers (conformance.ts) is not
+  // the test file that runs it; files run one at a time, so the one last dequeued is the owner.
+  let current;
   for await (const event of source) {
     const d = event.data ?? {};
-    if (d.file === undefined) continue;
-    const f = fileOf(d.file);
-    const isFile = d.name === d.file && d.nesting === 0;
+    const isFile = d.file !== undefined && d.name === d.file && d.nesting === 0;
+    if (isFile && event.type === 'test:dequeue') current = d.file;
+    const owner = isFile ? d.file : (current ?? d.file);
+    if (owner === undefined) continue;
+    const f = fileOf(owner);
     switch (event.type) {
       case 'test:start':
         if (!isFile) f.path[d.nesting] = d.name;
@@ -56,7 +61,7 @@ export default async function* reporter(source) {
         }
         if (d.details?.type === 'suite') break;
         f.fail++;
-        failures.push({ file: d.file, name: [...f.path.slice(0, d.nesting), d.name].join(' › '), error: d.details?.error });
+        failures.push({ file: owner, name: [...f.path.slice(0, d.nesting), d.name].join(' › '), error: d.details?.error });
         break;
       case 'test:complete': {
         if (!isFile) break;
