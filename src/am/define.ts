@@ -40,6 +40,7 @@ export interface AmDef<A, R> {
   readonly name: string;
   /** The compact id the wire carries. */
   readonly id: number;
+  /** @internal */
   readonly exec: AmExec<A, unknown>;
   /** @internal How encode errors name this AM's arguments (built once, not per launch). */
   readonly argLabel?: string;

@@ -17,11 +17,11 @@ import type { AmContext } from './context.js';
 import { Counter } from './counter.js';
 import { closeArgScope, openArgScope, runReleases } from './arg-scope.js';
 import { isReturnedAm, lookupAm, type AmDef } from './define.js';
-import { kObserved, kSettle, type AmHandle, type HandleCounter, type LocalAmHandle, MultiPart, type MultiAmHandle } from './handle.js';
+import { kGroup, kObserved, kSettle, type AmHandle, type LocalAmHandle, MultiPart, type MultiAmHandle } from './handle.js';
 import { PendingTable } from './pending.js';
 import { REPLY_AM, REPLY_ERROR, REPLY_UNITS, REPLY_VALUE, REQ, toWireError, type WireError } from './wire.js';
 
-type Settleable = (AmHandle<unknown> | MultiPart | LocalAmHandle<unknown>) & { group: HandleCounter | undefined };
+type Settleable = AmHandle<unknown> | MultiPart | LocalAmHandle<unknown>;
 
 /** The types of `ctx.team` and `ctx.world`: the team layer's Team (see context.ts). */
 type CtxTeam = AmContext['team'];
@@ -126,7 +126,7 @@ export class Engine {
     const reqId = this.#pending.add(handle as Settleable);
     w.patchU32(reqAt, reqId);
     this.#work.add();
-    handle.group?.add();
+    handle[kGroup]?.add();
     if (channels.amSend.hasSubscribers) channels.amSend.publish({ am: def.name, pe, reqId });
     this.#end(pe, w);
   }
@@ -139,7 +139,7 @@ export class Engine {
     encodeValue(s, args, def.argLabel);
     const body = s.view();
     this.#checkSize(body.length + 17, `the arguments of AM '${def.name}'`);
-    const group = multi.group;
+    const group = multi[kGroup];
     for (let i = 0; i < pes.length; i++) {
       const pe = pes[i]!;
       const w = this.#begin(pe);
@@ -171,7 +171,7 @@ export class Engine {
   launchLocal(team: CtxTeam, def: AmDef<unknown, unknown>, args: unknown, handle: LocalAmHandle<unknown>): void {
     this.#checkOpen();
     this.#work.add();
-    handle.group?.add();
+    handle[kGroup]?.add();
     queueMicrotask(() => {
       this.#runLocal(new Ctx(this.myPe, this.numPes, this.myPe, this.#host!.world, team), def, args, (ok, value) =>
         this.#settle(handle as Settleable, ok, value),
@@ -505,7 +505,7 @@ export class Engine {
     if (!ok && this.#unobserved.length < MAX_UNOBSERVED && value instanceof Error && !observed(h)) {
       this.#unobserved.push({ h, err: value });
     }
-    h.group?.done();
+    h[kGroup]?.done();
     this.#work.done();
   }
 }

@@ -5,10 +5,9 @@
  * objects, not a million promises.
  */
 
-/** Settles a handle from the engine; not part of the public surface. */
-export const kSettle = Symbol('lamellar.settle');
-/** Reports whether anyone has asked for the result (then/catch/finally). */
-export const kObserved = Symbol('lamellar.observed');
+import { kGroup, kMultiPart, kObserved, kSettle } from '../core/index.js';
+
+export { kGroup, kObserved, kSettle };
 
 const PENDING = 0;
 const FULFILLED = 1;
@@ -33,7 +32,12 @@ abstract class LazyHandle<R> implements PromiseLike<R> {
   #value: unknown;
   #cap: Capability<R> | undefined;
   /** @internal The task group this handle counts against, if any. */
-  group: HandleCounter | undefined;
+  readonly [kGroup]: HandleCounter | undefined;
+
+  /** @internal */
+  protected constructor(group: HandleCounter | undefined) {
+    this[kGroup] = group;
+  }
 
   #get(): Promise<R> {
     if (this.#cap === undefined) {
@@ -69,6 +73,7 @@ abstract class LazyHandle<R> implements PromiseLike<R> {
     return this.constructor.name;
   }
 
+  /** @internal */
   get [kObserved](): boolean {
     return this.#cap !== undefined;
   }
@@ -86,22 +91,44 @@ abstract class LazyHandle<R> implements PromiseLike<R> {
   }
 }
 
+// Handles are made by launches only: their constructors are private, and these factories
+// (assigned in the classes' static blocks) are the package's way in.
+/** Makes the handle of an `execAmPe`. */
+export let newAmHandle: <R>(amName: string, pe: number, group: HandleCounter | undefined) => AmHandle<R>;
+/** Makes the handle of an `execAmLocal`. */
+export let newLocalAmHandle: <R>(amName: string, group: HandleCounter | undefined) => LocalAmHandle<R>;
+/** Makes the handle of an `execAmAll`. */
+export let newMultiAmHandle: <R>(amName: string, numPes: number, group: HandleCounter | undefined) => MultiAmHandle<R>;
+
 /** The result of `execAmPe`: resolves to the AM's result. */
 export class AmHandle<R> extends LazyHandle<R> {
-  constructor(
+  private constructor(
     /** The AM's name. */
     readonly amName: string,
     /** The target PE (team-relative, as given at launch). */
     readonly pe: number,
+    group: HandleCounter | undefined,
   ) {
-    super();
+    super(group);
+  }
+
+  static {
+    newAmHandle = (amName, pe, group) => new AmHandle(amName, pe, group);
   }
 }
 
 /** The result of `execAmLocal`: runs on this PE without serialization. */
 export class LocalAmHandle<R> extends LazyHandle<R> {
-  constructor(readonly amName: string) {
-    super();
+  private constructor(
+    /** The AM's name. */
+    readonly amName: string,
+    group: HandleCounter | undefined,
+  ) {
+    super(group);
+  }
+
+  static {
+    newLocalAmHandle = (amName, group) => new LocalAmHandle(amName, group);
   }
 }
 
@@ -111,14 +138,23 @@ export class MultiAmHandle<R> extends LazyHandle<R[]> {
   #left: number;
   #error: unknown;
 
-  constructor(readonly amName: string, numPes: number) {
-    super();
+  private constructor(
+    /** The AM's name. */
+    readonly amName: string,
+    numPes: number,
+    group: HandleCounter | undefined,
+  ) {
+    super(group);
     this.#results = new Array<R>(numPes);
     this.#left = numPes;
   }
 
+  static {
+    newMultiAmHandle = (amName, numPes, group) => new MultiAmHandle(amName, numPes, group);
+  }
+
   /** @internal One member's part has settled. */
-  part(index: number, ok: boolean, value: unknown): void {
+  [kMultiPart](index: number, ok: boolean, value: unknown): void {
     if (ok) this.#results[index] = value as R;
     else if (this.#error === undefined) this.#error = value;
     if (--this.#left === 0) {
@@ -134,10 +170,10 @@ export class MultiPart {
   get amName(): string {
     return this.multi.amName;
   }
-  get group(): HandleCounter | undefined {
-    return this.multi.group;
+  get [kGroup](): HandleCounter | undefined {
+    return this.multi[kGroup];
   }
   [kSettle](ok: boolean, value: unknown): void {
-    this.multi.part(this.index, ok, value);
+    this.multi[kMultiPart](this.index, ok, value);
   }
 }

@@ -4,7 +4,8 @@
  * tcp the owner applies a whole batch in one AM. `localData()` gives atomic accessors to this
  * PE's part.
  */
-import { ELEM_CTORS, released } from '../memregion/internal.js';
+import { checkConstruct, kConstruct } from '../core/index.js';
+import { ELEM_CTORS, released, type HandleOrigin, type RefState } from '../memregion/internal.js';
 import type { Team } from '../team/index.js';
 import { createArray, registerArrayKind } from './base.js';
 import type { ElemType, ElemValue, World } from './deps.js';
@@ -26,8 +27,20 @@ import {
   type OpCode,
 } from './types.js';
 
+/** Makes AtomicArray.localData()'s accessors (AtomicLocalData's constructor is private). */
+let newAtomicLocalData: <T extends ElemType>(owner: { readonly isReleased: boolean }, meta: ArrayMeta<T>, start: number, length: number) => AtomicLocalData<T>;
+
 export class AtomicArray<T extends ElemType = ElemType> extends MutableArray<T> {
+  /** @internal */
   protected readonly kind: ArrayKind = 'AtomicArray';
+
+  private constructor(token: symbol, state: RefState, origin: HandleOrigin, meta: ArrayMeta<T>, offset: number, length: number) {
+    super(token, state, origin, meta, offset, length);
+  }
+
+  static {
+    registerArrayKind('AtomicArray', AtomicArray, (st, origin, meta, off, len) => new AtomicArray(kConstruct, st, origin, meta, off, len));
+  }
 
   /** Collective over the team (or world): a zeroed array. */
   static create<T extends ElemType>(team: World | Team, opts: ArrayOptions<T>): Promise<AtomicArray<T>> {
@@ -41,7 +54,7 @@ export class AtomicArray<T extends ElemType = ElemType> extends MutableArray<T> 
    */
   localData(): AtomicLocalData<T> {
     const [s, e] = this.localRange();
-    return new AtomicLocalData<T>(this, this[kArray].meta as ArrayMeta<T>, s, e - s);
+    return newAtomicLocalData<T>(this, this[kArray].meta as ArrayMeta<T>, s, e - s);
   }
 }
 
@@ -64,8 +77,8 @@ export class AtomicLocalData<T extends ElemType = ElemType> {
   /** Elements in this PE's part. */
   readonly length: number;
 
-  /** @internal */
-  constructor(owner: { readonly isReleased: boolean }, meta: ArrayMeta<T>, start: number, length: number) {
+  private constructor(token: symbol, owner: { readonly isReleased: boolean }, meta: ArrayMeta<T>, start: number, length: number) {
+    checkConstruct(token, 'AtomicLocalData', 'AtomicArray.localData()');
     const me = meta.team.myPe;
     this.#owner = owner;
     this.#type = meta.type;
@@ -90,6 +103,10 @@ export class AtomicLocalData<T extends ElemType = ElemType> {
       ok: new Uint8Array(1),
       obase: 0,
     };
+  }
+
+  static {
+    newAtomicLocalData = (owner, meta, start, length) => new AtomicLocalData(kConstruct, owner, meta, start, length);
   }
 
   /** Element type. */
@@ -166,4 +183,3 @@ export class AtomicLocalData<T extends ElemType = ElemType> {
   }
 }
 
-registerArrayKind('AtomicArray', AtomicArray, (st, origin, meta, off, len) => new AtomicArray(st, origin, meta, off, len));

@@ -47,19 +47,21 @@ type Maker = (st: RefState, origin: HandleOrigin, meta: ArrayMeta, offset: numbe
 const makers = new Map<ArrayKind, Maker>();
 
 export abstract class ArrayBase<T extends ElemType = ElemType> extends RefHandle {
+  /** @internal */
   protected abstract readonly kind: ArrayKind;
   readonly #meta: ArrayMeta<T>;
   readonly #offset: number;
   readonly #length: number;
 
-  /** @internal Use the type's `create`. */
-  constructor(state: RefState, origin: HandleOrigin, meta: ArrayMeta<T>, offset: number, length: number) {
-    super(state, origin);
+  /** @internal The array types' constructors are private: the runtime makes handles. */
+  protected constructor(token: symbol, state: RefState, origin: HandleOrigin, meta: ArrayMeta<T>, offset: number, length: number) {
+    super(token, state, origin);
     this.#meta = meta;
     this.#offset = offset;
     this.#length = length;
   }
 
+  /** @internal */
   protected get refLabel(): string {
     return this.kind;
   }
@@ -89,7 +91,7 @@ export abstract class ArrayBase<T extends ElemType = ElemType> extends RefHandle
     return this.#meta.team;
   }
 
-  /** [start, end) of this PE's local offsets that belong to this handle's window. */
+  /** @internal [start, end) of this PE's local offsets that belong to this handle's window. */
   protected localRange(pe = this.#meta.team.myPe): [number, number] {
     void this.refState;
     return this.#meta.layout.localRange(pe, this.#offset, this.#offset + this.#length);
@@ -218,6 +220,7 @@ export abstract class ArrayBase<T extends ElemType = ElemType> extends RefHandle
     return this.into('GlobalLockArray');
   }
 
+  /** @internal */
   protected into<H>(kind: ArrayKind): Promise<H> {
     return this.convertInto(kind, (st) => makers.get(kind)!(st, 'converted', this.#meta, this.#offset, this.#length) as H);
   }
@@ -272,7 +275,7 @@ export async function createArray<T extends ElemType>(kind: ArrayKind, teamOrWor
 }
 
 /** Each array type registers its constructor, for conversions, sub-arrays and the codec. */
-export function registerArrayKind(kind: ArrayKind, ctor: abstract new (...args: never[]) => ArrayBase, make: Maker): void {
+export function registerArrayKind(kind: ArrayKind, ctor: { readonly prototype: ArrayBase; readonly name: string }, make: Maker): void {
   makers.set(kind, make);
   registerRefCodec<ArrayBase>({
     name: `lamellar.${kind}`,

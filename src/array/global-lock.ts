@@ -5,20 +5,30 @@
  * lock; `collectiveWriteLocalData()` is collective: one write lock held for all PEs at once,
  * released when the last PE releases its guard.
  */
-import { pin, unpin } from '../memregion/internal.js';
+import { kConstruct } from '../core/index.js';
+import { pin, unpin, type HandleOrigin, type RefState } from '../memregion/internal.js';
 import type { Team } from '../team/index.js';
 import { createArray, registerArrayKind } from './base.js';
 import type { ElemType, ReadonlyTypedArrayOf, TypedArrayOf, World } from './deps.js';
-import { LocalDataGuard } from './guard.js';
+import { newLocalDataGuard, type LocalDataGuard } from './guard.js';
 import { COLLECTIVE_LEFT } from './lock.js';
-import { kArray } from './meta.js';
+import { kArray, type ArrayMeta } from './meta.js';
 import { MutableArray } from './mutable.js';
 import { acquireGlobal, releaseGlobal } from './ops/engine.js';
 import { collectiveDone, CollectiveDoneAm } from './ops/remote.js';
 import type { ArrayKind, ArrayOptions } from './types.js';
 
 export class GlobalLockArray<T extends ElemType = ElemType> extends MutableArray<T> {
+  /** @internal */
   protected readonly kind: ArrayKind = 'GlobalLockArray';
+
+  private constructor(token: symbol, state: RefState, origin: HandleOrigin, meta: ArrayMeta<T>, offset: number, length: number) {
+    super(token, state, origin, meta, offset, length);
+  }
+
+  static {
+    registerArrayKind('GlobalLockArray', GlobalLockArray, (st, origin, meta, off, len) => new GlobalLockArray(kConstruct, st, origin, meta, off, len));
+  }
 
   /** Collective over the team (or world): a zeroed array. */
   static create<T extends ElemType>(team: World | Team, opts: ArrayOptions<T>): Promise<GlobalLockArray<T>> {
@@ -51,7 +61,7 @@ export class GlobalLockArray<T extends ElemType = ElemType> extends MutableArray
       unpin(ai.state);
       throw err;
     }
-    return new LocalDataGuard(
+    return newLocalDataGuard(
       this.#data(),
       () => {
         void releaseGlobal(this, ai, write);
@@ -81,7 +91,7 @@ export class GlobalLockArray<T extends ElemType = ElemType> extends MutableArray
       throw err;
     }
     const w = ai.meta.locks[0] ?? null;
-    return new LocalDataGuard(
+    return newLocalDataGuard(
       this.#data(),
       () => {
         if (w !== null) collectiveDone(w);
@@ -93,4 +103,3 @@ export class GlobalLockArray<T extends ElemType = ElemType> extends MutableArray
   }
 }
 
-registerArrayKind('GlobalLockArray', GlobalLockArray, (st, origin, meta, off, len) => new GlobalLockArray(st, origin, meta, off, len));

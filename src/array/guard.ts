@@ -5,18 +5,25 @@
  * waits until every guard is released. The view itself cannot be revoked: keep it only as long
  * as the guard.
  */
-import { ErrorCode, LamellarError } from '../core/index.js';
+import { checkConstruct, ErrorCode, kConstruct, LamellarError } from '../core/index.js';
+
+/** Makes a guard over `data`, released by `release` (its constructor is private). */
+export let newLocalDataGuard: <A>(data: A, release: () => void, label: string) => LocalDataGuard<A>;
 
 export class LocalDataGuard<A> implements Disposable {
   #data: A | undefined;
   #release: (() => void) | undefined;
   readonly #label: string;
 
-  /** @internal */
-  constructor(data: A, release: () => void, label: string) {
+  private constructor(token: symbol, data: A, release: () => void, label: string) {
+    checkConstruct(token, 'LocalDataGuard', 'readLocalData() or writeLocalData() of a lock array');
     this.#data = data;
     this.#release = release;
     this.#label = label;
+  }
+
+  static {
+    newLocalDataGuard = (data, release, label) => new LocalDataGuard(kConstruct, data, release, label);
   }
 
   /** The protected value: this PE's part of the array (or sub-array). */

@@ -4,18 +4,28 @@
  * on tcp). Local data only through guards: `readLocalData()` (shared) and `writeLocalData()`
  * (exclusive).
  */
-import { pin, unpin } from '../memregion/internal.js';
+import { kConstruct } from '../core/index.js';
+import { pin, unpin, type HandleOrigin, type RefState } from '../memregion/internal.js';
 import type { Team } from '../team/index.js';
 import { createArray, registerArrayKind } from './base.js';
 import type { ElemType, ReadonlyTypedArrayOf, TypedArrayOf, World } from './deps.js';
-import { LocalDataGuard } from './guard.js';
+import { newLocalDataGuard, type LocalDataGuard } from './guard.js';
 import { LOCAL_LOCK, lock, unlock } from './lock.js';
-import { kArray } from './meta.js';
+import { kArray, type ArrayMeta } from './meta.js';
 import { MutableArray } from './mutable.js';
 import type { ArrayKind, ArrayOptions } from './types.js';
 
 export class LocalLockArray<T extends ElemType = ElemType> extends MutableArray<T> {
+  /** @internal */
   protected readonly kind: ArrayKind = 'LocalLockArray';
+
+  private constructor(token: symbol, state: RefState, origin: HandleOrigin, meta: ArrayMeta<T>, offset: number, length: number) {
+    super(token, state, origin, meta, offset, length);
+  }
+
+  static {
+    registerArrayKind('LocalLockArray', LocalLockArray, (st, origin, meta, off, len) => new LocalLockArray(kConstruct, st, origin, meta, off, len));
+  }
 
   /** Collective over the team (or world): a zeroed array. */
   static create<T extends ElemType>(team: World | Team, opts: ArrayOptions<T>): Promise<LocalLockArray<T>> {
@@ -47,7 +57,7 @@ export class LocalLockArray<T extends ElemType = ElemType> extends MutableArray<
       throw err;
     }
     const data = (ai.meta.views[me]! as unknown as TypedArrayOf<T>).subarray(s, e) as TypedArrayOf<T>;
-    return new LocalDataGuard(
+    return newLocalDataGuard(
       data,
       () => {
         unlock(w, LOCAL_LOCK, write);
@@ -58,4 +68,3 @@ export class LocalLockArray<T extends ElemType = ElemType> extends MutableArray<
   }
 }
 
-registerArrayKind('LocalLockArray', LocalLockArray, (st, origin, meta, off, len) => new LocalLockArray(st, origin, meta, off, len));

@@ -43,7 +43,7 @@ function allOf<A>(r: OpResult): A {
 }
 
 export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayBase<T> {
-  /** Checks and applies one op at one index. */
+  /** @internal Checks and applies one op at one index. */
   protected one(op: OpCode, name: string, index: number, value: unknown, fetch: boolean, cur: unknown = 0, eps = 0): Promise<OpResult> {
     const what = `${this.kind}.${name}`;
     checkOpSupported(this.type, op, what);
@@ -54,7 +54,7 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
     return this.run(op, [index], v, c, eps, fetch);
   }
 
-  /** Checks every index and value first (nothing is applied on a bad one), then applies the batch. */
+  /** @internal Checks every index and value first (nothing is applied on a bad one), then applies the batch. */
   protected many(op: OpCode, name: string, indices: ArrayLike<number>, values: unknown, fetch: boolean, cur: unknown = 0, eps = 0): Promise<OpResult> {
     const what = `${this.kind}.${name}`;
     checkOpSupported(this.type, op, what);

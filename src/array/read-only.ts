@@ -2,14 +2,25 @@
  * ReadOnlyArray: nobody writes, so every read is safe without locks. Its type has no mutators
  * at all: only loads, gets, reductions, local data as a read-only view, and conversions.
  */
+import { kConstruct } from '../core/index.js';
+import type { HandleOrigin, RefState } from '../memregion/internal.js';
 import type { Team } from '../team/index.js';
 import { ArrayBase, createArray, registerArrayKind } from './base.js';
 import type { ElemType, ReadonlyTypedArrayOf, TypedArrayOf, World } from './deps.js';
-import { kArray } from './meta.js';
+import { kArray, type ArrayMeta } from './meta.js';
 import type { ArrayKind, ArrayOptions } from './types.js';
 
 export class ReadOnlyArray<T extends ElemType = ElemType> extends ArrayBase<T> {
+  /** @internal */
   protected readonly kind: ArrayKind = 'ReadOnlyArray';
+
+  private constructor(token: symbol, state: RefState, origin: HandleOrigin, meta: ArrayMeta<T>, offset: number, length: number) {
+    super(token, state, origin, meta, offset, length);
+  }
+
+  static {
+    registerArrayKind('ReadOnlyArray', ReadOnlyArray, (st, origin, meta, off, len) => new ReadOnlyArray(kConstruct, st, origin, meta, off, len));
+  }
 
   /** Collective over the team (or world): a zeroed array (fill it as another type, then convert). */
   static create<T extends ElemType>(team: World | Team, opts: ArrayOptions<T>): Promise<ReadOnlyArray<T>> {
@@ -24,4 +35,3 @@ export class ReadOnlyArray<T extends ElemType = ElemType> extends ArrayBase<T> {
   }
 }
 
-registerArrayKind('ReadOnlyArray', ReadOnlyArray, (st, origin, meta, off, len) => new ReadOnlyArray(st, origin, meta, off, len));

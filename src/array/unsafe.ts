@@ -3,15 +3,26 @@
  * memory: concurrent ops on one element from several PEs may lose updates (by design, as in
  * Lamellar, where they are `unsafe`). Local access is named for what it is.
  */
+import { kConstruct } from '../core/index.js';
+import type { HandleOrigin, RefState } from '../memregion/internal.js';
 import type { Team } from '../team/index.js';
 import { createArray, registerArrayKind } from './base.js';
 import type { ElemType, TypedArrayOf, World } from './deps.js';
-import { kArray } from './meta.js';
+import { kArray, type ArrayMeta } from './meta.js';
 import { MutableArray } from './mutable.js';
 import type { ArrayKind, ArrayOptions } from './types.js';
 
 export class UnsafeArray<T extends ElemType = ElemType> extends MutableArray<T> {
+  /** @internal */
   protected readonly kind: ArrayKind = 'UnsafeArray';
+
+  private constructor(token: symbol, state: RefState, origin: HandleOrigin, meta: ArrayMeta<T>, offset: number, length: number) {
+    super(token, state, origin, meta, offset, length);
+  }
+
+  static {
+    registerArrayKind('UnsafeArray', UnsafeArray, (st, origin, meta, off, len) => new UnsafeArray(kConstruct, st, origin, meta, off, len));
+  }
 
   /** Collective over the team (or world): a zeroed array. */
   static create<T extends ElemType>(team: World | Team, opts: ArrayOptions<T>): Promise<UnsafeArray<T>> {
@@ -26,4 +37,3 @@ export class UnsafeArray<T extends ElemType = ElemType> extends MutableArray<T> 
   }
 }
 
-registerArrayKind('UnsafeArray', UnsafeArray, (st, origin, meta, off, len) => new UnsafeArray(st, origin, meta, off, len));

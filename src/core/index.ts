@@ -10,3 +10,4 @@ export * from './deferred.js';
 export * from './mapped-heaps.js';
 export * from './lifecycle.js';
 export * from './hash.js';
+export * from './symbols.js';

@@ -3,7 +3,7 @@
  * value, plus the lock a kind needs), collective creation, conversions, and the codec that
  * turns a Darc in a message into the receiver's own handle on the receiver's instance.
  */
-import { ErrorCode, LamellarError } from '../core/index.js';
+import { ErrorCode, kDarcState, LamellarError } from '../core/index.js';
 import { decodeMemberKey, encodeRefKey, RefHandle, startCollective, type HandleOrigin, type RefState } from '../memregion/internal.js';
 import { registerRefCodec } from '../serde/index.js';
 import { Team, World } from '../team/index.js';
@@ -28,7 +28,7 @@ export interface DarcData<T> {
   cwSeq: number;
 }
 
-export const kDarcState = Symbol('lamellar.darcState');
+export { kDarcState };
 
 declare module '../serde/wire.js' {
   interface WireHandles {
@@ -44,8 +44,10 @@ export function registerDarcKind(kind: DarcKind, make: (st: RefState, origin: Ha
 }
 
 export abstract class DarcBase<T> extends RefHandle {
+  /** @internal */
   protected abstract readonly kind: DarcKind;
 
+  /** @internal */
   protected get refLabel(): string {
     return KIND_NAMES[this.kind];
   }
@@ -55,7 +57,7 @@ export abstract class DarcBase<T> extends RefHandle {
     return this.refState;
   }
 
-  /** This PE's data; throws USE_AFTER_RELEASE once the handle is released. */
+  /** @internal This PE's data; throws USE_AFTER_RELEASE once the handle is released. */
   protected get data(): DarcData<T> {
     return this.refState.data as DarcData<T>;
   }
@@ -65,7 +67,7 @@ export abstract class DarcBase<T> extends RefHandle {
     return this.data.team;
   }
 
-  /** Collective conversion into another kind; see RefHandle.convertInto. */
+  /** @internal Collective conversion into another kind; see RefHandle.convertInto. */
   protected async into<H>(kind: DarcKind): Promise<H> {
     return this.convertInto(kind, (st) => makers.get(kind)!(st, 'converted') as H);
   }
@@ -102,7 +104,7 @@ export async function createDarc<T, H>(teamOrWorld: unknown, value: T, kind: Dar
   return handle;
 }
 
-export function registerDarcCodec(kind: DarcKind, ctor: abstract new (...args: never[]) => DarcBase<unknown>): void {
+export function registerDarcCodec(kind: DarcKind, ctor: { readonly prototype: DarcBase<unknown>; readonly name: string }): void {
   registerRefCodec<DarcBase<unknown>>({
     name: `lamellar.${KIND_NAMES[kind]}`,
     ctor,

@@ -4,6 +4,7 @@
  * the receiving PE's own handle on the receiving PE's instance. `value` gives this PE's
  * instance with no locking; use LocalRwDarc or GlobalRwDarc when PEs' AMs mutate it.
  */
+import { kConstruct } from '../core/index.js';
 import type { HandleOrigin, RefState } from '../memregion/internal.js';
 import type { Team, World } from '../team/index.js';
 import { createDarc, DarcBase, registerDarcCodec, registerDarcKind, type DarcKind } from './common.js';
@@ -11,16 +12,20 @@ import type { GlobalRwDarc } from './global-rw.js';
 import type { LocalRwDarc } from './local-rw.js';
 
 export class Darc<T> extends DarcBase<T> {
+  /** @internal */
   protected readonly kind: DarcKind = 'darc';
 
-  /** @internal Use `Darc.create`. */
-  constructor(state: RefState, origin: HandleOrigin) {
-    super(state, origin);
+  private constructor(token: symbol, state: RefState, origin: HandleOrigin) {
+    super(token, state, origin);
+  }
+
+  static {
+    registerDarcKind('darc', (st, origin) => new Darc(kConstruct, st, origin));
   }
 
   /** Collective over the team (or world): every member passes its own instance. */
   static create<T>(team: World | Team, value: T): Promise<Darc<T>> {
-    return createDarc(team, value, 'darc', (st) => new Darc<T>(st, 'new'));
+    return createDarc(team, value, 'darc', (st) => new Darc<T>(kConstruct, st, 'new'));
   }
 
   /** This PE's instance. Throws USE_AFTER_RELEASE once the handle is released. */
@@ -30,7 +35,7 @@ export class Darc<T> extends DarcBase<T> {
 
   /** Another handle to the same Darc; drop it separately. */
   clone(): Darc<T> {
-    return new Darc<T>(this.refState, 'new');
+    return new Darc<T>(kConstruct, this.refState, 'new');
   }
 
   /** Collective: becomes a LocalRwDarc once every PE holds only this handle. */
@@ -44,5 +49,4 @@ export class Darc<T> extends DarcBase<T> {
   }
 }
 
-registerDarcKind('darc', (st, origin) => new Darc(st, origin));
 registerDarcCodec('darc', Darc);

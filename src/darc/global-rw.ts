@@ -9,14 +9,14 @@
  * COLLECTIVE_MISMATCH rather than leaving them hanging.
  */
 import type { AmContext } from '../am/index.js';
-import { config, ErrorCode, LamellarError, warn, WarningCode } from '../core/index.js';
+import { config, ErrorCode, kConstruct, LamellarError, warn, WarningCode } from '../core/index.js';
 import { abortConversionOn, pin, post, quietView, registryOf, unpin, type HandleOrigin, type RefState } from '../memregion/internal.js';
 import { defineAm } from '../am/index.js';
 import { kTeamInternals, type Team, type World } from '../team/index.js';
 import { createDarc, DarcBase, registerDarcCodec, registerDarcKind, type DarcData, type DarcKind, type GlobalLockHost } from './common.js';
 import type { Darc } from './darc.js';
 import type { LocalRwDarc } from './local-rw.js';
-import { DarcReadGuard, DarcWriteGuard, RwLock } from './rwlock.js';
+import { newDarcReadGuard, newDarcWriteGuard, RwLock, type DarcReadGuard, type DarcWriteGuard } from './rwlock.js';
 
 interface Slot {
   readonly arrived: Set<number>;
@@ -146,16 +146,20 @@ const CollectiveUnlock = defineAm('lamellar/grw-cw-unlock', (ctx, a: { k: string
 });
 
 export class GlobalRwDarc<T> extends DarcBase<T> {
+  /** @internal */
   protected readonly kind: DarcKind = 'globalrw';
 
-  /** @internal Use `GlobalRwDarc.create`. */
-  constructor(state: RefState, origin: HandleOrigin) {
-    super(state, origin);
+  private constructor(token: symbol, state: RefState, origin: HandleOrigin) {
+    super(token, state, origin);
+  }
+
+  static {
+    registerDarcKind('globalrw', (st, origin) => new GlobalRwDarc(kConstruct, st, origin));
   }
 
   /** Collective over the team (or world): every member passes its own instance. */
   static create<T>(team: World | Team, value: T): Promise<GlobalRwDarc<T>> {
-    return createDarc(team, value, 'globalrw', (st) => new GlobalRwDarc<T>(st, 'new'));
+    return createDarc(team, value, 'globalrw', (st) => new GlobalRwDarc<T>(kConstruct, st, 'new'));
   }
 
   #lock(w: boolean): Promise<{ st: RefState; d: DarcData<T>; release: () => void }> {
@@ -184,13 +188,13 @@ export class GlobalRwDarc<T> extends DarcBase<T> {
   /** Shared access to this PE's instance, while no PE holds the write lock. */
   async read(): Promise<DarcReadGuard<T>> {
     const { d, release } = await this.#lock(false);
-    return new DarcReadGuard(() => d.value, release);
+    return newDarcReadGuard(() => d.value, release);
   }
 
   /** Exclusive access across all PEs; the guard gives this PE's instance. */
   async write(): Promise<DarcWriteGuard<T>> {
     const { d, release } = await this.#lock(true);
-    return new DarcWriteGuard(() => d.value, (v) => (d.value = v), release);
+    return newDarcWriteGuard(() => d.value, (v) => (d.value = v), release);
   }
 
   /**
@@ -214,7 +218,7 @@ export class GlobalRwDarc<T> extends DarcBase<T> {
       unpin(st);
       throw new LamellarError(ErrorCode.COLLECTIVE_MISMATCH, r.err, { details: { seq: s } });
     }
-    return new DarcWriteGuard(
+    return newDarcWriteGuard(
       () => d.value,
       (v) => (d.value = v),
       () => {
@@ -226,7 +230,7 @@ export class GlobalRwDarc<T> extends DarcBase<T> {
 
   /** Another handle to the same Darc; drop it separately. */
   clone(): GlobalRwDarc<T> {
-    return new GlobalRwDarc<T>(this.refState, 'new');
+    return new GlobalRwDarc<T>(kConstruct, this.refState, 'new');
   }
 
   /** Collective: becomes a Darc once every PE holds only this handle and no lock is held. */
@@ -240,5 +244,4 @@ export class GlobalRwDarc<T> extends DarcBase<T> {
   }
 }
 
-registerDarcKind('globalrw', (st, origin) => new GlobalRwDarc(st, origin));
 registerDarcCodec('globalrw', GlobalRwDarc);

@@ -3,25 +3,30 @@
  * Locking is one-sided: it orders the AMs and tasks of one PE on that PE's instance and never
  * sends a message. `using w = await d.write(); w.value ...` releases at scope end.
  */
+import { kConstruct } from '../core/index.js';
 import { pin, unpin, type HandleOrigin, type RefState } from '../memregion/internal.js';
 import type { Team, World } from '../team/index.js';
 import { createDarc, DarcBase, registerDarcCodec, registerDarcKind, type DarcData, type DarcKind } from './common.js';
 import type { Darc } from './darc.js';
 import type { GlobalRwDarc } from './global-rw.js';
-import { DarcReadGuard, DarcWriteGuard, RwLock } from './rwlock.js';
+import { newDarcReadGuard, newDarcWriteGuard, RwLock, type DarcReadGuard, type DarcWriteGuard } from './rwlock.js';
 
 export class LocalRwDarc<T> extends DarcBase<T> {
+  /** @internal */
   protected readonly kind: DarcKind = 'localrw';
 
-  /** @internal Use `LocalRwDarc.create`. */
-  constructor(state: RefState, origin: HandleOrigin) {
-    super(state, origin);
+  private constructor(token: symbol, state: RefState, origin: HandleOrigin) {
+    super(token, state, origin);
     (state.data as DarcData<T>).local ??= new RwLock();
+  }
+
+  static {
+    registerDarcKind('localrw', (st, origin) => new LocalRwDarc(kConstruct, st, origin));
   }
 
   /** Collective over the team (or world): every member passes its own instance. */
   static create<T>(team: World | Team, value: T): Promise<LocalRwDarc<T>> {
-    return createDarc(team, value, 'localrw', (st) => new LocalRwDarc<T>(st, 'new'));
+    return createDarc(team, value, 'localrw', (st) => new LocalRwDarc<T>(kConstruct, st, 'new'));
   }
 
   /** Shared access to this PE's instance, once no writer holds or waits before us. */
@@ -33,7 +38,7 @@ export class LocalRwDarc<T> extends DarcBase<T> {
     pin(st);
     return lock.read().then(
       () =>
-        new DarcReadGuard(
+        newDarcReadGuard(
           () => d.value,
           () => {
             lock.releaseRead();
@@ -51,7 +56,7 @@ export class LocalRwDarc<T> extends DarcBase<T> {
     pin(st);
     return lock.write().then(
       () =>
-        new DarcWriteGuard(
+        newDarcWriteGuard(
           () => d.value,
           (v) => (d.value = v),
           () => {
@@ -64,7 +69,7 @@ export class LocalRwDarc<T> extends DarcBase<T> {
 
   /** Another handle to the same Darc; drop it separately. */
   clone(): LocalRwDarc<T> {
-    return new LocalRwDarc<T>(this.refState, 'new');
+    return new LocalRwDarc<T>(kConstruct, this.refState, 'new');
   }
 
   /** Collective: becomes a Darc once every PE holds only this handle (and no guard). */
@@ -78,5 +83,4 @@ export class LocalRwDarc<T> extends DarcBase<T> {
   }
 }
 
-registerDarcKind('localrw', (st, origin) => new LocalRwDarc(st, origin));
 registerDarcCodec('localrw', LocalRwDarc);

@@ -3,7 +3,7 @@
  * exclusive, and waiters are served in arrival order, a run of readers at a time: a waiting
  * writer holds back readers that come after it, so neither side starves.
  */
-import { ErrorCode, LamellarError } from '../core/index.js';
+import { checkConstruct, ErrorCode, kConstruct, LamellarError } from '../core/index.js';
 
 interface Waiter {
   write: boolean;
@@ -79,15 +79,26 @@ function releasedGuard(): LamellarError {
   return new LamellarError(ErrorCode.USE_AFTER_RELEASE, 'this lock guard was released: take a new one with read() or write()');
 }
 
+// Guards are made by read()/write() only: their constructors are private; these factories,
+// assigned in the classes' static blocks, are the package's way in.
+/** Makes a read guard over `get`, released by `release`. */
+export let newDarcReadGuard: <T>(get: () => T, release: () => void) => DarcReadGuard<T>;
+/** Makes a write guard over `get`/`set`, released by `release`. */
+export let newDarcWriteGuard: <T>(get: () => T, set: (v: T) => void, release: () => void) => DarcWriteGuard<T>;
+
 /** Shared access to a Darc's value on this PE; release with `using` or `[Symbol.dispose]()`. */
 export class DarcReadGuard<T> implements Disposable {
   #get: (() => T) | undefined;
   #release: (() => void) | undefined;
 
-  /** @internal */
-  constructor(get: () => T, release: () => void) {
+  private constructor(token: symbol, get: () => T, release: () => void) {
+    checkConstruct(token, 'DarcReadGuard', 'read() of a LocalRwDarc or GlobalRwDarc');
     this.#get = get;
     this.#release = release;
+  }
+
+  static {
+    newDarcReadGuard = (get, release) => new DarcReadGuard(kConstruct, get, release);
   }
 
   /** The protected value (this PE's instance). Throws once the guard is released. */
@@ -110,11 +121,15 @@ export class DarcWriteGuard<T> implements Disposable {
   #set: ((v: T) => void) | undefined;
   #release: (() => void) | undefined;
 
-  /** @internal */
-  constructor(get: () => T, set: (v: T) => void, release: () => void) {
+  private constructor(token: symbol, get: () => T, set: (v: T) => void, release: () => void) {
+    checkConstruct(token, 'DarcWriteGuard', 'write() of a LocalRwDarc or GlobalRwDarc');
     this.#get = get;
     this.#set = set;
     this.#release = release;
+  }
+
+  static {
+    newDarcWriteGuard = (get, set, release) => new DarcWriteGuard(kConstruct, get, set, release);
   }
 
   get value(): T {

@@ -10,7 +10,7 @@
  * result) the receiver owns it.
  */
 import { holdWhileAmRuns } from '../am/index.js';
-import { config, deferred, ErrorCode, LamellarError, warn, WarningCode } from '../core/index.js';
+import { checkConstruct, config, deferred, ErrorCode, LamellarError, warn, WarningCode } from '../core/index.js';
 import type { Reader, Writer } from '../serde/index.js';
 import type { WorldRuntime } from '../team/index.js';
 import { refKey, registryOf, released, type RefState, type Registry } from './refstate.js';
@@ -36,7 +36,9 @@ export abstract class RefHandle {
   #token: object | undefined;
   #converting = false;
 
-  protected constructor(state: RefState, origin: HandleOrigin) {
+  /** @internal Subclasses' constructors are private: the runtime makes handles (checkConstruct). */
+  protected constructor(token: symbol, state: RefState, origin: HandleOrigin) {
+    checkConstruct(token, new.target.name, 'the allocation or create() function that returns one');
     if (origin !== 'converted') state.acquire();
     this.#state = state;
     if (origin === 'decoded' && holdWhileAmRuns(() => this.#release())) return;
@@ -44,14 +46,14 @@ export abstract class RefHandle {
     finalizer.register(this, { state, label: state.label }, this.#token);
   }
 
-  /** The shared state; throws USE_AFTER_RELEASE once this handle is released. */
+  /** @internal The shared state; throws USE_AFTER_RELEASE once this handle is released. */
   protected get refState(): RefState {
     const st = this.#state;
     if (st === undefined) throw released(this.refLabel);
     return st;
   }
 
-  /** For messages, before and after release. */
+  /** @internal For messages, before and after release. */
   protected abstract get refLabel(): string;
 
   /** True once this handle was dropped, converted, or its AM finished. */
@@ -87,6 +89,7 @@ export abstract class RefHandle {
    * Collective over the object's PEs: waits until every PE holds only the handle it converts
    * (no clones, guards, or handles in messages), then gives this PE's reference to `make`'s
    * handle. This handle is released afterwards. On a mismatch it rejects and stays usable.
+   * @internal
    */
   protected async convertInto<H>(target: string, make: (st: RefState) => H): Promise<H> {
     const st = this.refState;

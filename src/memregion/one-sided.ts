@@ -4,7 +4,7 @@
  * put and get into the owner's memory (on shmem with no work on the owner). The region lives
  * while any PE holds a handle, and is freed on the owner after the last release.
  */
-import { ErrorCode, LamellarError } from '../core/index.js';
+import { ErrorCode, kConstruct, kRefState, LamellarError } from '../core/index.js';
 import type { Lamella } from '../lamellae/types.js';
 import { registerRefCodec } from '../serde/index.js';
 import { kTeamInternals, type Team, type WorldRuntime } from '../team/index.js';
@@ -36,15 +36,22 @@ function viewOf<T extends ElemType>(d: OneSidedData<T>): TypedArrayOf<T> | null 
   return d.view;
 }
 
+/** Makes a OneSidedMemoryRegion handle (its constructor is private). */
+let newOneSided: <T extends ElemType>(state: RefState, origin: HandleOrigin) => OneSidedMemoryRegion<T>;
+
 export class OneSidedMemoryRegion<T extends ElemType = ElemType> extends RefHandle {
   readonly #data: OneSidedData<T>;
 
-  /** @internal Use `allocOneSidedMemRegion`. */
-  constructor(state: RefState, origin: HandleOrigin) {
-    super(state, origin);
+  private constructor(token: symbol, state: RefState, origin: HandleOrigin) {
+    super(token, state, origin);
     this.#data = state.data as OneSidedData<T>;
   }
 
+  static {
+    newOneSided = (state, origin) => new OneSidedMemoryRegion(kConstruct, state, origin);
+  }
+
+  /** @internal */
   protected get refLabel(): string {
     return LABEL;
   }
@@ -119,11 +126,11 @@ export class OneSidedMemoryRegion<T extends ElemType = ElemType> extends RefHand
 
   /** Another handle to the same region; drop it separately. */
   clone(): OneSidedMemoryRegion<T> {
-    return new OneSidedMemoryRegion<T>(this.refState, 'new');
+    return new OneSidedMemoryRegion<T>(kConstruct, this.refState, 'new');
   }
 
-  /** @internal For codecs and arrays. */
-  get state(): RefState {
+  /** @internal The lifetime state, for the codec. */
+  get [kRefState](): RefState {
     return this.refState;
   }
 }
@@ -152,14 +159,14 @@ export function allocOneSided<T extends ElemType>(team: Team, type: T, length: n
   const addr = lamella.alloc(length * ELEM_CTORS[type].BYTES_PER_ELEMENT);
   const reg = registryOf(rt);
   const data: OneSidedData<T> = { type, length, owner: lamella.myPe, addr, lamella, view: undefined };
-  return new OneSidedMemoryRegion<T>(makeState(rt, reg, lamella.myPe, reg.nextId++, data), 'new');
+  return newOneSided<T>(makeState(rt, reg, lamella.myPe, reg.nextId++, data), 'new');
 }
 
 registerRefCodec<OneSidedMemoryRegion>({
   name: 'lamellar.OneSidedMemoryRegion',
   ctor: OneSidedMemoryRegion,
   encode(w, region) {
-    const st = region.state;
+    const st = region[kRefState];
     const d = st.data as OneSidedData<ElemType>;
     encodeRefKey(w, st);
     w.u8(elemCode(d.type));
@@ -173,9 +180,9 @@ registerRefCodec<OneSidedMemoryRegion>({
     const type = elemTypeOfCode(r.u8());
     const addr = r.f64();
     const length = r.f64();
-    if (state !== undefined) return new OneSidedMemoryRegion(state, 'decoded');
+    if (state !== undefined) return newOneSided(state, 'decoded');
     // First time this PE sees the region: it joins the region's lifetime as a participant.
     const data: OneSidedData<ElemType> = { type, length, owner: coord, addr, lamella: rt.lamella, view: undefined };
-    return new OneSidedMemoryRegion(makeState(rt, reg, coord, id, data), 'decoded');
+    return newOneSided(makeState(rt, reg, coord, id, data), 'decoded');
   },
 });

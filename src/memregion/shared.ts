@@ -4,7 +4,7 @@
  * which is what arrays are for. Handles travel in AMs as references and arrive as the receiver's
  * handle on the same memory.
  */
-import { checkPe, ErrorCode, LamellarError } from '../core/index.js';
+import { checkPe, ErrorCode, kConstruct, kRegionInternals, LamellarError } from '../core/index.js';
 import type { Lamella } from '../lamellae/types.js';
 import { registerRefCodec } from '../serde/index.js';
 import { kTeamInternals, type Team } from '../team/index.js';
@@ -15,7 +15,7 @@ import type { RefState } from './refstate.js';
 import { checkCount, checkData, checkElemType, checkRange, ELEM_CTORS, type ElemType, type TypedArrayOf } from './types.js';
 
 /** Internal access for arrays: not part of the public API. */
-export const kRegionInternals = Symbol('lamellar.regionInternals');
+export { kRegionInternals };
 
 /** What arrays build on: the team, addresses per PE, and direct element views where mapped. */
 export interface RegionInternals<T extends ElemType> {
@@ -51,15 +51,22 @@ declare module '../serde/wire.js' {
   }
 }
 
+/** Makes a SharedMemoryRegion handle (its constructor is private). */
+let newShared: <T extends ElemType>(state: RefState, origin: HandleOrigin) => SharedMemoryRegion<T>;
+
 export class SharedMemoryRegion<T extends ElemType = ElemType> extends RefHandle {
   readonly #data: SharedData<T>;
 
-  /** @internal Use `allocSharedMemRegion`. */
-  constructor(state: RefState, origin: HandleOrigin) {
-    super(state, origin);
+  private constructor(token: symbol, state: RefState, origin: HandleOrigin) {
+    super(token, state, origin);
     this.#data = state.data as SharedData<T>;
   }
 
+  static {
+    newShared = (state, origin) => new SharedMemoryRegion(kConstruct, state, origin);
+  }
+
+  /** @internal */
   protected get refLabel(): string {
     return LABEL;
   }
@@ -140,7 +147,7 @@ export class SharedMemoryRegion<T extends ElemType = ElemType> extends RefHandle
 
   /** Another handle to the same region; drop it separately. */
   clone(): SharedMemoryRegion<T> {
-    return new SharedMemoryRegion<T>(this.refState, 'new');
+    return new SharedMemoryRegion<T>(kConstruct, this.refState, 'new');
   }
 
   /** @internal */
@@ -201,7 +208,7 @@ export async function allocShared<T extends ElemType>(team: Team, type: T, lengt
   }, undefined);
   const data: SharedData<T> = { type, length, team, addrs, views, internals: internalsFor(state, lamella, team, type, length, addrs, views) };
   state.data = data;
-  const region = new SharedMemoryRegion<T>(state, 'new');
+  const region = newShared<T>(state, 'new');
   await start.ready();
   return region;
 }
@@ -213,6 +220,6 @@ registerRefCodec<SharedMemoryRegion>({
     encodeRefKey(w, region[kRegionInternals].state);
   },
   decode(r, ctx) {
-    return new SharedMemoryRegion(decodeMemberKey(r, ctx, 'a shared memory region'), 'decoded');
+    return newShared(decodeMemberKey(r, ctx, 'a shared memory region'), 'decoded');
   },
 });

@@ -14,8 +14,11 @@ import { TYPED_ARRAY_KINDS } from './tags.js';
 export interface RefCodec<T> {
   /** Unique; used in error messages and hashed into the wire id. */
   name: string;
-  /** Matched by exact constructor (`value.constructor === ctor`); subclasses need their own codec. */
-  ctor: abstract new (...args: never[]) => T;
+  /**
+   * The class, matched by exact constructor (`value.constructor === ctor`); subclasses need their
+   * own codec. Any class, its constructor public or not.
+   */
+  ctor: { readonly prototype: T; readonly name: string };
   encode(w: Writer, value: T): void;
   decode(r: Reader, ctx: unknown): T;
 }
@@ -48,7 +51,7 @@ export function registerRefCodec<T>(codec: RefCodec<T>): void {
   if (typeof name !== 'string' || name.length === 0) {
     throw invalid('ref codec name must be a non-empty string', { name });
   }
-  if (typeof ctor !== 'function' || typeof codec.encode !== 'function' || typeof codec.decode !== 'function') {
+  if (typeof (ctor as unknown) !== 'function' || typeof codec.encode !== 'function' || typeof codec.decode !== 'function') {
     throw invalid(`ref codec '${name}' needs a ctor function and encode/decode functions`, { name });
   }
   if (refsByName.has(name)) {

@@ -5,20 +5,22 @@
  * allgather and count of AMs launched through it (for its waitAll).
  */
 import {
-  AmHandle,
   checkAm,
   Counter,
   kTeamLaunch,
-  LocalAmHandle,
-  MultiAmHandle,
+  newAmHandle,
+  newLocalAmHandle,
+  newMultiAmHandle,
+  type AmHandle,
+  type LocalAmHandle,
+  type MultiAmHandle,
   type AmArgs,
   type AmDef,
   type AmTeam,
   type HandleCounter,
-  type TeamLaunch,
   type TeamLaunchOps,
 } from '../am/index.js';
-import { checkPe, ErrorCode, hash53, LamellarError } from '../core/index.js';
+import { checkConstruct, checkPe, ErrorCode, hash53, kConstruct, kTeamInternals, LamellarError } from '../core/index.js';
 import { registerRefCodec } from '../serde/index.js';
 import type { LamellarArch } from './arch.js';
 import type { DisseminationBarrier } from './barrier.js';
@@ -44,7 +46,7 @@ declare module '../am/context.js' {
 }
 
 /** Internal access for the layers above (memregion, darc, array); not part of the public API. */
-export const kTeamInternals = Symbol('lamellar.teamInternals');
+export { kTeamInternals };
 
 export interface TeamInternals {
   readonly runtime: WorldRuntime;
@@ -59,7 +61,10 @@ export interface TeamInternals {
   readonly fingerprint: number;
 }
 
-export class Team implements AmTeam, TeamLaunch {
+/** Makes a Team (initWorld, sub-team creation); Team's constructor is private. */
+export let newTeam: (rt: WorldRuntime, id: number, pes: readonly number[], barrier: DisseminationBarrier, allgather: (value: number) => Promise<number[]>) => Team;
+
+export class Team implements AmTeam {
   readonly #rt: WorldRuntime;
   readonly #id: number;
   readonly #pes: readonly number[];
@@ -70,17 +75,20 @@ export class Team implements AmTeam, TeamLaunch {
   /** Per task group, a counter that counts in both the group and this team. */
   readonly #withGroup = new WeakMap<HandleCounter, HandleCounter>();
   #creations = 0;
+  /** @internal */
   readonly [kTeamLaunch]: TeamLaunchOps;
+  /** @internal */
   readonly [kTeamInternals]: TeamInternals;
 
-  /** @internal Teams are made by initWorld, createTeamFromArch and createSubteamFromArch. */
-  constructor(
+  private constructor(
+    token: symbol,
     rt: WorldRuntime,
     id: number,
     pes: readonly number[],
     barrier: DisseminationBarrier,
     allgather: (value: number) => Promise<number[]>,
   ) {
+    checkConstruct(token, 'Team', 'world.team, createTeamFromArch() or createSubteamFromArch()');
     this.#rt = rt;
     this[kTeamInternals] = { runtime: rt, id, allgather, fingerprint: hash53(pes.join(',')) };
     this.#id = id;
@@ -96,28 +104,29 @@ export class Team implements AmTeam, TeamLaunch {
         rt.checkOpen(label);
         checkPe(pe, this.#pes.length);
         const def = checkAm(am);
-        const h = new AmHandle<R>(def.name, pe);
-        h.group = this.#counting(group);
+        const h = newAmHandle<R>(def.name, pe, this.#counting(group));
         engine.launchPe(id, this.#pes[pe]!, def, args, h as AmHandle<unknown>);
         return h;
       },
       all: <A, R>(am: AmDef<A, R>, args: unknown, group?: HandleCounter): MultiAmHandle<R> => {
         rt.checkOpen('execAmAll');
         const def = checkAm(am);
-        const h = new MultiAmHandle<R>(def.name, this.#pes.length);
-        h.group = this.#counting(group);
+        const h = newMultiAmHandle<R>(def.name, this.#pes.length, this.#counting(group));
         engine.launchAll(id, this.#pes, def, args, h as MultiAmHandle<unknown>);
         return h;
       },
       local: <A, R>(am: AmDef<A, R>, args: unknown, group?: HandleCounter): LocalAmHandle<R> => {
         rt.checkOpen('execAmLocal');
         const def = checkAm(am);
-        const h = new LocalAmHandle<R>(def.name);
-        h.group = this.#counting(group);
+        const h = newLocalAmHandle<R>(def.name, this.#counting(group));
         engine.launchLocal(this, def, args, h as LocalAmHandle<unknown>);
         return h;
       },
     };
+  }
+
+  static {
+    newTeam = (rt, id, pes, barrier, allgather) => new Team(kConstruct, rt, id, pes, barrier, allgather);
   }
 
   /** The counter a launch through this team reports to: the team's, the group's, or both. */
@@ -153,11 +162,6 @@ export class Team implements AmTeam, TeamLaunch {
   /** World ids of the members, in team order. */
   get pes(): readonly number[] {
     return this.#pes;
-  }
-
-  /** @internal */
-  get id(): number {
-    return this.#id;
   }
 
   worldPe(teamPe: number): number {
@@ -231,7 +235,7 @@ export class Team implements AmTeam, TeamLaunch {
       allgather: this[kTeamInternals].allgather,
       nextCreation: () => this.#creations++,
     };
-    return createSubteam(parent, arch, (id, pes, sync) => new Team(rt, id, pes, sync.barrier, (v) => sync.allgather(v)));
+    return createSubteam(parent, arch, (id, pes, sync) => newTeam(rt, id, pes, sync.barrier, (v) => sync.allgather(v)));
   }
 }
 

@@ -5,7 +5,9 @@
 import { Engine, kTeamLaunch, type AmArgs, type AmDef, type AmHandle, type LocalAmHandle, type MultiAmHandle } from '../am/index.js';
 import {
   addExitHook,
+  checkConstruct,
   config,
+  kConstruct,
   debug,
   ErrorCode,
   LamellarError,
@@ -17,7 +19,7 @@ import { createLamella } from '../lamellae/index.js';
 import type { LamellarArch } from './arch.js';
 import { DisseminationBarrier } from './barrier.js';
 import { WorldRuntime } from './runtime.js';
-import { Team } from './team.js';
+import { newTeam, type Team } from './team.js';
 
 export interface WorldOptions {
   /** The lamella; overrides LAMELLAR_BACKEND. Defaults to `local`. */
@@ -26,14 +28,17 @@ export interface WorldOptions {
 
 let worldExists = false;
 
+/** Makes the World (initWorld); World's constructor is private. */
+let newWorld: (rt: WorldRuntime, team: Team) => World;
+
 export class World {
   readonly #rt: WorldRuntime;
   readonly #team: Team;
   #shutdown: Promise<void> | undefined;
   readonly #removeExitHook: () => void;
 
-  /** @internal Use `initWorld()`. */
-  constructor(rt: WorldRuntime, team: Team) {
+  private constructor(token: symbol, rt: WorldRuntime, team: Team) {
+    checkConstruct(token, 'World', 'initWorld()');
     this.#rt = rt;
     this.#team = team;
     this.#removeExitHook = addExitHook(() => this.shutdown());
@@ -58,9 +63,8 @@ export class World {
     return this.#team;
   }
 
-  /** @internal */
-  get runtime(): WorldRuntime {
-    return this.#rt;
+  static {
+    newWorld = (rt, team) => new World(kConstruct, rt, team);
   }
 
   /**
@@ -156,10 +160,10 @@ export async function initWorld(options: WorldOptions = {}): Promise<World> {
     const addr = lamella.alloc(DisseminationBarrier.bytes(pes.length));
     const addrs = await lamella.allgather(addr);
     const barrier = new DisseminationBarrier(lamella, pes, addrs, lamella.myPe, 'world');
-    const team = new Team(rt, 0, pes, barrier, (value) => lamella.allgather(value));
+    const team = newTeam(rt, 0, pes, barrier, (value) => lamella.allgather(value));
     rt.world = team;
     rt.teams.set(0, team);
-    const world = new World(rt, team);
+    const world = newWorld(rt, team);
     await team.barrier();
     debug('world up: PE %d of %d on %s', lamella.myPe, lamella.numPes, backend);
     return world;
