@@ -27,6 +27,9 @@ export {
   ErrorCode,
   isLamellarError,
   type ErrorCodeValue,
+  type ErrorDetails,
+  type ErrorDetailsMap,
+  type LamellarErrorOptions,
   type Backend,
 } from './core/index.js';
 export type { Wire, WireCheck, WireHandle, WireHandles, WirePrimitive, WireReceived, WireTypedArray } from './serde/index.js';

@@ -3,6 +3,7 @@
  * and small utilities. Depends on node:* builtins only.
  */
 export * from './errors.js';
+export type * from './error-details.js';
 export * from './config.js';
 export * from './debug.js';
 export * from './heap-allocator.js';

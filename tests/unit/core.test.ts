@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ErrorCode, fnv1a32, hash53, HeapAllocator, isLamellarError, LamellarError, parseConfig, RemoteAmError } from '../../src/core/index.js';
 import * as dist from '../../dist/core/index.js';
+import { HandshakeError } from '../../src/lamellae/tcp/auth.js';
 
 describe('config', () => {
   test('defaults: local backend, one PE', () => {
@@ -71,6 +72,14 @@ describe('errors', () => {
     assert.ok(new LamellarError(ErrorCode.INTERNAL, 'y') instanceof dist.LamellarError);
     assert.ok(!(new Error('plain') instanceof LamellarError));
     assert.ok(!({ code: 'LAMELLAR_ERR_INTERNAL' } instanceof LamellarError));
+  });
+
+  test('a subclass without a brand of its own (HandshakeError) answers instanceof by its prototype chain', () => {
+    const h = new HandshakeError('bad greeting');
+    assert.ok(h instanceof HandshakeError && h instanceof LamellarError);
+    assert.equal(h.code, ErrorCode.AUTH);
+    assert.ok(!(new LamellarError(ErrorCode.AUTH, 'other') instanceof HandshakeError), 'a plain LamellarError is not a HandshakeError');
+    assert.ok(!(new RemoteAmError(0, 'a', 'Error', 'm', '') instanceof HandshakeError));
   });
 
   test('RemoteAmError names the PE and AM and keeps the remote stack', () => {
