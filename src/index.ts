@@ -13,6 +13,8 @@ export {
   AmGroup,
   TaskGroup,
   type AmDef,
+  type AmExec,
+  type AmWireGuard,
   type AmContext,
   type AmTeam,
   type AmLauncher,
@@ -29,6 +31,7 @@ export {
   type ErrorCodeValue,
   type ErrorDetails,
   type ErrorDetailsMap,
+  type ErrorDetailsBase,
   type LamellarErrorOptions,
   type Backend,
 } from './core/index.js';

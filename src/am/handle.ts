@@ -14,9 +14,34 @@ const FULFILLED = 1;
 const REJECTED = 2;
 const noop = (): void => {};
 
-/** A group counter a handle also belongs to (TaskGroup); the engine decrements it. */
+/**
+ * A group counter a handle also reports to (TaskGroup); the engine decrements it. Internal to
+ * groups.
+ * @example
+ * ```ts
+ * const c: HandleCounter = { add() {}, done() {} };
+ * ```
+ */
 export interface HandleCounter {
+  /**
+   * Counts one more launch.
+   * @example
+   * ```ts
+   * let n = 0;
+   * const c: HandleCounter = { add: () => void n++, done: () => void n-- };
+   * c.add();
+   * ```
+   */
   add(): void;
+  /**
+   * Counts one launch finished.
+   * @example
+   * ```ts
+   * let n = 1;
+   * const c: HandleCounter = { add: () => void n++, done: () => void n-- };
+   * c.done();
+   * ```
+   */
   done(): void;
 }
 
@@ -26,6 +51,17 @@ interface Capability<R> {
   reject: (e: unknown) => void;
 }
 
+/**
+ * The base of the AM handles: `PromiseLike`, started at the call. The promise is made only when
+ * someone calls `then` (or `catch`/`finally`), so fire-and-forget launches that rely on `waitAll()`
+ * cost no promise each.
+ * @example
+ * ```ts
+ * const Hello = defineAm('doc/hello', async (ctx, a: { from: number }) => `PE ${ctx.currentPe} got hello from ${a.from}`);
+ * const h = world.execAmPe(0, Hello, { from: 1 });
+ * h.then((s) => console.log(s));
+ * ```
+ */
 abstract class LazyHandle<R> implements PromiseLike<R> {
   // Four fields: one handle exists per launched AM, so its size is paid millions of times.
   #state = PENDING;
@@ -54,6 +90,14 @@ abstract class LazyHandle<R> implements PromiseLike<R> {
     return this.#cap.promise;
   }
 
+  /**
+   * Called by `await`: the AM's result, or its error (a RemoteAmError for an AM that threw).
+   * @example
+   * ```ts
+   * const Hello = defineAm('doc/hello', async (ctx, a: { from: number }) => `PE ${ctx.currentPe} got hello from ${a.from}`);
+   * const s: string = await world.execAmPe(0, Hello, { from: 1 });
+   * ```
+   */
   then<T1 = R, T2 = never>(
     onfulfilled?: ((value: R) => T1 | PromiseLike<T1>) | null,
     onrejected?: ((reason: unknown) => T2 | PromiseLike<T2>) | null,
@@ -61,14 +105,38 @@ abstract class LazyHandle<R> implements PromiseLike<R> {
     return this.#get().then(onfulfilled, onrejected);
   }
 
+  /**
+   * Handles the AM's error, as `Promise.prototype.catch`.
+   * @example
+   * ```ts
+   * const Hello = defineAm('doc/hello', async (ctx, a: { from: number }) => `PE ${ctx.currentPe} got hello from ${a.from}`);
+   * const s = await world.execAmPe(0, Hello, { from: 1 }).catch(() => 'failed');
+   * ```
+   */
   catch<T = never>(onrejected?: ((reason: unknown) => T | PromiseLike<T>) | null): Promise<R | T> {
     return this.#get().catch(onrejected);
   }
 
+  /**
+   * Runs `onfinally` once the AM has settled, as `Promise.prototype.finally`.
+   * @example
+   * ```ts
+   * const Hello = defineAm('doc/hello', async (ctx, a: { from: number }) => `PE ${ctx.currentPe} got hello from ${a.from}`);
+   * await world.execAmPe(0, Hello, { from: 1 }).finally(() => console.log('settled'));
+   * ```
+   */
   finally(onfinally?: (() => void) | null): Promise<R> {
     return this.#get().finally(onfinally);
   }
 
+  /**
+   * The handle's class name, for `String(handle)` and inspection.
+   * @example
+   * ```ts
+   * const Hello = defineAm('doc/hello', async (ctx, a: { from: number }) => `PE ${ctx.currentPe} got hello from ${a.from}`);
+   * console.log(Object.prototype.toString.call(world.execAmPe(0, Hello, { from: 1 }))); // [object AmHandle]
+   * ```
+   */
   get [Symbol.toStringTag](): string {
     return this.constructor.name;
   }
@@ -100,12 +168,35 @@ export let newLocalAmHandle: <R>(amName: string, group: HandleCounter | undefine
 /** Makes the handle of an `execAmAll`. */
 export let newMultiAmHandle: <R>(amName: string, numPes: number, group: HandleCounter | undefined) => MultiAmHandle<R>;
 
-/** The result of `execAmPe`: resolves to the AM's result. */
+/**
+ * The handle of `execAmPe`: resolves to the AM's result (its error rejects it). The AM starts at
+ * the call.
+ * @example
+ * ```ts
+ * const Hello = defineAm('doc/hello', async (ctx, a: { from: number }) => `PE ${ctx.currentPe} got hello from ${a.from}`);
+ * const h: AmHandle<string> = world.execAmPe(0, Hello, { from: world.myPe });
+ * console.log(h.amName, h.pe, await h);
+ * ```
+ */
 export class AmHandle<R> extends LazyHandle<R> {
   private constructor(
-    /** The AM's name. */
+    /**
+     * The AM's name.
+     * @example
+     * ```ts
+     * const Hello = defineAm('doc/hello', async (ctx, a: { from: number }) => `PE ${ctx.currentPe} got hello from ${a.from}`);
+     * console.log(world.execAmPe(0, Hello, { from: 1 }).amName); // doc/hello
+     * ```
+     */
     readonly amName: string,
-    /** The target PE (team-relative, as given at launch). */
+    /**
+     * The target PE, team-relative, as given at launch.
+     * @example
+     * ```ts
+     * const Hello = defineAm('doc/hello', async (ctx, a: { from: number }) => `PE ${ctx.currentPe} got hello from ${a.from}`);
+     * console.log(world.execAmPe(0, Hello, { from: 1 }).pe); // 0
+     * ```
+     */
     readonly pe: number,
     group: HandleCounter | undefined,
   ) {
@@ -117,10 +208,26 @@ export class AmHandle<R> extends LazyHandle<R> {
   }
 }
 
-/** The result of `execAmLocal`: runs on this PE without serialization. */
+/**
+ * The handle of `execAmLocal`: the AM runs on this PE without serialization; resolves to its
+ * result.
+ * @example
+ * ```ts
+ * const Hello = defineAm('doc/hello', async (ctx, a: { from: number }) => `PE ${ctx.currentPe} got hello from ${a.from}`);
+ * const h: LocalAmHandle<string> = world.execAmLocal(Hello, { from: world.myPe });
+ * console.log(await h);
+ * ```
+ */
 export class LocalAmHandle<R> extends LazyHandle<R> {
   private constructor(
-    /** The AM's name. */
+    /**
+     * The AM's name.
+     * @example
+     * ```ts
+     * const Hello = defineAm('doc/hello', async (ctx, a: { from: number }) => `PE ${ctx.currentPe} got hello from ${a.from}`);
+     * console.log(world.execAmLocal(Hello, { from: 1 }).amName); // doc/hello
+     * ```
+     */
     readonly amName: string,
     group: HandleCounter | undefined,
   ) {
@@ -132,14 +239,30 @@ export class LocalAmHandle<R> extends LazyHandle<R> {
   }
 }
 
-/** The result of `execAmAll`: resolves to every member's result, in team PE order. */
+/**
+ * The handle of `execAmAll`: resolves to every member's result, in team PE order, once all have
+ * finished; if any failed, rejects with the first error.
+ * @example
+ * ```ts
+ * const Hello = defineAm('doc/hello', async (ctx, a: { from: number }) => `PE ${ctx.currentPe} got hello from ${a.from}`);
+ * const h: MultiAmHandle<string> = world.execAmAll(Hello, { from: world.myPe });
+ * const replies: string[] = await h;
+ * ```
+ */
 export class MultiAmHandle<R> extends LazyHandle<R[]> {
   readonly #results: R[];
   #left: number;
   #error: unknown;
 
   private constructor(
-    /** The AM's name. */
+    /**
+     * The AM's name.
+     * @example
+     * ```ts
+     * const Hello = defineAm('doc/hello', async (ctx, a: { from: number }) => `PE ${ctx.currentPe} got hello from ${a.from}`);
+     * console.log(world.execAmAll(Hello, { from: 1 }).amName); // doc/hello
+     * ```
+     */
     readonly amName: string,
     numPes: number,
     group: HandleCounter | undefined,
