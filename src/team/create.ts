@@ -46,7 +46,9 @@ export function describeTeam(pes: readonly number[]): string {
   return `team of world PEs [${shown}]`;
 }
 
-/** What a PE whose arch did not resolve contributes instead of a hash (hash53 is never negative). */
+/**
+ * What a PE whose arch did not resolve contributes instead of a hash (hash53 is never negative).
+ */
 const INVALID = -1;
 
 export async function createSubteam(parent: ParentTeam, arch: LamellarArch, make: MakeTeam): Promise<Team | undefined> {

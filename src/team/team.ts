@@ -30,17 +30,34 @@ import type { WorldRuntime } from './runtime.js';
 const DONE = Promise.resolve();
 
 // A Team travels in AM arguments and results as a reference (the codec at the end of this file).
+/** Teams travel in AMs as references (see Team). */
 declare module '../serde/wire.js' {
   interface WireHandles {
+    /** A Team: it arrives as the receiver's own Team for that team (members only). */
     team: Team;
   }
 }
 
 // Inside an AM, `ctx.team` and `ctx.world` are this PE's own Team objects: declared here, where
 // Team lives, so the am folder needs no import of this one (see am/context.ts).
+/** `ctx.team` and `ctx.world` are full Teams. */
 declare module '../am/context.js' {
   interface AmContextTeams {
+    /**
+     * The team the AM was launched on.
+     * @example
+     * ```ts
+     * const Size = defineAm('doc/team-size', (ctx) => ctx.team.numPes);
+     * ```
+     */
     readonly team: Team;
+    /**
+     * The world team.
+     * @example
+     * ```ts
+     * const Size = defineAm('doc/world-size', (ctx) => ctx.world.numPes);
+     * ```
+     */
     readonly world: Team;
   }
 }
@@ -64,6 +81,22 @@ export interface TeamInternals {
 /** Makes a Team (initWorld, sub-team creation); Team's constructor is private. */
 export let newTeam: (rt: WorldRuntime, id: number, pes: readonly number[], barrier: DisseminationBarrier, allgather: (value: number) => Promise<number[]>) => Team;
 
+/**
+ * An ordered subset of the world's PEs (Lamellar's LamellarTeam). PE numbers given to a team's
+ * methods are team-relative; `pes` maps them to world ids. The world team holds every PE; sub-teams
+ * are made collectively from an arch and nest to any depth. A team launches AMs on its members,
+ * has its own barrier and waitAll, and is what regions, Darcs and arrays are created on. In an AM's
+ * arguments it arrives as the receiver's own Team (members only).
+ * @example
+ * ```ts
+ * const Hello = defineAm('doc/hello', async (ctx, a: { from: number }) => `PE ${ctx.currentPe} got hello from ${a.from}`);
+ * const evens = await world.createTeamFromArch(new StridedArch(0, 2, Math.ceil(world.numPes / 2)));
+ * if (evens !== undefined) {
+ *   const replies = await evens.execAmAll(Hello, { from: world.myPe });
+ *   await evens.barrier();
+ * }
+ * ```
+ */
 export class Team implements AmTeam {
   readonly #rt: WorldRuntime;
   readonly #id: number;
@@ -150,49 +183,113 @@ export class Team implements AmTeam {
     return both;
   }
 
-  /** This PE's id within the team. */
+  /**
+   * This PE's id within the team (0 .. numPes-1).
+   * @example
+   * ```ts
+   * const t = world.team;
+   * console.log(t.myPe === world.myPe); // true on the world team
+   * ```
+   */
   get myPe(): number {
     return this.#myPe;
   }
 
+  /**
+   * The number of members.
+   * @example
+   * ```ts
+   * const n = world.team.numPes;
+   * ```
+   */
   get numPes(): number {
     return this.#pes.length;
   }
 
-  /** World ids of the members, in team order. */
+  /**
+   * The world ids of the members, in team order.
+   * @example
+   * ```ts
+   * const odds = await world.createTeamFromArch(new StridedArch(1, 2, Math.floor(world.numPes / 2)));
+   * console.log(odds?.pes); // [1, 3, ...] on members
+   * ```
+   */
   get pes(): readonly number[] {
     return this.#pes;
   }
 
+  /**
+   * The world id of team PE `teamPe`; throws PE_OUT_OF_RANGE if there is no such member.
+   * @example
+   * ```ts
+   * const w0 = world.team.worldPe(0); // 0
+   * ```
+   */
   worldPe(teamPe: number): number {
     checkPe(teamPe, this.#pes.length, 'team PE');
     return this.#pes[teamPe]!;
   }
 
+  /**
+   * The team id of world PE `worldPe`, or undefined if it is not a member.
+   * @example
+   * ```ts
+   * const me = world.team.teamPe(world.myPe);
+   * ```
+   */
   teamPe(worldPe: number): number | undefined {
     const i = this.#pes.indexOf(worldPe);
     return i < 0 ? undefined : i;
   }
 
-  /** Runs `am(args)` on team PE `pe`. */
+  /**
+   * Runs `am(args)` on team PE `pe`; the handle resolves to its result. Inside the AM, `ctx.team`
+   * is this team.
+   * @example
+   * ```ts
+   * const Hello = defineAm('doc/hello', async (ctx, a: { from: number }) => `PE ${ctx.currentPe} got hello from ${a.from}`);
+   * const t = world.team;
+   * const r: string = await t.execAmPe(t.numPes - 1, Hello, { from: t.myPe });
+   * ```
+   */
   execAmPe<A, R>(pe: number, am: AmDef<A, R>, ...args: AmArgs<A>): AmHandle<R>;
   execAmPe(pe: number, am: AmDef<unknown, unknown>, args?: unknown): AmHandle<unknown> {
     return this[kTeamLaunch].pe(pe, am, args);
   }
 
-  /** Runs `am(args)` on every member (this PE too, if a member); results in team PE order. */
+  /**
+   * Runs `am(args)` on every member (this PE too, if a member); results in team PE order.
+   * @example
+   * ```ts
+   * const Hello = defineAm('doc/hello', async (ctx, a: { from: number }) => `PE ${ctx.currentPe} got hello from ${a.from}`);
+   * const all: string[] = await world.team.execAmAll(Hello, { from: world.myPe });
+   * ```
+   */
   execAmAll<A, R>(am: AmDef<A, R>, ...args: AmArgs<A>): MultiAmHandle<R>;
   execAmAll(am: AmDef<unknown, unknown>, args?: unknown): MultiAmHandle<unknown> {
     return this[kTeamLaunch].all(am, args);
   }
 
-  /** Runs `am(args)` on this PE without serializing `args`. */
+  /**
+   * Runs `am(args)` on this PE without serializing `args`; `ctx.team` is this team.
+   * @example
+   * ```ts
+   * const Hello = defineAm('doc/hello', async (ctx, a: { from: number }) => `PE ${ctx.currentPe} got hello from ${a.from}`);
+   * const r = await world.team.execAmLocal(Hello, { from: world.myPe });
+   * ```
+   */
   execAmLocal<A, R>(am: AmDef<A, R>, ...args: AmArgs<A>): LocalAmHandle<R>;
   execAmLocal(am: AmDef<unknown, unknown>, args?: unknown): LocalAmHandle<unknown> {
     return this[kTeamLaunch].local(am, args);
   }
 
-  /** Collective over the team: resolves once every member has called it. */
+  /**
+   * Collective over the team: resolves once every member has called it.
+   * @example
+   * ```ts
+   * await world.team.barrier();
+   * ```
+   */
   barrier(): Promise<void> {
     // Not async: when every member arrives together the barrier completes synchronously, and
     // the caller's await is then the only promise hop.
@@ -205,10 +302,18 @@ export class Team implements AmTeam {
   }
 
   /**
-   * On the world team: resolves once everything this PE launched, and every AM running on this
-   * PE, has finished. On a sub-team: once every AM launched through this team from this PE
-   * (directly, by its groups, or by AMs here using `ctx.team`) has finished.
-   * Not a collective: combine with `barrier()` to wait for everyone (`waitAll(); barrier()`).
+   * On the world team: resolves once everything this PE launched, and every AM running on it, has
+   * finished. On a sub-team: once every AM launched through this team from this PE (directly, by
+   * its groups, or by AMs here using `ctx.team`) has finished. Not a collective: add `barrier()` to
+   * wait for everyone.
+   * @example
+   * ```ts
+   * const Hello = defineAm('doc/hello', async (ctx, a: { from: number }) => `PE ${ctx.currentPe} got hello from ${a.from}`);
+   * const t = world.team;
+   * void t.execAmAll(Hello, { from: world.myPe });
+   * await t.waitAll();
+   * await t.barrier();
+   * ```
    */
   async waitAll(): Promise<void> {
     this.#rt.checkOpen('waitAll()');
@@ -217,13 +322,17 @@ export class Team implements AmTeam {
   }
 
   /**
-   * Collective over this team: makes a sub-team of the PEs `arch` selects (team-relative
-   * numbers). Resolves to the new Team on its members and to undefined on the other members of
-   * this team. Every member must create sub-teams in the same order with the same arch; if not,
-   * every member rejects with TEAM_MISMATCH. An arch that does not fit the parent or contradicts
-   * itself still takes part in the parent's exchange, so that no member waits for it: the PEs
-   * that passed it reject with PE_OUT_OF_RANGE or INVALID_ARGUMENT, the others with
-   * TEAM_MISMATCH naming them, and the parent stays usable.
+   * Collective over this team: makes a sub-team of the PEs `arch` selects (team-relative numbers).
+   * Resolves to the new Team on its members and to undefined on the other members of this team.
+   * Every member must create sub-teams in the same order with the same arch, or every member
+   * rejects
+   * with TEAM_MISMATCH; an arch that does not fit rejects (PE_OUT_OF_RANGE or INVALID_ARGUMENT) on
+   * the PEs that passed it and TEAM_MISMATCH on the others, and this team stays usable.
+   * @example
+   * ```ts
+   * const firstTwo = await world.team.createSubteamFromArch(new BlockedArch(0, Math.min(2, world.numPes)));
+   * if (firstTwo !== undefined) await firstTwo.barrier();
+   * ```
    */
   async createSubteamFromArch(arch: LamellarArch): Promise<Team | undefined> {
     const rt = this.#rt;

@@ -21,8 +21,22 @@ import { DisseminationBarrier } from './barrier.js';
 import { WorldRuntime } from './runtime.js';
 import { newTeam, type Team } from './team.js';
 
+/**
+ * Options of initWorld; explicit options win over `LAMELLAR_*` variables.
+ * @example
+ * ```ts
+ * const world2 = await initWorld({ backend: 'local' });
+ * ```
+ */
 export interface WorldOptions {
-  /** The lamella; overrides LAMELLAR_BACKEND. Defaults to `local`. */
+  /**
+   * The lamella to run on; overrides `LAMELLAR_BACKEND` (set by `lamellar run`). Defaults to
+   * `local` (one PE, no launcher).
+   * @example
+   * ```ts
+   * const w = await initWorld({ backend: 'shmem' }); // under lamellar run -N 4
+   * ```
+   */
   backend?: Backend;
 }
 
@@ -31,6 +45,20 @@ let worldExists = false;
 /** Makes the World (initWorld); World's constructor is private. */
 let newWorld: (rt: WorldRuntime, team: Team) => World;
 
+/**
+ * All PEs of a job, and the entry point of the runtime (Lamellar's LamellarWorld): made once per
+ * PE by the collective `initWorld()`, ended by the collective `shutdown()` (or `await using`). It
+ * launches AMs on the world team, meets at barriers, allocates memory regions, and is what Darcs,
+ * arrays and sub-teams are created on.
+ * @example
+ * ```ts
+ * const Hello = defineAm('doc/hello', async (ctx, a: { from: number }) => `PE ${ctx.currentPe} got hello from ${a.from}`);
+ * await using w = await initWorld();
+ * const next = (w.myPe + 1) % w.numPes;
+ * console.log(await w.execAmPe(next, Hello, { from: w.myPe }));
+ * await w.barrier();
+ * ```
+ */
 export class World {
   readonly #rt: WorldRuntime;
   readonly #team: Team;
@@ -44,21 +72,48 @@ export class World {
     this.#removeExitHook = addExitHook(() => this.shutdown());
   }
 
-  /** This PE's id, 0..numPes-1. */
+  /**
+   * This PE's id in the world, 0 .. numPes-1.
+   * @example
+   * ```ts
+   * if (world.myPe === 0) console.log('I am PE 0');
+   * ```
+   */
   get myPe(): number {
     return this.#rt.lamella.myPe;
   }
 
+  /**
+   * The number of PEs in the job.
+   * @example
+   * ```ts
+   * const last = world.numPes - 1;
+   * ```
+   */
   get numPes(): number {
     return this.#rt.lamella.numPes;
   }
 
-  /** The lamella this world runs on. */
+  /**
+   * The lamella this world runs on (`local`, `shmem`, `tcp`...).
+   * @example
+   * ```ts
+   * console.log(`running on ${world.backend}`);
+   * ```
+   */
   get backend(): Backend {
     return this.#rt.backend;
   }
 
-  /** The world team (every PE). */
+  /**
+   * The world team: every PE, in world order. Pass it where a Team is needed
+   * (`Darc.create(world.team, ...)` works with `world` too).
+   * @example
+   * ```ts
+   * const t: Team = world.team;
+   * console.log(t.pes); // [0, 1, ..., numPes-1]
+   * ```
+   */
   get team(): Team {
     return this.#team;
   }
@@ -68,33 +123,71 @@ export class World {
   }
 
   /**
-   * Collective over the world: makes a team of the PEs `arch` selects. Resolves to the Team on
-   * its members and to undefined on the other PEs. See Team.createSubteamFromArch.
+   * Collective over the world: makes a team of the PEs `arch` selects (world PE numbers). Resolves
+   * to the Team on its members and to undefined on the others. See Team.createSubteamFromArch.
+   * @example
+   * ```ts
+   * const evens = await world.createTeamFromArch(new StridedArch(0, 2, Math.ceil(world.numPes / 2)));
+   * if (evens !== undefined) console.log(`team PE ${evens.myPe} of ${evens.numPes}`);
+   * ```
    */
   createTeamFromArch(arch: LamellarArch): Promise<Team | undefined> {
     return this.#team.createSubteamFromArch(arch);
   }
 
-  /** Runs `am(args)` on PE `pe`; the handle resolves to its result. */
+  /**
+   * Runs `am(args)` on PE `pe`; the handle resolves to its result (typed from the AM). Arguments
+   * are checked and serialized at the call; a bad PE throws PE_OUT_OF_RANGE there.
+   * @example
+   * ```ts
+   * const Hello = defineAm('doc/hello', async (ctx, a: { from: number }) => `PE ${ctx.currentPe} got hello from ${a.from}`);
+   * const reply: string = await world.execAmPe(0, Hello, { from: world.myPe });
+   * ```
+   */
   execAmPe<A, R>(pe: number, am: AmDef<A, R>, ...args: AmArgs<A>): AmHandle<R>;
   execAmPe(pe: number, am: AmDef<unknown, unknown>, args?: unknown): AmHandle<unknown> {
     // Implementation signatures avoid rest arrays: this is the per-AM hot path.
     return this.#team[kTeamLaunch].pe(pe, am, args);
   }
 
-  /** Runs `am(args)` on every PE; the handle resolves to the results in PE order. */
+  /**
+   * Runs `am(args)` on every PE (arguments encoded once); the handle resolves to the results in PE
+   * order.
+   * @example
+   * ```ts
+   * const Hello = defineAm('doc/hello', async (ctx, a: { from: number }) => `PE ${ctx.currentPe} got hello from ${a.from}`);
+   * const replies: string[] = await world.execAmAll(Hello, { from: world.myPe });
+   * ```
+   */
   execAmAll<A, R>(am: AmDef<A, R>, ...args: AmArgs<A>): MultiAmHandle<R>;
   execAmAll(am: AmDef<unknown, unknown>, args?: unknown): MultiAmHandle<unknown> {
     return this.#team[kTeamLaunch].all(am, args);
   }
 
-  /** Runs `am(args)` on this PE without serializing `args`. */
+  /**
+   * Runs `am(args)` on this PE without serializing `args` (the AM gets the very objects).
+   * @example
+   * ```ts
+   * const Hello = defineAm('doc/hello', async (ctx, a: { from: number }) => `PE ${ctx.currentPe} got hello from ${a.from}`);
+   * const mine = await world.execAmLocal(Hello, { from: world.myPe });
+   * ```
+   */
   execAmLocal<A, R>(am: AmDef<A, R>, ...args: AmArgs<A>): LocalAmHandle<R>;
   execAmLocal(am: AmDef<unknown, unknown>, args?: unknown): LocalAmHandle<unknown> {
     return this.#team[kTeamLaunch].local(am, args);
   }
 
-  /** Collective: resolves once every PE has called it. */
+  /**
+   * Collective: resolves once every PE has called it. Memory writes made before it are visible to
+   * every PE after it.
+   * @example
+   * ```ts
+   * const r = await world.allocSharedMemRegion('u32', 1);
+   * r.unsafeLocalData()[0] = world.myPe;
+   * await world.barrier();
+   * const fromNext = await r.get((world.myPe + 1) % world.numPes, 0, 1);
+   * ```
+   */
   barrier(): Promise<void> {
     return this.#team.barrier();
   }
@@ -102,16 +195,30 @@ export class World {
   /**
    * Resolves once everything this PE launched (and everything running on it) has finished. An
    * AM's handle settles when its function has finished, so this covers the nested AMs each AM
-   * waited for; a nested AM launched and not waited for is the work of the PE that launched it.
+   * waited for. Not a collective: `await world.waitAll(); await world.barrier();` waits for
+   * everyone.
    * Never call it inside an AM: it would wait for that AM too.
+   * @example
+   * ```ts
+   * const Hello = defineAm('doc/hello', async (ctx, a: { from: number }) => `PE ${ctx.currentPe} got hello from ${a.from}`);
+   * for (let pe = 0; pe < world.numPes; pe++) void world.execAmPe(pe, Hello, { from: world.myPe });
+   * await world.waitAll();
+   * ```
    */
   waitAll(): Promise<void> {
     return this.#team.waitAll();
   }
 
   /**
-   * Collective: waits for this PE's work, meets every PE, and stops the lamella. Later calls
-   * return the same promise; any other use of the world afterwards throws WORLD_SHUT_DOWN.
+   * Collective: waits for this PE's work, meets every PE, and stops the lamella. Later calls return
+   * the same promise; any other use of the world afterwards throws WORLD_SHUT_DOWN. `await using`
+   * calls it for you, and so does the launcher when a script returns without it.
+   * @example
+   * ```ts
+   * const w = await initWorld();
+   * // ... the program ...
+   * await w.shutdown();
+   * ```
    */
   shutdown(): Promise<void> {
     this.#shutdown ??= this.#doShutdown();
@@ -131,14 +238,30 @@ export class World {
     debug('PE %d shut down', this.myPe);
   }
 
+  /**
+   * Shuts the world down at the end of an `await using` scope (the same as `shutdown()`).
+   * @example
+   * ```ts
+   * {
+   *   await using w = await initWorld();
+   *   await w.barrier();
+   * } // shut down here
+   * ```
+   */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.shutdown();
   }
 }
 
 /**
- * Starts the runtime on this PE (collective: every PE of the job calls it once). The backend
- * comes from `options.backend`, else LAMELLAR_BACKEND, else `local`.
+ * Starts the runtime on this PE and returns its World. Collective: every PE of the job calls it
+ * once (a second call throws ALREADY_INITIALIZED). The backend comes from `options.backend`, else
+ * `LAMELLAR_BACKEND` (which `lamellar run` sets), else `local`.
+ * @example
+ * ```ts
+ * await using w = await initWorld();
+ * console.log(`PE ${w.myPe} of ${w.numPes} on ${w.backend}`);
+ * ```
  */
 export async function initWorld(options: WorldOptions = {}): Promise<World> {
   if (options === null || typeof options !== 'object') {
