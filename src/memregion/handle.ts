@@ -31,6 +31,20 @@ const finalizer = new FinalizationRegistry<Held>(({ state, label }) => {
   state.release();
 });
 
+/**
+ * The base of every handle with a distributed lifetime (memory regions, Darcs, arrays): one handle
+ * is one reference on this PE. Release is explicit, with `drop()` or `await using`; a handle
+ * garbage-collected without release is reported with LAMELLAR_W_UNRELEASED_HANDLE and then
+ * released. A released handle throws USE_AFTER_RELEASE on every use. A handle that arrived in an
+ * AM's arguments lives until that AM finishes (clone it to keep it).
+ * @example
+ * ```ts
+ * {
+ *   await using d = await Darc.create(world, 0);
+ *   console.log(d.isReleased); // false
+ * } // dropped here
+ * ```
+ */
 export abstract class RefHandle {
   #state: RefState | undefined;
   #token: object | undefined;
@@ -56,7 +70,16 @@ export abstract class RefHandle {
   /** @internal For messages, before and after release. */
   protected abstract get refLabel(): string;
 
-  /** True once this handle was dropped, converted, or its AM finished. */
+  /**
+   * True once this handle was dropped, converted, or (for one that arrived in an AM's arguments)
+   * its AM finished.
+   * @example
+   * ```ts
+   * const d = await Darc.create(world, 1);
+   * await d.drop();
+   * console.log(d.isReleased); // true
+   * ```
+   */
   get isReleased(): boolean {
     return this.#state === undefined;
   }
@@ -70,8 +93,14 @@ export abstract class RefHandle {
   }
 
   /**
-   * Releases this PE's reference. The object lives on while any PE holds a handle (or one is
-   * in a message) and is freed everywhere after the last release. Dropping twice is a no-op.
+   * Releases this PE's reference. The object lives on while any PE holds a handle (or one is in a
+   * message) and is freed everywhere after the last release. Dropping twice is a no-op; dropping
+   * during a conversion of this handle throws INVALID_ARGUMENT.
+   * @example
+   * ```ts
+   * const r = await world.allocSharedMemRegion('u8', 8);
+   * await r.drop();
+   * ```
    */
   drop(): Promise<void> {
     if (this.#converting) {
@@ -81,6 +110,15 @@ export abstract class RefHandle {
     return Promise.resolve();
   }
 
+  /**
+   * Drops the handle at the end of an `await using` scope.
+   * @example
+   * ```ts
+   * {
+   *   await using r = await world.allocSharedMemRegion('u8', 8);
+   * } // r.drop() runs here
+   * ```
+   */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.drop();
   }

@@ -4,32 +4,85 @@
  */
 import { ErrorCode, LamellarError } from '../core/index.js';
 
-/** The element types a region or array can hold; 64-bit integers are bigint. */
+/**
+ * The element types of regions and arrays: signed and unsigned integers of 8 to 64 bits and 32- and
+ * 64-bit floats. 64-bit integers are `bigint` values.
+ * @example
+ * ```ts
+ * const t: ElemType = 'u64';
+ * const a = await AtomicArray.create(world, { type: t, length: 4, distribution: 'block' });
+ * await a.add(0, 1n);
+ * ```
+ */
 export type ElemType = 'i8' | 'u8' | 'i16' | 'u16' | 'i32' | 'u32' | 'i64' | 'u64' | 'f32' | 'f64';
 
-/** Element type name -> the typed array that holds it. */
+/**
+ * Element type name to the typed array that holds it (e.g. `f64` to `Float64Array`).
+ * @example
+ * ```ts
+ * const view: TypedArrayMap['i16'] = new Int16Array(4);
+ * ```
+ */
 export interface TypedArrayMap {
+  /** `'i8'` elements live in a Int8Array. */
   i8: Int8Array;
+  /** `'u8'` elements live in a Uint8Array. */
   u8: Uint8Array;
+  /** `'i16'` elements live in a Int16Array. */
   i16: Int16Array;
+  /** `'u16'` elements live in a Uint16Array. */
   u16: Uint16Array;
+  /** `'i32'` elements live in a Int32Array. */
   i32: Int32Array;
+  /** `'u32'` elements live in a Uint32Array. */
   u32: Uint32Array;
+  /** `'i64'` elements live in a BigInt64Array. */
   i64: BigInt64Array;
+  /** `'u64'` elements live in a BigUint64Array. */
   u64: BigUint64Array;
+  /** `'f32'` elements live in a Float32Array. */
   f32: Float32Array;
+  /** `'f64'` elements live in a Float64Array. */
   f64: Float64Array;
 }
 
-/** The typed array of element type `T`, e.g. `TypedArrayOf<'f64'>` is `Float64Array`. */
+/**
+ * The typed array of element type `T`: `TypedArrayOf<'f64'>` is `Float64Array`.
+ * @example
+ * ```ts
+ * const r = await world.allocSharedMemRegion('i32', 4);
+ * const mine: TypedArrayOf<'i32'> = r.unsafeLocalData(); // Int32Array
+ * ```
+ */
 export type TypedArrayOf<T extends ElemType> = TypedArrayMap[T];
 
-/** One element of type `T`: number, or bigint for i64/u64. */
+/**
+ * One element of type `T`: a number, or a bigint for i64/u64.
+ * @example
+ * ```ts
+ * const x: ElemValue<'u64'> = 5n;
+ * const y: ElemValue<'f32'> = 0.5;
+ * ```
+ */
 export type ElemValue<T extends ElemType> = T extends 'i64' | 'u64' ? bigint : number;
 
+/**
+ * Any of the typed arrays an element type maps to.
+ * @example
+ * ```ts
+ * const views: AnyTypedArray[] = [new Uint8Array(2), new Float64Array(2), new BigInt64Array(2)];
+ * ```
+ */
 export type AnyTypedArray = TypedArrayMap[ElemType];
 
-/** The methods that write through a typed array view (subarray returns a writable view). */
+/**
+ * The methods that write through a typed array view (`subarray` returns a writable view): what
+ * ReadonlyTypedArray leaves out.
+ * @example
+ * ```ts
+ * type Gone = 'set' | 'fill'; // among them
+ * ```
+ */
 type TypedArrayMutators = 'set' | 'fill' | 'copyWithin' | 'sort' | 'reverse' | 'subarray';
 
 /**
