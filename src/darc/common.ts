@@ -30,8 +30,13 @@ export interface DarcData<T> {
 
 export { kDarcState };
 
+/** Darcs travel in AMs as references. */
 declare module '../serde/wire.js' {
   interface WireHandles {
+    /**
+     * Any Darc: it arrives as the receiving PE's own handle on its own instance (team members
+     * only).
+     */
     darc: DarcBase<any>;
   }
 }
@@ -43,6 +48,16 @@ export function registerDarcKind(kind: DarcKind, make: (st: RefState, origin: Ha
   makers.set(kind, make);
 }
 
+/**
+ * What Darc, LocalRwDarc and GlobalRwDarc share: the team, and a distributed lifetime (RefHandle).
+ * Each PE holds its own instance of the value; in an AM's arguments a Darc arrives as the receiving
+ * PE's own handle on the receiving PE's instance.
+ * @example
+ * ```ts
+ * const d = await Darc.create(world, { hits: 0 });
+ * console.log(d.team.numPes);
+ * ```
+ */
 export abstract class DarcBase<T> extends RefHandle {
   /** @internal */
   protected abstract readonly kind: DarcKind;
@@ -62,7 +77,14 @@ export abstract class DarcBase<T> extends RefHandle {
     return this.refState.data as DarcData<T>;
   }
 
-  /** The team the Darc was created on. */
+  /**
+   * The team the Darc was created on.
+   * @example
+   * ```ts
+   * const d = await Darc.create(world, 0);
+   * console.log(d.team === world.team); // true
+   * ```
+   */
   get team(): Team {
     return this.data.team;
   }

@@ -145,6 +145,19 @@ const CollectiveUnlock = defineAm('lamellar/grw-cw-unlock', (ctx, a: { k: string
   g.lock.releaseWrite();
 });
 
+/**
+ * One reader-writer lock for all PEs, kept on team PE 0, guarding data that is still per PE
+ * (Lamellar's GlobalRwDarc): a write guard on PE 3 changes PE 3's instance while no other PE holds
+ * the lock. Locking and unlocking are messages to team PE 0; waiters are served in arrival order.
+ * @example
+ * ```ts
+ * const g = await GlobalRwDarc.create(world, [0]);
+ * {
+ *   using w = await g.write(); // no other PE reads or writes now
+ *   w.value[0] = (w.value[0] ?? 0) + 1;
+ * }
+ * ```
+ */
 export class GlobalRwDarc<T> extends DarcBase<T> {
   /** @internal */
   protected readonly kind: DarcKind = 'globalrw';
@@ -157,7 +170,13 @@ export class GlobalRwDarc<T> extends DarcBase<T> {
     registerDarcKind('globalrw', (st, origin) => new GlobalRwDarc(kConstruct, st, origin));
   }
 
-  /** Collective over the team (or world): every member passes its own instance. */
+  /**
+   * Collective over the team (or world): every member passes its own instance.
+   * @example
+   * ```ts
+   * const g = await GlobalRwDarc.create(world, { log: [] as string[] });
+   * ```
+   */
   static create<T>(team: World | Team, value: T): Promise<GlobalRwDarc<T>> {
     return createDarc(team, value, 'globalrw', (st) => new GlobalRwDarc<T>(kConstruct, st, 'new'));
   }
@@ -185,21 +204,46 @@ export class GlobalRwDarc<T> extends DarcBase<T> {
     );
   }
 
-  /** Shared access to this PE's instance, while no PE holds the write lock. */
+  /**
+   * Shared access to this PE's instance, while no PE holds the write lock.
+   * @example
+   * ```ts
+   * const g = await GlobalRwDarc.create(world, 0);
+   * using r = await g.read();
+   * console.log(r.value);
+   * ```
+   */
   async read(): Promise<DarcReadGuard<T>> {
     const { d, release } = await this.#lock(false);
     return newDarcReadGuard(() => d.value, release);
   }
 
-  /** Exclusive access across all PEs; the guard gives this PE's instance. */
+  /**
+   * Exclusive access across all PEs; the guard gives (and may replace) this PE's instance.
+   * @example
+   * ```ts
+   * const g = await GlobalRwDarc.create(world, 0);
+   * using w = await g.write();
+   * w.value = world.myPe;
+   * ```
+   */
   async write(): Promise<DarcWriteGuard<T>> {
     const { d, release } = await this.#lock(true);
     return newDarcWriteGuard(() => d.value, (v) => (d.value = v), release);
   }
 
   /**
-   * Collective over the team: every member gets a write guard on its own instance at the same
-   * time, and the lock is released once every member has released its guard.
+   * Collective over the team: every member gets a write guard on its own instance at the same time,
+   * and the lock is released once every member has released its guard. A member that drops or
+   * converts instead fails the others with COLLECTIVE_MISMATCH.
+   * @example
+   * ```ts
+   * const g = await GlobalRwDarc.create(world, 0);
+   * {
+   *   using w = await g.collectiveWrite();
+   *   w.value = 0;
+   * }
+   * ```
    */
   async collectiveWrite(): Promise<DarcWriteGuard<T>> {
     const st = this.refState;
@@ -228,17 +272,41 @@ export class GlobalRwDarc<T> extends DarcBase<T> {
     );
   }
 
-  /** Another handle to the same Darc; drop it separately. */
+  /**
+   * Another handle to the same Darc, dropped separately.
+   * @example
+   * ```ts
+   * const g = await GlobalRwDarc.create(world, 0);
+   * const kept = g.clone();
+   * await kept.drop();
+   * ```
+   */
   clone(): GlobalRwDarc<T> {
     return new GlobalRwDarc<T>(kConstruct, this.refState, 'new');
   }
 
-  /** Collective: becomes a Darc once every PE holds only this handle and no lock is held. */
+  /**
+   * Collective: becomes a Darc once every PE holds only this handle and no lock is held (this
+   * handle is released).
+   * @example
+   * ```ts
+   * const g = await GlobalRwDarc.create(world, 0);
+   * const plain = await g.intoDarc();
+   * ```
+   */
   intoDarc(): Promise<Darc<T>> {
     return this.into<Darc<T>>('darc');
   }
 
-  /** Collective: becomes a LocalRwDarc once every PE holds only this handle and no lock is held. */
+  /**
+   * Collective: becomes a LocalRwDarc once every PE holds only this handle and no lock is held
+   * (this handle is released).
+   * @example
+   * ```ts
+   * const g = await GlobalRwDarc.create(world, 0);
+   * const local = await g.intoLocalRw();
+   * ```
+   */
   intoLocalRw(): Promise<LocalRwDarc<T>> {
     return this.into<LocalRwDarc<T>>('localrw');
   }

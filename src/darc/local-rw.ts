@@ -11,6 +11,23 @@ import type { Darc } from './darc.js';
 import type { GlobalRwDarc } from './global-rw.js';
 import { newDarcReadGuard, newDarcWriteGuard, RwLock, type DarcReadGuard, type DarcWriteGuard } from './rwlock.js';
 
+/**
+ * A Darc whose instance on each PE sits behind its own async reader-writer lock (Lamellar's
+ * LocalRwDarc). Locking is one-sided: it orders the AMs and tasks of one PE on that PE's instance
+ * and never sends a message. Guards release at the end of a `using` block.
+ * @example
+ * ```ts
+ * const map = await LocalRwDarc.create(world, new Map<string, number>());
+ * {
+ *   using w = await map.write();
+ *   w.value.set(`pe${world.myPe}`, 1);
+ * }
+ * {
+ *   using r = await map.read();
+ *   console.log(r.value.size);
+ * }
+ * ```
+ */
 export class LocalRwDarc<T> extends DarcBase<T> {
   /** @internal */
   protected readonly kind: DarcKind = 'localrw';
@@ -24,12 +41,26 @@ export class LocalRwDarc<T> extends DarcBase<T> {
     registerDarcKind('localrw', (st, origin) => new LocalRwDarc(kConstruct, st, origin));
   }
 
-  /** Collective over the team (or world): every member passes its own instance. */
+  /**
+   * Collective over the team (or world): every member passes its own instance.
+   * @example
+   * ```ts
+   * const d = await LocalRwDarc.create(world, { total: 0 });
+   * ```
+   */
   static create<T>(team: World | Team, value: T): Promise<LocalRwDarc<T>> {
     return createDarc(team, value, 'localrw', (st) => new LocalRwDarc<T>(kConstruct, st, 'new'));
   }
 
-  /** Shared access to this PE's instance, once no writer holds or waits before us. */
+  /**
+   * Shared access to this PE's instance, once no writer holds the lock or waits before this call.
+   * @example
+   * ```ts
+   * const d = await LocalRwDarc.create(world, [0]);
+   * using r = await d.read();
+   * const first = r.value[0];
+   * ```
+   */
   read(): Promise<DarcReadGuard<T>> {
     const st = this.refState;
     const d = this.data;
@@ -48,7 +79,15 @@ export class LocalRwDarc<T> extends DarcBase<T> {
     );
   }
 
-  /** Exclusive access to this PE's instance; `value` may be replaced through the guard. */
+  /**
+   * Exclusive access to this PE's instance; the value may also be replaced through the guard.
+   * @example
+   * ```ts
+   * const d = await LocalRwDarc.create(world, 0);
+   * using w = await d.write();
+   * w.value += 1;
+   * ```
+   */
   write(): Promise<DarcWriteGuard<T>> {
     const st = this.refState;
     const d = this.data;
@@ -67,17 +106,41 @@ export class LocalRwDarc<T> extends DarcBase<T> {
     );
   }
 
-  /** Another handle to the same Darc; drop it separately. */
+  /**
+   * Another handle to the same Darc, dropped separately.
+   * @example
+   * ```ts
+   * const d = await LocalRwDarc.create(world, 0);
+   * const kept = d.clone();
+   * await kept.drop();
+   * ```
+   */
   clone(): LocalRwDarc<T> {
     return new LocalRwDarc<T>(kConstruct, this.refState, 'new');
   }
 
-  /** Collective: becomes a Darc once every PE holds only this handle (and no guard). */
+  /**
+   * Collective: becomes a Darc once every PE holds only this handle and no guard (this handle is
+   * released).
+   * @example
+   * ```ts
+   * const d = await LocalRwDarc.create(world, 0);
+   * const plain = await d.intoDarc();
+   * ```
+   */
   intoDarc(): Promise<Darc<T>> {
     return this.into<Darc<T>>('darc');
   }
 
-  /** Collective: becomes a GlobalRwDarc once every PE holds only this handle (and no guard). */
+  /**
+   * Collective: becomes a GlobalRwDarc once every PE holds only this handle and no guard (this
+   * handle is released).
+   * @example
+   * ```ts
+   * const d = await LocalRwDarc.create(world, 0);
+   * const g = await d.intoGlobalRw();
+   * ```
+   */
   intoGlobalRw(): Promise<GlobalRwDarc<T>> {
     return this.into<GlobalRwDarc<T>>('globalrw');
   }

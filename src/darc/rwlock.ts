@@ -86,7 +86,16 @@ export let newDarcReadGuard: <T>(get: () => T, release: () => void) => DarcReadG
 /** Makes a write guard over `get`/`set`, released by `release`. */
 export let newDarcWriteGuard: <T>(get: () => T, set: (v: T) => void, release: () => void) => DarcWriteGuard<T>;
 
-/** Shared access to a Darc's value on this PE; release with `using` or `[Symbol.dispose]()`. */
+/**
+ * Shared access to a Darc's value on this PE, from `read()`; release it with `using` or
+ * `[Symbol.dispose]()`. Throws USE_AFTER_RELEASE after release.
+ * @example
+ * ```ts
+ * const d = await LocalRwDarc.create(world, 'hello');
+ * using r = await d.read();
+ * console.log(r.value.length);
+ * ```
+ */
 export class DarcReadGuard<T> implements Disposable {
   #get: (() => T) | undefined;
   #release: (() => void) | undefined;
@@ -101,13 +110,29 @@ export class DarcReadGuard<T> implements Disposable {
     newDarcReadGuard = (get, release) => new DarcReadGuard(kConstruct, get, release);
   }
 
-  /** The protected value (this PE's instance). Throws once the guard is released. */
+  /**
+   * The protected value (this PE's instance). Throws USE_AFTER_RELEASE once the guard is released.
+   * @example
+   * ```ts
+   * const d = await LocalRwDarc.create(world, 41);
+   * using r = await d.read();
+   * const v: number = r.value;
+   * ```
+   */
   get value(): T {
     if (this.#get === undefined) throw releasedGuard();
     return this.#get();
   }
 
-  /** Releases the lock; later calls do nothing. */
+  /**
+   * Releases the lock (at the end of a `using` block); later calls do nothing.
+   * @example
+   * ```ts
+   * const d = await LocalRwDarc.create(world, 0);
+   * const r = await d.read();
+   * r[Symbol.dispose]();
+   * ```
+   */
   [Symbol.dispose](): void {
     const r = this.#release;
     this.#get = this.#release = undefined;
@@ -115,7 +140,16 @@ export class DarcReadGuard<T> implements Disposable {
   }
 }
 
-/** Exclusive access to a Darc's value on this PE; `value` may also be replaced. */
+/**
+ * Exclusive access to a Darc's value on this PE, from `write()` or `collectiveWrite()`; the value
+ * may be replaced. Release it with `using` or `[Symbol.dispose]()`.
+ * @example
+ * ```ts
+ * const d = await LocalRwDarc.create(world, 0);
+ * using w = await d.write();
+ * w.value += 1;
+ * ```
+ */
 export class DarcWriteGuard<T> implements Disposable {
   #get: (() => T) | undefined;
   #set: ((v: T) => void) | undefined;
@@ -132,6 +166,16 @@ export class DarcWriteGuard<T> implements Disposable {
     newDarcWriteGuard = (get, set, release) => new DarcWriteGuard(kConstruct, get, set, release);
   }
 
+  /**
+   * The protected value (this PE's instance); assigning replaces it (e.g. `w.value += 1` on a
+   * number). Throws USE_AFTER_RELEASE once released.
+   * @example
+   * ```ts
+   * const d = await LocalRwDarc.create(world, 1);
+   * using w = await d.write();
+   * w.value *= 2;
+   * ```
+   */
   get value(): T {
     if (this.#get === undefined) throw releasedGuard();
     return this.#get();
@@ -143,6 +187,15 @@ export class DarcWriteGuard<T> implements Disposable {
     this.#set(v);
   }
 
+  /**
+   * Releases the lock (at the end of a `using` block); later calls do nothing.
+   * @example
+   * ```ts
+   * const d = await LocalRwDarc.create(world, 0);
+   * const w = await d.write();
+   * w[Symbol.dispose]();
+   * ```
+   */
   [Symbol.dispose](): void {
     const r = this.#release;
     this.#get = this.#set = this.#release = undefined;
