@@ -18,6 +18,20 @@ import { acquireGlobal, releaseGlobal } from './ops/engine.js';
 import { collectiveDone, CollectiveDoneAm } from './ops/remote.js';
 import type { ArrayKind, ArrayOptions } from './types.js';
 
+/**
+ * A distributed array under one reader-writer lock for the whole array (kept on team PE 0): every
+ * element op, put and get takes it, and local data is reached through guards; a global write lock
+ * excludes every other PE's readers and writers.
+ * @example
+ * ```ts
+ * const gl = await GlobalLockArray.create(world, { type: 'i32', length: 32, distribution: 'block' });
+ * await gl.store(0, 5);
+ * {
+ *   using r = await gl.readLocalData();
+ *   console.log(r.value[0]);
+ * }
+ * ```
+ */
 export class GlobalLockArray<T extends ElemType = ElemType> extends MutableArray<T> {
   /** @internal */
   protected readonly kind: ArrayKind = 'GlobalLockArray';
@@ -30,18 +44,46 @@ export class GlobalLockArray<T extends ElemType = ElemType> extends MutableArray
     registerArrayKind('GlobalLockArray', GlobalLockArray, (st, origin, meta, off, len) => new GlobalLockArray(kConstruct, st, origin, meta, off, len));
   }
 
-  /** Collective over the team (or world): a zeroed array. */
+  /**
+   * Collective over the team (or world): a zeroed GlobalLockArray; every member calls it with the
+   * same options.
+   * @example
+   * ```ts
+   * const gl = await GlobalLockArray.create(world, { type: 'u16', length: 32, distribution: 'cyclic' });
+   * ```
+   */
   static create<T extends ElemType>(team: World | Team, opts: ArrayOptions<T>): Promise<GlobalLockArray<T>> {
     return createArray('GlobalLockArray', team, opts) as Promise<GlobalLockArray<T>>;
   }
 
-  /** Waits for the global read lock; the guard's `value` is this PE's part, read-only. */
+  /**
+   * Waits for the global read lock; the guard's `value` is this PE's part, read-only.
+   * @example
+   * ```ts
+   * const gl = await GlobalLockArray.create(world, { type: 'u16', length: 32, distribution: 'cyclic' });
+   * {
+   *   using r = await gl.readLocalData();
+   *   const first = r.value[0];
+   * }
+   * ```
+   */
   readLocalData(): Promise<LocalDataGuard<ReadonlyTypedArrayOf<T>>> {
     // The same view as a write guard's, typed read-only (docs/arrays.md: by type only).
     return this.#guard(false) as Promise<LocalDataGuard<TypedArrayOf<T>>> as unknown as Promise<LocalDataGuard<ReadonlyTypedArrayOf<T>>>;
   }
 
-  /** Waits for the global write lock (excluding every PE); `value` is this PE's part. */
+  /**
+   * Waits for the global write lock (no other PE reads or writes meanwhile); the guard's `value` is
+   * this PE's part.
+   * @example
+   * ```ts
+   * const gl = await GlobalLockArray.create(world, { type: 'u16', length: 32, distribution: 'cyclic' });
+   * {
+   *   using w = await gl.writeLocalData();
+   *   w.value.fill(1);
+   * }
+   * ```
+   */
   writeLocalData(): Promise<LocalDataGuard<TypedArrayOf<T>>> {
     return this.#guard(true);
   }
@@ -72,8 +114,17 @@ export class GlobalLockArray<T extends ElemType = ElemType> extends MutableArray
   }
 
   /**
-   * Collective: team PE 0 takes the write lock once for everyone, then every PE gets a write
-   * guard on its part. The lock is released when the last PE releases its guard.
+   * Collective over the team: every member asks, team PE 0 takes the write lock once for all, and
+   * each member's guard gives its own part; the lock is released when the last member releases its
+   * guard.
+   * @example
+   * ```ts
+   * const gl = await GlobalLockArray.create(world, { type: 'u16', length: 32, distribution: 'cyclic' });
+   * {
+   *   using w = await gl.collectiveWriteLocalData();
+   *   w.value.fill(world.myPe);
+   * }
+   * ```
    */
   async collectiveWriteLocalData(): Promise<LocalDataGuard<TypedArrayOf<T>>> {
     const ai = this[kArray];

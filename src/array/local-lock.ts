@@ -15,6 +15,21 @@ import { kArray, type ArrayMeta } from './meta.js';
 import { MutableArray } from './mutable.js';
 import type { ArrayKind, ArrayOptions } from './types.js';
 
+/**
+ * A distributed array with one reader-writer lock per PE over that PE's part: every element op,
+ * put and get takes the owner's lock (in shared memory on shmem, inside the owner's runtime on
+ * tcp),
+ * and local data is reached only through guards.
+ * @example
+ * ```ts
+ * const ll = await LocalLockArray.create(world, { type: 'u32', length: 64, distribution: 'block' });
+ * await ll.add(3, 1);
+ * {
+ *   using w = await ll.writeLocalData();
+ *   w.value.fill(0);
+ * }
+ * ```
+ */
 export class LocalLockArray<T extends ElemType = ElemType> extends MutableArray<T> {
   /** @internal */
   protected readonly kind: ArrayKind = 'LocalLockArray';
@@ -27,18 +42,46 @@ export class LocalLockArray<T extends ElemType = ElemType> extends MutableArray<
     registerArrayKind('LocalLockArray', LocalLockArray, (st, origin, meta, off, len) => new LocalLockArray(kConstruct, st, origin, meta, off, len));
   }
 
-  /** Collective over the team (or world): a zeroed array. */
+  /**
+   * Collective over the team (or world): a zeroed LocalLockArray; every member calls it with the
+   * same options.
+   * @example
+   * ```ts
+   * const ll = await LocalLockArray.create(world, { type: 'f64', length: 64, distribution: 'cyclic' });
+   * ```
+   */
   static create<T extends ElemType>(team: World | Team, opts: ArrayOptions<T>): Promise<LocalLockArray<T>> {
     return createArray('LocalLockArray', team, opts) as Promise<LocalLockArray<T>>;
   }
 
-  /** Waits for this PE's read lock; the guard's `value` is this PE's part, read-only. */
+  /**
+   * Waits for this PE's read lock; the guard's `value` is this PE's part, read-only. Release it
+   * (`using`, or `release()`) to let writers in.
+   * @example
+   * ```ts
+   * const ll = await LocalLockArray.create(world, { type: 'u32', length: 64, distribution: 'block' });
+   * {
+   *   using r = await ll.readLocalData();
+   *   console.log(r.value.length);
+   * }
+   * ```
+   */
   readLocalData(): Promise<LocalDataGuard<ReadonlyTypedArrayOf<T>>> {
     // The same view as a write guard's, typed read-only (docs/arrays.md: by type only).
     return this.#guard(false) as Promise<LocalDataGuard<TypedArrayOf<T>>> as unknown as Promise<LocalDataGuard<ReadonlyTypedArrayOf<T>>>;
   }
 
-  /** Waits for this PE's write lock; the guard's `value` is this PE's part. */
+  /**
+   * Waits for this PE's write lock; the guard's `value` is this PE's part, writable.
+   * @example
+   * ```ts
+   * const ll = await LocalLockArray.create(world, { type: 'u32', length: 64, distribution: 'block' });
+   * {
+   *   using w = await ll.writeLocalData();
+   *   w.value[0] = 42;
+   * }
+   * ```
+   */
   writeLocalData(): Promise<LocalDataGuard<TypedArrayOf<T>>> {
     return this.#guard(true);
   }

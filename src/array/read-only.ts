@@ -10,6 +10,18 @@ import type { ElemType, ReadonlyTypedArrayOf, TypedArrayOf, World } from './deps
 import { kArray, type ArrayMeta } from './meta.js';
 import type { ArrayKind, ArrayOptions } from './types.js';
 
+/**
+ * A distributed array nobody writes, so every read is safe without locks: only loads, gets,
+ * reductions, read-only local data and conversions (its type has no mutators). Make one by
+ * converting a filled array (`intoReadOnly()`), or create it zeroed.
+ * @example
+ * ```ts
+ * const u = await UnsafeArray.create(world, { type: 'u32', length: 100, distribution: 'block' });
+ * u.unsafeLocalData().fill(1);
+ * const ro = await u.intoReadOnly();
+ * const xs = await ro.batchLoad([0, 50, 99]);
+ * ```
+ */
 export class ReadOnlyArray<T extends ElemType = ElemType> extends ArrayBase<T> {
   /** @internal */
   protected readonly kind: ArrayKind = 'ReadOnlyArray';
@@ -22,12 +34,27 @@ export class ReadOnlyArray<T extends ElemType = ElemType> extends ArrayBase<T> {
     registerArrayKind('ReadOnlyArray', ReadOnlyArray, (st, origin, meta, off, len) => new ReadOnlyArray(kConstruct, st, origin, meta, off, len));
   }
 
-  /** Collective over the team (or world): a zeroed array (fill it as another type, then convert). */
+  /**
+   * Collective over the team (or world): a zeroed ReadOnlyArray (usually you convert a filled array
+   * instead).
+   * @example
+   * ```ts
+   * const ro = await ReadOnlyArray.create(world, { type: 'f32', length: 10, distribution: 'block' });
+   * ```
+   */
   static create<T extends ElemType>(team: World | Team, opts: ArrayOptions<T>): Promise<ReadOnlyArray<T>> {
     return createArray('ReadOnlyArray', team, opts) as Promise<ReadOnlyArray<T>>;
   }
 
-  /** This PE's part, as a read-only view (no copy). */
+  /**
+   * This PE's part as a read-only typed-array view (no copy). Read-only by type only (see
+   * ReadonlyTypedArray).
+   * @example
+   * ```ts
+   * const ro = await ReadOnlyArray.create(world, { type: 'f64', length: 10, distribution: 'block' });
+   * const localSum = ro.localData().reduce((s, x) => s + x, 0);
+   * ```
+   */
   localData(): ReadonlyTypedArrayOf<T> {
     const ai = this[kArray];
     const [s, e] = this.localRange();

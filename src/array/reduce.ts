@@ -21,8 +21,18 @@ type Fold = (acc: number, x: number) => number;
 const reductions = new Map<string, Reduction>();
 
 /**
- * Registers a reduction for `reduce(name)` on arrays of any element type. Register at module
- * level so every PE has it (SPMD). `fn(acc, x)` gets numbers, or bigints for 64-bit arrays.
+ * Registers a reduction for `reduce(name)` on arrays of any element type. Register it at module
+ * level so every PE has it (SPMD). `fn(acc, x)` gets numbers, or bigints for 64-bit arrays; the
+ * result is wrapped to the element type at every step, as in Lamellar.
+ * @example
+ * ```ts
+ * registerReduction<number>('gcd', (a, b) => {
+ *   while (b !== 0) [a, b] = [b, a % b];
+ *   return a;
+ * });
+ * const a = await UnsafeArray.create(world, { type: 'u32', length: 10, distribution: 'block' });
+ * const g = await a.reduce('gcd');
+ * ```
  */
 export function registerReduction<V extends number | bigint>(name: string, fn: (acc: V, x: V) => V): void {
   if (typeof name !== 'string' || name.length === 0 || typeof fn !== 'function') {
