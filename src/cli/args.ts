@@ -39,7 +39,10 @@ function bad(message: string, details: Record<string, unknown>): LamellarError {
   return new LamellarError(ErrorCode.INVALID_ARGUMENT, `${message} (see lamellar run --help)`, { details });
 }
 
-/** Parses `lamellar run`'s arguments (after `run`). Throws INVALID_ARGUMENT for unknown or incomplete options. */
+/**
+ * Parses `lamellar run`'s arguments (after `run`). Throws INVALID_ARGUMENT for unknown or
+ * incomplete options.
+ */
 export function parseRunArgs(argv: readonly string[]): RunArgs {
   const out: RunArgs = { numPes: undefined, backend: undefined, prefix: false, help: false, stats: false, script: undefined, args: [] };
   let i = 0;
@@ -94,7 +97,9 @@ export function parseRunArgs(argv: readonly string[]): RunArgs {
   return out;
 }
 
-/** `-N`'s value as a number of PEs; a value that is not a whole number in range is INVALID_NUM_PES. */
+/**
+ * `-N`'s value as a number of PEs; a value that is not a whole number in range is INVALID_NUM_PES.
+ */
 export function numPesOf(raw: string): number {
   const t = raw.trim();
   const n = /^\d+$/.test(t) ? Number(t) : Number.NaN;

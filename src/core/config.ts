@@ -30,7 +30,23 @@
 import { availableParallelism } from 'node:os';
 import { ErrorCode, LamellarError } from './errors.js';
 
+/**
+ * The lamellae this build knows, by the names `--backend`, `LAMELLAR_BACKEND` and `initWorld({
+ * backend })` take.
+ * @example
+ * ```ts
+ * const names: readonly Backend[] = ['local', 'shmem', 'tcp'];
+ * ```
+ */
 export const BACKENDS = ['local', 'shmem', 'tcp'] as const;
+/**
+ * A lamella's name: `local` (1 PE in this thread), `shmem` (worker threads of one process), `tcp`
+ * (processes, one or many hosts).
+ * @example
+ * ```ts
+ * const b: Backend = world.backend;
+ * ```
+ */
 export type Backend = (typeof BACKENDS)[number];
 
 export type RankSource = 'lamellar' | 'ompi' | 'slurm' | 'pmi' | 'default';

@@ -5,8 +5,15 @@
  * error is thrown never breaks a reader; a field named here must have the type named here.
  */
 
-/** Details are always open: fields beyond the named ones may be present. */
-interface Open {
+/**
+ * What every error's details are: open, so fields beyond the ones ErrorDetailsMap names may be
+ * present (read them as `unknown`).
+ * @example
+ * ```ts
+ * const d: ErrorDetailsBase = { anything: 1 };
+ * ```
+ */
+export interface ErrorDetailsBase {
   readonly [key: string]: unknown;
 }
 
@@ -27,25 +34,25 @@ interface Open {
  */
 export interface ErrorDetailsMap {
   /** Free-form: the offending value or option, when there is one. */
-  LAMELLAR_ERR_INVALID_ARGUMENT: Open;
+  LAMELLAR_ERR_INVALID_ARGUMENT: ErrorDetailsBase;
   /** The `-N` given. */
-  LAMELLAR_ERR_INVALID_NUM_PES: Open & { readonly value?: unknown; readonly min?: number; readonly max?: number };
+  LAMELLAR_ERR_INVALID_NUM_PES: ErrorDetailsBase & { readonly value?: unknown; readonly min?: number; readonly max?: number };
   /** The backend named, and where it came from (`--backend`, `LAMELLAR_BACKEND`, `initWorld`). */
-  LAMELLAR_ERR_UNKNOWN_BACKEND: Open & { readonly backend: unknown; readonly source: string };
+  LAMELLAR_ERR_UNKNOWN_BACKEND: ErrorDetailsBase & { readonly backend: unknown; readonly source: string };
   /** The script's absolute path. */
-  LAMELLAR_ERR_SCRIPT_NOT_FOUND: Open & { readonly script: string };
+  LAMELLAR_ERR_SCRIPT_NOT_FOUND: ErrorDetailsBase & { readonly script: string };
   /** The script's absolute path. */
-  LAMELLAR_ERR_UNSUPPORTED_SCRIPT: Open & { readonly script: string };
+  LAMELLAR_ERR_UNSUPPORTED_SCRIPT: ErrorDetailsBase & { readonly script: string };
   /** The variable and its raw value. */
-  LAMELLAR_ERR_CONFIG: Open & { readonly variable?: string; readonly value?: string };
+  LAMELLAR_ERR_CONFIG: ErrorDetailsBase & { readonly variable?: string; readonly value?: string };
   /** None. */
-  LAMELLAR_ERR_NOT_LAUNCHED: Open;
+  LAMELLAR_ERR_NOT_LAUNCHED: ErrorDetailsBase;
   /** None. */
-  LAMELLAR_ERR_ALREADY_INITIALIZED: Open;
+  LAMELLAR_ERR_ALREADY_INITIALIZED: ErrorDetailsBase;
   /** None. */
-  LAMELLAR_ERR_WORLD_SHUT_DOWN: Open;
+  LAMELLAR_ERR_WORLD_SHUT_DOWN: ErrorDetailsBase;
   /** The PE given and the team's range `[min, max]`, or the arch that does not fit its parent. */
-  LAMELLAR_ERR_PE_OUT_OF_RANGE: Open & {
+  LAMELLAR_ERR_PE_OUT_OF_RANGE: ErrorDetailsBase & {
     readonly value?: unknown;
     readonly min?: number;
     readonly max?: number;
@@ -55,7 +62,7 @@ export interface ErrorDetailsMap {
     readonly parentNumPes?: number;
   };
   /** The index (or range, or heap address) and the length it had to fit. */
-  LAMELLAR_ERR_INDEX_OUT_OF_BOUNDS: Open & {
+  LAMELLAR_ERR_INDEX_OUT_OF_BOUNDS: ErrorDetailsBase & {
     readonly index?: unknown;
     readonly count?: number;
     readonly length?: number;
@@ -67,25 +74,28 @@ export interface ErrorDetailsMap {
     readonly len?: number;
   };
   /** The element type expected and what was given. */
-  LAMELLAR_ERR_TYPE_MISMATCH: Open & { readonly type?: unknown; readonly expected?: string; readonly got?: string; readonly value?: string };
+  LAMELLAR_ERR_TYPE_MISMATCH: ErrorDetailsBase & { readonly type?: unknown; readonly expected?: string; readonly got?: string; readonly value?: string };
   /** The element type and op, or the PE that is not a one-sided region's owner. */
-  LAMELLAR_ERR_UNSUPPORTED_OP: Open & { readonly type?: string; readonly op?: string; readonly owner?: number; readonly pe?: number };
-  /** What was being encoded (e.g. "argument of AM 'hello'"), the path to the bad value, and what it is. */
-  LAMELLAR_ERR_SERIALIZE: Open & { readonly label: string | undefined; readonly path: string; readonly what?: string };
+  LAMELLAR_ERR_UNSUPPORTED_OP: ErrorDetailsBase & { readonly type?: string; readonly op?: string; readonly owner?: number; readonly pe?: number };
+  /**
+   * What was being encoded (e.g. "argument of AM 'hello'"), the path to the bad value, and what it
+   * is.
+   */
+  LAMELLAR_ERR_SERIALIZE: ErrorDetailsBase & { readonly label: string | undefined; readonly path: string; readonly what?: string };
   /** Where in the bytes decoding failed. */
-  LAMELLAR_ERR_DESERIALIZE: Open & { readonly offset?: number; readonly pos?: number; readonly end?: number; readonly length?: number };
+  LAMELLAR_ERR_DESERIALIZE: ErrorDetailsBase & { readonly offset?: number; readonly pos?: number; readonly end?: number; readonly length?: number };
   /** The name, and the other name with the same wire id. */
-  LAMELLAR_ERR_DUPLICATE_AM: Open & { readonly name: string; readonly other?: string; readonly id?: number };
+  LAMELLAR_ERR_DUPLICATE_AM: ErrorDetailsBase & { readonly name: string; readonly other?: string; readonly id?: number };
   /** The AM and the PE that does not define it. */
-  LAMELLAR_ERR_UNKNOWN_AM: Open & { readonly value?: string; readonly pe?: number; readonly amName?: string };
+  LAMELLAR_ERR_UNKNOWN_AM: ErrorDetailsBase & { readonly value?: string; readonly pe?: number; readonly amName?: string };
   /** The AM and the PE it failed on (also `RemoteAmError.pe`/`amName`). */
-  LAMELLAR_ERR_REMOTE_AM: Open & { readonly pe: number; readonly amName: string };
+  LAMELLAR_ERR_REMOTE_AM: ErrorDetailsBase & { readonly pe: number; readonly amName: string };
   /** The bytes asked for and the heap limit, or the team PEs that ran out. */
-  LAMELLAR_ERR_OUT_OF_MEMORY: Open & { readonly requested?: number; readonly limit?: number; readonly pes?: readonly number[] };
+  LAMELLAR_ERR_OUT_OF_MEMORY: ErrorDetailsBase & { readonly requested?: number; readonly limit?: number; readonly pes?: readonly number[] };
   /** What was released ("Darc", "shared memory region"...). */
-  LAMELLAR_ERR_USE_AFTER_RELEASE: Open & { readonly label?: string };
+  LAMELLAR_ERR_USE_AFTER_RELEASE: ErrorDetailsBase & { readonly label?: string };
   /** The teams involved and the PEs that disagreed. */
-  LAMELLAR_ERR_TEAM_MISMATCH: Open & {
+  LAMELLAR_ERR_TEAM_MISMATCH: ErrorDetailsBase & {
     readonly teamId?: number;
     readonly pe?: number;
     readonly parentTeamId?: number;
@@ -95,19 +105,19 @@ export interface ErrorDetailsMap {
     readonly disagreeingPes?: readonly number[];
   };
   /** The call and the PEs that made another one. */
-  LAMELLAR_ERR_COLLECTIVE_MISMATCH: Open & { readonly desc?: string; readonly pes?: readonly number[]; readonly seq?: number };
+  LAMELLAR_ERR_COLLECTIVE_MISMATCH: ErrorDetailsBase & { readonly desc?: string; readonly pes?: readonly number[]; readonly seq?: number };
   /** The PE that failed. */
-  LAMELLAR_ERR_PE_FAILED: Open & { readonly pe?: number };
+  LAMELLAR_ERR_PE_FAILED: ErrorDetailsBase & { readonly pe?: number };
   /** Who has not arrived where. */
-  LAMELLAR_ERR_DEADLOCK_TIMEOUT: Open;
+  LAMELLAR_ERR_DEADLOCK_TIMEOUT: ErrorDetailsBase;
   /** The rendezvous path that failed the check. */
-  LAMELLAR_ERR_AUTH: Open & { readonly path?: string };
+  LAMELLAR_ERR_AUTH: ErrorDetailsBase & { readonly path?: string };
   /** The frame's size, the limit, and the peer. */
-  LAMELLAR_ERR_FRAME_TOO_LARGE: Open & { readonly bytes: number; readonly max: number; readonly pe?: number };
+  LAMELLAR_ERR_FRAME_TOO_LARGE: ErrorDetailsBase & { readonly bytes: number; readonly max: number; readonly pe?: number };
   /** The peer, AM and team the corrupt or refused record named. */
-  LAMELLAR_ERR_PROTOCOL: Open & { readonly pe?: number; readonly amName?: string; readonly teamId?: number };
+  LAMELLAR_ERR_PROTOCOL: ErrorDetailsBase & { readonly pe?: number; readonly amName?: string; readonly teamId?: number };
   /** None. */
-  LAMELLAR_ERR_RENDEZVOUS_TIMEOUT: Open;
+  LAMELLAR_ERR_RENDEZVOUS_TIMEOUT: ErrorDetailsBase;
   /** None. */
-  LAMELLAR_ERR_INTERNAL: Open;
+  LAMELLAR_ERR_INTERNAL: ErrorDetailsBase;
 }

@@ -24,13 +24,17 @@ import type { ErrorDetailsMap } from './error-details.js';
 export const ErrorCode = {
   /** An argument of the wrong kind (a bad option, an unknown CLI command or option). */
   INVALID_ARGUMENT: 'LAMELLAR_ERR_INVALID_ARGUMENT',
-  /** `lamellar run -N` is not a whole number from 1 to 65535, or is above 1 with the local backend. */
+  /**
+   * `lamellar run -N` is not a whole number from 1 to 65535, or is above 1 with the local backend.
+   */
   INVALID_NUM_PES: 'LAMELLAR_ERR_INVALID_NUM_PES',
   /** A backend name other than the known lamellae. */
   UNKNOWN_BACKEND: 'LAMELLAR_ERR_UNKNOWN_BACKEND',
   /** `lamellar run` without a script, or with a path that is not a file. */
   SCRIPT_NOT_FOUND: 'LAMELLAR_ERR_SCRIPT_NOT_FOUND',
-  /** A CommonJS entry script (`.cts`, `.cjs`, or `require` without `import`): PEs run ES modules. */
+  /**
+   * A CommonJS entry script (`.cts`, `.cjs`, or `require` without `import`): PEs run ES modules.
+   */
   UNSUPPORTED_SCRIPT: 'LAMELLAR_ERR_UNSUPPORTED_SCRIPT',
   /** A `LAMELLAR_*` (or cluster launcher) variable with a bad value. */
   CONFIG: 'LAMELLAR_ERR_CONFIG',
@@ -48,7 +52,10 @@ export const ErrorCode = {
   TYPE_MISMATCH: 'LAMELLAR_ERR_TYPE_MISMATCH',
   /** An operation the element type does not support (bit ops on floats...). */
   UNSUPPORTED_OP: 'LAMELLAR_ERR_UNSUPPORTED_OP',
-  /** A value the codec cannot carry (function, symbol, class instance...); names the AM and the path. */
+  /**
+   * A value the codec cannot carry (function, symbol, class instance...); names the AM and the
+   * path.
+   */
   SERIALIZE: 'LAMELLAR_ERR_SERIALIZE',
   /** Corrupt or truncated bytes. */
   DESERIALIZE: 'LAMELLAR_ERR_DESERIALIZE',
@@ -330,7 +337,10 @@ export function isLamellarError<C extends ErrorCodeValue = ErrorCodeValue>(value
   return value instanceof LamellarError && (code === undefined || value.code === code);
 }
 
-/** Throws INVALID_ARGUMENT (or `code`) unless `value` is an integer in [min, max]. Used at API edges. */
+/**
+ * Throws INVALID_ARGUMENT (or `code`) unless `value` is an integer in [min, max]. Used at API
+ * edges.
+ */
 export function checkInteger(value: unknown, what: string, min: number, max: number, code: ErrorCodeValue = ErrorCode.INVALID_ARGUMENT): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw new LamellarError(code, `${what} must be an integer in [${min}, ${max}], got ${String(value)}`, {

@@ -21,7 +21,10 @@ export const kGroup = Symbol('lamellar.group');
 export const kMultiPart = Symbol('lamellar.multiPart');
 /** SharedMemoryRegion: what arrays build on (memregion/shared.ts). */
 export const kRegionInternals = Symbol('lamellar.regionInternals');
-/** Memory regions, Darcs and arrays: the reference-counting state behind a handle (memregion/handle.ts). */
+/**
+ * Memory regions, Darcs and arrays: the reference-counting state behind a handle
+ * (memregion/handle.ts).
+ */
 export const kRefState = Symbol('lamellar.refState');
 /** Darcs: the reference-counting state (darc/common.ts). */
 export const kDarcState = Symbol('lamellar.darcState');

@@ -12,7 +12,10 @@ import { ErrorCode, LamellarError } from '../core/index.js';
 const ESM_SYNTAX = /^\s*(import|export)\b/m;
 const CJS_SYNTAX = /\brequire\s*\(|\bmodule\.exports\b|^\s*exports\.\w+\s*=/m;
 
-/** Drops comments well enough for the syntax checks above (a `//` inside a string is rare in an entry). */
+/**
+ * Drops comments well enough for the syntax checks above (a `//` inside a string is rare in an
+ * entry).
+ */
 function code(source: string): string {
   return source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:\\])\/\/.*$/gm, '$1');
 }

@@ -81,7 +81,13 @@ export type Wire =
   | ReadonlyMap<Wire, Wire>
   | ReadonlySet<Wire>;
 
-/** Leaves of a Wire value that pass through unchanged. */
+/**
+ * The leaves of a Wire value that pass through WireCheck and WireReceived unchanged.
+ * @example
+ * ```ts
+ * type L = WireCheck<Date>; // Date
+ * ```
+ */
 type WireLeaf = WirePrimitive | void | Date | ArrayBuffer | DataView | WireTypedArray | WireHandle;
 
 /**
@@ -143,9 +149,21 @@ export type WireReceived<T> = T extends Buffer
 declare const kWireError: unique symbol;
 
 /**
- * What the compiler reports when an AM's arguments or result are not Wire values: the
- * definition's function must also be of this type, which no function is.
+ * What the compiler reports when an AM's arguments or result are not Wire values: the definition's
+ * function must also be of this type, which no function is, so the message shows in the error.
+ * @example
+ * ```ts
+ * // defineAm('bad', (ctx, a: { f: () => void }) => 1) fails with:
+ * // ... is not assignable to type 'WireError<"the arguments of an AM must be a Wire value: ...">'
+ * ```
  */
 export interface WireError<Message extends string> {
+  /**
+   * The message, as a string literal type.
+   * @example
+   * ```ts
+   * type M = 'the arguments of an AM must be a Wire value';
+   * ```
+   */
   readonly [kWireError]: Message;
 }
