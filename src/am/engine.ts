@@ -10,7 +10,7 @@
  *
  * Replies use the same buffers, so the replies to one frame of requests travel as one frame.
  */
-import { channels, ErrorCode, LamellarError, RemoteAmError, warn, WarningCode } from '../core/index.js';
+import { channels, ErrorCode, LamellarError, peCounters, RemoteAmError, warn, WarningCode } from '../core/index.js';
 import type { Lamella } from '../lamellae/types.js';
 import { decodeValue, encodeValue, Reader, Writer } from '../serde/index.js';
 import type { AmContext } from './context.js';
@@ -127,6 +127,7 @@ export class Engine {
     w.patchU32(reqAt, reqId);
     this.#work.add();
     handle[kGroup]?.add();
+    peCounters.amsSent++;
     if (channels.amSend.hasSubscribers) channels.amSend.publish({ am: def.name, pe, reqId });
     this.#end(pe, w);
   }
@@ -152,6 +153,7 @@ export class Engine {
       w.bytes(body);
       this.#work.add();
       group?.add();
+      peCounters.amsSent++;
       if (channels.amSend.hasSubscribers) channels.amSend.publish({ am: def.name, pe, reqId });
       this.#end(pe, w);
     }
@@ -334,6 +336,7 @@ export class Engine {
     }
     const held = closeArgScope(mark);
     this.#work.add();
+    peCounters.amsExecuted++;
     if (channels.amExec.hasSubscribers) channels.amExec.publish({ am: def.name, src, reqId });
     let out: unknown;
     try {
@@ -476,6 +479,7 @@ export class Engine {
 
   /** Runs an AM here (a local AM, or a returned AM on its origin), following returned AMs. */
   #runLocal(ctx: Ctx, def: AmDef<unknown, unknown>, args: unknown, done: (ok: boolean, value: unknown) => void): void {
+    peCounters.amsExecuted++;
     let out: unknown;
     try {
       out = def.exec(ctx, args);

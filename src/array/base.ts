@@ -5,7 +5,7 @@
  * views a window [offset, offset + length) of the allocation, which is how sub-arrays and
  * arrays shorter than the team work.
  */
-import { checkPe, ErrorCode, LamellarError } from '../core/index.js';
+import { checkPe, ErrorCode, LamellarError, peCounters } from '../core/index.js';
 import {
   allocShared,
   checkCount,
@@ -283,6 +283,7 @@ export abstract class ArrayBase<T extends ElemType = ElemType> extends RefHandle
   async get(index: number, n: number): Promise<TypedArrayOf<T>> {
     checkCount(n, `${this.kind}.get`);
     checkRangeOf(this.kind, 'get', index, n, this.length);
+    peCounters.getBytes += n * ELEM_CTORS[this.type].BYTES_PER_ELEMENT;
     const ai = this[kArray];
     if (canCopyDirect(ai, false)) {
       const out = new ELEM_CTORS[this.type](n) as TypedArrayOf<T>;

@@ -7,6 +7,7 @@
  * compile time, and every call checks again at run time (UNSUPPORTED_OP). Every argument is
  * checked before anything is applied.
  */
+import { peCounters } from '../core/index.js';
 import { checkData, type ElemType, type ElemValue, type TypedArrayOf } from '../memregion/internal.js';
 import { ArrayBase, checkRangeOf, rangeIndices } from './base.js';
 import { checkIndex, checkIndices } from './layout.js';
@@ -804,6 +805,7 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
     const what = `${this.kind}.put`;
     checkData(data, this.type, what);
     checkRangeOf(this.kind, 'put', index, data.length, this.length);
+    peCounters.putBytes += data.byteLength;
     const ai = this[kArray];
     if (canCopyDirect(ai, true)) {
       copyRange(ai, index, data as unknown as View, true);

@@ -1,22 +1,25 @@
 /**
  * The `lamellar` command. Argument parsing only; the work is in the launcher.
  *
- *   lamellar run -N <pes> [--backend shmem|tcp|local] [--prefix] <script> [args...]
+ *   lamellar run -N <pes> [--backend shmem|tcp|local] [--prefix] [--stats[=file]] <script> [args...]
  *   lamellar exec <script> [args...]      one tcp PE in this process (under mpirun, srun, by hand)
  */
 import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
 import { inspect } from 'node:util';
 import { config, ErrorCode, isLamellarError, LamellarError, processEnv, setBackendEnv, type Backend } from '../core/index.js';
 import { checkRunOptions, run, runScript, tunedEnv } from '../launcher/index.js';
 import { numPesOf, parseRunArgs } from './args.js';
 
-const USAGE = `usage: lamellar run -N <pes> [--backend shmem|tcp|local] [--prefix] <script> [args...]
+const USAGE = `usage: lamellar run -N <pes> [--backend shmem|tcp|local] [--prefix] [--stats[=file.json]] <script> [args...]
        lamellar exec <script> [args...]
 
   -N, --num-pes <n>     number of PEs (default: LAMELLAR_NUM_PES, else 1)
   -b, --backend <name>  lamella: shmem (worker threads), tcp (processes) or local (1 PE)
                         (default: LAMELLAR_BACKEND, else shmem)
   -p, --prefix          prefix each output line with [PE n]
+      --stats[=file]    measure, and print every PE's stats as a table (on stderr) when the
+                        job ends; with a file name, also write them there as JSON
   -h, --help            show this help
 
 Runs <script> (.ts or .js) on every PE. Exits non-zero if any PE fails.
@@ -106,6 +109,9 @@ export async function main(argv: string[]): Promise<number> {
     script,
     args: opts.args,
     prefix: opts.prefix || cfg.outputPrefix,
+    // PE 0 prints the table at shutdown (team/stats.ts); a file name is resolved here, where the
+    // user typed it.
+    ...(opts.stats === false ? {} : { env: { LAMELLAR_STATS: opts.stats === true ? '1' : resolve(opts.stats) } }),
   });
 }
 

@@ -21,6 +21,7 @@
  * | LAMELLAR_MAX_FRAME | 268435456 | tcp: largest frame accepted from a peer, in bytes |
  * | LAMELLAR_RENDEZVOUS_TIMEOUT | 60 | tcp: seconds to wait for every PE to arrive |
  * | LAMELLAR_PEER_TIMEOUT | 5 | tcp: seconds of silence after which a peer counts as lost (heartbeats are sent every second) |
+ * | LAMELLAR_STATS | (unset) | `1`: measure waits too, and PE 0 prints every PE's stats at shutdown; a path: also write them there as JSON (`lamellar run --stats[=file]`) |
  *
  * Cluster launchers: OMPI_COMM_WORLD_RANK/SIZE (Open MPI), SLURM_PROCID/NTASKS/NODELIST (Slurm),
  * PMI_RANK/SIZE (MPICH/Hydra) give the rank and size when LAMELLAR_PE_ID/NUM_PES are absent, and
@@ -76,6 +77,8 @@ export interface LamellarConfig {
   readonly slurmNodelist: string | undefined;
   /** A job id from the cluster launcher's variables, when it sets one. */
   readonly launcherJobId: string | undefined;
+  /** LAMELLAR_STATS: false (off), true (a table at shutdown), or the path of a JSON file too. */
+  readonly stats: boolean | string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -172,7 +175,13 @@ export function parseConfig(env: Env): LamellarConfig {
     mallocTuning: env['LAMELLAR_MALLOC_TUNING'] !== '0',
     slurmNodelist: env['SLURM_STEP_NODELIST'] || env['SLURM_JOB_NODELIST'] || env['SLURM_NODELIST'] || undefined,
     launcherJobId: launcherJobId(env),
+    stats: statsVar(env['LAMELLAR_STATS']),
   });
+}
+
+function statsVar(raw: string | undefined): boolean | string {
+  if (raw === undefined || raw === '' || raw === '0') return false;
+  return raw === '1' ? true : raw;
 }
 
 function launcherJobId(env: Env): string | undefined {

@@ -12,3 +12,4 @@ export * from './mapped-heaps.js';
 export * from './lifecycle.js';
 export * from './hash.js';
 export * from './symbols.js';
+export * from './stats.js';

@@ -4,7 +4,7 @@
  * put and get into the owner's memory (on shmem with no work on the owner). The region lives
  * while any PE holds a handle, and is freed on the owner after the last release.
  */
-import { ErrorCode, kConstruct, kRefState, LamellarError } from '../core/index.js';
+import { ErrorCode, kConstruct, kRefState, LamellarError, peCounters } from '../core/index.js';
 import type { Lamella } from '../lamellae/types.js';
 import { registerRefCodec } from '../serde/index.js';
 import { kTeamInternals, type Team, type WorldRuntime } from '../team/index.js';
@@ -139,6 +139,7 @@ export class OneSidedMemoryRegion<T extends ElemType = ElemType> extends RefHand
     const d = this.#live();
     checkData(data, d.type, 'put');
     checkRange(index, data.length, d.length, 'put');
+    peCounters.putBytes += data.byteLength;
     const v = viewOf(d);
     if (v !== null) {
       v.set(data as never, index);
@@ -163,6 +164,7 @@ export class OneSidedMemoryRegion<T extends ElemType = ElemType> extends RefHand
     const dst = typeof n === 'number' ? undefined : checkData(n, d.type, 'get');
     const count = dst === undefined ? checkCount(n, 'get') : dst.length;
     checkRange(index, count, d.length, 'get');
+    peCounters.getBytes += count * ELEM_CTORS[d.type].BYTES_PER_ELEMENT;
     const v = viewOf(d);
     if (v !== null) return Promise.resolve(directGet(v, index, count, dst));
     const out = dst ?? (new ELEM_CTORS[d.type](count) as TypedArrayOf<T>);

@@ -4,7 +4,7 @@
  * which is what arrays are for. Handles travel in AMs as references and arrive as the receiver's
  * handle on the same memory.
  */
-import { checkPe, ErrorCode, kConstruct, kRegionInternals, LamellarError } from '../core/index.js';
+import { checkPe, ErrorCode, kConstruct, kRegionInternals, LamellarError, peCounters } from '../core/index.js';
 import type { Lamella } from '../lamellae/types.js';
 import { registerRefCodec } from '../serde/index.js';
 import { kTeamInternals, type Team } from '../team/index.js';
@@ -144,6 +144,7 @@ export class SharedMemoryRegion<T extends ElemType = ElemType> extends RefHandle
     checkPe(pe, d.addrs.length);
     checkData(data, d.type, 'put');
     checkRange(index, data.length, d.length, 'put');
+    peCounters.putBytes += data.byteLength;
     const v = d.internals.view(pe);
     if (v !== null) {
       v.set(data as never, index);
@@ -192,6 +193,7 @@ export class SharedMemoryRegion<T extends ElemType = ElemType> extends RefHandle
     const dst = typeof n === 'number' ? undefined : checkData(n, d.type, 'get');
     const count = dst === undefined ? checkCount(n, 'get') : dst.length;
     checkRange(index, count, d.length, 'get');
+    peCounters.getBytes += count * ELEM_CTORS[d.type].BYTES_PER_ELEMENT;
     const v = d.internals.view(pe);
     if (v !== null) return Promise.resolve(directGet(v, index, count, dst));
     const out = dst ?? (new ELEM_CTORS[d.type](count) as TypedArrayOf<T>);

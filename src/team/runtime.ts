@@ -13,6 +13,8 @@ export class WorldRuntime implements EngineHost {
   readonly backend: Backend;
   readonly teams = new Map<number, Team>();
   world!: Team;
+  /** When this PE's world was up (world.stats().elapsedMs); set at the end of initWorld. */
+  startedAt = 0;
   #closed = false;
   /** Every team id below this one is, or may soon be, in use on this PE. */
   #nextTeamId = 1;

@@ -20,7 +20,7 @@ import {
   type HandleCounter,
   type TeamLaunchOps,
 } from '../am/index.js';
-import { checkConstruct, checkPe, ErrorCode, hash53, kConstruct, kTeamInternals, LamellarError } from '../core/index.js';
+import { addWait, checkConstruct, checkPe, ErrorCode, hash53, kConstruct, kTeamInternals, LamellarError, statsTiming } from '../core/index.js';
 import { registerRefCodec } from '../serde/index.js';
 import type { LamellarArch } from './arch.js';
 import type { DisseminationBarrier } from './barrier.js';
@@ -28,6 +28,18 @@ import { createSubteam } from './create.js';
 import type { WorldRuntime } from './runtime.js';
 
 const DONE = Promise.resolve();
+
+/** `allgather`, timed as a collective wait when stats are on (world.stats()). */
+function timedGather(allgather: (value: number) => Promise<number[]>): (value: number) => Promise<number[]> {
+  return (value) => {
+    if (!statsTiming()) return allgather(value);
+    const t0 = performance.now();
+    return allgather(value).then((all) => {
+      addWait('collective', t0);
+      return all;
+    });
+  };
+}
 
 // A Team travels in AM arguments and results as a reference (the codec at the end of this file).
 /** Teams travel in AMs as references (see Team). */
@@ -123,7 +135,7 @@ export class Team implements AmTeam {
   ) {
     checkConstruct(token, 'Team', 'world.team, createTeamFromArch() or createSubteamFromArch()');
     this.#rt = rt;
-    this[kTeamInternals] = { runtime: rt, id, allgather, fingerprint: hash53(pes.join(',')) };
+    this[kTeamInternals] = { runtime: rt, id, allgather: timedGather(allgather), fingerprint: hash53(pes.join(',')) };
     this.#id = id;
     this.#pes = Object.freeze([...pes]);
     this.#myPe = pes.indexOf(rt.lamella.myPe);
@@ -298,7 +310,14 @@ export class Team implements AmTeam {
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.#barrier.wait() ?? DONE;
+    if (!statsTiming()) return this.#barrier.wait() ?? DONE;
+    const t0 = performance.now();
+    const waiting = this.#barrier.wait();
+    if (waiting === undefined) {
+      addWait('barrier', t0);
+      return DONE;
+    }
+    return waiting.then(() => addWait('barrier', t0));
   }
 
   /**

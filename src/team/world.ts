@@ -7,6 +7,7 @@ import {
   addExitHook,
   checkConstruct,
   config,
+  setStatsTiming,
   kConstruct,
   debug,
   ErrorCode,
@@ -19,6 +20,7 @@ import { createLamella } from '../lamellae/index.js';
 import type { LamellarArch } from './arch.js';
 import { DisseminationBarrier } from './barrier.js';
 import { WorldRuntime } from './runtime.js';
+import { reportStats, StatsAm, statsOf, type PeStats } from './stats.js';
 import { newTeam, type Team } from './team.js';
 
 /**
@@ -38,6 +40,18 @@ export interface WorldOptions {
    * ```
    */
   backend?: Backend;
+  /**
+   * Measure time waiting in barriers and collectives and the JS heap's peak too, for
+   * `world.stats()`; overrides LAMELLAR_STATS (which `lamellar run --stats` sets). The other
+   * counters are always kept.
+   * @example
+   * ```ts
+   * const w = await initWorld({ stats: true });
+   * await w.barrier();
+   * console.log(w.stats().barrierWaitMs);
+   * ```
+   */
+  stats?: boolean;
 }
 
 let worldExists = false;
@@ -120,6 +134,21 @@ export class World {
 
   static {
     newWorld = (rt, team) => new World(kConstruct, rt, team);
+  }
+
+  /**
+   * This PE's activity since `initWorld()`: AMs sent and run, frames and bytes sent by the
+   * lamella, put/get bytes, peak memory-region heap, and, when stats are on, time waiting in
+   * barriers and collectives and the peak JS heap. One-sided and synchronous (this PE's numbers;
+   * `lamellar run --stats` prints every PE's at the end). Replaces Lamellar's `MB_sent()`.
+   * @example
+   * ```ts
+   * const s = world.stats();
+   * console.log(`PE ${s.pe}: ${s.amsSent} AMs, ${((s.bytesSent[s.backend] ?? 0) / 1e6).toFixed(1)} MB sent`);
+   * ```
+   */
+  stats(): PeStats {
+    return statsOf(this.#rt);
   }
 
   /**
@@ -229,6 +258,9 @@ export class World {
     const rt = this.#rt;
     rt.checkOpen('shutdown()');
     await this.#team.waitAll();
+    // `lamellar run --stats`: PE 0 gathers every PE's numbers while all still serve AMs.
+    const report = config().stats;
+    if (report !== false && this.myPe === 0) reportStats(await this.#team.execAmAll(StatsAm), report);
     await this.#team.barrier();
     rt.engine.close();
     rt.markClosed();
@@ -278,6 +310,7 @@ export async function initWorld(options: WorldOptions = {}): Promise<World> {
     const engine = new Engine(lamella, cfg.amSizeThreshold);
     const rt = new WorldRuntime(lamella, engine, backend);
     engine.setHost(rt);
+    setStatsTiming(options.stats ?? cfg.stats !== false);
     await lamella.init();
     const pes = Array.from({ length: lamella.numPes }, (_, i) => i);
     const addr = lamella.alloc(DisseminationBarrier.bytes(pes.length));
@@ -288,6 +321,7 @@ export async function initWorld(options: WorldOptions = {}): Promise<World> {
     rt.teams.set(0, team);
     const world = newWorld(rt, team);
     await team.barrier();
+    rt.startedAt = performance.now();
     debug('world up: PE %d of %d on %s', lamella.myPe, lamella.numPes, backend);
     return world;
   } catch (err) {
