@@ -45,8 +45,7 @@ export function statsTiming(): boolean {
 }
 
 /** Samples the JS heap in use, at most every 10 ms (a query costs a fraction of a microsecond). */
-export function sampleJsHeap(force = false): void {
-  const now = performance.now();
+export function sampleJsHeap(force = false, now = performance.now()): void {
   if (!force && now - lastSample < 10) return;
   lastSample = now;
   const used = getHeapStatistics().used_heap_size;
@@ -55,8 +54,9 @@ export function sampleJsHeap(force = false): void {
 
 /** Adds the time since `t0` to the barrier or collective wait time, and samples the heap. */
 export function addWait(kind: 'barrier' | 'collective', t0: number): void {
-  const ms = performance.now() - t0;
-  if (kind === 'barrier') peCounters.barrierWaitMs += ms;
-  else peCounters.collectiveWaitMs += ms;
-  sampleJsHeap();
+  // One clock read serves both: a shmem barrier takes well under a microsecond.
+  const now = performance.now();
+  if (kind === 'barrier') peCounters.barrierWaitMs += now - t0;
+  else peCounters.collectiveWaitMs += now - t0;
+  sampleJsHeap(false, now);
 }
