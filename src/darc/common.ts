@@ -4,7 +4,7 @@
  * turns a Darc in a message into the receiver's own handle on the receiver's instance.
  */
 import { ErrorCode, kDarcState, LamellarError } from '../core/index.js';
-import { decodeMemberKey, encodeRefKey, RefHandle, startCollective, type HandleOrigin, type RefState } from '../memregion/internal.js';
+import { decodeMemberKey, encodeRefKey, RefHandle, startCollective, type HandleOrigin, type QuietMode, type RefState } from '../memregion/internal.js';
 import { registerRefCodec } from '../serde/index.js';
 import { Team, World } from '../team/index.js';
 import type { RwLock } from './rwlock.js';
@@ -13,7 +13,7 @@ export type DarcKind = 'darc' | 'localrw' | 'globalrw';
 
 /** Lock bookkeeping of a GlobalRwDarc, on team PE 0 only (global-rw.ts). */
 export interface GlobalLockHost {
-  onQuiet(pe: number, mode: string): string | undefined;
+  onQuiet(pe: number, mode: QuietMode): string | undefined;
 }
 
 export interface DarcData<T> {

@@ -10,7 +10,7 @@
  */
 import type { AmContext } from '../am/index.js';
 import { config, ErrorCode, kConstruct, LamellarError, warn, WarningCode } from '../core/index.js';
-import { abortConversionOn, pin, post, quietView, registryOf, unpin, type HandleOrigin, type RefState } from '../memregion/internal.js';
+import { abortConversionOn, describeMode, pin, post, quietView, registryOf, unpin, type HandleOrigin, type QuietMode, type RefState } from '../memregion/internal.js';
 import { defineAm } from '../am/index.js';
 import { kTeamInternals, type Team, type World } from '../team/index.js';
 import { createDarc, DarcBase, registerDarcCodec, registerDarcKind, type DarcData, type DarcKind, type GlobalLockHost } from './common.js';
@@ -26,7 +26,8 @@ interface Slot {
   readonly timer: NodeJS.Timeout;
 }
 
-type CwReply = { t: number } | { err: string };
+/** Team PE 0's answer to a collectiveWrite request: the lock's token, or why it failed. */
+type CwReply = { token: number } | { err: string };
 
 /** The lock state on team PE 0. */
 class GlobalLock implements GlobalLockHost {
@@ -40,7 +41,7 @@ class GlobalLock implements GlobalLockHost {
   constructor(readonly st: RefState) {}
 
   /** A PE that dropped its handle or converts can never join a pending collectiveWrite. */
-  onQuiet(pe: number, mode: string): string | undefined {
+  onQuiet(pe: number, mode: QuietMode): string | undefined {
     for (const [seq, slot] of this.slots) {
       if (slot.granted || slot.arrived.has(pe)) continue;
       const msg = mismatch(pe, mode, seq);
@@ -60,8 +61,8 @@ class GlobalLock implements GlobalLockHost {
   }
 }
 
-function mismatch(pe: number, mode: string, seq: number): string {
-  const what = mode === 'free' ? 'dropped its handle' : `is converting it (${mode.replace(':', ' to ').replace(/#\d+$/, '')})`;
+function mismatch(pe: number, mode: QuietMode, seq: number): string {
+  const what = describeMode(mode);
   return `mismatched collective calls on a GlobalRwDarc: PE ${pe} ${what} while other PEs wait in collectiveWrite() #${seq}; every team PE must call collectiveWrite() the same number of times`;
 }
 
@@ -74,30 +75,30 @@ function lockOf(ctx: AmContext, k: string): GlobalLock {
   return d.global as GlobalLock;
 }
 
-const Lock = defineAm('lamellar/grw-lock', async (ctx, a: { k: string; w: boolean }): Promise<number> => {
-  const g = lockOf(ctx, a.k);
-  await (a.w ? g.lock.write() : g.lock.read());
+const Lock = defineAm('lamellar/grw-lock', async (ctx, a: { key: string; write: boolean }): Promise<number> => {
+  const g = lockOf(ctx, a.key);
+  await (a.write ? g.lock.write() : g.lock.read());
   const t = g.nextToken++;
-  g.held.set(t, a.w);
+  g.held.set(t, a.write);
   return t;
 });
 
-const Unlock = defineAm('lamellar/grw-unlock', (ctx, a: { k: string; t: number }): void => {
-  const g = lockOf(ctx, a.k);
-  const w = g.held.get(a.t);
+const Unlock = defineAm('lamellar/grw-unlock', (ctx, a: { key: string; token: number }): void => {
+  const g = lockOf(ctx, a.key);
+  const w = g.held.get(a.token);
   if (w === undefined) return;
-  g.held.delete(a.t);
+  g.held.delete(a.token);
   if (w) g.lock.releaseWrite();
   else g.lock.releaseRead();
 });
 
-const CollectiveLock = defineAm('lamellar/grw-cw', (ctx, a: { k: string; s: number }): Promise<CwReply> => {
-  const g = lockOf(ctx, a.k);
+const CollectiveLock = defineAm('lamellar/grw-cw', (ctx, a: { key: string; seq: number }): Promise<CwReply> => {
+  const g = lockOf(ctx, a.key);
   const st = g.st;
   const n = st.participants.length;
-  const failed = g.failed.get(a.s);
+  const failed = g.failed.get(a.seq);
   if (failed !== undefined) return Promise.resolve({ err: failed });
-  let slot = g.slots.get(a.s);
+  let slot = g.slots.get(a.seq);
   if (slot === undefined) {
     const secs = config().deadlockTimeoutSecs;
     const s: Slot = {
@@ -107,12 +108,12 @@ const CollectiveLock = defineAm('lamellar/grw-cw', (ctx, a: { k: string; s: numb
       released: 0,
       timer: setTimeout(() => {
         const missing = st.participants.filter((pe) => !s.arrived.has(pe));
-        warn(WarningCode.DEADLOCK, `GlobalRwDarc collectiveWrite() #${a.s} has waited ${secs} s for PE(s) ${missing.join(', ')}`);
+        warn(WarningCode.DEADLOCK, `GlobalRwDarc collectiveWrite() #${a.seq} has waited ${secs} s for PE(s) ${missing.join(', ')}`);
       }, secs * 1000),
     };
     s.timer.unref();
     slot = s;
-    g.slots.set(a.s, slot);
+    g.slots.set(a.seq, slot);
   }
   const reply = new Promise<CwReply>((resolve) => slot.waiters.push(resolve));
   slot.arrived.add(ctx.srcPe);
@@ -121,9 +122,9 @@ const CollectiveLock = defineAm('lamellar/grw-cw', (ctx, a: { k: string; s: numb
   const gone = st.participants.findIndex((pe, i) => view.quiet[i] && !slot.arrived.has(pe));
   if (gone >= 0) {
     const pe = st.participants[gone]!;
-    const msg = mismatch(pe, view.mode[gone]!, a.s);
-    g.fail(a.s, msg);
-    if (view.mode[gone] !== 'free') abortConversionOn(st, pe, msg);
+    const msg = mismatch(pe, view.mode[gone]!, a.seq);
+    g.fail(a.seq, msg);
+    if (view.mode[gone]!.kind !== 'free') abortConversionOn(st, pe, msg);
     return reply;
   }
   if (slot.arrived.size === n) {
@@ -131,17 +132,17 @@ const CollectiveLock = defineAm('lamellar/grw-cw', (ctx, a: { k: string; s: numb
       slot.granted = true;
       clearTimeout(slot.timer);
       const t = g.nextToken++;
-      for (const w of slot.waiters) w({ t });
+      for (const w of slot.waiters) w({ token: t });
     });
   }
   return reply;
 });
 
-const CollectiveUnlock = defineAm('lamellar/grw-cw-unlock', (ctx, a: { k: string; s: number }): void => {
-  const g = lockOf(ctx, a.k);
-  const slot = g.slots.get(a.s);
+const CollectiveUnlock = defineAm('lamellar/grw-cw-unlock', (ctx, a: { key: string; seq: number }): void => {
+  const g = lockOf(ctx, a.key);
+  const slot = g.slots.get(a.seq);
   if (slot === undefined || ++slot.released < g.st.participants.length) return;
-  g.slots.delete(a.s);
+  g.slots.delete(a.seq);
   g.lock.releaseWrite();
 });
 
@@ -188,12 +189,12 @@ export class GlobalRwDarc<T> extends DarcBase<T> {
     // The pin keeps the Darc alive and unconverted from the request until the unlock is sent;
     // the unlock travels ahead of any later lifetime message from this PE (same channel).
     pin(st);
-    return Promise.resolve(world.execAmPe(st.coord, Lock, { k: st.key, w })).then(
+    return Promise.resolve(world.execAmPe(st.coord, Lock, { key: st.key, write: w })).then(
       (t) => ({
         st,
         d,
         release: () => {
-          post(st.rt, st.coord, Unlock, { k: st.key, t });
+          post(st.rt, st.coord, Unlock, { key: st.key, token: t });
           unpin(st);
         },
       }),
@@ -253,7 +254,7 @@ export class GlobalRwDarc<T> extends DarcBase<T> {
     pin(st);
     let r: CwReply;
     try {
-      r = await world.execAmPe(st.coord, CollectiveLock, { k: st.key, s });
+      r = await world.execAmPe(st.coord, CollectiveLock, { key: st.key, seq: s });
     } catch (err) {
       unpin(st);
       throw err;
@@ -266,7 +267,7 @@ export class GlobalRwDarc<T> extends DarcBase<T> {
       () => d.value,
       (v) => (d.value = v),
       () => {
-        post(st.rt, st.coord, CollectiveUnlock, { k: st.key, s });
+        post(st.rt, st.coord, CollectiveUnlock, { key: st.key, seq: s });
         unpin(st);
       },
     );

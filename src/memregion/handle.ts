@@ -137,7 +137,7 @@ export abstract class RefHandle {
     this.#converting = true;
     const done = deferred<void>();
     st.conversion = done;
-    st.mode = `convert:${target}#${st.conversions}`;
+    st.mode = { kind: 'convert', target, epoch: st.conversions };
     st.baseline = 1;
     const secs = config().deadlockTimeoutSecs;
     const timer = setTimeout(() => {

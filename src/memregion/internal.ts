@@ -7,7 +7,7 @@ import './index.js';
 export { kRegionInternals, allocShared, type RegionInternals } from './shared.js';
 export { allocOneSided } from './one-sided.js';
 export { RefHandle, pin, unpin, encodeRefKey, decodeRefKey, decodeMemberKey, type HandleOrigin } from './handle.js';
-export { RefState, registryOf, released, type RefHooks } from './refstate.js';
+export { RefState, registryOf, released, describeMode, FREE, sameMode, type QuietMode, type RefHooks } from './refstate.js';
 export { quietView, abortConversionOn, post } from './quiesce.js';
 export { startCollective, type CollectiveStart } from './collective.js';
 export { ELEM_TYPES, ELEM_CTORS, elemCode, elemTypeOfCode, checkElemType, checkData, checkRange, checkCount } from './types.js';
