@@ -1,0 +1,137 @@
+/**
+ * Every wait is diagnosed: collectives, waitAll and the like register here while they wait, and
+ * one timer reports each wait that has lasted LAMELLAR_DEADLOCK_TIMEOUT seconds, then again
+ * after twice and four times as long, and so on. A report names the PEs that have not arrived
+ * and what each is doing now, read from their status boards (status.ts). With
+ * LAMELLAR_DEADLOCK_TIMEOUT_ACTION=abort the first report fails the job instead.
+ *
+ * The oldest registered wait is also what this PE publishes on its own board.
+ */
+import { config, ErrorCode, LamellarError, warn, WarningCode } from '../../core/index.js';
+import { siteText, type Site } from './site.js';
+import { describeStatus, State, type StatusBoard } from './status.js';
+
+export interface Waiting {
+  /** "barrier() #4 on the world". */
+  readonly what: string;
+  readonly state: number;
+  readonly team: number;
+  readonly seq: number;
+  readonly kind: number;
+  site: Site | undefined;
+  /** The world PEs not yet arrived; `undefined` means: judge from their status boards. */
+  missing(): number[] | undefined;
+  /** The world PEs this wait involves (for board-based judgement). */
+  readonly members: readonly number[];
+  start: number;
+  nextAt: number;
+  reports: number;
+}
+
+export class Watch {
+  readonly #timeoutMs: number;
+  readonly #abort: boolean;
+  readonly #waits = new Set<Waiting>();
+  readonly #myPe: number;
+  readonly #fatal: (err: Error) => void;
+  readonly #teamName: (id: number) => string;
+  board: StatusBoard | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #armedAt = 0;
+  #final = false;
+
+  constructor(myPe: number, fatal: (err: Error) => void, teamName: (id: number) => string) {
+    const cfg = config();
+    this.#timeoutMs = cfg.deadlockTimeoutSecs * 1000;
+    this.#abort = cfg.deadlockTimeoutAction === 'abort';
+    this.#myPe = myPe;
+    this.#fatal = fatal;
+    this.#teamName = teamName;
+  }
+
+  begin(w: Waiting): void {
+    const first = this.#waits.size === 0;
+    this.#waits.add(w);
+    w.start = performance.now();
+    w.nextAt = w.start + this.#timeoutMs;
+    if (first) this.#publish(w);
+    if (this.#timer === undefined || w.nextAt < this.#armedAt) this.#arm(w.nextAt);
+  }
+
+  end(w: Waiting): void {
+    if (!this.#waits.delete(w) || this.#final) return;
+    // Publish only when the shown wait ended: the board shows the oldest wait.
+    const next = this.#waits.values().next();
+    if (next.done === true) this.board?.publish(State.running);
+    else if (w.start <= next.value.start) this.#publish(next.value);
+  }
+
+  /** A site was captured after `begin` (a barrier that went to sleep): show it. */
+  update(w: Waiting): void {
+    if (this.#waits.values().next().value === w) this.#publish(w);
+  }
+
+  /** The final state of this PE (shut down, exited); the board keeps it. */
+  finish(state: number): void {
+    if (this.#final) return;
+    this.#final = true;
+    this.board?.publish(state);
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #publish(w: Waiting): void {
+    this.board?.publish(w.state, w.team, w.seq, w.kind, w.site === undefined ? '' : siteText(w.site));
+  }
+
+  #arm(at: number): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#armedAt = at;
+    this.#timer = setTimeout(this.#fire, Math.max(1, at - performance.now()));
+    // Never keep a PE alive just to report: a PE that waits on something has other handles.
+    this.#timer.unref();
+  }
+
+  readonly #fire = (): void => {
+    this.#timer = undefined;
+    const now = performance.now();
+    let soonest = Infinity;
+    for (const w of this.#waits) {
+      if (w.nextAt <= now) {
+        w.reports++;
+        // Backoff: reports after T, 3T, 7T, ... (gaps T, 2T, 4T, ...).
+        w.nextAt = now + this.#timeoutMs * 2 ** w.reports;
+        void this.#report(w, now);
+      }
+      soonest = Math.min(soonest, w.nextAt);
+    }
+    if (soonest < Infinity) this.#arm(soonest);
+  };
+
+  async #report(w: Waiting, now: number): Promise<void> {
+    const secs = Math.round((now - w.start) / 100) / 10;
+    let missing = w.missing();
+    const lines: string[] = [];
+    const board = this.board;
+    if (board !== undefined) {
+      const others = (missing ?? w.members).filter((pe) => pe !== this.#myPe);
+      const seen = await Promise.all(others.map(async (pe) => [pe, await board.read(pe).catch(() => undefined)] as const));
+      if (missing === undefined) {
+        // Judged from the boards: a PE waiting in this very collective has arrived.
+        missing = seen.filter(([, s]) => !(s !== undefined && s.state === State.inCollective && s.team === w.team && s.seq === w.seq)).map(([pe]) => pe);
+      }
+      for (const [pe, s] of seen) {
+        if (missing.includes(pe)) lines.push(`PE ${pe} is ${s === undefined ? 'unreachable' : describeStatus(s, this.#teamName)}`);
+      }
+    }
+    if (!this.#waits.has(w)) return;
+    const who = missing === undefined || missing.length === 0 ? 'other PEs' : `PE(s) ${missing.join(', ')}`;
+    const at = w.site === undefined ? '' : ` at ${siteText(w.site)}`;
+    const msg = `PE ${this.#myPe} has waited ${secs} s in ${w.what}${at} for ${who}` + (lines.length > 0 ? `: ${lines.join('; ')}` : '');
+    if (this.#abort) {
+      this.#fatal(new LamellarError(ErrorCode.DEADLOCK_TIMEOUT, `${msg} (LAMELLAR_DEADLOCK_TIMEOUT_ACTION=abort)`, { details: { pe: this.#myPe, missing } }));
+      return;
+    }
+    warn(WarningCode.DEADLOCK, `${msg}; next report in ${Math.round(this.#timeoutMs * 2 ** w.reports / 100) / 10} s`);
+  }
+}
