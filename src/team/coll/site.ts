@@ -10,8 +10,12 @@
  */
 import { fileURLToPath } from 'node:url';
 
-/** The runtime's own files: everything under the package's build (or source) directory. */
-const RUNTIME_DIR = fileURLToPath(new URL('../../', import.meta.url));
+/**
+ * The runtime's own files: the package's build directory and, since stack traces may be
+ * source-mapped, its source directory.
+ */
+const PACKAGE_DIR = fileURLToPath(new URL('../../../', import.meta.url));
+const RUNTIME_DIRS = [`${PACKAGE_DIR}dist/`, `${PACKAGE_DIR}src/`];
 
 export interface Site {
   /** The held stack; formatted on first use. */
@@ -31,7 +35,7 @@ export function captureSite(above?: (...args: never[]) => unknown): Site {
 
 /** The first frame outside the runtime and Node's internals, e.g. "file:///app/main.ts:12:9". */
 export function siteText(site: Site | undefined): string {
-  if (site === undefined) return 'call site not recorded';
+  if (site === undefined) return '(call site not recorded; LAMELLAR_COLLECTIVE_SITES=1 records every barrier\'s)';
   if (site.text !== undefined) return site.text;
   const lines = (site.holder.stack ?? '').split('\n').slice(1);
   let found: string | undefined;
@@ -39,7 +43,7 @@ export function siteText(site: Site | undefined): string {
     const line = raw.trim().replace(/^at (async )?/, '');
     const loc = /\(([^()]+)\)$/.exec(line)?.[1] ?? line;
     const file = loc.startsWith('file://') ? safePath(loc) : loc;
-    if (file.startsWith(RUNTIME_DIR) || loc.startsWith('node:') || file.includes('/node_modules/tsx/')) continue;
+    if (RUNTIME_DIRS.some((d) => file.startsWith(d)) || loc.startsWith('node:') || file.includes('/node_modules/')) continue;
     found = loc;
     break;
   }

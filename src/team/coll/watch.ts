@@ -56,13 +56,17 @@ export class Watch {
     w.nextAt = w.start + this.#timeoutMs;
     if (first) this.#publish(w);
     if (this.#timer === undefined || w.nextAt < this.#armedAt) this.#arm(w.nextAt);
+    else if (first) this.#timer.ref();
   }
 
   end(w: Waiting): void {
     if (!this.#waits.delete(w) || this.#final) return;
     // Publish only when the shown wait ended: the board shows the oldest wait.
     const next = this.#waits.values().next();
-    if (next.done === true) this.board?.publish(State.running);
+    if (next.done === true) {
+      this.board?.publish(State.running);
+      this.#timer?.unref();
+    }
     else if (w.start <= next.value.start) this.#publish(next.value);
   }
 
@@ -88,8 +92,9 @@ export class Watch {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#armedAt = at;
     this.#timer = setTimeout(this.#fire, Math.max(1, at - performance.now()));
-    // Never keep a PE alive just to report: a PE that waits on something has other handles.
-    this.#timer.unref();
+    // Held (ref'd) only while something waits: a 1-PE job whose wait can never end then keeps
+    // reporting instead of draining its event loop silently; an idle PE is never kept alive.
+    if (this.#waits.size === 0) this.#timer.unref();
   }
 
   readonly #fire = (): void => {
@@ -125,7 +130,8 @@ export class Watch {
       }
     }
     if (!this.#waits.has(w)) return;
-    const who = missing === undefined || missing.length === 0 ? 'other PEs' : `PE(s) ${missing.join(', ')}`;
+    const none = w.state === State.inWaitAll ? 'the AMs it waits for' : 'other PEs';
+    const who = missing === undefined || missing.length === 0 ? none : `PE(s) ${missing.join(', ')}`;
     const at = w.site === undefined ? '' : ` at ${siteText(w.site)}`;
     const msg = `PE ${this.#myPe} has waited ${secs} s in ${w.what}${at} for ${who}` + (lines.length > 0 ? `: ${lines.join('; ')}` : '');
     if (this.#abort) {
