@@ -8,7 +8,9 @@
  *   what each missing PE is doing, and the abort action fails the job.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { conformance } from '../helpers/conformance.js';
 import { fixture, runJob } from '../helpers/job.js';
@@ -106,3 +108,16 @@ for (const cfg of [{ backend: 'local', numPes: 1 }, { backend: 'shmem', numPes: 
     for (let pe = 0; pe < cfg.numPes; pe++) assert.match(r.stdout, new RegExp(`@@passed ${pe}`));
   });
 }
+
+test('a slow tcp rendezvous is reported, naming the PEs not yet connected', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lamellar-rdv-'));
+  try {
+    const r = await runJob(fixture('rendezvous-slow.ts'), { backend: 'tcp', numPes: 2, args: [dir], env: { LAMELLAR_DEADLOCK_TIMEOUT: '0.5' }, timeoutMs: 60000 });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /@@warning PE 0 has waited [\d.]+ s for the job to assemble: it is [^;]+; not yet connected to PE\(s\) 1/);
+    assert.match(r.stdout, /@@passed 0/);
+    assert.match(r.stdout, /@@passed 1/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
