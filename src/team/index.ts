@@ -9,6 +9,7 @@ export { Team, kTeamInternals, type TeamInternals } from './team.js';
 export { WorldRuntime } from './runtime.js';
 export { BlockedArch, StridedArch, resolveArch, type LamellarArch } from './arch.js';
 export { Kind } from './coll/kinds.js';
+export { State } from './coll/status.js';
 export type { Channel, Reserved, ExchangeOptions } from './coll/channel.js';
 export { registerReduction, lookupReduction, type ReductionFn } from './reductions.js';
 export type { Reducible, Reduced, ReduceOp, IdentityOp, NumericArray } from './team-collectives.js';

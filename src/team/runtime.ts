@@ -8,7 +8,8 @@ import type { Engine, EngineHost } from '../am/index.js';
 import type { Lamella } from '../lamellae/types.js';
 import type { Channel, ChannelHost, CollMsg } from './coll/channel.js';
 import type { StatusBoard } from './coll/status.js';
-import { Watch } from './coll/watch.js';
+import { captureSite } from './coll/site.js';
+import { Watch, type Waiting } from './coll/watch.js';
 import type { Team } from './team.js';
 
 export class WorldRuntime implements EngineHost, ChannelHost {
@@ -70,6 +71,19 @@ export class WorldRuntime implements EngineHost, ChannelHost {
     const list = this.#early.get(id);
     this.#early.delete(id);
     return list;
+  }
+
+  /**
+   * Registers a wait that is not one of a team's collectives (a conversion): it is published on
+   * this PE's status board and reported after LAMELLAR_DEADLOCK_TIMEOUT like a collective, judging
+   * from the boards of `members` which of them have not arrived. Returns the function that ends it.
+   */
+  watchWait(what: string, state: number, members: readonly number[]): () => void {
+    const w: Waiting = {
+      what, state, team: -1, seq: 0, kind: 0, site: captureSite(), missing: () => undefined, members, start: 0, nextAt: 0, reports: 0,
+    };
+    this.watch.begin(w);
+    return () => this.watch.end(w);
   }
 
   /**

@@ -26,7 +26,7 @@ export interface Site {
 /** Captures the current stack, skipping the frames of `above` and the runtime. Not free: see above. */
 export function captureSite(above?: (...args: never[]) => unknown): Site {
   const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 30;
+  Error.stackTraceLimit = 16;
   const holder: { stack?: string } = {};
   Error.captureStackTrace(holder, above);
   Error.stackTraceLimit = limit;

@@ -22,6 +22,7 @@ export const State = {
   inWaitAll: 2,
   shutDown: 3,
   exited: 4,
+  inConversion: 5,
 } as const;
 
 export interface StatusView {
@@ -100,6 +101,8 @@ export function describeStatus(s: StatusView, teamName: (id: number) => string):
       return `in ${kindName(s.kind)} #${s.seq} on ${teamName(s.team)}${s.site ? ` at ${s.site}` : ''}`;
     case State.inWaitAll:
       return `in waitAll()${s.site ? ` at ${s.site}` : ''}`;
+    case State.inConversion:
+      return `in a conversion${s.site ? ` at ${s.site}` : ''}`;
     case State.shutDown:
       return 'shut down';
     case State.exited:

@@ -11,6 +11,8 @@ import { config, ErrorCode, LamellarError, warn, WarningCode } from '../../core/
 import { siteText, type Site } from './site.js';
 import { describeStatus, State, type StatusBoard } from './status.js';
 
+const SITE_DELAY_MS = 20;
+
 export interface Waiting {
   /** "barrier() #4 on the world". */
   readonly what: string;
@@ -39,6 +41,9 @@ export class Watch {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #armedAt = 0;
   #final = false;
+  /** The shown wait whose call-site text is not on the board yet (see #publish). */
+  #siteDue: Waiting | undefined;
+  #siteTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(myPe: number, fatal: (err: Error) => void, teamName: (id: number) => string) {
     const cfg = config();
@@ -84,9 +89,29 @@ export class Watch {
     this.#timer = undefined;
   }
 
+  /**
+   * Publishes what this PE waits in at once (a few word stores), but its call-site text only
+   * if the wait is still shown SITE_DELAY_MS later: formatting a stack costs ~6 µs, and under
+   * oversubscription most barriers wait a little. Reports read the board after seconds, and a
+   * mismatch report retries its read for longer than the delay.
+   */
   #publish(w: Waiting): void {
-    this.board?.publish(w.state, w.team, w.seq, w.kind, w.site === undefined ? '' : siteText(w.site));
+    this.board?.publish(w.state, w.team, w.seq, w.kind, w.site?.text ?? '');
+    if (w.site === undefined || w.site.text !== undefined) return;
+    this.#siteDue = w;
+    if (this.#siteTimer === undefined) {
+      this.#siteTimer = setTimeout(this.#publishSite, SITE_DELAY_MS);
+      this.#siteTimer.unref();
+    }
   }
+
+  readonly #publishSite = (): void => {
+    this.#siteTimer = undefined;
+    const w = this.#siteDue;
+    this.#siteDue = undefined;
+    if (w === undefined || this.#final || this.#waits.values().next().value !== w) return;
+    this.board?.publish(w.state, w.team, w.seq, w.kind, siteText(w.site));
+  };
 
   #arm(at: number): void {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
@@ -123,7 +148,11 @@ export class Watch {
       const seen = await Promise.all(others.map(async (pe) => [pe, await board.read(pe).catch(() => undefined)] as const));
       if (missing === undefined) {
         // Judged from the boards: a PE waiting in this very collective has arrived.
-        missing = seen.filter(([, s]) => !(s !== undefined && s.state === State.inCollective && s.team === w.team && s.seq === w.seq)).map(([pe]) => pe);
+        // Judged from the boards: a PE waiting in this very collective (or, for other waits, in
+        // the same state) has arrived.
+        const arrived = (s: { state: number; team: number; seq: number }): boolean =>
+          s.state === w.state && (w.state !== State.inCollective || (s.team === w.team && s.seq === w.seq));
+        missing = seen.filter(([, s]) => s === undefined || !arrived(s)).map(([pe]) => pe);
       }
       for (const [pe, s] of seen) {
         if (missing.includes(pe)) lines.push(`PE ${pe} is ${s === undefined ? 'unreachable' : describeStatus(s, this.#teamName)}`);
