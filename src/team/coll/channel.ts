@@ -108,6 +108,8 @@ export interface ExchangeOptions {
   token?: boolean;
   /** Codec label for an unserializable value ("allGather() value"). */
   label?: string;
+  /** The caller's site, captured cheaply by the public method (else captured here). */
+  site?: Site;
 }
 
 export class Channel implements BarrierHooks {
@@ -234,20 +236,20 @@ export class Channel implements BarrierHooks {
 
   /** An exchange collective: every member contributes `value` and gets every member's, in team order. */
   exchange<T>(kind: number, desc: string, value: T, opts?: ExchangeOptions): Promise<unknown[]> {
-    return this.reserve<T>(kind, desc).run(value, opts);
+    return this.reserve<T>(kind, desc, opts?.site).run(value, opts);
   }
 
   /**
    * Takes the next sequence number for an exchange whose value is known only later (after a
    * lock, say), so that concurrent calls keep the order in which they were made.
    */
-  reserve<T>(kind: number, desc: string): Reserved<T> {
+  reserve<T>(kind: number, desc: string, site?: Site): Reserved<T> {
     const seq = this.#take(kind);
     const n = this.pes.length;
     const slot: Slot = {
       kind,
       desc,
-      site: captureSite(),
+      site: site ?? captureSite(),
       bytes: new Array<Uint8Array>(n),
       flags: new Uint8Array(n),
       descs: new Array<string>(n),
