@@ -16,7 +16,7 @@ export { AtomicArray, AtomicLocalData } from './atomic.js';
 export { LocalLockArray } from './local-lock.js';
 export { GlobalLockArray } from './global-lock.js';
 export { LocalDataGuard } from './guard.js';
-export { registerReduction } from './reduce.js';
+export { registerReduction, type ReductionFn } from '../team/index.js';
 export type { ArrayBase } from './base.js';
 export type { MutableArray, CompareExchangeResult, BatchCompareExchangeResult } from './mutable.js';
 export type { ArrayOptions, Distribution, IntElemType, FloatElemType, BatchValues } from './types.js';
