@@ -54,7 +54,7 @@ export async function openAccess(a: ArrayBase, mut: boolean, collective: boolean
     else guard = await l.writeLocalData();
     const view = guard.value;
     if (!mut) return { view, R: null, S: null, release: () => guard.release() };
-    const s: RefSession = { v: view, type: ai.meta.type, label: kind, open: true };
+    const s: RefSession = { v: view, type: ai.meta.type, label: kind, what: `${kind} element store`, open: true };
     return {
       view,
       R: ElemRef as never,
@@ -74,7 +74,7 @@ export async function openAccess(a: ArrayBase, mut: boolean, collective: boolean
     const s: AtomicSession = { data: (a as AtomicArray).localData(), ints: t === 'f32' || t === 'f64' ? null : view, owner: a, type: t };
     return { view, R: AtomicElement as never, S: s, release: done };
   }
-  const s: RefSession = { v: view, type: ai.meta.type, label: kind, open: true };
+  const s: RefSession = { v: view, type: ai.meta.type, label: kind, what: `${kind} element store`, open: true };
   return {
     view,
     R: ElemRef as never,

@@ -2,9 +2,9 @@
  * What every consumer does, for local and distributed iterators alike.
  *
  * Local: open this PE's part (and each zip partner's), run the fused loop, release.
- * Distributed (collective over the array's team, in Lamellar's order): take the lock, meet at
- * a barrier, run this PE's part, release, then exchange outcomes and partial results with every
- * member (exchange.ts). `reduce`, `sum` and `count` fold the partials in team PE order, so every
+ * Distributed (collective over the array's team): meet at a barrier, take the lock, run this
+ * PE's part, release, then exchange outcomes and partial results with every member
+ * (exchange.ts). `reduce`, `sum` and `count` fold the partials in team PE order, so every
  * member gets the same result (an all-reduce). A failure on one member (a callback that throws)
  * rejects there with its own error, and every other member with ITER_FAILED naming it: nobody
  * is left waiting.
@@ -129,29 +129,18 @@ export function consumeDist(c: Chain, k: Consume): Promise<unknown> {
   const seq = nextSeq(team);
   const D = a.distribution === 'cyclic' ? team.numPes : 1;
   const local = async (): Promise<Partial> => {
-    let acc: Access | undefined;
-    let openFailed = false;
-    let openErr: unknown;
-    try {
-      acc = await openAccess(a, c.mut, true);
-    } catch (e) {
-      openFailed = true;
-      openErr = e;
-    }
-    // Lamellar's order: lock, then barrier, so that what other PEs did before the call is done.
-    // Every member reaches the barrier, even one whose open failed.
-    try {
-      await team.barrier();
-    } catch (e) {
-      acc?.release();
-      throw e;
-    }
-    if (openFailed) throw openErr;
+    // Barrier first, then the lock: Lamellar takes the lock first, but then a PE holding its
+    // lock (or GlobalLockArray's one write lock) waits in the barrier for a PE that is still
+    // finishing an earlier operation needing that lock: an element op on this PE's part, or a
+    // local iteration under the global read lock. Here every PE is done with what it did before
+    // the call when any PE takes a lock for it.
+    await team.barrier();
+    const acc = await openAccess(a, c.mut, true);
     try {
       const s0 = a.numElemsLocal === 0 ? 0 : a.firstGlobalIndexForPe(team.myPe)!;
-      return await runPart(distPlan(c, acc!, s0, D), c, k);
+      return await runPart(distPlan(c, acc, s0, D), c, k);
     } finally {
-      acc!.release();
+      acc.release();
     }
   };
   switch (k.name) {

@@ -6,11 +6,14 @@
  *
  * Why generated code: a loop shared by every chain calls its callbacks through call sites that
  * see every callback of the program, and V8 stops inlining them. Measured here (10M f64,
- * `map(f).sum()`): a hand loop 12 ms; one generated loop per chain shape and callback source
- * 12-17 ms; a shared interpreted loop 50 ms, or 140 ms once it had seen other callbacks; a chain
- * of closures 140-220 ms. So each distinct (shape, callback sources) pair gets its own compiled
- * loop, whose call sites stay monomorphic. The callbacks are passed in, never pasted into the
- * source, so no user text is ever compiled. Where code generation is not allowed
+ * `map(f).sum()`): a hand loop 12 ms; one generated loop per callback 12-17 ms; a shared
+ * interpreted loop 50 ms, or 140 ms once it had seen other callbacks; a chain of closures
+ * 140-220 ms. A loop shared by two callbacks (even two literals with the same text) fell to
+ * 350-450 ms once both had run. So each callback function object gets its own compiled loop
+ * (cached while the function lives): its call sites see one target. The callbacks are passed
+ * in, never pasted into the source, so no user text is ever compiled. A new function object (a
+ * fresh arrow each call) costs one compile, about 10 µs: hoist callbacks out of hot loops of
+ * small iterations. Where code generation is not allowed
  * (--disallow-code-generation-from-strings) the interpreted loop below runs instead.
  */
 
@@ -57,23 +60,33 @@ export interface KernelArgs {
 /** The loop over positions [k0, k1) of one chunk. */
 export type Kernel = (a: KernelArgs, k0: number, k1: number) => void;
 
-const cache = new Map<string, Kernel>();
-/** Enough for every chain of a program; a program that makes callbacks from strings starts over. */
-const CACHE_MAX = 512;
+/** Loops by shape, then by each callback in turn: a callback's loop lives as long as it does. */
+interface Node {
+  kernels: Map<string, Kernel>;
+  next: WeakMap<object, Node>;
+}
+const root: Node = { kernels: new Map(), next: new WeakMap() };
 let codegen: boolean | undefined;
 
 /** The loop for `shape` with these callbacks: generated and cached, or the interpreted one. */
 export function kernelFor(shape: KernelShape, F: KernelArgs['F'], C: KernelArgs['C']): Kernel {
   codegen ??= canGenerate();
   if (!codegen) return interpreted(shape);
-  // Function sources key the cache: the same callback literal, even as a fresh closure each
-  // call, finds its loop; another literal gets a loop of its own.
-  const key = `${shape.tag}|${shape.src}|${shape.enums}|${shape.tail.join(',')}|${shape.consumer}|${F.map((f) => (f === null ? '' : String(f))).join('\u0000')}\u0001${C === null ? '' : String(C)}`;
-  let k = cache.get(key);
+  let node = root;
+  for (const f of [...F, C]) {
+    if (f === null) continue;
+    let n = node.next.get(f);
+    if (n === undefined) {
+      n = { kernels: new Map(), next: new WeakMap() };
+      node.next.set(f, n);
+    }
+    node = n;
+  }
+  const key = `${shape.tag}|${shape.src}|${shape.enums}|${shape.tail.join(',')}|${shape.consumer}`;
+  let k = node.kernels.get(key);
   if (k === undefined) {
-    if (cache.size >= CACHE_MAX) cache.clear();
     k = generate(shape);
-    cache.set(key, k);
+    node.kernels.set(key, k);
   }
   return k;
 }
@@ -91,15 +104,23 @@ function generate(shape: KernelShape): Kernel {
   shape.tail.forEach((t, j) => lines.push(t === 'monotonic' ? `let m${j} = st.mono[${j}];` : `const f${j} = a.F[${j}];`));
   for (let j = 0; j < shape.enums; j++) lines.push(`const e${j} = E[${2 * j}], s${j} = E[${2 * j + 1}];`);
   lines.push('let acc = st.acc, has = st.has;');
-  lines.push('for (let k = k0, l = a.l0 + k0 * ls; k < k1; k++, l += ls) {');
-  lines.push(shape.src === 'val' ? '  let x = v[l];' : shape.src === 'new' ? '  let x = new R(S, l);' : '  let x = at(k);');
-  for (let j = 0; j < shape.enums; j++) lines.push(`  x = [e${j} + k * s${j}, x];`);
+  lines.push('let k = k0, l = a.l0 + k0 * ls;');
+  const body: string[] = [];
+  body.push(shape.src === 'val' ? '  let x = v[l];' : shape.src === 'new' ? '  let x = new R(S, l);' : '  let x = at(k);');
+  for (let j = 0; j < shape.enums; j++) body.push(`  x = [e${j} + k * s${j}, x];`);
   shape.tail.forEach((t, j) => {
-    if (t === 'map') lines.push(`  x = f${j}(x);`);
-    else if (t === 'filter') lines.push(`  if (!f${j}(x)) continue;`);
-    else if (t === 'filterMap') lines.push(`  x = f${j}(x);`, '  if (x === undefined) continue;');
-    else lines.push(`  x = [m${j}++, x];`);
+    if (t === 'map') body.push(`  x = f${j}(x);`);
+    else if (t === 'filter') body.push(`  if (!f${j}(x)) continue;`);
+    else if (t === 'filterMap') body.push(`  x = f${j}(x);`, '  if (x === undefined) continue;');
+    else body.push(`  x = [m${j}++, x];`);
   });
+  const loop = 'for (; k < k1; k++, l += ls) {';
+  if (shape.consumer === 'sum' || shape.consumer === 'reduce') {
+    // The first item is peeled off into a loop of its own: the main loop then has no branch on
+    // `has`, and V8 keeps `acc` an unboxed double (with the branch it boxed it: 2-3x slower).
+    lines.push('if (!has) {', loop, ...body, '  acc = x; has = true; k++; l += ls; break;', '}', '}');
+  }
+  lines.push(loop, ...body);
   switch (shape.consumer) {
     case 'each':
       lines.push('  C(x);');
@@ -111,10 +132,10 @@ function generate(shape: KernelShape): Kernel {
       lines.push('  acc++;');
       break;
     case 'sum':
-      lines.push('  if (has) acc += x; else { acc = x; has = true; }');
+      lines.push('  acc += x;');
       break;
     case 'reduce':
-      lines.push('  if (has) acc = C(acc, x); else { acc = x; has = true; }');
+      lines.push('  acc = C(acc, x);');
       break;
   }
   lines.push('}');
@@ -162,5 +183,4 @@ function interpreted(shape: KernelShape): Kernel {
 /** @internal For tests: force the interpreted loop (true) or code generation (false). */
 export function useInterpretedKernels(on: boolean): void {
   codegen = !on;
-  cache.clear();
 }

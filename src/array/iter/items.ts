@@ -15,6 +15,8 @@ export interface RefSession<T extends ElemType = ElemType> {
   readonly v: TypedArrayOf<T>;
   readonly type: T;
   readonly label: string;
+  /** How a bad stored value is named in its TYPE_MISMATCH (built once, not per store). */
+  readonly what: string;
   open: boolean;
 }
 
@@ -54,7 +56,7 @@ export class ElemRef<T extends ElemType = ElemType> {
   store(value: ElemValue<T>): void {
     const s = this.#s;
     if (!s.open) throw closed(s.label);
-    (s.v as unknown as Float64Array)[this.#i] = checkValue(s.type, value, `${s.label} element store`) as number;
+    (s.v as unknown as Float64Array)[this.#i] = checkValue(s.type, value, s.what) as number;
   }
 
   /** The element, as a property: `x.value += 1`. */

@@ -201,14 +201,16 @@ export async function driveAsync(n: number, sched: Schedule, job: AsyncJob): Pro
     };
     for (let j = 0; j < W; j++) lanes.push(lane());
   }
-  // Every lane settles before the consumer ends (no item still running after it rejects).
-  const settled = await Promise.allSettled(
+  // Every lane settles before the consumer ends (no item still running after it rejects); the
+  // first error (in time) is the one reported.
+  let first: unknown;
+  await Promise.all(
     lanes.map((p) =>
       p.catch((err: unknown) => {
+        if (!failed) first = err;
         failed = true;
-        throw err;
       }),
     ),
   );
-  for (const s of settled) if (s.status === 'rejected') throw s.reason;
+  if (failed) throw first;
 }
