@@ -30,8 +30,12 @@ type CtxWorld = AmContext['world'];
 /** What the team layer provides: team lookup for `ctx.team`, and the decode context for refs. */
 export interface EngineHost {
   readonly world: CtxWorld;
-  /** The team with this id on this PE; undefined if this PE is not a member of such a team. */
-  teamById(id: number): CtxTeam | undefined;
+  /**
+   * The team with this id on this PE; undefined if this PE is not a member of such a team. With
+   * `launched`, also a team this PE holds only a non-member handle of (it may launch AMs there,
+   * and their returned AMs run back here on that handle).
+   */
+  teamById(id: number, launched?: boolean): CtxTeam | undefined;
   /** Passed to ref codecs when decoding, so they can return this PE's own handles. */
   readonly decodeContext: unknown;
 }
@@ -459,7 +463,7 @@ export class Engine {
     }
     const held = closeArgScope(mark);
     const host = this.#host!;
-    const team = host.teamById(teamId);
+    const team = host.teamById(teamId, true);
     if (team === undefined) {
       // The id is the origin's own launching team, echoed back; unknown here means a corrupt reply.
       runReleases(held);

@@ -23,7 +23,7 @@ import {
   type TypedArrayOf,
 } from '../memregion/internal.js';
 import { registerRefCodec } from '../serde/index.js';
-import { Team, World } from '../team/index.js';
+import { Kind, Team, World } from '../team/index.js';
 import type { AtomicArray } from './atomic.js';
 import type { GlobalLockArray } from './global-lock.js';
 import { checkIndex, checkIndices, outOfBounds } from './layout.js';
@@ -315,7 +315,7 @@ export async function createArray<T extends ElemType>(kind: ArrayKind, teamOrWor
   // description, so a different kind, type, length or distribution on any PE fails everywhere
   // with COLLECTIVE_MISMATCH (lengths 7 and 8 on 4 PEs need the same region, for instance).
   const desc = `${kind}.create({ type: '${type}', length: ${length}, distribution: '${opts.distribution}' })`;
-  const region = await allocShared(team, type, allocElems(type, cap), desc);
+  const region = await allocShared(team, type, allocElems(type, cap), desc, Kind.arrayCreation);
   const ri = region[kRegionInternals];
   const meta = metaFor(ri.state, ri, opts.distribution, total);
   const handle = makers.get(kind)!(ri.state, 'new', meta as unknown as ArrayMeta, 0, length) as ArrayBase<T>;

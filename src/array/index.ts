@@ -17,7 +17,7 @@ export { AtomicArray, AtomicLocalData } from './atomic.js';
 export { LocalLockArray } from './local-lock.js';
 export { GlobalLockArray } from './global-lock.js';
 export { LocalDataGuard } from './guard.js';
-export { registerReduction } from './reduce.js';
+export { registerReduction, type ReductionFn } from '../team/index.js';
 export {
   DistIter,
   IndexedDistIter,

@@ -8,7 +8,9 @@
  * | LAMELLAR_NUM_PES | 1 | number of PEs in the job (set by the launcher); `lamellar run`'s default -N |
  * | LAMELLAR_PE_ID | 0 | this PE's id (set by the launcher) |
  * | LAMELLAR_JOB_ID | (random) | job identifier shared by all PEs of one job |
- * | LAMELLAR_DEADLOCK_TIMEOUT | 600 | seconds a collective may wait before the runtime reports who has not arrived |
+ * | LAMELLAR_DEADLOCK_TIMEOUT | 10 | seconds a collective, waitAll, conversion or drop may wait before the runtime reports who has not arrived (then again after 2x, 4x, ...) |
+ * | LAMELLAR_DEADLOCK_TIMEOUT_ACTION | warn | `warn`, or `abort`: the first such report fails the job with LAMELLAR_ERR_DEADLOCK_TIMEOUT |
+ * | LAMELLAR_COLLECTIVE_SITES | 0 | `1` records the caller's source line at every barrier, not only at barriers that have to wait (costs ~3 µs a barrier) |
  * | LAMELLAR_AM_SIZE_THRESHOLD | 65536 | bytes at which a PE's aggregation buffer for one destination is flushed |
  * | LAMELLAR_HEAP_SIZE | 4294967296 | bytes of memory-region heap each PE may grow to (virtual until used) |
  * | LAMELLAR_SHMEM_RING_SIZE | auto | bytes of each SPSC ring between two shmem PEs (8 MiB up to 4 PEs, less beyond) |
@@ -43,6 +45,8 @@ export interface LamellarConfig {
   readonly rankSource: RankSource;
   readonly jobId: string | undefined;
   readonly deadlockTimeoutSecs: number;
+  readonly deadlockTimeoutAction: 'warn' | 'abort';
+  readonly collectiveSites: boolean;
   readonly amSizeThreshold: number;
   readonly heapSize: number;
   readonly shmemRingSize: number | undefined;
@@ -86,6 +90,15 @@ function numVar(env: Env, name: string, fallback: number, min: number): number {
     });
   }
   return n;
+}
+
+function choiceVar<T extends string>(env: Env, name: string, choices: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  if ((choices as readonly string[]).includes(raw.trim())) return raw.trim() as T;
+  throw new LamellarError(ErrorCode.CONFIG, `${name} must be one of ${choices.join(', ')}, got '${raw}'`, {
+    details: { variable: name, value: raw },
+  });
 }
 
 /** Checks a backend name; used for env values, CLI flags and `initWorld` options alike. */
@@ -138,7 +151,11 @@ export function parseConfig(env: Env): LamellarConfig {
     backendFromEnv,
     ...rank(env),
     jobId: env['LAMELLAR_JOB_ID'] || undefined,
-    deadlockTimeoutSecs: numVar(env, 'LAMELLAR_DEADLOCK_TIMEOUT', 600, 0.001),
+    // 10 s: long enough that a healthy collective behind a slow PE rarely trips it, short enough
+    // that a user at a terminal sees why a job stopped moving before giving up on it.
+    deadlockTimeoutSecs: numVar(env, 'LAMELLAR_DEADLOCK_TIMEOUT', 10, 0.001),
+    deadlockTimeoutAction: choiceVar(env, 'LAMELLAR_DEADLOCK_TIMEOUT_ACTION', ['warn', 'abort'] as const, 'warn'),
+    collectiveSites: choiceVar(env, 'LAMELLAR_COLLECTIVE_SITES', ['0', '1'] as const, '0') === '1',
     amSizeThreshold: intVar(env, 'LAMELLAR_AM_SIZE_THRESHOLD', 65536, 64, 1 << 30),
     heapSize: intVar(env, 'LAMELLAR_HEAP_SIZE', 4 * 1024 ** 3, 1 << 16, 4 * 1024 ** 3),
     shmemRingSize: env['LAMELLAR_SHMEM_RING_SIZE'] ? intVar(env, 'LAMELLAR_SHMEM_RING_SIZE', 0, 1 << 12, 1 << 30) : undefined,

@@ -13,7 +13,7 @@ describe('config', () => {
     assert.equal(c.peId, 0);
     assert.equal(c.rankSource, 'default');
     assert.equal(c.amSizeThreshold, 65536);
-    assert.equal(c.deadlockTimeoutSecs, 600);
+    assert.equal(c.deadlockTimeoutSecs, 10);
   });
 
   test('LAMELLAR_* variables are honoured', () => {

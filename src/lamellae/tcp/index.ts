@@ -115,6 +115,7 @@ export class TcpLamella implements Lamella {
       bindAddr: this.#cfg.bindAddr,
       maxFrame: this.#cfg.maxFrame,
       rendezvousTimeoutSecs: this.#cfg.rendezvousTimeoutSecs,
+      deadlockTimeoutSecs: this.#cfg.deadlockTimeoutSecs,
       peerTimeoutSecs: this.#cfg.peerTimeoutSecs,
     };
     this.#ready = deferred<void>();
@@ -147,7 +148,7 @@ export class TcpLamella implements Lamella {
         this.#ready?.resolve();
         return;
       case 'warn':
-        warn(WarningCode.UNAUTHENTICATED_PEER, e.message);
+        warn(e.deadlock === true ? WarningCode.DEADLOCK : WarningCode.UNAUTHENTICATED_PEER, e.message);
         return;
       case 'fatal': {
         const code = KNOWN_CODES.has(e.code) ? (e.code as ErrorCodeValue) : ErrorCode.PE_FAILED;

@@ -40,6 +40,8 @@ export interface NetBoot {
   bindAddr: string;
   maxFrame: number;
   rendezvousTimeoutSecs: number;
+  /** LAMELLAR_DEADLOCK_TIMEOUT: when a slow rendezvous is first reported (then at 2x, 4x, ...). */
+  deadlockTimeoutSecs: number;
   peerTimeoutSecs: number;
 }
 
@@ -47,7 +49,7 @@ export interface NetBoot {
 export type NetEvent =
   | { type: 'ready' }
   | { type: 'fatal'; code: string; message: string }
-  | { type: 'warn'; message: string }
+  | { type: 'warn'; message: string; deadlock?: boolean }
   | { type: 'closed' };
 
 /** Stop pulling from the main thread's ring while one peer has this much unsent. */
