@@ -17,7 +17,7 @@ import { kArray } from '../meta.js';
 import { openAccess, type Access } from './access.js';
 import { chainsOf, distPlan, localPlan, sumZero, type Chain, type Plan } from './chain.js';
 import { buildArray, typedItems, type CollectTarget } from './collect.js';
-import { exchange, failedElsewhere, nextSeq, type ExchangeRecord } from './exchange.js';
+import { failedElsewhere, reserveExchange, type ExchangeRecord, type PendingExchange } from './exchange.js';
 import { runAsync, runSync } from './run.js';
 import type { Schedule } from './schedule.js';
 
@@ -88,9 +88,9 @@ export function consumeLocal(c: Chain, k: Consume): Promise<unknown> {
     return withAccesses(chainsOf(c), false, async (acc) => localResult(c, k, await runPart(localPlan(c, acc), c, k)));
   }
   const team = c.array.team;
-  const seq = nextSeq(team);
+  const ex = reserveExchange(team, k.what);
   const target = k.target;
-  return collective(team, seq, k.what, async () => {
+  return collective(team, ex, k.what, async () => {
     const r = await withAccesses(chainsOf(c), false, async (acc) => runPart(localPlan(c, acc), c, k));
     return typedItems(r.items, target.type, k.what);
   }).then(({ mine, parts }) => buildArray(team, target, mine, parts as number[]));
@@ -100,7 +100,13 @@ export function consumeLocal(c: Chain, k: Consume): Promise<unknown> {
  * Runs `local` on every member and exchanges its outcome; resolves to this PE's local value and
  * every member's partial (`partial(local)`), or rejects as the header says.
  */
-async function collective<L>(team: Team, seq: number, what: string, local: () => Promise<L>, partial: (l: L) => unknown = (l) => (l as { length: number }).length): Promise<{ mine: L; parts: unknown[] }> {
+async function collective<L>(
+  team: Team,
+  ex: PendingExchange,
+  what: string,
+  local: () => Promise<L>,
+  partial: (l: L) => unknown = (l) => (l as { length: number }).length,
+): Promise<{ mine: L; parts: unknown[] }> {
   let mine: L | undefined;
   let rec: ExchangeRecord;
   let err: unknown;
@@ -112,7 +118,7 @@ async function collective<L>(team: Team, seq: number, what: string, local: () =>
     const x = e as { message?: unknown; code?: unknown } | undefined;
     rec = { ok: false, m: x?.message === undefined ? String(e) : String(x.message), code: typeof x?.code === 'string' ? x.code : undefined };
   }
-  const { mine: sent, all } = await exchange(team, seq, rec);
+  const { mine: sent, all } = await ex.run(rec);
   if (!rec.ok) throw err;
   if (!sent.ok) throw new LamellarError(ErrorCode.ITER_FAILED, `${what} failed on this PE (${team.myPe}): ${sent.m}`, { details: { pe: team.myPe, message: sent.m } });
   if (all.some((r) => !r.ok)) throw failedElsewhere(what, all);
@@ -126,7 +132,8 @@ async function collective<L>(team: Team, seq: number, what: string, local: () =>
 export function consumeDist(c: Chain, k: Consume): Promise<unknown> {
   const a = c.array as ArrayBase;
   const team = a.team;
-  const seq = nextSeq(team);
+  // The exchange's place among the team's collectives is taken now, then the barrier's.
+  const ex = reserveExchange(team, k.what);
   const D = a.distribution === 'cyclic' ? team.numPes : 1;
   const local = async (): Promise<Partial> => {
     // Barrier first, then the lock: Lamellar takes the lock first, but then a PE holding its
@@ -146,12 +153,12 @@ export function consumeDist(c: Chain, k: Consume): Promise<unknown> {
   switch (k.name) {
     case 'forEach':
     case 'forEachAsync':
-      return collective(team, seq, k.what, local, () => null).then(() => undefined);
+      return collective(team, ex, k.what, local, () => null).then(() => undefined);
     case 'count':
-      return collective(team, seq, k.what, local, (r) => r.acc).then(({ parts }) => (parts as number[]).reduce((x, y) => x + y, 0));
+      return collective(team, ex, k.what, local, (r) => r.acc).then(({ parts }) => (parts as number[]).reduce((x, y) => x + y, 0));
     case 'sum':
     case 'reduce':
-      return collective(team, seq, k.what, local, (r) => (r.has ? [r.acc] : [])).then(({ parts }) => {
+      return collective(team, ex, k.what, local, (r) => (r.has ? [r.acc] : [])).then(({ parts }) => {
         let acc: unknown;
         let has = false;
         for (const p of parts as unknown[][]) {
@@ -164,7 +171,7 @@ export function consumeDist(c: Chain, k: Consume): Promise<unknown> {
       });
     default: {
       const target = k.target!;
-      return collective(team, seq, k.what, async () => typedItems((await local()).items, target.type, k.what)).then(({ mine, parts }) =>
+      return collective(team, ex, k.what, async () => typedItems((await local()).items, target.type, k.what)).then(({ mine, parts }) =>
         buildArray(team, target, mine as TypedArrayOf<ElemType>, parts as number[]),
       );
     }

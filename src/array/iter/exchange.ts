@@ -4,68 +4,40 @@
  * team PE order. It is also the consumer's closing barrier: a member's record leaves only once
  * its part is done.
  *
- * Each member sends its record to every other member in a runtime AM, which drops it into a
- * per-team mailbox under the consumer's sequence number; a member waits until its slot holds all
- * records. Sequence numbers are taken when a consumer is called (see `nextSeq`), which every
- * member does in the same order, so two consumers running at once never mix their records.
- * This is the only place that moves records between PEs: team collectives for arbitrary values
- * (`team.allGather`) can replace it without touching the consumers.
+ * It runs as one exchange on the team's sequenced collective channel (team/coll/channel.ts), as
+ * an allGather whose description names the consumer: the sequence number is reserved when the
+ * consumer is called, so consumers issued together (Promise.all) keep their order on every PE,
+ * and members that call different consumers at the same point all reject with
+ * COLLECTIVE_MISMATCH. Failures travel as records, not as the channel's "bad input": the failing
+ * PE keeps its own error and the others get ITER_FAILED naming it.
  */
-import { defineAm } from '../../am/index.js';
 import { ErrorCode, LamellarError } from '../../core/index.js';
 import { encodeToBytes } from '../../serde/index.js';
-import type { Team } from '../../team/index.js';
+import { Kind, kTeamInternals, type Team } from '../../team/index.js';
 
 /** What one member contributes. `v` is the partial result; `m` the failure's message. */
 export type ExchangeRecord = { ok: true; v: unknown } | { ok: false; m: string; code: string | undefined };
 
-interface Slot {
-  recs: (ExchangeRecord | undefined)[];
-  have: number;
-  wake: (() => void) | undefined;
+/** A reserved exchange: its place in the team's collectives is taken; `run` contributes. */
+export interface PendingExchange {
+  /** Resolves to every member's record, and the record this PE actually sent. */
+  run(rec: ExchangeRecord): Promise<{ mine: ExchangeRecord; all: ExchangeRecord[] }>;
 }
 
-interface Mailbox {
-  next: number;
-  slots: Map<number, Slot>;
-}
-
-const boxes = new WeakMap<Team, Mailbox>();
-
-function boxOf(team: Team): Mailbox {
-  let b = boxes.get(team);
-  if (b === undefined) {
-    b = { next: 0, slots: new Map() };
-    boxes.set(team, b);
+/** Reserves the exchange of consumer `what` on the team: call it when the consumer is called. */
+export function reserveExchange(team: Team, what: string): PendingExchange {
+  const ch = team[kTeamInternals].channel;
+  if (ch === undefined) {
+    throw new LamellarError(ErrorCode.INVALID_ARGUMENT, `${what}: this PE is not a member of the array's team`);
   }
-  return b;
-}
-
-function slotOf(team: Team, seq: number): Slot {
-  const b = boxOf(team);
-  let s = b.slots.get(seq);
-  if (s === undefined) {
-    s = { recs: new Array<ExchangeRecord | undefined>(team.numPes), have: 0, wake: undefined };
-    b.slots.set(seq, s);
-  }
-  return s;
-}
-
-function deposit(team: Team, seq: number, from: number, rec: ExchangeRecord): void {
-  const s = slotOf(team, seq);
-  s.recs[from] = rec;
-  s.have++;
-  if (s.have === team.numPes) s.wake?.();
-}
-
-const ExchangeAm = defineAm('lamellar/array/iter-exchange', (ctx, a: { s: number; r: ExchangeRecord }): void => {
-  const team = ctx.team;
-  deposit(team, a.s, team.teamPe(ctx.srcPe)!, a.r);
-});
-
-/** Takes the next sequence number of the team's consumers: call it when the consumer is called. */
-export function nextSeq(team: Team): number {
-  return boxOf(team).next++;
+  const r = ch.reserve<ExchangeRecord>(Kind.allGather, what);
+  return {
+    async run(rec) {
+      const mine = sendable(rec);
+      const all = (await r.run(mine, { label: `${what} partial result` })) as ExchangeRecord[];
+      return { mine, all };
+    },
+  };
 }
 
 /** A record that can travel: if the partial result cannot be serialized, the record says so. */
@@ -78,23 +50,6 @@ function sendable(rec: ExchangeRecord): ExchangeRecord {
     const e = err as { message?: unknown; code?: unknown };
     return { ok: false, m: `its partial result cannot be sent: ${String(e.message)}`, code: typeof e.code === 'string' ? e.code : undefined };
   }
-}
-
-/**
- * Contributes `rec` as consumer `seq` of the team and resolves to every member's record, in team
- * PE order. Also returns the record this PE actually sent (a failure if `rec.v` cannot travel).
- */
-export async function exchange(team: Team, seq: number, rec: ExchangeRecord): Promise<{ mine: ExchangeRecord; all: ExchangeRecord[] }> {
-  const mine = team.numPes === 1 ? rec : sendable(rec);
-  const me = team.myPe;
-  const sends: PromiseLike<void>[] = [];
-  for (let pe = 0; pe < team.numPes; pe++) if (pe !== me) sends.push(team.execAmPe(pe, ExchangeAm, { s: seq, r: mine }));
-  const s = slotOf(team, seq);
-  deposit(team, seq, me, mine);
-  if (s.have < team.numPes) await new Promise<void>((resolve) => (s.wake = resolve));
-  boxOf(team).slots.delete(seq);
-  await Promise.all(sends);
-  return { mine, all: s.recs as ExchangeRecord[] };
 }
 
 /** The error a member gets when another member's part of a distributed consumer failed. */
