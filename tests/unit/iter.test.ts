@@ -132,6 +132,43 @@ test('generated loops and the interpreted loops agree on every consumer and tail
   useInterpretedKernels(false);
 });
 
+test('the store consumers write typed elements and report the first item that does not fit, generated and interpreted alike', () => {
+  const cases: [ 'storeInt' | 'storeFloat' | 'storeBig', new (n: number) => ArrayLike<unknown>, unknown[], number][] = [
+    ['storeInt', Uint8Array, [1, 2, 255, 7], -1],
+    ['storeInt', Uint8Array, [1, 256, 3], 1],
+    ['storeInt', Int32Array, [1, 1.5, 3], 1],
+    ['storeInt', Int16Array, [1, '2', 3], 1],
+    ['storeFloat', Float32Array, [0.1, 2, 1e40], -1],
+    ['storeFloat', Float64Array, [1, 2n, 3], 1],
+    ['storeBig', BigUint64Array, [1n, 2n ** 64n, 3n], 1],
+    ['storeBig', BigInt64Array, [1n, 2, 3n], 1],
+    ['storeBig', BigInt64Array, [-5n, 6n], -1],
+  ];
+  for (const [kind, Ctor, items, badAt] of cases) {
+    const results = [true, false].map((interp) => {
+      useInterpretedKernels(interp);
+      const out = new Ctor(items.length) as unknown as unknown[];
+      let bad: unknown = 'none';
+      const C = (x: unknown): void => {
+        bad = x;
+        throw new Error('bad item');
+      };
+      const shape: KernelShape = { src: 'val', enums: 0, tail: [], consumer: kind, tag: 'Array' };
+      const args = { v: items, l0: 0, ls: 1, E: new Float64Array(0), R: null, S: null, at: null, F: [], C: C as never, st: { acc: 0 as unknown, has: false, mono: [] }, out };
+      try {
+        kernelFor(shape, [], C as never)(args, 0, items.length);
+      } catch {}
+      return { bad, n: args.st.acc, out: Array.from(out as ArrayLike<unknown>, String) };
+    });
+    assert.deepEqual(results[0], results[1], `${kind} ${Ctor.name} ${items.map(String)}`);
+    if (badAt < 0) {
+      assert.equal(results[0]!.bad, 'none');
+      assert.equal(results[0]!.n, items.length);
+    } else assert.equal(results[0]!.bad, items[badAt], `${kind} ${Ctor.name}: the item at ${badAt} is reported`);
+  }
+  useInterpretedKernels(false);
+});
+
 const SCHEDULES: Sched[] = ['static', 'dynamic', 'guided', 'workStealing', Schedule.chunk(1), Schedule.chunk(7), Schedule.chunk(1000)];
 
 test('every schedule runs each position once, in order, for synchronous consumers', async () => {

@@ -18,7 +18,7 @@ import { openAccess, type Access } from './access.js';
 import { chainsOf, distPlan, localPlan, sumZero, type Chain, type Plan } from './chain.js';
 import { buildArray, typedItems, type CollectTarget } from './collect.js';
 import { failedElsewhere, reserveExchange, type ExchangeRecord, type PendingExchange } from './exchange.js';
-import { runAsync, runSync } from './run.js';
+import { runAsync, runStore, runSync } from './run.js';
 import type { Schedule } from './schedule.js';
 
 export type ConsumerName = 'forEach' | 'forEachAsync' | 'reduce' | 'sum' | 'count' | 'collect' | 'collectAsync';
@@ -90,10 +90,12 @@ export function consumeLocal(c: Chain, k: Consume): Promise<unknown> {
   const team = c.array.team;
   const ex = reserveExchange(team, k.what);
   const target = k.target;
-  return collective(team, ex, k.what, async () => {
-    const r = await withAccesses(chainsOf(c), false, async (acc) => runPart(localPlan(c, acc), c, k));
-    return typedItems(r.items, target.type, k.what);
-  }).then(({ mine, parts }) => buildArray(team, target, mine, parts as number[]));
+  return collective(team, ex, k.what, () =>
+    withAccesses(chainsOf(c), false, async (acc) => {
+      const p = localPlan(c, acc);
+      return k.name === 'collect' ? runStore(p, c.tail, target.type, k.what, k.sched) : typedItems((await runPart(p, c, k)).items, target.type, k.what);
+    }),
+  ).then(({ mine, parts }) => buildArray(team, target, mine, parts as number[]));
 }
 
 /**
@@ -135,7 +137,7 @@ export function consumeDist(c: Chain, k: Consume): Promise<unknown> {
   // The exchange's place among the team's collectives is taken now, then the barrier's.
   const ex = reserveExchange(team, k.what);
   const D = a.distribution === 'cyclic' ? team.numPes : 1;
-  const local = async (): Promise<Partial> => {
+  const onPart = async <R>(run: (p: Plan) => Promise<R>): Promise<R> => {
     // Barrier first, then the lock: Lamellar takes the lock first, but then a PE holding its
     // lock (or GlobalLockArray's one write lock) waits in the barrier for a PE that is still
     // finishing an earlier operation needing that lock: an element op on this PE's part, or a
@@ -145,11 +147,12 @@ export function consumeDist(c: Chain, k: Consume): Promise<unknown> {
     const acc = await openAccess(a, c.mut, true);
     try {
       const s0 = a.numElemsLocal === 0 ? 0 : a.firstGlobalIndexForPe(team.myPe)!;
-      return await runPart(distPlan(c, acc, s0, D), c, k);
+      return await run(distPlan(c, acc, s0, D));
     } finally {
       acc.release();
     }
   };
+  const local = (): Promise<Partial> => onPart((p) => runPart(p, c, k));
   switch (k.name) {
     case 'forEach':
     case 'forEachAsync':
@@ -171,7 +174,9 @@ export function consumeDist(c: Chain, k: Consume): Promise<unknown> {
       });
     default: {
       const target = k.target!;
-      return collective(team, ex, k.what, async () => typedItems((await local()).items, target.type, k.what)).then(({ mine, parts }) =>
+      const store = (p: Plan): Promise<TypedArrayOf<ElemType>> =>
+        k.name === 'collect' ? runStore(p, c.tail, target.type, k.what, k.sched) : runPart(p, c, k).then((r) => typedItems(r.items, target.type, k.what));
+      return collective(team, ex, k.what, () => onPart(store)).then(({ mine, parts }) =>
         buildArray(team, target, mine as TypedArrayOf<ElemType>, parts as number[]),
       );
     }

@@ -18,7 +18,14 @@
  */
 
 /** What the loop does with each item that survives the chain. */
-export type ConsumerKind = 'each' | 'sum' | 'count' | 'reduce' | 'push';
+export type ConsumerKind = 'each' | 'sum' | 'count' | 'reduce' | 'push' | StoreKind;
+/**
+ * Stores into a typed array `out` (collect into a new array), checking each item as the store
+ * goes: an integer element that does not read back as the item (out of range, fractional, not
+ * a number), a float item that is not a number, or a 64-bit item that is not a bigint calls `C`
+ * (which throws the TYPE_MISMATCH naming it). Much cheaper than checking every item apart.
+ */
+export type StoreKind = 'storeInt' | 'storeFloat' | 'storeBig';
 /** Where items come from: `v[l]`, `new R(S, l)` (element handles), or `at(k)` (zip, chunks). */
 export type SourceKind = 'val' | 'new' | 'fn';
 export type TailKind = 'map' | 'filter' | 'filterMap' | 'monotonic';
@@ -54,6 +61,7 @@ export interface KernelArgs {
   /** The consumer's callback (forEach, reduce), or null. */
   C: ((...a: never[]) => unknown) | null;
   st: KernelState;
+  /** `push` appends here; the store kinds write typed elements at `acc`. */
   out: unknown[];
 }
 
@@ -128,6 +136,15 @@ function generate(shape: KernelShape): Kernel {
     case 'push':
       lines.push('  out.push(x);');
       break;
+    case 'storeInt':
+      lines.push('  out[acc] = x;', '  if (out[acc] !== x) C(x);', '  acc++;');
+      break;
+    case 'storeFloat':
+      lines.push("  if (typeof x !== 'number') C(x);", '  out[acc++] = x;');
+      break;
+    case 'storeBig':
+      lines.push("  if (typeof x !== 'bigint') C(x);", '  out[acc] = x;', '  if (out[acc] !== x) C(x);', '  acc++;');
+      break;
     case 'count':
       lines.push('  acc++;');
       break;
@@ -170,6 +187,13 @@ function interpreted(shape: KernelShape): Kernel {
       if (consumer === 'each') a.C!(x as never);
       else if (consumer === 'push') a.out.push(x);
       else if (consumer === 'count') acc++;
+      else if (consumer === 'storeInt' || consumer === 'storeFloat' || consumer === 'storeBig') {
+        const out = a.out as unknown[];
+        if (consumer === 'storeFloat' ? typeof x !== 'number' : consumer === 'storeBig' && typeof x !== 'bigint') a.C!(x as never);
+        out[acc] = x;
+        if (consumer !== 'storeFloat' && out[acc] !== x) a.C!(x as never);
+        acc++;
+      }
       else if (!has) {
         acc = x as number;
         has = true;

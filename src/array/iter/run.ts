@@ -4,6 +4,8 @@
  * by item on the schedule's lanes. Local and distributed consumers both end here; the
  * distributed ones add the team exchange around it (dist.ts).
  */
+import { ELEM_CTORS, type ElemType, type TypedArrayOf } from '../../memregion/internal.js';
+import { checkValue } from '../types.js';
 import type { Plan, TailOp } from './chain.js';
 import { shapeOf } from './chain.js';
 import { kernelFor, type ConsumerKind, type KernelArgs } from './fuse.js';
@@ -42,6 +44,23 @@ export async function runSync(p: Plan, tail: readonly TailOp[], consumer: SyncCo
   const kernel = kernelFor(shapeOf(p, tail, kind), a.F, a.C);
   await driveSync(p.n, sched, (k0, k1) => kernel(a, k0, k1));
   return { acc: a.st.acc, has: a.st.has, items: a.out };
+}
+
+/**
+ * collect into a new array: stores the items straight into a typed array of the element type,
+ * checking each (a bad one throws TYPE_MISMATCH). Returns the filled part.
+ */
+export async function runStore(p: Plan, tail: readonly TailOp[], type: ElemType, what: string, sched: Schedule): Promise<TypedArrayOf<ElemType>> {
+  const kind = type === 'f32' || type === 'f64' ? 'storeFloat' : type === 'i64' || type === 'u64' ? 'storeBig' : 'storeInt';
+  const bad = (x: unknown): void => {
+    checkValue(type, x, `${what} (an item)`);
+  };
+  const a = argsFor(p, tail, bad as KernelArgs['C'], 0);
+  const out = new ELEM_CTORS[type](p.n);
+  a.out = out as unknown as unknown[];
+  const kernel = kernelFor(shapeOf(p, tail, kind), a.F, a.C);
+  await driveSync(p.n, sched, (k0, k1) => kernel(a, k0, k1));
+  return out.subarray(0, a.st.acc as number) as TypedArrayOf<ElemType>;
 }
 
 /**
