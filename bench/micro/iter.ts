@@ -81,7 +81,7 @@ const best = (xs: number[]): number => Math.min(...xs);
     for (let i = 0; i < v.length; i++) s += v[i]! * 2 + 1;
     return s;
   };
-  report.begin('iter', 'local_map_sum');
+  for (const v of ['hand_loop', 'local_map_sum']) report.begin('iter', v);
   const [it, base] = await pair(() => arr.localIter().map(f).sum(), hand, (x, y) => x === y, 'local_map_sum');
   const [inl] = await pair(inline, hand, (x, y) => x === y, 'inline loop');
   const ops = E * P;
@@ -111,7 +111,7 @@ const best = (xs: number[]): number => Math.min(...xs);
   const store15 = (x: ElemRef<'f64'>): void => x.store(1.5);
   const storeI = ([i, x]: [number, ElemRef<'f64'>]): void => x.store(i);
   const store7 = (x: AtomicElement<'u32'>): void => x.store(7);
-  report.begin('iter', 'dist_fill');
+  for (const v of ['hand_fill', 'dist_fill', 'dist_fill_enumerate', 'atomic_fill']) report.begin('iter', v);
   const [fill, base] = await pair(async () => {
     await arr.distIterMut().forEach(store15);
     return 1.5;
@@ -152,7 +152,7 @@ const best = (xs: number[]): number => Math.min(...xs);
       secs[k]!.push((performance.now() - t0) / 1000);
       verify(r === N || r === want, `${k} saw ${r}`);
     };
-    report.begin('iter', 'onesided_chunks');
+    for (const v of ['get_whole', 'get_whole_sum', 'get_chunks', 'onesided_chunks', 'onesided_sum']) report.begin('iter', v);
     for (let rep = 0; rep < sizes.reps + 1; rep++) {
       await time('get_whole', async () => (await arr.get(0, N)).length);
       await time('get_whole_sum', async () => {
@@ -195,7 +195,7 @@ const best = (xs: number[]): number => Math.min(...xs);
   const arr = await UnsafeArray.create(world, { type: 'u32', length: E * P, distribution: 'block' });
   const d = arr.unsafeLocalData();
   for (let i = 0; i < d.length; i++) d[i] = i;
-  report.begin('iter', 'collect');
+  for (const v of ['create_put', 'collect']) report.begin('iter', v);
   const [col, base] = await pair(
     async () => {
       const c = await arr.distIter().collect(ReadOnlyArray, 'block');
@@ -228,7 +228,7 @@ const best = (xs: number[]): number => Math.min(...xs);
   const small = await UnsafeArray.create(world, { type: 'f64', length: n * P, distribution: 'block' });
   for (const s of ['static', 'dynamic', 'guided', 'workStealing', Schedule.chunk(1024)] as const) {
     const name = typeof s === 'string' ? s : `chunk(${s.size})`;
-    report.begin('iter', `forEach/${name}`);
+    for (const v of [`forEach/${name}`, `forEachAsync/${name}`]) report.begin('iter', v);
     const sync: number[] = [];
     const asyncs: number[] = [];
     for (let rep = 0; rep < sizes.reps + 1; rep++) {
@@ -266,7 +266,7 @@ const best = (xs: number[]): number => Math.min(...xs);
   const want = await arr.localIter().sum();
   const k = sizes.consumes;
   const g = (x: number): number => x + 1;
-  report.begin('iter', 'small_sum_hoisted');
+  for (const v of ['small_sum_hoisted', 'small_sum_fresh']) report.begin('iter', v);
   const [hoisted, fresh] = await pair(
     async () => {
       let s = 0;

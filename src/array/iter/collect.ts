@@ -17,10 +17,25 @@ import type { ReadOnlyArray } from '../read-only.js';
 import { checkValue, type ArrayKind, type Distribution } from '../types.js';
 import type { UnsafeArray } from '../unsafe.js';
 
-/** The array classes `collect` can make. */
+/**
+ * The array classes `collect` can make.
+ *
+ * @example
+ * ```ts
+ * const kind: ArrayClass = ReadOnlyArray;
+ * const c = await a.distIter().collect(kind, 'block');
+ * ```
+ */
 export type ArrayClass = typeof UnsafeArray | typeof ReadOnlyArray | typeof AtomicArray | typeof LocalLockArray | typeof GlobalLockArray;
 
-/** The array `collect(C, distribution, E)` resolves to. */
+/**
+ * The array `collect(C, distribution, E)` resolves to.
+ *
+ * @example
+ * ```ts
+ * const c: Collected<typeof ReadOnlyArray, 'f64'> = await a.distIter().map((x) => x / 2).collect(ReadOnlyArray, 'block', 'f64');
+ * ```
+ */
 export type Collected<C, E extends ElemType> = C extends typeof ReadOnlyArray
   ? ReadOnlyArray<E>
   : C extends typeof AtomicArray

@@ -23,7 +23,14 @@
  */
 import { ErrorCode, LamellarError } from '../../core/index.js';
 
-/** A chunked schedule: `Schedule.chunk(n)`. */
+/**
+ * A chunked schedule: `Schedule.chunk(n)`.
+ *
+ * @example
+ * ```ts
+ * const s: ChunkSchedule = Schedule.chunk(4096);
+ * ```
+ */
 export interface ChunkSchedule {
   readonly kind: 'chunk';
   readonly size: number;
@@ -62,9 +69,25 @@ export const Schedule = Object.freeze({
   },
 });
 
-/** Async items in flight at most, per consumer (one per lane). */
+/**
+ * Async items in flight at most, per consumer and PE (one per lane).
+ *
+ * @example
+ * ```ts
+ * // at most ASYNC_LANES remote loads wait at once on each PE
+ * await a.distIter().forEachAsync(async (i) => use(await other.load(i)));
+ * ```
+ */
 export const ASYNC_LANES = 16;
-/** Work between two yields to the event loop, at most (once a chunk ends). */
+/**
+ * Milliseconds of work after which a consumer yields to the event loop, once its current chunk
+ * ends: a PE inside a long iteration still serves AMs and RDMA requests.
+ *
+ * @example
+ * ```ts
+ * await a.localIter().forEach(slowWork);   // other PEs' AMs to this PE run every ~SLICE_MS
+ * ```
+ */
 export const SLICE_MS = 2;
 
 function checkPositive(n: unknown, what: string): number {
