@@ -8,7 +8,7 @@
  */
 import { ErrorCode, LamellarError } from '../core/index.js';
 import { ELEM_CTORS, pin, unpin } from '../memregion/internal.js';
-import { Kind, kTeamInternals, lookupReduction } from '../team/index.js';
+import { captureSite, Kind, kTeamInternals, lookupReduction } from '../team/index.js';
 import { LOCAL_LOCK, lock, unlock } from './lock.js';
 import type { ArrayInternals } from './meta.js';
 import { withGlobalLock } from './ops/engine.js';
@@ -21,7 +21,8 @@ export async function reduceArray(h: ArrayRef, ai: ArrayInternals, name: string)
   const m = ai.meta;
   // The sequence number is taken now, before any lock wait, so that concurrent reductions
   // (Promise.all) keep the order in which they were called on every PE.
-  const ex = m.team[kTeamInternals].channel!.reserve<[number, number | bigint]>(Kind.reduction, `${ai.kind}.reduce('${String(name)}')`);
+  const site = captureSite(reduceArray, 4); // the array method(s) above this, then the user's frame
+  const ex = m.team[kTeamInternals].channel!.reserve<[number, number | bigint]>(Kind.reduction, `${ai.kind}.reduce('${String(name)}')`, site);
   const fn = lookupReduction(name) as Fold | undefined;
   if (fn === undefined) {
     // Still takes part, so the other PEs reject too instead of waiting.

@@ -12,6 +12,7 @@
 import { checkPe, ErrorCode, LamellarError } from '../core/index.js';
 import type { Channel, ExchangeOptions } from './coll/channel.js';
 import { Kind } from './coll/kinds.js';
+import type { Site } from './coll/site.js';
 import { BUILTIN_OPS, lookupReduction } from './reductions.js';
 
 /** Typed arrays that team reductions work on, element by element. */
@@ -123,20 +124,20 @@ function fold(op: string, vals: Reducible[], to: number): Reducible | undefined 
   return acc;
 }
 
-async function reduceExchange(ch: Channel, kind: number, name: string, value: Reducible, op: ReduceOp): Promise<Reducible[]> {
+async function reduceExchange(ch: Channel, kind: number, name: string, value: Reducible, op: ReduceOp, site: Site): Promise<Reducible[]> {
   const bad = checkReduce(name, value, op);
   const desc = bad === undefined ? `${name}(${shapeOf(value)}, '${op}')` : `${name}()`;
-  return (await ch.exchange(kind, desc, value, bad === undefined ? undefined : { invalid: bad })) as Reducible[];
+  return (await ch.exchange(kind, desc, value, bad === undefined ? { site } : { invalid: bad, site })) as Reducible[];
 }
 
-export async function allReduce(ch: Channel, value: Reducible, op: ReduceOp): Promise<Reducible> {
-  const all = await reduceExchange(ch, Kind.allReduce, 'allReduce', value, op);
+export async function allReduce(ch: Channel, value: Reducible, op: ReduceOp, site: Site): Promise<Reducible> {
+  const all = await reduceExchange(ch, Kind.allReduce, 'allReduce', value, op, site);
   return fold(op, all, all.length)!;
 }
 
-export async function scan(ch: Channel, value: Reducible, op: ReduceOp, inclusive: boolean): Promise<Reducible | undefined> {
+export async function scan(ch: Channel, value: Reducible, op: ReduceOp, inclusive: boolean, site: Site): Promise<Reducible | undefined> {
   const name = inclusive ? 'inclusiveScan' : 'exclusiveScan';
-  const all = await reduceExchange(ch, inclusive ? Kind.inclusiveScan : Kind.exclusiveScan, name, value, op);
+  const all = await reduceExchange(ch, inclusive ? Kind.inclusiveScan : Kind.exclusiveScan, name, value, op, site);
   const upto = inclusive ? ch.me + 1 : ch.me;
   return upto === 0 ? identity(op, value) : fold(op, all, upto);
 }
@@ -150,20 +151,20 @@ function rootCheck(name: string, rootPe: unknown, numPes: number): LamellarError
   }
 }
 
-export async function broadcast<T>(ch: Channel, value: T, rootPe: number): Promise<T> {
+export async function broadcast<T>(ch: Channel, value: T, rootPe: number, site: Site): Promise<T> {
   const bad = rootCheck('broadcast()', rootPe, ch.pes.length);
-  const opts: ExchangeOptions = bad !== undefined ? { invalid: bad } : { token: rootPe !== ch.me, label: 'broadcast() value' };
+  const opts: ExchangeOptions = bad !== undefined ? { invalid: bad, site } : { token: rootPe !== ch.me, label: 'broadcast() value', site };
   const all = await ch.exchange(Kind.broadcast, `broadcast(root ${String(rootPe)})`, value, opts);
   return all[rootPe] as T;
 }
 
-export async function allGather<T>(ch: Channel, value: T): Promise<T[]> {
-  return (await ch.exchange(Kind.allGather, 'allGather()', value, { label: 'allGather() value' })) as T[];
+export async function allGather<T>(ch: Channel, value: T, site: Site): Promise<T[]> {
+  return (await ch.exchange(Kind.allGather, 'allGather()', value, { label: 'allGather() value', site })) as T[];
 }
 
-export async function gather<T>(ch: Channel, value: T, rootPe: number): Promise<T[] | undefined> {
+export async function gather<T>(ch: Channel, value: T, rootPe: number, site: Site): Promise<T[] | undefined> {
   const bad = rootCheck('gather()', rootPe, ch.pes.length);
-  const opts: ExchangeOptions = bad !== undefined ? { invalid: bad } : { onlyTo: rootPe, label: 'gather() value' };
+  const opts: ExchangeOptions = bad !== undefined ? { invalid: bad, site } : { onlyTo: rootPe, label: 'gather() value', site };
   const all = await ch.exchange(Kind.gather, `gather(root ${String(rootPe)})`, value, opts);
   return ch.me === rootPe ? (all as T[]) : undefined;
 }

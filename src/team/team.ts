@@ -23,7 +23,7 @@ import { registerRefCodec } from '../serde/index.js';
 import type { LamellarArch } from './arch.js';
 import type { Channel } from './coll/channel.js';
 import { Kind } from './coll/kinds.js';
-import { captureSite } from './coll/site.js';
+import { captureSite, type Site } from './coll/site.js';
 import { State } from './coll/status.js';
 import { createSubteam, hash53 } from './create.js';
 import type { WorldRuntime } from './runtime.js';
@@ -31,6 +31,13 @@ import * as tc from './team-collectives.js';
 import type { IdentityOp, Reduced, Reducible, ReduceOp } from './team-collectives.js';
 
 const DONE = Promise.resolve();
+
+/**
+ * The user's call site of a team collective: everything up to the public method `above` is
+ * skipped and only the next two frames are kept (a World method that delegates, then the
+ * user's), which costs about a quarter of a full capture (coll/site.ts).
+ */
+const userSite = (above: (...args: never[]) => unknown): Site => captureSite(above, 2);
 
 // Inside an AM, `ctx.team` and `ctx.world` are this PE's own Team objects: declared here, where
 // Team lives, so the am folder needs no import of this one (see am/context.ts).
@@ -319,7 +326,7 @@ export class Team implements AmTeam, TeamLaunch {
    * const maxima = await team.allReduce(new Float64Array([a, b]), 'max');
    */
   allReduce<T extends Reducible>(value: T, op: ReduceOp): Promise<Reduced<T>> {
-    return this.#run('allReduce()', (ch) => tc.allReduce(ch, value, op)) as Promise<Reduced<T>>;
+    return this.#run('allReduce()', (ch) => tc.allReduce(ch, value, op, userSite(Team.prototype.allReduce))) as Promise<Reduced<T>>;
   }
 
   /**
@@ -329,7 +336,7 @@ export class Team implements AmTeam, TeamLaunch {
    * const cfg = await team.broadcast(team.myPe === 0 ? loadConfig() : undefined, 0);
    */
   broadcast<T>(value: T, rootPe: number): Promise<T> {
-    return this.#run('broadcast()', (ch) => tc.broadcast(ch, value, rootPe));
+    return this.#run('broadcast()', (ch) => tc.broadcast(ch, value, rootPe, userSite(Team.prototype.broadcast)));
   }
 
   /**
@@ -338,7 +345,7 @@ export class Team implements AmTeam, TeamLaunch {
    * const names: string[] = await world.allGather(`pe${world.myPe}`);
    */
   allGather<T>(value: T): Promise<T[]> {
-    return this.#run('allGather()', (ch) => tc.allGather(ch, value));
+    return this.#run('allGather()', (ch) => tc.allGather(ch, value, userSite(Team.prototype.allGather)));
   }
 
   /**
@@ -348,7 +355,7 @@ export class Team implements AmTeam, TeamLaunch {
    * const parts = await world.gather(myPart, 0); // an array on PE 0, undefined elsewhere
    */
   gather<T>(value: T, rootPe: number): Promise<T[] | undefined> {
-    return this.#run('gather()', (ch) => tc.gather(ch, value, rootPe));
+    return this.#run('gather()', (ch) => tc.gather(ch, value, rootPe, userSite(Team.prototype.gather)));
   }
 
   /**
@@ -361,7 +368,7 @@ export class Team implements AmTeam, TeamLaunch {
   exclusiveScan<T extends Reducible>(value: T, op: IdentityOp): Promise<Reduced<T>>;
   exclusiveScan<T extends Reducible>(value: T, op: ReduceOp): Promise<Reduced<T> | undefined>;
   exclusiveScan(value: Reducible, op: ReduceOp): Promise<Reducible | undefined> {
-    return this.#run('exclusiveScan()', (ch) => tc.scan(ch, value, op, false));
+    return this.#run('exclusiveScan()', (ch) => tc.scan(ch, value, op, false, userSite(Team.prototype.exclusiveScan)));
   }
 
   /**
@@ -370,7 +377,7 @@ export class Team implements AmTeam, TeamLaunch {
    * const upTo = await world.inclusiveScan(myCount, 'sum');
    */
   inclusiveScan<T extends Reducible>(value: T, op: ReduceOp): Promise<Reduced<T>> {
-    return this.#run('inclusiveScan()', (ch) => tc.scan(ch, value, op, true)) as Promise<Reduced<T>>;
+    return this.#run('inclusiveScan()', (ch) => tc.scan(ch, value, op, true, userSite(Team.prototype.inclusiveScan))) as Promise<Reduced<T>>;
   }
 
   #run<R>(what: string, f: (ch: Channel) => Promise<R>): Promise<R> {

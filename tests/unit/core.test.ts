@@ -14,6 +14,13 @@ describe('config', () => {
     assert.equal(c.rankSource, 'default');
     assert.equal(c.amSizeThreshold, 65536);
     assert.equal(c.deadlockTimeoutSecs, 10);
+    assert.equal(c.deadlockTimeoutAction, 'warn');
+    assert.equal(c.collectiveSites, false);
+  });
+
+  test('the deadlock action and collective sites are read', () => {
+    const c = parseConfig({ LAMELLAR_DEADLOCK_TIMEOUT: '2.5', LAMELLAR_DEADLOCK_TIMEOUT_ACTION: 'abort', LAMELLAR_COLLECTIVE_SITES: '1' });
+    assert.deepEqual([c.deadlockTimeoutSecs, c.deadlockTimeoutAction, c.collectiveSites], [2.5, 'abort', true]);
   });
 
   test('LAMELLAR_* variables are honoured', () => {
@@ -43,6 +50,8 @@ describe('config', () => {
     ['a non-numeric PE count', { LAMELLAR_NUM_PES: 'four', LAMELLAR_PE_ID: '0' }, ErrorCode.CONFIG],
     ['a PE id beyond the count', { LAMELLAR_NUM_PES: '2', LAMELLAR_PE_ID: '2' }, ErrorCode.CONFIG],
     ['zero PEs', { LAMELLAR_NUM_PES: '0', LAMELLAR_PE_ID: '0' }, ErrorCode.CONFIG],
+    ['an unknown deadlock action', { LAMELLAR_DEADLOCK_TIMEOUT_ACTION: 'explode' }, ErrorCode.CONFIG],
+    ['a collective-sites value other than 0 or 1', { LAMELLAR_COLLECTIVE_SITES: 'yes' }, ErrorCode.CONFIG],
     ['a tiny AM threshold', { LAMELLAR_AM_SIZE_THRESHOLD: '1' }, ErrorCode.CONFIG],
     ['a negative deadlock timeout', { LAMELLAR_DEADLOCK_TIMEOUT: '-1' }, ErrorCode.CONFIG],
   ];

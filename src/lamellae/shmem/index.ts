@@ -82,6 +82,7 @@ export class ShmemLamella implements Lamella {
   #asleep = false;
   #closed = false;
   #gatherParity = 0;
+  #bootTail: Promise<unknown> = Promise.resolve();
   #keepAlive: ReturnType<typeof setInterval> | undefined;
   #loop: Promise<void> | undefined;
 
@@ -371,13 +372,26 @@ export class ShmemLamella implements Lamella {
   free(addr: number): void {
     this.#mem.free(addr);
   }
-  async allgather(value: number): Promise<number[]> {
-    // Double-buffered by parity: a PE can only write slot set k+2 after barrier k+1, which every
-    // PE enters only after reading set k.
-    const base = (this.#gatherParity++ & 1) * this.numPes;
-    this.#board[base + this.myPe] = value;
-    await this.barrier();
-    return Array.from(this.#board.subarray(base, base + this.numPes));
+  /**
+   * Bootstrap only (the teams' collectives run on their own channels). Calls on one PE run one
+   * after another: the parity argument below, and the central barrier's count, both need that.
+   */
+  allgather(value: number): Promise<number[]> {
+    return this.#serial(async () => {
+      // Double-buffered by parity: a PE can only write slot set k+2 after barrier k+1, which every
+      // PE enters only after reading set k.
+      const base = (this.#gatherParity++ & 1) * this.numPes;
+      this.#board[base + this.myPe] = value;
+      await this.#centralBarrier();
+      return Array.from(this.#board.subarray(base, base + this.numPes));
+    });
+  }
+
+  /** Runs `f` after every earlier bootstrap collective of this PE has finished. */
+  #serial<T>(f: () => Promise<T>): Promise<T> {
+    const p = this.#bootTail.then(f);
+    this.#bootTail = p.catch(() => undefined);
+    return p;
   }
   async put(pe: number, addr: number, src: Uint8Array): Promise<void> {
     this.#mem.put(pe, addr, src);
@@ -400,8 +414,15 @@ export class ShmemLamella implements Lamella {
 
   // ---- lifecycle ----
 
-  /** Central sense-reversing barrier: only for init, allgather and shutdown, never hot. */
-  async barrier(): Promise<void> {
+  /**
+   * Central sense-reversing barrier: only for init, allgather and shutdown, never hot. A PE's
+   * calls run one after another: two at once would count this PE twice in one generation.
+   */
+  barrier(): Promise<void> {
+    return this.#serial(() => this.#centralBarrier());
+  }
+
+  async #centralBarrier(): Promise<void> {
     const ctl = this.#ctl;
     const gen = Atomics.load(ctl, BARRIER_GEN);
     if (Atomics.add(ctl, BARRIER_COUNT, 1) === this.numPes - 1) {

@@ -108,6 +108,8 @@ export interface ExchangeOptions {
   token?: boolean;
   /** Codec label for an unserializable value ("allGather() value"). */
   label?: string;
+  /** The caller's site, captured cheaply by the public method (else captured here). */
+  site?: Site;
 }
 
 export class Channel implements BarrierHooks {
@@ -234,20 +236,20 @@ export class Channel implements BarrierHooks {
 
   /** An exchange collective: every member contributes `value` and gets every member's, in team order. */
   exchange<T>(kind: number, desc: string, value: T, opts?: ExchangeOptions): Promise<unknown[]> {
-    return this.reserve<T>(kind, desc).run(value, opts);
+    return this.reserve<T>(kind, desc, opts?.site).run(value, opts);
   }
 
   /**
    * Takes the next sequence number for an exchange whose value is known only later (after a
    * lock, say), so that concurrent calls keep the order in which they were made.
    */
-  reserve<T>(kind: number, desc: string): Reserved<T> {
+  reserve<T>(kind: number, desc: string, site?: Site): Reserved<T> {
     const seq = this.#take(kind);
     const n = this.pes.length;
     const slot: Slot = {
       kind,
       desc,
-      site: captureSite(),
+      site: site ?? captureSite(),
       bytes: new Array<Uint8Array>(n),
       flags: new Uint8Array(n),
       descs: new Array<string>(n),
@@ -405,6 +407,10 @@ export class Channel implements BarrierHooks {
 
   /** Fails the job: this PE's collective `seq` of `kind` met world PE `pe`'s `theirKind`. */
   async #mismatch(seq: number, kind: number, site: Site | undefined, pe: number, theirKind: number): Promise<never> {
+    // The peer may be reading this PE's board for the same reason: show this call and its site
+    // at once (a barrier that found the mismatch without waiting had not published it).
+    this.#wait(seq, kind, site, undefined);
+    this.#h.watch.flushSite();
     const theirSite = await this.#peerSite(pe, seq);
     const err = new LamellarError(
       ErrorCode.COLLECTIVE_MISMATCH,
@@ -421,11 +427,12 @@ export class Channel implements BarrierHooks {
   async #peerSite(pe: number, seq: number): Promise<string | undefined> {
     const board = this.#h.board;
     if (board === undefined) return undefined;
-    for (let i = 0; i < 40; i++) {
+    for (let i = 0; i < 60; i++) {
       const s = await board.read(pe).catch(() => undefined);
       if (s === undefined) return undefined;
-      if (s.state === State.inCollective && s.team === this.teamId && s.seq === seq) return s.site || undefined;
-      // Bounded: a peer publishes when it starts to wait, which is within its spin window.
+      if (s.state === State.inCollective && s.team === this.teamId && s.seq === seq && s.site !== '') return s.site;
+      // Bounded: a peer publishes when it starts to wait (within its spin window), and its
+      // call-site text 20 ms later (watch.ts) or at once when it sees the mismatch too.
       await new Promise((r) => setTimeout(r, 5));
     }
     return undefined;

@@ -46,8 +46,3 @@ const NAMES: Record<number, string> = {
 export function kindName(kind: number): string {
   return NAMES[kind] ?? `collective kind ${kind}`;
 }
-
-/** Collectives that run over the team's signal words (no data) rather than exchanging values. */
-export function isSignalKind(kind: number): boolean {
-  return kind === Kind.barrier || kind === Kind.shutdown || kind === Kind.conversion || kind === Kind.teamDrop;
-}

