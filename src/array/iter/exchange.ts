@@ -13,7 +13,7 @@
  */
 import { ErrorCode, LamellarError } from '../../core/index.js';
 import { encodeToBytes } from '../../serde/index.js';
-import { Kind, kTeamInternals, type Team } from '../../team/index.js';
+import { captureSite, Kind, kTeamInternals, type Team } from '../../team/index.js';
 
 /** What one member contributes. `v` is the partial result; `m` the failure's message. */
 export type ExchangeRecord = { ok: true; v: unknown } | { ok: false; m: string; code: string | undefined };
@@ -30,7 +30,9 @@ export function reserveExchange(team: Team, what: string): PendingExchange {
   if (ch === undefined) {
     throw new LamellarError(ErrorCode.INVALID_ARGUMENT, `${what}: this PE is not a member of the array's team`);
   }
-  const r = ch.reserve<ExchangeRecord>(Kind.allGather, what);
+  // A short stack: consume, the iterator's consumer method, then the user's frame (for the
+  // reports of mismatched or stuck collectives).
+  const r = ch.reserve<ExchangeRecord>(Kind.allGather, what, captureSite(reserveExchange, 5));
   return {
     async run(rec) {
       const mine = sendable(rec);
