@@ -38,6 +38,7 @@ export const ErrorCode = {
   PROTOCOL: 'LAMELLAR_ERR_PROTOCOL',
   RENDEZVOUS_TIMEOUT: 'LAMELLAR_ERR_RENDEZVOUS_TIMEOUT',
   INTERNAL: 'LAMELLAR_ERR_INTERNAL',
+  ITER_FAILED: 'LAMELLAR_ERR_ITER_FAILED',
 } as const;
 
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
