@@ -12,8 +12,15 @@
  * their own name, and non-arrow functions bind `this` and `arguments`. The caller caches the
  * result per source text, so a source is parsed once per PE.
  */
-import { parse, type AnyNode, type Class, type Function as FunctionNode, type Pattern, type Statement } from 'acorn';
+import { createRequire } from 'node:module';
+import type * as Acorn from 'acorn';
+import type { AnyNode, Class, Function as FunctionNode, Pattern, Statement } from 'acorn';
 import { STANDARD_GLOBALS } from './closure-globals.js';
+
+// Loaded at the first closure a PE makes, not with the package: a program without closures
+// should not pay for parsing the parser (tens of ms of a PE's start-up).
+let acorn: typeof Acorn | undefined;
+const loadAcorn = (): typeof Acorn => (acorn ??= createRequire(import.meta.url)('acorn') as typeof Acorn);
 
 /** How the source text denotes the function. */
 export const Shape = {
@@ -101,7 +108,7 @@ function rootFunction(source: string): { fn: FunctionNode; shape: Shape } {
 function tryParse(text: string): AnyNode | undefined {
   let program;
   try {
-    program = parse(text, PARSE_OPTIONS);
+    program = loadAcorn().parse(text, PARSE_OPTIONS);
   } catch {
     return undefined;
   }
