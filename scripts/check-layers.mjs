@@ -25,7 +25,7 @@ const ALLOWED = {
   cli: { launcher: 'all', core: 'all' },
   '.': 'any',
 };
-const PACKAGES = { launcher: ['tsx/esm/api'] };
+const PACKAGES = { launcher: ['tsx/esm/api'], am: ['acorn'] };
 
 /** The layer a file belongs to: its folder under src/, lamellae split by implementation. */
 function layerOf(file) {

@@ -7,6 +7,7 @@ export { BlockedArch, StridedArch, type LamellarArch } from './team/index.js';
 export {
   defineAm,
   returnAm,
+  closure,
   AmHandle,
   MultiAmHandle,
   LocalAmHandle,
@@ -20,6 +21,7 @@ export {
   type AmResultOf,
   type AmGroupResults,
   type ReturnedAm,
+  type ClosureAm,
 } from './am/index.js';
 export {
   LamellarError,

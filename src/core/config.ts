@@ -23,6 +23,7 @@
  * | LAMELLAR_MAX_FRAME | 268435456 | tcp: largest frame accepted from a peer, in bytes |
  * | LAMELLAR_RENDEZVOUS_TIMEOUT | 60 | tcp: seconds to wait for every PE to arrive |
  * | LAMELLAR_PEER_TIMEOUT | 5 | tcp: seconds of silence after which a peer counts as lost (heartbeats are sent every second) |
+ * | LAMELLAR_CLOSURE_AMS | 1 | `0`: this PE refuses every incoming closure AM (docs/closures.md) |
  *
  * Cluster launchers: OMPI_COMM_WORLD_RANK/SIZE (Open MPI), SLURM_PROCID/NTASKS/NODELIST (Slurm),
  * PMI_RANK/SIZE (MPICH/Hydra) give the rank and size when LAMELLAR_PE_ID/NUM_PES are absent, and
@@ -64,6 +65,8 @@ export interface LamellarConfig {
   readonly slurmNodelist: string | undefined;
   /** A job id from the cluster launcher's variables, when it sets one. */
   readonly launcherJobId: string | undefined;
+  /** Whether this PE compiles and runs closure AMs that other PEs (or itself) send. */
+  readonly closureAms: boolean;
 }
 
 type Env = Record<string, string | undefined>;
@@ -99,6 +102,15 @@ function choiceVar<T extends string>(env: Env, name: string, choices: readonly T
   throw new LamellarError(ErrorCode.CONFIG, `${name} must be one of ${choices.join(', ')}, got '${raw}'`, {
     details: { variable: name, value: raw },
   });
+}
+
+/** `1` or `0`; unset or empty means `fallback`. */
+function flagVar(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  if (raw.trim() === '1') return true;
+  if (raw.trim() === '0') return false;
+  throw new LamellarError(ErrorCode.CONFIG, `${name} must be 1 or 0, got '${raw}'`, { details: { variable: name, value: raw } });
 }
 
 /** Checks a backend name; used for env values, CLI flags and `initWorld` options alike. */
@@ -173,6 +185,7 @@ export function parseConfig(env: Env): LamellarConfig {
     mallocTuning: env['LAMELLAR_MALLOC_TUNING'] !== '0',
     slurmNodelist: env['SLURM_STEP_NODELIST'] || env['SLURM_JOB_NODELIST'] || env['SLURM_NODELIST'] || undefined,
     launcherJobId: launcherJobId(env),
+    closureAms: flagVar(env, 'LAMELLAR_CLOSURE_AMS', true),
   });
 }
 

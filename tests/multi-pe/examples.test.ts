@@ -99,6 +99,21 @@ const CHECKS: Record<string, ExampleCheck> = {
     },
   },
 
+  'active_messages/closure_am.ts': {
+    check(out, n) {
+      range(n).forEach((pe) => {
+        const m = out.one(new RegExp(`^PE ${pe}: heap used (\\d+\\.\\d) MiB, process rss (\\d+\\.\\d) MiB$`));
+        assert.ok(Number(m[1]) > 0 && Number(m[2]) >= Number(m[1]), `PE ${pe}: heap ${m[1]} MiB, rss ${m[2]} MiB`);
+      });
+      out.has(`gathered the memory use of ${n} PE(s)`);
+      range(n).forEach((pe) => {
+        const next = (pe + 1) % n;
+        out.has(`PE ${pe}: PE ${next} answered ${next * 100}`);
+        out.has(`PE ${pe}: hello from PE ${next} (has CPUs), read on PE ${pe}`);
+      });
+    },
+  },
+
   'active_messages/hello_world_am.ts': {
     check: (out, n) =>
       range(n).forEach((from) => range(n).forEach((pe) => out.has(`[from PE ${from}'s view] PE ${pe} of ${n} got hello from PE ${from}`))),
