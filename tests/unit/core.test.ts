@@ -1,7 +1,8 @@
 /** core: config parsing, error brands, the heap allocator. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ErrorCode, HeapAllocator, isLamellarError, LamellarError, parseConfig, RemoteAmError } from '../../src/core/index.js';
+import { ErrorCode, isLamellarError, LamellarError, parseConfig, RemoteAmError } from '../../src/core/index.js';
+import { HeapAllocator } from '../../src/lamellae/common/index.js';
 import * as dist from '../../dist/core/index.js';
 
 describe('config', () => {
