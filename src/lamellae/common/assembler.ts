@@ -26,8 +26,8 @@ export class FrameAssembler {
     this.#me = who;
   }
 
-  /** Opens a frame of `total` bytes from `src` with its first part (shorter than `total`). */
-  first(src: number, total: number, part: Uint8Array): void {
+  /** Throws FRAME_TOO_LARGE if a frame of `total` bytes from `src` is over the limit. */
+  checkSize(src: number, total: number): void {
     if (total > this.#maxFrame) {
       throw new LamellarError(
         ErrorCode.FRAME_TOO_LARGE,
@@ -35,6 +35,11 @@ export class FrameAssembler {
         { details: { pe: src, bytes: total, max: this.#maxFrame } },
       );
     }
+  }
+
+  /** Opens a frame of `total` bytes from `src` with its first part (shorter than `total`). */
+  first(src: number, total: number, part: Uint8Array): void {
+    this.checkSize(src, total);
     if (this.#open[src] !== undefined || part.length >= total) this.#bad(src, 'a first frame part', part.length);
     const buf = new Uint8Array(total);
     buf.set(part);
