@@ -70,7 +70,7 @@ mkdirSync(OUT_DIR, { recursive: true });
 const tmp = `${OUT}.${process.pid}.tmp`;
 const args = [
   '-O2', '-fPIC', '-shared', '-std=gnu11', '-Wall', '-Wno-unused-function',
-  '-DNAPI_VERSION=8', '-DNODE_GYP_MODULE_NAME=lamellar_ofi', `-I${inc}`, ...cflags, SRC, '-o', tmp, ...libs, '-lpthread',
+  '-DNAPI_VERSION=8', '-DNODE_GYP_MODULE_NAME=lamellar_ofi', `-I${inc}`, ...cflags, SRC, '-o', tmp, ...libs, '-lpthread', '-lrt',
 ];
 const r = spawnSync(cc, args, { encoding: 'utf8' });
 if (r.status !== 0) {

@@ -32,6 +32,11 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include <rdma/fabric.h>
 #include <rdma/fi_atomic.h>
@@ -164,6 +169,11 @@ static struct {
   int outstanding;
   int quiesce_wanted;
   uint32_t quiesce_id;
+  /* doorbells for providers without wait objects (shm): one shared page per PE on this host */
+  int32_t *my_bell;          /* [0] sequence, [16] 1 while the progress thread sleeps */
+  int32_t **peer_bell;       /* NULL for a peer on another host */
+  uint8_t *ring_peer;        /* peers to ring at the end of this pass */
+  char bell_name[64];
   /* thread */
   pthread_t thread;
   int thread_started;
@@ -355,6 +365,7 @@ static int send_msg(int pe, const uint8_t *msg, uint32_t len) {
   ssize_t r = fi_send(S.ep, buf, len, S.buf_desc, S.addr[pe], &o->ctx);
   if (r == 0) {
     S.outstanding++;
+    if (S.ring_peer) S.ring_peer[pe] = 1;
     return 0;
   }
   op_put(o);
@@ -472,6 +483,7 @@ static int command(uint8_t *m, uint32_t len) {
                               FOPS[op], &o->ctx);
         if (r == 0) {
           S.outstanding++;
+          if (S.ring_peer) S.ring_peer[pe] = 1;
           return 1;
         }
         S.slot_free[S.n_slot_free++] = slot;
@@ -492,6 +504,7 @@ static int command(uint8_t *m, uint32_t len) {
                       : fi_read(S.ep, S.heap + x, arg, S.heap_desc, S.addr[pe], remote_addr((int)pe, addr), S.peer_key[pe], &o->ctx);
       if (r == 0) {
         S.outstanding++;
+        if (S.ring_peer) S.ring_peer[pe] = 1;
         return 1;
       }
       op_put(o);
@@ -754,6 +767,22 @@ static int poll_cq(void) {
   }
 }
 
+static long futex(int32_t *w, int op, int32_t v, const struct timespec *t) { return syscall(SYS_futex, w, op, v, t, NULL, 0); }
+
+/* Wakes the progress threads of the peers this pass gave work to (shm only progresses when the
+ * target polls): bump the peer's doorbell, and FUTEX_WAKE it only if it said it sleeps. */
+static void ring_peers(void) {
+  if (S.ring_peer == NULL) return;
+  for (int pe = 0; pe < S.npes; pe++) {
+    if (!S.ring_peer[pe]) continue;
+    S.ring_peer[pe] = 0;
+    int32_t *b = S.peer_bell[pe];
+    if (b == NULL) continue;
+    __atomic_fetch_add(&b[0], 1, __ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&b[16], __ATOMIC_SEQ_CST)) futex(&b[0], FUTEX_WAKE, 1, NULL);
+  }
+}
+
 static int retry_held(void) {
   int n = 0;
   int i = 0;
@@ -788,11 +817,13 @@ static void *progress(void *arg) {
   int64_t last = now_ns();
   while (!S.stop) {
     int32_t seq = __atomic_load_n(&S.ctl[C_BELL], __ATOMIC_SEQ_CST);
+    int32_t dseq = S.my_bell ? __atomic_load_n(&S.my_bell[0], __ATOMIC_SEQ_CST) : 0;
     int n = poll_cq();
     n += retry_pending();
     if (S.paused && S.pend_bytes < PENDING_RESUME) S.paused = 0;
     if (S.n_recv_held > 0) n += retry_held();
     n += drain_out();
+    ring_peers();
     if (S.quiesce_wanted && S.outstanding == 0 && !ring_has_data(&S.out)) {
       S.quiesce_wanted = 0;
       note(T_QUIESCED, 0, S.quiesce_id, 0, NULL);
@@ -823,9 +854,15 @@ static void *progress(void *arg) {
       if (r > 0) handle(e, r);
       else if (r == -FI_EAVAIL) failed();
     } else {
-      /* A provider without wait objects: poll with a short sleep (bounded CPU, not zero). */
-      struct timespec ts = {0, 200000};
-      nanosleep(&ts, NULL);
+      /* A provider without a wait object (shm): sleep on this PE's shared doorbell, which
+       * peers ring after giving us work and the main thread rings through kick(). While our
+       * own operations are outstanding, their completions need our polling (the target acks
+       * in its progress): sleep 50 us at a time then; otherwise up to `timeout`. */
+      int64_t ns = S.outstanding > 0 ? 50000 : (int64_t)timeout * 1000000;
+      struct timespec ts = {(time_t)(ns / 1000000000), (long)(ns % 1000000000)};
+      __atomic_store_n(&S.my_bell[16], 1, __ATOMIC_SEQ_CST);
+      if (poll_cq() == 0) futex(&S.my_bell[0], FUTEX_WAIT, dseq, &ts);
+      __atomic_store_n(&S.my_bell[16], 0, __ATOMIC_SEQ_CST);
       __atomic_store_n(&S.ctl[C_SLEEP], 0, __ATOMIC_SEQ_CST);
     }
     last = now_ns();
@@ -933,6 +970,14 @@ static void cleanup(void) {
   free(S.peer_token);
   free(S.seq_out);
   free(S.seq_in);
+  if (S.peer_bell) {
+    for (int i = 0; i < S.npes; i++)
+      if (S.peer_bell[i] && S.peer_bell[i] != S.my_bell) munmap(S.peer_bell[i], 4096);
+    free(S.peer_bell);
+  }
+  if (S.my_bell) munmap(S.my_bell, 4096);
+  if (S.bell_name[0]) shm_unlink(S.bell_name);
+  free(S.ring_peer);
   while (S.pend_head) {
     pending_t *p = S.pend_head;
     S.pend_head = p->next;
@@ -1021,12 +1066,23 @@ static napi_value open_(napi_env env, napi_callback_info cbinfo) {
     cleanup();
     return throw_fi(env, "LAMELLAR_ERR_OFI_PROVIDER", "cannot open the fabric", r);
   }
-  struct fi_cq_attr cqa = {.size = 0, .format = FI_CQ_FORMAT_MSG, .wait_obj = FI_WAIT_UNSPEC};
+  struct fi_cq_attr cqa = {.size = 0, .format = FI_CQ_FORMAT_MSG, .wait_obj = FI_WAIT_FD};
   r = fi_cq_open(S.domain, &cqa, &S.cq, NULL);
   S.cq_waitable = r == 0;
   if (r != 0) {
     cqa.wait_obj = FI_WAIT_NONE;
     r = fi_cq_open(S.domain, &cqa, &S.cq, NULL);
+  }
+  if (!S.cq_waitable && r == 0) {
+    /* This PE's doorbell: a shared page that co-located peers map (its name travels in the
+     * PE's card over the authenticated bootstrap; mode 0600, unlinked once all have it). */
+    snprintf(S.bell_name, sizeof S.bell_name, "/lamellar-ofi-%d-%d-%llx", (int)getpid(), S.me, (unsigned long long)now_ns());
+    int fd = shm_open(S.bell_name, O_CREAT | O_EXCL | O_RDWR, 0600);
+    if (fd < 0 || ftruncate(fd, 4096) != 0 || (S.my_bell = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)) == MAP_FAILED) {
+      S.my_bell = NULL;
+      r = -FI_ENOMEM;
+    }
+    if (fd >= 0) close(fd);
   }
   struct fi_av_attr ava = {.type = FI_AV_TABLE};
   if (r || (r = fi_av_open(S.domain, &ava, &S.av, NULL)) || (r = fi_endpoint(S.domain, fi, &S.ep, NULL)) ||
@@ -1124,6 +1180,7 @@ static napi_value open_(napi_env env, napi_callback_info cbinfo) {
     napi_set_element(env, arr, (uint32_t)w, row);
   }
   set(env, res, "atomics", arr);
+  set(env, res, "doorbell", str(env, S.bell_name));
   return res;
 }
 
@@ -1151,6 +1208,25 @@ static napi_value connect_(napi_env env, napi_callback_info cbinfo) {
     napi_get_value_bigint_uint64(env, prop(env, p, "key"), &S.peer_key[i], &lossless);
     napi_get_value_bigint_uint64(env, prop(env, p, "base"), &S.peer_base[i], &lossless);
     napi_get_value_bigint_uint64(env, prop(env, p, "token"), &S.peer_token[i], &lossless);
+    if (S.my_bell != NULL) {
+      if (S.peer_bell == NULL) {
+        S.peer_bell = calloc(n, sizeof(int32_t *));
+        S.ring_peer = calloc(n, 1);
+      }
+      char name[64] = "";
+      napi_valuetype bt;
+      napi_typeof(env, prop(env, p, "doorbell"), &bt);
+      if (bt == napi_string) napi_get_value_string_utf8(env, prop(env, p, "doorbell"), name, sizeof name, NULL);
+      if ((int)i == S.me) S.peer_bell[i] = S.my_bell;
+      else if (name[0] == '/') {
+        int fd = shm_open(name, O_RDWR, 0);
+        if (fd >= 0) {
+          void *m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+          close(fd);
+          S.peer_bell[i] = m == MAP_FAILED ? NULL : m;
+        }
+      }
+    }
     int r = fi_av_insert(S.av, a, 1, &S.addr[i], 0, NULL);
     if (r != 1) return throw_fi(env, "LAMELLAR_ERR_OFI_PROVIDER", "cannot insert a peer's address", r < 0 ? r : FI_EINVAL);
   }
@@ -1164,10 +1240,24 @@ static napi_value connect_(napi_env env, napi_callback_info cbinfo) {
   return NULL;
 }
 
+/* unlinkDoorbell(): every peer has mapped this PE's doorbell; its name is no longer needed. */
+static napi_value unlink_bell(napi_env env, napi_callback_info cbinfo) {
+  (void)env;
+  (void)cbinfo;
+  if (S.bell_name[0]) shm_unlink(S.bell_name);
+  S.bell_name[0] = '\0';
+  return NULL;
+}
+
 static napi_value kick(napi_env env, napi_callback_info cbinfo) {
   (void)env;
   (void)cbinfo;
-  if (S.cq != NULL) fi_cq_signal(S.cq);
+  if (S.cq == NULL) return NULL;
+  if (S.cq_waitable) fi_cq_signal(S.cq);
+  else if (S.my_bell) {
+    __atomic_fetch_add(&S.my_bell[0], 1, __ATOMIC_SEQ_CST);
+    futex(&S.my_bell[0], FUTEX_WAKE, 1, NULL);
+  }
   return NULL;
 }
 
@@ -1177,8 +1267,12 @@ static napi_value close_(napi_env env, napi_callback_info cbinfo) {
   if (!S.open) return NULL;
   if (S.thread_started) {
     S.stop = 1;
-    __atomic_store_n(&S.ctl[C_BELL], S.ctl[C_BELL] + 1, __ATOMIC_SEQ_CST);
-    fi_cq_signal(S.cq);
+    __atomic_fetch_add(&S.ctl[C_BELL], 1, __ATOMIC_SEQ_CST);
+    if (S.cq_waitable) fi_cq_signal(S.cq);
+    else {
+      __atomic_fetch_add(&S.my_bell[0], 1, __ATOMIC_SEQ_CST);
+      futex(&S.my_bell[0], FUTEX_WAKE, 1, NULL);
+    }
     pthread_join(S.thread, NULL);
     napi_release_threadsafe_function(S.tsfn, napi_tsfn_abort);
   }
@@ -1194,6 +1288,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"open", NULL, open_, NULL, NULL, NULL, napi_default, NULL},
       {"connect", NULL, connect_, NULL, NULL, NULL, napi_default, NULL},
       {"kick", NULL, kick, NULL, NULL, NULL, napi_default, NULL},
+      {"unlinkDoorbell", NULL, unlink_bell, NULL, NULL, NULL, napi_default, NULL},
       {"close", NULL, close_, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof d / sizeof d[0], d);

@@ -35,6 +35,8 @@ export interface OfiEndpoint {
   pinned: boolean;
   /** atomics[word][op]: whether the provider performs it (fi_query_atomic). */
   atomics: boolean[][];
+  /** For providers without wait objects (shm): the shared-memory name of this PE's doorbell. */
+  doorbell: string;
 }
 
 export interface OfiPeer {
@@ -42,6 +44,7 @@ export interface OfiPeer {
   key: bigint;
   base: bigint;
   token: bigint;
+  doorbell: string;
 }
 
 export interface OfiAddon {
@@ -50,6 +53,7 @@ export interface OfiAddon {
   open(o: OfiOpenOptions): OfiEndpoint;
   connect(peers: OfiPeer[], myToken: bigint, onWake: () => void): void;
   kick(): void;
+  unlinkDoorbell(): void;
   close(): void;
 }
 

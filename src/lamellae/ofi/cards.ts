@@ -17,6 +17,8 @@ export interface Card {
   base: bigint;
   token: bigint;
   heapLen: number;
+  /** Shared-memory name of the PE's doorbell (providers without wait objects), or ''. */
+  doorbell: string;
 }
 
 const MAGIC = 'lamellar-ofi-card/1';
@@ -32,6 +34,7 @@ function encode(c: Card): Uint8Array {
       base: c.base.toString(),
       token: c.token.toString(),
       heapLen: c.heapLen,
+      doorbell: c.doorbell,
     }),
   );
 }
@@ -49,11 +52,12 @@ function decode(src: number, frame: Uint8Array): Card {
   const token = big(v?.['token']);
   if (
     v === undefined || v['magic'] !== MAGIC || v['pe'] !== src || typeof v['provider'] !== 'string' || typeof v['address'] !== 'string' ||
-    key === undefined || base === undefined || token === undefined || !Number.isSafeInteger(v['heapLen'])
+    key === undefined || base === undefined || token === undefined || !Number.isSafeInteger(v['heapLen']) ||
+    typeof v['doorbell'] !== 'string' || !/^(\/lamellar-ofi-[0-9a-f-]+)?$/.test(v['doorbell'])
   ) {
     throw new LamellarError(ErrorCode.PROTOCOL, `PE ${src} sent a malformed ofi endpoint card during start-up`, { details: { pe: src } });
   }
-  return { pe: src, provider: v['provider'], address: new Uint8Array(Buffer.from(v['address'], 'base64')), key, base, token, heapLen: v['heapLen'] as number };
+  return { pe: src, provider: v['provider'], address: new Uint8Array(Buffer.from(v['address'], 'base64')), key, base, token, heapLen: v['heapLen'] as number, doorbell: v['doorbell'] };
 }
 
 /** Starts `boot`, swaps cards with every other PE, and returns all cards in PE order. */

@@ -149,12 +149,14 @@ export class OfiLamella implements Lamella {
       for (let o = 0; o < OPS.length; o++) (ep.atomics[w]![o] ? this.fabric.fabricOps : this.fabric.runtimeOps).push(`${OPS[o]}/${WORDS[w]}`);
     }
     const token = randomBytes(8).readBigUInt64LE();
-    const mine: Card = { pe: this.myPe, provider: ep.provider, address: ep.address, key: ep.key, base: ep.base, token, heapLen: this.#heap.byteLength };
+    const mine: Card = { pe: this.myPe, provider: ep.provider, address: ep.address, key: ep.key, base: ep.base, token, heapLen: this.#heap.byteLength, doorbell: ep.doorbell };
     const cards = await exchangeCards(this.#boot, mine);
-    const peers: OfiPeer[] = cards.map((c) => ({ address: c.address, key: c.key, base: c.base, token: c.token }));
+    const peers: OfiPeer[] = cards.map((c) => ({ address: c.address, key: c.key, base: c.base, token: c.token, doorbell: c.doorbell }));
     for (const c of cards) this.#known[c.pe] = c.heapLen;
     addon.connect(peers, token, this.#onWake);
     await this.#boot.barrier();
+    // Every co-located peer has mapped this PE's doorbell by now; its name can go.
+    addon.unlinkDoorbell();
     this.#up = true;
     const line =
       `PE ${this.myPe}: ofi provider ${ep.provider} (fabric ${ep.fabric}, domain ${ep.domain}, libfabric ${addon.libfabricVersion}), ` +
