@@ -28,6 +28,7 @@ import { createHeap, FrameAssembler, MappedHeaps, RING_HEADER, RingEnd } from '.
 import type { AtomicOp, AtomicWord, FrameHandler, Lamella, LamellaStats } from '../types.js';
 import { loadOfi, unknownProvider, type OfiAddon, type OfiEndpoint, type OfiPeer } from './addon.js';
 import { exchangeCards, type Card } from './cards.js';
+import { StagingPool, summarize } from './staging.js';
 import {
   C_BELL, C_DROPPED, C_HEAP_LEN, C_MAIN_PENDING, C_SLEEP, CHUNK, CONTROL_BYTES, ERR_BOUNDS, FATAL_PE_FAILED, FATAL_PROTOCOL, FLAG_FABRIC,
   getOperand, H_ADDR, H_ID, H_LEN, H_PE, H_SUB, H_TYPE, HDR, Header, OPS, PART_FIRST, PART_LAST, PART_MID, PART_WHOLE, putOperand, T, wordBytes, WORDS,
@@ -43,8 +44,6 @@ interface Request {
 /** 4 MiB each way, as tcp's link: several 64 KiB frame parts fit without waiting. */
 const RING_CAP = 4 << 20;
 const MAX_ADDR = 2 ** 32;
-/** Staging blocks in the own heap for puts and gets of bytes outside it, kept for reuse. */
-const POOL_BYTES = 64 << 20;
 
 export class OfiLamella implements Lamella {
   readonly backend = 'ofi' as const;
@@ -76,8 +75,7 @@ export class OfiLamella implements Lamella {
   readonly #requests = new Map<number, Request>();
   readonly #assembly: FrameAssembler;
   readonly #known: number[];
-  readonly #pool = new Map<number, number[]>();
-  #poolBytes = 0;
+  readonly #staging: StagingPool;
   #addon: OfiAddon | undefined;
   #fabricOk: boolean[][] = [];
   #handler: FrameHandler | undefined;
@@ -108,6 +106,7 @@ export class OfiLamella implements Lamella {
     this.#i32 = new Int32Array(this.#heap);
     this.#assembly = new FrameAssembler(this.numPes, cfg.maxFrame, `PE ${this.myPe}`);
     this.#known = new Array<number>(this.numPes).fill(0);
+    this.#staging = new StagingPool((bytes) => this.alloc(bytes), (addr) => this.#mem.free(addr));
   }
 
   setFrameHandler(handler: FrameHandler): void {
@@ -408,29 +407,6 @@ export class OfiLamella implements Lamella {
     this.#mem.free(addr);
   }
 
-  /** A block of the own heap for bytes that live outside it (registered memory is required). */
-  #stage(len: number): number {
-    const cap = 2 ** Math.max(6, Math.ceil(Math.log2(len)));
-    const free = this.#pool.get(cap);
-    if (free !== undefined && free.length > 0) {
-      this.#poolBytes -= cap;
-      return free.pop()!;
-    }
-    return this.alloc(cap);
-  }
-
-  #unstage(addr: number, len: number): void {
-    const cap = 2 ** Math.max(6, Math.ceil(Math.log2(len)));
-    if (this.#poolBytes + cap > POOL_BYTES) {
-      this.#mem.free(addr);
-      return;
-    }
-    let free = this.#pool.get(cap);
-    if (free === undefined) this.#pool.set(cap, (free = []));
-    free.push(addr);
-    this.#poolBytes += cap;
-  }
-
   async allgather(value: number): Promise<number[]> {
     return this.#boot.allgather(value);
   }
@@ -444,14 +420,14 @@ export class OfiLamella implements Lamella {
     await this.#reach(pe, addr + src.length);
     // Bytes already in the own (registered) heap go straight from there: no copy.
     const inHeap = src.buffer === this.#heap;
-    const local = inHeap ? src.byteOffset : this.#stage(src.length);
+    const local = inHeap ? src.byteOffset : this.#staging.take(src.length);
     if (!inHeap) this.#bytes.set(src, local);
     const { id, done } = this.#request();
     this.#emit(this.#hdr.set(T.WRITE, pe, 0, id, addr, src.length, local), undefined);
     try {
       await done;
     } finally {
-      if (!inHeap) this.#unstage(local, src.length);
+      if (!inHeap) this.#staging.give(local, src.length);
     }
   }
 
@@ -463,14 +439,14 @@ export class OfiLamella implements Lamella {
     if (dst.length === 0) return;
     await this.#reach(pe, addr + dst.length);
     const inHeap = dst.buffer === this.#heap;
-    const local = inHeap ? dst.byteOffset : this.#stage(dst.length);
+    const local = inHeap ? dst.byteOffset : this.#staging.take(dst.length);
     const { id, done } = this.#request();
     this.#emit(this.#hdr.set(T.READ, pe, 0, id, addr, dst.length, local), undefined);
     try {
       await done;
       if (!inHeap) dst.set(this.#bytes.subarray(local, local + dst.length));
     } finally {
-      if (!inHeap) this.#unstage(local, dst.length);
+      if (!inHeap) this.#staging.give(local, dst.length);
     }
   }
 
@@ -545,15 +521,4 @@ export class OfiLamella implements Lamella {
     this.#closed = true;
     this.#addon?.close();
   }
-}
-
-/** `add/i8, add/u8, ...` grouped as `add (i8..u64)` where an op holds for every word type. */
-function summarize(list: string[]): string {
-  if (list.length === 0) return 'none';
-  const byOp = new Map<string, string[]>();
-  for (const s of list) {
-    const [op, w] = s.split('/') as [string, string];
-    byOp.set(op, [...(byOp.get(op) ?? []), w]);
-  }
-  return [...byOp].map(([op, ws]) => `${op} (${ws.length === WORDS.length ? 'every word type' : ws.join(', ')})`).join(', ');
 }
