@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Builds the ofi lamella's native addon (native/ofi/lamellar_ofi.c) with the system C compiler,
+// Builds the ofi lamella's native addon (native/ofi/*.c) with the system C compiler,
 // libfabric's headers and library, and the Node-API headers of the node-api-headers package (so
 // nothing is downloaded). Node-API symbols resolve when Node loads the addon, so it is linked
 // against libfabric only.
@@ -13,13 +13,13 @@
 // system paths (its include/ and lib/ are used, and lib/ is put in the addon's run path);
 // otherwise pkg-config's libfabric flags are used when pkg-config knows libfabric.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const SRC = join(ROOT, 'native/ofi/lamellar_ofi.c');
+const SRC_DIR = join(ROOT, 'native/ofi');
 const OUT_DIR = join(ROOT, 'native/ofi/build');
 const OUT = join(OUT_DIR, 'lamellar_ofi.node');
 const lenient = process.argv.includes('--if-possible');
@@ -56,7 +56,8 @@ function fabricFlags() {
 }
 
 if (process.env.LAMELLAR_SKIP_OFI_BUILD === '1') giveUp('LAMELLAR_SKIP_OFI_BUILD=1');
-if (!existsSync(SRC)) giveUp(`its source ${SRC} is missing`);
+const sources = existsSync(SRC_DIR) ? readdirSync(SRC_DIR).filter((f) => f.endsWith('.c')).sort().map((f) => join(SRC_DIR, f)) : [];
+if (sources.length === 0) giveUp(`its sources in ${SRC_DIR} are missing`);
 const cc = process.env.CC || 'cc';
 const inc = napiInclude();
 if (inc === undefined) giveUp('the Node-API headers were not found (the node-api-headers package is missing)');
@@ -69,8 +70,8 @@ const { cflags, libs } = fabricFlags();
 mkdirSync(OUT_DIR, { recursive: true });
 const tmp = `${OUT}.${process.pid}.tmp`;
 const args = [
-  '-O2', '-fPIC', '-shared', '-std=gnu11', '-Wall', '-Wno-unused-function',
-  '-DNAPI_VERSION=8', '-DNODE_GYP_MODULE_NAME=lamellar_ofi', `-I${inc}`, ...cflags, SRC, '-o', tmp, ...libs, '-lpthread', '-lrt',
+  '-O2', '-fPIC', '-shared', '-std=gnu11', '-Wall', '-fvisibility=hidden',
+  '-DNAPI_VERSION=8', '-DNODE_GYP_MODULE_NAME=lamellar_ofi', `-I${inc}`, ...cflags, ...sources, '-o', tmp, ...libs, '-lpthread', '-lrt',
 ];
 const r = spawnSync(cc, args, { encoding: 'utf8' });
 if (r.status !== 0) {

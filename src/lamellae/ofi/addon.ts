@@ -1,5 +1,5 @@
 /**
- * Loads the native half of the ofi lamella (native/ofi/lamellar_ofi.c, built at install where a C
+ * Loads the native half of the ofi lamella (native/ofi/*.c, built at install where a C
  * compiler and libfabric's headers exist, or later with `npx lamellar build-ofi`). The addon is
  * optional: without it every other backend works, and `--backend ofi` fails at once with
  * OFI_UNAVAILABLE saying what to install and how to rebuild.

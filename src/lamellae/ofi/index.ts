@@ -3,7 +3,7 @@
  * engine HPC fabrics speak (verbs, cxi, psm3, efa, and shm and tcp everywhere). Lamellar's ROFI
  * counterpart.
  *
- * Two halves. A small native addon (native/ofi/lamellar_ofi.c) owns the endpoint and a progress
+ * Two halves. A small native addon (native/ofi/*.c) owns the endpoint and a progress
  * thread; this class runs on the main thread. They share the PE's heap, a growable
  * SharedArrayBuffer registered whole with libfabric (a growable SAB reserves its maximum up front
  * and never moves, so the registration stays valid as it grows), and two SPSC rings

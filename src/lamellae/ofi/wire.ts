@@ -1,7 +1,7 @@
 /**
  * The ofi lamella's message format: one 32-byte little-endian header, used unchanged on the
  * fabric and in the two rings between a PE's main thread and its native progress thread (the C
- * side, native/ofi/lamellar_ofi.c, keeps the same numbers):
+ * side, native/ofi/ofi.h, keeps the same numbers):
  *
  *   0  u32 len    body bytes that follow
  *   4  u8  type   T.*
