@@ -88,6 +88,8 @@ static napi_value providers(napi_env env, napi_callback_info cbinfo) {
 }
 
 static void cleanup(void) {
+  for (int i = 0; i < N_REGS; i++)
+    if (S.regs[i].mr) fi_close(&S.regs[i].mr->fid);
   if (S.ep) fi_close(&S.ep->fid);
   if (S.heap_mr) fi_close(&S.heap_mr->fid);
   if (S.buf_mr) fi_close(&S.buf_mr->fid);
@@ -373,6 +375,53 @@ static napi_value connect_(napi_env env, napi_callback_info cbinfo) {
   return NULL;
 }
 
+/* reg(view: Uint8Array) -> slot | -1: registers a buffer outside the heap for one large put or
+ * get, so the fabric reads or writes it in place instead of through a heap staging block. The
+ * reference keeps the buffer alive until unreg(slot), which the lamella calls on completion. */
+static napi_value reg(napi_env env, napi_callback_info cbinfo) {
+  size_t argc = 1;
+  napi_value argv[1], out;
+  CHECK(napi_get_cb_info(env, cbinfo, &argc, argv, NULL, NULL));
+  int slot = -1;
+  for (int i = 0; i < N_REGS; i++)
+    if (S.regs[i].mr == NULL) {
+      slot = i;
+      break;
+    }
+  size_t len = 0;
+  uint8_t *p = bytes_of(env, argv[0], &len);
+  if (slot >= 0 && p != NULL && len > 0 &&
+      fi_mr_reg(S.domain, p, len, FI_READ | FI_WRITE, 0, 0, 0, &S.regs[slot].mr, NULL) == 0) {
+    if ((S.info->domain_attr->mr_mode & FI_MR_ENDPOINT) && (fi_mr_bind(S.regs[slot].mr, &S.ep->fid, 0) || fi_mr_enable(S.regs[slot].mr))) {
+      fi_close(&S.regs[slot].mr->fid);
+      S.regs[slot].mr = NULL;
+      slot = -1;
+    } else {
+      S.regs[slot].ptr = p;
+      S.regs[slot].desc = fi_mr_desc(S.regs[slot].mr);
+      napi_create_reference(env, argv[0], 1, &S.regs[slot].ref);
+    }
+  } else {
+    if (slot >= 0) S.regs[slot].mr = NULL;
+    slot = -1;
+  }
+  CHECK(napi_create_int32(env, slot, &out));
+  return out;
+}
+
+static napi_value unreg(napi_env env, napi_callback_info cbinfo) {
+  size_t argc = 1;
+  napi_value argv[1];
+  int32_t slot = -1;
+  CHECK(napi_get_cb_info(env, cbinfo, &argc, argv, NULL, NULL));
+  napi_get_value_int32(env, argv[0], &slot);
+  if (slot < 0 || slot >= N_REGS || S.regs[slot].mr == NULL) return NULL;
+  fi_close(&S.regs[slot].mr->fid);
+  napi_delete_reference(env, S.regs[slot].ref);
+  memset(&S.regs[slot], 0, sizeof S.regs[slot]);
+  return NULL;
+}
+
 /* unlinkDoorbell(): every peer has mapped this PE's doorbell; its name is no longer needed. */
 static napi_value unlink_bell(napi_env env, napi_callback_info cbinfo) {
   (void)env;
@@ -411,6 +460,8 @@ static napi_value close_(napi_env env, napi_callback_info cbinfo) {
   }
   for (int i = 0; i < 3; i++)
     if (S.refs[i]) napi_delete_reference(env, S.refs[i]);
+  for (int i = 0; i < N_REGS; i++)
+    if (S.regs[i].ref) napi_delete_reference(env, S.regs[i].ref);
   cleanup();
   return NULL;
 }
@@ -421,6 +472,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"open", NULL, open_, NULL, NULL, NULL, napi_default, NULL},
       {"connect", NULL, connect_, NULL, NULL, NULL, napi_default, NULL},
       {"kick", NULL, kick, NULL, NULL, NULL, napi_default, NULL},
+      {"reg", NULL, reg, NULL, NULL, NULL, napi_default, NULL},
+      {"unreg", NULL, unreg, NULL, NULL, NULL, napi_default, NULL},
       {"unlinkDoorbell", NULL, unlink_bell, NULL, NULL, NULL, napi_default, NULL},
       {"close", NULL, close_, NULL, NULL, NULL, napi_default, NULL},
   };

@@ -274,9 +274,12 @@ static int command(uint8_t *m, uint32_t len) {
       op_t *o = op_get(type == T_WRITE ? OP_WRITE : OP_READ);
       if (o == NULL) return 0;
       o->id = id;
-      ssize_t r = type == T_WRITE
-                      ? fi_write(S.ep, S.heap + x, arg, S.heap_desc, S.addr[pe], remote_addr((int)pe, addr), S.peer_key[pe], &o->ctx)
-                      : fi_read(S.ep, S.heap + x, arg, S.heap_desc, S.addr[pe], remote_addr((int)pe, addr), S.peer_key[pe], &o->ctx);
+      /* A registered user buffer: its entry was filled before the main thread published this
+       * record (the ring's release/acquire pair orders it). */
+      uint8_t *local = (flags & FLAG_REGISTERED) ? S.regs[x].ptr : S.heap + x;
+      void *desc = (flags & FLAG_REGISTERED) ? S.regs[x].desc : S.heap_desc;
+      ssize_t r = type == T_WRITE ? fi_write(S.ep, local, arg, desc, S.addr[pe], remote_addr((int)pe, addr), S.peer_key[pe], &o->ctx)
+                                  : fi_read(S.ep, local, arg, desc, S.addr[pe], remote_addr((int)pe, addr), S.peer_key[pe], &o->ctx);
       if (r == 0) {
         S.outstanding++;
         if (S.ring_peer) S.ring_peer[pe] = 1;

@@ -73,6 +73,8 @@
 #define T_REMOTE_ERROR 14
 #define T_LAST 14
 #define FLAG_FABRIC 1
+#define FLAG_REGISTERED 2 /* write/read: x is a user-buffer registration (reg()), not a heap address */
+#define N_REGS 1024
 #define FATAL_PROTOCOL 1
 #define FATAL_PE_FAILED 3
 #define ERR_BOUNDS 1
@@ -180,6 +182,13 @@ struct ofi_state {
   int32_t **peer_bell;       /* NULL for a peer on another host */
   uint8_t *ring_peer;        /* peers to ring at the end of this pass */
   char bell_name[64];
+  /* user buffers registered for one large put or get (reg()/unreg(), main thread) */
+  struct {
+    struct fid_mr *mr;
+    uint8_t *ptr;
+    void *desc;
+    napi_ref ref;
+  } regs[N_REGS];
   /* thread */
   pthread_t thread;
   int thread_started;

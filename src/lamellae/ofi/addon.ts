@@ -53,6 +53,9 @@ export interface OfiAddon {
   open(o: OfiOpenOptions): OfiEndpoint;
   connect(peers: OfiPeer[], myToken: bigint, onWake: () => void): void;
   kick(): void;
+  /** Registers a buffer outside the heap for one large put or get; -1 if it cannot. */
+  reg(view: Uint8Array): number;
+  unreg(slot: number): void;
   unlinkDoorbell(): void;
   close(): void;
 }

@@ -6,7 +6,8 @@
  *   0  u32 len    body bytes that follow
  *   4  u8  type   T.*
  *   5  u8  sub    frame part (PART_*), or atomic word << 4 | op, or an error kind
- *   6  u16 flags  FLAG_FABRIC: do this atomic with the provider's fi_atomic
+ *   6  u16 flags  FLAG_FABRIC: do this atomic with the provider's fi_atomic; FLAG_REGISTERED:
+ *                 the write/read's local side is a registered user buffer (x is its slot)
  *   8  u32 pe     on the fabric: the sender; main → native: the destination; native → main: the source
  *  12  u32 id     request id (write, read, atomic, length query) and its answer
  *  16  u32 addr   heap address at the target; for a FIRST or WHOLE frame part, the frame's size
@@ -51,6 +52,7 @@ export const PART_MID = 2;
 export const PART_LAST = 3;
 
 export const FLAG_FABRIC = 1;
+export const FLAG_REGISTERED = 2;
 
 /** FATAL kinds and ERROR kinds (the `sub` byte). */
 export const FATAL_PROTOCOL = 1;
