@@ -381,14 +381,10 @@ int incoming(uint8_t *m, size_t got) {
       return 1;
     }
     case T_LEN: {
-      uint8_t h[HDR];
-      put_hdr(h, 0, T_LEN_RESULT, 0, 0, 0, id, 0, 0, 0);
-      uint64_t hl = heap_len64();
-      /* the length travels in the body: x carries the token */
+      /* The length travels in the body (it may be 4 GiB); on the fabric x carries the token. */
       uint8_t out[HDR + 8];
-      memcpy(out, h, HDR);
-      uint32_t eight = 8;
-      memcpy(out, &eight, 4);
+      uint64_t hl = heap_len64();
+      put_hdr(out, 8, T_LEN_RESULT, 0, 0, 0, id, 0, 0, 0);
       memcpy(out + HDR, &hl, 8);
       return send_msg((int)pe, out, HDR + 8) == 0;
     }
