@@ -4,6 +4,8 @@
 
 struct ofi_state S;
 
+static void at_exit(void);
+
 /* ---- Node-API glue ---- */
 
 #define CHECK(call)                                                   \
@@ -163,6 +165,8 @@ static napi_value open_(napi_env env, napi_callback_info cbinfo) {
   napi_create_reference(env, prop(env, o, "out"), 1, &S.refs[1]);
   napi_create_reference(env, prop(env, o, "in"), 1, &S.refs[2]);
   S.open = 1;
+  static int exit_hooked = 0;
+  if (!exit_hooked) exit_hooked = atexit(at_exit) == 0;
 
   char bind[128] = "";
   napi_typeof(env, prop(env, o, "bindAddr"), &pt);
@@ -444,18 +448,32 @@ static napi_value kick(napi_env env, napi_callback_info cbinfo) {
 }
 
 /* close(): stops the progress thread and releases the fabric, the heap registration and refs. */
+static void stop_thread(void) {
+  if (!S.thread_started) return;
+  S.thread_started = 0;
+  S.stop = 1;
+  __atomic_fetch_add(&S.ctl[C_BELL], 1, __ATOMIC_SEQ_CST);
+  if (S.cq_waitable) fi_cq_signal(S.cq);
+  else {
+    __atomic_fetch_add(&S.my_bell[0], 1, __ATOMIC_SEQ_CST);
+    futex(&S.my_bell[0], FUTEX_WAKE, 1, NULL);
+  }
+  pthread_join(S.thread, NULL);
+}
+
+/* A process that ends without close() (a PE that fails and throws) still closes its endpoint:
+ * providers such as shm keep per-endpoint shared-memory files that only fi_close removes. */
+static void at_exit(void) {
+  if (!S.open) return;
+  stop_thread();
+  cleanup();
+}
+
 static napi_value close_(napi_env env, napi_callback_info cbinfo) {
   (void)cbinfo;
   if (!S.open) return NULL;
   if (S.thread_started) {
-    S.stop = 1;
-    __atomic_fetch_add(&S.ctl[C_BELL], 1, __ATOMIC_SEQ_CST);
-    if (S.cq_waitable) fi_cq_signal(S.cq);
-    else {
-      __atomic_fetch_add(&S.my_bell[0], 1, __ATOMIC_SEQ_CST);
-      futex(&S.my_bell[0], FUTEX_WAKE, 1, NULL);
-    }
-    pthread_join(S.thread, NULL);
+    stop_thread();
     napi_release_threadsafe_function(S.tsfn, napi_tsfn_abort);
   }
   for (int i = 0; i < 3; i++)
