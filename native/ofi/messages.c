@@ -137,6 +137,7 @@ static int send_msg(int pe, const uint8_t *msg, uint32_t len) {
   memcpy(buf + 8, &S.me, 4);
   memcpy(buf + 24, &S.my_token, 8);
   o->buf = idx;
+  o->pe = pe;
   ssize_t r = fi_send(S.ep, buf, len, S.buf_desc, S.addr[pe], &o->ctx);
   if (r == 0) {
     S.outstanding++;
@@ -246,6 +247,7 @@ static int command(uint8_t *m, uint32_t len) {
         s->result = 0;
         if (op == 4) s->operand = (uint64_t)(-(int64_t)s->operand); /* sub = add of the negation, in any width */
         o->id = id;
+        o->pe = (int)pe;
         o->word = 1 << (w >> 1);
         o->slot = slot;
         ssize_t r;
@@ -274,6 +276,7 @@ static int command(uint8_t *m, uint32_t len) {
       op_t *o = op_get(type == T_WRITE ? OP_WRITE : OP_READ);
       if (o == NULL) return 0;
       o->id = id;
+      o->pe = (int)pe;
       /* A registered user buffer: its entry was filled before the main thread published this
        * record (the ring's release/acquire pair orders it). */
       uint8_t *local = (flags & FLAG_REGISTERED) ? S.regs[x].ptr : S.heap + x;

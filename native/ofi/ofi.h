@@ -120,6 +120,7 @@ typedef struct op {
   uint32_t id;  /* request id for main */
   int word;     /* atomic word size in bytes */
   int slot;     /* atomic slot index */
+  int pe;       /* the peer of a send, write, read or atomic */
   struct op *next_free;
 } op_t;
 

@@ -66,14 +66,14 @@ static void failed(void) {
     case OP_SEND:
       S.outstanding--;
       release_send(o->buf);
-      snprintf(msg, sizeof msg, "a fabric send from PE %d failed: %s (%s): a peer is gone or unreachable", S.me, fi_strerror(err.err),
+      snprintf(msg, sizeof msg, "PE %d was lost: a fabric send from PE %d to it failed: %s (%s)", o->pe, S.me, fi_strerror(err.err),
                pe ? pe : "");
       fatal(FATAL_PE_FAILED, msg);
       break;
     default:
       S.outstanding--;
       if (o->kind == OP_ATOMIC) S.slot_free[S.n_slot_free++] = o->slot;
-      snprintf(msg, sizeof msg, "the fabric failed the operation: %s (%s)", fi_strerror(err.err), pe ? pe : "");
+      snprintf(msg, sizeof msg, "the fabric failed an operation on PE %d: %s (%s)", o->pe, fi_strerror(err.err), pe ? pe : "");
       note(T_ERROR, ERR_FABRIC, o->id, 0, msg);
       break;
   }

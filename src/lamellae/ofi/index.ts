@@ -182,9 +182,11 @@ export class OfiLamella implements Lamella {
     this.#failure = err;
     for (const r of this.#requests.values()) r.reject(err);
     this.#requests.clear();
-    // The bootstrap tells every peer why and stops; then this process ends with the error.
+    // The bootstrap tells every peer why and stops; then this process ends with the error. The
+    // endpoint stays open until the process exits (the addon closes it then): closing it now
+    // could reset a peer's fabric connection before the bootstrap's ABORT reaches it, and the
+    // peer would report the reset instead of the reason.
     this.#boot.abort(err);
-    this.#close();
     setTimeout(() => {
       throw err;
     }, 200);
