@@ -4,7 +4,7 @@
  *
  * | variable | default | meaning |
  * |---|---|---|
- * | LAMELLAR_BACKEND | local | lamella: local, shmem or tcp (explicit `initWorld` options win); `lamellar run`'s default backend |
+ * | LAMELLAR_BACKEND | local | lamella: local, shmem, tcp or ofi (explicit `initWorld` options win); `lamellar run`'s default backend |
  * | LAMELLAR_NUM_PES | 1 | number of PEs in the job (set by the launcher); `lamellar run`'s default -N |
  * | LAMELLAR_PE_ID | 0 | this PE's id (set by the launcher) |
  * | LAMELLAR_JOB_ID | (random) | job identifier shared by all PEs of one job |
@@ -24,6 +24,10 @@
  * | LAMELLAR_RENDEZVOUS_TIMEOUT | 60 | tcp: seconds to wait for every PE to arrive |
  * | LAMELLAR_PEER_TIMEOUT | 5 | tcp: seconds of silence after which a peer counts as lost (heartbeats are sent every second) |
  * | LAMELLAR_CLOSURE_AMS | 1 | `0`: this PE refuses every incoming closure AM (docs/closures.md) |
+ * | LAMELLAR_OFI_PROVIDER | (libfabric chooses) | ofi: the libfabric provider, e.g. `tcp;ofi_rxm`, `shm`, `verbs;ofi_rxm`, `cxi`, `psm3`, `efa` |
+ * | LAMELLAR_OFI_ATOMICS | auto | ofi: `auto` uses the provider's fi_atomic where it supports the op and type; `runtime` never |
+ * | LAMELLAR_OFI_ADDON | (the built addon) | ofi: path of the native addon to load instead of native/ofi/build/lamellar_ofi.node |
+ * | LAMELLAR_DEBUG | (unset) | comma list of topics to report on stderr at start-up: `ofi` (provider, addresses, atomics), or `1`/`all` |
  *
  * Cluster launchers: OMPI_COMM_WORLD_RANK/SIZE (Open MPI), SLURM_PROCID/NTASKS/NODELIST (Slurm),
  * PMI_RANK/SIZE (MPICH/Hydra) give the rank and size when LAMELLAR_PE_ID/NUM_PES are absent, and
@@ -33,7 +37,7 @@
 import { availableParallelism } from 'node:os';
 import { ErrorCode, LamellarError } from './errors.js';
 
-export const BACKENDS = ['local', 'shmem', 'tcp'] as const;
+export const BACKENDS = ['local', 'shmem', 'tcp', 'ofi'] as const;
 export type Backend = (typeof BACKENDS)[number];
 
 export type RankSource = 'lamellar' | 'ompi' | 'slurm' | 'pmi' | 'default';
@@ -67,6 +71,11 @@ export interface LamellarConfig {
   readonly launcherJobId: string | undefined;
   /** Whether this PE compiles and runs closure AMs that other PEs (or itself) send. */
   readonly closureAms: boolean;
+  readonly ofiProvider: string | undefined;
+  readonly ofiAtomics: 'auto' | 'runtime';
+  readonly ofiAddon: string | undefined;
+  /** LAMELLAR_DEBUG topics; `all` when set to 1 or all. */
+  readonly debugTopics: readonly string[];
 }
 
 type Env = Record<string, string | undefined>;
@@ -186,7 +195,30 @@ export function parseConfig(env: Env): LamellarConfig {
     slurmNodelist: env['SLURM_STEP_NODELIST'] || env['SLURM_JOB_NODELIST'] || env['SLURM_NODELIST'] || undefined,
     launcherJobId: launcherJobId(env),
     closureAms: flagVar(env, 'LAMELLAR_CLOSURE_AMS', true),
+    ofiProvider: env['LAMELLAR_OFI_PROVIDER'] || undefined,
+    ofiAtomics: ofiAtomics(env['LAMELLAR_OFI_ATOMICS']),
+    ofiAddon: env['LAMELLAR_OFI_ADDON'] || undefined,
+    debugTopics: debugTopics(env['LAMELLAR_DEBUG']),
   });
+}
+
+function ofiAtomics(raw: string | undefined): 'auto' | 'runtime' {
+  if (raw === undefined || raw === '' || raw === 'auto') return 'auto';
+  if (raw === 'runtime') return 'runtime';
+  throw new LamellarError(ErrorCode.CONFIG, `LAMELLAR_OFI_ATOMICS must be auto or runtime, got '${raw}'`, {
+    details: { variable: 'LAMELLAR_OFI_ATOMICS', value: raw },
+  });
+}
+
+function debugTopics(raw: string | undefined): string[] {
+  if (raw === undefined || raw === '' || raw === '0') return [];
+  const topics = raw.split(',').map((t) => t.trim().toLowerCase());
+  return topics.includes('1') || topics.includes('all') ? ['all'] : topics;
+}
+
+/** Whether LAMELLAR_DEBUG asks for reports on `topic`. */
+export function debugOn(cfg: LamellarConfig, topic: string): boolean {
+  return cfg.debugTopics.includes('all') || cfg.debugTopics.includes(topic);
 }
 
 function launcherJobId(env: Env): string | undefined {

@@ -5,7 +5,5 @@
 export * from './errors.js';
 export * from './config.js';
 export * from './debug.js';
-export * from './heap-allocator.js';
 export * from './deferred.js';
-export * from './mapped-heaps.js';
 export * from './lifecycle.js';

@@ -1,10 +1,24 @@
 /** core: config parsing, error brands, the heap allocator. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ErrorCode, HeapAllocator, isLamellarError, LamellarError, parseConfig, RemoteAmError } from '../../src/core/index.js';
+import { ErrorCode, isLamellarError, LamellarError, parseConfig, RemoteAmError } from '../../src/core/index.js';
+import { HeapAllocator } from '../../src/lamellae/common/index.js';
 import * as dist from '../../dist/core/index.js';
 
 describe('config', () => {
+  test('ofi variables: provider, atomics path, addon path and debug topics; a bad atomics path is a CONFIG error', () => {
+    const c = parseConfig({ LAMELLAR_BACKEND: 'ofi', LAMELLAR_OFI_PROVIDER: 'tcp;ofi_rxm', LAMELLAR_OFI_ATOMICS: 'runtime', LAMELLAR_OFI_ADDON: '/x.node', LAMELLAR_DEBUG: 'ofi, Tcp' });
+    assert.equal(c.backend, 'ofi');
+    assert.equal(c.ofiProvider, 'tcp;ofi_rxm');
+    assert.equal(c.ofiAtomics, 'runtime');
+    assert.equal(c.ofiAddon, '/x.node');
+    assert.deepEqual(c.debugTopics, ['ofi', 'tcp']);
+    assert.deepEqual(parseConfig({ LAMELLAR_DEBUG: '1' }).debugTopics, ['all']);
+    assert.deepEqual(parseConfig({}).debugTopics, []);
+    assert.equal(parseConfig({}).ofiAtomics, 'auto');
+    assert.throws(() => parseConfig({ LAMELLAR_OFI_ATOMICS: 'nic' }), (e: unknown) => isLamellarError(e, ErrorCode.CONFIG) && /LAMELLAR_OFI_ATOMICS must be auto or runtime, got 'nic'/.test((e as Error).message));
+  });
+
   test('defaults: local backend, one PE', () => {
     const c = parseConfig({});
     assert.equal(c.backend, 'local');
