@@ -194,9 +194,12 @@ const TYPE_MAPS = new Set(['ErrorDetailsMap', 'TypedArrayMap', 'WireHandles']);
 function documentables() {
   const out = [];
   for (const [sym, { name }] of reported) {
+    let overloads = 0;
     for (const d of (sym.declarations ?? []).filter(ours)) {
-      // A `declare module` augmentation adds members to a declaration documented elsewhere.
-      if (!ts.isModuleBlock(d.parent)) out.push([name, d, true]);
+      // A `declare module` augmentation adds members to a declaration documented elsewhere, and
+      // a function's overloads share the first one's doc comment.
+      const laterOverload = ts.isFunctionDeclaration(d) && overloads++ > 0;
+      if (!ts.isModuleBlock(d.parent) && !laterOverload) out.push([name, d, true]);
       const members = ts.isClassDeclaration(d) || ts.isInterfaceDeclaration(d) ? d.members : [];
       const seen = new Set();
       for (const m of members) {
@@ -240,6 +243,22 @@ for (const [label, node, needsExample] of documentables()) {
 
 // ---- 4. the examples compile ----
 
+/**
+ * What every example may use without declaring it, as rustdoc examples have hidden set-up lines:
+ * a world, a team, u32 AtomicArrays `a` and `b` (and `other`, for zip), a ReadOnlyArray `ro`, a
+ * running `total`, and `use(...)`, which consumes anything.
+ */
+const PREAMBLE = `declare const world: World;
+declare const team: Team;
+declare const a: AtomicArray<'u32'>;
+declare const b: AtomicArray<'u32'>;
+declare const other: AtomicArray<'u32'>;
+declare const ro: ReadOnlyArray<'u32'>;
+declare let total: number;
+declare function use(...values: unknown[]): void;
+void [world, team, a, b, other, ro, total, use];
+`;
+
 const valueNames = [];
 const typeNames = [];
 /** Exported as a value (not `export type`, not a type only). */
@@ -248,7 +267,7 @@ const isValueExport = (s) =>
   !(s.declarations ?? []).some((d) => ts.isExportSpecifier(d) && (d.isTypeOnly || d.parent.parent.isTypeOnly));
 for (const s of exportsOf) (isValueExport(s) ? valueNames : typeNames).push(s.name);
 let text = `import { ${valueNames.join(', ')} } from 'lamellar';\nimport type { ${typeNames.join(', ')} } from 'lamellar';\n`;
-text += `declare const world: World;\nvoid world;\n`;
+text += PREAMBLE;
 const spans = [];
 examples.forEach((ex, i) => {
   const start = text.split('\n').length;

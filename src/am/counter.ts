@@ -5,6 +5,11 @@ export class Counter implements HandleCounter {
   #n = 0;
   #waiters: (() => void)[] = [];
 
+  /** The count now. */
+  get value(): number {
+    return this.#n;
+  }
+
   add(n = 1): void {
     this.#n += n;
   }

@@ -6,13 +6,14 @@
  * The definition object carries its argument and result types (a phantom `$types`), so
  * `execAmPe(pe, Hello, args)` checks `args` and infers the result with no casts.
  */
-import { ErrorCode, fnv1a32, LamellarError } from '../core/index.js';
+import { ErrorCode, fnv1a32, kAmDef, kReturnedAm, LamellarError } from '../core/index.js';
 import type { WireCheck, WireError, WireReceived } from '../serde/index.js';
 import type { AmContext } from './context.js';
 
-const kReturnedAm = Symbol('lamellar.returnedAm');
-/** Marks definitions made by this module (a forged object lacks it). */
-const kAmDef = Symbol('lamellar.amDef');
+/** Brands a ReturnedAm; closures carry it too (closure.ts). Not exported from the package. */
+export { kReturnedAm };
+/** Marks definitions made by this module and by `closure` (a forged object lacks it). */
+export { kAmDef };
 
 /**
  * An AM to run back on the PE that launched the current one (Lamellar's `return_am`), made by

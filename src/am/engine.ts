@@ -10,16 +10,28 @@
  *
  * Replies use the same buffers, so the replies to one frame of requests travel as one frame.
  */
-import { channels, ErrorCode, LamellarError, peCounters, RemoteAmError, warn, WarningCode } from '../core/index.js';
+import { channels, config, ErrorCode, LamellarError, peCounters, RemoteAmError, warn, WarningCode, type ErrorCodeValue } from '../core/index.js';
 import type { Lamella } from '../lamellae/types.js';
 import { decodeValue, encodeValue, Reader, Writer } from '../serde/index.js';
 import type { AmContext } from './context.js';
 import { Counter } from './counter.js';
 import { closeArgScope, openArgScope, runReleases } from './arg-scope.js';
+import { closureEnv, closureSourceOf, ClosureTable } from './closure-table.js';
 import { isReturnedAm, lookupAm, type AmDef } from './define.js';
 import { kGroup, kObserved, kSettle, type AmHandle, type LocalAmHandle, MultiPart, type MultiAmHandle } from './handle.js';
 import { PendingTable } from './pending.js';
-import { REPLY_AM, REPLY_ERROR, REPLY_UNITS, REPLY_VALUE, REQ, toWireError, type WireError } from './wire.js';
+import {
+  CLOSURE_SRC,
+  REPLY_AM,
+  REPLY_AM_CLOSURE,
+  REPLY_ERROR,
+  REPLY_UNITS,
+  REPLY_VALUE,
+  REQ,
+  REQ_CLOSURE,
+  toWireError,
+  type WireError,
+} from './wire.js';
 
 type Settleable = AmHandle<unknown> | MultiPart | LocalAmHandle<unknown>;
 
@@ -30,8 +42,12 @@ type CtxWorld = AmContext['world'];
 /** What the team layer provides: team lookup for `ctx.team`, and the decode context for refs. */
 export interface EngineHost {
   readonly world: CtxWorld;
-  /** The team with this id on this PE; undefined if this PE is not a member of such a team. */
-  teamById(id: number): CtxTeam | undefined;
+  /**
+   * The team with this id on this PE; undefined if this PE is not a member of such a team. With
+   * `launched`, also a team this PE holds only a non-member handle of (it may launch AMs there,
+   * and their returned AMs run back here on that handle).
+   */
+  teamById(id: number, launched?: boolean): CtxTeam | undefined;
   /** Passed to ref codecs when decoding, so they can return this PE's own handles. */
   readonly decodeContext: unknown;
 }
@@ -74,6 +90,8 @@ export class Engine {
   /** Everything launched from here and not settled, plus everything executing here. */
   readonly #work = new Counter();
   readonly #unobserved: { h: Settleable; err: Error }[] = [];
+  /** Closure sources: which destinations have which, and those other PEs defined here. */
+  readonly #closures: ClosureTable;
   #host: EngineHost | undefined;
   #flushQueued = false;
   #closed = false;
@@ -90,11 +108,17 @@ export class Engine {
     this.#runAt = new Int32Array(this.numPes).fill(-1);
     this.#runNext = new Float64Array(this.numPes);
     this.#runCount = new Uint32Array(this.numPes);
+    this.#closures = new ClosureTable(this.myPe, this.numPes, config().closureAms);
     lamella.setFrameHandler((src, frame) => this.#onFrame(src, frame));
   }
 
   setHost(host: EngineHost): void {
     this.#host = host;
+  }
+
+  /** Everything launched from here and not settled, plus everything executing here. */
+  get outstanding(): number {
+    return this.#work.value;
   }
 
   // ---- launching ----
@@ -106,22 +130,28 @@ export class Engine {
   /** Launches `def(args)` on world PE `pe`; `handle` settles with the result. */
   launchPe(teamId: number, pe: number, def: AmDef<unknown, unknown>, args: unknown, handle: AmHandle<unknown>): void {
     this.#checkOpen();
+    const closure = closureSourceOf(def);
     const w = this.#begin(pe);
     const start = w.pos;
     let reqAt: number;
+    let wroteSource = false;
     try {
-      w.u8(REQ);
+      // A closure's source goes first, the first time this destination sees it.
+      if (closure !== undefined) wroteSource = this.#closures.writeSource(w, pe, closure);
+      w.u8(closure === undefined ? REQ : REQ_CLOSURE);
       w.u32(def.id);
       reqAt = w.reserveU32();
       w.u32(teamId);
       const lenAt = w.reserveU32();
-      encodeValue(w, args, def.argLabel);
+      if (closure === undefined) encodeValue(w, args, def.argLabel);
+      else encodeValue(w, closureEnv(def, args), def.argLabel, 'env');
       w.patchU32(lenAt, w.pos - lenAt - 4);
       this.#checkSize(w.pos - start, `the arguments of AM '${def.name}'`);
     } catch (err) {
       w.pos = start;
       throw err;
     }
+    if (wroteSource) this.#closures.sent(pe, closure!);
     // The id is taken only once encoding succeeded, so a failed launch leaves no pending entry.
     const reqId = this.#pending.add(handle as Settleable);
     w.patchU32(reqAt, reqId);
@@ -135,16 +165,19 @@ export class Engine {
   /** Launches `def(args)` on every PE in `pes` (world ids, team order), encoding args once. */
   launchAll(teamId: number, pes: readonly number[], def: AmDef<unknown, unknown>, args: unknown, multi: MultiAmHandle<unknown>): void {
     this.#checkOpen();
+    const closure = closureSourceOf(def);
     const s = this.#scratch;
     s.reset();
-    encodeValue(s, args, def.argLabel);
+    if (closure === undefined) encodeValue(s, args, def.argLabel);
+    else encodeValue(s, closureEnv(def, args), def.argLabel, 'env');
     const body = s.view();
     this.#checkSize(body.length + 17, `the arguments of AM '${def.name}'`);
     const group = multi[kGroup];
     for (let i = 0; i < pes.length; i++) {
       const pe = pes[i]!;
       const w = this.#begin(pe);
-      w.u8(REQ);
+      if (closure !== undefined && this.#closures.writeSource(w, pe, closure)) this.#closures.sent(pe, closure);
+      w.u8(closure === undefined ? REQ : REQ_CLOSURE);
       w.u32(def.id);
       const reqId = this.#pending.add(new MultiPart(multi, i) as Settleable);
       w.u32(reqId);
@@ -253,7 +286,13 @@ export class Engine {
       const kind = r.u8();
       switch (kind) {
         case REQ:
-          this.#onRequest(src, r);
+          this.#onRequest(src, r, false);
+          break;
+        case REQ_CLOSURE:
+          this.#onRequest(src, r, true);
+          break;
+        case CLOSURE_SRC:
+          this.#closures.onSource(src, r);
           break;
         case REPLY_UNITS: {
           const first = r.u32();
@@ -284,7 +323,10 @@ export class Engine {
           break;
         }
         case REPLY_AM:
-          this.#onReturnedAm(src, r);
+          this.#onReturnedAm(src, r, false);
+          break;
+        case REPLY_AM_CLOSURE:
+          this.#onReturnedAm(src, r, true);
           break;
         default:
           throw new LamellarError(ErrorCode.PROTOCOL, `corrupt AM frame from PE ${src}: record kind ${kind} at byte ${r.pos - 1}`);
@@ -292,16 +334,16 @@ export class Engine {
     }
   }
 
-  #onRequest(src: number, r: Reader): void {
+  #onRequest(src: number, r: Reader, closure: boolean): void {
     const amId = r.u32();
     const reqId = r.u32();
     const teamId = r.u32();
     const len = r.u32();
     const end = r.pos + len;
-    const def = lookupAm(amId);
+    const def = closure ? this.#closures.lookup(src, amId) : lookupAm(amId);
     if (def === undefined) {
       r.pos = end;
-      this.#reply(src, reqId, undefined, {
+      this.#reply(src, reqId, undefined, closure ? this.#closures.refusal(src, amId) : {
         name: 'LamellarError',
         message: `no active message with wire id ${amId} is defined on PE ${this.myPe}`,
         stack: '',
@@ -370,6 +412,7 @@ export class Engine {
   #replyValue(src: number, reqId: number, def: AmDef<unknown, unknown>, value: unknown, teamId: number): void {
     const w = this.#begin(src);
     const start = w.pos;
+    let wroteSource: ReturnType<typeof closureSourceOf>;
     try {
       if (value === undefined) {
         const at = this.#runAt[src]!;
@@ -384,12 +427,17 @@ export class Engine {
         }
         this.#runNext[src] = (reqId + 1) >>> 0;
       } else if (isReturnedAm(value)) {
-        w.u8(REPLY_AM);
+        const am = value.am as AmDef<unknown, unknown>;
+        const closure = closureSourceOf(am);
+        if (closure !== undefined && this.#closures.writeSource(w, src, closure)) wroteSource = closure;
+        w.u8(closure === undefined ? REPLY_AM : REPLY_AM_CLOSURE);
         w.u32(reqId);
-        w.u32(value.am.id);
+        w.u32(am.id);
         w.u32(teamId);
         const lenAt = w.reserveU32();
-        encodeValue(w, value.args, `argument of AM '${value.am.name}' returned by AM '${def.name}'`);
+        const label = `${closure === undefined ? 'argument' : 'env'} of AM '${am.name}' returned by AM '${def.name}'`;
+        if (closure === undefined) encodeValue(w, value.args, label);
+        else encodeValue(w, closureEnv(am, value.args), label, 'env');
         w.patchU32(lenAt, w.pos - lenAt - 4);
       } else {
         w.u8(REPLY_VALUE);
@@ -404,6 +452,7 @@ export class Engine {
       this.#reply(src, reqId, def, toWireError(err));
       return;
     }
+    if (wroteSource !== undefined) this.#closures.sent(src, wroteSource);
     this.#end(src, w);
   }
 
@@ -427,7 +476,7 @@ export class Engine {
     const name = h?.amName ?? '?';
     if (e.refused === true) {
       // The target refused the record itself and never ran the AM: a runtime fault, not the AM's.
-      return new LamellarError(ErrorCode.PROTOCOL, `active message '${name}' was refused by PE ${src}: ${e.message}`, {
+      return new LamellarError((e.code as ErrorCodeValue | undefined) ?? ErrorCode.PROTOCOL, `active message '${name}' was refused by PE ${src}: ${e.message}`, {
         details: { pe: src, amName: name },
       });
     }
@@ -441,17 +490,21 @@ export class Engine {
     return new RemoteAmError(src, name, e.name, e.message, e.stack);
   }
 
-  #onReturnedAm(src: number, r: Reader): void {
+  #onReturnedAm(src: number, r: Reader, closure: boolean): void {
     const reqId = r.u32();
     const amId = r.u32();
     const teamId = r.u32();
     const len = r.u32();
     const end = r.pos + len;
-    const def = lookupAm(amId);
+    const def = closure ? this.#closures.lookup(src, amId) : lookupAm(amId);
     let args: unknown;
     const mark = openArgScope();
     try {
-      if (def === undefined) throw new LamellarError(ErrorCode.UNKNOWN_AM, `returned AM with wire id ${amId} is not defined on PE ${this.myPe}`);
+      if (def === undefined) {
+        throw closure
+          ? this.#closures.refusalError(src, amId)
+          : new LamellarError(ErrorCode.UNKNOWN_AM, `returned AM with wire id ${amId} is not defined on PE ${this.myPe}`);
+      }
       args = decodeValue(r, this.#host!.decodeContext);
     } catch (err) {
       runReleases(closeArgScope(mark));
@@ -461,7 +514,7 @@ export class Engine {
     }
     const held = closeArgScope(mark);
     const host = this.#host!;
-    const team = host.teamById(teamId);
+    const team = host.teamById(teamId, true);
     if (team === undefined) {
       // The id is the origin's own launching team, echoed back; unknown here means a corrupt reply.
       runReleases(held);

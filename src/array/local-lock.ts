@@ -12,6 +12,7 @@ import type { ElemType, ReadonlyTypedArrayOf, TypedArrayOf, World } from './deps
 import { newLocalDataGuard, type LocalDataGuard } from './guard.js';
 import { LOCAL_LOCK, lock, unlock } from './lock.js';
 import { kArray, type ArrayMeta } from './meta.js';
+import { IndexedDistIter, IndexedLocalIter, iterChain, type ElemRef } from './iter/index.js';
 import { MutableArray } from './mutable.js';
 import type { ArrayKind, ArrayOptions } from './types.js';
 
@@ -52,6 +53,31 @@ export class LocalLockArray<T extends ElemType = ElemType> extends MutableArray<
    */
   static create<T extends ElemType>(team: World | Team, opts: ArrayOptions<T>): Promise<LocalLockArray<T>> {
     return createArray('LocalLockArray', team, opts) as Promise<LocalLockArray<T>>;
+  }
+
+  /**
+   * Collective, mutable: every PE walks its own part with global indices; items are ElemRef
+   * handles that write through, under each PE's write lock held for the whole iteration.
+   *
+   * @example
+   * ```ts
+   * await a.distIterMut().enumerate().forEach(([i, x]) => x.store(i));
+   * ```
+   */
+  distIterMut(): IndexedDistIter<ElemRef<T>, T> {
+    return new IndexedDistIter(iterChain(this, true));
+  }
+
+  /**
+   * Mutable, this PE's part only (local indices, no barrier); items are ElemRef handles, under this PE's write lock held for the whole iteration.
+   *
+   * @example
+   * ```ts
+   * await a.localIterMut().forEach((x) => x.value += 1);
+   * ```
+   */
+  localIterMut(): IndexedLocalIter<ElemRef<T>, T> {
+    return new IndexedLocalIter(iterChain(this, true));
   }
 
   /**

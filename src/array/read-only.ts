@@ -8,6 +8,7 @@ import type { Team } from '../team/index.js';
 import { ArrayBase, createArray, registerArrayKind } from './base.js';
 import type { ElemType, ReadonlyTypedArrayOf, TypedArrayOf, World } from './deps.js';
 import { kArray, type ArrayMeta } from './meta.js';
+import { noMutIter } from './iter/index.js';
 import type { ArrayKind, ArrayOptions } from './types.js';
 
 /**
@@ -44,6 +45,32 @@ export class ReadOnlyArray<T extends ElemType = ElemType> extends ArrayBase<T> {
    */
   static create<T extends ElemType>(team: World | Team, opts: ArrayOptions<T>): Promise<ReadOnlyArray<T>> {
     return createArray('ReadOnlyArray', team, opts) as Promise<ReadOnlyArray<T>>;
+  }
+
+  /**
+   * A ReadOnlyArray has no mutable iterators: TypeScript refuses the call (`this: never`), and
+   * JavaScript callers get UNSUPPORTED_OP.
+   *
+   * @example
+   * ```ts
+   * const u = await ro.intoUnsafe();   // convert to write
+   * ```
+   */
+  distIterMut(this: never): never {
+    return noMutIter('distIterMut');
+  }
+
+  /**
+   * Refused like `distIterMut()`: a ReadOnlyArray has no mutable iterators (a compile error, and
+   * INVALID_ARGUMENT from JavaScript).
+   * @example
+   * ```ts
+   * const u = await ro.intoUnsafe(); // convert to write
+   * await u.localIterMut().forEach((x) => { x.value = 0; });
+   * ```
+   */
+  localIterMut(this: never): never {
+    return noMutIter('localIterMut');
   }
 
   /**

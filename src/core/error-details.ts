@@ -118,6 +118,16 @@ export interface ErrorDetailsMap {
   LAMELLAR_ERR_PROTOCOL: ErrorDetailsBase & { readonly pe?: number; readonly amName?: string; readonly teamId?: number };
   /** None. */
   LAMELLAR_ERR_RENDEZVOUS_TIMEOUT: ErrorDetailsBase;
+  /** The addon path that would not load. */
+  LAMELLAR_ERR_OFI_UNAVAILABLE: ErrorDetailsBase & { readonly path?: string };
+  /** The provider asked for, the ones available, or the PE that opened another. */
+  LAMELLAR_ERR_OFI_PROVIDER: ErrorDetailsBase & { readonly provider?: string; readonly available?: readonly string[]; readonly pe?: number };
   /** None. */
   LAMELLAR_ERR_INTERNAL: ErrorDetailsBase;
+  /** The first PE whose consumer failed, and its error's message. */
+  LAMELLAR_ERR_ITER_FAILED: ErrorDetailsBase & { readonly pe?: number; readonly message?: string };
+  /** Why the function is not self-contained (`free`, `this`, `bound`, `native`, `import-meta`...), and the outer names it reads. */
+  LAMELLAR_ERR_CLOSURE_CAPTURE: ErrorDetailsBase & { readonly reason?: string; readonly identifiers?: readonly string[]; readonly specifier?: string };
+  /** The PE that refuses closure AMs. */
+  LAMELLAR_ERR_CLOSURES_DISABLED: ErrorDetailsBase & { readonly pe?: number };
 }

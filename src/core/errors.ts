@@ -85,8 +85,18 @@ export const ErrorCode = {
   PROTOCOL: 'LAMELLAR_ERR_PROTOCOL',
   /** (tcp) Not every PE arrived at the rendezvous in time. */
   RENDEZVOUS_TIMEOUT: 'LAMELLAR_ERR_RENDEZVOUS_TIMEOUT',
+  /** (ofi) The ofi lamella cannot start here: no native addon, or no libfabric. */
+  OFI_UNAVAILABLE: 'LAMELLAR_ERR_OFI_UNAVAILABLE',
+  /** (ofi) The libfabric provider asked for is missing or lacks what the lamella needs. */
+  OFI_PROVIDER: 'LAMELLAR_ERR_OFI_PROVIDER',
   /** A broken internal invariant: a bug, please report it. */
   INTERNAL: 'LAMELLAR_ERR_INTERNAL',
+  /** A distributed iteration failed on some PE (every PE's consumer rejects with it). */
+  ITER_FAILED: 'LAMELLAR_ERR_ITER_FAILED',
+  /** A closure AM's function uses a binding from outside it (put it in `env`). */
+  CLOSURE_CAPTURE: 'LAMELLAR_ERR_CLOSURE_CAPTURE',
+  /** The target PE refuses closure AMs (`LAMELLAR_CLOSURE_AMS=0`). */
+  CLOSURES_DISABLED: 'LAMELLAR_ERR_CLOSURES_DISABLED',
 } as const;
 
 /**

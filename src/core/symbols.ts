@@ -19,6 +19,16 @@ export const kObserved = Symbol('lamellar.observed');
 export const kGroup = Symbol('lamellar.group');
 /** MultiAmHandle: one member's part has settled (am/handle.ts). */
 export const kMultiPart = Symbol('lamellar.multiPart');
+/** AM definitions: made by defineAm (a forged object lacks it) (am/define.ts). */
+export const kAmDef = Symbol('lamellar.amDef');
+/** Values made by returnAm (am/define.ts). */
+export const kReturnedAm = Symbol('lamellar.returnedAm');
+/** Closure AMs: the per-source record the engine reads (am/closure.ts). */
+export const kClosure = Symbol('lamellar.closure');
+/** Closure AMs: the function itself (am/closure.ts). */
+export const kClosureFn = Symbol('lamellar.closureFn');
+/** Array iterators: the chain of adapters behind an iterator (array/iter/chain.ts). */
+export const kChain = Symbol('lamellar.iterChain');
 /** SharedMemoryRegion: what arrays build on (memregion/shared.ts). */
 export const kRegionInternals = Symbol('lamellar.regionInternals');
 /**

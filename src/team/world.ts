@@ -19,9 +19,13 @@ import {
 import { createLamella } from '../lamellae/index.js';
 import type { LamellarArch } from './arch.js';
 import { DisseminationBarrier } from './barrier.js';
+import { Channel, setChannelHost } from './coll/channel.js';
+import { Kind } from './coll/kinds.js';
+import { State, STATUS_BYTES, StatusBoard } from './coll/status.js';
 import { WorldRuntime } from './runtime.js';
 import { reportStats, StatsAm, statsOf, type PeStats } from './stats.js';
 import { newTeam, type Team } from './team.js';
+import type { IdentityOp, Reduced, Reducible, ReduceOp } from './team-collectives.js';
 
 /**
  * Options of initWorld; explicit options win over `LAMELLAR_*` variables.
@@ -152,16 +156,66 @@ export class World {
   }
 
   /**
-   * Collective over the world: makes a team of the PEs `arch` selects (world PE numbers). Resolves
-   * to the Team on its members and to undefined on the others. See Team.createSubteamFromArch.
+   * Collective over the world: makes a team of the PEs `arch` selects. Resolves to the Team on
+   * every PE: a member's handle, or on the other PEs a handle that can launch AMs on the team
+   * (`team.isMember` tells which). See Team.createSubteamFromArch.
    * @example
    * ```ts
    * const evens = await world.createTeamFromArch(new StridedArch(0, 2, Math.ceil(world.numPes / 2)));
-   * if (evens !== undefined) console.log(`team PE ${evens.myPe} of ${evens.numPes}`);
+   * if (evens.isMember) console.log(`team PE ${evens.myPe} of ${evens.numPes}`);
    * ```
    */
-  createTeamFromArch(arch: LamellarArch): Promise<Team | undefined> {
+  createTeamFromArch(arch: LamellarArch): Promise<Team> {
     return this.#team.createSubteamFromArch(arch);
+  }
+
+  /**
+   * Collective over the world: see Team.allReduce. @example const n = await world.allReduce(1,
+   * 'sum'); // numPes
+   */
+  allReduce<T extends Reducible>(value: T, op: ReduceOp): Promise<Reduced<T>> {
+    return this.#team.allReduce(value, op);
+  }
+
+  /** Collective over the world: see Team.broadcast. @example const seed = await world.broadcast(Date.now(), 0); */
+  broadcast<T>(value: T, rootPe: number): Promise<T> {
+    return this.#team.broadcast(value, rootPe);
+  }
+
+  /** Collective over the world: see Team.allGather. @example const all = await world.allGather(world.myPe); */
+  allGather<T>(value: T): Promise<T[]> {
+    return this.#team.allGather(value);
+  }
+
+  /**
+   * Collective over the world: see Team.gather. @example const parts = await
+   * world.gather(world.myPe, 0);
+   */
+  gather<T>(value: T, rootPe: number): Promise<T[] | undefined> {
+    return this.#team.gather(value, rootPe);
+  }
+
+  /**
+   * Collective over the world: see Team.exclusiveScan. @example const offset = await
+   * world.exclusiveScan(a.numElemsLocal, 'sum');
+   */
+  exclusiveScan<T extends Reducible>(value: T, op: IdentityOp): Promise<Reduced<T>>;
+  exclusiveScan<T extends Reducible>(value: T, op: ReduceOp): Promise<Reduced<T> | undefined>;
+  exclusiveScan(value: Reducible, op: ReduceOp): Promise<Reducible | undefined> {
+    return this.#team.exclusiveScan(value, op);
+  }
+
+  /**
+   * Collective over the world: see Team.inclusiveScan. @example const upTo = await
+   * world.inclusiveScan(a.numElemsLocal, 'sum');
+   */
+  inclusiveScan<T extends Reducible>(value: T, op: ReduceOp): Promise<Reduced<T>> {
+    return this.#team.inclusiveScan(value, op);
+  }
+
+  /** Prints the world's layout. @example world.printArch(); */
+  printArch(): void {
+    this.#team.printArch();
   }
 
   /**
@@ -261,9 +315,11 @@ export class World {
     // `lamellar run --stats`: PE 0 gathers every PE's numbers while all still serve AMs.
     const report = config().stats;
     if (report !== false && this.myPe === 0) reportStats(await this.#team.execAmAll(StatsAm), report);
-    await this.#team.barrier();
+    await rt.channels.get(0)!.signal(Kind.shutdown);
     rt.engine.close();
     rt.markClosed();
+    rt.watch.finish(State.shutDown);
+    setChannelHost(undefined);
     this.#removeExitHook();
     await rt.lamella.shutdown();
     markWorldShutDown();
@@ -313,12 +369,19 @@ export async function initWorld(options: WorldOptions = {}): Promise<World> {
     setStatsTiming(options.stats ?? cfg.stats !== false);
     await lamella.init();
     const pes = Array.from({ length: lamella.numPes }, (_, i) => i);
-    const addr = lamella.alloc(DisseminationBarrier.bytes(pes.length));
+    // One block per PE: its status board, then the world barrier's slots.
+    const addr = lamella.alloc(STATUS_BYTES + DisseminationBarrier.bytes(pes.length));
     const addrs = await lamella.allgather(addr);
-    const barrier = new DisseminationBarrier(lamella, pes, addrs, lamella.myPe, 'world');
-    const team = newTeam(rt, 0, pes, barrier, (value) => lamella.allgather(value));
+    rt.board = new StatusBoard(lamella, addrs);
+    rt.watch.board = rt.board;
+    const channel = new Channel(rt, 0, pes, addrs.map((a) => a + STATUS_BYTES), cfg.collectiveSites);
+    setChannelHost(rt);
+    const team = newTeam(rt, 0, pes, channel, 'w');
     rt.world = team;
     rt.teams.set(0, team);
+    rt.addChannel(channel);
+    // A PE whose script ends (or dies) without shutting down shows as "exited" to the others.
+    process.once('exit', () => rt.watch.finish(State.exited));
     const world = newWorld(rt, team);
     await team.barrier();
     rt.startedAt = performance.now();

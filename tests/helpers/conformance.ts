@@ -5,11 +5,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { compiledFixture } from './compiled.js';
-import { CONFIGS, caseReports, runJob, type JobResult } from './job.js';
+import { CONFIGS, caseReports, configName, runJob, skipFor, type JobResult } from './job.js';
 
 export function conformance(file: string, cases: string[], opts: { timeoutMs?: number; configs?: typeof CONFIGS } = {}): void {
   for (const cfg of opts.configs ?? CONFIGS) {
-    describe(`${file} on ${cfg.backend} with ${cfg.numPes} PE(s)`, () => {
+    describe(`${file} on ${configName(cfg)} with ${cfg.numPes} PE(s)`, { skip: skipFor(cfg) }, () => {
       let job: Promise<JobResult> | undefined;
       const result = (): Promise<JobResult> => (job ??= runJob(compiledFixture(file), { ...cfg, timeoutMs: opts.timeoutMs ?? 60000 }));
       test('the job exits 0', async () => {

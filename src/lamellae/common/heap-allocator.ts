@@ -5,8 +5,8 @@
  * other PEs use. Blocks are 64-byte aligned (one cache line, and enough for 8-byte atomics).
  * Free blocks are kept sorted by offset and merged with their neighbours on free.
  */
-import { ErrorCode, LamellarError } from './errors.js';
-import { peCounters } from './stats.js';
+import { ErrorCode, LamellarError } from '../../core/errors.js';
+import { peCounters } from '../../core/stats.js';
 
 const ALIGN = 64;
 
