@@ -147,7 +147,7 @@ export interface AmContextTeams {}
  * the team layer is not loaded.
  * @example
  * ```ts
- * const Sub = defineAm('doc/sub', async (ctx) => (await ctx.team.createSubteamFromArch(new BlockedArch(0, 1)))?.numPes);
+ * const Sub = defineAm('doc/sub', (ctx) => ctx.team.pes.length);
  * ```
  */
 type ContextTeam<K extends 'team' | 'world'> = AmContextTeams extends { readonly [P in K]: infer T } ? T : AmTeam;

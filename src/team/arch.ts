@@ -158,7 +158,7 @@ export class BlockedArch implements LamellarArch {
  * @example
  * ```ts
  * const evens = await world.createTeamFromArch(new StridedArch(0, 2, Math.ceil(world.numPes / 2)));
- * if (evens !== undefined) await evens.barrier();
+ * if (evens.isMember) await evens.barrier();
  * ```
  */
 export class StridedArch implements LamellarArch {
