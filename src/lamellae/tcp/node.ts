@@ -46,7 +46,7 @@ export interface NetBoot {
 /** Messages the network thread posts to its main thread (rare events only). */
 export type NetEvent =
   | { type: 'ready' }
-  | { type: 'fatal'; code: string; message: string }
+  | { type: 'fatal'; code: string; message: string; origin?: number }
   | { type: 'warn'; message: string }
   | { type: 'closed' };
 
@@ -454,14 +454,19 @@ export class NetNode implements ConnOwner {
   // ---- failure ----
 
   onMalformed(c: Conn, code: ErrorCodeValue, message: string): void {
-    this.fatal(code, message);
+    this.fatal(code, message, undefined, c.peer);
   }
 
   onClosed(c: Conn, error: Error | undefined): void {
     this.onConnChange?.();
     if (this.closing || c.leaving || this.failed) return;
     const how = error === undefined ? 'closed' : `failed (${error.message})`;
-    this.fatal(ErrorCode.PE_FAILED, `PE ${c.peer} was lost: its connection to PE ${this.me} ${how} without a goodbye (the process exited or was killed, or the network failed)`);
+    this.fatal(
+      ErrorCode.PE_FAILED,
+      `PE ${c.peer} was lost: its connection to PE ${this.me} ${how} without a goodbye (the process exited or was killed, or the network failed)`,
+      undefined,
+      c.peer,
+    );
   }
 
   /**
@@ -471,8 +476,10 @@ export class NetNode implements ConnOwner {
    * thread is told once every peer has ended its side or ABORT_LINGER_MS have passed: the process
    * ends soon after, and ending it earlier could reset a connection before its ABORT is read. The
    * process is killed if the main thread has not ended it FATAL_GRACE_MS after this call.
+   * `origin` is the PE that caused the failure, when another PE did (it was lost, sent something
+   * malformed, or stopped the job): the launcher then reports that PE's own error first.
    */
-  fatal(code: ErrorCodeValue, message: string, heard?: { peer: number; origin: number; message: string }): void {
+  fatal(code: ErrorCodeValue, message: string, heard?: { peer: number; origin: number; message: string }, origin = heard?.origin): void {
     if (this.failed || this.closing) return;
     this.failed = true;
     const body = jsonBody(heard === undefined ? { code, message } : { code, message: heard.message, origin: heard.origin });
@@ -498,7 +505,7 @@ export class NetNode implements ConnOwner {
     const tell = (): void => {
       if (told) return;
       told = true;
-      this.post({ type: 'fatal', code, message });
+      this.post({ type: 'fatal', code, message, ...(origin === undefined ? {} : { origin }) });
     };
     const linger = setTimeout(tell, ABORT_LINGER_MS);
     void Promise.all(ends).then(() => {

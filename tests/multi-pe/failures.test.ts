@@ -1,0 +1,119 @@
+/**
+ * The failure model (issue #11): a PE that throws, inside `await using` or not, fails the job
+ * with its own error; a PE that ends early (before initWorld, before shutdown) stops the job,
+ * named; signals to the tcp launcher reach its PEs; PEs end when their launcher dies, even in a
+ * synchronous loop.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { describe, test } from 'node:test';
+import { BIN, fixture, runJob, type JobResult } from '../helpers/job.js';
+import { watchPes } from '../helpers/pe-watch.js';
+
+type Backend = 'local' | 'shmem' | 'tcp';
+
+/** A bound, not a speed check: the launcher exited within 10 s of the `@@failing <pe> <ms>` line. */
+function stoppedWithin10s(r: JobResult, endedAt: number): void {
+  const m = /@@failing (\d+) (\d+)/.exec(r.stdout);
+  assert.ok(m, `the failing PE printed no @@failing line:\n${r.stdout}\n${r.stderr}`);
+  const ms = endedAt - Number(m[2]);
+  assert.ok(ms >= 0 && ms < 10000, `the job stopped ${ms} ms after PE ${m[1]} failed`);
+}
+
+describe("the README's pattern: `await using world` at top level, then one PE fails", () => {
+  const runs: [Backend, number, 'throw' | 'assert'][] = [
+    ['local', 1, 'throw'],
+    ['local', 1, 'assert'],
+    ['shmem', 2, 'throw'],
+    ['shmem', 4, 'throw'],
+    ['shmem', 3, 'assert'],
+    ['tcp', 2, 'throw'],
+    ['tcp', 2, 'assert'],
+  ];
+  for (const [backend, numPes, how] of runs) {
+    test(`${backend}/${numPes}: a failed ${how === 'throw' ? 'throw' : 'assertion'} is reported first, with its stack, and stops every PE`, async () => {
+      const r = await runJob(fixture('dispose-throw.ts'), { backend, numPes, args: [how], timeoutMs: 30000 });
+      const endedAt = Date.now();
+      assert.equal(r.signal, null, `killed by the test's time limit:\n${r.stderr}`);
+      assert.equal(r.code, 1, r.stderr);
+      const last = numPes - 1;
+      const first = /^lamellar: PE (\d+) (.*)$/m.exec(r.stderr);
+      assert.ok(first, r.stderr);
+      assert.equal(first[1], String(last), `the launcher reported PE ${first[1]} first:\n${r.stderr}`);
+      assert.equal(first[2], 'failed:');
+      const message = how === 'throw' ? `Error: deliberate failure on PE ${last}` : `AssertionError \\[ERR_ASSERTION\\]: deliberate assertion on PE ${last}`;
+      assert.match(r.stderr, new RegExp(`^lamellar: PE ${last} failed:\\n${message}\\n`, 'm'));
+      assert.match(r.stderr, /dispose-throw\.ts:\d+:\d+/, 'the stack names the script and line');
+      assert.doesNotMatch(r.stdout, /should never pass/);
+      stoppedWithin10s(r, endedAt);
+    });
+  }
+});
+
+describe('a PE that ends without calling initWorld() stops the others waiting for it', () => {
+  const runs: [Backend, number, 'return' | 'exit0'][] = [
+    ['shmem', 2, 'return'],
+    ['shmem', 3, 'exit0'],
+    ['tcp', 2, 'return'],
+    ['tcp', 3, 'exit0'],
+  ];
+  for (const [backend, numPes, how] of runs) {
+    test(`${backend}/${numPes}: ${how === 'return' ? 'returning' : 'process.exit(0)'} before initWorld() is named and stops the job`, async () => {
+      const r = await runJob(fixture('exit-early.ts'), { backend, numPes, args: [how], timeoutMs: 30000 });
+      const endedAt = Date.now();
+      assert.equal(r.signal, null, `killed by the test's time limit:\n${r.stderr}`);
+      assert.equal(r.code, 1, r.stderr);
+      const last = numPes - 1;
+      // Named by the launcher when it sees the PE end while another waits in initWorld(), or by
+      // the initWorld() that starts after it ended.
+      assert.match(
+        r.stderr,
+        new RegExp(`lamellar: PE ${last} ended without calling initWorld\\(\\) while PE \\d waits for it|PE ${last} ended without calling initWorld\\(\\), so initWorld\\(\\) on PE \\d would wait for it forever`),
+      );
+      assert.doesNotMatch(r.stdout, /should never pass/);
+      stoppedWithin10s(r, endedAt);
+    });
+  }
+
+  test('local/1: a script that never calls initWorld() is not a failure', async () => {
+    const r = await runJob(fixture('exit-early.ts'), { backend: 'local', numPes: 1, timeoutMs: 30000 });
+    assert.equal(r.code, 0, r.stderr);
+  });
+});
+
+describe('the tcp launcher and its PEs, in a synchronous loop', () => {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    test(`${signal} to the launcher reaches every PE: all end within 10 s and it exits ${signal === 'SIGINT' ? 130 : 143}`, async () => {
+      const watch = watchPes();
+      const child = spawn(process.execPath, [BIN, 'run', '-N', '2', '--backend', 'tcp', fixture('busy.ts'), watch.path], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      try {
+        await watch.connected(2, 30000);
+        child.kill(signal);
+        await watch.allClosed(10000);
+        const code = await exited;
+        assert.equal(code, signal === 'SIGINT' ? 130 : 143, stderr);
+        assert.match(stderr, new RegExp(`lamellar: stopped by ${signal}`));
+      } finally {
+        child.kill('SIGKILL');
+        watch.close();
+      }
+    });
+  }
+
+  test('PEs end within 2 s of their launcher being killed, though their main threads never yield', async () => {
+    const watch = watchPes();
+    const child = spawn(process.execPath, [BIN, 'run', '-N', '2', '--backend', 'tcp', fixture('busy.ts'), watch.path], { stdio: ['ignore', 'ignore', 'ignore'] });
+    try {
+      await watch.connected(2, 30000);
+      child.kill('SIGKILL');
+      // Within 2 s of noticing; the bound leaves room for a loaded machine to schedule the kill.
+      const ms = await watch.allClosed(5000);
+      assert.ok(ms < 5000);
+    } finally {
+      watch.close();
+    }
+  });
+});
