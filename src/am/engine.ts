@@ -181,6 +181,16 @@ export class Engine {
     });
   }
 
+  /**
+   * Counts `p` as work launched from this PE until it settles, so waitAll() (and shutdown) wait
+   * for it: runtime operations that are not AMs, such as array ops queued behind a lock.
+   */
+  trackWork(p: PromiseLike<unknown>): void {
+    this.#work.add();
+    const done = (): void => this.#work.done();
+    p.then(done, done);
+  }
+
   /** Resolves once everything launched from this PE, and everything running here, is done. */
   waitAll(): Promise<void> {
     const idle = this.#work.idle();

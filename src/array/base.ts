@@ -23,7 +23,7 @@ import {
   type TypedArrayOf,
 } from '../memregion/internal.js';
 import { registerRefCodec } from '../serde/index.js';
-import { Team, World } from '../team/index.js';
+import { kTeamInternals, Team, World } from '../team/index.js';
 import type { AtomicArray } from './atomic.js';
 import type { GlobalLockArray } from './global-lock.js';
 import { checkIndex, checkIndices, outOfBounds } from './layout.js';
@@ -139,7 +139,11 @@ export abstract class ArrayBase<T extends ElemType = ElemType> extends RefHandle
 
   /** @internal Runs a checked batch through the op engine. */
   protected run(op: number, idx: ArrayLike<number>, vals: unknown, cur: unknown, eps: number, fetch: boolean): Promise<OpResult> {
-    return Promise.resolve(execute(this, this[kArray], { op: op as never, idx, vals: vals as View, cur: cur as View, eps, fetch }));
+    const r = execute(this, this[kArray], { op: op as never, idx, vals: vals as View, cur: cur as View, eps, fetch });
+    if (!(r instanceof Promise)) return Promise.resolve(r);
+    // Not done yet (queued behind a lock, or sent to owners): waitAll() and shutdown wait for it.
+    this.#meta.team[kTeamInternals].track(r);
+    return r;
   }
 
   /** Reads element `i` (on any PE). */

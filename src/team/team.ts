@@ -50,6 +50,11 @@ export interface TeamInternals {
    * the world, so a PE that receives an id checks this too before taking it for its own team.
    */
   readonly fingerprint: number;
+  /**
+   * Counts a runtime operation launched through this team (an array op queued behind a lock)
+   * until it settles, so this team's waitAll(), the world's, and shutdown wait for it.
+   */
+  track(p: PromiseLike<unknown>): void;
 }
 
 export class Team implements AmTeam, TeamLaunch {
@@ -75,7 +80,7 @@ export class Team implements AmTeam, TeamLaunch {
     allgather: (value: number) => Promise<number[]>,
   ) {
     this.#rt = rt;
-    this[kTeamInternals] = { runtime: rt, id, allgather, fingerprint: hash53(pes.join(',')) };
+    this[kTeamInternals] = { runtime: rt, id, allgather, fingerprint: hash53(pes.join(',')), track: (p) => this.#track(p) };
     this.#id = id;
     this.#pes = Object.freeze([...pes]);
     this.#myPe = pes.indexOf(rt.lamella.myPe);
@@ -111,6 +116,16 @@ export class Team implements AmTeam, TeamLaunch {
         return h;
       },
     };
+  }
+
+  #track(p: PromiseLike<unknown>): void {
+    this.#rt.engine.trackWork(p);
+    const mine = this.#launched;
+    if (mine !== undefined) {
+      mine.add();
+      const done = (): void => mine.done();
+      p.then(done, done);
+    }
   }
 
   /** The counter a launch through this team reports to: the team's, the group's, or both. */
