@@ -34,7 +34,7 @@ import { execute, type OpResult } from './ops/engine.js';
 import type { View } from './ops/kernels.js';
 import type { ReadOnlyArray } from './read-only.js';
 import { reduceArray } from './reduce.js';
-import { KINDS, Op, type ArrayKind, type ArrayOptions, type Distribution } from './types.js';
+import { KINDS, Op, type ArrayKind, type ArrayOptions, type BatchIndices, type Distribution } from './types.js';
 import type { UnsafeArray } from './unsafe.js';
 
 type Maker = (st: RefState, origin: HandleOrigin, meta: ArrayMeta, offset: number, length: number) => ArrayBase;
@@ -154,7 +154,7 @@ export abstract class ArrayBase<T extends ElemType = ElemType> extends RefHandle
   }
 
   /** Reads the elements at `indices`, results in input order. */
-  async batchLoad(indices: ArrayLike<number>): Promise<TypedArrayOf<T>> {
+  async batchLoad(indices: BatchIndices): Promise<TypedArrayOf<T>> {
     const idx = checkIndices(indices, this.length, `${this.kind}.batchLoad`);
     const r = await this.run(Op.load, idx, 0, 0, 0, true);
     return r.out as unknown as TypedArrayOf<T>;

@@ -19,4 +19,4 @@ export { LocalDataGuard } from './guard.js';
 export { registerReduction } from './reduce.js';
 export type { ArrayBase } from './base.js';
 export type { MutableArray, CompareExchangeResult, BatchCompareExchangeResult } from './mutable.js';
-export type { ArrayOptions, Distribution, IntElemType, FloatElemType, BatchValues } from './types.js';
+export type { ArrayOptions, Distribution, IntElemType, FloatElemType, BatchIndices, BatchValues } from './types.js';

@@ -13,6 +13,8 @@
  * woke all of them: K queued ops cost K^2 wake-ups (K = 8,000 took over a minute).
  */
 
+import { addPendingReporter } from '../core/index.js';
+
 /** Word indices inside each PE's lock area. */
 export const LOCAL_LOCK = 0;
 /** On team PE 0 only: the GlobalLockArray's lock. */
@@ -44,6 +46,7 @@ class WaitQueue {
   }
 
   push(write: boolean, resolve: () => void): void {
+    queuedTotal++;
     this.write.push(write);
     this.resolve.push(resolve);
   }
@@ -52,6 +55,7 @@ class WaitQueue {
     const r = this.resolve[this.head]!;
     this.resolve[this.head] = noop;
     this.head++;
+    queuedTotal--;
     // Compact now and then, so a long-lived queue does not keep every waiter it ever had.
     if (this.head > 1024 && this.head * 2 > this.write.length) {
       this.write.splice(0, this.head);
@@ -63,6 +67,11 @@ class WaitQueue {
 }
 
 const noop = (): void => {};
+/** Waiters queued on this PE over all words, for the report of a PE whose event loop ran empty. */
+let queuedTotal = 0;
+addPendingReporter(() =>
+  queuedTotal === 0 ? [] : [`${queuedTotal} lock-array op(s) or guard(s) queued for a lock that is held (by a guard never released?)`],
+);
 /** Contended words only: a lock taken at the first try never creates a queue. */
 const queues = new WeakMap<Int32Array, Map<number, WaitQueue>>();
 

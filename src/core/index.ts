@@ -9,3 +9,4 @@ export * from './heap-allocator.js';
 export * from './deferred.js';
 export * from './mapped-heaps.js';
 export * from './lifecycle.js';
+export * from './drain.js';

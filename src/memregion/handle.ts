@@ -10,7 +10,7 @@
  * result) the receiver owns it.
  */
 import { holdWhileAmRuns } from '../am/index.js';
-import { config, deferred, ErrorCode, LamellarError, warn, WarningCode } from '../core/index.js';
+import { config, deferred, ErrorCode, LamellarError, trackPending, warn, WarningCode } from '../core/index.js';
 import type { Reader, Writer } from '../serde/index.js';
 import type { WorldRuntime } from '../team/index.js';
 import { refKey, registryOf, released, type RefState, type Registry } from './refstate.js';
@@ -107,9 +107,11 @@ export abstract class RefHandle {
     }, secs * 1000);
     timer.unref();
     if (st.refs === 1) st.quiet();
+    const untrack = trackPending(`converting a ${this.refLabel} to ${target} (every PE must convert, and every other handle to it be dropped)`);
     try {
       await done.promise;
     } finally {
+      untrack();
       clearTimeout(timer);
       st.conversion = undefined;
       this.#converting = false;

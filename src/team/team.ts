@@ -216,7 +216,10 @@ export class Team implements AmTeam, TeamLaunch {
    */
   async waitAll(): Promise<void> {
     this.#rt.checkOpen('waitAll()');
-    if (this.#launched === undefined) await this.#rt.engine.waitAll();
+    if (this.#launched === undefined) {
+      this.#rt.engine.checkNotInAm('world.waitAll()');
+      await this.#rt.engine.waitAll();
+    }
     else await this.#launched.idle();
   }
 

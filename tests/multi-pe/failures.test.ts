@@ -81,6 +81,30 @@ describe('a PE that ends without calling initWorld() stops the others waiting fo
   });
 });
 
+describe('local: an event loop that runs empty while the script still waits says what it waited for', () => {
+  const runs: [string, RegExp][] = [
+    ['am', /the result of active message 'drain\/never' on PE 0, launch site not recorded[^\n]*\n\s+- 1 active message\(s\) running on this PE/],
+    ['lock', /1 lock-array op\(s\) or guard\(s\) queued for a lock that is held[^\n]*\n\s+- a LocalLockArray guard, taken and not released, called at \S*drain\.ts:\d+:\d+/],
+    ['conversion', /converting a LocalLockArray to ReadOnlyArray \(every PE must convert[^)]*\), called at \S*drain\.ts:\d+:\d+/],
+  ];
+  for (const [what, line] of runs) {
+    test(`a ${what} that can never complete is named, with where it was called`, async () => {
+      const r = await runJob(fixture('drain.ts'), { backend: 'local', numPes: 1, args: [what], timeoutMs: 30000 });
+      assert.equal(r.code, 13, r.stderr);
+      assert.match(r.stderr, /lamellar: PE 0: the event loop ran empty while this PE still waited for the following, which nothing can now complete:\n/);
+      assert.match(r.stderr, line);
+      assert.match(r.stderr, /lamellar: PE 0 exited with code 13: its script waited for something that can never happen/);
+      assert.doesNotMatch(r.stdout, /@@unreachable/);
+    });
+  }
+
+  test('with LAMELLAR_AM_STACKS=1 a pending AM is named with the line that launched it', async () => {
+    const r = await runJob(fixture('drain.ts'), { backend: 'local', numPes: 1, args: ['am'], env: { LAMELLAR_AM_STACKS: '1' }, timeoutMs: 30000 });
+    assert.equal(r.code, 13, r.stderr);
+    assert.match(r.stderr, /the result of active message 'drain\/never' on PE 0, launched at \S*drain\.ts:\d+:\d+/);
+  });
+});
+
 describe('the tcp launcher and its PEs, in a synchronous loop', () => {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     test(`${signal} to the launcher reaches every PE: all end within 10 s and it exits ${signal === 'SIGINT' ? 130 : 143}`, async () => {

@@ -1,0 +1,46 @@
+/**
+ * Launch sites for RemoteAmError stacks (LAMELLAR_AM_STACKS=1): the user's frames that launched
+ * an AM, captured at the launch and formatted only if the AM fails. A capture costs microseconds
+ * (V8 walks the stack), against well under a microsecond for the launch itself, so it is opt-in
+ * (measured with bench/micro/am_rate.ts: see docs/errors.md).
+ */
+import { fileURLToPath } from 'node:url';
+import { setRuntimeFrameTest } from '../core/index.js';
+
+/**
+ * The runtime's own files as they appear in stack lines: the package's build or its sources
+ * (source maps point frames of the build at the sources), as file URLs or as paths.
+ */
+const ROOT = new URL('../../', import.meta.url);
+const RUNTIME = ['dist/', 'src/'].flatMap((d) => {
+  const url = new URL(d, ROOT);
+  return [url.href, fileURLToPath(url)];
+});
+
+export interface Site {
+  stack?: string;
+}
+
+export function captureSite(): Site {
+  const holder: Site = {};
+  Error.captureStackTrace(holder);
+  return holder;
+}
+
+const isUserFrame = (l: string): boolean => !RUNTIME.some((r) => l.includes(r)) && !l.includes('(node:') && !/^\s*at node:/.test(l);
+
+setRuntimeFrameTest((l) => RUNTIME.some((r) => l.includes(r)));
+
+/** The captured frames outside the runtime and Node's internals, as stack lines. */
+export function userFrames(site: Site): string | undefined {
+  const mine = (site.stack ?? '').split('\n').slice(1).filter(isUserFrame);
+  return mine.length > 0 ? mine.join('\n') : undefined;
+}
+
+/** A stack (an AM's, from its target) without the runtime's frames around the user's code. */
+export function withoutRuntimeFrames(stack: string): string {
+  return stack
+    .split('\n')
+    .filter((l, i) => i === 0 || !/^\s*at /.test(l) || isUserFrame(l))
+    .join('\n');
+}
