@@ -116,6 +116,7 @@ export class TcpLamella implements Lamella {
       maxFrame: this.#cfg.maxFrame,
       rendezvousTimeoutSecs: this.#cfg.rendezvousTimeoutSecs,
       peerTimeoutSecs: this.#cfg.peerTimeoutSecs,
+      tls: this.#cfg.tls,
     };
     this.#ready = deferred<void>();
     const w = new Worker(new URL('./net-worker.js', import.meta.url), { workerData: { lamellarNet: boot } });

@@ -20,6 +20,7 @@ import type { MessagePort } from 'node:worker_threads';
 import { ErrorCode, type ErrorCodeValue } from '../../core/errors.js';
 import { MappedHeaps } from '../../core/mapped-heaps.js';
 import type { RingEnd } from '../../core/ring.js';
+import type { TlsMode } from '../../core/config.js';
 import type { AuthKeys } from './auth.js';
 import { Conn, type ConnOwner } from './conn.js';
 import { inRing, type LinkShared, MAIN_BELL, MAIN_SLEEP, NET_BELL, NET_SLEEP, outRing, ringBell } from './link.js';
@@ -41,6 +42,8 @@ export interface NetBoot {
   maxFrame: number;
   rendezvousTimeoutSecs: number;
   peerTimeoutSecs: number;
+  /** LAMELLAR_TLS: encrypt links always, never, or to peers off loopback (tls.ts). */
+  tls: TlsMode;
 }
 
 /** Messages the network thread posts to its main thread (rare events only). */
@@ -63,6 +66,9 @@ const IN_RESUME = 16 << 20;
  * 5 + 1 + 3 = 9 s.
  */
 const FATAL_GRACE_MS = 3000;
+/** Refused connections reported one by one per window; the rest of a window in one summary. */
+const REFUSALS_SHOWN = 5;
+const REFUSAL_WINDOW_MS = 5_000;
 /** How long a stopping PE waits for its peers to read its ABORT before telling its main thread. */
 const ABORT_LINGER_MS = 1000;
 
@@ -80,7 +86,10 @@ export class NetNode implements ConnOwner {
   onHello: ((conn: Conn, body: Uint8Array) => void) | undefined;
   onTable: ((body: Uint8Array) => void) | undefined;
   onConnChange: (() => void) | undefined;
+  /** This host's address on its connection to PE 0 (what a wildcard-bound PE advertises). */
+  addressToMaster: string | undefined;
   readonly #port: MessagePort;
+  readonly #refusals = { windowStart: 0, shown: 0, suppressed: 0, last: '', timer: undefined as ReturnType<typeof setTimeout> | undefined };
   readonly #mem: MappedHeaps;
   readonly #bytes: Uint8Array;
   readonly #out: RingEnd;
@@ -117,6 +126,44 @@ export class NetNode implements ConnOwner {
 
   post(e: NetEvent): void {
     this.#port.postMessage(e);
+  }
+
+  /**
+   * Reports a refused connection, at most REFUSALS_SHOWN a window: a flood of strangers must not
+   * flood the log too. The rest of a window is summed up in one warning when it ends.
+   */
+  refused(message: string): void {
+    const r = this.#refusals;
+    const now = Date.now();
+    if (now - r.windowStart >= REFUSAL_WINDOW_MS) {
+      this.#summarizeRefusals();
+      r.windowStart = now;
+      r.shown = 0;
+    }
+    if (r.shown < REFUSALS_SHOWN) {
+      r.shown++;
+      this.post({ type: 'warn', message });
+      return;
+    }
+    r.suppressed++;
+    r.last = message;
+    if (r.timer === undefined) {
+      r.timer = setTimeout(() => this.#summarizeRefusals(), Math.max(1, r.windowStart + REFUSAL_WINDOW_MS - now));
+      r.timer.unref();
+    }
+  }
+
+  #summarizeRefusals(): void {
+    const r = this.#refusals;
+    if (r.timer !== undefined) clearTimeout(r.timer);
+    r.timer = undefined;
+    if (r.suppressed === 0) return;
+    const n = r.suppressed;
+    r.suppressed = 0;
+    this.post({
+      type: 'warn',
+      message: `PE ${this.me} refused ${n} more connection(s) within ${REFUSAL_WINDOW_MS / 1000} s (at most ${REFUSALS_SHOWN} are reported one by one); the last: ${r.last}`,
+    });
   }
 
   /** Number of live connections. */
