@@ -10,6 +10,8 @@
  * their waiting ops); one-off waits (conversions) are tracked with their call site.
  */
 
+import { worldShutDown } from './lifecycle.js';
+
 /** Lines describing what is pending; empty when nothing is. */
 export type PendingReporter = () => string[];
 
@@ -66,7 +68,9 @@ export function reportPendingOnDrain(pe: number): void {
   installed = true;
   let reported = false;
   process.on('beforeExit', () => {
-    if (reported) return;
+    // After the world's collective shutdown nothing is waited for any more: whatever is still
+    // pending (a runtime message answered by no one) no longer matters.
+    if (reported || worldShutDown()) return;
     const lines = pendingNow();
     if (lines.length === 0) return;
     reported = true;

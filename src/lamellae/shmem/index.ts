@@ -21,6 +21,7 @@ import { config, debug, ErrorCode, LamellarError, MappedHeaps, checkPe } from '.
 import type { AtomicOp, AtomicWord, FrameHandler, Lamella, LamellaStats } from '../types.js';
 import { BARRIER_COUNT, BARRIER_GEN, bellIndex, boardByteOffset, ringBase, sleepIndex, type ShmemJob } from './job.js';
 import { F_FIRST, F_FREE, F_HEAP, F_LAST, F_MID, F_WHOLE, RingEnd } from '../../core/ring.js';
+import { RecordAssembler } from './records.js';
 
 export { createShmemJob, type ShmemJob } from './job.js';
 
@@ -36,11 +37,6 @@ interface Pending {
   off: number;
   /** Ring flags for a small control or descriptor record (F_HEAP, F_FREE); 0 for a frame. */
   control: number;
-}
-
-interface Assembly {
-  buf: Uint8Array;
-  off: number;
 }
 
 const immediate = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -67,7 +63,7 @@ export class ShmemLamella implements Lamella {
   readonly #in: RingEnd[];
   readonly #inDrain: ((view: Uint8Array, flags: number) => void)[];
   readonly #pending: Pending[][];
-  readonly #assembly: (Assembly | undefined)[];
+  readonly #records: RecordAssembler;
   readonly #mem: MappedHeaps;
   readonly #spinMs: number;
   readonly #bell: number;
@@ -105,9 +101,17 @@ export class ShmemLamella implements Lamella {
     const n = job.numPes;
     this.#out = Array.from({ length: n }, (_, dst) => new RingEnd(job.rings, ringBase(this.myPe, dst, n, job.ringCap), job.ringCap));
     this.#in = Array.from({ length: n }, (_, src) => new RingEnd(job.rings, ringBase(src, this.myPe, n, job.ringCap), job.ringCap));
-    this.#inDrain = Array.from({ length: n }, (_, src) => (view: Uint8Array, flags: number) => this.#record(src, view, flags));
+    this.#records = new RecordAssembler(n, {
+      frame: (src, frame) => {
+        this.stats.framesReceived++;
+        this.#handler!(src, frame);
+      },
+      heap: (src) => this.#mem.bytes(src),
+      release: (src, addr) => this.#control(src, F_FREE, addr, 0),
+      unstage: (addr) => this.#unstage(addr),
+    });
+    this.#inDrain = Array.from({ length: n }, (_, src) => (view: Uint8Array, flags: number) => this.#records.record(src, view, flags));
     this.#pending = Array.from({ length: n }, () => []);
-    this.#assembly = new Array<Assembly | undefined>(n).fill(undefined);
     this.#mem = new MappedHeaps(job.heaps, this.myPe, {
       spinMicros: cfg.spinMicros,
       deadlockTimeoutSecs: cfg.deadlockTimeoutSecs,
@@ -278,48 +282,6 @@ export class ShmemLamella implements Lamella {
   #ring(pe: number): void {
     Atomics.add(this.#ctl, bellIndex(pe), 1);
     if (Atomics.load(this.#ctl, sleepIndex(pe)) !== 0) Atomics.notify(this.#ctl, bellIndex(pe));
-  }
-
-  #record(src: number, view: Uint8Array, flags: number): void {
-    if (flags === F_WHOLE) {
-      this.stats.framesReceived++;
-      this.#handler!(src, view);
-      return;
-    }
-    if (flags === F_HEAP || flags === F_FREE) {
-      const words = new Uint32Array(view.buffer, view.byteOffset, 2);
-      const addr = words[0]!;
-      if (flags === F_FREE) {
-        this.#unstage(addr);
-        return;
-      }
-      const len = words[1]!;
-      this.stats.framesReceived++;
-      try {
-        // Zero-copy: the engine decodes straight out of the sender's heap.
-        this.#handler!(src, this.#mem.bytes(src).subarray(addr, addr + len));
-      } finally {
-        this.#control(src, F_FREE, addr, 0);
-      }
-      return;
-    }
-    if (flags === F_FIRST) {
-      const total = new Uint32Array(view.buffer, view.byteOffset, 1)[0]!;
-      const buf = new Uint8Array(total);
-      buf.set(view.subarray(8));
-      this.#assembly[src] = { buf, off: view.length - 8 };
-      return;
-    }
-    const a = this.#assembly[src]!;
-    a.buf.set(view, a.off);
-    a.off += view.length;
-    if (flags === F_LAST) {
-      this.#assembly[src] = undefined;
-      this.stats.framesReceived++;
-      this.#handler!(src, a.buf);
-    } else if (flags !== F_MID) {
-      throw new LamellarError(ErrorCode.PROTOCOL, `corrupt shmem ring record flags ${flags} from PE ${src}`);
-    }
   }
 
   #drainAll(): number {
