@@ -8,7 +8,7 @@
  * K / 1,000.
  *
  * Each case runs one untimed warm-up rep, then `reps` timed ones; the best is reported, the median
- * beside it. Verified by the array's sum after each rep: K × PEs × (rep + 1).
+ * beside it (at most 3 reps over tcp). Verified by the array's sum after each rep: K × PEs × (rep + 1).
  *
  *   npx lamellar run -N 2 --backend shmem bench/micro/lock_ops.ts [--quick|--full] [--k-max N] [--reps N]
  */
@@ -21,6 +21,9 @@ const { mode, sizes } = parseSizes({ quick: { 'k-max': 8_000, reps: 15 }, full: 
 const world = await initWorld();
 const report = new Reporter({ myPe: world.myPe, numPes: world.numPes, backend: world.backend, mode });
 const P = world.numPes;
+// Over tcp every op is a message round trip (a GlobalLockArray op three, one after another):
+// K = 8,000 takes seconds there, so fewer reps.
+const reps = world.backend === 'tcp' ? Math.min(sizes.reps, 3) : sizes.reps;
 const ks: number[] = [];
 for (let k = 1000; k <= sizes['k-max']; k *= 2) ks.push(k);
 if (ks.length > 0 && ks[ks.length - 1] !== sizes['k-max'] && sizes['k-max'] > 1000) ks.push(sizes['k-max']);
@@ -35,7 +38,7 @@ for (const kind of ['LocalLockArray', 'GlobalLockArray'] as const) {
     report.begin('lock_ops', `${kind}/K=${k}`);
     const secs: number[] = [];
     // Rep 0 warms up (compiles the paths) and is not counted.
-    for (let rep = 0; rep <= sizes.reps; rep++) {
+    for (let rep = 0; rep <= reps; rep++) {
       await world.barrier();
       const t0 = performance.now();
       const ops: Promise<void>[] = new Array(k);
