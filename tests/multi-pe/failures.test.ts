@@ -105,7 +105,7 @@ describe('local: an event loop that runs empty while the script still waits says
   });
 });
 
-describe('the tcp launcher and its PEs, in a synchronous loop', () => {
+describe('the launcher and its PEs, in a synchronous loop', () => {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     test(`${signal} to the launcher reaches every PE: all end within 10 s and it exits ${signal === 'SIGINT' ? 130 : 143}`, async () => {
       const watch = watchPes();
@@ -127,17 +127,19 @@ describe('the tcp launcher and its PEs, in a synchronous loop', () => {
     });
   }
 
-  test('PEs end within 2 s of their launcher being killed, though their main threads never yield', async () => {
-    const watch = watchPes();
-    const child = spawn(process.execPath, [BIN, 'run', '-N', '2', '--backend', 'tcp', fixture('busy.ts'), watch.path], { stdio: ['ignore', 'ignore', 'ignore'] });
-    try {
-      await watch.connected(2, 30000);
-      child.kill('SIGKILL');
-      // Within 2 s of noticing; the bound leaves room for a loaded machine to schedule the kill.
-      const ms = await watch.allClosed(5000);
-      assert.ok(ms < 5000);
-    } finally {
-      watch.close();
-    }
-  });
+  for (const backend of ['tcp', 'shmem'] as const) {
+    test(`${backend}: PEs end within 2 s of their launcher being killed, though they never yield`, async () => {
+      const watch = watchPes();
+      const child = spawn(process.execPath, [BIN, 'run', '-N', '2', '--backend', backend, fixture('busy.ts'), watch.path], { stdio: ['ignore', 'ignore', 'ignore'] });
+      try {
+        await watch.connected(2, 30000);
+        child.kill('SIGKILL');
+        // Within 2 s of noticing; the bound leaves room for a loaded machine to schedule the kill.
+        const ms = await watch.allClosed(5000);
+        assert.ok(ms < 5000);
+      } finally {
+        watch.close();
+      }
+    });
+  }
 });
