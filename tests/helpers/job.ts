@@ -81,3 +81,15 @@ export const CONFIGS: { backend: 'local' | 'shmem' | 'tcp'; numPes: number }[] =
   { backend: 'tcp', numPes: 3 },
   { backend: 'tcp', numPes: 4 },
 ];
+
+/**
+ * The smaller set the failure-path tests (issue #11) run on: every lamella, shmem at both ends of
+ * 2-4 PEs, tcp with 2. Their cases do not depend on the PE count beyond that, and the suite's
+ * time budget is shared.
+ */
+export const FAILURE_CONFIGS: typeof CONFIGS = [
+  { backend: 'local', numPes: 1 },
+  { backend: 'shmem', numPes: 2 },
+  { backend: 'shmem', numPes: 4 },
+  { backend: 'tcp', numPes: 2 },
+];

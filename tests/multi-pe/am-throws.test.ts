@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { conformance } from '../helpers/conformance.js';
+import { FAILURE_CONFIGS } from '../helpers/job.js';
 import { caseReports, fixture, runJob } from '../helpers/job.js';
 
 const CASES = [
@@ -11,7 +12,7 @@ const CASES = [
   "RemoteAmError.stack shows the remote stack and the user's launching line (or says how to record it)",
 ];
 
-conformance('am-throws.ts', CASES);
+conformance('am-throws.ts', CASES, { configs: FAILURE_CONFIGS });
 
 describe('thrown values under tighter settings', () => {
   const runs: [string, 'shmem' | 'tcp', Record<string, string>][] = [

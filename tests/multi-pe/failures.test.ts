@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { describe, test } from 'node:test';
-import { BIN, fixture, runJob, type JobResult } from '../helpers/job.js';
+import { BIN, fixture, runJob, runNode, type JobResult } from '../helpers/job.js';
 import { watchPes } from '../helpers/pe-watch.js';
 
 type Backend = 'local' | 'shmem' | 'tcp';
@@ -79,6 +79,24 @@ describe('a PE that ends without calling initWorld() stops the others waiting fo
     const r = await runJob(fixture('exit-early.ts'), { backend: 'local', numPes: 1, timeoutMs: 30000 });
     assert.equal(r.code, 0, r.stderr);
   });
+});
+
+describe('bad configuration is refused when the job starts, naming the variable and its range', () => {
+  const cases: [string, 'shmem' | 'tcp' | 'local', Record<string, string>, RegExp][] = [
+    ['LAMELLAR_SPIN_US=1e12', 'shmem', { LAMELLAR_SPIN_US: '1e12' }, /LAMELLAR_SPIN_US must be a number in \[0, 100000\], got '1e12' \(LAMELLAR_ERR_CONFIG\)/],
+    ['LAMELLAR_MAX_FRAME below twice the aggregation threshold', 'tcp', { LAMELLAR_MAX_FRAME: '65536' }, /LAMELLAR_MAX_FRAME \(65536\) must be at least twice LAMELLAR_AM_SIZE_THRESHOLD/],
+    ['a 1-character LAMELLAR_JOB_SECRET', 'tcp', { LAMELLAR_JOB_SECRET: 'x' }, /LAMELLAR_JOB_SECRET must be at least 16 characters \(got 1\)/],
+    ['LAMELLAR_PEER_TIMEOUT=1e9', 'tcp', { LAMELLAR_PEER_TIMEOUT: '1e9' }, /LAMELLAR_PEER_TIMEOUT must be a number in \[1, 86400\]/],
+    ['LAMELLAR_DEADLOCK_TIMEOUT=1e10', 'local', { LAMELLAR_DEADLOCK_TIMEOUT: '1e10' }, /LAMELLAR_DEADLOCK_TIMEOUT must be a number in \[0\.001, 2147483\]/],
+  ];
+  for (const [what, backend, env, message] of cases) {
+    test(`${what} (${backend}): exit 2, no PE started`, async () => {
+      const r = await runNode([BIN, 'run', '-N', backend === 'local' ? '1' : '2', '--backend', backend, fixture('world.ts')], { env, timeoutMs: 20000 });
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, message);
+      assert.equal(r.stdout.includes('@@case'), false);
+    });
+  }
 });
 
 describe('local: an event loop that runs empty while the script still waits says what it waited for', () => {

@@ -1,5 +1,6 @@
 /** Lock arrays: waitAll covers queued ops and guard releases; many concurrent ops on one lock. */
 import { conformance } from '../helpers/conformance.js';
+import { FAILURE_CONFIGS } from '../helpers/job.js';
 
 const cases: string[] = [];
 for (const kind of ['LocalLockArray', 'GlobalLockArray']) {
@@ -9,4 +10,4 @@ for (const kind of ['LocalLockArray', 'GlobalLockArray']) {
     `${kind}: shutdown-style waitAll covers guard releases: a write guard released without await frees the lock`,
   );
 }
-conformance('lock-ops.ts', cases);
+conformance('lock-ops.ts', cases, { configs: FAILURE_CONFIGS });
