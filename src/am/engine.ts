@@ -10,7 +10,7 @@
  *
  * Replies use the same buffers, so the replies to one frame of requests travel as one frame.
  */
-import { addPendingReporter, channels, config, ErrorCode, LamellarError, RemoteAmError, reportPendingOnDrain, userSite, warn, WarningCode } from '../core/index.js';
+import { addPendingReporter, channels, config, ErrorCode, LamellarError, RemoteAmError, reportPendingOnDrain, warn, WarningCode } from '../core/index.js';
 import type { Lamella } from '../lamellae/types.js';
 import { decodeValue, encodeValue, Reader, Writer } from '../serde/index.js';
 import type { AmContext } from './context.js';
@@ -19,7 +19,7 @@ import { closeArgScope, openArgScope, runReleases } from './arg-scope.js';
 import { isReturnedAm, lookupAm, type AmDef } from './define.js';
 import { kObserved, kSettle, type AmHandle, type HandleCounter, type LocalAmHandle, MultiPart, type MultiAmHandle } from './handle.js';
 import { PendingTable } from './pending.js';
-import { captureSite, userFrames, withoutRuntimeFrames, type Site } from './sites.js';
+import { amOnStack, captureSite, pendingLine, userFrames, withoutRuntimeFrames, type Site } from './sites.js';
 import { asWireError, shrink, toWireError } from './thrown.js';
 import { REPLY_AM, REPLY_ERROR, REPLY_UNITS, REPLY_VALUE, REQ, type WireError } from './wire.js';
 
@@ -108,10 +108,7 @@ export class Engine {
     this.#pending.forEach((h) => {
       if (n++ >= 20) return;
       const multi = h instanceof MultiPart;
-      const what = multi ? `a result of execAmAll(${h.amName})` : `the result of active message '${h.amName}'${'pe' in h ? ` on PE ${String(h.pe)}` : ''}`;
-      const site = this.#sites?.get(multi ? h.multi : h);
-      const at = site === undefined ? 'launch site not recorded (LAMELLAR_AM_STACKS=1 records it)' : `launched at ${userSite(site.stack) ?? 'an unknown line'}`;
-      lines.push(`${what}, ${at}`);
+      lines.push(pendingLine(h.amName, multi ? undefined : (h as { pe?: number }).pe, this.#sites?.get(multi ? h.multi : h)));
     });
     if (n > 20) lines.push(`... and ${n - 20} more active message results`);
     if (this.#executing > 0) lines.push(`${this.#executing} active message(s) running on this PE, suspended at an await that never resumed`);
@@ -580,18 +577,13 @@ export class Engine {
    */
   checkNotInAm(what: string): void {
     if (this.#executing === 0) return;
-    const limit = Error.stackTraceLimit;
-    Error.stackTraceLimit = 64;
-    const holder: { stack?: string } = {};
-    Error.captureStackTrace(holder);
-    Error.stackTraceLimit = limit;
-    const m = /at (?:async )?(?:[\w$]+\.)?lamellar:am:(.*?) \(/.exec(holder.stack ?? '');
-    if (m === null) return;
+    const am = amOnStack();
+    if (am === undefined) return;
     throw new LamellarError(
       ErrorCode.WAIT_ALL_IN_AM,
-      `${what} was called inside active message '${m[1]}': it waits for every AM running on this PE, this one included, so it would never resolve. ` +
-        'Inside an AM, await the handles it launched, or launch through a TaskGroup and await the group\'s waitAll()',
-      { details: { amName: m[1] } },
+      `${what} was called inside active message '${am}': it waits for every AM running on this PE, this one included, so it would never resolve. ` +
+        "Inside an AM, await the handles it launched, or launch through a TaskGroup and await the group's waitAll()",
+      { details: { amName: am } },
     );
   }
 

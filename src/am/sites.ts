@@ -5,7 +5,7 @@
  * (measured with bench/micro/am_rate.ts: see docs/errors.md).
  */
 import { fileURLToPath } from 'node:url';
-import { setRuntimeFrameTest } from '../core/index.js';
+import { setRuntimeFrameTest, userSite } from '../core/index.js';
 
 /**
  * The runtime's own files as they appear in stack lines: the package's build or its sources
@@ -43,4 +43,26 @@ export function withoutRuntimeFrames(stack: string): string {
     .split('\n')
     .filter((l, i) => i === 0 || !/^\s*at /.test(l) || isUserFrame(l))
     .join('\n');
+}
+
+/** A line of the report of a PE whose event loop ran empty, for one pending AM result. */
+export function pendingLine(amName: string, pe: number | undefined, site: Site | undefined): string {
+  const what = pe === undefined ? `a result of execAmAll(${amName})` : `the result of active message '${amName}' on PE ${pe}`;
+  const at = site === undefined ? 'launch site not recorded (LAMELLAR_AM_STACKS=1 records it)' : `launched at ${userSite(site.stack) ?? 'an unknown line'}`;
+  return `${what}, ${at}`;
+}
+
+/**
+ * The name of the AM whose exec function is on the current stack (synchronous frames, or the
+ * async frames of the awaits that lead here), if any: defineAm names exec functions
+ * `lamellar:am:<name>`, and stack lines show that name, as `Object.lamellar:am:<name>` when
+ * called as a method.
+ */
+export function amOnStack(): string | undefined {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 64;
+  const holder: Site = {};
+  Error.captureStackTrace(holder);
+  Error.stackTraceLimit = limit;
+  return /at (?:async )?(?:[\w$]+\.)?lamellar:am:(.*?) \(/.exec(holder.stack ?? '')?.[1];
 }
