@@ -7,7 +7,12 @@
  * stderr. A benchmark that fails, fails its verification or passes its time limit is reported
  * and the suite goes on; the exit status is non-zero if any did.
  *
- *   node --import tsx bench/run.ts [--quick|--full] [-N 2[,3,4]] [--backend shmem[,tcp]] [--only histo,am_bw]
+ *   node --import tsx bench/run.ts [--quick|--full] [-N 2[,3,4]] [--backend shmem[,tcp,ofi/shm,ofi/tcp;ofi_rxm]] [--only histo,am_bw]
+ *
+ * `ofi/<provider>` runs the ofi lamella on that libfabric provider (LAMELLAR_OFI_PROVIDER); its
+ * results are filed as `ofi-<first provider name>` (ofi-shm, ofi-tcp). --rounds R repeats the
+ * whole backend list R times, reversing its order every other round, so backends compared in
+ * one run alternate on a shared machine (A B C, C B A, ...).
  *
  * `npm run bench` is the quick suite on shmem, `bench:tcp` the quick one on tcp (dist is rebuilt
  * first: the scripts import the package); `npm run bench:full` the full one on both.
@@ -29,6 +34,7 @@ const { values } = parseArgs({
     'num-pes': { type: 'string', short: 'N', default: '2' },
     backend: { type: 'string', short: 'b', default: 'shmem' },
     only: { type: 'string' },
+    rounds: { type: 'string', default: '1' },
     'time-limit': { type: 'string' },
   },
 });
@@ -48,11 +54,13 @@ interface Outcome {
   why: string;
 }
 
-function runOne(b: Bench, backend: string, pes: number): Promise<Outcome> {
+function runOne(b: Bench, backendArg: string, pes: number): Promise<Outcome> {
+  const [backend, provider] = backendArg.split('/') as [string, string | undefined];
   const args = b.driver === undefined ? [BIN, 'run', '-N', String(pes), '--backend', backend, b.script, `--${mode}`] : ['--import', 'tsx', b.script, `--${mode}`];
   return new Promise((resolve) => {
     const child = spawn(process.execPath, args, {
       cwd: ROOT,
+      env: provider === undefined ? process.env : { ...process.env, LAMELLAR_OFI_PROVIDER: provider },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const lines: string[] = [];
@@ -93,7 +101,9 @@ mkdirSync(RESULTS, { recursive: true });
 const failures: string[] = [];
 const written = new Set<string>();
 const t0 = performance.now();
-for (const backend of backends) {
+const rounds = Number(values.rounds);
+const order = Array.from({ length: rounds }, (_, r) => (r % 2 === 0 ? backends : [...backends].reverse())).flat();
+for (const backend of order) {
   for (const pes of pesList) {
     for (const b of benches) {
       if (b.driver !== undefined) continue;
@@ -104,7 +114,7 @@ for (const backend of backends) {
     }
   }
   for (const b of benches) {
-    if (b.driver !== backend) continue;
+    if (b.driver !== backend.split('/')[0]) continue;
     process.stderr.write(`[run] ${b.name} on ${backend} (${mode})\n`);
     const r = await runOne(b, backend, 0);
     for (const f of record(r.lines)) written.add(f);

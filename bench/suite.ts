@@ -21,6 +21,7 @@ export const SUITE: readonly Bench[] = [
   { name: 'am_rate', script: 'bench/micro/am_rate.ts', smoke: ['--ops', '2000', '--rtt', '50', '--chunk', '512'] },
   { name: 'barrier', script: 'bench/micro/barrier.ts', smoke: ['--iters', '200'] },
   { name: 'lock_ops', script: 'bench/micro/lock_ops.ts', smoke: ['--k-max', '1000', '--reps', '1'] },
+  { name: 'allreduce', script: 'bench/micro/allreduce.ts', smoke: ['--iters', '200'] },
   {
     name: 'am_bw',
     script: 'bench/bw/am_bw.ts',
@@ -45,5 +46,10 @@ export const SUITE: readonly Bench[] = [
     smoke: ['--updates', '20000', '--table', '100', '--buffer', '1000', '--pm-buffer', '512', '--reps', '2'],
   },
   { name: 'randperm', script: 'bench/kernels/randperm.ts', smoke: ['--items', '5000', '--buffer', '1000', '--reps', '2'] },
+  {
+    name: 'iter',
+    script: 'bench/micro/iter.ts',
+    smoke: ['--elems', '20000', '--onesided-elems', '65536', '--chunk', '4096', '--async-elems', '500', '--ping-elems', '200000', '--reps', '1'],
+  },
   { name: 'tcp_startup', script: 'bench/micro/tcp_startup.ts', smoke: ['--max-pes', '2', '--reps', '1'], driver: 'tcp' },
 ];

@@ -12,10 +12,12 @@ const ALLOWED = {
   core: {},
   'lamellae/types': { core: 'all' },
   serde: { core: 'all' },
-  'lamellae/local': { 'lamellae/types': 'all', core: 'all' },
-  'lamellae/shmem': { 'lamellae/types': 'all', core: 'all' },
-  'lamellae/tcp': { 'lamellae/types': 'all', core: 'all' },
-  lamellae: { 'lamellae/local': 'all', 'lamellae/shmem': 'all', 'lamellae/tcp': 'all', 'lamellae/types': 'all', core: 'all' },
+  'lamellae/common': { core: 'all' },
+  'lamellae/local': { 'lamellae/types': 'all', 'lamellae/common': 'all', core: 'all' },
+  'lamellae/shmem': { 'lamellae/types': 'all', 'lamellae/common': 'all', core: 'all' },
+  'lamellae/tcp': { 'lamellae/types': 'all', 'lamellae/common': 'all', core: 'all' },
+  'lamellae/ofi': { 'lamellae/types': 'all', 'lamellae/common': 'all', core: 'all' },
+  lamellae: { 'lamellae/local': 'all', 'lamellae/shmem': 'all', 'lamellae/tcp': 'all', 'lamellae/ofi': 'all', 'lamellae/types': 'all', core: 'all' },
   am: { 'lamellae/types': 'types', lamellae: 'types', serde: 'all', core: 'all' },
   team: { am: 'all', lamellae: 'all', 'lamellae/types': 'all', serde: 'all', core: 'all' },
   memregion: { team: 'all', lamellae: 'types', 'lamellae/types': 'types', serde: 'all', core: 'all', am: 'all' },
@@ -25,7 +27,7 @@ const ALLOWED = {
   cli: { launcher: 'all', core: 'all' },
   '.': 'any',
 };
-const PACKAGES = { launcher: ['tsx/esm/api'] };
+const PACKAGES = { launcher: ['tsx/esm/api'], am: ['acorn'] };
 
 /** The layer a file belongs to: its folder under src/, lamellae split by implementation. */
 function layerOf(file) {

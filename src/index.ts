@@ -2,11 +2,12 @@
  * lamellar: an asynchronous tasking and PGAS runtime for Node.js, modelled on PNNL's Lamellar.
  * This file is the public API; everything else is internal.
  */
-export { initWorld, World, Team, type WorldOptions } from './team/index.js';
+export { initWorld, World, Team, type WorldOptions, type Reducible, type Reduced, type ReduceOp, type IdentityOp, type NumericArray } from './team/index.js';
 export { BlockedArch, StridedArch, type LamellarArch } from './team/index.js';
 export {
   defineAm,
   returnAm,
+  closure,
   AmHandle,
   MultiAmHandle,
   LocalAmHandle,
@@ -20,6 +21,7 @@ export {
   type AmResultOf,
   type AmGroupResults,
   type ReturnedAm,
+  type ClosureAm,
 } from './am/index.js';
 export {
   LamellarError,

@@ -104,6 +104,13 @@ const round = (x: number, digits: number): number => {
 /** a / b to three decimals, for the ratio fields. */
 export const ratio = (a: number, b: number): number => round(a / b, 3);
 
+/** `ofi-shm`, `ofi-tcp` for the ofi lamella on a provider (LAMELLAR_OFI_PROVIDER), else the backend. */
+export function backendLabel(backend: string): string {
+  if (backend !== 'ofi') return backend;
+  const provider = process.env['LAMELLAR_OFI_PROVIDER'];
+  return provider === undefined || provider === '' ? 'ofi' : `ofi-${provider.split(';')[0]}`;
+}
+
 /** Emits result lines; only PE 0 (the `lead`) writes anything. */
 export class Reporter {
   readonly #lead: boolean;
@@ -112,7 +119,7 @@ export class Reporter {
 
   constructor(opts: { myPe: number; numPes: number; backend: Backend; mode: Mode }) {
     this.#lead = opts.myPe === 0;
-    this.#common = { backend: opts.backend, pes: opts.numPes, mode: opts.mode };
+    this.#common = { backend: backendLabel(opts.backend), pes: opts.numPes, mode: opts.mode };
     this.#tail = this.#lead
       ? { machine: machine(), load_avg_1m: round(os.loadavg()[0] ?? 0, 2), git: gitRev(), date: new Date().toISOString() }
       : {};

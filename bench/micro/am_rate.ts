@@ -4,6 +4,14 @@
  *   no_return     AMs carrying an 8-byte payload (a float64) whose exec returns nothing; AMs/s
  *   small_return  the same AM returning 8 bytes; AMs/s
  *   round_trip    one AM at a time, each awaited before the next; us_per_op is the latency
+ *   closure_no_return, closure_small_return
+ *                 the same two as closure AMs, `closure(fn, x)` with `fn` defined once
+ *   closure_inline_no_return
+ *                 the closure written inline at the launch: a new function object each time, so
+ *                 each launch also pays the function's toString (to find its source's id)
+ *
+ * A closure variant is measured rep by rep alternately with its registered variant, which is
+ * its baseline (ratio_to_baseline): on a shared machine both then see the same load.
  *
  * One way means what PE 0 launches, from the first launch until `waitAll()` says every AM ran.
  * Each case runs `reps` times after a warm-up; the best rep is reported, the median beside it.
@@ -11,7 +19,7 @@
  *
  *   npx lamellar run -N 2 --backend shmem bench/micro/am_rate.ts [--quick|--full] [--ops N] [--rtt N] [--chunk N] [--reps N]
  */
-import { defineAm, initWorld } from 'lamellar';
+import { closure, defineAm, initWorld } from 'lamellar';
 import { parseSizes, Reporter, verify } from '../lib/harness.js';
 import { pipelined } from '../lib/pipeline.js';
 
@@ -23,7 +31,9 @@ const SmallReturn = defineAm('bench/am-rate/small-return', (_ctx, x: number) => 
   executed++;
   return x * 2;
 });
-const Executed = defineAm('bench/am-rate/executed', () => executed);
+/** Closures cannot reach `executed` (a module binding); they count on the target's globalThis. */
+type Counted = { lamellarBenchClosures?: number };
+const Executed = defineAm('bench/am-rate/executed', () => executed + ((globalThis as Counted).lamellarBenchClosures ?? 0));
 
 const { mode, sizes } = parseSizes({
   quick: { ops: 500_000, rtt: 10_000, chunk: 8_192, reps: 3 },
@@ -36,11 +46,30 @@ const target = world.numPes - 1;
 const payload = 8;
 
 type Launch = (x: number) => PromiseLike<unknown>;
-const launchers: Record<'no_return' | 'small_return', Launch> = {
+type Variant = 'no_return' | 'small_return' | 'closure_no_return' | 'closure_small_return' | 'closure_inline_no_return';
+const closureNoReturn = (_ctx: unknown, _v: number): void => {
+  const g = globalThis as Counted;
+  g.lamellarBenchClosures = (g.lamellarBenchClosures ?? 0) + 1;
+};
+const closureSmallReturn = (_ctx: unknown, v: number): number => {
+  const g = globalThis as Counted;
+  g.lamellarBenchClosures = (g.lamellarBenchClosures ?? 0) + 1;
+  return v * 2;
+};
+const launchers: Record<Variant, Launch> = {
   no_return: (x) => world.execAmPe(target, NoReturn, x),
   small_return: (x) => world.execAmPe(target, SmallReturn, x),
+  closure_no_return: (x) => world.execAmPe(target, closure(closureNoReturn, x)),
+  closure_small_return: (x) => world.execAmPe(target, closure(closureSmallReturn, x)),
+  closure_inline_no_return: (x) =>
+    world.execAmPe(
+      target,
+      closure((_ctx, _v: number) => {
+        const g = globalThis as { lamellarBenchClosures?: number };
+        g.lamellarBenchClosures = (g.lamellarBenchClosures ?? 0) + 1;
+      }, x),
+    ),
 };
-
 /** Streams `n` AMs to the target; returns seconds. */
 async function stream(launch: Launch, n: number): Promise<number> {
   const t0 = performance.now();
@@ -53,20 +82,32 @@ async function stream(launch: Launch, n: number): Promise<number> {
   return (performance.now() - t0) / 1000;
 }
 
-async function oneWay(variant: 'no_return' | 'small_return'): Promise<void> {
+/**
+ * Measures `variants` rep by rep, interleaved (A B C, A B C, ...), so that a closure variant and
+ * its registered baseline (the first) see the same load on a shared machine; each variant's
+ * ratio_to_baseline is its best rep against the baseline's best rep.
+ */
+async function oneWay(variants: readonly Variant[]): Promise<void> {
   await world.barrier();
   if (world.myPe === 0) {
-    const launch = launchers[variant];
-    report.begin('am_rate', variant);
     const before = await world.execAmPe(target, Executed);
-    await stream(launch, Math.ceil(sizes.ops / 10));
-    const secs: number[] = [];
-    for (let rep = 0; rep < sizes.reps; rep++) secs.push(await stream(launch, sizes.ops));
+    const warm = Math.ceil(sizes.ops / 10);
+    for (const v of variants) await stream(launchers[v], warm);
+    const secs = variants.map((): number[] => []);
+    for (let rep = 0; rep < sizes.reps; rep++) {
+      for (let k = 0; k < variants.length; k++) secs[k]!.push(await stream(launchers[variants[k]!], sizes.ops));
+    }
     const after = await world.execAmPe(target, Executed);
-    const expect = sizes.reps * sizes.ops + Math.ceil(sizes.ops / 10);
-    verify(after - before === expect, `${variant}: the target executed ${after - before} AMs, expected ${expect}`);
-    if (variant === 'small_return') verify((await world.execAmPe(target, SmallReturn, 20.25)) === 40.5, 'small_return: wrong returned value');
-    report.emit({ name: 'am_rate', variant, updatesPerPe: sizes.ops, tableSizePerPe: 0, secs, ops: sizes.ops, bytes: payload, verified: true });
+    const expect = variants.length * (sizes.reps * sizes.ops + warm);
+    verify(after - before === expect, `${variants.join(', ')}: the target executed ${after - before} AMs, expected ${expect}`);
+    let baseline: { variant: string; opsPerSec: number } | undefined;
+    for (let k = 0; k < variants.length; k++) {
+      const variant = variants[k]!;
+      report.begin('am_rate', variant);
+      if (variant.endsWith('small_return')) verify((await launchers[variant](20.25)) === 40.5, `${variant}: wrong returned value`);
+      const opsPerSec = report.emit({ name: 'am_rate', variant, updatesPerPe: sizes.ops, tableSizePerPe: 0, secs: secs[k]!, ops: sizes.ops, bytes: payload, verified: true, baseline });
+      baseline ??= { variant, opsPerSec };
+    }
   }
   await world.barrier();
 }
@@ -91,7 +132,7 @@ async function roundTrip(): Promise<void> {
   await world.barrier();
 }
 
-await oneWay('no_return');
-await oneWay('small_return');
+await oneWay(['no_return', 'closure_no_return', 'closure_inline_no_return']);
+await oneWay(['small_return', 'closure_small_return']);
 await roundTrip();
 await world.shutdown();

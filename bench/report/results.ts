@@ -44,7 +44,7 @@ export interface ResultSet {
   lines: ResultLine[];
 }
 
-const SUITE_FILE = /^(\d{4}-\d{2}-\d{2})-([a-z]+)-(\d+)pe\.jsonl$/;
+const SUITE_FILE = /^(\d{4}-\d{2}-\d{2})-([a-z]+(?:-[a-z]+)?)-(\d+)pe\.jsonl$/;
 
 /** The latest result set for each backend and PE count found in `dir`. */
 export function latestResults(dir: string): ResultSet[] {

@@ -41,6 +41,8 @@ function headline(set: ResultSet): string {
     ['am_rate, no return', `${fmt(one('am_rate', 'no_return')?.MUPS)} M AMs/s`, target(b, '≥ 3 M AMs/s', '≥ 1 M AMs/s')],
     ['am_rate, small return', `${fmt(one('am_rate', 'small_return')?.MUPS)} M AMs/s`, target(b, '≥ 3 M AMs/s', '≥ 1 M AMs/s')],
     ['AM round trip, awaited', `${fmt(one('am_rate', 'round_trip')?.us_per_op)} µs`, target(b, '< 10 µs')],
+    ['am_rate, closure AM no return, × registered', fmt(one('am_rate', 'closure_no_return')?.ratio_to_baseline), target(b, '≥ 0.5', '≥ 0.5')],
+    ['am_rate, closure AM small return, × registered', fmt(one('am_rate', 'closure_small_return')?.ratio_to_baseline), target(b, '≥ 0.5', '≥ 0.5')],
     ['am_bw, 64 KiB – 1 MiB', `${rangeFrom64K(l, 'am_bw', 'am_payload', (x) => x.MB_per_sec)} MB/s`, target(b, '≥ 2,000 MB/s')],
     ['put_bw, ≥ 64 KiB, × TypedArray.set', rangeFrom64K(l, 'put_bw', 'region_put', (x) => x.ratio_to_baseline), target(b, '≥ 0.8')],
     ['get_bw, ≥ 64 KiB, × TypedArray.set', rangeFrom64K(l, 'get_bw', 'region_get', (x) => x.ratio_to_baseline), target(b, '≥ 0.8')],

@@ -45,10 +45,10 @@ const TeamAm = defineAm('custom-arch-example/team-am', async (ctx, a: { ms: numb
 
 async function testTeam(world: World, arch: BlockStridedArch): Promise<void> {
   // Collective over the world: every PE passes the same arch.
-  const team: Team | undefined = await world.createTeamFromArch(arch);
+  const team: Team = await world.createTeamFromArch(arch);
   if (world.myPe === 0) console.log(`------------------- ${arch} -------------------`);
   await world.barrier();
-  if (team !== undefined) {
+  if (team.isMember) {
     const t0 = performance.now();
     const ranOn = await team.execAmAll(TeamAm, { ms: 100 });
     await team.waitAll();

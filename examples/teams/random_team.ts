@@ -83,15 +83,15 @@ if (n < 2) {
   console.log('the random team example is meant for 2 PEs or more');
 } else {
   const randArch = new RandomArch(0, n, n);
-  const random = (await world.createTeamFromArch(randArch))!;
+  const random = await world.createTeamFromArch(randArch);
   if (world.myPe === 0) console.log(`random team: ${randArch}, so its world PEs in team order are [${random.pes.join(', ')}]`);
 
   const subArch = new RandomArch(0, n, 2);
   const sub = await random.createSubteamFromArch(subArch);
-  if (sub?.myPe === 0) console.log(`sub team: ${subArch} of the random team, so world PEs [${sub.pes.join(', ')}]`);
+  if (sub.myPe === 0) console.log(`sub team: ${subArch} of the random team, so world PEs [${sub.pes.join(', ')}]`);
   await world.barrier();
 
-  if (sub !== undefined) {
+  if (sub.isMember) {
     for (let i = 0; i < sub.numPes; i++) {
       await sub.execAmPe(i, DataAm, { worldPe: world.myPe, parentPe: random.myPe, teamPe: sub.myPe });
     }
@@ -100,7 +100,7 @@ if (n < 2) {
 
   const path = await random.execAmPe(random.myPe, RecursiveAm, { orig: random.myPe });
   paths.push(`[${world.myPe}] random team path: ${path.join(' -> ')}`);
-  if (sub !== undefined) {
+  if (sub.isMember) {
     const subPath = await sub.execAmPe(sub.myPe, RecursiveAm, { orig: sub.myPe });
     paths.push(`[${world.myPe}] sub team path:    ${subPath.join(' -> ')}`);
   }

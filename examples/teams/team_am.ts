@@ -1,8 +1,9 @@
 /**
  * Teams and active messages (Lamellar's examples/team_examples/team_am.rs): make a team of the
  * first half of the PEs and one of the even PEs, run AMs and barriers on each, then a sub-team
- * of the first-half team. PEs outside a team get `undefined` from the (collective) creation and
- * do not take part in the team's AMs or barriers.
+ * of the first-half team. PEs outside a team get a non-member handle from the (collective)
+ * creation (`team.isMember` is false): it could launch AMs on the team, but takes part in none
+ * of its barriers or other collectives.
  *
  *   npx lamellar run -N 4 examples/teams/team_am.ts
  */
@@ -26,7 +27,7 @@ async function testTeam(world: World, team: Team | undefined, label: string): Pr
   if (world.myPe === 0) console.log(`------------------- testing ${label} -------------------`);
   await world.barrier();
   let line = `[${world.myPe}] not a member of the ${label}`;
-  if (team !== undefined) {
+  if (team?.isMember === true) {
     if (team.myPe === 0) console.log(`${label}: world PEs [${team.pes.join(', ')}] in team order`);
     const t0 = performance.now();
     const results = await team.execAmAll(TeamAm, { ms: 200 });
@@ -57,7 +58,7 @@ await testTeam(world, evens, 'even team');
 // A sub-team is collective over its parent only: the first-half members create it.
 if (n > 3) {
   const secondHalfOfFirst =
-    firstHalf === undefined
+    !firstHalf.isMember
       ? undefined
       : await firstHalf.createSubteamFromArch(new BlockedArch(Math.ceil(firstHalf.numPes / 2), Math.floor(firstHalf.numPes / 2)));
   await testTeam(world, secondHalfOfFirst, 'second half sub team');

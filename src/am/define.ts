@@ -9,9 +9,10 @@
 import { ErrorCode, LamellarError } from '../core/index.js';
 import type { AmContext } from './context.js';
 
-const kReturnedAm = Symbol('lamellar.returnedAm');
-/** Marks definitions made by this module (a forged object lacks it). */
-const kAmDef = Symbol('lamellar.amDef');
+/** Brands a ReturnedAm; closures carry it too (closure.ts). Not exported from the package. */
+export const kReturnedAm = Symbol('lamellar.returnedAm');
+/** Marks definitions made by this module and by `closure` (a forged object lacks it). */
+export const kAmDef = Symbol('lamellar.amDef');
 
 /** An AM to run back on the PE that launched the current one (Lamellar's `return_am`). */
 export interface ReturnedAm<R> {

@@ -10,18 +10,29 @@
  *
  * Replies use the same buffers, so the replies to one frame of requests travel as one frame.
  */
-import { addPendingReporter, channels, config, ErrorCode, LamellarError, RemoteAmError, reportPendingOnDrain, warn, WarningCode } from '../core/index.js';
+import { addPendingReporter, channels, config, ErrorCode, LamellarError, RemoteAmError, reportPendingOnDrain, warn, WarningCode, type ErrorCodeValue } from '../core/index.js';
 import type { Lamella } from '../lamellae/types.js';
 import { decodeValue, encodeValue, Reader, Writer } from '../serde/index.js';
 import type { AmContext } from './context.js';
 import { Counter } from './counter.js';
 import { closeArgScope, openArgScope, runReleases } from './arg-scope.js';
+import { closureEnv, closureSourceOf, ClosureTable } from './closure-table.js';
 import { isReturnedAm, lookupAm, type AmDef } from './define.js';
 import { kObserved, kSettle, type AmHandle, type HandleCounter, type LocalAmHandle, MultiPart, type MultiAmHandle } from './handle.js';
 import { PendingTable } from './pending.js';
 import { amOnStack, captureSite, pendingLine, userFrames, withoutRuntimeFrames, type Site } from './sites.js';
 import { asWireError, shrink, toWireError } from './thrown.js';
-import { REPLY_AM, REPLY_ERROR, REPLY_UNITS, REPLY_VALUE, REQ, type WireError } from './wire.js';
+import {
+  CLOSURE_SRC,
+  REPLY_AM,
+  REPLY_AM_CLOSURE,
+  REPLY_ERROR,
+  REPLY_UNITS,
+  REPLY_VALUE,
+  REQ,
+  REQ_CLOSURE,
+  type WireError,
+} from './wire.js';
 
 type Settleable = (AmHandle<unknown> | MultiPart | LocalAmHandle<unknown>) & { group: HandleCounter | undefined };
 
@@ -32,8 +43,12 @@ type CtxWorld = AmContext['world'];
 /** What the team layer provides: team lookup for `ctx.team`, and the decode context for refs. */
 export interface EngineHost {
   readonly world: CtxWorld;
-  /** The team with this id on this PE; undefined if this PE is not a member of such a team. */
-  teamById(id: number): CtxTeam | undefined;
+  /**
+   * The team with this id on this PE; undefined if this PE is not a member of such a team. With
+   * `launched`, also a team this PE holds only a non-member handle of (it may launch AMs there,
+   * and their returned AMs run back here on that handle).
+   */
+  teamById(id: number, launched?: boolean): CtxTeam | undefined;
   /** Passed to ref codecs when decoding, so they can return this PE's own handles. */
   readonly decodeContext: unknown;
 }
@@ -80,6 +95,8 @@ export class Engine {
   readonly #unobserved: { h: Settleable; err: Error }[] = [];
   /** Launch sites by handle (LAMELLAR_AM_STACKS=1); undefined when not recorded. */
   readonly #sites: WeakMap<object, Site> | undefined = config().amStacks ? new WeakMap() : undefined;
+  /** Closure sources: which destinations have which, and those other PEs defined here. */
+  readonly #closures: ClosureTable;
   #host: EngineHost | undefined;
   #flushQueued = false;
   #closed = false;
@@ -96,6 +113,7 @@ export class Engine {
     this.#runAt = new Int32Array(this.numPes).fill(-1);
     this.#runNext = new Float64Array(this.numPes);
     this.#runCount = new Uint32Array(this.numPes);
+    this.#closures = new ClosureTable(this.myPe, this.numPes, config().closureAms);
     lamella.setFrameHandler((src, frame) => this.#onFrame(src, frame));
     addPendingReporter(() => this.#pendingReport());
     reportPendingOnDrain(this.myPe);
@@ -132,22 +150,28 @@ export class Engine {
   /** Launches `def(args)` on world PE `pe`; `handle` settles with the result. */
   launchPe(teamId: number, pe: number, def: AmDef<unknown, unknown>, args: unknown, handle: AmHandle<unknown>): void {
     this.#checkOpen();
+    const closure = closureSourceOf(def);
     const w = this.#begin(pe);
     const start = w.pos;
     let reqAt: number;
+    let wroteSource = false;
     try {
-      w.u8(REQ);
+      // A closure's source goes first, the first time this destination sees it.
+      if (closure !== undefined) wroteSource = this.#closures.writeSource(w, pe, closure);
+      w.u8(closure === undefined ? REQ : REQ_CLOSURE);
       w.u32(def.id);
       reqAt = w.reserveU32();
       w.u32(teamId);
       const lenAt = w.reserveU32();
-      encodeValue(w, args, def.argLabel);
+      if (closure === undefined) encodeValue(w, args, def.argLabel);
+      else encodeValue(w, closureEnv(def, args), def.argLabel, 'env');
       w.patchU32(lenAt, w.pos - lenAt - 4);
       this.#checkSize(w.pos - start, `the arguments of AM '${def.name}'`);
     } catch (err) {
       w.pos = start;
       throw err;
     }
+    if (wroteSource) this.#closures.sent(pe, closure!);
     // The id is taken only once encoding succeeded, so a failed launch leaves no pending entry.
     const reqId = this.#pending.add(handle as Settleable);
     w.patchU32(reqAt, reqId);
@@ -161,9 +185,11 @@ export class Engine {
   /** Launches `def(args)` on every PE in `pes` (world ids, team order), encoding args once. */
   launchAll(teamId: number, pes: readonly number[], def: AmDef<unknown, unknown>, args: unknown, multi: MultiAmHandle<unknown>): void {
     this.#checkOpen();
+    const closure = closureSourceOf(def);
     const s = this.#scratch;
     s.reset();
-    encodeValue(s, args, def.argLabel);
+    if (closure === undefined) encodeValue(s, args, def.argLabel);
+    else encodeValue(s, closureEnv(def, args), def.argLabel, 'env');
     const body = s.view();
     this.#checkSize(body.length + 17, `the arguments of AM '${def.name}'`);
     const group = multi.group;
@@ -171,7 +197,8 @@ export class Engine {
     for (let i = 0; i < pes.length; i++) {
       const pe = pes[i]!;
       const w = this.#begin(pe);
-      w.u8(REQ);
+      if (closure !== undefined && this.#closures.writeSource(w, pe, closure)) this.#closures.sent(pe, closure);
+      w.u8(closure === undefined ? REQ : REQ_CLOSURE);
       w.u32(def.id);
       w.u32(this.#pending.add(new MultiPart(multi, i) as Settleable));
       w.u32(teamId);
@@ -286,7 +313,13 @@ export class Engine {
       const kind = r.u8();
       switch (kind) {
         case REQ:
-          this.#onRequest(src, r);
+          this.#onRequest(src, r, false);
+          break;
+        case REQ_CLOSURE:
+          this.#onRequest(src, r, true);
+          break;
+        case CLOSURE_SRC:
+          this.#closures.onSource(src, r);
           break;
         case REPLY_UNITS: {
           const first = r.u32();
@@ -317,7 +350,10 @@ export class Engine {
           break;
         }
         case REPLY_AM:
-          this.#onReturnedAm(src, r);
+          this.#onReturnedAm(src, r, false);
+          break;
+        case REPLY_AM_CLOSURE:
+          this.#onReturnedAm(src, r, true);
           break;
         default:
           throw new LamellarError(ErrorCode.PROTOCOL, `corrupt AM frame from PE ${src}: record kind ${kind} at byte ${r.pos - 1}`);
@@ -325,16 +361,16 @@ export class Engine {
     }
   }
 
-  #onRequest(src: number, r: Reader): void {
+  #onRequest(src: number, r: Reader, closure: boolean): void {
     const amId = r.u32();
     const reqId = r.u32();
     const teamId = r.u32();
     const len = r.u32();
     const end = r.pos + len;
-    const def = lookupAm(amId);
+    const def = closure ? this.#closures.lookup(src, amId) : lookupAm(amId);
     if (def === undefined) {
       r.pos = end;
-      this.#reply(src, reqId, undefined, {
+      this.#reply(src, reqId, undefined, closure ? this.#closures.refusal(src, amId) : {
         name: 'LamellarError',
         message: `no active message with wire id ${amId} is defined on PE ${this.myPe}`,
         stack: '',
@@ -418,6 +454,7 @@ export class Engine {
   #replyValue(src: number, reqId: number, def: AmDef<unknown, unknown>, value: unknown, teamId: number): void {
     const w = this.#begin(src);
     const start = w.pos;
+    let wroteSource: ReturnType<typeof closureSourceOf>;
     try {
       if (value === undefined) {
         const at = this.#runAt[src]!;
@@ -432,12 +469,17 @@ export class Engine {
         }
         this.#runNext[src] = (reqId + 1) >>> 0;
       } else if (isReturnedAm(value)) {
-        w.u8(REPLY_AM);
+        const am = value.am as AmDef<unknown, unknown>;
+        const closure = closureSourceOf(am);
+        if (closure !== undefined && this.#closures.writeSource(w, src, closure)) wroteSource = closure;
+        w.u8(closure === undefined ? REPLY_AM : REPLY_AM_CLOSURE);
         w.u32(reqId);
-        w.u32(value.am.id);
+        w.u32(am.id);
         w.u32(teamId);
         const lenAt = w.reserveU32();
-        encodeValue(w, value.args, `argument of AM '${value.am.name}' returned by AM '${def.name}'`);
+        const label = `${closure === undefined ? 'argument' : 'env'} of AM '${am.name}' returned by AM '${def.name}'`;
+        if (closure === undefined) encodeValue(w, value.args, label);
+        else encodeValue(w, closureEnv(am, value.args), label, 'env');
         w.patchU32(lenAt, w.pos - lenAt - 4);
       } else {
         w.u8(REPLY_VALUE);
@@ -452,6 +494,7 @@ export class Engine {
       this.#reply(src, reqId, def, toWireError(err));
       return;
     }
+    if (wroteSource !== undefined) this.#closures.sent(src, wroteSource);
     this.#end(src, w);
   }
 
@@ -482,7 +525,7 @@ export class Engine {
     const name = h?.amName ?? '?';
     if (e.refused === true) {
       // The target refused the record itself and never ran the AM: a runtime fault, not the AM's.
-      return new LamellarError(ErrorCode.PROTOCOL, `active message '${name}' was refused by PE ${src}: ${e.message}`, {
+      return new LamellarError((e.code as ErrorCodeValue | undefined) ?? ErrorCode.PROTOCOL, `active message '${name}' was refused by PE ${src}: ${e.message}`, {
         details: { pe: src, amName: name },
       });
     }
@@ -500,17 +543,21 @@ export class Engine {
     return err;
   }
 
-  #onReturnedAm(src: number, r: Reader): void {
+  #onReturnedAm(src: number, r: Reader, closure: boolean): void {
     const reqId = r.u32();
     const amId = r.u32();
     const teamId = r.u32();
     const len = r.u32();
     const end = r.pos + len;
-    const def = lookupAm(amId);
+    const def = closure ? this.#closures.lookup(src, amId) : lookupAm(amId);
     let args: unknown;
     const mark = openArgScope();
     try {
-      if (def === undefined) throw new LamellarError(ErrorCode.UNKNOWN_AM, `returned AM with wire id ${amId} is not defined on PE ${this.myPe}`);
+      if (def === undefined) {
+        throw closure
+          ? this.#closures.refusalError(src, amId)
+          : new LamellarError(ErrorCode.UNKNOWN_AM, `returned AM with wire id ${amId} is not defined on PE ${this.myPe}`);
+      }
       args = decodeValue(r, this.#host!.decodeContext);
     } catch (err) {
       runReleases(closeArgScope(mark));
@@ -520,7 +567,7 @@ export class Engine {
     }
     const held = closeArgScope(mark);
     const host = this.#host!;
-    const team = host.teamById(teamId);
+    const team = host.teamById(teamId, true);
     if (team === undefined) {
       // The id is the origin's own launching team, echoed back; unknown here means a corrupt reply.
       runReleases(held);

@@ -1,13 +1,15 @@
 /**
  * am: active messages. `defineAm` registers an AM on every PE (SPMD); the engine encodes
  * launches into per-destination aggregation buffers, executes incoming AMs, and settles handles
- * from replies. Groups (AmGroup, TaskGroup) build on the same engine.
+ * from replies. Groups (AmGroup, TaskGroup) build on the same engine. `closure(fn, env)` makes an
+ * AM from an inline, self-contained function, sent as source once per destination.
  *
  * Words: a *launch* sends an AM; a *record* is one AM or reply inside a *frame*; a frame is what
  * the lamella moves.
  */
 export { defineAm, returnAm, isReturnedAm, checkAm, lookupAm, amIdOf } from './define.js';
 export type { AmDef, AmArgs, AmExec, AmResultOf, ReturnedAm } from './define.js';
+export { closure, isClosureAm, type ClosureAm } from './closure.js';
 export type { AmContext, AmTeam, AmLauncher } from './context.js';
 export { AmHandle, LocalAmHandle, MultiAmHandle, kSettle, type HandleCounter } from './handle.js';
 export { Engine, type EngineHost } from './engine.js';

@@ -12,12 +12,22 @@
  * REPLY_UNITS is what most small AMs produce: a frame of AMs that return nothing, run in order,
  * is answered by one 9-byte record that the sender extends in place while the ids stay
  * consecutive.
+ *
+ * Closure AMs (closure-table.ts). Ids are the sending PE's own; a CLOSURE_SRC record defines one
+ * on the receiver before the first record that uses it, in the same ordered stream:
+ *
+ *   CLOSURE_SRC      u8 7 | u32 closureId | u8 shape | str name | str source      (str: u32 len, UTF-8)
+ *   REQ_CLOSURE      u8 2 | u32 closureId | u32 reqId | u32 teamId | u32 len | env     as REQ
+ *   REPLY_AM_CLOSURE u8 8 | u32 reqId | u32 closureId | u32 teamId | u32 len | env     as REPLY_AM
  */
 export const REQ = 1;
+export const REQ_CLOSURE = 2;
 export const REPLY_VALUE = 3;
 export const REPLY_ERROR = 4;
 export const REPLY_AM = 5;
 export const REPLY_UNITS = 6;
+export const CLOSURE_SRC = 7;
+export const REPLY_AM_CLOSURE = 8;
 
 /** An error as it travels back to the caller. */
 export interface WireError {

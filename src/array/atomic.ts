@@ -10,6 +10,7 @@ import { createArray, registerArrayKind } from './base.js';
 import type { ElemType, ElemValue, World } from './deps.js';
 import { checkIndex } from './layout.js';
 import { kArray, type ArrayMeta } from './meta.js';
+import { IndexedDistIter, IndexedLocalIter, iterChain, type AtomicElement } from './iter/index.js';
 import { MutableArray } from './mutable.js';
 import { combineFor } from './ops/combine.js';
 import { runKernel, type KernelCall, type View } from './ops/kernels.js';
@@ -32,6 +33,31 @@ export class AtomicArray<T extends ElemType = ElemType> extends MutableArray<T> 
   /** Collective over the team (or world): a zeroed array. */
   static create<T extends ElemType>(team: World | Team, opts: ArrayOptions<T>): Promise<AtomicArray<T>> {
     return createArray('AtomicArray', team, opts) as Promise<AtomicArray<T>>;
+  }
+
+  /**
+   * Collective, mutable: every PE walks its own part with global indices; items are AtomicElement
+   * handles that write through atomically (`load store fetchAdd compareExchange …`).
+   *
+   * @example
+   * ```ts
+   * await a.distIterMut().enumerate().forEach(([i, x]) => x.store(i));
+   * ```
+   */
+  distIterMut(): IndexedDistIter<AtomicElement<T>, T> {
+    return new IndexedDistIter(iterChain(this, true));
+  }
+
+  /**
+   * Mutable, this PE's part only (local indices, no barrier); items are AtomicElement handles, each access atomic.
+   *
+   * @example
+   * ```ts
+   * await a.localIterMut().forEach((x) => x.fetchAdd(1));
+   * ```
+   */
+  localIterMut(): IndexedLocalIter<AtomicElement<T>, T> {
+    return new IndexedLocalIter(iterChain(this, true));
   }
 
   /**

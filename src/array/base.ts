@@ -23,13 +23,14 @@ import {
   type TypedArrayOf,
 } from '../memregion/internal.js';
 import { registerRefCodec } from '../serde/index.js';
-import { kTeamInternals, Team, World } from '../team/index.js';
+import { Kind, kTeamInternals, Team, World } from '../team/index.js';
 import type { AtomicArray } from './atomic.js';
 import type { GlobalLockArray } from './global-lock.js';
 import { checkIndex, checkIndices, outOfBounds } from './layout.js';
 import type { LocalLockArray } from './local-lock.js';
 import { allocElems, kArray, metaFor, type ArrayInternals, type ArrayMeta } from './meta.js';
 import { canCopyDirect, copyRange } from './ops/copy.js';
+import { IndexedDistIter, IndexedLocalIter, IndexedOnesidedIter, defaultChunk, iterChain, onesidedOf } from './iter/index.js';
 import { execute, type OpResult } from './ops/engine.js';
 import type { View } from './ops/kernels.js';
 import type { ReadOnlyArray } from './read-only.js';
@@ -39,6 +40,10 @@ import type { UnsafeArray } from './unsafe.js';
 
 type Maker = (st: RefState, origin: HandleOrigin, meta: ArrayMeta, offset: number, length: number) => ArrayBase;
 const makers = new Map<ArrayKind, Maker>();
+const classes = new Map<unknown, ArrayKind>();
+
+/** The kind of an array class (`ReadOnlyArray` → 'ReadOnlyArray'), or undefined for anything else. */
+export const kindOfClass = (cls: unknown): ArrayKind | undefined => classes.get(cls);
 
 export abstract class ArrayBase<T extends ElemType = ElemType> extends RefHandle {
   protected abstract readonly kind: ArrayKind;
@@ -216,6 +221,59 @@ export abstract class ArrayBase<T extends ElemType = ElemType> extends RefHandle
     return this.into('GlobalLockArray');
   }
 
+  /**
+   * Collective iteration: every PE of the team walks its own part of this (sub-)array, with
+   * global indices; consumers are collective (`forEach` ends when every part is done; `reduce`,
+   * `sum`, `count` give every PE the global result; `collect` makes a new array). Items are the
+   * element values; lock arrays hold their read lock during the iteration.
+   *
+   * @example
+   * ```ts
+   * const n = await a.distIter().filter((x) => x > 10).count();   // every PE gets n
+   * ```
+   */
+  distIter(): IndexedDistIter<ElemValue<T>, T> {
+    return new IndexedDistIter(iterChain(this, false));
+  }
+
+  /**
+   * This PE's part of this (sub-)array, with local indices; no barrier, no data movement. Items
+   * are the element values; lock arrays hold their read lock during the iteration.
+   *
+   * @example
+   * ```ts
+   * const mine = await a.localIter().map((x) => x * 2).sum();
+   * ```
+   */
+  localIter(): IndexedLocalIter<ElemValue<T>, T> {
+    return new IndexedLocalIter(iterChain(this, false));
+  }
+
+  /**
+   * The whole (sub-)array in global order, from this PE alone, fetched in chunks of 256 KiB (one
+   * fetch ahead). An async iterable with local consumers.
+   *
+   * @example
+   * ```ts
+   * if (world.myPe === 0) console.log((await a.onesidedIter().collect()).join(' '));
+   * ```
+   */
+  onesidedIter(): IndexedOnesidedIter<ElemValue<T>, T> {
+    return new IndexedOnesidedIter(onesidedOf(this, defaultChunk(this.type), `${this.kind}.onesidedIter`));
+  }
+
+  /**
+   * `onesidedIter()` fetching `n` elements per transfer (n ≥ 1).
+   *
+   * @example
+   * ```ts
+   * for await (const x of a.bufferedOnesidedIter(1024)) total += x;
+   * ```
+   */
+  bufferedOnesidedIter(n: number): IndexedOnesidedIter<ElemValue<T>, T> {
+    return new IndexedOnesidedIter(onesidedOf(this, n, `${this.kind}.bufferedOnesidedIter(n)`));
+  }
+
   protected into<H>(kind: ArrayKind): Promise<H> {
     return this.convertInto(kind, (st) => makers.get(kind)!(st, 'converted', this.#meta, this.#offset, this.#length) as H);
   }
@@ -261,7 +319,7 @@ export async function createArray<T extends ElemType>(kind: ArrayKind, teamOrWor
   // description, so a different kind, type, length or distribution on any PE fails everywhere
   // with COLLECTIVE_MISMATCH (lengths 7 and 8 on 4 PEs need the same region, for instance).
   const desc = `${kind}.create({ type: '${type}', length: ${length}, distribution: '${opts.distribution}' })`;
-  const region = await allocShared(team, type, allocElems(type, cap), desc);
+  const region = await allocShared(team, type, allocElems(type, cap), desc, Kind.arrayCreation);
   const ri = region[kRegionInternals];
   const meta = metaFor(ri.state, ri, opts.distribution, total);
   const handle = makers.get(kind)!(ri.state, 'new', meta as unknown as ArrayMeta, 0, length) as ArrayBase<T>;
@@ -272,6 +330,7 @@ export async function createArray<T extends ElemType>(kind: ArrayKind, teamOrWor
 /** Each array type registers its constructor, for conversions, sub-arrays and the codec. */
 export function registerArrayKind(kind: ArrayKind, ctor: abstract new (...args: never[]) => ArrayBase, make: Maker): void {
   makers.set(kind, make);
+  classes.set(ctor, kind);
   registerRefCodec<ArrayBase>({
     name: `lamellar.${kind}`,
     ctor,

@@ -12,6 +12,7 @@ import type { ElemType, TypedArrayOf, World } from './deps.js';
 import { LocalDataGuard } from './guard.js';
 import { COLLECTIVE_LEFT } from './lock.js';
 import { kArray } from './meta.js';
+import { IndexedDistIter, IndexedLocalIter, iterChain, type ElemRef } from './iter/index.js';
 import { MutableArray } from './mutable.js';
 import { acquireGlobal, releaseGlobal } from './ops/engine.js';
 import { collectiveDone, CollectiveDoneAm } from './ops/remote.js';
@@ -23,6 +24,31 @@ export class GlobalLockArray<T extends ElemType = ElemType> extends MutableArray
   /** Collective over the team (or world): a zeroed array. */
   static create<T extends ElemType>(team: World | Team, opts: ArrayOptions<T>): Promise<GlobalLockArray<T>> {
     return createArray('GlobalLockArray', team, opts) as Promise<GlobalLockArray<T>>;
+  }
+
+  /**
+   * Collective, mutable: every PE walks its own part with global indices; items are ElemRef
+   * handles that write through, under one write lock taken for all PEs at once (collective) and held for the whole iteration.
+   *
+   * @example
+   * ```ts
+   * await a.distIterMut().enumerate().forEach(([i, x]) => x.store(i));
+   * ```
+   */
+  distIterMut(): IndexedDistIter<ElemRef<T>, T> {
+    return new IndexedDistIter(iterChain(this, true));
+  }
+
+  /**
+   * Mutable, this PE's part only (local indices, no barrier); items are ElemRef handles, under the global write lock held for the whole iteration (other PEs wait).
+   *
+   * @example
+   * ```ts
+   * await a.localIterMut().forEach((x) => x.value += 1);
+   * ```
+   */
+  localIterMut(): IndexedLocalIter<ElemRef<T>, T> {
+    return new IndexedLocalIter(iterChain(this, true));
   }
 
   /** Waits for the global read lock; the guard's `value` is this PE's part, read-only. */

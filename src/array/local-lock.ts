@@ -11,6 +11,7 @@ import type { ElemType, TypedArrayOf, World } from './deps.js';
 import { LocalDataGuard } from './guard.js';
 import { LOCAL_LOCK, lock, unlock } from './lock.js';
 import { kArray } from './meta.js';
+import { IndexedDistIter, IndexedLocalIter, iterChain, type ElemRef } from './iter/index.js';
 import { MutableArray } from './mutable.js';
 import type { ArrayKind, ArrayOptions } from './types.js';
 
@@ -20,6 +21,31 @@ export class LocalLockArray<T extends ElemType = ElemType> extends MutableArray<
   /** Collective over the team (or world): a zeroed array. */
   static create<T extends ElemType>(team: World | Team, opts: ArrayOptions<T>): Promise<LocalLockArray<T>> {
     return createArray('LocalLockArray', team, opts) as Promise<LocalLockArray<T>>;
+  }
+
+  /**
+   * Collective, mutable: every PE walks its own part with global indices; items are ElemRef
+   * handles that write through, under each PE's write lock held for the whole iteration.
+   *
+   * @example
+   * ```ts
+   * await a.distIterMut().enumerate().forEach(([i, x]) => x.store(i));
+   * ```
+   */
+  distIterMut(): IndexedDistIter<ElemRef<T>, T> {
+    return new IndexedDistIter(iterChain(this, true));
+  }
+
+  /**
+   * Mutable, this PE's part only (local indices, no barrier); items are ElemRef handles, under this PE's write lock held for the whole iteration.
+   *
+   * @example
+   * ```ts
+   * await a.localIterMut().forEach((x) => x.value += 1);
+   * ```
+   */
+  localIterMut(): IndexedLocalIter<ElemRef<T>, T> {
+    return new IndexedLocalIter(iterChain(this, true));
   }
 
   /** Waits for this PE's read lock; the guard's `value` is this PE's part, read-only. */

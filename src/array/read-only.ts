@@ -5,6 +5,7 @@
 import type { Team } from '../team/index.js';
 import { ArrayBase, createArray, registerArrayKind } from './base.js';
 import type { ElemType, TypedArrayOf, World } from './deps.js';
+import { noMutIter } from './iter/index.js';
 import { kArray } from './meta.js';
 import type { ArrayKind, ArrayOptions } from './types.js';
 
@@ -14,6 +15,24 @@ export class ReadOnlyArray<T extends ElemType = ElemType> extends ArrayBase<T> {
   /** Collective over the team (or world): a zeroed array (fill it as another type, then convert). */
   static create<T extends ElemType>(team: World | Team, opts: ArrayOptions<T>): Promise<ReadOnlyArray<T>> {
     return createArray('ReadOnlyArray', team, opts) as Promise<ReadOnlyArray<T>>;
+  }
+
+  /**
+   * A ReadOnlyArray has no mutable iterators: TypeScript refuses the call (`this: never`), and
+   * JavaScript callers get UNSUPPORTED_OP.
+   *
+   * @example
+   * ```ts
+   * const u = await ro.intoUnsafe();   // convert to write
+   * ```
+   */
+  distIterMut(this: never): never {
+    return noMutIter('distIterMut');
+  }
+
+  /** Refused like `distIterMut()`. */
+  localIterMut(this: never): never {
+    return noMutIter('localIterMut');
   }
 
   /** This PE's part, as a read-only view (no copy). */

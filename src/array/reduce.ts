@@ -8,43 +8,29 @@
  */
 import { ErrorCode, LamellarError } from '../core/index.js';
 import { ELEM_CTORS, pin, unpin } from '../memregion/internal.js';
-import { kTeamInternals } from '../team/index.js';
+import { captureSite, Kind, kTeamInternals, lookupReduction } from '../team/index.js';
 import { LOCAL_LOCK, lock, unlock } from './lock.js';
 import type { ArrayInternals } from './meta.js';
 import { withGlobalLock } from './ops/engine.js';
 import type { ArrayRef } from './ops/remote.js';
 import { isBig } from './types.js';
 
-type Reduction = (acc: never, x: never) => number | bigint;
 type Fold = (acc: number, x: number) => number;
 
-const reductions = new Map<string, Reduction>();
-
-/**
- * Registers a reduction for `reduce(name)` on arrays of any element type. Register at module
- * level so every PE has it (SPMD). `fn(acc, x)` gets numbers, or bigints for 64-bit arrays.
- */
-export function registerReduction<V extends number | bigint>(name: string, fn: (acc: V, x: V) => V): void {
-  if (typeof name !== 'string' || name.length === 0 || typeof fn !== 'function') {
-    throw new LamellarError(ErrorCode.INVALID_ARGUMENT, 'registerReduction(name, fn) needs a non-empty name and a function');
-  }
-  if (reductions.has(name)) throw new LamellarError(ErrorCode.INVALID_ARGUMENT, `a reduction named '${name}' is already registered`, { details: { name } });
-  reductions.set(name, fn as Reduction);
-}
-
-registerReduction<number>('sum', (a, b) => a + b);
-registerReduction<number>('prod', (a, b) => a * b);
-registerReduction<number>('max', (a, b) => (b > a ? b : a));
-registerReduction<number>('min', (a, b) => (b < a ? b : a));
-
 export async function reduceArray(h: ArrayRef, ai: ArrayInternals, name: string): Promise<number | bigint | undefined> {
-  const fn = reductions.get(name) as unknown as Fold | undefined;
+  const m = ai.meta;
+  // The sequence number is taken now, before any lock wait, so that concurrent reductions
+  // (Promise.all) keep the order in which they were called on every PE.
+  const site = captureSite(reduceArray, 4); // the array method(s) above this, then the user's frame
+  const ex = m.team[kTeamInternals].channel!.reserve<[number, number | bigint]>(Kind.reduction, `${ai.kind}.reduce('${String(name)}')`, site);
+  const fn = lookupReduction(name) as Fold | undefined;
   if (fn === undefined) {
-    throw new LamellarError(ErrorCode.INVALID_ARGUMENT, `${ai.kind}.reduce: no reduction named '${String(name)}' (registerReduction it at module level)`, {
+    // Still takes part, so the other PEs reject too instead of waiting.
+    const err = new LamellarError(ErrorCode.INVALID_ARGUMENT, `${ai.kind}.reduce: no reduction named '${String(name)}' (registerReduction it at module level)`, {
       details: { name },
     });
+    return ex.run([0, 0], { invalid: err }) as never;
   }
-  const m = ai.meta;
   const me = m.team.myPe;
   const [s, e] = m.layout.localRange(me, ai.offset, ai.offset + ai.length);
   const scratch = new ELEM_CTORS[m.type](1) as unknown as Float64Array;
@@ -60,7 +46,8 @@ export async function reduceArray(h: ArrayRef, ai: ArrayInternals, name: string)
   let partial = 0 as number;
   pin(ai.state);
   try {
-    if (e > s) {
+    try {
+      if (e > s) {
       if (ai.kind === 'GlobalLockArray') partial = await withGlobalLock(h, ai, false, fold);
       else if (ai.kind === 'LocalLockArray') {
         const w = m.locks[me]!;
@@ -72,17 +59,15 @@ export async function reduceArray(h: ArrayRef, ai: ArrayInternals, name: string)
           unlock(w, LOCAL_LOCK, false);
         }
       } else partial = fold();
+      }
+    } catch (err) {
+      const coded = err instanceof LamellarError ? err : new LamellarError(ErrorCode.INTERNAL, String(err), { cause: err });
+      return (await ex.run([0, 0], { invalid: coded })) as never;
     }
-    const ag = m.team[kTeamInternals].allgather;
-    const counts = await ag(e - s);
-    let parts: (number | bigint)[];
-    if (isBig(m.type)) {
-      // The all-gather carries numbers: a 64-bit partial travels as two 32-bit halves.
-      const p = BigInt.asUintN(64, e > s ? (partial as unknown as bigint) : 0n);
-      const hi = await ag(Number(p >> 32n));
-      const lo = await ag(Number(p & 0xffffffffn));
-      parts = hi.map((x, i) => (BigInt(x) << 32n) | BigInt(lo[i]!));
-    } else parts = await ag(e > s ? partial : 0);
+    // One exchange carries each PE's count and partial (a bigint for 64-bit types).
+    const all = (await ex.run([e - s, e > s ? partial : isBig(m.type) ? 0n : 0])) as [number, number | bigint][];
+    const counts = all.map((x) => x[0]);
+    const parts = all.map((x) => x[1]);
     let acc: number | undefined;
     for (let pe = 0; pe < parts.length; pe++) {
       if (counts[pe] === 0) continue;

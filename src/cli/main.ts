@@ -5,24 +5,29 @@
  *   lamellar exec <script> [args...]      one tcp PE in this process (under mpirun, srun, by hand)
  */
 import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { inspect, parseArgs } from 'node:util';
 import { config, ErrorCode, isLamellarError, LamellarError, processEnv, setBackendEnv, type Backend } from '../core/index.js';
 import { checkRunOptions, run, runScript, tunedEnv } from '../launcher/index.js';
 
-const USAGE = `usage: lamellar run -N <pes> [--backend shmem|tcp|local] [--prefix] <script> [args...]
+const USAGE = `usage: lamellar run -N <pes> [--backend shmem|tcp|ofi|local] [--prefix] <script> [args...]
        lamellar exec <script> [args...]
+       lamellar build-ofi
 
   -N, --num-pes <n>     number of PEs (default: LAMELLAR_NUM_PES, else 1)
-  -b, --backend <name>  lamella: shmem (worker threads), tcp (processes) or local (1 PE)
+  -b, --backend <name>  lamella: shmem (worker threads), tcp or ofi (processes), or local (1 PE)
                         (default: LAMELLAR_BACKEND, else shmem)
   -p, --prefix          prefix each output line with [PE n]
   -h, --help            show this help
 
 Runs <script> (.ts or .js) on every PE. Exits non-zero if any PE fails.
 
-exec runs <script> as ONE PE of a tcp job in this process; the PE's rank, the job size and the
-rendezvous come from the environment (mpirun, srun, or LAMELLAR_PE_ID/NUM_PES/JOB_ID and
-LAMELLAR_MASTER_ADDR or LAMELLAR_RENDEZVOUS_DIR, plus LAMELLAR_JOB_SECRET): see docs/tcp.md.`;
+exec runs <script> as ONE PE of a tcp job (ofi with LAMELLAR_BACKEND=ofi) in this process; the
+PE's rank, the job size and the rendezvous come from the environment (mpirun, srun, or
+LAMELLAR_PE_ID/NUM_PES/JOB_ID and LAMELLAR_MASTER_ADDR or LAMELLAR_RENDEZVOUS_DIR, plus
+LAMELLAR_JOB_SECRET): see docs/tcp.md and docs/ofi.md.
+
+build-ofi builds the ofi backend's native addon (needs a C compiler and libfabric's headers).`;
 
 /** `lamellar exec <script> [args...]`: this process becomes one PE of a tcp job. */
 async function exec(argv: string[]): Promise<number> {
@@ -31,9 +36,10 @@ async function exec(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  setBackendEnv('tcp');
+  const backend = config().backend === 'ofi' ? 'ofi' : 'tcp';
+  setBackendEnv(backend);
   const cfg = config();
-  const checked = checkRunOptions({ numPes: cfg.numPes, backend: 'tcp', script: script ?? '' });
+  const checked = checkRunOptions({ numPes: cfg.numPes, backend, script: script ?? '' });
   try {
     await runScript({ script: checked.script, args });
   } catch (err) {
@@ -43,6 +49,16 @@ async function exec(argv: string[]): Promise<number> {
     process.exit(1);
   }
   return 0;
+}
+
+/** `lamellar build-ofi`: builds the ofi addon from source (scripts/build-ofi.mjs). */
+function buildOfi(): Promise<number> {
+  const script = fileURLToPath(new URL('../../scripts/build-ofi.mjs', import.meta.url));
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [script], { stdio: 'inherit' });
+    child.once('error', () => resolve(1));
+    child.once('exit', (code) => resolve(code ?? 1));
+  });
 }
 
 /**
@@ -90,6 +106,7 @@ export async function main(argv: string[]): Promise<number> {
     return command === undefined ? 2 : 0;
   }
   if (command === 'exec') return exec(more);
+  if (command === 'build-ofi') return buildOfi();
   if (command !== 'run') {
     throw new LamellarError(ErrorCode.INVALID_ARGUMENT, `unknown command '${command}'\n${USAGE}`);
   }
@@ -115,7 +132,7 @@ export async function main(argv: string[]): Promise<number> {
   const numRaw = values['num-pes'];
   const numPes = numRaw === undefined ? (cfg.rankSource === 'lamellar' ? cfg.numPes : 1) : /^-?\d+$/.test(numRaw.trim()) ? Number(numRaw) : Number.NaN;
   const backend = (values.backend ?? (cfg.backendFromEnv ? cfg.backend : 'shmem')) as Backend;
-  if (backend !== 'tcp') {
+  if (backend !== 'tcp' && backend !== 'ofi') {
     checkRunOptions({ numPes, backend, script: positionals[0] ?? '' });
     const env = tunedEnv(processEnv(), cfg.mallocTuning);
     if (env !== undefined) return runAgain(env);

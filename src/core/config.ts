@@ -4,11 +4,13 @@
  *
  * | variable | default | meaning |
  * |---|---|---|
- * | LAMELLAR_BACKEND | local | lamella: local, shmem or tcp (explicit `initWorld` options win); `lamellar run`'s default backend |
+ * | LAMELLAR_BACKEND | local | lamella: local, shmem, tcp or ofi (explicit `initWorld` options win); `lamellar run`'s default backend |
  * | LAMELLAR_NUM_PES | 1 | number of PEs in the job (set by the launcher); `lamellar run`'s default -N |
  * | LAMELLAR_PE_ID | 0 | this PE's id (set by the launcher) |
  * | LAMELLAR_JOB_ID | (random) | job identifier shared by all PEs of one job |
- * | LAMELLAR_DEADLOCK_TIMEOUT | 600 | seconds a collective may wait before the runtime reports who has not arrived |
+ * | LAMELLAR_DEADLOCK_TIMEOUT | 10 | seconds a collective, waitAll, conversion or drop may wait before the runtime reports who has not arrived (then again after 2x, 4x, ...) |
+ * | LAMELLAR_DEADLOCK_TIMEOUT_ACTION | warn | `warn`, or `abort`: the first such report fails the job with LAMELLAR_ERR_DEADLOCK_TIMEOUT |
+ * | LAMELLAR_COLLECTIVE_SITES | 0 | `1` records the caller's source line at every barrier, not only at barriers that have to wait (costs ~3 µs a barrier) |
  * | LAMELLAR_AM_SIZE_THRESHOLD | 65536 | bytes at which a PE's aggregation buffer for one destination is flushed |
  * | LAMELLAR_HEAP_SIZE | 4294967296 | bytes of memory-region heap each PE may grow to (virtual until used) |
  * | LAMELLAR_SHMEM_RING_SIZE | auto | bytes of each SPSC ring between two shmem PEs (8 MiB up to 4 PEs, less beyond) |
@@ -23,6 +25,11 @@
  * | LAMELLAR_PEER_TIMEOUT | 5 | tcp: seconds of silence after which a peer counts as lost (heartbeats are sent every second) |
  * | LAMELLAR_TLS | auto | tcp: `1` encrypts every link, `0` none, `auto` those between hosts (not over loopback) |
  * | LAMELLAR_AM_STACKS | 0 | `1` records where each AM is launched, for RemoteAmError stacks |
+ * | LAMELLAR_CLOSURE_AMS | 1 | `0`: this PE refuses every incoming closure AM (docs/closures.md) |
+ * | LAMELLAR_OFI_PROVIDER | (libfabric chooses) | ofi: the libfabric provider, e.g. `tcp;ofi_rxm`, `shm`, `verbs;ofi_rxm`, `cxi`, `psm3`, `efa` |
+ * | LAMELLAR_OFI_ATOMICS | auto | ofi: `auto` uses the provider's fi_atomic where it supports the op and type; `runtime` never |
+ * | LAMELLAR_OFI_ADDON | (the built addon) | ofi: path of the native addon to load instead of native/ofi/build/lamellar_ofi.node |
+ * | LAMELLAR_DEBUG | (unset) | comma list of topics to report on stderr at start-up: `ofi` (provider, addresses, atomics), or `1`/`all` |
  *
  * Cluster launchers: OMPI_COMM_WORLD_RANK/SIZE (Open MPI), SLURM_PROCID/NTASKS/NODELIST (Slurm),
  * PMI_RANK/SIZE (MPICH/Hydra) give the rank and size when LAMELLAR_PE_ID/NUM_PES are absent, and
@@ -32,7 +39,7 @@
 import { availableParallelism } from 'node:os';
 import { ErrorCode, LamellarError } from './errors.js';
 
-export const BACKENDS = ['local', 'shmem', 'tcp'] as const;
+export const BACKENDS = ['local', 'shmem', 'tcp', 'ofi'] as const;
 export type Backend = (typeof BACKENDS)[number];
 
 export type RankSource = 'lamellar' | 'ompi' | 'slurm' | 'pmi' | 'default';
@@ -45,6 +52,8 @@ export interface LamellarConfig {
   readonly rankSource: RankSource;
   readonly jobId: string | undefined;
   readonly deadlockTimeoutSecs: number;
+  readonly deadlockTimeoutAction: 'warn' | 'abort';
+  readonly collectiveSites: boolean;
   readonly amSizeThreshold: number;
   readonly heapSize: number;
   readonly shmemRingSize: number | undefined;
@@ -66,6 +75,13 @@ export interface LamellarConfig {
   readonly slurmNodelist: string | undefined;
   /** A job id from the cluster launcher's variables, when it sets one. */
   readonly launcherJobId: string | undefined;
+  /** Whether this PE compiles and runs closure AMs that other PEs (or itself) send. */
+  readonly closureAms: boolean;
+  readonly ofiProvider: string | undefined;
+  readonly ofiAtomics: 'auto' | 'runtime';
+  readonly ofiAddon: string | undefined;
+  /** LAMELLAR_DEBUG topics; `all` when set to 1 or all. */
+  readonly debugTopics: readonly string[];
 }
 
 type Env = Record<string, string | undefined>;
@@ -94,14 +110,20 @@ function numVar(env: Env, name: string, fallback: number, min: number, max: numb
   return n;
 }
 
-/** A yes/no variable: 1/0, true/false, yes/no, on/off (any case); anything else is refused. */
+/** A yes/no variable: `1` or `0`; unset or empty means `fallback`; anything else is refused. */
 function flagVar(env: Env, name: string, fallback: boolean): boolean {
   const raw = env[name];
   if (raw === undefined || raw.trim() === '') return fallback;
-  const v = raw.trim().toLowerCase();
-  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
-  if (['0', 'false', 'no', 'off'].includes(v)) return false;
-  throw new LamellarError(ErrorCode.CONFIG, `${name} must be 1 or 0 (or true/false, yes/no, on/off), got '${raw}'`, {
+  if (raw.trim() === '1') return true;
+  if (raw.trim() === '0') return false;
+  throw new LamellarError(ErrorCode.CONFIG, `${name} must be 1 or 0, got '${raw}'`, { details: { variable: name, value: raw } });
+}
+
+function choiceVar<T extends string>(env: Env, name: string, choices: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  if ((choices as readonly string[]).includes(raw.trim())) return raw.trim() as T;
+  throw new LamellarError(ErrorCode.CONFIG, `${name} must be one of ${choices.join(', ')}, got '${raw}'`, {
     details: { variable: name, value: raw },
   });
 }
@@ -201,7 +223,11 @@ export function parseConfig(env: Env): LamellarConfig {
     backendFromEnv,
     ...rank(env),
     jobId: env['LAMELLAR_JOB_ID'] || undefined,
-    deadlockTimeoutSecs: numVar(env, 'LAMELLAR_DEADLOCK_TIMEOUT', 600, 0.001, MAX_TIMER_SECS),
+    // 10 s: long enough that a healthy collective behind a slow PE rarely trips it, short enough
+    // that a user at a terminal sees why a job stopped moving before giving up on it.
+    deadlockTimeoutSecs: numVar(env, 'LAMELLAR_DEADLOCK_TIMEOUT', 10, 0.001, MAX_TIMER_SECS),
+    deadlockTimeoutAction: choiceVar(env, 'LAMELLAR_DEADLOCK_TIMEOUT_ACTION', ['warn', 'abort'] as const, 'warn'),
+    collectiveSites: choiceVar(env, 'LAMELLAR_COLLECTIVE_SITES', ['0', '1'] as const, '0') === '1',
     amSizeThreshold: intVar(env, 'LAMELLAR_AM_SIZE_THRESHOLD', 65536, 64, 1 << 30),
     heapSize: intVar(env, 'LAMELLAR_HEAP_SIZE', 4 * 1024 ** 3, 1 << 16, 4 * 1024 ** 3),
     shmemRingSize: env['LAMELLAR_SHMEM_RING_SIZE'] ? intVar(env, 'LAMELLAR_SHMEM_RING_SIZE', 0, 1 << 12, 1 << 30) : undefined,
@@ -221,9 +247,33 @@ export function parseConfig(env: Env): LamellarConfig {
     tls: tlsVar(env),
     slurmNodelist: env['SLURM_STEP_NODELIST'] || env['SLURM_JOB_NODELIST'] || env['SLURM_NODELIST'] || undefined,
     launcherJobId: launcherJobId(env),
+    closureAms: flagVar(env, 'LAMELLAR_CLOSURE_AMS', true),
+    ofiProvider: env['LAMELLAR_OFI_PROVIDER'] || undefined,
+    ofiAtomics: ofiAtomics(env['LAMELLAR_OFI_ATOMICS']),
+    ofiAddon: env['LAMELLAR_OFI_ADDON'] || undefined,
+    debugTopics: debugTopics(env['LAMELLAR_DEBUG']),
   };
   checkFrameSizes(cfg);
   return Object.freeze(cfg);
+}
+
+function ofiAtomics(raw: string | undefined): 'auto' | 'runtime' {
+  if (raw === undefined || raw === '' || raw === 'auto') return 'auto';
+  if (raw === 'runtime') return 'runtime';
+  throw new LamellarError(ErrorCode.CONFIG, `LAMELLAR_OFI_ATOMICS must be auto or runtime, got '${raw}'`, {
+    details: { variable: 'LAMELLAR_OFI_ATOMICS', value: raw },
+  });
+}
+
+function debugTopics(raw: string | undefined): string[] {
+  if (raw === undefined || raw === '' || raw === '0') return [];
+  const topics = raw.split(',').map((t) => t.trim().toLowerCase());
+  return topics.includes('1') || topics.includes('all') ? ['all'] : topics;
+}
+
+/** Whether LAMELLAR_DEBUG asks for reports on `topic`. */
+export function debugOn(cfg: LamellarConfig, topic: string): boolean {
+  return cfg.debugTopics.includes('all') || cfg.debugTopics.includes(topic);
 }
 
 function launcherJobId(env: Env): string | undefined {

@@ -12,6 +12,10 @@ export const channels = {
   amSend: diagnostics.channel('lamellar:am:send'),
   amExec: diagnostics.channel('lamellar:am:exec'),
   frameSend: diagnostics.channel('lamellar:frame:send'),
+  /** A closure AM's source written for a destination (once per source and destination). */
+  closureSource: diagnostics.channel('lamellar:closure:source'),
+  /** A closure source compiled on this PE (once per distinct source), or refused. */
+  closureCompile: diagnostics.channel('lamellar:closure:compile'),
 } as const;
 
 export const WarningCode = {

@@ -6,7 +6,7 @@
 import { ErrorCode, LamellarError } from '../core/index.js';
 import { decodeMemberKey, encodeRefKey, RefHandle, startCollective, type HandleOrigin, type RefState } from '../memregion/internal.js';
 import { registerRefCodec } from '../serde/index.js';
-import { Team, World } from '../team/index.js';
+import { Kind, Team, World } from '../team/index.js';
 import type { RwLock } from './rwlock.js';
 
 export type DarcKind = 'darc' | 'localrw' | 'globalrw';
@@ -77,7 +77,7 @@ function teamOf(t: unknown, what: string): Team {
 export async function createDarc<T, H>(teamOrWorld: unknown, value: T, kind: DarcKind, make: (st: RefState) => H): Promise<H> {
   const what = `${KIND_NAMES[kind]}.create()`;
   const team = teamOf(teamOrWorld, what);
-  const start = await startCollective(team, what);
+  const start = await startCollective(team, Kind.darcCreation, what);
   const data: DarcData<T> = { value, team, local: undefined, global: undefined, cwSeq: 0 };
   const st = start.makeState(
     'Darc',

@@ -4,12 +4,14 @@
  */
 import type { Backend } from '../core/index.js';
 import { LocalLamella } from './local/index.js';
+import { OfiLamella } from './ofi/index.js';
 import { ShmemLamella } from './shmem/index.js';
 import { TcpLamella } from './tcp/index.js';
 import type { Lamella } from './types.js';
 
 export type * from './types.js';
 export { createShmemJob, type ShmemJob, type ShmemBoot } from './shmem/index.js';
+export { checkOfi } from './ofi/addon.js';
 
 export function createLamella(backend: Backend): Lamella {
   switch (backend) {
@@ -19,5 +21,8 @@ export function createLamella(backend: Backend): Lamella {
       return new ShmemLamella();
     case 'tcp':
       return new TcpLamella();
+    case 'ofi':
+      // tcp's rendezvous, job secret and liveness checks bootstrap the fabric (ofi/cards.ts).
+      return new OfiLamella(new TcpLamella());
   }
 }

@@ -13,7 +13,7 @@ import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { checkInteger, config, ErrorCode, LamellarError, parseBackend, PeState, processEnv, type Backend } from '../core/index.js';
-import { createShmemJob } from '../lamellae/index.js';
+import { checkOfi, createShmemJob } from '../lamellae/index.js';
 import { createBoard, markGone, stateOf } from './board.js';
 import type { PeEntry } from './entry.js';
 import { exitReason } from './exit.js';
@@ -68,8 +68,11 @@ interface Failure {
 export async function run(options: RunOptions): Promise<number> {
   const { script, backend, numPes } = checkRunOptions(options);
   const cfg = config();
-  if (backend === 'tcp') {
+  if (backend === 'tcp' || backend === 'ofi') {
+    // Fail before starting any PE when the ofi addon or the chosen provider is missing.
+    if (backend === 'ofi') checkOfi(cfg.ofiProvider);
     return runTcp({
+      backend,
       numPes,
       script,
       args: options.args ?? [],

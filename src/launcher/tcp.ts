@@ -1,5 +1,5 @@
 /**
- * The tcp launcher: `lamellar run -N <n> --backend tcp` starts n PE processes on this host and
+ * The process launcher: `lamellar run -N <n> --backend tcp|ofi` starts n PE processes on this host and
  * supervises them as the worker-thread launcher does (forwards output, optionally prefixed; the
  * first PE that fails stops the rest; the exit code is non-zero if any PE failed).
  *
@@ -29,6 +29,8 @@ import { forward } from './output.js';
 import { isPeReport } from './report.js';
 
 export interface TcpRunOptions {
+  /** tcp, or ofi (whose PEs are processes that meet the same way). */
+  backend: 'tcp' | 'ofi';
   numPes: number;
   script: string;
   args: string[];
@@ -129,7 +131,7 @@ export async function runTcp(o: TcpRunOptions): Promise<number> {
       env: {
         ...(tunedEnv(processEnv(), config().mallocTuning) ?? processEnv()),
         ...o.env,
-        LAMELLAR_BACKEND: 'tcp',
+        LAMELLAR_BACKEND: o.backend,
         LAMELLAR_PE_ID: String(pe),
         LAMELLAR_NUM_PES: String(o.numPes),
         LAMELLAR_JOB_ID: jobId,

@@ -1,23 +1,18 @@
 /**
- * Collective creation of an object with a distributed lifetime (shared regions, Darcs): every
- * team PE calls it in the same order. One allgather agrees on the object's id (the coordinator's,
- * team PE 0) and checks that every PE made the same call, before anything is allocated.
+ * Collective creation of an object with a distributed lifetime (shared regions, Darcs, arrays):
+ * every team PE calls it in the same order. One exchange on the team's channel agrees on the
+ * object's id (the coordinator's, team PE 0), carries each PE's contribution (a region's block
+ * address), and checks that every PE made the same call; a barrier whose sequence number is
+ * taken at the same time ends the creation (`ready`).
  */
 import { ErrorCode, LamellarError } from '../core/index.js';
 import { kTeamInternals, type Team, type WorldRuntime } from '../team/index.js';
 import { registryOf, RefState, type RefHooks } from './refstate.js';
 
-/** 20-bit FNV-1a of a call's description, so mismatched collectives can be told apart. */
-function fingerprint(desc: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < desc.length; i++) h = Math.imul(h ^ desc.charCodeAt(i), 0x01000193);
-  return (h >>> 0) & 0xfffff;
-}
-
-const ID_SPAN = 2 ** 32;
-
 export interface CollectiveStart {
   rt: WorldRuntime;
+  /** Every member's `contribution`, in team order. */
+  contributions: number[];
   /** Builds this PE's state once the caller has its resources; `data` goes into `state.data`. */
   makeState(label: string, hooks: RefHooks, data: unknown): RefState;
   /**
@@ -30,36 +25,43 @@ export interface CollectiveStart {
 /**
  * Agrees on an id for a new collective object of `team`. `desc` names the call and its
  * arguments (e.g. "allocSharedMemRegion('f64', 1024)"); PEs that disagree all throw
- * COLLECTIVE_MISMATCH.
+ * COLLECTIVE_MISMATCH. `kind` is the collective's kind on the team's channel, and
+ * `contribution` this PE's number for the others (a block address).
  */
-export async function startCollective(team: Team, desc: string): Promise<CollectiveStart> {
+export async function startCollective(team: Team, kind: number, desc: string, contribution = 0): Promise<CollectiveStart> {
   const internals = team[kTeamInternals];
   const rt = internals.runtime;
   rt.checkOpen(desc);
-  const reg = registryOf(rt);
-  // Taken before the await so a one-sided allocation meanwhile cannot get the same id.
-  const mine = reg.nextId++;
-  const fp = fingerprint(desc);
-  const all = await internals.allgather(fp * ID_SPAN + mine);
-  const fps = all.map((v) => Math.floor(v / ID_SPAN));
-  if (fps.some((f) => f !== fp)) {
-    const odd = fps.map((f, pe) => (f === fp ? -1 : pe)).filter((pe) => pe >= 0);
-    throw new LamellarError(
-      ErrorCode.COLLECTIVE_MISMATCH,
-      `mismatched collective call: this PE (team PE ${team.myPe}) called ${desc}, but team PE(s) ${odd.join(', ')} made a different call or passed different arguments; every team PE must make the same collective calls in the same order`,
-      { details: { desc, pes: odd } },
-    );
+  const ch = internals.channel;
+  if (ch === undefined) {
+    throw new LamellarError(ErrorCode.TEAM_MISMATCH, `${desc}: this PE is not a member of the team (or the team was dropped)`, { details: { desc } });
   }
-  const id = all[0]! % ID_SPAN;
+  const reg = registryOf(rt);
+  // Taken before any await so a one-sided allocation meanwhile cannot get the same id, and the
+  // two sequence numbers so that concurrent creations keep their order on every PE.
+  const mine = reg.nextId++;
+  const ex = ch.reserve<[number, number]>(kind, desc);
+  const done = ch.reserveSignal(kind);
+  let all: [number, number][];
+  try {
+    all = (await ex.run([mine, contribution])) as [number, number][];
+  } catch (err) {
+    // Every member rejects alike here (mismatched descriptions), so all skip the barrier alike;
+    // running it keeps the team's later signal collectives from waiting behind it.
+    void done.run().catch(() => undefined);
+    throw err;
+  }
+  const id = all[0]![0];
   const coord = team.pes[0]!;
   return {
     rt,
+    contributions: all.map((x) => x[1]),
     makeState(label, hooks, data) {
       const st = new RefState(rt, reg, coord, id, team.pes, false, label, hooks);
       st.data = data;
       reg.states.set(st.key, st);
       return st;
     },
-    ready: () => team.barrier(),
+    ready: () => done.run(),
   };
 }

@@ -10,9 +10,9 @@
  * result) the receiver owns it.
  */
 import { holdWhileAmRuns } from '../am/index.js';
-import { config, deferred, ErrorCode, LamellarError, trackPending, warn, WarningCode } from '../core/index.js';
+import { deferred, ErrorCode, LamellarError, trackPending, warn, WarningCode } from '../core/index.js';
 import type { Reader, Writer } from '../serde/index.js';
-import type { WorldRuntime } from '../team/index.js';
+import { State, type WorldRuntime } from '../team/index.js';
 import { refKey, registryOf, released, type RefState, type Registry } from './refstate.js';
 
 export type HandleOrigin = 'new' | 'decoded' | 'converted';
@@ -98,21 +98,20 @@ export abstract class RefHandle {
     st.conversion = done;
     st.mode = `convert:${target}#${st.conversions}`;
     st.baseline = 1;
-    const secs = config().deadlockTimeoutSecs;
-    const timer = setTimeout(() => {
-      warn(
-        WarningCode.DEADLOCK,
-        `converting a ${this.refLabel} to ${target} on PE ${st.rt.lamella.myPe} has waited ${secs} s: every PE must convert, and drop every other handle (clones, guards) to it; this PE holds ${st.refs}`,
-      );
-    }, secs * 1000);
-    timer.unref();
+    // Diagnosed like a collective: after LAMELLAR_DEADLOCK_TIMEOUT the report names the PEs not
+    // converting yet and what each is doing.
+    const end = st.rt.watchWait(
+      `converting a ${this.refLabel} to ${target} (every PE must convert, and drop every other handle to it: clones, guards)`,
+      State.inConversion,
+      st.participants,
+    );
     if (st.refs === 1) st.quiet();
     const untrack = trackPending(`converting a ${this.refLabel} to ${target} (every PE must convert, and every other handle to it be dropped)`);
     try {
       await done.promise;
     } finally {
       untrack();
-      clearTimeout(timer);
+      end();
       st.conversion = undefined;
       this.#converting = false;
     }

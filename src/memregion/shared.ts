@@ -7,7 +7,7 @@
 import { checkPe, ErrorCode, LamellarError } from '../core/index.js';
 import type { Lamella } from '../lamellae/types.js';
 import { registerRefCodec } from '../serde/index.js';
-import { kTeamInternals, type Team } from '../team/index.js';
+import { Kind, kTeamInternals, type Team } from '../team/index.js';
 import { startCollective } from './collective.js';
 import { decodeMemberKey, encodeRefKey, RefHandle, type HandleOrigin } from './handle.js';
 import { DONE, directGet, directView, remoteGet, remotePut } from './rdma.js';
@@ -165,11 +165,12 @@ function internalsFor<T extends ElemType>(state: RefState, lamella: Lamella, tea
  * the region (arrays) passes its own call as `desc`, so the collective check compares the whole
  * call (its kind, length, distribution) rather than only the region it needs.
  */
-export async function allocShared<T extends ElemType>(team: Team, type: T, length: number, desc = `allocSharedMemRegion('${type}', ${length})`): Promise<SharedMemoryRegion<T>> {
+export async function allocShared<T extends ElemType>(
+  team: Team, type: T, length: number, desc = `allocSharedMemRegion('${type}', ${length})`, kind: number = Kind.allocation,
+): Promise<SharedMemoryRegion<T>> {
   checkElemType(type, 'allocSharedMemRegion');
   checkCount(length, 'allocSharedMemRegion');
-  const start = await startCollective(team, desc);
-  const lamella = start.rt.lamella;
+  const lamella = team[kTeamInternals].runtime.lamella;
   const bytes = length * ELEM_CTORS[type].BYTES_PER_ELEMENT;
   let addr = -1;
   let failure: unknown;
@@ -178,10 +179,18 @@ export async function allocShared<T extends ElemType>(team: Team, type: T, lengt
   } catch (err) {
     failure = err;
   }
+  let start;
+  try {
+    start = await startCollective(team, kind, desc, addr);
+  } catch (err) {
+    if (addr >= 0) lamella.free(addr);
+    throw err;
+  }
   // Everyone learns whether anyone ran out, so all fail together instead of some hanging.
-  const addrs = await team[kTeamInternals].allgather(addr);
+  const addrs = start.contributions;
   if (addrs.some((a) => a < 0)) {
     if (addr >= 0) lamella.free(addr);
+    await start.ready();
     if (failure !== undefined) throw failure;
     const who = addrs.map((a, pe) => (a < 0 ? pe : -1)).filter((pe) => pe >= 0);
     throw new LamellarError(ErrorCode.OUT_OF_MEMORY, `${desc}: team PE(s) ${who.join(', ')} ran out of memory-region heap`, { details: { pes: who } });

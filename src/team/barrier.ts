@@ -3,18 +3,37 @@
  * with factor 1). In round r, team PE k signals PE (k + 2^r) mod P and waits for the signal from
  * PE (k - 2^r) mod P; after ceil(log2 P) rounds every PE has heard, directly or not, from all.
  *
- * Each member has one i32 slot per round in its heap. Barrier ids only grow, and a waiter waits
- * for "slot >= id", so one slot per round suffices: a fast PE that already signals the next
- * barrier's id only makes the condition true earlier.
+ * Each member has one i32 slot per round in its heap. A signal word is the collective's sequence
+ * number on the team (28 bits, wrapping) shifted left by 4, with the collective's kind in the low
+ * 4 bits. Sequence numbers only grow and a waiter waits for "slot >= seq << 4", so one slot per
+ * round suffices: a fast PE that already signals a later collective only makes the condition
+ * true earlier. Matching is free: when the slot holds this very sequence number, its kind must be
+ * ours, else the two PEs are in different collectives (a barrier against a shutdown, say) and the
+ * caller is told at once. A PE forwards a round only after checking it, so before any PE passes
+ * collective s, every check on the way saw exactly s: a mismatch among signalling collectives is
+ * always caught by someone. (Kinds that exchange values are caught by their messages instead;
+ * see channel.ts.) Calls on one PE run one after another (the channel orders them), so the
+ * values this PE writes into a slot only grow.
  *
  * On shmem a signal is an Atomics.store plus notify into the partner's heap, and the wait spins
  * briefly before sleeping in Atomics.waitAsync, so PEs that arrive together pass in well under a
  * microsecond per round and an idle PE costs no CPU.
  */
-import { warn, WarningCode } from '../core/index.js';
 import type { Lamella } from '../lamellae/types.js';
 
 export const barrierRounds = (numPes: number): number => (numPes <= 1 ? 0 : Math.ceil(Math.log2(numPes)));
+
+export const SEQ_MASK = 0x0fffffff;
+
+/** The signal word of collective `seq` of `kind`. */
+export const signalWord = (seq: number, kind: number): number => (((seq & SEQ_MASK) << 4) | kind) | 0;
+
+export interface BarrierHooks {
+  /** A round has to wait: called once, synchronously, before the first asynchronous step. */
+  slow(): void;
+  /** The partner `fromTeamPe` signalled this sequence number with another kind. */
+  mismatch(fromTeamPe: number, theirKind: number): Promise<never>;
+}
 
 export class DisseminationBarrier {
   readonly #lamella: Lamella;
@@ -23,16 +42,14 @@ export class DisseminationBarrier {
   /** Each member's slot array address, in team order. */
   readonly #addrs: readonly number[];
   readonly #me: number;
-  readonly #label: string;
-  #id = 0;
-  #busy: Promise<void> | undefined;
+  readonly #own: Int32Array;
 
-  constructor(lamella: Lamella, pes: readonly number[], addrs: readonly number[], me: number, label: string) {
+  constructor(lamella: Lamella, pes: readonly number[], addrs: readonly number[], me: number) {
     this.#lamella = lamella;
     this.#pes = pes;
     this.#addrs = addrs;
     this.#me = me;
-    this.#label = label;
+    this.#own = new Int32Array(lamella.heap(lamella.myPe)!);
   }
 
   /** Bytes of heap each member needs for its slots. */
@@ -41,52 +58,36 @@ export class DisseminationBarrier {
   }
 
   /**
-   * Runs one barrier. Rounds whose partner signal is already there (or arrives within the spin
-   * window) complete synchronously, so PEs arriving together pay no promise hops; only a round
-   * that must sleep continues asynchronously. Returns undefined when the barrier completed
-   * synchronously. Calls on one PE are serialized: a call made while one is in flight starts
-   * after it.
+   * Runs collective `seq` of `kind` as a barrier. Rounds whose partner signal is already there
+   * (or arrives within the spin window) complete synchronously, so PEs arriving together pay no
+   * promise hops; returns undefined when the whole barrier completed synchronously.
    */
-  wait(): Promise<void> | undefined {
-    if (this.#busy !== undefined) return this.#track(this.#busy.then(() => this.#start()));
-    const p = this.#start();
-    return p === undefined ? undefined : this.#track(p);
+  run(seq: number, kind: number, hooks: BarrierHooks): Promise<void> | undefined {
+    return this.#rounds(signalWord(seq, kind), (seq & SEQ_MASK) << 4, kind, 0, hooks);
   }
 
-  #start(): Promise<void> | undefined {
-    const id = (this.#id = (this.#id + 1) | 0);
-    return this.#rounds(id, 0);
-  }
-
-  #track(p: Promise<void>): Promise<void> {
-    this.#busy = p;
-    const clear = (): void => {
-      if (this.#busy === p) this.#busy = undefined;
-    };
-    p.then(clear, clear);
-    return p;
-  }
-
-  /** Runs rounds `from`.. of barrier `id`: signal the partner, then wait for ours. */
-  #rounds(id: number, from: number): Promise<void> | undefined {
+  /** Runs rounds `from`.. : signal the partner, then wait for ours and check its kind. */
+  #rounds(word: number, target: number, kind: number, from: number, hooks: BarrierHooks): Promise<void> | undefined {
     const p = this.#pes.length;
     const mine = this.#addrs[this.#me]!;
     for (let r = from, d = 1 << from; d < p; r++, d <<= 1) {
       const to = (this.#me + d) % p;
-      this.#lamella.signal(this.#pes[to]!, this.#addrs[to]! + 4 * r, id);
-      const w = this.#lamella.waitSignal(mine + 4 * r, id, () => this.#slow(id, r, d));
-      if (w !== undefined) return w.then(() => this.#rounds(id, r + 1));
+      this.#lamella.signal(this.#pes[to]!, this.#addrs[to]! + 4 * r, word);
+      const w = this.#lamella.waitSignal(mine + 4 * r, target);
+      if (w !== undefined) {
+        if (from === 0) hooks.slow();
+        return w.then(() => this.#check(mine + 4 * r, target, kind, r, d, hooks) ?? this.#rounds(word, target, kind, r + 1, hooks));
+      }
+      const bad = this.#check(mine + 4 * r, target, kind, r, d, hooks);
+      if (bad !== undefined) return bad;
     }
     return undefined;
   }
 
-  #slow(id: number, r: number, d: number): void {
+  #check(addr: number, target: number, kind: number, _r: number, d: number, hooks: BarrierHooks): Promise<never> | undefined {
+    const got = Atomics.load(this.#own, addr >> 2);
+    if ((got & ~15) !== target || (got & 15) === kind) return undefined;
     const p = this.#pes.length;
-    const from = (this.#me - d + p) % p;
-    warn(
-      WarningCode.DEADLOCK,
-      `${this.#label}: PE ${this.#pes[this.#me]} is still waiting in barrier #${id} (round ${r}) for PE ${this.#pes[from]} ` +
-        `after LAMELLAR_DEADLOCK_TIMEOUT; PEs may be calling collectives in different orders`,
-    );
+    return hooks.mismatch((this.#me - d + p) % p, got & 15);
   }
 }

@@ -2,28 +2,28 @@
  * The sub-team creation protocol, collective over the parent team. Every parent member runs:
  *
  * 1. Resolve the arch to parent PEs and world ids, checked against the parent. Take the
- *    parent's next creation number, even when the arch is invalid.
- * 2. Parent allgather #1: a hash of (parent id, creation number, member world ids), or INVALID
- *    from a PE whose arch did not resolve. A PE with a bad arch must still join this exchange:
- *    had it thrown alone, the others would wait in the allgather for it forever. Every parent
- *    member receives the same vector, so all reject at the same step: the PEs with a bad arch
- *    with their own reason, the others with TEAM_MISMATCH naming them; likewise, if any two
- *    hashes differ, every member throws TEAM_MISMATCH. No PE goes on to wait for a collective
- *    the others skip, and the creation numbers stay in step for the next creation.
- * 3. Members allocate the team's block of heap (SubteamCollectives.bytes). Parent allgather #2:
- *    the block addresses (0 from non-members, -1 from a member that could not allocate, which
- *    fails every PE together). Non-members return undefined here; members build the team's
- *    barrier and allgather over those blocks.
- * 4. Team id, over the new team's own allgather: each member proposes an id it has never
- *    proposed, the largest proposal wins, and each member registers the team under it unless it
- *    already has a team with that id (possible only when this PE creates teams on two parents
- *    at once). A second allgather of those outcomes decides: all registered, done; otherwise
- *    everyone unregisters and tries again with higher proposals. Registration precedes that
- *    allgather's barrier, so when any member returns, every member resolves the id for `ctx.team`.
+ *    parent's next creation number, even when the arch is invalid, and two sequence numbers on
+ *    the parent's channel (an exchange and a barrier), at the call, so concurrent creations
+ *    (Promise.all) keep their order on every PE.
+ * 2. Members allocate the team's barrier memory. The exchange carries from every parent PE: a
+ *    hash of (parent id, creation number, member world ids), or INVALID from a PE whose arch did
+ *    not resolve; its block address (0 from non-members, -1 from a member that could not
+ *    allocate); and which of four candidate team ids are free on it. The candidates are hashes
+ *    of the new team's path (the parent's path plus the creation number), the same on every PE,
+ *    so no id has to be negotiated: the first candidate free on every parent PE is the id.
+ *    A PE with a bad arch still joins, so that every parent PE receives the same vector and
+ *    rejects at the same step: the PEs with a bad arch with their own reason, the others with
+ *    TEAM_MISMATCH naming them; likewise if hashes differ, or OUT_OF_MEMORY if a member could
+ *    not allocate. No PE goes on to wait for a collective the others skip.
+ * 3. Every parent PE registers the team under that id (members with a channel over the blocks,
+ *    the others with a handle that can launch AMs on it), then all pass the parent barrier: when
+ *    any PE returns, every PE resolves the id for `ctx.team` and for returned AMs.
  */
-import { ErrorCode, LamellarError } from '../core/index.js';
+import { config, ErrorCode, LamellarError } from '../core/index.js';
 import { archName, resolveArch, type LamellarArch } from './arch.js';
-import { SubteamCollectives } from './collectives.js';
+import { DisseminationBarrier } from './barrier.js';
+import { Channel } from './coll/channel.js';
+import { Kind } from './coll/kinds.js';
 import type { WorldRuntime } from './runtime.js';
 import type { Team } from './team.js';
 
@@ -33,12 +33,14 @@ export interface ParentTeam {
   readonly id: number;
   /** World ids of the parent's members, in parent order. */
   readonly pes: readonly number[];
-  allgather(value: number): Promise<number[]>;
+  readonly channel: Channel;
+  /** The parent's path: "w" for the world, then "/creation" per level. */
+  readonly path: string;
   /** Numbers this PE's creations on the parent: 0, 1, 2, ... (the same on every member). */
   nextCreation(): number;
 }
 
-export type MakeTeam = (id: number, pes: readonly number[], sync: SubteamCollectives) => Team;
+export type MakeTeam = (id: number, pes: readonly number[], channel: Channel | undefined, path: string, block: number) => Team;
 
 /** "team of world PEs [1, 3]" (shortened for large teams), for messages. */
 export function describeTeam(pes: readonly number[]): string {
@@ -66,7 +68,20 @@ export function hash53(s: string): number {
 /** What a PE whose arch did not resolve contributes instead of a hash (hash53 is never negative). */
 const INVALID = -1;
 
-export async function createSubteam(parent: ParentTeam, arch: LamellarArch, make: MakeTeam): Promise<Team | undefined> {
+const CANDIDATES = 4;
+
+/** The k-th candidate id of the team at `path`: a 32-bit hash, never 0 (the world's id). */
+function candidateId(path: string, k: number): number {
+  return (hash53(`${path}#${k}`) % 0xffffffff) + 1;
+}
+
+interface Part {
+  h: number;
+  a: number;
+  f: number;
+}
+
+export async function createSubteam(parent: ParentTeam, arch: LamellarArch, make: MakeTeam): Promise<Team> {
   const { rt, pes: parentPes } = parent;
   let parentIdx: number[] | undefined;
   let invalid: unknown;
@@ -79,14 +94,67 @@ export async function createSubteam(parent: ParentTeam, arch: LamellarArch, make
       : new LamellarError(ErrorCode.INVALID_ARGUMENT, `the team arch threw while being resolved: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
   const seq = parent.nextCreation();
+  const ex = parent.channel.reserve<Part>(Kind.teamCreation, 'team creation');
+  const done = parent.channel.reserveSignal(Kind.teamCreation);
   const lamella = rt.lamella;
   const pes = parentIdx?.map((p) => parentPes[p]!) ?? [];
+  const path = `${parent.path}/${seq}`;
   const hash = parentIdx === undefined ? INVALID : hash53(`${parent.id}/${seq}/${pes.join(',')}`);
+  const me = pes.indexOf(lamella.myPe);
+  let block = 0;
+  let failure: unknown;
+  if (me >= 0) {
+    try {
+      block = lamella.alloc(DisseminationBarrier.bytes(pes.length));
+    } catch (err) {
+      block = -1;
+      failure = err;
+    }
+  }
+  let free = 0;
+  for (let k = 0; k < CANDIDATES; k++) if (!rt.teams.has(candidateId(path, k))) free |= 1 << k;
 
-  const hashes = await parent.allgather(hash);
+  let parts: Part[];
+  try {
+    parts = (await ex.run({ h: hash, a: block, f: free })) as Part[];
+  } catch (err) {
+    done.run().catch(() => undefined);
+    if (block > 0) lamella.free(block);
+    throw err;
+  }
+  let outcome: Error | number;
+  try {
+    outcome = judge(parent, arch, seq, pes, hash, parts, parentIdx, invalid, failure);
+  } catch (err) {
+    outcome = err as Error;
+  }
+  let team: Team | undefined;
+  if (typeof outcome === 'number') {
+    const id = outcome;
+    const channel = me >= 0 ? new Channel(rt, id, pes, parentIdx!.map((p) => parts[p]!.a), config().collectiveSites) : undefined;
+    team = make(id, pes, channel, path, me >= 0 ? block : 0);
+    rt.teams.set(id, team);
+    if (channel !== undefined) rt.addChannel(channel);
+  }
+  // Registered before this barrier on every parent PE: see step 3.
+  await done.run();
+  if (team === undefined) {
+    if (block > 0) lamella.free(block);
+    throw outcome;
+  }
+  return team;
+}
+
+/** The agreed team id, or throws the error every parent PE reaches alike. */
+function judge(
+  parent: ParentTeam, arch: LamellarArch, seq: number, pes: number[], hash: number, parts: Part[],
+  parentIdx: number[] | undefined, invalid: unknown, failure: unknown,
+): number {
+  const { rt, pes: parentPes } = parent;
+  const lamella = rt.lamella;
   if (parentIdx === undefined) throw invalid;
   const where = parent.id === 0 ? 'the world' : describeTeam(parentPes);
-  const invalidPes = parentPes.filter((_, i) => hashes[i] === INVALID);
+  const invalidPes = parentPes.filter((_, i) => parts[i]!.h === INVALID);
   if (invalidPes.length > 0) {
     throw new LamellarError(
       ErrorCode.TEAM_MISMATCH,
@@ -96,7 +164,7 @@ export async function createSubteam(parent: ParentTeam, arch: LamellarArch, make
       { details: { parentTeamId: parent.id, creation: seq, members: pes, invalidArchPes: invalidPes } },
     );
   }
-  const disagree = parentPes.filter((_, i) => hashes[i] !== hash);
+  const disagree = parentPes.filter((_, i) => parts[i]!.h !== hash);
   if (disagree.length > 0) {
     throw new LamellarError(
       ErrorCode.TEAM_MISMATCH,
@@ -106,37 +174,16 @@ export async function createSubteam(parent: ParentTeam, arch: LamellarArch, make
       { details: { parentTeamId: parent.id, creation: seq, members: pes, disagreeingPes: disagree } },
     );
   }
-  const me = pes.indexOf(lamella.myPe);
-
-  let block = 0;
-  let failure: unknown;
-  if (me >= 0) {
-    try {
-      block = lamella.alloc(SubteamCollectives.bytes(pes.length));
-    } catch (err) {
-      block = -1;
-      failure = err;
-    }
-  }
-  const addrs = await parent.allgather(block);
-  // A member that could not allocate sends -1, so every parent member fails here together.
-  const short = parentIdx.filter((p) => addrs[p]! < 0).map((p) => parentPes[p]!);
+  // A member that could not allocate sends -1, so every parent PE fails here together.
+  const short = parentIdx.filter((p) => parts[p]!.a < 0).map((p) => parentPes[p]!);
   if (short.length > 0) {
-    if (block > 0) lamella.free(block);
     if (failure !== undefined) throw failure;
     throw new LamellarError(ErrorCode.OUT_OF_MEMORY, `creating a ${describeTeam(pes)}: world PE(s) [${short.join(', ')}] could not allocate the team's barrier memory`, {
       details: { pes: short },
     });
   }
-  if (me < 0) return undefined;
-  const sync = new SubteamCollectives(lamella, pes, parentIdx.map((p) => addrs[p]!), me, describeTeam(pes));
-  for (;;) {
-    const proposals = await sync.allgather(rt.proposeTeamId());
-    const id = Math.max(...proposals);
-    const team = make(id, pes, sync);
-    const claimed = rt.claimTeamId(id, team);
-    const outcomes = await sync.allgather(claimed ? 1 : 0);
-    if (outcomes.every((x) => x === 1)) return team;
-    if (claimed) rt.teams.delete(id);
-  }
+  let common = 0xff;
+  for (const p of parts) common &= p.f;
+  for (let k = 0; k < CANDIDATES; k++) if ((common & (1 << k)) !== 0) return candidateId(`${parent.path}/${seq}`, k);
+  throw new LamellarError(ErrorCode.INTERNAL, `creating a ${describeTeam(pes)}: no free team id among ${CANDIDATES} candidates (hash collisions)`);
 }

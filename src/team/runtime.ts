@@ -1,50 +1,106 @@
 /**
- * The per-PE runtime behind a World: the lamella, the AM engine, the teams this PE knows, and
- * the state every public object checks before it acts.
+ * The per-PE runtime behind a World: the lamella, the AM engine, the teams this PE knows (with
+ * their collective channels), the status board and the deadlock watch, and the state every
+ * public object checks before it acts.
  */
 import { ErrorCode, LamellarError, type Backend } from '../core/index.js';
 import type { Engine, EngineHost } from '../am/index.js';
 import type { Lamella } from '../lamellae/types.js';
+import type { Channel, ChannelHost, CollMsg } from './coll/channel.js';
+import type { StatusBoard } from './coll/status.js';
+import { captureSite } from './coll/site.js';
+import { Watch, type Waiting } from './coll/watch.js';
 import type { Team } from './team.js';
 
-export class WorldRuntime implements EngineHost {
+export class WorldRuntime implements EngineHost, ChannelHost {
   readonly lamella: Lamella;
   readonly engine: Engine;
   readonly backend: Backend;
   readonly teams = new Map<number, Team>();
+  readonly channels = new Map<number, Channel>();
+  readonly watch: Watch;
+  board: StatusBoard | undefined;
   world!: Team;
   #closed = false;
-  /** Every team id below this one is, or may soon be, in use on this PE. */
-  #nextTeamId = 1;
+  #failed = false;
+  readonly #early = new Map<number, [number, CollMsg][]>();
 
   constructor(lamella: Lamella, engine: Engine, backend: Backend) {
     this.lamella = lamella;
     this.engine = engine;
     this.backend = backend;
+    this.watch = new Watch(lamella.myPe, (err) => this.fatal(err), (id) => this.teamName(id));
   }
 
   get decodeContext(): unknown {
     return this;
   }
 
-  teamById(id: number): Team | undefined {
-    return this.teams.get(id);
+  teamById(id: number, launched = false): Team | undefined {
+    const t = this.teams.get(id);
+    return t !== undefined && (launched || t.isMember) ? t : undefined;
   }
 
-  /** A team id this PE proposes for a team being created; never proposed here again. */
-  proposeTeamId(): number {
-    return this.#nextTeamId++;
+  /** "the world", "team 17 (world PEs [1, 3])". */
+  teamName(id: number): string {
+    if (id === 0) return 'the world';
+    const t = this.teams.get(id);
+    if (t === undefined) return `team ${id}`;
+    const pes = t.pes;
+    const shown = pes.length <= 16 ? pes.join(', ') : `${pes.slice(0, 16).join(', ')}, ...`;
+    return `team ${id} (world PEs [${shown}])`;
+  }
+
+  channel(id: number): Channel | undefined {
+    return this.channels.get(id);
+  }
+
+  /** Registers a member's channel and hands it the messages that came before it. */
+  addChannel(ch: Channel): void {
+    this.channels.set(ch.teamId, ch);
+    ch.drainEarly();
+  }
+
+  keepEarly(id: number, src: number, m: CollMsg): void {
+    let list = this.#early.get(id);
+    if (list === undefined) this.#early.set(id, (list = []));
+    list.push([src, m]);
+  }
+
+  takeEarly(id: number): [number, CollMsg][] | undefined {
+    const list = this.#early.get(id);
+    this.#early.delete(id);
+    return list;
   }
 
   /**
-   * Registers `team` under the agreed `id` unless this PE already has a team with that id (a
-   * concurrent creation on another parent took it first). Ids only grow on each PE.
+   * Registers a wait that is not one of a team's collectives (a conversion): it is published on
+   * this PE's status board and reported after LAMELLAR_DEADLOCK_TIMEOUT like a collective, judging
+   * from the boards of `members` which of them have not arrived. Returns the function that ends it.
    */
-  claimTeamId(id: number, team: Team): boolean {
-    this.#nextTeamId = Math.max(this.#nextTeamId, id + 1);
-    if (this.teams.has(id)) return false;
-    this.teams.set(id, team);
-    return true;
+  watchWait(what: string, state: number, members: readonly number[]): () => void {
+    const w: Waiting = {
+      what, state, team: -1, seq: 0, kind: 0, site: captureSite(), missing: () => undefined, members, start: 0, nextAt: 0, reports: 0,
+    };
+    this.watch.begin(w);
+    return () => this.watch.end(w);
+  }
+
+  /**
+   * A failure that breaks the job (a collective mismatch, a deadlock with the abort action):
+   * stop this PE's lamella, which on tcp tells the peers, and throw from the event loop so the
+   * launcher sees this PE fail, prints the error, and stops every other PE.
+   */
+  fatal(err: Error): void {
+    if (this.#failed) return;
+    this.#failed = true;
+    try {
+      this.lamella.abort(err);
+    } finally {
+      setImmediate(() => {
+        throw err;
+      });
+    }
   }
 
   get closed(): boolean {

@@ -2,7 +2,7 @@
  * Team: an ordered subset of the world's PEs. The world team holds every PE; PE numbers given
  * to a team's methods are team-relative, and `pes` maps them to world ids. Sub-teams are made
  * collectively from an arch (see create.ts) and nest to any depth; each has its own barrier,
- * allgather and count of AMs launched through it (for its waitAll).
+ * collective channel (coll/channel.ts) and count of AMs launched through it (for its waitAll).
  */
 import {
   AmHandle,
@@ -21,11 +21,23 @@ import {
 import { checkPe, ErrorCode, LamellarError } from '../core/index.js';
 import { registerRefCodec } from '../serde/index.js';
 import type { LamellarArch } from './arch.js';
-import type { DisseminationBarrier } from './barrier.js';
+import type { Channel } from './coll/channel.js';
+import { Kind } from './coll/kinds.js';
+import { captureSite, type Site } from './coll/site.js';
+import { State } from './coll/status.js';
 import { createSubteam, hash53 } from './create.js';
 import type { WorldRuntime } from './runtime.js';
+import * as tc from './team-collectives.js';
+import type { IdentityOp, Reduced, Reducible, ReduceOp } from './team-collectives.js';
 
 const DONE = Promise.resolve();
+
+/**
+ * The user's call site of a team collective: everything up to the public method `above` is
+ * skipped and only the next two frames are kept (a World method that delegates, then the
+ * user's), which costs about a quarter of a full capture (coll/site.ts).
+ */
+const userSite = (above: (...args: never[]) => unknown): Site => captureSite(above, 2);
 
 // Inside an AM, `ctx.team` and `ctx.world` are this PE's own Team objects: declared here, where
 // Team lives, so the am folder needs no import of this one (see am/context.ts).
@@ -43,8 +55,11 @@ export interface TeamInternals {
   readonly runtime: WorldRuntime;
   /** Team id, the same on every member; 0 is the world. */
   readonly id: number;
-  /** Collective over the members: each contributes a number and gets all, in team PE order. */
-  allgather(value: number): Promise<number[]>;
+  /**
+   * The team's sequenced collective path (coll/channel.ts); undefined on a PE that is not a
+   * member, or after the team was dropped.
+   */
+  readonly channel: Channel | undefined;
   /**
    * A 53-bit hash of the member list. Team ids agree among members but are not unique across
    * the world, so a PE that receives an id checks this too before taking it for its own team.
@@ -62,7 +77,11 @@ export class Team implements AmTeam, TeamLaunch {
   readonly #id: number;
   readonly #pes: readonly number[];
   readonly #myPe: number;
-  readonly #barrier: DisseminationBarrier;
+  readonly #path: string;
+  #channel: Channel | undefined;
+  /** This PE's block of the team's barrier memory (members of sub-teams; freed by drop()). */
+  readonly #block: number;
+  #dropped = false;
   /** AMs launched through this team from this PE (sub-teams only; the world counts everything). */
   readonly #launched: Counter | undefined;
   /** Per task group, a counter that counts in both the group and this team. */
@@ -76,22 +95,34 @@ export class Team implements AmTeam, TeamLaunch {
     rt: WorldRuntime,
     id: number,
     pes: readonly number[],
-    barrier: DisseminationBarrier,
-    allgather: (value: number) => Promise<number[]>,
+    channel: Channel | undefined,
+    path: string,
+    block = 0,
   ) {
     this.#rt = rt;
-    this[kTeamInternals] = { runtime: rt, id, allgather, fingerprint: hash53(pes.join(',')), track: (p) => this.#track(p) };
+    const channelOf = (): Channel | undefined => this.#channel;
+    this[kTeamInternals] = {
+      runtime: rt,
+      id,
+      fingerprint: hash53(pes.join(',')),
+      get channel() {
+        return channelOf();
+      },
+      track: (p) => this.#track(p),
+    };
     this.#id = id;
     this.#pes = Object.freeze([...pes]);
     this.#myPe = pes.indexOf(rt.lamella.myPe);
-    this.#barrier = barrier;
+    this.#channel = channel;
+    this.#path = path;
+    this.#block = block;
     this.#launched = id === 0 ? undefined : new Counter();
     const engine = rt.engine;
     const label = id === 0 ? 'execAmPe' : `team ${id} execAmPe`;
     this[kTeamLaunch] = {
       check: (am) => void checkAm(am),
       pe: <A, R>(pe: number, am: AmDef<A, R>, args: unknown, group?: HandleCounter): AmHandle<R> => {
-        rt.checkOpen(label);
+        this.#live(label);
         checkPe(pe, this.#pes.length);
         const def = checkAm(am);
         const h = new AmHandle<R>(def.name, pe);
@@ -100,7 +131,7 @@ export class Team implements AmTeam, TeamLaunch {
         return h;
       },
       all: <A, R>(am: AmDef<A, R>, args: unknown, group?: HandleCounter): MultiAmHandle<R> => {
-        rt.checkOpen('execAmAll');
+        this.#live('execAmAll');
         const def = checkAm(am);
         const h = new MultiAmHandle<R>(def.name, this.#pes.length);
         h.group = this.#counting(group);
@@ -108,7 +139,7 @@ export class Team implements AmTeam, TeamLaunch {
         return h;
       },
       local: <A, R>(am: AmDef<A, R>, args: unknown, group?: HandleCounter): LocalAmHandle<R> => {
-        rt.checkOpen('execAmLocal');
+        this.#live('execAmLocal');
         const def = checkAm(am);
         const h = new LocalAmHandle<R>(def.name);
         h.group = this.#counting(group);
@@ -149,9 +180,21 @@ export class Team implements AmTeam, TeamLaunch {
     return both;
   }
 
-  /** This PE's id within the team. */
+  /** This PE's id within the team; -1 on a PE that is not a member (see `isMember`). */
   get myPe(): number {
     return this.#myPe;
+  }
+
+  /**
+   * Whether this PE belongs to the team. A non-member's handle (what `createTeamFromArch`
+   * gives the parent's other PEs) can launch AMs on the team and `waitAll()` for them, but
+   * takes part in none of its collectives.
+   * @example
+   * const evens = await world.createTeamFromArch(new StridedArch(0, 2, Math.ceil(world.numPes / 2)));
+   * if (evens.isMember) await evens.barrier();
+   */
+  get isMember(): boolean {
+    return this.#myPe >= 0;
   }
 
   get numPes(): number {
@@ -196,16 +239,42 @@ export class Team implements AmTeam, TeamLaunch {
     return this[kTeamLaunch].local(am, args);
   }
 
-  /** Collective over the team: resolves once every member has called it. */
+  /**
+   * Collective over the team: resolves once every member has called it. Matched: a member that
+   * meets another collective here (a shutdown, a creation) fails the job with COLLECTIVE_MISMATCH.
+   * @example
+   * await team.barrier();
+   */
   barrier(): Promise<void> {
     // Not async: when every member arrives together the barrier completes synchronously, and
     // the caller's await is then the only promise hop.
+    let p: Promise<void> | undefined;
     try {
-      this.#rt.checkOpen('barrier()');
+      p = this.#ch('barrier()').signal(Kind.barrier);
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.#barrier.wait() ?? DONE;
+    return p ?? DONE;
+  }
+
+  /** The channel for a collective, or a coded error: shut down, dropped, or not a member. */
+  #ch(what: string): Channel {
+    this.#rt.checkOpen(what);
+    if (this.#dropped || this.#channel === undefined) {
+      if (this.#dropped) throw new LamellarError(ErrorCode.USE_AFTER_RELEASE, `${what} on a team after team.drop()`, { details: { teamId: this.#id } });
+      throw new LamellarError(
+        ErrorCode.TEAM_MISMATCH,
+        `${what}: world PE ${this.#rt.lamella.myPe} is not a member of ${this.#rt.teamName(this.#id)}; collectives are for members only (check team.isMember)`,
+        { details: { teamId: this.#id, pe: this.#rt.lamella.myPe } },
+      );
+    }
+    return this.#channel;
+  }
+
+  /** Throws USE_AFTER_RELEASE after drop(); used by the launches. */
+  #live(what: string): void {
+    this.#rt.checkOpen(what);
+    if (this.#dropped) throw new LamellarError(ErrorCode.USE_AFTER_RELEASE, `${what} on a team after team.drop()`, { details: { teamId: this.#id } });
   }
 
   /**
@@ -215,34 +284,160 @@ export class Team implements AmTeam, TeamLaunch {
    * Not a collective: combine with `barrier()` to wait for everyone (`waitAll(); barrier()`).
    */
   async waitAll(): Promise<void> {
-    this.#rt.checkOpen('waitAll()');
-    if (this.#launched === undefined) {
-      this.#rt.engine.checkNotInAm('world.waitAll()');
-      await this.#rt.engine.waitAll();
+    this.#live('waitAll()');
+    const rt = this.#rt;
+    // Inside an AM the world's waitAll would wait for that AM too: refuse at once.
+    if (this.#launched === undefined) rt.engine.checkNotInAm('world.waitAll()');
+    const busy = this.#launched === undefined ? rt.engine.outstanding > 0 : this.#launched.value > 0;
+    if (!busy) {
+      if (this.#launched === undefined) await rt.engine.waitAll();
+      return;
     }
-    else await this.#launched.idle();
+    // Diagnosed like a collective: after LAMELLAR_DEADLOCK_TIMEOUT it reports what the other
+    // PEs (where these AMs run) are doing.
+    const others = rt.world.pes.filter((pe) => pe !== rt.lamella.myPe);
+    const w = {
+      what: `waitAll() on ${rt.teamName(this.#id)}`, state: State.inWaitAll, team: this.#id, seq: 0, kind: 0,
+      site: captureSite(), missing: () => others, members: others, start: 0, nextAt: 0, reports: 0,
+    };
+    rt.watch.begin(w);
+    try {
+      if (this.#launched === undefined) await rt.engine.waitAll();
+      else await this.#launched.idle();
+    } finally {
+      rt.watch.end(w);
+    }
   }
 
   /**
    * Collective over this team: makes a sub-team of the PEs `arch` selects (team-relative
-   * numbers). Resolves to the new Team on its members and to undefined on the other members of
-   * this team. Every member must create sub-teams in the same order with the same arch; if not,
-   * every member rejects with TEAM_MISMATCH. An arch that does not fit the parent or contradicts
+   * numbers). Resolves to the new Team on every member of this team: a full handle on the PEs
+   * in the sub-team, and on the others a handle that can launch AMs on it (`isMember` false).
+   * Every member must create sub-teams in the same order with the same arch; if not, every
+   * member rejects with TEAM_MISMATCH. An arch that does not fit the parent or contradicts
    * itself still takes part in the parent's exchange, so that no member waits for it: the PEs
    * that passed it reject with PE_OUT_OF_RANGE or INVALID_ARGUMENT, the others with
    * TEAM_MISMATCH naming them, and the parent stays usable.
+   * @example
+   * const pair = await team.createSubteamFromArch(new BlockedArch(0, 2));
+   * if (pair.isMember) await pair.barrier();
    */
-  async createSubteamFromArch(arch: LamellarArch): Promise<Team | undefined> {
+  createSubteamFromArch(arch: LamellarArch): Promise<Team> {
+    let ch: Channel;
+    try {
+      ch = this.#ch('createSubteamFromArch()');
+    } catch (err) {
+      return Promise.reject(err);
+    }
     const rt = this.#rt;
-    rt.checkOpen('createSubteamFromArch()');
-    const parent = {
-      rt,
-      id: this.#id,
-      pes: this.#pes,
-      allgather: this[kTeamInternals].allgather,
-      nextCreation: () => this.#creations++,
-    };
-    return createSubteam(parent, arch, (id, pes, sync) => new Team(rt, id, pes, sync.barrier, (v) => sync.allgather(v)));
+    const parent = { rt, id: this.#id, pes: this.#pes, channel: ch, path: this.#path, nextCreation: () => this.#creations++ };
+    return createSubteam(parent, arch, (id, pes, channel, path, block) => new Team(rt, id, pes, channel, path, block));
+  }
+
+  /**
+   * Collective: combines every member's `value` with `op` (`'sum' 'prod' 'min' 'max' 'and' 'or'
+   * 'xor'` or a name given to `registerReduction`), in team PE order, and gives every member the
+   * result. Typed arrays are combined element by element (all members pass the same type and
+   * length) and wrap to their element type.
+   * @example
+   * const total = await world.allReduce(localCount, 'sum');
+   * const maxima = await team.allReduce(new Float64Array([a, b]), 'max');
+   */
+  allReduce<T extends Reducible>(value: T, op: ReduceOp): Promise<Reduced<T>> {
+    return this.#run('allReduce()', (ch) => tc.allReduce(ch, value, op, userSite(Team.prototype.allReduce))) as Promise<Reduced<T>>;
+  }
+
+  /**
+   * Collective: every member gets team PE `rootPe`'s `value` (any value the codec carries; the
+   * others' `value` is ignored and may be undefined).
+   * @example
+   * const cfg = await team.broadcast(team.myPe === 0 ? loadConfig() : undefined, 0);
+   */
+  broadcast<T>(value: T, rootPe: number): Promise<T> {
+    return this.#run('broadcast()', (ch) => tc.broadcast(ch, value, rootPe, userSite(Team.prototype.broadcast)));
+  }
+
+  /**
+   * Collective: every member gets every member's `value`, in team PE order.
+   * @example
+   * const names: string[] = await world.allGather(`pe${world.myPe}`);
+   */
+  allGather<T>(value: T): Promise<T[]> {
+    return this.#run('allGather()', (ch) => tc.allGather(ch, value, userSite(Team.prototype.allGather)));
+  }
+
+  /**
+   * Collective: team PE `rootPe` gets every member's `value` in team PE order; the others get
+   * undefined.
+   * @example
+   * const parts = await world.gather(myPart, 0); // an array on PE 0, undefined elsewhere
+   */
+  gather<T>(value: T, rootPe: number): Promise<T[] | undefined> {
+    return this.#run('gather()', (ch) => tc.gather(ch, value, rootPe, userSite(Team.prototype.gather)));
+  }
+
+  /**
+   * Collective prefix reduction: team PE i gets the members 0..i-1 combined with `op`. Team PE
+   * 0 gets the op's identity (0 for sum, 1 for prod, all bits set for and, 0 for or/xor), or
+   * undefined for min, max and registered reductions.
+   * @example
+   * const offset = await world.exclusiveScan(myCount, 'sum'); // where my items start
+   */
+  exclusiveScan<T extends Reducible>(value: T, op: IdentityOp): Promise<Reduced<T>>;
+  exclusiveScan<T extends Reducible>(value: T, op: ReduceOp): Promise<Reduced<T> | undefined>;
+  exclusiveScan(value: Reducible, op: ReduceOp): Promise<Reducible | undefined> {
+    return this.#run('exclusiveScan()', (ch) => tc.scan(ch, value, op, false, userSite(Team.prototype.exclusiveScan)));
+  }
+
+  /**
+   * Collective prefix reduction: team PE i gets the members 0..i combined with `op`.
+   * @example
+   * const upTo = await world.inclusiveScan(myCount, 'sum');
+   */
+  inclusiveScan<T extends Reducible>(value: T, op: ReduceOp): Promise<Reduced<T>> {
+    return this.#run('inclusiveScan()', (ch) => tc.scan(ch, value, op, true, userSite(Team.prototype.inclusiveScan))) as Promise<Reduced<T>>;
+  }
+
+  #run<R>(what: string, f: (ch: Channel) => Promise<R>): Promise<R> {
+    try {
+      return f(this.#ch(what));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /**
+   * Collective over the members: frees the team's resources on every member (its barrier
+   * memory, its id). Afterwards every use of this handle throws USE_AFTER_RELEASE. On a
+   * non-member handle it only marks the handle released. The world team cannot be dropped.
+   * @example
+   * const pair = await world.createTeamFromArch(new BlockedArch(0, 2));
+   * if (pair.isMember) await pair.drop();
+   */
+  async drop(): Promise<void> {
+    if (this.#id === 0) throw new LamellarError(ErrorCode.INVALID_ARGUMENT, 'the world team cannot be dropped; use world.shutdown()');
+    this.#live('team.drop()');
+    const ch = this.#channel;
+    this.#dropped = true;
+    if (ch === undefined) return;
+    await ch.signal(Kind.teamDrop);
+    ch.close();
+    this.#channel = undefined;
+    const rt = this.#rt;
+    rt.channels.delete(this.#id);
+    if (rt.teams.get(this.#id) === this) rt.teams.delete(this.#id);
+    if (this.#block > 0) rt.lamella.free(this.#block);
+  }
+
+  /**
+   * Prints the team's layout: its id, size and which world PE each team PE is.
+   * @example
+   * team.printArch(); // team 3: 2 PEs; team PE -> world PE: 0->1 1->3
+   */
+  printArch(): void {
+    const map = this.#pes.map((w, i) => `${i}->${w}`).join(' ');
+    const me = this.isMember ? `this PE is team PE ${this.#myPe}` : 'this PE is not a member';
+    console.log(`${this.#id === 0 ? 'world team' : `team ${this.#id}`}: ${this.#pes.length} PE(s); team PE -> world PE: ${map} (${me})`);
   }
 }
 
@@ -267,7 +462,7 @@ registerRefCodec<Team>({
     const id = r.u32();
     const fingerprint = r.f64();
     const team = rt.teamById(id);
-    if (team === undefined || team[kTeamInternals].fingerprint !== fingerprint) {
+    if (team === undefined || !team.isMember || team[kTeamInternals].fingerprint !== fingerprint) {
       throw new LamellarError(
         ErrorCode.TEAM_MISMATCH,
         `a Team (team id ${id}) arrived on PE ${rt.lamella.myPe}, which is not a member of that team; send a Team only to its members`,

@@ -18,8 +18,12 @@ import {
 import { createLamella } from '../lamellae/index.js';
 import type { LamellarArch } from './arch.js';
 import { DisseminationBarrier } from './barrier.js';
+import { Channel, setChannelHost } from './coll/channel.js';
+import { Kind } from './coll/kinds.js';
+import { State, STATUS_BYTES, StatusBoard } from './coll/status.js';
 import { WorldRuntime } from './runtime.js';
 import { Team } from './team.js';
+import type { IdentityOp, Reduced, Reducible, ReduceOp } from './team-collectives.js';
 
 export interface WorldOptions {
   /** The lamella; overrides LAMELLAR_BACKEND. Defaults to `local`. */
@@ -67,10 +71,50 @@ export class World {
 
   /**
    * Collective over the world: makes a team of the PEs `arch` selects. Resolves to the Team on
-   * its members and to undefined on the other PEs. See Team.createSubteamFromArch.
+   * every PE: a member's handle, or on the other PEs a handle that can launch AMs on the team
+   * (`team.isMember` tells which). See Team.createSubteamFromArch.
+   * @example
+   * const firstTwo = await world.createTeamFromArch(new BlockedArch(0, 2));
    */
-  createTeamFromArch(arch: LamellarArch): Promise<Team | undefined> {
+  createTeamFromArch(arch: LamellarArch): Promise<Team> {
     return this.#team.createSubteamFromArch(arch);
+  }
+
+  /** Collective over the world: see Team.allReduce. @example const n = await world.allReduce(count, 'sum'); */
+  allReduce<T extends Reducible>(value: T, op: ReduceOp): Promise<Reduced<T>> {
+    return this.#team.allReduce(value, op);
+  }
+
+  /** Collective over the world: see Team.broadcast. @example const seed = await world.broadcast(Date.now(), 0); */
+  broadcast<T>(value: T, rootPe: number): Promise<T> {
+    return this.#team.broadcast(value, rootPe);
+  }
+
+  /** Collective over the world: see Team.allGather. @example const all = await world.allGather(world.myPe); */
+  allGather<T>(value: T): Promise<T[]> {
+    return this.#team.allGather(value);
+  }
+
+  /** Collective over the world: see Team.gather. @example const parts = await world.gather(part, 0); */
+  gather<T>(value: T, rootPe: number): Promise<T[] | undefined> {
+    return this.#team.gather(value, rootPe);
+  }
+
+  /** Collective over the world: see Team.exclusiveScan. @example const offset = await world.exclusiveScan(n, 'sum'); */
+  exclusiveScan<T extends Reducible>(value: T, op: IdentityOp): Promise<Reduced<T>>;
+  exclusiveScan<T extends Reducible>(value: T, op: ReduceOp): Promise<Reduced<T> | undefined>;
+  exclusiveScan(value: Reducible, op: ReduceOp): Promise<Reducible | undefined> {
+    return this.#team.exclusiveScan(value, op);
+  }
+
+  /** Collective over the world: see Team.inclusiveScan. @example const upTo = await world.inclusiveScan(n, 'sum'); */
+  inclusiveScan<T extends Reducible>(value: T, op: ReduceOp): Promise<Reduced<T>> {
+    return this.#team.inclusiveScan(value, op);
+  }
+
+  /** Prints the world's layout. @example world.printArch(); */
+  printArch(): void {
+    this.#team.printArch();
   }
 
   /** Runs `am(args)` on PE `pe`; the handle resolves to its result. */
@@ -120,9 +164,11 @@ export class World {
     const rt = this.#rt;
     rt.checkOpen('shutdown()');
     await this.#team.waitAll();
-    await this.#team.barrier();
+    await rt.channels.get(0)!.signal(Kind.shutdown);
     rt.engine.close();
     rt.markClosed();
+    rt.watch.finish(State.shutDown);
+    setChannelHost(undefined);
     this.#removeExitHook();
     await rt.lamella.shutdown();
     markWorldShutDown();
@@ -180,12 +226,19 @@ export async function initWorld(options: WorldOptions = {}): Promise<World> {
     engine.setHost(rt);
     await lamella.init();
     const pes = Array.from({ length: lamella.numPes }, (_, i) => i);
-    const addr = lamella.alloc(DisseminationBarrier.bytes(pes.length));
+    // One block per PE: its status board, then the world barrier's slots.
+    const addr = lamella.alloc(STATUS_BYTES + DisseminationBarrier.bytes(pes.length));
     const addrs = await lamella.allgather(addr);
-    const barrier = new DisseminationBarrier(lamella, pes, addrs, lamella.myPe, 'world');
-    const team = new Team(rt, 0, pes, barrier, (value) => lamella.allgather(value));
+    rt.board = new StatusBoard(lamella, addrs);
+    rt.watch.board = rt.board;
+    const channel = new Channel(rt, 0, pes, addrs.map((a) => a + STATUS_BYTES), cfg.collectiveSites);
+    setChannelHost(rt);
+    const team = new Team(rt, 0, pes, channel, 'w');
     rt.world = team;
     rt.teams.set(0, team);
+    rt.addChannel(channel);
+    // A PE whose script ends (or dies) without shutting down shows as "exited" to the others.
+    process.once('exit', () => rt.watch.finish(State.exited));
     const world = new World(rt, team);
     await team.barrier();
     debug('world up: PE %d of %d on %s', lamella.myPe, lamella.numPes, backend);

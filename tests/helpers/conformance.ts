@@ -4,11 +4,11 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { CONFIGS, caseReports, fixture, runJob, type JobResult } from './job.js';
+import { CONFIGS, caseReports, configName, fixture, runJob, skipFor, type JobResult } from './job.js';
 
 export function conformance(file: string, cases: string[], opts: { timeoutMs?: number; configs?: typeof CONFIGS } = {}): void {
   for (const cfg of opts.configs ?? CONFIGS) {
-    describe(`${file} on ${cfg.backend} with ${cfg.numPes} PE(s)`, () => {
+    describe(`${file} on ${configName(cfg)} with ${cfg.numPes} PE(s)`, { skip: skipFor(cfg) }, () => {
       let job: Promise<JobResult> | undefined;
       const result = (): Promise<JobResult> => (job ??= runJob(fixture(file), { ...cfg, timeoutMs: opts.timeoutMs ?? 60000 }));
       test('the job exits 0', async () => {

@@ -3,6 +3,8 @@
  * Every job has a hard time limit: a hang fails the test instead of stalling the suite.
  */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -19,7 +21,9 @@ export interface JobResult {
 
 export interface JobOptions {
   numPes?: number;
-  backend?: 'local' | 'shmem' | 'tcp';
+  backend?: Backend;
+  /** ofi: the libfabric provider (LAMELLAR_OFI_PROVIDER). */
+  provider?: string;
   args?: string[];
   env?: Record<string, string>;
   timeoutMs?: number;
@@ -27,9 +31,11 @@ export interface JobOptions {
   cli?: string[];
 }
 
+export type Backend = 'local' | 'shmem' | 'tcp' | 'ofi';
+
 export function runJob(script: string, o: JobOptions = {}): Promise<JobResult> {
   const cli = o.cli ?? ['run', '-N', String(o.numPes ?? 1), '--backend', o.backend ?? 'shmem', script, ...(o.args ?? [])];
-  return runNode([BIN, ...cli], o);
+  return runNode([BIN, ...cli], o.provider === undefined ? o : { ...o, env: { LAMELLAR_OFI_PROVIDER: o.provider, ...o.env } });
 }
 
 /** Runs `node <args>` with a time limit. */
@@ -71,8 +77,14 @@ export function caseReports(stdout: string): CaseReport[] {
     .map((l) => JSON.parse(l.slice(7)) as CaseReport);
 }
 
+export interface JobConfig {
+  backend: Backend;
+  numPes: number;
+  provider?: string;
+}
+
 /** The lamella configurations every conformance case runs on. */
-export const CONFIGS: { backend: 'local' | 'shmem' | 'tcp'; numPes: number }[] = [
+export const CONFIGS: JobConfig[] = [
   { backend: 'local', numPes: 1 },
   { backend: 'shmem', numPes: 2 },
   { backend: 'shmem', numPes: 3 },
@@ -80,14 +92,56 @@ export const CONFIGS: { backend: 'local' | 'shmem' | 'tcp'; numPes: number }[] =
   { backend: 'tcp', numPes: 2 },
   { backend: 'tcp', numPes: 3 },
   { backend: 'tcp', numPes: 4 },
+  { backend: 'ofi', numPes: 2, provider: 'tcp;ofi_rxm' },
+  { backend: 'ofi', numPes: 4, provider: 'tcp;ofi_rxm' },
+  { backend: 'ofi', numPes: 2, provider: 'shm' },
+  { backend: 'ofi', numPes: 4, provider: 'shm' },
 ];
 
+/** `ofi/shm` for an ofi configuration, the backend's name otherwise. */
+export const configName = (c: JobConfig): string => (c.provider === undefined ? c.backend : `${c.backend}/${c.provider}`);
+
+/** CI=true: tests whose prerequisites .ci/run installs must run, never skip. */
+export const IN_CI = process.env['CI'] === 'true' || process.env['CI'] === '1';
+
+const OFI_ADDON = fileURLToPath(new URL('../../native/ofi/build/lamellar_ofi.node', import.meta.url));
+
+/** What an ofi configuration with `provider` lacks on this machine (empty: nothing). */
+export function ofiMissing(provider?: string): string[] {
+  const key = provider ?? '';
+  let found = missingCache.get(key);
+  if (found === undefined) missingCache.set(key, (found = findOfiMissing(provider)));
+  return found;
+}
+
+const missingCache = new Map<string, string[]>();
+
+function findOfiMissing(provider: string | undefined): string[] {
+  if (!existsSync(OFI_ADDON)) return ['the ofi addon (apt-get install libfabric-dev gcc, then npx lamellar build-ofi)'];
+  try {
+    const addon = createRequire(import.meta.url)(OFI_ADDON) as { providers(): { provider: string }[] };
+    if (provider !== undefined && !addon.providers().some((p) => p.provider === provider)) return [`the libfabric provider ${provider}`];
+  } catch (e) {
+    return [`a loadable ofi addon (${(e as Error).message.split('\n')[0]}; rebuild with npx lamellar build-ofi)`];
+  }
+  return [];
+}
+
+/**
+ * The `skip` option for a test on `c`: a reason when an ofi configuration's prerequisites are
+ * missing outside CI; never in CI, where .ci/run installs them (the test then fails instead).
+ */
+export function skipFor(c: JobConfig): string | false {
+  if (c.backend !== 'ofi' || IN_CI) return false;
+  const missing = ofiMissing(c.provider);
+  return missing.length === 0 ? false : `needs ${missing.join(' and ')}; .ci/run installs libfabric-dev and builds it`;
+}
 /**
  * The smaller set the failure-path tests (issue #11) run on: every lamella, shmem at both ends of
  * 2-4 PEs, tcp with 2. Their cases do not depend on the PE count beyond that, and the suite's
  * time budget is shared.
  */
-export const FAILURE_CONFIGS: typeof CONFIGS = [
+export const FAILURE_CONFIGS: JobConfig[] = [
   { backend: 'local', numPes: 1 },
   { backend: 'shmem', numPes: 2 },
   { backend: 'shmem', numPes: 4 },

@@ -54,6 +54,18 @@ interface ExampleCheck {
 const blockStrided = (start: number, stride: number, block: number, k: number): number[] =>
   range(k).map((t) => start + Math.floor(t / block) * stride * block + (t % block));
 
+/** Lamellar's block layout: the team PE holding index g of `len` elements on n PEs. */
+function blockOwner(g: number, len: number, n: number): number {
+  const L = Math.max(len, n);
+  const e = Math.floor(L / n);
+  const r = L % n;
+  return g < r * (e + 1) ? Math.floor(g / (e + 1)) : r + Math.floor((g - r * (e + 1)) / e);
+}
+/** The indices of `len` elements that PE `pe` holds, in order. */
+const partOf = (pe: number, len: number, n: number, dist: 'block' | 'cyclic'): number[] =>
+  range(len).filter((g) => (dist === 'cyclic' ? g % n : blockOwner(g, len, n)) === pe);
+const pairs = (xs: [number, number | string][]): string => xs.map(([a, b]) => `${a}:${b}`).join(' ');
+
 const CHECKS: Record<string, ExampleCheck> = {
   'hello_world.ts': {
     check: (out, n) => range(n).forEach((pe) => out.has(`Hello from PE ${pe} of ${n} (shmem)`)),
@@ -84,6 +96,21 @@ const CHECKS: Record<string, ExampleCheck> = {
       const sum = (1_000_000 * 999_999) / 2;
       range(n).forEach((pe) => out.has(`PE ${pe} summed [0, 1000000) = ${sum}`));
       out.has(`distributed sum of [0, 1000000) = ${sum} (expected ${sum})`);
+    },
+  },
+
+  'active_messages/closure_am.ts': {
+    check(out, n) {
+      range(n).forEach((pe) => {
+        const m = out.one(new RegExp(`^PE ${pe}: heap used (\\d+\\.\\d) MiB, process rss (\\d+\\.\\d) MiB$`));
+        assert.ok(Number(m[1]) > 0 && Number(m[2]) >= Number(m[1]), `PE ${pe}: heap ${m[1]} MiB, rss ${m[2]} MiB`);
+      });
+      out.has(`gathered the memory use of ${n} PE(s)`);
+      range(n).forEach((pe) => {
+        const next = (pe + 1) % n;
+        out.has(`PE ${pe}: PE ${next} answered ${next * 100}`);
+        out.has(`PE ${pe}: hello from PE ${next} (has CPUs), read on PE ${pe}`);
+      });
     },
   },
 
@@ -143,6 +170,117 @@ const CHECKS: Record<string, ExampleCheck> = {
 
   'arrays/histo.ts': {
     check: (out, n) => out.has(`histo: ${n} PEs x 1000000 updates into ${1000 * n} elements: sum ${1_000_000 * n} == expected`),
+  },
+
+  'arrays/iter/array_consumer_schedules.ts': {
+    alsoOn: [3],
+    check(out, n) {
+      for (const name of ['static', 'dynamic', 'chunk(10)', 'guided', 'workStealing']) {
+        for (const pe of range(n)) {
+          const even = partOf(pe, 50, n, 'block').filter((v) => v % 2 === 0);
+          const sum = even.reduce((a, b) => a + b, 0);
+          out.has(`[PE ${pe}] ${name}: forEachAsync visited ${even.length}; reduce ${sum}; collect [${even.join(', ')}]; count ${even.length}; sum ${sum}`);
+          out.one(new RegExp(`^\\[PE ${pe}\\] ${esc(name)}: forEachAsync [\\d.]+ ms, the other consumers [\\d.]+ ms$`));
+        }
+      }
+    },
+  },
+
+  'arrays/iter/dist_array_reduce_iter.ts': {
+    alsoOn: [3],
+    check(out, n) {
+      for (const pe of range(n)) {
+        out.has(`PE ${pe}: cyclic reduce 4950, block sum 4950, block min above 10 11 (expected 4950, 4950, 11)`);
+        out.has(`PE ${pe} cyclic doubled: ${pairs(partOf(pe, 100, n, 'cyclic').map((i) => [i, 2 * i]))}`);
+        out.has(`PE ${pe}: cyclic doubled sum 9900`);
+        out.has(`PE ${pe}: one-element array min 0, empty sub-array sum 0`);
+      }
+    },
+  },
+
+  'arrays/iter/distributed_iteration.ts': {
+    alsoOn: [3],
+    check(out, n) {
+      const own = (pe: number, items: [number, number | string][], at: (it: [number, number | string]) => number, dist: 'block' | 'cyclic' = 'block'): string =>
+        pairs(items.filter((it) => (dist === 'cyclic' ? at(it) % n : blockOwner(at(it), 100, n)) === pe));
+      const cyclicSum = range(100).reduce((a, i) => a + (i % n), 0);
+      for (const pe of range(n)) {
+        const show = (label: string, items: string): void => out.has(`[PE ${pe}] ${label}: ${items}`.trimEnd());
+        out.has(`[PE ${pe}] block sum: 4950`);
+        out.has(`[PE ${pe}] cyclic sum: ${cyclicSum}`);
+        show('block skip(2) enumerate stepBy(3)', own(pe, range(98).filter((k) => k % 3 === 0).map((k) => [k, k + 2]), ([, v]) => Number(v)));
+        show('cyclic enumerate skip(2)', own(pe, range(98).map((k) => [k + 2, (k + 2) % n]), ([i]) => i, 'cyclic'));
+        show('cyclic enumerate map async forEachAsync', partOf(pe, 100, n, 'cyclic').map((i) => `${i}:${pe}:${i}`).join(' '));
+        out.has(`[PE ${pe}] collectAsync: length 100, sum ${4950 + cyclicSum}`);
+        show('block enumerate filter(% 4 == 0)', own(pe, range(100).filter((i) => i % 4 === 0).map((i) => [i, i]), ([i]) => i));
+        show('block enumerate filterMap(% 4 == 0, as f32)', own(pe, range(100).filter((i) => i % 4 === 0).map((i) => [i, i + 0.5]), ([i]) => i));
+        out.has(`[PE ${pe}] filterMap collect (u8): ${range(100).filter((i) => i % 8 === 0).join(' ')}`);
+        show('block skip(10) enumerate', own(pe, range(90).map((k) => [k, k + 10]), ([, v]) => Number(v)));
+        show('block skip(10) stepBy(3) enumerate', own(pe, range(30).map((j) => [j, 10 + 3 * j]), ([, v]) => Number(v)));
+        show('block take(60) skip(10) enumerate', own(pe, range(50).map((k) => [k, k + 10]), ([, v]) => Number(v)));
+        show('block take(60) skip(10) take(30) enumerate', own(pe, range(30).map((k) => [k, k + 10]), ([, v]) => Number(v)));
+        out.has(`[PE ${pe}] block filter(even) count: 50`);
+      }
+    },
+  },
+
+  'arrays/iter/hello_world_array_iteration.ts': {
+    check(out, n) {
+      out.has(`before: ${range(10 * n).map(() => 0).join(' ')}`);
+      for (const pe of range(n)) for (const i of range(10, 10 * pe)) out.has(`PE ${pe} setting array[${i}] = ${pe}`);
+      out.matching(/ setting array\[/, 10 * n);
+      out.has(`after: ${range(10 * n).map((i) => Math.floor(i / 10)).join(' ')}`);
+      for (const pe of range(n)) out.has(`PE ${pe} local part: ${range(10).map(() => pe).join(' ')}`);
+    },
+  },
+
+  'arrays/iter/histo_iter.ts': {
+    check(out, n) {
+      for (const pe of range(n)) {
+        const hit = Number(out.one(new RegExp(`^PE ${pe}: histo sum ${1_000_000 * n} == expected, (\\d+) of ${1000 * n} elements hit$`))[1]);
+        assert.ok(hit > 0 && hit <= 1000 * n, `${hit} elements hit`);
+      }
+    },
+  },
+
+  'arrays/iter/local_iteration.ts': {
+    alsoOn: [3],
+    check(out, n) {
+      for (const pe of range(n)) {
+        const L = partOf(pe, 100, n, 'block').length;
+        const Lc = partOf(pe, 100, n, 'cyclic').length;
+        const blockValue = (g: number): number => g - partOf(blockOwner(g, 100, n), 100, n, 'block')[0]!;
+        const show = (label: string, items: [number, number | string][]): void => out.has(`[PE ${pe}] ${label}: ${pairs(items)}`.trimEnd());
+        show('block skip(2) enumerate stepBy(3)', range(L - 2).filter((k) => k % 3 === 0).map((k) => [k, k + 2]));
+        show('cyclic enumerate skip(2)', range(Lc - 2).map((k) => [k + 2, pe]));
+        out.has(`[PE ${pe}] cyclic enumerate map async forEachAsync: ${range(Lc).map((i) => `${i}:${pe}:${blockValue(i) + pe}`).join(' ')}`);
+        show('block enumerate filter(% 4 == 0)', range(L).filter((k) => k % 4 === 0).map((k) => [k, k]));
+        show('block enumerate filterMap(% 4 == 0, as f32)', range(L).filter((k) => k % 4 === 0).map((k) => [k, k + 0.5]));
+        show('block skip(10) enumerate', range(L - 10).map((k) => [k, k + 10]));
+        show('block skip(10) stepBy(3) enumerate', range(Math.ceil((L - 10) / 3)).map((j) => [j, 10 + 3 * j]));
+        show('block take(60) skip(10) enumerate', range(Math.min(L, 60) - 10).map((k) => [k, k + 10]));
+        show('block take(60) skip(10) take(30) enumerate', range(Math.min(30, Math.min(L, 60) - 10)).map((k) => [k, k + 10]));
+        out.has(`[PE ${pe}] block chunks(7) sums: ${range(Math.ceil(L / 7)).map((c) => range(Math.min(7, L - 7 * c), 7 * c).reduce((a, b) => a + b, 0)).join(' ')}`);
+        out.has(`[PE ${pe}] block map reduce sum: ${partOf(pe, 100, n, 'block').reduce((a, b) => a + b, 0)}`);
+      }
+    },
+  },
+
+  'arrays/iter/onesided_iteration.ts': {
+    check(out, n) {
+      const block = range(100).map((g) => blockOwner(g, 100, n));
+      const cyclic = range(100).map((g) => g % n);
+      out.has(`block: ${block.join(' ')}`);
+      out.has(`cyclic: ${cyclic.join(' ')}`);
+      out.has(`block, 10 per transfer: ${block.join(' ')}`);
+      out.has(`cyclic, 10 per transfer: ${cyclic.join(' ')}`);
+      const chunk = (xs: number[], c: number): string => `[${xs.slice(10 * c, 10 * c + 10).join(' ')}]`;
+      assert.deepEqual(out.matching(/^block chunk: /).map((m) => m.input), range(6, 4).map((c) => `block chunk: ${chunk(block, c)}`));
+      assert.deepEqual(out.matching(/^cyclic chunk: /).map((m) => m.input), range(10).map((c) => `cyclic chunk: ${chunk(cyclic, c)}`));
+      out.has(`zip: ${range(100).map((i) => `${i}: ${cyclic[i]} ${block[i]}`).join(', ')}`);
+      assert.deepEqual(out.matching(/^zipped chunks: /).map((m) => m.input), range(10).map((c) => `zipped chunks: ${chunk(cyclic, c)} ${chunk(block, c)}`));
+      out.has('first four all < numPes: true (0 0 0 0)');
+    },
   },
 
   'darc/darc.ts': {

@@ -35,7 +35,7 @@ export const UsesTeams = defineAm('types/ctx-teams', async (ctx, a: { n: number 
   assertEqual<typeof rw, LocalRwDarc<number[]>>(true);
 
   const sub = await ctx.team.createSubteamFromArch(new BlockedArch(0, 1));
-  assertEqual<typeof sub, Team | undefined>(true);
+  assertEqual<typeof sub, Team>(true);
 
   const region = await ctx.team.allocSharedMemRegion('f64', 4);
   assertEqual<typeof region, SharedMemoryRegion<'f64'>>(true);

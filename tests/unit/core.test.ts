@@ -1,10 +1,24 @@
 /** core: config parsing, error brands, the heap allocator. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ErrorCode, HeapAllocator, isLamellarError, LamellarError, parseConfig, RemoteAmError } from '../../src/core/index.js';
+import { ErrorCode, isLamellarError, LamellarError, parseConfig, RemoteAmError } from '../../src/core/index.js';
+import { HeapAllocator } from '../../src/lamellae/common/index.js';
 import * as dist from '../../dist/core/index.js';
 
 describe('config', () => {
+  test('ofi variables: provider, atomics path, addon path and debug topics; a bad atomics path is a CONFIG error', () => {
+    const c = parseConfig({ LAMELLAR_BACKEND: 'ofi', LAMELLAR_OFI_PROVIDER: 'tcp;ofi_rxm', LAMELLAR_OFI_ATOMICS: 'runtime', LAMELLAR_OFI_ADDON: '/x.node', LAMELLAR_DEBUG: 'ofi, Tcp' });
+    assert.equal(c.backend, 'ofi');
+    assert.equal(c.ofiProvider, 'tcp;ofi_rxm');
+    assert.equal(c.ofiAtomics, 'runtime');
+    assert.equal(c.ofiAddon, '/x.node');
+    assert.deepEqual(c.debugTopics, ['ofi', 'tcp']);
+    assert.deepEqual(parseConfig({ LAMELLAR_DEBUG: '1' }).debugTopics, ['all']);
+    assert.deepEqual(parseConfig({}).debugTopics, []);
+    assert.equal(parseConfig({}).ofiAtomics, 'auto');
+    assert.throws(() => parseConfig({ LAMELLAR_OFI_ATOMICS: 'nic' }), (e: unknown) => isLamellarError(e, ErrorCode.CONFIG) && /LAMELLAR_OFI_ATOMICS must be auto or runtime, got 'nic'/.test((e as Error).message));
+  });
+
   test('defaults: local backend, one PE', () => {
     const c = parseConfig({});
     assert.equal(c.backend, 'local');
@@ -13,7 +27,14 @@ describe('config', () => {
     assert.equal(c.peId, 0);
     assert.equal(c.rankSource, 'default');
     assert.equal(c.amSizeThreshold, 65536);
-    assert.equal(c.deadlockTimeoutSecs, 600);
+    assert.equal(c.deadlockTimeoutSecs, 10);
+    assert.equal(c.deadlockTimeoutAction, 'warn');
+    assert.equal(c.collectiveSites, false);
+  });
+
+  test('the deadlock action and collective sites are read', () => {
+    const c = parseConfig({ LAMELLAR_DEADLOCK_TIMEOUT: '2.5', LAMELLAR_DEADLOCK_TIMEOUT_ACTION: 'abort', LAMELLAR_COLLECTIVE_SITES: '1' });
+    assert.deepEqual([c.deadlockTimeoutSecs, c.deadlockTimeoutAction, c.collectiveSites], [2.5, 'abort', true]);
   });
 
   test('LAMELLAR_* variables are honoured', () => {
@@ -43,6 +64,8 @@ describe('config', () => {
     ['a non-numeric PE count', { LAMELLAR_NUM_PES: 'four', LAMELLAR_PE_ID: '0' }, ErrorCode.CONFIG],
     ['a PE id beyond the count', { LAMELLAR_NUM_PES: '2', LAMELLAR_PE_ID: '2' }, ErrorCode.CONFIG],
     ['zero PEs', { LAMELLAR_NUM_PES: '0', LAMELLAR_PE_ID: '0' }, ErrorCode.CONFIG],
+    ['an unknown deadlock action', { LAMELLAR_DEADLOCK_TIMEOUT_ACTION: 'explode' }, ErrorCode.CONFIG],
+    ['a collective-sites value other than 0 or 1', { LAMELLAR_COLLECTIVE_SITES: 'yes' }, ErrorCode.CONFIG],
     ['a tiny AM threshold', { LAMELLAR_AM_SIZE_THRESHOLD: '1' }, ErrorCode.CONFIG],
     ['a negative deadlock timeout', { LAMELLAR_DEADLOCK_TIMEOUT: '-1' }, ErrorCode.CONFIG],
   ];

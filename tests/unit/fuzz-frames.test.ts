@@ -10,8 +10,8 @@ import type { Socket } from 'node:net';
 import { describe, test } from 'node:test';
 import { AmHandle, defineAm, Engine, type EngineHost } from '../../src/am/index.js';
 import { REPLY_UNITS, REPLY_VALUE, REQ } from '../../src/am/wire.js';
-import { createHeap, isLamellarError } from '../../src/core/index.js';
-import { F_FIRST, F_FREE, F_HEAP, F_LAST, F_MID, F_WHOLE, RING_HEADER, RingEnd } from '../../src/core/ring.js';
+import { isLamellarError } from '../../src/core/index.js';
+import { createHeap, F_FIRST, F_FREE, F_HEAP, F_LAST, F_MID, F_WHOLE, RING_HEADER, RingEnd } from '../../src/lamellae/common/index.js';
 import type { Lamella } from '../../src/lamellae/types.js';
 import { RecordAssembler } from '../../src/lamellae/shmem/records.js';
 import { Conn } from '../../src/lamellae/tcp/conn.js';
@@ -257,7 +257,7 @@ describe('tcp socket messages', () => {
     const boot: NetBoot = {
       pe: 0, numPes: 2, jobId: 'fuzz', secret: 'fuzz-secret-0123456789', heap, link,
       rendezvous: { kind: 'dir', dir: '/nonexistent' }, bindAddr: '127.0.0.1', maxFrame: 1 << 20,
-      rendezvousTimeoutSecs: 60, peerTimeoutSecs: 5, tls: 'off',
+      rendezvousTimeoutSecs: 60, deadlockTimeoutSecs: 10, peerTimeoutSecs: 5, tls: 'off',
     };
     const node = new TestNode(boot, { postMessage: () => {} } as never);
     const conn = new Conn(1, fakeSocket(), node, maxBody(2));

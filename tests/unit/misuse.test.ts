@@ -28,6 +28,7 @@ describe('configuration values out of range are refused, with the range in the m
     ['LAMELLAR_MALLOC_TUNING', '2', /LAMELLAR_MALLOC_TUNING must be 1 or 0/],
     ['LAMELLAR_AM_STACKS', 'sometimes', /LAMELLAR_AM_STACKS must be 1 or 0/],
     ['LAMELLAR_TLS', 'strong', /LAMELLAR_TLS must be 1 or 0/],
+    ['LAMELLAR_OUTPUT_PREFIX', 'yes', /LAMELLAR_OUTPUT_PREFIX must be 1 or 0, got 'yes'/],
     ['LAMELLAR_NUM_PES', '70000', /LAMELLAR_NUM_PES must be an integer in \[1, 65535\]/],
   ];
   for (const [name, value, message] of bad) {
@@ -42,7 +43,7 @@ describe('configuration values out of range are refused, with the range in the m
   }
 
   test('values at the ends of each range are accepted', () => {
-    const c = parseConfig({ LAMELLAR_SPIN_US: '100000', LAMELLAR_DEADLOCK_TIMEOUT: '2147483', LAMELLAR_PEER_TIMEOUT: '1', LAMELLAR_OUTPUT_PREFIX: 'yes', LAMELLAR_MALLOC_TUNING: 'off' });
+    const c = parseConfig({ LAMELLAR_SPIN_US: '100000', LAMELLAR_DEADLOCK_TIMEOUT: '2147483', LAMELLAR_PEER_TIMEOUT: '1', LAMELLAR_OUTPUT_PREFIX: '1', LAMELLAR_MALLOC_TUNING: '0' });
     assert.equal(c.spinMicros, 100000);
     assert.equal(c.deadlockTimeoutSecs, 2147483);
     assert.equal(c.peerTimeoutSecs, 1);
@@ -50,7 +51,8 @@ describe('configuration values out of range are refused, with the range in the m
     assert.equal(c.mallocTuning, false);
     assert.equal(parseConfig({}).tls, 'auto');
     assert.equal(parseConfig({ LAMELLAR_TLS: '1' }).tls, 'on');
-    assert.equal(parseConfig({ LAMELLAR_TLS: 'off' }).tls, 'off');
+    assert.equal(parseConfig({ LAMELLAR_TLS: '0' }).tls, 'off');
+    assert.equal(parseConfig({ LAMELLAR_TLS: 'auto' }).tls, 'auto');
     assert.equal(parseConfig({ LAMELLAR_AM_STACKS: '1' }).amStacks, true);
   });
 

@@ -17,10 +17,10 @@
  * Memory: every PE maps every PE's heap, so put, get and atomics are done by the caller alone.
  */
 import { workerData } from 'node:worker_threads';
-import { config, debug, ErrorCode, LamellarError, MappedHeaps, checkPe } from '../../core/index.js';
-import type { AtomicOp, AtomicWord, FrameHandler, Lamella, LamellaStats } from '../types.js';
+import { config, debug, ErrorCode, LamellarError, checkPe } from '../../core/index.js';
+import type { FrameHandler, Lamella, LamellaStats } from '../types.js';
 import { BARRIER_COUNT, BARRIER_GEN, bellIndex, boardByteOffset, ringBase, sleepIndex, type ShmemJob } from './job.js';
-import { F_FIRST, F_FREE, F_HEAP, F_LAST, F_MID, F_WHOLE, RingEnd } from '../../core/ring.js';
+import { F_FIRST, F_FREE, F_HEAP, F_LAST, F_MID, F_WHOLE, MappedHeaps, MappedMemory, RingEnd } from '../common/index.js';
 import { RecordAssembler } from './records.js';
 
 export { createShmemJob, type ShmemJob } from './job.js';
@@ -49,7 +49,15 @@ export function shmemBootFromWorker(): ShmemBoot | undefined {
   return boot?.backend === 'shmem' ? boot : undefined;
 }
 
-export class ShmemLamella implements Lamella {
+function launched(boot: ShmemBoot | undefined): ShmemBoot {
+  if (boot !== undefined) return boot;
+  throw new LamellarError(
+    ErrorCode.NOT_LAUNCHED,
+    "the shmem backend runs PEs as worker threads started by the launcher: use 'lamellar run -N <pes> --backend shmem <script>'",
+  );
+}
+
+export class ShmemLamella extends MappedMemory implements Lamella {
   readonly backend = 'shmem' as const;
   readonly myPe: number;
   readonly numPes: number;
@@ -64,7 +72,6 @@ export class ShmemLamella implements Lamella {
   readonly #inDrain: ((view: Uint8Array, flags: number) => void)[];
   readonly #pending: Pending[][];
   readonly #records: RecordAssembler;
-  readonly #mem: MappedHeaps;
   readonly #spinMs: number;
   readonly #bell: number;
   readonly #sleep: number;
@@ -78,17 +85,14 @@ export class ShmemLamella implements Lamella {
   #asleep = false;
   #closed = false;
   #gatherParity = 0;
+  #bootTail: Promise<unknown> = Promise.resolve();
   #keepAlive: ReturnType<typeof setInterval> | undefined;
   #loop: Promise<void> | undefined;
 
-  constructor(boot: ShmemBoot | undefined = shmemBootFromWorker()) {
-    if (boot === undefined) {
-      throw new LamellarError(
-        ErrorCode.NOT_LAUNCHED,
-        "the shmem backend runs PEs as worker threads started by the launcher: use 'lamellar run -N <pes> --backend shmem <script>'",
-      );
-    }
+  constructor(given: ShmemBoot | undefined = shmemBootFromWorker()) {
+    const boot = launched(given);
     const cfg = config();
+    super(new MappedHeaps(boot.job.heaps, boot.pe, { spinMicros: cfg.spinMicros, deadlockTimeoutSecs: cfg.deadlockTimeoutSecs }));
     const job = boot.job;
     this.#job = job;
     this.myPe = boot.pe;
@@ -101,21 +105,22 @@ export class ShmemLamella implements Lamella {
     const n = job.numPes;
     this.#out = Array.from({ length: n }, (_, dst) => new RingEnd(job.rings, ringBase(this.myPe, dst, n, job.ringCap), job.ringCap));
     this.#in = Array.from({ length: n }, (_, src) => new RingEnd(job.rings, ringBase(src, this.myPe, n, job.ringCap), job.ringCap));
-    this.#records = new RecordAssembler(n, {
-      frame: (src, frame) => {
-        this.stats.framesReceived++;
-        this.#handler!(src, frame);
+    this.#records = new RecordAssembler(
+      n,
+      {
+        frame: (src, frame) => {
+          this.stats.framesReceived++;
+          this.#handler!(src, frame);
+        },
+        heap: (src) => this.mem.bytes(src),
+        release: (src, addr) => this.#control(src, F_FREE, addr, 0),
+        unstage: (addr) => this.#unstage(addr),
       },
-      heap: (src) => this.#mem.bytes(src),
-      release: (src, addr) => this.#control(src, F_FREE, addr, 0),
-      unstage: (addr) => this.#unstage(addr),
-    });
+      undefined,
+      `PE ${this.myPe}`,
+    );
     this.#inDrain = Array.from({ length: n }, (_, src) => (view: Uint8Array, flags: number) => this.#records.record(src, view, flags));
     this.#pending = Array.from({ length: n }, () => []);
-    this.#mem = new MappedHeaps(job.heaps, this.myPe, {
-      spinMicros: cfg.spinMicros,
-      deadlockTimeoutSecs: cfg.deadlockTimeoutSecs,
-    });
   }
 
   setFrameHandler(handler: FrameHandler): void {
@@ -188,13 +193,13 @@ export class ShmemLamella implements Lamella {
     if (addr === 0) {
       const cap = 2 ** Math.ceil(Math.log2(len));
       try {
-        addr = this.#mem.alloc(cap);
+        addr = this.mem.alloc(cap);
       } catch {
         return 0;
       }
       this.#stageCap.set(addr, cap);
     }
-    this.#mem.bytes(this.myPe).set(frame, addr);
+    this.mem.bytes(this.myPe).set(frame, addr);
     return addr;
   }
 
@@ -207,7 +212,7 @@ export class ShmemLamella implements Lamella {
       this.#poolBytes += cap;
     } else {
       this.#stageCap.delete(addr);
-      this.#mem.free(addr);
+      this.mem.free(addr);
     }
   }
 
@@ -327,43 +332,38 @@ export class ShmemLamella implements Lamella {
 
   // ---- memory ----
 
-  alloc(bytes: number): number {
-    return this.#mem.alloc(bytes);
-  }
-  free(addr: number): void {
-    this.#mem.free(addr);
-  }
-  async allgather(value: number): Promise<number[]> {
-    // Double-buffered by parity: a PE can only write slot set k+2 after barrier k+1, which every
-    // PE enters only after reading set k.
-    const base = (this.#gatherParity++ & 1) * this.numPes;
-    this.#board[base + this.myPe] = value;
-    await this.barrier();
-    return Array.from(this.#board.subarray(base, base + this.numPes));
-  }
-  async put(pe: number, addr: number, src: Uint8Array): Promise<void> {
-    this.#mem.put(pe, addr, src);
-  }
-  async get(pe: number, addr: number, dst: Uint8Array): Promise<void> {
-    this.#mem.get(pe, addr, dst);
-  }
-  async atomic(pe: number, addr: number, word: AtomicWord, op: AtomicOp, value: number | bigint, expected?: number | bigint): Promise<number | bigint> {
-    return this.#mem.atomic(pe, addr, word, op, value, expected);
-  }
-  heap(pe: number): SharedArrayBuffer | undefined {
-    return this.#job.heaps[pe];
-  }
-  signal(pe: number, addr: number, value: number): void {
-    this.#mem.signal(pe, addr, value);
-  }
-  waitSignal(addr: number, value: number, onSlow?: () => void): Promise<void> | undefined {
-    return this.#mem.waitSignal(addr, value, onSlow);
+  /**
+   * Bootstrap only (the teams' collectives run on their own channels). Calls on one PE run one
+   * after another: the parity argument below, and the central barrier's count, both need that.
+   */
+  allgather(value: number): Promise<number[]> {
+    return this.#serial(async () => {
+      // Double-buffered by parity: a PE can only write slot set k+2 after barrier k+1, which every
+      // PE enters only after reading set k.
+      const base = (this.#gatherParity++ & 1) * this.numPes;
+      this.#board[base + this.myPe] = value;
+      await this.#centralBarrier();
+      return Array.from(this.#board.subarray(base, base + this.numPes));
+    });
   }
 
+  /** Runs `f` after every earlier bootstrap collective of this PE has finished. */
+  #serial<T>(f: () => Promise<T>): Promise<T> {
+    const p = this.#bootTail.then(f);
+    this.#bootTail = p.catch(() => undefined);
+    return p;
+  }
   // ---- lifecycle ----
 
-  /** Central sense-reversing barrier: only for init, allgather and shutdown, never hot. */
-  async barrier(): Promise<void> {
+  /**
+   * Central sense-reversing barrier: only for init, allgather and shutdown, never hot. A PE's
+   * calls run one after another: two at once would count this PE twice in one generation.
+   */
+  barrier(): Promise<void> {
+    return this.#serial(() => this.#centralBarrier());
+  }
+
+  async #centralBarrier(): Promise<void> {
     const ctl = this.#ctl;
     const gen = Atomics.load(ctl, BARRIER_GEN);
     if (Atomics.add(ctl, BARRIER_COUNT, 1) === this.numPes - 1) {

@@ -8,8 +8,7 @@
  * rings: numPes x numPes SPSC rings; ring (src, dst) carries frames from src to dst.
  * heaps: one growable SAB per PE, the memory-region heap.
  */
-import { createHeap } from '../../core/index.js';
-import { RING_HEADER } from '../../core/ring.js';
+import { createHeap, RING_HEADER } from '../common/index.js';
 
 export interface ShmemJob {
   readonly numPes: number;

@@ -1,17 +1,17 @@
 /**
  * Incoming shmem ring records, checked and turned into whole frames. A frame arrives as one
- * record (F_WHOLE), as parts (F_FIRST carrying the total size, F_MID..., F_LAST), or as a
- * descriptor of a block in the sender's heap (F_HEAP: [u32 addr][u32 len]); F_FREE hands a
- * staging block back to its sender.
+ * record (F_WHOLE), as parts (F_FIRST carrying the total size, F_MID..., F_LAST; joined by the
+ * lamellae's common FrameAssembler), or as a descriptor of a block in the sender's heap (F_HEAP:
+ * [u32 addr][u32 len]); F_FREE hands a staging block back to its sender.
  *
  * A record that breaks this format (an unknown flag, a part out of sequence or past the declared
- * total, a descriptor outside the sender's heap) throws PROTOCOL naming the sender, before any
- * memory is set aside for it. The PEs of a shmem job are threads running the same code, so such
- * a record means a runtime bug or corrupted memory: the job stops with that error instead of
- * decoding garbage.
+ * total, a whole frame while parts of another are open, a descriptor of the wrong size or outside
+ * the sender's heap) throws PROTOCOL naming the sender, before any memory is set aside for it.
+ * The PEs of a shmem job are threads running the same code, so such a record means a runtime bug
+ * or corrupted memory: the job stops with that error instead of decoding garbage.
  */
 import { ErrorCode, LamellarError } from '../../core/index.js';
-import { F_FIRST, F_FREE, F_HEAP, F_LAST, F_MID, F_WHOLE } from '../../core/ring.js';
+import { F_FIRST, F_FREE, F_HEAP, F_LAST, F_MID, F_WHOLE, FrameAssembler } from '../common/index.js';
 
 export interface RecordSink {
   /** A whole frame from `src`; the view is valid only during the call. */
@@ -24,23 +24,21 @@ export interface RecordSink {
   unstage(addr: number): void;
 }
 
-/** A frame above this is refused (a u32 size cannot say more). */
-export const MAX_ASSEMBLED = 2 ** 32 - 1;
-
 export class RecordAssembler {
   readonly #sink: RecordSink;
-  readonly #maxFrame: number;
-  readonly #parts: ({ buf: Uint8Array; off: number } | undefined)[];
+  readonly #parts: FrameAssembler;
+  /** Per sender: a frame in parts is open (a whole frame or descriptor may not come between). */
+  readonly #open: Uint8Array;
 
-  constructor(numPes: number, sink: RecordSink, maxFrame = MAX_ASSEMBLED) {
+  constructor(numPes: number, sink: RecordSink, maxFrame = 2 ** 32 - 1, who = 'this PE') {
     this.#sink = sink;
-    this.#maxFrame = maxFrame;
-    this.#parts = new Array<{ buf: Uint8Array; off: number } | undefined>(numPes).fill(undefined);
+    this.#parts = new FrameAssembler(numPes, maxFrame, who);
+    this.#open = new Uint8Array(numPes);
   }
 
   record(src: number, view: Uint8Array, flags: number): void {
     if (flags === F_WHOLE) {
-      if (this.#parts[src] !== undefined) this.#bad(src, 'a whole frame in the middle of a frame in parts');
+      if (this.#open[src] !== 0) this.#bad(src, 'a whole frame in the middle of a frame in parts');
       this.#sink.frame(src, view);
       return;
     }
@@ -64,33 +62,19 @@ export class RecordAssembler {
       return;
     }
     if (flags === F_FIRST) {
-      if (this.#parts[src] !== undefined) this.#bad(src, 'a first part in the middle of a frame in parts');
       if (view.length < 8) this.#bad(src, `a first part of ${view.length} bytes`);
-      const total = new DataView(view.buffer, view.byteOffset, 8).getUint32(0, true);
-      const have = view.length - 8;
-      if (total <= have || total > this.#maxFrame) this.#bad(src, `a frame in parts declaring ${total} bytes with ${have} in its first part`);
-      const buf = new Uint8Array(total);
-      buf.set(view.subarray(8));
-      this.#parts[src] = { buf, off: have };
+      this.#parts.first(src, new DataView(view.buffer, view.byteOffset, 8).getUint32(0, true), view.subarray(8));
+      this.#open[src] = 1;
       return;
     }
     if (flags !== F_MID && flags !== F_LAST) this.#bad(src, `a record with flags ${flags}`);
-    const a = this.#parts[src];
-    if (a === undefined) this.#bad(src, `a ${flags === F_MID ? 'middle' : 'last'} part with no frame in progress`);
-    const end = a.off + view.length;
-    if (flags === F_MID ? end >= a.buf.length : end !== a.buf.length) {
-      this.#bad(src, `a ${flags === F_MID ? 'middle' : 'last'} part ending at byte ${end} of a ${a.buf.length}-byte frame`);
-    }
-    a.buf.set(view, a.off);
-    a.off = end;
-    if (flags === F_LAST) {
-      this.#parts[src] = undefined;
-      this.#sink.frame(src, a.buf);
-    }
+    const whole = this.#parts.next(src, view, flags === F_LAST);
+    if (whole === undefined) return;
+    this.#open[src] = 0;
+    this.#sink.frame(src, whole);
   }
 
   #bad(src: number, what: string): never {
-    this.#parts[src] = undefined;
     throw new LamellarError(ErrorCode.PROTOCOL, `corrupt shmem ring record from PE ${src}: ${what}`, { details: { pe: src } });
   }
 }

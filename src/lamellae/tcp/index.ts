@@ -20,10 +20,10 @@
 import { setImmediate as immediate } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import {
-  checkPe, config, createHeap, debug, deferred, ErrorCode, LamellarError, MappedHeaps, warn, WarningCode,
+  checkPe, config, debug, deferred, ErrorCode, LamellarError, warn, WarningCode,
   type Deferred, type ErrorCodeValue, type LamellarConfig,
 } from '../../core/index.js';
-import type { RingEnd } from '../../core/ring.js';
+import { createHeap, FrameAssembler, MappedHeaps, type RingEnd } from '../common/index.js';
 import type { AtomicOp, AtomicWord, FrameHandler, Lamella, LamellaStats } from '../types.js';
 import { createLink, inRing, type LinkShared, MAIN_BELL, MAIN_SLEEP, NET_BELL, NET_SLEEP, outRing, ringBell, sleepOnBell } from './link.js';
 import type { NetCommand } from './net-worker.js';
@@ -66,7 +66,7 @@ export class TcpLamella implements Lamella {
   readonly #pendingOut: Uint8Array[] = [];
   readonly #requests = new Map<number, Request>();
   readonly #collectives = new Map<number, Deferred<number[]>>();
-  readonly #assembly: ({ buf: Uint8Array; off: number } | undefined)[];
+  readonly #assembly: FrameAssembler;
   #handler: FrameHandler | undefined;
   #worker: Worker | undefined;
   #loop: Promise<void> | undefined;
@@ -94,7 +94,7 @@ export class TcpLamella implements Lamella {
     this.#out = outRing(this.#link);
     this.#in = inRing(this.#link);
     this.#ringView = new DataView(this.#link.rings);
-    this.#assembly = new Array<{ buf: Uint8Array; off: number } | undefined>(this.numPes).fill(undefined);
+    this.#assembly = new FrameAssembler(this.numPes, cfg.maxFrame, `PE ${this.myPe}`);
   }
 
   setFrameHandler(handler: FrameHandler): void {
@@ -115,6 +115,7 @@ export class TcpLamella implements Lamella {
       bindAddr: this.#cfg.bindAddr,
       maxFrame: this.#cfg.maxFrame,
       rendezvousTimeoutSecs: this.#cfg.rendezvousTimeoutSecs,
+      deadlockTimeoutSecs: this.#cfg.deadlockTimeoutSecs,
       peerTimeoutSecs: this.#cfg.peerTimeoutSecs,
       tls: this.#cfg.tls,
     };
@@ -148,7 +149,7 @@ export class TcpLamella implements Lamella {
         this.#ready?.resolve();
         return;
       case 'warn':
-        warn(WarningCode.UNAUTHENTICATED_PEER, e.message);
+        warn(e.deadlock === true ? WarningCode.DEADLOCK : WarningCode.UNAUTHENTICATED_PEER, e.message);
         return;
       case 'fatal': {
         const code = KNOWN_CODES.has(e.code) ? (e.code as ErrorCodeValue) : ErrorCode.PE_FAILED;
@@ -336,25 +337,14 @@ export class TcpLamella implements Lamella {
   };
 
   #frame(src: number, part: number, total: number, body: Uint8Array): void {
-    if (part === PART_WHOLE) {
-      this.stats.framesReceived++;
-      this.#handler!(src, body);
-      return;
-    }
     if (part === PART_FIRST) {
-      const buf = new Uint8Array(total);
-      buf.set(body);
-      this.#assembly[src] = { buf, off: body.length };
+      this.#assembly.first(src, total, body);
       return;
     }
-    const a = this.#assembly[src]!;
-    a.buf.set(body, a.off);
-    a.off += body.length;
-    if (part === PART_LAST) {
-      this.#assembly[src] = undefined;
-      this.stats.framesReceived++;
-      this.#handler!(src, a.buf);
-    }
+    const whole = part === PART_WHOLE ? body : this.#assembly.next(src, body, part === PART_LAST);
+    if (whole === undefined) return;
+    this.stats.framesReceived++;
+    this.#handler!(src, whole);
   }
 
   #settle(id: number, value: unknown): void {

@@ -13,7 +13,7 @@
  * awake. waitAsync keeps both event loops free: the network thread keeps serving sockets, the
  * main thread keeps running user code.
  */
-import { RING_HEADER, RingEnd } from '../../core/ring.js';
+import { RING_HEADER, RingEnd } from '../common/ring.js';
 
 export interface LinkShared {
   readonly control: SharedArrayBuffer;

@@ -85,8 +85,27 @@ parentPort!.on('message', (m: NetCommand) => {
 });
 
 const st: RendezvousState = { phase: 'starting', lastError: undefined };
+const notConnected = (): number[] => node.conns.flatMap((c, pe) => (pe !== node.me && (c === undefined || c.closed) ? [pe] : []));
+// A slow rendezvous is diagnosed like a stuck collective: after LAMELLAR_DEADLOCK_TIMEOUT, then
+// at 2x, 4x, ... as long, until the job assembles or LAMELLAR_RENDEZVOUS_TIMEOUT fails it.
+const started = performance.now();
+let slowReports = 0;
+let slowTimer: ReturnType<typeof setTimeout> | undefined;
+const reportSlow = (): void => {
+  slowReports++;
+  const secs = Math.round((performance.now() - started) / 100) / 10;
+  node.post({
+    type: 'warn',
+    deadlock: true,
+    message:
+      `PE ${node.me} has waited ${secs} s for the job to assemble: it is ${st.phase}; not yet connected to PE(s) ${notConnected().join(', ') || 'none'}` +
+      (st.lastError === undefined ? '' : `; last attempt: ${st.lastError}`),
+  });
+  slowTimer = setTimeout(reportSlow, boot.deadlockTimeoutSecs * 1000 * 2 ** slowReports);
+};
+if (boot.deadlockTimeoutSecs < boot.rendezvousTimeoutSecs) slowTimer = setTimeout(reportSlow, boot.deadlockTimeoutSecs * 1000);
 const timeout = setTimeout(() => {
-  const missing = node.conns.flatMap((c, pe) => (pe !== node.me && (c === undefined || c.closed) ? [pe] : []));
+  const missing = notConnected();
   node.fatal(
     ErrorCode.RENDEZVOUS_TIMEOUT,
     `the job did not assemble within ${boot.rendezvousTimeoutSecs} s (LAMELLAR_RENDEZVOUS_TIMEOUT): PE ${node.me} was ${st.phase}; ` +
@@ -98,12 +117,14 @@ const timeout = setTimeout(() => {
 try {
   await assemble(node, st);
   clearTimeout(timeout);
+  clearTimeout(slowTimer);
   if (!node.failed) {
     void pump();
     node.post({ type: 'ready' });
   }
 } catch (e) {
   clearTimeout(timeout);
+  clearTimeout(slowTimer);
   const code: ErrorCodeValue = isLamellarError(e) ? e.code : ErrorCode.INTERNAL;
   node.fatal(code, (e as Error).message);
 }

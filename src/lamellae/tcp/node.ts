@@ -18,8 +18,8 @@ import { writeSync } from 'node:fs';
 import type { Server, Socket } from 'node:net';
 import type { MessagePort } from 'node:worker_threads';
 import { ErrorCode, type ErrorCodeValue } from '../../core/errors.js';
-import { MappedHeaps } from '../../core/mapped-heaps.js';
-import type { RingEnd } from '../../core/ring.js';
+import { MappedHeaps } from '../common/mapped-heaps.js';
+import type { RingEnd } from '../common/ring.js';
 import type { TlsMode } from '../../core/config.js';
 import type { AuthKeys } from './auth.js';
 import { Conn, type ConnOwner } from './conn.js';
@@ -41,6 +41,8 @@ export interface NetBoot {
   bindAddr: string;
   maxFrame: number;
   rendezvousTimeoutSecs: number;
+  /** LAMELLAR_DEADLOCK_TIMEOUT: when a slow rendezvous is first reported (then at 2x, 4x, ...). */
+  deadlockTimeoutSecs: number;
   peerTimeoutSecs: number;
   /** LAMELLAR_TLS: encrypt links always, never, or to peers off loopback (tls.ts). */
   tls: TlsMode;
@@ -50,7 +52,7 @@ export interface NetBoot {
 export type NetEvent =
   | { type: 'ready' }
   | { type: 'fatal'; code: string; message: string; origin?: number }
-  | { type: 'warn'; message: string }
+  | { type: 'warn'; message: string; deadlock?: boolean }
   | { type: 'closed' };
 
 /** Stop pulling from the main thread's ring while one peer has this much unsent. */

@@ -9,7 +9,7 @@
  * length at once, and typed-array views made without a length track it, so the cached views here
  * never go stale.
  */
-import { ErrorCode, LamellarError } from './errors.js';
+import { ErrorCode, LamellarError } from '../../core/errors.js';
 import { HeapAllocator } from './heap-allocator.js';
 
 export type WordKind = 'i8' | 'u8' | 'i16' | 'u16' | 'i32' | 'u32' | 'i64' | 'u64';

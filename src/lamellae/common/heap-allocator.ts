@@ -5,7 +5,7 @@
  * other PEs use. Blocks are 64-byte aligned (one cache line, and enough for 8-byte atomics).
  * Free blocks are kept sorted by offset and merged with their neighbours on free.
  */
-import { ErrorCode, LamellarError } from './errors.js';
+import { ErrorCode, LamellarError } from '../../core/errors.js';
 
 const ALIGN = 64;
 

@@ -1,0 +1,208 @@
+/* progress.c: completions, the waits of the progress thread, and its loop (see ofi.h). */
+#include "ofi.h"
+
+static void completed(op_t *o, struct fi_cq_msg_entry *e) {
+  uint8_t h[HDR];
+  switch (o->kind) {
+    case OP_RECV: {
+      int r = incoming(S.recv_buf[o->buf], e->len);
+      if (r == 2) {
+        S.order_held[S.n_order_held++] = o->buf;
+        return;
+      }
+      if (r == 0) {
+        /* no reply buffer now: keep the message and retry it before anything newer */
+        S.recv_held[S.n_recv_held++] = o->buf | 0x10000;
+        return;
+      }
+      recycle(o->buf);
+      if (S.n_order_held > 0) release_in_order();
+      return;
+    }
+    case OP_SEND:
+      S.outstanding--;
+      release_send(o->buf);
+      break;
+    case OP_WRITE:
+    case OP_READ:
+      S.outstanding--;
+      put_hdr(h, 0, T_DONE, 0, 0, 0, o->id, 0, 0, 0);
+      to_main(h, NULL, 0);
+      break;
+    case OP_ATOMIC: {
+      S.outstanding--;
+      slot_t *s = &S.slots[o->slot];
+      uint64_t v = 0;
+      memcpy(&v, &s->result, (size_t)o->word);
+      put_hdr(h, 8, T_ATOMIC_RESULT, 0, 0, 0, o->id, 0, 0, 0);
+      to_main(h, (uint8_t *)&v, 8);
+      S.slot_free[S.n_slot_free++] = o->slot;
+      break;
+    }
+  }
+  op_put(o);
+}
+
+static void failed(void) {
+  struct fi_cq_err_entry err;
+  memset(&err, 0, sizeof err);
+  if (fi_cq_readerr(S.cq, &err, 0) < 0) return;
+  op_t *o = (op_t *)err.op_context;
+  char msg[240];
+  char pbuf[120];
+  const char *pe = fi_cq_strerror(S.cq, err.prov_errno, err.err_data, pbuf, sizeof pbuf);
+  if (o == NULL) {
+    snprintf(msg, sizeof msg, "the fabric reported an error on PE %d: %s (%s)", S.me, fi_strerror(err.err), pe ? pe : "");
+    fatal(FATAL_PE_FAILED, msg);
+    return;
+  }
+  switch (o->kind) {
+    case OP_RECV:
+      if (err.err == FI_ECANCELED) return;
+      snprintf(msg, sizeof msg, "a receive failed on PE %d: %s (%s)", S.me, fi_strerror(err.err), pe ? pe : "");
+      fatal(FATAL_PE_FAILED, msg);
+      if (!S.stop) post_recv(o->buf);
+      return;
+    case OP_SEND:
+      S.outstanding--;
+      release_send(o->buf);
+      snprintf(msg, sizeof msg, "PE %d was lost: a fabric send from PE %d to it failed: %s (%s)", o->pe, S.me, fi_strerror(err.err),
+               pe ? pe : "");
+      fatal(FATAL_PE_FAILED, msg);
+      break;
+    default:
+      S.outstanding--;
+      if (o->kind == OP_ATOMIC) S.slot_free[S.n_slot_free++] = o->slot;
+      snprintf(msg, sizeof msg, "the fabric failed an operation on PE %d: %s (%s)", o->pe, fi_strerror(err.err), pe ? pe : "");
+      note(T_ERROR, ERR_FABRIC, o->id, 0, msg);
+      break;
+  }
+  op_put(o);
+}
+
+static int handle(struct fi_cq_msg_entry *e, ssize_t n) {
+  for (ssize_t i = 0; i < n; i++) completed((op_t *)e[i].op_context, &e[i]);
+  return (int)n;
+}
+
+static int poll_cq(void) {
+  struct fi_cq_msg_entry e[32];
+  int total = 0;
+  for (;;) {
+    ssize_t n = fi_cq_read(S.cq, e, 32);
+    if (n > 0) {
+      total += handle(e, n);
+      continue;
+    }
+    if (n == -FI_EAVAIL) {
+      failed();
+      total++;
+      continue;
+    }
+    return total;
+  }
+}
+
+
+/* Wakes the progress threads of the peers this pass gave work to (shm only progresses when the
+ * target polls): bump the peer's doorbell, and FUTEX_WAKE it only if it said it sleeps. */
+static void ring_peers(void) {
+  if (S.ring_peer == NULL) return;
+  for (int pe = 0; pe < S.npes; pe++) {
+    if (!S.ring_peer[pe]) continue;
+    S.ring_peer[pe] = 0;
+    int32_t *b = S.peer_bell[pe];
+    if (b == NULL) continue;
+    __atomic_fetch_add(&b[0], 1, __ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&b[16], __ATOMIC_SEQ_CST)) futex(&b[0], FUTEX_WAKE, 1, NULL);
+  }
+}
+
+static int retry_held(void) {
+  int n = 0;
+  int i = 0;
+  while (i < S.n_recv_held) {
+    int b = S.recv_held[i];
+    if (b & 0x10000) {
+      b &= 0xffff;
+      uint32_t len;
+      memcpy(&len, S.recv_buf[b], 4);
+      if (!incoming(S.recv_buf[b], HDR + (size_t)len)) break;
+      S.recv_held[i] = b;
+      n++;
+    }
+    if (S.paused) {
+      i++;
+      continue;
+    }
+    post_recv(b);
+    i++;
+    n++;
+  }
+  if (i > 0) {
+    memmove(S.recv_held, S.recv_held + i, sizeof(int) * (size_t)(S.n_recv_held - i));
+    S.n_recv_held -= i;
+  }
+  return n;
+}
+
+void *progress(void *arg) {
+  (void)arg;
+  struct fi_cq_msg_entry e[32];
+  int64_t last = now_ns();
+  while (!S.stop) {
+    int32_t seq = __atomic_load_n(&S.ctl[C_BELL], __ATOMIC_SEQ_CST);
+    int32_t dseq = S.my_bell ? __atomic_load_n(&S.my_bell[0], __ATOMIC_SEQ_CST) : 0;
+    int n = poll_cq();
+    n += retry_pending();
+    if (S.paused && S.pend_bytes < PENDING_RESUME) S.paused = 0;
+    if (S.n_recv_held > 0) n += retry_held();
+    n += drain_out();
+    ring_peers();
+    if (S.quiesce_wanted && S.outstanding == 0 && !ring_has_data(&S.out)) {
+      S.quiesce_wanted = 0;
+      note(T_QUIESCED, 0, S.quiesce_id, 0, NULL);
+    }
+    if (S.fatal_at != 0 && now_ns() - S.fatal_at > FATAL_GRACE_NS) {
+      fprintf(stderr, "lamellar: PE %d: the job failed and the main thread did not stop within 3 s; killing the process\n", S.me);
+      fflush(stderr);
+      kill(getpid(), SIGKILL);
+    }
+    int64_t t = now_ns();
+    if (n > 0) {
+      last = t;
+      continue;
+    }
+    if (t - last < (int64_t)S.spin_ns) continue;
+    /* Sleep protocol: the main thread bumps C_BELL after writing and kicks us only when
+     * C_SLEEP says we sleep; we re-read the bell after setting the flag, so a command that
+     * lands in between is seen now, and fi_cq_signal latches for one that lands later. */
+    __atomic_store_n(&S.ctl[C_SLEEP], 1, __ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&S.ctl[C_BELL], __ATOMIC_SEQ_CST) != seq || ring_has_data(&S.out) || S.stop) {
+      __atomic_store_n(&S.ctl[C_SLEEP], 0, __ATOMIC_SEQ_CST);
+      continue;
+    }
+    int timeout = S.fatal_at != 0 || S.pend_head != NULL ? 100 : 1000;
+    if (S.cq_waitable) {
+      ssize_t r = fi_cq_sread(S.cq, e, 32, NULL, timeout);
+      __atomic_store_n(&S.ctl[C_SLEEP], 0, __ATOMIC_SEQ_CST);
+      if (r > 0) handle(e, r);
+      else if (r == -FI_EAVAIL) failed();
+    } else {
+      /* A provider without a wait object (shm): sleep on this PE's shared doorbell, which
+       * peers ring after giving us work and the main thread rings through kick(). While our
+       * own operations are outstanding, their completions need our polling (the target acks
+       * in its progress): sleep 50 us at a time then; otherwise up to `timeout`. */
+      int64_t ns = S.outstanding > 0 ? 50000 : (int64_t)timeout * 1000000;
+      struct timespec ts = {(time_t)(ns / 1000000000), (long)(ns % 1000000000)};
+      __atomic_store_n(&S.my_bell[16], 1, __ATOMIC_SEQ_CST);
+      if (poll_cq() == 0) futex(&S.my_bell[0], FUTEX_WAIT, dseq, &ts);
+      __atomic_store_n(&S.my_bell[16], 0, __ATOMIC_SEQ_CST);
+      __atomic_store_n(&S.ctl[C_SLEEP], 0, __ATOMIC_SEQ_CST);
+    }
+    last = now_ns();
+    last -= (int64_t)S.spin_ns;
+  }
+  return NULL;
+}
+

@@ -1,0 +1,187 @@
+/**
+ * What every consumer does, for local and distributed iterators alike.
+ *
+ * Local: open this PE's part (and each zip partner's), run the fused loop, release.
+ * Distributed (collective over the array's team): meet at a barrier, take the lock, run this
+ * PE's part, release, then exchange outcomes and partial results with every member
+ * (exchange.ts). `reduce`, `sum` and `count` fold the partials in team PE order, so every
+ * member gets the same result (an all-reduce). A failure on one member (a callback that throws)
+ * rejects there with its own error, and every other member with ITER_FAILED naming it: nobody
+ * is left waiting.
+ */
+import { ErrorCode, LamellarError } from '../../core/index.js';
+import type { ElemType, TypedArrayOf } from '../../memregion/internal.js';
+import type { Team } from '../../team/index.js';
+import type { ArrayBase } from '../base.js';
+import { kArray } from '../meta.js';
+import { openAccess, type Access } from './access.js';
+import { chainsOf, distPlan, localPlan, sumZero, type Chain, type Plan } from './chain.js';
+import { buildArray, typedItems, type CollectTarget } from './collect.js';
+import { failedElsewhere, reserveExchange, type ExchangeRecord, type PendingExchange } from './exchange.js';
+import { runAsync, runStore, runSync } from './run.js';
+import type { Schedule } from './schedule.js';
+
+export type ConsumerName = 'forEach' | 'forEachAsync' | 'reduce' | 'sum' | 'count' | 'collect' | 'collectAsync';
+
+export interface Consume {
+  readonly name: ConsumerName;
+  /** forEach's, forEachAsync's or reduce's callback. */
+  readonly fn: ((...a: never[]) => unknown) | null;
+  readonly sched: Schedule;
+  /** collect/collectAsync into a new array (collective), or undefined for a plain JS array. */
+  readonly target: CollectTarget | undefined;
+  /** How errors name the call, e.g. `distIter().sum`. */
+  readonly what: string;
+}
+
+interface Partial {
+  acc: unknown;
+  has: boolean;
+  items: unknown[];
+}
+
+/** Runs the consumer's loop over this PE's plan. */
+async function runPart(p: Plan, c: Chain, k: Consume): Promise<Partial> {
+  switch (k.name) {
+    case 'forEachAsync':
+      await runAsync(p, c.tail, k.fn as (x: never) => unknown, k.sched);
+      return { acc: undefined, has: false, items: [] };
+    case 'collectAsync':
+      return { acc: undefined, has: false, items: await runAsync(p, c.tail, null, k.sched) };
+    case 'forEach':
+      return runSync(p, c.tail, 'each', k.fn, k.sched);
+    default:
+      return runSync(p, c.tail, k.name, k.fn, k.sched);
+  }
+}
+
+/** The local result of a consumer from this PE's partial. */
+function localResult(c: Chain, k: Consume, r: Partial): unknown {
+  switch (k.name) {
+    case 'reduce':
+      return r.has ? r.acc : undefined;
+    case 'sum':
+      return r.has ? r.acc : sumZero(c.array.type, c.tail);
+    case 'count':
+      return r.acc;
+    case 'collect':
+    case 'collectAsync':
+      return r.items;
+    default:
+      return undefined;
+  }
+}
+
+async function withAccesses<R>(cs: Chain[], collective: boolean, body: (a: Access[]) => Promise<R>): Promise<R> {
+  const acc: Access[] = [];
+  try {
+    for (const c of cs) acc.push(await openAccess(c.array, c.mut, collective));
+    return await body(acc);
+  } finally {
+    for (let j = acc.length - 1; j >= 0; j--) acc[j]!.release();
+  }
+}
+
+/** A local consumer: this PE only. With a collect target it becomes collective (see collect.ts). */
+export function consumeLocal(c: Chain, k: Consume): Promise<unknown> {
+  if (k.target === undefined) {
+    return withAccesses(chainsOf(c), false, async (acc) => localResult(c, k, await runPart(localPlan(c, acc), c, k)));
+  }
+  const team = c.array.team;
+  const ex = reserveExchange(team, k.what);
+  const target = k.target;
+  return collective(team, ex, k.what, () =>
+    withAccesses(chainsOf(c), false, async (acc) => {
+      const p = localPlan(c, acc);
+      return k.name === 'collect' ? runStore(p, c.tail, target.type, k.what, k.sched) : typedItems((await runPart(p, c, k)).items, target.type, k.what);
+    }),
+  ).then(({ mine, parts }) => buildArray(team, target, mine, parts as number[]));
+}
+
+/**
+ * Runs `local` on every member and exchanges its outcome; resolves to this PE's local value and
+ * every member's partial (`partial(local)`), or rejects as the header says.
+ */
+async function collective<L>(
+  team: Team,
+  ex: PendingExchange,
+  what: string,
+  local: () => Promise<L>,
+  partial: (l: L) => unknown = (l) => (l as { length: number }).length,
+): Promise<{ mine: L; parts: unknown[] }> {
+  let mine: L | undefined;
+  let rec: ExchangeRecord;
+  let err: unknown;
+  try {
+    mine = await local();
+    rec = { ok: true, v: partial(mine) };
+  } catch (e) {
+    err = e ?? new Error(String(e));
+    const x = e as { message?: unknown; code?: unknown } | undefined;
+    rec = { ok: false, m: x?.message === undefined ? String(e) : String(x.message), code: typeof x?.code === 'string' ? x.code : undefined };
+  }
+  const { mine: sent, all } = await ex.run(rec);
+  if (!rec.ok) throw err;
+  if (!sent.ok) throw new LamellarError(ErrorCode.ITER_FAILED, `${what} failed on this PE (${team.myPe}): ${sent.m}`, { details: { pe: team.myPe, message: sent.m } });
+  if (all.some((r) => !r.ok)) throw failedElsewhere(what, all);
+  return { mine: mine!, parts: all.map((r) => (r as { v: unknown }).v) };
+}
+
+/**
+ * A distributed consumer, collective over the array's team. Call it synchronously from the
+ * consumer method: the sequence number is taken now, in call order.
+ */
+export function consumeDist(c: Chain, k: Consume): Promise<unknown> {
+  const a = c.array as ArrayBase;
+  const team = a.team;
+  // The exchange's place among the team's collectives is taken now, then the barrier's.
+  const ex = reserveExchange(team, k.what);
+  const D = a.distribution === 'cyclic' ? team.numPes : 1;
+  const onPart = async <R>(run: (p: Plan) => Promise<R>): Promise<R> => {
+    // Barrier first, then the lock: Lamellar takes the lock first, but then a PE holding its
+    // lock (or GlobalLockArray's one write lock) waits in the barrier for a PE that is still
+    // finishing an earlier operation needing that lock: an element op on this PE's part, or a
+    // local iteration under the global read lock. Here every PE is done with what it did before
+    // the call when any PE takes a lock for it.
+    await team.barrier();
+    const acc = await openAccess(a, c.mut, true);
+    try {
+      const s0 = a.numElemsLocal === 0 ? 0 : a.firstGlobalIndexForPe(team.myPe)!;
+      return await run(distPlan(c, acc, s0, D));
+    } finally {
+      acc.release();
+    }
+  };
+  const local = (): Promise<Partial> => onPart((p) => runPart(p, c, k));
+  switch (k.name) {
+    case 'forEach':
+    case 'forEachAsync':
+      return collective(team, ex, k.what, local, () => null).then(() => undefined);
+    case 'count':
+      return collective(team, ex, k.what, local, (r) => r.acc).then(({ parts }) => (parts as number[]).reduce((x, y) => x + y, 0));
+    case 'sum':
+    case 'reduce':
+      return collective(team, ex, k.what, local, (r) => (r.has ? [r.acc] : [])).then(({ parts }) => {
+        let acc: unknown;
+        let has = false;
+        for (const p of parts as unknown[][]) {
+          if (p.length === 0) continue;
+          if (!has) acc = p[0];
+          else acc = k.name === 'sum' ? (acc as number) + (p[0] as number) : (k.fn as (x: unknown, y: unknown) => unknown)(acc, p[0]);
+          has = true;
+        }
+        return has ? acc : k.name === 'sum' ? sumZero(a.type, c.tail) : undefined;
+      });
+    default: {
+      const target = k.target!;
+      const store = (p: Plan): Promise<TypedArrayOf<ElemType>> =>
+        k.name === 'collect' ? runStore(p, c.tail, target.type, k.what, k.sched) : runPart(p, c, k).then((r) => typedItems(r.items, target.type, k.what));
+      return collective(team, ex, k.what, () => onPart(store)).then(({ mine, parts }) =>
+        buildArray(team, target, mine as TypedArrayOf<ElemType>, parts as number[]),
+      );
+    }
+  }
+}
+
+/** The element type an iterator's collect defaults to. */
+export const elemTypeOf = (c: Chain): ElemType => c.array[kArray].meta.type;

@@ -1,0 +1,67 @@
+/**
+ * The one collective exchange of a distributed consumer: every member of the array's team
+ * contributes a record (its outcome and its partial result) and gets every member's record, in
+ * team PE order. It is also the consumer's closing barrier: a member's record leaves only once
+ * its part is done.
+ *
+ * It runs as one exchange on the team's sequenced collective channel (team/coll/channel.ts), as
+ * an allGather whose description names the consumer: the sequence number is reserved when the
+ * consumer is called, so consumers issued together (Promise.all) keep their order on every PE,
+ * and members that call different consumers at the same point all reject with
+ * COLLECTIVE_MISMATCH. Failures travel as records, not as the channel's "bad input": the failing
+ * PE keeps its own error and the others get ITER_FAILED naming it.
+ */
+import { ErrorCode, LamellarError } from '../../core/index.js';
+import { encodeToBytes } from '../../serde/index.js';
+import { captureSite, Kind, kTeamInternals, type Team } from '../../team/index.js';
+
+/** What one member contributes. `v` is the partial result; `m` the failure's message. */
+export type ExchangeRecord = { ok: true; v: unknown } | { ok: false; m: string; code: string | undefined };
+
+/** A reserved exchange: its place in the team's collectives is taken; `run` contributes. */
+export interface PendingExchange {
+  /** Resolves to every member's record, and the record this PE actually sent. */
+  run(rec: ExchangeRecord): Promise<{ mine: ExchangeRecord; all: ExchangeRecord[] }>;
+}
+
+/** Reserves the exchange of consumer `what` on the team: call it when the consumer is called. */
+export function reserveExchange(team: Team, what: string): PendingExchange {
+  const ch = team[kTeamInternals].channel;
+  if (ch === undefined) {
+    throw new LamellarError(ErrorCode.INVALID_ARGUMENT, `${what}: this PE is not a member of the array's team`);
+  }
+  // A short stack: consume, the iterator's consumer method, then the user's frame (for the
+  // reports of mismatched or stuck collectives).
+  const r = ch.reserve<ExchangeRecord>(Kind.allGather, what, captureSite(reserveExchange, 5));
+  return {
+    async run(rec) {
+      const mine = sendable(rec);
+      const all = (await r.run(mine, { label: `${what} partial result` })) as ExchangeRecord[];
+      return { mine, all };
+    },
+  };
+}
+
+/** A record that can travel: if the partial result cannot be serialized, the record says so. */
+function sendable(rec: ExchangeRecord): ExchangeRecord {
+  if (!rec.ok) return rec;
+  try {
+    encodeToBytes(rec.v);
+    return rec;
+  } catch (err) {
+    const e = err as { message?: unknown; code?: unknown };
+    return { ok: false, m: `its partial result cannot be sent: ${String(e.message)}`, code: typeof e.code === 'string' ? e.code : undefined };
+  }
+}
+
+/** The error a member gets when another member's part of a distributed consumer failed. */
+export function failedElsewhere(what: string, all: ExchangeRecord[]): LamellarError {
+  const pes: number[] = [];
+  all.forEach((r, pe) => {
+    if (!r.ok) pes.push(pe);
+  });
+  const first = all[pes[0]!] as { m: string; code: string | undefined };
+  return new LamellarError(ErrorCode.ITER_FAILED, `${what} failed on PE ${pes[0]}${pes.length > 1 ? ` (and PEs ${pes.slice(1).join(', ')})` : ''}: ${first.m}`, {
+    details: { pe: pes[0], pes, message: first.m, code: first.code },
+  });
+}

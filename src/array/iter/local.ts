@@ -1,0 +1,381 @@
+/**
+ * Local iterators: the calling PE walks its own part of an array, with no barrier and no data
+ * movement (Lamellar's LocalIterator). `enumerate` gives local indices (0 .. numElemsLocal − 1).
+ */
+import type { ElemType, ElemValue } from '../../memregion/internal.js';
+import type { Distribution } from '../types.js';
+import { checkFn, kChain, withIdx, withTail, type Chain } from './chain.js';
+import { checkTarget, type ArrayClass, type Collected } from './collect.js';
+import { consumeLocal, elemTypeOf, type ConsumerName } from './consume.js';
+import { checkSchedule, type Schedule } from './schedule.js';
+import { checkAdapterCount } from './window.js';
+import { ErrorCode, LamellarError } from '../../core/index.js';
+
+/**
+ * A chunk of `chunks(n)`: a typed array of the values (a view of the array's memory where the
+ * values are contiguous) when the items are plain element values, else an array of the items.
+ *
+ * @example
+ * ```ts
+ * const sums = await a.localIter().chunks(100).map((c) => Array.from(c).reduce((x, y) => x + y, 0)).collect();
+ * const pairs = await a.localIter().enumerate().chunks(2).collect();   // [[i, x], [i, x]][]
+ * ```
+ */
+export type ChunkOf<I> = [I] extends [number | bigint] ? ArrayLike<I> & Iterable<I> : I[];
+
+/**
+ * An iterator over this PE's part of an array, made by `localIter()` or `localIterMut()` and
+ * their adapters. Nothing runs until a consumer is awaited; each consumer runs one fused loop.
+ *
+ * @example
+ * ```ts
+ * const total = await a.localIter().map((x) => x * 2).sum();
+ * const big = await a.localIter().filter((x) => x > 10).collect();
+ * ```
+ */
+export class LocalIter<I, T extends ElemType = ElemType> {
+  /** @internal */
+  readonly [kChain]: Chain;
+
+  /** @internal Made by the arrays' `localIter()` and `localIterMut()`. */
+  constructor(chain: Chain) {
+    this[kChain] = chain;
+  }
+
+  /**
+   * Items become `f(item)`.
+   *
+   * @example
+   * ```ts
+   * const doubled = await a.localIter().map((x) => x * 2).collect();
+   * ```
+   */
+  map<R>(f: (x: I) => R): LocalIter<R, T> {
+    return new LocalIter(withTail(this[kChain], { op: 'map', f: checkFn(f, 'LocalIter.map') }));
+  }
+
+  /**
+   * Keeps the items for which `f` is true.
+   *
+   * @example
+   * ```ts
+   * const big = await a.localIter().filter((x) => x > 10).count();
+   * ```
+   */
+  filter(f: (x: I) => boolean): LocalIter<I, T> {
+    return new LocalIter(withTail(this[kChain], { op: 'filter', f: checkFn(f, 'LocalIter.filter') }));
+  }
+
+  /**
+   * Items become `f(item)`, dropping those where it returns `undefined` (Lamellar's `None`).
+   *
+   * @example
+   * ```ts
+   * const halves = await a.localIter().filterMap((x) => (x % 2 === 0 ? x / 2 : undefined)).collect();
+   * ```
+   */
+  filterMap<R>(f: (x: I) => R | undefined): LocalIter<R, T> {
+    return new LocalIter(withTail(this[kChain], { op: 'filterMap', f: checkFn(f, 'LocalIter.filterMap') }));
+  }
+
+  /**
+   * Items become `[k, item]` with k = 0, 1, 2, … counting the items that reach this point.
+   *
+   * @example
+   * ```ts
+   * const firstEvens = await a.localIter().filter((x) => x % 2 === 0).monotonic().filter(([k]) => k < 3).collect();
+   * ```
+   */
+  monotonic(): LocalIter<[number, I], T> {
+    return new LocalIter(withTail(this[kChain], { op: 'monotonic' }));
+  }
+
+  /**
+   * Calls `f` on every item, in order. Rejects with the first error `f` throws.
+   *
+   * @example
+   * ```ts
+   * await a.localIter().forEach((x) => console.log(x));
+   * ```
+   */
+  forEach(f: (x: I) => void): Promise<void> {
+    return this.#run('forEach', f, 'static') as Promise<void>;
+  }
+
+  /**
+   * `forEach` under a schedule (see `Schedule`).
+   *
+   * @example
+   * ```ts
+   * await a.localIter().forEachWithSchedule(Schedule.chunk(4096), (x) => use(x));
+   * ```
+   */
+  forEachWithSchedule(schedule: Schedule, f: (x: I) => void): Promise<void> {
+    return this.#run('forEach', f, schedule) as Promise<void>;
+  }
+
+  /**
+   * Calls `f` on every item and awaits what it returns, with up to ASYNC_LANES items in flight.
+   *
+   * @example
+   * ```ts
+   * await a.localIter().forEachAsync(async (x) => { await other.add(x % other.length, 1); });
+   * ```
+   */
+  forEachAsync(f: (x: I) => PromiseLike<unknown> | void): Promise<void> {
+    return this.#run('forEachAsync', f, 'static') as Promise<void>;
+  }
+
+  /**
+   * `forEachAsync` under a schedule (which decides which items are in flight together).
+   *
+   * @example
+   * ```ts
+   * await a.localIter().forEachAsyncWithSchedule('dynamic', (x) => other.add(x % other.length, 1));
+   * ```
+   */
+  forEachAsyncWithSchedule(schedule: Schedule, f: (x: I) => PromiseLike<unknown> | void): Promise<void> {
+    return this.#run('forEachAsync', f, schedule) as Promise<void>;
+  }
+
+  /**
+   * Folds the items with `f` in order; `undefined` when there are none.
+   *
+   * @example
+   * ```ts
+   * const max = await a.localIter().reduce((m, x) => (x > m ? x : m));
+   * ```
+   */
+  reduce(f: (acc: I, x: I) => I): Promise<I | undefined> {
+    return this.#run('reduce', f, 'static') as Promise<I | undefined>;
+  }
+
+  /**
+   * `reduce` under a schedule.
+   *
+   * @example
+   * ```ts
+   * const max = await a.localIter().reduceWithSchedule('guided', (m, x) => (x > m ? x : m));
+   * ```
+   */
+  reduceWithSchedule(schedule: Schedule, f: (acc: I, x: I) => I): Promise<I | undefined> {
+    return this.#run('reduce', f, schedule) as Promise<I | undefined>;
+  }
+
+  /**
+   * Sum of the items with `+` (0, or 0n for 64-bit elements, when there are none). No wrapping.
+   *
+   * @example
+   * ```ts
+   * const mine = await a.localIter().sum();
+   * ```
+   */
+  sum<V extends number | bigint>(this: LocalIter<V, T>): Promise<V> {
+    return this.#run('sum', null, 'static') as Promise<V>;
+  }
+
+  /**
+   * `sum` under a schedule.
+   *
+   * @example
+   * ```ts
+   * const mine = await a.localIter().sumWithSchedule(Schedule.chunk(1 << 16));
+   * ```
+   */
+  sumWithSchedule<V extends number | bigint>(this: LocalIter<V, T>, schedule: Schedule): Promise<V> {
+    return this.#run('sum', null, schedule) as Promise<V>;
+  }
+
+  /**
+   * Number of items.
+   *
+   * @example
+   * ```ts
+   * const n = await a.localIter().filter((x) => x === 0).count();
+   * ```
+   */
+  count(): Promise<number> {
+    return this.#run('count', null, 'static') as Promise<number>;
+  }
+
+  /**
+   * `count` under a schedule.
+   *
+   * @example
+   * ```ts
+   * const n = await a.localIter().countWithSchedule('static');
+   * ```
+   */
+  countWithSchedule(schedule: Schedule): Promise<number> {
+    return this.#run('count', null, schedule) as Promise<number>;
+  }
+
+  /**
+   * The items, in order, as a JS array (local); or, given an array type and a distribution, a new
+   * distributed array of every PE's items concatenated in team PE order (collective over the
+   * array's team; `type` defaults to the array's element type).
+   *
+   * @example
+   * ```ts
+   * const items = await a.localIter().collect();                        // a JS array
+   * const all = await a.localIter().collect(ReadOnlyArray, 'block');    // collective: every PE's part
+   * ```
+   */
+  collect(): Promise<I[]>;
+  collect<C extends ArrayClass, E extends ElemType = T>(this: LocalIter<ElemValue<E>, T>, arrayType: C, distribution: Distribution, type?: E): Promise<Collected<C, E>>;
+  collect(arrayType?: unknown, distribution?: unknown, type?: unknown): Promise<unknown> {
+    return this.#collect('collect', 'static', arrayType, distribution, type);
+  }
+
+  /**
+   * `collect` under a schedule.
+   *
+   * @example
+   * ```ts
+   * const items = await a.localIter().collectWithSchedule('dynamic');
+   * ```
+   */
+  collectWithSchedule(schedule: Schedule): Promise<I[]>;
+  collectWithSchedule<C extends ArrayClass, E extends ElemType = T>(this: LocalIter<ElemValue<E>, T>, schedule: Schedule, arrayType: C, distribution: Distribution, type?: E): Promise<Collected<C, E>>;
+  collectWithSchedule(schedule: Schedule, arrayType?: unknown, distribution?: unknown, type?: unknown): Promise<unknown> {
+    return this.#collect('collect', schedule, arrayType, distribution, type);
+  }
+
+  /**
+   * Awaits every item (items are promises, e.g. from an async `map`) and collects the values in order.
+   *
+   * @example
+   * ```ts
+   * const values = await a.localIter().map(async (x) => (await other.load(x)) + 1).collectAsync();
+   * ```
+   */
+  collectAsync(): Promise<Awaited<I>[]>;
+  collectAsync<C extends ArrayClass, E extends ElemType = T>(this: LocalIter<PromiseLike<ElemValue<E>>, T>, arrayType: C, distribution: Distribution, type?: E): Promise<Collected<C, E>>;
+  collectAsync(arrayType?: unknown, distribution?: unknown, type?: unknown): Promise<unknown> {
+    return this.#collect('collectAsync', 'static', arrayType, distribution, type);
+  }
+
+  /**
+   * `collectAsync` under a schedule.
+   *
+   * @example
+   * ```ts
+   * const values = await a.localIter().map((x) => other.load(x)).collectAsyncWithSchedule('dynamic');
+   * ```
+   */
+  collectAsyncWithSchedule(schedule: Schedule): Promise<Awaited<I>[]>;
+  collectAsyncWithSchedule<C extends ArrayClass, E extends ElemType = T>(
+    this: LocalIter<PromiseLike<ElemValue<E>>, T>,
+    schedule: Schedule,
+    arrayType: C,
+    distribution: Distribution,
+    type?: E,
+  ): Promise<Collected<C, E>>;
+  collectAsyncWithSchedule(schedule: Schedule, arrayType?: unknown, distribution?: unknown, type?: unknown): Promise<unknown> {
+    return this.#collect('collectAsync', schedule, arrayType, distribution, type);
+  }
+
+  #collect(name: 'collect' | 'collectAsync', schedule: unknown, arrayType: unknown, distribution: unknown, type: unknown): Promise<unknown> {
+    const what = `LocalIter.${name}`;
+    const sched = checkSchedule(schedule, what);
+    const c = this[kChain];
+    const target = arrayType === undefined ? undefined : checkTarget(arrayType, distribution, type, elemTypeOf(c), what);
+    return consumeLocal(c, { name, fn: null, sched, target, what });
+  }
+
+  #run(name: ConsumerName, f: unknown, schedule: unknown): Promise<unknown> {
+    const what = `LocalIter.${name}`;
+    const sched = checkSchedule(schedule, what);
+    const fn = f === null ? null : checkFn(f as (...a: never[]) => unknown, what);
+    return consumeLocal(this[kChain], { name, fn, sched, target: undefined, what });
+  }
+}
+
+/**
+ * A local iterator whose items still have positions: adds `enumerate`, `skip`, `stepBy`, `take`,
+ * `chunks` and `zip`. `map`, `filter`, `filterMap` and `monotonic` return a plain LocalIter.
+ *
+ * @example
+ * ```ts
+ * await a.localIterMut().enumerate().forEach(([i, x]) => x.store(i));
+ * const firstTen = await a.localIter().take(10).collect();
+ * ```
+ */
+export class IndexedLocalIter<I, T extends ElemType = ElemType> extends LocalIter<I, T> {
+  /**
+   * Items become `[i, item]`, i the item's position (a local index unless adapters moved it).
+   *
+   * @example
+   * ```ts
+   * await a.localIterMut().enumerate().forEach(([i, x]) => x.store(i));
+   * ```
+   */
+  enumerate(): IndexedLocalIter<[number, I], T> {
+    return new IndexedLocalIter(withIdx(this[kChain], { op: 'enumerate' }));
+  }
+
+  /**
+   * Drops the first `n` items (n ≥ 0).
+   *
+   * @example
+   * ```ts
+   * const rest = await a.localIter().skip(2).collect();
+   * ```
+   */
+  skip(n: number): IndexedLocalIter<I, T> {
+    return new IndexedLocalIter(withIdx(this[kChain], { op: 'skip', n: checkAdapterCount(n, 0, 'LocalIter.skip(n)') }));
+  }
+
+  /**
+   * Keeps every `n`-th item, starting with the first (n ≥ 1).
+   *
+   * @example
+   * ```ts
+   * const everyThird = await a.localIter().stepBy(3).collect();
+   * ```
+   */
+  stepBy(n: number): IndexedLocalIter<I, T> {
+    return new IndexedLocalIter(withIdx(this[kChain], { op: 'stepBy', n: checkAdapterCount(n, 1, 'LocalIter.stepBy(n)') }));
+  }
+
+  /**
+   * Keeps the first `n` items (n ≥ 0).
+   *
+   * @example
+   * ```ts
+   * const firstFive = await a.localIter().take(5).collect();
+   * ```
+   */
+  take(n: number): IndexedLocalIter<I, T> {
+    return new IndexedLocalIter(withIdx(this[kChain], { op: 'take', n: checkAdapterCount(n, 0, 'LocalIter.take(n)') }));
+  }
+
+  /**
+   * Items become chunks of `n` consecutive items (the last may be shorter), see `ChunkOf`.
+   *
+   * @example
+   * ```ts
+   * await a.localIter().chunks(4096).forEachAsync((c) => table.batchAdd(c, 1));
+   * ```
+   */
+  chunks(n: number): IndexedLocalIter<ChunkOf<I>, T> {
+    return new IndexedLocalIter(withIdx(this[kChain], { op: 'chunks', n: checkAdapterCount(n, 1, 'LocalIter.chunks(n)') }));
+  }
+
+  /**
+   * Pairs items with another local iterator's, `[mine, theirs]`, as long as both have items: of
+   * two lengths the shorter wins (as Lamellar's and Rust's zip). The other iterator's lock, if
+   * any, is held too.
+   *
+   * @example
+   * ```ts
+   * const pairs = await a.localIter().zip(b.localIter()).collect();
+   * ```
+   */
+  zip<J>(other: IndexedLocalIter<J, ElemType>): IndexedLocalIter<[I, J], T> {
+    if (!(other instanceof IndexedLocalIter)) {
+      throw new LamellarError(ErrorCode.INVALID_ARGUMENT, 'LocalIter.zip needs another indexed local iterator (localIter() or localIterMut(), before any map or filter)');
+    }
+    return new IndexedLocalIter(withIdx(this[kChain], { op: 'zip', other: other[kChain] }));
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * Runs a plan's fused loop under a schedule: synchronous consumers (forEach, reduce, sum, count,
+ * collect) chunk by chunk in position order; asynchronous ones (forEachAsync, collectAsync) item
+ * by item on the schedule's lanes. Local and distributed consumers both end here; the
+ * distributed ones add the team exchange around it (dist.ts).
+ */
+import { ELEM_CTORS, type ElemType, type TypedArrayOf } from '../../memregion/internal.js';
+import { checkValue } from '../types.js';
+import type { Plan, TailOp } from './chain.js';
+import { shapeOf } from './chain.js';
+import { kernelFor, type ConsumerKind, type KernelArgs } from './fuse.js';
+import { driveAsync, driveSync, type Schedule } from './schedule.js';
+
+export type SyncConsumer = Exclude<ConsumerKind, 'push'> | 'collect';
+
+export interface SyncResult {
+  /** Accumulated value (sum, reduce, count) and whether any item reached it. */
+  acc: unknown;
+  has: boolean;
+  /** collect: the items, in position order. */
+  items: unknown[];
+}
+
+function argsFor(p: Plan, tail: readonly TailOp[], C: KernelArgs['C'], acc: unknown): KernelArgs {
+  return {
+    v: p.v,
+    l0: p.l0,
+    ls: p.ls,
+    E: p.E,
+    R: p.R,
+    S: p.S,
+    at: p.at,
+    F: tail.map((t) => (t.op === 'monotonic' ? null : (t.f as (...a: never[]) => unknown))),
+    C,
+    st: { acc, has: false, mono: tail.map(() => 0) },
+    out: [],
+  };
+}
+
+/** Runs a synchronous consumer over the plan. `fn` is forEach's or reduce's callback. */
+export async function runSync(p: Plan, tail: readonly TailOp[], consumer: SyncConsumer, fn: KernelArgs['C'], sched: Schedule): Promise<SyncResult> {
+  const kind: ConsumerKind = consumer === 'collect' ? 'push' : consumer;
+  const a = argsFor(p, tail, kind === 'each' || kind === 'reduce' ? fn : null, 0);
+  const kernel = kernelFor(shapeOf(p, tail, kind), a.F, a.C);
+  await driveSync(p.n, sched, (k0, k1) => kernel(a, k0, k1));
+  return { acc: a.st.acc, has: a.st.has, items: a.out };
+}
+
+/**
+ * collect into a new array: stores the items straight into a typed array of the element type,
+ * checking each (a bad one throws TYPE_MISMATCH). Returns the filled part.
+ */
+export async function runStore(p: Plan, tail: readonly TailOp[], type: ElemType, what: string, sched: Schedule): Promise<TypedArrayOf<ElemType>> {
+  const kind = type === 'f32' || type === 'f64' ? 'storeFloat' : type === 'i64' || type === 'u64' ? 'storeBig' : 'storeInt';
+  const bad = (x: unknown): void => {
+    checkValue(type, x, `${what} (an item)`);
+  };
+  const a = argsFor(p, tail, bad as KernelArgs['C'], 0);
+  const out = new ELEM_CTORS[type](p.n);
+  a.out = out as unknown as unknown[];
+  const kernel = kernelFor(shapeOf(p, tail, kind), a.F, a.C);
+  await driveSync(p.n, sched, (k0, k1) => kernel(a, k0, k1));
+  return out.subarray(0, a.st.acc as number) as TypedArrayOf<ElemType>;
+}
+
+/**
+ * Runs an async consumer: `fn(item)` for forEachAsync (awaited when it returns a promise), or, with
+ * `fn` null, awaits each item for collectAsync and returns the values in position order.
+ */
+export async function runAsync(p: Plan, tail: readonly TailOp[], fn: ((x: never) => unknown) | null, sched: Schedule): Promise<unknown[]> {
+  const a = argsFor(p, tail, null, 0);
+  const kernel = kernelFor(shapeOf(p, tail, 'push'), a.F, null);
+  const segs: { start: number; vals: unknown[] }[] = [];
+  await driveAsync(p.n, sched, {
+    produce(k0, k1) {
+      a.out = [];
+      kernel(a, k0, k1);
+      return a.out;
+    },
+    segment(start, count) {
+      if (fn !== null) return 0;
+      segs.push({ start, vals: new Array<unknown>(count) });
+      return segs.length - 1;
+    },
+    handle(item, seg, at) {
+      if (fn !== null) return fn(item as never);
+      return Promise.resolve(item).then((v) => {
+        segs[seg]!.vals[at] = v;
+      });
+    },
+  });
+  if (fn !== null) return [];
+  segs.sort((x, y) => x.start - y.start);
+  return segs.flatMap((s) => s.vals);
+}

@@ -1,0 +1,108 @@
+/**
+ * Loads the native half of the ofi lamella (native/ofi/*.c, built at install where a C
+ * compiler and libfabric's headers exist, or later with `npx lamellar build-ofi`). The addon is
+ * optional: without it every other backend works, and `--backend ofi` fails at once with
+ * OFI_UNAVAILABLE saying what to install and how to rebuild.
+ */
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { config, ErrorCode, LamellarError } from '../../core/index.js';
+
+export interface OfiOpenOptions {
+  provider: string | undefined;
+  bindAddr: string | undefined;
+  pe: number;
+  numPes: number;
+  heap: Uint8Array;
+  heapMax: number;
+  control: Int32Array;
+  out: Uint8Array;
+  in: Uint8Array;
+  ringCap: number;
+  spinUs: number;
+  fabricAtomics: boolean;
+}
+
+export interface OfiEndpoint {
+  provider: string;
+  fabric: string;
+  domain: string;
+  address: Uint8Array;
+  key: bigint;
+  base: bigint;
+  virtAddr: boolean;
+  waitable: boolean;
+  pinned: boolean;
+  /** atomics[word][op]: whether the provider performs it (fi_query_atomic). */
+  atomics: boolean[][];
+  /** For providers without wait objects (shm): the shared-memory name of this PE's doorbell. */
+  doorbell: string;
+}
+
+export interface OfiPeer {
+  address: Uint8Array;
+  key: bigint;
+  base: bigint;
+  token: bigint;
+  doorbell: string;
+}
+
+export interface OfiAddon {
+  readonly libfabricVersion: string;
+  providers(): { provider: string; fabric: string; domain: string }[];
+  open(o: OfiOpenOptions): OfiEndpoint;
+  connect(peers: OfiPeer[], myToken: bigint, onWake: () => void): void;
+  kick(): void;
+  /** Registers a buffer outside the heap for one large put or get; -1 if it cannot. */
+  reg(view: Uint8Array): number;
+  unreg(slot: number): void;
+  unlinkDoorbell(): void;
+  close(): void;
+}
+
+/** Where the build puts the addon, from dist/lamellae/ofi/ (or src/lamellae/ofi/ under tsx). */
+export const ADDON_PATH = fileURLToPath(new URL('../../../native/ofi/build/lamellar_ofi.node', import.meta.url));
+
+let loaded: OfiAddon | undefined;
+
+/** The addon, or OFI_UNAVAILABLE with what to install and how to rebuild. */
+export function loadOfi(): OfiAddon {
+  if (loaded !== undefined) return loaded;
+  const path = config().ofiAddon ?? ADDON_PATH;
+  try {
+    loaded = createRequire(import.meta.url)(path) as OfiAddon;
+    return loaded;
+  } catch (e) {
+    const why = (e as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' ? 'it was not built' : (e as Error).message.split('\n')[0];
+    throw new LamellarError(
+      ErrorCode.OFI_UNAVAILABLE,
+      `the ofi backend needs its native addon (${path}), and ${why}. Install libfabric's headers and a C compiler ` +
+        '(Debian/Ubuntu: apt-get install libfabric-dev gcc), then run `npx lamellar build-ofi`; see docs/ofi.md',
+      { details: { path }, cause: e },
+    );
+  }
+}
+
+/**
+ * Checks, in the launcher before any PE starts, that the addon loads and that the chosen provider
+ * (LAMELLAR_OFI_PROVIDER, or libfabric's choice) offers what the lamella needs here.
+ */
+export function checkOfi(provider: string | undefined): void {
+  const addon = loadOfi();
+  const all = addon.providers();
+  if (all.length === 0) {
+    throw new LamellarError(ErrorCode.OFI_PROVIDER, 'no libfabric provider offers reliable datagram endpoints (FI_EP_RDM) with messages and RMA on this host');
+  }
+  if (provider !== undefined && !all.some((p) => p.provider === provider)) throw unknownProvider(addon, provider);
+}
+
+/** OFI_PROVIDER naming the provider asked for and those that would work here. */
+export function unknownProvider(addon: OfiAddon, provider: string, why?: string): LamellarError {
+  const names = [...new Set(addon.providers().map((p) => p.provider))];
+  return new LamellarError(
+    ErrorCode.OFI_PROVIDER,
+    `${why ?? `the libfabric provider '${provider}' (LAMELLAR_OFI_PROVIDER) is not available here`}; ` +
+      `providers that offer reliable datagram endpoints with RMA here: ${names.join(', ') || 'none'}`,
+    { details: { provider, available: names } },
+  );
+}

@@ -1,0 +1,548 @@
+/**
+ * The `ofi` lamella: PEs are OS processes that move AM frames and memory over libfabric, the
+ * engine HPC fabrics speak (verbs, cxi, psm3, efa, and shm and tcp everywhere). Lamellar's ROFI
+ * counterpart.
+ *
+ * Two halves. A small native addon (native/ofi/*.c) owns the endpoint and a progress
+ * thread; this class runs on the main thread. They share the PE's heap, a growable
+ * SharedArrayBuffer registered whole with libfabric (a growable SAB reserves its maximum up front
+ * and never moves, so the registration stays valid as it grows), and two SPSC rings
+ * (lamellae/common/ring.ts): commands go out, frames and completions come in. put and get are
+ * fi_write/fi_read straight into the target's heap, and atomics are fi_atomic where the provider
+ * performs the op and type: no message to the target's JavaScript thread, served even while it
+ * runs synchronous code. Other atomics, signals and heap-length queries are small messages that
+ * the target's progress thread serves on the heap with CPU atomics.
+ *
+ * Start-up, liveness and collectives ride on a bootstrap lamella (tcp, given by the factory):
+ * its rendezvous and job secret decide who is in the job, and each PE then hands every other PE
+ * a card over that authenticated mesh (fabric address, heap key and base, and a random token
+ * that every fabric message carries, so a stranger on the fabric who does not know it is
+ * ignored). A PE that dies is noticed by the bootstrap's connections and heartbeats and stops
+ * the job as on tcp; the barrier and allgather of the lamella are the bootstrap's.
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  checkPe, config, debug, debugOn, ErrorCode, LamellarError, warn, WarningCode, type LamellarConfig,
+} from '../../core/index.js';
+import { createHeap, FrameAssembler, MappedHeaps, RING_HEADER, RingEnd } from '../common/index.js';
+import type { AtomicOp, AtomicWord, FrameHandler, Lamella, LamellaStats } from '../types.js';
+import { loadOfi, unknownProvider, type OfiAddon, type OfiEndpoint, type OfiPeer } from './addon.js';
+import { exchangeCards, type Card } from './cards.js';
+import { StagingPool, summarize } from './staging.js';
+import {
+  C_BELL, C_DROPPED, C_HEAP_LEN, C_MAIN_PENDING, C_SLEEP, CHUNK, CONTROL_BYTES, ERR_BOUNDS, FATAL_PE_FAILED, FATAL_PROTOCOL, FLAG_FABRIC, FLAG_REGISTERED,
+  getOperand, H_ADDR, H_ID, H_LEN, H_PE, H_SUB, H_TYPE, HDR, Header, OPS, PART_FIRST, PART_LAST, PART_MID, PART_WHOLE, putOperand, T, wordBytes, WORDS,
+} from './wire.js';
+
+interface Request {
+  resolve(value: unknown): void;
+  reject(err: unknown): void;
+  /** Word index of an atomic (to decode its result). */
+  word: number;
+}
+
+/** 4 MiB each way, as tcp's link: several 64 KiB frame parts fit without waiting. */
+const RING_CAP = 4 << 20;
+/**
+ * From this size a put's source or a get's destination outside the heap is registered with the
+ * fabric for the one operation (read or written in place) rather than copied through a heap
+ * staging block: a registration costs microseconds on tcp and shm, a 1 MiB copy tens.
+ */
+const REGISTER_BYTES = 256 << 10;
+const MAX_ADDR = 2 ** 32;
+
+export class OfiLamella implements Lamella {
+  readonly backend = 'ofi' as const;
+  readonly myPe: number;
+  readonly numPes: number;
+  readonly stats: LamellaStats = { framesSent: 0, bytesSent: 0, framesReceived: 0 };
+  /** What the fabric does for this PE: the provider, and which atomics took which path. */
+  readonly fabric = { provider: '', fabricAtomics: 0, runtimeAtomics: 0, fabricOps: [] as string[], runtimeOps: [] as string[] };
+
+  get maxFrame(): number {
+    return this.#cfg.maxFrame;
+  }
+
+  readonly #boot: Lamella;
+  readonly #cfg: LamellarConfig;
+  readonly #heap: SharedArrayBuffer;
+  readonly #bytes: Uint8Array;
+  readonly #i32: Int32Array;
+  readonly #mem: MappedHeaps;
+  readonly #control = new SharedArrayBuffer(CONTROL_BYTES);
+  readonly #ctl = new Int32Array(this.#control);
+  readonly #rings = new SharedArrayBuffer(2 * (RING_HEADER + RING_CAP));
+  readonly #out = new RingEnd(this.#rings, 0, RING_CAP);
+  readonly #in = new RingEnd(this.#rings, RING_HEADER + RING_CAP, RING_CAP);
+  readonly #ringView = new DataView(this.#rings);
+  readonly #hdr = new Header();
+  readonly #operands = new DataView(new ArrayBuffer(16));
+  readonly #pendingOut: Uint8Array[] = [];
+  readonly #requests = new Map<number, Request>();
+  readonly #assembly: FrameAssembler;
+  readonly #known: number[];
+  readonly #staging: StagingPool;
+  #addon: OfiAddon | undefined;
+  #fabricOk: boolean[][] = [];
+  #handler: FrameHandler | undefined;
+  #up = false;
+  #closed = false;
+  #failure: LamellarError | undefined;
+  #nextId = 1;
+  #dropped = 0;
+  #heapLen = 0;
+  #selfQueue: Uint8Array[] = [];
+  #selfScheduled = false;
+
+  /** `boot` is the lamella whose rendezvous, job secret and liveness checks the job uses. */
+  constructor(boot: Lamella) {
+    const cfg = config();
+    this.#boot = boot;
+    this.#cfg = cfg;
+    this.myPe = cfg.peId;
+    this.numPes = cfg.numPes;
+    this.#heap = createHeap(cfg.heapSize);
+    const heaps: SharedArrayBuffer[] = [];
+    heaps[this.myPe] = this.#heap;
+    this.#mem = new MappedHeaps(heaps, this.myPe, {
+      spinMicros: cfg.spinMicros,
+      deadlockTimeoutSecs: cfg.deadlockTimeoutSecs,
+    });
+    this.#bytes = new Uint8Array(this.#heap);
+    this.#i32 = new Int32Array(this.#heap);
+    this.#assembly = new FrameAssembler(this.numPes, cfg.maxFrame, `PE ${this.myPe}`);
+    this.#known = new Array<number>(this.numPes).fill(0);
+    this.#staging = new StagingPool((bytes) => this.alloc(bytes), (addr) => this.#mem.free(addr));
+  }
+
+  setFrameHandler(handler: FrameHandler): void {
+    this.#handler = handler;
+  }
+
+  async init(): Promise<void> {
+    const cfg = this.#cfg;
+    const addon = loadOfi();
+    this.#addon = addon;
+    // A growable SAB commits pages as it grows; a provider that pins registered memory
+    // (FI_MR_LOCAL/ALLOCATED hardware) needs it all committed before fi_mr_reg.
+    this.#heap.grow(Math.min(this.#heap.maxByteLength, 1 << 20));
+    this.#publishHeapLen();
+    let ep: OfiEndpoint;
+    try {
+      ep = addon.open({
+        provider: cfg.ofiProvider,
+        bindAddr: cfg.bindAddr,
+        pe: this.myPe,
+        numPes: this.numPes,
+        heap: this.#bytes,
+        heapMax: this.#heap.maxByteLength,
+        control: this.#ctl,
+        out: new Uint8Array(this.#rings, 0, RING_HEADER + RING_CAP),
+        in: new Uint8Array(this.#rings, RING_HEADER + RING_CAP, RING_HEADER + RING_CAP),
+        ringCap: RING_CAP,
+        // The progress thread sleeps as soon as it has nothing to do: it is a thread beyond the
+        // PE's main thread, and polling there took the core from the thread a reply waited for
+        // (2 PEs on 2 shared cores: AM round trip 118 us without polling, 272 us with 50 us of
+        // it on shm; 270 vs 615 us on tcp;ofi_rxm). Its wake-ups cost a futex or an epoll.
+        spinUs: 0,
+        fabricAtomics: cfg.ofiAtomics === 'auto',
+      });
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      if (code === ErrorCode.OFI_PROVIDER) throw unknownProvider(addon, cfg.ofiProvider ?? '(libfabric default)', (e as Error).message);
+      throw e;
+    }
+    this.#fabricOk = ep.atomics;
+    this.fabric.provider = ep.provider;
+    for (let w = 0; w < WORDS.length; w++) {
+      for (let o = 0; o < OPS.length; o++) (ep.atomics[w]![o] ? this.fabric.fabricOps : this.fabric.runtimeOps).push(`${OPS[o]}/${WORDS[w]}`);
+    }
+    const token = randomBytes(8).readBigUInt64LE();
+    const mine: Card = { pe: this.myPe, provider: ep.provider, address: ep.address, key: ep.key, base: ep.base, token, heapLen: this.#heap.byteLength, doorbell: ep.doorbell };
+    const cards = await exchangeCards(this.#boot, mine);
+    const peers: OfiPeer[] = cards.map((c) => ({ address: c.address, key: c.key, base: c.base, token: c.token, doorbell: c.doorbell }));
+    for (const c of cards) this.#known[c.pe] = c.heapLen;
+    addon.connect(peers, token, this.#onWake);
+    await this.#boot.barrier();
+    // Every co-located peer has mapped this PE's doorbell by now; its name can go.
+    addon.unlinkDoorbell();
+    this.#up = true;
+    const line =
+      `PE ${this.myPe}: ofi provider ${ep.provider} (fabric ${ep.fabric}, domain ${ep.domain}, libfabric ${addon.libfabricVersion}), ` +
+      `${ep.waitable ? 'blocking' : 'polled'} completions; atomics through the provider: ${summarize(this.fabric.fabricOps)}; ` +
+      `through the runtime: ${summarize(this.fabric.runtimeOps)}`;
+    debug('%s', line);
+    if (debugOn(cfg, 'ofi')) process.stderr.write(`lamellar: ${line}\n`);
+  }
+
+  // ---- failure ----
+
+  #fail(err: LamellarError): void {
+    if (this.#failure !== undefined || this.#closed) return;
+    this.#failure = err;
+    for (const r of this.#requests.values()) r.reject(err);
+    this.#requests.clear();
+    // The bootstrap tells every peer why and stops; then this process ends with the error. The
+    // endpoint stays open until the process exits (the addon closes it then): closing it now
+    // could reset a peer's fabric connection before the bootstrap's ABORT reaches it, and the
+    // peer would report the reset instead of the reason.
+    this.#boot.abort(err);
+    setTimeout(() => {
+      throw err;
+    }, 200);
+  }
+
+  #checkOpen(): void {
+    if (this.#failure !== undefined) throw this.#failure;
+    if (this.#closed) throw new LamellarError(ErrorCode.WORLD_SHUT_DOWN, 'ofi lamella used after shutdown');
+  }
+
+  // ---- to the progress thread ----
+
+  #emit(hdr: Uint8Array, body: Uint8Array | undefined): void {
+    if (this.#pendingOut.length === 0 && this.#out.tryWriteParts(hdr, body)) {
+      this.#kick();
+      return;
+    }
+    const copy = new Uint8Array(hdr.length + (body?.length ?? 0));
+    copy.set(hdr);
+    if (body !== undefined) copy.set(body, hdr.length);
+    this.#pendingOut.push(copy);
+    this.#out.setWaiting();
+    // The progress thread may have drained everything between the failed write and setWaiting.
+    this.#retryOut();
+    this.#kick();
+  }
+
+  #retryOut(): void {
+    const q = this.#pendingOut;
+    let i = 0;
+    while (i < q.length && this.#out.tryWriteParts(q[i]!, undefined)) i++;
+    if (i > 0) {
+      q.splice(0, i);
+      this.#kick();
+    }
+    if (q.length > 0) this.#out.setWaiting();
+  }
+
+  /** Bumps the progress thread's doorbell; wakes it (fi_cq_signal) only if it said it sleeps. */
+  #kick(): void {
+    Atomics.add(this.#ctl, C_BELL, 1);
+    if (Atomics.load(this.#ctl, C_SLEEP) !== 0) this.#addon!.kick();
+  }
+
+  #request(word = 0): { id: number; done: Promise<unknown> } {
+    const id = this.#nextId;
+    this.#nextId = (id + 1) >>> 0 || 1;
+    const done = new Promise<unknown>((resolve, reject) => this.#requests.set(id, { resolve, reject, word }));
+    return { id, done };
+  }
+
+  // ---- from the progress thread ----
+
+  /** Runs on the main thread when the progress thread has put something in the in ring. */
+  readonly #onWake = (): void => {
+    Atomics.store(this.#ctl, C_MAIN_PENDING, 0);
+    if (this.#closed) return;
+    try {
+      const r = this.#in.drain(this.#onIn);
+      if (r.producerWaiting) this.#kick();
+      if (this.#pendingOut.length > 0) this.#retryOut();
+      const dropped = Atomics.load(this.#ctl, C_DROPPED);
+      if (dropped !== this.#dropped) {
+        warn(WarningCode.UNAUTHENTICATED_PEER, `PE ${this.myPe} ignored ${dropped - this.#dropped} fabric message(s) that did not carry a job member's token`);
+        this.#dropped = dropped;
+      }
+    } catch (e) {
+      this.#fail(e instanceof LamellarError ? e : new LamellarError(ErrorCode.INTERNAL, `PE ${this.myPe}: ${(e as Error).message}`, { cause: e }));
+    }
+  };
+
+  readonly #onIn = (view: Uint8Array): void => {
+    const v = this.#ringView;
+    const at = view.byteOffset;
+    const src = v.getUint32(at + H_PE, true);
+    const id = v.getUint32(at + H_ID, true);
+    const body = view.subarray(HDR, HDR + v.getUint32(at + H_LEN, true));
+    switch (view[H_TYPE]) {
+      case T.FRAME:
+        this.#frame(src, view[H_SUB]!, v.getUint32(at + H_ADDR, true), body);
+        return;
+      case T.DONE:
+      case T.QUIESCED:
+        this.#settle(id, undefined);
+        return;
+      case T.ATOMIC_RESULT: {
+        const r = this.#requests.get(id);
+        if (r !== undefined) this.#settle(id, getOperand(v, at + HDR, r.word));
+        return;
+      }
+      case T.LEN_RESULT:
+        this.#settle(id, Number(v.getBigUint64(at + HDR, true)));
+        return;
+      case T.SIGNAL:
+        // The progress thread stored the value; wake whoever waits on it here.
+        Atomics.notify(this.#i32, v.getUint32(at + H_ADDR, true) >> 2);
+        return;
+      case T.ERROR:
+      case T.REMOTE_ERROR: {
+        const r = this.#requests.get(id);
+        if (r === undefined) return;
+        this.#requests.delete(id);
+        const code = view[H_SUB] === ERR_BOUNDS ? ErrorCode.INDEX_OUT_OF_BOUNDS : ErrorCode.PE_FAILED;
+        r.reject(new LamellarError(code, new TextDecoder().decode(body), { details: { pe: src } }));
+        return;
+      }
+      case T.FATAL: {
+        const sub = view[H_SUB];
+        const code = sub === FATAL_PROTOCOL ? ErrorCode.PROTOCOL : sub === FATAL_PE_FAILED ? ErrorCode.PE_FAILED : ErrorCode.INTERNAL;
+        const err = new LamellarError(code, `PE ${this.myPe}: ${new TextDecoder().decode(body)}`);
+        err.stack = `${err.name}: ${err.message}`;
+        this.#fail(err);
+        return;
+      }
+    }
+  };
+
+  #frame(src: number, part: number, total: number, body: Uint8Array): void {
+    if (part === PART_FIRST) {
+      this.#assembly.first(src, total, body);
+      return;
+    }
+    if (part === PART_WHOLE) this.#assembly.checkSize(src, total);
+    const whole = part === PART_WHOLE ? body : this.#assembly.next(src, body, part === PART_LAST);
+    if (whole === undefined) return;
+    this.stats.framesReceived++;
+    this.#handler!(src, whole);
+  }
+
+  #settle(id: number, value: unknown): void {
+    const r = this.#requests.get(id);
+    if (r === undefined) return;
+    this.#requests.delete(id);
+    r.resolve(value);
+  }
+
+  // ---- messages ----
+
+  send(pe: number, frame: Uint8Array): void {
+    checkPe(pe, this.numPes);
+    this.#checkOpen();
+    if (frame.length > this.#cfg.maxFrame) {
+      throw new LamellarError(
+        ErrorCode.FRAME_TOO_LARGE,
+        `a frame of ${frame.length} bytes for PE ${pe} is larger than LAMELLAR_MAX_FRAME (${this.#cfg.maxFrame} bytes)`,
+        { details: { pe, bytes: frame.length, max: this.#cfg.maxFrame } },
+      );
+    }
+    this.stats.framesSent++;
+    this.stats.bytesSent += frame.length;
+    if (pe === this.myPe) {
+      this.#selfQueue.push(frame.slice());
+      if (!this.#selfScheduled) {
+        this.#selfScheduled = true;
+        setImmediate(this.#deliverSelf);
+      }
+      return;
+    }
+    const total = frame.length;
+    if (total <= CHUNK) {
+      this.#emit(this.#hdr.set(T.FRAME, pe, total, 0, total, 0, 0, PART_WHOLE), frame);
+      return;
+    }
+    for (let off = 0; off < total; off += CHUNK) {
+      const end = Math.min(total, off + CHUNK);
+      const part = off === 0 ? PART_FIRST : end === total ? PART_LAST : PART_MID;
+      this.#emit(this.#hdr.set(T.FRAME, pe, end - off, 0, total, 0, 0, part), frame.subarray(off, end));
+    }
+  }
+
+  sendsDone(): void {}
+
+  readonly #deliverSelf = (): void => {
+    this.#selfScheduled = false;
+    const q = this.#selfQueue;
+    this.#selfQueue = [];
+    for (const frame of q) {
+      this.stats.framesReceived++;
+      this.#handler!(this.myPe, frame);
+    }
+  };
+
+  // ---- memory ----
+
+  #checkAddr(addr: number, len: number): void {
+    if (!Number.isInteger(addr) || addr < 0 || addr + len > MAX_ADDR) {
+      throw new LamellarError(ErrorCode.INDEX_OUT_OF_BOUNDS, `heap access [${addr}, ${addr + len}) is not a valid heap range`, {
+        details: { addr, len },
+      });
+    }
+  }
+
+  /** Tells the progress thread how much of the heap exists, so it never serves beyond it. */
+  #publishHeapLen(): void {
+    const len = this.#heap.byteLength;
+    if (len === this.#heapLen) return;
+    this.#heapLen = len;
+    Atomics.store(this.#ctl, C_HEAP_LEN, Math.min(len, 2 ** 32 - 1) | 0);
+  }
+
+  /**
+   * RMA must stay inside the part of the target's heap that exists (its reservation beyond is
+   * not accessible memory). Heaps only grow, so a length learned once stays true; an access past
+   * it asks the target's progress thread for its length first (once per growth).
+   */
+  async #reach(pe: number, end: number): Promise<void> {
+    if (end <= this.#known[pe]!) return;
+    const { id, done } = this.#request();
+    this.#emit(this.#hdr.set(T.LEN, pe, 0, id), undefined);
+    const len = (await done) as number;
+    this.#known[pe] = Math.max(this.#known[pe]!, len);
+    if (end > len) {
+      throw new LamellarError(ErrorCode.INDEX_OUT_OF_BOUNDS, `heap access [${end - 1}, ${end}) outside PE ${pe}'s heap (${len} bytes)`, {
+        details: { pe, end, len },
+      });
+    }
+  }
+
+  alloc(bytes: number): number {
+    const addr = this.#mem.alloc(bytes);
+    this.#publishHeapLen();
+    return addr;
+  }
+
+  free(addr: number): void {
+    this.#mem.free(addr);
+  }
+
+  async allgather(value: number): Promise<number[]> {
+    return this.#boot.allgather(value);
+  }
+
+  async put(pe: number, addr: number, src: Uint8Array): Promise<void> {
+    checkPe(pe, this.numPes);
+    this.#checkAddr(addr, src.length);
+    if (pe === this.myPe) return this.#mem.put(pe, addr, src);
+    this.#checkOpen();
+    if (src.length === 0) return;
+    await this.#reach(pe, addr + src.length);
+    // Bytes already in the own (registered) heap go straight from there: no copy.
+    const local = this.#localSide(src);
+    if (local.staged) this.#bytes.set(src, local.at);
+    const { id, done } = this.#request();
+    this.#emit(this.#hdr.set(T.WRITE, pe, 0, id, addr, src.length, local.at, 0, local.flags), undefined);
+    try {
+      await done;
+    } finally {
+      this.#release(local, src.length);
+    }
+  }
+
+  /**
+   * Where the fabric reads or writes the local side of a put or get: in place when it is part of
+   * the heap or registered for the operation, else a staging block of the heap.
+   */
+  #localSide(view: Uint8Array): { at: number; flags: number; staged: boolean } {
+    if (view.buffer === this.#heap) return { at: view.byteOffset, flags: 0, staged: false };
+    if (view.length >= REGISTER_BYTES) {
+      const slot = this.#addon!.reg(view);
+      if (slot >= 0) return { at: slot, flags: FLAG_REGISTERED, staged: false };
+    }
+    return { at: this.#staging.take(view.length), flags: 0, staged: true };
+  }
+
+  #release(local: { at: number; flags: number; staged: boolean }, len: number): void {
+    if (local.staged) this.#staging.give(local.at, len);
+    else if (local.flags === FLAG_REGISTERED) this.#addon!.unreg(local.at);
+  }
+
+  async get(pe: number, addr: number, dst: Uint8Array): Promise<void> {
+    checkPe(pe, this.numPes);
+    this.#checkAddr(addr, dst.length);
+    if (pe === this.myPe) return this.#mem.get(pe, addr, dst);
+    this.#checkOpen();
+    if (dst.length === 0) return;
+    await this.#reach(pe, addr + dst.length);
+    const local = this.#localSide(dst);
+    const { id, done } = this.#request();
+    this.#emit(this.#hdr.set(T.READ, pe, 0, id, addr, dst.length, local.at, 0, local.flags), undefined);
+    try {
+      await done;
+      if (local.staged) dst.set(this.#bytes.subarray(local.at, local.at + dst.length));
+    } finally {
+      this.#release(local, dst.length);
+    }
+  }
+
+  async atomic(pe: number, addr: number, word: AtomicWord, op: AtomicOp, value: number | bigint, expected?: number | bigint): Promise<number | bigint> {
+    checkPe(pe, this.numPes);
+    const w = WORDS.indexOf(word);
+    const o = OPS.indexOf(op);
+    if (w < 0 || o < 0) throw new LamellarError(ErrorCode.INVALID_ARGUMENT, `unknown atomic ${String(op)} on word type ${String(word)}`);
+    this.#checkAddr(addr, wordBytes(w));
+    if (addr % wordBytes(w) !== 0) throw new LamellarError(ErrorCode.INTERNAL, `unaligned ${word} atomic at ${addr}`);
+    if (pe === this.myPe) return this.#mem.atomic(pe, addr, word, op, value, expected);
+    this.#checkOpen();
+    const fabric = this.#fabricOk[w]?.[o] === true;
+    if (fabric) {
+      await this.#reach(pe, addr + wordBytes(w));
+      this.fabric.fabricAtomics++;
+    } else {
+      this.fabric.runtimeAtomics++;
+    }
+    putOperand(this.#operands, 0, w, value);
+    putOperand(this.#operands, 8, w, expected);
+    const { id, done } = this.#request(w);
+    this.#emit(this.#hdr.set(T.ATOMIC, pe, 16, id, addr, 0, 0, (w << 4) | o, fabric ? FLAG_FABRIC : 0), new Uint8Array(this.#operands.buffer));
+    return done as Promise<number | bigint>;
+  }
+
+  heap(pe: number): SharedArrayBuffer | undefined {
+    return pe === this.myPe ? this.#heap : undefined;
+  }
+
+  signal(pe: number, addr: number, value: number): void {
+    checkPe(pe, this.numPes);
+    if (pe === this.myPe) {
+      this.#mem.signal(pe, addr, value);
+      return;
+    }
+    this.#checkOpen();
+    this.#emit(this.#hdr.set(T.SIGNAL, pe, 0, 0, addr, value), undefined);
+  }
+
+  waitSignal(addr: number, value: number, onSlow?: () => void): Promise<void> | undefined {
+    return this.#mem.waitSignal(addr, value, onSlow);
+  }
+
+  // ---- lifecycle ----
+
+  async barrier(): Promise<void> {
+    await this.#boot.barrier();
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.#closed) return;
+    if (this.#up) {
+      // Every operation this PE started has completed before any PE closes its endpoint.
+      const { id, done } = this.#request();
+      this.#emit(this.#hdr.set(T.QUIESCE, this.myPe, 0, id), undefined);
+      await done;
+      await this.#boot.barrier();
+    }
+    this.#close();
+    await this.#boot.shutdown();
+  }
+
+  abort(reason: Error): void {
+    if (this.#closed) return;
+    this.#boot.abort(reason);
+    this.#close();
+  }
+
+  #close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#addon?.close();
+  }
+}

@@ -1,0 +1,440 @@
+/**
+ * One sequenced collective path per team. Every collective on a team (barrier, shutdown,
+ * allocation, array/Darc/team creation, conversion, reduction, team collective, team drop) takes
+ * the team's next sequence number at its call, synchronously, so calls issued in the same order
+ * on every member (including through Promise.all) get the same numbers everywhere. Each has its
+ * own slot keyed by that number and its own result: any number may be in flight at once.
+ *
+ * Two ways to run one:
+ * - *signal* collectives (barrier, shutdown, conversion, drop) carry no data and run over the
+ *   dissemination barrier's signal words, which hold the sequence number and the kind
+ *   (barrier.ts). They run one after another on each PE, in sequence order, so the words this PE
+ *   writes only grow.
+ * - *exchange* collectives send every other member one internal AM with the team id, sequence
+ *   number, kind, a description of the call's arguments, and this PE's value encoded by the
+ *   project's codec (or a token, when only the root needs it). A collective completes when a
+ *   message from every member has arrived, so a PE that has passed collective s knows that every
+ *   member has arrived at s.
+ *
+ * Matching: a message whose kind differs from this PE's collective with the same number, or that
+ * arrives for a number this PE ran as a signal collective, is a mismatch; so is a signal word
+ * with this number and another kind. A mismatch breaks the team's sequence for good, so it fails
+ * the job (COLLECTIVE_MISMATCH through the host's fatal path, which aborts the lamella) naming
+ * both calls and their source lines. Arguments that differ within the same kind (two PEs passing
+ * different ops to allReduce) are found by every member alike from the descriptions, so those
+ * reject with COLLECTIVE_MISMATCH on every member and leave the team usable.
+ */
+import { AmHandle, defineAm, type AmDef, type Engine } from '../../am/index.js';
+import { deferred, ErrorCode, LamellarError, type Deferred, type ErrorCodeValue } from '../../core/index.js';
+import type { Lamella } from '../../lamellae/types.js';
+import { decodeFromBytes, encodeToBytes } from '../../serde/index.js';
+import { DisseminationBarrier, type BarrierHooks } from '../barrier.js';
+import { kindName } from './kinds.js';
+import { captureSite, siteText, type Site } from './site.js';
+import { State, type StatusBoard } from './status.js';
+import type { Watch, Waiting } from './watch.js';
+
+/** What a channel needs from its PE's runtime. */
+export interface ChannelHost {
+  readonly lamella: Lamella;
+  readonly engine: Engine;
+  readonly watch: Watch;
+  readonly board: StatusBoard | undefined;
+  readonly decodeContext: unknown;
+  /** Fails this PE and the job (lamella abort), naming `err`. */
+  fatal(err: Error): void;
+  teamName(id: number): string;
+  /** Messages that arrived for team `id` before its channel existed here. */
+  takeEarly(id: number): [number, CollMsg][] | undefined;
+  channel(id: number): Channel | undefined;
+  keepEarly(id: number, src: number, m: CollMsg): void;
+}
+
+/** One member's part of an exchange collective, as it travels. */
+export interface CollMsg {
+  /** team id */ t: number;
+  /** sequence number */ s: number;
+  /** kind */ k: number;
+  /** FLAG_* */ f: number;
+  /** description of the call's arguments, compared across members */ d: string;
+  /** the encoded value, or for FLAG_INVALID the encoded [code, message] */ b: Uint8Array;
+}
+
+const FLAG_VALUE = 0;
+const FLAG_INVALID = 1;
+const FLAG_TOKEN = 2;
+const EMPTY = new Uint8Array(0);
+
+let host: ChannelHost | undefined;
+
+/** The runtime that receives collective messages on this PE (one world per PE). */
+export function setChannelHost(h: ChannelHost | undefined): void {
+  host = h;
+}
+
+const CollAm: AmDef<CollMsg, void> = defineAm('lamellar/coll', (ctx, m: CollMsg): void => {
+  const h = host;
+  if (h === undefined) return;
+  const ch = h.channel(m.t);
+  if (ch === undefined) h.keepEarly(m.t, ctx.srcPe, m);
+  else ch.receive(ctx.srcPe, m);
+});
+
+interface Slot {
+  readonly kind: number;
+  readonly desc: string;
+  site: Site | undefined;
+  readonly bytes: Uint8Array[];
+  readonly flags: Uint8Array;
+  readonly descs: string[];
+  got: number;
+  mine: boolean;
+  readonly d: Deferred<Uint8Array[]>;
+  waiting: Waiting | undefined;
+}
+
+/** A reserved exchange: its sequence number is taken; `run` contributes this PE's value. */
+export interface Reserved<T> {
+  readonly seq: number;
+  run(value: T, opts?: ExchangeOptions): Promise<unknown[]>;
+}
+
+export interface ExchangeOptions {
+  /** Send the value only to this team PE; the others get a token (gather). */
+  onlyTo?: number;
+  /** This PE's input was bad: every member rejects, this PE with this error. */
+  invalid?: LamellarError;
+  /** This PE contributes no value (a broadcast's non-roots): only its arrival travels. */
+  token?: boolean;
+  /** Codec label for an unserializable value ("allGather() value"). */
+  label?: string;
+  /** The caller's site, captured cheaply by the public method (else captured here). */
+  site?: Site;
+}
+
+export class Channel implements BarrierHooks {
+  readonly teamId: number;
+  /** World ids of the members, in team order. */
+  readonly pes: readonly number[];
+  /** This PE's team index. */
+  readonly me: number;
+  readonly #h: ChannelHost;
+  readonly #barrier: DisseminationBarrier;
+  #seq = 0;
+  /** Kinds of recent sequence numbers, for naming this PE's side of a late mismatch. */
+  readonly #kinds = new Uint8Array(256);
+  readonly #slots = new Map<number, Slot>();
+  readonly #early = new Map<number, [number, CollMsg][]>();
+  /** The signal collective in flight; later ones run after it. */
+  #sigTail: Promise<void> | undefined;
+  /** The signal collective running now (one at a time): its number, kind, site and wait. */
+  #curSeq = 0;
+  #curKind = 0;
+  #curSite: Site | undefined;
+  #curWaiting: Waiting | undefined;
+  readonly #alwaysSite: boolean;
+  #closed = false;
+
+  constructor(h: ChannelHost, teamId: number, pes: readonly number[], barrierAddrs: readonly number[], alwaysSite: boolean) {
+    this.#h = h;
+    this.teamId = teamId;
+    this.pes = pes;
+    this.me = pes.indexOf(h.lamella.myPe);
+    this.#barrier = new DisseminationBarrier(h.lamella, pes, barrierAddrs, this.me);
+    this.#alwaysSite = alwaysSite;
+  }
+
+  /** Delivers messages that arrived before this channel was registered. */
+  drainEarly(): void {
+    for (const [src, m] of this.#h.takeEarly(this.teamId) ?? []) this.receive(src, m);
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  close(): void {
+    this.#closed = true;
+  }
+
+  // ---- signal collectives ----
+
+  /**
+   * A signal collective (barrier, shutdown, conversion, drop). Returns undefined when it
+   * completed synchronously (every member arrived within the spin window).
+   */
+  signal(kind: number): Promise<void> | undefined {
+    const seq = this.#take(kind);
+    if (this.#sigTail === undefined) {
+      const p = this.#runSignal(seq, kind, this.#alwaysSite ? captureSite() : undefined);
+      return p === undefined ? undefined : this.#track(p);
+    }
+    // Queued behind another: capture the site now, while the caller's frame is on the stack.
+    const site = captureSite();
+    return this.#track(this.#sigTail.then(() => this.#runSignal(seq, kind, site)));
+  }
+
+  /** Takes a sequence number for a signal collective that runs later, in its turn, on `run()`. */
+  reserveSignal(kind: number): { seq: number; run(): Promise<void> } {
+    const seq = this.#take(kind);
+    const site = captureSite();
+    const gate = deferred<void>();
+    const p = this.#track((this.#sigTail ?? Promise.resolve()).then(() => gate.promise).then(() => this.#runSignal(seq, kind, site)));
+    return {
+      seq,
+      run: () => {
+        gate.resolve();
+        return p;
+      },
+    };
+  }
+
+  #track(p: Promise<void>): Promise<void> {
+    this.#sigTail = p;
+    const clear = (): void => {
+      if (this.#sigTail === p) this.#sigTail = undefined;
+    };
+    p.then(clear, clear);
+    return p;
+  }
+
+  #runSignal(seq: number, kind: number, site: Site | undefined): Promise<void> | undefined {
+    if (this.pes.length === 1) return undefined;
+    const early = this.#early.get(seq);
+    if (early !== undefined) return this.#mismatch(seq, kind, site ?? captureSite(), early[0]![0], early[0]![1].k);
+    this.#curSeq = seq;
+    this.#curKind = kind;
+    this.#curSite = site;
+    this.#curWaiting = undefined;
+    const p = this.#barrier.run(seq, kind, this);
+    if (p === undefined) return undefined;
+    const w = this.#curWaiting as Waiting | undefined;
+    if (w === undefined) return p;
+    const watch = this.#h.watch;
+    return p.then(
+      () => watch.end(w),
+      (err: unknown) => {
+        watch.end(w);
+        throw err;
+      },
+    );
+  }
+
+  /** BarrierHooks: a round has to wait; still inside the caller's synchronous call. */
+  slow(): void {
+    this.#curSite ??= captureSite();
+    this.#curWaiting = this.#wait(this.#curSeq, this.#curKind, this.#curSite, undefined);
+  }
+
+  /** BarrierHooks: a partner signalled this number with another kind. */
+  mismatch(fromTeamPe: number, theirKind: number): Promise<never> {
+    this.#curSite ??= captureSite();
+    return this.#mismatch(this.#curSeq, this.#curKind, this.#curSite, this.pes[fromTeamPe]!, theirKind);
+  }
+
+  // ---- exchange collectives ----
+
+  /** An exchange collective: every member contributes `value` and gets every member's, in team order. */
+  exchange<T>(kind: number, desc: string, value: T, opts?: ExchangeOptions): Promise<unknown[]> {
+    return this.reserve<T>(kind, desc, opts?.site).run(value, opts);
+  }
+
+  /**
+   * Takes the next sequence number for an exchange whose value is known only later (after a
+   * lock, say), so that concurrent calls keep the order in which they were made.
+   */
+  reserve<T>(kind: number, desc: string, site?: Site): Reserved<T> {
+    const seq = this.#take(kind);
+    const n = this.pes.length;
+    const slot: Slot = {
+      kind,
+      desc,
+      site: site ?? captureSite(),
+      bytes: new Array<Uint8Array>(n),
+      flags: new Uint8Array(n),
+      descs: new Array<string>(n),
+      got: 0,
+      mine: false,
+      d: deferred<Uint8Array[]>(),
+      waiting: undefined,
+    };
+    this.#slots.set(seq, slot);
+    const early = this.#early.get(seq);
+    if (early !== undefined) {
+      this.#early.delete(seq);
+      for (const [src, m] of early) this.receive(src, m);
+    }
+    return { seq, run: (value, opts) => this.#contribute(seq, slot, value, opts ?? {}) };
+  }
+
+  #contribute(seq: number, slot: Slot, value: unknown, opts: ExchangeOptions): Promise<unknown[]> {
+    let flag = FLAG_VALUE;
+    let bytes: Uint8Array;
+    let invalid = opts.invalid;
+    if (invalid === undefined && opts.token === true) {
+      flag = FLAG_TOKEN;
+      bytes = EMPTY;
+    } else if (invalid === undefined) {
+      try {
+        bytes = encodeToBytes(value, opts.label ?? `${kindName(slot.kind)} value`);
+      } catch (err) {
+        invalid = err instanceof LamellarError ? err : new LamellarError(ErrorCode.SERIALIZE, String(err), { cause: err });
+        bytes = EMPTY;
+      }
+    } else bytes = EMPTY;
+    if (invalid !== undefined) {
+      flag = FLAG_INVALID;
+      bytes = encodeToBytes([invalid.code, invalid.message]);
+    }
+    const me = this.me;
+    slot.mine = true;
+    slot.bytes[me] = bytes;
+    slot.flags[me] = flag;
+    slot.descs[me] = slot.desc;
+    slot.got++;
+    const engine = this.#h.engine;
+    for (let i = 0; i < this.pes.length; i++) {
+      if (i === me) continue;
+      const token = opts.onlyTo !== undefined && opts.onlyTo !== i && flag === FLAG_VALUE;
+      const m: CollMsg = { t: this.teamId, s: seq, k: slot.kind, f: token ? FLAG_TOKEN : flag, d: slot.desc, b: token ? EMPTY : bytes };
+      engine.launchPe(0, this.pes[i]!, CollAm as AmDef<unknown, unknown>, m, new AmHandle<unknown>(CollAm.name, this.pes[i]!));
+    }
+    const result = slot.d.promise.then((all) => this.#finish(slot, all));
+    if (invalid !== undefined) {
+      // Thrown here at once; the others learn of it from the message and reject too.
+      result.catch(() => undefined);
+      if (slot.got === this.pes.length) this.#complete(seq, slot);
+      return Promise.reject(invalid);
+    }
+    if (slot.got === this.pes.length) this.#complete(seq, slot);
+    else {
+      slot.waiting = this.#wait(seq, slot.kind, slot.site, () => this.pes.filter((_, i) => slot.bytes[i] === undefined));
+    }
+    return result;
+  }
+
+  /** A member's message for this team. */
+  receive(src: number, m: CollMsg): void {
+    const i = this.pes.indexOf(src);
+    if (i < 0) return;
+    const slot = this.#slots.get(m.s);
+    if (slot === undefined) {
+      if (m.s > this.#seq) {
+        let list = this.#early.get(m.s);
+        if (list === undefined) this.#early.set(m.s, (list = []));
+        list.push([src, m]);
+        return;
+      }
+      // This PE ran that number as a signal collective: the two PEs paired different calls.
+      const mine = this.#kinds[m.s & 255]!;
+      void this.#mismatch(m.s, mine, m.s === this.#curSeq ? this.#curSite : undefined, src, m.k).catch(() => undefined);
+      return;
+    }
+    if (slot.kind !== m.k) {
+      void this.#mismatch(m.s, slot.kind, slot.site, src, m.k).catch(() => undefined);
+      return;
+    }
+    slot.bytes[i] = m.b;
+    slot.flags[i] = m.f;
+    slot.descs[i] = m.d;
+    if (++slot.got === this.pes.length && slot.mine) this.#complete(m.s, slot);
+  }
+
+  #complete(seq: number, slot: Slot): void {
+    this.#slots.delete(seq);
+    if (slot.waiting !== undefined) this.#h.watch.end(slot.waiting);
+    slot.d.resolve(slot.bytes);
+  }
+
+  #finish(slot: Slot, all: Uint8Array[]): unknown[] {
+    const name = kindName(slot.kind);
+    const bad = this.#indices(slot.flags, FLAG_INVALID);
+    if (bad.length > 0) {
+      const [code, msg] = decodeFromBytes(all[bad[0]!]!) as [ErrorCodeValue, string];
+      throw new LamellarError(
+        code,
+        `${name} on ${this.#h.teamName(this.teamId)}: team PE(s) ${bad.join(', ')} passed bad input, so every member rejects this call (the team stays usable): ${msg}`,
+        { details: { pes: bad } },
+      );
+    }
+    const odd = slot.descs.map((d, i) => (d === slot.desc ? -1 : i)).filter((i) => i >= 0);
+    if (odd.length > 0) {
+      throw new LamellarError(
+        ErrorCode.COLLECTIVE_MISMATCH,
+        `mismatched collective call on ${this.#h.teamName(this.teamId)}: this PE (team PE ${this.me}) called ${slot.desc} at ${siteText(slot.site)}, ` +
+          `but team PE(s) ${odd.map((i) => `${i} called ${slot.descs[i]}`).join(', ')}; every team PE must make the same collective calls with the same arguments`,
+        { details: { desc: slot.desc, pes: odd } },
+      );
+    }
+    const ctx = this.#h.decodeContext;
+    return all.map((b, i) => (slot.flags[i] === FLAG_TOKEN ? undefined : decodeFromBytes(b, ctx)));
+  }
+
+  #indices(flags: Uint8Array, f: number): number[] {
+    const out: number[] = [];
+    for (let i = 0; i < flags.length; i++) if (flags[i] === f) out.push(i);
+    return out;
+  }
+
+  // ---- shared ----
+
+  #take(kind: number): number {
+    if (this.#closed) {
+      throw new LamellarError(ErrorCode.USE_AFTER_RELEASE, `${kindName(kind)} on ${this.#h.teamName(this.teamId)} after team.drop()`);
+    }
+    const seq = ++this.#seq;
+    this.#kinds[seq & 255] = kind;
+    return seq;
+  }
+
+  #wait(seq: number, kind: number, site: Site | undefined, missing: (() => number[]) | undefined): Waiting {
+    const w: Waiting = {
+      what: `${kindName(kind)} #${seq} on ${this.#h.teamName(this.teamId)}`,
+      state: State.inCollective,
+      team: this.teamId,
+      seq,
+      kind,
+      site,
+      missing: missing ?? (() => undefined),
+      members: this.pes,
+      start: 0,
+      nextAt: 0,
+      reports: 0,
+    };
+    this.#h.watch.begin(w);
+    return w;
+  }
+
+  /** Fails the job: this PE's collective `seq` of `kind` met world PE `pe`'s `theirKind`. */
+  async #mismatch(seq: number, kind: number, site: Site | undefined, pe: number, theirKind: number): Promise<never> {
+    // The peer may be reading this PE's board for the same reason: show this call and its site
+    // at once (a barrier that found the mismatch without waiting had not published it).
+    this.#wait(seq, kind, site, undefined);
+    this.#h.watch.flushSite();
+    const theirSite = await this.#peerSite(pe, seq);
+    const err = new LamellarError(
+      ErrorCode.COLLECTIVE_MISMATCH,
+      `collective mismatch on ${this.#h.teamName(this.teamId)}: world PE ${this.#h.lamella.myPe} called ${kindName(kind)} at ${siteText(site)}, ` +
+        `while world PE ${pe} called ${kindName(theirKind)}${theirSite === undefined ? '' : ` at ${theirSite}`}, both as collective #${seq} of this team. ` +
+        'Every PE of a team must call the same collectives in the same order (a PE skipped or added one); the job stops.',
+      { details: { seq, kind: kindName(kind), peer: pe, peerKind: kindName(theirKind), teamId: this.teamId } },
+    );
+    this.#h.fatal(err);
+    throw err;
+  }
+
+  /** The peer's call site for `seq`, from its status board; waits briefly for it to appear. */
+  async #peerSite(pe: number, seq: number): Promise<string | undefined> {
+    const board = this.#h.board;
+    if (board === undefined) return undefined;
+    for (let i = 0; i < 60; i++) {
+      const s = await board.read(pe).catch(() => undefined);
+      if (s === undefined) return undefined;
+      if (s.state === State.inCollective && s.team === this.teamId && s.seq === seq && s.site !== '') return s.site;
+      // Bounded: a peer publishes when it starts to wait (within its spin window), and its
+      // call-site text 20 ms later (watch.ts) or at once when it sees the mismatch too.
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * The kinds of collective a team runs. Every collective carries its kind and its sequence number
+ * on the team, so PEs that pair two different calls fail with COLLECTIVE_MISMATCH instead of
+ * silently matching them. Kinds fit in 4 bits: the barrier packs the kind into the low bits of
+ * its signal words (see barrier.ts), so matching costs the barrier nothing extra.
+ */
+export const Kind = {
+  barrier: 1,
+  shutdown: 2,
+  allocation: 3,
+  arrayCreation: 4,
+  darcCreation: 5,
+  teamCreation: 6,
+  conversion: 7,
+  reduction: 8,
+  allReduce: 9,
+  broadcast: 10,
+  allGather: 11,
+  gather: 12,
+  exclusiveScan: 13,
+  inclusiveScan: 14,
+  teamDrop: 15,
+} as const;
+
+export type KindValue = (typeof Kind)[keyof typeof Kind];
+
+const NAMES: Record<number, string> = {
+  1: 'barrier()',
+  2: 'shutdown()',
+  3: 'memory region allocation',
+  4: 'array creation',
+  5: 'Darc creation',
+  6: 'team creation',
+  7: 'conversion',
+  8: 'array reduction',
+  9: 'allReduce()',
+  10: 'broadcast()',
+  11: 'allGather()',
+  12: 'gather()',
+  13: 'exclusiveScan()',
+  14: 'inclusiveScan()',
+  15: 'team.drop()',
+};
+
+/** A readable name for a kind ("barrier()", "array creation"). */
+export function kindName(kind: number): string {
+  return NAMES[kind] ?? `collective kind ${kind}`;
+}

@@ -1,0 +1,178 @@
+/**
+ * Every wait is diagnosed: collectives, waitAll and the like register here while they wait, and
+ * one timer reports each wait that has lasted LAMELLAR_DEADLOCK_TIMEOUT seconds, then again
+ * after twice and four times as long, and so on. A report names the PEs that have not arrived
+ * and what each is doing now, read from their status boards (status.ts). With
+ * LAMELLAR_DEADLOCK_TIMEOUT_ACTION=abort the first report fails the job instead.
+ *
+ * The oldest registered wait is also what this PE publishes on its own board.
+ */
+import { config, ErrorCode, LamellarError, warn, WarningCode } from '../../core/index.js';
+import { siteText, type Site } from './site.js';
+import { describeStatus, State, type StatusBoard } from './status.js';
+
+const SITE_DELAY_MS = 20;
+
+export interface Waiting {
+  /** "barrier() #4 on the world". */
+  readonly what: string;
+  readonly state: number;
+  readonly team: number;
+  readonly seq: number;
+  readonly kind: number;
+  site: Site | undefined;
+  /** The world PEs not yet arrived; `undefined` means: judge from their status boards. */
+  missing(): number[] | undefined;
+  /** The world PEs this wait involves (for board-based judgement). */
+  readonly members: readonly number[];
+  start: number;
+  nextAt: number;
+  reports: number;
+}
+
+export class Watch {
+  readonly #timeoutMs: number;
+  readonly #abort: boolean;
+  readonly #waits = new Set<Waiting>();
+  readonly #myPe: number;
+  readonly #fatal: (err: Error) => void;
+  readonly #teamName: (id: number) => string;
+  board: StatusBoard | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #armedAt = 0;
+  #final = false;
+  /** The shown wait whose call-site text is not on the board yet (see #publish). */
+  #siteDue: Waiting | undefined;
+  #siteTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(myPe: number, fatal: (err: Error) => void, teamName: (id: number) => string) {
+    const cfg = config();
+    this.#timeoutMs = cfg.deadlockTimeoutSecs * 1000;
+    this.#abort = cfg.deadlockTimeoutAction === 'abort';
+    this.#myPe = myPe;
+    this.#fatal = fatal;
+    this.#teamName = teamName;
+  }
+
+  begin(w: Waiting): void {
+    const first = this.#waits.size === 0;
+    this.#waits.add(w);
+    w.start = performance.now();
+    w.nextAt = w.start + this.#timeoutMs;
+    if (first) this.#publish(w);
+    if (this.#timer === undefined || w.nextAt < this.#armedAt) this.#arm(w.nextAt);
+    else if (first) this.#timer.ref();
+  }
+
+  end(w: Waiting): void {
+    if (!this.#waits.delete(w) || this.#final) return;
+    // Publish only when the shown wait ended: the board shows the oldest wait.
+    const next = this.#waits.values().next();
+    if (next.done === true) {
+      this.board?.publish(State.running);
+      this.#timer?.unref();
+    }
+    else if (w.start <= next.value.start) this.#publish(next.value);
+  }
+
+  /** A site was captured after `begin` (a barrier that went to sleep): show it. */
+  update(w: Waiting): void {
+    if (this.#waits.values().next().value === w) this.#publish(w);
+  }
+
+  /** The final state of this PE (shut down, exited); the board keeps it. */
+  finish(state: number): void {
+    if (this.#final) return;
+    this.#final = true;
+    this.board?.publish(state);
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /**
+   * Publishes what this PE waits in at once (a few word stores), but its call-site text only
+   * if the wait is still shown SITE_DELAY_MS later: formatting a stack costs ~6 µs, and under
+   * oversubscription most barriers wait a little. Reports read the board after seconds, and a
+   * mismatch report retries its read for longer than the delay.
+   */
+  #publish(w: Waiting): void {
+    this.board?.publish(w.state, w.team, w.seq, w.kind, w.site?.text ?? '');
+    if (w.site === undefined || w.site.text !== undefined) return;
+    this.#siteDue = w;
+    if (this.#siteTimer === undefined) {
+      this.#siteTimer = setTimeout(this.#publishSite, SITE_DELAY_MS);
+      this.#siteTimer.unref();
+    }
+  }
+
+  /** Publishes the shown wait's call-site text now (a mismatch report is about to be read). */
+  flushSite(): void {
+    const w = this.#waits.values().next().value;
+    if (w !== undefined && !this.#final) this.board?.publish(w.state, w.team, w.seq, w.kind, siteText(w.site));
+  }
+
+  readonly #publishSite = (): void => {
+    this.#siteTimer = undefined;
+    const w = this.#siteDue;
+    this.#siteDue = undefined;
+    if (w === undefined || this.#final || this.#waits.values().next().value !== w) return;
+    this.board?.publish(w.state, w.team, w.seq, w.kind, siteText(w.site));
+  };
+
+  #arm(at: number): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#armedAt = at;
+    this.#timer = setTimeout(this.#fire, Math.max(1, at - performance.now()));
+    // Held (ref'd) only while something waits: a 1-PE job whose wait can never end then keeps
+    // reporting instead of draining its event loop silently; an idle PE is never kept alive.
+    if (this.#waits.size === 0) this.#timer.unref();
+  }
+
+  readonly #fire = (): void => {
+    this.#timer = undefined;
+    const now = performance.now();
+    let soonest = Infinity;
+    for (const w of this.#waits) {
+      if (w.nextAt <= now) {
+        w.reports++;
+        // Backoff: reports after T, 3T, 7T, ... (gaps T, 2T, 4T, ...).
+        w.nextAt = now + this.#timeoutMs * 2 ** w.reports;
+        void this.#report(w, now);
+      }
+      soonest = Math.min(soonest, w.nextAt);
+    }
+    if (soonest < Infinity) this.#arm(soonest);
+  };
+
+  async #report(w: Waiting, now: number): Promise<void> {
+    const secs = Math.round((now - w.start) / 100) / 10;
+    let missing = w.missing();
+    const lines: string[] = [];
+    const board = this.board;
+    if (board !== undefined) {
+      const others = (missing ?? w.members).filter((pe) => pe !== this.#myPe);
+      const seen = await Promise.all(others.map(async (pe) => [pe, await board.read(pe).catch(() => undefined)] as const));
+      if (missing === undefined) {
+        // Judged from the boards: a PE waiting in this very collective has arrived.
+        // Judged from the boards: a PE waiting in this very collective (or, for other waits, in
+        // the same state) has arrived.
+        const arrived = (s: { state: number; team: number; seq: number }): boolean =>
+          s.state === w.state && (w.state !== State.inCollective || (s.team === w.team && s.seq === w.seq));
+        missing = seen.filter(([, s]) => s === undefined || !arrived(s)).map(([pe]) => pe);
+      }
+      for (const [pe, s] of seen) {
+        if (missing.includes(pe)) lines.push(`PE ${pe} is ${s === undefined ? 'unreachable' : describeStatus(s, this.#teamName)}`);
+      }
+    }
+    if (!this.#waits.has(w)) return;
+    const none = w.state === State.inWaitAll ? 'the AMs it waits for' : 'other PEs';
+    const who = missing === undefined || missing.length === 0 ? none : `PE(s) ${missing.join(', ')}`;
+    const at = w.site === undefined ? '' : ` at ${siteText(w.site)}`;
+    const msg = `PE ${this.#myPe} has waited ${secs} s in ${w.what}${at} for ${who}` + (lines.length > 0 ? `: ${lines.join('; ')}` : '');
+    if (this.#abort) {
+      this.#fatal(new LamellarError(ErrorCode.DEADLOCK_TIMEOUT, `${msg} (LAMELLAR_DEADLOCK_TIMEOUT_ACTION=abort)`, { details: { pe: this.#myPe, missing } }));
+      return;
+    }
+    warn(WarningCode.DEADLOCK, `${msg}; next report in ${Math.round(this.#timeoutMs * 2 ** w.reports / 100) / 10} s`);
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * Reductions by name: the built-in ops of team collectives (`sum prod min max and or xor`) and
+ * any function registered with `registerReduction`. Arrays (`a.reduce(name)`) and teams
+ * (`team.allReduce(value, name)`) share this one registry; it lives in the team layer because
+ * arrays may use teams but not the other way round.
+ */
+import { ErrorCode, LamellarError } from '../core/index.js';
+
+/** A reduction: combines an accumulator with one more value. Must be associative. */
+export type ReductionFn<V> = (acc: V, x: V) => V;
+
+type AnyFn = (acc: never, x: never) => number | bigint;
+
+const reductions = new Map<string, AnyFn>();
+
+/** The built-in ops of team collectives. */
+export const BUILTIN_OPS = ['sum', 'prod', 'min', 'max', 'and', 'or', 'xor'] as const;
+export type BuiltinOp = (typeof BUILTIN_OPS)[number];
+
+/**
+ * Registers a reduction for `reduce(name)` on arrays and for `allReduce`/scans on teams. Register
+ * at module level so every PE has it (SPMD). `fn(acc, x)` gets numbers, or bigints for 64-bit
+ * values; typed arrays are reduced element by element.
+ *
+ * @example
+ * registerReduction<number>('absmax', (a, b) => Math.max(Math.abs(a), Math.abs(b)));
+ * const m = await world.allReduce(x, 'absmax');
+ */
+export function registerReduction<V extends number | bigint>(name: string, fn: ReductionFn<V>): void {
+  if (typeof name !== 'string' || name.length === 0 || typeof fn !== 'function') {
+    throw new LamellarError(ErrorCode.INVALID_ARGUMENT, 'registerReduction(name, fn) needs a non-empty name and a function');
+  }
+  if (reductions.has(name)) throw new LamellarError(ErrorCode.INVALID_ARGUMENT, `a reduction named '${name}' is already registered`, { details: { name } });
+  reductions.set(name, fn as AnyFn);
+}
+
+/** The registered reduction `name`, or undefined. */
+export function lookupReduction(name: string): ((acc: number, x: number) => number) | undefined {
+  return reductions.get(name) as unknown as ((acc: number, x: number) => number) | undefined;
+}
+
+registerReduction<number>('sum', (a, b) => a + b);
+registerReduction<number>('prod', (a, b) => a * b);
+registerReduction<number>('max', (a, b) => (b > a ? b : a));
+registerReduction<number>('min', (a, b) => (b < a ? b : a));

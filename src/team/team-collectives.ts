@@ -1,0 +1,170 @@
+/**
+ * Team collectives beyond Lamellar (OpenSHMEM's and MPI's): allReduce, broadcast, allGather,
+ * gather and the two scans, on any team. Each is one exchange on the team's channel
+ * (coll/channel.ts), so it is sequenced and matched like every other collective, and its values
+ * travel through the project's codec. Reductions fold in team PE order, so every member computes
+ * exactly the same result (floating-point sums included).
+ *
+ * Bad input (an unknown op, a root out of range, `and` on floats) still takes part in the
+ * exchange: the caller rejects with its own coded error and every other member rejects too,
+ * so nobody waits and the team stays usable.
+ */
+import { checkPe, ErrorCode, LamellarError } from '../core/index.js';
+import type { Channel, ExchangeOptions } from './coll/channel.js';
+import { Kind } from './coll/kinds.js';
+import type { Site } from './coll/site.js';
+import { BUILTIN_OPS, lookupReduction } from './reductions.js';
+
+/** Typed arrays that team reductions work on, element by element. */
+export type NumericArray =
+  | Int8Array | Uint8Array | Uint8ClampedArray | Int16Array | Uint16Array | Int32Array | Uint32Array
+  | Float32Array | Float64Array | BigInt64Array | BigUint64Array;
+
+/** What `allReduce` and the scans take: a number, a bigint, or a typed array (element-wise). */
+export type Reducible = number | bigint | NumericArray;
+
+/** The result type of reducing `T`: numbers stay numbers (not literal types), arrays keep their type. */
+export type Reduced<T extends Reducible> = T extends number ? number : T extends bigint ? bigint : T;
+
+/** A built-in op, or the name of a reduction registered with `registerReduction`. */
+export type ReduceOp = 'sum' | 'prod' | 'min' | 'max' | 'and' | 'or' | 'xor' | (string & {});
+
+/** Ops with an identity, so `exclusiveScan` gives team PE 0 a value. */
+export type IdentityOp = 'sum' | 'prod' | 'and' | 'or' | 'xor';
+
+const BIT_OPS = new Set(['and', 'or', 'xor']);
+const isFloatArray = (v: unknown): boolean => v instanceof Float32Array || v instanceof Float64Array;
+
+function isNumericArray(v: unknown): v is NumericArray {
+  return ArrayBuffer.isView(v) && !(v instanceof DataView);
+}
+
+/** "number", "bigint", "Float64Array[3]": part of the call description compared across members. */
+function shapeOf(v: Reducible): string {
+  return typeof v === 'number' || typeof v === 'bigint' ? typeof v : `${v.constructor.name}[${v.length}]`;
+}
+
+/** Checks a value and op; returns the error to take part with, or undefined. */
+function checkReduce(what: string, value: unknown, op: unknown): LamellarError | undefined {
+  if (typeof value !== 'number' && typeof value !== 'bigint' && !isNumericArray(value)) {
+    return new LamellarError(ErrorCode.INVALID_ARGUMENT, `${what}: the value must be a number, a bigint or a typed array, got ${value === null ? 'null' : typeof value}`);
+  }
+  if (typeof op !== 'string' || (!(BUILTIN_OPS as readonly string[]).includes(op) && lookupReduction(op) === undefined)) {
+    return new LamellarError(
+      ErrorCode.INVALID_ARGUMENT,
+      `${what}: unknown op '${String(op)}'; use one of ${BUILTIN_OPS.join(', ')} or a name given to registerReduction()`,
+      { details: { op } },
+    );
+  }
+  if (BIT_OPS.has(op)) {
+    if (isFloatArray(value) || (typeof value === 'number' && !(Number.isInteger(value) && value >= -(2 ** 31) && value < 2 ** 32))) {
+      return new LamellarError(
+        ErrorCode.UNSUPPORTED_OP,
+        `${what}: '${op}' needs integers (32-bit for numbers), bigints or integer typed arrays, got ${typeof value === 'number' ? value : value.constructor.name}`,
+        { details: { op } },
+      );
+    }
+  }
+  return undefined;
+}
+
+type Scalar = number | bigint;
+
+function scalarOp(op: string, big: boolean): (a: Scalar, b: Scalar) => Scalar {
+  switch (op) {
+    case 'sum': return (a, b) => (a as number) + (b as number);
+    case 'prod': return (a, b) => (a as number) * (b as number);
+    case 'min': return (a, b) => (b < a ? b : a);
+    case 'max': return (a, b) => (b > a ? b : a);
+    // Numbers: 32-bit, unsigned when both are (so 0xffffffff & x stays positive).
+    case 'and': return big ? (a, b) => (a as bigint) & (b as bigint) : (a, b) => bits((a as number) & (b as number), a, b);
+    case 'or': return big ? (a, b) => (a as bigint) | (b as bigint) : (a, b) => bits((a as number) | (b as number), a, b);
+    case 'xor': return big ? (a, b) => (a as bigint) ^ (b as bigint) : (a, b) => bits((a as number) ^ (b as number), a, b);
+    default: return lookupReduction(op) as unknown as (a: Scalar, b: Scalar) => Scalar;
+  }
+}
+
+const bits = (r: number, a: Scalar, b: Scalar): number => ((a as number) >= 0 && (b as number) >= 0 ? r >>> 0 : r | 0);
+
+/** acc op x, in place for arrays (wrapping to the element type, as the array stores). */
+function combine(f: (a: Scalar, b: Scalar) => Scalar, acc: Reducible, x: Reducible): Reducible {
+  if (typeof acc === 'number' || typeof acc === 'bigint') return f(acc, x as Scalar);
+  const a = acc as unknown as Scalar[] & { length: number };
+  const b = x as unknown as Scalar[];
+  for (let i = 0; i < a.length; i++) a[i] = f(a[i]!, b[i]!);
+  return acc;
+}
+
+/** A fresh copy, so a fold never writes into a decoded value another result shares. */
+const copyOf = (v: Reducible): Reducible => (typeof v === 'number' || typeof v === 'bigint' ? v : (v.slice() as Reducible));
+
+function identity(op: string, like: Reducible): Reducible | undefined {
+  const scalar = (big: boolean): Scalar | undefined => {
+    switch (op) {
+      case 'sum': case 'or': case 'xor': return big ? 0n : 0;
+      case 'prod': return big ? 1n : 1;
+      case 'and': return big ? -1n : -1;
+      default: return undefined;
+    }
+  };
+  if (typeof like === 'number' || typeof like === 'bigint') return scalar(typeof like === 'bigint');
+  const s = scalar(like instanceof BigInt64Array || like instanceof BigUint64Array);
+  if (s === undefined) return undefined;
+  const out = like.slice() as unknown as Scalar[] & { fill(v: Scalar): void };
+  out.fill(s);
+  return out as unknown as Reducible;
+}
+
+/** Folds `vals[from..to)` in order; undefined when the range is empty. */
+function fold(op: string, vals: Reducible[], to: number): Reducible | undefined {
+  if (to <= 0) return undefined;
+  const f = scalarOp(op, typeof vals[0] === 'bigint' || vals[0] instanceof BigInt64Array || vals[0] instanceof BigUint64Array);
+  let acc = copyOf(vals[0]!);
+  for (let i = 1; i < to; i++) acc = combine(f, acc, vals[i]!);
+  return acc;
+}
+
+async function reduceExchange(ch: Channel, kind: number, name: string, value: Reducible, op: ReduceOp, site: Site): Promise<Reducible[]> {
+  const bad = checkReduce(name, value, op);
+  const desc = bad === undefined ? `${name}(${shapeOf(value)}, '${op}')` : `${name}()`;
+  return (await ch.exchange(kind, desc, value, bad === undefined ? { site } : { invalid: bad, site })) as Reducible[];
+}
+
+export async function allReduce(ch: Channel, value: Reducible, op: ReduceOp, site: Site): Promise<Reducible> {
+  const all = await reduceExchange(ch, Kind.allReduce, 'allReduce', value, op, site);
+  return fold(op, all, all.length)!;
+}
+
+export async function scan(ch: Channel, value: Reducible, op: ReduceOp, inclusive: boolean, site: Site): Promise<Reducible | undefined> {
+  const name = inclusive ? 'inclusiveScan' : 'exclusiveScan';
+  const all = await reduceExchange(ch, inclusive ? Kind.inclusiveScan : Kind.exclusiveScan, name, value, op, site);
+  const upto = inclusive ? ch.me + 1 : ch.me;
+  return upto === 0 ? identity(op, value) : fold(op, all, upto);
+}
+
+function rootCheck(name: string, rootPe: unknown, numPes: number): LamellarError | undefined {
+  try {
+    checkPe(rootPe as number, numPes, `${name} root PE`);
+    return undefined;
+  } catch (err) {
+    return err as LamellarError;
+  }
+}
+
+export async function broadcast<T>(ch: Channel, value: T, rootPe: number, site: Site): Promise<T> {
+  const bad = rootCheck('broadcast()', rootPe, ch.pes.length);
+  const opts: ExchangeOptions = bad !== undefined ? { invalid: bad, site } : { token: rootPe !== ch.me, label: 'broadcast() value', site };
+  const all = await ch.exchange(Kind.broadcast, `broadcast(root ${String(rootPe)})`, value, opts);
+  return all[rootPe] as T;
+}
+
+export async function allGather<T>(ch: Channel, value: T, site: Site): Promise<T[]> {
+  return (await ch.exchange(Kind.allGather, 'allGather()', value, { label: 'allGather() value', site })) as T[];
+}
+
+export async function gather<T>(ch: Channel, value: T, rootPe: number, site: Site): Promise<T[] | undefined> {
+  const bad = rootCheck('gather()', rootPe, ch.pes.length);
+  const opts: ExchangeOptions = bad !== undefined ? { invalid: bad, site } : { onlyTo: rootPe, label: 'gather() value', site };
+  const all = await ch.exchange(Kind.gather, `gather(root ${String(rootPe)})`, value, opts);
+  return ch.me === rootPe ? (all as T[]) : undefined;
+}

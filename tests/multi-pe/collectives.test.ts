@@ -1,0 +1,124 @@
+/**
+ * Concurrent and matched collectives, team collectives, and diagnosed waits.
+ * - tests/fixtures/collectives.ts on every lamella configuration (exact values against a local
+ *   replay, Promise.all over every kind of collective, bad input, non-member handles, drop);
+ * - tests/fixtures/collective-mismatch.ts: PEs that pair different collectives fail the job at
+ *   once with COLLECTIVE_MISMATCH naming both calls and their lines;
+ * - tests/fixtures/deadlock-status.ts and deadlock-waitall.ts: a stuck wait is reported with
+ *   what each missing PE is doing, and the abort action fails the job.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { conformance } from '../helpers/conformance.js';
+import { fixture, runJob } from '../helpers/job.js';
+
+conformance('collectives.ts', [
+  'team collectives give exact values on every PE',
+  'Promise.all over reductions, creations, team collectives and barriers gives each its own result',
+  'concurrent team creations and team collectives on sub-teams keep their order',
+  'a non-member handle launches AMs on the team and takes part in none of its collectives',
+  'team collectives with bad input reject on every PE and the team stays usable',
+  'a dropped team refuses every use with USE_AFTER_RELEASE',
+]);
+
+/** `file:line` of the call marked `// @@line <tag>` in a fixture. */
+function line(file: string, tag: string): string {
+  const lines = readFileSync(fixture(file), 'utf8').split('\n');
+  const i = lines.findIndex((l) => l.includes(`// @@line ${tag}`));
+  assert.ok(i >= 0, `no @@line ${tag} in ${file}`);
+  return `${file}:${i + 1}:`;
+}
+
+const MULTI = [
+  { backend: 'shmem', numPes: 2 },
+  { backend: 'shmem', numPes: 3 },
+  { backend: 'tcp', numPes: 2 },
+] as const;
+
+const SCENARIOS: [string, string, string, string, string][] = [
+  // scenario, kind on one side, its line tag, kind on the other, its line tag
+  ['barrier-vs-shutdown', 'barrier()', 'barrier', 'shutdown()', 'shutdown'],
+  ['barrier-vs-create', 'barrier()', 'barrier', 'array creation', 'create'],
+  ['skip-barrier', 'barrier()', 'barrier', 'allReduce()', 'allReduce'],
+  ['concurrent', 'barrier()', 'barrier', 'allGather()', 'allGather'],
+];
+
+for (const cfg of MULTI) {
+  describe(`collective mismatches on ${cfg.backend} with ${cfg.numPes} PEs`, () => {
+    for (const [scenario, k1, l1, k2, l2] of SCENARIOS) {
+      test(`${scenario}: the job fails at once with COLLECTIVE_MISMATCH naming both calls and lines`, async () => {
+        const r = await runJob(fixture('collective-mismatch.ts'), { ...cfg, args: [scenario], timeoutMs: 30000 });
+        assert.notEqual(r.code, 0, `exit ${r.code}\n${r.stderr}`);
+        assert.equal(r.stdout.includes('@@not-reached'), false, r.stdout);
+        const first = /collective mismatch on the world: [^\n]*/.exec(r.stderr)?.[0];
+        assert.ok(first !== undefined, `no mismatch report in:\n${r.stderr}`);
+        assert.ok(first.includes(k1) && first.includes(k2), `both kinds in: ${first}`);
+        assert.ok(first.includes(line('collective-mismatch.ts', `${scenario}/${l1}`)), `the ${l1} line in: ${first}`);
+        assert.ok(first.includes(line('collective-mismatch.ts', `${scenario}/${l2}`)) || scenario === 'concurrent', `the ${l2} line in: ${first}`);
+        assert.match(r.stderr, /LamellarError|LAMELLAR_ERR_COLLECTIVE_MISMATCH/);
+        assert.ok(r.ms < 20000, 'failed at once, not by a timeout');
+      });
+    }
+  });
+}
+
+const STATUS_CONFIGS = [
+  { backend: 'shmem', numPes: 3 },
+  { backend: 'tcp', numPes: 2 },
+] as const;
+
+for (const cfg of STATUS_CONFIGS) {
+  describe(`deadlock reports on ${cfg.backend} with ${cfg.numPes} PEs`, () => {
+    test('a stuck barrier names the missing PEs and what each is doing, even a PE busy in a synchronous loop', async () => {
+      const r = await runJob(fixture('deadlock-status.ts'), { ...cfg, env: { LAMELLAR_DEADLOCK_TIMEOUT: '0.5' }, timeoutMs: 60000 });
+      assert.equal(r.code, 0, r.stderr);
+      const w = /@@warning (.*)/.exec(r.stdout)?.[1] ?? '';
+      assert.match(w, /^PE 0 has waited [\d.]+ s in barrier\(\) #\d+ on the world at \S*deadlock-status\.ts:\d+:\d+ for PE\(s\) 1/);
+      assert.ok(w.includes(line('deadlock-status.ts', 'world-barrier')), w);
+      assert.match(w, /PE 1 is running, not in a collective/);
+      if (cfg.numPes > 2) {
+        assert.match(w, /PE 2 is in barrier\(\) #1 on team \d+ \(world PEs \[1, 2\]\)/);
+        assert.ok(w.includes(line('deadlock-status.ts', 'pair-barrier')), w);
+      }
+      for (let pe = 0; pe < cfg.numPes; pe++) assert.match(r.stdout, new RegExp(`@@passed ${pe}`));
+    });
+
+    test('LAMELLAR_DEADLOCK_TIMEOUT_ACTION=abort fails the job with DEADLOCK_TIMEOUT', async () => {
+      const r = await runJob(fixture('deadlock-status.ts'), {
+        ...cfg,
+        env: { LAMELLAR_DEADLOCK_TIMEOUT: '2', LAMELLAR_DEADLOCK_TIMEOUT_ACTION: 'abort' },
+        timeoutMs: 60000,
+      });
+      assert.notEqual(r.code, 0, r.stderr);
+      // Normally the stuck world barrier; on a heavily loaded machine possibly a slow start-up step.
+      assert.match(r.stderr, /has waited [\d.]+ s in [^\n]*PE 1 is running, not in a collective[^\n]*\(LAMELLAR_DEADLOCK_TIMEOUT_ACTION=abort\)/);
+      assert.equal(r.stdout.includes('@@passed 1'), false);
+    });
+  });
+}
+
+for (const cfg of [{ backend: 'local', numPes: 1 }, { backend: 'shmem', numPes: 2 }, { backend: 'tcp', numPes: 2 }] as const) {
+  test(`a stuck waitAll() is reported on ${cfg.backend} with ${cfg.numPes} PE(s)`, async () => {
+    const r = await runJob(fixture('deadlock-waitall.ts'), { ...cfg, env: { LAMELLAR_DEADLOCK_TIMEOUT: '0.5' }, timeoutMs: 60000 });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /PE 0 has waited [\d.]+ s in waitAll\(\) on the world at \S*deadlock-waitall\.ts:\d+:\d+/);
+    assert.ok(r.stderr.includes(line('deadlock-waitall.ts', 'waitAll')), r.stderr);
+    for (let pe = 0; pe < cfg.numPes; pe++) assert.match(r.stdout, new RegExp(`@@passed ${pe}`));
+  });
+}
+
+test('a slow tcp rendezvous is reported, naming the PEs not yet connected', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lamellar-rdv-'));
+  try {
+    const r = await runJob(fixture('rendezvous-slow.ts'), { backend: 'tcp', numPes: 2, args: [dir], env: { LAMELLAR_DEADLOCK_TIMEOUT: '0.5' }, timeoutMs: 60000 });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /@@warning PE 0 has waited [\d.]+ s for the job to assemble: it is [^;]+; not yet connected to PE\(s\) 1/);
+    assert.match(r.stdout, /@@passed 0/);
+    assert.match(r.stdout, /@@passed 1/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,262 @@
+/**
+ * The ofi lamella beyond the shared conformance suite (which runs every fixture on ofi with 2 and
+ * 4 PEs on the tcp and shm providers): the memory contract on both providers and with atomics
+ * forced onto the runtime path, launches under mpirun and across two network namespaces,
+ * failures (kill -9), security (a stranger without the job secret, a frame over the receiver's
+ * limit) and bad inputs (an unknown provider, a missing addon). Outside CI, tests that need the
+ * addon, mpirun or root skip and say what is missing; in CI (CI=true) they always run.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { connect, type Socket } from 'node:net';
+import { describe, test } from 'node:test';
+import { connectPeer } from '../../src/lamellae/tcp/tls.js';
+import { conformance } from '../helpers/conformance.js';
+import { BIN, caseReports, CONFIGS, fixture, IN_CI, ofiMissing, runJob } from '../helpers/job.js';
+import { assertCases, freePort, onPath, start, startPe, stopAll, within, type Proc } from '../helpers/procs.js';
+
+const RDMA_CASES = [
+  'put and get round-trip every size from 1 byte to 3 MiB on every PE',
+  'remote integer atomics return the previous value',
+  'every PE adding to one remote word loses no update',
+  'a put or get outside the target heap rejects with INDEX_OUT_OF_BOUNDS',
+  'a 2 MiB AM argument (a frame of many wire chunks) arrives whole',
+  'memory requests are served while the target is busy in synchronous code',
+];
+const JOB_CASES = [
+  'every PE has a distinct id in a world of the launched size',
+  'an AM travels the ring of PEs and returns its path',
+  'put and get reach every other PE',
+  'the lamella refuses a frame over LAMELLAR_MAX_FRAME at the caller',
+];
+const TCP_PROVIDER = 'tcp;ofi_rxm';
+
+conformance('tcp-rdma.ts', RDMA_CASES, { configs: CONFIGS.filter((c) => c.backend === 'ofi') });
+
+const OFI_MISSING = ofiMissing(TCP_PROVIDER);
+const MPIRUN_MISSING = onPath('mpirun') ? [] : ['mpirun (install Open MPI: apt-get install openmpi-bin)'];
+const NETNS_MISSING = [
+  ...(onPath('ip') ? [] : ['the ip command (apt-get install iproute2)']),
+  ...(process.getuid?.() === 0 ? [] : ['root, to create network namespaces']),
+];
+
+/** The `skip` option of a test that needs `missing`: a reason outside CI, never in CI. */
+function unless(...missing: string[][]): string | false {
+  const all = missing.flat();
+  return all.length === 0 || IN_CI ? false : `needs ${all.join(' and ')}; .ci/run (run as root in CI) installs them`;
+}
+
+/** In CI the prerequisites must be there: fail with what is missing rather than a spawn error. */
+function requirePrerequisites(...missing: string[][]): void {
+  const all = missing.flat();
+  assert.deepEqual(all, [], `CI=true, so this test must run, but it lacks ${all.join(' and ')}`);
+}
+
+const ofiEnv = (jobId: string, port: number, provider = TCP_PROVIDER): Record<string, string> => ({
+  LAMELLAR_BACKEND: 'ofi',
+  LAMELLAR_OFI_PROVIDER: provider,
+  LAMELLAR_JOB_ID: jobId,
+  LAMELLAR_JOB_SECRET: `secret-of-${jobId}`,
+  LAMELLAR_MASTER_ADDR: `127.0.0.1:${port}`,
+});
+
+describe('ofi atomics', () => {
+  test('LAMELLAR_DEBUG=ofi names the provider and the atomics the provider performs', { timeout: 90000, skip: unless(ofiMissing('shm')) }, async () => {
+    requirePrerequisites(ofiMissing('shm'));
+    const r = await runJob(fixture('tcp-job.ts'), { numPes: 2, backend: 'ofi', provider: 'shm', env: { LAMELLAR_DEBUG: 'ofi' }, timeoutMs: 60000 });
+    assert.equal(r.code, 0, r.stderr);
+    for (const pe of [0, 1]) {
+      assert.match(r.stderr, new RegExp(`lamellar: PE ${pe}: ofi provider shm \\(fabric shm, domain shm, libfabric \\d`));
+    }
+    assert.match(r.stderr, /atomics through the provider: .*add \(every word type\).*cas \(every word type\); through the runtime: none/);
+  });
+
+  test('with LAMELLAR_OFI_ATOMICS=runtime every atomic goes to the target\'s progress thread and the memory contract holds', { timeout: 120000, skip: unless(OFI_MISSING) }, async () => {
+    requirePrerequisites(OFI_MISSING);
+    const r = await runJob(fixture('tcp-rdma.ts'), {
+      numPes: 2, backend: 'ofi', provider: TCP_PROVIDER, env: { LAMELLAR_OFI_ATOMICS: 'runtime', LAMELLAR_DEBUG: 'ofi' }, timeoutMs: 100000,
+    });
+    assert.equal(r.code, 0, `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
+    assert.match(r.stderr, /atomics through the provider: none; through the runtime: load \(every word type\)/);
+    assertCases(r.stdout, 2, RDMA_CASES);
+  });
+});
+
+describe('launching ofi jobs', () => {
+  test('mpirun -np 2 lamellar exec runs a 2-PE ofi job on the tcp provider', { timeout: 90000, skip: unless(MPIRUN_MISSING, OFI_MISSING) }, async () => {
+    requirePrerequisites(MPIRUN_MISSING, OFI_MISSING);
+    const port = await freePort();
+    const env = { ...ofiEnv(`mpi-${process.pid}`, port), LAMELLAR_MAX_FRAME: '1048576' };
+    const p = start(
+      'mpirun',
+      ['--allow-run-as-root', '--oversubscribe', '-np', '2', ...Object.keys(env).flatMap((k) => ['-x', k]), process.execPath, BIN, 'exec', fixture('tcp-job.ts')],
+      env,
+    );
+    try {
+      const { code } = await within(p.exited, 60000, 'mpirun');
+      assert.equal(code, 0, p.stderr);
+      assertCases(p.stdout, 2, JOB_CASES);
+    } finally {
+      stopAll([p]);
+    }
+  });
+
+  test('two hosts: one ofi PE (tcp provider) in each of two network namespaces', { timeout: 90000, skip: unless(NETNS_MISSING, OFI_MISSING) }, async () => {
+    requirePrerequisites(NETNS_MISSING, OFI_MISSING);
+    const tag = String(process.pid % 100000);
+    const [nsA, nsB, vA, vB] = [`loA${tag}`, `loB${tag}`, `lova${tag}`, `lovb${tag}`];
+    const ip = (...args: string[]): void => void execFileSync('ip', args, { stdio: 'pipe' });
+    const procs: Proc[] = [];
+    try {
+      ip('netns', 'add', nsA);
+      ip('netns', 'add', nsB);
+      ip('link', 'add', vA, 'type', 'veth', 'peer', 'name', vB);
+      ip('link', 'set', vA, 'netns', nsA);
+      ip('link', 'set', vB, 'netns', nsB);
+      ip('-n', nsA, 'addr', 'add', '10.214.0.1/24', 'dev', vA);
+      ip('-n', nsB, 'addr', 'add', '10.214.0.2/24', 'dev', vB);
+      for (const [ns, dev] of [[nsA, vA], [nsB, vB]] as const) {
+        ip('-n', ns, 'link', 'set', 'lo', 'up');
+        ip('-n', ns, 'link', 'set', dev, 'up');
+      }
+      const env = { ...ofiEnv(`netns-${tag}`, 0), LAMELLAR_MASTER_ADDR: '10.214.0.1:29500', LAMELLAR_DEBUG: 'ofi' };
+      procs.push(startPe('tcp-job.ts', 0, 2, { ...env, LAMELLAR_BIND_ADDR: '10.214.0.1' }, [], nsA));
+      procs.push(startPe('tcp-job.ts', 1, 2, { ...env, LAMELLAR_BIND_ADDR: '10.214.0.2' }, [], nsB));
+      const exits = await within(Promise.all(procs.map((p) => p.exited)), 45000, 'the two-host job');
+      exits.forEach((e, pe) => assert.equal(e.code, 0, procs[pe]!.stderr));
+      assertCases(procs.map((p) => p.stdout).join(''), 2, JOB_CASES);
+      // Each PE's fabric endpoint sits on its own host's interface.
+      assert.match(procs[0]!.stderr, /ofi provider tcp;ofi_rxm \(fabric 10\.214\.0\.0\/24/);
+      assert.match(procs[1]!.stderr, /ofi provider tcp;ofi_rxm \(fabric 10\.214\.0\.0\/24/);
+    } finally {
+      stopAll(procs);
+      await within(Promise.all(procs.map((p) => p.exited)), 5000, 'the killed PEs').catch(() => {});
+      for (const args of [['netns', 'del', nsA], ['netns', 'del', nsB], ['link', 'del', vA]]) {
+        try {
+          ip(...args);
+        } catch {}
+      }
+    }
+  });
+});
+
+describe('ofi failures', () => {
+  for (const provider of [TCP_PROVIDER, 'shm']) {
+    test(`kill -9 of one PE stops every other PE within 10 s with an error naming it (${provider})`, { timeout: 60000, skip: unless(ofiMissing(provider)) }, async () => {
+      requirePrerequisites(ofiMissing(provider));
+      const env = ofiEnv(`kill-${provider.length}-${process.pid}`, await freePort(), provider);
+      const procs = [0, 1, 2].map((pe) => startPe('tcp-job.ts', pe, 3, env, ['--hold']));
+      try {
+        const pid = Number((await procs[1]!.waitFor(/@@pid 1 (\d+)/))[1]);
+        await Promise.all([procs[0]!.waitFor(/@@pid/), procs[2]!.waitFor(/@@pid/)]);
+        const killed = performance.now();
+        process.kill(pid, 'SIGKILL');
+        for (const pe of [0, 2]) {
+          const e = await procs[pe]!.exited;
+          assert.notEqual(e.code, 0, `PE ${pe} exited 0`);
+          assert.ok(e.at - killed < 10000, `PE ${pe} took ${Math.round(e.at - killed)} ms to stop`);
+          assert.match(procs[pe]!.stderr, /PE 1 was lost/);
+          assert.match(procs[pe]!.stderr, /LAMELLAR_ERR_PE_FAILED/);
+          assert.doesNotMatch(procs[pe]!.stdout, /held to the end/);
+        }
+      } finally {
+        stopAll(procs);
+      }
+    });
+  }
+
+  test('kill -9 of one PE makes lamellar run --backend ofi exit non-zero naming it', { timeout: 60000, skip: unless(OFI_MISSING) }, async () => {
+    requirePrerequisites(OFI_MISSING);
+    const p = start(process.execPath, [BIN, 'run', '-N', '3', '--backend', 'ofi', fixture('tcp-job.ts'), '--hold'], { LAMELLAR_OFI_PROVIDER: TCP_PROVIDER });
+    try {
+      const pid = Number((await p.waitFor(/@@pid 1 (\d+)/))[1]);
+      await p.waitFor(/@@pid 0[^]*@@pid 2|@@pid 2[^]*@@pid 0/);
+      const killed = performance.now();
+      process.kill(pid, 'SIGKILL');
+      const e = await p.exited;
+      assert.notEqual(e.code, 0);
+      assert.ok(e.at - killed < 10000, `the launcher took ${Math.round(e.at - killed)} ms to stop`);
+      assert.match(p.stderr, /PE 1 was killed by SIGKILL/);
+    } finally {
+      stopAll([p]);
+    }
+  });
+});
+
+describe('ofi security', () => {
+  test('a stranger without the job secret never joins, and the job completes', { timeout: 60000, skip: unless(OFI_MISSING) }, async () => {
+    requirePrerequisites(OFI_MISSING);
+    const port = await freePort();
+    const jobId = `stranger-${process.pid}`;
+    const p = start(process.execPath, [BIN, 'run', '-N', '2', '--backend', 'ofi', fixture('tcp-job.ts'), '--await-stranger', '1'], {
+      ...ofiEnv(jobId, port),
+      LAMELLAR_MAX_FRAME: '1048576',
+    });
+    try {
+      await p.waitFor(/@@ready/);
+      const s = await dial(port);
+      await assert.rejects(connectPeer(s, { secret: 'not-the-secret-at-all', jobId }, 1, 'off', 10000), /closed during the handshake/);
+      s.destroy();
+      const e = await p.exited;
+      assert.equal(e.code, 0, p.stderr);
+      assertCases(p.stdout, 2, JOB_CASES);
+      assert.match(p.stdout, /@@refused PE 0 refused a connection from 127\.0\.0\.1:\d+: it claimed to be PE 1 but did not prove the job secret/);
+    } finally {
+      stopAll([p]);
+    }
+  });
+
+  test('a frame over the receiver\'s LAMELLAR_MAX_FRAME stops the job with FRAME_TOO_LARGE', { timeout: 60000, skip: unless(OFI_MISSING) }, async () => {
+    requirePrerequisites(OFI_MISSING);
+    const env = ofiEnv(`oversize-${process.pid}`, await freePort());
+    const procs = [
+      startPe('tcp-job.ts', 0, 2, env, ['--big-am', String(2 << 20)]),
+      startPe('tcp-job.ts', 1, 2, { ...env, LAMELLAR_MAX_FRAME: String(1 << 20) }, ['--big-am', '0']),
+    ];
+    try {
+      const exits = await within(Promise.all(procs.map((q) => q.exited)), 30000, 'the oversize job');
+      exits.forEach((e) => assert.notEqual(e.code, 0));
+      assert.match(procs[1]!.stderr, /LAMELLAR_ERR_FRAME_TOO_LARGE/);
+      assert.match(procs[1]!.stderr, /PE 0 sent a frame of \d+ bytes to PE 1, more than LAMELLAR_MAX_FRAME \(1048576 bytes\)/);
+      assert.match(procs[0]!.stderr, /PE 1 stopped the job: PE 1 aborted: PE 0 sent a frame/);
+      assert.doesNotMatch(procs[0]!.stdout, /@@sent/);
+    } finally {
+      stopAll(procs);
+    }
+  });
+});
+
+describe('ofi bad inputs', () => {
+  test('an unknown provider fails at once with OFI_PROVIDER naming it and what exists', { timeout: 30000, skip: unless(OFI_MISSING) }, async () => {
+    requirePrerequisites(OFI_MISSING);
+    const r = await runJob(fixture('tcp-job.ts'), { numPes: 2, backend: 'ofi', provider: 'no-such-fabric', timeoutMs: 20000 });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /the libfabric provider 'no-such-fabric' \(LAMELLAR_OFI_PROVIDER\) is not available here/);
+    assert.match(r.stderr, /providers that offer reliable datagram endpoints with RMA here: .*tcp;ofi_rxm/);
+    assert.match(r.stderr, /LAMELLAR_ERR_OFI_PROVIDER/);
+    assert.equal(caseReports(r.stdout).length, 0, 'no PE ran');
+    // One PE started by hand (as under mpirun) fails the same way at initWorld.
+    const p = startPe('tcp-job.ts', 0, 1, { LAMELLAR_BACKEND: 'ofi', LAMELLAR_OFI_PROVIDER: 'no-such-fabric' });
+    assert.notEqual((await p.exited).code, 0);
+    assert.match(p.stderr, /LAMELLAR_ERR_OFI_PROVIDER/);
+  });
+
+  test('without the addon, --backend ofi fails at once with OFI_UNAVAILABLE saying what to install', { timeout: 30000 }, async () => {
+    const missing = { LAMELLAR_OFI_ADDON: '/nonexistent/lamellar_ofi.node' };
+    const r = await runJob(fixture('tcp-job.ts'), { numPes: 2, backend: 'ofi', env: missing, timeoutMs: 20000 });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /LAMELLAR_ERR_OFI_UNAVAILABLE/);
+    assert.match(r.stderr, /the ofi backend needs its native addon \(\/nonexistent\/lamellar_ofi\.node\), and it was not built/);
+    assert.match(r.stderr, /apt-get install libfabric-dev gcc\), then run `npx lamellar build-ofi`/);
+    const p = startPe('tcp-job.ts', 0, 1, { LAMELLAR_BACKEND: 'ofi', ...missing });
+    assert.notEqual((await p.exited).code, 0);
+    assert.match(p.stderr, /LAMELLAR_ERR_OFI_UNAVAILABLE/);
+  });
+});
+
+function dial(port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const s = connect({ host: '127.0.0.1', port }, () => resolve(s));
+    s.once('error', reject);
+  });
+}

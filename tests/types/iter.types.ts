@@ -1,0 +1,105 @@
+/**
+ * Compile-only type tests for array iterators: item types follow the array (values to read,
+ * AtomicElement or ElemRef handles to write), ReadOnlyArray has no mutable iterators, indexed
+ * adapters exist only before map/filter, sum needs numeric items, collect types its array, and
+ * distributed iterators have no zip or chunks (as Lamellar). Never executed.
+ */
+import {
+  AtomicArray,
+  GlobalLockArray,
+  LocalLockArray,
+  ReadOnlyArray,
+  Schedule,
+  UnsafeArray,
+  type AtomicElement,
+  type ElemRef,
+  type IndexedDistIter,
+  type IndexedLocalIter,
+  type World,
+} from 'lamellar';
+
+type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+const assertEqual = <A, B>(_eq: Equal<A, B>): void => {};
+
+export async function iterTypeTests(world: World): Promise<void> {
+  const a = await AtomicArray.create(world, { type: 'u32', length: 10, distribution: 'block' });
+  assertEqual<ReturnType<typeof a.distIter>, IndexedDistIter<number, 'u32'>>(true);
+  assertEqual<ReturnType<typeof a.distIterMut>, IndexedDistIter<AtomicElement<'u32'>, 'u32'>>(true);
+  await a.distIterMut().enumerate().forEach(([i, x]) => x.store(i));
+  await a.localIterMut().forEach((x) => x.fetchBitOr(4));
+  const n: number = await a.distIter().filter((x) => x > 10).count();
+  const s: number = await a.distIter().sum();
+  const r: number | undefined = await a.distIter().reduce((p, q) => p + q);
+  void [n, s, r];
+
+  const u = await UnsafeArray.create(world, { type: 'u64', length: 10, distribution: 'cyclic' });
+  assertEqual<ReturnType<typeof u.localIterMut>, IndexedLocalIter<ElemRef<'u64'>, 'u64'>>(true);
+  const big = await u.localIter().sum();
+  assertEqual<typeof big, bigint>(true);
+  // @ts-expect-error a u64 element takes bigints
+  await u.distIterMut().forEach((x) => x.store(1));
+  await u.distIterMut().forEach((x) => {
+    x.value += 1n;
+  });
+
+  const f = await AtomicArray.create(world, { type: 'f64', length: 10, distribution: 'block' });
+  await f.localIterMut().forEach((x) => x.compareExchangeEpsilon(1, 2, 0.1));
+  // @ts-expect-error no bit ops on a float array's elements
+  await f.localIterMut().forEach((x) => x.fetchBitAnd(1));
+  // @ts-expect-error compareExchangeEpsilon only on float arrays' elements
+  await a.localIterMut().forEach((x) => x.compareExchangeEpsilon(1, 2, 0.1));
+
+  const ro = await ReadOnlyArray.create(world, { type: 'i32', length: 10, distribution: 'block' });
+  // @ts-expect-error a ReadOnlyArray has no mutable iterators
+  ro.distIterMut();
+  // @ts-expect-error a ReadOnlyArray has no mutable iterators
+  ro.localIterMut();
+  const total: number = await ro.localIter().sum();
+  void total;
+
+  // Adapters: map/filter end the indexed part; enumerate pairs; chunks and zip are local/one-sided.
+  const mapped = a.distIter().map((x) => `${x}`);
+  // @ts-expect-error no skip after map (Lamellar's Map is not indexed)
+  mapped.skip(1);
+  // @ts-expect-error sum needs number or bigint items
+  await mapped.sum();
+  const pairs = await a.localIter().enumerate().skip(1).collect();
+  assertEqual<typeof pairs, [number, number][]>(true);
+  const chunks = await a.localIter().chunks(4).collect();
+  assertEqual<typeof chunks, (ArrayLike<number> & Iterable<number>)[]>(true);
+  const zipped = await a.localIter().zip(ro.localIter()).collect();
+  assertEqual<typeof zipped, [number, number][]>(true);
+  // @ts-expect-error distributed iterators have no zip (as in Lamellar 0.7.1)
+  a.distIter().zip(a.distIter());
+  // @ts-expect-error distributed iterators have no chunks
+  a.distIter().chunks(2);
+  const mono = await a.localIter().filter((x) => x > 1).monotonic().collect();
+  assertEqual<typeof mono, [number, number][]>(true);
+  const fm = a.localIter().filterMap((x) => (x > 3 ? String(x) : undefined));
+  const fmItems = await fm.collect();
+  assertEqual<typeof fmItems, string[]>(true);
+
+  // collect makes the array type asked for, with this array's element type or the one given.
+  const c1 = await a.distIter().collect(ReadOnlyArray, 'block');
+  assertEqual<typeof c1, ReadOnlyArray<'u32'>>(true);
+  const c2 = await a.distIter().map((x) => x / 2).collect(LocalLockArray, 'cyclic', 'f64');
+  assertEqual<typeof c2, LocalLockArray<'f64'>>(true);
+  const c3 = await a.distIter().map(async (x) => BigInt(x)).collectAsync(GlobalLockArray, 'block', 'i64');
+  assertEqual<typeof c3, GlobalLockArray<'i64'>>(true);
+  // @ts-expect-error collect of strings into an array
+  await a.distIter().map((x) => `${x}`).collect(UnsafeArray, 'block');
+  const local = await a.localIter().map((x) => ({ x })).collect();
+  assertEqual<typeof local, { x: number }[]>(true);
+
+  // One-sided: an async iterable, with local consumers.
+  for await (const x of a.onesidedIter()) assertEqual<typeof x, number>(true);
+  for await (const c of a.bufferedOnesidedIter(8).chunks(4)) assertEqual<typeof c, ArrayLike<number> & Iterable<number>>(true);
+  const os = await a.onesidedIter().zip(u.onesidedIter()).collect();
+  assertEqual<typeof os, [number, bigint][]>(true);
+
+  // Schedules.
+  await a.distIter().forEachWithSchedule(Schedule.chunk(16), () => {});
+  await a.localIter().sumWithSchedule('guided');
+  // @ts-expect-error not a schedule
+  await a.localIter().countWithSchedule('fastest');
+}
