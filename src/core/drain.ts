@@ -2,12 +2,12 @@
  * What a PE still waits for when its event loop runs empty. On the local lamella nothing keeps a
  * PE's event loop alive while it waits (no other PE can wake it), so a script whose last await
  * can never settle (an AM that never finishes, an op queued behind a guard that is never
- * released, a conversion waiting for a handle that is never dropped) just ends, with Node's exit
- * code 13 and no word of why. Before it does, the PE prints what was pending and, where it was
- * recorded, the user's line that started it.
+ * released) just ends, with Node's exit code 13 and no word of why. Before it does, the PE prints what was pending and, where it was
+ * recorded, the user's line that started it. (Collectives, waitAll() and conversions are watched
+ * by the deadlock diagnosis instead, which keeps the PE up and reports them.)
  *
  * Parts of the runtime add reporters (the AM engine lists its pending handles, the lock queues
- * their waiting ops); one-off waits (conversions) are tracked with their call site.
+ * their waiting ops); one-off waits (a guard held) are tracked with their call site.
  */
 
 import { worldShutDown } from './lifecycle.js';

@@ -10,7 +10,7 @@
  * result) the receiver owns it.
  */
 import { holdWhileAmRuns } from '../am/index.js';
-import { deferred, ErrorCode, LamellarError, trackPending, warn, WarningCode } from '../core/index.js';
+import { deferred, ErrorCode, LamellarError, warn, WarningCode } from '../core/index.js';
 import type { Reader, Writer } from '../serde/index.js';
 import { State, type WorldRuntime } from '../team/index.js';
 import { refKey, registryOf, released, type RefState, type Registry } from './refstate.js';
@@ -106,11 +106,9 @@ export abstract class RefHandle {
       st.participants,
     );
     if (st.refs === 1) st.quiet();
-    const untrack = trackPending(`converting a ${this.refLabel} to ${target} (every PE must convert, and every other handle to it be dropped)`);
     try {
       await done.promise;
     } finally {
-      untrack();
       end();
       st.conversion = undefined;
       this.#converting = false;

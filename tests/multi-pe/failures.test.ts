@@ -103,7 +103,6 @@ describe('local: an event loop that runs empty while the script still waits says
   const runs: [string, RegExp][] = [
     ['am', /the result of active message 'drain\/never' on PE 0, launch site not recorded[^\n]*\n\s+- 1 active message\(s\) running on this PE/],
     ['lock', /1 lock-array op\(s\) or guard\(s\) queued for a lock that is held[^\n]*\n\s+- a LocalLockArray guard, taken and not released, called at \S*drain\.ts:\d+:\d+/],
-    ['conversion', /converting a LocalLockArray to ReadOnlyArray \(every PE must convert[^)]*\), called at \S*drain\.ts:\d+:\d+/],
   ];
   for (const [what, line] of runs) {
     test(`a ${what} that can never complete is named, with where it was called`, async () => {
@@ -115,6 +114,22 @@ describe('local: an event loop that runs empty while the script still waits says
       assert.doesNotMatch(r.stdout, /@@unreachable/);
     });
   }
+
+  // A conversion is a diagnosed wait: the PE stays up and reports it after
+  // LAMELLAR_DEADLOCK_TIMEOUT, with its line; `abort` turns the report into a failed job.
+  test('a conversion that can never complete is reported with where it was called', async () => {
+    const r = await runJob(fixture('drain.ts'), {
+      backend: 'local',
+      numPes: 1,
+      args: ['conversion'],
+      env: { LAMELLAR_DEADLOCK_TIMEOUT: '0.5', LAMELLAR_DEADLOCK_TIMEOUT_ACTION: 'abort' },
+      timeoutMs: 30000,
+    });
+    assert.notEqual(r.code, 0, r.stderr);
+    assert.match(r.stderr, /converting a LocalLockArray to ReadOnlyArray[^\n]* at \S*drain\.ts:\d+:\d+/);
+    assert.match(r.stderr, /LAMELLAR_ERR_DEADLOCK_TIMEOUT|LAMELLAR_DEADLOCK_TIMEOUT_ACTION=abort/);
+    assert.doesNotMatch(r.stdout, /@@unreachable/);
+  });
 
   test('with LAMELLAR_AM_STACKS=1 a pending AM is named with the line that launched it', async () => {
     const r = await runJob(fixture('drain.ts'), { backend: 'local', numPes: 1, args: ['am'], env: { LAMELLAR_AM_STACKS: '1' }, timeoutMs: 30000 });
