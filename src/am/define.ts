@@ -72,12 +72,14 @@ export function defineAm<A = undefined, R = void>(name: string, exec: AmExec<A, 
       { details: { name, other: clash.name, id } },
     );
   }
-  // Stack traces show this name for the exec's frames (sync and async): they say which AM a frame
-  // belongs to, and Engine.checkNotInAm finds a waitAll() called from inside an AM by it.
+  // Stack traces show the exec's name for its frames (sync and async); the AM's name is added to
+  // it (`explodeOnTarget [lamellar:am:boom]`), so a frame says which AM it belongs to and
+  // Engine.checkNotInAm can find a waitAll() called from inside an AM.
   try {
-    Object.defineProperty(exec, 'name', { value: `lamellar:am:${name}`, configurable: true });
+    const own = typeof exec.name === 'string' ? exec.name : '';
+    Object.defineProperty(exec, 'name', { value: `${own === '' ? '' : `${own} `}[lamellar:am:${name}]`, configurable: true });
   } catch {
-    // A non-configurable name (a bound or frozen function): its frames keep their own name.
+    // A non-configurable name (a frozen function): its frames keep their own name.
   }
   const def: AmDef<A, AmResultOf<R>> = Object.freeze({ name, id, exec, argLabel: `argument of AM '${name}'`, [kAmDef]: true });
   byId.set(id, def as AmDef<unknown, unknown>);

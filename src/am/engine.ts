@@ -619,7 +619,7 @@ export class Engine {
   /**
    * Throws WAIT_ALL_IN_AM when called from inside an AM running on this PE: such a wait includes
    * that AM and can never resolve. An AM's frame is recognised by its exec function's name, which
-   * defineAm sets (`lamellar:am:<name>`), on the synchronous stack or among the async frames of
+   * defineAm adds (`[lamellar:am:<name>]`), on the synchronous stack or among the async frames of
    * the awaits that lead to it; the stack is captured only while some AM runs here.
    */
   checkNotInAm(what: string): void {

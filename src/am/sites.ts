@@ -54,9 +54,8 @@ export function pendingLine(amName: string, pe: number | undefined, site: Site |
 
 /**
  * The name of the AM whose exec function is on the current stack (synchronous frames, or the
- * async frames of the awaits that lead here), if any: defineAm names exec functions
- * `lamellar:am:<name>`, and stack lines show that name, as `Object.lamellar:am:<name>` when
- * called as a method.
+ * async frames of the awaits that lead here), if any: defineAm adds `[lamellar:am:<name>]` to
+ * exec functions' names, and stack lines show it.
  */
 export function amOnStack(): string | undefined {
   const limit = Error.stackTraceLimit;
@@ -64,5 +63,5 @@ export function amOnStack(): string | undefined {
   const holder: Site = {};
   Error.captureStackTrace(holder);
   Error.stackTraceLimit = limit;
-  return /at (?:async )?(?:[\w$]+\.)?lamellar:am:(.*?) \(/.exec(holder.stack ?? '')?.[1];
+  return /\[lamellar:am:(.*?)\] \(/.exec(holder.stack ?? '')?.[1];
 }
