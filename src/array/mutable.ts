@@ -14,7 +14,7 @@ import { kArray } from './meta.js';
 import { canCopyDirect, copyRange } from './ops/copy.js';
 import type { View } from './ops/kernels.js';
 import type { OpResult } from './ops/engine.js';
-import { checkEpsilon, checkOperand, checkOpSupported, checkValue, checkValues, Op, type BatchValues, type FloatElemType, type IntElemType, type OpCode } from './types.js';
+import { checkEpsilon, checkOperand, checkOpSupported, checkValue, checkValues, Op, type BatchIndices, type BatchValues, type FloatElemType, type IntElemType, type OpCode } from './types.js';
 
 /** `this` of integer-only ops (bit ops, shifts). */
 export type IntOnly<T extends ElemType> = MutableArray<T> & { readonly type: IntElemType };
@@ -55,7 +55,7 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
   }
 
   /** Checks every index and value first (nothing is applied on a bad one), then applies the batch. */
-  protected many(op: OpCode, name: string, indices: ArrayLike<number>, values: unknown, fetch: boolean, cur: unknown = 0, eps = 0): Promise<OpResult> {
+  protected many(op: OpCode, name: string, indices: BatchIndices, values: unknown, fetch: boolean, cur: unknown = 0, eps = 0): Promise<OpResult> {
     const what = `${this.kind}.${name}`;
     checkOpSupported(this.type, op, what);
     const idx = checkIndices(indices, this.length, what);
@@ -70,7 +70,7 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
     return this.one(Op.store, 'store', index, value, false).then(NOTHING);
   }
 
-  batchStore(indices: ArrayLike<number>, values: BatchValues<T>): Promise<void> {
+  batchStore(indices: BatchIndices, values: BatchValues<T>): Promise<void> {
     return this.many(Op.store, 'batchStore', indices, values, false).then(NOTHING);
   }
 
@@ -79,7 +79,7 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
     return this.one(Op.swap, 'swap', index, value, true).then(firstOf<ElemValue<T>>);
   }
 
-  batchSwap(indices: ArrayLike<number>, values: BatchValues<T>): Promise<TypedArrayOf<T>> {
+  batchSwap(indices: BatchIndices, values: BatchValues<T>): Promise<TypedArrayOf<T>> {
     return this.many(Op.swap, 'batchSwap', indices, values, true).then(allOf<TypedArrayOf<T>>);
   }
 
@@ -91,11 +91,11 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
     return this.one(Op.add, 'fetchAdd', index, value, true).then(firstOf<ElemValue<T>>);
   }
 
-  batchAdd(indices: ArrayLike<number>, values: BatchValues<T>): Promise<void> {
+  batchAdd(indices: BatchIndices, values: BatchValues<T>): Promise<void> {
     return this.many(Op.add, 'batchAdd', indices, values, false).then(NOTHING);
   }
 
-  batchFetchAdd(indices: ArrayLike<number>, values: BatchValues<T>): Promise<TypedArrayOf<T>> {
+  batchFetchAdd(indices: BatchIndices, values: BatchValues<T>): Promise<TypedArrayOf<T>> {
     return this.many(Op.add, 'batchFetchAdd', indices, values, true).then(allOf<TypedArrayOf<T>>);
   }
 
@@ -107,11 +107,11 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
     return this.one(Op.sub, 'fetchSub', index, value, true).then(firstOf<ElemValue<T>>);
   }
 
-  batchSub(indices: ArrayLike<number>, values: BatchValues<T>): Promise<void> {
+  batchSub(indices: BatchIndices, values: BatchValues<T>): Promise<void> {
     return this.many(Op.sub, 'batchSub', indices, values, false).then(NOTHING);
   }
 
-  batchFetchSub(indices: ArrayLike<number>, values: BatchValues<T>): Promise<TypedArrayOf<T>> {
+  batchFetchSub(indices: BatchIndices, values: BatchValues<T>): Promise<TypedArrayOf<T>> {
     return this.many(Op.sub, 'batchFetchSub', indices, values, true).then(allOf<TypedArrayOf<T>>);
   }
 
@@ -123,11 +123,11 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
     return this.one(Op.mul, 'fetchMul', index, value, true).then(firstOf<ElemValue<T>>);
   }
 
-  batchMul(indices: ArrayLike<number>, values: BatchValues<T>): Promise<void> {
+  batchMul(indices: BatchIndices, values: BatchValues<T>): Promise<void> {
     return this.many(Op.mul, 'batchMul', indices, values, false).then(NOTHING);
   }
 
-  batchFetchMul(indices: ArrayLike<number>, values: BatchValues<T>): Promise<TypedArrayOf<T>> {
+  batchFetchMul(indices: BatchIndices, values: BatchValues<T>): Promise<TypedArrayOf<T>> {
     return this.many(Op.mul, 'batchFetchMul', indices, values, true).then(allOf<TypedArrayOf<T>>);
   }
 
@@ -139,11 +139,11 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
     return this.one(Op.div, 'fetchDiv', index, value, true).then(firstOf<ElemValue<T>>);
   }
 
-  batchDiv(indices: ArrayLike<number>, values: BatchValues<T>): Promise<void> {
+  batchDiv(indices: BatchIndices, values: BatchValues<T>): Promise<void> {
     return this.many(Op.div, 'batchDiv', indices, values, false).then(NOTHING);
   }
 
-  batchFetchDiv(indices: ArrayLike<number>, values: BatchValues<T>): Promise<TypedArrayOf<T>> {
+  batchFetchDiv(indices: BatchIndices, values: BatchValues<T>): Promise<TypedArrayOf<T>> {
     return this.many(Op.div, 'batchFetchDiv', indices, values, true).then(allOf<TypedArrayOf<T>>);
   }
 
@@ -155,11 +155,11 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
     return this.one(Op.rem, 'fetchRem', index, value, true).then(firstOf<ElemValue<T>>);
   }
 
-  batchRem(indices: ArrayLike<number>, values: BatchValues<T>): Promise<void> {
+  batchRem(indices: BatchIndices, values: BatchValues<T>): Promise<void> {
     return this.many(Op.rem, 'batchRem', indices, values, false).then(NOTHING);
   }
 
-  batchFetchRem(indices: ArrayLike<number>, values: BatchValues<T>): Promise<TypedArrayOf<T>> {
+  batchFetchRem(indices: BatchIndices, values: BatchValues<T>): Promise<TypedArrayOf<T>> {
     return this.many(Op.rem, 'batchFetchRem', indices, values, true).then(allOf<TypedArrayOf<T>>);
   }
 
@@ -171,11 +171,11 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
     return this.one(Op.bitAnd, 'fetchBitAnd', index, value, true).then(firstOf<ElemValue<T>>);
   }
 
-  batchBitAnd(this: IntOnly<T>, indices: ArrayLike<number>, values: BatchValues<T>): Promise<void> {
+  batchBitAnd(this: IntOnly<T>, indices: BatchIndices, values: BatchValues<T>): Promise<void> {
     return this.many(Op.bitAnd, 'batchBitAnd', indices, values, false).then(NOTHING);
   }
 
-  batchFetchBitAnd(this: IntOnly<T>, indices: ArrayLike<number>, values: BatchValues<T>): Promise<TypedArrayOf<T>> {
+  batchFetchBitAnd(this: IntOnly<T>, indices: BatchIndices, values: BatchValues<T>): Promise<TypedArrayOf<T>> {
     return this.many(Op.bitAnd, 'batchFetchBitAnd', indices, values, true).then(allOf<TypedArrayOf<T>>);
   }
 
@@ -187,11 +187,11 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
     return this.one(Op.bitOr, 'fetchBitOr', index, value, true).then(firstOf<ElemValue<T>>);
   }
 
-  batchBitOr(this: IntOnly<T>, indices: ArrayLike<number>, values: BatchValues<T>): Promise<void> {
+  batchBitOr(this: IntOnly<T>, indices: BatchIndices, values: BatchValues<T>): Promise<void> {
     return this.many(Op.bitOr, 'batchBitOr', indices, values, false).then(NOTHING);
   }
 
-  batchFetchBitOr(this: IntOnly<T>, indices: ArrayLike<number>, values: BatchValues<T>): Promise<TypedArrayOf<T>> {
+  batchFetchBitOr(this: IntOnly<T>, indices: BatchIndices, values: BatchValues<T>): Promise<TypedArrayOf<T>> {
     return this.many(Op.bitOr, 'batchFetchBitOr', indices, values, true).then(allOf<TypedArrayOf<T>>);
   }
 
@@ -203,11 +203,11 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
     return this.one(Op.bitXor, 'fetchBitXor', index, value, true).then(firstOf<ElemValue<T>>);
   }
 
-  batchBitXor(this: IntOnly<T>, indices: ArrayLike<number>, values: BatchValues<T>): Promise<void> {
+  batchBitXor(this: IntOnly<T>, indices: BatchIndices, values: BatchValues<T>): Promise<void> {
     return this.many(Op.bitXor, 'batchBitXor', indices, values, false).then(NOTHING);
   }
 
-  batchFetchBitXor(this: IntOnly<T>, indices: ArrayLike<number>, values: BatchValues<T>): Promise<TypedArrayOf<T>> {
+  batchFetchBitXor(this: IntOnly<T>, indices: BatchIndices, values: BatchValues<T>): Promise<TypedArrayOf<T>> {
     return this.many(Op.bitXor, 'batchFetchBitXor', indices, values, true).then(allOf<TypedArrayOf<T>>);
   }
 
@@ -219,11 +219,11 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
     return this.one(Op.shl, 'fetchShl', index, value, true).then(firstOf<ElemValue<T>>);
   }
 
-  batchShl(this: IntOnly<T>, indices: ArrayLike<number>, values: BatchValues<T>): Promise<void> {
+  batchShl(this: IntOnly<T>, indices: BatchIndices, values: BatchValues<T>): Promise<void> {
     return this.many(Op.shl, 'batchShl', indices, values, false).then(NOTHING);
   }
 
-  batchFetchShl(this: IntOnly<T>, indices: ArrayLike<number>, values: BatchValues<T>): Promise<TypedArrayOf<T>> {
+  batchFetchShl(this: IntOnly<T>, indices: BatchIndices, values: BatchValues<T>): Promise<TypedArrayOf<T>> {
     return this.many(Op.shl, 'batchFetchShl', indices, values, true).then(allOf<TypedArrayOf<T>>);
   }
 
@@ -235,11 +235,11 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
     return this.one(Op.shr, 'fetchShr', index, value, true).then(firstOf<ElemValue<T>>);
   }
 
-  batchShr(this: IntOnly<T>, indices: ArrayLike<number>, values: BatchValues<T>): Promise<void> {
+  batchShr(this: IntOnly<T>, indices: BatchIndices, values: BatchValues<T>): Promise<void> {
     return this.many(Op.shr, 'batchShr', indices, values, false).then(NOTHING);
   }
 
-  batchFetchShr(this: IntOnly<T>, indices: ArrayLike<number>, values: BatchValues<T>): Promise<TypedArrayOf<T>> {
+  batchFetchShr(this: IntOnly<T>, indices: BatchIndices, values: BatchValues<T>): Promise<TypedArrayOf<T>> {
     return this.many(Op.shr, 'batchFetchShr', indices, values, true).then(allOf<TypedArrayOf<T>>);
   }
   /** Stores `newValue` if the element equals `current`; `value` is the element before. */
@@ -247,7 +247,7 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
     return this.one(Op.compareExchange, 'compareExchange', index, newValue, true, current).then((r) => ({ ok: r.ok![0] === 1, value: r.out![0] as ElemValue<T> }));
   }
 
-  batchCompareExchange(indices: ArrayLike<number>, current: BatchValues<T>, newValues: BatchValues<T>): Promise<BatchCompareExchangeResult<TypedArrayOf<T>>> {
+  batchCompareExchange(indices: BatchIndices, current: BatchValues<T>, newValues: BatchValues<T>): Promise<BatchCompareExchangeResult<TypedArrayOf<T>>> {
     return this.many(Op.compareExchange, 'batchCompareExchange', indices, newValues, true, current).then((r) => ({ ok: r.ok!, values: r.out as unknown as TypedArrayOf<T> }));
   }
 
@@ -261,7 +261,7 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
 
   batchCompareExchangeEpsilon(
     this: FloatOnly<T>,
-    indices: ArrayLike<number>,
+    indices: BatchIndices,
     current: BatchValues<T>,
     newValues: BatchValues<T>,
     epsilon: number,

@@ -108,6 +108,16 @@ export function checkEpsilon(eps: unknown, what: string): number {
   return checkValue('f64', eps, `${what} (epsilon)`);
 }
 
+/**
+ * Element indices of a batch: any array-like of numbers (a plain array, a Uint32Array, ...) or a
+ * 64-bit integer typed array, whose bigints are taken as the numbers they are.
+ *
+ * @example
+ * await arr.batchAdd(new Uint32Array([0, 5, 9]), 1);
+ * await arr.batchAdd(BigInt64Array.from([0n, 5n]), 1);
+ */
+export type BatchIndices = ArrayLike<number> | BigInt64Array | BigUint64Array;
+
 /** Values of a batch: one for all indices, or one per index. */
 export type BatchValues<T extends ElemType> = ElemValue<T> | TypedArrayOf<T> | readonly ElemValue<T>[];
 
