@@ -23,7 +23,7 @@ import {
   type TypedArrayOf,
 } from '../memregion/internal.js';
 import { registerRefCodec } from '../serde/index.js';
-import { Kind, Team, World } from '../team/index.js';
+import { Kind, kTeamInternals, Team, World } from '../team/index.js';
 import type { AtomicArray } from './atomic.js';
 import type { GlobalLockArray } from './global-lock.js';
 import { checkIndex, checkIndices, outOfBounds } from './layout.js';
@@ -35,7 +35,7 @@ import { execute, type OpResult } from './ops/engine.js';
 import type { View } from './ops/kernels.js';
 import type { ReadOnlyArray } from './read-only.js';
 import { reduceArray } from './reduce.js';
-import { KINDS, Op, type ArrayKind, type ArrayOptions, type Distribution } from './types.js';
+import { KINDS, Op, type ArrayKind, type ArrayOptions, type BatchIndices, type Distribution } from './types.js';
 import type { UnsafeArray } from './unsafe.js';
 
 /** Arrays travel in AM arguments and results as references (see ArrayBase). */
@@ -246,7 +246,11 @@ export abstract class ArrayBase<T extends ElemType = ElemType> extends RefHandle
 
   /** @internal Runs a checked batch through the op engine. */
   protected run(op: number, idx: ArrayLike<number>, vals: unknown, cur: unknown, eps: number, fetch: boolean): Promise<OpResult> {
-    return Promise.resolve(execute(this, this[kArray], { op: op as never, idx, vals: vals as View, cur: cur as View, eps, fetch }));
+    const r = execute(this, this[kArray], { op: op as never, idx, vals: vals as View, cur: cur as View, eps, fetch });
+    if (!(r instanceof Promise)) return Promise.resolve(r);
+    // Not done yet (queued behind a lock, or sent to owners): waitAll() and shutdown wait for it.
+    this.#meta.team[kTeamInternals].track(r);
+    return r;
   }
 
   /**
@@ -271,7 +275,7 @@ export abstract class ArrayBase<T extends ElemType = ElemType> extends RefHandle
    * const xs: Uint32Array = await a.batchLoad([3, 1, 3]);
    * ```
    */
-  async batchLoad(indices: ArrayLike<number>): Promise<TypedArrayOf<T>> {
+  async batchLoad(indices: BatchIndices): Promise<TypedArrayOf<T>> {
     const idx = checkIndices(indices, this.length, `${this.kind}.batchLoad`);
     const r = await this.run(Op.load, idx, 0, 0, 0, true);
     return r.out as unknown as TypedArrayOf<T>;

@@ -132,7 +132,8 @@ export class GlobalLockArray<T extends ElemType = ElemType> extends MutableArray
     return newLocalDataGuard(
       this.#data(),
       () => {
-        void releaseGlobal(this, ai, write);
+        // Launched, not awaited: waitAll() and shutdown cover it (it is an AM on tcp).
+        releaseGlobal(this, ai, write);
         unpin(ai.state);
       },
       'GlobalLockArray',

@@ -5,7 +5,7 @@
  * waits until every guard is released. The view itself cannot be revoked: keep it only as long
  * as the guard.
  */
-import { checkConstruct, ErrorCode, kConstruct, LamellarError } from '../core/index.js';
+import { checkConstruct, ErrorCode, kConstruct, LamellarError, trackPending } from '../core/index.js';
 
 /** Makes a guard over `data`, released by `release` (its constructor is private). */
 export let newLocalDataGuard: <A>(data: A, release: () => void, label: string) => LocalDataGuard<A>;
@@ -26,12 +26,15 @@ export class LocalDataGuard<A> implements Disposable {
   #data: A | undefined;
   #release: (() => void) | undefined;
   readonly #label: string;
+  /** Listed (with where it was taken) if the event loop runs empty while the guard is held. */
+  readonly #untrack: () => void;
 
   private constructor(token: symbol, data: A, release: () => void, label: string) {
     checkConstruct(token, 'LocalDataGuard', 'readLocalData() or writeLocalData() of a lock array');
     this.#data = data;
     this.#release = release;
     this.#label = label;
+    this.#untrack = trackPending(`a ${label} guard, taken and not released`);
   }
 
   static {
@@ -87,6 +90,7 @@ export class LocalDataGuard<A> implements Disposable {
     if (r === undefined) return;
     this.#release = undefined;
     this.#data = undefined;
+    this.#untrack();
     r();
   }
 

@@ -39,4 +39,4 @@ export {
 } from './iter/index.js';
 export type { ArrayBase } from './base.js';
 export type { MutableArray, CompareExchangeResult, BatchCompareExchangeResult } from './mutable.js';
-export type { ArrayOptions, Distribution, IntElemType, FloatElemType, BatchValues } from './types.js';
+export type { ArrayOptions, Distribution, IntElemType, FloatElemType, BatchIndices, BatchValues } from './types.js';

@@ -15,7 +15,7 @@ import { kArray } from './meta.js';
 import { canCopyDirect, copyRange } from './ops/copy.js';
 import type { View } from './ops/kernels.js';
 import type { OpResult } from './ops/engine.js';
-import { checkEpsilon, checkOperand, checkOpSupported, checkValue, checkValues, Op, type BatchValues, type FloatElemType, type IntElemType, type OpCode } from './types.js';
+import { checkEpsilon, checkOperand, checkOpSupported, checkValue, checkValues, Op, type BatchIndices, type BatchValues, type FloatElemType, type IntElemType, type OpCode } from './types.js';
 
 /**
  * The `this` type of the integer-only ops (bit ops and shifts): an array whose element type is an
@@ -146,7 +146,7 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
    * @internal Checks every index and value first (nothing is applied on a bad one), then applies
    * the batch.
    */
-  protected many(op: OpCode, name: string, indices: ArrayLike<number>, values: unknown, fetch: boolean, cur: unknown = 0, eps = 0): Promise<OpResult> {
+  protected many(op: OpCode, name: string, indices: BatchIndices, values: unknown, fetch: boolean, cur: unknown = 0, eps = 0): Promise<OpResult> {
     const what = `${this.kind}.${name}`;
     checkOpSupported(this.type, op, what);
     const idx = checkIndices(indices, this.length, what);
@@ -178,7 +178,7 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
    * await a.batchStore(new Uint32Array([3, 4]), new Uint32Array([30, 40]));
    * ```
    */
-  batchStore(indices: ArrayLike<number>, values: BatchValues<T>): Promise<void> {
+  batchStore(indices: BatchIndices, values: BatchValues<T>): Promise<void> {
     return this.many(Op.store, 'batchStore', indices, values, false).then(NOTHING);
   }
 
@@ -203,7 +203,7 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
    * const olds: Uint32Array = await a.batchSwap([1, 2], new Uint32Array([5, 6]));
    * ```
    */
-  batchSwap(indices: ArrayLike<number>, values: BatchValues<T>): Promise<TypedArrayOf<T>> {
+  batchSwap(indices: BatchIndices, values: BatchValues<T>): Promise<TypedArrayOf<T>> {
     return this.many(Op.swap, 'batchSwap', indices, values, true).then(allOf<TypedArrayOf<T>>);
   }
 
@@ -243,7 +243,7 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
    * await a.batchAdd([0, 2], [1, 1]);
    * ```
    */
-  batchAdd(indices: ArrayLike<number>, values: BatchValues<T>): Promise<void> {
+  batchAdd(indices: BatchIndices, values: BatchValues<T>): Promise<void> {
     return this.many(Op.add, 'batchAdd', indices, values, false).then(NOTHING);
   }
 
@@ -255,7 +255,7 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
    * const olds: Uint32Array = await a.batchFetchAdd([1, 5], 1);
    * ```
    */
-  batchFetchAdd(indices: ArrayLike<number>, values: BatchValues<T>): Promise<TypedArrayOf<T>> {
+  batchFetchAdd(indices: BatchIndices, values: BatchValues<T>): Promise<TypedArrayOf<T>> {
     return this.many(Op.add, 'batchFetchAdd', indices, values, true).then(allOf<TypedArrayOf<T>>);
   }
 
@@ -295,7 +295,7 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
    * await a.batchSub([0, 2], [1, 1]);
    * ```
    */
-  batchSub(indices: ArrayLike<number>, values: BatchValues<T>): Promise<void> {
+  batchSub(indices: BatchIndices, values: BatchValues<T>): Promise<void> {
     return this.many(Op.sub, 'batchSub', indices, values, false).then(NOTHING);
   }
 
@@ -307,7 +307,7 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
    * const olds: Uint32Array = await a.batchFetchSub([1, 5], 1);
    * ```
    */
-  batchFetchSub(indices: ArrayLike<number>, values: BatchValues<T>): Promise<TypedArrayOf<T>> {
+  batchFetchSub(indices: BatchIndices, values: BatchValues<T>): Promise<TypedArrayOf<T>> {
     return this.many(Op.sub, 'batchFetchSub', indices, values, true).then(allOf<TypedArrayOf<T>>);
   }
 
@@ -347,7 +347,7 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
    * await a.batchMul([0, 2], [3, 3]);
    * ```
    */
-  batchMul(indices: ArrayLike<number>, values: BatchValues<T>): Promise<void> {
+  batchMul(indices: BatchIndices, values: BatchValues<T>): Promise<void> {
     return this.many(Op.mul, 'batchMul', indices, values, false).then(NOTHING);
   }
 
@@ -359,7 +359,7 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
    * const olds: Uint32Array = await a.batchFetchMul([1, 5], 3);
    * ```
    */
-  batchFetchMul(indices: ArrayLike<number>, values: BatchValues<T>): Promise<TypedArrayOf<T>> {
+  batchFetchMul(indices: BatchIndices, values: BatchValues<T>): Promise<TypedArrayOf<T>> {
     return this.many(Op.mul, 'batchFetchMul', indices, values, true).then(allOf<TypedArrayOf<T>>);
   }
 
@@ -399,7 +399,7 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
    * await a.batchDiv([0, 2], [2, 2]);
    * ```
    */
-  batchDiv(indices: ArrayLike<number>, values: BatchValues<T>): Promise<void> {
+  batchDiv(indices: BatchIndices, values: BatchValues<T>): Promise<void> {
     return this.many(Op.div, 'batchDiv', indices, values, false).then(NOTHING);
   }
 
@@ -411,7 +411,7 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
    * const olds: Uint32Array = await a.batchFetchDiv([1, 5], 2);
    * ```
    */
-  batchFetchDiv(indices: ArrayLike<number>, values: BatchValues<T>): Promise<TypedArrayOf<T>> {
+  batchFetchDiv(indices: BatchIndices, values: BatchValues<T>): Promise<TypedArrayOf<T>> {
     return this.many(Op.div, 'batchFetchDiv', indices, values, true).then(allOf<TypedArrayOf<T>>);
   }
 
@@ -451,7 +451,7 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
    * await a.batchRem([0, 2], [5, 5]);
    * ```
    */
-  batchRem(indices: ArrayLike<number>, values: BatchValues<T>): Promise<void> {
+  batchRem(indices: BatchIndices, values: BatchValues<T>): Promise<void> {
     return this.many(Op.rem, 'batchRem', indices, values, false).then(NOTHING);
   }
 
@@ -463,7 +463,7 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
    * const olds: Uint32Array = await a.batchFetchRem([1, 5], 5);
    * ```
    */
-  batchFetchRem(indices: ArrayLike<number>, values: BatchValues<T>): Promise<TypedArrayOf<T>> {
+  batchFetchRem(indices: BatchIndices, values: BatchValues<T>): Promise<TypedArrayOf<T>> {
     return this.many(Op.rem, 'batchFetchRem', indices, values, true).then(allOf<TypedArrayOf<T>>);
   }
 
@@ -503,7 +503,7 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
    * await a.batchBitAnd([0, 2], [0xff, 0xff]);
    * ```
    */
-  batchBitAnd(this: IntOnly<T>, indices: ArrayLike<number>, values: BatchValues<T>): Promise<void> {
+  batchBitAnd(this: IntOnly<T>, indices: BatchIndices, values: BatchValues<T>): Promise<void> {
     return this.many(Op.bitAnd, 'batchBitAnd', indices, values, false).then(NOTHING);
   }
 
@@ -515,7 +515,7 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
    * const olds: Uint32Array = await a.batchFetchBitAnd([1, 5], 0xff);
    * ```
    */
-  batchFetchBitAnd(this: IntOnly<T>, indices: ArrayLike<number>, values: BatchValues<T>): Promise<TypedArrayOf<T>> {
+  batchFetchBitAnd(this: IntOnly<T>, indices: BatchIndices, values: BatchValues<T>): Promise<TypedArrayOf<T>> {
     return this.many(Op.bitAnd, 'batchFetchBitAnd', indices, values, true).then(allOf<TypedArrayOf<T>>);
   }
 
@@ -555,7 +555,7 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
    * await a.batchBitOr([0, 2], [0b100, 0b100]);
    * ```
    */
-  batchBitOr(this: IntOnly<T>, indices: ArrayLike<number>, values: BatchValues<T>): Promise<void> {
+  batchBitOr(this: IntOnly<T>, indices: BatchIndices, values: BatchValues<T>): Promise<void> {
     return this.many(Op.bitOr, 'batchBitOr', indices, values, false).then(NOTHING);
   }
 
@@ -567,7 +567,7 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
    * const olds: Uint32Array = await a.batchFetchBitOr([1, 5], 0b100);
    * ```
    */
-  batchFetchBitOr(this: IntOnly<T>, indices: ArrayLike<number>, values: BatchValues<T>): Promise<TypedArrayOf<T>> {
+  batchFetchBitOr(this: IntOnly<T>, indices: BatchIndices, values: BatchValues<T>): Promise<TypedArrayOf<T>> {
     return this.many(Op.bitOr, 'batchFetchBitOr', indices, values, true).then(allOf<TypedArrayOf<T>>);
   }
 
@@ -607,7 +607,7 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
    * await a.batchBitXor([0, 2], [1, 1]);
    * ```
    */
-  batchBitXor(this: IntOnly<T>, indices: ArrayLike<number>, values: BatchValues<T>): Promise<void> {
+  batchBitXor(this: IntOnly<T>, indices: BatchIndices, values: BatchValues<T>): Promise<void> {
     return this.many(Op.bitXor, 'batchBitXor', indices, values, false).then(NOTHING);
   }
 
@@ -619,7 +619,7 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
    * const olds: Uint32Array = await a.batchFetchBitXor([1, 5], 1);
    * ```
    */
-  batchFetchBitXor(this: IntOnly<T>, indices: ArrayLike<number>, values: BatchValues<T>): Promise<TypedArrayOf<T>> {
+  batchFetchBitXor(this: IntOnly<T>, indices: BatchIndices, values: BatchValues<T>): Promise<TypedArrayOf<T>> {
     return this.many(Op.bitXor, 'batchFetchBitXor', indices, values, true).then(allOf<TypedArrayOf<T>>);
   }
 
@@ -659,7 +659,7 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
    * await a.batchShl([0, 2], [2, 2]);
    * ```
    */
-  batchShl(this: IntOnly<T>, indices: ArrayLike<number>, values: BatchValues<T>): Promise<void> {
+  batchShl(this: IntOnly<T>, indices: BatchIndices, values: BatchValues<T>): Promise<void> {
     return this.many(Op.shl, 'batchShl', indices, values, false).then(NOTHING);
   }
 
@@ -671,7 +671,7 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
    * const olds: Uint32Array = await a.batchFetchShl([1, 5], 2);
    * ```
    */
-  batchFetchShl(this: IntOnly<T>, indices: ArrayLike<number>, values: BatchValues<T>): Promise<TypedArrayOf<T>> {
+  batchFetchShl(this: IntOnly<T>, indices: BatchIndices, values: BatchValues<T>): Promise<TypedArrayOf<T>> {
     return this.many(Op.shl, 'batchFetchShl', indices, values, true).then(allOf<TypedArrayOf<T>>);
   }
 
@@ -711,7 +711,7 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
    * await a.batchShr([0, 2], [1, 1]);
    * ```
    */
-  batchShr(this: IntOnly<T>, indices: ArrayLike<number>, values: BatchValues<T>): Promise<void> {
+  batchShr(this: IntOnly<T>, indices: BatchIndices, values: BatchValues<T>): Promise<void> {
     return this.many(Op.shr, 'batchShr', indices, values, false).then(NOTHING);
   }
 
@@ -723,7 +723,7 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
    * const olds: Uint32Array = await a.batchFetchShr([1, 5], 1);
    * ```
    */
-  batchFetchShr(this: IntOnly<T>, indices: ArrayLike<number>, values: BatchValues<T>): Promise<TypedArrayOf<T>> {
+  batchFetchShr(this: IntOnly<T>, indices: BatchIndices, values: BatchValues<T>): Promise<TypedArrayOf<T>> {
     return this.many(Op.shr, 'batchFetchShr', indices, values, true).then(allOf<TypedArrayOf<T>>);
   }
   /**
@@ -750,7 +750,7 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
    * const mine = [0, 1, 2].filter((_, k) => r.ok[k] === 1);
    * ```
    */
-  batchCompareExchange(indices: ArrayLike<number>, current: BatchValues<T>, newValues: BatchValues<T>): Promise<BatchCompareExchangeResult<TypedArrayOf<T>>> {
+  batchCompareExchange(indices: BatchIndices, current: BatchValues<T>, newValues: BatchValues<T>): Promise<BatchCompareExchangeResult<TypedArrayOf<T>>> {
     return this.many(Op.compareExchange, 'batchCompareExchange', indices, newValues, true, current).then((r) => ({ ok: r.ok!, values: r.out as unknown as TypedArrayOf<T> }));
   }
 
@@ -781,7 +781,7 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
    */
   batchCompareExchangeEpsilon(
     this: FloatOnly<T>,
-    indices: ArrayLike<number>,
+    indices: BatchIndices,
     current: BatchValues<T>,
     newValues: BatchValues<T>,
     epsilon: number,

@@ -161,6 +161,18 @@ export function checkEpsilon(eps: unknown, what: string): number {
 }
 
 /**
+ * Element indices of a batch: any array-like of numbers (a plain array, a Uint32Array, ...) or a
+ * 64-bit integer typed array, whose bigints are taken as the numbers they are.
+ *
+ * @example
+ * ```ts
+ * await a.batchAdd(new Uint32Array([0, 5, 9]), 1);
+ * await a.batchAdd(BigInt64Array.from([0n, 5n]), 1);
+ * ```
+ */
+export type BatchIndices = ArrayLike<number> | BigInt64Array | BigUint64Array;
+
+/**
  * The values of a batch op: one value for every index, or one per index (a typed array of the
  * element type, or an array of values).
  * @example

@@ -43,8 +43,8 @@ export interface ErrorDetailsMap {
   LAMELLAR_ERR_SCRIPT_NOT_FOUND: ErrorDetailsBase & { readonly script: string };
   /** The script's absolute path. */
   LAMELLAR_ERR_UNSUPPORTED_SCRIPT: ErrorDetailsBase & { readonly script: string };
-  /** The variable and its raw value. */
-  LAMELLAR_ERR_CONFIG: ErrorDetailsBase & { readonly variable?: string; readonly value?: string };
+  /** The variable, its value (as given, or as parsed), and the range it must be in. */
+  LAMELLAR_ERR_CONFIG: ErrorDetailsBase & { readonly variable?: string; readonly value?: unknown; readonly min?: number; readonly max?: number };
   /** None. */
   LAMELLAR_ERR_NOT_LAUNCHED: ErrorDetailsBase;
   /** None. */
@@ -118,6 +118,8 @@ export interface ErrorDetailsMap {
   LAMELLAR_ERR_PROTOCOL: ErrorDetailsBase & { readonly pe?: number; readonly amName?: string; readonly teamId?: number };
   /** None. */
   LAMELLAR_ERR_RENDEZVOUS_TIMEOUT: ErrorDetailsBase;
+  /** The AM whose code called `waitAll()`. */
+  LAMELLAR_ERR_WAIT_ALL_IN_AM: ErrorDetailsBase & { readonly amName?: string };
   /** The addon path that would not load. */
   LAMELLAR_ERR_OFI_UNAVAILABLE: ErrorDetailsBase & { readonly path?: string };
   /** The provider asked for, the ones available, or the PE that opened another. */

@@ -85,6 +85,8 @@ export const ErrorCode = {
   PROTOCOL: 'LAMELLAR_ERR_PROTOCOL',
   /** (tcp) Not every PE arrived at the rendezvous in time. */
   RENDEZVOUS_TIMEOUT: 'LAMELLAR_ERR_RENDEZVOUS_TIMEOUT',
+  /** `waitAll()` (or `world.waitAll()`) called inside an AM: it would wait for that AM itself. */
+  WAIT_ALL_IN_AM: 'LAMELLAR_ERR_WAIT_ALL_IN_AM',
   /** (ofi) The ofi lamella cannot start here: no native addon, or no libfabric. */
   OFI_UNAVAILABLE: 'LAMELLAR_ERR_OFI_UNAVAILABLE',
   /** (ofi) The libfabric provider asked for is missing or lacks what the lamella needs. */
@@ -227,8 +229,9 @@ export class LamellarError<C extends ErrorCodeValue = ErrorCodeValue> extends Er
 
 /**
  * An AM threw on its target PE: the caller's handle rejects with this. It names the AM and the
- * PE, and keeps the remote error's name, message and stack (its own `stack` shows both the
- * remote and the local stack).
+ * PE, and keeps the remote error's name, message and stack. Its own `stack` is the remote one,
+ * then the user's frames that launched the AM when they were recorded (LAMELLAR_AM_STACKS=1):
+ * the reply arrives in the runtime's frame handling, whose frames say nothing about the program.
  * @example
  * ```ts
  * const Fails = defineAm('errors/fails', () => {
@@ -293,7 +296,7 @@ export class RemoteAmError extends LamellarError<typeof ErrorCode.REMOTE_AM> {
    * const e = new RemoteAmError(1, 'work', 'RangeError', 'index 9', 'RangeError: index 9');
    * ```
    */
-  constructor(pe: number, amName: string, remoteName: string, remoteMessage: string, remoteStack: string) {
+  constructor(pe: number, amName: string, remoteName: string, remoteMessage: string, remoteStack: string, launchedAt?: string) {
     super(ErrorCode.REMOTE_AM, `active message '${amName}' failed on PE ${pe}: ${remoteName}: ${remoteMessage}`, {
       details: { pe, amName },
     });
@@ -303,8 +306,11 @@ export class RemoteAmError extends LamellarError<typeof ErrorCode.REMOTE_AM> {
     this.remoteMessage = remoteMessage;
     this.remoteStack = remoteStack;
     Object.defineProperty(this, kRemoteAmError, { value: true });
-    // The caller's stack says where the AM was awaited; the remote one says where it broke.
-    this.stack = `${this.name}: ${this.message}\n    --- remote stack (PE ${pe}) ---\n${remoteStack}\n    --- local stack ---\n${(this.stack ?? '').split('\n').slice(1).join('\n')}`;
+    const launched =
+      launchedAt === undefined
+        ? '    --- launched at: not recorded (LAMELLAR_AM_STACKS=1 records it) ---'
+        : `    --- launched at ---\n${launchedAt}`;
+    this.stack = `${this.name}: ${this.message}\n    --- remote stack (PE ${pe}) ---\n${remoteStack}\n${launched}`;
   }
 
   /**

@@ -11,3 +11,4 @@ export * from './lifecycle.js';
 export * from './hash.js';
 export * from './symbols.js';
 export * from './stats.js';
+export * from './drain.js';

@@ -4,10 +4,14 @@
  * shut the world down if the script returned without doing so (Lamellar's implicit barrier at
  * the end of main). Shared by worker-thread PEs (pe-main.ts), process PEs started by
  * the tcp launcher (pe-process.ts) and `lamellar exec`.
+ *
+ * If the script throws, the PE is marked failed before the error goes on to whoever reports it,
+ * so a shutdown that `await using` disposal started on the way out is abandoned rather than run
+ * against the other PEs' collectives (see core/lifecycle.ts).
  */
 import { register } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { runExitHooks, worldShutDown } from '../core/index.js';
+import { markScriptFailed, runExitHooks } from '../core/index.js';
 import { isModuleByPackage } from './script.js';
 
 export interface PeEntry {
@@ -25,17 +29,11 @@ export async function runScript(entry: PeEntry): Promise<void> {
   // where Node would not load it as one anyway: hooks cost a thread per PE to start.
   if (!isModuleByPackage(entry.script)) register('./esm-hooks.js', import.meta.url, { data: { entryUrl: url } });
   process.argv = [process.argv[0]!, entry.script, ...entry.args];
-  await import(url);
+  try {
+    await import(url);
+  } catch (err) {
+    markScriptFailed(err);
+    throw err;
+  }
   await runExitHooks();
-  scriptDone = true;
-}
-
-let scriptDone = false;
-
-/**
- * Whether this PE may end without leaving the others waiting for it: its script returned (and
- * the implicit shutdown ran), or its world completed its collective shutdown.
- */
-export function peFinished(): boolean {
-  return scriptDone || worldShutDown();
 }

@@ -106,6 +106,11 @@ export interface TeamInternals {
    * the world, so a PE that receives an id checks this too before taking it for its own team.
    */
   readonly fingerprint: number;
+  /**
+   * Counts a runtime operation launched through this team (an array op queued behind a lock)
+   * until it settles, so this team's waitAll(), the world's, and shutdown wait for it.
+   */
+  track(p: PromiseLike<unknown>): void;
 }
 
 /** Makes a Team (initWorld, team creation); Team's constructor is private. */
@@ -167,6 +172,7 @@ export class Team implements AmTeam {
       get channel() {
         return channelOf();
       },
+      track: (p) => this.#track(p),
     };
     this.#id = id;
     this.#pes = Object.freeze([...pes]);
@@ -206,6 +212,16 @@ export class Team implements AmTeam {
 
   static {
     newTeam = (rt, id, pes, channel, path, block) => new Team(kConstruct, rt, id, pes, channel, path, block);
+  }
+
+  #track(p: PromiseLike<unknown>): void {
+    this.#rt.engine.trackWork(p);
+    const mine = this.#launched;
+    if (mine !== undefined) {
+      mine.add();
+      const done = (): void => mine.done();
+      p.then(done, done);
+    }
   }
 
   /** The counter a launch through this team reports to: the team's, the group's, or both. */
@@ -397,6 +413,8 @@ export class Team implements AmTeam {
   async waitAll(): Promise<void> {
     this.#live('waitAll()');
     const rt = this.#rt;
+    // Inside an AM the world's waitAll would wait for that AM too: refuse at once.
+    if (this.#launched === undefined) rt.engine.checkNotInAm('world.waitAll()');
     const busy = this.#launched === undefined ? rt.engine.outstanding > 0 : this.#launched.value > 0;
     if (!busy) {
       if (this.#launched === undefined) await rt.engine.waitAll();
