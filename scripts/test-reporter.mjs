@@ -99,6 +99,8 @@ export default async function* reporter(source) {
   const filesFailed = [...files.values()].filter((f) => f.fail > 0 || f.failed).length;
   const slowest = [...files.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 5);
   yield `\n${dim('slowest files:')} ${slowest.map(([file, f]) => `${rel(file)} ${secs(f.ms)}`).join(', ')}\n`;
-  const verdict = fail > 0 || filesFailed > 0 ? red(`${fail} failed (in ${filesFailed} file(s))`) : green('all passed');
+  // A file can fail with no failing test: it crashed, would not load, or timed out as a whole.
+  const verdict =
+    fail > 0 ? red(`${fail} failed (in ${filesFailed} file(s))`) : filesFailed > 0 ? red(`${filesFailed} file(s) failed`) : green('all passed');
   yield `tests: ${pass + fail + skip + todo}, passed: ${pass}, ${verdict}${skip ? `, skipped: ${skip}` : ''}${todo ? `, todo: ${todo}` : ''}; ${files.size} files in ${secs(performance.now() - started)}\n`;
 }

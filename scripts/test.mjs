@@ -3,7 +3,8 @@
  * `npm test`: builds dist/ only if a source is newer than the last build (CI builds once, in
  * `npm ci`'s prepare step; a developer who edited src/ gets a fresh build), then runs the unit
  * and multi-PE tests with a short reporter (scripts/test-reporter.mjs). Arguments, if any, are
- * the test files to run instead of all of them.
+ * the test files to run instead of all of them, and `--test-*` options for node's test runner
+ * (`npm run soak` passes a longer `--test-timeout`).
  */
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
@@ -31,7 +32,9 @@ if (inputs > built) {
   if (b.status !== 0) process.exit(b.status ?? 1);
 }
 
-const files = process.argv.slice(2);
+const args = process.argv.slice(2);
+const options = args.filter((a) => a.startsWith('--'));
+const files = args.filter((a) => !a.startsWith('--'));
 const all = ['tests/unit', 'tests/multi-pe'].flatMap((dir) =>
   readdirSync(dir)
     .filter((n) => n.endsWith('.test.ts'))
@@ -40,7 +43,7 @@ const all = ['tests/unit', 'tests/multi-pe'].flatMap((dir) =>
 );
 const r = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-timeout=180000', '--test-reporter=./scripts/test-reporter.mjs', '--test-reporter-destination=stdout', ...(files.length > 0 ? files : all)],
+  ['--import', 'tsx', '--test', '--test-timeout=180000', '--test-reporter=./scripts/test-reporter.mjs', '--test-reporter-destination=stdout', ...options, ...(files.length > 0 ? files : all)],
   { stdio: 'inherit' },
 );
 process.exit(r.status ?? 1);
