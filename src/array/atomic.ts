@@ -4,7 +4,8 @@
  * tcp the owner applies a whole batch in one AM. `localData()` gives atomic accessors to this
  * PE's part.
  */
-import { ELEM_CTORS, released } from '../memregion/internal.js';
+import { checkConstruct, kConstruct } from '../core/index.js';
+import { ELEM_CTORS, released, type HandleOrigin, type RefState } from '../memregion/internal.js';
 import type { Team } from '../team/index.js';
 import { createArray, registerArrayKind } from './base.js';
 import type { ElemType, ElemValue, World } from './deps.js';
@@ -27,10 +28,44 @@ import {
   type OpCode,
 } from './types.js';
 
+/** Makes AtomicArray.localData()'s accessors (AtomicLocalData's constructor is private). */
+let newAtomicLocalData: <T extends ElemType>(owner: { readonly isReleased: boolean }, meta: ArrayMeta<T>, start: number, length: number) => AtomicLocalData<T>;
+
+/**
+ * A distributed array whose every element op is atomic: concurrent ops from any PEs on one element
+ * never lose an update. On shmem an op is applied straight to the owner's memory with `Atomics`
+ * (integers) or a compare-and-swap loop (floats); on tcp the owner applies each batch in one pass.
+ * Element ops and batch ops are MutableArray's; `localData()` gives atomic accessors to this PE's
+ * part.
+ * @example
+ * ```ts
+ * const hist = await AtomicArray.create(world, { type: 'u64', length: 1000, distribution: 'cyclic' });
+ * await hist.batchAdd(new Uint32Array([3, 17, 3]), 1n);
+ * await world.barrier();
+ * const total = await hist.sum(); // 3n * numPes
+ * ```
+ */
 export class AtomicArray<T extends ElemType = ElemType> extends MutableArray<T> {
+  /** @internal */
   protected readonly kind: ArrayKind = 'AtomicArray';
 
-  /** Collective over the team (or world): a zeroed array. */
+  private constructor(token: symbol, state: RefState, origin: HandleOrigin, meta: ArrayMeta<T>, offset: number, length: number) {
+    super(token, state, origin, meta, offset, length);
+  }
+
+  static {
+    registerArrayKind('AtomicArray', AtomicArray, (st, origin, meta, off, len) => new AtomicArray(kConstruct, st, origin, meta, off, len));
+  }
+
+  /**
+   * Collective over the team (or world): a zeroed AtomicArray of `opts.length` elements of
+   * `opts.type`, distributed as `opts.distribution`. Every member calls it with the same options,
+   * in the same order as its other collectives.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * ```
+   */
   static create<T extends ElemType>(team: World | Team, opts: ArrayOptions<T>): Promise<AtomicArray<T>> {
     return createArray('AtomicArray', team, opts) as Promise<AtomicArray<T>>;
   }
@@ -61,25 +96,53 @@ export class AtomicArray<T extends ElemType = ElemType> extends MutableArray<T> 
   }
 
   /**
-   * Atomic accessors to this PE's part; indices are local (0 .. numElemsLocal-1). They work as
-   * long as this handle does: after it is dropped or converted every accessor throws
-   * USE_AFTER_RELEASE.
+   * Atomic accessors to this PE's part (local indices 0 .. numElemsLocal-1), synchronous: the
+   * memory is this PE's. They work as long as this handle does.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const local = a.localData();
+   * local.fetchAdd(0, 1);
+   * ```
    */
   localData(): AtomicLocalData<T> {
     const [s, e] = this.localRange();
-    return new AtomicLocalData<T>(this, this[kArray].meta as ArrayMeta<T>, s, e - s);
+    return newAtomicLocalData<T>(this, this[kArray].meta as ArrayMeta<T>, s, e - s);
   }
 }
 
-/** `this` of the integer-only accessors (bit ops, shifts), as on MutableArray. */
+/**
+ * The `this` type of AtomicLocalData's integer-only accessors (bit ops, shifts).
+ * @example
+ * ```ts
+ * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+ * const local = a.localData();
+ * local.fetchBitOr(0, 1); // u32: fine
+ * ```
+ */
 export type IntLocalData<T extends ElemType> = AtomicLocalData<T> & { readonly type: IntElemType };
-/** `this` of the float-only accessor (compareExchangeEpsilon). */
+/**
+ * The `this` type of AtomicLocalData's float-only accessor (compareExchangeEpsilon).
+ * @example
+ * ```ts
+ * const f = await AtomicArray.create(world, { type: 'f32', length: 8, distribution: 'block' });
+ * f.localData().compareExchangeEpsilon(0, 0, 1.5, 1e-6);
+ * ```
+ */
 export type FloatLocalData<T extends ElemType> = AtomicLocalData<T> & { readonly type: FloatElemType };
 
 /**
- * Atomic element accessors over this PE's part of an AtomicArray (synchronous: local memory).
- * As on the array, bit ops and shifts exist only for integer types and compareExchangeEpsilon
- * only for floats: refused at compile time by the `this` type, and at run time (UNSUPPORTED_OP).
+ * Atomic element accessors over this PE's part of an AtomicArray, from `localData()`. Synchronous
+ * (the memory is local) and still atomic against every other PE's ops. As on the array, bit ops and
+ * shifts exist only for integer types and compareExchangeEpsilon only for floats (refused at
+ * compile time, and at run time with UNSUPPORTED_OP). After the array handle is dropped or
+ * converted, every accessor throws USE_AFTER_RELEASE.
+ * @example
+ * ```ts
+ * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+ * const local = a.localData();
+ * for (let i = 0; i < local.length; i++) local.fetchAdd(i, 1);
+ * ```
  */
 export class AtomicLocalData<T extends ElemType = ElemType> {
   /** The handle it came from: its memory may be freed (or reused) once that handle is released. */
@@ -87,11 +150,19 @@ export class AtomicLocalData<T extends ElemType = ElemType> {
   readonly #call: KernelCall;
   readonly #type: T;
   readonly #start: number;
-  /** Elements in this PE's part. */
+  /**
+   * The number of elements this PE holds (valid indices are 0 .. length-1).
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const local = a.localData();
+   * const n = local.length;
+   * ```
+   */
   readonly length: number;
 
-  /** @internal */
-  constructor(owner: { readonly isReleased: boolean }, meta: ArrayMeta<T>, start: number, length: number) {
+  private constructor(token: symbol, owner: { readonly isReleased: boolean }, meta: ArrayMeta<T>, start: number, length: number) {
+    checkConstruct(token, 'AtomicLocalData', 'AtomicArray.localData()');
     const me = meta.team.myPe;
     this.#owner = owner;
     this.#type = meta.type;
@@ -118,7 +189,19 @@ export class AtomicLocalData<T extends ElemType = ElemType> {
     };
   }
 
-  /** Element type. */
+  static {
+    newAtomicLocalData = (owner, meta, start, length) => new AtomicLocalData(kConstruct, owner, meta, start, length);
+  }
+
+  /**
+   * The element type.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const local = a.localData();
+   * const t: 'u32' = local.type;
+   * ```
+   */
   get type(): T {
     return this.#type;
   }
@@ -140,51 +223,187 @@ export class AtomicLocalData<T extends ElemType = ElemType> {
     return c.out![0] as ElemValue<T>;
   }
 
+  /**
+   * Reads local element `i` atomically.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const local = a.localData();
+   * const x = local.load(0);
+   * ```
+   */
   load(i: number): ElemValue<T> {
     return this.#apply(Op.load, 'load', i, 0);
   }
+  /**
+   * Writes `v` to local element `i` atomically.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const local = a.localData();
+   * local.store(0, 7);
+   * ```
+   */
   store(i: number, v: ElemValue<T>): void {
     this.#apply(Op.store, 'store', i, v);
   }
+  /**
+   * Writes `v` to local element `i` and returns the value it replaced.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const local = a.localData();
+   * const old = local.swap(0, 7);
+   * ```
+   */
   swap(i: number, v: ElemValue<T>): ElemValue<T> {
     return this.#apply(Op.swap, 'swap', i, v);
   }
+  /**
+   * Adds `v` to local element `i` and returns the value before.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const local = a.localData();
+   * const before = local.fetchAdd(0, 1);
+   * ```
+   */
   fetchAdd(i: number, v: ElemValue<T>): ElemValue<T> {
     return this.#apply(Op.add, 'fetchAdd', i, v);
   }
+  /**
+   * Subtracts `v` from local element `i` and returns the value before.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const local = a.localData();
+   * const before = local.fetchSub(0, 1);
+   * ```
+   */
   fetchSub(i: number, v: ElemValue<T>): ElemValue<T> {
     return this.#apply(Op.sub, 'fetchSub', i, v);
   }
+  /**
+   * Multiplies local element `i` by `v` and returns the value before.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const local = a.localData();
+   * const before = local.fetchMul(0, 2);
+   * ```
+   */
   fetchMul(i: number, v: ElemValue<T>): ElemValue<T> {
     return this.#apply(Op.mul, 'fetchMul', i, v);
   }
+  /**
+   * Divides local element `i` by `v` (integer division for integers; zero is refused) and returns
+   * the value before.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const local = a.localData();
+   * const before = local.fetchDiv(0, 2);
+   * ```
+   */
   fetchDiv(i: number, v: ElemValue<T>): ElemValue<T> {
     return this.#apply(Op.div, 'fetchDiv', i, v);
   }
+  /**
+   * Replaces local element `i` by its remainder modulo `v` (zero is refused) and returns the value
+   * before.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const local = a.localData();
+   * const before = local.fetchRem(0, 3);
+   * ```
+   */
   fetchRem(i: number, v: ElemValue<T>): ElemValue<T> {
     return this.#apply(Op.rem, 'fetchRem', i, v);
   }
+  /**
+   * Integer types: ANDs local element `i` with `v` and returns the value before.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const local = a.localData();
+   * const before = local.fetchBitAnd(0, 0xff);
+   * ```
+   */
   fetchBitAnd(this: IntLocalData<T>, i: number, v: ElemValue<T>): ElemValue<T> {
     return this.#apply(Op.bitAnd, 'fetchBitAnd', i, v);
   }
+  /**
+   * Integer types: ORs `v` into local element `i` and returns the value before.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const local = a.localData();
+   * const before = local.fetchBitOr(0, 0b10);
+   * ```
+   */
   fetchBitOr(this: IntLocalData<T>, i: number, v: ElemValue<T>): ElemValue<T> {
     return this.#apply(Op.bitOr, 'fetchBitOr', i, v);
   }
+  /**
+   * Integer types: XORs local element `i` with `v` and returns the value before.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const local = a.localData();
+   * const before = local.fetchBitXor(0, 1);
+   * ```
+   */
   fetchBitXor(this: IntLocalData<T>, i: number, v: ElemValue<T>): ElemValue<T> {
     return this.#apply(Op.bitXor, 'fetchBitXor', i, v);
   }
+  /**
+   * Integer types: shifts local element `i` left by `v` bits and returns the value before.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const local = a.localData();
+   * const before = local.fetchShl(0, 1);
+   * ```
+   */
   fetchShl(this: IntLocalData<T>, i: number, v: ElemValue<T>): ElemValue<T> {
     return this.#apply(Op.shl, 'fetchShl', i, v);
   }
+  /**
+   * Integer types: shifts local element `i` right by `v` bits and returns the value before.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const local = a.localData();
+   * const before = local.fetchShr(0, 1);
+   * ```
+   */
   fetchShr(this: IntLocalData<T>, i: number, v: ElemValue<T>): ElemValue<T> {
     return this.#apply(Op.shr, 'fetchShr', i, v);
   }
-  /** Stores `v` if the element equals `current`. */
+  /**
+   * Stores `v` at local element `i` if it equals `current`; returns whether it did and the value
+   * before.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const local = a.localData();
+   * const { ok, value } = local.compareExchange(0, 0, 1);
+   * ```
+   */
   compareExchange(i: number, current: ElemValue<T>, v: ElemValue<T>): { ok: boolean; value: ElemValue<T> } {
     const value = this.#apply(Op.compareExchange, 'compareExchange', i, v, current);
     return { ok: this.#call.ok![0] === 1, value };
   }
-  /** Float types: stores `v` if |element - current| < epsilon. */
+  /**
+   * Float types: stores `v` at local element `i` if `|element - current| < epsilon`; returns
+   * whether it did and the value before.
+   * @example
+   * ```ts
+   * const f = await AtomicArray.create(world, { type: 'f64', length: 8, distribution: 'block' });
+   * const { ok } = f.localData().compareExchangeEpsilon(0, 0, 2.5, 1e-12);
+   * ```
+   */
   compareExchangeEpsilon(this: FloatLocalData<T>, i: number, current: ElemValue<T>, v: ElemValue<T>, epsilon: number): { ok: boolean; value: ElemValue<T> } {
     const eps = checkEpsilon(epsilon, 'AtomicLocalData.compareExchangeEpsilon');
     const value = this.#apply(Op.compareExchangeEpsilon, 'compareExchangeEpsilon', i, v, current, eps);
@@ -192,4 +411,3 @@ export class AtomicLocalData<T extends ElemType = ElemType> {
   }
 }
 
-registerArrayKind('AtomicArray', AtomicArray, (st, origin, meta, off, len) => new AtomicArray(st, origin, meta, off, len));

@@ -5,7 +5,7 @@
  * views a window [offset, offset + length) of the allocation, which is how sub-arrays and
  * arrays shorter than the team work.
  */
-import { checkPe, ErrorCode, LamellarError } from '../core/index.js';
+import { checkPe, ErrorCode, LamellarError, peCounters } from '../core/index.js';
 import {
   allocShared,
   checkCount,
@@ -38,6 +38,14 @@ import { reduceArray } from './reduce.js';
 import { KINDS, Op, type ArrayKind, type ArrayOptions, type BatchIndices, type Distribution } from './types.js';
 import type { UnsafeArray } from './unsafe.js';
 
+/** Arrays travel in AM arguments and results as references (see ArrayBase). */
+declare module '../serde/wire.js' {
+  interface WireHandles {
+    /** Any array handle: it arrives as the receiver's own handle on the same array. */
+    array: ArrayBase<any>;
+  }
+}
+
 type Maker = (st: RefState, origin: HandleOrigin, meta: ArrayMeta, offset: number, length: number) => ArrayBase;
 const makers = new Map<ArrayKind, Maker>();
 const classes = new Map<unknown, ArrayKind>();
@@ -45,20 +53,38 @@ const classes = new Map<unknown, ArrayKind>();
 /** The kind of an array class (`ReadOnlyArray` → 'ReadOnlyArray'), or undefined for anything else. */
 export const kindOfClass = (cls: unknown): ArrayKind | undefined => classes.get(cls);
 
+/**
+ * What every distributed array type shares (UnsafeArray, ReadOnlyArray, AtomicArray,
+ * LocalLockArray, GlobalLockArray): element type, length and distribution, index queries,
+ * sub-arrays, loads and gets, reductions and collective conversions. A handle is one reference on
+ * this PE: the array lives until every PE has dropped its handles (`drop()` or `await using`). In
+ * an AM's arguments or result it travels as a reference and arrives as the receiving PE's own
+ * handle on the same array.
+ * @example
+ * ```ts
+ * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+ * console.log(a.type, a.length, a.distribution, a.numElemsLocal);
+ * const first = await a.load(0);
+ * const view = a.subArray(4, 8);
+ * await view.drop();
+ * ```
+ */
 export abstract class ArrayBase<T extends ElemType = ElemType> extends RefHandle {
+  /** @internal */
   protected abstract readonly kind: ArrayKind;
   readonly #meta: ArrayMeta<T>;
   readonly #offset: number;
   readonly #length: number;
 
-  /** @internal Use the type's `create`. */
-  constructor(state: RefState, origin: HandleOrigin, meta: ArrayMeta<T>, offset: number, length: number) {
-    super(state, origin);
+  /** @internal The array types' constructors are private: the runtime makes handles. */
+  protected constructor(token: symbol, state: RefState, origin: HandleOrigin, meta: ArrayMeta<T>, offset: number, length: number) {
+    super(token, state, origin);
     this.#meta = meta;
     this.#offset = offset;
     this.#length = length;
   }
 
+  /** @internal */
   protected get refLabel(): string {
     return this.kind;
   }
@@ -68,39 +94,83 @@ export abstract class ArrayBase<T extends ElemType = ElemType> extends RefHandle
     return { kind: this.kind, meta: this.#meta, state: this.refState, offset: this.#offset, length: this.#length };
   }
 
-  /** Element type. */
+  /**
+   * The element type, e.g. `'u32'`.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * if (a.type === 'u32') console.log('32-bit unsigned elements');
+   * ```
+   */
   get type(): T {
     return this.#meta.type;
   }
 
-  /** Elements in this array (or sub-array). */
+  /**
+   * The number of elements of this array (or sub-array), over all PEs.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * console.log(`${a.length} elements, ${a.numElemsLocal} on this PE`);
+   * ```
+   */
   get length(): number {
     void this.refState;
     return this.#length;
   }
 
+  /**
+   * How elements are spread over the team: `'block'` (contiguous runs) or `'cyclic'` (round robin).
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const d: Distribution = a.distribution; // 'cyclic'
+   * ```
+   */
   get distribution(): Distribution {
     return this.#meta.layout.dist;
   }
 
-  /** The team the array was created on; PE numbers are team-relative. */
+  /**
+   * The team the array was created on; PE numbers given to its methods are team-relative.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * console.log(`spread over ${a.team.numPes} PEs`);
+   * ```
+   */
   get team(): Team {
     return this.#meta.team;
   }
 
-  /** [start, end) of this PE's local offsets that belong to this handle's window. */
+  /** @internal [start, end) of this PE's local offsets that belong to this handle's window. */
   protected localRange(pe = this.#meta.team.myPe): [number, number] {
     void this.refState;
     return this.#meta.layout.localRange(pe, this.#offset, this.#offset + this.#length);
   }
 
-  /** Elements of this (sub-)array held by this PE. */
+  /**
+   * How many elements of this array (or sub-array) this PE holds.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const mine = a.numElemsLocal;
+   * ```
+   */
   get numElemsLocal(): number {
     const [s, e] = this.localRange();
     return e - s;
   }
 
-  /** Owner (team PE) and local offset of element `i`. Throws INDEX_OUT_OF_BOUNDS. */
+  /**
+   * The team PE that owns element `i` and the element's offset in that PE's part. Throws
+   * INDEX_OUT_OF_BOUNDS.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const { pe, offset } = a.peAndOffsetForGlobalIndex(5); // cyclic over P PEs: pe = 5 % P
+   * ```
+   */
   peAndOffsetForGlobalIndex(i: number): { pe: number; offset: number } {
     checkIndex(i, this.length, `${this.kind}.peAndOffsetForGlobalIndex`);
     const pes = new Uint32Array(1);
@@ -109,14 +179,30 @@ export abstract class ArrayBase<T extends ElemType = ElemType> extends RefHandle
     return { pe: pes[0]!, offset: offs[0]! };
   }
 
-  /** Index (in this array) of the first element on team PE `pe`, or undefined if it holds none. */
+  /**
+   * The index (in this array) of the first element team PE `pe` holds, or undefined if it holds
+   * none.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const first = a.firstGlobalIndexForPe(world.myPe);
+   * ```
+   */
   firstGlobalIndexForPe(pe: number): number | undefined {
     checkPe(pe, this.#meta.team.numPes);
     const [s, e] = this.localRange(pe);
     return s === e ? undefined : this.#meta.layout.globalOf(pe, s) - this.#offset;
   }
 
-  /** Index (in this array) of the last element on team PE `pe`, or undefined if it holds none. */
+  /**
+   * The index (in this array) of the last element team PE `pe` holds, or undefined if it holds
+   * none.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const last = a.lastGlobalIndexForPe(world.myPe);
+   * ```
+   */
   lastGlobalIndexForPe(pe: number): number | undefined {
     checkPe(pe, this.#meta.team.numPes);
     const [s, e] = this.localRange(pe);
@@ -124,8 +210,16 @@ export abstract class ArrayBase<T extends ElemType = ElemType> extends RefHandle
   }
 
   /**
-   * Elements [start, end) as an array of the same type whose indices start at 0. One-sided; it
-   * is another handle on the same memory: drop it (conversions wait for every other handle).
+   * Elements `[start, end)` as an array of the same type whose indices start at 0: another handle
+   * on the same memory (no copy), made by this PE alone. Drop it when done: conversions wait for
+   * every other handle.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const middle = a.subArray(4, 12);
+   * await middle.add(0, 1); // element 4 of `a`
+   * await middle.drop();
+   * ```
    */
   subArray(start: number, end: number): this {
     const len = this.length;
@@ -137,7 +231,15 @@ export abstract class ArrayBase<T extends ElemType = ElemType> extends RefHandle
     return makers.get(this.kind)!(this.refState, 'new', this.#meta, this.#offset + start, end - start) as this;
   }
 
-  /** Another handle to the same array; drop it separately. */
+  /**
+   * Another handle to the same array, dropped separately (e.g. to keep one past an AM).
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const keep = a.clone();
+   * await keep.drop();
+   * ```
+   */
   clone(): this {
     return makers.get(this.kind)!(this.refState, 'new', this.#meta, this.#offset, this.#length) as this;
   }
@@ -151,24 +253,46 @@ export abstract class ArrayBase<T extends ElemType = ElemType> extends RefHandle
     return r;
   }
 
-  /** Reads element `i` (on any PE). */
+  /**
+   * Reads element `i`, wherever it lives.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const x: number = await a.load(3);
+   * ```
+   */
   async load(i: number): Promise<ElemValue<T>> {
     checkIndex(i, this.length, `${this.kind}.load`);
     const r = await this.run(Op.load, [i], 0, 0, 0, true);
     return r.out![0] as ElemValue<T>;
   }
 
-  /** Reads the elements at `indices`, results in input order. */
+  /**
+   * Reads the elements at `indices` (split by owning PE), in input order.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const xs: Uint32Array = await a.batchLoad([3, 1, 3]);
+   * ```
+   */
   async batchLoad(indices: BatchIndices): Promise<TypedArrayOf<T>> {
     const idx = checkIndices(indices, this.length, `${this.kind}.batchLoad`);
     const r = await this.run(Op.load, idx, 0, 0, 0, true);
     return r.out as unknown as TypedArrayOf<T>;
   }
 
-  /** Copies elements [index, index + n) into a new typed array (split by owner). */
+  /**
+   * Copies elements `[index, index + n)` into a new typed array (split by owning PE).
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const first4: Uint32Array = await a.get(0, 4);
+   * ```
+   */
   async get(index: number, n: number): Promise<TypedArrayOf<T>> {
     checkCount(n, `${this.kind}.get`);
     checkRangeOf(this.kind, 'get', index, n, this.length);
+    peCounters.getBytes += n * ELEM_CTORS[this.type].BYTES_PER_ELEMENT;
     const ai = this[kArray];
     if (canCopyDirect(ai, false)) {
       const out = new ELEM_CTORS[this.type](n) as TypedArrayOf<T>;
@@ -178,45 +302,133 @@ export abstract class ArrayBase<T extends ElemType = ElemType> extends RefHandle
     return this.batchLoad(rangeIndices(index, n));
   }
 
-  /** Collective: sum of the elements, on every PE (undefined for an empty array). */
+  /**
+   * Collective over the team: the sum of the elements (wrapping as the element type does), on every
+   * PE; undefined for an empty array.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const total = await a.sum();
+   * ```
+   */
   sum(): Promise<ElemValue<T> | undefined> {
     return this.reduce('sum');
   }
 
+  /**
+   * Collective over the team: the product of the elements, on every PE; undefined for an empty
+   * array.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const p = await a.prod();
+   * ```
+   */
   prod(): Promise<ElemValue<T> | undefined> {
     return this.reduce('prod');
   }
 
+  /**
+   * Collective over the team: the largest element, on every PE; undefined for an empty array.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const hi = await a.max();
+   * ```
+   */
   max(): Promise<ElemValue<T> | undefined> {
     return this.reduce('max');
   }
 
+  /**
+   * Collective over the team: the smallest element, on every PE; undefined for an empty array.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const lo = await a.min();
+   * ```
+   */
   min(): Promise<ElemValue<T> | undefined> {
     return this.reduce('min');
   }
 
-  /** Collective: reduces with a reduction registered by `registerReduction(name, fn)`. */
+  /**
+   * Collective over the team: folds the elements with the reduction registered under `name` (see
+   * registerReduction), on every PE.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * registerReduction<number>('orAll', (x, y) => x | y);
+   * const bits = await a.reduce('orAll');
+   * ```
+   */
   reduce(name: string): Promise<ElemValue<T> | undefined> {
     return reduceArray(this, this[kArray], name) as Promise<ElemValue<T> | undefined>;
   }
 
-  /** Collective conversions: complete once every PE holds only the converting handle. */
+  /**
+   * Collective conversion into an UnsafeArray over the same memory: completes once every PE holds
+   * only the converting handle (drop clones and sub-arrays first). This handle is released.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const u = await a.intoUnsafe();
+   * u.unsafeLocalData().fill(0);
+   * ```
+   */
   intoUnsafe(): Promise<UnsafeArray<T>> {
     return this.into('UnsafeArray');
   }
 
+  /**
+   * Collective conversion into a ReadOnlyArray (then every read is safe without locks); completes
+   * once every PE holds only the converting handle. This handle is released.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const ro = await a.intoReadOnly();
+   * const mine = ro.localData();
+   * ```
+   */
   intoReadOnly(): Promise<ReadOnlyArray<T>> {
     return this.into('ReadOnlyArray');
   }
 
+  /**
+   * Collective conversion into an AtomicArray; completes once every PE holds only the converting
+   * handle. This handle is released.
+   * @example
+   * ```ts
+   * const u = await UnsafeArray.create(world, { type: 'i64', length: 8, distribution: 'block' });
+   * const at = await u.intoAtomic();
+   * ```
+   */
   intoAtomic(): Promise<AtomicArray<T>> {
     return this.into('AtomicArray');
   }
 
+  /**
+   * Collective conversion into a LocalLockArray; completes once every PE holds only the converting
+   * handle. This handle is released.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const ll = await a.intoLocalLock();
+   * ```
+   */
   intoLocalLock(): Promise<LocalLockArray<T>> {
     return this.into('LocalLockArray');
   }
 
+  /**
+   * Collective conversion into a GlobalLockArray; completes once every PE holds only the converting
+   * handle. This handle is released.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const gl = await a.intoGlobalLock();
+   * ```
+   */
   intoGlobalLock(): Promise<GlobalLockArray<T>> {
     return this.into('GlobalLockArray');
   }
@@ -274,6 +486,7 @@ export abstract class ArrayBase<T extends ElemType = ElemType> extends RefHandle
     return new IndexedOnesidedIter(onesidedOf(this, n, `${this.kind}.bufferedOnesidedIter(n)`));
   }
 
+  /** @internal */
   protected into<H>(kind: ArrayKind): Promise<H> {
     return this.convertInto(kind, (st) => makers.get(kind)!(st, 'converted', this.#meta, this.#offset, this.#length) as H);
   }
@@ -300,7 +513,8 @@ function teamOf(t: unknown, what: string): Team {
 
 /**
  * Collective over the team: allocates the array's one symmetric region (zeroed) and returns a
- * handle of `kind`. Mismatched calls throw COLLECTIVE_MISMATCH on every member. With fewer elements than PEs, one element per PE is allocated and the
+ * handle of `kind`. Mismatched calls throw COLLECTIVE_MISMATCH on every member. With fewer elements
+ * than PEs, one element per PE is allocated and the
  * handle covers the first `length` (as Lamellar does).
  */
 export async function createArray<T extends ElemType>(kind: ArrayKind, teamOrWorld: World | Team, opts: ArrayOptions<T>): Promise<ArrayBase<T>> {
@@ -328,7 +542,7 @@ export async function createArray<T extends ElemType>(kind: ArrayKind, teamOrWor
 }
 
 /** Each array type registers its constructor, for conversions, sub-arrays and the codec. */
-export function registerArrayKind(kind: ArrayKind, ctor: abstract new (...args: never[]) => ArrayBase, make: Maker): void {
+export function registerArrayKind(kind: ArrayKind, ctor: { readonly prototype: ArrayBase; readonly name: string }, make: Maker): void {
   makers.set(kind, make);
   classes.set(ctor, kind);
   registerRefCodec<ArrayBase>({

@@ -5,23 +5,54 @@
  * lock; `collectiveWriteLocalData()` is collective: one write lock held for all PEs at once,
  * released when the last PE releases its guard.
  */
-import { pin, unpin } from '../memregion/internal.js';
+import { kConstruct } from '../core/index.js';
+import { pin, unpin, type HandleOrigin, type RefState } from '../memregion/internal.js';
 import type { Team } from '../team/index.js';
 import { createArray, registerArrayKind } from './base.js';
-import type { ElemType, TypedArrayOf, World } from './deps.js';
-import { LocalDataGuard } from './guard.js';
+import type { ElemType, ReadonlyTypedArrayOf, TypedArrayOf, World } from './deps.js';
+import { newLocalDataGuard, type LocalDataGuard } from './guard.js';
 import { COLLECTIVE_LEFT } from './lock.js';
-import { kArray } from './meta.js';
+import { kArray, type ArrayMeta } from './meta.js';
 import { IndexedDistIter, IndexedLocalIter, iterChain, type ElemRef } from './iter/index.js';
 import { MutableArray } from './mutable.js';
 import { acquireGlobal, releaseGlobal } from './ops/engine.js';
 import { collectiveDone, CollectiveDoneAm } from './ops/remote.js';
 import type { ArrayKind, ArrayOptions } from './types.js';
 
+/**
+ * A distributed array under one reader-writer lock for the whole array (kept on team PE 0): every
+ * element op, put and get takes it, and local data is reached through guards; a global write lock
+ * excludes every other PE's readers and writers.
+ * @example
+ * ```ts
+ * const gl = await GlobalLockArray.create(world, { type: 'i32', length: 32, distribution: 'block' });
+ * await gl.store(0, 5);
+ * {
+ *   using r = await gl.readLocalData();
+ *   console.log(r.value[0]);
+ * }
+ * ```
+ */
 export class GlobalLockArray<T extends ElemType = ElemType> extends MutableArray<T> {
+  /** @internal */
   protected readonly kind: ArrayKind = 'GlobalLockArray';
 
-  /** Collective over the team (or world): a zeroed array. */
+  private constructor(token: symbol, state: RefState, origin: HandleOrigin, meta: ArrayMeta<T>, offset: number, length: number) {
+    super(token, state, origin, meta, offset, length);
+  }
+
+  static {
+    registerArrayKind('GlobalLockArray', GlobalLockArray, (st, origin, meta, off, len) => new GlobalLockArray(kConstruct, st, origin, meta, off, len));
+  }
+
+  /**
+   * Collective over the team (or world): a zeroed GlobalLockArray; every member calls it with the
+   * same options.
+   * @example
+   * ```ts
+   * const gl = await GlobalLockArray.create(world, { type: 'u16', length: 32, distribution: 'cyclic' });
+   * ```
+   */
   static create<T extends ElemType>(team: World | Team, opts: ArrayOptions<T>): Promise<GlobalLockArray<T>> {
     return createArray('GlobalLockArray', team, opts) as Promise<GlobalLockArray<T>>;
   }
@@ -51,12 +82,34 @@ export class GlobalLockArray<T extends ElemType = ElemType> extends MutableArray
     return new IndexedLocalIter(iterChain(this, true));
   }
 
-  /** Waits for the global read lock; the guard's `value` is this PE's part, read-only. */
-  readLocalData(): Promise<LocalDataGuard<Readonly<TypedArrayOf<T>>>> {
-    return this.#guard(false);
+  /**
+   * Waits for the global read lock; the guard's `value` is this PE's part, read-only.
+   * @example
+   * ```ts
+   * const gl = await GlobalLockArray.create(world, { type: 'u16', length: 32, distribution: 'cyclic' });
+   * {
+   *   using r = await gl.readLocalData();
+   *   const first = r.value[0];
+   * }
+   * ```
+   */
+  readLocalData(): Promise<LocalDataGuard<ReadonlyTypedArrayOf<T>>> {
+    // The same view as a write guard's, typed read-only (docs/arrays.md: by type only).
+    return this.#guard(false) as Promise<LocalDataGuard<TypedArrayOf<T>>> as unknown as Promise<LocalDataGuard<ReadonlyTypedArrayOf<T>>>;
   }
 
-  /** Waits for the global write lock (excluding every PE); `value` is this PE's part. */
+  /**
+   * Waits for the global write lock (no other PE reads or writes meanwhile); the guard's `value` is
+   * this PE's part.
+   * @example
+   * ```ts
+   * const gl = await GlobalLockArray.create(world, { type: 'u16', length: 32, distribution: 'cyclic' });
+   * {
+   *   using w = await gl.writeLocalData();
+   *   w.value.fill(1);
+   * }
+   * ```
+   */
   writeLocalData(): Promise<LocalDataGuard<TypedArrayOf<T>>> {
     return this.#guard(true);
   }
@@ -76,7 +129,7 @@ export class GlobalLockArray<T extends ElemType = ElemType> extends MutableArray
       unpin(ai.state);
       throw err;
     }
-    return new LocalDataGuard(
+    return newLocalDataGuard(
       this.#data(),
       () => {
         // Launched, not awaited: waitAll() and shutdown cover it (it is an AM on tcp).
@@ -88,8 +141,17 @@ export class GlobalLockArray<T extends ElemType = ElemType> extends MutableArray
   }
 
   /**
-   * Collective: team PE 0 takes the write lock once for everyone, then every PE gets a write
-   * guard on its part. The lock is released when the last PE releases its guard.
+   * Collective over the team: every member asks, team PE 0 takes the write lock once for all, and
+   * each member's guard gives its own part; the lock is released when the last member releases its
+   * guard.
+   * @example
+   * ```ts
+   * const gl = await GlobalLockArray.create(world, { type: 'u16', length: 32, distribution: 'cyclic' });
+   * {
+   *   using w = await gl.collectiveWriteLocalData();
+   *   w.value.fill(world.myPe);
+   * }
+   * ```
    */
   async collectiveWriteLocalData(): Promise<LocalDataGuard<TypedArrayOf<T>>> {
     const ai = this[kArray];
@@ -107,7 +169,7 @@ export class GlobalLockArray<T extends ElemType = ElemType> extends MutableArray
       throw err;
     }
     const w = ai.meta.locks[0] ?? null;
-    return new LocalDataGuard(
+    return newLocalDataGuard(
       this.#data(),
       () => {
         if (w !== null) collectiveDone(w);
@@ -119,4 +181,3 @@ export class GlobalLockArray<T extends ElemType = ElemType> extends MutableArray
   }
 }
 
-registerArrayKind('GlobalLockArray', GlobalLockArray, (st, origin, meta, off, len) => new GlobalLockArray(st, origin, meta, off, len));

@@ -4,21 +4,53 @@
  * on tcp). Local data only through guards: `readLocalData()` (shared) and `writeLocalData()`
  * (exclusive).
  */
-import { pin, unpin } from '../memregion/internal.js';
+import { kConstruct } from '../core/index.js';
+import { pin, unpin, type HandleOrigin, type RefState } from '../memregion/internal.js';
 import type { Team } from '../team/index.js';
 import { createArray, registerArrayKind } from './base.js';
-import type { ElemType, TypedArrayOf, World } from './deps.js';
-import { LocalDataGuard } from './guard.js';
+import type { ElemType, ReadonlyTypedArrayOf, TypedArrayOf, World } from './deps.js';
+import { newLocalDataGuard, type LocalDataGuard } from './guard.js';
 import { LOCAL_LOCK, lock, unlock } from './lock.js';
-import { kArray } from './meta.js';
+import { kArray, type ArrayMeta } from './meta.js';
 import { IndexedDistIter, IndexedLocalIter, iterChain, type ElemRef } from './iter/index.js';
 import { MutableArray } from './mutable.js';
 import type { ArrayKind, ArrayOptions } from './types.js';
 
+/**
+ * A distributed array with one reader-writer lock per PE over that PE's part: every element op,
+ * put and get takes the owner's lock (in shared memory on shmem, inside the owner's runtime on
+ * tcp),
+ * and local data is reached only through guards.
+ * @example
+ * ```ts
+ * const ll = await LocalLockArray.create(world, { type: 'u32', length: 64, distribution: 'block' });
+ * await ll.add(3, 1);
+ * {
+ *   using w = await ll.writeLocalData();
+ *   w.value.fill(0);
+ * }
+ * ```
+ */
 export class LocalLockArray<T extends ElemType = ElemType> extends MutableArray<T> {
+  /** @internal */
   protected readonly kind: ArrayKind = 'LocalLockArray';
 
-  /** Collective over the team (or world): a zeroed array. */
+  private constructor(token: symbol, state: RefState, origin: HandleOrigin, meta: ArrayMeta<T>, offset: number, length: number) {
+    super(token, state, origin, meta, offset, length);
+  }
+
+  static {
+    registerArrayKind('LocalLockArray', LocalLockArray, (st, origin, meta, off, len) => new LocalLockArray(kConstruct, st, origin, meta, off, len));
+  }
+
+  /**
+   * Collective over the team (or world): a zeroed LocalLockArray; every member calls it with the
+   * same options.
+   * @example
+   * ```ts
+   * const ll = await LocalLockArray.create(world, { type: 'f64', length: 64, distribution: 'cyclic' });
+   * ```
+   */
   static create<T extends ElemType>(team: World | Team, opts: ArrayOptions<T>): Promise<LocalLockArray<T>> {
     return createArray('LocalLockArray', team, opts) as Promise<LocalLockArray<T>>;
   }
@@ -48,12 +80,34 @@ export class LocalLockArray<T extends ElemType = ElemType> extends MutableArray<
     return new IndexedLocalIter(iterChain(this, true));
   }
 
-  /** Waits for this PE's read lock; the guard's `value` is this PE's part, read-only. */
-  readLocalData(): Promise<LocalDataGuard<Readonly<TypedArrayOf<T>>>> {
-    return this.#guard(false);
+  /**
+   * Waits for this PE's read lock; the guard's `value` is this PE's part, read-only. Release it
+   * (`using`, or `release()`) to let writers in.
+   * @example
+   * ```ts
+   * const ll = await LocalLockArray.create(world, { type: 'u32', length: 64, distribution: 'block' });
+   * {
+   *   using r = await ll.readLocalData();
+   *   console.log(r.value.length);
+   * }
+   * ```
+   */
+  readLocalData(): Promise<LocalDataGuard<ReadonlyTypedArrayOf<T>>> {
+    // The same view as a write guard's, typed read-only (docs/arrays.md: by type only).
+    return this.#guard(false) as Promise<LocalDataGuard<TypedArrayOf<T>>> as unknown as Promise<LocalDataGuard<ReadonlyTypedArrayOf<T>>>;
   }
 
-  /** Waits for this PE's write lock; the guard's `value` is this PE's part. */
+  /**
+   * Waits for this PE's write lock; the guard's `value` is this PE's part, writable.
+   * @example
+   * ```ts
+   * const ll = await LocalLockArray.create(world, { type: 'u32', length: 64, distribution: 'block' });
+   * {
+   *   using w = await ll.writeLocalData();
+   *   w.value[0] = 42;
+   * }
+   * ```
+   */
   writeLocalData(): Promise<LocalDataGuard<TypedArrayOf<T>>> {
     return this.#guard(true);
   }
@@ -72,7 +126,7 @@ export class LocalLockArray<T extends ElemType = ElemType> extends MutableArray<
       throw err;
     }
     const data = (ai.meta.views[me]! as unknown as TypedArrayOf<T>).subarray(s, e) as TypedArrayOf<T>;
-    return new LocalDataGuard(
+    return newLocalDataGuard(
       data,
       () => {
         unlock(w, LOCAL_LOCK, write);
@@ -83,4 +137,3 @@ export class LocalLockArray<T extends ElemType = ElemType> extends MutableArray<
   }
 }
 
-registerArrayKind('LocalLockArray', LocalLockArray, (st, origin, meta, off, len) => new LocalLockArray(st, origin, meta, off, len));

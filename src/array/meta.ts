@@ -70,7 +70,7 @@ export function metaFor<T extends ElemType>(st: RefState, region: RegionInternal
 }
 
 /** What every array handle exposes to the op engine, the AMs and the codec. */
-export const kArray = Symbol('lamellar.arrayInternals');
+export { kArray } from '../core/index.js';
 
 export interface ArrayInternals<T extends ElemType = ElemType> {
   readonly kind: ArrayKind;

@@ -7,16 +7,68 @@
 import { ErrorCode, LamellarError } from '../core/index.js';
 import { ELEM_CTORS, type ElemType, type ElemValue, type TypedArrayOf } from '../memregion/internal.js';
 
+/**
+ * How an array's elements are spread over its team: `'block'` gives each PE one contiguous run,
+ * `'cyclic'` deals elements round robin (element i on PE i % numPes), with Lamellar's index
+ * formulas.
+ * @example
+ * ```ts
+ * const d: Distribution = 'block';
+ * const a = await UnsafeArray.create(world, { type: 'f64', length: 100, distribution: d });
+ * ```
+ */
 export type Distribution = 'block' | 'cyclic';
 
-/** Integer element types (bit ops and shifts). */
+/**
+ * The integer element types, which have bit ops and shifts.
+ * @example
+ * ```ts
+ * const t: IntElemType = 'u16';
+ * ```
+ */
 export type IntElemType = Exclude<ElemType, 'f32' | 'f64'>;
-/** Floating-point element types (compareExchangeEpsilon). */
+/**
+ * The floating-point element types, which have compareExchangeEpsilon.
+ * @example
+ * ```ts
+ * const t: FloatElemType = 'f32';
+ * ```
+ */
 export type FloatElemType = 'f32' | 'f64';
 
+/**
+ * What every array type's `create` takes.
+ * @example
+ * ```ts
+ * const opts: ArrayOptions<'i32'> = { type: 'i32', length: 1024, distribution: 'cyclic' };
+ * const a = await LocalLockArray.create(world, opts);
+ * ```
+ */
 export interface ArrayOptions<T extends ElemType> {
+  /**
+   * The element type (`'u8'`, `'f64'`, `'i64'`...).
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'i64', length: 4, distribution: 'block' });
+   * ```
+   */
   type: T;
+  /**
+   * The number of elements over all PEs (at most 2^32 - 1); any length, including one smaller than
+   * the team.
+   * @example
+   * ```ts
+   * const a = await ReadOnlyArray.create(world, { type: 'u8', length: 3, distribution: 'block' });
+   * ```
+   */
   length: number;
+  /**
+   * `'block'` or `'cyclic'` (see Distribution).
+   * @example
+   * ```ts
+   * const a = await UnsafeArray.create(world, { type: 'u32', length: 8, distribution: 'cyclic' });
+   * ```
+   */
   distribution: Distribution;
 }
 
@@ -113,12 +165,24 @@ export function checkEpsilon(eps: unknown, what: string): number {
  * 64-bit integer typed array, whose bigints are taken as the numbers they are.
  *
  * @example
- * await arr.batchAdd(new Uint32Array([0, 5, 9]), 1);
- * await arr.batchAdd(BigInt64Array.from([0n, 5n]), 1);
+ * ```ts
+ * await a.batchAdd(new Uint32Array([0, 5, 9]), 1);
+ * await a.batchAdd(BigInt64Array.from([0n, 5n]), 1);
+ * ```
  */
 export type BatchIndices = ArrayLike<number> | BigInt64Array | BigUint64Array;
 
-/** Values of a batch: one for all indices, or one per index. */
+/**
+ * The values of a batch op: one value for every index, or one per index (a typed array of the
+ * element type, or an array of values).
+ * @example
+ * ```ts
+ * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+ * await a.batchAdd([0, 1, 2], 5);
+ * await a.batchAdd([0, 1, 2], new Uint32Array([1, 2, 3]));
+ * await a.batchAdd([0, 1, 2], [1, 2, 3]);
+ * ```
+ */
 export type BatchValues<T extends ElemType> = ElemValue<T> | TypedArrayOf<T> | readonly ElemValue<T>[];
 
 /**

@@ -4,7 +4,7 @@
  * put and get into the owner's memory (on shmem with no work on the owner). The region lives
  * while any PE holds a handle, and is freed on the owner after the last release.
  */
-import { ErrorCode, LamellarError } from '../core/index.js';
+import { ErrorCode, kConstruct, kRefState, LamellarError, peCounters } from '../core/index.js';
 import type { Lamella } from '../lamellae/types.js';
 import { registerRefCodec } from '../serde/index.js';
 import { kTeamInternals, type Team, type WorldRuntime } from '../team/index.js';
@@ -25,20 +25,51 @@ interface OneSidedData<T extends ElemType> {
 
 const LABEL = 'one-sided memory region';
 
+/** One-sided regions travel in AMs as references. */
+declare module '../serde/wire.js' {
+  interface WireHandles {
+    /** A one-sided region: any PE that receives it can put and get into the owner's memory. */
+    oneSidedMemoryRegion: OneSidedMemoryRegion<any>;
+  }
+}
+
 function viewOf<T extends ElemType>(d: OneSidedData<T>): TypedArrayOf<T> | null {
   if (d.view === undefined) d.view = directView(d.lamella, d.owner, d.type, d.addr, d.length);
   return d.view;
 }
 
+/** Makes a OneSidedMemoryRegion handle (its constructor is private). */
+let newOneSided: <T extends ElemType>(state: RefState, origin: HandleOrigin) => OneSidedMemoryRegion<T>;
+
+/**
+ * `length` elements on the PE that allocated it (its owner) and nowhere else (Lamellar's
+ * OneSidedMemoryRegion), from `allocOneSidedMemRegion`: allocation involves no other PE. Send the
+ * handle in an AM and any PE holding it can put and get into the owner's memory (on shmem with no
+ * work on the owner). The memory lives while any PE holds a handle, and is freed on the owner after
+ * the last release.
+ * @example
+ * ```ts
+ * const mine = world.allocOneSidedMemRegion('u8', 16);
+ * const Fill = defineAm('doc/fill', async (ctx, a: { region: OneSidedMemoryRegion<'u8'> }) => {
+ *   await a.region.put(ctx.currentPe, new Uint8Array([ctx.currentPe]));
+ * });
+ * await world.execAmAll(Fill, { region: mine });
+ * console.log(mine.unsafeLocalData().slice(0, world.numPes));
+ * ```
+ */
 export class OneSidedMemoryRegion<T extends ElemType = ElemType> extends RefHandle {
   readonly #data: OneSidedData<T>;
 
-  /** @internal Use `allocOneSidedMemRegion`. */
-  constructor(state: RefState, origin: HandleOrigin) {
-    super(state, origin);
+  private constructor(token: symbol, state: RefState, origin: HandleOrigin) {
+    super(token, state, origin);
     this.#data = state.data as OneSidedData<T>;
   }
 
+  static {
+    newOneSided = (state, origin) => new OneSidedMemoryRegion(kConstruct, state, origin);
+  }
+
+  /** @internal */
   protected get refLabel(): string {
     return LABEL;
   }
@@ -48,29 +79,67 @@ export class OneSidedMemoryRegion<T extends ElemType = ElemType> extends RefHand
     return this.#data;
   }
 
+  /**
+   * The element type.
+   * @example
+   * ```ts
+   * const mine = world.allocOneSidedMemRegion('u8', 16);
+   * console.log(mine.type); // u8
+   * ```
+   */
   get type(): T {
     return this.#data.type;
   }
 
+  /**
+   * The number of elements.
+   * @example
+   * ```ts
+   * const mine = world.allocOneSidedMemRegion('u8', 16);
+   * console.log(mine.length); // 16
+   * ```
+   */
   get length(): number {
     return this.#data.length;
   }
 
-  /** World PE id of the PE whose memory this is. */
+  /**
+   * The world id of the PE whose memory this is.
+   * @example
+   * ```ts
+   * const mine = world.allocOneSidedMemRegion('u8', 16);
+   * console.log(mine.owner === world.myPe); // true where it was allocated
+   * ```
+   */
   get owner(): number {
     return this.#data.owner;
   }
 
-  /** True on the owner, where `unsafeLocalData()` works. */
+  /**
+   * True on the owner, where `unsafeLocalData()` works.
+   * @example
+   * ```ts
+   * const mine = world.allocOneSidedMemRegion('u8', 16);
+   * if (mine.isLocal) mine.unsafeLocalData().fill(0);
+   * ```
+   */
   get isLocal(): boolean {
     return this.#data.owner === this.#data.lamella.myPe;
   }
 
-  /** Copies `data` into the owner's memory at element `index`, from any PE. */
+  /**
+   * Copies `data` into the owner's memory from element `index`, from any PE holding the handle.
+   * @example
+   * ```ts
+   * const mine = world.allocOneSidedMemRegion('u8', 16);
+   * await mine.put(4, new Uint8Array([1, 2, 3]));
+   * ```
+   */
   put(index: number, data: TypedArrayOf<T>): Promise<void> {
     const d = this.#live();
     checkData(data, d.type, 'put');
     checkRange(index, data.length, d.length, 'put');
+    peCounters.putBytes += data.byteLength;
     const v = viewOf(d);
     if (v !== null) {
       v.set(data as never, index);
@@ -80,8 +149,13 @@ export class OneSidedMemoryRegion<T extends ElemType = ElemType> extends RefHand
   }
 
   /**
-   * Reads `n` elements from element `index` of the owner's memory into a new typed array, or
-   * fills `dst` (`dst.length` elements, no allocation) and resolves to it.
+   * Reads `n` elements from element `index` of the owner's memory into a new typed array, or fills
+   * `dst` and resolves to it.
+   * @example
+   * ```ts
+   * const mine = world.allocOneSidedMemRegion('u8', 16);
+   * const bytes: Uint8Array = await mine.get(0, 4);
+   * ```
    */
   get(index: number, n: number): Promise<TypedArrayOf<T>>;
   get(index: number, dst: TypedArrayOf<T>): Promise<TypedArrayOf<T>>;
@@ -90,13 +164,22 @@ export class OneSidedMemoryRegion<T extends ElemType = ElemType> extends RefHand
     const dst = typeof n === 'number' ? undefined : checkData(n, d.type, 'get');
     const count = dst === undefined ? checkCount(n, 'get') : dst.length;
     checkRange(index, count, d.length, 'get');
+    peCounters.getBytes += count * ELEM_CTORS[d.type].BYTES_PER_ELEMENT;
     const v = viewOf(d);
     if (v !== null) return Promise.resolve(directGet(v, index, count, dst));
     const out = dst ?? (new ELEM_CTORS[d.type](count) as TypedArrayOf<T>);
     return remoteGet(this.refState, d.lamella, d.owner, d.addr + index * ELEM_CTORS[d.type].BYTES_PER_ELEMENT, out);
   }
 
-  /** The owner's elements as a view on the region's memory (owner only; no copy, no locking). */
+  /**
+   * The owner's elements as a view on the region's memory (owner only; elsewhere UNSUPPORTED_OP):
+   * no copy, no locking.
+   * @example
+   * ```ts
+   * const mine = world.allocOneSidedMemRegion('u8', 16);
+   * mine.unsafeLocalData()[0] = 255;
+   * ```
+   */
   unsafeLocalData(): TypedArrayOf<T> {
     const d = this.#live();
     if (d.owner !== d.lamella.myPe) {
@@ -111,13 +194,22 @@ export class OneSidedMemoryRegion<T extends ElemType = ElemType> extends RefHand
     return v;
   }
 
-  /** Another handle to the same region; drop it separately. */
+  /**
+   * Another handle to the same region, dropped separately (e.g. to keep one that arrived in an AM
+   * past the AM).
+   * @example
+   * ```ts
+   * const mine = world.allocOneSidedMemRegion('u8', 16);
+   * const kept = mine.clone();
+   * await kept.drop();
+   * ```
+   */
   clone(): OneSidedMemoryRegion<T> {
-    return new OneSidedMemoryRegion<T>(this.refState, 'new');
+    return new OneSidedMemoryRegion<T>(kConstruct, this.refState, 'new');
   }
 
-  /** @internal For codecs and arrays. */
-  get state(): RefState {
+  /** @internal The lifetime state, for the codec. */
+  get [kRefState](): RefState {
     return this.refState;
   }
 }
@@ -146,14 +238,14 @@ export function allocOneSided<T extends ElemType>(team: Team, type: T, length: n
   const addr = lamella.alloc(length * ELEM_CTORS[type].BYTES_PER_ELEMENT);
   const reg = registryOf(rt);
   const data: OneSidedData<T> = { type, length, owner: lamella.myPe, addr, lamella, view: undefined };
-  return new OneSidedMemoryRegion<T>(makeState(rt, reg, lamella.myPe, reg.nextId++, data), 'new');
+  return newOneSided<T>(makeState(rt, reg, lamella.myPe, reg.nextId++, data), 'new');
 }
 
 registerRefCodec<OneSidedMemoryRegion>({
   name: 'lamellar.OneSidedMemoryRegion',
   ctor: OneSidedMemoryRegion,
   encode(w, region) {
-    const st = region.state;
+    const st = region[kRefState];
     const d = st.data as OneSidedData<ElemType>;
     encodeRefKey(w, st);
     w.u8(elemCode(d.type));
@@ -167,9 +259,9 @@ registerRefCodec<OneSidedMemoryRegion>({
     const type = elemTypeOfCode(r.u8());
     const addr = r.f64();
     const length = r.f64();
-    if (state !== undefined) return new OneSidedMemoryRegion(state, 'decoded');
+    if (state !== undefined) return newOneSided(state, 'decoded');
     // First time this PE sees the region: it joins the region's lifetime as a participant.
     const data: OneSidedData<ElemType> = { type, length, owner: coord, addr, lamella: rt.lamella, view: undefined };
-    return new OneSidedMemoryRegion(makeState(rt, reg, coord, id, data), 'decoded');
+    return newOneSided(makeState(rt, reg, coord, id, data), 'decoded');
   },
 });

@@ -126,8 +126,8 @@ export type FloatElement<T extends ElemType> = AtomicElement<T> & { readonly typ
  *
  * @example
  * ```ts
- * await counts.distIterMut().enumerate().forEach(([i, x]) => x.store(i));
- * await counts.localIterMut().forEach((x) => x.fetchAdd(1));
+ * await a.distIterMut().enumerate().forEach(([i, x]) => x.store(i));
+ * await a.localIterMut().forEach((x) => x.fetchAdd(1));
  * ```
  */
 export class AtomicElement<T extends ElemType = ElemType> {
@@ -157,7 +157,7 @@ export class AtomicElement<T extends ElemType = ElemType> {
    *
    * @example
    * ```ts
-   * const seen = await counts.localIterMut().map((x) => x.load()).collect();
+   * const seen = await a.localIterMut().map((x) => x.load()).collect();
    * ```
    */
   load(): ElemValue<T> {
@@ -171,7 +171,7 @@ export class AtomicElement<T extends ElemType = ElemType> {
    *
    * @example
    * ```ts
-   * await counts.distIterMut().forEach((x) => x.store(0));
+   * await a.distIterMut().forEach((x) => x.store(0));
    * ```
    */
   store(value: ElemValue<T>): void {
@@ -185,7 +185,7 @@ export class AtomicElement<T extends ElemType = ElemType> {
    *
    * @example
    * ```ts
-   * await counts.distIterMut().forEach((x) => { x.value = 3; });
+   * await a.distIterMut().forEach((x) => { x.value = 3; });
    * ```
    */
   get value(): ElemValue<T> {
@@ -201,7 +201,7 @@ export class AtomicElement<T extends ElemType = ElemType> {
    *
    * @example
    * ```ts
-   * const olds = await counts.localIterMut().map((x) => x.swap(0)).collect();
+   * const olds = await a.localIterMut().map((x) => x.swap(0)).collect();
    * ```
    */
   swap(value: ElemValue<T>): ElemValue<T> {
@@ -213,7 +213,7 @@ export class AtomicElement<T extends ElemType = ElemType> {
    *
    * @example
    * ```ts
-   * await hits.localIterMut().forEach((x) => x.fetchAdd(1));
+   * await a.localIterMut().forEach((x) => x.fetchAdd(1));
    * ```
    */
   fetchAdd(value: ElemValue<T>): ElemValue<T> {
@@ -225,7 +225,7 @@ export class AtomicElement<T extends ElemType = ElemType> {
    *
    * @example
    * ```ts
-   * await left.localIterMut().forEach((x) => x.fetchSub(1));
+   * await a.localIterMut().forEach((x) => x.fetchSub(1));
    * ```
    */
   fetchSub(value: ElemValue<T>): ElemValue<T> {
@@ -273,7 +273,7 @@ export class AtomicElement<T extends ElemType = ElemType> {
    *
    * @example
    * ```ts
-   * await flags.localIterMut().forEach((x) => x.fetchBitAnd(0xff));
+   * await a.localIterMut().forEach((x) => x.fetchBitAnd(0xff));
    * ```
    */
   fetchBitAnd(this: IntElement<T>, value: ElemValue<T>): ElemValue<T> {
@@ -285,7 +285,7 @@ export class AtomicElement<T extends ElemType = ElemType> {
    *
    * @example
    * ```ts
-   * await flags.localIterMut().forEach((x) => x.fetchBitOr(1 << world.myPe));
+   * await a.localIterMut().forEach((x) => x.fetchBitOr(1 << world.myPe));
    * ```
    */
   fetchBitOr(this: IntElement<T>, value: ElemValue<T>): ElemValue<T> {
@@ -297,7 +297,7 @@ export class AtomicElement<T extends ElemType = ElemType> {
    *
    * @example
    * ```ts
-   * await flags.localIterMut().forEach((x) => x.fetchBitXor(1));
+   * await a.localIterMut().forEach((x) => x.fetchBitXor(1));
    * ```
    */
   fetchBitXor(this: IntElement<T>, value: ElemValue<T>): ElemValue<T> {
@@ -333,7 +333,7 @@ export class AtomicElement<T extends ElemType = ElemType> {
    *
    * @example
    * ```ts
-   * await hits.distIterMut().forEach((x) => x.add(1));   // Lamellar's `*x += 1`
+   * await a.distIterMut().forEach((x) => x.add(1));   // Lamellar's `*x += 1`
    * ```
    */
   add(value: ElemValue<T>): void {
@@ -393,7 +393,7 @@ export class AtomicElement<T extends ElemType = ElemType> {
    *
    * @example
    * ```ts
-   * await flags.distIterMut().forEach((x) => x.bitAnd(0xf));
+   * await a.distIterMut().forEach((x) => x.bitAnd(0xf));
    * ```
    */
   bitAnd(this: IntElement<T>, value: ElemValue<T>): void {
@@ -405,7 +405,7 @@ export class AtomicElement<T extends ElemType = ElemType> {
    *
    * @example
    * ```ts
-   * await flags.distIterMut().forEach((x) => x.bitOr(1 << world.myPe));
+   * await a.distIterMut().forEach((x) => x.bitOr(1 << world.myPe));
    * ```
    */
   bitOr(this: IntElement<T>, value: ElemValue<T>): void {
@@ -417,7 +417,7 @@ export class AtomicElement<T extends ElemType = ElemType> {
    *
    * @example
    * ```ts
-   * await flags.distIterMut().forEach((x) => x.bitXor(1));
+   * await a.distIterMut().forEach((x) => x.bitXor(1));
    * ```
    */
   bitXor(this: IntElement<T>, value: ElemValue<T>): void {
@@ -465,7 +465,8 @@ export class AtomicElement<T extends ElemType = ElemType> {
    *
    * @example
    * ```ts
-   * await f.localIterMut().forEach((x) => x.compareExchangeEpsilon(0.5, 1.5, 1e-6));
+   * const f = await AtomicArray.create(world, { type: 'f64', length: 8, distribution: 'block' });
+ * await f.localIterMut().forEach((x) => x.compareExchangeEpsilon(0.5, 1.5, 1e-6));
    * ```
    */
   compareExchangeEpsilon(this: FloatElement<T>, current: ElemValue<T>, value: ElemValue<T>, epsilon: number): { ok: boolean; value: ElemValue<T> } {

@@ -355,7 +355,7 @@ export class IndexedLocalIter<I, T extends ElemType = ElemType> extends LocalIte
    *
    * @example
    * ```ts
-   * await a.localIter().chunks(4096).forEachAsync((c) => table.batchAdd(c, 1));
+   * await a.localIter().chunks(4096).forEachAsync((c) => b.batchAdd(c, 1));
    * ```
    */
   chunks(n: number): IndexedLocalIter<ChunkOf<I>, T> {
