@@ -7,7 +7,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
-import { BIN, caseReports, fixture, ROOT } from './job.js';
+import { compiledFixture } from './compiled.js';
+import { BIN, caseReports, ROOT } from './job.js';
 import assert from 'node:assert/strict';
 
 export interface Proc {
@@ -50,7 +51,7 @@ export function start(cmd: string, args: string[], env: Record<string, string>):
 
 /** One PE of a hand-started job: `lamellar exec <fixture> args` with the PE's identity, maybe in a network namespace. */
 export function startPe(script: string, pe: number, numPes: number, env: Record<string, string>, args: string[] = [], netns?: string): Proc {
-  const node = [BIN, 'exec', fixture(script), ...args];
+  const node = [BIN, 'exec', compiledFixture(script), ...args];
   const id = { LAMELLAR_PE_ID: String(pe), LAMELLAR_NUM_PES: String(numPes), ...env };
   return netns === undefined ? start(process.execPath, node, id) : start('ip', ['netns', 'exec', netns, process.execPath, ...node], id);
 }

@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { conformance } from '../helpers/conformance.js';
-import { caseReports, fixture, runJob, type JobResult } from '../helpers/job.js';
+import { compiledFixture } from '../helpers/compiled.js';
+import { caseReports, runJob, type JobResult } from '../helpers/job.js';
 
 const CASES = [
   'an AM with no return completes with undefined and runs on the target',
@@ -38,7 +39,7 @@ for (const cfg of [{ backend: 'shmem', numPes: 3 }, { backend: 'tcp', numPes: 2 
   describe(`am.ts on ${cfg.backend} with ${cfg.numPes} PEs and LAMELLAR_AM_SIZE_THRESHOLD=1024`, () => {
     let job: Promise<JobResult> | undefined;
     const result = (): Promise<JobResult> =>
-      (job ??= runJob(fixture('am.ts'), { ...cfg, env: { LAMELLAR_AM_SIZE_THRESHOLD: '1024' }, timeoutMs: 60000 }));
+      (job ??= runJob(compiledFixture('am.ts'), { ...cfg, env: { LAMELLAR_AM_SIZE_THRESHOLD: '1024' }, timeoutMs: 60000 }));
     test('the job exits 0', async () => {
       const r = await result();
       assert.equal(r.code, 0, `exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`);

@@ -6,7 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { fixture, runJob } from '../helpers/job.js';
+import { compiledFixture } from '../helpers/compiled.js';
+import { runJob } from '../helpers/job.js';
 
 type Backend = 'local' | 'shmem' | 'tcp';
 
@@ -62,7 +63,7 @@ function alive(pid: number): boolean {
 describe('chaos: a random PE fails at a random point', { concurrency: 2 }, () => {
   for (const { backend, numPes, victim, round, how } of runs) {
     test(`${backend}/${numPes}: PE ${victim} fails by ${how} at round ${round}`, async () => {
-      const res = await runJob(fixture('chaos.ts'), { backend, numPes, args: [String(victim), String(round), how], timeoutMs: 30000 });
+      const res = await runJob(compiledFixture('chaos.ts'), { backend, numPes, args: [String(victim), String(round), how], timeoutMs: 30000 });
       const endedAt = Date.now();
       assert.equal(res.signal, null, `killed by the test's time limit:\n${res.stderr}`);
       assert.notEqual(res.code, 0, res.stderr);

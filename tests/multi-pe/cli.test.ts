@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { describe, test } from 'node:test';
+import { compiledFixture } from '../helpers/compiled.js';
 import { BIN, fixture, runNode } from '../helpers/job.js';
 
 describe('argument errors are coded LamellarErrors, without a stack trace', () => {
@@ -26,7 +27,7 @@ describe('argument errors are coded LamellarErrors, without a stack trace', () =
 describe('a reader that closes the output (lamellar run … | head -1)', () => {
   for (const backend of ['shmem', 'tcp'] as const) {
     test(`stops the job quietly with exit code 141, and no ${backend} PE is left running`, async () => {
-      const child = spawn(process.execPath, [BIN, 'run', '-N', '2', '--backend', backend, fixture('endless-output.ts')], {
+      const child = spawn(process.execPath, [BIN, 'run', '-N', '2', '--backend', backend, compiledFixture('endless-output.ts')], {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let stderr = '';

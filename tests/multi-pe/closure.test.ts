@@ -1,17 +1,18 @@
 /**
- * Closure AMs (tests/fixtures/closure.ts) on local/1, shmem/2-4 and tcp/2; the same from plain
- * JavaScript (no tsx) on shmem and tcp; and the off switch, LAMELLAR_CLOSURE_AMS=0, on each lamella.
+ * Closure AMs (tests/fixtures/closure.ts) on local/1, shmem/2-4 and tcp/2, and once more through
+ * tsx on shmem/2 and tcp/2 (the conformance runs use its JavaScript copy, helpers/compiled.ts,
+ * whose closures carry no tsx `__name` helpers); the same from plain JavaScript on shmem and tcp;
+ * and the off switch, LAMELLAR_CLOSURE_AMS=0, on each lamella.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { compiledFixture } from '../helpers/compiled.js';
 import { conformance } from '../helpers/conformance.js';
 import { caseReports, CONFIGS, fixture, runJob, type JobResult } from '../helpers/job.js';
 
 const CONFIGS_USED = CONFIGS.filter((c) => c.backend !== 'tcp' || c.numPes === 2);
 
-conformance(
-  'closure.ts',
-  [
+const CLOSURE_CASES = [
     'a closure runs on the target with its env and returns its value',
     "an inline execAmAll closure gathers every PE's value in PE order",
     'a closure with no return resolves to undefined after it ran on the target',
@@ -29,17 +30,27 @@ conformance(
     'closures compiled by tsx (named inner functions and classes, __name helpers) run',
     'teams, execAmLocal, AmGroup and TaskGroup accept closures',
     'over 100k launches the source goes to each destination once and is compiled once per PE; later launches carry its id',
-  ],
-  { configs: CONFIGS_USED, timeoutMs: 120000 },
-);
+];
 
-/** Runs `file` once per configuration with `env`, and checks every case on every PE. */
-function cases(file: string, names: string[], configs: { backend: 'local' | 'shmem' | 'tcp'; numPes: number }[], env: Record<string, string> = {}): void {
+conformance('closure.ts', CLOSURE_CASES, { configs: CONFIGS_USED, timeoutMs: 120000 });
+
+/**
+ * Runs `file` once per configuration with `env`, and checks every case on every PE. A `.ts` file
+ * runs as its JavaScript copy unless `tsx` is set.
+ */
+function cases(
+  file: string,
+  names: string[],
+  configs: { backend: 'local' | 'shmem' | 'tcp'; numPes: number }[],
+  env: Record<string, string> = {},
+  { tsx = false, timeoutMs = 60000 } = {},
+): void {
+  const script = tsx || !file.endsWith('.ts') ? fixture(file) : compiledFixture(file);
   for (const cfg of configs) {
-    const label = Object.keys(env).length === 0 ? '' : ` with ${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ')}`;
+    const label = `${tsx ? ' through tsx' : ''}${Object.keys(env).length === 0 ? '' : ` with ${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ')}`}`;
     describe(`${file} on ${cfg.backend} with ${cfg.numPes} PE(s)${label}`, () => {
       let job: Promise<JobResult> | undefined;
-      const result = (): Promise<JobResult> => (job ??= runJob(fixture(file), { ...cfg, env, timeoutMs: 60000 }));
+      const result = (): Promise<JobResult> => (job ??= runJob(script, { ...cfg, env, timeoutMs }));
       test('the job exits 0', async () => {
         const r = await result();
         assert.equal(r.code, 0, `exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
@@ -54,6 +65,17 @@ function cases(file: string, names: string[], configs: { backend: 'local' | 'shm
     });
   }
 }
+
+cases(
+  'closure.ts',
+  CLOSURE_CASES,
+  [
+    { backend: 'shmem', numPes: 2 },
+    { backend: 'tcp', numPes: 2 },
+  ],
+  {},
+  { tsx: true, timeoutMs: 120000 },
+);
 
 cases(
   'closure-plain.js',

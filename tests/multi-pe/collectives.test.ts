@@ -6,12 +6,18 @@
  *   once with COLLECTIVE_MISMATCH naming both calls and their lines;
  * - tests/fixtures/deadlock-status.ts and deadlock-waitall.ts: a stuck wait is reported with
  *   what each missing PE is doing, and the abort action fails the job.
+ *
+ * Those reports name the user's lines. The first configuration of each runs the `.ts` fixture
+ * through tsx, so the lines are found through its source maps; the others run the fixture's
+ * JavaScript copy (helpers/compiled.ts), which saves loading tsx in each PE, and find the lines
+ * in that copy.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { describe, test } from 'node:test';
+import { compiledFixture } from '../helpers/compiled.js';
 import { conformance } from '../helpers/conformance.js';
 import { fixture, runJob } from '../helpers/job.js';
 
@@ -24,13 +30,16 @@ conformance('collectives.ts', [
   'a dropped team refuses every use with USE_AFTER_RELEASE',
 ]);
 
-/** `file:line` of the call marked `// @@line <tag>` in a fixture. */
-function line(file: string, tag: string): string {
-  const lines = readFileSync(fixture(file), 'utf8').split('\n');
+/** `file:line` of the call marked `// @@line <tag>` in a fixture script (`.ts` or its copy). */
+function line(script: string, tag: string): string {
+  const lines = readFileSync(script, 'utf8').split('\n');
   const i = lines.findIndex((l) => l.includes(`// @@line ${tag}`));
-  assert.ok(i >= 0, `no @@line ${tag} in ${file}`);
-  return `${file}:${i + 1}:`;
+  assert.ok(i >= 0, `no @@line ${tag} in ${script}`);
+  return `${basename(script)}:${i + 1}:`;
 }
+
+/** The fixture through tsx for the first configuration of a group, its JavaScript copy for the rest. */
+const scriptFor = (name: string, first: boolean): string => (first ? fixture(name) : compiledFixture(name));
 
 const MULTI = [
   { backend: 'shmem', numPes: 2 },
@@ -47,17 +56,18 @@ const SCENARIOS: [string, string, string, string, string][] = [
 ];
 
 for (const cfg of MULTI) {
+  const script = scriptFor('collective-mismatch.ts', cfg === MULTI[0]);
   describe(`collective mismatches on ${cfg.backend} with ${cfg.numPes} PEs`, () => {
     for (const [scenario, k1, l1, k2, l2] of SCENARIOS) {
       test(`${scenario}: the job fails at once with COLLECTIVE_MISMATCH naming both calls and lines`, async () => {
-        const r = await runJob(fixture('collective-mismatch.ts'), { ...cfg, args: [scenario], timeoutMs: 30000 });
+        const r = await runJob(script, { ...cfg, args: [scenario], timeoutMs: 30000 });
         assert.notEqual(r.code, 0, `exit ${r.code}\n${r.stderr}`);
         assert.equal(r.stdout.includes('@@not-reached'), false, r.stdout);
         const first = /collective mismatch on the world: [^\n]*/.exec(r.stderr)?.[0];
         assert.ok(first !== undefined, `no mismatch report in:\n${r.stderr}`);
         assert.ok(first.includes(k1) && first.includes(k2), `both kinds in: ${first}`);
-        assert.ok(first.includes(line('collective-mismatch.ts', `${scenario}/${l1}`)), `the ${l1} line in: ${first}`);
-        assert.ok(first.includes(line('collective-mismatch.ts', `${scenario}/${l2}`)) || scenario === 'concurrent', `the ${l2} line in: ${first}`);
+        assert.ok(first.includes(line(script, `${scenario}/${l1}`)), `the ${l1} line in: ${first}`);
+        assert.ok(first.includes(line(script, `${scenario}/${l2}`)) || scenario === 'concurrent', `the ${l2} line in: ${first}`);
         assert.match(r.stderr, /LamellarError|LAMELLAR_ERR_COLLECTIVE_MISMATCH/);
         assert.ok(r.ms < 20000, 'failed at once, not by a timeout');
       });
@@ -71,23 +81,24 @@ const STATUS_CONFIGS = [
 ] as const;
 
 for (const cfg of STATUS_CONFIGS) {
+  const script = scriptFor('deadlock-status.ts', cfg === STATUS_CONFIGS[0]);
   describe(`deadlock reports on ${cfg.backend} with ${cfg.numPes} PEs`, () => {
     test('a stuck barrier names the missing PEs and what each is doing, even a PE busy in a synchronous loop', async () => {
-      const r = await runJob(fixture('deadlock-status.ts'), { ...cfg, env: { LAMELLAR_DEADLOCK_TIMEOUT: '0.5' }, timeoutMs: 60000 });
+      const r = await runJob(script, { ...cfg, env: { LAMELLAR_DEADLOCK_TIMEOUT: '0.5' }, timeoutMs: 60000 });
       assert.equal(r.code, 0, r.stderr);
       const w = /@@warning (.*)/.exec(r.stdout)?.[1] ?? '';
-      assert.match(w, /^PE 0 has waited [\d.]+ s in barrier\(\) #\d+ on the world at \S*deadlock-status\.ts:\d+:\d+ for PE\(s\) 1/);
-      assert.ok(w.includes(line('deadlock-status.ts', 'world-barrier')), w);
+      assert.match(w, /^PE 0 has waited [\d.]+ s in barrier\(\) #\d+ on the world at \S*deadlock-status\.[jt]s:\d+:\d+ for PE\(s\) 1/);
+      assert.ok(w.includes(line(script, 'world-barrier')), w);
       assert.match(w, /PE 1 is running, not in a collective/);
       if (cfg.numPes > 2) {
         assert.match(w, /PE 2 is in barrier\(\) #1 on team \d+ \(world PEs \[1, 2\]\)/);
-        assert.ok(w.includes(line('deadlock-status.ts', 'pair-barrier')), w);
+        assert.ok(w.includes(line(script, 'pair-barrier')), w);
       }
       for (let pe = 0; pe < cfg.numPes; pe++) assert.match(r.stdout, new RegExp(`@@passed ${pe}`));
     });
 
     test('LAMELLAR_DEADLOCK_TIMEOUT_ACTION=abort fails the job with DEADLOCK_TIMEOUT', async () => {
-      const r = await runJob(fixture('deadlock-status.ts'), {
+      const r = await runJob(script, {
         ...cfg,
         env: { LAMELLAR_DEADLOCK_TIMEOUT: '2', LAMELLAR_DEADLOCK_TIMEOUT_ACTION: 'abort' },
         timeoutMs: 60000,
@@ -100,12 +111,14 @@ for (const cfg of STATUS_CONFIGS) {
   });
 }
 
-for (const cfg of [{ backend: 'local', numPes: 1 }, { backend: 'shmem', numPes: 2 }, { backend: 'tcp', numPes: 2 }] as const) {
+const WAITALL_CONFIGS = [{ backend: 'local', numPes: 1 }, { backend: 'shmem', numPes: 2 }, { backend: 'tcp', numPes: 2 }] as const;
+for (const cfg of WAITALL_CONFIGS) {
+  const script = scriptFor('deadlock-waitall.ts', cfg === WAITALL_CONFIGS[0]);
   test(`a stuck waitAll() is reported on ${cfg.backend} with ${cfg.numPes} PE(s)`, async () => {
-    const r = await runJob(fixture('deadlock-waitall.ts'), { ...cfg, env: { LAMELLAR_DEADLOCK_TIMEOUT: '0.5' }, timeoutMs: 60000 });
+    const r = await runJob(script, { ...cfg, env: { LAMELLAR_DEADLOCK_TIMEOUT: '0.5' }, timeoutMs: 60000 });
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stderr, /PE 0 has waited [\d.]+ s in waitAll\(\) on the world at \S*deadlock-waitall\.ts:\d+:\d+/);
-    assert.ok(r.stderr.includes(line('deadlock-waitall.ts', 'waitAll')), r.stderr);
+    assert.match(r.stderr, /PE 0 has waited [\d.]+ s in waitAll\(\) on the world at \S*deadlock-waitall\.[jt]s:\d+:\d+/);
+    assert.ok(r.stderr.includes(line(script, 'waitAll')), r.stderr);
     for (let pe = 0; pe < cfg.numPes; pe++) assert.match(r.stdout, new RegExp(`@@passed ${pe}`));
   });
 }
@@ -113,7 +126,7 @@ for (const cfg of [{ backend: 'local', numPes: 1 }, { backend: 'shmem', numPes: 
 test('a slow tcp rendezvous is reported, naming the PEs not yet connected', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'lamellar-rdv-'));
   try {
-    const r = await runJob(fixture('rendezvous-slow.ts'), { backend: 'tcp', numPes: 2, args: [dir], env: { LAMELLAR_DEADLOCK_TIMEOUT: '0.5' }, timeoutMs: 60000 });
+    const r = await runJob(compiledFixture('rendezvous-slow.ts'), { backend: 'tcp', numPes: 2, args: [dir], env: { LAMELLAR_DEADLOCK_TIMEOUT: '0.5' }, timeoutMs: 60000 });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /@@warning PE 0 has waited [\d.]+ s for the job to assemble: it is [^;]+; not yet connected to PE\(s\) 1/);
     assert.match(r.stdout, /@@passed 0/);

@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ITER_MISC_CASES, iterCases, RESPONSIVE_CASE, type Width } from '../fixtures/iter-cases.js';
-import { caseReports, fixture, runJob, type JobResult } from '../helpers/job.js';
+import { compiledFixture } from '../helpers/compiled.js';
+import { caseReports, runJob, type JobResult } from '../helpers/job.js';
 
 type Backend = 'local' | 'shmem' | 'tcp';
 
@@ -45,7 +46,7 @@ function expectCases(result: () => Promise<JobResult>, numPes: number, names: re
 for (const cfg of MATRIX) {
   describe(`array iterators on ${cfg.backend} with ${cfg.numPes} PE(s), ${cfg.width} matrix`, () => {
     let job: Promise<JobResult> | undefined;
-    const result = (): Promise<JobResult> => (job ??= runJob(fixture('iter-ops.ts'), { ...cfg, args: [cfg.width], timeoutMs: 170000 }));
+    const result = (): Promise<JobResult> => (job ??= runJob(compiledFixture('iter-ops.ts'), { ...cfg, args: [cfg.width], timeoutMs: 170000 }));
     expectCases(result, cfg.numPes, iterCases(cfg.numPes, cfg.width).map((c) => c.name));
   });
 }
@@ -53,7 +54,7 @@ for (const cfg of MATRIX) {
 for (const cfg of MISC) {
   describe(`array iterators: bad input and failures on ${cfg.backend} with ${cfg.numPes} PE(s)`, () => {
     let job: Promise<JobResult> | undefined;
-    const result = (): Promise<JobResult> => (job ??= runJob(fixture('iter-misc.ts'), { ...cfg, args: [cfg.which], timeoutMs: 120000 }));
+    const result = (): Promise<JobResult> => (job ??= runJob(compiledFixture('iter-misc.ts'), { ...cfg, args: [cfg.which], timeoutMs: 120000 }));
     expectCases(result, cfg.numPes, cfg.which === 'both' ? [...ITER_MISC_CASES, RESPONSIVE_CASE] : ITER_MISC_CASES);
   });
 }

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { describe, test } from 'node:test';
+import { compiledFixture } from '../helpers/compiled.js';
 import { BIN, fixture, runJob, runNode, type JobResult } from '../helpers/job.js';
 
 /**
@@ -46,7 +47,7 @@ describe('a failing PE stops the whole job', () => {
   });
 
   test('a PE that calls process.exit(3) stops the job and the launcher exits 3', async () => {
-    const r = await runJob(fixture('fail-exit.ts'), { numPes: 3, timeoutMs: 30000 });
+    const r = await runJob(compiledFixture('fail-exit.ts'), { numPes: 3, timeoutMs: 30000 });
     const endedAt = Date.now();
     assert.equal(r.code, 3, r.stderr);
     assert.match(r.stderr, /PE 2 exited with code 3/);
@@ -57,7 +58,7 @@ describe('a failing PE stops the whole job', () => {
   test('a shmem PE that calls process.exit(0) before shutdown stops the job, naming it', async () => {
     // process.exit(0) in a worker ends only that thread, with code 0: the others would wait in
     // their barrier forever if the launcher took it for a PE that finished.
-    const r = await runJob(fixture('fail-exit.ts'), { numPes: 3, args: ['0'], timeoutMs: 30000 });
+    const r = await runJob(compiledFixture('fail-exit.ts'), { numPes: 3, args: ['0'], timeoutMs: 30000 });
     const endedAt = Date.now();
     assert.equal(r.signal, null, `killed by the test's time limit:\n${r.stderr}`);
     assert.equal(r.code, 1, r.stderr);
@@ -67,7 +68,7 @@ describe('a failing PE stops the whole job', () => {
   });
 
   test('a tcp PE that calls process.exit(0) before shutdown stops the job, naming it', async () => {
-    const r = await runJob(fixture('fail-exit.ts'), { numPes: 3, backend: 'tcp', args: ['0'], timeoutMs: 30000 });
+    const r = await runJob(compiledFixture('fail-exit.ts'), { numPes: 3, backend: 'tcp', args: ['0'], timeoutMs: 30000 });
     const endedAt = Date.now();
     assert.equal(r.signal, null, `killed by the test's time limit:\n${r.stderr}`);
     assert.notEqual(r.code, 0, r.stderr);
@@ -78,7 +79,7 @@ describe('a failing PE stops the whole job', () => {
 
   for (const backend of ['shmem', 'tcp'] as const) {
     test(`a ${backend} PE that calls process.exit(0) after its world shut down is not a failure`, async () => {
-      const r = await runJob(fixture('fail-exit.ts'), { numPes: 3, backend, args: ['after-shutdown'], timeoutMs: 30000 });
+      const r = await runJob(compiledFixture('fail-exit.ts'), { numPes: 3, backend, args: ['after-shutdown'], timeoutMs: 30000 });
       assert.equal(r.code, 0, r.stderr);
       assert.deepEqual(r.stdout.split('\n').filter((l) => l.startsWith('@@')).sort(), ['@@after-shutdown 0', '@@after-shutdown 1']);
     });
@@ -88,7 +89,7 @@ describe('a failing PE stops the whole job', () => {
 describe('idle PEs', () => {
   for (const numPes of [2, 4]) {
     test(`PEs waiting ~2 s in a barrier use under 20% of one core (${numPes} PEs, shmem)`, async () => {
-      const r = await runJob(fixture('idle-barrier.ts'), { numPes, timeoutMs: 30000 });
+      const r = await runJob(compiledFixture('idle-barrier.ts'), { numPes, timeoutMs: 30000 });
       assert.equal(r.code, 0, r.stderr);
       const line = r.stdout.split('\n').find((l) => l.startsWith('@@idle '));
       assert.ok(line, r.stdout);
@@ -148,14 +149,14 @@ describe('lamellar run takes -N and --backend from the environment, explicit opt
   ];
   for (const [what, flags, env, backend, numPes] of cases) {
     test(what, async () => {
-      const r = await runNode([BIN, 'run', ...flags, fixture('backend-option.ts')], { env, timeoutMs: 60000 });
+      const r = await runNode([BIN, 'run', ...flags, compiledFixture('backend-option.ts')], { env, timeoutMs: 60000 });
       assert.equal(r.code, 0, r.stderr);
       assert.deepEqual(lines(r.stdout), Array.from({ length: numPes }, (_, pe) => `@@backend ${backend} ${pe} ${numPes}`));
     });
   }
 
   test('a bad LAMELLAR_NUM_PES without -N is a CONFIG error naming the variable', async () => {
-    const r = await runNode([BIN, 'run', fixture('backend-option.ts')], { env: { LAMELLAR_NUM_PES: 'many' }, timeoutMs: 20000 });
+    const r = await runNode([BIN, 'run', compiledFixture('backend-option.ts')], { env: { LAMELLAR_NUM_PES: 'many' }, timeoutMs: 20000 });
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /LAMELLAR_NUM_PES must be an integer .*LAMELLAR_ERR_CONFIG/);
     assert.equal(lines(r.stdout).length, 0);
@@ -181,29 +182,29 @@ describe('glibc malloc settings for the PEs (launcher/malloc.ts)', () => {
 
   for (const backend of ['shmem', 'tcp'] as const) {
     test(`${backend} PEs start with them`, async () => {
-      const r = await runJob(fixture('malloc-env.ts'), { numPes: 2, backend, timeoutMs: 30000 });
+      const r = await runJob(compiledFixture('malloc-env.ts'), { numPes: 2, backend, presetMalloc: false, timeoutMs: 30000 });
       assert.equal(r.code, 0, r.stderr);
       assert.deepEqual(seen(r), [TUNED, TUNED]);
     });
   }
 
   test('LAMELLAR_MALLOC_TUNING=0 leaves them out', async () => {
-    const r = await runJob(fixture('malloc-env.ts'), { numPes: 2, env: { LAMELLAR_MALLOC_TUNING: '0' }, timeoutMs: 30000 });
+    const r = await runJob(compiledFixture('malloc-env.ts'), { numPes: 2, env: { LAMELLAR_MALLOC_TUNING: '0' }, presetMalloc: false, timeoutMs: 30000 });
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(seen(r), ['-', '-']);
   });
 
   test("the user's own malloc tunables win; other tunables are kept", async () => {
-    const own = await runJob(fixture('malloc-env.ts'), { numPes: 2, env: { GLIBC_TUNABLES: 'glibc.malloc.trim_threshold=1048576' }, timeoutMs: 30000 });
+    const own = await runJob(compiledFixture('malloc-env.ts'), { numPes: 2, env: { GLIBC_TUNABLES: 'glibc.malloc.trim_threshold=1048576' }, presetMalloc: false, timeoutMs: 30000 });
     assert.equal(own.code, 0, own.stderr);
     assert.deepEqual(seen(own), ['glibc.malloc.trim_threshold=1048576', 'glibc.malloc.trim_threshold=1048576']);
-    const other = await runJob(fixture('malloc-env.ts'), { numPes: 2, env: { GLIBC_TUNABLES: 'glibc.cpu.x86_shstk=off' }, timeoutMs: 30000 });
+    const other = await runJob(compiledFixture('malloc-env.ts'), { numPes: 2, env: { GLIBC_TUNABLES: 'glibc.cpu.x86_shstk=off' }, presetMalloc: false, timeoutMs: 30000 });
     assert.equal(other.code, 0, other.stderr);
     assert.deepEqual(seen(other), [`glibc.cpu.x86_shstk=off:${TUNED}`, `glibc.cpu.x86_shstk=off:${TUNED}`]);
   });
 
   test('killing the launcher also ends the process it started for the PEs', async () => {
-    const child = spawn(process.execPath, [BIN, 'run', '-N', '2', fixture('malloc-env.ts'), '--hold'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'run', '-N', '2', compiledFixture('malloc-env.ts'), '--hold'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     const pid = await new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no PE reported within 20 s:\n${out}`)), 20000);
@@ -234,14 +235,14 @@ describe('glibc malloc settings for the PEs (launcher/malloc.ts)', () => {
 
 describe('output forwarding', () => {
   test('--prefix prefixes every line with its PE', async () => {
-    const r = await runNode([BIN, 'run', '-N', '3', '--prefix', fixture('backend-option.ts')], { timeoutMs: 30000 });
+    const r = await runNode([BIN, 'run', '-N', '3', '--prefix', compiledFixture('backend-option.ts')], { timeoutMs: 30000 });
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.trim().split('\n').sort();
     assert.deepEqual(lines, ['[PE 0] @@backend shmem 0 3', '[PE 1] @@backend shmem 1 3', '[PE 2] @@backend shmem 2 3']);
   });
 
   test('script arguments reach the script, options after the script included', async () => {
-    const r = await runNode([BIN, 'run', '-N', '1', '--backend', 'local', fixture('backend-option.ts'), 'local'], { timeoutMs: 30000 });
+    const r = await runNode([BIN, 'run', '-N', '1', '--backend', 'local', compiledFixture('backend-option.ts'), 'local'], { timeoutMs: 30000 });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /@@backend local 0 1/);
   });

@@ -12,7 +12,8 @@ import { connect, type Socket } from 'node:net';
 import { describe, test } from 'node:test';
 import { connectPeer } from '../../src/lamellae/tcp/tls.js';
 import { conformance } from '../helpers/conformance.js';
-import { BIN, caseReports, CONFIGS, fixture, IN_CI, ofiMissing, runJob } from '../helpers/job.js';
+import { compiledFixture } from '../helpers/compiled.js';
+import { BIN, caseReports, CONFIGS, IN_CI, ofiMissing, runJob } from '../helpers/job.js';
 import { assertCases, freePort, onPath, start, startPe, stopAll, within, type Proc } from '../helpers/procs.js';
 
 const RDMA_CASES = [
@@ -63,7 +64,7 @@ const ofiEnv = (jobId: string, port: number, provider = TCP_PROVIDER): Record<st
 describe('ofi atomics', () => {
   test('LAMELLAR_DEBUG=ofi names the provider and the atomics the provider performs', { timeout: 90000, skip: unless(ofiMissing('shm')) }, async () => {
     requirePrerequisites(ofiMissing('shm'));
-    const r = await runJob(fixture('tcp-job.ts'), { numPes: 2, backend: 'ofi', provider: 'shm', env: { LAMELLAR_DEBUG: 'ofi' }, timeoutMs: 60000 });
+    const r = await runJob(compiledFixture('tcp-job.ts'), { numPes: 2, backend: 'ofi', provider: 'shm', env: { LAMELLAR_DEBUG: 'ofi' }, timeoutMs: 60000 });
     assert.equal(r.code, 0, r.stderr);
     for (const pe of [0, 1]) {
       assert.match(r.stderr, new RegExp(`lamellar: PE ${pe}: ofi provider shm \\(fabric shm, domain shm, libfabric \\d`));
@@ -73,7 +74,7 @@ describe('ofi atomics', () => {
 
   test('with LAMELLAR_OFI_ATOMICS=runtime every atomic goes to the target\'s progress thread and the memory contract holds', { timeout: 120000, skip: unless(OFI_MISSING) }, async () => {
     requirePrerequisites(OFI_MISSING);
-    const r = await runJob(fixture('tcp-rdma.ts'), {
+    const r = await runJob(compiledFixture('tcp-rdma.ts'), {
       numPes: 2, backend: 'ofi', provider: TCP_PROVIDER, env: { LAMELLAR_OFI_ATOMICS: 'runtime', LAMELLAR_DEBUG: 'ofi' }, timeoutMs: 100000,
     });
     assert.equal(r.code, 0, `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
@@ -89,7 +90,7 @@ describe('launching ofi jobs', () => {
     const env = { ...ofiEnv(`mpi-${process.pid}`, port), LAMELLAR_MAX_FRAME: '1048576' };
     const p = start(
       'mpirun',
-      ['--allow-run-as-root', '--oversubscribe', '-np', '2', ...Object.keys(env).flatMap((k) => ['-x', k]), process.execPath, BIN, 'exec', fixture('tcp-job.ts')],
+      ['--allow-run-as-root', '--oversubscribe', '-np', '2', ...Object.keys(env).flatMap((k) => ['-x', k]), process.execPath, BIN, 'exec', compiledFixture('tcp-job.ts')],
       env,
     );
     try {
@@ -167,7 +168,7 @@ describe('ofi failures', () => {
 
   test('kill -9 of one PE makes lamellar run --backend ofi exit non-zero naming it', { timeout: 60000, skip: unless(OFI_MISSING) }, async () => {
     requirePrerequisites(OFI_MISSING);
-    const p = start(process.execPath, [BIN, 'run', '-N', '3', '--backend', 'ofi', fixture('tcp-job.ts'), '--hold'], { LAMELLAR_OFI_PROVIDER: TCP_PROVIDER });
+    const p = start(process.execPath, [BIN, 'run', '-N', '3', '--backend', 'ofi', compiledFixture('tcp-job.ts'), '--hold'], { LAMELLAR_OFI_PROVIDER: TCP_PROVIDER });
     try {
       const pid = Number((await p.waitFor(/@@pid 1 (\d+)/))[1]);
       await p.waitFor(/@@pid 0[^]*@@pid 2|@@pid 2[^]*@@pid 0/);
@@ -188,7 +189,7 @@ describe('ofi security', () => {
     requirePrerequisites(OFI_MISSING);
     const port = await freePort();
     const jobId = `stranger-${process.pid}`;
-    const p = start(process.execPath, [BIN, 'run', '-N', '2', '--backend', 'ofi', fixture('tcp-job.ts'), '--await-stranger', '1'], {
+    const p = start(process.execPath, [BIN, 'run', '-N', '2', '--backend', 'ofi', compiledFixture('tcp-job.ts'), '--await-stranger', '1'], {
       ...ofiEnv(jobId, port),
       LAMELLAR_MAX_FRAME: '1048576',
     });
@@ -229,7 +230,7 @@ describe('ofi security', () => {
 describe('ofi bad inputs', () => {
   test('an unknown provider fails at once with OFI_PROVIDER naming it and what exists', { timeout: 30000, skip: unless(OFI_MISSING) }, async () => {
     requirePrerequisites(OFI_MISSING);
-    const r = await runJob(fixture('tcp-job.ts'), { numPes: 2, backend: 'ofi', provider: 'no-such-fabric', timeoutMs: 20000 });
+    const r = await runJob(compiledFixture('tcp-job.ts'), { numPes: 2, backend: 'ofi', provider: 'no-such-fabric', timeoutMs: 20000 });
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /the libfabric provider 'no-such-fabric' \(LAMELLAR_OFI_PROVIDER\) is not available here/);
     assert.match(r.stderr, /providers that offer reliable datagram endpoints with RMA here: .*tcp;ofi_rxm/);
@@ -243,7 +244,7 @@ describe('ofi bad inputs', () => {
 
   test('without the addon, --backend ofi fails at once with OFI_UNAVAILABLE saying what to install', { timeout: 30000 }, async () => {
     const missing = { LAMELLAR_OFI_ADDON: '/nonexistent/lamellar_ofi.node' };
-    const r = await runJob(fixture('tcp-job.ts'), { numPes: 2, backend: 'ofi', env: missing, timeoutMs: 20000 });
+    const r = await runJob(compiledFixture('tcp-job.ts'), { numPes: 2, backend: 'ofi', env: missing, timeoutMs: 20000 });
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /LAMELLAR_ERR_OFI_UNAVAILABLE/);
     assert.match(r.stderr, /the ofi backend needs its native addon \(\/nonexistent\/lamellar_ofi\.node\), and it was not built/);

@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { connect, createServer } from 'node:net';
 import { describe, test } from 'node:test';
-import { BIN, caseReports, fixture, runJob } from '../helpers/job.js';
+import { compiledFixture } from '../helpers/compiled.js';
+import { BIN, caseReports, runJob } from '../helpers/job.js';
 
 const JOB_CASES = ['every PE has a distinct id in a world of the launched size', 'an AM travels the ring of PEs and returns its path', 'put and get reach every other PE'];
 
@@ -25,7 +26,7 @@ describe('encrypted tcp links (LAMELLAR_TLS)', () => {
   for (const [tls, encrypted] of [['1', true], [undefined, false]] as const) {
     test(`LAMELLAR_TLS=${tls ?? '(unset)'} over loopback: every case passes, and every link is ${encrypted ? '' : 'not '}encrypted`, async () => {
       const env: Record<string, string> = { NODE_DEBUG: 'lamellar', ...(tls === undefined ? {} : { LAMELLAR_TLS: tls }) };
-      const r = await runJob(fixture('tcp-job.ts'), { backend: 'tcp', numPes: 3, env, timeoutMs: 60000 });
+      const r = await runJob(compiledFixture('tcp-job.ts'), { backend: 'tcp', numPes: 3, env, timeoutMs: 60000 });
       assert.equal(r.code, 0, r.stderr);
       for (const name of JOB_CASES) {
         const reps = caseReports(r.stdout).filter((c) => c.case === name);
@@ -44,7 +45,7 @@ describe('refused connections are reported in bounded numbers', () => {
   test('60 strangers at once give 5 warnings and one summary of the other 55, and the job completes', async () => {
     const port = await freePort();
     const jobId = `flood-${process.pid}`;
-    const child = spawn(process.execPath, [BIN, 'run', '-N', '2', '--backend', 'tcp', fixture('tcp-job.ts'), '--await-stranger', '6'], {
+    const child = spawn(process.execPath, [BIN, 'run', '-N', '2', '--backend', 'tcp', compiledFixture('tcp-job.ts'), '--await-stranger', '6'], {
       env: { ...process.env, LAMELLAR_JOB_ID: jobId, LAMELLAR_JOB_SECRET: `secret-of-${jobId}`, LAMELLAR_MASTER_ADDR: `127.0.0.1:${port}` },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -19,7 +19,8 @@ import { parseConfig } from '../../src/core/config.js';
 import { connectPeer } from '../../src/lamellae/tcp/tls.js';
 import { firstSlurmHost, makePlan, parseHostPort, portForJob } from '../../src/lamellae/tcp/plan.js';
 import { conformance } from '../helpers/conformance.js';
-import { BIN, caseReports, CONFIGS, fixture, ROOT, runJob } from '../helpers/job.js';
+import { compiledFixture } from '../helpers/compiled.js';
+import { BIN, caseReports, CONFIGS, ROOT, runJob } from '../helpers/job.js';
 
 conformance(
   'tcp-rdma.ts',
@@ -83,7 +84,7 @@ function start(cmd: string, args: string[], env: Record<string, string>): Proc {
 
 /** One PE of a hand-started job: `lamellar exec <fixture> args` with the PE's identity. */
 function startPe(pe: number, numPes: number, env: Record<string, string>, args: string[] = [], netns?: string): Proc {
-  const node = [BIN, 'exec', fixture('tcp-job.ts'), ...args];
+  const node = [BIN, 'exec', compiledFixture('tcp-job.ts'), ...args];
   const id = { LAMELLAR_PE_ID: String(pe), LAMELLAR_NUM_PES: String(numPes), ...env };
   return netns === undefined ? start(process.execPath, node, id) : start('ip', ['netns', 'exec', netns, process.execPath, ...node], id);
 }
@@ -193,7 +194,7 @@ describe('launching tcp jobs', () => {
     const p = start(
       'mpirun',
       ['--allow-run-as-root', '--oversubscribe', '-np', '2', '-x', 'LAMELLAR_JOB_SECRET', '-x', 'LAMELLAR_MASTER_ADDR', '-x', 'LAMELLAR_MAX_FRAME',
-        process.execPath, BIN, 'exec', fixture('tcp-job.ts')],
+        process.execPath, BIN, 'exec', compiledFixture('tcp-job.ts')],
       { LAMELLAR_JOB_SECRET: 'mpirun-secret-0123456789', LAMELLAR_MASTER_ADDR: `127.0.0.1:${port}`, LAMELLAR_MAX_FRAME: '1048576' },
     );
     try {
@@ -332,7 +333,7 @@ describe('tcp failures', () => {
   });
 
   test('kill -9 of one PE makes lamellar run exit non-zero naming it', { timeout: 60000 }, async () => {
-    const p = start(process.execPath, [BIN, 'run', '-N', '3', '--backend', 'tcp', fixture('tcp-job.ts'), '--hold'], {});
+    const p = start(process.execPath, [BIN, 'run', '-N', '3', '--backend', 'tcp', compiledFixture('tcp-job.ts'), '--hold'], {});
     try {
       const pid = Number((await p.waitFor(/@@pid 1 (\d+)/))[1]);
       await p.waitFor(/@@pid 0[^]*@@pid 2|@@pid 2[^]*@@pid 0/);
@@ -388,7 +389,7 @@ describe('tcp security', () => {
   test('strangers without the job secret are refused and logged, and the job completes', { timeout: 60000 }, async () => {
     const port = await freePort();
     const jobId = `stranger-${process.pid}`;
-    const p = start(process.execPath, [BIN, 'run', '-N', '3', '--backend', 'tcp', fixture('tcp-job.ts'), '--await-stranger', '2'], {
+    const p = start(process.execPath, [BIN, 'run', '-N', '3', '--backend', 'tcp', compiledFixture('tcp-job.ts'), '--await-stranger', '2'], {
       ...secretEnv(port, jobId),
       LAMELLAR_MAX_FRAME: '1048576',
     });
@@ -543,7 +544,7 @@ function dial(port: number): Promise<Socket> {
 
 describe('frame size limit at the API', () => {
   test('with a small LAMELLAR_MAX_FRAME, oversize AM arguments and results fail cleanly', async () => {
-    const r = await runJob(fixture('frame-limit.ts'), { numPes: 2, backend: 'tcp', env: { LAMELLAR_MAX_FRAME: '150000' }, timeoutMs: 60000 });
+    const r = await runJob(compiledFixture('frame-limit.ts'), { numPes: 2, backend: 'tcp', env: { LAMELLAR_MAX_FRAME: '150000' }, timeoutMs: 60000 });
     assert.equal(r.code, 0, `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
     const reports = caseReports(r.stdout);
     assert.equal(reports.length, 4, r.stdout);

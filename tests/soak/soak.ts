@@ -8,7 +8,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { fixture, runJob } from '../helpers/job.js';
+import { compiledFixture } from '../helpers/compiled.js';
+import { runJob } from '../helpers/job.js';
 
 const MiB = 1 << 20;
 export const HEAP_BOUND = 8 * MiB;
@@ -26,7 +27,7 @@ export function soak(secs: number, judgeFlatness: boolean): void {
   void describe(`soak: ${secs} s of mixed traffic${judgeFlatness ? ', memory flat' : ''}`, () => {
     for (const backend of ['shmem', 'tcp'] as const) {
       void test(`${backend}, 2 PEs`, async () => {
-        const r = await runJob(fixture('soak.ts'), {
+        const r = await runJob(compiledFixture('soak.ts'), {
           backend,
           numPes: 2,
           args: [String(secs)],
