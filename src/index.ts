@@ -12,6 +12,8 @@ export {
   LocalAmHandle,
   AmGroup,
   TaskGroup,
+  TypedAmGroup,
+  TypedAmGroupResult,
   type AmDef,
   type AmContext,
   type AmTeam,
@@ -19,6 +21,9 @@ export {
   type AmArgs,
   type AmResultOf,
   type AmGroupResults,
+  type TypedAmGroupEntry,
+  type TypedAmGroupOptions,
+  type EntryArgs,
   type ReturnedAm,
 } from './am/index.js';
 export {
