@@ -77,6 +77,11 @@ export class AmGroup<R = unknown> {
    * insertion order; if any entry failed, rejects (once every entry has settled) with the first
    * failure in insertion order. Every entry's outcome is observed, so the other failures never
    * surface as unhandled rejections.
+   *
+   * @example
+   * ```ts
+   * const results = await new AmGroup(world).addAmPe(1, Hello, { from: 0 }).addAmAll(Hello, { from: 0 }).exec();
+   * ```
    */
   async exec(): Promise<AmGroupResults<R>> {
     const entries = this.#entries.splice(0);

@@ -63,7 +63,16 @@ const GroupAm = defineAm('lamellar/typed-am-group', async (ctx, m: GroupMsg): Pr
   return reply;
 });
 
-/** One result of a TypedAmGroup, in insertion order. */
+/**
+ * One result of a TypedAmGroup, in insertion order: an `addAmPe` entry's PE and value, or an
+ * `addAmAll` entry's value on every team PE, tagged with the PE.
+ *
+ * @example
+ * ```ts
+ * const show = (e: TypedAmGroupEntry<number>): string =>
+ *   e.kind === 'pe' ? `${e.value}@${e.pe}` : e.results.map((r) => `${r.value}@${r.pe}`).join(' ');
+ * ```
+ */
 export type TypedAmGroupEntry<R> =
   | { readonly kind: 'pe'; readonly pe: number; readonly value: R }
   | { readonly kind: 'all'; readonly results: readonly { readonly pe: number; readonly value: R }[] };
@@ -88,12 +97,28 @@ export class TypedAmGroupResult<R> implements Iterable<TypedAmGroupEntry<R>> {
     this.#entries = entries;
   }
 
-  /** Number of entries (one per add). */
+  /**
+   * Number of entries (one per add).
+   *
+   * @example
+   * ```ts
+   * const res = await group.exec();
+   * console.log(res.length);
+   * ```
+   */
   get length(): number {
     return this.#entries.length;
   }
 
-  /** Entry `i` in insertion order. */
+  /**
+   * Entry `i` in insertion order; INDEX_OUT_OF_BOUNDS outside.
+   *
+   * @example
+   * ```ts
+   * const e = res.at(0);
+   * if (e.kind === 'pe') console.log(e.pe, e.value);
+   * ```
+   */
   at(i: number): TypedAmGroupEntry<R> {
     const e = this.#entries[i];
     if (e === undefined) {
@@ -109,6 +134,14 @@ export class TypedAmGroupResult<R> implements Iterable<TypedAmGroupEntry<R>> {
   }
 }
 
+/**
+ * Options of a TypedAmGroup.
+ *
+ * @example
+ * ```ts
+ * new TypedAmGroup(world, Work, { static: { table }, batchSize: 1000 });
+ * ```
+ */
 export interface TypedAmGroupOptions<S> {
   /** Arguments shared by every entry (Lamellar's static members): sent once per message. */
   static?: S;
@@ -129,7 +162,14 @@ interface Sent {
   handle: PromiseLike<GroupReply | GroupReply[]>;
 }
 
-/** The per-entry arguments when `S` holds the static members. */
+/**
+ * The per-entry arguments when `S` holds the static members: the AM's arguments without them.
+ *
+ * @example
+ * ```ts
+ * type Entry = EntryArgs<{ x: number; tag: string }, { tag: string }>;   // { x: number }
+ * ```
+ */
 export type EntryArgs<A, S> = [keyof S] extends [never] ? A : Omit<A, keyof S>;
 
 /**
@@ -170,19 +210,41 @@ export class TypedAmGroup<A, R, S extends Partial<A> = Record<never, never>> {
     this.#buckets = Array.from({ length: this.#team.numPes + 1 }, () => ({ at: [], args: [] }));
   }
 
-  /** Entries added so far (including those already sent). */
+  /**
+   * Entries added so far (including those already sent).
+   *
+   * @example
+   * ```ts
+   * group.addAmPe(0, { x: 1 });
+   * group.length;   // 1
+   * ```
+   */
   get length(): number {
     return this.#added;
   }
 
-  /** Adds `am(args)` for team PE `pe` (with the static members merged in on the target). */
+  /**
+   * Adds `am(args)` for team PE `pe` (with the static members merged in on the target).
+   *
+   * @example
+   * ```ts
+   * group.addAmPe(1, { x: 3 });
+   * ```
+   */
   addAmPe(pe: number, ...[args]: AmArgs<EntryArgs<A, S>>): this {
     checkPe(pe, this.#team.numPes);
     this.#add(pe, args);
     return this;
   }
 
-  /** Adds `am(args)` for every team PE; its result lists every PE's value, tagged with the PE. */
+  /**
+   * Adds `am(args)` for every team PE; its result lists every PE's value, tagged with the PE.
+   *
+   * @example
+   * ```ts
+   * group.addAmAll({ x: 0 });
+   * ```
+   */
   addAmAll(...[args]: AmArgs<EntryArgs<A, S>>): this {
     this.#add(this.#team.numPes, args);
     return this;
@@ -215,6 +277,11 @@ export class TypedAmGroup<A, R, S extends Partial<A> = Record<never, never>> {
    * Sends every buffered entry and waits for all messages together. Resolves to the results in
    * insertion order; if any entry failed, rejects with the first failure (in insertion order)
    * once everything has settled, every failure observed.
+   *
+   * @example
+   * ```ts
+   * for (const e of await group.exec()) if (e.kind === 'pe') total += e.value;
+   * ```
    */
   async exec(): Promise<TypedAmGroupResult<R>> {
     for (let slot = 0; slot < this.#buckets.length; slot++) this.#flush(slot);

@@ -30,7 +30,14 @@ export class LocalChunks<V> implements Iterable<V> {
   readonly #data: Sliceable;
   readonly #size: number;
   readonly #words: number;
-  /** Number of chunks. */
+  /**
+   * Number of chunks.
+   *
+   * @example
+   * ```ts
+   * const n = array.localChunks(100).length;   // ⌈numElemsLocal / 100⌉
+   * ```
+   */
   readonly length: number;
 
   /** @internal */
@@ -42,7 +49,15 @@ export class LocalChunks<V> implements Iterable<V> {
     this.length = Math.ceil(data.length / words / size);
   }
 
-  /** Chunk `i` (0 ≤ i < length): elements [i·n, min((i+1)·n, part length)) of the part. */
+  /**
+   * Chunk `i` (0 ≤ i < length): elements [i·n, min((i+1)·n, part length)) of the part, a view.
+   * INDEX_OUT_OF_BOUNDS outside.
+   *
+   * @example
+   * ```ts
+   * const last = chunks.at(chunks.length - 1);
+   * ```
+   */
   at(i: number): V {
     if (!Number.isInteger(i) || i < 0 || i >= this.length) {
       throw new LamellarError(ErrorCode.INDEX_OUT_OF_BOUNDS, `chunk ${String(i)} is outside the ${this.length} chunks`, { details: { index: i, length: this.length } });

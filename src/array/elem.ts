@@ -8,16 +8,36 @@
  */
 import { ELEM_CTORS, type ElemType, type TypedArrayOf } from '../memregion/internal.js';
 
-/** Every element type an array can hold. */
+/**
+ * Every element type an array can hold.
+ *
+ * @example
+ * ```ts
+ * const t: ArrayElemType = 'u128';
+ * await AtomicArray.create(world, { type: t, length: 100, distribution: 'block' });
+ * ```
+ */
 export type ArrayElemType = ElemType | 'bool' | 'i128' | 'u128';
 
-/** One element of type `T`: `boolean` for bool, `bigint` for 64- and 128-bit integers, else `number`. */
+/**
+ * One element of type `T`: `boolean` for bool, `bigint` for 64- and 128-bit integers, else `number`.
+ *
+ * @example
+ * ```ts
+ * const v: ArrayValue<'i128'> = -1n;
+ * ```
+ */
 export type ArrayValue<T extends ArrayElemType> = T extends 'bool' ? boolean : T extends 'i64' | 'u64' | 'i128' | 'u128' ? bigint : number;
 
 /**
  * Many elements of type `T`, as results (`get`, `batchLoad`, fetch batches) give them: the typed
  * array of the type; `Uint8Array` of 0/1 for bool; `bigint[]` for i128/u128 (no typed array holds
  * 128-bit integers).
+ *
+ * @example
+ * ```ts
+ * const vals: ArrayData<'u128'> = await wide.get(0, 4);   // bigint[]
+ * ```
  */
 export type ArrayData<T extends ArrayElemType> = T extends ElemType ? TypedArrayOf<T> : T extends 'bool' ? Uint8Array : bigint[];
 
@@ -25,16 +45,49 @@ export type ArrayData<T extends ArrayElemType> = T extends ElemType ? TypedArray
  * This PE's elements as a live view on the array's memory: the typed array of the type;
  * `Uint8Array` of 0/1 for bool; for i128/u128 a `BigUint64Array` of two words per element,
  * low word first.
+ *
+ * @example
+ * ```ts
+ * const words: LocalView<'u128'> = wideUnsafe.unsafeLocalData();   // BigUint64Array
+ * ```
  */
 export type LocalView<T extends ArrayElemType> = T extends ElemType ? TypedArrayOf<T> : T extends 'bool' ? Uint8Array : BigUint64Array;
 
-/** Integer element types (arithmetic, bit ops and shifts). */
+/**
+ * Integer element types (arithmetic, bit ops and shifts).
+ *
+ * @example
+ * ```ts
+ * function shiftAll<T extends IntElemType>(a: AtomicArray<T>, by: ArrayValue<T>) { return a.batchShl([0, 1], by); }
+ * ```
+ */
 export type IntElemType = Exclude<ArrayElemType, 'f32' | 'f64' | 'bool'>;
-/** Floating-point element types (compareExchangeEpsilon). */
+/**
+ * Floating-point element types (compareExchangeEpsilon).
+ *
+ * @example
+ * ```ts
+ * const t: FloatElemType = 'f32';
+ * ```
+ */
 export type FloatElemType = 'f32' | 'f64';
-/** Types with bit ops (integers and bool). */
+/**
+ * Types with bit ops (integers and bool).
+ *
+ * @example
+ * ```ts
+ * const t: BitwiseElemType = 'bool';
+ * ```
+ */
 export type BitwiseElemType = Exclude<ArrayElemType, 'f32' | 'f64'>;
-/** Types with arithmetic (all but bool). */
+/**
+ * Types with arithmetic (all but bool).
+ *
+ * @example
+ * ```ts
+ * const t: ArithElemType = 'f64';
+ * ```
+ */
 export type ArithElemType = Exclude<ArrayElemType, 'bool'>;
 
 /** How an element type behaves below the API. */

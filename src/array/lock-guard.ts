@@ -43,7 +43,15 @@ export class ArrayReadGuard<T extends ArrayElemType = ArrayElemType> extends Loc
     this.#hold = hold;
   }
 
-  /** This PE's part of the array, read-only (the same as `value`). */
+  /**
+   * This PE's part of the array, read-only (the same as `value`).
+   *
+   * @example
+   * ```ts
+   * using g = await array.readLock();
+   * const first = g.localData()[0];
+   * ```
+   */
   localData(): Readonly<LocalView<T>> {
     return this.value;
   }
@@ -73,17 +81,38 @@ export class ArrayReadGuard<T extends ArrayElemType = ArrayElemType> extends Loc
     return this.#reduce('sum');
   }
 
-  /** One-sided: the product of the whole array, to this PE only. */
+  /**
+   * One-sided: the product of the whole array, to this PE only.
+   *
+   * @example
+   * ```ts
+   * const r = await guard.prod();
+   * ```
+   */
   prod(): Promise<ArrayValue<T> | undefined> {
     return this.#reduce('prod');
   }
 
-  /** One-sided: the largest element, to this PE only. */
+  /**
+   * One-sided: the largest element, to this PE only.
+   *
+   * @example
+   * ```ts
+   * const r = await guard.max();
+   * ```
+   */
   max(): Promise<ArrayValue<T> | undefined> {
     return this.#reduce('max');
   }
 
-  /** One-sided: the smallest element, to this PE only. */
+  /**
+   * One-sided: the smallest element, to this PE only.
+   *
+   * @example
+   * ```ts
+   * const r = await guard.min();
+   * ```
+   */
   min(): Promise<ArrayValue<T> | undefined> {
     return this.#reduce('min');
   }
@@ -120,7 +149,15 @@ export class ArrayWriteGuard<T extends ArrayElemType = ArrayElemType> extends Lo
     this.#hold = hold;
   }
 
-  /** This PE's part of the array (the same as `value`). */
+  /**
+   * This PE's part of the array (the same as `value`).
+   *
+   * @example
+   * ```ts
+   * using g = await array.writeLock();
+   * g.localData()[0] = 42;
+   * ```
+   */
   localData(): LocalView<T> {
     return this.value;
   }

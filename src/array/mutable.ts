@@ -109,6 +109,16 @@ export abstract class MutableArray<T extends ArrayElemType = ArrayElemType> exte
     return this.one(Op.add, 'fetchAdd', index, value, true).then(this.#first);
   }
 
+  /**
+   * Adds in a batch, in Lamellar's three forms; nothing is applied if any index or value is bad.
+   *
+   * @example
+   * ```ts
+   * await array.batchAdd(indices, 1);           // many indices, one value
+   * await array.batchAdd(indices, values);      // one value per index (equally long lists)
+   * await array.batchAdd(7, [1, 2, 3]);         // one index, many values
+   * ```
+   */
   batchAdd(this: ArithOnly<T>, indices: BatchIndices, values: BatchValues<T>): Promise<void> {
     return this.many(Op.add, 'batchAdd', indices, values, false).then(NOTHING);
   }

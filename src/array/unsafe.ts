@@ -52,22 +52,52 @@ export class UnsafeArray<T extends ArrayElemType = ArrayElemType> extends Mutabl
     return this.reduceWith('sum');
   }
 
-  /** One-sided: the product of the elements, to the calling PE only. */
+  /**
+   * One-sided: the product of the elements, to the calling PE only.
+   *
+   * @example
+   * ```ts
+   * const p = await array.prod();
+   * ```
+   */
   prod(): Promise<ArrayValue<T> | undefined> {
     return this.reduceWith('prod');
   }
 
-  /** One-sided: the largest element, to the calling PE only. */
+  /**
+   * One-sided: the largest element, to the calling PE only.
+   *
+   * @example
+   * ```ts
+   * const hi = await array.max();
+   * ```
+   */
   max(): Promise<ArrayValue<T> | undefined> {
     return this.reduceWith('max');
   }
 
-  /** One-sided: the smallest element, to the calling PE only. */
+  /**
+   * One-sided: the smallest element, to the calling PE only.
+   *
+   * @example
+   * ```ts
+   * const lo = await array.min();
+   * ```
+   */
   min(): Promise<ArrayValue<T> | undefined> {
     return this.reduceWith('min');
   }
 
-  /** One-sided: reduces with a reduction registered by `registerReduction(name, fn)`. */
+  /**
+   * One-sided: reduces with a reduction registered by `registerReduction(name, fn)` (at module
+   * level); INVALID_ARGUMENT for an unknown name.
+   *
+   * @example
+   * ```ts
+   * registerReduction<number>('minAbs', (acc, x) => (Math.abs(x) < Math.abs(acc) ? x : acc));
+   * const m = await array.reduce('minAbs');
+   * ```
+   */
   reduce(name: string): Promise<ArrayValue<T> | undefined> {
     return this.reduceWith(name);
   }

@@ -13,6 +13,15 @@
 import type { RefState } from '../memregion/internal.js';
 import type { Darc } from './darc.js';
 
+/**
+ * A weak reference to a Darc (see the module notes).
+ *
+ * @example
+ * ```ts
+ * const weak: WeakDarc<Stats> = stats.downgrade();
+ * const again = await weak.upgrade();
+ * ```
+ */
 export class WeakDarc<T> {
   readonly #state: RefState;
   readonly #epoch: number;
@@ -25,7 +34,14 @@ export class WeakDarc<T> {
     this.#make = make;
   }
 
-  /** True once the Darc is known to be gone (freed everywhere, or converted). */
+  /**
+   * True once the Darc is known to be gone (freed everywhere, or converted).
+   *
+   * @example
+   * ```ts
+   * if (!weak.isGone) await weak.upgrade();
+   * ```
+   */
   get isGone(): boolean {
     return this.#state.freed || this.#state.conversions !== this.#epoch;
   }

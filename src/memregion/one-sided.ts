@@ -62,7 +62,14 @@ export class OneSidedMemoryRegion<T extends ElemType = ElemType> extends RefHand
     return this.#len;
   }
 
-  /** Where this handle's window starts in the region (0 unless a subRegion). */
+  /**
+   * Where this handle's window starts in the region (0 unless a subRegion).
+   *
+   * @example
+   * ```ts
+   * region.subRegion(4, 8).offset;   // 4
+   * ```
+   */
   get offset(): number {
     return this.#off;
   }

@@ -78,7 +78,14 @@ export class SharedMemoryRegion<T extends ElemType = ElemType> extends RefHandle
     return this.#len;
   }
 
-  /** Where this handle's window starts in each PE's part (0 unless a subRegion). */
+  /**
+   * Where this handle's window starts in each PE's part (0 unless a subRegion).
+   *
+   * @example
+   * ```ts
+   * region.subRegion(4, 8).offset;   // 4
+   * ```
+   */
   get offset(): number {
     return this.#off;
   }
