@@ -43,7 +43,15 @@ import type { UnsafeArray } from './unsafe.js';
 type Maker = (st: RefState, origin: HandleOrigin, meta: ArrayMeta, offset: number, length: number) => ArrayBase;
 const makers = new Map<ArrayKind, Maker>();
 
-/** A memory region an array of `T` copies to and from (regions hold the ten base types only). */
+/**
+ * A memory region an array of `T` copies to and from (regions hold the ten base types only).
+ *
+ * @example
+ * ```ts
+ * const r: RegionFor<'f64'> = world.allocOneSidedMemRegion('f64', 16);
+ * await array.get(0, r);
+ * ```
+ */
 export type RegionFor<T extends ArrayElemType> = T extends ElemType ? SharedMemoryRegion<T> | OneSidedMemoryRegion<T> : never;
 
 export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends RefHandle {

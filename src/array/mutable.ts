@@ -36,6 +36,12 @@ export type FloatOnly<T extends ArrayElemType> = MutableArray<T> & { readonly ty
 /**
  * Indices of a batch: one index, or many: an array or typed array of indices, or another
  * array's local data (a guard, an AtomicLocalData, a memory region's local part).
+ *
+ * @example
+ * ```ts
+ * await a.batchAdd(7, [1, 2]);                           // one index
+ * await a.batchAdd(idxArray.unsafeLocalData(), 1);       // another array's local data
+ * ```
  */
 export type BatchIndices = number | ArrayLike<number> | BigInt64Array | BigUint64Array | BatchSource<unknown> | SharedMemoryRegion<ElemType> | OneSidedMemoryRegion<ElemType>;
 

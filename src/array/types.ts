@@ -143,6 +143,12 @@ export function checkEpsilon(eps: unknown, what: string): number {
  * element type (a `Uint8Array` of 0/1 for bool, a `BigUint64Array` of two words per element for
  * i128/u128), a plain array of values, or another array's local data: a guard
  * (`readLocalData()`), an `AtomicLocalData`, a memory region's local part.
+ *
+ * @example
+ * ```ts
+ * await a.batchAdd([0, 1], new Uint32Array([5, 6]));
+ * await a.batchAdd([0, 1], guard);     // a readLocalData() guard of another u32 array
+ * ```
  */
 export type BatchValues<T extends ArrayElemType> =
   | ArrayValue<T>
@@ -155,7 +161,14 @@ export type BatchValues<T extends ArrayElemType> =
 /** Marks objects that can stand as a batch input (guards, atomic local data). */
 export const kOpInput = Symbol('lamellar.opInput');
 
-/** Anything that can give its elements as a batch input: lock-array guards, AtomicLocalData. */
+/**
+ * Anything that can give its elements as a batch input: lock-array guards, AtomicLocalData.
+ *
+ * @example
+ * ```ts
+ * await table.batchAdd(other.localData(), 1);   // an AtomicLocalData as the indices
+ * ```
+ */
 export interface BatchSource<A> {
   /** @internal The elements, as storage (a typed array). */
   [kOpInput](): A;
