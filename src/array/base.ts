@@ -228,15 +228,16 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
     const n = fresh ? checkCount(nOrDst, what) : destLength(this.type, nOrDst, what);
     checkRangeOf(this.kind, 'get', index, n, this.length);
     const ai = this[kArray];
-    const view = fresh ? (new this.#meta.ctor(n * this.#meta.words) as unknown as View) : destView(nOrDst);
-    if (view !== null && canCopyDirect(ai, false)) {
+    const direct = canCopyDirect(ai, false);
+    const view = fresh ? (direct ? (new this.#meta.ctor(n * this.#meta.words) as unknown as View) : null) : destView(nOrDst);
+    if (view !== null && direct) {
       copyRange(ai, index, view, false);
       return Promise.resolve(fresh ? toArrayData(this.type, view) : nOrDst);
     }
     return this.run(Op.load, rangeIndices(index, n), 0, 0, 0, true).then(async (r) => {
       const out = r.out!;
       if (fresh) return toArrayData(this.type, out);
-      if (view !== null) view.set(out);
+      if (view !== null) view.set(out as never);
       else await deliver(this.type, out, nOrDst);
       return nOrDst;
     });

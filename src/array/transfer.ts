@@ -32,7 +32,7 @@ function localOf(r: AnyRegion): View | null {
 
 /**
  * The storage values to put, checked: a typed array of the type (bool: 0/1; 128-bit: words or
- * bigint[]), or a region of the same type. Resolves synchronously except for a one-sided region
+ * bigint[]), a plain array of values, or a region of the same type. Resolves synchronously except for a one-sided region
  * owned by another PE, which is read first.
  */
 export function putSource(type: ArrayElemType, src: unknown, what: string): View | Promise<View> {
@@ -42,10 +42,11 @@ export function putSource(type: ArrayElemType, src: unknown, what: string): View
     if (v !== null) return v;
     return (src as OneSidedMemoryRegion<ElemType>).get(0, src.length) as unknown as Promise<View>;
   }
-  if (elemClass(type) === 'wide' || elemClass(type) === 'bool') {
+  if (elemClass(type) === 'wide' || elemClass(type) === 'bool' || Array.isArray(src)) {
     const n = Array.isArray(src) ? src.length : ArrayBuffer.isView(src) ? (src as unknown as ArrayLike<unknown>).length / storageOf(type).words : -1;
     if (n < 0 || !Number.isInteger(n)) {
-      throw new LamellarError(ErrorCode.TYPE_MISMATCH, `${what}: an array of '${type}' takes ${elemClass(type) === 'wide' ? 'a bigint[] or a BigUint64Array of two words per element' : 'a Uint8Array of 0/1 or a boolean[]'}`);
+      const takes = elemClass(type) === 'wide' ? 'a bigint[] or a BigUint64Array of two words per element' : elemClass(type) === 'bool' ? 'a Uint8Array of 0/1 or a boolean[]' : `a ${storageCtor(type).name} or an array of values`;
+      throw new LamellarError(ErrorCode.TYPE_MISMATCH, `${what}: an array of '${type}' takes ${takes}`);
     }
     return checkValues(type, src, n, what) as unknown as View;
   }
