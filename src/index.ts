@@ -13,6 +13,8 @@ export {
   LocalAmHandle,
   AmGroup,
   TaskGroup,
+  TypedAmGroup,
+  TypedAmGroupResult,
   type AmDef,
   type AmContext,
   type AmTeam,
@@ -20,6 +22,9 @@ export {
   type AmArgs,
   type AmResultOf,
   type AmGroupResults,
+  type TypedAmGroupEntry,
+  type TypedAmGroupOptions,
+  type EntryArgs,
   type ReturnedAm,
   type ClosureAm,
 } from './am/index.js';

@@ -17,12 +17,27 @@ import type { AmHandle, LocalAmHandle, MultiAmHandle } from './handle.js';
 import { kTeamLaunch, type TeamLaunch } from './launch.js';
 
 /** Accepts a Team, or anything that has one (a World). */
-function launchTarget(team: AmTeam | { team: AmTeam }): AmTeam & TeamLaunch {
+export function launchTarget(team: AmTeam | { team: AmTeam }): AmTeam & TeamLaunch {
   const t = (kTeamLaunch in team ? team : (team as { team: AmTeam }).team) as AmTeam & Partial<TeamLaunch>;
   if (t === undefined || t[kTeamLaunch] === undefined) {
     throw new LamellarError(ErrorCode.INVALID_ARGUMENT, 'groups are created on a World or a Team');
   }
   return t as AmTeam & TeamLaunch;
+}
+
+/**
+ * Awaits every handle together (each one observed); resolves to the values in order, or rejects
+ * with the first failure in order once all have settled.
+ */
+export async function settleAll(handles: readonly PromiseLike<unknown>[]): Promise<unknown[]> {
+  const got = await Promise.allSettled(handles);
+  const out = new Array<unknown>(got.length);
+  for (let i = 0; i < got.length; i++) {
+    const g = got[i]!;
+    if (g.status === 'rejected') throw g.reason;
+    out[i] = g.value;
+  }
+  return out;
 }
 
 type Entry = { pe: number; am: AmDef<unknown, unknown>; args: unknown } | { pe: -1; am: AmDef<unknown, unknown>; args: unknown };
@@ -57,7 +72,17 @@ export class AmGroup<R = unknown> {
     return this;
   }
 
-  /** Launches every entry at once and resolves to the results in insertion order. */
+  /**
+   * Launches every entry at once and waits for all of them together. Resolves to the results in
+   * insertion order; if any entry failed, rejects (once every entry has settled) with the first
+   * failure in insertion order. Every entry's outcome is observed, so the other failures never
+   * surface as unhandled rejections.
+   *
+   * @example
+   * ```ts
+   * const results = await new AmGroup(world).addAmPe(1, Hello, { from: 0 }).addAmAll(Hello, { from: 0 }).exec();
+   * ```
+   */
   async exec(): Promise<AmGroupResults<R>> {
     const entries = this.#entries.splice(0);
     const t = this.#team;
@@ -66,9 +91,7 @@ export class AmGroup<R = unknown> {
       const e = entries[i]!;
       handles[i] = e.pe === -1 ? t.execAmAll(e.am, e.args) : t.execAmPe(e.pe, e.am, e.args);
     }
-    const out = new Array<R | R[]>(handles.length);
-    for (let i = 0; i < handles.length; i++) out[i] = (await handles[i]) as R | R[];
-    return out;
+    return settleAll(handles) as Promise<AmGroupResults<R>>;
   }
 }
 

@@ -1,41 +1,44 @@
 /**
  * What every array type shares: collective creation over one symmetric region, index queries,
- * sub-arrays, loads and gets, reductions, collective conversions and the reference codec.
- * A handle is one reference on this PE (Darc semantics via the region's RefState); a handle
- * views a window [offset, offset + length) of the allocation, which is how sub-arrays and
- * arrays shorter than the team work.
+ * sub-arrays, loads and gets, the array's team conveniences (barrier, waitAll, AM launches,
+ * print), collective conversions and the reference codec. Reductions live on the types that
+ * have them (reduce.ts). A handle is one reference on this PE (Darc semantics via the region's
+ * RefState); a handle views a window [offset, offset + length) of the allocation, which is how
+ * sub-arrays and arrays shorter than the team work.
  */
+import { kTeamLaunch, type AmArgs, type AmDef, type AmHandle, type LocalAmHandle, type MultiAmHandle } from '../am/index.js';
 import { checkPe, ErrorCode, LamellarError } from '../core/index.js';
 import {
   allocShared,
   checkCount,
-  checkElemType,
   decodeMemberKey,
-  ELEM_CTORS,
   encodeRefKey,
   kRegionInternals,
   RefHandle,
   type ElemType,
-  type ElemValue,
   type HandleOrigin,
   type RefState,
   type RegionInternals,
-  type TypedArrayOf,
 } from '../memregion/internal.js';
+import type { OneSidedMemoryRegion, SharedMemoryRegion } from '../memregion/index.js';
 import { registerRefCodec } from '../serde/index.js';
 import { Kind, Team, World } from '../team/index.js';
 import type { AtomicArray } from './atomic.js';
+import { ARRAY_ELEM_TYPES, storageOf, toArrayData, type ArrayData, type ArrayElemType, type ArrayValue } from './elem.js';
 import type { GlobalLockArray } from './global-lock.js';
-import { checkIndex, checkIndices, outOfBounds } from './layout.js';
+import { batchIndices } from './input.js';
+import { checkIndex, outOfBounds } from './layout.js';
 import type { LocalLockArray } from './local-lock.js';
 import { allocElems, kArray, metaFor, type ArrayInternals, type ArrayMeta } from './meta.js';
 import { canCopyDirect, copyRange } from './ops/copy.js';
 import { IndexedDistIter, IndexedLocalIter, IndexedOnesidedIter, defaultChunk, iterChain, onesidedOf } from './iter/index.js';
 import { execute, type OpResult } from './ops/engine.js';
 import type { View } from './ops/kernels.js';
+import { printArray } from './print.js';
 import type { ReadOnlyArray } from './read-only.js';
-import { reduceArray } from './reduce.js';
-import { KINDS, Op, type ArrayKind, type ArrayOptions, type Distribution } from './types.js';
+import { reduceArray, type ReduceLocks } from './reduce.js';
+import { deliver, destLength, destView } from './transfer.js';
+import { KINDS, Op, scalarOut, type ArrayKind, type ArrayOptions, type Distribution } from './types.js';
 import type { UnsafeArray } from './unsafe.js';
 
 type Maker = (st: RefState, origin: HandleOrigin, meta: ArrayMeta, offset: number, length: number) => ArrayBase;
@@ -45,7 +48,18 @@ const classes = new Map<unknown, ArrayKind>();
 /** The kind of an array class (`ReadOnlyArray` → 'ReadOnlyArray'), or undefined for anything else. */
 export const kindOfClass = (cls: unknown): ArrayKind | undefined => classes.get(cls);
 
-export abstract class ArrayBase<T extends ElemType = ElemType> extends RefHandle {
+/**
+ * A memory region an array of `T` copies to and from (regions hold the ten base types only).
+ *
+ * @example
+ * ```ts
+ * const r: RegionFor<'f64'> = world.allocOneSidedMemRegion('f64', 16);
+ * await array.get(0, r);
+ * ```
+ */
+export type RegionFor<T extends ArrayElemType> = T extends ElemType ? SharedMemoryRegion<T> | OneSidedMemoryRegion<T> : never;
+
+export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends RefHandle {
   protected abstract readonly kind: ArrayKind;
   readonly #meta: ArrayMeta<T>;
   readonly #offset: number;
@@ -92,6 +106,13 @@ export abstract class ArrayBase<T extends ElemType = ElemType> extends RefHandle
   protected localRange(pe = this.#meta.team.myPe): [number, number] {
     void this.refState;
     return this.#meta.layout.localRange(pe, this.#offset, this.#offset + this.#length);
+  }
+
+  /** This PE's part of the window as a storage view (no copy). */
+  protected localView(): View {
+    const [s, e] = this.localRange();
+    const w = this.#meta.words;
+    return this.#meta.views[this.#meta.team.myPe]!.subarray(s * w, e * w);
   }
 
   /** Elements of this (sub-)array held by this PE. */
@@ -142,58 +163,177 @@ export abstract class ArrayBase<T extends ElemType = ElemType> extends RefHandle
     return makers.get(this.kind)!(this.refState, 'new', this.#meta, this.#offset, this.#length) as this;
   }
 
-  /** @internal Runs a checked batch through the op engine. */
+  /**
+   * @internal Runs a checked batch through the op engine. Batches that wait (for a message or
+   * a lock) count in the array's `waitAll()` until they are done.
+   */
   protected run(op: number, idx: ArrayLike<number>, vals: unknown, cur: unknown, eps: number, fetch: boolean): Promise<OpResult> {
-    return Promise.resolve(execute(this, this[kArray], { op: op as never, idx, vals: vals as View, cur: cur as View, eps, fetch }));
+    const r = execute(this, this[kArray], { op: op as never, idx, vals: vals as View, cur: cur as View, eps, fetch });
+    if (!(r instanceof Promise)) return Promise.resolve(r);
+    const ops = this.#meta.ops;
+    ops.add();
+    return r.finally(() => ops.done());
   }
 
-  /** Reads element `i` (on any PE). */
-  async load(i: number): Promise<ElemValue<T>> {
+  /** @internal Counts `p` in the array's `waitAll()` until it settles. */
+  protected track<R>(p: Promise<R>): Promise<R> {
+    const ops = this.#meta.ops;
+    ops.add();
+    return p.finally(() => ops.done());
+  }
+
+  /**
+   * Reads element `i` (on any PE).
+   *
+   * @example
+   * ```ts
+   * const x = await array.load(17);
+   * ```
+   */
+  async load(i: number): Promise<ArrayValue<T>> {
     checkIndex(i, this.length, `${this.kind}.load`);
     const r = await this.run(Op.load, [i], 0, 0, 0, true);
-    return r.out![0] as ElemValue<T>;
+    return scalarOut(this.type, r.out!, 0);
   }
 
-  /** Reads the elements at `indices`, results in input order. */
-  async batchLoad(indices: ArrayLike<number>): Promise<TypedArrayOf<T>> {
-    const idx = checkIndices(indices, this.length, `${this.kind}.batchLoad`);
+  /**
+   * Reads the elements at `indices`, results in input order. `indices` may also be a single
+   * index (one element), or another array's local data (a typed array, guard, AtomicLocalData).
+   *
+   * @example
+   * ```ts
+   * const vals = await array.batchLoad([3, 1, 4, 1, 5]);
+   * ```
+   */
+  async batchLoad(indices: number | ArrayLike<number> | object): Promise<ArrayData<T>> {
+    const idx = batchIndices(this.type, indices, [], this.length, `${this.kind}.batchLoad`);
     const r = await this.run(Op.load, idx, 0, 0, 0, true);
-    return r.out as unknown as TypedArrayOf<T>;
+    return toArrayData(this.type, r.out) as ArrayData<T>;
   }
 
-  /** Copies elements [index, index + n) into a new typed array (split by owner). */
-  async get(index: number, n: number): Promise<TypedArrayOf<T>> {
-    checkCount(n, `${this.kind}.get`);
+  /**
+   * Copies elements [index, index + n) into a new array (split by owner), or into `dst`: a
+   * typed array of the element type (a `bigint[]` for i128/u128) or a memory region of the same
+   * type (its local part, or a whole one-sided region), filling `dst.length` elements. Resolves
+   * to the data (`dst` itself when given).
+   *
+   * @example
+   * ```ts
+   * const first = await array.get(0, 4);
+   * const buf = new Float64Array(4);
+   * await array.get(4, buf);              // no allocation
+   * await array.get(8, oneSidedRegion);   // into a memory region
+   * ```
+   */
+  get(index: number, n: number): Promise<ArrayData<T>>;
+  get<D extends ArrayData<T> | RegionFor<T>>(index: number, dst: D): Promise<D>;
+  get(index: number, nOrDst: number | ArrayData<T> | RegionFor<T>): Promise<unknown> {
+    const what = `${this.kind}.get`;
+    const fresh = typeof nOrDst === 'number';
+    const n = fresh ? checkCount(nOrDst, what) : destLength(this.type, nOrDst, what);
     checkRangeOf(this.kind, 'get', index, n, this.length);
     const ai = this[kArray];
-    if (canCopyDirect(ai, false)) {
-      const out = new ELEM_CTORS[this.type](n) as TypedArrayOf<T>;
-      copyRange(ai, index, out as unknown as View, false);
-      return out;
+    const direct = canCopyDirect(ai, false);
+    const view = fresh ? (direct ? (new this.#meta.ctor(n * this.#meta.words) as unknown as View) : null) : destView(nOrDst);
+    if (view !== null && direct) {
+      copyRange(ai, index, view, false);
+      return Promise.resolve(fresh ? toArrayData(this.type, view) : nOrDst);
     }
-    return this.batchLoad(rangeIndices(index, n));
+    return this.run(Op.load, rangeIndices(index, n), 0, 0, 0, true).then(async (r) => {
+      const out = r.out!;
+      if (fresh) return toArrayData(this.type, out);
+      if (view !== null) view.set(out as never);
+      else await deliver(this.type, out, nOrDst);
+      return nOrDst;
+    });
   }
 
-  /** Collective: sum of the elements, on every PE (undefined for an empty array). */
-  sum(): Promise<ElemValue<T> | undefined> {
-    return this.reduce('sum');
+  /** @internal A one-sided reduction of the window (see reduce.ts). */
+  protected reduceWith(name: string, locks?: ReduceLocks): Promise<ArrayValue<T> | undefined> {
+    return this.track(reduceArray(this, this[kArray], name, locks) as Promise<ArrayValue<T> | undefined>);
   }
 
-  prod(): Promise<ElemValue<T> | undefined> {
-    return this.reduce('prod');
+  /**
+   * Collective over the array's team: prints the array, one line per PE in team PE order
+   * (`[pe 0 data] [1, 2, 3]`), from team PE 0. For small arrays.
+   *
+   * @example
+   * ```ts
+   * await array.print();
+   * ```
+   */
+  print(): Promise<void> {
+    return printArray(this, this[kArray]);
   }
 
-  max(): Promise<ElemValue<T> | undefined> {
-    return this.reduce('max');
+  /**
+   * Collective over the array's team: resolves once every member has called it.
+   *
+   * @example
+   * ```ts
+   * await array.batchAdd(indices, 1);
+   * await array.barrier();
+   * ```
+   */
+  barrier(): Promise<void> {
+    void this.refState;
+    return this.#meta.team.barrier();
   }
 
-  min(): Promise<ElemValue<T> | undefined> {
-    return this.reduce('min');
+  /**
+   * Resolves once every operation launched on this array from this PE (through any handle:
+   * batches that wait for a message or a lock, reductions, AMs launched with the array's
+   * `execAm…`) has finished. Not a collective: follow with `barrier()` to wait for every PE.
+   *
+   * @example
+   * ```ts
+   * void array.batchAdd(indices, 1);
+   * await array.waitAll();
+   * await array.barrier();
+   * ```
+   */
+  waitAll(): Promise<void> {
+    void this.refState;
+    return this.#meta.ops.idle();
   }
 
-  /** Collective: reduces with a reduction registered by `registerReduction(name, fn)`. */
-  reduce(name: string): Promise<ElemValue<T> | undefined> {
-    return reduceArray(this, this[kArray], name) as Promise<ElemValue<T> | undefined>;
+  /**
+   * Runs `am(args)` on team PE `pe` of the array's team, counted in the array's `waitAll()`.
+   *
+   * @example
+   * ```ts
+   * const r = await array.execAmPe(1, MyAm, { array });
+   * ```
+   */
+  execAmPe<A, R>(pe: number, am: AmDef<A, R>, ...[args]: AmArgs<A>): AmHandle<R> {
+    void this.refState;
+    return this.#meta.team[kTeamLaunch].pe(pe, am, args, this.#meta.ops);
+  }
+
+  /**
+   * Runs `am(args)` on every member of the array's team; results in team PE order.
+   *
+   * @example
+   * ```ts
+   * const all = await array.execAmAll(MyAm, { array });
+   * ```
+   */
+  execAmAll<A, R>(am: AmDef<A, R>, ...[args]: AmArgs<A>): MultiAmHandle<R> {
+    void this.refState;
+    return this.#meta.team[kTeamLaunch].all(am, args, this.#meta.ops);
+  }
+
+  /**
+   * Runs `am(args)` on this PE without serializing `args`, counted in the array's `waitAll()`.
+   *
+   * @example
+   * ```ts
+   * await array.execAmLocal(MyAm, { array });
+   * ```
+   */
+  execAmLocal<A, R>(am: AmDef<A, R>, ...[args]: AmArgs<A>): LocalAmHandle<R> {
+    void this.refState;
+    return this.#meta.team[kTeamLaunch].local(am, args, this.#meta.ops);
   }
 
   /** Collective conversions: complete once every PE holds only the converting handle. */
@@ -294,16 +434,25 @@ function teamOf(t: unknown, what: string): Team {
   throw new LamellarError(ErrorCode.INVALID_ARGUMENT, `${what} takes a World or a Team as its first argument`);
 }
 
+function checkArrayElemType(type: unknown, what: string): ArrayElemType {
+  if (typeof type !== 'string' || !(ARRAY_ELEM_TYPES as readonly string[]).includes(type)) {
+    throw new LamellarError(ErrorCode.TYPE_MISMATCH, `${what}: element type must be one of ${ARRAY_ELEM_TYPES.join(', ')}, got ${String(type)}`, {
+      details: { type },
+    });
+  }
+  return type as ArrayElemType;
+}
+
 /**
  * Collective over the team: allocates the array's one symmetric region (zeroed) and returns a
  * handle of `kind`. Mismatched calls throw COLLECTIVE_MISMATCH on every member. With fewer elements than PEs, one element per PE is allocated and the
  * handle covers the first `length` (as Lamellar does).
  */
-export async function createArray<T extends ElemType>(kind: ArrayKind, teamOrWorld: World | Team, opts: ArrayOptions<T>): Promise<ArrayBase<T>> {
+export async function createArray<T extends ArrayElemType>(kind: ArrayKind, teamOrWorld: World | Team, opts: ArrayOptions<T>): Promise<ArrayBase<T>> {
   const what = `${kind}.create`;
   const team = teamOf(teamOrWorld, what);
   if (typeof opts !== 'object' || opts === null) throw new LamellarError(ErrorCode.INVALID_ARGUMENT, `${what} needs { type, length, distribution }`);
-  const type = checkElemType(opts.type, what) as T;
+  const type = checkArrayElemType(opts.type, what) as T;
   const length = checkCount(opts.length, what);
   if (opts.distribution !== 'block' && opts.distribution !== 'cyclic') {
     throw new LamellarError(ErrorCode.INVALID_ARGUMENT, `${what}: distribution must be 'block' or 'cyclic', got ${String(opts.distribution)}`);
@@ -315,9 +464,9 @@ export async function createArray<T extends ElemType>(kind: ArrayKind, teamOrWor
   // description, so a different kind, type, length or distribution on any PE fails everywhere
   // with COLLECTIVE_MISMATCH (lengths 7 and 8 on 4 PEs need the same region, for instance).
   const desc = `${kind}.create({ type: '${type}', length: ${length}, distribution: '${opts.distribution}' })`;
-  const region = await allocShared(team, type, allocElems(type, cap), desc, Kind.arrayCreation);
+  const region = await allocShared(team, storageOf(type).region, allocElems(type, cap), desc, Kind.arrayCreation);
   const ri = region[kRegionInternals];
-  const meta = metaFor(ri.state, ri, opts.distribution, total);
+  const meta = metaFor(ri.state, ri, type, opts.distribution, total);
   const handle = makers.get(kind)!(ri.state, 'new', meta as unknown as ArrayMeta, 0, length) as ArrayBase<T>;
   await region.drop();
   return handle;
@@ -334,6 +483,7 @@ export function registerArrayKind(kind: ArrayKind, ctor: abstract new (...args: 
       const ai = a[kArray];
       encodeRefKey(w, ai.state);
       w.u8(KINDS.indexOf(ai.kind));
+      w.u8(ARRAY_ELEM_TYPES.indexOf(ai.meta.type));
       w.u8(ai.meta.layout.dist === 'block' ? 0 : 1);
       w.f64(ai.meta.layout.total);
       w.f64(ai.offset);
@@ -342,13 +492,13 @@ export function registerArrayKind(kind: ArrayKind, ctor: abstract new (...args: 
     decode(r, ctx) {
       const state = decodeMemberKey(r, ctx, `a ${kind}`);
       r.u8();
+      const type = ARRAY_ELEM_TYPES[r.u8()]!;
       const dist: Distribution = r.u8() === 0 ? 'block' : 'cyclic';
       const total = r.f64();
       const offset = r.f64();
       const length = r.f64();
       const ri = (state.data as { internals: RegionInternals<ElemType> }).internals;
-      return make(state, 'decoded', metaFor(state, ri, dist, total), offset, length);
+      return make(state, 'decoded', metaFor(state, ri, type, dist, total), offset, length);
     },
   });
 }
-

@@ -2,15 +2,19 @@
  * GlobalLockArray: one reader-writer lock for the whole array, kept on team PE 0 (a word in its
  * memory, taken directly on shmem and by runtime AM on tcp). Element ops take it (read for
  * loads, write otherwise) around the whole batch. Guards give this PE's part under the global
- * lock; `collectiveWriteLocalData()` is collective: one write lock held for all PEs at once,
- * released when the last PE releases its guard.
+ * lock; `readLock()`/`writeLock()` hold it as a guard over the whole array (a read guard has
+ * consistent reductions); `collectiveWriteLocalData()` is collective: one write lock held for
+ * all PEs at once, released when the last PE releases its guard.
  */
 import { pin, unpin } from '../memregion/internal.js';
 import type { Team } from '../team/index.js';
 import { createArray, registerArrayKind } from './base.js';
-import type { ElemType, TypedArrayOf, World } from './deps.js';
+import { checkChunkSize, LocalChunks } from './chunks.js';
+import type { World } from './deps.js';
+import type { ArrayElemType, LocalView } from './elem.js';
 import { LocalDataGuard } from './guard.js';
 import { COLLECTIVE_LEFT } from './lock.js';
+import { ArrayReadGuard, ArrayWriteGuard } from './lock-guard.js';
 import { kArray } from './meta.js';
 import { IndexedDistIter, IndexedLocalIter, iterChain, type ElemRef } from './iter/index.js';
 import { MutableArray } from './mutable.js';
@@ -18,11 +22,11 @@ import { acquireGlobal, releaseGlobal } from './ops/engine.js';
 import { collectiveDone, CollectiveDoneAm } from './ops/remote.js';
 import type { ArrayKind, ArrayOptions } from './types.js';
 
-export class GlobalLockArray<T extends ElemType = ElemType> extends MutableArray<T> {
+export class GlobalLockArray<T extends ArrayElemType = ArrayElemType> extends MutableArray<T> {
   protected readonly kind: ArrayKind = 'GlobalLockArray';
 
   /** Collective over the team (or world): a zeroed array. */
-  static create<T extends ElemType>(team: World | Team, opts: ArrayOptions<T>): Promise<GlobalLockArray<T>> {
+  static create<T extends ArrayElemType>(team: World | Team, opts: ArrayOptions<T>): Promise<GlobalLockArray<T>> {
     return createArray('GlobalLockArray', team, opts) as Promise<GlobalLockArray<T>>;
   }
 
@@ -52,23 +56,76 @@ export class GlobalLockArray<T extends ElemType = ElemType> extends MutableArray
   }
 
   /** Waits for the global read lock; the guard's `value` is this PE's part, read-only. */
-  readLocalData(): Promise<LocalDataGuard<Readonly<TypedArrayOf<T>>>> {
-    return this.#guard(false);
+  readLocalData(): Promise<LocalDataGuard<Readonly<LocalView<T>>>> {
+    return this.#take(false, (d, rel) => new LocalDataGuard(d, rel, 'GlobalLockArray'));
   }
 
   /** Waits for the global write lock (excluding every PE); `value` is this PE's part. */
-  writeLocalData(): Promise<LocalDataGuard<TypedArrayOf<T>>> {
-    return this.#guard(true);
+  writeLocalData(): Promise<LocalDataGuard<LocalView<T>>> {
+    return this.#take(true, (d, rel) => new LocalDataGuard(d, rel, 'GlobalLockArray'));
   }
 
-  #data(): TypedArrayOf<T> {
-    const ai = this[kArray];
-    const [s, e] = this.localRange();
-    return (ai.meta.views[ai.meta.team.myPe]! as unknown as TypedArrayOf<T>).subarray(s, e) as TypedArrayOf<T>;
+  /**
+   * Waits for the global read lock; the guard's `value` is this PE's part in chunks of `n`.
+   *
+   * @example
+   * ```ts
+   * using g = await array.readLocalChunks(256);
+   * for (const chunk of g.value) use(chunk);
+   * ```
+   */
+  readLocalChunks(n: number): Promise<LocalDataGuard<LocalChunks<Readonly<LocalView<T>>>>> {
+    const words = this[kArray].meta.words;
+    checkChunkSize(n, 'GlobalLockArray.readLocalChunks');
+    return this.#take(false, (d, rel) => new LocalDataGuard(new LocalChunks<LocalView<T>>(d, n, words, 'GlobalLockArray.readLocalChunks'), rel, 'GlobalLockArray'));
   }
 
-  async #guard(write: boolean): Promise<LocalDataGuard<TypedArrayOf<T>>> {
+  /**
+   * Waits for the global write lock; the guard's `value` is this PE's part in chunks of `n`.
+   *
+   * @example
+   * ```ts
+   * using g = await array.writeLocalChunks(256);
+   * for (const chunk of g.value) chunk.fill(1);
+   * ```
+   */
+  writeLocalChunks(n: number): Promise<LocalDataGuard<LocalChunks<LocalView<T>>>> {
+    const words = this[kArray].meta.words;
+    checkChunkSize(n, 'GlobalLockArray.writeLocalChunks');
+    return this.#take(true, (d, rel) => new LocalDataGuard(new LocalChunks<LocalView<T>>(d, n, words, 'GlobalLockArray.writeLocalChunks'), rel, 'GlobalLockArray'));
+  }
+
+  /**
+   * Waits for the global read lock and holds it as a guard over the whole array (one-sided):
+   * no PE writes while it is held, so its reductions see one consistent array.
+   *
+   * @example
+   * ```ts
+   * using g = await array.readLock();
+   * const [lo, hi] = [await g.min(), await g.max()];
+   * ```
+   */
+  readLock(): Promise<ArrayReadGuard<T>> {
+    return this.#take(false, (d, rel) => new ArrayReadGuard<T>({ array: this, scope: 'global', write: false }, d, rel, 'GlobalLockArray read'));
+  }
+
+  /**
+   * Waits for the global write lock (excluding every reader and writer on every PE) and holds it
+   * as a guard; `localData()` is this PE's part.
+   *
+   * @example
+   * ```ts
+   * using g = await array.writeLock();
+   * g.localData().fill(0);
+   * ```
+   */
+  writeLock(): Promise<ArrayWriteGuard<T>> {
+    return this.#take(true, (d, rel) => new ArrayWriteGuard<T>({ array: this, scope: 'global', write: true }, d, rel, 'GlobalLockArray write'));
+  }
+
+  async #take<G>(write: boolean, make: (data: LocalView<T>, release: () => void) => G): Promise<G> {
     const ai = this[kArray];
+    const data = this.localView() as unknown as LocalView<T>;
     pin(ai.state);
     try {
       await acquireGlobal(this, ai, write);
@@ -76,21 +133,17 @@ export class GlobalLockArray<T extends ElemType = ElemType> extends MutableArray
       unpin(ai.state);
       throw err;
     }
-    return new LocalDataGuard(
-      this.#data(),
-      () => {
-        void releaseGlobal(this, ai, write);
-        unpin(ai.state);
-      },
-      'GlobalLockArray',
-    );
+    return make(data, () => {
+      void releaseGlobal(this, ai, write);
+      unpin(ai.state);
+    });
   }
 
   /**
    * Collective: team PE 0 takes the write lock once for everyone, then every PE gets a write
    * guard on its part. The lock is released when the last PE releases its guard.
    */
-  async collectiveWriteLocalData(): Promise<LocalDataGuard<TypedArrayOf<T>>> {
+  async collectiveWriteLocalData(): Promise<LocalDataGuard<LocalView<T>>> {
     const ai = this[kArray];
     const team = ai.meta.team;
     pin(ai.state);
@@ -107,7 +160,7 @@ export class GlobalLockArray<T extends ElemType = ElemType> extends MutableArray
     }
     const w = ai.meta.locks[0] ?? null;
     return new LocalDataGuard(
-      this.#data(),
+      this.localView() as unknown as LocalView<T>,
       () => {
         if (w !== null) collectiveDone(w);
         else void team.execAmPe(0, CollectiveDoneAm, { a: this });

@@ -6,7 +6,19 @@
  * as the guard.
  */
 import { ErrorCode, LamellarError } from '../core/index.js';
+import { kOpInput } from './types.js';
 
+/**
+ * A lock guard on this PE's part of a lock array; `value` is that part.
+ *
+ * @example
+ * ```ts
+ * {
+ *   using g = await array.writeLocalData();
+ *   g.value.fill(0);
+ * } // released here
+ * ```
+ */
 export class LocalDataGuard<A> implements Disposable {
   #data: A | undefined;
   #release: (() => void) | undefined;
@@ -42,5 +54,10 @@ export class LocalDataGuard<A> implements Disposable {
 
   [Symbol.dispose](): void {
     this.release();
+  }
+
+  /** @internal As a batch input: the guarded data (throws USE_AFTER_RELEASE once released). */
+  [kOpInput](): A {
+    return this.value;
   }
 }

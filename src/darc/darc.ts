@@ -9,6 +9,7 @@ import type { Team, World } from '../team/index.js';
 import { createDarc, DarcBase, registerDarcCodec, registerDarcKind, type DarcKind } from './common.js';
 import type { GlobalRwDarc } from './global-rw.js';
 import type { LocalRwDarc } from './local-rw.js';
+import { WeakDarc } from './weak.js';
 
 export class Darc<T> extends DarcBase<T> {
   protected readonly kind: DarcKind = 'darc';
@@ -31,6 +32,20 @@ export class Darc<T> extends DarcBase<T> {
   /** Another handle to the same Darc; drop it separately. */
   clone(): Darc<T> {
     return new Darc<T>(this.refState, 'new');
+  }
+
+  /**
+   * A weak reference: it does not keep the Darc alive; `upgrade()` gives a handle back while the
+   * Darc lives anywhere, `undefined` once it is gone everywhere.
+   *
+   * @example
+   * ```ts
+   * const weak = darc.downgrade();
+   * const strong = await weak.upgrade();   // Darc | undefined
+   * ```
+   */
+  downgrade(): WeakDarc<T> {
+    return new WeakDarc<T>(this.refState, (st) => new Darc<T>(st, 'new'));
   }
 
   /** Collective: becomes a LocalRwDarc once every PE holds only this handle. */

@@ -11,7 +11,7 @@ import { kTeamInternals, type Team, type WorldRuntime } from '../team/index.js';
 import { decodeRefKey, encodeRefKey, RefHandle, type HandleOrigin } from './handle.js';
 import { DONE, directGet, directView, remoteGet, remotePut } from './rdma.js';
 import { RefState, registryOf, type Registry } from './refstate.js';
-import { checkCount, checkData, checkElemType, checkRange, ELEM_CTORS, elemCode, elemTypeOfCode, type ElemType, type TypedArrayOf } from './types.js';
+import { checkCount, checkData, checkElemType, checkRange, checkWindow, ELEM_CTORS, elemCode, elemTypeOfCode, type ElemType, type TypedArrayOf } from './types.js';
 
 interface OneSidedData<T extends ElemType> {
   readonly type: T;
@@ -32,11 +32,16 @@ function viewOf<T extends ElemType>(d: OneSidedData<T>): TypedArrayOf<T> | null 
 
 export class OneSidedMemoryRegion<T extends ElemType = ElemType> extends RefHandle {
   readonly #data: OneSidedData<T>;
+  /** This handle's window [#off, #off + #len) of the region (a subRegion; else the whole). */
+  readonly #off: number;
+  readonly #len: number;
 
   /** @internal Use `allocOneSidedMemRegion`. */
-  constructor(state: RefState, origin: HandleOrigin) {
+  constructor(state: RefState, origin: HandleOrigin, offset = 0, length?: number) {
     super(state, origin);
     this.#data = state.data as OneSidedData<T>;
+    this.#off = offset;
+    this.#len = length ?? this.#data.length - offset;
   }
 
   protected get refLabel(): string {
@@ -52,8 +57,39 @@ export class OneSidedMemoryRegion<T extends ElemType = ElemType> extends RefHand
     return this.#data.type;
   }
 
+  /** Elements (of this subRegion's window, for a subRegion). */
   get length(): number {
-    return this.#data.length;
+    return this.#len;
+  }
+
+  /**
+   * Where this handle's window starts in the region (0 unless a subRegion).
+   *
+   * @example
+   * ```ts
+   * region.subRegion(4, 8).offset;   // 4
+   * ```
+   */
+  get offset(): number {
+    return this.#off;
+  }
+
+  /**
+   * Elements [start, end) as a region of its own: a zero-copy view whose indices start at 0,
+   * usable in put/get (of regions and arrays) and sendable in AMs. It is another handle on the
+   * same memory: drop it separately.
+   *
+   * @example
+   * ```ts
+   * const buf = world.allocOneSidedMemRegion('u8', 4096);
+   * const tail = buf.subRegion(2048, 4096);
+   * await world.execAmPe(1, FillAm, { dst: tail });   // PE 1 puts into the second half
+   * ```
+   */
+  subRegion(start: number, end: number): OneSidedMemoryRegion<T> {
+    void this.refState;
+    checkWindow(start, end, this.#len, 'OneSidedMemoryRegion.subRegion');
+    return new OneSidedMemoryRegion<T>(this.refState, 'new', this.#off + start, end - start);
   }
 
   /** World PE id of the PE whose memory this is. */
@@ -70,7 +106,8 @@ export class OneSidedMemoryRegion<T extends ElemType = ElemType> extends RefHand
   put(index: number, data: TypedArrayOf<T>): Promise<void> {
     const d = this.#live();
     checkData(data, d.type, 'put');
-    checkRange(index, data.length, d.length, 'put');
+    checkRange(index, data.length, this.#len, 'put');
+    index += this.#off;
     const v = viewOf(d);
     if (v !== null) {
       v.set(data as never, index);
@@ -89,7 +126,8 @@ export class OneSidedMemoryRegion<T extends ElemType = ElemType> extends RefHand
     const d = this.#live();
     const dst = typeof n === 'number' ? undefined : checkData(n, d.type, 'get');
     const count = dst === undefined ? checkCount(n, 'get') : dst.length;
-    checkRange(index, count, d.length, 'get');
+    checkRange(index, count, this.#len, 'get');
+    index += this.#off;
     const v = viewOf(d);
     if (v !== null) return Promise.resolve(directGet(v, index, count, dst));
     const out = dst ?? (new ELEM_CTORS[d.type](count) as TypedArrayOf<T>);
@@ -108,12 +146,12 @@ export class OneSidedMemoryRegion<T extends ElemType = ElemType> extends RefHand
     }
     const v = viewOf(d);
     if (v === null) throw new LamellarError(ErrorCode.INTERNAL, 'this lamella does not map the local heap');
-    return v;
+    return this.#off === 0 && this.#len === d.length ? v : (v.subarray(this.#off, this.#off + this.#len) as TypedArrayOf<T>);
   }
 
-  /** Another handle to the same region; drop it separately. */
+  /** Another handle to the same region (the same window); drop it separately. */
   clone(): OneSidedMemoryRegion<T> {
-    return new OneSidedMemoryRegion<T>(this.refState, 'new');
+    return new OneSidedMemoryRegion<T>(this.refState, 'new', this.#off, this.#len);
   }
 
   /** @internal For codecs and arrays. */
@@ -159,6 +197,8 @@ registerRefCodec<OneSidedMemoryRegion>({
     w.u8(elemCode(d.type));
     w.f64(d.addr);
     w.f64(d.length);
+    w.f64(region.offset);
+    w.f64(region.length);
   },
   decode(r, ctx) {
     const rt = ctx as WorldRuntime;
@@ -167,9 +207,11 @@ registerRefCodec<OneSidedMemoryRegion>({
     const type = elemTypeOfCode(r.u8());
     const addr = r.f64();
     const length = r.f64();
-    if (state !== undefined) return new OneSidedMemoryRegion(state, 'decoded');
+    const offset = r.f64();
+    const window = r.f64();
+    if (state !== undefined) return new OneSidedMemoryRegion(state, 'decoded', offset, window);
     // First time this PE sees the region: it joins the region's lifetime as a participant.
     const data: OneSidedData<ElemType> = { type, length, owner: coord, addr, lamella: rt.lamella, view: undefined };
-    return new OneSidedMemoryRegion(makeState(rt, reg, coord, id, data), 'decoded');
+    return new OneSidedMemoryRegion(makeState(rt, reg, coord, id, data), 'decoded', offset, window);
   },
 });

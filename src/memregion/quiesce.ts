@@ -13,7 +13,9 @@
  *    the answer (no acquire, no encode). A handle sent after a sender's probe means the sender
  *    held one inside the round, so the sender is not clean.
  * 5. All clean: C sends `finish` (free, or complete the conversion) to every participant.
- *    Otherwise the round failed; C starts another once every PE reports quiet again.
+ *    Otherwise the round failed: C sends `resume` to the PEs that answered clean, and starts
+ *    another round once every PE reports quiet again. Between a clean answer and its verdict a
+ *    PE takes no new handle out of nothing (WeakDarc upgrades wait), since C may be freeing.
  * Mixed modes among quiet PEs (one PE converts while another dropped, or two targets) abort the
  * conversion with COLLECTIVE_MISMATCH instead of hanging.
  */
@@ -151,11 +153,17 @@ const Probe = defineAm('lamellar/ref-probe', async (ctx, a: ProbeMsg): Promise<P
   const now = states.get(a.k);
   if (now === undefined) return { c: atProbe && st === undefined, s: 0, i: true, m: 'free', e: false };
   const stable = now === st && now.refs === now.baseline && now.acquires === acquires && now.mode === a.m && now.encodes === 0;
-  return { c: atProbe && stable, s: ++now.seq, i: now.refs === now.baseline, m: now.mode, e: now.encodes > 0 };
+  const clean = atProbe && stable;
+  if (clean) now.awaitingVerdict();
+  return { c: clean, s: ++now.seq, i: now.refs === now.baseline, m: now.mode, e: now.encodes > 0 };
 });
 
 const Finish = defineAm('lamellar/ref-finish', (ctx, a: { k: string; m: string }): void => {
   registryOf(runtimeOf(ctx)).states.get(a.k)?.finish(a.m);
+});
+
+const Resume = defineAm('lamellar/ref-resume', (ctx, a: { k: string }): void => {
+  registryOf(runtimeOf(ctx)).states.get(a.k)?.settleVerdict();
 });
 
 const Abort = defineAm('lamellar/ref-abort', (ctx, a: { k: string; msg: string }): void => {
@@ -215,6 +223,10 @@ async function runRound(st: RefState, c: Coord, mode: string): Promise<void> {
     clean &&= rep.c;
   });
   if (!clean) {
+    // The PEs that answered clean wait for a verdict (see RefState.verdict): this one is "go on".
+    st.participants.forEach((pe, i) => {
+      if (replies[i]!.c) post(st.rt, pe, Resume, { k: st.key });
+    });
     maybeStart(st);
     return;
   }

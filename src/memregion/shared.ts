@@ -12,7 +12,7 @@ import { startCollective } from './collective.js';
 import { decodeMemberKey, encodeRefKey, RefHandle, type HandleOrigin } from './handle.js';
 import { DONE, directGet, directView, remoteGet, remotePut } from './rdma.js';
 import type { RefState } from './refstate.js';
-import { checkCount, checkData, checkElemType, checkRange, ELEM_CTORS, type ElemType, type TypedArrayOf } from './types.js';
+import { checkCount, checkData, checkElemType, checkRange, checkWindow, ELEM_CTORS, type ElemType, type TypedArrayOf } from './types.js';
 
 /** Internal access for arrays: not part of the public API. */
 export const kRegionInternals = Symbol('lamellar.regionInternals');
@@ -47,11 +47,16 @@ const LABEL = 'shared memory region';
 
 export class SharedMemoryRegion<T extends ElemType = ElemType> extends RefHandle {
   readonly #data: SharedData<T>;
+  /** This handle's window [#off, #off + #len) of every PE's part (a subRegion; else the whole). */
+  readonly #off: number;
+  readonly #len: number;
 
   /** @internal Use `allocSharedMemRegion`. */
-  constructor(state: RefState, origin: HandleOrigin) {
+  constructor(state: RefState, origin: HandleOrigin, offset = 0, length?: number) {
     super(state, origin);
     this.#data = state.data as SharedData<T>;
+    this.#off = offset;
+    this.#len = length ?? this.#data.length - offset;
   }
 
   protected get refLabel(): string {
@@ -68,9 +73,38 @@ export class SharedMemoryRegion<T extends ElemType = ElemType> extends RefHandle
     return this.#data.type;
   }
 
-  /** Elements on each team PE. */
+  /** Elements on each team PE (of this subRegion's window, for a subRegion). */
   get length(): number {
-    return this.#data.length;
+    return this.#len;
+  }
+
+  /**
+   * Where this handle's window starts in each PE's part (0 unless a subRegion).
+   *
+   * @example
+   * ```ts
+   * region.subRegion(4, 8).offset;   // 4
+   * ```
+   */
+  get offset(): number {
+    return this.#off;
+  }
+
+  /**
+   * Elements [start, end) of every PE's part as a region of its own: a zero-copy view whose
+   * indices start at 0, usable in put/get (of regions and arrays) and sendable in AMs. It is
+   * another handle on the same memory: drop it separately.
+   *
+   * @example
+   * ```ts
+   * await using half = region.subRegion(0, region.length / 2);
+   * await half.put(1, 0, data);            // into PE 1's first half
+   * ```
+   */
+  subRegion(start: number, end: number): SharedMemoryRegion<T> {
+    void this.refState;
+    checkWindow(start, end, this.#len, 'SharedMemoryRegion.subRegion');
+    return new SharedMemoryRegion<T>(this.refState, 'new', this.#off + start, end - start);
   }
 
   /** The team the region was allocated on; PE numbers given to put/get are team-relative. */
@@ -83,7 +117,8 @@ export class SharedMemoryRegion<T extends ElemType = ElemType> extends RefHandle
     const d = this.#live();
     checkPe(pe, d.addrs.length);
     checkData(data, d.type, 'put');
-    checkRange(index, data.length, d.length, 'put');
+    checkRange(index, data.length, this.#len, 'put');
+    index += this.#off;
     const v = d.internals.view(pe);
     if (v !== null) {
       v.set(data as never, index);
@@ -97,7 +132,7 @@ export class SharedMemoryRegion<T extends ElemType = ElemType> extends RefHandle
   putAll(index: number, data: TypedArrayOf<T>): Promise<void> {
     const d = this.#live();
     checkData(data, d.type, 'putAll');
-    checkRange(index, data.length, d.length, 'putAll');
+    checkRange(index, data.length, this.#len, 'putAll');
     const pending: Promise<void>[] = [];
     for (let pe = 0; pe < d.addrs.length; pe++) {
       const p = this.put(pe, index, data);
@@ -117,7 +152,8 @@ export class SharedMemoryRegion<T extends ElemType = ElemType> extends RefHandle
     checkPe(pe, d.addrs.length);
     const dst = typeof n === 'number' ? undefined : checkData(n, d.type, 'get');
     const count = dst === undefined ? checkCount(n, 'get') : dst.length;
-    checkRange(index, count, d.length, 'get');
+    checkRange(index, count, this.#len, 'get');
+    index += this.#off;
     const v = d.internals.view(pe);
     if (v !== null) return Promise.resolve(directGet(v, index, count, dst));
     const out = dst ?? (new ELEM_CTORS[d.type](count) as TypedArrayOf<T>);
@@ -129,12 +165,12 @@ export class SharedMemoryRegion<T extends ElemType = ElemType> extends RefHandle
     const d = this.#live();
     const v = d.internals.view(d.team.myPe);
     if (v === null) throw new LamellarError(ErrorCode.INTERNAL, 'this lamella does not map the local heap');
-    return v;
+    return this.#off === 0 && this.#len === d.length ? v : (v.subarray(this.#off, this.#off + this.#len) as TypedArrayOf<T>);
   }
 
-  /** Another handle to the same region; drop it separately. */
+  /** Another handle to the same region (the same window); drop it separately. */
   clone(): SharedMemoryRegion<T> {
-    return new SharedMemoryRegion<T>(this.refState, 'new');
+    return new SharedMemoryRegion<T>(this.refState, 'new', this.#off, this.#len);
   }
 
   /** @internal */
@@ -214,8 +250,12 @@ registerRefCodec<SharedMemoryRegion>({
   ctor: SharedMemoryRegion,
   encode(w, region) {
     encodeRefKey(w, region[kRegionInternals].state);
+    w.f64(region.offset);
+    w.f64(region.length);
   },
   decode(r, ctx) {
-    return new SharedMemoryRegion(decodeMemberKey(r, ctx, 'a shared memory region'), 'decoded');
+    const state = decodeMemberKey(r, ctx, 'a shared memory region');
+    const offset = r.f64();
+    return new SharedMemoryRegion(state, 'decoded', offset, r.f64());
   },
 });
