@@ -368,7 +368,7 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
    * const n = await a.distIter().filter((x) => x > 10).count();   // every PE gets n
    * ```
    */
-  distIter(): IndexedDistIter<ElemValue<T>, T> {
+  distIter(): IndexedDistIter<ArrayValue<T>, T> {
     return new IndexedDistIter(iterChain(this, false));
   }
 
@@ -381,7 +381,7 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
    * const mine = await a.localIter().map((x) => x * 2).sum();
    * ```
    */
-  localIter(): IndexedLocalIter<ElemValue<T>, T> {
+  localIter(): IndexedLocalIter<ArrayValue<T>, T> {
     return new IndexedLocalIter(iterChain(this, false));
   }
 
@@ -394,7 +394,7 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
    * if (world.myPe === 0) console.log((await a.onesidedIter().collect()).join(' '));
    * ```
    */
-  onesidedIter(): IndexedOnesidedIter<ElemValue<T>, T> {
+  onesidedIter(): IndexedOnesidedIter<ArrayValue<T>, T> {
     return new IndexedOnesidedIter(onesidedOf(this, defaultChunk(this.type), `${this.kind}.onesidedIter`));
   }
 
@@ -406,7 +406,7 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
    * for await (const x of a.bufferedOnesidedIter(1024)) total += x;
    * ```
    */
-  bufferedOnesidedIter(n: number): IndexedOnesidedIter<ElemValue<T>, T> {
+  bufferedOnesidedIter(n: number): IndexedOnesidedIter<ArrayValue<T>, T> {
     return new IndexedOnesidedIter(onesidedOf(this, n, `${this.kind}.bufferedOnesidedIter(n)`));
   }
 
@@ -434,7 +434,7 @@ function teamOf(t: unknown, what: string): Team {
   throw new LamellarError(ErrorCode.INVALID_ARGUMENT, `${what} takes a World or a Team as its first argument`);
 }
 
-function checkArrayElemType(type: unknown, what: string): ArrayElemType {
+export function checkArrayElemType(type: unknown, what: string): ArrayElemType {
   if (typeof type !== 'string' || !(ARRAY_ELEM_TYPES as readonly string[]).includes(type)) {
     throw new LamellarError(ErrorCode.TYPE_MISMATCH, `${what}: element type must be one of ${ARRAY_ELEM_TYPES.join(', ')}, got ${String(type)}`, {
       details: { type },

@@ -33,6 +33,8 @@ export {
   SLICE_MS,
   type ChunkSchedule,
   type ChunkOf,
+  type ArithElement,
+  type BitwiseElement,
   type IntElement,
   type FloatElement,
   type ArrayClass,

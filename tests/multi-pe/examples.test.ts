@@ -215,6 +215,7 @@ const CHECKS: Record<string, ExampleCheck> = {
       out.has(`bool: ${'1'.repeat(n)} (expected ${'1'.repeat(n)})`);
       const u128 = BigInt(n) * ((1n << 100n) + 1n);
       out.has(`u128: element 0 = ${u128} (expected ${u128})`);
+      out.has(`iterators: ${n} bool elements set, u128 sum ${u128}, ${n} after >> 100 (expected ${n}, ${u128}, ${n})`);
     },
   },
 

@@ -28,6 +28,19 @@ function release(l: Int32Array, o: number): void {
   if (Atomics.exchange(l, o, 0) === 2) Atomics.notify(l, o, 1);
 }
 
+/**
+ * Element `k` of a word view, read under its lock word (a generic atomic read: the two words are
+ * never seen half-written by another PE's op). For the iterators' reads of 128-bit AtomicArrays.
+ */
+export function loadLocked(words: BigUint64Array, locks: Int32Array, k: number, signed: boolean): bigint {
+  acquire(locks, k);
+  const lo = words[2 * k]!;
+  const hi = words[2 * k + 1]!;
+  release(locks, k);
+  const v = (hi << 64n) | lo;
+  return signed ? BigInt.asIntN(128, v) : v;
+}
+
 function combine(op: number, a: bigint, b: bigint): bigint {
   switch (op) {
     case Op.add:
