@@ -1,8 +1,9 @@
 /**
  * GlobalLockArray locks, after Lamellar's global_lock_array example: read guards shared by
  * every PE at once, write guards one PE at a time, a collective write guard held by all PEs
- * together, and a whole-array read lock whose one-sided reductions see a consistent array.
- * The timings show the write guards taking turns.
+ * together, a whole-array read lock whose one-sided reductions see a consistent array, a
+ * distributed iteration under every PE's read lock, and a mutable distributed iteration (one
+ * write lock taken for all PEs). The timings show the write guards taking turns.
  *
  *   npx lamellar run -N 4 examples/arrays/global_lock_array.ts
  */
@@ -46,3 +47,18 @@ await array.print();
   console.log(`5. PE${me}: under the read lock, sum ${sum}, max ${max}`);
 }
 await world.barrier();
+
+{
+  // Every PE iterates its part under its own read guard (a collective consumer).
+  using r = await array.readLock();
+  const items: string[] = [];
+  await r.distIter().enumerate().forEach(([i, x]) => void items.push(`${i}:${x}`));
+  console.log(`6. PE${me}: under the read lock, ${items.join(' ')}`);
+}
+await world.barrier();
+
+await array.distIterMut().enumerate().forEach(([i, x]) => {
+  x.value += i;
+});
+console.log(`7. PE${me}: added each element's index`);
+await array.print();

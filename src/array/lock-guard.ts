@@ -7,9 +7,19 @@
  *   consistent array: no PE writes while it is held.
  * `value` (and `localData()`) is this PE's part, as on the local-data guards. A guard pins the
  * array (conversions wait for it) and throws USE_AFTER_RELEASE once released.
+ *
+ * Iterators on guards (Lamellar's iterators on a read guard): a read guard has `distIter`,
+ * `localIter` and the one-sided iterators, a write guard `localIter` and `localIterMut`. Their
+ * consumers use the guard's lock instead of taking one, and share it: the lock is released once
+ * the guard is released *and* every consumer running on it has ended (as Lamellar's iterators
+ * keep a clone of the guard). A consumer started after the guard's release throws
+ * USE_AFTER_RELEASE.
  */
+import { ErrorCode, LamellarError } from '../core/index.js';
+import type { ArrayBase } from './base.js';
 import { LocalDataGuard } from './guard.js';
 import type { ArrayElemType, ArrayValue, LocalView } from './elem.js';
+import { IndexedDistIter, IndexedLocalIter, iterChain, type ElemRef, type IndexedOnesidedIter, type Lease } from './iter/index.js';
 import type { ArrayRef } from './ops/remote.js';
 import { kArray } from './meta.js';
 import { reduceArray, type ReduceLocks } from './reduce.js';
@@ -25,6 +35,52 @@ export interface GuardHold {
 }
 
 /**
+ * A guard's lock, shared with the iterator consumers running on it: unlocked when the guard is
+ * released and the last of them has ended.
+ */
+class SharedLock implements Lease {
+  #holders = 1;
+  #guardHeld = true;
+  readonly #unlock: () => void;
+  readonly #label: string;
+
+  constructor(unlock: () => void, label: string) {
+    this.#unlock = unlock;
+    this.#label = label;
+  }
+
+  /** The guard's release. */
+  close(): void {
+    if (!this.#guardHeld) return;
+    this.#guardHeld = false;
+    this.#drop();
+  }
+
+  retain(): () => void {
+    if (!this.#guardHeld) {
+      throw new LamellarError(ErrorCode.USE_AFTER_RELEASE, `this ${this.#label} guard was released before the iteration started; take a new one`);
+    }
+    this.#holders++;
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      this.#drop();
+    };
+  }
+
+  #drop(): void {
+    if (--this.#holders === 0) this.#unlock();
+  }
+}
+
+/** The array a guard iterates (throws USE_AFTER_RELEASE once the guard is released). */
+const arrayOf = <T extends ArrayElemType>(g: LocalDataGuard<unknown>, h: GuardHold): ArrayBase<T> => {
+  void g.value;
+  return h.array as unknown as ArrayBase<T>;
+};
+
+/**
  * A read lock over a whole lock array, with one-sided reductions.
  *
  * @example
@@ -36,11 +92,67 @@ export interface GuardHold {
  */
 export class ArrayReadGuard<T extends ArrayElemType = ArrayElemType> extends LocalDataGuard<Readonly<LocalView<T>>> {
   readonly #hold: GuardHold;
+  readonly #lock: SharedLock;
 
   /** @internal */
   constructor(hold: GuardHold, data: Readonly<LocalView<T>>, release: () => void, label: string) {
-    super(data, release, label);
+    const lock = new SharedLock(release, label);
+    super(data, () => lock.close(), label);
     this.#hold = hold;
+    this.#lock = lock;
+  }
+
+  /**
+   * Collective over the array's team, each PE on its own read guard: a distributed iterator
+   * (as `array.distIter()`) whose consumers run under the guards' locks instead of taking them.
+   *
+   * @example
+   * ```ts
+   * using g = await array.readLock();
+   * await g.distIter().enumerate().forEach(([i, x]) => console.log(`${i}: ${x}`));
+   * ```
+   */
+  distIter(): IndexedDistIter<ArrayValue<T>, T> {
+    return new IndexedDistIter(iterChain(arrayOf(this, this.#hold), false, this.#lock));
+  }
+
+  /**
+   * This PE's part (as `array.localIter()`), under the guard's lock.
+   *
+   * @example
+   * ```ts
+   * using g = await array.readLock();
+   * const mine = await g.localIter().sum();
+   * ```
+   */
+  localIter(): IndexedLocalIter<ArrayValue<T>, T> {
+    return new IndexedLocalIter(iterChain(arrayOf(this, this.#hold), false, this.#lock));
+  }
+
+  /**
+   * The whole array from this PE alone (as `array.onesidedIter()`): its fetches read through
+   * `get`, which takes each owner's read lock (a read lock, shared with the guard's).
+   *
+   * @example
+   * ```ts
+   * using g = await array.readLock();
+   * for await (const x of g.onesidedIter()) console.log(x);
+   * ```
+   */
+  onesidedIter(): IndexedOnesidedIter<ArrayValue<T>, T> {
+    return arrayOf<T>(this, this.#hold).onesidedIter();
+  }
+
+  /**
+   * `onesidedIter()` fetching `n` elements per transfer (n ≥ 1).
+   *
+   * @example
+   * ```ts
+   * const all = await g.bufferedOnesidedIter(1024).collect();
+   * ```
+   */
+  bufferedOnesidedIter(n: number): IndexedOnesidedIter<ArrayValue<T>, T> {
+    return arrayOf<T>(this, this.#hold).bufferedOnesidedIter(n);
   }
 
   /**
@@ -142,11 +254,41 @@ export class ArrayReadGuard<T extends ArrayElemType = ArrayElemType> extends Loc
  */
 export class ArrayWriteGuard<T extends ArrayElemType = ArrayElemType> extends LocalDataGuard<LocalView<T>> {
   readonly #hold: GuardHold;
+  readonly #lock: SharedLock;
 
   /** @internal */
   constructor(hold: GuardHold, data: LocalView<T>, release: () => void, label: string) {
-    super(data, release, label);
+    const lock = new SharedLock(release, label);
+    super(data, () => lock.close(), label);
     this.#hold = hold;
+    this.#lock = lock;
+  }
+
+  /**
+   * This PE's part (as `array.localIter()`), under the guard's write lock.
+   *
+   * @example
+   * ```ts
+   * using g = await array.writeLock();
+   * const n = await g.localIter().filter((x) => x > 3).count();
+   * ```
+   */
+  localIter(): IndexedLocalIter<ArrayValue<T>, T> {
+    return new IndexedLocalIter(iterChain(arrayOf(this, this.#hold), false, this.#lock));
+  }
+
+  /**
+   * This PE's part, mutable (as `array.localIterMut()`): ElemRef items that write through under
+   * the guard's write lock.
+   *
+   * @example
+   * ```ts
+   * using g = await array.writeLock();
+   * await g.localIterMut().enumerate().forEach(([i, x]) => x.store(i));
+   * ```
+   */
+  localIterMut(): IndexedLocalIter<ElemRef<T>, T> {
+    return new IndexedLocalIter(iterChain(arrayOf(this, this.#hold), true, this.#lock));
   }
 
   /**

@@ -204,6 +204,13 @@ const CHECKS: Record<string, ExampleCheck> = {
       // Write guards take turns: their grant times are all different.
       const times = out.matching(/^1\. PE\d+ time: ([\d.]+) got write lock$/, n).map((m) => m[1]);
       assert.equal(new Set(times).size, n);
+      // The distributed iteration under the read guards, then the mutable one adding the index.
+      range(n).forEach((pe) => {
+        const part = partOf(pe, 100, n, 'block');
+        out.has(`6. PE${pe}: under the read lock, ${part.map((i) => `${i}:${2 * pe}`).join(' ')}`);
+        out.has(`7. PE${pe}: added each element's index`);
+        out.has(`[pe ${pe} data] [${part.map((i) => 2 * pe + i).join(', ')}]`);
+      });
     },
   },
 

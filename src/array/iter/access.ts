@@ -9,6 +9,7 @@
  * | AtomicArray | no lock: each value is one tear-free element read (128-bit: under the element's lock) | AtomicElement handles | AtomicElement handles |
  * | LocalLockArray | this PE's read lock | this PE's write lock | this PE's write lock |
  * | GlobalLockArray | the global read lock | the global write lock | one write lock for all PEs (collective) |
+ * | a lock array's guard (`readLock()`, `writeLock()`) | the guard's lock | the write guard's lock | (none) |
  *
  * Every open also pins the array, so a conversion waits for the iteration to end.
  *
@@ -29,6 +30,15 @@ import { AtomicElement, ElemRef, type AtomicSession, type RefSession } from './i
 
 /** Reads item `l` of a storage view as the API's value (for the element types that are not `v[l]`). */
 export type Reader = (v: never, l: number) => unknown;
+
+/**
+ * A held lock an iteration may share instead of taking its own (a lock array's guard): `retain`
+ * throws USE_AFTER_RELEASE once the guard is released, else keeps the lock until the returned
+ * function is called.
+ */
+export interface Lease {
+  retain(): () => void;
+}
 
 export interface Access {
   /** This PE's part of the array's window, as storage (two words per element for 128-bit types); offset 0 is the window's first local element. */
@@ -102,12 +112,13 @@ async function lockFor(a: ArrayBase, mut: boolean, collective: boolean): Promise
 
 /**
  * Opens `a` for reading (`mut` false) or writing; `collective` is the distributed form (all PEs
- * of the team open it together: GlobalLockArray then takes one write lock for all).
+ * of the team open it together: GlobalLockArray then takes one write lock for all). With a
+ * `lease` (a guard's), the guard's lock is used instead of taking one.
  */
-export async function openAccess(a: ArrayBase, mut: boolean, collective: boolean): Promise<Access> {
+export async function openAccess(a: ArrayBase, mut: boolean, collective: boolean, lease?: Lease): Promise<Access> {
   const ai = a[kArray];
   const kind = ai.kind;
-  const done = await lockFor(a, mut, collective);
+  const done = lease !== undefined ? lease.retain() : await lockFor(a, mut, collective);
   let part: Part;
   try {
     part = localPart(a);

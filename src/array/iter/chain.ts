@@ -8,7 +8,7 @@
 import { ErrorCode, LamellarError } from '../../core/index.js';
 import type { ArrayBase } from '../base.js';
 import { elemClass, type ArrayElemType } from '../elem.js';
-import type { Access, Reader } from './access.js';
+import type { Access, Lease, Reader } from './access.js';
 import type { KernelShape, SourceKind, TailKind } from './fuse.js';
 import { applyWindow, fullWindow, progression, type Window, type WindowOp } from './window.js';
 
@@ -22,6 +22,8 @@ export interface Chain {
   readonly tail: readonly TailOp[];
   /** One-sided iterators: elements per transfer. */
   readonly chunk?: number;
+  /** Iterators of a lock array's guard: the guard's lock, used instead of taking one. */
+  readonly lease?: Lease;
 }
 
 /** @internal An iterator's description (adapters, consumers and zip read it). */

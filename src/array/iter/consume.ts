@@ -75,7 +75,7 @@ function localResult(c: Chain, k: Consume, r: Partial): unknown {
 async function withAccesses<R>(cs: Chain[], collective: boolean, body: (a: Access[]) => Promise<R>): Promise<R> {
   const acc: Access[] = [];
   try {
-    for (const c of cs) acc.push(await openAccess(c.array, c.mut, collective));
+    for (const c of cs) acc.push(await openAccess(c.array, c.mut, collective, c.lease));
     return await body(acc);
   } finally {
     for (let j = acc.length - 1; j >= 0; j--) acc[j]!.release();
@@ -144,7 +144,7 @@ export function consumeDist(c: Chain, k: Consume): Promise<unknown> {
     // local iteration under the global read lock. Here every PE is done with what it did before
     // the call when any PE takes a lock for it.
     await team.barrier();
-    const acc = await openAccess(a, c.mut, true);
+    const acc = await openAccess(a, c.mut, true, c.lease);
     try {
       const s0 = a.numElemsLocal === 0 ? 0 : a.firstGlobalIndexForPe(team.myPe)!;
       return await run(distPlan(c, acc, s0, D));
