@@ -2,8 +2,8 @@
  * Compile-only type tests for array iterators: item types follow the array (values to read,
  * AtomicElement or ElemRef handles to write), ReadOnlyArray has no mutable iterators, indexed
  * adapters exist only before map/filter, sum needs numeric items, collect types its array,
- * distributed iterators have no zip or chunks (as Lamellar), and bool/i128/u128 items and
- * element handles follow the type's ops. Never executed.
+ * distributed iterators have no zip or chunks (as Lamellar), bool/i128/u128 items and element
+ * handles follow the type's ops, and guards have the iterators their lock allows. Never executed.
  */
 import {
   AtomicArray,
@@ -134,6 +134,25 @@ export async function iterTypeTests(world: World): Promise<void> {
   assertEqual<typeof toU128, UnsafeArray<'u128'>>(true);
   // @ts-expect-error collect of bigints into a bool array
   await w.distIter().collect(UnsafeArray, 'block', 'bool');
+
+  // Iterators on lock-array guards: read iterators on a read guard, local ones on a write guard.
+  const l = await LocalLockArray.create(world, { type: 'u32', length: 10, distribution: 'block' });
+  {
+    using r = await l.readLock();
+    assertEqual<ReturnType<typeof r.distIter>, IndexedDistIter<number, 'u32'>>(true);
+    const total: number = await r.distIter().sum();
+    for await (const x of r.onesidedIter()) assertEqual<typeof x, number>(true);
+    void total;
+    // @ts-expect-error a read guard has no mutable iterators
+    r.localIterMut();
+  }
+  {
+    using wg = await l.writeLock();
+    assertEqual<ReturnType<typeof wg.localIterMut>, IndexedLocalIter<ElemRef<'u32'>, 'u32'>>(true);
+    await wg.localIterMut().enumerate().forEach(([i, x]) => x.store(i));
+    // @ts-expect-error a write guard has no distributed iterators (one PE holds a GlobalLockArray's)
+    wg.distIter();
+  }
 
   // Schedules.
   await a.distIter().forEachWithSchedule(Schedule.chunk(16), () => {});
