@@ -59,8 +59,8 @@ t0 = performance.now();
 const w2 = 3;
 const runs = [];
 for (let i = 0; i < w2; i++) {
-  if (firstHalf !== undefined) runs.push(firstHalf.execAmPe(rand(firstHalf.numPes), DataAm, { darc, depth: 3, width: w2, path: [me] }));
-  if (odd !== undefined) runs.push(odd.execAmPe(rand(odd.numPes), DataAm, { darc, depth: 3, width: w2, path: [me] }));
+  if (firstHalf.isMember) runs.push(firstHalf.execAmPe(rand(firstHalf.numPes), DataAm, { darc, depth: 3, width: w2, path: [me] }));
+  if (odd.isMember) runs.push(odd.execAmPe(rand(odd.numPes), DataAm, { darc, depth: 3, width: w2, path: [me] }));
 }
 await Promise.all(runs);
 await world.waitAll();

@@ -30,7 +30,7 @@ const localLock = await atomic.intoLocalLock();
 env('LocalLockArray', localLock.team);
 const globalLock = await localLock.intoGlobalLock();
 env('GlobalLockArray', globalLock.team);
-if (team !== undefined) env('team', team);
+if (team.isMember) env('team', team);
 console.log(lines.map((l) => `[${me}] ${l}`).join('\n'));
 await world.barrier();
 await Promise.all([darc.drop(), lrw.drop(), grw.drop(), globalLock.drop()]);
