@@ -20,6 +20,7 @@ export interface Bench {
 export const SUITE: readonly Bench[] = [
   { name: 'am_rate', script: 'bench/micro/am_rate.ts', smoke: ['--ops', '2000', '--rtt', '50', '--chunk', '512'] },
   { name: 'barrier', script: 'bench/micro/barrier.ts', smoke: ['--iters', '200'] },
+  { name: 'lock_ops', script: 'bench/micro/lock_ops.ts', smoke: ['--k-max', '1000', '--reps', '1'] },
   { name: 'allreduce', script: 'bench/micro/allreduce.ts', smoke: ['--iters', '200'] },
   {
     name: 'am_bw',

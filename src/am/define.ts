@@ -72,6 +72,15 @@ export function defineAm<A = undefined, R = void>(name: string, exec: AmExec<A, 
       { details: { name, other: clash.name, id } },
     );
   }
+  // Stack traces show the exec's name for its frames (sync and async); the AM's name is added to
+  // it (`explodeOnTarget [lamellar:am:boom]`), so a frame says which AM it belongs to and
+  // Engine.checkNotInAm can find a waitAll() called from inside an AM.
+  try {
+    const own = typeof exec.name === 'string' ? exec.name : '';
+    Object.defineProperty(exec, 'name', { value: `${own === '' ? '' : `${own} `}[lamellar:am:${name}]`, configurable: true });
+  } catch {
+    // A non-configurable name (a frozen function): its frames keep their own name.
+  }
   const def: AmDef<A, AmResultOf<R>> = Object.freeze({ name, id, exec, argLabel: `argument of AM '${name}'`, [kAmDef]: true });
   byId.set(id, def as AmDef<unknown, unknown>);
   byName.set(name, def as AmDef<unknown, unknown>);

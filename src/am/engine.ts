@@ -10,7 +10,7 @@
  *
  * Replies use the same buffers, so the replies to one frame of requests travel as one frame.
  */
-import { channels, config, ErrorCode, LamellarError, RemoteAmError, warn, WarningCode, type ErrorCodeValue } from '../core/index.js';
+import { addPendingReporter, channels, config, ErrorCode, LamellarError, RemoteAmError, reportPendingOnDrain, warn, WarningCode, type ErrorCodeValue } from '../core/index.js';
 import type { Lamella } from '../lamellae/types.js';
 import { decodeValue, encodeValue, Reader, Writer } from '../serde/index.js';
 import type { AmContext } from './context.js';
@@ -20,6 +20,8 @@ import { closureEnv, closureSourceOf, ClosureTable } from './closure-table.js';
 import { isReturnedAm, lookupAm, type AmDef } from './define.js';
 import { kObserved, kSettle, type AmHandle, type HandleCounter, type LocalAmHandle, MultiPart, type MultiAmHandle } from './handle.js';
 import { PendingTable } from './pending.js';
+import { amOnStack, captureSite, pendingLine, userFrames, withoutRuntimeFrames, type Site } from './sites.js';
+import { asWireError, shrink, toWireError } from './thrown.js';
 import {
   CLOSURE_SRC,
   REPLY_AM,
@@ -29,7 +31,6 @@ import {
   REPLY_VALUE,
   REQ,
   REQ_CLOSURE,
-  toWireError,
   type WireError,
 } from './wire.js';
 
@@ -89,7 +90,11 @@ export class Engine {
   readonly #scratch = new Writer(256);
   /** Everything launched from here and not settled, plus everything executing here. */
   readonly #work = new Counter();
+  /** AMs running on this PE now (started and not finished, including those suspended at an await). */
+  #executing = 0;
   readonly #unobserved: { h: Settleable; err: Error }[] = [];
+  /** Launch sites by handle (LAMELLAR_AM_STACKS=1); undefined when not recorded. */
+  readonly #sites: WeakMap<object, Site> | undefined = config().amStacks ? new WeakMap() : undefined;
   /** Closure sources: which destinations have which, and those other PEs defined here. */
   readonly #closures: ClosureTable;
   #host: EngineHost | undefined;
@@ -110,6 +115,22 @@ export class Engine {
     this.#runCount = new Uint32Array(this.numPes);
     this.#closures = new ClosureTable(this.myPe, this.numPes, config().closureAms);
     lamella.setFrameHandler((src, frame) => this.#onFrame(src, frame));
+    addPendingReporter(() => this.#pendingReport());
+    reportPendingOnDrain(this.myPe);
+  }
+
+  /** What this PE's AMs still wait for, for the report printed if the event loop runs empty. */
+  #pendingReport(): string[] {
+    const lines: string[] = [];
+    let n = 0;
+    this.#pending.forEach((h) => {
+      if (n++ >= 20) return;
+      const multi = h instanceof MultiPart;
+      lines.push(pendingLine(h.amName, multi ? undefined : (h as { pe?: number }).pe, this.#sites?.get(multi ? h.multi : h)));
+    });
+    if (n > 20) lines.push(`... and ${n - 20} more active message results`);
+    if (this.#executing > 0) lines.push(`${this.#executing} active message(s) running on this PE, suspended at an await that never resumed`);
+    return lines;
   }
 
   setHost(host: EngineHost): void {
@@ -154,6 +175,7 @@ export class Engine {
     // The id is taken only once encoding succeeded, so a failed launch leaves no pending entry.
     const reqId = this.#pending.add(handle as Settleable);
     w.patchU32(reqAt, reqId);
+    if (this.#sites !== undefined) this.#sites.set(handle, captureSite());
     this.#work.add();
     handle.group?.add();
     if (channels.amSend.hasSubscribers) channels.amSend.publish({ am: def.name, pe, reqId });
@@ -171,6 +193,7 @@ export class Engine {
     const body = s.view();
     this.#checkSize(body.length + 17, `the arguments of AM '${def.name}'`);
     const group = multi.group;
+    if (this.#sites !== undefined) this.#sites.set(multi, captureSite());
     for (let i = 0; i < pes.length; i++) {
       const pe = pes[i]!;
       const w = this.#begin(pe);
@@ -207,6 +230,16 @@ export class Engine {
         this.#settle(handle as Settleable, ok, value),
       );
     });
+  }
+
+  /**
+   * Counts `p` as work launched from this PE until it settles, so waitAll() (and shutdown) wait
+   * for it: runtime operations that are not AMs, such as array ops queued behind a lock.
+   */
+  trackWork(p: PromiseLike<unknown>): void {
+    this.#work.add();
+    const done = (): void => this.#work.done();
+    p.then(done, done);
   }
 
   /** Resolves once everything launched from this PE, and everything running here, is done. */
@@ -312,7 +345,7 @@ export class Engine {
         case REPLY_ERROR: {
           const reqId = r.u32();
           r.u32();
-          const e = decodeValue(r) as WireError;
+          const e = asWireError(decodeValue(r));
           this.#onReply(reqId, false, this.#remoteError(src, reqId, e));
           break;
         }
@@ -372,34 +405,50 @@ export class Engine {
     }
     const held = closeArgScope(mark);
     this.#work.add();
+    this.#executing++;
     if (channels.amExec.hasSubscribers) channels.amExec.publish({ am: def.name, src, reqId });
     let out: unknown;
     try {
       out = def.exec(new Ctx(this.myPe, this.numPes, src, host.world, team), args);
+      // Reading `then` is inside the try: a returned Proxy may throw from it, like an exec.
+      if (out !== null && typeof out === 'object' && typeof (out as PromiseLike<unknown>).then === 'function') {
+        this.#awaitResult(src, reqId, def, out as PromiseLike<unknown>, teamId, held);
+        return;
+      }
     } catch (err) {
       this.#reply(src, reqId, def, toWireError(err));
-      runReleases(held);
-      this.#work.done();
+      this.#execDone(held);
       return;
     }
-    if (out !== null && typeof out === 'object' && typeof (out as PromiseLike<unknown>).then === 'function') {
-      (out as PromiseLike<unknown>).then(
-        (value) => {
-          this.#replyValue(src, reqId, def, value, teamId);
-          runReleases(held);
-          this.#work.done();
-        },
-        (err: unknown) => {
-          this.#reply(src, reqId, def, toWireError(err));
-          runReleases(held);
-          this.#work.done();
-        },
-      );
-    } else {
-      this.#replyValue(src, reqId, def, out, teamId);
-      runReleases(held);
-      this.#work.done();
+    this.#replyValue(src, reqId, def, out, teamId);
+    this.#execDone(held);
+  }
+
+  /** Replies once `p` (an AM's result) settles; a thenable that misbehaves still gets one reply. */
+  #awaitResult(src: number, reqId: number, def: AmDef<unknown, unknown>, p: PromiseLike<unknown>, teamId: number, held: (() => void)[] | undefined): void {
+    let settled = false;
+    const fail = (err: unknown): void => {
+      if (settled) return;
+      settled = true;
+      this.#reply(src, reqId, def, toWireError(err));
+      this.#execDone(held);
+    };
+    try {
+      p.then((value) => {
+        if (settled) return;
+        settled = true;
+        this.#replyValue(src, reqId, def, value, teamId);
+        this.#execDone(held);
+      }, fail);
+    } catch (err) {
+      fail(err);
     }
+  }
+
+  #execDone(held: (() => void)[] | undefined): void {
+    runReleases(held);
+    this.#executing--;
+    this.#work.done();
   }
 
   #replyValue(src: number, reqId: number, def: AmDef<unknown, unknown>, value: unknown, teamId: number): void {
@@ -451,11 +500,18 @@ export class Engine {
 
   #reply(src: number, reqId: number, _def: AmDef<unknown, unknown> | undefined, e: WireError): void {
     const w = this.#begin(src);
-    w.u8(REPLY_ERROR);
-    w.u32(reqId);
-    const lenAt = w.reserveU32();
-    encodeValue(w, e);
-    w.patchU32(lenAt, w.pos - lenAt - 4);
+    const start = w.pos;
+    // The record must fit in a frame whatever the error's size (toWireError already bounds each
+    // field; a small LAMELLAR_MAX_FRAME may need less): shrink it until it does.
+    for (let err = e; ; err = shrink(err)) {
+      w.u8(REPLY_ERROR);
+      w.u32(reqId);
+      const lenAt = w.reserveU32();
+      encodeValue(w, err);
+      w.patchU32(lenAt, w.pos - lenAt - 4);
+      if (w.pos - start <= this.#maxRecord || (err.stack === '' && err.message.length <= 64)) break;
+      w.pos = start;
+    }
     this.#end(src, w);
   }
 
@@ -480,7 +536,11 @@ export class Engine {
         { details: { pe: src, amName: name } },
       );
     }
-    return new RemoteAmError(src, name, e.name, e.message, e.stack);
+    const site = h === undefined ? undefined : this.#sites?.get(h instanceof MultiPart ? h.multi : h);
+    const err = new RemoteAmError(src, name, e.name, e.message, e.stack, site === undefined ? undefined : userFrames(site));
+    // The AM's frames matter, not the target runtime's frame handling around them.
+    err.stack = err.stack!.replace(e.stack, withoutRuntimeFrames(e.stack));
+    return err;
   }
 
   #onReturnedAm(src: number, r: Reader, closure: boolean): void {
@@ -525,20 +585,53 @@ export class Engine {
 
   /** Runs an AM here (a local AM, or a returned AM on its origin), following returned AMs. */
   #runLocal(ctx: Ctx, def: AmDef<unknown, unknown>, args: unknown, done: (ok: boolean, value: unknown) => void): void {
+    this.#executing++;
+    let settled = false;
+    const finish = (ok: boolean, value: unknown): void => {
+      if (settled) return;
+      settled = true;
+      this.#executing--;
+      done(ok, value);
+    };
+    const next = (value: unknown): void => {
+      if (settled) return;
+      if (isReturnedAm(value)) {
+        settled = true;
+        this.#executing--;
+        this.#runLocal(ctx, value.am as AmDef<unknown, unknown>, value.args, done);
+      } else finish(true, value);
+    };
+    const fail = (err: unknown): void => finish(false, err);
     let out: unknown;
     try {
       out = def.exec(ctx, args);
+      if (out !== null && typeof out === 'object' && typeof (out as PromiseLike<unknown>).then === 'function') {
+        (out as PromiseLike<unknown>).then(next, fail);
+        return;
+      }
     } catch (err) {
-      done(false, err);
+      fail(err);
       return;
     }
-    const next = (value: unknown): void => {
-      if (isReturnedAm(value)) this.#runLocal(ctx, value.am as AmDef<unknown, unknown>, value.args, done);
-      else done(true, value);
-    };
-    if (out !== null && typeof out === 'object' && typeof (out as PromiseLike<unknown>).then === 'function') {
-      (out as PromiseLike<unknown>).then(next, (err: unknown) => done(false, err));
-    } else next(out);
+    next(out);
+  }
+
+  /**
+   * Throws WAIT_ALL_IN_AM when called from inside an AM running on this PE: such a wait includes
+   * that AM and can never resolve. An AM's frame is recognised by its exec function's name, which
+   * defineAm adds (`[lamellar:am:<name>]`), on the synchronous stack or among the async frames of
+   * the awaits that lead to it; the stack is captured only while some AM runs here.
+   */
+  checkNotInAm(what: string): void {
+    if (this.#executing === 0) return;
+    const am = amOnStack();
+    if (am === undefined) return;
+    throw new LamellarError(
+      ErrorCode.WAIT_ALL_IN_AM,
+      `${what} was called inside active message '${am}': it waits for every AM running on this PE, this one included, so it would never resolve. ` +
+        "Inside an AM, await the handles it launched, or launch through a TaskGroup and await the group's waitAll()",
+      { details: { amName: am } },
+    );
   }
 
   #onReply(reqId: number, ok: boolean, value: unknown): void {

@@ -71,6 +71,15 @@ export class PendingTable<T> {
     return id < this.#head ? this.#old.get(id) : this.#slots[id & this.#mask];
   }
 
+  /** Calls `fn` for every pending entry, oldest first (for reports; not a hot path). */
+  forEach(fn: (entry: T) => void): void {
+    for (const e of this.#old.values()) fn(e);
+    for (let id = this.#head; id < this.#next; id++) {
+      const e = this.#slots[id & this.#mask];
+      if (e !== undefined) fn(e);
+    }
+  }
+
   #makeRoom(): void {
     const cap = this.#mask + 1;
     if (this.#live * 4 < cap) {

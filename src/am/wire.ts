@@ -38,16 +38,3 @@ export interface WireError {
   /** Set when the target runtime refused the record (never ran the AM), as opposed to the AM throwing. */
   refused?: true;
 }
-
-export function toWireError(err: unknown): WireError {
-  if (err instanceof Error) {
-    const code = (err as { code?: unknown }).code;
-    return {
-      name: err.name,
-      message: err.message,
-      stack: err.stack ?? '',
-      ...(typeof code === 'string' ? { code } : {}),
-    };
-  }
-  return { name: 'Error', message: `non-Error value thrown: ${String(err)}`, stack: '' };
-}

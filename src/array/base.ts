@@ -22,7 +22,7 @@ import {
 } from '../memregion/internal.js';
 import type { OneSidedMemoryRegion, SharedMemoryRegion } from '../memregion/index.js';
 import { registerRefCodec } from '../serde/index.js';
-import { Kind, Team, World } from '../team/index.js';
+import { Kind, kTeamInternals, Team, World } from '../team/index.js';
 import type { AtomicArray } from './atomic.js';
 import { ARRAY_ELEM_TYPES, storageOf, toArrayData, type ArrayData, type ArrayElemType, type ArrayValue } from './elem.js';
 import type { GlobalLockArray } from './global-lock.js';
@@ -170,6 +170,9 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
   protected run(op: number, idx: ArrayLike<number>, vals: unknown, cur: unknown, eps: number, fetch: boolean): Promise<OpResult> {
     const r = execute(this, this[kArray], { op: op as never, idx, vals: vals as View, cur: cur as View, eps, fetch });
     if (!(r instanceof Promise)) return Promise.resolve(r);
+    // Not done yet (queued behind a lock, or sent to owners): the array's waitAll(), the team's
+    // and the world's, and shutdown wait for it.
+    this.#meta.team[kTeamInternals].track(r);
     const ops = this.#meta.ops;
     ops.add();
     return r.finally(() => ops.done());

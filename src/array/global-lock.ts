@@ -134,7 +134,8 @@ export class GlobalLockArray<T extends ArrayElemType = ArrayElemType> extends Mu
       throw err;
     }
     return make(data, () => {
-      void releaseGlobal(this, ai, write);
+      // Launched, not awaited: waitAll() and shutdown cover it (it is an AM on tcp).
+      releaseGlobal(this, ai, write);
       unpin(ai.state);
     });
   }

@@ -5,7 +5,7 @@
  * waits until every guard is released. The view itself cannot be revoked: keep it only as long
  * as the guard.
  */
-import { ErrorCode, LamellarError } from '../core/index.js';
+import { ErrorCode, LamellarError, trackPending } from '../core/index.js';
 import { kOpInput } from './types.js';
 
 /**
@@ -23,12 +23,15 @@ export class LocalDataGuard<A> implements Disposable {
   #data: A | undefined;
   #release: (() => void) | undefined;
   readonly #label: string;
+  /** Listed (with where it was taken) if the event loop runs empty while the guard is held. */
+  readonly #untrack: () => void;
 
   /** @internal */
   constructor(data: A, release: () => void, label: string) {
     this.#data = data;
     this.#release = release;
     this.#label = label;
+    this.#untrack = trackPending(`a ${label} guard, taken and not released`);
   }
 
   /** The protected value: this PE's part of the array (or sub-array). */
@@ -49,6 +52,7 @@ export class LocalDataGuard<A> implements Disposable {
     if (r === undefined) return;
     this.#release = undefined;
     this.#data = undefined;
+    this.#untrack();
     r();
   }
 

@@ -91,12 +91,24 @@ export function checkIndices(idx: unknown, len: number, what: string): ArrayLike
   if (typeof idx !== 'object' || idx === null || typeof (idx as ArrayLike<number>).length !== 'number') {
     throw new LamellarError(ErrorCode.INVALID_ARGUMENT, `${what}: indices must be an array or typed array of element indices`);
   }
-  const a = idx as ArrayLike<number>;
+  // 64-bit index arrays hold bigints: take them as the numbers they are (every valid index is
+  // far below 2^53), then check them like any others.
+  const a = idx instanceof BigInt64Array || idx instanceof BigUint64Array ? Float64Array.from(idx, Number) : (idx as ArrayLike<number>);
   const n = a.length;
-  for (let k = 0; k < n; k++) {
-    const i = a[k]!;
-    // One comparison chain per element; the slow message is built only on failure.
-    if (!(i >= 0 && i < len && Math.floor(i) === i)) throw outOfBounds(what, i, len, k);
+  let k = 0;
+  try {
+    for (; k < n; k++) {
+      const i = a[k]!;
+      // One comparison chain per element; the slow message is built only on failure.
+      if (!(i >= 0 && i < len && Math.floor(i) === i)) throw outOfBounds(what, i, len, k);
+    }
+  } catch (err) {
+    if (err instanceof LamellarError) throw err;
+    // Math.floor of a bigint (or of an object whose valueOf throws) lands here.
+    const v: unknown = a[k];
+    throw new LamellarError(ErrorCode.TYPE_MISMATCH, `${what}: the index at position ${k} of the batch is a ${typeof v}, not a number (nothing was applied)`, {
+      details: { position: k },
+    });
   }
   return a;
 }

@@ -2,10 +2,18 @@
  * Reader-writer locks in shared memory: one i32 word, 0 = free, n > 0 = n readers, -1 = a
  * writer. Every PE that maps the word's heap takes the lock with Atomics directly (shmem);
  * elsewhere the owner takes it for the caller inside a runtime AM. Waiting never blocks the
- * event loop: a contended lock is awaited with Atomics.waitAsync on the word, which wakes on
- * the releaser's Atomics.notify (or re-checks when the word changed before the wait began).
- * Readers can overtake a waiting writer: element ops are short, and guards are meant to be.
+ * event loop. Readers can overtake a waiting writer: element ops are short, and guards are meant
+ * to be.
+ *
+ * Waiting is queued: each PE keeps one FIFO of its waiters per lock word, and only the waiter at
+ * its head waits on the word (Atomics.waitAsync); when the head gets the lock, the next waiter
+ * tries at once. An unlock wakes the word's waiters with Atomics.notify (at most one per PE) and
+ * kicks this PE's own queue directly, so a hand-off between two ops of one PE costs a microtask,
+ * not an event-loop turn. Without the queue every waiter waited on the word and every unlock
+ * woke all of them: K queued ops cost K^2 wake-ups (K = 8,000 took over a minute).
  */
+
+import { addPendingReporter } from '../core/index.js';
 
 /** Word indices inside each PE's lock area. */
 export const LOCAL_LOCK = 0;
@@ -25,26 +33,106 @@ export function tryLock(w: Int32Array, i: number, write: boolean): boolean {
   return false;
 }
 
-/** Takes the lock; resolves at once (no await needed) when it is free. */
-export function lock(w: Int32Array, i: number, write: boolean): Promise<void> | undefined {
-  if (tryLock(w, i, write)) return undefined;
-  return lockSlow(w, i, write);
+/** This PE's waiters for one lock word, oldest first. */
+class WaitQueue {
+  readonly write: boolean[] = [];
+  readonly resolve: (() => void)[] = [];
+  head = 0;
+  /** Set while the pump sleeps: wakes it without waiting for the notify's event-loop task. */
+  wake: (() => void) | undefined;
+
+  get size(): number {
+    return this.write.length - this.head;
+  }
+
+  push(write: boolean, resolve: () => void): void {
+    queuedTotal++;
+    this.write.push(write);
+    this.resolve.push(resolve);
+  }
+
+  shift(): () => void {
+    const r = this.resolve[this.head]!;
+    this.resolve[this.head] = noop;
+    this.head++;
+    queuedTotal--;
+    // Compact now and then, so a long-lived queue does not keep every waiter it ever had.
+    if (this.head > 1024 && this.head * 2 > this.write.length) {
+      this.write.splice(0, this.head);
+      this.resolve.splice(0, this.head);
+      this.head = 0;
+    }
+    return r;
+  }
 }
 
-async function lockSlow(w: Int32Array, i: number, write: boolean): Promise<void> {
-  for (;;) {
-    if (tryLock(w, i, write)) return;
+const noop = (): void => {};
+/** Waiters queued on this PE over all words, for the report of a PE whose event loop ran empty. */
+let queuedTotal = 0;
+addPendingReporter(() =>
+  queuedTotal === 0 ? [] : [`${queuedTotal} lock-array op(s) or guard(s) queued for a lock that is held (by a guard never released?)`],
+);
+/** Contended words only: a lock taken at the first try never creates a queue. */
+const queues = new WeakMap<Int32Array, Map<number, WaitQueue>>();
+
+function queueOf(w: Int32Array, i: number): WaitQueue | undefined {
+  return queues.get(w)?.get(i);
+}
+
+/** Takes the lock; resolves at once (no await needed) when it is free and nobody here waits. */
+export function lock(w: Int32Array, i: number, write: boolean): Promise<void> | undefined {
+  const q = queueOf(w, i);
+  // A waiter already queued here goes first: no overtaking within a PE.
+  if ((q === undefined || q.size === 0) && tryLock(w, i, write)) return undefined;
+  return enqueue(w, i, write, q);
+}
+
+function enqueue(w: Int32Array, i: number, write: boolean, existing: WaitQueue | undefined): Promise<void> {
+  let q = existing;
+  if (q === undefined) {
+    let byIndex = queues.get(w);
+    if (byIndex === undefined) queues.set(w, (byIndex = new Map()));
+    q = new WaitQueue();
+    byIndex.set(i, q);
+  }
+  const start = q.size === 0;
+  const p = new Promise<void>((resolve) => q.push(write, resolve));
+  if (start) void pump(w, i, q);
+  return p;
+}
+
+/** Grants the lock to this PE's waiters in order, sleeping on the word while another holds it. */
+async function pump(w: Int32Array, i: number, q: WaitQueue): Promise<void> {
+  while (q.size > 0) {
+    const write = q.write[q.head]!;
+    if (tryLock(w, i, write)) {
+      q.shift()();
+      continue;
+    }
     const cur = Atomics.load(w, i);
     // Free again between the failed attempt and now: try again at once.
     if (cur === 0 || (!write && cur > 0)) continue;
     const r = Atomics.waitAsync(w, i, cur);
-    if (r.async) await r.value;
+    if (!r.async) continue;
+    await new Promise<void>((resolve) => {
+      q.wake = resolve;
+      void r.value.then(() => resolve());
+    });
+    q.wake = undefined;
   }
+  const byIndex = queues.get(w);
+  byIndex?.delete(i);
+  if (byIndex?.size === 0) queues.delete(w);
 }
 
 export function unlock(w: Int32Array, i: number, write: boolean): void {
-  if (write) {
-    Atomics.store(w, i, 0);
-    Atomics.notify(w, i);
-  } else if (Atomics.sub(w, i, 1) === 1) Atomics.notify(w, i);
+  if (write) Atomics.store(w, i, 0);
+  else if (Atomics.sub(w, i, 1) !== 1) return;
+  Atomics.notify(w, i);
+  queueOf(w, i)?.wake?.();
+}
+
+/** How many of this PE's ops wait for the lock word (for reports of what a PE waits for). */
+export function queuedOn(w: Int32Array, i: number): number {
+  return queueOf(w, i)?.size ?? 0;
 }

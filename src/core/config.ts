@@ -24,6 +24,8 @@
  * | LAMELLAR_MAX_FRAME | 268435456 | tcp: largest frame accepted from a peer, in bytes |
  * | LAMELLAR_RENDEZVOUS_TIMEOUT | 60 | tcp: seconds to wait for every PE to arrive |
  * | LAMELLAR_PEER_TIMEOUT | 5 | tcp: seconds of silence after which a peer counts as lost (heartbeats are sent every second) |
+ * | LAMELLAR_TLS | auto | tcp: `1` encrypts every link, `0` none, `auto` those between hosts (not over loopback) |
+ * | LAMELLAR_AM_STACKS | 0 | `1` records where each AM is launched, for RemoteAmError stacks |
  * | LAMELLAR_CLOSURE_AMS | 1 | `0`: this PE refuses every incoming closure AM (docs/closures.md) |
  * | LAMELLAR_OFI_PROVIDER | (libfabric chooses) | ofi: the libfabric provider, e.g. `tcp;ofi_rxm`, `shm`, `verbs;ofi_rxm`, `cxi`, `psm3`, `efa` |
  * | LAMELLAR_OFI_ATOMICS | auto | ofi: `auto` uses the provider's fi_atomic where it supports the op and type; `runtime` never |
@@ -68,6 +70,10 @@ export interface LamellarConfig {
   readonly peerTimeoutSecs: number;
   /** Start PEs with glibc malloc settings that keep large blocks' pages (launcher/malloc.ts). */
   readonly mallocTuning: boolean;
+  /** Record each AM's launch site for RemoteAmError stacks (costs a stack capture per launch). */
+  readonly amStacks: boolean;
+  /** tcp: encrypt links (TLS with a key derived from the job secret): always, never, or off loopback. */
+  readonly tls: TlsMode;
   readonly slurmNodelist: string | undefined;
   /** A job id from the cluster launcher's variables, when it sets one. */
   readonly launcherJobId: string | undefined;
@@ -94,16 +100,25 @@ function intVar(env: Env, name: string, fallback: number, min: number, max = Num
   return n;
 }
 
-function numVar(env: Env, name: string, fallback: number, min: number): number {
+function numVar(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
   if (raw === undefined || raw.trim() === '') return fallback;
   const n = Number(raw);
-  if (!Number.isFinite(n) || n < min) {
-    throw new LamellarError(ErrorCode.CONFIG, `${name} must be a number >= ${min}, got '${raw}'`, {
-      details: { variable: name, value: raw },
+  if (!Number.isFinite(n) || n < min || n > max) {
+    throw new LamellarError(ErrorCode.CONFIG, `${name} must be a number in [${min}, ${max}], got '${raw}'`, {
+      details: { variable: name, value: raw, min, max },
     });
   }
   return n;
+}
+
+/** A yes/no variable: `1` or `0`; unset or empty means `fallback`; anything else is refused. */
+function flagVar(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  if (raw.trim() === '1') return true;
+  if (raw.trim() === '0') return false;
+  throw new LamellarError(ErrorCode.CONFIG, `${name} must be 1 or 0, got '${raw}'`, { details: { variable: name, value: raw } });
 }
 
 function choiceVar<T extends string>(env: Env, name: string, choices: readonly T[], fallback: T): T {
@@ -113,15 +128,6 @@ function choiceVar<T extends string>(env: Env, name: string, choices: readonly T
   throw new LamellarError(ErrorCode.CONFIG, `${name} must be one of ${choices.join(', ')}, got '${raw}'`, {
     details: { variable: name, value: raw },
   });
-}
-
-/** `1` or `0`; unset or empty means `fallback`. */
-function flagVar(env: Env, name: string, fallback: boolean): boolean {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  if (raw.trim() === '1') return true;
-  if (raw.trim() === '0') return false;
-  throw new LamellarError(ErrorCode.CONFIG, `${name} must be 1 or 0, got '${raw}'`, { details: { variable: name, value: raw } });
 }
 
 /** Checks a backend name; used for env values, CLI flags and `initWorld` options alike. */
@@ -165,36 +171,83 @@ function defaultSpin(env: Env): number {
   return Number.isFinite(local) && local > availableParallelism() ? 5 : 50;
 }
 
+/** Timers take at most 2^31 - 1 ms (about 24.8 days); a longer timeout would fire at once. */
+const MAX_TIMER_SECS = 2_147_483;
+/** Polling a ring or a word for longer than 0.1 s after activity only burns a core. */
+const MAX_SPIN_US = 100_000;
+/** A job secret shorter than this is guessable (16 hex digits are 64 bits). */
+export const MIN_SECRET_CHARS = 16;
+
+function secretVar(env: Env): string | undefined {
+  const raw = env['LAMELLAR_JOB_SECRET'];
+  if (raw === undefined || raw === '') return undefined;
+  if (raw.length < MIN_SECRET_CHARS) {
+    throw new LamellarError(
+      ErrorCode.CONFIG,
+      `LAMELLAR_JOB_SECRET must be at least ${MIN_SECRET_CHARS} characters (got ${raw.length}); make one with: openssl rand -hex 32`,
+      { details: { variable: 'LAMELLAR_JOB_SECRET', length: raw.length, min: MIN_SECRET_CHARS } },
+    );
+  }
+  return raw;
+}
+
+export type TlsMode = 'auto' | 'on' | 'off';
+
+function tlsVar(env: Env): TlsMode {
+  const raw = env['LAMELLAR_TLS'];
+  if (raw === undefined || raw.trim() === '' || raw.trim().toLowerCase() === 'auto') return 'auto';
+  return flagVar(env, 'LAMELLAR_TLS', false) ? 'on' : 'off';
+}
+
+/**
+ * A frame holds up to the aggregation threshold plus one record, and the largest record is
+ * LAMELLAR_MAX_FRAME minus the threshold: below twice the threshold no AM of threshold size fits,
+ * and every AM would fail with a negative limit.
+ */
+function checkFrameSizes(cfg: LamellarConfig): void {
+  const min = 2 * cfg.amSizeThreshold + 64;
+  if (cfg.maxFrame < min) {
+    throw new LamellarError(
+      ErrorCode.CONFIG,
+      `LAMELLAR_MAX_FRAME (${cfg.maxFrame}) must be at least twice LAMELLAR_AM_SIZE_THRESHOLD (${cfg.amSizeThreshold}) plus 64, ` +
+        `i.e. at least ${min}: raise LAMELLAR_MAX_FRAME or lower LAMELLAR_AM_SIZE_THRESHOLD`,
+      { details: { variable: 'LAMELLAR_MAX_FRAME', value: cfg.maxFrame, min } },
+    );
+  }
+}
+
 /** Parses an environment into a config. Exported for tests; the runtime uses `config()`. */
 export function parseConfig(env: Env): LamellarConfig {
   const backendRaw = env['LAMELLAR_BACKEND'];
   const backendFromEnv = backendRaw !== undefined && backendRaw !== '';
-  return Object.freeze({
+  const cfg: LamellarConfig = {
     backend: backendFromEnv ? parseBackend(backendRaw, 'LAMELLAR_BACKEND') : 'local',
     backendFromEnv,
     ...rank(env),
     jobId: env['LAMELLAR_JOB_ID'] || undefined,
     // 10 s: long enough that a healthy collective behind a slow PE rarely trips it, short enough
     // that a user at a terminal sees why a job stopped moving before giving up on it.
-    deadlockTimeoutSecs: numVar(env, 'LAMELLAR_DEADLOCK_TIMEOUT', 10, 0.001),
+    deadlockTimeoutSecs: numVar(env, 'LAMELLAR_DEADLOCK_TIMEOUT', 10, 0.001, MAX_TIMER_SECS),
     deadlockTimeoutAction: choiceVar(env, 'LAMELLAR_DEADLOCK_TIMEOUT_ACTION', ['warn', 'abort'] as const, 'warn'),
     collectiveSites: choiceVar(env, 'LAMELLAR_COLLECTIVE_SITES', ['0', '1'] as const, '0') === '1',
     amSizeThreshold: intVar(env, 'LAMELLAR_AM_SIZE_THRESHOLD', 65536, 64, 1 << 30),
     amGroupBatchSize: intVar(env, 'LAMELLAR_AM_GROUP_BATCH_SIZE', 10000, 1),
     heapSize: intVar(env, 'LAMELLAR_HEAP_SIZE', 4 * 1024 ** 3, 1 << 16, 4 * 1024 ** 3),
     shmemRingSize: env['LAMELLAR_SHMEM_RING_SIZE'] ? intVar(env, 'LAMELLAR_SHMEM_RING_SIZE', 0, 1 << 12, 1 << 30) : undefined,
-    spinMicros: numVar(env, 'LAMELLAR_SPIN_US', defaultSpin(env), 0),
-    outputPrefix: env['LAMELLAR_OUTPUT_PREFIX'] === '1',
+    spinMicros: numVar(env, 'LAMELLAR_SPIN_US', defaultSpin(env), 0, MAX_SPIN_US),
+    outputPrefix: flagVar(env, 'LAMELLAR_OUTPUT_PREFIX', false),
     masterAddr: env['LAMELLAR_MASTER_ADDR'] || undefined,
     rendezvousDir: env['LAMELLAR_RENDEZVOUS_DIR'] || undefined,
     bindAddr: env['LAMELLAR_BIND_ADDR'] || '127.0.0.1',
-    jobSecret: env['LAMELLAR_JOB_SECRET'] || undefined,
+    jobSecret: secretVar(env),
     maxFrame: intVar(env, 'LAMELLAR_MAX_FRAME', 256 * 1024 * 1024, 1024, 2 ** 31 - 1),
-    rendezvousTimeoutSecs: numVar(env, 'LAMELLAR_RENDEZVOUS_TIMEOUT', 60, 0.001),
+    rendezvousTimeoutSecs: numVar(env, 'LAMELLAR_RENDEZVOUS_TIMEOUT', 60, 0.001, MAX_TIMER_SECS),
     // 5 s of silence, at most 1 s until the next heartbeat check and 3 s to stop: every PE
     // is down within 10 s of a silent link failure (docs/tcp.md, Failures).
-    peerTimeoutSecs: numVar(env, 'LAMELLAR_PEER_TIMEOUT', 5, 1),
-    mallocTuning: env['LAMELLAR_MALLOC_TUNING'] !== '0',
+    peerTimeoutSecs: numVar(env, 'LAMELLAR_PEER_TIMEOUT', 5, 1, 86400),
+    mallocTuning: flagVar(env, 'LAMELLAR_MALLOC_TUNING', true),
+    amStacks: flagVar(env, 'LAMELLAR_AM_STACKS', false),
+    tls: tlsVar(env),
     slurmNodelist: env['SLURM_STEP_NODELIST'] || env['SLURM_JOB_NODELIST'] || env['SLURM_NODELIST'] || undefined,
     launcherJobId: launcherJobId(env),
     closureAms: flagVar(env, 'LAMELLAR_CLOSURE_AMS', true),
@@ -202,7 +255,9 @@ export function parseConfig(env: Env): LamellarConfig {
     ofiAtomics: ofiAtomics(env['LAMELLAR_OFI_ATOMICS']),
     ofiAddon: env['LAMELLAR_OFI_ADDON'] || undefined,
     debugTopics: debugTopics(env['LAMELLAR_DEBUG']),
-  });
+  };
+  checkFrameSizes(cfg);
+  return Object.freeze(cfg);
 }
 
 function ofiAtomics(raw: string | undefined): 'auto' | 'runtime' {

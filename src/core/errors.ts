@@ -37,6 +37,7 @@ export const ErrorCode = {
   FRAME_TOO_LARGE: 'LAMELLAR_ERR_FRAME_TOO_LARGE',
   PROTOCOL: 'LAMELLAR_ERR_PROTOCOL',
   RENDEZVOUS_TIMEOUT: 'LAMELLAR_ERR_RENDEZVOUS_TIMEOUT',
+  WAIT_ALL_IN_AM: 'LAMELLAR_ERR_WAIT_ALL_IN_AM',
   OFI_UNAVAILABLE: 'LAMELLAR_ERR_OFI_UNAVAILABLE',
   OFI_PROVIDER: 'LAMELLAR_ERR_OFI_PROVIDER',
   INTERNAL: 'LAMELLAR_ERR_INTERNAL',
@@ -76,7 +77,12 @@ export class LamellarError extends Error {
   }
 }
 
-/** An AM threw on its target PE; carries where and what, including the remote stack. */
+/**
+ * An AM threw on its target PE; carries where and what, including the remote stack. Its own stack
+ * is the remote one, then the user's frames that launched the AM when they were recorded
+ * (LAMELLAR_AM_STACKS=1): the reply arrives in the runtime's frame handling, whose frames say
+ * nothing about the program.
+ */
 export class RemoteAmError extends LamellarError {
   readonly pe: number;
   readonly amName: string;
@@ -84,7 +90,7 @@ export class RemoteAmError extends LamellarError {
   readonly remoteStack: string;
   readonly remoteName: string;
 
-  constructor(pe: number, amName: string, remoteName: string, remoteMessage: string, remoteStack: string) {
+  constructor(pe: number, amName: string, remoteName: string, remoteMessage: string, remoteStack: string, launchedAt?: string) {
     super(ErrorCode.REMOTE_AM, `active message '${amName}' failed on PE ${pe}: ${remoteName}: ${remoteMessage}`, {
       details: { pe, amName },
     });
@@ -94,8 +100,11 @@ export class RemoteAmError extends LamellarError {
     this.remoteMessage = remoteMessage;
     this.remoteStack = remoteStack;
     Object.defineProperty(this, kRemoteAmError, { value: true });
-    // The caller's stack says where the AM was awaited; the remote one says where it broke.
-    this.stack = `${this.name}: ${this.message}\n    --- remote stack (PE ${pe}) ---\n${remoteStack}\n    --- local stack ---\n${(this.stack ?? '').split('\n').slice(1).join('\n')}`;
+    const launched =
+      launchedAt === undefined
+        ? '    --- launched at: not recorded (LAMELLAR_AM_STACKS=1 records it) ---'
+        : `    --- launched at ---\n${launchedAt}`;
+    this.stack = `${this.name}: ${this.message}\n    --- remote stack (PE ${pe}) ---\n${remoteStack}\n${launched}`;
   }
 
   override get name(): string {

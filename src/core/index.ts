@@ -7,3 +7,4 @@ export * from './config.js';
 export * from './debug.js';
 export * from './deferred.js';
 export * from './lifecycle.js';
+export * from './drain.js';

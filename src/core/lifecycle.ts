@@ -1,8 +1,15 @@
 /**
- * Exit hooks: how the PE bootstrap (launcher) shuts a world down when the user's script returns
- * without calling `shutdown()`, without the launcher importing the team layer. And whether this
- * PE's world has completed its collective shutdown, so the launcher can tell a PE that ends
- * after it (fine) from one that ends while the others may still wait for it (a failure).
+ * A PE's lifecycle as the launcher must see it, without the launcher importing the team layer:
+ *
+ * - exit hooks: how the PE bootstrap shuts a world down when the user's script returns without
+ *   calling `shutdown()` (Lamellar's implicit barrier at the end of main);
+ * - the PE's state (no world yet, world started, world shut down), reported to the launcher as
+ *   it changes through a monitor the bootstrap installs, so the launcher can tell a PE that ends
+ *   harmlessly from one that leaves the others waiting (it ended before shutdown, or without
+ *   ever calling `initWorld()` while others wait for it there);
+ * - whether the user's script failed, so a shutdown that `await using` disposal started while
+ *   the script's exception unwound is abandoned instead of pairing with the other PEs'
+ *   collectives (see World[Symbol.asyncDispose]).
  */
 const hooks = new Set<() => Promise<void>>();
 
@@ -15,14 +22,55 @@ export async function runExitHooks(): Promise<void> {
   for (const hook of [...hooks]) await hook();
 }
 
+/** A PE's state, as the launcher tracks it. The numbers travel between threads and processes. */
+export const PeState = {
+  /** `initWorld()` not called (yet). */
+  NONE: 0,
+  /** `initWorld()` called: the other PEs may be waiting for this one in collectives. */
+  WORLD: 1,
+  /** The world completed its collective shutdown: the PE may end. */
+  DONE: 2,
+} as const;
+
+export type PeStateValue = (typeof PeState)[keyof typeof PeState];
+
+/**
+ * Installed by the PE bootstrap (launcher). `state` may throw when the job can no longer come
+ * together (a PE ended without calling `initWorld()`): the caller's `initWorld` rejects with it.
+ */
+export interface PeMonitor {
+  state(s: PeStateValue): void;
+}
+
+let monitor: PeMonitor | undefined;
 let shutDown = false;
+let failure: { error: unknown } | undefined;
+
+export function setPeMonitor(m: PeMonitor | undefined): void {
+  monitor = m;
+}
+
+/** Called by `initWorld` before it starts the lamella; throws if the job cannot assemble. */
+export function noteWorldStarting(): void {
+  monitor?.state(PeState.WORLD);
+}
 
 /** Called by the world once its collective shutdown has completed on this PE. */
 export function markWorldShutDown(): void {
   shutDown = true;
+  monitor?.state(PeState.DONE);
 }
 
 /** Whether this PE's world has completed its collective shutdown. */
 export function worldShutDown(): boolean {
   return shutDown;
+}
+
+/** The user's script threw (its top level rejected): this PE is ending with that error. */
+export function markScriptFailed(error: unknown): void {
+  failure ??= { error };
+}
+
+export function scriptFailed(): boolean {
+  return failure !== undefined;
 }

@@ -3,9 +3,13 @@
  * run it, and shut the world down if the script returned without doing so (Lamellar's implicit
  * barrier at the end of main). Shared by worker-thread PEs (pe-main.ts), process PEs started by
  * the tcp launcher (pe-process.ts) and `lamellar exec`.
+ *
+ * If the script throws, the PE is marked failed before the error goes on to whoever reports it,
+ * so a shutdown that `await using` disposal started on the way out is abandoned rather than run
+ * against the other PEs' collectives (see core/lifecycle.ts).
  */
 import { pathToFileURL } from 'node:url';
-import { runExitHooks, worldShutDown } from '../core/index.js';
+import { markScriptFailed, runExitHooks } from '../core/index.js';
 
 export interface PeEntry {
   script: string;
@@ -18,17 +22,11 @@ export async function runScript(entry: PeEntry): Promise<void> {
     register();
   }
   process.argv = [process.argv[0]!, entry.script, ...entry.args];
-  await import(pathToFileURL(entry.script).href);
+  try {
+    await import(pathToFileURL(entry.script).href);
+  } catch (err) {
+    markScriptFailed(err);
+    throw err;
+  }
   await runExitHooks();
-  scriptDone = true;
-}
-
-let scriptDone = false;
-
-/**
- * Whether this PE may end without leaving the others waiting for it: its script returned (and
- * the implicit shutdown ran), or its world completed its collective shutdown.
- */
-export function peFinished(): boolean {
-  return scriptDone || worldShutDown();
 }

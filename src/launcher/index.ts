@@ -4,16 +4,20 @@
  * `local` and `shmem` PEs are worker threads of this process; `tcp` PEs are child processes
  * (tcp.ts). The launcher forwards their output, and if any PE throws or exits non-zero it stops
  * every other PE at once, reports the failing PE and its stack, and returns a non-zero exit code.
- * A worker PE that ends with code 0 before it finished (its script returned or its world shut
- * down) while other PEs still run is a failure too: the others could wait for it forever.
+ * A PE that ends with code 0 is a failure too when the others could wait for it forever: its
+ * world is still up, or it never called initWorld() while another PE waits for it there (see
+ * board.ts; tcp PEs report their state over their IPC channel instead).
  */
 import { randomUUID } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { checkInteger, config, ErrorCode, LamellarError, parseBackend, processEnv, type Backend } from '../core/index.js';
+import { checkInteger, config, ErrorCode, LamellarError, parseBackend, PeState, processEnv, type Backend } from '../core/index.js';
 import { checkOfi, createShmemJob } from '../lamellae/index.js';
+import { createBoard, markGone, stateOf } from './board.js';
 import type { PeEntry } from './entry.js';
+import { exitReason } from './exit.js';
+import { describeError } from './report.js';
 import { forward } from './output.js';
 import { runTcp } from './tcp.js';
 
@@ -87,20 +91,45 @@ export async function run(options: RunOptions): Promise<number> {
 
   let failure: Failure | undefined;
   const workers: Worker[] = [];
-  /** Per PE, set by the PE as it ends: 1 if it had finished (see entry.ts peFinished). */
-  const finished = new Int32Array(new SharedArrayBuffer(4 * numPes));
+  const board = createBoard(numPes);
+  const alive = new Array<boolean>(numPes).fill(true);
   let running = numPes;
   const fail = (f: Failure): void => {
     if (failure !== undefined) return;
     failure = f;
-    stderr.write(`lamellar: PE ${f.pe} ${f.message}\nlamellar: stopping the other ${numPes - 1} PE(s)\n`);
+    stderr.write(`lamellar: PE ${f.pe} ${f.message}\n${numPes > 1 ? `lamellar: stopping the other ${numPes - 1} PE(s)\n` : ''}`);
     for (const w of workers) void w.terminate();
+  };
+  /** A PE ended with code 0: harmless only if its world shut down, or if no PE waits for it. */
+  const endedQuietly = (pe: number): void => {
+    const state = stateOf(board, pe);
+    if (state === PeState.DONE) return;
+    if (state === PeState.WORLD) {
+      if (running > 0) {
+        fail({
+          pe,
+          code: 1,
+          message:
+            `exited before shutdown (exit code 0) while ${running} other PE(s) were still running: ` +
+            'a PE must not end (for example with process.exit()) before its world has shut down',
+        });
+      }
+      return;
+    }
+    const waiting = markGone(board, numPes, pe, (q) => alive[q]!);
+    if (waiting !== undefined) {
+      fail({ pe, code: 1, message: `ended without calling initWorld() while PE ${waiting} waits for it in initWorld()` });
+    }
   };
 
   const done: Promise<void>[] = [];
   for (let pe = 0; pe < numPes; pe++) {
     const w = new Worker(new URL('./pe-main.js', import.meta.url), {
-      workerData: { lamellar: job === undefined ? undefined : { backend, pe, job }, lamellarEntry: entry, lamellarFinished: { flags: finished, pe } },
+      workerData: {
+        lamellar: job === undefined ? undefined : { backend, pe, job },
+        lamellarEntry: entry,
+        lamellarBoard: { words: board, pe, numPes },
+      },
       env: {
         ...processEnv(),
         ...options.env,
@@ -120,24 +149,16 @@ export async function run(options: RunOptions): Promise<number> {
     let threw = false;
     w.on('error', (e: unknown) => {
       threw = true;
-      const text = e instanceof Error ? (e.stack ?? `${e.name}: ${e.message}`) : String(e);
-      fail({ pe, code: 1, message: `failed:\n${text}` });
+      fail({ pe, code: 1, message: `failed:\n${describeError(e)}` });
     });
     done.push(
       new Promise<void>((res) => {
         w.once('exit', (code) => {
           running--;
+          alive[pe] = false;
           if (!threw && failure === undefined) {
-            if (code !== 0) fail({ pe, code, message: `exited with code ${code}` });
-            else if (Atomics.load(finished, pe) === 0 && running > 0) {
-              fail({
-                pe,
-                code: 1,
-                message:
-                  `exited before shutdown (exit code 0) while ${running} other PE(s) were still running: ` +
-                  'a PE must not end (for example with process.exit()) before its world has shut down',
-              });
-            }
+            if (code !== 0) fail({ pe, code, message: exitReason(code) });
+            else endedQuietly(pe);
           }
           void Promise.all([out, err]).then(() => res());
         });

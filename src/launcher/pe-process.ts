@@ -1,19 +1,77 @@
 /**
  * Entry of a PE process started by the tcp launcher: `node pe-process.js <script> [args...]`,
  * with the PE's identity, job id, secret and rendezvous in its environment.
+ *
+ * The launcher keeps an IPC channel to every PE. Over it the PE reports its state (world started,
+ * world shut down) and, if it fails, its error, which the launcher prints under the PE's number.
+ * The channel also tells the PE that its launcher died; since a PE stuck in a synchronous loop
+ * never sees that event, a watchdog thread also checks once every 250 ms that the process that
+ * started this one is still its parent, and ends the process if not.
  */
+import { writeSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
+import { config, setPeMonitor } from '../core/index.js';
 import { runScript } from './entry.js';
+import { describeError, originOf, type PeReport } from './report.js';
 
 const [script, ...args] = process.argv.slice(2);
+const pe = config().peId;
 
-// The launcher keeps an IPC channel to every PE only to notice its own death: if the channel
-// closes, the PE stops instead of running on orphaned. Unref'd, so it never keeps a PE alive.
-if (process.channel !== undefined) {
-  process.channel.unref();
-  process.once('disconnect', () => {
-    process.stderr.write('lamellar: the launcher went away; stopping this PE\n');
-    process.exit(1);
-  });
+/** How long a failing PE waits for its report to reach the launcher before it ends anyway. */
+const REPORT_WAIT_MS = 1000;
+
+const WATCHDOG = `
+const { workerData } = require('node:worker_threads');
+const { writeSync } = require('node:fs');
+setInterval(() => {
+  if (process.ppid === workerData.ppid) return;
+  try { writeSync(2, 'lamellar: PE ' + workerData.pe + ': the launcher (pid ' + workerData.ppid + ') went away; stopping this PE\\n'); } catch {}
+  process.kill(process.pid, 'SIGKILL');
+}, 250);
+`;
+
+let failing = false;
+
+/** Reports `err` to the launcher (or, without one, to stderr) and ends the process with code 1. */
+function failWith(err: unknown): void {
+  if (failing) return;
+  failing = true;
+  const text = describeError(err);
+  const report: PeReport = { lamellar: 'failed', text, ...(originOf(err) === undefined ? {} : { origin: originOf(err)! }) };
+  const end = (): never => process.exit(1);
+  if (process.connected && process.send !== undefined) {
+    setTimeout(end, REPORT_WAIT_MS).unref();
+    process.send(report, undefined, {}, (e) => {
+      if (e !== null && e !== undefined) writeSync(2, `${text}\n`);
+      end();
+    });
+    return;
+  }
+  writeSync(2, `${text}\n`);
+  end();
 }
 
-await runScript({ script: script!, args });
+if (process.channel !== undefined) {
+  // Unref'd: the channel never keeps a PE alive.
+  process.channel.unref();
+  process.once('disconnect', () => {
+    if (failing) return;
+    writeSync(2, `lamellar: PE ${pe}: the launcher went away; stopping this PE\n`);
+    process.exit(1);
+  });
+  new Worker(WATCHDOG, { eval: true, workerData: { ppid: process.ppid, pe } }).unref();
+  setPeMonitor({
+    state(s) {
+      if (process.connected) process.send!({ lamellar: 'state', state: s } satisfies PeReport);
+    },
+  });
+  // An error thrown outside the script's top level (a callback, an unawaited promise, or the
+  // runtime surfacing a failed job) is reported like one thrown by the script.
+  process.on('uncaughtException', failWith);
+}
+
+try {
+  await runScript({ script: script!, args });
+} catch (err) {
+  failWith(err);
+}

@@ -3,6 +3,14 @@
  * supervises them as the worker-thread launcher does (forwards output, optionally prefixed; the
  * first PE that fails stops the rest; the exit code is non-zero if any PE failed).
  *
+ * Each PE reports over its IPC channel (pe-process.ts): its state as it changes, and its error
+ * if it fails, which is printed here under its number. A PE that ends with code 0 while its
+ * world is up, or without ever calling initWorld() while another PE waits for it there, stops
+ * the job too. A failure that names another PE as its cause (that PE was lost, or stopped the
+ * job) waits briefly for that PE's own report, so the job is reported by the PE that started it.
+ * SIGINT and SIGTERM sent to the launcher go on to every PE; a PE that has not ended
+ * KILL_AFTER_MS later is killed.
+ *
  * The PEs meet through a fresh private rendezvous directory (no port to pick, so no race with
  * other jobs) unless LAMELLAR_MASTER_ADDR or LAMELLAR_RENDEZVOUS_DIR is set, and share a random
  * job secret unless LAMELLAR_JOB_SECRET is set.
@@ -10,13 +18,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { constants as osConstants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { config, processEnv } from '../core/index.js';
+import { config, PeState, processEnv, type PeStateValue } from '../core/index.js';
+import { exitReason } from './exit.js';
 import { tunedEnv } from './malloc.js';
 import { forward } from './output.js';
+import { isPeReport } from './report.js';
 
 export interface TcpRunOptions {
   /** tcp, or ofi (whose PEs are processes that meet the same way). */
@@ -32,6 +42,8 @@ export interface TcpRunOptions {
 
 /** How long stopped PEs get to exit on SIGTERM before they are killed. */
 const KILL_AFTER_MS = 3000;
+/** How long a failure caused by another PE waits for that PE's own report. */
+const ORIGIN_WAIT_MS = 500;
 
 export async function runTcp(o: TcpRunOptions): Promise<number> {
   const cfg = config();
@@ -40,18 +52,78 @@ export async function runTcp(o: TcpRunOptions): Promise<number> {
   const ownDir = cfg.masterAddr === undefined && cfg.rendezvousDir === undefined ? await mkdtemp(join(tmpdir(), 'lamellar-')) : undefined;
   const entry = fileURLToPath(new URL('./pe-process.js', import.meta.url));
   const children: ChildProcess[] = [];
+  const states = new Array<PeStateValue>(o.numPes).fill(PeState.NONE);
+  const alive = new Array<boolean>(o.numPes).fill(true);
+  /** PEs that ended without calling initWorld(). */
+  const gone = new Set<number>();
   let failure: { pe: number; code: number } | undefined;
   let killTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Failures that name another PE as their cause, waiting for that PE's own report. */
+  const followOns: { pe: number; message: string }[] = [];
+  let originTimer: ReturnType<typeof setTimeout> | undefined;
 
-  const fail = (pe: number, code: number, message: string): void => {
-    if (failure !== undefined) return;
-    failure = { pe, code };
-    o.stderr.write(`lamellar: PE ${pe} ${message}\nlamellar: stopping the other ${o.numPes - 1} PE(s)\n`);
-    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
-    killTimer = setTimeout(() => {
+  const stopAll = (signal: NodeJS.Signals): void => {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill(signal);
+    killTimer ??= setTimeout(() => {
       for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
     }, KILL_AFTER_MS);
   };
+
+  const fail = (pe: number, code: number, message: string, signal: NodeJS.Signals = 'SIGTERM'): void => {
+    if (failure !== undefined) return;
+    if (originTimer !== undefined) clearTimeout(originTimer);
+    failure = { pe, code };
+    const who = pe < 0 ? '' : `PE ${pe} `;
+    const others = pe < 0 ? o.numPes : o.numPes - 1;
+    o.stderr.write(`lamellar: ${who}${message}\n${others > 0 ? `lamellar: stopping ${pe < 0 ? 'its' : 'the other'} ${others} PE(s)\n` : ''}`);
+    stopAll(signal);
+  };
+
+  const reportFollowOn = (): void => {
+    const first = followOns[0];
+    if (first !== undefined) fail(first.pe, 1, first.message);
+  };
+
+  /** A PE's own report of its failure; `origin` is the PE it names as the cause, if another. */
+  const reported = (pe: number, message: string, origin: number | undefined): void => {
+    if (failure !== undefined) return;
+    if (origin === undefined || origin === pe || !(origin >= 0 && origin < o.numPes)) {
+      fail(pe, 1, message);
+      return;
+    }
+    followOns.push({ pe, message });
+    originTimer ??= setTimeout(reportFollowOn, ORIGIN_WAIT_MS);
+  };
+
+  const onState = (pe: number, state: number): void => {
+    if (state !== PeState.NONE && state !== PeState.WORLD && state !== PeState.DONE) return;
+    states[pe] = state;
+    if (state === PeState.WORLD && gone.size > 0 && failure === undefined) {
+      const g = [...gone][0]!;
+      fail(g, 1, `ended without calling initWorld() while PE ${pe} waits for it in initWorld()`);
+    }
+  };
+
+  /** A PE ended with code 0: harmless only if its world shut down, or if no PE waits for it. */
+  const endedQuietly = (pe: number): void => {
+    const running = alive.filter(Boolean).length;
+    if (states[pe] === PeState.DONE) return;
+    if (states[pe] === PeState.WORLD) {
+      if (running > 0) fail(pe, 1, `exited before shutdown (exit code 0) while ${running} other PE(s) were still running`);
+      return;
+    }
+    gone.add(pe);
+    const waiting = states.findIndex((s, q) => q !== pe && alive[q] && s === PeState.WORLD);
+    if (waiting >= 0) fail(pe, 1, `ended without calling initWorld() while PE ${waiting} waits for it in initWorld()`);
+  };
+
+  // Signals to the launcher stop the job: every PE gets the same signal, then SIGKILL.
+  const signals = ['SIGINT', 'SIGTERM'] as const;
+  const onSignal = (s: NodeJS.Signals): void => {
+    if (failure === undefined) fail(-1, 128 + (osConstants.signals[s] ?? 15), `stopped by ${s}`, s);
+    else stopAll(s);
+  };
+  for (const s of signals) process.on(s, onSignal);
 
   const done: Promise<void>[] = [];
   for (let pe = 0; pe < o.numPes; pe++) {
@@ -72,12 +144,24 @@ export async function runTcp(o: TcpRunOptions): Promise<number> {
     const tag = o.prefix ? `[PE ${pe}] ` : undefined;
     const out = forward(child.stdout!, o.stdout, tag);
     const err = forward(child.stderr!, o.stderr, tag);
+    child.on('message', (m: unknown) => {
+      if (!isPeReport(m)) return;
+      if (m.lamellar === 'state') onState(pe, m.state);
+      else if (m.lamellar === 'failed' && typeof m.text === 'string') {
+        reported(pe, `failed:\n${m.text}`, typeof m.origin === 'number' ? m.origin : undefined);
+      }
+    });
     done.push(
       new Promise<void>((resolve) => {
         child.once('error', (e) => fail(pe, 1, `could not be started: ${e.message}`));
         child.once('close', (code, signal) => {
-          if (failure === undefined && code !== 0) {
-            fail(pe, code ?? 1, signal !== null ? `was killed by ${signal}` : `exited with code ${code}`);
+          alive[pe] = false;
+          // A PE that reported a failure caused by another one ends after its report: that
+          // report (or its cause's) tells the story.
+          if (failure === undefined && !followOns.some((f) => f.pe === pe)) {
+            if (signal !== null) fail(pe, 1, `was killed by ${signal}`);
+            else if (code !== 0) fail(pe, code ?? 1, exitReason(code ?? 1));
+            else endedQuietly(pe);
           }
           void Promise.all([out, err]).then(() => resolve());
         });
@@ -85,6 +169,8 @@ export async function runTcp(o: TcpRunOptions): Promise<number> {
     );
   }
   await Promise.all(done);
+  for (const s of signals) process.off(s, onSignal);
+  if (failure === undefined) reportFollowOn();
   if (killTimer !== undefined) clearTimeout(killTimer);
   if (ownDir !== undefined) await rm(ownDir, { recursive: true, force: true });
   if (failure === undefined) return 0;

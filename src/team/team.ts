@@ -65,6 +65,11 @@ export interface TeamInternals {
    * the world, so a PE that receives an id checks this too before taking it for its own team.
    */
   readonly fingerprint: number;
+  /**
+   * Counts a runtime operation launched through this team (an array op queued behind a lock)
+   * until it settles, so this team's waitAll(), the world's, and shutdown wait for it.
+   */
+  track(p: PromiseLike<unknown>): void;
 }
 
 export class Team implements AmTeam, TeamLaunch {
@@ -103,6 +108,7 @@ export class Team implements AmTeam, TeamLaunch {
       get channel() {
         return channelOf();
       },
+      track: (p) => this.#track(p),
     };
     this.#id = id;
     this.#pes = Object.freeze([...pes]);
@@ -141,6 +147,16 @@ export class Team implements AmTeam, TeamLaunch {
         return h;
       },
     };
+  }
+
+  #track(p: PromiseLike<unknown>): void {
+    this.#rt.engine.trackWork(p);
+    const mine = this.#launched;
+    if (mine !== undefined) {
+      mine.add();
+      const done = (): void => mine.done();
+      p.then(done, done);
+    }
   }
 
   /** The counter a launch through this team reports to: the team's, the group's, or both. */
@@ -270,6 +286,8 @@ export class Team implements AmTeam, TeamLaunch {
   async waitAll(): Promise<void> {
     this.#live('waitAll()');
     const rt = this.#rt;
+    // Inside an AM the world's waitAll would wait for that AM too: refuse at once.
+    if (this.#launched === undefined) rt.engine.checkNotInAm('world.waitAll()');
     const busy = this.#launched === undefined ? rt.engine.outstanding > 0 : this.#launched.value > 0;
     if (!busy) {
       if (this.#launched === undefined) await rt.engine.waitAll();

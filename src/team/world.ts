@@ -10,7 +10,9 @@ import {
   ErrorCode,
   LamellarError,
   markWorldShutDown,
+  noteWorldStarting,
   parseBackend,
+  scriptFailed,
   type Backend,
 } from '../core/index.js';
 import { createLamella } from '../lamellae/index.js';
@@ -173,8 +175,32 @@ export class World {
     debug('PE %d shut down', this.myPe);
   }
 
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.shutdown();
+  /**
+   * `await using` disposal. It cannot see whether its scope is ending normally or unwinding an
+   * exception, and an exception must never wait for a collective: the other PEs may be waiting
+   * elsewhere (in a barrier this PE never reached), or they would pair their next collective with
+   * this shutdown. So disposal starts the shutdown and returns at once. The shutdown begins its
+   * collective part a turn of the event loop later, and only if the script has not failed by then
+   * (an exception reaches the PE's bootstrap within that turn); the PE's end waits for it (the
+   * exit hook), so a normal scope exit still shuts down collectively. Call `await
+   * world.shutdown()` to wait for it at a point of your choosing.
+   */
+  [Symbol.asyncDispose](): Promise<void> {
+    if (this.#shutdown === undefined) {
+      this.#shutdown = this.#disposeShutdown();
+      // Awaited by the exit hook or by shutdown(); never an unhandled rejection here.
+      this.#shutdown.catch(() => {});
+    }
+    return Promise.resolve();
+  }
+
+  async #disposeShutdown(): Promise<void> {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    // The script failed: its PE is ending with that error, which the launcher reports. Pairing
+    // this shutdown with the other PEs' collectives would let them run on past a barrier this
+    // PE never reached, or report a follow-on error first.
+    if (scriptFailed()) return new Promise<void>(() => {});
+    return this.#doShutdown();
   }
 }
 
@@ -193,6 +219,7 @@ export async function initWorld(options: WorldOptions = {}): Promise<World> {
   }
   worldExists = true;
   try {
+    noteWorldStarting();
     const lamella = createLamella(backend);
     const engine = new Engine(lamella, cfg.amSizeThreshold);
     const rt = new WorldRuntime(lamella, engine, backend);

@@ -136,3 +136,14 @@ export function skipFor(c: JobConfig): string | false {
   const missing = ofiMissing(c.provider);
   return missing.length === 0 ? false : `needs ${missing.join(' and ')}; .ci/run installs libfabric-dev and builds it`;
 }
+/**
+ * The smaller set the failure-path tests (issue #11) run on: every lamella, shmem at both ends of
+ * 2-4 PEs, tcp with 2. Their cases do not depend on the PE count beyond that, and the suite's
+ * time budget is shared.
+ */
+export const FAILURE_CONFIGS: JobConfig[] = [
+  { backend: 'local', numPes: 1 },
+  { backend: 'shmem', numPes: 2 },
+  { backend: 'shmem', numPes: 4 },
+  { backend: 'tcp', numPes: 2 },
+];

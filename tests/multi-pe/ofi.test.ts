@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
 import { describe, test } from 'node:test';
-import { connectHandshake } from '../../src/lamellae/tcp/auth.js';
+import { connectPeer } from '../../src/lamellae/tcp/tls.js';
 import { conformance } from '../helpers/conformance.js';
 import { BIN, caseReports, CONFIGS, fixture, IN_CI, ofiMissing, runJob } from '../helpers/job.js';
 import { assertCases, freePort, onPath, start, startPe, stopAll, within, type Proc } from '../helpers/procs.js';
@@ -195,7 +195,7 @@ describe('ofi security', () => {
     try {
       await p.waitFor(/@@ready/);
       const s = await dial(port);
-      await assert.rejects(connectHandshake(s, { secret: 'not-the-secret', jobId }, 1, 10000), /closed during the handshake/);
+      await assert.rejects(connectPeer(s, { secret: 'not-the-secret-at-all', jobId }, 1, 'off', 10000), /closed during the handshake/);
       s.destroy();
       const e = await p.exited;
       assert.equal(e.code, 0, p.stderr);

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { describe, test } from 'node:test';
 import { parseConfig } from '../../src/core/config.js';
-import { connectHandshake } from '../../src/lamellae/tcp/auth.js';
+import { connectPeer } from '../../src/lamellae/tcp/tls.js';
 import { firstSlurmHost, makePlan, parseHostPort, portForJob } from '../../src/lamellae/tcp/plan.js';
 import { conformance } from '../helpers/conformance.js';
 import { BIN, caseReports, CONFIGS, fixture, ROOT, runJob } from '../helpers/job.js';
@@ -173,7 +173,7 @@ describe('where tcp PEs meet (rendezvous plan)', () => {
   });
 
   test('every launcher variant resolves to one rendezvous, preferring explicit settings', () => {
-    const plan = (env: Record<string, string>) => makePlan(parseConfig({ LAMELLAR_JOB_SECRET: 's', ...env }));
+    const plan = (env: Record<string, string>) => makePlan(parseConfig({ LAMELLAR_JOB_SECRET: 'a-secret-of-16-chars', ...env }));
     assert.deepEqual(plan({ LAMELLAR_MASTER_ADDR: 'h:1', LAMELLAR_RENDEZVOUS_DIR: '/d', LAMELLAR_JOB_ID: 'j' }).rendezvous, { kind: 'master', host: 'h', port: 1 });
     assert.deepEqual(plan({ LAMELLAR_RENDEZVOUS_DIR: '/d', LAMELLAR_JOB_ID: 'j' }).rendezvous, { kind: 'dir', dir: '/d' });
     const slurm = plan({ SLURM_PROCID: '1', SLURM_NTASKS: '4', SLURM_JOB_ID: '77', SLURM_STEP_ID: '0', SLURM_NODELIST: 'cn[5-8]' });
@@ -194,7 +194,7 @@ describe('launching tcp jobs', () => {
       'mpirun',
       ['--allow-run-as-root', '--oversubscribe', '-np', '2', '-x', 'LAMELLAR_JOB_SECRET', '-x', 'LAMELLAR_MASTER_ADDR', '-x', 'LAMELLAR_MAX_FRAME',
         process.execPath, BIN, 'exec', fixture('tcp-job.ts')],
-      { LAMELLAR_JOB_SECRET: 'mpirun-secret', LAMELLAR_MASTER_ADDR: `127.0.0.1:${port}`, LAMELLAR_MAX_FRAME: '1048576' },
+      { LAMELLAR_JOB_SECRET: 'mpirun-secret-0123456789', LAMELLAR_MASTER_ADDR: `127.0.0.1:${port}`, LAMELLAR_MAX_FRAME: '1048576' },
     );
     try {
       const { code } = await within(p.exited, 45000, 'mpirun');
@@ -238,12 +238,15 @@ describe('launching tcp jobs', () => {
         ip('-n', ns, 'link', 'set', 'lo', 'up');
         ip('-n', ns, 'link', 'set', dev, 'up');
       }
-      const env = { LAMELLAR_JOB_ID: `netns-${tag}`, LAMELLAR_JOB_SECRET: 'two-hosts', LAMELLAR_MASTER_ADDR: '10.213.0.1:29500' };
-      procs.push(startPe(0, 2, { ...env, LAMELLAR_BIND_ADDR: '10.213.0.1' }, [], nsA));
-      procs.push(startPe(1, 2, { ...env, LAMELLAR_BIND_ADDR: '10.213.0.2' }, [], nsB));
+      const env = { LAMELLAR_JOB_ID: `netns-${tag}`, LAMELLAR_JOB_SECRET: 'two-hosts-secret-0123456789', LAMELLAR_MASTER_ADDR: '10.213.0.1:29500' };
+      // NODE_DEBUG shows each link's encryption: on by default between hosts (LAMELLAR_TLS=auto).
+      procs.push(startPe(0, 2, { ...env, LAMELLAR_BIND_ADDR: '10.213.0.1', NODE_DEBUG: 'lamellar' }, [], nsA));
+      procs.push(startPe(1, 2, { ...env, LAMELLAR_BIND_ADDR: '10.213.0.2', NODE_DEBUG: 'lamellar' }, [], nsB));
       const exits = await within(Promise.all(procs.map((p) => p.exited)), 30000, 'the two-host job');
       exits.forEach((e, pe) => assert.equal(e.code, 0, procs[pe]!.stderr));
       assertCases(procs.map((p) => p.stdout).join(''), 2);
+      assert.match(procs[0]!.stderr, /PE 0: link from PE 1 is encrypted \(TLS 1\.3\)/);
+      assert.match(procs[1]!.stderr, /PE 1: link to PE 0 is encrypted \(TLS 1\.3\)/);
 
       // The same two hosts, and then the link between them goes down: no FIN, no RST, only
       // silence, which the heartbeats turn into an error naming the other PE on both sides,
@@ -393,7 +396,7 @@ describe('tcp security', () => {
       await p.waitFor(/@@ready/);
       // A client that speaks the protocol but holds the wrong secret...
       const s1 = await dial(port);
-      await assert.rejects(connectHandshake(s1, { secret: 'not-the-secret', jobId }, 1, 10000), /closed during the handshake/);
+      await assert.rejects(connectPeer(s1, { secret: 'not-the-secret-at-all', jobId }, 1, 'off', 10000), /closed during the handshake/);
       s1.destroy();
       // ...and one that speaks something else entirely.
       const s2 = await dial(port);
@@ -490,7 +493,7 @@ describe('malformed messages from a job member', () => {
         // PE 0 publishes where it listens; the test dials it there as PE 1 would.
         const { port } = JSON.parse(await fileAppears(join(dir, jobId), 'pe-0.json')) as { port: number };
         const s = await dial(port);
-        const rest = await connectHandshake(s, { secret: `secret-of-${jobId}`, jobId }, 1, 10000);
+        const { rest } = await connectPeer(s, { secret: `secret-of-${jobId}`, jobId }, 1, 'off', 10000);
         assert.equal(rest.length, 0);
         const header = Buffer.alloc(24);
         header.writeUInt8(12, 4); // a PING from PE 1 ...

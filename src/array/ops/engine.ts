@@ -73,7 +73,7 @@ export function execute(h: ArrayRef, ai: ArrayInternals, a: OpArgs): Promise<OpR
   const ok = isCas(a.op) ? new Uint8Array(n) : null;
   const res: OpResult = { out, ok };
   if (n === 0) return res;
-  if (ai.kind === 'GlobalLockArray') return withGlobalLock(h, ai, !isReadOp(a.op), () => run(h, ai, a, res));
+  if (ai.kind === 'GlobalLockArray') return underGlobalLock(h, ai, a, res);
   return run(h, ai, a, res);
 }
 
@@ -83,7 +83,79 @@ function run(h: ArrayRef, ai: ArrayInternals, a: OpArgs, res: OpResult): Promise
     direct(ai, a, res);
     return res;
   }
+  if (a.idx.length === 1 && ai.kind === 'LocalLockArray') {
+    const r = oneUnderLocalLock(ai, a, res);
+    if (r !== undefined) return r;
+  }
   return grouped(h, ai, a, res);
+}
+
+/**
+ * One element of a LocalLockArray whose owner is mapped: applied at once if the owner's lock is
+ * free (no promise, no allocation), else queued behind it with its own copy of the route. The
+ * common element op should not pay for the batch machinery: with thousands of ops queued, that
+ * garbage made the ops' cost grow faster than their number. Undefined: the owner is not mapped.
+ */
+function oneUnderLocalLock(ai: ArrayInternals, a: OpArgs, res: OpResult): Promise<OpResult> | OpResult | undefined {
+  const m = ai.meta;
+  m.layout.route(a.idx, 0, 1, ai.offset, scratchPes, scratchOffs);
+  const p = scratchPes[0]!;
+  const w = m.locks[p] ?? null;
+  if (w === null) return undefined;
+  const write = !isReadOp(a.op);
+  const call = baseCall(ai, a, res.out, res.ok);
+  call.n = 1;
+  const wait = lock(w, LOCAL_LOCK, write);
+  if (wait === undefined) {
+    try {
+      runKernel(call);
+    } finally {
+      unlock(w, LOCAL_LOCK, write);
+    }
+    return res;
+  }
+  call.pes = Uint32Array.of(p);
+  call.offs = Uint32Array.of(scratchOffs[0]!);
+  pin(ai.state);
+  return wait.then(() => {
+    try {
+      runKernel(call);
+      return res;
+    } finally {
+      unlock(w, LOCAL_LOCK, write);
+      unpin(ai.state);
+    }
+  });
+}
+
+/**
+ * A GlobalLockArray batch under its one lock: applied at once where the lock word is mapped and
+ * free, otherwise after waiting for it (queued on this PE, see lock.ts) or through team PE 0.
+ */
+function underGlobalLock(h: ArrayRef, ai: ArrayInternals, a: OpArgs, res: OpResult): Promise<OpResult> | OpResult {
+  const write = !isReadOp(a.op);
+  const w = ai.meta.locks[0] ?? null;
+  if (w === null || !ai.meta.allMapped) return withGlobalLock(h, ai, write, () => run(h, ai, a, res));
+  // Every part is mapped, so the batch itself runs synchronously (the direct path).
+  const wait = lock(w, GLOBAL_LOCK, write);
+  if (wait === undefined) {
+    try {
+      direct(ai, a, res);
+    } finally {
+      unlock(w, GLOBAL_LOCK, write);
+    }
+    return res;
+  }
+  pin(ai.state);
+  return wait.then(() => {
+    try {
+      direct(ai, a, res);
+      return res;
+    } finally {
+      unlock(w, GLOBAL_LOCK, write);
+      unpin(ai.state);
+    }
+  });
 }
 
 /** Largest allocation (elements) whose adds are combined per element before the atomics. */
@@ -320,14 +392,19 @@ export async function acquireGlobal(h: ArrayRef, ai: ArrayInternals, write: bool
   if (wait !== undefined) await wait;
 }
 
-/** Releases what acquireGlobal took; over AMs, waits for team PE 0 to have released it. */
-export function releaseGlobal(h: ArrayRef, ai: ArrayInternals, write: boolean): Promise<void> | undefined {
+/**
+ * Releases what acquireGlobal took: directly where mapped (undefined), else by an AM to team PE 0
+ * whose handle resolves once the lock is released there. The handle is PromiseLike and makes no
+ * promise unless awaited, so a guard that releases without awaiting it can never leave an
+ * unhandled rejection (a failure is reported as an unobserved AM error by waitAll()).
+ */
+export function releaseGlobal(h: ArrayRef, ai: ArrayInternals, write: boolean): PromiseLike<void> | undefined {
   const w = ai.meta.locks[0] ?? null;
   if (w !== null) {
     unlock(w, GLOBAL_LOCK, write);
     return undefined;
   }
-  return ai.meta.team.execAmPe(0, GlobalUnlockAm, { a: h, w: write }).then(() => undefined);
+  return ai.meta.team.execAmPe(0, GlobalUnlockAm, { a: h, w: write });
 }
 
 /** Runs `body` holding the GlobalLockArray's one lock. */

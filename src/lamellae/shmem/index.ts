@@ -20,7 +20,8 @@ import { workerData } from 'node:worker_threads';
 import { config, debug, ErrorCode, LamellarError, checkPe } from '../../core/index.js';
 import type { FrameHandler, Lamella, LamellaStats } from '../types.js';
 import { BARRIER_COUNT, BARRIER_GEN, bellIndex, boardByteOffset, ringBase, sleepIndex, type ShmemJob } from './job.js';
-import { F_FIRST, F_FREE, F_HEAP, F_LAST, F_MID, F_WHOLE, FrameAssembler, MappedHeaps, MappedMemory, RingEnd } from '../common/index.js';
+import { F_FIRST, F_FREE, F_HEAP, F_LAST, F_MID, F_WHOLE, MappedHeaps, MappedMemory, RingEnd } from '../common/index.js';
+import { RecordAssembler } from './records.js';
 
 export { createShmemJob, type ShmemJob } from './job.js';
 
@@ -70,7 +71,7 @@ export class ShmemLamella extends MappedMemory implements Lamella {
   readonly #in: RingEnd[];
   readonly #inDrain: ((view: Uint8Array, flags: number) => void)[];
   readonly #pending: Pending[][];
-  readonly #assembly: FrameAssembler;
+  readonly #records: RecordAssembler;
   readonly #spinMs: number;
   readonly #bell: number;
   readonly #sleep: number;
@@ -104,9 +105,22 @@ export class ShmemLamella extends MappedMemory implements Lamella {
     const n = job.numPes;
     this.#out = Array.from({ length: n }, (_, dst) => new RingEnd(job.rings, ringBase(this.myPe, dst, n, job.ringCap), job.ringCap));
     this.#in = Array.from({ length: n }, (_, src) => new RingEnd(job.rings, ringBase(src, this.myPe, n, job.ringCap), job.ringCap));
-    this.#inDrain = Array.from({ length: n }, (_, src) => (view: Uint8Array, flags: number) => this.#record(src, view, flags));
+    this.#records = new RecordAssembler(
+      n,
+      {
+        frame: (src, frame) => {
+          this.stats.framesReceived++;
+          this.#handler!(src, frame);
+        },
+        heap: (src) => this.mem.bytes(src),
+        release: (src, addr) => this.#control(src, F_FREE, addr, 0),
+        unstage: (addr) => this.#unstage(addr),
+      },
+      undefined,
+      `PE ${this.myPe}`,
+    );
+    this.#inDrain = Array.from({ length: n }, (_, src) => (view: Uint8Array, flags: number) => this.#records.record(src, view, flags));
     this.#pending = Array.from({ length: n }, () => []);
-    this.#assembly = new FrameAssembler(n, Number.POSITIVE_INFINITY, `PE ${this.myPe}`);
   }
 
   setFrameHandler(handler: FrameHandler): void {
@@ -273,42 +287,6 @@ export class ShmemLamella extends MappedMemory implements Lamella {
   #ring(pe: number): void {
     Atomics.add(this.#ctl, bellIndex(pe), 1);
     if (Atomics.load(this.#ctl, sleepIndex(pe)) !== 0) Atomics.notify(this.#ctl, bellIndex(pe));
-  }
-
-  #record(src: number, view: Uint8Array, flags: number): void {
-    if (flags === F_WHOLE) {
-      this.stats.framesReceived++;
-      this.#handler!(src, view);
-      return;
-    }
-    if (flags === F_HEAP || flags === F_FREE) {
-      const words = new Uint32Array(view.buffer, view.byteOffset, 2);
-      const addr = words[0]!;
-      if (flags === F_FREE) {
-        this.#unstage(addr);
-        return;
-      }
-      const len = words[1]!;
-      this.stats.framesReceived++;
-      try {
-        // Zero-copy: the engine decodes straight out of the sender's heap.
-        this.#handler!(src, this.mem.bytes(src).subarray(addr, addr + len));
-      } finally {
-        this.#control(src, F_FREE, addr, 0);
-      }
-      return;
-    }
-    if (flags === F_FIRST) {
-      this.#assembly.first(src, new Uint32Array(view.buffer, view.byteOffset, 1)[0]!, view.subarray(8));
-      return;
-    }
-    if (flags !== F_MID && flags !== F_LAST) {
-      throw new LamellarError(ErrorCode.PROTOCOL, `corrupt shmem ring record flags ${flags} from PE ${src}`);
-    }
-    const whole = this.#assembly.next(src, view, flags === F_LAST);
-    if (whole === undefined) return;
-    this.stats.framesReceived++;
-    this.#handler!(src, whole);
   }
 
   #drainAll(): number {

@@ -1,7 +1,8 @@
 /**
  * Connection handshake of the tcp lamella: both ends prove they know the job secret without
  * sending it (HMAC-SHA256 challenge/response over fresh nonces, bound to the job id and to the
- * PE the connecting side claims to be).
+ * PE the connecting side claims to be). It runs inside TLS when the link is encrypted (tls.ts
+ * decides that first), in the clear otherwise.
  *
  *   acceptor  → connector  CHALLENGE  "LMLR" ver 0 0 0 | nonceA[32]                  40 bytes
  *   connector → acceptor   PROOF      "LMLR" ver 0 0 0 | pe u32 | 0 u32 | nonceB[32]
@@ -17,7 +18,7 @@ import type { Socket } from 'node:net';
 import { ErrorCode, LamellarError } from '../../core/errors.js';
 
 const MAGIC = 0x524c4d4c; // "LMLR" read as a little-endian u32
-const VERSION = 1;
+const VERSION = 2;
 const NONCE = 32;
 const MAC = 32;
 const CHALLENGE_BYTES = 8 + NONCE;
@@ -47,13 +48,15 @@ function mac(keys: AuthKeys, label: string, nonceA: Uint8Array, nonceB: Uint8Arr
 }
 
 /**
- * Reads exactly `n` bytes, then pauses the socket so nothing is lost before the next reader
- * attaches. Resolves with the bytes and whatever arrived after them.
+ * Reads exactly `n` bytes (counting `initial`, bytes an earlier read got past its own), then
+ * pauses the socket so nothing is lost before the next reader attaches. Resolves with the bytes
+ * and whatever arrived after them.
  */
-function readExactly(socket: Socket, n: number, deadline: number): Promise<{ bytes: Buffer; rest: Buffer }> {
+export function readExactly(socket: Socket, n: number, deadline: number, initial?: Buffer): Promise<{ bytes: Buffer; rest: Buffer }> {
+  if (initial !== undefined && initial.length >= n) return Promise.resolve({ bytes: initial.subarray(0, n), rest: initial.subarray(n) });
   return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    let have = 0;
+    const parts: Buffer[] = initial !== undefined && initial.length > 0 ? [initial] : [];
+    let have = initial?.length ?? 0;
     const done = (err?: Error, value?: { bytes: Buffer; rest: Buffer }): void => {
       clearTimeout(timer);
       socket.off('data', onData);
@@ -82,7 +85,7 @@ function readExactly(socket: Socket, n: number, deadline: number): Promise<{ byt
 }
 
 /** Acceptor side. Resolves with the PE the peer proved to be; rejects with a HandshakeError. */
-export async function acceptHandshake(socket: Socket, keys: AuthKeys, timeoutMs: number): Promise<{ pe: number; rest: Buffer }> {
+export async function acceptHandshake(socket: Socket, keys: AuthKeys, timeoutMs: number, initial?: Buffer): Promise<{ pe: number; rest: Buffer }> {
   const deadline = Date.now() + timeoutMs;
   const nonceA = randomBytes(NONCE);
   const challenge = Buffer.alloc(CHALLENGE_BYTES);
@@ -90,7 +93,7 @@ export async function acceptHandshake(socket: Socket, keys: AuthKeys, timeoutMs:
   challenge.writeUInt8(VERSION, 4);
   nonceA.copy(challenge, 8);
   socket.write(challenge);
-  const { bytes, rest } = await readExactly(socket, PROOF_BYTES, deadline);
+  const { bytes, rest } = await readExactly(socket, PROOF_BYTES, deadline, initial);
   if (bytes.readUInt32LE(0) !== MAGIC || bytes.readUInt8(4) !== VERSION) {
     throw new HandshakeError('it does not speak the lamellar protocol (bad greeting)');
   }
@@ -105,9 +108,9 @@ export async function acceptHandshake(socket: Socket, keys: AuthKeys, timeoutMs:
 }
 
 /** Connector side: proves that this process is PE `pe` of the job and checks the acceptor. */
-export async function connectHandshake(socket: Socket, keys: AuthKeys, pe: number, timeoutMs: number): Promise<Buffer> {
+export async function connectHandshake(socket: Socket, keys: AuthKeys, pe: number, timeoutMs: number, initial?: Buffer): Promise<Buffer> {
   const deadline = Date.now() + timeoutMs;
-  const first = await readExactly(socket, CHALLENGE_BYTES, deadline);
+  const first = await readExactly(socket, CHALLENGE_BYTES, deadline, initial);
   const c = first.bytes;
   if (c.readUInt32LE(0) !== MAGIC || c.readUInt8(4) !== VERSION) {
     throw new HandshakeError('the listener does not speak the lamellar protocol');

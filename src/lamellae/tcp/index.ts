@@ -117,6 +117,7 @@ export class TcpLamella implements Lamella {
       rendezvousTimeoutSecs: this.#cfg.rendezvousTimeoutSecs,
       deadlockTimeoutSecs: this.#cfg.deadlockTimeoutSecs,
       peerTimeoutSecs: this.#cfg.peerTimeoutSecs,
+      tls: this.#cfg.tls,
     };
     this.#ready = deferred<void>();
     const w = new Worker(new URL('./net-worker.js', import.meta.url), { workerData: { lamellarNet: boot } });
@@ -152,7 +153,7 @@ export class TcpLamella implements Lamella {
         return;
       case 'fatal': {
         const code = KNOWN_CODES.has(e.code) ? (e.code as ErrorCodeValue) : ErrorCode.PE_FAILED;
-        const err = new LamellarError(code, `PE ${this.myPe}: ${e.message}`);
+        const err = new LamellarError(code, `PE ${this.myPe}: ${e.message}`, e.origin === undefined ? {} : { details: { origin: e.origin } });
         // Where this thread heard of it says nothing useful; the message says what happened.
         err.stack = `${err.name}: ${err.message}`;
         this.#fail(err);

@@ -20,6 +20,7 @@ import type { MessagePort } from 'node:worker_threads';
 import { ErrorCode, type ErrorCodeValue } from '../../core/errors.js';
 import { MappedHeaps } from '../common/mapped-heaps.js';
 import type { RingEnd } from '../common/ring.js';
+import type { TlsMode } from '../../core/config.js';
 import type { AuthKeys } from './auth.js';
 import { Conn, type ConnOwner } from './conn.js';
 import { inRing, type LinkShared, MAIN_BELL, MAIN_SLEEP, NET_BELL, NET_SLEEP, outRing, ringBell } from './link.js';
@@ -43,12 +44,14 @@ export interface NetBoot {
   /** LAMELLAR_DEADLOCK_TIMEOUT: when a slow rendezvous is first reported (then at 2x, 4x, ...). */
   deadlockTimeoutSecs: number;
   peerTimeoutSecs: number;
+  /** LAMELLAR_TLS: encrypt links always, never, or to peers off loopback (tls.ts). */
+  tls: TlsMode;
 }
 
 /** Messages the network thread posts to its main thread (rare events only). */
 export type NetEvent =
   | { type: 'ready' }
-  | { type: 'fatal'; code: string; message: string }
+  | { type: 'fatal'; code: string; message: string; origin?: number }
   | { type: 'warn'; message: string; deadlock?: boolean }
   | { type: 'closed' };
 
@@ -65,6 +68,9 @@ const IN_RESUME = 16 << 20;
  * 5 + 1 + 3 = 9 s.
  */
 const FATAL_GRACE_MS = 3000;
+/** Refused connections reported one by one per window; the rest of a window in one summary. */
+const REFUSALS_SHOWN = 5;
+const REFUSAL_WINDOW_MS = 5_000;
 /** How long a stopping PE waits for its peers to read its ABORT before telling its main thread. */
 const ABORT_LINGER_MS = 1000;
 
@@ -82,7 +88,10 @@ export class NetNode implements ConnOwner {
   onHello: ((conn: Conn, body: Uint8Array) => void) | undefined;
   onTable: ((body: Uint8Array) => void) | undefined;
   onConnChange: (() => void) | undefined;
+  /** This host's address on its connection to PE 0 (what a wildcard-bound PE advertises). */
+  addressToMaster: string | undefined;
   readonly #port: MessagePort;
+  readonly #refusals = { windowStart: 0, shown: 0, suppressed: 0, last: '', timer: undefined as ReturnType<typeof setTimeout> | undefined };
   readonly #mem: MappedHeaps;
   readonly #bytes: Uint8Array;
   readonly #out: RingEnd;
@@ -119,6 +128,44 @@ export class NetNode implements ConnOwner {
 
   post(e: NetEvent): void {
     this.#port.postMessage(e);
+  }
+
+  /**
+   * Reports a refused connection, at most REFUSALS_SHOWN a window: a flood of strangers must not
+   * flood the log too. The rest of a window is summed up in one warning when it ends.
+   */
+  refused(message: string): void {
+    const r = this.#refusals;
+    const now = Date.now();
+    if (now - r.windowStart >= REFUSAL_WINDOW_MS) {
+      this.#summarizeRefusals();
+      r.windowStart = now;
+      r.shown = 0;
+    }
+    if (r.shown < REFUSALS_SHOWN) {
+      r.shown++;
+      this.post({ type: 'warn', message });
+      return;
+    }
+    r.suppressed++;
+    r.last = message;
+    if (r.timer === undefined) {
+      r.timer = setTimeout(() => this.#summarizeRefusals(), Math.max(1, r.windowStart + REFUSAL_WINDOW_MS - now));
+      r.timer.unref();
+    }
+  }
+
+  #summarizeRefusals(): void {
+    const r = this.#refusals;
+    if (r.timer !== undefined) clearTimeout(r.timer);
+    r.timer = undefined;
+    if (r.suppressed === 0) return;
+    const n = r.suppressed;
+    r.suppressed = 0;
+    this.post({
+      type: 'warn',
+      message: `PE ${this.me} refused ${n} more connection(s) within ${REFUSAL_WINDOW_MS / 1000} s (at most ${REFUSALS_SHOWN} are reported one by one); the last: ${r.last}`,
+    });
   }
 
   /** Number of live connections. */
@@ -456,14 +503,19 @@ export class NetNode implements ConnOwner {
   // ---- failure ----
 
   onMalformed(c: Conn, code: ErrorCodeValue, message: string): void {
-    this.fatal(code, message);
+    this.fatal(code, message, undefined, c.peer);
   }
 
   onClosed(c: Conn, error: Error | undefined): void {
     this.onConnChange?.();
     if (this.closing || c.leaving || this.failed) return;
     const how = error === undefined ? 'closed' : `failed (${error.message})`;
-    this.fatal(ErrorCode.PE_FAILED, `PE ${c.peer} was lost: its connection to PE ${this.me} ${how} without a goodbye (the process exited or was killed, or the network failed)`);
+    this.fatal(
+      ErrorCode.PE_FAILED,
+      `PE ${c.peer} was lost: its connection to PE ${this.me} ${how} without a goodbye (the process exited or was killed, or the network failed)`,
+      undefined,
+      c.peer,
+    );
   }
 
   /**
@@ -473,8 +525,10 @@ export class NetNode implements ConnOwner {
    * thread is told once every peer has ended its side or ABORT_LINGER_MS have passed: the process
    * ends soon after, and ending it earlier could reset a connection before its ABORT is read. The
    * process is killed if the main thread has not ended it FATAL_GRACE_MS after this call.
+   * `origin` is the PE that caused the failure, when another PE did (it was lost, sent something
+   * malformed, or stopped the job): the launcher then reports that PE's own error first.
    */
-  fatal(code: ErrorCodeValue, message: string, heard?: { peer: number; origin: number; message: string }): void {
+  fatal(code: ErrorCodeValue, message: string, heard?: { peer: number; origin: number; message: string }, origin = heard?.origin): void {
     if (this.failed || this.closing) return;
     this.failed = true;
     const body = jsonBody(heard === undefined ? { code, message } : { code, message: heard.message, origin: heard.origin });
@@ -500,7 +554,7 @@ export class NetNode implements ConnOwner {
     const tell = (): void => {
       if (told) return;
       told = true;
-      this.post({ type: 'fatal', code, message });
+      this.post({ type: 'fatal', code, message, ...(origin === undefined ? {} : { origin }) });
     };
     const linger = setTimeout(tell, ABORT_LINGER_MS);
     void Promise.all(ends).then(() => {

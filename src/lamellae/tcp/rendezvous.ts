@@ -19,8 +19,9 @@ import { createServer, connect, type Socket } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { debug } from '../../core/debug.js';
 import { ErrorCode, LamellarError } from '../../core/errors.js';
-import { acceptHandshake, connectHandshake } from './auth.js';
+import { acceptPeer, connectPeer } from './tls.js';
 import type { NetNode } from './node.js';
 import { jsonBody, parseJson, T } from './wire.js';
 
@@ -64,14 +65,15 @@ function accept(node: NetNode, socket: Socket): void {
     return;
   }
   const who = `${socket.remoteAddress}:${socket.remotePort}`;
-  acceptHandshake(socket, node.keys, HANDSHAKE_MS).then(
-    ({ pe, rest }) => {
+  acceptPeer(socket, node.keys, node.boot.tls, HANDSHAKE_MS).then(
+    ({ pe, socket: link, rest, encrypted }) => {
+      debug('PE %d: link from PE %d is %s', node.me, pe, encrypted ? 'encrypted (TLS 1.3)' : 'not encrypted');
       if (node.failed || node.closing) {
-        socket.destroy();
+        link.destroy();
         return;
       }
       if (pe <= node.me || pe >= node.numPes) {
-        socket.destroy();
+        link.destroy();
         node.fatal(
           ErrorCode.PROTOCOL,
           `a process from ${who} with the job secret claimed to be PE ${pe}, which never dials PE ${node.me} in a job of ${node.numPes} PEs ` +
@@ -79,11 +81,11 @@ function accept(node: NetNode, socket: Socket): void {
         );
         return;
       }
-      node.attach(pe, socket, rest);
+      node.attach(pe, link, rest);
     },
     (e: Error) => {
       socket.destroy();
-      node.post({ type: 'warn', message: `PE ${node.me} refused a connection from ${who}: ${e.message}` });
+      node.refused(`PE ${node.me} refused a connection from ${who}: ${e.message}`);
     },
   );
 }
@@ -110,8 +112,10 @@ async function dialPe(node: NetNode, pe: number, addrOf: () => Promise<Addr | un
       try {
         const s = await dial(a.host, a.port);
         try {
-          const rest = await connectHandshake(s, node.keys!, node.me, HANDSHAKE_MS);
-          node.attach(pe, s, rest);
+          const { socket: link, rest, encrypted } = await connectPeer(s, node.keys!, node.me, node.boot.tls, HANDSHAKE_MS);
+          debug('PE %d: link to PE %d is %s', node.me, pe, encrypted ? 'encrypted (TLS 1.3)' : 'not encrypted');
+          if (pe === 0) node.addressToMaster = s.localAddress;
+          node.attach(pe, link, rest);
           return;
         } catch (e) {
           s.destroy();
@@ -182,7 +186,7 @@ async function master(node: NetNode, host: string, port: number, st: RendezvousS
   st.phase = `dialing PE 0 at ${host}:${port}`;
   await dialPe(node, 0, async () => ({ host, port }), st);
   if (node.failed) return;
-  const advertised = isWildcard(bind) ? node.conns[0]!.socket.localAddress! : bind;
+  const advertised = isWildcard(bind) ? node.addressToMaster! : bind;
   const hello = jsonBody({ host: advertised, port: myPort });
   node.sendTo(node.conns[0]!, T.HELLO, hello.length, hello);
   st.phase = 'waiting for the address table from PE 0';

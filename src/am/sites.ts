@@ -1,0 +1,67 @@
+/**
+ * Launch sites for RemoteAmError stacks (LAMELLAR_AM_STACKS=1): the user's frames that launched
+ * an AM, captured at the launch and formatted only if the AM fails. A capture costs microseconds
+ * (V8 walks the stack), against well under a microsecond for the launch itself, so it is opt-in
+ * (measured with bench/micro/am_rate.ts: see docs/errors.md).
+ */
+import { fileURLToPath } from 'node:url';
+import { setRuntimeFrameTest, userSite } from '../core/index.js';
+
+/**
+ * The runtime's own files as they appear in stack lines: the package's build or its sources
+ * (source maps point frames of the build at the sources), as file URLs or as paths.
+ */
+const ROOT = new URL('../../', import.meta.url);
+const RUNTIME = ['dist/', 'src/'].flatMap((d) => {
+  const url = new URL(d, ROOT);
+  return [url.href, fileURLToPath(url)];
+});
+
+export interface Site {
+  stack?: string;
+}
+
+export function captureSite(): Site {
+  const holder: Site = {};
+  Error.captureStackTrace(holder);
+  return holder;
+}
+
+const isUserFrame = (l: string): boolean => !RUNTIME.some((r) => l.includes(r)) && !l.includes('(node:') && !/^\s*at node:/.test(l);
+
+setRuntimeFrameTest((l) => RUNTIME.some((r) => l.includes(r)));
+
+/** The captured frames outside the runtime and Node's internals, as stack lines. */
+export function userFrames(site: Site): string | undefined {
+  const mine = (site.stack ?? '').split('\n').slice(1).filter(isUserFrame);
+  return mine.length > 0 ? mine.join('\n') : undefined;
+}
+
+/** A stack (an AM's, from its target) without the runtime's frames around the user's code. */
+export function withoutRuntimeFrames(stack: string): string {
+  return stack
+    .split('\n')
+    .filter((l, i) => i === 0 || !/^\s*at /.test(l) || isUserFrame(l))
+    .join('\n');
+}
+
+/** A line of the report of a PE whose event loop ran empty, for one pending AM result. */
+export function pendingLine(amName: string, pe: number | undefined, site: Site | undefined): string {
+  const what = pe === undefined ? `a result of execAmAll(${amName})` : `the result of active message '${amName}' on PE ${pe}`;
+  const at = site === undefined ? 'launch site not recorded (LAMELLAR_AM_STACKS=1 records it)' : `launched at ${userSite(site.stack) ?? 'an unknown line'}`;
+  return `${what}, ${at}`;
+}
+
+/**
+ * The name of the AM whose exec function is on the current stack (synchronous frames, or the
+ * async frames of the awaits that lead here), if any: defineAm adds `[lamellar:am:<name>]` to
+ * exec functions' names, and stack lines show it.
+ */
+export function amOnStack(): string | undefined {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 64;
+  const holder: Site = {};
+  Error.captureStackTrace(holder);
+  Error.stackTraceLimit = limit;
+  return /\[lamellar:am:(.*?)\] \(/.exec(holder.stack ?? '')?.[1];
+}

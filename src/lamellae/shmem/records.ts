@@ -1,0 +1,80 @@
+/**
+ * Incoming shmem ring records, checked and turned into whole frames. A frame arrives as one
+ * record (F_WHOLE), as parts (F_FIRST carrying the total size, F_MID..., F_LAST; joined by the
+ * lamellae's common FrameAssembler), or as a descriptor of a block in the sender's heap (F_HEAP:
+ * [u32 addr][u32 len]); F_FREE hands a staging block back to its sender.
+ *
+ * A record that breaks this format (an unknown flag, a part out of sequence or past the declared
+ * total, a whole frame while parts of another are open, a descriptor of the wrong size or outside
+ * the sender's heap) throws PROTOCOL naming the sender, before any memory is set aside for it.
+ * The PEs of a shmem job are threads running the same code, so such a record means a runtime bug
+ * or corrupted memory: the job stops with that error instead of decoding garbage.
+ */
+import { ErrorCode, LamellarError } from '../../core/index.js';
+import { F_FIRST, F_FREE, F_HEAP, F_LAST, F_MID, F_WHOLE, FrameAssembler } from '../common/index.js';
+
+export interface RecordSink {
+  /** A whole frame from `src`; the view is valid only during the call. */
+  frame(src: number, frame: Uint8Array): void;
+  /** PE `src`'s heap, where its F_HEAP blocks live. */
+  heap(src: number): Uint8Array;
+  /** The frame of a descriptor from `src` at `addr` was handled: return the block. */
+  release(src: number, addr: number): void;
+  /** `src` returned this PE's staging block at `addr`. */
+  unstage(addr: number): void;
+}
+
+export class RecordAssembler {
+  readonly #sink: RecordSink;
+  readonly #parts: FrameAssembler;
+  /** Per sender: a frame in parts is open (a whole frame or descriptor may not come between). */
+  readonly #open: Uint8Array;
+
+  constructor(numPes: number, sink: RecordSink, maxFrame = 2 ** 32 - 1, who = 'this PE') {
+    this.#sink = sink;
+    this.#parts = new FrameAssembler(numPes, maxFrame, who);
+    this.#open = new Uint8Array(numPes);
+  }
+
+  record(src: number, view: Uint8Array, flags: number): void {
+    if (flags === F_WHOLE) {
+      if (this.#open[src] !== 0) this.#bad(src, 'a whole frame in the middle of a frame in parts');
+      this.#sink.frame(src, view);
+      return;
+    }
+    if (flags === F_HEAP || flags === F_FREE) {
+      if (view.length !== 8) this.#bad(src, `a ${flags === F_HEAP ? 'heap descriptor' : 'free record'} of ${view.length} bytes, not 8`);
+      const dv = new DataView(view.buffer, view.byteOffset, 8);
+      const addr = dv.getUint32(0, true);
+      if (flags === F_FREE) {
+        this.#sink.unstage(addr);
+        return;
+      }
+      const len = dv.getUint32(4, true);
+      const heap = this.#sink.heap(src);
+      if (addr === 0 || addr + len > heap.length) this.#bad(src, `a heap frame [${addr}, ${addr + len}) outside its heap of ${heap.length} bytes`);
+      try {
+        // Zero-copy: the engine decodes straight out of the sender's heap.
+        this.#sink.frame(src, heap.subarray(addr, addr + len));
+      } finally {
+        this.#sink.release(src, addr);
+      }
+      return;
+    }
+    if (flags === F_FIRST) {
+      if (view.length < 8) this.#bad(src, `a first part of ${view.length} bytes`);
+      this.#parts.first(src, new DataView(view.buffer, view.byteOffset, 8).getUint32(0, true), view.subarray(8));
+      this.#open[src] = 1;
+      return;
+    }
+    if (flags !== F_MID && flags !== F_LAST) this.#bad(src, `a record with flags ${flags}`);
+    const whole = this.#parts.next(src, view, flags === F_LAST);
+    if (whole === undefined) return;
+    this.#open[src] = 0;
+    this.#sink.frame(src, whole);
+  }
+
+  #bad(src: number, what: string): never {
+    throw new LamellarError(ErrorCode.PROTOCOL, `corrupt shmem ring record from PE ${src}: ${what}`, { details: { pe: src } });
+  }
+}

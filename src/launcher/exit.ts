@@ -1,0 +1,6 @@
+/** Why a PE that ended with exit code `code` failed, in words a user can act on. */
+export function exitReason(code: number): string {
+  // 13 is Node's exit code for a top-level await that can never settle: the event loop ran empty.
+  if (code === 13) return 'exited with code 13: its script waited for something that can never happen (the event loop ran empty)';
+  return `exited with code ${code}`;
+}

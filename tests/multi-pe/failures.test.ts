@@ -1,0 +1,178 @@
+/**
+ * The failure model (issue #11): a PE that throws, inside `await using` or not, fails the job
+ * with its own error; a PE that ends early (before initWorld, before shutdown) stops the job,
+ * named; signals to the tcp launcher reach its PEs; PEs end when their launcher dies, even in a
+ * synchronous loop.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { describe, test } from 'node:test';
+import { BIN, fixture, runJob, runNode, type JobResult } from '../helpers/job.js';
+import { watchPes } from '../helpers/pe-watch.js';
+
+type Backend = 'local' | 'shmem' | 'tcp';
+
+/** A bound, not a speed check: the launcher exited within 10 s of the `@@failing <pe> <ms>` line. */
+function stoppedWithin10s(r: JobResult, endedAt: number): void {
+  const m = /@@failing (\d+) (\d+)/.exec(r.stdout);
+  assert.ok(m, `the failing PE printed no @@failing line:\n${r.stdout}\n${r.stderr}`);
+  const ms = endedAt - Number(m[2]);
+  assert.ok(ms >= 0 && ms < 10000, `the job stopped ${ms} ms after PE ${m[1]} failed`);
+}
+
+describe("the README's pattern: `await using world` at top level, then one PE fails", () => {
+  const runs: [Backend, number, 'throw' | 'assert'][] = [
+    ['local', 1, 'throw'],
+    ['local', 1, 'assert'],
+    ['shmem', 2, 'throw'],
+    ['shmem', 4, 'throw'],
+    ['shmem', 3, 'assert'],
+    ['tcp', 2, 'throw'],
+    ['tcp', 2, 'assert'],
+  ];
+  for (const [backend, numPes, how] of runs) {
+    test(`${backend}/${numPes}: a failed ${how === 'throw' ? 'throw' : 'assertion'} is reported first, with its stack, and stops every PE`, async () => {
+      const r = await runJob(fixture('dispose-throw.ts'), { backend, numPes, args: [how], timeoutMs: 30000 });
+      const endedAt = Date.now();
+      assert.equal(r.signal, null, `killed by the test's time limit:\n${r.stderr}`);
+      assert.equal(r.code, 1, r.stderr);
+      const last = numPes - 1;
+      const first = /^lamellar: PE (\d+) (.*)$/m.exec(r.stderr);
+      assert.ok(first, r.stderr);
+      assert.equal(first[1], String(last), `the launcher reported PE ${first[1]} first:\n${r.stderr}`);
+      assert.equal(first[2], 'failed:');
+      const message = how === 'throw' ? `Error: deliberate failure on PE ${last}` : `AssertionError \\[ERR_ASSERTION\\]: deliberate assertion on PE ${last}`;
+      assert.match(r.stderr, new RegExp(`^lamellar: PE ${last} failed:\\n${message}\\n`, 'm'));
+      assert.match(r.stderr, /dispose-throw\.ts:\d+:\d+/, 'the stack names the script and line');
+      assert.doesNotMatch(r.stdout, /should never pass/);
+      stoppedWithin10s(r, endedAt);
+    });
+  }
+});
+
+describe('a PE that ends without calling initWorld() stops the others waiting for it', () => {
+  const runs: [Backend, number, 'return' | 'exit0'][] = [
+    ['shmem', 2, 'return'],
+    ['shmem', 3, 'exit0'],
+    ['tcp', 2, 'return'],
+    ['tcp', 3, 'exit0'],
+  ];
+  for (const [backend, numPes, how] of runs) {
+    test(`${backend}/${numPes}: ${how === 'return' ? 'returning' : 'process.exit(0)'} before initWorld() is named and stops the job`, async () => {
+      const r = await runJob(fixture('exit-early.ts'), { backend, numPes, args: [how], timeoutMs: 30000 });
+      const endedAt = Date.now();
+      assert.equal(r.signal, null, `killed by the test's time limit:\n${r.stderr}`);
+      assert.equal(r.code, 1, r.stderr);
+      const last = numPes - 1;
+      // Named by the launcher when it sees the PE end while another waits in initWorld(), or by
+      // the initWorld() that starts after it ended.
+      assert.match(
+        r.stderr,
+        new RegExp(`lamellar: PE ${last} ended without calling initWorld\\(\\) while PE \\d waits for it|PE ${last} ended without calling initWorld\\(\\), so initWorld\\(\\) on PE \\d would wait for it forever`),
+      );
+      assert.doesNotMatch(r.stdout, /should never pass/);
+      stoppedWithin10s(r, endedAt);
+    });
+  }
+
+  test('local/1: a script that never calls initWorld() is not a failure', async () => {
+    const r = await runJob(fixture('exit-early.ts'), { backend: 'local', numPes: 1, timeoutMs: 30000 });
+    assert.equal(r.code, 0, r.stderr);
+  });
+});
+
+describe('bad configuration is refused when the job starts, naming the variable and its range', () => {
+  const cases: [string, 'shmem' | 'tcp' | 'local', Record<string, string>, RegExp][] = [
+    ['LAMELLAR_SPIN_US=1e12', 'shmem', { LAMELLAR_SPIN_US: '1e12' }, /LAMELLAR_SPIN_US must be a number in \[0, 100000\], got '1e12' \(LAMELLAR_ERR_CONFIG\)/],
+    ['LAMELLAR_MAX_FRAME below twice the aggregation threshold', 'tcp', { LAMELLAR_MAX_FRAME: '65536' }, /LAMELLAR_MAX_FRAME \(65536\) must be at least twice LAMELLAR_AM_SIZE_THRESHOLD/],
+    ['a 1-character LAMELLAR_JOB_SECRET', 'tcp', { LAMELLAR_JOB_SECRET: 'x' }, /LAMELLAR_JOB_SECRET must be at least 16 characters \(got 1\)/],
+    ['LAMELLAR_PEER_TIMEOUT=1e9', 'tcp', { LAMELLAR_PEER_TIMEOUT: '1e9' }, /LAMELLAR_PEER_TIMEOUT must be a number in \[1, 86400\]/],
+    ['LAMELLAR_DEADLOCK_TIMEOUT=1e10', 'local', { LAMELLAR_DEADLOCK_TIMEOUT: '1e10' }, /LAMELLAR_DEADLOCK_TIMEOUT must be a number in \[0\.001, 2147483\]/],
+  ];
+  for (const [what, backend, env, message] of cases) {
+    test(`${what} (${backend}): exit 2, no PE started`, async () => {
+      const r = await runNode([BIN, 'run', '-N', backend === 'local' ? '1' : '2', '--backend', backend, fixture('world.ts')], { env, timeoutMs: 20000 });
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, message);
+      assert.equal(r.stdout.includes('@@case'), false);
+    });
+  }
+});
+
+describe('local: an event loop that runs empty while the script still waits says what it waited for', () => {
+  const runs: [string, RegExp][] = [
+    ['am', /the result of active message 'drain\/never' on PE 0, launch site not recorded[^\n]*\n\s+- 1 active message\(s\) running on this PE/],
+    ['lock', /1 lock-array op\(s\) or guard\(s\) queued for a lock that is held[^\n]*\n\s+- a LocalLockArray guard, taken and not released, called at \S*drain\.ts:\d+:\d+/],
+  ];
+  for (const [what, line] of runs) {
+    test(`a ${what} that can never complete is named, with where it was called`, async () => {
+      const r = await runJob(fixture('drain.ts'), { backend: 'local', numPes: 1, args: [what], timeoutMs: 30000 });
+      assert.equal(r.code, 13, r.stderr);
+      assert.match(r.stderr, /lamellar: PE 0: the event loop ran empty while this PE still waited for the following, which nothing can now complete:\n/);
+      assert.match(r.stderr, line);
+      assert.match(r.stderr, /lamellar: PE 0 exited with code 13: its script waited for something that can never happen/);
+      assert.doesNotMatch(r.stdout, /@@unreachable/);
+    });
+  }
+
+  // A conversion is a diagnosed wait: the PE stays up and reports it after
+  // LAMELLAR_DEADLOCK_TIMEOUT, with its line; `abort` turns the report into a failed job.
+  test('a conversion that can never complete is reported with where it was called', async () => {
+    const r = await runJob(fixture('drain.ts'), {
+      backend: 'local',
+      numPes: 1,
+      args: ['conversion'],
+      env: { LAMELLAR_DEADLOCK_TIMEOUT: '0.5', LAMELLAR_DEADLOCK_TIMEOUT_ACTION: 'abort' },
+      timeoutMs: 30000,
+    });
+    assert.notEqual(r.code, 0, r.stderr);
+    assert.match(r.stderr, /converting a LocalLockArray to ReadOnlyArray[^\n]* at \S*drain\.ts:\d+:\d+/);
+    assert.match(r.stderr, /LAMELLAR_ERR_DEADLOCK_TIMEOUT|LAMELLAR_DEADLOCK_TIMEOUT_ACTION=abort/);
+    assert.doesNotMatch(r.stdout, /@@unreachable/);
+  });
+
+  test('with LAMELLAR_AM_STACKS=1 a pending AM is named with the line that launched it', async () => {
+    const r = await runJob(fixture('drain.ts'), { backend: 'local', numPes: 1, args: ['am'], env: { LAMELLAR_AM_STACKS: '1' }, timeoutMs: 30000 });
+    assert.equal(r.code, 13, r.stderr);
+    assert.match(r.stderr, /the result of active message 'drain\/never' on PE 0, launched at \S*drain\.ts:\d+:\d+/);
+  });
+});
+
+describe('the launcher and its PEs, in a synchronous loop', () => {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    test(`${signal} to the launcher reaches every PE: all end within 10 s and it exits ${signal === 'SIGINT' ? 130 : 143}`, async () => {
+      const watch = watchPes();
+      const child = spawn(process.execPath, [BIN, 'run', '-N', '2', '--backend', 'tcp', fixture('busy.ts'), watch.path], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      try {
+        await watch.connected(2, 30000);
+        child.kill(signal);
+        await watch.allClosed(10000);
+        const code = await exited;
+        assert.equal(code, signal === 'SIGINT' ? 130 : 143, stderr);
+        assert.match(stderr, new RegExp(`lamellar: stopped by ${signal}`));
+      } finally {
+        child.kill('SIGKILL');
+        watch.close();
+      }
+    });
+  }
+
+  for (const backend of ['tcp', 'shmem'] as const) {
+    test(`${backend}: PEs end within 2 s of their launcher being killed, though they never yield`, async () => {
+      const watch = watchPes();
+      const child = spawn(process.execPath, [BIN, 'run', '-N', '2', '--backend', backend, fixture('busy.ts'), watch.path], { stdio: ['ignore', 'ignore', 'ignore'] });
+      try {
+        await watch.connected(2, 30000);
+        child.kill('SIGKILL');
+        // Within 2 s of noticing; the bound leaves room for a loaded machine to schedule the kill.
+        const ms = await watch.allClosed(5000);
+        assert.ok(ms < 5000);
+      } finally {
+        watch.close();
+      }
+    });
+  }
+});

@@ -1,0 +1,354 @@
+/**
+ * A frame fuzzer (issue #11): random and mutated valid input for the three places that read what
+ * another PE wrote: the AM engine's frames, shmem ring records, and tcp socket messages. Each
+ * input gets the right result or a coded refusal (a LamellarError), never another exception, a
+ * crash or a hang. A fixed seed makes every run the same sequence; a time budget per target
+ * (FUZZ_MS, default 1200 ms) bounds the run, so a faster machine simply tries more inputs.
+ */
+import assert from 'node:assert/strict';
+import type { Socket } from 'node:net';
+import { describe, test } from 'node:test';
+import { AmHandle, defineAm, Engine, type EngineHost } from '../../src/am/index.js';
+import { REPLY_UNITS, REPLY_VALUE, REQ } from '../../src/am/wire.js';
+import { isLamellarError } from '../../src/core/index.js';
+import { createHeap, F_FIRST, F_FREE, F_HEAP, F_LAST, F_MID, F_WHOLE, RING_HEADER, RingEnd } from '../../src/lamellae/common/index.js';
+import type { Lamella } from '../../src/lamellae/types.js';
+import { RecordAssembler } from '../../src/lamellae/shmem/records.js';
+import { Conn } from '../../src/lamellae/tcp/conn.js';
+import { createLink, inRing } from '../../src/lamellae/tcp/link.js';
+import { NetNode, type NetBoot } from '../../src/lamellae/tcp/node.js';
+import { FLAG_LAST, HDR, Header, maxBody, PART_FIRST, PART_LAST, PART_MID, PART_WHOLE, T } from '../../src/lamellae/tcp/wire.js';
+import { decodeValue, encodeValue, Reader, Writer } from '../../src/serde/index.js';
+
+const BUDGET_MS = Number(process.env['FUZZ_MS'] ?? 1200);
+const SEED = 0x5eed1;
+
+function rng(seed: number): () => number {
+  let a = seed | 0;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Random bytes, or `valid` with a few bytes flipped, cut short, or padded with junk. */
+function mutate(r: () => number, valid: Uint8Array): Uint8Array {
+  const pick = r();
+  if (pick < 0.2) return Uint8Array.from({ length: Math.floor(r() * 96) }, () => Math.floor(r() * 256));
+  const out = Uint8Array.from(valid);
+  if (pick < 0.4) return out.subarray(0, Math.floor(r() * out.length));
+  if (pick < 0.5) {
+    const more = new Uint8Array(out.length + 1 + Math.floor(r() * 16));
+    more.set(out);
+    for (let i = out.length; i < more.length; i++) more[i] = Math.floor(r() * 256);
+    return more;
+  }
+  const flips = 1 + Math.floor(r() * 4);
+  for (let k = 0; k < flips && out.length > 0; k++) out[Math.floor(r() * out.length)] = Math.floor(r() * 256);
+  return out;
+}
+
+/** Runs `one(iteration)` until the budget is spent; returns how many ran. */
+function fuzz(one: (i: number) => void): number {
+  const until = performance.now() + BUDGET_MS;
+  let i = 0;
+  while (performance.now() < until) for (let k = 0; k < 64; k++) one(i++);
+  return i;
+}
+
+/** `f()` must return normally or throw a LamellarError with a code; anything else fails the test. */
+function coded(f: () => void, what: () => string): 'ok' | 'refused' {
+  try {
+    f();
+    return 'ok';
+  } catch (e) {
+    assert.ok(isLamellarError(e), `${what()}: threw ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}, not a coded LamellarError`);
+    return 'refused';
+  }
+}
+
+const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex').slice(0, 200);
+
+const Echo = defineAm('fuzz/echo', (_ctx, a: unknown) => a);
+
+/** An engine for PE 0 of 2 over a lamella that records what it sends. */
+function makeEngine(): { engine: Engine; handler: (src: number, frame: Uint8Array) => void; sent: { pe: number; frame: Uint8Array }[] } {
+  const sent: { pe: number; frame: Uint8Array }[] = [];
+  let handler!: (src: number, frame: Uint8Array) => void;
+  const lamella = {
+    backend: 'local',
+    myPe: 0,
+    numPes: 2,
+    maxFrame: Number.POSITIVE_INFINITY,
+    stats: { framesSent: 0, bytesSent: 0, framesReceived: 0 },
+    setFrameHandler: (h: typeof handler) => (handler = h),
+    send: (pe: number, frame: Uint8Array) => void sent.push({ pe, frame: frame.slice() }),
+    sendsDone: () => {},
+  } as unknown as Lamella;
+  const engine = new Engine(lamella, 1 << 16);
+  const team = { myPe: 0, numPes: 2, pes: [0, 1] };
+  engine.setHost({ world: team, teamById: (id: number) => (id === 0 ? team : undefined), decodeContext: undefined } as unknown as EngineHost);
+  return { engine, handler: (src, frame) => handler(src, frame), sent };
+}
+
+describe('AM engine frames', () => {
+  function request(reqId: number, args: unknown): Uint8Array {
+    const w = new Writer(64);
+    w.u8(REQ);
+    w.u32(Echo.id);
+    w.u32(reqId);
+    w.u32(0);
+    const lenAt = w.pos;
+    w.u32(0);
+    encodeValue(w, args);
+    new DataView(w.buf.buffer, w.buf.byteOffset).setUint32(lenAt, w.pos - lenAt - 4, true);
+    return w.view().slice();
+  }
+
+  test('valid requests are answered with their arguments; random and mutated frames are answered or refused with a code', () => {
+    const { engine, handler, sent } = makeEngine();
+    const r = rng(SEED);
+    let answered = 0;
+    let refused = 0;
+    const n = fuzz((i) => {
+      const args = { i, s: `v${i}`, a: [i, -i, 0.5], big: BigInt(i) };
+      const valid = request(i + 1, args);
+      sent.length = 0;
+      engine.flush();
+      if (i % 4 === 0) {
+        // The valid frame itself: exactly one answer, carrying the arguments back.
+        handler(1, valid);
+        engine.flush();
+        assert.equal(sent.length, 1);
+        const rd = new Reader(sent[0]!.frame);
+        assert.equal(rd.u8(), REPLY_VALUE);
+        assert.equal(rd.u32(), i + 1);
+        rd.u32();
+        assert.deepEqual(decodeValue(rd), args);
+        answered++;
+        return;
+      }
+      const bad = mutate(r, valid);
+      if (coded(() => handler(1, bad), () => `frame ${hex(bad)}`) === 'refused') refused++;
+      engine.flush();
+    });
+    assert.ok(answered > 0 && refused > 0, `${n} inputs: ${answered} answered, ${refused} refused`);
+  });
+
+  test('replies for requests that are pending settle them; replies for unknown requests are refused', () => {
+    const { engine, handler, sent } = makeEngine();
+    const r = rng(SEED + 1);
+    let settled = 0;
+    fuzz((i) => {
+      const h = new AmHandle<unknown>('fuzz/echo', 1);
+      // Answers to mutated frames (a record that turned into a request) go out first.
+      engine.flush();
+      sent.length = 0;
+      engine.launchPe(0, 1, Echo as never, i, h as AmHandle<unknown>);
+      engine.flush();
+      assert.equal(sent.length, 1);
+      const req = new Reader(sent[0]!.frame);
+      req.u8();
+      req.u32();
+      const reqId = req.u32();
+      const w = new Writer(32);
+      w.u8(REPLY_UNITS);
+      w.u32(reqId);
+      w.u32(1);
+      const reply = w.view().slice();
+      if (i % 2 === 0) {
+        handler(1, reply);
+        settled++;
+        return;
+      }
+      const bad = mutate(r, reply);
+      coded(() => handler(1, bad), () => `reply ${hex(bad)}`);
+      // Whatever happened to it, the request is settled now so the table stays small.
+      coded(() => handler(1, reply), () => 'the real reply after a mutated one');
+    });
+    assert.ok(settled > 0);
+  });
+});
+
+describe('shmem ring records', () => {
+  test('random valid frames of every size cross a small ring intact, in order', () => {
+    const r = rng(SEED + 2);
+    const cap = 1 << 12;
+    const sab = new SharedArrayBuffer(RING_HEADER + cap);
+    const out = new RingEnd(sab, 0, cap);
+    const inn = new RingEnd(sab, 0, cap);
+    const got: Uint8Array[] = [];
+    const heap = new Uint8Array(1 << 16);
+    const asm = new RecordAssembler(2, { frame: (_s, f) => void got.push(f.slice()), heap: () => heap, release: () => {}, unstage: () => {} });
+    let frames = 0;
+    fuzz(() => {
+      const len = Math.floor(r() ** 3 * 3 * out.maxChunk);
+      const frame = Uint8Array.from({ length: len }, () => Math.floor(r() * 256));
+      // Split as the lamella does: one record if it fits, else FIRST (with the total), MID..., LAST.
+      const parts: [Uint8Array, number, number | undefined][] = [];
+      if (len <= out.maxChunk) parts.push([frame, F_WHOLE, undefined]);
+      else {
+        for (let off = 0; off < len; ) {
+          const end = Math.min(len, off + (off === 0 ? out.maxChunk - 8 : out.maxChunk));
+          parts.push([frame.subarray(off, end), off === 0 ? F_FIRST : end === len ? F_LAST : F_MID, off === 0 ? len : undefined]);
+          off = end;
+        }
+      }
+      for (const [p, flags, total] of parts) {
+        while (!out.tryWrite(p, flags, total)) inn.drain((v, f) => asm.record(1, v, f));
+      }
+      inn.drain((v, f) => asm.record(1, v, f));
+      assert.equal(got.length, 1, `a frame of ${len} bytes`);
+      assert.deepEqual(got.pop(), frame);
+      frames++;
+    });
+    assert.ok(frames > 0);
+  });
+
+  test('random and mutated records are assembled or refused with PROTOCOL, never anything else', () => {
+    const r = rng(SEED + 3);
+    const heap = new Uint8Array(1 << 16);
+    let frames = 0;
+    let refused = 0;
+    const asm = new RecordAssembler(2, { frame: () => void frames++, heap: () => heap, release: () => {}, unstage: () => {} }, 1 << 20);
+    const FLAGS = [F_WHOLE, F_FIRST, F_MID, F_LAST, F_HEAP, F_FREE, 3, 64, 255];
+    fuzz(() => {
+      const flags = FLAGS[Math.floor(r() * FLAGS.length)]!;
+      const len = flags === F_HEAP || flags === F_FREE ? (r() < 0.8 ? 8 : Math.floor(r() * 16)) : Math.floor(r() * 64);
+      const view = Uint8Array.from({ length: len }, () => Math.floor(r() * 256));
+      if ((flags === F_HEAP || flags === F_FIRST) && len >= 8 && r() < 0.7) {
+        // Mostly plausible sizes, so that assembly and heap frames really happen.
+        const dv = new DataView(view.buffer);
+        dv.setUint32(0, Math.floor(r() * 2048), true);
+        dv.setUint32(4, Math.floor(r() * 2048), true);
+      }
+      if (coded(() => asm.record(Math.floor(r() * 2), view, flags), () => `record flags ${flags} ${hex(view)}`) === 'refused') refused++;
+    });
+    assert.ok(frames > 0 && refused > 0, `${frames} frames, ${refused} refused`);
+  });
+});
+
+describe('tcp socket messages', () => {
+  /** A NetNode that records instead of stopping the process, fed through a Conn on a fake socket. */
+  class TestNode extends NetNode {
+    faults: string[] = [];
+    override fatal(code: Parameters<NetNode['fatal']>[0], message: string): void {
+      this.failed = true;
+      this.faults.push(`${code}: ${message}`);
+    }
+  }
+
+  const fakeSocket = (): Socket => {
+    const s = { written: [] as Buffer[], writableLength: 0 } as unknown as Socket & { written: Buffer[] };
+    for (const m of ['setNoDelay', 'on', 'once', 'off', 'resume', 'pause', 'end', 'destroy']) (s as unknown as Record<string, unknown>)[m] = () => s;
+    (s as unknown as Record<string, unknown>)['write'] = (b: Buffer) => {
+      (s as unknown as { written: Buffer[] }).written.push(Buffer.from(b));
+      return true;
+    };
+    return s;
+  };
+
+  function newNode(): { node: TestNode; conn: Conn; link: ReturnType<typeof createLink> } {
+    const link = createLink(1 << 20);
+    const heap = createHeap(1 << 20);
+    (heap as unknown as { grow(n: number): void }).grow(1 << 16);
+    const boot: NetBoot = {
+      pe: 0, numPes: 2, jobId: 'fuzz', secret: 'fuzz-secret-0123456789', heap, link,
+      rendezvous: { kind: 'dir', dir: '/nonexistent' }, bindAddr: '127.0.0.1', maxFrame: 1 << 20,
+      rendezvousTimeoutSecs: 60, deadlockTimeoutSecs: 10, peerTimeoutSecs: 5, tls: 'off',
+    };
+    const node = new TestNode(boot, { postMessage: () => {} } as never);
+    const conn = new Conn(1, fakeSocket(), node, maxBody(2));
+    node.conns[1] = conn;
+    return { node, conn, link };
+  }
+
+  const hdr = new Header();
+  const msg = (type: number, body: Uint8Array, id = 0, addr = 0, arg = 0, sub = 0, flags = 0): Uint8Array => {
+    const out = new Uint8Array(HDR + body.length);
+    out.set(hdr.set(type, 1, body.length, id, addr, arg, sub, flags));
+    out.set(body, HDR);
+    return out;
+  };
+
+  test('valid frames (whole and in parts) reach the main thread intact; puts land in the heap', () => {
+    const r = rng(SEED + 4);
+    let { node, conn, link } = newNode();
+    let delivered = 0;
+    fuzz(() => {
+      if (node.failed) ({ node, conn, link } = newNode());
+      const len = 1 + Math.floor(r() * 3000);
+      const body = Uint8Array.from({ length: len }, () => Math.floor(r() * 256));
+      if (r() < 0.3) {
+        const addr = 64 + Math.floor(r() * 1000);
+        conn.start(Buffer.from(msg(T.PUT, body, 7, addr, 0, 0, FLAG_LAST)));
+        assert.deepEqual(new Uint8Array(node.boot.heap, addr, len), body);
+        return;
+      }
+      const split = len > 8 && r() < 0.5 ? 1 + Math.floor(r() * (len - 1)) : len;
+      const bytes =
+        split === len
+          ? msg(T.FRAME, body, 0, len, 0, PART_WHOLE)
+          : Buffer.concat([msg(T.FRAME, body.subarray(0, split), 0, len, 0, PART_FIRST), msg(T.FRAME, body.subarray(split), 0, len, 0, PART_LAST)]);
+      // Socket chunks fall anywhere, also inside headers.
+      for (let off = 0; off < bytes.length; ) {
+        const end = Math.min(bytes.length, off + 1 + Math.floor(r() * 700));
+        conn.start(Buffer.from(bytes.subarray(off, end)));
+        off = end;
+      }
+      const parts: Uint8Array[] = [];
+      inRing(link).drain((v) => void parts.push(v.slice(HDR)));
+      assert.deepEqual(Buffer.concat(parts), Buffer.from(body));
+      assert.deepEqual(node.faults, []);
+      delivered++;
+    });
+    assert.ok(delivered > 0);
+  });
+
+  test('random and mutated messages are handled or stop the job with a coded fault, never an exception', () => {
+    const r = rng(SEED + 5);
+    let { node, conn, link } = newNode();
+    let faults = 0;
+    const valid = (): Uint8Array => {
+      const body = Uint8Array.from({ length: Math.floor(r() * 64) }, () => Math.floor(r() * 256));
+      const kinds = [
+        () => msg(T.FRAME, body, 0, body.length, 0, PART_WHOLE),
+        () => msg(T.FRAME, body, 0, body.length + 10, 0, PART_MID),
+        () => msg(T.PUT, body, 1, 128, 0, 0, FLAG_LAST),
+        () => msg(T.GET, new Uint8Array(0), 2, 128, 32),
+        () => msg(T.ATOMIC, new Uint8Array(16), 3, 256, 0, (4 << 4) | 3),
+        () => msg(T.SIGNAL, new Uint8Array(0), 0, 512, 1),
+        () => msg(T.PING, new Uint8Array(0)),
+        () => msg(T.COLL, new Uint8Array(8), 1),
+        () => msg(T.ABORT, new TextEncoder().encode('{"code":"LAMELLAR_ERR_PE_FAILED","message":"x"}')),
+      ];
+      return kinds[Math.floor(r() * kinds.length)]!();
+    };
+    fuzz(() => {
+      if (node.failed) {
+        faults++;
+        assert.ok(node.faults.every((f) => /^LAMELLAR_ERR_[A-Z_]+: /.test(f)), node.faults.join('\n'));
+        ({ node, conn, link } = newNode());
+      }
+      const bad = mutate(r, valid());
+      try {
+        conn.start(Buffer.from(bad));
+      } catch (e) {
+        assert.fail(`message ${hex(bad)} threw ${(e as Error).stack}`);
+      }
+      inRing(link).drain(() => {});
+    });
+    assert.ok(faults > 0);
+  });
+
+  test('a declared size over any legal message is refused before memory is set aside for it', () => {
+    const { node, conn } = newNode();
+    const h = hdr.set(T.FRAME, 1, 0xffffffff, 0, 0xffffffff, 0, PART_FIRST);
+    conn.start(Buffer.from(h));
+    assert.equal(node.faults.length, 1);
+    assert.match(node.faults[0]!, /^LAMELLAR_ERR_FRAME_TOO_LARGE: PE 1 sent a message of 4294967295 bytes/);
+    void PART_MID;
+  });
+});
