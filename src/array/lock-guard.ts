@@ -8,18 +8,20 @@
  * `value` (and `localData()`) is this PE's part, as on the local-data guards. A guard pins the
  * array (conversions wait for it) and throws USE_AFTER_RELEASE once released.
  *
- * Iterators on guards (Lamellar's iterators on a read guard): a read guard has `distIter`,
- * `localIter` and the one-sided iterators, a write guard `localIter` and `localIterMut`. Their
- * consumers use the guard's lock instead of taking one, and share it: the lock is released once
- * the guard is released *and* every consumer running on it has ended (as Lamellar's iterators
- * keep a clone of the guard). A consumer started after the guard's release throws
- * USE_AFTER_RELEASE.
+ * Iterators on guards (Lamellar's iterators on a read guard): a read guard has `distIter` and
+ * `localIter`, a write guard `localIter` and `localIterMut`. Their consumers use the guard's lock
+ * instead of taking one, and share it: the lock is released once the guard is released *and*
+ * every consumer running on it has ended (as Lamellar's iterators keep a clone of the guard). A
+ * consumer started after the guard's release throws USE_AFTER_RELEASE. There is no one-sided
+ * iterator on a guard: it would read through `get`, which takes the lock again, and a lock is
+ * not re-entrant (a writer queued on this PE in between would wait for the guard, and the
+ * guard's own read behind that writer).
  */
 import { ErrorCode, LamellarError } from '../core/index.js';
 import type { ArrayBase } from './base.js';
 import { LocalDataGuard } from './guard.js';
 import type { ArrayElemType, ArrayValue, LocalView } from './elem.js';
-import { IndexedDistIter, IndexedLocalIter, iterChain, type ElemRef, type IndexedOnesidedIter, type Lease } from './iter/index.js';
+import { IndexedDistIter, IndexedLocalIter, iterChain, type ElemRef, type Lease } from './iter/index.js';
 import type { ArrayRef } from './ops/remote.js';
 import { kArray } from './meta.js';
 import { reduceArray, type ReduceLocks } from './reduce.js';
@@ -127,32 +129,6 @@ export class ArrayReadGuard<T extends ArrayElemType = ArrayElemType> extends Loc
    */
   localIter(): IndexedLocalIter<ArrayValue<T>, T> {
     return new IndexedLocalIter(iterChain(arrayOf(this, this.#hold), false, this.#lock));
-  }
-
-  /**
-   * The whole array from this PE alone (as `array.onesidedIter()`): its fetches read through
-   * `get`, which takes each owner's read lock (a read lock, shared with the guard's).
-   *
-   * @example
-   * ```ts
-   * using g = await array.readLock();
-   * for await (const x of g.onesidedIter()) console.log(x);
-   * ```
-   */
-  onesidedIter(): IndexedOnesidedIter<ArrayValue<T>, T> {
-    return arrayOf<T>(this, this.#hold).onesidedIter();
-  }
-
-  /**
-   * `onesidedIter()` fetching `n` elements per transfer (n ≥ 1).
-   *
-   * @example
-   * ```ts
-   * const all = await g.bufferedOnesidedIter(1024).collect();
-   * ```
-   */
-  bufferedOnesidedIter(n: number): IndexedOnesidedIter<ArrayValue<T>, T> {
-    return arrayOf<T>(this, this.#hold).bufferedOnesidedIter(n);
   }
 
   /**

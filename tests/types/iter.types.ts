@@ -141,8 +141,9 @@ export async function iterTypeTests(world: World): Promise<void> {
     using r = await l.readLock();
     assertEqual<ReturnType<typeof r.distIter>, IndexedDistIter<number, 'u32'>>(true);
     const total: number = await r.distIter().sum();
-    for await (const x of r.onesidedIter()) assertEqual<typeof x, number>(true);
     void total;
+    // @ts-expect-error no one-sided iterator on a guard (it would take the held lock again)
+    r.onesidedIter();
     // @ts-expect-error a read guard has no mutable iterators
     r.localIterMut();
   }
