@@ -53,10 +53,13 @@ export const isBig = (t: ArrayElemType): boolean => t === 'i64' || t === 'u64';
  * only load, store, swap, compareExchange and the bit ops; compareExchangeEpsilon is for floats.
  */
 function supports(type: ArrayElemType, op: OpCode): boolean {
+  // load, store, swap and compareExchange exist for every type: decided before the type's class
+  // is looked up (this runs once per element op of AtomicLocalData and AtomicElement).
+  if (op <= Op.swap || op === Op.compareExchange) return true;
+  if (op === Op.compareExchangeEpsilon) return type === 'f32' || type === 'f64';
   const cls = elemClass(type);
-  if (op === Op.compareExchangeEpsilon) return cls === 'float';
   if (cls === 'float') return !(op >= Op.bitAnd && op <= Op.shr);
-  if (cls === 'bool') return op <= Op.swap || op === Op.compareExchange || (op >= Op.bitAnd && op <= Op.bitXor);
+  if (cls === 'bool') return op >= Op.bitAnd && op <= Op.bitXor;
   return true;
 }
 
@@ -101,9 +104,12 @@ export type Scalar = number | bigint;
  * (`compareExchange(i, 0.1, x)` after `store(i, 0.1)` compares f32(0.1) with f32(0.1)).
  */
 export function checkValue(type: ArrayElemType, v: unknown, what: string): Scalar {
-  const big = BIG_RANGES[type];
-  if (big !== undefined) {
+  // Compared by name, not looked up in BIG_RANGES first: every element store of an iterator
+  // comes here, and a keyed lookup with varying keys made each call about twice as slow once
+  // a program had used a few element types.
+  if (type === 'i64' || type === 'u64' || type === 'i128' || type === 'u128') {
     if (typeof v !== 'bigint') throw badValue(type, v, what, 'a bigint is required');
+    const big = BIG_RANGES[type]!;
     if (v < big[0] || v > big[1]) throw badValue(type, v, what, 'out of range');
     return v;
   }
@@ -230,10 +236,11 @@ export function checkValues(type: ArrayElemType, v: unknown, n: number, what: st
 
 /** Integer division and remainder by zero, and shifts past the width, are refused at the call. */
 export function checkOperand(type: ArrayElemType, op: OpCode, v: Values, what: string): void {
-  const cls = elemClass(type);
-  if (cls === 'float' || cls === 'bool') return;
+  // The op first: most ops have no operand rule, and this runs once per element op.
   const division = op === Op.div || op === Op.rem;
   if (!division && op !== Op.shl && op !== Op.shr) return;
+  const cls = elemClass(type);
+  if (cls === 'float' || cls === 'bool') return;
   const bits = bitsOf(type);
   const bad = (x: Scalar): boolean => (division ? x === 0 || x === 0n : x < 0 || x >= bits);
   if (typeof v === 'number' || typeof v === 'bigint') {
