@@ -27,6 +27,7 @@ import type { LocalLockArray } from '../local-lock.js';
 import { kArray } from '../meta.js';
 import { loadLocked } from '../ops/wide.js';
 import { AtomicElement, ElemRef, type AtomicSession, type RefSession } from './items.js';
+import { ValueElemRef } from './value-ref.js';
 
 /** Reads item `l` of a storage view as the API's value (for the element types that are not `v[l]`). */
 export type Reader = (v: never, l: number) => unknown;
@@ -146,7 +147,7 @@ export async function openAccess(a: ArrayBase, mut: boolean, collective: boolean
   };
   return {
     ...part,
-    R: ElemRef as never,
+    R: (part.G === null ? ElemRef : ValueElemRef) as never,
     S: s,
     release: () => {
       s.open = false;

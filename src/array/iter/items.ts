@@ -8,7 +8,7 @@
  */
 import { ErrorCode, LamellarError } from '../../core/index.js';
 import type { ArithLocalData, AtomicLocalData, BitwiseLocalData, FloatLocalData, IntLocalData } from '../atomic.js';
-import { writeWide, type ArithElemType, type ArrayElemType, type ArrayValue, type BitwiseElemType, type FloatElemType, type IntElemType } from '../elem.js';
+import type { ArithElemType, ArrayElemType, ArrayValue, BitwiseElemType, FloatElemType, IntElemType } from '../elem.js';
 import { checkValue } from '../types.js';
 import type { Reader } from './access.js';
 
@@ -16,9 +16,9 @@ import type { Reader } from './access.js';
 export interface RefSession<T extends ArrayElemType = ArrayElemType> {
   readonly v: ArrayLike<unknown>;
   readonly type: T;
-  /** null: an element is `v[i]` (the ten region types); else its reader (bool, 128-bit). */
+  /** null: an element is `v[i]` (the ten region types); else its reader (bool, 128-bit: ValueElemRef). */
   readonly read: Reader | null;
-  /** 128-bit: an element is two words, written with writeWide. */
+  /** 128-bit: an element is two words, written with writeWide (ValueElemRef). */
   readonly wide: boolean;
   readonly label: string;
   /** How a bad stored value is named in its TYPE_MISMATCH (built once, not per store). */
@@ -26,7 +26,7 @@ export interface RefSession<T extends ArrayElemType = ArrayElemType> {
   open: boolean;
 }
 
-function closed(label: string): LamellarError {
+export function closed(label: string): LamellarError {
   return new LamellarError(ErrorCode.USE_AFTER_RELEASE, `this ${label} element handle belongs to an iteration that has ended; use it inside the iteration`);
 }
 
@@ -62,7 +62,7 @@ export class ElemRef<T extends ArrayElemType = ArrayElemType> {
   load(): ArrayValue<T> {
     const s = this.#s;
     if (!s.open) throw closed(s.label);
-    return (s.read === null ? s.v[this.#i] : s.read(s.v as never, this.#i)) as ArrayValue<T>;
+    return s.v[this.#i] as ArrayValue<T>;
   }
 
   /**
@@ -76,10 +76,7 @@ export class ElemRef<T extends ArrayElemType = ArrayElemType> {
   store(value: ArrayValue<T>): void {
     const s = this.#s;
     if (!s.open) throw closed(s.label);
-    const x = checkValue(s.type, value, s.what);
-    // bool is checked into 0/1, which the u8 storage takes as is.
-    if (s.wide) writeWide(s.v as BigUint64Array, this.#i, x as bigint);
-    else (s.v as Float64Array)[this.#i] = x as number;
+    (s.v as Float64Array)[this.#i] = checkValue(s.type, value, s.what) as number;
   }
 
   /**
