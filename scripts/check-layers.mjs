@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Enforces the dependency direction of ARCHITECTURE.md: each folder of src/ may import only the
+// Enforces the dependency direction (docs/architecture.md, Layers): each folder of src/ may import only the
 // folders listed for it ("types" = `import type` only), node:* builtins, and the listed packages.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
@@ -76,7 +76,7 @@ for (const file of files(SRC)) {
   }
 }
 if (problems.length > 0) {
-  console.error(`dependency direction violated (see ARCHITECTURE.md):\n  ${problems.join('\n  ')}`);
+  console.error(`dependency direction violated (see docs/architecture.md, Layers):\n  ${problems.join('\n  ')}`);
   process.exit(1);
 }
 console.log('layers: ok');

@@ -2,7 +2,7 @@
  * lamellar: an asynchronous tasking and PGAS runtime for Node.js, modelled on PNNL's Lamellar.
  * This file is the public API; everything else is internal.
  */
-export { initWorld, World, Team, type WorldOptions, type Reducible, type Reduced, type ReduceOp, type IdentityOp, type NumericArray } from './team/index.js';
+export { initWorld, World, Team, type WorldOptions, type PeStats, type Reducible, type Reduced, type ReduceOp, type IdentityOp, type NumericArray } from './team/index.js';
 export { BlockedArch, StridedArch, type LamellarArch } from './team/index.js';
 export {
   defineAm,
@@ -16,6 +16,8 @@ export {
   TypedAmGroup,
   TypedAmGroupResult,
   type AmDef,
+  type AmExec,
+  type AmWireGuard,
   type AmContext,
   type AmTeam,
   type AmLauncher,
@@ -34,8 +36,13 @@ export {
   ErrorCode,
   isLamellarError,
   type ErrorCodeValue,
+  type ErrorDetails,
+  type ErrorDetailsMap,
+  type ErrorDetailsBase,
+  type LamellarErrorOptions,
   type Backend,
 } from './core/index.js';
+export type { Wire, WireCheck, WireHandle, WireHandles, WirePrimitive, WireReceived, WireTypedArray } from './serde/index.js';
 export * from './memregion/index.js';
 export * from './darc/index.js';
 export * from './array/index.js';

@@ -12,14 +12,13 @@
  * On the wire (closure-table.ts) a source goes to each destination once, then launches carry
  * its id; each PE compiles a source once.
  */
-import { ErrorCode, LamellarError, type ErrorCodeValue } from '../core/index.js';
+import { ErrorCode, kClosure, kClosureFn, LamellarError, type ErrorCodeValue } from '../core/index.js';
 import { analyzeFunctionSource, Shape, UnsupportedFunction } from './closure-scope.js';
 import type { AmContext } from './context.js';
 import { kAmDef, kReturnedAm, type AmDef, type AmResultOf, type ReturnedAm } from './define.js';
 
 /** The per-source record a closure carries; read by the engine (closure-table.ts). */
-export const kClosure = Symbol('lamellar.closure');
-const kFn = Symbol('lamellar.closureFn');
+export { kClosure };
 
 /**
  * An active message made by {@link closure}: a self-contained function and the values it
@@ -34,7 +33,14 @@ const kFn = Symbol('lamellar.closureFn');
  * ```
  */
 export interface ClosureAm<R> extends AmDef<undefined, R>, ReturnedAm<R> {
-  /** The values the function receives as its second parameter; encoded at each launch. */
+  /**
+   * The values the function receives as its second parameter; encoded at each launch.
+   * @example
+   * ```ts
+   * const c = closure((ctx, env) => env.base + ctx.currentPe, { base: 100 });
+   * console.log(c.env); // { base: 100 }
+   * ```
+   */
   readonly env: unknown;
 }
 
@@ -54,12 +60,12 @@ type ClosureFn = (ctx: AmContext, env: any) => unknown;
 
 class Closure {
   readonly [kClosure]: ClosureSource;
-  readonly [kFn]: ClosureFn;
+  readonly [kClosureFn]: ClosureFn;
   readonly env: unknown;
 
   constructor(src: ClosureSource, fn: ClosureFn, env: unknown) {
     this[kClosure] = src;
-    this[kFn] = fn;
+    this[kClosureFn] = fn;
     this.env = env;
   }
 
@@ -90,7 +96,7 @@ class Closure {
    * copy there instead, with the env decoded, exactly as on a remote PE.
    */
   exec(ctx: AmContext): unknown {
-    return this[kFn](ctx, this.env);
+    return this[kClosureFn](ctx, this.env);
   }
 }
 // Brands on the prototype: one per class, not per launch.

@@ -5,6 +5,7 @@ export class Counter implements HandleCounter {
   #n = 0;
   #waiters: (() => void)[] = [];
 
+  /** The count now. */
   get value(): number {
     return this.#n;
   }

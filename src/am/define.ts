@@ -6,54 +6,165 @@
  * The definition object carries its argument and result types (a phantom `$types`), so
  * `execAmPe(pe, Hello, args)` checks `args` and infers the result with no casts.
  */
-import { ErrorCode, LamellarError } from '../core/index.js';
+import { ErrorCode, fnv1a32, kAmDef, kReturnedAm, LamellarError } from '../core/index.js';
+import type { WireCheck, WireError, WireReceived } from '../serde/index.js';
 import type { AmContext } from './context.js';
 
 /** Brands a ReturnedAm; closures carry it too (closure.ts). Not exported from the package. */
-export const kReturnedAm = Symbol('lamellar.returnedAm');
+export { kReturnedAm };
 /** Marks definitions made by this module and by `closure` (a forged object lacks it). */
-export const kAmDef = Symbol('lamellar.amDef');
+export { kAmDef };
 
-/** An AM to run back on the PE that launched the current one (Lamellar's `return_am`). */
+/**
+ * An AM to run back on the PE that launched the current one (Lamellar's `return_am`), made by
+ * returnAm; the launcher's handle resolves to that AM's result `R`.
+ * @example
+ * ```ts
+ * const Pong = defineAm('doc/pong', (ctx) => `pong from ${ctx.srcPe}`);
+ * const Ping = defineAm('doc/ping', (ctx): ReturnedAm<string> => returnAm(Pong));
+ * const pong: string = await world.execAmPe(0, Ping);
+ * ```
+ */
 export interface ReturnedAm<R> {
+  /**
+   * Marks values made by returnAm (a plain object with `am` and `args` is not one).
+   * @example
+   * ```ts
+   * const r = returnAm(defineAm('doc/brand', () => 1));
+   * ```
+   */
   readonly [kReturnedAm]: true;
+  /**
+   * The AM to run on the origin.
+   * @example
+   * ```ts
+   * const Back = defineAm('doc/back', () => 1);
+   * console.log(returnAm(Back).am.name); // doc/back
+   * ```
+   */
   readonly am: AmDef<any, R>;
+  /**
+   * Its arguments (serialized with the reply).
+   * @example
+   * ```ts
+   * const Back = defineAm('doc/back2', (_ctx, n: number) => n);
+   * console.log(returnAm(Back, 5).args); // 5
+   * ```
+   */
   readonly args: unknown;
 }
 
-/** What an exec function may produce: the handle resolves to the value, or to the returned AM's result. */
+/**
+ * What a launch resolves to for an exec returning `R`: the awaited value, or the result of a
+ * returned AM.
+ * @example
+ * ```ts
+ * type R1 = AmResultOf<Promise<number>>; // number
+ * type R2 = AmResultOf<ReturnedAm<string>>; // string
+ * ```
+ */
 export type AmResultOf<R> = Awaited<R> extends infer V ? (V extends ReturnedAm<infer U> ? U : V) : never;
 
+/**
+ * `unknown` when an AM's arguments `A` and result (from an exec returning `R`) are Wire values,
+ * else a WireError no function matches, so `defineAm` fails to compile and says why.
+ * @example
+ * ```ts
+ * type Ok = AmWireGuard<{ n: number }, string>; // unknown
+ * ```
+ */
+export type AmWireGuard<A, R> = [A] extends [WireCheck<A>]
+  ? [AmResultOf<R>] extends [WireCheck<AmResultOf<R>>]
+    ? unknown
+    : WireError<'the result of an AM must be a Wire value: no functions, symbols, promises or class instances (see the Wire type)'>
+  : WireError<'the arguments of an AM must be a Wire value: no functions, symbols, promises or class instances (see the Wire type)'>;
+
+/**
+ * An AM's function: runs on the target PE with the AM context and the (decoded) arguments, and
+ * returns its result (or a promise of it, or a returned AM).
+ * @example
+ * ```ts
+ * const exec: AmExec<{ n: number }, number> = (ctx, a) => a.n * ctx.currentPe;
+ * const Times = defineAm('doc/times', exec);
+ * ```
+ */
 export type AmExec<A, R> = (ctx: AmContext, args: A) => R;
 
+/**
+ * An active message: what defineAm returns and every launch takes. It carries its argument type `A`
+ * and result type `R`, so launches are checked and results inferred.
+ * @example
+ * ```ts
+ * const Hello = defineAm('doc/hello', async (ctx, a: { from: number }) => `PE ${ctx.currentPe} got hello from ${a.from}`);
+ * const h: AmDef<{ from: number }, string> = Hello;
+ * console.log(h.name, h.id);
+ * ```
+ */
 export interface AmDef<A, R> {
+  /**
+   * The name given to defineAm (unique per program).
+   * @example
+   * ```ts
+   * const Hello = defineAm('doc/hello', async (ctx, a: { from: number }) => `PE ${ctx.currentPe} got hello from ${a.from}`);
+   * console.log(Hello.name); // doc/hello
+   * ```
+   */
   readonly name: string;
-  /** The compact id the wire carries. */
+  /**
+   * The compact id the wire carries: a 32-bit hash of the name, the same on every PE.
+   * @example
+   * ```ts
+   * const Hello = defineAm('doc/hello', async (ctx, a: { from: number }) => `PE ${ctx.currentPe} got hello from ${a.from}`);
+   * console.log(Hello.id.toString(16));
+   * ```
+   */
   readonly id: number;
+  /** @internal */
   readonly exec: AmExec<A, unknown>;
   /** @internal How encode errors name this AM's arguments (built once, not per launch). */
   readonly argLabel?: string;
-  /** Phantom: never set at runtime. Lets TypeScript read the argument and result types. */
+  /**
+   * Phantom, never set at run time: lets TypeScript read the argument and result types.
+   * @example
+   * ```ts
+   * const Hello = defineAm('doc/hello', async (ctx, a: { from: number }) => `PE ${ctx.currentPe} got hello from ${a.from}`);
+   * type Args = NonNullable<typeof Hello.$types>['args']; // { from: number }
+   * ```
+   */
   readonly $types?: { readonly args: A; readonly result: R };
 }
 
-/** Argument list for launching `am`: `args` may be omitted when the AM takes none. */
-export type AmArgs<A> = undefined extends A ? [args?: A] : [args: A];
+/**
+ * The argument list of a launch of an AM taking `A`: `args` may be omitted when the AM takes none.
+ * @example
+ * ```ts
+ * type None = AmArgs<undefined>; // [args?: undefined]
+ * type Some = AmArgs<{ n: number }>; // [args: { n: number }]
+ * ```
+ */
+export type AmArgs<A> = undefined extends A ? [args?: NoInfer<A>] : [args: NoInfer<A>];
 
 const byId = new Map<number, AmDef<unknown, unknown>>();
 const byName = new Map<string, AmDef<unknown, unknown>>();
 
-/** 32-bit FNV-1a of the UTF-16 code units; stable across PEs and runs. */
+/** The wire id of an AM name: stable across PEs and runs. */
 export function amIdOf(name: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < name.length; i++) {
-    h ^= name.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
+  return fnv1a32(name);
 }
 
-export function defineAm<A = undefined, R = void>(name: string, exec: AmExec<A, R>): AmDef<A, AmResultOf<R>> {
+/**
+ * Defines an active message: a named async function that runs on a target PE, given its
+ * context and arguments, and returns a value. Call it at module level, so that under SPMD every PE
+ * defines the same AMs; names must be unique (DUPLICATE_AM otherwise). The arguments `A` and the
+ * awaited result must be Wire values (a function, symbol, promise or class instance does not
+ * compile); the result type is what arrives (a Buffer as a Uint8Array).
+ * @example
+ * ```ts
+ * const Hello = defineAm('doc/hello', async (ctx, a: { from: number }) => `PE ${ctx.currentPe} got hello from ${a.from}`);
+ * const reply: string = await world.execAmPe((world.myPe + 1) % world.numPes, Hello, { from: world.myPe });
+ * ```
+ */
+export function defineAm<A = undefined, R = void>(name: string, exec: AmExec<A, R> & NoInfer<AmWireGuard<A, R>>): AmDef<A, WireReceived<AmResultOf<R>>> {
   if (typeof name !== 'string' || name.length === 0) {
     throw new LamellarError(ErrorCode.INVALID_ARGUMENT, 'defineAm needs a non-empty name');
   }
@@ -81,7 +192,7 @@ export function defineAm<A = undefined, R = void>(name: string, exec: AmExec<A, 
   } catch {
     // A non-configurable name (a frozen function): its frames keep their own name.
   }
-  const def: AmDef<A, AmResultOf<R>> = Object.freeze({ name, id, exec, argLabel: `argument of AM '${name}'`, [kAmDef]: true });
+  const def: AmDef<A, WireReceived<AmResultOf<R>>> = Object.freeze({ name, id, exec, argLabel: `argument of AM '${name}'`, [kAmDef]: true });
   byId.set(id, def as AmDef<unknown, unknown>);
   byName.set(name, def as AmDef<unknown, unknown>);
   return def;
@@ -102,7 +213,16 @@ export function checkAm(am: unknown): AmDef<unknown, unknown> {
   return def;
 }
 
-/** Return this from an AM's exec to run `am(args)` back on the launching PE. */
+/**
+ * Returned from an AM's function: runs `am(args)` back on the PE that launched the current AM
+ * (checked like a launch); the launcher's handle resolves to its result.
+ * @example
+ * ```ts
+ * const Pong = defineAm('doc/pong2', (ctx, a: { by: number }) => `pong from ${a.by} on ${ctx.currentPe}`);
+ * const Ping = defineAm('doc/ping2', (ctx) => returnAm(Pong, { by: ctx.currentPe }));
+ * const answer: string = await world.execAmPe(0, Ping);
+ * ```
+ */
 export function returnAm<A, R>(am: AmDef<A, R>, ...[args]: AmArgs<A>): ReturnedAm<R> {
   checkAm(am);
   return { [kReturnedAm]: true, am, args };

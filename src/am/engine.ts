@@ -10,7 +10,7 @@
  *
  * Replies use the same buffers, so the replies to one frame of requests travel as one frame.
  */
-import { addPendingReporter, channels, config, ErrorCode, LamellarError, RemoteAmError, reportPendingOnDrain, warn, WarningCode, type ErrorCodeValue } from '../core/index.js';
+import { addPendingReporter, channels, config, ErrorCode, LamellarError, peCounters, RemoteAmError, reportPendingOnDrain, warn, WarningCode, type ErrorCodeValue } from '../core/index.js';
 import type { Lamella } from '../lamellae/types.js';
 import { decodeValue, encodeValue, Reader, Writer } from '../serde/index.js';
 import type { AmContext } from './context.js';
@@ -18,7 +18,7 @@ import { Counter } from './counter.js';
 import { closeArgScope, openArgScope, runReleases } from './arg-scope.js';
 import { closureEnv, closureSourceOf, ClosureTable } from './closure-table.js';
 import { isReturnedAm, lookupAm, type AmDef } from './define.js';
-import { kObserved, kSettle, type AmHandle, type HandleCounter, type LocalAmHandle, MultiPart, type MultiAmHandle } from './handle.js';
+import { kGroup, kObserved, kSettle, type AmHandle, type LocalAmHandle, MultiPart, type MultiAmHandle } from './handle.js';
 import { PendingTable } from './pending.js';
 import { amOnStack, captureSite, pendingLine, userFrames, withoutRuntimeFrames, type Site } from './sites.js';
 import { asWireError, shrink, toWireError } from './thrown.js';
@@ -34,7 +34,7 @@ import {
   type WireError,
 } from './wire.js';
 
-type Settleable = (AmHandle<unknown> | MultiPart | LocalAmHandle<unknown>) & { group: HandleCounter | undefined };
+type Settleable = AmHandle<unknown> | MultiPart | LocalAmHandle<unknown>;
 
 /** The types of `ctx.team` and `ctx.world`: the team layer's Team (see context.ts). */
 type CtxTeam = AmContext['team'];
@@ -137,6 +137,7 @@ export class Engine {
     this.#host = host;
   }
 
+  /** Everything launched from here and not settled, plus everything executing here. */
   get outstanding(): number {
     return this.#work.value;
   }
@@ -177,7 +178,8 @@ export class Engine {
     w.patchU32(reqAt, reqId);
     if (this.#sites !== undefined) this.#sites.set(handle, captureSite());
     this.#work.add();
-    handle.group?.add();
+    handle[kGroup]?.add();
+    peCounters.amsSent++;
     if (channels.amSend.hasSubscribers) channels.amSend.publish({ am: def.name, pe, reqId });
     this.#end(pe, w);
   }
@@ -192,7 +194,7 @@ export class Engine {
     else encodeValue(s, closureEnv(def, args), def.argLabel, 'env');
     const body = s.view();
     this.#checkSize(body.length + 17, `the arguments of AM '${def.name}'`);
-    const group = multi.group;
+    const group = multi[kGroup];
     if (this.#sites !== undefined) this.#sites.set(multi, captureSite());
     for (let i = 0; i < pes.length; i++) {
       const pe = pes[i]!;
@@ -200,12 +202,15 @@ export class Engine {
       if (closure !== undefined && this.#closures.writeSource(w, pe, closure)) this.#closures.sent(pe, closure);
       w.u8(closure === undefined ? REQ : REQ_CLOSURE);
       w.u32(def.id);
-      w.u32(this.#pending.add(new MultiPart(multi, i) as Settleable));
+      const reqId = this.#pending.add(new MultiPart(multi, i) as Settleable);
+      w.u32(reqId);
       w.u32(teamId);
       w.u32(body.length);
       w.bytes(body);
       this.#work.add();
       group?.add();
+      peCounters.amsSent++;
+      if (channels.amSend.hasSubscribers) channels.amSend.publish({ am: def.name, pe, reqId });
       this.#end(pe, w);
     }
   }
@@ -224,7 +229,7 @@ export class Engine {
   launchLocal(team: CtxTeam, def: AmDef<unknown, unknown>, args: unknown, handle: LocalAmHandle<unknown>): void {
     this.#checkOpen();
     this.#work.add();
-    handle.group?.add();
+    handle[kGroup]?.add();
     queueMicrotask(() => {
       this.#runLocal(new Ctx(this.myPe, this.numPes, this.myPe, this.#host!.world, team), def, args, (ok, value) =>
         this.#settle(handle as Settleable, ok, value),
@@ -283,6 +288,7 @@ export class Engine {
     this.#runAt[pe] = -1;
     const bytes = w.pos;
     if (bytes === 0) return;
+    if (channels.frameSend.hasSubscribers) channels.frameSend.publish({ pe, bytes });
     this.#lamella.send(pe, w.view());
     w.reset();
     // A Writer grown for a large AM would otherwise keep that memory for good (one per
@@ -405,6 +411,7 @@ export class Engine {
     }
     const held = closeArgScope(mark);
     this.#work.add();
+    peCounters.amsExecuted++;
     this.#executing++;
     if (channels.amExec.hasSubscribers) channels.amExec.publish({ am: def.name, src, reqId });
     let out: unknown;
@@ -585,6 +592,7 @@ export class Engine {
 
   /** Runs an AM here (a local AM, or a returned AM on its origin), following returned AMs. */
   #runLocal(ctx: Ctx, def: AmDef<unknown, unknown>, args: unknown, done: (ok: boolean, value: unknown) => void): void {
+    peCounters.amsExecuted++;
     this.#executing++;
     let settled = false;
     const finish = (ok: boolean, value: unknown): void => {
@@ -647,7 +655,7 @@ export class Engine {
     if (!ok && this.#unobserved.length < MAX_UNOBSERVED && value instanceof Error && !observed(h)) {
       this.#unobserved.push({ h, err: value });
     }
-    h.group?.done();
+    h[kGroup]?.done();
     this.#work.done();
   }
 }

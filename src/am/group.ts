@@ -42,9 +42,32 @@ export async function settleAll(handles: readonly PromiseLike<unknown>[]): Promi
 
 type Entry = { pe: number; am: AmDef<unknown, unknown>; args: unknown } | { pe: -1; am: AmDef<unknown, unknown>; args: unknown };
 
-/** Results of an AmGroup: per entry, the AM's result (addAmPe) or every member's results (addAmAll). */
+/**
+ * What `AmGroup.exec()` resolves to: per entry, in insertion order, the AM's result (addAmPe) or
+ * every member's results in team PE order (addAmAll).
+ * @example
+ * ```ts
+ * const Square = defineAm('doc/square', (_ctx, x: number) => x * x);
+ * const r: AmGroupResults<number> = await new AmGroup<number>(world).addAmPe(0, Square, 3).addAmAll(Square, 2).exec();
+ * // [9, [4, 4, ...]]
+ * ```
+ */
 export type AmGroupResults<R> = (R | R[])[];
 
+/**
+ * A batch of AMs launched together (Lamellar's AmGroup): add entries for one PE or for every PE,
+ * then `exec()` launches them all at once, so those for one PE travel in the same aggregated
+ * frames, and resolves to their results in insertion order. `new AmGroup<R>(world or team)`;
+ * every entry's AM must return `R`. For many launches of one AM, TypedAmGroup (Lamellar's
+ * typed_am_group) packs them into fewer messages.
+ * @example
+ * ```ts
+ * const Square = defineAm('doc/square', (_ctx, x: number) => x * x);
+ * const group = new AmGroup<number>(world);
+ * for (let pe = 0; pe < world.numPes; pe++) group.addAmPe(pe, Square, pe);
+ * const squares = (await group.exec()) as number[];
+ * ```
+ */
 export class AmGroup<R = unknown> {
   readonly #team: AmTeam & TeamLaunch;
   readonly #entries: Entry[] = [];
@@ -53,11 +76,28 @@ export class AmGroup<R = unknown> {
     this.#team = launchTarget(team);
   }
 
+  /**
+   * The number of entries added and not yet launched.
+   * @example
+   * ```ts
+   * const Square = defineAm('doc/square', (_ctx, x: number) => x * x);
+   * const g = new AmGroup<number>(world).addAmPe(0, Square, 2);
+   * console.log(g.length); // 1
+   * ```
+   */
   get length(): number {
     return this.#entries.length;
   }
 
-  /** Adds `am(args)` for team PE `pe`. Checked now, launched by `exec()`. */
+  /**
+   * Adds `am(args)` for team PE `pe`, checked now (PE and AM) and launched by `exec()`. Returns the
+   * group, for chaining.
+   * @example
+   * ```ts
+   * const Square = defineAm('doc/square', (_ctx, x: number) => x * x);
+   * const g = new AmGroup<number>(world).addAmPe(0, Square, 2).addAmPe(0, Square, 3);
+   * ```
+   */
   addAmPe<A>(pe: number, am: AmDef<A, R>, ...[args]: AmArgs<A>): this {
     checkPe(pe, this.#team.numPes);
     this.#team[kTeamLaunch].check(am);
@@ -65,7 +105,15 @@ export class AmGroup<R = unknown> {
     return this;
   }
 
-  /** Adds `am(args)` for every team PE; its result is an array in team PE order. */
+  /**
+   * Adds `am(args)` for every team PE; its result is an array in team PE order. Returns the group.
+   * @example
+   * ```ts
+   * const Square = defineAm('doc/square', (_ctx, x: number) => x * x);
+   * const [all] = await new AmGroup<number>(world).addAmAll(Square, 4).exec();
+   * // all: [16, 16, ...]
+   * ```
+   */
   addAmAll<A>(am: AmDef<A, R>, ...[args]: AmArgs<A>): this {
     this.#team[kTeamLaunch].check(am);
     this.#entries.push({ pe: -1, am: am as AmDef<unknown, unknown>, args });
@@ -76,11 +124,12 @@ export class AmGroup<R = unknown> {
    * Launches every entry at once and waits for all of them together. Resolves to the results in
    * insertion order; if any entry failed, rejects (once every entry has settled) with the first
    * failure in insertion order. Every entry's outcome is observed, so the other failures never
-   * surface as unhandled rejections.
-   *
+   * surface as unhandled rejections. The group is empty afterwards and can be filled again.
    * @example
    * ```ts
-   * const results = await new AmGroup(world).addAmPe(1, Hello, { from: 0 }).addAmAll(Hello, { from: 0 }).exec();
+   * const Square = defineAm('doc/square', (_ctx, x: number) => x * x);
+   * const g = new AmGroup<number>(world).addAmPe(0, Square, 5);
+   * const [five] = await g.exec(); // 25
    * ```
    */
   async exec(): Promise<AmGroupResults<R>> {
@@ -95,6 +144,17 @@ export class AmGroup<R = unknown> {
   }
 }
 
+/**
+ * Launches like its team (or world) but keeps its own count (Lamellar's LamellarTaskGroup):
+ * `waitAll()` waits only for AMs launched through this group, not for everything this PE launched.
+ * @example
+ * ```ts
+ * const Hello = defineAm('doc/hello', async (ctx, a: { from: number }) => `PE ${ctx.currentPe} got hello from ${a.from}`);
+ * const tg = new TaskGroup(world);
+ * for (let pe = 0; pe < world.numPes; pe++) void tg.execAmPe(pe, Hello, { from: world.myPe });
+ * await tg.waitAll();
+ * ```
+ */
 export class TaskGroup implements AmLauncher {
   readonly #team: AmTeam & TeamLaunch;
   readonly #counter = new Counter();
@@ -103,23 +163,68 @@ export class TaskGroup implements AmLauncher {
     this.#team = launchTarget(team);
   }
 
+  /**
+   * The team this group launches on.
+   * @example
+   * ```ts
+   * const tg = new TaskGroup(world);
+   * console.log(tg.team.numPes);
+   * ```
+   */
   get team(): AmTeam {
     return this.#team;
   }
 
+  /**
+   * Runs `am(args)` on team PE `pe`, counted in this group; the handle resolves to its result.
+   * @example
+   * ```ts
+   * const Hello = defineAm('doc/hello', async (ctx, a: { from: number }) => `PE ${ctx.currentPe} got hello from ${a.from}`);
+   * const tg = new TaskGroup(world);
+   * const r = await tg.execAmPe(0, Hello, { from: world.myPe });
+   * ```
+   */
   execAmPe<A, Res>(pe: number, am: AmDef<A, Res>, ...[args]: AmArgs<A>): AmHandle<Res> {
     return this.#team[kTeamLaunch].pe(pe, am, args, this.#counter);
   }
 
+  /**
+   * Runs `am(args)` on every team PE, counted in this group; results in team PE order.
+   * @example
+   * ```ts
+   * const Hello = defineAm('doc/hello', async (ctx, a: { from: number }) => `PE ${ctx.currentPe} got hello from ${a.from}`);
+   * const tg = new TaskGroup(world);
+   * const all = await tg.execAmAll(Hello, { from: world.myPe });
+   * ```
+   */
   execAmAll<A, Res>(am: AmDef<A, Res>, ...[args]: AmArgs<A>): MultiAmHandle<Res> {
     return this.#team[kTeamLaunch].all(am, args, this.#counter);
   }
 
+  /**
+   * Runs `am(args)` on this PE without serializing `args`, counted in this group.
+   * @example
+   * ```ts
+   * const Hello = defineAm('doc/hello', async (ctx, a: { from: number }) => `PE ${ctx.currentPe} got hello from ${a.from}`);
+   * const tg = new TaskGroup(world);
+   * const mine = await tg.execAmLocal(Hello, { from: world.myPe });
+   * ```
+   */
   execAmLocal<A, Res>(am: AmDef<A, Res>, ...[args]: AmArgs<A>): LocalAmHandle<Res> {
     return this.#team[kTeamLaunch].local(am, args, this.#counter);
   }
 
-  /** Resolves once every AM launched through this group has finished. */
+  /**
+   * Resolves once every AM launched through this group has finished (not other launches from this
+   * PE).
+   * @example
+   * ```ts
+   * const Hello = defineAm('doc/hello', async (ctx, a: { from: number }) => `PE ${ctx.currentPe} got hello from ${a.from}`);
+   * const tg = new TaskGroup(world);
+   * void tg.execAmAll(Hello, { from: world.myPe });
+   * await tg.waitAll();
+   * ```
+   */
   waitAll(): Promise<void> {
     return this.#counter.idle();
   }

@@ -5,19 +5,43 @@
  * objects, not a million promises.
  */
 
-/** Settles a handle from the engine; not part of the public surface. */
-export const kSettle = Symbol('lamellar.settle');
-/** Reports whether anyone has asked for the result (then/catch/finally). */
-export const kObserved = Symbol('lamellar.observed');
+import { kGroup, kMultiPart, kObserved, kSettle } from '../core/index.js';
+
+export { kGroup, kObserved, kSettle };
 
 const PENDING = 0;
 const FULFILLED = 1;
 const REJECTED = 2;
 const noop = (): void => {};
 
-/** A group counter a handle also belongs to (TaskGroup); the engine decrements it. */
+/**
+ * A group counter a handle also reports to (TaskGroup); the engine decrements it. Internal to
+ * groups.
+ * @example
+ * ```ts
+ * const c: HandleCounter = { add() {}, done() {} };
+ * ```
+ */
 export interface HandleCounter {
+  /**
+   * Counts one more launch.
+   * @example
+   * ```ts
+   * let n = 0;
+   * const c: HandleCounter = { add: () => void n++, done: () => void n-- };
+   * c.add();
+   * ```
+   */
   add(): void;
+  /**
+   * Counts one launch finished.
+   * @example
+   * ```ts
+   * let n = 1;
+   * const c: HandleCounter = { add: () => void n++, done: () => void n-- };
+   * c.done();
+   * ```
+   */
   done(): void;
 }
 
@@ -27,13 +51,29 @@ interface Capability<R> {
   reject: (e: unknown) => void;
 }
 
+/**
+ * The base of the AM handles: `PromiseLike`, started at the call. The promise is made only when
+ * someone calls `then` (or `catch`/`finally`), so fire-and-forget launches that rely on `waitAll()`
+ * cost no promise each.
+ * @example
+ * ```ts
+ * const Hello = defineAm('doc/hello', async (ctx, a: { from: number }) => `PE ${ctx.currentPe} got hello from ${a.from}`);
+ * const h = world.execAmPe(0, Hello, { from: 1 });
+ * h.then((s) => console.log(s));
+ * ```
+ */
 abstract class LazyHandle<R> implements PromiseLike<R> {
   // Four fields: one handle exists per launched AM, so its size is paid millions of times.
   #state = PENDING;
   #value: unknown;
   #cap: Capability<R> | undefined;
   /** @internal The task group this handle counts against, if any. */
-  group: HandleCounter | undefined;
+  readonly [kGroup]: HandleCounter | undefined;
+
+  /** @internal */
+  protected constructor(group: HandleCounter | undefined) {
+    this[kGroup] = group;
+  }
 
   #get(): Promise<R> {
     if (this.#cap === undefined) {
@@ -50,6 +90,14 @@ abstract class LazyHandle<R> implements PromiseLike<R> {
     return this.#cap.promise;
   }
 
+  /**
+   * Called by `await`: the AM's result, or its error (a RemoteAmError for an AM that threw).
+   * @example
+   * ```ts
+   * const Hello = defineAm('doc/hello', async (ctx, a: { from: number }) => `PE ${ctx.currentPe} got hello from ${a.from}`);
+   * const s: string = await world.execAmPe(0, Hello, { from: 1 });
+   * ```
+   */
   then<T1 = R, T2 = never>(
     onfulfilled?: ((value: R) => T1 | PromiseLike<T1>) | null,
     onrejected?: ((reason: unknown) => T2 | PromiseLike<T2>) | null,
@@ -57,18 +105,43 @@ abstract class LazyHandle<R> implements PromiseLike<R> {
     return this.#get().then(onfulfilled, onrejected);
   }
 
+  /**
+   * Handles the AM's error, as `Promise.prototype.catch`.
+   * @example
+   * ```ts
+   * const Hello = defineAm('doc/hello', async (ctx, a: { from: number }) => `PE ${ctx.currentPe} got hello from ${a.from}`);
+   * const s = await world.execAmPe(0, Hello, { from: 1 }).catch(() => 'failed');
+   * ```
+   */
   catch<T = never>(onrejected?: ((reason: unknown) => T | PromiseLike<T>) | null): Promise<R | T> {
     return this.#get().catch(onrejected);
   }
 
+  /**
+   * Runs `onfinally` once the AM has settled, as `Promise.prototype.finally`.
+   * @example
+   * ```ts
+   * const Hello = defineAm('doc/hello', async (ctx, a: { from: number }) => `PE ${ctx.currentPe} got hello from ${a.from}`);
+   * await world.execAmPe(0, Hello, { from: 1 }).finally(() => console.log('settled'));
+   * ```
+   */
   finally(onfinally?: (() => void) | null): Promise<R> {
     return this.#get().finally(onfinally);
   }
 
+  /**
+   * The handle's class name, for `String(handle)` and inspection.
+   * @example
+   * ```ts
+   * const Hello = defineAm('doc/hello', async (ctx, a: { from: number }) => `PE ${ctx.currentPe} got hello from ${a.from}`);
+   * console.log(Object.prototype.toString.call(world.execAmPe(0, Hello, { from: 1 }))); // [object AmHandle]
+   * ```
+   */
   get [Symbol.toStringTag](): string {
     return this.constructor.name;
   }
 
+  /** @internal */
   get [kObserved](): boolean {
     return this.#cap !== undefined;
   }
@@ -86,39 +159,125 @@ abstract class LazyHandle<R> implements PromiseLike<R> {
   }
 }
 
-/** The result of `execAmPe`: resolves to the AM's result. */
+// Handles are made by launches only: their constructors are private, and these factories
+// (assigned in the classes' static blocks) are the package's way in.
+/** Makes the handle of an `execAmPe`. */
+export let newAmHandle: <R>(amName: string, pe: number, group: HandleCounter | undefined) => AmHandle<R>;
+/** Makes the handle of an `execAmLocal`. */
+export let newLocalAmHandle: <R>(amName: string, group: HandleCounter | undefined) => LocalAmHandle<R>;
+/** Makes the handle of an `execAmAll`. */
+export let newMultiAmHandle: <R>(amName: string, numPes: number, group: HandleCounter | undefined) => MultiAmHandle<R>;
+
+/**
+ * The handle of `execAmPe`: resolves to the AM's result (its error rejects it). The AM starts at
+ * the call.
+ * @example
+ * ```ts
+ * const Hello = defineAm('doc/hello', async (ctx, a: { from: number }) => `PE ${ctx.currentPe} got hello from ${a.from}`);
+ * const h: AmHandle<string> = world.execAmPe(0, Hello, { from: world.myPe });
+ * console.log(h.amName, h.pe, await h);
+ * ```
+ */
 export class AmHandle<R> extends LazyHandle<R> {
-  constructor(
-    /** The AM's name. */
+  private constructor(
+    /**
+     * The AM's name.
+     * @example
+     * ```ts
+     * const Hello = defineAm('doc/hello', async (ctx, a: { from: number }) => `PE ${ctx.currentPe} got hello from ${a.from}`);
+     * console.log(world.execAmPe(0, Hello, { from: 1 }).amName); // doc/hello
+     * ```
+     */
     readonly amName: string,
-    /** The target PE (team-relative, as given at launch). */
+    /**
+     * The target PE, team-relative, as given at launch.
+     * @example
+     * ```ts
+     * const Hello = defineAm('doc/hello', async (ctx, a: { from: number }) => `PE ${ctx.currentPe} got hello from ${a.from}`);
+     * console.log(world.execAmPe(0, Hello, { from: 1 }).pe); // 0
+     * ```
+     */
     readonly pe: number,
+    group: HandleCounter | undefined,
   ) {
-    super();
+    super(group);
+  }
+
+  static {
+    newAmHandle = (amName, pe, group) => new AmHandle(amName, pe, group);
   }
 }
 
-/** The result of `execAmLocal`: runs on this PE without serialization. */
+/**
+ * The handle of `execAmLocal`: the AM runs on this PE without serialization; resolves to its
+ * result.
+ * @example
+ * ```ts
+ * const Hello = defineAm('doc/hello', async (ctx, a: { from: number }) => `PE ${ctx.currentPe} got hello from ${a.from}`);
+ * const h: LocalAmHandle<string> = world.execAmLocal(Hello, { from: world.myPe });
+ * console.log(await h);
+ * ```
+ */
 export class LocalAmHandle<R> extends LazyHandle<R> {
-  constructor(readonly amName: string) {
-    super();
+  private constructor(
+    /**
+     * The AM's name.
+     * @example
+     * ```ts
+     * const Hello = defineAm('doc/hello', async (ctx, a: { from: number }) => `PE ${ctx.currentPe} got hello from ${a.from}`);
+     * console.log(world.execAmLocal(Hello, { from: 1 }).amName); // doc/hello
+     * ```
+     */
+    readonly amName: string,
+    group: HandleCounter | undefined,
+  ) {
+    super(group);
+  }
+
+  static {
+    newLocalAmHandle = (amName, group) => new LocalAmHandle(amName, group);
   }
 }
 
-/** The result of `execAmAll`: resolves to every member's result, in team PE order. */
+/**
+ * The handle of `execAmAll`: resolves to every member's result, in team PE order, once all have
+ * finished; if any failed, rejects with the first error.
+ * @example
+ * ```ts
+ * const Hello = defineAm('doc/hello', async (ctx, a: { from: number }) => `PE ${ctx.currentPe} got hello from ${a.from}`);
+ * const h: MultiAmHandle<string> = world.execAmAll(Hello, { from: world.myPe });
+ * const replies: string[] = await h;
+ * ```
+ */
 export class MultiAmHandle<R> extends LazyHandle<R[]> {
   readonly #results: R[];
   #left: number;
   #error: unknown;
 
-  constructor(readonly amName: string, numPes: number) {
-    super();
+  private constructor(
+    /**
+     * The AM's name.
+     * @example
+     * ```ts
+     * const Hello = defineAm('doc/hello', async (ctx, a: { from: number }) => `PE ${ctx.currentPe} got hello from ${a.from}`);
+     * console.log(world.execAmAll(Hello, { from: 1 }).amName); // doc/hello
+     * ```
+     */
+    readonly amName: string,
+    numPes: number,
+    group: HandleCounter | undefined,
+  ) {
+    super(group);
     this.#results = new Array<R>(numPes);
     this.#left = numPes;
   }
 
+  static {
+    newMultiAmHandle = (amName, numPes, group) => new MultiAmHandle(amName, numPes, group);
+  }
+
   /** @internal One member's part has settled. */
-  part(index: number, ok: boolean, value: unknown): void {
+  [kMultiPart](index: number, ok: boolean, value: unknown): void {
     if (ok) this.#results[index] = value as R;
     else if (this.#error === undefined) this.#error = value;
     if (--this.#left === 0) {
@@ -134,10 +293,10 @@ export class MultiPart {
   get amName(): string {
     return this.multi.amName;
   }
-  get group(): HandleCounter | undefined {
-    return this.multi.group;
+  get [kGroup](): HandleCounter | undefined {
+    return this.multi[kGroup];
   }
   [kSettle](ok: boolean, value: unknown): void {
-    this.multi.part(this.index, ok, value);
+    this.multi[kMultiPart](this.index, ok, value);
   }
 }

@@ -5,7 +5,9 @@
 import type { AmDef } from './define.js';
 import type { AmHandle, HandleCounter, LocalAmHandle, MultiAmHandle } from './handle.js';
 
-export const kTeamLaunch = Symbol('lamellar.teamLaunch');
+import { kTeamLaunch } from '../core/index.js';
+
+export { kTeamLaunch };
 
 export interface TeamLaunchOps {
   check(am: unknown): void;

@@ -55,7 +55,8 @@ export function pendingLine(amName: string, pe: number | undefined, site: Site |
 /**
  * The name of the AM whose exec function is on the current stack (synchronous frames, or the
  * async frames of the awaits that lead here), if any: defineAm adds `[lamellar:am:<name>]` to
- * exec functions' names, and stack lines show it.
+ * exec functions' names, and stack lines show it (`at Object.run [lamellar:am:x] [as exec] (...)`
+ * when the function's own name is not the property it is called through).
  */
 export function amOnStack(): string | undefined {
   const limit = Error.stackTraceLimit;
@@ -63,5 +64,5 @@ export function amOnStack(): string | undefined {
   const holder: Site = {};
   Error.captureStackTrace(holder);
   Error.stackTraceLimit = limit;
-  return /\[lamellar:am:(.*?)\] \(/.exec(holder.stack ?? '')?.[1];
+  return /\[lamellar:am:(.*?)\](?: \[as [^\]]*\])? \(/.exec(holder.stack ?? '')?.[1];
 }

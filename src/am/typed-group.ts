@@ -13,7 +13,7 @@
  * Results are in insertion order: an `addAmPe` entry gives `{ kind: 'pe', pe, value }`, an
  * `addAmAll` entry `{ kind: 'all', results }` with one `{ pe, value }` per team PE.
  */
-import { checkPe, config, ErrorCode, LamellarError, RemoteAmError } from '../core/index.js';
+import { checkConstruct, checkPe, config, ErrorCode, kConstruct, LamellarError, RemoteAmError } from '../core/index.js';
 import type { AmTeam } from './context.js';
 import { checkAm, defineAm, isReturnedAm, lookupAm, type AmArgs, type AmDef } from './define.js';
 import { launchTarget } from './group.js';
@@ -77,12 +77,15 @@ export type TypedAmGroupEntry<R> =
   | { readonly kind: 'pe'; readonly pe: number; readonly value: R }
   | { readonly kind: 'all'; readonly results: readonly { readonly pe: number; readonly value: R }[] };
 
+/** Makes a TypedAmGroupResult (its constructor is private). */
+let newTypedAmGroupResult: <R>(entries: readonly TypedAmGroupEntry<R>[]) => TypedAmGroupResult<R>;
+
 /**
- * The results of `TypedAmGroup.exec()`, in insertion order.
- *
+ * The results of `TypedAmGroup.exec()`, in insertion order: iterable, and indexable with `at(i)`.
  * @example
  * ```ts
- * const res = await group.exec();
+ * const Square = defineAm('doc/tg-square', (_ctx, a: { x: number }) => a.x * a.x);
+ * const res = await new TypedAmGroup(world, Square).addAmPe(0, { x: 3 }).addAmAll({ x: 2 }).exec();
  * for (const e of res) {
  *   if (e.kind === 'pe') console.log(`PE ${e.pe}: ${e.value}`);
  *   else for (const { pe, value } of e.results) console.log(`all, PE ${pe}: ${value}`);
@@ -92,18 +95,22 @@ export type TypedAmGroupEntry<R> =
 export class TypedAmGroupResult<R> implements Iterable<TypedAmGroupEntry<R>> {
   readonly #entries: readonly TypedAmGroupEntry<R>[];
 
-  /** @internal */
-  constructor(entries: readonly TypedAmGroupEntry<R>[]) {
+  private constructor(token: symbol, entries: readonly TypedAmGroupEntry<R>[]) {
+    checkConstruct(token, 'TypedAmGroupResult', 'TypedAmGroup.exec()');
     this.#entries = entries;
   }
 
+  static {
+    newTypedAmGroupResult = <R>(entries: readonly TypedAmGroupEntry<R>[]) => new TypedAmGroupResult<R>(kConstruct, entries);
+  }
+
   /**
-   * Number of entries (one per add).
-   *
+   * The number of entries (one per add).
    * @example
    * ```ts
-   * const res = await group.exec();
-   * console.log(res.length);
+   * const Square = defineAm('doc/tg-square2', (_ctx, a: { x: number }) => a.x * a.x);
+   * const res = await new TypedAmGroup(world, Square).addAmPe(0, { x: 3 }).exec();
+   * console.log(res.length); // 1
    * ```
    */
   get length(): number {
@@ -112,11 +119,12 @@ export class TypedAmGroupResult<R> implements Iterable<TypedAmGroupEntry<R>> {
 
   /**
    * Entry `i` in insertion order; INDEX_OUT_OF_BOUNDS outside.
-   *
    * @example
    * ```ts
+   * const Square = defineAm('doc/tg-square3', (_ctx, a: { x: number }) => a.x * a.x);
+   * const res = await new TypedAmGroup(world, Square).addAmPe(0, { x: 3 }).exec();
    * const e = res.at(0);
-   * if (e.kind === 'pe') console.log(e.pe, e.value);
+   * if (e.kind === 'pe') console.log(e.pe, e.value); // 0 9
    * ```
    */
   at(i: number): TypedAmGroupEntry<R> {
@@ -129,6 +137,15 @@ export class TypedAmGroupResult<R> implements Iterable<TypedAmGroupEntry<R>> {
     return e;
   }
 
+  /**
+   * The entries in insertion order.
+   * @example
+   * ```ts
+   * const Square = defineAm('doc/tg-square4', (_ctx, a: { x: number }) => a.x * a.x);
+   * const res = await new TypedAmGroup(world, Square).addAmAll({ x: 2 }).exec();
+   * for (const e of res) if (e.kind === 'all') console.log(e.results.length); // numPes
+   * ```
+   */
   [Symbol.iterator](): Iterator<TypedAmGroupEntry<R>> {
     return this.#entries[Symbol.iterator]();
   }
@@ -136,16 +153,33 @@ export class TypedAmGroupResult<R> implements Iterable<TypedAmGroupEntry<R>> {
 
 /**
  * Options of a TypedAmGroup.
- *
  * @example
  * ```ts
- * new TypedAmGroup(world, Work, { static: { table }, batchSize: 1000 });
+ * const Work = defineAm('doc/tg-work', (_ctx, a: { table: number[]; i: number }) => a.table[a.i] ?? 0);
+ * const g = new TypedAmGroup(world, Work, { static: { table: [1, 2, 3] }, batchSize: 1000 });
+ * g.addAmPe(0, { i: 2 });
  * ```
  */
 export interface TypedAmGroupOptions<S> {
-  /** Arguments shared by every entry (Lamellar's static members): sent once per message. */
+  /**
+   * Arguments shared by every entry (Lamellar's static members): sent once per message, merged
+   * into each entry's arguments on the target.
+   * @example
+   * ```ts
+   * const Tag = defineAm('doc/tg-tag', (_ctx, a: { tag: string; x: number }) => `${a.tag}${a.x}`);
+   * const g = new TypedAmGroup(world, Tag, { static: { tag: '#' } }).addAmPe(0, { x: 1 });
+   * ```
+   */
   static?: S;
-  /** Entries buffered before a bucket is sent (default LAMELLAR_AM_GROUP_BATCH_SIZE, 10000). */
+  /**
+   * Entries buffered before a bucket is sent (default LAMELLAR_AM_GROUP_BATCH_SIZE, 10000);
+   * INVALID_ARGUMENT unless a positive integer.
+   * @example
+   * ```ts
+   * const Square = defineAm('doc/tg-square5', (_ctx, a: { x: number }) => a.x * a.x);
+   * const g = new TypedAmGroup(world, Square, { batchSize: 256 });
+   * ```
+   */
   batchSize?: number;
 }
 
@@ -173,11 +207,14 @@ interface Sent {
 export type EntryArgs<A, S> = [keyof S] extends [never] ? A : Omit<A, keyof S>;
 
 /**
- * Many launches of one AM, packed per destination (see the module notes).
- *
+ * Many launches of one AM, packed per destination into few messages (Lamellar's
+ * `typed_am_group!`). Entries for one team PE travel as one message, entries for every PE as one
+ * `execAmAll`; a bucket is sent once `batchSize` entries were added since the last send, and
+ * `exec()` sends the rest and gathers every result in insertion order. Static members (arguments
+ * shared by every entry) are given once, to the constructor, and travel once per message.
  * @example
  * ```ts
- * const Square = defineAm('square', (ctx, a: { x: number; tag: string }) => `${a.tag}${a.x * a.x}`);
+ * const Square = defineAm('doc/tg-square6', (ctx, a: { x: number; tag: string }) => `${a.tag}${a.x * a.x}`);
  * const g = new TypedAmGroup(world, Square, { static: { tag: '#' } });
  * for (let i = 0; i < 1000; i++) g.addAmPe(i % world.numPes, { x: i });
  * g.addAmAll({ x: 2 });
@@ -195,6 +232,15 @@ export class TypedAmGroup<A, R, S extends Partial<A> = Record<never, never>> {
   #added = 0;
   #sinceFlush = 0;
 
+  /**
+   * A group of launches of `am` on a World or Team (team PE numbers), with optional static
+   * members and batch size. INVALID_ARGUMENT for a bad option.
+   * @example
+   * ```ts
+   * const Square = defineAm('doc/tg-square7', (_ctx, a: { x: number }) => a.x * a.x);
+   * const g = new TypedAmGroup(world, Square);
+   * ```
+   */
   constructor(team: AmTeam | { team: AmTeam }, am: AmDef<A, R>, options: TypedAmGroupOptions<S> = {}) {
     this.#team = launchTarget(team);
     this.#am = checkAm(am) as AmDef<A, R>;
@@ -211,12 +257,12 @@ export class TypedAmGroup<A, R, S extends Partial<A> = Record<never, never>> {
   }
 
   /**
-   * Entries added so far (including those already sent).
-   *
+   * Entries added since the last `exec()` (including those already sent).
    * @example
    * ```ts
-   * group.addAmPe(0, { x: 1 });
-   * group.length;   // 1
+   * const Square = defineAm('doc/tg-square8', (_ctx, a: { x: number }) => a.x * a.x);
+   * const g = new TypedAmGroup(world, Square).addAmPe(0, { x: 1 });
+   * console.log(g.length); // 1
    * ```
    */
   get length(): number {
@@ -224,11 +270,12 @@ export class TypedAmGroup<A, R, S extends Partial<A> = Record<never, never>> {
   }
 
   /**
-   * Adds `am(args)` for team PE `pe` (with the static members merged in on the target).
-   *
+   * Adds `am(args)` for team PE `pe` (with the static members merged in on the target). Returns
+   * the group, for chaining; PE_OUT_OF_RANGE for a bad PE.
    * @example
    * ```ts
-   * group.addAmPe(1, { x: 3 });
+   * const Square = defineAm('doc/tg-square9', (_ctx, a: { x: number }) => a.x * a.x);
+   * const g = new TypedAmGroup(world, Square).addAmPe(world.numPes - 1, { x: 3 });
    * ```
    */
   addAmPe(pe: number, ...[args]: AmArgs<EntryArgs<A, S>>): this {
@@ -239,10 +286,11 @@ export class TypedAmGroup<A, R, S extends Partial<A> = Record<never, never>> {
 
   /**
    * Adds `am(args)` for every team PE; its result lists every PE's value, tagged with the PE.
-   *
+   * Returns the group, for chaining.
    * @example
    * ```ts
-   * group.addAmAll({ x: 0 });
+   * const Square = defineAm('doc/tg-square10', (_ctx, a: { x: number }) => a.x * a.x);
+   * const g = new TypedAmGroup(world, Square).addAmAll({ x: 0 });
    * ```
    */
   addAmAll(...[args]: AmArgs<EntryArgs<A, S>>): this {
@@ -276,11 +324,13 @@ export class TypedAmGroup<A, R, S extends Partial<A> = Record<never, never>> {
   /**
    * Sends every buffered entry and waits for all messages together. Resolves to the results in
    * insertion order; if any entry failed, rejects with the first failure (in insertion order)
-   * once everything has settled, every failure observed.
-   *
+   * once everything has settled, every failure observed. The group is empty afterwards.
    * @example
    * ```ts
-   * for (const e of await group.exec()) if (e.kind === 'pe') total += e.value;
+   * const Square = defineAm('doc/tg-square11', (_ctx, a: { x: number }) => a.x * a.x);
+   * const g = new TypedAmGroup(world, Square);
+   * for (let i = 0; i < 100; i++) g.addAmPe(i % world.numPes, { x: i });
+   * for (const e of await g.exec()) if (e.kind === 'pe') total += e.value;
    * ```
    */
   async exec(): Promise<TypedAmGroupResult<R>> {
@@ -318,6 +368,6 @@ export class TypedAmGroup<A, R, S extends Partial<A> = Record<never, never>> {
       }
     }
     if (failed) throw failures.find((f) => f !== undefined);
-    return new TypedAmGroupResult(entries);
+    return newTypedAmGroupResult(entries);
   }
 }

@@ -6,7 +6,8 @@
  * a whole batch in one AM. `localData()` gives atomic accessors to this PE's part; reductions
  * are one-sided (and not a snapshot of a live array).
  */
-import { released } from '../memregion/internal.js';
+import { checkConstruct, kConstruct, kOpInput } from '../core/index.js';
+import { released, type HandleOrigin, type RefState } from '../memregion/internal.js';
 import type { Team } from '../team/index.js';
 import { createArray, registerArrayKind } from './base.js';
 import type { World } from './deps.js';
@@ -17,12 +18,48 @@ import { IndexedDistIter, IndexedLocalIter, iterChain, type AtomicElement } from
 import { MutableArray } from './mutable.js';
 import { combineFor } from './ops/combine.js';
 import { runKernel, type KernelCall, type View } from './ops/kernels.js';
-import { checkEpsilon, checkOperand, checkOpSupported, checkValue, kOpInput, Op, scalarOut, type ArrayKind, type ArrayOptions, type OpCode } from './types.js';
+import { checkEpsilon, checkOperand, checkOpSupported, checkValue, Op, scalarOut, type ArrayKind, type ArrayOptions, type OpCode } from './types.js';
 
+/** Makes AtomicArray.localData()'s accessors (AtomicLocalData's constructor is private). */
+let newAtomicLocalData: <T extends ArrayElemType>(owner: { readonly isReleased: boolean }, meta: ArrayMeta<T>, start: number, length: number) => AtomicLocalData<T>;
+
+/**
+ * A distributed array whose every element op is atomic: concurrent ops from any PEs on one element
+ * never lose an update. On shmem an op is applied straight to the owner's memory with `Atomics`
+ * (integers and bool) or a compare-and-swap loop (floats); i128 and u128 have no native atomics,
+ * so each of their element ops holds that element's lock (Lamellar's generic atomic arrays); on tcp
+ * the owner applies each batch in one pass. Element ops and batch ops are MutableArray's;
+ * `localData()` gives atomic accessors to this PE's part; reductions are one-sided.
+ * @example
+ * ```ts
+ * const hist = await AtomicArray.create(world, { type: 'u64', length: 1000, distribution: 'cyclic' });
+ * await hist.batchAdd(new Uint32Array([3, 17, 3]), 1n);
+ * await world.barrier();
+ * const total = await hist.sum(); // 3n * numPes
+ * ```
+ */
 export class AtomicArray<T extends ArrayElemType = ArrayElemType> extends MutableArray<T> {
+  /** @internal */
   protected readonly kind: ArrayKind = 'AtomicArray';
 
-  /** Collective over the team (or world): a zeroed array. */
+  private constructor(token: symbol, state: RefState, origin: HandleOrigin, meta: ArrayMeta<T>, offset: number, length: number) {
+    super(token, state, origin, meta, offset, length);
+  }
+
+  static {
+    registerArrayKind('AtomicArray', AtomicArray, (st, origin, meta, off, len) => new AtomicArray(kConstruct, st, origin, meta, off, len));
+  }
+
+  /**
+   * Collective over the team (or world): a zeroed AtomicArray of `opts.length` elements of
+   * `opts.type`, distributed as `opts.distribution`. Every member calls it with the same options,
+   * in the same order as its other collectives.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const flags = await AtomicArray.create(world, { type: 'bool', length: 16, distribution: 'block' });
+   * ```
+   */
   static create<T extends ArrayElemType>(team: World | Team, opts: ArrayOptions<T>): Promise<AtomicArray<T>> {
     return createArray('AtomicArray', team, opts) as Promise<AtomicArray<T>>;
   }
@@ -59,7 +96,7 @@ export class AtomicArray<T extends ArrayElemType = ArrayElemType> extends Mutabl
    *
    * @example
    * ```ts
-   * if (world.myPe === 0) console.log(await array.sum());
+   * if (world.myPe === 0) console.log(await a.sum());
    * ```
    */
   sum(): Promise<ArrayValue<T> | undefined> {
@@ -71,7 +108,7 @@ export class AtomicArray<T extends ArrayElemType = ArrayElemType> extends Mutabl
    *
    * @example
    * ```ts
-   * const p = await array.prod();
+   * const p = await a.prod();
    * ```
    */
   prod(): Promise<ArrayValue<T> | undefined> {
@@ -83,7 +120,7 @@ export class AtomicArray<T extends ArrayElemType = ArrayElemType> extends Mutabl
    *
    * @example
    * ```ts
-   * const hi = await array.max();
+   * const hi = await a.max();
    * ```
    */
   max(): Promise<ArrayValue<T> | undefined> {
@@ -95,7 +132,7 @@ export class AtomicArray<T extends ArrayElemType = ArrayElemType> extends Mutabl
    *
    * @example
    * ```ts
-   * const lo = await array.min();
+   * const lo = await a.min();
    * ```
    */
   min(): Promise<ArrayValue<T> | undefined> {
@@ -109,7 +146,7 @@ export class AtomicArray<T extends ArrayElemType = ArrayElemType> extends Mutabl
    * @example
    * ```ts
    * registerReduction<number>('minAbs', (acc, x) => (Math.abs(x) < Math.abs(acc) ? x : acc));
-   * const m = await array.reduce('minAbs');
+   * const m = await a.reduce('minAbs');
    * ```
    */
   reduce(name: string): Promise<ArrayValue<T> | undefined> {
@@ -117,29 +154,72 @@ export class AtomicArray<T extends ArrayElemType = ArrayElemType> extends Mutabl
   }
 
   /**
-   * Atomic accessors to this PE's part; indices are local (0 .. numElemsLocal-1). They work as
-   * long as this handle does: after it is dropped or converted every accessor throws
-   * USE_AFTER_RELEASE.
+   * Atomic accessors to this PE's part (local indices 0 .. numElemsLocal-1), synchronous: the
+   * memory is this PE's. They work as long as this handle does: after it is dropped or converted
+   * every accessor throws USE_AFTER_RELEASE.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const local = a.localData();
+   * local.fetchAdd(0, 1);
+   * ```
    */
   localData(): AtomicLocalData<T> {
     const [s, e] = this.localRange();
-    return new AtomicLocalData<T>(this, this[kArray].meta as ArrayMeta<T>, s, e - s);
+    return newAtomicLocalData<T>(this, this[kArray].meta as ArrayMeta<T>, s, e - s);
   }
 }
 
-/** `this` of the arithmetic accessors (all types but bool), as on MutableArray. */
+/**
+ * The `this` type of AtomicLocalData's arithmetic accessors (every element type but bool).
+ * @example
+ * ```ts
+ * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+ * a.localData().fetchAdd(0, 1); // u32: fine; a bool array's fetchAdd does not compile
+ * ```
+ */
 export type ArithLocalData<T extends ArrayElemType> = AtomicLocalData<T> & { readonly type: ArithElemType };
-/** `this` of the bit-op accessors (integers and bool). */
+/**
+ * The `this` type of AtomicLocalData's bit-op accessors (integers and bool).
+ * @example
+ * ```ts
+ * const flags = await AtomicArray.create(world, { type: 'bool', length: 16, distribution: 'block' });
+ * flags.localData().fetchBitOr(0, true);
+ * ```
+ */
 export type BitwiseLocalData<T extends ArrayElemType> = AtomicLocalData<T> & { readonly type: BitwiseElemType };
-/** `this` of the shift accessors (integers). */
+/**
+ * The `this` type of AtomicLocalData's shift accessors (integer element types).
+ * @example
+ * ```ts
+ * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+ * a.localData().fetchShl(0, 1); // u32: fine; a float or bool array's fetchShl does not compile
+ * ```
+ */
 export type IntLocalData<T extends ArrayElemType> = AtomicLocalData<T> & { readonly type: IntElemType };
-/** `this` of the float-only accessor (compareExchangeEpsilon). */
+/**
+ * The `this` type of AtomicLocalData's float-only accessor (compareExchangeEpsilon).
+ * @example
+ * ```ts
+ * const f = await AtomicArray.create(world, { type: 'f32', length: 8, distribution: 'block' });
+ * f.localData().compareExchangeEpsilon(0, 0, 1.5, 1e-6);
+ * ```
+ */
 export type FloatLocalData<T extends ArrayElemType> = AtomicLocalData<T> & { readonly type: FloatElemType };
 
 /**
- * Atomic element accessors over this PE's part of an AtomicArray (synchronous: local memory).
- * As on the array, bit ops and shifts exist only for integer types and compareExchangeEpsilon
- * only for floats: refused at compile time by the `this` type, and at run time (UNSUPPORTED_OP).
+ * Atomic element accessors over this PE's part of an AtomicArray, from `localData()`. Synchronous
+ * (the memory is local) and still atomic against every other PE's ops. As on the array, bool has
+ * no arithmetic, bit ops exist for integers and bool, shifts for integers, and
+ * compareExchangeEpsilon only for floats (refused at compile time, and at run time with
+ * UNSUPPORTED_OP). It can stand as a batch op's indices or values (a copy of its elements). After
+ * the array handle is dropped or converted, every accessor throws USE_AFTER_RELEASE.
+ * @example
+ * ```ts
+ * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+ * const local = a.localData();
+ * for (let i = 0; i < local.length; i++) local.fetchAdd(i, 1);
+ * ```
  */
 export class AtomicLocalData<T extends ArrayElemType = ArrayElemType> {
   /** The handle it came from: its memory may be freed (or reused) once that handle is released. */
@@ -148,11 +228,19 @@ export class AtomicLocalData<T extends ArrayElemType = ArrayElemType> {
   readonly #type: T;
   readonly #meta: ArrayMeta<T>;
   readonly #start: number;
-  /** Elements in this PE's part. */
+  /**
+   * The number of elements this PE holds (valid indices are 0 .. length-1).
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const local = a.localData();
+   * const n = local.length;
+   * ```
+   */
   readonly length: number;
 
-  /** @internal */
-  constructor(owner: { readonly isReleased: boolean }, meta: ArrayMeta<T>, start: number, length: number) {
+  private constructor(token: symbol, owner: { readonly isReleased: boolean }, meta: ArrayMeta<T>, start: number, length: number) {
+    checkConstruct(token, 'AtomicLocalData', 'AtomicArray.localData()');
     const me = meta.team.myPe;
     this.#meta = meta;
     this.#owner = owner;
@@ -182,7 +270,19 @@ export class AtomicLocalData<T extends ArrayElemType = ArrayElemType> {
     };
   }
 
-  /** Element type. */
+  static {
+    newAtomicLocalData = (owner, meta, start, length) => new AtomicLocalData(kConstruct, owner, meta, start, length);
+  }
+
+  /**
+   * The element type.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const local = a.localData();
+   * const t: 'u32' = local.type;
+   * ```
+   */
   get type(): T {
     return this.#type;
   }
@@ -212,56 +312,190 @@ export class AtomicLocalData<T extends ArrayElemType = ArrayElemType> {
     return v.slice(this.#start * w, (this.#start + this.length) * w) as unknown as LocalView<T>;
   }
 
+  /**
+   * Reads local element `i` atomically.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const local = a.localData();
+   * const x = local.load(0);
+   * ```
+   */
   load(i: number): ArrayValue<T> {
     return this.#apply(Op.load, 'load', i, 0);
   }
+  /**
+   * Writes `v` to local element `i` atomically.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const local = a.localData();
+   * local.store(0, 7);
+   * ```
+   */
   store(i: number, v: ArrayValue<T>): void {
     this.#apply(Op.store, 'store', i, v);
   }
+  /**
+   * Writes `v` to local element `i` and returns the value it replaced.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const local = a.localData();
+   * const old = local.swap(0, 7);
+   * ```
+   */
   swap(i: number, v: ArrayValue<T>): ArrayValue<T> {
     return this.#apply(Op.swap, 'swap', i, v);
   }
+  /**
+   * Adds `v` to local element `i` and returns the value before.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const local = a.localData();
+   * const before = local.fetchAdd(0, 1);
+   * ```
+   */
   fetchAdd(this: ArithLocalData<T>, i: number, v: ArrayValue<T>): ArrayValue<T> {
     return this.#apply(Op.add, 'fetchAdd', i, v);
   }
+  /**
+   * Subtracts `v` from local element `i` and returns the value before.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const local = a.localData();
+   * const before = local.fetchSub(0, 1);
+   * ```
+   */
   fetchSub(this: ArithLocalData<T>, i: number, v: ArrayValue<T>): ArrayValue<T> {
     return this.#apply(Op.sub, 'fetchSub', i, v);
   }
+  /**
+   * Multiplies local element `i` by `v` and returns the value before.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const local = a.localData();
+   * const before = local.fetchMul(0, 2);
+   * ```
+   */
   fetchMul(this: ArithLocalData<T>, i: number, v: ArrayValue<T>): ArrayValue<T> {
     return this.#apply(Op.mul, 'fetchMul', i, v);
   }
+  /**
+   * Divides local element `i` by `v` (integer division for integers; zero is refused) and returns
+   * the value before.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const local = a.localData();
+   * const before = local.fetchDiv(0, 2);
+   * ```
+   */
   fetchDiv(this: ArithLocalData<T>, i: number, v: ArrayValue<T>): ArrayValue<T> {
     return this.#apply(Op.div, 'fetchDiv', i, v);
   }
+  /**
+   * Replaces local element `i` by its remainder modulo `v` (zero is refused) and returns the value
+   * before.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const local = a.localData();
+   * const before = local.fetchRem(0, 3);
+   * ```
+   */
   fetchRem(this: ArithLocalData<T>, i: number, v: ArrayValue<T>): ArrayValue<T> {
     return this.#apply(Op.rem, 'fetchRem', i, v);
   }
+  /**
+   * Integer and bool types: ANDs local element `i` with `v` and returns the value before.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const local = a.localData();
+   * const before = local.fetchBitAnd(0, 0xff);
+   * ```
+   */
   fetchBitAnd(this: BitwiseLocalData<T>, i: number, v: ArrayValue<T>): ArrayValue<T> {
     return this.#apply(Op.bitAnd, 'fetchBitAnd', i, v);
   }
+  /**
+   * Integer and bool types: ORs `v` into local element `i` and returns the value before.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const local = a.localData();
+   * const before = local.fetchBitOr(0, 0b10);
+   * ```
+   */
   fetchBitOr(this: BitwiseLocalData<T>, i: number, v: ArrayValue<T>): ArrayValue<T> {
     return this.#apply(Op.bitOr, 'fetchBitOr', i, v);
   }
+  /**
+   * Integer and bool types: XORs local element `i` with `v` and returns the value before.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const local = a.localData();
+   * const before = local.fetchBitXor(0, 1);
+   * ```
+   */
   fetchBitXor(this: BitwiseLocalData<T>, i: number, v: ArrayValue<T>): ArrayValue<T> {
     return this.#apply(Op.bitXor, 'fetchBitXor', i, v);
   }
+  /**
+   * Integer types: shifts local element `i` left by `v` bits and returns the value before.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const local = a.localData();
+   * const before = local.fetchShl(0, 1);
+   * ```
+   */
   fetchShl(this: IntLocalData<T>, i: number, v: ArrayValue<T>): ArrayValue<T> {
     return this.#apply(Op.shl, 'fetchShl', i, v);
   }
+  /**
+   * Integer types: shifts local element `i` right by `v` bits and returns the value before.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const local = a.localData();
+   * const before = local.fetchShr(0, 1);
+   * ```
+   */
   fetchShr(this: IntLocalData<T>, i: number, v: ArrayValue<T>): ArrayValue<T> {
     return this.#apply(Op.shr, 'fetchShr', i, v);
   }
-  /** Stores `v` if the element equals `current`. */
+  /**
+   * Stores `v` at local element `i` if it equals `current`; returns whether it did and the value
+   * before.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const local = a.localData();
+   * const { ok, value } = local.compareExchange(0, 0, 1);
+   * ```
+   */
   compareExchange(i: number, current: ArrayValue<T>, v: ArrayValue<T>): { ok: boolean; value: ArrayValue<T> } {
     const value = this.#apply(Op.compareExchange, 'compareExchange', i, v, current);
     return { ok: this.#call.ok![0] === 1, value };
   }
-  /** Float types: stores `v` if |element - current| < epsilon. */
+  /**
+   * Float types: stores `v` at local element `i` if `|element - current| < epsilon`; returns
+   * whether it did and the value before.
+   * @example
+   * ```ts
+   * const f = await AtomicArray.create(world, { type: 'f64', length: 8, distribution: 'block' });
+   * const { ok } = f.localData().compareExchangeEpsilon(0, 0, 2.5, 1e-12);
+   * ```
+   */
   compareExchangeEpsilon(this: FloatLocalData<T>, i: number, current: ArrayValue<T>, v: ArrayValue<T>, epsilon: number): { ok: boolean; value: ArrayValue<T> } {
     const eps = checkEpsilon(epsilon, 'AtomicLocalData.compareExchangeEpsilon');
     const value = this.#apply(Op.compareExchangeEpsilon, 'compareExchangeEpsilon', i, v, current, eps);
     return { ok: this.#call.ok![0] === 1, value };
   }
 }
-
-registerArrayKind('AtomicArray', AtomicArray, (st, origin, meta, off, len) => new AtomicArray(st, origin, meta, off, len));

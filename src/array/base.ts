@@ -7,7 +7,7 @@
  * sub-arrays and arrays shorter than the team work.
  */
 import { kTeamLaunch, type AmArgs, type AmDef, type AmHandle, type LocalAmHandle, type MultiAmHandle } from '../am/index.js';
-import { checkPe, ErrorCode, LamellarError } from '../core/index.js';
+import { checkPe, ErrorCode, LamellarError, peCounters } from '../core/index.js';
 import {
   allocShared,
   checkCount,
@@ -26,6 +26,7 @@ import { Kind, kTeamInternals, Team, World } from '../team/index.js';
 import type { AtomicArray } from './atomic.js';
 import { ARRAY_ELEM_TYPES, storageOf, toArrayData, type ArrayData, type ArrayElemType, type ArrayValue } from './elem.js';
 import type { GlobalLockArray } from './global-lock.js';
+import type { BatchIndices } from './mutable.js';
 import { batchIndices } from './input.js';
 import { checkIndex, outOfBounds } from './layout.js';
 import type { LocalLockArray } from './local-lock.js';
@@ -41,6 +42,14 @@ import { deliver, destLength, destView } from './transfer.js';
 import { KINDS, Op, scalarOut, type ArrayKind, type ArrayOptions, type Distribution } from './types.js';
 import type { UnsafeArray } from './unsafe.js';
 
+/** Arrays travel in AM arguments and results as references (see ArrayBase). */
+declare module '../serde/wire.js' {
+  interface WireHandles {
+    /** Any array handle: it arrives as the receiver's own handle on the same array. */
+    array: ArrayBase<any>;
+  }
+}
+
 type Maker = (st: RefState, origin: HandleOrigin, meta: ArrayMeta, offset: number, length: number) => ArrayBase;
 const makers = new Map<ArrayKind, Maker>();
 const classes = new Map<unknown, ArrayKind>();
@@ -49,30 +58,48 @@ const classes = new Map<unknown, ArrayKind>();
 export const kindOfClass = (cls: unknown): ArrayKind | undefined => classes.get(cls);
 
 /**
- * A memory region an array of `T` copies to and from (regions hold the ten base types only).
- *
+ * A memory region an array of `T` copies to and from (regions hold the ten base types only, so
+ * bool, i128 and u128 arrays have none).
  * @example
  * ```ts
- * const r: RegionFor<'f64'> = world.allocOneSidedMemRegion('f64', 16);
- * await array.get(0, r);
+ * const r: RegionFor<'u32'> = world.allocOneSidedMemRegion('u32', 16);
+ * await a.get(0, r);
  * ```
  */
 export type RegionFor<T extends ArrayElemType> = T extends ElemType ? SharedMemoryRegion<T> | OneSidedMemoryRegion<T> : never;
 
+/**
+ * What every distributed array type shares (UnsafeArray, ReadOnlyArray, AtomicArray,
+ * LocalLockArray, GlobalLockArray): element type, length and distribution, index queries,
+ * sub-arrays, loads and gets, iterators, collective conversions, `print()`, and the array's own
+ * `barrier()`, `waitAll()` and AM launches. A handle is one reference on this PE: the array lives
+ * until every PE has dropped its handles (`drop()` or `await using`). In an AM's arguments or
+ * result it travels as a reference and arrives as the receiving PE's own handle on the same array.
+ * @example
+ * ```ts
+ * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+ * console.log(a.type, a.length, a.distribution, a.numElemsLocal);
+ * const first = await a.load(0);
+ * const view = a.subArray(4, 8);
+ * await view.drop();
+ * ```
+ */
 export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends RefHandle {
+  /** @internal */
   protected abstract readonly kind: ArrayKind;
   readonly #meta: ArrayMeta<T>;
   readonly #offset: number;
   readonly #length: number;
 
-  /** @internal Use the type's `create`. */
-  constructor(state: RefState, origin: HandleOrigin, meta: ArrayMeta<T>, offset: number, length: number) {
-    super(state, origin);
+  /** @internal The array types' constructors are private: the runtime makes handles. */
+  protected constructor(token: symbol, state: RefState, origin: HandleOrigin, meta: ArrayMeta<T>, offset: number, length: number) {
+    super(token, state, origin);
     this.#meta = meta;
     this.#offset = offset;
     this.#length = length;
   }
 
+  /** @internal */
   protected get refLabel(): string {
     return this.kind;
   }
@@ -82,46 +109,90 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
     return { kind: this.kind, meta: this.#meta, state: this.refState, offset: this.#offset, length: this.#length };
   }
 
-  /** Element type. */
+  /**
+   * The element type, e.g. `'u32'`.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * if (a.type === 'u32') console.log('32-bit unsigned elements');
+   * ```
+   */
   get type(): T {
     return this.#meta.type;
   }
 
-  /** Elements in this array (or sub-array). */
+  /**
+   * The number of elements of this array (or sub-array), over all PEs.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * console.log(`${a.length} elements, ${a.numElemsLocal} on this PE`);
+   * ```
+   */
   get length(): number {
     void this.refState;
     return this.#length;
   }
 
+  /**
+   * How elements are spread over the team: `'block'` (contiguous runs) or `'cyclic'` (round robin).
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const d: Distribution = a.distribution; // 'cyclic'
+   * ```
+   */
   get distribution(): Distribution {
     return this.#meta.layout.dist;
   }
 
-  /** The team the array was created on; PE numbers are team-relative. */
+  /**
+   * The team the array was created on; PE numbers given to its methods are team-relative.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * console.log(`spread over ${a.team.numPes} PEs`);
+   * ```
+   */
   get team(): Team {
     return this.#meta.team;
   }
 
-  /** [start, end) of this PE's local offsets that belong to this handle's window. */
+  /** @internal [start, end) of this PE's local offsets that belong to this handle's window. */
   protected localRange(pe = this.#meta.team.myPe): [number, number] {
     void this.refState;
     return this.#meta.layout.localRange(pe, this.#offset, this.#offset + this.#length);
   }
 
-  /** This PE's part of the window as a storage view (no copy). */
+  /** @internal This PE's part of the window as a storage view (no copy). */
   protected localView(): View {
     const [s, e] = this.localRange();
     const w = this.#meta.words;
     return this.#meta.views[this.#meta.team.myPe]!.subarray(s * w, e * w);
   }
 
-  /** Elements of this (sub-)array held by this PE. */
+  /**
+   * How many elements of this array (or sub-array) this PE holds.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const mine = a.numElemsLocal;
+   * ```
+   */
   get numElemsLocal(): number {
     const [s, e] = this.localRange();
     return e - s;
   }
 
-  /** Owner (team PE) and local offset of element `i`. Throws INDEX_OUT_OF_BOUNDS. */
+  /**
+   * The team PE that owns element `i` and the element's offset in that PE's part. Throws
+   * INDEX_OUT_OF_BOUNDS.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const { pe, offset } = a.peAndOffsetForGlobalIndex(5); // cyclic over P PEs: pe = 5 % P
+   * ```
+   */
   peAndOffsetForGlobalIndex(i: number): { pe: number; offset: number } {
     checkIndex(i, this.length, `${this.kind}.peAndOffsetForGlobalIndex`);
     const pes = new Uint32Array(1);
@@ -130,14 +201,30 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
     return { pe: pes[0]!, offset: offs[0]! };
   }
 
-  /** Index (in this array) of the first element on team PE `pe`, or undefined if it holds none. */
+  /**
+   * The index (in this array) of the first element team PE `pe` holds, or undefined if it holds
+   * none.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const first = a.firstGlobalIndexForPe(world.myPe);
+   * ```
+   */
   firstGlobalIndexForPe(pe: number): number | undefined {
     checkPe(pe, this.#meta.team.numPes);
     const [s, e] = this.localRange(pe);
     return s === e ? undefined : this.#meta.layout.globalOf(pe, s) - this.#offset;
   }
 
-  /** Index (in this array) of the last element on team PE `pe`, or undefined if it holds none. */
+  /**
+   * The index (in this array) of the last element team PE `pe` holds, or undefined if it holds
+   * none.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const last = a.lastGlobalIndexForPe(world.myPe);
+   * ```
+   */
   lastGlobalIndexForPe(pe: number): number | undefined {
     checkPe(pe, this.#meta.team.numPes);
     const [s, e] = this.localRange(pe);
@@ -145,8 +232,16 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
   }
 
   /**
-   * Elements [start, end) as an array of the same type whose indices start at 0. One-sided; it
-   * is another handle on the same memory: drop it (conversions wait for every other handle).
+   * Elements `[start, end)` as an array of the same type whose indices start at 0: another handle
+   * on the same memory (no copy), made by this PE alone. Drop it when done: conversions wait for
+   * every other handle.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const middle = a.subArray(4, 12);
+   * await middle.add(0, 1); // element 4 of `a`
+   * await middle.drop();
+   * ```
    */
   subArray(start: number, end: number): this {
     const len = this.length;
@@ -158,7 +253,15 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
     return makers.get(this.kind)!(this.refState, 'new', this.#meta, this.#offset + start, end - start) as this;
   }
 
-  /** Another handle to the same array; drop it separately. */
+  /**
+   * Another handle to the same array, dropped separately (e.g. to keep one past an AM).
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const keep = a.clone();
+   * await keep.drop();
+   * ```
+   */
   clone(): this {
     return makers.get(this.kind)!(this.refState, 'new', this.#meta, this.#offset, this.#length) as this;
   }
@@ -186,11 +289,11 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
   }
 
   /**
-   * Reads element `i` (on any PE).
-   *
+   * Reads element `i`, wherever it lives (a boolean for bool, a bigint for 64- and 128-bit types).
    * @example
    * ```ts
-   * const x = await array.load(17);
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const x: number = await a.load(3);
    * ```
    */
   async load(i: number): Promise<ArrayValue<T>> {
@@ -200,32 +303,33 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
   }
 
   /**
-   * Reads the elements at `indices`, results in input order. `indices` may also be a single
-   * index (one element), or another array's local data (a typed array, guard, AtomicLocalData).
-   *
+   * Reads the elements at `indices` (split by owning PE), in input order. `indices` may also be a
+   * single index (one element), or another array's local data (see BatchIndices).
    * @example
    * ```ts
-   * const vals = await array.batchLoad([3, 1, 4, 1, 5]);
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const xs: Uint32Array = await a.batchLoad([3, 1, 3]);
    * ```
    */
-  async batchLoad(indices: number | ArrayLike<number> | object): Promise<ArrayData<T>> {
+  async batchLoad(indices: BatchIndices): Promise<ArrayData<T>> {
     const idx = batchIndices(this.type, indices, [], this.length, `${this.kind}.batchLoad`);
     const r = await this.run(Op.load, idx, 0, 0, 0, true);
     return toArrayData(this.type, r.out) as ArrayData<T>;
   }
 
   /**
-   * Copies elements [index, index + n) into a new array (split by owner), or into `dst`: a
+   * Copies elements `[index, index + n)` into a new array (split by owning PE), or into `dst`: a
    * typed array of the element type (a `bigint[]` for i128/u128) or a memory region of the same
    * type (its local part, or a whole one-sided region), filling `dst.length` elements. Resolves
    * to the data (`dst` itself when given).
-   *
    * @example
    * ```ts
-   * const first = await array.get(0, 4);
-   * const buf = new Float64Array(4);
-   * await array.get(4, buf);              // no allocation
-   * await array.get(8, oneSidedRegion);   // into a memory region
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const first4: Uint32Array = await a.get(0, 4);
+   * const buf = new Uint32Array(4);
+   * await a.get(4, buf); // no allocation
+   * const region = world.allocOneSidedMemRegion('u32', 4);
+   * await a.get(8, region); // into a memory region
    * ```
    */
   get(index: number, n: number): Promise<ArrayData<T>>;
@@ -235,6 +339,7 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
     const fresh = typeof nOrDst === 'number';
     const n = fresh ? checkCount(nOrDst, what) : destLength(this.type, nOrDst, what);
     checkRangeOf(this.kind, 'get', index, n, this.length);
+    peCounters.getBytes += n * this.#meta.words * this.#meta.ctor.BYTES_PER_ELEMENT;
     const ai = this[kArray];
     const direct = canCopyDirect(ai, false);
     const view = fresh ? (direct ? (new this.#meta.ctor(n * this.#meta.words) as unknown as View) : null) : destView(nOrDst);
@@ -259,10 +364,10 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
   /**
    * Collective over the array's team: prints the array, one line per PE in team PE order
    * (`[pe 0 data] [1, 2, 3]`), from team PE 0. For small arrays.
-   *
    * @example
    * ```ts
-   * await array.print();
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 8, distribution: 'block' });
+   * await a.print();
    * ```
    */
   print(): Promise<void> {
@@ -271,11 +376,10 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
 
   /**
    * Collective over the array's team: resolves once every member has called it.
-   *
    * @example
    * ```ts
-   * await array.batchAdd(indices, 1);
-   * await array.barrier();
+   * await a.batchAdd([0, 1, 2], 1);
+   * await a.barrier();
    * ```
    */
   barrier(): Promise<void> {
@@ -287,12 +391,11 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
    * Resolves once every operation launched on this array from this PE (through any handle:
    * batches that wait for a message or a lock, reductions, AMs launched with the array's
    * `execAm…`) has finished. Not a collective: follow with `barrier()` to wait for every PE.
-   *
    * @example
    * ```ts
-   * void array.batchAdd(indices, 1);
-   * await array.waitAll();
-   * await array.barrier();
+   * void a.batchAdd([0, 1, 2], 1);
+   * await a.waitAll();
+   * await a.barrier();
    * ```
    */
   waitAll(): Promise<void> {
@@ -302,10 +405,10 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
 
   /**
    * Runs `am(args)` on team PE `pe` of the array's team, counted in the array's `waitAll()`.
-   *
    * @example
    * ```ts
-   * const r = await array.execAmPe(1, MyAm, { array });
+   * const Bump = defineAm('doc/bump', async (ctx, x: { arr: AtomicArray<'u32'> }) => x.arr.add(ctx.currentPe, 1));
+   * await a.execAmPe(0, Bump, { arr: a });
    * ```
    */
   execAmPe<A, R>(pe: number, am: AmDef<A, R>, ...[args]: AmArgs<A>): AmHandle<R> {
@@ -314,11 +417,12 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
   }
 
   /**
-   * Runs `am(args)` on every member of the array's team; results in team PE order.
-   *
+   * Runs `am(args)` on every member of the array's team, counted in the array's `waitAll()`;
+   * results in team PE order.
    * @example
    * ```ts
-   * const all = await array.execAmAll(MyAm, { array });
+   * const LocalLen = defineAm('doc/local-len', (_ctx, x: { arr: AtomicArray<'u32'> }) => x.arr.numElemsLocal);
+   * const counts: number[] = await a.execAmAll(LocalLen, { arr: a });
    * ```
    */
   execAmAll<A, R>(am: AmDef<A, R>, ...[args]: AmArgs<A>): MultiAmHandle<R> {
@@ -328,10 +432,10 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
 
   /**
    * Runs `am(args)` on this PE without serializing `args`, counted in the array's `waitAll()`.
-   *
    * @example
    * ```ts
-   * await array.execAmLocal(MyAm, { array });
+   * const LocalLen = defineAm('doc/local-len2', (_ctx, x: { arr: AtomicArray<'u32'> }) => x.arr.numElemsLocal);
+   * const n = await a.execAmLocal(LocalLen, { arr: a });
    * ```
    */
   execAmLocal<A, R>(am: AmDef<A, R>, ...[args]: AmArgs<A>): LocalAmHandle<R> {
@@ -339,23 +443,69 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
     return this.#meta.team[kTeamLaunch].local(am, args, this.#meta.ops);
   }
 
-  /** Collective conversions: complete once every PE holds only the converting handle. */
+  /**
+   * Collective conversion into an UnsafeArray over the same memory: completes once every PE holds
+   * only the converting handle (drop clones and sub-arrays first). This handle is released.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const u = await a.intoUnsafe();
+   * u.unsafeLocalData().fill(0);
+   * ```
+   */
   intoUnsafe(): Promise<UnsafeArray<T>> {
     return this.into('UnsafeArray');
   }
 
+  /**
+   * Collective conversion into a ReadOnlyArray (then every read is safe without locks); completes
+   * once every PE holds only the converting handle. This handle is released.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const ro = await a.intoReadOnly();
+   * const mine = ro.localData();
+   * ```
+   */
   intoReadOnly(): Promise<ReadOnlyArray<T>> {
     return this.into('ReadOnlyArray');
   }
 
+  /**
+   * Collective conversion into an AtomicArray; completes once every PE holds only the converting
+   * handle. This handle is released.
+   * @example
+   * ```ts
+   * const u = await UnsafeArray.create(world, { type: 'i64', length: 8, distribution: 'block' });
+   * const at = await u.intoAtomic();
+   * ```
+   */
   intoAtomic(): Promise<AtomicArray<T>> {
     return this.into('AtomicArray');
   }
 
+  /**
+   * Collective conversion into a LocalLockArray; completes once every PE holds only the converting
+   * handle. This handle is released.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const ll = await a.intoLocalLock();
+   * ```
+   */
   intoLocalLock(): Promise<LocalLockArray<T>> {
     return this.into('LocalLockArray');
   }
 
+  /**
+   * Collective conversion into a GlobalLockArray; completes once every PE holds only the converting
+   * handle. This handle is released.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const gl = await a.intoGlobalLock();
+   * ```
+   */
   intoGlobalLock(): Promise<GlobalLockArray<T>> {
     return this.into('GlobalLockArray');
   }
@@ -413,6 +563,7 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
     return new IndexedOnesidedIter(onesidedOf(this, n, `${this.kind}.bufferedOnesidedIter(n)`));
   }
 
+  /** @internal */
   protected into<H>(kind: ArrayKind): Promise<H> {
     return this.convertInto(kind, (st) => makers.get(kind)!(st, 'converted', this.#meta, this.#offset, this.#length) as H);
   }
@@ -448,7 +599,8 @@ export function checkArrayElemType(type: unknown, what: string): ArrayElemType {
 
 /**
  * Collective over the team: allocates the array's one symmetric region (zeroed) and returns a
- * handle of `kind`. Mismatched calls throw COLLECTIVE_MISMATCH on every member. With fewer elements than PEs, one element per PE is allocated and the
+ * handle of `kind`. Mismatched calls throw COLLECTIVE_MISMATCH on every member. With fewer elements
+ * than PEs, one element per PE is allocated and the
  * handle covers the first `length` (as Lamellar does).
  */
 export async function createArray<T extends ArrayElemType>(kind: ArrayKind, teamOrWorld: World | Team, opts: ArrayOptions<T>): Promise<ArrayBase<T>> {
@@ -476,7 +628,7 @@ export async function createArray<T extends ArrayElemType>(kind: ArrayKind, team
 }
 
 /** Each array type registers its constructor, for conversions, sub-arrays and the codec. */
-export function registerArrayKind(kind: ArrayKind, ctor: abstract new (...args: never[]) => ArrayBase, make: Maker): void {
+export function registerArrayKind(kind: ArrayKind, ctor: { readonly prototype: ArrayBase; readonly name: string }, make: Maker): void {
   makers.set(kind, make);
   classes.set(ctor, kind);
   registerRefCodec<ArrayBase>({

@@ -6,7 +6,7 @@
  * Everything that depends on the element type below the API (storage, reading an element,
  * wrapping a value to the type, converting results for the caller) is decided here, once.
  */
-import { ELEM_CTORS, type ElemType, type TypedArrayOf } from '../memregion/internal.js';
+import { ELEM_CTORS, type ElemType, type ReadonlyTypedArray, type TypedArrayOf } from '../memregion/internal.js';
 
 /**
  * Every element type an array can hold.
@@ -36,7 +36,8 @@ export type ArrayValue<T extends ArrayElemType> = T extends 'bool' ? boolean : T
  *
  * @example
  * ```ts
- * const vals: ArrayData<'u128'> = await wide.get(0, 4);   // bigint[]
+ * const wide = await AtomicArray.create(world, { type: 'u128', length: 8, distribution: 'block' });
+ * const vals: ArrayData<'u128'> = await wide.get(0, 4); // bigint[]
  * ```
  */
 export type ArrayData<T extends ArrayElemType> = T extends ElemType ? TypedArrayOf<T> : T extends 'bool' ? Uint8Array : bigint[];
@@ -48,10 +49,23 @@ export type ArrayData<T extends ArrayElemType> = T extends ElemType ? TypedArray
  *
  * @example
  * ```ts
- * const words: LocalView<'u128'> = wideUnsafe.unsafeLocalData();   // BigUint64Array
+ * const wide = await UnsafeArray.create(world, { type: 'u128', length: 8, distribution: 'block' });
+ * const words: LocalView<'u128'> = wide.unsafeLocalData(); // BigUint64Array, two words per element
  * ```
  */
 export type LocalView<T extends ArrayElemType> = T extends ElemType ? TypedArrayOf<T> : T extends 'bool' ? Uint8Array : BigUint64Array;
+
+/**
+ * This PE's elements as a read-only view (ReadOnlyArray's `localData()`, read guards): a
+ * LocalView typed read-only (no element assignment, `set`, `fill`, `sort`...; see
+ * ReadonlyTypedArray). Read-only by type only: at run time it is the view itself.
+ * @example
+ * ```ts
+ * const mine: ReadonlyLocalView<'u32'> = ro.localData();
+ * const localMax = mine.reduce((m, x) => Math.max(m, x), 0);
+ * ```
+ */
+export type ReadonlyLocalView<T extends ArrayElemType> = T extends ArrayElemType ? ReadonlyTypedArray<LocalView<T>> : never;
 
 /**
  * Integer element types (arithmetic, bit ops and shifts).

@@ -6,37 +6,70 @@
  * consistent reductions); `collectiveWriteLocalData()` is collective: one write lock held for
  * all PEs at once, released when the last PE releases its guard.
  */
-import { pin, unpin } from '../memregion/internal.js';
+import { kConstruct } from '../core/index.js';
+import { pin, unpin, type HandleOrigin, type RefState } from '../memregion/internal.js';
 import type { Team } from '../team/index.js';
 import { createArray, registerArrayKind } from './base.js';
-import { checkChunkSize, LocalChunks } from './chunks.js';
+import { checkChunkSize, newLocalChunks, type LocalChunks } from './chunks.js';
 import type { World } from './deps.js';
-import type { ArrayElemType, LocalView } from './elem.js';
-import { LocalDataGuard } from './guard.js';
+import type { ArrayElemType, LocalView, ReadonlyLocalView } from './elem.js';
+import { newLocalDataGuard, type LocalDataGuard } from './guard.js';
 import { COLLECTIVE_LEFT } from './lock.js';
-import { ArrayReadGuard, ArrayWriteGuard } from './lock-guard.js';
-import { kArray } from './meta.js';
+import { newArrayReadGuard, newArrayWriteGuard, type ArrayReadGuard, type ArrayWriteGuard } from './lock-guard.js';
+import { kArray, type ArrayMeta } from './meta.js';
 import { IndexedDistIter, IndexedLocalIter, iterChain, type ElemRef } from './iter/index.js';
 import { MutableArray } from './mutable.js';
 import { acquireGlobal, releaseGlobal } from './ops/engine.js';
 import { collectiveDone, CollectiveDoneAm } from './ops/remote.js';
 import type { ArrayKind, ArrayOptions } from './types.js';
 
+/**
+ * A distributed array under one reader-writer lock for the whole array (kept on team PE 0): every
+ * element op, put and get takes it, and local data is reached through guards; a global write lock
+ * excludes every other PE's readers and writers. `readLock()`/`writeLock()` hold the lock as a
+ * guard over the whole array; a read guard's reductions see one consistent array.
+ * @example
+ * ```ts
+ * const gl = await GlobalLockArray.create(world, { type: 'i32', length: 32, distribution: 'block' });
+ * await gl.store(0, 5);
+ * {
+ *   using r = await gl.readLocalData();
+ *   console.log(r.value[0]);
+ * }
+ * ```
+ */
 export class GlobalLockArray<T extends ArrayElemType = ArrayElemType> extends MutableArray<T> {
+  /** @internal */
   protected readonly kind: ArrayKind = 'GlobalLockArray';
 
-  /** Collective over the team (or world): a zeroed array. */
+  private constructor(token: symbol, state: RefState, origin: HandleOrigin, meta: ArrayMeta<T>, offset: number, length: number) {
+    super(token, state, origin, meta, offset, length);
+  }
+
+  static {
+    registerArrayKind('GlobalLockArray', GlobalLockArray, (st, origin, meta, off, len) => new GlobalLockArray(kConstruct, st, origin, meta, off, len));
+  }
+
+  /**
+   * Collective over the team (or world): a zeroed GlobalLockArray; every member calls it with the
+   * same options.
+   * @example
+   * ```ts
+   * const gl = await GlobalLockArray.create(world, { type: 'u16', length: 32, distribution: 'cyclic' });
+   * ```
+   */
   static create<T extends ArrayElemType>(team: World | Team, opts: ArrayOptions<T>): Promise<GlobalLockArray<T>> {
     return createArray('GlobalLockArray', team, opts) as Promise<GlobalLockArray<T>>;
   }
 
   /**
    * Collective, mutable: every PE walks its own part with global indices; items are ElemRef
-   * handles that write through, under one write lock taken for all PEs at once (collective) and held for the whole iteration.
-   *
+   * handles that write through, under one write lock taken for all PEs at once (collective) and
+   * held for the whole iteration.
    * @example
    * ```ts
-   * await a.distIterMut().enumerate().forEach(([i, x]) => x.store(i));
+   * const gl = await GlobalLockArray.create(world, { type: 'u32', length: 32, distribution: 'block' });
+   * await gl.distIterMut().enumerate().forEach(([i, x]) => x.store(i));
    * ```
    */
   distIterMut(): IndexedDistIter<ElemRef<T>, T> {
@@ -44,83 +77,109 @@ export class GlobalLockArray<T extends ArrayElemType = ArrayElemType> extends Mu
   }
 
   /**
-   * Mutable, this PE's part only (local indices, no barrier); items are ElemRef handles, under the global write lock held for the whole iteration (other PEs wait).
-   *
+   * Mutable, this PE's part only (local indices, no barrier); items are ElemRef handles, under
+   * the global write lock held for the whole iteration (other PEs wait).
    * @example
    * ```ts
-   * await a.localIterMut().forEach((x) => x.value += 1);
+   * const gl = await GlobalLockArray.create(world, { type: 'u32', length: 32, distribution: 'block' });
+   * await gl.localIterMut().forEach((x) => { x.value += 1; });
    * ```
    */
   localIterMut(): IndexedLocalIter<ElemRef<T>, T> {
     return new IndexedLocalIter(iterChain(this, true));
   }
 
-  /** Waits for the global read lock; the guard's `value` is this PE's part, read-only. */
-  readLocalData(): Promise<LocalDataGuard<Readonly<LocalView<T>>>> {
-    return this.#take(false, (d, rel) => new LocalDataGuard(d, rel, 'GlobalLockArray'));
-  }
-
-  /** Waits for the global write lock (excluding every PE); `value` is this PE's part. */
-  writeLocalData(): Promise<LocalDataGuard<LocalView<T>>> {
-    return this.#take(true, (d, rel) => new LocalDataGuard(d, rel, 'GlobalLockArray'));
+  /**
+   * Waits for the global read lock; the guard's `value` is this PE's part, read-only.
+   * @example
+   * ```ts
+   * const gl = await GlobalLockArray.create(world, { type: 'u16', length: 32, distribution: 'cyclic' });
+   * {
+   *   using r = await gl.readLocalData();
+   *   const first = r.value[0];
+   * }
+   * ```
+   */
+  readLocalData(): Promise<LocalDataGuard<ReadonlyLocalView<T>>> {
+    // The same view as a write guard's, typed read-only (docs/arrays.md: by type only).
+    return this.#take(false, (d, rel) => newLocalDataGuard<ReadonlyLocalView<T>>(d as unknown as ReadonlyLocalView<T>, rel, 'GlobalLockArray'));
   }
 
   /**
-   * Waits for the global read lock; the guard's `value` is this PE's part in chunks of `n`.
-   *
+   * Waits for the global write lock (no other PE reads or writes meanwhile); the guard's `value` is
+   * this PE's part.
    * @example
    * ```ts
-   * using g = await array.readLocalChunks(256);
+   * const gl = await GlobalLockArray.create(world, { type: 'u16', length: 32, distribution: 'cyclic' });
+   * {
+   *   using w = await gl.writeLocalData();
+   *   w.value.fill(1);
+   * }
+   * ```
+   */
+  writeLocalData(): Promise<LocalDataGuard<LocalView<T>>> {
+    return this.#take(true, (d, rel) => newLocalDataGuard(d, rel, 'GlobalLockArray'));
+  }
+
+  /**
+   * Waits for the global read lock; the guard's `value` is this PE's part in chunks of `n`
+   * elements (the last may be shorter), each a read-only view. INVALID_ARGUMENT unless `n` is a
+   * positive integer (checked before waiting).
+   * @example
+   * ```ts
+   * const gl = await GlobalLockArray.create(world, { type: 'u32', length: 1024, distribution: 'block' });
+   * using g = await gl.readLocalChunks(256);
    * for (const chunk of g.value) use(chunk);
    * ```
    */
-  readLocalChunks(n: number): Promise<LocalDataGuard<LocalChunks<Readonly<LocalView<T>>>>> {
+  readLocalChunks(n: number): Promise<LocalDataGuard<LocalChunks<ReadonlyLocalView<T>>>> {
     const words = this[kArray].meta.words;
     checkChunkSize(n, 'GlobalLockArray.readLocalChunks');
-    return this.#take(false, (d, rel) => new LocalDataGuard(new LocalChunks<LocalView<T>>(d, n, words, 'GlobalLockArray.readLocalChunks'), rel, 'GlobalLockArray'));
+    return this.#take(false, (d, rel) => newLocalDataGuard(newLocalChunks<ReadonlyLocalView<T>>(d, n, words, 'GlobalLockArray.readLocalChunks'), rel, 'GlobalLockArray'));
   }
 
   /**
-   * Waits for the global write lock; the guard's `value` is this PE's part in chunks of `n`.
-   *
+   * Waits for the global write lock; the guard's `value` is this PE's part in chunks of `n`
+   * elements (the last may be shorter), each a writable view.
    * @example
    * ```ts
-   * using g = await array.writeLocalChunks(256);
+   * const gl = await GlobalLockArray.create(world, { type: 'u32', length: 1024, distribution: 'block' });
+   * using g = await gl.writeLocalChunks(256);
    * for (const chunk of g.value) chunk.fill(1);
    * ```
    */
   writeLocalChunks(n: number): Promise<LocalDataGuard<LocalChunks<LocalView<T>>>> {
     const words = this[kArray].meta.words;
     checkChunkSize(n, 'GlobalLockArray.writeLocalChunks');
-    return this.#take(true, (d, rel) => new LocalDataGuard(new LocalChunks<LocalView<T>>(d, n, words, 'GlobalLockArray.writeLocalChunks'), rel, 'GlobalLockArray'));
+    return this.#take(true, (d, rel) => newLocalDataGuard(newLocalChunks<LocalView<T>>(d, n, words, 'GlobalLockArray.writeLocalChunks'), rel, 'GlobalLockArray'));
   }
 
   /**
-   * Waits for the global read lock and holds it as a guard over the whole array (one-sided):
-   * no PE writes while it is held, so its reductions see one consistent array.
-   *
+   * Waits for the global read lock and holds it as a guard over the whole array (one-sided): no
+   * PE writes while it is held, so its reductions see one consistent array.
    * @example
    * ```ts
-   * using g = await array.readLock();
+   * const gl = await GlobalLockArray.create(world, { type: 'u32', length: 32, distribution: 'block' });
+   * using g = await gl.readLock();
    * const [lo, hi] = [await g.min(), await g.max()];
    * ```
    */
   readLock(): Promise<ArrayReadGuard<T>> {
-    return this.#take(false, (d, rel) => new ArrayReadGuard<T>({ array: this, scope: 'global', write: false }, d, rel, 'GlobalLockArray read'));
+    return this.#take(false, (d, rel) => newArrayReadGuard<T>({ array: this, scope: 'global', write: false }, d as unknown as ReadonlyLocalView<T>, rel, 'GlobalLockArray read'));
   }
 
   /**
    * Waits for the global write lock (excluding every reader and writer on every PE) and holds it
-   * as a guard; `localData()` is this PE's part.
-   *
+   * as a guard; `localData()` is this PE's part, writable.
    * @example
    * ```ts
-   * using g = await array.writeLock();
+   * const gl = await GlobalLockArray.create(world, { type: 'u32', length: 32, distribution: 'block' });
+   * using g = await gl.writeLock();
    * g.localData().fill(0);
    * ```
    */
   writeLock(): Promise<ArrayWriteGuard<T>> {
-    return this.#take(true, (d, rel) => new ArrayWriteGuard<T>({ array: this, scope: 'global', write: true }, d, rel, 'GlobalLockArray write'));
+    return this.#take(true, (d, rel) => newArrayWriteGuard<T>({ array: this, scope: 'global', write: true }, d, rel, 'GlobalLockArray write'));
   }
 
   async #take<G>(write: boolean, make: (data: LocalView<T>, release: () => void) => G): Promise<G> {
@@ -141,8 +200,17 @@ export class GlobalLockArray<T extends ArrayElemType = ArrayElemType> extends Mu
   }
 
   /**
-   * Collective: team PE 0 takes the write lock once for everyone, then every PE gets a write
-   * guard on its part. The lock is released when the last PE releases its guard.
+   * Collective over the team: every member asks, team PE 0 takes the write lock once for all, and
+   * each member's guard gives its own part; the lock is released when the last member releases its
+   * guard.
+   * @example
+   * ```ts
+   * const gl = await GlobalLockArray.create(world, { type: 'u16', length: 32, distribution: 'cyclic' });
+   * {
+   *   using w = await gl.collectiveWriteLocalData();
+   *   w.value.fill(world.myPe);
+   * }
+   * ```
    */
   async collectiveWriteLocalData(): Promise<LocalDataGuard<LocalView<T>>> {
     const ai = this[kArray];
@@ -160,7 +228,7 @@ export class GlobalLockArray<T extends ArrayElemType = ArrayElemType> extends Mu
       throw err;
     }
     const w = ai.meta.locks[0] ?? null;
-    return new LocalDataGuard(
+    return newLocalDataGuard(
       this.localView() as unknown as LocalView<T>,
       () => {
         if (w !== null) collectiveDone(w);
@@ -171,5 +239,3 @@ export class GlobalLockArray<T extends ArrayElemType = ArrayElemType> extends Mu
     );
   }
 }
-
-registerArrayKind('GlobalLockArray', GlobalLockArray, (st, origin, meta, off, len) => new GlobalLockArray(st, origin, meta, off, len));

@@ -53,10 +53,9 @@ export type {
   ArrayValue,
   ArrayData,
   LocalView,
+  ReadonlyLocalView,
   IntElemType,
   FloatElemType,
   BitwiseElemType,
   ArithElemType,
 } from './types.js';
-/** Types the array classes share in their signatures (one import line per file). */
-export type { ElemType, ElemValue, TypedArrayOf } from '../memregion/internal.js';

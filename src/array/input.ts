@@ -4,10 +4,10 @@
  * region's local part. This resolves each to what the checks take, and builds the index list of
  * the one-index-many-values form (`batchAdd(7, [1, 2, 3])`).
  */
-import { ErrorCode, LamellarError } from '../core/index.js';
+import { ErrorCode, kOpInput, LamellarError } from '../core/index.js';
 import { OneSidedMemoryRegion, SharedMemoryRegion } from '../memregion/index.js';
 import { checkIndex, checkIndices } from './layout.js';
-import { kOpInput, valuesLength, type ArrayElemType } from './types.js';
+import { valuesLength, type ArrayElemType } from './types.js';
 
 /** A guard, atomic local data or region as the typed array it stands for; anything else as is. */
 export function resolveSource(x: unknown): unknown {

@@ -1,5 +1,5 @@
 /**
- * Where elements live: Lamellar's Block and Cyclic formulas (lamellar-features §5.3), applied to
+ * Where elements live: Lamellar's Block and Cyclic formulas (its array/ distributions), applied to
  * a window [offset, offset + size) of the original index space so that sub-arrays use the same
  * code. With P PEs and L = max(length, P) elements, e = ⌊L/P⌋ and r = L mod P:
  *   block:  PEs 0..r-1 hold e+1 elements, the others e; PE p starts at e·p + min(p, r).

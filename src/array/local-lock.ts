@@ -5,24 +5,56 @@
  * (exclusive), or in chunks; `readLock()`/`writeLock()` hold this PE's lock as a guard over the
  * whole array, and a read guard has the reductions.
  */
-import { pin, unpin } from '../memregion/internal.js';
+import { kConstruct } from '../core/index.js';
+import { pin, unpin, type HandleOrigin, type RefState } from '../memregion/internal.js';
 import type { Team } from '../team/index.js';
 import { createArray, registerArrayKind } from './base.js';
-import { checkChunkSize, LocalChunks } from './chunks.js';
+import { checkChunkSize, newLocalChunks, type LocalChunks } from './chunks.js';
 import type { World } from './deps.js';
-import type { ArrayElemType, LocalView } from './elem.js';
-import { LocalDataGuard } from './guard.js';
+import type { ArrayElemType, LocalView, ReadonlyLocalView } from './elem.js';
+import { newLocalDataGuard, type LocalDataGuard } from './guard.js';
 import { LOCAL_LOCK, lock, unlock } from './lock.js';
-import { ArrayReadGuard, ArrayWriteGuard } from './lock-guard.js';
-import { kArray } from './meta.js';
+import { newArrayReadGuard, newArrayWriteGuard, type ArrayReadGuard, type ArrayWriteGuard } from './lock-guard.js';
+import { kArray, type ArrayMeta } from './meta.js';
 import { IndexedDistIter, IndexedLocalIter, iterChain, type ElemRef } from './iter/index.js';
 import { MutableArray } from './mutable.js';
 import type { ArrayKind, ArrayOptions } from './types.js';
 
+/**
+ * A distributed array with one reader-writer lock per PE over that PE's part: every element op,
+ * put and get takes the owner's lock (in shared memory on shmem, inside the owner's runtime on
+ * tcp), and local data is reached only through guards. `readLock()`/`writeLock()` hold this PE's
+ * lock as a guard over the whole array; a read guard has the reductions.
+ * @example
+ * ```ts
+ * const ll = await LocalLockArray.create(world, { type: 'u32', length: 64, distribution: 'block' });
+ * await ll.add(3, 1);
+ * {
+ *   using w = await ll.writeLocalData();
+ *   w.value.fill(0);
+ * }
+ * ```
+ */
 export class LocalLockArray<T extends ArrayElemType = ArrayElemType> extends MutableArray<T> {
+  /** @internal */
   protected readonly kind: ArrayKind = 'LocalLockArray';
 
-  /** Collective over the team (or world): a zeroed array. */
+  private constructor(token: symbol, state: RefState, origin: HandleOrigin, meta: ArrayMeta<T>, offset: number, length: number) {
+    super(token, state, origin, meta, offset, length);
+  }
+
+  static {
+    registerArrayKind('LocalLockArray', LocalLockArray, (st, origin, meta, off, len) => new LocalLockArray(kConstruct, st, origin, meta, off, len));
+  }
+
+  /**
+   * Collective over the team (or world): a zeroed LocalLockArray; every member calls it with the
+   * same options.
+   * @example
+   * ```ts
+   * const ll = await LocalLockArray.create(world, { type: 'f64', length: 64, distribution: 'cyclic' });
+   * ```
+   */
   static create<T extends ArrayElemType>(team: World | Team, opts: ArrayOptions<T>): Promise<LocalLockArray<T>> {
     return createArray('LocalLockArray', team, opts) as Promise<LocalLockArray<T>>;
   }
@@ -30,10 +62,10 @@ export class LocalLockArray<T extends ArrayElemType = ArrayElemType> extends Mut
   /**
    * Collective, mutable: every PE walks its own part with global indices; items are ElemRef
    * handles that write through, under each PE's write lock held for the whole iteration.
-   *
    * @example
    * ```ts
-   * await a.distIterMut().enumerate().forEach(([i, x]) => x.store(i));
+   * const ll = await LocalLockArray.create(world, { type: 'u32', length: 64, distribution: 'block' });
+   * await ll.distIterMut().enumerate().forEach(([i, x]) => x.store(i));
    * ```
    */
   distIterMut(): IndexedDistIter<ElemRef<T>, T> {
@@ -41,84 +73,109 @@ export class LocalLockArray<T extends ArrayElemType = ArrayElemType> extends Mut
   }
 
   /**
-   * Mutable, this PE's part only (local indices, no barrier); items are ElemRef handles, under this PE's write lock held for the whole iteration.
-   *
+   * Mutable, this PE's part only (local indices, no barrier); items are ElemRef handles, under
+   * this PE's write lock held for the whole iteration.
    * @example
    * ```ts
-   * await a.localIterMut().forEach((x) => x.value += 1);
+   * const ll = await LocalLockArray.create(world, { type: 'u32', length: 64, distribution: 'block' });
+   * await ll.localIterMut().forEach((x) => { x.value += 1; });
    * ```
    */
   localIterMut(): IndexedLocalIter<ElemRef<T>, T> {
     return new IndexedLocalIter(iterChain(this, true));
   }
 
-  /** Waits for this PE's read lock; the guard's `value` is this PE's part, read-only. */
-  readLocalData(): Promise<LocalDataGuard<Readonly<LocalView<T>>>> {
-    return this.#take(false, (d, rel) => new LocalDataGuard(d, rel, 'LocalLockArray'));
+  /**
+   * Waits for this PE's read lock; the guard's `value` is this PE's part, read-only. Release it
+   * (`using`, or `release()`) to let writers in.
+   * @example
+   * ```ts
+   * const ll = await LocalLockArray.create(world, { type: 'u32', length: 64, distribution: 'block' });
+   * {
+   *   using r = await ll.readLocalData();
+   *   console.log(r.value.length);
+   * }
+   * ```
+   */
+  readLocalData(): Promise<LocalDataGuard<ReadonlyLocalView<T>>> {
+    // The same view as a write guard's, typed read-only (docs/arrays.md: by type only).
+    return this.#take(false, (d, rel) => newLocalDataGuard<ReadonlyLocalView<T>>(d as unknown as ReadonlyLocalView<T>, rel, 'LocalLockArray'));
   }
 
-  /** Waits for this PE's write lock; the guard's `value` is this PE's part. */
+  /**
+   * Waits for this PE's write lock; the guard's `value` is this PE's part, writable.
+   * @example
+   * ```ts
+   * const ll = await LocalLockArray.create(world, { type: 'u32', length: 64, distribution: 'block' });
+   * {
+   *   using w = await ll.writeLocalData();
+   *   w.value[0] = 42;
+   * }
+   * ```
+   */
   writeLocalData(): Promise<LocalDataGuard<LocalView<T>>> {
-    return this.#take(true, (d, rel) => new LocalDataGuard(d, rel, 'LocalLockArray'));
+    return this.#take(true, (d, rel) => newLocalDataGuard(d, rel, 'LocalLockArray'));
   }
 
   /**
    * Waits for this PE's read lock; the guard's `value` is this PE's part in chunks of `n`
-   * elements (the last may be shorter), each a read-only view.
-   *
+   * elements (the last may be shorter), each a read-only view. INVALID_ARGUMENT unless `n` is a
+   * positive integer (checked before waiting).
    * @example
    * ```ts
-   * using g = await array.readLocalChunks(256);
+   * const ll = await LocalLockArray.create(world, { type: 'u32', length: 1024, distribution: 'block' });
+   * using g = await ll.readLocalChunks(256);
    * for (const chunk of g.value) use(chunk);
    * ```
    */
-  readLocalChunks(n: number): Promise<LocalDataGuard<LocalChunks<Readonly<LocalView<T>>>>> {
+  readLocalChunks(n: number): Promise<LocalDataGuard<LocalChunks<ReadonlyLocalView<T>>>> {
     const words = this[kArray].meta.words;
     checkChunkSize(n, 'LocalLockArray.readLocalChunks');
-    return this.#take(false, (d, rel) => new LocalDataGuard(new LocalChunks<LocalView<T>>(d, n, words, 'LocalLockArray.readLocalChunks'), rel, 'LocalLockArray'));
+    return this.#take(false, (d, rel) => newLocalDataGuard(newLocalChunks<ReadonlyLocalView<T>>(d, n, words, 'LocalLockArray.readLocalChunks'), rel, 'LocalLockArray'));
   }
 
   /**
-   * Waits for this PE's write lock; the guard's `value` is this PE's part in chunks of `n`.
-   *
+   * Waits for this PE's write lock; the guard's `value` is this PE's part in chunks of `n`
+   * elements (the last may be shorter), each a writable view.
    * @example
    * ```ts
-   * using g = await array.writeLocalChunks(256);
+   * const ll = await LocalLockArray.create(world, { type: 'u32', length: 1024, distribution: 'block' });
+   * using g = await ll.writeLocalChunks(256);
    * for (const chunk of g.value) chunk.fill(1);
    * ```
    */
   writeLocalChunks(n: number): Promise<LocalDataGuard<LocalChunks<LocalView<T>>>> {
     const words = this[kArray].meta.words;
     checkChunkSize(n, 'LocalLockArray.writeLocalChunks');
-    return this.#take(true, (d, rel) => new LocalDataGuard(new LocalChunks<LocalView<T>>(d, n, words, 'LocalLockArray.writeLocalChunks'), rel, 'LocalLockArray'));
+    return this.#take(true, (d, rel) => newLocalDataGuard(newLocalChunks<LocalView<T>>(d, n, words, 'LocalLockArray.writeLocalChunks'), rel, 'LocalLockArray'));
   }
 
   /**
-   * Waits for this PE's read lock and holds it as a guard over the whole array (one-sided).
-   * Its reductions fold every PE's part under that PE's read lock.
-   *
+   * Waits for this PE's read lock and holds it as a guard over the whole array (one-sided). Its
+   * reductions fold every PE's part, each under its owner's read lock.
    * @example
    * ```ts
-   * using g = await array.readLock();
+   * const ll = await LocalLockArray.create(world, { type: 'u32', length: 64, distribution: 'block' });
+   * using g = await ll.readLock();
    * const total = await g.sum();
    * ```
    */
   readLock(): Promise<ArrayReadGuard<T>> {
-    return this.#take(false, (d, rel) => new ArrayReadGuard<T>({ array: this, scope: 'local', write: false }, d, rel, 'LocalLockArray read'));
+    return this.#take(false, (d, rel) => newArrayReadGuard<T>({ array: this, scope: 'local', write: false }, d as unknown as ReadonlyLocalView<T>, rel, 'LocalLockArray read'));
   }
 
   /**
    * Waits for this PE's write lock and holds it as a guard (one-sided); `localData()` is this
-   * PE's part.
-   *
+   * PE's part, writable.
    * @example
    * ```ts
-   * using g = await array.writeLock();
+   * const ll = await LocalLockArray.create(world, { type: 'u32', length: 64, distribution: 'block' });
+   * using g = await ll.writeLock();
    * g.localData().fill(0);
    * ```
    */
   writeLock(): Promise<ArrayWriteGuard<T>> {
-    return this.#take(true, (d, rel) => new ArrayWriteGuard<T>({ array: this, scope: 'local', write: true }, d, rel, 'LocalLockArray write'));
+    return this.#take(true, (d, rel) => newArrayWriteGuard<T>({ array: this, scope: 'local', write: true }, d, rel, 'LocalLockArray write'));
   }
 
   async #take<G>(write: boolean, make: (data: LocalView<T>, release: () => void) => G): Promise<G> {
@@ -140,5 +197,3 @@ export class LocalLockArray<T extends ArrayElemType = ArrayElemType> extends Mut
     });
   }
 }
-
-registerArrayKind('LocalLockArray', LocalLockArray, (st, origin, meta, off, len) => new LocalLockArray(st, origin, meta, off, len));

@@ -17,18 +17,16 @@
  * not re-entrant (a writer queued on this PE in between would wait for the guard, and the
  * guard's own read behind that writer).
  */
-import { ErrorCode, LamellarError } from '../core/index.js';
+import { checkConstruct, ErrorCode, kConstruct, LamellarError } from '../core/index.js';
 import type { ArrayBase } from './base.js';
 import { LocalDataGuard } from './guard.js';
-import type { ArrayElemType, ArrayValue, LocalView } from './elem.js';
+import type { ArrayElemType, ArrayValue, LocalView, ReadonlyLocalView } from './elem.js';
 import { IndexedDistIter, IndexedLocalIter, iterChain, type ElemRef, type Lease } from './iter/index.js';
 import type { ArrayRef } from './ops/remote.js';
 import { kArray } from './meta.js';
 import { reduceArray, type ReduceLocks } from './reduce.js';
 
-/** @internal The array and lock a guard holds (for iterators on guards). */
-export const kGuardArray = Symbol('lamellar.guardArray');
-
+/** The array and lock a guard holds (for its iterators and reductions). */
 export interface GuardHold {
   readonly array: ArrayRef;
   /** 'local': this PE's lock of a LocalLockArray; 'global': a GlobalLockArray's one lock. */
@@ -82,35 +80,48 @@ const arrayOf = <T extends ArrayElemType>(g: LocalDataGuard<unknown>, h: GuardHo
   return h.array as unknown as ArrayBase<T>;
 };
 
+/** Makes a read guard (its constructor is private): LocalLockArray and GlobalLockArray `readLock()`. */
+export let newArrayReadGuard: <T extends ArrayElemType>(hold: GuardHold, data: ReadonlyLocalView<T>, release: () => void, label: string) => ArrayReadGuard<T>;
+/** Makes a write guard (its constructor is private): LocalLockArray and GlobalLockArray `writeLock()`. */
+export let newArrayWriteGuard: <T extends ArrayElemType>(hold: GuardHold, data: LocalView<T>, release: () => void, label: string) => ArrayWriteGuard<T>;
+
 /**
- * A read lock over a whole lock array, with one-sided reductions.
- *
+ * A read lock over a whole lock array (Lamellar's read_lock), from `readLock()`: this PE's lock of
+ * a LocalLockArray, or the one lock of a GlobalLockArray. It has one-sided reductions over the
+ * whole array and iterators that run under its lock; `value` and `localData()` are this PE's
+ * part, read-only. Release it (`using`, `release()`) to let writers in.
  * @example
  * ```ts
- * using g = await array.readLock();
+ * const gl = await GlobalLockArray.create(world, { type: 'u32', length: 64, distribution: 'block' });
+ * using g = await gl.readLock();
  * const total = await g.sum();
- * g.localData()[0];          // this PE's part, read-only
+ * const first = g.localData()[0]; // this PE's part, read-only
  * ```
  */
-export class ArrayReadGuard<T extends ArrayElemType = ArrayElemType> extends LocalDataGuard<Readonly<LocalView<T>>> {
+export class ArrayReadGuard<T extends ArrayElemType = ArrayElemType> extends LocalDataGuard<ReadonlyLocalView<T>> {
   readonly #hold: GuardHold;
   readonly #lock: SharedLock;
 
-  /** @internal */
-  constructor(hold: GuardHold, data: Readonly<LocalView<T>>, release: () => void, label: string) {
+  private constructor(token: symbol, hold: GuardHold, data: ReadonlyLocalView<T>, release: () => void, label: string) {
+    checkConstruct(token, 'ArrayReadGuard', 'readLock() of a lock array');
     const lock = new SharedLock(release, label);
-    super(data, () => lock.close(), label);
+    super(token, data, () => lock.close(), label);
     this.#hold = hold;
     this.#lock = lock;
   }
 
+  static {
+    newArrayReadGuard = <T extends ArrayElemType>(hold: GuardHold, data: ReadonlyLocalView<T>, release: () => void, label: string) => new ArrayReadGuard<T>(kConstruct, hold, data, release, label);
+  }
+
   /**
-   * Collective over the array's team, each PE on its own read guard: a distributed iterator
-   * (as `array.distIter()`) whose consumers run under the guards' locks instead of taking them.
-   *
+   * Collective over the array's team, each PE on its own read guard: a distributed iterator (as
+   * `array.distIter()`) whose consumers run under the guards' locks instead of taking them.
+   * USE_AFTER_RELEASE once the guard is released.
    * @example
    * ```ts
-   * using g = await array.readLock();
+   * const ll = await LocalLockArray.create(world, { type: 'u32', length: 64, distribution: 'block' });
+   * using g = await ll.readLock();
    * await g.distIter().enumerate().forEach(([i, x]) => console.log(`${i}: ${x}`));
    * ```
    */
@@ -119,11 +130,12 @@ export class ArrayReadGuard<T extends ArrayElemType = ArrayElemType> extends Loc
   }
 
   /**
-   * This PE's part (as `array.localIter()`), under the guard's lock.
-   *
+   * This PE's part (as `array.localIter()`), under the guard's lock. USE_AFTER_RELEASE once the
+   * guard is released.
    * @example
    * ```ts
-   * using g = await array.readLock();
+   * const ll = await LocalLockArray.create(world, { type: 'u32', length: 64, distribution: 'block' });
+   * using g = await ll.readLock();
    * const mine = await g.localIter().sum();
    * ```
    */
@@ -133,21 +145,15 @@ export class ArrayReadGuard<T extends ArrayElemType = ArrayElemType> extends Loc
 
   /**
    * This PE's part of the array, read-only (the same as `value`).
-   *
    * @example
    * ```ts
-   * using g = await array.readLock();
+   * const ll = await LocalLockArray.create(world, { type: 'u32', length: 64, distribution: 'block' });
+   * using g = await ll.readLock();
    * const first = g.localData()[0];
    * ```
    */
-  localData(): Readonly<LocalView<T>> {
+  localData(): ReadonlyLocalView<T> {
     return this.value;
-  }
-
-  /** @internal */
-  get [kGuardArray](): GuardHold {
-    void this.value;
-    return this.#hold;
   }
 
   #reduce(name: string): Promise<ArrayValue<T> | undefined> {
@@ -159,10 +165,11 @@ export class ArrayReadGuard<T extends ArrayElemType = ArrayElemType> extends Loc
 
   /**
    * One-sided: the sum of the whole array, to this PE only (undefined when empty).
-   *
    * @example
    * ```ts
-   * const s = await (await array.readLock()).sum();
+   * const gl = await GlobalLockArray.create(world, { type: 'u32', length: 64, distribution: 'block' });
+   * using g = await gl.readLock();
+   * const s = await g.sum();
    * ```
    */
   sum(): Promise<ArrayValue<T> | undefined> {
@@ -170,11 +177,12 @@ export class ArrayReadGuard<T extends ArrayElemType = ArrayElemType> extends Loc
   }
 
   /**
-   * One-sided: the product of the whole array, to this PE only.
-   *
+   * One-sided: the product of the whole array, to this PE only (undefined when empty).
    * @example
    * ```ts
-   * const r = await guard.prod();
+   * const gl = await GlobalLockArray.create(world, { type: 'f64', length: 8, distribution: 'block' });
+   * using g = await gl.readLock();
+   * const p = await g.prod();
    * ```
    */
   prod(): Promise<ArrayValue<T> | undefined> {
@@ -182,11 +190,12 @@ export class ArrayReadGuard<T extends ArrayElemType = ArrayElemType> extends Loc
   }
 
   /**
-   * One-sided: the largest element, to this PE only.
-   *
+   * One-sided: the largest element of the whole array, to this PE only (undefined when empty).
    * @example
    * ```ts
-   * const r = await guard.max();
+   * const gl = await GlobalLockArray.create(world, { type: 'i64', length: 8, distribution: 'block' });
+   * using g = await gl.readLock();
+   * const hi: bigint | undefined = await g.max();
    * ```
    */
   max(): Promise<ArrayValue<T> | undefined> {
@@ -194,11 +203,12 @@ export class ArrayReadGuard<T extends ArrayElemType = ArrayElemType> extends Loc
   }
 
   /**
-   * One-sided: the smallest element, to this PE only.
-   *
+   * One-sided: the smallest element of the whole array, to this PE only (undefined when empty).
    * @example
    * ```ts
-   * const r = await guard.min();
+   * const gl = await GlobalLockArray.create(world, { type: 'f32', length: 8, distribution: 'block' });
+   * using g = await gl.readLock();
+   * const lo = await g.min();
    * ```
    */
   min(): Promise<ArrayValue<T> | undefined> {
@@ -206,11 +216,14 @@ export class ArrayReadGuard<T extends ArrayElemType = ArrayElemType> extends Loc
   }
 
   /**
-   * One-sided: reduces the whole array with a reduction registered by `registerReduction`.
-   *
+   * One-sided: folds the whole array with the reduction registered under `name` by
+   * `registerReduction`, to this PE only; INVALID_ARGUMENT for an unknown name.
    * @example
    * ```ts
-   * const m = await guard.reduce('minAbs');
+   * registerReduction<number>('orAll', (x, y) => x | y);
+   * const ll = await LocalLockArray.create(world, { type: 'u32', length: 64, distribution: 'block' });
+   * using g = await ll.readLock();
+   * const bits = await g.reduce('orAll');
    * ```
    */
   reduce(name: string): Promise<ArrayValue<T> | undefined> {
@@ -219,12 +232,14 @@ export class ArrayReadGuard<T extends ArrayElemType = ArrayElemType> extends Loc
 }
 
 /**
- * A write lock over a whole lock array: this PE's lock (LocalLockArray) or the global one
- * (GlobalLockArray). `value`/`localData()` is this PE's part, writable.
- *
+ * A write lock over a whole lock array (Lamellar's write_lock), from `writeLock()`: this PE's lock
+ * of a LocalLockArray, or the one lock of a GlobalLockArray. `value` and `localData()` are this
+ * PE's part, writable; its local iterators run under its lock. Release it (`using`, `release()`)
+ * to let others in.
  * @example
  * ```ts
- * using g = await array.writeLock();
+ * const ll = await LocalLockArray.create(world, { type: 'u32', length: 64, distribution: 'block' });
+ * using g = await ll.writeLock();
  * g.localData().fill(7);
  * ```
  */
@@ -232,20 +247,25 @@ export class ArrayWriteGuard<T extends ArrayElemType = ArrayElemType> extends Lo
   readonly #hold: GuardHold;
   readonly #lock: SharedLock;
 
-  /** @internal */
-  constructor(hold: GuardHold, data: LocalView<T>, release: () => void, label: string) {
+  private constructor(token: symbol, hold: GuardHold, data: LocalView<T>, release: () => void, label: string) {
+    checkConstruct(token, 'ArrayWriteGuard', 'writeLock() of a lock array');
     const lock = new SharedLock(release, label);
-    super(data, () => lock.close(), label);
+    super(token, data, () => lock.close(), label);
     this.#hold = hold;
     this.#lock = lock;
   }
 
+  static {
+    newArrayWriteGuard = <T extends ArrayElemType>(hold: GuardHold, data: LocalView<T>, release: () => void, label: string) => new ArrayWriteGuard<T>(kConstruct, hold, data, release, label);
+  }
+
   /**
-   * This PE's part (as `array.localIter()`), under the guard's write lock.
-   *
+   * This PE's part (as `array.localIter()`), under the guard's write lock. USE_AFTER_RELEASE once
+   * the guard is released.
    * @example
    * ```ts
-   * using g = await array.writeLock();
+   * const ll = await LocalLockArray.create(world, { type: 'u32', length: 64, distribution: 'block' });
+   * using g = await ll.writeLock();
    * const n = await g.localIter().filter((x) => x > 3).count();
    * ```
    */
@@ -255,11 +275,11 @@ export class ArrayWriteGuard<T extends ArrayElemType = ArrayElemType> extends Lo
 
   /**
    * This PE's part, mutable (as `array.localIterMut()`): ElemRef items that write through under
-   * the guard's write lock.
-   *
+   * the guard's write lock. USE_AFTER_RELEASE once the guard is released.
    * @example
    * ```ts
-   * using g = await array.writeLock();
+   * const ll = await LocalLockArray.create(world, { type: 'u32', length: 64, distribution: 'block' });
+   * using g = await ll.writeLock();
    * await g.localIterMut().enumerate().forEach(([i, x]) => x.store(i));
    * ```
    */
@@ -268,21 +288,15 @@ export class ArrayWriteGuard<T extends ArrayElemType = ArrayElemType> extends Lo
   }
 
   /**
-   * This PE's part of the array (the same as `value`).
-   *
+   * This PE's part of the array, writable (the same as `value`).
    * @example
    * ```ts
-   * using g = await array.writeLock();
+   * const ll = await LocalLockArray.create(world, { type: 'u32', length: 64, distribution: 'block' });
+   * using g = await ll.writeLock();
    * g.localData()[0] = 42;
    * ```
    */
   localData(): LocalView<T> {
     return this.value;
-  }
-
-  /** @internal */
-  get [kGuardArray](): GuardHold {
-    void this.value;
-    return this.#hold;
   }
 }

@@ -113,7 +113,7 @@ export function metaFor<T extends ArrayElemType>(st: RefState, region: RegionInt
 }
 
 /** What every array handle exposes to the op engine, the AMs and the codec. */
-export const kArray = Symbol('lamellar.arrayInternals');
+export { kArray } from '../core/index.js';
 
 export interface ArrayInternals<T extends ArrayElemType = ArrayElemType> {
   readonly kind: ArrayKind;

@@ -12,9 +12,10 @@
  * 7). Index and value lists of different lengths are refused (INVALID_ARGUMENT) rather than
  * truncated: see docs/arrays.md.
  */
-import type { ElemType, OneSidedMemoryRegion, SharedMemoryRegion } from '../memregion/index.js';
+import { peCounters } from '../core/index.js';
+import type { ElemType, OneSidedMemoryRegion, ReadonlyTypedArray, SharedMemoryRegion } from '../memregion/index.js';
 import { ArrayBase, checkRangeOf, rangeIndices, type RegionFor } from './base.js';
-import { toArrayData, type ArithElemType, type ArrayData, type ArrayElemType, type ArrayValue, type BitwiseElemType, type FloatElemType, type IntElemType, type LocalView } from './elem.js';
+import { toArrayData, type ArithElemType, type ArrayData, type ArrayElemType, type ArrayValue, type BitwiseElemType, type FloatElemType, type IntElemType, type LocalView, type ReadonlyLocalView } from './elem.js';
 import { batchIndices, resolveSource } from './input.js';
 import { checkIndex } from './layout.js';
 import { kArray } from './meta.js';
@@ -24,44 +25,162 @@ import type { OpResult } from './ops/engine.js';
 import { putSource } from './transfer.js';
 import { checkEpsilon, checkOperand, checkOpSupported, checkValue, checkValues, Op, scalarOut, type BatchSource, type BatchValues, type OpCode } from './types.js';
 
-/** `this` of arithmetic ops (add, sub, mul, div, rem): every type but bool. */
+/**
+ * The `this` type of the arithmetic ops (add, sub, mul, div, rem and their fetch and batch
+ * forms): every element type but bool. A bool array is refused at compile time.
+ * @example
+ * ```ts
+ * await a.add(0, 1); // u32: fine
+ * const flags = await AtomicArray.create(world, { type: 'bool', length: 4, distribution: 'block' });
+ * // flags.add(0, true) does not compile: bool has no arithmetic
+ * ```
+ */
 export type ArithOnly<T extends ArrayElemType> = MutableArray<T> & { readonly type: ArithElemType };
-/** `this` of bit ops: integers and bool. */
+/**
+ * The `this` type of the bit ops (bitAnd, bitOr, bitXor and their fetch and batch forms):
+ * integer and bool element types. A float array is refused at compile time.
+ * @example
+ * ```ts
+ * const flags = await AtomicArray.create(world, { type: 'bool', length: 4, distribution: 'block' });
+ * await flags.bitOr(0, true);
+ * ```
+ */
 export type BitwiseOnly<T extends ArrayElemType> = MutableArray<T> & { readonly type: BitwiseElemType };
-/** `this` of shifts: integers. */
+/**
+ * The `this` type of the shifts (shl, shr and their fetch and batch forms): an array whose
+ * element type is an integer type. A float or bool array is refused at compile time.
+ * @example
+ * ```ts
+ * await a.shl(0, 2); // u32: fine
+ * const f = await AtomicArray.create(world, { type: 'f64', length: 4, distribution: 'block' });
+ * // f.shl(0, 1) does not compile: shifts need an integer element type
+ * ```
+ */
 export type IntOnly<T extends ArrayElemType> = MutableArray<T> & { readonly type: IntElemType };
-/** `this` of float-only ops (compareExchangeEpsilon). */
+/**
+ * The `this` type of the float-only ops (compareExchangeEpsilon): an array of f32 or f64.
+ * @example
+ * ```ts
+ * const f = await AtomicArray.create(world, { type: 'f64', length: 4, distribution: 'block' });
+ * const r = await f.compareExchangeEpsilon(0, 0.1, 0.2, 1e-9);
+ * ```
+ */
 export type FloatOnly<T extends ArrayElemType> = MutableArray<T> & { readonly type: FloatElemType };
 
 /**
- * Indices of a batch: one index, or many: an array or typed array of indices, or another
- * array's local data (a guard, an AtomicLocalData, a memory region's local part).
- *
+ * The indices of a batch op: one index (with many values: each is applied to it in turn), or
+ * many: any array-like of numbers (a plain array, a Uint32Array, a read-only view...), a 64-bit
+ * integer typed array (its bigints taken as the numbers they are), or another array's local data
+ * (a guard, an AtomicLocalData, a memory region's local part). Each index is checked before
+ * anything is applied.
  * @example
  * ```ts
- * await a.batchAdd(7, [1, 2]);                           // one index
- * await a.batchAdd(idxArray.unsafeLocalData(), 1);       // another array's local data
+ * await a.batchAdd(new Uint32Array([0, 5, 9]), 1);
+ * await a.batchAdd(BigInt64Array.from([0n, 5n]), 1);
+ * await a.batchAdd(7, [1, 2]); // one index, two values
+ * const idx = await UnsafeArray.create(world, { type: 'u32', length: 8, distribution: 'block' });
+ * await a.batchAdd(idx.unsafeLocalData(), 1); // another array's local data
  * ```
  */
-export type BatchIndices = number | ArrayLike<number> | BigInt64Array | BigUint64Array | BatchSource<unknown> | SharedMemoryRegion<ElemType> | OneSidedMemoryRegion<ElemType>;
+export type BatchIndices =
+  | number
+  | ArrayLike<number>
+  | BigInt64Array
+  | BigUint64Array
+  | ReadonlyTypedArray<BigInt64Array>
+  | ReadonlyTypedArray<BigUint64Array>
+  | BatchSource<ElemType>
+  | SharedMemoryRegion<ElemType>
+  | OneSidedMemoryRegion<ElemType>;
 
-/** Result of compareExchange: `ok` when the element held `current` (and now holds `new`); `value` is what it held. */
+/**
+ * What compareExchange resolves to: whether it stored, and what the element held before.
+ * @example
+ * ```ts
+ * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+ * const r: CompareExchangeResult<number> = await a.compareExchange(0, 0, 7);
+ * if (!r.ok) console.log(`element 0 held ${r.value}, not 0`);
+ * ```
+ */
 export interface CompareExchangeResult<V> {
+  /**
+   * True when the element held `current` (within epsilon for compareExchangeEpsilon) and now holds
+   * the new value.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const { ok } = await a.compareExchange(2, 0, 1);
+   * if (ok) console.log('this PE claimed element 2');
+   * ```
+   */
   ok: boolean;
+  /**
+   * The element's value before the call (equal to `current` when `ok`).
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const { value } = await a.compareExchange(2, 0, 1);
+   * ```
+   */
   value: V;
 }
 
-/** Results of a batch compareExchange, in input order: `ok[k]` is 1 on success. */
+/**
+ * What a batch compareExchange resolves to, in input order: per index, whether it stored and the
+ * value before.
+ * @example
+ * ```ts
+ * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+ * const r = await a.batchCompareExchange([0, 1, 2], 0, 1);
+ * const claimed = [0, 1, 2].filter((_, k) => r.ok[k] === 1);
+ * ```
+ */
 export interface BatchCompareExchangeResult<A> {
+  /**
+   * Per index in input order: 1 where the exchange happened, 0 where it did not.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const { ok } = await a.batchCompareExchange([3, 4], [0, 0], [9, 9]);
+   * const stored = ok.reduce((s, x) => s + x, 0);
+   * ```
+   */
   ok: Uint8Array;
+  /**
+   * Per index in input order: the element's value before the call.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const { values } = await a.batchCompareExchange([3, 4], 0, 9);
+   * const was: Uint32Array = values;
+   * ```
+   */
   values: A;
 }
 
 const NOTHING = (): void => undefined;
 const DONE: Promise<void> = Promise.resolve();
 
+/**
+ * The element ops of every array type that may write (UnsafeArray, AtomicArray, LocalLockArray,
+ * GlobalLockArray), inherited by each. Every op takes an index into the whole array and runs on
+ * whichever PE owns the element: on shmem straight in its memory, on tcp as one request to the
+ * owner. `fetch…` forms resolve to the old value, `batch…` forms take many indices with one value
+ * for all or one per index and are split by owner (never one message per element). Bit ops and
+ * shifts are refused where Lamellar has none (bool has no arithmetic, bit ops are for integers and
+ * bool, shifts for integers, `compareExchangeEpsilon` for floats). Every argument is checked before
+ * anything is applied.
+ * @example
+ * ```ts
+ * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+ * await a.add(3, 1);
+ * const old = await a.fetchAdd(3, 1);
+ * await a.batchAdd(new Uint32Array([1, 5, 9, 5]), 1);
+ * const values: Uint32Array = await a.batchLoad([1, 5, 9]);
+ * ```
+ */
 export abstract class MutableArray<T extends ArrayElemType = ArrayElemType> extends ArrayBase<T> {
-  /** Checks and applies one op at one index. */
+  /** @internal Checks and applies one op at one index. */
   protected one(op: OpCode, name: string, index: number, value: unknown, fetch: boolean, cur: unknown = 0, eps = 0): Promise<OpResult> {
     const what = `${this.kind}.${name}`;
     checkOpSupported(this.type, op, what);
@@ -72,7 +191,10 @@ export abstract class MutableArray<T extends ArrayElemType = ArrayElemType> exte
     return this.run(op, [index], v, c, eps, fetch);
   }
 
-  /** Checks every index and value first (nothing is applied on a bad one), then applies the batch. */
+  /**
+   * @internal Checks every index and value first (nothing is applied on a bad one), then applies
+   * the batch.
+   */
   protected many(op: OpCode, name: string, indices: unknown, values: unknown, fetch: boolean, cur: unknown = 0, eps = 0): Promise<OpResult> {
     const what = `${this.kind}.${name}`;
     checkOpSupported(this.type, op, what);
@@ -89,203 +211,614 @@ export abstract class MutableArray<T extends ArrayElemType = ArrayElemType> exte
   #first = (r: OpResult): ArrayValue<T> => scalarOut(this.type, r.out!, 0);
   #all = (r: OpResult): ArrayData<T> => toArrayData(this.type, r.out) as ArrayData<T>;
 
-  /** Writes `value` at `index`. */
+  /**
+   * Writes `value` to element `index`, on whichever PE owns it; resolves once written.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * await a.store(3, 42);
+   * ```
+   */
   store(index: number, value: ArrayValue<T>): Promise<void> {
     return this.one(Op.store, 'store', index, value, false).then(NOTHING);
   }
 
+  /**
+   * Writes `values` (one for all, or one per index) to the elements at `indices`; resolves once all
+   * are written. Split by owning PE.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * await a.batchStore([0, 1, 2], 7);
+   * await a.batchStore(new Uint32Array([3, 4]), new Uint32Array([30, 40]));
+   * ```
+   */
   batchStore(indices: BatchIndices, values: BatchValues<T>): Promise<void> {
     return this.many(Op.store, 'batchStore', indices, values, false).then(NOTHING);
   }
 
-  /** Writes `value` at `index` and resolves to the old value. */
+  /**
+   * Writes `value` to element `index` and resolves to the value it replaced.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const old = await a.swap(3, 9);
+   * ```
+   */
   swap(index: number, value: ArrayValue<T>): Promise<ArrayValue<T>> {
     return this.one(Op.swap, 'swap', index, value, true).then(this.#first);
   }
 
+  /**
+   * Writes `values` to the elements at `indices` and resolves to the replaced values, in input
+   * order.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const olds: Uint32Array = await a.batchSwap([1, 2], new Uint32Array([5, 6]));
+   * ```
+   */
   batchSwap(indices: BatchIndices, values: BatchValues<T>): Promise<ArrayData<T>> {
     return this.many(Op.swap, 'batchSwap', indices, values, true).then(this.#all);
   }
 
+  /**
+   * Adds `value` to element `index` (`element += value`), on whichever PE owns it; resolves once
+   * applied.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * await a.add(3, 1);
+   * ```
+   */
   add(this: ArithOnly<T>, index: number, value: ArrayValue<T>): Promise<void> {
     return this.one(Op.add, 'add', index, value, false).then(NOTHING);
   }
 
+  /**
+   * Like `add`, and resolves to the element's value before.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const before = await a.fetchAdd(3, 1);
+   * ```
+   */
   fetchAdd(this: ArithOnly<T>, index: number, value: ArrayValue<T>): Promise<ArrayValue<T>> {
     return this.one(Op.add, 'fetchAdd', index, value, true).then(this.#first);
   }
 
   /**
-   * Adds in a batch, in Lamellar's three forms; nothing is applied if any index or value is bad.
-   *
+   * Applies `add` in a batch, in Lamellar's three forms: many indices with one value, many indices
+   * with one value each (equally long lists), or one index with many values (each applied in
+   * turn). An index may repeat: each occurrence applies. Split by owning PE, applied there in one
+   * pass; nothing is applied if any index or value is bad.
    * @example
    * ```ts
-   * await array.batchAdd(indices, 1);           // many indices, one value
-   * await array.batchAdd(indices, values);      // one value per index (equally long lists)
-   * await array.batchAdd(7, [1, 2, 3]);         // one index, many values
+   * await a.batchAdd(new Uint32Array([1, 5, 9, 5]), 1); // many indices, one value
+   * await a.batchAdd([0, 2], [1, 1]);                   // one value per index
+   * await a.batchAdd(7, [1, 2, 3]);                     // one index, many values
    * ```
    */
   batchAdd(this: ArithOnly<T>, indices: BatchIndices, values: BatchValues<T>): Promise<void> {
     return this.many(Op.add, 'batchAdd', indices, values, false).then(NOTHING);
   }
 
+  /**
+   * Like `batchAdd`, and resolves to each element's value before its update, in input order.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const olds: Uint32Array = await a.batchFetchAdd([1, 5], 1);
+   * ```
+   */
   batchFetchAdd(this: ArithOnly<T>, indices: BatchIndices, values: BatchValues<T>): Promise<ArrayData<T>> {
     return this.many(Op.add, 'batchFetchAdd', indices, values, true).then(this.#all);
   }
 
+  /**
+   * Subtracts `value` from element `index` (`element -= value`), on whichever PE owns it; resolves
+   * once applied.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * await a.sub(3, 1);
+   * ```
+   */
   sub(this: ArithOnly<T>, index: number, value: ArrayValue<T>): Promise<void> {
     return this.one(Op.sub, 'sub', index, value, false).then(NOTHING);
   }
 
+  /**
+   * Like `sub`, and resolves to the element's value before.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const before = await a.fetchSub(3, 1);
+   * ```
+   */
   fetchSub(this: ArithOnly<T>, index: number, value: ArrayValue<T>): Promise<ArrayValue<T>> {
     return this.one(Op.sub, 'fetchSub', index, value, true).then(this.#first);
   }
 
+  /**
+   * Applies `sub` to every element in `indices`, with one value for all or one per index (an index
+   * may repeat: each occurrence applies); resolves once all are applied. Split by owning PE,
+   * applied there in one pass.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * await a.batchSub(new Uint32Array([1, 5, 9, 5]), 1);
+   * await a.batchSub([0, 2], [1, 1]);
+   * ```
+   */
   batchSub(this: ArithOnly<T>, indices: BatchIndices, values: BatchValues<T>): Promise<void> {
     return this.many(Op.sub, 'batchSub', indices, values, false).then(NOTHING);
   }
 
+  /**
+   * Like `batchSub`, and resolves to each element's value before its update, in input order.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const olds: Uint32Array = await a.batchFetchSub([1, 5], 1);
+   * ```
+   */
   batchFetchSub(this: ArithOnly<T>, indices: BatchIndices, values: BatchValues<T>): Promise<ArrayData<T>> {
     return this.many(Op.sub, 'batchFetchSub', indices, values, true).then(this.#all);
   }
 
+  /**
+   * Multiplies element `index` by `value` (`element *= value`), on whichever PE owns it; resolves
+   * once applied.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * await a.mul(3, 3);
+   * ```
+   */
   mul(this: ArithOnly<T>, index: number, value: ArrayValue<T>): Promise<void> {
     return this.one(Op.mul, 'mul', index, value, false).then(NOTHING);
   }
 
+  /**
+   * Like `mul`, and resolves to the element's value before.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const before = await a.fetchMul(3, 3);
+   * ```
+   */
   fetchMul(this: ArithOnly<T>, index: number, value: ArrayValue<T>): Promise<ArrayValue<T>> {
     return this.one(Op.mul, 'fetchMul', index, value, true).then(this.#first);
   }
 
+  /**
+   * Applies `mul` to every element in `indices`, with one value for all or one per index (an index
+   * may repeat: each occurrence applies); resolves once all are applied. Split by owning PE,
+   * applied there in one pass.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * await a.batchMul(new Uint32Array([1, 5, 9, 5]), 3);
+   * await a.batchMul([0, 2], [3, 3]);
+   * ```
+   */
   batchMul(this: ArithOnly<T>, indices: BatchIndices, values: BatchValues<T>): Promise<void> {
     return this.many(Op.mul, 'batchMul', indices, values, false).then(NOTHING);
   }
 
+  /**
+   * Like `batchMul`, and resolves to each element's value before its update, in input order.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const olds: Uint32Array = await a.batchFetchMul([1, 5], 3);
+   * ```
+   */
   batchFetchMul(this: ArithOnly<T>, indices: BatchIndices, values: BatchValues<T>): Promise<ArrayData<T>> {
     return this.many(Op.mul, 'batchFetchMul', indices, values, true).then(this.#all);
   }
 
+  /**
+   * Divides element `index` by `value` (integer division on integer types; a zero divisor is
+   * refused) (`element /= value`), on whichever PE owns it; resolves once applied.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * await a.div(3, 2);
+   * ```
+   */
   div(this: ArithOnly<T>, index: number, value: ArrayValue<T>): Promise<void> {
     return this.one(Op.div, 'div', index, value, false).then(NOTHING);
   }
 
+  /**
+   * Like `div`, and resolves to the element's value before.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const before = await a.fetchDiv(3, 2);
+   * ```
+   */
   fetchDiv(this: ArithOnly<T>, index: number, value: ArrayValue<T>): Promise<ArrayValue<T>> {
     return this.one(Op.div, 'fetchDiv', index, value, true).then(this.#first);
   }
 
+  /**
+   * Applies `div` to every element in `indices`, with one value for all or one per index (an index
+   * may repeat: each occurrence applies); resolves once all are applied. Split by owning PE,
+   * applied there in one pass.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * await a.batchDiv(new Uint32Array([1, 5, 9, 5]), 2);
+   * await a.batchDiv([0, 2], [2, 2]);
+   * ```
+   */
   batchDiv(this: ArithOnly<T>, indices: BatchIndices, values: BatchValues<T>): Promise<void> {
     return this.many(Op.div, 'batchDiv', indices, values, false).then(NOTHING);
   }
 
+  /**
+   * Like `batchDiv`, and resolves to each element's value before its update, in input order.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const olds: Uint32Array = await a.batchFetchDiv([1, 5], 2);
+   * ```
+   */
   batchFetchDiv(this: ArithOnly<T>, indices: BatchIndices, values: BatchValues<T>): Promise<ArrayData<T>> {
     return this.many(Op.div, 'batchFetchDiv', indices, values, true).then(this.#all);
   }
 
+  /**
+   * Replaces element `index` by its remainder modulo `value` (a zero divisor is refused) (`element
+   * %= value`), on whichever PE owns it; resolves once applied.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * await a.rem(3, 5);
+   * ```
+   */
   rem(this: ArithOnly<T>, index: number, value: ArrayValue<T>): Promise<void> {
     return this.one(Op.rem, 'rem', index, value, false).then(NOTHING);
   }
 
+  /**
+   * Like `rem`, and resolves to the element's value before.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const before = await a.fetchRem(3, 5);
+   * ```
+   */
   fetchRem(this: ArithOnly<T>, index: number, value: ArrayValue<T>): Promise<ArrayValue<T>> {
     return this.one(Op.rem, 'fetchRem', index, value, true).then(this.#first);
   }
 
+  /**
+   * Applies `rem` to every element in `indices`, with one value for all or one per index (an index
+   * may repeat: each occurrence applies); resolves once all are applied. Split by owning PE,
+   * applied there in one pass.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * await a.batchRem(new Uint32Array([1, 5, 9, 5]), 5);
+   * await a.batchRem([0, 2], [5, 5]);
+   * ```
+   */
   batchRem(this: ArithOnly<T>, indices: BatchIndices, values: BatchValues<T>): Promise<void> {
     return this.many(Op.rem, 'batchRem', indices, values, false).then(NOTHING);
   }
 
+  /**
+   * Like `batchRem`, and resolves to each element's value before its update, in input order.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const olds: Uint32Array = await a.batchFetchRem([1, 5], 5);
+   * ```
+   */
   batchFetchRem(this: ArithOnly<T>, indices: BatchIndices, values: BatchValues<T>): Promise<ArrayData<T>> {
     return this.many(Op.rem, 'batchFetchRem', indices, values, true).then(this.#all);
   }
 
+  /**
+   * ANDs element `index` with `value` (`element &= value`), on whichever PE owns it; resolves once
+   * applied.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * await a.bitAnd(3, 0xff);
+   * ```
+   */
   bitAnd(this: BitwiseOnly<T>, index: number, value: ArrayValue<T>): Promise<void> {
     return this.one(Op.bitAnd, 'bitAnd', index, value, false).then(NOTHING);
   }
 
+  /**
+   * Like `bitAnd`, and resolves to the element's value before.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const before = await a.fetchBitAnd(3, 0xff);
+   * ```
+   */
   fetchBitAnd(this: BitwiseOnly<T>, index: number, value: ArrayValue<T>): Promise<ArrayValue<T>> {
     return this.one(Op.bitAnd, 'fetchBitAnd', index, value, true).then(this.#first);
   }
 
+  /**
+   * Applies `bitAnd` to every element in `indices`, with one value for all or one per index (an
+   * index may repeat: each occurrence applies); resolves once all are applied. Split by owning PE,
+   * applied there in one pass.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * await a.batchBitAnd(new Uint32Array([1, 5, 9, 5]), 0xff);
+   * await a.batchBitAnd([0, 2], [0xff, 0xff]);
+   * ```
+   */
   batchBitAnd(this: BitwiseOnly<T>, indices: BatchIndices, values: BatchValues<T>): Promise<void> {
     return this.many(Op.bitAnd, 'batchBitAnd', indices, values, false).then(NOTHING);
   }
 
+  /**
+   * Like `batchBitAnd`, and resolves to each element's value before its update, in input order.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const olds: Uint32Array = await a.batchFetchBitAnd([1, 5], 0xff);
+   * ```
+   */
   batchFetchBitAnd(this: BitwiseOnly<T>, indices: BatchIndices, values: BatchValues<T>): Promise<ArrayData<T>> {
     return this.many(Op.bitAnd, 'batchFetchBitAnd', indices, values, true).then(this.#all);
   }
 
+  /**
+   * ORs `value` into element `index` (`element |= value`), on whichever PE owns it; resolves once
+   * applied.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * await a.bitOr(3, 0b100);
+   * ```
+   */
   bitOr(this: BitwiseOnly<T>, index: number, value: ArrayValue<T>): Promise<void> {
     return this.one(Op.bitOr, 'bitOr', index, value, false).then(NOTHING);
   }
 
+  /**
+   * Like `bitOr`, and resolves to the element's value before.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const before = await a.fetchBitOr(3, 0b100);
+   * ```
+   */
   fetchBitOr(this: BitwiseOnly<T>, index: number, value: ArrayValue<T>): Promise<ArrayValue<T>> {
     return this.one(Op.bitOr, 'fetchBitOr', index, value, true).then(this.#first);
   }
 
+  /**
+   * Applies `bitOr` to every element in `indices`, with one value for all or one per index (an
+   * index may repeat: each occurrence applies); resolves once all are applied. Split by owning PE,
+   * applied there in one pass.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * await a.batchBitOr(new Uint32Array([1, 5, 9, 5]), 0b100);
+   * await a.batchBitOr([0, 2], [0b100, 0b100]);
+   * ```
+   */
   batchBitOr(this: BitwiseOnly<T>, indices: BatchIndices, values: BatchValues<T>): Promise<void> {
     return this.many(Op.bitOr, 'batchBitOr', indices, values, false).then(NOTHING);
   }
 
+  /**
+   * Like `batchBitOr`, and resolves to each element's value before its update, in input order.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const olds: Uint32Array = await a.batchFetchBitOr([1, 5], 0b100);
+   * ```
+   */
   batchFetchBitOr(this: BitwiseOnly<T>, indices: BatchIndices, values: BatchValues<T>): Promise<ArrayData<T>> {
     return this.many(Op.bitOr, 'batchFetchBitOr', indices, values, true).then(this.#all);
   }
 
+  /**
+   * XORs element `index` with `value` (`element ^= value`), on whichever PE owns it; resolves once
+   * applied.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * await a.bitXor(3, 1);
+   * ```
+   */
   bitXor(this: BitwiseOnly<T>, index: number, value: ArrayValue<T>): Promise<void> {
     return this.one(Op.bitXor, 'bitXor', index, value, false).then(NOTHING);
   }
 
+  /**
+   * Like `bitXor`, and resolves to the element's value before.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const before = await a.fetchBitXor(3, 1);
+   * ```
+   */
   fetchBitXor(this: BitwiseOnly<T>, index: number, value: ArrayValue<T>): Promise<ArrayValue<T>> {
     return this.one(Op.bitXor, 'fetchBitXor', index, value, true).then(this.#first);
   }
 
+  /**
+   * Applies `bitXor` to every element in `indices`, with one value for all or one per index (an
+   * index may repeat: each occurrence applies); resolves once all are applied. Split by owning PE,
+   * applied there in one pass.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * await a.batchBitXor(new Uint32Array([1, 5, 9, 5]), 1);
+   * await a.batchBitXor([0, 2], [1, 1]);
+   * ```
+   */
   batchBitXor(this: BitwiseOnly<T>, indices: BatchIndices, values: BatchValues<T>): Promise<void> {
     return this.many(Op.bitXor, 'batchBitXor', indices, values, false).then(NOTHING);
   }
 
+  /**
+   * Like `batchBitXor`, and resolves to each element's value before its update, in input order.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const olds: Uint32Array = await a.batchFetchBitXor([1, 5], 1);
+   * ```
+   */
   batchFetchBitXor(this: BitwiseOnly<T>, indices: BatchIndices, values: BatchValues<T>): Promise<ArrayData<T>> {
     return this.many(Op.bitXor, 'batchFetchBitXor', indices, values, true).then(this.#all);
   }
 
+  /**
+   * Shifts element `index` left by `value` bits (within the element width) (`element <<= value`),
+   * on whichever PE owns it; resolves once applied.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * await a.shl(3, 2);
+   * ```
+   */
   shl(this: IntOnly<T>, index: number, value: ArrayValue<T>): Promise<void> {
     return this.one(Op.shl, 'shl', index, value, false).then(NOTHING);
   }
 
+  /**
+   * Like `shl`, and resolves to the element's value before.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const before = await a.fetchShl(3, 2);
+   * ```
+   */
   fetchShl(this: IntOnly<T>, index: number, value: ArrayValue<T>): Promise<ArrayValue<T>> {
     return this.one(Op.shl, 'fetchShl', index, value, true).then(this.#first);
   }
 
+  /**
+   * Applies `shl` to every element in `indices`, with one value for all or one per index (an index
+   * may repeat: each occurrence applies); resolves once all are applied. Split by owning PE,
+   * applied there in one pass.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * await a.batchShl(new Uint32Array([1, 5, 9, 5]), 2);
+   * await a.batchShl([0, 2], [2, 2]);
+   * ```
+   */
   batchShl(this: IntOnly<T>, indices: BatchIndices, values: BatchValues<T>): Promise<void> {
     return this.many(Op.shl, 'batchShl', indices, values, false).then(NOTHING);
   }
 
+  /**
+   * Like `batchShl`, and resolves to each element's value before its update, in input order.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const olds: Uint32Array = await a.batchFetchShl([1, 5], 2);
+   * ```
+   */
   batchFetchShl(this: IntOnly<T>, indices: BatchIndices, values: BatchValues<T>): Promise<ArrayData<T>> {
     return this.many(Op.shl, 'batchFetchShl', indices, values, true).then(this.#all);
   }
 
+  /**
+   * Shifts element `index` right by `value` bits (within the element width) (`element >>= value`),
+   * on whichever PE owns it; resolves once applied.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * await a.shr(3, 1);
+   * ```
+   */
   shr(this: IntOnly<T>, index: number, value: ArrayValue<T>): Promise<void> {
     return this.one(Op.shr, 'shr', index, value, false).then(NOTHING);
   }
 
+  /**
+   * Like `shr`, and resolves to the element's value before.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const before = await a.fetchShr(3, 1);
+   * ```
+   */
   fetchShr(this: IntOnly<T>, index: number, value: ArrayValue<T>): Promise<ArrayValue<T>> {
     return this.one(Op.shr, 'fetchShr', index, value, true).then(this.#first);
   }
 
+  /**
+   * Applies `shr` to every element in `indices`, with one value for all or one per index (an index
+   * may repeat: each occurrence applies); resolves once all are applied. Split by owning PE,
+   * applied there in one pass.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * await a.batchShr(new Uint32Array([1, 5, 9, 5]), 1);
+   * await a.batchShr([0, 2], [1, 1]);
+   * ```
+   */
   batchShr(this: IntOnly<T>, indices: BatchIndices, values: BatchValues<T>): Promise<void> {
     return this.many(Op.shr, 'batchShr', indices, values, false).then(NOTHING);
   }
 
+  /**
+   * Like `batchShr`, and resolves to each element's value before its update, in input order.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const olds: Uint32Array = await a.batchFetchShr([1, 5], 1);
+   * ```
+   */
   batchFetchShr(this: IntOnly<T>, indices: BatchIndices, values: BatchValues<T>): Promise<ArrayData<T>> {
     return this.many(Op.shr, 'batchFetchShr', indices, values, true).then(this.#all);
   }
-  /** Stores `newValue` if the element equals `current`; `value` is the element before. */
+  /**
+   * Stores `newValue` at `index` if the element equals `current`; resolves to whether it did and to
+   * the element's value before.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const { ok, value } = await a.compareExchange(0, 0, world.myPe + 1);
+   * console.log(ok ? 'claimed element 0' : `element 0 already held ${value}`);
+   * ```
+   */
   compareExchange(index: number, current: ArrayValue<T>, newValue: ArrayValue<T>): Promise<CompareExchangeResult<ArrayValue<T>>> {
     return this.one(Op.compareExchange, 'compareExchange', index, newValue, true, current).then((r) => ({ ok: r.ok![0] === 1, value: scalarOut(this.type, r.out!, 0) }));
   }
 
+  /**
+   * compareExchange at every index in `indices` (`current` and `newValues`: one value for all, or
+   * one per index); results in input order.
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const r = await a.batchCompareExchange([0, 1, 2], 0, world.myPe + 1);
+   * const mine = [0, 1, 2].filter((_, k) => r.ok[k] === 1);
+   * ```
+   */
   batchCompareExchange(indices: BatchIndices, current: BatchValues<T>, newValues: BatchValues<T>): Promise<BatchCompareExchangeResult<ArrayData<T>>> {
     return this.many(Op.compareExchange, 'batchCompareExchange', indices, newValues, true, current).then((r) => ({ ok: r.ok!, values: this.#all(r) }));
   }
 
-  /** Float arrays: stores `newValue` if |element - current| < epsilon. */
+  /**
+   * Float arrays: stores `newValue` at `index` if `|element - current| < epsilon`; resolves like
+   * compareExchange.
+   * @example
+   * ```ts
+   * const f = await AtomicArray.create(world, { type: 'f64', length: 4, distribution: 'block' });
+   * const r = await f.compareExchangeEpsilon(0, 0.1, 0.2, 1e-9);
+   * ```
+   */
   compareExchangeEpsilon(this: FloatOnly<T>, index: number, current: ArrayValue<T>, newValue: ArrayValue<T>, epsilon: number): Promise<CompareExchangeResult<ArrayValue<T>>> {
     return this.one(Op.compareExchangeEpsilon, 'compareExchangeEpsilon', index, newValue, true, current, checkEpsilon(epsilon, `${this.kind}.compareExchangeEpsilon`)).then((r) => ({
       ok: r.ok![0] === 1,
@@ -293,6 +826,15 @@ export abstract class MutableArray<T extends ArrayElemType = ArrayElemType> exte
     }));
   }
 
+  /**
+   * compareExchangeEpsilon at every index in `indices`, one `epsilon` for all; results in input
+   * order.
+   * @example
+   * ```ts
+   * const f = await AtomicArray.create(world, { type: 'f64', length: 4, distribution: 'block' });
+   * const r = await f.batchCompareExchangeEpsilon([0, 1], 0, 1.5, 1e-9);
+   * ```
+   */
   batchCompareExchangeEpsilon(
     this: FloatOnly<T>,
     indices: BatchIndices,
@@ -307,17 +849,19 @@ export abstract class MutableArray<T extends ArrayElemType = ArrayElemType> exte
   }
 
   /**
-   * Copies `data` into elements [index, index + length), split by owner. `data` is a typed
-   * array of the element type (128-bit: a `bigint[]` or words; bool: 0/1 or a `boolean[]`) or a
-   * memory region of the same type: its local part, or a whole one-sided region.
-   *
+   * Copies `data` into elements `[index, index + length)`, split by owning PE. `data` is a typed
+   * array of the element type (128-bit: a `bigint[]` or words; bool: 0/1 or a `boolean[]`), a
+   * read-only view (another array's local data), or a memory region of the same type: its local
+   * part, or a whole one-sided region.
    * @example
    * ```ts
-   * await array.put(0, new Float64Array([1, 2, 3]));
-   * await array.put(3, region);                  // from a memory region (or a subRegion)
+   * const f = await UnsafeArray.create(world, { type: 'f64', length: 16, distribution: 'block' });
+   * await f.put(0, new Float64Array([1, 2, 3]));
+   * const region = world.allocOneSidedMemRegion('f64', 4);
+   * await f.put(3, region); // from a memory region (or a subRegion)
    * ```
    */
-  put(index: number, data: ArrayData<T> | LocalView<T> | readonly ArrayValue<T>[] | RegionFor<T>): Promise<void> {
+  put(index: number, data: ArrayData<T> | LocalView<T> | ReadonlyLocalView<T> | readonly ArrayValue<T>[] | RegionFor<T>): Promise<void> {
     const what = `${this.kind}.put`;
     const src = putSource(this.type, data, what);
     if (src instanceof Promise) return this.track(src.then((v) => this.#putView(index, v)));
@@ -327,6 +871,7 @@ export abstract class MutableArray<T extends ArrayElemType = ArrayElemType> exte
   #putView(index: number, data: View): Promise<void> {
     const n = data.length / this[kArray].meta.words;
     checkRangeOf(this.kind, 'put', index, n, this.length);
+    peCounters.putBytes += data.byteLength;
     const ai = this[kArray];
     if (canCopyDirect(ai, true)) {
       copyRange(ai, index, data, true);

@@ -3,19 +3,49 @@
  * at all: only loads, gets, one-sided reductions, local data as a read-only view (whole or in
  * chunks), and conversions.
  */
+import { kConstruct } from '../core/index.js';
+import type { HandleOrigin, RefState } from '../memregion/internal.js';
 import type { Team } from '../team/index.js';
-import { createArray, registerArrayKind, ArrayBase } from './base.js';
-import { LocalChunks } from './chunks.js';
+import { ArrayBase, createArray, registerArrayKind } from './base.js';
+import { newLocalChunks, type LocalChunks } from './chunks.js';
 import type { World } from './deps.js';
-import type { ArrayElemType, ArrayValue, LocalView } from './elem.js';
+import type { ArrayElemType, ArrayValue, ReadonlyLocalView } from './elem.js';
+import { kArray, type ArrayMeta } from './meta.js';
 import { noMutIter } from './iter/index.js';
-import { kArray } from './meta.js';
 import type { ArrayKind, ArrayOptions } from './types.js';
 
+/**
+ * A distributed array nobody writes, so every read is safe without locks: only loads, gets,
+ * one-sided reductions, read-only local data (whole or in chunks) and conversions (its type has no
+ * mutators). Make one by converting a filled array (`intoReadOnly()`), or create it zeroed.
+ * @example
+ * ```ts
+ * const u = await UnsafeArray.create(world, { type: 'u32', length: 100, distribution: 'block' });
+ * u.unsafeLocalData().fill(1);
+ * const ro = await u.intoReadOnly();
+ * const xs = await ro.batchLoad([0, 50, 99]);
+ * ```
+ */
 export class ReadOnlyArray<T extends ArrayElemType = ArrayElemType> extends ArrayBase<T> {
+  /** @internal */
   protected readonly kind: ArrayKind = 'ReadOnlyArray';
 
-  /** Collective over the team (or world): a zeroed array (fill it as another type, then convert). */
+  private constructor(token: symbol, state: RefState, origin: HandleOrigin, meta: ArrayMeta<T>, offset: number, length: number) {
+    super(token, state, origin, meta, offset, length);
+  }
+
+  static {
+    registerArrayKind('ReadOnlyArray', ReadOnlyArray, (st, origin, meta, off, len) => new ReadOnlyArray(kConstruct, st, origin, meta, off, len));
+  }
+
+  /**
+   * Collective over the team (or world): a zeroed ReadOnlyArray (usually you convert a filled array
+   * instead).
+   * @example
+   * ```ts
+   * const ro = await ReadOnlyArray.create(world, { type: 'f32', length: 10, distribution: 'block' });
+   * ```
+   */
   static create<T extends ArrayElemType>(team: World | Team, opts: ArrayOptions<T>): Promise<ReadOnlyArray<T>> {
     return createArray('ReadOnlyArray', team, opts) as Promise<ReadOnlyArray<T>>;
   }
@@ -33,33 +63,50 @@ export class ReadOnlyArray<T extends ArrayElemType = ArrayElemType> extends Arra
     return noMutIter('distIterMut');
   }
 
-  /** Refused like `distIterMut()`. */
+  /**
+   * Refused like `distIterMut()`: a ReadOnlyArray has no mutable iterators (a compile error, and
+   * INVALID_ARGUMENT from JavaScript).
+   * @example
+   * ```ts
+   * const u = await ro.intoUnsafe(); // convert to write
+   * await u.localIterMut().forEach((x) => { x.value = 0; });
+   * ```
+   */
   localIterMut(this: never): never {
     return noMutIter('localIterMut');
   }
 
-  /** This PE's part, as a read-only view (no copy). */
-  localData(): Readonly<LocalView<T>> {
-    return this.localView() as unknown as LocalView<T>;
+  /**
+   * This PE's part as a read-only view on the array's memory (no copy): a typed array of the
+   * element type (0/1 bytes for bool, two u64 words per element for i128/u128). Read-only by type
+   * only (see ReadonlyTypedArray).
+   * @example
+   * ```ts
+   * const ro = await ReadOnlyArray.create(world, { type: 'f64', length: 10, distribution: 'block' });
+   * const localSum = ro.localData().reduce((s, x) => s + x, 0);
+   * ```
+   */
+  localData(): ReadonlyLocalView<T> {
+    return this.localView() as unknown as ReadonlyLocalView<T>;
   }
 
   /**
-   * This PE's part in chunks of `n` elements (the last may be shorter), each a read-only view.
-   *
+   * This PE's part in chunks of `n` elements (the last may be shorter), each a read-only view (no
+   * copy). INVALID_ARGUMENT unless `n` is a positive integer.
    * @example
    * ```ts
-   * let max = -Infinity;
+   * let max = 0;
    * for (const chunk of ro.localChunks(512)) for (const x of chunk) max = Math.max(max, x);
    * ```
    */
-  localChunks(n: number): LocalChunks<Readonly<LocalView<T>>> {
-    return new LocalChunks<Readonly<LocalView<T>>>(this.localView(), n, this[kArray].meta.words, 'ReadOnlyArray.localChunks');
+  localChunks(n: number): LocalChunks<ReadonlyLocalView<T>> {
+    return newLocalChunks<ReadonlyLocalView<T>>(this.localView(), n, this[kArray].meta.words, 'ReadOnlyArray.localChunks');
   }
 
   /**
-   * One-sided: the sum of the elements, to the calling PE only (undefined for an empty array).
-   * Any PE may call it alone; each owner's part is folded where it lives.
-   *
+   * One-sided: the sum of the elements (wrapping as the element type does), to the calling PE only
+   * (undefined for an empty array). Any PE may call it alone; each owner's part is folded where it
+   * lives.
    * @example
    * ```ts
    * if (world.myPe === 0) console.log(await ro.sum());
@@ -70,8 +117,7 @@ export class ReadOnlyArray<T extends ArrayElemType = ArrayElemType> extends Arra
   }
 
   /**
-   * One-sided: the product of the elements, to the calling PE only.
-   *
+   * One-sided: the product of the elements, to the calling PE only (undefined for an empty array).
    * @example
    * ```ts
    * const p = await ro.prod();
@@ -82,8 +128,7 @@ export class ReadOnlyArray<T extends ArrayElemType = ArrayElemType> extends Arra
   }
 
   /**
-   * One-sided: the largest element, to the calling PE only.
-   *
+   * One-sided: the largest element, to the calling PE only (undefined for an empty array).
    * @example
    * ```ts
    * const hi = await ro.max();
@@ -94,8 +139,7 @@ export class ReadOnlyArray<T extends ArrayElemType = ArrayElemType> extends Arra
   }
 
   /**
-   * One-sided: the smallest element, to the calling PE only.
-   *
+   * One-sided: the smallest element, to the calling PE only (undefined for an empty array).
    * @example
    * ```ts
    * const lo = await ro.min();
@@ -106,9 +150,9 @@ export class ReadOnlyArray<T extends ArrayElemType = ArrayElemType> extends Arra
   }
 
   /**
-   * One-sided: reduces with a reduction registered by `registerReduction(name, fn)` (at module
-   * level); INVALID_ARGUMENT for an unknown name.
-   *
+   * One-sided: folds the elements with the reduction registered under `name` by
+   * `registerReduction(name, fn)` (at module level), to the calling PE only; INVALID_ARGUMENT for
+   * an unknown name.
    * @example
    * ```ts
    * registerReduction<number>('minAbs', (acc, x) => (Math.abs(x) < Math.abs(acc) ? x : acc));
@@ -120,4 +164,3 @@ export class ReadOnlyArray<T extends ArrayElemType = ArrayElemType> extends Arra
   }
 }
 
-registerArrayKind('ReadOnlyArray', ReadOnlyArray, (st, origin, meta, off, len) => new ReadOnlyArray(st, origin, meta, off, len));

@@ -6,15 +6,57 @@
  */
 import { ErrorCode, LamellarError } from '../core/index.js';
 import type { ElemType, OneSidedMemoryRegion, SharedMemoryRegion } from '../memregion/index.js';
-import { elemClass, readWide, storageCtor, storageOf, writeWide, type ArrayData, type ArrayElemType, type ArrayValue, type LocalView } from './elem.js';
+import type { AtomicLocalData } from './atomic.js';
+import { elemClass, readWide, storageCtor, storageOf, writeWide, type ArrayData, type ArrayElemType, type ArrayValue, type LocalView, type ReadonlyLocalView } from './elem.js';
+import type { LocalDataGuard } from './guard.js';
 
-export type { ArrayElemType, ArrayValue, ArrayData, LocalView, IntElemType, FloatElemType, BitwiseElemType, ArithElemType } from './elem.js';
+export type { ArrayElemType, ArrayValue, ArrayData, LocalView, ReadonlyLocalView, IntElemType, FloatElemType, BitwiseElemType, ArithElemType } from './elem.js';
 
+/**
+ * How an array's elements are spread over its team: `'block'` gives each PE one contiguous run,
+ * `'cyclic'` deals elements round robin (element i on PE i % numPes), with Lamellar's index
+ * formulas.
+ * @example
+ * ```ts
+ * const d: Distribution = 'block';
+ * const a = await UnsafeArray.create(world, { type: 'f64', length: 100, distribution: d });
+ * ```
+ */
 export type Distribution = 'block' | 'cyclic';
 
+/**
+ * What every array type's `create` takes.
+ * @example
+ * ```ts
+ * const opts: ArrayOptions<'i32'> = { type: 'i32', length: 1024, distribution: 'cyclic' };
+ * const a = await LocalLockArray.create(world, opts);
+ * ```
+ */
 export interface ArrayOptions<T extends ArrayElemType> {
+  /**
+   * The element type (`'u8'`, `'f64'`, `'i64'`...).
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'i64', length: 4, distribution: 'block' });
+   * ```
+   */
   type: T;
+  /**
+   * The number of elements over all PEs (at most 2^32 - 1); any length, including one smaller than
+   * the team.
+   * @example
+   * ```ts
+   * const a = await ReadOnlyArray.create(world, { type: 'u8', length: 3, distribution: 'block' });
+   * ```
+   */
   length: number;
+  /**
+   * `'block'` or `'cyclic'` (see Distribution).
+   * @example
+   * ```ts
+   * const a = await UnsafeArray.create(world, { type: 'u32', length: 8, distribution: 'cyclic' });
+   * ```
+   */
   distribution: Distribution;
 }
 
@@ -148,37 +190,41 @@ export function checkEpsilon(eps: unknown, what: string): number {
  * Values of a batch: one value for every index, or one per index, as a typed array of the
  * element type (a `Uint8Array` of 0/1 for bool, a `BigUint64Array` of two words per element for
  * i128/u128), a plain array of values, or another array's local data: a guard
- * (`readLocalData()`), an `AtomicLocalData`, a memory region's local part.
- *
+ * (`readLocalData()`), an `AtomicLocalData`, a ReadOnlyArray's `localData()`, a memory region's
+ * local part.
  * @example
  * ```ts
  * await a.batchAdd([0, 1], new Uint32Array([5, 6]));
- * await a.batchAdd([0, 1], guard);     // a readLocalData() guard of another u32 array
+ * await a.batchAdd([0, 1], 1);
+ * await a.batchAdd(7, [1, 2, 3]); // one index, many values
+ * const ll = await LocalLockArray.create(world, { type: 'u32', length: 8, distribution: 'block' });
+ * using g = await ll.readLocalData();
+ * await a.batchAdd(0, g); // another array's local data as the values
  * ```
  */
 export type BatchValues<T extends ArrayElemType> =
   | ArrayValue<T>
   | ArrayData<T>
   | LocalView<T>
+  | ReadonlyLocalView<T>
   | readonly ArrayValue<T>[]
-  | BatchSource<LocalView<T>>
+  | BatchSource<T>
   | (T extends ElemType ? SharedMemoryRegion<T> | OneSidedMemoryRegion<T> : never);
 
-/** Marks objects that can stand as a batch input (guards, atomic local data). */
-export const kOpInput = Symbol('lamellar.opInput');
-
 /**
- * Anything that can give its elements as a batch input: lock-array guards, AtomicLocalData.
- *
+ * Another array's local data standing as a batch op's indices or values (Lamellar's OpInput): a
+ * lock-array guard over this PE's part (`readLocalData()`, `writeLocalData()`, `readLock()`,
+ * `writeLock()`) or an AtomicLocalData, of element type `T`. Its elements are read when the op
+ * is called; a released guard throws USE_AFTER_RELEASE.
  * @example
  * ```ts
- * await table.batchAdd(other.localData(), 1);   // an AtomicLocalData as the indices
+ * const idx = await LocalLockArray.create(world, { type: 'u32', length: 8, distribution: 'block' });
+ * using g = await idx.readLocalData();
+ * const src: BatchSource<'u32'> = g;
+ * await a.batchAdd(src, 1); // this PE's part of idx as the indices
  * ```
  */
-export interface BatchSource<A> {
-  /** @internal The elements, as storage (a typed array). */
-  [kOpInput](): A;
-}
+export type BatchSource<T extends ArrayElemType> = T extends ArrayElemType ? LocalDataGuard<ReadonlyLocalView<T>> | AtomicLocalData<T> : never;
 
 /** Storage values of a batch: a scalar, or a typed array of the storage type. */
 export type Values = Scalar | ArrayLike<Scalar>;

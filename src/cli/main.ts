@@ -1,16 +1,18 @@
 /**
  * The `lamellar` command. Argument parsing only; the work is in the launcher.
  *
- *   lamellar run -N <pes> [--backend shmem|tcp|local] [--prefix] <script> [args...]
+ *   lamellar run -N <pes> [--backend shmem|tcp|ofi|local] [--prefix] [--stats[=file]] <script> [args...]
  *   lamellar exec <script> [args...]      one tcp PE in this process (under mpirun, srun, by hand)
  */
 import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { inspect, parseArgs } from 'node:util';
+import { inspect } from 'node:util';
 import { config, ErrorCode, isLamellarError, LamellarError, processEnv, setBackendEnv, type Backend } from '../core/index.js';
 import { checkRunOptions, run, runScript, tunedEnv } from '../launcher/index.js';
+import { numPesOf, parseRunArgs } from './args.js';
 
-const USAGE = `usage: lamellar run -N <pes> [--backend shmem|tcp|ofi|local] [--prefix] <script> [args...]
+const USAGE = `usage: lamellar run -N <pes> [--backend shmem|tcp|ofi|local] [--prefix] [--stats[=file.json]] <script> [args...]
        lamellar exec <script> [args...]
        lamellar build-ofi
 
@@ -18,9 +20,12 @@ const USAGE = `usage: lamellar run -N <pes> [--backend shmem|tcp|ofi|local] [--p
   -b, --backend <name>  lamella: shmem (worker threads), tcp or ofi (processes), or local (1 PE)
                         (default: LAMELLAR_BACKEND, else shmem)
   -p, --prefix          prefix each output line with [PE n]
+      --stats[=file]    measure, and print every PE's stats as a table (on stderr) when the
+                        job ends; with a file name, also write them there as JSON
   -h, --help            show this help
 
-Runs <script> (.ts or .js) on every PE. Exits non-zero if any PE fails.
+Runs <script> (.ts, .mts, .js or .mjs, as an ES module) on every PE. Exits non-zero if any PE
+fails, and 141 if the reader of its output goes away (| head).
 
 exec runs <script> as ONE PE of a tcp job (ofi with LAMELLAR_BACKEND=ofi) in this process; the
 PE's rank, the job size and the rendezvous come from the environment (mpirun, srun, or
@@ -88,17 +93,6 @@ function runAgain(env: Record<string, string | undefined>): Promise<number> {
   });
 }
 
-/** Splits `run`'s argv at the script: everything after it belongs to the script. */
-function splitAtScript(argv: string[]): { own: string[]; rest: string[] } {
-  const takesValue = new Set(['-N', '--num-pes', '-b', '--backend']);
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (takesValue.has(a)) i++;
-    else if (!a.startsWith('-') || a === '-') return { own: argv.slice(0, i + 1), rest: argv.slice(i + 1) };
-  }
-  return { own: argv, rest: [] };
-}
-
 export async function main(argv: string[]): Promise<number> {
   const [command, ...more] = argv;
   if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
@@ -110,18 +104,8 @@ export async function main(argv: string[]): Promise<number> {
   if (command !== 'run') {
     throw new LamellarError(ErrorCode.INVALID_ARGUMENT, `unknown command '${command}'\n${USAGE}`);
   }
-  const { own, rest } = splitAtScript(more);
-  const { values, positionals } = parseArgs({
-    args: own,
-    allowPositionals: true,
-    options: {
-      'num-pes': { type: 'string', short: 'N' },
-      backend: { type: 'string', short: 'b' },
-      prefix: { type: 'boolean', short: 'p' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) {
+  const opts = parseRunArgs(more);
+  if (opts.help) {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
@@ -129,20 +113,23 @@ export async function main(argv: string[]): Promise<number> {
   // variable, by the config module). A size from a cluster launcher's variables (mpirun, srun)
   // describes the launch this process is part of, not a job to start, so it is not used here.
   const cfg = config();
-  const numRaw = values['num-pes'];
-  const numPes = numRaw === undefined ? (cfg.rankSource === 'lamellar' ? cfg.numPes : 1) : /^-?\d+$/.test(numRaw.trim()) ? Number(numRaw) : Number.NaN;
-  const backend = (values.backend ?? (cfg.backendFromEnv ? cfg.backend : 'shmem')) as Backend;
+  const numPes = opts.numPes === undefined ? (cfg.rankSource === 'lamellar' ? cfg.numPes : 1) : numPesOf(opts.numPes);
+  const backend = (opts.backend ?? (cfg.backendFromEnv ? cfg.backend : 'shmem')) as Backend;
+  const script = opts.script ?? '';
   if (backend !== 'tcp' && backend !== 'ofi') {
-    checkRunOptions({ numPes, backend, script: positionals[0] ?? '' });
+    checkRunOptions({ numPes, backend, script });
     const env = tunedEnv(processEnv(), cfg.mallocTuning);
     if (env !== undefined) return runAgain(env);
   }
   return run({
     numPes,
     backend,
-    script: positionals[0] ?? '',
-    args: rest,
-    prefix: values.prefix ?? cfg.outputPrefix,
+    script,
+    args: opts.args,
+    prefix: opts.prefix || cfg.outputPrefix,
+    // PE 0 prints the table at shutdown (team/stats.ts); a file name is resolved here, where the
+    // user typed it.
+    ...(opts.stats === false ? {} : { env: { LAMELLAR_STATS: opts.stats === true ? '1' : resolve(opts.stats) } }),
   });
 }
 

@@ -31,6 +31,7 @@
  * | LAMELLAR_OFI_ATOMICS | auto | ofi: `auto` uses the provider's fi_atomic where it supports the op and type; `runtime` never |
  * | LAMELLAR_OFI_ADDON | (the built addon) | ofi: path of the native addon to load instead of native/ofi/build/lamellar_ofi.node |
  * | LAMELLAR_DEBUG | (unset) | comma list of topics to report on stderr at start-up: `ofi` (provider, addresses, atomics), or `1`/`all` |
+ * | LAMELLAR_STATS | (unset) | `1`: measure waits too, and PE 0 prints every PE's stats at shutdown; a path: also write them there as JSON (`lamellar run --stats[=file]`) |
  *
  * Cluster launchers: OMPI_COMM_WORLD_RANK/SIZE (Open MPI), SLURM_PROCID/NTASKS/NODELIST (Slurm),
  * PMI_RANK/SIZE (MPICH/Hydra) give the rank and size when LAMELLAR_PE_ID/NUM_PES are absent, and
@@ -40,7 +41,23 @@
 import { availableParallelism } from 'node:os';
 import { ErrorCode, LamellarError } from './errors.js';
 
+/**
+ * The lamellae this build knows, by the names `--backend`, `LAMELLAR_BACKEND` and `initWorld({
+ * backend })` take.
+ * @example
+ * ```ts
+ * const names: readonly Backend[] = ['local', 'shmem', 'tcp', 'ofi'];
+ * ```
+ */
 export const BACKENDS = ['local', 'shmem', 'tcp', 'ofi'] as const;
+/**
+ * A lamella's name: `local` (1 PE in this thread), `shmem` (worker threads of one process), `tcp`
+ * (processes, one or many hosts), `ofi` (processes over libfabric).
+ * @example
+ * ```ts
+ * const b: Backend = world.backend;
+ * ```
+ */
 export type Backend = (typeof BACKENDS)[number];
 
 export type RankSource = 'lamellar' | 'ompi' | 'slurm' | 'pmi' | 'default';
@@ -84,6 +101,8 @@ export interface LamellarConfig {
   readonly ofiAddon: string | undefined;
   /** LAMELLAR_DEBUG topics; `all` when set to 1 or all. */
   readonly debugTopics: readonly string[];
+  /** LAMELLAR_STATS: false (off), true (a table at shutdown), or the path of a JSON file too. */
+  readonly stats: boolean | string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -255,9 +274,15 @@ export function parseConfig(env: Env): LamellarConfig {
     ofiAtomics: ofiAtomics(env['LAMELLAR_OFI_ATOMICS']),
     ofiAddon: env['LAMELLAR_OFI_ADDON'] || undefined,
     debugTopics: debugTopics(env['LAMELLAR_DEBUG']),
+    stats: statsVar(env['LAMELLAR_STATS']),
   };
   checkFrameSizes(cfg);
   return Object.freeze(cfg);
+}
+
+function statsVar(raw: string | undefined): boolean | string {
+  if (raw === undefined || raw === '' || raw === '0') return false;
+  return raw === '1' ? true : raw;
 }
 
 function ofiAtomics(raw: string | undefined): 'auto' | 'runtime' {

@@ -3,8 +3,12 @@
  * and small utilities. Depends on node:* builtins only.
  */
 export * from './errors.js';
+export type * from './error-details.js';
 export * from './config.js';
 export * from './debug.js';
 export * from './deferred.js';
 export * from './lifecycle.js';
+export * from './hash.js';
+export * from './symbols.js';
+export * from './stats.js';
 export * from './drain.js';

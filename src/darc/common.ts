@@ -3,8 +3,8 @@
  * value, plus the lock a kind needs), collective creation, conversions, and the codec that
  * turns a Darc in a message into the receiver's own handle on the receiver's instance.
  */
-import { ErrorCode, LamellarError } from '../core/index.js';
-import { decodeMemberKey, encodeRefKey, RefHandle, startCollective, type HandleOrigin, type RefState } from '../memregion/internal.js';
+import { ErrorCode, kDarcState, LamellarError } from '../core/index.js';
+import { decodeMemberKey, encodeRefKey, RefHandle, startCollective, type HandleOrigin, type QuietMode, type RefState } from '../memregion/internal.js';
 import { registerRefCodec } from '../serde/index.js';
 import { Kind, Team, World } from '../team/index.js';
 import type { RwLock } from './rwlock.js';
@@ -13,7 +13,7 @@ export type DarcKind = 'darc' | 'localrw' | 'globalrw';
 
 /** Lock bookkeeping of a GlobalRwDarc, on team PE 0 only (global-rw.ts). */
 export interface GlobalLockHost {
-  onQuiet(pe: number, mode: string): string | undefined;
+  onQuiet(pe: number, mode: QuietMode): string | undefined;
 }
 
 export interface DarcData<T> {
@@ -28,7 +28,18 @@ export interface DarcData<T> {
   cwSeq: number;
 }
 
-export const kDarcState = Symbol('lamellar.darcState');
+export { kDarcState };
+
+/** Darcs travel in AMs as references. */
+declare module '../serde/wire.js' {
+  interface WireHandles {
+    /**
+     * Any Darc: it arrives as the receiving PE's own handle on its own instance (team members
+     * only).
+     */
+    darc: DarcBase<any>;
+  }
+}
 
 const makers = new Map<DarcKind, (st: RefState, origin: HandleOrigin) => DarcBase<unknown>>();
 
@@ -37,9 +48,21 @@ export function registerDarcKind(kind: DarcKind, make: (st: RefState, origin: Ha
   makers.set(kind, make);
 }
 
+/**
+ * What Darc, LocalRwDarc and GlobalRwDarc share: the team, and a distributed lifetime (RefHandle).
+ * Each PE holds its own instance of the value; in an AM's arguments a Darc arrives as the receiving
+ * PE's own handle on the receiving PE's instance.
+ * @example
+ * ```ts
+ * const d = await Darc.create(world, { hits: 0 });
+ * console.log(d.team.numPes);
+ * ```
+ */
 export abstract class DarcBase<T> extends RefHandle {
+  /** @internal */
   protected abstract readonly kind: DarcKind;
 
+  /** @internal */
   protected get refLabel(): string {
     return KIND_NAMES[this.kind];
   }
@@ -49,17 +72,24 @@ export abstract class DarcBase<T> extends RefHandle {
     return this.refState;
   }
 
-  /** This PE's data; throws USE_AFTER_RELEASE once the handle is released. */
+  /** @internal This PE's data; throws USE_AFTER_RELEASE once the handle is released. */
   protected get data(): DarcData<T> {
     return this.refState.data as DarcData<T>;
   }
 
-  /** The team the Darc was created on. */
+  /**
+   * The team the Darc was created on.
+   * @example
+   * ```ts
+   * const d = await Darc.create(world, 0);
+   * console.log(d.team === world.team); // true
+   * ```
+   */
   get team(): Team {
     return this.data.team;
   }
 
-  /** Collective conversion into another kind; see RefHandle.convertInto. */
+  /** @internal Collective conversion into another kind; see RefHandle.convertInto. */
   protected async into<H>(kind: DarcKind): Promise<H> {
     return this.convertInto(kind, (st) => makers.get(kind)!(st, 'converted') as H);
   }
@@ -96,7 +126,7 @@ export async function createDarc<T, H>(teamOrWorld: unknown, value: T, kind: Dar
   return handle;
 }
 
-export function registerDarcCodec(kind: DarcKind, ctor: abstract new (...args: never[]) => DarcBase<unknown>): void {
+export function registerDarcCodec(kind: DarcKind, ctor: { readonly prototype: DarcBase<unknown>; readonly name: string }): void {
   registerRefCodec<DarcBase<unknown>>({
     name: `lamellar.${KIND_NAMES[kind]}`,
     ctor,

@@ -9,14 +9,14 @@
  * COLLECTIVE_MISMATCH rather than leaving them hanging.
  */
 import type { AmContext } from '../am/index.js';
-import { config, ErrorCode, LamellarError, warn, WarningCode } from '../core/index.js';
-import { abortConversionOn, pin, post, quietView, registryOf, unpin, type HandleOrigin, type RefState } from '../memregion/internal.js';
+import { config, ErrorCode, kConstruct, LamellarError, warn, WarningCode } from '../core/index.js';
+import { abortConversionOn, describeMode, pin, post, quietView, registryOf, unpin, type HandleOrigin, type QuietMode, type RefState } from '../memregion/internal.js';
 import { defineAm } from '../am/index.js';
 import { kTeamInternals, type Team, type World } from '../team/index.js';
 import { createDarc, DarcBase, registerDarcCodec, registerDarcKind, type DarcData, type DarcKind, type GlobalLockHost } from './common.js';
 import type { Darc } from './darc.js';
 import type { LocalRwDarc } from './local-rw.js';
-import { DarcReadGuard, DarcWriteGuard, RwLock } from './rwlock.js';
+import { newDarcReadGuard, newDarcWriteGuard, RwLock, type DarcReadGuard, type DarcWriteGuard } from './rwlock.js';
 
 interface Slot {
   readonly arrived: Set<number>;
@@ -26,7 +26,8 @@ interface Slot {
   readonly timer: NodeJS.Timeout;
 }
 
-type CwReply = { t: number } | { err: string };
+/** Team PE 0's answer to a collectiveWrite request: the lock's token, or why it failed. */
+type CwReply = { token: number } | { err: string };
 
 /** The lock state on team PE 0. */
 class GlobalLock implements GlobalLockHost {
@@ -40,7 +41,7 @@ class GlobalLock implements GlobalLockHost {
   constructor(readonly st: RefState) {}
 
   /** A PE that dropped its handle or converts can never join a pending collectiveWrite. */
-  onQuiet(pe: number, mode: string): string | undefined {
+  onQuiet(pe: number, mode: QuietMode): string | undefined {
     for (const [seq, slot] of this.slots) {
       if (slot.granted || slot.arrived.has(pe)) continue;
       const msg = mismatch(pe, mode, seq);
@@ -60,8 +61,8 @@ class GlobalLock implements GlobalLockHost {
   }
 }
 
-function mismatch(pe: number, mode: string, seq: number): string {
-  const what = mode === 'free' ? 'dropped its handle' : `is converting it (${mode.replace(':', ' to ').replace(/#\d+$/, '')})`;
+function mismatch(pe: number, mode: QuietMode, seq: number): string {
+  const what = describeMode(mode);
   return `mismatched collective calls on a GlobalRwDarc: PE ${pe} ${what} while other PEs wait in collectiveWrite() #${seq}; every team PE must call collectiveWrite() the same number of times`;
 }
 
@@ -74,30 +75,30 @@ function lockOf(ctx: AmContext, k: string): GlobalLock {
   return d.global as GlobalLock;
 }
 
-const Lock = defineAm('lamellar/grw-lock', async (ctx, a: { k: string; w: boolean }): Promise<number> => {
-  const g = lockOf(ctx, a.k);
-  await (a.w ? g.lock.write() : g.lock.read());
+const Lock = defineAm('lamellar/grw-lock', async (ctx, a: { key: string; write: boolean }): Promise<number> => {
+  const g = lockOf(ctx, a.key);
+  await (a.write ? g.lock.write() : g.lock.read());
   const t = g.nextToken++;
-  g.held.set(t, a.w);
+  g.held.set(t, a.write);
   return t;
 });
 
-const Unlock = defineAm('lamellar/grw-unlock', (ctx, a: { k: string; t: number }): void => {
-  const g = lockOf(ctx, a.k);
-  const w = g.held.get(a.t);
+const Unlock = defineAm('lamellar/grw-unlock', (ctx, a: { key: string; token: number }): void => {
+  const g = lockOf(ctx, a.key);
+  const w = g.held.get(a.token);
   if (w === undefined) return;
-  g.held.delete(a.t);
+  g.held.delete(a.token);
   if (w) g.lock.releaseWrite();
   else g.lock.releaseRead();
 });
 
-const CollectiveLock = defineAm('lamellar/grw-cw', (ctx, a: { k: string; s: number }): Promise<CwReply> => {
-  const g = lockOf(ctx, a.k);
+const CollectiveLock = defineAm('lamellar/grw-cw', (ctx, a: { key: string; seq: number }): Promise<CwReply> => {
+  const g = lockOf(ctx, a.key);
   const st = g.st;
   const n = st.participants.length;
-  const failed = g.failed.get(a.s);
+  const failed = g.failed.get(a.seq);
   if (failed !== undefined) return Promise.resolve({ err: failed });
-  let slot = g.slots.get(a.s);
+  let slot = g.slots.get(a.seq);
   if (slot === undefined) {
     const secs = config().deadlockTimeoutSecs;
     const s: Slot = {
@@ -107,12 +108,12 @@ const CollectiveLock = defineAm('lamellar/grw-cw', (ctx, a: { k: string; s: numb
       released: 0,
       timer: setTimeout(() => {
         const missing = st.participants.filter((pe) => !s.arrived.has(pe));
-        warn(WarningCode.DEADLOCK, `GlobalRwDarc collectiveWrite() #${a.s} has waited ${secs} s for PE(s) ${missing.join(', ')}`);
+        warn(WarningCode.DEADLOCK, `GlobalRwDarc collectiveWrite() #${a.seq} has waited ${secs} s for PE(s) ${missing.join(', ')}`);
       }, secs * 1000),
     };
     s.timer.unref();
     slot = s;
-    g.slots.set(a.s, slot);
+    g.slots.set(a.seq, slot);
   }
   const reply = new Promise<CwReply>((resolve) => slot.waiters.push(resolve));
   slot.arrived.add(ctx.srcPe);
@@ -121,9 +122,9 @@ const CollectiveLock = defineAm('lamellar/grw-cw', (ctx, a: { k: string; s: numb
   const gone = st.participants.findIndex((pe, i) => view.quiet[i] && !slot.arrived.has(pe));
   if (gone >= 0) {
     const pe = st.participants[gone]!;
-    const msg = mismatch(pe, view.mode[gone]!, a.s);
-    g.fail(a.s, msg);
-    if (view.mode[gone] !== 'free') abortConversionOn(st, pe, msg);
+    const msg = mismatch(pe, view.mode[gone]!, a.seq);
+    g.fail(a.seq, msg);
+    if (view.mode[gone]!.kind !== 'free') abortConversionOn(st, pe, msg);
     return reply;
   }
   if (slot.arrived.size === n) {
@@ -131,31 +132,54 @@ const CollectiveLock = defineAm('lamellar/grw-cw', (ctx, a: { k: string; s: numb
       slot.granted = true;
       clearTimeout(slot.timer);
       const t = g.nextToken++;
-      for (const w of slot.waiters) w({ t });
+      for (const w of slot.waiters) w({ token: t });
     });
   }
   return reply;
 });
 
-const CollectiveUnlock = defineAm('lamellar/grw-cw-unlock', (ctx, a: { k: string; s: number }): void => {
-  const g = lockOf(ctx, a.k);
-  const slot = g.slots.get(a.s);
+const CollectiveUnlock = defineAm('lamellar/grw-cw-unlock', (ctx, a: { key: string; seq: number }): void => {
+  const g = lockOf(ctx, a.key);
+  const slot = g.slots.get(a.seq);
   if (slot === undefined || ++slot.released < g.st.participants.length) return;
-  g.slots.delete(a.s);
+  g.slots.delete(a.seq);
   g.lock.releaseWrite();
 });
 
+/**
+ * One reader-writer lock for all PEs, kept on team PE 0, guarding data that is still per PE
+ * (Lamellar's GlobalRwDarc): a write guard on PE 3 changes PE 3's instance while no other PE holds
+ * the lock. Locking and unlocking are messages to team PE 0; waiters are served in arrival order.
+ * @example
+ * ```ts
+ * const g = await GlobalRwDarc.create(world, [0]);
+ * {
+ *   using w = await g.write(); // no other PE reads or writes now
+ *   w.value[0] = (w.value[0] ?? 0) + 1;
+ * }
+ * ```
+ */
 export class GlobalRwDarc<T> extends DarcBase<T> {
+  /** @internal */
   protected readonly kind: DarcKind = 'globalrw';
 
-  /** @internal Use `GlobalRwDarc.create`. */
-  constructor(state: RefState, origin: HandleOrigin) {
-    super(state, origin);
+  private constructor(token: symbol, state: RefState, origin: HandleOrigin) {
+    super(token, state, origin);
   }
 
-  /** Collective over the team (or world): every member passes its own instance. */
+  static {
+    registerDarcKind('globalrw', (st, origin) => new GlobalRwDarc(kConstruct, st, origin));
+  }
+
+  /**
+   * Collective over the team (or world): every member passes its own instance.
+   * @example
+   * ```ts
+   * const g = await GlobalRwDarc.create(world, { log: [] as string[] });
+   * ```
+   */
   static create<T>(team: World | Team, value: T): Promise<GlobalRwDarc<T>> {
-    return createDarc(team, value, 'globalrw', (st) => new GlobalRwDarc<T>(st, 'new'));
+    return createDarc(team, value, 'globalrw', (st) => new GlobalRwDarc<T>(kConstruct, st, 'new'));
   }
 
   #lock(w: boolean): Promise<{ st: RefState; d: DarcData<T>; release: () => void }> {
@@ -165,12 +189,12 @@ export class GlobalRwDarc<T> extends DarcBase<T> {
     // The pin keeps the Darc alive and unconverted from the request until the unlock is sent;
     // the unlock travels ahead of any later lifetime message from this PE (same channel).
     pin(st);
-    return Promise.resolve(world.execAmPe(st.coord, Lock, { k: st.key, w })).then(
+    return Promise.resolve(world.execAmPe(st.coord, Lock, { key: st.key, write: w })).then(
       (t) => ({
         st,
         d,
         release: () => {
-          post(st.rt, st.coord, Unlock, { k: st.key, t });
+          post(st.rt, st.coord, Unlock, { key: st.key, token: t });
           unpin(st);
         },
       }),
@@ -181,21 +205,46 @@ export class GlobalRwDarc<T> extends DarcBase<T> {
     );
   }
 
-  /** Shared access to this PE's instance, while no PE holds the write lock. */
+  /**
+   * Shared access to this PE's instance, while no PE holds the write lock.
+   * @example
+   * ```ts
+   * const g = await GlobalRwDarc.create(world, 0);
+   * using r = await g.read();
+   * console.log(r.value);
+   * ```
+   */
   async read(): Promise<DarcReadGuard<T>> {
     const { d, release } = await this.#lock(false);
-    return new DarcReadGuard(() => d.value, release);
-  }
-
-  /** Exclusive access across all PEs; the guard gives this PE's instance. */
-  async write(): Promise<DarcWriteGuard<T>> {
-    const { d, release } = await this.#lock(true);
-    return new DarcWriteGuard(() => d.value, (v) => (d.value = v), release);
+    return newDarcReadGuard(() => d.value, release);
   }
 
   /**
-   * Collective over the team: every member gets a write guard on its own instance at the same
-   * time, and the lock is released once every member has released its guard.
+   * Exclusive access across all PEs; the guard gives (and may replace) this PE's instance.
+   * @example
+   * ```ts
+   * const g = await GlobalRwDarc.create(world, 0);
+   * using w = await g.write();
+   * w.value = world.myPe;
+   * ```
+   */
+  async write(): Promise<DarcWriteGuard<T>> {
+    const { d, release } = await this.#lock(true);
+    return newDarcWriteGuard(() => d.value, (v) => (d.value = v), release);
+  }
+
+  /**
+   * Collective over the team: every member gets a write guard on its own instance at the same time,
+   * and the lock is released once every member has released its guard. A member that drops or
+   * converts instead fails the others with COLLECTIVE_MISMATCH.
+   * @example
+   * ```ts
+   * const g = await GlobalRwDarc.create(world, 0);
+   * {
+   *   using w = await g.collectiveWrite();
+   *   w.value = 0;
+   * }
+   * ```
    */
   async collectiveWrite(): Promise<DarcWriteGuard<T>> {
     const st = this.refState;
@@ -205,7 +254,7 @@ export class GlobalRwDarc<T> extends DarcBase<T> {
     pin(st);
     let r: CwReply;
     try {
-      r = await world.execAmPe(st.coord, CollectiveLock, { k: st.key, s });
+      r = await world.execAmPe(st.coord, CollectiveLock, { key: st.key, seq: s });
     } catch (err) {
       unpin(st);
       throw err;
@@ -214,31 +263,54 @@ export class GlobalRwDarc<T> extends DarcBase<T> {
       unpin(st);
       throw new LamellarError(ErrorCode.COLLECTIVE_MISMATCH, r.err, { details: { seq: s } });
     }
-    return new DarcWriteGuard(
+    return newDarcWriteGuard(
       () => d.value,
       (v) => (d.value = v),
       () => {
-        post(st.rt, st.coord, CollectiveUnlock, { k: st.key, s });
+        post(st.rt, st.coord, CollectiveUnlock, { key: st.key, seq: s });
         unpin(st);
       },
     );
   }
 
-  /** Another handle to the same Darc; drop it separately. */
+  /**
+   * Another handle to the same Darc, dropped separately.
+   * @example
+   * ```ts
+   * const g = await GlobalRwDarc.create(world, 0);
+   * const kept = g.clone();
+   * await kept.drop();
+   * ```
+   */
   clone(): GlobalRwDarc<T> {
-    return new GlobalRwDarc<T>(this.refState, 'new');
+    return new GlobalRwDarc<T>(kConstruct, this.refState, 'new');
   }
 
-  /** Collective: becomes a Darc once every PE holds only this handle and no lock is held. */
+  /**
+   * Collective: becomes a Darc once every PE holds only this handle and no lock is held (this
+   * handle is released).
+   * @example
+   * ```ts
+   * const g = await GlobalRwDarc.create(world, 0);
+   * const plain = await g.intoDarc();
+   * ```
+   */
   intoDarc(): Promise<Darc<T>> {
     return this.into<Darc<T>>('darc');
   }
 
-  /** Collective: becomes a LocalRwDarc once every PE holds only this handle and no lock is held. */
+  /**
+   * Collective: becomes a LocalRwDarc once every PE holds only this handle and no lock is held
+   * (this handle is released).
+   * @example
+   * ```ts
+   * const g = await GlobalRwDarc.create(world, 0);
+   * const local = await g.intoLocalRw();
+   * ```
+   */
   intoLocalRw(): Promise<LocalRwDarc<T>> {
     return this.into<LocalRwDarc<T>>('localrw');
   }
 }
 
-registerDarcKind('globalrw', (st, origin) => new GlobalRwDarc(st, origin));
 registerDarcCodec('globalrw', GlobalRwDarc);

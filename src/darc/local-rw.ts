@@ -3,28 +3,64 @@
  * Locking is one-sided: it orders the AMs and tasks of one PE on that PE's instance and never
  * sends a message. `using w = await d.write(); w.value ...` releases at scope end.
  */
+import { kConstruct } from '../core/index.js';
 import { pin, unpin, type HandleOrigin, type RefState } from '../memregion/internal.js';
 import type { Team, World } from '../team/index.js';
 import { createDarc, DarcBase, registerDarcCodec, registerDarcKind, type DarcData, type DarcKind } from './common.js';
 import type { Darc } from './darc.js';
 import type { GlobalRwDarc } from './global-rw.js';
-import { DarcReadGuard, DarcWriteGuard, RwLock } from './rwlock.js';
+import { newDarcReadGuard, newDarcWriteGuard, RwLock, type DarcReadGuard, type DarcWriteGuard } from './rwlock.js';
 
+/**
+ * A Darc whose instance on each PE sits behind its own async reader-writer lock (Lamellar's
+ * LocalRwDarc). Locking is one-sided: it orders the AMs and tasks of one PE on that PE's instance
+ * and never sends a message. Guards release at the end of a `using` block.
+ * @example
+ * ```ts
+ * const map = await LocalRwDarc.create(world, new Map<string, number>());
+ * {
+ *   using w = await map.write();
+ *   w.value.set(`pe${world.myPe}`, 1);
+ * }
+ * {
+ *   using r = await map.read();
+ *   console.log(r.value.size);
+ * }
+ * ```
+ */
 export class LocalRwDarc<T> extends DarcBase<T> {
+  /** @internal */
   protected readonly kind: DarcKind = 'localrw';
 
-  /** @internal Use `LocalRwDarc.create`. */
-  constructor(state: RefState, origin: HandleOrigin) {
-    super(state, origin);
+  private constructor(token: symbol, state: RefState, origin: HandleOrigin) {
+    super(token, state, origin);
     (state.data as DarcData<T>).local ??= new RwLock();
   }
 
-  /** Collective over the team (or world): every member passes its own instance. */
-  static create<T>(team: World | Team, value: T): Promise<LocalRwDarc<T>> {
-    return createDarc(team, value, 'localrw', (st) => new LocalRwDarc<T>(st, 'new'));
+  static {
+    registerDarcKind('localrw', (st, origin) => new LocalRwDarc(kConstruct, st, origin));
   }
 
-  /** Shared access to this PE's instance, once no writer holds or waits before us. */
+  /**
+   * Collective over the team (or world): every member passes its own instance.
+   * @example
+   * ```ts
+   * const d = await LocalRwDarc.create(world, { total: 0 });
+   * ```
+   */
+  static create<T>(team: World | Team, value: T): Promise<LocalRwDarc<T>> {
+    return createDarc(team, value, 'localrw', (st) => new LocalRwDarc<T>(kConstruct, st, 'new'));
+  }
+
+  /**
+   * Shared access to this PE's instance, once no writer holds the lock or waits before this call.
+   * @example
+   * ```ts
+   * const d = await LocalRwDarc.create(world, [0]);
+   * using r = await d.read();
+   * const first = r.value[0];
+   * ```
+   */
   read(): Promise<DarcReadGuard<T>> {
     const st = this.refState;
     const d = this.data;
@@ -33,7 +69,7 @@ export class LocalRwDarc<T> extends DarcBase<T> {
     pin(st);
     return lock.read().then(
       () =>
-        new DarcReadGuard(
+        newDarcReadGuard(
           () => d.value,
           () => {
             lock.releaseRead();
@@ -43,7 +79,15 @@ export class LocalRwDarc<T> extends DarcBase<T> {
     );
   }
 
-  /** Exclusive access to this PE's instance; `value` may be replaced through the guard. */
+  /**
+   * Exclusive access to this PE's instance; the value may also be replaced through the guard.
+   * @example
+   * ```ts
+   * const d = await LocalRwDarc.create(world, 0);
+   * using w = await d.write();
+   * w.value += 1;
+   * ```
+   */
   write(): Promise<DarcWriteGuard<T>> {
     const st = this.refState;
     const d = this.data;
@@ -51,7 +95,7 @@ export class LocalRwDarc<T> extends DarcBase<T> {
     pin(st);
     return lock.write().then(
       () =>
-        new DarcWriteGuard(
+        newDarcWriteGuard(
           () => d.value,
           (v) => (d.value = v),
           () => {
@@ -62,21 +106,44 @@ export class LocalRwDarc<T> extends DarcBase<T> {
     );
   }
 
-  /** Another handle to the same Darc; drop it separately. */
+  /**
+   * Another handle to the same Darc, dropped separately.
+   * @example
+   * ```ts
+   * const d = await LocalRwDarc.create(world, 0);
+   * const kept = d.clone();
+   * await kept.drop();
+   * ```
+   */
   clone(): LocalRwDarc<T> {
-    return new LocalRwDarc<T>(this.refState, 'new');
+    return new LocalRwDarc<T>(kConstruct, this.refState, 'new');
   }
 
-  /** Collective: becomes a Darc once every PE holds only this handle (and no guard). */
+  /**
+   * Collective: becomes a Darc once every PE holds only this handle and no guard (this handle is
+   * released).
+   * @example
+   * ```ts
+   * const d = await LocalRwDarc.create(world, 0);
+   * const plain = await d.intoDarc();
+   * ```
+   */
   intoDarc(): Promise<Darc<T>> {
     return this.into<Darc<T>>('darc');
   }
 
-  /** Collective: becomes a GlobalRwDarc once every PE holds only this handle (and no guard). */
+  /**
+   * Collective: becomes a GlobalRwDarc once every PE holds only this handle and no guard (this
+   * handle is released).
+   * @example
+   * ```ts
+   * const d = await LocalRwDarc.create(world, 0);
+   * const g = await d.intoGlobalRw();
+   * ```
+   */
   intoGlobalRw(): Promise<GlobalRwDarc<T>> {
     return this.into<GlobalRwDarc<T>>('globalrw');
   }
 }
 
-registerDarcKind('localrw', (st, origin) => new LocalRwDarc(st, origin));
 registerDarcCodec('localrw', LocalRwDarc);

@@ -1,15 +1,18 @@
 /**
- * Runs a user script as one PE: make `.ts` importable (tsx), give the script the argv it expects,
- * run it, and shut the world down if the script returned without doing so (Lamellar's implicit
- * barrier at the end of main). Shared by worker-thread PEs (pe-main.ts), process PEs started by
+ * Runs a user script as one PE: make `.ts` importable (tsx), load the script as an ES module
+ * whatever its package says (esm-hooks.ts), give the script the argv it expects, run it, and
+ * shut the world down if the script returned without doing so (Lamellar's implicit barrier at
+ * the end of main). Shared by worker-thread PEs (pe-main.ts), process PEs started by
  * the tcp launcher (pe-process.ts) and `lamellar exec`.
  *
  * If the script throws, the PE is marked failed before the error goes on to whoever reports it,
  * so a shutdown that `await using` disposal started on the way out is abandoned rather than run
  * against the other PEs' collectives (see core/lifecycle.ts).
  */
+import { register } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { markScriptFailed, runExitHooks } from '../core/index.js';
+import { isModuleByPackage } from './script.js';
 
 export interface PeEntry {
   script: string;
@@ -17,13 +20,17 @@ export interface PeEntry {
 }
 
 export async function runScript(entry: PeEntry): Promise<void> {
+  const url = pathToFileURL(entry.script).href;
   if (/\.(c|m)?tsx?$/.test(entry.script)) {
     const { register } = await import('tsx/esm/api');
     register();
   }
+  // After tsx, so that these hooks run first: the entry is an ES module in any project. Only
+  // where Node would not load it as one anyway: hooks cost a thread per PE to start.
+  if (!isModuleByPackage(entry.script)) register('./esm-hooks.js', import.meta.url, { data: { entryUrl: url } });
   process.argv = [process.argv[0]!, entry.script, ...entry.args];
   try {
-    await import(pathToFileURL(entry.script).href);
+    await import(url);
   } catch (err) {
     markScriptFailed(err);
     throw err;

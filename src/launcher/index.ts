@@ -17,8 +17,9 @@ import { checkOfi, createShmemJob } from '../lamellae/index.js';
 import { createBoard, markGone, stateOf } from './board.js';
 import type { PeEntry } from './entry.js';
 import { exitReason } from './exit.js';
+import { EXIT_CLOSED_OUTPUT, forward, watchClosed } from './output.js';
 import { describeError } from './report.js';
-import { forward } from './output.js';
+import { checkEntryScript } from './script.js';
 import { runTcp } from './tcp.js';
 
 export { runScript, type PeEntry } from './entry.js';
@@ -55,6 +56,7 @@ export function checkRunOptions(o: RunOptions): { script: string; backend: Backe
     isFile = false;
   }
   if (!isFile) throw new LamellarError(ErrorCode.SCRIPT_NOT_FOUND, `script not found: ${o.script}`, { details: { script } });
+  checkEntryScript(script);
   return { script, backend, numPes };
 }
 
@@ -100,6 +102,12 @@ export async function run(options: RunOptions): Promise<number> {
     stderr.write(`lamellar: PE ${f.pe} ${f.message}\n${numPes > 1 ? `lamellar: stopping the other ${numPes - 1} PE(s)\n` : ''}`);
     for (const w of workers) void w.terminate();
   };
+  // The reader of our output went away (`| head -1`): stop every PE, quietly.
+  const unwatch = watchClosed([stdout as import('node:stream').Writable, stderr as import('node:stream').Writable], () => {
+    if (failure !== undefined) return;
+    failure = { pe: -1, code: EXIT_CLOSED_OUTPUT, message: 'output closed' };
+    for (const w of workers) void w.terminate();
+  });
   /** A PE ended with code 0: harmless only if its world shut down, or if no PE waits for it. */
   const endedQuietly = (pe: number): void => {
     const state = stateOf(board, pe);
@@ -166,6 +174,7 @@ export async function run(options: RunOptions): Promise<number> {
     );
   }
   await Promise.all(done);
+  unwatch();
   if (failure === undefined) return 0;
   return failure.code === 0 ? 1 : failure.code;
 }

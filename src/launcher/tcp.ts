@@ -25,7 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { config, PeState, processEnv, type PeStateValue } from '../core/index.js';
 import { exitReason } from './exit.js';
 import { tunedEnv } from './malloc.js';
-import { forward } from './output.js';
+import { EXIT_CLOSED_OUTPUT, forward, watchClosed } from './output.js';
 import { isPeReport } from './report.js';
 
 export interface TcpRunOptions {
@@ -69,13 +69,14 @@ export async function runTcp(o: TcpRunOptions): Promise<number> {
     }, KILL_AFTER_MS);
   };
 
-  const fail = (pe: number, code: number, message: string, signal: NodeJS.Signals = 'SIGTERM'): void => {
+  /** Stops the job for `pe`'s failure (-1: the launcher's); `message` undefined: quietly. */
+  const fail = (pe: number, code: number, message: string | undefined, signal: NodeJS.Signals = 'SIGTERM'): void => {
     if (failure !== undefined) return;
     if (originTimer !== undefined) clearTimeout(originTimer);
     failure = { pe, code };
     const who = pe < 0 ? '' : `PE ${pe} `;
     const others = pe < 0 ? o.numPes : o.numPes - 1;
-    o.stderr.write(`lamellar: ${who}${message}\n${others > 0 ? `lamellar: stopping ${pe < 0 ? 'its' : 'the other'} ${others} PE(s)\n` : ''}`);
+    if (message !== undefined) o.stderr.write(`lamellar: ${who}${message}\n${others > 0 ? `lamellar: stopping ${pe < 0 ? 'its' : 'the other'} ${others} PE(s)\n` : ''}`);
     stopAll(signal);
   };
 
@@ -125,6 +126,9 @@ export async function runTcp(o: TcpRunOptions): Promise<number> {
   };
   for (const s of signals) process.on(s, onSignal);
 
+  // The reader of our output went away (`| head -1`): stop every PE, quietly.
+  const unwatch = watchClosed([o.stdout, o.stderr], () => fail(-1, EXIT_CLOSED_OUTPUT, undefined));
+
   const done: Promise<void>[] = [];
   for (let pe = 0; pe < o.numPes; pe++) {
     const child = spawn(process.execPath, [entry, o.script, ...o.args], {
@@ -169,6 +173,7 @@ export async function runTcp(o: TcpRunOptions): Promise<number> {
     );
   }
   await Promise.all(done);
+  unwatch();
   for (const s of signals) process.off(s, onSignal);
   if (failure === undefined) reportFollowOn();
   if (killTimer !== undefined) clearTimeout(killTimer);

@@ -10,7 +10,7 @@
  * result) the receiver owns it.
  */
 import { holdWhileAmRuns } from '../am/index.js';
-import { deferred, ErrorCode, LamellarError, warn, WarningCode } from '../core/index.js';
+import { checkConstruct, deferred, ErrorCode, LamellarError, warn, WarningCode } from '../core/index.js';
 import type { Reader, Writer } from '../serde/index.js';
 import { State, type WorldRuntime } from '../team/index.js';
 import { refKey, registryOf, released, type RefState, type Registry } from './refstate.js';
@@ -31,12 +31,28 @@ const finalizer = new FinalizationRegistry<Held>(({ state, label }) => {
   state.release();
 });
 
+/**
+ * The base of every handle with a distributed lifetime (memory regions, Darcs, arrays): one handle
+ * is one reference on this PE. Release is explicit, with `drop()` or `await using`; a handle
+ * garbage-collected without release is reported with LAMELLAR_W_UNRELEASED_HANDLE and then
+ * released. A released handle throws USE_AFTER_RELEASE on every use. A handle that arrived in an
+ * AM's arguments lives until that AM finishes (clone it to keep it).
+ * @example
+ * ```ts
+ * {
+ *   await using d = await Darc.create(world, 0);
+ *   console.log(d.isReleased); // false
+ * } // dropped here
+ * ```
+ */
 export abstract class RefHandle {
   #state: RefState | undefined;
   #token: object | undefined;
   #converting = false;
 
-  protected constructor(state: RefState, origin: HandleOrigin) {
+  /** @internal Subclasses' constructors are private: the runtime makes handles (checkConstruct). */
+  protected constructor(token: symbol, state: RefState, origin: HandleOrigin) {
+    checkConstruct(token, new.target.name, 'the allocation or create() function that returns one');
     if (origin !== 'converted') state.acquire();
     this.#state = state;
     if (origin === 'decoded' && holdWhileAmRuns(() => this.#release())) return;
@@ -44,17 +60,26 @@ export abstract class RefHandle {
     finalizer.register(this, { state, label: state.label }, this.#token);
   }
 
-  /** The shared state; throws USE_AFTER_RELEASE once this handle is released. */
+  /** @internal The shared state; throws USE_AFTER_RELEASE once this handle is released. */
   protected get refState(): RefState {
     const st = this.#state;
     if (st === undefined) throw released(this.refLabel);
     return st;
   }
 
-  /** For messages, before and after release. */
+  /** @internal For messages, before and after release. */
   protected abstract get refLabel(): string;
 
-  /** True once this handle was dropped, converted, or its AM finished. */
+  /**
+   * True once this handle was dropped, converted, or (for one that arrived in an AM's arguments)
+   * its AM finished.
+   * @example
+   * ```ts
+   * const d = await Darc.create(world, 1);
+   * await d.drop();
+   * console.log(d.isReleased); // true
+   * ```
+   */
   get isReleased(): boolean {
     return this.#state === undefined;
   }
@@ -68,8 +93,14 @@ export abstract class RefHandle {
   }
 
   /**
-   * Releases this PE's reference. The object lives on while any PE holds a handle (or one is
-   * in a message) and is freed everywhere after the last release. Dropping twice is a no-op.
+   * Releases this PE's reference. The object lives on while any PE holds a handle (or one is in a
+   * message) and is freed everywhere after the last release. Dropping twice is a no-op; dropping
+   * during a conversion of this handle throws INVALID_ARGUMENT.
+   * @example
+   * ```ts
+   * const r = await world.allocSharedMemRegion('u8', 8);
+   * await r.drop();
+   * ```
    */
   drop(): Promise<void> {
     if (this.#converting) {
@@ -79,6 +110,15 @@ export abstract class RefHandle {
     return Promise.resolve();
   }
 
+  /**
+   * Drops the handle at the end of an `await using` scope.
+   * @example
+   * ```ts
+   * {
+   *   await using r = await world.allocSharedMemRegion('u8', 8);
+   * } // r.drop() runs here
+   * ```
+   */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.drop();
   }
@@ -87,6 +127,7 @@ export abstract class RefHandle {
    * Collective over the object's PEs: waits until every PE holds only the handle it converts
    * (no clones, guards, or handles in messages), then gives this PE's reference to `make`'s
    * handle. This handle is released afterwards. On a mismatch it rejects and stays usable.
+   * @internal
    */
   protected async convertInto<H>(target: string, make: (st: RefState) => H): Promise<H> {
     const st = this.refState;
@@ -96,7 +137,7 @@ export abstract class RefHandle {
     this.#converting = true;
     const done = deferred<void>();
     st.conversion = done;
-    st.mode = `convert:${target}#${st.conversions}`;
+    st.mode = { kind: 'convert', target, epoch: st.conversions };
     st.baseline = 1;
     // Diagnosed like a collective: after LAMELLAR_DEADLOCK_TIMEOUT the report names the PEs not
     // converting yet and what each is doing.

@@ -23,24 +23,52 @@ import type { ElemType } from './types.js';
 
 export { SharedMemoryRegion } from './shared.js';
 export { OneSidedMemoryRegion } from './one-sided.js';
-export type { ElemType, ElemValue, TypedArrayOf, TypedArrayMap } from './types.js';
+export type { ElemType, ElemValue, TypedArrayOf, TypedArrayMap, ReadonlyTypedArray, ReadonlyTypedArrayOf, AnyTypedArray } from './types.js';
 
+/** World's memory-region allocators (installed by this module). */
 declare module '../team/world.js' {
   interface World {
     /**
      * Collective over the world: `length` elements of `type` on every PE, zeroed. Every PE must
      * call it with the same arguments, in the same order as its other collectives.
+     * @example
+     * ```ts
+     * const r = await world.allocSharedMemRegion('f64', 1024);
+     * r.unsafeLocalData().fill(world.myPe);
+     * ```
      */
     allocSharedMemRegion<T extends ElemType>(type: T, length: number): Promise<SharedMemoryRegion<T>>;
-    /** This PE only: `length` elements of `type` in this PE's memory, zeroed; sendable in AMs. */
+    /**
+     * This PE only: `length` elements of `type` in this PE's memory, zeroed; the handle can be sent
+     * in AMs so other PEs put and get into it.
+     * @example
+     * ```ts
+     * const mine = world.allocOneSidedMemRegion('u8', 4096);
+     * mine.unsafeLocalData()[0] = 1;
+     * ```
+     */
     allocOneSidedMemRegion<T extends ElemType>(type: T, length: number): OneSidedMemoryRegion<T>;
   }
 }
+/** Team's memory-region allocators (installed by this module). */
 declare module '../team/team.js' {
   interface Team {
-    /** Collective over the team: `length` elements of `type` on every member, zeroed. */
+    /**
+     * Collective over the team: `length` elements of `type` on every member, zeroed; put/get take
+     * team-relative PEs.
+     * @example
+     * ```ts
+     * const r = await world.team.allocSharedMemRegion('u32', 16);
+     * ```
+     */
     allocSharedMemRegion<T extends ElemType>(type: T, length: number): Promise<SharedMemoryRegion<T>>;
-    /** This PE only: `length` elements of `type` in this PE's memory, zeroed; sendable in AMs. */
+    /**
+     * This PE only: `length` elements of `type` in this PE's memory, zeroed; sendable in AMs.
+     * @example
+     * ```ts
+     * const mine = world.team.allocOneSidedMemRegion('f32', 8);
+     * ```
+     */
     allocOneSidedMemRegion<T extends ElemType>(type: T, length: number): OneSidedMemoryRegion<T>;
   }
 }

@@ -4,7 +4,7 @@
  * put and get into the owner's memory (on shmem with no work on the owner). The region lives
  * while any PE holds a handle, and is freed on the owner after the last release.
  */
-import { ErrorCode, LamellarError } from '../core/index.js';
+import { ErrorCode, kConstruct, kRefState, LamellarError, peCounters } from '../core/index.js';
 import type { Lamella } from '../lamellae/types.js';
 import { registerRefCodec } from '../serde/index.js';
 import { kTeamInternals, type Team, type WorldRuntime } from '../team/index.js';
@@ -25,25 +25,56 @@ interface OneSidedData<T extends ElemType> {
 
 const LABEL = 'one-sided memory region';
 
+/** One-sided regions travel in AMs as references. */
+declare module '../serde/wire.js' {
+  interface WireHandles {
+    /** A one-sided region: any PE that receives it can put and get into the owner's memory. */
+    oneSidedMemoryRegion: OneSidedMemoryRegion<any>;
+  }
+}
+
 function viewOf<T extends ElemType>(d: OneSidedData<T>): TypedArrayOf<T> | null {
   if (d.view === undefined) d.view = directView(d.lamella, d.owner, d.type, d.addr, d.length);
   return d.view;
 }
 
+/** Makes a OneSidedMemoryRegion handle (its constructor is private). */
+let newOneSided: <T extends ElemType>(state: RefState, origin: HandleOrigin, offset?: number, length?: number) => OneSidedMemoryRegion<T>;
+
+/**
+ * `length` elements on the PE that allocated it (its owner) and nowhere else (Lamellar's
+ * OneSidedMemoryRegion), from `allocOneSidedMemRegion`: allocation involves no other PE. Send the
+ * handle in an AM and any PE holding it can put and get into the owner's memory (on shmem with no
+ * work on the owner). The memory lives while any PE holds a handle, and is freed on the owner after
+ * the last release.
+ * @example
+ * ```ts
+ * const mine = world.allocOneSidedMemRegion('u8', 16);
+ * const Fill = defineAm('doc/fill', async (ctx, a: { region: OneSidedMemoryRegion<'u8'> }) => {
+ *   await a.region.put(ctx.currentPe, new Uint8Array([ctx.currentPe]));
+ * });
+ * await world.execAmAll(Fill, { region: mine });
+ * console.log(mine.unsafeLocalData().slice(0, world.numPes));
+ * ```
+ */
 export class OneSidedMemoryRegion<T extends ElemType = ElemType> extends RefHandle {
   readonly #data: OneSidedData<T>;
   /** This handle's window [#off, #off + #len) of the region (a subRegion; else the whole). */
   readonly #off: number;
   readonly #len: number;
 
-  /** @internal Use `allocOneSidedMemRegion`. */
-  constructor(state: RefState, origin: HandleOrigin, offset = 0, length?: number) {
-    super(state, origin);
+  private constructor(token: symbol, state: RefState, origin: HandleOrigin, offset = 0, length?: number) {
+    super(token, state, origin);
     this.#data = state.data as OneSidedData<T>;
     this.#off = offset;
     this.#len = length ?? this.#data.length - offset;
   }
 
+  static {
+    newOneSided = (state, origin, offset, length) => new OneSidedMemoryRegion(kConstruct, state, origin, offset, length);
+  }
+
+  /** @internal */
   protected get refLabel(): string {
     return LABEL;
   }
@@ -53,21 +84,36 @@ export class OneSidedMemoryRegion<T extends ElemType = ElemType> extends RefHand
     return this.#data;
   }
 
+  /**
+   * The element type.
+   * @example
+   * ```ts
+   * const mine = world.allocOneSidedMemRegion('u8', 16);
+   * console.log(mine.type); // u8
+   * ```
+   */
   get type(): T {
     return this.#data.type;
   }
 
-  /** Elements (of this subRegion's window, for a subRegion). */
+  /**
+   * The number of elements (of this subRegion's window, for a subRegion).
+   * @example
+   * ```ts
+   * const mine = world.allocOneSidedMemRegion('u8', 16);
+   * console.log(mine.length, mine.subRegion(4, 8).length); // 16 4
+   * ```
+   */
   get length(): number {
     return this.#len;
   }
 
   /**
    * Where this handle's window starts in the region (0 unless a subRegion).
-   *
    * @example
    * ```ts
-   * region.subRegion(4, 8).offset;   // 4
+   * const mine = world.allocOneSidedMemRegion('u8', 16);
+   * console.log(mine.subRegion(4, 8).offset); // 4
    * ```
    */
   get offset(): number {
@@ -77,37 +123,60 @@ export class OneSidedMemoryRegion<T extends ElemType = ElemType> extends RefHand
   /**
    * Elements [start, end) as a region of its own: a zero-copy view whose indices start at 0,
    * usable in put/get (of regions and arrays) and sendable in AMs. It is another handle on the
-   * same memory: drop it separately.
-   *
+   * same memory: drop it separately. INDEX_OUT_OF_BOUNDS unless 0 <= start <= end <= length.
    * @example
    * ```ts
    * const buf = world.allocOneSidedMemRegion('u8', 4096);
-   * const tail = buf.subRegion(2048, 4096);
-   * await world.execAmPe(1, FillAm, { dst: tail });   // PE 1 puts into the second half
+   * const Fill = defineAm('doc/fill-tail', async (_ctx, a: { dst: OneSidedMemoryRegion<'u8'> }) => {
+   *   await a.dst.put(0, new Uint8Array(a.dst.length).fill(1));
+   * });
+   * await world.execAmPe(1, Fill, { dst: buf.subRegion(2048, 4096) }); // PE 1 fills the second half
    * ```
    */
   subRegion(start: number, end: number): OneSidedMemoryRegion<T> {
     void this.refState;
     checkWindow(start, end, this.#len, 'OneSidedMemoryRegion.subRegion');
-    return new OneSidedMemoryRegion<T>(this.refState, 'new', this.#off + start, end - start);
+    return new OneSidedMemoryRegion<T>(kConstruct, this.refState, 'new', this.#off + start, end - start);
   }
 
-  /** World PE id of the PE whose memory this is. */
+  /**
+   * The world id of the PE whose memory this is.
+   * @example
+   * ```ts
+   * const mine = world.allocOneSidedMemRegion('u8', 16);
+   * console.log(mine.owner === world.myPe); // true where it was allocated
+   * ```
+   */
   get owner(): number {
     return this.#data.owner;
   }
 
-  /** True on the owner, where `unsafeLocalData()` works. */
+  /**
+   * True on the owner, where `unsafeLocalData()` works.
+   * @example
+   * ```ts
+   * const mine = world.allocOneSidedMemRegion('u8', 16);
+   * if (mine.isLocal) mine.unsafeLocalData().fill(0);
+   * ```
+   */
   get isLocal(): boolean {
     return this.#data.owner === this.#data.lamella.myPe;
   }
 
-  /** Copies `data` into the owner's memory at element `index`, from any PE. */
+  /**
+   * Copies `data` into the owner's memory from element `index`, from any PE holding the handle.
+   * @example
+   * ```ts
+   * const mine = world.allocOneSidedMemRegion('u8', 16);
+   * await mine.put(4, new Uint8Array([1, 2, 3]));
+   * ```
+   */
   put(index: number, data: TypedArrayOf<T>): Promise<void> {
     const d = this.#live();
     checkData(data, d.type, 'put');
     checkRange(index, data.length, this.#len, 'put');
     index += this.#off;
+    peCounters.putBytes += data.byteLength;
     const v = viewOf(d);
     if (v !== null) {
       v.set(data as never, index);
@@ -117,8 +186,13 @@ export class OneSidedMemoryRegion<T extends ElemType = ElemType> extends RefHand
   }
 
   /**
-   * Reads `n` elements from element `index` of the owner's memory into a new typed array, or
-   * fills `dst` (`dst.length` elements, no allocation) and resolves to it.
+   * Reads `n` elements from element `index` of the owner's memory into a new typed array, or fills
+   * `dst` and resolves to it.
+   * @example
+   * ```ts
+   * const mine = world.allocOneSidedMemRegion('u8', 16);
+   * const bytes: Uint8Array = await mine.get(0, 4);
+   * ```
    */
   get(index: number, n: number): Promise<TypedArrayOf<T>>;
   get(index: number, dst: TypedArrayOf<T>): Promise<TypedArrayOf<T>>;
@@ -128,13 +202,22 @@ export class OneSidedMemoryRegion<T extends ElemType = ElemType> extends RefHand
     const count = dst === undefined ? checkCount(n, 'get') : dst.length;
     checkRange(index, count, this.#len, 'get');
     index += this.#off;
+    peCounters.getBytes += count * ELEM_CTORS[d.type].BYTES_PER_ELEMENT;
     const v = viewOf(d);
     if (v !== null) return Promise.resolve(directGet(v, index, count, dst));
     const out = dst ?? (new ELEM_CTORS[d.type](count) as TypedArrayOf<T>);
     return remoteGet(this.refState, d.lamella, d.owner, d.addr + index * ELEM_CTORS[d.type].BYTES_PER_ELEMENT, out);
   }
 
-  /** The owner's elements as a view on the region's memory (owner only; no copy, no locking). */
+  /**
+   * The owner's elements as a view on the region's memory (owner only; elsewhere UNSUPPORTED_OP):
+   * no copy, no locking.
+   * @example
+   * ```ts
+   * const mine = world.allocOneSidedMemRegion('u8', 16);
+   * mine.unsafeLocalData()[0] = 255;
+   * ```
+   */
   unsafeLocalData(): TypedArrayOf<T> {
     const d = this.#live();
     if (d.owner !== d.lamella.myPe) {
@@ -149,13 +232,22 @@ export class OneSidedMemoryRegion<T extends ElemType = ElemType> extends RefHand
     return this.#off === 0 && this.#len === d.length ? v : (v.subarray(this.#off, this.#off + this.#len) as TypedArrayOf<T>);
   }
 
-  /** Another handle to the same region (the same window); drop it separately. */
+  /**
+   * Another handle to the same region (the same window), dropped separately (e.g. to keep one that
+   * arrived in an AM past the AM).
+   * @example
+   * ```ts
+   * const mine = world.allocOneSidedMemRegion('u8', 16);
+   * const kept = mine.clone();
+   * await kept.drop();
+   * ```
+   */
   clone(): OneSidedMemoryRegion<T> {
-    return new OneSidedMemoryRegion<T>(this.refState, 'new', this.#off, this.#len);
+    return new OneSidedMemoryRegion<T>(kConstruct, this.refState, 'new', this.#off, this.#len);
   }
 
-  /** @internal For codecs and arrays. */
-  get state(): RefState {
+  /** @internal The lifetime state, for the codec. */
+  get [kRefState](): RefState {
     return this.refState;
   }
 }
@@ -184,14 +276,14 @@ export function allocOneSided<T extends ElemType>(team: Team, type: T, length: n
   const addr = lamella.alloc(length * ELEM_CTORS[type].BYTES_PER_ELEMENT);
   const reg = registryOf(rt);
   const data: OneSidedData<T> = { type, length, owner: lamella.myPe, addr, lamella, view: undefined };
-  return new OneSidedMemoryRegion<T>(makeState(rt, reg, lamella.myPe, reg.nextId++, data), 'new');
+  return newOneSided<T>(makeState(rt, reg, lamella.myPe, reg.nextId++, data), 'new');
 }
 
 registerRefCodec<OneSidedMemoryRegion>({
   name: 'lamellar.OneSidedMemoryRegion',
   ctor: OneSidedMemoryRegion,
   encode(w, region) {
-    const st = region.state;
+    const st = region[kRefState];
     const d = st.data as OneSidedData<ElemType>;
     encodeRefKey(w, st);
     w.u8(elemCode(d.type));
@@ -209,9 +301,9 @@ registerRefCodec<OneSidedMemoryRegion>({
     const length = r.f64();
     const offset = r.f64();
     const window = r.f64();
-    if (state !== undefined) return new OneSidedMemoryRegion(state, 'decoded', offset, window);
+    if (state !== undefined) return newOneSided(state, 'decoded', offset, window);
     // First time this PE sees the region: it joins the region's lifetime as a participant.
     const data: OneSidedData<ElemType> = { type, length, owner: coord, addr, lamella: rt.lamella, view: undefined };
-    return new OneSidedMemoryRegion(makeState(rt, reg, coord, id, data), 'decoded', offset, window);
+    return newOneSided(makeState(rt, reg, coord, id, data), 'decoded', offset, window);
   },
 });

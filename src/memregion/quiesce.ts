@@ -22,32 +22,41 @@
 import { defineAm, type AmContext, type AmDef } from '../am/index.js';
 import { debug, ErrorCode, LamellarError } from '../core/index.js';
 import { kTeamInternals, type Team, type WorldRuntime } from '../team/index.js';
-import { registryOf, setRefProtocol, type RefState } from './refstate.js';
+import { describeMode, FREE, registryOf, sameMode, setRefProtocol, type QuietMode, type RefState } from './refstate.js';
 
-interface QuietMsg {
-  k: string;
-  s: number;
-  m: string;
-  e: boolean;
+/** Step 1: a PE's count fell to its baseline. */
+interface QuietReport {
+  /** The object's key. */
+  key: string;
+  /** This PE's report number for the object: the coordinator keeps the newest. */
+  seq: number;
+  mode: QuietMode;
+  /** Handles to the object were written into messages since this PE last sent marks. */
+  encoded: boolean;
 }
-interface ProbeMsg {
-  k: string;
-  r: number;
-  mk: number[];
-  m: string;
+/** Step 2: the coordinator asks a participant. */
+interface ProbeRequest {
+  key: string;
+  round: number;
+  /** The PEs that must send marks before the answer (they reported handles in messages). */
+  markers: number[];
+  mode: QuietMode;
 }
+/** Step 4: a participant's answer, which also refreshes the coordinator's view of it. */
 interface ProbeReply {
-  c: boolean;
-  s: number;
-  i: boolean;
-  m: string;
-  e: boolean;
+  /** The count sat at the baseline from the probe to the answer (no acquire, no encode). */
+  clean: boolean;
+  seq: number;
+  /** At the baseline now. */
+  quiet: boolean;
+  mode: QuietMode;
+  encoded: boolean;
 }
 
 /** The coordinator's view of every participant, kept on the coordinator's RefState. */
 class Coord {
   readonly quiet: boolean[];
-  readonly mode: string[];
+  readonly mode: QuietMode[];
   readonly encoded: boolean[];
   readonly seq: number[];
   running = false;
@@ -57,12 +66,12 @@ class Coord {
     const n = st.participants.length;
     // A one-sided region starts known only to its owner: everyone else holds nothing.
     this.quiet = st.participants.map((pe) => st.privateUntilSent && pe !== st.coord);
-    this.mode = new Array<string>(n).fill('free');
+    this.mode = new Array<QuietMode>(n).fill(FREE);
     this.encoded = new Array<boolean>(n).fill(false);
     this.seq = new Array<number>(n).fill(0);
   }
 
-  apply(i: number, seq: number, quiet: boolean, mode: string, encoded: boolean): void {
+  apply(i: number, seq: number, quiet: boolean, mode: QuietMode, encoded: boolean): void {
     if (seq <= this.seq[i]!) return;
     this.seq[i] = seq;
     this.quiet[i] = quiet;
@@ -116,62 +125,62 @@ async function waitMarks(k: string, r: number, markers: number[]): Promise<void>
   marks.delete(`${k}#${r}`);
 }
 
-const Quiet = defineAm('lamellar/ref-quiet', (ctx, a: QuietMsg): void => {
-  const st = registryOf(runtimeOf(ctx)).states.get(a.k);
+const Quiet = defineAm('lamellar/ref-quiet', (ctx, a: QuietReport): void => {
+  const st = registryOf(runtimeOf(ctx)).states.get(a.key);
   if (st === undefined) return;
   const i = st.participants.indexOf(ctx.srcPe);
   if (i < 0) return;
   // A report from a conversion that already completed here (the sender's count fell back to
   // its baseline before the Finish reached it, e.g. a handle from a PE that had finished
   // arrived and left first) is stale: the sender's next report will carry the next epoch.
-  if (a.m !== 'free' && Number(a.m.slice(a.m.lastIndexOf('#') + 1)) < st.conversions) return;
+  if (a.mode.kind === 'convert' && a.mode.epoch < st.conversions) return;
   const c = coordOf(st);
-  c.apply(i, a.s, true, a.m, a.e);
-  const why = st.hooks.onQuiet?.(ctx.srcPe, a.m);
-  if (why !== undefined && a.m !== 'free') abortConversionOn(st, ctx.srcPe, why);
+  c.apply(i, a.seq, true, a.mode, a.encoded);
+  const why = st.hooks.onQuiet?.(ctx.srcPe, a.mode);
+  if (why !== undefined && a.mode.kind !== 'free') abortConversionOn(st, ctx.srcPe, why);
   maybeStart(st);
 });
 
-const Mark = defineAm('lamellar/ref-mark', (ctx, a: { k: string; r: number }): void => {
-  const e = markEntry(a.k, a.r);
+const Mark = defineAm('lamellar/ref-mark', (ctx, a: { key: string; round: number }): void => {
+  const e = markEntry(a.key, a.round);
   e.got.add(ctx.srcPe);
   e.wake?.();
 });
 
-const Probe = defineAm('lamellar/ref-probe', async (ctx, a: ProbeMsg): Promise<ProbeReply> => {
+const Probe = defineAm('lamellar/ref-probe', async (ctx, a: ProbeRequest): Promise<ProbeReply> => {
   const rt = runtimeOf(ctx);
   const states = registryOf(rt).states;
-  const st = states.get(a.k);
-  if (st !== undefined && a.mk.includes(ctx.currentPe)) {
+  const st = states.get(a.key);
+  if (st !== undefined && a.markers.includes(ctx.currentPe)) {
     // Sent after everything this PE has already queued for each participant: see step 3.
     st.encodes = 0;
-    for (const pe of st.participants) post(rt, pe, Mark, { k: a.k, r: a.r });
+    for (const pe of st.participants) post(rt, pe, Mark, { key: a.key, round: a.round });
   }
   const acquires = st?.acquires ?? 0;
-  const atProbe = st === undefined || (st.refs === st.baseline && st.mode === a.m && st.encodes === 0);
-  await waitMarks(a.k, a.r, a.mk);
-  const now = states.get(a.k);
-  if (now === undefined) return { c: atProbe && st === undefined, s: 0, i: true, m: 'free', e: false };
-  const stable = now === st && now.refs === now.baseline && now.acquires === acquires && now.mode === a.m && now.encodes === 0;
+  const atProbe = st === undefined || (st.refs === st.baseline && sameMode(st.mode, a.mode) && st.encodes === 0);
+  await waitMarks(a.key, a.round, a.markers);
+  const now = states.get(a.key);
+  if (now === undefined) return { clean: atProbe && st === undefined, seq: 0, quiet: true, mode: FREE, encoded: false };
+  const stable = now === st && now.refs === now.baseline && now.acquires === acquires && sameMode(now.mode, a.mode) && now.encodes === 0;
   const clean = atProbe && stable;
   if (clean) now.awaitingVerdict();
-  return { c: clean, s: ++now.seq, i: now.refs === now.baseline, m: now.mode, e: now.encodes > 0 };
+  return { clean, seq: ++now.seq, quiet: now.refs === now.baseline, mode: now.mode, encoded: now.encodes > 0 };
 });
 
-const Finish = defineAm('lamellar/ref-finish', (ctx, a: { k: string; m: string }): void => {
-  registryOf(runtimeOf(ctx)).states.get(a.k)?.finish(a.m);
+const Finish = defineAm('lamellar/ref-finish', (ctx, a: { key: string; mode: QuietMode }): void => {
+  registryOf(runtimeOf(ctx)).states.get(a.key)?.finish(a.mode);
 });
 
-const Resume = defineAm('lamellar/ref-resume', (ctx, a: { k: string }): void => {
-  registryOf(runtimeOf(ctx)).states.get(a.k)?.settleVerdict();
+const Resume = defineAm('lamellar/ref-resume', (ctx, a: { key: string }): void => {
+  registryOf(runtimeOf(ctx)).states.get(a.key)?.settleVerdict();
 });
 
-const Abort = defineAm('lamellar/ref-abort', (ctx, a: { k: string; msg: string }): void => {
-  registryOf(runtimeOf(ctx)).states.get(a.k)?.abortConversion(new LamellarError(ErrorCode.COLLECTIVE_MISMATCH, a.msg));
+const Abort = defineAm('lamellar/ref-abort', (ctx, a: { key: string; message: string }): void => {
+  registryOf(runtimeOf(ctx)).states.get(a.key)?.abortConversion(new LamellarError(ErrorCode.COLLECTIVE_MISMATCH, a.message));
 });
 
 /** On the coordinator: which participants are quiet, and in which mode (for mismatch checks). */
-export function quietView(st: RefState): { quiet: readonly boolean[]; mode: readonly string[] } {
+export function quietView(st: RefState): { quiet: readonly boolean[]; mode: readonly QuietMode[] } {
   const c = coordOf(st);
   return { quiet: c.quiet, mode: c.mode };
 }
@@ -182,26 +191,26 @@ export function abortConversionOn(st: RefState, pe: number, msg: string): void {
   if (i < 0) return;
   const c = coordOf(st);
   c.quiet[i] = false;
-  c.mode[i] = 'free';
-  post(st.rt, pe, Abort, { k: st.key, msg });
+  c.mode[i] = FREE;
+  post(st.rt, pe, Abort, { key: st.key, message: msg });
 }
 
 function maybeStart(st: RefState): void {
   const c = coordOf(st);
   if (c.running || st.freed || !c.quiet.every(Boolean)) return;
   const mode = c.mode[0]!;
-  if (c.mode.every((m) => m === mode)) {
+  if (c.mode.every((m) => sameMode(m, mode))) {
     void runRound(st, c, mode);
     return;
   }
-  const desc = st.participants.map((pe, i) => `PE ${pe}: ${c.mode[i] === 'free' ? 'dropped its handle' : c.mode[i]!.replace(':', ' to ').replace(/#\d+$/, '')}`).join(', ');
+  const desc = st.participants.map((pe, i) => `PE ${pe} ${describeMode(c.mode[i]!)}`).join(', ');
   const msg = `mismatched collective conversion of a ${st.label}: every PE must convert its handle to the same type (${desc})`;
   st.participants.forEach((pe, i) => {
-    if (c.mode[i] !== 'free') abortConversionOn(st, pe, msg);
+    if (c.mode[i]!.kind !== 'free') abortConversionOn(st, pe, msg);
   });
 }
 
-async function runRound(st: RefState, c: Coord, mode: string): Promise<void> {
+async function runRound(st: RefState, c: Coord, mode: QuietMode): Promise<void> {
   if (st.rt.closed) return;
   c.running = true;
   const r = ++c.round;
@@ -209,7 +218,7 @@ async function runRound(st: RefState, c: Coord, mode: string): Promise<void> {
   const world = st.rt.world;
   let replies: ProbeReply[];
   try {
-    replies = await Promise.all(st.participants.map((pe) => world.execAmPe(pe, Probe, { k: st.key, r, mk: markers, m: mode })));
+    replies = await Promise.all(st.participants.map((pe) => world.execAmPe(pe, Probe, { key: st.key, round: r, markers, mode })));
   } catch {
     // Only a world that is shutting down gets here; there is nothing left to free.
     c.running = false;
@@ -219,29 +228,29 @@ async function runRound(st: RefState, c: Coord, mode: string): Promise<void> {
   if (st.freed) return;
   let clean = true;
   replies.forEach((rep, i) => {
-    c.apply(i, rep.s, rep.i, rep.m, rep.e);
-    clean &&= rep.c;
+    c.apply(i, rep.seq, rep.quiet, rep.mode, rep.encoded);
+    clean &&= rep.clean;
   });
   if (!clean) {
     // The PEs that answered clean wait for a verdict (see RefState.verdict): this one is "go on".
     st.participants.forEach((pe, i) => {
-      if (replies[i]!.c) post(st.rt, pe, Resume, { k: st.key });
+      if (replies[i]!.clean) post(st.rt, pe, Resume, { key: st.key });
     });
     maybeStart(st);
     return;
   }
-  if (mode !== 'free') {
+  if (mode.kind !== 'free') {
     // After a conversion every PE holds exactly the new handle again: nobody is quiet.
     c.quiet.fill(false);
-    c.mode.fill('free');
+    c.mode.fill(FREE);
     c.encoded.fill(false);
   }
-  for (const pe of st.participants) if (pe !== st.rt.lamella.myPe) post(st.rt, pe, Finish, { k: st.key, m: mode });
+  for (const pe of st.participants) if (pe !== st.rt.lamella.myPe) post(st.rt, pe, Finish, { key: st.key, mode });
   st.finish(mode);
 }
 
 setRefProtocol({
   quiet(st: RefState): void {
-    post(st.rt, st.coord, Quiet, { k: st.key, s: ++st.seq, m: st.mode, e: st.encodes > 0 });
+    post(st.rt, st.coord, Quiet, { key: st.key, seq: ++st.seq, mode: st.mode, encoded: st.encodes > 0 });
   },
 });

@@ -9,9 +9,6 @@ import { pin, unpin } from './handle.js';
 import type { RefState } from './refstate.js';
 import { ELEM_CTORS, type ElemType, type TypedArrayOf } from './types.js';
 
-/** The `n` argument of get: an element count, or a destination to fill. */
-export type GetTarget<T extends ElemType> = number | TypedArrayOf<T>;
-
 /** Already settled: a direct put allocates nothing per call. */
 export const DONE: Promise<void> = Promise.resolve();
 

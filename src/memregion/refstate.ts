@@ -15,8 +15,26 @@
 import { deferred, ErrorCode, LamellarError, type Deferred } from '../core/index.js';
 import type { WorldRuntime } from '../team/index.js';
 
-/** What the coordinator is asked to reach: 'free', or `convert:<target>`. */
-export type QuietMode = string;
+/**
+ * What a PE's count fell to its baseline for: dropping the object, or a conversion into `target`
+ * (the `epoch`-th conversion of the object on that PE, so a late report of a finished conversion
+ * is recognised as stale).
+ */
+export type QuietMode = { readonly kind: 'free' } | { readonly kind: 'convert'; readonly target: string; readonly epoch: number };
+
+/** The mode of a PE that dropped its handles (the default). */
+export const FREE: QuietMode = Object.freeze({ kind: 'free' });
+
+/** Whether two PEs are quiet for the same thing. */
+export function sameMode(a: QuietMode, b: QuietMode): boolean {
+  if (a.kind === 'free' || b.kind === 'free') return a.kind === b.kind;
+  return a.target === b.target && a.epoch === b.epoch;
+}
+
+/** What a PE in mode `m` did, for mismatch messages: "dropped its handle" or "is converting it to localrw". */
+export function describeMode(m: QuietMode): string {
+  return m.kind === 'free' ? 'dropped its handle' : `is converting it to ${m.target}`;
+}
 
 /** The messages a RefState sends; installed by quiesce.ts (kept apart to avoid an import cycle). */
 export interface RefProtocol {
@@ -43,7 +61,7 @@ export class RefState {
   encodes = 0;
   everEncoded = false;
   baseline = 0;
-  mode: QuietMode = 'free';
+  mode: QuietMode = FREE;
   /** Messages this PE sent the coordinator about this object; the coordinator keeps the newest. */
   seq = 0;
   freed = false;
@@ -101,9 +119,9 @@ export class RefState {
 
   quiet(): void {
     if (this.freed || this.rt.closed) return;
-    if (this.privateUntilSent && !this.everEncoded && this.mode === 'free') {
+    if (this.privateUntilSent && !this.everEncoded && this.mode.kind === 'free') {
       // Never sent: no other PE can know this object, so there is nothing to ask anyone.
-      this.finish('free');
+      this.finish(FREE);
       return;
     }
     protocol!.quiet(this);
@@ -126,21 +144,21 @@ export class RefState {
     if (this.freed) return;
     // Settled after the state changes below, so a waiter sees it freed or converted.
     queueMicrotask(() => this.settleVerdict());
-    if (mode === 'free') {
+    if (mode.kind === 'free') {
       this.freed = true;
       this.registry.states.delete(this.key);
       this.hooks.free();
       return;
     }
-    this.mode = 'free';
+    this.mode = FREE;
     this.baseline = 0;
     this.conversions++;
     this.conversion?.resolve();
   }
 
   abortConversion(err: LamellarError): void {
-    if (!this.mode.startsWith('convert:')) return;
-    this.mode = 'free';
+    if (this.mode.kind !== 'convert') return;
+    this.mode = FREE;
     this.baseline = 0;
     this.conversion?.reject(err);
     if (this.refs === 0) this.quiet();
@@ -149,7 +167,7 @@ export class RefState {
 
 export const refKey = (coord: number, id: number): string => `${coord}:${id}`;
 
-/** Every RefState of one PE, plus the marks that arrived for coordinator rounds. */
+/** Every RefState of one PE, by key. */
 export class Registry {
   readonly states = new Map<string, RefState>();
   /** Next object id this PE hands out when it coordinates a new object. */

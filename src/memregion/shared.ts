@@ -4,7 +4,7 @@
  * which is what arrays are for. Handles travel in AMs as references and arrive as the receiver's
  * handle on the same memory.
  */
-import { checkPe, ErrorCode, LamellarError } from '../core/index.js';
+import { checkPe, ErrorCode, kConstruct, kRegionInternals, LamellarError, peCounters } from '../core/index.js';
 import type { Lamella } from '../lamellae/types.js';
 import { registerRefCodec } from '../serde/index.js';
 import { Kind, kTeamInternals, type Team } from '../team/index.js';
@@ -15,7 +15,7 @@ import type { RefState } from './refstate.js';
 import { checkCount, checkData, checkElemType, checkRange, checkWindow, ELEM_CTORS, type ElemType, type TypedArrayOf } from './types.js';
 
 /** Internal access for arrays: not part of the public API. */
-export const kRegionInternals = Symbol('lamellar.regionInternals');
+export { kRegionInternals };
 
 /** What arrays build on: the team, addresses per PE, and direct element views where mapped. */
 export interface RegionInternals<T extends ElemType> {
@@ -45,20 +45,51 @@ interface SharedData<T extends ElemType> {
 
 const LABEL = 'shared memory region';
 
+/** Shared regions travel in AMs as references. */
+declare module '../serde/wire.js' {
+  interface WireHandles {
+    /** A shared region: it arrives as the receiver's own handle (team members only). */
+    sharedMemoryRegion: SharedMemoryRegion<any>;
+  }
+}
+
+/** Makes a SharedMemoryRegion handle (its constructor is private). */
+let newShared: <T extends ElemType>(state: RefState, origin: HandleOrigin, offset?: number, length?: number) => SharedMemoryRegion<T>;
+
+/**
+ * `length` elements of one type on every PE of a team (collective and symmetric; Lamellar's
+ * SharedMemoryRegion), from `allocSharedMemRegion`. `put`/`get` copy between a typed array here and
+ * a given team PE's part, on shmem as plain copies into that PE's memory with no work on it.
+ * Unsafe by design: no locking, so races are the program's to avoid (arrays do that). Drop the
+ * handle when done; the memory is freed once every PE has dropped its handles. In AMs it travels
+ * as a reference and arrives as the receiver's own handle.
+ * @example
+ * ```ts
+ * const r = await world.allocSharedMemRegion('f64', 8);
+ * await r.put((world.myPe + 1) % world.numPes, 0, new Float64Array([world.myPe]));
+ * await world.barrier();
+ * console.log(r.unsafeLocalData()[0]); // the previous PE's id
+ * await r.drop();
+ * ```
+ */
 export class SharedMemoryRegion<T extends ElemType = ElemType> extends RefHandle {
   readonly #data: SharedData<T>;
   /** This handle's window [#off, #off + #len) of every PE's part (a subRegion; else the whole). */
   readonly #off: number;
   readonly #len: number;
 
-  /** @internal Use `allocSharedMemRegion`. */
-  constructor(state: RefState, origin: HandleOrigin, offset = 0, length?: number) {
-    super(state, origin);
+  private constructor(token: symbol, state: RefState, origin: HandleOrigin, offset = 0, length?: number) {
+    super(token, state, origin);
     this.#data = state.data as SharedData<T>;
     this.#off = offset;
     this.#len = length ?? this.#data.length - offset;
   }
 
+  static {
+    newShared = (state, origin, offset, length) => new SharedMemoryRegion(kConstruct, state, origin, offset, length);
+  }
+
+  /** @internal */
   protected get refLabel(): string {
     return LABEL;
   }
@@ -68,22 +99,36 @@ export class SharedMemoryRegion<T extends ElemType = ElemType> extends RefHandle
     return this.#data;
   }
 
-  /** Element type. */
+  /**
+   * The element type.
+   * @example
+   * ```ts
+   * const r = await world.allocSharedMemRegion('f64', 8);
+   * console.log(r.type); // f64
+   * ```
+   */
   get type(): T {
     return this.#data.type;
   }
 
-  /** Elements on each team PE (of this subRegion's window, for a subRegion). */
+  /**
+   * The number of elements on each team PE (of this subRegion's window, for a subRegion).
+   * @example
+   * ```ts
+   * const r = await world.allocSharedMemRegion('f64', 8);
+   * console.log(r.length, r.subRegion(2, 5).length); // 8 3
+   * ```
+   */
   get length(): number {
     return this.#len;
   }
 
   /**
    * Where this handle's window starts in each PE's part (0 unless a subRegion).
-   *
    * @example
    * ```ts
-   * region.subRegion(4, 8).offset;   // 4
+   * const r = await world.allocSharedMemRegion('f64', 8);
+   * console.log(r.subRegion(4, 8).offset); // 4
    * ```
    */
   get offset(): number {
@@ -93,32 +138,49 @@ export class SharedMemoryRegion<T extends ElemType = ElemType> extends RefHandle
   /**
    * Elements [start, end) of every PE's part as a region of its own: a zero-copy view whose
    * indices start at 0, usable in put/get (of regions and arrays) and sendable in AMs. It is
-   * another handle on the same memory: drop it separately.
-   *
+   * another handle on the same memory: drop it separately. INDEX_OUT_OF_BOUNDS unless
+   * 0 <= start <= end <= length.
    * @example
    * ```ts
+   * const region = await world.allocSharedMemRegion('f64', 8);
    * await using half = region.subRegion(0, region.length / 2);
-   * await half.put(1, 0, data);            // into PE 1's first half
+   * await half.put(world.numPes - 1, 0, new Float64Array([1, 2])); // into the last PE's first half
    * ```
    */
   subRegion(start: number, end: number): SharedMemoryRegion<T> {
     void this.refState;
     checkWindow(start, end, this.#len, 'SharedMemoryRegion.subRegion');
-    return new SharedMemoryRegion<T>(this.refState, 'new', this.#off + start, end - start);
+    return new SharedMemoryRegion<T>(kConstruct, this.refState, 'new', this.#off + start, end - start);
   }
 
-  /** The team the region was allocated on; PE numbers given to put/get are team-relative. */
+  /**
+   * The team the region was allocated on; PE numbers given to put/get are team-relative.
+   * @example
+   * ```ts
+   * const r = await world.allocSharedMemRegion('f64', 8);
+   * console.log(r.team.numPes);
+   * ```
+   */
   get team(): Team {
     return this.#data.team;
   }
 
-  /** Copies `data` into team PE `pe`'s part at element `index`. Checked at the call. */
+  /**
+   * Copies `data` into team PE `pe`'s part from element `index`. Checked at the call (PE, type,
+   * range).
+   * @example
+   * ```ts
+   * const r = await world.allocSharedMemRegion('f64', 8);
+   * await r.put(0, 2, new Float64Array([1.5, 2.5]));
+   * ```
+   */
   put(pe: number, index: number, data: TypedArrayOf<T>): Promise<void> {
     const d = this.#live();
     checkPe(pe, d.addrs.length);
     checkData(data, d.type, 'put');
     checkRange(index, data.length, this.#len, 'put');
     index += this.#off;
+    peCounters.putBytes += data.byteLength;
     const v = d.internals.view(pe);
     if (v !== null) {
       v.set(data as never, index);
@@ -128,7 +190,14 @@ export class SharedMemoryRegion<T extends ElemType = ElemType> extends RefHandle
     return remotePut(this.refState, d.internals.lamella, d.team.pes[pe]!, d.addrs[pe]! + index * bpe, data);
   }
 
-  /** Copies `data` into every team PE's part at element `index`. */
+  /**
+   * Copies `data` into every team PE's part from element `index`.
+   * @example
+   * ```ts
+   * const r = await world.allocSharedMemRegion('f64', 8);
+   * await r.putAll(0, new Float64Array([world.myPe]));
+   * ```
+   */
   putAll(index: number, data: TypedArrayOf<T>): Promise<void> {
     const d = this.#live();
     checkData(data, d.type, 'putAll');
@@ -142,8 +211,15 @@ export class SharedMemoryRegion<T extends ElemType = ElemType> extends RefHandle
   }
 
   /**
-   * Reads `n` elements of team PE `pe`'s part from element `index` into a new typed array, or
-   * fills `dst` (`dst.length` elements, no allocation) and resolves to it.
+   * Reads `n` elements of team PE `pe`'s part from element `index` into a new typed array, or fills
+   * `dst` (its length, no allocation) and resolves to it.
+   * @example
+   * ```ts
+   * const r = await world.allocSharedMemRegion('f64', 8);
+   * const three: Float64Array = await r.get(0, 0, 3);
+   * const dst = new Float64Array(2);
+   * await r.get(0, 5, dst);
+   * ```
    */
   get(pe: number, index: number, n: number): Promise<TypedArrayOf<T>>;
   get(pe: number, index: number, dst: TypedArrayOf<T>): Promise<TypedArrayOf<T>>;
@@ -154,13 +230,21 @@ export class SharedMemoryRegion<T extends ElemType = ElemType> extends RefHandle
     const count = dst === undefined ? checkCount(n, 'get') : dst.length;
     checkRange(index, count, this.#len, 'get');
     index += this.#off;
+    peCounters.getBytes += count * ELEM_CTORS[d.type].BYTES_PER_ELEMENT;
     const v = d.internals.view(pe);
     if (v !== null) return Promise.resolve(directGet(v, index, count, dst));
     const out = dst ?? (new ELEM_CTORS[d.type](count) as TypedArrayOf<T>);
     return remoteGet(this.refState, d.internals.lamella, d.team.pes[pe]!, d.addrs[pe]! + index * ELEM_CTORS[d.type].BYTES_PER_ELEMENT, out);
   }
 
-  /** This PE's part, as a view on the region's memory: no copy and no locking. */
+  /**
+   * This PE's part as a typed array view on the region's memory: no copy and no locking.
+   * @example
+   * ```ts
+   * const r = await world.allocSharedMemRegion('f64', 8);
+   * r.unsafeLocalData().fill(1);
+   * ```
+   */
   unsafeLocalData(): TypedArrayOf<T> {
     const d = this.#live();
     const v = d.internals.view(d.team.myPe);
@@ -168,9 +252,17 @@ export class SharedMemoryRegion<T extends ElemType = ElemType> extends RefHandle
     return this.#off === 0 && this.#len === d.length ? v : (v.subarray(this.#off, this.#off + this.#len) as TypedArrayOf<T>);
   }
 
-  /** Another handle to the same region (the same window); drop it separately. */
+  /**
+   * Another handle to the same region (the same window), dropped separately.
+   * @example
+   * ```ts
+   * const r = await world.allocSharedMemRegion('f64', 8);
+   * const again = r.clone();
+   * await again.drop();
+   * ```
+   */
   clone(): SharedMemoryRegion<T> {
-    return new SharedMemoryRegion<T>(this.refState, 'new', this.#off, this.#len);
+    return new SharedMemoryRegion<T>(kConstruct, this.refState, 'new', this.#off, this.#len);
   }
 
   /** @internal */
@@ -240,7 +332,7 @@ export async function allocShared<T extends ElemType>(
   }, undefined);
   const data: SharedData<T> = { type, length, team, addrs, views, internals: internalsFor(state, lamella, team, type, length, addrs, views) };
   state.data = data;
-  const region = new SharedMemoryRegion<T>(state, 'new');
+  const region = newShared<T>(state, 'new');
   await start.ready();
   return region;
 }
@@ -256,6 +348,6 @@ registerRefCodec<SharedMemoryRegion>({
   decode(r, ctx) {
     const state = decodeMemberKey(r, ctx, 'a shared memory region');
     const offset = r.f64();
-    return new SharedMemoryRegion(state, 'decoded', offset, r.f64());
+    return newShared(state, 'decoded', offset, r.f64());
   },
 });

@@ -4,30 +4,117 @@
  */
 import { ErrorCode, LamellarError } from '../core/index.js';
 
-/** The element types a region or array can hold; 64-bit integers are bigint. */
+/**
+ * The element types of regions and arrays: signed and unsigned integers of 8 to 64 bits and 32- and
+ * 64-bit floats. 64-bit integers are `bigint` values.
+ * @example
+ * ```ts
+ * const t: ElemType = 'u64';
+ * const a = await AtomicArray.create(world, { type: t, length: 4, distribution: 'block' });
+ * await a.add(0, 1n);
+ * ```
+ */
 export type ElemType = 'i8' | 'u8' | 'i16' | 'u16' | 'i32' | 'u32' | 'i64' | 'u64' | 'f32' | 'f64';
 
-/** Element type name -> the typed array that holds it. */
+/**
+ * Element type name to the typed array that holds it (e.g. `f64` to `Float64Array`).
+ * @example
+ * ```ts
+ * const view: TypedArrayMap['i16'] = new Int16Array(4);
+ * ```
+ */
 export interface TypedArrayMap {
+  /** `'i8'` elements live in a Int8Array. */
   i8: Int8Array;
+  /** `'u8'` elements live in a Uint8Array. */
   u8: Uint8Array;
+  /** `'i16'` elements live in a Int16Array. */
   i16: Int16Array;
+  /** `'u16'` elements live in a Uint16Array. */
   u16: Uint16Array;
+  /** `'i32'` elements live in a Int32Array. */
   i32: Int32Array;
+  /** `'u32'` elements live in a Uint32Array. */
   u32: Uint32Array;
+  /** `'i64'` elements live in a BigInt64Array. */
   i64: BigInt64Array;
+  /** `'u64'` elements live in a BigUint64Array. */
   u64: BigUint64Array;
+  /** `'f32'` elements live in a Float32Array. */
   f32: Float32Array;
+  /** `'f64'` elements live in a Float64Array. */
   f64: Float64Array;
 }
 
-/** The typed array of element type `T`, e.g. `TypedArrayOf<'f64'>` is `Float64Array`. */
+/**
+ * The typed array of element type `T`: `TypedArrayOf<'f64'>` is `Float64Array`.
+ * @example
+ * ```ts
+ * const r = await world.allocSharedMemRegion('i32', 4);
+ * const mine: TypedArrayOf<'i32'> = r.unsafeLocalData(); // Int32Array
+ * ```
+ */
 export type TypedArrayOf<T extends ElemType> = TypedArrayMap[T];
 
-/** One element of type `T`: number, or bigint for i64/u64. */
+/**
+ * One element of type `T`: a number, or a bigint for i64/u64.
+ * @example
+ * ```ts
+ * const x: ElemValue<'u64'> = 5n;
+ * const y: ElemValue<'f32'> = 0.5;
+ * ```
+ */
 export type ElemValue<T extends ElemType> = T extends 'i64' | 'u64' ? bigint : number;
 
+/**
+ * Any of the typed arrays an element type maps to.
+ * @example
+ * ```ts
+ * const views: AnyTypedArray[] = [new Uint8Array(2), new Float64Array(2), new BigInt64Array(2)];
+ * ```
+ */
 export type AnyTypedArray = TypedArrayMap[ElemType];
+
+/**
+ * The methods that write through a typed array view (`subarray` returns a writable view): what
+ * ReadonlyTypedArray leaves out.
+ * @example
+ * ```ts
+ * type Gone = 'set' | 'fill'; // among them
+ * ```
+ */
+type TypedArrayMutators = 'set' | 'fill' | 'copyWithin' | 'sort' | 'reverse' | 'subarray';
+
+/**
+ * A typed array `A` seen read-only: elements can be read, iterated, sliced (into a new,
+ * writable copy) and reduced, but not assigned, and it has no `set`, `fill`, `copyWithin`,
+ * `sort` or `reverse`; `subarray` gives another read-only view. Read-only by type only: at run
+ * time it is the typed array itself, a view on the array's memory, so a cast that writes through
+ * it changes the array. Nothing is copied and nothing is checked on access.
+ * @example
+ * ```ts
+ * const ro = await ReadOnlyArray.create(world, { type: 'f64', length: 100, distribution: 'block' });
+ * const mine: ReadonlyTypedArray<Float64Array> = ro.localData();
+ * const total = mine.reduce((s, x) => s + x, 0); // reading is fine
+ * const copy = mine.slice();                     // a writable Float64Array copy
+ * ```
+ */
+export type ReadonlyTypedArray<A extends AnyTypedArray> = Omit<A, TypedArrayMutators | number> & {
+  readonly [index: number]: A extends BigInt64Array | BigUint64Array ? bigint : number;
+  /** A read-only view of elements [begin, end) (no copy). */
+  subarray(begin?: number, end?: number): ReadonlyTypedArray<A>;
+};
+
+/**
+ * The read-only view of element type `T`'s typed array, e.g. `ReadonlyTypedArrayOf<'f64'>` is
+ * a read-only `Float64Array`. See `ReadonlyTypedArray` for what is enforced.
+ * @example
+ * ```ts
+ * const ro = await ReadOnlyArray.create(world, { type: 'u32', length: 8, distribution: 'cyclic' });
+ * const view: ReadonlyTypedArrayOf<'u32'> = ro.localData();
+ * ```
+ */
+export type ReadonlyTypedArrayOf<T extends ElemType> = ReadonlyTypedArray<TypedArrayOf<T>>;
 
 type Ctor<T extends ElemType> = {
   new (length: number): TypedArrayOf<T>;

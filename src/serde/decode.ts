@@ -30,7 +30,7 @@ export function dec(r: Reader, depth: number): unknown {
   if (t < 0xc0) {
     if (t >= T.FIXSTR) return r.utf8(t & 0x1f);
     if (t >= T.FIXARR) return decArray(r, t & 0x0f, depth);
-    return decSmallObject(r, t & 0x0f, depth);
+    return decObject(r, t & 0x0f, depth);
   }
   switch (t) {
     case T.UNDEFINED:
@@ -96,22 +96,13 @@ function decArray(r: Reader, n: number, depth: number): unknown[] {
   return a;
 }
 
-function decObject(r: Reader, n: number, depth: number): Record<string, unknown> {
-  checkCount(r, n, 2, ++depth);
-  const o: Record<string, unknown> = {};
-  for (let i = 0; i < n; i++) {
-    const k = decKey(r);
-    setKey(o, k, dec(r, depth));
-  }
-  return o;
-}
-
 /*
- * Small objects (the 0x80-0x8f tags) are built key by key. A faster path that compiled a
- * per-shape object-literal factory with `new Function` was measured and removed: nothing
- * received from another PE may ever be turned into code (ARCHITECTURE.md, failure model).
+ * Plain objects, small (the 0x80-0x8f tags) or not, are built key by key. A faster path that
+ * compiled a per-shape object-literal factory with `new Function` was measured and removed:
+ * nothing received from another PE may ever be turned into code (the failure model: only closure
+ * AMs from authenticated peers carry code).
  */
-function decSmallObject(r: Reader, n: number, depth: number): Record<string, unknown> {
+function decObject(r: Reader, n: number, depth: number): Record<string, unknown> {
   checkCount(r, n, 2, ++depth);
   const o: Record<string, unknown> = {};
   for (let i = 0; i < n; i++) {

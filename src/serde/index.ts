@@ -15,6 +15,7 @@ export { Writer } from './writer.js';
 export { Reader } from './reader.js';
 export { registerRefCodec, refCodecId, type RefCodec } from './refs.js';
 export * as tags from './tags.js';
+export type { Wire, WireCheck, WireError, WireHandle, WireHandles, WirePrimitive, WireReceived, WireTypedArray } from './wire.js';
 
 /**
  * Appends `value` to `w`. On failure throws SERIALIZE naming `label` (what is being encoded, e.g.

@@ -16,10 +16,12 @@ export function deserializeError(message: string, offset: number): LamellarError
 }
 
 /*
- * Constructing a DataView costs ~110 ns in Node 20, as much as decoding a small object, and the AM
- * engine makes a Reader per frame, usually over the same ring view. So `dv` is made on first use,
- * and reused when the next Reader is over the very same Uint8Array (an identity check: comparing
- * `.buffer`/`.byteOffset` instead costs as much as it saves). This pins at most one view.
+ * Constructing a DataView costs ~110 ns in Node 20, as much as decoding a small object. So `dv`
+ * is made on first use (a frame of small AMs that needs no u16/u32/f64 read makes none), and
+ * reused when the next Reader is over the very same Uint8Array object (an identity check:
+ * comparing `.buffer`/`.byteOffset` instead costs as much as it saves). Ring records arrive as a
+ * fresh subarray each, so the AM engine's frames do not hit this; repeated decodes of one array
+ * do. It pins at most one view.
  */
 let lastBuf: Uint8Array | undefined;
 let lastDv: DataView | undefined;

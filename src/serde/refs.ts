@@ -6,7 +6,7 @@
  * The wire id is a hash of the codec name, not a registration counter: PEs may register codecs
  * in different orders (lazily, as modules load), and the id must still agree across them.
  */
-import { ErrorCode, LamellarError } from '../core/index.js';
+import { ErrorCode, fnv1a32, LamellarError } from '../core/index.js';
 import type { Reader } from './reader.js';
 import type { Writer } from './writer.js';
 import { TYPED_ARRAY_KINDS } from './tags.js';
@@ -14,8 +14,11 @@ import { TYPED_ARRAY_KINDS } from './tags.js';
 export interface RefCodec<T> {
   /** Unique; used in error messages and hashed into the wire id. */
   name: string;
-  /** Matched by exact constructor (`value.constructor === ctor`); subclasses need their own codec. */
-  ctor: abstract new (...args: never[]) => T;
+  /**
+   * The class, matched by exact constructor (`value.constructor === ctor`); subclasses need their
+   * own codec. Any class, its constructor public or not.
+   */
+  ctor: { readonly prototype: T; readonly name: string };
   encode(w: Writer, value: T): void;
   decode(r: Reader, ctx: unknown): T;
 }
@@ -34,11 +37,9 @@ const refsByName = new Map<string, RefEntry>();
 /** Classes the codec encodes itself; a ref codec for one of them would never be consulted. */
 const BUILTIN_CTORS = new Set<unknown>([Object, Array, Map, Set, Date, ArrayBuffer, DataView, Buffer, ...TYPED_ARRAY_KINDS]);
 
-/** 32-bit FNV-1a over the UTF-8 bytes of `name`. */
+/** The wire id of a codec name. */
 export function refCodecId(name: string): number {
-  let h = 0x811c9dc5;
-  for (const b of Buffer.from(name, 'utf8')) h = Math.imul(h ^ b, 0x01000193);
-  return h >>> 0;
+  return fnv1a32(name);
 }
 
 function invalid(message: string, details: Record<string, unknown>): LamellarError {
@@ -50,7 +51,7 @@ export function registerRefCodec<T>(codec: RefCodec<T>): void {
   if (typeof name !== 'string' || name.length === 0) {
     throw invalid('ref codec name must be a non-empty string', { name });
   }
-  if (typeof ctor !== 'function' || typeof codec.encode !== 'function' || typeof codec.decode !== 'function') {
+  if (typeof (ctor as unknown) !== 'function' || typeof codec.encode !== 'function' || typeof codec.decode !== 'function') {
     throw invalid(`ref codec '${name}' needs a ctor function and encode/decode functions`, { name });
   }
   if (refsByName.has(name)) {

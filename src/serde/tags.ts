@@ -59,9 +59,6 @@ export const DATA_VIEW = 0xd2;
 /** u32 codec id (FNV-1a of the codec name), then whatever that codec wrote. */
 export const REF = 0xd3;
 
-/** Highest fixed tag in use; tags above it and below NEG_FIXINT are reserved. */
-export const LAST_FIXED_TAG = REF;
-
 /** Largest count / byte length a u32 field can carry. */
 export const MAX_U32 = 0xffff_ffff;
 

@@ -11,7 +11,10 @@ export class Writer {
   buf: Uint8Array;
   dv: DataView;
   pos: number;
-  /** Same memory as `buf`, for native UTF-8 encoding. Kept separate so `buf` stays a plain Uint8Array. */
+  /**
+   * Same memory as `buf`, for native UTF-8 encoding. Kept separate so `buf` stays a plain
+   * Uint8Array.
+   */
   nb: Buffer;
 
   constructor(initialCapacity = 1024) {
@@ -85,7 +88,8 @@ export class Writer {
   /**
    * Writes `s` as UTF-8 at `at` without moving `pos` and returns the byte count. The caller must
    * have ensured room for it: `3 * s.length` bytes always suffice, as one UTF-16 unit never needs
-   * more than 3 bytes (a surrogate pair is 2 units for 4 bytes). A lone surrogate is written as U+FFFD, as every
+   * more than 3 bytes (a surrogate pair is 2 units for 4 bytes). A lone surrogate is written as
+   * U+FFFD, as every
    * UTF-8 encoder does, so such strings do not round-trip exactly.
    */
   utf8At(s: string, at: number): number {

@@ -19,7 +19,7 @@
  *    the others with a handle that can launch AMs on it), then all pass the parent barrier: when
  *    any PE returns, every PE resolves the id for `ctx.team` and for returned AMs.
  */
-import { config, ErrorCode, LamellarError } from '../core/index.js';
+import { config, ErrorCode, hash53, LamellarError } from '../core/index.js';
 import { archName, resolveArch, type LamellarArch } from './arch.js';
 import { DisseminationBarrier } from './barrier.js';
 import { Channel } from './coll/channel.js';
@@ -49,23 +49,8 @@ export function describeTeam(pes: readonly number[]): string {
 }
 
 /**
- * cyrb53: a 53-bit string hash, so it travels exactly through an allgather of numbers. Two
- * different creations collide with probability about 2^-53.
+ * What a PE whose arch did not resolve contributes instead of a hash (hash53 is never negative).
  */
-export function hash53(s: string): number {
-  let h1 = 0xdeadbeef;
-  let h2 = 0x41c6ce57;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    h1 = Math.imul(h1 ^ c, 2654435761);
-    h2 = Math.imul(h2 ^ c, 1597334677);
-  }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
-}
-
-/** What a PE whose arch did not resolve contributes instead of a hash (hash53 is never negative). */
 const INVALID = -1;
 
 const CANDIDATES = 4;

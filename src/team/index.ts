@@ -5,6 +5,7 @@
  * world PE numbers are global.
  */
 export { World, initWorld, type WorldOptions } from './world.js';
+export type { PeStats } from './stats.js';
 export { Team, kTeamInternals, type TeamInternals } from './team.js';
 export { WorldRuntime } from './runtime.js';
 export { BlockedArch, StridedArch, resolveArch, type LamellarArch } from './arch.js';

@@ -6,7 +6,14 @@
  */
 import { ErrorCode, LamellarError } from '../core/index.js';
 
-/** A reduction: combines an accumulator with one more value. Must be associative. */
+/**
+ * A reduction: combines an accumulator with one more value. Must be associative.
+ * @example
+ * ```ts
+ * const gcd: ReductionFn<number> = (x, y) => (y === 0 ? x : gcd(y, x % y));
+ * registerReduction('gcd2', gcd);
+ * ```
+ */
 export type ReductionFn<V> = (acc: V, x: V) => V;
 
 type AnyFn = (acc: never, x: never) => unknown;
@@ -24,7 +31,7 @@ export type BuiltinOp = (typeof BUILTIN_OPS)[number];
  *
  * @example
  * registerReduction<number>('absmax', (a, b) => Math.max(Math.abs(a), Math.abs(b)));
- * const m = await world.allReduce(x, 'absmax');
+ * const m = await world.allReduce(world.myPe - 1, 'absmax');
  */
 export function registerReduction<V extends number | bigint | boolean>(name: string, fn: ReductionFn<V>): void {
   if (typeof name !== 'string' || name.length === 0 || typeof fn !== 'function') {

@@ -21,6 +21,8 @@ export class WorldRuntime implements EngineHost, ChannelHost {
   readonly watch: Watch;
   board: StatusBoard | undefined;
   world!: Team;
+  /** When this PE's world was up (world.stats().elapsedMs); set at the end of initWorld. */
+  startedAt = 0;
   #closed = false;
   #failed = false;
   readonly #early = new Map<number, [number, CollMsg][]>();

@@ -15,21 +15,56 @@ import { Kind } from './coll/kinds.js';
 import type { Site } from './coll/site.js';
 import { BUILTIN_OPS, lookupReduction } from './reductions.js';
 
-/** Typed arrays that team reductions work on, element by element. */
+/**
+ * Typed arrays that team reductions work on, element by element.
+ * @example
+ * ```ts
+ * const sums = await world.allReduce(new Float64Array([world.myPe, 1]), 'sum');
+ * ```
+ */
 export type NumericArray =
   | Int8Array | Uint8Array | Uint8ClampedArray | Int16Array | Uint16Array | Int32Array | Uint32Array
   | Float32Array | Float64Array | BigInt64Array | BigUint64Array;
 
-/** What `allReduce` and the scans take: a number, a bigint, or a typed array (element-wise). */
+/**
+ * What `allReduce` and the scans take: a number, a bigint, or a typed array (element-wise).
+ * @example
+ * ```ts
+ * const v: Reducible = 5n;
+ * const total = await world.allReduce(v, 'sum');
+ * ```
+ */
 export type Reducible = number | bigint | NumericArray;
 
-/** The result type of reducing `T`: numbers stay numbers (not literal types), arrays keep their type. */
+/**
+ * The result type of reducing `T`: numbers stay numbers (not literal types), arrays keep their
+ * type.
+ * @example
+ * ```ts
+ * type R = Reduced<3>; // number
+ * type S = Reduced<Uint32Array>; // Uint32Array
+ * ```
+ */
 export type Reduced<T extends Reducible> = T extends number ? number : T extends bigint ? bigint : T;
 
-/** A built-in op, or the name of a reduction registered with `registerReduction`. */
+/**
+ * A built-in op, or the name of a reduction registered with `registerReduction`.
+ * @example
+ * ```ts
+ * const op: ReduceOp = 'max';
+ * const biggest = await world.allReduce(world.myPe, op);
+ * ```
+ */
 export type ReduceOp = 'sum' | 'prod' | 'min' | 'max' | 'and' | 'or' | 'xor' | (string & {});
 
-/** Ops with an identity, so `exclusiveScan` gives team PE 0 a value. */
+/**
+ * Ops with an identity, so `exclusiveScan` gives team PE 0 a value (not undefined).
+ * @example
+ * ```ts
+ * const op: IdentityOp = 'sum';
+ * const before: number = await world.exclusiveScan(1, op); // my PE number
+ * ```
+ */
 export type IdentityOp = 'sum' | 'prod' | 'and' | 'or' | 'xor';
 
 const BIT_OPS = new Set(['and', 'or', 'xor']);

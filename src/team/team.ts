@@ -5,27 +5,29 @@
  * collective channel (coll/channel.ts) and count of AMs launched through it (for its waitAll).
  */
 import {
-  AmHandle,
   checkAm,
   Counter,
   kTeamLaunch,
-  LocalAmHandle,
-  MultiAmHandle,
+  newAmHandle,
+  newLocalAmHandle,
+  newMultiAmHandle,
   type AmArgs,
   type AmDef,
+  type AmHandle,
   type AmTeam,
   type HandleCounter,
-  type TeamLaunch,
+  type LocalAmHandle,
+  type MultiAmHandle,
   type TeamLaunchOps,
 } from '../am/index.js';
-import { checkPe, ErrorCode, LamellarError } from '../core/index.js';
+import { addWait, checkConstruct, checkPe, ErrorCode, hash53, kConstruct, kTeamInternals, LamellarError, statsTiming } from '../core/index.js';
 import { registerRefCodec } from '../serde/index.js';
 import type { LamellarArch } from './arch.js';
 import type { Channel } from './coll/channel.js';
 import { Kind } from './coll/kinds.js';
 import { captureSite, type Site } from './coll/site.js';
 import { State } from './coll/status.js';
-import { createSubteam, hash53 } from './create.js';
+import { createSubteam } from './create.js';
 import type { WorldRuntime } from './runtime.js';
 import * as tc from './team-collectives.js';
 import type { IdentityOp, Reduced, Reducible, ReduceOp } from './team-collectives.js';
@@ -39,17 +41,56 @@ const DONE = Promise.resolve();
  */
 const userSite = (above: (...args: never[]) => unknown): Site => captureSite(above, 2);
 
+/** `p`, timed as a wait in a collective (or a barrier) when stats are on (world.stats()). */
+function timed<R>(kind: 'barrier' | 'collective', run: () => Promise<R> | undefined): Promise<R> | undefined {
+  if (!statsTiming()) return run();
+  const t0 = performance.now();
+  const p = run();
+  if (p === undefined) {
+    addWait(kind, t0);
+    return undefined;
+  }
+  return p.then((r) => {
+    addWait(kind, t0);
+    return r;
+  });
+}
+
+// A Team travels in AM arguments and results as a reference (the codec at the end of this file).
+/** Teams travel in AMs as references (see Team). */
+declare module '../serde/wire.js' {
+  interface WireHandles {
+    /** A Team: it arrives as the receiver's own Team for that team (members only). */
+    team: Team;
+  }
+}
+
 // Inside an AM, `ctx.team` and `ctx.world` are this PE's own Team objects: declared here, where
 // Team lives, so the am folder needs no import of this one (see am/context.ts).
+/** `ctx.team` and `ctx.world` are full Teams. */
 declare module '../am/context.js' {
   interface AmContextTeams {
+    /**
+     * The team the AM was launched on.
+     * @example
+     * ```ts
+     * const Size = defineAm('doc/team-size', (ctx) => ctx.team.numPes);
+     * ```
+     */
     readonly team: Team;
+    /**
+     * The world team.
+     * @example
+     * ```ts
+     * const Size = defineAm('doc/world-size', (ctx) => ctx.world.numPes);
+     * ```
+     */
     readonly world: Team;
   }
 }
 
 /** Internal access for the layers above (memregion, darc, array); not part of the public API. */
-export const kTeamInternals = Symbol('lamellar.teamInternals');
+export { kTeamInternals };
 
 export interface TeamInternals {
   readonly runtime: WorldRuntime;
@@ -72,7 +113,27 @@ export interface TeamInternals {
   track(p: PromiseLike<unknown>): void;
 }
 
-export class Team implements AmTeam, TeamLaunch {
+/** Makes a Team (initWorld, team creation); Team's constructor is private. */
+export let newTeam: (rt: WorldRuntime, id: number, pes: readonly number[], channel: Channel | undefined, path: string, block?: number) => Team;
+
+/**
+ * An ordered subset of the world's PEs (Lamellar's LamellarTeam). PE numbers given to a team's
+ * methods are team-relative; `pes` maps them to world ids. The world team holds every PE; sub-teams
+ * are made collectively from an arch and nest to any depth. A team launches AMs on its members, has
+ * its own barrier, waitAll and collectives, and is what regions, Darcs and arrays are created on.
+ * `createTeamFromArch` gives every PE of the parent a handle; `isMember` says whether this PE is in
+ * the team. In an AM's arguments a Team arrives as the receiver's own Team (members only).
+ * @example
+ * ```ts
+ * const Hello = defineAm('doc/hello', async (ctx, a: { from: number }) => `PE ${ctx.currentPe} got hello from ${a.from}`);
+ * const evens = await world.createTeamFromArch(new StridedArch(0, 2, Math.ceil(world.numPes / 2)));
+ * if (evens.isMember) {
+ *   const replies = await evens.execAmAll(Hello, { from: world.myPe });
+ *   await evens.barrier();
+ * }
+ * ```
+ */
+export class Team implements AmTeam {
   readonly #rt: WorldRuntime;
   readonly #id: number;
   readonly #pes: readonly number[];
@@ -87,11 +148,13 @@ export class Team implements AmTeam, TeamLaunch {
   /** Per task group, a counter that counts in both the group and this team. */
   readonly #withGroup = new WeakMap<HandleCounter, HandleCounter>();
   #creations = 0;
+  /** @internal */
   readonly [kTeamLaunch]: TeamLaunchOps;
+  /** @internal */
   readonly [kTeamInternals]: TeamInternals;
 
-  /** @internal Teams are made by initWorld, createTeamFromArch and createSubteamFromArch. */
-  constructor(
+  private constructor(
+    token: symbol,
     rt: WorldRuntime,
     id: number,
     pes: readonly number[],
@@ -99,6 +162,7 @@ export class Team implements AmTeam, TeamLaunch {
     path: string,
     block = 0,
   ) {
+    checkConstruct(token, 'Team', 'world.team, createTeamFromArch() or createSubteamFromArch()');
     this.#rt = rt;
     const channelOf = (): Channel | undefined => this.#channel;
     this[kTeamInternals] = {
@@ -125,28 +189,29 @@ export class Team implements AmTeam, TeamLaunch {
         this.#live(label);
         checkPe(pe, this.#pes.length);
         const def = checkAm(am);
-        const h = new AmHandle<R>(def.name, pe);
-        h.group = this.#counting(group);
+        const h = newAmHandle<R>(def.name, pe, this.#counting(group));
         engine.launchPe(id, this.#pes[pe]!, def, args, h as AmHandle<unknown>);
         return h;
       },
       all: <A, R>(am: AmDef<A, R>, args: unknown, group?: HandleCounter): MultiAmHandle<R> => {
         this.#live('execAmAll');
         const def = checkAm(am);
-        const h = new MultiAmHandle<R>(def.name, this.#pes.length);
-        h.group = this.#counting(group);
+        const h = newMultiAmHandle<R>(def.name, this.#pes.length, this.#counting(group));
         engine.launchAll(id, this.#pes, def, args, h as MultiAmHandle<unknown>);
         return h;
       },
       local: <A, R>(am: AmDef<A, R>, args: unknown, group?: HandleCounter): LocalAmHandle<R> => {
         this.#live('execAmLocal');
         const def = checkAm(am);
-        const h = new LocalAmHandle<R>(def.name);
-        h.group = this.#counting(group);
+        const h = newLocalAmHandle<R>(def.name, this.#counting(group));
         engine.launchLocal(this, def, args, h as LocalAmHandle<unknown>);
         return h;
       },
     };
+  }
+
+  static {
+    newTeam = (rt, id, pes, channel, path, block) => new Team(kConstruct, rt, id, pes, channel, path, block);
   }
 
   #track(p: PromiseLike<unknown>): void {
@@ -180,7 +245,14 @@ export class Team implements AmTeam, TeamLaunch {
     return both;
   }
 
-  /** This PE's id within the team; -1 on a PE that is not a member (see `isMember`). */
+  /**
+   * This PE's id within the team (0 .. numPes-1); -1 on a PE that is not a member (see `isMember`).
+   * @example
+   * ```ts
+   * const t = world.team;
+   * console.log(t.myPe === world.myPe); // true on the world team
+   * ```
+   */
   get myPe(): number {
     return this.#myPe;
   }
@@ -197,43 +269,89 @@ export class Team implements AmTeam, TeamLaunch {
     return this.#myPe >= 0;
   }
 
+  /**
+   * The number of members.
+   * @example
+   * ```ts
+   * const n = world.team.numPes;
+   * ```
+   */
   get numPes(): number {
     return this.#pes.length;
   }
 
-  /** World ids of the members, in team order. */
+  /**
+   * The world ids of the members, in team order.
+   * @example
+   * ```ts
+   * const odds = await world.createTeamFromArch(new StridedArch(1, 2, Math.floor(world.numPes / 2)));
+   * console.log(odds.pes); // [1, 3, ...]
+   * ```
+   */
   get pes(): readonly number[] {
     return this.#pes;
   }
 
-  /** @internal */
-  get id(): number {
-    return this.#id;
-  }
-
+  /**
+   * The world id of team PE `teamPe`; throws PE_OUT_OF_RANGE if there is no such member.
+   * @example
+   * ```ts
+   * const w0 = world.team.worldPe(0); // 0
+   * ```
+   */
   worldPe(teamPe: number): number {
     checkPe(teamPe, this.#pes.length, 'team PE');
     return this.#pes[teamPe]!;
   }
 
+  /**
+   * The team id of world PE `worldPe`, or undefined if it is not a member.
+   * @example
+   * ```ts
+   * const me = world.team.teamPe(world.myPe);
+   * ```
+   */
   teamPe(worldPe: number): number | undefined {
     const i = this.#pes.indexOf(worldPe);
     return i < 0 ? undefined : i;
   }
 
-  /** Runs `am(args)` on team PE `pe`. */
+  /**
+   * Runs `am(args)` on team PE `pe`; the handle resolves to its result. Inside the AM, `ctx.team`
+   * is this team. A non-member's handle may launch too.
+   * @example
+   * ```ts
+   * const Hello = defineAm('doc/hello', async (ctx, a: { from: number }) => `PE ${ctx.currentPe} got hello from ${a.from}`);
+   * const t = world.team;
+   * const r: string = await t.execAmPe(t.numPes - 1, Hello, { from: world.myPe });
+   * ```
+   */
   execAmPe<A, R>(pe: number, am: AmDef<A, R>, ...args: AmArgs<A>): AmHandle<R>;
   execAmPe(pe: number, am: AmDef<unknown, unknown>, args?: unknown): AmHandle<unknown> {
     return this[kTeamLaunch].pe(pe, am, args);
   }
 
-  /** Runs `am(args)` on every member (this PE too, if a member); results in team PE order. */
+  /**
+   * Runs `am(args)` on every member (this PE too, if a member); results in team PE order.
+   * @example
+   * ```ts
+   * const Hello = defineAm('doc/hello', async (ctx, a: { from: number }) => `PE ${ctx.currentPe} got hello from ${a.from}`);
+   * const all: string[] = await world.team.execAmAll(Hello, { from: world.myPe });
+   * ```
+   */
   execAmAll<A, R>(am: AmDef<A, R>, ...args: AmArgs<A>): MultiAmHandle<R>;
   execAmAll(am: AmDef<unknown, unknown>, args?: unknown): MultiAmHandle<unknown> {
     return this[kTeamLaunch].all(am, args);
   }
 
-  /** Runs `am(args)` on this PE without serializing `args`. */
+  /**
+   * Runs `am(args)` on this PE without serializing `args`; `ctx.team` is this team.
+   * @example
+   * ```ts
+   * const Hello = defineAm('doc/hello', async (ctx, a: { from: number }) => `PE ${ctx.currentPe} got hello from ${a.from}`);
+   * const r = await world.team.execAmLocal(Hello, { from: world.myPe });
+   * ```
+   */
   execAmLocal<A, R>(am: AmDef<A, R>, ...args: AmArgs<A>): LocalAmHandle<R>;
   execAmLocal(am: AmDef<unknown, unknown>, args?: unknown): LocalAmHandle<unknown> {
     return this[kTeamLaunch].local(am, args);
@@ -250,7 +368,8 @@ export class Team implements AmTeam, TeamLaunch {
     // the caller's await is then the only promise hop.
     let p: Promise<void> | undefined;
     try {
-      p = this.#ch('barrier()').signal(Kind.barrier);
+      const ch = this.#ch('barrier()');
+      p = timed('barrier', () => ch.signal(Kind.barrier));
     } catch (err) {
       return Promise.reject(err);
     }
@@ -278,10 +397,18 @@ export class Team implements AmTeam, TeamLaunch {
   }
 
   /**
-   * On the world team: resolves once everything this PE launched, and every AM running on this
-   * PE, has finished. On a sub-team: once every AM launched through this team from this PE
-   * (directly, by its groups, or by AMs here using `ctx.team`) has finished.
-   * Not a collective: combine with `barrier()` to wait for everyone (`waitAll(); barrier()`).
+   * On the world team: resolves once everything this PE launched, and every AM running on it, has
+   * finished. On a sub-team: once every AM launched through this team from this PE (directly, by
+   * its groups, or by AMs here using `ctx.team`) has finished. Not a collective: add `barrier()` to
+   * wait for everyone.
+   * @example
+   * ```ts
+   * const Hello = defineAm('doc/hello', async (ctx, a: { from: number }) => `PE ${ctx.currentPe} got hello from ${a.from}`);
+   * const t = world.team;
+   * void t.execAmAll(Hello, { from: world.myPe });
+   * await t.waitAll();
+   * await t.barrier();
+   * ```
    */
   async waitAll(): Promise<void> {
     this.#live('waitAll()');
@@ -331,7 +458,7 @@ export class Team implements AmTeam, TeamLaunch {
     }
     const rt = this.#rt;
     const parent = { rt, id: this.#id, pes: this.#pes, channel: ch, path: this.#path, nextCreation: () => this.#creations++ };
-    return createSubteam(parent, arch, (id, pes, channel, path, block) => new Team(rt, id, pes, channel, path, block));
+    return createSubteam(parent, arch, (id, pes, channel, path, block) => newTeam(rt, id, pes, channel, path, block));
   }
 
   /**
@@ -340,8 +467,8 @@ export class Team implements AmTeam, TeamLaunch {
    * result. Typed arrays are combined element by element (all members pass the same type and
    * length) and wrap to their element type.
    * @example
-   * const total = await world.allReduce(localCount, 'sum');
-   * const maxima = await team.allReduce(new Float64Array([a, b]), 'max');
+   * const total = await world.allReduce(a.numElemsLocal, 'sum');
+   * const maxima = await team.allReduce(new Float64Array([1.5, world.myPe]), 'max');
    */
   allReduce<T extends Reducible>(value: T, op: ReduceOp): Promise<Reduced<T>> {
     return this.#run('allReduce()', (ch) => tc.allReduce(ch, value, op, userSite(Team.prototype.allReduce))) as Promise<Reduced<T>>;
@@ -351,7 +478,7 @@ export class Team implements AmTeam, TeamLaunch {
    * Collective: every member gets team PE `rootPe`'s `value` (any value the codec carries; the
    * others' `value` is ignored and may be undefined).
    * @example
-   * const cfg = await team.broadcast(team.myPe === 0 ? loadConfig() : undefined, 0);
+   * const cfg = await team.broadcast(team.myPe === 0 ? { seed: 42 } : undefined, 0);
    */
   broadcast<T>(value: T, rootPe: number): Promise<T> {
     return this.#run('broadcast()', (ch) => tc.broadcast(ch, value, rootPe, userSite(Team.prototype.broadcast)));
@@ -370,7 +497,7 @@ export class Team implements AmTeam, TeamLaunch {
    * Collective: team PE `rootPe` gets every member's `value` in team PE order; the others get
    * undefined.
    * @example
-   * const parts = await world.gather(myPart, 0); // an array on PE 0, undefined elsewhere
+   * const parts = await world.gather(world.myPe * 10, 0); // an array on PE 0, undefined elsewhere
    */
   gather<T>(value: T, rootPe: number): Promise<T[] | undefined> {
     return this.#run('gather()', (ch) => tc.gather(ch, value, rootPe, userSite(Team.prototype.gather)));
@@ -381,7 +508,7 @@ export class Team implements AmTeam, TeamLaunch {
    * 0 gets the op's identity (0 for sum, 1 for prod, all bits set for and, 0 for or/xor), or
    * undefined for min, max and registered reductions.
    * @example
-   * const offset = await world.exclusiveScan(myCount, 'sum'); // where my items start
+   * const offset = await world.exclusiveScan(a.numElemsLocal, 'sum'); // where my items start
    */
   exclusiveScan<T extends Reducible>(value: T, op: IdentityOp): Promise<Reduced<T>>;
   exclusiveScan<T extends Reducible>(value: T, op: ReduceOp): Promise<Reduced<T> | undefined>;
@@ -392,7 +519,7 @@ export class Team implements AmTeam, TeamLaunch {
   /**
    * Collective prefix reduction: team PE i gets the members 0..i combined with `op`.
    * @example
-   * const upTo = await world.inclusiveScan(myCount, 'sum');
+   * const upTo = await world.inclusiveScan(a.numElemsLocal, 'sum');
    */
   inclusiveScan<T extends Reducible>(value: T, op: ReduceOp): Promise<Reduced<T>> {
     return this.#run('inclusiveScan()', (ch) => tc.scan(ch, value, op, true, userSite(Team.prototype.inclusiveScan))) as Promise<Reduced<T>>;
@@ -400,7 +527,8 @@ export class Team implements AmTeam, TeamLaunch {
 
   #run<R>(what: string, f: (ch: Channel) => Promise<R>): Promise<R> {
     try {
-      return f(this.#ch(what));
+      const ch = this.#ch(what);
+      return timed('collective', () => f(ch))!;
     } catch (err) {
       return Promise.reject(err);
     }

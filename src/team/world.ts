@@ -5,7 +5,10 @@
 import { Engine, kTeamLaunch, type AmArgs, type AmDef, type AmHandle, type LocalAmHandle, type MultiAmHandle } from '../am/index.js';
 import {
   addExitHook,
+  checkConstruct,
   config,
+  setStatsTiming,
+  kConstruct,
   debug,
   ErrorCode,
   LamellarError,
@@ -22,51 +25,136 @@ import { Channel, setChannelHost } from './coll/channel.js';
 import { Kind } from './coll/kinds.js';
 import { State, STATUS_BYTES, StatusBoard } from './coll/status.js';
 import { WorldRuntime } from './runtime.js';
-import { Team } from './team.js';
+import { reportStats, StatsAm, statsOf, type PeStats } from './stats.js';
+import { newTeam, type Team } from './team.js';
 import type { IdentityOp, Reduced, Reducible, ReduceOp } from './team-collectives.js';
 
+/**
+ * Options of initWorld; explicit options win over `LAMELLAR_*` variables.
+ * @example
+ * ```ts
+ * const world2 = await initWorld({ backend: 'local' });
+ * ```
+ */
 export interface WorldOptions {
-  /** The lamella; overrides LAMELLAR_BACKEND. Defaults to `local`. */
+  /**
+   * The lamella to run on; overrides `LAMELLAR_BACKEND` (set by `lamellar run`). Defaults to
+   * `local` (one PE, no launcher).
+   * @example
+   * ```ts
+   * const w = await initWorld({ backend: 'shmem' }); // under lamellar run -N 4
+   * ```
+   */
   backend?: Backend;
+  /**
+   * Measure time waiting in barriers and collectives and the JS heap's peak too, for
+   * `world.stats()`; overrides LAMELLAR_STATS (which `lamellar run --stats` sets). The other
+   * counters are always kept.
+   * @example
+   * ```ts
+   * const w = await initWorld({ stats: true });
+   * await w.barrier();
+   * console.log(w.stats().barrierWaitMs);
+   * ```
+   */
+  stats?: boolean;
 }
 
 let worldExists = false;
 
+/** Makes the World (initWorld); World's constructor is private. */
+let newWorld: (rt: WorldRuntime, team: Team) => World;
+
+/**
+ * All PEs of a job, and the entry point of the runtime (Lamellar's LamellarWorld): made once per
+ * PE by the collective `initWorld()`, ended by the collective `shutdown()` (or `await using`). It
+ * launches AMs on the world team, meets at barriers, allocates memory regions, and is what Darcs,
+ * arrays and sub-teams are created on.
+ * @example
+ * ```ts
+ * const Hello = defineAm('doc/hello', async (ctx, a: { from: number }) => `PE ${ctx.currentPe} got hello from ${a.from}`);
+ * await using w = await initWorld();
+ * const next = (w.myPe + 1) % w.numPes;
+ * console.log(await w.execAmPe(next, Hello, { from: w.myPe }));
+ * await w.barrier();
+ * ```
+ */
 export class World {
   readonly #rt: WorldRuntime;
   readonly #team: Team;
   #shutdown: Promise<void> | undefined;
   readonly #removeExitHook: () => void;
 
-  /** @internal Use `initWorld()`. */
-  constructor(rt: WorldRuntime, team: Team) {
+  private constructor(token: symbol, rt: WorldRuntime, team: Team) {
+    checkConstruct(token, 'World', 'initWorld()');
     this.#rt = rt;
     this.#team = team;
     this.#removeExitHook = addExitHook(() => this.shutdown());
   }
 
-  /** This PE's id, 0..numPes-1. */
+  /**
+   * This PE's id in the world, 0 .. numPes-1.
+   * @example
+   * ```ts
+   * if (world.myPe === 0) console.log('I am PE 0');
+   * ```
+   */
   get myPe(): number {
     return this.#rt.lamella.myPe;
   }
 
+  /**
+   * The number of PEs in the job.
+   * @example
+   * ```ts
+   * const last = world.numPes - 1;
+   * ```
+   */
   get numPes(): number {
     return this.#rt.lamella.numPes;
   }
 
-  /** The lamella this world runs on. */
+  /**
+   * The lamella this world runs on (`local`, `shmem`, `tcp`...).
+   * @example
+   * ```ts
+   * console.log(`running on ${world.backend}`);
+   * ```
+   */
   get backend(): Backend {
     return this.#rt.backend;
   }
 
-  /** The world team (every PE). */
+  /**
+   * The world team: every PE, in world order. Pass it where a Team is needed
+   * (`Darc.create(world.team, ...)` works with `world` too).
+   * @example
+   * ```ts
+   * const t: Team = world.team;
+   * console.log(t.pes); // [0, 1, ..., numPes-1]
+   * ```
+   */
   get team(): Team {
     return this.#team;
   }
 
-  /** @internal */
-  get runtime(): WorldRuntime {
-    return this.#rt;
+  static {
+    newWorld = (rt, team) => new World(kConstruct, rt, team);
+  }
+
+  /**
+   * This PE's activity since `initWorld()`: AMs sent and run, frames and bytes sent by the
+   * lamella, put/get bytes, peak memory-region heap, and, when stats are on, time waiting in
+   * barriers and collectives and the peak JS heap. One-sided and synchronous (this PE's numbers;
+   * `lamellar run --stats` prints every PE's at the end). Replaces Lamellar's `MB_sent()`.
+   * @example
+   * ```ts
+   * const s = world.stats();
+   * console.log(`PE ${s.pe}: ${s.amsSent} AMs, ${((s.bytesSent[s.backend] ?? 0) / 1e6).toFixed(1)} MB sent`);
+   * ```
+   */
+  stats(): PeStats {
+    return statsOf(this.#rt);
   }
 
   /**
@@ -74,13 +162,19 @@ export class World {
    * every PE: a member's handle, or on the other PEs a handle that can launch AMs on the team
    * (`team.isMember` tells which). See Team.createSubteamFromArch.
    * @example
-   * const firstTwo = await world.createTeamFromArch(new BlockedArch(0, 2));
+   * ```ts
+   * const evens = await world.createTeamFromArch(new StridedArch(0, 2, Math.ceil(world.numPes / 2)));
+   * if (evens.isMember) console.log(`team PE ${evens.myPe} of ${evens.numPes}`);
+   * ```
    */
   createTeamFromArch(arch: LamellarArch): Promise<Team> {
     return this.#team.createSubteamFromArch(arch);
   }
 
-  /** Collective over the world: see Team.allReduce. @example const n = await world.allReduce(count, 'sum'); */
+  /**
+   * Collective over the world: see Team.allReduce. @example const n = await world.allReduce(1,
+   * 'sum'); // numPes
+   */
   allReduce<T extends Reducible>(value: T, op: ReduceOp): Promise<Reduced<T>> {
     return this.#team.allReduce(value, op);
   }
@@ -95,19 +189,28 @@ export class World {
     return this.#team.allGather(value);
   }
 
-  /** Collective over the world: see Team.gather. @example const parts = await world.gather(part, 0); */
+  /**
+   * Collective over the world: see Team.gather. @example const parts = await
+   * world.gather(world.myPe, 0);
+   */
   gather<T>(value: T, rootPe: number): Promise<T[] | undefined> {
     return this.#team.gather(value, rootPe);
   }
 
-  /** Collective over the world: see Team.exclusiveScan. @example const offset = await world.exclusiveScan(n, 'sum'); */
+  /**
+   * Collective over the world: see Team.exclusiveScan. @example const offset = await
+   * world.exclusiveScan(a.numElemsLocal, 'sum');
+   */
   exclusiveScan<T extends Reducible>(value: T, op: IdentityOp): Promise<Reduced<T>>;
   exclusiveScan<T extends Reducible>(value: T, op: ReduceOp): Promise<Reduced<T> | undefined>;
   exclusiveScan(value: Reducible, op: ReduceOp): Promise<Reducible | undefined> {
     return this.#team.exclusiveScan(value, op);
   }
 
-  /** Collective over the world: see Team.inclusiveScan. @example const upTo = await world.inclusiveScan(n, 'sum'); */
+  /**
+   * Collective over the world: see Team.inclusiveScan. @example const upTo = await
+   * world.inclusiveScan(a.numElemsLocal, 'sum');
+   */
   inclusiveScan<T extends Reducible>(value: T, op: ReduceOp): Promise<Reduced<T>> {
     return this.#team.inclusiveScan(value, op);
   }
@@ -117,26 +220,59 @@ export class World {
     this.#team.printArch();
   }
 
-  /** Runs `am(args)` on PE `pe`; the handle resolves to its result. */
+  /**
+   * Runs `am(args)` on PE `pe`; the handle resolves to its result (typed from the AM). Arguments
+   * are checked and serialized at the call; a bad PE throws PE_OUT_OF_RANGE there.
+   * @example
+   * ```ts
+   * const Hello = defineAm('doc/hello', async (ctx, a: { from: number }) => `PE ${ctx.currentPe} got hello from ${a.from}`);
+   * const reply: string = await world.execAmPe(0, Hello, { from: world.myPe });
+   * ```
+   */
   execAmPe<A, R>(pe: number, am: AmDef<A, R>, ...args: AmArgs<A>): AmHandle<R>;
   execAmPe(pe: number, am: AmDef<unknown, unknown>, args?: unknown): AmHandle<unknown> {
     // Implementation signatures avoid rest arrays: this is the per-AM hot path.
     return this.#team[kTeamLaunch].pe(pe, am, args);
   }
 
-  /** Runs `am(args)` on every PE; the handle resolves to the results in PE order. */
+  /**
+   * Runs `am(args)` on every PE (arguments encoded once); the handle resolves to the results in PE
+   * order.
+   * @example
+   * ```ts
+   * const Hello = defineAm('doc/hello', async (ctx, a: { from: number }) => `PE ${ctx.currentPe} got hello from ${a.from}`);
+   * const replies: string[] = await world.execAmAll(Hello, { from: world.myPe });
+   * ```
+   */
   execAmAll<A, R>(am: AmDef<A, R>, ...args: AmArgs<A>): MultiAmHandle<R>;
   execAmAll(am: AmDef<unknown, unknown>, args?: unknown): MultiAmHandle<unknown> {
     return this.#team[kTeamLaunch].all(am, args);
   }
 
-  /** Runs `am(args)` on this PE without serializing `args`. */
+  /**
+   * Runs `am(args)` on this PE without serializing `args` (the AM gets the very objects).
+   * @example
+   * ```ts
+   * const Hello = defineAm('doc/hello', async (ctx, a: { from: number }) => `PE ${ctx.currentPe} got hello from ${a.from}`);
+   * const mine = await world.execAmLocal(Hello, { from: world.myPe });
+   * ```
+   */
   execAmLocal<A, R>(am: AmDef<A, R>, ...args: AmArgs<A>): LocalAmHandle<R>;
   execAmLocal(am: AmDef<unknown, unknown>, args?: unknown): LocalAmHandle<unknown> {
     return this.#team[kTeamLaunch].local(am, args);
   }
 
-  /** Collective: resolves once every PE has called it. */
+  /**
+   * Collective: resolves once every PE has called it. Memory writes made before it are visible to
+   * every PE after it.
+   * @example
+   * ```ts
+   * const r = await world.allocSharedMemRegion('u32', 1);
+   * r.unsafeLocalData()[0] = world.myPe;
+   * await world.barrier();
+   * const fromNext = await r.get((world.myPe + 1) % world.numPes, 0, 1);
+   * ```
+   */
   barrier(): Promise<void> {
     return this.#team.barrier();
   }
@@ -144,16 +280,30 @@ export class World {
   /**
    * Resolves once everything this PE launched (and everything running on it) has finished. An
    * AM's handle settles when its function has finished, so this covers the nested AMs each AM
-   * waited for; a nested AM launched and not waited for is the work of the PE that launched it.
+   * waited for. Not a collective: `await world.waitAll(); await world.barrier();` waits for
+   * everyone.
    * Never call it inside an AM: it would wait for that AM too.
+   * @example
+   * ```ts
+   * const Hello = defineAm('doc/hello', async (ctx, a: { from: number }) => `PE ${ctx.currentPe} got hello from ${a.from}`);
+   * for (let pe = 0; pe < world.numPes; pe++) void world.execAmPe(pe, Hello, { from: world.myPe });
+   * await world.waitAll();
+   * ```
    */
   waitAll(): Promise<void> {
     return this.#team.waitAll();
   }
 
   /**
-   * Collective: waits for this PE's work, meets every PE, and stops the lamella. Later calls
-   * return the same promise; any other use of the world afterwards throws WORLD_SHUT_DOWN.
+   * Collective: waits for this PE's work, meets every PE, and stops the lamella. Later calls return
+   * the same promise; any other use of the world afterwards throws WORLD_SHUT_DOWN. `await using`
+   * calls it for you, and so does the launcher when a script returns without it.
+   * @example
+   * ```ts
+   * const w = await initWorld();
+   * // ... the program ...
+   * await w.shutdown();
+   * ```
    */
   shutdown(): Promise<void> {
     this.#shutdown ??= this.#doShutdown();
@@ -164,6 +314,9 @@ export class World {
     const rt = this.#rt;
     rt.checkOpen('shutdown()');
     await this.#team.waitAll();
+    // `lamellar run --stats`: PE 0 gathers every PE's numbers while all still serve AMs.
+    const report = config().stats;
+    if (report !== false && this.myPe === 0) reportStats(await this.#team.execAmAll(StatsAm), report);
     await rt.channels.get(0)!.signal(Kind.shutdown);
     rt.engine.close();
     rt.markClosed();
@@ -184,6 +337,13 @@ export class World {
    * (an exception reaches the PE's bootstrap within that turn); the PE's end waits for it (the
    * exit hook), so a normal scope exit still shuts down collectively. Call `await
    * world.shutdown()` to wait for it at a point of your choosing.
+   * @example
+   * ```ts
+   * {
+   *   await using w = await initWorld();
+   *   await w.barrier();
+   * } // the shutdown starts here; the PE's end waits for it
+   * ```
    */
   [Symbol.asyncDispose](): Promise<void> {
     if (this.#shutdown === undefined) {
@@ -205,8 +365,14 @@ export class World {
 }
 
 /**
- * Starts the runtime on this PE (collective: every PE of the job calls it once). The backend
- * comes from `options.backend`, else LAMELLAR_BACKEND, else `local`.
+ * Starts the runtime on this PE and returns its World. Collective: every PE of the job calls it
+ * once (a second call throws ALREADY_INITIALIZED). The backend comes from `options.backend`, else
+ * `LAMELLAR_BACKEND` (which `lamellar run` sets), else `local`.
+ * @example
+ * ```ts
+ * await using w = await initWorld();
+ * console.log(`PE ${w.myPe} of ${w.numPes} on ${w.backend}`);
+ * ```
  */
 export async function initWorld(options: WorldOptions = {}): Promise<World> {
   if (options === null || typeof options !== 'object') {
@@ -224,6 +390,7 @@ export async function initWorld(options: WorldOptions = {}): Promise<World> {
     const engine = new Engine(lamella, cfg.amSizeThreshold);
     const rt = new WorldRuntime(lamella, engine, backend);
     engine.setHost(rt);
+    setStatsTiming(options.stats ?? cfg.stats !== false);
     await lamella.init();
     const pes = Array.from({ length: lamella.numPes }, (_, i) => i);
     // One block per PE: its status board, then the world barrier's slots.
@@ -233,14 +400,15 @@ export async function initWorld(options: WorldOptions = {}): Promise<World> {
     rt.watch.board = rt.board;
     const channel = new Channel(rt, 0, pes, addrs.map((a) => a + STATUS_BYTES), cfg.collectiveSites);
     setChannelHost(rt);
-    const team = new Team(rt, 0, pes, channel, 'w');
+    const team = newTeam(rt, 0, pes, channel, 'w');
     rt.world = team;
     rt.teams.set(0, team);
     rt.addChannel(channel);
     // A PE whose script ends (or dies) without shutting down shows as "exited" to the others.
     process.once('exit', () => rt.watch.finish(State.exited));
-    const world = new World(rt, team);
+    const world = newWorld(rt, team);
     await team.barrier();
+    rt.startedAt = performance.now();
     debug('world up: PE %d of %d on %s', lamella.myPe, lamella.numPes, backend);
     return world;
   } catch (err) {

@@ -4,13 +4,14 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { CONFIGS, caseReports, configName, fixture, runJob, skipFor, type JobResult } from './job.js';
+import { compiledFixture } from './compiled.js';
+import { CONFIGS, caseReports, configName, runJob, skipFor, type JobResult } from './job.js';
 
 export function conformance(file: string, cases: string[], opts: { timeoutMs?: number; configs?: typeof CONFIGS } = {}): void {
   for (const cfg of opts.configs ?? CONFIGS) {
     describe(`${file} on ${configName(cfg)} with ${cfg.numPes} PE(s)`, { skip: skipFor(cfg) }, () => {
       let job: Promise<JobResult> | undefined;
-      const result = (): Promise<JobResult> => (job ??= runJob(fixture(file), { ...cfg, timeoutMs: opts.timeoutMs ?? 60000 }));
+      const result = (): Promise<JobResult> => (job ??= runJob(compiledFixture(file), { ...cfg, timeoutMs: opts.timeoutMs ?? 60000 }));
       test('the job exits 0', async () => {
         const r = await result();
         assert.equal(r.code, 0, `exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`);

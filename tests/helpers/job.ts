@@ -29,6 +29,8 @@ export interface JobOptions {
   timeoutMs?: number;
   /** Raw CLI arguments after `lamellar` (overrides numPes/backend/script). */
   cli?: string[];
+  /** Working directory (default: the repository root). */
+  cwd?: string;
 }
 
 export type Backend = 'local' | 'shmem' | 'tcp' | 'ofi';
@@ -44,7 +46,7 @@ export function runNode(args: string[], o: JobOptions = {}): Promise<JobResult> 
   return new Promise((resolve) => {
     const env: NodeJS.ProcessEnv = { ...process.env, ...o.env };
     for (const k of Object.keys(env)) if (k.startsWith('LAMELLAR_') && !(o.env && k in o.env)) delete env[k];
-    const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, { cwd: o.cwd ?? ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));

@@ -8,7 +8,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { arrayCases, type Width } from '../fixtures/array-cases.js';
-import { caseReports, fixture, runJob, type JobResult } from '../helpers/job.js';
+import { compiledFixture } from '../helpers/compiled.js';
+import { caseReports, runJob, type JobResult } from '../helpers/job.js';
 
 const PLAN: { backend: 'local' | 'shmem' | 'tcp'; numPes: number; width: Width }[] = [
   { backend: 'local', numPes: 1, width: 'narrow' },
@@ -21,7 +22,7 @@ const PLAN: { backend: 'local' | 'shmem' | 'tcp'; numPes: number; width: Width }
 for (const cfg of PLAN) {
   describe(`array ops on ${cfg.backend} with ${cfg.numPes} PE(s), ${cfg.width} matrix`, () => {
     let job: Promise<JobResult> | undefined;
-    const result = (): Promise<JobResult> => (job ??= runJob(fixture('array-ops.ts'), { ...cfg, args: [cfg.width], timeoutMs: 150000 }));
+    const result = (): Promise<JobResult> => (job ??= runJob(compiledFixture('array-ops.ts'), { ...cfg, args: [cfg.width], timeoutMs: 150000 }));
     test('the job exits 0', async () => {
       const r = await result();
       assert.equal(r.code, 0, `exit ${r.code}\nstderr:\n${r.stderr.slice(-4000)}`);

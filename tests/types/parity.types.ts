@@ -9,12 +9,19 @@ import {
   Darc,
   defineAm,
   GlobalLockArray,
+  LocalDataGuard,
   LocalLockArray,
+  ReadOnlyArray,
   TypedAmGroup,
+  TypedAmGroupResult,
   UnsafeArray,
+  WeakDarc,
   type ArrayReadGuard,
+  type BatchSource,
   type LocalChunks,
   type OneSidedMemoryRegion,
+  type ReadonlyLocalView,
+  type ReadonlyTypedArray,
   type TypedAmGroupEntry,
   type World,
 } from 'lamellar';
@@ -71,7 +78,33 @@ export async function parityTypeTests(world: World): Promise<void> {
   const gs = await g.sum();
   assertEqual<typeof gs, number | undefined>(true);
   const chunks = await l.readLocalChunks(4);
-  assertEqual<typeof chunks.value, LocalChunks<Readonly<Float64Array>>>(true);
+  assertEqual<typeof chunks.value, LocalChunks<ReadonlyTypedArray<Float64Array>>>(true);
+  // @ts-expect-error read-only chunks have no fill
+  chunks.value.at(0).fill(1);
+  // @ts-expect-error a chunked guard is not a batch input (its value is not one view)
+  await a.batchAdd(0, chunks);
+  // @ts-expect-error a read guard's data is read-only
+  g.localData()[0] = 1;
+  // @ts-expect-error a read guard's data has no set
+  g.value.set([1]);
+  // @ts-expect-error not a guard, AtomicLocalData, region or list: not a batch input
+  await a.batchAdd({ values: [1] }, 1);
+  const ll = await LocalLockArray.create(world, { type: 'u32', length: 8, distribution: 'block' });
+  const lr = await ll.readLocalData();
+  const src: BatchSource<'u32'> = lr;
+  await a.batchAdd(src, 1);
+  await a.batchAdd(0, await ll.writeLock());
+  const ro = await ReadOnlyArray.create(world, { type: 'bool', length: 8, distribution: 'block' });
+  const rv = ro.localData();
+  assertEqual<typeof rv, ReadonlyLocalView<'bool'>>(true);
+  // @ts-expect-error a ReadOnlyArray's local data is read-only
+  rv[0] = 1;
+  // @ts-expect-error guards come from lock arrays only
+  new LocalDataGuard();
+  // @ts-expect-error WeakDarcs come from darc.downgrade()
+  new WeakDarc();
+  // @ts-expect-error TypedAmGroup.exec() makes results
+  new TypedAmGroupResult([]);
   const gl = await GlobalLockArray.create(world, { type: 'u64', length: 8, distribution: 'block' });
   const gw = await gl.writeLock();
   assertEqual<ReturnType<typeof gw.localData>, BigUint64Array>(true);

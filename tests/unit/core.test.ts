@@ -1,9 +1,10 @@
 /** core: config parsing, error brands, the heap allocator. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ErrorCode, isLamellarError, LamellarError, parseConfig, RemoteAmError } from '../../src/core/index.js';
+import { ErrorCode, fnv1a32, hash53, isLamellarError, LamellarError, parseConfig, RemoteAmError } from '../../src/core/index.js';
 import { HeapAllocator } from '../../src/lamellae/common/index.js';
 import * as dist from '../../dist/core/index.js';
+import { HandshakeError } from '../../src/lamellae/tcp/auth.js';
 
 describe('config', () => {
   test('ofi variables: provider, atomics path, addon path and debug topics; a bad atomics path is a CONFIG error', () => {
@@ -96,6 +97,14 @@ describe('errors', () => {
     assert.ok(!({ code: 'LAMELLAR_ERR_INTERNAL' } instanceof LamellarError));
   });
 
+  test('a subclass without a brand of its own (HandshakeError) answers instanceof by its prototype chain', () => {
+    const h = new HandshakeError('bad greeting');
+    assert.ok(h instanceof HandshakeError && h instanceof LamellarError);
+    assert.equal(h.code, ErrorCode.AUTH);
+    assert.ok(!(new LamellarError(ErrorCode.AUTH, 'other') instanceof HandshakeError), 'a plain LamellarError is not a HandshakeError');
+    assert.ok(!(new RemoteAmError(0, 'a', 'Error', 'm', '') instanceof HandshakeError));
+  });
+
   test('RemoteAmError names the PE and AM and keeps the remote stack', () => {
     const e = new RemoteAmError(3, 'my-am', 'TypeError', 'bad thing', 'TypeError: bad thing\n    at remoteFn');
     assert.ok(e instanceof LamellarError && e instanceof RemoteAmError && e instanceof dist.RemoteAmError);
@@ -136,5 +145,21 @@ describe('HeapAllocator', () => {
     h.alloc(2048);
     assert.throws(() => h.alloc(4096), (e: unknown) => isLamellarError(e, ErrorCode.OUT_OF_MEMORY) && /LAMELLAR_HEAP_SIZE/.test((e as Error).message));
     assert.throws(() => h.free(12345), (e: unknown) => isLamellarError(e, ErrorCode.INTERNAL));
+  });
+});
+
+describe('hashes (core/hash.ts)', () => {
+  test('fnv1a32 matches the FNV-1a reference values', () => {
+    assert.equal(fnv1a32(''), 0x811c9dc5);
+    assert.equal(fnv1a32('a'), 0xe40c292c);
+    assert.equal(fnv1a32('foobar'), 0xbf9cf968);
+  });
+
+  test('hash53 is a non-negative safe integer, stable, and tells close strings apart', () => {
+    const a = hash53('0,1,2');
+    assert.ok(Number.isSafeInteger(a) && a >= 0);
+    assert.equal(hash53('0,1,2'), a);
+    assert.notEqual(hash53('0,1,3'), a);
+    assert.notEqual(hash53(''), hash53('\0'));
   });
 });

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ErrorCode } from '../../src/core/index.js';
-import { DarcReadGuard, DarcWriteGuard, RwLock } from '../../src/darc/rwlock.js';
+import { DarcReadGuard, newDarcReadGuard, newDarcWriteGuard, RwLock } from '../../src/darc/rwlock.js';
 import { fixture, runNode } from '../helpers/job.js';
 
 const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
@@ -70,18 +70,23 @@ test('waiters are served in arrival order, consecutive readers together', async 
 test('a guard releases once and throws USE_AFTER_RELEASE afterwards', () => {
   let released = 0;
   let v = 1;
-  const r = new DarcReadGuard(() => v, () => released++);
+  const r = newDarcReadGuard(() => v, () => released++);
   assert.equal(r.value, 1);
   r[Symbol.dispose]();
   r[Symbol.dispose]();
   assert.equal(released, 1);
   assert.throws(() => r.value, (e: { code?: string }) => e.code === ErrorCode.USE_AFTER_RELEASE);
   {
-    using w = new DarcWriteGuard(() => v, (x) => (v = x), () => released++);
+    using w = newDarcWriteGuard(() => v, (x: number) => (v = x), () => released++);
     w.value += 41;
   }
   assert.equal(v, 42);
   assert.equal(released, 2);
+});
+
+test('guards have no public constructor: new DarcReadGuard() from JavaScript is INVALID_ARGUMENT', () => {
+  const Ctor = DarcReadGuard as unknown as new (...args: unknown[]) => unknown;
+  assert.throws(() => new Ctor(() => 1, () => {}), (e: { code?: string; message?: string }) => e.code === ErrorCode.INVALID_ARGUMENT && /DarcReadGuard has no public constructor/.test(e.message ?? ''));
 });
 
 test('handles collected without drop() warn LAMELLAR_W_UNRELEASED_HANDLE and are still freed', async () => {

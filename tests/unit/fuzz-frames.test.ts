@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
 import { describe, test } from 'node:test';
-import { AmHandle, defineAm, Engine, type EngineHost } from '../../src/am/index.js';
+import { AmHandle, defineAm, Engine, newAmHandle, type EngineHost } from '../../src/am/index.js';
 import { REPLY_UNITS, REPLY_VALUE, REQ } from '../../src/am/wire.js';
 import { isLamellarError } from '../../src/core/index.js';
 import { createHeap, F_FIRST, F_FREE, F_HEAP, F_LAST, F_MID, F_WHOLE, RING_HEADER, RingEnd } from '../../src/lamellae/common/index.js';
@@ -142,7 +142,7 @@ describe('AM engine frames', () => {
     const r = rng(SEED + 1);
     let settled = 0;
     fuzz((i) => {
-      const h = new AmHandle<unknown>('fuzz/echo', 1);
+      const h = newAmHandle<unknown>('fuzz/echo', 1, undefined);
       // Answers to mutated frames (a record that turned into a request) go out first.
       engine.flush();
       sent.length = 0;

@@ -5,7 +5,7 @@
  * descriptions; nothing runs until a consumer is called. The consumer then turns the description
  * into a plan for this PE (window.ts) and a fused loop (fuse.ts).
  */
-import { ErrorCode, LamellarError } from '../../core/index.js';
+import { ErrorCode, kChain, LamellarError } from '../../core/index.js';
 import type { ArrayBase } from '../base.js';
 import { elemClass, type ArrayElemType } from '../elem.js';
 import type { Access, Lease, Reader } from './access.js';
@@ -27,7 +27,7 @@ export interface Chain {
 }
 
 /** @internal An iterator's description (adapters, consumers and zip read it). */
-export const kChain = Symbol('lamellar.iterChain');
+export { kChain };
 
 export const withIdx = (c: Chain, op: IdxOp): Chain => ({ ...c, idx: [...c.idx, op] });
 export const withTail = (c: Chain, op: TailOp): Chain => ({ ...c, tail: [...c.tail, op] });

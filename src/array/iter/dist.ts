@@ -109,7 +109,7 @@ export class DistIter<I, T extends ArrayElemType = ArrayElemType> {
    *
    * @example
    * ```ts
-   * await a.distIter().forEachAsync(async (x) => { await table.add(x % table.length, 1); });
+   * await a.distIter().forEachAsync(async (x) => { await b.add(x % b.length, 1); });
    * ```
    */
   forEachAsync(f: (x: I) => PromiseLike<unknown> | void): Promise<void> {
@@ -121,7 +121,7 @@ export class DistIter<I, T extends ArrayElemType = ArrayElemType> {
    *
    * @example
    * ```ts
-   * await a.distIter().forEachAsyncWithSchedule('dynamic', (x) => table.add(x % table.length, 1));
+   * await a.distIter().forEachAsyncWithSchedule('dynamic', (x) => b.add(x % b.length, 1));
    * ```
    */
   forEachAsyncWithSchedule(schedule: Schedule, f: (x: I) => PromiseLike<unknown> | void): Promise<void> {

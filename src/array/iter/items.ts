@@ -154,8 +154,8 @@ export type FloatElement<T extends ArrayElemType> = AtomicElement<T> & { readonl
  *
  * @example
  * ```ts
- * await counts.distIterMut().enumerate().forEach(([i, x]) => x.store(i));
- * await counts.localIterMut().forEach((x) => x.fetchAdd(1));
+ * await a.distIterMut().enumerate().forEach(([i, x]) => x.store(i));
+ * await a.localIterMut().forEach((x) => x.fetchAdd(1));
  * ```
  */
 export class AtomicElement<T extends ArrayElemType = ArrayElemType> {
@@ -185,7 +185,7 @@ export class AtomicElement<T extends ArrayElemType = ArrayElemType> {
    *
    * @example
    * ```ts
-   * const seen = await counts.localIterMut().map((x) => x.load()).collect();
+   * const seen = await a.localIterMut().map((x) => x.load()).collect();
    * ```
    */
   load(): ArrayValue<T> {
@@ -199,7 +199,7 @@ export class AtomicElement<T extends ArrayElemType = ArrayElemType> {
    *
    * @example
    * ```ts
-   * await counts.distIterMut().forEach((x) => x.store(0));
+   * await a.distIterMut().forEach((x) => x.store(0));
    * ```
    */
   store(value: ArrayValue<T>): void {
@@ -213,7 +213,7 @@ export class AtomicElement<T extends ArrayElemType = ArrayElemType> {
    *
    * @example
    * ```ts
-   * await counts.distIterMut().forEach((x) => { x.value = 3; });
+   * await a.distIterMut().forEach((x) => { x.value = 3; });
    * ```
    */
   get value(): ArrayValue<T> {
@@ -229,7 +229,7 @@ export class AtomicElement<T extends ArrayElemType = ArrayElemType> {
    *
    * @example
    * ```ts
-   * const olds = await counts.localIterMut().map((x) => x.swap(0)).collect();
+   * const olds = await a.localIterMut().map((x) => x.swap(0)).collect();
    * ```
    */
   swap(value: ArrayValue<T>): ArrayValue<T> {
@@ -241,7 +241,7 @@ export class AtomicElement<T extends ArrayElemType = ArrayElemType> {
    *
    * @example
    * ```ts
-   * await hits.localIterMut().forEach((x) => x.fetchAdd(1));
+   * await a.localIterMut().forEach((x) => x.fetchAdd(1));
    * ```
    */
   fetchAdd(this: ArithElement<T>, value: ArrayValue<T>): ArrayValue<T> {
@@ -253,7 +253,7 @@ export class AtomicElement<T extends ArrayElemType = ArrayElemType> {
    *
    * @example
    * ```ts
-   * await left.localIterMut().forEach((x) => x.fetchSub(1));
+   * await a.localIterMut().forEach((x) => x.fetchSub(1));
    * ```
    */
   fetchSub(this: ArithElement<T>, value: ArrayValue<T>): ArrayValue<T> {
@@ -301,7 +301,7 @@ export class AtomicElement<T extends ArrayElemType = ArrayElemType> {
    *
    * @example
    * ```ts
-   * await flags.localIterMut().forEach((x) => x.fetchBitAnd(0xff));
+   * await a.localIterMut().forEach((x) => x.fetchBitAnd(0xff));
    * ```
    */
   fetchBitAnd(this: BitwiseElement<T>, value: ArrayValue<T>): ArrayValue<T> {
@@ -313,7 +313,7 @@ export class AtomicElement<T extends ArrayElemType = ArrayElemType> {
    *
    * @example
    * ```ts
-   * await flags.localIterMut().forEach((x) => x.fetchBitOr(1 << world.myPe));
+   * await a.localIterMut().forEach((x) => x.fetchBitOr(1 << world.myPe));
    * ```
    */
   fetchBitOr(this: BitwiseElement<T>, value: ArrayValue<T>): ArrayValue<T> {
@@ -325,7 +325,7 @@ export class AtomicElement<T extends ArrayElemType = ArrayElemType> {
    *
    * @example
    * ```ts
-   * await flags.localIterMut().forEach((x) => x.fetchBitXor(1));
+   * await a.localIterMut().forEach((x) => x.fetchBitXor(1));
    * ```
    */
   fetchBitXor(this: BitwiseElement<T>, value: ArrayValue<T>): ArrayValue<T> {
@@ -361,7 +361,7 @@ export class AtomicElement<T extends ArrayElemType = ArrayElemType> {
    *
    * @example
    * ```ts
-   * await hits.distIterMut().forEach((x) => x.add(1));   // Lamellar's `*x += 1`
+   * await a.distIterMut().forEach((x) => x.add(1));   // Lamellar's `*x += 1`
    * ```
    */
   add(this: ArithElement<T>, value: ArrayValue<T>): void {
@@ -421,7 +421,7 @@ export class AtomicElement<T extends ArrayElemType = ArrayElemType> {
    *
    * @example
    * ```ts
-   * await flags.distIterMut().forEach((x) => x.bitAnd(0xf));
+   * await a.distIterMut().forEach((x) => x.bitAnd(0xf));
    * ```
    */
   bitAnd(this: BitwiseElement<T>, value: ArrayValue<T>): void {
@@ -433,7 +433,7 @@ export class AtomicElement<T extends ArrayElemType = ArrayElemType> {
    *
    * @example
    * ```ts
-   * await flags.distIterMut().forEach((x) => x.bitOr(1 << world.myPe));
+   * await a.distIterMut().forEach((x) => x.bitOr(1 << world.myPe));
    * ```
    */
   bitOr(this: BitwiseElement<T>, value: ArrayValue<T>): void {
@@ -445,7 +445,7 @@ export class AtomicElement<T extends ArrayElemType = ArrayElemType> {
    *
    * @example
    * ```ts
-   * await flags.distIterMut().forEach((x) => x.bitXor(1));
+   * await a.distIterMut().forEach((x) => x.bitXor(1));
    * ```
    */
   bitXor(this: BitwiseElement<T>, value: ArrayValue<T>): void {
@@ -493,7 +493,8 @@ export class AtomicElement<T extends ArrayElemType = ArrayElemType> {
    *
    * @example
    * ```ts
-   * await f.localIterMut().forEach((x) => x.compareExchangeEpsilon(0.5, 1.5, 1e-6));
+   * const f = await AtomicArray.create(world, { type: 'f64', length: 8, distribution: 'block' });
+ * await f.localIterMut().forEach((x) => x.compareExchangeEpsilon(0.5, 1.5, 1e-6));
    * ```
    */
   compareExchangeEpsilon(this: FloatElement<T>, current: ArrayValue<T>, value: ArrayValue<T>, epsilon: number): { ok: boolean; value: ArrayValue<T> } {

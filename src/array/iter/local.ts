@@ -356,7 +356,7 @@ export class IndexedLocalIter<I, T extends ArrayElemType = ArrayElemType> extend
    *
    * @example
    * ```ts
-   * await a.localIter().chunks(4096).forEachAsync((c) => table.batchAdd(c, 1));
+   * await a.localIter().chunks(4096).forEachAsync((c) => b.batchAdd(c, 1));
    * ```
    */
   chunks(n: number): IndexedLocalIter<ChunkOf<I>, T> {

@@ -276,7 +276,13 @@ export class IndexedOnesidedIter<I, T extends ArrayElemType = ArrayElemType> ext
     return this.#derive({ op: 'stepBy', n: checkAdapterCount(n, 1, 'OnesidedIter.stepBy(n)') });
   }
 
-  /** Keeps the first `n` items (n ≥ 0). */
+  /**
+   * Keeps the first `n` items (n ≥ 0).
+   * @example
+   * ```ts
+   * const firstTen = await a.onesidedIter().take(10).collect();
+   * ```
+   */
   take(n: number): IndexedOnesidedIter<I, T> {
     return this.#derive({ op: 'take', n: checkAdapterCount(n, 0, 'OnesidedIter.take(n)') });
   }
@@ -286,7 +292,7 @@ export class IndexedOnesidedIter<I, T extends ArrayElemType = ArrayElemType> ext
    *
    * @example
    * ```ts
-   * for await (const chunk of a.onesidedIter().chunks(65536)) process(chunk);   // Uint32Array each
+   * for await (const chunk of a.onesidedIter().chunks(65536)) use(chunk);   // Uint32Array each
    * ```
    */
   chunks(n: number): IndexedOnesidedIter<ChunkOf<I>, T> {

@@ -32,7 +32,22 @@ import { ErrorCode, LamellarError } from '../../core/index.js';
  * ```
  */
 export interface ChunkSchedule {
+  /**
+   * Which schedule: always `'chunk'` for this one.
+   * @example
+   * ```ts
+   * const s = Schedule.chunk(64);
+   * console.log(s.kind); // chunk
+   * ```
+   */
   readonly kind: 'chunk';
+  /**
+   * Items per chunk that a worker takes at a time.
+   * @example
+   * ```ts
+   * console.log(Schedule.chunk(64).size); // 64
+   * ```
+   */
   readonly size: number;
 }
 
@@ -85,7 +100,7 @@ export const ASYNC_LANES = 16;
  *
  * @example
  * ```ts
- * await a.localIter().forEach(slowWork);   // other PEs' AMs to this PE run every ~SLICE_MS
+ * await a.localIter().forEach((x) => use(x));   // other PEs' AMs to this PE run every ~SLICE_MS
  * ```
  */
 export const SLICE_MS = 2;

@@ -8,7 +8,7 @@
  * - plain: ordinary loads and stores. UnsafeArray (non-atomic by design), ReadOnlyArray loads,
  *   and lock arrays, whose callers hold the owner's lock around the call.
  * - atomic: `Atomics.*` on integer elements; mul/div/rem/shifts and every float op are a
- *   compare-and-swap loop (on the bit pattern for floats, see node-platform-notes §6).
+ *   compare-and-swap loop (on the bit pattern for floats: Atomics has no float ops).
  *
  * Types: the loops see every view as Int32Array and every value as number. At run time a view
  * may be any element typed array and 64-bit views carry bigints; Atomics and the combine

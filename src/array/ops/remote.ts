@@ -6,15 +6,14 @@
  */
 import { defineAm } from '../../am/index.js';
 import { COLLECTIVE_LEFT, GLOBAL_LOCK, LOCAL_LOCK, lock, unlock } from '../lock.js';
-import { kArray, type ArrayInternals } from '../meta.js';
+import type { ArrayBase } from '../base.js';
+import { kArray } from '../meta.js';
 import { Op, type OpCode } from '../types.js';
 import { combineFor } from './combine.js';
 import { runKernel, type View } from './kernels.js';
 
 /** Any array handle (the codec sends it as a reference; it arrives as the owner's handle). */
-export interface ArrayRef {
-  readonly [kArray]: ArrayInternals;
-}
+export type ArrayRef = ArrayBase;
 
 export interface RemoteOps {
   a: ArrayRef;

@@ -6,6 +6,7 @@
  * Free blocks are kept sorted by offset and merged with their neighbours on free.
  */
 import { ErrorCode, LamellarError } from '../../core/errors.js';
+import { peCounters } from '../../core/stats.js';
 
 const ALIGN = 64;
 
@@ -14,6 +15,7 @@ export class HeapAllocator {
   readonly #free: { off: number; len: number }[] = [];
   readonly #live = new Map<number, number>();
   #top = ALIGN; // offset 0 is never handed out, so 0 can mean "no address"
+  #inUse = 0;
   readonly #limit: number;
   readonly #grow: (minBytes: number) => void;
 
@@ -24,9 +26,13 @@ export class HeapAllocator {
   }
 
   get bytesInUse(): number {
-    let n = 0;
-    for (const len of this.#live.values()) n += len;
-    return n;
+    return this.#inUse;
+  }
+
+  /** Counts `len` more bytes in use, and the PE's peak (world.stats()). */
+  #took(len: number): void {
+    this.#inUse += len;
+    if (this.#inUse > peCounters.peakRegionHeapBytes) peCounters.peakRegionHeapBytes = this.#inUse;
   }
 
   alloc(bytes: number): number {
@@ -41,6 +47,7 @@ export class HeapAllocator {
           f.len -= len;
         }
         this.#live.set(off, len);
+        this.#took(len);
         return off;
       }
     }
@@ -55,6 +62,7 @@ export class HeapAllocator {
     this.#top = off + len;
     this.#grow(this.#top);
     this.#live.set(off, len);
+    this.#took(len);
     return off;
   }
 
@@ -63,6 +71,7 @@ export class HeapAllocator {
     const len = this.#live.get(off);
     if (len === undefined) throw new LamellarError(ErrorCode.INTERNAL, `heap free of unknown offset ${off}`);
     this.#live.delete(off);
+    this.#inUse -= len;
     let lo = 0;
     let hi = this.#free.length;
     while (lo < hi) {

@@ -12,6 +12,7 @@
  * readable by the owner only, next to the addresses).
  */
 import { ErrorCode, LamellarError } from '../../core/errors.js';
+import { fnv1a32 } from '../../core/hash.js';
 import type { LamellarConfig } from '../../core/config.js';
 
 export type Rendezvous = { kind: 'master'; host: string; port: number } | { kind: 'dir'; dir: string };
@@ -53,9 +54,7 @@ export function firstSlurmHost(list: string): string {
 
 /** A port in [20000, 50000) derived from the job id, so every PE computes the same one. */
 export function portForJob(jobId: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < jobId.length; i++) h = Math.imul(h ^ jobId.charCodeAt(i), 0x01000193) >>> 0;
-  return 20000 + (h % 30000);
+  return 20000 + (fnv1a32(jobId) % 30000);
 }
 
 export function makePlan(cfg: LamellarConfig): Plan {

@@ -24,7 +24,7 @@
  * different ops to allReduce) are found by every member alike from the descriptions, so those
  * reject with COLLECTIVE_MISMATCH on every member and leave the team usable.
  */
-import { AmHandle, defineAm, type AmDef, type Engine } from '../../am/index.js';
+import { defineAm, newAmHandle, type AmDef, type Engine } from '../../am/index.js';
 import { deferred, ErrorCode, LamellarError, type Deferred, type ErrorCodeValue } from '../../core/index.js';
 import type { Lamella } from '../../lamellae/types.js';
 import { decodeFromBytes, encodeToBytes } from '../../serde/index.js';
@@ -297,7 +297,7 @@ export class Channel implements BarrierHooks {
       if (i === me) continue;
       const token = opts.onlyTo !== undefined && opts.onlyTo !== i && flag === FLAG_VALUE;
       const m: CollMsg = { t: this.teamId, s: seq, k: slot.kind, f: token ? FLAG_TOKEN : flag, d: slot.desc, b: token ? EMPTY : bytes };
-      engine.launchPe(0, this.pes[i]!, CollAm as AmDef<unknown, unknown>, m, new AmHandle<unknown>(CollAm.name, this.pes[i]!));
+      engine.launchPe(0, this.pes[i]!, CollAm as AmDef<unknown, unknown>, m, newAmHandle<unknown>(CollAm.name, this.pes[i]!, undefined));
     }
     const result = slot.d.promise.then((all) => this.#finish(slot, all));
     if (invalid !== undefined) {

@@ -1,0 +1,169 @@
+/**
+ * The types of what the codec carries, so that TypeScript refuses at compile time what the
+ * codec would refuse at run time (a function, a symbol, a class instance) and says what arrives
+ * (a Buffer arrives as a Uint8Array). Types only: nothing here exists at run time.
+ *
+ * Runtime handles (teams, memory regions, Darcs, arrays) travel as references. This folder
+ * cannot import them (serde sits below every layer that defines them), so each layer adds its
+ * own to `WireHandles` by declaration merging, as team.ts does for `AmContextTeams`.
+ */
+
+/**
+ * Runtime handles that travel as references: each layer that defines one adds it here.
+ * @example
+ * ```ts
+ * // Every handle type is assignable to WireHandle:
+ * const h: WireHandle = world.team;
+ * ```
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- a declaration-merging target, empty on purpose
+export interface WireHandles {}
+
+/**
+ * A runtime handle that travels as a reference: a Team, a memory region, a Darc or an array.
+ * @example
+ * ```ts
+ * const handles: WireHandle[] = [world.team, await Darc.create(world, 0)];
+ * ```
+ */
+export type WireHandle = WireHandles[keyof WireHandles];
+
+/**
+ * The typed arrays the codec carries (as their raw bytes, in one copy).
+ * @example
+ * ```ts
+ * const t: WireTypedArray = new Float64Array([1, 2]);
+ * ```
+ */
+export type WireTypedArray =
+  | Int8Array
+  | Uint8Array
+  | Uint8ClampedArray
+  | Int16Array
+  | Uint16Array
+  | Int32Array
+  | Uint32Array
+  | Float32Array
+  | Float64Array
+  | BigInt64Array
+  | BigUint64Array;
+
+/**
+ * The primitives the codec carries; `-0`, `NaN` and the infinities survive, and a bigint keeps
+ * its full size.
+ * @example
+ * ```ts
+ * const p: WirePrimitive[] = [undefined, null, true, 1.5, 2n ** 70n, 'text'];
+ * ```
+ */
+export type WirePrimitive = undefined | null | boolean | number | bigint | string;
+
+/**
+ * A value that AM arguments and results can carry: primitives, `Date`, `ArrayBuffer`,
+ * `DataView`, typed arrays, arrays and plain records of Wire values, `Map` and `Set` of Wire
+ * values, and runtime handles. Functions, symbols, promises and instances of other classes are
+ * not Wire values: the codec refuses them with SERIALIZE at run time, and the bound on
+ * `defineAm` refuses them at compile time.
+ * @example
+ * ```ts
+ * const ok: Wire = { ids: [1, 2, 3], at: new Date(), seen: new Set(['a']), data: new Float64Array(4) };
+ * ```
+ */
+export type Wire =
+  | WirePrimitive
+  | Date
+  | ArrayBuffer
+  | DataView
+  | WireTypedArray
+  | WireHandle
+  | readonly Wire[]
+  | { readonly [key: string]: Wire }
+  | ReadonlyMap<Wire, Wire>
+  | ReadonlySet<Wire>;
+
+/**
+ * The leaves of a Wire value that pass through WireCheck and WireReceived unchanged.
+ * @example
+ * ```ts
+ * type L = WireCheck<Date>; // Date
+ * ```
+ */
+type WireLeaf = WirePrimitive | void | Date | ArrayBuffer | DataView | WireTypedArray | WireHandle;
+
+/**
+ * `T` with every part the codec cannot carry replaced by `never`: `T` is a Wire value exactly
+ * when `T extends WireCheck<T>`. Unlike `Wire`, this accepts interfaces (which have no index
+ * signature) and tuples, so argument types can be written the usual way. `any` and `unknown`
+ * pass unchecked. A class instance whose fields are all data (no methods) looks like a plain
+ * record to TypeScript and passes; the codec refuses it at run time.
+ * @example
+ * ```ts
+ * interface Args { from: number; tags: string[] }
+ * type Ok = Args extends WireCheck<Args> ? true : false;                         // true
+ * type Bad = { cb: () => void } extends WireCheck<{ cb: () => void }> ? true : false; // false
+ * ```
+ */
+export type WireCheck<T> = 0 extends 1 & T
+  ? T
+  : unknown extends T
+    ? T
+    : T extends WireLeaf
+      ? T
+      : T extends (...args: never[]) => unknown
+        ? never
+        : T extends symbol
+          ? never
+          : T extends ReadonlyMap<infer K, infer V>
+            ? ReadonlyMap<WireCheck<K>, WireCheck<V>>
+            : T extends ReadonlySet<infer E>
+              ? ReadonlySet<WireCheck<E>>
+              : T extends readonly unknown[]
+                ? { [I in keyof T]: WireCheck<T[I]> }
+                : T extends object
+                  ? { [K in keyof T]: K extends symbol ? never : WireCheck<T[K]> }
+                  : never;
+
+/**
+ * What a value of type `T` is on the PE that receives it: a `Buffer` (a Uint8Array subclass)
+ * arrives as a plain `Uint8Array`, and readonly arrays, maps and sets arrive mutable (they are
+ * the receiver's own copies). Everything else keeps its type.
+ * @example
+ * ```ts
+ * type R = WireReceived<{ bytes: Buffer; list: readonly number[] }>; // { bytes: Uint8Array; list: number[] }
+ * ```
+ */
+export type WireReceived<T> = T extends Buffer
+  ? Uint8Array
+  : T extends WireLeaf
+    ? T
+    : T extends ReadonlyMap<infer K, infer V>
+      ? Map<WireReceived<K>, WireReceived<V>>
+      : T extends ReadonlySet<infer E>
+        ? Set<WireReceived<E>>
+        : T extends readonly unknown[]
+          ? { -readonly [I in keyof T]: WireReceived<T[I]> }
+          : T extends object
+            ? { [K in keyof T]: WireReceived<T[K]> }
+            : T;
+
+declare const kWireError: unique symbol;
+
+/**
+ * What the compiler reports when an AM's arguments or result are not Wire values: the definition's
+ * function must also be of this type, which no function is, so the message shows in the error.
+ * @example
+ * ```ts
+ * // defineAm('bad', (ctx, a: { f: () => void }) => 1) fails with:
+ * // ... is not assignable to type 'WireError<"the arguments of an AM must be a Wire value: ...">'
+ * ```
+ */
+export interface WireError<Message extends string> {
+  /**
+   * The message, as a string literal type.
+   * @example
+   * ```ts
+   * type M = 'the arguments of an AM must be a Wire value';
+   * ```
+   */
+  readonly [kWireError]: Message;
+}

@@ -1,0 +1,154 @@
+/**
+ * The package in a project of a user's own, as a new user makes one: `npm init -y` (a CommonJS
+ * package), this package installed from its path, scripts with top-level await, a helper module,
+ * and the tsconfig the README recommends. Runs the installed `lamellar` bin on shmem and tcp.
+ *
+ * No network: a path install links the package and fetches nothing (`--offline` makes sure).
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { ROOT, runNode } from '../helpers/job.js';
+
+const HELLO_TS = `import { defineAm, initWorld } from 'lamellar';
+import { Twice, label } from './lib.js';
+
+const Hello = defineAm('hello', async (ctx, args: { from: number }) => \`PE \${ctx.currentPe} got hello from PE \${args.from}\`);
+
+await using world = await initWorld();
+const next = (world.myPe + 1) % world.numPes;
+const greeting: string = await world.execAmPe(next, Hello, { from: world.myPe });
+const twice: number = await world.execAmPe(next, Twice, world.myPe + 10);
+console.log(\`@@project \${label} \${greeting} \${twice}\`);
+await world.barrier();
+`;
+
+const LIB_TS = `import { defineAm } from 'lamellar';
+export const Twice = defineAm('twice', async (_ctx, n: number) => 2 * n);
+export const label = 'ts';
+`;
+
+/** The same program in plain JavaScript (Node 20 has no \`await using\`; shutdown is explicit). */
+const helloJs = (label: string): string => `import { defineAm, initWorld } from 'lamellar';
+
+const Hello = defineAm('hello', async (ctx, args) => \`PE \${ctx.currentPe} got hello from PE \${args.from}\`);
+const Twice = defineAm('twice', async (_ctx, n) => 2 * n);
+
+const world = await initWorld();
+const next = (world.myPe + 1) % world.numPes;
+const greeting = await world.execAmPe(next, Hello, { from: world.myPe });
+const twice = await world.execAmPe(next, Twice, world.myPe + 10);
+console.log(\`@@project ${label} \${greeting} \${twice}\`);
+await world.shutdown();
+`;
+
+/** The tsconfig the README recommends for a project that keeps npm init's CommonJS default. */
+const TSCONFIG = {
+  compilerOptions: {
+    target: 'ES2022',
+    lib: ['ES2023', 'ESNext.Disposable'],
+    module: 'preserve',
+    strict: true,
+    noEmit: true,
+    skipLibCheck: true,
+    types: ['node'],
+    typeRoots: [join(ROOT, 'node_modules/@types')],
+  },
+};
+
+/** Each PE greets the next one, which answers with its own PE number, and doubles its PE + 10. */
+function expected(label: string, numPes: number): string[] {
+  return Array.from({ length: numPes }, (_, pe) => `@@project ${label} PE ${(pe + 1) % numPes} got hello from PE ${pe} ${2 * (pe + 10)}`).sort();
+}
+
+let dir = '';
+let project = '';
+let bare = '';
+
+describe('a project made by npm init -y, with this package installed from its path', () => {
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'lamellar-project-'));
+    project = join(dir, 'app');
+    mkdirSync(project);
+    const npm = (...args: string[]): string => execFileSync('npm', args, { cwd: project, encoding: 'utf8', env: { ...process.env, npm_config_update_notifier: 'false' } });
+    npm('init', '-y');
+    npm('install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', ROOT);
+    writeFileSync(join(project, 'hello.ts'), HELLO_TS);
+    writeFileSync(join(project, 'hello.mts'), HELLO_TS);
+    writeFileSync(join(project, 'lib.ts'), LIB_TS);
+    writeFileSync(join(project, 'hello.js'), helloJs('js'));
+    writeFileSync(join(project, 'hello.mjs'), helloJs('mjs'));
+    writeFileSync(join(project, 'app.cts'), "const { initWorld } = require('lamellar');\n");
+    writeFileSync(join(project, 'old.js'), "// CommonJS\nconst { initWorld } = require('lamellar');\ninitWorld().then((w) => w.shutdown());\n");
+    writeFileSync(join(project, 'tsconfig.json'), JSON.stringify(TSCONFIG, null, 2));
+    // A directory with no package.json anywhere above it that matters: only node_modules.
+    bare = join(dir, 'bare');
+    mkdirSync(join(bare, 'node_modules'), { recursive: true });
+    symlinkSync(ROOT, join(bare, 'node_modules', 'lamellar'), 'dir');
+    writeFileSync(join(bare, 'hello.ts'), HELLO_TS.replace("import { Twice, label } from './lib.js';\n", "const label = 'bare';\nconst Twice = defineAm('twice', async (_ctx, n: number) => 2 * n);\n"));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('npm init -y made a CommonJS package', () => {
+    const pkg = JSON.parse(readFileSync(join(project, 'package.json'), 'utf8')) as { type?: string; dependencies?: Record<string, string> };
+    assert.notEqual(pkg.type, 'module');
+    assert.ok(pkg.dependencies?.['lamellar'], 'lamellar is a dependency');
+  });
+
+  const bin = (): string => join(project, 'node_modules/.bin/lamellar');
+  const cases: [string, 'shmem' | 'tcp', string][] = [
+    ['hello.ts', 'shmem', 'ts'],
+    ['hello.ts', 'tcp', 'ts'],
+    ['hello.mts', 'shmem', 'ts'],
+    ['hello.js', 'shmem', 'js'],
+    ['hello.js', 'tcp', 'js'],
+    ['hello.mjs', 'shmem', 'mjs'],
+  ];
+  for (const [script, backend, label] of cases) {
+    test(`the installed bin runs ${script} (top-level await) on 2 ${backend} PEs`, async () => {
+      const r = await runNode([bin(), 'run', '-N', '2', '--backend', backend, script], { cwd: project, timeoutMs: 60000 });
+      assert.equal(r.code, 0, `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
+      assert.deepEqual(r.stdout.split('\n').filter((l) => l.startsWith('@@project')).sort(), expected(label, 2));
+    });
+  }
+
+  test('a .ts script in a directory with no package.json runs on 2 shmem PEs', async () => {
+    const r = await runNode([join(ROOT, 'bin/lamellar.mjs'), 'run', '-N', '2', 'hello.ts'], { cwd: bare, timeoutMs: 60000 });
+    assert.equal(r.code, 0, `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
+    assert.deepEqual(r.stdout.split('\n').filter((l) => l.startsWith('@@project')).sort(), expected('bare', 2));
+  });
+
+  for (const [script, hint] of [
+    ['app.cts', /rename it to app\.mts \(or app\.ts\)/],
+    ['old.js', /written as CommonJS/],
+  ] as const) {
+    test(`a CommonJS entry (${script}) is refused with UNSUPPORTED_SCRIPT before any PE starts`, async () => {
+      const r = await runNode([bin(), 'run', '-N', '2', script], { cwd: project, timeoutMs: 30000 });
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, /LAMELLAR_ERR_UNSUPPORTED_SCRIPT/);
+      assert.match(r.stderr, hint);
+      assert.equal(r.stdout, '');
+    });
+  }
+
+  test('lamellar exec refuses a CommonJS entry the same way', async () => {
+    const r = await runNode([bin(), 'exec', 'app.cts'], { cwd: project, env: { LAMELLAR_PE_ID: '0', LAMELLAR_NUM_PES: '1' }, timeoutMs: 30000 });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /LAMELLAR_ERR_UNSUPPORTED_SCRIPT/);
+  });
+
+  test("the README's tsconfig type-checks the scripts against the installed types", () => {
+    const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
+    let out = '';
+    try {
+      out = execFileSync(process.execPath, [tsc, '-p', project, '--pretty', 'false'], { encoding: 'utf8' });
+    } catch (err) {
+      const e = err as { stdout?: string; status?: number };
+      assert.fail(`tsc failed (${e.status}):\n${e.stdout}`);
+    }
+    assert.equal(out, '');
+  });
+});

@@ -1,0 +1,68 @@
+/**
+ * world.stats() on every lamella, and `lamellar run --stats[=file]`: PE 0 prints every PE's
+ * numbers as a table on stderr when the job ends, and writes them as JSON where asked.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { compiledFixture } from '../helpers/compiled.js';
+import { conformance } from '../helpers/conformance.js';
+import { BIN, caseReports, runNode } from '../helpers/job.js';
+
+const CASES = [
+  'an execAmAll counts one AM sent per PE here and one AM run on every PE',
+  'put and get count their bytes, and the region heap peak covers the region',
+  'waits and the JS heap are measured only when stats are on',
+];
+
+conformance('stats.ts', CASES, {
+  configs: [
+    { backend: 'local', numPes: 1 },
+    { backend: 'shmem', numPes: 3 },
+  ],
+});
+
+describe('lamellar run --stats', () => {
+  for (const backend of ['shmem', 'tcp'] as const) {
+    test(`prints a table of every PE when the job ends and writes the JSON file (${backend}, 2 PEs)`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'lamellar-stats-'));
+      try {
+        const file = join(dir, 'stats.json');
+        const r = await runNode([BIN, 'run', '-N', '2', '--backend', backend, `--stats=${file}`, compiledFixture('stats.ts')], { timeoutMs: 60000 });
+        assert.equal(r.code, 0, `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
+        const reports = caseReports(r.stdout);
+        assert.equal(reports.length, 2 * CASES.length);
+        for (const rep of reports) assert.ok(rep.ok, `PE ${rep.pe} ${rep.case}: ${rep.error}`);
+        assert.ok(reports.every((rep) => rep.case !== CASES[2] || (rep.value as { timed: boolean }).timed), 'stats were on in the PEs');
+        // The table: a title, a header, one row per PE and a total.
+        const lines = r.stderr.split('\n');
+        const title = lines.findIndex((l) => l.startsWith(`lamellar stats: 2 PE(s) on ${backend}`));
+        assert.ok(title >= 0, r.stderr);
+        assert.match(lines[title + 1]!, /PE +AMs sent +AMs run +frames +MB sent +put MB +get MB +barrier ms +coll\. ms +region MB +JS heap MB/);
+        assert.match(lines[title + 2]!, /^ +0 +\d+/);
+        assert.match(lines[title + 3]!, /^ +1 +\d+/);
+        assert.match(lines[title + 4]!, /^all +\d+/);
+        const json = JSON.parse(readFileSync(file, 'utf8')) as { backend: string; numPes: number; pes: { pe: number; amsSent: number; putBytes: number; barrierWaitMs: number }[] };
+        assert.equal(json.backend, backend);
+        assert.equal(json.numPes, 2);
+        assert.deepEqual(json.pes.map((p) => p.pe), [0, 1]);
+        for (const p of json.pes) {
+          // The fixture sends two execAmAll's worth on each PE at least, and puts 800 bytes.
+          assert.ok(p.amsSent >= 2, `PE ${p.pe} sent ${p.amsSent}`);
+          assert.equal(p.putBytes, 800);
+          assert.equal(typeof p.barrierWaitMs, 'number');
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
+
+  test('without --stats nothing is printed', async () => {
+    const r = await runNode([BIN, 'run', '-N', '2', compiledFixture('stats.ts')], { timeoutMs: 60000 });
+    assert.equal(r.code, 0, r.stderr);
+    assert.doesNotMatch(r.stderr, /lamellar stats/);
+  });
+});

@@ -1,0 +1,38 @@
+/**
+ * Compile-only type tests for errors: `isLamellarError(e, code)` narrows `e.code` and
+ * `e.details` to that code's shape, and RemoteAmError's details are typed. Never executed.
+ */
+import { ErrorCode, isLamellarError, LamellarError, RemoteAmError, type ErrorDetails } from 'lamellar';
+
+type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+const assertEqual = <A, B>(_eq: Equal<A, B>): void => {};
+
+export function errorTypeTests(e: unknown): void {
+  if (isLamellarError(e, ErrorCode.SERIALIZE)) {
+    assertEqual<typeof e.code, 'LAMELLAR_ERR_SERIALIZE'>(true);
+    assertEqual<typeof e.details, ErrorDetails<'LAMELLAR_ERR_SERIALIZE'> | undefined>(true);
+    const path: string | undefined = e.details?.path;
+    const label: string | undefined = e.details?.label;
+    void [path, label];
+    // @ts-expect-error a SERIALIZE error's path is a string
+    const wrong: number | undefined = e.details?.path;
+    void wrong;
+  }
+  if (isLamellarError(e, ErrorCode.FRAME_TOO_LARGE)) {
+    const bytes: number | undefined = e.details?.bytes;
+    void bytes;
+  }
+  if (isLamellarError(e)) {
+    assertEqual<typeof e, LamellarError>(true);
+    // Any code: details are the union of every code's shape, all open.
+    const anything: unknown = e.details?.['whatever'];
+    void anything;
+  }
+  if (e instanceof RemoteAmError) {
+    assertEqual<typeof e.code, 'LAMELLAR_ERR_REMOTE_AM'>(true);
+    const pe: number | undefined = e.details?.pe;
+    void pe;
+  }
+  // @ts-expect-error details must fit the code's shape: a SCRIPT_NOT_FOUND error names the script
+  void new LamellarError(ErrorCode.SCRIPT_NOT_FOUND, 'x', { details: { script: 42 } });
+}

@@ -1,0 +1,39 @@
+/** diagnostics_channel: what the AM engine publishes, on one local PE in this process. */
+import assert from 'node:assert/strict';
+import diagnostics from 'node:diagnostics_channel';
+import { test } from 'node:test';
+import { defineAm, initWorld } from '../../src/index.js';
+
+const Echo = defineAm('diagnostics-test/echo', (_ctx, n: number) => n + 1);
+
+test('execAmPe and execAmAll publish lamellar:am:send per destination, lamellar:am:exec per run, and lamellar:frame:send per frame', async () => {
+  const seen: { channel: string; msg: Record<string, unknown> }[] = [];
+  const subs = ['lamellar:am:send', 'lamellar:am:exec', 'lamellar:frame:send'].map((name) => {
+    const fn = (msg: unknown): void => void seen.push({ channel: name, msg: msg as Record<string, unknown> });
+    diagnostics.subscribe(name, fn);
+    return () => diagnostics.unsubscribe(name, fn);
+  });
+  const world = await initWorld({ backend: 'local' });
+  try {
+    seen.length = 0;
+    assert.equal(await world.execAmPe(0, Echo, 1), 2);
+    assert.deepEqual(await world.execAmAll(Echo, 5), [6]);
+    const sends = seen.filter((s) => s.channel === 'lamellar:am:send').map((s) => [s.msg['am'], s.msg['pe']]);
+    assert.deepEqual(sends, [
+      ['diagnostics-test/echo', 0],
+      ['diagnostics-test/echo', 0],
+    ]);
+    const execs = seen.filter((s) => s.channel === 'lamellar:am:exec').map((s) => [s.msg['am'], s.msg['src']]);
+    assert.deepEqual(execs, [
+      ['diagnostics-test/echo', 0],
+      ['diagnostics-test/echo', 0],
+    ]);
+    const frames = seen.filter((s) => s.channel === 'lamellar:frame:send');
+    // Each launch and each reply is a frame of its own here (every await ends a turn).
+    assert.equal(frames.length, 4);
+    for (const f of frames) assert.ok((f.msg['bytes'] as number) > 0 && f.msg['pe'] === 0);
+  } finally {
+    for (const unsub of subs) unsub();
+    await world.shutdown();
+  }
+});
