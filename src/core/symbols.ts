@@ -40,6 +40,8 @@ export const kRefState = Symbol('lamellar.refState');
 export const kDarcState = Symbol('lamellar.darcState');
 /** Arrays: layout, region and state (array/meta.ts). */
 export const kArray = Symbol('lamellar.arrayInternals');
+/** Batch inputs: a guard's or AtomicLocalData's elements, as storage (array/guard.ts, array/atomic.ts). */
+export const kOpInput = Symbol('lamellar.opInput');
 
 /**
  * The token the package passes to the constructors of classes users get from the runtime
