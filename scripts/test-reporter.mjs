@@ -25,6 +25,28 @@ const rel = (file) => (file === undefined ? '(no file)' : relative(process.cwd()
 /** Lines of a crashed file's output shown at most (its end, where the crash is). */
 const OUTPUT_LINES = 300;
 
+/** Stack frames of Node's own test runner and internals: the same in every failure, never the news. */
+const NODE_FRAME = /^\s+at (?:.*[( ])?node:/;
+
+/**
+ * An error as its message and the stack frames of this project's code (the message includes an
+ * assertion's diff), then its cause's. inspect() would add the error's own fields (actual,
+ * expected, operator: the diff again), so only a `code` the text does not already name is added.
+ * Anything that is not an Error is inspected.
+ */
+function brief(error) {
+  if (typeof error !== 'object' || error === null) return String(error);
+  if (typeof error.stack !== 'string') return inspect(error, { depth: 6, colors: tty });
+  let text = error.stack
+    .split('\n')
+    .filter((l) => !NODE_FRAME.test(l))
+    .join('\n');
+  if (typeof error.message === 'string' && !text.includes(error.message)) text = `${error.name ?? 'Error'}: ${error.message}\n${text}`;
+  if (typeof error.code === 'string' && !text.includes(error.code)) text += `\n(code ${error.code})`;
+  if (error.cause !== undefined) text += `\n[cause] ${brief(error.cause)}`;
+  return text;
+}
+
 /**
  * What one test file did, built from its events by `event()`: counts, failures, its output and,
  * when the file as a whole failed, why.
@@ -124,7 +146,7 @@ export class FileResult {
     for (const { name, error, out } of this.failures) {
       const cause = error?.cause ?? error;
       yield `\n${red('FAILED')} ${rel(this.file)} › ${name}\n`;
-      yield `${typeof cause === 'object' && cause !== null ? inspect(cause, { depth: 6, colors: tty }) : String(cause)}\n`;
+      yield `${brief(cause)}\n`;
       if (out) {
         const lines = out.split('\n');
         const cut = lines.length > OUTPUT_LINES ? `${dim(`(the first ${lines.length - OUTPUT_LINES} lines are left out)`)}\n` : '';

@@ -2,11 +2,10 @@
  * Active messages on every lamella configuration (tests/fixtures/am.ts), and once more with a
  * small aggregation threshold, where the same cases must hold and bursts split into many frames.
  */
-import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
-import { conformance } from '../helpers/conformance.js';
+import { describe } from 'node:test';
+import { conformance, jobCaseTests } from '../helpers/conformance.js';
 import { compiledFixture } from '../helpers/compiled.js';
-import { caseReports, runJob, type JobResult } from '../helpers/job.js';
+import { runJob, type JobResult } from '../helpers/job.js';
 
 const CASES = [
   'an AM with no return completes with undefined and runs on the target',
@@ -40,16 +39,6 @@ for (const cfg of [{ backend: 'shmem', numPes: 3 }, { backend: 'tcp', numPes: 2 
     let job: Promise<JobResult> | undefined;
     const result = (): Promise<JobResult> =>
       (job ??= runJob(compiledFixture('am.ts'), { ...cfg, env: { LAMELLAR_AM_SIZE_THRESHOLD: '1024' }, timeoutMs: 60000 }));
-    test('the job exits 0', async () => {
-      const r = await result();
-      assert.equal(r.code, 0, `exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
-    });
-    for (const name of CASES) {
-      test(name, async () => {
-        const reports = caseReports((await result()).stdout).filter((c) => c.case === name);
-        assert.equal(reports.length, cfg.numPes, `case '${name}' reported on ${reports.length} of ${cfg.numPes} PEs`);
-        for (const rep of reports) assert.ok(rep.ok, `PE ${rep.pe}: ${rep.error}`);
-      });
-    }
+    jobCaseTests(result, cfg.numPes, CASES);
   });
 }

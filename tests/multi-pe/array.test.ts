@@ -5,11 +5,11 @@
  * configurations run a cross-section. Names state the case, e.g.
  * `AtomicArray/cyclic/u16/3pe fetchAdd`.
  */
-import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe } from 'node:test';
 import { arrayCases, type Width } from '../fixtures/array-cases.js';
 import { compiledFixture } from '../helpers/compiled.js';
-import { caseReports, runJob, type JobResult } from '../helpers/job.js';
+import { jobCaseTests } from '../helpers/conformance.js';
+import { runJob, type JobResult } from '../helpers/job.js';
 
 const PLAN: { backend: 'local' | 'shmem' | 'tcp'; numPes: number; width: Width }[] = [
   { backend: 'local', numPes: 1, width: 'narrow' },
@@ -23,17 +23,6 @@ for (const cfg of PLAN) {
   describe(`array ops on ${cfg.backend} with ${cfg.numPes} PE(s), ${cfg.width} matrix`, () => {
     let job: Promise<JobResult> | undefined;
     const result = (): Promise<JobResult> => (job ??= runJob(compiledFixture('array-ops.ts'), { ...cfg, args: [cfg.width], timeoutMs: 150000 }));
-    test('the job exits 0', async () => {
-      const r = await result();
-      assert.equal(r.code, 0, `exit ${r.code}\nstderr:\n${r.stderr.slice(-4000)}`);
-    });
-    for (const c of arrayCases(cfg.numPes, cfg.width)) {
-      test(c.name, async () => {
-        const r = await result();
-        const reports = caseReports(r.stdout).filter((x) => x.case === c.name);
-        assert.equal(reports.length, cfg.numPes, `case '${c.name}' reported on ${reports.length} of ${cfg.numPes} PEs\nstderr:\n${r.stderr.slice(-2000)}`);
-        for (const rep of reports) assert.ok(rep.ok, `PE ${rep.pe}: ${rep.error}`);
-      });
-    }
+    jobCaseTests(result, cfg.numPes, arrayCases(cfg.numPes, cfg.width).map((c) => c.name));
   });
 }

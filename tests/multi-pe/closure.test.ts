@@ -4,11 +4,10 @@
  * whose closures carry no tsx `__name` helpers); the same from plain JavaScript on shmem and tcp;
  * and the off switch, LAMELLAR_CLOSURE_AMS=0, on each lamella.
  */
-import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe } from 'node:test';
 import { compiledFixture } from '../helpers/compiled.js';
-import { conformance } from '../helpers/conformance.js';
-import { caseReports, CONFIGS, fixture, runJob, type JobResult } from '../helpers/job.js';
+import { conformance, jobCaseTests } from '../helpers/conformance.js';
+import { CONFIGS, fixture, runJob, type JobResult } from '../helpers/job.js';
 
 const CONFIGS_USED = CONFIGS.filter((c) => c.backend !== 'tcp' || c.numPes === 2);
 
@@ -51,17 +50,7 @@ function cases(
     describe(`${file} on ${cfg.backend} with ${cfg.numPes} PE(s)${label}`, () => {
       let job: Promise<JobResult> | undefined;
       const result = (): Promise<JobResult> => (job ??= runJob(script, { ...cfg, env, timeoutMs }));
-      test('the job exits 0', async () => {
-        const r = await result();
-        assert.equal(r.code, 0, `exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
-      });
-      for (const name of names) {
-        test(name, async () => {
-          const reports = caseReports((await result()).stdout).filter((c) => c.case === name);
-          assert.equal(reports.length, cfg.numPes, `case '${name}' reported on ${reports.length} of ${cfg.numPes} PEs`);
-          for (const rep of reports) assert.ok(rep.ok, `PE ${rep.pe}: ${rep.error}`);
-        });
-      }
+      jobCaseTests(result, cfg.numPes, names);
     });
   }
 }

@@ -4,12 +4,12 @@
  * onesided_iter) with the bool/i128/u128 and lock-guard cases (iter-types.ts) as one job per
  * configuration, and the bad-input, failure and responsiveness cases (iter-misc.ts). Names state the case, e.g. `LocalLockArray/cyclic/u64/3pe adapters`.
  */
-import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe } from 'node:test';
 import { ITER_MISC_CASES, iterCases, RESPONSIVE_CASE, type Width } from '../fixtures/iter-cases.js';
 import { typeCases } from '../fixtures/iter-types.js';
 import { compiledFixture } from '../helpers/compiled.js';
-import { caseReports, runJob, type JobResult } from '../helpers/job.js';
+import { jobCaseTests } from '../helpers/conformance.js';
+import { runJob, type JobResult } from '../helpers/job.js';
 
 type Backend = 'local' | 'shmem' | 'tcp';
 
@@ -29,26 +29,11 @@ const MISC: { backend: Backend; numPes: number; which: 'cases' | 'both' }[] = [
   { backend: 'tcp', numPes: 2, which: 'both' },
 ];
 
-function expectCases(result: () => Promise<JobResult>, numPes: number, names: readonly string[]): void {
-  test('the job exits 0', async () => {
-    const r = await result();
-    assert.equal(r.code, 0, `exit ${r.code}\nstderr:\n${r.stderr.slice(-4000)}`);
-  });
-  for (const name of names) {
-    test(name, async () => {
-      const r = await result();
-      const reports = caseReports(r.stdout).filter((x) => x.case === name);
-      assert.equal(reports.length, numPes, `case '${name}' reported on ${reports.length} of ${numPes} PEs\nstderr:\n${r.stderr.slice(-2000)}`);
-      for (const rep of reports) assert.ok(rep.ok, `PE ${rep.pe}: ${rep.error}`);
-    });
-  }
-}
-
 for (const cfg of MATRIX) {
   describe(`array iterators on ${cfg.backend} with ${cfg.numPes} PE(s), ${cfg.width} matrix`, () => {
     let job: Promise<JobResult> | undefined;
     const result = (): Promise<JobResult> => (job ??= runJob(compiledFixture('iter-ops.ts'), { ...cfg, args: [cfg.width], timeoutMs: 170000 }));
-    expectCases(result, cfg.numPes, [...iterCases(cfg.numPes, cfg.width), ...typeCases(cfg.numPes)].map((c) => c.name));
+    jobCaseTests(result, cfg.numPes, [...iterCases(cfg.numPes, cfg.width), ...typeCases(cfg.numPes)].map((c) => c.name));
   });
 }
 
@@ -56,6 +41,6 @@ for (const cfg of MISC) {
   describe(`array iterators: bad input and failures on ${cfg.backend} with ${cfg.numPes} PE(s)`, () => {
     let job: Promise<JobResult> | undefined;
     const result = (): Promise<JobResult> => (job ??= runJob(compiledFixture('iter-misc.ts'), { ...cfg, args: [cfg.which], timeoutMs: 120000 }));
-    expectCases(result, cfg.numPes, cfg.which === 'both' ? [...ITER_MISC_CASES, RESPONSIVE_CASE] : ITER_MISC_CASES);
+    jobCaseTests(result, cfg.numPes, cfg.which === 'both' ? [...ITER_MISC_CASES, RESPONSIVE_CASE] : ITER_MISC_CASES);
   });
 }
