@@ -4,12 +4,26 @@
  * BENCHMARKS.md's fields and a progress line for each, and report its own result verified. Speed
  * is never checked here. The kernels' result checks are also shown to reject wrong results, so
  * that "verified" means something.
+ *
+ * The scripts run as their JavaScript copies (helpers/compiled.ts: `bench/micro/barrier.ts` ->
+ * `.cache/bench/micro/barrier.js`), which saves loading tsx in each PE; `npm run typecheck` checks
+ * their types. Those that start the postMessage baseline run as written: its worker_threads load
+ * a `.ts` entry beside bench/baselines/postmessage.ts, which has no copy. Drivers run as written.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { checkGather, checkHisto, checkPermutation, gatherValue, histoStats } from '../../bench/kernels/common.js';
 import { SUITE } from '../../bench/suite.js';
-import { runJob, runNode } from '../helpers/job.js';
+import { compiled } from '../helpers/compiled.js';
+import { ROOT, runJob, runNode } from '../helpers/job.js';
+
+/** The script a smoke job runs: its JavaScript copy, or the `.ts` when it starts the postMessage baseline. */
+function scriptFor(script: string): string {
+  const path = join(ROOT, script);
+  return readFileSync(path, 'utf8').includes('/baselines/same-run.js') ? script : compiled(path, join(ROOT, 'bench'));
+}
 
 const NUMBERS = [
   'pes', 'threads', 'updates_per_pe', 'table_size_per_pe', 'global_time_secs', 'median_time_secs', 'reps',
@@ -25,7 +39,7 @@ for (const backend of BACKENDS) {
       test(`${b.name} completes, prints its result lines and verifies its result`, async () => {
         const args = ['--quick', ...b.smoke];
         const r = b.driver === undefined
-          ? await runJob(b.script, { numPes: 2, backend, args, timeoutMs: 90_000 })
+          ? await runJob(scriptFor(b.script), { numPes: 2, backend, args, timeoutMs: 90_000 })
           : await runNode(['--import', 'tsx', b.script, ...args], { timeoutMs: 90_000 });
         const why = `exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`;
         assert.equal(r.code, 0, why);
