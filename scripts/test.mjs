@@ -7,8 +7,9 @@
  *   node scripts/test.mjs [files...] [--jobs=N] [--test-timeout=ms] [--file-timeout=ms] [--test-name-pattern=re]
  *
  * Files run in separate processes, `--jobs` of them at once (default: one per core, so two on the
- * project's 2-core machines), longest first by the times of the last run (`.cache/test-times.json`)
- * so that no long file starts last; a file without a time counts as long. Most of a multi-PE test's
+ * project's 2-core machines), longest first by the times of the last run (`.cache/test-times.json`,
+ * else the committed `tests/file-times.json`) so that no long file starts last; a file without a
+ * time counts as long. Most of a multi-PE test's
  * time is its jobs starting up and waiting on each other, which leaves a second core idle when
  * files run one at a time. `--test-timeout` bounds each test (default 180 s); `--file-timeout` each
  * file as a whole (default 600 s): a file that hangs or crashes fails, with its output.
@@ -80,12 +81,17 @@ const files = (
 ).map((f) => relative(root, resolve(root, f)));
 
 // Longest first, by the last run's times; files without one (new, or no earlier run) first of all.
+// A fresh clone (CI) has run nothing yet: the committed times of a full run on a 2-core machine
+// order it, so that a long file does not start last and run alone at the end.
 const TIMES = '.cache/test-times.json';
+const COMMITTED_TIMES = 'tests/file-times.json';
 let times = {};
-try {
-  times = JSON.parse(readFileSync(TIMES, 'utf8'));
-} catch {
-  // No earlier run here (or an unreadable record): every file counts as long.
+for (const path of [COMMITTED_TIMES, TIMES]) {
+  try {
+    times = { ...times, ...JSON.parse(readFileSync(path, 'utf8')) };
+  } catch {
+    // No such record (or an unreadable one): the files it would time count as long.
+  }
 }
 const order = [...files].sort((a, b) => (times[b] ?? Infinity) - (times[a] ?? Infinity) || files.indexOf(a) - files.indexOf(b));
 
