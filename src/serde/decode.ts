@@ -4,6 +4,7 @@
  * nesting is capped, so corrupt input fails with DESERIALIZE instead of looping, allocating
  * gigabytes or overflowing the stack.
  */
+import { MISS, type RefMemo } from './memo.js';
 import { deserializeError, type Reader } from './reader.js';
 import { refsById } from './refs.js';
 import * as T from './tags.js';
@@ -13,10 +14,18 @@ import * as T from './tags.js';
  * a parameter threaded through every call: only REF values need it.
  */
 let currentCtx: unknown;
+/** The memo of the outermost `decodeValue` call, if it was given one (memo.ts). */
+let currentMemo: RefMemo | undefined;
 
 export function setCtx(ctx: unknown): unknown {
   const prev = currentCtx;
   currentCtx = ctx;
+  return prev;
+}
+
+export function setMemo(memo: RefMemo | undefined): RefMemo | undefined {
+  const prev = currentMemo;
+  currentMemo = memo;
   return prev;
 }
 
@@ -242,5 +251,13 @@ function decRef(r: Reader): unknown {
       start,
     );
   }
-  return entry.codec.decode(r, currentCtx);
+  const memo = currentMemo;
+  if (memo === undefined) return entry.codec.decode(r, currentCtx);
+  const hit = memo.find(id, r);
+  if (hit !== MISS) return hit;
+  const at = r.pos;
+  const mark = memo.holds.mark();
+  const value = entry.codec.decode(r, currentCtx);
+  memo.keep(id, r, at, value, memo.holds.share(mark));
+  return value;
 }
