@@ -34,6 +34,7 @@ export const SUITE: readonly Bench[] = [
     script: 'bench/kernels/histo_array.ts',
     smoke: ['--updates', '20000', '--table', '100', '--large-updates', '20000', '--large-table', '100000', '--pm-buffer', '512', '--reps', '2'],
   },
+  { name: 'generic_atomic', script: 'bench/kernels/generic_atomic.ts', smoke: ['--updates', '20000', '--table', '100', '--large-table', '20000', '--reps', '2'] },
   { name: 'index_gather_array', script: 'bench/kernels/index_gather_array.ts', smoke: ['--updates', '20000', '--table', '100', '--pm-buffer', '512', '--reps', '2'] },
   {
     name: 'histo',

@@ -13,6 +13,8 @@ export {
   LocalAmHandle,
   AmGroup,
   TaskGroup,
+  TypedAmGroup,
+  TypedAmGroupResult,
   type AmDef,
   type AmExec,
   type AmWireGuard,
@@ -22,6 +24,9 @@ export {
   type AmArgs,
   type AmResultOf,
   type AmGroupResults,
+  type TypedAmGroupEntry,
+  type TypedAmGroupOptions,
+  type EntryArgs,
   type ReturnedAm,
   type ClosureAm,
 } from './am/index.js';

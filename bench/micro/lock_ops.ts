@@ -46,7 +46,7 @@ for (const kind of ['LocalLockArray', 'GlobalLockArray'] as const) {
       await Promise.all(ops);
       await world.barrier();
       if (rep > 0) secs.push((performance.now() - t0) / 1000);
-      const sum = await a.sum();
+      const sum = await a.distIter().sum();
       verify(sum === k * P * (rep + 1), `${kind} K=${k}: sum ${sum}, expected ${k * P * (rep + 1)}`);
     }
     // Cases last milliseconds, so one descheduled PE moves a rep a lot: the ratio uses medians.

@@ -17,12 +17,27 @@ import type { AmHandle, LocalAmHandle, MultiAmHandle } from './handle.js';
 import { kTeamLaunch, type TeamLaunch } from './launch.js';
 
 /** Accepts a Team, or anything that has one (a World). */
-function launchTarget(team: AmTeam | { team: AmTeam }): AmTeam & TeamLaunch {
+export function launchTarget(team: AmTeam | { team: AmTeam }): AmTeam & TeamLaunch {
   const t = (kTeamLaunch in team ? team : (team as { team: AmTeam }).team) as AmTeam & Partial<TeamLaunch>;
   if (t === undefined || t[kTeamLaunch] === undefined) {
     throw new LamellarError(ErrorCode.INVALID_ARGUMENT, 'groups are created on a World or a Team');
   }
   return t as AmTeam & TeamLaunch;
+}
+
+/**
+ * Awaits every handle together (each one observed); resolves to the values in order, or rejects
+ * with the first failure in order once all have settled.
+ */
+export async function settleAll(handles: readonly PromiseLike<unknown>[]): Promise<unknown[]> {
+  const got = await Promise.allSettled(handles);
+  const out = new Array<unknown>(got.length);
+  for (let i = 0; i < got.length; i++) {
+    const g = got[i]!;
+    if (g.status === 'rejected') throw g.reason;
+    out[i] = g.value;
+  }
+  return out;
 }
 
 type Entry = { pe: number; am: AmDef<unknown, unknown>; args: unknown } | { pe: -1; am: AmDef<unknown, unknown>; args: unknown };
@@ -40,11 +55,11 @@ type Entry = { pe: number; am: AmDef<unknown, unknown>; args: unknown } | { pe: 
 export type AmGroupResults<R> = (R | R[])[];
 
 /**
- * A batch of AMs launched together (Lamellar's AmGroup / typed_am_group): add entries for one PE or
- * for every PE, then `exec()` launches them all at once, so those for one PE travel in the same
- * aggregated frames, and resolves to their results in insertion order. `new AmGroup<R>(world or
- * team)`;
- * every entry's AM must return `R`.
+ * A batch of AMs launched together (Lamellar's AmGroup): add entries for one PE or for every PE,
+ * then `exec()` launches them all at once, so those for one PE travel in the same aggregated
+ * frames, and resolves to their results in insertion order. `new AmGroup<R>(world or team)`;
+ * every entry's AM must return `R`. For many launches of one AM, TypedAmGroup (Lamellar's
+ * typed_am_group) packs them into fewer messages.
  * @example
  * ```ts
  * const Square = defineAm('doc/square', (_ctx, x: number) => x * x);
@@ -106,8 +121,10 @@ export class AmGroup<R = unknown> {
   }
 
   /**
-   * Launches every entry at once and resolves to the results in insertion order; the group is empty
-   * afterwards and can be filled again.
+   * Launches every entry at once and waits for all of them together. Resolves to the results in
+   * insertion order; if any entry failed, rejects (once every entry has settled) with the first
+   * failure in insertion order. Every entry's outcome is observed, so the other failures never
+   * surface as unhandled rejections. The group is empty afterwards and can be filled again.
    * @example
    * ```ts
    * const Square = defineAm('doc/square', (_ctx, x: number) => x * x);
@@ -123,9 +140,7 @@ export class AmGroup<R = unknown> {
       const e = entries[i]!;
       handles[i] = e.pe === -1 ? t.execAmAll(e.am, e.args) : t.execAmPe(e.pe, e.am, e.args);
     }
-    const out = new Array<R | R[]>(handles.length);
-    for (let i = 0; i < handles.length; i++) out[i] = (await handles[i]) as R | R[];
-    return out;
+    return settleAll(handles) as Promise<AmGroupResults<R>>;
   }
 }
 

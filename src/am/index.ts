@@ -15,5 +15,6 @@ export { AmHandle, LocalAmHandle, MultiAmHandle, kSettle, newAmHandle, newLocalA
 export { Engine, type EngineHost } from './engine.js';
 export { Counter } from './counter.js';
 export { AmGroup, TaskGroup, type AmGroupResults } from './group.js';
+export { TypedAmGroup, TypedAmGroupResult, type TypedAmGroupEntry, type TypedAmGroupOptions, type EntryArgs } from './typed-group.js';
 export { holdWhileAmRuns } from './arg-scope.js';
 export { kTeamLaunch, type TeamLaunch, type TeamLaunchOps } from './launch.js';

@@ -1,42 +1,35 @@
 /**
  * AtomicArray: every element op is atomic. On shmem an op is applied straight to the owner's
- * memory with `Atomics` (integers) or a compare-and-swap loop on the bit pattern (floats); on
- * tcp the owner applies a whole batch in one AM. `localData()` gives atomic accessors to this
- * PE's part.
+ * memory with `Atomics` (integers and bool) or a compare-and-swap loop on the bit pattern
+ * (floats); 128-bit types have no native atomics, so their arrays are *generic* atomic arrays as
+ * in Lamellar: each element op holds that element's lock (ops/wide.ts). On tcp the owner applies
+ * a whole batch in one AM. `localData()` gives atomic accessors to this PE's part; reductions
+ * are one-sided (and not a snapshot of a live array).
  */
-import { checkConstruct, kConstruct } from '../core/index.js';
-import { ELEM_CTORS, released, type HandleOrigin, type RefState } from '../memregion/internal.js';
+import { checkConstruct, kConstruct, kOpInput } from '../core/index.js';
+import { released, type HandleOrigin, type RefState } from '../memregion/internal.js';
 import type { Team } from '../team/index.js';
 import { createArray, registerArrayKind } from './base.js';
-import type { ElemType, ElemValue, World } from './deps.js';
+import type { World } from './deps.js';
+import type { ArithElemType, ArrayElemType, ArrayValue, BitwiseElemType, FloatElemType, IntElemType, LocalView } from './elem.js';
 import { checkIndex } from './layout.js';
 import { kArray, type ArrayMeta } from './meta.js';
 import { IndexedDistIter, IndexedLocalIter, iterChain, type AtomicElement } from './iter/index.js';
 import { MutableArray } from './mutable.js';
 import { combineFor } from './ops/combine.js';
 import { runKernel, type KernelCall, type View } from './ops/kernels.js';
-import {
-  checkEpsilon,
-  checkOperand,
-  checkOpSupported,
-  checkValue,
-  Op,
-  type ArrayKind,
-  type ArrayOptions,
-  type FloatElemType,
-  type IntElemType,
-  type OpCode,
-} from './types.js';
+import { checkEpsilon, checkOperand, checkOpSupported, checkValue, Op, scalarOut, type ArrayKind, type ArrayOptions, type OpCode } from './types.js';
 
 /** Makes AtomicArray.localData()'s accessors (AtomicLocalData's constructor is private). */
-let newAtomicLocalData: <T extends ElemType>(owner: { readonly isReleased: boolean }, meta: ArrayMeta<T>, start: number, length: number) => AtomicLocalData<T>;
+let newAtomicLocalData: <T extends ArrayElemType>(owner: { readonly isReleased: boolean }, meta: ArrayMeta<T>, start: number, length: number) => AtomicLocalData<T>;
 
 /**
  * A distributed array whose every element op is atomic: concurrent ops from any PEs on one element
  * never lose an update. On shmem an op is applied straight to the owner's memory with `Atomics`
- * (integers) or a compare-and-swap loop (floats); on tcp the owner applies each batch in one pass.
- * Element ops and batch ops are MutableArray's; `localData()` gives atomic accessors to this PE's
- * part.
+ * (integers and bool) or a compare-and-swap loop (floats); i128 and u128 have no native atomics,
+ * so each of their element ops holds that element's lock (Lamellar's generic atomic arrays); on tcp
+ * the owner applies each batch in one pass. Element ops and batch ops are MutableArray's;
+ * `localData()` gives atomic accessors to this PE's part; reductions are one-sided.
  * @example
  * ```ts
  * const hist = await AtomicArray.create(world, { type: 'u64', length: 1000, distribution: 'cyclic' });
@@ -45,7 +38,7 @@ let newAtomicLocalData: <T extends ElemType>(owner: { readonly isReleased: boole
  * const total = await hist.sum(); // 3n * numPes
  * ```
  */
-export class AtomicArray<T extends ElemType = ElemType> extends MutableArray<T> {
+export class AtomicArray<T extends ArrayElemType = ArrayElemType> extends MutableArray<T> {
   /** @internal */
   protected readonly kind: ArrayKind = 'AtomicArray';
 
@@ -64,9 +57,10 @@ export class AtomicArray<T extends ElemType = ElemType> extends MutableArray<T> 
    * @example
    * ```ts
    * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * const flags = await AtomicArray.create(world, { type: 'bool', length: 16, distribution: 'block' });
    * ```
    */
-  static create<T extends ElemType>(team: World | Team, opts: ArrayOptions<T>): Promise<AtomicArray<T>> {
+  static create<T extends ArrayElemType>(team: World | Team, opts: ArrayOptions<T>): Promise<AtomicArray<T>> {
     return createArray('AtomicArray', team, opts) as Promise<AtomicArray<T>>;
   }
 
@@ -96,8 +90,73 @@ export class AtomicArray<T extends ElemType = ElemType> extends MutableArray<T> 
   }
 
   /**
+   * One-sided: the sum of the elements, to the calling PE only (undefined for an empty array).
+   * Any PE may call it alone; each owner's part is folded where it lives. A live array is not a
+   * snapshot: for a consistent result, convert with `intoReadOnly()` first.
+   *
+   * @example
+   * ```ts
+   * if (world.myPe === 0) console.log(await a.sum());
+   * ```
+   */
+  sum(): Promise<ArrayValue<T> | undefined> {
+    return this.reduceWith('sum');
+  }
+
+  /**
+   * One-sided: the product of the elements, to the calling PE only.
+   *
+   * @example
+   * ```ts
+   * const p = await a.prod();
+   * ```
+   */
+  prod(): Promise<ArrayValue<T> | undefined> {
+    return this.reduceWith('prod');
+  }
+
+  /**
+   * One-sided: the largest element, to the calling PE only.
+   *
+   * @example
+   * ```ts
+   * const hi = await a.max();
+   * ```
+   */
+  max(): Promise<ArrayValue<T> | undefined> {
+    return this.reduceWith('max');
+  }
+
+  /**
+   * One-sided: the smallest element, to the calling PE only.
+   *
+   * @example
+   * ```ts
+   * const lo = await a.min();
+   * ```
+   */
+  min(): Promise<ArrayValue<T> | undefined> {
+    return this.reduceWith('min');
+  }
+
+  /**
+   * One-sided: reduces with a reduction registered by `registerReduction(name, fn)` (at module
+   * level); INVALID_ARGUMENT for an unknown name.
+   *
+   * @example
+   * ```ts
+   * registerReduction<number>('minAbs', (acc, x) => (Math.abs(x) < Math.abs(acc) ? x : acc));
+   * const m = await a.reduce('minAbs');
+   * ```
+   */
+  reduce(name: string): Promise<ArrayValue<T> | undefined> {
+    return this.reduceWith(name);
+  }
+
+  /**
    * Atomic accessors to this PE's part (local indices 0 .. numElemsLocal-1), synchronous: the
-   * memory is this PE's. They work as long as this handle does.
+   * memory is this PE's. They work as long as this handle does: after it is dropped or converted
+   * every accessor throws USE_AFTER_RELEASE.
    * @example
    * ```ts
    * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
@@ -112,15 +171,32 @@ export class AtomicArray<T extends ElemType = ElemType> extends MutableArray<T> 
 }
 
 /**
- * The `this` type of AtomicLocalData's integer-only accessors (bit ops, shifts).
+ * The `this` type of AtomicLocalData's arithmetic accessors (every element type but bool).
  * @example
  * ```ts
  * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
- * const local = a.localData();
- * local.fetchBitOr(0, 1); // u32: fine
+ * a.localData().fetchAdd(0, 1); // u32: fine; a bool array's fetchAdd does not compile
  * ```
  */
-export type IntLocalData<T extends ElemType> = AtomicLocalData<T> & { readonly type: IntElemType };
+export type ArithLocalData<T extends ArrayElemType> = AtomicLocalData<T> & { readonly type: ArithElemType };
+/**
+ * The `this` type of AtomicLocalData's bit-op accessors (integers and bool).
+ * @example
+ * ```ts
+ * const flags = await AtomicArray.create(world, { type: 'bool', length: 16, distribution: 'block' });
+ * flags.localData().fetchBitOr(0, true);
+ * ```
+ */
+export type BitwiseLocalData<T extends ArrayElemType> = AtomicLocalData<T> & { readonly type: BitwiseElemType };
+/**
+ * The `this` type of AtomicLocalData's shift accessors (integer element types).
+ * @example
+ * ```ts
+ * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+ * a.localData().fetchShl(0, 1); // u32: fine; a float or bool array's fetchShl does not compile
+ * ```
+ */
+export type IntLocalData<T extends ArrayElemType> = AtomicLocalData<T> & { readonly type: IntElemType };
 /**
  * The `this` type of AtomicLocalData's float-only accessor (compareExchangeEpsilon).
  * @example
@@ -129,14 +205,15 @@ export type IntLocalData<T extends ElemType> = AtomicLocalData<T> & { readonly t
  * f.localData().compareExchangeEpsilon(0, 0, 1.5, 1e-6);
  * ```
  */
-export type FloatLocalData<T extends ElemType> = AtomicLocalData<T> & { readonly type: FloatElemType };
+export type FloatLocalData<T extends ArrayElemType> = AtomicLocalData<T> & { readonly type: FloatElemType };
 
 /**
  * Atomic element accessors over this PE's part of an AtomicArray, from `localData()`. Synchronous
- * (the memory is local) and still atomic against every other PE's ops. As on the array, bit ops and
- * shifts exist only for integer types and compareExchangeEpsilon only for floats (refused at
- * compile time, and at run time with UNSUPPORTED_OP). After the array handle is dropped or
- * converted, every accessor throws USE_AFTER_RELEASE.
+ * (the memory is local) and still atomic against every other PE's ops. As on the array, bool has
+ * no arithmetic, bit ops exist for integers and bool, shifts for integers, and
+ * compareExchangeEpsilon only for floats (refused at compile time, and at run time with
+ * UNSUPPORTED_OP). It can stand as a batch op's indices or values (a copy of its elements). After
+ * the array handle is dropped or converted, every accessor throws USE_AFTER_RELEASE.
  * @example
  * ```ts
  * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
@@ -144,11 +221,12 @@ export type FloatLocalData<T extends ElemType> = AtomicLocalData<T> & { readonly
  * for (let i = 0; i < local.length; i++) local.fetchAdd(i, 1);
  * ```
  */
-export class AtomicLocalData<T extends ElemType = ElemType> {
+export class AtomicLocalData<T extends ArrayElemType = ArrayElemType> {
   /** The handle it came from: its memory may be freed (or reused) once that handle is released. */
   readonly #owner: { readonly isReleased: boolean };
   readonly #call: KernelCall;
   readonly #type: T;
+  readonly #meta: ArrayMeta<T>;
   readonly #start: number;
   /**
    * The number of elements this PE holds (valid indices are 0 .. length-1).
@@ -164,6 +242,7 @@ export class AtomicLocalData<T extends ElemType = ElemType> {
   private constructor(token: symbol, owner: { readonly isReleased: boolean }, meta: ArrayMeta<T>, start: number, length: number) {
     checkConstruct(token, 'AtomicLocalData', 'AtomicArray.localData()');
     const me = meta.team.myPe;
+    this.#meta = meta;
     this.#owner = owner;
     this.#type = meta.type;
     this.#start = start;
@@ -173,9 +252,11 @@ export class AtomicLocalData<T extends ElemType = ElemType> {
       op: Op.load,
       atomic: true,
       type: meta.type,
+      words: meta.words,
       comb: combineFor(meta.type, Op.load),
       views: [meta.views[me]!],
       bits: meta.bits === null ? null : [meta.bits[me]!],
+      elemLocks: meta.elemLocks === null ? null : [meta.elemLocks[me]!],
       pes: new Uint32Array(1),
       offs: new Uint32Array(1),
       n: 1,
@@ -183,7 +264,7 @@ export class AtomicLocalData<T extends ElemType = ElemType> {
       vbase: 0,
       cur: 0,
       eps: 0,
-      out: new ELEM_CTORS[meta.type](1) as unknown as View,
+      out: new meta.ctor(meta.words) as unknown as View,
       ok: new Uint8Array(1),
       obase: 0,
     };
@@ -206,7 +287,7 @@ export class AtomicLocalData<T extends ElemType = ElemType> {
     return this.#type;
   }
 
-  #apply(op: OpCode, name: string, i: number, v: unknown, cur: unknown = 0, eps = 0): ElemValue<T> {
+  #apply(op: OpCode, name: string, i: number, v: unknown, cur: unknown = 0, eps = 0): ArrayValue<T> {
     const what = `AtomicLocalData.${name}`;
     if (this.#owner.isReleased) throw released('AtomicArray');
     checkOpSupported(this.#type, op, what);
@@ -220,7 +301,15 @@ export class AtomicLocalData<T extends ElemType = ElemType> {
     c.cur = op === Op.compareExchange || op === Op.compareExchangeEpsilon ? (checkValue(this.#type, cur, `${what} (current)`) as number) : 0;
     c.eps = eps;
     runKernel(c);
-    return c.out![0] as ElemValue<T>;
+    return scalarOut(this.#type, c.out!, 0);
+  }
+
+  /** @internal As a batch input: a copy of these elements' storage (not an atomic snapshot). */
+  [kOpInput](): LocalView<T> {
+    if (this.#owner.isReleased) throw released('AtomicArray');
+    const w = this.#meta.words;
+    const v = this.#meta.views[this.#meta.team.myPe]!;
+    return v.slice(this.#start * w, (this.#start + this.length) * w) as unknown as LocalView<T>;
   }
 
   /**
@@ -232,7 +321,7 @@ export class AtomicLocalData<T extends ElemType = ElemType> {
    * const x = local.load(0);
    * ```
    */
-  load(i: number): ElemValue<T> {
+  load(i: number): ArrayValue<T> {
     return this.#apply(Op.load, 'load', i, 0);
   }
   /**
@@ -244,7 +333,7 @@ export class AtomicLocalData<T extends ElemType = ElemType> {
    * local.store(0, 7);
    * ```
    */
-  store(i: number, v: ElemValue<T>): void {
+  store(i: number, v: ArrayValue<T>): void {
     this.#apply(Op.store, 'store', i, v);
   }
   /**
@@ -256,7 +345,7 @@ export class AtomicLocalData<T extends ElemType = ElemType> {
    * const old = local.swap(0, 7);
    * ```
    */
-  swap(i: number, v: ElemValue<T>): ElemValue<T> {
+  swap(i: number, v: ArrayValue<T>): ArrayValue<T> {
     return this.#apply(Op.swap, 'swap', i, v);
   }
   /**
@@ -268,7 +357,7 @@ export class AtomicLocalData<T extends ElemType = ElemType> {
    * const before = local.fetchAdd(0, 1);
    * ```
    */
-  fetchAdd(i: number, v: ElemValue<T>): ElemValue<T> {
+  fetchAdd(this: ArithLocalData<T>, i: number, v: ArrayValue<T>): ArrayValue<T> {
     return this.#apply(Op.add, 'fetchAdd', i, v);
   }
   /**
@@ -280,7 +369,7 @@ export class AtomicLocalData<T extends ElemType = ElemType> {
    * const before = local.fetchSub(0, 1);
    * ```
    */
-  fetchSub(i: number, v: ElemValue<T>): ElemValue<T> {
+  fetchSub(this: ArithLocalData<T>, i: number, v: ArrayValue<T>): ArrayValue<T> {
     return this.#apply(Op.sub, 'fetchSub', i, v);
   }
   /**
@@ -292,7 +381,7 @@ export class AtomicLocalData<T extends ElemType = ElemType> {
    * const before = local.fetchMul(0, 2);
    * ```
    */
-  fetchMul(i: number, v: ElemValue<T>): ElemValue<T> {
+  fetchMul(this: ArithLocalData<T>, i: number, v: ArrayValue<T>): ArrayValue<T> {
     return this.#apply(Op.mul, 'fetchMul', i, v);
   }
   /**
@@ -305,7 +394,7 @@ export class AtomicLocalData<T extends ElemType = ElemType> {
    * const before = local.fetchDiv(0, 2);
    * ```
    */
-  fetchDiv(i: number, v: ElemValue<T>): ElemValue<T> {
+  fetchDiv(this: ArithLocalData<T>, i: number, v: ArrayValue<T>): ArrayValue<T> {
     return this.#apply(Op.div, 'fetchDiv', i, v);
   }
   /**
@@ -318,11 +407,11 @@ export class AtomicLocalData<T extends ElemType = ElemType> {
    * const before = local.fetchRem(0, 3);
    * ```
    */
-  fetchRem(i: number, v: ElemValue<T>): ElemValue<T> {
+  fetchRem(this: ArithLocalData<T>, i: number, v: ArrayValue<T>): ArrayValue<T> {
     return this.#apply(Op.rem, 'fetchRem', i, v);
   }
   /**
-   * Integer types: ANDs local element `i` with `v` and returns the value before.
+   * Integer and bool types: ANDs local element `i` with `v` and returns the value before.
    * @example
    * ```ts
    * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
@@ -330,11 +419,11 @@ export class AtomicLocalData<T extends ElemType = ElemType> {
    * const before = local.fetchBitAnd(0, 0xff);
    * ```
    */
-  fetchBitAnd(this: IntLocalData<T>, i: number, v: ElemValue<T>): ElemValue<T> {
+  fetchBitAnd(this: BitwiseLocalData<T>, i: number, v: ArrayValue<T>): ArrayValue<T> {
     return this.#apply(Op.bitAnd, 'fetchBitAnd', i, v);
   }
   /**
-   * Integer types: ORs `v` into local element `i` and returns the value before.
+   * Integer and bool types: ORs `v` into local element `i` and returns the value before.
    * @example
    * ```ts
    * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
@@ -342,11 +431,11 @@ export class AtomicLocalData<T extends ElemType = ElemType> {
    * const before = local.fetchBitOr(0, 0b10);
    * ```
    */
-  fetchBitOr(this: IntLocalData<T>, i: number, v: ElemValue<T>): ElemValue<T> {
+  fetchBitOr(this: BitwiseLocalData<T>, i: number, v: ArrayValue<T>): ArrayValue<T> {
     return this.#apply(Op.bitOr, 'fetchBitOr', i, v);
   }
   /**
-   * Integer types: XORs local element `i` with `v` and returns the value before.
+   * Integer and bool types: XORs local element `i` with `v` and returns the value before.
    * @example
    * ```ts
    * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
@@ -354,7 +443,7 @@ export class AtomicLocalData<T extends ElemType = ElemType> {
    * const before = local.fetchBitXor(0, 1);
    * ```
    */
-  fetchBitXor(this: IntLocalData<T>, i: number, v: ElemValue<T>): ElemValue<T> {
+  fetchBitXor(this: BitwiseLocalData<T>, i: number, v: ArrayValue<T>): ArrayValue<T> {
     return this.#apply(Op.bitXor, 'fetchBitXor', i, v);
   }
   /**
@@ -366,7 +455,7 @@ export class AtomicLocalData<T extends ElemType = ElemType> {
    * const before = local.fetchShl(0, 1);
    * ```
    */
-  fetchShl(this: IntLocalData<T>, i: number, v: ElemValue<T>): ElemValue<T> {
+  fetchShl(this: IntLocalData<T>, i: number, v: ArrayValue<T>): ArrayValue<T> {
     return this.#apply(Op.shl, 'fetchShl', i, v);
   }
   /**
@@ -378,7 +467,7 @@ export class AtomicLocalData<T extends ElemType = ElemType> {
    * const before = local.fetchShr(0, 1);
    * ```
    */
-  fetchShr(this: IntLocalData<T>, i: number, v: ElemValue<T>): ElemValue<T> {
+  fetchShr(this: IntLocalData<T>, i: number, v: ArrayValue<T>): ArrayValue<T> {
     return this.#apply(Op.shr, 'fetchShr', i, v);
   }
   /**
@@ -391,7 +480,7 @@ export class AtomicLocalData<T extends ElemType = ElemType> {
    * const { ok, value } = local.compareExchange(0, 0, 1);
    * ```
    */
-  compareExchange(i: number, current: ElemValue<T>, v: ElemValue<T>): { ok: boolean; value: ElemValue<T> } {
+  compareExchange(i: number, current: ArrayValue<T>, v: ArrayValue<T>): { ok: boolean; value: ArrayValue<T> } {
     const value = this.#apply(Op.compareExchange, 'compareExchange', i, v, current);
     return { ok: this.#call.ok![0] === 1, value };
   }
@@ -404,10 +493,9 @@ export class AtomicLocalData<T extends ElemType = ElemType> {
    * const { ok } = f.localData().compareExchangeEpsilon(0, 0, 2.5, 1e-12);
    * ```
    */
-  compareExchangeEpsilon(this: FloatLocalData<T>, i: number, current: ElemValue<T>, v: ElemValue<T>, epsilon: number): { ok: boolean; value: ElemValue<T> } {
+  compareExchangeEpsilon(this: FloatLocalData<T>, i: number, current: ArrayValue<T>, v: ArrayValue<T>, epsilon: number): { ok: boolean; value: ArrayValue<T> } {
     const eps = checkEpsilon(epsilon, 'AtomicLocalData.compareExchangeEpsilon');
     const value = this.#apply(Op.compareExchangeEpsilon, 'compareExchangeEpsilon', i, v, current, eps);
     return { ok: this.#call.ok![0] === 1, value };
   }
 }
-

@@ -1,41 +1,45 @@
 /**
  * What every array type shares: collective creation over one symmetric region, index queries,
- * sub-arrays, loads and gets, reductions, collective conversions and the reference codec.
- * A handle is one reference on this PE (Darc semantics via the region's RefState); a handle
- * views a window [offset, offset + length) of the allocation, which is how sub-arrays and
- * arrays shorter than the team work.
+ * sub-arrays, loads and gets, the array's team conveniences (barrier, waitAll, AM launches,
+ * print), collective conversions and the reference codec. Reductions live on the types that
+ * have them (reduce.ts). A handle is one reference on this PE (Darc semantics via the region's
+ * RefState); a handle views a window [offset, offset + length) of the allocation, which is how
+ * sub-arrays and arrays shorter than the team work.
  */
+import { kTeamLaunch, type AmArgs, type AmDef, type AmHandle, type LocalAmHandle, type MultiAmHandle } from '../am/index.js';
 import { checkPe, ErrorCode, LamellarError, peCounters } from '../core/index.js';
 import {
   allocShared,
   checkCount,
-  checkElemType,
   decodeMemberKey,
-  ELEM_CTORS,
   encodeRefKey,
   kRegionInternals,
   RefHandle,
   type ElemType,
-  type ElemValue,
   type HandleOrigin,
   type RefState,
   type RegionInternals,
-  type TypedArrayOf,
 } from '../memregion/internal.js';
+import type { OneSidedMemoryRegion, SharedMemoryRegion } from '../memregion/index.js';
 import { registerRefCodec } from '../serde/index.js';
 import { Kind, kTeamInternals, Team, World } from '../team/index.js';
 import type { AtomicArray } from './atomic.js';
+import { ARRAY_ELEM_TYPES, storageOf, toArrayData, type ArrayData, type ArrayElemType, type ArrayValue } from './elem.js';
 import type { GlobalLockArray } from './global-lock.js';
-import { checkIndex, checkIndices, outOfBounds } from './layout.js';
+import type { BatchIndices } from './mutable.js';
+import { batchIndices } from './input.js';
+import { checkIndex, outOfBounds } from './layout.js';
 import type { LocalLockArray } from './local-lock.js';
 import { allocElems, kArray, metaFor, type ArrayInternals, type ArrayMeta } from './meta.js';
 import { canCopyDirect, copyRange } from './ops/copy.js';
 import { IndexedDistIter, IndexedLocalIter, IndexedOnesidedIter, defaultChunk, iterChain, onesidedOf } from './iter/index.js';
 import { execute, type OpResult } from './ops/engine.js';
 import type { View } from './ops/kernels.js';
+import { printArray } from './print.js';
 import type { ReadOnlyArray } from './read-only.js';
-import { reduceArray } from './reduce.js';
-import { KINDS, Op, type ArrayKind, type ArrayOptions, type BatchIndices, type Distribution } from './types.js';
+import { reduceArray, type ReduceLocks } from './reduce.js';
+import { deliver, destLength, destView } from './transfer.js';
+import { KINDS, Op, scalarOut, type ArrayKind, type ArrayOptions, type Distribution } from './types.js';
 import type { UnsafeArray } from './unsafe.js';
 
 /** Arrays travel in AM arguments and results as references (see ArrayBase). */
@@ -54,12 +58,23 @@ const classes = new Map<unknown, ArrayKind>();
 export const kindOfClass = (cls: unknown): ArrayKind | undefined => classes.get(cls);
 
 /**
+ * A memory region an array of `T` copies to and from (regions hold the ten base types only, so
+ * bool, i128 and u128 arrays have none).
+ * @example
+ * ```ts
+ * const r: RegionFor<'u32'> = world.allocOneSidedMemRegion('u32', 16);
+ * await a.get(0, r);
+ * ```
+ */
+export type RegionFor<T extends ArrayElemType> = T extends ElemType ? SharedMemoryRegion<T> | OneSidedMemoryRegion<T> : never;
+
+/**
  * What every distributed array type shares (UnsafeArray, ReadOnlyArray, AtomicArray,
  * LocalLockArray, GlobalLockArray): element type, length and distribution, index queries,
- * sub-arrays, loads and gets, reductions and collective conversions. A handle is one reference on
- * this PE: the array lives until every PE has dropped its handles (`drop()` or `await using`). In
- * an AM's arguments or result it travels as a reference and arrives as the receiving PE's own
- * handle on the same array.
+ * sub-arrays, loads and gets, iterators, collective conversions, `print()`, and the array's own
+ * `barrier()`, `waitAll()` and AM launches. A handle is one reference on this PE: the array lives
+ * until every PE has dropped its handles (`drop()` or `await using`). In an AM's arguments or
+ * result it travels as a reference and arrives as the receiving PE's own handle on the same array.
  * @example
  * ```ts
  * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
@@ -69,7 +84,7 @@ export const kindOfClass = (cls: unknown): ArrayKind | undefined => classes.get(
  * await view.drop();
  * ```
  */
-export abstract class ArrayBase<T extends ElemType = ElemType> extends RefHandle {
+export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends RefHandle {
   /** @internal */
   protected abstract readonly kind: ArrayKind;
   readonly #meta: ArrayMeta<T>;
@@ -147,6 +162,13 @@ export abstract class ArrayBase<T extends ElemType = ElemType> extends RefHandle
   protected localRange(pe = this.#meta.team.myPe): [number, number] {
     void this.refState;
     return this.#meta.layout.localRange(pe, this.#offset, this.#offset + this.#length);
+  }
+
+  /** @internal This PE's part of the window as a storage view (no copy). */
+  protected localView(): View {
+    const [s, e] = this.localRange();
+    const w = this.#meta.words;
+    return this.#meta.views[this.#meta.team.myPe]!.subarray(s * w, e * w);
   }
 
   /**
@@ -244,126 +266,181 @@ export abstract class ArrayBase<T extends ElemType = ElemType> extends RefHandle
     return makers.get(this.kind)!(this.refState, 'new', this.#meta, this.#offset, this.#length) as this;
   }
 
-  /** @internal Runs a checked batch through the op engine. */
+  /**
+   * @internal Runs a checked batch through the op engine. Batches that wait (for a message or
+   * a lock) count in the array's `waitAll()` until they are done.
+   */
   protected run(op: number, idx: ArrayLike<number>, vals: unknown, cur: unknown, eps: number, fetch: boolean): Promise<OpResult> {
     const r = execute(this, this[kArray], { op: op as never, idx, vals: vals as View, cur: cur as View, eps, fetch });
     if (!(r instanceof Promise)) return Promise.resolve(r);
-    // Not done yet (queued behind a lock, or sent to owners): waitAll() and shutdown wait for it.
+    // Not done yet (queued behind a lock, or sent to owners): the array's waitAll(), the team's
+    // and the world's, and shutdown wait for it.
     this.#meta.team[kTeamInternals].track(r);
-    return r;
+    const ops = this.#meta.ops;
+    ops.add();
+    return r.finally(() => ops.done());
+  }
+
+  /** @internal Counts `p` in the array's `waitAll()` until it settles. */
+  protected track<R>(p: Promise<R>): Promise<R> {
+    const ops = this.#meta.ops;
+    ops.add();
+    return p.finally(() => ops.done());
   }
 
   /**
-   * Reads element `i`, wherever it lives.
+   * Reads element `i`, wherever it lives (a boolean for bool, a bigint for 64- and 128-bit types).
    * @example
    * ```ts
    * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
    * const x: number = await a.load(3);
    * ```
    */
-  async load(i: number): Promise<ElemValue<T>> {
+  async load(i: number): Promise<ArrayValue<T>> {
     checkIndex(i, this.length, `${this.kind}.load`);
     const r = await this.run(Op.load, [i], 0, 0, 0, true);
-    return r.out![0] as ElemValue<T>;
+    return scalarOut(this.type, r.out!, 0);
   }
 
   /**
-   * Reads the elements at `indices` (split by owning PE), in input order.
+   * Reads the elements at `indices` (split by owning PE), in input order. `indices` may also be a
+   * single index (one element), or another array's local data (see BatchIndices).
    * @example
    * ```ts
    * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
    * const xs: Uint32Array = await a.batchLoad([3, 1, 3]);
    * ```
    */
-  async batchLoad(indices: BatchIndices): Promise<TypedArrayOf<T>> {
-    const idx = checkIndices(indices, this.length, `${this.kind}.batchLoad`);
+  async batchLoad(indices: BatchIndices): Promise<ArrayData<T>> {
+    const idx = batchIndices(this.type, indices, [], this.length, `${this.kind}.batchLoad`);
     const r = await this.run(Op.load, idx, 0, 0, 0, true);
-    return r.out as unknown as TypedArrayOf<T>;
+    return toArrayData(this.type, r.out) as ArrayData<T>;
   }
 
   /**
-   * Copies elements `[index, index + n)` into a new typed array (split by owning PE).
+   * Copies elements `[index, index + n)` into a new array (split by owning PE), or into `dst`: a
+   * typed array of the element type (a `bigint[]` for i128/u128) or a memory region of the same
+   * type (its local part, or a whole one-sided region), filling `dst.length` elements. Resolves
+   * to the data (`dst` itself when given).
    * @example
    * ```ts
    * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
    * const first4: Uint32Array = await a.get(0, 4);
+   * const buf = new Uint32Array(4);
+   * await a.get(4, buf); // no allocation
+   * const region = world.allocOneSidedMemRegion('u32', 4);
+   * await a.get(8, region); // into a memory region
    * ```
    */
-  async get(index: number, n: number): Promise<TypedArrayOf<T>> {
-    checkCount(n, `${this.kind}.get`);
+  get(index: number, n: number): Promise<ArrayData<T>>;
+  get<D extends ArrayData<T> | RegionFor<T>>(index: number, dst: D): Promise<D>;
+  get(index: number, nOrDst: number | ArrayData<T> | RegionFor<T>): Promise<unknown> {
+    const what = `${this.kind}.get`;
+    const fresh = typeof nOrDst === 'number';
+    const n = fresh ? checkCount(nOrDst, what) : destLength(this.type, nOrDst, what);
     checkRangeOf(this.kind, 'get', index, n, this.length);
-    peCounters.getBytes += n * ELEM_CTORS[this.type].BYTES_PER_ELEMENT;
+    peCounters.getBytes += n * this.#meta.words * this.#meta.ctor.BYTES_PER_ELEMENT;
     const ai = this[kArray];
-    if (canCopyDirect(ai, false)) {
-      const out = new ELEM_CTORS[this.type](n) as TypedArrayOf<T>;
-      copyRange(ai, index, out as unknown as View, false);
-      return out;
+    const direct = canCopyDirect(ai, false);
+    const view = fresh ? (direct ? (new this.#meta.ctor(n * this.#meta.words) as unknown as View) : null) : destView(nOrDst);
+    if (view !== null && direct) {
+      copyRange(ai, index, view, false);
+      return Promise.resolve(fresh ? toArrayData(this.type, view) : nOrDst);
     }
-    return this.batchLoad(rangeIndices(index, n));
+    return this.run(Op.load, rangeIndices(index, n), 0, 0, 0, true).then(async (r) => {
+      const out = r.out!;
+      if (fresh) return toArrayData(this.type, out);
+      if (view !== null) view.set(out as never);
+      else await deliver(this.type, out, nOrDst);
+      return nOrDst;
+    });
+  }
+
+  /** @internal A one-sided reduction of the window (see reduce.ts). */
+  protected reduceWith(name: string, locks?: ReduceLocks): Promise<ArrayValue<T> | undefined> {
+    return this.track(reduceArray(this, this[kArray], name, locks) as Promise<ArrayValue<T> | undefined>);
   }
 
   /**
-   * Collective over the team: the sum of the elements (wrapping as the element type does), on every
-   * PE; undefined for an empty array.
+   * Collective over the array's team: prints the array, one line per PE in team PE order
+   * (`[pe 0 data] [1, 2, 3]`), from team PE 0. For small arrays.
    * @example
    * ```ts
-   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
-   * const total = await a.sum();
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 8, distribution: 'block' });
+   * await a.print();
    * ```
    */
-  sum(): Promise<ElemValue<T> | undefined> {
-    return this.reduce('sum');
+  print(): Promise<void> {
+    return printArray(this, this[kArray]);
   }
 
   /**
-   * Collective over the team: the product of the elements, on every PE; undefined for an empty
-   * array.
+   * Collective over the array's team: resolves once every member has called it.
    * @example
    * ```ts
-   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
-   * const p = await a.prod();
+   * await a.batchAdd([0, 1, 2], 1);
+   * await a.barrier();
    * ```
    */
-  prod(): Promise<ElemValue<T> | undefined> {
-    return this.reduce('prod');
+  barrier(): Promise<void> {
+    void this.refState;
+    return this.#meta.team.barrier();
   }
 
   /**
-   * Collective over the team: the largest element, on every PE; undefined for an empty array.
+   * Resolves once every operation launched on this array from this PE (through any handle:
+   * batches that wait for a message or a lock, reductions, AMs launched with the array's
+   * `execAm…`) has finished. Not a collective: follow with `barrier()` to wait for every PE.
    * @example
    * ```ts
-   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
-   * const hi = await a.max();
+   * void a.batchAdd([0, 1, 2], 1);
+   * await a.waitAll();
+   * await a.barrier();
    * ```
    */
-  max(): Promise<ElemValue<T> | undefined> {
-    return this.reduce('max');
+  waitAll(): Promise<void> {
+    void this.refState;
+    return this.#meta.ops.idle();
   }
 
   /**
-   * Collective over the team: the smallest element, on every PE; undefined for an empty array.
+   * Runs `am(args)` on team PE `pe` of the array's team, counted in the array's `waitAll()`.
    * @example
    * ```ts
-   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
-   * const lo = await a.min();
+   * const Bump = defineAm('doc/bump', async (ctx, x: { arr: AtomicArray<'u32'> }) => x.arr.add(ctx.currentPe, 1));
+   * await a.execAmPe(0, Bump, { arr: a });
    * ```
    */
-  min(): Promise<ElemValue<T> | undefined> {
-    return this.reduce('min');
+  execAmPe<A, R>(pe: number, am: AmDef<A, R>, ...[args]: AmArgs<A>): AmHandle<R> {
+    void this.refState;
+    return this.#meta.team[kTeamLaunch].pe(pe, am, args, this.#meta.ops);
   }
 
   /**
-   * Collective over the team: folds the elements with the reduction registered under `name` (see
-   * registerReduction), on every PE.
+   * Runs `am(args)` on every member of the array's team, counted in the array's `waitAll()`;
+   * results in team PE order.
    * @example
    * ```ts
-   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
-   * registerReduction<number>('orAll', (x, y) => x | y);
-   * const bits = await a.reduce('orAll');
+   * const LocalLen = defineAm('doc/local-len', (_ctx, x: { arr: AtomicArray<'u32'> }) => x.arr.numElemsLocal);
+   * const counts: number[] = await a.execAmAll(LocalLen, { arr: a });
    * ```
    */
-  reduce(name: string): Promise<ElemValue<T> | undefined> {
-    return reduceArray(this, this[kArray], name) as Promise<ElemValue<T> | undefined>;
+  execAmAll<A, R>(am: AmDef<A, R>, ...[args]: AmArgs<A>): MultiAmHandle<R> {
+    void this.refState;
+    return this.#meta.team[kTeamLaunch].all(am, args, this.#meta.ops);
+  }
+
+  /**
+   * Runs `am(args)` on this PE without serializing `args`, counted in the array's `waitAll()`.
+   * @example
+   * ```ts
+   * const LocalLen = defineAm('doc/local-len2', (_ctx, x: { arr: AtomicArray<'u32'> }) => x.arr.numElemsLocal);
+   * const n = await a.execAmLocal(LocalLen, { arr: a });
+   * ```
+   */
+  execAmLocal<A, R>(am: AmDef<A, R>, ...[args]: AmArgs<A>): LocalAmHandle<R> {
+    void this.refState;
+    return this.#meta.team[kTeamLaunch].local(am, args, this.#meta.ops);
   }
 
   /**
@@ -444,7 +521,7 @@ export abstract class ArrayBase<T extends ElemType = ElemType> extends RefHandle
    * const n = await a.distIter().filter((x) => x > 10).count();   // every PE gets n
    * ```
    */
-  distIter(): IndexedDistIter<ElemValue<T>, T> {
+  distIter(): IndexedDistIter<ArrayValue<T>, T> {
     return new IndexedDistIter(iterChain(this, false));
   }
 
@@ -457,7 +534,7 @@ export abstract class ArrayBase<T extends ElemType = ElemType> extends RefHandle
    * const mine = await a.localIter().map((x) => x * 2).sum();
    * ```
    */
-  localIter(): IndexedLocalIter<ElemValue<T>, T> {
+  localIter(): IndexedLocalIter<ArrayValue<T>, T> {
     return new IndexedLocalIter(iterChain(this, false));
   }
 
@@ -470,7 +547,7 @@ export abstract class ArrayBase<T extends ElemType = ElemType> extends RefHandle
    * if (world.myPe === 0) console.log((await a.onesidedIter().collect()).join(' '));
    * ```
    */
-  onesidedIter(): IndexedOnesidedIter<ElemValue<T>, T> {
+  onesidedIter(): IndexedOnesidedIter<ArrayValue<T>, T> {
     return new IndexedOnesidedIter(onesidedOf(this, defaultChunk(this.type), `${this.kind}.onesidedIter`));
   }
 
@@ -482,7 +559,7 @@ export abstract class ArrayBase<T extends ElemType = ElemType> extends RefHandle
    * for await (const x of a.bufferedOnesidedIter(1024)) total += x;
    * ```
    */
-  bufferedOnesidedIter(n: number): IndexedOnesidedIter<ElemValue<T>, T> {
+  bufferedOnesidedIter(n: number): IndexedOnesidedIter<ArrayValue<T>, T> {
     return new IndexedOnesidedIter(onesidedOf(this, n, `${this.kind}.bufferedOnesidedIter(n)`));
   }
 
@@ -511,17 +588,26 @@ function teamOf(t: unknown, what: string): Team {
   throw new LamellarError(ErrorCode.INVALID_ARGUMENT, `${what} takes a World or a Team as its first argument`);
 }
 
+export function checkArrayElemType(type: unknown, what: string): ArrayElemType {
+  if (typeof type !== 'string' || !(ARRAY_ELEM_TYPES as readonly string[]).includes(type)) {
+    throw new LamellarError(ErrorCode.TYPE_MISMATCH, `${what}: element type must be one of ${ARRAY_ELEM_TYPES.join(', ')}, got ${String(type)}`, {
+      details: { type },
+    });
+  }
+  return type as ArrayElemType;
+}
+
 /**
  * Collective over the team: allocates the array's one symmetric region (zeroed) and returns a
  * handle of `kind`. Mismatched calls throw COLLECTIVE_MISMATCH on every member. With fewer elements
  * than PEs, one element per PE is allocated and the
  * handle covers the first `length` (as Lamellar does).
  */
-export async function createArray<T extends ElemType>(kind: ArrayKind, teamOrWorld: World | Team, opts: ArrayOptions<T>): Promise<ArrayBase<T>> {
+export async function createArray<T extends ArrayElemType>(kind: ArrayKind, teamOrWorld: World | Team, opts: ArrayOptions<T>): Promise<ArrayBase<T>> {
   const what = `${kind}.create`;
   const team = teamOf(teamOrWorld, what);
   if (typeof opts !== 'object' || opts === null) throw new LamellarError(ErrorCode.INVALID_ARGUMENT, `${what} needs { type, length, distribution }`);
-  const type = checkElemType(opts.type, what) as T;
+  const type = checkArrayElemType(opts.type, what) as T;
   const length = checkCount(opts.length, what);
   if (opts.distribution !== 'block' && opts.distribution !== 'cyclic') {
     throw new LamellarError(ErrorCode.INVALID_ARGUMENT, `${what}: distribution must be 'block' or 'cyclic', got ${String(opts.distribution)}`);
@@ -533,9 +619,9 @@ export async function createArray<T extends ElemType>(kind: ArrayKind, teamOrWor
   // description, so a different kind, type, length or distribution on any PE fails everywhere
   // with COLLECTIVE_MISMATCH (lengths 7 and 8 on 4 PEs need the same region, for instance).
   const desc = `${kind}.create({ type: '${type}', length: ${length}, distribution: '${opts.distribution}' })`;
-  const region = await allocShared(team, type, allocElems(type, cap), desc, Kind.arrayCreation);
+  const region = await allocShared(team, storageOf(type).region, allocElems(type, cap), desc, Kind.arrayCreation);
   const ri = region[kRegionInternals];
-  const meta = metaFor(ri.state, ri, opts.distribution, total);
+  const meta = metaFor(ri.state, ri, type, opts.distribution, total);
   const handle = makers.get(kind)!(ri.state, 'new', meta as unknown as ArrayMeta, 0, length) as ArrayBase<T>;
   await region.drop();
   return handle;
@@ -552,6 +638,7 @@ export function registerArrayKind(kind: ArrayKind, ctor: { readonly prototype: A
       const ai = a[kArray];
       encodeRefKey(w, ai.state);
       w.u8(KINDS.indexOf(ai.kind));
+      w.u8(ARRAY_ELEM_TYPES.indexOf(ai.meta.type));
       w.u8(ai.meta.layout.dist === 'block' ? 0 : 1);
       w.f64(ai.meta.layout.total);
       w.f64(ai.offset);
@@ -560,13 +647,13 @@ export function registerArrayKind(kind: ArrayKind, ctor: { readonly prototype: A
     decode(r, ctx) {
       const state = decodeMemberKey(r, ctx, `a ${kind}`);
       r.u8();
+      const type = ARRAY_ELEM_TYPES[r.u8()]!;
       const dist: Distribution = r.u8() === 0 ? 'block' : 'cyclic';
       const total = r.f64();
       const offset = r.f64();
       const length = r.f64();
       const ri = (state.data as { internals: RegionInternals<ElemType> }).internals;
-      return make(state, 'decoded', metaFor(state, ri, dist, total), offset, length);
+      return make(state, 'decoded', metaFor(state, ri, type, dist, total), offset, length);
     },
   });
 }
-

@@ -2,16 +2,20 @@
  * GlobalLockArray: one reader-writer lock for the whole array, kept on team PE 0 (a word in its
  * memory, taken directly on shmem and by runtime AM on tcp). Element ops take it (read for
  * loads, write otherwise) around the whole batch. Guards give this PE's part under the global
- * lock; `collectiveWriteLocalData()` is collective: one write lock held for all PEs at once,
- * released when the last PE releases its guard.
+ * lock; `readLock()`/`writeLock()` hold it as a guard over the whole array (a read guard has
+ * consistent reductions); `collectiveWriteLocalData()` is collective: one write lock held for
+ * all PEs at once, released when the last PE releases its guard.
  */
 import { kConstruct } from '../core/index.js';
 import { pin, unpin, type HandleOrigin, type RefState } from '../memregion/internal.js';
 import type { Team } from '../team/index.js';
 import { createArray, registerArrayKind } from './base.js';
-import type { ElemType, ReadonlyTypedArrayOf, TypedArrayOf, World } from './deps.js';
+import { checkChunkSize, newLocalChunks, type LocalChunks } from './chunks.js';
+import type { World } from './deps.js';
+import type { ArrayElemType, LocalView, ReadonlyLocalView } from './elem.js';
 import { newLocalDataGuard, type LocalDataGuard } from './guard.js';
 import { COLLECTIVE_LEFT } from './lock.js';
+import { newArrayReadGuard, newArrayWriteGuard, type ArrayReadGuard, type ArrayWriteGuard } from './lock-guard.js';
 import { kArray, type ArrayMeta } from './meta.js';
 import { IndexedDistIter, IndexedLocalIter, iterChain, type ElemRef } from './iter/index.js';
 import { MutableArray } from './mutable.js';
@@ -22,7 +26,8 @@ import type { ArrayKind, ArrayOptions } from './types.js';
 /**
  * A distributed array under one reader-writer lock for the whole array (kept on team PE 0): every
  * element op, put and get takes it, and local data is reached through guards; a global write lock
- * excludes every other PE's readers and writers.
+ * excludes every other PE's readers and writers. `readLock()`/`writeLock()` hold the lock as a
+ * guard over the whole array; a read guard's reductions see one consistent array.
  * @example
  * ```ts
  * const gl = await GlobalLockArray.create(world, { type: 'i32', length: 32, distribution: 'block' });
@@ -33,7 +38,7 @@ import type { ArrayKind, ArrayOptions } from './types.js';
  * }
  * ```
  */
-export class GlobalLockArray<T extends ElemType = ElemType> extends MutableArray<T> {
+export class GlobalLockArray<T extends ArrayElemType = ArrayElemType> extends MutableArray<T> {
   /** @internal */
   protected readonly kind: ArrayKind = 'GlobalLockArray';
 
@@ -53,17 +58,18 @@ export class GlobalLockArray<T extends ElemType = ElemType> extends MutableArray
    * const gl = await GlobalLockArray.create(world, { type: 'u16', length: 32, distribution: 'cyclic' });
    * ```
    */
-  static create<T extends ElemType>(team: World | Team, opts: ArrayOptions<T>): Promise<GlobalLockArray<T>> {
+  static create<T extends ArrayElemType>(team: World | Team, opts: ArrayOptions<T>): Promise<GlobalLockArray<T>> {
     return createArray('GlobalLockArray', team, opts) as Promise<GlobalLockArray<T>>;
   }
 
   /**
    * Collective, mutable: every PE walks its own part with global indices; items are ElemRef
-   * handles that write through, under one write lock taken for all PEs at once (collective) and held for the whole iteration.
-   *
+   * handles that write through, under one write lock taken for all PEs at once (collective) and
+   * held for the whole iteration.
    * @example
    * ```ts
-   * await a.distIterMut().enumerate().forEach(([i, x]) => x.store(i));
+   * const gl = await GlobalLockArray.create(world, { type: 'u32', length: 32, distribution: 'block' });
+   * await gl.distIterMut().enumerate().forEach(([i, x]) => x.store(i));
    * ```
    */
   distIterMut(): IndexedDistIter<ElemRef<T>, T> {
@@ -71,11 +77,12 @@ export class GlobalLockArray<T extends ElemType = ElemType> extends MutableArray
   }
 
   /**
-   * Mutable, this PE's part only (local indices, no barrier); items are ElemRef handles, under the global write lock held for the whole iteration (other PEs wait).
-   *
+   * Mutable, this PE's part only (local indices, no barrier); items are ElemRef handles, under
+   * the global write lock held for the whole iteration (other PEs wait).
    * @example
    * ```ts
-   * await a.localIterMut().forEach((x) => x.value += 1);
+   * const gl = await GlobalLockArray.create(world, { type: 'u32', length: 32, distribution: 'block' });
+   * await gl.localIterMut().forEach((x) => { x.value += 1; });
    * ```
    */
   localIterMut(): IndexedLocalIter<ElemRef<T>, T> {
@@ -93,9 +100,9 @@ export class GlobalLockArray<T extends ElemType = ElemType> extends MutableArray
    * }
    * ```
    */
-  readLocalData(): Promise<LocalDataGuard<ReadonlyTypedArrayOf<T>>> {
+  readLocalData(): Promise<LocalDataGuard<ReadonlyLocalView<T>>> {
     // The same view as a write guard's, typed read-only (docs/arrays.md: by type only).
-    return this.#guard(false) as Promise<LocalDataGuard<TypedArrayOf<T>>> as unknown as Promise<LocalDataGuard<ReadonlyTypedArrayOf<T>>>;
+    return this.#take(false, (d, rel) => newLocalDataGuard<ReadonlyLocalView<T>>(d as unknown as ReadonlyLocalView<T>, rel, 'GlobalLockArray'));
   }
 
   /**
@@ -110,18 +117,74 @@ export class GlobalLockArray<T extends ElemType = ElemType> extends MutableArray
    * }
    * ```
    */
-  writeLocalData(): Promise<LocalDataGuard<TypedArrayOf<T>>> {
-    return this.#guard(true);
+  writeLocalData(): Promise<LocalDataGuard<LocalView<T>>> {
+    return this.#take(true, (d, rel) => newLocalDataGuard(d, rel, 'GlobalLockArray'));
   }
 
-  #data(): TypedArrayOf<T> {
-    const ai = this[kArray];
-    const [s, e] = this.localRange();
-    return (ai.meta.views[ai.meta.team.myPe]! as unknown as TypedArrayOf<T>).subarray(s, e) as TypedArrayOf<T>;
+  /**
+   * Waits for the global read lock; the guard's `value` is this PE's part in chunks of `n`
+   * elements (the last may be shorter), each a read-only view. INVALID_ARGUMENT unless `n` is a
+   * positive integer (checked before waiting).
+   * @example
+   * ```ts
+   * const gl = await GlobalLockArray.create(world, { type: 'u32', length: 1024, distribution: 'block' });
+   * using g = await gl.readLocalChunks(256);
+   * for (const chunk of g.value) use(chunk);
+   * ```
+   */
+  readLocalChunks(n: number): Promise<LocalDataGuard<LocalChunks<ReadonlyLocalView<T>>>> {
+    const words = this[kArray].meta.words;
+    checkChunkSize(n, 'GlobalLockArray.readLocalChunks');
+    return this.#take(false, (d, rel) => newLocalDataGuard(newLocalChunks<ReadonlyLocalView<T>>(d, n, words, 'GlobalLockArray.readLocalChunks'), rel, 'GlobalLockArray'));
   }
 
-  async #guard(write: boolean): Promise<LocalDataGuard<TypedArrayOf<T>>> {
+  /**
+   * Waits for the global write lock; the guard's `value` is this PE's part in chunks of `n`
+   * elements (the last may be shorter), each a writable view.
+   * @example
+   * ```ts
+   * const gl = await GlobalLockArray.create(world, { type: 'u32', length: 1024, distribution: 'block' });
+   * using g = await gl.writeLocalChunks(256);
+   * for (const chunk of g.value) chunk.fill(1);
+   * ```
+   */
+  writeLocalChunks(n: number): Promise<LocalDataGuard<LocalChunks<LocalView<T>>>> {
+    const words = this[kArray].meta.words;
+    checkChunkSize(n, 'GlobalLockArray.writeLocalChunks');
+    return this.#take(true, (d, rel) => newLocalDataGuard(newLocalChunks<LocalView<T>>(d, n, words, 'GlobalLockArray.writeLocalChunks'), rel, 'GlobalLockArray'));
+  }
+
+  /**
+   * Waits for the global read lock and holds it as a guard over the whole array (one-sided): no
+   * PE writes while it is held, so its reductions see one consistent array.
+   * @example
+   * ```ts
+   * const gl = await GlobalLockArray.create(world, { type: 'u32', length: 32, distribution: 'block' });
+   * using g = await gl.readLock();
+   * const [lo, hi] = [await g.min(), await g.max()];
+   * ```
+   */
+  readLock(): Promise<ArrayReadGuard<T>> {
+    return this.#take(false, (d, rel) => newArrayReadGuard<T>({ array: this, scope: 'global', write: false }, d as unknown as ReadonlyLocalView<T>, rel, 'GlobalLockArray read'));
+  }
+
+  /**
+   * Waits for the global write lock (excluding every reader and writer on every PE) and holds it
+   * as a guard; `localData()` is this PE's part, writable.
+   * @example
+   * ```ts
+   * const gl = await GlobalLockArray.create(world, { type: 'u32', length: 32, distribution: 'block' });
+   * using g = await gl.writeLock();
+   * g.localData().fill(0);
+   * ```
+   */
+  writeLock(): Promise<ArrayWriteGuard<T>> {
+    return this.#take(true, (d, rel) => newArrayWriteGuard<T>({ array: this, scope: 'global', write: true }, d, rel, 'GlobalLockArray write'));
+  }
+
+  async #take<G>(write: boolean, make: (data: LocalView<T>, release: () => void) => G): Promise<G> {
     const ai = this[kArray];
+    const data = this.localView() as unknown as LocalView<T>;
     pin(ai.state);
     try {
       await acquireGlobal(this, ai, write);
@@ -129,15 +192,11 @@ export class GlobalLockArray<T extends ElemType = ElemType> extends MutableArray
       unpin(ai.state);
       throw err;
     }
-    return newLocalDataGuard(
-      this.#data(),
-      () => {
-        // Launched, not awaited: waitAll() and shutdown cover it (it is an AM on tcp).
-        releaseGlobal(this, ai, write);
-        unpin(ai.state);
-      },
-      'GlobalLockArray',
-    );
+    return make(data, () => {
+      // Launched, not awaited: waitAll() and shutdown cover it (it is an AM on tcp).
+      releaseGlobal(this, ai, write);
+      unpin(ai.state);
+    });
   }
 
   /**
@@ -153,7 +212,7 @@ export class GlobalLockArray<T extends ElemType = ElemType> extends MutableArray
    * }
    * ```
    */
-  async collectiveWriteLocalData(): Promise<LocalDataGuard<TypedArrayOf<T>>> {
+  async collectiveWriteLocalData(): Promise<LocalDataGuard<LocalView<T>>> {
     const ai = this[kArray];
     const team = ai.meta.team;
     pin(ai.state);
@@ -170,7 +229,7 @@ export class GlobalLockArray<T extends ElemType = ElemType> extends MutableArray
     }
     const w = ai.meta.locks[0] ?? null;
     return newLocalDataGuard(
-      this.#data(),
+      this.localView() as unknown as LocalView<T>,
       () => {
         if (w !== null) collectiveDone(w);
         else void team.execAmPe(0, CollectiveDoneAm, { a: this });
@@ -180,4 +239,3 @@ export class GlobalLockArray<T extends ElemType = ElemType> extends MutableArray
     );
   }
 }
-

@@ -5,16 +5,14 @@
  * waits until every guard is released. The view itself cannot be revoked: keep it only as long
  * as the guard.
  */
-import { checkConstruct, ErrorCode, kConstruct, LamellarError, trackPending } from '../core/index.js';
-
-/** Makes a guard over `data`, released by `release` (its constructor is private). */
-export let newLocalDataGuard: <A>(data: A, release: () => void, label: string) => LocalDataGuard<A>;
+import { checkConstruct, ErrorCode, kConstruct, kOpInput, LamellarError, trackPending } from '../core/index.js';
 
 /**
  * Access to this PE's part of a lock array, held under a lock until released (`using`,
  * `release()` or `[Symbol.dispose]()`). `value` is the data (read-only for read guards). A guard
  * also pins the array, so a conversion waits until every guard is released. The view itself cannot
- * be revoked: do not keep it past the guard.
+ * be revoked: do not keep it past the guard. A guard can stand as a batch op's indices or values
+ * (`b.batchAdd(0, g)`). The whole-array guards ArrayReadGuard and ArrayWriteGuard are guards too.
  * @example
  * ```ts
  * const ll = await LocalLockArray.create(world, { type: 'u8', length: 8, distribution: 'block' });
@@ -22,23 +20,20 @@ export let newLocalDataGuard: <A>(data: A, release: () => void, label: string) =
  * w.value.fill(255);
  * ```
  */
-export class LocalDataGuard<A> implements Disposable {
+export abstract class LocalDataGuard<A> implements Disposable {
   #data: A | undefined;
   #release: (() => void) | undefined;
   readonly #label: string;
   /** Listed (with where it was taken) if the event loop runs empty while the guard is held. */
   readonly #untrack: () => void;
 
-  private constructor(token: symbol, data: A, release: () => void, label: string) {
+  /** @internal The guards' constructors are private: lock arrays make guards. */
+  protected constructor(token: symbol, data: A, release: () => void, label: string) {
     checkConstruct(token, 'LocalDataGuard', 'readLocalData() or writeLocalData() of a lock array');
     this.#data = data;
     this.#release = release;
     this.#label = label;
     this.#untrack = trackPending(`a ${label} guard, taken and not released`);
-  }
-
-  static {
-    newLocalDataGuard = (data, release, label) => new LocalDataGuard(kConstruct, data, release, label);
   }
 
   /**
@@ -107,4 +102,19 @@ export class LocalDataGuard<A> implements Disposable {
   [Symbol.dispose](): void {
     this.release();
   }
+
+  /** @internal As a batch input: the guarded data (throws USE_AFTER_RELEASE once released). */
+  [kOpInput](): A {
+    return this.value;
+  }
 }
+
+/** The guard of readLocalData(), writeLocalData() and their chunked forms. */
+class PartGuard<A> extends LocalDataGuard<A> {
+  constructor(data: A, release: () => void, label: string) {
+    super(kConstruct, data, release, label);
+  }
+}
+
+/** Makes a guard over `data`, released by `release` (the guard classes' constructors are not public). */
+export const newLocalDataGuard = <A>(data: A, release: () => void, label: string): LocalDataGuard<A> => new PartGuard(data, release, label);

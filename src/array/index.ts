@@ -1,9 +1,10 @@
 /**
  * array: distributed arrays (Lamellar's LamellarArrays). Five types over one symmetric,
  * zero-initialised region per array: UnsafeArray, ReadOnlyArray, AtomicArray, LocalLockArray,
- * GlobalLockArray; block and cyclic distributions; element ops with fetch and batch forms;
- * put/get; sub-arrays; collective conversions and reductions; distributed, local and one-sided
- * iterators (iter/). Guide: docs/arrays.md.
+ * GlobalLockArray; block and cyclic distributions; element types i8..f64, bool, i128, u128;
+ * element ops with fetch and batch forms; put/get; sub-arrays; collective conversions;
+ * one-sided reductions; lock guards; distributed, local and one-sided iterators (iter/).
+ * Guide: docs/arrays.md.
  */
 import './unsafe.js';
 import './read-only.js';
@@ -32,11 +33,29 @@ export {
   SLICE_MS,
   type ChunkSchedule,
   type ChunkOf,
+  type ArithElement,
+  type BitwiseElement,
   type IntElement,
   type FloatElement,
   type ArrayClass,
   type Collected,
 } from './iter/index.js';
-export type { ArrayBase } from './base.js';
-export type { MutableArray, CompareExchangeResult, BatchCompareExchangeResult } from './mutable.js';
-export type { ArrayOptions, Distribution, IntElemType, FloatElemType, BatchIndices, BatchValues } from './types.js';
+export { ArrayReadGuard, ArrayWriteGuard } from './lock-guard.js';
+export { LocalChunks } from './chunks.js';
+export type { ArrayBase, RegionFor } from './base.js';
+export type { MutableArray, CompareExchangeResult, BatchCompareExchangeResult, BatchIndices } from './mutable.js';
+export type {
+  ArrayOptions,
+  Distribution,
+  BatchValues,
+  BatchSource,
+  ArrayElemType,
+  ArrayValue,
+  ArrayData,
+  LocalView,
+  ReadonlyLocalView,
+  IntElemType,
+  FloatElemType,
+  BitwiseElemType,
+  ArithElemType,
+} from './types.js';

@@ -1,34 +1,62 @@
 /**
  * The element ops of every array type that may write (all but ReadOnlyArray): each op has a
  * single-index form, a `fetch…` form returning the old value where Lamellar has one, and
- * `batch…` forms over many indices with one value or one value per index (results in input
- * order, as a typed array). Bit ops and shifts exist only on integer arrays and
- * compareExchangeEpsilon only on float arrays: the `this` parameter refuses the others at
+ * `batch…` forms (results in input order). Which types have which ops follows Lamellar: bit ops
+ * on integers and bool, shifts and arithmetic on numbers but not bool (shifts not on floats
+ * either), compareExchangeEpsilon on floats only. The `this` parameter refuses the others at
  * compile time, and every call checks again at run time (UNSUPPORTED_OP). Every argument is
  * checked before anything is applied.
+ *
+ * Batch forms (Lamellar's three): many indices with one value, many indices with one value
+ * each, and one index with many values (`batchAdd(7, [1, 2, 3])` applies all three to element
+ * 7). Index and value lists of different lengths are refused (INVALID_ARGUMENT) rather than
+ * truncated: see docs/arrays.md.
  */
 import { peCounters } from '../core/index.js';
-import { checkData, type ElemType, type ElemValue, type TypedArrayOf } from '../memregion/internal.js';
-import { ArrayBase, checkRangeOf, rangeIndices } from './base.js';
-import { checkIndex, checkIndices } from './layout.js';
+import type { ElemType, OneSidedMemoryRegion, ReadonlyTypedArray, SharedMemoryRegion } from '../memregion/index.js';
+import { ArrayBase, checkRangeOf, rangeIndices, type RegionFor } from './base.js';
+import { toArrayData, type ArithElemType, type ArrayData, type ArrayElemType, type ArrayValue, type BitwiseElemType, type FloatElemType, type IntElemType, type LocalView, type ReadonlyLocalView } from './elem.js';
+import { batchIndices, resolveSource } from './input.js';
+import { checkIndex } from './layout.js';
 import { kArray } from './meta.js';
 import { canCopyDirect, copyRange } from './ops/copy.js';
 import type { View } from './ops/kernels.js';
 import type { OpResult } from './ops/engine.js';
-import { checkEpsilon, checkOperand, checkOpSupported, checkValue, checkValues, Op, type BatchIndices, type BatchValues, type FloatElemType, type IntElemType, type OpCode } from './types.js';
+import { putSource } from './transfer.js';
+import { checkEpsilon, checkOperand, checkOpSupported, checkValue, checkValues, Op, scalarOut, type BatchSource, type BatchValues, type OpCode } from './types.js';
 
 /**
- * The `this` type of the integer-only ops (bit ops and shifts): an array whose element type is an
- * integer type. A float array is refused at compile time.
+ * The `this` type of the arithmetic ops (add, sub, mul, div, rem and their fetch and batch
+ * forms): every element type but bool. A bool array is refused at compile time.
  * @example
  * ```ts
- * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
- * await a.bitOr(0, 0b100); // fine: u32
- * const f = await AtomicArray.create(world, { type: 'f64', length: 4, distribution: 'block' });
- * // f.bitOr(0, 1) does not compile: bit ops need an integer element type
+ * await a.add(0, 1); // u32: fine
+ * const flags = await AtomicArray.create(world, { type: 'bool', length: 4, distribution: 'block' });
+ * // flags.add(0, true) does not compile: bool has no arithmetic
  * ```
  */
-export type IntOnly<T extends ElemType> = MutableArray<T> & { readonly type: IntElemType };
+export type ArithOnly<T extends ArrayElemType> = MutableArray<T> & { readonly type: ArithElemType };
+/**
+ * The `this` type of the bit ops (bitAnd, bitOr, bitXor and their fetch and batch forms):
+ * integer and bool element types. A float array is refused at compile time.
+ * @example
+ * ```ts
+ * const flags = await AtomicArray.create(world, { type: 'bool', length: 4, distribution: 'block' });
+ * await flags.bitOr(0, true);
+ * ```
+ */
+export type BitwiseOnly<T extends ArrayElemType> = MutableArray<T> & { readonly type: BitwiseElemType };
+/**
+ * The `this` type of the shifts (shl, shr and their fetch and batch forms): an array whose
+ * element type is an integer type. A float or bool array is refused at compile time.
+ * @example
+ * ```ts
+ * await a.shl(0, 2); // u32: fine
+ * const f = await AtomicArray.create(world, { type: 'f64', length: 4, distribution: 'block' });
+ * // f.shl(0, 1) does not compile: shifts need an integer element type
+ * ```
+ */
+export type IntOnly<T extends ArrayElemType> = MutableArray<T> & { readonly type: IntElemType };
 /**
  * The `this` type of the float-only ops (compareExchangeEpsilon): an array of f32 or f64.
  * @example
@@ -37,7 +65,33 @@ export type IntOnly<T extends ElemType> = MutableArray<T> & { readonly type: Int
  * const r = await f.compareExchangeEpsilon(0, 0.1, 0.2, 1e-9);
  * ```
  */
-export type FloatOnly<T extends ElemType> = MutableArray<T> & { readonly type: FloatElemType };
+export type FloatOnly<T extends ArrayElemType> = MutableArray<T> & { readonly type: FloatElemType };
+
+/**
+ * The indices of a batch op: one index (with many values: each is applied to it in turn), or
+ * many: any array-like of numbers (a plain array, a Uint32Array, a read-only view...), a 64-bit
+ * integer typed array (its bigints taken as the numbers they are), or another array's local data
+ * (a guard, an AtomicLocalData, a memory region's local part). Each index is checked before
+ * anything is applied.
+ * @example
+ * ```ts
+ * await a.batchAdd(new Uint32Array([0, 5, 9]), 1);
+ * await a.batchAdd(BigInt64Array.from([0n, 5n]), 1);
+ * await a.batchAdd(7, [1, 2]); // one index, two values
+ * const idx = await UnsafeArray.create(world, { type: 'u32', length: 8, distribution: 'block' });
+ * await a.batchAdd(idx.unsafeLocalData(), 1); // another array's local data
+ * ```
+ */
+export type BatchIndices =
+  | number
+  | ArrayLike<number>
+  | BigInt64Array
+  | BigUint64Array
+  | ReadonlyTypedArray<BigInt64Array>
+  | ReadonlyTypedArray<BigUint64Array>
+  | BatchSource<ElemType>
+  | SharedMemoryRegion<ElemType>
+  | OneSidedMemoryRegion<ElemType>;
 
 /**
  * What compareExchange resolves to: whether it stored, and what the element held before.
@@ -106,12 +160,6 @@ export interface BatchCompareExchangeResult<A> {
 
 const NOTHING = (): void => undefined;
 const DONE: Promise<void> = Promise.resolve();
-function firstOf<V>(r: OpResult): V {
-  return r.out![0] as V;
-}
-function allOf<A>(r: OpResult): A {
-  return r.out as unknown as A;
-}
 
 /**
  * The element ops of every array type that may write (UnsafeArray, AtomicArray, LocalLockArray,
@@ -119,8 +167,9 @@ function allOf<A>(r: OpResult): A {
  * whichever PE owns the element: on shmem straight in its memory, on tcp as one request to the
  * owner. `fetch…` forms resolve to the old value, `batch…` forms take many indices with one value
  * for all or one per index and are split by owner (never one message per element). Bit ops and
- * shifts exist only on integer arrays, `compareExchangeEpsilon` only on float arrays. Every
- * argument is checked before anything is applied.
+ * shifts are refused where Lamellar has none (bool has no arithmetic, bit ops are for integers and
+ * bool, shifts for integers, `compareExchangeEpsilon` for floats). Every argument is checked before
+ * anything is applied.
  * @example
  * ```ts
  * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
@@ -130,7 +179,7 @@ function allOf<A>(r: OpResult): A {
  * const values: Uint32Array = await a.batchLoad([1, 5, 9]);
  * ```
  */
-export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayBase<T> {
+export abstract class MutableArray<T extends ArrayElemType = ArrayElemType> extends ArrayBase<T> {
   /** @internal Checks and applies one op at one index. */
   protected one(op: OpCode, name: string, index: number, value: unknown, fetch: boolean, cur: unknown = 0, eps = 0): Promise<OpResult> {
     const what = `${this.kind}.${name}`;
@@ -146,15 +195,21 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
    * @internal Checks every index and value first (nothing is applied on a bad one), then applies
    * the batch.
    */
-  protected many(op: OpCode, name: string, indices: BatchIndices, values: unknown, fetch: boolean, cur: unknown = 0, eps = 0): Promise<OpResult> {
+  protected many(op: OpCode, name: string, indices: unknown, values: unknown, fetch: boolean, cur: unknown = 0, eps = 0): Promise<OpResult> {
     const what = `${this.kind}.${name}`;
     checkOpSupported(this.type, op, what);
-    const idx = checkIndices(indices, this.length, what);
-    const v = checkValues(this.type, values, idx.length, what);
+    const cas = op === Op.compareExchange || op === Op.compareExchangeEpsilon;
+    const vIn = resolveSource(values);
+    const cIn = cas ? resolveSource(cur) : 0;
+    const idx = batchIndices(this.type, indices, cas ? [vIn, cIn] : [vIn], this.length, what);
+    const v = checkValues(this.type, vIn, idx.length, what);
     checkOperand(this.type, op, v, what);
-    const c = op === Op.compareExchange || op === Op.compareExchangeEpsilon ? checkValues(this.type, cur, idx.length, `${what} (current)`) : 0;
+    const c = cas ? checkValues(this.type, cIn, idx.length, `${what} (current)`) : 0;
     return this.run(op, idx, v, c, eps, fetch);
   }
+
+  #first = (r: OpResult): ArrayValue<T> => scalarOut(this.type, r.out!, 0);
+  #all = (r: OpResult): ArrayData<T> => toArrayData(this.type, r.out) as ArrayData<T>;
 
   /**
    * Writes `value` to element `index`, on whichever PE owns it; resolves once written.
@@ -164,7 +219,7 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
    * await a.store(3, 42);
    * ```
    */
-  store(index: number, value: ElemValue<T>): Promise<void> {
+  store(index: number, value: ArrayValue<T>): Promise<void> {
     return this.one(Op.store, 'store', index, value, false).then(NOTHING);
   }
 
@@ -190,8 +245,8 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
    * const old = await a.swap(3, 9);
    * ```
    */
-  swap(index: number, value: ElemValue<T>): Promise<ElemValue<T>> {
-    return this.one(Op.swap, 'swap', index, value, true).then(firstOf<ElemValue<T>>);
+  swap(index: number, value: ArrayValue<T>): Promise<ArrayValue<T>> {
+    return this.one(Op.swap, 'swap', index, value, true).then(this.#first);
   }
 
   /**
@@ -203,8 +258,8 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
    * const olds: Uint32Array = await a.batchSwap([1, 2], new Uint32Array([5, 6]));
    * ```
    */
-  batchSwap(indices: BatchIndices, values: BatchValues<T>): Promise<TypedArrayOf<T>> {
-    return this.many(Op.swap, 'batchSwap', indices, values, true).then(allOf<TypedArrayOf<T>>);
+  batchSwap(indices: BatchIndices, values: BatchValues<T>): Promise<ArrayData<T>> {
+    return this.many(Op.swap, 'batchSwap', indices, values, true).then(this.#all);
   }
 
   /**
@@ -216,7 +271,7 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
    * await a.add(3, 1);
    * ```
    */
-  add(index: number, value: ElemValue<T>): Promise<void> {
+  add(this: ArithOnly<T>, index: number, value: ArrayValue<T>): Promise<void> {
     return this.one(Op.add, 'add', index, value, false).then(NOTHING);
   }
 
@@ -228,22 +283,23 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
    * const before = await a.fetchAdd(3, 1);
    * ```
    */
-  fetchAdd(index: number, value: ElemValue<T>): Promise<ElemValue<T>> {
-    return this.one(Op.add, 'fetchAdd', index, value, true).then(firstOf<ElemValue<T>>);
+  fetchAdd(this: ArithOnly<T>, index: number, value: ArrayValue<T>): Promise<ArrayValue<T>> {
+    return this.one(Op.add, 'fetchAdd', index, value, true).then(this.#first);
   }
 
   /**
-   * Applies `add` to every element in `indices`, with one value for all or one per index (an index
-   * may repeat: each occurrence applies); resolves once all are applied. Split by owning PE,
-   * applied there in one pass.
+   * Applies `add` in a batch, in Lamellar's three forms: many indices with one value, many indices
+   * with one value each (equally long lists), or one index with many values (each applied in
+   * turn). An index may repeat: each occurrence applies. Split by owning PE, applied there in one
+   * pass; nothing is applied if any index or value is bad.
    * @example
    * ```ts
-   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
-   * await a.batchAdd(new Uint32Array([1, 5, 9, 5]), 1);
-   * await a.batchAdd([0, 2], [1, 1]);
+   * await a.batchAdd(new Uint32Array([1, 5, 9, 5]), 1); // many indices, one value
+   * await a.batchAdd([0, 2], [1, 1]);                   // one value per index
+   * await a.batchAdd(7, [1, 2, 3]);                     // one index, many values
    * ```
    */
-  batchAdd(indices: BatchIndices, values: BatchValues<T>): Promise<void> {
+  batchAdd(this: ArithOnly<T>, indices: BatchIndices, values: BatchValues<T>): Promise<void> {
     return this.many(Op.add, 'batchAdd', indices, values, false).then(NOTHING);
   }
 
@@ -255,8 +311,8 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
    * const olds: Uint32Array = await a.batchFetchAdd([1, 5], 1);
    * ```
    */
-  batchFetchAdd(indices: BatchIndices, values: BatchValues<T>): Promise<TypedArrayOf<T>> {
-    return this.many(Op.add, 'batchFetchAdd', indices, values, true).then(allOf<TypedArrayOf<T>>);
+  batchFetchAdd(this: ArithOnly<T>, indices: BatchIndices, values: BatchValues<T>): Promise<ArrayData<T>> {
+    return this.many(Op.add, 'batchFetchAdd', indices, values, true).then(this.#all);
   }
 
   /**
@@ -268,7 +324,7 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
    * await a.sub(3, 1);
    * ```
    */
-  sub(index: number, value: ElemValue<T>): Promise<void> {
+  sub(this: ArithOnly<T>, index: number, value: ArrayValue<T>): Promise<void> {
     return this.one(Op.sub, 'sub', index, value, false).then(NOTHING);
   }
 
@@ -280,8 +336,8 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
    * const before = await a.fetchSub(3, 1);
    * ```
    */
-  fetchSub(index: number, value: ElemValue<T>): Promise<ElemValue<T>> {
-    return this.one(Op.sub, 'fetchSub', index, value, true).then(firstOf<ElemValue<T>>);
+  fetchSub(this: ArithOnly<T>, index: number, value: ArrayValue<T>): Promise<ArrayValue<T>> {
+    return this.one(Op.sub, 'fetchSub', index, value, true).then(this.#first);
   }
 
   /**
@@ -295,7 +351,7 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
    * await a.batchSub([0, 2], [1, 1]);
    * ```
    */
-  batchSub(indices: BatchIndices, values: BatchValues<T>): Promise<void> {
+  batchSub(this: ArithOnly<T>, indices: BatchIndices, values: BatchValues<T>): Promise<void> {
     return this.many(Op.sub, 'batchSub', indices, values, false).then(NOTHING);
   }
 
@@ -307,8 +363,8 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
    * const olds: Uint32Array = await a.batchFetchSub([1, 5], 1);
    * ```
    */
-  batchFetchSub(indices: BatchIndices, values: BatchValues<T>): Promise<TypedArrayOf<T>> {
-    return this.many(Op.sub, 'batchFetchSub', indices, values, true).then(allOf<TypedArrayOf<T>>);
+  batchFetchSub(this: ArithOnly<T>, indices: BatchIndices, values: BatchValues<T>): Promise<ArrayData<T>> {
+    return this.many(Op.sub, 'batchFetchSub', indices, values, true).then(this.#all);
   }
 
   /**
@@ -320,7 +376,7 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
    * await a.mul(3, 3);
    * ```
    */
-  mul(index: number, value: ElemValue<T>): Promise<void> {
+  mul(this: ArithOnly<T>, index: number, value: ArrayValue<T>): Promise<void> {
     return this.one(Op.mul, 'mul', index, value, false).then(NOTHING);
   }
 
@@ -332,8 +388,8 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
    * const before = await a.fetchMul(3, 3);
    * ```
    */
-  fetchMul(index: number, value: ElemValue<T>): Promise<ElemValue<T>> {
-    return this.one(Op.mul, 'fetchMul', index, value, true).then(firstOf<ElemValue<T>>);
+  fetchMul(this: ArithOnly<T>, index: number, value: ArrayValue<T>): Promise<ArrayValue<T>> {
+    return this.one(Op.mul, 'fetchMul', index, value, true).then(this.#first);
   }
 
   /**
@@ -347,7 +403,7 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
    * await a.batchMul([0, 2], [3, 3]);
    * ```
    */
-  batchMul(indices: BatchIndices, values: BatchValues<T>): Promise<void> {
+  batchMul(this: ArithOnly<T>, indices: BatchIndices, values: BatchValues<T>): Promise<void> {
     return this.many(Op.mul, 'batchMul', indices, values, false).then(NOTHING);
   }
 
@@ -359,8 +415,8 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
    * const olds: Uint32Array = await a.batchFetchMul([1, 5], 3);
    * ```
    */
-  batchFetchMul(indices: BatchIndices, values: BatchValues<T>): Promise<TypedArrayOf<T>> {
-    return this.many(Op.mul, 'batchFetchMul', indices, values, true).then(allOf<TypedArrayOf<T>>);
+  batchFetchMul(this: ArithOnly<T>, indices: BatchIndices, values: BatchValues<T>): Promise<ArrayData<T>> {
+    return this.many(Op.mul, 'batchFetchMul', indices, values, true).then(this.#all);
   }
 
   /**
@@ -372,7 +428,7 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
    * await a.div(3, 2);
    * ```
    */
-  div(index: number, value: ElemValue<T>): Promise<void> {
+  div(this: ArithOnly<T>, index: number, value: ArrayValue<T>): Promise<void> {
     return this.one(Op.div, 'div', index, value, false).then(NOTHING);
   }
 
@@ -384,8 +440,8 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
    * const before = await a.fetchDiv(3, 2);
    * ```
    */
-  fetchDiv(index: number, value: ElemValue<T>): Promise<ElemValue<T>> {
-    return this.one(Op.div, 'fetchDiv', index, value, true).then(firstOf<ElemValue<T>>);
+  fetchDiv(this: ArithOnly<T>, index: number, value: ArrayValue<T>): Promise<ArrayValue<T>> {
+    return this.one(Op.div, 'fetchDiv', index, value, true).then(this.#first);
   }
 
   /**
@@ -399,7 +455,7 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
    * await a.batchDiv([0, 2], [2, 2]);
    * ```
    */
-  batchDiv(indices: BatchIndices, values: BatchValues<T>): Promise<void> {
+  batchDiv(this: ArithOnly<T>, indices: BatchIndices, values: BatchValues<T>): Promise<void> {
     return this.many(Op.div, 'batchDiv', indices, values, false).then(NOTHING);
   }
 
@@ -411,8 +467,8 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
    * const olds: Uint32Array = await a.batchFetchDiv([1, 5], 2);
    * ```
    */
-  batchFetchDiv(indices: BatchIndices, values: BatchValues<T>): Promise<TypedArrayOf<T>> {
-    return this.many(Op.div, 'batchFetchDiv', indices, values, true).then(allOf<TypedArrayOf<T>>);
+  batchFetchDiv(this: ArithOnly<T>, indices: BatchIndices, values: BatchValues<T>): Promise<ArrayData<T>> {
+    return this.many(Op.div, 'batchFetchDiv', indices, values, true).then(this.#all);
   }
 
   /**
@@ -424,7 +480,7 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
    * await a.rem(3, 5);
    * ```
    */
-  rem(index: number, value: ElemValue<T>): Promise<void> {
+  rem(this: ArithOnly<T>, index: number, value: ArrayValue<T>): Promise<void> {
     return this.one(Op.rem, 'rem', index, value, false).then(NOTHING);
   }
 
@@ -436,8 +492,8 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
    * const before = await a.fetchRem(3, 5);
    * ```
    */
-  fetchRem(index: number, value: ElemValue<T>): Promise<ElemValue<T>> {
-    return this.one(Op.rem, 'fetchRem', index, value, true).then(firstOf<ElemValue<T>>);
+  fetchRem(this: ArithOnly<T>, index: number, value: ArrayValue<T>): Promise<ArrayValue<T>> {
+    return this.one(Op.rem, 'fetchRem', index, value, true).then(this.#first);
   }
 
   /**
@@ -451,7 +507,7 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
    * await a.batchRem([0, 2], [5, 5]);
    * ```
    */
-  batchRem(indices: BatchIndices, values: BatchValues<T>): Promise<void> {
+  batchRem(this: ArithOnly<T>, indices: BatchIndices, values: BatchValues<T>): Promise<void> {
     return this.many(Op.rem, 'batchRem', indices, values, false).then(NOTHING);
   }
 
@@ -463,8 +519,8 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
    * const olds: Uint32Array = await a.batchFetchRem([1, 5], 5);
    * ```
    */
-  batchFetchRem(indices: BatchIndices, values: BatchValues<T>): Promise<TypedArrayOf<T>> {
-    return this.many(Op.rem, 'batchFetchRem', indices, values, true).then(allOf<TypedArrayOf<T>>);
+  batchFetchRem(this: ArithOnly<T>, indices: BatchIndices, values: BatchValues<T>): Promise<ArrayData<T>> {
+    return this.many(Op.rem, 'batchFetchRem', indices, values, true).then(this.#all);
   }
 
   /**
@@ -476,7 +532,7 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
    * await a.bitAnd(3, 0xff);
    * ```
    */
-  bitAnd(this: IntOnly<T>, index: number, value: ElemValue<T>): Promise<void> {
+  bitAnd(this: BitwiseOnly<T>, index: number, value: ArrayValue<T>): Promise<void> {
     return this.one(Op.bitAnd, 'bitAnd', index, value, false).then(NOTHING);
   }
 
@@ -488,8 +544,8 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
    * const before = await a.fetchBitAnd(3, 0xff);
    * ```
    */
-  fetchBitAnd(this: IntOnly<T>, index: number, value: ElemValue<T>): Promise<ElemValue<T>> {
-    return this.one(Op.bitAnd, 'fetchBitAnd', index, value, true).then(firstOf<ElemValue<T>>);
+  fetchBitAnd(this: BitwiseOnly<T>, index: number, value: ArrayValue<T>): Promise<ArrayValue<T>> {
+    return this.one(Op.bitAnd, 'fetchBitAnd', index, value, true).then(this.#first);
   }
 
   /**
@@ -503,7 +559,7 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
    * await a.batchBitAnd([0, 2], [0xff, 0xff]);
    * ```
    */
-  batchBitAnd(this: IntOnly<T>, indices: BatchIndices, values: BatchValues<T>): Promise<void> {
+  batchBitAnd(this: BitwiseOnly<T>, indices: BatchIndices, values: BatchValues<T>): Promise<void> {
     return this.many(Op.bitAnd, 'batchBitAnd', indices, values, false).then(NOTHING);
   }
 
@@ -515,8 +571,8 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
    * const olds: Uint32Array = await a.batchFetchBitAnd([1, 5], 0xff);
    * ```
    */
-  batchFetchBitAnd(this: IntOnly<T>, indices: BatchIndices, values: BatchValues<T>): Promise<TypedArrayOf<T>> {
-    return this.many(Op.bitAnd, 'batchFetchBitAnd', indices, values, true).then(allOf<TypedArrayOf<T>>);
+  batchFetchBitAnd(this: BitwiseOnly<T>, indices: BatchIndices, values: BatchValues<T>): Promise<ArrayData<T>> {
+    return this.many(Op.bitAnd, 'batchFetchBitAnd', indices, values, true).then(this.#all);
   }
 
   /**
@@ -528,7 +584,7 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
    * await a.bitOr(3, 0b100);
    * ```
    */
-  bitOr(this: IntOnly<T>, index: number, value: ElemValue<T>): Promise<void> {
+  bitOr(this: BitwiseOnly<T>, index: number, value: ArrayValue<T>): Promise<void> {
     return this.one(Op.bitOr, 'bitOr', index, value, false).then(NOTHING);
   }
 
@@ -540,8 +596,8 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
    * const before = await a.fetchBitOr(3, 0b100);
    * ```
    */
-  fetchBitOr(this: IntOnly<T>, index: number, value: ElemValue<T>): Promise<ElemValue<T>> {
-    return this.one(Op.bitOr, 'fetchBitOr', index, value, true).then(firstOf<ElemValue<T>>);
+  fetchBitOr(this: BitwiseOnly<T>, index: number, value: ArrayValue<T>): Promise<ArrayValue<T>> {
+    return this.one(Op.bitOr, 'fetchBitOr', index, value, true).then(this.#first);
   }
 
   /**
@@ -555,7 +611,7 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
    * await a.batchBitOr([0, 2], [0b100, 0b100]);
    * ```
    */
-  batchBitOr(this: IntOnly<T>, indices: BatchIndices, values: BatchValues<T>): Promise<void> {
+  batchBitOr(this: BitwiseOnly<T>, indices: BatchIndices, values: BatchValues<T>): Promise<void> {
     return this.many(Op.bitOr, 'batchBitOr', indices, values, false).then(NOTHING);
   }
 
@@ -567,8 +623,8 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
    * const olds: Uint32Array = await a.batchFetchBitOr([1, 5], 0b100);
    * ```
    */
-  batchFetchBitOr(this: IntOnly<T>, indices: BatchIndices, values: BatchValues<T>): Promise<TypedArrayOf<T>> {
-    return this.many(Op.bitOr, 'batchFetchBitOr', indices, values, true).then(allOf<TypedArrayOf<T>>);
+  batchFetchBitOr(this: BitwiseOnly<T>, indices: BatchIndices, values: BatchValues<T>): Promise<ArrayData<T>> {
+    return this.many(Op.bitOr, 'batchFetchBitOr', indices, values, true).then(this.#all);
   }
 
   /**
@@ -580,7 +636,7 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
    * await a.bitXor(3, 1);
    * ```
    */
-  bitXor(this: IntOnly<T>, index: number, value: ElemValue<T>): Promise<void> {
+  bitXor(this: BitwiseOnly<T>, index: number, value: ArrayValue<T>): Promise<void> {
     return this.one(Op.bitXor, 'bitXor', index, value, false).then(NOTHING);
   }
 
@@ -592,8 +648,8 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
    * const before = await a.fetchBitXor(3, 1);
    * ```
    */
-  fetchBitXor(this: IntOnly<T>, index: number, value: ElemValue<T>): Promise<ElemValue<T>> {
-    return this.one(Op.bitXor, 'fetchBitXor', index, value, true).then(firstOf<ElemValue<T>>);
+  fetchBitXor(this: BitwiseOnly<T>, index: number, value: ArrayValue<T>): Promise<ArrayValue<T>> {
+    return this.one(Op.bitXor, 'fetchBitXor', index, value, true).then(this.#first);
   }
 
   /**
@@ -607,7 +663,7 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
    * await a.batchBitXor([0, 2], [1, 1]);
    * ```
    */
-  batchBitXor(this: IntOnly<T>, indices: BatchIndices, values: BatchValues<T>): Promise<void> {
+  batchBitXor(this: BitwiseOnly<T>, indices: BatchIndices, values: BatchValues<T>): Promise<void> {
     return this.many(Op.bitXor, 'batchBitXor', indices, values, false).then(NOTHING);
   }
 
@@ -619,8 +675,8 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
    * const olds: Uint32Array = await a.batchFetchBitXor([1, 5], 1);
    * ```
    */
-  batchFetchBitXor(this: IntOnly<T>, indices: BatchIndices, values: BatchValues<T>): Promise<TypedArrayOf<T>> {
-    return this.many(Op.bitXor, 'batchFetchBitXor', indices, values, true).then(allOf<TypedArrayOf<T>>);
+  batchFetchBitXor(this: BitwiseOnly<T>, indices: BatchIndices, values: BatchValues<T>): Promise<ArrayData<T>> {
+    return this.many(Op.bitXor, 'batchFetchBitXor', indices, values, true).then(this.#all);
   }
 
   /**
@@ -632,7 +688,7 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
    * await a.shl(3, 2);
    * ```
    */
-  shl(this: IntOnly<T>, index: number, value: ElemValue<T>): Promise<void> {
+  shl(this: IntOnly<T>, index: number, value: ArrayValue<T>): Promise<void> {
     return this.one(Op.shl, 'shl', index, value, false).then(NOTHING);
   }
 
@@ -644,8 +700,8 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
    * const before = await a.fetchShl(3, 2);
    * ```
    */
-  fetchShl(this: IntOnly<T>, index: number, value: ElemValue<T>): Promise<ElemValue<T>> {
-    return this.one(Op.shl, 'fetchShl', index, value, true).then(firstOf<ElemValue<T>>);
+  fetchShl(this: IntOnly<T>, index: number, value: ArrayValue<T>): Promise<ArrayValue<T>> {
+    return this.one(Op.shl, 'fetchShl', index, value, true).then(this.#first);
   }
 
   /**
@@ -671,8 +727,8 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
    * const olds: Uint32Array = await a.batchFetchShl([1, 5], 2);
    * ```
    */
-  batchFetchShl(this: IntOnly<T>, indices: BatchIndices, values: BatchValues<T>): Promise<TypedArrayOf<T>> {
-    return this.many(Op.shl, 'batchFetchShl', indices, values, true).then(allOf<TypedArrayOf<T>>);
+  batchFetchShl(this: IntOnly<T>, indices: BatchIndices, values: BatchValues<T>): Promise<ArrayData<T>> {
+    return this.many(Op.shl, 'batchFetchShl', indices, values, true).then(this.#all);
   }
 
   /**
@@ -684,7 +740,7 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
    * await a.shr(3, 1);
    * ```
    */
-  shr(this: IntOnly<T>, index: number, value: ElemValue<T>): Promise<void> {
+  shr(this: IntOnly<T>, index: number, value: ArrayValue<T>): Promise<void> {
     return this.one(Op.shr, 'shr', index, value, false).then(NOTHING);
   }
 
@@ -696,8 +752,8 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
    * const before = await a.fetchShr(3, 1);
    * ```
    */
-  fetchShr(this: IntOnly<T>, index: number, value: ElemValue<T>): Promise<ElemValue<T>> {
-    return this.one(Op.shr, 'fetchShr', index, value, true).then(firstOf<ElemValue<T>>);
+  fetchShr(this: IntOnly<T>, index: number, value: ArrayValue<T>): Promise<ArrayValue<T>> {
+    return this.one(Op.shr, 'fetchShr', index, value, true).then(this.#first);
   }
 
   /**
@@ -723,8 +779,8 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
    * const olds: Uint32Array = await a.batchFetchShr([1, 5], 1);
    * ```
    */
-  batchFetchShr(this: IntOnly<T>, indices: BatchIndices, values: BatchValues<T>): Promise<TypedArrayOf<T>> {
-    return this.many(Op.shr, 'batchFetchShr', indices, values, true).then(allOf<TypedArrayOf<T>>);
+  batchFetchShr(this: IntOnly<T>, indices: BatchIndices, values: BatchValues<T>): Promise<ArrayData<T>> {
+    return this.many(Op.shr, 'batchFetchShr', indices, values, true).then(this.#all);
   }
   /**
    * Stores `newValue` at `index` if the element equals `current`; resolves to whether it did and to
@@ -736,8 +792,8 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
    * console.log(ok ? 'claimed element 0' : `element 0 already held ${value}`);
    * ```
    */
-  compareExchange(index: number, current: ElemValue<T>, newValue: ElemValue<T>): Promise<CompareExchangeResult<ElemValue<T>>> {
-    return this.one(Op.compareExchange, 'compareExchange', index, newValue, true, current).then((r) => ({ ok: r.ok![0] === 1, value: r.out![0] as ElemValue<T> }));
+  compareExchange(index: number, current: ArrayValue<T>, newValue: ArrayValue<T>): Promise<CompareExchangeResult<ArrayValue<T>>> {
+    return this.one(Op.compareExchange, 'compareExchange', index, newValue, true, current).then((r) => ({ ok: r.ok![0] === 1, value: scalarOut(this.type, r.out!, 0) }));
   }
 
   /**
@@ -750,8 +806,8 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
    * const mine = [0, 1, 2].filter((_, k) => r.ok[k] === 1);
    * ```
    */
-  batchCompareExchange(indices: BatchIndices, current: BatchValues<T>, newValues: BatchValues<T>): Promise<BatchCompareExchangeResult<TypedArrayOf<T>>> {
-    return this.many(Op.compareExchange, 'batchCompareExchange', indices, newValues, true, current).then((r) => ({ ok: r.ok!, values: r.out as unknown as TypedArrayOf<T> }));
+  batchCompareExchange(indices: BatchIndices, current: BatchValues<T>, newValues: BatchValues<T>): Promise<BatchCompareExchangeResult<ArrayData<T>>> {
+    return this.many(Op.compareExchange, 'batchCompareExchange', indices, newValues, true, current).then((r) => ({ ok: r.ok!, values: this.#all(r) }));
   }
 
   /**
@@ -763,10 +819,10 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
    * const r = await f.compareExchangeEpsilon(0, 0.1, 0.2, 1e-9);
    * ```
    */
-  compareExchangeEpsilon(this: FloatOnly<T>, index: number, current: ElemValue<T>, newValue: ElemValue<T>, epsilon: number): Promise<CompareExchangeResult<ElemValue<T>>> {
+  compareExchangeEpsilon(this: FloatOnly<T>, index: number, current: ArrayValue<T>, newValue: ArrayValue<T>, epsilon: number): Promise<CompareExchangeResult<ArrayValue<T>>> {
     return this.one(Op.compareExchangeEpsilon, 'compareExchangeEpsilon', index, newValue, true, current, checkEpsilon(epsilon, `${this.kind}.compareExchangeEpsilon`)).then((r) => ({
       ok: r.ok![0] === 1,
-      value: r.out![0] as ElemValue<T>,
+      value: scalarOut(this.type, r.out!, 0),
     }));
   }
 
@@ -785,33 +841,42 @@ export abstract class MutableArray<T extends ElemType = ElemType> extends ArrayB
     current: BatchValues<T>,
     newValues: BatchValues<T>,
     epsilon: number,
-  ): Promise<BatchCompareExchangeResult<TypedArrayOf<T>>> {
+  ): Promise<BatchCompareExchangeResult<ArrayData<T>>> {
     return this.many(Op.compareExchangeEpsilon, 'batchCompareExchangeEpsilon', indices, newValues, true, current, checkEpsilon(epsilon, `${this.kind}.batchCompareExchangeEpsilon`)).then((r) => ({
       ok: r.ok!,
-      values: r.out as unknown as TypedArrayOf<T>,
+      values: this.#all(r),
     }));
   }
 
   /**
-   * Copies `data` (a typed array of the element type) into elements `[index, index + data.length)`,
-   * split by owning PE; resolves once written everywhere.
+   * Copies `data` into elements `[index, index + length)`, split by owning PE. `data` is a typed
+   * array of the element type (128-bit: a `bigint[]` or words; bool: 0/1 or a `boolean[]`), a
+   * read-only view (another array's local data), or a memory region of the same type: its local
+   * part, or a whole one-sided region.
    * @example
    * ```ts
-   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
-   * await a.put(0, new Uint32Array([1, 2, 3]));
+   * const f = await UnsafeArray.create(world, { type: 'f64', length: 16, distribution: 'block' });
+   * await f.put(0, new Float64Array([1, 2, 3]));
+   * const region = world.allocOneSidedMemRegion('f64', 4);
+   * await f.put(3, region); // from a memory region (or a subRegion)
    * ```
    */
-  put(index: number, data: TypedArrayOf<T>): Promise<void> {
+  put(index: number, data: ArrayData<T> | LocalView<T> | ReadonlyLocalView<T> | readonly ArrayValue<T>[] | RegionFor<T>): Promise<void> {
     const what = `${this.kind}.put`;
-    checkData(data, this.type, what);
-    checkRangeOf(this.kind, 'put', index, data.length, this.length);
+    const src = putSource(this.type, data, what);
+    if (src instanceof Promise) return this.track(src.then((v) => this.#putView(index, v)));
+    return this.#putView(index, src);
+  }
+
+  #putView(index: number, data: View): Promise<void> {
+    const n = data.length / this[kArray].meta.words;
+    checkRangeOf(this.kind, 'put', index, n, this.length);
     peCounters.putBytes += data.byteLength;
     const ai = this[kArray];
     if (canCopyDirect(ai, true)) {
-      copyRange(ai, index, data as unknown as View, true);
+      copyRange(ai, index, data, true);
       return DONE;
     }
-    return this.run(Op.store, rangeIndices(index, data.length), data, 0, 0, false).then(NOTHING);
+    return this.run(Op.store, rangeIndices(index, n), data, 0, 0, false).then(NOTHING);
   }
 }
-

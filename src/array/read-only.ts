@@ -1,20 +1,23 @@
 /**
  * ReadOnlyArray: nobody writes, so every read is safe without locks. Its type has no mutators
- * at all: only loads, gets, reductions, local data as a read-only view, and conversions.
+ * at all: only loads, gets, one-sided reductions, local data as a read-only view (whole or in
+ * chunks), and conversions.
  */
 import { kConstruct } from '../core/index.js';
 import type { HandleOrigin, RefState } from '../memregion/internal.js';
 import type { Team } from '../team/index.js';
 import { ArrayBase, createArray, registerArrayKind } from './base.js';
-import type { ElemType, ReadonlyTypedArrayOf, TypedArrayOf, World } from './deps.js';
+import { newLocalChunks, type LocalChunks } from './chunks.js';
+import type { World } from './deps.js';
+import type { ArrayElemType, ArrayValue, ReadonlyLocalView } from './elem.js';
 import { kArray, type ArrayMeta } from './meta.js';
 import { noMutIter } from './iter/index.js';
 import type { ArrayKind, ArrayOptions } from './types.js';
 
 /**
  * A distributed array nobody writes, so every read is safe without locks: only loads, gets,
- * reductions, read-only local data and conversions (its type has no mutators). Make one by
- * converting a filled array (`intoReadOnly()`), or create it zeroed.
+ * one-sided reductions, read-only local data (whole or in chunks) and conversions (its type has no
+ * mutators). Make one by converting a filled array (`intoReadOnly()`), or create it zeroed.
  * @example
  * ```ts
  * const u = await UnsafeArray.create(world, { type: 'u32', length: 100, distribution: 'block' });
@@ -23,7 +26,7 @@ import type { ArrayKind, ArrayOptions } from './types.js';
  * const xs = await ro.batchLoad([0, 50, 99]);
  * ```
  */
-export class ReadOnlyArray<T extends ElemType = ElemType> extends ArrayBase<T> {
+export class ReadOnlyArray<T extends ArrayElemType = ArrayElemType> extends ArrayBase<T> {
   /** @internal */
   protected readonly kind: ArrayKind = 'ReadOnlyArray';
 
@@ -43,7 +46,7 @@ export class ReadOnlyArray<T extends ElemType = ElemType> extends ArrayBase<T> {
    * const ro = await ReadOnlyArray.create(world, { type: 'f32', length: 10, distribution: 'block' });
    * ```
    */
-  static create<T extends ElemType>(team: World | Team, opts: ArrayOptions<T>): Promise<ReadOnlyArray<T>> {
+  static create<T extends ArrayElemType>(team: World | Team, opts: ArrayOptions<T>): Promise<ReadOnlyArray<T>> {
     return createArray('ReadOnlyArray', team, opts) as Promise<ReadOnlyArray<T>>;
   }
 
@@ -74,18 +77,90 @@ export class ReadOnlyArray<T extends ElemType = ElemType> extends ArrayBase<T> {
   }
 
   /**
-   * This PE's part as a read-only typed-array view (no copy). Read-only by type only (see
-   * ReadonlyTypedArray).
+   * This PE's part as a read-only view on the array's memory (no copy): a typed array of the
+   * element type (0/1 bytes for bool, two u64 words per element for i128/u128). Read-only by type
+   * only (see ReadonlyTypedArray).
    * @example
    * ```ts
    * const ro = await ReadOnlyArray.create(world, { type: 'f64', length: 10, distribution: 'block' });
    * const localSum = ro.localData().reduce((s, x) => s + x, 0);
    * ```
    */
-  localData(): ReadonlyTypedArrayOf<T> {
-    const ai = this[kArray];
-    const [s, e] = this.localRange();
-    return (ai.meta.views[ai.meta.team.myPe]! as unknown as TypedArrayOf<T>).subarray(s, e) as unknown as ReadonlyTypedArrayOf<T>;
+  localData(): ReadonlyLocalView<T> {
+    return this.localView() as unknown as ReadonlyLocalView<T>;
+  }
+
+  /**
+   * This PE's part in chunks of `n` elements (the last may be shorter), each a read-only view (no
+   * copy). INVALID_ARGUMENT unless `n` is a positive integer.
+   * @example
+   * ```ts
+   * let max = 0;
+   * for (const chunk of ro.localChunks(512)) for (const x of chunk) max = Math.max(max, x);
+   * ```
+   */
+  localChunks(n: number): LocalChunks<ReadonlyLocalView<T>> {
+    return newLocalChunks<ReadonlyLocalView<T>>(this.localView(), n, this[kArray].meta.words, 'ReadOnlyArray.localChunks');
+  }
+
+  /**
+   * One-sided: the sum of the elements (wrapping as the element type does), to the calling PE only
+   * (undefined for an empty array). Any PE may call it alone; each owner's part is folded where it
+   * lives.
+   * @example
+   * ```ts
+   * if (world.myPe === 0) console.log(await ro.sum());
+   * ```
+   */
+  sum(): Promise<ArrayValue<T> | undefined> {
+    return this.reduceWith('sum');
+  }
+
+  /**
+   * One-sided: the product of the elements, to the calling PE only (undefined for an empty array).
+   * @example
+   * ```ts
+   * const p = await ro.prod();
+   * ```
+   */
+  prod(): Promise<ArrayValue<T> | undefined> {
+    return this.reduceWith('prod');
+  }
+
+  /**
+   * One-sided: the largest element, to the calling PE only (undefined for an empty array).
+   * @example
+   * ```ts
+   * const hi = await ro.max();
+   * ```
+   */
+  max(): Promise<ArrayValue<T> | undefined> {
+    return this.reduceWith('max');
+  }
+
+  /**
+   * One-sided: the smallest element, to the calling PE only (undefined for an empty array).
+   * @example
+   * ```ts
+   * const lo = await ro.min();
+   * ```
+   */
+  min(): Promise<ArrayValue<T> | undefined> {
+    return this.reduceWith('min');
+  }
+
+  /**
+   * One-sided: folds the elements with the reduction registered under `name` by
+   * `registerReduction(name, fn)` (at module level), to the calling PE only; INVALID_ARGUMENT for
+   * an unknown name.
+   * @example
+   * ```ts
+   * registerReduction<number>('minAbs', (acc, x) => (Math.abs(x) < Math.abs(acc) ? x : acc));
+   * const m = await ro.reduce('minAbs');
+   * ```
+   */
+  reduce(name: string): Promise<ArrayValue<T> | undefined> {
+    return this.reduceWith(name);
   }
 }
 

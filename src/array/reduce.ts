@@ -1,85 +1,142 @@
 /**
- * Reductions: `sum prod max min` and any function registered with `registerReduction`. Collective
- * over the array's team: each PE folds its own part of the handle's window (under the read
- * lock for lock arrays), then the partial results are all-gathered and folded in team PE order,
- * so every PE gets the same result. Every step is wrapped to the element type, as in Lamellar
- * (integers wrap, f32 rounds). A live AtomicArray is not a snapshot: convert with
- * intoReadOnly() first for a consistent result.
+ * Reductions: `sum prod max min` and any function registered with `registerReduction`.
+ * **One-sided**, as in Lamellar: any PE may call one alone, and only the caller gets the result.
+ * The work happens where the data lives: each owner's part of the handle's window is folded
+ * once, and only the folded value travels. Where the owner's memory is mapped here (shmem,
+ * local) the caller folds it in place; elsewhere (tcp) one runtime AM per owner folds it there
+ * and answers with one value. The partial results are then folded in team PE order.
+ *
+ * Every step is wrapped to the element type, as in Lamellar (integers wrap, f32 rounds). A live
+ * AtomicArray is not a snapshot: convert with intoReadOnly() first for a consistent result.
+ * LocalLockArray parts are folded under their owner's read lock (a read guard already holds the
+ * caller's own); a GlobalLockArray read guard holds the one lock, so nothing more is taken.
  */
+import { defineAm } from '../am/index.js';
 import { ErrorCode, LamellarError } from '../core/index.js';
-import { ELEM_CTORS, pin, unpin } from '../memregion/internal.js';
-import { captureSite, Kind, kTeamInternals, lookupReduction } from '../team/index.js';
+import { pin, unpin } from '../memregion/internal.js';
+import { lookupReduction } from '../team/index.js';
 import { LOCAL_LOCK, lock, unlock } from './lock.js';
-import type { ArrayInternals } from './meta.js';
-import { withGlobalLock } from './ops/engine.js';
+import { kArray, type ArrayInternals, type ArrayMeta } from './meta.js';
 import type { ArrayRef } from './ops/remote.js';
-import { isBig } from './types.js';
+import { elemClass, wrapScratch } from './elem.js';
 
-type Fold = (acc: number, x: number) => number;
+type Fold = (acc: unknown, x: unknown) => unknown;
 
-export async function reduceArray(h: ArrayRef, ai: ArrayInternals, name: string): Promise<number | bigint | undefined> {
-  const m = ai.meta;
-  // The sequence number is taken now, before any lock wait, so that concurrent reductions
-  // (Promise.all) keep the order in which they were called on every PE.
-  const site = captureSite(reduceArray, 4); // the array method(s) above this, then the user's frame
-  const ex = m.team[kTeamInternals].channel!.reserve<[number, number | bigint]>(Kind.reduction, `${ai.kind}.reduce('${String(name)}')`, site);
-  const fn = lookupReduction(name) as Fold | undefined;
+
+/** Arithmetic reductions that `bool` arrays lack (as in Lamellar: bool has no Sum or Product). */
+const ARITHMETIC = new Set(['sum', 'prod']);
+
+/** How the parts are protected while they are folded. */
+export interface ReduceLocks {
+  /** LocalLockArray: fold each owner's part under that owner's read lock. */
+  readonly local: boolean;
+  /** A team PE whose read lock the caller already holds (its read guard), or -1. */
+  readonly held: number;
+}
+
+export const NO_LOCKS: ReduceLocks = Object.freeze({ local: false, held: -1 });
+
+function lookup(ai: ArrayInternals, name: string): Fold {
+  const fn = lookupReduction(name) as unknown as Fold | undefined;
   if (fn === undefined) {
-    // Still takes part, so the other PEs reject too instead of waiting.
-    const err = new LamellarError(ErrorCode.INVALID_ARGUMENT, `${ai.kind}.reduce: no reduction named '${String(name)}' (registerReduction it at module level)`, {
+    throw new LamellarError(ErrorCode.INVALID_ARGUMENT, `${ai.kind}.reduce: no reduction named '${String(name)}' (registerReduction it at module level)`, {
       details: { name },
     });
-    return ex.run([0, 0], { invalid: err }) as never;
   }
+  if (elemClass(ai.meta.type) === 'bool' && ARITHMETIC.has(name)) {
+    throw new LamellarError(ErrorCode.UNSUPPORTED_OP, `${ai.kind}.${name}: arrays of 'bool' have no ${name} (use max, min or a registered reduction)`, {
+      details: { type: 'bool', op: name },
+    });
+  }
+  return fn;
+}
+
+/**
+ * Folds elements [s, e) of team PE `pe`'s part with `fn`, each step wrapped to the element
+ * type. One tight loop over the owner's memory; undefined for an empty range.
+ */
+function foldPart(m: ArrayMeta, pe: number, s: number, e: number, fn: Fold): unknown {
+  if (s >= e) return undefined;
+  const wrap = wrapScratch(m.type);
+  const cls = elemClass(m.type);
+  if (cls === 'bool' || cls === 'wide') {
+    const read = m.reader(pe);
+    let acc = read(s);
+    for (let k = s + 1; k < e; k++) acc = wrap(fn(acc, read(k)));
+    return acc;
+  }
+  // The common case: one loop straight over the owner's typed array.
+  const v = m.views[pe]! as unknown as ArrayLike<unknown>;
+  let acc = v[s];
+  for (let k = s + 1; k < e; k++) acc = wrap(fn(acc, v[k]));
+  return acc;
+}
+
+async function foldLocked(m: ArrayMeta, pe: number, s: number, e: number, fn: Fold, take: boolean): Promise<unknown> {
+  if (!take || s >= e) return foldPart(m, pe, s, e, fn);
+  const w = m.locks[pe]!;
+  const wait = lock(w, LOCAL_LOCK, false);
+  if (wait !== undefined) await wait;
+  try {
+    return foldPart(m, pe, s, e, fn);
+  } finally {
+    unlock(w, LOCAL_LOCK, false);
+  }
+}
+
+interface RemoteReduce {
+  a: ArrayRef;
+  n: string;
+  /** Take the owner's local read lock. */
+  l: boolean;
+}
+
+/** On the owner: folds its part of the handle's window and answers with one value. */
+export const ReduceAm = defineAm('lamellar/array/reduce', async (_ctx, r: RemoteReduce): Promise<{ v: unknown; c: number }> => {
+  const ai = r.a[kArray];
+  const m = ai.meta;
   const me = m.team.myPe;
   const [s, e] = m.layout.localRange(me, ai.offset, ai.offset + ai.length);
-  const scratch = new ELEM_CTORS[m.type](1) as unknown as Float64Array;
-  const fold = (): number => {
-    const v = m.views[me]! as unknown as Float64Array;
-    let acc = v[s]!;
-    for (let k = s + 1; k < e; k++) {
-      scratch[0] = fn(acc, v[k]!);
-      acc = scratch[0];
-    }
-    return acc;
-  };
-  let partial = 0 as number;
+  const v = await foldLocked(m, me, s, e, lookup(ai, r.n), r.l);
+  return { v, c: e - s };
+});
+
+/**
+ * One-sided reduction of the handle's window with the reduction `name`; `undefined` when the
+ * window is empty. Throws INVALID_ARGUMENT for an unknown name before anything is sent.
+ */
+export async function reduceArray(h: ArrayRef, ai: ArrayInternals, name: string, locks: ReduceLocks = NO_LOCKS): Promise<unknown> {
+  const fn = lookup(ai, name);
+  const m = ai.meta;
+  const P = m.team.numPes;
+  const lo = ai.offset;
+  const hi = ai.offset + ai.length;
+  const parts: unknown[] = new Array<unknown>(P).fill(undefined);
   pin(ai.state);
   try {
-    try {
-      if (e > s) {
-      if (ai.kind === 'GlobalLockArray') partial = await withGlobalLock(h, ai, false, fold);
-      else if (ai.kind === 'LocalLockArray') {
-        const w = m.locks[me]!;
-        const wait = lock(w, LOCAL_LOCK, false);
-        if (wait !== undefined) await wait;
-        try {
-          partial = fold();
-        } finally {
-          unlock(w, LOCAL_LOCK, false);
-        }
-      } else partial = fold();
-      }
-    } catch (err) {
-      const coded = err instanceof LamellarError ? err : new LamellarError(ErrorCode.INTERNAL, String(err), { cause: err });
-      return (await ex.run([0, 0], { invalid: coded })) as never;
+    // Remote owners first, so their folds run while this PE folds the mapped parts.
+    for (let pe = 0; pe < P; pe++) {
+      const [s, e] = m.layout.localRange(pe, lo, hi);
+      if (s >= e || m.views[pe] !== null) continue;
+      parts[pe] = m.team.execAmPe(pe, ReduceAm, { a: h, n: name, l: locks.local && pe !== locks.held }).then((r) => (r.c === 0 ? undefined : r.v));
     }
-    // One exchange carries each PE's count and partial (a bigint for 64-bit types).
-    const all = (await ex.run([e - s, e > s ? partial : isBig(m.type) ? 0n : 0])) as [number, number | bigint][];
-    const counts = all.map((x) => x[0]);
-    const parts = all.map((x) => x[1]);
-    let acc: number | undefined;
-    for (let pe = 0; pe < parts.length; pe++) {
-      if (counts[pe] === 0) continue;
-      scratch[0] = parts[pe] as number;
-      const x = scratch[0];
-      if (acc === undefined) acc = x;
-      else {
-        scratch[0] = fn(acc, x);
-        acc = scratch[0];
-      }
+    for (let pe = 0; pe < P; pe++) {
+      const [s, e] = m.layout.localRange(pe, lo, hi);
+      if (s >= e || m.views[pe] === null) continue;
+      parts[pe] = locks.local && pe !== locks.held ? foldLocked(m, pe, s, e, fn, true) : foldPart(m, pe, s, e, fn);
     }
-    return acc;
+    // All together, so that a failure on one owner leaves no other rejection unobserved.
+    const got = await Promise.all(parts);
+    const wrap = wrapScratch(m.type);
+    let acc: unknown;
+    let any = false;
+    for (let pe = 0; pe < P; pe++) {
+      const x = got[pe];
+      if (x === undefined) continue;
+      acc = any ? wrap(fn(acc, x)) : x;
+      any = true;
+    }
+    return any ? acc : undefined;
   } finally {
     unpin(ai.state);
   }

@@ -12,6 +12,7 @@
  * | LAMELLAR_DEADLOCK_TIMEOUT_ACTION | warn | `warn`, or `abort`: the first such report fails the job with LAMELLAR_ERR_DEADLOCK_TIMEOUT |
  * | LAMELLAR_COLLECTIVE_SITES | 0 | `1` records the caller's source line at every barrier, not only at barriers that have to wait (costs ~3 µs a barrier) |
  * | LAMELLAR_AM_SIZE_THRESHOLD | 65536 | bytes at which a PE's aggregation buffer for one destination is flushed |
+ * | LAMELLAR_AM_GROUP_BATCH_SIZE | 10000 | AMs a TypedAmGroup buffers for one destination before it sends them as one message |
  * | LAMELLAR_HEAP_SIZE | 4294967296 | bytes of memory-region heap each PE may grow to (virtual until used) |
  * | LAMELLAR_SHMEM_RING_SIZE | auto | bytes of each SPSC ring between two shmem PEs (8 MiB up to 4 PEs, less beyond) |
  * | LAMELLAR_SPIN_US | 50, or 5 when PEs outnumber cores | microseconds a PE polls after activity before it sleeps |
@@ -72,6 +73,7 @@ export interface LamellarConfig {
   readonly deadlockTimeoutAction: 'warn' | 'abort';
   readonly collectiveSites: boolean;
   readonly amSizeThreshold: number;
+  readonly amGroupBatchSize: number;
   readonly heapSize: number;
   readonly shmemRingSize: number | undefined;
   readonly spinMicros: number;
@@ -248,6 +250,7 @@ export function parseConfig(env: Env): LamellarConfig {
     deadlockTimeoutAction: choiceVar(env, 'LAMELLAR_DEADLOCK_TIMEOUT_ACTION', ['warn', 'abort'] as const, 'warn'),
     collectiveSites: choiceVar(env, 'LAMELLAR_COLLECTIVE_SITES', ['0', '1'] as const, '0') === '1',
     amSizeThreshold: intVar(env, 'LAMELLAR_AM_SIZE_THRESHOLD', 65536, 64, 1 << 30),
+    amGroupBatchSize: intVar(env, 'LAMELLAR_AM_GROUP_BATCH_SIZE', 10000, 1),
     heapSize: intVar(env, 'LAMELLAR_HEAP_SIZE', 4 * 1024 ** 3, 1 << 16, 4 * 1024 ** 3),
     shmemRingSize: env['LAMELLAR_SHMEM_RING_SIZE'] ? intVar(env, 'LAMELLAR_SHMEM_RING_SIZE', 0, 1 << 12, 1 << 30) : undefined,
     spinMicros: numVar(env, 'LAMELLAR_SPIN_US', defaultSpin(env), 0, MAX_SPIN_US),

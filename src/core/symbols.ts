@@ -21,6 +21,8 @@ export const kGroup = Symbol('lamellar.group');
 export const kMultiPart = Symbol('lamellar.multiPart');
 /** AM definitions: made by defineAm (a forged object lacks it) (am/define.ts). */
 export const kAmDef = Symbol('lamellar.amDef');
+/** AM definitions of the runtime's own messages (names under `lamellar/`): stats leave them out (am/define.ts). */
+export const kRuntimeAm = Symbol('lamellar.runtimeAm');
 /** Values made by returnAm (am/define.ts). */
 export const kReturnedAm = Symbol('lamellar.returnedAm');
 /** Closure AMs: the per-source record the engine reads (am/closure.ts). */
@@ -40,6 +42,8 @@ export const kRefState = Symbol('lamellar.refState');
 export const kDarcState = Symbol('lamellar.darcState');
 /** Arrays: layout, region and state (array/meta.ts). */
 export const kArray = Symbol('lamellar.arrayInternals');
+/** Batch inputs: a guard's or AtomicLocalData's elements, as storage (array/guard.ts, array/atomic.ts). */
+export const kOpInput = Symbol('lamellar.opInput');
 
 /**
  * The token the package passes to the constructors of classes users get from the runtime

@@ -10,6 +10,7 @@ import type { Team, World } from '../team/index.js';
 import { createDarc, DarcBase, registerDarcCodec, registerDarcKind, type DarcKind } from './common.js';
 import type { GlobalRwDarc } from './global-rw.js';
 import type { LocalRwDarc } from './local-rw.js';
+import { newWeakDarc, type WeakDarc } from './weak.js';
 
 /**
  * A distributed Arc (Lamellar's Darc): one instance of a value per team PE, each PE passing its own
@@ -72,6 +73,20 @@ export class Darc<T> extends DarcBase<T> {
    */
   clone(): Darc<T> {
     return new Darc<T>(kConstruct, this.refState, 'new');
+  }
+
+  /**
+   * A weak reference: it does not keep the Darc alive; `upgrade()` gives a handle back while the
+   * Darc lives anywhere, `undefined` once it is gone everywhere.
+   * @example
+   * ```ts
+   * const d = await Darc.create(world, { hits: 0 });
+   * const weak = d.downgrade();
+   * const strong = await weak.upgrade(); // Darc | undefined
+   * ```
+   */
+  downgrade(): WeakDarc<T> {
+    return newWeakDarc<T>(this.refState, (st) => new Darc<T>(kConstruct, st, 'new'));
   }
 
   /**

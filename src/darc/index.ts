@@ -6,6 +6,7 @@
  * Conversions between kinds are collective. Lifetime rules: docs/darc.md.
  */
 export { Darc } from './darc.js';
+export { WeakDarc } from './weak.js';
 export { LocalRwDarc } from './local-rw.js';
 export { GlobalRwDarc } from './global-rw.js';
 export { DarcReadGuard, DarcWriteGuard } from './rwlock.js';

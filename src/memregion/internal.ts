@@ -11,4 +11,4 @@ export { RefState, registryOf, released, describeMode, FREE, sameMode, type Quie
 export { quietView, abortConversionOn, post } from './quiesce.js';
 export { startCollective, type CollectiveStart } from './collective.js';
 export { ELEM_TYPES, ELEM_CTORS, elemCode, elemTypeOfCode, checkElemType, checkData, checkRange, checkCount } from './types.js';
-export type { ElemType, ElemValue, TypedArrayOf, TypedArrayMap, AnyTypedArray, ReadonlyTypedArrayOf } from './types.js';
+export type { ElemType, ElemValue, TypedArrayOf, TypedArrayMap, AnyTypedArray, ReadonlyTypedArray, ReadonlyTypedArrayOf } from './types.js';

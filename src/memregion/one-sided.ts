@@ -11,7 +11,7 @@ import { kTeamInternals, type Team, type WorldRuntime } from '../team/index.js';
 import { decodeRefKey, encodeRefKey, RefHandle, type HandleOrigin } from './handle.js';
 import { DONE, directGet, directView, remoteGet, remotePut } from './rdma.js';
 import { RefState, registryOf, type Registry } from './refstate.js';
-import { checkCount, checkData, checkElemType, checkRange, ELEM_CTORS, elemCode, elemTypeOfCode, type ElemType, type TypedArrayOf } from './types.js';
+import { checkCount, checkData, checkElemType, checkRange, checkWindow, ELEM_CTORS, elemCode, elemTypeOfCode, type ElemType, type TypedArrayOf } from './types.js';
 
 interface OneSidedData<T extends ElemType> {
   readonly type: T;
@@ -39,7 +39,7 @@ function viewOf<T extends ElemType>(d: OneSidedData<T>): TypedArrayOf<T> | null 
 }
 
 /** Makes a OneSidedMemoryRegion handle (its constructor is private). */
-let newOneSided: <T extends ElemType>(state: RefState, origin: HandleOrigin) => OneSidedMemoryRegion<T>;
+let newOneSided: <T extends ElemType>(state: RefState, origin: HandleOrigin, offset?: number, length?: number) => OneSidedMemoryRegion<T>;
 
 /**
  * `length` elements on the PE that allocated it (its owner) and nowhere else (Lamellar's
@@ -59,14 +59,19 @@ let newOneSided: <T extends ElemType>(state: RefState, origin: HandleOrigin) => 
  */
 export class OneSidedMemoryRegion<T extends ElemType = ElemType> extends RefHandle {
   readonly #data: OneSidedData<T>;
+  /** This handle's window [#off, #off + #len) of the region (a subRegion; else the whole). */
+  readonly #off: number;
+  readonly #len: number;
 
-  private constructor(token: symbol, state: RefState, origin: HandleOrigin) {
+  private constructor(token: symbol, state: RefState, origin: HandleOrigin, offset = 0, length?: number) {
     super(token, state, origin);
     this.#data = state.data as OneSidedData<T>;
+    this.#off = offset;
+    this.#len = length ?? this.#data.length - offset;
   }
 
   static {
-    newOneSided = (state, origin) => new OneSidedMemoryRegion(kConstruct, state, origin);
+    newOneSided = (state, origin, offset, length) => new OneSidedMemoryRegion(kConstruct, state, origin, offset, length);
   }
 
   /** @internal */
@@ -92,15 +97,46 @@ export class OneSidedMemoryRegion<T extends ElemType = ElemType> extends RefHand
   }
 
   /**
-   * The number of elements.
+   * The number of elements (of this subRegion's window, for a subRegion).
    * @example
    * ```ts
    * const mine = world.allocOneSidedMemRegion('u8', 16);
-   * console.log(mine.length); // 16
+   * console.log(mine.length, mine.subRegion(4, 8).length); // 16 4
    * ```
    */
   get length(): number {
-    return this.#data.length;
+    return this.#len;
+  }
+
+  /**
+   * Where this handle's window starts in the region (0 unless a subRegion).
+   * @example
+   * ```ts
+   * const mine = world.allocOneSidedMemRegion('u8', 16);
+   * console.log(mine.subRegion(4, 8).offset); // 4
+   * ```
+   */
+  get offset(): number {
+    return this.#off;
+  }
+
+  /**
+   * Elements [start, end) as a region of its own: a zero-copy view whose indices start at 0,
+   * usable in put/get (of regions and arrays) and sendable in AMs. It is another handle on the
+   * same memory: drop it separately. INDEX_OUT_OF_BOUNDS unless 0 <= start <= end <= length.
+   * @example
+   * ```ts
+   * const buf = world.allocOneSidedMemRegion('u8', 4096);
+   * const Fill = defineAm('doc/fill-tail', async (_ctx, a: { dst: OneSidedMemoryRegion<'u8'> }) => {
+   *   await a.dst.put(0, new Uint8Array(a.dst.length).fill(1));
+   * });
+   * await world.execAmPe(1, Fill, { dst: buf.subRegion(2048, 4096) }); // PE 1 fills the second half
+   * ```
+   */
+  subRegion(start: number, end: number): OneSidedMemoryRegion<T> {
+    void this.refState;
+    checkWindow(start, end, this.#len, 'OneSidedMemoryRegion.subRegion');
+    return new OneSidedMemoryRegion<T>(kConstruct, this.refState, 'new', this.#off + start, end - start);
   }
 
   /**
@@ -138,7 +174,8 @@ export class OneSidedMemoryRegion<T extends ElemType = ElemType> extends RefHand
   put(index: number, data: TypedArrayOf<T>): Promise<void> {
     const d = this.#live();
     checkData(data, d.type, 'put');
-    checkRange(index, data.length, d.length, 'put');
+    checkRange(index, data.length, this.#len, 'put');
+    index += this.#off;
     peCounters.putBytes += data.byteLength;
     const v = viewOf(d);
     if (v !== null) {
@@ -163,7 +200,8 @@ export class OneSidedMemoryRegion<T extends ElemType = ElemType> extends RefHand
     const d = this.#live();
     const dst = typeof n === 'number' ? undefined : checkData(n, d.type, 'get');
     const count = dst === undefined ? checkCount(n, 'get') : dst.length;
-    checkRange(index, count, d.length, 'get');
+    checkRange(index, count, this.#len, 'get');
+    index += this.#off;
     peCounters.getBytes += count * ELEM_CTORS[d.type].BYTES_PER_ELEMENT;
     const v = viewOf(d);
     if (v !== null) return Promise.resolve(directGet(v, index, count, dst));
@@ -191,12 +229,12 @@ export class OneSidedMemoryRegion<T extends ElemType = ElemType> extends RefHand
     }
     const v = viewOf(d);
     if (v === null) throw new LamellarError(ErrorCode.INTERNAL, 'this lamella does not map the local heap');
-    return v;
+    return this.#off === 0 && this.#len === d.length ? v : (v.subarray(this.#off, this.#off + this.#len) as TypedArrayOf<T>);
   }
 
   /**
-   * Another handle to the same region, dropped separately (e.g. to keep one that arrived in an AM
-   * past the AM).
+   * Another handle to the same region (the same window), dropped separately (e.g. to keep one that
+   * arrived in an AM past the AM).
    * @example
    * ```ts
    * const mine = world.allocOneSidedMemRegion('u8', 16);
@@ -205,7 +243,7 @@ export class OneSidedMemoryRegion<T extends ElemType = ElemType> extends RefHand
    * ```
    */
   clone(): OneSidedMemoryRegion<T> {
-    return new OneSidedMemoryRegion<T>(kConstruct, this.refState, 'new');
+    return new OneSidedMemoryRegion<T>(kConstruct, this.refState, 'new', this.#off, this.#len);
   }
 
   /** @internal The lifetime state, for the codec. */
@@ -251,6 +289,8 @@ registerRefCodec<OneSidedMemoryRegion>({
     w.u8(elemCode(d.type));
     w.f64(d.addr);
     w.f64(d.length);
+    w.f64(region.offset);
+    w.f64(region.length);
   },
   decode(r, ctx) {
     const rt = ctx as WorldRuntime;
@@ -259,9 +299,11 @@ registerRefCodec<OneSidedMemoryRegion>({
     const type = elemTypeOfCode(r.u8());
     const addr = r.f64();
     const length = r.f64();
-    if (state !== undefined) return newOneSided(state, 'decoded');
+    const offset = r.f64();
+    const window = r.f64();
+    if (state !== undefined) return newOneSided(state, 'decoded', offset, window);
     // First time this PE sees the region: it joins the region's lifetime as a participant.
     const data: OneSidedData<ElemType> = { type, length, owner: coord, addr, lamella: rt.lamella, view: undefined };
-    return newOneSided(makeState(rt, reg, coord, id, data), 'decoded');
+    return newOneSided(makeState(rt, reg, coord, id, data), 'decoded', offset, window);
   },
 });

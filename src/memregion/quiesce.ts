@@ -13,7 +13,9 @@
  *    the answer (no acquire, no encode). A handle sent after a sender's probe means the sender
  *    held one inside the round, so the sender is not clean.
  * 5. All clean: C sends `finish` (free, or complete the conversion) to every participant.
- *    Otherwise the round failed; C starts another once every PE reports quiet again.
+ *    Otherwise the round failed: C sends `resume` to the PEs that answered clean, and starts
+ *    another round once every PE reports quiet again. Between a clean answer and its verdict a
+ *    PE takes no new handle out of nothing (WeakDarc upgrades wait), since C may be freeing.
  * Mixed modes among quiet PEs (one PE converts while another dropped, or two targets) abort the
  * conversion with COLLECTIVE_MISMATCH instead of hanging.
  */
@@ -160,11 +162,17 @@ const Probe = defineAm('lamellar/ref-probe', async (ctx, a: ProbeRequest): Promi
   const now = states.get(a.key);
   if (now === undefined) return { clean: atProbe && st === undefined, seq: 0, quiet: true, mode: FREE, encoded: false };
   const stable = now === st && now.refs === now.baseline && now.acquires === acquires && sameMode(now.mode, a.mode) && now.encodes === 0;
-  return { clean: atProbe && stable, seq: ++now.seq, quiet: now.refs === now.baseline, mode: now.mode, encoded: now.encodes > 0 };
+  const clean = atProbe && stable;
+  if (clean) now.awaitingVerdict();
+  return { clean, seq: ++now.seq, quiet: now.refs === now.baseline, mode: now.mode, encoded: now.encodes > 0 };
 });
 
 const Finish = defineAm('lamellar/ref-finish', (ctx, a: { key: string; mode: QuietMode }): void => {
   registryOf(runtimeOf(ctx)).states.get(a.key)?.finish(a.mode);
+});
+
+const Resume = defineAm('lamellar/ref-resume', (ctx, a: { key: string }): void => {
+  registryOf(runtimeOf(ctx)).states.get(a.key)?.settleVerdict();
 });
 
 const Abort = defineAm('lamellar/ref-abort', (ctx, a: { key: string; message: string }): void => {
@@ -224,6 +232,10 @@ async function runRound(st: RefState, c: Coord, mode: QuietMode): Promise<void> 
     clean &&= rep.clean;
   });
   if (!clean) {
+    // The PEs that answered clean wait for a verdict (see RefState.verdict): this one is "go on".
+    st.participants.forEach((pe, i) => {
+      if (replies[i]!.clean) post(st.rt, pe, Resume, { key: st.key });
+    });
     maybeStart(st);
     return;
   }

@@ -12,7 +12,7 @@
  * through the same FIFO channels as the AMs, that no handle is still in a message; only then
  * is the object freed (or converted) on every PE. Nothing is freed while any PE holds a handle.
  */
-import { ErrorCode, LamellarError, type Deferred } from '../core/index.js';
+import { deferred, ErrorCode, LamellarError, type Deferred } from '../core/index.js';
 import type { WorldRuntime } from '../team/index.js';
 
 /**
@@ -71,6 +71,12 @@ export class RefState {
   conversions = 0;
   /** Set while this PE converts the object; settled by the coordinator's verdict. */
   conversion: Deferred<void> | undefined;
+  /**
+   * Set from this PE's *clean* answer to a round until the coordinator's verdict (finish, or
+   * resume when another PE was not clean). In between this PE must not take a new handle out of
+   * nothing (a WeakDarc upgrade): the coordinator may already be freeing the object everywhere.
+   */
+  verdict: Deferred<void> | undefined;
 
   constructor(
     readonly rt: WorldRuntime,
@@ -121,9 +127,23 @@ export class RefState {
     protocol!.quiet(this);
   }
 
+  /** This PE answered a round clean: hold upgrades until the verdict. */
+  awaitingVerdict(): void {
+    this.verdict ??= deferred<void>();
+  }
+
+  /** The round this PE answered clean is over (finished or resumed). */
+  settleVerdict(): void {
+    const v = this.verdict;
+    this.verdict = undefined;
+    v?.resolve();
+  }
+
   /** The coordinator's verdict, on this PE. */
   finish(mode: QuietMode): void {
     if (this.freed) return;
+    // Settled after the state changes below, so a waiter sees it freed or converted.
+    queueMicrotask(() => this.settleVerdict());
     if (mode.kind === 'free') {
       this.freed = true;
       this.registry.states.delete(this.key);

@@ -12,7 +12,7 @@ import { startCollective } from './collective.js';
 import { decodeMemberKey, encodeRefKey, RefHandle, type HandleOrigin } from './handle.js';
 import { DONE, directGet, directView, remoteGet, remotePut } from './rdma.js';
 import type { RefState } from './refstate.js';
-import { checkCount, checkData, checkElemType, checkRange, ELEM_CTORS, type ElemType, type TypedArrayOf } from './types.js';
+import { checkCount, checkData, checkElemType, checkRange, checkWindow, ELEM_CTORS, type ElemType, type TypedArrayOf } from './types.js';
 
 /** Internal access for arrays: not part of the public API. */
 export { kRegionInternals };
@@ -54,7 +54,7 @@ declare module '../serde/wire.js' {
 }
 
 /** Makes a SharedMemoryRegion handle (its constructor is private). */
-let newShared: <T extends ElemType>(state: RefState, origin: HandleOrigin) => SharedMemoryRegion<T>;
+let newShared: <T extends ElemType>(state: RefState, origin: HandleOrigin, offset?: number, length?: number) => SharedMemoryRegion<T>;
 
 /**
  * `length` elements of one type on every PE of a team (collective and symmetric; Lamellar's
@@ -74,14 +74,19 @@ let newShared: <T extends ElemType>(state: RefState, origin: HandleOrigin) => Sh
  */
 export class SharedMemoryRegion<T extends ElemType = ElemType> extends RefHandle {
   readonly #data: SharedData<T>;
+  /** This handle's window [#off, #off + #len) of every PE's part (a subRegion; else the whole). */
+  readonly #off: number;
+  readonly #len: number;
 
-  private constructor(token: symbol, state: RefState, origin: HandleOrigin) {
+  private constructor(token: symbol, state: RefState, origin: HandleOrigin, offset = 0, length?: number) {
     super(token, state, origin);
     this.#data = state.data as SharedData<T>;
+    this.#off = offset;
+    this.#len = length ?? this.#data.length - offset;
   }
 
   static {
-    newShared = (state, origin) => new SharedMemoryRegion(kConstruct, state, origin);
+    newShared = (state, origin, offset, length) => new SharedMemoryRegion(kConstruct, state, origin, offset, length);
   }
 
   /** @internal */
@@ -107,15 +112,45 @@ export class SharedMemoryRegion<T extends ElemType = ElemType> extends RefHandle
   }
 
   /**
-   * The number of elements on each team PE.
+   * The number of elements on each team PE (of this subRegion's window, for a subRegion).
    * @example
    * ```ts
    * const r = await world.allocSharedMemRegion('f64', 8);
-   * console.log(r.length); // 8
+   * console.log(r.length, r.subRegion(2, 5).length); // 8 3
    * ```
    */
   get length(): number {
-    return this.#data.length;
+    return this.#len;
+  }
+
+  /**
+   * Where this handle's window starts in each PE's part (0 unless a subRegion).
+   * @example
+   * ```ts
+   * const r = await world.allocSharedMemRegion('f64', 8);
+   * console.log(r.subRegion(4, 8).offset); // 4
+   * ```
+   */
+  get offset(): number {
+    return this.#off;
+  }
+
+  /**
+   * Elements [start, end) of every PE's part as a region of its own: a zero-copy view whose
+   * indices start at 0, usable in put/get (of regions and arrays) and sendable in AMs. It is
+   * another handle on the same memory: drop it separately. INDEX_OUT_OF_BOUNDS unless
+   * 0 <= start <= end <= length.
+   * @example
+   * ```ts
+   * const region = await world.allocSharedMemRegion('f64', 8);
+   * await using half = region.subRegion(0, region.length / 2);
+   * await half.put(world.numPes - 1, 0, new Float64Array([1, 2])); // into the last PE's first half
+   * ```
+   */
+  subRegion(start: number, end: number): SharedMemoryRegion<T> {
+    void this.refState;
+    checkWindow(start, end, this.#len, 'SharedMemoryRegion.subRegion');
+    return new SharedMemoryRegion<T>(kConstruct, this.refState, 'new', this.#off + start, end - start);
   }
 
   /**
@@ -143,7 +178,8 @@ export class SharedMemoryRegion<T extends ElemType = ElemType> extends RefHandle
     const d = this.#live();
     checkPe(pe, d.addrs.length);
     checkData(data, d.type, 'put');
-    checkRange(index, data.length, d.length, 'put');
+    checkRange(index, data.length, this.#len, 'put');
+    index += this.#off;
     peCounters.putBytes += data.byteLength;
     const v = d.internals.view(pe);
     if (v !== null) {
@@ -165,7 +201,7 @@ export class SharedMemoryRegion<T extends ElemType = ElemType> extends RefHandle
   putAll(index: number, data: TypedArrayOf<T>): Promise<void> {
     const d = this.#live();
     checkData(data, d.type, 'putAll');
-    checkRange(index, data.length, d.length, 'putAll');
+    checkRange(index, data.length, this.#len, 'putAll');
     const pending: Promise<void>[] = [];
     for (let pe = 0; pe < d.addrs.length; pe++) {
       const p = this.put(pe, index, data);
@@ -192,7 +228,8 @@ export class SharedMemoryRegion<T extends ElemType = ElemType> extends RefHandle
     checkPe(pe, d.addrs.length);
     const dst = typeof n === 'number' ? undefined : checkData(n, d.type, 'get');
     const count = dst === undefined ? checkCount(n, 'get') : dst.length;
-    checkRange(index, count, d.length, 'get');
+    checkRange(index, count, this.#len, 'get');
+    index += this.#off;
     peCounters.getBytes += count * ELEM_CTORS[d.type].BYTES_PER_ELEMENT;
     const v = d.internals.view(pe);
     if (v !== null) return Promise.resolve(directGet(v, index, count, dst));
@@ -212,11 +249,11 @@ export class SharedMemoryRegion<T extends ElemType = ElemType> extends RefHandle
     const d = this.#live();
     const v = d.internals.view(d.team.myPe);
     if (v === null) throw new LamellarError(ErrorCode.INTERNAL, 'this lamella does not map the local heap');
-    return v;
+    return this.#off === 0 && this.#len === d.length ? v : (v.subarray(this.#off, this.#off + this.#len) as TypedArrayOf<T>);
   }
 
   /**
-   * Another handle to the same region, dropped separately.
+   * Another handle to the same region (the same window), dropped separately.
    * @example
    * ```ts
    * const r = await world.allocSharedMemRegion('f64', 8);
@@ -225,7 +262,7 @@ export class SharedMemoryRegion<T extends ElemType = ElemType> extends RefHandle
    * ```
    */
   clone(): SharedMemoryRegion<T> {
-    return new SharedMemoryRegion<T>(kConstruct, this.refState, 'new');
+    return new SharedMemoryRegion<T>(kConstruct, this.refState, 'new', this.#off, this.#len);
   }
 
   /** @internal */
@@ -305,8 +342,12 @@ registerRefCodec<SharedMemoryRegion>({
   ctor: SharedMemoryRegion,
   encode(w, region) {
     encodeRefKey(w, region[kRegionInternals].state);
+    w.f64(region.offset);
+    w.f64(region.length);
   },
   decode(r, ctx) {
-    return newShared(decodeMemberKey(r, ctx, 'a shared memory region'), 'decoded');
+    const state = decodeMemberKey(r, ctx, 'a shared memory region');
+    const offset = r.f64();
+    return newShared(state, 'decoded', offset, r.f64());
   },
 });

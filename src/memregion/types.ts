@@ -188,3 +188,12 @@ export function checkCount(n: unknown, what: string): number {
   }
   return n;
 }
+
+/** Throws INDEX_OUT_OF_BOUNDS unless [start, end) is a range of `length` elements (subRegion). */
+export function checkWindow(start: unknown, end: unknown, length: number, what: string): void {
+  if (typeof start !== 'number' || typeof end !== 'number' || !Number.isInteger(start) || !Number.isInteger(end) || start < 0 || start > end || end > length) {
+    throw new LamellarError(ErrorCode.INDEX_OUT_OF_BOUNDS, `${what}: [${String(start)}, ${String(end)}) is not a range of the region's ${length} elements`, {
+      details: { start, end, length },
+    });
+  }
+}

@@ -16,7 +16,7 @@ import { ErrorCode, LamellarError } from '../core/index.js';
  */
 export type ReductionFn<V> = (acc: V, x: V) => V;
 
-type AnyFn = (acc: never, x: never) => number | bigint;
+type AnyFn = (acc: never, x: never) => unknown;
 
 const reductions = new Map<string, AnyFn>();
 
@@ -27,13 +27,13 @@ export type BuiltinOp = (typeof BUILTIN_OPS)[number];
 /**
  * Registers a reduction for `reduce(name)` on arrays and for `allReduce`/scans on teams. Register
  * at module level so every PE has it (SPMD). `fn(acc, x)` gets numbers, or bigints for 64-bit
- * values; typed arrays are reduced element by element.
+ * values, booleans for `bool` arrays; typed arrays are reduced element by element.
  *
  * @example
  * registerReduction<number>('absmax', (a, b) => Math.max(Math.abs(a), Math.abs(b)));
  * const m = await world.allReduce(world.myPe - 1, 'absmax');
  */
-export function registerReduction<V extends number | bigint>(name: string, fn: ReductionFn<V>): void {
+export function registerReduction<V extends number | bigint | boolean>(name: string, fn: ReductionFn<V>): void {
   if (typeof name !== 'string' || name.length === 0 || typeof fn !== 'function') {
     throw new LamellarError(ErrorCode.INVALID_ARGUMENT, 'registerReduction(name, fn) needs a non-empty name and a function');
   }

@@ -155,9 +155,137 @@ const CHECKS: Record<string, ExampleCheck> = {
     check(out, n) {
       const v = range(20).map((i) => (i % 3 === 0 ? -(i + 1) : i + 1));
       const minAbs = v.reduce((acc, x) => (Math.abs(x) < Math.abs(acc) ? x : acc));
-      const line = `sum ${v.reduce((a, b) => a + b)}, max ${Math.max(...v)}, min ${Math.min(...v)}, my_min_abs ${minAbs}`;
-      range(n).forEach((pe) => out.has(`PE ${pe}: ${line}`));
-      out.has('prod of elements 1..5 = -720 (expected -720)');
+      // One-sided: only PE 0 asked, so only PE 0 prints the results.
+      out.matching(/: sum -?\d+, max/, 1);
+      out.has(`PE 0: sum ${v.reduce((a, b) => a + b)}, max ${Math.max(...v)}, min ${Math.min(...v)}, my_min_abs ${minAbs}`);
+      range(n).forEach((pe) => out.has(`PE ${pe}: prod of elements 1..5 = -720 (expected -720)`));
+    },
+  },
+
+  'arrays/array_batch_add.ts': {
+    check(out, n) {
+      const forms = ['many indices, one value', 'one index, many values', 'one value per index', 'buffered AMs'];
+      const sums = forms.map((f) => {
+        const m = out.one(new RegExp(`^${esc(f)}: sum (\\d+) \\(expected (\\d+)\\)$`));
+        assert.equal(m[1], m[2], `${f}: the sum is the expected one`);
+        return Number(m[1]);
+      });
+      assert.equal(sums[0], 100_000 * n);
+      assert.equal(sums[1], 100_000 * n + 2000 * n);
+      assert.equal(sums[3]! - sums[2]!, 100_000 * n, 'the buffered AMs added one per index');
+    },
+  },
+
+  'arrays/array_am.ts': {
+    check(out, n) {
+      const len = 100;
+      const per = Math.floor(len / n);
+      const owner = (pe: number): number[] => range(Math.floor(len / n) + (pe < len % n ? 1 : 0), pe * per + Math.min(pe, len % n));
+      range(n).forEach((pe) => out.has(`PE ${pe}: local part ${owner(pe).length} elements, all 255: true`));
+      const value = (i: number): number => (i < n * per ? i % n : 255);
+      range(n).forEach((pe) => out.has(`[pe ${pe} data] [${owner(pe).map(value).join(', ')}]`));
+      const sum = range(len).map(value).reduce((a, b) => a + b, 0);
+      out.has(`sum: ${sum} (expected ${sum})`);
+    },
+  },
+
+  'arrays/global_lock_array.ts': {
+    check(out, n) {
+      const count = (pe: number): number => Math.floor(100 / n) + (pe < 100 % n ? 1 : 0);
+      range(n).forEach((pe) => {
+        out.one(new RegExp(`^0\\. PE${pe} time: [\\d.]+ read guard on ${count(pe)} elements$`));
+        out.one(new RegExp(`^1\\. PE${pe} time: [\\d.]+ got write lock$`));
+        out.one(new RegExp(`^3\\. PE${pe} time: [\\d.]+ got collective write lock$`));
+        out.has(`[pe ${pe} data] [${new Array(count(pe)).fill(pe).join(', ')}]`);
+        out.has(`[pe ${pe} data] [${new Array(count(pe)).fill(2 * pe).join(', ')}]`);
+      });
+      const sum = range(n).reduce((a, pe) => a + 2 * pe * count(pe), 0);
+      range(n).forEach((pe) => out.has(`5. PE${pe}: under the read lock, sum ${sum}, max ${2 * (n - 1)}`));
+      // Write guards take turns: their grant times are all different.
+      const times = out.matching(/^1\. PE\d+ time: ([\d.]+) got write lock$/, n).map((m) => m[1]);
+      assert.equal(new Set(times).size, n);
+      // The distributed iteration under the read guards, then the mutable one adding the index.
+      range(n).forEach((pe) => {
+        const part = partOf(pe, 100, n, 'block');
+        out.has(`6. PE${pe}: under the read lock, ${part.map((i) => `${i}:${2 * pe}`).join(' ')}`);
+        out.has(`7. PE${pe}: added each element's index`);
+        out.has(`[pe ${pe} data] [${part.map((i) => 2 * pe + i).join(', ')}]`);
+      });
+    },
+  },
+
+  'arrays/generic_array.ts': {
+    check(out, n) {
+      out.has(`f32: sum ${1.5 * n} (expected ${1.5 * n})`);
+      const u64 = (3n * BigInt(n)) << 40n;
+      out.has(`u64: sum ${u64} (expected ${u64})`);
+      out.has(`bool: ${'1'.repeat(n)} (expected ${'1'.repeat(n)})`);
+      const u128 = BigInt(n) * ((1n << 100n) + 1n);
+      out.has(`u128: element 0 = ${u128} (expected ${u128})`);
+      out.has(`iterators: ${n} bool elements set, u128 sum ${u128}, ${n} after >> 100 (expected ${n}, ${u128}, ${n})`);
+    },
+  },
+
+  'active_messages/am_no_return.ts': {
+    check(out, n) {
+      out.has('no return result: undefined');
+      out.has(`no return result: [${new Array(n).fill('undefined').join(', ')}]`);
+      out.has('typed group: 20 results, all undefined: true');
+      for (let i = 0; i < 10; i++) out.matching(new RegExp(`^\\tin AmNoReturn \\{ myPe: ${i}, testVar: 7 \\} on pe \\d+ of ${n}$`), n + 1);
+      const share = (pe: number): number => range(10).filter((i) => i % n === pe).length;
+      const runs = range(n).map((pe) => (pe === 0 ? 1 : 0) + (pe === n - 1 ? 1 : 0) + 1 + 2 * (share(pe) + 10));
+      out.has(`AMs run per PE: ${runs.join(', ')}`);
+    },
+  },
+
+  'active_messages/am_local.ts': {
+    check(out) {
+      const items = out.matching(/^(\d+) (\d+) \[([\d, ]+)\] on pe 0$/, 10).map((m) => Number(m[2]));
+      assert.deepEqual(items.sort((a, b) => a - b), range(10), 'every item taken once');
+      out.has('items processed: 55 (expected 55)');
+    },
+  },
+
+  'active_messages/am_batch_tests.ts': {
+    check(out, n) {
+      range(n).forEach((pe) => {
+        const m = out.one(new RegExp(`^PE ${pe}: 1000 AMs \\((.*)\\), 0 bad results$`));
+        const counts = [...m[1]!.matchAll(/ (\d+)(?:,|$)/g)].map((c) => Number(c[1]));
+        assert.equal(counts.length, 7);
+        assert.equal(counts.reduce((a, b) => a + b, 0), 1000);
+      });
+    },
+  },
+
+  'misc/simple_ptp.ts': {
+    check: (out, n) => range(n).forEach((pe) => out.one(new RegExp(`^\\[${pe}\\] 100 exchanges with PE 0, mean adj: -?\\d+ ns$`))),
+  },
+
+  'misc/lamellar_env.ts': {
+    check(out, n) {
+      const all = `[${range(n).join(', ')}]`;
+      for (const pe of range(n)) {
+        for (const what of ['world', 'Darc', 'LocalRwDarc', 'GlobalRwDarc', 'UnsafeArray', 'AtomicArray', 'LocalLockArray', 'GlobalLockArray']) {
+          out.has(`[${pe}] environment from ${what}: my_pe ${pe}, num_pes ${n}, world PEs ${all}`);
+        }
+      }
+      const even = range(Math.ceil(n / 2)).map((i) => 2 * i);
+      out.matching(/environment from team/, even.length);
+      even.forEach((pe, t) => out.has(`[${pe}] environment from team: my_pe ${t}, num_pes ${even.length}, world PEs [${even.join(', ')}]`));
+    },
+  },
+
+  'misc/ping_pong.ts': {
+    check: (out, n) => range(n).forEach((pe) => out.one(new RegExp(`^PE ${pe}: 50 rounds of 256 indices with PE ${(pe + 1) % n}, 0 wrong results \\(\\d+ messages/s\\)$`))),
+  },
+
+  'darc/stress_test.ts': {
+    check(out, n) {
+      const tree = (d: number, w: number): number => (d < 0 ? 0 : 1 + w * tree(d - 1, w));
+      const world = n * 4 * tree(4, 4);
+      out.one(new RegExp(`^world trees: ${world} AMs ran \\(expected ${world}\\) in [\\d.]+ s$`));
+      const sub = (Math.ceil(n / 2) + Math.floor(n / 2)) * 3 * tree(3, 3);
+      out.one(new RegExp(`^sub-team trees: ${sub} AMs ran \\(expected ${sub}\\) in [\\d.]+ s$`));
     },
   },
 

@@ -1,12 +1,13 @@
 /**
  * Array iterators through the real launcher: the conformance matrix (tests/fixtures/iter-cases.ts,
  * a port of Lamellar's array tests that fill arrays with dist_iter_mut and read them back with
- * onesided_iter) as one job per configuration, and the bad-input, failure and responsiveness
- * cases (iter-misc.ts). Names state the case, e.g. `LocalLockArray/cyclic/u64/3pe adapters`.
+ * onesided_iter) with the bool/i128/u128 and lock-guard cases (iter-types.ts) as one job per
+ * configuration, and the bad-input, failure and responsiveness cases (iter-misc.ts). Names state the case, e.g. `LocalLockArray/cyclic/u64/3pe adapters`.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ITER_MISC_CASES, iterCases, RESPONSIVE_CASE, type Width } from '../fixtures/iter-cases.js';
+import { typeCases } from '../fixtures/iter-types.js';
 import { caseReports, fixture, runJob, type JobResult } from '../helpers/job.js';
 
 type Backend = 'local' | 'shmem' | 'tcp';
@@ -46,7 +47,7 @@ for (const cfg of MATRIX) {
   describe(`array iterators on ${cfg.backend} with ${cfg.numPes} PE(s), ${cfg.width} matrix`, () => {
     let job: Promise<JobResult> | undefined;
     const result = (): Promise<JobResult> => (job ??= runJob(fixture('iter-ops.ts'), { ...cfg, args: [cfg.width], timeoutMs: 170000 }));
-    expectCases(result, cfg.numPes, iterCases(cfg.numPes, cfg.width).map((c) => c.name));
+    expectCases(result, cfg.numPes, [...iterCases(cfg.numPes, cfg.width), ...typeCases(cfg.numPes)].map((c) => c.name));
   });
 }
 

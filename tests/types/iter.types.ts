@@ -1,8 +1,9 @@
 /**
  * Compile-only type tests for array iterators: item types follow the array (values to read,
  * AtomicElement or ElemRef handles to write), ReadOnlyArray has no mutable iterators, indexed
- * adapters exist only before map/filter, sum needs numeric items, collect types its array, and
- * distributed iterators have no zip or chunks (as Lamellar). Never executed.
+ * adapters exist only before map/filter, sum needs numeric items, collect types its array,
+ * distributed iterators have no zip or chunks (as Lamellar), bool/i128/u128 items and element
+ * handles follow the type's ops, and guards have the iterators their lock allows. Never executed.
  */
 import {
   AtomicArray,
@@ -96,6 +97,63 @@ export async function iterTypeTests(world: World): Promise<void> {
   for await (const c of a.bufferedOnesidedIter(8).chunks(4)) assertEqual<typeof c, ArrayLike<number> & Iterable<number>>(true);
   const os = await a.onesidedIter().zip(u.onesidedIter()).collect();
   assertEqual<typeof os, [number, bigint][]>(true);
+
+  // bool, i128, u128: values are booleans and bigints; the element handles have the type's ops.
+  const b = await AtomicArray.create(world, { type: 'bool', length: 10, distribution: 'block' });
+  assertEqual<ReturnType<typeof b.distIter>, IndexedDistIter<boolean, 'bool'>>(true);
+  // @ts-expect-error the values of a bool array have no sum (as Lamellar's bool has no Sum)
+  await b.distIter().sum();
+  const ones: number = await b.distIter().map((x) => (x ? 1 : 0)).sum();
+  const trues: number = await b.localIter().filter((x) => x).count();
+  void [ones, trues];
+  await b.localIterMut().forEach((x) => x.fetchBitOr(true));
+  await b.localIterMut().forEach((x) => x.compareExchange(false, true));
+  // @ts-expect-error no arithmetic on bool elements
+  await b.localIterMut().forEach((x) => x.fetchAdd(true));
+  // @ts-expect-error no shifts on bool elements
+  await b.localIterMut().forEach((x) => x.shl(true));
+  const bc = await b.distIter().collect(ReadOnlyArray, 'cyclic');
+  assertEqual<typeof bc, ReadOnlyArray<'bool'>>(true);
+  const boolChunks = await b.localIter().chunks(4).collect();
+  assertEqual<typeof boolChunks, boolean[][]>(true);
+  const w = await AtomicArray.create(world, { type: 'i128', length: 10, distribution: 'cyclic' });
+  const wideSum = await w.distIter().sum();
+  assertEqual<typeof wideSum, bigint>(true);
+  await w.distIterMut().enumerate().forEach(([i, x]) => x.fetchAdd(BigInt(i) << 64n));
+  await w.localIterMut().forEach((x) => x.shl(3n));
+  // @ts-expect-error an i128 element takes bigints
+  await w.localIterMut().forEach((x) => x.store(1));
+  // @ts-expect-error compareExchangeEpsilon only on float arrays' elements
+  await w.localIterMut().forEach((x) => x.compareExchangeEpsilon(1n, 2n, 0.5));
+  const uw = await UnsafeArray.create(world, { type: 'u128', length: 10, distribution: 'block' });
+  assertEqual<ReturnType<typeof uw.localIterMut>, IndexedLocalIter<ElemRef<'u128'>, 'u128'>>(true);
+  await uw.localIterMut().forEach((x) => {
+    x.value += 1n;
+  });
+  const toU128 = await w.distIter().map((x) => BigInt.asUintN(128, x)).collect(UnsafeArray, 'block', 'u128');
+  assertEqual<typeof toU128, UnsafeArray<'u128'>>(true);
+  // @ts-expect-error collect of bigints into a bool array
+  await w.distIter().collect(UnsafeArray, 'block', 'bool');
+
+  // Iterators on lock-array guards: read iterators on a read guard, local ones on a write guard.
+  const l = await LocalLockArray.create(world, { type: 'u32', length: 10, distribution: 'block' });
+  {
+    using r = await l.readLock();
+    assertEqual<ReturnType<typeof r.distIter>, IndexedDistIter<number, 'u32'>>(true);
+    const total: number = await r.distIter().sum();
+    void total;
+    // @ts-expect-error no one-sided iterator on a guard (it would take the held lock again)
+    r.onesidedIter();
+    // @ts-expect-error a read guard has no mutable iterators
+    r.localIterMut();
+  }
+  {
+    using wg = await l.writeLock();
+    assertEqual<ReturnType<typeof wg.localIterMut>, IndexedLocalIter<ElemRef<'u32'>, 'u32'>>(true);
+    await wg.localIterMut().enumerate().forEach(([i, x]) => x.store(i));
+    // @ts-expect-error a write guard has no distributed iterators (one PE holds a GlobalLockArray's)
+    wg.distIter();
+  }
 
   // Schedules.
   await a.distIter().forEachWithSchedule(Schedule.chunk(16), () => {});

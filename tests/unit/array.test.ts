@@ -1,4 +1,4 @@
-/** Unit tests of the array layout: Lamellar's block and cyclic formulas, sub-array ranges. */
+/** Unit tests of the array layout (Lamellar's block and cyclic formulas, sub-array ranges), and the classes users get from the runtime refusing construction. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Layout } from '../../src/array/layout.js';
@@ -34,4 +34,25 @@ test('localRange clips a window to each PE part', () => {
   assert.deepEqual(l.localRange(1, 2, 8), [0, 3]);
   assert.deepEqual(l.localRange(2, 2, 8), [0, 1]);
   assert.deepEqual(l.localRange(2, 0, 3), [0, 0]);
+});
+
+test('handles the runtime makes have no public constructor: from JavaScript each is INVALID_ARGUMENT', async () => {
+  const lamellar = await import('../../src/index.js');
+  const made = {
+    LocalDataGuard: lamellar.LocalDataGuard,
+    ArrayReadGuard: lamellar.ArrayReadGuard,
+    ArrayWriteGuard: lamellar.ArrayWriteGuard,
+    LocalChunks: lamellar.LocalChunks,
+    AtomicLocalData: lamellar.AtomicLocalData,
+    WeakDarc: lamellar.WeakDarc,
+    TypedAmGroupResult: lamellar.TypedAmGroupResult,
+  };
+  for (const [name, cls] of Object.entries(made)) {
+    const Ctor = cls as unknown as new (...args: unknown[]) => unknown;
+    assert.throws(
+      () => new Ctor(new Uint8Array(4), () => {}, 'x'),
+      (e: { code?: string; message?: string }) => e.code === 'LAMELLAR_ERR_INVALID_ARGUMENT' && new RegExp(`${name} has no public constructor`).test(e.message ?? ''),
+      name,
+    );
+  }
 });

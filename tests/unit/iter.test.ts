@@ -1,10 +1,14 @@
 /**
  * Unit tests of the iterator machinery: index windows against a sequential reference (every PE
  * count, block and cyclic, sub-array windows, random adapter chains), generated loops against
- * the interpreted ones, and the schedules' coverage, order and concurrency.
+ * the interpreted ones (plain values and the readers of bool and 128-bit storage), collected
+ * items stored as each target type, and the schedules' coverage, order and concurrency.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { writeWide } from '../../src/array/elem.js';
+import { readerOf } from '../../src/array/iter/access.js';
+import { storeItems } from '../../src/array/iter/collect.js';
 import { kernelFor, useInterpretedKernels, type KernelShape, type TailKind } from '../../src/array/iter/fuse.js';
 import { ASYNC_LANES, checkSchedule, driveAsync, driveSync, Schedule, type Schedule as Sched } from '../../src/array/iter/schedule.js';
 import { applyWindow, fullWindow, progression, type WindowOp } from '../../src/array/iter/window.js';
@@ -120,7 +124,7 @@ test('generated loops and the interpreted loops agree on every consumer and tail
         const seen: unknown[] = [];
         const C = consumer === 'each' ? (x: unknown) => void seen.push(x) : consumer === 'reduce' ? (a: unknown, b: unknown) => String(a) + '|' + String(b) : null;
         const E = Float64Array.from({ length: 2 * enums }, (_, j) => (j % 2 === 0 ? j * 10 : j + 1));
-        const args = { v, l0: 3, ls: 2, E, R: null, S: null, at: null, F, C: C as never, st: { acc: 0 as unknown, has: false, mono: tail.map(() => 0) }, out: [] as unknown[] };
+        const args = { v, l0: 3, ls: 2, E, G: null, R: null, S: null, at: null, F, C: C as never, st: { acc: 0 as unknown, has: false, mono: tail.map(() => 0) }, out: [] as unknown[] };
         const k = kernelFor(shape, F, C as never);
         k(args, 0, 7);
         k(args, 7, 18);
@@ -154,7 +158,7 @@ test('the store consumers write typed elements and report the first item that do
         throw new Error('bad item');
       };
       const shape: KernelShape = { src: 'val', enums: 0, tail: [], consumer: kind, tag: 'Array' };
-      const args = { v: items, l0: 0, ls: 1, E: new Float64Array(0), R: null, S: null, at: null, F: [], C: C as never, st: { acc: 0 as unknown, has: false, mono: [] }, out };
+      const args = { v: items, l0: 0, ls: 1, E: new Float64Array(0), G: null, R: null, S: null, at: null, F: [], C: C as never, st: { acc: 0 as unknown, has: false, mono: [] }, out };
       try {
         kernelFor(shape, [], C as never)(args, 0, items.length);
       } catch {}
@@ -167,6 +171,50 @@ test('the store consumers write typed elements and report the first item that do
     } else assert.equal(results[0]!.bad, items[badAt], `${kind} ${Ctor.name}: the item at ${badAt} is reported`);
   }
   useInterpretedKernels(false);
+});
+
+test('a reader source (bool, i128, u128 storage) gives the API values, generated and interpreted alike', () => {
+  const bools = Uint8Array.from({ length: 20 }, (_, i) => (i % 3 === 0 ? 1 : 0));
+  const words = new BigUint64Array(40);
+  for (let i = 0; i < 20; i++) writeWide(words, i, i % 2 === 0 ? BigInt(i) << 70n : -BigInt(i));
+  const sources: [string, ArrayLike<unknown>, (v: never, l: number) => unknown, (i: number) => unknown][] = [
+    ['bool', bools, readerOf('bool')!, (i) => i % 3 === 0],
+    ['u128', words, readerOf('u128')!, (i) => (i % 2 === 0 ? BigInt(i) << 70n : (1n << 128n) - BigInt(i))],
+    ['i128', words, readerOf('i128')!, (i) => (i % 2 === 0 ? BigInt(i) << 70n : -BigInt(i))],
+  ];
+  assert.equal(readerOf('u64'), null, 'the region types keep v[l]');
+  for (const [name, v, G, want] of sources) {
+    for (const consumer of ['push', 'count'] as const) {
+      const results = [true, false].map((interp) => {
+        useInterpretedKernels(interp);
+        const shape: KernelShape = { src: 'get', enums: 1, tail: ['filter'], consumer, tag: name };
+        const F = [(x: unknown) => (x as [number, unknown])[0] % 2 === 1] as ((...a: never[]) => unknown)[];
+        const args = { v, l0: 1, ls: 3, E: Float64Array.of(100, 1), G, R: null, S: null, at: null, F, C: null, st: { acc: 0 as unknown, has: false, mono: [0] }, out: [] as unknown[] };
+        const k = kernelFor(shape, F, null);
+        k(args, 0, 2);
+        k(args, 2, 6);
+        return { acc: args.st.acc, out: args.out };
+      });
+      assert.deepEqual(results[0], results[1], `${name} ${consumer}`);
+      if (consumer === 'push') assert.deepEqual(results[0]!.out, [1, 3, 5].map((k) => [100 + k, want(1 + 3 * k)]), `${name}: the items`);
+    }
+  }
+  useInterpretedKernels(false);
+});
+
+test('collected items are stored as the target type\'s storage (bool 0/1, 128-bit two words), each checked', () => {
+  const b = storeItems([true, false, true], 'bool', 'x');
+  assert.equal(b.n, 3);
+  assert.deepEqual(Array.from(b.data as Uint8Array), [1, 0, 1]);
+  const w = storeItems([-1n, 1n << 100n], 'i128', 'x');
+  assert.equal(w.n, 2);
+  assert.deepEqual(Array.from(w.data as BigUint64Array), [2n ** 64n - 1n, 2n ** 64n - 1n, 0n, 1n << 36n]);
+  const u = storeItems([7], 'u8', 'x');
+  assert.deepEqual([u.n, ...(u.data as Uint8Array)], [1, 7]);
+  assert.throws(() => storeItems([true, 1], 'bool', 'collect'), (e: Error & { code?: string }) => e.code === 'LAMELLAR_ERR_TYPE_MISMATCH' && /item 1/.test(e.message));
+  assert.throws(() => storeItems([1n << 128n], 'u128', 'collect'), { code: 'LAMELLAR_ERR_TYPE_MISMATCH' });
+  assert.throws(() => storeItems([-1n], 'u128', 'collect'), { code: 'LAMELLAR_ERR_TYPE_MISMATCH' });
+  assert.throws(() => storeItems([1], 'i128', 'collect'), { code: 'LAMELLAR_ERR_TYPE_MISMATCH' });
 });
 
 const SCHEDULES: Sched[] = ['static', 'dynamic', 'guided', 'workStealing', Schedule.chunk(1), Schedule.chunk(7), Schedule.chunk(1000)];

@@ -6,78 +6,148 @@
  * |---|---|---|---|
  * | UnsafeArray | no lock | no lock | no lock |
  * | ReadOnlyArray | no lock | (none) | (none) |
- * | AtomicArray | no lock: each value is one tear-free element read | AtomicElement handles | AtomicElement handles |
+ * | AtomicArray | no lock: each value is one tear-free element read (128-bit: under the element's lock) | AtomicElement handles | AtomicElement handles |
  * | LocalLockArray | this PE's read lock | this PE's write lock | this PE's write lock |
  * | GlobalLockArray | the global read lock | the global write lock | one write lock for all PEs (collective) |
+ * | a lock array's guard (`readLock()`, `writeLock()`) | the guard's lock | the write guard's lock | (none) |
  *
  * Every open also pins the array, so a conversion waits for the iteration to end.
+ *
+ * How an item is read from the part's storage view: the ten region types are `v[l]` (the fused
+ * loops' fast path); bool (a u8 of 0/1) and i128/u128 (two u64 words per element) go through a
+ * reader `G(v, l)` that gives the API's value (boolean, bigint).
  */
-import { pin, unpin, type ElemType, type TypedArrayOf } from '../../memregion/internal.js';
+import { pin, unpin } from '../../memregion/internal.js';
 import type { AtomicArray } from '../atomic.js';
 import type { ArrayBase } from '../base.js';
+import { elemClass, readWide, type ArrayElemType } from '../elem.js';
 import type { GlobalLockArray } from '../global-lock.js';
 import type { LocalDataGuard } from '../guard.js';
 import type { LocalLockArray } from '../local-lock.js';
 import { kArray } from '../meta.js';
+import { loadLocked } from '../ops/wide.js';
 import { AtomicElement, ElemRef, type AtomicSession, type RefSession } from './items.js';
+import { ValueElemRef } from './value-ref.js';
+
+/** Reads item `l` of a storage view as the API's value (for the element types that are not `v[l]`). */
+export type Reader = (v: never, l: number) => unknown;
+
+/**
+ * A held lock an iteration may share instead of taking its own (a lock array's guard): `retain`
+ * throws USE_AFTER_RELEASE once the guard is released, else keeps the lock until the returned
+ * function is called.
+ */
+export interface Lease {
+  retain(): () => void;
+}
 
 export interface Access {
-  /** This PE's part of the array's window; view offset 0 is the window's first local element. */
-  readonly view: TypedArrayOf<ElemType>;
-  /** Element handles for mutable iteration, or null: items are `view[l]`. */
+  /** This PE's part of the array's window, as storage (two words per element for 128-bit types); offset 0 is the window's first local element. */
+  readonly view: ArrayLike<unknown>;
+  /** Elements in the part. */
+  readonly len: number;
+  /** How items are read: null for `view[l]`, else `G(view, l)`. */
+  readonly G: Reader | null;
+  /** Names the storage and reader, to keep the fused loops of different ones apart. */
+  readonly tag: string;
+  /** Element handles for mutable iteration, or null: items are values. */
   readonly R: (new (s: never, i: number) => unknown) | null;
   readonly S: unknown;
   /** Ends the iteration's access: closes handles, releases the lock, unpins. */
   release(): void;
 }
 
+const readBool = (v: Uint8Array, l: number): boolean => v[l] !== 0;
+const readU128 = (v: BigUint64Array, l: number): bigint => readWide(v, l, false);
+const readI128 = (v: BigUint64Array, l: number): bigint => readWide(v, l, true);
+
+/** The reader of plain (unlocked) reads of `type`, or null for `v[l]`. */
+export function readerOf(type: ArrayElemType): Reader | null {
+  if (type === 'bool') return readBool as Reader;
+  if (type === 'u128') return readU128 as Reader;
+  if (type === 'i128') return readI128 as Reader;
+  return null;
+}
+
+interface Part {
+  readonly view: ArrayLike<unknown>;
+  readonly len: number;
+  readonly G: Reader | null;
+  readonly tag: string;
+}
+
 /** The window-local part of `a` on this PE, without a lock (the caller holds what is needed). */
-export function localView<T extends ElemType>(a: ArrayBase<T>): TypedArrayOf<T> {
+export function localPart(a: ArrayBase): Part {
   const ai = a[kArray];
   const m = ai.meta;
-  const [s, e] = m.layout.localRange(m.team.myPe, ai.offset, ai.offset + ai.length);
-  return (m.views[m.team.myPe]! as unknown as TypedArrayOf<T>).subarray(s, e) as TypedArrayOf<T>;
+  const me = m.team.myPe;
+  const [s, e] = m.layout.localRange(me, ai.offset, ai.offset + ai.length);
+  const view = m.views[me]!.subarray(s * m.words, e * m.words);
+  const type = m.type;
+  if (ai.kind === 'AtomicArray' && elemClass(type) === 'wide') {
+    // A generic atomic array: each read holds the element's lock, as its ops do.
+    const locks = m.elemLocks![me]!.subarray(s, e);
+    const signed = type === 'i128';
+    const G = (v: BigUint64Array, l: number): bigint => loadLocked(v, locks, l, signed);
+    return { view, len: e - s, G: G as Reader, tag: `locked ${type}` };
+  }
+  const G = readerOf(type);
+  return { view, len: e - s, G, tag: G === null ? view.constructor.name : type };
+}
+
+/** Takes the lock a lock array's iteration needs; returns what releases it (and the pin). */
+async function lockFor(a: ArrayBase, mut: boolean, collective: boolean): Promise<() => void> {
+  const ai = a[kArray];
+  const kind = ai.kind;
+  if (kind !== 'LocalLockArray' && kind !== 'GlobalLockArray') {
+    pin(ai.state);
+    return () => unpin(ai.state);
+  }
+  const l = a as LocalLockArray | GlobalLockArray;
+  let guard: LocalDataGuard<unknown>;
+  if (!mut) guard = await l.readLocalData();
+  else if (collective && kind === 'GlobalLockArray') guard = await (l as GlobalLockArray).collectiveWriteLocalData();
+  else guard = await l.writeLocalData();
+  return () => guard.release();
 }
 
 /**
  * Opens `a` for reading (`mut` false) or writing; `collective` is the distributed form (all PEs
- * of the team open it together: GlobalLockArray then takes one write lock for all).
+ * of the team open it together: GlobalLockArray then takes one write lock for all). With a
+ * `lease` (a guard's), the guard's lock is used instead of taking one.
  */
-export async function openAccess(a: ArrayBase, mut: boolean, collective: boolean): Promise<Access> {
+export async function openAccess(a: ArrayBase, mut: boolean, collective: boolean, lease?: Lease): Promise<Access> {
   const ai = a[kArray];
   const kind = ai.kind;
-  if (kind === 'LocalLockArray' || kind === 'GlobalLockArray') {
-    const l = a as LocalLockArray | GlobalLockArray;
-    let guard: LocalDataGuard<TypedArrayOf<ElemType>>;
-    if (!mut) guard = (await l.readLocalData()) as LocalDataGuard<TypedArrayOf<ElemType>>;
-    else if (collective && kind === 'GlobalLockArray') guard = await (l as GlobalLockArray).collectiveWriteLocalData();
-    else guard = await l.writeLocalData();
-    const view = guard.value;
-    if (!mut) return { view, R: null, S: null, release: () => guard.release() };
-    const s: RefSession = { v: view, type: ai.meta.type, label: kind, what: `${kind} element store`, open: true };
-    return {
-      view,
-      R: ElemRef as never,
-      S: s,
-      release: () => {
-        s.open = false;
-        guard.release();
-      },
-    };
+  const done = lease !== undefined ? lease.retain() : await lockFor(a, mut, collective);
+  let part: Part;
+  try {
+    part = localPart(a);
+  } catch (err) {
+    done();
+    throw err;
   }
-  pin(ai.state);
-  const view = localView(a);
-  const done = (): void => unpin(ai.state);
-  if (!mut) return { view, R: null, S: null, release: done };
+  if (!mut) return { ...part, R: null, S: null, release: done };
   if (kind === 'AtomicArray') {
     const t = ai.meta.type;
-    const s: AtomicSession = { data: (a as AtomicArray).localData(), ints: t === 'f32' || t === 'f64' ? null : view, owner: a, type: t };
-    return { view, R: AtomicElement as never, S: s, release: done };
+    const cls = elemClass(t);
+    // Integer elements take the Atomics fast path on the view; the others go through the
+    // array's atomic accessors (bool keeps booleans; 128-bit takes the element's lock).
+    const s: AtomicSession = { data: (a as AtomicArray).localData(), ints: cls === 'int' || cls === 'big' ? (part.view as never) : null, owner: a, type: t };
+    return { ...part, R: AtomicElement as never, S: s, release: done };
   }
-  const s: RefSession = { v: view, type: ai.meta.type, label: kind, what: `${kind} element store`, open: true };
+  const s: RefSession = {
+    v: part.view as never,
+    type: ai.meta.type,
+    read: part.G,
+    wide: elemClass(ai.meta.type) === 'wide',
+    label: kind,
+    what: `${kind} element store`,
+    open: true,
+  };
   return {
-    view,
-    R: ElemRef as never,
+    ...part,
+    R: (part.G === null ? ElemRef : ValueElemRef) as never,
     S: s,
     release: () => {
       s.open = false;

@@ -6,9 +6,9 @@
  * into a plan for this PE (window.ts) and a fused loop (fuse.ts).
  */
 import { ErrorCode, kChain, LamellarError } from '../../core/index.js';
-import { ELEM_CTORS, type ElemType } from '../../memregion/internal.js';
 import type { ArrayBase } from '../base.js';
-import type { Access } from './access.js';
+import { elemClass, type ArrayElemType } from '../elem.js';
+import type { Access, Lease, Reader } from './access.js';
 import type { KernelShape, SourceKind, TailKind } from './fuse.js';
 import { applyWindow, fullWindow, progression, type Window, type WindowOp } from './window.js';
 
@@ -22,6 +22,8 @@ export interface Chain {
   readonly tail: readonly TailOp[];
   /** One-sided iterators: elements per transfer. */
   readonly chunk?: number;
+  /** Iterators of a lock array's guard: the guard's lock, used instead of taking one. */
+  readonly lease?: Lease;
 }
 
 /** @internal An iterator's description (adapters, consumers and zip read it). */
@@ -44,8 +46,8 @@ export function chainsOf(c: Chain): Chain[] {
 }
 
 /**
- * What a consumer runs on this PE: `n` positions, and either a leaf (items are `v[l]` or handles
- * `new R(S, l)` at local offsets l = l0 + k·ls, wrapped by the enumerates E) or `at(k)`.
+ * What a consumer runs on this PE: `n` positions, and either a leaf (items are `v[l]`, `G(v, l)`
+ * or handles `new R(S, l)` at local offsets l = l0 + k·ls, wrapped by the enumerates E) or `at(k)`.
  */
 export interface Plan {
   readonly n: number;
@@ -54,6 +56,7 @@ export interface Plan {
   readonly l0: number;
   readonly ls: number;
   readonly E: Float64Array;
+  readonly G: Reader | null;
   readonly R: Access['R'];
   readonly S: unknown;
   readonly at: ((k: number) => unknown) | null;
@@ -66,24 +69,25 @@ function leafPlan(acc: Access, p: { n: number; l0: number; ls: number; enums: Fl
   const isNew = acc.R !== null;
   return {
     n: p.n,
-    src: isNew ? 'new' : 'val',
+    src: isNew ? 'new' : acc.G === null ? 'val' : 'get',
     v: acc.view,
     l0: p.l0,
     ls: p.ls,
     E: p.enums,
+    G: acc.G,
     R: acc.R,
     S: acc.S,
     at: null,
-    tag: isNew ? acc.R!.name : acc.view.constructor.name,
+    tag: isNew ? acc.R!.name : acc.tag,
   };
 }
 
 /** A plan as `at(k)`, for zip and chunks. */
 function asFn(p: Plan): { n: number; at: (k: number) => unknown } {
   if (p.src === 'fn') return { n: p.n, at: p.at! };
-  const { v, l0, ls, E, R, S } = p;
+  const { v, l0, ls, E, G, R, S } = p;
   const ne = E.length / 2;
-  const item = R === null ? (l: number): unknown => v[l] : (l: number): unknown => new R(S as never, l);
+  const item = R !== null ? (l: number): unknown => new R(S as never, l) : G !== null ? (l: number): unknown => G(v as never, l) : (l: number): unknown => v[l];
   return {
     n: p.n,
     at: (k) => {
@@ -95,7 +99,7 @@ function asFn(p: Plan): { n: number; at: (k: number) => unknown } {
 }
 
 function fnPlan(n: number, at: (k: number) => unknown): Plan {
-  return { n, src: 'fn', v: [], l0: 0, ls: 0, E: NO_ENUMS, R: null, S: null, at, tag: 'fn' };
+  return { n, src: 'fn', v: [], l0: 0, ls: 0, E: NO_ENUMS, G: null, R: null, S: null, at, tag: 'fn' };
 }
 
 /** A chunk of a plan: a typed array (a view when contiguous) for plain values, else an array. */
@@ -122,7 +126,7 @@ export function localPlan(c: Chain, accesses: Access[]): Plan {
   let next = 0;
   const build = (ch: Chain): Plan => {
     const acc = accesses[next++]!;
-    const len = acc.view.length;
+    const len = acc.len;
     let w: Window | null = fullWindow(len);
     let p: Plan | null = null;
     const settle = (): Plan => {
@@ -184,7 +188,7 @@ export function positionOp(p: Plan, op: WindowOp): Plan {
 export function distPlan(c: Chain, acc: Access, s0: number, D: number): Plan {
   let w = fullWindow(c.array.length);
   for (const op of c.idx) w = applyWindow(w, op as WindowOp);
-  return leafPlan(acc, progression(w, s0, D, 0, acc.view.length));
+  return leafPlan(acc, progression(w, s0, D, 0, acc.len));
 }
 
 /** The kernel shape of a plan, a tail and a consumer. */
@@ -192,8 +196,19 @@ export function shapeOf(p: Plan, tail: readonly TailOp[], consumer: KernelShape[
   return { src: p.src, enums: p.E.length / 2, tail: tail.map((t) => t.op as TailKind), consumer, tag: p.tag };
 }
 
-/** The zero of `sum()` over no items: 0n for 64-bit elements that no adapter changed, else 0. */
-export function sumZero(type: ElemType, tail: readonly TailOp[]): number | bigint {
-  const big = ELEM_CTORS[type] === BigInt64Array || ELEM_CTORS[type] === BigUint64Array;
-  return big && tail.every((t) => t.op === 'filter') ? 0n : 0;
+/** The zero of `sum()` over no items: 0n for 64- and 128-bit elements that no adapter changed, else 0. */
+export function sumZero(type: ArrayElemType, tail: readonly TailOp[]): number | bigint {
+  const cls = elemClass(type);
+  return (cls === 'big' || cls === 'wide') && tail.every((t) => t.op === 'filter') ? 0n : 0;
+}
+
+/**
+ * Throws UNSUPPORTED_OP for `sum()` over a bool array's own values (Lamellar's bool has no Sum,
+ * as `array.sum()` refuses it): items a `map` made are the caller's to add.
+ */
+export function checkSum(c: Chain, what: string): void {
+  if (c.array.type !== 'bool' || !c.tail.every((t) => t.op === 'filter') || c.idx.some((op) => op.op === 'enumerate' || op.op === 'zip' || op.op === 'chunks')) return;
+  throw new LamellarError(ErrorCode.UNSUPPORTED_OP, `${what}: the values of a 'bool' array have no sum (map them to numbers first, or count them)`, {
+    details: { type: 'bool', op: 'sum' },
+  });
 }

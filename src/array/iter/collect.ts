@@ -7,10 +7,10 @@
  * is converted to the type asked for.
  */
 import { ErrorCode, LamellarError } from '../../core/index.js';
-import { checkElemType, ELEM_CTORS, type ElemType, type TypedArrayOf } from '../../memregion/internal.js';
 import type { Team } from '../../team/index.js';
 import type { AtomicArray } from '../atomic.js';
-import { createArray, kindOfClass, type ArrayBase } from '../base.js';
+import { checkArrayElemType, createArray, kindOfClass, type ArrayBase } from '../base.js';
+import { storageCtor, storageOf, writeWide, type ArrayElemType } from '../elem.js';
 import type { GlobalLockArray } from '../global-lock.js';
 import type { LocalLockArray } from '../local-lock.js';
 import type { ReadOnlyArray } from '../read-only.js';
@@ -36,7 +36,7 @@ export type ArrayClass = typeof UnsafeArray | typeof ReadOnlyArray | typeof Atom
  * const c: Collected<typeof ReadOnlyArray, 'f64'> = await a.distIter().map((x) => x / 2).collect(ReadOnlyArray, 'block', 'f64');
  * ```
  */
-export type Collected<C, E extends ElemType> = C extends typeof ReadOnlyArray
+export type Collected<C, E extends ArrayElemType> = C extends typeof ReadOnlyArray
   ? ReadOnlyArray<E>
   : C extends typeof AtomicArray
     ? AtomicArray<E>
@@ -49,36 +49,49 @@ export type Collected<C, E extends ElemType> = C extends typeof ReadOnlyArray
 export interface CollectTarget {
   readonly kind: ArrayKind;
   readonly dist: Distribution;
-  readonly type: ElemType;
+  readonly type: ArrayElemType;
+}
+
+/** A member's collected items as storage of the target's element type (two words per element for 128-bit), and how many. */
+export interface Stored {
+  readonly data: ArrayLike<unknown>;
+  readonly n: number;
 }
 
 /** Checks collect's arguments at the call (INVALID_ARGUMENT, or TYPE_MISMATCH for the type). */
-export function checkTarget(cls: unknown, dist: unknown, type: unknown, fallback: ElemType, what: string): CollectTarget {
+export function checkTarget(cls: unknown, dist: unknown, type: unknown, fallback: ArrayElemType, what: string): CollectTarget {
   const kind = kindOfClass(cls);
   if (kind === undefined) {
     throw new LamellarError(ErrorCode.INVALID_ARGUMENT, `${what}: the array type must be UnsafeArray, ReadOnlyArray, AtomicArray, LocalLockArray or GlobalLockArray`);
   }
   if (dist !== 'block' && dist !== 'cyclic') throw new LamellarError(ErrorCode.INVALID_ARGUMENT, `${what}: distribution must be 'block' or 'cyclic', got ${String(dist)}`);
-  return { kind, dist, type: type === undefined ? fallback : checkElemType(type, what) };
+  return { kind, dist, type: type === undefined ? fallback : checkArrayElemType(type, what) };
 }
 
-/** The items as a typed array of the element type; a bad item throws TYPE_MISMATCH naming it. */
-export function typedItems(items: readonly unknown[], type: ElemType, what: string): TypedArrayOf<ElemType> {
-  const out = new ELEM_CTORS[type](items.length) as unknown as Float64Array;
-  for (let k = 0; k < items.length; k++) out[k] = checkValue(type, items[k], `${what} (item ${k} of this PE)`) as number;
-  return out as unknown as TypedArrayOf<ElemType>;
+/** The items as storage of the element type; a bad item throws TYPE_MISMATCH naming it. */
+export function storeItems(items: readonly unknown[], type: ArrayElemType, what: string): Stored {
+  const n = items.length;
+  const out = new (storageCtor(type))(n * storageOf(type).words) as unknown as Float64Array;
+  const wide = storageOf(type).words === 2;
+  for (let k = 0; k < n; k++) {
+    // bool is checked into 0/1, which its u8 storage takes as is.
+    const x = checkValue(type, items[k], `${what} (item ${k} of this PE)`);
+    if (wide) writeWide(out as unknown as BigUint64Array, k, x as bigint);
+    else out[k] = x as number;
+  }
+  return { data: out, n };
 }
 
 /**
  * Collective, once every member's count is known (`counts`, in team PE order): creates the array,
  * puts this PE's items at its offset, and converts.
  */
-export async function buildArray(team: Team, t: CollectTarget, mine: TypedArrayOf<ElemType>, counts: readonly number[]): Promise<ArrayBase> {
+export async function buildArray(team: Team, t: CollectTarget, mine: Stored, counts: readonly number[]): Promise<ArrayBase> {
   let at = 0;
   for (let pe = 0; pe < team.myPe; pe++) at += counts[pe]!;
   const total = counts.reduce((x, y) => x + y, 0);
   const u = (await createArray('UnsafeArray', team, { type: t.type, length: total, distribution: t.dist })) as UnsafeArray;
-  if (mine.length > 0) await u.put(at, mine);
+  if (mine.n > 0) await u.put(at, mine.data as never);
   await team.barrier();
   switch (t.kind) {
     case 'UnsafeArray':

@@ -10,13 +10,13 @@
  * is left waiting.
  */
 import { ErrorCode, LamellarError } from '../../core/index.js';
-import type { ElemType, TypedArrayOf } from '../../memregion/internal.js';
 import type { Team } from '../../team/index.js';
 import type { ArrayBase } from '../base.js';
+import type { ArrayElemType } from '../elem.js';
 import { kArray } from '../meta.js';
 import { openAccess, type Access } from './access.js';
 import { chainsOf, distPlan, localPlan, sumZero, type Chain, type Plan } from './chain.js';
-import { buildArray, typedItems, type CollectTarget } from './collect.js';
+import { buildArray, storeItems, type CollectTarget, type Stored } from './collect.js';
 import { failedElsewhere, reserveExchange, type ExchangeRecord, type PendingExchange } from './exchange.js';
 import { runAsync, runStore, runSync } from './run.js';
 import type { Schedule } from './schedule.js';
@@ -75,7 +75,7 @@ function localResult(c: Chain, k: Consume, r: Partial): unknown {
 async function withAccesses<R>(cs: Chain[], collective: boolean, body: (a: Access[]) => Promise<R>): Promise<R> {
   const acc: Access[] = [];
   try {
-    for (const c of cs) acc.push(await openAccess(c.array, c.mut, collective));
+    for (const c of cs) acc.push(await openAccess(c.array, c.mut, collective, c.lease));
     return await body(acc);
   } finally {
     for (let j = acc.length - 1; j >= 0; j--) acc[j]!.release();
@@ -93,7 +93,7 @@ export function consumeLocal(c: Chain, k: Consume): Promise<unknown> {
   return collective(team, ex, k.what, () =>
     withAccesses(chainsOf(c), false, async (acc) => {
       const p = localPlan(c, acc);
-      return k.name === 'collect' ? runStore(p, c.tail, target.type, k.what, k.sched) : typedItems((await runPart(p, c, k)).items, target.type, k.what);
+      return k.name === 'collect' ? runStore(p, c.tail, target.type, k.what, k.sched) : storeItems((await runPart(p, c, k)).items, target.type, k.what);
     }),
   ).then(({ mine, parts }) => buildArray(team, target, mine, parts as number[]));
 }
@@ -107,7 +107,7 @@ async function collective<L>(
   ex: PendingExchange,
   what: string,
   local: () => Promise<L>,
-  partial: (l: L) => unknown = (l) => (l as { length: number }).length,
+  partial: (l: L) => unknown = (l) => (l as Stored).n,
 ): Promise<{ mine: L; parts: unknown[] }> {
   let mine: L | undefined;
   let rec: ExchangeRecord;
@@ -144,7 +144,7 @@ export function consumeDist(c: Chain, k: Consume): Promise<unknown> {
     // local iteration under the global read lock. Here every PE is done with what it did before
     // the call when any PE takes a lock for it.
     await team.barrier();
-    const acc = await openAccess(a, c.mut, true);
+    const acc = await openAccess(a, c.mut, true, c.lease);
     try {
       const s0 = a.numElemsLocal === 0 ? 0 : a.firstGlobalIndexForPe(team.myPe)!;
       return await run(distPlan(c, acc, s0, D));
@@ -174,14 +174,12 @@ export function consumeDist(c: Chain, k: Consume): Promise<unknown> {
       });
     default: {
       const target = k.target!;
-      const store = (p: Plan): Promise<TypedArrayOf<ElemType>> =>
-        k.name === 'collect' ? runStore(p, c.tail, target.type, k.what, k.sched) : runPart(p, c, k).then((r) => typedItems(r.items, target.type, k.what));
-      return collective(team, ex, k.what, () => onPart(store)).then(({ mine, parts }) =>
-        buildArray(team, target, mine as TypedArrayOf<ElemType>, parts as number[]),
-      );
+      const store = (p: Plan): Promise<Stored> =>
+        k.name === 'collect' ? runStore(p, c.tail, target.type, k.what, k.sched) : runPart(p, c, k).then((r) => storeItems(r.items, target.type, k.what));
+      return collective(team, ex, k.what, () => onPart(store)).then(({ mine, parts }) => buildArray(team, target, mine, parts as number[]));
     }
   }
 }
 
 /** The element type an iterator's collect defaults to. */
-export const elemTypeOf = (c: Chain): ElemType => c.array[kArray].meta.type;
+export const elemTypeOf = (c: Chain): ArrayElemType => c.array[kArray].meta.type;

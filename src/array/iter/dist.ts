@@ -4,9 +4,9 @@
  * calls the same consumer, in the same order as its other collectives. `enumerate`, `skip`,
  * `stepBy` and `take` work in the array's global index space (window.ts).
  */
-import type { ElemType, ElemValue } from '../../memregion/internal.js';
+import type { ArrayElemType, ArrayValue } from '../elem.js';
 import type { Distribution } from '../types.js';
-import { checkFn, kChain, withIdx, withTail, type Chain } from './chain.js';
+import { checkFn, checkSum, kChain, withIdx, withTail, type Chain } from './chain.js';
 import { checkTarget, type ArrayClass, type Collected } from './collect.js';
 import { consumeDist, elemTypeOf, type ConsumerName } from './consume.js';
 import { checkSchedule, type Schedule } from './schedule.js';
@@ -23,7 +23,7 @@ import { checkAdapterCount } from './window.js';
  * const n = await a.distIter().filter((x) => x > 10).count();   // every PE gets n
  * ```
  */
-export class DistIter<I, T extends ElemType = ElemType> {
+export class DistIter<I, T extends ArrayElemType = ArrayElemType> {
   /** @internal */
   readonly [kChain]: Chain;
 
@@ -211,7 +211,7 @@ export class DistIter<I, T extends ElemType = ElemType> {
    * const halves = await a.distIter().map((x) => x / 2).collect(UnsafeArray, 'cyclic', 'f64');
    * ```
    */
-  collect<C extends ArrayClass, E extends ElemType = T>(this: DistIter<ElemValue<E>, T>, arrayType: C, distribution: Distribution, type?: E): Promise<Collected<C, E>> {
+  collect<C extends ArrayClass, E extends ArrayElemType = T>(this: DistIter<ArrayValue<E>, T>, arrayType: C, distribution: Distribution, type?: E): Promise<Collected<C, E>> {
     return this.#collect('collect', 'static', arrayType, distribution, type) as Promise<Collected<C, E>>;
   }
 
@@ -223,7 +223,7 @@ export class DistIter<I, T extends ElemType = ElemType> {
    * const copy = await a.distIter().collectWithSchedule('guided', AtomicArray, 'block');
    * ```
    */
-  collectWithSchedule<C extends ArrayClass, E extends ElemType = T>(this: DistIter<ElemValue<E>, T>, schedule: Schedule, arrayType: C, distribution: Distribution, type?: E): Promise<Collected<C, E>> {
+  collectWithSchedule<C extends ArrayClass, E extends ArrayElemType = T>(this: DistIter<ArrayValue<E>, T>, schedule: Schedule, arrayType: C, distribution: Distribution, type?: E): Promise<Collected<C, E>> {
     return this.#collect('collect', schedule, arrayType, distribution, type) as Promise<Collected<C, E>>;
   }
 
@@ -235,7 +235,7 @@ export class DistIter<I, T extends ElemType = ElemType> {
    * const got = await a.distIter().map((i) => other.load(i)).collectAsync(ReadOnlyArray, 'block');
    * ```
    */
-  collectAsync<C extends ArrayClass, E extends ElemType = T>(this: DistIter<PromiseLike<ElemValue<E>>, T>, arrayType: C, distribution: Distribution, type?: E): Promise<Collected<C, E>> {
+  collectAsync<C extends ArrayClass, E extends ArrayElemType = T>(this: DistIter<PromiseLike<ArrayValue<E>>, T>, arrayType: C, distribution: Distribution, type?: E): Promise<Collected<C, E>> {
     return this.#collect('collectAsync', 'static', arrayType, distribution, type) as Promise<Collected<C, E>>;
   }
 
@@ -247,8 +247,8 @@ export class DistIter<I, T extends ElemType = ElemType> {
    * const got = await a.distIter().map((i) => other.load(i)).collectAsyncWithSchedule('dynamic', ReadOnlyArray, 'block');
    * ```
    */
-  collectAsyncWithSchedule<C extends ArrayClass, E extends ElemType = T>(
-    this: DistIter<PromiseLike<ElemValue<E>>, T>,
+  collectAsyncWithSchedule<C extends ArrayClass, E extends ArrayElemType = T>(
+    this: DistIter<PromiseLike<ArrayValue<E>>, T>,
     schedule: Schedule,
     arrayType: C,
     distribution: Distribution,
@@ -268,6 +268,7 @@ export class DistIter<I, T extends ElemType = ElemType> {
     const what = `DistIter.${name}`;
     const sched = checkSchedule(schedule, what);
     const fn = f === null ? null : checkFn(f as (...a: never[]) => unknown, what);
+    if (name === 'sum') checkSum(this[kChain], what);
     return consumeDist(this[kChain], { name, fn, sched, target: undefined, what });
   }
 }
@@ -282,7 +283,7 @@ export class DistIter<I, T extends ElemType = ElemType> {
  * await a.distIter().skip(2).stepBy(3).enumerate().forEach(([i, x]) => console.log(i, x)); // global 2, 5, 8, … as i = 0, 1, 2, …
  * ```
  */
-export class IndexedDistIter<I, T extends ElemType = ElemType> extends DistIter<I, T> {
+export class IndexedDistIter<I, T extends ArrayElemType = ArrayElemType> extends DistIter<I, T> {
   /**
    * Items become `[i, item]`, i the item's global position (its array index unless adapters moved it).
    *

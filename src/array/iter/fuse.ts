@@ -26,8 +26,11 @@ export type ConsumerKind = 'each' | 'sum' | 'count' | 'reduce' | 'push' | StoreK
  * (which throws the TYPE_MISMATCH naming it). Much cheaper than checking every item apart.
  */
 export type StoreKind = 'storeInt' | 'storeFloat' | 'storeBig';
-/** Where items come from: `v[l]`, `new R(S, l)` (element handles), or `at(k)` (zip, chunks). */
-export type SourceKind = 'val' | 'new' | 'fn';
+/**
+ * Where items come from: `v[l]` (the ten region types), `G(v, l)` (a reader: bool, 128-bit),
+ * `new R(S, l)` (element handles), or `at(k)` (zip, chunks).
+ */
+export type SourceKind = 'val' | 'get' | 'new' | 'fn';
 export type TailKind = 'map' | 'filter' | 'filterMap' | 'monotonic';
 
 export interface KernelShape {
@@ -36,7 +39,7 @@ export interface KernelShape {
   readonly enums: number;
   readonly tail: readonly TailKind[];
   readonly consumer: ConsumerKind;
-  /** The source's typed array or item class name: loops for different ones are kept apart. */
+  /** The source's typed array, reader or item class name: loops for different ones are kept apart. */
   readonly tag: string;
 }
 
@@ -53,6 +56,8 @@ export interface KernelArgs {
   l0: number;
   ls: number;
   E: Float64Array;
+  /** The reader of a 'get' source, or null. */
+  G: ((v: never, l: number) => unknown) | null;
   R: (new (s: never, i: number) => unknown) | null;
   S: unknown;
   at: ((k: number) => unknown) | null;
@@ -109,12 +114,14 @@ function canGenerate(): boolean {
 
 function generate(shape: KernelShape): Kernel {
   const lines: string[] = ['const v = a.v, ls = a.ls, E = a.E, R = a.R, S = a.S, at = a.at, C = a.C, st = a.st, out = a.out;'];
+  if (shape.src === 'get') lines.push('const G = a.G;');
   shape.tail.forEach((t, j) => lines.push(t === 'monotonic' ? `let m${j} = st.mono[${j}];` : `const f${j} = a.F[${j}];`));
   for (let j = 0; j < shape.enums; j++) lines.push(`const e${j} = E[${2 * j}], s${j} = E[${2 * j + 1}];`);
   lines.push('let acc = st.acc, has = st.has;');
   lines.push('let k = k0, l = a.l0 + k0 * ls;');
   const body: string[] = [];
-  body.push(shape.src === 'val' ? '  let x = v[l];' : shape.src === 'new' ? '  let x = new R(S, l);' : '  let x = at(k);');
+  const SRC: Record<SourceKind, string> = { val: '  let x = v[l];', get: '  let x = G(v, l);', new: '  let x = new R(S, l);', fn: '  let x = at(k);' };
+  body.push(SRC[shape.src]);
   for (let j = 0; j < shape.enums; j++) body.push(`  x = [e${j} + k * s${j}, x];`);
   shape.tail.forEach((t, j) => {
     if (t === 'map') body.push(`  x = f${j}(x);`);
@@ -171,7 +178,7 @@ function interpreted(shape: KernelShape): Kernel {
     let acc = st.acc as number;
     let has = st.has;
     outer: for (let k = k0, l = a.l0 + k0 * a.ls; k < k1; k++, l += a.ls) {
-      let x: unknown = src === 'val' ? a.v[l] : src === 'new' ? new a.R!(a.S as never, l) : a.at!(k);
+      let x: unknown = src === 'val' ? a.v[l] : src === 'get' ? a.G!(a.v as never, l) : src === 'new' ? new a.R!(a.S as never, l) : a.at!(k);
       for (let j = 0; j < enums; j++) x = [a.E[2 * j]! + k * a.E[2 * j + 1]!, x];
       for (let j = 0; j < tail.length; j++) {
         const t = tail[j];

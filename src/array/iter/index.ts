@@ -11,6 +11,7 @@
 import { ErrorCode, LamellarError } from '../../core/index.js';
 import type { ArrayBase } from '../base.js';
 import { kArray } from '../meta.js';
+import type { Lease } from './access.js';
 import type { Chain } from './chain.js';
 import { checkAdapterCount } from './window.js';
 import { onesidedChain } from './onesided.js';
@@ -18,14 +19,18 @@ import { onesidedChain } from './onesided.js';
 export { DistIter, IndexedDistIter } from './dist.js';
 export { LocalIter, IndexedLocalIter, type ChunkOf } from './local.js';
 export { OnesidedIter, IndexedOnesidedIter, defaultChunk } from './onesided.js';
-export { ElemRef, AtomicElement, type IntElement, type FloatElement } from './items.js';
+export { ElemRef, AtomicElement, type ArithElement, type BitwiseElement, type IntElement, type FloatElement } from './items.js';
+export type { Lease } from './access.js';
 export { Schedule, ASYNC_LANES, SLICE_MS, type ChunkSchedule } from './schedule.js';
 export type { ArrayClass, Collected } from './collect.js';
 
-/** @internal The description an array's iterator starts from (throws USE_AFTER_RELEASE if released). */
-export function iterChain(a: ArrayBase, mut: boolean): Chain {
+/**
+ * @internal The description an array's iterator starts from (throws USE_AFTER_RELEASE if
+ * released); `lease`: a guard's, whose lock the iteration uses instead of taking one.
+ */
+export function iterChain(a: ArrayBase, mut: boolean, lease?: Lease): Chain {
   void a[kArray];
-  return { array: a, mut, idx: [], tail: [] };
+  return lease === undefined ? { array: a, mut, idx: [], tail: [] } : { array: a, mut, idx: [], tail: [], lease };
 }
 
 /** @internal A one-sided description fetching `n` elements per transfer. */

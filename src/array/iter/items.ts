@@ -3,24 +3,30 @@
  * `ElemRef` (UnsafeArray, LocalLockArray, GlobalLockArray) reads and writes plainly, under the
  * lock the iteration holds; it throws USE_AFTER_RELEASE once the iteration has ended (the lock is
  * gone by then). `AtomicElement` (AtomicArray) makes every access atomic, as Lamellar's
- * AtomicElement does, and works as long as the array handle does.
+ * AtomicElement does (on a 128-bit array, under the element's lock), and works as long as the
+ * array handle does. Values are the API's: booleans for bool, bigints for 64- and 128-bit types.
  */
 import { ErrorCode, LamellarError } from '../../core/index.js';
-import type { ElemType, ElemValue, TypedArrayOf } from '../../memregion/internal.js';
-import type { AtomicLocalData, FloatLocalData, IntLocalData } from '../atomic.js';
-import { checkValue, type FloatElemType, type IntElemType } from '../types.js';
+import type { ArithLocalData, AtomicLocalData, BitwiseLocalData, FloatLocalData, IntLocalData } from '../atomic.js';
+import type { ArithElemType, ArrayElemType, ArrayValue, BitwiseElemType, FloatElemType, IntElemType } from '../elem.js';
+import { checkValue } from '../types.js';
+import type { Reader } from './access.js';
 
-/** @internal What the ElemRefs of one iteration share: the view, and whether the lock is held. */
-export interface RefSession<T extends ElemType = ElemType> {
-  readonly v: TypedArrayOf<T>;
+/** @internal What the ElemRefs of one iteration share: the storage view, and whether the lock is held. */
+export interface RefSession<T extends ArrayElemType = ArrayElemType> {
+  readonly v: ArrayLike<unknown>;
   readonly type: T;
+  /** null: an element is `v[i]` (the ten region types); else its reader (bool, 128-bit: ValueElemRef). */
+  readonly read: Reader | null;
+  /** 128-bit: an element is two words, written with writeWide (ValueElemRef). */
+  readonly wide: boolean;
   readonly label: string;
   /** How a bad stored value is named in its TYPE_MISMATCH (built once, not per store). */
   readonly what: string;
   open: boolean;
 }
 
-function closed(label: string): LamellarError {
+export function closed(label: string): LamellarError {
   return new LamellarError(ErrorCode.USE_AFTER_RELEASE, `this ${label} element handle belongs to an iteration that has ended; use it inside the iteration`);
 }
 
@@ -35,7 +41,7 @@ function closed(label: string): LamellarError {
  * await a.localIterMut().forEach((x) => { x.value *= 2; });
  * ```
  */
-export class ElemRef<T extends ElemType = ElemType> {
+export class ElemRef<T extends ArrayElemType = ArrayElemType> {
   readonly #s: RefSession<T>;
   readonly #i: number;
 
@@ -53,10 +59,10 @@ export class ElemRef<T extends ElemType = ElemType> {
    * await a.localIterMut().forEach((x) => { if (x.load() > 9) x.store(9); });
    * ```
    */
-  load(): ElemValue<T> {
+  load(): ArrayValue<T> {
     const s = this.#s;
     if (!s.open) throw closed(s.label);
-    return s.v[this.#i] as ElemValue<T>;
+    return s.v[this.#i] as ArrayValue<T>;
   }
 
   /**
@@ -67,10 +73,10 @@ export class ElemRef<T extends ElemType = ElemType> {
    * await a.distIterMut().enumerate().forEach(([i, x]) => x.store(i));
    * ```
    */
-  store(value: ElemValue<T>): void {
+  store(value: ArrayValue<T>): void {
     const s = this.#s;
     if (!s.open) throw closed(s.label);
-    (s.v as unknown as Float64Array)[this.#i] = checkValue(s.type, value, s.what) as number;
+    (s.v as Float64Array)[this.#i] = checkValue(s.type, value, s.what) as number;
   }
 
   /**
@@ -81,33 +87,53 @@ export class ElemRef<T extends ElemType = ElemType> {
    * await a.localIterMut().forEach((x) => { x.value += 1; });
    * ```
    */
-  get value(): ElemValue<T> {
+  get value(): ArrayValue<T> {
     return this.load();
   }
 
-  set value(v: ElemValue<T>) {
+  set value(v: ArrayValue<T>) {
     this.store(v);
   }
 }
 
 /** @internal What the AtomicElements of one iteration share. */
-export interface AtomicSession<T extends ElemType = ElemType> {
+export interface AtomicSession<T extends ArrayElemType = ArrayElemType> {
   readonly data: AtomicLocalData<T>;
-  /** This PE's part of the window, for the integer fast paths; null for floats. */
-  readonly ints: TypedArrayOf<T> | null;
+  /** This PE's part of the window, for the integer fast paths; null for floats, bool and 128-bit. */
+  readonly ints: Int32Array | null;
   readonly owner: { readonly isReleased: boolean };
   readonly type: T;
 }
 
 /**
- * `this` of the integer-only operations (bit ops, shifts) of an AtomicElement.
+ * `this` of the arithmetic operations (add, sub, mul, div, rem and their fetch forms) of an
+ * AtomicElement: every type but bool.
  *
  * @example
  * ```ts
- * const bits = (x: IntElement<'u32'>) => x.fetchBitOr(1);
+ * const bump = (x: ArithElement<'u128'>) => x.fetchAdd(1n);
  * ```
  */
-export type IntElement<T extends ElemType> = AtomicElement<T> & { readonly type: IntElemType };
+export type ArithElement<T extends ArrayElemType> = AtomicElement<T> & { readonly type: ArithElemType };
+/**
+ * `this` of the bit operations (bitAnd, bitOr, bitXor and their fetch forms) of an
+ * AtomicElement: integers and bool.
+ *
+ * @example
+ * ```ts
+ * const set = (x: BitwiseElement<'bool'>) => x.fetchBitOr(true);
+ * ```
+ */
+export type BitwiseElement<T extends ArrayElemType> = AtomicElement<T> & { readonly type: BitwiseElemType };
+/**
+ * `this` of the shifts of an AtomicElement: integer arrays only.
+ *
+ * @example
+ * ```ts
+ * const twice = (x: IntElement<'u32'>) => x.fetchShl(1);
+ * ```
+ */
+export type IntElement<T extends ArrayElemType> = AtomicElement<T> & { readonly type: IntElemType };
 /**
  * `this` of the float-only operation (`compareExchangeEpsilon`) of an AtomicElement.
  *
@@ -116,13 +142,15 @@ export type IntElement<T extends ElemType> = AtomicElement<T> & { readonly type:
  * const near = (x: FloatElement<'f64'>) => x.compareExchangeEpsilon(1, 2, 1e-9);
  * ```
  */
-export type FloatElement<T extends ElemType> = AtomicElement<T> & { readonly type: FloatElemType };
+export type FloatElement<T extends ArrayElemType> = AtomicElement<T> & { readonly type: FloatElemType };
 
 /**
  * One element of this PE's part of an AtomicArray, yielded by its `distIterMut()` and
- * `localIterMut()`: every operation is atomic (as Lamellar's AtomicElement). Bit operations and
- * shifts exist only for integer arrays, `compareExchangeEpsilon` only for float ones (refused by
- * the type, and at run time with UNSUPPORTED_OP).
+ * `localIterMut()`: every operation is atomic (as Lamellar's AtomicElement; on a 128-bit array it
+ * holds the element's lock, as the array's ops do). The operations follow the array's per-type
+ * rules: arithmetic on every type but bool, bit operations on integers and bool, shifts on
+ * integers, `compareExchangeEpsilon` on floats (refused by the type, and at run time with
+ * UNSUPPORTED_OP).
  *
  * @example
  * ```ts
@@ -130,7 +158,7 @@ export type FloatElement<T extends ElemType> = AtomicElement<T> & { readonly typ
  * await a.localIterMut().forEach((x) => x.fetchAdd(1));
  * ```
  */
-export class AtomicElement<T extends ElemType = ElemType> {
+export class AtomicElement<T extends ArrayElemType = ArrayElemType> {
   readonly #s: AtomicSession<T>;
   readonly #i: number;
 
@@ -160,9 +188,9 @@ export class AtomicElement<T extends ElemType = ElemType> {
    * const seen = await a.localIterMut().map((x) => x.load()).collect();
    * ```
    */
-  load(): ElemValue<T> {
+  load(): ArrayValue<T> {
     const s = this.#s;
-    if (s.ints !== null && !s.owner.isReleased) return Atomics.load(s.ints as unknown as Int32Array, this.#i) as ElemValue<T>;
+    if (s.ints !== null && !s.owner.isReleased) return Atomics.load(s.ints, this.#i) as ArrayValue<T>;
     return s.data.load(this.#i);
   }
 
@@ -174,9 +202,9 @@ export class AtomicElement<T extends ElemType = ElemType> {
    * await a.distIterMut().forEach((x) => x.store(0));
    * ```
    */
-  store(value: ElemValue<T>): void {
+  store(value: ArrayValue<T>): void {
     const s = this.#s;
-    if (s.ints !== null && !s.owner.isReleased) Atomics.store(s.ints as unknown as Int32Array, this.#i, checkValue(s.type, value, 'AtomicElement.store') as number);
+    if (s.ints !== null && !s.owner.isReleased) Atomics.store(s.ints, this.#i, checkValue(s.type, value, 'AtomicElement.store') as number);
     else s.data.store(this.#i, value);
   }
 
@@ -188,11 +216,11 @@ export class AtomicElement<T extends ElemType = ElemType> {
    * await a.distIterMut().forEach((x) => { x.value = 3; });
    * ```
    */
-  get value(): ElemValue<T> {
+  get value(): ArrayValue<T> {
     return this.load();
   }
 
-  set value(v: ElemValue<T>) {
+  set value(v: ArrayValue<T>) {
     this.store(v);
   }
 
@@ -204,7 +232,7 @@ export class AtomicElement<T extends ElemType = ElemType> {
    * const olds = await a.localIterMut().map((x) => x.swap(0)).collect();
    * ```
    */
-  swap(value: ElemValue<T>): ElemValue<T> {
+  swap(value: ArrayValue<T>): ArrayValue<T> {
     return this.#s.data.swap(this.#i, value);
   }
 
@@ -216,8 +244,8 @@ export class AtomicElement<T extends ElemType = ElemType> {
    * await a.localIterMut().forEach((x) => x.fetchAdd(1));
    * ```
    */
-  fetchAdd(value: ElemValue<T>): ElemValue<T> {
-    return this.#s.data.fetchAdd(this.#i, value);
+  fetchAdd(this: ArithElement<T>, value: ArrayValue<T>): ArrayValue<T> {
+    return (this.#s.data as ArithLocalData<T>).fetchAdd(this.#i, value);
   }
 
   /**
@@ -228,8 +256,8 @@ export class AtomicElement<T extends ElemType = ElemType> {
    * await a.localIterMut().forEach((x) => x.fetchSub(1));
    * ```
    */
-  fetchSub(value: ElemValue<T>): ElemValue<T> {
-    return this.#s.data.fetchSub(this.#i, value);
+  fetchSub(this: ArithElement<T>, value: ArrayValue<T>): ArrayValue<T> {
+    return (this.#s.data as ArithLocalData<T>).fetchSub(this.#i, value);
   }
 
   /**
@@ -240,8 +268,8 @@ export class AtomicElement<T extends ElemType = ElemType> {
    * await a.localIterMut().forEach((x) => x.fetchMul(2));
    * ```
    */
-  fetchMul(value: ElemValue<T>): ElemValue<T> {
-    return this.#s.data.fetchMul(this.#i, value);
+  fetchMul(this: ArithElement<T>, value: ArrayValue<T>): ArrayValue<T> {
+    return (this.#s.data as ArithLocalData<T>).fetchMul(this.#i, value);
   }
 
   /**
@@ -252,8 +280,8 @@ export class AtomicElement<T extends ElemType = ElemType> {
    * await a.localIterMut().forEach((x) => x.fetchDiv(2));
    * ```
    */
-  fetchDiv(value: ElemValue<T>): ElemValue<T> {
-    return this.#s.data.fetchDiv(this.#i, value);
+  fetchDiv(this: ArithElement<T>, value: ArrayValue<T>): ArrayValue<T> {
+    return (this.#s.data as ArithLocalData<T>).fetchDiv(this.#i, value);
   }
 
   /**
@@ -264,8 +292,8 @@ export class AtomicElement<T extends ElemType = ElemType> {
    * await a.localIterMut().forEach((x) => x.fetchRem(10));
    * ```
    */
-  fetchRem(value: ElemValue<T>): ElemValue<T> {
-    return this.#s.data.fetchRem(this.#i, value);
+  fetchRem(this: ArithElement<T>, value: ArrayValue<T>): ArrayValue<T> {
+    return (this.#s.data as ArithLocalData<T>).fetchRem(this.#i, value);
   }
 
   /**
@@ -276,8 +304,8 @@ export class AtomicElement<T extends ElemType = ElemType> {
    * await a.localIterMut().forEach((x) => x.fetchBitAnd(0xff));
    * ```
    */
-  fetchBitAnd(this: IntElement<T>, value: ElemValue<T>): ElemValue<T> {
-    return (this.#s.data as IntLocalData<T>).fetchBitAnd(this.#i, value);
+  fetchBitAnd(this: BitwiseElement<T>, value: ArrayValue<T>): ArrayValue<T> {
+    return (this.#s.data as BitwiseLocalData<T>).fetchBitAnd(this.#i, value);
   }
 
   /**
@@ -288,8 +316,8 @@ export class AtomicElement<T extends ElemType = ElemType> {
    * await a.localIterMut().forEach((x) => x.fetchBitOr(1 << world.myPe));
    * ```
    */
-  fetchBitOr(this: IntElement<T>, value: ElemValue<T>): ElemValue<T> {
-    return (this.#s.data as IntLocalData<T>).fetchBitOr(this.#i, value);
+  fetchBitOr(this: BitwiseElement<T>, value: ArrayValue<T>): ArrayValue<T> {
+    return (this.#s.data as BitwiseLocalData<T>).fetchBitOr(this.#i, value);
   }
 
   /**
@@ -300,8 +328,8 @@ export class AtomicElement<T extends ElemType = ElemType> {
    * await a.localIterMut().forEach((x) => x.fetchBitXor(1));
    * ```
    */
-  fetchBitXor(this: IntElement<T>, value: ElemValue<T>): ElemValue<T> {
-    return (this.#s.data as IntLocalData<T>).fetchBitXor(this.#i, value);
+  fetchBitXor(this: BitwiseElement<T>, value: ArrayValue<T>): ArrayValue<T> {
+    return (this.#s.data as BitwiseLocalData<T>).fetchBitXor(this.#i, value);
   }
 
   /**
@@ -312,7 +340,7 @@ export class AtomicElement<T extends ElemType = ElemType> {
    * await a.localIterMut().forEach((x) => x.fetchShl(1));
    * ```
    */
-  fetchShl(this: IntElement<T>, value: ElemValue<T>): ElemValue<T> {
+  fetchShl(this: IntElement<T>, value: ArrayValue<T>): ArrayValue<T> {
     return (this.#s.data as IntLocalData<T>).fetchShl(this.#i, value);
   }
 
@@ -324,7 +352,7 @@ export class AtomicElement<T extends ElemType = ElemType> {
    * await a.localIterMut().forEach((x) => x.fetchShr(1));
    * ```
    */
-  fetchShr(this: IntElement<T>, value: ElemValue<T>): ElemValue<T> {
+  fetchShr(this: IntElement<T>, value: ArrayValue<T>): ArrayValue<T> {
     return (this.#s.data as IntLocalData<T>).fetchShr(this.#i, value);
   }
 
@@ -336,7 +364,7 @@ export class AtomicElement<T extends ElemType = ElemType> {
    * await a.distIterMut().forEach((x) => x.add(1));   // Lamellar's `*x += 1`
    * ```
    */
-  add(value: ElemValue<T>): void {
+  add(this: ArithElement<T>, value: ArrayValue<T>): void {
     this.fetchAdd(value);
   }
 
@@ -348,7 +376,7 @@ export class AtomicElement<T extends ElemType = ElemType> {
    * await a.distIterMut().forEach((x) => x.sub(1));
    * ```
    */
-  sub(value: ElemValue<T>): void {
+  sub(this: ArithElement<T>, value: ArrayValue<T>): void {
     this.fetchSub(value);
   }
 
@@ -360,7 +388,7 @@ export class AtomicElement<T extends ElemType = ElemType> {
    * await a.distIterMut().forEach((x) => x.mul(3));
    * ```
    */
-  mul(value: ElemValue<T>): void {
+  mul(this: ArithElement<T>, value: ArrayValue<T>): void {
     this.fetchMul(value);
   }
 
@@ -372,7 +400,7 @@ export class AtomicElement<T extends ElemType = ElemType> {
    * await a.distIterMut().forEach((x) => x.div(3));
    * ```
    */
-  div(value: ElemValue<T>): void {
+  div(this: ArithElement<T>, value: ArrayValue<T>): void {
     this.fetchDiv(value);
   }
 
@@ -384,7 +412,7 @@ export class AtomicElement<T extends ElemType = ElemType> {
    * await a.distIterMut().forEach((x) => x.rem(3));
    * ```
    */
-  rem(value: ElemValue<T>): void {
+  rem(this: ArithElement<T>, value: ArrayValue<T>): void {
     this.fetchRem(value);
   }
 
@@ -396,7 +424,7 @@ export class AtomicElement<T extends ElemType = ElemType> {
    * await a.distIterMut().forEach((x) => x.bitAnd(0xf));
    * ```
    */
-  bitAnd(this: IntElement<T>, value: ElemValue<T>): void {
+  bitAnd(this: BitwiseElement<T>, value: ArrayValue<T>): void {
     this.fetchBitAnd(value);
   }
 
@@ -408,7 +436,7 @@ export class AtomicElement<T extends ElemType = ElemType> {
    * await a.distIterMut().forEach((x) => x.bitOr(1 << world.myPe));
    * ```
    */
-  bitOr(this: IntElement<T>, value: ElemValue<T>): void {
+  bitOr(this: BitwiseElement<T>, value: ArrayValue<T>): void {
     this.fetchBitOr(value);
   }
 
@@ -420,7 +448,7 @@ export class AtomicElement<T extends ElemType = ElemType> {
    * await a.distIterMut().forEach((x) => x.bitXor(1));
    * ```
    */
-  bitXor(this: IntElement<T>, value: ElemValue<T>): void {
+  bitXor(this: BitwiseElement<T>, value: ArrayValue<T>): void {
     this.fetchBitXor(value);
   }
 
@@ -432,7 +460,7 @@ export class AtomicElement<T extends ElemType = ElemType> {
    * await a.distIterMut().forEach((x) => x.shl(1));
    * ```
    */
-  shl(this: IntElement<T>, value: ElemValue<T>): void {
+  shl(this: IntElement<T>, value: ArrayValue<T>): void {
     this.fetchShl(value);
   }
 
@@ -444,7 +472,7 @@ export class AtomicElement<T extends ElemType = ElemType> {
    * await a.distIterMut().forEach((x) => x.shr(1));
    * ```
    */
-  shr(this: IntElement<T>, value: ElemValue<T>): void {
+  shr(this: IntElement<T>, value: ArrayValue<T>): void {
     this.fetchShr(value);
   }
 
@@ -456,7 +484,7 @@ export class AtomicElement<T extends ElemType = ElemType> {
    * await a.localIterMut().forEach((x) => x.compareExchange(0, world.myPe));
    * ```
    */
-  compareExchange(current: ElemValue<T>, value: ElemValue<T>): { ok: boolean; value: ElemValue<T> } {
+  compareExchange(current: ArrayValue<T>, value: ArrayValue<T>): { ok: boolean; value: ArrayValue<T> } {
     return this.#s.data.compareExchange(this.#i, current, value);
   }
 
@@ -469,7 +497,7 @@ export class AtomicElement<T extends ElemType = ElemType> {
  * await f.localIterMut().forEach((x) => x.compareExchangeEpsilon(0.5, 1.5, 1e-6));
    * ```
    */
-  compareExchangeEpsilon(this: FloatElement<T>, current: ElemValue<T>, value: ElemValue<T>, epsilon: number): { ok: boolean; value: ElemValue<T> } {
+  compareExchangeEpsilon(this: FloatElement<T>, current: ArrayValue<T>, value: ArrayValue<T>, epsilon: number): { ok: boolean; value: ArrayValue<T> } {
     return (this.#s.data as FloatLocalData<T>).compareExchangeEpsilon(this.#i, current, value, epsilon);
   }
 }

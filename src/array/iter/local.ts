@@ -2,9 +2,9 @@
  * Local iterators: the calling PE walks its own part of an array, with no barrier and no data
  * movement (Lamellar's LocalIterator). `enumerate` gives local indices (0 .. numElemsLocal − 1).
  */
-import type { ElemType, ElemValue } from '../../memregion/internal.js';
+import type { ArrayElemType, ArrayValue } from '../elem.js';
 import type { Distribution } from '../types.js';
-import { checkFn, kChain, withIdx, withTail, type Chain } from './chain.js';
+import { checkFn, checkSum, kChain, withIdx, withTail, type Chain } from './chain.js';
 import { checkTarget, type ArrayClass, type Collected } from './collect.js';
 import { consumeLocal, elemTypeOf, type ConsumerName } from './consume.js';
 import { checkSchedule, type Schedule } from './schedule.js';
@@ -33,7 +33,7 @@ export type ChunkOf<I> = [I] extends [number | bigint] ? ArrayLike<I> & Iterable
  * const big = await a.localIter().filter((x) => x > 10).collect();
  * ```
  */
-export class LocalIter<I, T extends ElemType = ElemType> {
+export class LocalIter<I, T extends ArrayElemType = ArrayElemType> {
   /** @internal */
   readonly [kChain]: Chain;
 
@@ -222,7 +222,7 @@ export class LocalIter<I, T extends ElemType = ElemType> {
    * ```
    */
   collect(): Promise<I[]>;
-  collect<C extends ArrayClass, E extends ElemType = T>(this: LocalIter<ElemValue<E>, T>, arrayType: C, distribution: Distribution, type?: E): Promise<Collected<C, E>>;
+  collect<C extends ArrayClass, E extends ArrayElemType = T>(this: LocalIter<ArrayValue<E>, T>, arrayType: C, distribution: Distribution, type?: E): Promise<Collected<C, E>>;
   collect(arrayType?: unknown, distribution?: unknown, type?: unknown): Promise<unknown> {
     return this.#collect('collect', 'static', arrayType, distribution, type);
   }
@@ -236,7 +236,7 @@ export class LocalIter<I, T extends ElemType = ElemType> {
    * ```
    */
   collectWithSchedule(schedule: Schedule): Promise<I[]>;
-  collectWithSchedule<C extends ArrayClass, E extends ElemType = T>(this: LocalIter<ElemValue<E>, T>, schedule: Schedule, arrayType: C, distribution: Distribution, type?: E): Promise<Collected<C, E>>;
+  collectWithSchedule<C extends ArrayClass, E extends ArrayElemType = T>(this: LocalIter<ArrayValue<E>, T>, schedule: Schedule, arrayType: C, distribution: Distribution, type?: E): Promise<Collected<C, E>>;
   collectWithSchedule(schedule: Schedule, arrayType?: unknown, distribution?: unknown, type?: unknown): Promise<unknown> {
     return this.#collect('collect', schedule, arrayType, distribution, type);
   }
@@ -250,7 +250,7 @@ export class LocalIter<I, T extends ElemType = ElemType> {
    * ```
    */
   collectAsync(): Promise<Awaited<I>[]>;
-  collectAsync<C extends ArrayClass, E extends ElemType = T>(this: LocalIter<PromiseLike<ElemValue<E>>, T>, arrayType: C, distribution: Distribution, type?: E): Promise<Collected<C, E>>;
+  collectAsync<C extends ArrayClass, E extends ArrayElemType = T>(this: LocalIter<PromiseLike<ArrayValue<E>>, T>, arrayType: C, distribution: Distribution, type?: E): Promise<Collected<C, E>>;
   collectAsync(arrayType?: unknown, distribution?: unknown, type?: unknown): Promise<unknown> {
     return this.#collect('collectAsync', 'static', arrayType, distribution, type);
   }
@@ -264,8 +264,8 @@ export class LocalIter<I, T extends ElemType = ElemType> {
    * ```
    */
   collectAsyncWithSchedule(schedule: Schedule): Promise<Awaited<I>[]>;
-  collectAsyncWithSchedule<C extends ArrayClass, E extends ElemType = T>(
-    this: LocalIter<PromiseLike<ElemValue<E>>, T>,
+  collectAsyncWithSchedule<C extends ArrayClass, E extends ArrayElemType = T>(
+    this: LocalIter<PromiseLike<ArrayValue<E>>, T>,
     schedule: Schedule,
     arrayType: C,
     distribution: Distribution,
@@ -287,6 +287,7 @@ export class LocalIter<I, T extends ElemType = ElemType> {
     const what = `LocalIter.${name}`;
     const sched = checkSchedule(schedule, what);
     const fn = f === null ? null : checkFn(f as (...a: never[]) => unknown, what);
+    if (name === 'sum') checkSum(this[kChain], what);
     return consumeLocal(this[kChain], { name, fn, sched, target: undefined, what });
   }
 }
@@ -301,7 +302,7 @@ export class LocalIter<I, T extends ElemType = ElemType> {
  * const firstTen = await a.localIter().take(10).collect();
  * ```
  */
-export class IndexedLocalIter<I, T extends ElemType = ElemType> extends LocalIter<I, T> {
+export class IndexedLocalIter<I, T extends ArrayElemType = ArrayElemType> extends LocalIter<I, T> {
   /**
    * Items become `[i, item]`, i the item's position (a local index unless adapters moved it).
    *
@@ -372,7 +373,7 @@ export class IndexedLocalIter<I, T extends ElemType = ElemType> extends LocalIte
    * const pairs = await a.localIter().zip(b.localIter()).collect();
    * ```
    */
-  zip<J>(other: IndexedLocalIter<J, ElemType>): IndexedLocalIter<[I, J], T> {
+  zip<J>(other: IndexedLocalIter<J, ArrayElemType>): IndexedLocalIter<[I, J], T> {
     if (!(other instanceof IndexedLocalIter)) {
       throw new LamellarError(ErrorCode.INVALID_ARGUMENT, 'LocalIter.zip needs another indexed local iterator (localIter() or localIterMut(), before any map or filter)');
     }

@@ -2,7 +2,6 @@
  * The data side of one-sided iterators: fetches of the array in chunks, one ahead, as plans the
  * fused loops run over; after `zip` or `chunks`, streams of item arrays regrouped by position.
  */
-import type { ElemType, TypedArrayOf } from '../../memregion/internal.js';
 import type { ArrayBase } from '../base.js';
 import type { Chain, Plan } from './chain.js';
 import { applyWindow, fullWindow, progression, type Window, type WindowOp } from './window.js';
@@ -13,16 +12,23 @@ const MAX_COVER_STRIDE = 8;
 const NO_ENUMS = new Float64Array(0);
 
 function valPlan(v: ArrayLike<unknown>, n: number, l0: number, ls: number, E: Float64Array): Plan {
-  return { n, src: 'val', v, l0, ls, E, R: null, S: null, at: null, tag: Array.isArray(v) ? 'Array' : v.constructor.name };
+  return { n, src: 'val', v, l0, ls, E, G: null, R: null, S: null, at: null, tag: Array.isArray(v) ? 'Array' : v.constructor.name };
 }
+
+/**
+ * Fetched data as values: `get` and `batchLoad` give the typed array of the type, or bigint[] for
+ * 128-bit types, whose elements are the values; a bool array's Uint8Array of 0/1 becomes booleans
+ * (one array per fetch).
+ */
+const valuesOf = (a: ArrayBase, v: ArrayLike<unknown>): ArrayLike<unknown> => (a.type === 'bool' ? Array.from(v, (x) => x !== 0) : v);
 
 /** Fetches positions [k0, k0 + cnt) of a window progression of the array `a`. */
 function fetch(a: ArrayBase, first: number, m: number, k0: number, cnt: number): Promise<{ v: ArrayLike<unknown>; ls: number }> {
-  if (m === 1) return a.get(first + k0, cnt).then((v) => ({ v, ls: 1 }));
-  if (m <= MAX_COVER_STRIDE) return a.get(first + k0 * m, (cnt - 1) * m + 1).then((v) => ({ v, ls: m }));
+  if (m === 1) return a.get(first + k0, cnt).then((v) => ({ v: valuesOf(a, v), ls: 1 }));
+  if (m <= MAX_COVER_STRIDE) return a.get(first + k0 * m, (cnt - 1) * m + 1).then((v) => ({ v: valuesOf(a, v), ls: m }));
   const idx = new Uint32Array(cnt);
   for (let j = 0; j < cnt; j++) idx[j] = first + (k0 + j) * m;
-  return a.batchLoad(idx).then((v) => ({ v, ls: 1 }));
+  return a.batchLoad(idx).then((v) => ({ v: valuesOf(a, v), ls: 1 }));
 }
 
 /** Plans over fetched chunks of the window `w` of `a`, `size` positions each, one fetch ahead. */
@@ -198,10 +204,11 @@ export function planStream(c: Chain, size: number): AsyncIterable<Plan> {
   return plansOf(items);
 }
 
-function strided(p: Plan): TypedArrayOf<ElemType> {
+/** Every ls-th fetched value, in a new array of the same kind (a typed array, or a plain array of booleans or bigints). */
+function strided(p: Plan): ArrayLike<unknown> {
   const v = p.v as Float64Array;
   const out = new (v.constructor as Float64ArrayConstructor)(p.n);
   for (let k = 0; k < p.n; k++) out[k] = v[k * p.ls]!;
-  return out as unknown as TypedArrayOf<ElemType>;
+  return out;
 }
 

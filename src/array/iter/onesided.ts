@@ -7,9 +7,9 @@
  * not for the whole iteration.
  */
 import { ErrorCode, LamellarError } from '../../core/index.js';
-import { ELEM_CTORS, type ElemType } from '../../memregion/internal.js';
 import type { ArrayBase } from '../base.js';
-import { checkFn, kChain, shapeOf, sumZero, withIdx, withTail, type Chain } from './chain.js';
+import { storageCtor, storageOf, type ArrayElemType } from '../elem.js';
+import { checkFn, checkSum, kChain, shapeOf, sumZero, withIdx, withTail, type Chain } from './chain.js';
 import { kernelFor, type ConsumerKind, type KernelArgs } from './fuse.js';
 import type { ChunkOf } from './local.js';
 import { planStream } from './onesided-stream.js';
@@ -20,7 +20,7 @@ import { checkAdapterCount } from './window.js';
 const DEFAULT_CHUNK_BYTES = 1 << 18;
 
 /** Elements per fetch for `onesidedIter()` on an array of `type`. */
-export const defaultChunk = (type: ElemType): number => Math.max(1, DEFAULT_CHUNK_BYTES / ELEM_CTORS[type].BYTES_PER_ELEMENT);
+export const defaultChunk = (type: ArrayElemType): number => Math.max(1, DEFAULT_CHUNK_BYTES / (storageCtor(type).BYTES_PER_ELEMENT * storageOf(type).words));
 
 const chunkOf = (c: Chain, fallback: number): number => c.chunk ?? fallback;
 
@@ -34,7 +34,7 @@ async function consume(c: Chain, size: number, consumer: ConsumerKind, fn: Kerne
   const slice = new Slice();
   for await (const p of planStream(c, size)) {
     const kernel = kernelFor(shapeOf(p, c.tail, consumer), F, fn);
-    kernel({ v: p.v, l0: p.l0, ls: p.ls, E: p.E, R: null, S: null, at: null, F, C: fn, st, out }, 0, p.n);
+    kernel({ v: p.v, l0: p.l0, ls: p.ls, E: p.E, G: null, R: null, S: null, at: null, F, C: fn, st, out }, 0, p.n);
     if (slice.due()) await slice.yield();
   }
   return { acc: st.acc, has: st.has, out };
@@ -52,7 +52,7 @@ async function consume(c: Chain, size: number, consumer: ConsumerKind, fn: Kerne
  * const total = await a.onesidedIter().sum();
  * ```
  */
-export class OnesidedIter<I, T extends ElemType = ElemType> implements AsyncIterable<I> {
+export class OnesidedIter<I, T extends ArrayElemType = ArrayElemType> implements AsyncIterable<I> {
   /** @internal */
   readonly [kChain]: Chain;
 
@@ -128,7 +128,7 @@ export class OnesidedIter<I, T extends ElemType = ElemType> implements AsyncIter
     const st = { acc: 0 as unknown, has: false, mono: c.tail.map(() => 0) };
     for await (const p of planStream(c, this.chunkSize)) {
       const out: unknown[] = [];
-      kernelFor(shapeOf(p, c.tail, 'push'), F, null)({ v: p.v, l0: p.l0, ls: p.ls, E: p.E, R: null, S: null, at: null, F, C: null, st, out }, 0, p.n);
+      kernelFor(shapeOf(p, c.tail, 'push'), F, null)({ v: p.v, l0: p.l0, ls: p.ls, E: p.E, G: null, R: null, S: null, at: null, F, C: null, st, out }, 0, p.n);
       for (const x of out) yield x as I;
     }
   }
@@ -181,6 +181,7 @@ export class OnesidedIter<I, T extends ElemType = ElemType> implements AsyncIter
    */
   async sum<V extends number | bigint>(this: OnesidedIter<V, T>): Promise<V> {
     const c = this[kChain];
+    checkSum(c, 'OnesidedIter.sum');
     const r = await consume(c, this.chunkSize, 'sum', null);
     return (r.has ? r.acc : sumZero(c.array.type, c.tail)) as V;
   }
@@ -234,7 +235,7 @@ export class OnesidedIter<I, T extends ElemType = ElemType> implements AsyncIter
  * for await (const [x, y] of a.onesidedIter().zip(b.onesidedIter())) console.log(x + y);
  * ```
  */
-export class IndexedOnesidedIter<I, T extends ElemType = ElemType> extends OnesidedIter<I, T> {
+export class IndexedOnesidedIter<I, T extends ArrayElemType = ArrayElemType> extends OnesidedIter<I, T> {
   #derive<J>(op: Parameters<typeof withIdx>[1]): IndexedOnesidedIter<J, T> {
     return new IndexedOnesidedIter(withIdx(this[kChain], op));
   }
@@ -306,7 +307,7 @@ export class IndexedOnesidedIter<I, T extends ElemType = ElemType> extends Onesi
    * for await (const [x, y] of a.onesidedIter().zip(b.onesidedIter())) if (x !== y) console.log('differ');
    * ```
    */
-  zip<J>(other: IndexedOnesidedIter<J, ElemType>): IndexedOnesidedIter<[I, J], T> {
+  zip<J>(other: IndexedOnesidedIter<J, ArrayElemType>): IndexedOnesidedIter<[I, J], T> {
     if (!(other instanceof IndexedOnesidedIter)) {
       throw new LamellarError(ErrorCode.INVALID_ARGUMENT, 'OnesidedIter.zip needs another indexed one-sided iterator (onesidedIter(), before any map or filter)');
     }

@@ -4,10 +4,12 @@
  * by item on the schedule's lanes. Local and distributed consumers both end here; the
  * distributed ones add the team exchange around it (dist.ts).
  */
-import { ELEM_CTORS, type ElemType, type TypedArrayOf } from '../../memregion/internal.js';
+import { ELEM_CTORS, type ElemType } from '../../memregion/internal.js';
+import { elemClass, type ArrayElemType } from '../elem.js';
 import { checkValue } from '../types.js';
 import type { Plan, TailOp } from './chain.js';
 import { shapeOf } from './chain.js';
+import { storeItems, type Stored } from './collect.js';
 import { kernelFor, type ConsumerKind, type KernelArgs } from './fuse.js';
 import { driveAsync, driveSync, type Schedule } from './schedule.js';
 
@@ -27,6 +29,7 @@ function argsFor(p: Plan, tail: readonly TailOp[], C: KernelArgs['C'], acc: unkn
     l0: p.l0,
     ls: p.ls,
     E: p.E,
+    G: p.G,
     R: p.R,
     S: p.S,
     at: p.at,
@@ -48,19 +51,24 @@ export async function runSync(p: Plan, tail: readonly TailOp[], consumer: SyncCo
 
 /**
  * collect into a new array: stores the items straight into a typed array of the element type,
- * checking each (a bad one throws TYPE_MISMATCH). Returns the filled part.
+ * checking each (a bad one throws TYPE_MISMATCH). Returns the filled part. bool and 128-bit
+ * targets, whose storage is not one typed-array element per value, collect the items first and
+ * then check each into storage.
  */
-export async function runStore(p: Plan, tail: readonly TailOp[], type: ElemType, what: string, sched: Schedule): Promise<TypedArrayOf<ElemType>> {
-  const kind = type === 'f32' || type === 'f64' ? 'storeFloat' : type === 'i64' || type === 'u64' ? 'storeBig' : 'storeInt';
+export async function runStore(p: Plan, tail: readonly TailOp[], type: ArrayElemType, what: string, sched: Schedule): Promise<Stored> {
+  const cls = elemClass(type);
+  if (cls === 'bool' || cls === 'wide') return storeItems((await runSync(p, tail, 'collect', null, sched)).items, type, what);
+  const kind = cls === 'float' ? 'storeFloat' : cls === 'big' ? 'storeBig' : 'storeInt';
   const bad = (x: unknown): void => {
     checkValue(type, x, `${what} (an item)`);
   };
   const a = argsFor(p, tail, bad as KernelArgs['C'], 0);
-  const out = new ELEM_CTORS[type](p.n);
+  const out = new ELEM_CTORS[type as ElemType](p.n);
   a.out = out as unknown as unknown[];
   const kernel = kernelFor(shapeOf(p, tail, kind), a.F, a.C);
   await driveSync(p.n, sched, (k0, k1) => kernel(a, k0, k1));
-  return out.subarray(0, a.st.acc as number) as TypedArrayOf<ElemType>;
+  const n = a.st.acc as number;
+  return { data: out.subarray(0, n), n };
 }
 
 /**

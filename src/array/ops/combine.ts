@@ -6,7 +6,7 @@
  * The kernels treat every value as `number` for the type checker; at run time 64-bit arrays
  * carry bigints, and the BIG table below is only ever called with bigints.
  */
-import type { ElemType } from '../../memregion/internal.js';
+import type { ArrayElemType } from '../elem.js';
 import { Op, type OpCode } from '../types.js';
 
 export type Combine = (a: number, b: number) => number;
@@ -52,10 +52,12 @@ const BIG: Partial<Record<OpCode, BigCombine>> = {
 };
 
 /** The combine function of `op` on `type` (swap and store simply take the new value). */
-export function combineFor(type: ElemType, op: OpCode): Combine {
+export function combineFor(type: ArrayElemType, op: OpCode): Combine {
   if (op === Op.swap || op === Op.store) return first;
   if (type === 'i64' || type === 'u64') return BIG[op] as unknown as Combine;
   if (type === 'f32' || type === 'f64') return FLOAT[op]!;
+  // 128-bit elements never use these (ops/wide.ts combines them itself).
+  if (type === 'i128' || type === 'u128') return first;
   if (op === Op.shr && type[0] === 'u') return UINT_SHR;
   return INT[op]!;
 }

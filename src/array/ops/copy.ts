@@ -9,7 +9,7 @@ import type { ArrayInternals } from '../meta.js';
 import type { View } from './kernels.js';
 
 export function canCopyDirect(ai: ArrayInternals, forWrite: boolean): boolean {
-  return ai.meta.allMapped && (ai.kind === 'UnsafeArray' || (!forWrite && ai.kind === 'ReadOnlyArray'));
+  return ai.meta.allMapped && ai.meta.words === 1 && (ai.kind === 'UnsafeArray' || (!forWrite && ai.kind === 'ReadOnlyArray'));
 }
 
 /**

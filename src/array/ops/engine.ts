@@ -10,7 +10,7 @@
  *   as one AM carrying typed arrays, applied there in one loop.
  * - GlobalLockArray wraps either path in the one global lock (write for every op but load).
  */
-import { pin, unpin, ELEM_CTORS } from '../../memregion/internal.js';
+import { pin, unpin } from '../../memregion/internal.js';
 import { GLOBAL_LOCK, LOCAL_LOCK, lock, unlock } from '../lock.js';
 import type { ArrayInternals, ArrayMeta } from '../meta.js';
 import { isReadOp, Op, type OpCode } from '../types.js';
@@ -47,9 +47,11 @@ function baseCall(ai: ArrayInternals, a: OpArgs, out: View | null, ok: Uint8Arra
     op: a.op,
     atomic: ai.kind === 'AtomicArray',
     type: m.type,
+    words: m.words,
     comb: combineFor(m.type, a.op),
     views: m.views,
     bits: m.bits,
+    elemLocks: m.elemLocks,
     pes: scratchPes,
     offs: scratchOffs,
     n: 0,
@@ -67,7 +69,7 @@ function baseCall(ai: ArrayInternals, a: OpArgs, out: View | null, ok: Uint8Arra
 export function execute(h: ArrayRef, ai: ArrayInternals, a: OpArgs): Promise<OpResult> | OpResult {
   const n = a.idx.length;
   const m = ai.meta;
-  const out = a.fetch || isCas(a.op) ? (new ELEM_CTORS[m.type](n) as unknown as View) : null;
+  const out = a.fetch || isCas(a.op) ? (new m.ctor(n * m.words) as unknown as View) : null;
   const ok = isCas(a.op) ? new Uint8Array(n) : null;
   const res: OpResult = { out, ok };
   if (n === 0) return res;
@@ -174,6 +176,7 @@ function combinable(ai: ArrayInternals, a: OpArgs, res: OpResult): boolean {
     res.out === null &&
     typeof a.vals !== 'object' &&
     m.bits === null &&
+    m.words === 1 &&
     m.layout.total <= COMBINE_MAX &&
     a.idx.length >= m.layout.total
   );
@@ -225,6 +228,7 @@ function blockable(ai: ArrayInternals, a: OpArgs, res: OpResult): boolean {
     res.out === null &&
     typeof a.vals !== 'object' &&
     ai.meta.bits === null &&
+    ai.meta.words === 1 &&
     a.idx.length >= BLOCKED_MIN &&
     ai.meta.layout.total > COMBINE_MAX
   );
@@ -295,21 +299,27 @@ async function grouped(h: ArrayRef, ai: ArrayInternals, a: OpArgs, res: OpResult
   const fill = starts.slice(0, P);
   const pos = new Uint32Array(n);
   const sOffs = new Uint32Array(n);
-  const Ctor = ELEM_CTORS[m.type];
+  const Ctor = m.ctor;
+  const W = m.words;
   const va = typeof a.vals === 'object' ? a.vals : null;
   const ca = typeof a.cur === 'object' ? a.cur : null;
-  const sVals = va === null ? null : (new Ctor(n) as unknown as View);
-  const sCur = ca === null ? null : (new Ctor(n) as unknown as View);
+  const sVals = va === null ? null : (new Ctor(n * W) as unknown as View);
+  const sCur = ca === null ? null : (new Ctor(n * W) as unknown as View);
   for (let k = 0; k < n; k++) {
     const j = fill[pes[k]!]!++;
     pos[j] = k;
     sOffs[j] = offs[k]!;
-    if (sVals !== null) sVals[j] = va![k]!;
-    if (sCur !== null) sCur[j] = ca![k]!;
+    if (W === 1) {
+      if (sVals !== null) sVals[j] = va![k]!;
+      if (sCur !== null) sCur[j] = ca![k]!;
+    } else {
+      if (sVals !== null) sVals.set(va!.subarray(2 * k, 2 * k + 2), 2 * j);
+      if (sCur !== null) sCur.set(ca!.subarray(2 * k, 2 * k + 2), 2 * j);
+    }
   }
   const sortedPes = pes;
   for (let p = 0; p < P; p++) sortedPes.fill(p, starts[p]!, starts[p + 1]!);
-  const sOut = res.out === null ? null : (new Ctor(n) as unknown as View);
+  const sOut = res.out === null ? null : (new Ctor(n * W) as unknown as View);
   const sOk = res.ok === null ? null : new Uint8Array(n);
   const sorted: OpArgs = { ...a, vals: sVals ?? a.vals, cur: sCur ?? a.cur };
   const waits: Promise<void>[] = [];
@@ -336,7 +346,10 @@ async function grouped(h: ArrayRef, ai: ArrayInternals, a: OpArgs, res: OpResult
   } finally {
     unpin(ai.state);
   }
-  if (res.out !== null) for (let j = 0; j < n; j++) res.out[pos[j]!] = sOut![j]!;
+  if (res.out !== null) {
+    if (W === 1) for (let j = 0; j < n; j++) res.out[pos[j]!] = sOut![j]!;
+    else for (let j = 0; j < n; j++) res.out.set(sOut!.subarray(2 * j, 2 * j + 2), 2 * pos[j]!);
+  }
   if (res.ok !== null) for (let j = 0; j < n; j++) res.ok[pos[j]!] = sOk![j]!;
   return res;
 }
@@ -353,7 +366,8 @@ async function underLocalLock(m: ArrayMeta, p: number, write: boolean, call: Ker
 }
 
 async function sendOps(h: ArrayRef, ai: ArrayInternals, a: OpArgs, sOffs: Uint32Array, s: number, e: number, sOut: View | null, sOk: Uint8Array | null, p: number): Promise<void> {
-  const slice = (v: number | bigint | View): number | bigint | View => (typeof v === 'object' ? (v.slice(s, e) as View) : v);
+  const W = ai.meta.words;
+  const slice = (v: number | bigint | View): number | bigint | View => (typeof v === 'object' ? (v.slice(s * W, e * W) as View) : v);
   const r: RemoteResult = await ai.meta.team.execAmPe(p, OpsAm, {
     a: h,
     op: a.op,
@@ -363,7 +377,7 @@ async function sendOps(h: ArrayRef, ai: ArrayInternals, a: OpArgs, sOffs: Uint32
     e: a.eps,
     f: sOut !== null,
   });
-  if (sOut !== null && r.r !== null) sOut.set(r.r, s);
+  if (sOut !== null && r.r !== null) sOut.set(r.r, s * W);
   if (sOk !== null && r.k !== null) sOk.set(r.k, s);
 }
 

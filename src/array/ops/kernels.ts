@@ -12,23 +12,30 @@
  *
  * Types: the loops see every view as Int32Array and every value as number. At run time a view
  * may be any element typed array and 64-bit views carry bigints; Atomics and the combine
- * functions accept both, so one loop serves every element type.
+ * functions accept both, so one loop serves every element type. `bool` is a u8 of 0/1 (its ops,
+ * store, swap, compareExchange and the bit ops, keep it 0/1); 128-bit types have their own
+ * kernel (wide.ts).
  */
-import type { ElemType } from '../../memregion/internal.js';
+import type { ArrayElemType } from '../elem.js';
 import { Op, type OpCode } from '../types.js';
 import type { Combine } from './combine.js';
+import { runWideKernel } from './wide.js';
 
 export type View = Int32Array;
 
 export interface KernelCall {
   op: OpCode;
   atomic: boolean;
-  type: ElemType;
+  type: ArrayElemType;
+  /** Storage words per element: 2 for i128/u128 (ops/wide.ts), else 1. */
+  words: 1 | 2;
   comb: Combine;
   /** Element views per team PE (null where not mapped; never indexed then). */
   views: readonly (View | null)[];
   /** Bit-pattern views per team PE, for atomic float ops (Int32Array for f32, BigInt64Array for f64). */
   bits: readonly (View | null)[] | null;
+  /** 128-bit types: per-element lock words per team PE (generic atomics). */
+  elemLocks: readonly (Int32Array | null)[] | null;
   pes: Uint32Array;
   offs: Uint32Array;
   n: number;
@@ -48,7 +55,8 @@ const F64 = new Float64Array(1);
 const F64_BITS = new BigInt64Array(F64.buffer);
 
 export function runKernel(c: KernelCall): void {
-  if (!c.atomic) plain(c);
+  if (c.words === 2) runWideKernel(c);
+  else if (!c.atomic) plain(c);
   else if (c.type === 'f32') atomicFloat(c, F32 as unknown as View, F32_BITS);
   else if (c.type === 'f64') atomicFloat(c, F64 as unknown as View, F64_BITS as unknown as View);
   else atomicInt(c);

@@ -5,7 +5,6 @@
  * values. The GlobalLockArray's lock, kept on team PE 0, is taken and released the same way.
  */
 import { defineAm } from '../../am/index.js';
-import { ELEM_CTORS } from '../../memregion/internal.js';
 import { COLLECTIVE_LEFT, GLOBAL_LOCK, LOCAL_LOCK, lock, unlock } from '../lock.js';
 import type { ArrayBase } from '../base.js';
 import { kArray } from '../meta.js';
@@ -38,7 +37,7 @@ export const OpsAm = defineAm('lamellar/array/ops', async (_ctx, a: RemoteOps): 
   const me = m.team.myPe;
   const n = a.o.length;
   const cas = a.op === Op.compareExchange || a.op === Op.compareExchangeEpsilon;
-  const out = a.f || cas ? (new ELEM_CTORS[m.type](n) as unknown as View) : null;
+  const out = a.f || cas ? (new m.ctor(n * m.words) as unknown as View) : null;
   const ok = cas ? new Uint8Array(n) : null;
   const locked = ai.kind === 'LocalLockArray';
   const write = a.op !== Op.load;
@@ -48,9 +47,11 @@ export const OpsAm = defineAm('lamellar/array/ops', async (_ctx, a: RemoteOps): 
       op: a.op,
       atomic: ai.kind === 'AtomicArray',
       type: m.type,
+      words: m.words,
       comb: combineFor(m.type, a.op),
       views: [m.views[me]!],
       bits: m.bits === null ? null : [m.bits[me]!],
+      elemLocks: m.elemLocks === null ? null : [m.elemLocks[me]!],
       pes: new Uint32Array(n),
       offs: a.o,
       n,

@@ -1,0 +1,373 @@
+/**
+ * TypedAmGroup: many launches of one AM, packed per destination into few messages (Lamellar's
+ * `typed_am_group!`). Entries for one team PE are buffered and sent as one internal group AM
+ * carrying their arguments; entries for all PEs go in a bucket of their own, sent with one
+ * execAmAll, so its bytes are encoded once for every destination. A bucket is sent as soon as
+ * `batchSize` entries were added to the group since the last send (LAMELLAR_AM_GROUP_BATCH_SIZE,
+ * 10000 by default, as in Lamellar); `exec()` sends the rest and gathers every result.
+ *
+ * Static members (Lamellar's `#[AmGroup(static)]`): arguments shared by every entry are given
+ * once, to the constructor, and travel once per message instead of once per entry; on the
+ * target each entry runs with `{ ...static, ...entryArgs }`.
+ *
+ * Results are in insertion order: an `addAmPe` entry gives `{ kind: 'pe', pe, value }`, an
+ * `addAmAll` entry `{ kind: 'all', results }` with one `{ pe, value }` per team PE.
+ */
+import { checkConstruct, checkPe, config, ErrorCode, kConstruct, LamellarError, RemoteAmError } from '../core/index.js';
+import type { AmTeam } from './context.js';
+import { checkAm, defineAm, isReturnedAm, lookupAm, type AmArgs, type AmDef } from './define.js';
+import { launchTarget } from './group.js';
+import type { TeamLaunch } from './launch.js';
+import { kTeamLaunch } from './launch.js';
+
+interface GroupMsg {
+  /** Wire id of the AM every entry runs. */
+  id: number;
+  /** Static members, or undefined. */
+  s: Record<string, unknown> | undefined;
+  /** Per-entry arguments. */
+  a: unknown[];
+}
+
+/** One message's outcome: every entry's result, and the entries that threw. */
+interface GroupReply {
+  v: unknown[];
+  /** [entry index in the message, error name, message, stack] per failed entry. */
+  f: [number, string, string, string][];
+}
+
+/**
+ * On the target: runs every entry of one message, concurrently, and answers with every result.
+ * An entry that throws does not fail the message: its error travels back on its own, so the
+ * caller can tell which entries failed and keeps the others' results.
+ */
+const GroupAm = defineAm('lamellar/typed-am-group', async (ctx, m: GroupMsg): Promise<GroupReply> => {
+  const def = lookupAm(m.id);
+  if (def === undefined) throw new LamellarError(ErrorCode.UNKNOWN_AM, `a typed AM group names AM id ${m.id}, which this PE does not define`);
+  const reply: GroupReply = { v: new Array<unknown>(m.a.length), f: [] };
+  await Promise.all(
+    m.a.map(async (args, k) => {
+      const full = m.s === undefined ? args : { ...m.s, ...(args as object | undefined) };
+      try {
+        const r = await def.exec(ctx, full);
+        if (isReturnedAm(r)) {
+          throw new LamellarError(ErrorCode.UNSUPPORTED_OP, `AM '${def.name}' returned an AM inside a TypedAmGroup; returned AMs are not supported in groups`);
+        }
+        reply.v[k] = r;
+      } catch (err) {
+        const e = err instanceof Error ? err : new Error(String(err));
+        reply.f.push([k, e.name, e.message, e.stack ?? '']);
+      }
+    }),
+  );
+  return reply;
+});
+
+/**
+ * One result of a TypedAmGroup, in insertion order: an `addAmPe` entry's PE and value, or an
+ * `addAmAll` entry's value on every team PE, tagged with the PE.
+ *
+ * @example
+ * ```ts
+ * const show = (e: TypedAmGroupEntry<number>): string =>
+ *   e.kind === 'pe' ? `${e.value}@${e.pe}` : e.results.map((r) => `${r.value}@${r.pe}`).join(' ');
+ * ```
+ */
+export type TypedAmGroupEntry<R> =
+  | { readonly kind: 'pe'; readonly pe: number; readonly value: R }
+  | { readonly kind: 'all'; readonly results: readonly { readonly pe: number; readonly value: R }[] };
+
+/** Makes a TypedAmGroupResult (its constructor is private). */
+let newTypedAmGroupResult: <R>(entries: readonly TypedAmGroupEntry<R>[]) => TypedAmGroupResult<R>;
+
+/**
+ * The results of `TypedAmGroup.exec()`, in insertion order: iterable, and indexable with `at(i)`.
+ * @example
+ * ```ts
+ * const Square = defineAm('doc/tg-square', (_ctx, a: { x: number }) => a.x * a.x);
+ * const res = await new TypedAmGroup(world, Square).addAmPe(0, { x: 3 }).addAmAll({ x: 2 }).exec();
+ * for (const e of res) {
+ *   if (e.kind === 'pe') console.log(`PE ${e.pe}: ${e.value}`);
+ *   else for (const { pe, value } of e.results) console.log(`all, PE ${pe}: ${value}`);
+ * }
+ * ```
+ */
+export class TypedAmGroupResult<R> implements Iterable<TypedAmGroupEntry<R>> {
+  readonly #entries: readonly TypedAmGroupEntry<R>[];
+
+  private constructor(token: symbol, entries: readonly TypedAmGroupEntry<R>[]) {
+    checkConstruct(token, 'TypedAmGroupResult', 'TypedAmGroup.exec()');
+    this.#entries = entries;
+  }
+
+  static {
+    newTypedAmGroupResult = <R>(entries: readonly TypedAmGroupEntry<R>[]) => new TypedAmGroupResult<R>(kConstruct, entries);
+  }
+
+  /**
+   * The number of entries (one per add).
+   * @example
+   * ```ts
+   * const Square = defineAm('doc/tg-square2', (_ctx, a: { x: number }) => a.x * a.x);
+   * const res = await new TypedAmGroup(world, Square).addAmPe(0, { x: 3 }).exec();
+   * console.log(res.length); // 1
+   * ```
+   */
+  get length(): number {
+    return this.#entries.length;
+  }
+
+  /**
+   * Entry `i` in insertion order; INDEX_OUT_OF_BOUNDS outside.
+   * @example
+   * ```ts
+   * const Square = defineAm('doc/tg-square3', (_ctx, a: { x: number }) => a.x * a.x);
+   * const res = await new TypedAmGroup(world, Square).addAmPe(0, { x: 3 }).exec();
+   * const e = res.at(0);
+   * if (e.kind === 'pe') console.log(e.pe, e.value); // 0 9
+   * ```
+   */
+  at(i: number): TypedAmGroupEntry<R> {
+    const e = this.#entries[i];
+    if (e === undefined) {
+      throw new LamellarError(ErrorCode.INDEX_OUT_OF_BOUNDS, `TypedAmGroupResult.at: ${String(i)} is outside the ${this.#entries.length} entries`, {
+        details: { index: i, length: this.#entries.length },
+      });
+    }
+    return e;
+  }
+
+  /**
+   * The entries in insertion order.
+   * @example
+   * ```ts
+   * const Square = defineAm('doc/tg-square4', (_ctx, a: { x: number }) => a.x * a.x);
+   * const res = await new TypedAmGroup(world, Square).addAmAll({ x: 2 }).exec();
+   * for (const e of res) if (e.kind === 'all') console.log(e.results.length); // numPes
+   * ```
+   */
+  [Symbol.iterator](): Iterator<TypedAmGroupEntry<R>> {
+    return this.#entries[Symbol.iterator]();
+  }
+}
+
+/**
+ * Options of a TypedAmGroup.
+ * @example
+ * ```ts
+ * const Work = defineAm('doc/tg-work', (_ctx, a: { table: number[]; i: number }) => a.table[a.i] ?? 0);
+ * const g = new TypedAmGroup(world, Work, { static: { table: [1, 2, 3] }, batchSize: 1000 });
+ * g.addAmPe(0, { i: 2 });
+ * ```
+ */
+export interface TypedAmGroupOptions<S> {
+  /**
+   * Arguments shared by every entry (Lamellar's static members): sent once per message, merged
+   * into each entry's arguments on the target.
+   * @example
+   * ```ts
+   * const Tag = defineAm('doc/tg-tag', (_ctx, a: { tag: string; x: number }) => `${a.tag}${a.x}`);
+   * const g = new TypedAmGroup(world, Tag, { static: { tag: '#' } }).addAmPe(0, { x: 1 });
+   * ```
+   */
+  static?: S;
+  /**
+   * Entries buffered before a bucket is sent (default LAMELLAR_AM_GROUP_BATCH_SIZE, 10000);
+   * INVALID_ARGUMENT unless a positive integer.
+   * @example
+   * ```ts
+   * const Square = defineAm('doc/tg-square5', (_ctx, a: { x: number }) => a.x * a.x);
+   * const g = new TypedAmGroup(world, Square, { batchSize: 256 });
+   * ```
+   */
+  batchSize?: number;
+}
+
+/** A bucket's entries: their insertion positions and arguments. */
+interface Bucket {
+  at: number[];
+  args: unknown[];
+}
+
+/** A sent message: which entries it carries, and the handle of its results. */
+interface Sent {
+  pe: number;
+  at: number[];
+  handle: PromiseLike<GroupReply | GroupReply[]>;
+}
+
+/**
+ * The per-entry arguments when `S` holds the static members: the AM's arguments without them.
+ *
+ * @example
+ * ```ts
+ * type Entry = EntryArgs<{ x: number; tag: string }, { tag: string }>;   // { x: number }
+ * ```
+ */
+export type EntryArgs<A, S> = [keyof S] extends [never] ? A : Omit<A, keyof S>;
+
+/**
+ * Many launches of one AM, packed per destination into few messages (Lamellar's
+ * `typed_am_group!`). Entries for one team PE travel as one message, entries for every PE as one
+ * `execAmAll`; a bucket is sent once `batchSize` entries were added since the last send, and
+ * `exec()` sends the rest and gathers every result in insertion order. Static members (arguments
+ * shared by every entry) are given once, to the constructor, and travel once per message.
+ * @example
+ * ```ts
+ * const Square = defineAm('doc/tg-square6', (ctx, a: { x: number; tag: string }) => `${a.tag}${a.x * a.x}`);
+ * const g = new TypedAmGroup(world, Square, { static: { tag: '#' } });
+ * for (let i = 0; i < 1000; i++) g.addAmPe(i % world.numPes, { x: i });
+ * g.addAmAll({ x: 2 });
+ * const res = await g.exec();          // res.at(0) = { kind: 'pe', pe: 0, value: '#0' }
+ * ```
+ */
+export class TypedAmGroup<A, R, S extends Partial<A> = Record<never, never>> {
+  readonly #team: AmTeam & TeamLaunch;
+  readonly #am: AmDef<A, R>;
+  readonly #static: S | undefined;
+  readonly #batch: number;
+  /** Buckets per team PE; index numPes is the all-PEs bucket. */
+  readonly #buckets: Bucket[];
+  readonly #sent: Sent[] = [];
+  #added = 0;
+  #sinceFlush = 0;
+
+  /**
+   * A group of launches of `am` on a World or Team (team PE numbers), with optional static
+   * members and batch size. INVALID_ARGUMENT for a bad option.
+   * @example
+   * ```ts
+   * const Square = defineAm('doc/tg-square7', (_ctx, a: { x: number }) => a.x * a.x);
+   * const g = new TypedAmGroup(world, Square);
+   * ```
+   */
+  constructor(team: AmTeam | { team: AmTeam }, am: AmDef<A, R>, options: TypedAmGroupOptions<S> = {}) {
+    this.#team = launchTarget(team);
+    this.#am = checkAm(am) as AmDef<A, R>;
+    if (options === null || typeof options !== 'object') throw new LamellarError(ErrorCode.INVALID_ARGUMENT, 'TypedAmGroup options must be an object');
+    const st = options.static;
+    if (st !== undefined && (st === null || typeof st !== 'object' || Array.isArray(st))) {
+      throw new LamellarError(ErrorCode.INVALID_ARGUMENT, 'TypedAmGroup: static members must be a plain object of arguments');
+    }
+    this.#static = st;
+    const b = options.batchSize ?? config().amGroupBatchSize;
+    if (!Number.isInteger(b) || b < 1) throw new LamellarError(ErrorCode.INVALID_ARGUMENT, `TypedAmGroup: batchSize must be a positive integer, got ${String(b)}`);
+    this.#batch = b;
+    this.#buckets = Array.from({ length: this.#team.numPes + 1 }, () => ({ at: [], args: [] }));
+  }
+
+  /**
+   * Entries added since the last `exec()` (including those already sent).
+   * @example
+   * ```ts
+   * const Square = defineAm('doc/tg-square8', (_ctx, a: { x: number }) => a.x * a.x);
+   * const g = new TypedAmGroup(world, Square).addAmPe(0, { x: 1 });
+   * console.log(g.length); // 1
+   * ```
+   */
+  get length(): number {
+    return this.#added;
+  }
+
+  /**
+   * Adds `am(args)` for team PE `pe` (with the static members merged in on the target). Returns
+   * the group, for chaining; PE_OUT_OF_RANGE for a bad PE.
+   * @example
+   * ```ts
+   * const Square = defineAm('doc/tg-square9', (_ctx, a: { x: number }) => a.x * a.x);
+   * const g = new TypedAmGroup(world, Square).addAmPe(world.numPes - 1, { x: 3 });
+   * ```
+   */
+  addAmPe(pe: number, ...[args]: AmArgs<EntryArgs<A, S>>): this {
+    checkPe(pe, this.#team.numPes);
+    this.#add(pe, args);
+    return this;
+  }
+
+  /**
+   * Adds `am(args)` for every team PE; its result lists every PE's value, tagged with the PE.
+   * Returns the group, for chaining.
+   * @example
+   * ```ts
+   * const Square = defineAm('doc/tg-square10', (_ctx, a: { x: number }) => a.x * a.x);
+   * const g = new TypedAmGroup(world, Square).addAmAll({ x: 0 });
+   * ```
+   */
+  addAmAll(...[args]: AmArgs<EntryArgs<A, S>>): this {
+    this.#add(this.#team.numPes, args);
+    return this;
+  }
+
+  #add(slot: number, args: unknown): void {
+    const b = this.#buckets[slot]!;
+    b.at.push(this.#added++);
+    b.args.push(args);
+    // As in Lamellar: once batchSize entries were added since the last send, the bucket just
+    // added to goes out as one message.
+    if (++this.#sinceFlush >= this.#batch) {
+      this.#flush(slot);
+      this.#sinceFlush = 0;
+    }
+  }
+
+  #flush(slot: number): void {
+    const b = this.#buckets[slot]!;
+    if (b.at.length === 0) return;
+    const P = this.#team.numPes;
+    const msg: GroupMsg = { id: this.#am.id, s: this.#static as Record<string, unknown> | undefined, a: b.args };
+    const launch = this.#team[kTeamLaunch];
+    const handle = slot === P ? launch.all(GroupAm, msg) : launch.pe(slot, GroupAm, msg);
+    this.#sent.push({ pe: slot === P ? -1 : slot, at: b.at, handle });
+    this.#buckets[slot] = { at: [], args: [] };
+  }
+
+  /**
+   * Sends every buffered entry and waits for all messages together. Resolves to the results in
+   * insertion order; if any entry failed, rejects with the first failure (in insertion order)
+   * once everything has settled, every failure observed. The group is empty afterwards.
+   * @example
+   * ```ts
+   * const Square = defineAm('doc/tg-square11', (_ctx, a: { x: number }) => a.x * a.x);
+   * const g = new TypedAmGroup(world, Square);
+   * for (let i = 0; i < 100; i++) g.addAmPe(i % world.numPes, { x: i });
+   * for (const e of await g.exec()) if (e.kind === 'pe') total += e.value;
+   * ```
+   */
+  async exec(): Promise<TypedAmGroupResult<R>> {
+    for (let slot = 0; slot < this.#buckets.length; slot++) this.#flush(slot);
+    this.#sinceFlush = 0;
+    const sent = this.#sent.splice(0);
+    const total = this.#added;
+    this.#added = 0;
+    const got = await Promise.allSettled(sent.map((s) => s.handle));
+    const entries = new Array<TypedAmGroupEntry<R>>(total);
+    const failures = new Array<unknown>(total);
+    let failed = false;
+    const team = this.#team;
+    const name = this.#am.name;
+    const fail = (i: number, teamPe: number, f: [number, string, string, string]): void => {
+      failed = true;
+      failures[i] ??= new RemoteAmError(team.pes[teamPe]!, name, f[1], f[2], f[3]);
+    };
+    for (let m = 0; m < sent.length; m++) {
+      const s = sent[m]!;
+      const g = got[m]!;
+      if (g.status === 'rejected') {
+        failed = true;
+        for (const i of s.at) failures[i] ??= g.reason;
+        continue;
+      }
+      if (s.pe >= 0) {
+        const rep = g.value as GroupReply;
+        for (const f of rep.f) fail(s.at[f[0]]!, s.pe, f);
+        s.at.forEach((i, j) => (entries[i] = { kind: 'pe', pe: s.pe, value: rep.v[j] as R }));
+      } else {
+        const perPe = g.value as GroupReply[];
+        perPe.forEach((rep, pe) => rep.f.forEach((f) => fail(s.at[f[0]]!, pe, f)));
+        s.at.forEach((i, j) => (entries[i] = { kind: 'all', results: perPe.map((rep, pe) => ({ pe, value: rep.v[j] as R })) }));
+      }
+    }
+    if (failed) throw failures.find((f) => f !== undefined);
+    return newTypedAmGroupResult(entries);
+  }
+}

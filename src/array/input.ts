@@ -1,0 +1,45 @@
+/**
+ * Batch inputs (Lamellar's OpInput): indices and values may be a scalar, a typed array or a
+ * plain array, or another array's local data: a lock-array guard, an AtomicLocalData, a memory
+ * region's local part. This resolves each to what the checks take, and builds the index list of
+ * the one-index-many-values form (`batchAdd(7, [1, 2, 3])`).
+ */
+import { ErrorCode, kOpInput, LamellarError } from '../core/index.js';
+import { OneSidedMemoryRegion, SharedMemoryRegion } from '../memregion/index.js';
+import { checkIndex, checkIndices } from './layout.js';
+import { valuesLength, type ArrayElemType } from './types.js';
+
+/** A guard, atomic local data or region as the typed array it stands for; anything else as is. */
+export function resolveSource(x: unknown): unknown {
+  if (typeof x !== 'object' || x === null) return x;
+  if (kOpInput in x) return (x as { [kOpInput](): unknown })[kOpInput]();
+  if (x instanceof SharedMemoryRegion || x instanceof OneSidedMemoryRegion) return x.unsafeLocalData();
+  return x;
+}
+
+/**
+ * The checked index list of a batch. A single index with `n` values (the longest of the value
+ * arguments; 1 when all are scalars) stands for that index `n` times: every value is applied
+ * to it, in order for the fetch forms' results.
+ */
+export function batchIndices(type: ArrayElemType, indices: unknown, values: readonly unknown[], len: number, what: string): ArrayLike<number> {
+  const idx = resolveSource(indices);
+  if (typeof idx === 'number') {
+    checkIndex(idx, len, what);
+    let n = 1;
+    for (const v of values) n = Math.max(n, valuesLength(type, v));
+    return new Uint32Array(n).fill(idx);
+  }
+  if (idx instanceof BigInt64Array || idx instanceof BigUint64Array) {
+    // Indices taken from a 64-bit array's local data: checked as numbers.
+    const out = new Float64Array(idx.length);
+    for (let k = 0; k < idx.length; k++) {
+      const i = idx[k]!;
+      if (i < 0n || i > BigInt(Number.MAX_SAFE_INTEGER)) out[k] = -1;
+      else out[k] = Number(i);
+    }
+    return checkIndices(out, len, what);
+  }
+  if (typeof idx === 'bigint') throw new LamellarError(ErrorCode.INVALID_ARGUMENT, `${what}: an index is a number, got a bigint`);
+  return checkIndices(idx, len, what);
+}
