@@ -116,7 +116,13 @@ export class Engine {
     this.#threshold = threshold;
     this.#maxRecord = lamella.maxFrame - threshold - 64;
     this.#outCap = Math.min(threshold * 2, 1 << 16);
-    this.#out = Array.from({ length: this.numPes }, () => new Writer(this.#outCap));
+    // Each buffer goes out whole as one frame, so a handle carried by many of its AMs is written
+    // in full once and then as a back-reference (serde's REF_AGAIN).
+    this.#out = Array.from({ length: this.numPes }, () => {
+      const w = new Writer(this.#outCap);
+      w.backRefs = true;
+      return w;
+    });
     this.#isDirty = new Uint8Array(this.numPes);
     this.#runAt = new Int32Array(this.numPes).fill(-1);
     this.#runNext = new Float64Array(this.numPes);
@@ -182,7 +188,7 @@ export class Engine {
       w.patchU32(lenAt, w.pos - lenAt - 4);
       this.#checkSize(w.pos - start, `the arguments of AM '${def.name}'`);
     } catch (err) {
-      w.pos = start;
+      w.rewind(start);
       throw err;
     }
     if (wroteSource) this.#closures.sent(pe, closure!);
@@ -530,7 +536,7 @@ export class Engine {
       }
       this.#checkSize(w.pos - start, `the result of AM '${def.name}'`);
     } catch (err) {
-      w.pos = start;
+      w.rewind(start);
       this.#reply(src, reqId, def, toWireError(err));
       return;
     }
@@ -550,7 +556,7 @@ export class Engine {
       encodeValue(w, err);
       w.patchU32(lenAt, w.pos - lenAt - 4);
       if (w.pos - start <= this.#maxRecord || (err.stack === '' && err.message.length <= 64)) break;
-      w.pos = start;
+      w.rewind(start);
     }
     this.#end(src, w);
   }

@@ -85,6 +85,8 @@ export function dec(r: Reader, depth: number): unknown {
       return new DataView(r.bytes(r.u32()).buffer);
     case T.REF:
       return decRef(r);
+    case T.REF_AGAIN:
+      return decRefAgain(r, p, depth);
     default:
       throw deserializeError(`unknown tag 0x${t.toString(16)}`, p);
   }
@@ -258,6 +260,26 @@ function decRef(r: Reader): unknown {
   const at = r.pos;
   const mark = memo.holds.mark();
   const value = entry.codec.decode(r, currentCtx);
-  memo.keep(id, r, at, value, memo.holds.share(mark));
+  memo.keep(id, r, at, value, memo.holds.share(mark), start);
+  return value;
+}
+
+/**
+ * REF_AGAIN at `p`: the REF at an earlier offset of the same frame. The memo has it unless that
+ * AM was never decoded (refused before its arguments) or its handle was dropped; then the REF
+ * is decoded again where it stands, as if it were written here.
+ */
+function decRefAgain(r: Reader, p: number, depth: number): unknown {
+  const at = r.u32();
+  if (at >= p || r.buf[at] !== T.REF) throw deserializeError(`back-reference to byte ${at} is not an earlier reference`, p);
+  const memo = currentMemo;
+  if (memo !== undefined) {
+    const hit = memo.findAt(at);
+    if (hit !== MISS) return hit;
+  }
+  const resume = r.pos;
+  r.pos = at;
+  const value = dec(r, depth);
+  r.pos = resume;
   return value;
 }

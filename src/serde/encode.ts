@@ -182,12 +182,25 @@ function encObject(w: Writer, v: object, depth: number): void {
     }
   }
   ref = ref!;
-  w.ensure(5);
-  w.buf[w.pos] = T.REF;
-  w.dv.setUint32(w.pos + 1, ref.id, true);
-  w.pos += 5;
+  const at = w.pos;
   try {
+    if (v === w.lastRef && ref.codec.again !== undefined) {
+      ref.codec.again(v);
+      w.ensure(5);
+      w.buf[at] = T.REF_AGAIN;
+      w.dv.setUint32(at + 1, w.lastRefAt, true);
+      w.pos = at + 5;
+      return;
+    }
+    w.ensure(5);
+    w.buf[at] = T.REF;
+    w.dv.setUint32(at + 1, ref.id, true);
+    w.pos = at + 5;
     ref.codec.encode(w, v);
+    if (w.backRefs) {
+      w.lastRef = v;
+      w.lastRefAt = at;
+    }
   } catch (e) {
     // Remember which value failed: diagnose.ts must not call codecs again to find out (their
     // encode may have side effects, such as counting a reference as sent).

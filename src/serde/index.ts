@@ -29,7 +29,7 @@ export function encodeValue(w: Writer, value: unknown, label?: string, root = 'a
   try {
     enc(w, value, 0);
   } catch (e) {
-    w.pos = start;
+    w.rewind(start);
     throw encodeError(e, value, label, root);
   }
 }

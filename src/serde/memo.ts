@@ -39,6 +39,8 @@ interface Entry {
   bytes: Uint8Array;
   value: unknown;
   token: unknown;
+  /** Offset of the REF tag in the frame, for REF_AGAIN. */
+  at: number;
 }
 
 export class RefMemo {
@@ -85,9 +87,31 @@ export class RefMemo {
     return MISS;
   }
 
-  /** Remembers that bytes [start, r.pos) of codec `id` decoded to `value`, with its `token`. */
-  keep(id: number, r: Reader, start: number, value: unknown, token: unknown): void {
-    const e: Entry = { id, bytes: r.buf.slice(start, r.pos), value, token };
+  /**
+   * The value of the entry whose REF tag was at offset `at` (a REF_AGAIN), counting the use;
+   * MISS if there is none or its handle was dropped.
+   */
+  findAt(at: number): unknown {
+    const list = this.#entries;
+    for (let k = 0; k < list.length; k++) {
+      const e = list[k]!;
+      if (e.at !== at) continue;
+      if ((e.value as { isReleased?: unknown } | null)?.isReleased === true) {
+        list.splice(k, 1);
+        return MISS;
+      }
+      this.holds.again(e.token);
+      return e.value;
+    }
+    return MISS;
+  }
+
+  /**
+   * Remembers that bytes [start, r.pos) of codec `id`, whose REF tag is at `at`, decoded to
+   * `value`, with its `token`.
+   */
+  keep(id: number, r: Reader, start: number, value: unknown, token: unknown, at = -1): void {
+    const e: Entry = { id, bytes: r.buf.slice(start, r.pos), value, token, at };
     const list = this.#entries;
     if (list.length < MAX_ENTRIES) list.push(e);
     else {

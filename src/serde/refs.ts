@@ -21,6 +21,12 @@ export interface RefCodec<T> {
   ctor: { readonly prototype: T; readonly name: string };
   encode(w: Writer, value: T): void;
   decode(r: Reader, ctx: unknown): T;
+  /**
+   * Optional: `value`, encoded earlier in the same frame, is written again as a back-reference
+   * (REF_AGAIN) instead of through `encode`. Does what `encode` does besides writing bytes (count
+   * the handle as sent, refuse a released one). Codecs without it are always written in full.
+   */
+  again?(value: T): void;
 }
 
 export interface RefEntry {
