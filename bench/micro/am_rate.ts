@@ -4,6 +4,9 @@
  *   no_return     AMs carrying an 8-byte payload (a float64) whose exec returns nothing; AMs/s
  *   small_return  the same AM returning 8 bytes; AMs/s
  *   round_trip    one AM at a time, each awaited before the next; us_per_op is the latency
+ *   net_ping_pong (tcp only) the same-run baseline of round_trip: 8 bytes echoed between PE 0 and
+ *                 the last PE over a plain node:net loopback connection, each awaited before the
+ *                 next; round_trip's ratio_to_baseline is then net µs / AM µs (target ≥ 0.67)
  *   closure_no_return, closure_small_return
  *                 the same two as closure AMs, `closure(fn, x)` with `fn` defined once
  *   closure_inline_no_return
@@ -28,6 +31,8 @@
  *
  *   npx lamellar run -N 2 --backend shmem bench/micro/am_rate.ts [--quick|--full] [--ops N] [--rtt N] [--chunk N] [--reps N]
  */
+import { once } from 'node:events';
+import { connect, createServer, type AddressInfo, type Server } from 'node:net';
 import { closure, Darc, defineAm, initWorld, UnsafeArray } from 'lamellar';
 import { parseSizes, Reporter, verify } from '../lib/harness.js';
 import { pipelined } from '../lib/pipeline.js';
@@ -129,7 +134,67 @@ async function oneWay(variants: readonly Variant[]): Promise<void> {
   await world.barrier();
 }
 
-async function roundTrip(): Promise<void> {
+/**
+ * tcp only: PE 0 sends 8 bytes to the last PE over a node:net loopback connection of its own and
+ * awaits the echo, `rtt` times per rep, as round_trip does with AMs. Returns PE 0's baseline.
+ */
+async function netPingPong(): Promise<{ variant: string; opsPerSec: number } | undefined> {
+  if (world.backend !== 'tcp' || world.numPes < 2) return undefined;
+  let server: Server | undefined;
+  let port = 0;
+  if (world.myPe === target) {
+    server = createServer((s) => {
+      s.setNoDelay(true);
+      s.on('data', (d) => s.write(d));
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    port = (server.address() as AddressInfo).port;
+  }
+  const at = (await world.allReduce(new Float64Array([port]), 'max'))[0]!;
+  let baseline: { variant: string; opsPerSec: number } | undefined;
+  if (world.myPe === 0) {
+    report.begin('am_rate', 'net_ping_pong');
+    const sock = connect(at, '127.0.0.1');
+    await once(sock, 'connect');
+    sock.setNoDelay(true);
+    let got = 0;
+    let want = 0;
+    let wake: (() => void) | undefined;
+    sock.on('data', (d: Buffer) => {
+      got += d.length;
+      if (got >= want && wake !== undefined) {
+        const w = wake;
+        wake = undefined;
+        w();
+      }
+    });
+    const msg = Buffer.alloc(payload);
+    const ping = (): Promise<void> =>
+      new Promise((resolve) => {
+        want = got + payload;
+        wake = resolve;
+        sock.write(msg);
+      });
+    const warm = Math.ceil(sizes.rtt / 10);
+    for (let i = 0; i < warm; i++) await ping();
+    const secs: number[] = [];
+    for (let rep = 0; rep < sizes.reps; rep++) {
+      const t0 = performance.now();
+      for (let i = 0; i < sizes.rtt; i++) await ping();
+      secs.push((performance.now() - t0) / 1000);
+    }
+    verify(got === payload * (warm + sizes.reps * sizes.rtt), `net_ping_pong: ${got} bytes echoed, expected ${payload * (warm + sizes.reps * sizes.rtt)}`);
+    sock.destroy();
+    const opsPerSec = report.emit({ name: 'am_rate', variant: 'net_ping_pong', updatesPerPe: sizes.rtt, tableSizePerPe: 0, secs, ops: sizes.rtt, bytes: payload, verified: true });
+    baseline = { variant: 'net_ping_pong', opsPerSec };
+  }
+  await world.barrier();
+  server?.close();
+  return baseline;
+}
+
+async function roundTrip(baseline: { variant: string; opsPerSec: number } | undefined): Promise<void> {
   await world.barrier();
   if (world.myPe === 0) {
     report.begin('am_rate', 'round_trip');
@@ -144,7 +209,7 @@ async function roundTrip(): Promise<void> {
     }
     // Each reply is 2(i + 0.5) = 2i + 1, and the first k odd numbers sum to k².
     verify(sum === warm * warm + sizes.reps * sizes.rtt * sizes.rtt, `round_trip: returned values sum to ${sum}`);
-    report.emit({ name: 'am_rate', variant: 'round_trip', updatesPerPe: sizes.rtt, tableSizePerPe: 0, secs, ops: sizes.rtt, bytes: payload, verified: true });
+    report.emit({ name: 'am_rate', variant: 'round_trip', updatesPerPe: sizes.rtt, tableSizePerPe: 0, secs, ops: sizes.rtt, bytes: payload, verified: true, baseline });
   }
   await world.barrier();
 }
@@ -204,6 +269,6 @@ async function allToAll(): Promise<void> {
 
 await oneWay(['no_return', 'closure_no_return', 'closure_inline_no_return']);
 await oneWay(['small_return', 'closure_small_return']);
-await roundTrip();
+await roundTrip(await netPingPong());
 await allToAll();
 await world.shutdown();
