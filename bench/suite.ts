@@ -18,7 +18,7 @@ export interface Bench {
 }
 
 export const SUITE: readonly Bench[] = [
-  { name: 'am_rate', script: 'bench/micro/am_rate.ts', smoke: ['--ops', '2000', '--rtt', '50', '--chunk', '512'] },
+  { name: 'am_rate', script: 'bench/micro/am_rate.ts', smoke: ['--ops', '2000', '--rtt', '50', '--chunk', '512', '--a2a-ops', '2000'] },
   { name: 'barrier', script: 'bench/micro/barrier.ts', smoke: ['--iters', '200'] },
   { name: 'lock_ops', script: 'bench/micro/lock_ops.ts', smoke: ['--k-max', '1000', '--reps', '1'] },
   { name: 'allreduce', script: 'bench/micro/allreduce.ts', smoke: ['--iters', '200'] },
@@ -47,6 +47,7 @@ export const SUITE: readonly Bench[] = [
     smoke: ['--updates', '20000', '--table', '100', '--buffer', '1000', '--pm-buffer', '512', '--reps', '2'],
   },
   { name: 'randperm', script: 'bench/kernels/randperm.ts', smoke: ['--items', '5000', '--buffer', '1000', '--reps', '2'] },
+  { name: 'bfs', script: 'bench/kernels/bfs.ts', smoke: ['--vertices', '2000', '--degree', '4', '--reps', '1'] },
   {
     name: 'iter',
     script: 'bench/micro/iter.ts',

@@ -22,6 +22,7 @@ import { defineAm, initWorld, type SharedMemoryRegion } from 'lamellar';
 import { sameRunBaselines } from '../baselines/same-run.js';
 import { parseSizes, ratio, Reporter } from '../lib/harness.js';
 import { pipelined } from '../lib/pipeline.js';
+import { profiled } from '../lib/phase-profile.js';
 import { checkHisto, HISTO_SALT, histoStats, indexSum, kernelIndices } from './common.js';
 
 /** This PE's part of the histogram (a view on the shared region). */
@@ -100,17 +101,19 @@ async function variant(name: string, n: number, run: () => void | Promise<void>,
   report.begin('histo', name);
   sentSum = indexSum(indices, n);
   const secs: number[] = [];
-  for (let rep = 0; rep < sizes.reps; rep++) {
-    table.fill(0);
-    await world.barrier();
-    const t0 = performance.now();
-    await run();
-    await world.waitAll();
-    await world.barrier();
-    secs.push((performance.now() - t0) / 1000);
-    if (me === 0) checkHisto(await world.execAmAll(Stats), P * n);
-    await world.barrier();
-  }
+  await profiled(`histo.${name}`, me, async () => {
+    for (let rep = 0; rep < sizes.reps; rep++) {
+      table.fill(0);
+      await world.barrier();
+      const t0 = performance.now();
+      await run();
+      await world.waitAll();
+      await world.barrier();
+      secs.push((performance.now() - t0) / 1000);
+      if (me === 0) checkHisto(await world.execAmAll(Stats), P * n);
+      await world.barrier();
+    }
+  });
   if (me === 0) {
     report.emit({
       name: 'histo', variant: name, updatesPerPe: n, tableSizePerPe: sizes.table, secs, ops: P * n, bytes: 4, verified: true,

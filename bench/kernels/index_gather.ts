@@ -16,6 +16,7 @@
 import { defineAm, initWorld, type SharedMemoryRegion } from 'lamellar';
 import { sameRunBaselines } from '../baselines/same-run.js';
 import { parseSizes, ratio, Reporter } from '../lib/harness.js';
+import { profiled } from '../lib/phase-profile.js';
 import { checkGather, fillGatherTable, GATHER_SALT, kernelIndices } from './common.js';
 
 /** This PE's part of the table (a view on the shared region). */
@@ -88,16 +89,18 @@ const base = await sameRunBaselines(report, me, {
 
 report.begin('index_gather', 'buffered_am');
 const secs: number[] = [];
-for (let rep = 0; rep < sizes.reps; rep++) {
-  out.fill(0);
-  await world.barrier();
-  const t0 = performance.now();
-  await gather();
-  await world.waitAll();
-  await world.barrier();
-  secs.push((performance.now() - t0) / 1000);
-  checkGather(indices, out);
-}
+await profiled('index_gather.buffered_am', me, async () => {
+  for (let rep = 0; rep < sizes.reps; rep++) {
+    out.fill(0);
+    await world.barrier();
+    const t0 = performance.now();
+    await gather();
+    await world.waitAll();
+    await world.barrier();
+    secs.push((performance.now() - t0) / 1000);
+    checkGather(indices, out);
+  }
+});
 report.emit({
   name: 'index_gather', variant: 'buffered_am', updatesPerPe: sizes.updates, tableSizePerPe: sizes.table, secs, ops: P * sizes.updates, bytes: 4, verified: true,
   baseline: { variant: 'postmessage', opsPerSec: base.pm },

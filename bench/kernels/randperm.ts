@@ -19,6 +19,7 @@ import { defineAm, initWorld, type SharedMemoryRegion } from 'lamellar';
 import { localRandperm } from '../baselines/local.js';
 import { parseSizes, Reporter } from '../lib/harness.js';
 import { fillUniform, peSeed } from '../lib/rng.js';
+import { profiled } from '../lib/phase-profile.js';
 import { checkPermutation, EMPTY, occupied, RANDPERM_SALT } from './common.js';
 
 /** This PE's part of the target table (a view on the shared region). */
@@ -99,17 +100,19 @@ if (me === 0) {
 
 report.begin('randperm', 'buffered_am');
 const secs: number[] = [];
-for (let rep = 0; rep < sizes.reps; rep++) {
-  table.fill(EMPTY);
-  await world.barrier();
-  const t0 = performance.now();
-  await throwAll(rep);
-  await world.waitAll();
-  await world.barrier();
-  secs.push((performance.now() - t0) / 1000);
-  if (me === 0) checkPermutation(await world.execAmAll(Occupied), n * P);
-  await world.barrier();
-}
+await profiled('randperm.buffered_am', me, async () => {
+  for (let rep = 0; rep < sizes.reps; rep++) {
+    table.fill(EMPTY);
+    await world.barrier();
+    const t0 = performance.now();
+    await throwAll(rep);
+    await world.waitAll();
+    await world.barrier();
+    secs.push((performance.now() - t0) / 1000);
+    if (me === 0) checkPermutation(await world.execAmAll(Occupied), n * P);
+    await world.barrier();
+  }
+});
 report.emit({
   name: 'randperm', variant: 'buffered_am', updatesPerPe: n, tableSizePerPe: 2 * n, secs, ops: n * P, bytes: 8, verified: true,
   baseline: { variant: 'local_loop', opsPerSec: baseline },

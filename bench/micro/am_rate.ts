@@ -4,11 +4,23 @@
  *   no_return     AMs carrying an 8-byte payload (a float64) whose exec returns nothing; AMs/s
  *   small_return  the same AM returning 8 bytes; AMs/s
  *   round_trip    one AM at a time, each awaited before the next; us_per_op is the latency
+ *   net_ping_pong (tcp only) the same-run baseline of round_trip: 8 bytes echoed between PE 0 and
+ *                 the last PE over a plain node:net loopback connection, each awaited before the
+ *                 next; round_trip's ratio_to_baseline is then net µs / AM µs (target ≥ 0.67)
  *   closure_no_return, closure_small_return
  *                 the same two as closure AMs, `closure(fn, x)` with `fn` defined once
  *   closure_inline_no_return
  *                 the closure written inline at the launch: a new function object each time, so
  *                 each launch also pays the function's toString (to find its source's id)
+ *   all_to_all    every PE at once launches `ops` no-return AMs (8-byte payload), round-robin to
+ *                 every other PE, in one synchronous loop (fire and forget), then waitAll(): the
+ *                 pattern of a BFS level or an all-to-all exchange. AMs/s executed over all PEs,
+ *                 from a barrier before the loops until a barrier after every PE's waitAll()
+ *   all_to_all_darc, all_to_all_array
+ *                 the same with a runtime handle as the whole argument instead of the number: a
+ *                 Darc (the AM increments its value's counter) or an UnsafeArray (the AM
+ *                 increments its local element); measured rep by rep alternately with
+ *                 all_to_all, their baseline, so ratio_to_baseline is what the handle costs
  *
  * A closure variant is measured rep by rep alternately with its registered variant, which is
  * its baseline (ratio_to_baseline): on a shared machine both then see the same load.
@@ -19,7 +31,9 @@
  *
  *   npx lamellar run -N 2 --backend shmem bench/micro/am_rate.ts [--quick|--full] [--ops N] [--rtt N] [--chunk N] [--reps N]
  */
-import { closure, defineAm, initWorld } from 'lamellar';
+import { once } from 'node:events';
+import { connect, createServer, type AddressInfo, type Server } from 'node:net';
+import { closure, Darc, defineAm, initWorld, UnsafeArray } from 'lamellar';
 import { parseSizes, Reporter, verify } from '../lib/harness.js';
 import { pipelined } from '../lib/pipeline.js';
 
@@ -35,9 +49,17 @@ const SmallReturn = defineAm('bench/am-rate/small-return', (_ctx, x: number) => 
 type Counted = { lamellarBenchClosures?: number };
 const Executed = defineAm('bench/am-rate/executed', () => executed + ((globalThis as Counted).lamellarBenchClosures ?? 0));
 
+/** What the all-to-all AMs carrying a handle count: a Darc's value, an array's local element. */
+const A2aDarcAm = defineAm('bench/am-rate/a2a-darc', (_ctx, d: Darc<{ n: number }>) => {
+  d.value.n++;
+});
+const A2aArrayAm = defineAm('bench/am-rate/a2a-array', (_ctx, a: UnsafeArray<'u32'>) => {
+  a.unsafeLocalData()[0]!++;
+});
+
 const { mode, sizes } = parseSizes({
-  quick: { ops: 500_000, rtt: 10_000, chunk: 8_192, reps: 3 },
-  full: { ops: 5_000_000, rtt: 50_000, chunk: 8_192, reps: 5 },
+  quick: { ops: 500_000, rtt: 10_000, chunk: 8_192, 'a2a-ops': 500_000, reps: 3 },
+  full: { ops: 5_000_000, rtt: 50_000, chunk: 8_192, 'a2a-ops': 2_000_000, reps: 5 },
 });
 
 const world = await initWorld();
@@ -112,7 +134,67 @@ async function oneWay(variants: readonly Variant[]): Promise<void> {
   await world.barrier();
 }
 
-async function roundTrip(): Promise<void> {
+/**
+ * tcp only: PE 0 sends 8 bytes to the last PE over a node:net loopback connection of its own and
+ * awaits the echo, `rtt` times per rep, as round_trip does with AMs. Returns PE 0's baseline.
+ */
+async function netPingPong(): Promise<{ variant: string; opsPerSec: number } | undefined> {
+  if (world.backend !== 'tcp' || world.numPes < 2) return undefined;
+  let server: Server | undefined;
+  let port = 0;
+  if (world.myPe === target) {
+    server = createServer((s) => {
+      s.setNoDelay(true);
+      s.on('data', (d) => s.write(d));
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    port = (server.address() as AddressInfo).port;
+  }
+  const at = (await world.allReduce(new Float64Array([port]), 'max'))[0]!;
+  let baseline: { variant: string; opsPerSec: number } | undefined;
+  if (world.myPe === 0) {
+    report.begin('am_rate', 'net_ping_pong');
+    const sock = connect(at, '127.0.0.1');
+    await once(sock, 'connect');
+    sock.setNoDelay(true);
+    let got = 0;
+    let want = 0;
+    let wake: (() => void) | undefined;
+    sock.on('data', (d: Buffer) => {
+      got += d.length;
+      if (got >= want && wake !== undefined) {
+        const w = wake;
+        wake = undefined;
+        w();
+      }
+    });
+    const msg = Buffer.alloc(payload);
+    const ping = (): Promise<void> =>
+      new Promise((resolve) => {
+        want = got + payload;
+        wake = resolve;
+        sock.write(msg);
+      });
+    const warm = Math.ceil(sizes.rtt / 10);
+    for (let i = 0; i < warm; i++) await ping();
+    const secs: number[] = [];
+    for (let rep = 0; rep < sizes.reps; rep++) {
+      const t0 = performance.now();
+      for (let i = 0; i < sizes.rtt; i++) await ping();
+      secs.push((performance.now() - t0) / 1000);
+    }
+    verify(got === payload * (warm + sizes.reps * sizes.rtt), `net_ping_pong: ${got} bytes echoed, expected ${payload * (warm + sizes.reps * sizes.rtt)}`);
+    sock.destroy();
+    const opsPerSec = report.emit({ name: 'am_rate', variant: 'net_ping_pong', updatesPerPe: sizes.rtt, tableSizePerPe: 0, secs, ops: sizes.rtt, bytes: payload, verified: true });
+    baseline = { variant: 'net_ping_pong', opsPerSec };
+  }
+  await world.barrier();
+  server?.close();
+  return baseline;
+}
+
+async function roundTrip(baseline: { variant: string; opsPerSec: number } | undefined): Promise<void> {
   await world.barrier();
   if (world.myPe === 0) {
     report.begin('am_rate', 'round_trip');
@@ -127,12 +209,66 @@ async function roundTrip(): Promise<void> {
     }
     // Each reply is 2(i + 0.5) = 2i + 1, and the first k odd numbers sum to k².
     verify(sum === warm * warm + sizes.reps * sizes.rtt * sizes.rtt, `round_trip: returned values sum to ${sum}`);
-    report.emit({ name: 'am_rate', variant: 'round_trip', updatesPerPe: sizes.rtt, tableSizePerPe: 0, secs, ops: sizes.rtt, bytes: payload, verified: true });
+    report.emit({ name: 'am_rate', variant: 'round_trip', updatesPerPe: sizes.rtt, tableSizePerPe: 0, secs, ops: sizes.rtt, bytes: payload, verified: true, baseline });
   }
+  await world.barrier();
+}
+
+type A2aVariant = 'all_to_all' | 'all_to_all_darc' | 'all_to_all_array';
+
+/**
+ * Every PE launches `a2a-ops` AMs round-robin to every other PE in one synchronous loop, then
+ * waits for them; variants alternate rep by rep so that each handle variant and its baseline
+ * (all_to_all, the number) see the same load. Verified by what the targets counted.
+ */
+async function allToAll(): Promise<void> {
+  const P = world.numPes;
+  if (P < 2) return;
+  const n = sizes['a2a-ops'];
+  const me = world.myPe;
+  const counter = await Darc.create(world, { n: 0 });
+  const cells = await UnsafeArray.create(world, { type: 'u32', length: P, distribution: 'block' });
+  const launch: Record<A2aVariant, (pe: number, x: number) => void> = {
+    all_to_all: (pe, x) => void world.execAmPe(pe, NoReturn, x),
+    all_to_all_darc: (pe) => void world.execAmPe(pe, A2aDarcAm, counter),
+    all_to_all_array: (pe) => void world.execAmPe(pe, A2aArrayAm, cells),
+  };
+  const variants: A2aVariant[] = ['all_to_all', 'all_to_all_darc', 'all_to_all_array'];
+  const once = async (v: A2aVariant, count: number): Promise<number> => {
+    const f = launch[v];
+    await world.barrier();
+    const t0 = performance.now();
+    for (let i = 0; i < count; i++) f((me + 1 + (i % (P - 1))) % P, i + 0.5);
+    await world.waitAll();
+    await world.barrier();
+    return (performance.now() - t0) / 1000;
+  };
+  const before = executed;
+  const warm = Math.ceil(n / 10);
+  for (const v of variants) await once(v, warm);
+  const secs = variants.map((): number[] => []);
+  for (let rep = 0; rep < sizes.reps; rep++) {
+    for (let k = 0; k < variants.length; k++) secs[k]!.push(await once(variants[k]!, n));
+  }
+  // Every variant sent warm + reps × n AMs from each PE; each kind is counted where it ran.
+  const each = P * (warm + sizes.reps * n);
+  const got = await world.allReduce(new Float64Array([executed - before, counter.value.n, cells.unsafeLocalData()[0]!]), 'sum');
+  verify(got[0] === each && got[1] === each && got[2] === each, `all_to_all: the PEs executed ${got.join(', ')} AMs of the three kinds, expected ${each} each`);
+  let baseline: { variant: string; opsPerSec: number } | undefined;
+  for (let k = 0; k < variants.length; k++) {
+    report.begin('am_rate', variants[k]!);
+    const opsPerSec = report.emit({
+      name: 'am_rate', variant: variants[k]!, updatesPerPe: n, tableSizePerPe: 0, secs: secs[k]!, ops: P * n, bytes: k === 0 ? payload : 0, verified: true, baseline,
+    });
+    baseline ??= { variant: variants[k]!, opsPerSec };
+  }
+  await counter.drop();
+  await cells.drop();
   await world.barrier();
 }
 
 await oneWay(['no_return', 'closure_no_return', 'closure_inline_no_return']);
 await oneWay(['small_return', 'closure_small_return']);
-await roundTrip();
+await roundTrip(await netPingPong());
+await allToAll();
 await world.shutdown();

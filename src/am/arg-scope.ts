@@ -8,9 +8,31 @@
  * failed. Outside a scope (a decoded result, a user's own decode) it returns false and the
  * decoded handle belongs to whoever receives it.
  *
- * No allocation on the common path: one shared stack, spliced only when a codec pushed something.
+ * Sharing (`FrameShares`): the AMs of one incoming frame that carry the same reference get one
+ * decoded handle (serde's RefMemo). Its releases then belong to a `Shared` record with a count of
+ * holders: one per AM that received it, plus one for the frame, dropped when the frame has been
+ * handled; the handle is released when the last holder lets go, so it lives exactly as long as
+ * the longest-running of those AMs (and a synchronous AM's handle until the end of its frame).
+ *
+ * No allocation on the common path: one shared stack; a synchronous AM's entries are run off
+ * its top in place, and only an AM that suspends takes its entries away (a splice).
  */
-const held: (() => void)[] = [];
+import type { RefHolds } from '../serde/index.js';
+
+/** The releases of one handle shared by several AMs, and how many still hold it. */
+class Shared {
+  constructor(
+    readonly releases: Held[],
+    public holders: number,
+  ) {}
+}
+
+type Held = (() => void) | Shared;
+
+/** What an AM holds: run with `runReleases` when it has finished. */
+export type HeldList = Held[];
+
+const held: Held[] = [];
 let depth = 0;
 
 /** Called by ref codecs during decode; false when no AM argument scope is open. */
@@ -20,24 +42,92 @@ export function holdWhileAmRuns(release: () => void): boolean {
   return true;
 }
 
-/** @internal Engine: before decoding an AM's arguments. Returns a mark for `closeArgScope`. */
+/** @internal Engine: before decoding an AM's arguments. Returns a mark for the calls below. */
 export function openArgScope(): number {
   depth++;
   return held.length;
 }
 
-/** @internal Engine: after decoding (whether or not it succeeded). */
-export function closeArgScope(mark: number): (() => void)[] | undefined {
+/** @internal Engine: after decoding, taking the AM's entries away (for an AM that may suspend). */
+export function closeArgScope(mark: number): HeldList | undefined {
   depth--;
   return held.length === mark ? undefined : held.splice(mark);
 }
 
+/**
+ * @internal Engine: after decoding, leaving the AM's entries on the stack. The AM must then run
+ * synchronously up to `releaseFrom(mark)` or `takeHeld(mark)`: nothing else decodes meanwhile.
+ */
+export function endArgDecode(): void {
+  depth--;
+}
+
+/** @internal Engine: the entries of an AM that turned out to suspend. */
+export function takeHeld(mark: number): HeldList | undefined {
+  return held.length === mark ? undefined : held.splice(mark);
+}
+
+/** @internal Engine: a synchronous AM has finished: runs its entries and pops them. */
+export function releaseFrom(mark: number): void {
+  while (held.length > mark) release(held.pop()!);
+}
+
 /** @internal Engine: once the AM has finished. A release that throws must not stop the others. */
-export function runReleases(list: (() => void)[] | undefined): void {
+export function runReleases(list: HeldList | undefined): void {
   if (list === undefined) return;
-  for (const release of list) {
-    try {
-      release();
-    } catch {}
+  for (const h of list) release(h);
+}
+
+function release(h: Held): void {
+  if (h instanceof Shared) {
+    if (--h.holders === 0) for (const r of h.releases) release(r);
+    return;
+  }
+  call(h);
+}
+
+function call(f: () => void): void {
+  try {
+    f();
+  } catch {}
+}
+
+/** Token of a shared value whose codec registered nothing to release (a Team). */
+const NOTHING = new Shared([], Number.POSITIVE_INFINITY);
+
+/**
+ * The engine's side of serde's RefMemo for one incoming frame at a time: each shared handle
+ * gets a `Shared` record, held by the frame until `endFrame`.
+ */
+export class FrameShares implements RefHolds {
+  readonly #shares: Shared[] = [];
+
+  mark(): number {
+    return held.length;
+  }
+
+  share(mark: number): unknown {
+    if (held.length === mark) return NOTHING;
+    // One holder for the AM decoding now (its entry replaces the codec's releases on the
+    // stack), one for the frame.
+    const s = new Shared(held.splice(mark), 2);
+    held.push(s);
+    this.#shares.push(s);
+    return s;
+  }
+
+  again(token: unknown): void {
+    const s = token as Shared;
+    if (s === NOTHING) return;
+    s.holders++;
+    held.push(s);
+  }
+
+  /** The frame has been handled: drops its hold on every handle it shared. */
+  endFrame(): void {
+    const list = this.#shares;
+    if (list.length === 0) return;
+    for (const s of list) release(s);
+    list.length = 0;
   }
 }

@@ -12,14 +12,15 @@
  */
 import { addPendingReporter, channels, config, ErrorCode, LamellarError, peCounters, RemoteAmError, reportPendingOnDrain, warn, WarningCode, type ErrorCodeValue } from '../core/index.js';
 import type { Lamella } from '../lamellae/types.js';
-import { decodeValue, encodeValue, Reader, Writer } from '../serde/index.js';
+import { decodeValue, encodeValue, Reader, RefMemo, Writer } from '../serde/index.js';
 import type { AmContext } from './context.js';
 import { Counter } from './counter.js';
-import { closeArgScope, openArgScope, runReleases } from './arg-scope.js';
+import { closeArgScope, endArgDecode, FrameShares, openArgScope, releaseFrom, runReleases, takeHeld, type HeldList } from './arg-scope.js';
 import { closureEnv, closureSourceOf, ClosureTable } from './closure-table.js';
 import { isReturnedAm, isRuntimeAm, lookupAm, type AmDef } from './define.js';
-import { kGroup, kObserved, kSettle, type AmHandle, type LocalAmHandle, MultiPart, type MultiAmHandle } from './handle.js';
+import { bindSlab, kGroup, kObserved, kSettle, type AmHandle, type LocalAmHandle, MultiPart, type MultiAmHandle } from './handle.js';
 import { PendingTable } from './pending.js';
+import { Slab, SLAB_SIZE } from './slab.js';
 import { amOnStack, captureSite, pendingLine, userFrames, withoutRuntimeFrames, type Site } from './sites.js';
 import { asWireError, shrink, toWireError } from './thrown.js';
 import {
@@ -35,6 +36,8 @@ import {
 } from './wire.js';
 
 type Settleable = AmHandle<unknown> | MultiPart | LocalAmHandle<unknown>;
+/** What the pending table holds per request id: a handle, or (for execAmPe) the slab of its outcome. */
+type Pending = Settleable | Slab;
 
 /** The types of `ctx.team` and `ctx.world`: the team layer's Team (see context.ts). */
 type CtxTeam = AmContext['team'];
@@ -82,7 +85,9 @@ export class Engine {
   readonly #outCap: number;
   readonly #dirty: number[] = [];
   readonly #isDirty: Uint8Array;
-  readonly #pending = new PendingTable<Settleable>();
+  readonly #pending = new PendingTable<Pending>();
+  /** The slab that takes the next execAmPe launches' outcomes (slab.ts). */
+  #slab: Slab | undefined;
   /** Per destination: where the open REPLY_UNITS record's count sits in its Writer (-1: none), and the id that would extend it. */
   readonly #runAt: Int32Array;
   readonly #runNext: Float64Array;
@@ -92,12 +97,15 @@ export class Engine {
   readonly #work = new Counter();
   /** AMs running on this PE now (started and not finished, including those suspended at an await). */
   #executing = 0;
-  readonly #unobserved: { h: Settleable; err: Error }[] = [];
+  readonly #unobserved: { h: Pending; slot: number; err: Error }[] = [];
   /** Launch sites by handle (LAMELLAR_AM_STACKS=1); undefined when not recorded. */
   readonly #sites: WeakMap<object, Site> | undefined = config().amStacks ? new WeakMap() : undefined;
   /** Closure sources: which destinations have which, and those other PEs defined here. */
   readonly #closures: ClosureTable;
   #host: EngineHost | undefined;
+  /** One decoded handle for all the AMs of a frame that carry the same reference (arg-scope.ts). */
+  readonly #shares = new FrameShares();
+  readonly #memo = new RefMemo(this.#shares);
   #flushQueued = false;
   #closed = false;
 
@@ -108,7 +116,13 @@ export class Engine {
     this.#threshold = threshold;
     this.#maxRecord = lamella.maxFrame - threshold - 64;
     this.#outCap = Math.min(threshold * 2, 1 << 16);
-    this.#out = Array.from({ length: this.numPes }, () => new Writer(this.#outCap));
+    // Each buffer goes out whole as one frame, so a handle carried by many of its AMs is written
+    // in full once and then as a back-reference (serde's REF_AGAIN).
+    this.#out = Array.from({ length: this.numPes }, () => {
+      const w = new Writer(this.#outCap);
+      w.backRefs = true;
+      return w;
+    });
     this.#isDirty = new Uint8Array(this.numPes);
     this.#runAt = new Int32Array(this.numPes).fill(-1);
     this.#runNext = new Float64Array(this.numPes);
@@ -123,8 +137,13 @@ export class Engine {
   #pendingReport(): string[] {
     const lines: string[] = [];
     let n = 0;
-    this.#pending.forEach((h) => {
+    this.#pending.forEach((h, id) => {
       if (n++ >= 20) return;
+      if (h instanceof Slab) {
+        const slot = id - h.first;
+        lines.push(pendingLine(h.names[slot]!, h.pes[slot], h.site(slot)));
+        return;
+      }
       const multi = h instanceof MultiPart;
       lines.push(pendingLine(h.amName, multi ? undefined : (h as { pe?: number }).pe, this.#sites?.get(multi ? h.multi : h)));
     });
@@ -169,16 +188,22 @@ export class Engine {
       w.patchU32(lenAt, w.pos - lenAt - 4);
       this.#checkSize(w.pos - start, `the arguments of AM '${def.name}'`);
     } catch (err) {
-      w.pos = start;
+      w.rewind(start);
       throw err;
     }
     if (wroteSource) this.#closures.sent(pe, closure!);
     // The id is taken only once encoding succeeded, so a failed launch leaves no pending entry.
-    const reqId = this.#pending.add(handle as Settleable);
+    const id = this.#pending.nextId;
+    let slab = this.#slab;
+    if (slab === undefined || id - slab.first >= SLAB_SIZE) this.#slab = slab = new Slab(id);
+    const slot = id - slab.first;
+    const group = handle[kGroup];
+    slab.open(slot, def.name, handle.pe, group, this.#sites === undefined ? undefined : captureSite());
+    bindSlab(handle, slab, slot);
+    const reqId = this.#pending.add(slab);
     w.patchU32(reqAt, reqId);
-    if (this.#sites !== undefined) this.#sites.set(handle, captureSite());
     this.#work.add();
-    handle[kGroup]?.add();
+    group?.add();
     if (!isRuntimeAm(def)) peCounters.amsSent++;
     if (channels.amSend.hasSubscribers) channels.amSend.publish({ am: def.name, pe, reqId });
     this.#end(pe, w);
@@ -202,7 +227,7 @@ export class Engine {
       if (closure !== undefined && this.#closures.writeSource(w, pe, closure)) this.#closures.sent(pe, closure);
       w.u8(closure === undefined ? REQ : REQ_CLOSURE);
       w.u32(def.id);
-      const reqId = this.#pending.add(new MultiPart(multi, i) as Settleable);
+      const reqId = this.#pending.add(new MultiPart(multi, i));
       w.u32(reqId);
       w.u32(teamId);
       w.u32(body.length);
@@ -256,8 +281,8 @@ export class Engine {
 
   #reportUnobserved(): void {
     // Checked now, not at failure: a program may collect handles and await them after waitAll.
-    for (const { h, err } of this.#unobserved.splice(0)) {
-      if (!observed(h)) warn(WarningCode.UNOBSERVED_AM_ERROR, `an active message failed and its handle was never awaited: ${err.message}`);
+    for (const { h, slot, err } of this.#unobserved.splice(0)) {
+      if (h instanceof Slab ? !h.observed(slot) : !observed(h)) warn(WarningCode.UNOBSERVED_AM_ERROR, `an active message failed and its handle was never awaited: ${err.message}`);
     }
   }
 
@@ -314,6 +339,16 @@ export class Engine {
   // ---- receiving ----
 
   #onFrame(src: number, frame: Uint8Array): void {
+    try {
+      this.#records(src, frame);
+    } finally {
+      // Handles shared by this frame's AMs are released once the last of those AMs is done.
+      this.#memo.clear();
+      this.#shares.endFrame();
+    }
+  }
+
+  #records(src: number, frame: Uint8Array): void {
     const r = new Reader(frame);
     while (r.pos < r.end) {
       const kind = r.u8();
@@ -399,17 +434,19 @@ export class Engine {
       return;
     }
     let args: unknown;
-    // Refs decoded from the arguments (regions, Darcs) are held until the AM has finished.
+    // Refs decoded from the arguments (regions, Darcs) are held until the AM has finished. Their
+    // releases stay on the arg-scope stack while the AM runs synchronously (nothing else decodes
+    // meanwhile) and are taken away only if it suspends.
     const mark = openArgScope();
     try {
-      args = decodeValue(r, host.decodeContext);
+      args = decodeValue(r, host.decodeContext, this.#memo);
     } catch (err) {
       runReleases(closeArgScope(mark));
       r.pos = end;
       this.#reply(src, reqId, def, toWireError(err));
       return;
     }
-    const held = closeArgScope(mark);
+    endArgDecode();
     this.#work.add();
     if (!isRuntimeAm(def)) peCounters.amsExecuted++;
     this.#executing++;
@@ -419,20 +456,22 @@ export class Engine {
       out = def.exec(new Ctx(this.myPe, this.numPes, src, host.world, team), args);
       // Reading `then` is inside the try: a returned Proxy may throw from it, like an exec.
       if (out !== null && typeof out === 'object' && typeof (out as PromiseLike<unknown>).then === 'function') {
-        this.#awaitResult(src, reqId, def, out as PromiseLike<unknown>, teamId, held);
+        this.#awaitResult(src, reqId, def, out as PromiseLike<unknown>, teamId, takeHeld(mark));
         return;
       }
     } catch (err) {
       this.#reply(src, reqId, def, toWireError(err));
-      this.#execDone(held);
+      releaseFrom(mark);
+      this.#execDone(undefined);
       return;
     }
     this.#replyValue(src, reqId, def, out, teamId);
-    this.#execDone(held);
+    releaseFrom(mark);
+    this.#execDone(undefined);
   }
 
   /** Replies once `p` (an AM's result) settles; a thenable that misbehaves still gets one reply. */
-  #awaitResult(src: number, reqId: number, def: AmDef<unknown, unknown>, p: PromiseLike<unknown>, teamId: number, held: (() => void)[] | undefined): void {
+  #awaitResult(src: number, reqId: number, def: AmDef<unknown, unknown>, p: PromiseLike<unknown>, teamId: number, held: HeldList | undefined): void {
     let settled = false;
     const fail = (err: unknown): void => {
       if (settled) return;
@@ -452,7 +491,7 @@ export class Engine {
     }
   }
 
-  #execDone(held: (() => void)[] | undefined): void {
+  #execDone(held: HeldList | undefined): void {
     runReleases(held);
     this.#executing--;
     this.#work.done();
@@ -497,7 +536,7 @@ export class Engine {
       }
       this.#checkSize(w.pos - start, `the result of AM '${def.name}'`);
     } catch (err) {
-      w.pos = start;
+      w.rewind(start);
       this.#reply(src, reqId, def, toWireError(err));
       return;
     }
@@ -517,7 +556,7 @@ export class Engine {
       encodeValue(w, err);
       w.patchU32(lenAt, w.pos - lenAt - 4);
       if (w.pos - start <= this.#maxRecord || (err.stack === '' && err.message.length <= 64)) break;
-      w.pos = start;
+      w.rewind(start);
     }
     this.#end(src, w);
   }
@@ -529,7 +568,8 @@ export class Engine {
 
   #remoteError(src: number, reqId: number, e: WireError): Error {
     const h = this.#pending.peek(reqId);
-    const name = h?.amName ?? '?';
+    const slot = h instanceof Slab ? this.#pending.lastId - h.first : 0;
+    const name = (h instanceof Slab ? h.names[slot] : h?.amName) ?? '?';
     if (e.refused === true) {
       // The target refused the record itself and never ran the AM: a runtime fault, not the AM's.
       return new LamellarError((e.code as ErrorCodeValue | undefined) ?? ErrorCode.PROTOCOL, `active message '${name}' was refused by PE ${src}: ${e.message}`, {
@@ -543,7 +583,7 @@ export class Engine {
         { details: { pe: src, amName: name } },
       );
     }
-    const site = h === undefined ? undefined : this.#sites?.get(h instanceof MultiPart ? h.multi : h);
+    const site = h === undefined ? undefined : h instanceof Slab ? h.site(slot) : this.#sites?.get(h instanceof MultiPart ? h.multi : h);
     const err = new RemoteAmError(src, name, e.name, e.message, e.stack, site === undefined ? undefined : userFrames(site));
     // The AM's frames matter, not the target runtime's frame handling around them.
     err.stack = err.stack!.replace(e.stack, withoutRuntimeFrames(e.stack));
@@ -565,7 +605,7 @@ export class Engine {
           ? this.#closures.refusalError(src, amId)
           : new LamellarError(ErrorCode.UNKNOWN_AM, `returned AM with wire id ${amId} is not defined on PE ${this.myPe}`);
       }
-      args = decodeValue(r, this.#host!.decodeContext);
+      args = decodeValue(r, this.#host!.decodeContext, this.#memo);
     } catch (err) {
       runReleases(closeArgScope(mark));
       r.pos = end;
@@ -584,8 +624,9 @@ export class Engine {
     }
     const h = this.#pending.take(reqId);
     if (h === undefined) throw new LamellarError(ErrorCode.PROTOCOL, `returned AM for unknown request ${reqId} on PE ${this.myPe}`);
+    const id = this.#pending.lastId;
     this.#runLocal(new Ctx(this.myPe, this.numPes, src, host.world, team), def, args, (ok, value) => {
-      this.#settle(h, ok, value);
+      this.#settleEntry(h, id, ok, value);
       runReleases(held);
     });
   }
@@ -647,13 +688,28 @@ export class Engine {
     if (h === undefined) {
       throw new LamellarError(ErrorCode.PROTOCOL, `reply for unknown request ${reqId} on PE ${this.myPe}`);
     }
-    this.#settle(h, ok, value);
+    this.#settleEntry(h, this.#pending.lastId, ok, value);
+  }
+
+  /** Settles the pending entry of request `id` (its full id). */
+  #settleEntry(h: Pending, id: number, ok: boolean, value: unknown): void {
+    if (!(h instanceof Slab)) {
+      this.#settle(h, ok, value);
+      return;
+    }
+    const slot = id - h.first;
+    h.settle(slot, ok, value);
+    if (!ok && this.#unobserved.length < MAX_UNOBSERVED && value instanceof Error && !h.observed(slot)) {
+      this.#unobserved.push({ h, slot, err: value });
+    }
+    h.group(slot)?.done();
+    this.#work.done();
   }
 
   #settle(h: Settleable, ok: boolean, value: unknown): void {
     h[kSettle](ok, value);
     if (!ok && this.#unobserved.length < MAX_UNOBSERVED && value instanceof Error && !observed(h)) {
-      this.#unobserved.push({ h, err: value });
+      this.#unobserved.push({ h, slot: 0, err: value });
     }
     h[kGroup]?.done();
     this.#work.done();

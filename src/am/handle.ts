@@ -6,6 +6,7 @@
  */
 
 import { kGroup, kMultiPart, kObserved, kSettle } from '../core/index.js';
+import type { Slab } from './slab.js';
 
 export { kGroup, kObserved, kSettle };
 
@@ -51,6 +52,9 @@ interface Capability<R> {
   reject: (e: unknown) => void;
 }
 
+/** Ties an `execAmPe` handle to the engine's slab slot that will hold its outcome. */
+export let bindSlab: (h: AmHandle<unknown>, slab: Slab, slot: number) => void;
+
 /**
  * The base of the AM handles: `PromiseLike`, started at the call. The promise is made only when
  * someone calls `then` (or `catch`/`finally`), so fire-and-forget launches that rely on `waitAll()`
@@ -63,10 +67,16 @@ interface Capability<R> {
  * ```
  */
 abstract class LazyHandle<R> implements PromiseLike<R> {
-  // Four fields: one handle exists per launched AM, so its size is paid millions of times.
+  // Few fields: one handle exists per launched AM, so its size is paid millions of times.
   #state = PENDING;
   #value: unknown;
   #cap: Capability<R> | undefined;
+  /**
+   * An `execAmPe` handle's outcome waits in its engine's slab (slab.ts) until someone asks for
+   * it: the engine holds the slab, not the handle, so a dropped handle is garbage at once.
+   */
+  #slab: Slab | undefined;
+  #slot = 0;
   /** @internal The task group this handle counts against, if any. */
   readonly [kGroup]: HandleCounter | undefined;
 
@@ -75,8 +85,23 @@ abstract class LazyHandle<R> implements PromiseLike<R> {
     this[kGroup] = group;
   }
 
+  static {
+    bindSlab = (h, slab, slot) => {
+      const l = h as LazyHandle<unknown>;
+      l.#slab = slab;
+      l.#slot = slot;
+    };
+  }
+
   #get(): Promise<R> {
     if (this.#cap === undefined) {
+      const slab = this.#slab;
+      if (slab !== undefined) {
+        this.#slab = undefined;
+        // Settles this handle now if the reply is in, or makes it the slot's waiter; the
+        // capability below is made in the same call, before any reply can arrive.
+        slab.claim(this.#slot, this);
+      }
       if (this.#state === FULFILLED) return (this.#cap = { promise: Promise.resolve(this.#value as R), resolve: noop, reject: noop }).promise;
       if (this.#state === REJECTED) return (this.#cap = { promise: Promise.reject(this.#value), resolve: noop, reject: noop }).promise;
       let resolve!: (v: R) => void;

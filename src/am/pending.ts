@@ -31,6 +31,14 @@ export class PendingTable<T> {
     return this.#live + this.#old.size;
   }
 
+  /** The full id the next `add` will issue. */
+  get nextId(): number {
+    return this.#next;
+  }
+
+  /** The full id of the entry the last successful `take` or `peek` found. */
+  lastId = 0;
+
   /** Stores `entry` under a fresh id and returns the id's low 32 bits (what the wire carries). */
   add(entry: T): number {
     if (this.#next - this.#head > this.#mask) this.#makeRoom();
@@ -45,6 +53,7 @@ export class PendingTable<T> {
     const next = this.#next;
     // ToUint32 (`>>> 0`) is exact modulo 2^32 for every integer below 2^53, and cheap.
     const id = next - (((next >>> 0) - low) >>> 0 || TWO32);
+    this.lastId = id;
     if (id < this.#head) {
       const e = this.#old.get(id);
       if (e !== undefined) this.#old.delete(id);
@@ -68,15 +77,16 @@ export class PendingTable<T> {
     const next = this.#next;
     // ToUint32 (`>>> 0`) is exact modulo 2^32 for every integer below 2^53, and cheap.
     const id = next - (((next >>> 0) - low) >>> 0 || TWO32);
+    this.lastId = id;
     return id < this.#head ? this.#old.get(id) : this.#slots[id & this.#mask];
   }
 
-  /** Calls `fn` for every pending entry, oldest first (for reports; not a hot path). */
-  forEach(fn: (entry: T) => void): void {
-    for (const e of this.#old.values()) fn(e);
+  /** Calls `fn` for every pending entry with its full id, oldest first (for reports; not a hot path). */
+  forEach(fn: (entry: T, id: number) => void): void {
+    for (const [id, e] of this.#old) fn(e, id);
     for (let id = this.#head; id < this.#next; id++) {
       const e = this.#slots[id & this.#mask];
-      if (e !== undefined) fn(e);
+      if (e !== undefined) fn(e, id);
     }
   }
 

@@ -90,6 +90,7 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
   readonly #meta: ArrayMeta<T>;
   readonly #offset: number;
   readonly #length: number;
+  #local: View | undefined;
 
   /** @internal The array types' constructors are private: the runtime makes handles. */
   protected constructor(token: symbol, state: RefState, origin: HandleOrigin, meta: ArrayMeta<T>, offset: number, length: number) {
@@ -164,8 +165,18 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
     return this.#meta.layout.localRange(pe, this.#offset, this.#offset + this.#length);
   }
 
-  /** @internal This PE's part of the window as a storage view (no copy). */
+  /**
+   * @internal This PE's part of the window as a storage view (no copy). Made once per handle:
+   * the window and the heap views never change, and an AM that writes through the handle it
+   * received (one decoded handle serves every AM of a frame) would otherwise allocate a view
+   * per AM.
+   */
   protected localView(): View {
+    void this.refState;
+    return (this.#local ??= this.#makeLocalView());
+  }
+
+  #makeLocalView(): View {
     const [s, e] = this.localRange();
     const w = this.#meta.words;
     return this.#meta.views[this.#meta.team.myPe]!.subarray(s * w, e * w);
@@ -643,6 +654,9 @@ export function registerArrayKind(kind: ArrayKind, ctor: { readonly prototype: A
       w.f64(ai.meta.layout.total);
       w.f64(ai.offset);
       w.f64(ai.length);
+    },
+    again(a) {
+      a[kArray].state.noteEncode();
     },
     decode(r, ctx) {
       const state = decodeMemberKey(r, ctx, `a ${kind}`);

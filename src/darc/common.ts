@@ -133,6 +133,9 @@ export function registerDarcCodec(kind: DarcKind, ctor: { readonly prototype: Da
     encode(w, darc) {
       encodeRefKey(w, darc[kDarcState]);
     },
+    again(darc) {
+      darc[kDarcState].noteEncode();
+    },
     decode(r, ctx) {
       return makers.get(kind)!(decodeMemberKey(r, ctx, `a ${KIND_NAMES[kind]}`), 'decoded');
     },

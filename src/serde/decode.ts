@@ -4,6 +4,7 @@
  * nesting is capped, so corrupt input fails with DESERIALIZE instead of looping, allocating
  * gigabytes or overflowing the stack.
  */
+import { MISS, type RefMemo } from './memo.js';
 import { deserializeError, type Reader } from './reader.js';
 import { refsById } from './refs.js';
 import * as T from './tags.js';
@@ -13,10 +14,18 @@ import * as T from './tags.js';
  * a parameter threaded through every call: only REF values need it.
  */
 let currentCtx: unknown;
+/** The memo of the outermost `decodeValue` call, if it was given one (memo.ts). */
+let currentMemo: RefMemo | undefined;
 
 export function setCtx(ctx: unknown): unknown {
   const prev = currentCtx;
   currentCtx = ctx;
+  return prev;
+}
+
+export function setMemo(memo: RefMemo | undefined): RefMemo | undefined {
+  const prev = currentMemo;
+  currentMemo = memo;
   return prev;
 }
 
@@ -76,6 +85,8 @@ export function dec(r: Reader, depth: number): unknown {
       return new DataView(r.bytes(r.u32()).buffer);
     case T.REF:
       return decRef(r);
+    case T.REF_AGAIN:
+      return decRefAgain(r, p, depth);
     default:
       throw deserializeError(`unknown tag 0x${t.toString(16)}`, p);
   }
@@ -242,5 +253,33 @@ function decRef(r: Reader): unknown {
       start,
     );
   }
-  return entry.codec.decode(r, currentCtx);
+  const memo = currentMemo;
+  if (memo === undefined) return entry.codec.decode(r, currentCtx);
+  const hit = memo.find(id, r);
+  if (hit !== MISS) return hit;
+  const at = r.pos;
+  const mark = memo.holds.mark();
+  const value = entry.codec.decode(r, currentCtx);
+  memo.keep(id, r, at, value, memo.holds.share(mark), start);
+  return value;
+}
+
+/**
+ * REF_AGAIN at `p`: the REF at an earlier offset of the same frame. The memo has it unless that
+ * AM was never decoded (refused before its arguments) or its handle was dropped; then the REF
+ * is decoded again where it stands, as if it were written here.
+ */
+function decRefAgain(r: Reader, p: number, depth: number): unknown {
+  const at = r.u32();
+  if (at >= p || r.buf[at] !== T.REF) throw deserializeError(`back-reference to byte ${at} is not an earlier reference`, p);
+  const memo = currentMemo;
+  if (memo !== undefined) {
+    const hit = memo.findAt(at);
+    if (hit !== MISS) return hit;
+  }
+  const resume = r.pos;
+  r.pos = at;
+  const value = dec(r, depth);
+  r.pos = resume;
+  return value;
 }

@@ -3,7 +3,7 @@
  * throws a preallocated marker, and `encodeValue` (index.ts) rewinds the Writer and asks
  * diagnose.ts to walk the value again, slowly, to say where and what the problem is.
  */
-import { refsByCtor } from './refs.js';
+import { refsByCtor, refsByProto, type RefEntry } from './refs.js';
 import * as T from './tags.js';
 import { utf8Write } from './utf8.js';
 import type { Writer } from './writer.js';
@@ -155,21 +155,52 @@ function encStringSlow(w: Writer, s: string): void {
   w.pos = p + hdr + len;
 }
 
+/**
+ * The last ref class encoded: a stream of AMs that all carry one kind of handle (an array, a
+ * Darc) finds its codec with one comparison.
+ */
+let lastRefProto: unknown;
+let lastRef: RefEntry | undefined;
+
 function encObject(w: Writer, v: object, depth: number): void {
   const proto: unknown = Object.getPrototypeOf(v);
   if (proto === OBJECT_PROTO) return encPlain(w, v as Record<string, unknown>, depth);
   if (proto === ARRAY_PROTO) return encArray(w, v as unknown[], depth);
-  const kind = BUILTIN_KINDS.get(proto as object);
-  if (kind !== undefined) return encBuiltin(w, v, kind, depth);
-  if (proto === null) return encNullProto(w, v as Record<string, unknown>, depth);
-  const ref = refsByCtor.get((v as { constructor?: unknown }).constructor);
-  if (ref === undefined) throw UNSUPPORTED;
-  w.ensure(5);
-  w.buf[w.pos] = T.REF;
-  w.dv.setUint32(w.pos + 1, ref.id, true);
-  w.pos += 5;
+  let ref: RefEntry | undefined;
+  if (proto === lastRefProto && proto !== undefined) ref = lastRef;
+  else {
+    const kind = BUILTIN_KINDS.get(proto as object);
+    if (kind !== undefined) return encBuiltin(w, v, kind, depth);
+    if (proto === null) return encNullProto(w, v as Record<string, unknown>, depth);
+    ref = refsByProto.get(proto);
+    if (ref !== undefined) {
+      lastRefProto = proto;
+      lastRef = ref;
+    } else {
+      ref = refsByCtor.get((v as { constructor?: unknown }).constructor);
+      if (ref === undefined) throw UNSUPPORTED;
+    }
+  }
+  ref = ref!;
+  const at = w.pos;
   try {
+    if (v === w.lastRef && ref.codec.again !== undefined) {
+      ref.codec.again(v);
+      w.ensure(5);
+      w.buf[at] = T.REF_AGAIN;
+      w.dv.setUint32(at + 1, w.lastRefAt, true);
+      w.pos = at + 5;
+      return;
+    }
+    w.ensure(5);
+    w.buf[at] = T.REF;
+    w.dv.setUint32(at + 1, ref.id, true);
+    w.pos = at + 5;
     ref.codec.encode(w, v);
+    if (w.backRefs) {
+      w.lastRef = v;
+      w.lastRefAt = at;
+    }
   } catch (e) {
     // Remember which value failed: diagnose.ts must not call codecs again to find out (their
     // encode may have side effects, such as counting a reference as sent).

@@ -5,15 +5,17 @@
  * behaviour: docs/serde.md.
  */
 import { ErrorCode, LamellarError } from '../core/index.js';
-import { dec, setCtx } from './decode.js';
+import { dec, setCtx, setMemo } from './decode.js';
 import { encodeError } from './diagnose.js';
 import { enc } from './encode.js';
+import type { RefMemo } from './memo.js';
 import { deserializeError, Reader } from './reader.js';
 import { Writer } from './writer.js';
 
 export { Writer } from './writer.js';
 export { Reader } from './reader.js';
 export { registerRefCodec, refCodecId, type RefCodec } from './refs.js';
+export { RefMemo, type RefHolds } from './memo.js';
 export * as tags from './tags.js';
 export type { Wire, WireCheck, WireError, WireHandle, WireHandles, WirePrimitive, WireReceived, WireTypedArray } from './wire.js';
 
@@ -27,18 +29,21 @@ export function encodeValue(w: Writer, value: unknown, label?: string, root = 'a
   try {
     enc(w, value, 0);
   } catch (e) {
-    w.pos = start;
+    w.rewind(start);
     throw encodeError(e, value, label, root);
   }
 }
 
 /**
  * Reads one value at `r.pos` and advances past it. `ctx` (the receiving PE's runtime, opaque
- * here) is handed to ref codecs. Corrupt or truncated input throws DESERIALIZE (a ref codec's
- * own LamellarError passes through); `r.pos` is then unspecified.
+ * here) is handed to ref codecs. With a `memo`, a reference whose bytes were decoded before
+ * (while the memo held them) comes out as the same value (memo.ts). Corrupt or truncated input
+ * throws DESERIALIZE (a ref codec's own LamellarError passes through); `r.pos` is then
+ * unspecified.
  */
-export function decodeValue(r: Reader, ctx?: unknown): unknown {
+export function decodeValue(r: Reader, ctx?: unknown, memo?: RefMemo): unknown {
   const prev = setCtx(ctx);
+  const prevMemo = setMemo(memo);
   try {
     return dec(r, 0);
   } catch (e) {
@@ -50,6 +55,7 @@ export function decodeValue(r: Reader, ctx?: unknown): unknown {
     });
   } finally {
     setCtx(prev);
+    setMemo(prevMemo);
   }
 }
 

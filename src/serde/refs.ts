@@ -21,6 +21,12 @@ export interface RefCodec<T> {
   ctor: { readonly prototype: T; readonly name: string };
   encode(w: Writer, value: T): void;
   decode(r: Reader, ctx: unknown): T;
+  /**
+   * Optional: `value`, encoded earlier in the same frame, is written again as a back-reference
+   * (REF_AGAIN) instead of through `encode`. Does what `encode` does besides writing bytes (count
+   * the handle as sent, refuse a released one). Codecs without it are always written in full.
+   */
+  again?(value: T): void;
 }
 
 export interface RefEntry {
@@ -30,6 +36,11 @@ export interface RefEntry {
 
 /** Constructor -> entry, for the encoder's exact-constructor lookup. */
 export const refsByCtor = new Map<unknown, RefEntry>();
+/**
+ * Prototype -> entry: the encoder already holds the value's prototype, so this finds a codec
+ * without reading `value.constructor` (a megamorphic load across handle classes).
+ */
+export const refsByProto = new Map<unknown, RefEntry>();
 /** Wire id -> entry, for the decoder. */
 export const refsById = new Map<number, RefEntry>();
 const refsByName = new Map<string, RefEntry>();
@@ -79,5 +90,6 @@ export function registerRefCodec<T>(codec: RefCodec<T>): void {
   const entry: RefEntry = { id, codec: codec as RefCodec<unknown> };
   refsByName.set(name, entry);
   refsByCtor.set(ctor, entry);
+  refsByProto.set(ctor.prototype, entry);
   refsById.set(id, entry);
 }

@@ -9,8 +9,8 @@
  *   0x80-0x8f  plain object with 0..15 keys (low nibble), then key/value pairs
  *   0x90-0x9f  array with 0..15 elements (low nibble), then the elements
  *   0xa0-0xbf  string of 0..31 UTF-8 bytes (low 5 bits), then the bytes
- *   0xc0..0xd3 the fixed tags below
- *   0xd4-0xdf  reserved (decoding one is an error)
+ *   0xc0..0xd4 the fixed tags below
+ *   0xd5-0xdf  reserved (decoding one is an error)
  *   0xe0-0xff  integer -32..-1 (the tag as an int8)
  *
  * Object keys are ordinary string values (any of the three string tags), so the key bytes are
@@ -58,6 +58,13 @@ export const ARRAY_BUFFER = 0xd1;
 export const DATA_VIEW = 0xd2;
 /** u32 codec id (FNV-1a of the codec name), then whatever that codec wrote. */
 export const REF = 0xd3;
+/**
+ * u32 byte offset, from the start of the frame, of an earlier REF in the same frame: the same
+ * runtime reference again (a frame of AMs that all carry one array or Darc). Only AM frames
+ * written by the engine carry it (Writer.backRefs); a decoder resolves it from its memo or by
+ * decoding the REF at that offset again.
+ */
+export const REF_AGAIN = 0xd4;
 
 /** Largest count / byte length a u32 field can carry. */
 export const MAX_U32 = 0xffff_ffff;

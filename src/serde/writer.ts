@@ -2,7 +2,8 @@
  * Growable output buffer. Fields are public so the encoder (and the AM engine writing frame
  * headers) can write bytes without a call per byte; everything is little-endian. Growing
  * replaces `buf`, `dv` and `nb`, so re-read them after any call that may write; only `pos` may be
- * assigned from outside (to rewind).
+ * assigned from outside, to move forward; a rewind goes through `rewind`, which also forgets a
+ * back-reference target it cuts off.
  */
 
 import { nodeBufferOf, utf8Write } from './utf8.js';
@@ -16,6 +17,15 @@ export class Writer {
    * Uint8Array.
    */
   nb: Buffer;
+  /**
+   * Whether this writer's contents travel as one frame from offset 0 (the engine's aggregation
+   * buffers): then a runtime reference written twice is written the second time as REF_AGAIN,
+   * the offset of the first (tags.ts).
+   */
+  backRefs = false;
+  /** The last reference written in full since the last reset or rewind before it, and where. */
+  lastRef: object | undefined = undefined;
+  lastRefAt = -1;
 
   constructor(initialCapacity = 1024) {
     const cap = Math.max(16, Math.floor(initialCapacity));
@@ -136,6 +146,13 @@ export class Writer {
   /** Forget the contents; keeps the capacity. */
   reset(): void {
     this.pos = 0;
+    this.lastRef = undefined;
+  }
+
+  /** Moves back to `pos`, dropping what was written after it (a failed encode or launch). */
+  rewind(pos: number): void {
+    this.pos = pos;
+    if (this.lastRefAt >= pos) this.lastRef = undefined;
   }
 
   /** The bytes written so far, as a view (no copy): valid until the next write or reset. */

@@ -30,6 +30,12 @@ export interface WaitOptions {
   deadlockTimeoutSecs: number;
 }
 
+/**
+ * Word 0 of every heap (offset 0 is never an address) counts the waiters asleep in `waitSignal`
+ * on that heap's words, so `signal` notifies only when someone may sleep.
+ */
+const SLEEPERS = 0;
+
 export class MappedHeaps {
   readonly heaps: readonly SharedArrayBuffer[];
   readonly myPe: number;
@@ -122,7 +128,12 @@ export class MappedHeaps {
   signal(pe: number, addr: number, value: number): void {
     const v = this.#i32[pe]!;
     Atomics.store(v, addr >> 2, value);
-    Atomics.notify(v, addr >> 2);
+    // Why the count: a notify that finds no waiter still takes V8's futex lock, about 0.2 µs of
+    // each barrier round when PEs arrive together (profile of 200k barriers on 2 shmem PEs).
+    // Why it is safe (with #sleep): the sleeper counts itself before its waitAsync re-reads the
+    // word, we store the word before reading the count, all sequentially consistent: either we
+    // see the sleeper and notify, or its waitAsync sees the new value and does not sleep.
+    if (Atomics.load(v, SLEEPERS) !== 0) Atomics.notify(v, addr >> 2);
   }
 
   /**
@@ -150,8 +161,10 @@ export class MappedHeaps {
       // waitAsync returns at once ("not-equal") if the word moved after we read `cur`, so a
       // signal that lands between the load and the wait is never lost.
       const left = slowAt - performance.now();
+      Atomics.add(v, SLEEPERS, 1);
       const r = Atomics.waitAsync(v, i, cur, reported ? undefined : Math.max(1, left));
       if (r.async) await r.value;
+      Atomics.sub(v, SLEEPERS, 1);
       if (!reported && performance.now() >= slowAt) {
         reported = true;
         onSlow?.();
