@@ -9,6 +9,7 @@
  * length at once, and typed-array views made without a length track it, so the cached views here
  * never go stale.
  */
+import { copyBytes } from '../../core/copy.js';
 import { ErrorCode, LamellarError } from '../../core/errors.js';
 import { HeapAllocator } from './heap-allocator.js';
 
@@ -88,12 +89,12 @@ export class MappedHeaps {
 
   put(pe: number, addr: number, src: Uint8Array): void {
     this.#check(pe, addr, src.length);
-    this.#bytes[pe]!.set(src, addr);
+    copyBytes(this.#bytes[pe]!, addr, src);
   }
 
   get(pe: number, addr: number, dst: Uint8Array): void {
     this.#check(pe, addr, dst.length);
-    dst.set(this.#bytes[pe]!.subarray(addr, addr + dst.length));
+    copyBytes(dst, 0, this.#bytes[pe]!.subarray(addr, addr + dst.length));
   }
 
   atomic(pe: number, addr: number, kind: WordKind, op: WordOp, value: number | bigint, expected?: number | bigint): number | bigint {

@@ -22,7 +22,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import {
-  checkPe, config, debug, debugOn, ErrorCode, LamellarError, warn, WarningCode, type LamellarConfig,
+  checkPe, config, copyBytes, debug, debugOn, ErrorCode, LamellarError, warn, WarningCode, type LamellarConfig,
 } from '../../core/index.js';
 import { createHeap, FrameAssembler, MappedHeaps, RING_HEADER, RingEnd } from '../common/index.js';
 import type { AtomicOp, AtomicWord, FrameHandler, Lamella, LamellaStats } from '../types.js';
@@ -428,7 +428,7 @@ export class OfiLamella implements Lamella {
     await this.#reach(pe, addr + src.length);
     // Bytes already in the own (registered) heap go straight from there: no copy.
     const local = this.#localSide(src);
-    if (local.staged) this.#bytes.set(src, local.at);
+    if (local.staged) copyBytes(this.#bytes, local.at, src);
     const { id, done } = this.#request();
     this.#emit(this.#hdr.set(T.WRITE, pe, 0, id, addr, src.length, local.at, 0, local.flags), undefined);
     try {
@@ -468,7 +468,7 @@ export class OfiLamella implements Lamella {
     this.#emit(this.#hdr.set(T.READ, pe, 0, id, addr, dst.length, local.at, 0, local.flags), undefined);
     try {
       await done;
-      if (local.staged) dst.set(this.#bytes.subarray(local.at, local.at + dst.length));
+      if (local.staged) copyBytes(dst, 0, this.#bytes.subarray(local.at, local.at + dst.length));
     } finally {
       this.#release(local, dst.length);
     }

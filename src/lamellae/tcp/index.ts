@@ -20,7 +20,7 @@
 import { setImmediate as immediate } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import {
-  checkPe, config, debug, deferred, ErrorCode, LamellarError, warn, WarningCode,
+  checkPe, config, copyBytes, debug, deferred, ErrorCode, LamellarError, warn, WarningCode,
   type Deferred, type ErrorCodeValue, type LamellarConfig,
 } from '../../core/index.js';
 import { createHeap, FrameAssembler, MappedHeaps, type RingEnd } from '../common/index.js';
@@ -309,7 +309,7 @@ export class TcpLamella implements Lamella {
       case T.GET_DATA: {
         const r = this.#requests.get(id);
         if (r === undefined) return;
-        r.dst!.set(body, v.getUint32(at + H_ARG, true));
+        copyBytes(r.dst!, v.getUint32(at + H_ARG, true), body);
         if ((v.getUint16(at + H_FLAGS, true) & FLAG_LAST) !== 0) this.#settle(id, undefined);
         return;
       }

@@ -17,6 +17,7 @@
 import { writeSync } from 'node:fs';
 import type { Server, Socket } from 'node:net';
 import type { MessagePort } from 'node:worker_threads';
+import { copyBytes } from '../../core/copy.js';
 import { ErrorCode, type ErrorCodeValue } from '../../core/errors.js';
 import { MappedHeaps } from '../common/mapped-heaps.js';
 import type { RingEnd } from '../common/ring.js';
@@ -420,7 +421,7 @@ export class NetNode implements ConnOwner {
         // Read the heap straight into the buffer that goes to the socket: one copy.
         const buf = Buffer.allocUnsafe(HDR + n);
         buf.set(this.#hdr.set(T.GET_DATA, this.me, n, id, 0, off, 0, flags));
-        buf.set(src, HDR);
+        copyBytes(buf, HDR, src);
         c.appendOwned(buf);
         this.#touch(c);
       }
