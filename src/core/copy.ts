@@ -48,12 +48,13 @@ function sharedBytes(buf: Tagged): Uint8Array {
 }
 
 /**
- * `dst.set(src, index)` for typed arrays of one element type (numbers or bigints alike), through
+ * `dst.set(src, index)` for typed arrays of one element type (numbers or bigints alike; the caller
+ * checked that they match, and the range), through
  * the native memcpy when the copy is large. The binding takes any ArrayBufferView as the source
  * (it copies its bytes), so only the destination needs a byte view: for shared memory a cached
  * one over the whole buffer, so a put allocates nothing.
  */
-export function copyElems<A extends ArrayBufferView>(dst: A, index: number, src: A): void {
+export function copyElems(dst: ArrayBufferView, index: number, src: ArrayBufferView): void {
   const bytes = src.byteLength;
   if (bytes >= FAST_COPY_MIN && bytes <= FAST_COPY_MAX) {
     const buf = dst.buffer;
