@@ -301,8 +301,10 @@ if (P > 1) {
   const lat: number[] = [];
   if (me === 1) {
     // The forEach repeats until PE 0 has its replies: at small sizes, or on a loaded machine,
-    // one pass can end before the first ping arrives.
-    for (let round = 0; round < 100 && !stop; round++) {
+    // one pass (or a hundred) can end before a ping lands between two of its chunks. The
+    // deadline only bounds a broken run; PE 0 then fails verification.
+    const deadline = performance.now() + 30_000;
+    while (!stop && performance.now() < deadline) {
       iterating = true;
       progress = 0;
       await arr.localIter().forEach((x) => {

@@ -6,7 +6,7 @@
  * The definition object carries its argument and result types (a phantom `$types`), so
  * `execAmPe(pe, Hello, args)` checks `args` and infers the result with no casts.
  */
-import { ErrorCode, fnv1a32, kAmDef, kReturnedAm, LamellarError } from '../core/index.js';
+import { ErrorCode, fnv1a32, kAmDef, kReturnedAm, kRuntimeAm, LamellarError } from '../core/index.js';
 import type { WireCheck, WireError, WireReceived } from '../serde/index.js';
 import type { AmContext } from './context.js';
 
@@ -192,10 +192,18 @@ export function defineAm<A = undefined, R = void>(name: string, exec: AmExec<A, 
   } catch {
     // A non-configurable name (a frozen function): its frames keep their own name.
   }
-  const def: AmDef<A, WireReceived<AmResultOf<R>>> = Object.freeze({ name, id, exec, argLabel: `argument of AM '${name}'`, [kAmDef]: true });
+  // The runtime's own messages (collectives, array ops, locks) are traffic, not the program's
+  // AMs: world.stats() counts only the program's (frames and bytes count everything).
+  const runtime = name.startsWith('lamellar/');
+  const def: AmDef<A, WireReceived<AmResultOf<R>>> = Object.freeze({ name, id, exec, argLabel: `argument of AM '${name}'`, [kAmDef]: true, [kRuntimeAm]: runtime });
   byId.set(id, def as AmDef<unknown, unknown>);
   byName.set(name, def as AmDef<unknown, unknown>);
   return def;
+}
+
+/** Whether `def` is one of the runtime's own messages, which stats do not count as AMs. */
+export function isRuntimeAm(def: AmDef<unknown, unknown>): boolean {
+  return (def as AmDef<unknown, unknown> & { [kRuntimeAm]?: boolean })[kRuntimeAm] === true;
 }
 
 export function lookupAm(id: number): AmDef<unknown, unknown> | undefined {

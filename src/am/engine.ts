@@ -17,7 +17,7 @@ import type { AmContext } from './context.js';
 import { Counter } from './counter.js';
 import { closeArgScope, openArgScope, runReleases } from './arg-scope.js';
 import { closureEnv, closureSourceOf, ClosureTable } from './closure-table.js';
-import { isReturnedAm, lookupAm, type AmDef } from './define.js';
+import { isReturnedAm, isRuntimeAm, lookupAm, type AmDef } from './define.js';
 import { kGroup, kObserved, kSettle, type AmHandle, type LocalAmHandle, MultiPart, type MultiAmHandle } from './handle.js';
 import { PendingTable } from './pending.js';
 import { amOnStack, captureSite, pendingLine, userFrames, withoutRuntimeFrames, type Site } from './sites.js';
@@ -179,7 +179,7 @@ export class Engine {
     if (this.#sites !== undefined) this.#sites.set(handle, captureSite());
     this.#work.add();
     handle[kGroup]?.add();
-    peCounters.amsSent++;
+    if (!isRuntimeAm(def)) peCounters.amsSent++;
     if (channels.amSend.hasSubscribers) channels.amSend.publish({ am: def.name, pe, reqId });
     this.#end(pe, w);
   }
@@ -209,7 +209,7 @@ export class Engine {
       w.bytes(body);
       this.#work.add();
       group?.add();
-      peCounters.amsSent++;
+      if (!isRuntimeAm(def)) peCounters.amsSent++;
       if (channels.amSend.hasSubscribers) channels.amSend.publish({ am: def.name, pe, reqId });
       this.#end(pe, w);
     }
@@ -411,7 +411,7 @@ export class Engine {
     }
     const held = closeArgScope(mark);
     this.#work.add();
-    peCounters.amsExecuted++;
+    if (!isRuntimeAm(def)) peCounters.amsExecuted++;
     this.#executing++;
     if (channels.amExec.hasSubscribers) channels.amExec.publish({ am: def.name, src, reqId });
     let out: unknown;
@@ -592,7 +592,7 @@ export class Engine {
 
   /** Runs an AM here (a local AM, or a returned AM on its origin), following returned AMs. */
   #runLocal(ctx: Ctx, def: AmDef<unknown, unknown>, args: unknown, done: (ok: boolean, value: unknown) => void): void {
-    peCounters.amsExecuted++;
+    if (!isRuntimeAm(def)) peCounters.amsExecuted++;
     this.#executing++;
     let settled = false;
     const finish = (ok: boolean, value: unknown): void => {

@@ -21,6 +21,8 @@ export const kGroup = Symbol('lamellar.group');
 export const kMultiPart = Symbol('lamellar.multiPart');
 /** AM definitions: made by defineAm (a forged object lacks it) (am/define.ts). */
 export const kAmDef = Symbol('lamellar.amDef');
+/** AM definitions of the runtime's own messages (names under `lamellar/`): stats leave them out (am/define.ts). */
+export const kRuntimeAm = Symbol('lamellar.runtimeAm');
 /** Values made by returnAm (am/define.ts). */
 export const kReturnedAm = Symbol('lamellar.returnedAm');
 /** Closure AMs: the per-source record the engine reads (am/closure.ts). */

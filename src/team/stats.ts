@@ -48,8 +48,9 @@ export interface PeStats {
    */
   readonly elapsedMs: number;
   /**
-   * AM requests sent from this PE: one per `execAmPe`, one per destination of an `execAmAll`
-   * (runtime AMs included, e.g. lock requests of lock arrays on tcp).
+   * The program's AM requests sent from this PE: one per `execAmPe`, one per destination of an
+   * `execAmAll`. The runtime's own messages (collectives, array ops, lock requests) are not
+   * counted here; `framesSent` and `bytesSent` include them.
    * @example
    * ```ts
    * const before = world.stats().amsSent;
@@ -59,7 +60,8 @@ export interface PeStats {
    */
   readonly amsSent: number;
   /**
-   * AMs whose function ran on this PE: sent to it, local (`execAmLocal`), or returned to it.
+   * The program's AMs whose function ran on this PE: sent to it, local (`execAmLocal`), or
+   * returned to it (the runtime's own messages are not counted).
    * @example
    * ```ts
    * console.log(`${world.stats().amsExecuted} AMs ran here`);
@@ -167,14 +169,8 @@ function snapshot(lamella: Lamella, backend: Backend, startedAt: number): PeStat
   };
 }
 
-/**
- * Every PE's snapshot, for PE 0 at shutdown. The gather's own AMs are left out: the one running
- * here, and on PE 0 the ones it sent (one per PE).
- */
-export const StatsAm = defineAm('lamellar/stats', (ctx): PeStats => {
-  const s = statsOf(ctx.world[kTeamInternals].runtime);
-  return { ...s, amsExecuted: s.amsExecuted - 1, amsSent: ctx.srcPe === ctx.currentPe ? s.amsSent - ctx.numPes : s.amsSent };
-});
+/** Every PE's snapshot, for PE 0 at shutdown (a runtime AM, so the gather is not counted). */
+export const StatsAm = defineAm('lamellar/stats', (ctx): PeStats => statsOf(ctx.world[kTeamInternals].runtime));
 
 const mb = (bytes: number): string => (bytes / 1e6).toFixed(bytes < 1e7 ? 2 : 1);
 const ms = (v: number | undefined): string => (v === undefined ? '-' : v.toFixed(1));
