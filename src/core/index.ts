@@ -13,3 +13,4 @@ export * from './symbols.js';
 export * from './stats.js';
 export * from './drain.js';
 export * from './copy.js';
+export * from './wasm.js';

@@ -16,7 +16,7 @@ export const DONE: Promise<void> = Promise.resolve();
 
 /**
  * A view of `n` elements at `addr` in world PE `pe`'s heap, or null where that heap is not
- * mapped here. Fixed-length views stay valid: a growable SharedArrayBuffer grows in place.
+ * mapped here. Views stay valid: a heap's buffer never changes (lamellae/common/mapped-heaps.ts).
  */
 export function directView<T extends ElemType>(lamella: Lamella, pe: number, type: T, addr: number, n: number): TypedArrayOf<T> | null {
   const heap = lamella.heap(pe);

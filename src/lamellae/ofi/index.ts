@@ -4,9 +4,9 @@
  * counterpart.
  *
  * Two halves. A small native addon (native/ofi/*.c) owns the endpoint and a progress
- * thread; this class runs on the main thread. They share the PE's heap, a growable
- * SharedArrayBuffer registered whole with libfabric (a growable SAB reserves its maximum up front
- * and never moves, so the registration stays valid as it grows), and two SPSC rings
+ * thread; this class runs on the main thread. They share the PE's heap, a shared WebAssembly
+ * memory mapped whole from the start (common/mapped-heaps.ts) and registered whole with libfabric
+ * (a shared memory never moves, so the registration stays valid), and two SPSC rings
  * (lamellae/common/ring.ts): commands go out, frames and completions come in. put and get are
  * fi_write/fi_read straight into the target's heap, and atomics are fi_atomic where the provider
  * performs the op and type: no message to the target's JavaScript thread, served even while it
@@ -22,7 +22,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import {
-  checkPe, config, copyBytes, debug, debugOn, ErrorCode, LamellarError, warn, WarningCode, type LamellarConfig,
+  checkPe, config, copyBytes, debug, debugOn, ErrorCode, heapBuffer, heapWasm, LamellarError, warn, WarningCode, type KernelSpace, type LamellarConfig, type WasmMemory,
 } from '../../core/index.js';
 import { createHeap, FrameAssembler, MappedHeaps, RING_HEADER, RingEnd } from '../common/index.js';
 import type { AtomicOp, AtomicWord, FrameHandler, Lamella, LamellaStats } from '../types.js';
@@ -101,13 +101,14 @@ export class OfiLamella implements Lamella {
     this.#cfg = cfg;
     this.myPe = cfg.peId;
     this.numPes = cfg.numPes;
-    this.#heap = createHeap(cfg.heapSize);
+    const memory = createHeap(cfg.heapSize, cfg.wasmKernels);
+    this.#heap = heapBuffer(memory);
     const heaps: SharedArrayBuffer[] = [];
     heaps[this.myPe] = this.#heap;
-    this.#mem = new MappedHeaps(heaps, this.myPe, {
-      spinMicros: cfg.spinMicros,
-      deadlockTimeoutSecs: cfg.deadlockTimeoutSecs,
-    });
+    const memories: (WasmMemory | undefined)[] = [];
+    memories[this.myPe] = heapWasm(memory);
+    // Kernels run on the own heap only (remote batches are applied by their owner): one slot.
+    this.#mem = new MappedHeaps(heaps, this.myPe, { spinMicros: cfg.spinMicros, deadlockTimeoutSecs: cfg.deadlockTimeoutSecs }, { memories, slots: 1 });
     this.#bytes = new Uint8Array(this.#heap);
     this.#i32 = new Int32Array(this.#heap);
     this.#assembly = new FrameAssembler(this.numPes, cfg.maxFrame, `PE ${this.myPe}`);
@@ -123,9 +124,11 @@ export class OfiLamella implements Lamella {
     const cfg = this.#cfg;
     const addon = loadOfi();
     this.#addon = addon;
-    // A growable SAB commits pages as it grows; a provider that pins registered memory
-    // (FI_MR_LOCAL/ALLOCATED hardware) needs it all committed before fi_mr_reg.
-    this.#heap.grow(Math.min(this.#heap.maxByteLength, 1 << 20));
+    // A WebAssembly heap is mapped whole (its pages are committed as they are first touched); a
+    // provider that pins registered memory (FI_MR_LOCAL/ALLOCATED hardware) pins all of it, so
+    // such jobs set LAMELLAR_HEAP_SIZE to what they need. A growable SAB heap (no kernels)
+    // commits pages as it grows, so such a provider needs its first MiB grown before fi_mr_reg.
+    if (this.#heap.growable) this.#heap.grow(Math.min(this.#heap.maxByteLength, 1 << 20));
     this.#publishHeapLen();
     let ep: OfiEndpoint;
     try {
@@ -499,6 +502,10 @@ export class OfiLamella implements Lamella {
 
   heap(pe: number): SharedArrayBuffer | undefined {
     return pe === this.myPe ? this.#heap : undefined;
+  }
+
+  kernelSpace(pe: number): KernelSpace | undefined {
+    return this.#mem.kernelSpace(pe);
   }
 
   signal(pe: number, addr: number, value: number): void {
