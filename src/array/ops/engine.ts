@@ -7,7 +7,8 @@
  *   commuting updates with no results on small arrays are combined per element first
  *   (combinable), and on large arrays sorted by memory block first (blockable), whichever
  *   kernels apply them. What has no kernel (floats, mul/div/shifts, compareExchange), or every
- *   batch where WebAssembly is off or unavailable, runs the JS kernels.
+ *   batch where WebAssembly is off or unavailable, runs the JS kernels. Plain loads gather with
+ *   the routing fused in (directGather).
  * - grouped: LocalLockArray, or some owner not mapped (tcp). Indices are sorted by owner with
  *   a counting sort; each owner's run is applied under that owner's lock where mapped, or sent
  *   as one AM carrying typed arrays, applied there in one loop.
@@ -286,6 +287,42 @@ function directBlocked(ai: ArrayInternals, a: OpArgs, side: WasmSide | null, nam
   runKernel(call);
 }
 
+/**
+ * Plain loads (ReadOnlyArray, UnsafeArray, a GlobalLockArray under its lock): routing fused into
+ * the gather, one pass over the indices. Routing a chunk into pes/offs first and gathering in a
+ * second loop cost two stores and two loads per element more than the load itself.
+ */
+function directGather(ai: ArrayInternals, idx: ArrayLike<number>, out: View): void {
+  const layout = ai.meta.layout;
+  const views = ai.meta.views as View[];
+  const base = ai.offset;
+  const n = idx.length;
+  const P = layout.numPes;
+  if (layout.dist === 'cyclic') {
+    for (let k = 0; k < n; k++) {
+      const g = base + idx[k]!;
+      const q = Math.floor(g / P);
+      out[k] = views[g - q * P]![q]!;
+    }
+    return;
+  }
+  const e = layout.e;
+  const e1 = e + 1;
+  const split = layout.r * e1;
+  const r = layout.r;
+  for (let k = 0; k < n; k++) {
+    const g = base + idx[k]!;
+    if (g < split) {
+      const p = Math.floor(g / e1);
+      out[k] = views[p]![g - p * e1]!;
+    } else {
+      const t = g - split;
+      const q = Math.floor(t / e);
+      out[k] = views[r + q]![t - q * e]!;
+    }
+  }
+}
+
 function direct(ai: ArrayInternals, a: OpArgs, res: OpResult): void {
   if (combinable(ai, a, res)) {
     directCombined(ai, a);
@@ -303,6 +340,10 @@ function direct(ai: ArrayInternals, a: OpArgs, res: OpResult): void {
   }
   if (side !== null) {
     applyRouted(side, name!, ai, a.idx, a.vals, res.out, scratchPes, scratchOffs);
+    return;
+  }
+  if (a.op === Op.load && ai.kind !== 'AtomicArray' && ai.meta.words === 1) {
+    directGather(ai, a.idx, res.out!);
     return;
   }
   const call = baseCall(ai, a, res.out, res.ok);
