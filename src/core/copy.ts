@@ -38,13 +38,20 @@ export function copyBytes(dst: Uint8Array, at: number, src: Uint8Array): void {
   nativeFill.call(dst, src, at, at + n);
 }
 
-/** A byte view of each shared buffer (heaps, rings), kept on the buffer itself: made once. */
-const kBytes = Symbol('lamellar.sharedBytes');
-type Tagged = SharedArrayBuffer & { [kBytes]?: Uint8Array };
+/**
+ * A byte view of each shared buffer (heaps, rings), made once. Kept in a WeakMap, not on the
+ * buffer: a WebAssembly memory's buffer (every heap) is not extensible.
+ */
+const byteViews = new WeakMap<SharedArrayBuffer, Uint8Array>();
 
-function sharedBytes(buf: Tagged): Uint8Array {
-  // Length-tracking, so it follows a growable buffer as it grows.
-  return (buf[kBytes] ??= new Uint8Array(buf));
+function sharedBytes(buf: SharedArrayBuffer): Uint8Array {
+  let v = byteViews.get(buf);
+  if (v === undefined) {
+    // Length-tracking, so it follows a growable buffer as it grows.
+    v = new Uint8Array(buf);
+    byteViews.set(buf, v);
+  }
+  return v;
 }
 
 /**

@@ -71,3 +71,16 @@ describe('copyElems', () => {
     assert.deepEqual(big.subarray(8), src);
   });
 });
+
+test('copyElems into a shared WebAssembly memory (every heap is one; its buffer is not extensible)', () => {
+  const mem = new (globalThis as unknown as { WebAssembly: { Memory: new (d: object) => { buffer: SharedArrayBuffer } } }).WebAssembly.Memory({ initial: 2, maximum: 2, shared: true });
+  assert.equal(Object.isExtensible(mem.buffer), false);
+  const dst = new Uint32Array(mem.buffer, 64, 20010);
+  const src = Uint32Array.from({ length: 10000 }, (_, k) => k * 7 + 1);
+  copyElems(dst, 5, src);
+  copyElems(dst, 10005, src);
+  assert.equal(dst[4], 0);
+  assert.deepEqual(Array.from(dst.subarray(5, 10005)), Array.from(src));
+  assert.deepEqual(Array.from(dst.subarray(10005, 20005)), Array.from(src));
+  assert.equal(dst[20005], 0);
+});
