@@ -129,3 +129,18 @@ test('MappedHeaps reserves the scratch slots below the first block, with or with
     } else assert.equal(space, undefined);
   }
 });
+
+test('a heap mapped whole still refuses accesses past what its allocator handed out, as a growing one did', () => {
+  const wait = { spinMicros: 0, deadlockTimeoutSecs: 1 };
+  for (const kernels of [true, false]) {
+    const h = createHeap(1 << 24, kernels);
+    const mem = new MappedHeaps([heapBuffer(h)], 0, wait, { memories: [heapWasm(h)], slots: 1 });
+    assert.throws(() => mem.get(0, 1 << 23, new Uint8Array(4)), { code: 'LAMELLAR_ERR_INDEX_OUT_OF_BOUNDS' });
+    const at = mem.alloc(100);
+    mem.put(0, at, Uint8Array.of(1, 2, 3));
+    const back = new Uint8Array(3);
+    mem.get(0, at, back);
+    assert.deepEqual(Array.from(back), [1, 2, 3]);
+    assert.throws(() => mem.get(0, (1 << 24) - 8, new Uint8Array(4)), { code: 'LAMELLAR_ERR_INDEX_OUT_OF_BOUNDS' }, `kernels ${kernels}`);
+  }
+});

@@ -41,6 +41,15 @@ const GROW_STEP = 1 << 20;
 export const KERNEL_SLOT_BYTES = 80 * 1024;
 /** The first slot's address: offset 0 is never an address. */
 const SLOTS_AT = 64;
+/**
+ * i32 index, in a WebAssembly heap, of the heap's extent: the bytes its owner's allocator has
+ * handed out so far, in 64 KiB units, published by the owner as its allocations reach further.
+ * A mapped-whole heap has every byte from the start, but an access past what was ever allocated
+ * is still a bug and fails with INDEX_OUT_OF_BOUNDS, as it did when heaps grew (a growable
+ * heap's extent is its length).
+ */
+const EXTENT_WORD = 2;
+const EXTENT_UNIT = 65536;
 
 export interface WaitOptions {
   spinMicros: number;
@@ -89,8 +98,17 @@ export class MappedHeaps {
     this.#alloc = new HeapAllocator(
       own.maxByteLength,
       (need) => {
-        // A heap made by createHeap is mapped whole already; a growable buffer grows here.
-        if (need > own.byteLength && own.growable) own.grow(Math.min(own.maxByteLength, Math.max(need, own.byteLength * 2, GROW_STEP)));
+        // A growable buffer grows here; a heap mapped whole publishes its new extent.
+        if (own.growable) {
+          if (need > own.byteLength) own.grow(Math.min(own.maxByteLength, Math.max(need, own.byteLength * 2, GROW_STEP)));
+          return;
+        }
+        const i32 = this.#i32[myPe]!;
+        const extent = Atomics.load(i32, EXTENT_WORD) * EXTENT_UNIT;
+        if (need > extent) {
+          const next = Math.min(own.byteLength, Math.max(need, extent * 2, GROW_STEP));
+          Atomics.store(i32, EXTENT_WORD, Math.ceil(next / EXTENT_UNIT));
+        }
       },
       SLOTS_AT + slots * KERNEL_SLOT_BYTES,
     );
@@ -126,9 +144,19 @@ export class MappedHeaps {
     return v as InstanceType<(typeof CTORS)[K]>;
   }
 
+  #extent(heap: SharedArrayBuffer, pe: number): number {
+    return heap.growable ? heap.byteLength : Atomics.load(this.#i32[pe]!, EXTENT_WORD) * EXTENT_UNIT;
+  }
+
+  /** Bytes of PE `pe`'s heap that accesses may reach: what its allocator has handed out so far. */
+  extent(pe: number): number {
+    const heap = this.heaps[pe];
+    return heap === undefined ? 0 : this.#extent(heap, pe);
+  }
+
   #check(pe: number, addr: number, len: number): void {
     const heap = this.heaps[pe];
-    if (heap === undefined || addr < 0 || addr + len > heap.byteLength) {
+    if (heap === undefined || addr < 0 || addr + len > this.#extent(heap, pe)) {
       throw new LamellarError(ErrorCode.INDEX_OUT_OF_BOUNDS, `heap access [${addr}, ${addr + len}) outside PE ${pe}'s heap`, {
         details: { pe, addr, len },
       });

@@ -161,7 +161,7 @@ export class OfiLamella implements Lamella {
       for (let o = 0; o < OPS.length; o++) (ep.atomics[w]![o] ? this.fabric.fabricOps : this.fabric.runtimeOps).push(`${OPS[o]}/${WORDS[w]}`);
     }
     const token = randomBytes(8).readBigUInt64LE();
-    const mine: Card = { pe: this.myPe, provider: ep.provider, address: ep.address, key: ep.key, base: ep.base, token, heapLen: this.#heap.byteLength, doorbell: ep.doorbell };
+    const mine: Card = { pe: this.myPe, provider: ep.provider, address: ep.address, key: ep.key, base: ep.base, token, heapLen: this.#mem.extent(this.myPe), doorbell: ep.doorbell };
     const cards = await exchangeCards(this.#boot, mine);
     const peers: OfiPeer[] = cards.map((c) => ({ address: c.address, key: c.key, base: c.base, token: c.token, doorbell: c.doorbell }));
     for (const c of cards) this.#known[c.pe] = c.heapLen;
@@ -384,15 +384,16 @@ export class OfiLamella implements Lamella {
 
   /** Tells the progress thread how much of the heap exists, so it never serves beyond it. */
   #publishHeapLen(): void {
-    const len = this.#heap.byteLength;
+    const len = this.#mem.extent(this.myPe);
     if (len === this.#heapLen) return;
     this.#heapLen = len;
     Atomics.store(this.#ctl, C_HEAP_LEN, Math.min(len, 2 ** 32 - 1) | 0);
   }
 
   /**
-   * RMA must stay inside the part of the target's heap that exists (its reservation beyond is
-   * not accessible memory). Heaps only grow, so a length learned once stays true; an access past
+   * RMA must stay inside the part of the target's heap its allocator has handed out (a growable
+   * heap's reservation beyond is not accessible memory; a heap mapped whole publishes the same
+   * extent, so an access past it is refused alike). Extents only grow, so a length learned once stays true; an access past
    * it asks the target's progress thread for its length first (once per growth).
    */
   async #reach(pe: number, end: number): Promise<void> {
