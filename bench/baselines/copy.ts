@@ -1,14 +1,31 @@
 /**
- * The per-core limit for put and get: `TypedArray.set` from a private array into a
- * SharedArrayBuffer-backed one, the copy a shmem put or get is at bottom; and `slice`, the
- * allocating copy that a get returning a new array cannot avoid. Run in the same process and at
- * the same sizes as the benchmark it is compared with.
+ * The per-core limits for put and get, run in the same process and at the same sizes as the
+ * benchmark they are compared with:
+ * - `time`: `TypedArray.set` from a private array into a SharedArrayBuffer-backed one, what a
+ *   shmem put was until the runtime copied large blocks with memcpy (V8 copies into or out of
+ *   shared memory word by word: src/core/copy.ts);
+ * - `timeMemcpy`: the same `set` between two private arrays, which V8 does with libc memcpy:
+ *   the machine's copy speed, and the yardstick of the put/get target (≥ 0.9 × memcpy);
+ * - `timeSlice`: `slice`, the allocating copy that a get returning a new array cannot avoid.
  */
 export class CopyBaseline {
   readonly #dst: Uint8Array;
+  readonly #private: Uint8Array;
 
   constructor(maxBytes: number) {
     this.#dst = new Uint8Array(new SharedArrayBuffer(maxBytes));
+    this.#private = new Uint8Array(maxBytes);
+  }
+
+  /** Copies `src` into a private array `count` times (libc memcpy); returns seconds. */
+  timeMemcpy(src: Uint8Array, count: number): number {
+    const dst = this.#private;
+    for (let i = 0; i < Math.min(count, 16); i++) dst.set(src, 0);
+    const t0 = performance.now();
+    for (let i = 0; i < count; i++) dst.set(src, 0);
+    const secs = (performance.now() - t0) / 1000;
+    if (dst[src.length - 1] !== src[src.length - 1]) throw new Error('memcpy baseline: copy did not land');
+    return secs;
   }
 
   /** Copies `src` to offset 0 `count` times; returns seconds. */

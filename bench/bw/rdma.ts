@@ -1,9 +1,11 @@
 /**
  * put_bw and get_bw: memory-region put or get from PE 0 to the last PE's part of a shared u8
  * region, 2^3 .. 2^24 B per operation (Lamellar's examples/bandwidths/put_bw.rs, get_bw.rs).
- * Each size also times `TypedArray.set` of the same bytes in the same process (the baseline);
- * the region line carries ratio_to_baseline. A get returns a new array, so get lines also carry
- * ratio_to_typedarray_slice: against the allocating copy that such an API cannot go below.
+ * Each size also times, in the same process, `TypedArray.set` of the same bytes into shared
+ * memory (the baseline; the region line carries ratio_to_baseline) and between private arrays
+ * (`memcpy`, the machine's copy speed; ratio_to_memcpy). A get returns a new array, so get lines
+ * also carry ratio_to_typedarray_slice: against the allocating copy that such an API cannot go
+ * below.
  *
  * Per size, enough operations to move `bytes-per-size` bytes (at least `min-count`, at most
  * `max-count`), pipelined so that a lamella that completes them asynchronously (tcp) has several
@@ -83,6 +85,11 @@ export async function rdmaBandwidth(op: 'put' | 'get'): Promise<void> {
     const baseline = report.emit({
       name, variant: 'typedarray_set', threads: 1, updatesPerPe: count, tableSizePerPe: maxBytes, secs: baseSecs, ops: count, bytes: size, verified: true,
     });
+    report.begin(name, 'memcpy', size);
+    const memcpySecs = Array.from({ length: sizes.reps }, () => copy!.timeMemcpy(src, count));
+    const memcpy = report.emit({
+      name, variant: 'memcpy', threads: 1, updatesPerPe: count, tableSizePerPe: maxBytes, secs: memcpySecs, ops: count, bytes: size, verified: true,
+    });
     const sliceOps = op === 'get' ? count / Math.min(...Array.from({ length: sizes.reps }, () => copy!.timeSlice(src, count))) : 0;
     report.begin(name, `region_${op}`, size);
     await run(Math.max(1, Math.ceil(count / 10)));
@@ -99,7 +106,10 @@ export async function rdmaBandwidth(op: 'put' | 'get'): Promise<void> {
     report.emit({
       name, variant: `region_${op}`, updatesPerPe: count, tableSizePerPe: maxBytes, secs, ops: count, bytes: size, verified: true,
       baseline: { variant: 'typedarray_set', opsPerSec: baseline },
-      ...(op === 'get' ? { extra: { ratio_to_typedarray_slice: ratio(count / Math.min(...secs), sliceOps) } } : {}),
+      extra: {
+        ratio_to_memcpy: ratio(count / Math.min(...secs), memcpy),
+        ...(op === 'get' ? { ratio_to_typedarray_slice: ratio(count / Math.min(...secs), sliceOps) } : {}),
+      },
     });
   }
   await world.barrier();

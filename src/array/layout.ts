@@ -93,6 +93,14 @@ export function checkIndices(idx: unknown, len: number, what: string): ArrayLike
   }
   // 64-bit index arrays hold bigints: take them as the numbers they are (every valid index is
   // far below 2^53), then check them like any others.
+  if (idx instanceof Uint32Array) {
+    // The common index array: every element is a non-negative integer already, so one compare
+    // each, in a loop of its own (monomorphic, no try).
+    const u = idx;
+    const n = u.length;
+    for (let j = 0; j < n; j++) if (u[j]! >= len) throw outOfBounds(what, u[j], len, j);
+    return u;
+  }
   const a = idx instanceof BigInt64Array || idx instanceof BigUint64Array ? Float64Array.from(idx, Number) : (idx as ArrayLike<number>);
   const n = a.length;
   let k = 0;

@@ -103,6 +103,8 @@ export interface LamellarConfig {
   readonly debugTopics: readonly string[];
   /** LAMELLAR_STATS: false (off), true (a table at shutdown), or the path of a JSON file too. */
   readonly stats: boolean | string;
+  /** LAMELLAR_WASM_KERNELS: heaps are shared WebAssembly memories and AtomicArray batches run as WebAssembly (default 1). */
+  readonly wasmKernels: boolean;
 }
 
 type Env = Record<string, string | undefined>;
@@ -275,6 +277,7 @@ export function parseConfig(env: Env): LamellarConfig {
     ofiAddon: env['LAMELLAR_OFI_ADDON'] || undefined,
     debugTopics: debugTopics(env['LAMELLAR_DEBUG']),
     stats: statsVar(env['LAMELLAR_STATS']),
+    wasmKernels: flagVar(env, 'LAMELLAR_WASM_KERNELS', true),
   };
   checkFrameSizes(cfg);
   return Object.freeze(cfg);

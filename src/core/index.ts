@@ -12,3 +12,5 @@ export * from './hash.js';
 export * from './symbols.js';
 export * from './stats.js';
 export * from './drain.js';
+export * from './copy.js';
+export * from './wasm.js';

@@ -13,7 +13,7 @@
  * any PE's heap and need no user code on the target. Where the target's heap is mapped into this
  * PE (shmem, local) `heap(pe)` returns it, and callers may operate on it directly.
  */
-import type { Backend } from '../core/index.js';
+import type { Backend, KernelSpace } from '../core/index.js';
 
 /** Receives one whole frame from `srcPe`. The view is only valid during the call. */
 export type FrameHandler = (srcPe: number, frame: Uint8Array) => void;
@@ -62,6 +62,12 @@ export interface Lamella {
   atomic(pe: number, addr: number, word: AtomicWord, op: AtomicOp, value: number | bigint, expected?: number | bigint): Promise<number | bigint>;
   /** PE `pe`'s heap, when it is mapped into this PE (shmem, local); undefined otherwise. */
   heap(pe: number): SharedArrayBuffer | undefined;
+  /**
+   * PE `pe`'s heap as a shared WebAssembly memory, with a scratch block in it for this PE's
+   * batch kernels, where this PE may run them on that heap: every mapped heap (shmem, local, and
+   * its own heap on tcp and ofi). Undefined otherwise.
+   */
+  kernelSpace(pe: number): KernelSpace | undefined;
 
   /** Stores an i32 into PE `pe`'s heap at `addr` and wakes anyone waiting on it (signals). */
   signal(pe: number, addr: number, value: number): void;

@@ -88,7 +88,7 @@ export async function run(options: RunOptions): Promise<number> {
   const stdout = options.stdout ?? process.stdout;
   const stderr = options.stderr ?? process.stderr;
   const prefix = options.prefix ?? cfg.outputPrefix;
-  const job = backend === 'shmem' ? createShmemJob(numPes, jobId, cfg.heapSize, cfg.shmemRingSize) : undefined;
+  const job = backend === 'shmem' ? createShmemJob(numPes, jobId, cfg.heapSize, cfg.shmemRingSize, cfg.wasmKernels) : undefined;
   const entry: PeEntry = { script, args: options.args ?? [] };
 
   let failure: Failure | undefined;

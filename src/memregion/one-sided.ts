@@ -9,7 +9,7 @@ import type { Lamella } from '../lamellae/types.js';
 import { registerRefCodec } from '../serde/index.js';
 import { kTeamInternals, type Team, type WorldRuntime } from '../team/index.js';
 import { decodeRefKey, encodeRefKey, RefHandle, type HandleOrigin } from './handle.js';
-import { DONE, directGet, directView, remoteGet, remotePut } from './rdma.js';
+import { DONE, directGet, directPut, directView, remoteGet, remotePut } from './rdma.js';
 import { RefState, registryOf, type Registry } from './refstate.js';
 import { checkCount, checkData, checkElemType, checkRange, checkWindow, ELEM_CTORS, elemCode, elemTypeOfCode, type ElemType, type TypedArrayOf } from './types.js';
 
@@ -179,7 +179,7 @@ export class OneSidedMemoryRegion<T extends ElemType = ElemType> extends RefHand
     peCounters.putBytes += data.byteLength;
     const v = viewOf(d);
     if (v !== null) {
-      v.set(data as never, index);
+      directPut(v, index, data);
       return DONE;
     }
     return remotePut(this.refState, d.lamella, d.owner, d.addr + index * ELEM_CTORS[d.type].BYTES_PER_ELEMENT, data);

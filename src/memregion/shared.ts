@@ -10,7 +10,7 @@ import { registerRefCodec } from '../serde/index.js';
 import { Kind, kTeamInternals, type Team } from '../team/index.js';
 import { startCollective } from './collective.js';
 import { decodeMemberKey, encodeRefKey, RefHandle, type HandleOrigin } from './handle.js';
-import { DONE, directGet, directView, remoteGet, remotePut } from './rdma.js';
+import { DONE, directGet, directPut, directView, remoteGet, remotePut } from './rdma.js';
 import type { RefState } from './refstate.js';
 import { checkCount, checkData, checkElemType, checkRange, checkWindow, ELEM_CTORS, type ElemType, type TypedArrayOf } from './types.js';
 
@@ -183,7 +183,7 @@ export class SharedMemoryRegion<T extends ElemType = ElemType> extends RefHandle
     peCounters.putBytes += data.byteLength;
     const v = d.internals.view(pe);
     if (v !== null) {
-      v.set(data as never, index);
+      directPut(v, index, data);
       return DONE;
     }
     const bpe = ELEM_CTORS[d.type].BYTES_PER_ELEMENT;

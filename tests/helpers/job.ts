@@ -92,6 +92,8 @@ export interface JobConfig {
   backend: Backend;
   numPes: number;
   provider?: string;
+  /** Extra LAMELLAR_* variables for the job (named in the test's title). */
+  env?: Record<string, string>;
 }
 
 /** The lamella configurations every conformance case runs on. */
@@ -110,7 +112,9 @@ export const CONFIGS: JobConfig[] = [
 ];
 
 /** `ofi/shm` for an ofi configuration, the backend's name otherwise. */
-export const configName = (c: JobConfig): string => (c.provider === undefined ? c.backend : `${c.backend}/${c.provider}`);
+export const configName = (c: JobConfig): string =>
+  (c.provider === undefined ? c.backend : `${c.backend}/${c.provider}`) +
+  (c.env === undefined ? '' : ` (${Object.entries(c.env).map(([k, v]) => `${k}=${v}`).join(' ')})`);
 
 /** CI=true: tests whose prerequisites .ci/run installs must run, never skip. */
 export const IN_CI = process.env['CI'] === 'true' || process.env['CI'] === '1';

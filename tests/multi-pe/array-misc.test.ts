@@ -1,5 +1,11 @@
 /** Distributed arrays beyond the op matrix: bad input, conversions, reductions, AMs, guards. */
 import { conformance } from '../helpers/conformance.js';
+import { CONFIGS } from '../helpers/job.js';
+
+// Every lamella, and again on shmem and tcp with the JavaScript kernels instead of the
+// WebAssembly ones (the fallback where WebAssembly is unavailable): the same cases, same results.
+const JS_KERNELS = { LAMELLAR_WASM_KERNELS: '0' };
+const configs = [...CONFIGS, { backend: 'shmem' as const, numPes: 2, env: JS_KERNELS }, { backend: 'tcp' as const, numPes: 2, env: JS_KERNELS }];
 
 conformance('array-misc.ts', [
   'an index out of bounds throws INDEX_OUT_OF_BOUNDS at the call and applies nothing',
@@ -19,5 +25,6 @@ conformance('array-misc.ts', [
   'an out-of-bounds put through a sub-array leaves the neighbouring elements on other PEs untouched',
   'random batch updates from every PE lose nothing on Atomic, LocalLock and GlobalLock arrays',
   'large batches of add, sub, bitOr and bitXor over a large AtomicArray (applied by memory block) match a local replay',
+  'large fetching batches with per-index values (add, sub, swap, load) on i8, u16, i32 and u64 give the old values of an in-order replay',
   'put and get through odd-length sub-arrays round-trip on both distributions',
-]);
+], { configs });

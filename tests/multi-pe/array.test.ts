@@ -11,16 +11,21 @@ import { compiledFixture } from '../helpers/compiled.js';
 import { jobCaseTests } from '../helpers/conformance.js';
 import { runJob, type JobResult } from '../helpers/job.js';
 
-const PLAN: { backend: 'local' | 'shmem' | 'tcp'; numPes: number; width: Width }[] = [
+// The last two run the same cases with the JavaScript kernels instead of the WebAssembly ones
+// (the fallback where WebAssembly is unavailable).
+const JS_KERNELS = { LAMELLAR_WASM_KERNELS: '0' };
+const PLAN: { backend: 'local' | 'shmem' | 'tcp'; numPes: number; width: Width; env?: Record<string, string> }[] = [
   { backend: 'local', numPes: 1, width: 'narrow' },
   { backend: 'shmem', numPes: 2, width: 'narrow' },
   { backend: 'shmem', numPes: 3, width: 'wide' },
   { backend: 'shmem', numPes: 4, width: 'narrow' },
   { backend: 'tcp', numPes: 2, width: 'narrow' },
+  { backend: 'shmem', numPes: 2, width: 'narrow', env: JS_KERNELS },
+  { backend: 'tcp', numPes: 2, width: 'narrow', env: JS_KERNELS },
 ];
 
 for (const cfg of PLAN) {
-  describe(`array ops on ${cfg.backend} with ${cfg.numPes} PE(s), ${cfg.width} matrix`, () => {
+  describe(`array ops on ${cfg.backend} with ${cfg.numPes} PE(s), ${cfg.width} matrix${cfg.env ? ' (LAMELLAR_WASM_KERNELS=0)' : ''}`, () => {
     let job: Promise<JobResult> | undefined;
     const result = (): Promise<JobResult> => (job ??= runJob(compiledFixture('array-ops.ts'), { ...cfg, args: [cfg.width], timeoutMs: 150000 }));
     jobCaseTests(result, cfg.numPes, arrayCases(cfg.numPes, cfg.width).map((c) => c.name));

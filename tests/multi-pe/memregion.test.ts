@@ -11,4 +11,5 @@ conformance('memregion.ts', [
   'a region is freed on every PE only after the last handle is dropped',
   'a one-sided region stays valid for an AM that reads it after every handle was dropped',
   'a shared region on a sub-team addresses team PEs and is freed with the team members',
+  'large puts and gets (memcpy-sized, up to 9 MiB) land exactly at an offset, on shared and one-sided regions',
 ]);

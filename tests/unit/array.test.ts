@@ -56,3 +56,14 @@ test('handles the runtime makes have no public constructor: from JavaScript each
     );
   }
 });
+
+test('checkIndices on a Uint32Array names the first index out of bounds and its position', async () => {
+  const { checkIndices } = await import('../../src/array/layout.js');
+  const good = Uint32Array.of(0, 9, 3);
+  assert.equal(checkIndices(good, 10, 'T.batchLoad'), good);
+  assert.throws(
+    () => checkIndices(Uint32Array.of(0, 5, 10, 11), 10, 'T.batchLoad'),
+    (e: { code?: string; details?: { index?: number; position?: number } }) =>
+      e.code === 'LAMELLAR_ERR_INDEX_OUT_OF_BOUNDS' && e.details?.index === 10 && e.details?.position === 2,
+  );
+});

@@ -252,8 +252,8 @@ describe('tcp socket messages', () => {
 
   function newNode(): { node: TestNode; conn: Conn; link: ReturnType<typeof createLink> } {
     const link = createLink(1 << 20);
-    const heap = createHeap(1 << 20);
-    (heap as unknown as { grow(n: number): void }).grow(1 << 16);
+    const heap = createHeap(1 << 20, false) as SharedArrayBuffer;
+    heap.grow(1 << 16);
     const boot: NetBoot = {
       pe: 0, numPes: 2, jobId: 'fuzz', secret: 'fuzz-secret-0123456789', heap, link,
       rendezvous: { kind: 'dir', dir: '/nonexistent' }, bindAddr: '127.0.0.1', maxFrame: 1 << 20,

@@ -1,10 +1,12 @@
 /**
  * Contiguous put and get for arrays whose elements are plain copies (UnsafeArray, and reads of
  * ReadOnlyArray) when every PE's part is mapped into this PE (shmem, local): one TypedArray copy
- * per owner for block layouts, one tight strided loop per owner for cyclic ones. No routing
+ * per owner for block layouts (memcpy when large: core/copy.ts), one tight strided loop per owner
+ * for cyclic ones. No routing
  * arrays, no per-element atomics, nothing sent. Atomic and lock arrays keep the element-op path,
  * whose per-element atomicity or locking is part of their contract; tcp keeps the per-owner AMs.
  */
+import { copyElems } from '../../core/index.js';
 import type { ArrayInternals } from '../meta.js';
 import type { View } from './kernels.js';
 
@@ -30,8 +32,8 @@ export function copyRange(ai: ArrayInternals, index: number, data: View, intoArr
     const d = data as unknown as Float64Array;
     if (layout.dist === 'block') {
       const at = layout.globalOf(pe, s) - lo;
-      if (intoArray) v.set(d.subarray(at, at + (t - s)), s);
-      else d.set(v.subarray(s, t), at);
+      if (intoArray) copyElems(v, s, d.subarray(at, at + (t - s)));
+      else copyElems(d, at, v.subarray(s, t));
     } else if (intoArray) {
       for (let off = s, at = s * P + pe - lo; off < t; off++, at += P) v[off] = d[at]!;
     } else {

@@ -2,9 +2,13 @@
  * The op engine: one checked batch in, old values out in input order. Three paths:
  * - direct: every PE's part is mapped (shmem, local) and no per-owner lock is needed: route a
  *   chunk of indices to (owner, offset) and apply it straight to the owners' memory. No
- *   message, and nothing allocated per element (the routing scratch is reused). Two orderings
- *   of commuting AtomicArray updates with no results: combined per element on small arrays,
- *   grouped by memory block on large ones (see combinable, blockable).
+ *   message, and nothing allocated per element (the routing scratch is reused). AtomicArray
+ *   batches of integer ops run as WebAssembly kernels over the owners' heaps (wasm/apply.ts);
+ *   commuting updates with no results on small arrays are combined per element first
+ *   (combinable), and on large arrays sorted by memory block first (blockable), whichever
+ *   kernels apply them. What has no kernel (floats, mul/div/shifts, compareExchange), or every
+ *   batch where WebAssembly is off or unavailable, runs the JS kernels. Plain loads gather with
+ *   the routing fused in (directGather).
  * - grouped: LocalLockArray, or some owner not mapped (tcp). Indices are sorted by owner with
  *   a counting sort; each owner's run is applied under that owner's lock where mapped, or sent
  *   as one AM carrying typed arrays, applied there in one loop.
@@ -17,6 +21,7 @@ import { isReadOp, Op, type OpCode } from '../types.js';
 import { combineFor } from './combine.js';
 import { runKernel, type KernelCall, type View } from './kernels.js';
 import { GlobalLockAm, GlobalUnlockAm, OpsAm, type ArrayRef, type RemoteResult } from './remote.js';
+import { applyLocal, applyRouted, wasmKernel, wasmSideOf, WASM_MIN_BATCH, type WasmSide } from './wasm/apply.js';
 
 export interface OpArgs {
   op: OpCode;
@@ -207,8 +212,13 @@ function directCombined(ai: ArrayInternals, a: OpArgs): void {
   }
 }
 
-/** Elements per locality block: 2^14 (64 KiB of u32) stays in L2 while its updates land. */
-const BLOCK_SHIFT = 14;
+/**
+ * Elements per locality block: 2^10 (one 4 KiB page of u32). Measured with the WebAssembly
+ * kernels on 5M u32 per PE (bench/results/wasm-kernels-2026-12-03.jsonl): 4 KiB blocks sweep the
+ * table nearly in address order, so the prefetchers run ahead of the locked adds; 64 KiB blocks
+ * left the adds inside each block in random order (57 vs 48 MUPS, medians of 3 A/B pairs).
+ */
+const BLOCK_SHIFT = 10;
 /** Smallest batch worth ordering by block (the counting sort makes three passes over it). */
 const BLOCKED_MIN = 1 << 15;
 
@@ -216,8 +226,9 @@ const BLOCKED_MIN = 1 << 15;
  * add/sub/and/or/xor of one integer value with no results wanted, over an allocation too large
  * to combine per element: apply the batch block by block of memory rather than in input order.
  * Random locked adds over a table that misses the caches stall on every miss (a locked op waits
- * for its line, where plain stores would overlap the misses); grouped by 64 KiB block (one
- * counting sort by owner and block) they become near-sequential sweeps. Allowed because these
+ * for its line, where plain stores would overlap the misses); grouped by 4 KiB block (one
+ * counting sort by owner and block) they become near-sequential sweeps. With WebAssembly kernels
+ * each owner's sorted run is then applied by one kernel call per scratch chunk. Allowed because these
  * ops commute and a batch promises no order between its element ops.
  */
 function blockable(ai: ArrayInternals, a: OpArgs, res: OpResult): boolean {
@@ -234,7 +245,8 @@ function blockable(ai: ArrayInternals, a: OpArgs, res: OpResult): boolean {
   );
 }
 
-function directBlocked(ai: ArrayInternals, a: OpArgs): void {
+/** `side` and `name`: the sorted batch runs as WebAssembly kernels, one PE's run at a time. */
+function directBlocked(ai: ArrayInternals, a: OpArgs, side: WasmSide | null, name: string | undefined): void {
   const n = a.idx.length;
   const pes = new Uint32Array(n);
   const offs = new Uint32Array(n);
@@ -257,6 +269,17 @@ function directBlocked(ai: ArrayInternals, a: OpArgs): void {
     sPes[j] = pes[k]!;
     sOffs[j] = offs[k]!;
   }
+  if (side !== null) {
+    // Sorted by (owner, block): each owner's offsets are one contiguous run.
+    for (let s = 0; s < n; ) {
+      const p = sPes[s]!;
+      let e = s + 1;
+      while (e < n && sPes[e] === p) e++;
+      applyLocal(side, name!, p, sOffs.subarray(s, e), a.vals, null);
+      s = e;
+    }
+    return;
+  }
   const call = baseCall(ai, a, null, null);
   call.pes = sPes;
   call.offs = sOffs;
@@ -264,13 +287,63 @@ function directBlocked(ai: ArrayInternals, a: OpArgs): void {
   runKernel(call);
 }
 
+/**
+ * Plain loads (ReadOnlyArray, UnsafeArray, a GlobalLockArray under its lock): routing fused into
+ * the gather, one pass over the indices. Routing a chunk into pes/offs first and gathering in a
+ * second loop cost two stores and two loads per element more than the load itself.
+ */
+function directGather(ai: ArrayInternals, idx: ArrayLike<number>, out: View): void {
+  const layout = ai.meta.layout;
+  const views = ai.meta.views as View[];
+  const base = ai.offset;
+  const n = idx.length;
+  const P = layout.numPes;
+  if (layout.dist === 'cyclic') {
+    for (let k = 0; k < n; k++) {
+      const g = base + idx[k]!;
+      const q = Math.floor(g / P);
+      out[k] = views[g - q * P]![q]!;
+    }
+    return;
+  }
+  const e = layout.e;
+  const e1 = e + 1;
+  const split = layout.r * e1;
+  const r = layout.r;
+  for (let k = 0; k < n; k++) {
+    const g = base + idx[k]!;
+    if (g < split) {
+      const p = Math.floor(g / e1);
+      out[k] = views[p]![g - p * e1]!;
+    } else {
+      const t = g - split;
+      const q = Math.floor(t / e);
+      out[k] = views[r + q]![t - q * e]!;
+    }
+  }
+}
+
 function direct(ai: ArrayInternals, a: OpArgs, res: OpResult): void {
   if (combinable(ai, a, res)) {
     directCombined(ai, a);
     return;
   }
+  let side: WasmSide | null = null;
+  const name = a.idx.length >= WASM_MIN_BATCH ? wasmKernel(ai, a.op, a.vals, res.out !== null) : undefined;
+  if (name !== undefined) {
+    side = wasmSideOf(ai.meta);
+    if (side !== null && !side.all) side = null;
+  }
   if (blockable(ai, a, res)) {
-    directBlocked(ai, a);
+    directBlocked(ai, a, side, name);
+    return;
+  }
+  if (side !== null) {
+    applyRouted(side, name!, ai, a.idx, a.vals, res.out, scratchPes, scratchOffs);
+    return;
+  }
+  if (a.op === Op.load && ai.kind !== 'AtomicArray' && ai.meta.words === 1) {
+    directGather(ai, a.idx, res.out!);
     return;
   }
   const call = baseCall(ai, a, res.out, res.ok);

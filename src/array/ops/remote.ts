@@ -11,6 +11,7 @@ import { kArray } from '../meta.js';
 import { Op, type OpCode } from '../types.js';
 import { combineFor } from './combine.js';
 import { runKernel, type View } from './kernels.js';
+import { applyLocal, wasmKernel, wasmSideOf, WASM_MIN_BATCH } from './wasm/apply.js';
 
 /** Any array handle (the codec sends it as a reference; it arrives as the owner's handle). */
 export type ArrayRef = ArrayBase;
@@ -41,6 +42,13 @@ export const OpsAm = defineAm('lamellar/array/ops', async (_ctx, a: RemoteOps): 
   const ok = cas ? new Uint8Array(n) : null;
   const locked = ai.kind === 'LocalLockArray';
   const write = a.op !== Op.load;
+  const name = n >= WASM_MIN_BATCH ? wasmKernel(ai, a.op, a.v, a.f) : undefined;
+  const side = name === undefined ? null : wasmSideOf(m);
+  if (side !== null && side.fns[me] !== undefined) {
+    // An AtomicArray batch of integer ops: the owner applies it as a WebAssembly kernel.
+    applyLocal(side, name!, me, a.o, a.v as number | bigint | View, out);
+    return { r: out, k: ok };
+  }
   if (locked) await lock(m.locks[me]!, LOCAL_LOCK, write);
   try {
     runKernel({

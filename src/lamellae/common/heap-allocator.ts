@@ -14,15 +14,19 @@ export class HeapAllocator {
   /** Sorted, non-adjacent free ranges inside [0, top). */
   readonly #free: { off: number; len: number }[] = [];
   readonly #live = new Map<number, number>();
-  #top = ALIGN; // offset 0 is never handed out, so 0 can mean "no address"
+  #top: number;
   #inUse = 0;
   readonly #limit: number;
   readonly #grow: (minBytes: number) => void;
 
-  /** `grow(n)` must make at least n bytes of the heap usable. */
-  constructor(limit: number, grow: (minBytes: number) => void) {
+  /**
+   * `grow(n)` must make at least n bytes of the heap usable. Blocks start at `start` (rounded up
+   * to the alignment, and never 0, so 0 can mean "no address"): the bytes below it are reserved.
+   */
+  constructor(limit: number, grow: (minBytes: number) => void, start = ALIGN) {
     this.#limit = limit;
     this.#grow = grow;
+    this.#top = Math.max(ALIGN, Math.ceil(start / ALIGN) * ALIGN);
   }
 
   get bytesInUse(): number {

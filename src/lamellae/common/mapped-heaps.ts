@@ -1,15 +1,27 @@
 /**
- * Memory operations on heaps that are mapped into this PE: one growable SharedArrayBuffer per PE.
+ * Memory operations on heaps that are mapped into this PE: one heap per PE.
  *
  * The shmem lamella maps every PE's heap into every PE, so put, get and atomics on another PE's
  * memory are plain copies and `Atomics.*` calls made by the caller, with no work on the target.
  * The local lamella has one heap; the tcp lamella uses the same code to serve remote requests.
  *
- * Growable SABs: the owner grows its own heap; every PE that holds the same SAB sees the new
- * length at once, and typed-array views made without a length track it, so the cached views here
- * never go stale.
+ * A heap is a shared WebAssembly.Memory (createHeap), so the array layer can run its batch
+ * kernels as WebAssembly over it (`Atomics.add` costs a builtin call per element in JS; the same
+ * loop in WebAssembly is an inline locked instruction). The memory has its full size from the
+ * start (initial = maximum pages): its SharedArrayBuffer never changes, so cached views never go
+ * stale, and its pages cost memory only once touched, as before. (A growing WebAssembly memory
+ * would hand out a new, longer SharedArrayBuffer on each growth and leave every view made on
+ * the old one short; Node 20 has no length-tracking buffer for WebAssembly memory.)
+ *
+ * Kernel scratch: the first bytes of every heap are reserved, one slot of KERNEL_SLOT_BYTES per
+ * PE that may run kernels on it (every PE on shmem, the owner alone elsewhere). A kernel reads
+ * its operands from the same memory it updates, so the caller writes a batch's offsets and
+ * values into its own slot in the target's heap, and no other PE ever touches that slot.
  */
+import { copyBytes } from '../../core/copy.js';
 import { ErrorCode, LamellarError } from '../../core/errors.js';
+import { debug } from '../../core/debug.js';
+import { wasm, WASM_PAGE, type HeapMemory, type KernelSpace, type WasmMemory } from '../../core/wasm.js';
 import { HeapAllocator } from './heap-allocator.js';
 
 export type WordKind = 'i8' | 'u8' | 'i16' | 'u16' | 'i32' | 'u32' | 'i64' | 'u64';
@@ -25,6 +37,20 @@ const CTORS = {
 
 const GROW_STEP = 1 << 20;
 
+/** Bytes of one kernel scratch slot (see the array layer's ops/wasm: 4,096 offsets and values). */
+export const KERNEL_SLOT_BYTES = 80 * 1024;
+/** The first slot's address: offset 0 is never an address. */
+const SLOTS_AT = 64;
+/**
+ * i32 index, in a WebAssembly heap, of the heap's extent: the bytes its owner's allocator has
+ * handed out so far, in 64 KiB units, published by the owner as its allocations reach further.
+ * A mapped-whole heap has every byte from the start, but an access past what was ever allocated
+ * is still a bug and fails with INDEX_OUT_OF_BOUNDS, as it did when heaps grew (a growable
+ * heap's extent is its length).
+ */
+const EXTENT_WORD = 2;
+const EXTENT_UNIT = 65536;
+
 export interface WaitOptions {
   spinMicros: number;
   deadlockTimeoutSecs: number;
@@ -35,6 +61,16 @@ export interface WaitOptions {
  * on that heap's words, so `signal` notifies only when someone may sleep.
  */
 const SLEEPERS = 0;
+export interface KernelHeaps {
+  /** The heaps as WebAssembly memories, where mapped and made so (same indices as the heaps). */
+  readonly memories: readonly (WasmMemory | undefined)[];
+  /**
+   * Scratch slots reserved in each heap: the PE count on shmem, 1 where only the owner runs
+   * kernels. Reserved whether or not the heap is a WebAssembly memory, so every PE's allocator
+   * hands out the same addresses either way.
+   */
+  readonly slots: number;
+}
 
 export class MappedHeaps {
   readonly heaps: readonly SharedArrayBuffer[];
@@ -44,8 +80,13 @@ export class MappedHeaps {
   readonly #bytes: Uint8Array[];
   readonly #i32: Int32Array[];
   readonly #wait: WaitOptions;
+  readonly #spaces: (KernelSpace | undefined)[];
 
-  constructor(heaps: readonly SharedArrayBuffer[], myPe: number, wait: WaitOptions) {
+  /**
+   * `kernels` gives the heaps as WebAssembly memories and reserves their scratch slots; without it
+   * (a thread that only serves requests on the heap) no slot is reserved and no kernel runs.
+   */
+  constructor(heaps: readonly SharedArrayBuffer[], myPe: number, wait: WaitOptions, kernels?: KernelHeaps) {
     this.heaps = heaps;
     this.myPe = myPe;
     this.#wait = wait;
@@ -53,9 +94,34 @@ export class MappedHeaps {
     this.#bytes = heaps.map((h) => new Uint8Array(h));
     this.#i32 = heaps.map((h) => new Int32Array(h));
     const own = heaps[myPe]!;
-    this.#alloc = new HeapAllocator(own.maxByteLength, (need) => {
-      if (need > own.byteLength) own.grow(Math.min(own.maxByteLength, Math.max(need, own.byteLength * 2, GROW_STEP)));
+    const slots = kernels?.slots ?? 0;
+    const slot = slots === 1 ? 0 : myPe;
+    this.#spaces = heaps.map((_, pe) => {
+      const memory = kernels?.memories[pe];
+      return memory === undefined ? undefined : { memory, scratch: SLOTS_AT + slot * KERNEL_SLOT_BYTES, scratchBytes: KERNEL_SLOT_BYTES };
     });
+    this.#alloc = new HeapAllocator(
+      own.maxByteLength,
+      (need) => {
+        // A growable buffer grows here; a heap mapped whole publishes its new extent.
+        if (own.growable) {
+          if (need > own.byteLength) own.grow(Math.min(own.maxByteLength, Math.max(need, own.byteLength * 2, GROW_STEP)));
+          return;
+        }
+        const i32 = this.#i32[myPe]!;
+        const extent = Atomics.load(i32, EXTENT_WORD) * EXTENT_UNIT;
+        if (need > extent) {
+          const next = Math.min(own.byteLength, Math.max(need, extent * 2, GROW_STEP));
+          Atomics.store(i32, EXTENT_WORD, Math.ceil(next / EXTENT_UNIT));
+        }
+      },
+      SLOTS_AT + slots * KERNEL_SLOT_BYTES,
+    );
+  }
+
+  /** This PE's kernel scratch in PE `pe`'s heap, where it is mapped as WebAssembly memory. */
+  kernelSpace(pe: number): KernelSpace | undefined {
+    return this.#spaces[pe];
   }
 
   alloc(bytes: number): number {
@@ -83,9 +149,19 @@ export class MappedHeaps {
     return v as InstanceType<(typeof CTORS)[K]>;
   }
 
+  #extent(heap: SharedArrayBuffer, pe: number): number {
+    return heap.growable ? heap.byteLength : Atomics.load(this.#i32[pe]!, EXTENT_WORD) * EXTENT_UNIT;
+  }
+
+  /** Bytes of PE `pe`'s heap that accesses may reach: what its allocator has handed out so far. */
+  extent(pe: number): number {
+    const heap = this.heaps[pe];
+    return heap === undefined ? 0 : this.#extent(heap, pe);
+  }
+
   #check(pe: number, addr: number, len: number): void {
     const heap = this.heaps[pe];
-    if (heap === undefined || addr < 0 || addr + len > heap.byteLength) {
+    if (heap === undefined || addr < 0 || addr + len > this.#extent(heap, pe)) {
       throw new LamellarError(ErrorCode.INDEX_OUT_OF_BOUNDS, `heap access [${addr}, ${addr + len}) outside PE ${pe}'s heap`, {
         details: { pe, addr, len },
       });
@@ -94,12 +170,12 @@ export class MappedHeaps {
 
   put(pe: number, addr: number, src: Uint8Array): void {
     this.#check(pe, addr, src.length);
-    this.#bytes[pe]!.set(src, addr);
+    copyBytes(this.#bytes[pe]!, addr, src);
   }
 
   get(pe: number, addr: number, dst: Uint8Array): void {
     this.#check(pe, addr, dst.length);
-    dst.set(this.#bytes[pe]!.subarray(addr, addr + dst.length));
+    copyBytes(dst, 0, this.#bytes[pe]!.subarray(addr, addr + dst.length));
   }
 
   atomic(pe: number, addr: number, kind: WordKind, op: WordOp, value: number | bigint, expected?: number | bigint): number | bigint {
@@ -173,7 +249,34 @@ export class MappedHeaps {
   }
 }
 
-/** Makes a heap for one PE: growable, zero-length until used. */
-export function createHeap(maxBytes: number): SharedArrayBuffer {
-  return new SharedArrayBuffer(0, { maxByteLength: maxBytes });
+/**
+ * Makes the heap of one PE, of `maxBytes` (LAMELLAR_HEAP_SIZE allows at most 4 GiB,
+ * WebAssembly's 32-bit limit).
+ *
+ * With `kernels` (LAMELLAR_WASM_KERNELS, the default): a shared WebAssembly memory, rounded up
+ * to whole 64 KiB pages and mapped whole at once so its buffer never changes; its pages cost
+ * memory only once touched. (Under strict overcommit, vm.overcommit_memory=2, the whole size
+ * counts against the commit limit: set LAMELLAR_HEAP_SIZE to what the job needs.)
+ *
+ * Without, or where WebAssembly or its shared memories are unavailable (Node's `--jitless`, an
+ * address-space limit): a growable SharedArrayBuffer, zero-length until used. Then no kernel
+ * runs on it and the array layer uses its JavaScript kernels, with the same results.
+ */
+export function createHeap(maxBytes: number, kernels: boolean): HeapMemory {
+  if (kernels && wasm !== undefined) {
+    const pages = Math.max(1, Math.ceil(maxBytes / WASM_PAGE));
+    try {
+      return new wasm.Memory({ initial: pages, maximum: pages, shared: true });
+    } catch (err) {
+      debug('no shared WebAssembly memory of %d bytes (%s): the heap is a SharedArrayBuffer', pages * WASM_PAGE, (err as Error).message);
+    }
+  }
+  try {
+    return new SharedArrayBuffer(0, { maxByteLength: maxBytes });
+  } catch (err) {
+    throw new LamellarError(ErrorCode.OUT_OF_MEMORY, `cannot reserve a memory-region heap of ${maxBytes} bytes (LAMELLAR_HEAP_SIZE): ${(err as Error).message}`, {
+      details: { requested: maxBytes, limit: maxBytes },
+      cause: err,
+    });
+  }
 }

@@ -3,6 +3,7 @@
  * (local, shmem): each call is the caller's own copy or `Atomics.*` call on the target's heap,
  * with no work on the target. A lamella extends this and supplies its MappedHeaps.
  */
+import type { KernelSpace } from '../../core/wasm.js';
 import type { MappedHeaps, WordKind, WordOp } from './mapped-heaps.js';
 
 export abstract class MappedMemory {
@@ -29,6 +30,9 @@ export abstract class MappedMemory {
   }
   heap(pe: number): SharedArrayBuffer | undefined {
     return this.mem.heaps[pe];
+  }
+  kernelSpace(pe: number): KernelSpace | undefined {
+    return this.mem.kernelSpace(pe);
   }
   signal(pe: number, addr: number, value: number): void {
     this.mem.signal(pe, addr, value);

@@ -3,7 +3,7 @@
  * in a later macrotask, exactly as a remote send would be, so code that works here works on
  * shmem and tcp too: every AM argument is still serialized.
  */
-import { config, ErrorCode, LamellarError, checkPe } from '../../core/index.js';
+import { config, ErrorCode, heapBuffer, heapWasm, LamellarError, checkPe } from '../../core/index.js';
 import { createHeap, MappedHeaps, MappedMemory } from '../common/index.js';
 import type { FrameHandler, Lamella, LamellaStats } from '../types.js';
 
@@ -19,7 +19,8 @@ export class LocalLamella extends MappedMemory implements Lamella {
   #closed = false;
 
   constructor() {
-    super(new MappedHeaps([createHeap(config().heapSize)], 0, { spinMicros: 0, deadlockTimeoutSecs: config().deadlockTimeoutSecs }));
+    const heap = createHeap(config().heapSize, config().wasmKernels);
+    super(new MappedHeaps([heapBuffer(heap)], 0, { spinMicros: 0, deadlockTimeoutSecs: config().deadlockTimeoutSecs }, { memories: [heapWasm(heap)], slots: 1 }));
   }
 
   setFrameHandler(handler: FrameHandler): void {

@@ -4,9 +4,9 @@
  * counterpart.
  *
  * Two halves. A small native addon (native/ofi/*.c) owns the endpoint and a progress
- * thread; this class runs on the main thread. They share the PE's heap, a growable
- * SharedArrayBuffer registered whole with libfabric (a growable SAB reserves its maximum up front
- * and never moves, so the registration stays valid as it grows), and two SPSC rings
+ * thread; this class runs on the main thread. They share the PE's heap, a shared WebAssembly
+ * memory mapped whole from the start (common/mapped-heaps.ts) and registered whole with libfabric
+ * (a shared memory never moves, so the registration stays valid), and two SPSC rings
  * (lamellae/common/ring.ts): commands go out, frames and completions come in. put and get are
  * fi_write/fi_read straight into the target's heap, and atomics are fi_atomic where the provider
  * performs the op and type: no message to the target's JavaScript thread, served even while it
@@ -22,7 +22,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import {
-  checkPe, config, debug, debugOn, ErrorCode, LamellarError, warn, WarningCode, type LamellarConfig,
+  checkPe, config, copyBytes, debug, debugOn, ErrorCode, heapBuffer, heapWasm, LamellarError, warn, WarningCode, type KernelSpace, type LamellarConfig, type WasmMemory,
 } from '../../core/index.js';
 import { createHeap, FrameAssembler, MappedHeaps, RING_HEADER, RingEnd } from '../common/index.js';
 import type { AtomicOp, AtomicWord, FrameHandler, Lamella, LamellaStats } from '../types.js';
@@ -101,13 +101,14 @@ export class OfiLamella implements Lamella {
     this.#cfg = cfg;
     this.myPe = cfg.peId;
     this.numPes = cfg.numPes;
-    this.#heap = createHeap(cfg.heapSize);
+    const memory = createHeap(cfg.heapSize, cfg.wasmKernels);
+    this.#heap = heapBuffer(memory);
     const heaps: SharedArrayBuffer[] = [];
     heaps[this.myPe] = this.#heap;
-    this.#mem = new MappedHeaps(heaps, this.myPe, {
-      spinMicros: cfg.spinMicros,
-      deadlockTimeoutSecs: cfg.deadlockTimeoutSecs,
-    });
+    const memories: (WasmMemory | undefined)[] = [];
+    memories[this.myPe] = heapWasm(memory);
+    // Kernels run on the own heap only (remote batches are applied by their owner): one slot.
+    this.#mem = new MappedHeaps(heaps, this.myPe, { spinMicros: cfg.spinMicros, deadlockTimeoutSecs: cfg.deadlockTimeoutSecs }, { memories, slots: 1 });
     this.#bytes = new Uint8Array(this.#heap);
     this.#i32 = new Int32Array(this.#heap);
     this.#assembly = new FrameAssembler(this.numPes, cfg.maxFrame, `PE ${this.myPe}`);
@@ -123,9 +124,11 @@ export class OfiLamella implements Lamella {
     const cfg = this.#cfg;
     const addon = loadOfi();
     this.#addon = addon;
-    // A growable SAB commits pages as it grows; a provider that pins registered memory
-    // (FI_MR_LOCAL/ALLOCATED hardware) needs it all committed before fi_mr_reg.
-    this.#heap.grow(Math.min(this.#heap.maxByteLength, 1 << 20));
+    // A WebAssembly heap is mapped whole (its pages are committed as they are first touched); a
+    // provider that pins registered memory (FI_MR_LOCAL/ALLOCATED hardware) pins all of it, so
+    // such jobs set LAMELLAR_HEAP_SIZE to what they need. A growable SAB heap (no kernels)
+    // commits pages as it grows, so such a provider needs its first MiB grown before fi_mr_reg.
+    if (this.#heap.growable) this.#heap.grow(Math.min(this.#heap.maxByteLength, 1 << 20));
     this.#publishHeapLen();
     let ep: OfiEndpoint;
     try {
@@ -158,7 +161,7 @@ export class OfiLamella implements Lamella {
       for (let o = 0; o < OPS.length; o++) (ep.atomics[w]![o] ? this.fabric.fabricOps : this.fabric.runtimeOps).push(`${OPS[o]}/${WORDS[w]}`);
     }
     const token = randomBytes(8).readBigUInt64LE();
-    const mine: Card = { pe: this.myPe, provider: ep.provider, address: ep.address, key: ep.key, base: ep.base, token, heapLen: this.#heap.byteLength, doorbell: ep.doorbell };
+    const mine: Card = { pe: this.myPe, provider: ep.provider, address: ep.address, key: ep.key, base: ep.base, token, heapLen: this.#mem.extent(this.myPe), doorbell: ep.doorbell };
     const cards = await exchangeCards(this.#boot, mine);
     const peers: OfiPeer[] = cards.map((c) => ({ address: c.address, key: c.key, base: c.base, token: c.token, doorbell: c.doorbell }));
     for (const c of cards) this.#known[c.pe] = c.heapLen;
@@ -381,15 +384,16 @@ export class OfiLamella implements Lamella {
 
   /** Tells the progress thread how much of the heap exists, so it never serves beyond it. */
   #publishHeapLen(): void {
-    const len = this.#heap.byteLength;
+    const len = this.#mem.extent(this.myPe);
     if (len === this.#heapLen) return;
     this.#heapLen = len;
     Atomics.store(this.#ctl, C_HEAP_LEN, Math.min(len, 2 ** 32 - 1) | 0);
   }
 
   /**
-   * RMA must stay inside the part of the target's heap that exists (its reservation beyond is
-   * not accessible memory). Heaps only grow, so a length learned once stays true; an access past
+   * RMA must stay inside the part of the target's heap its allocator has handed out (a growable
+   * heap's reservation beyond is not accessible memory; a heap mapped whole publishes the same
+   * extent, so an access past it is refused alike). Extents only grow, so a length learned once stays true; an access past
    * it asks the target's progress thread for its length first (once per growth).
    */
   async #reach(pe: number, end: number): Promise<void> {
@@ -428,7 +432,7 @@ export class OfiLamella implements Lamella {
     await this.#reach(pe, addr + src.length);
     // Bytes already in the own (registered) heap go straight from there: no copy.
     const local = this.#localSide(src);
-    if (local.staged) this.#bytes.set(src, local.at);
+    if (local.staged) copyBytes(this.#bytes, local.at, src);
     const { id, done } = this.#request();
     this.#emit(this.#hdr.set(T.WRITE, pe, 0, id, addr, src.length, local.at, 0, local.flags), undefined);
     try {
@@ -468,7 +472,7 @@ export class OfiLamella implements Lamella {
     this.#emit(this.#hdr.set(T.READ, pe, 0, id, addr, dst.length, local.at, 0, local.flags), undefined);
     try {
       await done;
-      if (local.staged) dst.set(this.#bytes.subarray(local.at, local.at + dst.length));
+      if (local.staged) copyBytes(dst, 0, this.#bytes.subarray(local.at, local.at + dst.length));
     } finally {
       this.#release(local, dst.length);
     }
@@ -499,6 +503,10 @@ export class OfiLamella implements Lamella {
 
   heap(pe: number): SharedArrayBuffer | undefined {
     return pe === this.myPe ? this.#heap : undefined;
+  }
+
+  kernelSpace(pe: number): KernelSpace | undefined {
+    return this.#mem.kernelSpace(pe);
   }
 
   signal(pe: number, addr: number, value: number): void {

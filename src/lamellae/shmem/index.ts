@@ -17,7 +17,7 @@
  * Memory: every PE maps every PE's heap, so put, get and atomics are done by the caller alone.
  */
 import { workerData } from 'node:worker_threads';
-import { config, debug, ErrorCode, LamellarError, checkPe } from '../../core/index.js';
+import { config, debug, ErrorCode, heapBuffer, heapWasm, LamellarError, checkPe } from '../../core/index.js';
 import type { FrameHandler, Lamella, LamellaStats } from '../types.js';
 import { BARRIER_COUNT, BARRIER_GEN, bellIndex, boardByteOffset, ringBase, sleepIndex, type ShmemJob } from './job.js';
 import { F_FIRST, F_FREE, F_HEAP, F_LAST, F_MID, F_WHOLE, MappedHeaps, MappedMemory, RingEnd } from '../common/index.js';
@@ -92,7 +92,16 @@ export class ShmemLamella extends MappedMemory implements Lamella {
   constructor(given: ShmemBoot | undefined = shmemBootFromWorker()) {
     const boot = launched(given);
     const cfg = config();
-    super(new MappedHeaps(boot.job.heaps, boot.pe, { spinMicros: cfg.spinMicros, deadlockTimeoutSecs: cfg.deadlockTimeoutSecs }));
+    const heaps = boot.job.heaps;
+    super(
+      new MappedHeaps(
+        heaps.map(heapBuffer),
+        boot.pe,
+        { spinMicros: cfg.spinMicros, deadlockTimeoutSecs: cfg.deadlockTimeoutSecs },
+        // Every PE runs kernels on every heap: one scratch slot per PE in each.
+        { memories: heaps.map(heapWasm), slots: boot.job.numPes },
+      ),
+    );
     const job = boot.job;
     this.#job = job;
     this.myPe = boot.pe;

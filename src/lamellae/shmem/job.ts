@@ -6,8 +6,9 @@
  *   line 2+p: PE p's doorbell (word 0: a sequence bumped by every sender; word 1: 1 while asleep)
  *   after those: the allgather board, 2 x numPes f64 slots (double-buffered by call parity)
  * rings: numPes x numPes SPSC rings; ring (src, dst) carries frames from src to dst.
- * heaps: one growable SAB per PE, the memory-region heap.
+ * heaps: one shared WebAssembly memory per PE, the memory-region heap (common/mapped-heaps.ts).
  */
+import type { HeapMemory } from '../../core/index.js';
 import { createHeap, RING_HEADER } from '../common/index.js';
 
 export interface ShmemJob {
@@ -16,7 +17,8 @@ export interface ShmemJob {
   readonly control: SharedArrayBuffer;
   readonly rings: SharedArrayBuffer;
   readonly ringCap: number;
-  readonly heaps: SharedArrayBuffer[];
+  /** Shared WebAssembly memories (or SABs) travel to the workers as themselves: structured clone shares them. */
+  readonly heaps: HeapMemory[];
 }
 
 export const LINE = 16;
@@ -41,7 +43,8 @@ export function defaultRingCap(numPes: number, requested?: number): number {
   return 2 ** Math.floor(Math.log2(want));
 }
 
-export function createShmemJob(numPes: number, jobId: string, heapSize: number, ringSize?: number): ShmemJob {
+/** `kernels`: the heaps are shared WebAssembly memories where possible (LAMELLAR_WASM_KERNELS). */
+export function createShmemJob(numPes: number, jobId: string, heapSize: number, ringSize?: number, kernels = true): ShmemJob {
   const ringCap = defaultRingCap(numPes, ringSize);
   return {
     numPes,
@@ -49,6 +52,6 @@ export function createShmemJob(numPes: number, jobId: string, heapSize: number, 
     control: new SharedArrayBuffer(boardByteOffset(numPes) + 2 * numPes * 8),
     rings: new SharedArrayBuffer(numPes * numPes * (RING_HEADER + ringCap)),
     ringCap,
-    heaps: Array.from({ length: numPes }, () => createHeap(heapSize)),
+    heaps: Array.from({ length: numPes }, () => createHeap(heapSize, kernels)),
   };
 }

@@ -15,6 +15,7 @@
  * thread's ring, so a slow peer pushes back instead of filling memory.
  */
 import type { Socket } from 'node:net';
+import { copyBytes } from '../../core/copy.js';
 import { ErrorCode, type ErrorCodeValue } from '../../core/errors.js';
 import { H_LEN, H_PE, H_TYPE, HDR, LAST_TYPE } from './wire.js';
 
@@ -112,7 +113,7 @@ export class Conn {
       if (this.#inBody) {
         const take = Math.min(this.#bodyLen - this.#bodyHave, n - pos);
         const dst = this.#sink ?? this.#body!;
-        dst.set(chunk.subarray(pos, pos + take), this.#bodyHave);
+        copyBytes(dst, this.#bodyHave, chunk.subarray(pos, pos + take));
         this.#bodyHave += take;
         pos += take;
         if (this.#bodyHave === this.#bodyLen) {

@@ -2,7 +2,7 @@
  * The `tcp` lamella: PEs are OS processes, on one host or many, connected by node:net.
  *
  * Each PE has two threads. The main thread runs the user's code and this class; a network thread
- * (net-worker.ts) owns the sockets. They share the PE's heap (a growable SharedArrayBuffer) and
+ * (net-worker.ts) owns the sockets. They share the PE's heap (a shared WebAssembly memory's buffer) and
  * talk through two SPSC rings (link.ts): the main thread writes wire messages (wire.ts) for its
  * peers into one ring, the network thread writes what peers sent into the other. Remote memory
  * requests are served by the target's network thread straight on its heap, so put, get, atomics
@@ -20,8 +20,8 @@
 import { setImmediate as immediate } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import {
-  checkPe, config, debug, deferred, ErrorCode, LamellarError, warn, WarningCode,
-  type Deferred, type ErrorCodeValue, type LamellarConfig,
+  checkPe, config, copyBytes, debug, deferred, ErrorCode, LamellarError, warn, WarningCode,
+  heapBuffer, heapWasm, type Deferred, type ErrorCodeValue, type KernelSpace, type LamellarConfig, type WasmMemory,
 } from '../../core/index.js';
 import { createHeap, FrameAssembler, MappedHeaps, type RingEnd } from '../common/index.js';
 import type { AtomicOp, AtomicWord, FrameHandler, Lamella, LamellaStats } from '../types.js';
@@ -85,10 +85,14 @@ export class TcpLamella implements Lamella {
     this.#cfg = cfg;
     this.myPe = cfg.peId;
     this.numPes = cfg.numPes;
-    this.#heap = createHeap(cfg.heapSize);
+    const memory = createHeap(cfg.heapSize, cfg.wasmKernels);
+    this.#heap = heapBuffer(memory);
     const heaps: SharedArrayBuffer[] = [];
     heaps[this.myPe] = this.#heap;
-    this.#mem = new MappedHeaps(heaps, this.myPe, { spinMicros: cfg.spinMicros, deadlockTimeoutSecs: cfg.deadlockTimeoutSecs });
+    const memories: (WasmMemory | undefined)[] = [];
+    memories[this.myPe] = heapWasm(memory);
+    // Kernels run on the own heap only (remote batches are applied by their owner): one slot.
+    this.#mem = new MappedHeaps(heaps, this.myPe, { spinMicros: cfg.spinMicros, deadlockTimeoutSecs: cfg.deadlockTimeoutSecs }, { memories, slots: 1 });
     this.#link = createLink();
     this.#ctl = new Int32Array(this.#link.control);
     this.#out = outRing(this.#link);
@@ -309,7 +313,7 @@ export class TcpLamella implements Lamella {
       case T.GET_DATA: {
         const r = this.#requests.get(id);
         if (r === undefined) return;
-        r.dst!.set(body, v.getUint32(at + H_ARG, true));
+        copyBytes(r.dst!, v.getUint32(at + H_ARG, true), body);
         if ((v.getUint16(at + H_FLAGS, true) & FLAG_LAST) !== 0) this.#settle(id, undefined);
         return;
       }
@@ -437,6 +441,10 @@ export class TcpLamella implements Lamella {
 
   heap(pe: number): SharedArrayBuffer | undefined {
     return pe === this.myPe ? this.#heap : undefined;
+  }
+
+  kernelSpace(pe: number): KernelSpace | undefined {
+    return this.#mem.kernelSpace(pe);
   }
 
   signal(pe: number, addr: number, value: number): void {

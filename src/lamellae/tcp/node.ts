@@ -17,6 +17,7 @@
 import { writeSync } from 'node:fs';
 import type { Server, Socket } from 'node:net';
 import type { MessagePort } from 'node:worker_threads';
+import { copyBytes } from '../../core/copy.js';
 import { ErrorCode, type ErrorCodeValue } from '../../core/errors.js';
 import { MappedHeaps } from '../common/mapped-heaps.js';
 import type { RingEnd } from '../common/ring.js';
@@ -391,7 +392,7 @@ export class NetNode implements ConnOwner {
   sinkFor(hv: DataView, ho: number, len: number): Uint8Array | undefined {
     if (hv.getUint8(ho + H_TYPE) !== T.PUT) return undefined;
     const addr = hv.getUint32(ho + H_ADDR, true);
-    return addr + len <= this.#bytes.length ? this.#bytes.subarray(addr, addr + len) : undefined;
+    return addr + len <= this.#mem.extent(this.me) ? this.#bytes.subarray(addr, addr + len) : undefined;
   }
 
   #put(c: Conn, id: number, addr: number, flags: number, body: Uint8Array): void {
@@ -406,7 +407,8 @@ export class NetNode implements ConnOwner {
   }
 
   #get(c: Conn, id: number, addr: number, len: number): void {
-    if (addr + len > this.#bytes.length) {
+    // The extent, not the buffer's length: a heap mapped whole is longer than what was allocated.
+    if (addr + len > this.#mem.extent(this.me)) {
       this.#err(c, id, ErrorCode.INDEX_OUT_OF_BOUNDS, `heap access [${addr}, ${addr + len}) outside PE ${this.me}'s heap`);
       return;
     }
@@ -420,7 +422,7 @@ export class NetNode implements ConnOwner {
         // Read the heap straight into the buffer that goes to the socket: one copy.
         const buf = Buffer.allocUnsafe(HDR + n);
         buf.set(this.#hdr.set(T.GET_DATA, this.me, n, id, 0, off, 0, flags));
-        buf.set(src, HDR);
+        copyBytes(buf, HDR, src);
         c.appendOwned(buf);
         this.#touch(c);
       }
@@ -447,7 +449,7 @@ export class NetNode implements ConnOwner {
   }
 
   #signal(c: Conn, addr: number, value: number): void {
-    if (addr % 4 !== 0 || addr + 4 > this.#bytes.length) return this.#bad(c, `a signal to address ${addr}`);
+    if (addr % 4 !== 0 || addr + 4 > this.#mem.extent(this.me)) return this.#bad(c, `a signal to address ${addr}`);
     this.#mem.signal(this.me, addr, value);
   }
 
