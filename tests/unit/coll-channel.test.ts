@@ -146,3 +146,19 @@ test('a message for a later collective waits for it, and for the same number it 
   deliver(p1, p0);
   assert.deepEqual(await Promise.all([r0, g0, r1, g1]), [[3, 4], ['a', 'b'], [3, 4], ['a', 'b']]);
 });
+
+test('a mismatch found more than 256 collectives later does not name a later call of this PE', async () => {
+  const [p0, p1] = pair();
+  const a0 = p0.ch.exchange(Kind.allGather, 'allGather()', 0);
+  a0.catch(() => undefined);
+  // PE 1 runs #1..#300 as signal collectives, PE 0 runs #2..#300 the same way (#1 passes on PE 1
+  // because PE 0 signals #2). #257 is a conversion, whose kind takes #1's place in a 256-entry ring.
+  const kindOf = (seq: number): number => (seq === 257 ? Kind.conversion : Kind.barrier);
+  const runs: (Promise<void> | undefined)[] = [];
+  for (let seq = 2; seq <= 300; seq++) runs.push(p0.ch.signal(kindOf(seq)));
+  for (let seq = 1; seq <= 300; seq++) runs.push(p1.ch.signal(kindOf(seq)));
+  await Promise.all(runs);
+  deliver(p0, p1);
+  const m1 = await mismatchOf(p1);
+  assert.match(m1, /world PE 1 called a collective \(one of more than 256 calls ago\) at .+, while world PE 0 called allGather\(\), both as collective #1 /);
+});

@@ -64,7 +64,9 @@ const FLAG_VALUE = 0;
 const FLAG_INVALID = 1;
 const FLAG_TOKEN = 2;
 const EMPTY = new Uint8Array(0);
+/** How many recent sequence numbers keep their kind and site (a power of two). */
 const RECENT = 256;
+const RECENT_MASK = RECENT - 1;
 
 let host: ChannelHost | undefined;
 
@@ -177,7 +179,7 @@ export class Channel implements BarrierHooks {
     }
     // Queued behind another: capture the site now, while the caller's frame is on the stack.
     const site = captureSite();
-    this.#sites[seq % RECENT] = site;
+    this.#sites[seq & RECENT_MASK] = site;
     return this.#track(this.#sigTail.then(() => this.#runSignal(seq, kind, site)));
   }
 
@@ -185,7 +187,7 @@ export class Channel implements BarrierHooks {
   reserveSignal(kind: number): { seq: number; run(): Promise<void> } {
     const seq = this.#take(kind);
     const site = captureSite();
-    this.#sites[seq % RECENT] = site;
+    this.#sites[seq & RECENT_MASK] = site;
     const gate = deferred<void>();
     const p = this.#track((this.#sigTail ?? Promise.resolve()).then(() => gate.promise).then(() => this.#runSignal(seq, kind, site)));
     return {
@@ -213,7 +215,7 @@ export class Channel implements BarrierHooks {
     this.#curSeq = seq;
     this.#curKind = kind;
     this.#curSite = site;
-    this.#sites[seq % RECENT] = site;
+    this.#sites[seq & RECENT_MASK] = site;
     this.#curWaiting = undefined;
     const p = this.#barrier.run(seq, kind, this);
     if (p === undefined) return undefined;
@@ -253,7 +255,7 @@ export class Channel implements BarrierHooks {
   #siteNow(): Site {
     if (this.#curSite === undefined) {
       this.#curSite = captureSite();
-      this.#sites[this.#curSeq % RECENT] = this.#curSite;
+      this.#sites[this.#curSeq & RECENT_MASK] = this.#curSite;
     }
     return this.#curSite;
   }
@@ -271,6 +273,7 @@ export class Channel implements BarrierHooks {
    */
   reserve<T>(kind: number, desc: string, site?: Site): Reserved<T> {
     const seq = this.#take(kind);
+    this.#sites[seq & RECENT_MASK] = undefined;
     const n = this.pes.length;
     const slot: Slot = {
       kind,
@@ -355,8 +358,8 @@ export class Channel implements BarrierHooks {
       // the two PEs paired different calls. Name ours from the number, not from the collective
       // running now, which may be a later one.
       const known = this.#seq - m.s < RECENT;
-      const mine = known ? this.#kinds[m.s % RECENT]! : 0;
-      const site = known ? this.#sites[m.s % RECENT] : undefined;
+      const mine = known ? this.#kinds[m.s & RECENT_MASK]! : 0;
+      const site = known ? this.#sites[m.s & RECENT_MASK] : undefined;
       void this.#mismatch(m.s, mine, site, src, m.k).catch(() => undefined);
       return;
     }
@@ -413,8 +416,7 @@ export class Channel implements BarrierHooks {
       throw new LamellarError(ErrorCode.USE_AFTER_RELEASE, `${kindName(kind)} on ${this.#h.teamName(this.teamId)} after team.drop()`);
     }
     const seq = ++this.#seq;
-    this.#kinds[seq % RECENT] = kind;
-    this.#sites[seq % RECENT] = undefined;
+    this.#kinds[seq & RECENT_MASK] = kind;
     return seq;
   }
 
