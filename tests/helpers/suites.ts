@@ -181,6 +181,17 @@ const WORLD_CASES = [
   'barrier after shutdown throws WORLD_SHUT_DOWN',
 ];
 
+/** tcp-rdma.ts: the memory contract of tcp and ofi (and of shmem, for comparison). */
+export const RDMA_CASES = [
+  'put and get round-trip every size from 1 byte to 3 MiB on every PE',
+  'remote integer atomics return the previous value',
+  'every PE adding to one remote word loses no update',
+  'a put or get outside the target heap rejects with INDEX_OUT_OF_BOUNDS',
+  'a 2 MiB AM argument (a frame of many wire chunks) arrives whole',
+  'memory requests are served while the target is busy in synchronous code',
+];
+const RDMA_CONFIGS = CONFIGS.filter((c) => c.backend === 'tcp' || c.backend === 'ofi' || (c.backend === 'shmem' && c.numPes === 2));
+
 /** teams.ts: the cases that need non-members or disagreeing PEs run only with two PEs or more. */
 const TEAMS_ONE_PE = CONFIGS.filter((c) => c.numPes === 1);
 const TEAMS_MULTI_PE = CONFIGS.filter((c) => c.numPes > 1);
@@ -196,6 +207,7 @@ export const SUITES: Suite[] = [
   { file: 'memregion.ts', cases: MEMREGION_CASES, configs: CONFIGS },
   { file: 'parity-arrays.ts', cases: PARITY_ARRAYS_CASES, configs: NO_WIDE_TCP },
   { file: 'parity-misc.ts', cases: PARITY_MISC_CASES, configs: NO_WIDE_TCP },
+  { file: 'tcp-rdma.ts', cases: RDMA_CASES, configs: RDMA_CONFIGS },
   { file: 'teams.ts', cases: TEAM_CASES, configs: TEAMS_ONE_PE },
   { file: 'teams.ts', cases: [...TEAM_CASES, ...TEAM_MULTI_PE_CASES], configs: TEAMS_MULTI_PE },
   { file: 'world.ts', cases: WORLD_CASES, configs: CONFIGS },
