@@ -6,7 +6,7 @@
  * PE(s)`, as when each fixture ran alone. Test files that run a fixture again (with other
  * variables, or through tsx) take its cases from here.
  */
-import { CONFIGS, type JobConfig } from './job.js';
+import { CONFIGS, FAILURE_CONFIGS, type JobConfig } from './job.js';
 
 export interface Suite {
   /** The fixture under tests/fixtures/. */
@@ -181,6 +181,28 @@ const WORLD_CASES = [
   'barrier after shutdown throws WORLD_SHUT_DOWN',
 ];
 
+/** am-throws.ts: any thrown value becomes a RemoteAmError at the caller and the target lives on. */
+export const AM_THROWS_CASES = [
+  'every generated thrown value reaches the caller as a RemoteAmError, and every PE lives on',
+  'execAmAll of a thrower rejects with the RemoteAmError of one member',
+  'a huge error message arrives cut to a bounded size, saying so',
+  "RemoteAmError.stack shows the remote stack and the user's launching line (or says how to record it)",
+];
+
+/** lock-ops.ts: waitAll covers queued ops and guard releases; many concurrent ops on one lock. */
+const LOCK_OPS_CASES = ['LocalLockArray', 'GlobalLockArray'].flatMap((kind) => [
+  `${kind}: waitAll() then barrier() sees all 2000 un-awaited adds of every PE`,
+  `${kind}: ops queued behind this PE's write guard are covered by waitAll() once it is released`,
+  `${kind}: shutdown-style waitAll covers guard releases: a write guard released without await frees the lock`,
+]);
+
+/** misuse.ts: misuse detected at the call (issue #11). */
+const MISUSE_CASES = [
+  'waitAll() inside an AM fails at once with WAIT_ALL_IN_AM, wherever it is called; a TaskGroup waitAll works',
+  'batch ops take BigInt64Array indices; a bigint in a plain index array is TYPE_MISMATCH and applies nothing',
+  'GlobalLockArray guards released without awaiting never reject unhandled, and free the lock',
+];
+
 /** tcp-rdma.ts: the memory contract of tcp and ofi (and of shmem, for comparison). */
 export const RDMA_CASES = [
   'put and get round-trip every size from 1 byte to 3 MiB on every PE',
@@ -199,12 +221,15 @@ const TEAMS_MULTI_PE = CONFIGS.filter((c) => c.numPes > 1);
 /** In the order they run in a bundle; world.ts shuts the world down, so it comes last. */
 export const SUITES: Suite[] = [
   { file: 'am.ts', cases: AM_CASES, configs: CONFIGS },
+  { file: 'am-throws.ts', cases: AM_THROWS_CASES, configs: FAILURE_CONFIGS },
   { file: 'am-million.ts', cases: AM_MILLION_CASES, configs: CONFIGS },
   { file: 'array-misc.ts', cases: ARRAY_MISC_CASES, configs: CONFIGS },
   { file: 'closure.ts', cases: CLOSURE_CASES, configs: NO_WIDE_TCP },
   { file: 'collectives.ts', cases: COLLECTIVES_CASES, configs: CONFIGS },
   { file: 'darc.ts', cases: DARC_CASES, configs: CONFIGS },
+  { file: 'lock-ops.ts', cases: LOCK_OPS_CASES, configs: FAILURE_CONFIGS },
   { file: 'memregion.ts', cases: MEMREGION_CASES, configs: CONFIGS },
+  { file: 'misuse.ts', cases: MISUSE_CASES, configs: FAILURE_CONFIGS },
   { file: 'parity-arrays.ts', cases: PARITY_ARRAYS_CASES, configs: NO_WIDE_TCP },
   { file: 'parity-misc.ts', cases: PARITY_MISC_CASES, configs: NO_WIDE_TCP },
   { file: 'tcp-rdma.ts', cases: RDMA_CASES, configs: RDMA_CONFIGS },
