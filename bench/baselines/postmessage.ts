@@ -23,13 +23,16 @@ export async function runPostMessage(p: Omit<PostMessageParams, 'pe'>, reps: num
       mesh[j]![i] = port2;
     }
   }
-  const entry = new URL('./postmessage-worker.ts', import.meta.url).href;
+  // Run as TypeScript (through tsx), each thread registers tsx first (worker-boot.mjs); run as a
+  // JavaScript copy of this directory (the benchmark smoke test's), the threads start on the copy.
+  const ts = import.meta.url.endsWith('.ts');
+  const entry = new URL(ts ? './postmessage-worker.ts' : './postmessage-worker.js', import.meta.url).href;
   const workers: Worker[] = [];
   let onReply: (pe: number, r: Reply) => void = () => {};
   const failed = new Promise<never>((_, reject) => {
     for (let pe = 0; pe < P; pe++) {
       const ports = mesh[pe]!;
-      const w = new Worker(new URL('./worker-boot.mjs', import.meta.url), {
+      const w = new Worker(ts ? new URL('./worker-boot.mjs', import.meta.url) : new URL(entry), {
         workerData: { entry, params: { ...p, pe }, ports },
         transferList: ports.filter((x): x is MessagePort => x !== undefined),
       });

@@ -76,6 +76,8 @@ export interface CaseReport {
   pe: number;
   numPes: number;
   ok: boolean;
+  /** The fixture that reported it, when the job ran several (tests/fixtures/bundle.ts). */
+  fixture?: string;
   error?: string;
   value?: unknown;
 }

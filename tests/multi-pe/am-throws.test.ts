@@ -1,19 +1,14 @@
-/** Any thrown value becomes a RemoteAmError at the caller and the target lives on (issue #11). */
+/**
+ * Any thrown value becomes a RemoteAmError at the caller and the target lives on (issue #11):
+ * tests/fixtures/am-throws.ts under tighter settings. conformance-*.test.ts runs it with the
+ * default ones on local/1, shmem/2 and 4, and tcp/2.
+ */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { conformance } from '../helpers/conformance.js';
-import { FAILURE_CONFIGS } from '../helpers/job.js';
 import { compiledFixture } from '../helpers/compiled.js';
 import { caseReports, fixture, runJob } from '../helpers/job.js';
+import { AM_THROWS_CASES } from '../helpers/suites.js';
 
-const CASES = [
-  'every generated thrown value reaches the caller as a RemoteAmError, and every PE lives on',
-  'execAmAll of a thrower rejects with the RemoteAmError of one member',
-  'a huge error message arrives cut to a bounded size, saying so',
-  "RemoteAmError.stack shows the remote stack and the user's launching line (or says how to record it)",
-];
-
-conformance('am-throws.ts', CASES, { configs: FAILURE_CONFIGS });
 
 describe('thrown values under tighter settings', () => {
   const runs: [string, 'shmem' | 'tcp', Record<string, string>][] = [
@@ -29,7 +24,7 @@ describe('thrown values under tighter settings', () => {
       const r = await runJob(script, { backend, numPes: 2, env, args: ['44'], timeoutMs: 60000 });
       assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
       const reports = caseReports(r.stdout);
-      assert.equal(reports.length, CASES.length * 2, r.stdout);
+      assert.equal(reports.length, AM_THROWS_CASES.length * 2, r.stdout);
       for (const rep of reports) assert.ok(rep.ok, `PE ${rep.pe} ${rep.case}: ${rep.error}`);
     });
   }

@@ -6,28 +6,31 @@
  * `AtomicArray/cyclic/u16/3pe fetchAdd`.
  */
 import { describe } from 'node:test';
-import { arrayCases, type Width } from '../fixtures/array-cases.js';
+import { arrayCases, type Kind, type Width } from '../fixtures/array-cases.js';
 import { compiledFixture } from '../helpers/compiled.js';
 import { jobCaseTests } from '../helpers/conformance.js';
 import { runJob, type JobResult } from '../helpers/job.js';
 
-// The last two run the same cases with the JavaScript kernels instead of the WebAssembly ones
-// (the fallback where WebAssembly is unavailable).
+// The last two run the AtomicArray cases with the JavaScript kernels instead of the WebAssembly
+// ones (the fallback where WebAssembly is unavailable): the kernels run AtomicArray ops only, and
+// the other kinds run the same code either way.
 const JS_KERNELS = { LAMELLAR_WASM_KERNELS: '0' };
-const PLAN: { backend: 'local' | 'shmem' | 'tcp'; numPes: number; width: Width; env?: Record<string, string> }[] = [
+const PLAN: { backend: 'local' | 'shmem' | 'tcp'; numPes: number; width: Width; env?: Record<string, string>; only?: Kind }[] = [
   { backend: 'local', numPes: 1, width: 'narrow' },
   { backend: 'shmem', numPes: 2, width: 'narrow' },
   { backend: 'shmem', numPes: 3, width: 'wide' },
   { backend: 'shmem', numPes: 4, width: 'narrow' },
   { backend: 'tcp', numPes: 2, width: 'narrow' },
-  { backend: 'shmem', numPes: 2, width: 'narrow', env: JS_KERNELS },
-  { backend: 'tcp', numPes: 2, width: 'narrow', env: JS_KERNELS },
+  { backend: 'shmem', numPes: 2, width: 'narrow', env: JS_KERNELS, only: 'AtomicArray' },
+  { backend: 'tcp', numPes: 2, width: 'narrow', env: JS_KERNELS, only: 'AtomicArray' },
 ];
 
 for (const cfg of PLAN) {
-  describe(`array ops on ${cfg.backend} with ${cfg.numPes} PE(s), ${cfg.width} matrix${cfg.env ? ' (LAMELLAR_WASM_KERNELS=0)' : ''}`, () => {
+  const what = `${cfg.only ?? 'array'} ops on ${cfg.backend} with ${cfg.numPes} PE(s), ${cfg.width} matrix${cfg.env ? ' (LAMELLAR_WASM_KERNELS=0)' : ''}`;
+  describe(what, () => {
     let job: Promise<JobResult> | undefined;
-    const result = (): Promise<JobResult> => (job ??= runJob(compiledFixture('array-ops.ts'), { ...cfg, args: [cfg.width], timeoutMs: 150000 }));
-    jobCaseTests(result, cfg.numPes, arrayCases(cfg.numPes, cfg.width).map((c) => c.name));
+    const args = cfg.only === undefined ? [cfg.width] : [cfg.width, cfg.only];
+    const result = (): Promise<JobResult> => (job ??= runJob(compiledFixture('array-ops.ts'), { ...cfg, args, timeoutMs: 150000 }));
+    jobCaseTests(result, cfg.numPes, arrayCases(cfg.numPes, cfg.width, cfg.only).map((c) => c.name));
   });
 }

@@ -6,24 +6,20 @@
  * that "verified" means something.
  *
  * The scripts run as their JavaScript copies (helpers/compiled.ts: `bench/micro/barrier.ts` ->
- * `.cache/bench/micro/barrier.js`), which saves loading tsx in each PE; `npm run typecheck` checks
- * their types. Those that start the postMessage baseline run as written: its worker_threads load
- * a `.ts` entry beside bench/baselines/postmessage.ts, which has no copy. Drivers run as written.
+ * `.cache/bench/micro/barrier.js`), which saves loading tsx in each PE and in the postMessage
+ * baseline's threads (they start on the copy of their entry); `npm run typecheck` checks their
+ * types. Drivers run as written.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkGather, checkHisto, checkPermutation, gatherValue, histoStats } from '../../bench/kernels/common.js';
 import { SUITE } from '../../bench/suite.js';
 import { compiled } from '../helpers/compiled.js';
 import { ROOT, runJob, runNode } from '../helpers/job.js';
 
-/** The script a smoke job runs: its JavaScript copy, or the `.ts` when it starts the postMessage baseline. */
-function scriptFor(script: string): string {
-  const path = join(ROOT, script);
-  return readFileSync(path, 'utf8').includes('/baselines/same-run.js') ? script : compiled(path, join(ROOT, 'bench'));
-}
+/** The script a smoke job runs: its JavaScript copy. */
+const scriptFor = (script: string): string => compiled(join(ROOT, script), join(ROOT, 'bench'));
 
 const NUMBERS = [
   'pes', 'threads', 'updates_per_pe', 'table_size_per_pe', 'global_time_secs', 'median_time_secs', 'reps',

@@ -1,7 +1,6 @@
 /**
- * Concurrent and matched collectives, team collectives, and diagnosed waits.
- * - tests/fixtures/collectives.ts on every lamella configuration (exact values against a local
- *   replay, Promise.all over every kind of collective, bad input, non-member handles, drop);
+ * Matched collectives and diagnosed waits (tests/fixtures/collectives.ts, the conformance cases of
+ * collectives and team collectives, runs in conformance-*.test.ts on every lamella):
  * - tests/fixtures/collective-mismatch.ts: PEs that pair different collectives fail the job at
  *   once with COLLECTIVE_MISMATCH naming both calls and their lines;
  * - tests/fixtures/deadlock-status.ts and deadlock-waitall.ts: a stuck wait is reported with
@@ -18,17 +17,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { describe, test } from 'node:test';
 import { compiledFixture } from '../helpers/compiled.js';
-import { conformance } from '../helpers/conformance.js';
 import { fixture, runJob } from '../helpers/job.js';
-
-conformance('collectives.ts', [
-  'team collectives give exact values on every PE',
-  'Promise.all over reductions, creations, team collectives and barriers gives each its own result',
-  'concurrent team creations and team collectives on sub-teams keep their order',
-  'a non-member handle launches AMs on the team and takes part in none of its collectives',
-  'team collectives with bad input reject on every PE and the team stays usable',
-  'a dropped team refuses every use with USE_AFTER_RELEASE',
-]);
 
 /** `file:line` of the call marked `// @@line <tag>` in a fixture script (`.ts` or its copy). */
 function line(script: string, tag: string): string {

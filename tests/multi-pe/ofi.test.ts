@@ -11,19 +11,11 @@ import { execFileSync } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
 import { describe, test } from 'node:test';
 import { connectPeer } from '../../src/lamellae/tcp/tls.js';
-import { conformance } from '../helpers/conformance.js';
 import { compiledFixture } from '../helpers/compiled.js';
-import { BIN, caseReports, CONFIGS, IN_CI, ofiMissing, runJob } from '../helpers/job.js';
+import { BIN, caseReports, IN_CI, ofiMissing, runJob } from '../helpers/job.js';
+import { RDMA_CASES } from '../helpers/suites.js';
 import { assertCases, freePort, onPath, start, startPe, stopAll, within, type Proc } from '../helpers/procs.js';
 
-const RDMA_CASES = [
-  'put and get round-trip every size from 1 byte to 3 MiB on every PE',
-  'remote integer atomics return the previous value',
-  'every PE adding to one remote word loses no update',
-  'a put or get outside the target heap rejects with INDEX_OUT_OF_BOUNDS',
-  'a 2 MiB AM argument (a frame of many wire chunks) arrives whole',
-  'memory requests are served while the target is busy in synchronous code',
-];
 const JOB_CASES = [
   'every PE has a distinct id in a world of the launched size',
   'an AM travels the ring of PEs and returns its path',
@@ -31,8 +23,6 @@ const JOB_CASES = [
   'the lamella refuses a frame over LAMELLAR_MAX_FRAME at the caller',
 ];
 const TCP_PROVIDER = 'tcp;ofi_rxm';
-
-conformance('tcp-rdma.ts', RDMA_CASES, { configs: CONFIGS.filter((c) => c.backend === 'ofi') });
 
 const OFI_MISSING = ofiMissing(TCP_PROVIDER);
 const MPIRUN_MISSING = onPath('mpirun') ? [] : ['mpirun (install Open MPI: apt-get install openmpi-bin)'];

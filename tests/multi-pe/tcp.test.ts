@@ -1,6 +1,6 @@
 /**
- * The tcp lamella beyond the shared conformance suite: its memory contract on shmem and tcp,
- * launches under mpirun, by hand and across two network namespaces, failures (kill -9, a
+ * The tcp lamella beyond the shared conformance suite and its memory contract (tcp-rdma.ts, in
+ * conformance-*.test.ts): launches under mpirun, by hand and across two network namespaces, failures (kill -9, a
  * broken link, a rendezvous that never completes) and security (a stranger without the secret,
  * frames over LAMELLAR_MAX_FRAME, a rendezvous directory that is not private). Every wait is for
  * an event (a line, an exit), bounded by the test's timeout; nothing sleeps. The mpirun and
@@ -18,22 +18,8 @@ import { describe, test } from 'node:test';
 import { parseConfig } from '../../src/core/config.js';
 import { connectPeer } from '../../src/lamellae/tcp/tls.js';
 import { firstSlurmHost, makePlan, parseHostPort, portForJob } from '../../src/lamellae/tcp/plan.js';
-import { conformance } from '../helpers/conformance.js';
 import { compiledFixture } from '../helpers/compiled.js';
-import { BIN, caseReports, CONFIGS, ROOT, runJob } from '../helpers/job.js';
-
-conformance(
-  'tcp-rdma.ts',
-  [
-    'put and get round-trip every size from 1 byte to 3 MiB on every PE',
-    'remote integer atomics return the previous value',
-    'every PE adding to one remote word loses no update',
-    'a put or get outside the target heap rejects with INDEX_OUT_OF_BOUNDS',
-    'a 2 MiB AM argument (a frame of many wire chunks) arrives whole',
-    'memory requests are served while the target is busy in synchronous code',
-  ],
-  { configs: CONFIGS.filter((c) => c.backend === 'tcp' || (c.backend === 'shmem' && c.numPes === 2)) },
-);
+import { BIN, caseReports, ROOT, runJob } from '../helpers/job.js';
 
 const JOB_CASES = [
   'every PE has a distinct id in a world of the launched size',

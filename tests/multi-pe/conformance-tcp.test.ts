@@ -1,0 +1,6 @@
+/** The conformance fixtures of helpers/suites.ts on tcp with 2, 3 and 4 PEs, one job per configuration (see conformance-shmem). */
+import { bundled } from '../helpers/conformance.js';
+import { CONFIGS } from '../helpers/job.js';
+import { SUITES } from '../helpers/suites.js';
+
+bundled(SUITES, CONFIGS.filter((c) => c.backend === 'tcp'));
