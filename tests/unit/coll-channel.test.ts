@@ -33,18 +33,26 @@ interface Pe {
   out: [number, CollMsg][];
   /** The error this PE failed the job with. */
   failed: Promise<Error>;
+  /** Every error this PE reported, in order. */
+  reports: Error[];
 }
 
 /** Two PEs whose heaps are plain shared buffers; a signal lands at once, messages wait for `deliver`. */
 function pair(): [Pe, Pe] {
-  const heaps = [new SharedArrayBuffer(256), new SharedArrayBuffer(256)];
+  return team(2) as [Pe, Pe];
+}
+
+/** `n` PEs of one team, as `pair`. */
+function team(n: number): Pe[] {
+  const heaps = Array.from({ length: n }, () => new SharedArrayBuffer(256));
+  const members = Array.from({ length: n }, (_, i) => i);
   const sleepers: { pe: number; i: number; value: number; wake: () => void }[] = [];
   const pes: Pe[] = [];
-  for (let me = 0; me < 2; me++) {
+  for (let me = 0; me < n; me++) {
     const own = new Int32Array(heaps[me]!);
     const lamella = {
       myPe: me,
-      numPes: 2,
+      numPes: n,
       heap: (pe: number) => heaps[pe],
       signal(pe: number, addr: number, value: number): void {
         Atomics.store(new Int32Array(heaps[pe]!), addr >> 2, value);
@@ -63,26 +71,35 @@ function pair(): [Pe, Pe] {
     const watch = { begin: () => undefined, end: () => undefined, update: () => undefined, flushSite: () => undefined } as unknown as Watch;
     let fail!: (err: Error) => void;
     const failed = new Promise<Error>((r) => (fail = r));
+    const reports: Error[] = [];
     const host: ChannelHost = {
       lamella,
       engine,
       watch,
       board: undefined,
       decodeContext: undefined,
-      fatal: (err) => fail(err),
+      fatal: (err) => {
+        reports.push(err);
+        fail(err);
+      },
       teamName: () => 'the world',
       takeEarly: () => undefined,
       channel: () => undefined,
       keepEarly: () => undefined,
     };
-    pes.push({ ch: new Channel(host, 0, [0, 1], [SLOTS, SLOTS], false), out, failed });
+    pes.push({ ch: new Channel(host, 0, members, members.map(() => SLOTS), false), out, failed, reports });
   }
-  return pes as [Pe, Pe];
+  return pes;
 }
 
-/** Delivers every message `from` has sent so far, in order. */
+/** Delivers every message `from` has sent so far to `to`, in order (the others' stay queued). */
 function deliver(from: Pe, to: Pe): void {
-  for (const [, m] of from.out.splice(0)) to.ch.receive(from.ch.me, m);
+  const keep: [number, CollMsg][] = [];
+  for (const [dst, m] of from.out.splice(0)) {
+    if (dst === to.ch.me) to.ch.receive(from.ch.me, m);
+    else keep.push([dst, m]);
+  }
+  from.out.push(...keep);
 }
 
 async function mismatchOf(pe: Pe): Promise<string> {
@@ -161,4 +178,25 @@ test('a mismatch found more than 256 collectives later does not name a later cal
   deliver(p0, p1);
   const m1 = await mismatchOf(p1);
   assert.match(m1, /world PE 1 called a collective \(one of more than 256 calls ago\) at .+, while world PE 0 called allGather\(\), both as collective #1 /);
+});
+
+test('a barrier that meets one early message and then another for its number names its line in both reports', async () => {
+  const [p0, p1, p2] = team(3) as [Pe, Pe, Pe];
+  // PEs 0 and 1 run allGather() as #1; PE 2 runs barrier() as #1. PE 0's message reaches PE 2
+  // before PE 2's call, PE 1's after it: both show the mismatch, and either report may be the
+  // one the job prints.
+  const a0 = p0.ch.exchange(Kind.allGather, 'allGather()', 0);
+  const a1 = p1.ch.exchange(Kind.allGather, 'allGather()', 1);
+  deliver(p0, p2);
+  const barrier2 = nextLine();
+  const b2 = p2.ch.signal(Kind.barrier);
+  deliver(p1, p2);
+  for (const p of [a0, a1, b2]) p?.catch(() => undefined);
+  await mismatchOf(p2);
+  await new Promise((r) => setImmediate(r));
+  assert.equal(p2.reports.length, 2, 'both messages were reported');
+  for (const e of p2.reports) {
+    assert.match(e.message, /world PE 2 called barrier\(\) at .+, while world PE [01] called allGather\(\), both as collective #1 /);
+    assert.ok(e.message.includes(barrier2), `PE 2's barrier line ${barrier2} in: ${e.message}`);
+  }
 });

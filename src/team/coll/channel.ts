@@ -211,7 +211,13 @@ export class Channel implements BarrierHooks {
   #runSignal(seq: number, kind: number, site: Site | undefined): Promise<void> | undefined {
     if (this.pes.length === 1) return undefined;
     const early = this.#early.get(seq);
-    if (early !== undefined) return this.#mismatch(seq, kind, site ?? captureSite(), early[0]![0], early[0]![1].k);
+    if (early !== undefined) {
+      // Another member's message for this number may still be on its way: keep the site where
+      // receive() looks for it, so that report names this call too.
+      const here = site ?? captureSite();
+      this.#sites[seq & RECENT_MASK] = here;
+      return this.#mismatch(seq, kind, here, early[0]![0], early[0]![1].k);
+    }
     this.#curSeq = seq;
     this.#curKind = kind;
     this.#curSite = site;
