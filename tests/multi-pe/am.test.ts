@@ -30,6 +30,7 @@ const CASES = [
   'an AmGroup of mixed single-PE and all-PE AMs returns results in insertion order',
   'a TaskGroup waits only for its own AMs',
   'every codec value type round-trips through an AM',
+  'large typed arrays in AM arguments arrive as they were at launch, from any buffer',
 ];
 
 conformance('am.ts', CASES);
