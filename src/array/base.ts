@@ -601,7 +601,11 @@ function teamOf(t: unknown, what: string): Team {
 
 export function checkArrayElemType(type: unknown, what: string): ArrayElemType {
   if (typeof type !== 'string' || !(ARRAY_ELEM_TYPES as readonly string[]).includes(type)) {
-    throw new LamellarError(ErrorCode.TYPE_MISMATCH, `${what}: element type must be one of ${ARRAY_ELEM_TYPES.join(', ')}, got ${String(type)}`, {
+    // Ports of Rust programs write Rust's pointer-sized types; say what they become here.
+    const hint = type === 'usize' || type === 'isize'
+      ? ` (Rust's ${type} is '${type === 'usize' ? 'u64' : 'i64'}' here, bigint elements, or '${type === 'usize' ? 'u32' : 'i32'}' for number elements)`
+      : '';
+    throw new LamellarError(ErrorCode.TYPE_MISMATCH, `${what}: element type must be one of ${ARRAY_ELEM_TYPES.join(', ')}, got ${String(type)}${hint}`, {
       details: { type },
     });
   }

@@ -67,3 +67,14 @@ test('checkIndices on a Uint32Array names the first index out of bounds and its 
       e.code === 'LAMELLAR_ERR_INDEX_OUT_OF_BOUNDS' && e.details?.index === 10 && e.details?.position === 2,
   );
 });
+
+test('an element type outside the list is TYPE_MISMATCH; Rust pointer-sized names say what to write instead', async () => {
+  const { checkArrayElemType } = await import('../../src/array/base.js');
+  assert.equal(checkArrayElemType('u64', 'AtomicArray.create'), 'u64');
+  assert.throws(() => checkArrayElemType('usize', 'AtomicArray.create'),
+    (e: Error & { code?: string }) => e.code === 'LAMELLAR_ERR_TYPE_MISMATCH' && /'u64' here/.test(e.message) && /'u32'/.test(e.message));
+  assert.throws(() => checkArrayElemType('isize', 'UnsafeArray.create'), (e: Error) => /'i64' here/.test(e.message));
+  assert.throws(() => checkArrayElemType('f16', 'UnsafeArray.create'),
+    (e: Error & { code?: string }) => e.code === 'LAMELLAR_ERR_TYPE_MISMATCH' && !/here/.test(e.message));
+  assert.throws(() => checkArrayElemType(7, 'UnsafeArray.create'), { code: 'LAMELLAR_ERR_TYPE_MISMATCH' });
+});
