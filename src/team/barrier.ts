@@ -12,7 +12,8 @@
  * caller is told at once. A PE forwards a round only after checking it, so before any PE passes
  * collective s, every check on the way saw exactly s: a mismatch among signalling collectives is
  * always caught by someone. (Kinds that exchange values are caught by their messages instead;
- * see channel.ts.) Calls on one PE run one after another (the channel orders them), so the
+ * see channel.ts. A barrier whose partner ran that number as an exchange passes as soon as the
+ * partner signals a later collective; the partner's message then shows the mismatch.) Calls on one PE run one after another (the channel orders them), so the
  * values this PE writes into a slot only grow.
  *
  * On shmem a signal is an Atomics.store plus notify into the partner's heap, and the wait spins
@@ -31,6 +32,11 @@ export const signalWord = (seq: number, kind: number): number => (((seq & SEQ_MA
 export interface BarrierHooks {
   /** A round has to wait: called once, synchronously, before the first asynchronous step. */
   slow(): void;
+  /**
+   * A partner's word already holds a later collective, found while still inside the caller's
+   * synchronous call (the rounds that did not wait). May be called more than once.
+   */
+  ahead(): void;
   /** The partner `fromTeamPe` signalled this sequence number with another kind. */
   mismatch(fromTeamPe: number, theirKind: number): Promise<never>;
 }
@@ -76,17 +82,27 @@ export class DisseminationBarrier {
       const w = this.#lamella.waitSignal(mine + 4 * r, target);
       if (w !== undefined) {
         if (from === 0) hooks.slow();
-        return w.then(() => this.#check(mine + 4 * r, target, kind, r, d, hooks) ?? this.#rounds(word, target, kind, r + 1, hooks));
+        return w.then(() => this.#check(mine + 4 * r, target, kind, d, hooks, false) ?? this.#rounds(word, target, kind, r + 1, hooks));
       }
-      const bad = this.#check(mine + 4 * r, target, kind, r, d, hooks);
+      const bad = this.#check(mine + 4 * r, target, kind, d, hooks, from === 0);
       if (bad !== undefined) return bad;
     }
     return undefined;
   }
 
-  #check(addr: number, target: number, kind: number, _r: number, d: number, hooks: BarrierHooks): Promise<never> | undefined {
+  /** Checks a round's word (already >= target); `sync`: still inside the caller's call. */
+  #check(addr: number, target: number, kind: number, d: number, hooks: BarrierHooks, sync: boolean): Promise<never> | undefined {
     const got = Atomics.load(this.#own, addr >> 2);
-    if ((got & ~15) !== target || (got & 15) === kind) return undefined;
+    if ((got & ~15) !== target) {
+      // The partner is in a later collective. Between matched calls that is rare here (it has to
+      // finish this one, which needs our signal, between our signal and this load), but it is how
+      // a collective this PE runs as a barrier passes when the partner ran that number as an
+      // exchange: only the exchange's message shows the mismatch, later, and the report then
+      // needs this call's site, which only this synchronous part can still capture.
+      if (sync) hooks.ahead();
+      return undefined;
+    }
+    if ((got & 15) === kind) return undefined;
     const p = this.#pes.length;
     return hooks.mismatch((this.#me - d + p) % p, got & 15);
   }

@@ -64,6 +64,9 @@ const FLAG_VALUE = 0;
 const FLAG_INVALID = 1;
 const FLAG_TOKEN = 2;
 const EMPTY = new Uint8Array(0);
+/** How many recent sequence numbers keep their kind and site (a power of two). */
+const RECENT = 256;
+const RECENT_MASK = RECENT - 1;
 
 let host: ChannelHost | undefined;
 
@@ -121,8 +124,13 @@ export class Channel implements BarrierHooks {
   readonly #h: ChannelHost;
   readonly #barrier: DisseminationBarrier;
   #seq = 0;
-  /** Kinds of recent sequence numbers, for naming this PE's side of a late mismatch. */
-  readonly #kinds = new Uint8Array(256);
+  /**
+   * Kinds of the last RECENT sequence numbers, and the call sites of those this PE ran as signal
+   * collectives (when captured), for naming this PE's side of a mismatch that a message shows
+   * only after that collective has passed or while it waits its turn.
+   */
+  readonly #kinds = new Uint8Array(RECENT);
+  readonly #sites = new Array<Site | undefined>(RECENT);
   readonly #slots = new Map<number, Slot>();
   readonly #early = new Map<number, [number, CollMsg][]>();
   /** The signal collective in flight; later ones run after it. */
@@ -171,6 +179,7 @@ export class Channel implements BarrierHooks {
     }
     // Queued behind another: capture the site now, while the caller's frame is on the stack.
     const site = captureSite();
+    this.#sites[seq & RECENT_MASK] = site;
     return this.#track(this.#sigTail.then(() => this.#runSignal(seq, kind, site)));
   }
 
@@ -178,6 +187,7 @@ export class Channel implements BarrierHooks {
   reserveSignal(kind: number): { seq: number; run(): Promise<void> } {
     const seq = this.#take(kind);
     const site = captureSite();
+    this.#sites[seq & RECENT_MASK] = site;
     const gate = deferred<void>();
     const p = this.#track((this.#sigTail ?? Promise.resolve()).then(() => gate.promise).then(() => this.#runSignal(seq, kind, site)));
     return {
@@ -205,6 +215,7 @@ export class Channel implements BarrierHooks {
     this.#curSeq = seq;
     this.#curKind = kind;
     this.#curSite = site;
+    this.#sites[seq & RECENT_MASK] = site;
     this.#curWaiting = undefined;
     const p = this.#barrier.run(seq, kind, this);
     if (p === undefined) return undefined;
@@ -222,14 +233,31 @@ export class Channel implements BarrierHooks {
 
   /** BarrierHooks: a round has to wait; still inside the caller's synchronous call. */
   slow(): void {
-    this.#curSite ??= captureSite();
-    this.#curWaiting = this.#wait(this.#curSeq, this.#curKind, this.#curSite, undefined);
+    this.#curWaiting = this.#wait(this.#curSeq, this.#curKind, this.#siteNow(), undefined);
+  }
+
+  /**
+   * BarrierHooks: a partner is already in a later collective; still inside the caller's call.
+   * If that partner ran this number as an exchange, its message will show the mismatch after
+   * this barrier has passed, and the report needs this call's site: capture it now, the only
+   * time it can be (rare between matched calls, see barrier.ts).
+   */
+  ahead(): void {
+    this.#siteNow();
   }
 
   /** BarrierHooks: a partner signalled this number with another kind. */
   mismatch(fromTeamPe: number, theirKind: number): Promise<never> {
-    this.#curSite ??= captureSite();
-    return this.#mismatch(this.#curSeq, this.#curKind, this.#curSite, this.pes[fromTeamPe]!, theirKind);
+    return this.#mismatch(this.#curSeq, this.#curKind, this.#siteNow(), this.pes[fromTeamPe]!, theirKind);
+  }
+
+  /** The running signal collective's site, captured now if it was not (the caller's frame must be on the stack). */
+  #siteNow(): Site {
+    if (this.#curSite === undefined) {
+      this.#curSite = captureSite();
+      this.#sites[this.#curSeq & RECENT_MASK] = this.#curSite;
+    }
+    return this.#curSite;
   }
 
   // ---- exchange collectives ----
@@ -245,6 +273,7 @@ export class Channel implements BarrierHooks {
    */
   reserve<T>(kind: number, desc: string, site?: Site): Reserved<T> {
     const seq = this.#take(kind);
+    this.#sites[seq & RECENT_MASK] = undefined;
     const n = this.pes.length;
     const slot: Slot = {
       kind,
@@ -325,9 +354,13 @@ export class Channel implements BarrierHooks {
         list.push([src, m]);
         return;
       }
-      // This PE ran that number as a signal collective: the two PEs paired different calls.
-      const mine = this.#kinds[m.s & 255]!;
-      void this.#mismatch(m.s, mine, m.s === this.#curSeq ? this.#curSite : undefined, src, m.k).catch(() => undefined);
+      // This PE took that number for a signal collective (running, passed, or waiting its turn):
+      // the two PEs paired different calls. Name ours from the number, not from the collective
+      // running now, which may be a later one.
+      const known = this.#seq - m.s < RECENT;
+      const mine = known ? this.#kinds[m.s & RECENT_MASK]! : 0;
+      const site = known ? this.#sites[m.s & RECENT_MASK] : undefined;
+      void this.#mismatch(m.s, mine, site, src, m.k).catch(() => undefined);
       return;
     }
     if (slot.kind !== m.k) {
@@ -383,7 +416,7 @@ export class Channel implements BarrierHooks {
       throw new LamellarError(ErrorCode.USE_AFTER_RELEASE, `${kindName(kind)} on ${this.#h.teamName(this.teamId)} after team.drop()`);
     }
     const seq = ++this.#seq;
-    this.#kinds[seq & 255] = kind;
+    this.#kinds[seq & RECENT_MASK] = kind;
     return seq;
   }
 

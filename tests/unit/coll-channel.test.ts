@@ -1,0 +1,164 @@
+/**
+ * The collective channel (src/team/coll/channel.ts) of two PEs in this process, with the order of
+ * every step chosen by the test: each PE's calls, when its signal words land, and when its
+ * exchange messages are delivered. This pins down interleavings that a real job hits only now and
+ * then, such as a PE whose barrier passes without waiting because its partner is already in a
+ * later collective.
+ */
+import assert from 'node:assert/strict';
+import { basename } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import type { Engine } from '../../src/am/index.js';
+import { ErrorCode, isLamellarError } from '../../src/core/index.js';
+import type { Lamella } from '../../src/lamellae/types.js';
+import { Channel, type ChannelHost, type CollMsg } from '../../src/team/coll/channel.js';
+import { Kind } from '../../src/team/coll/kinds.js';
+import type { Watch } from '../../src/team/coll/watch.js';
+
+const FILE = basename(fileURLToPath(import.meta.url));
+/** Each PE's barrier slots (one round for 2 PEs) sit at this address of its heap. */
+const SLOTS = 64;
+
+/** `file:line` of the line below the call of this function (the call being tested). */
+function nextLine(): string {
+  const at = new Error().stack!.split('\n')[2]!;
+  const line = Number(/:(\d+):\d+\)?$/.exec(at)![1]);
+  return `${FILE}:${line + 1}:`;
+}
+
+interface Pe {
+  ch: Channel;
+  /** Messages this PE sent, not yet delivered: [destination world PE, message]. */
+  out: [number, CollMsg][];
+  /** The error this PE failed the job with. */
+  failed: Promise<Error>;
+}
+
+/** Two PEs whose heaps are plain shared buffers; a signal lands at once, messages wait for `deliver`. */
+function pair(): [Pe, Pe] {
+  const heaps = [new SharedArrayBuffer(256), new SharedArrayBuffer(256)];
+  const sleepers: { pe: number; i: number; value: number; wake: () => void }[] = [];
+  const pes: Pe[] = [];
+  for (let me = 0; me < 2; me++) {
+    const own = new Int32Array(heaps[me]!);
+    const lamella = {
+      myPe: me,
+      numPes: 2,
+      heap: (pe: number) => heaps[pe],
+      signal(pe: number, addr: number, value: number): void {
+        Atomics.store(new Int32Array(heaps[pe]!), addr >> 2, value);
+        for (const s of sleepers.splice(0)) {
+          if (s.pe === pe && ((Atomics.load(new Int32Array(heaps[pe]!), s.i) - s.value) | 0) >= 0) s.wake();
+          else sleepers.push(s);
+        }
+      },
+      waitSignal(addr: number, value: number): Promise<void> | undefined {
+        if (((Atomics.load(own, addr >> 2) - value) | 0) >= 0) return undefined;
+        return new Promise<void>((wake) => sleepers.push({ pe: me, i: addr >> 2, value, wake }));
+      },
+    } as unknown as Lamella;
+    const out: [number, CollMsg][] = [];
+    const engine = { launchPe: (_team: number, pe: number, _def: unknown, m: CollMsg) => void out.push([pe, m]) } as unknown as Engine;
+    const watch = { begin: () => undefined, end: () => undefined, update: () => undefined, flushSite: () => undefined } as unknown as Watch;
+    let fail!: (err: Error) => void;
+    const failed = new Promise<Error>((r) => (fail = r));
+    const host: ChannelHost = {
+      lamella,
+      engine,
+      watch,
+      board: undefined,
+      decodeContext: undefined,
+      fatal: (err) => fail(err),
+      teamName: () => 'the world',
+      takeEarly: () => undefined,
+      channel: () => undefined,
+      keepEarly: () => undefined,
+    };
+    pes.push({ ch: new Channel(host, 0, [0, 1], [SLOTS, SLOTS], false), out, failed });
+  }
+  return pes as [Pe, Pe];
+}
+
+/** Delivers every message `from` has sent so far, in order. */
+function deliver(from: Pe, to: Pe): void {
+  for (const [, m] of from.out.splice(0)) to.ch.receive(from.ch.me, m);
+}
+
+async function mismatchOf(pe: Pe): Promise<string> {
+  const err = await pe.failed;
+  assert.ok(isLamellarError(err) && err.code === ErrorCode.COLLECTIVE_MISMATCH, String(err));
+  return err.message;
+}
+
+test('a barrier that passes at once because its partner is in a later barrier still names its line in a mismatch', async () => {
+  const [p0, p1] = pair();
+  // PE 0: Promise.all([allGather(), barrier()]); its barrier (#2) signals PE 1 and waits.
+  const a0 = p0.ch.exchange(Kind.allGather, 'allGather()', 0);
+  const barrier0 = nextLine();
+  const b0 = p0.ch.signal(Kind.barrier);
+  assert.ok(b0 !== undefined, 'PE 0 waits in its barrier');
+  // PE 1, later: Promise.all([barrier(), allGather()]). Its barrier (#1) finds PE 0's word for #2
+  // already there and passes without waiting.
+  const barrier1 = nextLine();
+  const b1 = p1.ch.signal(Kind.barrier);
+  assert.equal(b1, undefined, 'PE 1 passes its barrier at once');
+  const a1 = p1.ch.exchange(Kind.allGather, 'allGather()', 1);
+  for (const p of [a0, a1, b0]) p.catch(() => undefined);
+  deliver(p0, p1);
+  deliver(p1, p0);
+  const m1 = await mismatchOf(p1);
+  assert.match(m1, /world PE 1 called barrier\(\) at .+, while world PE 0 called allGather\(\), both as collective #1 /);
+  assert.ok(m1.includes(barrier1), `PE 1's barrier line ${barrier1} in: ${m1}`);
+  const m0 = await mismatchOf(p0);
+  assert.match(m0, /world PE 0 called barrier\(\) at .+, while world PE 1 called allGather\(\), both as collective #2 /);
+  assert.ok(m0.includes(barrier0), `PE 0's barrier line ${barrier0} in: ${m0}`);
+});
+
+test('a mismatch found after this PE went on to later barriers names the barrier of that number, with its line', async () => {
+  const [p0, p1] = pair();
+  // PE 0: allGather() #1, then barriers #2 and #3 (concurrently).
+  const a0 = p0.ch.exchange(Kind.allGather, 'allGather()', 0);
+  const b0 = p0.ch.signal(Kind.barrier);
+  const c0 = p0.ch.signal(Kind.barrier);
+  // PE 1: barriers #1 (passes at once: PE 0 is at #2), #2 (passes: PE 0 signalled #2), #3 (waits).
+  const barrier1 = nextLine();
+  assert.equal(p1.ch.signal(Kind.barrier), undefined);
+  const second = p1.ch.signal(Kind.barrier);
+  const third = p1.ch.signal(Kind.barrier);
+  for (const p of [a0, b0, c0, second, third]) p?.catch(() => undefined);
+  // PE 0's allGather message for #1 reaches PE 1 only now: PE 1 is the only PE that can see the
+  // mismatch (PE 1 sends no message at all), so its report must be complete.
+  deliver(p0, p1);
+  const m1 = await mismatchOf(p1);
+  assert.match(m1, /world PE 1 called barrier\(\) at .+, while world PE 0 called allGather\(\), both as collective #1 /);
+  assert.ok(m1.includes(barrier1), `PE 1's barrier line ${barrier1} in: ${m1}`);
+});
+
+test('a message for a later collective waits for it, and for the same number it matches the collective of that number', async () => {
+  const [p0, p1] = pair();
+  // PE 0 runs ahead: allReduce #1, allGather #2; PE 1 gets both messages before its own calls.
+  const r0 = p0.ch.exchange(Kind.allReduce, 'allReduce(sum)', 3);
+  const g0 = p0.ch.exchange(Kind.allGather, 'allGather()', 'a');
+  deliver(p0, p1);
+  const r1 = p1.ch.exchange(Kind.allReduce, 'allReduce(sum)', 4);
+  const g1 = p1.ch.exchange(Kind.allGather, 'allGather()', 'b');
+  deliver(p1, p0);
+  assert.deepEqual(await Promise.all([r0, g0, r1, g1]), [[3, 4], ['a', 'b'], [3, 4], ['a', 'b']]);
+});
+
+test('a mismatch found more than 256 collectives later does not name a later call of this PE', async () => {
+  const [p0, p1] = pair();
+  const a0 = p0.ch.exchange(Kind.allGather, 'allGather()', 0);
+  a0.catch(() => undefined);
+  // PE 1 runs #1..#300 as signal collectives, PE 0 runs #2..#300 the same way (#1 passes on PE 1
+  // because PE 0 signals #2). #257 is a conversion, whose kind takes #1's place in a 256-entry ring.
+  const kindOf = (seq: number): number => (seq === 257 ? Kind.conversion : Kind.barrier);
+  const runs: (Promise<void> | undefined)[] = [];
+  for (let seq = 2; seq <= 300; seq++) runs.push(p0.ch.signal(kindOf(seq)));
+  for (let seq = 1; seq <= 300; seq++) runs.push(p1.ch.signal(kindOf(seq)));
+  await Promise.all(runs);
+  deliver(p0, p1);
+  const m1 = await mismatchOf(p1);
+  assert.match(m1, /world PE 1 called a collective \(one of more than 256 calls ago\) at .+, while world PE 0 called allGather\(\), both as collective #1 /);
+});
