@@ -67,6 +67,8 @@ class Ctx implements AmContext {
 }
 
 const MAX_UNOBSERVED = 16;
+/** Typed arrays and ArrayBuffers from this size up are sent by reference (Writer.gatherMin). */
+const GATHER_MIN = 64 << 10;
 
 const observed = (h: Settleable): boolean => (h instanceof MultiPart ? h.multi[kObserved] : h[kObserved]);
 
@@ -118,9 +120,15 @@ export class Engine {
     this.#outCap = Math.min(threshold * 2, 1 << 16);
     // Each buffer goes out whole as one frame, so a handle carried by many of its AMs is written
     // in full once and then as a back-reference (serde's REF_AGAIN).
+    // A lamella that takes frames in pieces gets a large typed array's bytes by reference: they
+    // are copied once, into its shared memory, instead of into the Writer first. A run that large
+    // always passes the threshold, so its frame leaves (and is copied) before the launch returns
+    // and the caller could change the array.
+    const gatherMin = lamella.sendParts === undefined ? Number.POSITIVE_INFINITY : Math.max(GATHER_MIN, threshold);
     this.#out = Array.from({ length: this.numPes }, () => {
       const w = new Writer(this.#outCap);
       w.backRefs = true;
+      w.gatherMin = gatherMin;
       return w;
     });
     this.#isDirty = new Uint8Array(this.numPes);
@@ -306,7 +314,7 @@ export class Engine {
   }
 
   #end(pe: number, w: Writer): void {
-    if (w.pos >= this.#threshold) this.#send(pe, w);
+    if (w.pos >= this.#threshold || w.gathered.length > 0) this.#send(pe, w);
   }
 
   #send(pe: number, w: Writer): void {
@@ -314,7 +322,8 @@ export class Engine {
     const bytes = w.pos;
     if (bytes === 0) return;
     if (channels.frameSend.hasSubscribers) channels.frameSend.publish({ pe, bytes });
-    this.#lamella.send(pe, w.view());
+    if (w.gathered.length === 0) this.#lamella.send(pe, w.view());
+    else this.#lamella.sendParts!(pe, w.parts(), bytes);
     w.reset();
     // A Writer grown for a large AM would otherwise keep that memory for good (one per
     // destination); it gives it back at the first ordinary frame after, so a stream of large

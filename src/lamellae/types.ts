@@ -45,6 +45,13 @@ export interface Lamella {
   init(): Promise<void>;
   /** Queues a frame for `pe` (which may be this PE). The bytes are copied before returning. */
   send(pe: number, frame: Uint8Array): void;
+  /**
+   * Optional: queues one frame given as consecutive pieces of `bytes` bytes in all, as `send` of
+   * their concatenation would (copied before returning). A lamella that copies frames into
+   * shared memory anyway takes a large frame this way with one copy of each piece, where
+   * joining the pieces first would cost a second copy.
+   */
+  sendParts?(pe: number, parts: readonly Uint8Array[], bytes: number): void;
   /** Called by the engine after a burst of sends, so the lamella may wake its own progress. */
   sendsDone(): void;
 

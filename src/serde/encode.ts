@@ -3,6 +3,7 @@
  * throws a preallocated marker, and `encodeValue` (index.ts) rewinds the Writer and asks
  * diagnose.ts to walk the value again, slowly, to say where and what the problem is.
  */
+import { copyBytes } from '../core/index.js';
 import { refsByCtor, refsByProto, type RefEntry } from './refs.js';
 import * as T from './tags.js';
 import { utf8Write } from './utf8.js';
@@ -321,7 +322,13 @@ function rawBytes(w: Writer, t: number, kind: number, src: ArrayBufferLike, off:
   if (kind >= 0) w.buf[p++] = kind;
   w.dv.setUint32(p, len, true);
   p += 4;
-  w.buf.set(new Uint8Array(src, off, len), p);
+  if (len >= w.gatherMin) {
+    w.pos = p;
+    w.run(new Uint8Array(src, off, len));
+    return;
+  }
+  // copyBytes: a typed array on a shared heap (unsafeLocalData) would otherwise copy word by word.
+  copyBytes(w.buf, p, new Uint8Array(src, off, len));
   w.pos = p + len;
 }
 

@@ -6,6 +6,7 @@
  * back-reference target it cuts off.
  */
 
+import { copyBytes } from '../core/index.js';
 import { nodeBufferOf, utf8Write } from './utf8.js';
 
 export class Writer {
@@ -26,6 +27,16 @@ export class Writer {
   /** The last reference written in full since the last reset or rewind before it, and where. */
   lastRef: object | undefined = undefined;
   lastRefAt = -1;
+  /**
+   * Byte runs of at least this many bytes (typed arrays, ArrayBuffers) are not copied in but
+   * recorded in `gathered`, leaving a hole of their size in `buf` (Infinity: always copy). Set
+   * only by an owner that sends the contents with `parts()` before its caller can touch those
+   * arrays again (the AM engine, when its lamella takes a frame in parts): a large AM then
+   * crosses into shared memory with one copy instead of two.
+   */
+  gatherMin = Number.POSITIVE_INFINITY;
+  /** Holes and their bytes, in order: position, view, position, view... */
+  readonly gathered: (number | Uint8Array)[] = [];
 
   constructor(initialCapacity = 1024) {
     const cap = Math.max(16, Math.floor(initialCapacity));
@@ -79,10 +90,43 @@ export class Writer {
     this.pos += 8;
   }
 
-  /** Raw copy of `src` (one memcpy). */
+  /**
+   * Writes `src` at `pos`: copied if shorter than `gatherMin`, else recorded by reference (the
+   * bytes in `buf` stay unwritten until `parts()`).
+   */
+  run(src: Uint8Array): void {
+    if (src.length < this.gatherMin) {
+      this.bytes(src);
+      return;
+    }
+    this.ensure(src.length);
+    this.gathered.push(this.pos, src);
+    this.pos += src.length;
+  }
+
+  /**
+   * The contents as the views to send one after another: pieces of `buf` between the gathered
+   * runs, and the runs themselves. Valid until the next write or reset, like `view()`.
+   */
+  parts(): Uint8Array[] {
+    const g = this.gathered;
+    const out: Uint8Array[] = [];
+    let at = 0;
+    for (let i = 0; i < g.length; i += 2) {
+      const p = g[i] as number;
+      const run = g[i + 1] as Uint8Array;
+      if (p > at) out.push(this.buf.subarray(at, p));
+      out.push(run);
+      at = p + run.length;
+    }
+    if (this.pos > at) out.push(this.buf.subarray(at, this.pos));
+    return out;
+  }
+
+  /** Raw copy of `src` (one memcpy, also when `src` is shared memory). */
   bytes(src: Uint8Array): void {
     this.ensure(src.length);
-    this.buf.set(src, this.pos);
+    copyBytes(this.buf, this.pos, src);
     this.pos += src.length;
   }
 
@@ -147,15 +191,21 @@ export class Writer {
   reset(): void {
     this.pos = 0;
     this.lastRef = undefined;
+    this.gathered.length = 0;
   }
 
   /** Moves back to `pos`, dropping what was written after it (a failed encode or launch). */
   rewind(pos: number): void {
     this.pos = pos;
     if (this.lastRefAt >= pos) this.lastRef = undefined;
+    const g = this.gathered;
+    while (g.length > 0 && (g[g.length - 2] as number) >= pos) g.length -= 2;
   }
 
-  /** The bytes written so far, as a view (no copy): valid until the next write or reset. */
+  /**
+   * The bytes written so far, as a view (no copy): valid until the next write or reset. Only
+   * when nothing was gathered (else the holes read as stale bytes): see `parts()`.
+   */
   view(): Uint8Array {
     return this.buf.subarray(0, this.pos);
   }

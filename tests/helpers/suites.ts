@@ -41,6 +41,7 @@ export const AM_CASES = [
   'an AmGroup of mixed single-PE and all-PE AMs returns results in insertion order',
   'a TaskGroup waits only for its own AMs',
   'every codec value type round-trips through an AM',
+  'large typed arrays in AM arguments arrive as they were at launch, from any buffer',
 ];
 
 const AM_MILLION_CASES = ['1000000 small AMs from every PE each run exactly once'];

@@ -749,3 +749,51 @@ test('keys that share a key-cache slot, and thousands of distinct keys, decode c
   const r = new Reader(w.view());
   for (const v of values) assert.deepStrictEqual(decodeValue(r), v);
 });
+
+test('a Writer with gatherMin keeps large byte runs by reference, and its parts decode like a copied encoding', () => {
+  const big = new Float64Array(10_000).map((_, i) => i / 3);
+  const shared = new Uint8Array(new SharedArrayBuffer(70_000), 0, 70_000).fill(9);
+  const value = { a: 'x', big, small: new Uint8Array([1, 2, 3]), buf: new ArrayBuffer(5000), shared: shared.subarray(100) };
+  const w = new Writer(64);
+  w.gatherMin = 4096;
+  w.u8(0xee);
+  encodeValue(w, value);
+  // Three runs at least 4096 bytes (big, buf, shared) are referenced; the small array is copied.
+  assert.equal(w.gathered.length, 6);
+  const parts = w.parts();
+  assert.equal(parts.reduce((n, p) => n + p.length, 0), w.pos);
+  assert.ok(parts.some((p) => p.buffer === big.buffer), 'the Float64Array went by reference');
+  assert.ok(parts.some((p) => p.buffer === shared.buffer), 'the shared view went by reference');
+  const joined = Buffer.concat(parts);
+  const plain = new Writer(64);
+  plain.u8(0xee);
+  encodeValue(plain, value);
+  assert.equal(plain.gathered.length, 0);
+  assert.deepEqual(new Uint8Array(joined), plain.view(), 'same bytes as a Writer that copies');
+  const r = new Reader(new Uint8Array(joined), 1);
+  const back = decodeValue(r) as typeof value;
+  assert.deepEqual(back.big, big);
+  assert.deepEqual(back.small, value.small);
+  assert.equal(back.buf.byteLength, 5000);
+  assert.ok(back.shared.length === 69_900 && back.shared.every((b) => b === 9) && !(back.shared.buffer instanceof SharedArrayBuffer));
+});
+
+test('rewinding or resetting a gathering Writer forgets the runs it cuts off', () => {
+  const w = new Writer(64);
+  w.gatherMin = 1000;
+  encodeValue(w, new Uint8Array(2000));
+  const mark = w.pos;
+  encodeValue(w, new Uint8Array(3000));
+  assert.equal(w.gathered.length, 4);
+  w.rewind(mark);
+  assert.equal(w.gathered.length, 2);
+  assert.deepEqual(w.parts().map((p) => p.length), [6, 2000]);
+  assert.deepEqual(decodeValue(new Reader(new Uint8Array(Buffer.concat(w.parts())))), new Uint8Array(2000));
+  // A failed encode rewinds too: nothing of it is left referenced.
+  throwsCode(() => encodeValue(w, { data: new Uint8Array(5000), cb: () => 1 }), ErrorCode.SERIALIZE);
+  assert.equal(w.pos, mark);
+  assert.equal(w.gathered.length, 2);
+  w.reset();
+  assert.equal(w.gathered.length, 0);
+  assert.deepEqual(w.parts(), []);
+});

@@ -7,6 +7,7 @@
  * refused. Parts from one sender arrive in order on every lamella, so one open frame per sender
  * is all there is.
  */
+import { copyBytes } from '../../core/copy.js';
 import { ErrorCode, LamellarError } from '../../core/errors.js';
 
 interface Open {
@@ -42,7 +43,7 @@ export class FrameAssembler {
     this.checkSize(src, total);
     if (this.#open[src] !== undefined || part.length >= total) this.#bad(src, 'a first frame part', part.length);
     const buf = new Uint8Array(total);
-    buf.set(part);
+    copyBytes(buf, 0, part);
     this.#open[src] = { buf, off: part.length };
   }
 
@@ -52,7 +53,7 @@ export class FrameAssembler {
     if (o === undefined) return this.#bad(src, last ? 'a last frame part' : 'a middle frame part', part.length);
     const end = o.off + part.length;
     if (last ? end !== o.buf.length : end >= o.buf.length) this.#bad(src, last ? 'a last frame part' : 'a middle frame part', part.length);
-    o.buf.set(part, o.off);
+    copyBytes(o.buf, o.off, part);
     o.off = end;
     if (!last) return undefined;
     this.#open[src] = undefined;

@@ -18,8 +18,12 @@
  * Memory ordering: the producer writes the record with plain stores and then publishes it with
  * Atomics.store(tail); the consumer reads tail with Atomics.load before reading the record, so
  * the plain stores are visible (the atomic pair synchronizes). Symmetrically for head, which
- * hands space back to the producer only after the consumer is done with the bytes.
+ * hands space back to the producer only after the consumer is done with the bytes. Payloads are
+ * copied in with `copyBytes` (one libc memcpy from 4 KiB up): `TypedArray.set` into shared memory
+ * copies word by word with relaxed atomics (core/copy.ts), and the memcpy is just as ordered by
+ * the tail store that follows.
  */
+import { copyBytes } from '../../core/copy.js';
 
 export const RING_HEADER = 192;
 const HEAD = 0;
@@ -111,7 +115,7 @@ export class RingEnd {
       this.#u32[at >> 2] = prefix;
       this.#u32[(at >> 2) + 1] = 0;
     }
-    this.#u8.set(src, at + extra);
+    copyBytes(this.#u8, at + extra, src);
     this.#publish();
     return true;
   }
@@ -123,8 +127,23 @@ export class RingEnd {
   tryWriteParts(head: Uint8Array, body: Uint8Array | undefined): boolean {
     const at = this.#reserve(head.length + (body === undefined ? 0 : body.length), F_WHOLE);
     if (at < 0) return false;
-    this.#u8.set(head, at);
-    if (body !== undefined) this.#u8.set(body, at + head.length);
+    copyBytes(this.#u8, at, head);
+    if (body !== undefined) copyBytes(this.#u8, at + head.length, body);
+    this.#publish();
+    return true;
+  }
+
+  /**
+   * Writes one F_WHOLE record whose payload is the concatenation of `parts` (`len` bytes in
+   * all), if it fits; returns false (and writes nothing) if the ring is full.
+   */
+  tryWriteGather(parts: readonly Uint8Array[], len: number): boolean {
+    let at = this.#reserve(len, F_WHOLE);
+    if (at < 0) return false;
+    for (let i = 0; i < parts.length; i++) {
+      copyBytes(this.#u8, at, parts[i]!);
+      at += parts[i]!.length;
+    }
     this.#publish();
     return true;
   }

@@ -17,7 +17,7 @@
  * Memory: every PE maps every PE's heap, so put, get and atomics are done by the caller alone.
  */
 import { workerData } from 'node:worker_threads';
-import { config, debug, ErrorCode, heapBuffer, heapWasm, LamellarError, checkPe } from '../../core/index.js';
+import { config, copyBytes, debug, ErrorCode, heapBuffer, heapWasm, LamellarError, checkPe } from '../../core/index.js';
 import type { FrameHandler, Lamella, LamellaStats } from '../types.js';
 import { BARRIER_COUNT, BARRIER_GEN, bellIndex, boardByteOffset, ringBase, sleepIndex, type ShmemJob } from './job.js';
 import { F_FIRST, F_FREE, F_HEAP, F_LAST, F_MID, F_WHOLE, MappedHeaps, MappedMemory, RingEnd } from '../common/index.js';
@@ -155,40 +155,77 @@ export class ShmemLamella extends MappedMemory implements Lamella {
   // ---- messages ----
 
   send(pe: number, frame: Uint8Array): void {
-    checkPe(pe, this.numPes);
-    if (this.#closed) throw new LamellarError(ErrorCode.WORLD_SHUT_DOWN, 'send after shutdown');
-    this.stats.framesSent++;
-    this.stats.bytesSent += frame.length;
+    this.#count(pe, frame.length);
     if (frame.length > this.#out[pe]!.maxChunk) {
-      const addr = this.#stage(frame);
+      const addr = this.#stage([frame], frame.length);
       if (addr !== 0) {
         this.#control(pe, F_HEAP, addr, frame.length);
         return;
       }
     }
+    this.#enqueue(pe, frame, false);
+  }
+
+  /**
+   * A frame in pieces (the engine's large AMs, whose typed arrays it did not copy): each piece is
+   * copied once, straight into the ring record or the staging block. Only when neither takes it
+   * now (ring full, heap full) are the pieces joined, which is the copy `send`'s caller would
+   * have made.
+   */
+  sendParts(pe: number, parts: readonly Uint8Array[], bytes: number): void {
+    this.#count(pe, bytes);
+    const ring = this.#out[pe]!;
+    if (bytes > ring.maxChunk) {
+      const addr = this.#stage(parts, bytes);
+      if (addr !== 0) {
+        this.#control(pe, F_HEAP, addr, bytes);
+        return;
+      }
+    } else if (this.#pending[pe]!.length === 0 && ring.tryWriteGather(parts, bytes)) {
+      this.#ring(pe);
+      return;
+    }
+    const frame = new Uint8Array(bytes);
+    let at = 0;
+    for (const p of parts) {
+      copyBytes(frame, at, p);
+      at += p.length;
+    }
+    this.#enqueue(pe, frame, true);
+  }
+
+  #count(pe: number, bytes: number): void {
+    checkPe(pe, this.numPes);
+    if (this.#closed) throw new LamellarError(ErrorCode.WORLD_SHUT_DOWN, 'send after shutdown');
+    this.stats.framesSent++;
+    this.stats.bytesSent += bytes;
+  }
+
+  /** Writes what fits of `frame` into the ring and queues the rest (a copy, unless `owned`). */
+  #enqueue(pe: number, frame: Uint8Array, owned: boolean): void {
     const queue = this.#pending[pe]!;
     if (queue.length === 0) {
       const off = this.#write(pe, frame, 0);
       if (off < frame.length) {
-        queue.push({ buf: frame.slice(), off, control: 0 });
+        queue.push({ buf: owned ? frame : frame.slice(), off, control: 0 });
         this.#pendingCount++;
         this.#out[pe]!.setWaiting();
         this.#retry(pe);
       }
     } else {
-      queue.push({ buf: frame.slice(), off: 0, control: 0 });
+      queue.push({ buf: owned ? frame : frame.slice(), off: 0, control: 0 });
       this.#pendingCount++;
     }
     this.#ring(pe);
   }
 
   /**
-   * Copies a large frame into this PE's heap; returns its address, or 0 if the heap is full.
+   * Copies a large frame (its pieces, in order) into this PE's heap; returns its address, or 0 if
+   * the heap is full.
    * Blocks come back from the receiver and are reused (no allocation, no zeroing, no page
    * faults); a block is reused for a frame that fills at least a quarter of it.
    */
-  #stage(frame: Uint8Array): number {
-    const len = frame.length;
+  #stage(parts: readonly Uint8Array[], len: number): number {
     let addr = 0;
     for (let i = 0; i < this.#pool.length; i++) {
       const cap = this.#stageCap.get(this.#pool[i]!)!;
@@ -208,7 +245,12 @@ export class ShmemLamella extends MappedMemory implements Lamella {
       }
       this.#stageCap.set(addr, cap);
     }
-    this.mem.bytes(this.myPe).set(frame, addr);
+    const heap = this.mem.bytes(this.myPe);
+    let at = addr;
+    for (const p of parts) {
+      copyBytes(heap, at, p);
+      at += p.length;
+    }
     return addr;
   }
 
