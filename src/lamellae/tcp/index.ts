@@ -25,7 +25,7 @@ import {
 } from '../../core/index.js';
 import { createHeap, FrameAssembler, MappedHeaps, type RingEnd } from '../common/index.js';
 import type { AtomicOp, AtomicWord, FrameHandler, Lamella, LamellaStats } from '../types.js';
-import { createLink, inRing, type LinkShared, MAIN_BELL, MAIN_SLEEP, NET_BELL, NET_SLEEP, outRing, ringBell, sleepOnBell } from './link.js';
+import { createLink, inRing, type LinkShared, MAIN_BELL, MAIN_SLEEP, NET_BELL, NET_DONE, NET_SLEEP, outRing, ringBell, sleepOnBell } from './link.js';
 import type { NetCommand } from './net-worker.js';
 import type { NetBoot, NetEvent } from './node.js';
 import { makePlan } from './plan.js';
@@ -42,6 +42,8 @@ interface Request {
 
 const MAX_ADDR = 2 ** 32;
 const KNOWN_CODES = new Set<string>(Object.values(ErrorCode));
+/** How long an aborted PE's exit waits for its network thread's close (which gives up after 2 s). */
+const ABORT_EXIT_WAIT_MS = 3000;
 
 export class TcpLamella implements Lamella {
   readonly backend = 'tcp' as const;
@@ -490,5 +492,10 @@ export class TcpLamella implements Lamella {
       message: `PE ${this.myPe} aborted: ${reason.message}`,
     } satisfies NetCommand);
     this.#stop();
+    // The process may end right after this (an error thrown by a later call, or the script's
+    // end): hold its exit until the network thread has delivered the ABORT and closed (NET_DONE),
+    // bounded by its own close timeout. Blocking is what an exit handler can do.
+    const ctl = this.#ctl;
+    process.once('exit', () => void Atomics.wait(ctl, NET_DONE, 0, ABORT_EXIT_WAIT_MS));
   }
 }

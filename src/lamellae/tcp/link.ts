@@ -4,6 +4,7 @@
  *
  * control (Int32 words; each doorbell on its own 64-byte line):
  *   line 0: net doorbell (word 0: sequence bumped by the main thread; word 1: 1 while net sleeps)
+ *           word 2: 1 once the network thread has closed every connection (see NET_DONE)
  *   line 1: main doorbell (the same, bumped by the network thread)
  *
  * Sleep protocol (as in the shmem lamella): a side reads its doorbell sequence, drains, and if it
@@ -23,6 +24,13 @@ export interface LinkShared {
 
 export const NET_BELL = 0;
 export const NET_SLEEP = 1;
+/**
+ * Set to 1 (and notified) by the network thread when its close has finished: every connection
+ * said goodbye or ABORT and closed. A main thread that aborted waits for it before its process
+ * exits, since an exit closes sockets at once, and a socket closed with unread bytes is reset,
+ * which can destroy the ABORT before the peer has read it.
+ */
+export const NET_DONE = 2;
 export const MAIN_BELL = 16;
 export const MAIN_SLEEP = 17;
 

@@ -6,7 +6,7 @@
 import { setImmediate as immediate } from 'node:timers/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { ErrorCode, isLamellarError, type ErrorCodeValue } from '../../core/errors.js';
-import { NET_BELL, NET_SLEEP, ringBell, sleepOnBell } from './link.js';
+import { NET_BELL, NET_DONE, NET_SLEEP, ringBell, sleepOnBell } from './link.js';
 import { NetNode, type NetBoot } from './node.js';
 import { assemble, type RendezvousState } from './rendezvous.js';
 import { T } from './wire.js';
@@ -65,6 +65,8 @@ async function close(): Promise<void> {
   }, CLOSE_WAIT_MS);
   await Promise.all(closed);
   clearTimeout(timer);
+  Atomics.store(node.ctl, NET_DONE, 1);
+  Atomics.notify(node.ctl, NET_DONE);
   stopped = true;
   ringBell(node.ctl, NET_BELL, NET_SLEEP);
   node.post({ type: 'closed' });

@@ -72,8 +72,14 @@ const FATAL_GRACE_MS = 3000;
 /** Refused connections reported one by one per window; the rest of a window in one summary. */
 const REFUSALS_SHOWN = 5;
 const REFUSAL_WINDOW_MS = 5_000;
-/** How long a stopping PE waits for its peers to read its ABORT before telling its main thread. */
-const ABORT_LINGER_MS = 1000;
+/**
+ * How long a stopping PE waits for its peers to read its ABORT before telling its main thread.
+ * Peers read it within milliseconds when they run; the bound is for a peer whose threads wait
+ * for a core (1 s was too short once on a loaded 2-core CI machine: the process ended with the
+ * ABORT unread, the close reset the connection, and the peer reported a lost PE instead of the
+ * reason). Below FATAL_GRACE_MS, so the main thread still ends the process itself.
+ */
+const ABORT_LINGER_MS = 2500;
 
 export class NetNode implements ConnOwner {
   readonly me: number;
