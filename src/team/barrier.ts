@@ -13,8 +13,9 @@
  * collective s, every check on the way saw exactly s: a mismatch among signalling collectives is
  * always caught by someone. (Kinds that exchange values are caught by their messages instead;
  * see channel.ts. A barrier whose partner ran that number as an exchange passes as soon as the
- * partner signals a later collective; the partner's message then shows the mismatch.) Calls on one PE run one after another (the channel orders them), so the
- * values this PE writes into a slot only grow.
+ * partner signals a later collective; the partner's message then shows the mismatch.) Calls on
+ * one PE run one after another (the channel orders them), so the values this PE writes into a
+ * slot only grow.
  *
  * On shmem a signal is an Atomics.store plus notify into the partner's heap, and the wait spins
  * briefly before sleeping in Atomics.waitAsync, so PEs that arrive together pass in well under a
