@@ -191,7 +191,7 @@ for (let k = 0; k < variants.length; k++) {
   report.begin('bfs', variants[k]!);
   const opsPerSec = report.emit({
     name: 'bfs', variant: variants[k]!, updatesPerPe: N * D, tableSizePerPe: N, secs: secs[k]!, ops: edges, bytes: k === 0 ? 8 : 0, verified: true, baseline,
-    extra: { degree: D, ams: counts[2 * k + 1]!, levels: Math.max(...reference) + 1 },
+    extra: { degree: D, ams: counts[2 * k + 1]!, levels: reference.reduce((m, l) => Math.max(m, l), 0) + 1 },
   });
   baseline ??= { variant: variants[k]!, opsPerSec };
 }
