@@ -206,8 +206,22 @@ export function isRuntimeAm(def: AmDef<unknown, unknown>): boolean {
   return (def as AmDef<unknown, unknown> & { [kRuntimeAm]?: boolean })[kRuntimeAm] === true;
 }
 
+/**
+ * The last definition found, by id: a frame is mostly one AM repeated, and the Map lookup it
+ * skips is not free (wire ids are 32-bit hashes, so half of them are heap numbers as keys).
+ * Definitions are never removed, so the entry cannot go stale.
+ */
+let lastId = -1;
+let lastDef: AmDef<unknown, unknown> | undefined;
+
 export function lookupAm(id: number): AmDef<unknown, unknown> | undefined {
-  return byId.get(id);
+  if (id === lastId) return lastDef;
+  const def = byId.get(id);
+  if (def !== undefined) {
+    lastId = id;
+    lastDef = def;
+  }
+  return def;
 }
 
 /** Checks that `am` came from `defineAm` in this realm. */

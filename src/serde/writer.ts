@@ -7,6 +7,7 @@
  */
 
 import { copyBytes } from '../core/index.js';
+import type { RefCodec } from './refs.js';
 import { nodeBufferOf, utf8Write } from './utf8.js';
 
 export class Writer {
@@ -24,9 +25,13 @@ export class Writer {
    * the offset of the first (tags.ts).
    */
   backRefs = false;
-  /** The last reference written in full since the last reset or rewind before it, and where. */
+  /**
+   * The last reference written in full since the last reset or rewind before it, where, and its
+   * codec (set only for codecs with `again`: the others are always written in full).
+   */
   lastRef: object | undefined = undefined;
   lastRefAt = -1;
+  lastRefCodec: RefCodec<unknown> | undefined = undefined;
   /**
    * Byte runs of at least this many bytes (typed arrays, ArrayBuffers) are not copied in but
    * recorded in `gathered`, leaving a hole of their size in `buf` (Infinity: always copy). Set

@@ -525,6 +525,14 @@ test('a ref codec that throws while encoding becomes SERIALIZE with the path and
   assert.equal(w.pos, 1);
 });
 
+test('an Array subclass is refused and an array with its own constructor key is still an array', () => {
+  class Pair extends Array<number> {}
+  const e = serializeError([Pair.from([1, 2])]);
+  assert.equal(e.details?.path, 'args[0]');
+  const odd = Object.assign([1, 2], { constructor: 'x' });
+  assert.deepEqual(decodeFromBytes(encodeToBytes(odd)), [1, 2]);
+});
+
 test('an unknown ref codec id is DESERIALIZE', () => {
   const bytes = new Uint8Array([tags.REF, 0x78, 0x56, 0x34, 0x12]);
   const e = throwsCode(() => decodeFromBytes(bytes), ErrorCode.DESERIALIZE);

@@ -280,6 +280,31 @@ test('a writer without back-references, a reset or a rewind past the first write
   assert.deepEqual(decodeFrame(v, undefined).map((x) => (x instanceof Again ? x.key : x)), [1, 2, 5]);
 });
 
+test('a codec without again is written in full each time; an again that throws is SERIALIZE naming the value', () => {
+  class Plain {
+    constructor(readonly key: number) {}
+  }
+  registerRefCodec<Plain>({ name: 'test.slab.Plain', ctor: Plain, encode: (w, v) => w.u32(v.key), decode: (r) => new Plain(r.u32()) });
+  const p = new Plain(4);
+  const w = frameWriter([p, [p, 1]]);
+  assert.equal(w.buf[0], tags.REF);
+  assert.equal(w.buf[10], tags.REF, 'no back-reference without again');
+
+  class Dropped {}
+  const gone = new Error('the Darc was dropped');
+  registerRefCodec<Dropped>({ name: 'test.slab.Dropped', ctor: Dropped, encode: () => undefined, again: () => { throw gone; }, decode: () => new Dropped() });
+  const d = new Dropped();
+  const x = frameWriter([d]);
+  const at = x.pos;
+  assert.throws(() => encodeValue(x, { list: [d] }, "argument of AM 'y'"), (err: unknown) => {
+    assert.ok(err instanceof LamellarError && err.code === ErrorCode.SERIALIZE);
+    assert.equal(err.details?.['path'], 'args.list[0]');
+    assert.equal(err.cause, gone);
+    return true;
+  });
+  assert.equal(x.pos, at, 'the writer is rewound');
+});
+
 test('a back-reference to a later offset or to something that is not a reference is DESERIALIZE', () => {
   for (const at of [0, 9]) {
     const w = new Writer();
