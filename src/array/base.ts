@@ -281,8 +281,8 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
    * @internal Runs a checked batch through the op engine. Batches that wait (for a message or
    * a lock) count in the array's `waitAll()` until they are done.
    */
-  protected run(op: number, idx: ArrayLike<number>, vals: unknown, cur: unknown, eps: number, fetch: boolean): Promise<OpResult> {
-    const r = execute(this, this[kArray], { op: op as never, idx, vals: vals as View, cur: cur as View, eps, fetch });
+  protected run(op: number, idx: ArrayLike<number>, vals: unknown, cur: unknown, eps: number, fetch: boolean, unchecked?: { len: number; what: string }): Promise<OpResult> {
+    const r = execute(this, this[kArray], { op: op as never, idx, vals: vals as View, cur: cur as View, eps, fetch, unchecked });
     if (!(r instanceof Promise)) return Promise.resolve(r);
     // Not done yet (queued behind a lock, or sent to owners): the array's waitAll(), the team's
     // and the world's, and shutdown wait for it.

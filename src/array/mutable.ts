@@ -21,7 +21,7 @@ import { checkIndex } from './layout.js';
 import { kArray } from './meta.js';
 import { canCopyDirect, copyRange } from './ops/copy.js';
 import type { View } from './ops/kernels.js';
-import type { OpResult } from './ops/engine.js';
+import { checksWhileCombining, type OpResult } from './ops/engine.js';
 import { putSource } from './transfer.js';
 import { checkEpsilon, checkOperand, checkOpSupported, checkValue, checkValues, Op, scalarOut, type BatchSource, type BatchValues, type OpCode } from './types.js';
 
@@ -201,11 +201,15 @@ export abstract class MutableArray<T extends ArrayElemType = ArrayElemType> exte
     const cas = op === Op.compareExchange || op === Op.compareExchangeEpsilon;
     const vIn = resolveSource(values);
     const cIn = cas ? resolveSource(cur) : 0;
-    const idx = batchIndices(this.type, indices, cas ? [vIn, cIn] : [vIn], this.length, what);
+    const raw = resolveSource(indices);
+    // A histogram's indices are checked by the pass that counts them (ops/engine.ts); an error
+    // is thrown here all the same, before anything is applied.
+    const late = raw instanceof Uint32Array && typeof vIn !== 'object' && checksWhileCombining(this[kArray], op, vIn, fetch, raw.length);
+    const idx = late ? raw : batchIndices(this.type, raw, cas ? [vIn, cIn] : [vIn], this.length, what);
     const v = checkValues(this.type, vIn, idx.length, what);
     checkOperand(this.type, op, v, what);
     const c = cas ? checkValues(this.type, cIn, idx.length, `${what} (current)`) : 0;
-    return this.run(op, idx, v, c, eps, fetch);
+    return this.run(op, idx, v, c, eps, fetch, late ? { len: this.length, what } : undefined);
   }
 
   #first = (r: OpResult): ArrayValue<T> => scalarOut(this.type, r.out!, 0);

@@ -16,6 +16,7 @@
  */
 import { pin, unpin } from '../../memregion/internal.js';
 import { GLOBAL_LOCK, LOCAL_LOCK, lock, unlock } from '../lock.js';
+import { checkIndices, outOfBounds } from '../layout.js';
 import type { ArrayInternals, ArrayMeta } from '../meta.js';
 import { isReadOp, Op, type OpCode } from '../types.js';
 import { combineFor } from './combine.js';
@@ -32,6 +33,11 @@ export interface OpArgs {
   eps: number;
   /** Return old values (fetch forms, swap, load, compareExchange). */
   fetch: boolean;
+  /**
+   * Set when `idx` is a Uint32Array not yet checked against `len` (see checksWhileCombining):
+   * the combining pass checks it as it counts, and `what` names the call in the error.
+   */
+  unchecked?: { len: number; what: string };
 }
 
 export interface OpResult {
@@ -72,6 +78,12 @@ function baseCall(ai: ArrayInternals, a: OpArgs, out: View | null, ok: Uint8Arra
 
 /** Applies a checked batch; `h` is the handle itself (sent in AMs on the grouped path). */
 export function execute(h: ArrayRef, ai: ArrayInternals, a: OpArgs): Promise<OpResult> | OpResult {
+  const u = a.unchecked;
+  // Only the combining pass checks as it goes; anything else is checked here, before it runs.
+  if (u !== undefined && !checksWhileCombining(ai, a.op, a.vals, a.fetch, a.idx.length)) {
+    checkIndices(a.idx, u.len, u.what);
+    a.unchecked = undefined;
+  }
   const n = a.idx.length;
   const m = ai.meta;
   const out = a.fetch || isCas(a.op) ? (new m.ctor(n * m.words) as unknown as View) : null;
@@ -187,6 +199,28 @@ function combinable(ai: ArrayInternals, a: OpArgs, res: OpResult): boolean {
   );
 }
 
+/**
+ * Whether a batch will take the combining direct path (combinable, every part mapped). Its
+ * Uint32Array indices may then skip the up-front check: the counting pass checks each index as
+ * it reads it, and a bad one clears the counts before anything is applied. The indices are
+ * streamed from memory once instead of twice; on 2 shmem PEs with 10M indices each (40 MB), the
+ * check alone took as long as the counting.
+ */
+export function checksWhileCombining(ai: ArrayInternals, op: OpCode, vals: unknown, fetch: boolean, n: number): boolean {
+  const m = ai.meta;
+  return (
+    m.allMapped &&
+    ai.kind === 'AtomicArray' &&
+    (op === Op.add || op === Op.sub) &&
+    !fetch &&
+    typeof vals !== 'object' &&
+    m.bits === null &&
+    m.words === 1 &&
+    m.layout.total <= COMBINE_MAX &&
+    n >= m.layout.total
+  );
+}
+
 function directCombined(ai: ArrayInternals, a: OpArgs): void {
   const layout = ai.meta.layout;
   const total = layout.total;
@@ -194,7 +228,9 @@ function directCombined(ai: ArrayInternals, a: OpArgs): void {
   const idx = a.idx;
   const base = ai.offset;
   const n = idx.length;
-  for (let k = 0; k < n; k++) acc[base + idx[k]!]!++;
+  const u = a.unchecked;
+  if (u === undefined) for (let k = 0; k < n; k++) acc[base + idx[k]!]!++;
+  else countChecked(acc, idx as Uint32Array, base, u.len, total, u.what);
   const big = typeof a.vals === 'bigint';
   const views = ai.meta.views;
   for (let g = 0; g < total; g++) {
@@ -209,6 +245,19 @@ function directCombined(ai: ArrayInternals, a: OpArgs): void {
     const x = big ? BigInt(c) * (a.vals as bigint) : Math.imul(c, a.vals as number);
     if (a.op === Op.add) Atomics.add(v, scratchOffs[0]!, x as number);
     else Atomics.sub(v, scratchOffs[0]!, x as number);
+  }
+}
+
+/** The counting pass over unchecked indices; on a bad one, clears the counts and throws. */
+function countChecked(acc: Float64Array, idx: Uint32Array, base: number, len: number, total: number, what: string): void {
+  const n = idx.length;
+  for (let k = 0; k < n; k++) {
+    const i = idx[k]!;
+    if (i >= len) {
+      acc.fill(0, 0, total);
+      throw outOfBounds(what, i, len, k);
+    }
+    acc[base + i]!++;
   }
 }
 
