@@ -27,13 +27,13 @@ import type { AtomicArray } from './atomic.js';
 import { ARRAY_ELEM_TYPES, storageOf, toArrayData, type ArrayData, type ArrayElemType, type ArrayValue } from './elem.js';
 import type { GlobalLockArray } from './global-lock.js';
 import type { BatchIndices } from './mutable.js';
-import { batchIndices } from './input.js';
+import { batchIndices, resolveSource } from './input.js';
 import { checkIndex, outOfBounds } from './layout.js';
 import type { LocalLockArray } from './local-lock.js';
 import { allocElems, kArray, metaFor, type ArrayInternals, type ArrayMeta } from './meta.js';
 import { canCopyDirect, copyRange } from './ops/copy.js';
 import { IndexedDistIter, IndexedLocalIter, IndexedOnesidedIter, defaultChunk, iterChain, onesidedOf } from './iter/index.js';
-import { execute, type OpResult } from './ops/engine.js';
+import { checksWhileGathering, execute, type OpResult } from './ops/engine.js';
 import type { View } from './ops/kernels.js';
 import { printArray } from './print.js';
 import type { ReadOnlyArray } from './read-only.js';
@@ -323,8 +323,12 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
    * ```
    */
   async batchLoad(indices: BatchIndices): Promise<ArrayData<T>> {
-    const idx = batchIndices(this.type, indices, [], this.length, `${this.kind}.batchLoad`);
-    const r = await this.run(Op.load, idx, 0, 0, 0, true);
+    const what = `${this.kind}.batchLoad`;
+    const raw = resolveSource(indices);
+    // Where the loads read the owners' memory directly, the gather checks the indices it reads.
+    const late = raw instanceof Uint32Array && checksWhileGathering(this[kArray]);
+    const idx = late ? raw : batchIndices(this.type, raw, [], this.length, what);
+    const r = await this.run(Op.load, idx, 0, 0, 0, true, late ? { len: this.length, what } : undefined);
     return toArrayData(this.type, r.out) as ArrayData<T>;
   }
 
