@@ -13,6 +13,12 @@ export class Layout {
   readonly capacity: number;
   readonly e: number;
   readonly r: number;
+  /**
+   * log2 of the PE count when a cyclic layout can route with a mask and a shift (a power of two
+   * of PEs, every global index below 2^31), else -1: a float division per index was most of the
+   * routing loop.
+   */
+  readonly shift: number;
 
   constructor(
     readonly dist: Distribution,
@@ -23,6 +29,7 @@ export class Layout {
     this.e = Math.floor(total / numPes);
     this.r = total % numPes;
     this.capacity = Math.ceil(total / numPes);
+    this.shift = dist === 'cyclic' && (numPes & (numPes - 1)) === 0 && total <= 0x7fffffff ? 31 - Math.clz32(numPes) : -1;
   }
 
   /** Elements that PE `pe` holds in the whole allocation. */
@@ -43,6 +50,16 @@ export class Layout {
   route(idx: ArrayLike<number>, from: number, n: number, base: number, pes: Uint32Array, offs: Uint32Array): void {
     const P = this.numPes;
     if (this.dist === 'cyclic') {
+      const shift = this.shift;
+      if (shift >= 0) {
+        const mask = P - 1;
+        for (let k = 0; k < n; k++) {
+          const g = base + idx[from + k]!;
+          pes[k] = g & mask;
+          offs[k] = g >>> shift;
+        }
+        return;
+      }
       for (let k = 0; k < n; k++) {
         const g = base + idx[from + k]!;
         const q = Math.floor(g / P);

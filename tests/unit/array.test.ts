@@ -28,6 +28,23 @@ test('cyclic layout matches the docs example', () => {
   assert.deepEqual(new Layout('cyclic', 3, 19).localRange(1, 4, 11), [1, 4]);
 });
 
+test('cyclic routing by mask and shift (2^k PEs) agrees with the formula, windows included', () => {
+  for (const P of [1, 2, 3, 4, 8, 6]) {
+    const total = 1000 * P + (P > 1 ? 1 : 0);
+    const l = new Layout('cyclic', P, total);
+    assert.equal(l.shift >= 0, (P & (P - 1)) === 0, `P = ${P}`);
+    const base = 7;
+    const idx = Uint32Array.from({ length: 500 }, (_, k) => (k * 7919) % (total - base));
+    const pes = new Uint32Array(500);
+    const offs = new Uint32Array(500);
+    l.route(idx, 0, 500, base, pes, offs);
+    for (let k = 0; k < 500; k++) {
+      const g = base + idx[k]!;
+      assert.deepEqual([pes[k], offs[k]], [g % P, Math.floor(g / P)], `P = ${P}, g = ${g}`);
+    }
+  }
+});
+
 test('localRange clips a window to each PE part', () => {
   const l = new Layout('block', 3, 10);
   assert.deepEqual(l.localRange(0, 2, 8), [2, 4]);

@@ -365,8 +365,8 @@ function directGather(ai: ArrayInternals, idx: ArrayLike<number>, out: View, u: 
   // Checked indices are all below the window's length: this bound never fails for them.
   const len = u === undefined ? layout.total : u.len;
   if (layout.dist === 'cyclic') {
-    if ((P & (P - 1)) === 0 && layout.total <= 0x7fffffff) {
-      const shift = 31 - Math.clz32(P);
+    const shift = layout.shift;
+    if (shift >= 0) {
       const mask = P - 1;
       for (let k = 0; k < n; k++) {
         const i = idx[k]!;
