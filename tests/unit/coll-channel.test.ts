@@ -108,6 +108,13 @@ async function mismatchOf(pe: Pe): Promise<string> {
   return err.message;
 }
 
+/** `pe`'s mismatch report names its barrier, with `line`, against `other`'s allGather() as collective `n`. */
+async function expectBarrierReport(pe: Pe, me: number, other: number, n: number, line: string): Promise<void> {
+  const m = await mismatchOf(pe);
+  assert.match(m, new RegExp(`world PE ${me} called barrier\\(\\) at .+, while world PE ${other} called allGather\\(\\), both as collective #${n} `));
+  assert.ok(m.includes(line), `PE ${me}'s barrier line ${line} in: ${m}`);
+}
+
 test('a barrier that passes at once because its partner is in a later barrier still names its line in a mismatch', async () => {
   const [p0, p1] = pair();
   // PE 0: Promise.all([allGather(), barrier()]); its barrier (#2) signals PE 1 and waits.
@@ -124,12 +131,8 @@ test('a barrier that passes at once because its partner is in a later barrier st
   for (const p of [a0, a1, b0]) p.catch(() => undefined);
   deliver(p0, p1);
   deliver(p1, p0);
-  const m1 = await mismatchOf(p1);
-  assert.match(m1, /world PE 1 called barrier\(\) at .+, while world PE 0 called allGather\(\), both as collective #1 /);
-  assert.ok(m1.includes(barrier1), `PE 1's barrier line ${barrier1} in: ${m1}`);
-  const m0 = await mismatchOf(p0);
-  assert.match(m0, /world PE 0 called barrier\(\) at .+, while world PE 1 called allGather\(\), both as collective #2 /);
-  assert.ok(m0.includes(barrier0), `PE 0's barrier line ${barrier0} in: ${m0}`);
+  await expectBarrierReport(p1, 1, 0, 1, barrier1);
+  await expectBarrierReport(p0, 0, 1, 2, barrier0);
 });
 
 test('a mismatch found after this PE went on to later barriers names the barrier of that number, with its line', async () => {
@@ -147,9 +150,7 @@ test('a mismatch found after this PE went on to later barriers names the barrier
   // PE 0's allGather message for #1 reaches PE 1 only now: PE 1 is the only PE that can see the
   // mismatch (PE 1 sends no message at all), so its report must be complete.
   deliver(p0, p1);
-  const m1 = await mismatchOf(p1);
-  assert.match(m1, /world PE 1 called barrier\(\) at .+, while world PE 0 called allGather\(\), both as collective #1 /);
-  assert.ok(m1.includes(barrier1), `PE 1's barrier line ${barrier1} in: ${m1}`);
+  await expectBarrierReport(p1, 1, 0, 1, barrier1);
 });
 
 test('a message for a later collective waits for it, and for the same number it matches the collective of that number', async () => {

@@ -80,8 +80,7 @@ function baseCall(ai: ArrayInternals, a: OpArgs, out: View | null, ok: Uint8Arra
 export function execute(h: ArrayRef, ai: ArrayInternals, a: OpArgs): Promise<OpResult> | OpResult {
   const u = a.unchecked;
   // Only the combining and gathering passes check as they go; anything else is checked here.
-  const late = a.op === Op.load ? checksWhileGathering(ai) : checksWhileCombining(ai, a.op, a.vals, a.fetch, a.idx.length);
-  if (u !== undefined && !late) {
+  if (u !== undefined && !(a.op === Op.load ? checksWhileGathering(ai) : checksWhileCombining(ai, a.op, a.vals, a.fetch, a.idx.length))) {
     checkIndices(a.idx, u.len, u.what);
     a.unchecked = undefined;
   }
@@ -186,17 +185,17 @@ let combineScratch: Float64Array | undefined;
  * The final values are the same (integer adds commute and wrap alike) and a batch promises no
  * order between its element ops; a histogram then costs one atomic per distinct element.
  */
-function combinable(ai: ArrayInternals, a: OpArgs, res: OpResult): boolean {
+function combinable(ai: ArrayInternals, op: OpCode, vals: unknown, fetch: boolean, n: number): boolean {
   const m = ai.meta;
   return (
     ai.kind === 'AtomicArray' &&
-    (a.op === Op.add || a.op === Op.sub) &&
-    res.out === null &&
-    typeof a.vals !== 'object' &&
+    (op === Op.add || op === Op.sub) &&
+    !fetch &&
+    typeof vals !== 'object' &&
     m.bits === null &&
     m.words === 1 &&
     m.layout.total <= COMBINE_MAX &&
-    a.idx.length >= m.layout.total
+    n >= m.layout.total
   );
 }
 
@@ -208,18 +207,7 @@ function combinable(ai: ArrayInternals, a: OpArgs, res: OpResult): boolean {
  * check alone took as long as the counting.
  */
 export function checksWhileCombining(ai: ArrayInternals, op: OpCode, vals: unknown, fetch: boolean, n: number): boolean {
-  const m = ai.meta;
-  return (
-    m.allMapped &&
-    ai.kind === 'AtomicArray' &&
-    (op === Op.add || op === Op.sub) &&
-    !fetch &&
-    typeof vals !== 'object' &&
-    m.bits === null &&
-    m.words === 1 &&
-    m.layout.total <= COMBINE_MAX &&
-    n >= m.layout.total
-  );
+  return ai.meta.allMapped && combinable(ai, op, vals, fetch, n);
 }
 
 function directCombined(ai: ArrayInternals, a: OpArgs): void {
@@ -409,7 +397,7 @@ function badGatherIndex(idx: ArrayLike<number>, k: number, len: number, u: OpArg
 }
 
 function direct(ai: ArrayInternals, a: OpArgs, res: OpResult): void {
-  if (combinable(ai, a, res)) {
+  if (combinable(ai, a.op, a.vals, a.fetch, a.idx.length)) {
     directCombined(ai, a);
     return;
   }
