@@ -159,6 +159,30 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
     return this.#meta.team;
   }
 
+  /**
+   * This PE's number in the array's team (`team.myPe`; Lamellar's `array.my_pe()`).
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'block' });
+   * const mine = a.firstGlobalIndexForPe(a.myPe);
+   * ```
+   */
+  get myPe(): number {
+    return this.#meta.team.myPe;
+  }
+
+  /**
+   * How many PEs the array is spread over (`team.numPes`; Lamellar's `array.num_pes()`).
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * console.log(`${a.length / a.numPes} elements per PE`);
+   * ```
+   */
+  get numPes(): number {
+    return this.#meta.team.numPes;
+  }
+
   /** @internal [start, end) of this PE's local offsets that belong to this handle's window. */
   protected localRange(pe = this.#meta.team.myPe): [number, number] {
     void this.refState;
