@@ -125,3 +125,16 @@ test('a slow tcp rendezvous is reported, naming the PEs not yet connected', asyn
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+for (const cfg of [{ backend: 'shmem', numPes: 2 }, { backend: 'tcp', numPes: 2 }] as const) {
+  const script = scriptFor('deadlock-blocked.ts', cfg.backend === 'shmem');
+  test(`a PE blocked by its own synchronous AM does not report the wait it was in on ${cfg.backend} (twice)`, async () => {
+    for (let run = 0; run < 2; run++) {
+      const r = await runJob(script, { ...cfg, env: { LAMELLAR_DEADLOCK_TIMEOUT: '1' }, args: ['3000'], timeoutMs: 60000 });
+      assert.equal(r.code, 0, r.stderr);
+      for (let pe = 0; pe < cfg.numPes; pe++) assert.match(r.stdout, new RegExp(`@@passed ${pe}`));
+      // PE 0's reports of waiting for the blocked PE are right; the blocked PE's own are not.
+      assert.doesNotMatch(r.stdout, /@@warning PE 1 has waited/);
+    }
+  });
+}

@@ -12,6 +12,15 @@ import { siteText, type Site } from './site.js';
 import { describeStatus, State, type StatusBoard } from './status.js';
 
 const SITE_DELAY_MS = 20;
+/**
+ * A timer this late means this PE's own event loop did not run (a long synchronous AM or user
+ * code): what it waited for may well have arrived meanwhile, unread. The reports are then put off
+ * by RECHECK_MS, so those messages are handled first, and the report that still follows says the
+ * PE was itself blocked (it had read "PE 1 has waited 6 s in shutdown() for PE 0" of a PE that
+ * was running a 6 s synchronous AM the whole time, and with the abort action it failed the job).
+ */
+const LATE_MS = 1000;
+const RECHECK_MS = 100;
 
 export interface Waiting {
   /** "barrier() #4 on the world". */
@@ -40,6 +49,8 @@ export class Watch {
   board: StatusBoard | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #armedAt = 0;
+  /** How late the timer fired when it last found this PE's event loop blocked (0: it was not). */
+  #blockedMs = 0;
   #final = false;
   /** The shown wait whose call-site text is not on the board yet (see #publish). */
   #siteDue: Waiting | undefined;
@@ -131,20 +142,27 @@ export class Watch {
   readonly #fire = (): void => {
     this.#timer = undefined;
     const now = performance.now();
+    if (this.#blockedMs === 0 && now - this.#armedAt > LATE_MS) {
+      this.#blockedMs = now - this.#armedAt;
+      this.#arm(now + RECHECK_MS);
+      return;
+    }
+    const blocked = this.#blockedMs;
+    this.#blockedMs = 0;
     let soonest = Infinity;
     for (const w of this.#waits) {
       if (w.nextAt <= now) {
         w.reports++;
         // Backoff: reports after T, 3T, 7T, ... (gaps T, 2T, 4T, ...).
         w.nextAt = now + this.#timeoutMs * 2 ** w.reports;
-        void this.#report(w, now);
+        void this.#report(w, now, blocked);
       }
       soonest = Math.min(soonest, w.nextAt);
     }
     if (soonest < Infinity) this.#arm(soonest);
   };
 
-  async #report(w: Waiting, now: number): Promise<void> {
+  async #report(w: Waiting, now: number, blockedMs: number): Promise<void> {
     const secs = Math.round((now - w.start) / 100) / 10;
     let missing = w.missing();
     const lines: string[] = [];
@@ -168,7 +186,8 @@ export class Watch {
     const none = w.state === State.inWaitAll ? 'the AMs it waits for' : 'other PEs';
     const who = missing === undefined || missing.length === 0 ? none : `PE(s) ${missing.join(', ')}`;
     const at = w.site === undefined ? '' : ` at ${siteText(w.site)}`;
-    const msg = `PE ${this.#myPe} has waited ${secs} s in ${w.what}${at} for ${who}` + (lines.length > 0 ? `: ${lines.join('; ')}` : '');
+    const self = blockedMs === 0 ? '' : ` (this PE's own event loop did not run for ${Math.round(blockedMs / 100) / 10} s of it: a long synchronous AM or user code)`;
+    const msg = `PE ${this.#myPe} has waited ${secs} s in ${w.what}${at}${self} for ${who}` + (lines.length > 0 ? `: ${lines.join('; ')}` : '');
     if (this.#abort) {
       this.#fatal(new LamellarError(ErrorCode.DEADLOCK_TIMEOUT, `${msg} (LAMELLAR_DEADLOCK_TIMEOUT_ACTION=abort)`, { details: { pe: this.#myPe, missing } }));
       return;
