@@ -118,7 +118,8 @@ export class TypedAmGroupResult<R> implements Iterable<TypedAmGroupEntry<R>> {
   }
 
   /**
-   * Entry `i` in insertion order; INDEX_OUT_OF_BOUNDS outside.
+   * Entry `i` in insertion order; a negative `i` counts from the end, as `Array.prototype.at`
+   * (`at(-1)` is the last). INDEX_OUT_OF_BOUNDS outside, or for an `i` that is not an integer.
    * @example
    * ```ts
    * const Square = defineAm('doc/tg-square3', (_ctx, a: { x: number }) => a.x * a.x);
@@ -128,7 +129,7 @@ export class TypedAmGroupResult<R> implements Iterable<TypedAmGroupEntry<R>> {
    * ```
    */
   at(i: number): TypedAmGroupEntry<R> {
-    const e = this.#entries[i];
+    const e = Number.isInteger(i) ? this.#entries[i < 0 ? i + this.#entries.length : i] : undefined;
     if (e === undefined) {
       throw new LamellarError(ErrorCode.INDEX_OUT_OF_BOUNDS, `TypedAmGroupResult.at: ${String(i)} is outside the ${this.#entries.length} entries`, {
         details: { index: i, length: this.#entries.length },
