@@ -44,9 +44,9 @@ export function reserveExchange(team: Team, what: string, opening: boolean): Pen
     throw new LamellarError(ErrorCode.INVALID_ARGUMENT, `${what}: this PE is not a member of the array's team`);
   }
   internals.runtime.checkOpen(what);
-  // A short stack: consume, the iterator's consumer method, then the user's frame (for the
-  // reports of mismatched or stuck collectives).
-  const site = captureSite(reserveExchange, 5);
+  // A short stack: consume.ts's two frames, the iterator's consumer method and its private
+  // helper, then the user's frame (for the reports of mismatched or stuck collectives); one spare.
+  const site = captureSite(reserveExchange, 6);
   const opened = opening ? ch.signal(Kind.iteration, { label: what, site }) : undefined;
   // Awaited by the consumer's first step; a mismatch there has already failed the job.
   opened?.catch(() => undefined);
