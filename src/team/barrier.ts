@@ -13,7 +13,8 @@
  * collective s, every check on the way saw exactly s: a mismatch among signalling collectives is
  * always caught by someone. (Kinds that exchange values are caught by their messages instead;
  * see channel.ts. A barrier whose partner ran that number as an exchange passes as soon as the
- * partner signals a later collective; the partner's message then shows the mismatch.) Calls on
+ * partner signals a later collective; the partner's message then shows the mismatch. A shutdown
+ * or a drop, which nothing follows, fails there instead: see runFinal.) Calls on
  * one PE run one after another (the channel orders them), so the values this PE writes into a
  * slot only grow.
  *
@@ -27,6 +28,12 @@ export const barrierRounds = (numPes: number): number => (numPes <= 1 ? 0 : Math
 
 export const SEQ_MASK = 0x0fffffff;
 
+/** BarrierHooks.mismatch's `theirKind` for a partner already past a final collective. */
+export const LATER = -1;
+
+/** Set above the kind's 4 bits (never in a signal word): the collective is the team's last. */
+const FINAL = 16;
+
 /** The signal word of collective `seq` of `kind`. */
 export const signalWord = (seq: number, kind: number): number => (((seq & SEQ_MASK) << 4) | kind) | 0;
 
@@ -38,7 +45,10 @@ export interface BarrierHooks {
    * synchronous call (the rounds that did not wait). May be called more than once.
    */
   ahead(): void;
-  /** The partner `fromTeamPe` signalled this sequence number with another kind. */
+  /**
+   * The partner `fromTeamPe` signalled this sequence number with another kind, or (`theirKind`
+   * LATER) is already past this collective, which was one that no other can follow.
+   */
   mismatch(fromTeamPe: number, theirKind: number): Promise<never>;
 }
 
@@ -73,6 +83,16 @@ export class DisseminationBarrier {
     return this.#rounds(signalWord(seq, kind), (seq & SEQ_MASK) << 4, kind, 0, hooks);
   }
 
+  /**
+   * Runs collective `seq` of `kind` as the team's last (a shutdown, a drop): a partner found in
+   * a later collective did not make this call at this number (it ran an exchange here, which
+   * signals nothing, and went on), and it never will, so that is a mismatch too. Passing on would
+   * leave that partner waiting forever for this PE, which has gone.
+   */
+  runFinal(seq: number, kind: number, hooks: BarrierHooks): Promise<void> | undefined {
+    return this.#rounds(signalWord(seq, kind), (seq & SEQ_MASK) << 4, kind | FINAL, 0, hooks);
+  }
+
   /** Runs rounds `from`.. : signal the partner, then wait for ours and check its kind. */
   #rounds(word: number, target: number, kind: number, from: number, hooks: BarrierHooks): Promise<void> | undefined {
     const p = this.#pes.length;
@@ -94,7 +114,9 @@ export class DisseminationBarrier {
   /** Checks a round's word (already >= target); `sync`: still inside the caller's call. */
   #check(addr: number, target: number, kind: number, d: number, hooks: BarrierHooks, sync: boolean): Promise<never> | undefined {
     const got = Atomics.load(this.#own, addr >> 2);
+    const p = this.#pes.length;
     if ((got & ~15) !== target) {
+      if ((kind & FINAL) !== 0) return hooks.mismatch((this.#me - d + p) % p, LATER);
       // The partner is in a later collective. Between matched calls that is rare here (it has to
       // finish this one, which needs our signal, between our signal and this load), but it is how
       // a collective this PE runs as a barrier passes when the partner ran that number as an
@@ -103,8 +125,7 @@ export class DisseminationBarrier {
       if (sync) hooks.ahead();
       return undefined;
     }
-    if ((got & 15) === kind) return undefined;
-    const p = this.#pes.length;
+    if ((got & 15) === (kind & 15)) return undefined;
     return hooks.mismatch((this.#me - d + p) % p, got & 15);
   }
 }

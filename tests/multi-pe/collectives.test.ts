@@ -43,7 +43,15 @@ const SCENARIOS: [string, string, string, string, string][] = [
   ['skip-barrier', 'barrier()', 'barrier', 'allReduce()', 'allReduce'],
   ['concurrent', 'barrier()', 'barrier', 'allGather()', 'allGather'],
   ['concurrent-ahead', 'barrier()', 'barrier', 'allGather()', 'allGather'],
+  // A distributed iterator's consumer is a collective of its own, named as the user called it.
+  ['consumer-vs-shutdown', 'DistIter.count', 'consumer', 'shutdown()', 'shutdown'],
+  ['consumer-vs-barrier', 'DistIter.count', 'consumer', 'barrier()', 'barrier'],
+  // A PE past a shutdown's number never made the shutdown: that PE would wait forever.
+  ['exchange-vs-shutdown', 'allGather()', 'allGather', 'shutdown()', 'shutdown'],
 ];
+
+/** Scenarios that used to hang (or to pair wrong calls): checked for the exact exit and code too. */
+const STRICT = new Set(['consumer-vs-shutdown', 'consumer-vs-barrier', 'exchange-vs-shutdown']);
 
 for (const cfg of MULTI) {
   const script = scriptFor('collective-mismatch.ts', cfg === MULTI[0]);
@@ -59,6 +67,11 @@ for (const cfg of MULTI) {
         assert.ok(first.includes(line(script, `${scenario}/${l1}`)), `the ${l1} line in: ${first}`);
         assert.ok(first.includes(line(script, `${scenario}/${l2}`)) || scenario.startsWith('concurrent'), `the ${l2} line in: ${first}`);
         assert.match(r.stderr, /LamellarError|LAMELLAR_ERR_COLLECTIVE_MISMATCH/);
+        if (STRICT.has(scenario)) {
+          assert.equal(r.code, 1, r.stderr);
+          assert.match(r.stderr, /code: 'LAMELLAR_ERR_COLLECTIVE_MISMATCH'/);
+          assert.equal(r.stderr.includes('has waited'), false, `no deadlock report: ${r.stderr}`);
+        }
         assert.ok(r.ms < 20000, 'failed at once, not by a timeout');
       });
     }

@@ -2,9 +2,9 @@
  * What every consumer does, for local and distributed iterators alike.
  *
  * Local: open this PE's part (and each zip partner's), run the fused loop, release.
- * Distributed (collective over the array's team): meet at a barrier, take the lock, run this
- * PE's part, release, then exchange outcomes and partial results with every member
- * (exchange.ts). `reduce`, `sum` and `count` fold the partials in team PE order, so every
+ * Distributed (collective over the array's team): meet at the consumer's opening barrier, take
+ * the lock, run this PE's part, release, then exchange outcomes and partial results with every
+ * member (exchange.ts). `reduce`, `sum` and `count` fold the partials in team PE order, so every
  * member gets the same result (an all-reduce). A failure on one member (a callback that throws)
  * rejects there with its own error, and every other member with ITER_FAILED naming it: nobody
  * is left waiting.
@@ -98,7 +98,7 @@ function startLocal(c: Chain, k: Consume): Promise<unknown> {
     return withAccesses(chainsOf(c), false, async (acc) => localResult(c, k, await runPart(localPlan(c, acc), c, k)));
   }
   const team = c.array.team;
-  const ex = reserveExchange(team, k.what);
+  const ex = reserveExchange(team, k.what, false);
   const target = k.target;
   return collective(team, ex, k.what, () =>
     withAccesses(chainsOf(c), false, async (acc) => {
@@ -149,8 +149,8 @@ export function consumeDist(c: Chain, k: Consume): Promise<unknown> {
 function startDist(c: Chain, k: Consume): Promise<unknown> {
   const a = c.array as ArrayBase;
   const team = a.team;
-  // The exchange's place among the team's collectives is taken now, then the barrier's.
-  const ex = reserveExchange(team, k.what);
+  // The opening barrier's place among the team's collectives is taken now, then the exchange's.
+  const ex = reserveExchange(team, k.what, true);
   const D = a.distribution === 'cyclic' ? team.numPes : 1;
   const onPart = async <R>(run: (p: Plan) => Promise<R>): Promise<R> => {
     // Barrier first, then the lock: Lamellar takes the lock first, but then a PE holding its
@@ -158,7 +158,7 @@ function startDist(c: Chain, k: Consume): Promise<unknown> {
     // finishing an earlier operation needing that lock: an element op on this PE's part, or a
     // local iteration under the global read lock. Here every PE is done with what it did before
     // the call when any PE takes a lock for it.
-    await team.barrier();
+    await ex.opened;
     const acc = await openAccess(a, c.mut, true, c.lease);
     try {
       const s0 = a.numElemsLocal === 0 ? 0 : a.firstGlobalIndexForPe(team.myPe)!;

@@ -4,12 +4,19 @@
  * team PE order. It is also the consumer's closing barrier: a member's record leaves only once
  * its part is done.
  *
- * It runs as one exchange on the team's sequenced collective channel (team/coll/channel.ts), as
- * an allGather whose description names the consumer: the sequence number is reserved when the
- * consumer is called, so consumers issued together (Promise.all) keep their order on every PE,
- * and members that call different consumers at the same point all reject with
- * COLLECTIVE_MISMATCH. Failures travel as records, not as the channel's "bad input": the failing
- * PE keeps its own error and the others get ITER_FAILED naming it.
+ * It runs as one exchange on the team's sequenced collective channel (team/coll/channel.ts), of
+ * the consumer kind (Kind.iteration) with the consumer's name as its description: the sequence
+ * number is reserved when the consumer is called, so consumers issued together (Promise.all) keep
+ * their order on every PE, and members that call different consumers at the same point all
+ * reject with COLLECTIVE_MISMATCH. Failures travel as records, not as the channel's "bad input":
+ * the failing PE keeps its own error and the others get ITER_FAILED naming it.
+ *
+ * A distributed consumer also opens with a barrier, which takes the number before the exchange's,
+ * of the same kind and name. So a PE that meets anything but a consumer there (it called
+ * barrier() instead, or went on to shut down) fails at once, on every PE, with
+ * COLLECTIVE_MISMATCH naming the consumer and its line. (Were the exchange first, a PE waiting in
+ * the barrier after it would send nothing, and a peer that passed its shutdown at the exchange's
+ * number, its partner being "ahead", would leave it waiting forever.)
  */
 import { ErrorCode, LamellarError } from '../../core/index.js';
 import { encodeToBytes } from '../../serde/index.js';
@@ -20,21 +27,36 @@ export type ExchangeRecord = { ok: true; v: unknown } | { ok: false; m: string; 
 
 /** A reserved exchange: its place in the team's collectives is taken; `run` contributes. */
 export interface PendingExchange {
+  /** The consumer's opening barrier (when asked for), already running; undefined if it passed. */
+  readonly opened: Promise<void> | undefined;
   /** Resolves to every member's record, and the record this PE actually sent. */
   run(rec: ExchangeRecord): Promise<{ mine: ExchangeRecord; all: ExchangeRecord[] }>;
 }
 
-/** Reserves the exchange of consumer `what` on the team: call it when the consumer is called. */
-export function reserveExchange(team: Team, what: string): PendingExchange {
-  const ch = team[kTeamInternals].channel;
+/**
+ * Reserves the exchange of consumer `what` on the team, and with `opening` starts its opening
+ * barrier first: call it when the consumer is called.
+ */
+export function reserveExchange(team: Team, what: string, opening: boolean): PendingExchange {
+  const internals = team[kTeamInternals];
+  const ch = internals.channel;
   if (ch === undefined) {
     throw new LamellarError(ErrorCode.INVALID_ARGUMENT, `${what}: this PE is not a member of the array's team`);
   }
-  // A short stack: consume, the iterator's consumer method, then the user's frame (for the
-  // reports of mismatched or stuck collectives).
-  const r = ch.reserve<ExchangeRecord>(Kind.allGather, what, captureSite(reserveExchange, 5));
+  internals.runtime.checkOpen(what);
+  // A short stack: consume.ts's two frames, the iterator's consumer method and its private
+  // helper, then the user's frame (for the reports of mismatched or stuck collectives); one spare.
+  const site = captureSite(reserveExchange, 6);
+  const opened = opening ? ch.signal(Kind.iteration, { label: what, site }) : undefined;
+  // Awaited by the consumer's first step; a mismatch there has already failed the job.
+  opened?.catch(() => undefined);
+  const r = ch.reserve<ExchangeRecord>(Kind.iteration, what, site);
   return {
+    opened,
     async run(rec) {
+      // Only once the opening barrier has passed: if it met another collective, the job is
+      // failing with that mismatch, and this PE sends nothing more.
+      await opened;
       const mine = sendable(rec);
       const all = (await r.run(mine, { label: `${what} partial result` })) as ExchangeRecord[];
       return { mine, all };

@@ -23,15 +23,19 @@
  * both calls and their source lines. Arguments that differ within the same kind (two PEs passing
  * different ops to allReduce) are found by every member alike from the descriptions, so those
  * reject with COLLECTIVE_MISMATCH on every member and leave the team usable.
+ *
+ * A collective may carry a name of its own beyond its kind (a distributed iterator's consumer,
+ * "DistIter.count", see kinds.ts): mismatch and deadlock reports name the call by it, on this PE
+ * from the label kept with its number, on the peer from its exchange message or status board.
  */
 import { defineAm, newAmHandle, type AmDef, type Engine } from '../../am/index.js';
 import { deferred, ErrorCode, LamellarError, type Deferred, type ErrorCodeValue } from '../../core/index.js';
 import type { Lamella } from '../../lamellae/types.js';
 import { decodeFromBytes, encodeToBytes } from '../../serde/index.js';
-import { DisseminationBarrier, type BarrierHooks } from '../barrier.js';
-import { kindName } from './kinds.js';
+import { DisseminationBarrier, LATER, type BarrierHooks } from '../barrier.js';
+import { Kind, kindName, UNKNOWN_KIND } from './kinds.js';
 import { captureSite, siteText, type Site } from './site.js';
-import { State, type StatusBoard } from './status.js';
+import { readPeerCall, State, type StatusBoard } from './status.js';
 import type { Watch, Waiting } from './watch.js';
 
 /** What a channel needs from its PE's runtime. */
@@ -115,6 +119,12 @@ export interface ExchangeOptions {
   site?: Site;
 }
 
+/** A signal collective's own name and call site (a distributed iterator's opening barrier). */
+export interface SignalCall {
+  readonly label: string;
+  readonly site: Site;
+}
+
 export class Channel implements BarrierHooks {
   readonly teamId: number;
   /** World ids of the members, in team order. */
@@ -131,6 +141,8 @@ export class Channel implements BarrierHooks {
    */
   readonly #kinds = new Uint8Array(RECENT);
   readonly #sites = new Array<Site | undefined>(RECENT);
+  /** The names of those that have one beyond their kind (SignalCall, Kind.iteration exchanges). */
+  readonly #labels = new Array<string | undefined>(RECENT);
   readonly #slots = new Map<number, Slot>();
   readonly #early = new Map<number, [number, CollMsg][]>();
   /** The signal collective in flight; later ones run after it. */
@@ -171,14 +183,14 @@ export class Channel implements BarrierHooks {
    * A signal collective (barrier, shutdown, conversion, drop). Returns undefined when it
    * completed synchronously (every member arrived within the spin window).
    */
-  signal(kind: number): Promise<void> | undefined {
-    const seq = this.#take(kind);
+  signal(kind: number, call?: SignalCall): Promise<void> | undefined {
+    const seq = this.#take(kind, call?.label);
     if (this.#sigTail === undefined) {
-      const p = this.#runSignal(seq, kind, this.#alwaysSite ? captureSite() : undefined);
+      const p = this.#runSignal(seq, kind, call?.site ?? (this.#alwaysSite ? captureSite() : undefined));
       return p === undefined ? undefined : this.#track(p);
     }
     // Queued behind another: capture the site now, while the caller's frame is on the stack.
-    const site = captureSite();
+    const site = call?.site ?? captureSite();
     this.#sites[seq & RECENT_MASK] = site;
     return this.#track(this.#sigTail.then(() => this.#runSignal(seq, kind, site)));
   }
@@ -216,14 +228,17 @@ export class Channel implements BarrierHooks {
       // receive() looks for it, so that report names this call too.
       const here = site ?? captureSite();
       this.#sites[seq & RECENT_MASK] = here;
-      return this.#mismatch(seq, kind, here, early[0]![0], early[0]![1].k);
+      const [src, m] = early[0]!;
+      return this.#mismatch(seq, this.#callName(seq, kind), kind, here, src, m.k, msgName(m));
     }
     this.#curSeq = seq;
     this.#curKind = kind;
     this.#curSite = site;
     this.#sites[seq & RECENT_MASK] = site;
     this.#curWaiting = undefined;
-    const p = this.#barrier.run(seq, kind, this);
+    // Nothing follows a shutdown or a drop on this team: a partner already past it never made it.
+    const final = kind === Kind.shutdown || kind === Kind.teamDrop;
+    const p = final ? this.#barrier.runFinal(seq, kind, this) : this.#barrier.run(seq, kind, this);
     if (p === undefined) return undefined;
     const w = this.#curWaiting as Waiting | undefined;
     if (w === undefined) return p;
@@ -254,7 +269,8 @@ export class Channel implements BarrierHooks {
 
   /** BarrierHooks: a partner signalled this number with another kind. */
   mismatch(fromTeamPe: number, theirKind: number): Promise<never> {
-    return this.#mismatch(this.#curSeq, this.#curKind, this.#siteNow(), this.pes[fromTeamPe]!, theirKind);
+    const seq = this.#curSeq;
+    return this.#mismatch(seq, this.#callName(seq, this.#curKind), this.#curKind, this.#siteNow(), this.pes[fromTeamPe]!, theirKind);
   }
 
   /** The running signal collective's site, captured now if it was not (the caller's frame must be on the stack). */
@@ -278,7 +294,8 @@ export class Channel implements BarrierHooks {
    * lock, say), so that concurrent calls keep the order in which they were made.
    */
   reserve<T>(kind: number, desc: string, site?: Site): Reserved<T> {
-    const seq = this.#take(kind);
+    // A consumer's exchange: its description is its name (kinds.ts).
+    const seq = this.#take(kind, kind === Kind.iteration ? desc : undefined);
     this.#sites[seq & RECENT_MASK] = undefined;
     const n = this.pes.length;
     const slot: Slot = {
@@ -364,13 +381,14 @@ export class Channel implements BarrierHooks {
       // the two PEs paired different calls. Name ours from the number, not from the collective
       // running now, which may be a later one.
       const known = this.#seq - m.s < RECENT;
-      const mine = known ? this.#kinds[m.s & RECENT_MASK]! : 0;
+      const mine = known ? this.#kinds[m.s & RECENT_MASK]! : UNKNOWN_KIND;
       const site = known ? this.#sites[m.s & RECENT_MASK] : undefined;
-      void this.#mismatch(m.s, mine, site, src, m.k).catch(() => undefined);
+      const name = known ? this.#callName(m.s, mine) : kindName(mine);
+      void this.#mismatch(m.s, name, mine, site, src, m.k, msgName(m)).catch(() => undefined);
       return;
     }
     if (slot.kind !== m.k) {
-      void this.#mismatch(m.s, slot.kind, slot.site, src, m.k).catch(() => undefined);
+      void this.#mismatch(m.s, this.#callName(m.s, slot.kind), slot.kind, slot.site, src, m.k, msgName(m)).catch(() => undefined);
       return;
     }
     slot.bytes[i] = m.b;
@@ -417,22 +435,30 @@ export class Channel implements BarrierHooks {
 
   // ---- shared ----
 
-  #take(kind: number): number {
+  #take(kind: number, label?: string): number {
     if (this.#closed) {
-      throw new LamellarError(ErrorCode.USE_AFTER_RELEASE, `${kindName(kind)} on ${this.#h.teamName(this.teamId)} after team.drop()`);
+      throw new LamellarError(ErrorCode.USE_AFTER_RELEASE, `${label ?? kindName(kind)} on ${this.#h.teamName(this.teamId)} after team.drop()`);
     }
     const seq = ++this.#seq;
     this.#kinds[seq & RECENT_MASK] = kind;
+    this.#labels[seq & RECENT_MASK] = label;
     return seq;
   }
 
+  /** How this PE's call of recent collective `seq` is named: its own name, else its kind's. */
+  #callName(seq: number, kind: number): string {
+    return this.#labels[seq & RECENT_MASK] ?? kindName(kind);
+  }
+
   #wait(seq: number, kind: number, site: Site | undefined, missing: (() => number[]) | undefined): Waiting {
+    const label = this.#seq - seq < RECENT ? (this.#labels[seq & RECENT_MASK] ?? '') : '';
     const w: Waiting = {
-      what: `${kindName(kind)} #${seq} on ${this.#h.teamName(this.teamId)}`,
+      what: `${label || kindName(kind)} #${seq} on ${this.#h.teamName(this.teamId)}`,
       state: State.inCollective,
       team: this.teamId,
       seq,
       kind,
+      label,
       site,
       missing: missing ?? (() => undefined),
       members: this.pes,
@@ -444,36 +470,36 @@ export class Channel implements BarrierHooks {
     return w;
   }
 
-  /** Fails the job: this PE's collective `seq` of `kind` met world PE `pe`'s `theirKind`. */
-  async #mismatch(seq: number, kind: number, site: Site | undefined, pe: number, theirKind: number): Promise<never> {
+  /**
+   * Fails the job: this PE's collective `seq` (named `name`, of `kind`) met world PE `pe`'s
+   * `theirKind` (named `theirName` when its message told), or, with LATER, found `pe` already past
+   * it in a collective after which the team can have no other (barrier.ts).
+   */
+  async #mismatch(seq: number, name: string, kind: number, site: Site | undefined, pe: number, theirKind: number, theirName?: string): Promise<never> {
     // The peer may be reading this PE's board for the same reason: show this call and its site
     // at once (a barrier that found the mismatch without waiting had not published it).
     this.#wait(seq, kind, site, undefined);
     this.#h.watch.flushSite();
-    const theirSite = await this.#peerSite(pe, seq);
+    const their = await readPeerCall(this.#h.board, pe, this.teamId, seq);
+    if (their.stopped !== undefined) {
+      this.#h.fatal(their.stopped);
+      throw their.stopped;
+    }
+    const k = theirKind === LATER ? their.kind : theirKind;
+    const theirs = theirName ?? (their.label || (k === undefined ? 'another collective (it has gone past this one)' : kindName(k)));
     const err = new LamellarError(
       ErrorCode.COLLECTIVE_MISMATCH,
-      `collective mismatch on ${this.#h.teamName(this.teamId)}: world PE ${this.#h.lamella.myPe} called ${kindName(kind)} at ${siteText(site)}, ` +
-        `while world PE ${pe} called ${kindName(theirKind)}${theirSite === undefined ? '' : ` at ${theirSite}`}, both as collective #${seq} of this team. ` +
+      `collective mismatch on ${this.#h.teamName(this.teamId)}: world PE ${this.#h.lamella.myPe} called ${name} at ${siteText(site)}, ` +
+        `while world PE ${pe} called ${theirs}${their.site === undefined ? '' : ` at ${their.site}`}, both as collective #${seq} of this team. ` +
         'Every PE of a team must call the same collectives in the same order (a PE skipped or added one); the job stops.',
-      { details: { seq, kind: kindName(kind), peer: pe, peerKind: kindName(theirKind), teamId: this.teamId } },
+      { details: { seq, kind: kindName(kind), call: name, peer: pe, peerKind: k === undefined ? undefined : kindName(k), peerCall: theirs, teamId: this.teamId } },
     );
     this.#h.fatal(err);
     throw err;
   }
+}
 
-  /** The peer's call site for `seq`, from its status board; waits briefly for it to appear. */
-  async #peerSite(pe: number, seq: number): Promise<string | undefined> {
-    const board = this.#h.board;
-    if (board === undefined) return undefined;
-    for (let i = 0; i < 60; i++) {
-      const s = await board.read(pe).catch(() => undefined);
-      if (s === undefined) return undefined;
-      if (s.state === State.inCollective && s.team === this.teamId && s.seq === seq && s.site !== '') return s.site;
-      // Bounded: a peer publishes when it starts to wait (within its spin window), and its
-      // call-site text 20 ms later (watch.ts) or at once when it sees the mismatch too.
-      await new Promise((r) => setTimeout(r, 5));
-    }
-    return undefined;
-  }
+/** The name a collective message gives its call, if it has one beyond its kind (kinds.ts). */
+function msgName(m: CollMsg): string | undefined {
+  return m.k === Kind.iteration ? m.d : undefined;
 }

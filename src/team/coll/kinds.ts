@@ -3,8 +3,16 @@
  * on the team, so PEs that pair two different calls fail with COLLECTIVE_MISMATCH instead of
  * silently matching them. Kinds fit in 4 bits: the barrier packs the kind into the low bits of
  * its signal words (see barrier.ts), so matching costs the barrier nothing extra.
+ *
+ * `iteration` is a distributed iterator's consumer (DistIter.count, ...). It takes two numbers,
+ * an opening barrier and then the exchange of its results, both of this kind and both labelled
+ * with the consumer's name, so a consumer paired with anything else (a barrier() the other PE
+ * called, a shutdown) is caught at its opening barrier and named as the consumer. It is the
+ * value 0 because all 16 values of the signal word's kind bits are needed; the kind bits are
+ * compared only once the word's sequence number matches, so 0 there is as distinct as any other.
  */
 export const Kind = {
+  iteration: 0,
   barrier: 1,
   shutdown: 2,
   allocation: 3,
@@ -24,9 +32,12 @@ export const Kind = {
 
 export type KindValue = (typeof Kind)[keyof typeof Kind];
 
+/** Not a kind: a mismatch found for a number so old that its kind is no longer kept (channel.ts). */
+export const UNKNOWN_KIND = 255;
+
 const NAMES: Record<number, string> = {
-  // A mismatch found for a number so old that its kind is no longer kept (channel.ts).
-  0: 'a collective (one of more than 256 calls ago)',
+  [UNKNOWN_KIND]: 'a collective (one of more than 256 calls ago)',
+  0: 'a distributed iterator consumer',
   1: 'barrier()',
   2: 'shutdown()',
   3: 'memory region allocation',

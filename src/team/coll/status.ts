@@ -8,13 +8,18 @@
  * Layout (i32 words, then bytes):
  *   [0] version: odd while the owner writes (a seqlock; readers retry on odd or changed)
  *   [1] state  [2] team id  [3] sequence number on that team  [4] collective kind
- *   [5] length of the call-site text in bytes   bytes 32..: the call-site text (UTF-8)
+ *   [5] length of the call-site text in bytes   [6] length of the call's name in bytes
+ *   bytes 32..: the call's name, then the call-site text (UTF-8)
+ * The name is empty unless the collective has one of its own beyond its kind (a distributed
+ * iterator's consumer, "DistIter.count"): a peer that reports a mismatch names the call by it.
  */
+import { ErrorCode, LamellarError } from '../../core/index.js';
 import { kindName } from './kinds.js';
 
 export const STATUS_BYTES = 256;
 const TEXT_AT = 32;
 const TEXT_MAX = STATUS_BYTES - TEXT_AT;
+const LABEL_MAX = 64;
 
 export const State = {
   running: 0,
@@ -31,6 +36,8 @@ export interface StatusView {
   seq: number;
   kind: number;
   site: string;
+  /** The call's own name, or '' (then its kind names it). */
+  label: string;
 }
 
 const utf8 = new TextEncoder();
@@ -60,8 +67,8 @@ export class StatusBoard {
     this.#at = addrs[mem.myPe]!;
   }
 
-  /** Publishes this PE's status. `site` is the call-site text, if known. */
-  publish(state: number, team = 0, seq = 0, kind = 0, site = ''): void {
+  /** Publishes this PE's status. `site` is the call-site text, `label` the call's name, if known. */
+  publish(state: number, team = 0, seq = 0, kind = 0, site = '', label = ''): void {
     const w = this.#at >> 2;
     const v = this.#i32;
     Atomics.add(v, w, 1);
@@ -69,8 +76,11 @@ export class StatusBoard {
     v[w + 2] = team;
     v[w + 3] = seq;
     v[w + 4] = kind;
-    const r = utf8.encodeInto(site, this.#u8.subarray(this.#at + TEXT_AT, this.#at + STATUS_BYTES));
-    v[w + 5] = Math.min(r.written, TEXT_MAX);
+    const at = this.#at + TEXT_AT;
+    const l = label === '' ? 0 : utf8.encodeInto(label, this.#u8.subarray(at, at + LABEL_MAX)).written;
+    const r = utf8.encodeInto(site, this.#u8.subarray(at + l, this.#at + STATUS_BYTES));
+    v[w + 5] = Math.min(r.written, TEXT_MAX - l);
+    v[w + 6] = l;
     Atomics.add(v, w, 1);
   }
 
@@ -83,13 +93,15 @@ export class StatusBoard {
       // A torn read (the owner was writing) shows an odd version; the next read will be whole.
       if ((words[0]! & 1) === 0 || tries >= 8) break;
     }
-    const len = Math.max(0, Math.min(words[5]!, TEXT_MAX));
+    const l = Math.max(0, Math.min(words[6]!, LABEL_MAX));
+    const len = Math.max(0, Math.min(words[5]!, TEXT_MAX - l));
     return {
       state: words[1]!,
       team: words[2]!,
       seq: words[3]!,
       kind: words[4]!,
-      site: fromUtf8.decode(buf.subarray(TEXT_AT, TEXT_AT + len)),
+      site: fromUtf8.decode(buf.subarray(TEXT_AT + l, TEXT_AT + l + len)),
+      label: fromUtf8.decode(buf.subarray(TEXT_AT, TEXT_AT + l)),
     };
   }
 }
@@ -98,7 +110,7 @@ export class StatusBoard {
 export function describeStatus(s: StatusView, teamName: (id: number) => string): string {
   switch (s.state) {
     case State.inCollective:
-      return `in ${kindName(s.kind)} #${s.seq} on ${teamName(s.team)}${s.site ? ` at ${s.site}` : ''}`;
+      return `in ${s.label || kindName(s.kind)} #${s.seq} on ${teamName(s.team)}${s.site ? ` at ${s.site}` : ''}`;
     case State.inWaitAll:
       return `in waitAll()${s.site ? ` at ${s.site}` : ''}`;
     case State.inConversion:
@@ -110,4 +122,46 @@ export function describeStatus(s: StatusView, teamName: (id: number) => string):
     default:
       return 'running, not in a collective';
   }
+}
+
+/** A mismatched peer's call, as its status board shows it. */
+export interface PeerCall {
+  site: string | undefined;
+  kind: number | undefined;
+  label: string;
+  /** The job was stopped, by the peer, for this mismatch: its error. */
+  stopped?: LamellarError;
+}
+
+/**
+ * PE `pe`'s call for collective `seq` of team `team`, as its status board shows it (for a
+ * mismatch report); waits briefly for its site to appear.
+ */
+export async function readPeerCall(board: StatusBoard | undefined, pe: number, team: number, seq: number): Promise<PeerCall> {
+  const out: PeerCall = { site: undefined, kind: undefined, label: '' };
+  if (board === undefined) return out;
+  for (let i = 0; i < 60; i++) {
+    let s: StatusView;
+    try {
+      s = await board.read(pe);
+    } catch (err) {
+      // On tcp a read fails when the job has stopped: if the peer stopped it for this very
+      // mismatch, its report names both calls (this one from this PE's board), where this
+      // PE's could no longer name the peer's.
+      if (err instanceof LamellarError && err.code === ErrorCode.COLLECTIVE_MISMATCH) out.stopped = err;
+      return out;
+    }
+    if (s.state === State.inCollective && s.team === team && s.seq === seq) {
+      out.kind = s.kind;
+      out.label = s.label;
+      if (s.site !== '') {
+        out.site = s.site;
+        return out;
+      }
+    }
+    // Bounded: a peer publishes when it starts to wait (within its spin window), and its
+    // call-site text 20 ms later (watch.ts) or at once when it sees the mismatch too.
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return out;
 }

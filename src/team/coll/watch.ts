@@ -29,6 +29,8 @@ export interface Waiting {
   readonly team: number;
   readonly seq: number;
   readonly kind: number;
+  /** The call's own name beyond its kind ("DistIter.count"), shown on the board; else ''. */
+  readonly label?: string;
   site: Site | undefined;
   /** The world PEs not yet arrived; `undefined` means: judge from their status boards. */
   missing(): number[] | undefined;
@@ -107,7 +109,7 @@ export class Watch {
    * mismatch report retries its read for longer than the delay.
    */
   #publish(w: Waiting): void {
-    this.board?.publish(w.state, w.team, w.seq, w.kind, w.site?.text ?? '');
+    this.board?.publish(w.state, w.team, w.seq, w.kind, w.site?.text ?? '', w.label ?? '');
     if (w.site === undefined || w.site.text !== undefined) return;
     this.#siteDue = w;
     if (this.#siteTimer === undefined) {
@@ -119,7 +121,7 @@ export class Watch {
   /** Publishes the shown wait's call-site text now (a mismatch report is about to be read). */
   flushSite(): void {
     const w = this.#waits.values().next().value;
-    if (w !== undefined && !this.#final) this.board?.publish(w.state, w.team, w.seq, w.kind, siteText(w.site));
+    if (w !== undefined && !this.#final) this.board?.publish(w.state, w.team, w.seq, w.kind, siteText(w.site), w.label ?? '');
   }
 
   readonly #publishSite = (): void => {
@@ -127,7 +129,7 @@ export class Watch {
     const w = this.#siteDue;
     this.#siteDue = undefined;
     if (w === undefined || this.#final || this.#waits.values().next().value !== w) return;
-    this.board?.publish(w.state, w.team, w.seq, w.kind, siteText(w.site));
+    this.board?.publish(w.state, w.team, w.seq, w.kind, siteText(w.site), w.label ?? '');
   };
 
   #arm(at: number): void {
