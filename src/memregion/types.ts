@@ -170,11 +170,13 @@ export function checkData<T extends ElemType>(data: unknown, type: T, what: stri
 /** Throws INDEX_OUT_OF_BOUNDS unless [index, index + count) lies inside [0, length). */
 export function checkRange(index: unknown, count: number, length: number, what: string): number {
   if (typeof index !== 'number' || !Number.isInteger(index) || index < 0 || index + count > length) {
-    throw new LamellarError(
-      ErrorCode.INDEX_OUT_OF_BOUNDS,
-      `${what}: elements [${String(index)}, ${typeof index === 'number' ? index + count : '?'}) are outside the region's ${length} elements`,
-      { details: { index, count, length } },
-    );
+    // A fraction or NaN is not out of range: say what it is instead.
+    const problem = typeof index !== 'number'
+      ? `index ${typeof index === 'string' ? JSON.stringify(index) : String(index)} is a ${index === null ? 'null' : typeof index}, not an integer`
+      : Number.isNaN(index) || (Number.isFinite(index) && !Number.isInteger(index))
+        ? `index ${index} is not an integer`
+        : `elements [${index}, ${index + count}) are outside the region's ${length} elements`;
+    throw new LamellarError(ErrorCode.INDEX_OUT_OF_BOUNDS, `${what}: ${problem}`, { details: { index, count, length } });
   }
   return index;
 }

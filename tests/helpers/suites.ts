@@ -58,7 +58,7 @@ export const ARRAY_MISC_CASES = [
   'lock-array guards give this PE part; collectiveWriteLocalData is collective',
   'collectiveWriteLocalData: every PE holds its guard at once, and a plain write guard waits until all released',
   'AtomicArray localData gives atomic accessors to this PE part',
-  'f32 compareExchange rounds a scalar current to f32, so a stored 0.1 is found',
+  'f32 compareExchange rounds a scalar current to f32, so a stored 0.1 is found; a NaN, negative or infinite epsilon is INVALID_ARGUMENT',
   'an array shorter than the team holds one element on each of the first PEs',
   'first and last global index of subArray(33, 66) of 100 elements, block and cyclic',
   'an out-of-bounds put through a sub-array leaves the neighbouring elements on other PEs untouched',
