@@ -176,7 +176,7 @@ export class SharedMemoryRegion<T extends ElemType = ElemType> extends RefHandle
    */
   put(pe: number, index: number, data: TypedArrayOf<T>): Promise<void> {
     const d = this.#live();
-    checkPe(pe, d.addrs.length);
+    checkPe(pe, d.addrs.length, 'SharedMemoryRegion.put: PE');
     checkData(data, d.type, 'put');
     checkRange(index, data.length, this.#len, 'put');
     index += this.#off;
@@ -225,7 +225,7 @@ export class SharedMemoryRegion<T extends ElemType = ElemType> extends RefHandle
   get(pe: number, index: number, dst: TypedArrayOf<T>): Promise<TypedArrayOf<T>>;
   get(pe: number, index: number, n: number | TypedArrayOf<T>): Promise<TypedArrayOf<T>> {
     const d = this.#live();
-    checkPe(pe, d.addrs.length);
+    checkPe(pe, d.addrs.length, 'SharedMemoryRegion.get: PE');
     const dst = typeof n === 'number' ? undefined : checkData(n, d.type, 'get');
     const count = dst === undefined ? checkCount(n, 'get') : dst.length;
     checkRange(index, count, this.#len, 'get');
