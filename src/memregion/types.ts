@@ -155,12 +155,19 @@ export function checkElemType(type: unknown, what: string): ElemType {
   return type as ElemType;
 }
 
+/** What a put/get was given instead of a typed array, for messages: its class (`SharedMemoryRegion`, `Array`), or its type. */
+export function describeData(data: unknown): string {
+  if (typeof data !== 'object' || data === null) return data === null ? 'null' : typeof data;
+  const ctor: unknown = (data as { constructor?: unknown }).constructor;
+  return typeof ctor === 'function' && ctor.name !== '' ? ctor.name : 'object';
+}
+
 /** Throws TYPE_MISMATCH unless `data` is a typed array of exactly the region's element type. */
-export function checkData<T extends ElemType>(data: unknown, type: T, what: string): TypedArrayOf<T> {
+export function checkData<T extends ElemType>(data: unknown, type: T, what: string, orRegion = ''): TypedArrayOf<T> {
   const ctor = ELEM_CTORS[type];
   if (!(data instanceof ctor)) {
-    const got = ArrayBuffer.isView(data) ? data.constructor.name : data === null ? 'null' : typeof data;
-    throw new LamellarError(ErrorCode.TYPE_MISMATCH, `${what}: a region of '${type}' takes a ${ctor.name}, got ${got}`, {
+    const got = describeData(data);
+    throw new LamellarError(ErrorCode.TYPE_MISMATCH, `${what}: a region of '${type}' takes a ${ctor.name}${orRegion}, got ${got}`, {
       details: { expected: ctor.name, got },
     });
   }
