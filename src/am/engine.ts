@@ -99,7 +99,8 @@ export class Engine {
   readonly #work = new Counter();
   /** AMs running on this PE now (started and not finished, including those suspended at an await). */
   #executing = 0;
-  readonly #unobserved: { h: Pending; slot: number; err: Error }[] = [];
+  /** Failures whose handles were not awaited when they settled (any value a local AM threw). */
+  readonly #unobserved: { h: Pending; slot: number; err: unknown }[] = [];
   /** Launch sites by handle (LAMELLAR_AM_STACKS=1); undefined when not recorded. */
   readonly #sites: WeakMap<object, Site> | undefined = config().amStacks ? new WeakMap() : undefined;
   /** Closure sources: which destinations have which, and those other PEs defined here. */
@@ -282,16 +283,32 @@ export class Engine {
 
   /** Resolves once everything launched from this PE, and everything running here, is done. */
   waitAll(): Promise<void> {
-    const idle = this.#work.idle();
-    if (this.#unobserved.length === 0) return idle;
-    return idle.then(() => this.#reportUnobserved());
+    if (this.#work.value === 0 && this.#unobserved.length === 0) return Promise.resolve();
+    // The failures are looked at when the wait ends, not when it starts: those of the AMs it waits
+    // for arrive during the wait. (Deciding at the call lost the usual case: a script that never
+    // calls waitAll, whose shutdown calls it while an unawaited AM's failed reply is on its way.)
+    return this.#work.idle().then(() => this.#reportUnobserved());
   }
 
   #reportUnobserved(): void {
     // Checked now, not at failure: a program may collect handles and await them after waitAll.
     for (const { h, slot, err } of this.#unobserved.splice(0)) {
-      if (h instanceof Slab ? !h.observed(slot) : !observed(h)) warn(WarningCode.UNOBSERVED_AM_ERROR, `an active message failed and its handle was never awaited: ${err.message}`);
+      if (h instanceof Slab ? h.observed(slot) : observed(h)) continue;
+      warn(WarningCode.UNOBSERVED_AM_ERROR, `an active message failed and its handle was never awaited: ${this.#describeFailure(h instanceof Slab ? h.names[slot]! : h.amName, err)}`);
     }
+  }
+
+  /** What failed and where, in the words of a RemoteAmError for any failure. */
+  #describeFailure(amName: string, err: unknown): string {
+    // Failures on another PE come back as LamellarErrors naming the AM and that PE already.
+    if (err instanceof LamellarError) {
+      const d = err.details as { amName?: unknown; pe?: unknown } | undefined;
+      if (typeof d?.amName === 'string' && typeof d.pe === 'number') return err.message;
+    }
+    // Any other failure happened here: a local AM, a returned AM run back on this PE, or the
+    // decoding of a reply. Such a value is whatever the AM threw, so it is read with care.
+    const e = toWireError(err);
+    return `active message '${amName}' failed on PE ${this.myPe}: ${e.name}: ${e.message}`;
   }
 
   close(): void {
@@ -708,7 +725,7 @@ export class Engine {
     }
     const slot = id - h.first;
     h.settle(slot, ok, value);
-    if (!ok && this.#unobserved.length < MAX_UNOBSERVED && value instanceof Error && !h.observed(slot)) {
+    if (!ok && this.#unobserved.length < MAX_UNOBSERVED && !h.observed(slot)) {
       this.#unobserved.push({ h, slot, err: value });
     }
     h.group(slot)?.done();
@@ -717,7 +734,7 @@ export class Engine {
 
   #settle(h: Settleable, ok: boolean, value: unknown): void {
     h[kSettle](ok, value);
-    if (!ok && this.#unobserved.length < MAX_UNOBSERVED && value instanceof Error && !observed(h)) {
+    if (!ok && this.#unobserved.length < MAX_UNOBSERVED && !observed(h)) {
       this.#unobserved.push({ h, slot: 0, err: value });
     }
     h[kGroup]?.done();

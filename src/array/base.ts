@@ -32,7 +32,7 @@ import { checkIndex, outOfBounds } from './layout.js';
 import type { LocalLockArray } from './local-lock.js';
 import { allocElems, kArray, metaFor, type ArrayInternals, type ArrayMeta } from './meta.js';
 import { canCopyDirect, copyRange } from './ops/copy.js';
-import { IndexedDistIter, IndexedLocalIter, IndexedOnesidedIter, defaultChunk, iterChain, onesidedOf } from './iter/index.js';
+import { IndexedDistIter, IndexedLocalIter, IndexedOnesidedIter, consumersIdle, defaultChunk, iterChain, onesidedOf } from './iter/index.js';
 import { checksWhileGathering, execute, type OpResult } from './ops/engine.js';
 import type { View } from './ops/kernels.js';
 import { printArray } from './print.js';
@@ -159,6 +159,30 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
     return this.#meta.team;
   }
 
+  /**
+   * This PE's number in the array's team (`team.myPe`; Lamellar's `array.my_pe()`).
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'block' });
+   * const mine = a.firstGlobalIndexForPe(a.myPe);
+   * ```
+   */
+  get myPe(): number {
+    return this.#meta.team.myPe;
+  }
+
+  /**
+   * How many PEs the array is spread over (`team.numPes`; Lamellar's `array.num_pes()`).
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * console.log(`${a.length / a.numPes} elements per PE`);
+   * ```
+   */
+  get numPes(): number {
+    return this.#meta.team.numPes;
+  }
+
   /** @internal [start, end) of this PE's local offsets that belong to this handle's window. */
   protected localRange(pe = this.#meta.team.myPe): [number, number] {
     void this.refState;
@@ -275,6 +299,22 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
    */
   clone(): this {
     return makers.get(this.kind)!(this.refState, 'new', this.#meta, this.#offset, this.#length) as this;
+  }
+
+  /**
+   * Releases this PE's reference, as every handle's `drop()` does, once the iterator consumers
+   * started through this handle have settled: a consumer left running (not awaited) holds its
+   * array, as a spawned iteration does in Lamellar, so an `await using` scope may end with one.
+   * @example
+   * ```ts
+   * await using a = await UnsafeArray.create(world, { type: 'u32', length: 64, distribution: 'block' });
+   * void a.distIterMut().forEach((e) => e.store(1)); // left running
+   * await world.waitAll();                              // waits for it
+   * ```
+   */
+  override drop(): Promise<void> {
+    const busy = consumersIdle(this);
+    return busy === undefined ? super.drop() : busy.then(() => super.drop());
   }
 
   /**

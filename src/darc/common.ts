@@ -89,6 +89,30 @@ export abstract class DarcBase<T> extends RefHandle {
     return this.data.team;
   }
 
+  /**
+   * This PE's number in the Darc's team (`team.myPe`; Lamellar's `darc.my_pe()`).
+   * @example
+   * ```ts
+   * const d = await Darc.create(world, 0);
+   * console.log(d.myPe === world.myPe); // true on the world team
+   * ```
+   */
+  get myPe(): number {
+    return this.data.team.myPe;
+  }
+
+  /**
+   * How many PEs hold an instance (`team.numPes`; Lamellar's `darc.num_pes()`).
+   * @example
+   * ```ts
+   * const d = await Darc.create(world, 0);
+   * console.log(d.numPes === world.numPes); // true on the world team
+   * ```
+   */
+  get numPes(): number {
+    return this.data.team.numPes;
+  }
+
   /** @internal Collective conversion into another kind; see RefHandle.convertInto. */
   protected async into<H>(kind: DarcKind): Promise<H> {
     return this.convertInto(kind, (st) => makers.get(kind)!(st, 'converted') as H);

@@ -1,14 +1,14 @@
 /**
  * Any thrown value becomes a RemoteAmError at the caller and the target lives on (issue #11):
  * tests/fixtures/am-throws.ts under tighter settings. conformance-*.test.ts runs it with the
- * default ones on local/1, shmem/2 and 4, and tcp/2.
+ * default ones on local/1, shmem/2 and 4, and tcp/2. Then AMs that fail with nobody awaiting
+ * them: tests/fixtures/unobserved-am.ts, which ends through `await using` without waitAll().
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { compiledFixture } from '../helpers/compiled.js';
-import { caseReports, fixture, runJob } from '../helpers/job.js';
+import { caseReports, fixture, runJob, type Backend } from '../helpers/job.js';
 import { AM_THROWS_CASES } from '../helpers/suites.js';
-
 
 describe('thrown values under tighter settings', () => {
   const runs: [string, 'shmem' | 'tcp', Record<string, string>][] = [
@@ -26,6 +26,40 @@ describe('thrown values under tighter settings', () => {
       const reports = caseReports(r.stdout);
       assert.equal(reports.length, AM_THROWS_CASES.length * 2, r.stdout);
       for (const rep of reports) assert.ok(rep.ok, `PE ${rep.pe} ${rep.case}: ${rep.error}`);
+    });
+  }
+});
+
+describe('a failed AM whose handle nobody awaits is reported, naming the AM and the PE', () => {
+  // The shutdown's waitAll used to decide at its call whether there was anything to report, so
+  // the usual failure, still on its way back then, went unreported in most runs: several runs
+  // per lamella. The gated case makes that race certain in every run.
+  const RUNS = 5;
+  const configs: [Backend, number][] = [
+    ['local', 1],
+    ['shmem', 2],
+    ['tcp', 2],
+  ];
+  for (const [backend, numPes] of configs) {
+    test(`${backend}/${numPes}: every run warns once per failed AM before the job exits, and exits 0`, async () => {
+      const next = 1 % numPes;
+      const expected = [
+        `active message 'unobserved/gated' failed on PE ${next}: Error: gated boom`,
+        "active message 'unobserved/local' failed on PE 0: Error: local boom",
+        "active message 'unobserved/string' failed on PE 0: string: the active message threw a string, not an Error: a plain string",
+        `active message 'unobserved/boom' failed on PE ${next}: Error: boom from an unawaited AM`,
+      ];
+      for (let run = 1; run <= RUNS; run++) {
+        const r = await runJob(compiledFixture('unobserved-am.ts'), { backend, numPes, timeoutMs: 60000 });
+        const where = `run ${run} of ${RUNS}:\n${r.stdout}\n${r.stderr}`;
+        assert.equal(r.code, 0, where);
+        assert.match(r.stdout, /^@@unobserved-by-waitall 1$/m, `the waitAll() that the gated failure arrived during did not report it; ${where}`);
+        const warnings = r.stderr
+          .split('\n')
+          .filter((l) => l.includes('[LAMELLAR_W_UNOBSERVED_AM_ERROR]'))
+          .map((l) => l.replace(/^.*an active message failed and its handle was never awaited: /, ''));
+        assert.deepEqual(warnings.sort(), [...expected].sort(), where);
+      }
     });
   }
 });

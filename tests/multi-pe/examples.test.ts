@@ -313,7 +313,7 @@ const CHECKS: Record<string, ExampleCheck> = {
         for (const pe of range(n)) {
           const even = partOf(pe, 50, n, 'block').filter((v) => v % 2 === 0);
           const sum = even.reduce((a, b) => a + b, 0);
-          out.has(`[PE ${pe}] ${name}: forEachAsync visited ${even.length}; reduce ${sum}; collect [${even.join(', ')}]; count ${even.length}; sum ${sum}`);
+          out.has(`[PE ${pe}] ${name}: forEachAsync visited ${even.length} (left running: ${even.length}); reduce ${sum}; collect [${even.join(', ')}]; count ${even.length}; sum ${sum}`);
           out.one(new RegExp(`^\\[PE ${pe}\\] ${esc(name)}: forEachAsync [\\d.]+ ms, the other consumers [\\d.]+ ms$`));
         }
       }

@@ -3,7 +3,8 @@
  * consumers under each schedule over the even elements of its part of an AtomicArray of 50,
  * prints what they produced (the same under every schedule) and how long they took. The
  * forEachAsync items wait `e` milliseconds each: the schedule decides which items are in flight
- * together, so the times differ while the results do not.
+ * together, so the times differ while the results do not. Each forEachAsync also runs a second
+ * time left running (Lamellar's `.spawn()`), which `array.waitAll()` waits for.
  *
  *   npx lamellar run -N 4 examples/arrays/iter/array_consumer_schedules.ts
  */
@@ -27,13 +28,21 @@ for (const s of schedules) {
     visited++;
   });
   const asyncMs = performance.now() - t0;
+  // Lamellar's `.spawn()` then `array.wait_all()`: the consumer is left running, and the
+  // array's waitAll() waits for it.
+  let spawned = 0;
+  void even().forEachAsyncWithSchedule(s, async (e) => {
+    await sleep(e);
+    spawned++;
+  });
+  await array.waitAll();
   t0 = performance.now();
   const reduced = await even().reduceWithSchedule(s, (a, b) => a + b);
   const collected = await even().collectWithSchedule(s);
   const counted = await even().countWithSchedule(s);
   const summed = await even().sumWithSchedule(s);
   const syncMs = performance.now() - t0;
-  console.log(`[PE ${me}] ${name}: forEachAsync visited ${visited}; reduce ${reduced}; collect [${collected.join(', ')}]; count ${counted}; sum ${summed}`);
+  console.log(`[PE ${me}] ${name}: forEachAsync visited ${visited} (left running: ${spawned}); reduce ${reduced}; collect [${collected.join(', ')}]; count ${counted}; sum ${summed}`);
   console.log(`[PE ${me}] ${name}: forEachAsync ${asyncMs.toFixed(1)} ms, the other consumers ${syncMs.toFixed(2)} ms`);
   await world.barrier();
 }

@@ -19,6 +19,7 @@ import { chainsOf, distPlan, localPlan, sumZero, type Chain, type Plan } from '.
 import { buildArray, storeItems, type CollectTarget, type Stored } from './collect.js';
 import { failedElsewhere, reserveExchange, type ExchangeRecord, type PendingExchange } from './exchange.js';
 import { runAsync, runStore, runSync } from './run.js';
+import { running } from './running.js';
 import type { Schedule } from './schedule.js';
 
 export type ConsumerName = 'forEach' | 'forEachAsync' | 'reduce' | 'sum' | 'count' | 'collect' | 'collectAsync';
@@ -82,8 +83,17 @@ async function withAccesses<R>(cs: Chain[], collective: boolean, body: (a: Acces
   }
 }
 
-/** A local consumer: this PE only. With a collect target it becomes collective (see collect.ts). */
+/**
+ * A local consumer: this PE only. With a collect target it becomes collective (see collect.ts).
+ * Running work until it settles (running.ts), awaited or not.
+ */
 export function consumeLocal(c: Chain, k: Consume): Promise<unknown> {
+  return running(arraysOf(c), startLocal(c, k));
+}
+
+const arraysOf = (c: Chain): ArrayBase[] => chainsOf(c).map((x) => x.array);
+
+function startLocal(c: Chain, k: Consume): Promise<unknown> {
   if (k.target === undefined) {
     return withAccesses(chainsOf(c), false, async (acc) => localResult(c, k, await runPart(localPlan(c, acc), c, k)));
   }
@@ -129,9 +139,14 @@ async function collective<L>(
 
 /**
  * A distributed consumer, collective over the array's team. Call it synchronously from the
- * consumer method: the sequence number is taken now, in call order.
+ * consumer method: the sequence number is taken now, in call order. Running work until it
+ * settles (running.ts), awaited or not.
  */
 export function consumeDist(c: Chain, k: Consume): Promise<unknown> {
+  return running(arraysOf(c), startDist(c, k));
+}
+
+function startDist(c: Chain, k: Consume): Promise<unknown> {
   const a = c.array as ArrayBase;
   const team = a.team;
   // The exchange's place among the team's collectives is taken now, then the barrier's.

@@ -21,6 +21,7 @@ export { LocalIter, IndexedLocalIter, type ChunkOf } from './local.js';
 export { OnesidedIter, IndexedOnesidedIter, defaultChunk } from './onesided.js';
 export { ElemRef, AtomicElement, type ArithElement, type BitwiseElement, type IntElement, type FloatElement } from './items.js';
 export type { Lease } from './access.js';
+export { consumersIdle } from './running.js';
 export { Schedule, ASYNC_LANES, SLICE_MS, type ChunkSchedule } from './schedule.js';
 export type { ArrayClass, Collected } from './collect.js';
 
