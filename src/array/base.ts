@@ -246,7 +246,7 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
    * ```
    */
   firstGlobalIndexForPe(pe: number): number | undefined {
-    checkPe(pe, this.#meta.team.numPes);
+    checkPe(pe, this.#meta.team.numPes, `${this.kind}.firstGlobalIndexForPe: PE`);
     const [s, e] = this.localRange(pe);
     return s === e ? undefined : this.#meta.layout.globalOf(pe, s) - this.#offset;
   }
@@ -261,7 +261,7 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
    * ```
    */
   lastGlobalIndexForPe(pe: number): number | undefined {
-    checkPe(pe, this.#meta.team.numPes);
+    checkPe(pe, this.#meta.team.numPes, `${this.kind}.lastGlobalIndexForPe: PE`);
     const [s, e] = this.localRange(pe);
     return s === e ? undefined : this.#meta.layout.globalOf(pe, e - 1) - this.#offset;
   }

@@ -138,9 +138,19 @@ export function checkIndices(idx: unknown, len: number, what: string): ArrayLike
   return a;
 }
 
+/** Why `index` is not an element index: a fraction or NaN is not out of range but not an integer. */
+function badIndex(index: unknown, len: number): string {
+  if (typeof index === 'number') {
+    return Number.isNaN(index) || (Number.isFinite(index) && !Number.isInteger(index))
+      ? `index ${index} is not an integer`
+      : `index ${index} is outside the array's ${len} elements`;
+  }
+  return `index ${typeof index === 'string' ? JSON.stringify(index) : String(index)} is a ${index === null ? 'null' : typeof index}, not an integer`;
+}
+
 export function outOfBounds(what: string, index: unknown, len: number, position?: number): LamellarError {
   const at = position === undefined ? '' : ` (position ${position} of the batch; nothing was applied)`;
-  return new LamellarError(ErrorCode.INDEX_OUT_OF_BOUNDS, `${what}: index ${String(index)} is outside the array's ${len} elements${at}`, {
+  return new LamellarError(ErrorCode.INDEX_OUT_OF_BOUNDS, `${what}: ${badIndex(index, len)}${at}`, {
     details: { index, length: len, ...(position === undefined ? {} : { position }) },
   });
 }

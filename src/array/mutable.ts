@@ -816,7 +816,7 @@ export abstract class MutableArray<T extends ArrayElemType = ArrayElemType> exte
 
   /**
    * Float arrays: stores `newValue` at `index` if `|element - current| < epsilon`; resolves like
-   * compareExchange.
+   * compareExchange. An epsilon that is NaN, negative or infinite throws INVALID_ARGUMENT.
    * @example
    * ```ts
    * const f = await AtomicArray.create(world, { type: 'f64', length: 4, distribution: 'block' });

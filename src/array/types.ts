@@ -181,9 +181,17 @@ export function scalarOut<T extends ArrayElemType>(type: T, out: ArrayLike<unkno
   return out[k] as ArrayValue<T>;
 }
 
-/** Throws TYPE_MISMATCH unless the epsilon of compareExchangeEpsilon is a number. */
+/**
+ * Throws TYPE_MISMATCH unless the epsilon of compareExchangeEpsilon is a number, INVALID_ARGUMENT
+ * unless it is finite and not negative: `|element - current| < epsilon` would never hold for NaN
+ * or a negative one (every exchange silently failing), and would always hold for Infinity.
+ */
 export function checkEpsilon(eps: unknown, what: string): number {
-  return checkValue('f64', eps, `${what} (epsilon)`) as number;
+  const e = checkValue('f64', eps, `${what} (epsilon)`) as number;
+  if (!(e >= 0 && e < Infinity)) {
+    throw new LamellarError(ErrorCode.INVALID_ARGUMENT, `${what}: epsilon must be a finite number >= 0, got ${e}`, { details: { epsilon: e } });
+  }
+  return e;
 }
 
 /**

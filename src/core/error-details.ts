@@ -92,8 +92,11 @@ export interface ErrorDetailsMap {
   LAMELLAR_ERR_REMOTE_AM: ErrorDetailsBase & { readonly pe: number; readonly amName: string };
   /** The bytes asked for and the heap limit, or the team PEs that ran out. */
   LAMELLAR_ERR_OUT_OF_MEMORY: ErrorDetailsBase & { readonly requested?: number; readonly limit?: number; readonly pes?: readonly number[] };
-  /** What was released ("Darc", "shared memory region"...). */
-  LAMELLAR_ERR_USE_AFTER_RELEASE: ErrorDetailsBase & { readonly label?: string };
+  /**
+   * What was released ("Darc", "shared memory region"...) and, for a released handle in an AM's
+   * arguments or result, the path to it (`args.region`).
+   */
+  LAMELLAR_ERR_USE_AFTER_RELEASE: ErrorDetailsBase & { readonly label?: string; readonly path?: string };
   /** The teams involved and the PEs that disagreed. */
   LAMELLAR_ERR_TEAM_MISMATCH: ErrorDetailsBase & {
     readonly teamId?: number;

@@ -9,8 +9,9 @@ import type { Lamella } from '../lamellae/types.js';
 import { registerRefCodec } from '../serde/index.js';
 import { kTeamInternals, type Team, type WorldRuntime } from '../team/index.js';
 import { decodeRefKey, encodeRefKey, RefHandle, type HandleOrigin } from './handle.js';
-import { DONE, directGet, directPut, directView, remoteGet, remotePut } from './rdma.js';
+import { DONE, directGet, directPut, directView, kPutSource, putSource, remoteGet, remotePut, sourceTypeMismatch, type LocalSource } from './rdma.js';
 import { RefState, registryOf, type Registry } from './refstate.js';
+import type { SharedMemoryRegion } from './shared.js';
 import { checkCount, checkData, checkElemType, checkRange, checkWindow, ELEM_CTORS, elemCode, elemTypeOfCode, type ElemType, type TypedArrayOf } from './types.js';
 
 interface OneSidedData<T extends ElemType> {
@@ -165,24 +166,28 @@ export class OneSidedMemoryRegion<T extends ElemType = ElemType> extends RefHand
 
   /**
    * Copies `data` into the owner's memory from element `index`, from any PE holding the handle.
+   * `data` is a typed array of the element type, or a region of the same type whose data is on
+   * this PE (a shared region's part here, a one-sided region this PE owns).
    * @example
    * ```ts
    * const mine = world.allocOneSidedMemRegion('u8', 16);
    * await mine.put(4, new Uint8Array([1, 2, 3]));
+   * await mine.put(8, mine.subRegion(4, 7)); // copies elements 4..6 to 8..10
    * ```
    */
-  put(index: number, data: TypedArrayOf<T>): Promise<void> {
+  put(index: number, data: TypedArrayOf<T> | SharedMemoryRegion<T> | OneSidedMemoryRegion<T>): Promise<void> {
     const d = this.#live();
-    checkData(data, d.type, 'put');
-    checkRange(index, data.length, this.#len, 'put');
+    const s = putSource(data, d.type, 'put');
+    const src = ArrayBuffer.isView(s) ? s : (s.data as TypedArrayOf<T>);
+    checkRange(index, src.length, this.#len, 'put');
     index += this.#off;
-    peCounters.putBytes += data.byteLength;
+    peCounters.putBytes += src.byteLength;
     const v = viewOf(d);
     if (v !== null) {
-      directPut(v, index, data);
+      directPut(v, index, src);
       return DONE;
     }
-    return remotePut(this.refState, d.lamella, d.owner, d.addr + index * ELEM_CTORS[d.type].BYTES_PER_ELEMENT, data);
+    return remotePut(this.refState, d.lamella, d.owner, d.addr + index * ELEM_CTORS[d.type].BYTES_PER_ELEMENT, src, ArrayBuffer.isView(s) ? undefined : s.state);
   }
 
   /**
@@ -249,6 +254,20 @@ export class OneSidedMemoryRegion<T extends ElemType = ElemType> extends RefHand
   /** @internal The lifetime state, for the codec. */
   get [kRefState](): RefState {
     return this.refState;
+  }
+
+  /** @internal As a put source: the elements, on their owner only, and the state to pin. */
+  [kPutSource](type: ElemType, what: string): LocalSource {
+    const d = this.#live();
+    if (d.type !== type) throw sourceTypeMismatch(what, type, 'OneSidedMemoryRegion', d.type);
+    if (d.owner !== d.lamella.myPe) {
+      throw new LamellarError(
+        ErrorCode.UNSUPPORTED_OP,
+        `${what}: a one-sided region is a put source only on its owner (PE ${d.owner}), not on PE ${d.lamella.myPe}: get() its data first`,
+        { details: { owner: d.owner, pe: d.lamella.myPe } },
+      );
+    }
+    return { data: this.unsafeLocalData(), state: this.refState };
   }
 }
 

@@ -5,11 +5,46 @@
  * memory copies word by word; see core/copy.ts). Otherwise (tcp) they go through the lamella,
  * pinning the region so it cannot be freed under an operation in flight.
  */
-import { copyElems } from '../core/index.js';
+import { copyElems, ErrorCode, LamellarError } from '../core/index.js';
 import type { Lamella } from '../lamellae/types.js';
 import { pin, unpin } from './handle.js';
 import type { RefState } from './refstate.js';
-import { ELEM_CTORS, type ElemType, type TypedArrayOf } from './types.js';
+import { checkData, ELEM_CTORS, type ElemType, type TypedArrayOf } from './types.js';
+
+/**
+ * The method by which a region offers itself as a put source (this module cannot import the
+ * region classes: they import it): its elements on this PE, checked to be of `type`, and its
+ * state, pinned while a remote put reads them. Throws for a region of another type, or a
+ * one-sided region owned by another PE.
+ */
+export const kPutSource = Symbol('lamellar.putSource');
+
+export interface LocalSource {
+  readonly data: TypedArrayOf<ElemType>;
+  readonly state: RefState;
+}
+
+interface Sourceable {
+  [kPutSource](type: ElemType, what: string): LocalSource;
+}
+
+/**
+ * A put's source, checked: a typed array of `type` as it is, or a region's elements on this PE
+ * with the region's state (Lamellar's put takes a region as its source too).
+ */
+export function putSource<T extends ElemType>(data: unknown, type: T, what: string): TypedArrayOf<T> | LocalSource {
+  // The typed array first: the common put pays one instanceof, as before regions were sources.
+  if (data instanceof ELEM_CTORS[type]) return data as TypedArrayOf<T>;
+  if (typeof data === 'object' && data !== null && kPutSource in data) return (data as Sourceable)[kPutSource](type, what);
+  return checkData(data, type, what, ` or a region of '${type}' whose data is on this PE`);
+}
+
+/** TYPE_MISMATCH for a source region of `got` elements put into a region of `type`. */
+export function sourceTypeMismatch(what: string, type: ElemType, kind: string, got: ElemType): LamellarError {
+  return new LamellarError(ErrorCode.TYPE_MISMATCH, `${what}: a region of '${type}' takes a ${ELEM_CTORS[type].name} or a region of '${type}', got a ${kind} of '${got}'`, {
+    details: { expected: type, got },
+  });
+}
 
 /** Already settled: a direct put allocates nothing per call. */
 export const DONE: Promise<void> = Promise.resolve();
@@ -41,12 +76,15 @@ export function directGet<T extends ElemType>(v: TypedArrayOf<T>, index: number,
 
 const bytesOf = (a: ArrayBufferView): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
-export async function remotePut(st: RefState, lamella: Lamella, pe: number, addr: number, data: ArrayBufferView): Promise<void> {
+/** `src`: the source region's state when the data is a region's, pinned too until the put is done. */
+export async function remotePut(st: RefState, lamella: Lamella, pe: number, addr: number, data: ArrayBufferView, src?: RefState): Promise<void> {
   pin(st);
+  if (src !== undefined) pin(src);
   try {
     await lamella.put(pe, addr, bytesOf(data));
   } finally {
     unpin(st);
+    if (src !== undefined) unpin(src);
   }
 }
 

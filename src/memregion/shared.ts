@@ -10,7 +10,8 @@ import { registerRefCodec } from '../serde/index.js';
 import { Kind, kTeamInternals, type Team } from '../team/index.js';
 import { startCollective } from './collective.js';
 import { decodeMemberKey, encodeRefKey, RefHandle, type HandleOrigin } from './handle.js';
-import { DONE, directGet, directPut, directView, remoteGet, remotePut } from './rdma.js';
+import type { OneSidedMemoryRegion } from './one-sided.js';
+import { DONE, directGet, directPut, directView, kPutSource, putSource, remoteGet, remotePut, sourceTypeMismatch, type LocalSource } from './rdma.js';
 import type { RefState } from './refstate.js';
 import { checkCount, checkData, checkElemType, checkRange, checkWindow, ELEM_CTORS, type ElemType, type TypedArrayOf } from './types.js';
 
@@ -167,27 +168,31 @@ export class SharedMemoryRegion<T extends ElemType = ElemType> extends RefHandle
 
   /**
    * Copies `data` into team PE `pe`'s part from element `index`. Checked at the call (PE, type,
-   * range).
+   * range). `data` is a typed array of the element type, or a region of the same type whose data
+   * is on this PE (a shared region's or sub-region's part here, a one-sided region this PE owns):
+   * its elements are copied as they are, with no intermediate copy.
    * @example
    * ```ts
    * const r = await world.allocSharedMemRegion('f64', 8);
    * await r.put(0, 2, new Float64Array([1.5, 2.5]));
+   * await r.put(0, 4, r.subRegion(0, 4)); // this PE's elements 0..3 into PE 0's 4..7
    * ```
    */
-  put(pe: number, index: number, data: TypedArrayOf<T>): Promise<void> {
+  put(pe: number, index: number, data: TypedArrayOf<T> | SharedMemoryRegion<T> | OneSidedMemoryRegion<T>): Promise<void> {
     const d = this.#live();
-    checkPe(pe, d.addrs.length);
-    checkData(data, d.type, 'put');
-    checkRange(index, data.length, this.#len, 'put');
+    checkPe(pe, d.addrs.length, 'SharedMemoryRegion.put: PE');
+    const s = putSource(data, d.type, 'put');
+    const src = ArrayBuffer.isView(s) ? s : (s.data as TypedArrayOf<T>);
+    checkRange(index, src.length, this.#len, 'put');
     index += this.#off;
-    peCounters.putBytes += data.byteLength;
+    peCounters.putBytes += src.byteLength;
     const v = d.internals.view(pe);
     if (v !== null) {
-      directPut(v, index, data);
+      directPut(v, index, src);
       return DONE;
     }
     const bpe = ELEM_CTORS[d.type].BYTES_PER_ELEMENT;
-    return remotePut(this.refState, d.internals.lamella, d.team.pes[pe]!, d.addrs[pe]! + index * bpe, data);
+    return remotePut(this.refState, d.internals.lamella, d.team.pes[pe]!, d.addrs[pe]! + index * bpe, src, ArrayBuffer.isView(s) ? undefined : s.state);
   }
 
   /**
@@ -198,10 +203,11 @@ export class SharedMemoryRegion<T extends ElemType = ElemType> extends RefHandle
    * await r.putAll(0, new Float64Array([world.myPe]));
    * ```
    */
-  putAll(index: number, data: TypedArrayOf<T>): Promise<void> {
+  putAll(index: number, data: TypedArrayOf<T> | SharedMemoryRegion<T> | OneSidedMemoryRegion<T>): Promise<void> {
     const d = this.#live();
-    checkData(data, d.type, 'putAll');
-    checkRange(index, data.length, this.#len, 'putAll');
+    // Checked once here, so that a bad call throws before any PE's part is written.
+    const s = putSource(data, d.type, 'putAll');
+    checkRange(index, (ArrayBuffer.isView(s) ? s : s.data).length, this.#len, 'putAll');
     const pending: Promise<void>[] = [];
     for (let pe = 0; pe < d.addrs.length; pe++) {
       const p = this.put(pe, index, data);
@@ -225,7 +231,7 @@ export class SharedMemoryRegion<T extends ElemType = ElemType> extends RefHandle
   get(pe: number, index: number, dst: TypedArrayOf<T>): Promise<TypedArrayOf<T>>;
   get(pe: number, index: number, n: number | TypedArrayOf<T>): Promise<TypedArrayOf<T>> {
     const d = this.#live();
-    checkPe(pe, d.addrs.length);
+    checkPe(pe, d.addrs.length, 'SharedMemoryRegion.get: PE');
     const dst = typeof n === 'number' ? undefined : checkData(n, d.type, 'get');
     const count = dst === undefined ? checkCount(n, 'get') : dst.length;
     checkRange(index, count, this.#len, 'get');
@@ -250,6 +256,13 @@ export class SharedMemoryRegion<T extends ElemType = ElemType> extends RefHandle
     const v = d.internals.view(d.team.myPe);
     if (v === null) throw new LamellarError(ErrorCode.INTERNAL, 'this lamella does not map the local heap');
     return this.#off === 0 && this.#len === d.length ? v : (v.subarray(this.#off, this.#off + this.#len) as TypedArrayOf<T>);
+  }
+
+  /** @internal As a put source: this PE's part of the window, and the state to pin. */
+  [kPutSource](type: ElemType, what: string): LocalSource {
+    const d = this.#live();
+    if (d.type !== type) throw sourceTypeMismatch(what, type, 'SharedMemoryRegion', d.type);
+    return { data: this.unsafeLocalData(), state: this.refState };
   }
 
   /**

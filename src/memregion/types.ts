@@ -155,12 +155,19 @@ export function checkElemType(type: unknown, what: string): ElemType {
   return type as ElemType;
 }
 
+/** What a put/get was given instead of a typed array, for messages: its class (`SharedMemoryRegion`, `Array`), or its type. */
+export function describeData(data: unknown): string {
+  if (typeof data !== 'object' || data === null) return data === null ? 'null' : typeof data;
+  const ctor: unknown = (data as { constructor?: unknown }).constructor;
+  return typeof ctor === 'function' && ctor.name !== '' ? ctor.name : 'object';
+}
+
 /** Throws TYPE_MISMATCH unless `data` is a typed array of exactly the region's element type. */
-export function checkData<T extends ElemType>(data: unknown, type: T, what: string): TypedArrayOf<T> {
+export function checkData<T extends ElemType>(data: unknown, type: T, what: string, orRegion = ''): TypedArrayOf<T> {
   const ctor = ELEM_CTORS[type];
   if (!(data instanceof ctor)) {
-    const got = ArrayBuffer.isView(data) ? data.constructor.name : data === null ? 'null' : typeof data;
-    throw new LamellarError(ErrorCode.TYPE_MISMATCH, `${what}: a region of '${type}' takes a ${ctor.name}, got ${got}`, {
+    const got = describeData(data);
+    throw new LamellarError(ErrorCode.TYPE_MISMATCH, `${what}: a region of '${type}' takes a ${ctor.name}${orRegion}, got ${got}`, {
       details: { expected: ctor.name, got },
     });
   }
@@ -170,11 +177,13 @@ export function checkData<T extends ElemType>(data: unknown, type: T, what: stri
 /** Throws INDEX_OUT_OF_BOUNDS unless [index, index + count) lies inside [0, length). */
 export function checkRange(index: unknown, count: number, length: number, what: string): number {
   if (typeof index !== 'number' || !Number.isInteger(index) || index < 0 || index + count > length) {
-    throw new LamellarError(
-      ErrorCode.INDEX_OUT_OF_BOUNDS,
-      `${what}: elements [${String(index)}, ${typeof index === 'number' ? index + count : '?'}) are outside the region's ${length} elements`,
-      { details: { index, count, length } },
-    );
+    // A fraction or NaN is not out of range: say what it is instead.
+    const problem = typeof index !== 'number'
+      ? `index ${typeof index === 'string' ? JSON.stringify(index) : String(index)} is a ${index === null ? 'null' : typeof index}, not an integer`
+      : Number.isNaN(index) || (Number.isFinite(index) && !Number.isInteger(index))
+        ? `index ${index} is not an integer`
+        : `elements [${index}, ${index + count}) are outside the region's ${length} elements`;
+    throw new LamellarError(ErrorCode.INDEX_OUT_OF_BOUNDS, `${what}: ${problem}`, { details: { index, count, length } });
   }
   return index;
 }

@@ -149,8 +149,10 @@ function shortPath(path: string): string {
 }
 
 /**
- * Turns whatever the fast encoder threw into the SERIALIZE error the caller sees. `label` says
- * what was being encoded (e.g. "argument of AM 'hello'"), `root` names the value in the path.
+ * Turns whatever the fast encoder threw into the SERIALIZE error the caller sees, or, when a ref
+ * codec refused its value with another coded error (USE_AFTER_RELEASE), into that code with the
+ * path. `label` says what was being encoded (e.g. "argument of AM 'hello'"), `root` names the
+ * value in the path.
  */
 export function encodeError(err: unknown, value: unknown, label: string | undefined, root: string): LamellarError {
   const what = label ?? 'value';
@@ -161,8 +163,15 @@ export function encodeError(err: unknown, value: unknown, label: string | undefi
   } catch {
     problem = undefined; // a getter that throws: report the original error below
   }
+  // A ref codec that refused its value with a coded error (a released handle: USE_AFTER_RELEASE)
+  // knows the real problem; the caller gets that code, with the path, not a SERIALIZE. A nested
+  // SERIALIZE (a codec encoding its own fields) keeps the outer path and the codec's name below.
+  const coded = problem?.cause ?? (problem === undefined ? refFailure?.error : undefined);
+  if (coded instanceof LamellarError && coded.code !== ErrorCode.SERIALIZE) return codecError(coded, what, problem?.path ?? root);
   if (problem !== undefined) {
-    const hint = problem.what.startsWith('an instance of class') || problem.what === 'an object with a non-plain prototype'
+    // The list of what can be sent helps with an unregistered class, not with a codec's failure.
+    const unsendable = problem.what.startsWith('an instance of class') || problem.what === 'an object with a non-plain prototype';
+    const hint = unsendable && problem.cause === undefined
       ? ' (only plain objects, arrays, Map, Set, Date, typed arrays, ArrayBuffer, DataView and classes with a registered RefCodec can be sent)'
       : '';
     return new LamellarError(ErrorCode.SERIALIZE, `cannot serialize ${what}: ${shortPath(problem.path)} is ${problem.what}${hint}`, {
@@ -174,5 +183,13 @@ export function encodeError(err: unknown, value: unknown, label: string | undefi
   return new LamellarError(ErrorCode.SERIALIZE, `cannot serialize ${what}: ${msg}`, {
     cause: err,
     details: { label, path: root },
+  });
+}
+
+/** A ref codec's own coded error, re-thrown with what was being sent and where in it. */
+function codecError(e: LamellarError, what: string, path: string): LamellarError {
+  return new LamellarError(e.code, `cannot send ${what}: ${shortPath(path)}: ${e.message}`, {
+    cause: e,
+    details: { ...e.details, path },
   });
 }

@@ -58,7 +58,7 @@ export const ARRAY_MISC_CASES = [
   'lock-array guards give this PE part; collectiveWriteLocalData is collective',
   'collectiveWriteLocalData: every PE holds its guard at once, and a plain write guard waits until all released',
   'AtomicArray localData gives atomic accessors to this PE part',
-  'f32 compareExchange rounds a scalar current to f32, so a stored 0.1 is found',
+  'f32 compareExchange rounds a scalar current to f32, so a stored 0.1 is found; a NaN, negative or infinite epsilon is INVALID_ARGUMENT',
   'an array shorter than the team holds one element on each of the first PEs',
   'first and last global index of subArray(33, 66) of 100 elements, block and cyclic',
   'an out-of-bounds put through a sub-array leaves the neighbouring elements on other PEs untouched',
@@ -114,6 +114,7 @@ const DARC_CASES = [
 const MEMREGION_CASES = [
   'put and get of every element type are exact at the first and last index of every PE part',
   'a multi-element put lands in order and putAll writes every PE',
+  'a region whose data is on this PE is a put source; a one-sided one owned elsewhere or another type is refused',
   'a one-sided region sent to another PE is filled there and the owner reads the values',
   'a shared region sent in an AM arrives as a handle on the same memory',
   'bad calls throw coded errors at the call and touch nothing',

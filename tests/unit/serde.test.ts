@@ -525,6 +525,38 @@ test('a ref codec that throws while encoding becomes SERIALIZE with the path and
   assert.equal(w.pos, 1);
 });
 
+test("a ref codec's coded error (a released handle) keeps its code, gains the path, and lists nothing sendable", () => {
+  class Released {}
+  const gone = new LamellarError(ErrorCode.USE_AFTER_RELEASE, 'this Darc handle was released', { details: { label: 'Darc' } });
+  registerRefCodec<Released>({
+    name: 'test.Released',
+    ctor: Released,
+    encode() {
+      throw gone;
+    },
+    decode: () => new Released(),
+  });
+  const w = new Writer();
+  w.u8(1);
+  const e = throwsCode(() => encodeValue(w, { ok: 1, list: [2, new Released()] }, "argument of AM 'hello'"), ErrorCode.USE_AFTER_RELEASE);
+  assert.equal(e.message, "cannot send argument of AM 'hello': args.list[1]: this Darc handle was released");
+  assert.deepEqual(e.details, { label: 'Darc', path: 'args.list[1]' });
+  assert.equal(e.cause, gone);
+  assert.equal(w.pos, 1, 'the writer is rewound');
+  // A plain Error from a codec is still SERIALIZE, without the list of sendable classes.
+  class Broken {}
+  registerRefCodec<Broken>({
+    name: 'test.Broken',
+    ctor: Broken,
+    encode() {
+      throw new Error('disk on fire');
+    },
+    decode: () => new Broken(),
+  });
+  const s = throwsCode(() => encodeToBytes({ b: new Broken() }), ErrorCode.SERIALIZE);
+  assert.match(s.message, /args\.b is an instance of class Broken whose ref codec 'test\.Broken' failed: disk on fire$/);
+});
+
 test('an Array subclass is refused and an array with its own constructor key is still an array', () => {
   class Pair extends Array<number> {}
   const e = serializeError([Pair.from([1, 2])]);
