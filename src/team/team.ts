@@ -111,6 +111,8 @@ export interface TeamInternals {
    * until it settles, so this team's waitAll(), the world's, and shutdown wait for it.
    */
   track(p: PromiseLike<unknown>): void;
+  /** Throws USE_AFTER_RELEASE (or WORLD_SHUT_DOWN) if the team can no longer be used here. */
+  checkLive(what: string): void;
 }
 
 /** Makes a Team (initWorld, team creation); Team's constructor is private. */
@@ -173,6 +175,7 @@ export class Team implements AmTeam {
         return channelOf();
       },
       track: (p) => this.#track(p),
+      checkLive: (what) => this.#live(what),
     };
     this.#id = id;
     this.#pes = Object.freeze([...pes]);
@@ -582,6 +585,8 @@ registerRefCodec<Team>({
   ctor: Team,
   encode(w, team) {
     const t = team[kTeamInternals];
+    // A dropped team is refused at the launch, like a dropped region or Darc, not by the target.
+    t.checkLive('sending a Team in an AM');
     w.u32(t.id);
     w.f64(t.fingerprint);
   },
