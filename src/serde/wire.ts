@@ -124,27 +124,18 @@ export type WireCheck<T> = 0 extends 1 & T
                   : never;
 
 /**
- * Node's `Buffer`, told apart from a plain Uint8Array by a method only it has. Not `Buffer`
- * itself: that type comes from @types/node, and in a project that does not load it (TypeScript
- * 6 and later load no `@types` package unless asked) an unresolved `Buffer` is `any`, which
- * every type extends: every AM result would have been typed Uint8Array.
- * @example
- * ```ts
- * type R = WireReceived<Buffer>; // Uint8Array (a Buffer arrives as one); WireReceived<number> is number
- * ```
- */
-type BufferLike = Uint8Array & { readBigUInt64LE(offset?: number): bigint };
-
-/**
  * What a value of type `T` is on the PE that receives it: a `Buffer` (a Uint8Array subclass)
  * arrives as a plain `Uint8Array`, and readonly arrays, maps and sets arrive mutable (they are
- * the receiver's own copies). Everything else keeps its type.
+ * the receiver's own copies). Everything else keeps its type. A Buffer is told apart by a method
+ * only it has, not by naming `Buffer`: that type comes from @types/node, and in a project that does
+ * not load it (TypeScript 6 and later load no `@types` package unless asked) an unresolved
+ * `Buffer` is `any`, which every type extends, so every AM result was typed Uint8Array.
  * @example
  * ```ts
  * type R = WireReceived<{ bytes: Buffer; list: readonly number[] }>; // { bytes: Uint8Array; list: number[] }
  * ```
  */
-export type WireReceived<T> = T extends BufferLike
+export type WireReceived<T> = T extends Uint8Array & { readBigUInt64LE(offset?: number): bigint }
   ? Uint8Array
   : T extends WireLeaf
     ? T
