@@ -177,9 +177,9 @@ export class OneSidedMemoryRegion<T extends ElemType = ElemType> extends RefHand
    */
   put(index: number, data: TypedArrayOf<T> | SharedMemoryRegion<T> | OneSidedMemoryRegion<T>): Promise<void> {
     const d = this.#live();
-    const s = putSource(data, d.type, 'put');
+    const s = putSource(data, d.type, 'OneSidedMemoryRegion.put');
     const src = ArrayBuffer.isView(s) ? s : (s.data as TypedArrayOf<T>);
-    checkRange(index, src.length, this.#len, 'put');
+    checkRange(index, src.length, this.#len, 'OneSidedMemoryRegion.put');
     index += this.#off;
     peCounters.putBytes += src.byteLength;
     const v = viewOf(d);
@@ -203,9 +203,9 @@ export class OneSidedMemoryRegion<T extends ElemType = ElemType> extends RefHand
   get(index: number, dst: TypedArrayOf<T>): Promise<TypedArrayOf<T>>;
   get(index: number, n: number | TypedArrayOf<T>): Promise<TypedArrayOf<T>> {
     const d = this.#live();
-    const dst = typeof n === 'number' ? undefined : checkData(n, d.type, 'get');
-    const count = dst === undefined ? checkCount(n, 'get') : dst.length;
-    checkRange(index, count, this.#len, 'get');
+    const dst = typeof n === 'number' ? undefined : checkData(n, d.type, 'OneSidedMemoryRegion.get');
+    const count = dst === undefined ? checkCount(n, 'OneSidedMemoryRegion.get') : dst.length;
+    checkRange(index, count, this.#len, 'OneSidedMemoryRegion.get');
     index += this.#off;
     peCounters.getBytes += count * ELEM_CTORS[d.type].BYTES_PER_ELEMENT;
     const v = viewOf(d);

@@ -181,9 +181,9 @@ export class SharedMemoryRegion<T extends ElemType = ElemType> extends RefHandle
   put(pe: number, index: number, data: TypedArrayOf<T> | SharedMemoryRegion<T> | OneSidedMemoryRegion<T>): Promise<void> {
     const d = this.#live();
     checkPe(pe, d.addrs.length, 'SharedMemoryRegion.put: PE');
-    const s = putSource(data, d.type, 'put');
+    const s = putSource(data, d.type, 'SharedMemoryRegion.put');
     const src = ArrayBuffer.isView(s) ? s : (s.data as TypedArrayOf<T>);
-    checkRange(index, src.length, this.#len, 'put');
+    checkRange(index, src.length, this.#len, 'SharedMemoryRegion.put');
     index += this.#off;
     peCounters.putBytes += src.byteLength;
     const v = d.internals.view(pe);
@@ -206,8 +206,8 @@ export class SharedMemoryRegion<T extends ElemType = ElemType> extends RefHandle
   putAll(index: number, data: TypedArrayOf<T> | SharedMemoryRegion<T> | OneSidedMemoryRegion<T>): Promise<void> {
     const d = this.#live();
     // Checked once here, so that a bad call throws before any PE's part is written.
-    const s = putSource(data, d.type, 'putAll');
-    checkRange(index, (ArrayBuffer.isView(s) ? s : s.data).length, this.#len, 'putAll');
+    const s = putSource(data, d.type, 'SharedMemoryRegion.putAll');
+    checkRange(index, (ArrayBuffer.isView(s) ? s : s.data).length, this.#len, 'SharedMemoryRegion.putAll');
     const pending: Promise<void>[] = [];
     for (let pe = 0; pe < d.addrs.length; pe++) {
       const p = this.put(pe, index, data);
@@ -232,9 +232,9 @@ export class SharedMemoryRegion<T extends ElemType = ElemType> extends RefHandle
   get(pe: number, index: number, n: number | TypedArrayOf<T>): Promise<TypedArrayOf<T>> {
     const d = this.#live();
     checkPe(pe, d.addrs.length, 'SharedMemoryRegion.get: PE');
-    const dst = typeof n === 'number' ? undefined : checkData(n, d.type, 'get');
-    const count = dst === undefined ? checkCount(n, 'get') : dst.length;
-    checkRange(index, count, this.#len, 'get');
+    const dst = typeof n === 'number' ? undefined : checkData(n, d.type, 'SharedMemoryRegion.get');
+    const count = dst === undefined ? checkCount(n, 'SharedMemoryRegion.get') : dst.length;
+    checkRange(index, count, this.#len, 'SharedMemoryRegion.get');
     index += this.#off;
     peCounters.getBytes += count * ELEM_CTORS[d.type].BYTES_PER_ELEMENT;
     const v = d.internals.view(pe);
