@@ -402,13 +402,17 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
       copyRange(ai, index, view, false);
       return Promise.resolve(fresh ? toArrayData(this.type, view) : nOrDst);
     }
-    return this.run(Op.load, rangeIndices(index, n), 0, 0, 0, true).then(async (r) => {
+    const got = this.run(Op.load, rangeIndices(index, n), 0, 0, 0, true).then(async (r) => {
       const out = r.out!;
       if (fresh) return toArrayData(this.type, out);
       if (view !== null) view.set(out as never);
       else await deliver(this.type, out, nOrDst);
       return nOrDst;
     });
+    // Until the data is in `dst`, not only until it arrived: Lamellar's get(..).spawn() then
+    // wait_all() reads dst after waitAll.
+    if (!fresh) this.#meta.team[kTeamInternals].track(got);
+    return this.track(got);
   }
 
   /** @internal A one-sided reduction of the window (see reduce.ts). */

@@ -66,6 +66,7 @@ export const ARRAY_MISC_CASES = [
   'large batches of add, sub, bitOr and bitXor over a large AtomicArray (applied by memory block) match a local replay',
   'large fetching batches with per-index values (add, sub, swap, load) on i8, u16, i32 and u64 give the old values of an in-order replay',
   'put and get through odd-length sub-arrays round-trip on both distributions',
+  'gets left running into a region or typed array have filled it when waitAll resolves',
 ];
 
 export const CLOSURE_CASES = [
