@@ -22,12 +22,24 @@ interface Held {
   label: string;
 }
 
+/**
+ * Warnings per kind of handle before the rest go silent: a loop that leaves a sub-region view
+ * per transfer undropped (Rust's `sub_region` style) printed some 10,000 of them on tcp.
+ */
+const MAX_UNRELEASED_WARNINGS = 5;
+const unreleasedWarned = new Map<string, number>();
+
 const finalizer = new FinalizationRegistry<Held>(({ state, label }) => {
   if (state.freed || state.rt.closed) return;
-  warn(
-    WarningCode.UNRELEASED_HANDLE,
-    `a ${label} handle on PE ${state.rt.lamella.myPe} was garbage-collected without drop(); call drop() or use \`await using\` so it is freed promptly`,
-  );
+  const n = (unreleasedWarned.get(label) ?? 0) + 1;
+  unreleasedWarned.set(label, n);
+  if (n <= MAX_UNRELEASED_WARNINGS) {
+    const more = n === MAX_UNRELEASED_WARNINGS ? ` (${n} reported; further ${label} handles released this way on this PE are not)` : '';
+    warn(
+      WarningCode.UNRELEASED_HANDLE,
+      `a ${label} handle on PE ${state.rt.lamella.myPe} was garbage-collected without drop(); call drop() or use \`await using\` so it is freed promptly${more}`,
+    );
+  }
   state.release();
 });
 
