@@ -561,6 +561,21 @@ export class Team implements AmTeam {
   }
 
   /**
+   * Drops the team at the end of an `await using` scope: collective, as `drop()`; a handle that
+   * was dropped already is left alone.
+   * @example
+   * ```ts
+   * {
+   *   await using pair = await world.createTeamFromArch(new BlockedArch(0, 2));
+   *   if (pair.isMember) await pair.barrier();
+   * } // pair.drop() runs here, on every PE
+   * ```
+   */
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (!this.#dropped) await this.drop();
+  }
+
+  /**
    * Prints the team's layout: its id, size and which world PE each team PE is.
    * @example
    * team.printArch(); // team 3: 2 PEs; team PE -> world PE: 0->1 1->3
