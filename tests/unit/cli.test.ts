@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { numPesOf, parseRunArgs } from '../../src/cli/args.js';
+import { describeError } from '../../src/launcher/report.js';
 import { ErrorCode, isLamellarError } from '../../src/core/index.js';
 
 const fails = (fn: () => unknown, code: string, message: RegExp): void => {
@@ -69,4 +70,24 @@ describe('numPesOf', () => {
       fails(() => numPesOf(raw), ErrorCode.INVALID_NUM_PES, new RegExp(`must be a whole number from 1 to 65535, got '${raw.replace('.', '\\.')}'`));
     });
   }
+});
+
+describe("a failing PE's report (launcher/report.ts)", () => {
+  test("a SuppressedError from an `await using` clean-up puts the script's own error first", () => {
+    const own = new Error('PE 1 blew up mid-way');
+    const cleanup = Object.assign(new Error('collective mismatch in team.drop()'), { code: 'LAMELLAR_ERR_COLLECTIVE_MISMATCH' });
+    // The shape TypeScript's `await using` helper builds where SuppressedError is not a global.
+    const e = Object.assign(new Error('An error was suppressed during disposal.'), { name: 'SuppressedError', error: cleanup, suppressed: own });
+    const text = describeError(e);
+    const at = (s: string): number => text.indexOf(s);
+    assert.ok(at('PE 1 blew up mid-way') >= 0 && at('collective mismatch') > at('PE 1 blew up mid-way'), text);
+    assert.match(text, /cleaning up an `await using` scope while that error unwound it/);
+    assert.match(text, /LAMELLAR_ERR_COLLECTIVE_MISMATCH/);
+    assert.doesNotMatch(text, /An error was suppressed during disposal/);
+  });
+
+  test('any other thrown value is described as it is', () => {
+    assert.match(describeError(new RangeError('plain')), /RangeError: plain/);
+    assert.equal(describeError('a string'), "'a string'");
+  });
 });
