@@ -5,7 +5,7 @@
  */
 import { kConstruct } from '../core/index.js';
 import { pin, unpin, type HandleOrigin, type RefState } from '../memregion/internal.js';
-import { kTeamInternals, State, type Team, type World } from '../team/index.js';
+import type { Team, World } from '../team/index.js';
 import { createDarc, DarcBase, registerDarcCodec, registerDarcKind, type DarcData, type DarcKind } from './common.js';
 import type { Darc } from './darc.js';
 import type { GlobalRwDarc } from './global-rw.js';
@@ -34,14 +34,7 @@ export class LocalRwDarc<T> extends DarcBase<T> {
 
   private constructor(token: symbol, state: RefState, origin: HandleOrigin) {
     super(token, state, origin);
-    const data = state.data as DarcData<T>;
-    data.local ??= new RwLock((write) =>
-      data.team[kTeamInternals].runtime.watchWait(
-        `LocalRwDarc.${write ? 'write' : 'read'}() (its lock on this PE is held by a guard not yet released)`,
-        State.running,
-        [],
-      ),
-    );
+    (state.data as DarcData<T>).local ??= new RwLock();
   }
 
   static {

@@ -12,38 +12,10 @@ interface Waiter {
 
 const GRANTED: Promise<void> = Promise.resolve();
 
-/** Registers a wait for the lock with the deadlock watch; returns the function that ends it. */
-export type WatchLockWait = (write: boolean) => () => void;
-
 export class RwLock {
   #readers = 0;
   #writer = false;
   readonly #queue: Waiter[] = [];
-  readonly #watch: WatchLockWait | undefined;
-
-  /**
-   * With `watch`, a read() or write() that has to queue is a diagnosed wait: a guard kept while
-   * the same PE asks for the lock again (write() then read()) waits forever, and said nothing.
-   */
-  constructor(watch?: WatchLockWait) {
-    this.#watch = watch;
-  }
-
-  #queued(write: boolean): Promise<void> {
-    const end = this.#watch?.(write);
-    return new Promise((grant) =>
-      this.#queue.push({
-        write,
-        grant:
-          end === undefined
-            ? grant
-            : () => {
-                end();
-                grant();
-              },
-      }),
-    );
-  }
 
   get readers(): number {
     return this.#readers;
@@ -63,7 +35,7 @@ export class RwLock {
       this.#readers++;
       return GRANTED;
     }
-    return this.#queued(false);
+    return new Promise((grant) => this.#queue.push({ write: false, grant }));
   }
 
   write(): Promise<void> {
@@ -71,7 +43,7 @@ export class RwLock {
       this.#writer = true;
       return GRANTED;
     }
-    return this.#queued(true);
+    return new Promise((grant) => this.#queue.push({ write: true, grant }));
   }
 
   releaseRead(): void {

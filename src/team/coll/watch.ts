@@ -189,9 +189,7 @@ export class Watch {
     const who = missing === undefined || missing.length === 0 ? none : `PE(s) ${missing.join(', ')}`;
     const at = w.site === undefined ? '' : ` at ${siteText(w.site)}`;
     const self = blockedMs === 0 ? '' : ` (this PE's own event loop did not run for ${Math.round(blockedMs / 100) / 10} s of it: a long synchronous AM or user code)`;
-    // A wait on this PE alone (a lock a guard here holds) waits for no other PE.
-    const forWho = w.members.length === 0 ? '' : ` for ${who}`;
-    const msg = `PE ${this.#myPe} has waited ${secs} s in ${w.what}${at}${self}${forWho}` + (lines.length > 0 ? `: ${lines.join('; ')}` : '');
+    const msg = `PE ${this.#myPe} has waited ${secs} s in ${w.what}${at}${self} for ${who}` + (lines.length > 0 ? `: ${lines.join('; ')}` : '');
     if (this.#abort) {
       this.#fatal(new LamellarError(ErrorCode.DEADLOCK_TIMEOUT, `${msg} (LAMELLAR_DEADLOCK_TIMEOUT_ACTION=abort)`, { details: { pe: this.#myPe, missing } }));
       return;
