@@ -326,10 +326,13 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
     if (!(r instanceof Promise)) return Promise.resolve(r);
     // Not done yet (queued behind a lock, or sent to owners): the array's waitAll(), the team's
     // and the world's, and shutdown wait for it.
-    this.#meta.team[kTeamInternals].track(r);
-    const ops = this.#meta.ops;
-    ops.add();
-    return r.finally(() => ops.done());
+    return this.#pending(r);
+  }
+
+  /** Counts `p` in the array's, its team's and the world's `waitAll()` (and shutdown) until it settles. */
+  #pending<R>(p: Promise<R>): Promise<R> {
+    this.#meta.team[kTeamInternals].track(p);
+    return this.track(p);
   }
 
   /** @internal Counts `p` in the array's `waitAll()` until it settles. */
@@ -402,17 +405,17 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
       copyRange(ai, index, view, false);
       return Promise.resolve(fresh ? toArrayData(this.type, view) : nOrDst);
     }
-    const got = this.run(Op.load, rangeIndices(index, n), 0, 0, 0, true).then(async (r) => {
-      const out = r.out!;
-      if (fresh) return toArrayData(this.type, out);
-      if (view !== null) view.set(out as never);
-      else await deliver(this.type, out, nOrDst);
-      return nOrDst;
-    });
-    // Until the data is in `dst`, not only until it arrived: Lamellar's get(..).spawn() then
-    // wait_all() reads dst after waitAll.
-    if (!fresh) this.#meta.team[kTeamInternals].track(got);
-    return this.track(got);
+    const got = this.run(Op.load, rangeIndices(index, n), 0, 0, 0, true);
+    if (fresh) return got.then((r) => toArrayData(this.type, r.out!));
+    // Pending until the data is in `dst`, not only until it arrived: Lamellar's get(..).spawn()
+    // then wait_all() reads dst after waitAll.
+    return this.#pending(
+      got.then(async (r) => {
+        if (view !== null) view.set(r.out! as never);
+        else await deliver(this.type, r.out!, nOrDst);
+        return nOrDst;
+      }),
+    );
   }
 
   /** @internal A one-sided reduction of the window (see reduce.ts). */
