@@ -84,6 +84,8 @@ export class ShmemLamella extends MappedMemory implements Lamella {
   #lastActive = 0;
   #asleep = false;
   #closed = false;
+  /** abort() was called: frames are dropped (see #count). */
+  #aborted = false;
   #gatherParity = 0;
   #bootTail: Promise<unknown> = Promise.resolve();
   #keepAlive: ReturnType<typeof setInterval> | undefined;
@@ -155,7 +157,7 @@ export class ShmemLamella extends MappedMemory implements Lamella {
   // ---- messages ----
 
   send(pe: number, frame: Uint8Array): void {
-    this.#count(pe, frame.length);
+    if (!this.#count(pe, frame.length)) return;
     if (frame.length > this.#out[pe]!.maxChunk) {
       const addr = this.#stage([frame], frame.length);
       if (addr !== 0) {
@@ -173,7 +175,7 @@ export class ShmemLamella extends MappedMemory implements Lamella {
    * have made.
    */
   sendParts(pe: number, parts: readonly Uint8Array[], bytes: number): void {
-    this.#count(pe, bytes);
+    if (!this.#count(pe, bytes)) return;
     const ring = this.#out[pe]!;
     if (bytes > ring.maxChunk) {
       const addr = this.#stage(parts, bytes);
@@ -194,11 +196,18 @@ export class ShmemLamella extends MappedMemory implements Lamella {
     this.#enqueue(pe, frame, true);
   }
 
-  #count(pe: number, bytes: number): void {
+  /** Counts a frame about to be sent; false: drop it, this PE was aborted. */
+  #count(pe: number, bytes: number): boolean {
     checkPe(pe, this.numPes);
+    // After abort() the PE is failing with the abort's reason, and sends still come from work
+    // that was under way (an engine flush queued as a microtask). Throwing there would be an
+    // uncaught error of its own that ends the PE first, so the launcher would report "send after
+    // shutdown" instead of the reason (or of the script's own error, still unwinding).
+    if (this.#aborted) return false;
     if (this.#closed) throw new LamellarError(ErrorCode.WORLD_SHUT_DOWN, 'send after shutdown');
     this.stats.framesSent++;
     this.stats.bytesSent += bytes;
+    return true;
   }
 
   /** Writes what fits of `frame` into the ring and queues the rest (a copy, unless `owned`). */
@@ -436,6 +445,7 @@ export class ShmemLamella extends MappedMemory implements Lamella {
   }
 
   abort(): void {
+    this.#aborted = true;
     this.#stop();
   }
 

@@ -76,6 +76,8 @@ export class TcpLamella implements Lamella {
   #workerClosed: Deferred<void> | undefined;
   #up = false;
   #closed = false;
+  /** abort() was called: frames are dropped (see send). */
+  #aborted = false;
   #failure: LamellarError | undefined;
   #nextId = 1;
   #collSeq = 0;
@@ -234,6 +236,10 @@ export class TcpLamella implements Lamella {
 
   send(pe: number, frame: Uint8Array): void {
     checkPe(pe, this.numPes);
+    // After abort() the PE is failing with the abort's reason; a send still under way (an engine
+    // flush queued as a microtask) must not throw an uncaught error of its own that ends the PE
+    // first, or the launcher reports "used after shutdown" instead (shmem does the same).
+    if (this.#aborted) return;
     this.#checkOpen();
     if (frame.length > this.#cfg.maxFrame) {
       throw new LamellarError(
@@ -485,6 +491,7 @@ export class TcpLamella implements Lamella {
 
   abort(reason: Error): void {
     if (this.#closed) return;
+    this.#aborted = true;
     const code = (reason as { code?: string }).code;
     this.#worker?.postMessage({
       type: 'abort',
