@@ -90,8 +90,9 @@ export class WorldRuntime implements EngineHost, ChannelHost {
 
   /**
    * A failure that breaks the job (a collective mismatch, a deadlock with the abort action):
-   * stop this PE's lamella, which on tcp tells the peers, and throw from the event loop so the
-   * launcher sees this PE fail, prints the error, and stops every other PE.
+   * stop this PE's lamella, which on tcp tells the peers, fail the exchanges still waiting here,
+   * and throw from the event loop so the launcher sees this PE fail, prints the error, and stops
+   * every other PE.
    */
   fatal(err: Error): void {
     if (this.#failed) return;
@@ -99,6 +100,7 @@ export class WorldRuntime implements EngineHost, ChannelHost {
     try {
       this.lamella.abort(err);
     } finally {
+      for (const ch of this.channels.values()) ch.failPending(err);
       setImmediate(() => {
         throw err;
       });

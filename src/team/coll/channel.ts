@@ -397,6 +397,22 @@ export class Channel implements BarrierHooks {
     if (++slot.got === this.pes.length && slot.mine) this.#complete(m.s, slot);
   }
 
+  /**
+   * The job failed on this PE (runtime.fatal): every exchange still waiting here rejects with
+   * `err`, since nothing can complete it any more. A script that is unwinding an error of its own
+   * may be waiting for one (an `await using` array's drop waits for the consumer it started), and
+   * only then does its own error, the job's cause, reach the launcher.
+   */
+  failPending(err: Error): void {
+    for (const [seq, slot] of this.#slots) {
+      this.#slots.delete(seq);
+      if (slot.waiting !== undefined) this.#h.watch.end(slot.waiting);
+      // A reserved exchange not yet run has no caller to take the rejection.
+      slot.d.promise.catch(() => undefined);
+      slot.d.reject(err);
+    }
+  }
+
   #complete(seq: number, slot: Slot): void {
     this.#slots.delete(seq);
     if (slot.waiting !== undefined) this.#h.watch.end(slot.waiting);
