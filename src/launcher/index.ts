@@ -6,7 +6,9 @@
  * every other PE at once, reports the failing PE and its stack, and returns a non-zero exit code.
  * A PE that ends with code 0 is a failure too when the others could wait for it forever: its
  * world is still up, or it never called initWorld() while another PE waits for it there (see
- * board.ts; tcp PEs report their state over their IPC channel instead).
+ * board.ts; tcp PEs report their state over their IPC channel instead). A failure that names
+ * another PE as its cause (report.ts: causeOf) waits briefly for that PE's own report, so the job
+ * is reported by the PE that started it, as on tcp.
  */
 import { randomUUID } from 'node:crypto';
 import { statSync } from 'node:fs';
@@ -18,7 +20,7 @@ import { createBoard, markGone, stateOf } from './board.js';
 import type { PeEntry } from './entry.js';
 import { exitReason } from './exit.js';
 import { EXIT_CLOSED_OUTPUT, forward, watchClosed } from './output.js';
-import { describeError } from './report.js';
+import { causeOf, describeError } from './report.js';
 import { checkEntryScript } from './script.js';
 import { runTcp } from './tcp.js';
 
@@ -60,6 +62,13 @@ export function checkRunOptions(o: RunOptions): { script: string; backend: Backe
   return { script, backend, numPes };
 }
 
+/**
+ * How long a failure caused by another PE waits for that PE's own report. A PE whose script
+ * threw may first have to find the same mismatch itself (its disposal waits for a collective the
+ * others left), which under load has taken over half a second.
+ */
+const ORIGIN_WAIT_MS = 1000;
+
 interface Failure {
   pe: number;
   code: number;
@@ -96,17 +105,51 @@ export async function run(options: RunOptions): Promise<number> {
   const board = createBoard(numPes);
   const alive = new Array<boolean>(numPes).fill(true);
   let running = numPes;
+  /** Failures that name another PE as their cause, waiting for that PE's own report (report.ts). */
+  const followOns: (Failure & { cause: number })[] = [];
+  let originTimer: ReturnType<typeof setTimeout> | undefined;
+
+  const stopAll = (): void => {
+    for (const w of workers) void w.terminate();
+  };
   const fail = (f: Failure): void => {
     if (failure !== undefined) return;
+    if (originTimer !== undefined) clearTimeout(originTimer);
     failure = f;
     stderr.write(`lamellar: PE ${f.pe} ${f.message}\n${numPes > 1 ? `lamellar: stopping the other ${numPes - 1} PE(s)\n` : ''}`);
-    for (const w of workers) void w.terminate();
+    stopAll();
+  };
+  const reportFollowOn = (): void => {
+    const first = followOns[0];
+    if (first !== undefined) fail(first);
+  };
+  /**
+   * PE `pe` threw `e`. A failure that names another, still running PE as its cause waits up to
+   * ORIGIN_WAIT_MS for that PE's own report, so the job is reported by the PE that started it
+   * (its script's error rather than the mismatch a peer found in what it did while unwinding).
+   * Two PEs naming each other made a real mismatch: the first report stands.
+   */
+  const threw = (pe: number, e: unknown): void => {
+    if (failure !== undefined) return;
+    const f: Failure = { pe, code: 1, message: `failed:\n${describeError(e)}` };
+    const cause = causeOf(e);
+    if (cause !== undefined && followOns.some((o) => o.pe === cause)) {
+      reportFollowOn();
+      return;
+    }
+    if (cause === undefined || cause === pe || !(cause >= 0 && cause < numPes) || !alive[cause]) {
+      fail(f);
+      return;
+    }
+    followOns.push({ ...f, cause });
+    originTimer ??= setTimeout(reportFollowOn, ORIGIN_WAIT_MS);
   };
   // The reader of our output went away (`| head -1`): stop every PE, quietly.
   const unwatch = watchClosed([stdout as import('node:stream').Writable, stderr as import('node:stream').Writable], () => {
     if (failure !== undefined) return;
+    if (originTimer !== undefined) clearTimeout(originTimer);
     failure = { pe: -1, code: EXIT_CLOSED_OUTPUT, message: 'output closed' };
-    for (const w of workers) void w.terminate();
+    stopAll();
   });
   /** A PE ended with code 0: harmless only if its world shut down, or if no PE waits for it. */
   const endedQuietly = (pe: number): void => {
@@ -154,20 +197,23 @@ export async function run(options: RunOptions): Promise<number> {
     const tag = prefix ? `[PE ${pe}] ` : undefined;
     const out = forward(w.stdout, stdout as NodeJS.WritableStream & import('node:stream').Writable, tag);
     const err = forward(w.stderr, stderr as NodeJS.WritableStream & import('node:stream').Writable, tag);
-    let threw = false;
+    let errored = false;
     w.on('error', (e: unknown) => {
-      threw = true;
-      fail({ pe, code: 1, message: `failed:\n${describeError(e)}` });
+      errored = true;
+      threw(pe, e);
     });
     done.push(
       new Promise<void>((res) => {
         w.once('exit', (code) => {
           running--;
           alive[pe] = false;
-          if (!threw && failure === undefined) {
+          if (!errored && failure === undefined) {
             if (code !== 0) fail({ pe, code, message: exitReason(code) });
             else endedQuietly(pe);
           }
+          // A PE that others named as the cause of their failure ended without a report of its
+          // own: theirs tells the story.
+          if (failure === undefined && followOns.some((o) => o.cause === pe)) reportFollowOn();
           void Promise.all([out, err]).then(() => res());
         });
       }),
@@ -175,6 +221,8 @@ export async function run(options: RunOptions): Promise<number> {
   }
   await Promise.all(done);
   unwatch();
+  if (failure === undefined) reportFollowOn();
+  if (originTimer !== undefined) clearTimeout(originTimer);
   if (failure === undefined) return 0;
   return failure.code === 0 ? 1 : failure.code;
 }

@@ -12,7 +12,7 @@ import { writeSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { config, setPeMonitor } from '../core/index.js';
 import { runScript } from './entry.js';
-import { describeError, originOf, type PeReport } from './report.js';
+import { causeOf, describeError, originOf, type PeReport } from './report.js';
 
 const [script, ...args] = process.argv.slice(2);
 const pe = config().peId;
@@ -30,14 +30,32 @@ setInterval(() => {
 }, 250);
 `;
 
-let failing = false;
+/** How long a failure that another PE caused waits for this PE's script to fail on its own. */
+const OWN_ERROR_WAIT_MS = 300;
 
-/** Reports `err` to the launcher (or, without one, to stderr) and ends the process with code 1. */
-function failWith(err: unknown): void {
+let failing = false;
+let heldFollowOn: ReturnType<typeof setTimeout> | undefined;
+
+/**
+ * Reports `err` to the launcher (or, without one, to stderr) and ends the process with code 1.
+ * An error thrown outside the script that only relays another PE's failure (that PE stopped the
+ * job) waits OWN_ERROR_WAIT_MS first: this PE's script may be unwinding an error of its own that
+ * led to it (its `await using` disposal waits for a collective the other PE then refused), and
+ * that error, when it comes out, is the one to report. A mismatch this PE found itself is
+ * reported at once: it names both calls, where the relayed one may be all the other PE has.
+ */
+function failWith(err: unknown, fromScript = false): void {
   if (failing) return;
+  const cause = causeOf(err);
+  const relayed = originOf(err);
+  if (!fromScript && relayed !== undefined && relayed !== pe) {
+    heldFollowOn ??= setTimeout(() => failWith(err, true), OWN_ERROR_WAIT_MS);
+    return;
+  }
+  if (heldFollowOn !== undefined) clearTimeout(heldFollowOn);
   failing = true;
   const text = describeError(err);
-  const report: PeReport = { lamellar: 'failed', text, ...(originOf(err) === undefined ? {} : { origin: originOf(err)! }) };
+  const report: PeReport = { lamellar: 'failed', text, ...(cause === undefined ? {} : { origin: cause }) };
   const end = (): never => process.exit(1);
   if (process.connected && process.send !== undefined) {
     setTimeout(end, REPORT_WAIT_MS).unref();
@@ -67,11 +85,11 @@ if (process.channel !== undefined) {
   });
   // An error thrown outside the script's top level (a callback, an unawaited promise, or the
   // runtime surfacing a failed job) is reported like one thrown by the script.
-  process.on('uncaughtException', failWith);
+  process.on('uncaughtException', (err) => failWith(err));
 }
 
 try {
   await runScript({ script: script!, args });
 } catch (err) {
-  failWith(err);
+  failWith(err, true);
 }

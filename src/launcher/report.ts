@@ -4,6 +4,7 @@
  * tcp PEs send it to the launcher over their IPC channel as a `PeReport`.
  */
 import { inspect } from 'node:util';
+import { ErrorCode } from '../core/index.js';
 
 /** Messages a PE process sends its launcher (tcp). */
 export type PeReport =
@@ -11,7 +12,7 @@ export type PeReport =
   | {
       lamellar: 'failed';
       text: string;
-      /** For a failure caused by another PE (it was lost, or stopped the job): that PE. */
+      /** For a failure another PE caused (it was lost, stopped the job, or made a mismatched collective call): that PE (causeOf). */
       origin?: number;
     };
 
@@ -46,6 +47,27 @@ export function originOf(e: unknown): number | undefined {
   try {
     const d = (e as { details?: { origin?: unknown } } | null)?.details;
     return typeof d?.origin === 'number' ? d.origin : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The PE whose failure `e` follows from, if it names one: the `origin` of a failure another PE
+ * caused (it was lost, or stopped the job), or the peer of a COLLECTIVE_MISMATCH. A peer that
+ * fails in its own script makes collective calls on the way out (an `await using` scope drops a
+ * handle while a consumer it started still runs), so the mismatch another PE then finds is a
+ * consequence; the launcher waits briefly for that peer's own report before printing this one.
+ * When the peer names this PE in turn, the two really called different collectives.
+ */
+export function causeOf(e: unknown): number | undefined {
+  const origin = originOf(e);
+  if (origin !== undefined) return origin;
+  try {
+    const x = e as { code?: unknown; details?: { peer?: unknown } } | null;
+    if (x?.code !== ErrorCode.COLLECTIVE_MISMATCH) return undefined;
+    const peer = x.details?.peer;
+    return typeof peer === 'number' ? peer : undefined;
   } catch {
     return undefined;
   }

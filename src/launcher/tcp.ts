@@ -42,8 +42,11 @@ export interface TcpRunOptions {
 
 /** How long stopped PEs get to exit on SIGTERM before they are killed. */
 const KILL_AFTER_MS = 3000;
-/** How long a failure caused by another PE waits for that PE's own report. */
-const ORIGIN_WAIT_MS = 500;
+/**
+ * How long a failure caused by another PE waits for that PE's own report (which that PE itself
+ * may hold for a moment, pe-process.ts).
+ */
+const ORIGIN_WAIT_MS = 1000;
 
 export async function runTcp(o: TcpRunOptions): Promise<number> {
   const cfg = config();
@@ -88,7 +91,12 @@ export async function runTcp(o: TcpRunOptions): Promise<number> {
   /** A PE's own report of its failure; `origin` is the PE it names as the cause, if another. */
   const reported = (pe: number, message: string, origin: number | undefined): void => {
     if (failure !== undefined) return;
-    if (origin === undefined || origin === pe || !(origin >= 0 && origin < o.numPes)) {
+    // Two PEs naming each other really called different collectives: the first report stands.
+    if (origin !== undefined && followOns.some((f) => f.pe === origin)) {
+      reportFollowOn();
+      return;
+    }
+    if (origin === undefined || origin === pe || !(origin >= 0 && origin < o.numPes) || !alive[origin]) {
       fail(pe, 1, message);
       return;
     }

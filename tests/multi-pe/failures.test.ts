@@ -51,6 +51,38 @@ describe("the README's pattern: `await using world` at top level, then one PE fa
   }
 });
 
+describe('a PE that throws with a consumer left running is reported with its own error', () => {
+  // The failing PE's `await using` disposal waits for its consumer, whose collective the others
+  // (in a barrier) find as a mismatch: they may fail before the failing PE's error has come out.
+  // The launcher must still report that error, not the mismatch it caused. Each configuration
+  // runs RUNS times, since either order can happen.
+  const RUNS = 4;
+  const runs: [Backend, number][] = [
+    ['shmem', 2],
+    ['shmem', 3],
+    ['tcp', 2],
+  ];
+  for (const [backend, numPes] of runs) {
+    test(`${backend}/${numPes}: the failing PE's error, not the others' COLLECTIVE_MISMATCH, is reported, ${RUNS} runs`, async () => {
+      const last = numPes - 1;
+      for (let run = 0; run < RUNS; run++) {
+        const r = await runJob(fixture('dispose-throw.ts'), { backend, numPes, args: ['consumer'], timeoutMs: 30000 });
+        const endedAt = Date.now();
+        const all = `run ${run}:\n${r.stderr}`;
+        assert.equal(r.signal, null, `killed by the test's time limit, ${all}`);
+        assert.equal(r.code, 1, all);
+        const first = /^lamellar: PE (\d+) (.*)$/m.exec(r.stderr);
+        assert.ok(first, all);
+        assert.equal(first[1], String(last), `the launcher reported PE ${first[1]} first, ${all}`);
+        assert.match(r.stderr, new RegExp(`^lamellar: PE ${last} failed:\\nError: deliberate failure on PE ${last}\\n`, 'm'), all);
+        assert.match(r.stderr, /dispose-throw\.ts:\d+:\d+/, 'the stack names the script and line');
+        assert.doesNotMatch(r.stdout, /should never pass/);
+        stoppedWithin10s(r, endedAt);
+      }
+    });
+  }
+});
+
 describe('a PE that ends without calling initWorld() stops the others waiting for it', () => {
   const runs: [Backend, number, 'return' | 'exit0'][] = [
     ['shmem', 2, 'return'],
