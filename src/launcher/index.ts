@@ -21,6 +21,7 @@ import type { PeEntry } from './entry.js';
 import { exitReason } from './exit.js';
 import { EXIT_CLOSED_OUTPUT, forward, watchClosed } from './output.js';
 import { causeOf, describeError } from './report.js';
+import { STOP_MESSAGE } from './stop.js';
 import { checkEntryScript } from './script.js';
 import { runTcp } from './tcp.js';
 
@@ -68,6 +69,8 @@ export function checkRunOptions(o: RunOptions): { script: string; backend: Backe
  * others left), which under load has taken over half a second.
  */
 const ORIGIN_WAIT_MS = 1000;
+/** How long stopped PEs get to end on their own before they are terminated. */
+const STOP_GRACE_MS = 2000;
 
 interface Failure {
   pe: number;
@@ -105,12 +108,25 @@ export async function run(options: RunOptions): Promise<number> {
   const board = createBoard(numPes);
   const alive = new Array<boolean>(numPes).fill(true);
   let running = numPes;
+  let killTimer: ReturnType<typeof setTimeout> | undefined;
   /** Failures that name another PE as their cause, waiting for that PE's own report (report.ts). */
   const followOns: (Failure & { cause: number })[] = [];
   let originTimer: ReturnType<typeof setTimeout> | undefined;
 
+  /**
+   * Asks every running PE to end (pe-main.ts), and terminates those still running STOP_GRACE_MS
+   * later (a PE in a synchronous loop reads no message). Not terminate() at once: a PE that is
+   * failing too at that moment reports its own uncaught error, and Node 20 aborts the whole
+   * process (FATAL ERROR: v8::ToLocalChecked Empty MaybeLocal, in TriggerUncaughtException) when
+   * a worker's isolate is terminated from outside while it does.
+   */
   const stopAll = (): void => {
-    for (const w of workers) void w.terminate();
+    for (let q = 0; q < numPes; q++) {
+      if (alive[q]) workers[q]?.postMessage(STOP_MESSAGE);
+    }
+    killTimer ??= setTimeout(() => {
+      for (let q = 0; q < numPes; q++) if (alive[q]) void workers[q]?.terminate();
+    }, STOP_GRACE_MS);
   };
   const fail = (f: Failure): void => {
     if (failure !== undefined) return;
@@ -223,6 +239,7 @@ export async function run(options: RunOptions): Promise<number> {
   unwatch();
   if (failure === undefined) reportFollowOn();
   if (originTimer !== undefined) clearTimeout(originTimer);
+  if (killTimer !== undefined) clearTimeout(killTimer);
   if (failure === undefined) return 0;
   return failure.code === 0 ? 1 : failure.code;
 }

@@ -1,8 +1,9 @@
 /** The bootstrap every worker-thread PE (local, shmem) runs first; see entry.ts. */
-import { workerData } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { setPeMonitor } from '../core/index.js';
 import { boardMonitor, type PeBoard } from './board.js';
 import { runScript, type PeEntry } from './entry.js';
+import { isStopMessage } from './stop.js';
 
 export type { PeEntry } from './entry.js';
 
@@ -13,5 +14,12 @@ if (entry === undefined) throw new Error('pe-main must be started by the lamella
 // The launcher reads this PE's state when it ends: shared memory rather than a message, because
 // a message posted this late may not arrive before the worker's 'exit' event.
 if (data!.lamellarBoard !== undefined) setPeMonitor(boardMonitor(data!.lamellarBoard));
+
+// The launcher stops this PE when another failed (stop.ts). Unref'd: the port never keeps a PE
+// alive (a listener alone would).
+parentPort?.on('message', (m: unknown) => {
+  if (isStopMessage(m)) process.exit(1);
+});
+parentPort?.unref();
 
 await runScript(entry);
