@@ -8,7 +8,8 @@ import type { Engine, EngineHost } from '../am/index.js';
 import type { Lamella } from '../lamellae/types.js';
 import type { Channel, ChannelHost, CollMsg } from './coll/channel.js';
 import type { StatusBoard } from './coll/status.js';
-import { captureSite } from './coll/site.js';
+import { captureSite, type Site } from './coll/site.js';
+import { State } from './coll/status.js';
 import { Watch, type Waiting } from './coll/watch.js';
 import type { Team } from './team.js';
 
@@ -86,6 +87,32 @@ export class WorldRuntime implements EngineHost, ChannelHost {
     };
     this.watch.begin(w);
     return () => this.watch.end(w);
+  }
+
+  /**
+   * Registers a wait that lasts while a lock's queue is non-empty (a LocalRwDarc's lock, the
+   * GlobalRwDarc lock on its host). One registration per such episode, not one per queued
+   * request (a stack capture and a timer each made a contended write() 3x slower): `restart` at
+   * every grant, so only a queue that made no progress for LAMELLAR_DEADLOCK_TIMEOUT is reported.
+   * `what` is read when a report is made; `site` is the call that began the episode, shown until
+   * the first grant.
+   */
+  watchLock(what: () => string, site: Site | undefined): { restart(): void; end(): void } {
+    const watch = this.watch;
+    const w: Waiting = {
+      get what() {
+        return what();
+      },
+      state: State.running, team: -1, seq: 0, kind: 0, site, missing: () => undefined, members: [], start: 0, nextAt: 0, reports: 0,
+    };
+    watch.begin(w);
+    return {
+      restart: () => {
+        w.site = undefined;
+        watch.restart(w);
+      },
+      end: () => watch.end(w),
+    };
   }
 
   /**

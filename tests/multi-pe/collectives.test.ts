@@ -155,3 +155,30 @@ for (const cfg of [{ backend: 'shmem', numPes: 2 }, { backend: 'tcp', numPes: 2 
     }
   });
 }
+
+// Lock waits: a queue that keeps making progress past the timeout is not reported; a guard kept
+// while the same PE asks again is, with the call's line (and, for the global lock, by its host).
+for (const cfg of [{ backend: 'local', numPes: 1 }, { backend: 'shmem', numPes: 2 }, { backend: 'tcp', numPes: 2 }] as const) {
+  const script = scriptFor('deadlock-lock.ts', cfg.backend === 'local');
+  const env = { LAMELLAR_DEADLOCK_TIMEOUT: '0.5' };
+  test(`a LocalRwDarc lock asked for again while this PE holds it is a reported wait on ${cfg.backend}`, async () => {
+    const r = await runJob(script, { ...cfg, env, args: ['local', '100', '12'], timeoutMs: 60000 });
+    assert.equal(r.code, 0, r.stderr);
+    const at = line(script, 'read').replace(/[.]/g, '[.]');
+    for (let pe = 0; pe < cfg.numPes; pe++) {
+      assert.match(r.stdout, new RegExp(`@@progress ${pe} lock warnings 0`));
+      assert.match(r.stdout, new RegExp(`@@warning PE ${pe} has waited [\\d.]+ s in LocalRwDarc\\.read\\(\\), queued behind a write guard not yet released \\(1 request queued\\) at \\S*${at}\\d+; next report`));
+      assert.match(r.stdout, new RegExp(`@@read ${pe} 14 after the report`));
+    }
+  });
+  test(`a GlobalRwDarc lock asked for again while this PE holds it is reported by the PE and the lock's host on ${cfg.backend}`, async () => {
+    const r = await runJob(script, { ...cfg, env, args: ['global', '100', '12'], timeoutMs: 60000 });
+    assert.equal(r.code, 0, r.stderr);
+    const asker = cfg.numPes - 1;
+    const at = line(script, 'read').replace(/[.]/g, '[.]');
+    for (let pe = 0; pe < cfg.numPes; pe++) assert.match(r.stdout, new RegExp(`@@progress ${pe} lock warnings 0`));
+    assert.match(r.stdout, new RegExp(`@@warning PE ${asker} has waited [\\d.]+ s in GlobalRwDarc\\.read\\(\\) \\(the lock is kept on PE 0; this PE holds 1 write guard of it and has 1 request pending\\) at \\S*${at}\\d+; next report`));
+    assert.match(r.stdout, new RegExp(`@@warning PE 0 has waited [\\d.]+ s in serving GlobalRwDarc read\\(\\) asked by PE ${asker}, queued behind a write guard not yet released \\(1 request queued\\); held by PE ${asker} \\(write\\); next report`));
+    assert.match(r.stdout, new RegExp(`@@read ${asker} ${asker === 0 ? 14 : 2} after the report`));
+  });
+}

@@ -68,6 +68,8 @@ export class Watch {
   }
 
   begin(w: Waiting): void {
+    // After this PE's final state nothing is reported, and no timer may hold the process.
+    if (this.#final) return;
     const first = this.#waits.size === 0;
     this.#waits.add(w);
     w.start = performance.now();
@@ -86,6 +88,17 @@ export class Watch {
       this.#timer?.unref();
     }
     else if (w.start <= next.value.start) this.#publish(next.value);
+  }
+
+  /**
+   * The wait made progress (a lock was granted while others still queue): it counts from now
+   * again, so only a wait with no progress for the whole timeout is reported. Two stores and a
+   * clock read: it runs at every grant of a contended lock.
+   */
+  restart(w: Waiting): void {
+    w.start = performance.now();
+    w.nextAt = w.start + this.#timeoutMs;
+    w.reports = 0;
   }
 
   /** A site was captured after `begin` (a barrier that went to sleep): show it. */
@@ -189,7 +202,9 @@ export class Watch {
     const who = missing === undefined || missing.length === 0 ? none : `PE(s) ${missing.join(', ')}`;
     const at = w.site === undefined ? '' : ` at ${siteText(w.site)}`;
     const self = blockedMs === 0 ? '' : ` (this PE's own event loop did not run for ${Math.round(blockedMs / 100) / 10} s of it: a long synchronous AM or user code)`;
-    const msg = `PE ${this.#myPe} has waited ${secs} s in ${w.what}${at}${self} for ${who}` + (lines.length > 0 ? `: ${lines.join('; ')}` : '');
+    // A wait on this PE alone (a lock a guard here holds) waits for no other PE.
+    const forWho = w.members.length === 0 ? '' : ` for ${who}`;
+    const msg = `PE ${this.#myPe} has waited ${secs} s in ${w.what}${at}${self}${forWho}` + (lines.length > 0 ? `: ${lines.join('; ')}` : '');
     if (this.#abort) {
       this.#fatal(new LamellarError(ErrorCode.DEADLOCK_TIMEOUT, `${msg} (LAMELLAR_DEADLOCK_TIMEOUT_ACTION=abort)`, { details: { pe: this.#myPe, missing } }));
       return;
