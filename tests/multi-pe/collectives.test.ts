@@ -181,4 +181,13 @@ for (const cfg of [{ backend: 'local', numPes: 1 }, { backend: 'shmem', numPes: 
     assert.match(r.stdout, new RegExp(`@@warning PE 0 has waited [\\d.]+ s in serving GlobalRwDarc read\\(\\) asked by PE ${asker}, queued behind a write guard not yet released \\(1 request queued\\); held by PE ${asker} \\(write\\); next report`));
     assert.match(r.stdout, new RegExp(`@@read ${asker} ${asker === 0 ? 14 : 2} after the report`));
   });
+  test(`an array drop() waiting for a consumer that does not settle is a reported wait on ${cfg.backend}`, async () => {
+    const r = await runJob(script, { ...cfg, env, args: ['drop'], timeoutMs: 60000 });
+    assert.equal(r.code, 0, r.stderr);
+    const at = line(script, 'drop').replace(/[.]/g, '[.]');
+    for (let pe = 0; pe < cfg.numPes; pe++) {
+      assert.match(r.stdout, new RegExp(`@@warning PE ${pe} has waited [\\d.]+ s in UnsafeArray\\.drop\\(\\) \\(it waits for the iterator consumers started through this handle to settle\\) at \\S*${at}\\d+; next report`));
+      assert.match(r.stdout, new RegExp(`@@dropped ${pe} after the report with 4 items done`));
+    }
+  });
 }
