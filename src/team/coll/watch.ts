@@ -8,7 +8,7 @@
  * The oldest registered wait is also what this PE publishes on its own board.
  */
 import { config, ErrorCode, LamellarError, warn, WarningCode } from '../../core/index.js';
-import { siteText, type Site } from './site.js';
+import { NOT_RECORDED, siteText, type Site } from './site.js';
 import { describeStatus, State, type StatusBoard } from './status.js';
 
 const SITE_DELAY_MS = 20;
@@ -212,7 +212,8 @@ export class Watch {
     if (!this.#waits.has(w)) return;
     const none = w.state === State.inWaitAll ? 'the AMs it waits for' : 'other PEs';
     const who = missing === undefined || missing.length === 0 ? none : `PE(s) ${missing.join(', ')}`;
-    const at = w.site === undefined ? '' : ` at ${siteText(w.site)}`;
+    const site = w.site === undefined ? NOT_RECORDED : siteText(w.site);
+    const at = site === NOT_RECORDED ? '' : ` at ${site}`;
     const self = blockedMs === 0 ? '' : ` (this PE's own event loop did not run for ${Math.round(blockedMs / 100) / 10} s of it: a long synchronous AM or user code)`;
     // A wait on this PE alone (a lock a guard here holds) waits for no other PE.
     const forWho = w.members.length === 0 ? '' : ` for ${who}`;
