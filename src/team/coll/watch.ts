@@ -44,6 +44,13 @@ export interface Waiting {
    * but not what this PE is doing, so never shown on its board.
    */
   readonly shown?: boolean;
+  /**
+   * A count that moves while the wait makes progress (AMs completed, for waitAll()): a wait whose
+   * count moved since the last check is not reported then, only one with none for a whole
+   * timeout (a waitAll() over 10,000 slow AMs was reported while they completed).
+   */
+  readonly progress?: () => number;
+  lastProgress?: number;
 }
 
 export class Watch {
@@ -79,6 +86,7 @@ export class Watch {
     this.#waits.add(w);
     w.start = performance.now();
     w.nextAt = w.start + this.#timeoutMs;
+    w.lastProgress = w.progress?.();
     if (w.shown !== false && this.#shown() === w) this.#publish(w);
     if (this.#timer === undefined || w.nextAt < this.#armedAt) this.#arm(w.nextAt);
     else if (first) this.#timer.ref();
@@ -176,7 +184,10 @@ export class Watch {
     this.#blockedMs = 0;
     let soonest = Infinity;
     for (const w of this.#waits) {
-      if (w.nextAt <= now) {
+      if (w.nextAt <= now && w.progress !== undefined && w.progress() !== w.lastProgress) {
+        w.lastProgress = w.progress();
+        w.nextAt = now + this.#timeoutMs;
+      } else if (w.nextAt <= now) {
         w.reports++;
         // Backoff: reports after T, 3T, 7T, ... (gaps T, 2T, 4T, ...).
         w.nextAt = now + this.#timeoutMs * 2 ** w.reports;
