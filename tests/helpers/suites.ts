@@ -116,6 +116,7 @@ const MEMREGION_CASES = [
   'put and get of every element type are exact at the first and last index of every PE part',
   'a multi-element put lands in order and putAll writes every PE',
   'a region whose data is on this PE is a put source; a one-sided one owned elsewhere or another type is refused',
+  'get fills a region whose data is on this PE; a remote one-sided, out-of-range or released destination is refused at the call',
   'a one-sided region sent to another PE is filled there and the owner reads the values',
   'a shared region sent in an AM arrives as a handle on the same memory',
   'bad calls throw coded errors at the call and touch nothing',

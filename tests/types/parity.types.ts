@@ -21,6 +21,7 @@ import {
   type LocalChunks,
   type OneSidedMemoryRegion,
   type ReadonlyLocalView,
+  type SharedMemoryRegion,
   type ReadonlyTypedArray,
   type TypedAmGroupEntry,
   type World,
@@ -70,6 +71,16 @@ export async function parityTypeTests(world: World): Promise<void> {
   await a.put(0, region.subRegion(0, 2));
   // @ts-expect-error a u32 array copies to regions of u32 only
   await a.get(0, world.allocOneSidedMemRegion('f64', 4));
+  // A region's get fills a region too (Lamellar's get into a local region), resolving to it.
+  const shared = await world.allocSharedMemRegion('u32', 8);
+  const filled = await shared.get(0, 2, region);
+  assertEqual<typeof filled, OneSidedMemoryRegion<'u32'>>(true);
+  const back = await region.get(0, shared.subRegion(0, 4));
+  assertEqual<typeof back, SharedMemoryRegion<'u32'>>(true);
+  const plain = await shared.get(0, 0, 3);
+  assertEqual<typeof plain, Uint32Array>(true);
+  // @ts-expect-error a region of u32 gets into regions of u32 only
+  await shared.get(0, 0, world.allocOneSidedMemRegion('f64', 4));
 
   const l = await LocalLockArray.create(world, { type: 'f64', length: 8, distribution: 'block' });
   // @ts-expect-error lock arrays reduce through read guards only (as in Lamellar)
