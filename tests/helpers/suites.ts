@@ -110,6 +110,7 @@ const DARC_CASES = [
   'use after drop, bad arguments and released guards throw coded errors',
   'dropping a Darc while AMs holding it are in flight on other PEs never frees it early',
   'a clone kept from an AM keeps the Darc alive until it is dropped',
+  "print shows the Darc's kind, id, this PE and its reference counts on this PE, one line",
 ];
 
 const MEMREGION_CASES = [
