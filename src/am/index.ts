@@ -8,7 +8,7 @@
  * the lamella moves.
  */
 export { defineAm, returnAm, isReturnedAm, checkAm, lookupAm, amIdOf } from './define.js';
-export type { AmDef, AmArgs, AmExec, AmResultOf, AmWireGuard, ReturnedAm } from './define.js';
+export type { AmDef, AmArgs, AmExec, AmResultOf, AmWireGuard, DefinedAm, ReturnedAm, ReturnsAm } from './define.js';
 export { closure, isClosureAm, type ClosureAm } from './closure.js';
 export type { AmContext, AmTeam, AmLauncher } from './context.js';
 export { AmHandle, LocalAmHandle, MultiAmHandle, kSettle, newAmHandle, newLocalAmHandle, newMultiAmHandle, type HandleCounter } from './handle.js';
