@@ -7,7 +7,7 @@ import { ErrorCode, kDarcState, LamellarError } from '../core/index.js';
 import { decodeMemberKey, encodeRefKey, RefHandle, startCollective, type HandleOrigin, type QuietMode, type RefState } from '../memregion/internal.js';
 import { registerRefCodec } from '../serde/index.js';
 import { Kind, Team, World } from '../team/index.js';
-import type { RwLock } from './rwlock.js';
+import type { LockWait, RwLock } from './rwlock.js';
 
 export type DarcKind = 'darc' | 'localrw' | 'globalrw';
 
@@ -26,6 +26,16 @@ export interface DarcData<T> {
   global: GlobalLockHost | undefined;
   /** GlobalRwDarc: how many collectiveWrite calls this PE has made. */
   cwSeq: number;
+  /** GlobalRwDarc: this PE's lock requests not yet granted, and its guards out (global-rw.ts). */
+  asking?: LockRequests;
+}
+
+/** A GlobalRwDarc's lock requests from this PE, watched as one wait while any is pending. */
+export interface LockRequests {
+  pending: number;
+  writeGuards: number;
+  readGuards: number;
+  wait: LockWait | undefined;
 }
 
 export { kDarcState };

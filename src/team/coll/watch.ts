@@ -44,6 +44,11 @@ export interface Waiting {
   start: number;
   nextAt: number;
   reports: number;
+  /**
+   * False for a wait this PE serves for others (the lock it keeps for a GlobalRwDarc): reported,
+   * but not what this PE is doing, so never shown on its board.
+   */
+  readonly shown?: boolean;
 }
 
 export class Watch {
@@ -73,29 +78,47 @@ export class Watch {
   }
 
   begin(w: Waiting): void {
+    // After this PE's final state nothing is reported, and no timer may hold the process.
+    if (this.#final) return;
     const first = this.#waits.size === 0;
     this.#waits.add(w);
     w.start = performance.now();
     w.nextAt = w.start + this.#timeoutMs;
-    if (first) this.#publish(w);
+    if (w.shown !== false && this.#shown() === w) this.#publish(w);
     if (this.#timer === undefined || w.nextAt < this.#armedAt) this.#arm(w.nextAt);
     else if (first) this.#timer.ref();
   }
 
   end(w: Waiting): void {
     if (!this.#waits.delete(w) || this.#final) return;
+    if (this.#waits.size === 0) this.#timer?.unref();
+    if (w.shown === false) return;
     // Publish only when the shown wait ended: the board shows the oldest wait.
-    const next = this.#waits.values().next();
-    if (next.done === true) {
-      this.board?.publish(State.running);
-      this.#timer?.unref();
-    }
-    else if (w.start <= next.value.start) this.#publish(next.value);
+    const next = this.#shown();
+    if (next === undefined) this.board?.publish(State.running);
+    else if (w.start <= next.start) this.#publish(next);
+  }
+
+  /** The oldest wait that is this PE's own (the board shows it). */
+  #shown(): Waiting | undefined {
+    for (const w of this.#waits) if (w.shown !== false) return w;
+    return undefined;
+  }
+
+  /**
+   * The wait made progress (a lock was granted while others still queue): it counts from now
+   * again, so only a wait with no progress for the whole timeout is reported. Two stores and a
+   * clock read: it runs at every grant of a contended lock.
+   */
+  restart(w: Waiting): void {
+    w.start = performance.now();
+    w.nextAt = w.start + this.#timeoutMs;
+    w.reports = 0;
   }
 
   /** A site was captured after `begin` (a barrier that went to sleep): show it. */
   update(w: Waiting): void {
-    if (this.#waits.values().next().value === w) this.#publish(w);
+    if (this.#shown() === w) this.#publish(w);
   }
 
   /** The final state of this PE (shut down, exited); the board keeps it. */
@@ -125,7 +148,7 @@ export class Watch {
 
   /** Publishes the shown wait's call-site text now (a mismatch report is about to be read). */
   flushSite(): void {
-    const w = this.#waits.values().next().value;
+    const w = this.#shown();
     if (w !== undefined && !this.#final) this.board?.publish(w.state, w.team, w.seq, w.kind, siteText(w.site), w.label ?? '');
   }
 
@@ -133,7 +156,7 @@ export class Watch {
     this.#siteTimer = undefined;
     const w = this.#siteDue;
     this.#siteDue = undefined;
-    if (w === undefined || this.#final || this.#waits.values().next().value !== w) return;
+    if (w === undefined || this.#final || this.#shown() !== w) return;
     this.board?.publish(w.state, w.team, w.seq, w.kind, siteText(w.site), w.label ?? '');
   };
 
@@ -171,6 +194,8 @@ export class Watch {
 
   async #report(w: Waiting, now: number, blockedMs: number): Promise<void> {
     const secs = Math.round((now - w.start) / 100) / 10;
+    // Read before the boards are: a lock's description (who holds it) is of this moment.
+    const what = w.what;
     let missing = w.missing();
     const lines: string[] = [];
     const board = this.board;
@@ -199,7 +224,9 @@ export class Watch {
       missing === undefined || missing.length === 0 ? (mine === undefined ? none : self) : `PE(s) ${missing.join(', ')}${mine === undefined ? '' : ` and for ${self}`}`;
     const at = w.site === undefined ? '' : ` at ${siteText(w.site)}`;
     const stalled = blockedMs === 0 ? '' : ` (this PE's own event loop did not run for ${Math.round(blockedMs / 100) / 10} s of it: a long synchronous AM or user code)`;
-    const msg = `PE ${this.#myPe} has waited ${secs} s in ${w.what}${at}${stalled} for ${who}` + (lines.length > 0 ? `: ${lines.join('; ')}` : '');
+    // A wait on this PE alone (a lock a guard here holds) waits for no other PE.
+    const forWho = w.members.length === 0 ? '' : ` for ${who}`;
+    const msg = `PE ${this.#myPe} has waited ${secs} s in ${what}${at}${stalled}${forWho}` + (lines.length > 0 ? `: ${lines.join('; ')}` : '');
     if (this.#abort) {
       this.#fatal(new LamellarError(ErrorCode.DEADLOCK_TIMEOUT, `${msg} (LAMELLAR_DEADLOCK_TIMEOUT_ACTION=abort)`, { details: { pe: this.#myPe, missing } }));
       return;
