@@ -104,6 +104,8 @@ export class Engine {
    * the group counter the launch reported to (a sub-team's, a TaskGroup's, or both).
    */
   readonly #unobserved: { h: Pending; slot: number; err: unknown; group: HandleCounter | undefined }[] = [];
+  /** Failures not awaited when they failed, beyond the MAX_UNOBSERVED kept: counted, not kept. */
+  #unobservedDropped = 0;
   /** Launch sites by handle (LAMELLAR_AM_STACKS=1); undefined when not recorded. */
   readonly #sites: WeakMap<object, Site> | undefined = config().amStacks ? new WeakMap() : undefined;
   /** Closure sources: which destinations have which, and those other PEs defined here. */
@@ -291,7 +293,7 @@ export class Engine {
 
   /** Resolves once everything launched from this PE, and everything running here, is done. */
   waitAll(): Promise<void> {
-    if (this.#work.value === 0 && this.#unobserved.length === 0) return Promise.resolve();
+    if (this.#work.value === 0 && this.#unobserved.length === 0 && this.#unobservedDropped === 0) return Promise.resolve();
     // The failures are looked at when the wait ends, not when it starts: those of the AMs it waits
     // for arrive during the wait. (Deciding at the call lost the usual case: a script that never
     // calls waitAll, whose shutdown calls it while an unawaited AM's failed reply is on its way.)
@@ -324,6 +326,14 @@ export class Engine {
       warn(WarningCode.UNOBSERVED_AM_ERROR, `an active message failed and its handle was never awaited: ${this.#describeFailure(h instanceof Slab ? h.names[slot]! : h.amName, err)}`);
     }
     list.length = kept;
+    const dropped = this.#unobservedDropped;
+    if (counter === undefined && dropped > 0) {
+      this.#unobservedDropped = 0;
+      warn(
+        WarningCode.UNOBSERVED_AM_ERROR,
+        `${dropped} more active message${dropped === 1 ? '' : 's'} failed whose handle${dropped === 1 ? ' was' : 's were'} not awaited by then; not listed (at most ${MAX_UNOBSERVED} failures wait to be reported at once)`,
+      );
+    }
   }
 
   /** What failed and where, in the words of a RemoteAmError for any failure. */
@@ -754,19 +764,20 @@ export class Engine {
     const slot = id - h.first;
     h.settle(slot, ok, value);
     const group = h.group(slot);
-    if (!ok && this.#unobserved.length < MAX_UNOBSERVED && !h.observed(slot)) {
-      this.#unobserved.push({ h, slot, err: value, group });
-    }
+    if (!ok && !h.observed(slot)) this.#keepUnobserved(h, slot, value, group);
     group?.done();
     this.#work.done();
+  }
+
+  #keepUnobserved(h: Pending, slot: number, err: unknown, group: HandleCounter | undefined): void {
+    if (this.#unobserved.length < MAX_UNOBSERVED) this.#unobserved.push({ h, slot, err, group });
+    else this.#unobservedDropped++;
   }
 
   #settle(h: Settleable, ok: boolean, value: unknown): void {
     h[kSettle](ok, value);
     const group = h[kGroup];
-    if (!ok && this.#unobserved.length < MAX_UNOBSERVED && !observed(h)) {
-      this.#unobserved.push({ h, slot: 0, err: value, group });
-    }
+    if (!ok && !observed(h)) this.#keepUnobserved(h, 0, value, group);
     group?.done();
     this.#work.done();
   }
