@@ -7,12 +7,16 @@
  * the median time against the K = 1,000 median of the same run: linear scaling puts it near
  * K / 1,000.
  *
+ * The same for Darc locks: K `write()`s at once per PE on a LocalRwDarc (this PE's lock) and a
+ * GlobalRwDarc (one lock on PE 0), each adding 1 to this PE's instance under its guard.
+ *
  * Each case runs one untimed warm-up rep, then `reps` timed ones; the best is reported, the median
- * beside it (at most 3 reps over tcp). Verified by the array's sum after each rep: K × PEs × (rep + 1).
+ * beside it (at most 3 reps over tcp). Verified by the array's sum after each rep: K × PEs × (rep + 1),
+ * and for a Darc by this PE's instance: K × (rep + 1).
  *
  *   npx lamellar run -N 2 --backend shmem bench/micro/lock_ops.ts [--quick|--full] [--k-max N] [--reps N]
  */
-import { GlobalLockArray, initWorld, LocalLockArray } from 'lamellar';
+import { GlobalLockArray, GlobalRwDarc, initWorld, LocalLockArray, LocalRwDarc } from 'lamellar';
 import { parseSizes, ratio, Reporter, verify } from '../lib/harness.js';
 import { fillUniform, peSeed } from '../lib/rng.js';
 
@@ -65,6 +69,48 @@ for (const kind of ['LocalLockArray', 'GlobalLockArray'] as const) {
     });
     await world.barrier();
     await a.drop();
+  }
+}
+
+for (const kind of ['LocalRwDarc', 'GlobalRwDarc'] as const) {
+  let base = 0;
+  for (const k of ks) {
+    const d = kind === 'LocalRwDarc' ? await LocalRwDarc.create(world, 0) : await GlobalRwDarc.create(world, 0);
+    report.begin('lock_ops', `${kind}/K=${k}`);
+    const secs: number[] = [];
+    for (let rep = 0; rep <= reps; rep++) {
+      await world.barrier();
+      const t0 = performance.now();
+      const ops: Promise<void>[] = new Array(k);
+      for (let i = 0; i < k; i++) {
+        ops[i] = d.write().then((w) => {
+          w.value += 1;
+          w[Symbol.dispose]();
+        });
+      }
+      await Promise.all(ops);
+      await world.barrier();
+      if (rep > 0) secs.push((performance.now() - t0) / 1000);
+      const r = await d.read();
+      const v = r.value;
+      r[Symbol.dispose]();
+      verify(v === k * (rep + 1), `${kind} K=${k}: PE ${world.myPe} instance ${v}, expected ${k * (rep + 1)}`);
+    }
+    const median = [...secs].sort((x, y) => x - y)[secs.length >> 1]!;
+    if (k === 1000) base = median;
+    report.emit({
+      name: 'lock_ops',
+      variant: `${kind}/K=${k}`,
+      updatesPerPe: k,
+      tableSizePerPe: 1,
+      secs,
+      ops: k * P,
+      bytes: 8,
+      verified: true,
+      extra: { k, median_ratio_to_k1000: ratio(median, base) },
+    });
+    await world.barrier();
+    await d.drop();
   }
 }
 await world.shutdown();

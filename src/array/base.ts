@@ -22,7 +22,7 @@ import {
 } from '../memregion/internal.js';
 import type { OneSidedMemoryRegion, SharedMemoryRegion } from '../memregion/index.js';
 import { registerRefCodec } from '../serde/index.js';
-import { Kind, kTeamInternals, Team, World } from '../team/index.js';
+import { Kind, kTeamInternals, State, Team, World } from '../team/index.js';
 import type { AtomicArray } from './atomic.js';
 import { ARRAY_ELEM_TYPES, storageOf, toArrayData, type ArrayData, type ArrayElemType, type ArrayValue } from './elem.js';
 import type { GlobalLockArray } from './global-lock.js';
@@ -314,7 +314,14 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
    */
   override drop(): Promise<void> {
     const busy = consumersIdle(this);
-    return busy === undefined ? super.drop() : busy.then(() => super.drop());
+    if (busy === undefined) return super.drop();
+    // Diagnosed: a consumer that never settles (one whose callback awaits this very drop) would
+    // leave the drop waiting silently.
+    const end = this.refState.rt.watchWait(`${this.refLabel}.drop() (it waits for the iterator consumers started through this handle to settle)`, State.running, []);
+    return busy.then(() => {
+      end();
+      return super.drop();
+    });
   }
 
   /**

@@ -5,7 +5,7 @@
  */
 import { kConstruct } from '../core/index.js';
 import { pin, unpin, type HandleOrigin, type RefState } from '../memregion/internal.js';
-import type { Team, World } from '../team/index.js';
+import { captureSite, type Team, type World } from '../team/index.js';
 import { createDarc, DarcBase, registerDarcCodec, registerDarcKind, type DarcData, type DarcKind } from './common.js';
 import type { Darc } from './darc.js';
 import type { GlobalRwDarc } from './global-rw.js';
@@ -34,7 +34,8 @@ export class LocalRwDarc<T> extends DarcBase<T> {
 
   private constructor(token: symbol, state: RefState, origin: HandleOrigin) {
     super(token, state, origin);
-    (state.data as DarcData<T>).local ??= new RwLock();
+    const rt = state.rt;
+    (state.data as DarcData<T>).local ??= new RwLock((describe) => rt.watchLock(() => `LocalRwDarc.${describe()}`, captureSite(undefined, 8), 'LocalRwDarc'));
   }
 
   static {
