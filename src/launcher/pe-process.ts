@@ -43,12 +43,13 @@ let heldFollowOn: ReturnType<typeof setTimeout> | undefined;
  * led to it (its `await using` disposal waits for a collective the other PE then refused), and
  * that error, when it comes out, is the one to report. A mismatch this PE found itself is
  * reported at once: it names both calls, where the relayed one may be all the other PE has.
+ * `now`: report without waiting (the script's own error, or a held one whose wait is over).
  */
-function failWith(err: unknown, fromScript = false): void {
+function failWith(err: unknown, now = false): void {
   if (failing) return;
   const cause = causeOf(err);
   const relayed = originOf(err);
-  if (!fromScript && relayed !== undefined && relayed !== pe) {
+  if (!now && relayed !== undefined && relayed !== pe) {
     heldFollowOn ??= setTimeout(() => failWith(err, true), OWN_ERROR_WAIT_MS);
     return;
   }
@@ -91,5 +92,6 @@ if (process.channel !== undefined) {
 try {
   await runScript({ script: script!, args });
 } catch (err) {
+  // The script's own error: reported at once, and instead of a relayed one still held.
   failWith(err, true);
 }
