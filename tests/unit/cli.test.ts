@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { numPesOf, parseRunArgs } from '../../src/cli/args.js';
-import { describeError } from '../../src/launcher/report.js';
+import { causeOf, describeError } from '../../src/launcher/report.js';
 import { ErrorCode, isLamellarError } from '../../src/core/index.js';
 
 const fails = (fn: () => unknown, code: string, message: RegExp): void => {
@@ -89,5 +89,24 @@ describe("a failing PE's report (launcher/report.ts)", () => {
   test('any other thrown value is described as it is', () => {
     assert.match(describeError(new RangeError('plain')), /RangeError: plain/);
     assert.equal(describeError('a string'), "'a string'");
+  });
+
+  test('causeOf names the PE a failure follows from: a relayed origin, or the peer of a collective mismatch', () => {
+    const err = (code: string, details: unknown): Error => Object.assign(new Error('x'), { code, details });
+    assert.equal(causeOf(err(ErrorCode.PE_FAILED, { origin: 2 })), 2);
+    assert.equal(causeOf(err(ErrorCode.COLLECTIVE_MISMATCH, { origin: 3, peer: 1 })), 3);
+    assert.equal(causeOf(err(ErrorCode.COLLECTIVE_MISMATCH, { seq: 5, peer: 1 })), 1);
+    // A mismatch of arguments within one kind names no single peer; other codes' peers are no cause.
+    assert.equal(causeOf(err(ErrorCode.COLLECTIVE_MISMATCH, { desc: 'sum', pes: [1] })), undefined);
+    assert.equal(causeOf(err(ErrorCode.INVALID_ARGUMENT, { peer: 1 })), undefined);
+    assert.equal(causeOf(new Error('plain')), undefined);
+    assert.equal(causeOf(undefined), undefined);
+    assert.equal(causeOf('a string'), undefined);
+    const hostile = Object.defineProperty(Object.assign(new Error('x'), { code: ErrorCode.COLLECTIVE_MISMATCH }), 'details', {
+      get() {
+        throw new Error('getter');
+      },
+    });
+    assert.equal(causeOf(hostile), undefined);
   });
 });
