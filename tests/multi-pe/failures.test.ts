@@ -53,9 +53,10 @@ describe("the README's pattern: `await using world` at top level, then one PE fa
 
 describe('a PE that throws with a consumer left running is reported with its own error', () => {
   // The failing PE's `await using` disposal waits for its consumer, whose collective the others
-  // (in a barrier) find as a mismatch: they may fail before the failing PE's error has come out.
-  // The launcher must still report that error, not the mismatch it caused. Each configuration
-  // runs RUNS times, since either order can happen.
+  // (in a barrier, or in an allGather whose message reaches the failing PE) find as a mismatch:
+  // they may fail before the failing PE's error has come out. The launcher must still report that
+  // error, not the mismatch it caused. Each configuration runs RUNS times, half of them with each
+  // call on the others, since either order can happen.
   const RUNS = 4;
   const runs: [Backend, number][] = [
     ['shmem', 2],
@@ -66,9 +67,10 @@ describe('a PE that throws with a consumer left running is reported with its own
     test(`${backend}/${numPes}: the failing PE's error, not the others' COLLECTIVE_MISMATCH, is reported, ${RUNS} runs`, async () => {
       const last = numPes - 1;
       for (let run = 0; run < RUNS; run++) {
-        const r = await runJob(fixture('dispose-throw.ts'), { backend, numPes, args: ['consumer'], timeoutMs: 30000 });
+        const others = run % 2 === 0 ? 'barrier' : 'allGather';
+        const r = await runJob(fixture('dispose-throw.ts'), { backend, numPes, args: ['consumer', others], timeoutMs: 30000 });
         const endedAt = Date.now();
-        const all = `run ${run}:\n${r.stderr}`;
+        const all = `run ${run} (the others in ${others}):\n${r.stderr}`;
         assert.equal(r.signal, null, `killed by the test's time limit, ${all}`);
         assert.equal(r.code, 1, all);
         const first = /^lamellar: PE (\d+) (.*)$/m.exec(r.stderr);

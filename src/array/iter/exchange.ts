@@ -47,7 +47,10 @@ export function reserveExchange(team: Team, what: string, opening: boolean): Pen
   // A short stack: consume.ts's two frames, the iterator's consumer method and its private
   // helper, then the user's frame (for the reports of mismatched or stuck collectives); one spare.
   const site = captureSite(reserveExchange, 6);
-  const opened = opening ? ch.signal(Kind.iteration, { label: what, site }) : undefined;
+  const barrier = opening ? ch.signal(Kind.iteration, { label: what, site }) : undefined;
+  // Ends with the job too: a PE whose script threw waits in its `await using` array drop for this
+  // consumer, and only once the consumer settles does that error, the job's cause, come out.
+  const opened = barrier === undefined ? undefined : ch.orFailure(barrier);
   // Awaited by the consumer's first step; a mismatch there has already failed the job.
   opened?.catch(() => undefined);
   const r = ch.reserve<ExchangeRecord>(Kind.iteration, what, site);

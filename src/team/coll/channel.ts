@@ -154,6 +154,8 @@ export class Channel implements BarrierHooks {
   #curWaiting: Waiting | undefined;
   readonly #alwaysSite: boolean;
   #closed = false;
+  /** Rejected with the job's failure by failPending (see orFailure). */
+  readonly #failure = deferred<never>();
 
   constructor(h: ChannelHost, teamId: number, pes: readonly number[], barrierAddrs: readonly number[], alwaysSite: boolean) {
     this.#h = h;
@@ -162,6 +164,7 @@ export class Channel implements BarrierHooks {
     this.me = pes.indexOf(h.lamella.myPe);
     this.#barrier = new DisseminationBarrier(h.lamella, pes, barrierAddrs, this.me);
     this.#alwaysSite = alwaysSite;
+    this.#failure.promise.catch(() => undefined);
   }
 
   /** Delivers messages that arrived before this channel was registered. */
@@ -411,6 +414,17 @@ export class Channel implements BarrierHooks {
       slot.d.promise.catch(() => undefined);
       slot.d.reject(err);
     }
+    this.#failure.reject(err);
+  }
+
+  /**
+   * `p`, or the job's failure once failPending has run. A signal collective waits on signal
+   * words that no failure wakes; a distributed consumer's opening barrier uses this, so that a
+   * consumer left running ends with the job (a barrier() call does not: it would cost every
+   * barrier that waits a race).
+   */
+  orFailure<T>(p: Promise<T>): Promise<T> {
+    return Promise.race([p, this.#failure.promise]);
   }
 
   #complete(seq: number, slot: Slot): void {
