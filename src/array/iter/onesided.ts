@@ -13,7 +13,7 @@ import { checkFn, checkSum, kChain, shapeOf, sumZero, withIdx, withTail, type Ch
 import { kernelFor, type ConsumerKind, type KernelArgs } from './fuse.js';
 import type { ChunkOf } from './local.js';
 import { planStream } from './onesided-stream.js';
-import { Slice } from './schedule.js';
+import { settleItems, Slice } from './schedule.js';
 import { checkAdapterCount } from './window.js';
 
 /** Bytes fetched per chunk by `onesidedIter()`. */
@@ -128,8 +128,22 @@ export class OnesidedIter<I, T extends ArrayElemType = ArrayElemType> implements
     const st = { acc: 0 as unknown, has: false, mono: c.tail.map(() => 0) };
     for await (const p of planStream(c, this.chunkSize)) {
       const out: unknown[] = [];
-      kernelFor(shapeOf(p, c.tail, 'push'), F, null)({ v: p.v, l0: p.l0, ls: p.ls, E: p.E, G: null, R: null, S: null, at: null, F, C: null, st, out }, 0, p.n);
-      for (const x of out) yield x as I;
+      try {
+        kernelFor(shapeOf(p, c.tail, 'push'), F, null)({ v: p.v, l0: p.l0, ls: p.ls, E: p.E, G: null, R: null, S: null, at: null, F, C: null, st, out }, 0, p.n);
+      } catch (e) {
+        void settleItems(out);
+        throw e;
+      }
+      let j = 0;
+      try {
+        for (; j < out.length; j++) yield out[j] as I;
+      } finally {
+        // The consumer stopped inside this chunk (a rejected item, a throwing callback, a break):
+        // the chunk's later items may be promises already running (an async map makes them
+        // together); they are observed so that their rejections do not go unhandled. Not waited
+        // for: a loop that breaks out must not hang on an item it chose not to take.
+        if (j < out.length) void settleItems(out, j);
+      }
     }
   }
 

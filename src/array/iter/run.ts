@@ -11,7 +11,7 @@ import type { Plan, TailOp } from './chain.js';
 import { shapeOf } from './chain.js';
 import { storeItems, type Stored } from './collect.js';
 import { kernelFor, type ConsumerKind, type KernelArgs } from './fuse.js';
-import { driveAsync, driveSync, type Schedule } from './schedule.js';
+import { driveAsync, driveSync, settleItems, type Schedule } from './schedule.js';
 
 export type SyncConsumer = Exclude<ConsumerKind, 'push'> | 'collect';
 
@@ -82,7 +82,14 @@ export async function runAsync(p: Plan, tail: readonly TailOp[], fn: ((x: never)
   await driveAsync(p.n, sched, {
     produce(k0, k1) {
       a.out = [];
-      kernel(a, k0, k1);
+      try {
+        kernel(a, k0, k1);
+      } catch (e) {
+        // A map that threw mid-chunk: the items it made before (promises of an async map) are
+        // never handed on, so they are observed here rather than left unhandled.
+        void settleItems(a.out);
+        throw e;
+      }
       return a.out;
     },
     segment(start, count) {
