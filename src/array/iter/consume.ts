@@ -196,5 +196,36 @@ function startDist(c: Chain, k: Consume): Promise<unknown> {
   }
 }
 
+/**
+ * A collective consumer whose arguments `check` refuses on this PE (a callback that is not a
+ * function, a bad schedule or collect target): the call throws that error here, before anything
+ * runs, but this PE still takes the consumer's places among the team's collectives and sends its
+ * failure there, so members whose call was accepted reject with ITER_FAILED naming this PE
+ * instead of waiting for it. Members that all pass the same bad argument all throw, and the
+ * places pass with nothing run.
+ */
+export function checkedCollective(c: Chain, what: string, opening: boolean, check: () => Consume): Consume {
+  try {
+    return check();
+  } catch (err) {
+    let ex: PendingExchange | undefined;
+    try {
+      ex = reserveExchange(c.array.team, what, opening);
+    } catch {
+      // Not a member, or the world is closing: there is no collective to take part in.
+    }
+    if (ex !== undefined) {
+      const x = err as { message?: unknown; code?: unknown };
+      const sent = ex.run({ ok: false, m: String(x.message), code: typeof x.code === 'string' ? x.code : undefined });
+      // Counted as running work, so waitAll, drop and shutdown wait for this PE's place to pass.
+      void running(arraysOf(c), sent.then(
+        () => undefined,
+        () => undefined,
+      ));
+    }
+    throw err;
+  }
+}
+
 /** The element type an iterator's collect defaults to. */
 export const elemTypeOf = (c: Chain): ArrayElemType => c.array[kArray].meta.type;

@@ -6,7 +6,7 @@ import type { ArrayElemType, ArrayValue } from '../elem.js';
 import type { Distribution } from '../types.js';
 import { checkFn, checkSum, kChain, withIdx, withTail, type Chain } from './chain.js';
 import { checkTarget, type ArrayClass, type Collected } from './collect.js';
-import { consumeLocal, elemTypeOf, type ConsumerName } from './consume.js';
+import { checkedCollective, consumeLocal, elemTypeOf, type Consume, type ConsumerName } from './consume.js';
 import { checkSchedule, type Schedule } from './schedule.js';
 import { checkAdapterCount } from './window.js';
 import { ErrorCode, LamellarError } from '../../core/index.js';
@@ -277,16 +277,23 @@ export class LocalIter<I, T extends ArrayElemType = ArrayElemType> {
 
   #collect(name: 'collect' | 'collectAsync', schedule: unknown, arrayType: unknown, distribution: unknown, type: unknown): Promise<unknown> {
     const what = `LocalIter.${name}`;
-    const sched = checkSchedule(schedule, what);
     const c = this[kChain];
-    const target = arrayType === undefined ? undefined : checkTarget(arrayType, distribution, type, elemTypeOf(c), what);
-    return consumeLocal(c, { name, fn: null, sched, target, what });
+    const check = (): Consume => ({
+      name,
+      fn: null,
+      sched: checkSchedule(schedule, what),
+      target: arrayType === undefined ? undefined : checkTarget(arrayType, distribution, type, elemTypeOf(c), what),
+      what,
+    });
+    // Into a new array the call is collective: a refusal still takes its place (consume.ts).
+    return consumeLocal(c, arrayType === undefined ? check() : checkedCollective(c, what, false, check));
   }
 
   #run(name: ConsumerName, f: unknown, schedule: unknown): Promise<unknown> {
     const what = `LocalIter.${name}`;
     const sched = checkSchedule(schedule, what);
-    const fn = f === null ? null : checkFn(f as (...a: never[]) => unknown, what);
+    // sum and count take no callback; every other consumer here needs a function.
+    const fn = name === 'sum' || name === 'count' ? null : checkFn(f as (...a: never[]) => unknown, what);
     if (name === 'sum') checkSum(this[kChain], what);
     return consumeLocal(this[kChain], { name, fn, sched, target: undefined, what });
   }

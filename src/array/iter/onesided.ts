@@ -155,8 +155,8 @@ export class OnesidedIter<I, T extends ArrayElemType = ArrayElemType> implements
    * await a.onesidedIter().forEach((x) => console.log(x));
    * ```
    */
-  async forEach(f: (x: I) => void): Promise<void> {
-    await consume(this[kChain], this.chunkSize, 'each', checkFn(f, 'OnesidedIter.forEach') as KernelArgs['C']);
+  forEach(f: (x: I) => void): Promise<void> {
+    return consume(this[kChain], this.chunkSize, 'each', checkFn(f, 'OnesidedIter.forEach') as KernelArgs['C']).then(() => undefined);
   }
 
   /**
@@ -167,9 +167,11 @@ export class OnesidedIter<I, T extends ArrayElemType = ArrayElemType> implements
    * await a.onesidedIter().forEachAsync(async (x) => { await other.store(0, x); });
    * ```
    */
-  async forEachAsync(f: (x: I) => PromiseLike<unknown> | void): Promise<void> {
+  forEachAsync(f: (x: I) => PromiseLike<unknown> | void): Promise<void> {
     checkFn(f, 'OnesidedIter.forEachAsync');
-    for await (const x of this) await f(x);
+    return (async () => {
+      for await (const x of this) await f(x);
+    })();
   }
 
   /**
@@ -180,9 +182,8 @@ export class OnesidedIter<I, T extends ArrayElemType = ArrayElemType> implements
    * const max = await a.onesidedIter().reduce((m, x) => (x > m ? x : m));
    * ```
    */
-  async reduce(f: (acc: I, x: I) => I): Promise<I | undefined> {
-    const r = await consume(this[kChain], this.chunkSize, 'reduce', checkFn(f, 'OnesidedIter.reduce') as KernelArgs['C']);
-    return r.has ? (r.acc as I) : undefined;
+  reduce(f: (acc: I, x: I) => I): Promise<I | undefined> {
+    return consume(this[kChain], this.chunkSize, 'reduce', checkFn(f, 'OnesidedIter.reduce') as KernelArgs['C']).then((r) => (r.has ? (r.acc as I) : undefined));
   }
 
   /**
@@ -193,11 +194,10 @@ export class OnesidedIter<I, T extends ArrayElemType = ArrayElemType> implements
    * const total = await a.onesidedIter().sum();
    * ```
    */
-  async sum<V extends number | bigint>(this: OnesidedIter<V, T>): Promise<V> {
+  sum<V extends number | bigint>(this: OnesidedIter<V, T>): Promise<V> {
     const c = this[kChain];
     checkSum(c, 'OnesidedIter.sum');
-    const r = await consume(c, this.chunkSize, 'sum', null);
-    return (r.has ? r.acc : sumZero(c.array.type, c.tail)) as V;
+    return consume(c, this.chunkSize, 'sum', null).then((r) => (r.has ? r.acc : sumZero(c.array.type, c.tail)) as V);
   }
 
   /**
