@@ -309,7 +309,7 @@ export class IndexedOnesidedIter<I, T extends ArrayElemType = ArrayElemType> ext
    * for await (const chunk of a.onesidedIter().chunks(65536)) use(chunk);   // Uint32Array each
    * ```
    */
-  chunks(n: number): IndexedOnesidedIter<ChunkOf<I>, T> {
+  chunks(n: number): IndexedOnesidedIter<ChunkOf<I, T>, T> {
     return this.#derive({ op: 'chunks', n: checkAdapterCount(n, 1, 'OnesidedIter.chunks(n)') });
   }
 
