@@ -91,7 +91,14 @@ export interface ErrorDetailsMap {
   /** The AM and the PE it failed on (also `RemoteAmError.pe`/`amName`). */
   LAMELLAR_ERR_REMOTE_AM: ErrorDetailsBase & { readonly pe: number; readonly amName: string };
   /** The bytes asked for and the heap limit, or the team PEs that ran out. */
-  LAMELLAR_ERR_OUT_OF_MEMORY: ErrorDetailsBase & { readonly requested?: number; readonly limit?: number; readonly pes?: readonly number[] };
+  LAMELLAR_ERR_OUT_OF_MEMORY: ErrorDetailsBase & {
+    readonly requested?: number;
+    /** This PE's heap size (LAMELLAR_HEAP_SIZE), what of it was in use, and the setting's cap. */
+    readonly limit?: number;
+    readonly inUse?: number;
+    readonly max?: number;
+    readonly pes?: readonly number[];
+  };
   /**
    * What was released ("Darc", "shared memory region"...) and, for a released handle in an AM's
    * arguments or result, the path to it (`args.region`).
