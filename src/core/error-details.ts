@@ -137,7 +137,17 @@ export interface ErrorDetailsMap {
   /** None. */
   LAMELLAR_ERR_INTERNAL: ErrorDetailsBase;
   /** The first PE whose consumer failed, and its error's message. */
-  LAMELLAR_ERR_ITER_FAILED: ErrorDetailsBase & { readonly pe?: number; readonly message?: string };
+  LAMELLAR_ERR_ITER_FAILED: ErrorDetailsBase & {
+    /** The first PE that failed (also `origin`, so the launcher reports that PE's own error first), every PE that failed. */
+    readonly pe?: number;
+    readonly origin?: number;
+    readonly pes?: readonly number[];
+    /** Its error's message, name, code (a LamellarError's) and first frame outside the runtime (the user's line). */
+    readonly message?: string;
+    readonly name?: string;
+    readonly code?: string;
+    readonly frame?: string;
+  };
   /** Why the function is not self-contained (`free`, `this`, `bound`, `native`, `import-meta`...), and the outer names it reads. */
   LAMELLAR_ERR_CLOSURE_CAPTURE: ErrorDetailsBase & { readonly reason?: string; readonly identifiers?: readonly string[]; readonly specifier?: string };
   /** The PE that refuses closure AMs. */

@@ -18,9 +18,9 @@ import { createBoard, markGone, stateOf } from './board.js';
 import type { PeEntry } from './entry.js';
 import { exitReason } from './exit.js';
 import { EXIT_CLOSED_OUTPUT, forward, watchClosed } from './output.js';
-import { describeError } from './report.js';
+import { describeError, originOf } from './report.js';
 import { checkEntryScript } from './script.js';
-import { runTcp } from './tcp.js';
+import { ORIGIN_WAIT_MS, runTcp } from './tcp.js';
 
 export { runScript, type PeEntry } from './entry.js';
 export { tunedEnv } from './malloc.js';
@@ -96,8 +96,12 @@ export async function run(options: RunOptions): Promise<number> {
   const board = createBoard(numPes);
   const alive = new Array<boolean>(numPes).fill(true);
   let running = numPes;
+  /** Failures that name another PE as their cause (`details.origin`), waiting for that PE's own report. */
+  const followOns: Failure[] = [];
+  let originTimer: ReturnType<typeof setTimeout> | undefined;
   const fail = (f: Failure): void => {
     if (failure !== undefined) return;
+    if (originTimer !== undefined) clearTimeout(originTimer);
     failure = f;
     stderr.write(`lamellar: PE ${f.pe} ${f.message}\n${numPes > 1 ? `lamellar: stopping the other ${numPes - 1} PE(s)\n` : ''}`);
     for (const w of workers) void w.terminate();
@@ -157,7 +161,17 @@ export async function run(options: RunOptions): Promise<number> {
     let threw = false;
     w.on('error', (e: unknown) => {
       threw = true;
-      fail({ pe, code: 1, message: `failed:\n${describeError(e)}` });
+      const f = { pe, code: 1, message: `failed:\n${describeError(e)}` };
+      // A failure another PE caused (a distributed consumer whose callback threw there) waits a
+      // moment for that PE's own error, which has the user's stack, and is reported only if the
+      // cause never comes (as the tcp launcher does).
+      const origin = originOf(e);
+      if (origin === undefined || origin === pe || !(origin >= 0 && origin < numPes)) {
+        fail(f);
+        return;
+      }
+      followOns.push(f);
+      originTimer ??= setTimeout(() => fail(followOns[0]!), ORIGIN_WAIT_MS);
     });
     done.push(
       new Promise<void>((res) => {
@@ -174,6 +188,9 @@ export async function run(options: RunOptions): Promise<number> {
     );
   }
   await Promise.all(done);
+  // Every PE ended before the cause of a follow-on failure reported: report the follow-on.
+  if (failure === undefined && followOns.length > 0) fail(followOns[0]!);
+  if (originTimer !== undefined) clearTimeout(originTimer);
   unwatch();
   if (failure === undefined) return 0;
   return failure.code === 0 ? 1 : failure.code;

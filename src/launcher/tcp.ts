@@ -43,7 +43,7 @@ export interface TcpRunOptions {
 /** How long stopped PEs get to exit on SIGTERM before they are killed. */
 const KILL_AFTER_MS = 3000;
 /** How long a failure caused by another PE waits for that PE's own report. */
-const ORIGIN_WAIT_MS = 500;
+export const ORIGIN_WAIT_MS = 500;
 
 export async function runTcp(o: TcpRunOptions): Promise<number> {
   const cfg = config();

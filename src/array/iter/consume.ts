@@ -17,7 +17,7 @@ import { kArray } from '../meta.js';
 import { openAccess, type Access } from './access.js';
 import { chainsOf, distPlan, localPlan, sumZero, type Chain, type Plan } from './chain.js';
 import { buildArray, storeItems, type CollectTarget, type Stored } from './collect.js';
-import { failedElsewhere, reserveExchange, type ExchangeRecord, type PendingExchange } from './exchange.js';
+import { failedElsewhere, failureRecord, reserveExchange, type ExchangeRecord, type PendingExchange } from './exchange.js';
 import { runAsync, runStore, runSync } from './run.js';
 import { running } from './running.js';
 import type { Schedule } from './schedule.js';
@@ -127,13 +127,12 @@ async function collective<L>(
     rec = { ok: true, v: partial(mine) };
   } catch (e) {
     err = e ?? new Error(String(e));
-    const x = e as { message?: unknown; code?: unknown } | undefined;
-    rec = { ok: false, m: x?.message === undefined ? String(e) : String(x.message), code: typeof x?.code === 'string' ? x.code : undefined };
+    rec = failureRecord(e);
   }
   const { mine: sent, all } = await ex.run(rec);
   if (!rec.ok) throw err;
   if (!sent.ok) throw new LamellarError(ErrorCode.ITER_FAILED, `${what} failed on this PE (${team.myPe}): ${sent.m}`, { details: { pe: team.myPe, message: sent.m } });
-  if (all.some((r) => !r.ok)) throw failedElsewhere(what, all);
+  if (all.some((r) => !r.ok)) throw failedElsewhere(what, all, ex.site);
   return { mine: mine!, parts: all.map((r) => (r as { v: unknown }).v) };
 }
 
@@ -215,8 +214,7 @@ export function checkedCollective(c: Chain, what: string, opening: boolean, chec
       // Not a member, or the world is closing: there is no collective to take part in.
     }
     if (ex !== undefined) {
-      const x = err as { message?: unknown; code?: unknown };
-      const sent = ex.run({ ok: false, m: String(x.message), code: typeof x.code === 'string' ? x.code : undefined });
+      const sent = ex.run(failureRecord(err));
       // Counted as running work, so waitAll, drop and shutdown wait for this PE's place to pass.
       void running(arraysOf(c), sent.then(
         () => undefined,
