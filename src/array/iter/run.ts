@@ -9,7 +9,7 @@ import { elemClass, type ArrayElemType } from '../elem.js';
 import { checkValue } from '../types.js';
 import type { Plan, TailOp } from './chain.js';
 import { shapeOf } from './chain.js';
-import { storeItems, type Stored } from './collect.js';
+import { refusedItem, storeItems, type Stored } from './collect.js';
 import { kernelFor, type ConsumerKind, type KernelArgs } from './fuse.js';
 import { driveAsync, driveSync, settleItems, type Schedule } from './schedule.js';
 
@@ -60,7 +60,12 @@ export async function runStore(p: Plan, tail: readonly TailOp[], type: ArrayElem
   if (cls === 'bool' || cls === 'wide') return storeItems((await runSync(p, tail, 'collect', null, sched)).items, type, what);
   const kind = cls === 'float' ? 'storeFloat' : cls === 'big' ? 'storeBig' : 'storeInt';
   const bad = (x: unknown): void => {
-    checkValue(type, x, `${what} (an item)`);
+    try {
+      checkValue(type, x, `${what} (an item)`);
+    } catch (err) {
+      // Only the failing item has been made when the loop stops here.
+      throw refusedItem(err, [x], 0, what);
+    }
   };
   const a = argsFor(p, tail, bad as KernelArgs['C'], 0);
   const out = new ELEM_CTORS[type as ElemType](p.n);

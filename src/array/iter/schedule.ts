@@ -174,7 +174,7 @@ export interface AsyncJob {
   segment(start: number, count: number): number;
 }
 
-const isThenable = (x: unknown): x is PromiseLike<unknown> =>
+export const isThenable = (x: unknown): x is PromiseLike<unknown> =>
   x !== null && (typeof x === 'object' || typeof x === 'function') && typeof (x as PromiseLike<unknown>).then === 'function';
 
 /**
