@@ -84,6 +84,7 @@ export class SharedMemoryRegion<T extends ElemType = ElemType> extends RefHandle
     this.#data = state.data as SharedData<T>;
     this.#off = offset;
     this.#len = length ?? this.#data.length - offset;
+    this.noteWindow(offset, this.#len, true);
   }
 
   static {
@@ -175,7 +176,8 @@ export class SharedMemoryRegion<T extends ElemType = ElemType> extends RefHandle
    * ```ts
    * const r = await world.allocSharedMemRegion('f64', 8);
    * await r.put(0, 2, new Float64Array([1.5, 2.5]));
-   * await r.put(0, 4, r.subRegion(0, 4)); // this PE's elements 0..3 into PE 0's 4..7
+   * await using low = r.subRegion(0, 4); // a handle: dropped at the end of the scope
+   * await r.put(0, 4, low); // this PE's elements 0..3 into PE 0's 4..7
    * ```
    */
   put(pe: number, index: number, data: TypedArrayOf<T> | SharedMemoryRegion<T> | OneSidedMemoryRegion<T>): Promise<void> {
