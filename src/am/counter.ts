@@ -3,7 +3,13 @@ import type { HandleCounter } from './handle.js';
 
 export class Counter implements HandleCounter {
   #n = 0;
+  #completed = 0;
   #waiters: (() => void)[] = [];
+
+  /** How many have been done in all (a waiter's deadlock report checks it moved). */
+  get completed(): number {
+    return this.#completed;
+  }
 
   /** The count now. */
   get value(): number {
@@ -15,6 +21,7 @@ export class Counter implements HandleCounter {
   }
 
   done(): void {
+    this.#completed++;
     if (--this.#n === 0 && this.#waiters.length > 0) this.#wake();
   }
 

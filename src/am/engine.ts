@@ -170,6 +170,11 @@ export class Engine {
     return this.#work.value;
   }
 
+  /** Work items done since the start (moves while waitAll() makes progress). */
+  get completed(): number {
+    return this.#work.completed;
+  }
+
   // ---- launching ----
 
   #checkOpen(): void {

@@ -20,13 +20,14 @@ import {
   type MultiAmHandle,
   type TeamLaunchOps,
 } from '../am/index.js';
-import { addWait, checkConstruct, checkTeamPe, ErrorCode, hash53, kConstruct, kTeamInternals, LamellarError, statsTiming } from '../core/index.js';
+import { addWait, checkConstruct, checkTeamPe, config, ErrorCode, hash53, kConstruct, kTeamInternals, LamellarError, statsTiming } from '../core/index.js';
 import { registerRefCodec } from '../serde/index.js';
 import type { LamellarArch } from './arch.js';
 import type { Channel } from './coll/channel.js';
 import { Kind } from './coll/kinds.js';
 import { captureSite, type Site } from './coll/site.js';
 import { State } from './coll/status.js';
+import type { Waiting } from './coll/watch.js';
 import { createSubteam } from './create.js';
 import type { WorldRuntime } from './runtime.js';
 import * as tc from './team-collectives.js';
@@ -431,9 +432,14 @@ export class Team implements AmTeam {
     // Diagnosed like a collective: after LAMELLAR_DEADLOCK_TIMEOUT it reports what the other
     // PEs (where these AMs run) are doing.
     const others = rt.world.pes.filter((pe) => pe !== rt.lamella.myPe);
-    const w = {
-      what: `waitAll() on ${rt.teamName(this.#id)}`, state: State.inWaitAll, team: this.#id, seq: 0, kind: 0,
+    const launched = this.#launched;
+    const name = rt.teamName(this.#id);
+    const w: Waiting = {
+      // Reported only after a whole timeout in which none of its work finished (see Watch).
+      what: `waitAll() on ${name} (none of the work it waits for finished in the last ${config().deadlockTimeoutSecs} s)`,
+      state: State.inWaitAll, team: this.#id, seq: 0, kind: 0,
       site: captureSite(), missing: () => others, members: others, start: 0, nextAt: 0, reports: 0,
+      progress: () => (launched === undefined ? rt.engine.completed : launched.completed),
     };
     rt.watch.begin(w);
     try {
