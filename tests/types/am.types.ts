@@ -23,6 +23,13 @@ const DrainAm = defineAm('types/drain', async (_ctx, a: unknown) => {
 });
 const drainFn = async (_ctx: AmContext, w: Work): Promise<number> => w.queue.length;
 
+// A recursive AM with its return type written, as docs/guide.md says it must be (TS7022 otherwise).
+const Rec = defineAm('types/rec', async (ctx, a: { left: number }): Promise<number[]> => {
+  if (a.left === 0) return [ctx.currentPe];
+  const rest = await ctx.team.execAmPe((ctx.team.myPe + 1) % ctx.team.numPes, Rec, { left: a.left - 1 });
+  return [ctx.currentPe, ...rest];
+});
+
 export async function typeTests(world: World): Promise<void> {
   const h = world.execAmPe(1, Hello, { from: 0 });
   assertEqual<typeof h, AmHandle<string>>(true);
@@ -38,6 +45,13 @@ export async function typeTests(world: World): Promise<void> {
 
   const none = await world.execAmPe(0, Nothing, { n: 1 });
   assertEqual<typeof none, void>(true);
+  assertEqual<Awaited<ReturnType<typeof world.execAmAll<{ n: number }, void>>>, void[]>(true);
+  // @ts-expect-error: an AM that returns nothing is typed void, which is not assignable to undefined
+  const asUndefined: undefined = none;
+  void asUndefined;
+
+  assertEqual<Awaited<ReturnType<typeof world.execAmPe<{ left: number }, number[]>>>, number[]>(true);
+  expectType<number[]>(await world.execAmPe(0, Rec, { left: 2 }));
 
   // A returned AM: the handle resolves to the returned AM's result.
   const pong = await world.execAmPe(0, Ping);
