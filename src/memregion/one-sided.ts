@@ -103,7 +103,8 @@ export class OneSidedMemoryRegion<T extends ElemType = ElemType> extends RefHand
    * @example
    * ```ts
    * const mine = world.allocOneSidedMemRegion('u8', 16);
-   * console.log(mine.length, mine.subRegion(4, 8).length); // 16 4
+   * await using part = mine.subRegion(4, 8); // a handle: dropped at the end of the scope
+   * console.log(mine.length, part.length); // 16 4
    * ```
    */
   get length(): number {
@@ -115,7 +116,8 @@ export class OneSidedMemoryRegion<T extends ElemType = ElemType> extends RefHand
    * @example
    * ```ts
    * const mine = world.allocOneSidedMemRegion('u8', 16);
-   * console.log(mine.subRegion(4, 8).offset); // 4
+   * await using part = mine.subRegion(4, 8);
+   * console.log(part.offset); // 4
    * ```
    */
   get offset(): number {

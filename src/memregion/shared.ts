@@ -118,7 +118,8 @@ export class SharedMemoryRegion<T extends ElemType = ElemType> extends RefHandle
    * @example
    * ```ts
    * const r = await world.allocSharedMemRegion('f64', 8);
-   * console.log(r.length, r.subRegion(2, 5).length); // 8 3
+   * await using part = r.subRegion(2, 5); // a handle: dropped at the end of the scope
+   * console.log(r.length, part.length); // 8 3
    * ```
    */
   get length(): number {
@@ -130,7 +131,8 @@ export class SharedMemoryRegion<T extends ElemType = ElemType> extends RefHandle
    * @example
    * ```ts
    * const r = await world.allocSharedMemRegion('f64', 8);
-   * console.log(r.subRegion(4, 8).offset); // 4
+   * await using part = r.subRegion(4, 8);
+   * console.log(part.offset); // 4
    * ```
    */
   get offset(): number {
