@@ -37,3 +37,29 @@ export class Counter implements HandleCounter {
     for (const f of w) f();
   }
 }
+
+/**
+ * Counts in two counters at once: a TaskGroup's launch on a sub-team, which that team's waitAll()
+ * and the group's both wait for.
+ */
+export class PairCounter implements HandleCounter {
+  constructor(
+    readonly a: HandleCounter,
+    readonly b: HandleCounter,
+  ) {}
+
+  add(): void {
+    this.a.add();
+    this.b.add();
+  }
+
+  done(): void {
+    this.a.done();
+    this.b.done();
+  }
+}
+
+/** Whether a launch that reports to `c` is counted in `target`. */
+export function countsIn(c: HandleCounter | undefined, target: HandleCounter): boolean {
+  return c === target || (c instanceof PairCounter && (c.a === target || c.b === target));
+}

@@ -14,11 +14,11 @@ import { addPendingReporter, channels, config, ErrorCode, LamellarError, peCount
 import type { Lamella } from '../lamellae/types.js';
 import { decodeValue, encodeValue, Reader, RefMemo, Writer } from '../serde/index.js';
 import type { AmContext } from './context.js';
-import { Counter } from './counter.js';
+import { Counter, countsIn } from './counter.js';
 import { closeArgScope, endArgDecode, FrameShares, openArgScope, releaseFrom, runReleases, takeHeld, type HeldList } from './arg-scope.js';
 import { closureEnv, closureSourceOf, ClosureTable } from './closure-table.js';
 import { isReturnedAm, isRuntimeAm, lookupAm, type AmDef } from './define.js';
-import { bindSlab, kGroup, kObserved, kSettle, type AmHandle, type LocalAmHandle, MultiPart, type MultiAmHandle } from './handle.js';
+import { bindSlab, kGroup, kObserved, kSettle, type AmHandle, type HandleCounter, type LocalAmHandle, MultiPart, type MultiAmHandle } from './handle.js';
 import { PendingTable } from './pending.js';
 import { Slab, SLAB_SIZE } from './slab.js';
 import { amOnStack, captureSite, pendingLine, userFrames, withoutRuntimeFrames, type Site } from './sites.js';
@@ -99,8 +99,13 @@ export class Engine {
   readonly #work = new Counter();
   /** AMs running on this PE now (started and not finished, including those suspended at an await). */
   #executing = 0;
-  /** Failures whose handles were not awaited when they settled (any value a local AM threw). */
-  readonly #unobserved: { h: Pending; slot: number; err: unknown }[] = [];
+  /**
+   * Failures whose handles were not awaited when they settled (any value a local AM threw), with
+   * the group counter the launch reported to (a sub-team's, a TaskGroup's, or both).
+   */
+  readonly #unobserved: { h: Pending; slot: number; err: unknown; group: HandleCounter | undefined }[] = [];
+  /** Failures not awaited when they failed, beyond the MAX_UNOBSERVED kept: counted, not kept. */
+  #unobservedDropped = 0;
   /** Launch sites by handle (LAMELLAR_AM_STACKS=1); undefined when not recorded. */
   readonly #sites: WeakMap<object, Site> | undefined = config().amStacks ? new WeakMap() : undefined;
   /** Closure sources: which destinations have which, and those other PEs defined here. */
@@ -288,18 +293,46 @@ export class Engine {
 
   /** Resolves once everything launched from this PE, and everything running here, is done. */
   waitAll(): Promise<void> {
-    if (this.#work.value === 0 && this.#unobserved.length === 0) return Promise.resolve();
+    if (this.#work.value === 0 && this.#unobserved.length === 0 && this.#unobservedDropped === 0) return Promise.resolve();
     // The failures are looked at when the wait ends, not when it starts: those of the AMs it waits
     // for arrive during the wait. (Deciding at the call lost the usual case: a script that never
     // calls waitAll, whose shutdown calls it while an unawaited AM's failed reply is on its way.)
-    return this.#work.idle().then(() => this.#reportUnobserved());
+    return this.#work.idle().then(() => this.#reportUnobserved(undefined));
   }
 
-  #reportUnobserved(): void {
-    // Checked now, not at failure: a program may collect handles and await them after waitAll.
-    for (const { h, slot, err } of this.#unobserved.splice(0)) {
+  /**
+   * Reports the unobserved failures of the AMs launched through `counter` (a sub-team's or a
+   * TaskGroup's), once its waitAll() has resolved: the user waited for exactly those AMs, so they
+   * hear of their failures then, as world.waitAll() reports every AM's. Each failure is reported
+   * once: it leaves the list, so the world's waitAll and shutdown do not report it again.
+   */
+  reportUnobservedIn(counter: HandleCounter): void {
+    if (this.#unobserved.length > 0) this.#reportUnobserved(counter);
+  }
+
+  /** Reports the unobserved failures counted in `counter`, or all of them (undefined). */
+  #reportUnobserved(counter: HandleCounter | undefined): void {
+    const list = this.#unobserved;
+    let kept = 0;
+    for (let i = 0; i < list.length; i++) {
+      const e = list[i]!;
+      if (counter !== undefined && !countsIn(e.group, counter)) {
+        list[kept++] = e;
+        continue;
+      }
+      const { h, slot, err } = e;
+      // Checked now, not at failure: a program may collect handles and await them after waitAll.
       if (h instanceof Slab ? h.observed(slot) : observed(h)) continue;
       warn(WarningCode.UNOBSERVED_AM_ERROR, `an active message failed and its handle was never awaited: ${this.#describeFailure(h instanceof Slab ? h.names[slot]! : h.amName, err)}`);
+    }
+    list.length = kept;
+    const dropped = this.#unobservedDropped;
+    if (counter === undefined && dropped > 0) {
+      this.#unobservedDropped = 0;
+      warn(
+        WarningCode.UNOBSERVED_AM_ERROR,
+        `${dropped} more active message${dropped === 1 ? '' : 's'} failed whose handle${dropped === 1 ? ' was' : 's were'} not awaited by then; not listed (at most ${MAX_UNOBSERVED} failures wait to be reported at once)`,
+      );
     }
   }
 
@@ -730,19 +763,22 @@ export class Engine {
     }
     const slot = id - h.first;
     h.settle(slot, ok, value);
-    if (!ok && this.#unobserved.length < MAX_UNOBSERVED && !h.observed(slot)) {
-      this.#unobserved.push({ h, slot, err: value });
-    }
-    h.group(slot)?.done();
+    const group = h.group(slot);
+    if (!ok && !h.observed(slot)) this.#keepUnobserved(h, slot, value, group);
+    group?.done();
     this.#work.done();
+  }
+
+  #keepUnobserved(h: Pending, slot: number, err: unknown, group: HandleCounter | undefined): void {
+    if (this.#unobserved.length < MAX_UNOBSERVED) this.#unobserved.push({ h, slot, err, group });
+    else this.#unobservedDropped++;
   }
 
   #settle(h: Settleable, ok: boolean, value: unknown): void {
     h[kSettle](ok, value);
-    if (!ok && this.#unobserved.length < MAX_UNOBSERVED && !observed(h)) {
-      this.#unobserved.push({ h, slot: 0, err: value });
-    }
-    h[kGroup]?.done();
+    const group = h[kGroup];
+    if (!ok && !observed(h)) this.#keepUnobserved(h, 0, value, group);
+    group?.done();
     this.#work.done();
   }
 }

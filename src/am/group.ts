@@ -216,7 +216,8 @@ export class TaskGroup implements AmLauncher {
 
   /**
    * Resolves once every AM launched through this group has finished (not other launches from this
-   * PE).
+   * PE). An AM of this group that failed and whose handle was never awaited is reported then, as a
+   * `LAMELLAR_W_UNOBSERVED_AM_ERROR` warning (once: not again at the world's waitAll or shutdown).
    * @example
    * ```ts
    * const Hello = defineAm('doc/hello', async (ctx, a: { from: number }) => `PE ${ctx.currentPe} got hello from ${a.from}`);
@@ -225,7 +226,8 @@ export class TaskGroup implements AmLauncher {
    * await tg.waitAll();
    * ```
    */
-  waitAll(): Promise<void> {
-    return this.#counter.idle();
+  async waitAll(): Promise<void> {
+    await this.#counter.idle();
+    this.#team[kTeamLaunch].reportUnobserved(this.#counter);
   }
 }

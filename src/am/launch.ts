@@ -16,6 +16,8 @@ export interface TeamLaunchOps {
   pe<A, R>(pe: number, am: AmDef<A, R>, args: unknown, group?: HandleCounter): AmHandle<R>;
   all<A, R>(am: AmDef<A, R>, args: unknown, group?: HandleCounter): MultiAmHandle<R>;
   local<A, R>(am: AmDef<A, R>, args: unknown, group?: HandleCounter): LocalAmHandle<R>;
+  /** Warns of the failed AMs launched through `group` whose handles were never awaited (its waitAll). */
+  reportUnobserved(group: HandleCounter): void;
 }
 
 export interface TeamLaunch {

@@ -191,6 +191,11 @@ export abstract class RefHandle {
       `converting a ${this.refLabel} to ${target} (every PE must convert, and drop every other handle to it: clones, guards)`,
       State.inConversion,
       st.participants,
+      () => {
+        // The converting handle is the baseline; anything above it is held on this PE.
+        const others = st.refs - st.baseline;
+        return others > 0 ? `which still holds ${others} other handle${others === 1 ? '' : 's'} to it (clones, guards, AMs or operations using it): drop ${others === 1 ? 'it' : 'them'}` : undefined;
+      },
     );
     if (st.refs === 1) st.quiet();
     try {

@@ -9,10 +9,10 @@ import type { Lamella } from '../lamellae/types.js';
 import { registerRefCodec } from '../serde/index.js';
 import { kTeamInternals, type Team, type WorldRuntime } from '../team/index.js';
 import { decodeRefKey, encodeRefKey, RefHandle, type HandleOrigin } from './handle.js';
-import { DONE, directGet, directPut, directView, kPutSource, putSource, remoteGet, remotePut, sourceTypeMismatch, type LocalSource } from './rdma.js';
+import { DONE, directGet, directPut, directView, getDest, kLocalPart, notOwnerHere, putSource, remoteGet, remotePut, sourceTypeMismatch, type LocalSource, type PartRole } from './rdma.js';
 import { RefState, registryOf, type Registry } from './refstate.js';
 import type { SharedMemoryRegion } from './shared.js';
-import { checkCount, checkData, checkElemType, checkRange, checkWindow, ELEM_CTORS, elemCode, elemTypeOfCode, type ElemType, type TypedArrayOf } from './types.js';
+import { checkCount, checkElemType, checkRange, checkWindow, ELEM_CTORS, elemCode, elemTypeOfCode, type ElemType, type TypedArrayOf } from './types.js';
 
 interface OneSidedData<T extends ElemType> {
   readonly type: T;
@@ -197,26 +197,38 @@ export class OneSidedMemoryRegion<T extends ElemType = ElemType> extends RefHand
 
   /**
    * Reads `n` elements from element `index` of the owner's memory into a new typed array, or fills
-   * `dst` and resolves to it.
+   * `dst` and resolves to it. `dst` is a typed array of the element type, or a region of the same
+   * type whose data is on this PE (a shared region's part here, a one-sided region this PE owns;
+   * Lamellar's `get(index, &region)`), written in place with no intermediate copy.
    * @example
    * ```ts
    * const mine = world.allocOneSidedMemRegion('u8', 16);
    * const bytes: Uint8Array = await mine.get(0, 4);
+   * const copy = world.allocOneSidedMemRegion('u8', 4);
+   * await mine.get(4, copy); // elements 4..7 into another region
    * ```
    */
   get(index: number, n: number): Promise<TypedArrayOf<T>>;
   get(index: number, dst: TypedArrayOf<T>): Promise<TypedArrayOf<T>>;
-  get(index: number, n: number | TypedArrayOf<T>): Promise<TypedArrayOf<T>> {
+  get<D extends SharedMemoryRegion<T> | OneSidedMemoryRegion<T>>(index: number, dst: D): Promise<D>;
+  get(index: number, n: number | TypedArrayOf<T> | SharedMemoryRegion<T> | OneSidedMemoryRegion<T>): Promise<unknown> {
     const d = this.#live();
-    const dst = typeof n === 'number' ? undefined : checkData(n, d.type, 'OneSidedMemoryRegion.get');
+    const into = typeof n === 'number' ? undefined : getDest(n, d.type, 'OneSidedMemoryRegion.get');
+    const dst = into === undefined || ArrayBuffer.isView(into) ? into : (into.data as TypedArrayOf<T>);
     const count = dst === undefined ? checkCount(n, 'OneSidedMemoryRegion.get') : dst.length;
     checkRange(index, count, this.#len, 'OneSidedMemoryRegion.get');
     index += this.#off;
     peCounters.getBytes += count * ELEM_CTORS[d.type].BYTES_PER_ELEMENT;
     const v = viewOf(d);
-    if (v !== null) return Promise.resolve(directGet(v, index, count, dst));
+    // A region destination resolves to the region, as an array's get does.
+    const region = into === undefined || ArrayBuffer.isView(into) ? undefined : n;
+    if (v !== null) {
+      const out = directGet(v, index, count, dst);
+      return Promise.resolve(region ?? out);
+    }
     const out = dst ?? (new ELEM_CTORS[d.type](count) as TypedArrayOf<T>);
-    return remoteGet(this.refState, d.lamella, d.owner, d.addr + index * ELEM_CTORS[d.type].BYTES_PER_ELEMENT, out);
+    const p = remoteGet(this.refState, d.lamella, d.owner, d.addr + index * ELEM_CTORS[d.type].BYTES_PER_ELEMENT, out, region === undefined ? undefined : (into as LocalSource).state);
+    return region === undefined ? p : p.then(() => region);
   }
 
   /**
@@ -261,17 +273,11 @@ export class OneSidedMemoryRegion<T extends ElemType = ElemType> extends RefHand
     return this.refState;
   }
 
-  /** @internal As a put source: the elements, on their owner only, and the state to pin. */
-  [kPutSource](type: ElemType, what: string): LocalSource {
+  /** @internal As a put source or get destination: the elements, on their owner only, and the state to pin. */
+  [kLocalPart](type: ElemType, what: string, role: PartRole): LocalSource {
     const d = this.#live();
     if (d.type !== type) throw sourceTypeMismatch(what, type, 'OneSidedMemoryRegion', d.type);
-    if (d.owner !== d.lamella.myPe) {
-      throw new LamellarError(
-        ErrorCode.UNSUPPORTED_OP,
-        `${what}: a one-sided region is a put source only on its owner (PE ${d.owner}), not on PE ${d.lamella.myPe}: get() its data first`,
-        { details: { owner: d.owner, pe: d.lamella.myPe } },
-      );
-    }
+    if (d.owner !== d.lamella.myPe) throw notOwnerHere(what, role, d.owner, d.lamella.myPe);
     return { data: this.unsafeLocalData(), state: this.refState };
   }
 }

@@ -79,11 +79,12 @@ export class WorldRuntime implements EngineHost, ChannelHost {
   /**
    * Registers a wait that is not one of a team's collectives (a conversion): it is published on
    * this PE's status board and reported after LAMELLAR_DEADLOCK_TIMEOUT like a collective, judging
-   * from the boards of `members` which of them have not arrived. Returns the function that ends it.
+   * from the boards of `members` which of them have not arrived, and saying what this PE itself
+   * still holds up when `here` tells (Waiting.here). Returns the function that ends it.
    */
-  watchWait(what: string, state: number, members: readonly number[]): () => void {
+  watchWait(what: string, state: number, members: readonly number[], here?: () => string | undefined): () => void {
     const w: Waiting = {
-      what, state, team: -1, seq: 0, kind: 0, site: captureSite(), missing: () => undefined, members, start: 0, nextAt: 0, reports: 0,
+      what, state, team: -1, seq: 0, kind: 0, site: captureSite(), missing: () => undefined, members, start: 0, nextAt: 0, reports: 0, here,
     };
     this.watch.begin(w);
     return () => this.watch.end(w);

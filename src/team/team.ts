@@ -11,6 +11,7 @@ import {
   newAmHandle,
   newLocalAmHandle,
   newMultiAmHandle,
+  PairCounter,
   type AmArgs,
   type AmDef,
   type AmHandle,
@@ -216,6 +217,7 @@ export class Team implements AmTeam {
         engine.launchLocal(this, def, args, h as LocalAmHandle<unknown>);
         return h;
       },
+      reportUnobserved: (group) => engine.reportUnobservedIn(group),
     };
   }
 
@@ -239,16 +241,7 @@ export class Team implements AmTeam {
     if (mine === undefined || group === undefined) return mine ?? group;
     let both = this.#withGroup.get(group);
     if (both === undefined) {
-      both = {
-        add: () => {
-          mine.add();
-          group.add();
-        },
-        done: () => {
-          mine.done();
-          group.done();
-        },
-      };
+      both = new PairCounter(mine, group);
       this.#withGroup.set(group, both);
     }
     return both;
@@ -409,7 +402,8 @@ export class Team implements AmTeam {
    * On the world team: resolves once everything this PE launched, and every AM running on it, has
    * finished. On a sub-team: once every AM launched through this team from this PE (directly, by
    * its groups, or by AMs here using `ctx.team`) has finished. Not a collective: add `barrier()` to
-   * wait for everyone.
+   * wait for everyone. When it resolves, each AM it waited for that failed and whose handle was never
+   * awaited is reported as a `LAMELLAR_W_UNOBSERVED_AM_ERROR` warning, once.
    * @example
    * ```ts
    * const Hello = defineAm('doc/hello', async (ctx, a: { from: number }) => `PE ${ctx.currentPe} got hello from ${a.from}`);
@@ -427,6 +421,7 @@ export class Team implements AmTeam {
     const busy = this.#launched === undefined ? rt.engine.outstanding > 0 : this.#launched.value > 0;
     if (!busy) {
       if (this.#launched === undefined) await rt.engine.waitAll();
+      else rt.engine.reportUnobservedIn(this.#launched);
       return;
     }
     // Diagnosed like a collective: after LAMELLAR_DEADLOCK_TIMEOUT it reports what the other
@@ -448,6 +443,9 @@ export class Team implements AmTeam {
     } finally {
       rt.watch.end(w);
     }
+    // A sub-team's waitAll reports the failures of the AMs it waited for, as the world's does for
+    // every AM (the world's engine.waitAll() has reported them already).
+    if (this.#launched !== undefined) rt.engine.reportUnobservedIn(this.#launched);
   }
 
   /**

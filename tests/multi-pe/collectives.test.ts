@@ -4,7 +4,9 @@
  * - tests/fixtures/collective-mismatch.ts: PEs that pair different collectives fail the job at
  *   once with COLLECTIVE_MISMATCH naming both calls and their lines;
  * - tests/fixtures/deadlock-status.ts and deadlock-waitall.ts: a stuck wait is reported with
- *   what each missing PE is doing, and the abort action fails the job.
+ *   what each missing PE is doing, and the abort action fails the job;
+ * - tests/fixtures/deadlock-conversion.ts: a conversion this PE holds up with its own clone is
+ *   reported as such.
  *
  * Those reports name the user's lines. The first configuration of each runs the `.ts` fixture
  * through tsx, so the lines are found through its source maps; the others run the fixture's
@@ -129,6 +131,22 @@ for (const cfg of WAITALL_CONFIGS) {
     assert.match(r.stderr, /PE 0 has waited [\d.]+ s in waitAll\(\) on the world \(none of the work it waits for finished in the last 0\.5 s\) at \S*deadlock-waitall\.[jt]s:\d+:\d+/);
     assert.ok(r.stderr.includes(line(script, 'waitAll')), r.stderr);
     for (let pe = 0; pe < cfg.numPes; pe++) assert.match(r.stdout, new RegExp(`@@passed ${pe}`));
+  });
+}
+
+const CONVERSION_CONFIGS = [{ backend: 'local', numPes: 1 }, { backend: 'shmem', numPes: 2 }] as const;
+for (const cfg of CONVERSION_CONFIGS) {
+  const script = scriptFor('deadlock-conversion.ts', cfg === CONVERSION_CONFIGS[0]);
+  test(`a conversion held up by this PE's own clone says so, not "for other PEs", on ${cfg.backend} with ${cfg.numPes} PE(s)`, async () => {
+    const r = await runJob(script, { ...cfg, env: { LAMELLAR_DEADLOCK_TIMEOUT: '0.5' }, timeoutMs: 60000 });
+    assert.equal(r.code, 0, r.stderr);
+    const w = /@@warning (.*)/.exec(r.stdout)?.[1] ?? '';
+    assert.match(
+      w,
+      /^PE 0 has waited [\d.]+ s in converting a Darc to localrw \(every PE must convert, and drop every other handle to it: clones, guards\) at \S*deadlock-conversion\.[jt]s:\d+:\d+ for this PE, which still holds 1 other handle to it \(clones, guards, AMs or operations using it\): drop it; next report in /,
+    );
+    assert.ok(w.includes(line(script, 'convert')), w);
+    for (let pe = 0; pe < cfg.numPes; pe++) assert.match(r.stdout, new RegExp(`@@passed ${pe} ${pe}`));
   });
 }
 

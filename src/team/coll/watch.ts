@@ -36,6 +36,11 @@ export interface Waiting {
   missing(): number[] | undefined;
   /** The world PEs this wait involves (for board-based judgement). */
   readonly members: readonly number[];
+  /**
+   * What this PE itself still holds up, when it does ("which still holds 2 other handles to
+   * it"), asked at each report; undefined when nothing here blocks the wait.
+   */
+  here?(): string | undefined;
   start: number;
   nextAt: number;
   reports: number;
@@ -222,13 +227,18 @@ export class Watch {
     }
     if (!this.#waits.has(w)) return;
     const none = w.state === State.inWaitAll ? 'the AMs it waits for' : 'other PEs';
-    const who = missing === undefined || missing.length === 0 ? none : `PE(s) ${missing.join(', ')}`;
+    // A wait this PE blocks itself (a conversion while it holds a clone) says so, rather than
+    // blaming other PEs that may all be waiting for it.
+    const mine = w.here?.();
+    const self = mine === undefined ? '' : `this PE, ${mine}`;
+    const who =
+      missing === undefined || missing.length === 0 ? (mine === undefined ? none : self) : `PE(s) ${missing.join(', ')}${mine === undefined ? '' : ` and for ${self}`}`;
     const site = w.site === undefined ? NOT_RECORDED : siteText(w.site);
     const at = site === NOT_RECORDED ? '' : ` at ${site}`;
-    const self = blockedMs === 0 ? '' : ` (this PE's own event loop did not run for ${Math.round(blockedMs / 100) / 10} s of it: a long synchronous AM or user code)`;
+    const stalled = blockedMs === 0 ? '' : ` (this PE's own event loop did not run for ${Math.round(blockedMs / 100) / 10} s of it: a long synchronous AM or user code)`;
     // A wait on this PE alone (a lock a guard here holds) waits for no other PE.
     const forWho = w.members.length === 0 ? '' : ` for ${who}`;
-    const msg = `PE ${this.#myPe} has waited ${secs} s in ${what}${at}${self}${forWho}` + (lines.length > 0 ? `: ${lines.join('; ')}` : '');
+    const msg = `PE ${this.#myPe} has waited ${secs} s in ${what}${at}${stalled}${forWho}` + (lines.length > 0 ? `: ${lines.join('; ')}` : '');
     if (this.#abort) {
       this.#fatal(new LamellarError(ErrorCode.DEADLOCK_TIMEOUT, `${msg} (LAMELLAR_DEADLOCK_TIMEOUT_ACTION=abort)`, { details: { pe: this.#myPe, missing } }));
       return;
