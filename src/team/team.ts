@@ -362,6 +362,8 @@ export class Team implements AmTeam {
   /**
    * Collective over the team: resolves once every member has called it. Matched: a member that
    * meets another collective here (a shutdown, a creation) fails the job with COLLECTIVE_MISMATCH.
+   * On a non-member's handle it does nothing and resolves at once, as Lamellar's barrier does on
+   * a PE outside the team (its examples call it on every PE).
    * @example
    * await team.barrier();
    */
@@ -370,6 +372,10 @@ export class Team implements AmTeam {
     // the caller's await is then the only promise hop.
     let p: Promise<void> | undefined;
     try {
+      if (this.#channel === undefined && !this.#dropped) {
+        this.#rt.checkOpen('barrier()');
+        return DONE;
+      }
       const ch = this.#ch('barrier()');
       p = timed('barrier', () => ch.signal(Kind.barrier));
     } catch (err) {
