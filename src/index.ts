@@ -28,6 +28,8 @@ export {
   type TypedAmGroupOptions,
   type EntryArgs,
   type ReturnedAm,
+  type ReturnsAm,
+  type DefinedAm,
   type ClosureAm,
 } from './am/index.js';
 export {

@@ -66,6 +66,42 @@ export interface ReturnedAm<R> {
 export type AmResultOf<R> = Awaited<R> extends infer V ? (V extends ReturnedAm<infer U> ? U : V) : never;
 
 /**
+ * The brand on the definition of an AM whose function may return an AM (`returnAm`, or a
+ * closure): a TypedAmGroup, whose entries send back values only, refuses it at compile time (its
+ * constructor's `am` needs this property absent), and an AmGroup or `execAmPe` runs it. The
+ * property's type is the message a type error shows. Phantom: never set at run time.
+ * @example
+ * ```ts
+ * const Pong = defineAm('doc/returns-pong', () => 'pong');
+ * const Ping = defineAm('doc/returns-ping', () => returnAm(Pong));
+ * const branded: AmDef<undefined, string> & ReturnsAm = Ping;
+ * ```
+ */
+export interface ReturnsAm {
+  /**
+   * Phantom brand; its type says what to use instead of a TypedAmGroup.
+   * @example
+   * ```ts
+   * type Why = NonNullable<ReturnsAm['$returnsAm']>;
+   * ```
+   */
+  readonly $returnsAm?: 'this AM returns an AM: run it in an AmGroup (or with execAmPe), not in a TypedAmGroup';
+}
+
+/**
+ * What defineAm returns for a function returning `R`: the AmDef of its arguments and received
+ * result, branded ReturnsAm when the function may return an AM.
+ * @example
+ * ```ts
+ * type Plain = DefinedAm<{ n: number }, number>; // AmDef<{ n: number }, number>
+ * type Branded = DefinedAm<undefined, ReturnedAm<string>>; // AmDef<undefined, string> & ReturnsAm
+ * ```
+ */
+export type DefinedAm<A, R> = [Extract<Awaited<R>, ReturnedAm<unknown>>] extends [never]
+  ? AmDef<A, WireReceived<AmResultOf<R>>>
+  : AmDef<A, WireReceived<AmResultOf<R>>> & ReturnsAm;
+
+/**
  * `unknown` when an AM's arguments `A` and result (from an exec returning `R`) are Wire values,
  * else a WireError no function matches, so `defineAm` fails to compile and says why.
  * @example
@@ -164,7 +200,7 @@ export function amIdOf(name: string): number {
  * const reply: string = await world.execAmPe((world.myPe + 1) % world.numPes, Hello, { from: world.myPe });
  * ```
  */
-export function defineAm<A = undefined, R = void>(name: string, exec: AmExec<A, R> & NoInfer<AmWireGuard<A, R>>): AmDef<A, WireReceived<AmResultOf<R>>> {
+export function defineAm<A = undefined, R = void>(name: string, exec: AmExec<A, R> & NoInfer<AmWireGuard<A, R>>): DefinedAm<A, R> {
   if (typeof name !== 'string' || name.length === 0) {
     throw new LamellarError(ErrorCode.INVALID_ARGUMENT, 'defineAm needs a non-empty name');
   }
@@ -198,7 +234,7 @@ export function defineAm<A = undefined, R = void>(name: string, exec: AmExec<A, 
   const def: AmDef<A, WireReceived<AmResultOf<R>>> = Object.freeze({ name, id, exec, argLabel: `argument of AM '${name}'`, [kAmDef]: true, [kRuntimeAm]: runtime });
   byId.set(id, def as AmDef<unknown, unknown>);
   byName.set(name, def as AmDef<unknown, unknown>);
-  return def;
+  return def as DefinedAm<A, R>;
 }
 
 /** Whether `def` is one of the runtime's own messages, which stats do not count as AMs. */

@@ -9,7 +9,7 @@
  * `TaskGroup`: launches like its team, but keeps its own count, so its `waitAll()` waits only
  * for AMs launched through it.
  */
-import { checkPe, ErrorCode, LamellarError } from '../core/index.js';
+import { ErrorCode, LamellarError } from '../core/index.js';
 import type { AmLauncher, AmTeam } from './context.js';
 import { Counter } from './counter.js';
 import type { AmArgs, AmDef } from './define.js';
@@ -99,7 +99,7 @@ export class AmGroup<R = unknown> {
    * ```
    */
   addAmPe<A>(pe: number, am: AmDef<A, R>, ...[args]: AmArgs<A>): this {
-    checkPe(pe, this.#team.numPes);
+    this.#team[kTeamLaunch].checkPe(pe);
     this.#team[kTeamLaunch].check(am);
     this.#entries.push({ pe, am: am as AmDef<unknown, unknown>, args });
     return this;
@@ -216,7 +216,8 @@ export class TaskGroup implements AmLauncher {
 
   /**
    * Resolves once every AM launched through this group has finished (not other launches from this
-   * PE).
+   * PE). An AM of this group that failed and whose handle was never awaited is reported then, as a
+   * `LAMELLAR_W_UNOBSERVED_AM_ERROR` warning (once: not again at the world's waitAll or shutdown).
    * @example
    * ```ts
    * const Hello = defineAm('doc/hello', async (ctx, a: { from: number }) => `PE ${ctx.currentPe} got hello from ${a.from}`);
@@ -225,7 +226,8 @@ export class TaskGroup implements AmLauncher {
    * await tg.waitAll();
    * ```
    */
-  waitAll(): Promise<void> {
-    return this.#counter.idle();
+  async waitAll(): Promise<void> {
+    await this.#counter.idle();
+    this.#team[kTeamLaunch].reportUnobserved(this.#counter);
   }
 }

@@ -8,12 +8,12 @@
  * the lamella moves.
  */
 export { defineAm, returnAm, isReturnedAm, checkAm, lookupAm, amIdOf } from './define.js';
-export type { AmDef, AmArgs, AmExec, AmResultOf, AmWireGuard, ReturnedAm } from './define.js';
+export type { AmDef, AmArgs, AmExec, AmResultOf, AmWireGuard, DefinedAm, ReturnedAm, ReturnsAm } from './define.js';
 export { closure, isClosureAm, type ClosureAm } from './closure.js';
 export type { AmContext, AmTeam, AmLauncher } from './context.js';
 export { AmHandle, LocalAmHandle, MultiAmHandle, kSettle, newAmHandle, newLocalAmHandle, newMultiAmHandle, type HandleCounter } from './handle.js';
 export { Engine, type EngineHost } from './engine.js';
-export { Counter } from './counter.js';
+export { Counter, PairCounter } from './counter.js';
 export { AmGroup, TaskGroup, type AmGroupResults } from './group.js';
 export { TypedAmGroup, TypedAmGroupResult, type TypedAmGroupEntry, type TypedAmGroupOptions, type EntryArgs } from './typed-group.js';
 export { holdWhileAmRuns } from './arg-scope.js';

@@ -13,7 +13,7 @@
  * Results are in insertion order: an `addAmPe` entry gives `{ kind: 'pe', pe, value }`, an
  * `addAmAll` entry `{ kind: 'all', results }` with one `{ pe, value }` per team PE.
  */
-import { checkConstruct, checkPe, config, ErrorCode, kConstruct, LamellarError, RemoteAmError } from '../core/index.js';
+import { checkConstruct, config, ErrorCode, kConstruct, LamellarError, RemoteAmError } from '../core/index.js';
 import type { AmTeam } from './context.js';
 import { checkAm, defineAm, isReturnedAm, lookupAm, type AmArgs, type AmDef } from './define.js';
 import { launchTarget } from './group.js';
@@ -32,8 +32,23 @@ interface GroupMsg {
 /** One message's outcome: every entry's result, and the entries that threw. */
 interface GroupReply {
   v: unknown[];
-  /** [entry index in the message, error name, message, stack] per failed entry. */
+  /**
+   * [entry index in the message, error name, message, stack] per failed entry; an entry whose AM
+   * returned an AM has the name RETURNED_AM (a runtime name no Error has) and nothing else.
+   */
   f: [number, string, string, string][];
+}
+
+/** The failure an entry reports when its AM returned an AM; the caller makes the error. */
+const RETURNED_AM = 'lamellar/returned-am';
+
+/** UNSUPPORTED_OP for an entry of AM `name` that returned an AM on world PE `pe`. */
+function returnedAmError(name: string, pe: number): LamellarError {
+  return new LamellarError(
+    ErrorCode.UNSUPPORTED_OP,
+    `AM '${name}' returned an AM on PE ${pe} inside a TypedAmGroup, which sends back values only (the returned AM did not run): run an AM that returns an AM in an AmGroup, or with execAmPe`,
+    { details: { amName: name, pe } },
+  );
 }
 
 /**
@@ -51,7 +66,8 @@ const GroupAm = defineAm('lamellar/typed-am-group', async (ctx, m: GroupMsg): Pr
       try {
         const r = await def.exec(ctx, full);
         if (isReturnedAm(r)) {
-          throw new LamellarError(ErrorCode.UNSUPPORTED_OP, `AM '${def.name}' returned an AM inside a TypedAmGroup; returned AMs are not supported in groups`);
+          reply.f.push([k, RETURNED_AM, '', '']);
+          return;
         }
         reply.v[k] = r;
       } catch (err) {
@@ -235,14 +251,15 @@ export class TypedAmGroup<A, R, S extends Partial<A> = Record<never, never>> {
 
   /**
    * A group of launches of `am` on a World or Team (team PE numbers), with optional static
-   * members and batch size. INVALID_ARGUMENT for a bad option.
+   * members and batch size. INVALID_ARGUMENT for a bad option. `am` must not return an AM: one
+   * whose definition is branded ReturnsAm does not compile here (use an AmGroup).
    * @example
    * ```ts
    * const Square = defineAm('doc/tg-square7', (_ctx, a: { x: number }) => a.x * a.x);
    * const g = new TypedAmGroup(world, Square);
    * ```
    */
-  constructor(team: AmTeam | { team: AmTeam }, am: AmDef<A, R>, options: TypedAmGroupOptions<S> = {}) {
+  constructor(team: AmTeam | { team: AmTeam }, am: AmDef<A, R> & { readonly $returnsAm?: undefined }, options: TypedAmGroupOptions<S> = {}) {
     this.#team = launchTarget(team);
     this.#am = checkAm(am) as AmDef<A, R>;
     if (options === null || typeof options !== 'object') throw new LamellarError(ErrorCode.INVALID_ARGUMENT, 'TypedAmGroup options must be an object');
@@ -280,7 +297,7 @@ export class TypedAmGroup<A, R, S extends Partial<A> = Record<never, never>> {
    * ```
    */
   addAmPe(pe: number, ...[args]: AmArgs<EntryArgs<A, S>>): this {
-    checkPe(pe, this.#team.numPes);
+    this.#team[kTeamLaunch].checkPe(pe);
     this.#add(pe, args);
     return this;
   }
@@ -348,7 +365,8 @@ export class TypedAmGroup<A, R, S extends Partial<A> = Record<never, never>> {
     const name = this.#am.name;
     const fail = (i: number, teamPe: number, f: [number, string, string, string]): void => {
       failed = true;
-      failures[i] ??= new RemoteAmError(team.pes[teamPe]!, name, f[1], f[2], f[3]);
+      const pe = team.pes[teamPe]!;
+      failures[i] ??= f[1] === RETURNED_AM ? returnedAmError(name, pe) : new RemoteAmError(pe, name, f[1], f[2], f[3]);
     };
     for (let m = 0; m < sent.length; m++) {
       const s = sent[m]!;

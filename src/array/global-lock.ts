@@ -8,7 +8,7 @@
  */
 import { kConstruct } from '../core/index.js';
 import { pin, unpin, type HandleOrigin, type RefState } from '../memregion/internal.js';
-import type { Team } from '../team/index.js';
+import { State, type Team } from '../team/index.js';
 import { createArray, registerArrayKind } from './base.js';
 import { checkChunkSize, newLocalChunks, type LocalChunks } from './chunks.js';
 import type { World } from './deps.js';
@@ -22,6 +22,9 @@ import { MutableArray } from './mutable.js';
 import { acquireGlobal, releaseGlobal } from './ops/engine.js';
 import { collectiveDone, CollectiveDoneAm } from './ops/remote.js';
 import type { ArrayKind, ArrayOptions } from './types.js';
+
+/** Guards of each GlobalLockArray held on this PE (for the report of a request that waits). */
+const guardsHere = new WeakMap<ArrayMeta, number>();
 
 /**
  * A distributed array under one reader-writer lock for the whole array (kept on team PE 0): every
@@ -185,14 +188,25 @@ export class GlobalLockArray<T extends ArrayElemType = ArrayElemType> extends Mu
   async #take<G>(write: boolean, make: (data: LocalView<T>, release: () => void) => G): Promise<G> {
     const ai = this[kArray];
     const data = this.localView() as unknown as LocalView<T>;
+    const held = guardsHere.get(ai.meta) ?? 0;
+    // Where the lock word is not mapped (tcp) the wait is team PE 0's, which reports its queue; a
+    // request made while this PE holds a guard may wait for itself, so it is watched here too,
+    // with its call (rare: no capture for other requests).
+    const end = held > 0 && ai.meta.locks[0] === null
+      ? ai.state.rt.watchWait(`GlobalLockArray.${write ? 'write' : 'read'} guard (the lock is kept on team PE 0; this PE holds ${held} guard${held === 1 ? '' : 's'} of it)`, State.inLock, [])
+      : undefined;
     pin(ai.state);
     try {
-      await acquireGlobal(this, ai, write);
+      await acquireGlobal(this, ai, write, true);
     } catch (err) {
       unpin(ai.state);
       throw err;
+    } finally {
+      end?.();
     }
+    guardsHere.set(ai.meta, (guardsHere.get(ai.meta) ?? 0) + 1);
     return make(data, () => {
+      guardsHere.set(ai.meta, guardsHere.get(ai.meta)! - 1);
       // Launched, not awaited: waitAll() and shutdown cover it (it is an AM on tcp).
       releaseGlobal(this, ai, write);
       unpin(ai.state);

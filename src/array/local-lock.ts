@@ -7,13 +7,13 @@
  */
 import { kConstruct } from '../core/index.js';
 import { pin, unpin, type HandleOrigin, type RefState } from '../memregion/internal.js';
-import type { Team } from '../team/index.js';
+import { captureSite, type Team } from '../team/index.js';
 import { createArray, registerArrayKind } from './base.js';
 import { checkChunkSize, newLocalChunks, type LocalChunks } from './chunks.js';
 import type { World } from './deps.js';
 import type { ArrayElemType, LocalView, ReadonlyLocalView } from './elem.js';
 import { newLocalDataGuard, type LocalDataGuard } from './guard.js';
-import { LOCAL_LOCK, lock, unlock } from './lock.js';
+import { LOCAL_LOCK, lock, noteWaitSite, unlock } from './lock.js';
 import { newArrayReadGuard, newArrayWriteGuard, type ArrayReadGuard, type ArrayWriteGuard } from './lock-guard.js';
 import { kArray, type ArrayMeta } from './meta.js';
 import { IndexedDistIter, IndexedLocalIter, iterChain, type ElemRef } from './iter/index.js';
@@ -186,7 +186,11 @@ export class LocalLockArray<T extends ArrayElemType = ArrayElemType> extends Mut
     pin(ai.state);
     try {
       const wait = lock(w, LOCAL_LOCK, write);
-      if (wait !== undefined) await wait;
+      if (wait !== undefined) {
+        // A guard's wait names its call if it is reported (a guard already held here, say).
+        noteWaitSite(w, LOCAL_LOCK, captureSite(undefined, 8));
+        await wait;
+      }
     } catch (err) {
       unpin(ai.state);
       throw err;

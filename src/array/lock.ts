@@ -14,6 +14,7 @@
  */
 
 import { addPendingReporter } from '../core/index.js';
+import type { Site } from '../team/index.js';
 
 /** Word indices inside each PE's lock area. */
 export const LOCAL_LOCK = 0;
@@ -33,6 +34,30 @@ export function tryLock(w: Int32Array, i: number, write: boolean): boolean {
   return false;
 }
 
+/** A diagnosed wait over one queue's episode (see WorldRuntime.watchLock). */
+export interface LockWait {
+  restart(): void;
+  end(): void;
+  /** The call that waits, if the episode has none yet (a guard's; element ops keep none). */
+  site(s: Site): void;
+}
+
+/** Begins a LockWait for word `i` of a lock area; `describe` says what is stuck at report time. */
+export type WatchLockWord = (i: number, describe: () => string) => LockWait;
+
+const watches = new WeakMap<Int32Array, WatchLockWord>();
+
+/**
+ * Makes waits for the words of lock area `w` diagnosed: while this PE's queue for a word is
+ * non-empty it is one watched wait, restarted at every grant, so a queue that has not moved for
+ * LAMELLAR_DEADLOCK_TIMEOUT is reported (a guard kept while this PE asks again waits for itself).
+ * One wait per episode, no stack capture for element ops: on shmem a contended op can start an
+ * episode of its own, and a capture costs several times the op.
+ */
+export function watchLockArea(w: Int32Array, watch: WatchLockWord): void {
+  watches.set(w, watch);
+}
+
 /** This PE's waiters for one lock word, oldest first. */
 class WaitQueue {
   readonly write: boolean[] = [];
@@ -40,6 +65,8 @@ class WaitQueue {
   head = 0;
   /** Set while the pump sleeps: wakes it without waiting for the notify's event-loop task. */
   wake: (() => void) | undefined;
+  /** The diagnosed wait of this episode (the queue non-empty), if the area is watched. */
+  wait: LockWait | undefined;
 
   get size(): number {
     return this.write.length - this.head;
@@ -97,8 +124,26 @@ function enqueue(w: Int32Array, i: number, write: boolean, existing: WaitQueue |
   }
   const start = q.size === 0;
   const p = new Promise<void>((resolve) => q.push(write, resolve));
-  if (start) void pump(w, i, q);
+  if (start) {
+    const queue = q;
+    q.wait = watches.get(w)?.(i, () => describeQueue(w, i, queue));
+    void pump(w, i, q);
+  }
   return p;
+}
+
+/** "2 ops or guard requests queued here, the first a write; the lock is held by a writer". */
+function describeQueue(w: Int32Array, i: number, q: WaitQueue): string {
+  const cur = Atomics.load(w, i);
+  const held = cur === -1 ? 'a writer' : cur > 0 ? `${cur} reader${cur === 1 ? '' : 's'}` : 'nobody this instant';
+  const n = q.size;
+  // "here": on tcp team PE 0's queue also holds the requests it serves for other PEs.
+  return `${n} op${n === 1 ? '' : 's'} or guard request${n === 1 ? '' : 's'} queued here, the first a ${q.write[q.head] === true ? 'write' : 'read'}; the lock is held by ${held}`;
+}
+
+/** Names the call waiting for word `i` of `w` in its report, if the wait has no site yet. */
+export function noteWaitSite(w: Int32Array, i: number, site: Site): void {
+  queueOf(w, i)?.wait?.site(site);
 }
 
 /** Grants the lock to this PE's waiters in order, sleeping on the word while another holds it. */
@@ -107,6 +152,7 @@ async function pump(w: Int32Array, i: number, q: WaitQueue): Promise<void> {
     const write = q.write[q.head]!;
     if (tryLock(w, i, write)) {
       q.shift()();
+      if (q.size > 0) q.wait?.restart();
       continue;
     }
     const cur = Atomics.load(w, i);
@@ -120,6 +166,8 @@ async function pump(w: Int32Array, i: number, q: WaitQueue): Promise<void> {
     });
     q.wake = undefined;
   }
+  q.wait?.end();
+  q.wait = undefined;
   const byIndex = queues.get(w);
   byIndex?.delete(i);
   if (byIndex?.size === 0) queues.delete(w);

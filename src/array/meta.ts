@@ -16,6 +16,7 @@ import { ELEM_CTORS } from '../memregion/internal.js';
 import type { Team } from '../team/index.js';
 import { elemClass, readElem, storageOf, type ArrayElemType } from './elem.js';
 import { Layout } from './layout.js';
+import { GLOBAL_LOCK, watchLockArea } from './lock.js';
 import type { View } from './ops/kernels.js';
 import type { ArrayKind, Distribution } from './types.js';
 
@@ -87,7 +88,16 @@ export function metaFor<T extends ArrayElemType>(st: RefState, region: RegionInt
     views.push(v.subarray(0, cap * words) as unknown as View);
     const buf = v.buffer as SharedArrayBuffer;
     if (bits !== null) bits.push((type === 'f32' ? new Int32Array(buf, v.byteOffset, cap) : new BigInt64Array(buf, v.byteOffset, cap)) as unknown as View);
-    locks.push(new Int32Array(buf, v.byteOffset + db, LOCK_WORDS));
+    const area = new Int32Array(buf, v.byteOffset + db, LOCK_WORDS);
+    locks.push(area);
+    const part = pe;
+    watchLockArea(area, (i, describe) =>
+      st.rt.watchLock(
+        () => `a queue for ${i === GLOBAL_LOCK ? 'the GlobalLockArray lock (kept on team PE 0)' : `the LocalLockArray lock of team PE ${part}'s part`} (${describe()})`,
+        undefined,
+        i === GLOBAL_LOCK ? 'GlobalLockArray' : 'LocalLockArray',
+      ),
+    );
     elemLocks?.push(new Int32Array(buf, v.byteOffset + db + LOCK_WORDS * 4, cap));
   }
   const meta: ArrayMeta<T> = {

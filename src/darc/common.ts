@@ -123,6 +123,34 @@ export abstract class DarcBase<T> extends RefHandle {
     return this.data.team.numPes;
   }
 
+  /**
+   * Prints this Darc as this PE sees it, one line on stdout (Lamellar's `darc.print()`): its kind
+   * and id (the same on every PE), this PE's number in its team, the references to it on this PE
+   * (handles, plus AMs running here with it in their arguments and operations in flight), the
+   * handles this PE has sent in messages since the last lifetime round, and for a LocalRwDarc
+   * this PE's lock. Not a collective. Other PEs' counts are not kept here (the lifetime
+   * coordinator asks each PE when it matters), so they are not shown. Throws USE_AFTER_RELEASE
+   * on a released handle.
+   * @example
+   * ```ts
+   * const d = await Darc.create(world, 0);
+   * d.print(); // Darc 0:1 on team PE 0 of 2: 1 reference on this PE, 0 handles sent since the last lifetime round
+   * ```
+   */
+  print(): void {
+    const st = this.refState;
+    const team = this.data.team;
+    const refs = st.refs;
+    const parts = [
+      `${KIND_NAMES[this.kind]} ${st.key} on team PE ${team.myPe} of ${team.numPes}`,
+      `${refs} reference${refs === 1 ? '' : 's'} on this PE, ${st.encodes} handle${st.encodes === 1 ? '' : 's'} sent since the last lifetime round`,
+    ];
+    const lock = this.kind === 'localrw' ? this.data.local : undefined;
+    if (lock !== undefined) parts.push(`lock ${lock.writer ? 'held by a writer' : lock.readers > 0 ? `held by ${lock.readers} reader${lock.readers === 1 ? '' : 's'}` : 'free'}`);
+    if (st.mode.kind === 'convert') parts.push(`converting to ${KIND_NAMES[st.mode.target as DarcKind] ?? st.mode.target}`);
+    console.log(`${parts[0]}: ${parts.slice(1).join('; ')}`);
+  }
+
   /** @internal Collective conversion into another kind; see RefHandle.convertInto. */
   protected async into<H>(kind: DarcKind): Promise<H> {
     return this.convertInto(kind, (st) => makers.get(kind)!(st, 'converted') as H);

@@ -41,7 +41,7 @@ class GlobalLock implements GlobalLockHost {
 
   constructor(readonly st: RefState) {
     const rt = st.rt;
-    this.lock = new RwLock((describe) => rt.watchLock(() => `serving GlobalRwDarc ${describe()}; ${this.holders()}`, undefined));
+    this.lock = new RwLock((describe) => rt.watchLock(() => `serving GlobalRwDarc ${describe()}; ${this.holders()}`, undefined, undefined));
   }
 
   /** "held by PE 1 (write)", "held by PEs 0, 2 (read)", or a collectiveWrite(). */
@@ -173,11 +173,11 @@ function askingOf<T>(st: RefState, d: DarcData<T>, write: boolean): LockRequests
   a.pending++;
   if (a.wait === undefined && a.writeGuards + a.readGuards > 0) {
     const what = (): string => {
-      const mine = a.writeGuards > 0 ? `${a.writeGuards} write guard${a.writeGuards === 1 ? '' : 's'}` : `${a.readGuards} read guard${a.readGuards === 1 ? '' : 's'}`;
+      const mine = a.writeGuards > 0 ? `${a.writeGuards} write guard${a.writeGuards === 1 ? '' : 's'}` : a.readGuards > 0 ? `${a.readGuards} read guard${a.readGuards === 1 ? '' : 's'}` : 'no guard';
       return `GlobalRwDarc.${write ? 'write' : 'read'}() (the lock is kept on PE ${st.coord}; this PE holds ${mine} of it and has ${a.pending} request${a.pending === 1 ? '' : 's'} pending)`;
     };
     // Few frames: askingOf, #lock, read()/write() and the user's call.
-    a.wait = st.rt.watchLock(what, captureSite(undefined, 6));
+    a.wait = st.rt.watchLock(what, captureSite(undefined, 6), `GlobalRwDarc ${write ? 'write' : 'read'}()`);
   }
   return a;
 }

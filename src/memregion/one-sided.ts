@@ -9,10 +9,10 @@ import type { Lamella } from '../lamellae/types.js';
 import { registerRefCodec } from '../serde/index.js';
 import { kTeamInternals, type Team, type WorldRuntime } from '../team/index.js';
 import { decodeRefKey, encodeRefKey, RefHandle, type HandleOrigin } from './handle.js';
-import { DONE, directGet, directPut, directView, kPutSource, putSource, remoteGet, remotePut, sourceTypeMismatch, type LocalSource } from './rdma.js';
+import { DONE, directGet, directPut, directView, getDest, kLocalPart, notOwnerHere, putSource, remoteGet, remotePut, sourceTypeMismatch, type LocalSource, type PartRole } from './rdma.js';
 import { RefState, registryOf, type Registry } from './refstate.js';
 import type { SharedMemoryRegion } from './shared.js';
-import { checkCount, checkData, checkElemType, checkRange, checkWindow, ELEM_CTORS, elemCode, elemTypeOfCode, type ElemType, type TypedArrayOf } from './types.js';
+import { checkCount, checkElemType, checkRange, checkWindow, ELEM_CTORS, elemCode, elemTypeOfCode, type ElemType, type TypedArrayOf } from './types.js';
 
 interface OneSidedData<T extends ElemType> {
   readonly type: T;
@@ -69,6 +69,7 @@ export class OneSidedMemoryRegion<T extends ElemType = ElemType> extends RefHand
     this.#data = state.data as OneSidedData<T>;
     this.#off = offset;
     this.#len = length ?? this.#data.length - offset;
+    this.noteWindow(offset, this.#len, false);
   }
 
   static {
@@ -102,7 +103,8 @@ export class OneSidedMemoryRegion<T extends ElemType = ElemType> extends RefHand
    * @example
    * ```ts
    * const mine = world.allocOneSidedMemRegion('u8', 16);
-   * console.log(mine.length, mine.subRegion(4, 8).length); // 16 4
+   * await using part = mine.subRegion(4, 8); // a handle: dropped at the end of the scope
+   * console.log(mine.length, part.length); // 16 4
    * ```
    */
   get length(): number {
@@ -114,7 +116,8 @@ export class OneSidedMemoryRegion<T extends ElemType = ElemType> extends RefHand
    * @example
    * ```ts
    * const mine = world.allocOneSidedMemRegion('u8', 16);
-   * console.log(mine.subRegion(4, 8).offset); // 4
+   * await using part = mine.subRegion(4, 8);
+   * console.log(part.offset); // 4
    * ```
    */
   get offset(): number {
@@ -131,7 +134,8 @@ export class OneSidedMemoryRegion<T extends ElemType = ElemType> extends RefHand
    * const Fill = defineAm('doc/fill-tail', async (_ctx, a: { dst: OneSidedMemoryRegion<'u8'> }) => {
    *   await a.dst.put(0, new Uint8Array(a.dst.length).fill(1));
    * });
-   * await world.execAmPe(1, Fill, { dst: buf.subRegion(2048, 4096) }); // PE 1 fills the second half
+   * await using tail = buf.subRegion(2048, 4096); // the sender keeps (and drops) this handle
+   * await world.execAmPe(1, Fill, { dst: tail }); // PE 1 fills the second half
    * ```
    */
   subRegion(start: number, end: number): OneSidedMemoryRegion<T> {
@@ -172,7 +176,8 @@ export class OneSidedMemoryRegion<T extends ElemType = ElemType> extends RefHand
    * ```ts
    * const mine = world.allocOneSidedMemRegion('u8', 16);
    * await mine.put(4, new Uint8Array([1, 2, 3]));
-   * await mine.put(8, mine.subRegion(4, 7)); // copies elements 4..6 to 8..10
+   * await using src = mine.subRegion(4, 7);
+   * await mine.put(8, src); // copies elements 4..6 to 8..10
    * ```
    */
   put(index: number, data: TypedArrayOf<T> | SharedMemoryRegion<T> | OneSidedMemoryRegion<T>): Promise<void> {
@@ -192,26 +197,38 @@ export class OneSidedMemoryRegion<T extends ElemType = ElemType> extends RefHand
 
   /**
    * Reads `n` elements from element `index` of the owner's memory into a new typed array, or fills
-   * `dst` and resolves to it.
+   * `dst` and resolves to it. `dst` is a typed array of the element type, or a region of the same
+   * type whose data is on this PE (a shared region's part here, a one-sided region this PE owns;
+   * Lamellar's `get(index, &region)`), written in place with no intermediate copy.
    * @example
    * ```ts
    * const mine = world.allocOneSidedMemRegion('u8', 16);
    * const bytes: Uint8Array = await mine.get(0, 4);
+   * const copy = world.allocOneSidedMemRegion('u8', 4);
+   * await mine.get(4, copy); // elements 4..7 into another region
    * ```
    */
   get(index: number, n: number): Promise<TypedArrayOf<T>>;
   get(index: number, dst: TypedArrayOf<T>): Promise<TypedArrayOf<T>>;
-  get(index: number, n: number | TypedArrayOf<T>): Promise<TypedArrayOf<T>> {
+  get<D extends SharedMemoryRegion<T> | OneSidedMemoryRegion<T>>(index: number, dst: D): Promise<D>;
+  get(index: number, n: number | TypedArrayOf<T> | SharedMemoryRegion<T> | OneSidedMemoryRegion<T>): Promise<unknown> {
     const d = this.#live();
-    const dst = typeof n === 'number' ? undefined : checkData(n, d.type, 'OneSidedMemoryRegion.get');
+    const into = typeof n === 'number' ? undefined : getDest(n, d.type, 'OneSidedMemoryRegion.get');
+    const dst = into === undefined || ArrayBuffer.isView(into) ? into : (into.data as TypedArrayOf<T>);
     const count = dst === undefined ? checkCount(n, 'OneSidedMemoryRegion.get') : dst.length;
     checkRange(index, count, this.#len, 'OneSidedMemoryRegion.get');
     index += this.#off;
     peCounters.getBytes += count * ELEM_CTORS[d.type].BYTES_PER_ELEMENT;
     const v = viewOf(d);
-    if (v !== null) return Promise.resolve(directGet(v, index, count, dst));
+    // A region destination resolves to the region, as an array's get does.
+    const region = into === undefined || ArrayBuffer.isView(into) ? undefined : n;
+    if (v !== null) {
+      const out = directGet(v, index, count, dst);
+      return Promise.resolve(region ?? out);
+    }
     const out = dst ?? (new ELEM_CTORS[d.type](count) as TypedArrayOf<T>);
-    return remoteGet(this.refState, d.lamella, d.owner, d.addr + index * ELEM_CTORS[d.type].BYTES_PER_ELEMENT, out);
+    const p = remoteGet(this.refState, d.lamella, d.owner, d.addr + index * ELEM_CTORS[d.type].BYTES_PER_ELEMENT, out, region === undefined ? undefined : (into as LocalSource).state);
+    return region === undefined ? p : p.then(() => region);
   }
 
   /**
@@ -256,17 +273,11 @@ export class OneSidedMemoryRegion<T extends ElemType = ElemType> extends RefHand
     return this.refState;
   }
 
-  /** @internal As a put source: the elements, on their owner only, and the state to pin. */
-  [kPutSource](type: ElemType, what: string): LocalSource {
+  /** @internal As a put source or get destination: the elements, on their owner only, and the state to pin. */
+  [kLocalPart](type: ElemType, what: string, role: PartRole): LocalSource {
     const d = this.#live();
     if (d.type !== type) throw sourceTypeMismatch(what, type, 'OneSidedMemoryRegion', d.type);
-    if (d.owner !== d.lamella.myPe) {
-      throw new LamellarError(
-        ErrorCode.UNSUPPORTED_OP,
-        `${what}: a one-sided region is a put source only on its owner (PE ${d.owner}), not on PE ${d.lamella.myPe}: get() its data first`,
-        { details: { owner: d.owner, pe: d.lamella.myPe } },
-      );
-    }
+    if (d.owner !== d.lamella.myPe) throw notOwnerHere(what, role, d.owner, d.lamella.myPe);
     return { data: this.unsafeLocalData(), state: this.refState };
   }
 }

@@ -12,12 +12,16 @@ import type { RefState } from './refstate.js';
 import { checkData, ELEM_CTORS, type ElemType, type TypedArrayOf } from './types.js';
 
 /**
- * The method by which a region offers itself as a put source (this module cannot import the
- * region classes: they import it): its elements on this PE, checked to be of `type`, and its
- * state, pinned while a remote put reads them. Throws for a region of another type, or a
- * one-sided region owned by another PE.
+ * The method by which a region offers its elements on this PE, as a put's source or a get's
+ * destination (this module cannot import the region classes: they import it): its elements on
+ * this PE, checked to be of `type`, and its state, pinned while a remote put reads them or a
+ * remote get writes them. Throws for a region of another type, or a one-sided region owned by
+ * another PE.
  */
-export const kPutSource = Symbol('lamellar.putSource');
+export const kLocalPart = Symbol('lamellar.localPart');
+
+/** What a region is used as, in kLocalPart's refusals. */
+export type PartRole = 'put source' | 'get destination';
 
 export interface LocalSource {
   readonly data: TypedArrayOf<ElemType>;
@@ -25,7 +29,7 @@ export interface LocalSource {
 }
 
 interface Sourceable {
-  [kPutSource](type: ElemType, what: string): LocalSource;
+  [kLocalPart](type: ElemType, what: string, role: PartRole): LocalSource;
 }
 
 /**
@@ -35,8 +39,29 @@ interface Sourceable {
 export function putSource<T extends ElemType>(data: unknown, type: T, what: string): TypedArrayOf<T> | LocalSource {
   // The typed array first: the common put pays one instanceof, as before regions were sources.
   if (data instanceof ELEM_CTORS[type]) return data as TypedArrayOf<T>;
-  if (typeof data === 'object' && data !== null && kPutSource in data) return (data as Sourceable)[kPutSource](type, what);
+  if (typeof data === 'object' && data !== null && kLocalPart in data) return (data as Sourceable)[kLocalPart](type, what, 'put source');
   return checkData(data, type, what, ` or a region of '${type}' whose data is on this PE`);
+}
+
+/**
+ * A get's destination, checked: a typed array of `type` as it is, or a region's elements on this
+ * PE with the region's state (Lamellar's get fills a region, e.g. `get(0, &local_region)`).
+ */
+export function getDest<T extends ElemType>(data: unknown, type: T, what: string): TypedArrayOf<T> | LocalSource {
+  if (data instanceof ELEM_CTORS[type]) return data as TypedArrayOf<T>;
+  if (typeof data === 'object' && data !== null && kLocalPart in data) return (data as Sourceable)[kLocalPart](type, what, 'get destination');
+  return checkData(data, type, what, ` or a region of '${type}' whose data is on this PE`);
+}
+
+/**
+ * UNSUPPORTED_OP for a one-sided region used as a put source or get destination on a PE that does
+ * not own it: its elements are not here.
+ */
+export function notOwnerHere(what: string, role: PartRole, owner: number, pe: number): LamellarError {
+  const instead = role === 'put source' ? 'get() its data first' : 'get into a typed array, then put() it into the region';
+  return new LamellarError(ErrorCode.UNSUPPORTED_OP, `${what}: a one-sided region is a ${role} only on its owner (PE ${owner}), not on PE ${pe}: ${instead}`, {
+    details: { owner, pe },
+  });
 }
 
 /** TYPE_MISMATCH for a source region of `got` elements put into a region of `type`. */
@@ -88,13 +113,19 @@ export async function remotePut(st: RefState, lamella: Lamella, pe: number, addr
   }
 }
 
-/** Reads into `out` (fresh, or the caller's destination) and resolves to it. */
-export async function remoteGet<T extends ElemType>(st: RefState, lamella: Lamella, pe: number, addr: number, out: TypedArrayOf<T>): Promise<TypedArrayOf<T>> {
+/**
+ * Reads into `out` (fresh, or the caller's destination) and resolves to it. `dst`: the destination
+ * region's state when `out` is a region's elements, pinned too until the get is done, so a drop
+ * meanwhile cannot free the memory the get writes.
+ */
+export async function remoteGet<T extends ElemType>(st: RefState, lamella: Lamella, pe: number, addr: number, out: TypedArrayOf<T>, dst?: RefState): Promise<TypedArrayOf<T>> {
   pin(st);
+  if (dst !== undefined) pin(dst);
   try {
     await lamella.get(pe, addr, bytesOf(out));
   } finally {
     unpin(st);
+    if (dst !== undefined) unpin(dst);
   }
   return out;
 }

@@ -11,9 +11,9 @@ import { Kind, kTeamInternals, type Team } from '../team/index.js';
 import { startCollective } from './collective.js';
 import { decodeMemberKey, encodeRefKey, RefHandle, type HandleOrigin } from './handle.js';
 import type { OneSidedMemoryRegion } from './one-sided.js';
-import { DONE, directGet, directPut, directView, kPutSource, putSource, remoteGet, remotePut, sourceTypeMismatch, type LocalSource } from './rdma.js';
+import { DONE, directGet, directPut, directView, getDest, kLocalPart, putSource, remoteGet, remotePut, sourceTypeMismatch, type LocalSource, type PartRole } from './rdma.js';
 import type { RefState } from './refstate.js';
-import { checkCount, checkData, checkElemType, checkRange, checkWindow, ELEM_CTORS, type ElemType, type TypedArrayOf } from './types.js';
+import { checkCount, checkElemType, checkRange, checkWindow, ELEM_CTORS, type ElemType, type TypedArrayOf } from './types.js';
 
 /** Internal access for arrays: not part of the public API. */
 export { kRegionInternals };
@@ -84,6 +84,7 @@ export class SharedMemoryRegion<T extends ElemType = ElemType> extends RefHandle
     this.#data = state.data as SharedData<T>;
     this.#off = offset;
     this.#len = length ?? this.#data.length - offset;
+    this.noteWindow(offset, this.#len, true);
   }
 
   static {
@@ -117,7 +118,8 @@ export class SharedMemoryRegion<T extends ElemType = ElemType> extends RefHandle
    * @example
    * ```ts
    * const r = await world.allocSharedMemRegion('f64', 8);
-   * console.log(r.length, r.subRegion(2, 5).length); // 8 3
+   * await using part = r.subRegion(2, 5); // a handle: dropped at the end of the scope
+   * console.log(r.length, part.length); // 8 3
    * ```
    */
   get length(): number {
@@ -129,7 +131,8 @@ export class SharedMemoryRegion<T extends ElemType = ElemType> extends RefHandle
    * @example
    * ```ts
    * const r = await world.allocSharedMemRegion('f64', 8);
-   * console.log(r.subRegion(4, 8).offset); // 4
+   * await using part = r.subRegion(4, 8);
+   * console.log(part.offset); // 4
    * ```
    */
   get offset(): number {
@@ -175,7 +178,8 @@ export class SharedMemoryRegion<T extends ElemType = ElemType> extends RefHandle
    * ```ts
    * const r = await world.allocSharedMemRegion('f64', 8);
    * await r.put(0, 2, new Float64Array([1.5, 2.5]));
-   * await r.put(0, 4, r.subRegion(0, 4)); // this PE's elements 0..3 into PE 0's 4..7
+   * await using low = r.subRegion(0, 4); // a handle: dropped at the end of the scope
+   * await r.put(0, 4, low); // this PE's elements 0..3 into PE 0's 4..7
    * ```
    */
   put(pe: number, index: number, data: TypedArrayOf<T> | SharedMemoryRegion<T> | OneSidedMemoryRegion<T>): Promise<void> {
@@ -218,29 +222,42 @@ export class SharedMemoryRegion<T extends ElemType = ElemType> extends RefHandle
 
   /**
    * Reads `n` elements of team PE `pe`'s part from element `index` into a new typed array, or fills
-   * `dst` (its length, no allocation) and resolves to it.
+   * `dst` (its length, no allocation) and resolves to it. `dst` is a typed array of the element
+   * type, or a region of the same type whose data is on this PE (a shared region's or
+   * sub-region's part here, a one-sided region this PE owns; Lamellar's `get(pe, index,
+   * &region)`), written in place with no intermediate copy.
    * @example
    * ```ts
    * const r = await world.allocSharedMemRegion('f64', 8);
    * const three: Float64Array = await r.get(0, 0, 3);
    * const dst = new Float64Array(2);
    * await r.get(0, 5, dst);
+   * const mine = world.allocOneSidedMemRegion('f64', 4);
+   * await r.get(0, 4, mine); // PE 0's elements 4..7 into this PE's one-sided region
    * ```
    */
   get(pe: number, index: number, n: number): Promise<TypedArrayOf<T>>;
   get(pe: number, index: number, dst: TypedArrayOf<T>): Promise<TypedArrayOf<T>>;
-  get(pe: number, index: number, n: number | TypedArrayOf<T>): Promise<TypedArrayOf<T>> {
+  get<D extends SharedMemoryRegion<T> | OneSidedMemoryRegion<T>>(pe: number, index: number, dst: D): Promise<D>;
+  get(pe: number, index: number, n: number | TypedArrayOf<T> | SharedMemoryRegion<T> | OneSidedMemoryRegion<T>): Promise<unknown> {
     const d = this.#live();
     checkPe(pe, d.addrs.length, 'SharedMemoryRegion.get: PE');
-    const dst = typeof n === 'number' ? undefined : checkData(n, d.type, 'SharedMemoryRegion.get');
+    const into = typeof n === 'number' ? undefined : getDest(n, d.type, 'SharedMemoryRegion.get');
+    const dst = into === undefined || ArrayBuffer.isView(into) ? into : (into.data as TypedArrayOf<T>);
     const count = dst === undefined ? checkCount(n, 'SharedMemoryRegion.get') : dst.length;
     checkRange(index, count, this.#len, 'SharedMemoryRegion.get');
     index += this.#off;
     peCounters.getBytes += count * ELEM_CTORS[d.type].BYTES_PER_ELEMENT;
     const v = d.internals.view(pe);
-    if (v !== null) return Promise.resolve(directGet(v, index, count, dst));
+    // A region destination resolves to the region, as an array's get does.
+    const region = into === undefined || ArrayBuffer.isView(into) ? undefined : n;
+    if (v !== null) {
+      const out = directGet(v, index, count, dst);
+      return Promise.resolve(region ?? out);
+    }
     const out = dst ?? (new ELEM_CTORS[d.type](count) as TypedArrayOf<T>);
-    return remoteGet(this.refState, d.internals.lamella, d.team.pes[pe]!, d.addrs[pe]! + index * ELEM_CTORS[d.type].BYTES_PER_ELEMENT, out);
+    const p = remoteGet(this.refState, d.internals.lamella, d.team.pes[pe]!, d.addrs[pe]! + index * ELEM_CTORS[d.type].BYTES_PER_ELEMENT, out, region === undefined ? undefined : (into as LocalSource).state);
+    return region === undefined ? p : p.then(() => region);
   }
 
   /**
@@ -258,8 +275,8 @@ export class SharedMemoryRegion<T extends ElemType = ElemType> extends RefHandle
     return this.#off === 0 && this.#len === d.length ? v : (v.subarray(this.#off, this.#off + this.#len) as TypedArrayOf<T>);
   }
 
-  /** @internal As a put source: this PE's part of the window, and the state to pin. */
-  [kPutSource](type: ElemType, what: string): LocalSource {
+  /** @internal As a put source or get destination: this PE's part of the window, and the state to pin. */
+  [kLocalPart](type: ElemType, what: string, _role: PartRole): LocalSource {
     const d = this.#live();
     if (d.type !== type) throw sourceTypeMismatch(what, type, 'SharedMemoryRegion', d.type);
     return { data: this.unsafeLocalData(), state: this.refState };

@@ -79,31 +79,34 @@ export class WorldRuntime implements EngineHost, ChannelHost {
   /**
    * Registers a wait that is not one of a team's collectives (a conversion): it is published on
    * this PE's status board and reported after LAMELLAR_DEADLOCK_TIMEOUT like a collective, judging
-   * from the boards of `members` which of them have not arrived. Returns the function that ends it.
+   * from the boards of `members` which of them have not arrived, and saying what this PE itself
+   * still holds up when `here` tells (Waiting.here). Returns the function that ends it.
    */
-  watchWait(what: string, state: number, members: readonly number[]): () => void {
+  watchWait(what: string, state: number, members: readonly number[], here?: () => string | undefined): () => void {
     const w: Waiting = {
-      what, state, team: -1, seq: 0, kind: 0, site: captureSite(), missing: () => undefined, members, start: 0, nextAt: 0, reports: 0,
+      what, state, team: -1, seq: 0, kind: 0, site: captureSite(), missing: () => undefined, members, start: 0, nextAt: 0, reports: 0, here,
     };
     this.watch.begin(w);
     return () => this.watch.end(w);
   }
 
   /**
-   * Registers a wait that lasts while a lock's queue is non-empty (a LocalRwDarc's lock, the
-   * GlobalRwDarc lock on its host). One registration per such episode, not one per queued
-   * request (a stack capture and a timer each made a contended write() 3x slower): `restart` at
-   * every grant, so only a queue that made no progress for LAMELLAR_DEADLOCK_TIMEOUT is reported.
-   * `what` is read when a report is made; `site` is the call that began the episode, shown until
-   * the first grant.
+   * Registers a wait that lasts while a lock's queue is non-empty (a Darc's lock, a lock array's
+   * word). One registration per such episode, not one per queued request (a stack capture and a
+   * timer each made a contended write() 3x slower): `restart` at every grant, so only a queue that
+   * made no progress for LAMELLAR_DEADLOCK_TIMEOUT is reported. `what` is read when a report is
+   * made; `site` is the call that began the episode, shown until the first grant. The board shows
+   * "waiting for a lock (`label`)", unless `label` is undefined: a lock this PE serves for others
+   * (a GlobalRwDarc's, kept here) is reported but is not what this PE is doing.
    */
-  watchLock(what: () => string, site: Site | undefined): { restart(): void; end(): void } {
+  watchLock(what: () => string, site: Site | undefined, label: string | undefined): { restart(): void; end(): void; site(s: Site): void } {
     const watch = this.watch;
     const w: Waiting = {
       get what() {
         return what();
       },
-      state: State.running, team: -1, seq: 0, kind: 0, site, missing: () => undefined, members: [], start: 0, nextAt: 0, reports: 0,
+      state: State.inLock, team: -1, seq: 0, kind: 0, label, site, missing: () => undefined, members: [], start: 0, nextAt: 0, reports: 0,
+      shown: label !== undefined,
     };
     watch.begin(w);
     return {
@@ -112,6 +115,11 @@ export class WorldRuntime implements EngineHost, ChannelHost {
         watch.restart(w);
       },
       end: () => watch.end(w),
+      site: (s) => {
+        if (w.site !== undefined) return;
+        w.site = s;
+        watch.update(w);
+      },
     };
   }
 

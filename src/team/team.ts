@@ -11,6 +11,7 @@ import {
   newAmHandle,
   newLocalAmHandle,
   newMultiAmHandle,
+  PairCounter,
   type AmArgs,
   type AmDef,
   type AmHandle,
@@ -20,13 +21,14 @@ import {
   type MultiAmHandle,
   type TeamLaunchOps,
 } from '../am/index.js';
-import { addWait, checkConstruct, checkPe, ErrorCode, hash53, kConstruct, kTeamInternals, LamellarError, statsTiming } from '../core/index.js';
+import { addWait, checkConstruct, checkTeamPe, config, ErrorCode, hash53, kConstruct, kTeamInternals, LamellarError, statsTiming } from '../core/index.js';
 import { registerRefCodec } from '../serde/index.js';
 import type { LamellarArch } from './arch.js';
 import type { Channel } from './coll/channel.js';
 import { Kind } from './coll/kinds.js';
 import { captureSite, type Site } from './coll/site.js';
 import { State } from './coll/status.js';
+import type { Waiting } from './coll/watch.js';
 import { createSubteam } from './create.js';
 import type { WorldRuntime } from './runtime.js';
 import * as tc from './team-collectives.js';
@@ -147,6 +149,8 @@ export class Team implements AmTeam {
   #dropped = false;
   /** AMs launched through this team from this PE (sub-teams only; the world counts everything). */
   readonly #launched: Counter | undefined;
+  /** Throws PE_OUT_OF_RANGE unless its argument is a team PE, saying what team PEs are. */
+  readonly #checkPe: (pe: number) => number;
   /** Per task group, a counter that counts in both the group and this team. */
   readonly #withGroup = new WeakMap<HandleCounter, HandleCounter>();
   #creations = 0;
@@ -186,11 +190,14 @@ export class Team implements AmTeam {
     this.#launched = id === 0 ? undefined : new Counter();
     const engine = rt.engine;
     const label = id === 0 ? 'execAmPe' : `team ${id} execAmPe`;
+    const checkPe = (pe: number): number => checkTeamPe(pe, this.#pes, id === 0, this.#myPe >= 0);
+    this.#checkPe = checkPe;
     this[kTeamLaunch] = {
       check: (am) => void checkAm(am),
+      checkPe,
       pe: <A, R>(pe: number, am: AmDef<A, R>, args: unknown, group?: HandleCounter): AmHandle<R> => {
         this.#live(label);
-        checkPe(pe, this.#pes.length);
+        checkPe(pe);
         const def = checkAm(am);
         const h = newAmHandle<R>(def.name, pe, this.#counting(group));
         engine.launchPe(id, this.#pes[pe]!, def, args, h as AmHandle<unknown>);
@@ -210,6 +217,7 @@ export class Team implements AmTeam {
         engine.launchLocal(this, def, args, h as LocalAmHandle<unknown>);
         return h;
       },
+      reportUnobserved: (group) => engine.reportUnobservedIn(group),
     };
   }
 
@@ -233,16 +241,7 @@ export class Team implements AmTeam {
     if (mine === undefined || group === undefined) return mine ?? group;
     let both = this.#withGroup.get(group);
     if (both === undefined) {
-      both = {
-        add: () => {
-          mine.add();
-          group.add();
-        },
-        done: () => {
-          mine.done();
-          group.done();
-        },
-      };
+      both = new PairCounter(mine, group);
       this.#withGroup.set(group, both);
     }
     return both;
@@ -303,7 +302,7 @@ export class Team implements AmTeam {
    * ```
    */
   worldPe(teamPe: number): number {
-    checkPe(teamPe, this.#pes.length, 'team PE');
+    this.#checkPe(teamPe);
     return this.#pes[teamPe]!;
   }
 
@@ -363,6 +362,8 @@ export class Team implements AmTeam {
   /**
    * Collective over the team: resolves once every member has called it. Matched: a member that
    * meets another collective here (a shutdown, a creation) fails the job with COLLECTIVE_MISMATCH.
+   * On a non-member's handle it does nothing and resolves at once, as Lamellar's barrier does on
+   * a PE outside the team (its examples call it on every PE).
    * @example
    * await team.barrier();
    */
@@ -371,6 +372,10 @@ export class Team implements AmTeam {
     // the caller's await is then the only promise hop.
     let p: Promise<void> | undefined;
     try {
+      if (this.#channel === undefined && !this.#dropped) {
+        this.#rt.checkOpen('barrier()');
+        return DONE;
+      }
       const ch = this.#ch('barrier()');
       p = timed('barrier', () => ch.signal(Kind.barrier));
     } catch (err) {
@@ -403,7 +408,8 @@ export class Team implements AmTeam {
    * On the world team: resolves once everything this PE launched, and every AM running on it, has
    * finished. On a sub-team: once every AM launched through this team from this PE (directly, by
    * its groups, or by AMs here using `ctx.team`) has finished. Not a collective: add `barrier()` to
-   * wait for everyone.
+   * wait for everyone. When it resolves, each AM it waited for that failed and whose handle was never
+   * awaited is reported as a `LAMELLAR_W_UNOBSERVED_AM_ERROR` warning, once.
    * @example
    * ```ts
    * const Hello = defineAm('doc/hello', async (ctx, a: { from: number }) => `PE ${ctx.currentPe} got hello from ${a.from}`);
@@ -421,14 +427,20 @@ export class Team implements AmTeam {
     const busy = this.#launched === undefined ? rt.engine.outstanding > 0 : this.#launched.value > 0;
     if (!busy) {
       if (this.#launched === undefined) await rt.engine.waitAll();
+      else rt.engine.reportUnobservedIn(this.#launched);
       return;
     }
     // Diagnosed like a collective: after LAMELLAR_DEADLOCK_TIMEOUT it reports what the other
     // PEs (where these AMs run) are doing.
     const others = rt.world.pes.filter((pe) => pe !== rt.lamella.myPe);
-    const w = {
-      what: `waitAll() on ${rt.teamName(this.#id)}`, state: State.inWaitAll, team: this.#id, seq: 0, kind: 0,
+    const launched = this.#launched;
+    const name = rt.teamName(this.#id);
+    const w: Waiting = {
+      // Reported only after a whole timeout in which none of its work finished (see Watch).
+      what: `waitAll() on ${name} (none of the work it waits for finished in the last ${config().deadlockTimeoutSecs} s)`,
+      state: State.inWaitAll, team: this.#id, seq: 0, kind: 0,
       site: captureSite(), missing: () => others, members: others, start: 0, nextAt: 0, reports: 0,
+      progress: () => (launched === undefined ? rt.engine.completed : launched.completed),
     };
     rt.watch.begin(w);
     try {
@@ -437,6 +449,9 @@ export class Team implements AmTeam {
     } finally {
       rt.watch.end(w);
     }
+    // A sub-team's waitAll reports the failures of the AMs it waited for, as the world's does for
+    // every AM (the world's engine.waitAll() has reported them already).
+    if (this.#launched !== undefined) rt.engine.reportUnobservedIn(this.#launched);
   }
 
   /**

@@ -110,12 +110,14 @@ const DARC_CASES = [
   'use after drop, bad arguments and released guards throw coded errors',
   'dropping a Darc while AMs holding it are in flight on other PEs never frees it early',
   'a clone kept from an AM keeps the Darc alive until it is dropped',
+  "print shows the Darc's kind, id, this PE and its reference counts on this PE, one line",
 ];
 
 const MEMREGION_CASES = [
   'put and get of every element type are exact at the first and last index of every PE part',
   'a multi-element put lands in order and putAll writes every PE',
   'a region whose data is on this PE is a put source; a one-sided one owned elsewhere or another type is refused',
+  'get fills a region whose data is on this PE; a remote one-sided, out-of-range or released destination is refused at the call',
   'a one-sided region sent to another PE is filled there and the owner reads the values',
   'a shared region sent in an AM arrives as a handle on the same memory',
   'bad calls throw coded errors at the call and touch nothing',
@@ -150,6 +152,7 @@ const PARITY_MISC_CASES = [
   'WeakDarc upgrades racing with the last drops never resurrect a freed Darc',
   'TypedAmGroup: results in insertion order, tagged with their PE; static members; batch-size sends',
   'TypedAmGroup and AmGroup wait for every entry and reject with the first failure in insertion order',
+  'a TypedAmGroup of an AM that returns an AM rejects with UNSUPPORTED_OP naming AmGroup; an AmGroup runs it',
 ];
 
 const TEAM_CASES = [

@@ -2,7 +2,8 @@
  * Any thrown value becomes a RemoteAmError at the caller and the target lives on (issue #11):
  * tests/fixtures/am-throws.ts under tighter settings. conformance-*.test.ts runs it with the
  * default ones on local/1, shmem/2 and 4, and tcp/2. Then AMs that fail with nobody awaiting
- * them: tests/fixtures/unobserved-am.ts, which ends through `await using` without waitAll().
+ * them: tests/fixtures/unobserved-am.ts, which ends through `await using` without waitAll(), and
+ * whose TaskGroups and sub-team report their own AMs' failures at their waitAll().
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -48,18 +49,51 @@ describe('a failed AM whose handle nobody awaits is reported, naming the AM and 
         "active message 'unobserved/local' failed on PE 0: Error: local boom",
         "active message 'unobserved/string' failed on PE 0: string: the active message threw a string, not an Error: a plain string",
         `active message 'unobserved/boom' failed on PE ${next}: Error: boom from an unawaited AM`,
+        `active message 'unobserved/group' failed on PE ${next}: Error: group boom`,
+        `active message 'unobserved/team' failed on PE ${next}: Error: team boom`,
+        ...Array.from({ length: numPes }, (_, pe) => `active message 'unobserved/team-group' failed on PE ${pe}: Error: team group boom`),
       ];
       for (let run = 1; run <= RUNS; run++) {
         const r = await runJob(compiledFixture('unobserved-am.ts'), { backend, numPes, timeoutMs: 60000 });
         const where = `run ${run} of ${RUNS}:\n${r.stdout}\n${r.stderr}`;
         assert.equal(r.code, 0, where);
         assert.match(r.stdout, /^@@unobserved-by-waitall 1$/m, `the waitAll() that the gated failure arrived during did not report it; ${where}`);
-        const warnings = r.stderr
-          .split('\n')
-          .filter((l) => l.includes('[LAMELLAR_W_UNOBSERVED_AM_ERROR]'))
+        // Each sub-team's or TaskGroup's waitAll reports the failures of its own AMs when it
+        // resolves, and only those: the team's waitAll after its group's reports nothing more.
+        assert.match(r.stdout, /^@@unobserved-by-group 2$/m, `a TaskGroup's waitAll() did not report its AM's failure; ${where}`);
+        assert.match(r.stdout, /^@@unobserved-by-team 3$/m, `a team's waitAll() did not report its AM's failure; ${where}`);
+        assert.match(r.stdout, new RegExp(`^@@unobserved-by-team-group ${3 + numPes}$`, 'm'), `a TaskGroup on a team did not report its execAmAll's failures; ${where}`);
+        assert.match(r.stdout, new RegExp(`^@@unobserved-after-team ${3 + numPes}$`, 'm'), `the team's waitAll() reported its group's failures again; ${where}`);
+        // Beyond 16 waiting to be reported, failures are counted in one more warning.
+        assert.match(r.stdout, /^@@unobserved-many 17$/m, where);
+        const lines = r.stderr.split('\n').filter((l) => l.includes('[LAMELLAR_W_UNOBSERVED_AM_ERROR]'));
+        const more = lines.filter((l) => l.includes('more active messages failed'));
+        assert.equal(more.length, 1, where);
+        assert.match(more[0]!, /4 more active messages failed whose handles were not awaited by then; not listed \(at most 16 failures wait to be reported at once\)/);
+        const warnings = lines
+          .filter((l) => !more.includes(l))
           .map((l) => l.replace(/^.*an active message failed and its handle was never awaited: /, ''));
-        assert.deepEqual(warnings.sort(), [...expected].sort(), where);
+        assert.deepEqual(warnings.sort(), [...expected, ...Array.from({ length: 16 }, () => `active message 'unobserved/many' failed on PE ${next}: Error: one of many`)].sort(), where);
       }
     });
   }
+});
+
+describe('an unobserved failure that no waitAll() reports', () => {
+  const failure = (pe: number): string => `active message 'stale/set-flag' failed on PE ${pe}: Error: the flag was never set`;
+  for (const [backend, numPes] of [['shmem', 2], ['tcp', 2]] as [Backend, number][]) {
+    test(`${backend}/${numPes}: is reported after LAMELLAR_DEADLOCK_TIMEOUT, and only once`, async () => {
+      const r = await runJob(compiledFixture('unobserved-stale.ts'), { backend, numPes, env: { LAMELLAR_DEADLOCK_TIMEOUT: '0.5' }, timeoutMs: 60000 });
+      assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+      assert.ok(r.stdout.includes(`@@warning an active message failed 0.5 s ago, no waitAll() has reported it since, and its handle was never awaited: ${failure(numPes - 1)}`), r.stdout);
+      assert.match(r.stdout, /@@reports 0 1/);
+    });
+  }
+  // One PE has nothing else to keep it alive: its event loop runs empty first, and the report of
+  // what it waited for names the failure.
+  test('local/1: the report of a PE whose event loop ran empty names it', async () => {
+    const r = await runJob(compiledFixture('unobserved-stale.ts'), { backend: 'local', numPes: 1, env: { LAMELLAR_DEADLOCK_TIMEOUT: '0.5' }, timeoutMs: 60000 });
+    assert.equal(r.code, 13, `${r.stdout}\n${r.stderr}`);
+    assert.ok(r.stderr.includes(`- an active message failed and its handle was never awaited (what waits for its effect waits forever): ${failure(0)}`), r.stderr);
+  });
 });

@@ -5,6 +5,7 @@
  * and TypedAmGroup results. Never executed.
  */
 import {
+  AmGroup,
   AtomicArray,
   Darc,
   defineAm,
@@ -12,15 +13,20 @@ import {
   LocalDataGuard,
   LocalLockArray,
   ReadOnlyArray,
+  returnAm,
   TypedAmGroup,
   TypedAmGroupResult,
   UnsafeArray,
   WeakDarc,
+  type AmDef,
+  type AmGroupResults,
   type ArrayReadGuard,
   type BatchSource,
   type LocalChunks,
   type OneSidedMemoryRegion,
   type ReadonlyLocalView,
+  type ReturnsAm,
+  type SharedMemoryRegion,
   type ReadonlyTypedArray,
   type TypedAmGroupEntry,
   type World,
@@ -70,6 +76,16 @@ export async function parityTypeTests(world: World): Promise<void> {
   await a.put(0, region.subRegion(0, 2));
   // @ts-expect-error a u32 array copies to regions of u32 only
   await a.get(0, world.allocOneSidedMemRegion('f64', 4));
+  // A region's get fills a region too (Lamellar's get into a local region), resolving to it.
+  const shared = await world.allocSharedMemRegion('u32', 8);
+  const filled = await shared.get(0, 2, region);
+  assertEqual<typeof filled, OneSidedMemoryRegion<'u32'>>(true);
+  const back = await region.get(0, shared.subRegion(0, 4));
+  assertEqual<typeof back, SharedMemoryRegion<'u32'>>(true);
+  const plain = await shared.get(0, 0, 3);
+  assertEqual<typeof plain, Uint32Array>(true);
+  // @ts-expect-error a region of u32 gets into regions of u32 only
+  await shared.get(0, 0, world.allocOneSidedMemRegion('f64', 4));
 
   const l = await LocalLockArray.create(world, { type: 'f64', length: 8, distribution: 'block' });
   // @ts-expect-error lock arrays reduce through read guards only (as in Lamellar)
@@ -124,4 +140,20 @@ export async function parityTypeTests(world: World): Promise<void> {
   const e = res.at(0);
   assertEqual<typeof e, TypedAmGroupEntry<number>>(true);
   if (e.kind === 'all') assertEqual<(typeof e.results)[number]['value'], number>(true);
+
+  // An AM that may return an AM runs in an AmGroup (and through execAmPe), not in a TypedAmGroup:
+  // its definition is branded ReturnsAm, which the TypedAmGroup constructor refuses.
+  const Back = defineAm('types/back', (_ctx, x: { v: number }) => x.v + 1);
+  const Forward = defineAm('types/forward', (_ctx, x: { v: number }) => returnAm(Back, { v: x.v }));
+  const Maybe = defineAm('types/maybe', async (_ctx, x: { v: number }) => (x.v > 0 ? returnAm(Back, { v: x.v }) : x.v));
+  assertEqual<typeof Forward, AmDef<{ v: number }, number> & ReturnsAm>(true);
+  assertEqual<typeof Sq, AmDef<{ v: number; k: string }, number>>(true);
+  // @ts-expect-error an AM that returns an AM cannot be a TypedAmGroup's AM (use an AmGroup)
+  new TypedAmGroup(world, Forward);
+  // @ts-expect-error nor one that returns an AM on some paths
+  new TypedAmGroup(world, Maybe);
+  const viaGroup = await new AmGroup<number>(world).addAmPe(0, Forward, { v: 1 }).addAmPe(0, Maybe, { v: 0 }).exec();
+  assertEqual<typeof viaGroup, AmGroupResults<number>>(true);
+  const direct = await world.execAmPe(0, Forward, { v: 1 });
+  assertEqual<typeof direct, number>(true);
 }

@@ -15,7 +15,8 @@
  * - GlobalLockArray wraps either path in the one global lock (write for every op but load).
  */
 import { pin, unpin } from '../../memregion/internal.js';
-import { GLOBAL_LOCK, LOCAL_LOCK, lock, unlock } from '../lock.js';
+import { captureSite } from '../../team/index.js';
+import { GLOBAL_LOCK, LOCAL_LOCK, lock, noteWaitSite, unlock } from '../lock.js';
 import { checkIndices, outOfBounds } from '../layout.js';
 import type { ArrayInternals, ArrayMeta } from '../meta.js';
 import { isReadOp, Op, type OpCode } from '../types.js';
@@ -528,14 +529,17 @@ async function sendOps(h: ArrayRef, ai: ArrayInternals, a: OpArgs, sOffs: Uint32
 }
 
 /** Takes the GlobalLockArray's one lock (on team PE 0): directly where mapped, else by AM. */
-export async function acquireGlobal(h: ArrayRef, ai: ArrayInternals, write: boolean): Promise<void> {
+export async function acquireGlobal(h: ArrayRef, ai: ArrayInternals, write: boolean, guard = false): Promise<void> {
   const w = ai.meta.locks[0] ?? null;
   if (w === null) {
     await ai.meta.team.execAmPe(0, GlobalLockAm, { a: h, w: write });
     return;
   }
   const wait = lock(w, GLOBAL_LOCK, write);
-  if (wait !== undefined) await wait;
+  if (wait === undefined) return;
+  // A guard's wait names its call if it is reported (a guard already held here, say).
+  if (guard) noteWaitSite(w, GLOBAL_LOCK, captureSite(undefined, 10));
+  await wait;
 }
 
 /**

@@ -37,6 +37,9 @@ export function captureSite(above?: (...args: never[]) => unknown, frames = 16):
   return { holder };
 }
 
+/** The text of a site whose stack held no frame of the user's (a runtime AM's wait). */
+export const NOT_RECORDED = 'call site not recorded';
+
 /** The first frame outside the runtime and Node's internals, e.g. "file:///app/main.ts:12:9". */
 export function siteText(site: Site | undefined): string {
   if (site === undefined) return '(call site not recorded; LAMELLAR_COLLECTIVE_SITES=1 records every barrier\'s)';
@@ -51,7 +54,7 @@ export function siteText(site: Site | undefined): string {
     found = loc;
     break;
   }
-  site.text = found ?? 'call site not recorded';
+  site.text = found ?? NOT_RECORDED;
   return site.text;
 }
 

@@ -28,6 +28,8 @@ export const State = {
   shutDown: 3,
   exited: 4,
   inConversion: 5,
+  /** Waiting for a lock (a Darc's, a lock array's) whose queue has not moved; label names it. */
+  inLock: 6,
 } as const;
 
 export interface StatusView {
@@ -115,6 +117,8 @@ export function describeStatus(s: StatusView, teamName: (id: number) => string):
       return `in waitAll()${s.site ? ` at ${s.site}` : ''}`;
     case State.inConversion:
       return `in a conversion${s.site ? ` at ${s.site}` : ''}`;
+    case State.inLock:
+      return `waiting for a lock (${s.label || 'a Darc or lock array'})${s.site ? ` at ${s.site}` : ''}`;
     case State.shutDown:
       return 'shut down';
     case State.exited:

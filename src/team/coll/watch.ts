@@ -8,7 +8,7 @@
  * The oldest registered wait is also what this PE publishes on its own board.
  */
 import { config, ErrorCode, LamellarError, warn, WarningCode } from '../../core/index.js';
-import { siteText, type Site } from './site.js';
+import { NOT_RECORDED, siteText, type Site } from './site.js';
 import { describeStatus, State, type StatusBoard } from './status.js';
 
 const SITE_DELAY_MS = 20;
@@ -36,9 +36,26 @@ export interface Waiting {
   missing(): number[] | undefined;
   /** The world PEs this wait involves (for board-based judgement). */
   readonly members: readonly number[];
+  /**
+   * What this PE itself still holds up, when it does ("which still holds 2 other handles to
+   * it"), asked at each report; undefined when nothing here blocks the wait.
+   */
+  here?(): string | undefined;
   start: number;
   nextAt: number;
   reports: number;
+  /**
+   * False for a wait this PE serves for others (the lock it keeps for a GlobalRwDarc): reported,
+   * but not what this PE is doing, so never shown on its board.
+   */
+  readonly shown?: boolean;
+  /**
+   * A count that moves while the wait makes progress (AMs completed, for waitAll()): a wait whose
+   * count moved since the last check is not reported then, only one with none for a whole
+   * timeout (a waitAll() over 10,000 slow AMs was reported while they completed).
+   */
+  readonly progress?: () => number;
+  lastProgress?: number;
 }
 
 export class Watch {
@@ -74,20 +91,26 @@ export class Watch {
     this.#waits.add(w);
     w.start = performance.now();
     w.nextAt = w.start + this.#timeoutMs;
-    if (first) this.#publish(w);
+    w.lastProgress = w.progress?.();
+    if (w.shown !== false && this.#shown() === w) this.#publish(w);
     if (this.#timer === undefined || w.nextAt < this.#armedAt) this.#arm(w.nextAt);
     else if (first) this.#timer.ref();
   }
 
   end(w: Waiting): void {
     if (!this.#waits.delete(w) || this.#final) return;
+    if (this.#waits.size === 0) this.#timer?.unref();
+    if (w.shown === false) return;
     // Publish only when the shown wait ended: the board shows the oldest wait.
-    const next = this.#waits.values().next();
-    if (next.done === true) {
-      this.board?.publish(State.running);
-      this.#timer?.unref();
-    }
-    else if (w.start <= next.value.start) this.#publish(next.value);
+    const next = this.#shown();
+    if (next === undefined) this.board?.publish(State.running);
+    else if (w.start <= next.start) this.#publish(next);
+  }
+
+  /** The oldest wait that is this PE's own (the board shows it). */
+  #shown(): Waiting | undefined {
+    for (const w of this.#waits) if (w.shown !== false) return w;
+    return undefined;
   }
 
   /**
@@ -103,7 +126,7 @@ export class Watch {
 
   /** A site was captured after `begin` (a barrier that went to sleep): show it. */
   update(w: Waiting): void {
-    if (this.#waits.values().next().value === w) this.#publish(w);
+    if (this.#shown() === w) this.#publish(w);
   }
 
   /** The final state of this PE (shut down, exited); the board keeps it. */
@@ -133,7 +156,7 @@ export class Watch {
 
   /** Publishes the shown wait's call-site text now (a mismatch report is about to be read). */
   flushSite(): void {
-    const w = this.#waits.values().next().value;
+    const w = this.#shown();
     if (w !== undefined && !this.#final) this.board?.publish(w.state, w.team, w.seq, w.kind, siteText(w.site), w.label ?? '');
   }
 
@@ -141,7 +164,7 @@ export class Watch {
     this.#siteTimer = undefined;
     const w = this.#siteDue;
     this.#siteDue = undefined;
-    if (w === undefined || this.#final || this.#waits.values().next().value !== w) return;
+    if (w === undefined || this.#final || this.#shown() !== w) return;
     this.board?.publish(w.state, w.team, w.seq, w.kind, siteText(w.site), w.label ?? '');
   };
 
@@ -166,7 +189,10 @@ export class Watch {
     this.#blockedMs = 0;
     let soonest = Infinity;
     for (const w of this.#waits) {
-      if (w.nextAt <= now) {
+      if (w.nextAt <= now && w.progress !== undefined && w.progress() !== w.lastProgress) {
+        w.lastProgress = w.progress();
+        w.nextAt = now + this.#timeoutMs;
+      } else if (w.nextAt <= now) {
         w.reports++;
         // Backoff: reports after T, 3T, 7T, ... (gaps T, 2T, 4T, ...).
         w.nextAt = now + this.#timeoutMs * 2 ** w.reports;
@@ -179,6 +205,8 @@ export class Watch {
 
   async #report(w: Waiting, now: number, blockedMs: number): Promise<void> {
     const secs = Math.round((now - w.start) / 100) / 10;
+    // Read before the boards are: a lock's description (who holds it) is of this moment.
+    const what = w.what;
     let missing = w.missing();
     const lines: string[] = [];
     const board = this.board;
@@ -199,12 +227,18 @@ export class Watch {
     }
     if (!this.#waits.has(w)) return;
     const none = w.state === State.inWaitAll ? 'the AMs it waits for' : 'other PEs';
-    const who = missing === undefined || missing.length === 0 ? none : `PE(s) ${missing.join(', ')}`;
-    const at = w.site === undefined ? '' : ` at ${siteText(w.site)}`;
-    const self = blockedMs === 0 ? '' : ` (this PE's own event loop did not run for ${Math.round(blockedMs / 100) / 10} s of it: a long synchronous AM or user code)`;
+    // A wait this PE blocks itself (a conversion while it holds a clone) says so, rather than
+    // blaming other PEs that may all be waiting for it.
+    const mine = w.here?.();
+    const self = mine === undefined ? '' : `this PE, ${mine}`;
+    const who =
+      missing === undefined || missing.length === 0 ? (mine === undefined ? none : self) : `PE(s) ${missing.join(', ')}${mine === undefined ? '' : ` and for ${self}`}`;
+    const site = w.site === undefined ? NOT_RECORDED : siteText(w.site);
+    const at = site === NOT_RECORDED ? '' : ` at ${site}`;
+    const stalled = blockedMs === 0 ? '' : ` (this PE's own event loop did not run for ${Math.round(blockedMs / 100) / 10} s of it: a long synchronous AM or user code)`;
     // A wait on this PE alone (a lock a guard here holds) waits for no other PE.
     const forWho = w.members.length === 0 ? '' : ` for ${who}`;
-    const msg = `PE ${this.#myPe} has waited ${secs} s in ${w.what}${at}${self}${forWho}` + (lines.length > 0 ? `: ${lines.join('; ')}` : '');
+    const msg = `PE ${this.#myPe} has waited ${secs} s in ${what}${at}${stalled}${forWho}` + (lines.length > 0 ? `: ${lines.join('; ')}` : '');
     if (this.#abort) {
       this.#fatal(new LamellarError(ErrorCode.DEADLOCK_TIMEOUT, `${msg} (LAMELLAR_DEADLOCK_TIMEOUT_ACTION=abort)`, { details: { pe: this.#myPe, missing } }));
       return;
