@@ -10,11 +10,11 @@
  *
  * Replies use the same buffers, so the replies to one frame of requests travel as one frame.
  */
-import { addPendingReporter, channels, config, ErrorCode, LamellarError, peCounters, RemoteAmError, reportPendingOnDrain, warn, WarningCode, type ErrorCodeValue } from '../core/index.js';
+import { addPendingReporter, channels, config, ErrorCode, LamellarError, peCounters, RemoteAmError, reportPendingOnDrain, type ErrorCodeValue } from '../core/index.js';
 import type { Lamella } from '../lamellae/types.js';
 import { decodeValue, encodeValue, Reader, RefMemo, Writer } from '../serde/index.js';
 import type { AmContext } from './context.js';
-import { Counter, countsIn } from './counter.js';
+import { Counter } from './counter.js';
 import { closeArgScope, endArgDecode, FrameShares, openArgScope, releaseFrom, runReleases, takeHeld, type HeldList } from './arg-scope.js';
 import { closureEnv, closureSourceOf, ClosureTable } from './closure-table.js';
 import { isReturnedAm, isRuntimeAm, lookupAm, type AmDef } from './define.js';
@@ -23,6 +23,7 @@ import { PendingTable } from './pending.js';
 import { Slab, SLAB_SIZE } from './slab.js';
 import { amOnStack, captureSite, pendingLine, userFrames, withoutRuntimeFrames, type Site } from './sites.js';
 import { asWireError, shrink, toWireError } from './thrown.js';
+import { Unobserved } from './unobserved.js';
 import {
   CLOSURE_SRC,
   REPLY_AM,
@@ -66,7 +67,6 @@ class Ctx implements AmContext {
   ) {}
 }
 
-const MAX_UNOBSERVED = 16;
 /** Typed arrays and ArrayBuffers from this size up are sent by reference (Writer.gatherMin). */
 const GATHER_MIN = 64 << 10;
 
@@ -103,9 +103,7 @@ export class Engine {
    * Failures whose handles were not awaited when they settled (any value a local AM threw), with
    * the group counter the launch reported to (a sub-team's, a TaskGroup's, or both).
    */
-  readonly #unobserved: { h: Pending; slot: number; err: unknown; group: HandleCounter | undefined }[] = [];
-  /** Failures not awaited when they failed, beyond the MAX_UNOBSERVED kept: counted, not kept. */
-  #unobservedDropped = 0;
+  readonly #unobserved: Unobserved;
   /** Launch sites by handle (LAMELLAR_AM_STACKS=1); undefined when not recorded. */
   readonly #sites: WeakMap<object, Site> | undefined = config().amStacks ? new WeakMap() : undefined;
   /** Closure sources: which destinations have which, and those other PEs defined here. */
@@ -121,6 +119,7 @@ export class Engine {
     this.#lamella = lamella;
     this.myPe = lamella.myPe;
     this.numPes = lamella.numPes;
+    this.#unobserved = new Unobserved(lamella.myPe);
     this.#threshold = threshold;
     this.#maxRecord = lamella.maxFrame - threshold - 64;
     this.#outCap = Math.min(threshold * 2, 1 << 16);
@@ -163,6 +162,8 @@ export class Engine {
     });
     if (n > 20) lines.push(`... and ${n - 20} more active message results`);
     if (this.#executing > 0) lines.push(`${this.#executing} active message(s) running on this PE, suspended at an await that never resumed`);
+    // A failure nobody awaited is the likely reason the script waits for something (its effect).
+    lines.push(...this.#unobserved.lines());
     return lines;
   }
 
@@ -293,11 +294,11 @@ export class Engine {
 
   /** Resolves once everything launched from this PE, and everything running here, is done. */
   waitAll(): Promise<void> {
-    if (this.#work.value === 0 && this.#unobserved.length === 0 && this.#unobservedDropped === 0) return Promise.resolve();
+    if (this.#work.value === 0 && !this.#unobserved.pending) return Promise.resolve();
     // The failures are looked at when the wait ends, not when it starts: those of the AMs it waits
     // for arrive during the wait. (Deciding at the call lost the usual case: a script that never
     // calls waitAll, whose shutdown calls it while an unawaited AM's failed reply is on its way.)
-    return this.#work.idle().then(() => this.#reportUnobserved(undefined));
+    return this.#work.idle().then(() => this.#unobserved.report(undefined));
   }
 
   /**
@@ -307,46 +308,7 @@ export class Engine {
    * once: it leaves the list, so the world's waitAll and shutdown do not report it again.
    */
   reportUnobservedIn(counter: HandleCounter): void {
-    if (this.#unobserved.length > 0) this.#reportUnobserved(counter);
-  }
-
-  /** Reports the unobserved failures counted in `counter`, or all of them (undefined). */
-  #reportUnobserved(counter: HandleCounter | undefined): void {
-    const list = this.#unobserved;
-    let kept = 0;
-    for (let i = 0; i < list.length; i++) {
-      const e = list[i]!;
-      if (counter !== undefined && !countsIn(e.group, counter)) {
-        list[kept++] = e;
-        continue;
-      }
-      const { h, slot, err } = e;
-      // Checked now, not at failure: a program may collect handles and await them after waitAll.
-      if (h instanceof Slab ? h.observed(slot) : observed(h)) continue;
-      warn(WarningCode.UNOBSERVED_AM_ERROR, `an active message failed and its handle was never awaited: ${this.#describeFailure(h instanceof Slab ? h.names[slot]! : h.amName, err)}`);
-    }
-    list.length = kept;
-    const dropped = this.#unobservedDropped;
-    if (counter === undefined && dropped > 0) {
-      this.#unobservedDropped = 0;
-      warn(
-        WarningCode.UNOBSERVED_AM_ERROR,
-        `${dropped} more active message${dropped === 1 ? '' : 's'} failed whose handle${dropped === 1 ? ' was' : 's were'} not awaited by then; not listed (at most ${MAX_UNOBSERVED} failures wait to be reported at once)`,
-      );
-    }
-  }
-
-  /** What failed and where, in the words of a RemoteAmError for any failure. */
-  #describeFailure(amName: string, err: unknown): string {
-    // Failures on another PE come back as LamellarErrors naming the AM and that PE already.
-    if (err instanceof LamellarError) {
-      const d = err.details as { amName?: unknown; pe?: unknown } | undefined;
-      if (typeof d?.amName === 'string' && typeof d.pe === 'number') return err.message;
-    }
-    // Any other failure happened here: a local AM, a returned AM run back on this PE, or the
-    // decoding of a reply. Such a value is whatever the AM threw, so it is read with care.
-    const e = toWireError(err);
-    return `active message '${amName}' failed on PE ${this.myPe}: ${e.name}: ${e.message}`;
+    if (this.#unobserved.pending) this.#unobserved.report(counter);
   }
 
   close(): void {
@@ -764,20 +726,15 @@ export class Engine {
     const slot = id - h.first;
     h.settle(slot, ok, value);
     const group = h.group(slot);
-    if (!ok && !h.observed(slot)) this.#keepUnobserved(h, slot, value, group);
+    if (!ok && !h.observed(slot)) this.#unobserved.keep(() => h.observed(slot), h.names[slot]!, value, group);
     group?.done();
     this.#work.done();
-  }
-
-  #keepUnobserved(h: Pending, slot: number, err: unknown, group: HandleCounter | undefined): void {
-    if (this.#unobserved.length < MAX_UNOBSERVED) this.#unobserved.push({ h, slot, err, group });
-    else this.#unobservedDropped++;
   }
 
   #settle(h: Settleable, ok: boolean, value: unknown): void {
     h[kSettle](ok, value);
     const group = h[kGroup];
-    if (!ok && !observed(h)) this.#keepUnobserved(h, 0, value, group);
+    if (!ok && !observed(h)) this.#unobserved.keep(() => observed(h), h.amName, value, group);
     group?.done();
     this.#work.done();
   }

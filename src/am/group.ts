@@ -9,7 +9,7 @@
  * `TaskGroup`: launches like its team, but keeps its own count, so its `waitAll()` waits only
  * for AMs launched through it.
  */
-import { checkPe, ErrorCode, LamellarError } from '../core/index.js';
+import { ErrorCode, LamellarError } from '../core/index.js';
 import type { AmLauncher, AmTeam } from './context.js';
 import { Counter } from './counter.js';
 import type { AmArgs, AmDef } from './define.js';
@@ -99,7 +99,7 @@ export class AmGroup<R = unknown> {
    * ```
    */
   addAmPe<A>(pe: number, am: AmDef<A, R>, ...[args]: AmArgs<A>): this {
-    checkPe(pe, this.#team.numPes);
+    this.#team[kTeamLaunch].checkPe(pe);
     this.#team[kTeamLaunch].check(am);
     this.#entries.push({ pe, am: am as AmDef<unknown, unknown>, args });
     return this;

@@ -11,6 +11,8 @@ export { kTeamLaunch };
 
 export interface TeamLaunchOps {
   check(am: unknown): void;
+  /** Returns `pe` if it is a PE of this team; otherwise throws PE_OUT_OF_RANGE naming the team. */
+  checkPe(pe: number): number;
   pe<A, R>(pe: number, am: AmDef<A, R>, args: unknown, group?: HandleCounter): AmHandle<R>;
   all<A, R>(am: AmDef<A, R>, args: unknown, group?: HandleCounter): MultiAmHandle<R>;
   local<A, R>(am: AmDef<A, R>, args: unknown, group?: HandleCounter): LocalAmHandle<R>;

@@ -13,7 +13,7 @@
  * Results are in insertion order: an `addAmPe` entry gives `{ kind: 'pe', pe, value }`, an
  * `addAmAll` entry `{ kind: 'all', results }` with one `{ pe, value }` per team PE.
  */
-import { checkConstruct, checkPe, config, ErrorCode, kConstruct, LamellarError, RemoteAmError } from '../core/index.js';
+import { checkConstruct, config, ErrorCode, kConstruct, LamellarError, RemoteAmError } from '../core/index.js';
 import type { AmTeam } from './context.js';
 import { checkAm, defineAm, isReturnedAm, lookupAm, type AmArgs, type AmDef } from './define.js';
 import { launchTarget } from './group.js';
@@ -297,7 +297,7 @@ export class TypedAmGroup<A, R, S extends Partial<A> = Record<never, never>> {
    * ```
    */
   addAmPe(pe: number, ...[args]: AmArgs<EntryArgs<A, S>>): this {
-    checkPe(pe, this.#team.numPes);
+    this.#team[kTeamLaunch].checkPe(pe);
     this.#add(pe, args);
     return this;
   }

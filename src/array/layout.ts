@@ -108,8 +108,6 @@ export function checkIndices(idx: unknown, len: number, what: string): ArrayLike
   if (typeof idx !== 'object' || idx === null || typeof (idx as ArrayLike<number>).length !== 'number') {
     throw new LamellarError(ErrorCode.INVALID_ARGUMENT, `${what}: indices must be an array or typed array of element indices`);
   }
-  // 64-bit index arrays hold bigints: take them as the numbers they are (every valid index is
-  // far below 2^53), then check them like any others.
   if (idx instanceof Uint32Array) {
     // The common index array: every element is a non-negative integer already, so one compare
     // each, in a loop of its own (monomorphic, no try).
@@ -118,7 +116,10 @@ export function checkIndices(idx: unknown, len: number, what: string): ArrayLike
     for (let j = 0; j < n; j++) if (u[j]! >= len) throw outOfBounds(what, u[j], len, j);
     return u;
   }
-  const a = idx instanceof BigInt64Array || idx instanceof BigUint64Array ? Float64Array.from(idx, Number) : (idx as ArrayLike<number>);
+  // 64-bit index arrays hold bigints: checked as bigints, then taken as the numbers they are
+  // (every valid index is far below 2^53).
+  if (idx instanceof BigInt64Array || idx instanceof BigUint64Array) return bigIndices(idx, len, what);
+  const a = idx as ArrayLike<number>;
   const n = a.length;
   let k = 0;
   try {
@@ -138,8 +139,27 @@ export function checkIndices(idx: unknown, len: number, what: string): ArrayLike
   return a;
 }
 
+/**
+ * A 64-bit index array (indices taken from a 64-bit array's local data) as the numbers it holds,
+ * each checked against `len` as a bigint first: converting first would round a value above 2^53
+ * (2^53 + 1 passes for 2^53) and a bad one must be named exactly as passed. One compare pair and
+ * one conversion per element, in a loop of its own.
+ */
+export function bigIndices(idx: BigInt64Array | BigUint64Array, len: number, what: string): Float64Array {
+  const n = idx.length;
+  const out = new Float64Array(n);
+  const L = BigInt(len);
+  for (let k = 0; k < n; k++) {
+    const i = idx[k]!;
+    if (i < 0n || i >= L) throw outOfBounds(what, i, len, k);
+    out[k] = Number(i);
+  }
+  return out;
+}
+
 /** Why `index` is not an element index: a fraction or NaN is not out of range but not an integer. */
 function badIndex(index: unknown, len: number): string {
+  if (typeof index === 'bigint') return `index ${index} is outside the array's ${len} elements`;
   if (typeof index === 'number') {
     return Number.isNaN(index) || (Number.isFinite(index) && !Number.isInteger(index))
       ? `index ${index} is not an integer`

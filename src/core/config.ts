@@ -198,6 +198,8 @@ const MAX_TIMER_SECS = 2_147_483;
 const MAX_SPIN_US = 100_000;
 /** A job secret shorter than this is guessable (16 hex digits are 64 bits). */
 export const MIN_SECRET_CHARS = 16;
+/** The largest LAMELLAR_HEAP_SIZE (4 GiB): what one PE's memory-region heap can ever hold. */
+export const MAX_HEAP_SIZE = 4 * 1024 ** 3;
 
 function secretVar(env: Env): string | undefined {
   const raw = env['LAMELLAR_JOB_SECRET'];
@@ -253,7 +255,7 @@ export function parseConfig(env: Env): LamellarConfig {
     collectiveSites: choiceVar(env, 'LAMELLAR_COLLECTIVE_SITES', ['0', '1'] as const, '0') === '1',
     amSizeThreshold: intVar(env, 'LAMELLAR_AM_SIZE_THRESHOLD', 65536, 64, 1 << 30),
     amGroupBatchSize: intVar(env, 'LAMELLAR_AM_GROUP_BATCH_SIZE', 10000, 1),
-    heapSize: intVar(env, 'LAMELLAR_HEAP_SIZE', 4 * 1024 ** 3, 1 << 16, 4 * 1024 ** 3),
+    heapSize: intVar(env, 'LAMELLAR_HEAP_SIZE', MAX_HEAP_SIZE, 1 << 16, MAX_HEAP_SIZE),
     shmemRingSize: env['LAMELLAR_SHMEM_RING_SIZE'] ? intVar(env, 'LAMELLAR_SHMEM_RING_SIZE', 0, 1 << 12, 1 << 30) : undefined,
     spinMicros: numVar(env, 'LAMELLAR_SPIN_US', defaultSpin(env), 0, MAX_SPIN_US),
     outputPrefix: flagVar(env, 'LAMELLAR_OUTPUT_PREFIX', false),

@@ -91,7 +91,14 @@ export interface ErrorDetailsMap {
   /** The AM and the PE it failed on (also `RemoteAmError.pe`/`amName`). */
   LAMELLAR_ERR_REMOTE_AM: ErrorDetailsBase & { readonly pe: number; readonly amName: string };
   /** The bytes asked for and the heap limit, or the team PEs that ran out. */
-  LAMELLAR_ERR_OUT_OF_MEMORY: ErrorDetailsBase & { readonly requested?: number; readonly limit?: number; readonly pes?: readonly number[] };
+  LAMELLAR_ERR_OUT_OF_MEMORY: ErrorDetailsBase & {
+    readonly requested?: number;
+    /** This PE's heap size (LAMELLAR_HEAP_SIZE), what of it was in use, and the setting's cap. */
+    readonly limit?: number;
+    readonly inUse?: number;
+    readonly max?: number;
+    readonly pes?: readonly number[];
+  };
   /**
    * What was released ("Darc", "shared memory region"...) and, for a released handle in an AM's
    * arguments or result, the path to it (`args.region`).
@@ -130,7 +137,17 @@ export interface ErrorDetailsMap {
   /** None. */
   LAMELLAR_ERR_INTERNAL: ErrorDetailsBase;
   /** The first PE whose consumer failed, and its error's message. */
-  LAMELLAR_ERR_ITER_FAILED: ErrorDetailsBase & { readonly pe?: number; readonly message?: string };
+  LAMELLAR_ERR_ITER_FAILED: ErrorDetailsBase & {
+    /** The first PE that failed (also `origin`, so the launcher reports that PE's own error first), every PE that failed. */
+    readonly pe?: number;
+    readonly origin?: number;
+    readonly pes?: readonly number[];
+    /** Its error's message, name, code (a LamellarError's) and first frame outside the runtime (the user's line). */
+    readonly message?: string;
+    readonly name?: string;
+    readonly code?: string;
+    readonly frame?: string;
+  };
   /** Why the function is not self-contained (`free`, `this`, `bound`, `native`, `import-meta`...), and the outer names it reads. */
   LAMELLAR_ERR_CLOSURE_CAPTURE: ErrorDetailsBase & { readonly reason?: string; readonly identifiers?: readonly string[]; readonly specifier?: string };
   /** The PE that refuses closure AMs. */

@@ -370,3 +370,22 @@ export function checkInteger(value: unknown, what: string, min: number, max: num
 export function checkPe(pe: unknown, numPes: number, what = 'PE'): number {
   return checkInteger(pe, what, 0, numPes - 1, ErrorCode.PE_OUT_OF_RANGE);
 }
+
+/**
+ * Throws PE_OUT_OF_RANGE unless `pe` is a PE of the team whose world ids are `pes` (the world
+ * team when `world`). Only the failure builds a message, so the check costs what checkPe does.
+ * The message says what the number means, because the common mistake is a world id given to a
+ * sub-team (or to a team this PE is not a member of).
+ */
+export function checkTeamPe(pe: unknown, pes: readonly number[], world: boolean, member: boolean, what = 'PE'): number {
+  if (typeof pe === 'number' && Number.isInteger(pe) && pe >= 0 && pe < pes.length) return pe;
+  const n = pes.length;
+  const size = `${n} PE${n === 1 ? '' : 's'}`;
+  const shown = n <= 8 ? pes.join(', ') : `${pes.slice(0, 8).join(', ')}, ...`;
+  const about = world
+    ? `the world has ${size}`
+    : `team of ${size}, world PEs [${shown}]; team PEs are team-relative: team.teamPe(worldPe) converts${member ? '' : '; this PE is not a member'}`;
+  throw new LamellarError(ErrorCode.PE_OUT_OF_RANGE, `${world ? what : `team ${what}`} must be an integer in [0, ${n - 1}] (${about}), got ${String(pe)}`, {
+    details: { value: pe, min: 0, max: n - 1 },
+  });
+}

@@ -23,7 +23,7 @@ import { EXIT_CLOSED_OUTPUT, forward, watchClosed } from './output.js';
 import { causeOf, describeError } from './report.js';
 import { STOP_MESSAGE } from './stop.js';
 import { checkEntryScript } from './script.js';
-import { runTcp } from './tcp.js';
+import { ORIGIN_WAIT_MS, runTcp } from './tcp.js';
 
 export { runScript, type PeEntry } from './entry.js';
 export { tunedEnv } from './malloc.js';
@@ -63,12 +63,6 @@ export function checkRunOptions(o: RunOptions): { script: string; backend: Backe
   return { script, backend, numPes };
 }
 
-/**
- * How long a failure caused by another PE waits for that PE's own report. A PE whose script
- * threw may first have to find the same mismatch itself (its disposal waits for a collective the
- * others left), which under load has taken over half a second.
- */
-const ORIGIN_WAIT_MS = 1000;
 /** How long stopped PEs get to end on their own before they are terminated. */
 const STOP_GRACE_MS = 2000;
 

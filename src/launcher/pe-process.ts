@@ -19,6 +19,8 @@ const pe = config().peId;
 
 /** How long a failing PE waits for its report to reach the launcher before it ends anyway. */
 const REPORT_WAIT_MS = 1000;
+/** How long a failing PE whose failure another PE caused stays up after its report (longer than the launcher's ORIGIN_WAIT_MS). */
+const FOLLOW_ON_LINGER_MS = 2000;
 
 const WATCHDOG = `
 const { workerData } = require('node:worker_threads');
@@ -59,10 +61,16 @@ function failWith(err: unknown, now = false): void {
   const report: PeReport = { lamellar: 'failed', text, ...(cause === undefined ? {} : { origin: cause }) };
   const end = (): never => process.exit(1);
   if (process.connected && process.send !== undefined) {
-    setTimeout(end, REPORT_WAIT_MS).unref();
+    // A failure another PE caused (report.origin) stays up a moment after its report: the
+    // launcher waits ORIGIN_WAIT_MS for the cause's own report, and were this PE to end now,
+    // its peers would see it lost and the cause would fail of that instead of its own error.
+    // The launcher stops this PE once it has reported; the timer is the bound if it does not.
+    const linger = report.origin === undefined ? 0 : FOLLOW_ON_LINGER_MS;
+    setTimeout(end, REPORT_WAIT_MS + linger).unref();
     process.send(report, undefined, {}, (e) => {
       if (e !== null && e !== undefined) writeSync(2, `${text}\n`);
-      end();
+      if (linger === 0) end();
+      else setTimeout(end, linger);
     });
     return;
   }

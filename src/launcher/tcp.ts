@@ -43,10 +43,12 @@ export interface TcpRunOptions {
 /** How long stopped PEs get to exit on SIGTERM before they are killed. */
 const KILL_AFTER_MS = 3000;
 /**
- * How long a failure caused by another PE waits for that PE's own report (which that PE itself
- * may hold for a moment, pe-process.ts).
+ * How long a failure caused by another PE waits for that PE's own report (here and in the
+ * worker-thread launcher). That PE may hold a relayed failure for a moment first (pe-process.ts),
+ * or have to find the same mismatch itself before its script's error comes out (its disposal
+ * waits for a collective the others left), which under load has taken over half a second.
  */
-const ORIGIN_WAIT_MS = 1000;
+export const ORIGIN_WAIT_MS = 1000;
 
 export async function runTcp(o: TcpRunOptions): Promise<number> {
   const cfg = config();

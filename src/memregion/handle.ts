@@ -20,6 +20,23 @@ export type HandleOrigin = 'new' | 'decoded' | 'converted';
 interface Held {
   state: RefState;
   label: string;
+  /**
+   * A region handle's window, recorded by the subclass after construction (numbers only: the
+   * warning's text is built only if it is ever needed, never per handle). -1: not a region.
+   */
+  offset: number;
+  length: number;
+  perPe: boolean;
+}
+
+/** What the unreleased-handle warning names: the kind, and for a region its type and window. */
+function describe(held: Held): string {
+  if (held.offset < 0) return `${held.label} handle`;
+  const data = held.state.data as { readonly type: string; readonly length: number };
+  const per = held.perPe ? ' per PE' : '';
+  const whole = held.offset === 0 && held.length === data.length;
+  const what = whole ? `${data.type}, ${data.length} elements${per}` : `a sub-region: elements [${held.offset}, ${held.offset + held.length}) of ${data.length} ${data.type}${per}`;
+  return `${held.label} handle (${what})`;
 }
 
 /**
@@ -29,7 +46,8 @@ interface Held {
 const MAX_UNRELEASED_WARNINGS = 5;
 const unreleasedWarned = new Map<string, number>();
 
-const finalizer = new FinalizationRegistry<Held>(({ state, label }) => {
+const finalizer = new FinalizationRegistry<Held>((held) => {
+  const { state, label } = held;
   if (state.freed || state.rt.closed) return;
   const n = (unreleasedWarned.get(label) ?? 0) + 1;
   unreleasedWarned.set(label, n);
@@ -37,7 +55,7 @@ const finalizer = new FinalizationRegistry<Held>(({ state, label }) => {
     const more = n === MAX_UNRELEASED_WARNINGS ? ` (${n} reported; further ${label} handles released this way on this PE are not)` : '';
     warn(
       WarningCode.UNRELEASED_HANDLE,
-      `a ${label} handle on PE ${state.rt.lamella.myPe} was garbage-collected without drop(); call drop() or use \`await using\` so it is freed promptly${more}`,
+      `a ${describe(held)} on PE ${state.rt.lamella.myPe} was garbage-collected without drop(); call drop() or use \`await using\` so it is freed promptly${more}`,
     );
   }
   state.release();
@@ -61,6 +79,8 @@ export abstract class RefHandle {
   #state: RefState | undefined;
   #token: object | undefined;
   #converting = false;
+  /** What the finalizer reports if this handle is never released (undefined: not registered). */
+  #held: Held | undefined;
 
   /** @internal Subclasses' constructors are private: the runtime makes handles (checkConstruct). */
   protected constructor(token: symbol, state: RefState, origin: HandleOrigin) {
@@ -69,7 +89,21 @@ export abstract class RefHandle {
     this.#state = state;
     if (origin === 'decoded' && holdWhileAmRuns(() => this.#release())) return;
     this.#token = {};
-    finalizer.register(this, { state, label: state.label }, this.#token);
+    const held: Held = { state, label: state.label, offset: -1, length: 0, perPe: false };
+    this.#held = held;
+    finalizer.register(this, held, this.#token);
+  }
+
+  /**
+   * @internal Regions: records this handle's window (`length` elements from `offset`; per team PE
+   * when `perPe`), so the unreleased-handle warning can say which region and sub-region it was.
+   */
+  protected noteWindow(offset: number, length: number, perPe: boolean): void {
+    const held = this.#held;
+    if (held === undefined) return;
+    held.offset = offset;
+    held.length = length;
+    held.perPe = perPe;
   }
 
   /** @internal The shared state; throws USE_AFTER_RELEASE once this handle is released. */

@@ -69,6 +69,7 @@ export class OneSidedMemoryRegion<T extends ElemType = ElemType> extends RefHand
     this.#data = state.data as OneSidedData<T>;
     this.#off = offset;
     this.#len = length ?? this.#data.length - offset;
+    this.noteWindow(offset, this.#len, false);
   }
 
   static {
@@ -102,7 +103,8 @@ export class OneSidedMemoryRegion<T extends ElemType = ElemType> extends RefHand
    * @example
    * ```ts
    * const mine = world.allocOneSidedMemRegion('u8', 16);
-   * console.log(mine.length, mine.subRegion(4, 8).length); // 16 4
+   * await using part = mine.subRegion(4, 8); // a handle: dropped at the end of the scope
+   * console.log(mine.length, part.length); // 16 4
    * ```
    */
   get length(): number {
@@ -114,7 +116,8 @@ export class OneSidedMemoryRegion<T extends ElemType = ElemType> extends RefHand
    * @example
    * ```ts
    * const mine = world.allocOneSidedMemRegion('u8', 16);
-   * console.log(mine.subRegion(4, 8).offset); // 4
+   * await using part = mine.subRegion(4, 8);
+   * console.log(part.offset); // 4
    * ```
    */
   get offset(): number {
@@ -131,7 +134,8 @@ export class OneSidedMemoryRegion<T extends ElemType = ElemType> extends RefHand
    * const Fill = defineAm('doc/fill-tail', async (_ctx, a: { dst: OneSidedMemoryRegion<'u8'> }) => {
    *   await a.dst.put(0, new Uint8Array(a.dst.length).fill(1));
    * });
-   * await world.execAmPe(1, Fill, { dst: buf.subRegion(2048, 4096) }); // PE 1 fills the second half
+   * await using tail = buf.subRegion(2048, 4096); // the sender keeps (and drops) this handle
+   * await world.execAmPe(1, Fill, { dst: tail }); // PE 1 fills the second half
    * ```
    */
   subRegion(start: number, end: number): OneSidedMemoryRegion<T> {
@@ -172,7 +176,8 @@ export class OneSidedMemoryRegion<T extends ElemType = ElemType> extends RefHand
    * ```ts
    * const mine = world.allocOneSidedMemRegion('u8', 16);
    * await mine.put(4, new Uint8Array([1, 2, 3]));
-   * await mine.put(8, mine.subRegion(4, 7)); // copies elements 4..6 to 8..10
+   * await using src = mine.subRegion(4, 7);
+   * await mine.put(8, src); // copies elements 4..6 to 8..10
    * ```
    */
   put(index: number, data: TypedArrayOf<T> | SharedMemoryRegion<T> | OneSidedMemoryRegion<T>): Promise<void> {

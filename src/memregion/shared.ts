@@ -84,6 +84,7 @@ export class SharedMemoryRegion<T extends ElemType = ElemType> extends RefHandle
     this.#data = state.data as SharedData<T>;
     this.#off = offset;
     this.#len = length ?? this.#data.length - offset;
+    this.noteWindow(offset, this.#len, true);
   }
 
   static {
@@ -117,7 +118,8 @@ export class SharedMemoryRegion<T extends ElemType = ElemType> extends RefHandle
    * @example
    * ```ts
    * const r = await world.allocSharedMemRegion('f64', 8);
-   * console.log(r.length, r.subRegion(2, 5).length); // 8 3
+   * await using part = r.subRegion(2, 5); // a handle: dropped at the end of the scope
+   * console.log(r.length, part.length); // 8 3
    * ```
    */
   get length(): number {
@@ -129,7 +131,8 @@ export class SharedMemoryRegion<T extends ElemType = ElemType> extends RefHandle
    * @example
    * ```ts
    * const r = await world.allocSharedMemRegion('f64', 8);
-   * console.log(r.subRegion(4, 8).offset); // 4
+   * await using part = r.subRegion(4, 8);
+   * console.log(part.offset); // 4
    * ```
    */
   get offset(): number {
@@ -175,7 +178,8 @@ export class SharedMemoryRegion<T extends ElemType = ElemType> extends RefHandle
    * ```ts
    * const r = await world.allocSharedMemRegion('f64', 8);
    * await r.put(0, 2, new Float64Array([1.5, 2.5]));
-   * await r.put(0, 4, r.subRegion(0, 4)); // this PE's elements 0..3 into PE 0's 4..7
+   * await using low = r.subRegion(0, 4); // a handle: dropped at the end of the scope
+   * await r.put(0, 4, low); // this PE's elements 0..3 into PE 0's 4..7
    * ```
    */
   put(pe: number, index: number, data: TypedArrayOf<T> | SharedMemoryRegion<T> | OneSidedMemoryRegion<T>): Promise<void> {

@@ -289,10 +289,13 @@ export function resolveArch(arch: LamellarArch, parentNumPes: number): number[] 
         details: { teamPe: i, parentPe: p },
       });
     }
-    if (arch.teamPe(p) !== i) {
-      throw new LamellarError(ErrorCode.INVALID_ARGUMENT, `${name}: teamPe(${p}) is ${String(arch.teamPe(p))} but parentPe(${i}) is ${p}; the two must be inverses`, {
-        details: { teamPe: i, parentPe: p },
-      });
+    const back = arch.teamPe(p);
+    if (back !== i) {
+      throw new LamellarError(
+        ErrorCode.INVALID_ARGUMENT,
+        `${name}: teamPe(parentPe(${i})) is ${String(back)}, expected ${i} (parentPe(${i}) is ${p}, teamPe(${p}) is ${String(back)}); teamPe must be the inverse of parentPe`,
+        { details: { teamPe: i, parentPe: p } },
+      );
     }
     seen.add(p);
     out[i] = p;

@@ -21,7 +21,7 @@ import {
   type MultiAmHandle,
   type TeamLaunchOps,
 } from '../am/index.js';
-import { addWait, checkConstruct, checkPe, config, ErrorCode, hash53, kConstruct, kTeamInternals, LamellarError, statsTiming } from '../core/index.js';
+import { addWait, checkConstruct, checkTeamPe, config, ErrorCode, hash53, kConstruct, kTeamInternals, LamellarError, statsTiming } from '../core/index.js';
 import { registerRefCodec } from '../serde/index.js';
 import type { LamellarArch } from './arch.js';
 import type { Channel } from './coll/channel.js';
@@ -149,6 +149,8 @@ export class Team implements AmTeam {
   #dropped = false;
   /** AMs launched through this team from this PE (sub-teams only; the world counts everything). */
   readonly #launched: Counter | undefined;
+  /** Throws PE_OUT_OF_RANGE unless its argument is a team PE, saying what team PEs are. */
+  readonly #checkPe: (pe: number) => number;
   /** Per task group, a counter that counts in both the group and this team. */
   readonly #withGroup = new WeakMap<HandleCounter, HandleCounter>();
   #creations = 0;
@@ -188,11 +190,14 @@ export class Team implements AmTeam {
     this.#launched = id === 0 ? undefined : new Counter();
     const engine = rt.engine;
     const label = id === 0 ? 'execAmPe' : `team ${id} execAmPe`;
+    const checkPe = (pe: number): number => checkTeamPe(pe, this.#pes, id === 0, this.#myPe >= 0);
+    this.#checkPe = checkPe;
     this[kTeamLaunch] = {
       check: (am) => void checkAm(am),
+      checkPe,
       pe: <A, R>(pe: number, am: AmDef<A, R>, args: unknown, group?: HandleCounter): AmHandle<R> => {
         this.#live(label);
-        checkPe(pe, this.#pes.length);
+        checkPe(pe);
         const def = checkAm(am);
         const h = newAmHandle<R>(def.name, pe, this.#counting(group));
         engine.launchPe(id, this.#pes[pe]!, def, args, h as AmHandle<unknown>);
@@ -297,7 +302,7 @@ export class Team implements AmTeam {
    * ```
    */
   worldPe(teamPe: number): number {
-    checkPe(teamPe, this.#pes.length, 'team PE');
+    this.#checkPe(teamPe);
     return this.#pes[teamPe]!;
   }
 
@@ -357,6 +362,8 @@ export class Team implements AmTeam {
   /**
    * Collective over the team: resolves once every member has called it. Matched: a member that
    * meets another collective here (a shutdown, a creation) fails the job with COLLECTIVE_MISMATCH.
+   * On a non-member's handle it does nothing and resolves at once, as Lamellar's barrier does on
+   * a PE outside the team (its examples call it on every PE).
    * @example
    * await team.barrier();
    */
@@ -365,6 +372,10 @@ export class Team implements AmTeam {
     // the caller's await is then the only promise hop.
     let p: Promise<void> | undefined;
     try {
+      if (this.#channel === undefined && !this.#dropped) {
+        this.#rt.checkOpen('barrier()');
+        return DONE;
+      }
       const ch = this.#ch('barrier()');
       p = timed('barrier', () => ch.signal(Kind.barrier));
     } catch (err) {

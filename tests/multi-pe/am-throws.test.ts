@@ -78,3 +78,22 @@ describe('a failed AM whose handle nobody awaits is reported, naming the AM and 
     });
   }
 });
+
+describe('an unobserved failure that no waitAll() reports', () => {
+  const failure = (pe: number): string => `active message 'stale/set-flag' failed on PE ${pe}: Error: the flag was never set`;
+  for (const [backend, numPes] of [['shmem', 2], ['tcp', 2]] as [Backend, number][]) {
+    test(`${backend}/${numPes}: is reported after LAMELLAR_DEADLOCK_TIMEOUT, and only once`, async () => {
+      const r = await runJob(compiledFixture('unobserved-stale.ts'), { backend, numPes, env: { LAMELLAR_DEADLOCK_TIMEOUT: '0.5' }, timeoutMs: 60000 });
+      assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+      assert.ok(r.stdout.includes(`@@warning an active message failed 0.5 s ago, no waitAll() has reported it since, and its handle was never awaited: ${failure(numPes - 1)}`), r.stdout);
+      assert.match(r.stdout, /@@reports 0 1/);
+    });
+  }
+  // One PE has nothing else to keep it alive: its event loop runs empty first, and the report of
+  // what it waited for names the failure.
+  test('local/1: the report of a PE whose event loop ran empty names it', async () => {
+    const r = await runJob(compiledFixture('unobserved-stale.ts'), { backend: 'local', numPes: 1, env: { LAMELLAR_DEADLOCK_TIMEOUT: '0.5' }, timeoutMs: 60000 });
+    assert.equal(r.code, 13, `${r.stdout}\n${r.stderr}`);
+    assert.ok(r.stderr.includes(`- an active message failed and its handle was never awaited (what waits for its effect waits forever): ${failure(0)}`), r.stderr);
+  });
+});

@@ -22,7 +22,7 @@ function stoppedWithin10s(r: JobResult, endedAt: number): void {
 }
 
 describe("the README's pattern: `await using world` at top level, then one PE fails", () => {
-  const runs: [Backend, number, 'throw' | 'assert'][] = [
+  const runs: [Backend, number, 'throw' | 'assert' | 'iter'][] = [
     ['local', 1, 'throw'],
     ['local', 1, 'assert'],
     ['shmem', 2, 'throw'],
@@ -30,9 +30,12 @@ describe("the README's pattern: `await using world` at top level, then one PE fa
     ['shmem', 3, 'assert'],
     ['tcp', 2, 'throw'],
     ['tcp', 2, 'assert'],
+    ['local', 1, 'iter'],
+    ['shmem', 3, 'iter'],
+    ['tcp', 3, 'iter'],
   ];
   for (const [backend, numPes, how] of runs) {
-    test(`${backend}/${numPes}: a failed ${how === 'throw' ? 'throw' : 'assertion'} is reported first, with its stack, and stops every PE`, async () => {
+    test(`${backend}/${numPes}: a failed ${how === 'throw' ? 'throw' : how === 'iter' ? 'distributed forEachAsync callback' : 'assertion'} is reported first, with its stack, and stops every PE`, async () => {
       const r = await runJob(fixture('dispose-throw.ts'), { backend, numPes, args: [how], timeoutMs: 30000 });
       const endedAt = Date.now();
       assert.equal(r.signal, null, `killed by the test's time limit:\n${r.stderr}`);
@@ -42,7 +45,7 @@ describe("the README's pattern: `await using world` at top level, then one PE fa
       assert.ok(first, r.stderr);
       assert.equal(first[1], String(last), `the launcher reported PE ${first[1]} first:\n${r.stderr}`);
       assert.equal(first[2], 'failed:');
-      const message = how === 'throw' ? `Error: deliberate failure on PE ${last}` : `AssertionError \\[ERR_ASSERTION\\]: deliberate assertion on PE ${last}`;
+      const message = how !== 'assert' ? `Error: deliberate failure on PE ${last}` : `AssertionError \\[ERR_ASSERTION\\]: deliberate assertion on PE ${last}`;
       assert.match(r.stderr, new RegExp(`^lamellar: PE ${last} failed:\\n${message}\\n`, 'm'));
       assert.match(r.stderr, /dispose-throw\.ts:\d+:\d+/, 'the stack names the script and line');
       assert.doesNotMatch(r.stdout, /should never pass/);
@@ -81,6 +84,23 @@ describe('a PE that throws with a consumer left running is reported with its own
         assert.doesNotMatch(r.stdout, /should never pass/);
         stoppedWithin10s(r, endedAt);
       }
+    });
+  }
+});
+
+describe('a distributed consumer whose callback threw on a PE that caught it: the report carries that PE\'s error', () => {
+  for (const [backend, numPes] of [['shmem', 3], ['tcp', 2]] as const) {
+    test(`${backend}/${numPes}: another PE's ITER_FAILED names the PE, its message and the line that threw`, async () => {
+      const r = await runJob(fixture('dispose-throw.ts'), { backend, numPes, args: ['iter-caught'], timeoutMs: 30000 });
+      assert.equal(r.signal, null, `killed by the test's time limit:\n${r.stderr}`);
+      assert.equal(r.code, 1, r.stderr);
+      const last = numPes - 1;
+      const m = new RegExp(`^lamellar: PE (\\d+) failed:\\n(?:Error \\[LamellarError\\]|LamellarError): DistIter\\.forEachAsync failed on PE ${last}: deliberate failure on PE ${last} \\(Error thrown at [^\\n]*dispose-throw\\.ts:(\\d+):\\d+\\)\\n`, 'm').exec(r.stderr);
+      assert.ok(m, r.stderr);
+      assert.notEqual(m[1], String(last));
+      assert.match(r.stderr, /\n\s+at DistIter\.forEachAsync \([^\n]*dispose-throw\.ts:\d+:\d+\)/, "the reporting PE's own call of the consumer");
+      assert.match(r.stderr, /\[cause\]: Error: deliberate failure on PE \d+\n\s+at [^\n]*dispose-throw\.ts:\d+:\d+ \(on PE \d+\)/);
+      assert.doesNotMatch(r.stdout, /should never pass/);
     });
   }
 });

@@ -66,8 +66,22 @@ export async function iterTypeTests(world: World): Promise<void> {
   await mapped.sum();
   const pairs = await a.localIter().enumerate().skip(1).collect();
   assertEqual<typeof pairs, [number, number][]>(true);
+  // chunks of element values are the element type's typed array (so join, subarray, reduce, …);
+  // of anything else an array.
   const chunks = await a.localIter().chunks(4).collect();
-  assertEqual<typeof chunks, (ArrayLike<number> & Iterable<number>)[]>(true);
+  assertEqual<typeof chunks, Uint32Array[]>(true);
+  const joined: string[] = await a.localIter().chunks(4).map((c) => c.join(', ')).collect();
+  void joined;
+  const fc = await (await UnsafeArray.create(world, { type: 'f32', length: 8, distribution: 'block' })).localIter().skip(1).stepBy(2).chunks(2).collect();
+  assertEqual<typeof fc, Float32Array[]>(true);
+  const bigChunks = await u.localIter().chunks(3).collect();
+  assertEqual<typeof bigChunks, BigUint64Array[]>(true);
+  const pairChunks = await a.localIter().enumerate().chunks(2).collect();
+  assertEqual<typeof pairChunks, [number, number][][]>(true);
+  const handleChunks = await a.localIterMut().chunks(2).collect();
+  assertEqual<typeof handleChunks, AtomicElement<'u32'>[][]>(true);
+  const nested = await a.localIter().chunks(2).chunks(2).collect();
+  assertEqual<typeof nested, Uint32Array[][]>(true);
   const zipped = await a.localIter().zip(ro.localIter()).collect();
   assertEqual<typeof zipped, [number, number][]>(true);
   // @ts-expect-error distributed iterators have no zip (as in Lamellar 0.7.1)
@@ -94,7 +108,10 @@ export async function iterTypeTests(world: World): Promise<void> {
 
   // One-sided: an async iterable, with local consumers.
   for await (const x of a.onesidedIter()) assertEqual<typeof x, number>(true);
-  for await (const c of a.bufferedOnesidedIter(8).chunks(4)) assertEqual<typeof c, ArrayLike<number> & Iterable<number>>(true);
+  for await (const c of a.bufferedOnesidedIter(8).chunks(4)) assertEqual<typeof c, Uint32Array>(true);
+  // The ported example: a one-sided chunk has the typed array's methods.
+  for await (const c of a.onesidedIter().chunks(10)) console.log(c.join(', '));
+  for await (const c of u.onesidedIter().skip(1).chunks(10)) assertEqual<typeof c, BigUint64Array>(true);
   const os = await a.onesidedIter().zip(u.onesidedIter()).collect();
   assertEqual<typeof os, [number, bigint][]>(true);
 
@@ -116,6 +133,7 @@ export async function iterTypeTests(world: World): Promise<void> {
   assertEqual<typeof bc, ReadOnlyArray<'bool'>>(true);
   const boolChunks = await b.localIter().chunks(4).collect();
   assertEqual<typeof boolChunks, boolean[][]>(true);
+  for await (const c of b.onesidedIter().chunks(4)) assertEqual<typeof c, boolean[]>(true);
   const w = await AtomicArray.create(world, { type: 'i128', length: 10, distribution: 'cyclic' });
   const wideSum = await w.distIter().sum();
   assertEqual<typeof wideSum, bigint>(true);
@@ -125,6 +143,9 @@ export async function iterTypeTests(world: World): Promise<void> {
   await w.localIterMut().forEach((x) => x.store(1));
   // @ts-expect-error compareExchangeEpsilon only on float arrays' elements
   await w.localIterMut().forEach((x) => x.compareExchangeEpsilon(1n, 2n, 0.5));
+  const wideChunks = await w.localIter().chunks(4).collect();
+  assertEqual<typeof wideChunks, bigint[][]>(true);
+  for await (const c of w.onesidedIter().chunks(4)) assertEqual<typeof c, bigint[]>(true);
   const uw = await UnsafeArray.create(world, { type: 'u128', length: 10, distribution: 'block' });
   assertEqual<ReturnType<typeof uw.localIterMut>, IndexedLocalIter<ElemRef<'u128'>, 'u128'>>(true);
   await uw.localIterMut().forEach((x) => {

@@ -162,7 +162,11 @@ test('custom archs: block-strided and permuted layouts resolve in team order', (
 test('custom archs that contradict themselves are rejected with INVALID_ARGUMENT', () => {
   rejects(() => resolveArch({} as LamellarArch, 4), ErrorCode.INVALID_ARGUMENT, /LamellarArch/);
   rejects(() => resolveArch(listArch([1, 1]), 4), ErrorCode.INVALID_ARGUMENT, /twice/);
-  rejects(() => resolveArch(listArch([0, 2], { teamPe: () => 0 }), 4), ErrorCode.INVALID_ARGUMENT, /inverses/);
+  // The message reads in the order the check runs: team PE 1 -> parent PE 2 -> back to team PE 0.
+  assert.throws(() => resolveArch(listArch([0, 2], { teamPe: () => 0 }), 4), {
+    code: ErrorCode.INVALID_ARGUMENT,
+    message: 'Object arch: teamPe(parentPe(1)) is 0, expected 1 (parentPe(1) is 2, teamPe(2) is 0); teamPe must be the inverse of parentPe',
+  });
   rejects(() => resolveArch(listArch([0, 3], { endPe: 2 }), 4), ErrorCode.INVALID_ARGUMENT, /outside its own range/);
   rejects(() => resolveArch(listArch([0, 1], { numPes: 0 }), 4), ErrorCode.INVALID_ARGUMENT, /numPes/);
   rejects(() => resolveArch(listArch([2, 1], { startPe: 2, endPe: 1 }), 4), ErrorCode.INVALID_ARGUMENT, /endPe/);

@@ -146,6 +146,40 @@ describe('HeapAllocator', () => {
     assert.throws(() => h.alloc(4096), (e: unknown) => isLamellarError(e, ErrorCode.OUT_OF_MEMORY) && /LAMELLAR_HEAP_SIZE/.test((e as Error).message));
     assert.throws(() => h.free(12345), (e: unknown) => isLamellarError(e, ErrorCode.INTERNAL));
   });
+
+  test('the OUT_OF_MEMORY advice fits the request: beyond the 4 GiB cap it says to use more PEs, not to raise LAMELLAR_HEAP_SIZE', () => {
+    const GiB = 1024 ** 3;
+    const oom = (f: () => unknown): LamellarError => {
+      let err: unknown;
+      try {
+        f();
+      } catch (e) {
+        err = e;
+      }
+      assert.ok(isLamellarError(err, ErrorCode.OUT_OF_MEMORY), String(err));
+      return err as LamellarError;
+    };
+    // Larger than any heap: raising the setting cannot help, whatever it is now.
+    for (const limit of [1 << 20, 4 * GiB]) {
+      const e = oom(() => new HeapAllocator(limit, () => {}).alloc(6 * GiB));
+      assert.equal(
+        e.message,
+        `${6 * GiB} bytes requested on this PE, more than one PE's memory-region heap can hold (LAMELLAR_HEAP_SIZE is at most 4294967296 bytes (4 GiB)): spread the data over more PEs, or make it smaller`,
+      );
+      assert.doesNotMatch(e.message, /raise/);
+      assert.deepEqual(e.details, { requested: 6 * GiB, limit, inUse: 0, max: 4 * GiB });
+    }
+    // Larger than this heap but under the cap: raise it.
+    assert.match(oom(() => new HeapAllocator(1 << 20, () => {}).alloc(2 << 20)).message, /^2097152 bytes requested on this PE, more than its memory-region heap of 1048576 bytes \(raise LAMELLAR_HEAP_SIZE; LAMELLAR_HEAP_SIZE is at most 4294967296 bytes/);
+    // Fits the heap, not what is left: free, or raise below the cap; at the cap, more PEs.
+    const small = new HeapAllocator(1 << 20, () => {});
+    small.alloc(1 << 19);
+    assert.match(oom(() => small.alloc(1 << 19)).message, /^memory-region heap exhausted: 524288 bytes requested, 524288 of 1048576 in use \(drop regions and arrays no longer needed, or raise LAMELLAR_HEAP_SIZE/);
+    const full = new HeapAllocator(4 * GiB, () => {});
+    full.alloc(3 * GiB);
+    const e = oom(() => full.alloc(2 * GiB));
+    assert.match(e.message, /in use \(drop regions and arrays no longer needed, or LAMELLAR_HEAP_SIZE is already at its 4294967296-byte \(4 GiB\) cap: use more PEs or smaller arrays\)$/);
+  });
 });
 
 describe('hashes (core/hash.ts)', () => {

@@ -16,6 +16,7 @@ import type { LocalLockArray } from '../local-lock.js';
 import type { ReadOnlyArray } from '../read-only.js';
 import { checkValue, type ArrayKind, type Distribution } from '../types.js';
 import type { UnsafeArray } from '../unsafe.js';
+import { isThenable, settleItems } from './schedule.js';
 
 /**
  * The array classes `collect` can make.
@@ -73,13 +74,28 @@ export function storeItems(items: readonly unknown[], type: ArrayElemType, what:
   const n = items.length;
   const out = new (storageCtor(type))(n * storageOf(type).words) as unknown as Float64Array;
   const wide = storageOf(type).words === 2;
-  for (let k = 0; k < n; k++) {
-    // bool is checked into 0/1, which its u8 storage takes as is.
-    const x = checkValue(type, items[k], `${what} (item ${k} of this PE)`);
-    if (wide) writeWide(out as unknown as BigUint64Array, k, x as bigint);
-    else out[k] = x as number;
+  let k = 0;
+  try {
+    for (; k < n; k++) {
+      // bool is checked into 0/1, which its u8 storage takes as is.
+      const x = checkValue(type, items[k], `${what} (item ${k} of this PE)`);
+      if (wide) writeWide(out as unknown as BigUint64Array, k, x as bigint);
+      else out[k] = x as number;
+    }
+  } catch (err) {
+    throw refusedItem(err, items, k, what);
   }
   return { data: out, n };
+}
+
+/**
+ * The error for a refused item: promise items (collect after an async map) are observed, so
+ * their rejections are not unhandled ones, and named, with the consumer that takes them.
+ */
+export function refusedItem(err: unknown, items: readonly unknown[], k: number, what: string): unknown {
+  if (!isThenable(items[k])) return err;
+  void settleItems(items);
+  return new LamellarError(ErrorCode.TYPE_MISMATCH, `${what}: the items are promises (an async map?); collectAsync awaits them`, { details: { position: k } });
 }
 
 /**

@@ -17,7 +17,7 @@ import { kArray } from '../meta.js';
 import { openAccess, type Access } from './access.js';
 import { chainsOf, distPlan, localPlan, sumZero, type Chain, type Plan } from './chain.js';
 import { buildArray, storeItems, type CollectTarget, type Stored } from './collect.js';
-import { failedElsewhere, reserveExchange, type ExchangeRecord, type PendingExchange } from './exchange.js';
+import { failedElsewhere, failureRecord, reserveExchange, type ExchangeRecord, type PendingExchange } from './exchange.js';
 import { runAsync, runStore, runSync } from './run.js';
 import { running } from './running.js';
 import type { Schedule } from './schedule.js';
@@ -127,13 +127,12 @@ async function collective<L>(
     rec = { ok: true, v: partial(mine) };
   } catch (e) {
     err = e ?? new Error(String(e));
-    const x = e as { message?: unknown; code?: unknown } | undefined;
-    rec = { ok: false, m: x?.message === undefined ? String(e) : String(x.message), code: typeof x?.code === 'string' ? x.code : undefined };
+    rec = failureRecord(e);
   }
   const { mine: sent, all } = await ex.run(rec);
   if (!rec.ok) throw err;
   if (!sent.ok) throw new LamellarError(ErrorCode.ITER_FAILED, `${what} failed on this PE (${team.myPe}): ${sent.m}`, { details: { pe: team.myPe, message: sent.m } });
-  if (all.some((r) => !r.ok)) throw failedElsewhere(what, all);
+  if (all.some((r) => !r.ok)) throw failedElsewhere(what, all, ex.site);
   return { mine: mine!, parts: all.map((r) => (r as { v: unknown }).v) };
 }
 
@@ -193,6 +192,36 @@ function startDist(c: Chain, k: Consume): Promise<unknown> {
         k.name === 'collect' ? runStore(p, c.tail, target.type, k.what, k.sched) : runPart(p, c, k).then((r) => storeItems(r.items, target.type, k.what));
       return collective(team, ex, k.what, () => onPart(store)).then(({ mine, parts }) => buildArray(team, target, mine, parts as number[]));
     }
+  }
+}
+
+/**
+ * A collective consumer whose arguments `check` refuses on this PE (a callback that is not a
+ * function, a bad schedule or collect target): the call throws that error here, before anything
+ * runs, but this PE still takes the consumer's places among the team's collectives and sends its
+ * failure there, so members whose call was accepted reject with ITER_FAILED naming this PE
+ * instead of waiting for it. Members that all pass the same bad argument all throw, and the
+ * places pass with nothing run.
+ */
+export function checkedCollective(c: Chain, what: string, opening: boolean, check: () => Consume): Consume {
+  try {
+    return check();
+  } catch (err) {
+    let ex: PendingExchange | undefined;
+    try {
+      ex = reserveExchange(c.array.team, what, opening);
+    } catch {
+      // Not a member, or the world is closing: there is no collective to take part in.
+    }
+    if (ex !== undefined) {
+      const sent = ex.run(failureRecord(err));
+      // Counted as running work, so waitAll, drop and shutdown wait for this PE's place to pass.
+      void running(arraysOf(c), sent.then(
+        () => undefined,
+        () => undefined,
+      ));
+    }
+    throw err;
   }
 }
 

@@ -8,7 +8,7 @@ import type { ArrayElemType, ArrayValue } from '../elem.js';
 import type { Distribution } from '../types.js';
 import { checkFn, checkSum, kChain, withIdx, withTail, type Chain } from './chain.js';
 import { checkTarget, type ArrayClass, type Collected } from './collect.js';
-import { consumeDist, elemTypeOf, type ConsumerName } from './consume.js';
+import { checkedCollective, consumeDist, elemTypeOf, type ConsumerName } from './consume.js';
 import { checkSchedule, type Schedule } from './schedule.js';
 import { checkAdapterCount } from './window.js';
 
@@ -259,17 +259,28 @@ export class DistIter<I, T extends ArrayElemType = ArrayElemType> {
 
   #collect(name: 'collect' | 'collectAsync', schedule: unknown, arrayType: unknown, distribution: unknown, type: unknown): Promise<unknown> {
     const what = `DistIter.${name}`;
-    const sched = checkSchedule(schedule, what);
     const c = this[kChain];
-    return consumeDist(c, { name, fn: null, sched, target: checkTarget(arrayType, distribution, type, elemTypeOf(c), what), what });
+    const k = checkedCollective(c, what, true, () => ({
+      name,
+      fn: null,
+      sched: checkSchedule(schedule, what),
+      target: checkTarget(arrayType, distribution, type, elemTypeOf(c), what),
+      what,
+    }));
+    return consumeDist(c, k);
   }
 
   #run(name: ConsumerName, f: unknown, schedule: unknown): Promise<unknown> {
     const what = `DistIter.${name}`;
-    const sched = checkSchedule(schedule, what);
-    const fn = f === null ? null : checkFn(f as (...a: never[]) => unknown, what);
-    if (name === 'sum') checkSum(this[kChain], what);
-    return consumeDist(this[kChain], { name, fn, sched, target: undefined, what });
+    const c = this[kChain];
+    const k = checkedCollective(c, what, true, () => {
+      const sched = checkSchedule(schedule, what);
+      // sum and count take no callback; every other consumer here needs a function.
+      const fn = name === 'sum' || name === 'count' ? null : checkFn(f as (...a: never[]) => unknown, what);
+      if (name === 'sum') checkSum(c, what);
+      return { name, fn, sched, target: undefined, what };
+    });
+    return consumeDist(c, k);
   }
 }
 

@@ -20,15 +20,35 @@
  */
 import { ErrorCode, LamellarError } from '../../core/index.js';
 import { encodeToBytes } from '../../serde/index.js';
-import { captureSite, Kind, kTeamInternals, type Team } from '../../team/index.js';
+import { captureSite, Kind, kTeamInternals, siteText, type Site, type Team } from '../../team/index.js';
 
-/** What one member contributes. `v` is the partial result; `m` the failure's message. */
-export type ExchangeRecord = { ok: true; v: unknown } | { ok: false; m: string; code: string | undefined };
+/**
+ * What one member contributes. `v` is the partial result; `m` the failure's message, `n` its
+ * error's name, `f` the first frame of its stack outside the runtime (the user's line, where the
+ * callback threw), so the other members can say where it failed.
+ */
+export type ExchangeRecord = { ok: true; v: unknown } | { ok: false; m: string; code: string | undefined; n?: string; f?: string };
+
+/** The failure record of `err`: its message, code, name and user frame. */
+export function failureRecord(err: unknown): ExchangeRecord {
+  const x = err as { message?: unknown; code?: unknown; name?: unknown; stack?: unknown } | null | undefined;
+  const rec: ExchangeRecord = { ok: false, m: x?.message === undefined ? String(err) : String(x.message), code: typeof x?.code === 'string' ? x.code : undefined };
+  if (typeof x?.name === 'string') rec.n = x.name;
+  if (typeof x?.stack === 'string') {
+    // Only the frame lines: a message's own lines must not pass for a frame.
+    const frames = x.stack.split('\n').filter((l) => /^\s+at /.test(l));
+    const f = siteText({ holder: { stack: `\n${frames.join('\n')}` } });
+    if (frames.length > 0 && f !== 'call site not recorded') rec.f = f;
+  }
+  return rec;
+}
 
 /** A reserved exchange: its place in the team's collectives is taken; `run` contributes. */
 export interface PendingExchange {
   /** The consumer's opening barrier (when asked for), already running; undefined if it passed. */
   readonly opened: Promise<void> | undefined;
+  /** Where the consumer was called on this PE (the user's line). */
+  readonly site: Site;
   /** Resolves to every member's record, and the record this PE actually sent. */
   run(rec: ExchangeRecord): Promise<{ mine: ExchangeRecord; all: ExchangeRecord[] }>;
 }
@@ -56,6 +76,7 @@ export function reserveExchange(team: Team, what: string, opening: boolean): Pen
   const r = ch.reserve<ExchangeRecord>(Kind.iteration, what, site);
   return {
     opened,
+    site,
     async run(rec) {
       // Only once the opening barrier has passed: if it met another collective, the job is
       // failing with that mismatch, and this PE sends nothing more.
@@ -79,14 +100,31 @@ function sendable(rec: ExchangeRecord): ExchangeRecord {
   }
 }
 
-/** The error a member gets when another member's part of a distributed consumer failed. */
-export function failedElsewhere(what: string, all: ExchangeRecord[]): LamellarError {
+/**
+ * The error a member gets when another member's part of a distributed consumer failed: it names
+ * that PE, and carries its error's message, name and the user's line where it was thrown (in the
+ * message, and as `cause`, an error standing for the remote one). `details.origin` names the PE
+ * so that, when every PE's script fails with it, the launcher reports that PE's own error first.
+ */
+export function failedElsewhere(what: string, all: ExchangeRecord[], site?: Site): LamellarError {
   const pes: number[] = [];
   all.forEach((r, pe) => {
     if (!r.ok) pes.push(pe);
   });
-  const first = all[pes[0]!] as { m: string; code: string | undefined };
-  return new LamellarError(ErrorCode.ITER_FAILED, `${what} failed on PE ${pes[0]}${pes.length > 1 ? ` (and PEs ${pes.slice(1).join(', ')})` : ''}: ${first.m}`, {
-    details: { pe: pes[0], pes, message: first.m, code: first.code },
+  const pe = pes[0]!;
+  const first = all[pe] as Extract<ExchangeRecord, { ok: false }>;
+  const name = first.n ?? 'Error';
+  const where = first.f === undefined ? '' : ` (${name} thrown at ${first.f})`;
+  const cause = new Error(first.m);
+  cause.name = name;
+  cause.stack = `${name}: ${first.m}\n    at ${first.f ?? '(stack not available)'} (on PE ${pe})`;
+  const err = new LamellarError(ErrorCode.ITER_FAILED, `${what} failed on PE ${pe}${pes.length > 1 ? ` (and PEs ${pes.slice(1).join(', ')})` : ''}: ${first.m}${where}`, {
+    cause,
+    details: { pe, origin: pe, pes, message: first.m, name, code: first.code, ...(first.f === undefined ? {} : { frame: first.f }) },
   });
+  // The error is made after the exchange, where the stack holds only the runtime's frames: add
+  // the user's line that called the consumer on this PE.
+  const here = site === undefined ? undefined : siteText(site);
+  if (here !== undefined && !here.includes('not recorded') && typeof err.stack === 'string') err.stack += `\n    at ${what} (${here})`;
+  return err;
 }

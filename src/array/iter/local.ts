@@ -2,26 +2,30 @@
  * Local iterators: the calling PE walks its own part of an array, with no barrier and no data
  * movement (Lamellar's LocalIterator). `enumerate` gives local indices (0 .. numElemsLocal − 1).
  */
+import type { ElemType, TypedArrayOf } from '../../memregion/index.js';
 import type { ArrayElemType, ArrayValue } from '../elem.js';
 import type { Distribution } from '../types.js';
 import { checkFn, checkSum, kChain, withIdx, withTail, type Chain } from './chain.js';
 import { checkTarget, type ArrayClass, type Collected } from './collect.js';
-import { consumeLocal, elemTypeOf, type ConsumerName } from './consume.js';
+import { checkedCollective, consumeLocal, elemTypeOf, type Consume, type ConsumerName } from './consume.js';
 import { checkSchedule, type Schedule } from './schedule.js';
 import { checkAdapterCount } from './window.js';
 import { ErrorCode, LamellarError } from '../../core/index.js';
 
 /**
- * A chunk of `chunks(n)`: a typed array of the values (a view of the array's memory where the
- * values are contiguous) when the items are plain element values, else an array of the items.
+ * A chunk of `chunks(n)` over items `I` of an array of element type `T`: the element type's
+ * typed array (`TypedArrayOf<T>`: a view of the array's memory where the values are contiguous
+ * on a local iterator, a fresh array per transfer on a one-sided one) when the items are the
+ * plain element values of a type stored one per typed-array element; else an array of the items
+ * (bool values, 128-bit bigints, element handles, `enumerate` or `zip` pairs, chunks).
  *
  * @example
  * ```ts
- * const sums = await a.localIter().chunks(100).map((c) => Array.from(c).reduce((x, y) => x + y, 0)).collect();
+ * const sums = await a.localIter().chunks(100).map((c) => c.reduce((x, y) => x + y, 0)).collect();   // c: Uint32Array on a u32 array
  * const pairs = await a.localIter().enumerate().chunks(2).collect();   // [[i, x], [i, x]][]
  * ```
  */
-export type ChunkOf<I> = [I] extends [number | bigint] ? ArrayLike<I> & Iterable<I> : I[];
+export type ChunkOf<I, T extends ArrayElemType = ArrayElemType> = [I] extends [number | bigint] ? (T extends ElemType ? ([I] extends [ArrayValue<T>] ? TypedArrayOf<T> : I[]) : I[]) : I[];
 
 /**
  * An iterator over this PE's part of an array, made by `localIter()` or `localIterMut()` and
@@ -277,16 +281,23 @@ export class LocalIter<I, T extends ArrayElemType = ArrayElemType> {
 
   #collect(name: 'collect' | 'collectAsync', schedule: unknown, arrayType: unknown, distribution: unknown, type: unknown): Promise<unknown> {
     const what = `LocalIter.${name}`;
-    const sched = checkSchedule(schedule, what);
     const c = this[kChain];
-    const target = arrayType === undefined ? undefined : checkTarget(arrayType, distribution, type, elemTypeOf(c), what);
-    return consumeLocal(c, { name, fn: null, sched, target, what });
+    const check = (): Consume => ({
+      name,
+      fn: null,
+      sched: checkSchedule(schedule, what),
+      target: arrayType === undefined ? undefined : checkTarget(arrayType, distribution, type, elemTypeOf(c), what),
+      what,
+    });
+    // Into a new array the call is collective: a refusal still takes its place (consume.ts).
+    return consumeLocal(c, arrayType === undefined ? check() : checkedCollective(c, what, false, check));
   }
 
   #run(name: ConsumerName, f: unknown, schedule: unknown): Promise<unknown> {
     const what = `LocalIter.${name}`;
     const sched = checkSchedule(schedule, what);
-    const fn = f === null ? null : checkFn(f as (...a: never[]) => unknown, what);
+    // sum and count take no callback; every other consumer here needs a function.
+    const fn = name === 'sum' || name === 'count' ? null : checkFn(f as (...a: never[]) => unknown, what);
     if (name === 'sum') checkSum(this[kChain], what);
     return consumeLocal(this[kChain], { name, fn, sched, target: undefined, what });
   }
@@ -359,7 +370,7 @@ export class IndexedLocalIter<I, T extends ArrayElemType = ArrayElemType> extend
    * await a.localIter().chunks(4096).forEachAsync((c) => b.batchAdd(c, 1));
    * ```
    */
-  chunks(n: number): IndexedLocalIter<ChunkOf<I>, T> {
+  chunks(n: number): IndexedLocalIter<ChunkOf<I, T>, T> {
     return new IndexedLocalIter(withIdx(this[kChain], { op: 'chunks', n: checkAdapterCount(n, 1, 'LocalIter.chunks(n)') }));
   }
 

@@ -13,7 +13,7 @@ import { checkFn, checkSum, kChain, shapeOf, sumZero, withIdx, withTail, type Ch
 import { kernelFor, type ConsumerKind, type KernelArgs } from './fuse.js';
 import type { ChunkOf } from './local.js';
 import { planStream } from './onesided-stream.js';
-import { Slice } from './schedule.js';
+import { settleItems, Slice } from './schedule.js';
 import { checkAdapterCount } from './window.js';
 
 /** Bytes fetched per chunk by `onesidedIter()`. */
@@ -128,8 +128,22 @@ export class OnesidedIter<I, T extends ArrayElemType = ArrayElemType> implements
     const st = { acc: 0 as unknown, has: false, mono: c.tail.map(() => 0) };
     for await (const p of planStream(c, this.chunkSize)) {
       const out: unknown[] = [];
-      kernelFor(shapeOf(p, c.tail, 'push'), F, null)({ v: p.v, l0: p.l0, ls: p.ls, E: p.E, G: null, R: null, S: null, at: null, F, C: null, st, out }, 0, p.n);
-      for (const x of out) yield x as I;
+      try {
+        kernelFor(shapeOf(p, c.tail, 'push'), F, null)({ v: p.v, l0: p.l0, ls: p.ls, E: p.E, G: null, R: null, S: null, at: null, F, C: null, st, out }, 0, p.n);
+      } catch (e) {
+        void settleItems(out);
+        throw e;
+      }
+      let j = 0;
+      try {
+        for (; j < out.length; j++) yield out[j] as I;
+      } finally {
+        // The consumer stopped inside this chunk (a rejected item, a throwing callback, a break):
+        // the chunk's later items may be promises already running (an async map makes them
+        // together); they are observed so that their rejections do not go unhandled. Not waited
+        // for: a loop that breaks out must not hang on an item it chose not to take.
+        if (j < out.length) void settleItems(out, j);
+      }
     }
   }
 
@@ -141,8 +155,8 @@ export class OnesidedIter<I, T extends ArrayElemType = ArrayElemType> implements
    * await a.onesidedIter().forEach((x) => console.log(x));
    * ```
    */
-  async forEach(f: (x: I) => void): Promise<void> {
-    await consume(this[kChain], this.chunkSize, 'each', checkFn(f, 'OnesidedIter.forEach') as KernelArgs['C']);
+  forEach(f: (x: I) => void): Promise<void> {
+    return consume(this[kChain], this.chunkSize, 'each', checkFn(f, 'OnesidedIter.forEach') as KernelArgs['C']).then(() => undefined);
   }
 
   /**
@@ -153,9 +167,11 @@ export class OnesidedIter<I, T extends ArrayElemType = ArrayElemType> implements
    * await a.onesidedIter().forEachAsync(async (x) => { await other.store(0, x); });
    * ```
    */
-  async forEachAsync(f: (x: I) => PromiseLike<unknown> | void): Promise<void> {
+  forEachAsync(f: (x: I) => PromiseLike<unknown> | void): Promise<void> {
     checkFn(f, 'OnesidedIter.forEachAsync');
-    for await (const x of this) await f(x);
+    return (async () => {
+      for await (const x of this) await f(x);
+    })();
   }
 
   /**
@@ -166,9 +182,8 @@ export class OnesidedIter<I, T extends ArrayElemType = ArrayElemType> implements
    * const max = await a.onesidedIter().reduce((m, x) => (x > m ? x : m));
    * ```
    */
-  async reduce(f: (acc: I, x: I) => I): Promise<I | undefined> {
-    const r = await consume(this[kChain], this.chunkSize, 'reduce', checkFn(f, 'OnesidedIter.reduce') as KernelArgs['C']);
-    return r.has ? (r.acc as I) : undefined;
+  reduce(f: (acc: I, x: I) => I): Promise<I | undefined> {
+    return consume(this[kChain], this.chunkSize, 'reduce', checkFn(f, 'OnesidedIter.reduce') as KernelArgs['C']).then((r) => (r.has ? (r.acc as I) : undefined));
   }
 
   /**
@@ -179,11 +194,10 @@ export class OnesidedIter<I, T extends ArrayElemType = ArrayElemType> implements
    * const total = await a.onesidedIter().sum();
    * ```
    */
-  async sum<V extends number | bigint>(this: OnesidedIter<V, T>): Promise<V> {
+  sum<V extends number | bigint>(this: OnesidedIter<V, T>): Promise<V> {
     const c = this[kChain];
     checkSum(c, 'OnesidedIter.sum');
-    const r = await consume(c, this.chunkSize, 'sum', null);
-    return (r.has ? r.acc : sumZero(c.array.type, c.tail)) as V;
+    return consume(c, this.chunkSize, 'sum', null).then((r) => (r.has ? r.acc : sumZero(c.array.type, c.tail)) as V);
   }
 
   /**
@@ -295,7 +309,7 @@ export class IndexedOnesidedIter<I, T extends ArrayElemType = ArrayElemType> ext
    * for await (const chunk of a.onesidedIter().chunks(65536)) use(chunk);   // Uint32Array each
    * ```
    */
-  chunks(n: number): IndexedOnesidedIter<ChunkOf<I>, T> {
+  chunks(n: number): IndexedOnesidedIter<ChunkOf<I, T>, T> {
     return this.#derive({ op: 'chunks', n: checkAdapterCount(n, 1, 'OnesidedIter.chunks(n)') });
   }
 

@@ -9,9 +9,9 @@ import { elemClass, type ArrayElemType } from '../elem.js';
 import { checkValue } from '../types.js';
 import type { Plan, TailOp } from './chain.js';
 import { shapeOf } from './chain.js';
-import { storeItems, type Stored } from './collect.js';
+import { refusedItem, storeItems, type Stored } from './collect.js';
 import { kernelFor, type ConsumerKind, type KernelArgs } from './fuse.js';
-import { driveAsync, driveSync, type Schedule } from './schedule.js';
+import { driveAsync, driveSync, settleItems, type Schedule } from './schedule.js';
 
 export type SyncConsumer = Exclude<ConsumerKind, 'push'> | 'collect';
 
@@ -60,7 +60,12 @@ export async function runStore(p: Plan, tail: readonly TailOp[], type: ArrayElem
   if (cls === 'bool' || cls === 'wide') return storeItems((await runSync(p, tail, 'collect', null, sched)).items, type, what);
   const kind = cls === 'float' ? 'storeFloat' : cls === 'big' ? 'storeBig' : 'storeInt';
   const bad = (x: unknown): void => {
-    checkValue(type, x, `${what} (an item)`);
+    try {
+      checkValue(type, x, `${what} (an item)`);
+    } catch (err) {
+      // Only the failing item has been made when the loop stops here.
+      throw refusedItem(err, [x], 0, what);
+    }
   };
   const a = argsFor(p, tail, bad as KernelArgs['C'], 0);
   const out = new ELEM_CTORS[type as ElemType](p.n);
@@ -82,7 +87,14 @@ export async function runAsync(p: Plan, tail: readonly TailOp[], fn: ((x: never)
   await driveAsync(p.n, sched, {
     produce(k0, k1) {
       a.out = [];
-      kernel(a, k0, k1);
+      try {
+        kernel(a, k0, k1);
+      } catch (e) {
+        // A map that threw mid-chunk: the items it made before (promises of an async map) are
+        // never handed on, so they are observed here rather than left unhandled.
+        void settleItems(a.out);
+        throw e;
+      }
       return a.out;
     },
     segment(start, count) {

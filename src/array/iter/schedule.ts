@@ -174,6 +174,23 @@ export interface AsyncJob {
   segment(start: number, count: number): number;
 }
 
+export const isThenable = (x: unknown): x is PromiseLike<unknown> =>
+  x !== null && (typeof x === 'object' || typeof x === 'function') && typeof (x as PromiseLike<unknown>).then === 'function';
+
+/**
+ * Observes and waits for the promises among `items[from..]` (items a consumer will not hand
+ * on: it stopped at a failure). Their rejections are dropped: the consumer reports its first
+ * error only.
+ */
+export function settleItems(items: readonly unknown[], from = 0): Promise<unknown> | undefined {
+  let ps: PromiseLike<unknown>[] | undefined;
+  for (let j = from; j < items.length; j++) {
+    const x = items[j];
+    if (isThenable(x)) (ps ??= []).push(x);
+  }
+  return ps === undefined ? undefined : Promise.allSettled(ps);
+}
+
 /** Positions a static or work-stealing lane takes per produce call. */
 const LANE_STEP = 256;
 
@@ -188,10 +205,19 @@ export async function driveAsync(n: number, sched: Schedule, job: AsyncJob): Pro
   const runItems = async (k0: number, k1: number): Promise<void> => {
     const items = job.produce(k0, k1);
     const seg = job.segment(k0, items.length);
-    for (let j = 0; j < items.length && !failed; j++) {
-      const r = job.handle(items[j], seg, j);
-      if (r !== null && typeof r === 'object' && typeof (r as PromiseLike<unknown>).then === 'function') await r;
-      if (slice.due()) await slice.yield();
+    let j = 0;
+    try {
+      for (; j < items.length && !failed; j++) {
+        const r = job.handle(items[j], seg, j);
+        if (isThenable(r)) await r;
+        if (slice.due()) await slice.yield();
+      }
+    } finally {
+      // Stopped early (this item or another lane failed): the items produced but not handled
+      // may be promises already running (an async map makes them all at produce time). Each is
+      // observed, so a second rejection is not an unhandled one that kills the PE, and waited
+      // for, so none is still running once the consumer has rejected.
+      if (j < items.length) await settleItems(items, j);
     }
   };
   const lanes: Promise<void>[] = [];

@@ -5,6 +5,7 @@
  * other PEs use. Blocks are 64-byte aligned (one cache line, and enough for 8-byte atomics).
  * Free blocks are kept sorted by offset and merged with their neighbours on free.
  */
+import { MAX_HEAP_SIZE } from '../../core/config.js';
 import { ErrorCode, LamellarError } from '../../core/errors.js';
 import { peCounters } from '../../core/stats.js';
 
@@ -56,18 +57,31 @@ export class HeapAllocator {
       }
     }
     const off = this.#top;
-    if (off + len > this.#limit) {
-      throw new LamellarError(
-        ErrorCode.OUT_OF_MEMORY,
-        `memory-region heap exhausted: ${bytes} bytes requested, ${this.bytesInUse} of ${this.#limit} in use (raise LAMELLAR_HEAP_SIZE)`,
-        { details: { requested: bytes, limit: this.#limit } },
-      );
-    }
+    if (off + len > this.#limit) throw this.#exhausted(bytes);
     this.#top = off + len;
     this.#grow(this.#top);
     this.#live.set(off, len);
     this.#took(len);
     return off;
+  }
+
+  /**
+   * OUT_OF_MEMORY with the advice that can help: raising LAMELLAR_HEAP_SIZE helps only below its
+   * cap; a request larger than the cap can never fit on one PE, whatever the setting.
+   */
+  #exhausted(bytes: number): LamellarError {
+    const limit = this.#limit;
+    const cap = `LAMELLAR_HEAP_SIZE is at most ${MAX_HEAP_SIZE} bytes (4 GiB)`;
+    let msg: string;
+    if (bytes > MAX_HEAP_SIZE) {
+      msg = `${bytes} bytes requested on this PE, more than one PE's memory-region heap can hold (${cap}): spread the data over more PEs, or make it smaller`;
+    } else if (bytes > limit) {
+      msg = `${bytes} bytes requested on this PE, more than its memory-region heap of ${limit} bytes (raise LAMELLAR_HEAP_SIZE; ${cap})`;
+    } else {
+      const fix = limit < MAX_HEAP_SIZE ? `raise LAMELLAR_HEAP_SIZE (${cap})` : `LAMELLAR_HEAP_SIZE is already at its ${MAX_HEAP_SIZE}-byte (4 GiB) cap: use more PEs or smaller arrays`;
+      msg = `memory-region heap exhausted: ${bytes} bytes requested, ${this.bytesInUse} of ${limit} in use (drop regions and arrays no longer needed, or ${fix})`;
+    }
+    return new LamellarError(ErrorCode.OUT_OF_MEMORY, msg, { details: { requested: bytes, limit, inUse: this.bytesInUse, max: MAX_HEAP_SIZE } });
   }
 
   /** Returns the block's length, so callers can scrub it. */

@@ -1,0 +1,116 @@
+/**
+ * Failures of AMs whose handles nobody awaited (LAMELLAR_W_UNOBSERVED_AM_ERROR). A failure is
+ * kept when it arrives and reported when a waitAll() that covers it resolves: the world's (also
+ * the one shutdown runs) reports all, a sub-team's or TaskGroup's its own. Whether the handle was
+ * awaited is checked at report time, not at failure: a program may collect handles and await them
+ * after its waitAll.
+ *
+ * A program that never calls waitAll() while it waits for the failed AM's effect (a port of a
+ * Rust spin loop on a flag the AM should have set) would hear nothing at all, so a failure still
+ * kept LAMELLAR_DEADLOCK_TIMEOUT seconds after it arrived is reported then.
+ */
+import { config, LamellarError, warn, WarningCode } from '../core/index.js';
+import { countsIn } from './counter.js';
+import type { HandleCounter } from './handle.js';
+import { toWireError } from './thrown.js';
+
+/** At most this many failures wait to be reported; the rest are counted. */
+export const MAX_UNOBSERVED = 16;
+
+/** One failure: `observed()` says whether its handle has been awaited by now. */
+interface Entry {
+  readonly observed: () => boolean;
+  readonly amName: string;
+  readonly err: unknown;
+  readonly group: HandleCounter | undefined;
+  readonly at: number;
+}
+
+export class Unobserved {
+  readonly #myPe: number;
+  readonly #list: Entry[] = [];
+  /** Failures not awaited when they failed, beyond the MAX_UNOBSERVED kept: counted, not kept. */
+  #dropped = 0;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(myPe: number) {
+    this.#myPe = myPe;
+  }
+
+  /** Something waits to be reported. */
+  get pending(): boolean {
+    return this.#list.length > 0 || this.#dropped > 0;
+  }
+
+  keep(observed: () => boolean, amName: string, err: unknown, group: HandleCounter | undefined): void {
+    if (this.#list.length >= MAX_UNOBSERVED) {
+      this.#dropped++;
+      return;
+    }
+    this.#list.push({ observed, amName, err, group, at: performance.now() });
+    if (this.#timer === undefined) this.#arm(config().deadlockTimeoutSecs * 1000);
+  }
+
+  /** Reports the failures counted in `counter`, or all of them (undefined). */
+  report(counter: HandleCounter | undefined): void {
+    this.#take((e) => counter === undefined || countsIn(e.group, counter), '');
+    const dropped = this.#dropped;
+    if (counter === undefined && dropped > 0) {
+      this.#dropped = 0;
+      warn(
+        WarningCode.UNOBSERVED_AM_ERROR,
+        `${dropped} more active message${dropped === 1 ? '' : 's'} failed whose handle${dropped === 1 ? ' was' : 's were'} not awaited by then; not listed (at most ${MAX_UNOBSERVED} failures wait to be reported at once)`,
+      );
+    }
+  }
+
+  /** Reports and forgets the entries `pick` selects, unless their handles were awaited meanwhile. */
+  #take(pick: (e: Entry) => boolean, when: string): void {
+    const list = this.#list;
+    let kept = 0;
+    for (let i = 0; i < list.length; i++) {
+      const e = list[i]!;
+      if (!pick(e)) {
+        list[kept++] = e;
+        continue;
+      }
+      if (e.observed()) continue;
+      warn(WarningCode.UNOBSERVED_AM_ERROR, `an active message failed${when} and its handle was never awaited: ${this.#describe(e.amName, e.err)}`);
+    }
+    list.length = kept;
+  }
+
+  /** The failures not yet reported whose handles are still not awaited, for the drain report. */
+  lines(): string[] {
+    return this.#list.filter((e) => !e.observed()).map((e) => `an active message failed and its handle was never awaited (what waits for its effect waits forever): ${this.#describe(e.amName, e.err)}`);
+  }
+
+  #arm(ms: number): void {
+    this.#timer = setTimeout(this.#stale, Math.max(1, ms));
+    // Never what keeps a PE alive: a program that is done exits with its failures reported by
+    // the shutdown's waitAll.
+    this.#timer.unref();
+  }
+
+  readonly #stale = (): void => {
+    this.#timer = undefined;
+    const timeout = config().deadlockTimeoutSecs * 1000;
+    const now = performance.now();
+    this.#take((e) => now - e.at >= timeout, ` ${Math.round(timeout / 100) / 10} s ago, no waitAll() has reported it since,`);
+    const oldest = this.#list[0];
+    if (oldest !== undefined) this.#arm(oldest.at + timeout - now);
+  };
+
+  /** What failed and where, in the words of a RemoteAmError for any failure. */
+  #describe(amName: string, err: unknown): string {
+    // Failures on another PE come back as LamellarErrors naming the AM and that PE already.
+    if (err instanceof LamellarError) {
+      const d = err.details as { amName?: unknown; pe?: unknown } | undefined;
+      if (typeof d?.amName === 'string' && typeof d.pe === 'number') return err.message;
+    }
+    // Any other failure happened here: a local AM, a returned AM run back on this PE, or the
+    // decoding of a reply. Such a value is whatever the AM threw, so it is read with care.
+    const e = toWireError(err);
+    return `active message '${amName}' failed on PE ${this.#myPe}: ${e.name}: ${e.message}`;
+  }
+}
