@@ -13,7 +13,6 @@
  * woke all of them: K queued ops cost K^2 wake-ups (K = 8,000 took over a minute).
  */
 
-import { addPendingReporter } from '../core/index.js';
 import type { Site } from '../team/index.js';
 
 /** Word indices inside each PE's lock area. */
@@ -73,7 +72,6 @@ class WaitQueue {
   }
 
   push(write: boolean, resolve: () => void): void {
-    queuedTotal++;
     this.write.push(write);
     this.resolve.push(resolve);
   }
@@ -82,7 +80,6 @@ class WaitQueue {
     const r = this.resolve[this.head]!;
     this.resolve[this.head] = noop;
     this.head++;
-    queuedTotal--;
     // Compact now and then, so a long-lived queue does not keep every waiter it ever had.
     if (this.head > 1024 && this.head * 2 > this.write.length) {
       this.write.splice(0, this.head);
@@ -94,11 +91,6 @@ class WaitQueue {
 }
 
 const noop = (): void => {};
-/** Waiters queued on this PE over all words, for the report of a PE whose event loop ran empty. */
-let queuedTotal = 0;
-addPendingReporter(() =>
-  queuedTotal === 0 ? [] : [`${queuedTotal} lock-array op(s) or guard(s) queued for a lock that is held (by a guard never released?)`],
-);
 /** Contended words only: a lock taken at the first try never creates a queue. */
 const queues = new WeakMap<Int32Array, Map<number, WaitQueue>>();
 

@@ -107,6 +107,7 @@ export class WorldRuntime implements EngineHost, ChannelHost {
       },
       state: State.inLock, team: -1, seq: 0, kind: 0, label, site, missing: () => undefined, members: [], start: 0, nextAt: 0, reports: 0,
       shown: label !== undefined,
+      holds: false,
     };
     watch.begin(w);
     return {

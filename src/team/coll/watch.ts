@@ -7,7 +7,7 @@
  *
  * The oldest registered wait is also what this PE publishes on its own board.
  */
-import { config, ErrorCode, LamellarError, warn, WarningCode } from '../../core/index.js';
+import { addPendingReporter, config, ErrorCode, LamellarError, warn, WarningCode } from '../../core/index.js';
 import { NOT_RECORDED, siteText, type Site } from './site.js';
 import { describeStatus, State, type StatusBoard } from './status.js';
 
@@ -56,6 +56,12 @@ export interface Waiting {
    */
   readonly progress?: () => number;
   lastProgress?: number;
+  /**
+   * False for a lock wait: it never holds the process. A lock that nothing can release leaves
+   * the event loop empty, and the report printed then names the lock and the guard's call
+   * (drain.ts); a held timer turned that exit into reports every few seconds forever.
+   */
+  readonly holds?: boolean;
 }
 
 export class Watch {
@@ -68,6 +74,8 @@ export class Watch {
   board: StatusBoard | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #armedAt = 0;
+  /** Registered waits that hold the process while they last (see Waiting.holds). */
+  #holding = 0;
   /** How late the timer fired when it last found this PE's event loop blocked (0: it was not). */
   #blockedMs = 0;
   #final = false;
@@ -82,24 +90,36 @@ export class Watch {
     this.#myPe = myPe;
     this.#fatal = fatal;
     this.#teamName = teamName;
+    // A lock wait holds no timer (Waiting.holds): if the event loop runs empty, its report
+    // names the lock waits instead.
+    addPendingReporter(() => {
+      const lines: string[] = [];
+      for (const w of this.#waits) {
+        if (w.holds !== false) continue;
+        const site = w.site === undefined ? NOT_RECORDED : siteText(w.site);
+        lines.push(`${w.what}${site === NOT_RECORDED ? '' : ` at ${site}`}`);
+      }
+      return lines;
+    });
   }
 
   begin(w: Waiting): void {
     // After this PE's final state nothing is reported, and no timer may hold the process.
     if (this.#final) return;
-    const first = this.#waits.size === 0;
     this.#waits.add(w);
+    const holds = w.holds !== false && this.#holding++ === 0;
     w.start = performance.now();
     w.nextAt = w.start + this.#timeoutMs;
     w.lastProgress = w.progress?.();
     if (w.shown !== false && this.#shown() === w) this.#publish(w);
     if (this.#timer === undefined || w.nextAt < this.#armedAt) this.#arm(w.nextAt);
-    else if (first) this.#timer.ref();
+    else if (holds) this.#timer.ref();
   }
 
   end(w: Waiting): void {
-    if (!this.#waits.delete(w) || this.#final) return;
-    if (this.#waits.size === 0) this.#timer?.unref();
+    if (!this.#waits.delete(w)) return;
+    if (w.holds !== false && --this.#holding === 0) this.#timer?.unref();
+    if (this.#final) return;
     if (w.shown === false) return;
     // Publish only when the shown wait ended: the board shows the oldest wait.
     const next = this.#shown();
@@ -174,7 +194,7 @@ export class Watch {
     this.#timer = setTimeout(this.#fire, Math.max(1, at - performance.now()));
     // Held (ref'd) only while something waits: a 1-PE job whose wait can never end then keeps
     // reporting instead of draining its event loop silently; an idle PE is never kept alive.
-    if (this.#waits.size === 0) this.#timer.unref();
+    if (this.#holding === 0) this.#timer.unref();
   }
 
   readonly #fire = (): void => {
