@@ -32,26 +32,30 @@ const ks: number[] = [];
 for (let k = 1000; k <= sizes['k-max']; k *= 2) ks.push(k);
 if (ks.length > 0 && ks[ks.length - 1] !== sizes['k-max'] && sizes['k-max'] > 1000) ks.push(sizes['k-max']);
 
-for (const kind of ['LocalLockArray', 'GlobalLockArray'] as const) {
+/** One lock under test at one K: launch K ops at once, and check the result after rep `rep`. */
+interface Case {
+  readonly tableSizePerPe: number;
+  readonly bytes: number;
+  launch(k: number): Promise<unknown>[];
+  check(k: number, rep: number): Promise<void>;
+  drop(): Promise<void>;
+}
+
+/** Runs `reps` timed reps (after one warm-up) of every K on the locks `make` builds, and emits them. */
+async function runKind(kind: string, make: () => Promise<Case>): Promise<void> {
   let base = 0;
   for (const k of ks) {
-    const a = kind === 'LocalLockArray'
-      ? await LocalLockArray.create(world, { type: 'u32', length: 4 * P, distribution: 'cyclic' })
-      : await GlobalLockArray.create(world, { type: 'u32', length: 4 * P, distribution: 'cyclic' });
-    const idx = fillUniform(new Uint32Array(k), a.length, peSeed(11, world.myPe));
+    const c = await make();
     report.begin('lock_ops', `${kind}/K=${k}`);
     const secs: number[] = [];
     // Rep 0 warms up (compiles the paths) and is not counted.
     for (let rep = 0; rep <= reps; rep++) {
       await world.barrier();
       const t0 = performance.now();
-      const ops: Promise<void>[] = new Array(k);
-      for (let i = 0; i < k; i++) ops[i] = a.add(idx[i]!, 1);
-      await Promise.all(ops);
+      await Promise.all(c.launch(k));
       await world.barrier();
       if (rep > 0) secs.push((performance.now() - t0) / 1000);
-      const sum = await a.distIter().sum();
-      verify(sum === k * P * (rep + 1), `${kind} K=${k}: sum ${sum}, expected ${k * P * (rep + 1)}`);
+      await c.check(k, rep);
     }
     // Cases last milliseconds, so one descheduled PE moves a rep a lot: the ratio uses medians.
     const median = [...secs].sort((x, y) => x - y)[secs.length >> 1]!;
@@ -60,57 +64,65 @@ for (const kind of ['LocalLockArray', 'GlobalLockArray'] as const) {
       name: 'lock_ops',
       variant: `${kind}/K=${k}`,
       updatesPerPe: k,
-      tableSizePerPe: 4,
+      tableSizePerPe: c.tableSizePerPe,
       secs,
       ops: k * P,
-      bytes: 4,
+      bytes: c.bytes,
       verified: true,
       extra: { k, median_ratio_to_k1000: ratio(median, base) },
     });
     await world.barrier();
-    await a.drop();
+    await c.drop();
   }
 }
 
+for (const kind of ['LocalLockArray', 'GlobalLockArray'] as const) {
+  await runKind(kind, async () => {
+    const opts = { type: 'u32', length: 4 * P, distribution: 'cyclic' } as const;
+    const a = kind === 'LocalLockArray' ? await LocalLockArray.create(world, opts) : await GlobalLockArray.create(world, opts);
+    let idx: Uint32Array = new Uint32Array(0);
+    return {
+      tableSizePerPe: 4,
+      bytes: 4,
+      launch: (k) => {
+        if (idx.length !== k) idx = fillUniform(new Uint32Array(k), a.length, peSeed(11, world.myPe));
+        const ops: Promise<void>[] = new Array(k);
+        for (let i = 0; i < k; i++) ops[i] = a.add(idx[i]!, 1);
+        return ops;
+      },
+      check: async (k, rep) => {
+        const sum = await a.distIter().sum();
+        verify(sum === k * P * (rep + 1), `${kind} K=${k}: sum ${sum}, expected ${k * P * (rep + 1)}`);
+      },
+      drop: () => a.drop(),
+    };
+  });
+}
+
 for (const kind of ['LocalRwDarc', 'GlobalRwDarc'] as const) {
-  let base = 0;
-  for (const k of ks) {
+  await runKind(kind, async () => {
     const d = kind === 'LocalRwDarc' ? await LocalRwDarc.create(world, 0) : await GlobalRwDarc.create(world, 0);
-    report.begin('lock_ops', `${kind}/K=${k}`);
-    const secs: number[] = [];
-    for (let rep = 0; rep <= reps; rep++) {
-      await world.barrier();
-      const t0 = performance.now();
-      const ops: Promise<void>[] = new Array(k);
-      for (let i = 0; i < k; i++) {
-        ops[i] = d.write().then((w) => {
-          w.value += 1;
-          w[Symbol.dispose]();
-        });
-      }
-      await Promise.all(ops);
-      await world.barrier();
-      if (rep > 0) secs.push((performance.now() - t0) / 1000);
-      const r = await d.read();
-      const v = r.value;
-      r[Symbol.dispose]();
-      verify(v === k * (rep + 1), `${kind} K=${k}: PE ${world.myPe} instance ${v}, expected ${k * (rep + 1)}`);
-    }
-    const median = [...secs].sort((x, y) => x - y)[secs.length >> 1]!;
-    if (k === 1000) base = median;
-    report.emit({
-      name: 'lock_ops',
-      variant: `${kind}/K=${k}`,
-      updatesPerPe: k,
+    return {
       tableSizePerPe: 1,
-      secs,
-      ops: k * P,
       bytes: 8,
-      verified: true,
-      extra: { k, median_ratio_to_k1000: ratio(median, base) },
-    });
-    await world.barrier();
-    await d.drop();
-  }
+      launch: (k) => {
+        const ops: Promise<void>[] = new Array(k);
+        for (let i = 0; i < k; i++) {
+          ops[i] = d.write().then((w) => {
+            w.value += 1;
+            w[Symbol.dispose]();
+          });
+        }
+        return ops;
+      },
+      check: async (k, rep) => {
+        const r = await d.read();
+        const v = r.value;
+        r[Symbol.dispose]();
+        verify(v === k * (rep + 1), `${kind} K=${k}: PE ${world.myPe} instance ${v}, expected ${k * (rep + 1)}`);
+      },
+      drop: () => d.drop(),
+    };
+  });
 }
 await world.shutdown();
