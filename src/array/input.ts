@@ -6,7 +6,7 @@
  */
 import { ErrorCode, kOpInput, LamellarError } from '../core/index.js';
 import { OneSidedMemoryRegion, SharedMemoryRegion } from '../memregion/index.js';
-import { bigIndices, checkIndex, checkIndices } from './layout.js';
+import { checkIndex, checkIndices } from './layout.js';
 import { valuesLength, type ArrayElemType } from './types.js';
 
 /** A guard, atomic local data or region as the typed array it stands for; anything else as is. */
@@ -30,8 +30,6 @@ export function batchIndices(type: ArrayElemType, indices: unknown, values: read
     for (const v of values) n = Math.max(n, valuesLength(type, v));
     return new Uint32Array(n).fill(idx);
   }
-  // Indices taken from a 64-bit array's local data: checked as the bigints they are.
-  if (idx instanceof BigInt64Array || idx instanceof BigUint64Array) return bigIndices(idx, len, what);
   if (typeof idx === 'bigint') throw new LamellarError(ErrorCode.INVALID_ARGUMENT, `${what}: an index is a number, got a bigint`);
   return checkIndices(idx, len, what);
 }

@@ -145,7 +145,7 @@ export function checkIndices(idx: unknown, len: number, what: string): ArrayLike
  * (2^53 + 1 passes for 2^53) and a bad one must be named exactly as passed. One compare pair and
  * one conversion per element, in a loop of its own.
  */
-export function bigIndices(idx: BigInt64Array | BigUint64Array, len: number, what: string): Float64Array {
+function bigIndices(idx: BigInt64Array | BigUint64Array, len: number, what: string): Float64Array {
   const n = idx.length;
   const out = new Float64Array(n);
   const L = BigInt(len);

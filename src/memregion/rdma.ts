@@ -9,7 +9,7 @@ import { copyElems, ErrorCode, LamellarError } from '../core/index.js';
 import type { Lamella } from '../lamellae/types.js';
 import { pin, unpin } from './handle.js';
 import type { RefState } from './refstate.js';
-import { checkData, ELEM_CTORS, type ElemType, type TypedArrayOf } from './types.js';
+import { checkData, ELEM_CTORS, withArticle, type ElemType, type TypedArrayOf } from './types.js';
 
 /**
  * The method by which a region offers its elements on this PE, as a put's source or a get's
@@ -66,7 +66,7 @@ export function notOwnerHere(what: string, role: PartRole, owner: number, pe: nu
 
 /** TYPE_MISMATCH for a source region of `got` elements put into a region of `type`. */
 export function sourceTypeMismatch(what: string, type: ElemType, kind: string, got: ElemType): LamellarError {
-  return new LamellarError(ErrorCode.TYPE_MISMATCH, `${what}: a region of '${type}' takes a ${ELEM_CTORS[type].name} or a region of '${type}', got a ${kind} of '${got}'`, {
+  return new LamellarError(ErrorCode.TYPE_MISMATCH, `${what}: a region of '${type}' takes ${withArticle(ELEM_CTORS[type].name)} or a region of '${type}', got a ${kind} of '${got}'`, {
     details: { expected: type, got },
   });
 }

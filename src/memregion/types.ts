@@ -24,15 +24,15 @@ export type ElemType = 'i8' | 'u8' | 'i16' | 'u16' | 'i32' | 'u32' | 'i64' | 'u6
  * ```
  */
 export interface TypedArrayMap {
-  /** `'i8'` elements live in a Int8Array. */
+  /** `'i8'` elements live in an Int8Array. */
   i8: Int8Array;
   /** `'u8'` elements live in a Uint8Array. */
   u8: Uint8Array;
-  /** `'i16'` elements live in a Int16Array. */
+  /** `'i16'` elements live in an Int16Array. */
   i16: Int16Array;
   /** `'u16'` elements live in a Uint16Array. */
   u16: Uint16Array;
-  /** `'i32'` elements live in a Int32Array. */
+  /** `'i32'` elements live in an Int32Array. */
   i32: Int32Array;
   /** `'u32'` elements live in a Uint32Array. */
   u32: Uint32Array;
@@ -162,12 +162,15 @@ export function describeData(data: unknown): string {
   return typeof ctor === 'function' && ctor.name !== '' ? ctor.name : 'object';
 }
 
+/** "an Int32Array", "a Float64Array": a typed array's name with its article. */
+export const withArticle = (name: string): string => `${name.startsWith('Int') ? 'an' : 'a'} ${name}`;
+
 /** Throws TYPE_MISMATCH unless `data` is a typed array of exactly the region's element type. */
 export function checkData<T extends ElemType>(data: unknown, type: T, what: string, orRegion = ''): TypedArrayOf<T> {
   const ctor = ELEM_CTORS[type];
   if (!(data instanceof ctor)) {
     const got = describeData(data);
-    throw new LamellarError(ErrorCode.TYPE_MISMATCH, `${what}: a region of '${type}' takes a ${ctor.name}${orRegion}, got ${got}`, {
+    throw new LamellarError(ErrorCode.TYPE_MISMATCH, `${what}: a region of '${type}' takes ${withArticle(ctor.name)}${orRegion}, got ${got}`, {
       details: { expected: ctor.name, got },
     });
   }
