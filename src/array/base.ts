@@ -98,6 +98,7 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
     this.#meta = meta;
     this.#offset = offset;
     this.#length = length;
+    this.noteWindow(offset, length, false, meta.type, meta.layout.total, classes.get(new.target));
   }
 
   /** @internal */
