@@ -619,7 +619,7 @@ export class Engine {
       );
     }
     const site = h === undefined ? undefined : h instanceof Slab ? h.site(slot) : this.#sites?.get(h instanceof MultiPart ? h.multi : h);
-    const err = new RemoteAmError(src, name, e.name, e.message, e.stack, site === undefined ? undefined : userFrames(site));
+    const err = new RemoteAmError(src, name, e.name, e.message, e.stack, site === undefined ? undefined : userFrames(site), e.code === '' ? undefined : e.code);
     // The AM's frames matter, not the target runtime's frame handling around them.
     err.stack = err.stack!.replace(e.stack, withoutRuntimeFrames(e.stack));
     return err;
