@@ -130,7 +130,10 @@ function describeQueue(w: Int32Array, i: number, q: WaitQueue): string {
   const held = cur === -1 ? 'a writer' : cur > 0 ? `${cur} reader${cur === 1 ? '' : 's'}` : 'nobody this instant';
   const n = q.size;
   // "here": on tcp team PE 0's queue also holds the requests it serves for other PEs.
-  return `${n} op${n === 1 ? '' : 's'} or guard request${n === 1 ? '' : 's'} queued here, the first a ${q.write[q.head] === true ? 'write' : 'read'}; the lock is held by ${held}`;
+  // Ops hold a lock only while they run, so a lock held for a whole timeout is most likely held by
+  // guards: a port of Rust's `read_local_data()` that never releases its guard, say.
+  const hint = cur !== 0 ? ' (a guard holds the lock until it is released: bind each guard with `using`, or call its release())' : '';
+  return `${n} op${n === 1 ? '' : 's'} or guard request${n === 1 ? '' : 's'} queued here, the first a ${q.write[q.head] === true ? 'write' : 'read'}; the lock is held by ${held}${hint}`;
 }
 
 /** Names the call waiting for word `i` of `w` in its report, if the wait has no site yet. */

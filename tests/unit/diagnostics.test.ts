@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import diagnostics from 'node:diagnostics_channel';
 import { test } from 'node:test';
 import { defineAm, initWorld } from '../../src/index.js';
+import { NOT_RECORDED } from '../../src/team/coll/site.js';
+import { describeStatus, State } from '../../src/team/coll/status.js';
 
 const Echo = defineAm('diagnostics-test/echo', (_ctx, n: number) => n + 1);
 
@@ -36,4 +38,10 @@ test('execAmPe and execAmAll publish lamellar:am:send per destination, lamellar:
     for (const unsub of subs) unsub();
     await world.shutdown();
   }
+});
+
+test("another PE's status line names a wait's call site only when it was recorded", () => {
+  const view = { state: State.inLock, team: 0, seq: 0, kind: 0, label: 'LocalLockArray' };
+  assert.equal(describeStatus({ ...view, site: NOT_RECORDED }, () => 'the world'), 'waiting for a lock (LocalLockArray)');
+  assert.equal(describeStatus({ ...view, site: '/app/x.ts:3:9' }, () => 'the world'), 'waiting for a lock (LocalLockArray) at /app/x.ts:3:9');
 });

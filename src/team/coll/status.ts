@@ -15,6 +15,7 @@
  */
 import { ErrorCode, LamellarError } from '../../core/index.js';
 import { kindName } from './kinds.js';
+import { NOT_RECORDED } from './site.js';
 
 export const STATUS_BYTES = 256;
 const TEXT_AT = 32;
@@ -110,15 +111,17 @@ export class StatusBoard {
 
 /** "in barrier() #4 on team 2 at file:///app.ts:10:3", "running, not in a collective", ... */
 export function describeStatus(s: StatusView, teamName: (id: number) => string): string {
+  // A wait whose call site was not recorded says nothing about it, as the PE's own reports do.
+  const at = s.site && s.site !== NOT_RECORDED ? ` at ${s.site}` : '';
   switch (s.state) {
     case State.inCollective:
-      return `in ${s.label || kindName(s.kind)} #${s.seq} on ${teamName(s.team)}${s.site ? ` at ${s.site}` : ''}`;
+      return `in ${s.label || kindName(s.kind)} #${s.seq} on ${teamName(s.team)}${at}`;
     case State.inWaitAll:
-      return `in waitAll()${s.site ? ` at ${s.site}` : ''}`;
+      return `in waitAll()${at}`;
     case State.inConversion:
-      return `in a conversion${s.site ? ` at ${s.site}` : ''}`;
+      return `in a conversion${at}`;
     case State.inLock:
-      return `waiting for a lock (${s.label || 'a Darc or lock array'})${s.site ? ` at ${s.site}` : ''}`;
+      return `waiting for a lock (${s.label || 'a Darc or lock array'})${at}`;
     case State.shutDown:
       return 'shut down';
     case State.exited:
