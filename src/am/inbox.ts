@@ -4,8 +4,9 @@
  * In Lamellar an AM runs on a worker thread and the PE's main thread goes on; here every AM body
  * runs on the PE's one thread. A frame of 1,000 AMs that each computed for 1.5 ms held the event
  * loop for 1.5 s: the PE's own code, its timers and its replies to others waited for the whole
- * burst. So the engine runs a frame's records until the slice (SLICE_MS, as the iterators'
- * yield) is used up, and the rest waits for the event loop's next turn.
+ * burst. So the engine runs a frame's records until the slice (LAMELLAR_AM_SLICE_MS, 2 ms by
+ * default, as the iterators' yield; 0 runs every frame to its end) is used up, and the rest waits
+ * for the event loop's next turn.
  *
  * A slice starts when a synchronous run of frames does (one clock reading per event-loop turn that
  * brings frames) and ends with it: a microtask clears the start, so the next turn starts afresh.
@@ -19,7 +20,8 @@
  * keeps its byte offsets in the copy, so back-references into its earlier records still resolve.
  */
 
-const SLICE_MS = 2;
+import { config } from '../core/index.js';
+
 const CHECK_EVERY = 8;
 
 /**
@@ -36,13 +38,14 @@ interface Waiting {
 
 export class Inbox {
   readonly #run: RunFrame;
+  readonly #sliceMs = config().amSliceMs;
   /** Consumed entries are cleared to undefined until the list empties (a head index, not shift()). */
   readonly #backlog: (Waiting | undefined)[] = [];
   #head = 0;
   #scheduled = false;
   /** Requests run since the clock was last read, and how many to run between readings. */
   #count = 0;
-  #every = 1;
+  #every = Number.POSITIVE_INFINITY;
   /** When the current slice began; 0 between slices. */
   #sliceStart = 0;
   #closed = false;
@@ -57,7 +60,7 @@ export class Inbox {
       this.#backlog.push({ src, frame: frame.slice(), pos: 0 });
       return;
     }
-    if (this.#sliceStart === 0) this.#beginSlice();
+    if (this.#sliceStart === 0 && this.#sliceMs > 0) this.#beginSlice();
     const at = this.#run(src, frame, 0);
     if (at >= 0) {
       this.#backlog.push({ src, frame: frame.slice(), pos: at });
@@ -67,9 +70,10 @@ export class Inbox {
 
   /** Called after each request is run: true when the slice is used up and the frame should stop. */
   due(): boolean {
+    // Between slices, and with slices off, #every is infinite: never true.
     if (++this.#count < this.#every) return false;
     this.#count = 0;
-    if (performance.now() - this.#sliceStart > SLICE_MS) return true;
+    if (performance.now() - this.#sliceStart > this.#sliceMs) return true;
     if (this.#every < CHECK_EVERY) this.#every *= 2;
     return false;
   }
@@ -95,6 +99,7 @@ export class Inbox {
 
   readonly #endSlice = (): void => {
     this.#sliceStart = 0;
+    this.#every = Number.POSITIVE_INFINITY;
   };
 
   #schedule(): void {
@@ -106,7 +111,7 @@ export class Inbox {
   readonly #resume = (): void => {
     this.#scheduled = false;
     const list = this.#backlog;
-    if (this.#sliceStart === 0) this.#beginSlice();
+    if (this.#sliceStart === 0 && this.#sliceMs > 0) this.#beginSlice();
     while (!this.#closed && this.#head < list.length) {
       const w = list[this.#head]!;
       let at: number;
@@ -124,7 +129,7 @@ export class Inbox {
         return;
       }
       list[this.#head++] = undefined;
-      if (performance.now() - this.#sliceStart > SLICE_MS) {
+      if (this.#sliceMs > 0 && performance.now() - this.#sliceStart > this.#sliceMs) {
         this.#schedule();
         return;
       }

@@ -73,6 +73,8 @@ export interface LamellarConfig {
   readonly deadlockTimeoutAction: 'warn' | 'abort';
   readonly collectiveSites: boolean;
   readonly amSizeThreshold: number;
+  /** LAMELLAR_AM_SLICE_MS: how long incoming AMs run before the PE's event loop gets a turn; 0: to the end of each frame. */
+  readonly amSliceMs: number;
   readonly amGroupBatchSize: number;
   readonly heapSize: number;
   readonly shmemRingSize: number | undefined;
@@ -254,6 +256,7 @@ export function parseConfig(env: Env): LamellarConfig {
     deadlockTimeoutAction: choiceVar(env, 'LAMELLAR_DEADLOCK_TIMEOUT_ACTION', ['warn', 'abort'] as const, 'warn'),
     collectiveSites: choiceVar(env, 'LAMELLAR_COLLECTIVE_SITES', ['0', '1'] as const, '0') === '1',
     amSizeThreshold: intVar(env, 'LAMELLAR_AM_SIZE_THRESHOLD', 65536, 64, 1 << 30),
+    amSliceMs: numVar(env, 'LAMELLAR_AM_SLICE_MS', 2, 0, 60_000),
     amGroupBatchSize: intVar(env, 'LAMELLAR_AM_GROUP_BATCH_SIZE', 10000, 1),
     heapSize: intVar(env, 'LAMELLAR_HEAP_SIZE', MAX_HEAP_SIZE, 1 << 16, MAX_HEAP_SIZE),
     shmemRingSize: env['LAMELLAR_SHMEM_RING_SIZE'] ? intVar(env, 'LAMELLAR_SHMEM_RING_SIZE', 0, 1 << 12, 1 << 30) : undefined,

@@ -20,6 +20,9 @@ import { NetNode, type NetBoot } from '../../src/lamellae/tcp/node.js';
 import { FLAG_LAST, HDR, Header, maxBody, PART_FIRST, PART_LAST, PART_MID, PART_WHOLE, T } from '../../src/lamellae/tcp/wire.js';
 import { decodeValue, encodeValue, Reader, Writer } from '../../src/serde/index.js';
 
+// Frames are fed synchronously, in one long turn: run each to its end (no time slices, which
+// would leave the rest of a frame, and every later one, for a turn that never comes here).
+process.env['LAMELLAR_AM_SLICE_MS'] = '0';
 const BUDGET_MS = Number(process.env['FUZZ_MS'] ?? 1200);
 const SEED = 0x5eed1;
 
