@@ -195,6 +195,7 @@ export const AM_THROWS_CASES = [
   'execAmAll of a thrower rejects with the RemoteAmError of one member',
   'a huge error message arrives cut to a bounded size, saying so',
   "RemoteAmError.stack shows the remote stack and the user's launching line (or says how to record it)",
+  'an execAmLocal AM and a returned AM that throw reject with the thrown value itself, not a RemoteAmError',
 ];
 
 /** lock-ops.ts: waitAll covers queued ops and guard releases; many concurrent ops on one lock. */
