@@ -218,7 +218,11 @@ function examine(fn: ClosureFn, text: string): ClosureSource | Refusal {
       : ` ('${helper}' looks like a helper that a compiler such as esbuild, which tsx uses, inserted for syntax it rewrote; write that part without it, or in a .js file)`;
     return refuse(
       ErrorCode.CLOSURE_CAPTURE,
-      `it reads ${names.map((n) => `'${n}'`).join(', ')}, declared outside the function${hint}. A closure runs on other PEs, where only its parameters, its own locals and the standard globals exist: pass ${names.length === 1 ? 'it' : 'them'} in env, e.g. closure((ctx, env) => ... env.${first} ..., { ${first} })`,
+      `it reads ${names.map((n) => `'${n}'`).join(', ')}, declared outside the function${hint}. A closure runs on other PEs, where only its parameters, its own locals and the standard globals exist: ` +
+        `pass ${names.length === 1 ? 'it' : 'them'} in env if ${names.length === 1 ? 'it is' : 'they are'} data, e.g. closure((ctx, env) => ... env.${first} ..., { ${first} }). ` +
+        // env is encoded for every launch but execAmLocal, and the codec refuses functions.
+        'A function or class cannot travel in env (only execAmLocal, which runs the closure here, accepts one; other launches throw LAMELLAR_ERR_SERIALIZE): ' +
+        "define it inside the closure, or import its module there with await import(specifier) (a module of your own by the URL import.meta.resolve('./mod.js') passed in env)",
       { reason: 'free', identifiers: [...names] },
     );
   }

@@ -99,7 +99,7 @@ export class AmGroup<R = unknown> {
    * ```
    */
   addAmPe<A>(pe: number, am: AmDef<A, R>, ...[args]: AmArgs<A>): this {
-    this.#team[kTeamLaunch].checkPe(pe);
+    this.#team[kTeamLaunch].checkPe(pe, 'AmGroup.addAmPe');
     this.#team[kTeamLaunch].check(am);
     this.#entries.push({ pe, am: am as AmDef<unknown, unknown>, args });
     return this;
@@ -185,7 +185,7 @@ export class TaskGroup implements AmLauncher {
    * ```
    */
   execAmPe<A, Res>(pe: number, am: AmDef<A, Res>, ...[args]: AmArgs<A>): AmHandle<Res> {
-    return this.#team[kTeamLaunch].pe(pe, am, args, this.#counter);
+    return this.#team[kTeamLaunch].pe(pe, am, args, this.#counter, 'TaskGroup.execAmPe');
   }
 
   /**

@@ -11,9 +11,13 @@ export { kTeamLaunch };
 
 export interface TeamLaunchOps {
   check(am: unknown): void;
-  /** Returns `pe` if it is a PE of this team; otherwise throws PE_OUT_OF_RANGE naming the team. */
-  checkPe(pe: number): number;
-  pe<A, R>(pe: number, am: AmDef<A, R>, args: unknown, group?: HandleCounter): AmHandle<R>;
+  /**
+   * Returns `pe` if it is a PE of this team; otherwise throws PE_OUT_OF_RANGE naming the team,
+   * and `method` (the public call, e.g. `TypedAmGroup.addAmPe`) where given.
+   */
+  checkPe(pe: number, method?: string): number;
+  /** Launches on team PE `pe`; `method` names the public call in a PE_OUT_OF_RANGE message. */
+  pe<A, R>(pe: number, am: AmDef<A, R>, args: unknown, group?: HandleCounter, method?: string): AmHandle<R>;
   all<A, R>(am: AmDef<A, R>, args: unknown, group?: HandleCounter): MultiAmHandle<R>;
   local<A, R>(am: AmDef<A, R>, args: unknown, group?: HandleCounter): LocalAmHandle<R>;
   /** Warns of the failed AMs launched through `group` whose handles were never awaited (its waitAll). */

@@ -299,7 +299,7 @@ export class TypedAmGroup<A, R, S extends Partial<A> = Record<never, never>> {
    * ```
    */
   addAmPe(pe: number, ...[args]: AmArgs<EntryArgs<A, S>>): this {
-    this.#team[kTeamLaunch].checkPe(pe);
+    this.#team[kTeamLaunch].checkPe(pe, 'TypedAmGroup.addAmPe');
     this.#add(pe, args);
     return this;
   }

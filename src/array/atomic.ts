@@ -291,7 +291,7 @@ export class AtomicLocalData<T extends ArrayElemType = ArrayElemType> {
     const what = `AtomicLocalData.${name}`;
     if (this.#owner.isReleased) throw released('AtomicArray');
     checkOpSupported(this.#type, op, what);
-    checkIndex(i, this.length, what);
+    checkIndex(i, this.length, what, true);
     const c = this.#call;
     c.op = op;
     c.comb = combineFor(this.#type, op);

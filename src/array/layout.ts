@@ -157,25 +157,30 @@ function bigIndices(idx: BigInt64Array | BigUint64Array, len: number, what: stri
   return out;
 }
 
-/** Why `index` is not an element index: a fraction or NaN is not out of range but not an integer. */
-function badIndex(index: unknown, len: number): string {
-  if (typeof index === 'bigint') return `index ${index} is outside the array's ${len} elements`;
+/**
+ * Why `index` is not an element index: a fraction or NaN is not out of range but not an integer.
+ * `local`: `len` is this PE's local part (local-data accessors), not the whole array.
+ */
+function badIndex(index: unknown, len: number, local: boolean): string {
+  const outside = local ? `this PE's ${len} local elements` : `the array's ${len} elements`;
+  if (typeof index === 'bigint') return `index ${index} is outside ${outside}`;
   if (typeof index === 'number') {
     return Number.isNaN(index) || (Number.isFinite(index) && !Number.isInteger(index))
       ? `index ${index} is not an integer`
-      : `index ${index} is outside the array's ${len} elements`;
+      : `index ${index} is outside ${outside}`;
   }
   return `index ${typeof index === 'string' ? JSON.stringify(index) : String(index)} is a ${index === null ? 'null' : typeof index}, not an integer`;
 }
 
-export function outOfBounds(what: string, index: unknown, len: number, position?: number): LamellarError {
+export function outOfBounds(what: string, index: unknown, len: number, position?: number, local = false): LamellarError {
   const at = position === undefined ? '' : ` (position ${position} of the batch; nothing was applied)`;
-  return new LamellarError(ErrorCode.INDEX_OUT_OF_BOUNDS, `${what}: ${badIndex(index, len)}${at}`, {
+  return new LamellarError(ErrorCode.INDEX_OUT_OF_BOUNDS, `${what}: ${badIndex(index, len, local)}${at}`, {
     details: { index, length: len, ...(position === undefined ? {} : { position }) },
   });
 }
 
-export function checkIndex(i: unknown, len: number, what: string): number {
-  if (typeof i !== 'number' || !(i >= 0 && i < len && Math.floor(i) === i)) throw outOfBounds(what, i, len);
+/** `i` as an element index below `len`; `local`: `len` is this PE's local part, as the message says. */
+export function checkIndex(i: unknown, len: number, what: string, local = false): number {
+  if (typeof i !== 'number' || !(i >= 0 && i < len && Math.floor(i) === i)) throw outOfBounds(what, i, len, undefined, local);
   return i;
 }

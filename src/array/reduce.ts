@@ -10,6 +10,12 @@
  * AtomicArray is not a snapshot: convert with intoReadOnly() first for a consistent result.
  * LocalLockArray parts are folded under their owner's read lock (a read guard already holds the
  * caller's own); a GlobalLockArray read guard holds the one lock, so nothing more is taken.
+ *
+ * A registered reduction must exist on every owner, as on tcp where each owner folds with its
+ * own copy. Where the caller folds mapped parts itself it would not notice an owner that lacks
+ * it (a program that works on shmem and fails on tcp), so the first use of a registered name
+ * asks each mapped owner once whether it has it; the answer is kept (registrations are never
+ * removed), so later calls send nothing.
  */
 import { defineAm } from '../am/index.js';
 import { ErrorCode, LamellarError } from '../core/index.js';
@@ -36,10 +42,16 @@ export interface ReduceLocks {
 
 export const NO_LOCKS: ReduceLocks = Object.freeze({ local: false, held: -1 });
 
-function lookup(ai: ArrayInternals, name: string): Fold {
+const BUILTIN = new Set(['sum', 'prod', 'max', 'min']);
+
+/** World PEs known to have each registered (non-built-in) reduction, filled on first use. */
+const confirmed = new Map<string, Set<number>>();
+
+function lookup(ai: ArrayInternals, name: string, owner = false): Fold {
   const fn = lookupReduction(name) as unknown as Fold | undefined;
   if (fn === undefined) {
-    throw new LamellarError(ErrorCode.INVALID_ARGUMENT, `${ai.kind}.reduce: no reduction named '${String(name)}' (registerReduction it at module level)`, {
+    const where = owner ? ` on PE ${ai.meta.team.myPe}; every PE must registerReduction it, at module level` : '; registerReduction it at module level on every PE';
+    throw new LamellarError(ErrorCode.INVALID_ARGUMENT, `${ai.kind}.reduce: no reduction named '${String(name)}'${where}`, {
       details: { name },
     });
   }
@@ -89,6 +101,8 @@ interface RemoteReduce {
   n: string;
   /** Take the owner's local read lock. */
   l: boolean;
+  /** Only check that the owner has the reduction (its part is folded by the caller). */
+  q?: true;
 }
 
 /** On the owner: folds its part of the handle's window and answers with one value. */
@@ -96,8 +110,10 @@ export const ReduceAm = defineAm('lamellar/array/reduce', async (_ctx, r: Remote
   const ai = r.a[kArray];
   const m = ai.meta;
   const me = m.team.myPe;
+  const fn = lookup(ai, r.n, true);
+  if (r.q === true) return { v: undefined, c: 0 };
   const [s, e] = m.layout.localRange(me, ai.offset, ai.offset + ai.length);
-  const v = await foldLocked(m, me, s, e, lookup(ai, r.n), r.l);
+  const v = await foldLocked(m, me, s, e, fn, r.l);
   return { v, c: e - s };
 });
 
@@ -120,13 +136,19 @@ export async function reduceArray(h: ArrayRef, ai: ArrayInternals, name: string,
       if (s >= e || m.views[pe] !== null) continue;
       parts[pe] = m.team.execAmPe(pe, ReduceAm, { a: h, n: name, l: locks.local && pe !== locks.held }).then((r) => (r.c === 0 ? undefined : r.v));
     }
+    const checks: Promise<unknown>[] = [];
+    const known = BUILTIN.has(name) ? undefined : confirmed.get(name) ?? confirmed.set(name, new Set()).get(name)!;
     for (let pe = 0; pe < P; pe++) {
       const [s, e] = m.layout.localRange(pe, lo, hi);
       if (s >= e || m.views[pe] === null) continue;
+      const wpe = m.team.worldPe(pe);
+      if (known !== undefined && pe !== m.team.myPe && !known.has(wpe)) {
+        checks.push(m.team.execAmPe(pe, ReduceAm, { a: h, n: name, l: false, q: true }).then(() => known.add(wpe)));
+      }
       parts[pe] = locks.local && pe !== locks.held ? foldLocked(m, pe, s, e, fn, true) : foldPart(m, pe, s, e, fn);
     }
     // All together, so that a failure on one owner leaves no other rejection unobserved.
-    const got = await Promise.all(parts);
+    const [got] = await Promise.all([Promise.all(parts), Promise.all(checks)]);
     const wrap = wrapScratch(m.type);
     let acc: unknown;
     let any = false;

@@ -386,9 +386,10 @@ export function checkPe(pe: unknown, numPes: number, what = 'PE'): number {
  * Throws PE_OUT_OF_RANGE unless `pe` is a PE of the team whose world ids are `pes` (the world
  * team when `world`). Only the failure builds a message, so the check costs what checkPe does.
  * The message says what the number means, because the common mistake is a world id given to a
- * sub-team (or to a team this PE is not a member of).
+ * sub-team (or to a team this PE is not a member of). `method` (e.g. `TaskGroup.execAmPe`)
+ * prefixes the message, as the region and array checks name theirs.
  */
-export function checkTeamPe(pe: unknown, pes: readonly number[], world: boolean, member: boolean, what = 'PE'): number {
+export function checkTeamPe(pe: unknown, pes: readonly number[], world: boolean, member: boolean, what = 'PE', method?: string): number {
   if (typeof pe === 'number' && Number.isInteger(pe) && pe >= 0 && pe < pes.length) return pe;
   const n = pes.length;
   const size = `${n} PE${n === 1 ? '' : 's'}`;
@@ -396,7 +397,8 @@ export function checkTeamPe(pe: unknown, pes: readonly number[], world: boolean,
   const about = world
     ? `the world has ${size}`
     : `team of ${size}, world PEs [${shown}]; team PEs are team-relative: team.teamPe(worldPe) converts${member ? '' : '; this PE is not a member'}`;
-  throw new LamellarError(ErrorCode.PE_OUT_OF_RANGE, `${world ? what : `team ${what}`} must be an integer in [0, ${n - 1}] (${about}), got ${String(pe)}`, {
+  const prefix = method === undefined ? '' : `${method}: `;
+  throw new LamellarError(ErrorCode.PE_OUT_OF_RANGE, `${prefix}${world ? what : `team ${what}`} must be an integer in [0, ${n - 1}] (${about}), got ${String(pe)}`, {
     details: { value: pe, min: 0, max: n - 1 },
   });
 }

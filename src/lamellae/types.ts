@@ -25,8 +25,13 @@ export type AtomicWord = 'i8' | 'u8' | 'i16' | 'u16' | 'i32' | 'u32' | 'i64' | '
 export type AtomicOp = 'load' | 'store' | 'swap' | 'add' | 'sub' | 'and' | 'or' | 'xor' | 'cas';
 
 export interface LamellaStats {
-  /** Frames handed to `send` and the bytes in them. */
+  /** Frames handed to `send`. */
   framesSent: number;
+  /**
+   * Bytes this PE sends to other PEs: the frames handed to `send`, plus the payload of `put`s
+   * to another PE where they cross a network (tcp, ofi). A mapped copy (shmem, local) sends
+   * nothing, and a `get`'s data is sent by its target's network side, so neither is counted.
+   */
   bytesSent: number;
   framesReceived: number;
 }

@@ -78,7 +78,10 @@ export interface PeStats {
    */
   readonly framesSent: number;
   /**
-   * Bytes of AM frames sent, per lamella (Lamellar's `MB_sent()`, in bytes).
+   * Bytes sent to other PEs, per lamella (Lamellar's `MB_sent()`, in bytes): every AM frame,
+   * the runtime's too, plus the payload of region puts to another PE where they cross a network
+   * (tcp, ofi). A put on shmem or local is a copy into mapped memory and sends nothing; a `get`'s
+   * data is sent by its target and is counted in the caller's `getBytes` only.
    * @example
    * ```ts
    * const s = world.stats();

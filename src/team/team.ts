@@ -190,14 +190,14 @@ export class Team implements AmTeam {
     this.#launched = id === 0 ? undefined : new Counter();
     const engine = rt.engine;
     const label = id === 0 ? 'execAmPe' : `team ${id} execAmPe`;
-    const checkPe = (pe: number): number => checkTeamPe(pe, this.#pes, id === 0, this.#myPe >= 0);
+    const checkPe = (pe: number, method?: string): number => checkTeamPe(pe, this.#pes, id === 0, this.#myPe >= 0, 'PE', method);
     this.#checkPe = checkPe;
     this[kTeamLaunch] = {
       check: (am) => void checkAm(am),
       checkPe,
-      pe: <A, R>(pe: number, am: AmDef<A, R>, args: unknown, group?: HandleCounter): AmHandle<R> => {
+      pe: <A, R>(pe: number, am: AmDef<A, R>, args: unknown, group?: HandleCounter, method?: string): AmHandle<R> => {
         this.#live(label);
-        checkPe(pe);
+        checkPe(pe, method);
         const def = checkAm(am);
         const h = newAmHandle<R>(def.name, pe, this.#counting(group));
         engine.launchPe(id, this.#pes[pe]!, def, args, h as AmHandle<unknown>);

@@ -55,6 +55,7 @@ export const ARRAY_MISC_CASES = [
   'mismatched create calls (kind, type, length, distribution) throw COLLECTIVE_MISMATCH on every PE',
   'all 20 conversions between the five types keep the data',
   'reductions sum prod max min and a registered reduction give the same result on every PE',
+  'a reduction registered on PE 0 only fails on every lamella with an error naming it and the PE that lacks it',
   "an array sent in an AM arrives as the receiver's handle on the same array",
   'lock-array guards give this PE part; collectiveWriteLocalData is collective',
   'collectiveWriteLocalData: every PE holds its guard at once, and a plain write guard waits until all released',
@@ -195,6 +196,7 @@ export const AM_THROWS_CASES = [
   'execAmAll of a thrower rejects with the RemoteAmError of one member',
   'a huge error message arrives cut to a bounded size, saying so',
   "RemoteAmError.stack shows the remote stack and the user's launching line (or says how to record it)",
+  'an execAmLocal AM and a returned AM that throw reject with the thrown value itself, not a RemoteAmError',
 ];
 
 /** lock-ops.ts: waitAll covers queued ops and guard releases; many concurrent ops on one lock. */

@@ -14,6 +14,7 @@ import { BIN, caseReports, runNode } from '../helpers/job.js';
 const CASES = [
   'an execAmAll counts one AM sent per PE here and one AM run on every PE',
   'put and get count their bytes, and the region heap peak covers the region',
+  "bytesSent counts a region put's payload like an array put's where it crosses a network, and neither on mapped memory",
   'waits and the JS heap are measured only when stats are on',
 ];
 
@@ -21,6 +22,7 @@ conformance('stats.ts', CASES, {
   configs: [
     { backend: 'local', numPes: 1 },
     { backend: 'shmem', numPes: 3 },
+    { backend: 'tcp', numPes: 2 },
   ],
 });
 
@@ -35,7 +37,7 @@ describe('lamellar run --stats', () => {
         const reports = caseReports(r.stdout);
         assert.equal(reports.length, 2 * CASES.length);
         for (const rep of reports) assert.ok(rep.ok, `PE ${rep.pe} ${rep.case}: ${rep.error}`);
-        assert.ok(reports.every((rep) => rep.case !== CASES[2] || (rep.value as { timed: boolean }).timed), 'stats were on in the PEs');
+        assert.ok(reports.every((rep) => rep.case !== 'waits and the JS heap are measured only when stats are on' || (rep.value as { timed: boolean }).timed), 'stats were on in the PEs');
         // The table: a title, a header, one row per PE and a total.
         const lines = r.stderr.split('\n');
         const title = lines.findIndex((l) => l.startsWith(`lamellar stats: 2 PE(s) on ${backend}`));
@@ -49,9 +51,10 @@ describe('lamellar run --stats', () => {
         assert.equal(json.numPes, 2);
         assert.deepEqual(json.pes.map((p) => p.pe), [0, 1]);
         for (const p of json.pes) {
-          // The fixture sends two execAmAll's worth on each PE at least, and puts 800 bytes.
+          // The fixture sends two execAmAll's worth on each PE at least, and puts 800 bytes
+          // (PE 0 also 64 KiB into a region and 64 KiB into an array).
           assert.ok(p.amsSent >= 2, `PE ${p.pe} sent ${p.amsSent}`);
-          assert.equal(p.putBytes, 800);
+          assert.equal(p.putBytes, p.pe === 0 ? 800 + 2 * (1 << 16) : 800);
           assert.equal(typeof p.barrierWaitMs, 'number');
         }
       } finally {

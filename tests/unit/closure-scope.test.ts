@@ -151,6 +151,19 @@ describe('closure() refusals', () => {
     captured(() => closure(() => outerLet), 'free', ['outerLet']);
   });
 
+  test('the hint for an outer binding says a function cannot travel in env and what to do instead', () => {
+    assert.throws(
+      () => closure(() => readFileSync('/etc/hostname')),
+      (e: unknown) => {
+        assert.ok(isLamellarError(e, ErrorCode.CLOSURE_CAPTURE));
+        assert.match(e.message, /pass it in env if it is data, e\.g\. closure\(\(ctx, env\) => \.\.\. env\.readFileSync \.\.\., \{ readFileSync \}\)\. /);
+        assert.match(e.message, /A function or class cannot travel in env \(only execAmLocal, which runs the closure here, accepts one; other launches throw LAMELLAR_ERR_SERIALIZE\)/);
+        assert.match(e.message, /define it inside the closure, or import its module there with await import\(specifier\)/);
+        return true;
+      },
+    );
+  });
+
   test('an imported binding is refused', () => {
     captured(() => closure(() => readFileSync('/etc/hostname')), 'free', ['readFileSync']);
   });

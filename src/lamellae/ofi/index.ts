@@ -423,6 +423,8 @@ export class OfiLamella implements Lamella {
     if (pe === this.myPe) return this.#mem.put(pe, addr, src);
     this.#checkOpen();
     if (src.length === 0) return;
+    // Counted like AM frames, so world.stats().bytesSent covers RDMA puts as it does array puts.
+    this.stats.bytesSent += src.length;
     await this.#reach(pe, addr + src.length);
     // Bytes already in the own (registered) heap go straight from there: no copy.
     const local = this.#localSide(src);

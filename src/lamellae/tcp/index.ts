@@ -415,6 +415,8 @@ export class TcpLamella implements Lamella {
       return Promise.reject(e);
     }
     if (src.length === 0) return Promise.resolve();
+    // Counted like AM frames, so world.stats().bytesSent covers RDMA puts as it does array puts.
+    this.stats.bytesSent += src.length;
     const { id, done } = this.#request();
     for (let off = 0; off < src.length; off += CHUNK) {
       const n = Math.min(CHUNK, src.length - off);
