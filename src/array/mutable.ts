@@ -14,7 +14,7 @@
  */
 import { peCounters } from '../core/index.js';
 import type { ElemType, OneSidedMemoryRegion, ReadonlyTypedArray, SharedMemoryRegion } from '../memregion/index.js';
-import { ArrayBase, checkRangeOf, rangeIndices, type RegionFor } from './base.js';
+import { ArrayBase, checkRangeOf, type RegionFor } from './base.js';
 import { toArrayData, type ArithElemType, type ArrayData, type ArrayElemType, type ArrayValue, type BitwiseElemType, type FloatElemType, type IntElemType, type LocalView, type ReadonlyLocalView } from './elem.js';
 import { batchIndices, resolveSource } from './input.js';
 import { checkIndex } from './layout.js';
@@ -881,6 +881,6 @@ export abstract class MutableArray<T extends ArrayElemType = ArrayElemType> exte
       copyRange(ai, index, data, true);
       return DONE;
     }
-    return this.run(Op.store, rangeIndices(index, n), data, 0, 0, false).then(NOTHING);
+    return this.range(index, data, true);
   }
 }
