@@ -74,6 +74,22 @@ export function transferRange(h: ArrayRef, ai: ArrayInternals, index: number, da
   return allRuns(h, ai, index, data, write);
 }
 
+/**
+ * A batchStore with one value per index that is a range put: indices `i, i+1, …` store their
+ * values as the range at `i` (one run per owner instead of an offset per element), and one index
+ * with many values stores the last of them (each would be stored in turn, the last staying; a
+ * batch promises no order that a reader could see in between). Undefined otherwise (one pass,
+ * left at the first index out of step).
+ */
+export function storeAsRange(single: boolean, idx: ArrayLike<number>, vals: View, words: number): { index: number; data: View } | undefined {
+  const n = idx.length;
+  if (n < 2) return undefined;
+  if (single) return { index: idx[0]!, data: vals.subarray((n - 1) * words, n * words) as View };
+  const first = idx[0]!;
+  for (let k = 1; k < n; k++) if (idx[k] !== first + k) return undefined;
+  return { index: first, data: vals };
+}
+
 function allRuns(h: ArrayRef, ai: ArrayInternals, index: number, data: View, write: boolean): Promise<void> | undefined {
   const m = ai.meta;
   const { layout } = m;
