@@ -10,7 +10,7 @@
  * - UnsafeArray, ReadOnlyArray: no per-element guarantee, so a mapped run is one copy and an
  *   unmapped one (tcp, ofi) is one RDMA put or get of the run's bytes on the array's region.
  * - AtomicArray: each element atomic, the range as a whole not (Lamellar's contract): the
- *   WebAssembly store/load kernels for integers and bool, else a tight loop of
+ *   WebAssembly store/load kernels for every one-word type, else a tight loop of
  *   Atomics.store/load over the owner's view (float bit patterns through the bits view; 128-bit
  *   elements under their element locks through the wide kernel). Unmapped: one RangeAm, and the
  *   owner runs the same loop.
@@ -214,8 +214,8 @@ function atomicRun(m: ArrayMeta, pe: number, s: number, seg: View, write: boolea
  * a slot-full at a time: the run's offsets and values go into this PE's scratch slot in the
  * owner's heap and one kernel call stores (or loads) them, each element with one atomic
  * instruction. A JS `Atomics.store` re-checks its arguments on every call: about 10 ns an element
- * here, against 1-2 for the kernel. False where the kernels are off or unavailable (floats have
- * none): then the JS loop runs.
+ * here, against 1-2 for the kernel. Floats take the kernels of their width: a store or load of
+ * the bit pattern, exact. False where the kernels are off or unavailable: then the JS loop runs.
  */
 function wasmRun(m: ArrayMeta, pe: number, s: number, seg: View, write: boolean): boolean {
   const side = wasmSideOf(m);
