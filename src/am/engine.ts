@@ -15,6 +15,7 @@ import type { Lamella } from '../lamellae/types.js';
 import { decodeValue, encodeValue, Reader, RefMemo, Writer } from '../serde/index.js';
 import type { AmContext } from './context.js';
 import { Counter } from './counter.js';
+import { Inbox } from './inbox.js';
 import { closeArgScope, endArgDecode, FrameShares, openArgScope, releaseFrom, runReleases, takeHeld, type HeldList } from './arg-scope.js';
 import { closureEnv, closureSourceOf, ClosureTable } from './closure-table.js';
 import { isReturnedAm, isRuntimeAm, lookupAm, type AmDef } from './define.js';
@@ -112,6 +113,8 @@ export class Engine {
   /** One decoded handle for all the AMs of a frame that carry the same reference (arg-scope.ts). */
   readonly #shares = new FrameShares();
   readonly #memo = new RefMemo(this.#shares);
+  /** Incoming frames, run in time slices (inbox.ts). */
+  readonly #inbox = new Inbox((src, frame, pos) => this.#onFrame(src, frame, pos));
   #flushQueued = false;
   #closed = false;
 
@@ -141,7 +144,7 @@ export class Engine {
     this.#runNext = new Float64Array(this.numPes);
     this.#runCount = new Uint32Array(this.numPes);
     this.#closures = new ClosureTable(this.myPe, this.numPes, config().closureAms);
-    lamella.setFrameHandler((src, frame) => this.#onFrame(src, frame));
+    lamella.setFrameHandler((src, frame) => this.#inbox.deliver(src, frame));
     addPendingReporter(() => this.#pendingReport());
     reportPendingOnDrain(this.myPe);
   }
@@ -314,6 +317,7 @@ export class Engine {
   close(): void {
     this.flush();
     this.#closed = true;
+    this.#inbox.close();
   }
 
   // ---- aggregation ----
@@ -364,26 +368,31 @@ export class Engine {
 
   // ---- receiving ----
 
-  #onFrame(src: number, frame: Uint8Array): void {
+  /** Runs `frame` from `pos`; -1 when done, else where to resume (the inbox's slice ran out). */
+  #onFrame(src: number, frame: Uint8Array, pos: number): number {
+    let at = -1;
     try {
-      this.#records(src, frame);
+      at = this.#records(src, frame, pos);
     } finally {
-      // Handles shared by this frame's AMs are released once the last of those AMs is done.
-      this.#memo.clear();
-      this.#shares.endFrame();
+      // Handles shared by this frame's AMs are released once the last of those AMs is done; a
+      // frame cut short keeps them (and the memo) until it resumes: nothing else runs meanwhile.
+      if (at < 0) {
+        this.#memo.clear();
+        this.#shares.endFrame();
+      }
     }
+    return at;
   }
 
-  #records(src: number, frame: Uint8Array): void {
-    const r = new Reader(frame);
+  #records(src: number, frame: Uint8Array, pos: number): number {
+    const r = new Reader(frame, pos);
     while (r.pos < r.end) {
       const kind = r.u8();
       switch (kind) {
         case REQ:
-          this.#onRequest(src, r, false);
-          break;
         case REQ_CLOSURE:
-          this.#onRequest(src, r, true);
+          this.#onRequest(src, r, kind === REQ_CLOSURE);
+          if (this.#inbox.due() && r.pos < r.end) return r.pos;
           break;
         case CLOSURE_SRC:
           this.#closures.onSource(src, r);
@@ -417,15 +426,15 @@ export class Engine {
           break;
         }
         case REPLY_AM:
-          this.#onReturnedAm(src, r, false);
-          break;
         case REPLY_AM_CLOSURE:
-          this.#onReturnedAm(src, r, true);
+          this.#onReturnedAm(src, r, kind === REPLY_AM_CLOSURE);
+          if (this.#inbox.due() && r.pos < r.end) return r.pos;
           break;
         default:
           throw new LamellarError(ErrorCode.PROTOCOL, `corrupt AM frame from PE ${src}: record kind ${kind} at byte ${r.pos - 1}`);
       }
     }
+    return -1;
   }
 
   #onRequest(src: number, r: Reader, closure: boolean): void {
@@ -610,7 +619,7 @@ export class Engine {
       );
     }
     const site = h === undefined ? undefined : h instanceof Slab ? h.site(slot) : this.#sites?.get(h instanceof MultiPart ? h.multi : h);
-    const err = new RemoteAmError(src, name, e.name, e.message, e.stack, site === undefined ? undefined : userFrames(site));
+    const err = new RemoteAmError(src, name, e.name, e.message, e.stack, site === undefined ? undefined : userFrames(site), e.code === '' ? undefined : e.code);
     // The AM's frames matter, not the target runtime's frame handling around them.
     err.stack = err.stack!.replace(e.stack, withoutRuntimeFrames(e.stack));
     return err;
