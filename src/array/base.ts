@@ -35,6 +35,7 @@ import { canCopyDirect, copyRange } from './ops/copy.js';
 import { IndexedDistIter, IndexedLocalIter, IndexedOnesidedIter, consumersIdle, defaultChunk, iterChain, onesidedOf } from './iter/index.js';
 import { checksWhileGathering, execute, type OpResult } from './ops/engine.js';
 import type { View } from './ops/kernels.js';
+import { transferRange } from './ops/range.js';
 import { printArray } from './print.js';
 import type { ReadOnlyArray } from './read-only.js';
 import { reduceArray, type ReduceLocks } from './reduce.js';
@@ -53,6 +54,7 @@ declare module '../serde/wire.js' {
 type Maker = (st: RefState, origin: HandleOrigin, meta: ArrayMeta, offset: number, length: number) => ArrayBase;
 const makers = new Map<ArrayKind, Maker>();
 const classes = new Map<unknown, ArrayKind>();
+const DONE: Promise<void> = Promise.resolve();
 
 /** The kind of an array class (`ReadOnlyArray` → 'ReadOnlyArray'), or undefined for anything else. */
 export const kindOfClass = (cls: unknown): ArrayKind | undefined => classes.get(cls);
@@ -408,22 +410,27 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
     peCounters.getBytes += n * this.#meta.words * this.#meta.ctor.BYTES_PER_ELEMENT;
     const ai = this[kArray];
     const direct = canCopyDirect(ai, false);
-    const view = fresh ? (direct ? (new this.#meta.ctor(n * this.#meta.words) as unknown as View) : null) : destView(nOrDst);
+    const view = fresh ? (new this.#meta.ctor(n * this.#meta.words) as unknown as View) : destView(nOrDst);
     if (view !== null && direct) {
       copyRange(ai, index, view, false);
       return Promise.resolve(fresh ? toArrayData(this.type, view) : nOrDst);
     }
-    const got = this.run(Op.load, rangeIndices(index, n), 0, 0, 0, true);
-    if (fresh) return got.then((r) => toArrayData(this.type, r.out!));
+    const buf = view ?? (new this.#meta.ctor(n * this.#meta.words) as unknown as View);
+    const got = this.range(index, buf, false);
+    if (fresh) return got.then(() => toArrayData(this.type, buf));
+    if (view !== null) return got.then(() => nOrDst);
     // Pending until the data is in `dst`, not only until it arrived: Lamellar's get(..).spawn()
     // then wait_all() reads dst after waitAll.
-    return this.#pending(
-      got.then(async (r) => {
-        if (view !== null) view.set(r.out! as never);
-        else await deliver(this.type, r.out!, nOrDst);
-        return nOrDst;
-      }),
-    );
+    return this.#pending(got.then(() => deliver(this.type, buf, nOrDst)).then(() => nOrDst));
+  }
+
+  /**
+   * @internal A contiguous put or get that is not a plain mapped copy (ops/range.ts: one run per
+   * owner), counted in `waitAll()` like run()'s batches while it waits.
+   */
+  protected range(index: number, data: View, write: boolean): Promise<void> {
+    const r = transferRange(this, this[kArray], index, data, write);
+    return r === undefined ? DONE : this.#pending(r);
   }
 
   /** @internal A one-sided reduction of the window (see reduce.ts). */
@@ -650,12 +657,6 @@ export function checkRangeOf(kind: string, what: string, index: unknown, n: numb
     throw outOfBounds(`${kind}.${what} of ${n} element(s)`, index, len);
   }
   return index;
-}
-
-export function rangeIndices(index: number, n: number): Uint32Array {
-  const idx = new Uint32Array(n);
-  for (let k = 0; k < n; k++) idx[k] = index + k;
-  return idx;
 }
 
 function teamOf(t: unknown, what: string): Team {

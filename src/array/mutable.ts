@@ -14,12 +14,13 @@
  */
 import { peCounters } from '../core/index.js';
 import type { ElemType, OneSidedMemoryRegion, ReadonlyTypedArray, SharedMemoryRegion } from '../memregion/index.js';
-import { ArrayBase, checkRangeOf, rangeIndices, type RegionFor } from './base.js';
+import { ArrayBase, checkRangeOf, type RegionFor } from './base.js';
 import { toArrayData, type ArithElemType, type ArrayData, type ArrayElemType, type ArrayValue, type BitwiseElemType, type FloatElemType, type IntElemType, type LocalView, type ReadonlyLocalView } from './elem.js';
 import { batchIndices, resolveSource } from './input.js';
 import { checkIndex } from './layout.js';
 import { kArray } from './meta.js';
 import { canCopyDirect, copyRange } from './ops/copy.js';
+import { storeAsRange } from './ops/range.js';
 import type { View } from './ops/kernels.js';
 import { checksWhileCombining, type OpResult } from './ops/engine.js';
 import { putSource } from './transfer.js';
@@ -159,6 +160,7 @@ export interface BatchCompareExchangeResult<A> {
 }
 
 const NOTHING = (): void => undefined;
+const NO_RESULT = (): OpResult => ({ out: null, ok: null });
 const DONE: Promise<void> = Promise.resolve();
 
 /**
@@ -209,6 +211,8 @@ export abstract class MutableArray<T extends ArrayElemType = ArrayElemType> exte
     const v = checkValues(this.type, vIn, idx.length, what);
     checkOperand(this.type, op, v, what);
     const c = cas ? checkValues(this.type, cIn, idx.length, `${what} (current)`) : 0;
+    const run = op === Op.store && typeof v === 'object' ? storeAsRange(typeof raw === 'number', idx, v as View, this[kArray].meta.words) : undefined;
+    if (run !== undefined) return this.range(run.index, run.data, true).then(NO_RESULT);
     return this.run(op, idx, v, c, eps, fetch, late ? { len: this.length, what } : undefined);
   }
 
@@ -881,6 +885,6 @@ export abstract class MutableArray<T extends ArrayElemType = ArrayElemType> exte
       copyRange(ai, index, data, true);
       return DONE;
     }
-    return this.run(Op.store, rangeIndices(index, n), data, 0, 0, false).then(NOTHING);
+    return this.range(index, data, true);
   }
 }

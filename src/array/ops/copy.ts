@@ -3,8 +3,9 @@
  * ReadOnlyArray) when every PE's part is mapped into this PE (shmem, local): one TypedArray copy
  * per owner for block layouts (memcpy when large: core/copy.ts), one tight strided loop per owner
  * for cyclic ones. No routing
- * arrays, no per-element atomics, nothing sent. Atomic and lock arrays keep the element-op path,
- * whose per-element atomicity or locking is part of their contract; tcp keeps the per-owner AMs.
+ * arrays, no per-element atomics, nothing sent. Everything else (atomic and lock arrays, whose
+ * per-element atomicity or locking is part of their contract, and unmapped owners) goes one run
+ * per owner through ops/range.ts.
  */
 import { copyElems } from '../../core/index.js';
 import type { ArrayInternals } from '../meta.js';

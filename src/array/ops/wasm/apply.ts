@@ -40,15 +40,16 @@ const sides = new WeakMap<ArrayMeta, WasmSide | null>();
 export const WASM_MIN_BATCH = 1;
 
 /**
- * The kernels of an array, built on first use: integer and bool elements only (floats and the
- * 128-bit types keep their JS compare-and-swap loops), one word per element.
+ * The kernels of an array, built on first use: one word per element (the 128-bit types keep
+ * their JS kernels). Float arrays get a side too, for the bit-exact store and load kernels of
+ * range put/get (ops/range.ts); their element ops keep the JS compare-and-swap loops (wasmKernel).
  */
 export function wasmSideOf(m: ArrayMeta): WasmSide | null {
   let s = sides.get(m);
   if (s !== undefined) return s;
   s = null;
   const width = m.ctor.BYTES_PER_ELEMENT;
-  if (m.words === 1 && m.bits === null) {
+  if (m.words === 1) {
     const P = m.layout.numPes;
     const region = m.region;
     const fns: (Record<string, KernelFn> | undefined)[] = [];
@@ -94,7 +95,7 @@ export function wasmSideOf(m: ArrayMeta): WasmSide | null {
 
 /** The kernel for a batch of `op` on this array, or undefined (then the JS kernels run). */
 export function wasmKernel(ai: ArrayInternals, op: OpCode, vals: unknown, fetch: boolean): string | undefined {
-  if (ai.kind !== 'AtomicArray') return undefined;
+  if (ai.kind !== 'AtomicArray' || ai.meta.bits !== null) return undefined;
   const side = wasmSideOf(ai.meta);
   if (side === null) return undefined;
   return kernelFor(op, side.width, typeof vals === 'object', fetch || op === Op.load);
