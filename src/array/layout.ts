@@ -179,3 +179,24 @@ export function checkIndex(i: unknown, len: number, what: string): number {
   if (typeof i !== 'number' || !(i >= 0 && i < len && Math.floor(i) === i)) throw outOfBounds(what, i, len);
   return i;
 }
+
+/** Checks that elements [index, index + n) lie inside an array of `len` elements (put, get); returns `index`. */
+export function checkRangeOf(kind: string, what: string, index: unknown, n: number, len: number): number {
+  if (typeof index !== 'number' || !Number.isInteger(index) || index < 0 || index + n > len) {
+    if (typeof index === 'number' && Number.isInteger(index) && index >= 0 && index < len) {
+      // The start is inside: the range runs past the end.
+      throw new LamellarError(ErrorCode.INDEX_OUT_OF_BOUNDS, `${kind}.${what}: elements [${index}, ${index + n}) run past the array's ${len} elements`, {
+        details: { index, length: len },
+      });
+    }
+    throw outOfBounds(`${kind}.${what} of ${n} element(s)`, index, len);
+  }
+  return index;
+}
+
+/** The indices index, index + 1, ..., index + n - 1, for a range put or get that goes through the op engine. */
+export function rangeIndices(index: number, n: number): Uint32Array {
+  const idx = new Uint32Array(n);
+  for (let k = 0; k < n; k++) idx[k] = index + k;
+  return idx;
+}

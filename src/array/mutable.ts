@@ -13,10 +13,10 @@
  * truncated: see docs/arrays.md.
  */
 import { peCounters } from '../core/index.js';
-import { ArrayBase, checkRangeOf, rangeIndices, type RegionFor } from './base.js';
+import { ArrayBase, type RegionFor } from './base.js';
 import { toArrayData, type ArrayData, type ArrayElemType, type ArrayValue, type LocalView, type ReadonlyLocalView } from './elem.js';
 import { batchIndices, resolveSource } from './input.js';
-import { checkIndex } from './layout.js';
+import { checkIndex, checkRangeOf, rangeIndices } from './layout.js';
 import { kArray } from './meta.js';
 import { canCopyDirect, copyRange } from './ops/copy.js';
 import type { View } from './ops/kernels.js';
