@@ -1,18 +1,13 @@
 /**
- * The AM engine of one PE: encodes launches into per-destination aggregation buffers, flushes
- * them as frames, executes incoming AMs, and routes replies back to handles.
- *
- * Aggregation: every record for PE p is appended to p's Writer. A Writer is flushed as one frame
- * when it passes LAMELLAR_AM_SIZE_THRESHOLD (so a large AM goes out at once) or when the current
- * turn of work ends: the first record written into a clean buffer queues one microtask that
- * flushes every dirty buffer. A synchronous loop of a million launches therefore becomes frames
- * of thousands of AMs, and an `await` right after a launch sends it straight away.
+ * The AM engine of one PE: encodes launches into the per-destination aggregation buffers
+ * (aggregation.ts), executes incoming AMs, and routes replies back to handles.
  *
  * Replies use the same buffers, so the replies to one frame of requests travel as one frame.
  */
-import { addPendingReporter, channels, config, ErrorCode, LamellarError, peCounters, RemoteAmError, reportPendingOnDrain, type ErrorCodeValue } from '../core/index.js';
+import { addPendingReporter, channels, config, ErrorCode, LamellarError, peCounters, reportPendingOnDrain } from '../core/index.js';
 import type { Lamella } from '../lamellae/types.js';
 import { decodeValue, encodeValue, Reader, RefMemo, Writer } from '../serde/index.js';
+import { Outbox } from './aggregation.js';
 import type { AmContext } from './context.js';
 import { Counter } from './counter.js';
 import { closeArgScope, endArgDecode, FrameShares, openArgScope, releaseFrom, runReleases, takeHeld, type HeldList } from './arg-scope.js';
@@ -20,9 +15,10 @@ import { closureEnv, closureSourceOf, ClosureTable } from './closure-table.js';
 import { isReturnedAm, isRuntimeAm, lookupAm, type AmDef } from './define.js';
 import { bindSlab, kGroup, kObserved, kSettle, type AmHandle, type HandleCounter, type LocalAmHandle, MultiPart, type MultiAmHandle } from './handle.js';
 import { PendingTable } from './pending.js';
+import { remoteError, writeErrorReply } from './remote-error.js';
 import { Slab, SLAB_SIZE } from './slab.js';
-import { amOnStack, captureSite, pendingLine, userFrames, withoutRuntimeFrames, type Site } from './sites.js';
-import { asWireError, shrink, toWireError } from './thrown.js';
+import { amOnStack, captureSite, pendingLine, type Site } from './sites.js';
+import { asWireError, toWireError } from './thrown.js';
 import { Unobserved } from './unobserved.js';
 import {
   CLOSURE_SRC,
@@ -67,33 +63,16 @@ class Ctx implements AmContext {
   ) {}
 }
 
-/** Typed arrays and ArrayBuffers from this size up are sent by reference (Writer.gatherMin). */
-const GATHER_MIN = 64 << 10;
-
 const observed = (h: Settleable): boolean => (h instanceof MultiPart ? h.multi[kObserved] : h[kObserved]);
 
 export class Engine {
   readonly myPe: number;
   readonly numPes: number;
-  readonly #lamella: Lamella;
-  readonly #threshold: number;
-  /**
-   * The largest record that always fits in a frame: a buffer is flushed once it passes the
-   * threshold, so a frame is at most threshold + one record.
-   */
-  readonly #maxRecord: number;
-  readonly #out: Writer[];
-  /** Initial (and shrunk-back) capacity of each destination's Writer. */
-  readonly #outCap: number;
-  readonly #dirty: number[] = [];
-  readonly #isDirty: Uint8Array;
+  /** Per-destination aggregation buffers: every record sent, request or reply, goes through them. */
+  readonly #out: Outbox;
   readonly #pending = new PendingTable<Pending>();
   /** The slab that takes the next execAmPe launches' outcomes (slab.ts). */
   #slab: Slab | undefined;
-  /** Per destination: where the open REPLY_UNITS record's count sits in its Writer (-1: none), and the id that would extend it. */
-  readonly #runAt: Int32Array;
-  readonly #runNext: Float64Array;
-  readonly #runCount: Uint32Array;
   readonly #scratch = new Writer(256);
   /** Everything launched from here and not settled, plus everything executing here. */
   readonly #work = new Counter();
@@ -112,34 +91,16 @@ export class Engine {
   /** One decoded handle for all the AMs of a frame that carry the same reference (arg-scope.ts). */
   readonly #shares = new FrameShares();
   readonly #memo = new RefMemo(this.#shares);
-  #flushQueued = false;
   #closed = false;
+  /** Sends every buffered record now. */
+  readonly flush: () => void;
 
   constructor(lamella: Lamella, threshold: number) {
-    this.#lamella = lamella;
     this.myPe = lamella.myPe;
     this.numPes = lamella.numPes;
     this.#unobserved = new Unobserved(lamella.myPe);
-    this.#threshold = threshold;
-    this.#maxRecord = lamella.maxFrame - threshold - 64;
-    this.#outCap = Math.min(threshold * 2, 1 << 16);
-    // Each buffer goes out whole as one frame, so a handle carried by many of its AMs is written
-    // in full once and then as a back-reference (serde's REF_AGAIN).
-    // A lamella that takes frames in pieces gets a large typed array's bytes by reference: they
-    // are copied once, into its shared memory, instead of into the Writer first. A run that large
-    // always passes the threshold, so its frame leaves (and is copied) before the launch returns
-    // and the caller could change the array.
-    const gatherMin = lamella.sendParts === undefined ? Number.POSITIVE_INFINITY : Math.max(GATHER_MIN, threshold);
-    this.#out = Array.from({ length: this.numPes }, () => {
-      const w = new Writer(this.#outCap);
-      w.backRefs = true;
-      w.gatherMin = gatherMin;
-      return w;
-    });
-    this.#isDirty = new Uint8Array(this.numPes);
-    this.#runAt = new Int32Array(this.numPes).fill(-1);
-    this.#runNext = new Float64Array(this.numPes);
-    this.#runCount = new Uint32Array(this.numPes);
+    this.#out = new Outbox(lamella, threshold);
+    this.flush = this.#out.flush;
     this.#closures = new ClosureTable(this.myPe, this.numPes, config().closureAms);
     lamella.setFrameHandler((src, frame) => this.#onFrame(src, frame));
     addPendingReporter(() => this.#pendingReport());
@@ -191,7 +152,7 @@ export class Engine {
   launchPe(teamId: number, pe: number, def: AmDef<unknown, unknown>, args: unknown, handle: AmHandle<unknown>): void {
     this.#checkOpen();
     const closure = closureSourceOf(def);
-    const w = this.#begin(pe);
+    const w = this.#out.begin(pe);
     const start = w.pos;
     let reqAt: number;
     let wroteSource = false;
@@ -206,7 +167,7 @@ export class Engine {
       if (closure === undefined) encodeValue(w, args, def.argLabel);
       else encodeValue(w, closureEnv(def, args), def.argLabel, 'env');
       w.patchU32(lenAt, w.pos - lenAt - 4);
-      this.#checkSize(w.pos - start, `the arguments of AM '${def.name}'`);
+      this.#out.checkSize(w.pos - start, `the arguments of AM '${def.name}'`);
     } catch (err) {
       w.rewind(start);
       throw err;
@@ -226,7 +187,7 @@ export class Engine {
     group?.add();
     if (!isRuntimeAm(def)) peCounters.amsSent++;
     if (channels.amSend.hasSubscribers) channels.amSend.publish({ am: def.name, pe, reqId });
-    this.#end(pe, w);
+    this.#out.end(pe, w);
   }
 
   /** Launches `def(args)` on every PE in `pes` (world ids, team order), encoding args once. */
@@ -238,12 +199,12 @@ export class Engine {
     if (closure === undefined) encodeValue(s, args, def.argLabel);
     else encodeValue(s, closureEnv(def, args), def.argLabel, 'env');
     const body = s.view();
-    this.#checkSize(body.length + 17, `the arguments of AM '${def.name}'`);
+    this.#out.checkSize(body.length + 17, `the arguments of AM '${def.name}'`);
     const group = multi[kGroup];
     if (this.#sites !== undefined) this.#sites.set(multi, captureSite());
     for (let i = 0; i < pes.length; i++) {
       const pe = pes[i]!;
-      const w = this.#begin(pe);
+      const w = this.#out.begin(pe);
       if (closure !== undefined && this.#closures.writeSource(w, pe, closure)) this.#closures.sent(pe, closure);
       w.u8(closure === undefined ? REQ : REQ_CLOSURE);
       w.u32(def.id);
@@ -256,17 +217,7 @@ export class Engine {
       group?.add();
       if (!isRuntimeAm(def)) peCounters.amsSent++;
       if (channels.amSend.hasSubscribers) channels.amSend.publish({ am: def.name, pe, reqId });
-      this.#end(pe, w);
-    }
-  }
-
-  #checkSize(bytes: number, what: string): void {
-    if (bytes > this.#maxRecord) {
-      throw new LamellarError(
-        ErrorCode.FRAME_TOO_LARGE,
-        `${what} take ${bytes} bytes, more than this lamella carries in one frame (LAMELLAR_MAX_FRAME minus the aggregation threshold: ${this.#maxRecord} bytes)`,
-        { details: { bytes, max: this.#maxRecord } },
-      );
+      this.#out.end(pe, w);
     }
   }
 
@@ -315,52 +266,6 @@ export class Engine {
     this.flush();
     this.#closed = true;
   }
-
-  // ---- aggregation ----
-
-  #begin(pe: number): Writer {
-    if (this.#isDirty[pe] === 0) {
-      this.#isDirty[pe] = 1;
-      this.#dirty.push(pe);
-      if (!this.#flushQueued) {
-        this.#flushQueued = true;
-        queueMicrotask(this.flush);
-      }
-    }
-    return this.#out[pe]!;
-  }
-
-  #end(pe: number, w: Writer): void {
-    if (w.pos >= this.#threshold || w.gathered.length > 0) this.#send(pe, w);
-  }
-
-  #send(pe: number, w: Writer): void {
-    this.#runAt[pe] = -1;
-    const bytes = w.pos;
-    if (bytes === 0) return;
-    if (channels.frameSend.hasSubscribers) channels.frameSend.publish({ pe, bytes });
-    if (w.gathered.length === 0) this.#lamella.send(pe, w.view());
-    else this.#lamella.sendParts!(pe, w.parts(), bytes);
-    w.reset();
-    // A Writer grown for a large AM would otherwise keep that memory for good (one per
-    // destination); it gives it back at the first ordinary frame after, so a stream of large
-    // AMs keeps its buffer and an occasional one costs one allocation.
-    if (bytes <= this.#threshold && w.capacity > 4 * this.#outCap) w.shrink(this.#outCap);
-  }
-
-  /** Sends every buffered record now. */
-  readonly flush = (): void => {
-    this.#flushQueued = false;
-    const dirty = this.#dirty;
-    if (dirty.length === 0) return;
-    for (let i = 0; i < dirty.length; i++) {
-      const pe = dirty[i]!;
-      this.#isDirty[pe] = 0;
-      this.#send(pe, this.#out[pe]!);
-    }
-    dirty.length = 0;
-    this.#lamella.sendsDone();
-  };
 
   // ---- receiving ----
 
@@ -437,7 +342,7 @@ export class Engine {
     const def = closure ? this.#closures.lookup(src, amId) : lookupAm(amId);
     if (def === undefined) {
       r.pos = end;
-      this.#reply(src, reqId, undefined, closure ? this.#closures.refusal(src, amId) : {
+      this.#reply(src, reqId, closure ? this.#closures.refusal(src, amId) : {
         name: 'LamellarError',
         message: `no active message with wire id ${amId} is defined on PE ${this.myPe}`,
         stack: '',
@@ -450,7 +355,7 @@ export class Engine {
     if (team === undefined) {
       // Never reroute to another team: ctx.team would lie, and team-relative PEs would be wrong.
       r.pos = end;
-      this.#reply(src, reqId, def, {
+      this.#reply(src, reqId, {
         name: 'LamellarError',
         message: `${this.#unknownTeam(teamId)}; the AM was not run`,
         stack: '',
@@ -469,7 +374,7 @@ export class Engine {
     } catch (err) {
       runReleases(closeArgScope(mark));
       r.pos = end;
-      this.#reply(src, reqId, def, toWireError(err));
+      this.#reply(src, reqId, toWireError(err));
       return;
     }
     endArgDecode();
@@ -486,7 +391,7 @@ export class Engine {
         return;
       }
     } catch (err) {
-      this.#reply(src, reqId, def, toWireError(err));
+      this.#reply(src, reqId, toWireError(err));
       releaseFrom(mark);
       this.#execDone(undefined);
       return;
@@ -502,7 +407,7 @@ export class Engine {
     const fail = (err: unknown): void => {
       if (settled) return;
       settled = true;
-      this.#reply(src, reqId, def, toWireError(err));
+      this.#reply(src, reqId, toWireError(err));
       this.#execDone(held);
     };
     try {
@@ -524,22 +429,12 @@ export class Engine {
   }
 
   #replyValue(src: number, reqId: number, def: AmDef<unknown, unknown>, value: unknown, teamId: number): void {
-    const w = this.#begin(src);
+    const w = this.#out.begin(src);
     const start = w.pos;
     let wroteSource: ReturnType<typeof closureSourceOf>;
     try {
       if (value === undefined) {
-        const at = this.#runAt[src]!;
-        if (at >= 0 && this.#runNext[src] === reqId) {
-          w.patchU32(at, ++this.#runCount[src]!);
-        } else {
-          w.u8(REPLY_UNITS);
-          w.u32(reqId);
-          this.#runAt[src] = w.reserveU32();
-          this.#runCount[src] = 1;
-          w.patchU32(this.#runAt[src]!, 1);
-        }
-        this.#runNext[src] = (reqId + 1) >>> 0;
+        this.#out.unitReply(w, src, reqId);
       } else if (isReturnedAm(value)) {
         const am = value.am as AmDef<unknown, unknown>;
         const closure = closureSourceOf(am);
@@ -560,31 +455,21 @@ export class Engine {
         encodeValue(w, value, `result of AM '${def.name}'`);
         w.patchU32(lenAt, w.pos - lenAt - 4);
       }
-      this.#checkSize(w.pos - start, `the result of AM '${def.name}'`);
+      this.#out.checkSize(w.pos - start, `the result of AM '${def.name}'`);
     } catch (err) {
       w.rewind(start);
-      this.#reply(src, reqId, def, toWireError(err));
+      this.#reply(src, reqId, toWireError(err));
       return;
     }
     if (wroteSource !== undefined) this.#closures.sent(src, wroteSource);
-    this.#end(src, w);
+    this.#out.end(src, w);
   }
 
-  #reply(src: number, reqId: number, _def: AmDef<unknown, unknown> | undefined, e: WireError): void {
-    const w = this.#begin(src);
-    const start = w.pos;
-    // The record must fit in a frame whatever the error's size (toWireError already bounds each
-    // field; a small LAMELLAR_MAX_FRAME may need less): shrink it until it does.
-    for (let err = e; ; err = shrink(err)) {
-      w.u8(REPLY_ERROR);
-      w.u32(reqId);
-      const lenAt = w.reserveU32();
-      encodeValue(w, err);
-      w.patchU32(lenAt, w.pos - lenAt - 4);
-      if (w.pos - start <= this.#maxRecord || (err.stack === '' && err.message.length <= 64)) break;
-      w.rewind(start);
-    }
-    this.#end(src, w);
+  /** Answers request `reqId` from `src` with an error. */
+  #reply(src: number, reqId: number, e: WireError): void {
+    const w = this.#out.begin(src);
+    writeErrorReply(w, reqId, e, this.#out.maxRecord);
+    this.#out.end(src, w);
   }
 
   /** Why a record naming a team this PE does not know is refused. */
@@ -596,24 +481,8 @@ export class Engine {
     const h = this.#pending.peek(reqId);
     const slot = h instanceof Slab ? this.#pending.lastId - h.first : 0;
     const name = (h instanceof Slab ? h.names[slot] : h?.amName) ?? '?';
-    if (e.refused === true) {
-      // The target refused the record itself and never ran the AM: a runtime fault, not the AM's.
-      return new LamellarError((e.code as ErrorCodeValue | undefined) ?? ErrorCode.PROTOCOL, `active message '${name}' was refused by PE ${src}: ${e.message}`, {
-        details: { pe: src, amName: name },
-      });
-    }
-    if (e.code === ErrorCode.UNKNOWN_AM) {
-      return new LamellarError(
-        ErrorCode.UNKNOWN_AM,
-        `active message '${name}' is not defined on PE ${src}: call defineAm at module level so every PE defines it`,
-        { details: { pe: src, amName: name } },
-      );
-    }
     const site = h === undefined ? undefined : h instanceof Slab ? h.site(slot) : this.#sites?.get(h instanceof MultiPart ? h.multi : h);
-    const err = new RemoteAmError(src, name, e.name, e.message, e.stack, site === undefined ? undefined : userFrames(site));
-    // The AM's frames matter, not the target runtime's frame handling around them.
-    err.stack = err.stack!.replace(e.stack, withoutRuntimeFrames(e.stack));
-    return err;
+    return remoteError(src, name, site, e);
   }
 
   #onReturnedAm(src: number, r: Reader, closure: boolean): void {
