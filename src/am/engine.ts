@@ -1,6 +1,6 @@
 /**
  * The AM engine of one PE: encodes launches into the per-destination aggregation buffers
- * (aggregation.ts), executes incoming AMs, and routes replies back to handles.
+ * (aggregation.ts), executes incoming AMs, and routes replies back to handles (outcomes.ts).
  *
  * Replies use the same buffers, so the replies to one frame of requests travel as one frame.
  */
@@ -8,33 +8,17 @@ import { addPendingReporter, channels, config, ErrorCode, LamellarError, peCount
 import type { Lamella } from '../lamellae/types.js';
 import { decodeValue, encodeValue, Reader, RefMemo, Writer } from '../serde/index.js';
 import { Outbox } from './aggregation.js';
-import type { AmContext } from './context.js';
-import { Counter } from './counter.js';
 import { closeArgScope, endArgDecode, FrameShares, openArgScope, releaseFrom, runReleases, takeHeld, type HeldList } from './arg-scope.js';
 import { closureEnv, closureSourceOf, ClosureTable } from './closure-table.js';
+import type { AmContext } from './context.js';
+import { Counter } from './counter.js';
 import { isReturnedAm, isRuntimeAm, lookupAm, type AmDef } from './define.js';
-import { bindSlab, kGroup, kObserved, kSettle, type AmHandle, type HandleCounter, type LocalAmHandle, MultiPart, type MultiAmHandle } from './handle.js';
-import { PendingTable } from './pending.js';
-import { remoteError, writeErrorReply } from './remote-error.js';
-import { Slab, SLAB_SIZE } from './slab.js';
-import { amOnStack, captureSite, pendingLine, type Site } from './sites.js';
+import { kGroup, type AmHandle, type HandleCounter, type LocalAmHandle, type MultiAmHandle } from './handle.js';
+import { Outcomes, type Settleable } from './outcomes.js';
+import { writeErrorReply } from './remote-error.js';
+import { amOnStack, captureSite } from './sites.js';
 import { asWireError, toWireError } from './thrown.js';
-import { Unobserved } from './unobserved.js';
-import {
-  CLOSURE_SRC,
-  REPLY_AM,
-  REPLY_AM_CLOSURE,
-  REPLY_ERROR,
-  REPLY_UNITS,
-  REPLY_VALUE,
-  REQ,
-  REQ_CLOSURE,
-  type WireError,
-} from './wire.js';
-
-type Settleable = AmHandle<unknown> | MultiPart | LocalAmHandle<unknown>;
-/** What the pending table holds per request id: a handle, or (for execAmPe) the slab of its outcome. */
-type Pending = Settleable | Slab;
+import { CLOSURE_SRC, REPLY_AM, REPLY_AM_CLOSURE, REPLY_ERROR, REPLY_UNITS, REPLY_VALUE, REQ, REQ_CLOSURE, type WireError } from './wire.js';
 
 /** The types of `ctx.team` and `ctx.world`: the team layer's Team (see context.ts). */
 type CtxTeam = AmContext['team'];
@@ -63,28 +47,18 @@ class Ctx implements AmContext {
   ) {}
 }
 
-const observed = (h: Settleable): boolean => (h instanceof MultiPart ? h.multi[kObserved] : h[kObserved]);
-
 export class Engine {
   readonly myPe: number;
   readonly numPes: number;
   /** Per-destination aggregation buffers: every record sent, request or reply, goes through them. */
   readonly #out: Outbox;
-  readonly #pending = new PendingTable<Pending>();
-  /** The slab that takes the next execAmPe launches' outcomes (slab.ts). */
-  #slab: Slab | undefined;
+  /** Requests launched from here that wait for their reply, and settling them. */
+  readonly #outcomes: Outcomes;
   readonly #scratch = new Writer(256);
   /** Everything launched from here and not settled, plus everything executing here. */
   readonly #work = new Counter();
   /** AMs running on this PE now (started and not finished, including those suspended at an await). */
   #executing = 0;
-  /**
-   * Failures whose handles were not awaited when they settled (any value a local AM threw), with
-   * the group counter the launch reported to (a sub-team's, a TaskGroup's, or both).
-   */
-  readonly #unobserved: Unobserved;
-  /** Launch sites by handle (LAMELLAR_AM_STACKS=1); undefined when not recorded. */
-  readonly #sites: WeakMap<object, Site> | undefined = config().amStacks ? new WeakMap() : undefined;
   /** Closure sources: which destinations have which, and those other PEs defined here. */
   readonly #closures: ClosureTable;
   #host: EngineHost | undefined;
@@ -98,34 +72,13 @@ export class Engine {
   constructor(lamella: Lamella, threshold: number) {
     this.myPe = lamella.myPe;
     this.numPes = lamella.numPes;
-    this.#unobserved = new Unobserved(lamella.myPe);
     this.#out = new Outbox(lamella, threshold);
     this.flush = this.#out.flush;
+    this.#outcomes = new Outcomes(lamella.myPe, this.#work);
     this.#closures = new ClosureTable(this.myPe, this.numPes, config().closureAms);
     lamella.setFrameHandler((src, frame) => this.#onFrame(src, frame));
-    addPendingReporter(() => this.#pendingReport());
+    addPendingReporter(() => this.#outcomes.pendingReport(this.#executing));
     reportPendingOnDrain(this.myPe);
-  }
-
-  /** What this PE's AMs still wait for, for the report printed if the event loop runs empty. */
-  #pendingReport(): string[] {
-    const lines: string[] = [];
-    let n = 0;
-    this.#pending.forEach((h, id) => {
-      if (n++ >= 20) return;
-      if (h instanceof Slab) {
-        const slot = id - h.first;
-        lines.push(pendingLine(h.names[slot]!, h.pes[slot], h.site(slot)));
-        return;
-      }
-      const multi = h instanceof MultiPart;
-      lines.push(pendingLine(h.amName, multi ? undefined : (h as { pe?: number }).pe, this.#sites?.get(multi ? h.multi : h)));
-    });
-    if (n > 20) lines.push(`... and ${n - 20} more active message results`);
-    if (this.#executing > 0) lines.push(`${this.#executing} active message(s) running on this PE, suspended at an await that never resumed`);
-    // A failure nobody awaited is the likely reason the script waits for something (its effect).
-    lines.push(...this.#unobserved.lines());
-    return lines;
   }
 
   setHost(host: EngineHost): void {
@@ -174,17 +127,8 @@ export class Engine {
     }
     if (wroteSource) this.#closures.sent(pe, closure!);
     // The id is taken only once encoding succeeded, so a failed launch leaves no pending entry.
-    const id = this.#pending.nextId;
-    let slab = this.#slab;
-    if (slab === undefined || id - slab.first >= SLAB_SIZE) this.#slab = slab = new Slab(id);
-    const slot = id - slab.first;
-    const group = handle[kGroup];
-    slab.open(slot, def.name, handle.pe, group, this.#sites === undefined ? undefined : captureSite());
-    bindSlab(handle, slab, slot);
-    const reqId = this.#pending.add(slab);
+    const reqId = this.#outcomes.openPe(def.name, handle, this.#outcomes.recordsSites ? captureSite() : undefined);
     w.patchU32(reqAt, reqId);
-    this.#work.add();
-    group?.add();
     if (!isRuntimeAm(def)) peCounters.amsSent++;
     if (channels.amSend.hasSubscribers) channels.amSend.publish({ am: def.name, pe, reqId });
     this.#out.end(pe, w);
@@ -201,20 +145,18 @@ export class Engine {
     const body = s.view();
     this.#out.checkSize(body.length + 17, `the arguments of AM '${def.name}'`);
     const group = multi[kGroup];
-    if (this.#sites !== undefined) this.#sites.set(multi, captureSite());
+    if (this.#outcomes.recordsSites) this.#outcomes.openMulti(multi, captureSite());
     for (let i = 0; i < pes.length; i++) {
       const pe = pes[i]!;
       const w = this.#out.begin(pe);
       if (closure !== undefined && this.#closures.writeSource(w, pe, closure)) this.#closures.sent(pe, closure);
       w.u8(closure === undefined ? REQ : REQ_CLOSURE);
       w.u32(def.id);
-      const reqId = this.#pending.add(new MultiPart(multi, i));
+      const reqId = this.#outcomes.openPart(multi, i, group);
       w.u32(reqId);
       w.u32(teamId);
       w.u32(body.length);
       w.bytes(body);
-      this.#work.add();
-      group?.add();
       if (!isRuntimeAm(def)) peCounters.amsSent++;
       if (channels.amSend.hasSubscribers) channels.amSend.publish({ am: def.name, pe, reqId });
       this.#out.end(pe, w);
@@ -228,7 +170,7 @@ export class Engine {
     handle[kGroup]?.add();
     queueMicrotask(() => {
       this.#runLocal(new Ctx(this.myPe, this.numPes, this.myPe, this.#host!.world, team), def, args, (ok, value) =>
-        this.#settle(handle as Settleable, ok, value),
+        this.#outcomes.settle(handle as Settleable, ok, value),
       );
     });
   }
@@ -245,21 +187,15 @@ export class Engine {
 
   /** Resolves once everything launched from this PE, and everything running here, is done. */
   waitAll(): Promise<void> {
-    if (this.#work.value === 0 && !this.#unobserved.pending) return Promise.resolve();
-    // The failures are looked at when the wait ends, not when it starts: those of the AMs it waits
-    // for arrive during the wait. (Deciding at the call lost the usual case: a script that never
-    // calls waitAll, whose shutdown calls it while an unawaited AM's failed reply is on its way.)
-    return this.#work.idle().then(() => this.#unobserved.report(undefined));
+    return this.#outcomes.waitAll();
   }
 
   /**
    * Reports the unobserved failures of the AMs launched through `counter` (a sub-team's or a
-   * TaskGroup's), once its waitAll() has resolved: the user waited for exactly those AMs, so they
-   * hear of their failures then, as world.waitAll() reports every AM's. Each failure is reported
-   * once: it leaves the list, so the world's waitAll and shutdown do not report it again.
+   * TaskGroup's), once its waitAll() has resolved (see Outcomes.reportUnobservedIn).
    */
   reportUnobservedIn(counter: HandleCounter): void {
-    if (this.#unobserved.pending) this.#unobserved.report(counter);
+    this.#outcomes.reportUnobservedIn(counter);
   }
 
   close(): void {
@@ -296,7 +232,7 @@ export class Engine {
         case REPLY_UNITS: {
           const first = r.u32();
           const count = r.u32();
-          for (let k = 0; k < count; k++) this.#onReply((first + k) >>> 0, true, undefined);
+          for (let k = 0; k < count; k++) this.#outcomes.reply((first + k) >>> 0, true, undefined);
           break;
         }
         case REPLY_VALUE: {
@@ -308,17 +244,17 @@ export class Engine {
             value = decodeValue(r, this.#host!.decodeContext);
           } catch (err) {
             r.pos = end;
-            this.#onReply(reqId, false, err);
+            this.#outcomes.reply(reqId, false, err);
             break;
           }
-          this.#onReply(reqId, true, value);
+          this.#outcomes.reply(reqId, true, value);
           break;
         }
         case REPLY_ERROR: {
           const reqId = r.u32();
           r.u32();
           const e = asWireError(decodeValue(r));
-          this.#onReply(reqId, false, this.#remoteError(src, reqId, e));
+          this.#outcomes.reply(reqId, false, this.#outcomes.remoteError(src, reqId, e));
           break;
         }
         case REPLY_AM:
@@ -477,14 +413,6 @@ export class Engine {
     return `team id ${teamId} is unknown on PE ${this.myPe} (this PE is not a member of such a team)`;
   }
 
-  #remoteError(src: number, reqId: number, e: WireError): Error {
-    const h = this.#pending.peek(reqId);
-    const slot = h instanceof Slab ? this.#pending.lastId - h.first : 0;
-    const name = (h instanceof Slab ? h.names[slot] : h?.amName) ?? '?';
-    const site = h === undefined ? undefined : h instanceof Slab ? h.site(slot) : this.#sites?.get(h instanceof MultiPart ? h.multi : h);
-    return remoteError(src, name, site, e);
-  }
-
   #onReturnedAm(src: number, r: Reader, closure: boolean): void {
     const reqId = r.u32();
     const amId = r.u32();
@@ -504,7 +432,7 @@ export class Engine {
     } catch (err) {
       runReleases(closeArgScope(mark));
       r.pos = end;
-      this.#onReply(reqId, false, err);
+      this.#outcomes.reply(reqId, false, err);
       return;
     }
     const held = closeArgScope(mark);
@@ -514,14 +442,14 @@ export class Engine {
       // The id is the origin's own launching team, echoed back; unknown here means a corrupt reply.
       runReleases(held);
       const message = `active message '${def!.name}' returned by PE ${src} was not run: ${this.#unknownTeam(teamId)}`;
-      this.#onReply(reqId, false, new LamellarError(ErrorCode.PROTOCOL, message, { details: { pe: src, amName: def!.name, teamId } }));
+      this.#outcomes.reply(reqId, false, new LamellarError(ErrorCode.PROTOCOL, message, { details: { pe: src, amName: def!.name, teamId } }));
       return;
     }
-    const h = this.#pending.take(reqId);
+    const h = this.#outcomes.take(reqId);
     if (h === undefined) throw new LamellarError(ErrorCode.PROTOCOL, `returned AM for unknown request ${reqId} on PE ${this.myPe}`);
-    const id = this.#pending.lastId;
+    const id = this.#outcomes.lastId;
     this.#runLocal(new Ctx(this.myPe, this.numPes, src, host.world, team), def, args, (ok, value) => {
-      this.#settleEntry(h, id, ok, value);
+      this.#outcomes.settleEntry(h, id, ok, value);
       runReleases(held);
     });
   }
@@ -576,35 +504,5 @@ export class Engine {
         "Inside an AM, await the handles it launched, or launch through a TaskGroup and await the group's waitAll()",
       { details: { amName: am } },
     );
-  }
-
-  #onReply(reqId: number, ok: boolean, value: unknown): void {
-    const h = this.#pending.take(reqId);
-    if (h === undefined) {
-      throw new LamellarError(ErrorCode.PROTOCOL, `reply for unknown request ${reqId} on PE ${this.myPe}`);
-    }
-    this.#settleEntry(h, this.#pending.lastId, ok, value);
-  }
-
-  /** Settles the pending entry of request `id` (its full id). */
-  #settleEntry(h: Pending, id: number, ok: boolean, value: unknown): void {
-    if (!(h instanceof Slab)) {
-      this.#settle(h, ok, value);
-      return;
-    }
-    const slot = id - h.first;
-    h.settle(slot, ok, value);
-    const group = h.group(slot);
-    if (!ok && !h.observed(slot)) this.#unobserved.keep(() => h.observed(slot), h.names[slot]!, value, group);
-    group?.done();
-    this.#work.done();
-  }
-
-  #settle(h: Settleable, ok: boolean, value: unknown): void {
-    h[kSettle](ok, value);
-    const group = h[kGroup];
-    if (!ok && !observed(h)) this.#unobserved.keep(() => observed(h), h.amName, value, group);
-    group?.done();
-    this.#work.done();
   }
 }
