@@ -105,7 +105,8 @@ export class Engine {
   launchPe(teamId: number, pe: number, def: AmDef<unknown, unknown>, args: unknown, handle: AmHandle<unknown>): void {
     this.#checkOpen();
     const closure = closureSourceOf(def);
-    const w = this.#out.begin(pe);
+    const out = this.#out;
+    const w = out.begin(pe);
     const start = w.pos;
     let reqAt: number;
     let wroteSource = false;
@@ -120,7 +121,7 @@ export class Engine {
       if (closure === undefined) encodeValue(w, args, def.argLabel);
       else encodeValue(w, closureEnv(def, args), def.argLabel, 'env');
       w.patchU32(lenAt, w.pos - lenAt - 4);
-      this.#out.checkSize(w.pos - start, `the arguments of AM '${def.name}'`);
+      out.checkSize(w.pos - start, `the arguments of AM '${def.name}'`);
     } catch (err) {
       w.rewind(start);
       throw err;
@@ -131,7 +132,7 @@ export class Engine {
     w.patchU32(reqAt, reqId);
     if (!isRuntimeAm(def)) peCounters.amsSent++;
     if (channels.amSend.hasSubscribers) channels.amSend.publish({ am: def.name, pe, reqId });
-    this.#out.end(pe, w);
+    out.end(pe, w);
   }
 
   /** Launches `def(args)` on every PE in `pes` (world ids, team order), encoding args once. */
@@ -231,8 +232,7 @@ export class Engine {
           break;
         case REPLY_UNITS: {
           const first = r.u32();
-          const count = r.u32();
-          for (let k = 0; k < count; k++) this.#outcomes.reply((first + k) >>> 0, true, undefined);
+          this.#outcomes.replyUnits(first, r.u32());
           break;
         }
         case REPLY_VALUE: {
@@ -365,12 +365,13 @@ export class Engine {
   }
 
   #replyValue(src: number, reqId: number, def: AmDef<unknown, unknown>, value: unknown, teamId: number): void {
-    const w = this.#out.begin(src);
+    const out = this.#out;
+    const w = out.begin(src);
     const start = w.pos;
     let wroteSource: ReturnType<typeof closureSourceOf>;
     try {
       if (value === undefined) {
-        this.#out.unitReply(w, src, reqId);
+        out.unitReply(w, src, reqId);
       } else if (isReturnedAm(value)) {
         const am = value.am as AmDef<unknown, unknown>;
         const closure = closureSourceOf(am);
@@ -391,14 +392,14 @@ export class Engine {
         encodeValue(w, value, `result of AM '${def.name}'`);
         w.patchU32(lenAt, w.pos - lenAt - 4);
       }
-      this.#out.checkSize(w.pos - start, `the result of AM '${def.name}'`);
+      out.checkSize(w.pos - start, `the result of AM '${def.name}'`);
     } catch (err) {
       w.rewind(start);
       this.#reply(src, reqId, toWireError(err));
       return;
     }
     if (wroteSource !== undefined) this.#closures.sent(src, wroteSource);
-    this.#out.end(src, w);
+    out.end(src, w);
   }
 
   /** Answers request `reqId` from `src` with an error. */

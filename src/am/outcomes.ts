@@ -91,6 +91,11 @@ export class Outcomes {
     this.settleEntry(h, this.#pending.lastId, ok, value);
   }
 
+  /** A REPLY_UNITS record: requests `first` to `first + count - 1` (wire ids) returned nothing. */
+  replyUnits(first: number, count: number): void {
+    for (let k = 0; k < count; k++) this.reply((first + k) >>> 0, true, undefined);
+  }
+
   /** Takes the entry of request `reqId` out of the table, to settle later; `lastId` is then its full id. */
   take(reqId: number): Pending | undefined {
     return this.#pending.take(reqId);
