@@ -12,7 +12,7 @@ import { checkCount, RefHandle, type ElemType, type HandleOrigin, type RefState 
 import type { OneSidedMemoryRegion, SharedMemoryRegion } from '../memregion/index.js';
 import { kTeamInternals, State, type Team } from '../team/index.js';
 import type { AtomicArray } from './atomic.js';
-import { makerOf } from './create.js';
+import { kindOfClass, makerOf } from './create.js';
 import { toArrayData, type ArrayData, type ArrayElemType, type ArrayValue } from './elem.js';
 import type { GlobalLockArray } from './global-lock.js';
 import { batchIndices, resolveSource } from './input.js';
@@ -80,6 +80,7 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
     this.#meta = meta;
     this.#offset = offset;
     this.#length = length;
+    this.noteWindow(offset, length, false, meta.type, meta.layout.total, kindOfClass(new.target));
   }
 
   /** @internal */

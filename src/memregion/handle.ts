@@ -27,17 +27,28 @@ interface Held {
   offset: number;
   length: number;
   perPe: boolean;
+  /**
+   * An array handle's element type and whole length (an array's state holds neither in a form
+   * `describe` can read); '' for a region, whose state's data says.
+   */
+  type: string;
+  total: number;
 }
 
-/** What the unreleased-handle warning names: the kind, and for a region its type and window. */
+/** What the unreleased-handle warning names: the kind, and for a region or array its type and window. */
 function describe(held: Held): string {
   if (held.offset < 0) return `${held.label} handle`;
-  const data = held.state.data as { readonly type: string; readonly length: number };
+  const array = held.type !== '';
+  const data = array ? { type: held.type, length: held.total } : (held.state.data as { readonly type: string; readonly length: number });
   const per = held.perPe ? ' per PE' : '';
   const whole = held.offset === 0 && held.length === data.length;
-  const what = whole ? `${data.type}, ${data.length} elements${per}` : `a sub-region: elements [${held.offset}, ${held.offset + held.length}) of ${data.length} ${data.type}${per}`;
+  const sub = array ? 'a sub-array' : 'a sub-region';
+  const what = whole ? `${data.type}, ${data.length} elements${per}` : `${sub}: elements [${held.offset}, ${held.offset + held.length}) of ${data.length} ${data.type}${per}`;
   return `${held.label} handle (${what})`;
 }
+
+/** 'an' before a vowel sound ("an UnsafeArray handle", "a one-sided ..."), else 'a'. */
+const article = (label: string): string => (/^[aeiu]|^o(?!ne)/i.test(label) ? 'an' : 'a');
 
 /**
  * Warnings per kind of handle before the rest go silent: a loop that leaves a sub-region view
@@ -55,7 +66,7 @@ const finalizer = new FinalizationRegistry<Held>((held) => {
     const more = n === MAX_UNRELEASED_WARNINGS ? ` (${n} reported; further ${label} handles released this way on this PE are not)` : '';
     warn(
       WarningCode.UNRELEASED_HANDLE,
-      `a ${describe(held)} on PE ${state.rt.lamella.myPe} was garbage-collected without drop(); call drop() or use \`await using\` so it is freed promptly${more}`,
+      `${article(held.label)} ${describe(held)} on PE ${state.rt.lamella.myPe} was garbage-collected without drop(); call drop() or use \`await using\` so it is freed promptly${more}`,
     );
   }
   state.release();
@@ -89,21 +100,26 @@ export abstract class RefHandle {
     this.#state = state;
     if (origin === 'decoded' && holdWhileAmRuns(() => this.#release())) return;
     this.#token = {};
-    const held: Held = { state, label: state.label, offset: -1, length: 0, perPe: false };
+    const held: Held = { state, label: state.label, offset: -1, length: 0, perPe: false, type: '', total: 0 };
     this.#held = held;
     finalizer.register(this, held, this.#token);
   }
 
   /**
-   * @internal Regions: records this handle's window (`length` elements from `offset`; per team PE
-   * when `perPe`), so the unreleased-handle warning can say which region and sub-region it was.
+   * @internal Regions and arrays: records this handle's window (`length` elements from `offset`;
+   * per team PE when `perPe`), so the unreleased-handle warning can say which region or array,
+   * and which sub-region or sub-array, it was. An array also gives its element type, whole length
+   * and kind (its state is its region's, labelled as a region).
    */
-  protected noteWindow(offset: number, length: number, perPe: boolean): void {
+  protected noteWindow(offset: number, length: number, perPe: boolean, type = '', total = 0, label?: string): void {
     const held = this.#held;
     if (held === undefined) return;
+    if (label !== undefined) held.label = label;
     held.offset = offset;
     held.length = length;
     held.perPe = perPe;
+    held.type = type;
+    held.total = total;
   }
 
   /** @internal The shared state; throws USE_AFTER_RELEASE once this handle is released. */

@@ -92,7 +92,7 @@ test('guards have no public constructor: new DarcReadGuard() from JavaScript is 
 test('handles collected without drop() warn LAMELLAR_W_UNRELEASED_HANDLE and are still freed', async () => {
   const r = await runNode(['--expose-gc', '--import', 'tsx', fixture('darc-gc.ts')], { timeoutMs: 60000 });
   assert.equal(r.code, 0, `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
-  assert.match(r.stdout, /made 14, freed after GC/);
+  assert.match(r.stdout, /made 15, freed after GC/);
   assert.match(r.stderr, /LAMELLAR_W_UNRELEASED_HANDLE/);
   assert.match(r.stderr, /a Darc handle on PE 0 was garbage-collected without drop\(\)/);
   // A region's warning says which region, and which window of it for a sub-region.
@@ -100,6 +100,7 @@ test('handles collected without drop() warn LAMELLAR_W_UNRELEASED_HANDLE and are
     r.stderr.includes('a shared memory region handle (a sub-region: elements [0, 4) of 16 u8 per PE) on PE 0 was garbage-collected without drop(); call drop() or use `await using`'),
     r.stderr,
   );
+  assert.ok(r.stderr.includes('an UnsafeArray handle (a sub-array: elements [2, 5) of 10 i32) on PE 0 was garbage-collected without drop()'), r.stderr);
   const regions = r.stderr.match(/a one-sided memory region handle \(u8, 64 elements\) on PE 0 was garbage-collected/g) ?? [];
   assert.equal(regions.length, 5, 'five warnings of one kind, then none');
   assert.match(r.stderr, /\(5 reported; further one-sided memory region handles released this way on this PE are not\)/);
