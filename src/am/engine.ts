@@ -14,6 +14,7 @@ import type { AmContext } from './context.js';
 import { Counter } from './counter.js';
 import { isReturnedAm, isRuntimeAm, lookupAm, type AmDef } from './define.js';
 import { kGroup, type AmHandle, type HandleCounter, type LocalAmHandle, type MultiAmHandle } from './handle.js';
+import { Inbox } from './inbox.js';
 import { Outcomes, type Settleable } from './outcomes.js';
 import { writeErrorReply } from './remote-error.js';
 import { amOnStack, captureSite } from './sites.js';
@@ -65,6 +66,8 @@ export class Engine {
   /** One decoded handle for all the AMs of a frame that carry the same reference (arg-scope.ts). */
   readonly #shares = new FrameShares();
   readonly #memo = new RefMemo(this.#shares);
+  /** Incoming frames, run in time slices (inbox.ts). */
+  readonly #inbox = new Inbox((src, frame, pos) => this.#onFrame(src, frame, pos));
   #closed = false;
   /** Sends every buffered record now. */
   readonly flush: () => void;
@@ -76,7 +79,7 @@ export class Engine {
     this.flush = this.#out.flush;
     this.#outcomes = new Outcomes(lamella.myPe, this.#work);
     this.#closures = new ClosureTable(this.myPe, this.numPes, config().closureAms);
-    lamella.setFrameHandler((src, frame) => this.#onFrame(src, frame));
+    lamella.setFrameHandler((src, frame) => this.#inbox.deliver(src, frame));
     addPendingReporter(() => this.#outcomes.pendingReport(this.#executing));
     reportPendingOnDrain(this.myPe);
   }
@@ -202,30 +205,36 @@ export class Engine {
   close(): void {
     this.flush();
     this.#closed = true;
+    this.#inbox.close();
   }
 
   // ---- receiving ----
 
-  #onFrame(src: number, frame: Uint8Array): void {
+  /** Runs `frame` from `pos`; -1 when done, else where to resume (the inbox's slice ran out). */
+  #onFrame(src: number, frame: Uint8Array, pos: number): number {
+    let at = -1;
     try {
-      this.#records(src, frame);
+      at = this.#records(src, frame, pos);
     } finally {
-      // Handles shared by this frame's AMs are released once the last of those AMs is done.
-      this.#memo.clear();
-      this.#shares.endFrame();
+      // Handles shared by this frame's AMs are released once the last of those AMs is done; a
+      // frame cut short keeps them (and the memo) until it resumes: nothing else runs meanwhile.
+      if (at < 0) {
+        this.#memo.clear();
+        this.#shares.endFrame();
+      }
     }
+    return at;
   }
 
-  #records(src: number, frame: Uint8Array): void {
-    const r = new Reader(frame);
+  #records(src: number, frame: Uint8Array, pos: number): number {
+    const r = new Reader(frame, pos);
     while (r.pos < r.end) {
       const kind = r.u8();
       switch (kind) {
         case REQ:
-          this.#onRequest(src, r, false);
-          break;
         case REQ_CLOSURE:
-          this.#onRequest(src, r, true);
+          this.#onRequest(src, r, kind === REQ_CLOSURE);
+          if (this.#inbox.due() && r.pos < r.end) return r.pos;
           break;
         case CLOSURE_SRC:
           this.#closures.onSource(src, r);
@@ -258,15 +267,15 @@ export class Engine {
           break;
         }
         case REPLY_AM:
-          this.#onReturnedAm(src, r, false);
-          break;
         case REPLY_AM_CLOSURE:
-          this.#onReturnedAm(src, r, true);
+          this.#onReturnedAm(src, r, kind === REPLY_AM_CLOSURE);
+          if (this.#inbox.due() && r.pos < r.end) return r.pos;
           break;
         default:
           throw new LamellarError(ErrorCode.PROTOCOL, `corrupt AM frame from PE ${src}: record kind ${kind} at byte ${r.pos - 1}`);
       }
     }
+    return -1;
   }
 
   #onRequest(src: number, r: Reader, closure: boolean): void {

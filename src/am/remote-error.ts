@@ -41,7 +41,7 @@ export function remoteError(src: number, name: string, site: Site | undefined, e
       { details: { pe: src, amName: name } },
     );
   }
-  const err = new RemoteAmError(src, name, e.name, e.message, e.stack, site === undefined ? undefined : userFrames(site));
+  const err = new RemoteAmError(src, name, e.name, e.message, e.stack, site === undefined ? undefined : userFrames(site), e.code === '' ? undefined : e.code);
   // The AM's frames matter, not the target runtime's frame handling around them.
   err.stack = err.stack!.replace(e.stack, withoutRuntimeFrames(e.stack));
   return err;

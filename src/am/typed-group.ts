@@ -36,7 +36,8 @@ interface GroupReply {
    * [entry index in the message, error name, message, stack] per failed entry; an entry whose AM
    * returned an AM has the name RETURNED_AM (a runtime name no Error has) and nothing else.
    */
-  f: [number, string, string, string][];
+  /** Failed entries: index, error name, message, stack, and its string `code` ('' if none). */
+  f: [number, string, string, string, string][];
 }
 
 /** The failure an entry reports when its AM returned an AM; the caller makes the error. */
@@ -66,13 +67,14 @@ const GroupAm = defineAm('lamellar/typed-am-group', async (ctx, m: GroupMsg): Pr
       try {
         const r = await def.exec(ctx, full);
         if (isReturnedAm(r)) {
-          reply.f.push([k, RETURNED_AM, '', '']);
+          reply.f.push([k, RETURNED_AM, '', '', '']);
           return;
         }
         reply.v[k] = r;
       } catch (err) {
         const e = err instanceof Error ? err : new Error(String(err));
-        reply.f.push([k, e.name, e.message, e.stack ?? '']);
+        const code = (err as { code?: unknown } | null)?.code;
+        reply.f.push([k, e.name, e.message, e.stack ?? '', typeof code === 'string' ? code : '']);
       }
     }),
   );
@@ -363,10 +365,10 @@ export class TypedAmGroup<A, R, S extends Partial<A> = Record<never, never>> {
     let failed = false;
     const team = this.#team;
     const name = this.#am.name;
-    const fail = (i: number, teamPe: number, f: [number, string, string, string]): void => {
+    const fail = (i: number, teamPe: number, f: [number, string, string, string, string]): void => {
       failed = true;
       const pe = team.pes[teamPe]!;
-      failures[i] ??= f[1] === RETURNED_AM ? returnedAmError(name, pe) : new RemoteAmError(pe, name, f[1], f[2], f[3]);
+      failures[i] ??= f[1] === RETURNED_AM ? returnedAmError(name, pe) : new RemoteAmError(pe, name, f[1], f[2], f[3], undefined, f[4] === '' ? undefined : f[4]);
     };
     for (let m = 0; m < sent.length; m++) {
       const s = sent[m]!;

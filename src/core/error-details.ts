@@ -88,8 +88,8 @@ export interface ErrorDetailsMap {
   LAMELLAR_ERR_DUPLICATE_AM: ErrorDetailsBase & { readonly name: string; readonly other?: string; readonly id?: number };
   /** The AM and the PE that does not define it. */
   LAMELLAR_ERR_UNKNOWN_AM: ErrorDetailsBase & { readonly value?: string; readonly pe?: number; readonly amName?: string };
-  /** The AM and the PE it failed on (also `RemoteAmError.pe`/`amName`). */
-  LAMELLAR_ERR_REMOTE_AM: ErrorDetailsBase & { readonly pe: number; readonly amName: string };
+  /** The AM and the PE it failed on (also `RemoteAmError.pe`/`amName`), and the code the AM's error had, if any (`RemoteAmError.remoteCode`). */
+  LAMELLAR_ERR_REMOTE_AM: ErrorDetailsBase & { readonly pe: number; readonly amName: string; readonly remoteCode?: string };
   /** The bytes asked for and the heap limit, or the team PEs that ran out. */
   LAMELLAR_ERR_OUT_OF_MEMORY: ErrorDetailsBase & {
     readonly requested?: number;

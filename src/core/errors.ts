@@ -287,6 +287,16 @@ export class RemoteAmError extends LamellarError<typeof ErrorCode.REMOTE_AM> {
    * ```
    */
   readonly remoteName: string;
+  /**
+   * The remote error's `code` when it had a string one (a LamellarError's, e.g.
+   * `'LAMELLAR_ERR_INDEX_OUT_OF_BOUNDS'`, or a Node error's), else undefined.
+   * @example
+   * ```ts
+   * const e = new RemoteAmError(1, 'work', 'LamellarError', 'index 9', '', undefined, ErrorCode.INDEX_OUT_OF_BOUNDS);
+   * if (e.remoteCode === ErrorCode.INDEX_OUT_OF_BOUNDS) console.log('the AM indexed past the end');
+   * ```
+   */
+  readonly remoteCode: string | undefined;
 
   /**
    * Made by the runtime when a reply carries an AM's error; construct one only to test code
@@ -296,15 +306,16 @@ export class RemoteAmError extends LamellarError<typeof ErrorCode.REMOTE_AM> {
    * const e = new RemoteAmError(1, 'work', 'RangeError', 'index 9', 'RangeError: index 9');
    * ```
    */
-  constructor(pe: number, amName: string, remoteName: string, remoteMessage: string, remoteStack: string, launchedAt?: string) {
+  constructor(pe: number, amName: string, remoteName: string, remoteMessage: string, remoteStack: string, launchedAt?: string, remoteCode?: string) {
     super(ErrorCode.REMOTE_AM, `active message '${amName}' failed on PE ${pe}: ${remoteName}: ${remoteMessage}`, {
-      details: { pe, amName },
+      details: remoteCode === undefined ? { pe, amName } : { pe, amName, remoteCode },
     });
     this.pe = pe;
     this.amName = amName;
     this.remoteName = remoteName;
     this.remoteMessage = remoteMessage;
     this.remoteStack = remoteStack;
+    this.remoteCode = remoteCode;
     Object.defineProperty(this, kRemoteAmError, { value: true });
     const launched =
       launchedAt === undefined

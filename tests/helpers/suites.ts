@@ -31,6 +31,7 @@ export const AM_CASES = [
   'un-awaited nested AMs nobody waits for finish one level per waitAll-barrier round on every PE',
   'pipelined AMs larger than a shmem ring all arrive intact',
   'a synchronous burst of small AMs goes out in frames of LAMELLAR_AM_SIZE_THRESHOLD bytes',
+  'a burst of AMs that compute lets the target run its timers between them',
   'an AmGroup of 1000 AMs for one PE travels in aggregated frames, not one per AM',
   'an AM that throws rejects with RemoteAmError and the world goes on',
   'an unserializable result comes back as RemoteAmError naming the result',
