@@ -21,6 +21,15 @@ export function isPeReport(m: unknown): m is PeReport {
 }
 
 /**
+ * An error that crossed from a worker thread is rebuilt as a plain Error, and `inspect` then
+ * shows both names: `RangeError [Error]: ...`, `Error [LamellarError]: ...`. A tcp PE's report
+ * says `RangeError: ...`; show the name the PE threw, the same on every lamella.
+ */
+function plainName(text: string): string {
+  return text.replace(/^(\w+) \[(\w+)\](?=: )/, (all, a: string, b: string) => (a === 'Error' ? b : b === 'Error' ? a : all));
+}
+
+/**
  * The error's stack and message (and own properties such as `code`), or a safe stand-in. A
  * SuppressedError (an `await using` scope's clean-up failed while the scope was unwinding an
  * error) is told the other way round: the script's own error first, since it is the cause and
@@ -32,7 +41,7 @@ export function describeError(e: unknown): string {
     return `${describeError(s.suppressed)}\n\nand then, cleaning up an \`await using\` scope while that error unwound it:\n${describeError(s.error)}`;
   }
   try {
-    return inspect(e, { depth: 2, breakLength: 120 });
+    return plainName(inspect(e, { depth: 2, breakLength: 120 }));
   } catch {
     try {
       return String(e);

@@ -102,15 +102,23 @@ export function directGet<T extends ElemType>(v: TypedArrayOf<T>, index: number,
 const bytesOf = (a: ArrayBufferView): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
 /** `src`: the source region's state when the data is a region's, pinned too until the put is done. */
-export async function remotePut(st: RefState, lamella: Lamella, pe: number, addr: number, data: ArrayBufferView, src?: RefState): Promise<void> {
+export function remotePut(st: RefState, lamella: Lamella, pe: number, addr: number, data: ArrayBufferView, src?: RefState): Promise<void> {
   pin(st);
   if (src !== undefined) pin(src);
-  try {
-    await lamella.put(pe, addr, bytesOf(data));
-  } finally {
+  // A promise chain, not an async function: a suspended async frame per put in flight was a
+  // good part of a small put's heap on tcp (tens of thousands may be in flight).
+  const unpinBoth = (): void => {
     unpin(st);
     if (src !== undefined) unpin(src);
+  };
+  let put: Promise<void>;
+  try {
+    put = lamella.put(pe, addr, bytesOf(data));
+  } catch (e) {
+    unpinBoth();
+    return Promise.reject(e);
   }
+  return put.finally(unpinBoth);
 }
 
 /**

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ErrorCode, isLamellarError } from '../../src/core/index.js';
-import { FrameAssembler } from '../../src/lamellae/common/index.js';
+import { FrameAssembler, Spill } from '../../src/lamellae/common/index.js';
 
 const bytes = (n: number, seed: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i + seed) & 255);
 
@@ -44,5 +44,41 @@ describe('FrameAssembler', () => {
     assert.throws(() => a.next(1, bytes(6, 0), false), protocol, 'a MID that fills the frame');
     assert.throws(() => a.next(1, bytes(5, 0), true), protocol, 'a LAST that falls short');
     assert.throws(() => a.next(1, bytes(7, 0), true), protocol, 'a LAST that overruns');
+  });
+});
+
+describe('Spill (records waiting for ring space)', () => {
+  test('gives records back whole and in order, across growth, partial drains and compaction', () => {
+    const s = new Spill();
+    assert.equal(s.empty, true);
+    const sent: number[][] = [];
+    const got: number[][] = [];
+    let seed = 0;
+    const pushSome = (k: number): void => {
+      for (let i = 0; i < k; i++) {
+        const hdr = bytes(8, seed);
+        const body = seed % 3 === 0 ? undefined : bytes((seed * 97) % 5000, seed + 1);
+        s.push(hdr, body);
+        sent.push([...hdr, ...(body ?? [])]);
+        seed++;
+      }
+    };
+    // A writer that takes a few records and then has no room, as a full ring does.
+    const takeUpTo = (max: number): number =>
+      s.drain((r) => {
+        if (max-- <= 0) return false;
+        got.push([...r]);
+        return true;
+      });
+    pushSome(50);
+    assert.equal(takeUpTo(7), 7);
+    pushSome(200); // grows past 64 KiB while 43 records are still waiting at an offset
+    assert.equal(takeUpTo(100), 100);
+    pushSome(30); // room found by moving the waiting records to the front
+    assert.equal(takeUpTo(1000), 173);
+    assert.equal(s.empty, true);
+    assert.equal(got.length, sent.length);
+    assert.deepEqual(got, sent);
+    assert.equal(takeUpTo(5), 0, 'nothing left');
   });
 });

@@ -91,6 +91,16 @@ describe("a failing PE's report (launcher/report.ts)", () => {
     assert.equal(describeError('a string'), "'a string'");
   });
 
+  test('an error rebuilt by a worker-thread hand-off is named as the PE threw it, as on tcp', () => {
+    // A shmem PE's error reaches the host as a plain Error keeping the original name and stack,
+    // which inspect prints as `Error [LamellarError]: ...`.
+    const e = new Error('index 9 is outside the array');
+    e.stack = 'LamellarError: index 9 is outside the array\n    at main (/app/x.ts:3:9)';
+    Object.defineProperty(e, 'name', { value: 'LamellarError', enumerable: false });
+    assert.match(describeError(e), /^LamellarError: index 9 is outside the array\n {4}at main/);
+    assert.match(describeError(Object.assign(new Error('own'), { code: 'X' })), /^Error: own/);
+  });
+
   test('causeOf names the PE a failure follows from: a relayed origin, or the peer of a collective mismatch', () => {
     const err = (code: string, details: unknown): Error => Object.assign(new Error('x'), { code, details });
     assert.equal(causeOf(err(ErrorCode.PE_FAILED, { origin: 2 })), 2);

@@ -7,4 +7,5 @@ export * from './assembler.js';
 export * from './heap-allocator.js';
 export * from './mapped-heaps.js';
 export * from './ring.js';
+export * from './spill.js';
 export * from './mapped-memory.js';

@@ -24,7 +24,7 @@ import { randomBytes } from 'node:crypto';
 import {
   checkPe, config, copyBytes, debug, debugOn, ErrorCode, heapBuffer, heapWasm, LamellarError, warn, WarningCode, type KernelSpace, type LamellarConfig, type WasmMemory,
 } from '../../core/index.js';
-import { createHeap, FrameAssembler, MappedHeaps, RING_HEADER, RingEnd } from '../common/index.js';
+import { createHeap, FrameAssembler, MappedHeaps, RING_HEADER, RingEnd, Spill } from '../common/index.js';
 import type { AtomicOp, AtomicWord, FrameHandler, Lamella, LamellaStats } from '../types.js';
 import { loadOfi, unknownProvider, type OfiAddon, type OfiEndpoint, type OfiPeer } from './addon.js';
 import { exchangeCards, type Card } from './cards.js';
@@ -77,7 +77,8 @@ export class OfiLamella implements Lamella {
   readonly #ringView = new DataView(this.#rings);
   readonly #hdr = new Header();
   readonly #operands = new DataView(new ArrayBuffer(16));
-  readonly #pendingOut: Uint8Array[] = [];
+  /** Records for the progress thread that its ring had no room for. */
+  readonly #pendingOut = new Spill();
   readonly #requests = new Map<number, Request>();
   readonly #assembly: FrameAssembler;
   readonly #known: number[];
@@ -203,29 +204,22 @@ export class OfiLamella implements Lamella {
   // ---- to the progress thread ----
 
   #emit(hdr: Uint8Array, body: Uint8Array | undefined): void {
-    if (this.#pendingOut.length === 0 && this.#out.tryWriteParts(hdr, body)) {
+    if (this.#pendingOut.empty && this.#out.tryWriteParts(hdr, body)) {
       this.#kick();
       return;
     }
-    const copy = new Uint8Array(hdr.length + (body?.length ?? 0));
-    copy.set(hdr);
-    if (body !== undefined) copy.set(body, hdr.length);
-    this.#pendingOut.push(copy);
+    this.#pendingOut.push(hdr, body);
     this.#out.setWaiting();
     // The progress thread may have drained everything between the failed write and setWaiting.
     this.#retryOut();
     this.#kick();
   }
 
+  readonly #writeOut = (record: Uint8Array): boolean => this.#out.tryWriteParts(record, undefined);
+
   #retryOut(): void {
-    const q = this.#pendingOut;
-    let i = 0;
-    while (i < q.length && this.#out.tryWriteParts(q[i]!, undefined)) i++;
-    if (i > 0) {
-      q.splice(0, i);
-      this.#kick();
-    }
-    if (q.length > 0) this.#out.setWaiting();
+    if (this.#pendingOut.drain(this.#writeOut) > 0) this.#kick();
+    if (!this.#pendingOut.empty) this.#out.setWaiting();
   }
 
   /** Bumps the progress thread's doorbell; wakes it (fi_cq_signal) only if it said it sleeps. */
@@ -250,7 +244,7 @@ export class OfiLamella implements Lamella {
     try {
       const r = this.#in.drain(this.#onIn);
       if (r.producerWaiting) this.#kick();
-      if (this.#pendingOut.length > 0) this.#retryOut();
+      if (!this.#pendingOut.empty) this.#retryOut();
       const dropped = Atomics.load(this.#ctl, C_DROPPED);
       if (dropped !== this.#dropped) {
         warn(WarningCode.UNAUTHENTICATED_PEER, `PE ${this.myPe} ignored ${dropped - this.#dropped} fabric message(s) that did not carry a job member's token`);

@@ -23,7 +23,7 @@ import {
   checkPe, config, copyBytes, debug, deferred, ErrorCode, LamellarError, warn, WarningCode,
   heapBuffer, heapWasm, type Deferred, type ErrorCodeValue, type KernelSpace, type LamellarConfig, type WasmMemory,
 } from '../../core/index.js';
-import { createHeap, FrameAssembler, MappedHeaps, type RingEnd } from '../common/index.js';
+import { createHeap, FrameAssembler, MappedHeaps, Spill, type RingEnd } from '../common/index.js';
 import type { AtomicOp, AtomicWord, FrameHandler, Lamella, LamellaStats } from '../types.js';
 import { createLink, inRing, type LinkShared, MAIN_BELL, MAIN_SLEEP, NET_BELL, NET_DONE, NET_SLEEP, outRing, ringBell, sleepOnBell } from './link.js';
 import type { NetCommand } from './net-worker.js';
@@ -65,7 +65,8 @@ export class TcpLamella implements Lamella {
   readonly #ringView: DataView;
   readonly #hdr = new Header();
   readonly #operands = new DataView(new ArrayBuffer(16));
-  readonly #pendingOut: Uint8Array[] = [];
+  /** Records for the network thread that its ring had no room for. */
+  readonly #pendingOut = new Spill();
   readonly #requests = new Map<number, Request>();
   readonly #collectives = new Map<number, Deferred<number[]>>();
   readonly #assembly: FrameAssembler;
@@ -206,25 +207,19 @@ export class TcpLamella implements Lamella {
 
   /** Queues one wire message for the network thread; copies `hdr` and `body` before returning. */
   #emit(hdr: Uint8Array, body: Uint8Array | undefined): void {
-    if (this.#pendingOut.length === 0 && this.#out.tryWriteParts(hdr, body)) return;
-    const copy = new Uint8Array(hdr.length + (body?.length ?? 0));
-    copy.set(hdr);
-    if (body !== undefined) copy.set(body, hdr.length);
-    this.#pendingOut.push(copy);
+    if (this.#pendingOut.empty && this.#out.tryWriteParts(hdr, body)) return;
+    this.#pendingOut.push(hdr, body);
     this.#out.setWaiting();
     // The network thread may have drained everything between the failed write and setWaiting.
     this.#retryOut();
   }
 
+  readonly #writeOut = (record: Uint8Array): boolean => this.#out.tryWriteParts(record, undefined);
+
   #retryOut(): number {
-    const q = this.#pendingOut;
-    let i = 0;
-    while (i < q.length && this.#out.tryWriteParts(q[i]!, undefined)) i++;
-    if (i > 0) {
-      q.splice(0, i);
-      this.#kick();
-    }
-    if (q.length > 0) this.#out.setWaiting();
+    const i = this.#pendingOut.drain(this.#writeOut);
+    if (i > 0) this.#kick();
+    if (!this.#pendingOut.empty) this.#out.setWaiting();
     return i;
   }
 
@@ -296,7 +291,7 @@ export class TcpLamella implements Lamella {
         n += r.records;
         if (r.producerWaiting) this.#kick();
       }
-      if (this.#pendingOut.length > 0) n += this.#retryOut();
+      if (!this.#pendingOut.empty) n += this.#retryOut();
       if (n > 0) {
         await immediate();
         continue;
@@ -402,12 +397,24 @@ export class TcpLamella implements Lamella {
     return d.promise;
   }
 
-  async put(pe: number, addr: number, src: Uint8Array): Promise<void> {
-    checkPe(pe, this.numPes);
-    this.#checkAddr(addr, src.length);
-    if (pe === this.myPe) return this.#mem.put(pe, addr, src);
-    this.#checkOpen();
-    if (src.length === 0) return;
+  /*
+   * Not an async function: thousands of small puts may be in flight at once, and each suspended
+   * async frame was one more object per put (with the request's promise, about 1.5 KB of heap
+   * per put in flight on tcp).
+   */
+  put(pe: number, addr: number, src: Uint8Array): Promise<void> {
+    try {
+      checkPe(pe, this.numPes);
+      this.#checkAddr(addr, src.length);
+      if (pe === this.myPe) {
+        this.#mem.put(pe, addr, src);
+        return Promise.resolve();
+      }
+      this.#checkOpen();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    if (src.length === 0) return Promise.resolve();
     const { id, done } = this.#request();
     for (let off = 0; off < src.length; off += CHUNK) {
       const n = Math.min(CHUNK, src.length - off);
@@ -415,7 +422,7 @@ export class TcpLamella implements Lamella {
       // Wake the network thread per chunk: it sends the first while we copy the next.
       this.#kick();
     }
-    await done;
+    return done as Promise<void>;
   }
 
   async get(pe: number, addr: number, dst: Uint8Array): Promise<void> {
