@@ -1,45 +1,25 @@
 /**
- * The AM engine of one PE: encodes launches into per-destination aggregation buffers, flushes
- * them as frames, executes incoming AMs, and routes replies back to handles.
- *
- * Aggregation: every record for PE p is appended to p's Writer. A Writer is flushed as one frame
- * when it passes LAMELLAR_AM_SIZE_THRESHOLD (so a large AM goes out at once) or when the current
- * turn of work ends: the first record written into a clean buffer queues one microtask that
- * flushes every dirty buffer. A synchronous loop of a million launches therefore becomes frames
- * of thousands of AMs, and an `await` right after a launch sends it straight away.
+ * The AM engine of one PE: encodes launches into the per-destination aggregation buffers
+ * (aggregation.ts), executes incoming AMs, and routes replies back to handles (outcomes.ts).
  *
  * Replies use the same buffers, so the replies to one frame of requests travel as one frame.
  */
-import { addPendingReporter, channels, config, ErrorCode, LamellarError, peCounters, RemoteAmError, reportPendingOnDrain, type ErrorCodeValue } from '../core/index.js';
+import { addPendingReporter, channels, config, ErrorCode, LamellarError, peCounters, reportPendingOnDrain } from '../core/index.js';
 import type { Lamella } from '../lamellae/types.js';
 import { decodeValue, encodeValue, Reader, RefMemo, Writer } from '../serde/index.js';
-import type { AmContext } from './context.js';
-import { Counter } from './counter.js';
-import { Inbox } from './inbox.js';
+import { Outbox } from './aggregation.js';
 import { closeArgScope, endArgDecode, FrameShares, openArgScope, releaseFrom, runReleases, takeHeld, type HeldList } from './arg-scope.js';
 import { closureEnv, closureSourceOf, ClosureTable } from './closure-table.js';
+import type { AmContext } from './context.js';
+import { Counter } from './counter.js';
 import { isReturnedAm, isRuntimeAm, lookupAm, type AmDef } from './define.js';
-import { bindSlab, kGroup, kObserved, kSettle, type AmHandle, type HandleCounter, type LocalAmHandle, MultiPart, type MultiAmHandle } from './handle.js';
-import { PendingTable } from './pending.js';
-import { Slab, SLAB_SIZE } from './slab.js';
-import { amOnStack, captureSite, pendingLine, userFrames, withoutRuntimeFrames, type Site } from './sites.js';
-import { asWireError, shrink, toWireError } from './thrown.js';
-import { Unobserved } from './unobserved.js';
-import {
-  CLOSURE_SRC,
-  REPLY_AM,
-  REPLY_AM_CLOSURE,
-  REPLY_ERROR,
-  REPLY_UNITS,
-  REPLY_VALUE,
-  REQ,
-  REQ_CLOSURE,
-  type WireError,
-} from './wire.js';
-
-type Settleable = AmHandle<unknown> | MultiPart | LocalAmHandle<unknown>;
-/** What the pending table holds per request id: a handle, or (for execAmPe) the slab of its outcome. */
-type Pending = Settleable | Slab;
+import { kGroup, type AmHandle, type HandleCounter, type LocalAmHandle, type MultiAmHandle } from './handle.js';
+import { Inbox } from './inbox.js';
+import { Outcomes, type Settleable } from './outcomes.js';
+import { writeErrorReply } from './remote-error.js';
+import { amOnStack, captureSite } from './sites.js';
+import { asWireError, toWireError } from './thrown.js';
+import { CLOSURE_SRC, REPLY_AM, REPLY_AM_CLOSURE, REPLY_ERROR, REPLY_UNITS, REPLY_VALUE, REQ, REQ_CLOSURE, type WireError } from './wire.js';
 
 /** The types of `ctx.team` and `ctx.world`: the team layer's Team (see context.ts). */
 type CtxTeam = AmContext['team'];
@@ -68,45 +48,18 @@ class Ctx implements AmContext {
   ) {}
 }
 
-/** Typed arrays and ArrayBuffers from this size up are sent by reference (Writer.gatherMin). */
-const GATHER_MIN = 64 << 10;
-
-const observed = (h: Settleable): boolean => (h instanceof MultiPart ? h.multi[kObserved] : h[kObserved]);
-
 export class Engine {
   readonly myPe: number;
   readonly numPes: number;
-  readonly #lamella: Lamella;
-  readonly #threshold: number;
-  /**
-   * The largest record that always fits in a frame: a buffer is flushed once it passes the
-   * threshold, so a frame is at most threshold + one record.
-   */
-  readonly #maxRecord: number;
-  readonly #out: Writer[];
-  /** Initial (and shrunk-back) capacity of each destination's Writer. */
-  readonly #outCap: number;
-  readonly #dirty: number[] = [];
-  readonly #isDirty: Uint8Array;
-  readonly #pending = new PendingTable<Pending>();
-  /** The slab that takes the next execAmPe launches' outcomes (slab.ts). */
-  #slab: Slab | undefined;
-  /** Per destination: where the open REPLY_UNITS record's count sits in its Writer (-1: none), and the id that would extend it. */
-  readonly #runAt: Int32Array;
-  readonly #runNext: Float64Array;
-  readonly #runCount: Uint32Array;
+  /** Per-destination aggregation buffers: every record sent, request or reply, goes through them. */
+  readonly #out: Outbox;
+  /** Requests launched from here that wait for their reply, and settling them. */
+  readonly #outcomes: Outcomes;
   readonly #scratch = new Writer(256);
   /** Everything launched from here and not settled, plus everything executing here. */
   readonly #work = new Counter();
   /** AMs running on this PE now (started and not finished, including those suspended at an await). */
   #executing = 0;
-  /**
-   * Failures whose handles were not awaited when they settled (any value a local AM threw), with
-   * the group counter the launch reported to (a sub-team's, a TaskGroup's, or both).
-   */
-  readonly #unobserved: Unobserved;
-  /** Launch sites by handle (LAMELLAR_AM_STACKS=1); undefined when not recorded. */
-  readonly #sites: WeakMap<object, Site> | undefined = config().amStacks ? new WeakMap() : undefined;
   /** Closure sources: which destinations have which, and those other PEs defined here. */
   readonly #closures: ClosureTable;
   #host: EngineHost | undefined;
@@ -115,59 +68,20 @@ export class Engine {
   readonly #memo = new RefMemo(this.#shares);
   /** Incoming frames, run in time slices (inbox.ts). */
   readonly #inbox = new Inbox((src, frame, pos) => this.#onFrame(src, frame, pos));
-  #flushQueued = false;
   #closed = false;
+  /** Sends every buffered record now. */
+  readonly flush: () => void;
 
   constructor(lamella: Lamella, threshold: number) {
-    this.#lamella = lamella;
     this.myPe = lamella.myPe;
     this.numPes = lamella.numPes;
-    this.#unobserved = new Unobserved(lamella.myPe);
-    this.#threshold = threshold;
-    this.#maxRecord = lamella.maxFrame - threshold - 64;
-    this.#outCap = Math.min(threshold * 2, 1 << 16);
-    // Each buffer goes out whole as one frame, so a handle carried by many of its AMs is written
-    // in full once and then as a back-reference (serde's REF_AGAIN).
-    // A lamella that takes frames in pieces gets a large typed array's bytes by reference: they
-    // are copied once, into its shared memory, instead of into the Writer first. A run that large
-    // always passes the threshold, so its frame leaves (and is copied) before the launch returns
-    // and the caller could change the array.
-    const gatherMin = lamella.sendParts === undefined ? Number.POSITIVE_INFINITY : Math.max(GATHER_MIN, threshold);
-    this.#out = Array.from({ length: this.numPes }, () => {
-      const w = new Writer(this.#outCap);
-      w.backRefs = true;
-      w.gatherMin = gatherMin;
-      return w;
-    });
-    this.#isDirty = new Uint8Array(this.numPes);
-    this.#runAt = new Int32Array(this.numPes).fill(-1);
-    this.#runNext = new Float64Array(this.numPes);
-    this.#runCount = new Uint32Array(this.numPes);
+    this.#out = new Outbox(lamella, threshold);
+    this.flush = this.#out.flush;
+    this.#outcomes = new Outcomes(lamella.myPe, this.#work);
     this.#closures = new ClosureTable(this.myPe, this.numPes, config().closureAms);
     lamella.setFrameHandler((src, frame) => this.#inbox.deliver(src, frame));
-    addPendingReporter(() => this.#pendingReport());
+    addPendingReporter(() => this.#outcomes.pendingReport(this.#executing));
     reportPendingOnDrain(this.myPe);
-  }
-
-  /** What this PE's AMs still wait for, for the report printed if the event loop runs empty. */
-  #pendingReport(): string[] {
-    const lines: string[] = [];
-    let n = 0;
-    this.#pending.forEach((h, id) => {
-      if (n++ >= 20) return;
-      if (h instanceof Slab) {
-        const slot = id - h.first;
-        lines.push(pendingLine(h.names[slot]!, h.pes[slot], h.site(slot)));
-        return;
-      }
-      const multi = h instanceof MultiPart;
-      lines.push(pendingLine(h.amName, multi ? undefined : (h as { pe?: number }).pe, this.#sites?.get(multi ? h.multi : h)));
-    });
-    if (n > 20) lines.push(`... and ${n - 20} more active message results`);
-    if (this.#executing > 0) lines.push(`${this.#executing} active message(s) running on this PE, suspended at an await that never resumed`);
-    // A failure nobody awaited is the likely reason the script waits for something (its effect).
-    lines.push(...this.#unobserved.lines());
-    return lines;
   }
 
   setHost(host: EngineHost): void {
@@ -194,7 +108,8 @@ export class Engine {
   launchPe(teamId: number, pe: number, def: AmDef<unknown, unknown>, args: unknown, handle: AmHandle<unknown>): void {
     this.#checkOpen();
     const closure = closureSourceOf(def);
-    const w = this.#begin(pe);
+    const out = this.#out;
+    const w = out.begin(pe);
     const start = w.pos;
     let reqAt: number;
     let wroteSource = false;
@@ -209,27 +124,18 @@ export class Engine {
       if (closure === undefined) encodeValue(w, args, def.argLabel);
       else encodeValue(w, closureEnv(def, args), def.argLabel, 'env');
       w.patchU32(lenAt, w.pos - lenAt - 4);
-      this.#checkSize(w.pos - start, `the arguments of AM '${def.name}'`);
+      out.checkSize(w.pos - start, `the arguments of AM '${def.name}'`);
     } catch (err) {
       w.rewind(start);
       throw err;
     }
     if (wroteSource) this.#closures.sent(pe, closure!);
     // The id is taken only once encoding succeeded, so a failed launch leaves no pending entry.
-    const id = this.#pending.nextId;
-    let slab = this.#slab;
-    if (slab === undefined || id - slab.first >= SLAB_SIZE) this.#slab = slab = new Slab(id);
-    const slot = id - slab.first;
-    const group = handle[kGroup];
-    slab.open(slot, def.name, handle.pe, group, this.#sites === undefined ? undefined : captureSite());
-    bindSlab(handle, slab, slot);
-    const reqId = this.#pending.add(slab);
+    const reqId = this.#outcomes.openPe(def.name, handle, this.#outcomes.recordsSites ? captureSite() : undefined);
     w.patchU32(reqAt, reqId);
-    this.#work.add();
-    group?.add();
     if (!isRuntimeAm(def)) peCounters.amsSent++;
     if (channels.amSend.hasSubscribers) channels.amSend.publish({ am: def.name, pe, reqId });
-    this.#end(pe, w);
+    out.end(pe, w);
   }
 
   /** Launches `def(args)` on every PE in `pes` (world ids, team order), encoding args once. */
@@ -241,35 +147,23 @@ export class Engine {
     if (closure === undefined) encodeValue(s, args, def.argLabel);
     else encodeValue(s, closureEnv(def, args), def.argLabel, 'env');
     const body = s.view();
-    this.#checkSize(body.length + 17, `the arguments of AM '${def.name}'`);
+    this.#out.checkSize(body.length + 17, `the arguments of AM '${def.name}'`);
     const group = multi[kGroup];
-    if (this.#sites !== undefined) this.#sites.set(multi, captureSite());
+    if (this.#outcomes.recordsSites) this.#outcomes.openMulti(multi, captureSite());
     for (let i = 0; i < pes.length; i++) {
       const pe = pes[i]!;
-      const w = this.#begin(pe);
+      const w = this.#out.begin(pe);
       if (closure !== undefined && this.#closures.writeSource(w, pe, closure)) this.#closures.sent(pe, closure);
       w.u8(closure === undefined ? REQ : REQ_CLOSURE);
       w.u32(def.id);
-      const reqId = this.#pending.add(new MultiPart(multi, i));
+      const reqId = this.#outcomes.openPart(multi, i, group);
       w.u32(reqId);
       w.u32(teamId);
       w.u32(body.length);
       w.bytes(body);
-      this.#work.add();
-      group?.add();
       if (!isRuntimeAm(def)) peCounters.amsSent++;
       if (channels.amSend.hasSubscribers) channels.amSend.publish({ am: def.name, pe, reqId });
-      this.#end(pe, w);
-    }
-  }
-
-  #checkSize(bytes: number, what: string): void {
-    if (bytes > this.#maxRecord) {
-      throw new LamellarError(
-        ErrorCode.FRAME_TOO_LARGE,
-        `${what} take ${bytes} bytes, more than this lamella carries in one frame (LAMELLAR_MAX_FRAME minus the aggregation threshold: ${this.#maxRecord} bytes)`,
-        { details: { bytes, max: this.#maxRecord } },
-      );
+      this.#out.end(pe, w);
     }
   }
 
@@ -280,7 +174,7 @@ export class Engine {
     handle[kGroup]?.add();
     queueMicrotask(() => {
       this.#runLocal(new Ctx(this.myPe, this.numPes, this.myPe, this.#host!.world, team), def, args, (ok, value) =>
-        this.#settle(handle as Settleable, ok, value),
+        this.#outcomes.settle(handle as Settleable, ok, value),
       );
     });
   }
@@ -297,21 +191,15 @@ export class Engine {
 
   /** Resolves once everything launched from this PE, and everything running here, is done. */
   waitAll(): Promise<void> {
-    if (this.#work.value === 0 && !this.#unobserved.pending) return Promise.resolve();
-    // The failures are looked at when the wait ends, not when it starts: those of the AMs it waits
-    // for arrive during the wait. (Deciding at the call lost the usual case: a script that never
-    // calls waitAll, whose shutdown calls it while an unawaited AM's failed reply is on its way.)
-    return this.#work.idle().then(() => this.#unobserved.report(undefined));
+    return this.#outcomes.waitAll();
   }
 
   /**
    * Reports the unobserved failures of the AMs launched through `counter` (a sub-team's or a
-   * TaskGroup's), once its waitAll() has resolved: the user waited for exactly those AMs, so they
-   * hear of their failures then, as world.waitAll() reports every AM's. Each failure is reported
-   * once: it leaves the list, so the world's waitAll and shutdown do not report it again.
+   * TaskGroup's), once its waitAll() has resolved (see Outcomes.reportUnobservedIn).
    */
   reportUnobservedIn(counter: HandleCounter): void {
-    if (this.#unobserved.pending) this.#unobserved.report(counter);
+    this.#outcomes.reportUnobservedIn(counter);
   }
 
   close(): void {
@@ -319,52 +207,6 @@ export class Engine {
     this.#closed = true;
     this.#inbox.close();
   }
-
-  // ---- aggregation ----
-
-  #begin(pe: number): Writer {
-    if (this.#isDirty[pe] === 0) {
-      this.#isDirty[pe] = 1;
-      this.#dirty.push(pe);
-      if (!this.#flushQueued) {
-        this.#flushQueued = true;
-        queueMicrotask(this.flush);
-      }
-    }
-    return this.#out[pe]!;
-  }
-
-  #end(pe: number, w: Writer): void {
-    if (w.pos >= this.#threshold || w.gathered.length > 0) this.#send(pe, w);
-  }
-
-  #send(pe: number, w: Writer): void {
-    this.#runAt[pe] = -1;
-    const bytes = w.pos;
-    if (bytes === 0) return;
-    if (channels.frameSend.hasSubscribers) channels.frameSend.publish({ pe, bytes });
-    if (w.gathered.length === 0) this.#lamella.send(pe, w.view());
-    else this.#lamella.sendParts!(pe, w.parts(), bytes);
-    w.reset();
-    // A Writer grown for a large AM would otherwise keep that memory for good (one per
-    // destination); it gives it back at the first ordinary frame after, so a stream of large
-    // AMs keeps its buffer and an occasional one costs one allocation.
-    if (bytes <= this.#threshold && w.capacity > 4 * this.#outCap) w.shrink(this.#outCap);
-  }
-
-  /** Sends every buffered record now. */
-  readonly flush = (): void => {
-    this.#flushQueued = false;
-    const dirty = this.#dirty;
-    if (dirty.length === 0) return;
-    for (let i = 0; i < dirty.length; i++) {
-      const pe = dirty[i]!;
-      this.#isDirty[pe] = 0;
-      this.#send(pe, this.#out[pe]!);
-    }
-    dirty.length = 0;
-    this.#lamella.sendsDone();
-  };
 
   // ---- receiving ----
 
@@ -399,8 +241,7 @@ export class Engine {
           break;
         case REPLY_UNITS: {
           const first = r.u32();
-          const count = r.u32();
-          for (let k = 0; k < count; k++) this.#onReply((first + k) >>> 0, true, undefined);
+          this.#outcomes.replyUnits(first, r.u32());
           break;
         }
         case REPLY_VALUE: {
@@ -412,17 +253,17 @@ export class Engine {
             value = decodeValue(r, this.#host!.decodeContext);
           } catch (err) {
             r.pos = end;
-            this.#onReply(reqId, false, err);
+            this.#outcomes.reply(reqId, false, err);
             break;
           }
-          this.#onReply(reqId, true, value);
+          this.#outcomes.reply(reqId, true, value);
           break;
         }
         case REPLY_ERROR: {
           const reqId = r.u32();
           r.u32();
           const e = asWireError(decodeValue(r));
-          this.#onReply(reqId, false, this.#remoteError(src, reqId, e));
+          this.#outcomes.reply(reqId, false, this.#outcomes.remoteError(src, reqId, e));
           break;
         }
         case REPLY_AM:
@@ -446,7 +287,7 @@ export class Engine {
     const def = closure ? this.#closures.lookup(src, amId) : lookupAm(amId);
     if (def === undefined) {
       r.pos = end;
-      this.#reply(src, reqId, undefined, closure ? this.#closures.refusal(src, amId) : {
+      this.#reply(src, reqId, closure ? this.#closures.refusal(src, amId) : {
         name: 'LamellarError',
         message: `no active message with wire id ${amId} is defined on PE ${this.myPe}`,
         stack: '',
@@ -459,7 +300,7 @@ export class Engine {
     if (team === undefined) {
       // Never reroute to another team: ctx.team would lie, and team-relative PEs would be wrong.
       r.pos = end;
-      this.#reply(src, reqId, def, {
+      this.#reply(src, reqId, {
         name: 'LamellarError',
         message: `${this.#unknownTeam(teamId)}; the AM was not run`,
         stack: '',
@@ -478,7 +319,7 @@ export class Engine {
     } catch (err) {
       runReleases(closeArgScope(mark));
       r.pos = end;
-      this.#reply(src, reqId, def, toWireError(err));
+      this.#reply(src, reqId, toWireError(err));
       return;
     }
     endArgDecode();
@@ -495,7 +336,7 @@ export class Engine {
         return;
       }
     } catch (err) {
-      this.#reply(src, reqId, def, toWireError(err));
+      this.#reply(src, reqId, toWireError(err));
       releaseFrom(mark);
       this.#execDone(undefined);
       return;
@@ -511,7 +352,7 @@ export class Engine {
     const fail = (err: unknown): void => {
       if (settled) return;
       settled = true;
-      this.#reply(src, reqId, def, toWireError(err));
+      this.#reply(src, reqId, toWireError(err));
       this.#execDone(held);
     };
     try {
@@ -533,22 +374,13 @@ export class Engine {
   }
 
   #replyValue(src: number, reqId: number, def: AmDef<unknown, unknown>, value: unknown, teamId: number): void {
-    const w = this.#begin(src);
+    const out = this.#out;
+    const w = out.begin(src);
     const start = w.pos;
     let wroteSource: ReturnType<typeof closureSourceOf>;
     try {
       if (value === undefined) {
-        const at = this.#runAt[src]!;
-        if (at >= 0 && this.#runNext[src] === reqId) {
-          w.patchU32(at, ++this.#runCount[src]!);
-        } else {
-          w.u8(REPLY_UNITS);
-          w.u32(reqId);
-          this.#runAt[src] = w.reserveU32();
-          this.#runCount[src] = 1;
-          w.patchU32(this.#runAt[src]!, 1);
-        }
-        this.#runNext[src] = (reqId + 1) >>> 0;
+        out.unitReply(w, src, reqId);
       } else if (isReturnedAm(value)) {
         const am = value.am as AmDef<unknown, unknown>;
         const closure = closureSourceOf(am);
@@ -569,60 +401,26 @@ export class Engine {
         encodeValue(w, value, `result of AM '${def.name}'`);
         w.patchU32(lenAt, w.pos - lenAt - 4);
       }
-      this.#checkSize(w.pos - start, `the result of AM '${def.name}'`);
+      out.checkSize(w.pos - start, `the result of AM '${def.name}'`);
     } catch (err) {
       w.rewind(start);
-      this.#reply(src, reqId, def, toWireError(err));
+      this.#reply(src, reqId, toWireError(err));
       return;
     }
     if (wroteSource !== undefined) this.#closures.sent(src, wroteSource);
-    this.#end(src, w);
+    out.end(src, w);
   }
 
-  #reply(src: number, reqId: number, _def: AmDef<unknown, unknown> | undefined, e: WireError): void {
-    const w = this.#begin(src);
-    const start = w.pos;
-    // The record must fit in a frame whatever the error's size (toWireError already bounds each
-    // field; a small LAMELLAR_MAX_FRAME may need less): shrink it until it does.
-    for (let err = e; ; err = shrink(err)) {
-      w.u8(REPLY_ERROR);
-      w.u32(reqId);
-      const lenAt = w.reserveU32();
-      encodeValue(w, err);
-      w.patchU32(lenAt, w.pos - lenAt - 4);
-      if (w.pos - start <= this.#maxRecord || (err.stack === '' && err.message.length <= 64)) break;
-      w.rewind(start);
-    }
-    this.#end(src, w);
+  /** Answers request `reqId` from `src` with an error. */
+  #reply(src: number, reqId: number, e: WireError): void {
+    const w = this.#out.begin(src);
+    writeErrorReply(w, reqId, e, this.#out.maxRecord);
+    this.#out.end(src, w);
   }
 
   /** Why a record naming a team this PE does not know is refused. */
   #unknownTeam(teamId: number): string {
     return `team id ${teamId} is unknown on PE ${this.myPe} (this PE is not a member of such a team)`;
-  }
-
-  #remoteError(src: number, reqId: number, e: WireError): Error {
-    const h = this.#pending.peek(reqId);
-    const slot = h instanceof Slab ? this.#pending.lastId - h.first : 0;
-    const name = (h instanceof Slab ? h.names[slot] : h?.amName) ?? '?';
-    if (e.refused === true) {
-      // The target refused the record itself and never ran the AM: a runtime fault, not the AM's.
-      return new LamellarError((e.code as ErrorCodeValue | undefined) ?? ErrorCode.PROTOCOL, `active message '${name}' was refused by PE ${src}: ${e.message}`, {
-        details: { pe: src, amName: name },
-      });
-    }
-    if (e.code === ErrorCode.UNKNOWN_AM) {
-      return new LamellarError(
-        ErrorCode.UNKNOWN_AM,
-        `active message '${name}' is not defined on PE ${src}: call defineAm at module level so every PE defines it`,
-        { details: { pe: src, amName: name } },
-      );
-    }
-    const site = h === undefined ? undefined : h instanceof Slab ? h.site(slot) : this.#sites?.get(h instanceof MultiPart ? h.multi : h);
-    const err = new RemoteAmError(src, name, e.name, e.message, e.stack, site === undefined ? undefined : userFrames(site), e.code === '' ? undefined : e.code);
-    // The AM's frames matter, not the target runtime's frame handling around them.
-    err.stack = err.stack!.replace(e.stack, withoutRuntimeFrames(e.stack));
-    return err;
   }
 
   #onReturnedAm(src: number, r: Reader, closure: boolean): void {
@@ -644,7 +442,7 @@ export class Engine {
     } catch (err) {
       runReleases(closeArgScope(mark));
       r.pos = end;
-      this.#onReply(reqId, false, err);
+      this.#outcomes.reply(reqId, false, err);
       return;
     }
     const held = closeArgScope(mark);
@@ -654,14 +452,14 @@ export class Engine {
       // The id is the origin's own launching team, echoed back; unknown here means a corrupt reply.
       runReleases(held);
       const message = `active message '${def!.name}' returned by PE ${src} was not run: ${this.#unknownTeam(teamId)}`;
-      this.#onReply(reqId, false, new LamellarError(ErrorCode.PROTOCOL, message, { details: { pe: src, amName: def!.name, teamId } }));
+      this.#outcomes.reply(reqId, false, new LamellarError(ErrorCode.PROTOCOL, message, { details: { pe: src, amName: def!.name, teamId } }));
       return;
     }
-    const h = this.#pending.take(reqId);
+    const h = this.#outcomes.take(reqId);
     if (h === undefined) throw new LamellarError(ErrorCode.PROTOCOL, `returned AM for unknown request ${reqId} on PE ${this.myPe}`);
-    const id = this.#pending.lastId;
+    const id = this.#outcomes.lastId;
     this.#runLocal(new Ctx(this.myPe, this.numPes, src, host.world, team), def, args, (ok, value) => {
-      this.#settleEntry(h, id, ok, value);
+      this.#outcomes.settleEntry(h, id, ok, value);
       runReleases(held);
     });
   }
@@ -716,35 +514,5 @@ export class Engine {
         "Inside an AM, await the handles it launched, or launch through a TaskGroup and await the group's waitAll()",
       { details: { amName: am } },
     );
-  }
-
-  #onReply(reqId: number, ok: boolean, value: unknown): void {
-    const h = this.#pending.take(reqId);
-    if (h === undefined) {
-      throw new LamellarError(ErrorCode.PROTOCOL, `reply for unknown request ${reqId} on PE ${this.myPe}`);
-    }
-    this.#settleEntry(h, this.#pending.lastId, ok, value);
-  }
-
-  /** Settles the pending entry of request `id` (its full id). */
-  #settleEntry(h: Pending, id: number, ok: boolean, value: unknown): void {
-    if (!(h instanceof Slab)) {
-      this.#settle(h, ok, value);
-      return;
-    }
-    const slot = id - h.first;
-    h.settle(slot, ok, value);
-    const group = h.group(slot);
-    if (!ok && !h.observed(slot)) this.#unobserved.keep(() => h.observed(slot), h.names[slot]!, value, group);
-    group?.done();
-    this.#work.done();
-  }
-
-  #settle(h: Settleable, ok: boolean, value: unknown): void {
-    h[kSettle](ok, value);
-    const group = h[kGroup];
-    if (!ok && !observed(h)) this.#unobserved.keep(() => observed(h), h.amName, value, group);
-    group?.done();
-    this.#work.done();
   }
 }

@@ -9,7 +9,7 @@
 import { checkConstruct, kConstruct, kOpInput } from '../core/index.js';
 import { released, type HandleOrigin, type RefState } from '../memregion/internal.js';
 import type { Team } from '../team/index.js';
-import { createArray, registerArrayKind } from './base.js';
+import { createArray, registerArrayKind } from './create.js';
 import type { World } from './deps.js';
 import type { ArithElemType, ArrayElemType, ArrayValue, BitwiseElemType, FloatElemType, IntElemType, LocalView } from './elem.js';
 import { checkIndex } from './layout.js';

@@ -1,36 +1,25 @@
 /**
- * What every array type shares: collective creation over one symmetric region, index queries,
- * sub-arrays, loads and gets, the array's team conveniences (barrier, waitAll, AM launches,
- * print), collective conversions and the reference codec. Reductions live on the types that
- * have them (reduce.ts). A handle is one reference on this PE (Darc semantics via the region's
- * RefState); a handle views a window [offset, offset + length) of the allocation, which is how
- * sub-arrays and arrays shorter than the team work.
+ * What every array type shares: index queries, sub-arrays, loads and gets, the array's team
+ * conveniences (barrier, waitAll, AM launches, print), iterators and collective conversions.
+ * Creation and the registry of array kinds (with their reference codec) are in create.ts;
+ * reductions live on the types that have them (reduce.ts). A handle is one reference on this PE
+ * (Darc semantics via the region's RefState); a handle views a window [offset, offset + length)
+ * of the allocation, which is how sub-arrays and arrays shorter than the team work.
  */
 import { kTeamLaunch, type AmArgs, type AmDef, type AmHandle, type LocalAmHandle, type MultiAmHandle } from '../am/index.js';
 import { checkPe, ErrorCode, LamellarError, peCounters } from '../core/index.js';
-import {
-  allocShared,
-  checkCount,
-  decodeMemberKey,
-  encodeRefKey,
-  kRegionInternals,
-  RefHandle,
-  type ElemType,
-  type HandleOrigin,
-  type RefState,
-  type RegionInternals,
-} from '../memregion/internal.js';
+import { checkCount, RefHandle, type ElemType, type HandleOrigin, type RefState } from '../memregion/internal.js';
 import type { OneSidedMemoryRegion, SharedMemoryRegion } from '../memregion/index.js';
-import { registerRefCodec } from '../serde/index.js';
-import { Kind, kTeamInternals, State, Team, World } from '../team/index.js';
+import { kTeamInternals, State, type Team } from '../team/index.js';
 import type { AtomicArray } from './atomic.js';
-import { ARRAY_ELEM_TYPES, storageOf, toArrayData, type ArrayData, type ArrayElemType, type ArrayValue } from './elem.js';
+import { kindOfClass, makerOf } from './create.js';
+import { toArrayData, type ArrayData, type ArrayElemType, type ArrayValue } from './elem.js';
 import type { GlobalLockArray } from './global-lock.js';
-import type { BatchIndices } from './mutable.js';
 import { batchIndices, resolveSource } from './input.js';
-import { checkIndex, outOfBounds } from './layout.js';
+import { checkIndex, checkRangeOf } from './layout.js';
 import type { LocalLockArray } from './local-lock.js';
-import { allocElems, kArray, metaFor, type ArrayInternals, type ArrayMeta } from './meta.js';
+import type { BatchIndices } from './op-types.js';
+import { kArray, type ArrayInternals, type ArrayMeta } from './meta.js';
 import { canCopyDirect, copyRange } from './ops/copy.js';
 import { IndexedDistIter, IndexedLocalIter, IndexedOnesidedIter, consumersIdle, defaultChunk, iterChain, onesidedOf } from './iter/index.js';
 import { checksWhileGathering, execute, type OpResult } from './ops/engine.js';
@@ -40,7 +29,7 @@ import { printArray } from './print.js';
 import type { ReadOnlyArray } from './read-only.js';
 import { reduceArray, type ReduceLocks } from './reduce.js';
 import { deliver, destLength, destView } from './transfer.js';
-import { KINDS, Op, scalarOut, type ArrayKind, type ArrayOptions, type Distribution } from './types.js';
+import { Op, scalarOut, type ArrayKind, type Distribution } from './types.js';
 import type { UnsafeArray } from './unsafe.js';
 
 /** Arrays travel in AM arguments and results as references (see ArrayBase). */
@@ -51,13 +40,7 @@ declare module '../serde/wire.js' {
   }
 }
 
-type Maker = (st: RefState, origin: HandleOrigin, meta: ArrayMeta, offset: number, length: number) => ArrayBase;
-const makers = new Map<ArrayKind, Maker>();
-const classes = new Map<unknown, ArrayKind>();
 const DONE: Promise<void> = Promise.resolve();
-
-/** The kind of an array class (`ReadOnlyArray` → 'ReadOnlyArray'), or undefined for anything else. */
-export const kindOfClass = (cls: unknown): ArrayKind | undefined => classes.get(cls);
 
 /**
  * A memory region an array of `T` copies to and from (regions hold the ten base types only, so
@@ -100,7 +83,7 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
     this.#meta = meta;
     this.#offset = offset;
     this.#length = length;
-    this.noteWindow(offset, length, false, meta.type, meta.layout.total, classes.get(new.target));
+    this.noteWindow(offset, length, false, meta.type, meta.layout.total, kindOfClass(new.target));
   }
 
   /** @internal */
@@ -288,7 +271,7 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
         details: { start, end, length: len },
       });
     }
-    return makers.get(this.kind)!(this.refState, 'new', this.#meta, this.#offset + start, end - start) as this;
+    return makerOf(this.kind)(this.refState, 'new', this.#meta, this.#offset + start, end - start) as this;
   }
 
   /**
@@ -301,7 +284,7 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
    * ```
    */
   clone(): this {
-    return makers.get(this.kind)!(this.refState, 'new', this.#meta, this.#offset, this.#length) as this;
+    return makerOf(this.kind)(this.refState, 'new', this.#meta, this.#offset, this.#length) as this;
   }
 
   /**
@@ -642,102 +625,6 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
 
   /** @internal */
   protected into<H>(kind: ArrayKind): Promise<H> {
-    return this.convertInto(kind, (st) => makers.get(kind)!(st, 'converted', this.#meta, this.#offset, this.#length) as H);
+    return this.convertInto(kind, (st) => makerOf(kind)(st, 'converted', this.#meta, this.#offset, this.#length) as H);
   }
-}
-
-export function checkRangeOf(kind: string, what: string, index: unknown, n: number, len: number): number {
-  if (typeof index !== 'number' || !Number.isInteger(index) || index < 0 || index + n > len) {
-    if (typeof index === 'number' && Number.isInteger(index) && index >= 0 && index < len) {
-      // The start is inside: the range runs past the end.
-      throw new LamellarError(ErrorCode.INDEX_OUT_OF_BOUNDS, `${kind}.${what}: elements [${index}, ${index + n}) run past the array's ${len} elements`, {
-        details: { index, length: len },
-      });
-    }
-    throw outOfBounds(`${kind}.${what} of ${n} element(s)`, index, len);
-  }
-  return index;
-}
-
-function teamOf(t: unknown, what: string): Team {
-  if (t instanceof World) return t.team;
-  if (t instanceof Team) return t;
-  throw new LamellarError(ErrorCode.INVALID_ARGUMENT, `${what} takes a World or a Team as its first argument`);
-}
-
-export function checkArrayElemType(type: unknown, what: string): ArrayElemType {
-  if (typeof type !== 'string' || !(ARRAY_ELEM_TYPES as readonly string[]).includes(type)) {
-    // Ports of Rust programs write Rust's pointer-sized types; say what they become here.
-    const hint = type === 'usize' || type === 'isize'
-      ? ` (Rust's ${type} is '${type === 'usize' ? 'u64' : 'i64'}' here, bigint elements, or '${type === 'usize' ? 'u32' : 'i32'}' for number elements)`
-      : '';
-    throw new LamellarError(ErrorCode.TYPE_MISMATCH, `${what}: element type must be one of ${ARRAY_ELEM_TYPES.join(', ')}, got ${String(type)}${hint}`, {
-      details: { type },
-    });
-  }
-  return type as ArrayElemType;
-}
-
-/**
- * Collective over the team: allocates the array's one symmetric region (zeroed) and returns a
- * handle of `kind`. Mismatched calls throw COLLECTIVE_MISMATCH on every member. With fewer elements
- * than PEs, one element per PE is allocated and the
- * handle covers the first `length` (as Lamellar does).
- */
-export async function createArray<T extends ArrayElemType>(kind: ArrayKind, teamOrWorld: World | Team, opts: ArrayOptions<T>): Promise<ArrayBase<T>> {
-  const what = `${kind}.create`;
-  const team = teamOf(teamOrWorld, what);
-  if (typeof opts !== 'object' || opts === null) throw new LamellarError(ErrorCode.INVALID_ARGUMENT, `${what} needs { type, length, distribution }`);
-  const type = checkArrayElemType(opts.type, what) as T;
-  const length = checkCount(opts.length, what);
-  if (opts.distribution !== 'block' && opts.distribution !== 'cyclic') {
-    throw new LamellarError(ErrorCode.INVALID_ARGUMENT, `${what}: distribution must be 'block' or 'cyclic', got ${String(opts.distribution)}`);
-  }
-  if (length > 2 ** 32 - 1) throw new LamellarError(ErrorCode.INVALID_ARGUMENT, `${what}: at most 2^32 - 1 elements, got ${length}`);
-  const total = Math.max(length, team.numPes);
-  const cap = Math.ceil(total / team.numPes);
-  // Every member must create the same array: the region's collective check compares this whole
-  // description, so a different kind, type, length or distribution on any PE fails everywhere
-  // with COLLECTIVE_MISMATCH (lengths 7 and 8 on 4 PEs need the same region, for instance).
-  const desc = `${kind}.create({ type: '${type}', length: ${length}, distribution: '${opts.distribution}' })`;
-  const region = await allocShared(team, storageOf(type).region, allocElems(type, cap), desc, Kind.arrayCreation);
-  const ri = region[kRegionInternals];
-  const meta = metaFor(ri.state, ri, type, opts.distribution, total);
-  const handle = makers.get(kind)!(ri.state, 'new', meta as unknown as ArrayMeta, 0, length) as ArrayBase<T>;
-  await region.drop();
-  return handle;
-}
-
-/** Each array type registers its constructor, for conversions, sub-arrays and the codec. */
-export function registerArrayKind(kind: ArrayKind, ctor: { readonly prototype: ArrayBase; readonly name: string }, make: Maker): void {
-  makers.set(kind, make);
-  classes.set(ctor, kind);
-  registerRefCodec<ArrayBase>({
-    name: `lamellar.${kind}`,
-    ctor,
-    encode(w, a) {
-      const ai = a[kArray];
-      encodeRefKey(w, ai.state);
-      w.u8(KINDS.indexOf(ai.kind));
-      w.u8(ARRAY_ELEM_TYPES.indexOf(ai.meta.type));
-      w.u8(ai.meta.layout.dist === 'block' ? 0 : 1);
-      w.f64(ai.meta.layout.total);
-      w.f64(ai.offset);
-      w.f64(ai.length);
-    },
-    again(a) {
-      a[kArray].state.noteEncode();
-    },
-    decode(r, ctx) {
-      const state = decodeMemberKey(r, ctx, `a ${kind}`);
-      r.u8();
-      const type = ARRAY_ELEM_TYPES[r.u8()]!;
-      const dist: Distribution = r.u8() === 0 ? 'block' : 'cyclic';
-      const total = r.f64();
-      const offset = r.f64();
-      const length = r.f64();
-      const ri = (state.data as { internals: RegionInternals<ElemType> }).internals;
-      return make(state, 'decoded', metaFor(state, ri, type, dist, total), offset, length);
-    },
-  });
 }

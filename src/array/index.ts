@@ -43,7 +43,8 @@ export {
 export { ArrayReadGuard, ArrayWriteGuard } from './lock-guard.js';
 export { LocalChunks } from './chunks.js';
 export type { ArrayBase, RegionFor } from './base.js';
-export type { MutableArray, CompareExchangeResult, BatchCompareExchangeResult, BatchIndices } from './mutable.js';
+export type { MutableArray } from './mutable.js';
+export type { CompareExchangeResult, BatchCompareExchangeResult, BatchIndices } from './op-types.js';
 export type {
   ArrayOptions,
   Distribution,

@@ -184,3 +184,17 @@ export function checkIndex(i: unknown, len: number, what: string, local = false)
   if (typeof i !== 'number' || !(i >= 0 && i < len && Math.floor(i) === i)) throw outOfBounds(what, i, len, undefined, local);
   return i;
 }
+
+/** Checks that elements [index, index + n) lie inside an array of `len` elements (put, get); returns `index`. */
+export function checkRangeOf(kind: string, what: string, index: unknown, n: number, len: number): number {
+  if (typeof index !== 'number' || !Number.isInteger(index) || index < 0 || index + n > len) {
+    if (typeof index === 'number' && Number.isInteger(index) && index >= 0 && index < len) {
+      // The start is inside: the range runs past the end.
+      throw new LamellarError(ErrorCode.INDEX_OUT_OF_BOUNDS, `${kind}.${what}: elements [${index}, ${index + n}) run past the array's ${len} elements`, {
+        details: { index, length: len },
+      });
+    }
+    throw outOfBounds(`${kind}.${what} of ${n} element(s)`, index, len);
+  }
+  return index;
+}

@@ -8,7 +8,7 @@
 import { kConstruct } from '../core/index.js';
 import { pin, unpin, type HandleOrigin, type RefState } from '../memregion/internal.js';
 import { captureSite, type Team } from '../team/index.js';
-import { createArray, registerArrayKind } from './base.js';
+import { createArray, registerArrayKind } from './create.js';
 import { checkChunkSize, newLocalChunks, type LocalChunks } from './chunks.js';
 import type { World } from './deps.js';
 import type { ArrayElemType, LocalView, ReadonlyLocalView } from './elem.js';

@@ -6,7 +6,8 @@
 import { kConstruct } from '../core/index.js';
 import type { HandleOrigin, RefState } from '../memregion/internal.js';
 import type { Team } from '../team/index.js';
-import { ArrayBase, createArray, registerArrayKind } from './base.js';
+import { ArrayBase } from './base.js';
+import { createArray, registerArrayKind } from './create.js';
 import { newLocalChunks, type LocalChunks } from './chunks.js';
 import type { World } from './deps.js';
 import type { ArrayElemType, ArrayValue, ReadonlyLocalView } from './elem.js';

@@ -7,7 +7,7 @@
 import { kConstruct } from '../core/index.js';
 import type { HandleOrigin, RefState } from '../memregion/internal.js';
 import type { Team } from '../team/index.js';
-import { createArray, registerArrayKind } from './base.js';
+import { createArray, registerArrayKind } from './create.js';
 import { newLocalChunks, type LocalChunks } from './chunks.js';
 import type { World } from './deps.js';
 import type { ArrayElemType, ArrayValue, LocalView } from './elem.js';

@@ -86,7 +86,7 @@ test('checkIndices on a Uint32Array names the first index out of bounds and its 
 });
 
 test('an element type outside the list is TYPE_MISMATCH; Rust pointer-sized names say what to write instead', async () => {
-  const { checkArrayElemType } = await import('../../src/array/base.js');
+  const { checkArrayElemType } = await import('../../src/array/create.js');
   assert.equal(checkArrayElemType('u64', 'AtomicArray.create'), 'u64');
   assert.throws(() => checkArrayElemType('usize', 'AtomicArray.create'),
     (e: Error & { code?: string }) => e.code === 'LAMELLAR_ERR_TYPE_MISMATCH' && /'u64' here/.test(e.message) && /'u32'/.test(e.message));

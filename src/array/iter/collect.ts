@@ -9,7 +9,8 @@
 import { ErrorCode, LamellarError } from '../../core/index.js';
 import type { Team } from '../../team/index.js';
 import type { AtomicArray } from '../atomic.js';
-import { checkArrayElemType, createArray, kindOfClass, type ArrayBase } from '../base.js';
+import type { ArrayBase } from '../base.js';
+import { checkArrayElemType, createArray, kindOfClass } from '../create.js';
 import { storageCtor, storageOf, writeWide, type ArrayElemType } from '../elem.js';
 import type { GlobalLockArray } from '../global-lock.js';
 import type { LocalLockArray } from '../local-lock.js';

@@ -1,0 +1,140 @@
+/**
+ * Aggregation: one Writer per destination PE, which the engine's launches and replies append
+ * records to. A Writer is flushed as one frame when it passes LAMELLAR_AM_SIZE_THRESHOLD (so a
+ * large AM goes out at once) or when the current turn of work ends: the first record written
+ * into a clean buffer queues one microtask that flushes every dirty buffer. A synchronous loop of
+ * a million launches therefore becomes frames of thousands of AMs, and an `await` right after a
+ * launch sends it straight away.
+ *
+ * Usage per record: `begin(pe)` gives the destination's Writer, the caller writes the record
+ * (rewinding to where it started if encoding fails), and `end(pe, w)` sends the frame if the
+ * record took it past the threshold.
+ */
+import { channels, ErrorCode, LamellarError } from '../core/index.js';
+import type { Lamella } from '../lamellae/types.js';
+import { Writer } from '../serde/index.js';
+import { REPLY_UNITS } from './wire.js';
+
+/** Typed arrays and ArrayBuffers from this size up are sent by reference (Writer.gatherMin). */
+const GATHER_MIN = 64 << 10;
+
+export class Outbox {
+  readonly #lamella: Lamella;
+  readonly #threshold: number;
+  /**
+   * The largest record that always fits in a frame: a buffer is flushed once it passes the
+   * threshold, so a frame is at most threshold + one record.
+   */
+  readonly maxRecord: number;
+  readonly #out: Writer[];
+  /** Initial (and shrunk-back) capacity of each destination's Writer. */
+  readonly #outCap: number;
+  readonly #dirty: number[] = [];
+  readonly #isDirty: Uint8Array;
+  /** Per destination: where the open REPLY_UNITS record's count sits in its Writer (-1: none), and the id that would extend it. */
+  readonly #runAt: Int32Array;
+  readonly #runNext: Float64Array;
+  readonly #runCount: Uint32Array;
+  #flushQueued = false;
+
+  constructor(lamella: Lamella, threshold: number) {
+    this.#lamella = lamella;
+    const numPes = lamella.numPes;
+    this.#threshold = threshold;
+    this.maxRecord = lamella.maxFrame - threshold - 64;
+    this.#outCap = Math.min(threshold * 2, 1 << 16);
+    // Each buffer goes out whole as one frame, so a handle carried by many of its AMs is written
+    // in full once and then as a back-reference (serde's REF_AGAIN).
+    // A lamella that takes frames in pieces gets a large typed array's bytes by reference: they
+    // are copied once, into its shared memory, instead of into the Writer first. A run that large
+    // always passes the threshold, so its frame leaves (and is copied) before the launch returns
+    // and the caller could change the array.
+    const gatherMin = lamella.sendParts === undefined ? Number.POSITIVE_INFINITY : Math.max(GATHER_MIN, threshold);
+    this.#out = Array.from({ length: numPes }, () => {
+      const w = new Writer(this.#outCap);
+      w.backRefs = true;
+      w.gatherMin = gatherMin;
+      return w;
+    });
+    this.#isDirty = new Uint8Array(numPes);
+    this.#runAt = new Int32Array(numPes).fill(-1);
+    this.#runNext = new Float64Array(numPes);
+    this.#runCount = new Uint32Array(numPes);
+  }
+
+  /** The Writer for a record to `pe`; queues the end-of-turn flush if the buffer was clean. */
+  begin(pe: number): Writer {
+    if (this.#isDirty[pe] === 0) {
+      this.#isDirty[pe] = 1;
+      this.#dirty.push(pe);
+      if (!this.#flushQueued) {
+        this.#flushQueued = true;
+        queueMicrotask(this.flush);
+      }
+    }
+    return this.#out[pe]!;
+  }
+
+  /** After a record to `pe`: sends the buffer now if it passed the threshold or holds gathered parts. */
+  end(pe: number, w: Writer): void {
+    if (w.pos >= this.#threshold || w.gathered.length > 0) this.#send(pe, w);
+  }
+
+  /** Throws FRAME_TOO_LARGE if a record of `bytes` may not fit in a frame. */
+  checkSize(bytes: number, what: string): void {
+    if (bytes > this.maxRecord) {
+      throw new LamellarError(
+        ErrorCode.FRAME_TOO_LARGE,
+        `${what} take ${bytes} bytes, more than this lamella carries in one frame (LAMELLAR_MAX_FRAME minus the aggregation threshold: ${this.maxRecord} bytes)`,
+        { details: { bytes, max: this.maxRecord } },
+      );
+    }
+  }
+
+  /**
+   * Writes "request `reqId` returned nothing" into `w`, the Writer for `pe`: extends the buffer's
+   * open REPLY_UNITS record in place when `reqId` follows its last id, else opens a new one. The
+   * run ends when the buffer is sent.
+   */
+  unitReply(w: Writer, pe: number, reqId: number): void {
+    const at = this.#runAt[pe]!;
+    if (at >= 0 && this.#runNext[pe] === reqId) {
+      w.patchU32(at, ++this.#runCount[pe]!);
+    } else {
+      w.u8(REPLY_UNITS);
+      w.u32(reqId);
+      this.#runAt[pe] = w.reserveU32();
+      this.#runCount[pe] = 1;
+      w.patchU32(this.#runAt[pe]!, 1);
+    }
+    this.#runNext[pe] = (reqId + 1) >>> 0;
+  }
+
+  #send(pe: number, w: Writer): void {
+    this.#runAt[pe] = -1;
+    const bytes = w.pos;
+    if (bytes === 0) return;
+    if (channels.frameSend.hasSubscribers) channels.frameSend.publish({ pe, bytes });
+    if (w.gathered.length === 0) this.#lamella.send(pe, w.view());
+    else this.#lamella.sendParts!(pe, w.parts(), bytes);
+    w.reset();
+    // A Writer grown for a large AM would otherwise keep that memory for good (one per
+    // destination); it gives it back at the first ordinary frame after, so a stream of large
+    // AMs keeps its buffer and an occasional one costs one allocation.
+    if (bytes <= this.#threshold && w.capacity > 4 * this.#outCap) w.shrink(this.#outCap);
+  }
+
+  /** Sends every buffered record now. */
+  readonly flush = (): void => {
+    this.#flushQueued = false;
+    const dirty = this.#dirty;
+    if (dirty.length === 0) return;
+    for (let i = 0; i < dirty.length; i++) {
+      const pe = dirty[i]!;
+      this.#isDirty[pe] = 0;
+      this.#send(pe, this.#out[pe]!);
+    }
+    dirty.length = 0;
+    this.#lamella.sendsDone();
+  };
+}
