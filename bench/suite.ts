@@ -29,6 +29,7 @@ export const SUITE: readonly Bench[] = [
   },
   { name: 'put_bw', script: 'bench/bw/put_bw.ts', smoke: ['--max-exp', '16', '--bytes-per-size', '262144', '--min-count', '2', '--max-count', '500'] },
   { name: 'get_bw', script: 'bench/bw/get_bw.ts', smoke: ['--max-exp', '16', '--bytes-per-size', '262144', '--min-count', '2', '--max-count', '500'] },
+  { name: 'array_bw', script: 'bench/bw/array_bw.ts', smoke: ['--bytes', '65536', '--count', '1', '--reps', '1'] },
   {
     name: 'histo_array',
     script: 'bench/kernels/histo_array.ts',
