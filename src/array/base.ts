@@ -458,9 +458,15 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
    * await a.barrier();
    * ```
    */
-  waitAll(): Promise<void> {
+  async waitAll(): Promise<void> {
     void this.refState;
-    return this.#meta.ops.idle();
+    const ops = this.#meta.ops;
+    // As the team's waitAll: one turn after the count reaches 0, so the continuations of the ops'
+    // promises (a `.then` the caller put on them) have run; ops they started are waited for too.
+    do {
+      await ops.idle();
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    } while (ops.value > 0);
   }
 
   /**

@@ -444,8 +444,16 @@ export class Team implements AmTeam {
     };
     rt.watch.begin(w);
     try {
-      if (this.#launched === undefined) await rt.engine.waitAll();
-      else await this.#launched.idle();
+      for (;;) {
+        if (launched === undefined) await rt.engine.waitAll();
+        else await launched.idle();
+        // The count reaches 0 as the last replies are handled, a microtask or two before the
+        // promises the caller holds settle (an op's promise is derived from its batch's): a
+        // `.then` on one of them would run after waitAll() returned. One turn lets every such
+        // continuation run; any work they started is waited for too.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        if (!(launched === undefined ? rt.engine.outstanding > 0 : launched.value > 0)) break;
+      }
     } finally {
       rt.watch.end(w);
     }

@@ -71,6 +71,7 @@ export const ARRAY_MISC_CASES = [
   'gets left running into a region or typed array have filled it when waitAll resolves',
   'range put and get, and batchStore of consecutive indices: every kind, block and cyclic, sub-arrays and ranges across owners give exact values',
   'a range put or get, or a batchStore of consecutive indices, sends one run per owner, not one offset per element',
+  "ops left unawaited have run their callers' continuations when waitAll resolves",
 ];
 
 export const CLOSURE_CASES = [
