@@ -204,6 +204,11 @@ export async function driveAsync(n: number, sched: Schedule, job: AsyncJob): Pro
   let failed = false;
   const runItems = async (k0: number, k1: number): Promise<void> => {
     const items = job.produce(k0, k1);
+    // An async map's items are promises running from now on. Observed at once: while this lane
+    // awaits one item, or yields its slice, or another lane does, a later item of this chunk may
+    // reject before it is handled, and at a turn's end that was an unhandled rejection (seen
+    // under load, where slices run out). Observing does not take the error from handle().
+    void settleItems(items);
     const seg = job.segment(k0, items.length);
     let j = 0;
     try {
