@@ -85,11 +85,6 @@ export class Inbox {
     queueMicrotask(this.#endSlice);
   }
 
-  /** Frames still waiting (for tests and reports). */
-  get waiting(): number {
-    return this.#backlog.length - this.#head;
-  }
-
   /** The engine has closed: frames still waiting are dropped, as the lamella drops late ones. */
   close(): void {
     this.#closed = true;

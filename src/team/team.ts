@@ -117,6 +117,9 @@ export interface TeamInternals {
   checkLive(what: string): void;
 }
 
+/** Resolves in the event loop's next turn, after every microtask queued before it. */
+const nextTurn = (): Promise<void> => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** Makes a Team (initWorld, team creation); Team's constructor is private. */
 export let newTeam: (rt: WorldRuntime, id: number, pes: readonly number[], channel: Channel | undefined, path: string, block?: number) => Team;
 
@@ -424,11 +427,14 @@ export class Team implements AmTeam {
     const rt = this.#rt;
     // Inside an AM the world's waitAll would wait for that AM too: refuse at once.
     if (this.#launched === undefined) rt.engine.checkNotInAm('world.waitAll()');
-    const busy = this.#launched === undefined ? rt.engine.outstanding > 0 : this.#launched.value > 0;
-    if (!busy) {
+    const busy = (): boolean => (this.#launched === undefined ? rt.engine.outstanding > 0 : this.#launched.value > 0);
+    if (!busy()) {
       if (this.#launched === undefined) await rt.engine.waitAll();
       else rt.engine.reportUnobservedIn(this.#launched);
-      return;
+      // Ops that completed at their call may have continuations queued a few microtasks deep
+      // (see the loop below): they run in this turn, and may start more work.
+      await nextTurn();
+      if (!busy()) return;
     }
     // Diagnosed like a collective: after LAMELLAR_DEADLOCK_TIMEOUT it reports what the other
     // PEs (where these AMs run) are doing.
@@ -451,8 +457,8 @@ export class Team implements AmTeam {
         // promises the caller holds settle (an op's promise is derived from its batch's): a
         // `.then` on one of them would run after waitAll() returned. One turn lets every such
         // continuation run; any work they started is waited for too.
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        if (!(launched === undefined ? rt.engine.outstanding > 0 : launched.value > 0)) break;
+        await nextTurn();
+        if (!busy()) break;
       }
     } finally {
       rt.watch.end(w);

@@ -208,7 +208,7 @@ export async function driveAsync(n: number, sched: Schedule, job: AsyncJob): Pro
     // awaits one item, or yields its slice, or another lane does, a later item of this chunk may
     // reject before it is handled, and at a turn's end that was an unhandled rejection (seen
     // under load, where slices run out). Observing does not take the error from handle().
-    void settleItems(items);
+    const settled = settleItems(items);
     const seg = job.segment(k0, items.length);
     let j = 0;
     try {
@@ -221,8 +221,8 @@ export async function driveAsync(n: number, sched: Schedule, job: AsyncJob): Pro
       // Stopped early (this item or another lane failed): the items produced but not handled
       // may be promises already running (an async map makes them all at produce time). Each is
       // observed, so a second rejection is not an unhandled one that kills the PE, and waited
-      // for, so none is still running once the consumer has rejected.
-      if (j < items.length) await settleItems(items, j);
+      // for, so none is still running once the consumer has rejected (those before j settled).
+      if (j < items.length) await settled;
     }
   };
   const lanes: Promise<void>[] = [];

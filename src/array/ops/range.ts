@@ -185,7 +185,7 @@ function atomicRun(m: ArrayMeta, pe: number, s: number, seg: View, write: boolea
       bits: null,
       elemLocks: [m.elemLocks![pe]!],
       pes: new Uint32Array(n),
-      offs: Uint32Array.from({ length: n }, (_, k) => s + k),
+      offs: consecutive(s, n),
       n,
       vals: write ? seg : 0,
       vbase: 0,
@@ -207,6 +207,13 @@ function atomicRun(m: ArrayMeta, pe: number, s: number, seg: View, write: boolea
   }
   if (write) for (let k = 0; k < n; k++) Atomics.store(v, s + k, d[k]!);
   else for (let k = 0; k < n; k++) d[k] = Atomics.load(v, s + k);
+}
+
+/** Offsets s, s + 1, ..., s + n - 1 (a loop: `Uint32Array.from` with a mapper calls it per element). */
+function consecutive(s: number, n: number): Uint32Array {
+  const offs = new Uint32Array(n);
+  for (let k = 0; k < n; k++) offs[k] = s + k;
+  return offs;
 }
 
 /**
