@@ -202,6 +202,12 @@ export class Engine {
     this.#outcomes.reportUnobservedIn(counter);
   }
 
+  /**
+   * After the shutdown collective. An AM that arrived before it may still finish afterwards (the
+   * reference-count probe a late drop set off, whose body awaits): nobody waits for its reply any
+   * more, every PE having passed its waitAll, and the lamella is about to close (a send then
+   * throws WORLD_SHUT_DOWN in a flush microtask, failing the PE), so replies are dropped from here.
+   */
   close(): void {
     this.flush();
     this.#closed = true;
@@ -374,6 +380,7 @@ export class Engine {
   }
 
   #replyValue(src: number, reqId: number, def: AmDef<unknown, unknown>, value: unknown, teamId: number): void {
+    if (this.#closed) return;
     const out = this.#out;
     const w = out.begin(src);
     const start = w.pos;
@@ -413,6 +420,7 @@ export class Engine {
 
   /** Answers request `reqId` from `src` with an error. */
   #reply(src: number, reqId: number, e: WireError): void {
+    if (this.#closed) return;
     const w = this.#out.begin(src);
     writeErrorReply(w, reqId, e, this.#out.maxRecord);
     this.#out.end(src, w);

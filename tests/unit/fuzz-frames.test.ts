@@ -8,17 +8,17 @@
 import assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
 import { describe, test } from 'node:test';
-import { AmHandle, defineAm, Engine, newAmHandle, type EngineHost } from '../../src/am/index.js';
-import { REPLY_UNITS, REPLY_VALUE, REQ } from '../../src/am/wire.js';
+import { AmHandle, defineAm, newAmHandle, type AmDef } from '../../src/am/index.js';
+import { REPLY_UNITS, REPLY_VALUE } from '../../src/am/wire.js';
 import { isLamellarError } from '../../src/core/index.js';
+import { makeEngine, requestFrame } from '../helpers/engine.js';
 import { createHeap, F_FIRST, F_FREE, F_HEAP, F_LAST, F_MID, F_WHOLE, RING_HEADER, RingEnd } from '../../src/lamellae/common/index.js';
-import type { Lamella } from '../../src/lamellae/types.js';
 import { RecordAssembler } from '../../src/lamellae/shmem/records.js';
 import { Conn } from '../../src/lamellae/tcp/conn.js';
 import { createLink, inRing } from '../../src/lamellae/tcp/link.js';
 import { NetNode, type NetBoot } from '../../src/lamellae/tcp/node.js';
 import { FLAG_LAST, HDR, Header, maxBody, PART_FIRST, PART_LAST, PART_MID, PART_WHOLE, T } from '../../src/lamellae/tcp/wire.js';
-import { decodeValue, encodeValue, Reader, Writer } from '../../src/serde/index.js';
+import { decodeValue, Reader, Writer } from '../../src/serde/index.js';
 
 // Frames are fed synchronously, in one long turn: run each to its end (no time slices, which
 // would leave the rest of a frame, and every later one, for a turn that never comes here).
@@ -76,39 +76,8 @@ const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex').slice(0, 2
 
 const Echo = defineAm('fuzz/echo', (_ctx, a: unknown) => a);
 
-/** An engine for PE 0 of 2 over a lamella that records what it sends. */
-function makeEngine(): { engine: Engine; handler: (src: number, frame: Uint8Array) => void; sent: { pe: number; frame: Uint8Array }[] } {
-  const sent: { pe: number; frame: Uint8Array }[] = [];
-  let handler!: (src: number, frame: Uint8Array) => void;
-  const lamella = {
-    backend: 'local',
-    myPe: 0,
-    numPes: 2,
-    maxFrame: Number.POSITIVE_INFINITY,
-    stats: { framesSent: 0, bytesSent: 0, framesReceived: 0 },
-    setFrameHandler: (h: typeof handler) => (handler = h),
-    send: (pe: number, frame: Uint8Array) => void sent.push({ pe, frame: frame.slice() }),
-    sendsDone: () => {},
-  } as unknown as Lamella;
-  const engine = new Engine(lamella, 1 << 16);
-  const team = { myPe: 0, numPes: 2, pes: [0, 1] };
-  engine.setHost({ world: team, teamById: (id: number) => (id === 0 ? team : undefined), decodeContext: undefined } as unknown as EngineHost);
-  return { engine, handler: (src, frame) => handler(src, frame), sent };
-}
-
 describe('AM engine frames', () => {
-  function request(reqId: number, args: unknown): Uint8Array {
-    const w = new Writer(64);
-    w.u8(REQ);
-    w.u32(Echo.id);
-    w.u32(reqId);
-    w.u32(0);
-    const lenAt = w.pos;
-    w.u32(0);
-    encodeValue(w, args);
-    new DataView(w.buf.buffer, w.buf.byteOffset).setUint32(lenAt, w.pos - lenAt - 4, true);
-    return w.view().slice();
-  }
+  const request = (reqId: number, args: unknown): Uint8Array => requestFrame(Echo as AmDef<unknown, unknown>, reqId, args);
 
   test('valid requests are answered with their arguments; random and mutated frames are answered or refused with a code', () => {
     const { engine, handler, sent } = makeEngine();
