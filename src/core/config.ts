@@ -90,6 +90,8 @@ export interface LamellarConfig {
   readonly peerTimeoutSecs: number;
   /** Start PEs with glibc malloc settings that keep large blocks' pages (launcher/malloc.ts). */
   readonly mallocTuning: boolean;
+  /** Free ArrayBuffer memory at each young-generation GC on the PE's own thread (core/gc.ts). */
+  readonly gcTuning: boolean;
   /** Record each AM's launch site for RemoteAmError stacks (costs a stack capture per launch). */
   readonly amStacks: boolean;
   /** tcp: encrypt links (TLS with a key derived from the job secret): always, never, or off loopback. */
@@ -273,6 +275,7 @@ export function parseConfig(env: Env): LamellarConfig {
     // is down within 10 s of a silent link failure (docs/tcp.md, Failures).
     peerTimeoutSecs: numVar(env, 'LAMELLAR_PEER_TIMEOUT', 5, 1, 86400),
     mallocTuning: flagVar(env, 'LAMELLAR_MALLOC_TUNING', true),
+    gcTuning: flagVar(env, 'LAMELLAR_GC_TUNING', true),
     amStacks: flagVar(env, 'LAMELLAR_AM_STACKS', false),
     tls: tlsVar(env),
     slurmNodelist: env['SLURM_STEP_NODELIST'] || env['SLURM_JOB_NODELIST'] || env['SLURM_NODELIST'] || undefined,

@@ -14,3 +14,4 @@ export * from './stats.js';
 export * from './drain.js';
 export * from './copy.js';
 export * from './wasm.js';
+export * from './gc.js';

@@ -6,7 +6,7 @@
  * Every read checks against `end` (not the view's length: a frame is usually a slice of a larger
  * ring), and running past it throws DESERIALIZE rather than reading garbage or a RangeError.
  */
-import { copyBytes, ErrorCode, LamellarError } from '../core/index.js';
+import { copyBytes, ErrorCode, LARGE_BUFFER, LamellarError, noteLargeBuffer } from '../core/index.js';
 import { ASCII_SHORT_MAX, asciiShort, nodeBufferOf, utf8Slice } from './utf8.js';
 
 export function deserializeError(message: string, offset: number): LamellarError {
@@ -117,6 +117,8 @@ export class Reader {
     // usually is (1.6 GB/s at 1 MiB).
     const out = new Uint8Array(Buffer.allocUnsafeSlow(n).buffer, 0, n);
     copyBytes(out, 0, this.buf.subarray(p, p + n));
+    // A stream of these is what V8's background sweeping falls behind on (core/gc.ts).
+    if (n >= LARGE_BUFFER) noteLargeBuffer(n);
     return out;
   }
 

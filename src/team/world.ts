@@ -16,6 +16,7 @@ import {
   noteWorldStarting,
   parseBackend,
   scriptFailed,
+  tuneGc,
   type Backend,
 } from '../core/index.js';
 import { createLamella } from '../lamellae/index.js';
@@ -392,6 +393,7 @@ export async function initWorld(options: WorldOptions = {}): Promise<World> {
     engine.setHost(rt);
     setStatsTiming(options.stats ?? cfg.stats !== false);
     await lamella.init();
+    tuneGc(lamella.myPe, lamella.numPes);
     const pes = Array.from({ length: lamella.numPes }, (_, i) => i);
     // One block per PE: its status board, then the world barrier's slots.
     const addr = lamella.alloc(STATUS_BYTES + DisseminationBarrier.bytes(pes.length));

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { describe, test } from 'node:test';
 import { compiledFixture } from '../helpers/compiled.js';
-import { BIN, fixture, runJob, runNode, type JobResult } from '../helpers/job.js';
+import { BIN, configName, fixture, runJob, runNode, skipFor, type JobConfig, type JobResult } from '../helpers/job.js';
 
 /**
  * A bound, not a speed check: the job must have stopped (the launcher exited) within 10 s of
@@ -176,6 +176,42 @@ describe('a plain JavaScript script', () => {
       ]);
     });
   }
+});
+
+describe('V8 ArrayBuffer sweeping on the PE thread after a stream of large buffers (core/gc.ts)', () => {
+  const lines = (r: JobResult): string[] =>
+    [...r.stderr.matchAll(/lamellar: PE (\d+): V8 concurrent ArrayBuffer sweeping (.*)/g)].map((m) => `${m[1]} ${m[2]}`).sort();
+  const received = (r: JobResult): string[] => [...r.stdout.matchAll(/@@received (\d+) (\d+) (\d+)/g)].map((m) => `${m[1]} ${m[2]} ${m[3]}`).sort();
+  const ON = 'on until this PE has received 64 MiB in buffers of 64 KiB or more';
+  const OFF = 'off: freed at each young-generation GC on the PE thread';
+  const MIB70 = 70 << 20;
+  const configs: JobConfig[] = [
+    { backend: 'shmem', numPes: 2 },
+    { backend: 'tcp', numPes: 2 },
+    { backend: 'ofi', numPes: 2, provider: 'shm' },
+  ];
+  for (const c of configs) {
+    test(`${configName(c)}: each PE turns it off once it has received 64 MiB in large buffers`, { skip: skipFor(c) }, async () => {
+      const r = await runJob(compiledFixture('gc-switch.ts'), { ...c, env: { LAMELLAR_DEBUG: 'gc' }, timeoutMs: 60000 });
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(received(r), [`0 ${MIB70} 0`, `1 ${MIB70} 0`]);
+      assert.deepEqual(lines(r), [`0 ${OFF}`, `0 ${ON}`, `1 ${OFF}`, `1 ${ON}`]);
+    });
+  }
+
+  test('LAMELLAR_GC_TUNING=0 leaves it on, as does a world of 1 PE; a bad value is a CONFIG error', async () => {
+    const off = await runJob(compiledFixture('gc-switch.ts'), { numPes: 2, env: { LAMELLAR_DEBUG: 'gc', LAMELLAR_GC_TUNING: '0' }, timeoutMs: 60000 });
+    assert.equal(off.code, 0, off.stderr);
+    assert.deepEqual(received(off), [`0 ${MIB70} 0`, `1 ${MIB70} 0`]);
+    assert.deepEqual(lines(off), ['0 left on (LAMELLAR_GC_TUNING=0)', '1 left on (LAMELLAR_GC_TUNING=0)']);
+    const one = await runJob(compiledFixture('gc-switch.ts'), { numPes: 1, backend: 'local', env: { LAMELLAR_DEBUG: 'gc' }, timeoutMs: 60000 });
+    assert.equal(one.code, 0, one.stderr);
+    assert.deepEqual(lines(one), ['0 left on (a world of 1 PE)']);
+    const bad = await runJob(compiledFixture('gc-switch.ts'), { numPes: 2, env: { LAMELLAR_GC_TUNING: 'yes' }, timeoutMs: 60000 });
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /LAMELLAR_GC_TUNING must be 1 or 0, got 'yes'/);
+    assert.deepEqual(received(bad), []);
+  });
 });
 
 describe('glibc malloc settings for the PEs (launcher/malloc.ts)', () => {
