@@ -25,7 +25,7 @@ async function pump(): Promise<void> {
   const ctl = node.ctl;
   while (!stopped) {
     const seq = Atomics.load(ctl, NET_BELL);
-    if (node.drainOut() + node.retryIn() > 0) {
+    if (node.drainOut() + node.retryIn() + node.serveGets() > 0) {
       // Let socket events in between passes: replies and incoming frames keep flowing.
       await immediate();
       continue;
@@ -35,13 +35,19 @@ async function pump(): Promise<void> {
 }
 
 /** Pings idle connections and declares a peer lost after LAMELLAR_PEER_TIMEOUT of silence. */
+let lastBeat = Date.now();
 const heartbeat = setInterval(() => {
   const now = Date.now();
   const limit = boot.peerTimeoutSecs * 1000;
+  // A beat this late means this thread itself was held up (a long synchronous copy, a starved
+  // core): what the peers sent meanwhile waits unread in the sockets, and timers run before the
+  // reads. Judge silence from the next beat, after those reads.
+  const late = now - lastBeat > 2 * HEARTBEAT_MS;
+  lastBeat = now;
   for (const c of node.conns) {
     if (c === undefined || c.closed) continue;
     if (now - c.lastSend >= HEARTBEAT_MS) node.sendTo(c, T.PING, 0);
-    if (!c.paused && now - c.lastRecv > limit) {
+    if (!late && !c.paused && now - c.lastRecv > limit) {
       node.fatal(ErrorCode.PE_FAILED, `PE ${c.peer} was lost: PE ${node.me} heard nothing from it for ${boot.peerTimeoutSecs} s (LAMELLAR_PEER_TIMEOUT)`, undefined, c.peer);
       return;
     }
@@ -51,6 +57,12 @@ const heartbeat = setInterval(() => {
 /** Says goodbye on every connection, closes them, and reports when all are closed. */
 async function close(): Promise<void> {
   node.drainOut();
+  // Gets still being served go out before the goodbye (bounded like the close itself).
+  const until = Date.now() + CLOSE_WAIT_MS;
+  while (node.pendingGets > 0 && Date.now() < until) {
+    node.serveGets();
+    await immediate();
+  }
   node.closing = true;
   clearInterval(heartbeat);
   for (const c of node.conns) if (c !== undefined && !c.closed) node.sendTo(c, T.BYE, 0);

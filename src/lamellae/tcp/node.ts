@@ -58,6 +58,22 @@ export type NetEvent =
 
 /** Stop pulling from the main thread's ring while one peer has this much unsent. */
 const PEER_HIGH_WATER = 16 << 20;
+/**
+ * A get is served this much per pass of the network loop (and only while its peer has less than
+ * PEER_HIGH_WATER unsent). Served in one go, a 1 GiB get copied the whole range into socket
+ * buffers in one synchronous turn: seconds on a busy machine, in which nothing reached the
+ * requester, whose heartbeat check then declared this PE lost; and a second gigabyte of memory.
+ */
+const GET_SLICE = 8 << 20;
+
+/** A get being served: the next `off` of [addr, addr + len) on this PE's heap goes to `c`. */
+interface GetJob {
+  c: Conn;
+  id: number;
+  addr: number;
+  len: number;
+  off: number;
+}
 /** Stop reading sockets while this much waits for room in the main thread's ring. */
 const IN_PAUSE = 64 << 20;
 const IN_RESUME = 16 << 20;
@@ -109,6 +125,8 @@ export class NetNode implements ConnOwner {
   readonly #dirty: Conn[] = [];
   #flushQueued = false;
   readonly #pendingIn: Uint8Array[] = [];
+  /** Gets larger than GET_SLICE not yet served whole, oldest first. */
+  readonly #gets: GetJob[] = [];
   #pendingInBytes = 0;
   #inPaused = false;
   /** A peer's backlog stopped us pulling from the out ring; its 'drain' restarts us. */
@@ -257,7 +275,7 @@ export class NetNode implements ConnOwner {
   };
 
   onDrain(): void {
-    if (this.#stalled) {
+    if (this.#stalled || this.#gets.length > 0) {
       this.#stalled = false;
       ringBell(this.ctl, NET_BELL, NET_SLEEP);
     }
@@ -418,7 +436,18 @@ export class NetNode implements ConnOwner {
       this.#err(c, id, ErrorCode.INDEX_OUT_OF_BOUNDS, `heap access [${addr}, ${addr + len}) outside PE ${this.me}'s heap`);
       return;
     }
-    for (let off = 0; off < len || off === 0; off += CHUNK) {
+    const job: GetJob = { c, id, addr, len, off: 0 };
+    if (this.#gets.length === 0 && this.#serveSlice(job)) return;
+    this.#gets.push(job);
+    ringBell(this.ctl, NET_BELL, NET_SLEEP);
+  }
+
+  /** Sends up to GET_SLICE more bytes of `g`; true when its last part is sent. */
+  #serveSlice(g: GetJob): boolean {
+    const { c, id, addr, len } = g;
+    const end = Math.min(len, g.off + GET_SLICE);
+    do {
+      const off = g.off;
       const n = Math.min(CHUNK, len - off);
       const flags = off + n >= len ? FLAG_LAST : 0;
       const src = this.#bytes.subarray(addr + off, addr + off + n);
@@ -432,8 +461,39 @@ export class NetNode implements ConnOwner {
         c.appendOwned(buf);
         this.#touch(c);
       }
-      if (len === 0) break;
+      g.off = off + n;
+    } while (g.off < end);
+    return g.off >= len;
+  }
+
+  /**
+   * Serves a slice of each pending get whose peer keeps up (onDrain rings the network loop for
+   * the others). Returns the slices served: work done in this pass.
+   */
+  serveGets(): number {
+    const q = this.#gets;
+    let served = 0;
+    for (let i = 0; i < q.length; ) {
+      const g = q[i]!;
+      if (g.c.closed) {
+        q.splice(i, 1);
+        continue;
+      }
+      if (g.c.backlog > PEER_HIGH_WATER) {
+        i++;
+        continue;
+      }
+      served++;
+      if (this.#serveSlice(g)) q.splice(i, 1);
+      else i++;
     }
+    if (served > 0) this.flushDirty();
+    return served;
+  }
+
+  /** Gets still being served. */
+  get pendingGets(): number {
+    return this.#gets.length;
   }
 
   #atomic(c: Conn, id: number, addr: number, sub: number, body: Uint8Array): void {
