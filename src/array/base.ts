@@ -343,10 +343,10 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
    * const x: number = await a.load(3);
    * ```
    */
-  async load(i: number): Promise<ArrayValue<T>> {
+  load(i: number): Promise<ArrayValue<T>> {
+    // Not async: a bad index throws at the call, as it does for every other element op.
     checkIndex(i, this.length, `${this.kind}.load`);
-    const r = await this.run(Op.load, [i], 0, 0, 0, true);
-    return scalarOut(this.type, r.out!, 0);
+    return this.run(Op.load, [i], 0, 0, 0, true).then((r) => scalarOut(this.type, r.out!, 0));
   }
 
   /**
@@ -358,14 +358,14 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
    * const xs: Uint32Array = await a.batchLoad([3, 1, 3]);
    * ```
    */
-  async batchLoad(indices: BatchIndices): Promise<ArrayData<T>> {
+  batchLoad(indices: BatchIndices): Promise<ArrayData<T>> {
     const what = `${this.kind}.batchLoad`;
     const raw = resolveSource(indices);
-    // Where the loads read the owners' memory directly, the gather checks the indices it reads.
+    // Where the loads read the owners' memory directly, the gather checks the indices it reads
+    // (a bad one rejects); otherwise they are checked here, and a bad one throws at the call.
     const late = raw instanceof Uint32Array && checksWhileGathering(this[kArray]);
     const idx = late ? raw : batchIndices(this.type, raw, [], this.length, what);
-    const r = await this.run(Op.load, idx, 0, 0, 0, true, late ? { len: this.length, what } : undefined);
-    return toArrayData(this.type, r.out) as ArrayData<T>;
+    return this.run(Op.load, idx, 0, 0, 0, true, late ? { len: this.length, what } : undefined).then((r) => toArrayData(this.type, r.out) as ArrayData<T>);
   }
 
   /**
@@ -390,10 +390,10 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
     const fresh = typeof nOrDst === 'number';
     const n = fresh ? checkCount(nOrDst, what) : destLength(this.type, nOrDst, what);
     checkRangeOf(this.kind, 'get', index, n, this.length);
-    peCounters.getBytes += n * this.#meta.words * this.#meta.ctor.BYTES_PER_ELEMENT;
     const ai = this[kArray];
     const direct = canCopyDirect(ai, false);
     const view = fresh ? (new this.#meta.ctor(n * this.#meta.words) as unknown as View) : destView(nOrDst);
+    peCounters.getBytes += n * this.#meta.words * this.#meta.ctor.BYTES_PER_ELEMENT;
     if (view !== null && direct) {
       copyRange(ai, index, view, false);
       return Promise.resolve(fresh ? toArrayData(this.type, view) : nOrDst);

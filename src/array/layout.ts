@@ -163,7 +163,9 @@ function bigIndices(idx: BigInt64Array | BigUint64Array, len: number, what: stri
  */
 function badIndex(index: unknown, len: number, local: boolean): string {
   const outside = local ? `this PE's ${len} local elements` : `the array's ${len} elements`;
-  if (typeof index === 'bigint') return `index ${index} is outside ${outside}`;
+  if (typeof index === 'bigint') {
+    return index >= 0n && index < BigInt(len) ? `index ${index}n is a bigint; indices are numbers (Number(i))` : `index ${index} is outside ${outside}`;
+  }
   if (typeof index === 'number') {
     return Number.isNaN(index) || (Number.isFinite(index) && !Number.isInteger(index))
       ? `index ${index} is not an integer`

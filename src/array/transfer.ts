@@ -17,6 +17,11 @@ export type AnyRegion = SharedMemoryRegion<ElemType> | OneSidedMemoryRegion<Elem
 export const isRegion = (x: unknown): x is AnyRegion => x instanceof SharedMemoryRegion || x instanceof OneSidedMemoryRegion;
 
 function checkRegionType(type: ArrayElemType, r: AnyRegion, what: string): void {
+  // Before anything is fetched or counted: a remote one-sided region is only used once the data
+  // has arrived, too late to refuse it at the call.
+  if (r.isReleased) {
+    throw new LamellarError(ErrorCode.USE_AFTER_RELEASE, `${what}: the memory region given was released (dropped or converted, or it arrived in an AM that has finished)`);
+  }
   if (elemClass(type) === 'bool' || elemClass(type) === 'wide' || r.type !== type) {
     throw new LamellarError(ErrorCode.TYPE_MISMATCH, `${what}: an array of '${type}' copies to and from regions of '${type}' only, got a region of '${r.type}'`, {
       details: { array: type, region: r.type },
