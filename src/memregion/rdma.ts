@@ -118,6 +118,10 @@ export function remotePut(st: RefState, lamella: Lamella, pe: number, addr: numb
     unpinBoth();
     return Promise.reject(e);
   }
+  // waitAll() and shutdown wait for it (Lamellar's wait_all after unawaited puts). Counted on
+  // the lamella's promise, not the one returned: a handler there would mark the caller's
+  // rejection as handled.
+  st.rt.engine.trackWork(put);
   return put.finally(unpinBoth);
 }
 
@@ -130,7 +134,9 @@ export async function remoteGet<T extends ElemType>(st: RefState, lamella: Lamel
   pin(st);
   if (dst !== undefined) pin(dst);
   try {
-    await lamella.get(pe, addr, bytesOf(out));
+    const got = lamella.get(pe, addr, bytesOf(out));
+    st.rt.engine.trackWork(got);
+    await got;
   } finally {
     unpin(st);
     if (dst !== undefined) unpin(dst);

@@ -132,6 +132,7 @@ const MEMREGION_CASES = [
   'a one-sided region stays valid for an AM that reads it after every handle was dropped',
   'a shared region on a sub-team addresses team PEs and is freed with the team members',
   'large puts and gets (memcpy-sized, up to 9 MiB) land exactly at an offset, on shared and one-sided regions',
+  'waitAll() waits for unawaited puts and gets, on shared and one-sided regions',
 ];
 
 const PARITY_ARRAYS_CASES = [
