@@ -105,24 +105,25 @@ const bytesOf = (a: ArrayBufferView): Uint8Array => new Uint8Array(a.buffer, a.b
 export function remotePut(st: RefState, lamella: Lamella, pe: number, addr: number, data: ArrayBufferView, src?: RefState): Promise<void> {
   pin(st);
   if (src !== undefined) pin(src);
+  // waitAll() and shutdown wait for the put (Lamellar's wait_all after unawaited puts), counted
+  // in the same settle hook as the unpinning: no second promise reaction per put in flight.
+  const engine = st.rt.engine;
+  engine.beginWork();
   // A promise chain, not an async function: a suspended async frame per put in flight was a
   // good part of a small put's heap on tcp (tens of thousands may be in flight).
-  const unpinBoth = (): void => {
+  const settled = (): void => {
     unpin(st);
     if (src !== undefined) unpin(src);
+    engine.endWork();
   };
   let put: Promise<void>;
   try {
     put = lamella.put(pe, addr, bytesOf(data));
   } catch (e) {
-    unpinBoth();
+    settled();
     return Promise.reject(e);
   }
-  // waitAll() and shutdown wait for it (Lamellar's wait_all after unawaited puts). Counted on
-  // the lamella's promise, not the one returned: a handler there would mark the caller's
-  // rejection as handled.
-  st.rt.engine.trackWork(put);
-  return put.finally(unpinBoth);
+  return put.finally(settled);
 }
 
 /**
@@ -133,13 +134,14 @@ export function remotePut(st: RefState, lamella: Lamella, pe: number, addr: numb
 export async function remoteGet<T extends ElemType>(st: RefState, lamella: Lamella, pe: number, addr: number, out: TypedArrayOf<T>, dst?: RefState): Promise<TypedArrayOf<T>> {
   pin(st);
   if (dst !== undefined) pin(dst);
+  const engine = st.rt.engine;
+  engine.beginWork();
   try {
-    const got = lamella.get(pe, addr, bytesOf(out));
-    st.rt.engine.trackWork(got);
-    await got;
+    await lamella.get(pe, addr, bytesOf(out));
   } finally {
     unpin(st);
     if (dst !== undefined) unpin(dst);
+    engine.endWork();
   }
   return out;
 }
