@@ -180,10 +180,6 @@ export class Engine {
   }
 
   /**
-   * Counts `p` as work launched from this PE until it settles, so waitAll() (and shutdown) wait
-   * for it: runtime operations that are not AMs, such as array ops queued behind a lock.
-   */
-  /**
    * Counts one piece of work in waitAll() until endWork(): for a caller that already has a settle
    * hook of its own, so that counting costs no promise reaction (a region put on tcp).
    */
@@ -195,6 +191,10 @@ export class Engine {
     this.#work.done();
   }
 
+  /**
+   * Counts `p` as work launched from this PE until it settles, so waitAll() (and shutdown) wait
+   * for it: runtime operations that are not AMs, such as array ops queued behind a lock.
+   */
   trackWork(p: PromiseLike<unknown>): void {
     this.#work.add();
     const done = (): void => this.#work.done();

@@ -36,13 +36,16 @@ async function pump(): Promise<void> {
 
 /** Pings idle connections and declares a peer lost after LAMELLAR_PEER_TIMEOUT of silence. */
 let lastBeat = Date.now();
+let skipped = false;
 const heartbeat = setInterval(() => {
   const now = Date.now();
   const limit = boot.peerTimeoutSecs * 1000;
   // A beat this late means this thread itself was held up (a long synchronous copy, a starved
   // core): what the peers sent meanwhile waits unread in the sockets, and timers run before the
-  // reads. Judge silence from the next beat, after those reads.
-  const late = now - lastBeat > 2 * HEARTBEAT_MS;
+  // reads. Judge silence from the next beat, after those reads; but never skip two in a row, so
+  // a thread held up at every beat still finds a dead peer.
+  const late = !skipped && now - lastBeat > 2 * HEARTBEAT_MS;
+  skipped = late;
   lastBeat = now;
   for (const c of node.conns) {
     if (c === undefined || c.closed) continue;
