@@ -118,7 +118,7 @@ export async function main(argv: string[]): Promise<number> {
   const script = opts.script ?? '';
   if (backend !== 'tcp' && backend !== 'ofi') {
     checkRunOptions({ numPes, backend, script });
-    const env = tunedEnv(processEnv(), cfg.mallocTuning);
+    const env = tunedEnv(processEnv(), cfg.mallocTuning, true);
     if (env !== undefined) return runAgain(env);
   }
   return run({

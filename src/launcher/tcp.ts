@@ -143,7 +143,7 @@ export async function runTcp(o: TcpRunOptions): Promise<number> {
   for (let pe = 0; pe < o.numPes; pe++) {
     const child = spawn(process.execPath, [entry, o.script, ...o.args], {
       env: {
-        ...(tunedEnv(processEnv(), config().mallocTuning) ?? processEnv()),
+        ...(tunedEnv(processEnv(), config().mallocTuning, false) ?? processEnv()),
         ...o.env,
         LAMELLAR_BACKEND: o.backend,
         LAMELLAR_PE_ID: String(pe),

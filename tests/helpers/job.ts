@@ -48,13 +48,20 @@ export function runJob(script: string, o: JobOptions = {}): Promise<JobResult> {
   return runNode([BIN, ...cli], o.provider === undefined ? o : { ...o, env: { LAMELLAR_OFI_PROVIDER: o.provider, ...o.env } });
 }
 
+/** Whether the job `node <args>` starts runs its PEs as processes (tcp, ofi), not worker threads. */
+function processPes(args: string[], env: NodeJS.ProcessEnv): boolean {
+  const at = args.findIndex((a) => a === '--backend' || a === '-b');
+  const backend = at >= 0 ? args[at + 1] : (args.find((a) => a.startsWith('--backend='))?.slice(10) ?? env['LAMELLAR_BACKEND']);
+  return backend === 'tcp' || backend === 'ofi';
+}
+
 /** Runs `node <args>` with a time limit. */
 export function runNode(args: string[], o: JobOptions = {}): Promise<JobResult> {
   const t0 = performance.now();
   return new Promise((resolve) => {
     let env: NodeJS.ProcessEnv = { ...process.env, ...o.env };
     for (const k of Object.keys(env)) if (k.startsWith('LAMELLAR_') && !(o.env && k in o.env)) delete env[k];
-    if (o.presetMalloc !== false) env = tunedEnv(env, env['LAMELLAR_MALLOC_TUNING'] !== '0') ?? env;
+    if (o.presetMalloc !== false) env = tunedEnv(env, env['LAMELLAR_MALLOC_TUNING'] !== '0', !processPes(args, env)) ?? env;
     const child = spawn(process.execPath, args, { cwd: o.cwd ?? ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
