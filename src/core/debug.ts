@@ -23,6 +23,7 @@ export const WarningCode = {
   UNOBSERVED_AM_ERROR: 'LAMELLAR_W_UNOBSERVED_AM_ERROR',
   DEADLOCK: 'LAMELLAR_W_DEADLOCK',
   UNAUTHENTICATED_PEER: 'LAMELLAR_W_UNAUTHENTICATED_PEER',
+  UNKNOWN_ENV: 'LAMELLAR_W_UNKNOWN_ENV',
 } as const;
 
 export function warn(code: (typeof WarningCode)[keyof typeof WarningCode], message: string): void {

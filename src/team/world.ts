@@ -15,8 +15,12 @@ import {
   markWorldShutDown,
   noteWorldStarting,
   parseBackend,
+  processEnv,
   scriptFailed,
   tuneGc,
+  unknownEnvNames,
+  warn,
+  WarningCode,
   type Backend,
 } from '../core/index.js';
 import { createLamella } from '../lamellae/index.js';
@@ -394,6 +398,9 @@ export async function initWorld(options: WorldOptions = {}): Promise<World> {
     setStatsTiming(options.stats ?? cfg.stats !== false);
     await lamella.init();
     tuneGc(lamella.myPe, lamella.numPes);
+    // Every PE sees the same environment: one warning for the job, not one per PE.
+    const unknown = lamella.myPe === 0 ? unknownEnvNames(processEnv()) : [];
+    if (unknown.length > 0) warn(WarningCode.UNKNOWN_ENV, `environment variables ignored: ${unknown.join(', ')}; docs/env.md lists every variable`);
     const pes = Array.from({ length: lamella.numPes }, (_, i) => i);
     // One block per PE: its status board, then the world barrier's slots.
     const addr = lamella.alloc(STATUS_BYTES + DisseminationBarrier.bytes(pes.length));

@@ -273,6 +273,25 @@ describe('glibc malloc settings for the PEs (launcher/malloc.ts)', () => {
   });
 });
 
+describe('unknown LAMELLAR_* variables are named once, by PE 0 (core/env-names.ts)', () => {
+  const warnings = (r: JobResult): string[] => r.stderr.split('\n').filter((l) => l.includes('[LAMELLAR_W_UNKNOWN_ENV]'));
+  for (const backend of ['shmem', 'tcp'] as const) {
+    test(`${backend}: a misspelt and a Rust Lamellar variable; the job runs on`, async () => {
+      const r = await runJob(compiledFixture('malloc-env.ts'), { numPes: 3, backend, env: { LAMELLAR_BACKNED: 'tcp', LAMELLAR_THREADS: '4' }, timeoutMs: 30000 });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal((r.stdout.match(/@@tunables/g) ?? []).length, 3);
+      assert.deepEqual(warnings(r).length, 1, r.stderr);
+      assert.match(warnings(r)[0]!, /environment variables ignored: LAMELLAR_BACKNED \(not a Lamellar setting; did you mean LAMELLAR_BACKEND\?\), LAMELLAR_THREADS \(a Rust Lamellar setting with no effect here\)/);
+    });
+  }
+
+  test('none without them', async () => {
+    const r = await runJob(compiledFixture('malloc-env.ts'), { numPes: 2, env: { LAMELLAR_SPIN_US: '10' }, timeoutMs: 30000 });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(warnings(r), []);
+  });
+});
+
 describe('output forwarding', () => {
   test('--prefix prefixes every line with its PE', async () => {
     const r = await runNode([BIN, 'run', '-N', '3', '--prefix', compiledFixture('backend-option.ts')], { timeoutMs: 30000 });

@@ -1,7 +1,8 @@
 /** core: config parsing, error brands, the heap allocator. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ErrorCode, fnv1a32, hash53, isLamellarError, LamellarError, parseConfig, RemoteAmError } from '../../src/core/index.js';
+import { readFileSync } from 'node:fs';
+import { ErrorCode, fnv1a32, hash53, isLamellarError, KNOWN_ENV_NAMES, LamellarError, parseConfig, RemoteAmError, unknownEnvNames } from '../../src/core/index.js';
 import { HeapAllocator } from '../../src/lamellae/common/index.js';
 import * as dist from '../../dist/core/index.js';
 import { HandshakeError } from '../../src/lamellae/tcp/auth.js';
@@ -195,5 +196,36 @@ describe('hashes (core/hash.ts)', () => {
     assert.equal(hash53('0,1,2'), a);
     assert.notEqual(hash53('0,1,3'), a);
     assert.notEqual(hash53(''), hash53('\0'));
+  });
+});
+
+describe('unknown LAMELLAR_* variables (core/env-names.ts)', () => {
+  test('a near miss gets the name it is close to, a Rust setting says so, known names and code names pass', () => {
+    const lines = unknownEnvNames({
+      LAMELLAR_BACKNED: 'tcp',
+      LAMELLAR_THREADS: '4',
+      LAMELLAR_ROFI_PROVIDER: 'verbs',
+      LAMELLAR_FROBNICATE: '1',
+      LAMELLAR_SPIN_US: '10',
+      LAMELLAR_ERR_CONFIG: 'x',
+      HOME: '/root',
+    });
+    assert.deepEqual(lines, [
+      'LAMELLAR_BACKNED (not a Lamellar setting; did you mean LAMELLAR_BACKEND?)',
+      'LAMELLAR_FROBNICATE (not a Lamellar setting)',
+      "LAMELLAR_ROFI_PROVIDER (Rust Lamellar's; here it is LAMELLAR_OFI_PROVIDER)",
+      'LAMELLAR_THREADS (a Rust Lamellar setting with no effect here)',
+    ]);
+    assert.deepEqual(unknownEnvNames({ LAMELLAR_BACKEND: 'tcp', LAMELLAR_DEBUG: 'gc' }), []);
+  });
+
+  test('the known names are exactly those config.ts reads and docs/env.md lists', () => {
+    const inConfig = new Set(readFileSync(new URL('../../src/core/config.ts', import.meta.url), 'utf8').match(/'LAMELLAR_[A-Z_0-9]+'/g)!.map((s) => s.slice(1, -1)));
+    const inDocs = new Set([...readFileSync(new URL('../../docs/env.md', import.meta.url), 'utf8').matchAll(/^\| `(LAMELLAR_[A-Z_0-9]+)`/gm)].map((m) => m[1]!));
+    const known = new Set(KNOWN_ENV_NAMES);
+    // Read outside config.ts: by the install script, before any of the runtime loads.
+    known.delete('LAMELLAR_SKIP_OFI_BUILD');
+    assert.deepEqual([...inConfig].sort(), [...known].sort());
+    assert.deepEqual([...inDocs].sort(), [...known].sort());
   });
 });
