@@ -23,6 +23,8 @@ conformance('stats.ts', CASES, {
     { backend: 'local', numPes: 1 },
     { backend: 'shmem', numPes: 3 },
     { backend: 'tcp', numPes: 2 },
+    { backend: 'ofi', numPes: 2, provider: 'tcp;ofi_rxm' },
+    { backend: 'ofi', numPes: 2, provider: 'shm' },
   ],
 });
 
