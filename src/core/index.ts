@@ -6,6 +6,7 @@ export * from './errors.js';
 export type * from './error-details.js';
 export * from './config.js';
 export * from './env-names.js';
+export * from './malloc-report.js';
 export * from './debug.js';
 export * from './deferred.js';
 export * from './lifecycle.js';

@@ -16,6 +16,7 @@ import {
   noteWorldStarting,
   parseBackend,
   processEnv,
+  reportMalloc,
   scriptFailed,
   tuneGc,
   unknownEnvNames,
@@ -398,6 +399,7 @@ export async function initWorld(options: WorldOptions = {}): Promise<World> {
     setStatsTiming(options.stats ?? cfg.stats !== false);
     await lamella.init();
     tuneGc(lamella.myPe, lamella.numPes);
+    reportMalloc(lamella.myPe);
     // Every PE sees the same environment: one warning for the job, not one per PE.
     const unknown = lamella.myPe === 0 ? unknownEnvNames(processEnv()) : [];
     if (unknown.length > 0) warn(WarningCode.UNKNOWN_ENV, `environment variables ignored: ${unknown.join(', ')}; docs/env.md lists every variable`);

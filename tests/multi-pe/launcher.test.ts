@@ -228,6 +228,18 @@ describe('glibc malloc settings for the PEs (launcher/malloc.ts)', () => {
     });
   }
 
+  test('LAMELLAR_DEBUG=malloc: every PE names the settings its process started with', async () => {
+    const said = (r: JobResult): string[] => [...r.stderr.matchAll(/lamellar: PE (\d+): glibc malloc settings: (.*)/g)].sort((a, b) => Number(a[1]) - Number(b[1])).map((m) => m[2]!);
+    for (const backend of ['shmem', 'tcp'] as const) {
+      const r = await runJob(compiledFixture('malloc-env.ts'), { numPes: 2, backend, env: { LAMELLAR_DEBUG: 'malloc' }, presetMalloc: false, timeoutMs: 30000 });
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(said(r), [TUNED[backend], TUNED[backend]]);
+    }
+    const off = await runJob(compiledFixture('malloc-env.ts'), { numPes: 2, env: { LAMELLAR_DEBUG: 'malloc', LAMELLAR_MALLOC_TUNING: '0', GLIBC_TUNABLES: 'glibc.cpu.x86_shstk=off' }, presetMalloc: false, timeoutMs: 30000 });
+    assert.equal(off.code, 0, off.stderr);
+    assert.deepEqual(said(off), ["none (glibc's defaults)", "none (glibc's defaults)"]);
+  });
+
   test('LAMELLAR_MALLOC_TUNING=0 leaves them out', async () => {
     const r = await runJob(compiledFixture('malloc-env.ts'), { numPes: 2, env: { LAMELLAR_MALLOC_TUNING: '0' }, presetMalloc: false, timeoutMs: 30000 });
     assert.equal(r.code, 0, r.stderr);
