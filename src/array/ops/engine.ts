@@ -22,6 +22,7 @@ import type { ArrayInternals, ArrayMeta } from '../meta.js';
 import { isReadOp, Op, type OpCode } from '../types.js';
 import { combineFor } from './combine.js';
 import { runKernel, type KernelCall, type View } from './kernels.js';
+import { giveU32, takeU32 } from './pool.js';
 import { GlobalLockAm, GlobalUnlockAm, OpsAm, type ArrayRef, type RemoteResult } from './remote.js';
 import { applyLocal, applyRouted, wasmKernel, wasmSideOf, WASM_MIN_BATCH, type WasmSide } from './wasm/apply.js';
 
@@ -436,16 +437,16 @@ async function grouped(h: ArrayRef, ai: ArrayInternals, a: OpArgs, res: OpResult
   const m = ai.meta;
   const n = a.idx.length;
   const P = m.layout.numPes;
-  const pes = new Uint32Array(n);
-  const offs = new Uint32Array(n);
+  const pes = takeU32(n);
+  const offs = takeU32(n);
   m.layout.route(a.idx, 0, n, ai.offset, pes, offs);
   // Counting sort by owner: pos[j] is the input position of the j-th sorted element.
   const starts = new Uint32Array(P + 1);
   for (let k = 0; k < n; k++) starts[pes[k]! + 1]!++;
   for (let p = 0; p < P; p++) starts[p + 1]! += starts[p]!;
   const fill = starts.slice(0, P);
-  const pos = new Uint32Array(n);
-  const sOffs = new Uint32Array(n);
+  const pos = takeU32(n);
+  const sOffs = takeU32(n);
   const Ctor = m.ctor;
   const W = m.words;
   const va = typeof a.vals === 'object' ? a.vals : null;
@@ -490,15 +491,17 @@ async function grouped(h: ArrayRef, ai: ArrayInternals, a: OpArgs, res: OpResult
       waits.push(sendOps(h, ai, sorted, sOffs, s, e, sOut, sOk, p));
     }
     await Promise.all(waits);
+    if (res.out !== null) {
+      if (W === 1) for (let j = 0; j < n; j++) res.out[pos[j]!] = sOut![j]!;
+      else for (let j = 0; j < n; j++) res.out.set(sOut!.subarray(2 * j, 2 * j + 2), 2 * pos[j]!);
+    }
+    if (res.ok !== null) for (let j = 0; j < n; j++) res.ok[pos[j]!] = sOk![j]!;
+    return res;
   } finally {
     unpin(ai.state);
+    // Every use of them has ended: the kernels ran, and the messages carry copies (sendOps).
+    giveU32(pes, offs, pos, sOffs);
   }
-  if (res.out !== null) {
-    if (W === 1) for (let j = 0; j < n; j++) res.out[pos[j]!] = sOut![j]!;
-    else for (let j = 0; j < n; j++) res.out.set(sOut!.subarray(2 * j, 2 * j + 2), 2 * pos[j]!);
-  }
-  if (res.ok !== null) for (let j = 0; j < n; j++) res.ok[pos[j]!] = sOk![j]!;
-  return res;
 }
 
 async function underLocalLock(m: ArrayMeta, p: number, write: boolean, call: KernelCall): Promise<void> {
