@@ -288,13 +288,24 @@ function blockable(ai: ArrayInternals, a: OpArgs, res: OpResult): boolean {
 /** `side` and `name`: the sorted batch runs as WebAssembly kernels, one PE's run at a time. */
 function directBlocked(ai: ArrayInternals, a: OpArgs, side: WasmSide | null, name: string | undefined): void {
   const n = a.idx.length;
-  const pes = new Uint32Array(n);
-  const offs = new Uint32Array(n);
+  const pes = takeU32(n);
+  const offs = takeU32(n);
+  const keys = takeU32(n);
+  const sPes = takeU32(n);
+  const sOffs = takeU32(n);
+  try {
+    blockSorted(ai, a, side, name, pes, offs, keys, sPes, sOffs);
+  } finally {
+    giveU32(pes, offs, keys, sPes, sOffs);
+  }
+}
+
+function blockSorted(ai: ArrayInternals, a: OpArgs, side: WasmSide | null, name: string | undefined, pes: Uint32Array, offs: Uint32Array, keys: Uint32Array, sPes: Uint32Array, sOffs: Uint32Array): void {
+  const n = a.idx.length;
   ai.meta.layout.route(a.idx, 0, n, ai.offset, pes, offs);
   let maxOff = 0;
   for (let k = 0; k < n; k++) if (offs[k]! > maxOff) maxOff = offs[k]!;
   const perPe = (maxOff >>> BLOCK_SHIFT) + 1;
-  const keys = new Uint32Array(n);
   const starts = new Uint32Array(ai.meta.layout.numPes * perPe + 1);
   for (let k = 0; k < n; k++) {
     const key = pes[k]! * perPe + (offs[k]! >>> BLOCK_SHIFT);
@@ -302,8 +313,6 @@ function directBlocked(ai: ArrayInternals, a: OpArgs, side: WasmSide | null, nam
     starts[key + 1]!++;
   }
   for (let b = 1; b < starts.length; b++) starts[b]! += starts[b - 1]!;
-  const sPes = new Uint32Array(n);
-  const sOffs = new Uint32Array(n);
   for (let k = 0; k < n; k++) {
     const j = starts[keys[k]!]!++;
     sPes[j] = pes[k]!;

@@ -1,16 +1,17 @@
 /**
- * Reused Uint32Array temporaries for batches that go through messages (`grouped` in engine.ts):
- * routing (owner and offset per index), the counting sort's positions and the sorted offsets,
- * four arrays of one u32 per index.
+ * Reused Uint32Array temporaries of large batches (engine.ts): a batch that goes through
+ * messages (`grouped`: owner and offset per index, the counting sort's positions, the sorted
+ * offsets) or is applied block by block of memory (`directBlocked`: five such arrays), each one
+ * u32 per index.
  *
  * Why: a 10M-index batch on tcp allocated them afresh each call, 160 MB, and every fresh page
  * faults when first written (about 13 µs per 4 KiB page on our virtual machines, so ~0.5 s a
  * call). A batch hands them back when it ends, and the next one takes them with their pages
  * already in place. At most MAX_FREE arrays are kept (one batch's worth), so the memory held is
- * that of the largest batch that ran last; smaller requests use the front of a larger array.
+ * that of the largest batches that ran last; smaller requests use the front of a larger array.
  * Batches that overlap (several in flight) take separate arrays.
  */
-const MAX_FREE = 4;
+const MAX_FREE = 5;
 const free: Uint32Array[] = [];
 
 /** An array of at least `n` elements, as a view of exactly `n`; its contents are stale. */
