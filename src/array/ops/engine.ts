@@ -499,7 +499,10 @@ async function grouped(h: ArrayRef, ai: ArrayInternals, a: OpArgs, res: OpResult
       }
       waits.push(sendOps(h, ai, sorted, sOffs, s, e, sOut, sOk, p));
     }
-    await Promise.all(waits);
+    // Every part settles before the temporaries go back to the pool: a local part queued
+    // behind its owner's lock still reads them after another part has failed.
+    const settled = await Promise.allSettled(waits);
+    for (const r of settled) if (r.status === 'rejected') throw r.reason;
     if (res.out !== null) {
       if (W === 1) for (let j = 0; j < n; j++) res.out[pos[j]!] = sOut![j]!;
       else for (let j = 0; j < n; j++) res.out.set(sOut!.subarray(2 * j, 2 * j + 2), 2 * pos[j]!);
