@@ -12,7 +12,7 @@
  * - `mmap_max=0`: malloc never maps a block of its own; large blocks come from the heap and their
  *   pages are reused once freed. (Measured on 2 shmem PEs: 64 KiB – 1 MiB AMs went from 0.9–1.4
  *   to 2.4–2.9 GB/s with the first form of these settings, a 32 MiB mmap threshold; `batchLoad`
- *   of 10M indices from 117–126 M/s to 423–550 M/s with this one.) A thread's arena that cannot
+ *   of 10M indices from 101–116 M/s to 459–693 M/s with this one.) A thread's arena that cannot
  *   grow still maps memory, so no allocation fails for it.
  * - `trim_threshold`: up to 64 MiB of free memory at the top of a heap is kept.
  * - `arena_max=1`, for worker-thread PEs only: a thread's own arena is a chain of 64 MiB heaps,
@@ -27,9 +27,11 @@
  *
  * The settings reach the PEs through GLIBC_TUNABLES, which glibc reads at process start:
  * worker-thread PEs need the launcher's own process started with it (the CLI starts itself
- * again), tcp and ofi PEs get it in their environment. LAMELLAR_MALLOC_TUNING=0 turns this off;
- * malloc tunables the user set win.
+ * again), tcp and ofi PEs get it in their environment. LAMELLAR_MALLOC_TUNING=0 turns this off,
+ * and so does any `glibc.malloc.*` tunable the user set (theirs are then the only ones).
  */
+import { mallocTunables } from '../core/index.js';
+
 type Env = Record<string, string | undefined>;
 
 /** For PE processes (tcp, ofi). */
@@ -54,7 +56,7 @@ function isGlibc(): boolean {
 export function tunedEnv(env: Env, enabled: boolean, threads: boolean): Env | undefined {
   if (!enabled || !isGlibc()) return undefined;
   const current = env['GLIBC_TUNABLES'];
-  if (current !== undefined && current.includes('glibc.malloc.')) return undefined;
+  if (mallocTunables(current).length > 0) return undefined;
   const tunables = threads ? THREAD_MALLOC_TUNABLES : MALLOC_TUNABLES;
   return { ...env, GLIBC_TUNABLES: current === undefined || current === '' ? tunables : `${current}:${tunables}` };
 }

@@ -1,7 +1,8 @@
-/** Unit tests of the array layout (Lamellar's block and cyclic formulas, sub-array ranges), and the classes users get from the runtime refusing construction. */
+/** Unit tests of the array layout (Lamellar's block and cyclic formulas, sub-array ranges), the classes users get from the runtime refusing construction, and the batch temporaries pool. */
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import { Layout } from '../../src/array/layout.js';
+import { giveU32, takeU32 } from '../../src/array/ops/pool.js';
 
 test('block layout matches the docs example and spreads the remainder over the first PEs', () => {
   const l = new Layout('block', 4, 16);
@@ -94,4 +95,28 @@ test('an element type outside the list is TYPE_MISMATCH; Rust pointer-sized name
   assert.throws(() => checkArrayElemType('f16', 'UnsafeArray.create'),
     (e: Error & { code?: string }) => e.code === 'LAMELLAR_ERR_TYPE_MISMATCH' && !/here/.test(e.message));
   assert.throws(() => checkArrayElemType(7, 'UnsafeArray.create'), { code: 'LAMELLAR_ERR_TYPE_MISMATCH' });
+});
+
+describe('batch temporaries pool (array/ops/pool.ts)', () => {
+  test('a taken array is exactly n long, never shared while out, and reused once given back', () => {
+    const a = takeU32(1000);
+    const b = takeU32(1000);
+    assert.equal(a.length, 1000);
+    assert.notEqual(a.buffer, b.buffer);
+    a.fill(7);
+    giveU32(a, b);
+    const c = takeU32(600);
+    assert.equal(c.length, 600);
+    assert.ok(c.buffer === a.buffer || c.buffer === b.buffer, 'a smaller request uses the front of a kept array');
+    const d = takeU32(1000);
+    assert.notEqual(d.buffer, c.buffer);
+    assert.equal(d.length, 1000);
+    // Larger than anything kept: a fresh array; giving it back keeps the largest five.
+    const e = takeU32(5000);
+    assert.equal(e.length, 5000);
+    giveU32(c, d, e);
+    const big = [takeU32(5000), takeU32(1000), takeU32(1000)];
+    assert.equal(big[0]!.buffer, e.buffer);
+    giveU32(...big);
+  });
 });
