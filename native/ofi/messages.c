@@ -281,8 +281,20 @@ static int command(uint8_t *m, uint32_t len) {
        * record (the ring's release/acquire pair orders it). */
       uint8_t *local = (flags & FLAG_REGISTERED) ? S.regs[x].ptr : S.heap + x;
       void *desc = (flags & FLAG_REGISTERED) ? S.regs[x].desc : S.heap_desc;
-      ssize_t r = type == T_WRITE ? fi_write(S.ep, local, arg, desc, S.addr[pe], remote_addr((int)pe, addr), S.peer_key[pe], &o->ctx)
-                                  : fi_read(S.ep, local, arg, desc, S.addr[pe], remote_addr((int)pe, addr), S.peer_key[pe], &o->ctx);
+      ssize_t r;
+      if (type == T_WRITE) {
+        /* A put resolves only once its bytes are placed at the target (FI_DELIVERY_COMPLETE). The
+         * provider's default, transmit-complete, lets tcp;ofi_rxm complete a write as soon as it
+         * is in the socket; the barrier runs over the bootstrap's own connections, so it could
+         * then finish before the data landed and a peer read the old value. */
+        struct iovec iov = {.iov_base = local, .iov_len = arg};
+        struct fi_rma_iov rma = {.addr = remote_addr((int)pe, addr), .len = arg, .key = S.peer_key[pe]};
+        struct fi_msg_rma msg = {.msg_iov = &iov, .desc = &desc, .iov_count = 1, .addr = S.addr[pe], .rma_iov = &rma,
+                                 .rma_iov_count = 1, .context = &o->ctx};
+        r = fi_writemsg(S.ep, &msg, FI_COMPLETION | FI_DELIVERY_COMPLETE);
+      } else {
+        r = fi_read(S.ep, local, arg, desc, S.addr[pe], remote_addr((int)pe, addr), S.peer_key[pe], &o->ctx);
+      }
       if (r == 0) {
         S.outstanding++;
         if (S.ring_peer) S.ring_peer[pe] = 1;
