@@ -130,12 +130,14 @@ export class Engine {
       throw err;
     }
     if (wroteSource) this.#closures.sent(pe, closure!);
+    const moved = takeAfterSend(w);
     // The id is taken only once encoding succeeded, so a failed launch leaves no pending entry.
     const reqId = this.#outcomes.openPe(def.name, handle, this.#outcomes.recordsSites ? captureSite() : undefined);
     w.patchU32(reqAt, reqId);
     if (!isRuntimeAm(def)) peCounters.amsSent++;
     if (channels.amSend.hasSubscribers) channels.amSend.publish({ am: def.name, pe, reqId });
     out.end(pe, w);
+    if (moved !== undefined) runAll(moved);
   }
 
   /** Launches `def(args)` on every PE in `pes` (world ids, team order), encoding args once. */
@@ -148,6 +150,7 @@ export class Engine {
     else encodeValue(s, closureEnv(def, args), def.argLabel, 'env');
     const body = s.view();
     this.#out.checkSize(body.length + 17, `the arguments of AM '${def.name}'`);
+    const moved = takeAfterSend(s);
     const group = multi[kGroup];
     if (this.#outcomes.recordsSites) this.#outcomes.openMulti(multi, captureSite());
     for (let i = 0; i < pes.length; i++) {
@@ -165,6 +168,7 @@ export class Engine {
       if (channels.amSend.hasSubscribers) channels.amSend.publish({ am: def.name, pe, reqId });
       this.#out.end(pe, w);
     }
+    if (moved !== undefined) runAll(moved);
   }
 
   /** Runs `def(args)` on this PE with no serialization. */
@@ -427,7 +431,9 @@ export class Engine {
       return;
     }
     if (wroteSource !== undefined) this.#closures.sent(src, wroteSource);
+    const moved = takeAfterSend(w);
     out.end(src, w);
+    if (moved !== undefined) runAll(moved);
   }
 
   /** Answers request `reqId` from `src` with an error. */
@@ -535,4 +541,19 @@ export class Engine {
       { details: { amName: am } },
     );
   }
+}
+
+/**
+ * Takes what the encoded values asked to run once sent (a `clone()` moving into the AM:
+ * memregion/handle.ts). Run only after the record is ended: a release may free an object, whose
+ * protocol sends runtime AMs through the same writers.
+ */
+function takeAfterSend(w: Writer): (() => void)[] | undefined {
+  const after = w.afterSend;
+  if (after !== undefined) w.afterSend = undefined;
+  return after;
+}
+
+function runAll(fns: readonly (() => void)[]): void {
+  for (const f of fns) f();
 }

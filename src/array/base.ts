@@ -276,6 +276,8 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
 
   /**
    * Another handle to the same array, dropped separately (e.g. to keep one past an AM).
+   * Sent in an AM's arguments or result, a clone moves into that AM, as in Lamellar: it is
+   * released once the AM is sent (`{ d: d.clone() }` leaves nothing behind).
    * @example
    * ```ts
    * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
@@ -284,7 +286,7 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
    * ```
    */
   clone(): this {
-    return makerOf(this.kind)(this.refState, 'new', this.#meta, this.#offset, this.#length) as this;
+    return makerOf(this.kind)(this.refState, 'cloned', this.#meta, this.#offset, this.#length) as this;
   }
 
   /**

@@ -64,6 +64,8 @@ export class Darc<T> extends DarcBase<T> {
 
   /**
    * Another handle to the same Darc, dropped separately.
+   * Sent in an AM's arguments or result, a clone moves into that AM, as in Lamellar: it is
+   * released once the AM is sent (`{ d: d.clone() }` leaves nothing behind).
    * @example
    * ```ts
    * const d = await Darc.create(world, 0);
@@ -72,7 +74,7 @@ export class Darc<T> extends DarcBase<T> {
    * ```
    */
   clone(): Darc<T> {
-    return new Darc<T>(kConstruct, this.refState, 'new');
+    return new Darc<T>(kConstruct, this.refState, 'cloned');
   }
 
   /**

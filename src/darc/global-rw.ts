@@ -329,6 +329,8 @@ export class GlobalRwDarc<T> extends DarcBase<T> {
 
   /**
    * Another handle to the same Darc, dropped separately.
+   * Sent in an AM's arguments or result, a clone moves into that AM, as in Lamellar: it is
+   * released once the AM is sent (`{ d: d.clone() }` leaves nothing behind).
    * @example
    * ```ts
    * const g = await GlobalRwDarc.create(world, 0);
@@ -337,7 +339,7 @@ export class GlobalRwDarc<T> extends DarcBase<T> {
    * ```
    */
   clone(): GlobalRwDarc<T> {
-    return new GlobalRwDarc<T>(kConstruct, this.refState, 'new');
+    return new GlobalRwDarc<T>(kConstruct, this.refState, 'cloned');
   }
 
   /**

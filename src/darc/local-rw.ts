@@ -109,6 +109,8 @@ export class LocalRwDarc<T> extends DarcBase<T> {
 
   /**
    * Another handle to the same Darc, dropped separately.
+   * Sent in an AM's arguments or result, a clone moves into that AM, as in Lamellar: it is
+   * released once the AM is sent (`{ d: d.clone() }` leaves nothing behind).
    * @example
    * ```ts
    * const d = await LocalRwDarc.create(world, 0);
@@ -117,7 +119,7 @@ export class LocalRwDarc<T> extends DarcBase<T> {
    * ```
    */
   clone(): LocalRwDarc<T> {
-    return new LocalRwDarc<T>(kConstruct, this.refState, 'new');
+    return new LocalRwDarc<T>(kConstruct, this.refState, 'cloned');
   }
 
   /**

@@ -13,9 +13,27 @@ import { holdWhileAmRuns } from '../am/index.js';
 import { checkConstruct, deferred, ErrorCode, LamellarError, warn, WarningCode } from '../core/index.js';
 import type { Reader, Writer } from '../serde/index.js';
 import { State, type WorldRuntime } from '../team/index.js';
-import { refKey, registryOf, released, type RefState, type Registry } from './refstate.js';
+import { moved, refKey, registryOf, released, type RefState, type Registry } from './refstate.js';
 
-export type HandleOrigin = 'new' | 'decoded' | 'converted';
+export type HandleOrigin = 'new' | 'cloned' | 'decoded' | 'converted';
+
+/**
+ * Module-private access to a handle's move on send (assigned in RefHandle's static block).
+ * Lamellar's `MyAm { d: d.clone() }` moves the clone into the AM, which drops it once sent;
+ * ported line by line as `execAmPe(pe, MyAm, { d: d.clone() })`, the clone is released once the
+ * AM is sent, so it does not keep the object alive.
+ */
+let movesOnSend!: (h: RefHandle) => boolean;
+let moveOut!: (h: RefHandle) => void;
+
+/**
+ * Codecs call this as they write handle `h` into `w`: a handle made by `clone()` is released
+ * once the launch that writes it has sent it (`Writer.afterSend`, run by the AM engine). A plain
+ * field test on the hot path; the closure exists only for a clone.
+ */
+export function moveOnSend(w: Writer, h: RefHandle): void {
+  if (movesOnSend(h)) (w.afterSend ??= []).push(() => moveOut(h));
+}
 
 interface Held {
   state: RefState;
@@ -90,6 +108,15 @@ export abstract class RefHandle {
   #state: RefState | undefined;
   #token: object | undefined;
   #converting = false;
+  /** Made by `clone()` and not released: moves into the first AM that sends it. */
+  #moves = false;
+  /** Released by being sent in an AM (a clone moved into it), for the error's wording. */
+  #moved = false;
+
+  static {
+    movesOnSend = (h) => h.#moves;
+    moveOut = (h) => h.#moveOut();
+  }
   /** What the finalizer reports if this handle is never released (undefined: not registered). */
   #held: Held | undefined;
 
@@ -99,6 +126,7 @@ export abstract class RefHandle {
     if (origin !== 'converted') state.acquire();
     this.#state = state;
     if (origin === 'decoded' && holdWhileAmRuns(() => this.#release())) return;
+    this.#moves = origin === 'cloned';
     this.#token = {};
     const held: Held = { state, label: state.label, offset: -1, length: 0, perPe: false, type: '', total: 0 };
     this.#held = held;
@@ -125,7 +153,7 @@ export abstract class RefHandle {
   /** @internal The shared state; throws USE_AFTER_RELEASE once this handle is released. */
   protected get refState(): RefState {
     const st = this.#state;
-    if (st === undefined) throw released(this.refLabel);
+    if (st === undefined) throw this.#moved ? moved(this.refLabel) : released(this.refLabel);
     return st;
   }
 
@@ -146,10 +174,17 @@ export abstract class RefHandle {
     return this.#state === undefined;
   }
 
+  #moveOut(): void {
+    if (this.#state === undefined) return;
+    this.#moved = true;
+    this.#release();
+  }
+
   #release(): void {
     const st = this.#state;
     if (st === undefined) return;
     this.#state = undefined;
+    this.#moves = false;
     if (this.#token !== undefined) finalizer.unregister(this.#token);
     st.release();
   }
@@ -222,6 +257,7 @@ export abstract class RefHandle {
       this.#converting = false;
     }
     this.#state = undefined;
+    this.#moves = false;
     if (this.#token !== undefined) finalizer.unregister(this.#token);
     return make(st);
   }

@@ -8,7 +8,7 @@ import { ErrorCode, kConstruct, kRefState, LamellarError, peCounters } from '../
 import type { Lamella } from '../lamellae/types.js';
 import { registerRefCodec } from '../serde/index.js';
 import { kTeamInternals, type Team, type WorldRuntime } from '../team/index.js';
-import { decodeRefKey, encodeRefKey, RefHandle, type HandleOrigin } from './handle.js';
+import { decodeRefKey, encodeRefKey, moveOnSend, RefHandle, type HandleOrigin } from './handle.js';
 import { DONE, directGet, directPut, directView, getDest, kLocalPart, notOwnerHere, putSource, remoteGet, remotePut, sourceTypeMismatch, type LocalSource, type PartRole } from './rdma.js';
 import { RefState, registryOf, type Registry } from './refstate.js';
 import type { SharedMemoryRegion } from './shared.js';
@@ -257,6 +257,8 @@ export class OneSidedMemoryRegion<T extends ElemType = ElemType> extends RefHand
   /**
    * Another handle to the same region (the same window), dropped separately (e.g. to keep one that
    * arrived in an AM past the AM).
+   * Sent in an AM's arguments or result, a clone moves into that AM, as in Lamellar: it is
+   * released once the AM is sent (`{ d: d.clone() }` leaves nothing behind).
    * @example
    * ```ts
    * const mine = world.allocOneSidedMemRegion('u8', 16);
@@ -265,7 +267,7 @@ export class OneSidedMemoryRegion<T extends ElemType = ElemType> extends RefHand
    * ```
    */
   clone(): OneSidedMemoryRegion<T> {
-    return new OneSidedMemoryRegion<T>(kConstruct, this.refState, 'new', this.#off, this.#len);
+    return new OneSidedMemoryRegion<T>(kConstruct, this.refState, 'cloned', this.#off, this.#len);
   }
 
   /** @internal The lifetime state, for the codec. */
@@ -314,6 +316,7 @@ registerRefCodec<OneSidedMemoryRegion>({
   ctor: OneSidedMemoryRegion,
   encode(w, region) {
     const st = region[kRefState];
+    moveOnSend(w, region);
     const d = st.data as OneSidedData<ElemType>;
     encodeRefKey(w, st);
     w.u8(elemCode(d.type));

@@ -186,6 +186,15 @@ export function registryOf(rt: WorldRuntime): Registry {
   return r;
 }
 
+/** USE_AFTER_RELEASE for a clone that moved into an AM when the AM was sent. */
+export function moved(label: string): LamellarError {
+  return new LamellarError(
+    ErrorCode.USE_AFTER_RELEASE,
+    `this ${label} handle was made by clone() and moved into the AM whose arguments or result carried it, as a clone in a Lamellar AM does: it was released once sent (send the handle itself to keep using it, or clone() again)`,
+    { details: { label, moved: true } },
+  );
+}
+
 export function released(label: string, how = 'released'): LamellarError {
   return new LamellarError(
     ErrorCode.USE_AFTER_RELEASE,

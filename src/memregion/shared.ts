@@ -9,7 +9,7 @@ import type { Lamella } from '../lamellae/types.js';
 import { registerRefCodec } from '../serde/index.js';
 import { Kind, kTeamInternals, type Team } from '../team/index.js';
 import { startCollective } from './collective.js';
-import { decodeMemberKey, encodeRefKey, RefHandle, type HandleOrigin } from './handle.js';
+import { decodeMemberKey, encodeRefKey, moveOnSend, RefHandle, type HandleOrigin } from './handle.js';
 import type { OneSidedMemoryRegion } from './one-sided.js';
 import { DONE, directGet, directPut, directView, getDest, kLocalPart, putSource, remoteGet, remotePut, sourceTypeMismatch, type LocalSource, type PartRole } from './rdma.js';
 import type { RefState } from './refstate.js';
@@ -284,6 +284,8 @@ export class SharedMemoryRegion<T extends ElemType = ElemType> extends RefHandle
 
   /**
    * Another handle to the same region (the same window), dropped separately.
+   * Sent in an AM's arguments or result, a clone moves into that AM, as in Lamellar: it is
+   * released once the AM is sent (`{ d: d.clone() }` leaves nothing behind).
    * @example
    * ```ts
    * const r = await world.allocSharedMemRegion('f64', 8);
@@ -292,7 +294,7 @@ export class SharedMemoryRegion<T extends ElemType = ElemType> extends RefHandle
    * ```
    */
   clone(): SharedMemoryRegion<T> {
-    return new SharedMemoryRegion<T>(kConstruct, this.refState, 'new', this.#off, this.#len);
+    return new SharedMemoryRegion<T>(kConstruct, this.refState, 'cloned', this.#off, this.#len);
   }
 
   /** @internal */
@@ -372,6 +374,7 @@ registerRefCodec<SharedMemoryRegion>({
   ctor: SharedMemoryRegion,
   encode(w, region) {
     encodeRefKey(w, region[kRegionInternals].state);
+    moveOnSend(w, region);
     w.f64(region.offset);
     w.f64(region.length);
   },

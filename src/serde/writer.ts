@@ -33,6 +33,12 @@ export class Writer {
   lastRefAt = -1;
   lastRefCodec: RefCodec<unknown> | undefined = undefined;
   /**
+   * What encoded values asked to run once the bytes are committed to a send (a handle made by
+   * `clone()` is released then: it moves into the AM). The sender runs them after a successful
+   * launch and clears them when the launch fails; `reset` clears them too.
+   */
+  afterSend: (() => void)[] | undefined = undefined;
+  /**
    * Byte runs of at least this many bytes (typed arrays, ArrayBuffers) are not copied in but
    * recorded in `gathered`, leaving a hole of their size in `buf` (Infinity: always copy). Set
    * only by an owner that sends the contents with `parts()` before its caller can touch those
@@ -196,12 +202,14 @@ export class Writer {
   reset(): void {
     this.pos = 0;
     this.lastRef = undefined;
+    this.afterSend = undefined;
     this.gathered.length = 0;
   }
 
   /** Moves back to `pos`, dropping what was written after it (a failed encode or launch). */
   rewind(pos: number): void {
     this.pos = pos;
+    this.afterSend = undefined;
     if (this.lastRefAt >= pos) this.lastRef = undefined;
     const g = this.gathered;
     while (g.length > 0 && (g[g.length - 2] as number) >= pos) g.length -= 2;

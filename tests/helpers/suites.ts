@@ -72,6 +72,7 @@ export const ARRAY_MISC_CASES = [
   'range put and get, and batchStore of consecutive indices: every kind, block and cyclic, sub-arrays and ranges across owners give exact values',
   'a range put or get, or a batchStore of consecutive indices, sends one run per owner, not one offset per element',
   "ops left unawaited have run their callers' continuations when waitAll resolves",
+  "an array clone sent in an AM's arguments moves into it, as in Lamellar: released once sent, so a conversion does not wait for it",
 ];
 
 export const CLOSURE_CASES = [
@@ -115,6 +116,7 @@ const DARC_CASES = [
   'use after drop, bad arguments and released guards throw coded errors',
   'dropping a Darc while AMs holding it are in flight on other PEs never frees it early',
   'a clone kept from an AM keeps the Darc alive until it is dropped',
+  "a clone sent in an AM's arguments or result moves into it, as in Lamellar: released once sent, so a conversion does not wait for it",
   "print shows the Darc's kind, id, this PE and its reference counts on this PE, one line",
 ];
 
@@ -125,6 +127,7 @@ const MEMREGION_CASES = [
   'a region whose data is on this PE is a put source; a one-sided one owned elsewhere or another type is refused',
   'get fills a region whose data is on this PE; a remote one-sided, out-of-range or released destination is refused at the call',
   'a one-sided region sent to another PE is filled there and the owner reads the values',
+  "a region clone sent in an AM's arguments moves into it, as in Lamellar: released once sent",
   'a shared region sent in an AM arrives as a handle on the same memory',
   'bad calls throw coded errors at the call and touch nothing',
   'unsafeLocalData of a one-sided region is refused on a PE that does not own it',
