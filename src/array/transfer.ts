@@ -55,7 +55,7 @@ export function putSource(type: ArrayElemType, src: unknown, what: string): View
     }
     return checkValues(type, src, n, what) as unknown as View;
   }
-  return checkData(src, type as ElemType, what) as unknown as View;
+  return checkData(src, type as ElemType, what, `, an array of values or a region of '${type}'`, 'an array') as unknown as View;
 }
 
 /** Elements in a get destination (a typed array, bigint[] for 128-bit types, or a region). */

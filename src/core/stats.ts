@@ -39,6 +39,15 @@ export function setStatsTiming(on: boolean): void {
   timing = on;
 }
 
+/**
+ * Zeroes the wait times, when initWorld returns: they count from there, as `elapsedMs` does, so
+ * the start-up barrier (which waits for the slowest PE to start) is not in them.
+ */
+export function resetWaits(): void {
+  peCounters.barrierWaitMs = 0;
+  peCounters.collectiveWaitMs = 0;
+}
+
 /** Whether clock-based measurements are on. */
 export function statsTiming(): boolean {
   return timing;

@@ -166,11 +166,11 @@ export function describeData(data: unknown): string {
 export const withArticle = (name: string): string => `${name.startsWith('Int') ? 'an' : 'a'} ${name}`;
 
 /** Throws TYPE_MISMATCH unless `data` is a typed array of exactly the region's element type. */
-export function checkData<T extends ElemType>(data: unknown, type: T, what: string, orRegion = ''): TypedArrayOf<T> {
+export function checkData<T extends ElemType>(data: unknown, type: T, what: string, orRegion = '', owner = 'a region'): TypedArrayOf<T> {
   const ctor = ELEM_CTORS[type];
   if (!(data instanceof ctor)) {
     const got = describeData(data);
-    throw new LamellarError(ErrorCode.TYPE_MISMATCH, `${what}: a region of '${type}' takes ${withArticle(ctor.name)}${orRegion}, got ${got}`, {
+    throw new LamellarError(ErrorCode.TYPE_MISMATCH, `${what}: ${owner} of '${type}' takes ${withArticle(ctor.name)}${orRegion}, got ${got}`, {
       details: { expected: ctor.name, got },
     });
   }

@@ -108,7 +108,8 @@ export interface PeStats {
    */
   readonly getBytes: number;
   /**
-   * Milliseconds spent waiting in barriers (stats on only; undefined otherwise).
+   * Milliseconds spent waiting in barriers since `initWorld()` returned, the same span as
+   * `elapsedMs` (stats on only; undefined otherwise).
    * @example
    * ```ts
    * const w = world.stats().barrierWaitMs;
@@ -117,8 +118,8 @@ export interface PeStats {
    */
   readonly barrierWaitMs: number | undefined;
   /**
-   * Milliseconds spent waiting in other collectives: creating teams, regions, Darcs and arrays
-   * (stats on only; undefined otherwise).
+   * Milliseconds spent waiting in other collectives since `initWorld()` returned: creating
+   * teams, regions, Darcs and arrays (stats on only; undefined otherwise).
    * @example
    * ```ts
    * console.log(world.stats().collectiveWaitMs);

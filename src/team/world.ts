@@ -7,6 +7,7 @@ import {
   addExitHook,
   checkConstruct,
   config,
+  resetWaits,
   setStatsTiming,
   kConstruct,
   debug,
@@ -420,6 +421,7 @@ export async function initWorld(options: WorldOptions = {}): Promise<World> {
     const world = newWorld(rt, team);
     await team.barrier();
     rt.startedAt = performance.now();
+    resetWaits();
     debug('world up: PE %d of %d on %s', lamella.myPe, lamella.numPes, backend);
     return world;
   } catch (err) {
