@@ -130,7 +130,7 @@ export class Engine {
       throw err;
     }
     if (wroteSource) this.#closures.sent(pe, closure!);
-    const moved = takeAfterSend(w);
+    const moved = takeAfterSend(w, def);
     // The id is taken only once encoding succeeded, so a failed launch leaves no pending entry.
     const reqId = this.#outcomes.openPe(def.name, handle, this.#outcomes.recordsSites ? captureSite() : undefined);
     w.patchU32(reqAt, reqId);
@@ -150,7 +150,7 @@ export class Engine {
     else encodeValue(s, closureEnv(def, args), def.argLabel, 'env');
     const body = s.view();
     this.#out.checkSize(body.length + 17, `the arguments of AM '${def.name}'`);
-    const moved = takeAfterSend(s);
+    const moved = takeAfterSend(s, def);
     const group = multi[kGroup];
     if (this.#outcomes.recordsSites) this.#outcomes.openMulti(multi, captureSite());
     for (let i = 0; i < pes.length; i++) {
@@ -431,7 +431,7 @@ export class Engine {
       return;
     }
     if (wroteSource !== undefined) this.#closures.sent(src, wroteSource);
-    const moved = takeAfterSend(w);
+    const moved = takeAfterSend(w, def);
     out.end(src, w);
     if (moved !== undefined) runAll(moved);
   }
@@ -545,13 +545,16 @@ export class Engine {
 
 /**
  * Takes what the encoded values asked to run once sent (a `clone()` moving into the AM:
- * memregion/handle.ts). Run only after the record is ended: a release may free an object, whose
- * protocol sends runtime AMs through the same writers.
+ * memregion/handle.ts), for the program's AMs only: the runtime's own AMs (array ops, locks,
+ * reductions) carry the caller's handle, which may be a clone, and must not use it up. Run only
+ * after the record is ended: a release may free an object, whose protocol sends runtime AMs
+ * through the same writers.
  */
-function takeAfterSend(w: Writer): (() => void)[] | undefined {
+function takeAfterSend(w: Writer, def: AmDef<unknown, unknown>): (() => void)[] | undefined {
   const after = w.afterSend;
-  if (after !== undefined) w.afterSend = undefined;
-  return after;
+  if (after === undefined) return undefined;
+  w.afterSend = undefined;
+  return isRuntimeAm(def) ? undefined : after;
 }
 
 function runAll(fns: readonly (() => void)[]): void {

@@ -73,6 +73,7 @@ export const ARRAY_MISC_CASES = [
   'a range put or get, or a batchStore of consecutive indices, sends one run per owner, not one offset per element',
   "ops left unawaited have run their callers' continuations when waitAll resolves",
   "an array clone sent in an AM's arguments moves into it, as in Lamellar: released once sent, so a conversion does not wait for it",
+  "a clone used for element and batch ops, ranges, reductions, locks and iteration stays usable: the runtime's own messages never move it",
 ];
 
 export const CLOSURE_CASES = [
