@@ -4,7 +4,7 @@
  * reference codec; `createArray` allocates the one symmetric region every type sits on.
  */
 import { ErrorCode, LamellarError } from '../core/index.js';
-import { allocShared, checkCount, decodeMemberKey, encodeRefKey, kRegionInternals, moveOnSend, type ElemType, type HandleOrigin, type RefState, type RegionInternals } from '../memregion/internal.js';
+import { allocShared, checkCount, decodeMemberKey, encodeRefKey, kRegionInternals, type ElemType, type HandleOrigin, type RefState, type RegionInternals } from '../memregion/internal.js';
 import { registerRefCodec } from '../serde/index.js';
 import { Kind, Team, World } from '../team/index.js';
 import type { ArrayBase } from './base.js';
@@ -80,8 +80,7 @@ export function registerArrayKind(kind: ArrayKind, ctor: { readonly prototype: A
     ctor,
     encode(w, a) {
       const ai = a[kArray];
-      encodeRefKey(w, ai.state);
-      moveOnSend(w, a);
+      encodeRefKey(w, ai.state, a);
       w.u8(KINDS.indexOf(ai.kind));
       w.u8(ARRAY_ELEM_TYPES.indexOf(ai.meta.type));
       w.u8(ai.meta.layout.dist === 'block' ? 0 : 1);

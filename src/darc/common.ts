@@ -4,7 +4,7 @@
  * turns a Darc in a message into the receiver's own handle on the receiver's instance.
  */
 import { ErrorCode, kDarcState, LamellarError } from '../core/index.js';
-import { decodeMemberKey, encodeRefKey, moveOnSend, RefHandle, startCollective, type HandleOrigin, type QuietMode, type RefState } from '../memregion/internal.js';
+import { decodeMemberKey, encodeRefKey, RefHandle, startCollective, type HandleOrigin, type QuietMode, type RefState } from '../memregion/internal.js';
 import { registerRefCodec } from '../serde/index.js';
 import { Kind, Team, World } from '../team/index.js';
 import type { LockWait, RwLock } from './rwlock.js';
@@ -193,8 +193,7 @@ export function registerDarcCodec(kind: DarcKind, ctor: { readonly prototype: Da
     name: `lamellar.${KIND_NAMES[kind]}`,
     ctor,
     encode(w, darc) {
-      encodeRefKey(w, darc[kDarcState]);
-      moveOnSend(w, darc);
+      encodeRefKey(w, darc[kDarcState], darc);
     },
     again(darc) {
       darc[kDarcState].noteEncode();

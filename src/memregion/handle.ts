@@ -26,15 +26,6 @@ export type HandleOrigin = 'new' | 'cloned' | 'decoded' | 'converted';
 let movesOnSend!: (h: RefHandle) => boolean;
 let moveOut!: (h: RefHandle) => void;
 
-/**
- * Codecs call this as they write handle `h` into `w`: a handle made by `clone()` is released
- * once the launch that writes it has sent it (`Writer.afterSend`, run by the AM engine). A plain
- * field test on the hot path; the closure exists only for a clone.
- */
-export function moveOnSend(w: Writer, h: RefHandle): void {
-  if (movesOnSend(h)) (w.afterSend ??= []).push(() => moveOut(h));
-}
-
 interface Held {
   state: RefState;
   label: string;
@@ -108,7 +99,7 @@ export abstract class RefHandle {
   #state: RefState | undefined;
   #token: object | undefined;
   #converting = false;
-  /** Made by `clone()` and not released: moves into the first AM that sends it. */
+  /** Made by `clone()`: moves into the first of the program's AMs that sends it. */
   #moves = false;
   /** Released by being sent in an AM (a clone moved into it), for the error's wording. */
   #moved = false;
@@ -184,7 +175,6 @@ export abstract class RefHandle {
     const st = this.#state;
     if (st === undefined) return;
     this.#state = undefined;
-    this.#moves = false;
     if (this.#token !== undefined) finalizer.unregister(this.#token);
     st.release();
   }
@@ -257,7 +247,6 @@ export abstract class RefHandle {
       this.#converting = false;
     }
     this.#state = undefined;
-    this.#moves = false;
     if (this.#token !== undefined) finalizer.unregister(this.#token);
     return make(st);
   }
@@ -272,8 +261,13 @@ export function unpin(st: RefState): void {
   st.release();
 }
 
-/** Writes the object's key and counts the handle as sent. */
-export function encodeRefKey(w: Writer, st: RefState): void {
+/**
+ * Writes the object's key and counts handle `h` as sent. A handle made by `clone()` is released
+ * once the launch that writes it has sent it (`Writer.afterSend`, run by the AM engine for the
+ * program's AMs): a plain field test here, and a closure only for a clone.
+ */
+export function encodeRefKey(w: Writer, st: RefState, h: RefHandle): void {
+  if (movesOnSend(h)) (w.afterSend ??= []).push(() => moveOut(h));
   st.noteEncode();
   w.u32(st.coord);
   w.f64(st.id);

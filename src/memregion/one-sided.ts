@@ -8,7 +8,7 @@ import { ErrorCode, kConstruct, kRefState, LamellarError, peCounters } from '../
 import type { Lamella } from '../lamellae/types.js';
 import { registerRefCodec } from '../serde/index.js';
 import { kTeamInternals, type Team, type WorldRuntime } from '../team/index.js';
-import { decodeRefKey, encodeRefKey, moveOnSend, RefHandle, type HandleOrigin } from './handle.js';
+import { decodeRefKey, encodeRefKey, RefHandle, type HandleOrigin } from './handle.js';
 import { DONE, directGet, directPut, directView, getDest, kLocalPart, notOwnerHere, putSource, remoteGet, remotePut, sourceTypeMismatch, type LocalSource, type PartRole } from './rdma.js';
 import { RefState, registryOf, type Registry } from './refstate.js';
 import type { SharedMemoryRegion } from './shared.js';
@@ -316,9 +316,8 @@ registerRefCodec<OneSidedMemoryRegion>({
   ctor: OneSidedMemoryRegion,
   encode(w, region) {
     const st = region[kRefState];
-    moveOnSend(w, region);
     const d = st.data as OneSidedData<ElemType>;
-    encodeRefKey(w, st);
+    encodeRefKey(w, st, region);
     w.u8(elemCode(d.type));
     w.f64(d.addr);
     w.f64(d.length);

@@ -9,7 +9,7 @@ import type { Lamella } from '../lamellae/types.js';
 import { registerRefCodec } from '../serde/index.js';
 import { Kind, kTeamInternals, type Team } from '../team/index.js';
 import { startCollective } from './collective.js';
-import { decodeMemberKey, encodeRefKey, moveOnSend, RefHandle, type HandleOrigin } from './handle.js';
+import { decodeMemberKey, encodeRefKey, RefHandle, type HandleOrigin } from './handle.js';
 import type { OneSidedMemoryRegion } from './one-sided.js';
 import { DONE, directGet, directPut, directView, getDest, kLocalPart, putSource, remoteGet, remotePut, sourceTypeMismatch, type LocalSource, type PartRole } from './rdma.js';
 import type { RefState } from './refstate.js';
@@ -373,8 +373,7 @@ registerRefCodec<SharedMemoryRegion>({
   name: 'lamellar.SharedMemoryRegion',
   ctor: SharedMemoryRegion,
   encode(w, region) {
-    encodeRefKey(w, region[kRegionInternals].state);
-    moveOnSend(w, region);
+    encodeRefKey(w, region[kRegionInternals].state, region);
     w.f64(region.offset);
     w.f64(region.length);
   },
