@@ -14,6 +14,7 @@
  * | LAMELLAR_AM_SIZE_THRESHOLD | 65536 | bytes at which a PE's aggregation buffer for one destination is flushed |
  * | LAMELLAR_AM_SLICE_MS | 2 | milliseconds incoming AMs run before the PE's own code and timers get a turn; 0: each frame to its end |
  * | LAMELLAR_AM_GROUP_BATCH_SIZE | 10000 | AMs a TypedAmGroup buffers for one destination before it sends them as one message |
+ * | LAMELLAR_BATCH_SLICE | 1048576 | indices of an array batch op applied before the PE's event loop gets a turn (16x for gathers and combined histograms); 0: every batch whole |
  * | LAMELLAR_HEAP_SIZE | 4294967296 | bytes of memory-region heap each PE may grow to (virtual until used) |
  * | LAMELLAR_SHMEM_RING_SIZE | auto | bytes of each SPSC ring between two shmem PEs (8 MiB up to 4 PEs, less beyond) |
  * | LAMELLAR_SPIN_US | 50, or 5 when PEs outnumber cores | microseconds a PE polls after activity before it sleeps |
@@ -77,6 +78,8 @@ export interface LamellarConfig {
   /** LAMELLAR_AM_SLICE_MS: how long incoming AMs run before the PE's event loop gets a turn; 0: to the end of each frame. */
   readonly amSliceMs: number;
   readonly amGroupBatchSize: number;
+  /** LAMELLAR_BATCH_SLICE: indices of a batch op applied between event-loop turns; 0: whole. */
+  readonly batchSlice: number;
   readonly heapSize: number;
   readonly shmemRingSize: number | undefined;
   readonly spinMicros: number;
@@ -261,6 +264,7 @@ export function parseConfig(env: Env): LamellarConfig {
     amSizeThreshold: intVar(env, 'LAMELLAR_AM_SIZE_THRESHOLD', 65536, 64, 1 << 30),
     amSliceMs: numVar(env, 'LAMELLAR_AM_SLICE_MS', 2, 0, 60_000),
     amGroupBatchSize: intVar(env, 'LAMELLAR_AM_GROUP_BATCH_SIZE', 10000, 1),
+    batchSlice: intVar(env, 'LAMELLAR_BATCH_SLICE', 1 << 20, 0, 2 ** 32),
     heapSize: intVar(env, 'LAMELLAR_HEAP_SIZE', MAX_HEAP_SIZE, 1 << 16, MAX_HEAP_SIZE),
     shmemRingSize: env['LAMELLAR_SHMEM_RING_SIZE'] ? intVar(env, 'LAMELLAR_SHMEM_RING_SIZE', 0, 1 << 12, 1 << 30) : undefined,
     spinMicros: numVar(env, 'LAMELLAR_SPIN_US', defaultSpin(env), 0, MAX_SPIN_US),

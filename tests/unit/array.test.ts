@@ -1,8 +1,9 @@
-/** Unit tests of the array layout (Lamellar's block and cyclic formulas, sub-array ranges), the classes users get from the runtime refusing construction, and the batch temporaries pool. */
+/** Unit tests of the array layout (Lamellar's block and cyclic formulas, sub-array ranges), the classes users get from the runtime refusing construction, the batch temporaries pool, and the cutting of large batches into slices. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Layout } from '../../src/array/layout.js';
 import { giveU32, takeU32 } from '../../src/array/ops/pool.js';
+import { sliceBatch, sliceCount } from '../../src/array/ops/sliced.js';
 
 test('block layout matches the docs example and spreads the remainder over the first PEs', () => {
   const l = new Layout('block', 4, 16);
@@ -118,5 +119,71 @@ describe('batch temporaries pool (array/ops/pool.ts)', () => {
     const big = [takeU32(5000), takeU32(1000), takeU32(1000)];
     assert.equal(big[0]!.buffer, e.buffer);
     giveU32(...big);
+  });
+});
+
+describe('sliced batches (ops/sliced.ts)', () => {
+  const cutArgs = (idx: ArrayLike<number>, vals: unknown): { idx: number[]; vals: unknown } => ({
+    idx: Array.from(idx),
+    vals: typeof vals === 'object' ? Array.from(vals as ArrayLike<number>) : vals,
+  });
+
+  test('a batch is cut into as few slices of at most the slice length as it takes; 0 never cuts', () => {
+    assert.equal(sliceCount(10, 0), 1, '0: never sliced');
+    assert.equal(sliceCount(10, 10), 1);
+    assert.equal(sliceCount(11, 10), 2);
+    assert.equal(sliceCount(2_500_000, 1 << 20), 3);
+  });
+
+  test('slices get their indices, per-index values (two words each) and result views in input order', async () => {
+    const idx = Uint32Array.from({ length: 10 }, (_, i) => 100 + i);
+    const vals = Int32Array.from({ length: 20 }, (_, i) => i);
+    const out = new Int32Array(20);
+    const seen: { idx: number[]; vals: unknown }[] = [];
+    const run = sliceBatch(10, 3, 2, out, null, { idx, vals: vals as never, cur: 0 }, true, cutArgs, (s) => {
+      seen.push(s.args);
+      s.out!.fill(s.args.idx[0]!);
+    });
+    const p = run();
+    // Refilled at once, as a caller may: the slices still see what was passed.
+    idx.fill(0);
+    vals.fill(-1);
+    await p;
+    assert.deepEqual(seen.map((s) => s.idx), [[100, 101, 102, 103], [104, 105, 106, 107], [108, 109]]);
+    assert.deepEqual(seen[1]!.vals, [8, 9, 10, 11, 12, 13, 14, 15]);
+    assert.deepEqual(Array.from(out), [...Array(8).fill(100), ...Array(8).fill(104), ...Array(4).fill(108)]);
+  });
+
+  test('only the first slice is applied before the call returns, unless it must wait (then it is copied too)', async () => {
+    for (const firstNow of [true, false]) {
+      const idx = [1, 2, 3, 4, 5];
+      const seen: number[][] = [];
+      const run = sliceBatch(5, 2, 1, null, null, { idx, vals: 7, cur: 0 }, firstNow, cutArgs, (s) => void seen.push(s.args.idx));
+      const p = firstNow ? run() : undefined;
+      assert.equal(seen.length, firstNow ? 1 : 0);
+      idx.fill(0);
+      await (p ?? run());
+      assert.deepEqual(seen, [[1, 2, 3], [4, 5]]);
+    }
+  });
+
+  test('at most two slices are in flight, and a failed one leaves none unsettled', async () => {
+    let open = 0;
+    let most = 0;
+    let settledAfterFailure = false;
+    const run = sliceBatch(8, 8, 1, null, null, { idx: Uint32Array.from({ length: 8 }, (_, i) => i), vals: 1, cur: 0 }, true, cutArgs, async (s) => {
+      most = Math.max(most, ++open);
+      // Longer than the turn between slices: the next slice starts before this one ends.
+      for (let t = 0; t < 3; t++) await new Promise((r) => setImmediate(r));
+      open--;
+      if (s.args.idx[0] === 5) {
+        await new Promise((r) => setImmediate(r));
+        settledAfterFailure = true;
+      }
+      if (s.args.idx[0] === 4) throw new Error('slice 4 failed');
+    });
+    await assert.rejects(run(), /slice 4 failed/);
+    assert.equal(most, 2);
+    assert.equal(settledAfterFailure, true, 'the slice in flight beside the failed one settled first');
   });
 });

@@ -13,7 +13,10 @@
  *   a counting sort; each owner's run is applied under that owner's lock where mapped, or sent
  *   as one AM carrying typed arrays, applied there in one loop.
  * - GlobalLockArray wraps either path in the one global lock (write for every op but load).
+ * A batch longer than LAMELLAR_BATCH_SLICE indices goes through either path slice by slice, the
+ * event loop running in between (sliced.ts).
  */
+import { config } from '../../core/index.js';
 import { pin, unpin } from '../../memregion/internal.js';
 import { captureSite } from '../../team/index.js';
 import { GLOBAL_LOCK, LOCAL_LOCK, lock, noteWaitSite, unlock } from '../lock.js';
@@ -23,6 +26,7 @@ import { isReadOp, Op, type OpCode } from '../types.js';
 import { combineFor } from './combine.js';
 import { runKernel, type KernelCall, type View } from './kernels.js';
 import { giveU32, takeU32 } from './pool.js';
+import { sliceBatch, sliceCount, type Slice } from './sliced.js';
 import { GlobalLockAm, GlobalUnlockAm, OpsAm, type ArrayRef, type RemoteResult } from './remote.js';
 import { applyLocal, applyRouted, wasmKernel, wasmSideOf, WASM_MIN_BATCH, type WasmSide } from './wasm/apply.js';
 
@@ -92,8 +96,53 @@ export function execute(h: ArrayRef, ai: ArrayInternals, a: OpArgs): Promise<OpR
   const ok = isCas(a.op) ? new Uint8Array(n) : null;
   const res: OpResult = { out, ok };
   if (n === 0) return res;
+  const count = sliceCount(n, sliceMax(ai, a, res));
+  if (count > 1) {
+    // Checked whole before the first slice is applied: a bad index applies nothing.
+    if (a.unchecked !== undefined) {
+      checkIndices(a.idx, a.unchecked.len, a.unchecked.what);
+      a.unchecked = undefined;
+    }
+    return sliced(h, ai, a, res, count);
+  }
   if (ai.kind === 'GlobalLockArray') return underGlobalLock(h, ai, a, res);
   return run(h, ai, a, res);
+}
+
+/**
+ * The most indices one slice of a batch may have (sliced.ts). Batches that take the fast direct
+ * paths (combined per element, or gathered) run at hundreds of millions of indices a second, so
+ * their slices are 16 times longer: a 10M-index histogram or gather runs whole, as before.
+ */
+function sliceMax(ai: ArrayInternals, a: OpArgs, res: OpResult): number {
+  const base = config().batchSlice;
+  const m = ai.meta;
+  const fast =
+    m.allMapped &&
+    ai.kind !== 'LocalLockArray' &&
+    (combinable(ai, a.op, a.vals, a.fetch, a.idx.length) || (a.op === Op.load && ai.kind !== 'AtomicArray' && m.words === 1 && res.out !== null));
+  return fast ? base * 16 : base;
+}
+
+/** A batch applied slice by slice, the event loop running between slices (sliced.ts). */
+async function sliced(h: ArrayRef, ai: ArrayInternals, a: OpArgs, res: OpResult, count: number): Promise<OpResult> {
+  // The batch's own reference: the caller may drop its handle while later slices still send it
+  // in messages to the owners (tcp), and the memory stays until the last slice is applied.
+  const own = h.clone();
+  const global = ai.kind === 'GlobalLockArray';
+  const cut = (idx: ArrayLike<number>, vals: unknown, cur: unknown): OpArgs => ({ ...a, idx, vals: vals as OpArgs['vals'], cur: cur as OpArgs['cur'] });
+  const each = (s: Slice<OpArgs>): Promise<OpResult> | OpResult => run(own, ai, s.args, { out: s.out, ok: s.ok });
+  // A GlobalLockArray batch holds its one lock across every slice, as it does when whole; its
+  // first slice waits for the lock, so it is copied too.
+  const all = sliceBatch(a.idx.length, count, ai.meta.words, res.out, res.ok, a, !global, cut, each);
+  try {
+    if (global) await withGlobalLock(own, ai, !isReadOp(a.op), all);
+    else await all();
+    return res;
+  } finally {
+    // Only fails if the world is already down, which the batch's own outcome reports.
+    await own.drop().catch(() => undefined);
+  }
 }
 
 function run(h: ArrayRef, ai: ArrayInternals, a: OpArgs, res: OpResult): Promise<OpResult> | OpResult {
