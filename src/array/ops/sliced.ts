@@ -32,18 +32,24 @@ function part<V extends Input>(v: V, from: number, to: number): V {
 }
 
 /**
- * A copy of an input from element `from` on (plain values are values already). Uint32Array
- * indices, the common large input, are copied into the batch pool (pool.ts): a fresh 36 MB copy
- * faulted its pages in for about 0.1 s on our virtual machines, as long as the slices it spares.
+ * A copy of an input from element `from` on (plain values are values already). Typed arrays are
+ * copied into memory from the batch pool (pool.ts), viewed as their own type (a pool array is a
+ * whole buffer, so offset 0 suits any element size): a fresh 36 MB copy faulted its pages in for
+ * about 0.1 s on our virtual machines, as long as the slices it spares. `taken` collects the pool
+ * arrays, for giving back.
  */
-function tail<V extends Input>(v: V, from: number): V {
+function tail<V extends Input>(v: V, from: number, taken: Uint32Array[]): V {
   if (typeof v !== 'object') return v;
-  if (v instanceof Uint32Array) {
-    const copy = takeU32(v.length - from);
-    copy.set(v.subarray(from));
+  if (ArrayBuffer.isView(v)) {
+    const src = (v as unknown as View).subarray(from);
+    const words = Math.ceil(src.byteLength / 4);
+    const mem = takeU32(words);
+    taken.push(mem);
+    const Ctor = src.constructor as new (b: ArrayBufferLike, off: number, len: number) => View;
+    const copy = src instanceof Uint32Array ? mem : new Ctor(mem.buffer, 0, src.length);
+    copy.set(src);
     return copy as unknown as V;
   }
-  if (ArrayBuffer.isView(v)) return (v as unknown as View).slice(from) as unknown as V;
   return Array.prototype.slice.call(v, from) as unknown as V;
 }
 
@@ -81,7 +87,8 @@ export function sliceBatch<A>(
   const at = (src: { idx: ArrayLike<number>; vals: Input; cur: Input }, a: number, b: number): A =>
     cut(part(src.idx, a, b), part(src.vals, a * w[0], b * w[0]), part(src.cur, a * w[1], b * w[1]));
   const copied = firstNow ? len : 0;
-  const rest = { idx: tail(input.idx, copied), vals: tail(input.vals, copied * w[0]), cur: tail(input.cur, copied * w[1]) };
+  const taken: Uint32Array[] = [];
+  const rest = { idx: tail(input.idx, copied, taken), vals: tail(input.vals, copied * w[0], taken), cur: tail(input.cur, copied * w[1], taken) };
   const argsOf = (k: number, from: number, to: number): A => (firstNow && k === 0 ? at(input, from, to) : at(rest, from - copied, to - copied));
   return async () => {
     // A slice's promise gets its handler at once: a slice that fails while the next one is being
@@ -107,7 +114,7 @@ export function sliceBatch<A>(
       // Also after a synchronous throw: the slice still in flight settles before the batch does
       // (its temporaries and pins are released by then).
       if (inFlight !== undefined) await inFlight;
-      if (rest.idx instanceof Uint32Array && rest.idx !== input.idx) giveU32(rest.idx);
+      giveU32(...taken);
     }
     if (failure !== undefined) throw failure.error;
   };
