@@ -179,7 +179,7 @@ struct ofi_state {
   int quiesce_wanted;
   uint32_t quiesce_id;
   /* doorbells for providers without wait objects (shm): one shared page per PE on this host */
-  int32_t *my_bell;          /* [0] sequence, [16] 1 while the progress thread sleeps */
+  int32_t *my_bell;          /* [0] sequence, [16] 1 while the progress thread sleeps, [17] 1 while it sleeps waiting for its own operations */
   int32_t **peer_bell;       /* NULL for a peer on another host */
   uint8_t *ring_peer;        /* peers to ring at the end of this pass */
   char bell_name[64];

@@ -118,6 +118,20 @@ static void ring_peers(void) {
   }
 }
 
+/* Wakes the same-host peers asleep while their own operations are outstanding ([17] set). On
+ * shm a writer's FI_DELIVERY_COMPLETE put completes only once the target's progress acknowledges
+ * it; the target does not know whose write it acknowledged, so after a pass that a peer's doorbell
+ * started it wakes every such sleeper, instead of leaving the writer to its 50 us poll. */
+static void wake_waiting_writers(void) {
+  if (S.peer_bell == NULL) return;
+  for (int pe = 0; pe < S.npes; pe++) {
+    int32_t *b = S.peer_bell[pe];
+    if (b == NULL || b == S.my_bell || !__atomic_load_n(&b[17], __ATOMIC_SEQ_CST)) continue;
+    __atomic_fetch_add(&b[0], 1, __ATOMIC_SEQ_CST);
+    futex(&b[0], FUTEX_WAKE, 1, NULL);
+  }
+}
+
 static int retry_held(void) {
   int n = 0;
   int i = 0;
@@ -150,10 +164,16 @@ void *progress(void *arg) {
   (void)arg;
   struct fi_cq_msg_entry e[32];
   int64_t last = now_ns();
+  int32_t last_dseq = S.my_bell ? __atomic_load_n(&S.my_bell[0], __ATOMIC_SEQ_CST) : 0;
   while (!S.stop) {
     int32_t seq = __atomic_load_n(&S.ctl[C_BELL], __ATOMIC_SEQ_CST);
     int32_t dseq = S.my_bell ? __atomic_load_n(&S.my_bell[0], __ATOMIC_SEQ_CST) : 0;
     int n = poll_cq();
+    /* Rung since the last pass: a peer may be waiting for what that poll acknowledged. */
+    if (dseq != last_dseq) {
+      last_dseq = dseq;
+      wake_waiting_writers();
+    }
     n += retry_pending();
     if (S.paused && S.pend_bytes < PENDING_RESUME) S.paused = 0;
     if (S.n_recv_held > 0) n += retry_held();
@@ -193,10 +213,15 @@ void *progress(void *arg) {
        * peers ring after giving us work and the main thread rings through kick(). While our
        * own operations are outstanding, their completions need our polling (the target acks
        * in its progress): sleep 50 us at a time then; otherwise up to `timeout`. */
-      int64_t ns = S.outstanding > 0 ? 50000 : (int64_t)timeout * 1000000;
+      int waiting = S.outstanding > 0;
+      int64_t ns = waiting ? 50000 : (int64_t)timeout * 1000000;
       struct timespec ts = {(time_t)(ns / 1000000000), (long)(ns % 1000000000)};
       __atomic_store_n(&S.my_bell[16], 1, __ATOMIC_SEQ_CST);
+      /* [17]: the targets wake us when they have progressed (wake_waiting_writers). Set before
+       * the poll below, so an acknowledgement lands either in that poll or after the flag. */
+      if (waiting) __atomic_store_n(&S.my_bell[17], 1, __ATOMIC_SEQ_CST);
       if (poll_cq() == 0) futex(&S.my_bell[0], FUTEX_WAIT, dseq, &ts);
+      __atomic_store_n(&S.my_bell[17], 0, __ATOMIC_SEQ_CST);
       __atomic_store_n(&S.my_bell[16], 0, __ATOMIC_SEQ_CST);
       __atomic_store_n(&S.ctl[C_SLEEP], 0, __ATOMIC_SEQ_CST);
     }
