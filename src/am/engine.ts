@@ -15,7 +15,7 @@ import { Counter } from './counter.js';
 import { isReturnedAm, isRuntimeAm, lookupAm, type AmDef } from './define.js';
 import { kGroup, type AmHandle, type HandleCounter, type LocalAmHandle, type MultiAmHandle } from './handle.js';
 import { Inbox } from './inbox.js';
-import { Outcomes, type Settleable } from './outcomes.js';
+import { Outcomes, type Settleable, type OldestPending } from './outcomes.js';
 import { writeErrorReply } from './remote-error.js';
 import { amOnStack, captureSite } from './sites.js';
 import { asWireError, toWireError } from './thrown.js';
@@ -86,6 +86,11 @@ export class Engine {
 
   setHost(host: EngineHost): void {
     this.#host = host;
+  }
+
+  /** The oldest launch of this PE still waiting for its result (for the status board). */
+  oldestPending(): OldestPending | undefined {
+    return this.#outcomes.oldestPending();
   }
 
   /** Everything launched from here and not settled, plus everything executing here. */

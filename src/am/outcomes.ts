@@ -5,7 +5,7 @@
  * nobody awaited. Settling an entry also counts the launch done in the engine's work counter and
  * in its group's, which is what waitAll() waits on.
  */
-import { config, ErrorCode, LamellarError } from '../core/index.js';
+import { config, ErrorCode, LamellarError, userSite } from '../core/index.js';
 import type { Counter } from './counter.js';
 import { bindSlab, kGroup, kObserved, kSettle, MultiPart, type AmHandle, type HandleCounter, type LocalAmHandle, type MultiAmHandle } from './handle.js';
 import { PendingTable } from './pending.js';
@@ -14,6 +14,13 @@ import { pendingLine, type Site } from './sites.js';
 import { Slab, SLAB_SIZE } from './slab.js';
 import { Unobserved } from './unobserved.js';
 import type { WireError } from './wire.js';
+
+/** The oldest launch waiting for its result (Outcomes.oldestPending). */
+export interface OldestPending {
+  id: number;
+  what: string;
+  site: string;
+}
 
 export type Settleable = AmHandle<unknown> | MultiPart | LocalAmHandle<unknown>;
 /** What the pending table holds per request id: a handle, or (for execAmPe) the slab of its outcome. */
@@ -157,6 +164,33 @@ export class Outcomes {
    */
   reportUnobservedIn(counter: HandleCounter): void {
     if (this.#unobserved.pending) this.#unobserved.report(counter);
+  }
+
+  /**
+   * The oldest launch still waiting for its result, for this PE's status board: its request id,
+   * what it is (`active message 'x' on PE 2`, or `a result of execAmAll(x)`) and its launch site
+   * text ('' unless recorded).
+   */
+  oldestPending(): OldestPending | undefined {
+    const id = this.#pending.oldestId();
+    if (id === undefined) return undefined;
+    const h = this.#pending.get(id)!;
+    let name: string;
+    let pe: number | undefined;
+    let site: Site | undefined;
+    if (h instanceof Slab) {
+      const slot = id - h.first;
+      name = h.names[slot]!;
+      pe = h.pes[slot];
+      site = h.site(slot);
+    } else {
+      const multi = h instanceof MultiPart;
+      name = h.amName;
+      pe = multi ? undefined : (h as { pe?: number }).pe;
+      site = this.#sites?.get(multi ? h.multi : h);
+    }
+    const what = pe === undefined ? `a result of execAmAll(${name})` : `active message '${name}' on PE ${pe}`;
+    return { id, what, site: site === undefined ? '' : (userSite(site.stack) ?? '') };
   }
 
   /**

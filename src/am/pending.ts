@@ -81,6 +81,18 @@ export class PendingTable<T> {
     return id < this.#head ? this.#old.get(id) : this.#slots[id & this.#mask];
   }
 
+  /** The oldest pending entry's full id, or undefined when none is pending (for status; not a hot path). */
+  oldestId(): number | undefined {
+    for (const id of this.#old.keys()) return id;
+    for (let id = this.#head; id < this.#next; id++) if (this.#slots[id & this.#mask] !== undefined) return id;
+    return undefined;
+  }
+
+  /** The entry of full id `id`, if still pending. */
+  get(id: number): T | undefined {
+    return id < this.#head ? this.#old.get(id) : id < this.#next ? this.#slots[id & this.#mask] : undefined;
+  }
+
   /** Calls `fn` for every pending entry with its full id, oldest first (for reports; not a hot path). */
   forEach(fn: (entry: T, id: number) => void): void {
     for (const [id, e] of this.#old) fn(e, id);

@@ -410,6 +410,7 @@ export async function initWorld(options: WorldOptions = {}): Promise<World> {
     const addrs = await lamella.allgather(addr);
     rt.board = new StatusBoard(lamella, addrs);
     rt.watch.board = rt.board;
+    rt.watch.probeAms(() => engine.oldestPending());
     const channel = new Channel(rt, 0, pes, addrs.map((a) => a + STATUS_BYTES), cfg.collectiveSites);
     setChannelHost(rt);
     const team = newTeam(rt, 0, pes, channel, 'w');

@@ -116,6 +116,23 @@ for (const cfg of STATUS_CONFIGS) {
   });
 }
 
+const AM_WAIT_CONFIGS = [
+  { backend: 'shmem', numPes: 2 },
+  { backend: 'tcp', numPes: 3 },
+] as const;
+for (const cfg of AM_WAIT_CONFIGS) {
+  const script = scriptFor('deadlock-am.ts', cfg === AM_WAIT_CONFIGS[0]);
+  test(`a PE kept from a barrier by an AM result it awaits is reported with that AM, on ${cfg.backend} with ${cfg.numPes} PEs`, async () => {
+    const r = await runJob(script, { ...cfg, env: { LAMELLAR_DEADLOCK_TIMEOUT: '0.5', LAMELLAR_AM_STACKS: '1' }, timeoutMs: 60000 });
+    assert.equal(r.code, 0, r.stderr);
+    const w = /@@warning (.*)/.exec(r.stdout)?.[1] ?? '';
+    assert.match(w, /^PE 0 has waited [\d.]+ s in barrier\(\) #\d+ on the world at \S*deadlock-am\.[jt]s:\d+:\d+ for PE\(s\) 1: /);
+    assert.match(w, /PE 1 is running, not in a collective; the result of active message 'deadlock-test\/hold' on PE 0 is outstanding \(launched at \S*deadlock-am\.[jt]s:\d+:\d+\)/);
+    assert.ok(w.includes(line(script, 'hold-launch')), w);
+    for (let pe = 0; pe < cfg.numPes; pe++) assert.match(r.stdout, new RegExp(`@@passed ${pe}`));
+  });
+}
+
 const WAITALL_CONFIGS = [{ backend: 'local', numPes: 1 }, { backend: 'shmem', numPes: 2 }, { backend: 'tcp', numPes: 2 }] as const;
 for (const cfg of WAITALL_CONFIGS) {
   const script = scriptFor('deadlock-waitall.ts', cfg === WAITALL_CONFIGS[0]);

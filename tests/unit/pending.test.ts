@@ -36,3 +36,21 @@ test('wire ids wrap at 2^32 and still resolve', () => {
   for (const i of [4, 0, 7, 2, 3, 1, 6, 5]) assert.equal(t.take(ids[i]!), i);
   assert.equal(t.size, 0);
 });
+
+test('oldestId and get follow the oldest live entry, also once it has moved to the map', () => {
+  const t = new PendingTable<string>(8);
+  assert.equal(t.oldestId(), undefined);
+  const ids = Array.from({ length: 6 }, (_, i) => t.add(`e${i}`));
+  assert.equal(t.oldestId(), ids[0]);
+  t.take(ids[0]!);
+  t.take(ids[2]!);
+  assert.equal(t.oldestId(), ids[1]);
+  assert.equal(t.get(ids[1]!), 'e1');
+  assert.equal(t.get(ids[2]!), undefined);
+  // Many later entries settle while e1 stays: it moves to the map and is still the oldest.
+  for (let i = 0; i < 40; i++) t.take(t.add('x'));
+  assert.equal(t.oldestId(), ids[1]);
+  assert.equal(t.get(ids[1]!), 'e1');
+  for (const id of [1, 3, 4, 5]) t.take(ids[id]!);
+  assert.equal(t.oldestId(), undefined);
+});

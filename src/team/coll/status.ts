@@ -31,6 +31,8 @@ export const State = {
   inConversion: 5,
   /** Waiting for a lock (a Darc's, a lock array's) whose queue has not moved; label names it. */
   inLock: 6,
+  /** Running, not in a collective, with one AM result outstanding for a while; label names it. */
+  awaitingAm: 7,
 } as const;
 
 export interface StatusView {
@@ -122,6 +124,8 @@ export function describeStatus(s: StatusView, teamName: (id: number) => string):
       return `in a conversion${at}`;
     case State.inLock:
       return `waiting for a lock (${s.label || 'a Darc or lock array'})${at}`;
+    case State.awaitingAm:
+      return `running, not in a collective; the result of ${s.label || 'an active message'} is outstanding${s.site ? ` (launched at ${s.site})` : ''}`;
     case State.shutDown:
       return 'shut down';
     case State.exited:

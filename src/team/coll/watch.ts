@@ -9,6 +9,7 @@
  */
 import { addPendingReporter, config, ErrorCode, LamellarError, warn, WarningCode } from '../../core/index.js';
 import { NOT_RECORDED, siteText, type Site } from './site.js';
+import type { OldestPending } from '../../am/index.js';
 import { describeStatus, State, type StatusBoard } from './status.js';
 
 const SITE_DELAY_MS = 20;
@@ -79,6 +80,12 @@ export class Watch {
   /** How late the timer fired when it last found this PE's event loop blocked (0: it was not). */
   #blockedMs = 0;
   #final = false;
+  /** This PE's oldest AM still waiting for its result (the AM engine's), for the board. */
+  #amProbe: (() => OldestPending | undefined) | undefined;
+  #amTimer: ReturnType<typeof setInterval> | undefined;
+  /** The oldest pending AM at the last probe, and whether the board shows it. */
+  #lastOldest: number | undefined;
+  #showingAm = false;
   /** The shown wait whose call-site text is not on the board yet (see #publish). */
   #siteDue: Waiting | undefined;
   #siteTimer: ReturnType<typeof setTimeout> | undefined;
@@ -103,6 +110,35 @@ export class Watch {
     });
   }
 
+  /**
+   * Lets the board of a PE that is in no wait show its oldest AM result outstanding, instead of
+   * only "running": an AM whose result is awaited while its target is stuck is the usual reason a
+   * PE never reaches the collective the others wait in. Probed every quarter timeout (0.1 to
+   * 2.5 s, unref'd): shown once the same request is still the oldest at the next probe.
+   */
+  probeAms(probe: () => OldestPending | undefined): void {
+    this.#amProbe = probe;
+    this.#amTimer ??= setInterval(this.#probeAms, Math.min(2500, Math.max(100, this.#timeoutMs / 4)));
+    this.#amTimer.unref();
+  }
+
+  readonly #probeAms = (): void => {
+    if (this.#final || this.board === undefined) return;
+    if (this.#shown() !== undefined) {
+      this.#lastOldest = undefined;
+      return;
+    }
+    const o = this.#amProbe?.();
+    if (o !== undefined && o.id === this.#lastOldest) {
+      if (!this.#showingAm) this.board.publish(State.awaitingAm, 0, 0, 0, o.site, o.what);
+      this.#showingAm = true;
+    } else if (this.#showingAm) {
+      this.board.publish(State.running);
+      this.#showingAm = false;
+    }
+    this.#lastOldest = o?.id;
+  };
+
   begin(w: Waiting): void {
     // After this PE's final state nothing is reported, and no timer may hold the process.
     if (this.#final) return;
@@ -111,7 +147,10 @@ export class Watch {
     w.start = performance.now();
     w.nextAt = w.start + this.#timeoutMs;
     w.lastProgress = w.progress?.();
-    if (w.shown !== false && this.#shown() === w) this.#publish(w);
+    if (w.shown !== false && this.#shown() === w) {
+      this.#showingAm = false;
+      this.#publish(w);
+    }
     if (this.#timer === undefined || w.nextAt < this.#armedAt) this.#arm(w.nextAt);
     else if (holds) this.#timer.ref();
   }
@@ -156,6 +195,8 @@ export class Watch {
     this.board?.publish(state);
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
+    if (this.#amTimer !== undefined) clearInterval(this.#amTimer);
+    this.#amTimer = undefined;
   }
 
   /**
