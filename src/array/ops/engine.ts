@@ -519,8 +519,16 @@ async function grouped(h: ArrayRef, ai: ArrayInternals, a: OpArgs, res: OpResult
       if (sVals !== null) sVals[j] = va![k]!;
       if (sCur !== null) sCur[j] = ca![k]!;
     } else {
-      if (sVals !== null) sVals.set(va!.subarray(2 * k, 2 * k + 2), 2 * j);
-      if (sCur !== null) sCur.set(ca!.subarray(2 * k, 2 * k + 2), 2 * j);
+      // Two 32-bit words per 64-bit element, copied word by word: a subarray per element was
+      // an allocation per index.
+      if (sVals !== null) {
+        sVals[2 * j] = va![2 * k]!;
+        sVals[2 * j + 1] = va![2 * k + 1]!;
+      }
+      if (sCur !== null) {
+        sCur[2 * j] = ca![2 * k]!;
+        sCur[2 * j + 1] = ca![2 * k + 1]!;
+      }
     }
   }
   const sortedPes = pes;
@@ -554,7 +562,12 @@ async function grouped(h: ArrayRef, ai: ArrayInternals, a: OpArgs, res: OpResult
     for (const r of settled) if (r.status === 'rejected') throw r.reason;
     if (res.out !== null) {
       if (W === 1) for (let j = 0; j < n; j++) res.out[pos[j]!] = sOut![j]!;
-      else for (let j = 0; j < n; j++) res.out.set(sOut!.subarray(2 * j, 2 * j + 2), 2 * pos[j]!);
+      else
+        for (let j = 0; j < n; j++) {
+          const k = pos[j]!;
+          res.out[2 * k] = sOut![2 * j]!;
+          res.out[2 * k + 1] = sOut![2 * j + 1]!;
+        }
     }
     if (res.ok !== null) for (let j = 0; j < n; j++) res.ok[pos[j]!] = sOk![j]!;
     return res;
