@@ -124,13 +124,18 @@ function sliceMax(ai: ArrayInternals, a: OpArgs, res: OpResult): number {
   return fast ? base * 16 : base;
 }
 
+/** `a` with another input (a slice's, or a copy), for sliceBatch. */
+const withInput =
+  (a: OpArgs) =>
+  (idx: ArrayLike<number>, vals: unknown, cur: unknown): OpArgs => ({ ...a, idx, vals: vals as OpArgs['vals'], cur: cur as OpArgs['cur'] });
+
 /** A batch applied slice by slice, the event loop running between slices (sliced.ts). */
 async function sliced(h: ArrayRef, ai: ArrayInternals, a: OpArgs, res: OpResult, count: number): Promise<OpResult> {
   // The batch's own reference: the caller may drop its handle while later slices still send it
   // in messages to the owners (tcp), and the memory stays until the last slice is applied.
   const own = h.clone();
   const global = ai.kind === 'GlobalLockArray';
-  const cut = (idx: ArrayLike<number>, vals: unknown, cur: unknown): OpArgs => ({ ...a, idx, vals: vals as OpArgs['vals'], cur: cur as OpArgs['cur'] });
+  const cut = withInput(a);
   const each = (s: Slice<OpArgs>): Promise<OpResult> | OpResult => run(own, ai, s.args, { out: s.out, ok: s.ok });
   // A GlobalLockArray batch holds its one lock across every slice, as it does when whole; its
   // first slice waits for the lock, so it is copied too.
@@ -184,6 +189,10 @@ function oneUnderLocalLock(ai: ArrayInternals, a: OpArgs, res: OpResult): Promis
   }
   call.pes = Uint32Array.of(p);
   call.offs = Uint32Array.of(scratchOffs[0]!);
+  // Applied later: its value (a caller's array of one) is taken now, as at a free lock.
+  if (typeof call.vals === 'object') call.vals = call.vals.slice(call.vbase, call.vbase + ai.meta.words);
+  if (typeof call.cur === 'object') call.cur = call.cur.slice(call.vbase, call.vbase + ai.meta.words);
+  call.vbase = 0;
   pin(ai.state);
   return wait.then(() => {
     try {
@@ -198,12 +207,14 @@ function oneUnderLocalLock(ai: ArrayInternals, a: OpArgs, res: OpResult): Promis
 
 /**
  * A GlobalLockArray batch under its one lock: applied at once where the lock word is mapped and
- * free, otherwise after waiting for it (queued on this PE, see lock.ts) or through team PE 0.
+ * free. A batch that has to wait for the lock (queued on this PE, see lock.ts, or through team
+ * PE 0) takes a copy of its input now (sliced.ts, as one slice): the caller may refill its
+ * arrays as soon as the call returns.
  */
 function underGlobalLock(h: ArrayRef, ai: ArrayInternals, a: OpArgs, res: OpResult): Promise<OpResult> | OpResult {
   const write = !isReadOp(a.op);
   const w = ai.meta.locks[0] ?? null;
-  if (w === null || !ai.meta.allMapped) return withGlobalLock(h, ai, write, () => run(h, ai, a, res));
+  if (w === null || !ai.meta.allMapped) return sliced(h, ai, a, res, 1);
   // Every part is mapped, so the batch itself runs synchronously (the direct path).
   const wait = lock(w, GLOBAL_LOCK, write);
   if (wait === undefined) {
@@ -214,10 +225,11 @@ function underGlobalLock(h: ArrayRef, ai: ArrayInternals, a: OpArgs, res: OpResu
     }
     return res;
   }
+  const apply = sliceBatch(a.idx.length, 1, ai.meta.words, res.out, res.ok, a, false, withInput(a), (s) => direct(ai, s.args, { out: s.out, ok: s.ok }));
   pin(ai.state);
-  return wait.then(() => {
+  return wait.then(async () => {
     try {
-      direct(ai, a, res);
+      await apply();
       return res;
     } finally {
       unlock(w, GLOBAL_LOCK, write);

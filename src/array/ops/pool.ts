@@ -41,3 +41,19 @@ export function giveU32(...views: Uint32Array[]): void {
     }
   }
 }
+
+/** A typed-array class, as `takeTyped` builds a view of one over pool memory. */
+export interface TypedCtor<V> {
+  new (buffer: ArrayBufferLike, byteOffset: number, length: number): V;
+  readonly BYTES_PER_ELEMENT: number;
+}
+
+/**
+ * `len` elements of `Ctor` over a pool array (pushed on `taken`, to hand back with `giveU32`);
+ * contents stale. A pool array is a whole buffer from offset 0, so any element size is aligned.
+ */
+export function takeTyped<V>(Ctor: TypedCtor<V>, len: number, taken: Uint32Array[]): V {
+  const mem = takeU32(Math.ceil((len * Ctor.BYTES_PER_ELEMENT) / 4));
+  taken.push(mem);
+  return (Ctor as unknown) === Uint32Array ? (mem as unknown as V) : new Ctor(mem.buffer, 0, len);
+}

@@ -12,7 +12,7 @@
  * slices' temporaries.
  */
 import type { View } from './kernels.js';
-import { giveU32, takeU32 } from './pool.js';
+import { giveU32, takeTyped, type TypedCtor } from './pool.js';
 
 /** What a slice is applied with: the op arguments and the result views of its positions. */
 export interface Slice<A> {
@@ -42,11 +42,7 @@ function tail<V extends Input>(v: V, from: number, taken: Uint32Array[]): V {
   if (typeof v !== 'object') return v;
   if (ArrayBuffer.isView(v)) {
     const src = (v as unknown as View).subarray(from);
-    const words = Math.ceil(src.byteLength / 4);
-    const mem = takeU32(words);
-    taken.push(mem);
-    const Ctor = src.constructor as new (b: ArrayBufferLike, off: number, len: number) => View;
-    const copy = src instanceof Uint32Array ? mem : new Ctor(mem.buffer, 0, src.length);
+    const copy = takeTyped(src.constructor as unknown as TypedCtor<View>, src.length, taken);
     copy.set(src);
     return copy as unknown as V;
   }
