@@ -70,6 +70,8 @@ describe('config', () => {
     ['a collective-sites value other than 0 or 1', { LAMELLAR_COLLECTIVE_SITES: 'yes' }, ErrorCode.CONFIG],
     ['a tiny AM threshold', { LAMELLAR_AM_SIZE_THRESHOLD: '1' }, ErrorCode.CONFIG],
     ['a negative deadlock timeout', { LAMELLAR_DEADLOCK_TIMEOUT: '-1' }, ErrorCode.CONFIG],
+    ['a batch slice that is not a whole number', { LAMELLAR_BATCH_SLICE: '1.5' }, ErrorCode.CONFIG],
+    ['a negative batch slice', { LAMELLAR_BATCH_SLICE: '-1' }, ErrorCode.CONFIG],
   ];
   for (const [what, env, code] of bad) {
     test(`${what} is a coded error naming the variable`, () => {

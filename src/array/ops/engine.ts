@@ -196,9 +196,8 @@ function oneUnderLocalLock(ai: ArrayInternals, a: OpArgs, res: OpResult): Promis
   call.pes = Uint32Array.of(p);
   call.offs = Uint32Array.of(scratchOffs[0]!);
   // Applied later: its value (a caller's array of one) is taken now, as at a free lock.
-  if (typeof call.vals === 'object') call.vals = call.vals.slice(call.vbase, call.vbase + ai.meta.words);
-  if (typeof call.cur === 'object') call.cur = call.cur.slice(call.vbase, call.vbase + ai.meta.words);
-  call.vbase = 0;
+  if (typeof call.vals === 'object') call.vals = call.vals.slice();
+  if (typeof call.cur === 'object') call.cur = call.cur.slice();
   pin(ai.state);
   return wait.then(() => {
     try {

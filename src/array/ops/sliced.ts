@@ -11,6 +11,7 @@
  * being routed while the owners apply the previous one), so a sliced batch holds at most two
  * slices' temporaries.
  */
+import { yieldTurn } from '../iter/schedule.js';
 import type { View } from './kernels.js';
 import { giveU32, takeTyped, type TypedCtor } from './pool.js';
 
@@ -48,9 +49,6 @@ function tail<V extends Input>(v: V, from: number, taken: Uint32Array[]): V {
   }
   return Array.prototype.slice.call(v, from) as unknown as V;
 }
-
-/** Lets timers, I/O and arriving AMs run; setImmediate, so no timer clamp delays the next slice. */
-const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** The number of slices for `n` indices, at most `max` a slice (0: one slice, whatever `n`). */
 export function sliceCount(n: number, max: number): number {
@@ -104,7 +102,8 @@ export function sliceBatch<A>(
         const previous = inFlight;
         inFlight = r instanceof Promise ? r.then(undefined, (error: unknown) => void (failure ??= { error })) : undefined;
         if (previous !== undefined) await previous;
-        if (k + 1 < count) await turn();
+        // Timers, I/O and arriving AMs run here (setImmediate: no timer clamp on the next slice).
+        if (k + 1 < count) await yieldTurn();
       }
     } finally {
       // Also after a synchronous throw: the slice still in flight settles before the batch does
