@@ -267,12 +267,12 @@ export function checkValues(type: ArrayElemType, v: unknown, n: number, what: st
   if (v instanceof ctor) {
     arr = v as unknown as ArrayLike<Scalar>;
     count = arr.length / words;
-    if (type === 'bool') for (let k = 0; k < arr.length; k++) if (arr[k] !== 0 && arr[k] !== 1) throw badValue(type, arr[k], `${what} (value ${k})`, 'bool storage holds 0 or 1');
+    if (type === 'bool') for (let k = 0; k < arr.length; k++) if (arr[k] !== 0 && arr[k] !== 1) throw badValue(type, arr[k], `${what} (value ${k}; nothing was applied)`, 'bool storage holds 0 or 1');
   } else if (Array.isArray(v)) {
     count = v.length;
     const out = new ctor(count * words) as unknown as Scalar[];
     for (let k = 0; k < count; k++) {
-      const x = checkValue(type, v[k], `${what} (value ${k})`);
+      const x = checkValue(type, v[k], `${what} (value ${k}; nothing was applied)`);
       if (words === 2) writeWide(out as unknown as BigUint64Array, k, x as bigint);
       else out[k] = x;
     }

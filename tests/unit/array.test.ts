@@ -98,6 +98,15 @@ test('an element type outside the list is TYPE_MISMATCH; Rust pointer-sized name
   assert.throws(() => checkArrayElemType(7, 'UnsafeArray.create'), { code: 'LAMELLAR_ERR_TYPE_MISMATCH' });
 });
 
+test('a bad value in a batch is TYPE_MISMATCH naming its position and saying nothing was applied', async () => {
+  const { checkValues } = await import('../../src/array/types.js');
+  assert.deepEqual(checkValues('u32', [1, 2], 2, 'T.batchAdd'), Uint32Array.of(1, 2));
+  for (const [type, values] of [['u32', [1, 1.5]], ['u64', [1n, 2]], ['bool', Uint8Array.of(1, 2)]] as const) {
+    assert.throws(() => checkValues(type, values, 2, 'T.batchAdd'),
+      (e: Error & { code?: string }) => e.code === 'LAMELLAR_ERR_TYPE_MISMATCH' && /\(value 1; nothing was applied\)/.test(e.message));
+  }
+});
+
 describe('batch temporaries pool (array/ops/pool.ts)', () => {
   test('a taken array is exactly n long, never shared while out, and reused once given back', () => {
     const a = takeU32(1000);
