@@ -27,12 +27,24 @@ export class WorldRuntime implements EngineHost, ChannelHost {
   #closed = false;
   #failed = false;
   readonly #early = new Map<number, [number, CollMsg][]>();
+  /** Team drops that `await using` disposal started (Team[Symbol.asyncDispose]); they never reject. */
+  readonly #disposals = new Set<Promise<void>>();
 
   constructor(lamella: Lamella, engine: Engine, backend: Backend) {
     this.lamella = lamella;
     this.engine = engine;
     this.backend = backend;
     this.watch = new Watch(lamella.myPe, (err) => this.fatal(err), (id) => this.teamName(id));
+  }
+
+  addDisposal(p: Promise<void>): void {
+    this.#disposals.add(p);
+    void p.then(() => this.#disposals.delete(p));
+  }
+
+  /** Waits for the team drops that disposal started, including any started meanwhile. */
+  async disposalsDone(): Promise<void> {
+    while (this.#disposals.size > 0) await Promise.all([...this.#disposals]);
   }
 
   get decodeContext(): unknown {

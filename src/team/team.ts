@@ -21,10 +21,10 @@ import {
   type MultiAmHandle,
   type TeamLaunchOps,
 } from '../am/index.js';
-import { addWait, checkConstruct, checkTeamPe, config, ErrorCode, hash53, kConstruct, kTeamInternals, LamellarError, statsTiming } from '../core/index.js';
+import { addWait, checkConstruct, checkTeamPe, config, ErrorCode, hash53, kConstruct, kTeamInternals, LamellarError, scriptFailed, statsTiming } from '../core/index.js';
 import { registerRefCodec } from '../serde/index.js';
 import type { LamellarArch } from './arch.js';
-import type { Channel } from './coll/channel.js';
+import type { Channel, SignalCall } from './coll/channel.js';
 import { Kind } from './coll/kinds.js';
 import { captureSite, type Site } from './coll/site.js';
 import { State } from './coll/status.js';
@@ -575,12 +575,21 @@ export class Team implements AmTeam {
    * if (pair.isMember) await pair.drop();
    */
   async drop(): Promise<void> {
+    const ch = this.#release('team.drop()');
+    if (ch !== undefined) await this.#finishDrop(ch, undefined);
+  }
+
+  /** The local part of a drop: checks, marks the handle released, returns the channel to close. */
+  #release(what: string): Channel | undefined {
     if (this.#id === 0) throw new LamellarError(ErrorCode.INVALID_ARGUMENT, 'the world team cannot be dropped; use world.shutdown()');
-    this.#live('team.drop()');
-    const ch = this.#channel;
+    this.#live(what);
     this.#dropped = true;
-    if (ch === undefined) return;
-    await ch.signal(Kind.teamDrop);
+    return this.#channel;
+  }
+
+  /** The collective part of a drop: meets the members, then frees the barrier memory and the id. */
+  async #finishDrop(ch: Channel, call: SignalCall | undefined): Promise<void> {
+    await ch.signal(Kind.teamDrop, call);
     ch.close();
     this.#channel = undefined;
     const rt = this.#rt;
@@ -590,18 +599,49 @@ export class Team implements AmTeam {
   }
 
   /**
-   * Drops the team at the end of an `await using` scope: collective, as `drop()`; a handle that
-   * was dropped already is left alone.
+   * Drops the team at the end of an `await using` scope, on every member; a handle that was
+   * dropped already is left alone. As with the world's disposal, the scope may be unwinding an
+   * exception, which must never wait for a collective (the other members may be waiting
+   * elsewhere, and would pair their next team collective with this drop and report a mismatch
+   * instead of the exception). So the handle is released at once, and the drop's collective part
+   * starts one turn of the event loop later, only if the script has not failed by then. The
+   * world's shutdown waits for it.
    * @example
    * ```ts
    * {
    *   await using pair = await world.createTeamFromArch(new BlockedArch(0, 2));
    *   if (pair.isMember) await pair.barrier();
-   * } // pair.drop() runs here, on every PE
+   * } // the team is released here; its collective drop follows on every PE
    * ```
    */
-  async [Symbol.asyncDispose](): Promise<void> {
-    if (!this.#dropped) await this.drop();
+  [Symbol.asyncDispose](): Promise<void> {
+    if (this.#dropped) return Promise.resolve();
+    let ch: Channel | undefined;
+    try {
+      ch = this.#release('team disposal');
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (ch === undefined) return Promise.resolve();
+    // The site is the scope's end, taken now while it is on the stack.
+    const call: SignalCall = { label: 'team.drop() (end of an `await using` scope)', site: captureSite() };
+    this.#rt.addDisposal(this.#disposeLater(ch, call));
+    return Promise.resolve();
+  }
+
+  async #disposeLater(ch: Channel, call: SignalCall): Promise<void> {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    // The script failed: this PE is ending with its error, which the launcher reports.
+    if (scriptFailed()) return new Promise<void>(() => {});
+    try {
+      await this.#finishDrop(ch, call);
+    } catch (err) {
+      // Nobody awaits a disposal: a drop that fails (the members paired it with other calls)
+      // ends the PE, as a failed `await using` scope would have.
+      setImmediate(() => {
+        throw err;
+      });
+    }
   }
 
   /**

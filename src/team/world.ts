@@ -321,6 +321,7 @@ export class World {
     const rt = this.#rt;
     rt.checkOpen('shutdown()');
     await this.#team.waitAll();
+    await rt.disposalsDone();
     // `lamellar run --stats`: PE 0 gathers every PE's numbers while all still serve AMs.
     const report = config().stats;
     if (report !== false && this.myPe === 0) reportStats(await this.#team.execAmAll(StatsAm), report);

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { describe, test } from 'node:test';
 import { compiledFixture } from '../helpers/compiled.js';
-import { BIN, fixture, runJob, runNode, type JobResult } from '../helpers/job.js';
+import { BIN, configName, fixture, runJob, runNode, skipFor, type JobConfig, type JobResult } from '../helpers/job.js';
 import { watchPes } from '../helpers/pe-watch.js';
 
 type Backend = 'local' | 'shmem' | 'tcp';
@@ -81,6 +81,38 @@ describe('a PE that throws with a consumer left running is reported with its own
         assert.equal(first[1], String(last), `the launcher reported PE ${first[1]} first, ${all}`);
         assert.match(r.stderr, new RegExp(`^lamellar: PE ${last} failed:\\nError: deliberate failure on PE ${last}\\n`, 'm'), all);
         assert.match(r.stderr, /dispose-throw\.ts:\d+:\d+/, 'the stack names the script and line');
+        assert.doesNotMatch(r.stdout, /should never pass/);
+        stoppedWithin10s(r, endedAt);
+      }
+    });
+  }
+});
+
+describe('a PE that throws inside an `await using` team scope is reported with its own error', () => {
+  // The others go on to the team's allReduce, which the failing PE's disposal would otherwise pair
+  // with the team's collective drop (a COLLECTIVE_MISMATCH reported in place of the error).
+  const RUNS = 3;
+  const runs: JobConfig[] = [
+    { backend: 'shmem', numPes: 2 },
+    { backend: 'shmem', numPes: 3 },
+    { backend: 'tcp', numPes: 2 },
+    { backend: 'tcp', numPes: 3 },
+    { backend: 'ofi', numPes: 2, provider: 'shm' },
+    { backend: 'ofi', numPes: 3, provider: 'tcp;ofi_rxm' },
+  ];
+  for (const c of runs) {
+    test(`${configName(c)}/${c.numPes}: the error, with its line, ${RUNS} runs; no mismatch, no PE passes`, { skip: skipFor(c) }, async () => {
+      const last = c.numPes - 1;
+      for (let run = 0; run < RUNS; run++) {
+        const r = await runJob(fixture('dispose-throw.ts'), { ...c, args: ['team'], timeoutMs: 30000 });
+        const endedAt = Date.now();
+        const all = `run ${run}:\n${r.stderr}`;
+        assert.equal(r.signal, null, `killed by the test's time limit, ${all}`);
+        assert.equal(r.code, 1, all);
+        assert.match(r.stderr, new RegExp(`^lamellar: PE ${last} failed:\\nError: deliberate failure on PE ${last}\\n`, 'm'), all);
+        assert.equal(/^lamellar: PE (\d+) /m.exec(r.stderr)?.[1], String(last), `another PE was reported first, ${all}`);
+        assert.match(r.stderr, /dispose-throw\.ts:\d+:\d+/, 'the stack names the script and line');
+        assert.doesNotMatch(r.stderr, /COLLECTIVE_MISMATCH|collective mismatch/, all);
         assert.doesNotMatch(r.stdout, /should never pass/);
         stoppedWithin10s(r, endedAt);
       }
