@@ -7,7 +7,7 @@
  * addon, mpirun or root skip and say what is missing; in CI (CI=true) they always run.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
 import { describe, test } from 'node:test';
 import { connectPeer } from '../../src/lamellae/tcp/tls.js';
@@ -152,6 +152,38 @@ describe('ofi failures', () => {
         }
       } finally {
         stopAll(procs);
+      }
+    });
+  }
+
+  for (const provider of [undefined, 'shm']) {
+    test(`Ctrl-C on lamellar run --backend ofi stops every PE without a crash report (${provider ?? 'libfabric\'s choice'})`, { timeout: 60000, skip: unless(ofiMissing(provider)) }, async () => {
+      requirePrerequisites(ofiMissing(provider));
+      // libinfinipath, linked into Debian's libfabric, replaced the PEs' signal handlers with one
+      // that crashed on SIGINT and printed "terminated with signal 11" and a backtrace. A Ctrl-C
+      // signals the terminal's whole process group: the launcher and every PE.
+      const env = { ...process.env, ...(provider === undefined ? {} : { LAMELLAR_OFI_PROVIDER: provider }) };
+      const child = spawn(process.execPath, [BIN, 'run', '-N', '2', '--backend', 'ofi', compiledFixture('tcp-job.ts'), '--hold'], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+      const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+      try {
+        const up = async (): Promise<void> => {
+          while (!/@@pid 0[^]*@@pid 1|@@pid 1[^]*@@pid 0/.test(out)) await new Promise((r) => child.stdout.once('data', r));
+        };
+        await within(up(), 30000, 'both PEs up');
+        process.kill(-child.pid!, 'SIGINT');
+        const code = await within(exited, 30000, 'the job to stop');
+        assert.equal(code, 130, err);
+        assert.match(err, /stopped by SIGINT/);
+        assert.doesNotMatch(err, /signal 11|Backtrace|SIGSEGV/, err);
+        assert.doesNotMatch(out, /held to the end/);
+      } finally {
+        try {
+          process.kill(-child.pid!, 'SIGKILL');
+        } catch {}
       }
     });
   }

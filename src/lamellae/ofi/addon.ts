@@ -69,6 +69,12 @@ let loaded: OfiAddon | undefined;
 export function loadOfi(): OfiAddon {
   if (loaded !== undefined) return loaded;
   const path = config().ofiAddon ?? ADDON_PATH;
+  // Debian's libfabric links libinfinipath (the psm provider's library). Its constructor, run as
+  // the addon loads, replaces the handlers of SIGINT, SIGTERM, SIGSEGV, SIGBUS, SIGILL and SIGABRT
+  // (V8's WebAssembly trap handler among them) with a backtrace printer, which crashed on a
+  // Ctrl-C and printed "terminated with signal 11" from every PE. It reads this variable first;
+  // setting process.env on the main thread sets the process's own environment.
+  process.env['IPATH_NO_BACKTRACE'] ??= '1';
   try {
     loaded = createRequire(import.meta.url)(path) as OfiAddon;
     return loaded;
