@@ -29,6 +29,7 @@ export const SUITE: readonly Bench[] = [
     smoke: ['--max-exp', '17', '--bytes-per-size', '262144', '--min-count', '2', '--max-count', '200', '--window', '65536'],
   },
   { name: 'put_latency', script: 'bench/micro/put_latency.ts', smoke: ['--ops', '50'] },
+  { name: 'local_ops', script: 'bench/micro/local_ops.ts', smoke: ['--ops', '2000', '--reps', '1'] },
   { name: 'put_bw', script: 'bench/bw/put_bw.ts', smoke: ['--max-exp', '16', '--bytes-per-size', '262144', '--min-count', '2', '--max-count', '500'] },
   { name: 'get_bw', script: 'bench/bw/get_bw.ts', smoke: ['--max-exp', '16', '--bytes-per-size', '262144', '--min-count', '2', '--max-count', '500'] },
   { name: 'array_bw', script: 'bench/bw/array_bw.ts', smoke: ['--bytes', '65536', '--count', '1', '--reps', '1'] },

@@ -7,7 +7,7 @@
  * of the allocation, which is how sub-arrays and arrays shorter than the team work.
  */
 import { kTeamLaunch, type AmArgs, type AmDef, type AmHandle, type LocalAmHandle, type MultiAmHandle } from '../am/index.js';
-import { checkPe, ErrorCode, LamellarError, peCounters } from '../core/index.js';
+import { checkPe, completed, completedVoid, ErrorCode, LamellarError, peCounters } from '../core/index.js';
 import { checkCount, RefHandle, type ElemType, type HandleOrigin, type RefState } from '../memregion/internal.js';
 import type { OneSidedMemoryRegion, SharedMemoryRegion } from '../memregion/index.js';
 import { kTeamInternals, State, type Team } from '../team/index.js';
@@ -40,7 +40,6 @@ declare module '../serde/wire.js' {
   }
 }
 
-const DONE: Promise<void> = Promise.resolve();
 
 /**
  * A memory region an array of `T` copies to and from (regions hold the ten base types only, so
@@ -318,7 +317,8 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
    */
   protected run(op: number, idx: ArrayLike<number>, vals: unknown, cur: unknown, eps: number, fetch: boolean, unchecked?: { len: number; what: string }): Promise<OpResult> {
     const r = execute(this, this[kArray], { op: op as never, idx, vals: vals as View, cur: cur as View, eps, fetch, unchecked });
-    if (!(r instanceof Promise)) return Promise.resolve(r);
+    // Applied at once: resolved, but a retry loop of such ops must still let the event loop turn.
+    if (!(r instanceof Promise)) return completed(r);
     // Not done yet (queued behind a lock, or sent to owners): the array's waitAll(), the team's
     // and the world's, and shutdown wait for it.
     return this.#pending(r);
@@ -398,7 +398,7 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
     peCounters.getBytes += n * this.#meta.words * this.#meta.ctor.BYTES_PER_ELEMENT;
     if (view !== null && direct) {
       copyRange(ai, index, view, false);
-      return Promise.resolve(fresh ? toArrayData(this.type, view) : nOrDst);
+      return completed(fresh ? toArrayData(this.type, view) : nOrDst);
     }
     const buf = view ?? (new this.#meta.ctor(n * this.#meta.words) as unknown as View);
     const got = this.range(index, buf, false);
@@ -415,7 +415,7 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
    */
   protected range(index: number, data: View, write: boolean): Promise<void> {
     const r = transferRange(this, this[kArray], index, data, write);
-    return r === undefined ? DONE : this.#pending(r);
+    return r === undefined ? completedVoid() : this.#pending(r);
   }
 
   /** @internal A one-sided reduction of the window (see reduce.ts). */

@@ -5,7 +5,7 @@
  * (exclusive), or in chunks; `readLock()`/`writeLock()` hold this PE's lock as a guard over the
  * whole array, and a read guard has the reductions.
  */
-import { kConstruct } from '../core/index.js';
+import { kConstruct, nextTurn, starving } from '../core/index.js';
 import { pin, unpin, type HandleOrigin, type RefState } from '../memregion/internal.js';
 import { captureSite, type Team } from '../team/index.js';
 import { createArray, registerArrayKind } from './create.js';
@@ -190,7 +190,7 @@ export class LocalLockArray<T extends ArrayElemType = ArrayElemType> extends Mut
         // A guard's wait names its call if it is reported (a guard already held here, say).
         noteWaitSite(w, LOCAL_LOCK, captureSite(undefined, 8));
         await wait;
-      }
+      } else if (starving()) await nextTurn(undefined);
     } catch (err) {
       unpin(ai.state);
       throw err;

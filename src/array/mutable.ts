@@ -12,7 +12,7 @@
  * 7). Index and value lists of different lengths are refused (INVALID_ARGUMENT) rather than
  * truncated: see docs/arrays.md.
  */
-import { peCounters } from '../core/index.js';
+import { completedVoid, peCounters } from '../core/index.js';
 import { ArrayBase, type RegionFor } from './base.js';
 import { toArrayData, type ArrayData, type ArrayElemType, type ArrayValue, type LocalView, type ReadonlyLocalView } from './elem.js';
 import { batchIndices, resolveSource } from './input.js';
@@ -28,7 +28,6 @@ import { checkEpsilon, checkOperand, checkOpSupported, checkValue, checkValues, 
 
 const NOTHING = (): void => undefined;
 const NO_RESULT = (): OpResult => ({ out: null, ok: null });
-const DONE: Promise<void> = Promise.resolve();
 
 /**
  * The element ops of every array type that may write (UnsafeArray, AtomicArray, LocalLockArray,
@@ -750,7 +749,7 @@ export abstract class MutableArray<T extends ArrayElemType = ArrayElemType> exte
     const ai = this[kArray];
     if (canCopyDirect(ai, true)) {
       copyRange(ai, index, data, true);
-      return DONE;
+      return completedVoid();
     }
     return this.range(index, data, true);
   }

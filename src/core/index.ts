@@ -17,3 +17,4 @@ export * from './drain.js';
 export * from './copy.js';
 export * from './wasm.js';
 export * from './gc.js';
+export * from './turns.js';

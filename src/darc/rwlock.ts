@@ -3,7 +3,7 @@
  * exclusive, and waiters are served in arrival order, a run of readers at a time: a waiting
  * writer holds back readers that come after it, so neither side starves.
  */
-import { checkConstruct, ErrorCode, kConstruct, LamellarError } from '../core/index.js';
+import { checkConstruct, completedVoid, ErrorCode, kConstruct, LamellarError } from '../core/index.js';
 
 interface Waiter {
   write: boolean;
@@ -21,7 +21,6 @@ export interface LockWait {
 /** Begins a LockWait; `describe` says what is stuck when a report is made. */
 export type WatchLock = (describe: () => string) => LockWait;
 
-const GRANTED: Promise<void> = Promise.resolve();
 
 export class RwLock {
   #readers = 0;
@@ -65,7 +64,7 @@ export class RwLock {
   read(who = -1): Promise<void> {
     if (!this.#writer && this.#waiting === 0) {
       this.#readers++;
-      return GRANTED;
+      return completedVoid();
     }
     return this.#queued(false, who);
   }
@@ -73,7 +72,7 @@ export class RwLock {
   write(who = -1): Promise<void> {
     if (!this.#writer && this.#readers === 0 && this.#waiting === 0) {
       this.#writer = true;
-      return GRANTED;
+      return completedVoid();
     }
     return this.#queued(true, who);
   }

@@ -4,12 +4,12 @@
  * put and get into the owner's memory (on shmem with no work on the owner). The region lives
  * while any PE holds a handle, and is freed on the owner after the last release.
  */
-import { ErrorCode, kConstruct, kRefState, LamellarError, peCounters } from '../core/index.js';
+import { completed, completedVoid, ErrorCode, kConstruct, kRefState, LamellarError, peCounters } from '../core/index.js';
 import type { Lamella } from '../lamellae/types.js';
 import { registerRefCodec } from '../serde/index.js';
 import { kTeamInternals, type Team, type WorldRuntime } from '../team/index.js';
 import { decodeRefKey, encodeRefKey, RefHandle, type HandleOrigin } from './handle.js';
-import { DONE, directGet, directPut, directView, getDest, kLocalPart, notOwnerHere, putSource, remoteGet, remotePut, sourceTypeMismatch, type LocalSource, type PartRole } from './rdma.js';
+import { directGet, directPut, directView, getDest, kLocalPart, notOwnerHere, putSource, remoteGet, remotePut, sourceTypeMismatch, type LocalSource, type PartRole } from './rdma.js';
 import { RefState, registryOf, type Registry } from './refstate.js';
 import type { SharedMemoryRegion } from './shared.js';
 import { checkCount, checkElemType, checkRange, checkWindow, ELEM_CTORS, elemCode, elemTypeOfCode, type ElemType, type TypedArrayOf } from './types.js';
@@ -190,7 +190,7 @@ export class OneSidedMemoryRegion<T extends ElemType = ElemType> extends RefHand
     const v = viewOf(d);
     if (v !== null) {
       directPut(v, index, src);
-      return DONE;
+      return completedVoid();
     }
     return remotePut(this.refState, d.lamella, d.owner, d.addr + index * ELEM_CTORS[d.type].BYTES_PER_ELEMENT, src, ArrayBuffer.isView(s) ? undefined : s.state);
   }
@@ -224,7 +224,7 @@ export class OneSidedMemoryRegion<T extends ElemType = ElemType> extends RefHand
     const region = into === undefined || ArrayBuffer.isView(into) ? undefined : n;
     if (v !== null) {
       const out = directGet(v, index, count, dst);
-      return Promise.resolve(region ?? out);
+      return completed(region ?? out);
     }
     const out = dst ?? (new ELEM_CTORS[d.type](count) as TypedArrayOf<T>);
     const p = remoteGet(this.refState, d.lamella, d.owner, d.addr + index * ELEM_CTORS[d.type].BYTES_PER_ELEMENT, out, region === undefined ? undefined : (into as LocalSource).state);

@@ -5,7 +5,7 @@
  * memory copies word by word; see core/copy.ts). Otherwise (tcp) they go through the lamella,
  * pinning the region so it cannot be freed under an operation in flight.
  */
-import { copyElems, ErrorCode, LamellarError } from '../core/index.js';
+import { copyElems, ErrorCode, LamellarError, RESOLVED } from '../core/index.js';
 import type { Lamella } from '../lamellae/types.js';
 import { pin, unpin } from './handle.js';
 import type { RefState } from './refstate.js';
@@ -71,8 +71,8 @@ export function sourceTypeMismatch(what: string, type: ElemType, kind: string, g
   });
 }
 
-/** Already settled: a direct put allocates nothing per call. */
-export const DONE: Promise<void> = Promise.resolve();
+/** Already settled: a direct put allocates nothing per call (but see core/turns.ts). */
+export const DONE: Promise<void> = RESOLVED;
 
 /**
  * A view of `n` elements at `addr` in world PE `pe`'s heap, or null where that heap is not

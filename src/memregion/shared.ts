@@ -4,7 +4,7 @@
  * which is what arrays are for. Handles travel in AMs as references and arrive as the receiver's
  * handle on the same memory.
  */
-import { checkPe, ErrorCode, kConstruct, kRegionInternals, LamellarError, peCounters } from '../core/index.js';
+import { checkPe, completed, completedVoid, ErrorCode, kConstruct, kRegionInternals, LamellarError, peCounters } from '../core/index.js';
 import type { Lamella } from '../lamellae/types.js';
 import { registerRefCodec } from '../serde/index.js';
 import { Kind, kTeamInternals, type Team } from '../team/index.js';
@@ -193,7 +193,7 @@ export class SharedMemoryRegion<T extends ElemType = ElemType> extends RefHandle
     const v = d.internals.view(pe);
     if (v !== null) {
       directPut(v, index, src);
-      return DONE;
+      return completedVoid();
     }
     const bpe = ELEM_CTORS[d.type].BYTES_PER_ELEMENT;
     return remotePut(this.refState, d.internals.lamella, d.team.pes[pe]!, d.addrs[pe]! + index * bpe, src, ArrayBuffer.isView(s) ? undefined : s.state);
@@ -253,7 +253,7 @@ export class SharedMemoryRegion<T extends ElemType = ElemType> extends RefHandle
     const region = into === undefined || ArrayBuffer.isView(into) ? undefined : n;
     if (v !== null) {
       const out = directGet(v, index, count, dst);
-      return Promise.resolve(region ?? out);
+      return completed(region ?? out);
     }
     const out = dst ?? (new ELEM_CTORS[d.type](count) as TypedArrayOf<T>);
     const p = remoteGet(this.refState, d.internals.lamella, d.team.pes[pe]!, d.addrs[pe]! + index * ELEM_CTORS[d.type].BYTES_PER_ELEMENT, out, region === undefined ? undefined : (into as LocalSource).state);

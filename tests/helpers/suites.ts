@@ -69,6 +69,7 @@ export const ARRAY_MISC_CASES = [
   'large fetching batches with per-index values (add, sub, swap, load) on i8, u16, i32 and u64 give the old values of an in-order replay',
   'put and get through odd-length sub-arrays round-trip on both distributions',
   'a lock-array batch that waits for its lock applies the input passed at the call, not the refilled buffers, even if its handle is dropped meanwhile',
+  'retry loops of awaited ops that complete at once (own elements, own region part) end when a timer or another PE changes the value',
   'gets left running into a region or typed array have filled it when waitAll resolves',
   'range put and get, and batchStore of consecutive indices: every kind, block and cyclic, sub-arrays and ranges across owners give exact values',
   'a range put or get, or a batchStore of consecutive indices, sends one run per owner, not one offset per element',

@@ -162,11 +162,28 @@ function run(h: ArrayRef, ai: ArrayInternals, a: OpArgs, res: OpResult): Promise
     direct(ai, a, res);
     return res;
   }
-  if (a.idx.length === 1 && ai.kind === 'LocalLockArray') {
-    const r = oneUnderLocalLock(ai, a, res);
-    if (r !== undefined) return r;
+  if (a.idx.length === 1) {
+    if (ai.kind === 'LocalLockArray') {
+      const r = oneUnderLocalLock(ai, a, res);
+      if (r !== undefined) return r;
+    } else if (oneMapped(ai, a, res)) return res;
   }
   return grouped(h, ai, a, res);
+}
+
+/**
+ * One element whose owner is mapped, on an array that is not mapped everywhere (tcp, ofi: this
+ * PE's own part): applied at once, as on shmem, instead of through the batch machinery, which
+ * settles on later microtasks. False: the owner is elsewhere.
+ */
+function oneMapped(ai: ArrayInternals, a: OpArgs, res: OpResult): boolean {
+  const m = ai.meta;
+  m.layout.route(a.idx, 0, 1, ai.offset, scratchPes, scratchOffs);
+  if (m.views[scratchPes[0]!] === null) return false;
+  const call = baseCall(ai, a, res.out, res.ok);
+  call.n = 1;
+  runKernel(call);
+  return true;
 }
 
 /**
