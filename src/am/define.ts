@@ -237,6 +237,23 @@ export function defineAm<A = undefined, R = void>(name: string, exec: AmExec<A, 
   return def as DefinedAm<A, R>;
 }
 
+/** The runtime's own AMs whose arguments are the program's values (a TypedAmGroup's entries). */
+const carriesProgramArgs = new WeakSet<object>();
+
+/**
+ * Marks runtime AM `def` as carrying the program's arguments: a `clone()` in them moves into the
+ * AM when it is sent, as it does in the program's own AMs (the runtime's other AMs carry the
+ * caller's handles, which may be clones, and must not use them up).
+ */
+export function movesProgramArgs(def: AmDef<unknown, unknown>): void {
+  carriesProgramArgs.add(def);
+}
+
+/** Whether a clone sent in `def`'s arguments moves into it. */
+export function movesClones(def: AmDef<unknown, unknown>): boolean {
+  return !isRuntimeAm(def) || carriesProgramArgs.has(def);
+}
+
 /** Whether `def` is one of the runtime's own messages, which stats do not count as AMs. */
 export function isRuntimeAm(def: AmDef<unknown, unknown>): boolean {
   return (def as AmDef<unknown, unknown> & { [kRuntimeAm]?: boolean })[kRuntimeAm] === true;

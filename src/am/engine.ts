@@ -12,7 +12,7 @@ import { closeArgScope, endArgDecode, FrameShares, openArgScope, releaseFrom, ru
 import { closureEnv, closureSourceOf, ClosureTable } from './closure-table.js';
 import type { AmContext } from './context.js';
 import { Counter } from './counter.js';
-import { isReturnedAm, isRuntimeAm, lookupAm, type AmDef } from './define.js';
+import { isReturnedAm, isRuntimeAm, lookupAm, movesClones, type AmDef } from './define.js';
 import { kGroup, type AmHandle, type HandleCounter, type LocalAmHandle, type MultiAmHandle } from './handle.js';
 import { Inbox } from './inbox.js';
 import { Outcomes, type Settleable, type OldestPending } from './outcomes.js';
@@ -110,7 +110,7 @@ export class Engine {
   }
 
   /** Launches `def(args)` on world PE `pe`; `handle` settles with the result. */
-  launchPe(teamId: number, pe: number, def: AmDef<unknown, unknown>, args: unknown, handle: AmHandle<unknown>): void {
+  launchPe(teamId: number, pe: number, def: AmDef<unknown, unknown>, args: unknown, handle: AmHandle<unknown>, keep?: ReadonlySet<object>): void {
     this.#checkOpen();
     const closure = closureSourceOf(def);
     const out = this.#out;
@@ -126,6 +126,7 @@ export class Engine {
       reqAt = w.reserveU32();
       w.u32(teamId);
       const lenAt = w.reserveU32();
+      w.keep = keep;
       if (closure === undefined) encodeValue(w, args, def.argLabel);
       else encodeValue(w, closureEnv(def, args), def.argLabel, 'env');
       w.patchU32(lenAt, w.pos - lenAt - 4);
@@ -133,6 +134,8 @@ export class Engine {
     } catch (err) {
       w.rewind(start);
       throw err;
+    } finally {
+      w.keep = undefined;
     }
     if (wroteSource) this.#closures.sent(pe, closure!);
     const moved = takeAfterSend(w, def);
@@ -146,13 +149,18 @@ export class Engine {
   }
 
   /** Launches `def(args)` on every PE in `pes` (world ids, team order), encoding args once. */
-  launchAll(teamId: number, pes: readonly number[], def: AmDef<unknown, unknown>, args: unknown, multi: MultiAmHandle<unknown>): void {
+  launchAll(teamId: number, pes: readonly number[], def: AmDef<unknown, unknown>, args: unknown, multi: MultiAmHandle<unknown>, keep?: ReadonlySet<object>): void {
     this.#checkOpen();
     const closure = closureSourceOf(def);
     const s = this.#scratch;
     s.reset();
-    if (closure === undefined) encodeValue(s, args, def.argLabel);
-    else encodeValue(s, closureEnv(def, args), def.argLabel, 'env');
+    s.keep = keep;
+    try {
+      if (closure === undefined) encodeValue(s, args, def.argLabel);
+      else encodeValue(s, closureEnv(def, args), def.argLabel, 'env');
+    } finally {
+      s.keep = undefined;
+    }
     const body = s.view();
     this.#out.checkSize(body.length + 17, `the arguments of AM '${def.name}'`);
     const moved = takeAfterSend(s, def);
@@ -559,7 +567,7 @@ function takeAfterSend(w: Writer, def: AmDef<unknown, unknown>): (() => void)[] 
   const after = w.afterSend;
   if (after === undefined) return undefined;
   w.afterSend = undefined;
-  return isRuntimeAm(def) ? undefined : after;
+  return movesClones(def) ? after : undefined;
 }
 
 function runAll(fns: readonly (() => void)[]): void {

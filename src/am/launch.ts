@@ -17,8 +17,9 @@ export interface TeamLaunchOps {
    */
   checkPe(pe: number, method?: string): number;
   /** Launches on team PE `pe`; `method` names the public call in a PE_OUT_OF_RANGE message. */
-  pe<A, R>(pe: number, am: AmDef<A, R>, args: unknown, group?: HandleCounter, method?: string): AmHandle<R>;
-  all<A, R>(am: AmDef<A, R>, args: unknown, group?: HandleCounter): MultiAmHandle<R>;
+  pe<A, R>(pe: number, am: AmDef<A, R>, args: unknown, group?: HandleCounter, method?: string, keep?: ReadonlySet<object>): AmHandle<R>;
+  /** `keep`: objects in `args` whose clones do not move into the AM (a TypedAmGroup's static members). */
+  all<A, R>(am: AmDef<A, R>, args: unknown, group?: HandleCounter, keep?: ReadonlySet<object>): MultiAmHandle<R>;
   local<A, R>(am: AmDef<A, R>, args: unknown, group?: HandleCounter): LocalAmHandle<R>;
   /** Warns of the failed AMs launched through `group` whose handles were never awaited (its waitAll). */
   reportUnobserved(group: HandleCounter): void;

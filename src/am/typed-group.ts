@@ -15,7 +15,7 @@
  */
 import { checkConstruct, config, ErrorCode, kConstruct, LamellarError, RemoteAmError } from '../core/index.js';
 import type { AmTeam } from './context.js';
-import { checkAm, defineAm, isReturnedAm, lookupAm, type AmArgs, type AmDef } from './define.js';
+import { checkAm, defineAm, isReturnedAm, lookupAm, movesProgramArgs, type AmArgs, type AmDef } from './define.js';
 import { launchTarget } from './group.js';
 import type { TeamLaunch } from './launch.js';
 import { kTeamLaunch } from './launch.js';
@@ -80,6 +80,9 @@ const GroupAm = defineAm('lamellar/typed-am-group', async (ctx, m: GroupMsg): Pr
   );
   return reply;
 });
+// Its entries are the program's arguments: a clone in one moves into the message that carries it,
+// as in an AM the program launches itself (the group's static members excepted, see #keep).
+movesProgramArgs(GroupAm as AmDef<unknown, unknown>);
 
 /**
  * One result of a TypedAmGroup, in insertion order: an `addAmPe` entry's PE and value, or an
@@ -244,6 +247,8 @@ export class TypedAmGroup<A, R, S extends Partial<A> = Record<never, never>> {
   readonly #team: AmTeam & TeamLaunch;
   readonly #am: AmDef<A, R>;
   readonly #static: S | undefined;
+  /** Every object in the static members: a clone there does not move into the first message. */
+  readonly #keep: ReadonlySet<object> | undefined;
   readonly #batch: number;
   /** Buckets per team PE; index numPes is the all-PEs bucket. */
   readonly #buckets: Bucket[];
@@ -270,6 +275,7 @@ export class TypedAmGroup<A, R, S extends Partial<A> = Record<never, never>> {
       throw new LamellarError(ErrorCode.INVALID_ARGUMENT, 'TypedAmGroup: static members must be a plain object of arguments');
     }
     this.#static = st;
+    this.#keep = st === undefined ? undefined : objectsIn(st);
     const b = options.batchSize ?? config().amGroupBatchSize;
     if (!Number.isInteger(b) || b < 1) throw new LamellarError(ErrorCode.INVALID_ARGUMENT, `TypedAmGroup: batchSize must be a positive integer, got ${String(b)}`);
     this.#batch = b;
@@ -336,7 +342,7 @@ export class TypedAmGroup<A, R, S extends Partial<A> = Record<never, never>> {
     const P = this.#team.numPes;
     const msg: GroupMsg = { id: this.#am.id, s: this.#static as Record<string, unknown> | undefined, a: b.args };
     const launch = this.#team[kTeamLaunch];
-    const handle = slot === P ? launch.all(GroupAm, msg) : launch.pe(slot, GroupAm, msg);
+    const handle = slot === P ? launch.all(GroupAm, msg, undefined, this.#keep) : launch.pe(slot, GroupAm, msg, undefined, undefined, this.#keep);
     this.#sent.push({ pe: slot === P ? -1 : slot, at: b.at, handle });
     this.#buckets[slot] = { at: [], args: [] };
   }
@@ -391,4 +397,19 @@ export class TypedAmGroup<A, R, S extends Partial<A> = Record<never, never>> {
     if (failed) throw failures.find((f) => f !== undefined);
     return newTypedAmGroupResult(entries);
   }
+}
+
+/** The objects reachable from `v` through plain objects, arrays, Maps and Sets, `v` included. */
+function objectsIn(v: object): Set<object> {
+  const seen = new Set<object>();
+  const walk = (x: unknown): void => {
+    if (typeof x !== 'object' || x === null || seen.has(x)) return;
+    seen.add(x);
+    if (Array.isArray(x)) x.forEach(walk);
+    else if (x instanceof Map) x.forEach((val, key) => (walk(key), walk(val)));
+    else if (x instanceof Set) x.forEach(walk);
+    else if (Object.getPrototypeOf(x) === Object.prototype || Object.getPrototypeOf(x) === null) for (const k in x) walk((x as Record<string, unknown>)[k]);
+  };
+  walk(v);
+  return seen;
 }

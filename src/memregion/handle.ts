@@ -267,7 +267,7 @@ export function unpin(st: RefState): void {
  * program's AMs): a plain field test here, and a closure only for a clone.
  */
 export function encodeRefKey(w: Writer, st: RefState, h: RefHandle): void {
-  if (movesOnSend(h)) (w.afterSend ??= []).push(() => moveOut(h));
+  if (movesOnSend(h) && w.keep?.has(h) !== true) (w.afterSend ??= []).push(() => moveOut(h));
   st.noteEncode();
   w.u32(st.coord);
   w.f64(st.id);

@@ -39,6 +39,11 @@ export class Writer {
    */
   afterSend: (() => void)[] | undefined = undefined;
   /**
+   * Objects whose `afterSend` a launch does not want (a TypedAmGroup's static members, which
+   * every message of the group carries): a clone among them is not moved by this send.
+   */
+  keep: ReadonlySet<object> | undefined = undefined;
+  /**
    * Byte runs of at least this many bytes (typed arrays, ArrayBuffers) are not copied in but
    * recorded in `gathered`, leaving a hole of their size in `buf` (Infinity: always copy). Set
    * only by an owner that sends the contents with `parts()` before its caller can touch those

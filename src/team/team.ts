@@ -198,19 +198,19 @@ export class Team implements AmTeam {
     this[kTeamLaunch] = {
       check: (am) => void checkAm(am),
       checkPe,
-      pe: <A, R>(pe: number, am: AmDef<A, R>, args: unknown, group?: HandleCounter, method?: string): AmHandle<R> => {
+      pe: <A, R>(pe: number, am: AmDef<A, R>, args: unknown, group?: HandleCounter, method?: string, keep?: ReadonlySet<object>): AmHandle<R> => {
         this.#live(label);
         checkPe(pe, method);
         const def = checkAm(am);
         const h = newAmHandle<R>(def.name, pe, this.#counting(group));
-        engine.launchPe(id, this.#pes[pe]!, def, args, h as AmHandle<unknown>);
+        engine.launchPe(id, this.#pes[pe]!, def, args, h as AmHandle<unknown>, keep);
         return h;
       },
-      all: <A, R>(am: AmDef<A, R>, args: unknown, group?: HandleCounter): MultiAmHandle<R> => {
+      all: <A, R>(am: AmDef<A, R>, args: unknown, group?: HandleCounter, keep?: ReadonlySet<object>): MultiAmHandle<R> => {
         this.#live('execAmAll');
         const def = checkAm(am);
         const h = newMultiAmHandle<R>(def.name, this.#pes.length, this.#counting(group));
-        engine.launchAll(id, this.#pes, def, args, h as MultiAmHandle<unknown>);
+        engine.launchAll(id, this.#pes, def, args, h as MultiAmHandle<unknown>, keep);
         return h;
       },
       local: <A, R>(am: AmDef<A, R>, args: unknown, group?: HandleCounter): LocalAmHandle<R> => {
