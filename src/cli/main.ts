@@ -5,11 +5,11 @@
  *   lamellar exec <script> [args...]      one tcp PE in this process (under mpirun, srun, by hand)
  */
 import { spawn } from 'node:child_process';
+import { writeSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { inspect } from 'node:util';
 import { config, ErrorCode, isLamellarError, LamellarError, processEnv, setBackendEnv, type Backend } from '../core/index.js';
-import { checkRunOptions, run, runScript, tunedEnv } from '../launcher/index.js';
+import { checkRunOptions, describeError, run, runScript, tunedEnv } from '../launcher/index.js';
 import { numPesOf, parseRunArgs } from './args.js';
 
 const USAGE = `usage: lamellar run -N <pes> [--backend shmem|tcp|ofi|local] [--prefix] [--stats[=file.json]] <script> [args...]
@@ -45,13 +45,21 @@ async function exec(argv: string[]): Promise<number> {
   setBackendEnv(backend);
   const cfg = config();
   const checked = checkRunOptions({ numPes: cfg.numPes, backend, script: script ?? '' });
+  // With no launcher to print it, the PE reports its own failure as `lamellar run` would: the
+  // script's error, or one thrown from the event loop (a callback, an unhandled rejection, the
+  // runtime relaying another PE's failure), under the PE's number, and ends the process now,
+  // even though its world may still hold the network thread open; the others see it go and stop.
+  const fail = (err: unknown): never => {
+    try {
+      writeSync(2, `lamellar: PE ${cfg.peId} failed:\n${describeError(err)}\n`);
+    } catch {}
+    process.exit(1);
+  };
+  process.on('uncaughtException', fail);
   try {
     await runScript({ script: checked.script, args });
   } catch (err) {
-    // The user's script failed: report it as node would and end the process now, even though
-    // its world may still hold the network thread open; the other PEs see it go and stop too.
-    process.stderr.write(`${inspect(err)}\n`);
-    process.exit(1);
+    fail(err);
   }
   return 0;
 }

@@ -26,6 +26,7 @@ import { checkEntryScript } from './script.js';
 import { ORIGIN_WAIT_MS, runTcp } from './tcp.js';
 
 export { runScript, type PeEntry } from './entry.js';
+export { describeError } from './report.js';
 export { tunedEnv } from './malloc.js';
 
 export interface RunOptions {

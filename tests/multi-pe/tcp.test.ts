@@ -279,6 +279,25 @@ describe('launching tcp jobs', () => {
 });
 
 describe('tcp failures', () => {
+  test('under lamellar exec (no launcher), every PE reports its failure itself, under its number, without a raw Node stack', { timeout: 60000 }, async () => {
+    const env = secretEnv(await freePort(), `throw-${process.pid}`);
+    const procs = [0, 1, 2].map((pe) => startPe(pe, 3, env, ['--throw']));
+    try {
+      const exits = await within(Promise.all(procs.map((p) => p.exited)), 30000, 'the PEs');
+      exits.forEach((e, pe) => assert.equal(e.code, 1, `PE ${pe}: ${procs[pe]!.stderr}`));
+      assert.match(procs[1]!.stderr, /^lamellar: PE 1 failed:\nError: deliberate failure on PE 1\n\s+at [^\n]*tcp-job\.(ts|js):\d+:\d+/m, procs[1]!.stderr);
+      for (const pe of [0, 2]) {
+        const err = procs[pe]!.stderr;
+        assert.match(err, new RegExp(`^lamellar: PE ${pe} failed:\\n`, 'm'), err);
+        assert.match(err, /PE 1 was lost|PE 1 stopped the job/, err);
+        assert.doesNotMatch(err, /throw err;|Node\.js v\d/, err);
+        assert.doesNotMatch(procs[pe]!.stdout, /passed a barrier/);
+      }
+    } finally {
+      stopAll(procs);
+    }
+  });
+
   test('kill -9 of one PE stops every other PE within 10 s with an error naming it', { timeout: 60000 }, async () => {
     const env = secretEnv(await freePort(), `kill-${process.pid}`);
     const procs = [0, 1, 2].map((pe) => startPe(pe, 3, env, ['--hold']));
