@@ -364,13 +364,21 @@ export function isLamellarError<C extends ErrorCodeValue = ErrorCodeValue>(value
   return value instanceof LamellarError && (code === undefined || value.code === code);
 }
 
+/** A bad number argument as a message shows it: `'1' (a string)`, so that `got 1` never hides a string. */
+function shownNumber(value: unknown): string {
+  if (typeof value === 'string') return `'${value}' (a string)`;
+  if (typeof value === 'bigint') return `${value}n (a bigint)`;
+  if (typeof value === 'number' || value === undefined || value === null || typeof value === 'boolean') return String(value);
+  return `a ${typeof value === 'object' ? (Array.isArray(value) ? 'array' : 'object') : typeof value}`;
+}
+
 /**
  * Throws INVALID_ARGUMENT (or `code`) unless `value` is an integer in [min, max]. Used at API
  * edges.
  */
 export function checkInteger(value: unknown, what: string, min: number, max: number, code: ErrorCodeValue = ErrorCode.INVALID_ARGUMENT): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new LamellarError(code, `${what} must be an integer in [${min}, ${max}], got ${String(value)}`, {
+    throw new LamellarError(code, `${what} must be an integer in [${min}, ${max}], got ${shownNumber(value)}`, {
       details: { value, min, max },
     });
   }
@@ -398,7 +406,7 @@ export function checkTeamPe(pe: unknown, pes: readonly number[], world: boolean,
     ? `the world has ${size}`
     : `team of ${size}, world PEs [${shown}]; team PEs are team-relative: team.teamPe(worldPe) converts${member ? '' : '; this PE is not a member'}`;
   const prefix = method === undefined ? '' : `${method}: `;
-  throw new LamellarError(ErrorCode.PE_OUT_OF_RANGE, `${prefix}${world ? what : `team ${what}`} must be an integer in [0, ${n - 1}] (${about}), got ${String(pe)}`, {
+  throw new LamellarError(ErrorCode.PE_OUT_OF_RANGE, `${prefix}${world ? what : `team ${what}`} must be an integer in [0, ${n - 1}] (${about}), got ${shownNumber(pe)}`, {
     details: { value: pe, min: 0, max: n - 1 },
   });
 }

@@ -263,7 +263,7 @@ export class DistIter<I, T extends ArrayElemType = ArrayElemType> {
     const k = checkedCollective(c, what, true, () => ({
       name,
       fn: null,
-      sched: checkSchedule(schedule, what),
+      sched: checkSchedule(schedule, `${what}WithSchedule`),
       target: checkTarget(arrayType, distribution, type, elemTypeOf(c), what),
       what,
     }));
@@ -274,7 +274,7 @@ export class DistIter<I, T extends ArrayElemType = ArrayElemType> {
     const what = `DistIter.${name}`;
     const c = this[kChain];
     const k = checkedCollective(c, what, true, () => {
-      const sched = checkSchedule(schedule, what);
+      const sched = checkSchedule(schedule, `${what}WithSchedule`);
       // sum and count take no callback; every other consumer here needs a function.
       const fn = name === 'sum' || name === 'count' ? null : checkFn(f as (...a: never[]) => unknown, what);
       if (name === 'sum') checkSum(c, what);

@@ -285,7 +285,7 @@ export class LocalIter<I, T extends ArrayElemType = ArrayElemType> {
     const check = (): Consume => ({
       name,
       fn: null,
-      sched: checkSchedule(schedule, what),
+      sched: checkSchedule(schedule, `${what}WithSchedule`),
       target: arrayType === undefined ? undefined : checkTarget(arrayType, distribution, type, elemTypeOf(c), what),
       what,
     });
@@ -295,7 +295,7 @@ export class LocalIter<I, T extends ArrayElemType = ArrayElemType> {
 
   #run(name: ConsumerName, f: unknown, schedule: unknown): Promise<unknown> {
     const what = `LocalIter.${name}`;
-    const sched = checkSchedule(schedule, what);
+    const sched = checkSchedule(schedule, `${what}WithSchedule`);
     // sum and count take no callback; every other consumer here needs a function.
     const fn = name === 'sum' || name === 'count' ? null : checkFn(f as (...a: never[]) => unknown, what);
     if (name === 'sum') checkSum(this[kChain], what);
