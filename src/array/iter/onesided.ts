@@ -225,6 +225,56 @@ export class OnesidedIter<I, T extends ArrayElemType = ArrayElemType> implements
   }
 
   /**
+   * The first item, in order, for which `f` is true (undefined if none), as Rust's `find` on the
+   * one-sided iterator; nothing after it is read.
+   *
+   * @example
+   * ```ts
+   * const firstBig = await a.onesidedIter().find((x) => x > 100);
+   * ```
+   */
+  find(f: (x: I) => boolean): Promise<I | undefined> {
+    checkFn(f, 'OnesidedIter.find');
+    return (async () => {
+      for await (const x of this) if (f(x)) return x;
+      return undefined;
+    })();
+  }
+
+  /**
+   * Whether `f` is true for some item; stops reading at the first one.
+   *
+   * @example
+   * ```ts
+   * const hasZero = await a.onesidedIter().any((x) => x === 0);
+   * ```
+   */
+  any(f: (x: I) => boolean): Promise<boolean> {
+    checkFn(f, 'OnesidedIter.any');
+    return (async () => {
+      for await (const x of this) if (f(x)) return true;
+      return false;
+    })();
+  }
+
+  /**
+   * Whether `f` is true for every item (true when there are none); stops reading at the first
+   * item for which it is false.
+   *
+   * @example
+   * ```ts
+   * const small = await a.onesidedIter().all((x) => x < 100);
+   * ```
+   */
+  all(f: (x: I) => boolean): Promise<boolean> {
+    checkFn(f, 'OnesidedIter.all');
+    return (async () => {
+      for await (const x of this) if (!f(x)) return false;
+      return true;
+    })();
+  }
+
+  /**
    * Awaits every item (items are promises, e.g. from an async `map`), in order, and collects the values.
    *
    * @example
