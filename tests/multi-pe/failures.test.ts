@@ -91,7 +91,7 @@ describe('a PE that throws with a consumer left running is reported with its own
 describe('a PE that throws inside an `await using` team scope is reported with its own error', () => {
   // The others go on to the team's allReduce, which the failing PE's disposal would otherwise pair
   // with the team's collective drop (a COLLECTIVE_MISMATCH reported in place of the error).
-  const RUNS = 3;
+  const RUNS = 2;
   const runs: JobConfig[] = [
     { backend: 'shmem', numPes: 2 },
     { backend: 'shmem', numPes: 3 },
