@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import diagnostics from 'node:diagnostics_channel';
 import { test } from 'node:test';
 import { defineAm, initWorld } from '../../src/index.js';
-import { NOT_RECORDED } from '../../src/team/coll/site.js';
+import { NOT_RECORDED, siteText } from '../../src/team/coll/site.js';
 import { describeStatus, State } from '../../src/team/coll/status.js';
 
 const Echo = defineAm('diagnostics-test/echo', (_ctx, n: number) => n + 1);
@@ -44,4 +44,12 @@ test("another PE's status line names a wait's call site only when it was recorde
   const view = { state: State.inLock, team: 0, seq: 0, kind: 0, label: 'LocalLockArray' };
   assert.equal(describeStatus({ ...view, site: NOT_RECORDED }, () => 'the world'), 'waiting for a lock (LocalLockArray)');
   assert.equal(describeStatus({ ...view, site: '/app/x.ts:3:9' }, () => 'the world'), 'waiting for a lock (LocalLockArray) at /app/x.ts:3:9');
+});
+
+test("a call site skips the helpers tsx puts on line 1 for `await using` (no source map there)", () => {
+  const stack = (first: string): string =>
+    ['Error', '    at Team.[nodejs.asyncDispose] (file:///x/node_modules/lamellar/dist/team/team.js:9:9)', first, '    at __callDispose (file:///tmp/app.ts:1:1264)', '    at main (/tmp/app.ts:4:5)'].join('\n');
+  assert.equal(siteText({ holder: { stack: stack('    at next (file:///tmp/app.ts:1:1131)') } }), '/tmp/app.ts:4:5');
+  // A function of the user's named `next`, elsewhere than line 1, is the user's frame.
+  assert.equal(siteText({ holder: { stack: stack('    at next (/tmp/app.ts:12:3)') } }), '/tmp/app.ts:12:3');
 });

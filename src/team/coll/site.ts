@@ -51,11 +51,22 @@ export function siteText(site: Site | undefined): string {
     const loc = /\(([^()]+)\)$/.exec(line)?.[1] ?? line;
     const file = loc.startsWith('file://') ? safePath(loc) : loc;
     if (RUNTIME_DIRS.some((d) => file.startsWith(d)) || loc.startsWith('node:') || file.includes('/node_modules/')) continue;
+    if (isLoweringHelper(line, loc)) continue;
     found = loc;
     break;
   }
   site.text = found ?? NOT_RECORDED;
   return site.text;
+}
+
+/**
+ * A frame of the helpers that tsx (esbuild) puts on the first line of a file whose `await using`
+ * it lowers (`__callDispose` and its inner `next`), which have no source map: a site there
+ * would read `app.ts:1:1023`. The next frame is the user's scope.
+ */
+function isLoweringHelper(line: string, loc: string): boolean {
+  const fn = line.slice(0, Math.max(0, line.length - loc.length - 2)).trim();
+  return fn === '__callDispose' || fn === '__using' || (fn === 'next' && /:1:\d+$/.test(loc));
 }
 
 function safePath(loc: string): string {
