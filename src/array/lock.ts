@@ -98,6 +98,12 @@ function queueOf(w: Int32Array, i: number): WaitQueue | undefined {
   return queues.get(w)?.get(i);
 }
 
+/** Takes the lock if it is free and nobody here waits for it; never queues. */
+export function tryTake(w: Int32Array, i: number, write: boolean): boolean {
+  const q = queueOf(w, i);
+  return (q === undefined || q.size === 0) && tryLock(w, i, write);
+}
+
 /** Takes the lock; resolves at once (no await needed) when it is free and nobody here waits. */
 export function lock(w: Int32Array, i: number, write: boolean): Promise<void> | undefined {
   const q = queueOf(w, i);

@@ -119,10 +119,14 @@ export const ReduceAm = defineAm('lamellar/array/reduce', async (_ctx, r: Remote
 
 /**
  * One-sided reduction of the handle's window with the reduction `name`; `undefined` when the
- * window is empty. Throws INVALID_ARGUMENT for an unknown name before anything is sent.
+ * window is empty. Throws at the call, before anything is sent, for an unknown name
+ * (INVALID_ARGUMENT) or one the element type has not (UNSUPPORTED_OP: a bool array's sum).
  */
-export async function reduceArray(h: ArrayRef, ai: ArrayInternals, name: string, locks: ReduceLocks = NO_LOCKS): Promise<unknown> {
-  const fn = lookup(ai, name);
+export function reduceArray(h: ArrayRef, ai: ArrayInternals, name: string, locks: ReduceLocks = NO_LOCKS): Promise<unknown> {
+  return reduceWith(h, ai, name, lookup(ai, name), locks);
+}
+
+async function reduceWith(h: ArrayRef, ai: ArrayInternals, name: string, fn: ReturnType<typeof lookup>, locks: ReduceLocks): Promise<unknown> {
   const m = ai.meta;
   const P = m.team.numPes;
   const lo = ai.offset;

@@ -16,10 +16,10 @@
  * A batch longer than LAMELLAR_BATCH_SLICE indices goes through either path slice by slice, the
  * event loop running in between (sliced.ts).
  */
-import { config } from '../../core/index.js';
+import { config, nextTurn, starving } from '../../core/index.js';
 import { pin, unpin } from '../../memregion/internal.js';
 import { captureSite } from '../../team/index.js';
-import { GLOBAL_LOCK, LOCAL_LOCK, lock, noteWaitSite, unlock } from '../lock.js';
+import { GLOBAL_LOCK, LOCAL_LOCK, lock, noteWaitSite, tryTake, unlock } from '../lock.js';
 import { checkIndices, outOfBounds } from '../layout.js';
 import type { ArrayInternals, ArrayMeta } from '../meta.js';
 import { isReadOp, Op, type OpCode } from '../types.js';
@@ -236,6 +236,13 @@ function oneUnderLocalLock(ai: ArrayInternals, a: OpArgs, res: OpResult): Promis
 function underGlobalLock(h: ArrayRef, ai: ArrayInternals, a: OpArgs, res: OpResult): Promise<OpResult> | OpResult {
   const write = !isReadOp(a.op);
   const w = ai.meta.locks[0] ?? null;
+  if (w !== null && !ai.meta.allMapped && a.idx.length === 1) {
+    // Team PE 0 (which keeps the lock) on its own element, the lock free: applied at once, as
+    // on shmem, so that a retry loop there lets the event loop turn (core/turns.ts) and the
+    // other PEs' lock requests are served.
+    const r = oneMappedUnderFreeLock(ai, a, res, w);
+    if (r !== undefined) return r;
+  }
   if (w === null || !ai.meta.allMapped) return sliced(h, ai, a, res, 1);
   // Every part is mapped, so the batch itself runs synchronously (the direct path).
   const wait = lock(w, GLOBAL_LOCK, write);
@@ -261,6 +268,24 @@ function underGlobalLock(h: ArrayRef, ai: ArrayInternals, a: OpArgs, res: OpResu
       unpin(ai.state);
     }
   });
+}
+
+/** One element whose owner is mapped, under the global lock `w` if it is free; undefined otherwise. */
+function oneMappedUnderFreeLock(ai: ArrayInternals, a: OpArgs, res: OpResult, w: Int32Array): OpResult | undefined {
+  const m = ai.meta;
+  m.layout.route(a.idx, 0, 1, ai.offset, scratchPes, scratchOffs);
+  if (m.views[scratchPes[0]!] === null) return undefined;
+  const write = !isReadOp(a.op);
+  // Someone else holds the lock (or waits for it): the op queues behind them on the usual path.
+  if (!tryTake(w, GLOBAL_LOCK, write)) return undefined;
+  try {
+    const call = baseCall(ai, a, res.out, res.ok);
+    call.n = 1;
+    runKernel(call);
+  } finally {
+    unlock(w, GLOBAL_LOCK, write);
+  }
+  return res;
 }
 
 /** Largest allocation (elements) whose adds are combined per element before the atomics. */
@@ -650,7 +675,12 @@ export async function acquireGlobal(h: ArrayRef, ai: ArrayInternals, write: bool
     return;
   }
   const wait = lock(w, GLOBAL_LOCK, write);
-  if (wait === undefined) return;
+  if (wait === undefined) {
+    // Granted at once (team PE 0, the lock free): a loop of such acquisitions must still let the
+    // event loop turn, or the other PEs' lock requests are never read (core/turns.ts).
+    if (starving()) await nextTurn(undefined);
+    return;
+  }
   // A guard's wait names its call if it is reported (a guard already held here, say).
   if (guard) noteWaitSite(w, GLOBAL_LOCK, captureSite(undefined, 10));
   await wait;
