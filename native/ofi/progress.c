@@ -132,31 +132,35 @@ static void wake_waiting_writers(void) {
   }
 }
 
+/*
+ * Held receive buffers: a message still waiting for a reply buffer (0x10000 set; retried in
+ * order, and everything after the first that still waits waits too), or a buffer to post again
+ * once the pause is over. While paused, handled and free buffers stay in the list: an earlier
+ * version dropped them from it without posting them, so every pause leaked receive buffers, and
+ * under heavy two-way traffic a PE ran out of them and stopped receiving for good.
+ */
 static int retry_held(void) {
   int n = 0;
+  int kept = 0;
   int i = 0;
-  while (i < S.n_recv_held) {
+  for (; i < S.n_recv_held; i++) {
     int b = S.recv_held[i];
     if (b & 0x10000) {
       b &= 0xffff;
       uint32_t len;
       memcpy(&len, S.recv_buf[b], 4);
       if (!incoming(S.recv_buf[b], HDR + (size_t)len)) break;
-      S.recv_held[i] = b;
       n++;
     }
     if (S.paused) {
-      i++;
+      S.recv_held[kept++] = b;
       continue;
     }
     post_recv(b);
-    i++;
     n++;
   }
-  if (i > 0) {
-    memmove(S.recv_held, S.recv_held + i, sizeof(int) * (size_t)(S.n_recv_held - i));
-    S.n_recv_held -= i;
-  }
+  memmove(S.recv_held + kept, S.recv_held + i, sizeof(int) * (size_t)(S.n_recv_held - i));
+  S.n_recv_held = kept + (S.n_recv_held - i);
   return n;
 }
 

@@ -156,6 +156,18 @@ describe('ofi failures', () => {
     });
   }
 
+  for (const provider of [TCP_PROVIDER, 'shm']) {
+    test(`a flood of large AMs both ways at once is delivered whole (the receivers pause and resume; ${provider})`, { timeout: 90000, skip: unless(ofiMissing(provider)) }, async () => {
+      requirePrerequisites(ofiMissing(provider));
+      // 2,000 AMs of 10,000 numbers each way, about 100 MB: an earlier progress thread leaked
+      // receive buffers whenever it paused, and this job then hung for good.
+      const r = await runJob(compiledFixture('tcp-job.ts'), { backend: 'ofi', numPes: 2, provider, args: ['--flood', '2000', '10000'], timeoutMs: 60000 });
+      assert.equal(r.signal, null, `killed by the test's time limit (a hang):\n${r.stderr}`);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /@@flood 20000000,20000000\n/);
+    });
+  }
+
   for (const provider of [undefined, 'shm']) {
     test(`Ctrl-C on lamellar run --backend ofi stops every PE without a crash report (${provider ?? 'libfabric\'s choice'})`, { timeout: 60000, skip: unless(ofiMissing(provider)) }, async () => {
       requirePrerequisites(ofiMissing(provider));
