@@ -321,6 +321,7 @@ int drain_out(void) {
   int n = 0;
   ring_t *r = &S.out;
   int32_t head = *r->head;
+  const int32_t start = head;
   int32_t tail = __atomic_load_n(r->tail, __ATOMIC_SEQ_CST);
   while (head != tail) {
     uint32_t pos = (uint32_t)head & r->mask;
@@ -336,7 +337,14 @@ int drain_out(void) {
     __atomic_store_n(r->head, head, __ATOMIC_SEQ_CST);
     n++;
   }
-  if (__atomic_load_n(r->waiting, __ATOMIC_SEQ_CST) == 1) {
+  /* Only once room was made since the last wake: waking the main thread for a ring still full
+   * made it retry, fail and set the flag again, a loop that kept both threads busy while a slow
+   * peer held every send buffer. `made_room` outlives the pass: room made before the main
+   * thread set the flag still wakes it on the next pass. */
+  static int made_room = 0;
+  if (head != start) made_room = 1;
+  if (made_room && __atomic_load_n(r->waiting, __ATOMIC_SEQ_CST) == 1) {
+    made_room = 0;
     __atomic_store_n(r->waiting, 0, __ATOMIC_SEQ_CST);
     wake_main();
   }
