@@ -40,7 +40,6 @@ declare module '../serde/wire.js' {
   }
 }
 
-
 /**
  * A memory region an array of `T` copies to and from (regions hold the ten base types only, so
  * bool, i128 and u128 arrays have none).

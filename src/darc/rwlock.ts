@@ -21,7 +21,6 @@ export interface LockWait {
 /** Begins a LockWait; `describe` says what is stuck when a report is made. */
 export type WatchLock = (describe: () => string) => LockWait;
 
-
 export class RwLock {
   #readers = 0;
   #writer = false;

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { describe, test } from 'node:test';
 import { compiledFixture } from '../helpers/compiled.js';
-import { BIN, configName, fixture, runJob, runNode, skipFor, type JobConfig, type JobResult } from '../helpers/job.js';
+import { BIN, CONFIGS, configName, fixture, runJob, runNode, skipFor, type JobResult } from '../helpers/job.js';
 import { watchPes } from '../helpers/pe-watch.js';
 
 type Backend = 'local' | 'shmem' | 'tcp';
@@ -92,14 +92,8 @@ describe('a PE that throws inside an `await using` team scope is reported with i
   // The others go on to the team's allReduce, which the failing PE's disposal would otherwise pair
   // with the team's collective drop (a COLLECTIVE_MISMATCH reported in place of the error).
   const RUNS = 2;
-  const runs: JobConfig[] = [
-    { backend: 'shmem', numPes: 2 },
-    { backend: 'shmem', numPes: 3 },
-    { backend: 'tcp', numPes: 2 },
-    { backend: 'tcp', numPes: 3 },
-    { backend: 'ofi', numPes: 2, provider: 'shm' },
-    { backend: 'ofi', numPes: 3, provider: 'tcp;ofi_rxm' },
-  ];
+  // Every multi-PE lamella configuration of up to 3 PEs (shmem 2/3, tcp 2/3, ofi on both providers).
+  const runs = CONFIGS.filter((c) => c.backend !== 'local' && c.numPes <= 3);
   for (const c of runs) {
     test(`${configName(c)}/${c.numPes}: the error, with its line, ${RUNS} runs; no mismatch, no PE passes`, { skip: skipFor(c) }, async () => {
       const last = c.numPes - 1;
