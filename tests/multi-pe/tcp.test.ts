@@ -278,6 +278,19 @@ describe('launching tcp jobs', () => {
   });
 });
 
+describe('a flood of large AMs both ways at once', () => {
+  // The same flood as the ofi test (whose progress thread once lost receive buffers under it),
+  // on the other process and thread lamellae: about 100 MB each way, unawaited, then waitAll.
+  for (const backend of ['tcp', 'shmem'] as const) {
+    test(`${backend}/2: every AM is delivered`, { timeout: 90000 }, async () => {
+      const r = await runJob(compiledFixture('tcp-job.ts'), { backend, numPes: 2, args: ['--flood', '2000', '10000'], timeoutMs: 60000 });
+      assert.equal(r.signal, null, `killed by the test's time limit (a hang):\n${r.stderr}`);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /@@flood 20000000,20000000\n/);
+    });
+  }
+});
+
 describe('tcp failures', () => {
   test('under lamellar exec (no launcher), every PE reports its failure itself, under its number, without a raw Node stack', { timeout: 60000 }, async () => {
     const env = secretEnv(await freePort(), `throw-${process.pid}`);
