@@ -7,7 +7,7 @@
  * of the allocation, which is how sub-arrays and arrays shorter than the team work.
  */
 import { kTeamLaunch, type AmArgs, type AmDef, type AmHandle, type LocalAmHandle, type MultiAmHandle } from '../am/index.js';
-import { checkPe, completed, completedVoid, ErrorCode, LamellarError, peCounters } from '../core/index.js';
+import { checkPe, completed, completedVoid, ErrorCode, LamellarError, nextTurn, peCounters } from '../core/index.js';
 import { checkCount, RefHandle, type ElemType, type HandleOrigin, type RefState } from '../memregion/internal.js';
 import type { OneSidedMemoryRegion, SharedMemoryRegion } from '../memregion/index.js';
 import { kTeamInternals, State, type Team } from '../team/index.js';
@@ -466,7 +466,7 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
     // promises (a `.then` the caller put on them) have run; ops they started are waited for too.
     do {
       await ops.idle();
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      await nextTurn(undefined);
     } while (ops.value > 0);
   }
 

@@ -11,6 +11,8 @@
  *   the script's exception unwound is abandoned instead of pairing with the other PEs'
  *   collectives (see World[Symbol.asyncDispose]).
  */
+import { nextTurn } from './turns.js';
+
 const hooks = new Set<() => Promise<void>>();
 
 export function addExitHook(hook: () => Promise<void>): () => void {
@@ -73,4 +75,15 @@ export function markScriptFailed(error: unknown): void {
 
 export function scriptFailed(): boolean {
   return failure !== undefined;
+}
+
+/**
+ * For `await using` disposal, which cannot tell a normal scope exit from an exception unwinding
+ * it: resolves a turn of the event loop later (an exception reaches the PE's bootstrap within
+ * that turn), and never if the script failed meanwhile, so that nothing collective runs for a
+ * PE that is ending with its own error.
+ */
+export async function unlessScriptFails(): Promise<void> {
+  await nextTurn(undefined);
+  if (scriptFailed()) await new Promise<void>(() => {});
 }

@@ -21,7 +21,7 @@ import {
   type MultiAmHandle,
   type TeamLaunchOps,
 } from '../am/index.js';
-import { addWait, checkConstruct, checkTeamPe, config, ErrorCode, hash53, kConstruct, kTeamInternals, LamellarError, scriptFailed, statsTiming } from '../core/index.js';
+import { addWait, checkConstruct, checkTeamPe, config, ErrorCode, hash53, kConstruct, kTeamInternals, LamellarError, nextTurn, statsTiming, unlessScriptFails } from '../core/index.js';
 import { registerRefCodec } from '../serde/index.js';
 import type { LamellarArch } from './arch.js';
 import type { Channel, SignalCall } from './coll/channel.js';
@@ -116,9 +116,6 @@ export interface TeamInternals {
   /** Throws USE_AFTER_RELEASE (or WORLD_SHUT_DOWN) if the team can no longer be used here. */
   checkLive(what: string): void;
 }
-
-/** Resolves in the event loop's next turn, after every microtask queued before it. */
-const nextTurn = (): Promise<void> => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Makes a Team (initWorld, team creation); Team's constructor is private. */
 export let newTeam: (rt: WorldRuntime, id: number, pes: readonly number[], channel: Channel | undefined, path: string, block?: number) => Team;
@@ -433,7 +430,7 @@ export class Team implements AmTeam {
       else rt.engine.reportUnobservedIn(this.#launched);
       // Ops that completed at their call may have continuations queued a few microtasks deep
       // (see the loop below): they run in this turn, and may start more work.
-      await nextTurn();
+      await nextTurn(undefined);
       if (!busy()) return;
     }
     // Diagnosed like a collective: after LAMELLAR_DEADLOCK_TIMEOUT it reports what the other
@@ -457,7 +454,7 @@ export class Team implements AmTeam {
         // promises the caller holds settle (an op's promise is derived from its batch's): a
         // `.then` on one of them would run after waitAll() returned. One turn lets every such
         // continuation run; any work they started is waited for too.
-        await nextTurn();
+        await nextTurn(undefined);
         if (!busy()) break;
       }
     } finally {
@@ -630,9 +627,8 @@ export class Team implements AmTeam {
   }
 
   async #disposeLater(ch: Channel, call: SignalCall): Promise<void> {
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    // The script failed: this PE is ending with its error, which the launcher reports.
-    if (scriptFailed()) return new Promise<void>(() => {});
+    // If the script failed, this PE is ending with its error, which the launcher reports.
+    await unlessScriptFails();
     try {
       await this.#finishDrop(ch, call);
     } catch (err) {

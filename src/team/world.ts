@@ -18,7 +18,7 @@ import {
   parseBackend,
   processEnv,
   reportMalloc,
-  scriptFailed,
+  unlessScriptFails,
   tuneGc,
   unknownEnvNames,
   warn,
@@ -363,11 +363,10 @@ export class World {
   }
 
   async #disposeShutdown(): Promise<void> {
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    // The script failed: its PE is ending with that error, which the launcher reports. Pairing
+    // If the script failed, its PE is ending with that error, which the launcher reports. Pairing
     // this shutdown with the other PEs' collectives would let them run on past a barrier this
     // PE never reached, or report a follow-on error first.
-    if (scriptFailed()) return new Promise<void>(() => {});
+    await unlessScriptFails();
     return this.#doShutdown();
   }
 }

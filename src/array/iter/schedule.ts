@@ -21,7 +21,7 @@
  * Synchronous consumers always visit positions in order; only async lanes run out of order (and
  * collectAsync puts results back in position order).
  */
-import { ErrorCode, LamellarError } from '../../core/index.js';
+import { ErrorCode, LamellarError, nextTurn } from '../../core/index.js';
 
 /**
  * A chunked schedule: `Schedule.chunk(n)`.
@@ -125,7 +125,7 @@ export function checkSchedule(s: unknown, what: string): Schedule {
 const now = (): number => performance.now();
 
 /** Lets the event loop run pending I/O (AMs, RDMA requests, timers) once. */
-export const yieldTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+export const yieldTurn = (): Promise<void> => nextTurn(undefined);
 
 /** Keeps track of the time slice: `due()` is true once SLICE_MS passed since the last yield. */
 export class Slice {

@@ -177,13 +177,23 @@ function run(h: ArrayRef, ai: ArrayInternals, a: OpArgs, res: OpResult): Promise
  * settles on later microtasks. False: the owner is elsewhere.
  */
 function oneMapped(ai: ArrayInternals, a: OpArgs, res: OpResult): boolean {
+  if (!routeOneMapped(ai, a)) return false;
+  applyRoutedOne(ai, a, res);
+  return true;
+}
+
+/** Routes `a`'s one index into the scratch route; whether its owner's memory is mapped here. */
+function routeOneMapped(ai: ArrayInternals, a: OpArgs): boolean {
   const m = ai.meta;
   m.layout.route(a.idx, 0, 1, ai.offset, scratchPes, scratchOffs);
-  if (m.views[scratchPes[0]!] === null) return false;
+  return m.views[scratchPes[0]!] !== null;
+}
+
+/** Applies `a`'s one index, routed by `routeOneMapped`. */
+function applyRoutedOne(ai: ArrayInternals, a: OpArgs, res: OpResult): void {
   const call = baseCall(ai, a, res.out, res.ok);
   call.n = 1;
   runKernel(call);
-  return true;
 }
 
 /**
@@ -272,16 +282,12 @@ function underGlobalLock(h: ArrayRef, ai: ArrayInternals, a: OpArgs, res: OpResu
 
 /** One element whose owner is mapped, under the global lock `w` if it is free; undefined otherwise. */
 function oneMappedUnderFreeLock(ai: ArrayInternals, a: OpArgs, res: OpResult, w: Int32Array): OpResult | undefined {
-  const m = ai.meta;
-  m.layout.route(a.idx, 0, 1, ai.offset, scratchPes, scratchOffs);
-  if (m.views[scratchPes[0]!] === null) return undefined;
+  if (!routeOneMapped(ai, a)) return undefined;
   const write = !isReadOp(a.op);
   // Someone else holds the lock (or waits for it): the op queues behind them on the usual path.
   if (!tryTake(w, GLOBAL_LOCK, write)) return undefined;
   try {
-    const call = baseCall(ai, a, res.out, res.ok);
-    call.n = 1;
-    runKernel(call);
+    applyRoutedOne(ai, a, res);
   } finally {
     unlock(w, GLOBAL_LOCK, write);
   }
