@@ -5,10 +5,19 @@
  * makes a CommonJS package, where Node (and tsx) would load `app.ts` or `app.js` as CommonJS
  * and fail (ERR_REQUIRE_CYCLE_MODULE, or a syntax error at the first top-level await).
  *
- * Only the entry is forced: the modules it imports keep their package's format, as Node decides
- * it. Registered after tsx, so these hooks run first and hand tsx a module format for the entry,
- * which tsx then compiles as ESM. Runs on Node's hooks thread: no imports from the runtime.
+ * The project's own TypeScript files that the entry reaches by `import` are loaded as ES modules
+ * too, unless they use CommonJS (`require`, `export =`, `module.exports`, `exports.x =`,
+ * `__dirname`, `__filename`). Loaded as CommonJS from an ES module, tsx hands Node such a file as a `data:` URL
+ * without a source map, so an error thrown in it named a long URL and a line of the compiled code
+ * in place of `lib.ts:2:9`. Files under node_modules, `.cts` files and JavaScript keep the format
+ * Node gives them.
+ *
+ * Registered after tsx, so these hooks run first and hand tsx a module format, which tsx then
+ * compiles to. Runs on Node's hooks thread: no imports from the runtime.
  */
+import { readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+
 interface Resolved {
   url: string;
   format?: string | null;
@@ -22,6 +31,36 @@ type NextResolve = (specifier: string, context: unknown) => Promise<Resolved>;
 type NextLoad = (url: string, context: { format?: string | null }) => Promise<Loaded>;
 
 let entryUrl: string | undefined;
+/** Per file path: whether its source uses CommonJS. */
+const usesCommonJs = new Map<string, boolean>();
+
+const COMMONJS = /\brequire\s*\(|\bexport\s*=|\bmodule\.exports\b|\bexports\.[\w$]+\s*=|\b__dirname\b|\b__filename\b/;
+
+/**
+ * The URL to load `url` from as an ES module, or undefined to leave it to Node and tsx. tsx marks
+ * a TypeScript file that it means to load as CommonJS with `tsx-*` queries (in the path and the
+ * search); the plain URL, with the format set, makes tsx compile it as an ES module instead.
+ */
+function asModule(url: string): string | undefined {
+  if (url === entryUrl) return url;
+  if (!url.startsWith('file:') || url.includes('/node_modules/')) return undefined;
+  const u = new URL(url);
+  const path = decodeURIComponent(u.pathname).split('?tsx-')[0]!;
+  if (!/\.tsx?$/.test(path)) return undefined;
+  let cjs = usesCommonJs.get(path);
+  if (cjs === undefined) {
+    try {
+      cjs = COMMONJS.test(readFileSync(path, 'utf8'));
+    } catch {
+      cjs = true;
+    }
+    usesCommonJs.set(path, cjs);
+  }
+  if (cjs) return undefined;
+  const plain = pathToFileURL(path);
+  for (const [k, v] of u.searchParams) if (!k.startsWith('tsx-')) plain.searchParams.append(k, v);
+  return plain.href;
+}
 
 export function initialize(data: { entryUrl: string }): void {
   entryUrl = data.entryUrl;
@@ -29,11 +68,13 @@ export function initialize(data: { entryUrl: string }): void {
 
 export async function resolve(specifier: string, context: unknown, next: NextResolve): Promise<Resolved> {
   const r = await next(specifier, context);
-  return r.url === entryUrl ? { ...r, format: 'module' } : r;
+  const url = asModule(r.url);
+  return url === undefined ? r : { ...r, url, format: 'module' };
 }
 
 export async function load(url: string, context: { format?: string | null }, next: NextLoad): Promise<Loaded> {
-  if (url !== entryUrl) return next(url, context);
-  const r = await next(url, { ...context, format: 'module' });
+  const plain = asModule(url);
+  if (plain === undefined) return next(url, context);
+  const r = await next(plain, { ...context, format: 'module' });
   return { ...r, format: 'module' };
 }

@@ -31,6 +31,28 @@ export const Twice = defineAm('twice', async (_ctx, n: number) => 2 * n);
 export const label = 'ts';
 `;
 
+/**
+ * A helper that throws on PE 1, imported by an entry, next to a helper written as CommonJS
+ * (which must keep working as one: it calls require).
+ */
+const THROWER_TS = `export function check(pe: number): number {
+  if (pe === 1) throw new Error(\`helper refused PE \${pe}\`);
+  return pe;
+}
+`;
+const PLACE_TS = `export const place: string = require('node:path').basename(__filename);
+`;
+const FAILS_TS = `import { initWorld } from 'lamellar';
+import { check } from './thrower.js';
+import { place } from './place.js';
+
+await using world = await initWorld();
+console.log(\`@@place \${place}\`);
+await world.barrier();
+check(world.myPe);
+await world.barrier();
+`;
+
 /** The same program in plain JavaScript (Node 20 has no \`await using\`; shutdown is explicit). */
 const helloJs = (label: string): string => `import { defineAm, initWorld } from 'lamellar';
 
@@ -79,6 +101,9 @@ describe('a project made by npm init -y, with this package installed from its pa
     writeFileSync(join(project, 'hello.ts'), HELLO_TS);
     writeFileSync(join(project, 'hello.mts'), HELLO_TS);
     writeFileSync(join(project, 'lib.ts'), LIB_TS);
+    writeFileSync(join(project, 'thrower.ts'), THROWER_TS);
+    writeFileSync(join(project, 'place.ts'), PLACE_TS);
+    writeFileSync(join(project, 'fails.ts'), FAILS_TS);
     writeFileSync(join(project, 'hello.js'), helloJs('js'));
     writeFileSync(join(project, 'hello.mjs'), helloJs('mjs'));
     writeFileSync(join(project, 'app.cts'), "const { initWorld } = require('lamellar');\n");
@@ -112,6 +137,16 @@ describe('a project made by npm init -y, with this package installed from its pa
       const r = await runNode([bin(), 'run', '-N', '2', '--backend', backend, script], { cwd: project, timeoutMs: 60000 });
       assert.equal(r.code, 0, `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
       assert.deepEqual(r.stdout.split('\n').filter((l) => l.startsWith('@@project')).sort(), expected(label, 2));
+    });
+  }
+
+  for (const backend of ['shmem', 'tcp'] as const) {
+    test(`an error thrown in an imported .ts helper names the helper's file and line (${backend})`, async () => {
+      const r = await runNode([bin(), 'run', '-N', '2', '--backend', backend, 'fails.ts'], { cwd: project, timeoutMs: 60000 });
+      assert.equal(r.code, 1, `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
+      assert.deepEqual(r.stdout.split('\n').filter((l) => l.startsWith('@@place')), ['@@place place.ts', '@@place place.ts']);
+      assert.match(r.stderr, /PE 1 failed:\nError: helper refused PE 1\n {4}at check \(\S*\/thrower\.ts:2:23\)\n {4}at <anonymous> \(\S*\/fails\.ts:8:1\)/);
+      assert.doesNotMatch(r.stderr, /data:text/);
     });
   }
 
