@@ -10,6 +10,8 @@
  * for AMs launched through it.
  */
 import { ErrorCode, LamellarError } from '../core/index.js';
+import { checkValue } from '../serde/index.js';
+import { closureEnv, closureSourceOf } from './closure-table.js';
 import type { AmLauncher, AmTeam } from './context.js';
 import { Counter } from './counter.js';
 import type { AmArgs, AmDef } from './define.js';
@@ -23,6 +25,21 @@ export function launchTarget(team: AmTeam | { team: AmTeam }): AmTeam & TeamLaun
     throw new LamellarError(ErrorCode.INVALID_ARGUMENT, 'groups are created on a World or a Team');
   }
   return t as AmTeam & TeamLaunch;
+}
+
+/**
+ * Refuses now arguments of `am` that could not be sent when the group goes out, with the
+ * SERIALIZE error a launch would give: a group keeps its entries, and one found bad at `exec()`
+ * would come after others were sent.
+ */
+export function checkArgs(am: AmDef<unknown, unknown>, args: unknown): void {
+  argChecker(am)(args);
+}
+
+/** checkArgs for one AM, its kind looked up once (a TypedAmGroup checks every entry). */
+export function argChecker(am: AmDef<unknown, unknown>): (args: unknown) => void {
+  const label = am.argLabel;
+  return closureSourceOf(am) === undefined ? (args) => checkValue(args, label) : (args) => checkValue(closureEnv(am, args), label, 'env');
 }
 
 /**
@@ -90,8 +107,8 @@ export class AmGroup<R = unknown> {
   }
 
   /**
-   * Adds `am(args)` for team PE `pe`, checked now (PE and AM) and launched by `exec()`. Returns the
-   * group, for chaining.
+   * Adds `am(args)` for team PE `pe`, checked now (PE, AM, and that `args` can be sent:
+   * SERIALIZE otherwise) and launched by `exec()`. Returns the group, for chaining.
    * @example
    * ```ts
    * const Square = defineAm('doc/square', (_ctx, x: number) => x * x);
@@ -101,12 +118,14 @@ export class AmGroup<R = unknown> {
   addAmPe<A>(pe: number, am: AmDef<A, R>, ...[args]: AmArgs<A>): this {
     this.#team[kTeamLaunch].checkPe(pe, 'AmGroup.addAmPe');
     this.#team[kTeamLaunch].check(am);
+    checkArgs(am as AmDef<unknown, unknown>, args);
     this.#entries.push({ pe, am: am as AmDef<unknown, unknown>, args });
     return this;
   }
 
   /**
-   * Adds `am(args)` for every team PE; its result is an array in team PE order. Returns the group.
+   * Adds `am(args)` for every team PE (`args` checked now, as in addAmPe); its result is an array
+   * in team PE order. Returns the group.
    * @example
    * ```ts
    * const Square = defineAm('doc/square', (_ctx, x: number) => x * x);
@@ -116,6 +135,7 @@ export class AmGroup<R = unknown> {
    */
   addAmAll<A>(am: AmDef<A, R>, ...[args]: AmArgs<A>): this {
     this.#team[kTeamLaunch].check(am);
+    checkArgs(am as AmDef<unknown, unknown>, args);
     this.#entries.push({ pe: -1, am: am as AmDef<unknown, unknown>, args });
     return this;
   }
@@ -138,7 +158,13 @@ export class AmGroup<R = unknown> {
     const handles: PromiseLike<unknown>[] = new Array(entries.length);
     for (let i = 0; i < entries.length; i++) {
       const e = entries[i]!;
-      handles[i] = e.pe === -1 ? t.execAmAll(e.am, e.args) : t.execAmPe(e.pe, e.am, e.args);
+      // Arguments were checked when added; what only encoding finds (a handle released since, a
+      // message over LAMELLAR_MAX_FRAME) fails this entry, reported in order once all settled.
+      try {
+        handles[i] = e.pe === -1 ? t.execAmAll(e.am, e.args) : t.execAmPe(e.pe, e.am, e.args);
+      } catch (err) {
+        handles[i] = Promise.reject(err);
+      }
     }
     return settleAll(handles) as Promise<AmGroupResults<R>>;
   }

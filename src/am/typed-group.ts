@@ -16,7 +16,7 @@
 import { checkConstruct, config, ErrorCode, kConstruct, LamellarError, RemoteAmError } from '../core/index.js';
 import type { AmTeam } from './context.js';
 import { checkAm, defineAm, isReturnedAm, lookupAm, movesProgramArgs, type AmArgs, type AmDef } from './define.js';
-import { launchTarget } from './group.js';
+import { argChecker, launchTarget } from './group.js';
 import type { TeamLaunch } from './launch.js';
 import { kTeamLaunch } from './launch.js';
 
@@ -211,11 +211,16 @@ interface Bucket {
   args: unknown[];
 }
 
-/** A sent message: which entries it carries, and the handle of its results. */
+/**
+ * A sent message: which entries it carries, and the handle of its results, or the error that
+ * stopped it from being sent (kept, not a rejected promise, so that a group never executed
+ * leaves no unhandled rejection).
+ */
 interface Sent {
   pe: number;
   at: number[];
-  handle: PromiseLike<GroupReply | GroupReply[]>;
+  handle: PromiseLike<GroupReply | GroupReply[]> | undefined;
+  error?: unknown;
 }
 
 /**
@@ -246,6 +251,7 @@ export type EntryArgs<A, S> = [keyof S] extends [never] ? A : Omit<A, keyof S>;
 export class TypedAmGroup<A, R, S extends Partial<A> = Record<never, never>> {
   readonly #team: AmTeam & TeamLaunch;
   readonly #am: AmDef<A, R>;
+  readonly #checkArgs: (args: unknown) => void;
   readonly #static: S | undefined;
   /** Every object in the static members: a clone there does not move into the first message. */
   readonly #keep: ReadonlySet<object> | undefined;
@@ -274,6 +280,8 @@ export class TypedAmGroup<A, R, S extends Partial<A> = Record<never, never>> {
     if (st !== undefined && (st === null || typeof st !== 'object' || Array.isArray(st))) {
       throw new LamellarError(ErrorCode.INVALID_ARGUMENT, 'TypedAmGroup: static members must be a plain object of arguments');
     }
+    this.#checkArgs = argChecker(this.#am as AmDef<unknown, unknown>);
+    if (st !== undefined) this.#checkArgs(st);
     this.#static = st;
     this.#keep = st === undefined ? undefined : objectsIn(st);
     const b = options.batchSize ?? config().amGroupBatchSize;
@@ -297,7 +305,8 @@ export class TypedAmGroup<A, R, S extends Partial<A> = Record<never, never>> {
 
   /**
    * Adds `am(args)` for team PE `pe` (with the static members merged in on the target). Returns
-   * the group, for chaining; PE_OUT_OF_RANGE for a bad PE.
+   * the group, for chaining; PE_OUT_OF_RANGE for a bad PE, SERIALIZE (naming the AM and the
+   * path) for arguments that cannot be sent, and nothing is added or sent then.
    * @example
    * ```ts
    * const Square = defineAm('doc/tg-square9', (_ctx, a: { x: number }) => a.x * a.x);
@@ -312,7 +321,7 @@ export class TypedAmGroup<A, R, S extends Partial<A> = Record<never, never>> {
 
   /**
    * Adds `am(args)` for every team PE; its result lists every PE's value, tagged with the PE.
-   * Returns the group, for chaining.
+   * Returns the group, for chaining; `args` are checked as in addAmPe.
    * @example
    * ```ts
    * const Square = defineAm('doc/tg-square10', (_ctx, a: { x: number }) => a.x * a.x);
@@ -325,6 +334,7 @@ export class TypedAmGroup<A, R, S extends Partial<A> = Record<never, never>> {
   }
 
   #add(slot: number, args: unknown): void {
+    this.#checkArgs(args);
     const b = this.#buckets[slot]!;
     b.at.push(this.#added++);
     b.args.push(args);
@@ -342,9 +352,17 @@ export class TypedAmGroup<A, R, S extends Partial<A> = Record<never, never>> {
     const P = this.#team.numPes;
     const msg: GroupMsg = { id: this.#am.id, s: this.#static as Record<string, unknown> | undefined, a: b.args };
     const launch = this.#team[kTeamLaunch];
-    const handle = slot === P ? launch.all(GroupAm, msg, undefined, this.#keep) : launch.pe(slot, GroupAm, msg, undefined, undefined, this.#keep);
-    this.#sent.push({ pe: slot === P ? -1 : slot, at: b.at, handle });
     this.#buckets[slot] = { at: [], args: [] };
+    // Arguments were checked when added; what only encoding finds (a handle released since, a
+    // message over LAMELLAR_MAX_FRAME) fails these entries, reported by exec() in order.
+    let handle: Sent['handle'];
+    let error: unknown;
+    try {
+      handle = slot === P ? launch.all(GroupAm, msg, undefined, this.#keep) : launch.pe(slot, GroupAm, msg, undefined, undefined, this.#keep);
+    } catch (e) {
+      error = e;
+    }
+    this.#sent.push({ pe: slot === P ? -1 : slot, at: b.at, handle, error });
   }
 
   /**
@@ -365,7 +383,7 @@ export class TypedAmGroup<A, R, S extends Partial<A> = Record<never, never>> {
     const sent = this.#sent.splice(0);
     const total = this.#added;
     this.#added = 0;
-    const got = await Promise.allSettled(sent.map((s) => s.handle));
+    const got = await Promise.allSettled(sent.map((s) => s.handle ?? Promise.reject(s.error)));
     const entries = new Array<TypedAmGroupEntry<R>>(total);
     const failures = new Array<unknown>(total);
     let failed = false;

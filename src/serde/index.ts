@@ -5,9 +5,10 @@
  * behaviour: docs/serde.md.
  */
 import { ErrorCode, LamellarError } from '../core/index.js';
+import { sendable } from './check.js';
 import { dec, setCtx, setMemo } from './decode.js';
 import { encodeError } from './diagnose.js';
-import { enc } from './encode.js';
+import { enc, UNSUPPORTED } from './encode.js';
 import type { RefMemo } from './memo.js';
 import { deserializeError, Reader } from './reader.js';
 import { Writer } from './writer.js';
@@ -32,6 +33,15 @@ export function encodeValue(w: Writer, value: unknown, label?: string, root = 'a
     w.rewind(start);
     throw encodeError(e, value, label, root);
   }
+}
+
+/**
+ * Throws the SERIALIZE error `encodeValue` would for a value that cannot be sent, without
+ * encoding it (check.ts): for arguments kept to be sent later. A released handle passes here and
+ * is refused only when encoded.
+ */
+export function checkValue(value: unknown, label?: string, root = 'args'): void {
+  if (!sendable(value, 0)) throw encodeError(UNSUPPORTED, value, label, root);
 }
 
 /**

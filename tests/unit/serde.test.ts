@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ErrorCode, LamellarError } from '../../src/core/index.js';
 import {
+  checkValue,
   decodeFromBytes,
   decodeValue,
   encodeToBytes,
@@ -604,6 +605,44 @@ test('unsupported values are refused with a description', () => {
     const e = serializeError(value);
     assert.equal(e.details?.path, path, e.message);
     assert.match(e.message, what);
+  }
+});
+
+test('checkValue accepts exactly what the encoder accepts, and refuses with the same error', () => {
+  class Foo {}
+  const cyclic: unknown[] = [1];
+  cyclic.push(cyclic);
+  let deep: unknown = 0;
+  for (let i = 0; i < tags.MAX_DEPTH + 1; i++) deep = [deep];
+  let deepest: unknown = 0;
+  for (let i = 0; i < tags.MAX_DEPTH; i++) deepest = { x: deepest };
+  const values: unknown[] = [
+    1, -0, NaN, 'text', true, undefined, null, 12n, 2n ** 100n,
+    { a: [1, { b: 'c' }] }, Object.create(null) as unknown, [, 1], new Date(0), new ArrayBuffer(4),
+    new DataView(new ArrayBuffer(2)), new Float64Array(new SharedArrayBuffer(16)), Buffer.from('ab'),
+    new Map<unknown, unknown>([[{ k: 1 }, new Set([1n, 'x'])]]), deepest,
+    Symbol('s'), () => 1, { f: () => 1 }, [new Foo()], new WeakMap(), new SharedArrayBuffer(8), /x/,
+    new (class MyF64 extends Float64Array {})(2), new (class MyArray extends Array {})(), Object.create({ inherited: 1 }) as unknown,
+    new Map([[1, () => 0]]), new Set([Symbol('t')]), cyclic, deep,
+  ];
+  for (const v of values) {
+    let encoded: unknown;
+    try {
+      encodeToBytes(v, 'x');
+    } catch (e) {
+      encoded = e;
+    }
+    let checked: unknown;
+    try {
+      checkValue(v, 'x');
+    } catch (e) {
+      checked = e;
+    }
+    assert.equal(checked === undefined, encoded === undefined, `${String(encoded ?? checked)}`);
+    if (encoded !== undefined) {
+      assert.equal((checked as LamellarError).code, ErrorCode.SERIALIZE);
+      assert.equal((checked as LamellarError).message, (encoded as LamellarError).message);
+    }
   }
 });
 
