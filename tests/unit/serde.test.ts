@@ -618,7 +618,7 @@ test('checkValue accepts exactly what the encoder accepts, and refuses with the 
   for (let i = 0; i < tags.MAX_DEPTH; i++) deepest = { x: deepest };
   const values: unknown[] = [
     1, -0, NaN, 'text', true, undefined, null, 12n, 2n ** 100n,
-    { a: [1, { b: 'c' }] }, Object.create(null) as unknown, [, 1], new Date(0), new ArrayBuffer(4),
+    { a: [1, { b: 'c' }] }, Object.create(null) as unknown, new Array<unknown>(3), new Date(0), new ArrayBuffer(4),
     new DataView(new ArrayBuffer(2)), new Float64Array(new SharedArrayBuffer(16)), Buffer.from('ab'),
     new Map<unknown, unknown>([[{ k: 1 }, new Set([1n, 'x'])]]), deepest,
     Symbol('s'), () => 1, { f: () => 1 }, [new Foo()], new WeakMap(), new SharedArrayBuffer(8), /x/,
