@@ -140,6 +140,7 @@ const MEMREGION_CASES = [
   'a shared region on a sub-team addresses team PEs and is freed with the team members',
   'large puts and gets (memcpy-sized, up to 9 MiB) land exactly at an offset, on shared and one-sided regions',
   'waitAll() waits for unawaited puts and gets, on shared and one-sided regions',
+  "a put's source is taken at the call: changing the buffer before the put resolves changes nothing that lands",
 ];
 
 const PARITY_ARRAYS_CASES = [

@@ -44,9 +44,10 @@ interface Request {
 /** 4 MiB each way, as tcp's link: several 64 KiB frame parts fit without waiting. */
 const RING_CAP = 4 << 20;
 /**
- * From this size a put's source or a get's destination outside the heap is registered with the
- * fabric for the one operation (read or written in place) rather than copied through a heap
- * staging block: a registration costs microseconds on tcp and shm, a 1 MiB copy tens.
+ * From this size a get's destination outside the heap is registered with the fabric for the one
+ * operation (written in place) rather than copied out of a heap staging block: a registration
+ * costs microseconds on tcp and shm, a 1 MiB copy tens. (A put's source is always staged: see
+ * put.)
  */
 const REGISTER_BYTES = 256 << 10;
 const MAX_ADDR = 2 ** 32;
@@ -425,10 +426,20 @@ export class OfiLamella implements Lamella {
     if (src.length === 0) return;
     // Counted like AM frames, so world.stats().bytesSent covers RDMA puts as it does array puts.
     this.stats.bytesSent += src.length;
-    await this.#reach(pe, addr + src.length);
-    // Bytes already in the own (registered) heap go straight from there: no copy.
-    const local = this.#localSide(src);
+    // The source is taken at the call, as on shmem and tcp: copied into a staging block of the
+    // heap before the first await, so the caller may reuse its buffer at once. Never registered
+    // in place, which would let the fabric read bytes the caller changed after the call (a
+    // 1 MiB copy costs tens of microseconds against hundreds for the transfer). Bytes already
+    // in the own heap (a region's or array's local data) go straight from there, read by the
+    // fabric until the put resolves, as RDMA from registered memory is (docs/memregion.md).
+    const local = src.buffer === this.#heap ? { at: src.byteOffset, flags: 0, staged: false } : { at: this.#staging.take(src.length), flags: 0, staged: true };
     if (local.staged) copyBytes(this.#bytes, local.at, src);
+    try {
+      await this.#reach(pe, addr + src.length);
+    } catch (e) {
+      this.#release(local, src.length);
+      throw e;
+    }
     const { id, done } = this.#request();
     this.#emit(this.#hdr.set(T.WRITE, pe, 0, id, addr, src.length, local.at, 0, local.flags), undefined);
     try {
@@ -439,8 +450,8 @@ export class OfiLamella implements Lamella {
   }
 
   /**
-   * Where the fabric reads or writes the local side of a put or get: in place when it is part of
-   * the heap or registered for the operation, else a staging block of the heap.
+   * Where the fabric writes the local side of a get: in place when it is part of the heap or
+   * registered for the operation, else a staging block of the heap.
    */
   #localSide(view: Uint8Array): { at: number; flags: number; staged: boolean } {
     if (view.buffer === this.#heap) return { at: view.byteOffset, flags: 0, staged: false };
