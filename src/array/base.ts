@@ -432,7 +432,7 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
    * ```
    */
   print(): Promise<void> {
-    return printArray(this, this[kArray]);
+    return printArray(this, this[kArray], `${this.kind}.print()`);
   }
 
   /**

@@ -6,6 +6,7 @@
  */
 import { defineAm } from '../am/index.js';
 import { pin, unpin } from '../memregion/internal.js';
+import { captureSite, Kind, kTeamInternals, type Team } from '../team/index.js';
 import { kArray, type ArrayInternals } from './meta.js';
 import type { ArrayRef } from './ops/remote.js';
 
@@ -26,11 +27,22 @@ function partOf(ai: ArrayInternals, pe: number): unknown[] {
 
 const show = (x: unknown): string => String(x);
 
-export async function printArray(h: ArrayRef, ai: ArrayInternals): Promise<void> {
+/**
+ * A barrier named `what` in mismatch and deadlock reports ("UnsafeArray.print()", not
+ * "barrier()"), at the program's call. Through team.barrier() where the team has no channel here,
+ * for its coded errors.
+ */
+function namedBarrier(team: Team, what: string, site = captureSite()): Promise<void> | undefined {
+  const ch = team[kTeamInternals].channel;
+  return ch === undefined ? team.barrier() : ch.signal(Kind.barrier, { label: what, site });
+}
+
+export async function printArray(h: ArrayRef, ai: ArrayInternals, what: string): Promise<void> {
   const team = ai.meta.team;
+  const site = captureSite();
   pin(ai.state);
   try {
-    await team.barrier();
+    await namedBarrier(team, what, site);
     if (team.myPe === 0) {
       const parts = await Promise.all(
         Array.from({ length: team.numPes }, (_, pe) => (ai.meta.views[pe] !== null ? partOf(ai, pe) : team.execAmPe(pe, PartAm, { a: h }))),
@@ -38,7 +50,7 @@ export async function printArray(h: ArrayRef, ai: ArrayInternals): Promise<void>
       const lines = parts.map((p, pe) => `[pe ${pe} data] [${(p as unknown[]).map(show).join(', ')}]`);
       console.log(lines.join('\n'));
     }
-    await team.barrier();
+    await namedBarrier(team, what, site);
   } finally {
     unpin(ai.state);
   }

@@ -153,7 +153,7 @@ export abstract class DarcBase<T> extends RefHandle {
 
   /** @internal Collective conversion into another kind; see RefHandle.convertInto. */
   protected async into<H>(kind: DarcKind): Promise<H> {
-    return this.convertInto(kind, (st) => makers.get(kind)!(st, 'converted') as H);
+    return this.convertInto(kind, (st) => makers.get(kind)!(st, 'converted') as H, KIND_NAMES[kind]);
   }
 }
 

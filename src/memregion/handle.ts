@@ -12,7 +12,7 @@
 import { holdWhileAmRuns } from '../am/index.js';
 import { checkConstruct, deferred, ErrorCode, LamellarError, warn, WarningCode } from '../core/index.js';
 import type { Reader, Writer } from '../serde/index.js';
-import { State, type WorldRuntime } from '../team/index.js';
+import { captureSite, siteText, State, type WorldRuntime } from '../team/index.js';
 import { moved, refKey, registryOf, released, type RefState, type Registry } from './refstate.js';
 
 export type HandleOrigin = 'new' | 'cloned' | 'decoded' | 'converted';
@@ -216,7 +216,7 @@ export abstract class RefHandle {
    * handle. This handle is released afterwards. On a mismatch it rejects and stays usable.
    * @internal
    */
-  protected async convertInto<H>(target: string, make: (st: RefState) => H): Promise<H> {
+  protected async convertInto<H>(target: string, make: (st: RefState) => H, targetName = target): Promise<H> {
     const st = this.refState;
     if (st.conversion !== undefined) {
       throw new LamellarError(ErrorCode.INVALID_ARGUMENT, `this ${this.refLabel} is already being converted on this PE`);
@@ -224,6 +224,8 @@ export abstract class RefHandle {
     this.#converting = true;
     const done = deferred<void>();
     st.conversion = done;
+    const what = `conversion of ${article(this.refLabel)} ${this.refLabel} to ${targetName}`;
+    const site = captureSite();
     st.mode = { kind: 'convert', target, epoch: st.conversions };
     st.baseline = 1;
     // Diagnosed like a collective: after LAMELLAR_DEADLOCK_TIMEOUT the report names the PEs not
@@ -241,6 +243,13 @@ export abstract class RefHandle {
     if (st.refs === 1) st.quiet();
     try {
       await done.promise;
+    } catch (err) {
+      // The coordinator's verdict arrives in a runtime AM: made again here, the error's stack
+      // and message lead to the conversion the program called.
+      if (err instanceof LamellarError && err.code === ErrorCode.COLLECTIVE_MISMATCH) {
+        throw new LamellarError(err.code, `${err.message}; this PE's ${what} at ${siteText(site)}`, { cause: err });
+      }
+      throw err;
     } finally {
       end();
       st.conversion = undefined;

@@ -204,7 +204,7 @@ function maybeStart(st: RefState): void {
     return;
   }
   const desc = st.participants.map((pe, i) => `PE ${pe} ${describeMode(c.mode[i]!)}`).join(', ');
-  const msg = `mismatched collective conversion of a ${st.label}: every PE must convert its handle to the same type (${desc})`;
+  const msg = `mismatched collective conversion: every PE must convert its handle to the same type (${desc})`;
   st.participants.forEach((pe, i) => {
     if (c.mode[i]!.kind !== 'free') abortConversionOn(st, pe, msg);
   });
