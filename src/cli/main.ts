@@ -3,20 +3,24 @@
  *
  *   lamellar run -N <pes> [--backend shmem|tcp|ofi|local] [--prefix] [--stats[=file]] <script> [args...]
  *   lamellar exec <script> [args...]      one tcp PE in this process (under mpirun, srun, by hand)
+ *   lamellar build-ofi                    builds the ofi addon
+ *   lamellar --version
+ *
+ * `-h`/`--help` right after a command shows that command's help and does nothing else.
  */
 import { spawn } from 'node:child_process';
-import { writeSync } from 'node:fs';
+import { readFileSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { config, ErrorCode, isLamellarError, LamellarError, processEnv, setBackendEnv, type Backend } from '../core/index.js';
-import { checkRunOptions, describeError, run, runScript, tunedEnv } from '../launcher/index.js';
+import { config, dropInheritedRank, ErrorCode, isLamellarError, LamellarError, processEnv, setBackendEnv, type Backend } from '../core/index.js';
+import { checkRunOptions, checkStatsFile, describeError, run, runScript, tunedEnv } from '../launcher/index.js';
 import { numPesOf, parseRunArgs } from './args.js';
 
-const USAGE = `usage: lamellar run -N <pes> [--backend shmem|tcp|ofi|local] [--prefix] [--stats[=file.json]] <script> [args...]
-       lamellar exec <script> [args...]
-       lamellar build-ofi
+const RUN_USAGE = 'lamellar run -N <pes> [--backend shmem|tcp|ofi|local] [--prefix] [--stats[=file.json]] <script> [args...]';
+const EXEC_USAGE = 'lamellar exec <script> [args...]';
+const BUILD_OFI_USAGE = 'lamellar build-ofi';
 
-  -N, --num-pes <n>     number of PEs (default: LAMELLAR_NUM_PES, else 1)
+const RUN_TEXT = `  -N, --num-pes <n>     number of PEs (default: LAMELLAR_NUM_PES, else 1)
   -b, --backend <name>  lamella: shmem (worker threads), tcp or ofi (processes), or local (1 PE)
                         (default: LAMELLAR_BACKEND, else shmem)
   -p, --prefix          prefix each output line with [PE n]
@@ -24,27 +28,65 @@ const USAGE = `usage: lamellar run -N <pes> [--backend shmem|tcp|ofi|local] [--p
                         job ends; with a file name, also write them there as JSON
   -h, --help            show this help
 
-Runs <script> (.ts, .mts, .js or .mjs, as an ES module) on every PE. Exits non-zero if any PE
-fails, and 141 if the reader of its output goes away (| head).
+Runs <script> (.ts, .mts, .js or .mjs, as an ES module) on every PE.`;
 
-exec runs <script> as ONE PE of a tcp job (ofi with LAMELLAR_BACKEND=ofi) in this process; the
+const EXIT_CODES = `Exit codes: 0 when every PE succeeded; a failing PE's own non-zero exit code passed through
+(1 when it threw); 2 for a usage or configuration error (no PE started); 130 or 143 when stopped
+by SIGINT or SIGTERM; 141 when the reader of its output goes away (| head).`;
+
+const EXEC_TEXT = `exec runs <script> as ONE PE of a tcp job (ofi with LAMELLAR_BACKEND=ofi) in this process; the
 PE's rank, the job size and the rendezvous come from the environment (mpirun, srun, or
 LAMELLAR_PE_ID/NUM_PES/JOB_ID and LAMELLAR_MASTER_ADDR or LAMELLAR_RENDEZVOUS_DIR, plus
-LAMELLAR_JOB_SECRET): see docs/tcp.md and docs/ofi.md.
+LAMELLAR_JOB_SECRET): see docs/tcp.md and docs/ofi.md.`;
 
-build-ofi builds the ofi backend's native addon (needs a C compiler and libfabric's headers).`;
+const BUILD_OFI_TEXT = "build-ofi builds the ofi backend's native addon (needs a C compiler and libfabric's headers).";
+
+/** The whole help (`lamellar --help`), and each command's own (`lamellar <command> --help`). */
+const USAGE = `usage: ${RUN_USAGE}
+       ${EXEC_USAGE}
+       ${BUILD_OFI_USAGE}
+       lamellar --version
+
+${RUN_TEXT}
+
+${EXIT_CODES}
+
+${EXEC_TEXT}
+
+${BUILD_OFI_TEXT}
+
+  -v, --version         print lamellar's version`;
+
+const HELP: Readonly<Record<string, string>> = {
+  run: `usage: ${RUN_USAGE}\n\n${RUN_TEXT}\n\n${EXIT_CODES}`,
+  exec: `usage: ${EXEC_USAGE}\n\n${EXEC_TEXT}`,
+  'build-ofi': `usage: ${BUILD_OFI_USAGE}\n\n${BUILD_OFI_TEXT}`,
+};
+
+const isHelp = (a: string | undefined): boolean => a === '-h' || a === '--help';
+
+/** This package's version, from its package.json. */
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+  return String(pkg.version);
+}
 
 /** `lamellar exec <script> [args...]`: this process becomes one PE of a tcp job. */
 async function exec(argv: string[]): Promise<number> {
   const [script, ...args] = argv;
-  if (script === '-h' || script === '--help') {
-    process.stdout.write(`${USAGE}\n`);
+  if (isHelp(script)) {
+    process.stdout.write(`${HELP['exec']}\n`);
     return 0;
+  }
+  if (script === undefined || script === '') {
+    throw new LamellarError(ErrorCode.SCRIPT_NOT_FOUND, `no script given: ${EXEC_USAGE}`);
   }
   const backend = config().backend === 'ofi' ? 'ofi' : 'tcp';
   setBackendEnv(backend);
   const cfg = config();
-  const checked = checkRunOptions({ numPes: cfg.numPes, backend, script: script ?? '' });
+  const checked = checkRunOptions({ numPes: cfg.numPes, backend, script });
+  // PE 0 writes LAMELLAR_STATS's file at shutdown: refuse a path it cannot write now.
+  if (cfg.peId === 0 && typeof cfg.stats === 'string') checkStatsFile(cfg.stats, 'LAMELLAR_STATS');
   // With no launcher to print it, the PE reports its own failure as `lamellar run` would: the
   // script's error, or one thrown from the event loop (a callback, an unhandled rejection, the
   // runtime relaying another PE's failure), under the PE's number, and ends the process now,
@@ -65,7 +107,16 @@ async function exec(argv: string[]): Promise<number> {
 }
 
 /** `lamellar build-ofi`: builds the ofi addon from source (scripts/build-ofi.mjs). */
-function buildOfi(): Promise<number> {
+function buildOfi(argv: string[]): Promise<number> {
+  if (argv.some(isHelp)) {
+    process.stdout.write(`${HELP['build-ofi']}\n`);
+    return Promise.resolve(0);
+  }
+  if (argv.length > 0) {
+    throw new LamellarError(ErrorCode.INVALID_ARGUMENT, `lamellar build-ofi takes no arguments, got '${argv[0]}' (see lamellar build-ofi --help)`, {
+      details: { argument: argv[0] },
+    });
+  }
   const script = fileURLToPath(new URL('../../scripts/build-ofi.mjs', import.meta.url));
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [script], { stdio: 'inherit' });
@@ -103,27 +154,42 @@ function runAgain(env: Record<string, string | undefined>): Promise<number> {
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...more] = argv;
-  if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
-    process.stdout.write(`${USAGE}\n`);
+  if (command === undefined || isHelp(command) || command === 'help') {
+    // `lamellar help run` shows run's help.
+    const topic = command === 'help' ? more[0] : undefined;
+    process.stdout.write(`${(topic === undefined ? undefined : HELP[topic]) ?? USAGE}\n`);
     return command === undefined ? 2 : 0;
   }
+  if (command === '--version' || command === '-v') {
+    process.stdout.write(`${version()}\n`);
+    return 0;
+  }
   if (command === 'exec') return exec(more);
-  if (command === 'build-ofi') return buildOfi();
+  if (command === 'build-ofi') return buildOfi(more);
   if (command !== 'run') {
-    throw new LamellarError(ErrorCode.INVALID_ARGUMENT, `unknown command '${command}'\n${USAGE}`);
+    // The error first, where it is seen, then what the commands are.
+    const e = new LamellarError(ErrorCode.INVALID_ARGUMENT, `unknown command '${command}'`, { details: { command } });
+    process.stderr.write(`lamellar: ${e.message} (${e.code})\n${USAGE}\n`);
+    return 2;
   }
   const opts = parseRunArgs(more);
   if (opts.help) {
-    process.stdout.write(`${USAGE}\n`);
+    process.stdout.write(`${HELP['run']}\n`);
     return 0;
   }
   // Explicit options win; otherwise LAMELLAR_NUM_PES and LAMELLAR_BACKEND (read, like every
   // variable, by the config module). A size from a cluster launcher's variables (mpirun, srun)
   // describes the launch this process is part of, not a job to start, so it is not used here.
+  // The launcher numbers its PEs itself: an inherited LAMELLAR_PE_ID is dropped, and so is
+  // LAMELLAR_NUM_PES when -N is given.
+  dropInheritedRank(opts.numPes !== undefined);
   const cfg = config();
   const numPes = opts.numPes === undefined ? (cfg.rankSource === 'lamellar' ? cfg.numPes : 1) : numPesOf(opts.numPes);
   const backend = (opts.backend ?? (cfg.backendFromEnv ? cfg.backend : 'shmem')) as Backend;
   const script = opts.script ?? '';
+  // PE 0 writes the stats file when the job ends: a path it cannot write is refused now.
+  const statsFile = opts.stats === false ? (typeof cfg.stats === 'string' ? cfg.stats : undefined) : opts.stats === true ? undefined : resolve(opts.stats);
+  if (statsFile !== undefined) checkStatsFile(statsFile, opts.stats === false ? 'LAMELLAR_STATS' : '--stats');
   if (backend !== 'tcp' && backend !== 'ofi') {
     checkRunOptions({ numPes, backend, script });
     const env = tunedEnv(processEnv(), cfg.mallocTuning, true);

@@ -6,7 +6,7 @@
  * |---|---|---|
  * | LAMELLAR_BACKEND | local | lamella: local, shmem, tcp or ofi (explicit `initWorld` options win); `lamellar run`'s default backend |
  * | LAMELLAR_NUM_PES | 1 | number of PEs in the job (set by the launcher); `lamellar run`'s default -N |
- * | LAMELLAR_PE_ID | 0 | this PE's id (set by the launcher) |
+ * | LAMELLAR_PE_ID | 0 | this PE's id (set by the launcher; `lamellar run` ignores an inherited one) |
  * | LAMELLAR_JOB_ID | (random) | job identifier shared by all PEs of one job |
  * | LAMELLAR_DEADLOCK_TIMEOUT | 10 | seconds a collective, waitAll, conversion or drop may wait before the runtime reports who has not arrived (then again after 2x, 4x, ...) |
  * | LAMELLAR_DEADLOCK_TIMEOUT_ACTION | warn | `warn`, or `abort`: the first such report fails the job with LAMELLAR_ERR_DEADLOCK_TIMEOUT |
@@ -32,8 +32,8 @@
  * | LAMELLAR_OFI_PROVIDER | (libfabric chooses) | ofi: the libfabric provider, e.g. `tcp;ofi_rxm`, `shm`, `verbs;ofi_rxm`, `cxi`, `psm3`, `efa` |
  * | LAMELLAR_OFI_ATOMICS | auto | ofi: `auto` uses the provider's fi_atomic where it supports the op and type; `runtime` never |
  * | LAMELLAR_OFI_ADDON | (the built addon) | ofi: path of the native addon to load instead of native/ofi/build/lamellar_ofi.node |
- * | LAMELLAR_DEBUG | (unset) | comma list of topics to report on stderr at start-up: `ofi` (provider, addresses, atomics), or `1`/`all` |
- * | LAMELLAR_STATS | (unset) | `1`: measure waits too, and PE 0 prints every PE's stats at shutdown; a path: also write them there as JSON (`lamellar run --stats[=file]`) |
+ * | LAMELLAR_DEBUG | (unset) | comma list of topics to report on stderr at start-up: `ofi` (provider, addresses, atomics), `gc`, `malloc`, or `1`/`all`; `0`: none; anything else is refused |
+ * | LAMELLAR_STATS | (unset) | `1`: measure waits too, and PE 0 prints every PE's stats at shutdown; a path: also write them there as JSON (`lamellar run --stats[=file]`); `0`: off |
  *
  * Cluster launchers: OMPI_COMM_WORLD_RANK/SIZE (Open MPI), SLURM_PROCID/NTASKS/NODELIST (Slurm),
  * PMI_RANK/SIZE (MPICH/Hydra) give the rank and size when LAMELLAR_PE_ID/NUM_PES are absent, and
@@ -227,7 +227,9 @@ export type TlsMode = 'auto' | 'on' | 'off';
 function tlsVar(env: Env): TlsMode {
   const raw = env['LAMELLAR_TLS'];
   if (raw === undefined || raw.trim() === '' || raw.trim().toLowerCase() === 'auto') return 'auto';
-  return flagVar(env, 'LAMELLAR_TLS', false) ? 'on' : 'off';
+  if (raw.trim() === '1') return 'on';
+  if (raw.trim() === '0') return 'off';
+  throw new LamellarError(ErrorCode.CONFIG, `LAMELLAR_TLS must be 1, 0 or auto, got '${raw}'`, { details: { variable: 'LAMELLAR_TLS', value: raw } });
 }
 
 /**
@@ -309,9 +311,21 @@ function ofiAtomics(raw: string | undefined): 'auto' | 'runtime' {
   });
 }
 
+/** What LAMELLAR_DEBUG's comma list may name: the topics that report, and `1`/`all` for every one. */
+export const DEBUG_TOPICS = ['ofi', 'gc', 'malloc', '1', 'all'] as const;
+
 function debugTopics(raw: string | undefined): string[] {
-  if (raw === undefined || raw === '' || raw === '0') return [];
+  if (raw === undefined || raw.trim() === '' || raw.trim() === '0') return [];
   const topics = raw.split(',').map((t) => t.trim().toLowerCase());
+  const bad = topics.filter((t) => !(DEBUG_TOPICS as readonly string[]).includes(t));
+  if (bad.length > 0) {
+    throw new LamellarError(
+      ErrorCode.CONFIG,
+      `LAMELLAR_DEBUG must be a comma list of ${DEBUG_TOPICS.join(', ')} (or 0 for none), got '${raw}': ` +
+        `${bad.map((t) => (t === '' ? 'an empty entry' : `'${t}'`)).join(', ')} ${bad.length === 1 ? 'is' : 'are'} not one of them`,
+      { details: { variable: 'LAMELLAR_DEBUG', value: raw, allowed: [...DEBUG_TOPICS] } },
+    );
+  }
   return topics.includes('1') || topics.includes('all') ? ['all'] : topics;
 }
 
@@ -341,6 +355,19 @@ export function config(): LamellarConfig {
  */
 export function setBackendEnv(backend: Backend): void {
   process.env['LAMELLAR_BACKEND'] = backend;
+  cached = undefined;
+}
+
+/**
+ * `lamellar run` numbers its PEs and sizes the job itself. A LAMELLAR_PE_ID inherited from the
+ * environment (a shell where `lamellar exec` was run by hand, a PE that starts a job of its own)
+ * is dropped: it would otherwise have to be below LAMELLAR_NUM_PES for the launcher's own config
+ * to parse, and would reach the runAgain process. LAMELLAR_NUM_PES is dropped too when `-N` is
+ * given, which wins over it. Only the launcher calls this; `lamellar exec` reads both.
+ */
+export function dropInheritedRank(numPesGiven: boolean): void {
+  delete process.env['LAMELLAR_PE_ID'];
+  if (numPesGiven) delete process.env['LAMELLAR_NUM_PES'];
   cached = undefined;
 }
 

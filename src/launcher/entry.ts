@@ -13,6 +13,7 @@ import { register } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { markScriptFailed, runExitHooks } from '../core/index.js';
 import { isModuleByPackage } from './script.js';
+import { locateSyntaxError } from './syntax.js';
 
 export interface PeEntry {
   script: string;
@@ -32,6 +33,8 @@ export async function runScript(entry: PeEntry): Promise<void> {
   try {
     await import(url);
   } catch (err) {
+    // A syntax error that kept no file and line (syntax.ts) gets them before it is reported.
+    locateSyntaxError(err, entry.script);
     markScriptFailed(err);
     throw err;
   }

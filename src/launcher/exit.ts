@@ -4,3 +4,11 @@ export function exitReason(code: number): string {
   if (code === 13) return 'exited with code 13: its script waited for something that can never happen (the event loop ran empty)';
   return `exited with code ${code}`;
 }
+
+/** Why a PE that ended with code 0 while its world was up, and `running` other PEs still ran, failed (both launchers). */
+export function exitedBeforeShutdown(running: number): string {
+  return (
+    `exited before shutdown (exit code 0) while ${running} other PE(s) were still running: ` +
+    'a PE must not end (for example with process.exit()) before its world has shut down'
+  );
+}

@@ -11,14 +11,15 @@
  * is reported by the PE that started it, as on tcp.
  */
 import { randomUUID } from 'node:crypto';
-import { statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { accessSync, constants as fsConstants, statSync, type Stats } from 'node:fs';
+import { constants as osConstants } from 'node:os';
+import { dirname, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { checkInteger, config, ErrorCode, LamellarError, parseBackend, PeState, processEnv, type Backend } from '../core/index.js';
 import { checkOfi, createShmemJob } from '../lamellae/index.js';
 import { createBoard, markGone, stateOf } from './board.js';
 import type { PeEntry } from './entry.js';
-import { exitReason } from './exit.js';
+import { exitedBeforeShutdown, exitReason } from './exit.js';
 import { EXIT_CLOSED_OUTPUT, forward, watchClosed } from './output.js';
 import { causeOf, describeError } from './report.js';
 import { STOP_MESSAGE } from './stop.js';
@@ -62,6 +63,45 @@ export function checkRunOptions(o: RunOptions): { script: string; backend: Backe
   if (!isFile) throw new LamellarError(ErrorCode.SCRIPT_NOT_FOUND, `script not found: ${o.script}`, { details: { script } });
   checkEntryScript(script);
   return { script, backend, numPes };
+}
+
+/**
+ * Refuses, before any PE starts, a stats file (`--stats=<file>`, `LAMELLAR_STATS=<file>`) that PE
+ * 0 could not write when the job ends: its directory must exist and be writable, and the path
+ * must not be a directory, nor an existing file this user may not write. A bad flag is
+ * INVALID_ARGUMENT, a bad variable CONFIG, as for every other flag and variable.
+ */
+export function checkStatsFile(path: string, source: '--stats' | 'LAMELLAR_STATS'): void {
+  const file = resolve(path);
+  const dir = dirname(file);
+  const stat = (p: string): Stats | undefined => {
+    try {
+      return statSync(p);
+    } catch {
+      return undefined;
+    }
+  };
+  const writable = (p: string): boolean => {
+    try {
+      accessSync(p, fsConstants.W_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const f = stat(file);
+  const d = stat(dir);
+  let why: string | undefined;
+  if (f?.isDirectory()) why = `${file} is a directory`;
+  else if (d === undefined) why = `the directory ${dir} does not exist`;
+  else if (!d.isDirectory()) why = `${dir} is not a directory`;
+  else if (f !== undefined && !writable(file)) why = `${file} is not writable`;
+  else if (f === undefined && !writable(dir)) why = `the directory ${dir} is not writable`;
+  if (why === undefined) return;
+  const flag = source === '--stats';
+  throw new LamellarError(flag ? ErrorCode.INVALID_ARGUMENT : ErrorCode.CONFIG, `${source}=${path}: PE 0 could not write its stats there when the job ends: ${why}`, {
+    details: flag ? { option: source, value: path } : { variable: source, value: path },
+  });
 }
 
 /** How long stopped PEs get to end on their own before they are terminated. */
@@ -123,13 +163,24 @@ export async function run(options: RunOptions): Promise<number> {
       for (let q = 0; q < numPes; q++) if (alive[q]) void workers[q]?.terminate();
     }, STOP_GRACE_MS);
   };
+  /** Stops the job for PE `f.pe`'s failure (-1: the launcher's, stopped by a signal). */
   const fail = (f: Failure): void => {
     if (failure !== undefined) return;
     if (originTimer !== undefined) clearTimeout(originTimer);
     failure = f;
-    stderr.write(`lamellar: PE ${f.pe} ${f.message}\n${numPes > 1 ? `lamellar: stopping the other ${numPes - 1} PE(s)\n` : ''}`);
+    const who = f.pe < 0 ? '' : `PE ${f.pe} `;
+    const others = f.pe < 0 ? numPes : numPes - 1;
+    stderr.write(`lamellar: ${who}${f.message}\n${others > 0 ? `lamellar: stopping ${f.pe < 0 ? 'its' : 'the other'} ${others} PE(s)\n` : ''}`);
     stopAll();
   };
+  // Signals to the launcher stop the job as on tcp (tcp.ts): said on stderr, every PE asked to
+  // end, and the exit code a shell gives a process that signal ended (130, 143).
+  const signals = ['SIGINT', 'SIGTERM'] as const;
+  const onSignal = (s: NodeJS.Signals): void => {
+    if (failure === undefined) fail({ pe: -1, code: 128 + (osConstants.signals[s] ?? 15), message: `stopped by ${s}` });
+    else stopAll();
+  };
+  for (const s of signals) process.on(s, onSignal);
   const reportFollowOn = (): void => {
     const first = followOns[0];
     if (first !== undefined) fail(first);
@@ -168,13 +219,7 @@ export async function run(options: RunOptions): Promise<number> {
     if (state === PeState.DONE) return;
     if (state === PeState.WORLD) {
       if (running > 0) {
-        fail({
-          pe,
-          code: 1,
-          message:
-            `exited before shutdown (exit code 0) while ${running} other PE(s) were still running: ` +
-            'a PE must not end (for example with process.exit()) before its world has shut down',
-        });
+        fail({ pe, code: 1, message: exitedBeforeShutdown(running) });
       }
       return;
     }
@@ -232,6 +277,7 @@ export async function run(options: RunOptions): Promise<number> {
   }
   await Promise.all(done);
   unwatch();
+  for (const s of signals) process.off(s, onSignal);
   if (failure === undefined) reportFollowOn();
   if (originTimer !== undefined) clearTimeout(originTimer);
   if (killTimer !== undefined) clearTimeout(killTimer);

@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { config, PeState, processEnv, type PeStateValue } from '../core/index.js';
-import { exitReason } from './exit.js';
+import { exitedBeforeShutdown, exitReason } from './exit.js';
 import { tunedEnv } from './malloc.js';
 import { EXIT_CLOSED_OUTPUT, forward, watchClosed } from './output.js';
 import { isPeReport } from './report.js';
@@ -120,7 +120,7 @@ export async function runTcp(o: TcpRunOptions): Promise<number> {
     const running = alive.filter(Boolean).length;
     if (states[pe] === PeState.DONE) return;
     if (states[pe] === PeState.WORLD) {
-      if (running > 0) fail(pe, 1, `exited before shutdown (exit code 0) while ${running} other PE(s) were still running`);
+      if (running > 0) fail(pe, 1, exitedBeforeShutdown(running));
       return;
     }
     gone.add(pe);

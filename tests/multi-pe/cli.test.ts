@@ -1,9 +1,17 @@
-/** The `lamellar` command line: argument errors and a reader that closes the output early. */
+/**
+ * The `lamellar` command line: argument errors, a reader that closes the output early, and what a
+ * newcomer meets in a project of their own (`npm init -y`, CommonJS by default): .mjs entries,
+ * syntax errors, inherited variables, signals, help and version.
+ */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { describe, test } from 'node:test';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { tunedEnv } from '../../src/launcher/malloc.js';
 import { compiledFixture } from '../helpers/compiled.js';
-import { BIN, fixture, runNode } from '../helpers/job.js';
+import { BIN, fixture, ROOT, runNode, type JobOptions, type JobResult } from '../helpers/job.js';
 
 describe('argument errors are coded LamellarErrors, without a stack trace', () => {
   const cases: [string, string[], string, RegExp][] = [
@@ -58,4 +66,194 @@ describe('a reader that closes the output (lamellar run … | head -1)', () => {
       }
     });
   }
+});
+
+/** A project as `npm init -y` makes it (CommonJS), with this package linked as `lamellar`. */
+describe("in a newcomer's project", () => {
+  let dir = '';
+  const FILES: Record<string, string> = {
+    'package.json': '{ "name": "proj", "version": "1.0.0", "type": "commonjs" }\n',
+    // The dynamic import and the string that mentions require( made it look like CommonJS.
+    'app.mjs': `const { initWorld } = await import('lamellar');\nconst msg = "you should not require('x') here";\nconst world = await initWorld();\nconsole.log(\`@@app \${world.myPe}/\${world.numPes} \${msg.length}\`);\nawait world.shutdown();\n`,
+    'syn.mjs': 'import { initWorld } from "lamellar";\nconst w = await initWorld();\nconst x = ;\n',
+    'lib-bad.mjs': 'export const a = 1;\nconst y = ;\n',
+    'imports-bad.js': "import { initWorld } from 'lamellar';\nimport { a } from './lib-bad.mjs';\nconst w = await initWorld();\nconsole.log(a);\nawait w.shutdown();\n",
+    'using.mjs': "import { initWorld } from 'lamellar';\nawait using world = await initWorld();\nawait world.barrier();\n",
+    'hold.mjs': "import { initWorld } from 'lamellar';\nconst world = await initWorld();\nconsole.log(`@@ready ${world.myPe}`);\nawait new Promise((r) => setTimeout(r, 60000));\nawait world.shutdown();\n",
+  };
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'lamellar-newcomer-'));
+    mkdirSync(join(dir, 'node_modules'));
+    symlinkSync(ROOT, join(dir, 'node_modules', 'lamellar'), 'dir');
+    for (const [name, text] of Object.entries(FILES)) writeFileSync(join(dir, name), text);
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const lamellar = (args: string[], o: JobOptions = {}): Promise<JobResult> => runNode([BIN, ...args], { timeoutMs: 30000, ...o, cwd: dir });
+  const sorted = (r: JobResult, tag: string): string[] => r.stdout.split('\n').filter((l) => l.startsWith(`@@${tag} `)).sort();
+
+  test('an .mjs entry with a dynamic import and require( in a string runs', async () => {
+    const r = await lamellar(['run', '-N', '2', 'app.mjs']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(sorted(r, 'app'), ['@@app 0/2 32', '@@app 1/2 32']);
+  });
+
+  describe('a syntax error in a JavaScript entry or a module it imports names its file, line and column', () => {
+    const at = (file: string, line: number, col: number, text: string): RegExp =>
+      new RegExp(`SyntaxError: Unexpected token ';'\\n {4}at ${join(dir, file).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:${line}:${col}\\n\\n {4}${line} \\| ${text}\\n {4} {${String(line).length}} \\| {${col}}\\^`);
+    test('the entry, on shmem', async () => {
+      const r = await lamellar(['run', '-N', '2', 'syn.mjs']);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, /^lamellar: PE [01] failed:\n/);
+      assert.match(r.stderr, at('syn.mjs', 3, 11, 'const x = ;'));
+    });
+    test('a module the entry imports, on tcp', async () => {
+      const r = await lamellar(['run', '-N', '2', '--backend', 'tcp', 'imports-bad.js']);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, at('lib-bad.mjs', 2, 11, 'const y = ;'));
+    });
+    test('the entry of lamellar exec', async () => {
+      const r = await lamellar(['exec', 'syn.mjs'], { env: { LAMELLAR_PE_ID: '0', LAMELLAR_NUM_PES: '1' } });
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, /^lamellar: PE 0 failed:\n/);
+      assert.match(r.stderr, at('syn.mjs', 3, 11, 'const x = ;'));
+    });
+    test('`await using` in .mjs says Node 20 does not parse it, and what to do instead', { skip: !process.version.startsWith('v20.') && 'Node 20 only' }, async () => {
+      const r = await lamellar(['run', '-N', '2', 'using.mjs']);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, new RegExp(`at ${join(dir, 'using.mjs').replace(/[.]/g, '\\.')}:2:1\\n\\n {4}2 \\| await using world = await initWorld\\(\\);`));
+      assert.match(r.stderr, /Node v20\.\d+\.\d+ does not parse `using` declarations in JavaScript: write the script as \.ts .*or call world\.shutdown\(\)/);
+    });
+  });
+
+  describe('lamellar run numbers its PEs itself', () => {
+    test('an inherited LAMELLAR_PE_ID is ignored, on shmem and tcp', async () => {
+      const shmem = await lamellar(['run', '-N', '2', 'app.mjs'], { env: { LAMELLAR_PE_ID: '1' } });
+      assert.equal(shmem.code, 0, shmem.stderr);
+      assert.deepEqual(sorted(shmem, 'app'), ['@@app 0/2 32', '@@app 1/2 32']);
+      const tcp = await lamellar(['run', '-N', '2', '-b', 'tcp', 'app.mjs'], { env: { LAMELLAR_PE_ID: '1', LAMELLAR_NUM_PES: '1' } });
+      assert.equal(tcp.code, 0, tcp.stderr);
+      assert.deepEqual(sorted(tcp, 'app'), ['@@app 0/2 32', '@@app 1/2 32']);
+    });
+    test('-N wins over a LAMELLAR_NUM_PES it would not accept', async () => {
+      const r = await lamellar(['run', '-N', '2', 'app.mjs'], { env: { LAMELLAR_NUM_PES: 'many', LAMELLAR_PE_ID: '7' } });
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(sorted(r, 'app'), ['@@app 0/2 32', '@@app 1/2 32']);
+    });
+    test('lamellar exec still reads both', async () => {
+      const r = await lamellar(['exec', 'app.mjs'], { env: { LAMELLAR_PE_ID: '1', LAMELLAR_NUM_PES: '1' } });
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, /LAMELLAR_PE_ID=1 is not below LAMELLAR_NUM_PES=1 \(LAMELLAR_ERR_CONFIG\)/);
+    });
+  });
+
+  describe('bad settings are refused before any PE starts', () => {
+    test('--stats=<file> in a directory that does not exist is INVALID_ARGUMENT', async () => {
+      const r = await lamellar(['run', '-N', '2', `--stats=${join(dir, 'missing', 'st.json')}`, 'app.mjs']);
+      assert.equal(r.code, 2, r.stderr);
+      assert.equal(
+        r.stderr,
+        `lamellar: --stats=${join(dir, 'missing', 'st.json')}: PE 0 could not write its stats there when the job ends: the directory ${join(dir, 'missing')} does not exist (LAMELLAR_ERR_INVALID_ARGUMENT)\n`,
+      );
+      assert.equal(r.stdout, '');
+    });
+    test('LAMELLAR_STATS=<file> naming a directory is CONFIG', async () => {
+      const r = await lamellar(['run', '-N', '2', 'app.mjs'], { env: { LAMELLAR_STATS: dir } });
+      assert.equal(r.code, 2, r.stderr);
+      assert.equal(r.stderr, `lamellar: LAMELLAR_STATS=${dir}: PE 0 could not write its stats there when the job ends: ${dir} is a directory (LAMELLAR_ERR_CONFIG)\n`);
+      assert.equal(r.stdout, '');
+    });
+    test('LAMELLAR_DEBUG=bogus is CONFIG, naming the token and the allowed ones', async () => {
+      const r = await lamellar(['run', '-N', '2', 'app.mjs'], { env: { LAMELLAR_DEBUG: 'gc,bogus' } });
+      assert.equal(r.code, 2, r.stderr);
+      assert.equal(r.stderr, "lamellar: LAMELLAR_DEBUG must be a comma list of ofi, gc, malloc, 1, all (or 0 for none), got 'gc,bogus': 'bogus' is not one of them (LAMELLAR_ERR_CONFIG)\n");
+      assert.equal(r.stdout, '');
+    });
+  });
+
+  describe('a signal to the launcher of a shmem job', () => {
+    for (const [signal, code, preset] of [['SIGINT', 130, false], ['SIGTERM', 143, true]] as const) {
+      test(`${signal} stops every PE, says so, and exits ${code}${preset ? '' : ' (through the process started for malloc settings)'}`, async () => {
+        const env = { ...process.env, LAMELLAR_BACKEND: 'shmem' };
+        const child = spawn(process.execPath, [BIN, 'run', '-N', '2', 'hold.mjs'], {
+          cwd: dir,
+          env: preset ? (tunedEnv(env, true, true) ?? env) : env,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let stdout = '';
+        let stderr = '';
+        child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+        const timer = setTimeout(() => child.kill('SIGKILL'), 30000);
+        await new Promise<void>((resolve) => {
+          child.stdout.setEncoding('utf8').on('data', (d: string) => {
+            stdout += d;
+            if ((stdout.match(/@@ready/g) ?? []).length === 2) resolve();
+          });
+          child.once('close', () => resolve());
+        });
+        child.kill(signal);
+        const [c, s] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once('close', (cc, ss) => resolve([cc, ss])));
+        clearTimeout(timer);
+        assert.deepEqual([c, s], [code, null], stderr);
+        assert.equal(stderr, `lamellar: stopped by ${signal}\nlamellar: stopping its 2 PE(s)\n`);
+      });
+    }
+  });
+});
+
+describe('commands, help and version', () => {
+  test('lamellar exec without a script names exec, not run', async () => {
+    const r = await runNode([BIN, 'exec'], { timeoutMs: 20000 });
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.stderr, 'lamellar: no script given: lamellar exec <script> [args...] (LAMELLAR_ERR_SCRIPT_NOT_FOUND)\n');
+  });
+
+  for (const command of ['run', 'exec', 'build-ofi']) {
+    for (const flag of ['--help', '-h']) {
+      test(`lamellar ${command} ${flag} shows ${command}'s help and does nothing else`, async () => {
+        const r = await runNode([BIN, command, flag], { timeoutMs: 20000, env: { LAMELLAR_SKIP_OFI_BUILD: '1' } });
+        assert.equal(r.code, 0, r.stderr);
+        assert.equal(r.stderr, '');
+        assert.match(r.stdout, new RegExp(`^usage: lamellar ${command} `.replace('build-ofi ', 'build-ofi\n')));
+        for (const other of ['run', 'exec', 'build-ofi'].filter((c) => c !== command)) assert.doesNotMatch(r.stdout, new RegExp(`lamellar ${other}\\b`));
+      });
+    }
+  }
+
+  // LAMELLAR_SKIP_OFI_BUILD=1: were the command to build after all, it would stop at once and build nothing.
+  test('lamellar build-ofi with an argument is INVALID_ARGUMENT and builds nothing', async () => {
+    const r = await runNode([BIN, 'build-ofi', '--fast'], { timeoutMs: 20000, env: { LAMELLAR_SKIP_OFI_BUILD: '1' } });
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.stderr, "lamellar: lamellar build-ofi takes no arguments, got '--fast' (see lamellar build-ofi --help) (LAMELLAR_ERR_INVALID_ARGUMENT)\n");
+    assert.equal(r.stdout, '');
+  });
+
+  test('lamellar --version and -v print the package version', async () => {
+    const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+    for (const flag of ['--version', '-v']) {
+      const r = await runNode([BIN, flag], { timeoutMs: 20000 });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, `${version}\n`);
+    }
+    const help = await runNode([BIN, '--help'], { timeoutMs: 20000 });
+    assert.match(help.stdout, /lamellar --version/);
+    assert.match(help.stdout, /-v, --version/);
+  });
+
+  test("the help's exit codes: usage and configuration errors, a PE's own code, signals", async () => {
+    const r = await runNode([BIN, '--help'], { timeoutMs: 20000 });
+    assert.equal(r.code, 0, r.stderr);
+    const text = r.stdout.replace(/\s+/g, ' ');
+    assert.match(text, /a failing PE's own non-zero exit code passed through/);
+    assert.match(text, /2 for a usage or configuration error/);
+    assert.match(text, /130 or 143 when stopped by SIGINT or SIGTERM/);
+  });
+
+  test('an unknown command: the coded error first, then the usage', async () => {
+    const r = await runNode([BIN, 'launch', 'x.ts'], { timeoutMs: 20000 });
+    assert.equal(r.code, 2, r.stderr);
+    const [first, second] = r.stderr.split('\n');
+    assert.equal(first, "lamellar: unknown command 'launch' (LAMELLAR_ERR_INVALID_ARGUMENT)");
+    assert.match(second ?? '', /^usage: lamellar run /);
+    assert.doesNotMatch(r.stderr, /\[args\.\.\.\] \(LAMELLAR_ERR/);
+  });
 });

@@ -62,7 +62,10 @@ describe('a failing PE stops the whole job', () => {
     const endedAt = Date.now();
     assert.equal(r.signal, null, `killed by the test's time limit:\n${r.stderr}`);
     assert.equal(r.code, 1, r.stderr);
-    assert.match(r.stderr, /lamellar: PE 2 exited before shutdown \(exit code 0\) while 2 other PE\(s\) were still running/);
+    assert.match(
+      r.stderr,
+      /lamellar: PE 2 exited before shutdown \(exit code 0\) while 2 other PE\(s\) were still running: a PE must not end \(for example with process\.exit\(\)\) before its world has shut down\n/,
+    );
     assert.doesNotMatch(r.stdout, /should never pass/);
     assertStoppedWithin10s(r, endedAt);
   });
@@ -74,7 +77,11 @@ describe('a failing PE stops the whole job', () => {
     assert.notEqual(r.code, 0, r.stderr);
     // The exiting PE's process lingers until its ABORT is delivered (tcp/index.ts, abort), so a
     // peer that read it may have ended first: one or both others are still running.
-    assert.match(r.stderr, /lamellar: PE 2 exited before shutdown \(exit code 0\) while [12] other PE\(s\) were still running/);
+    // The same words as on shmem, the explanation included.
+    assert.match(
+      r.stderr,
+      /lamellar: PE 2 exited before shutdown \(exit code 0\) while [12] other PE\(s\) were still running: a PE must not end \(for example with process\.exit\(\)\) before its world has shut down\n/,
+    );
     assert.doesNotMatch(r.stdout, /should never pass/);
     assertStoppedWithin10s(r, endedAt);
   });

@@ -1,9 +1,14 @@
 /** `lamellar run`'s argument parser: every mistake is a coded LamellarError, never a raw TypeError. */
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
 import { numPesOf, parseRunArgs } from '../../src/cli/args.js';
 import { causeOf, describeError } from '../../src/launcher/report.js';
-import { ErrorCode, isLamellarError } from '../../src/core/index.js';
+import { checkEntryScript, moduleMarkers } from '../../src/launcher/script.js';
+import { checkStatsFile } from '../../src/launcher/index.js';
+import { ErrorCode, isLamellarError, parseConfig } from '../../src/core/index.js';
 
 const fails = (fn: () => unknown, code: string, message: RegExp): void => {
   assert.throws(fn, (e: unknown) => isLamellarError(e) && e.code === code && message.test(e.message));
@@ -118,5 +123,103 @@ describe("a failing PE's report (launcher/report.ts)", () => {
       },
     });
     assert.equal(causeOf(hostile), undefined);
+  });
+});
+
+describe('which entry scripts are refused as CommonJS (launcher/script.ts)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lamellar-entry-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  /** Writes `source` to `name` and checks it as an entry: undefined if accepted, else the error's code and message. */
+  const check = (name: string, source: string): string | undefined => {
+    const file = join(dir, name);
+    writeFileSync(file, source);
+    try {
+      checkEntryScript(file);
+      return undefined;
+    } catch (e) {
+      return isLamellarError(e) ? `${e.code}: ${e.message}` : String(e);
+    }
+  };
+  const DYNAMIC = `const { initWorld } = await import('lamellar');\n`;
+  const IN_STRING = `${DYNAMIC}const msg = "you should not require('x') here";\nconst world = await initWorld(); await world.shutdown();\n`;
+
+  test('an .mjs or .mts entry is an ES module whatever it contains', () => {
+    assert.equal(check('app.mjs', IN_STRING), undefined);
+    assert.equal(check('cjs-looking.mjs', `const fs = require('node:fs');\nmodule.exports = fs;\n`), undefined);
+    assert.equal(check('cjs-looking.mts', `const fs = require('node:fs');\n`), undefined);
+  });
+
+  test('require( inside a string, a template or a comment is not CommonJS', () => {
+    assert.equal(check('in-string.js', `const msg = "do not require('x') here";\nconsole.log(msg);\n`), undefined);
+    assert.equal(check('in-single.ts', `const msg = 'module.exports = require("y")';\nconsole.log(msg);\n`), undefined);
+    assert.equal(check('in-template.js', 'const who = 1;\nconst t = `a ${who} require(\'x\') ${"b"} exports.x = 1`;\nconsole.log(t);\n'), undefined);
+    assert.equal(check('in-regexp.js', `const re = /require\\(['"]/;\nconsole.log(re.test('x'));\n`), undefined);
+    assert.equal(check('in-comment.js', `// require('x')\n/* module.exports = 1 */\nconsole.log(1);\n`), undefined);
+  });
+
+  test('createRequire with top-level await or import.meta, and no static import, is an ES module', () => {
+    const withMeta = `const { createRequire } = await import('node:module');\nconst require = createRequire(import.meta.url);\nconst os = require('node:os');\n`;
+    assert.equal(check('create-require.js', withMeta), undefined);
+    assert.equal(check('meta-only.ts', `const require = globalThis.process.getBuiltinModule?.('module').createRequire(import.meta.url);\nrequire('node:os');\n`), undefined);
+    assert.equal(check('tla-only.js', `const os = require('node:os');\nawait Promise.resolve(os);\n`), undefined);
+  });
+
+  test('CommonJS with await only inside functions is still refused, naming the file', () => {
+    const cjs = `const { initWorld } = require('lamellar');\nasync function main() {\n  const world = await initWorld();\n  await world.shutdown();\n}\nconst go = async () => { await main(); };\ngo();\n`;
+    const r = check('main.js', cjs);
+    assert.match(r ?? '', /^LAMELLAR_ERR_UNSUPPORTED_SCRIPT: main\.js is written as CommonJS \(require, module\.exports or exports, and no import, export, import\.meta or top-level await\)/);
+    assert.match(check('exports.ts', `exports.x = 1;\n`) ?? '', /LAMELLAR_ERR_UNSUPPORTED_SCRIPT: exports\.ts is written as CommonJS/);
+    assert.match(check('module.js', `module.exports = { a: 1 };\nfor (const k of [1]) { if (k) { console.log(k); } }\n`) ?? '', /UNSUPPORTED_SCRIPT: module\.js/);
+    assert.match(check('old.cjs', `require('x');\n`) ?? '', /UNSUPPORTED_SCRIPT: old\.cjs is CommonJS; rename it to old\.mjs/);
+  });
+
+  test('moduleMarkers: await in a block, an object or a for-await loop at top level is top-level await', () => {
+    assert.deepEqual(moduleMarkers(`require('a');\nif (x) { await y; }\n`), { esm: true, cjs: true });
+    assert.deepEqual(moduleMarkers(`require('a');\nconst o = { v: await y };\n`), { esm: true, cjs: true });
+    assert.deepEqual(moduleMarkers(`require('a');\nfor await (const v of s) { f(v); }\n`), { esm: true, cjs: true });
+    assert.deepEqual(moduleMarkers(`require('a');\nclass A { async m() { await y; } }\n`), { esm: false, cjs: true });
+    assert.deepEqual(moduleMarkers(`x.require('a'); const o = { import: 1, export: 2 };\n`), { esm: false, cjs: false });
+    assert.deepEqual(moduleMarkers(`const a = b / 2; const c = d / 3; require('e');\n`), { esm: false, cjs: true });
+  });
+});
+
+describe('variables and files the launcher checks before any PE starts', () => {
+  test('LAMELLAR_DEBUG takes ofi, gc, malloc, 1 and all; an unknown token is CONFIG naming it and the allowed ones', () => {
+    assert.deepEqual(parseConfig({ LAMELLAR_DEBUG: 'OFI, gc,malloc' }).debugTopics, ['ofi', 'gc', 'malloc']);
+    assert.deepEqual(parseConfig({ LAMELLAR_DEBUG: 'gc,all' }).debugTopics, ['all']);
+    assert.deepEqual(parseConfig({ LAMELLAR_DEBUG: '0' }).debugTopics, []);
+    assert.throws(
+      () => parseConfig({ LAMELLAR_DEBUG: 'bogus' }),
+      (e: unknown) =>
+        isLamellarError(e, ErrorCode.CONFIG) &&
+        e.message === "LAMELLAR_DEBUG must be a comma list of ofi, gc, malloc, 1, all (or 0 for none), got 'bogus': 'bogus' is not one of them" &&
+        (e.details as { variable?: unknown }).variable === 'LAMELLAR_DEBUG',
+    );
+    fails(() => parseConfig({ LAMELLAR_DEBUG: 'gc,tcp,x' }), ErrorCode.CONFIG, /got 'gc,tcp,x': 'tcp', 'x' are not one of them/);
+  });
+
+  test("LAMELLAR_TLS's error names all three values", () => {
+    fails(() => parseConfig({ LAMELLAR_TLS: 'yes' }), ErrorCode.CONFIG, /^LAMELLAR_TLS must be 1, 0 or auto, got 'yes'$/);
+    assert.equal(parseConfig({ LAMELLAR_TLS: 'auto' }).tls, 'auto');
+  });
+
+  describe('checkStatsFile', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lamellar-stats-'));
+    after(() => rmSync(dir, { recursive: true, force: true }));
+    test('a file in an existing directory, new or there already, is accepted', () => {
+      checkStatsFile(join(dir, 'st.json'), '--stats');
+      writeFileSync(join(dir, 'old.json'), '{}');
+      checkStatsFile(join(dir, 'old.json'), 'LAMELLAR_STATS');
+    });
+    test('a directory that does not exist: INVALID_ARGUMENT for --stats, CONFIG for LAMELLAR_STATS', () => {
+      const file = join(dir, 'no', 'such', 'st.json');
+      fails(() => checkStatsFile(file, '--stats'), ErrorCode.INVALID_ARGUMENT, new RegExp(`^--stats=${file}: PE 0 could not write its stats there when the job ends: the directory ${join(dir, 'no', 'such')} does not exist$`));
+      fails(() => checkStatsFile(file, 'LAMELLAR_STATS'), ErrorCode.CONFIG, /^LAMELLAR_STATS=.*does not exist$/);
+    });
+    test('a path that is a directory, or below a file, is refused', () => {
+      fails(() => checkStatsFile(dir, '--stats'), ErrorCode.INVALID_ARGUMENT, / is a directory$/);
+      writeFileSync(join(dir, 'plain'), '');
+      fails(() => checkStatsFile(join(dir, 'plain', 'st.json'), '--stats'), ErrorCode.INVALID_ARGUMENT, /plain is not a directory$/);
+    });
   });
 });

@@ -9,12 +9,12 @@ import { HandshakeError } from '../../src/lamellae/tcp/auth.js';
 
 describe('config', () => {
   test('ofi variables: provider, atomics path, addon path and debug topics; a bad atomics path is a CONFIG error', () => {
-    const c = parseConfig({ LAMELLAR_BACKEND: 'ofi', LAMELLAR_OFI_PROVIDER: 'tcp;ofi_rxm', LAMELLAR_OFI_ATOMICS: 'runtime', LAMELLAR_OFI_ADDON: '/x.node', LAMELLAR_DEBUG: 'ofi, Tcp' });
+    const c = parseConfig({ LAMELLAR_BACKEND: 'ofi', LAMELLAR_OFI_PROVIDER: 'tcp;ofi_rxm', LAMELLAR_OFI_ATOMICS: 'runtime', LAMELLAR_OFI_ADDON: '/x.node', LAMELLAR_DEBUG: 'ofi, GC' });
     assert.equal(c.backend, 'ofi');
     assert.equal(c.ofiProvider, 'tcp;ofi_rxm');
     assert.equal(c.ofiAtomics, 'runtime');
     assert.equal(c.ofiAddon, '/x.node');
-    assert.deepEqual(c.debugTopics, ['ofi', 'tcp']);
+    assert.deepEqual(c.debugTopics, ['ofi', 'gc']);
     assert.deepEqual(parseConfig({ LAMELLAR_DEBUG: '1' }).debugTopics, ['all']);
     assert.deepEqual(parseConfig({}).debugTopics, []);
     assert.equal(parseConfig({}).ofiAtomics, 'auto');

@@ -27,7 +27,7 @@ describe('configuration values out of range are refused, with the range in the m
     ['LAMELLAR_OUTPUT_PREFIX', 'maybe', /LAMELLAR_OUTPUT_PREFIX must be 1 or 0/],
     ['LAMELLAR_MALLOC_TUNING', '2', /LAMELLAR_MALLOC_TUNING must be 1 or 0/],
     ['LAMELLAR_AM_STACKS', 'sometimes', /LAMELLAR_AM_STACKS must be 1 or 0/],
-    ['LAMELLAR_TLS', 'strong', /LAMELLAR_TLS must be 1 or 0/],
+    ['LAMELLAR_TLS', 'strong', /LAMELLAR_TLS must be 1, 0 or auto/],
     ['LAMELLAR_OUTPUT_PREFIX', 'yes', /LAMELLAR_OUTPUT_PREFIX must be 1 or 0, got 'yes'/],
     ['LAMELLAR_NUM_PES', '70000', /LAMELLAR_NUM_PES must be an integer in \[1, 65535\]/],
   ];
