@@ -43,7 +43,7 @@ const THROWER_TS = `export function check(pe: number): number {
 const PLACE_TS = `export const place: string = require('node:path').basename(__filename);
 `;
 const FAILS_TS = `import { initWorld } from 'lamellar';
-import { check } from './thrower.js';
+import { check } from './thrower.ts';
 import { place } from './place.js';
 
 await using world = await initWorld();
@@ -75,6 +75,7 @@ const TSCONFIG = {
     module: 'preserve',
     strict: true,
     noEmit: true,
+    allowImportingTsExtensions: true,
     skipLibCheck: true,
     types: ['node'],
     typeRoots: [join(ROOT, 'node_modules/@types')],
