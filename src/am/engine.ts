@@ -434,7 +434,7 @@ export class Engine {
         w.u8(REPLY_VALUE);
         w.u32(reqId);
         const lenAt = w.reserveU32();
-        encodeValue(w, value, `result of AM '${def.name}'`);
+        encodeValue(w, value, `result of AM '${def.name}'`, 'result');
         w.patchU32(lenAt, w.pos - lenAt - 4);
       }
       out.checkSize(w.pos - start, `the result of AM '${def.name}'`);

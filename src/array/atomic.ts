@@ -18,7 +18,7 @@ import { IndexedDistIter, IndexedLocalIter, iterChain, type AtomicElement } from
 import { MutableArray } from './mutable.js';
 import { combineFor } from './ops/combine.js';
 import { runKernel, type KernelCall, type View } from './ops/kernels.js';
-import { checkEpsilon, checkOperand, checkOpSupported, checkValue, Op, scalarOut, type ArrayKind, type ArrayOptions, type OpCode } from './types.js';
+import { checkEpsilon, checkOperand, checkOpSupported, checkShiftAmount, checkValue, Op, scalarOut, type ArrayKind, type ArrayOptions, type OpCode } from './types.js';
 
 /** Makes AtomicArray.localData()'s accessors (AtomicLocalData's constructor is private). */
 let newAtomicLocalData: <T extends ArrayElemType>(owner: { readonly isReleased: boolean }, meta: ArrayMeta<T>, start: number, length: number) => AtomicLocalData<T>;
@@ -296,6 +296,7 @@ export class AtomicLocalData<T extends ArrayElemType = ArrayElemType> {
     c.op = op;
     c.comb = combineFor(this.#type, op);
     c.offs[0] = this.#start + i;
+    checkShiftAmount(this.#type, op, v, what);
     c.vals = op === Op.load ? 0 : (checkValue(this.#type, v, what) as number);
     checkOperand(this.#type, op, c.vals, what);
     c.cur = op === Op.compareExchange || op === Op.compareExchangeEpsilon ? (checkValue(this.#type, cur, `${what} (current)`) as number) : 0;

@@ -24,7 +24,7 @@ import type { View } from './ops/kernels.js';
 import { checksWhileCombining, type OpResult } from './ops/engine.js';
 import type { ArithOnly, BatchCompareExchangeResult, BatchIndices, BitwiseOnly, CompareExchangeResult, FloatOnly, IntOnly } from './op-types.js';
 import { putSource } from './transfer.js';
-import { checkEpsilon, checkOperand, checkOpSupported, checkValue, checkValues, Op, scalarOut, type BatchValues, type OpCode } from './types.js';
+import { checkEpsilon, checkOperand, checkOpSupported, checkShiftAmount, checkValue, checkValues, Op, scalarOut, type BatchValues, type OpCode } from './types.js';
 
 const NOTHING = (): void => undefined;
 const NO_RESULT = (): OpResult => ({ out: null, ok: null });
@@ -53,6 +53,7 @@ export abstract class MutableArray<T extends ArrayElemType = ArrayElemType> exte
     const what = `${this.kind}.${name}`;
     checkOpSupported(this.type, op, what);
     checkIndex(index, this.length, what);
+    checkShiftAmount(this.type, op, value, what);
     const v = checkValue(this.type, value, what);
     checkOperand(this.type, op, v, what);
     const c = op === Op.compareExchange || op === Op.compareExchangeEpsilon ? checkValue(this.type, cur, `${what} (current)`) : 0;
@@ -68,6 +69,7 @@ export abstract class MutableArray<T extends ArrayElemType = ArrayElemType> exte
     checkOpSupported(this.type, op, what);
     const cas = op === Op.compareExchange || op === Op.compareExchangeEpsilon;
     const vIn = resolveSource(values);
+    checkShiftAmount(this.type, op, vIn, what);
     const cIn = cas ? resolveSource(cur) : 0;
     const raw = resolveSource(indices);
     // A histogram's indices are checked by the pass that counts them (ops/engine.ts); an error

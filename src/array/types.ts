@@ -313,6 +313,14 @@ export function checkOperand(type: ArrayElemType, op: OpCode, v: Values, what: s
   for (let k = 0; k < v.length; k++) if (bad(v[k]!)) throw operandError(type, op, v[k]!, what);
 }
 
+/**
+ * A shift amount given as one number is checked before it is read as an element value: on an
+ * unsigned type `shr(i, -1)` is a shift outside `[0, bits)` (INVALID_ARGUMENT), not a bad 'u32'.
+ */
+export function checkShiftAmount(type: ArrayElemType, op: OpCode, v: unknown, what: string): void {
+  if ((op === Op.shl || op === Op.shr) && (typeof v === 'number' || typeof v === 'bigint')) checkOperand(type, op, v, what);
+}
+
 function bitsOf(type: ArrayElemType): number {
   return storageCtor(type).BYTES_PER_ELEMENT * 8 * storageOf(type).words;
 }

@@ -75,13 +75,13 @@ export function decodeValue(r: Reader, ctx?: unknown, memo?: RefMemo): unknown {
  */
 let spare: Writer | undefined;
 
-/** Encodes one value into a fresh, exactly sized Uint8Array. */
-export function encodeToBytes(value: unknown, label?: string): Uint8Array {
+/** Encodes one value into a fresh, exactly sized Uint8Array; `root` names it in an error's path. */
+export function encodeToBytes(value: unknown, label?: string, root = 'args'): Uint8Array {
   const w = spare ?? new Writer(256);
   spare = undefined;
   w.reset();
   try {
-    encodeValue(w, value, label);
+    encodeValue(w, value, label, root);
     return w.buf.slice(0, w.pos);
   } finally {
     if (w.buf.length <= 1 << 20) spare = w;

@@ -331,7 +331,7 @@ export class Channel implements BarrierHooks {
       bytes = EMPTY;
     } else if (invalid === undefined) {
       try {
-        bytes = encodeToBytes(value, opts.label ?? `${kindName(slot.kind)} value`);
+        bytes = encodeToBytes(value, opts.label ?? `${kindName(slot.kind)} value`, 'value');
       } catch (err) {
         invalid = err instanceof LamellarError ? err : new LamellarError(ErrorCode.SERIALIZE, String(err), { cause: err });
         bytes = EMPTY;
