@@ -12,3 +12,12 @@ export function exitedBeforeShutdown(running: number): string {
     'a PE must not end (for example with process.exit()) before its world has shut down'
   );
 }
+
+/**
+ * What the launcher says of a PE that ended with a non-zero `code` after its world shut down (a
+ * program reporting a failed check with `process.exitCode`): the job's exit code, but not a
+ * failure that stops the other PEs, whose world has shut down too (both launchers).
+ */
+export function exitedAfterShutdown(code: number): string {
+  return `exited with code ${code} after its world shut down; the other PEs run to their end`;
+}

@@ -19,7 +19,7 @@ import { checkInteger, config, ErrorCode, LamellarError, parseBackend, PeState, 
 import { checkOfi, createShmemJob } from '../lamellae/index.js';
 import { createBoard, markGone, stateOf } from './board.js';
 import type { PeEntry } from './entry.js';
-import { exitedBeforeShutdown, exitReason } from './exit.js';
+import { exitedAfterShutdown, exitedBeforeShutdown, exitReason } from './exit.js';
 import { EXIT_CLOSED_OUTPUT, forward, watchClosed } from './output.js';
 import { causeOf, describeError } from './report.js';
 import { STOP_MESSAGE } from './stop.js';
@@ -229,6 +229,14 @@ export async function run(options: RunOptions): Promise<number> {
     }
   };
 
+  /** The first PE that ended with a non-zero code after its world shut down: the job's code. */
+  let late: { pe: number; code: number } | undefined;
+  const endedAfterShutdown = (pe: number, code: number): void => {
+    if (late !== undefined) return;
+    late = { pe, code };
+    stderr.write(`lamellar: PE ${pe} ${exitedAfterShutdown(code)}\n`);
+  };
+
   const done: Promise<void>[] = [];
   for (let pe = 0; pe < numPes; pe++) {
     const w = new Worker(new URL('./pe-main.js', import.meta.url), {
@@ -264,8 +272,9 @@ export async function run(options: RunOptions): Promise<number> {
           running--;
           alive[pe] = false;
           if (!errored && failure === undefined) {
-            if (code !== 0) fail({ pe, code, message: exitReason(code) });
-            else endedQuietly(pe);
+            if (code === 0) endedQuietly(pe);
+            else if (stateOf(board, pe) === PeState.DONE) endedAfterShutdown(pe, code);
+            else fail({ pe, code, message: exitReason(code) });
           }
           // A PE that others named as the cause of their failure ended without a report of its
           // own: theirs tells the story.
@@ -281,6 +290,6 @@ export async function run(options: RunOptions): Promise<number> {
   if (failure === undefined) reportFollowOn();
   if (originTimer !== undefined) clearTimeout(originTimer);
   if (killTimer !== undefined) clearTimeout(killTimer);
-  if (failure === undefined) return 0;
+  if (failure === undefined) return late?.code ?? 0;
   return failure.code === 0 ? 1 : failure.code;
 }

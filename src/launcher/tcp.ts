@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { config, PeState, processEnv, type PeStateValue } from '../core/index.js';
-import { exitedBeforeShutdown, exitReason } from './exit.js';
+import { exitedAfterShutdown, exitedBeforeShutdown, exitReason } from './exit.js';
 import { tunedEnv } from './malloc.js';
 import { EXIT_CLOSED_OUTPUT, forward, watchClosed } from './output.js';
 import { isPeReport } from './report.js';
@@ -115,6 +115,14 @@ export async function runTcp(o: TcpRunOptions): Promise<number> {
     }
   };
 
+  /** The first PE that ended with a non-zero code after its world shut down: the job's code. */
+  let late: { pe: number; code: number } | undefined;
+  const endedAfterShutdown = (pe: number, code: number): void => {
+    if (late !== undefined) return;
+    late = { pe, code };
+    o.stderr.write(`lamellar: PE ${pe} ${exitedAfterShutdown(code)}\n`);
+  };
+
   /** A PE ended with code 0: harmless only if its world shut down, or if no PE waits for it. */
   const endedQuietly = (pe: number): void => {
     const running = alive.filter(Boolean).length;
@@ -174,8 +182,9 @@ export async function runTcp(o: TcpRunOptions): Promise<number> {
           // report (or its cause's) tells the story.
           if (failure === undefined && !followOns.some((f) => f.pe === pe)) {
             if (signal !== null) fail(pe, 1, `was killed by ${signal}`);
-            else if (code !== 0) fail(pe, code ?? 1, exitReason(code ?? 1));
-            else endedQuietly(pe);
+            else if (code === 0) endedQuietly(pe);
+            else if (states[pe] === PeState.DONE) endedAfterShutdown(pe, code ?? 1);
+            else fail(pe, code ?? 1, exitReason(code ?? 1));
           }
           void Promise.all([out, err]).then(() => resolve());
         });
@@ -188,6 +197,6 @@ export async function runTcp(o: TcpRunOptions): Promise<number> {
   if (failure === undefined) reportFollowOn();
   if (killTimer !== undefined) clearTimeout(killTimer);
   if (ownDir !== undefined) await rm(ownDir, { recursive: true, force: true });
-  if (failure === undefined) return 0;
+  if (failure === undefined) return late?.code ?? 0;
   return failure.code === 0 ? 1 : failure.code;
 }
