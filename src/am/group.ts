@@ -33,13 +33,8 @@ export function launchTarget(team: AmTeam | { team: AmTeam }): AmTeam & TeamLaun
  * would come after others were sent.
  */
 export function checkArgs(am: AmDef<unknown, unknown>, args: unknown): void {
-  argChecker(am)(args);
-}
-
-/** checkArgs for one AM, its kind looked up once (a TypedAmGroup checks every entry). */
-export function argChecker(am: AmDef<unknown, unknown>): (args: unknown) => void {
-  const label = am.argLabel;
-  return closureSourceOf(am) === undefined ? (args) => checkValue(args, label) : (args) => checkValue(closureEnv(am, args), label, 'env');
+  if (closureSourceOf(am) === undefined) checkValue(args, am.argLabel);
+  else checkValue(closureEnv(am, args), am.argLabel, 'env');
 }
 
 /**

@@ -16,7 +16,7 @@
 import { checkConstruct, config, ErrorCode, kConstruct, LamellarError, RemoteAmError } from '../core/index.js';
 import type { AmTeam } from './context.js';
 import { checkAm, defineAm, isReturnedAm, lookupAm, movesProgramArgs, type AmArgs, type AmDef } from './define.js';
-import { argChecker, launchTarget } from './group.js';
+import { checkArgs, launchTarget } from './group.js';
 import type { TeamLaunch } from './launch.js';
 import { kTeamLaunch } from './launch.js';
 
@@ -251,7 +251,6 @@ export type EntryArgs<A, S> = [keyof S] extends [never] ? A : Omit<A, keyof S>;
 export class TypedAmGroup<A, R, S extends Partial<A> = Record<never, never>> {
   readonly #team: AmTeam & TeamLaunch;
   readonly #am: AmDef<A, R>;
-  readonly #checkArgs: (args: unknown) => void;
   readonly #static: S | undefined;
   /** Every object in the static members: a clone there does not move into the first message. */
   readonly #keep: ReadonlySet<object> | undefined;
@@ -280,8 +279,7 @@ export class TypedAmGroup<A, R, S extends Partial<A> = Record<never, never>> {
     if (st !== undefined && (st === null || typeof st !== 'object' || Array.isArray(st))) {
       throw new LamellarError(ErrorCode.INVALID_ARGUMENT, 'TypedAmGroup: static members must be a plain object of arguments');
     }
-    this.#checkArgs = argChecker(this.#am as AmDef<unknown, unknown>);
-    if (st !== undefined) this.#checkArgs(st);
+    if (st !== undefined) checkArgs(this.#am as AmDef<unknown, unknown>, st);
     this.#static = st;
     this.#keep = st === undefined ? undefined : objectsIn(st);
     const b = options.batchSize ?? config().amGroupBatchSize;
@@ -334,7 +332,7 @@ export class TypedAmGroup<A, R, S extends Partial<A> = Record<never, never>> {
   }
 
   #add(slot: number, args: unknown): void {
-    this.#checkArgs(args);
+    checkArgs(this.#am as AmDef<unknown, unknown>, args);
     const b = this.#buckets[slot]!;
     b.at.push(this.#added++);
     b.args.push(args);

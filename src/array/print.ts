@@ -6,7 +6,7 @@
  */
 import { defineAm } from '../am/index.js';
 import { pin, unpin } from '../memregion/internal.js';
-import { captureSite, Kind, kTeamInternals, type Team } from '../team/index.js';
+import { captureSite, Kind, kTeamInternals, type Site, type Team } from '../team/index.js';
 import { kArray, type ArrayInternals } from './meta.js';
 import type { ArrayRef } from './ops/remote.js';
 
@@ -32,7 +32,7 @@ const show = (x: unknown): string => String(x);
  * "barrier()"), at the program's call. Through team.barrier() where the team has no channel here,
  * for its coded errors.
  */
-function namedBarrier(team: Team, what: string, site = captureSite()): Promise<void> | undefined {
+function namedBarrier(team: Team, what: string, site: Site): Promise<void> | undefined {
   const ch = team[kTeamInternals].channel;
   return ch === undefined ? team.barrier() : ch.signal(Kind.barrier, { label: what, site });
 }

@@ -231,7 +231,7 @@ export abstract class RefHandle {
     // Diagnosed like a collective: after LAMELLAR_DEADLOCK_TIMEOUT the report names the PEs not
     // converting yet and what each is doing.
     const end = st.rt.watchWait(
-      `converting a ${this.refLabel} to ${target} (every PE must convert, and drop every other handle to it: clones, guards)`,
+      `converting ${article(this.refLabel)} ${this.refLabel} to ${targetName} (every PE must convert, and drop every other handle to it: clones, guards)`,
       State.inConversion,
       st.participants,
       () => {

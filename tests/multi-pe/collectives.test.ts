@@ -158,7 +158,7 @@ for (const cfg of CONVERSION_CONFIGS) {
     const w = /@@warning (.*)/.exec(r.stdout)?.[1] ?? '';
     assert.match(
       w,
-      /^PE 0 has waited [\d.]+ s in converting a Darc to localrw \(every PE must convert, and drop every other handle to it: clones, guards\) at \S*deadlock-conversion\.[jt]s:\d+:\d+ for this PE, which still holds 1 other handle to it \(clones, guards, AMs or operations using it\): drop it; next report in /,
+      /^PE 0 has waited [\d.]+ s in converting a Darc to LocalRwDarc \(every PE must convert, and drop every other handle to it: clones, guards\) at \S*deadlock-conversion\.[jt]s:\d+:\d+ for this PE, which still holds 1 other handle to it \(clones, guards, AMs or operations using it\): drop it; next report in /,
     );
     assert.ok(w.includes(line(script, 'convert')), w);
     for (let pe = 0; pe < cfg.numPes; pe++) assert.match(r.stdout, new RegExp(`@@passed ${pe} ${pe}`));
