@@ -12,7 +12,18 @@ import { spawn } from 'node:child_process';
 import { readFileSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { config, dropInheritedRank, ErrorCode, isLamellarError, LamellarError, processEnv, setBackendEnv, type Backend } from '../core/index.js';
+import {
+  config,
+  dropInheritedRank,
+  ErrorCode,
+  isLamellarError,
+  LamellarError,
+  PeState,
+  processEnv,
+  setBackendEnv,
+  setPeMonitor,
+  type Backend,
+} from '../core/index.js';
 import { checkRunOptions, checkStatsFile, describeError, run, runScript, tunedEnv } from '../launcher/index.js';
 import { numPesOf, parseRunArgs } from './args.js';
 
@@ -98,6 +109,25 @@ async function exec(argv: string[]): Promise<number> {
     process.exit(1);
   };
   process.on('uncaughtException', fail);
+  // No launcher sees this PE end: under mpirun a rank that never calls initWorld() leaves the
+  // others waiting for it until their rendezvous timeout, silently. Say so as it happens (the
+  // exit code stays 0: a script may end early on every rank, e.g. for --help).
+  let started = false;
+  setPeMonitor({
+    state: (s) => {
+      if (s !== PeState.NONE) started = true;
+    },
+  });
+  process.once('exit', (code) => {
+    if (started || code !== 0 || cfg.numPes === 1) return;
+    try {
+      writeSync(
+        2,
+        `lamellar: PE ${cfg.peId} ended without calling initWorld(); the other ${cfg.numPes - 1} PE(s) of this job, if they call it, ` +
+          `wait for this one until LAMELLAR_RENDEZVOUS_TIMEOUT (${cfg.rendezvousTimeoutSecs} s)\n`,
+      );
+    } catch {}
+  });
   try {
     await runScript({ script: checked.script, args });
   } catch (err) {

@@ -40,6 +40,7 @@
  * OMPI_MCA_ess_base_jobid, SLURM_JOB_ID + SLURM_STEP_ID or PMIX_NAMESPACE a job id that every
  * process of one launch shares (used when LAMELLAR_JOB_ID is absent).
  */
+import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { ErrorCode, LamellarError } from './errors.js';
 
@@ -222,6 +223,47 @@ function secretVar(env: Env): string | undefined {
   return raw;
 }
 
+/**
+ * Splits `host:port` or `[v6]:port`; `what` names the variable in the message. Checked when the
+ * config is read, so `lamellar run` refuses a bad address before it starts a PE.
+ */
+export function parseHostPort(text: string, what: string): { host: string; port: number } {
+  const m = /^\[([^\]]+)\]:(\d+)$/.exec(text) ?? /^([^:]+):(\d+)$/.exec(text);
+  const port = m === null ? Number.NaN : Number(m[2]);
+  if (m === null || !Number.isInteger(port) || port < 1 || port > 65535 || !isHost(m[1]!)) {
+    throw new LamellarError(ErrorCode.CONFIG, `${what} must be host:port (e.g. 10.0.0.1:29500 or [fd00::1]:29500), got '${text}'`, {
+      details: { variable: what, value: text },
+    });
+  }
+  return { host: m[1]!, port };
+}
+
+/** An IP address or a DNS host name (RFC 1123 labels): what a socket can listen on or dial. */
+function isHost(text: string): boolean {
+  return isIP(text) !== 0 || /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/.test(text);
+}
+
+function masterAddrVar(env: Env): string | undefined {
+  const raw = env['LAMELLAR_MASTER_ADDR'];
+  if (raw === undefined || raw === '') return undefined;
+  parseHostPort(raw.trim(), 'LAMELLAR_MASTER_ADDR');
+  return raw.trim();
+}
+
+function bindAddrVar(env: Env): string {
+  const raw = env['LAMELLAR_BIND_ADDR'];
+  if (raw === undefined || raw.trim() === '') return '127.0.0.1';
+  const host = raw.trim();
+  if (!isHost(host)) {
+    throw new LamellarError(
+      ErrorCode.CONFIG,
+      `LAMELLAR_BIND_ADDR must be an address or host name of this host (no port), e.g. 0.0.0.0, 10.0.0.2 or ::, got '${raw}'`,
+      { details: { variable: 'LAMELLAR_BIND_ADDR', value: raw } },
+    );
+  }
+  return host;
+}
+
 export type TlsMode = 'auto' | 'on' | 'off';
 
 function tlsVar(env: Env): TlsMode {
@@ -271,9 +313,9 @@ export function parseConfig(env: Env): LamellarConfig {
     shmemRingSize: env['LAMELLAR_SHMEM_RING_SIZE'] ? intVar(env, 'LAMELLAR_SHMEM_RING_SIZE', 0, 1 << 12, 1 << 30) : undefined,
     spinMicros: numVar(env, 'LAMELLAR_SPIN_US', defaultSpin(env), 0, MAX_SPIN_US),
     outputPrefix: flagVar(env, 'LAMELLAR_OUTPUT_PREFIX', false),
-    masterAddr: env['LAMELLAR_MASTER_ADDR'] || undefined,
+    masterAddr: masterAddrVar(env),
     rendezvousDir: env['LAMELLAR_RENDEZVOUS_DIR'] || undefined,
-    bindAddr: env['LAMELLAR_BIND_ADDR'] || '127.0.0.1',
+    bindAddr: bindAddrVar(env),
     jobSecret: secretVar(env),
     maxFrame: intVar(env, 'LAMELLAR_MAX_FRAME', 256 * 1024 * 1024, 1024, 2 ** 31 - 1),
     rendezvousTimeoutSecs: numVar(env, 'LAMELLAR_RENDEZVOUS_TIMEOUT', 60, 0.001, MAX_TIMER_SECS),

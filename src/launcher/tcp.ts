@@ -18,11 +18,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { constants as osConstants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { config, PeState, processEnv, type PeStateValue } from '../core/index.js';
+import { config, ErrorCode, LamellarError, parseHostPort, PeState, processEnv, type PeStateValue } from '../core/index.js';
 import { exitedAfterShutdown, exitedBeforeShutdown, exitReason } from './exit.js';
 import { tunedEnv } from './malloc.js';
 import { EXIT_CLOSED_OUTPUT, forward, watchClosed } from './output.js';
@@ -50,8 +51,33 @@ const KILL_AFTER_MS = 3000;
  */
 export const ORIGIN_WAIT_MS = 1000;
 
+/**
+ * Every PE this launcher starts listens on this host: at LAMELLAR_BIND_ADDR, and PE 0 at
+ * LAMELLAR_MASTER_ADDR if it is set. An address this host does not have, a name that does not
+ * resolve or a port already taken is refused here, before any PE starts, rather than failing
+ * in every PE's initWorld().
+ */
+function checkListen(host: string, port: number, variable: string, value: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', (e) =>
+      reject(
+        new LamellarError(ErrorCode.CONFIG, `${variable}=${value}: the PEs cannot listen there on this host: ${e.message}`, {
+          details: { variable, value },
+        }),
+      ),
+    );
+    server.listen({ host, port }, () => server.close(() => resolve()));
+  });
+}
+
 export async function runTcp(o: TcpRunOptions): Promise<number> {
   const cfg = config();
+  await checkListen(cfg.bindAddr, 0, 'LAMELLAR_BIND_ADDR', cfg.bindAddr);
+  if (cfg.masterAddr !== undefined) {
+    const { host, port } = parseHostPort(cfg.masterAddr, 'LAMELLAR_MASTER_ADDR');
+    await checkListen(host, port, 'LAMELLAR_MASTER_ADDR', cfg.masterAddr);
+  }
   const jobId = cfg.jobId ?? randomUUID();
   const secret = cfg.jobSecret ?? randomBytes(32).toString('hex');
   const ownDir = cfg.masterAddr === undefined && cfg.rendezvousDir === undefined ? await mkdtemp(join(tmpdir(), 'lamellar-')) : undefined;

@@ -79,6 +79,7 @@ describe("in a newcomer's project", () => {
     'lib-bad.mjs': 'export const a = 1;\nconst y = ;\n',
     'imports-bad.js': "import { initWorld } from 'lamellar';\nimport { a } from './lib-bad.mjs';\nconst w = await initWorld();\nconsole.log(a);\nawait w.shutdown();\n",
     'using.mjs': "import { initWorld } from 'lamellar';\nawait using world = await initWorld();\nawait world.barrier();\n",
+    'no-world.mjs': "console.log('@@usage only');\n",
     'hold.mjs': "import { initWorld } from 'lamellar';\nconst world = await initWorld();\nconsole.log(`@@ready ${world.myPe}`);\nawait new Promise((r) => setTimeout(r, 60000));\nawait world.shutdown();\n",
   };
   before(() => {
@@ -167,6 +168,42 @@ describe("in a newcomer's project", () => {
       assert.equal(r.code, 2, r.stderr);
       assert.equal(r.stderr, "lamellar: LAMELLAR_DEBUG must be a comma list of ofi, gc, malloc, 1, all (or 0 for none), got 'gc,bogus': 'bogus' is not one of them (LAMELLAR_ERR_CONFIG)\n");
       assert.equal(r.stdout, '');
+    });
+  });
+
+  describe('tcp addresses are refused before any PE starts', () => {
+    const cases = [
+      ['LAMELLAR_MASTER_ADDR', 'nohostport', "lamellar: LAMELLAR_MASTER_ADDR must be host:port (e.g. 10.0.0.1:29500 or [fd00::1]:29500), got 'nohostport' (LAMELLAR_ERR_CONFIG)\n"],
+      ['LAMELLAR_BIND_ADDR', '127.0.0.1:80', "lamellar: LAMELLAR_BIND_ADDR must be an address or host name of this host (no port), e.g. 0.0.0.0, 10.0.0.2 or ::, got '127.0.0.1:80' (LAMELLAR_ERR_CONFIG)\n"],
+      // TEST-NET-1 (RFC 5737): never an address of this host.
+      ['LAMELLAR_BIND_ADDR', '192.0.2.1', /^lamellar: LAMELLAR_BIND_ADDR=192\.0\.2\.1: the PEs cannot listen there on this host: listen EADDRNOTAVAIL.* \(LAMELLAR_ERR_CONFIG\)\n$/],
+      ['LAMELLAR_BIND_ADDR', 'no-such-host.invalid', /^lamellar: LAMELLAR_BIND_ADDR=no-such-host\.invalid: the PEs cannot listen there on this host: getaddrinfo (ENOTFOUND|EAI_AGAIN).* \(LAMELLAR_ERR_CONFIG\)\n$/],
+    ] as const;
+    for (const backend of ['tcp', 'ofi'] as const) {
+      for (const [variable, value, message] of cases) {
+        test(`${backend}: ${variable}=${value}`, async () => {
+          const r = await lamellar(['run', '-N', '2', '-b', backend, 'app.mjs'], { env: { [variable]: value } });
+          assert.equal(r.code, 2, r.stderr);
+          if (typeof message === 'string') assert.equal(r.stderr, message);
+          else assert.match(r.stderr, message);
+          assert.equal(r.stdout, '');
+        });
+      }
+    }
+    test('lamellar exec: a PE of a multi-PE job that ends without initWorld() says the others wait for it; alone it says nothing', async () => {
+      const r = await lamellar(['exec', 'no-world.mjs'], { env: { LAMELLAR_PE_ID: '1', LAMELLAR_NUM_PES: '3', LAMELLAR_RENDEZVOUS_TIMEOUT: '45' } });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, '@@usage only\n');
+      assert.equal(r.stderr, 'lamellar: PE 1 ended without calling initWorld(); the other 2 PE(s) of this job, if they call it, wait for this one until LAMELLAR_RENDEZVOUS_TIMEOUT (45 s)\n');
+      const alone = await lamellar(['exec', 'no-world.mjs'], { env: { LAMELLAR_PE_ID: '0', LAMELLAR_NUM_PES: '1' } });
+      assert.deepEqual([alone.code, alone.stdout, alone.stderr], [0, '@@usage only\n', '']);
+    });
+    test('a PE started by hand that cannot listen names the variable in its error and in details', async () => {
+      const env = { LAMELLAR_PE_ID: '1', LAMELLAR_NUM_PES: '2', LAMELLAR_JOB_ID: 'bind-by-hand', LAMELLAR_JOB_SECRET: 'bind-by-hand-secret-0123', LAMELLAR_BIND_ADDR: '192.0.2.1' };
+      const r = await lamellar(['exec', 'app.mjs'], { env });
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, /^lamellar: PE 1 failed:\n\[LamellarError: PE 1: cannot listen on 192\.0\.2\.1:0 \(LAMELLAR_BIND_ADDR=192\.0\.2\.1\): listen EADDRNOTAVAIL/);
+      assert.match(r.stderr, /details: \{ variable: 'LAMELLAR_BIND_ADDR', value: '192\.0\.2\.1' \}/);
     });
   });
 

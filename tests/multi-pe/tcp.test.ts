@@ -17,7 +17,8 @@ import { delimiter, join } from 'node:path';
 import { describe, test } from 'node:test';
 import { parseConfig } from '../../src/core/config.js';
 import { connectPeer } from '../../src/lamellae/tcp/tls.js';
-import { firstSlurmHost, makePlan, parseHostPort, portForJob } from '../../src/lamellae/tcp/plan.js';
+import { parseHostPort } from '../../src/core/config.js';
+import { firstSlurmHost, makePlan, portForJob } from '../../src/lamellae/tcp/plan.js';
 import { compiledFixture } from '../helpers/compiled.js';
 import { BIN, caseReports, ROOT, runJob } from '../helpers/job.js';
 

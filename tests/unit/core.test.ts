@@ -21,6 +21,21 @@ describe('config', () => {
     assert.throws(() => parseConfig({ LAMELLAR_OFI_ATOMICS: 'nic' }), (e: unknown) => isLamellarError(e, ErrorCode.CONFIG) && /LAMELLAR_OFI_ATOMICS must be auto or runtime, got 'nic'/.test((e as Error).message));
   });
 
+  test('tcp addresses: MASTER_ADDR is host:port and BIND_ADDR a host, checked when read, with the variable in details', () => {
+    assert.equal(parseConfig({ LAMELLAR_MASTER_ADDR: ' node1.cluster:29500 ' }).masterAddr, 'node1.cluster:29500');
+    assert.equal(parseConfig({ LAMELLAR_MASTER_ADDR: '[fd00::2]:80' }).masterAddr, '[fd00::2]:80');
+    assert.equal(parseConfig({ LAMELLAR_BIND_ADDR: '::' }).bindAddr, '::');
+    assert.equal(parseConfig({ LAMELLAR_BIND_ADDR: 'n-01.local' }).bindAddr, 'n-01.local');
+    assert.equal(parseConfig({}).bindAddr, '127.0.0.1');
+    const refused = (variable: string, value: string) =>
+      assert.throws(
+        () => parseConfig({ [variable]: value }),
+        (e: unknown) => isLamellarError(e, ErrorCode.CONFIG) && e.details?.variable === variable && e.details.value === value && e.message.includes(`'${value}'`),
+      );
+    for (const bad of ['nohostport', '10.0.0.1', 'host:0', 'host:70000', ':80', 'a b:80', 'fd00::2:80', 'http://h:80']) refused('LAMELLAR_MASTER_ADDR', bad);
+    for (const bad of ['1.2.3.4:80', 'not an ip', '[::1]', 'h_ost', '-h']) refused('LAMELLAR_BIND_ADDR', bad);
+  });
+
   test('defaults: local backend, one PE', () => {
     const c = parseConfig({});
     assert.equal(c.backend, 'local');

@@ -162,7 +162,8 @@ export class TcpLamella implements Lamella {
         return;
       case 'fatal': {
         const code = KNOWN_CODES.has(e.code) ? (e.code as ErrorCodeValue) : ErrorCode.PE_FAILED;
-        const err = new LamellarError(code, `PE ${this.myPe}: ${e.message}`, e.origin === undefined ? {} : { details: { origin: e.origin } });
+        const details = e.origin === undefined ? e.details : { ...e.details, origin: e.origin };
+        const err = new LamellarError(code, `PE ${this.myPe}: ${e.message}`, details === undefined ? {} : { details });
         // Where this thread heard of it says nothing useful; the message says what happened.
         err.stack = `${err.name}: ${err.message}`;
         this.#fail(err);

@@ -143,5 +143,5 @@ try {
   clearTimeout(timeout);
   clearTimeout(slowTimer);
   const code: ErrorCodeValue = isLamellarError(e) ? e.code : ErrorCode.INTERNAL;
-  node.fatal(code, (e as Error).message);
+  node.fatal(code, (e as Error).message, undefined, undefined, isLamellarError(e) ? e.details : undefined);
 }

@@ -52,7 +52,7 @@ export interface NetBoot {
 /** Messages the network thread posts to its main thread (rare events only). */
 export type NetEvent =
   | { type: 'ready' }
-  | { type: 'fatal'; code: string; message: string; origin?: number }
+  | { type: 'fatal'; code: string; message: string; origin?: number; details?: Record<string, unknown> }
   | { type: 'warn'; message: string; deadlock?: boolean }
   | { type: 'closed' };
 
@@ -596,7 +596,13 @@ export class NetNode implements ConnOwner {
    * `origin` is the PE that caused the failure, when another PE did (it was lost, sent something
    * malformed, or stopped the job): the launcher then reports that PE's own error first.
    */
-  fatal(code: ErrorCodeValue, message: string, heard?: { peer: number; origin: number; message: string }, origin = heard?.origin): void {
+  fatal(
+    code: ErrorCodeValue,
+    message: string,
+    heard?: { peer: number; origin: number; message: string },
+    origin = heard?.origin,
+    details?: Record<string, unknown>,
+  ): void {
     if (this.failed || this.closing) return;
     this.failed = true;
     const body = jsonBody(heard === undefined ? { code, message } : { code, message: heard.message, origin: heard.origin });
@@ -622,7 +628,7 @@ export class NetNode implements ConnOwner {
     const tell = (): void => {
       if (told) return;
       told = true;
-      this.post({ type: 'fatal', code, message, ...(origin === undefined ? {} : { origin }) });
+      this.post({ type: 'fatal', code, message, ...(origin === undefined ? {} : { origin }), ...(details === undefined ? {} : { details }) });
     };
     const linger = setTimeout(tell, ABORT_LINGER_MS);
     void Promise.all(ends).then(() => {

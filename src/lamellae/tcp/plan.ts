@@ -13,7 +13,7 @@
  */
 import { ErrorCode, LamellarError } from '../../core/errors.js';
 import { fnv1a32 } from '../../core/hash.js';
-import type { LamellarConfig } from '../../core/config.js';
+import { parseHostPort, type LamellarConfig } from '../../core/config.js';
 
 export type Rendezvous = { kind: 'master'; host: string; port: number } | { kind: 'dir'; dir: string };
 
@@ -21,16 +21,6 @@ export interface Plan {
   jobId: string;
   secret: string | undefined;
   rendezvous: Rendezvous;
-}
-
-/** Splits `host:port` or `[v6]:port`. */
-export function parseHostPort(text: string, what: string): { host: string; port: number } {
-  const m = /^\[([^\]]+)\]:(\d+)$/.exec(text) ?? /^([^:]+):(\d+)$/.exec(text);
-  const port = m === null ? Number.NaN : Number(m[2]);
-  if (m === null || !Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new LamellarError(ErrorCode.CONFIG, `${what} must be host:port (e.g. 10.0.0.1:29500), got '${text}'`, { details: { value: text } });
-  }
-  return { host: m[1]!, port };
 }
 
 /** The first host of a Slurm hostlist such as `nid[007-010,012],login1` (here `nid007`). */

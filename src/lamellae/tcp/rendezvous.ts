@@ -48,11 +48,19 @@ function asAddr(v: unknown): Addr | undefined {
     : undefined;
 }
 
-function listen(node: NetNode, host: string, port: number): Promise<number> {
+/** Listens at host:port, which `variable` set (its name goes into the error). */
+function listen(node: NetNode, host: string, port: number, variable: string): Promise<number> {
   const server = createServer({ pauseOnConnect: true }, (socket) => accept(node, socket));
   node.server = server;
   return new Promise((resolve, reject) => {
-    server.once('error', (e) => reject(new LamellarError(ErrorCode.CONFIG, `PE ${node.me} cannot listen on ${host}:${port}: ${e.message}`)));
+    server.once('error', (e) => {
+      const value = port === 0 ? host : `${host}:${port}`;
+      reject(
+        new LamellarError(ErrorCode.CONFIG, `cannot listen on ${host}:${port} (${variable}=${value}): ${e.message}`, {
+          details: { variable, value },
+        }),
+      );
+    });
     server.listen({ host, port }, () => resolve((server.address() as { port: number }).port));
   });
 }
@@ -165,12 +173,12 @@ async function master(node: NetNode, host: string, port: number, st: RendezvousS
       };
     });
     st.phase = `waiting at ${host}:${port} for the other PEs to arrive`;
-    await listen(node, host, port);
+    await listen(node, host, port, 'LAMELLAR_MASTER_ADDR');
     await tableSent;
     return;
   }
   const bind = node.boot.bindAddr;
-  const myPort = await listen(node, bind, 0);
+  const myPort = await listen(node, bind, 0, 'LAMELLAR_BIND_ADDR');
   const table = new Promise<Addr[]>((resolve) => {
     node.onTable = (body) => {
       node.onTable = undefined;
@@ -230,7 +238,7 @@ async function privateJobDir(node: NetNode, dir: string): Promise<string> {
 
 async function directory(node: NetNode, jobDir: string, st: RendezvousState): Promise<() => Promise<void>> {
   const bind = node.boot.bindAddr;
-  const myPort = await listen(node, bind, 0);
+  const myPort = await listen(node, bind, 0, 'LAMELLAR_BIND_ADDR');
   const mine = join(jobDir, `pe-${node.me}.json`);
   await writeFile(`${mine}.${process.pid}.tmp`, JSON.stringify({ host: isWildcard(bind) ? hostname() : bind, port: myPort }));
   await rename(`${mine}.${process.pid}.tmp`, mine);
