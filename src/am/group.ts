@@ -15,7 +15,7 @@ import { closureEnv, closureSourceOf } from './closure-table.js';
 import type { AmLauncher, AmTeam } from './context.js';
 import { Counter } from './counter.js';
 import type { AmArgs, AmDef } from './define.js';
-import type { AmHandle, LocalAmHandle, MultiAmHandle } from './handle.js';
+import { Gather, gatherInto, type AmHandle, type LocalAmHandle, type MultiAmHandle } from './handle.js';
 import { kTeamLaunch, type TeamLaunch } from './launch.js';
 
 /** Accepts a Team, or anything that has one (a World). */
@@ -35,21 +35,6 @@ export function launchTarget(team: AmTeam | { team: AmTeam }): AmTeam & TeamLaun
 export function checkArgs(am: AmDef<unknown, unknown>, args: unknown): void {
   if (closureSourceOf(am) === undefined) checkValue(args, am.argLabel);
   else checkValue(closureEnv(am, args), am.argLabel, 'env');
-}
-
-/**
- * Awaits every handle together (each one observed); resolves to the values in order, or rejects
- * with the first failure in order once all have settled.
- */
-export async function settleAll(handles: readonly PromiseLike<unknown>[]): Promise<unknown[]> {
-  const got = await Promise.allSettled(handles);
-  const out = new Array<unknown>(got.length);
-  for (let i = 0; i < got.length; i++) {
-    const g = got[i]!;
-    if (g.status === 'rejected') throw g.reason;
-    out[i] = g.value;
-  }
-  return out;
 }
 
 type Entry = { pe: number; am: AmDef<unknown, unknown>; args: unknown } | { pe: -1; am: AmDef<unknown, unknown>; args: unknown };
@@ -150,18 +135,21 @@ export class AmGroup<R = unknown> {
   async exec(): Promise<AmGroupResults<R>> {
     const entries = this.#entries.splice(0);
     const t = this.#team;
-    const handles: PromiseLike<unknown>[] = new Array(entries.length);
+    const g = new Gather(entries.length);
     for (let i = 0; i < entries.length; i++) {
       const e = entries[i]!;
       // Arguments were checked when added; what only encoding finds (a handle released since, a
       // message over LAMELLAR_MAX_FRAME) fails this entry, reported in order once all settled.
+      let h: PromiseLike<unknown>;
       try {
-        handles[i] = e.pe === -1 ? t.execAmAll(e.am, e.args) : t.execAmPe(e.pe, e.am, e.args);
+        h = e.pe === -1 ? t.execAmAll(e.am, e.args) : t.execAmPe(e.pe, e.am, e.args);
       } catch (err) {
-        handles[i] = Promise.reject(err);
+        g.done(i, false, err);
+        continue;
       }
+      gatherInto(h, g, i);
     }
-    return settleAll(handles) as Promise<AmGroupResults<R>>;
+    return g.promise as Promise<AmGroupResults<R>>;
   }
 }
 

@@ -56,6 +56,50 @@ interface Capability<R> {
 export let bindSlab: (h: AmHandle<unknown>, slab: Slab, slot: number) => void;
 
 /**
+ * The outcomes of many handles, gathered into one promise (AmGroup.exec). A promise per handle
+ * (Promise.allSettled makes three, with their closures) kept every entry of a large group alive
+ * in the old generation until the last reply; most of a 200,000-entry group's time went to the
+ * GC. A gathered handle writes its outcome here instead.
+ */
+export class Gather {
+  readonly values: unknown[];
+  /** The failures by entry, if any. */
+  #errors: Map<number, unknown> | undefined;
+  #left: number;
+  readonly #resolve: (v: unknown[]) => void;
+  readonly #reject: (e: unknown) => void;
+  /** Resolves to every value in order, or rejects with the first failure in order, once all settled. */
+  readonly promise: Promise<unknown[]>;
+
+  constructor(n: number) {
+    this.values = new Array<unknown>(n);
+    this.#left = n;
+    let resolve!: (v: unknown[]) => void;
+    let reject!: (e: unknown) => void;
+    this.promise = new Promise<unknown[]>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    this.#resolve = resolve;
+    this.#reject = reject;
+    if (n === 0) resolve(this.values);
+  }
+
+  /** Entry `i` settled. */
+  done(i: number, ok: boolean, value: unknown): void {
+    if (ok) this.values[i] = value;
+    else (this.#errors ??= new Map()).set(i, value);
+    if (--this.#left !== 0) return;
+    const errors = this.#errors;
+    if (errors === undefined) this.#resolve(this.values);
+    else this.#reject(errors.get(Math.min(...errors.keys())));
+  }
+}
+
+/** Makes `h`'s outcome entry `i` of `g` (observing it); any other thenable goes through `then`. */
+export let gatherInto: (h: PromiseLike<unknown>, g: Gather, i: number) => void;
+
+/**
  * The base of the AM handles: `PromiseLike`, started at the call. The promise is made only when
  * someone calls `then` (or `catch`/`finally`), so fire-and-forget launches that rely on `waitAll()`
  * cost no promise each.
@@ -70,12 +114,14 @@ abstract class LazyHandle<R> implements PromiseLike<R> {
   // Few fields: one handle exists per launched AM, so its size is paid millions of times.
   #state = PENDING;
   #value: unknown;
-  #cap: Capability<R> | undefined;
+  /** Made when someone asks for the outcome: a promise, or the Gather that takes it (#slot: entry). */
+  #cap: Capability<R> | Gather | undefined;
   /**
    * An `execAmPe` handle's outcome waits in its engine's slab (slab.ts) until someone asks for
    * it: the engine holds the slab, not the handle, so a dropped handle is garbage at once.
    */
   #slab: Slab | undefined;
+  /** The slot in #slab; once gathered, the entry in the Gather. */
   #slot = 0;
   /** @internal The task group this handle counts against, if any. */
   readonly [kGroup]: HandleCounter | undefined;
@@ -91,28 +137,61 @@ abstract class LazyHandle<R> implements PromiseLike<R> {
       l.#slab = slab;
       l.#slot = slot;
     };
+    gatherInto = (h, g, i) => {
+      if (!(h instanceof LazyHandle) || h.#cap !== undefined) {
+        h.then(
+          (v) => g.done(i, true, v),
+          (e: unknown) => g.done(i, false, e),
+        );
+        return;
+      }
+      h.#claim();
+      if (h.#state !== PENDING) {
+        h.#cap = g;
+        g.done(i, h.#state === FULFILLED, h.#value);
+        return;
+      }
+      h.#cap = g;
+      h.#slot = i;
+    };
+  }
+
+  /** Takes the outcome from the slab (settling now if the reply is in), or waits there for it. */
+  #claim(): void {
+    const slab = this.#slab;
+    if (slab !== undefined) {
+      this.#slab = undefined;
+      slab.claim(this.#slot, this);
+    }
   }
 
   #get(): Promise<R> {
-    if (this.#cap === undefined) {
-      const slab = this.#slab;
-      if (slab !== undefined) {
-        this.#slab = undefined;
-        // Settles this handle now if the reply is in, or makes it the slot's waiter; the
-        // capability below is made in the same call, before any reply can arrive.
-        slab.claim(this.#slot, this);
+    const cap = this.#cap;
+    if (cap instanceof Gather) {
+      // A gathered handle is never given out; should one be awaited anyway, it still answers.
+      if (this.#state === PENDING) {
+        const settled: Promise<void> = cap.promise.then(noop, noop);
+        return settled.then(() => this.#get());
       }
-      if (this.#state === FULFILLED) return (this.#cap = { promise: Promise.resolve(this.#value as R), resolve: noop, reject: noop }).promise;
-      if (this.#state === REJECTED) return (this.#cap = { promise: Promise.reject(this.#value), resolve: noop, reject: noop }).promise;
-      let resolve!: (v: R) => void;
-      let reject!: (e: unknown) => void;
-      const promise = new Promise<R>((res, rej) => {
-        resolve = res;
-        reject = rej;
-      });
-      this.#cap = { promise, resolve, reject };
+      return this.#state === FULFILLED ? Promise.resolve(this.#value as R) : Promise.reject(this.#value);
     }
-    return this.#cap.promise;
+    if (cap !== undefined) return cap.promise;
+    // Settles this handle now if the reply is in, or makes it the slot's waiter; the
+    // capability below is made in the same call, before any reply can arrive.
+    this.#claim();
+    if (this.#state !== PENDING) {
+      const done: Capability<R> = { promise: this.#state === FULFILLED ? Promise.resolve(this.#value as R) : Promise.reject(this.#value), resolve: noop, reject: noop };
+      this.#cap = done;
+      return done.promise;
+    }
+    let resolve!: (v: R) => void;
+    let reject!: (e: unknown) => void;
+    const promise = new Promise<R>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    this.#cap = { promise, resolve, reject };
+    return promise;
   }
 
   /**
@@ -177,7 +256,8 @@ abstract class LazyHandle<R> implements PromiseLike<R> {
     this.#state = ok ? FULFILLED : REJECTED;
     this.#value = value;
     const cap = this.#cap;
-    if (cap !== undefined) {
+    if (cap instanceof Gather) cap.done(this.#slot, ok, value);
+    else if (cap !== undefined) {
       if (ok) cap.resolve(value as R);
       else cap.reject(value);
     }

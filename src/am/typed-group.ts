@@ -56,30 +56,53 @@ function returnedAmError(name: string, pe: number): LamellarError {
  * On the target: runs every entry of one message, concurrently, and answers with every result.
  * An entry that throws does not fail the message: its error travels back on its own, so the
  * caller can tell which entries failed and keeps the others' results.
+ *
+ * Entries are started in order in one loop, as many async functions started one after another
+ * would be; only an entry whose AM returns a promise costs a promise here. (A promise and a
+ * closure per entry made this AM 60% of a million-entry group's time, most of it in the GC.)
  */
-const GroupAm = defineAm('lamellar/typed-am-group', async (ctx, m: GroupMsg): Promise<GroupReply> => {
+const GroupAm = defineAm('lamellar/typed-am-group', (ctx, m: GroupMsg): GroupReply | Promise<GroupReply> => {
   const def = lookupAm(m.id);
   if (def === undefined) throw new LamellarError(ErrorCode.UNKNOWN_AM, `a typed AM group names AM id ${m.id}, which this PE does not define`);
-  const reply: GroupReply = { v: new Array<unknown>(m.a.length), f: [] };
-  await Promise.all(
-    m.a.map(async (args, k) => {
-      const full = m.s === undefined ? args : { ...m.s, ...(args as object | undefined) };
-      try {
-        const r = await def.exec(ctx, full);
-        if (isReturnedAm(r)) {
-          reply.f.push([k, RETURNED_AM, '', '', '']);
-          return;
-        }
-        reply.v[k] = r;
-      } catch (err) {
-        const e = err instanceof Error ? err : new Error(String(err));
-        const code = (err as { code?: unknown } | null)?.code;
-        reply.f.push([k, e.name, e.message, e.stack ?? '', typeof code === 'string' ? code : '']);
-      }
-    }),
-  );
-  return reply;
+  const n = m.a.length;
+  const reply: GroupReply = { v: new Array<unknown>(n), f: [] };
+  let pending: PromiseLike<void>[] | undefined;
+  for (let k = 0; k < n; k++) {
+    const args = m.a[k];
+    const full = m.s === undefined ? args : { ...m.s, ...(args as object | undefined) };
+    let r: unknown;
+    try {
+      r = def.exec(ctx, full);
+    } catch (err) {
+      entryFailed(reply, k, err);
+      continue;
+    }
+    if (isThenable(r)) {
+      (pending ??= []).push(
+        r.then(
+          (v) => entryDone(reply, k, v),
+          (err: unknown) => entryFailed(reply, k, err),
+        ),
+      );
+    } else entryDone(reply, k, r);
+  }
+  return pending === undefined ? reply : Promise.all(pending).then(() => reply);
 });
+
+function entryDone(reply: GroupReply, k: number, r: unknown): void {
+  if (isReturnedAm(r)) reply.f.push([k, RETURNED_AM, '', '', '']);
+  else reply.v[k] = r;
+}
+
+function entryFailed(reply: GroupReply, k: number, err: unknown): void {
+  const e = err instanceof Error ? err : new Error(String(err));
+  const code = (err as { code?: unknown } | null)?.code;
+  reply.f.push([k, e.name, e.message, e.stack ?? '', typeof code === 'string' ? code : '']);
+}
+
+const isThenable = (x: unknown): x is PromiseLike<unknown> =>
+  (typeof x === 'object' || typeof x === 'function') && x !== null && typeof (x as { then?: unknown }).then === 'function';
+
 // Its entries are the program's arguments: a clone in one moves into the message that carries it,
 // as in an AM the program launches itself (the group's static members excepted, see #keep).
 movesProgramArgs(GroupAm as AmDef<unknown, unknown>);

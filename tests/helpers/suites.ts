@@ -166,6 +166,7 @@ const PARITY_MISC_CASES = [
   'WeakDarc upgrades racing with the last drops never resurrect a freed Darc',
   'TypedAmGroup: results in insertion order, tagged with their PE; static members; batch-size sends',
   'TypedAmGroup and AmGroup wait for every entry and reject with the first failure in insertion order',
+  'TypedAmGroup and AmGroup entries that return at once, after a turn, or fail either way: values and first failure in insertion order',
   'AmGroup and TypedAmGroup refuse arguments that cannot be sent when they are added, and nothing is sent',
   'a TypedAmGroup of an AM that returns an AM rejects with UNSUPPORTED_OP naming AmGroup; an AmGroup runs it',
 ];
