@@ -5,6 +5,9 @@
  *
  *   fetch_add_awaited   `await a.fetchAdd(i, 1)`, one at a time
  *   add_unawaited       `a.add(i, 1)` launched in a loop, then `a.waitAll()`
+ *   remote_add_unawaited
+ *                       the same loop on the next PE's elements (`ops / 10` of them): on tcp and
+ *                       ofi these are gathered into batches per owner (array/ops/coalesce.ts)
  *
  * On shmem the owner's memory is mapped everywhere; on tcp and ofi only the own part is, and
  * these ops are applied there at once. Reported per PE: ns per op (`us_per_op`), best rep as
@@ -22,8 +25,9 @@ const report = new Reporter({ myPe: world.myPe, numPes: world.numPes, backend: w
 const W = 1024;
 const a = await AtomicArray.create(world, { type: 'u32', length: world.numPes * W, distribution: 'block' });
 const base = world.myPe * W;
-const N = sizes.ops;
-for (const variant of ['fetch_add_awaited', 'add_unawaited'] as const) {
+const nextBase = ((world.myPe + 1) % world.numPes) * W;
+for (const variant of ['fetch_add_awaited', 'add_unawaited', 'remote_add_unawaited'] as const) {
+  const N = variant === 'remote_add_unawaited' ? Math.ceil(sizes.ops / 10) : sizes.ops;
   report.begin('local_ops', variant);
   const secs: number[] = [];
   for (let rep = 0; rep < sizes.reps; rep++) {
@@ -32,7 +36,11 @@ for (const variant of ['fetch_add_awaited', 'add_unawaited'] as const) {
     await world.barrier();
     const t0 = performance.now();
     if (variant === 'fetch_add_awaited') for (let i = 0; i < N; i++) await a.fetchAdd(base + (i & (W - 1)), 1);
-    else {
+    else if (variant === 'remote_add_unawaited') {
+      for (let i = 0; i < N; i++) void a.add(nextBase + (i & (W - 1)), 1);
+      await a.waitAll();
+      await world.barrier();
+    } else {
       for (let i = 0; i < N; i++) void a.add(base + (i & (W - 1)), 1);
       await a.waitAll();
     }

@@ -22,6 +22,7 @@ import type { BatchIndices } from './op-types.js';
 import { kArray, type ArrayInternals, type ArrayMeta } from './meta.js';
 import { canCopyDirect, copyRange } from './ops/copy.js';
 import { IndexedDistIter, IndexedLocalIter, IndexedOnesidedIter, consumersIdle, defaultChunk, iterChain, onesidedOf } from './iter/index.js';
+import { entryOf, flushArray, gatherOne, wantsEntry } from './ops/coalesce.js';
 import { checksWhileGathering, execute, type OpResult } from './ops/engine.js';
 import type { View } from './ops/kernels.js';
 import { transferRange } from './ops/range.js';
@@ -29,7 +30,7 @@ import { printArray } from './print.js';
 import type { ReadOnlyArray } from './read-only.js';
 import { reduceArray, type ReduceLocks } from './reduce.js';
 import { deliver, destLength, destView } from './transfer.js';
-import { Op, scalarOut, type ArrayKind, type Distribution } from './types.js';
+import { Op, scalarOut, type ArrayKind, type Distribution, type OpCode } from './types.js';
 import type { UnsafeArray } from './unsafe.js';
 
 /** Arrays travel in AM arguments and results as references (see ArrayBase). */
@@ -315,7 +316,18 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
    * a lock) count in the array's `waitAll()` until they are done.
    */
   protected run(op: number, idx: ArrayLike<number>, vals: unknown, cur: unknown, eps: number, fetch: boolean, unchecked?: { len: number; what: string }): Promise<OpResult> {
-    const r = execute(this, this[kArray], { op: op as never, idx, vals: vals as View, cur: cur as View, eps, fetch, unchecked });
+    const ai = this[kArray];
+    if (idx.length === 1 && unchecked === undefined) {
+      const g = gatherOne(this, ai, op as OpCode, idx[0]!, vals, cur, eps, fetch);
+      if (g !== undefined) {
+        if (g.first) this.#pendingShared(g.batch);
+        const words = ai.meta.words;
+        return wantsEntry(op as OpCode, fetch) ? g.batch.then((r) => entryOf(r, g.k, words)) : g.batch;
+      }
+    }
+    // Ops gathered on this array go first, so this one sees them (ops/coalesce.ts).
+    flushArray(ai.meta);
+    const r = execute(this, ai, { op: op as never, idx, vals: vals as View, cur: cur as View, eps, fetch, unchecked });
     // Applied at once: resolved, but a retry loop of such ops must still let the event loop turn.
     if (!(r instanceof Promise)) return completed(r);
     // Not done yet (queued behind a lock, or sent to owners): the array's waitAll(), the team's
@@ -327,6 +339,18 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
   #pending<R>(p: Promise<R>): Promise<R> {
     this.#meta.team[kTeamInternals].track(p);
     return this.track(p);
+  }
+
+  /**
+   * Counts a batch of gathered element ops (shared by their calls, each of which observes it) in
+   * the same waits as #pending, without a promise of its own that could reject unobserved.
+   */
+  #pendingShared(p: Promise<unknown>): void {
+    this.#meta.team[kTeamInternals].track(p);
+    const ops = this.#meta.ops;
+    ops.add();
+    const done = (): void => ops.done();
+    p.then(done, done);
   }
 
   /** @internal Counts `p` in the array's `waitAll()` until it settles. */
@@ -413,6 +437,7 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
    * owner), counted in `waitAll()` like run()'s batches while it waits.
    */
   protected range(index: number, data: View, write: boolean): Promise<void> {
+    flushArray(this.#meta);
     const r = transferRange(this, this[kArray], index, data, write);
     return r === undefined ? completedVoid() : this.#pending(r);
   }

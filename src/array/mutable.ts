@@ -32,8 +32,8 @@ const NO_RESULT = (): OpResult => ({ out: null, ok: null });
 /**
  * The element ops of every array type that may write (UnsafeArray, AtomicArray, LocalLockArray,
  * GlobalLockArray), inherited by each. Every op takes an index into the whole array and runs on
- * whichever PE owns the element: on shmem straight in its memory, on tcp as one request to the
- * owner. `fetch…` forms resolve to the old value, `batch…` forms take many indices with one value
+ * whichever PE owns the element: on shmem straight in its memory, on tcp and ofi gathered with the
+ * other element ops this task makes through the handle into one request per owner. `fetch…` forms resolve to the old value, `batch…` forms take many indices with one value
  * for all or one per index and are split by owner (never one message per element). Bit ops and
  * shifts are refused where Lamellar has none (bool has no arithmetic, bit ops are for integers and
  * bool, shifts for integers, `compareExchangeEpsilon` for floats). Every argument is checked before

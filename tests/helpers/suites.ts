@@ -76,6 +76,7 @@ export const ARRAY_MISC_CASES = [
   "ops left unawaited have run their callers' continuations when waitAll resolves",
   "an array clone sent in an AM's arguments moves into it, as in Lamellar: released once sent, so a conversion does not wait for it",
   "a clone used for element and batch ops, ranges, reductions, locks and iteration stays usable: the runtime's own messages never move it",
+  "element ops on other PEs' elements in a loop: every op applies, in call order per element, counted by waitAll, seen by a later batch op, even after the handle is dropped",
 ];
 
 export const CLOSURE_CASES = [
