@@ -371,6 +371,7 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
   load(i: number): Promise<ArrayValue<T>> {
     // Not async: a bad index throws at the call, as it does for every other element op.
     checkIndex(i, this.length, `${this.kind}.load`);
+    this.checkOpen(`${this.kind}.load`);
     return this.run(Op.load, [i], 0, 0, 0, true).then((r) => scalarOut(this.type, r.out!, 0));
   }
 
@@ -385,6 +386,7 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
    */
   batchLoad(indices: BatchIndices): Promise<ArrayData<T>> {
     const what = `${this.kind}.batchLoad`;
+    this.checkOpen(what);
     const raw = resolveSource(indices);
     // Where the loads read the owners' memory directly, the gather checks the indices it reads
     // (a bad one rejects); otherwise they are checked here, and a bad one throws at the call.
@@ -412,6 +414,7 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
   get<D extends ArrayData<T> | RegionFor<T>>(index: number, dst: D): Promise<D>;
   get(index: number, nOrDst: number | ArrayData<T> | RegionFor<T>): Promise<unknown> {
     const what = `${this.kind}.get`;
+    this.checkOpen(what);
     const fresh = typeof nOrDst === 'number';
     const n = fresh ? checkCount(nOrDst, what) : destLength(this.type, nOrDst, what);
     checkRangeOf(this.kind, 'get', index, n, this.length);
@@ -442,8 +445,17 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
     return r === undefined ? completedVoid() : this.#pending(r);
   }
 
+  /**
+   * @internal WORLD_SHUT_DOWN once this PE's world has shut down: nothing is applied, on any
+   * lamella (on shmem the owners' memory is still mapped, and writes would land).
+   */
+  protected checkOpen(what: string): void {
+    this.refState.rt.checkOpen(what);
+  }
+
   /** @internal A one-sided reduction of the window (see reduce.ts). */
   protected reduceWith(name: string, locks?: ReduceLocks): Promise<ArrayValue<T> | undefined> {
+    this.checkOpen(`${this.kind}.${name}`);
     return this.track(reduceArray(this, this[kArray], name, locks) as Promise<ArrayValue<T> | undefined>);
   }
 

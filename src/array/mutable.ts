@@ -53,6 +53,7 @@ export abstract class MutableArray<T extends ArrayElemType = ArrayElemType> exte
     const what = `${this.kind}.${name}`;
     checkOpSupported(this.type, op, what);
     checkIndex(index, this.length, what);
+    this.checkOpen(what);
     checkShiftAmount(this.type, op, value, what);
     const v = checkValue(this.type, value, what);
     checkOperand(this.type, op, v, what);
@@ -67,6 +68,7 @@ export abstract class MutableArray<T extends ArrayElemType = ArrayElemType> exte
   protected many(op: OpCode, name: string, indices: unknown, values: unknown, fetch: boolean, cur: unknown = 0, eps = 0): Promise<OpResult> {
     const what = `${this.kind}.${name}`;
     checkOpSupported(this.type, op, what);
+    this.checkOpen(what);
     const cas = op === Op.compareExchange || op === Op.compareExchangeEpsilon;
     const vIn = resolveSource(values);
     checkShiftAmount(this.type, op, vIn, what);
@@ -739,6 +741,7 @@ export abstract class MutableArray<T extends ArrayElemType = ArrayElemType> exte
    */
   put(index: number, data: ArrayData<T> | LocalView<T> | ReadonlyLocalView<T> | readonly ArrayValue<T>[] | RegionFor<T>): Promise<void> {
     const what = `${this.kind}.put`;
+    this.checkOpen(what);
     const src = putSource(this.type, data, what);
     if (src instanceof Promise) return this.track(src.then((v) => this.#putView(index, v)));
     return this.#putView(index, src);

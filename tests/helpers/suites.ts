@@ -202,6 +202,7 @@ const WORLD_CASES = [
   'initWorld twice throws ALREADY_INITIALIZED',
   'initWorld rejects an unknown backend option',
   'waitAll with nothing outstanding resolves',
+  "array ops after shutdown throw WORLD_SHUT_DOWN at the call, naming the method, and apply nothing",
   'barrier after shutdown throws WORLD_SHUT_DOWN',
 ];
 
