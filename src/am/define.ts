@@ -202,7 +202,10 @@ export function amIdOf(name: string): number {
  */
 export function defineAm<A = undefined, R = void>(name: string, exec: AmExec<A, R> & NoInfer<AmWireGuard<A, R>>): DefinedAm<A, R> {
   if (typeof name !== 'string' || name.length === 0) {
-    throw new LamellarError(ErrorCode.INVALID_ARGUMENT, 'defineAm needs a non-empty name');
+    const got = typeof name === 'string' ? 'an empty string' : name === null ? 'null' : typeof name === 'object' ? 'an object' : `a ${typeof name}`;
+    throw new LamellarError(ErrorCode.INVALID_ARGUMENT, `defineAm(name, exec) takes the AM's name first, a non-empty string (e.g. defineAm('app/work', (ctx, args) => ...)); got ${got}`, {
+      details: { argument: 'name' },
+    });
   }
   if (typeof exec !== 'function') {
     throw new LamellarError(ErrorCode.INVALID_ARGUMENT, `defineAm('${name}') needs an exec function`);
