@@ -41,8 +41,7 @@ export function remoteError(src: number, name: string, site: Site | undefined, e
       { details: { pe: src, amName: name } },
     );
   }
-  const err = new RemoteAmError(src, name, e.name, e.message, e.stack, site === undefined ? undefined : userFrames(site), e.code === '' ? undefined : e.code);
-  // The AM's frames matter, not the target runtime's frame handling around them.
-  err.stack = err.stack!.replace(e.stack, withoutRuntimeFrames(e.stack));
-  return err;
+  // The AM's frames matter, not the target runtime's frame handling around them: remoteStack
+  // too, which a printed error (util.inspect) shows beside the stack.
+  return new RemoteAmError(src, name, e.name, e.message, withoutRuntimeFrames(e.stack), site === undefined ? undefined : userFrames(site), e.code === '' ? undefined : e.code);
 }

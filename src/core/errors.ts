@@ -271,7 +271,7 @@ export class RemoteAmError extends LamellarError<typeof ErrorCode.REMOTE_AM> {
    */
   readonly remoteMessage: string;
   /**
-   * The remote error's stack, as the target PE printed it.
+   * The remote error's stack on the target PE, without the runtime's own frames.
    * @example
    * ```ts
    * const e = new RemoteAmError(3, 'hello', 'TypeError', 'bad', 'TypeError: bad\n    at exec');
