@@ -38,6 +38,10 @@ export interface EngineHost {
   readonly decodeContext: unknown;
 }
 
+/** The kinds of AM the status board's busy words show (Engine.setBusyWords). */
+export const BUSY_AM = 1;
+export const BUSY_CLOSURE = 2;
+
 class Ctx implements AmContext {
   constructor(
     readonly currentPe: number,
@@ -69,6 +73,14 @@ export class Engine {
   /** Incoming frames, run in time slices (inbox.ts). */
   readonly #inbox = new Inbox((src, frame, pos) => this.#onFrame(src, frame, pos));
   #closed = false;
+  /**
+   * What this PE runs now, for other PEs' deadlock reports: [at] the kind (0 none, BUSY_AM, or
+   * BUSY_CLOSURE), [at + 1] the AM's wire id, stored while an AM's synchronous code runs. Two
+   * plain stores into this PE's status board (shared memory, readable while this thread is stuck
+   * in the AM) before and after each AM, never a clock or a timer. A private pair until setBusyWords.
+   */
+  #busy: Int32Array<ArrayBufferLike> = new Int32Array(2);
+  #busyAt = 0;
   /** Sends every buffered record now. */
   readonly flush: () => void;
 
@@ -86,6 +98,12 @@ export class Engine {
 
   setHost(host: EngineHost): void {
     this.#host = host;
+  }
+
+  /** Where to show the AM running now: words `at` and `at + 1` of `words` (the status board's). */
+  setBusyWords(words: Int32Array, at: number): void {
+    this.#busy = words;
+    this.#busyAt = at;
   }
 
   /** The oldest launch of this PE still waiting for its result (for the status board). */
@@ -363,6 +381,12 @@ export class Engine {
     this.#executing++;
     if (channels.amExec.hasSubscribers) channels.amExec.publish({ am: def.name, src, reqId });
     let out: unknown;
+    const busy = this.#busy;
+    const b = this.#busyAt;
+    const wasKind = busy[b]!;
+    const wasId = busy[b + 1]!;
+    busy[b + 1] = def.id;
+    busy[b] = closure ? BUSY_CLOSURE : BUSY_AM;
     try {
       out = def.exec(new Ctx(this.myPe, this.numPes, src, host.world, team), args);
       // Reading `then` is inside the try: a returned Proxy may throw from it, like an exec.
@@ -375,6 +399,9 @@ export class Engine {
       releaseFrom(mark);
       this.#execDone(undefined);
       return;
+    } finally {
+      busy[b] = wasKind;
+      busy[b + 1] = wasId;
     }
     this.#replyValue(src, reqId, def, out, teamId);
     releaseFrom(mark);
@@ -524,6 +551,12 @@ export class Engine {
     };
     const fail = (err: unknown): void => finish(false, err);
     let out: unknown;
+    const busy = this.#busy;
+    const b = this.#busyAt;
+    const wasKind = busy[b]!;
+    const wasId = busy[b + 1]!;
+    busy[b + 1] = def.id;
+    busy[b] = closureSourceOf(def) === undefined ? BUSY_AM : BUSY_CLOSURE;
     try {
       out = def.exec(ctx, args);
       if (out !== null && typeof out === 'object' && typeof (out as PromiseLike<unknown>).then === 'function') {
@@ -533,6 +566,9 @@ export class Engine {
     } catch (err) {
       fail(err);
       return;
+    } finally {
+      busy[b] = wasKind;
+      busy[b + 1] = wasId;
     }
     next(out);
   }

@@ -12,7 +12,7 @@ export type { AmDef, AmArgs, AmExec, AmResultOf, AmWireGuard, DefinedAm, Returne
 export { closure, isClosureAm, type ClosureAm } from './closure.js';
 export type { AmContext, AmTeam, AmLauncher } from './context.js';
 export { AmHandle, LocalAmHandle, MultiAmHandle, kSettle, newAmHandle, newLocalAmHandle, newMultiAmHandle, type HandleCounter } from './handle.js';
-export { Engine, type EngineHost } from './engine.js';
+export { BUSY_AM, BUSY_CLOSURE, Engine, type EngineHost } from './engine.js';
 export type { OldestPending } from './outcomes.js';
 export { Counter, PairCounter } from './counter.js';
 export { AmGroup, TaskGroup, type AmGroupResults } from './group.js';

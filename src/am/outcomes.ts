@@ -20,6 +20,10 @@ export interface OldestPending {
   id: number;
   what: string;
   site: string;
+  /** The PE it runs on (undefined for a part of an execAmAll). */
+  pe: number | undefined;
+  /** Whether its handle is awaited (`then` was called): someone waits for this result. */
+  awaited: boolean;
 }
 
 export type Settleable = AmHandle<unknown> | MultiPart | LocalAmHandle<unknown>;
@@ -178,19 +182,22 @@ export class Outcomes {
     let name: string;
     let pe: number | undefined;
     let site: Site | undefined;
+    let awaited: boolean;
     if (h instanceof Slab) {
       const slot = id - h.first;
       name = h.names[slot]!;
       pe = h.pes[slot];
       site = h.site(slot);
+      awaited = h.observed(slot);
     } else {
       const multi = h instanceof MultiPart;
       name = h.amName;
       pe = multi ? undefined : (h as { pe?: number }).pe;
       site = this.#sites?.get(multi ? h.multi : h);
+      awaited = observed(h);
     }
     const what = pe === undefined ? `a result of execAmAll(${name})` : `active message '${name}' on PE ${pe}`;
-    return { id, what, site: site === undefined ? '' : (userSite(site.stack) ?? '') };
+    return { id, what, site: site === undefined ? '' : (userSite(site.stack) ?? ''), pe, awaited };
   }
 
   /**

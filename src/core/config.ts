@@ -170,6 +170,56 @@ export function parseBackend(value: unknown, source: string): Backend {
   );
 }
 
+/** The variable that gave this PE's job size, by where the rank came from. */
+const SIZE_VARIABLE: Record<RankSource, string> = {
+  lamellar: 'LAMELLAR_NUM_PES',
+  ompi: 'OMPI_COMM_WORLD_SIZE',
+  slurm: 'SLURM_NTASKS',
+  pmi: 'PMI_SIZE',
+  default: 'LAMELLAR_NUM_PES',
+};
+
+/**
+ * The backend `initWorld` starts this PE on: `asked` (its option) if given, else the config's. A PE
+ * that a launcher started as PE k of N > 1 (`lamellar run`, `lamellar exec`, mpirun, srun) must
+ * join those N: the local backend (one PE, a world of its own, while the others wait for it
+ * forever or run N unrelated worlds) is refused with INVALID_NUM_PES, and an option naming
+ * another backend than the one the PE was launched for (LAMELLAR_BACKEND) with CONFIG. Explicit
+ * options still win over LAMELLAR_BACKEND in a job of one PE, and without a launcher.
+ */
+export function launchBackend(cfg: LamellarConfig, asked: Backend | undefined): Backend {
+  const backend = asked ?? cfg.backend;
+  if (cfg.numPes <= 1) return backend;
+  const size = `${SIZE_VARIABLE[cfg.rankSource]}=${cfg.numPes}`;
+  const who = `PE ${cfg.peId} of a job of ${cfg.numPes} PEs (${size})`;
+  const launched = cfg.backendFromEnv ? `launched for the ${cfg.backend} backend (LAMELLAR_BACKEND=${cfg.backend})` : 'launched with no LAMELLAR_BACKEND';
+  const details = { variable: 'LAMELLAR_BACKEND', value: cfg.backendFromEnv ? cfg.backend : undefined, option: asked, pe: cfg.peId, numPes: cfg.numPes };
+  if (backend === 'local') {
+    const why =
+      asked === 'local'
+        ? `initWorld({ backend: 'local' }) asks for the local backend`
+        : cfg.backendFromEnv
+          ? 'LAMELLAR_BACKEND=local asks for the local backend'
+          : 'with no LAMELLAR_BACKEND and no backend option it would start on the local backend';
+    const fix = cfg.backendFromEnv && cfg.backend !== 'local' ? `remove the backend option (the launcher's ${cfg.backend} then applies)` : asked === 'local' ? 'remove the backend option and run through `lamellar run` or `lamellar exec`' : 'start it with `lamellar run` or `lamellar exec` (tcp), or set LAMELLAR_BACKEND=tcp';
+    throw new LamellarError(
+      ErrorCode.INVALID_NUM_PES,
+      `${who}, ${launched}: ${why}, which runs exactly 1 PE, so this PE would be a world of its own while the other ${cfg.numPes - 1} PE(s) wait for it; ` +
+        `${fix}, or run 1 PE (lamellar run -N 1 --backend local)`,
+      { details },
+    );
+  }
+  if (asked !== undefined && cfg.backendFromEnv && asked !== cfg.backend) {
+    throw new LamellarError(
+      ErrorCode.CONFIG,
+      `${who}, ${launched}: initWorld({ backend: '${asked}' }) asks for another backend; every PE of a job runs on the backend it was launched for. ` +
+        `Remove the backend option, or launch with --backend ${asked}`,
+      { details },
+    );
+  }
+  return backend;
+}
+
 function rank(env: Env): { peId: number; numPes: number; rankSource: RankSource } {
   const pick = (r: string, s: string, src: RankSource) => {
     if (env[r] === undefined && env[s] === undefined) return undefined;

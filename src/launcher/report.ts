@@ -41,6 +41,8 @@ export function describeError(e: unknown): string {
     return `${describeError(s.suppressed)}\n\nand then, cleaning up an \`await using\` scope while that error unwound it:\n${describeError(s.error)}`;
   }
   try {
+    const bare = stackless(e);
+    if (bare !== undefined) return bare;
     return plainName(inspect(e, { depth: 2, breakLength: 120 }));
   } catch {
     try {
@@ -49,6 +51,27 @@ export function describeError(e: unknown): string {
       return Object.prototype.toString.call(e);
     }
   }
+}
+
+/**
+ * An error whose stack has no frames (one rebuilt from a message that crossed threads, such as
+ * tcp's rendezvous timeout) is shown by `inspect` in brackets with every own field, undefined
+ * ones too (`[LamellarError: ...] { code: ..., details: undefined }`). Shown instead as an error
+ * with a stack is: `LamellarError: <message>`, then its code and other defined fields.
+ */
+function stackless(e: unknown): string | undefined {
+  if (!(e instanceof Error)) return undefined;
+  const stack = typeof e.stack === 'string' ? e.stack : '';
+  if (/\n\s+at /.test(stack)) return undefined;
+  const name = `${e.name}: ${e.message}`;
+  // Keep what a stack without frames adds below the message (a RemoteAmError's remote part).
+  const head = stack.startsWith(name) ? stack : name;
+  const fields: Record<string, unknown> = {};
+  for (const key of Object.keys(e)) {
+    const v = (e as unknown as Record<string, unknown>)[key];
+    if (v !== undefined) fields[key] = v;
+  }
+  return Object.keys(fields).length === 0 ? head : `${head} ${inspect(fields, { depth: 2, breakLength: 120 })}`;
 }
 
 /** For a failure another PE caused (a LamellarError with `details.origin`), that PE. */

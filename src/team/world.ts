@@ -15,6 +15,7 @@ import {
   LamellarError,
   markWorldShutDown,
   noteWorldStarting,
+  launchBackend,
   parseBackend,
   processEnv,
   reportMalloc,
@@ -45,8 +46,10 @@ import type { IdentityOp, Reduced, Reducible, ReduceOp } from './team-collective
  */
 export interface WorldOptions {
   /**
-   * The lamella to run on; overrides `LAMELLAR_BACKEND` (set by `lamellar run`). Defaults to
-   * `local` (one PE, no launcher).
+   * The lamella to run on; overrides `LAMELLAR_BACKEND` in a job of one PE or without a
+   * launcher. Defaults to `local` (one PE, no launcher). A PE that a launcher started as one of
+   * N > 1 PEs runs on the backend it was launched for: another one is refused with
+   * `LAMELLAR_ERR_CONFIG`, and `local` with `LAMELLAR_ERR_INVALID_NUM_PES`.
    * @example
    * ```ts
    * const w = await initWorld({ backend: 'shmem' }); // under lamellar run -N 4
@@ -374,7 +377,8 @@ export class World {
 /**
  * Starts the runtime on this PE and returns its World. Collective: every PE of the job calls it
  * once (a second call throws ALREADY_INITIALIZED). The backend comes from `options.backend`, else
- * `LAMELLAR_BACKEND` (which `lamellar run` sets), else `local`.
+ * `LAMELLAR_BACKEND` (which `lamellar run` sets), else `local`; in a job of N > 1 PEs it must be
+ * the one the PE was launched for (INVALID_NUM_PES for `local`, CONFIG for another).
  * @example
  * ```ts
  * await using w = await initWorld();
@@ -386,10 +390,12 @@ export async function initWorld(options: WorldOptions = {}): Promise<World> {
     throw new LamellarError(ErrorCode.INVALID_ARGUMENT, 'initWorld(options) takes an options object');
   }
   const cfg = config();
-  const backend = options.backend !== undefined ? parseBackend(options.backend, 'initWorld options') : cfg.backend;
+  const asked = options.backend !== undefined ? parseBackend(options.backend, 'initWorld options') : undefined;
   if (worldExists) {
     throw new LamellarError(ErrorCode.ALREADY_INITIALIZED, 'initWorld() was already called on this PE; there is one world per PE (pass the World around instead)');
   }
+  // A PE a launcher started as one of N joins those N: refused here, before anything starts.
+  const backend = launchBackend(cfg, asked);
   worldExists = true;
   try {
     noteWorldStarting();
@@ -409,6 +415,7 @@ export async function initWorld(options: WorldOptions = {}): Promise<World> {
     const addr = lamella.alloc(STATUS_BYTES + DisseminationBarrier.bytes(pes.length));
     const addrs = await lamella.allgather(addr);
     rt.board = new StatusBoard(lamella, addrs);
+    engine.setBusyWords(...rt.board.busyWords());
     rt.watch.board = rt.board;
     rt.watch.probeAms(() => engine.oldestPending());
     const channel = new Channel(rt, 0, pes, addrs.map((a) => a + STATUS_BYTES), cfg.collectiveSites);

@@ -193,7 +193,7 @@ const TEAM_MULTI_PE_CASES = [
   'a team region, Darc or array sent to a PE outside the team is refused there',
 ];
 
-const WORLD_CASES = [
+export const WORLD_CASES = [
   'myPe and numPes match the launch',
   'barriers order phases',
   'writes before a barrier are visible to every PE after it',

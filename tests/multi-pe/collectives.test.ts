@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { describe, test } from 'node:test';
 import { compiledFixture } from '../helpers/compiled.js';
-import { fixture, runJob } from '../helpers/job.js';
+import { configName, fixture, runJob, skipFor, type JobConfig } from '../helpers/job.js';
 
 /** `file:line` of the call marked `// @@line <tag>` in a fixture script (`.ts` or its copy). */
 function line(script: string, tag: string): string {
@@ -132,6 +132,45 @@ for (const cfg of AM_WAIT_CONFIGS) {
     assert.match(w, /PE 1 is running, not in a collective; the result of active message 'deadlock-test\/hold' on PE 0 is outstanding \(launched at \S*deadlock-am\.[jt]s:\d+:\d+\)/);
     assert.ok(w.includes(line(script, 'hold-launch')), w);
     for (let pe = 0; pe < cfg.numPes; pe++) assert.match(r.stdout, new RegExp(`@@passed ${pe}`));
+  });
+}
+
+// A PE stuck in an AM's synchronous code: an awaited AM result is a diagnosed wait, and reports
+// name the AM the target runs (not the collective its board showed last).
+const BUSY_CONFIGS: JobConfig[] = [
+  { backend: 'shmem', numPes: 2 },
+  { backend: 'tcp', numPes: 2 },
+  { backend: 'ofi', numPes: 2, provider: 'shm' },
+];
+for (const cfg of BUSY_CONFIGS) {
+  const script = scriptFor('deadlock-busy-am.ts', cfg === BUSY_CONFIGS[0]);
+  const BUSY = "PE 1 is running active message 'deadlock-busy/spin' \\(its thread is in the AM's synchronous code and runs nothing else until it returns\\)";
+  describe(`an AM that keeps its target busy, on ${configName(cfg)}`, { skip: skipFor(cfg) }, () => {
+    test('an awaited AM result is reported after the timeout, naming the AM, its target and that the target runs it', async () => {
+      const r = await runJob(script, { ...cfg, args: ['await'], env: { LAMELLAR_DEADLOCK_TIMEOUT: '1' }, timeoutMs: 60000 });
+      assert.equal(r.code, 0, r.stderr);
+      const w = /@@warning (.*)/.exec(r.stdout)?.[1] ?? '';
+      assert.match(w, new RegExp(`^PE 0 has waited [\\d.]+ s for the result of active message 'deadlock-busy/spin' on PE 1: ${BUSY}; next report in `));
+      assert.match(r.stdout, /@@result 1/);
+      for (let pe = 0; pe < cfg.numPes; pe++) assert.match(r.stdout, new RegExp(`@@passed ${pe}`));
+    });
+
+    test('with LAMELLAR_DEADLOCK_TIMEOUT_ACTION=abort the awaiting PE fails the job with DEADLOCK_TIMEOUT', async () => {
+      const r = await runJob(script, { ...cfg, args: ['await'], env: { LAMELLAR_DEADLOCK_TIMEOUT: '1', LAMELLAR_DEADLOCK_TIMEOUT_ACTION: 'abort' }, timeoutMs: 60000 });
+      assert.equal(r.signal, null, `killed by the test's time limit:\n${r.stderr}`);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, new RegExp(`^lamellar: PE 0 failed:\\nLamellarError: PE 0 has waited [\\d.]+ s for the result of active message 'deadlock-busy/spin' on PE 1: ${BUSY} \\(LAMELLAR_DEADLOCK_TIMEOUT_ACTION=abort\\)`, 'm'));
+      assert.match(r.stderr, /code: 'LAMELLAR_ERR_DEADLOCK_TIMEOUT'/);
+      assert.doesNotMatch(r.stdout, /@@passed/);
+    });
+
+    test("waitAll()'s report says the target runs the AM, not that it is in a collective", async () => {
+      const r = await runJob(script, { ...cfg, args: ['waitall'], env: { LAMELLAR_DEADLOCK_TIMEOUT: '1' }, timeoutMs: 60000 });
+      assert.equal(r.code, 0, r.stderr);
+      const w = /@@warning (.*)/.exec(r.stdout)?.[1] ?? '';
+      assert.match(w, new RegExp(`^PE 0 has waited [\\d.]+ s in waitAll\\(\\) on the world .* for PE\\(s\\) 1: ${BUSY}; next report in `));
+      for (let pe = 0; pe < cfg.numPes; pe++) assert.match(r.stdout, new RegExp(`@@passed ${pe}`));
+    });
   });
 }
 

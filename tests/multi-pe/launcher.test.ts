@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { describe, test } from 'node:test';
 import { compiledFixture } from '../helpers/compiled.js';
 import { BIN, configName, fixture, runJob, runNode, skipFor, type JobConfig, type JobResult } from '../helpers/job.js';
+import { WORLD_CASES } from '../helpers/suites.js';
 
 /**
  * A bound, not a speed check: the job must have stopped (the launcher exited) within 10 s of
@@ -177,6 +178,52 @@ describe('lamellar run takes -N and --backend from the environment, explicit opt
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /LAMELLAR_NUM_PES must be an integer .*LAMELLAR_ERR_CONFIG/);
     assert.equal(lines(r.stdout).length, 0);
+  });
+});
+
+describe('initWorld options that contradict the launch: the PE fails at initWorld, the job stops', () => {
+  const configs: JobConfig[] = [
+    { backend: 'shmem', numPes: 2 },
+    { backend: 'tcp', numPes: 2 },
+    { backend: 'ofi', numPes: 2, provider: 'shm' },
+  ];
+  const other = { shmem: 'tcp', tcp: 'shmem', ofi: 'tcp', local: 'shmem' } as const;
+  /** The job failed promptly (no rendezvous timeout, no hang), reporting PE `pe` with `code`. */
+  const failedAt = (r: JobResult, pe: number, code: string, message: RegExp): void => {
+    assert.equal(r.signal, null, `killed by the test's time limit:\n${r.stderr}`);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, new RegExp(`^lamellar: PE ${pe} failed:\\nLamellarError: PE ${pe} of a job of 2 PEs \\(LAMELLAR_NUM_PES=2\\), `, 'm'));
+    assert.match(r.stderr, message);
+    assert.match(r.stderr, new RegExp(code));
+    assert.match(r.stderr, /lamellar: stopping the other 1 PE\(s\)/);
+    assert.doesNotMatch(r.stdout, /@@joined \d+ of 1 /, 'a PE ran as a world of its own');
+    assert.ok(r.ms < 25000, `took ${r.ms} ms`);
+  };
+  for (const c of configs) {
+    test(`${configName(c)}: PE 1 alone asking for the local backend`, { skip: skipFor(c) }, async () => {
+      const r = await runJob(compiledFixture('backend-mismatch.ts'), { ...c, args: ['local', '1'], timeoutMs: 40000 });
+      failedAt(r, 1, 'LAMELLAR_ERR_INVALID_NUM_PES', new RegExp(`launched for the ${c.backend} backend \\(LAMELLAR_BACKEND=${c.backend}\\): initWorld\\(\\{ backend: 'local' \\}\\) asks for the local backend, which runs exactly 1 PE`));
+    });
+
+    test(`${configName(c)}: every PE asking for the local backend does not run 2 worlds of 1 PE`, { skip: skipFor(c) }, async () => {
+      const r = await runJob(compiledFixture('backend-mismatch.ts'), { ...c, args: ['local'], timeoutMs: 40000 });
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, /LAMELLAR_ERR_INVALID_NUM_PES/);
+      assert.doesNotMatch(r.stdout, /@@joined/);
+    });
+
+    test(`${configName(c)}: PE 0 asking for another backend is a CONFIG error naming both`, { skip: skipFor(c) }, async () => {
+      const asked = other[c.backend];
+      const r = await runJob(compiledFixture('backend-mismatch.ts'), { ...c, args: [asked, '0'], timeoutMs: 40000 });
+      failedAt(r, 0, 'LAMELLAR_ERR_CONFIG', new RegExp(`launched for the ${c.backend} backend .*initWorld\\(\\{ backend: '${asked}' \\}\\) asks for another backend`));
+      assert.doesNotMatch(r.stderr, /per-job secret|NOT_LAUNCHED/);
+    });
+  }
+
+  test('shmem: asking for the backend the job was launched for is fine', async () => {
+    const r = await runJob(compiledFixture('backend-mismatch.ts'), { numPes: 2, backend: 'shmem', args: ['shmem'], timeoutMs: 30000 });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(r.stdout.split('\n').filter((l) => l.startsWith('@@joined')).sort(), ['@@joined 0 of 2 on shmem', '@@joined 1 of 2 on shmem']);
   });
 });
 
@@ -357,7 +404,7 @@ describe('without the launcher', () => {
     const r = await runNode(['--import', 'tsx', fixture('world.ts')], { timeoutMs: 30000 });
     assert.equal(r.code, 0, r.stderr);
     const reports = r.stdout.split('\n').filter((l) => l.startsWith('@@case '));
-    assert.equal(reports.length, 9);
+    assert.equal(reports.length, WORLD_CASES.length);
     assert.ok(reports.every((l) => l.includes('"ok":true')), r.stdout);
   });
 });

@@ -8,7 +8,7 @@ import { numPesOf, parseRunArgs } from '../../src/cli/args.js';
 import { causeOf, describeError } from '../../src/launcher/report.js';
 import { checkEntryScript, moduleMarkers } from '../../src/launcher/script.js';
 import { checkStatsFile } from '../../src/launcher/index.js';
-import { ErrorCode, isLamellarError, parseConfig } from '../../src/core/index.js';
+import { ErrorCode, isLamellarError, LamellarError, parseConfig } from '../../src/core/index.js';
 
 const fails = (fn: () => unknown, code: string, message: RegExp): void => {
   assert.throws(fn, (e: unknown) => isLamellarError(e) && e.code === code && message.test(e.message));
@@ -104,6 +104,20 @@ describe("a failing PE's report (launcher/report.ts)", () => {
     Object.defineProperty(e, 'name', { value: 'LamellarError', enumerable: false });
     assert.match(describeError(e), /^LamellarError: index 9 is outside the array\n {4}at main/);
     assert.match(describeError(Object.assign(new Error('own'), { code: 'X' })), /^Error: own/);
+  });
+
+  test('an error rebuilt without a stack prints as `Name: message` with its code, and details only when defined', () => {
+    // tcp's rendezvous timeout is rebuilt from the network thread's message with a frameless stack.
+    const e = new LamellarError(ErrorCode.RENDEZVOUS_TIMEOUT, 'PE 0: the job did not assemble within 1 s');
+    e.stack = `${e.name}: ${e.message}`;
+    assert.equal(describeError(e), "LamellarError: PE 0: the job did not assemble within 1 s { code: 'LAMELLAR_ERR_RENDEZVOUS_TIMEOUT' }");
+    const d = new LamellarError(ErrorCode.CONFIG, 'bad', { details: { variable: 'X' } });
+    d.stack = undefined;
+    assert.equal(describeError(d), "LamellarError: bad { code: 'LAMELLAR_ERR_CONFIG', details: { variable: 'X' } }");
+    // A frameless stack that says more than the message keeps it.
+    const r = Object.assign(new Error('m'), { code: 'C' });
+    r.stack = 'Error: m\n    --- remote stack (PE 1) ---\nTypeError: x';
+    assert.equal(describeError(r), "Error: m\n    --- remote stack (PE 1) ---\nTypeError: x { code: 'C' }");
   });
 
   test('causeOf names the PE a failure follows from: a relayed origin, or the peer of a collective mismatch', () => {

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { readFileSync } from 'node:fs';
-import { ErrorCode, fnv1a32, hash53, isLamellarError, KNOWN_ENV_NAMES, LamellarError, parseConfig, RemoteAmError, unknownEnvNames } from '../../src/core/index.js';
+import { ErrorCode, fnv1a32, hash53, isLamellarError, KNOWN_ENV_NAMES, LamellarError, launchBackend, parseConfig, RemoteAmError, unknownEnvNames } from '../../src/core/index.js';
 import { HeapAllocator } from '../../src/lamellae/common/index.js';
 import * as dist from '../../dist/core/index.js';
 import { HandshakeError } from '../../src/lamellae/tcp/auth.js';
@@ -67,6 +67,25 @@ describe('config', () => {
     assert.equal(parseConfig({ SLURM_PROCID: '5', SLURM_NTASKS: '8' }).rankSource, 'slurm');
     assert.equal(parseConfig({ PMI_RANK: '0', PMI_SIZE: '3' }).numPes, 3);
     assert.equal(parseConfig({ LAMELLAR_PE_ID: '0', LAMELLAR_NUM_PES: '2', OMPI_COMM_WORLD_RANK: '1', OMPI_COMM_WORLD_SIZE: '2' }).rankSource, 'lamellar');
+  });
+
+  test('launchBackend: a PE started as one of N > 1 joins them; options win only in a job of 1 PE', () => {
+    const is = (code: string, re: RegExp) => (e: unknown): boolean => isLamellarError(e) && e.code === code && re.test(e.message);
+    // No launcher, or a job of 1: the option wins over LAMELLAR_BACKEND.
+    assert.equal(launchBackend(parseConfig({}), 'local'), 'local');
+    assert.equal(launchBackend(parseConfig({ LAMELLAR_BACKEND: 'shmem' }), 'local'), 'local');
+    assert.equal(launchBackend(parseConfig({ LAMELLAR_BACKEND: 'shmem', LAMELLAR_PE_ID: '0', LAMELLAR_NUM_PES: '1' }), 'tcp'), 'tcp');
+    // Launched as PE 1 of 2: the same backend is fine, none given takes the launched one.
+    const shmem = parseConfig({ LAMELLAR_BACKEND: 'shmem', LAMELLAR_PE_ID: '1', LAMELLAR_NUM_PES: '2' });
+    assert.equal(launchBackend(shmem, 'shmem'), 'shmem');
+    assert.equal(launchBackend(shmem, undefined), 'shmem');
+    assert.throws(() => launchBackend(shmem, 'local'), is(ErrorCode.INVALID_NUM_PES, /^PE 1 of a job of 2 PEs \(LAMELLAR_NUM_PES=2\), launched for the shmem backend .*initWorld\(\{ backend: 'local' \}\)/));
+    assert.throws(() => launchBackend(shmem, 'tcp'), is(ErrorCode.CONFIG, /initWorld\(\{ backend: 'tcp' \}\) asks for another backend/));
+    // An mpirun rank with no LAMELLAR_BACKEND: tcp by option is fine, the local default is not.
+    const ompi = parseConfig({ OMPI_COMM_WORLD_RANK: '1', OMPI_COMM_WORLD_SIZE: '3' });
+    assert.equal(launchBackend(ompi, 'tcp'), 'tcp');
+    assert.throws(() => launchBackend(ompi, undefined), is(ErrorCode.INVALID_NUM_PES, /^PE 1 of a job of 3 PEs \(OMPI_COMM_WORLD_SIZE=3\).*no backend option it would start on the local backend/));
+    assert.throws(() => launchBackend(ompi, 'local'), is(ErrorCode.INVALID_NUM_PES, /initWorld\(\{ backend: 'local' \}\)/));
   });
 
   test('PEs poll briefly after activity, and only 5 µs when they outnumber the cores', () => {

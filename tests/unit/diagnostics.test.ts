@@ -41,7 +41,7 @@ test('execAmPe and execAmAll publish lamellar:am:send per destination, lamellar:
 });
 
 test("another PE's status line names a wait's call site only when it was recorded", () => {
-  const view = { state: State.inLock, team: 0, seq: 0, kind: 0, label: 'LocalLockArray' };
+  const view = { state: State.inLock, team: 0, seq: 0, kind: 0, label: 'LocalLockArray', busy: '' };
   assert.equal(describeStatus({ ...view, site: NOT_RECORDED }, () => 'the world'), 'waiting for a lock (LocalLockArray)');
   assert.equal(describeStatus({ ...view, site: '/app/x.ts:3:9' }, () => 'the world'), 'waiting for a lock (LocalLockArray) at /app/x.ts:3:9');
 });

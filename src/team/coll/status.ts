@@ -9,16 +9,22 @@
  *   [0] version: odd while the owner writes (a seqlock; readers retry on odd or changed)
  *   [1] state  [2] team id  [3] sequence number on that team  [4] collective kind
  *   [5] length of the call-site text in bytes   [6] length of the call's name in bytes
- *   bytes 32..: the call's name, then the call-site text (UTF-8)
+ *   [7] the kind of AM whose synchronous code runs now (0: none)  [8] its wire id: written by
+ *       the AM engine around each AM (outside the seqlock: one word each), so a PE stuck in an
+ *       AM's loop shows that, whatever wait its board last published
+ *   bytes 40..: the call's name, then the call-site text (UTF-8)
  * The name is empty unless the collective has one of its own beyond its kind (a distributed
  * iterator's consumer, "DistIter.count"): a peer that reports a mismatch names the call by it.
  */
 import { ErrorCode, LamellarError } from '../../core/index.js';
+import { BUSY_CLOSURE, lookupAm } from '../../am/index.js';
 import { kindName } from './kinds.js';
 import { NOT_RECORDED } from './site.js';
 
 export const STATUS_BYTES = 256;
-const TEXT_AT = 32;
+const TEXT_AT = 40;
+/** The i32 word (of a PE's block) where the AM running now is shown (Engine.setBusyWords). */
+const BUSY_WORD = 7;
 const TEXT_MAX = STATUS_BYTES - TEXT_AT;
 const LABEL_MAX = 64;
 
@@ -43,6 +49,8 @@ export interface StatusView {
   site: string;
   /** The call's own name, or '' (then its kind names it). */
   label: string;
+  /** The AM whose synchronous code the PE runs now ('' if none): "active message 'spin'". */
+  busy: string;
 }
 
 const utf8 = new TextEncoder();
@@ -70,6 +78,12 @@ export class StatusBoard {
     this.#i32 = new Int32Array(own);
     this.#u8 = new Uint8Array(own);
     this.#at = addrs[mem.myPe]!;
+  }
+
+  /** The board words where this PE's AM engine shows the AM it runs now (Engine.setBusyWords). */
+  busyWords(): [Int32Array, number] {
+    // A fixed-length view (a shared heap never shrinks): the engine's stores stay plain stores.
+    return [new Int32Array(this.#i32.buffer, this.#at + BUSY_WORD * 4, 2), 0];
   }
 
   /** Publishes this PE's status. `site` is the call-site text, `label` the call's name, if known. */
@@ -107,14 +121,28 @@ export class StatusBoard {
       kind: words[4]!,
       site: fromUtf8.decode(buf.subarray(TEXT_AT + l, TEXT_AT + l + len)),
       label: fromUtf8.decode(buf.subarray(TEXT_AT, TEXT_AT + l)),
+      busy: busyName(words[BUSY_WORD]!, words[BUSY_WORD + 1]!),
     };
   }
+}
+
+/** The AM a board's busy words name; every PE defines the same AMs (SPMD), so its id names it here. */
+function busyName(kind: number, id: number): string {
+  if (kind === 0) return '';
+  if (kind === BUSY_CLOSURE) return 'a closure active message';
+  const def = lookupAm(id >>> 0);
+  return def === undefined ? 'an active message' : `active message '${def.name}'`;
 }
 
 /** "in barrier() #4 on team 2 at file:///app.ts:10:3", "running, not in a collective", ... */
 export function describeStatus(s: StatusView, teamName: (id: number) => string): string {
   // A wait whose call site was not recorded says nothing about it, as the PE's own reports do.
   const at = s.site && s.site !== NOT_RECORDED ? ` at ${s.site}` : '';
+  // A PE stuck in an AM's synchronous code runs nothing else: whatever wait it published last
+  // (a barrier it entered before the AM arrived) cannot move until the AM returns.
+  if (s.busy !== '' && s.state !== State.shutDown && s.state !== State.exited) {
+    return `running ${s.busy} (its thread is in the AM's synchronous code and runs nothing else until it returns)`;
+  }
   switch (s.state) {
     case State.inCollective:
       return `in ${s.label || kindName(s.kind)} #${s.seq} on ${teamName(s.team)}${at}`;

@@ -86,6 +86,12 @@ export class Watch {
   /** The oldest pending AM at the last probe, and whether the board shows it. */
   #lastOldest: number | undefined;
   #showingAm = false;
+  /** The probe period, when the probe last ran, and the oldest AM's report schedule (see #probeAms). */
+  #probeMs = 0;
+  #lastProbe = 0;
+  #amSince = 0;
+  #amNextAt = 0;
+  #amReports = 0;
   /** The shown wait whose call-site text is not on the board yet (see #publish). */
   #siteDue: Waiting | undefined;
   #siteTimer: ReturnType<typeof setTimeout> | undefined;
@@ -118,12 +124,26 @@ export class Watch {
    */
   probeAms(probe: () => OldestPending | undefined): void {
     this.#amProbe = probe;
-    this.#amTimer ??= setInterval(this.#probeAms, Math.min(2500, Math.max(100, this.#timeoutMs / 4)));
+    this.#probeMs = Math.min(2500, Math.max(100, this.#timeoutMs / 4));
+    this.#lastProbe = performance.now();
+    this.#amTimer ??= setInterval(this.#probeAms, this.#probeMs);
     this.#amTimer.unref();
   }
 
+  /**
+   * Also the diagnosis of an awaited AM result (`await world.execAmPe(1, Am)`), which is in no
+   * registered wait: once the same request has been the oldest outstanding for the deadlock
+   * timeout and its handle is awaited, it is reported like any wait (then after 2x, 4x, ...), naming
+   * the AM, its target and what the target is doing (its board: running that AM's synchronous
+   * code, in a collective, ...). Costs nothing per AM: the same periodic probe, one table look-up.
+   * A probe that fired late (this PE's own loop was blocked) reports nothing: the reply may be
+   * there unread.
+   */
   readonly #probeAms = (): void => {
     if (this.#final || this.board === undefined) return;
+    const now = performance.now();
+    const late = now - this.#lastProbe > this.#probeMs + LATE_MS;
+    this.#lastProbe = now;
     if (this.#shown() !== undefined) {
       this.#lastOldest = undefined;
       return;
@@ -132,12 +152,43 @@ export class Watch {
     if (o !== undefined && o.id === this.#lastOldest) {
       if (!this.#showingAm) this.board.publish(State.awaitingAm, 0, 0, 0, o.site, o.what);
       this.#showingAm = true;
-    } else if (this.#showingAm) {
-      this.board.publish(State.running);
-      this.#showingAm = false;
+      if (o.awaited && !late && now >= this.#amNextAt) {
+        this.#amReports++;
+        this.#amNextAt = now + this.#timeoutMs * 2 ** this.#amReports;
+        void this.#reportAm(o, now - this.#amSince);
+      }
+    } else {
+      if (this.#showingAm) {
+        this.board.publish(State.running);
+        this.#showingAm = false;
+      }
+      // First seen as the oldest now (it may have waited longer: counted from here).
+      this.#amSince = now;
+      this.#amNextAt = this.#amSince + this.#timeoutMs;
+      this.#amReports = 0;
     }
     this.#lastOldest = o?.id;
   };
+
+  async #reportAm(o: OldestPending, waitedMs: number): Promise<void> {
+    const board = this.board;
+    let line = '';
+    if (board !== undefined && o.pe !== undefined && o.pe !== this.#myPe) {
+      const s = await board.read(o.pe).catch(() => undefined);
+      line = `: PE ${o.pe} is ${s === undefined ? 'unreachable' : describeStatus(s, this.#teamName)}`;
+    }
+    // Settled meanwhile (the read took a while on tcp): nothing to report.
+    if (this.#final || this.#amProbe?.()?.id !== o.id) return;
+    const secs = Math.round(waitedMs / 100) / 10;
+    const at = o.site === '' ? '' : ` (launched at ${o.site})`;
+    const msg = `PE ${this.#myPe} has waited ${secs} s for the result of ${o.what}${at}${line}`;
+    if (this.#abort) {
+      const details = { pe: this.#myPe, missing: o.pe === undefined ? undefined : [o.pe] };
+      this.#fatal(new LamellarError(ErrorCode.DEADLOCK_TIMEOUT, `${msg} (LAMELLAR_DEADLOCK_TIMEOUT_ACTION=abort)`, { details }));
+      return;
+    }
+    warn(WarningCode.DEADLOCK, `${msg}; next report in ${Math.round(this.#timeoutMs * 2 ** this.#amReports / 100) / 10} s`);
+  }
 
   begin(w: Waiting): void {
     // After this PE's final state nothing is reported, and no timer may hold the process.
