@@ -22,7 +22,7 @@ import type { BatchIndices } from './op-types.js';
 import { kArray, type ArrayInternals, type ArrayMeta } from './meta.js';
 import { canCopyDirect, copyRange } from './ops/copy.js';
 import { IndexedDistIter, IndexedLocalIter, IndexedOnesidedIter, consumersIdle, defaultChunk, iterChain, onesidedOf } from './iter/index.js';
-import { entryOf, flushArray, gatherOne, wantsEntry } from './ops/coalesce.js';
+import { entryOf, flushArray, gatherOne, inFlight, wantsEntry } from './ops/coalesce.js';
 import { checksWhileGathering, execute, type OpResult } from './ops/engine.js';
 import type { View } from './ops/kernels.js';
 import { transferRange } from './ops/range.js';
@@ -441,7 +441,16 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
    */
   protected range(index: number, data: View, write: boolean): Promise<void> {
     flushArray(this.#meta);
-    const r = transferRange(this, this[kArray], index, data, write);
+    const ai = this[kArray];
+    const before = inFlight(this.#meta);
+    if (before !== undefined) {
+      // Element ops gathered on this array are on their way (ops/coalesce.ts), and the transfer
+      // may go by RDMA rather than behind them: it starts once they are applied. A put takes
+      // its source now, as it does at the call otherwise.
+      const src = write ? (data.slice() as View) : data;
+      return this.#pending(before.then(() => transferRange(this, ai, index, src, write)));
+    }
+    const r = transferRange(this, ai, index, data, write);
     return r === undefined ? completedVoid() : this.#pending(r);
   }
 

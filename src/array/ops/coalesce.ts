@@ -18,9 +18,9 @@
  * its handle at once.
  */
 import { deferred, type Deferred } from '../../core/index.js';
-import { elemClass } from '../elem.js';
+import { elemClass, storageCtor, storageOf, writeWide, type ArrayElemType } from '../elem.js';
 import { kArray, type ArrayInternals, type ArrayMeta } from '../meta.js';
-import { checkValues, Op, type OpCode } from '../types.js';
+import { Op, type OpCode, type Scalar } from '../types.js';
 import { execute, type OpResult } from './engine.js';
 import type { View } from './kernels.js';
 import type { ArrayRef } from './remote.js';
@@ -106,21 +106,54 @@ function flushAll(): void {
 function send(h: ArrayRef, p: Pending): void {
   pending.delete(h);
   const own = p.own;
-  const n = p.idx.length;
   const type = p.meta.type;
-  const what = `${p.kind} element ops`;
   let r: Promise<OpResult> | OpResult;
   try {
-    const vals = (p.same ? p.vals[0] : checkValues(type, p.vals, n, what)) as number | bigint | View;
-    const cur = (isCas(p.op) ? checkValues(type, p.cur, n, what) : 0) as number | bigint | View;
+    const vals = (p.same ? p.vals[0] : storageValues(type, p.vals)) as number | bigint | View;
+    const cur = (isCas(p.op) ? storageValues(type, p.cur) : 0) as number | bigint | View;
     r = execute(own, own[kArray], { op: p.op, idx: p.idx, vals, cur, eps: p.eps, fetch: p.fetch });
   } catch (err) {
     r = Promise.reject(err);
   }
   // The batch's clone goes once it is applied; a world already down reports through the batch.
-  Promise.resolve(r)
-    .finally(() => own.drop().catch(() => undefined))
-    .then(p.done.resolve, p.done.reject);
+  const done = Promise.resolve(r).finally(() => own.drop().catch(() => undefined));
+  done.then(p.done.resolve, p.done.reject);
+  // Until it is applied, a put or get of the array waits for it (inFlight).
+  let set = flying.get(p.meta);
+  if (set === undefined) flying.set(p.meta, (set = new Set()));
+  set.add(p.done.promise);
+  const land = (): void => {
+    set.delete(p.done.promise);
+    if (set.size === 0 && flying.get(p.meta) === set) flying.delete(p.meta);
+  };
+  p.done.promise.then(land, land);
+}
+
+/** Sent batches not yet applied, per array. */
+const flying = new Map<ArrayMeta, Set<Promise<OpResult>>>();
+
+/**
+ * Settles once every batch of `meta`'s array sent from this PE is applied; undefined if none is
+ * in flight. A put or get of an UnsafeArray goes by RDMA, not behind the batches' messages, so
+ * it waits for them to see them, as it would on shmem.
+ */
+export function inFlight(meta: ArrayMeta): Promise<void> | undefined {
+  const set = flying.get(meta);
+  if (set === undefined || set.size === 0) return undefined;
+  const all = [...set];
+  return Promise.allSettled(all).then(() => undefined);
+}
+
+/**
+ * Gathered values (each checked at its call) as the storage typed array a batch takes: the
+ * conversion checkValues makes, without checking again (a bool is already 0 or 1 here).
+ */
+function storageValues(type: ArrayElemType, xs: readonly unknown[]): View {
+  const words = storageOf(type).words;
+  const out = new (storageCtor(type))(xs.length * words) as unknown as Scalar[];
+  if (words === 2) for (let k = 0; k < xs.length; k++) writeWide(out as unknown as BigUint64Array, k, xs[k] as bigint);
+  else for (let k = 0; k < xs.length; k++) out[k] = xs[k] as Scalar;
+  return out as unknown as View;
 }
 
 const isCas = (op: OpCode): boolean => op === Op.compareExchange || op === Op.compareExchangeEpsilon;
