@@ -202,7 +202,7 @@ describe("in a newcomer's project", () => {
       const env = { LAMELLAR_PE_ID: '1', LAMELLAR_NUM_PES: '2', LAMELLAR_JOB_ID: 'bind-by-hand', LAMELLAR_JOB_SECRET: 'bind-by-hand-secret-0123', LAMELLAR_BIND_ADDR: '192.0.2.1' };
       const r = await lamellar(['exec', 'app.mjs'], { env });
       assert.equal(r.code, 1, r.stderr);
-      assert.match(r.stderr, /^lamellar: PE 1 failed:\n\[LamellarError: PE 1: cannot listen on 192\.0\.2\.1:0 \(LAMELLAR_BIND_ADDR=192\.0\.2\.1\): listen EADDRNOTAVAIL/);
+      assert.match(r.stderr, /^lamellar: PE 1 failed:\nLamellarError: PE 1: cannot listen on 192\.0\.2\.1:0 \(LAMELLAR_BIND_ADDR=192\.0\.2\.1\): listen EADDRNOTAVAIL/);
       assert.match(r.stderr, /details: \{ variable: 'LAMELLAR_BIND_ADDR', value: '192\.0\.2\.1' \}/);
     });
   });
