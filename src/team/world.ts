@@ -31,6 +31,7 @@ import type { LamellarArch } from './arch.js';
 import { DisseminationBarrier } from './barrier.js';
 import { Channel, setChannelHost } from './coll/channel.js';
 import { Kind } from './coll/kinds.js';
+import { captureSite, type Site } from './coll/site.js';
 import { State, STATUS_BYTES, StatusBoard } from './coll/status.js';
 import { WorldRuntime } from './runtime.js';
 import { reportStats, StatsAm, statsOf, type PeStats } from './stats.js';
@@ -316,11 +317,12 @@ export class World {
    * ```
    */
   shutdown(): Promise<void> {
-    this.#shutdown ??= this.#doShutdown();
+    // The caller's line, for a mismatch or deadlock report naming this shutdown (once per PE).
+    this.#shutdown ??= this.#doShutdown(captureSite(this.shutdown));
     return this.#shutdown;
   }
 
-  async #doShutdown(): Promise<void> {
+  async #doShutdown(site: Site): Promise<void> {
     const rt = this.#rt;
     rt.checkOpen('shutdown()');
     await this.#team.waitAll();
@@ -328,7 +330,7 @@ export class World {
     // `lamellar run --stats`: PE 0 gathers every PE's numbers while all still serve AMs.
     const report = config().stats;
     if (report !== false && this.myPe === 0) reportStats(await this.#team.execAmAll(StatsAm), report);
-    await rt.channels.get(0)!.signal(Kind.shutdown);
+    await rt.channels.get(0)!.signal(Kind.shutdown, { label: 'shutdown()', site });
     rt.engine.close();
     rt.markClosed();
     rt.watch.finish(State.shutDown);
@@ -358,19 +360,20 @@ export class World {
    */
   [Symbol.asyncDispose](): Promise<void> {
     if (this.#shutdown === undefined) {
-      this.#shutdown = this.#disposeShutdown();
+      // The end of the user's `await using` scope is on the stack now, not later.
+      this.#shutdown = this.#disposeShutdown(captureSite(this[Symbol.asyncDispose]));
       // Awaited by the exit hook or by shutdown(); never an unhandled rejection here.
       this.#shutdown.catch(() => {});
     }
     return Promise.resolve();
   }
 
-  async #disposeShutdown(): Promise<void> {
+  async #disposeShutdown(site: Site): Promise<void> {
     // If the script failed, its PE is ending with that error, which the launcher reports. Pairing
     // this shutdown with the other PEs' collectives would let them run on past a barrier this
     // PE never reached, or report a follow-on error first.
     await unlessScriptFails();
-    return this.#doShutdown();
+    return this.#doShutdown(site);
   }
 }
 

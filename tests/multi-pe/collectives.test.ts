@@ -41,6 +41,7 @@ const MULTI = [
 const SCENARIOS: [string, string, string, string, string][] = [
   // scenario, kind on one side, its line tag, kind on the other, its line tag
   ['barrier-vs-shutdown', 'barrier()', 'barrier', 'shutdown()', 'shutdown'],
+  ['barrier-vs-using', 'barrier()', 'barrier', 'shutdown()', 'using'],
   ['barrier-vs-create', 'barrier()', 'barrier', 'array creation', 'create'],
   ['skip-barrier', 'barrier()', 'barrier', 'allReduce()', 'allReduce'],
   ['concurrent', 'barrier()', 'barrier', 'allGather()', 'allGather'],
@@ -69,7 +70,10 @@ for (const cfg of MULTI) {
         assert.ok(first !== undefined, `no mismatch report in:\n${r.stderr}`);
         assert.ok(first.includes(k1) && first.includes(k2), `both kinds in: ${first}`);
         assert.ok(first.includes(line(script, `${scenario}/${l1}`)), `the ${l1} line in: ${first}`);
-        assert.ok(first.includes(line(script, `${scenario}/${l2}`)) || scenario.startsWith('concurrent'), `the ${l2} line in: ${first}`);
+        // tsc's lowering of `await using` (the JavaScript copy) calls the disposer from the scope's
+        // finally block, a few lines above the tagged closing brace: the file is named all the same.
+        const lowered = scenario === 'barrier-vs-using' && script.endsWith('.js') && /shutdown\(\) at [^,]*collective-mismatch\.js:\d+:\d+/.test(first);
+        assert.ok(first.includes(line(script, `${scenario}/${l2}`)) || scenario.startsWith('concurrent') || lowered, `the ${l2} line in: ${first}`);
         assert.match(r.stderr, /LamellarError|LAMELLAR_ERR_COLLECTIVE_MISMATCH/);
         if (STRICT.has(scenario)) {
           assert.equal(r.code, 1, `exit ${r.code}: ${r.stderr}`);

@@ -46,12 +46,12 @@ export function siteText(site: Site | undefined): string {
   if (site.text !== undefined) return site.text;
   const lines = (site.holder.stack ?? '').split('\n').slice(1);
   let found: string | undefined;
-  for (const raw of lines) {
-    const line = raw.trim().replace(/^at (async )?/, '');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.trim().replace(/^at (async )?/, '');
     const loc = /\(([^()]+)\)$/.exec(line)?.[1] ?? line;
     const file = loc.startsWith('file://') ? safePath(loc) : loc;
     if (RUNTIME_DIRS.some((d) => file.startsWith(d)) || loc.startsWith('node:') || file.includes('/node_modules/')) continue;
-    if (isLoweringHelper(line, loc)) continue;
+    if (isLoweringHelper(line, loc) || isTscDisposeHelper(line, lines[i + 1])) continue;
     found = loc;
     break;
   }
@@ -67,6 +67,17 @@ export function siteText(site: Site | undefined): string {
 function isLoweringHelper(line: string, loc: string): boolean {
   const fn = line.slice(0, Math.max(0, line.length - loc.length - 2)).trim();
   return fn === '__callDispose' || fn === '__using' || (fn === 'next' && /:1:\d+$/.test(loc));
+}
+
+/**
+ * A frame of the helpers tsc emits for `await using` below ES2024 (`__disposeResources` and its
+ * inner `next`, which calls the disposer), at the top of the compiled file. The next frame is the
+ * user's scope.
+ */
+function isTscDisposeHelper(line: string, following: string | undefined): boolean {
+  const fn = (l: string): string => l.trim().replace(/^at (async )?/, '').split(' ')[0] ?? '';
+  const name = fn(line);
+  return name === '__disposeResources' || (name === 'next' && following !== undefined && fn(following) === '__disposeResources');
 }
 
 function safePath(loc: string): string {
