@@ -317,7 +317,8 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
    */
   protected run(op: number, idx: ArrayLike<number>, vals: unknown, cur: unknown, eps: number, fetch: boolean, unchecked?: { len: number; what: string }): Promise<OpResult> {
     const ai = this[kArray];
-    if (idx.length === 1 && unchecked === undefined) {
+    const single = idx.length === 1 && unchecked === undefined;
+    if (single) {
       const g = gatherOne(this, ai, op as OpCode, idx[0]!, vals, cur, eps, fetch);
       if (g !== undefined) {
         if (g.first) this.#pendingShared(g.batch);
@@ -325,8 +326,10 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
         return wantsEntry(op as OpCode, fetch) ? g.batch.then((r) => entryOf(r, g.k, words)) : g.batch;
       }
     }
-    // Ops gathered on this array go first, so this one sees them (ops/coalesce.ts).
-    flushArray(ai.meta);
+    // A batch sends the ops gathered on this array first, so it sees them (ops/coalesce.ts). A
+    // single op not gathered is on an element this PE holds, which no gathered op is: flushing
+    // there would cut a loop over random indices into batches of one or two.
+    if (!single) flushArray(ai.meta);
     const r = execute(this, ai, { op: op as never, idx, vals: vals as View, cur: cur as View, eps, fetch, unchecked });
     // Applied at once: resolved, but a retry loop of such ops must still let the event loop turn.
     if (!(r instanceof Promise)) return completed(r);

@@ -20,8 +20,8 @@
 import { deferred, type Deferred } from '../../core/index.js';
 import { elemClass, storageCtor, storageOf, writeWide, type ArrayElemType } from '../elem.js';
 import { kArray, type ArrayInternals, type ArrayMeta } from '../meta.js';
-import { Op, type OpCode, type Scalar } from '../types.js';
-import { execute, type OpResult } from './engine.js';
+import type { OpCode, Scalar } from '../types.js';
+import { execute, isCas, type OpResult } from './engine.js';
 import type { View } from './kernels.js';
 import type { ArrayRef } from './remote.js';
 
@@ -155,8 +155,6 @@ function storageValues(type: ArrayElemType, xs: readonly unknown[]): View {
   else for (let k = 0; k < xs.length; k++) out[k] = xs[k] as Scalar;
   return out as unknown as View;
 }
-
-const isCas = (op: OpCode): boolean => op === Op.compareExchange || op === Op.compareExchangeEpsilon;
 
 /** Whether a gathered op's call needs its own entry of the outcome (old values, a CAS's flag). */
 export const wantsEntry = (op: OpCode, fetch: boolean): boolean => fetch || isCas(op);

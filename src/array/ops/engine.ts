@@ -56,7 +56,7 @@ const scratchPes = new Uint32Array(CHUNK);
 const scratchOffs = new Uint32Array(CHUNK);
 const one = new Uint32Array(1);
 
-const isCas = (op: OpCode): boolean => op === Op.compareExchange || op === Op.compareExchangeEpsilon;
+export const isCas = (op: OpCode): boolean => op === Op.compareExchange || op === Op.compareExchangeEpsilon;
 
 function baseCall(ai: ArrayInternals, a: OpArgs, out: View | null, ok: Uint8Array | null): KernelCall {
   const m = ai.meta;
