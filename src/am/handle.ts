@@ -5,7 +5,7 @@
  * objects, not a million promises.
  */
 
-import { kGroup, kMultiPart, kObserved, kSettle } from '../core/index.js';
+import { deferred, kGroup, kMultiPart, kObserved, kSettle } from '../core/index.js';
 import type { Slab } from './slab.js';
 
 export { kGroup, kObserved, kSettle };
@@ -63,36 +63,30 @@ export let bindSlab: (h: AmHandle<unknown>, slab: Slab, slot: number) => void;
  */
 export class Gather {
   readonly values: unknown[];
-  /** The failures by entry, if any. */
-  #errors: Map<number, unknown> | undefined;
+  /** The first failed entry in insertion order (its error rejects the promise), or -1. */
+  #first = -1;
+  #firstError: unknown;
   #left: number;
-  readonly #resolve: (v: unknown[]) => void;
-  readonly #reject: (e: unknown) => void;
+  readonly #done = deferred<unknown[]>();
   /** Resolves to every value in order, or rejects with the first failure in order, once all settled. */
-  readonly promise: Promise<unknown[]>;
+  readonly promise = this.#done.promise;
 
   constructor(n: number) {
     this.values = new Array<unknown>(n);
     this.#left = n;
-    let resolve!: (v: unknown[]) => void;
-    let reject!: (e: unknown) => void;
-    this.promise = new Promise<unknown[]>((res, rej) => {
-      resolve = res;
-      reject = rej;
-    });
-    this.#resolve = resolve;
-    this.#reject = reject;
-    if (n === 0) resolve(this.values);
+    if (n === 0) this.#done.resolve(this.values);
   }
 
   /** Entry `i` settled. */
   done(i: number, ok: boolean, value: unknown): void {
     if (ok) this.values[i] = value;
-    else (this.#errors ??= new Map()).set(i, value);
+    else if (this.#first < 0 || i < this.#first) {
+      this.#first = i;
+      this.#firstError = value;
+    }
     if (--this.#left !== 0) return;
-    const errors = this.#errors;
-    if (errors === undefined) this.#resolve(this.values);
-    else this.#reject(errors.get(Math.min(...errors.keys())));
+    if (this.#first < 0) this.#done.resolve(this.values);
+    else this.#done.reject(this.#firstError);
   }
 }
 
