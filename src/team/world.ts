@@ -420,7 +420,10 @@ export async function initWorld(options: WorldOptions = {}): Promise<World> {
     rt.board = new StatusBoard(lamella, addrs);
     engine.setBusyWords(...rt.board.busyWords());
     rt.watch.board = rt.board;
-    rt.watch.probeAms(() => engine.oldestPending());
+    rt.watch.probeAms(
+      () => engine.oldestPending(),
+      () => engine.completed,
+    );
     const channel = new Channel(rt, 0, pes, addrs.map((a) => a + STATUS_BYTES), cfg.collectiveSites);
     setChannelHost(rt);
     const team = newTeam(rt, 0, pes, channel, 'w');

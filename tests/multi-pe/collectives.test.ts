@@ -168,6 +168,13 @@ for (const cfg of BUSY_CONFIGS) {
       assert.doesNotMatch(r.stdout, /@@passed/);
     });
 
+    test('a slow group of awaited AMs that keeps finishing is not reported, even with abort', async () => {
+      const r = await runJob(script, { ...cfg, args: ['progress'], env: { LAMELLAR_DEADLOCK_TIMEOUT: '0.5', LAMELLAR_DEADLOCK_TIMEOUT_ACTION: 'abort' }, timeoutMs: 60000 });
+      assert.equal(r.code, 0, r.stderr);
+      assert.doesNotMatch(r.stderr, /has waited/);
+      for (let pe = 0; pe < cfg.numPes; pe++) assert.match(r.stdout, new RegExp(`@@progress ${pe} 10000 9999 `));
+    });
+
     test("waitAll()'s report says the target runs the AM, not that it is in a collective", async () => {
       const r = await runJob(script, { ...cfg, args: ['waitall'], env: { LAMELLAR_DEADLOCK_TIMEOUT: '1' }, timeoutMs: 60000 });
       assert.equal(r.code, 0, r.stderr);

@@ -92,6 +92,9 @@ export class Watch {
   #amSince = 0;
   #amNextAt = 0;
   #amReports = 0;
+  /** This PE's count of finished work (launches settled, AMs run), and its value at the last probe. */
+  #amCompleted: (() => number) | undefined;
+  #amDoneAt = -1;
   /** The shown wait whose call-site text is not on the board yet (see #publish). */
   #siteDue: Waiting | undefined;
   #siteTimer: ReturnType<typeof setTimeout> | undefined;
@@ -122,8 +125,9 @@ export class Watch {
    * PE never reaches the collective the others wait in. Probed every quarter timeout (0.1 to
    * 2.5 s, unref'd): shown once the same request is still the oldest at the next probe.
    */
-  probeAms(probe: () => OldestPending | undefined): void {
+  probeAms(probe: () => OldestPending | undefined, completed: () => number): void {
     this.#amProbe = probe;
+    this.#amCompleted = completed;
     this.#probeMs = Math.min(2500, Math.max(100, this.#timeoutMs / 4));
     this.#lastProbe = performance.now();
     this.#amTimer ??= setInterval(this.#probeAms, this.#probeMs);
@@ -137,7 +141,8 @@ export class Watch {
    * the AM, its target and what the target is doing (its board: running that AM's synchronous
    * code, in a collective, ...). Costs nothing per AM: the same periodic probe, one table look-up.
    * A probe that fired late (this PE's own loop was blocked) reports nothing: the reply may be
-   * there unread.
+   * there unread. Nor does one while this PE finishes other work: the wait counts from the last
+   * probe that saw none finish.
    */
   readonly #probeAms = (): void => {
     if (this.#final || this.board === undefined) return;
@@ -149,7 +154,17 @@ export class Watch {
       return;
     }
     const o = this.#amProbe?.();
+    // Work finishing here (replies arriving, AMs running) is progress, not a hang: a large group
+    // whose first reply waits behind the PE's own long queue is slow, and must not abort the job.
+    const completed = this.#amCompleted?.() ?? 0;
+    const progressed = completed !== this.#amDoneAt;
+    this.#amDoneAt = completed;
     if (o !== undefined && o.id === this.#lastOldest) {
+      if (progressed) {
+        this.#amSince = now;
+        this.#amNextAt = now + this.#timeoutMs;
+        this.#amReports = 0;
+      }
       if (!this.#showingAm) this.board.publish(State.awaitingAm, 0, 0, 0, o.site, o.what);
       this.#showingAm = true;
       if (o.awaited && !late && now >= this.#amNextAt) {
