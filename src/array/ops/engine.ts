@@ -16,12 +16,13 @@
  * A batch longer than LAMELLAR_BATCH_SLICE indices goes through either path slice by slice, the
  * event loop running in between (sliced.ts).
  */
+import { defineAm } from '../../am/index.js';
 import { config, nextTurn, starving } from '../../core/index.js';
 import { pin, unpin } from '../../memregion/internal.js';
 import { captureSite } from '../../team/index.js';
 import { GLOBAL_LOCK, LOCAL_LOCK, lock, noteWaitSite, tryTake, unlock } from '../lock.js';
 import { checkIndices, outOfBounds } from '../layout.js';
-import type { ArrayInternals, ArrayMeta } from '../meta.js';
+import { kArray, type ArrayInternals, type ArrayMeta } from '../meta.js';
 import { isReadOp, Op, type OpCode } from '../types.js';
 import { combineFor } from './combine.js';
 import { runKernel, type KernelCall, type View } from './kernels.js';
@@ -253,7 +254,8 @@ function underGlobalLock(h: ArrayRef, ai: ArrayInternals, a: OpArgs, res: OpResu
     const r = oneMappedUnderFreeLock(ai, a, res, w);
     if (r !== undefined) return r;
   }
-  if (w === null || !ai.meta.allMapped) return sliced(h, ai, a, res, 1);
+  if (w === null) return viaKeeper(h, ai, a, res);
+  if (!ai.meta.allMapped) return sliced(h, ai, a, res, 1);
   // Every part is mapped, so the batch itself runs synchronously (the direct path).
   const wait = lock(w, GLOBAL_LOCK, write);
   if (wait === undefined) {
@@ -278,6 +280,66 @@ function underGlobalLock(h: ArrayRef, ai: ArrayInternals, a: OpArgs, res: OpResu
       unpin(ai.state);
     }
   });
+}
+
+/** A GlobalLockArray batch as GlobalOpsAm carries it: indices relative to the handle `a`. */
+interface KeeperOps {
+  a: ArrayRef;
+  op: OpCode;
+  i: Uint32Array;
+  v: number | bigint | View;
+  c: number | bigint | View;
+  e: number;
+  f: boolean;
+}
+
+/**
+ * On team PE 0, which keeps a GlobalLockArray's lock: applies a batch sent by another PE under
+ * one hold of the lock, its own part in place and the other owners' parts by OpsAm (run).
+ */
+const GlobalOpsAm = defineAm('lamellar/array/global-ops', async (_ctx, g: KeeperOps): Promise<RemoteResult> => {
+  const ai = g.a[kArray];
+  const m = ai.meta;
+  const n = g.i.length;
+  const res: OpResult = { out: g.f || isCas(g.op) ? (new m.ctor(n * m.words) as unknown as View) : null, ok: isCas(g.op) ? new Uint8Array(n) : null };
+  const w = m.locks[0]!;
+  const write = !isReadOp(g.op);
+  const wait = lock(w, GLOBAL_LOCK, write);
+  if (wait !== undefined) await wait;
+  try {
+    await run(g.a, ai, { op: g.op, idx: g.i, vals: g.v, cur: g.c, eps: g.e, fetch: g.f }, res);
+  } finally {
+    unlock(w, GLOBAL_LOCK, write);
+  }
+  return { r: res.out, k: res.ok };
+});
+
+/**
+ * A GlobalLockArray batch on a PE that does not keep the lock (tcp, ofi): sent whole to team
+ * PE 0, which takes the lock, applies it and releases it (GlobalOpsAm). Taking the lock from
+ * here, sending the ops and releasing it were three round trips one after another, and the lock
+ * was held across two of them; now an element of PE 0's costs one round trip, another owner's
+ * two, and the lock is held only while the ops are applied.
+ */
+async function viaKeeper(h: ArrayRef, ai: ArrayInternals, a: OpArgs, res: OpResult): Promise<OpResult> {
+  const copy = (v: number | bigint | View): number | bigint | View => (typeof v === 'object' ? (v.slice() as View) : v);
+  pin(ai.state);
+  try {
+    const r: RemoteResult = await ai.meta.team.execAmPe(0, GlobalOpsAm, {
+      a: h,
+      op: a.op,
+      i: Uint32Array.from(a.idx),
+      v: copy(a.vals),
+      c: copy(a.cur),
+      e: a.eps,
+      f: res.out !== null,
+    });
+    if (res.out !== null && r.r !== null) res.out.set(r.r);
+    if (res.ok !== null && r.k !== null) res.ok.set(r.k);
+    return res;
+  } finally {
+    unpin(ai.state);
+  }
 }
 
 /** One element whose owner is mapped, under the global lock `w` if it is free; undefined otherwise. */

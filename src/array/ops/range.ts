@@ -70,7 +70,11 @@ export const RangeAm = defineAm('lamellar/array/range', async (_ctx, r: RangeArg
  */
 export function transferRange(h: ArrayRef, ai: ArrayInternals, index: number, data: View, write: boolean): Promise<void> | undefined {
   if (data.length === 0) return undefined;
-  if (ai.kind === 'GlobalLockArray') return withGlobalLock(h, ai, write, () => allRuns(h, ai, index, data, write));
+  if (ai.kind === 'GlobalLockArray') {
+    // The runs start once the lock is held, after this call returns: a put takes its source now.
+    const src = write ? (data.slice() as View) : data;
+    return withGlobalLock(h, ai, write, () => allRuns(h, ai, index, src, write));
+  }
   return allRuns(h, ai, index, data, write);
 }
 
