@@ -135,6 +135,9 @@ export async function run(options: RunOptions): Promise<number> {
   const stdout = options.stdout ?? process.stdout;
   const stderr = options.stderr ?? process.stderr;
   const prefix = options.prefix ?? cfg.outputPrefix;
+  // PEs write this process's own stdout and stderr themselves, in program order (direct-output.ts),
+  // unless the caller gave other streams.
+  const direct = options.stdout === undefined && options.stderr === undefined;
   const job = backend === 'shmem' ? createShmemJob(numPes, jobId, cfg.heapSize, cfg.shmemRingSize, cfg.wasmKernels) : undefined;
   const entry: PeEntry = { script, args: options.args ?? [] };
 
@@ -244,6 +247,7 @@ export async function run(options: RunOptions): Promise<number> {
         lamellar: job === undefined ? undefined : { backend, pe, job },
         lamellarEntry: entry,
         lamellarBoard: { words: board, pe, numPes },
+        lamellarOutput: direct ? { prefix: prefix ? `[PE ${pe}] ` : undefined } : undefined,
       },
       env: {
         ...processEnv(),

@@ -2,14 +2,21 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { setPeMonitor } from '../core/index.js';
 import { boardMonitor, type PeBoard } from './board.js';
+import { writeDirectly, type DirectOutput } from './direct-output.js';
 import { runScript, type PeEntry } from './entry.js';
 import { isStopMessage } from './stop.js';
 
 export type { PeEntry } from './entry.js';
 
-const data = workerData as { lamellarEntry?: PeEntry; lamellarBoard?: PeBoard } | null;
+const data = workerData as { lamellarEntry?: PeEntry; lamellarBoard?: PeBoard; lamellarOutput?: DirectOutput } | null;
 const entry = data?.lamellarEntry;
 if (entry === undefined) throw new Error('pe-main must be started by the lamellar launcher');
+
+const output = data!.lamellarOutput;
+if (output !== undefined) {
+  writeDirectly(process.stdout, 1, output.prefix);
+  writeDirectly(process.stderr, 2, output.prefix);
+}
 
 // The launcher reads this PE's state when it ends: shared memory rather than a message, because
 // a message posted this late may not arrive before the worker's 'exit' event.

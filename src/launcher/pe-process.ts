@@ -1,6 +1,9 @@
 /**
- * Entry of a PE process started by the tcp launcher: `node pe-process.js <script> [args...]`,
- * with the PE's identity, job id, secret and rendezvous in its environment.
+ * Entry of a PE process started by the tcp launcher: `node pe-process.js <output> <script>
+ * [args...]`, with the PE's identity, job id, secret and rendezvous in its environment. `<output>`
+ * is `direct` (or `direct-prefixed`, each line tagged `[PE n] `) when the launcher's own stdout
+ * and stderr are this process's fds 4 and 5, which the PE then writes itself (direct-output.ts),
+ * or `forward`: the PE writes its own stdout and stderr, which the launcher forwards.
  *
  * The launcher keeps an IPC channel to every PE. Over it the PE reports its state (world started,
  * world shut down) and, if it fails, its error, which the launcher prints under the PE's number.
@@ -11,11 +14,18 @@
 import { writeSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { config, setPeMonitor } from '../core/index.js';
+import { writeDirectly } from './direct-output.js';
 import { runScript } from './entry.js';
 import { causeOf, describeError, originOf, type PeReport } from './report.js';
 
-const [script, ...args] = process.argv.slice(2);
+const [output, script, ...args] = process.argv.slice(2);
 const pe = config().peId;
+
+if (output === 'direct' || output === 'direct-prefixed') {
+  const prefix = output === 'direct' ? undefined : `[PE ${pe}] `;
+  writeDirectly(process.stdout, 4, prefix);
+  writeDirectly(process.stderr, 5, prefix);
+}
 
 /** How long a failing PE waits for its report to reach the launcher before it ends anyway. */
 const REPORT_WAIT_MS = 1000;

@@ -173,9 +173,14 @@ export async function runTcp(o: TcpRunOptions): Promise<number> {
   // The reader of our output went away (`| head -1`): stop every PE, quietly.
   const unwatch = watchClosed([o.stdout, o.stderr], () => fail(-1, EXIT_CLOSED_OUTPUT, undefined));
 
+  // PEs write this process's own stdout and stderr themselves (fds 4 and 5), in program order
+  // (direct-output.ts), unless the caller gave other streams; the pipes remain for what a PE
+  // cannot write there.
+  const direct = o.stdout === process.stdout && o.stderr === process.stderr;
   const done: Promise<void>[] = [];
   for (let pe = 0; pe < o.numPes; pe++) {
-    const child = spawn(process.execPath, [entry, o.script, ...o.args], {
+    const output = direct ? (o.prefix ? 'direct-prefixed' : 'direct') : 'forward';
+    const child = spawn(process.execPath, [entry, output, o.script, ...o.args], {
       env: {
         ...(tunedEnv(processEnv(), config().mallocTuning, false) ?? processEnv()),
         ...o.env,
@@ -186,7 +191,7 @@ export async function runTcp(o: TcpRunOptions): Promise<number> {
         LAMELLAR_JOB_SECRET: secret,
         ...(ownDir === undefined ? {} : { LAMELLAR_RENDEZVOUS_DIR: ownDir }),
       },
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc', direct ? 1 : 'ignore', direct ? 2 : 'ignore'],
     });
     children.push(child);
     const tag = o.prefix ? `[PE ${pe}] ` : undefined;

@@ -374,6 +374,35 @@ describe('output forwarding', () => {
     assert.deepEqual(lines, ['[PE 0] @@backend shmem 0 3', '[PE 1] @@backend shmem 1 3', '[PE 2] @@backend shmem 2 3']);
   });
 
+  // Each PE prints in its turn between barriers; the lines must come out in that order. On
+  // shmem they were shuffled while worker threads' output went through the main thread.
+  const orderConfigs: JobConfig[] = [
+    { backend: 'local', numPes: 1 },
+    { backend: 'shmem', numPes: 3 },
+    { backend: 'tcp', numPes: 3 },
+    { backend: 'ofi', numPes: 2, provider: 'shm' },
+  ];
+  for (const c of orderConfigs) {
+    test(`${configName(c)}: PEs printing in turn between barriers come out in that order`, { skip: skipFor(c) }, async () => {
+      const want: string[] = [];
+      for (let round = 0; round < 4; round++) for (let pe = 0; pe < c.numPes; pe++) want.push(`@@turn ${round} ${pe}`);
+      for (let pe = 0; pe < c.numPes; pe++) want.push(`@@piece ${pe} a`);
+      const r = await runJob(compiledFixture('print-order.ts'), { ...c, timeoutMs: 40000 });
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(r.stdout.split('\n').filter((l) => l.startsWith('@@')), want);
+      assert.deepEqual(r.stderr.split('\n').filter((l) => l.startsWith('@@err')), Array.from({ length: c.numPes }, (_, pe) => `@@err ${pe}`));
+    });
+  }
+
+  test('--prefix tags lines written in pieces once, in PE order', async () => {
+    const r = await runNode([BIN, 'run', '-N', '2', '--prefix', compiledFixture('print-order.ts')], { timeoutMs: 30000 });
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.split('\n').filter((l) => l.includes('@@'));
+    assert.deepEqual(lines.slice(0, 2), ['[PE 0] @@turn 0 0', '[PE 1] @@turn 0 1']);
+    assert.deepEqual(lines.slice(-2), ['[PE 0] @@piece 0 a', '[PE 1] @@piece 1 a']);
+    assert.match(r.stderr, /^\[PE 1\] @@err 1$/m);
+  });
+
   test('script arguments reach the script, options after the script included', async () => {
     const r = await runNode([BIN, 'run', '-N', '1', '--backend', 'local', compiledFixture('backend-option.ts'), 'local'], { timeoutMs: 30000 });
     assert.equal(r.code, 0, r.stderr);
