@@ -20,7 +20,7 @@ import { channels, ErrorCode, LamellarError } from '../core/index.js';
 import type { Reader, Writer } from '../serde/index.js';
 import { kClosure, type ClosureAm, type ClosureSource } from './closure.js';
 import { Shape } from './closure-scope.js';
-import type { AmDef } from './define.js';
+import { tagAmFrames, type AmDef } from './define.js';
 import { CLOSURE_SRC, type WireError } from './wire.js';
 
 /** What a definition or returned AM holds if it is a closure; undefined for registered AMs. */
@@ -139,6 +139,8 @@ function compile(id: number, shape: Shape, name: string, source: string): Compil
     const factory = new Function('__name', `${body}\n//# sourceURL=lamellar-closure-${id}.js`) as (helper: typeof nameHelper) => unknown;
     const fn = factory(nameHelper);
     if (typeof fn !== 'function') throw new TypeError(`the source of ${name} does not evaluate to a function`);
+    // This PE's own copy: its frames name the closure, as a registered AM's do.
+    tagAmFrames(fn as (...args: never[]) => unknown, name);
     return { name, id, exec: fn as Compiled['exec'], argLabel: `env of ${name}` };
   } catch (e) {
     // Defined anyway, as a closure that fails: every launch of it gets this error as a

@@ -15,7 +15,7 @@
 import { ErrorCode, kClosure, kClosureFn, LamellarError, type ErrorCodeValue } from '../core/index.js';
 import { analyzeFunctionSource, Shape, UnsupportedFunction } from './closure-scope.js';
 import type { AmContext } from './context.js';
-import { kAmDef, kReturnedAm, type AmDef, type AmResultOf, type ReturnedAm } from './define.js';
+import { kAmDef, kReturnedAm, tagAmFrames, type AmDef, type AmResultOf, type ReturnedAm } from './define.js';
 
 /** The per-source record a closure carries; read by the engine (closure-table.ts). */
 export { kClosure };
@@ -96,8 +96,26 @@ class Closure {
    * copy there instead, with the env decoded, exactly as on a remote PE.
    */
   exec(ctx: AmContext): unknown {
-    return this[kClosureFn](ctx, this.env);
+    return localRunner(this[kClosure])(this[kClosureFn], ctx, this.env);
   }
+}
+
+type Runner = (fn: ClosureFn, ctx: AmContext, env: unknown) => Promise<unknown>;
+const runners = new WeakMap<ClosureSource, Runner>();
+
+/**
+ * Runs a closure's own function here inside a frame named for it (tagAmFrames): the caller's
+ * function keeps its name, and Engine.checkNotInAm still finds a waitAll() called from the
+ * closure, before or after its awaits (the runner awaits it, so it stays among the async frames).
+ */
+function localRunner(src: ClosureSource): Runner {
+  let r = runners.get(src);
+  if (r === undefined) {
+    r = async (fn, ctx, env) => await fn(ctx, env);
+    tagAmFrames(r, src.name);
+    runners.set(src, r);
+  }
+  return r;
 }
 // Brands on the prototype: one per class, not per launch.
 Object.defineProperty(Closure.prototype, kAmDef, { value: true });

@@ -222,15 +222,7 @@ export function defineAm<A = undefined, R = void>(name: string, exec: AmExec<A, 
       { details: { name, other: clash.name, id } },
     );
   }
-  // Stack traces show the exec's name for its frames (sync and async); the AM's name is added to
-  // it (`explodeOnTarget [lamellar:am:boom]`), so a frame says which AM it belongs to and
-  // Engine.checkNotInAm can find a waitAll() called from inside an AM.
-  try {
-    const own = typeof exec.name === 'string' ? exec.name : '';
-    Object.defineProperty(exec, 'name', { value: `${own === '' ? '' : `${own} `}[lamellar:am:${name}]`, configurable: true });
-  } catch {
-    // A non-configurable name (a frozen function): its frames keep their own name.
-  }
+  tagAmFrames(exec, name);
   // The runtime's own messages (collectives, array ops, locks) are traffic, not the program's
   // AMs: world.stats() counts only the program's (frames and bytes count everything).
   const runtime = name.startsWith('lamellar/');
@@ -308,4 +300,18 @@ export function returnAm<A, R>(am: AmDef<A, R>, ...[args]: AmArgs<A>): ReturnedA
 
 export function isReturnedAm(value: unknown): value is ReturnedAm<unknown> {
   return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[kReturnedAm] === true;
+}
+
+/**
+ * Stack traces show a function's name for its frames (sync and async); the AM's name is added to
+ * it (`explodeOnTarget [lamellar:am:boom]`), so a frame says which AM it belongs to and
+ * Engine.checkNotInAm can find a waitAll() called from inside an AM (sites.ts, amOnStack).
+ */
+export function tagAmFrames(fn: (...args: never[]) => unknown, name: string): void {
+  try {
+    const own = typeof fn.name === 'string' ? fn.name : '';
+    Object.defineProperty(fn, 'name', { value: `${own === '' ? '' : `${own} `}[lamellar:am:${name}]`, configurable: true });
+  } catch {
+    // A non-configurable name (a frozen function): its frames keep their own name.
+  }
 }

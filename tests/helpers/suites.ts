@@ -224,7 +224,7 @@ const LOCK_OPS_CASES = ['LocalLockArray', 'GlobalLockArray'].flatMap((kind) => [
 
 /** misuse.ts: misuse detected at the call (issue #11). */
 const MISUSE_CASES = [
-  'waitAll() inside an AM fails at once with WAIT_ALL_IN_AM, wherever it is called; a TaskGroup waitAll works',
+  'waitAll() inside an AM or a closure fails at once with WAIT_ALL_IN_AM, wherever it is called; a TaskGroup waitAll works',
   'batch ops take BigInt64Array indices; a bigint in a plain index array is TYPE_MISMATCH and applies nothing',
   'GlobalLockArray guards released without awaiting never reject unhandled, and free the lock',
 ];
