@@ -6,7 +6,8 @@
 import { ErrorCode, LamellarError, type Backend } from '../core/index.js';
 import type { Engine, EngineHost } from '../am/index.js';
 import type { Lamella } from '../lamellae/types.js';
-import type { Channel, ChannelHost, CollMsg } from './coll/channel.js';
+import type { Channel, ChannelHost, CollMsg, SignalCall } from './coll/channel.js';
+import { Kind } from './coll/kinds.js';
 import type { StatusBoard } from './coll/status.js';
 import { captureSite, type Site } from './coll/site.js';
 import { State } from './coll/status.js';
@@ -29,6 +30,10 @@ export class WorldRuntime implements EngineHost, ChannelHost {
   readonly #early = new Map<number, [number, CollMsg][]>();
   /** Team drops that `await using` disposal started (Team[Symbol.asyncDispose]); they never reject. */
   readonly #disposals = new Set<Promise<void>>();
+  /** The world's shutdown call, once it has begun its collective part (see endTeams). */
+  #ending: SignalCall | undefined;
+  /** Its runs on the teams of which this PE is a member, until each has passed. */
+  readonly #teamEnds = new Set<Promise<void>>();
 
   constructor(lamella: Lamella, engine: Engine, backend: Backend) {
     this.lamella = lamella;
@@ -74,6 +79,42 @@ export class WorldRuntime implements EngineHost, ChannelHost {
   addChannel(ch: Channel): void {
     this.channels.set(ch.teamId, ch);
     ch.drainEarly();
+    // A creation that was still in flight when the world's shutdown began.
+    if (this.#ending !== undefined) this.#endTeam(ch, this.#ending);
+  }
+
+  /**
+   * The world's shutdown is the last collective of every team, since the world holds every
+   * member of every team: a PE in it can never join another collective on any of them. So it is
+   * also run, as a shutdown, on each team of which this PE is a member and that it has not
+   * dropped (nor is dropping), alongside the world's: on every member, it takes the team's next
+   * number, and matching does the rest, as on the world. A member waiting on that team in another
+   * collective (an allReduce, a barrier, a creation, ...) meets it there and the job fails with
+   * COLLECTIVE_MISMATCH naming both calls (a barrier by the signal word's kind; an exchange by its
+   * message, which arrives for a number this PE ran as a signal collective), instead of waiting
+   * forever. Call once, when the world's shutdown begins; `teamsEnded` waits for these runs.
+   */
+  endTeams(call: SignalCall): void {
+    this.#ending = call;
+    for (const ch of this.channels.values()) this.#endTeam(ch, call);
+  }
+
+  #endTeam(ch: Channel, call: SignalCall): void {
+    if (ch.teamId === 0 || ch.closed || ch.ended) return;
+    // The world's shutdown wait already reports a member that does not arrive (all are in the world).
+    const p = ch.signal(Kind.shutdown, { ...call, unwatched: true });
+    if (p === undefined) return;
+    this.#teamEnds.add(p);
+    // A mismatch has failed the job already (fatal); settled runs leave the set.
+    p.then(
+      () => this.#teamEnds.delete(p),
+      () => undefined,
+    );
+  }
+
+  /** Waits for the world's shutdown on every team (endTeams); rejects with a mismatch found there. */
+  async teamsEnded(): Promise<void> {
+    while (this.#teamEnds.size > 0) await Promise.all([...this.#teamEnds]);
   }
 
   keepEarly(id: number, src: number, m: CollMsg): void {

@@ -330,7 +330,15 @@ export class World {
     // `lamellar run --stats`: PE 0 gathers every PE's numbers while all still serve AMs.
     const report = config().stats;
     if (report !== false && this.myPe === 0) reportStats(await this.#team.execAmAll(StatsAm), report);
-    await rt.channels.get(0)!.signal(Kind.shutdown, { label: 'shutdown()', site });
+    // The last collective of every team too (runtime.endTeams): started on the world first, so
+    // that while it waits this PE's status board shows the world's shutdown.
+    const call = { label: 'shutdown()', site };
+    const onWorld = rt.channels.get(0)!.signal(Kind.shutdown, call);
+    rt.endTeams(call);
+    await Promise.all([onWorld, rt.teamsEnded()]);
+    // A team registered meanwhile (a creation in flight) registered before its parent's creation
+    // ended, so before the world's shutdown could pass.
+    await rt.teamsEnded();
     rt.engine.close();
     rt.markClosed();
     rt.watch.finish(State.shutDown);

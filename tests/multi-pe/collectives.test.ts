@@ -3,6 +3,8 @@
  * collectives and team collectives, runs in conformance-*.test.ts on every lamella):
  * - tests/fixtures/collective-mismatch.ts: PEs that pair different collectives fail the job at
  *   once with COLLECTIVE_MISMATCH naming both calls and their lines;
+ * - tests/fixtures/team-vs-shutdown.ts: so does a team collective whose other members went on to
+ *   the world's shutdown;
  * - tests/fixtures/deadlock-status.ts and deadlock-waitall.ts: a stuck wait is reported with
  *   what each missing PE is doing, and the abort action fails the job;
  * - tests/fixtures/deadlock-conversion.ts: a conversion this PE holds up with its own clone is
@@ -85,6 +87,52 @@ for (const cfg of MULTI) {
     }
   });
 }
+
+// A team collective that only some members call while the others go on to the world's shutdown:
+// the world holds every member of every team, so its shutdown is the last collective of every team
+// too, and the job fails at once naming both calls (it used to wait forever, reporting the wait).
+// Every team collective, called before the others go on to shut down and after; allReduce (the
+// case found) both ways on every lamella.
+const TEAM_SHUTDOWN_CONFIGS: JobConfig[] = [
+  { backend: 'shmem', numPes: 2 },
+  { backend: 'tcp', numPes: 2 },
+  { backend: 'ofi', numPes: 2, provider: 'shm' },
+];
+const TEAM_CALLS: [string, string][] = [
+  // the fixture's argument, the call's name in the report
+  ['allReduce', 'allReduce()'],
+  ['broadcast', 'broadcast()'],
+  ['allGather', 'allGather()'],
+  ['gather', 'gather()'],
+  ['exclusiveScan', 'exclusiveScan()'],
+  ['inclusiveScan', 'inclusiveScan()'],
+  ['barrier', 'barrier()'],
+  ['create', 'team creation'],
+];
+TEAM_SHUTDOWN_CONFIGS.forEach((cfg, c) => {
+  const script = scriptFor('team-vs-shutdown.ts', c === 0);
+  const cases = TEAM_CALLS.flatMap(([call, name], i) =>
+    (call === 'allReduce' ? ['before', 'after'] : [(i + c) % 2 === 0 ? 'before' : 'after']).map((order) => [call, name, order] as const),
+  );
+  describe(`a team collective some members skip for the world's shutdown, on ${configName(cfg)} with ${cfg.numPes} PEs`, { skip: skipFor(cfg) }, () => {
+    for (const [call, name, order] of cases) {
+      test(`${call}, called ${order} the others shut down: the job fails at once with COLLECTIVE_MISMATCH naming both calls`, async () => {
+        const r = await runJob(script, { ...cfg, args: [call, order], timeoutMs: 30000 });
+        assert.equal(r.signal, null, `killed by the test's time limit:\n${r.stderr}`);
+        assert.equal(r.code, 1, `exit ${r.code}\n${r.stderr}`);
+        assert.equal(r.stdout.includes('@@not-reached'), false, r.stdout);
+        const first = /collective mismatch on team \d+ \(world PEs \[0, 1\]\): [^\n]*/.exec(r.stderr)?.[0];
+        assert.ok(first !== undefined, `no mismatch report in:\n${r.stderr}`);
+        assert.ok(first.includes(name) && first.includes('shutdown()'), `both calls in: ${first}`);
+        assert.ok(first.includes(line(script, `call/${call}`)), `the ${call} line in: ${first}`);
+        assert.ok(first.includes(line(script, 'shutdown')), `the shutdown line in: ${first}`);
+        assert.match(r.stderr, /code: 'LAMELLAR_ERR_COLLECTIVE_MISMATCH'/);
+        assert.equal(r.stderr.includes('has waited'), false, `no deadlock report: ${r.stderr}`);
+        assert.ok(r.ms < 20000, `failed at once, not by a timeout (${Math.round(r.ms)} ms)`);
+      });
+    }
+  });
+});
 
 const STATUS_CONFIGS = [
   { backend: 'shmem', numPes: 3 },

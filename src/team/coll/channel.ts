@@ -123,6 +123,12 @@ export interface ExchangeOptions {
 export interface SignalCall {
   readonly label: string;
   readonly site: Site;
+  /**
+   * Not a wait of its own for the deadlock watch: the world's shutdown run on a team (see
+   * WorldRuntime.endTeams), which the world's own shutdown wait already diagnoses (its members
+   * are all in the world).
+   */
+  readonly unwatched?: boolean;
 }
 
 export class Channel implements BarrierHooks {
@@ -152,8 +158,11 @@ export class Channel implements BarrierHooks {
   #curKind = 0;
   #curSite: Site | undefined;
   #curWaiting: Waiting | undefined;
+  #curUnwatched = false;
   readonly #alwaysSite: boolean;
   #closed = false;
+  /** This PE took the number of the team's last collective (a shutdown, a drop). */
+  #ended = false;
   /** Rejected with the job's failure by failPending (see orFailure). */
   readonly #failure = deferred<never>();
 
@@ -180,6 +189,11 @@ export class Channel implements BarrierHooks {
     this.#closed = true;
   }
 
+  /** Whether this PE has called the team's last collective (a shutdown or a drop), run or not. */
+  get ended(): boolean {
+    return this.#ended;
+  }
+
   // ---- signal collectives ----
 
   /**
@@ -188,14 +202,15 @@ export class Channel implements BarrierHooks {
    */
   signal(kind: number, call?: SignalCall): Promise<void> | undefined {
     const seq = this.#take(kind, call?.label);
+    const unwatched = call?.unwatched === true;
     if (this.#sigTail === undefined) {
-      const p = this.#runSignal(seq, kind, call?.site ?? (this.#alwaysSite ? captureSite() : undefined));
+      const p = this.#runSignal(seq, kind, call?.site ?? (this.#alwaysSite ? captureSite() : undefined), unwatched);
       return p === undefined ? undefined : this.#track(p);
     }
     // Queued behind another: capture the site now, while the caller's frame is on the stack.
     const site = call?.site ?? captureSite();
     this.#sites[seq & RECENT_MASK] = site;
-    return this.#track(this.#sigTail.then(() => this.#runSignal(seq, kind, site)));
+    return this.#track(this.#sigTail.then(() => this.#runSignal(seq, kind, site, unwatched)));
   }
 
   /** Takes a sequence number for a signal collective that runs later, in its turn, on `run()`. */
@@ -223,7 +238,7 @@ export class Channel implements BarrierHooks {
     return p;
   }
 
-  #runSignal(seq: number, kind: number, site: Site | undefined): Promise<void> | undefined {
+  #runSignal(seq: number, kind: number, site: Site | undefined, unwatched = false): Promise<void> | undefined {
     if (this.pes.length === 1) return undefined;
     const early = this.#early.get(seq);
     if (early !== undefined) {
@@ -239,6 +254,7 @@ export class Channel implements BarrierHooks {
     this.#curSite = site;
     this.#sites[seq & RECENT_MASK] = site;
     this.#curWaiting = undefined;
+    this.#curUnwatched = unwatched;
     // Nothing follows a shutdown or a drop on this team: a partner already past it never made it.
     const final = kind === Kind.shutdown || kind === Kind.teamDrop;
     const p = final ? this.#barrier.runFinal(seq, kind, this) : this.#barrier.run(seq, kind, this);
@@ -257,6 +273,7 @@ export class Channel implements BarrierHooks {
 
   /** BarrierHooks: a round has to wait; still inside the caller's synchronous call. */
   slow(): void {
+    if (this.#curUnwatched) return;
     this.#curWaiting = this.#wait(this.#curSeq, this.#curKind, this.#siteNow(), undefined);
   }
 
@@ -470,6 +487,7 @@ export class Channel implements BarrierHooks {
       throw new LamellarError(ErrorCode.USE_AFTER_RELEASE, `${label ?? kindName(kind)} on ${this.#h.teamName(this.teamId)} after team.drop()`);
     }
     const seq = ++this.#seq;
+    if (kind === Kind.shutdown || kind === Kind.teamDrop) this.#ended = true;
     this.#kinds[seq & RECENT_MASK] = kind;
     this.#labels[seq & RECENT_MASK] = label;
     return seq;
@@ -510,7 +528,7 @@ export class Channel implements BarrierHooks {
     // at once (a barrier that found the mismatch without waiting had not published it).
     this.#wait(seq, kind, site, undefined);
     this.#h.watch.flushSite();
-    const their = await readPeerCall(this.#h.board, pe, this.teamId, seq);
+    const their = await readPeerCall(this.#h.board, pe, this.teamId, seq, theirKind);
     if (their.stopped !== undefined) {
       this.#h.fatal(their.stopped);
       throw their.stopped;
@@ -521,6 +539,10 @@ export class Channel implements BarrierHooks {
       ErrorCode.COLLECTIVE_MISMATCH,
       `collective mismatch on ${this.#h.teamName(this.teamId)}: world PE ${this.#h.lamella.myPe} called ${name} at ${siteText(site)}, ` +
         `while world PE ${pe} called ${theirs}${their.site === undefined ? '' : ` at ${their.site}`}, both as collective #${seq} of this team. ` +
+        // A shutdown on a team is the world's, run there as the team's last collective (WorldRuntime.endTeams).
+        (this.teamId !== 0 && (kind === Kind.shutdown || k === Kind.shutdown)
+          ? "The world's shutdown() is the last collective of every team too: a PE in it can never join another collective on this team. "
+          : '') +
         'Every PE of a team must call the same collectives in the same order (a PE skipped or added one); the job stops.',
       { details: { seq, kind: kindName(kind), call: name, peer: pe, peerKind: k === undefined ? undefined : kindName(k), peerCall: theirs, teamId: this.teamId } },
     );

@@ -18,7 +18,7 @@
  */
 import { ErrorCode, LamellarError } from '../../core/index.js';
 import { BUSY_CLOSURE, lookupAm } from '../../am/index.js';
-import { kindName } from './kinds.js';
+import { Kind, kindName } from './kinds.js';
 import { NOT_RECORDED } from './site.js';
 
 export const STATUS_BYTES = 256;
@@ -174,9 +174,11 @@ export interface PeerCall {
 
 /**
  * PE `pe`'s call for collective `seq` of team `team`, as its status board shows it (for a
- * mismatch report); waits briefly for its site to appear.
+ * mismatch report); waits briefly for its site to appear. If that call is known to be a shutdown
+ * (`kind`) on a team other than the world, it is the world's shutdown run on that team (the last
+ * collective of every team, WorldRuntime.endTeams), which the board shows as the world's.
  */
-export async function readPeerCall(board: StatusBoard | undefined, pe: number, team: number, seq: number): Promise<PeerCall> {
+export async function readPeerCall(board: StatusBoard | undefined, pe: number, team: number, seq: number, kind?: number): Promise<PeerCall> {
   const out: PeerCall = { site: undefined, kind: undefined, label: '' };
   if (board === undefined) return out;
   for (let i = 0; i < 60; i++) {
@@ -190,7 +192,8 @@ export async function readPeerCall(board: StatusBoard | undefined, pe: number, t
       if (err instanceof LamellarError && err.code === ErrorCode.COLLECTIVE_MISMATCH) out.stopped = err;
       return out;
     }
-    if (s.state === State.inCollective && s.team === team && s.seq === seq) {
+    const worldShutdown = kind === Kind.shutdown && team !== 0 && s.team === 0 && s.kind === Kind.shutdown;
+    if (s.state === State.inCollective && ((s.team === team && s.seq === seq) || worldShutdown)) {
       out.kind = s.kind;
       out.label = s.label;
       if (s.site !== '') {
