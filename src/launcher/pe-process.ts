@@ -68,7 +68,12 @@ function failWith(err: unknown, now = false): void {
   if (heldFollowOn !== undefined) clearTimeout(heldFollowOn);
   failing = true;
   const text = describeError(err);
-  const report: PeReport = { lamellar: 'failed', text, ...(cause === undefined ? {} : { origin: cause }) };
+  const report: PeReport = {
+    lamellar: 'failed',
+    text,
+    ...(cause === undefined ? {} : { origin: cause }),
+    ...(relayed === undefined || relayed === pe ? {} : { relayed: true }),
+  };
   const end = (): never => process.exit(1);
   if (process.connected && process.send !== undefined) {
     // A failure another PE caused (report.origin) stays up a moment after its report: the

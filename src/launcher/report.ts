@@ -14,6 +14,8 @@ export type PeReport =
       text: string;
       /** For a failure another PE caused (it was lost, stopped the job, or made a mismatched collective call): that PE (causeOf). */
       origin?: number;
+      /** The failure only relays `origin`'s (originOf: it was lost, stopped the job); absent for a mismatch this PE found itself. */
+      relayed?: boolean;
     };
 
 export function isPeReport(m: unknown): m is PeReport {
@@ -103,6 +105,26 @@ export function causeOf(e: unknown): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Of the reports waiting for their cause (`followOns`, in arrival order), the one whose cause's
+ * report has just come in (`cause`, `relayed` as that new report's): the report to print, or
+ * undefined to wait on. Two PEs naming each other as the cause: one whose failure only relays
+ * the other's (that PE stopped the job) is its consequence, so the other's own report is printed,
+ * whichever came first (on tcp and ofi the relayed one often does: the abort reaches the peer
+ * before the aborting PE's error has reached the launcher); two that each found a mismatch in
+ * the other's call really called different collectives, and the first report is printed.
+ */
+export function mutualReport<F extends { pe: number; relayed: boolean }>(followOns: readonly F[], cause: number, relayed: boolean, report: F): F | undefined {
+  const prior = followOns.find((f) => f.pe === cause);
+  if (prior === undefined) return undefined;
+  return prior.relayed && !relayed ? report : prior;
+}
+
+/** The report to print when a cause never reported: the first that is not only relayed, else the first. */
+export function firstFollowOn<F extends { relayed: boolean }>(followOns: readonly F[]): F | undefined {
+  return followOns.find((f) => !f.relayed) ?? followOns[0];
 }
 
 /** A SuppressedError's parts (`error`: the clean-up's failure, `suppressed`: the error before it). */

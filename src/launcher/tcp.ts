@@ -27,7 +27,7 @@ import { config, ErrorCode, LamellarError, parseHostPort, PeState, processEnv, t
 import { exitedAfterShutdown, exitedBeforeShutdown, exitReason } from './exit.js';
 import { tunedEnv } from './malloc.js';
 import { EXIT_CLOSED_OUTPUT, forward, watchClosed } from './output.js';
-import { isPeReport } from './report.js';
+import { firstFollowOn, isPeReport, mutualReport } from './report.js';
 
 export interface TcpRunOptions {
   /** tcp, or ofi (whose PEs are processes that meet the same way). */
@@ -90,7 +90,7 @@ export async function runTcp(o: TcpRunOptions): Promise<number> {
   let failure: { pe: number; code: number } | undefined;
   let killTimer: ReturnType<typeof setTimeout> | undefined;
   /** Failures that name another PE as their cause, waiting for that PE's own report. */
-  const followOns: { pe: number; message: string }[] = [];
+  const followOns: { pe: number; message: string; relayed: boolean }[] = [];
   let originTimer: ReturnType<typeof setTimeout> | undefined;
 
   const stopAll = (signal: NodeJS.Signals): void => {
@@ -112,23 +112,27 @@ export async function runTcp(o: TcpRunOptions): Promise<number> {
   };
 
   const reportFollowOn = (): void => {
-    const first = followOns[0];
+    const first = firstFollowOn(followOns);
     if (first !== undefined) fail(first.pe, 1, first.message);
   };
 
-  /** A PE's own report of its failure; `origin` is the PE it names as the cause, if another. */
-  const reported = (pe: number, message: string, origin: number | undefined): void => {
+  /**
+   * A PE's own report of its failure; `origin` is the PE it names as the cause, if another, and
+   * `relayed` says the failure only relays that PE's (it stopped the job, or was lost).
+   */
+  const reported = (pe: number, message: string, origin: number | undefined, relayed: boolean): void => {
     if (failure !== undefined) return;
-    // Two PEs naming each other really called different collectives: the first report stands.
-    if (origin !== undefined && followOns.some((f) => f.pe === origin)) {
-      reportFollowOn();
+    // Two PEs naming each other (report.ts: mutualReport).
+    const mutual = origin === undefined ? undefined : mutualReport(followOns, origin, relayed, { pe, message, relayed });
+    if (mutual !== undefined) {
+      fail(mutual.pe, 1, mutual.message);
       return;
     }
     if (origin === undefined || origin === pe || !(origin >= 0 && origin < o.numPes) || !alive[origin]) {
       fail(pe, 1, message);
       return;
     }
-    followOns.push({ pe, message });
+    followOns.push({ pe, message, relayed });
     originTimer ??= setTimeout(reportFollowOn, ORIGIN_WAIT_MS);
   };
 
@@ -201,7 +205,7 @@ export async function runTcp(o: TcpRunOptions): Promise<number> {
       if (!isPeReport(m)) return;
       if (m.lamellar === 'state') onState(pe, m.state);
       else if (m.lamellar === 'failed' && typeof m.text === 'string') {
-        reported(pe, `failed:\n${m.text}`, typeof m.origin === 'number' ? m.origin : undefined);
+        reported(pe, `failed:\n${m.text}`, typeof m.origin === 'number' ? m.origin : undefined, m.relayed === true);
       }
     });
     done.push(

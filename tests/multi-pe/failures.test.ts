@@ -114,6 +114,50 @@ describe('a PE that throws inside an `await using` team scope is reported with i
   }
 });
 
+describe('a collective mismatch is reported as the mismatch, by a PE that found it', () => {
+  const mismatch = '(?:Error \\[LamellarError\\]|LamellarError): collective mismatch on the world: ';
+  // PE 0 finds the mismatch and aborts its lamella; its `await using` array then sends a drop
+  // while unwinding. That send used to fail of its own on ofi (WORLD_SHUT_DOWN, "used after
+  // shutdown", thrown from the engine's flush) and be reported in place of the mismatch.
+  const RUNS = 3;
+  const pairs = [{ backend: 'shmem', numPes: 2 }, { backend: 'tcp', numPes: 2 }, { backend: 'ofi', numPes: 2, provider: 'shm' }] as const;
+  for (const c of pairs) {
+    test(`${configName(c)}/${c.numPes}: barrier() against allReduce() inside \`await using\` scopes, ${RUNS} runs: never an error of the teardown`, { skip: skipFor(c) }, async () => {
+      for (let run = 0; run < RUNS; run++) {
+        const r = await runJob(fixture('mismatch-report.ts'), { ...c, args: ['dispose'], timeoutMs: 30000 });
+        const all = `run ${run}:\n${r.stderr}`;
+        assert.equal(r.signal, null, `killed by the test's time limit, ${all}`);
+        assert.equal(r.code, 1, all);
+        assert.match(r.stderr, new RegExp(`^lamellar: PE [01] failed:\\n${mismatch}world PE [01] called (?:barrier|allReduce)\\(\\) at [^\\n]*mismatch-report\\.ts:\\d+:\\d+, while world PE [01] called (?:barrier|allReduce)\\(\\)`), all);
+        assert.doesNotMatch(r.stderr, /WORLD_SHUT_DOWN|used after shutdown|send after shutdown/, all);
+        assert.doesNotMatch(r.stdout, /@@not-reached/);
+      }
+    });
+  }
+
+  // PE 0 alone calls a consumer; the PE that never sees its call fails with "PE <n> stopped the
+  // job", and its report reaches the launcher before PE 0's. The launcher printed that relayed
+  // report (naming the wrong PE as failed) when PE 0's own report, naming it, came in after.
+  const trios = [{ backend: 'shmem', numPes: 3 }, { backend: 'tcp', numPes: 3 }, { backend: 'ofi', numPes: 3, provider: 'shm' }] as const;
+  for (const c of trios) {
+    test(`${configName(c)}/${c.numPes}: a consumer on PE 0 alone is reported by a PE that found the mismatch, not one it stopped`, { skip: skipFor(c) }, async () => {
+      for (let run = 0; run < 2; run++) {
+        const r = await runJob(fixture('mismatch-report.ts'), { ...c, args: ['consumer-alone'], timeoutMs: 30000 });
+        const all = `run ${run}:\n${r.stderr}`;
+        assert.equal(r.signal, null, `killed by the test's time limit, ${all}`);
+        assert.equal(r.code, 1, all);
+        const first = /^lamellar: PE (\d+) failed:\n(.*)$/m.exec(r.stderr);
+        assert.ok(first, all);
+        assert.doesNotMatch(first[2]!, /stopped the job|was lost/, `the launcher printed a relayed failure, ${all}`);
+        assert.ok(first[1] === '0' || first[1] === '1', `PE ${first[1]} never saw PE 0's call, ${all}`);
+        assert.match(first[2]!, new RegExp(`^${mismatch}world PE ${first[1]} called [^\\n]*, while world PE \\d called [^\\n]*`), all);
+        assert.match(first[2]!, /world PE 0 called DistIter\.sum at [^\n]*mismatch-report\.ts:\d+:\d+/, all);
+        assert.doesNotMatch(r.stdout, /@@not-reached/);
+      }
+    });
+  }
+});
+
 describe('a distributed consumer whose callback threw on a PE that caught it: the report carries that PE\'s error', () => {
   for (const [backend, numPes] of [['shmem', 3], ['tcp', 2]] as const) {
     test(`${backend}/${numPes}: another PE's ITER_FAILED names the PE, its message and the line that threw`, async () => {

@@ -89,6 +89,8 @@ export class OfiLamella implements Lamella {
   #handler: FrameHandler | undefined;
   #up = false;
   #closed = false;
+  /** abort() was called: frames and signals are dropped (see send). */
+  #aborted = false;
   #failure: LamellarError | undefined;
   #nextId = 1;
   #dropped = 0;
@@ -325,6 +327,12 @@ export class OfiLamella implements Lamella {
 
   send(pe: number, frame: Uint8Array): void {
     checkPe(pe, this.numPes);
+    // After abort() the PE is failing with the abort's reason, and sends still come from work
+    // that was under way (an engine flush queued as a microtask, by an `await using` disposal
+    // unwinding that failure). Throwing there would be an uncaught error of its own that ends
+    // the PE first, and the launcher would report "used after shutdown" instead of the reason
+    // (tcp and shmem drop them the same way).
+    if (this.#aborted) return;
     this.#checkOpen();
     if (frame.length > this.#cfg.maxFrame) {
       throw new LamellarError(
@@ -522,6 +530,8 @@ export class OfiLamella implements Lamella {
       this.#mem.signal(pe, addr, value);
       return;
     }
+    // Fire and forget like send, so dropped alike after abort().
+    if (this.#aborted) return;
     this.#checkOpen();
     this.#emit(this.#hdr.set(T.SIGNAL, pe, 0, 0, addr, value), undefined);
   }
@@ -551,6 +561,7 @@ export class OfiLamella implements Lamella {
 
   abort(reason: Error): void {
     if (this.#closed) return;
+    this.#aborted = true;
     this.#boot.abort(reason);
     this.#close();
   }
