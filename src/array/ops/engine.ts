@@ -28,7 +28,7 @@ import { combineFor } from './combine.js';
 import { runKernel, type KernelCall, type View } from './kernels.js';
 import { giveU32, takeU32 } from './pool.js';
 import { sliceBatch, sliceCount, type Slice } from './sliced.js';
-import { GlobalLockAm, GlobalUnlockAm, OpsAm, type ArrayRef, type RemoteResult } from './remote.js';
+import { GlobalLockAm, GlobalUnlockAm, OpsAm, type ArrayRef, type RemoteOps, type RemoteResult } from './remote.js';
 import { applyLocal, applyRouted, wasmKernel, wasmSideOf, WASM_MIN_BATCH, type WasmSide } from './wasm/apply.js';
 
 export interface OpArgs {
@@ -282,16 +282,8 @@ function underGlobalLock(h: ArrayRef, ai: ArrayInternals, a: OpArgs, res: OpResu
   });
 }
 
-/** A GlobalLockArray batch as GlobalOpsAm carries it: indices relative to the handle `a`. */
-interface KeeperOps {
-  a: ArrayRef;
-  op: OpCode;
-  i: Uint32Array;
-  v: number | bigint | View;
-  c: number | bigint | View;
-  e: number;
-  f: boolean;
-}
+/** A GlobalLockArray batch as GlobalOpsAm carries it: OpsAm's, with indices `i` relative to the handle `a` in place of the owner's offsets. */
+type KeeperOps = Omit<RemoteOps, 'o'> & { i: Uint32Array };
 
 /**
  * On team PE 0, which keeps a GlobalLockArray's lock: applies a batch sent by another PE under
