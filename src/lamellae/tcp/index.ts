@@ -471,8 +471,6 @@ export class TcpLamella implements Lamella {
       this.#mem.signal(pe, addr, value);
       return;
     }
-    // Fire and forget like send, so dropped alike after abort().
-    if (this.#aborted) return;
     this.#checkOpen();
     this.#emit(this.#hdr.set(T.SIGNAL, pe, 0, 0, addr, value), undefined);
     this.#kick();
