@@ -231,6 +231,10 @@ export class GlobalLockArray<T extends ArrayElemType = ArrayElemType> extends Mu
     const team = ai.meta.team;
     pin(ai.state);
     try {
+      // Every PE arrives first, so the lock requests each made before this call (a guard it
+      // awaited on its way here) are granted and released before team PE 0 asks for the write
+      // lock: asked first, it queued ahead of such a request, whose PE then never arrived.
+      await team.barrier();
       if (team.myPe === 0) {
         await acquireGlobal(this, ai, true);
         // Set while holding the lock, before the barrier lets anyone release a guard.

@@ -58,6 +58,7 @@ export const ARRAY_MISC_CASES = [
   'a reduction registered on PE 0 only fails on every lamella with an error naming it and the PE that lacks it',
   "an array sent in an AM arrives as the receiver's handle on the same array",
   'lock-array guards give this PE part; collectiveWriteLocalData is collective',
+  'collectiveWriteLocalData after another PE asked for a read guard: the guard is granted first, then every PE writes',
   'collectiveWriteLocalData: every PE holds its guard at once, and a plain write guard waits until all released',
   'AtomicArray localData gives atomic accessors to this PE part',
   'f32 compareExchange rounds a scalar current to f32, so a stored 0.1 is found; a NaN, negative or infinite epsilon is INVALID_ARGUMENT',
