@@ -181,7 +181,9 @@ export interface PeerCall {
 export async function readPeerCall(board: StatusBoard | undefined, pe: number, team: number, seq: number, kind?: number): Promise<PeerCall> {
   const out: PeerCall = { site: undefined, kind: undefined, label: '' };
   if (board === undefined) return out;
-  for (let i = 0; i < 60; i++) {
+  // Up to about a second: on a loaded machine the peer's site (published by a timer) and each
+  // read (a round trip on tcp) may each take tens of milliseconds.
+  for (let i = 0; i < 200; i++) {
     let s: StatusView;
     try {
       s = await board.read(pe);
