@@ -21,7 +21,7 @@ import { createBoard, markGone, stateOf } from './board.js';
 import type { PeEntry } from './entry.js';
 import { exitedAfterShutdown, exitedBeforeShutdown, exitReason } from './exit.js';
 import { EXIT_CLOSED_OUTPUT, forward, watchClosed } from './output.js';
-import { causeOf, describeError, firstFollowOn, mutualReport, originOf } from './report.js';
+import { causeOf, describeError } from './report.js';
 import { STOP_MESSAGE } from './stop.js';
 import { checkEntryScript } from './script.js';
 import { ORIGIN_WAIT_MS, runTcp } from './tcp.js';
@@ -148,7 +148,7 @@ export async function run(options: RunOptions): Promise<number> {
   let running = numPes;
   let killTimer: ReturnType<typeof setTimeout> | undefined;
   /** Failures that name another PE as their cause, waiting for that PE's own report (report.ts). */
-  const followOns: (Failure & { cause: number; relayed: boolean })[] = [];
+  const followOns: (Failure & { cause: number })[] = [];
   let originTimer: ReturnType<typeof setTimeout> | undefined;
 
   /**
@@ -185,31 +185,28 @@ export async function run(options: RunOptions): Promise<number> {
   };
   for (const s of signals) process.on(s, onSignal);
   const reportFollowOn = (): void => {
-    const first = firstFollowOn(followOns);
+    const first = followOns[0];
     if (first !== undefined) fail(first);
   };
   /**
    * PE `pe` threw `e`. A failure that names another, still running PE as its cause waits up to
    * ORIGIN_WAIT_MS for that PE's own report, so the job is reported by the PE that started it
    * (its script's error rather than the mismatch a peer found in what it did while unwinding).
-   * Two PEs naming each other: see report.ts, mutualReport.
+   * Two PEs naming each other made a real mismatch: the first report stands.
    */
   const threw = (pe: number, e: unknown): void => {
     if (failure !== undefined) return;
     const f: Failure = { pe, code: 1, message: `failed:\n${describeError(e)}` };
     const cause = causeOf(e);
-    const origin = originOf(e);
-    const relayed = origin !== undefined && origin !== pe;
-    const mutual = cause === undefined ? undefined : mutualReport(followOns, cause, relayed, { ...f, cause, relayed });
-    if (mutual !== undefined) {
-      fail(mutual);
+    if (cause !== undefined && followOns.some((o) => o.pe === cause)) {
+      reportFollowOn();
       return;
     }
     if (cause === undefined || cause === pe || !(cause >= 0 && cause < numPes) || !alive[cause]) {
       fail(f);
       return;
     }
-    followOns.push({ ...f, cause, relayed });
+    followOns.push({ ...f, cause });
     originTimer ??= setTimeout(reportFollowOn, ORIGIN_WAIT_MS);
   };
   // The reader of our output went away (`| head -1`): stop every PE, quietly.
