@@ -314,15 +314,15 @@ const GlobalOpsAm = defineAm('lamellar/array/global-ops', async (_ctx, g: Keeper
  * two, and the lock is held only while the ops are applied.
  */
 async function viaKeeper(h: ArrayRef, ai: ArrayInternals, a: OpArgs, res: OpResult): Promise<OpResult> {
-  const copy = (v: number | bigint | View): number | bigint | View => (typeof v === 'object' ? (v.slice() as View) : v);
   pin(ai.state);
   try {
+    // No copies: a launch takes its typed-array arguments as they are at the call.
     const r: RemoteResult = await ai.meta.team.execAmPe(0, GlobalOpsAm, {
       a: h,
       op: a.op,
-      i: Uint32Array.from(a.idx),
-      v: copy(a.vals),
-      c: copy(a.cur),
+      i: a.idx instanceof Uint32Array ? a.idx : Uint32Array.from(a.idx),
+      v: a.vals,
+      c: a.cur,
       e: a.eps,
       f: res.out !== null,
     });
