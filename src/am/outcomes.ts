@@ -18,6 +18,7 @@ import type { WireError } from './wire.js';
 /** The oldest launch waiting for its result (Outcomes.oldestPending). */
 export interface OldestPending {
   id: number;
+  /** The result it is, whole: "the result of active message 'x' on PE 1", "a result of execAmAll(x)". */
   what: string;
   site: string;
   /** The PE it runs on (undefined for a part of an execAmAll). */
@@ -196,7 +197,7 @@ export class Outcomes {
       site = this.#sites?.get(multi ? h.multi : h);
       awaited = observed(h);
     }
-    const what = pe === undefined ? `a result of execAmAll(${name})` : `active message '${name}' on PE ${pe}`;
+    const what = pe === undefined ? `a result of execAmAll(${name})` : `the result of active message '${name}' on PE ${pe}`;
     return { id, what, site: site === undefined ? '' : (userSite(site.stack) ?? ''), pe, awaited };
   }
 

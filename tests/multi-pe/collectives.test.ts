@@ -191,6 +191,15 @@ for (const cfg of AM_WAIT_CONFIGS) {
     for (let pe = 0; pe < cfg.numPes; pe++) assert.match(r.stdout, new RegExp(`@@passed ${pe}`));
   });
 }
+test('a PE kept from a barrier by an execAmAll result it awaits is reported with that AM, on shmem with 2 PEs', async () => {
+  const script = compiledFixture('deadlock-am.ts');
+  const r = await runJob(script, { numPes: 2, args: ['all'], env: { LAMELLAR_DEADLOCK_TIMEOUT: '0.5', LAMELLAR_AM_STACKS: '1' }, timeoutMs: 60000 });
+  assert.equal(r.code, 0, r.stderr);
+  const w = /@@warning (.*)/.exec(r.stdout)?.[1] ?? '';
+  assert.match(w, /PE 1 is running, not in a collective; a result of execAmAll\(deadlock-test\/hold\) is outstanding \(launched at \S*deadlock-am\.js:\d+:\d+\)/);
+  assert.ok(w.includes(line(script, 'all-launch')), w);
+  for (let pe = 0; pe < 2; pe++) assert.match(r.stdout, new RegExp(`@@passed ${pe}`));
+});
 
 // A PE stuck in an AM's synchronous code: an awaited AM result is a diagnosed wait, and reports
 // name the AM the target runs (not the collective its board showed last).

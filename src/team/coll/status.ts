@@ -153,7 +153,7 @@ export function describeStatus(s: StatusView, teamName: (id: number) => string):
     case State.inLock:
       return `waiting for a lock (${s.label || 'a Darc or lock array'})${at}`;
     case State.awaitingAm:
-      return `running, not in a collective; the result of ${s.label || 'an active message'} is outstanding${s.site ? ` (launched at ${s.site})` : ''}`;
+      return `running, not in a collective; ${s.label || 'the result of an active message'} is outstanding${s.site ? ` (launched at ${s.site})` : ''}`;
     case State.shutDown:
       return 'shut down';
     case State.exited:

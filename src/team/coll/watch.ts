@@ -196,7 +196,7 @@ export class Watch {
     if (this.#final || this.#amProbe?.()?.id !== o.id) return;
     const secs = Math.round(waitedMs / 100) / 10;
     const at = o.site === '' ? '' : ` (launched at ${o.site})`;
-    const msg = `PE ${this.#myPe} has waited ${secs} s for the result of ${o.what}${at}${line}`;
+    const msg = `PE ${this.#myPe} has waited ${secs} s for ${o.what}${at}${line}`;
     if (this.#abort) {
       const details = { pe: this.#myPe, missing: o.pe === undefined ? undefined : [o.pe] };
       this.#fatal(new LamellarError(ErrorCode.DEADLOCK_TIMEOUT, `${msg} (LAMELLAR_DEADLOCK_TIMEOUT_ACTION=abort)`, { details }));
