@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', '.cache/**', 'docs-site/**', 'node_modules/**', 'bench/results/**'] },
+  { ignores: ['dist/**', '.build/**', '.cache/**', 'docs-site/**', 'node_modules/**', 'bench/results/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -11,10 +11,10 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   config,
   dropInheritedRank,
+  packagePath,
   ErrorCode,
   isLamellarError,
   LamellarError,
@@ -78,7 +78,7 @@ const isHelp = (a: string | undefined): boolean => a === '-h' || a === '--help';
 
 /** This package's version, from its package.json. */
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+  const pkg = JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version?: unknown };
   return String(pkg.version);
 }
 
@@ -147,7 +147,7 @@ function buildOfi(argv: string[]): Promise<number> {
       details: { argument: argv[0] },
     });
   }
-  const script = fileURLToPath(new URL('../../scripts/build-ofi.mjs', import.meta.url));
+  const script = packagePath('scripts/build-ofi.mjs');
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [script], { stdio: 'inherit' });
     child.once('error', () => resolve(1));

@@ -18,3 +18,4 @@ export * from './copy.js';
 export * from './wasm.js';
 export * from './gc.js';
 export * from './turns.js';
+export * from './package-root.js';

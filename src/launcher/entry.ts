@@ -11,7 +11,7 @@
  */
 import { register } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { markScriptFailed, runExitHooks } from '../core/index.js';
+import { markScriptFailed, packageUrl, runExitHooks } from '../core/index.js';
 import { isModuleByPackage } from './script.js';
 import { locateSyntaxError } from './syntax.js';
 
@@ -28,7 +28,7 @@ export async function runScript(entry: PeEntry): Promise<void> {
   }
   // After tsx, so that these hooks run first: the entry is an ES module in any project. Only
   // where Node would not load it as one anyway: hooks cost a thread per PE to start.
-  if (!isModuleByPackage(entry.script)) register('./esm-hooks.js', import.meta.url, { data: { entryUrl: url } });
+  if (!isModuleByPackage(entry.script)) register(packageUrl('dist/launcher/esm-hooks.js'), { data: { entryUrl: url } });
   process.argv = [process.argv[0]!, entry.script, ...entry.args];
   try {
     await import(url);

@@ -15,7 +15,7 @@ import { accessSync, constants as fsConstants, statSync, type Stats } from 'node
 import { constants as osConstants } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { checkInteger, config, ErrorCode, LamellarError, parseBackend, PeState, processEnv, type Backend } from '../core/index.js';
+import { checkInteger, config, ErrorCode, LamellarError, packageUrl, parseBackend, PeState, processEnv, type Backend } from '../core/index.js';
 import { checkOfi, createShmemJob } from '../lamellae/index.js';
 import { createBoard, markGone, stateOf } from './board.js';
 import type { PeEntry } from './entry.js';
@@ -242,7 +242,7 @@ export async function run(options: RunOptions): Promise<number> {
 
   const done: Promise<void>[] = [];
   for (let pe = 0; pe < numPes; pe++) {
-    const w = new Worker(new URL('./pe-main.js', import.meta.url), {
+    const w = new Worker(packageUrl('dist/launcher/pe-main.js'), {
       workerData: {
         lamellar: job === undefined ? undefined : { backend, pe, job },
         lamellarEntry: entry,

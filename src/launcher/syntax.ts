@@ -15,8 +15,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, extname, isAbsolute, resolve } from 'node:path';
+import { dirname, extname, isAbsolute, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { packagePath } from '../core/index.js';
 
 /** Files read at most, so that a large import graph cannot delay the report for long. */
 const MAX_FILES = 200;
@@ -45,14 +46,14 @@ export function locateSyntaxError(err: unknown, entry: string): void {
   } catch {}
 }
 
-/** This folder, whose frames (the PE's `import()` of its script) are no place in the user's code. */
-const HERE = fileURLToPath(new URL('.', import.meta.url));
+/** The package's code, whose frames (the PE's `import()` of its script) are no place in the user's code. */
+const HERE = [packagePath('dist'), packagePath('src')].flatMap((d) => [`${d}${sep}`, pathToFileURL(`${d}${sep}`).href]);
 
 /** Whether a stack already names a place outside Node's internals and the launcher (`file:line`). */
 function placed(stack: string): boolean {
   return stack
     .split('\n')
-    .filter((l) => !/\bnode:/.test(l) && !l.includes(HERE) && !l.includes(pathToFileURL(HERE).href))
+    .filter((l) => !/\bnode:/.test(l) && !HERE.some((h) => l.includes(h)))
     .some((l) => /(?:file:\/\/|[/\\])[^\s()]*:\d+/.test(l));
 }
 

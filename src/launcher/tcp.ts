@@ -22,8 +22,7 @@ import { createServer } from 'node:net';
 import { constants as osConstants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
-import { config, ErrorCode, LamellarError, parseHostPort, PeState, processEnv, type PeStateValue } from '../core/index.js';
+import { config, ErrorCode, LamellarError, packagePath, parseHostPort, PeState, processEnv, type PeStateValue } from '../core/index.js';
 import { exitedAfterShutdown, exitedBeforeShutdown, exitReason } from './exit.js';
 import { tunedEnv } from './malloc.js';
 import { EXIT_CLOSED_OUTPUT, forward, watchClosed } from './output.js';
@@ -81,7 +80,7 @@ export async function runTcp(o: TcpRunOptions): Promise<number> {
   const jobId = cfg.jobId ?? randomUUID();
   const secret = cfg.jobSecret ?? randomBytes(32).toString('hex');
   const ownDir = cfg.masterAddr === undefined && cfg.rendezvousDir === undefined ? await mkdtemp(join(tmpdir(), 'lamellar-')) : undefined;
-  const entry = fileURLToPath(new URL('./pe-process.js', import.meta.url));
+  const entry = packagePath('dist/launcher/pe-process.js');
   const children: ChildProcess[] = [];
   const states = new Array<PeStateValue>(o.numPes).fill(PeState.NONE);
   const alive = new Array<boolean>(o.numPes).fill(true);

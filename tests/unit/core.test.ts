@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import { readFileSync } from 'node:fs';
 import { ErrorCode, fnv1a32, hash53, isLamellarError, KNOWN_ENV_NAMES, LamellarError, launchBackend, parseConfig, RemoteAmError, unknownEnvNames } from '../../src/core/index.js';
 import { HeapAllocator } from '../../src/lamellae/common/index.js';
-import * as dist from '../../dist/core/index.js';
+import * as dist from '../../dist/index.js';
 import { HandshakeError } from '../../src/lamellae/tcp/auth.js';
 
 describe('config', () => {

@@ -5,8 +5,7 @@
  * OFI_UNAVAILABLE saying what to install and how to rebuild.
  */
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
-import { config, ErrorCode, LamellarError } from '../../core/index.js';
+import { config, ErrorCode, LamellarError, packagePath } from '../../core/index.js';
 
 export interface OfiOpenOptions {
   provider: string | undefined;
@@ -60,8 +59,8 @@ export interface OfiAddon {
   close(): void;
 }
 
-/** Where the build puts the addon, from dist/lamellae/ofi/ (or src/lamellae/ofi/ under tsx). */
-export const ADDON_PATH = fileURLToPath(new URL('../../../native/ofi/build/lamellar_ofi.node', import.meta.url));
+/** Where the build puts the addon. */
+export const ADDON_PATH = packagePath('native/ofi/build/lamellar_ofi.node');
 
 let loaded: OfiAddon | undefined;
 

@@ -21,7 +21,7 @@ import { setImmediate as immediate } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import {
   checkPe, config, copyBytes, debug, deferred, ErrorCode, LamellarError, warn, WarningCode,
-  heapBuffer, heapWasm, type Deferred, type ErrorCodeValue, type KernelSpace, type LamellarConfig, type WasmMemory,
+  heapBuffer, heapWasm, packageUrl, type Deferred, type ErrorCodeValue, type KernelSpace, type LamellarConfig, type WasmMemory,
 } from '../../core/index.js';
 import { createHeap, FrameAssembler, MappedHeaps, Spill, type RingEnd } from '../common/index.js';
 import type { AtomicOp, AtomicWord, FrameHandler, Lamella, LamellaStats } from '../types.js';
@@ -129,7 +129,7 @@ export class TcpLamella implements Lamella {
       tls: this.#cfg.tls,
     };
     this.#ready = deferred<void>();
-    const w = new Worker(new URL('./net-worker.js', import.meta.url), { workerData: { lamellarNet: boot } });
+    const w = new Worker(packageUrl('dist/lamellae/tcp/net-worker.js'), { workerData: { lamellarNet: boot } });
     this.#worker = w;
     w.on('message', (e: NetEvent) => this.#onEvent(e));
     w.on('error', (err: Error) =>

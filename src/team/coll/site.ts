@@ -8,14 +8,15 @@
  * where the cost is small against what the collective does. Capture keeps V8's unformatted
  * trace; the string is made only when a report needs it.
  */
+import { sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { packagePath } from '../../core/index.js';
 
 /**
  * The runtime's own files: the package's build directory and, since stack traces may be
  * source-mapped, its source directory.
  */
-const PACKAGE_DIR = fileURLToPath(new URL('../../../', import.meta.url));
-const RUNTIME_DIRS = [`${PACKAGE_DIR}dist/`, `${PACKAGE_DIR}src/`];
+const RUNTIME_DIRS = [`${packagePath('dist')}${sep}`, `${packagePath('src')}${sep}`];
 
 export interface Site {
   /** The held stack; formatted on first use. */
