@@ -186,6 +186,7 @@ export class WorldRuntime implements EngineHost, ChannelHost {
   fatal(err: Error): void {
     if (this.#failed) return;
     this.#failed = true;
+    this.watch.freeze();
     try {
       this.lamella.abort(err);
     } finally {

@@ -257,8 +257,19 @@ export class Watch {
   /** The final state of this PE (shut down, exited); the board keeps it. */
   finish(state: number): void {
     if (this.#final) return;
-    this.#final = true;
     this.board?.publish(state);
+    this.freeze();
+  }
+
+  /**
+   * Keeps the board as it shows now, for good: this PE failed the job (runtime.fatal). A peer
+   * that finds the same mismatch reads the call this PE was in (readPeerCall) and reports at
+   * once, where the collective's unwinding would otherwise show "running" and leave the peer
+   * polling for the call that is no longer shown.
+   */
+  freeze(): void {
+    if (this.#final) return;
+    this.#final = true;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
     if (this.#amTimer !== undefined) clearInterval(this.#amTimer);
