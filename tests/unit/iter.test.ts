@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import { writeWide } from '../../src/array/elem.js';
 import { readerOf } from '../../src/array/iter/access.js';
 import { storeItems } from '../../src/array/iter/collect.js';
+import { failedElsewhere, type ExchangeRecord } from '../../src/array/iter/exchange.js';
 import { kernelFor, useInterpretedKernels, type KernelShape, type TailKind } from '../../src/array/iter/fuse.js';
 import { ASYNC_LANES, checkSchedule, driveAsync, driveSync, Schedule, type Schedule as Sched } from '../../src/array/iter/schedule.js';
 import { applyWindow, fullWindow, progression, type WindowOp } from '../../src/array/iter/window.js';
@@ -289,4 +290,12 @@ test('schedules are checked at the call', () => {
   assert.throws(() => Schedule.chunk(0), { code: 'LAMELLAR_ERR_INVALID_ARGUMENT' });
   assert.throws(() => Schedule.chunk(-1), { code: 'LAMELLAR_ERR_INVALID_ARGUMENT' });
   assert.deepEqual(Schedule.chunk(5), { kind: 'chunk', size: 5 });
+});
+
+test('an iterator failure names the first failing PE, then the others, in English', () => {
+  const bad: ExchangeRecord = { ok: false, m: 'boom', code: undefined };
+  const ok: ExchangeRecord = { ok: true, v: 1 };
+  assert.match(failedElsewhere('DistIter.sum', [ok, bad, ok]).message, /^DistIter\.sum failed on PE 1: boom/);
+  assert.match(failedElsewhere('DistIter.sum', [ok, bad, bad]).message, /^DistIter\.sum failed on PE 1 \(and PE 2\): boom/);
+  assert.match(failedElsewhere('DistIter.sum', [bad, bad, ok, bad]).message, /^DistIter\.sum failed on PE 0 \(and PEs 1, 3\): boom/);
 });

@@ -118,7 +118,7 @@ export function failedElsewhere(what: string, all: ExchangeRecord[], site?: Site
   const cause = new Error(first.m);
   cause.name = name;
   cause.stack = `${name}: ${first.m}\n    at ${first.f ?? '(stack not available)'} (on PE ${pe})`;
-  const err = new LamellarError(ErrorCode.ITER_FAILED, `${what} failed on PE ${pe}${pes.length > 1 ? ` (and PEs ${pes.slice(1).join(', ')})` : ''}: ${first.m}${where}`, {
+  const err = new LamellarError(ErrorCode.ITER_FAILED, `${what} failed on PE ${pe}${pes.length > 1 ? ` (and PE${pes.length > 2 ? 's' : ''} ${pes.slice(1).join(', ')})` : ''}: ${first.m}${where}`, {
     cause,
     details: { pe, origin: pe, pes, message: first.m, name, code: first.code, ...(first.f === undefined ? {} : { frame: first.f }) },
   });
