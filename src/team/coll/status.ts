@@ -194,8 +194,6 @@ export async function readPeerCall(board: StatusBoard | undefined, pe: number, t
       if (err instanceof LamellarError && err.code === ErrorCode.COLLECTIVE_MISMATCH) out.stopped = err;
       return out;
     }
-    // A PE that has shut down or exited shows no call again.
-    if (s.state === State.shutDown || s.state === State.exited) return out;
     const worldShutdown = kind === Kind.shutdown && team !== 0 && s.team === 0 && s.kind === Kind.shutdown;
     if (s.state === State.inCollective && ((s.team === team && s.seq === seq) || worldShutdown)) {
       out.kind = s.kind;
