@@ -26,6 +26,8 @@ const TEXT_AT = 40;
 /** The i32 word (of a PE's block) where the AM running now is shown (Engine.setBusyWords). */
 const BUSY_WORD = 7;
 const TEXT_MAX = STATUS_BYTES - TEXT_AT;
+/** How long a wait report waits before it reads a PE shown in an AM's synchronous code again. */
+const BUSY_RECHECK_MS = 50;
 const LABEL_MAX = 64;
 
 export const State = {
@@ -101,6 +103,20 @@ export class StatusBoard {
     v[w + 5] = Math.min(r.written, TEXT_MAX - l);
     v[w + 6] = l;
     Atomics.add(v, w, 1);
+  }
+
+  /**
+   * Reads PE `pe`'s status for a wait report. A PE shown in an AM's synchronous code is read
+   * again BUSY_RECHECK_MS later, and the report says what that second read shows: a read that
+   * lands in the microseconds an async AM runs before its first await (a newcomer's report named
+   * such an AM "in the AM's synchronous code", right as a group of them started) says nothing
+   * about a wait of seconds, while an AM that really holds its thread still holds it.
+   */
+  async readForReport(pe: number): Promise<StatusView> {
+    const s = await this.read(pe);
+    if (s.busy === '') return s;
+    await new Promise((r) => setTimeout(r, BUSY_RECHECK_MS));
+    return this.read(pe);
   }
 
   /** Reads PE `pe`'s status (a remote read on tcp). */

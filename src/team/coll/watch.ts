@@ -189,7 +189,7 @@ export class Watch {
     const board = this.board;
     let line = '';
     if (board !== undefined && o.pe !== undefined && o.pe !== this.#myPe) {
-      const s = await board.read(o.pe).catch(() => undefined);
+      const s = await board.readForReport(o.pe).catch(() => undefined);
       line = `: PE ${o.pe} is ${s === undefined ? 'unreachable' : describeStatus(s, this.#teamName)}`;
     }
     // Settled meanwhile (the read took a while on tcp): nothing to report.
@@ -350,7 +350,7 @@ export class Watch {
     const board = this.board;
     if (board !== undefined) {
       const others = (missing ?? w.members).filter((pe) => pe !== this.#myPe);
-      const seen = await Promise.all(others.map(async (pe) => [pe, await board.read(pe).catch(() => undefined)] as const));
+      const seen = await Promise.all(others.map(async (pe) => [pe, await board.readForReport(pe).catch(() => undefined)] as const));
       if (missing === undefined) {
         // Judged from the boards: a PE waiting in this very collective has arrived.
         // Judged from the boards: a PE waiting in this very collective (or, for other waits, in
