@@ -29,7 +29,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const from = join(root, '.build/js');
 const out = join(root, 'dist');
 
-export const ENTRIES = [
+const ENTRIES = [
   'index',
   'internal',
   'cli/main',

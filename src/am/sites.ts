@@ -4,19 +4,9 @@
  * (V8 walks the stack), against well under a microsecond for the launch itself, so it is opt-in
  * (measured with bench/micro/am_rate.ts: see docs/errors.md).
  */
-import { sep } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { packageRoot, setRuntimeFrameTest, userSite } from '../core/index.js';
+import { runtimeCodePlaces, setRuntimeFrameTest, userSite } from '../core/index.js';
 
-/**
- * The runtime's own files as they appear in stack lines: the package's build or its sources
- * (source maps point frames of the build at the sources), as file URLs or as paths.
- */
-const ROOT = pathToFileURL(`${packageRoot()}${sep}`);
-const RUNTIME = ['dist/', 'src/'].flatMap((d) => {
-  const url = new URL(d, ROOT);
-  return [url.href, fileURLToPath(url)];
-});
+const RUNTIME = runtimeCodePlaces();
 
 export interface Site {
   stack?: string;

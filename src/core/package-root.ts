@@ -8,7 +8,7 @@
  * tsx.
  */
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 let root: string | undefined;
@@ -34,4 +34,18 @@ export function packagePath(rel: string): string {
 /** `packagePath(rel)` as a file URL. */
 export function packageUrl(rel: string): URL {
   return pathToFileURL(packagePath(rel));
+}
+
+let code: readonly string[] | undefined;
+
+/**
+ * The runtime's own code as stack lines show it: its build (dist/) and, since source maps point
+ * frames of the build at the sources, its sources (src/), each as a path and as a file URL, with
+ * a trailing separator. A frame containing one of these is the runtime's, not the user's.
+ */
+export function runtimeCodePlaces(): readonly string[] {
+  return (code ??= ['dist', 'src'].flatMap((d) => {
+    const dir = `${packagePath(d)}${sep}`;
+    return [dir, pathToFileURL(dir).href];
+  }));
 }

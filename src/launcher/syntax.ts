@@ -15,9 +15,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, extname, isAbsolute, resolve, sep } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { packagePath } from '../core/index.js';
+import { dirname, extname, isAbsolute, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runtimeCodePlaces } from '../core/index.js';
 
 /** Files read at most, so that a large import graph cannot delay the report for long. */
 const MAX_FILES = 200;
@@ -47,7 +47,7 @@ export function locateSyntaxError(err: unknown, entry: string): void {
 }
 
 /** The package's code, whose frames (the PE's `import()` of its script) are no place in the user's code. */
-const HERE = [packagePath('dist'), packagePath('src')].flatMap((d) => [`${d}${sep}`, pathToFileURL(`${d}${sep}`).href]);
+const HERE = runtimeCodePlaces();
 
 /** Whether a stack already names a place outside Node's internals and the launcher (`file:line`). */
 function placed(stack: string): boolean {

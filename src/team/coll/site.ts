@@ -8,15 +8,11 @@
  * where the cost is small against what the collective does. Capture keeps V8's unformatted
  * trace; the string is made only when a report needs it.
  */
-import { sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { packagePath } from '../../core/index.js';
+import { runtimeCodePlaces } from '../../core/index.js';
 
-/**
- * The runtime's own files: the package's build directory and, since stack traces may be
- * source-mapped, its source directory.
- */
-const RUNTIME_DIRS = [`${packagePath('dist')}${sep}`, `${packagePath('src')}${sep}`];
+/** The runtime's own files (paths; file URLs are turned into paths before the test). */
+const RUNTIME_DIRS = runtimeCodePlaces();
 
 export interface Site {
   /** The held stack; formatted on first use. */
