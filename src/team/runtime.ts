@@ -26,7 +26,8 @@ export class WorldRuntime implements EngineHost, ChannelHost {
   /** When this PE's world was up (world.stats().elapsedMs); set at the end of initWorld. */
   startedAt = 0;
   #closed = false;
-  #failed = false;
+  /** The error this PE failed the job with (fatal), once it has. */
+  #failure: Error | undefined;
   readonly #early = new Map<number, [number, CollMsg][]>();
   /** Team drops that `await using` disposal started (Team[Symbol.asyncDispose]); they never reject. */
   readonly #disposals = new Set<Promise<void>>();
@@ -181,11 +182,12 @@ export class WorldRuntime implements EngineHost, ChannelHost {
    * A failure that breaks the job (a collective mismatch, a deadlock with the abort action):
    * stop this PE's lamella, which on tcp tells the peers, fail the exchanges still waiting here,
    * and throw from the event loop so the launcher sees this PE fail, prints the error, and stops
-   * every other PE.
+   * every other PE. Returns the error the job failed with: `err`, or an earlier failure's (two
+   * checks of this PE can find the same mismatch at once, and only the first is the job's).
    */
-  fatal(err: Error): void {
-    if (this.#failed) return;
-    this.#failed = true;
+  fatal(err: Error): Error {
+    if (this.#failure !== undefined) return this.#failure;
+    this.#failure = err;
     this.watch.freeze();
     try {
       this.lamella.abort(err);
@@ -195,6 +197,7 @@ export class WorldRuntime implements EngineHost, ChannelHost {
         throw err;
       });
     }
+    return err;
   }
 
   get closed(): boolean {

@@ -10,10 +10,11 @@ import { basename } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Engine } from '../../src/am/index.js';
-import { ErrorCode, isLamellarError } from '../../src/core/index.js';
+import { ErrorCode, isLamellarError, LamellarError } from '../../src/core/index.js';
 import type { Lamella } from '../../src/lamellae/types.js';
 import { Channel, type ChannelHost, type CollMsg } from '../../src/team/coll/channel.js';
 import { Kind } from '../../src/team/coll/kinds.js';
+import { State, type StatusBoard, type StatusView } from '../../src/team/coll/status.js';
 import type { Watch } from '../../src/team/coll/watch.js';
 
 const FILE = basename(fileURLToPath(import.meta.url));
@@ -42,8 +43,8 @@ function pair(): [Pe, Pe] {
   return team(2) as [Pe, Pe];
 }
 
-/** `n` PEs of one team, as `pair`. */
-function team(n: number): Pe[] {
+/** `n` PEs of one team, as `pair`; `board` is every PE's view of the status boards, if any. */
+function team(n: number, board?: StatusBoard): Pe[] {
   const heaps = Array.from({ length: n }, () => new SharedArrayBuffer(256));
   const members = Array.from({ length: n }, (_, i) => i);
   const sleepers: { pe: number; i: number; value: number; wake: () => void }[] = [];
@@ -76,11 +77,13 @@ function team(n: number): Pe[] {
       lamella,
       engine,
       watch,
-      board: undefined,
+      board,
       decodeContext: undefined,
+      // As the runtime's: the first error fails the job, and is what later calls get back.
       fatal: (err) => {
         reports.push(err);
         fail(err);
+        return reports[0]!;
       },
       teamName: () => 'the world',
       takeEarly: () => undefined,
@@ -200,4 +203,36 @@ test('a barrier that meets one early message and then another for its number nam
     assert.match(e.message, /world PE 2 called barrier\(\) at .+, while world PE [01] called allGather\(\), both as collective #1 /);
     assert.ok(e.message.includes(barrier2), `PE 2's barrier line ${barrier2} in: ${e.message}`);
   }
+});
+
+test('two checks that find one mismatch at once throw the report that failed the job, which names both lines', async () => {
+  // PE 0's board, read by PE 1's checks: the first read is answered only when the test says.
+  const site = 'file:///app.ts:7:3';
+  const view: StatusView = { state: State.inCollective, team: 0, seq: 1, kind: Kind.allGather, site, label: '', busy: '' };
+  const reads: { resolve: (v: StatusView) => void; reject: (e: Error) => void }[] = [];
+  let held = true;
+  const board = {
+    read: (): Promise<StatusView> => {
+      if (!held) return Promise.resolve(view);
+      held = false;
+      return new Promise<StatusView>((resolve, reject) => reads.push({ resolve, reject }));
+    },
+  } as unknown as StatusBoard;
+  const [p0, p1] = team(2, board) as [Pe, Pe];
+  // PE 0: Promise.all([allGather(), barrier()]), as #1 and #2. PE 1 skipped the allGather: its
+  // shutdown (#1) finds PE 0's word for #2 and reads PE 0's board, slowly.
+  const a0 = p0.ch.exchange(Kind.allGather, 'allGather()', 0);
+  const b0 = p0.ch.signal(Kind.barrier);
+  const s1 = p1.ch.signal(Kind.shutdown);
+  assert.ok(s1 !== undefined, "PE 1's shutdown fails, asynchronously");
+  for (const p of [a0, b0, s1]) p?.catch(() => undefined);
+  // PE 0's allGather message shows PE 1 the same mismatch; that check's read is answered at once.
+  deliver(p0, p1);
+  const failed = await p1.failed;
+  assert.ok(failed.message.includes(`while world PE 0 called allGather() at ${site}`), failed.message);
+  // The first read now fails, as a read does once the job has stopped: the shutdown's caller
+  // gets the job's report all the same, not one that no longer names PE 0's line.
+  assert.equal(reads.length, 1);
+  reads[0]!.reject(new LamellarError(ErrorCode.WORLD_SHUT_DOWN, 'used after shutdown'));
+  await assert.rejects(s1!, (err) => err === failed);
 });

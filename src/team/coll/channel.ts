@@ -45,8 +45,11 @@ export interface ChannelHost {
   readonly watch: Watch;
   readonly board: StatusBoard | undefined;
   readonly decodeContext: unknown;
-  /** Fails this PE and the job (lamella abort), naming `err`. */
-  fatal(err: Error): void;
+  /**
+   * Fails this PE and the job (lamella abort), naming `err`; returns the error the job failed
+   * with, which is an earlier one's if this PE had already failed it.
+   */
+  fatal(err: Error): Error;
   teamName(id: number): string;
   /** Messages that arrived for team `id` before its channel existed here. */
   takeEarly(id: number): [number, CollMsg][] | undefined;
@@ -529,10 +532,10 @@ export class Channel implements BarrierHooks {
     this.#wait(seq, kind, site, undefined);
     this.#h.watch.flushSite();
     const their = await readPeerCall(this.#h.board, pe, this.teamId, seq, theirKind);
-    if (their.stopped !== undefined) {
-      this.#h.fatal(their.stopped);
-      throw their.stopped;
-    }
+    // The job may have failed while the peer's board was read: by the peer, for this mismatch,
+    // or by another check of this PE that found it too (a shutdown that found the peer past it,
+    // and the peer's message). Its first report is the job's; a read cut short by it names less.
+    if (their.stopped !== undefined) throw this.#h.fatal(their.stopped);
     const k = theirKind === LATER ? their.kind : theirKind;
     const theirs = theirName ?? (their.label || (k === undefined ? 'another collective (it has gone past this one)' : kindName(k)));
     const err = new LamellarError(
@@ -546,8 +549,7 @@ export class Channel implements BarrierHooks {
         'Every PE of a team must call the same collectives in the same order (a PE skipped or added one); the job stops.',
       { details: { seq, kind: kindName(kind), call: name, peer: pe, peerKind: k === undefined ? undefined : kindName(k), peerCall: theirs, teamId: this.teamId } },
     );
-    this.#h.fatal(err);
-    throw err;
+    throw this.#h.fatal(err);
   }
 }
 
