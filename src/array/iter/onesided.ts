@@ -41,6 +41,44 @@ async function consume(c: Chain, size: number, consumer: ConsumerKind, fn: Kerne
 }
 
 /**
+ * The items of each fetched chunk, in order, as one JS array per chunk: what the item-by-item
+ * ways (`for await`, find, any, all) walk, so that they pay a promise per chunk, not per item.
+ */
+async function* itemChunks(c: Chain, size: number): AsyncGenerator<unknown[], void, undefined> {
+  const F = c.tail.map((t) => (t.op === 'monotonic' ? null : (t.f as (...x: never[]) => unknown)));
+  const st = { acc: 0 as unknown, has: false, mono: c.tail.map(() => 0) };
+  for await (const p of planStream(c, size)) {
+    const out: unknown[] = [];
+    try {
+      kernelFor(shapeOf(p, c.tail, 'push'), F, null)({ v: p.v, l0: p.l0, ls: p.ls, E: p.E, G: null, R: null, S: null, at: null, F, C: null, st, out }, 0, p.n);
+    } catch (e) {
+      void settleItems(out);
+      throw e;
+    }
+    yield out;
+  }
+}
+
+/**
+ * The first item, in order, for which `f` returns `want` (find and any look for true, all for
+ * false); nothing is fetched after its chunk. The chunk's later items are observed, as in
+ * `for await` (they may be promises already running).
+ */
+async function search(c: Chain, size: number, f: (x: unknown) => boolean, want: boolean): Promise<{ hit: boolean; x: unknown }> {
+  const slice = new Slice();
+  for await (const out of itemChunks(c, size)) {
+    let j = 0;
+    try {
+      for (; j < out.length; j++) if (Boolean(f(out[j])) === want) return { hit: true, x: out[j] };
+    } finally {
+      if (j + 1 < out.length) void settleItems(out, j + 1);
+    }
+    if (slice.due()) await slice.yield();
+  }
+  return { hit: false, x: undefined };
+}
+
+/**
  * An iterator over the whole array in global order, from this PE only, made by `onesidedIter()`
  * or `bufferedOnesidedIter(n)` and their adapters. It is an async iterable (one promise per
  * item: `chunks(n)` or a consumer is much faster) and has local consumers.
@@ -123,17 +161,7 @@ export class OnesidedIter<I, T extends ArrayElemType = ArrayElemType> implements
    * ```
    */
   async *[Symbol.asyncIterator](): AsyncGenerator<I, void, undefined> {
-    const c = this[kChain];
-    const F = c.tail.map((t) => (t.op === 'monotonic' ? null : (t.f as (...x: never[]) => unknown)));
-    const st = { acc: 0 as unknown, has: false, mono: c.tail.map(() => 0) };
-    for await (const p of planStream(c, this.chunkSize)) {
-      const out: unknown[] = [];
-      try {
-        kernelFor(shapeOf(p, c.tail, 'push'), F, null)({ v: p.v, l0: p.l0, ls: p.ls, E: p.E, G: null, R: null, S: null, at: null, F, C: null, st, out }, 0, p.n);
-      } catch (e) {
-        void settleItems(out);
-        throw e;
-      }
+    for await (const out of itemChunks(this[kChain], this.chunkSize)) {
       let j = 0;
       try {
         for (; j < out.length; j++) yield out[j] as I;
@@ -235,10 +263,7 @@ export class OnesidedIter<I, T extends ArrayElemType = ArrayElemType> implements
    */
   find(f: (x: I) => boolean): Promise<I | undefined> {
     checkFn(f, 'OnesidedIter.find');
-    return (async () => {
-      for await (const x of this) if (f(x)) return x;
-      return undefined;
-    })();
+    return search(this[kChain], this.chunkSize, f as (x: unknown) => boolean, true).then((r) => r.x as I | undefined);
   }
 
   /**
@@ -251,10 +276,7 @@ export class OnesidedIter<I, T extends ArrayElemType = ArrayElemType> implements
    */
   any(f: (x: I) => boolean): Promise<boolean> {
     checkFn(f, 'OnesidedIter.any');
-    return (async () => {
-      for await (const x of this) if (f(x)) return true;
-      return false;
-    })();
+    return search(this[kChain], this.chunkSize, f as (x: unknown) => boolean, true).then((r) => r.hit);
   }
 
   /**
@@ -268,10 +290,7 @@ export class OnesidedIter<I, T extends ArrayElemType = ArrayElemType> implements
    */
   all(f: (x: I) => boolean): Promise<boolean> {
     checkFn(f, 'OnesidedIter.all');
-    return (async () => {
-      for await (const x of this) if (!f(x)) return false;
-      return true;
-    })();
+    return search(this[kChain], this.chunkSize, f as (x: unknown) => boolean, false).then((r) => !r.hit);
   }
 
   /**
