@@ -17,7 +17,7 @@ import { kGroup, type AmHandle, type HandleCounter, type LocalAmHandle, type Mul
 import { Inbox } from './inbox.js';
 import { Outcomes, type Settleable, type OldestPending } from './outcomes.js';
 import { writeErrorReply } from './remote-error.js';
-import { amOnStack, captureSite } from './sites.js';
+import { amOnStack, captureAmSite } from './sites.js';
 import { asWireError, toWireError } from './thrown.js';
 import { CLOSURE_SRC, REPLY_AM, REPLY_AM_CLOSURE, REPLY_ERROR, REPLY_UNITS, REPLY_VALUE, REQ, REQ_CLOSURE, type WireError } from './wire.js';
 
@@ -158,7 +158,7 @@ export class Engine {
     if (wroteSource) this.#closures.sent(pe, closure!);
     const moved = takeAfterSend(w, def);
     // The id is taken only once encoding succeeded, so a failed launch leaves no pending entry.
-    const reqId = this.#outcomes.openPe(def.name, handle, this.#outcomes.recordsSites ? captureSite() : undefined);
+    const reqId = this.#outcomes.openPe(def.name, handle, this.#outcomes.recordsSites ? captureAmSite() : undefined);
     w.patchU32(reqAt, reqId);
     if (!isRuntimeAm(def)) peCounters.amsSent++;
     if (channels.amSend.hasSubscribers) channels.amSend.publish({ am: def.name, pe, reqId });
@@ -183,7 +183,7 @@ export class Engine {
     this.#out.checkSize(body.length + 17, `the arguments of AM '${def.name}'`);
     const moved = takeAfterSend(s, def);
     const group = multi[kGroup];
-    if (this.#outcomes.recordsSites) this.#outcomes.openMulti(multi, captureSite());
+    if (this.#outcomes.recordsSites) this.#outcomes.openMulti(multi, captureAmSite());
     for (let i = 0; i < pes.length; i++) {
       const pe = pes[i]!;
       const w = this.#out.begin(pe);

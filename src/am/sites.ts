@@ -12,7 +12,7 @@ export interface Site {
   stack?: string;
 }
 
-export function captureSite(): Site {
+export function captureAmSite(): Site {
   const holder: Site = {};
   Error.captureStackTrace(holder);
   return holder;

@@ -159,7 +159,7 @@ export abstract class DarcBase<T> extends RefHandle {
 
 export const KIND_NAMES: Record<DarcKind, string> = { darc: 'Darc', localrw: 'LocalRwDarc', globalrw: 'GlobalRwDarc' };
 
-function teamOf(t: unknown, what: string): Team {
+function darcTeamOf(t: unknown, what: string): Team {
   if (t instanceof World) return t.team;
   if (t instanceof Team) return t;
   throw new LamellarError(ErrorCode.INVALID_ARGUMENT, `${what} takes a World or a Team as its first argument`);
@@ -168,7 +168,7 @@ function teamOf(t: unknown, what: string): Team {
 /** Collective over the team: every member makes its own instance from `value`. */
 export async function createDarc<T, H>(teamOrWorld: unknown, value: T, kind: DarcKind, make: (st: RefState) => H): Promise<H> {
   const what = `${KIND_NAMES[kind]}.create()`;
-  const team = teamOf(teamOrWorld, what);
+  const team = darcTeamOf(teamOrWorld, what);
   const start = await startCollective(team, Kind.darcCreation, what);
   const data: DarcData<T> = { value, team, local: undefined, global: undefined, cwSeq: 0 };
   const st = start.makeState(

@@ -93,7 +93,7 @@ export function dec(r: Reader, depth: number): unknown {
 }
 
 /** Rejects a count that cannot fit in what is left (every element is at least `minBytes`). */
-function checkCount(r: Reader, n: number, minBytes: number, depth: number): void {
+function checkItemCount(r: Reader, n: number, minBytes: number, depth: number): void {
   if (n * minBytes > r.end - r.pos) {
     throw deserializeError(`count ${n} exceeds the ${r.end - r.pos} byte(s) left`, r.pos);
   }
@@ -101,7 +101,7 @@ function checkCount(r: Reader, n: number, minBytes: number, depth: number): void
 }
 
 function decArray(r: Reader, n: number, depth: number): unknown[] {
-  checkCount(r, n, 1, ++depth);
+  checkItemCount(r, n, 1, ++depth);
   const a = new Array<unknown>(n);
   for (let i = 0; i < n; i++) a[i] = dec(r, depth);
   return a;
@@ -114,7 +114,7 @@ function decArray(r: Reader, n: number, depth: number): unknown[] {
  * AMs from authenticated peers carry code).
  */
 function decObject(r: Reader, n: number, depth: number): Record<string, unknown> {
-  checkCount(r, n, 2, ++depth);
+  checkItemCount(r, n, 2, ++depth);
   const o: Record<string, unknown> = {};
   for (let i = 0; i < n; i++) {
     const k = decKey(r);
@@ -130,7 +130,7 @@ function setKey(o: Record<string, unknown>, k: string, v: unknown): void {
 }
 
 function decNullProto(r: Reader, n: number, depth: number): Record<string, unknown> {
-  checkCount(r, n, 2, ++depth);
+  checkItemCount(r, n, 2, ++depth);
   const o = Object.create(null) as Record<string, unknown>;
   for (let i = 0; i < n; i++) {
     const k = decKey(r);
@@ -140,7 +140,7 @@ function decNullProto(r: Reader, n: number, depth: number): Record<string, unkno
 }
 
 function decMap(r: Reader, n: number, depth: number): Map<unknown, unknown> {
-  checkCount(r, n, 2, ++depth);
+  checkItemCount(r, n, 2, ++depth);
   const m = new Map<unknown, unknown>();
   for (let i = 0; i < n; i++) {
     const k = dec(r, depth);
@@ -150,7 +150,7 @@ function decMap(r: Reader, n: number, depth: number): Map<unknown, unknown> {
 }
 
 function decSet(r: Reader, n: number, depth: number): Set<unknown> {
-  checkCount(r, n, 1, ++depth);
+  checkItemCount(r, n, 1, ++depth);
   const s = new Set<unknown>();
   for (let i = 0; i < n; i++) s.add(dec(r, depth));
   return s;

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { kernelFor, kernelModuleBytes, kernelsOf } from '../../src/array/ops/wasm/kernels.js';
+import { wasmKernelFor, kernelModuleBytes, kernelsOf } from '../../src/array/ops/wasm/kernels.js';
 import { Op, type OpCode } from '../../src/array/types.js';
 import { heapBuffer, heapWasm, wasm, type WasmMemory } from '../../src/core/wasm.js';
 import { createHeap, KERNEL_SLOT_BYTES, MappedHeaps } from '../../src/lamellae/common/mapped-heaps.js';
@@ -49,7 +49,7 @@ for (const C of CTORS) {
     for (const vector of [false, true]) {
       for (const fetch of [false, true]) {
         if (op === Op.load && (vector || !fetch)) continue;
-        const name = kernelFor(op, w, vector, fetch || op === Op.load);
+        const name = wasmKernelFor(op, w, vector, fetch || op === Op.load);
         test(`${C.name} op ${op} ${vector ? 'per-index values' : 'scalar'}${fetch ? ', fetching' : ''}: ${name} matches Atomics`, () => {
           assert.ok(name !== undefined);
           const mem = memory();
@@ -99,9 +99,9 @@ for (const C of CTORS) {
 
 test('mul, div, rem, shifts and compare-exchange have no kernel; neither have 16-byte elements', () => {
   for (const op of [Op.mul, Op.div, Op.rem, Op.shl, Op.shr, Op.compareExchange, Op.compareExchangeEpsilon]) {
-    assert.equal(kernelFor(op, 4, false, false), undefined, `op ${op}`);
+    assert.equal(wasmKernelFor(op, 4, false, false), undefined, `op ${op}`);
   }
-  assert.equal(kernelFor(Op.add, 16, false, false), undefined);
+  assert.equal(wasmKernelFor(Op.add, 16, false, false), undefined);
 });
 
 test('createHeap: a shared WebAssembly memory mapped whole with kernels, a growable SharedArrayBuffer without', () => {

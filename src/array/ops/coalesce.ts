@@ -85,7 +85,7 @@ export function gatherOne(h: ArrayRef, ai: ArrayInternals, op: OpCode, index: nu
     first = true;
     if (!scheduled) {
       scheduled = true;
-      queueMicrotask(flushAll);
+      queueMicrotask(flushAllPending);
     }
   }
   const k = p.idx.length;
@@ -102,7 +102,7 @@ export function flushArray(meta: ArrayMeta): void {
   for (const [h, p] of pending) if (p.meta === meta) send(h, p);
 }
 
-function flushAll(): void {
+function flushAllPending(): void {
   scheduled = false;
   for (const [h, p] of pending) send(h, p);
 }

@@ -30,7 +30,7 @@ import { withGlobalLock } from './engine.js';
 import { runKernel, type View } from './kernels.js';
 import type { ArrayRef } from './remote.js';
 import { wasmSideOf } from './wasm/apply.js';
-import { kernelFor } from './wasm/kernels.js';
+import { wasmKernelFor } from './wasm/kernels.js';
 
 interface RangeArgs {
   a: ArrayRef;
@@ -232,7 +232,7 @@ function wasmRun(m: ArrayMeta, pe: number, s: number, seg: View, write: boolean)
   const side = wasmSideOf(m);
   const fns = side?.fns[pe];
   if (side === null || side === undefined || fns === undefined) return false;
-  const fn = fns[kernelFor(write ? Op.store : Op.load, side.width, true, !write)!]!;
+  const fn = fns[wasmKernelFor(write ? Op.store : Op.load, side.width, true, !write)!]!;
   const C = side.chunk;
   const at = side.slot[pe]!;
   const base = side.base[pe]!;

@@ -31,7 +31,7 @@ import { exchangeCards, type Card } from './cards.js';
 import { StagingPool, summarize } from './staging.js';
 import {
   C_BELL, C_DROPPED, C_HEAP_LEN, C_MAIN_PENDING, C_SLEEP, CHUNK, CONTROL_BYTES, ERR_BOUNDS, FATAL_PE_FAILED, FATAL_PROTOCOL, FLAG_FABRIC, FLAG_REGISTERED,
-  getOperand, H_ADDR, H_ID, H_LEN, H_PE, H_SUB, H_TYPE, HDR, Header, OPS, PART_FIRST, PART_LAST, PART_MID, PART_WHOLE, putOperand, T, wordBytes, WORDS,
+  getOfiOperand, H_ADDR, H_ID, H_LEN, H_PE, H_SUB, H_TYPE, HDR, Header, OPS, PART_FIRST, PART_LAST, PART_MID, PART_WHOLE, putOfiOperand, T, wordBytes, WORDS,
 } from './wire.js';
 
 interface Request {
@@ -274,7 +274,7 @@ export class OfiLamella implements Lamella {
         return;
       case T.ATOMIC_RESULT: {
         const r = this.#requests.get(id);
-        if (r !== undefined) this.#settle(id, getOperand(v, at + HDR, r.word));
+        if (r !== undefined) this.#settle(id, getOfiOperand(v, at + HDR, r.word));
         return;
       }
       case T.LEN_RESULT:
@@ -509,8 +509,8 @@ export class OfiLamella implements Lamella {
     } else {
       this.fabric.runtimeAtomics++;
     }
-    putOperand(this.#operands, 0, w, value);
-    putOperand(this.#operands, 8, w, expected);
+    putOfiOperand(this.#operands, 0, w, value);
+    putOfiOperand(this.#operands, 8, w, expected);
     const { id, done } = this.#request(w);
     this.#emit(this.#hdr.set(T.ATOMIC, pe, 16, id, addr, 0, 0, (w << 4) | o, fabric ? FLAG_FABRIC : 0), new Uint8Array(this.#operands.buffer));
     return done as Promise<number | bigint>;

@@ -96,13 +96,13 @@ export class Header {
 }
 
 /** Writes an atomic operand as the word's bits (64-bit words as bigints, others as integers). */
-export function putOperand(v: DataView, at: number, w: number, value: number | bigint | undefined): void {
+export function putOfiOperand(v: DataView, at: number, w: number, value: number | bigint | undefined): void {
   if (w >= 6) v.setBigUint64(at, BigInt.asUintN(64, BigInt(value ?? 0n)), true);
   else v.setBigUint64(at, BigInt(Number(value ?? 0) >>> 0), true);
 }
 
 /** Reads the old value of a word from its little-endian bits. */
-export function getOperand(v: DataView, at: number, w: number): number | bigint {
+export function getOfiOperand(v: DataView, at: number, w: number): number | bigint {
   switch (w) {
     case 0: return v.getInt8(at);
     case 1: return v.getUint8(at);

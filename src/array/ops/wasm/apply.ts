@@ -11,7 +11,7 @@
 import type { ArrayInternals, ArrayMeta } from '../../meta.js';
 import { Op, type OpCode } from '../../types.js';
 import type { View } from '../kernels.js';
-import { kernelFor, kernelsOf, type KernelFn } from './kernels.js';
+import { wasmKernelFor, kernelsOf, type KernelFn } from './kernels.js';
 
 /** One array's kernel plumbing on this PE, per team PE (undefined where that heap has none). */
 export interface WasmSide {
@@ -98,7 +98,7 @@ export function wasmKernel(ai: ArrayInternals, op: OpCode, vals: unknown, fetch:
   if (ai.kind !== 'AtomicArray' || ai.meta.bits !== null) return undefined;
   const side = wasmSideOf(ai.meta);
   if (side === null) return undefined;
-  return kernelFor(op, side.width, typeof vals === 'object', fetch || op === Op.load);
+  return wasmKernelFor(op, side.width, typeof vals === 'object', fetch || op === Op.load);
 }
 
 let counts = new Int32Array(0);

@@ -130,7 +130,7 @@ const KIND: Partial<Record<OpCode, string>> = {
  * does that op (mul, div, rem, shifts and compare-exchange stay in JS). store has no fetch form
  * (a store with old values is a swap); load always fetches.
  */
-export function kernelFor(opCode: OpCode, width: number, vector: boolean, fetch: boolean): string | undefined {
+export function wasmKernelFor(opCode: OpCode, width: number, vector: boolean, fetch: boolean): string | undefined {
   const kind = KIND[opCode];
   if (kind === undefined || !(width in LOG2)) return undefined;
   if (kind === 'load') return kernelName(kind, width, false, true);
