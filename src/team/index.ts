@@ -11,7 +11,7 @@ export { WorldRuntime } from './runtime.js';
 export { BlockedArch, StridedArch, resolveArch, type LamellarArch } from './arch.js';
 export { Kind } from './coll/kinds.js';
 export { State } from './coll/status.js';
-export { captureSite, siteText, type Site } from './coll/site.js';
+export { captureSite, NOT_RECORDED, siteText, type Site } from './coll/site.js';
 export type { Channel, Reserved, ExchangeOptions } from './coll/channel.js';
 export { registerReduction, lookupReduction, type ReductionFn } from './reductions.js';
 export type { Reducible, Reduced, ReduceOp, IdentityOp, NumericArray } from './team-collectives.js';

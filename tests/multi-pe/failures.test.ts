@@ -6,6 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { describe, test } from 'node:test';
 import { compiledFixture } from '../helpers/compiled.js';
 import { BIN, CONFIGS, configName, fixture, runJob, runNode, skipFor, type JobResult } from '../helpers/job.js';
@@ -19,6 +21,13 @@ type Backend = 'local' | 'shmem' | 'tcp';
  * CPU less per 2-PE job: every PE thread loads tsx into a loader thread of its own).
  */
 const scriptOf = (name: string, run: number): string => (run === 0 ? fixture(name) : compiledFixture(name));
+
+/** `file:line:` (escaped for a RegExp) of the line marked `// @@line <tag>` in a fixture script. */
+function tagLine(script: string, tag: string): string {
+  const i = readFileSync(script, 'utf8').split('\n').findIndex((l) => l.includes(`// @@line ${tag}`));
+  assert.ok(i >= 0, `no @@line ${tag} in ${script}`);
+  return `${basename(script)}:${i + 1}:`.replace(/[.]/g, '\\.');
+}
 
 /** A bound, not a speed check: the launcher exited within 10 s of the `@@failing <pe> <ms>` line. */
 function stoppedWithin10s(r: JobResult, endedAt: number): void {
@@ -55,6 +64,11 @@ describe("the README's pattern: `await using world` at top level, then one PE fa
       const message = how !== 'assert' ? `Error: deliberate failure on PE ${last}` : `AssertionError \\[ERR_ASSERTION\\]: deliberate assertion on PE ${last}`;
       assert.match(r.stderr, new RegExp(`^lamellar: PE ${last} failed:\\n${message}\\n`, 'm'));
       assert.match(r.stderr, /dispose-throw\.ts:\d+:\d+/, 'the stack names the script and line');
+      if (how === 'iter') {
+        // The callback's error ends with the line that called the consumer, as its last frame.
+        const report = r.stderr.slice(r.stderr.indexOf(`lamellar: PE ${last} failed:`)).split(/\nlamellar: /)[0]!;
+        assert.match(report, new RegExp(`\\n\\s+at DistIter\\.forEachAsync \\([^\\n]*${tagLine(fixture('dispose-throw.ts'), 'iter/consumer')}`), report);
+      }
       assert.doesNotMatch(r.stdout, /should never pass/);
       stoppedWithin10s(r, endedAt);
     });

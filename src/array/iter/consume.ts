@@ -17,7 +17,7 @@ import { kArray } from '../meta.js';
 import { openAccess, type Access } from './access.js';
 import { chainsOf, distPlan, localPlan, sumZero, type Chain, type Plan } from './chain.js';
 import { buildArray, storeItems, type CollectTarget, type Stored } from './collect.js';
-import { failedElsewhere, failureRecord, reserveExchange, type ExchangeRecord, type PendingExchange } from './exchange.js';
+import { addConsumerFrame, failedElsewhere, failureRecord, reserveExchange, type ExchangeRecord, type PendingExchange } from './exchange.js';
 import { runAsync, runStore, runSync } from './run.js';
 import { running } from './running.js';
 import type { Schedule } from './schedule.js';
@@ -130,7 +130,10 @@ async function collective<L>(
     rec = failureRecord(e);
   }
   const { mine: sent, all } = await ex.run(rec);
-  if (!rec.ok) throw err;
+  if (!rec.ok) {
+    addConsumerFrame(err, what, ex.site);
+    throw err;
+  }
   if (!sent.ok) throw new LamellarError(ErrorCode.ITER_FAILED, `${what} failed on this PE (${team.myPe}): ${sent.m}`, { details: { pe: team.myPe, message: sent.m } });
   if (all.some((r) => !r.ok)) throw failedElsewhere(what, all, ex.site);
   return { mine: mine!, parts: all.map((r) => (r as { v: unknown }).v) };

@@ -20,7 +20,7 @@
  */
 import { ErrorCode, LamellarError } from '../../core/index.js';
 import { encodeToBytes } from '../../serde/index.js';
-import { captureSite, Kind, kTeamInternals, siteText, type Site, type Team } from '../../team/index.js';
+import { captureSite, Kind, kTeamInternals, NOT_RECORDED, siteText, type Site, type Team } from '../../team/index.js';
 
 /**
  * What one member contributes. `v` is the partial result; `m` the failure's message, `n` its
@@ -122,9 +122,24 @@ export function failedElsewhere(what: string, all: ExchangeRecord[], site?: Site
     cause,
     details: { pe, origin: pe, pes, message: first.m, name, code: first.code, ...(first.f === undefined ? {} : { frame: first.f }) },
   });
-  // The error is made after the exchange, where the stack holds only the runtime's frames: add
-  // the user's line that called the consumer on this PE.
-  const here = site === undefined ? undefined : siteText(site);
-  if (here !== undefined && !here.includes('not recorded') && typeof err.stack === 'string') err.stack += `\n    at ${what} (${here})`;
+  // The error is made after the exchange, where the stack holds only the runtime's frames.
+  addConsumerFrame(err, what, site);
   return err;
+}
+
+/**
+ * Adds to `err`'s stack the user's line that called consumer `what` on this PE, as a last frame
+ * (as Node adds an async caller's): an error that comes out of a consumer (another PE's failure,
+ * or this PE's own callback's) holds the runtime's frames and the callback's, but not the
+ * `.forEach(...)` that ran it. Only the stack text changes; the error stays the user's.
+ */
+export function addConsumerFrame(err: unknown, what: string, site: Site | undefined): void {
+  if (!(err instanceof Error) || typeof err.stack !== 'string' || site === undefined) return;
+  const here = siteText(site);
+  if (here === NOT_RECORDED || err.stack.includes(here)) return;
+  try {
+    err.stack += `\n    at ${what} (${here})`;
+  } catch {
+    // A frozen error keeps its stack as it is.
+  }
 }
