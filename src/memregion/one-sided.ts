@@ -87,6 +87,16 @@ export class OneSidedMemoryRegion<T extends ElemType = ElemType> extends RefHand
   }
 
   /**
+   * The data, for a transfer: after world.shutdown() a put or get throws WORLD_SHUT_DOWN on every
+   * lamella, where shmem's direct copies would otherwise go on working and tcp's and ofi's fail.
+   */
+  #open(what: string): OneSidedData<T> {
+    const st = this.refState;
+    st.rt.checkOpen(what);
+    return this.#data;
+  }
+
+  /**
    * The element type.
    * @example
    * ```ts
@@ -181,7 +191,7 @@ export class OneSidedMemoryRegion<T extends ElemType = ElemType> extends RefHand
    * ```
    */
   put(index: number, data: TypedArrayOf<T> | SharedMemoryRegion<T> | OneSidedMemoryRegion<T>): Promise<void> {
-    const d = this.#live();
+    const d = this.#open('OneSidedMemoryRegion.put');
     const s = putSource(data, d.type, 'OneSidedMemoryRegion.put');
     const src = ArrayBuffer.isView(s) ? s : (s.data as TypedArrayOf<T>);
     checkRange(index, src.length, this.#len, 'OneSidedMemoryRegion.put');
@@ -212,7 +222,7 @@ export class OneSidedMemoryRegion<T extends ElemType = ElemType> extends RefHand
   get(index: number, dst: TypedArrayOf<T>): Promise<TypedArrayOf<T>>;
   get<D extends SharedMemoryRegion<T> | OneSidedMemoryRegion<T>>(index: number, dst: D): Promise<D>;
   get(index: number, n: number | TypedArrayOf<T> | SharedMemoryRegion<T> | OneSidedMemoryRegion<T>): Promise<unknown> {
-    const d = this.#live();
+    const d = this.#open('OneSidedMemoryRegion.get');
     const into = typeof n === 'number' ? undefined : getDest(n, d.type, 'OneSidedMemoryRegion.get');
     const dst = into === undefined || ArrayBuffer.isView(into) ? into : (into.data as TypedArrayOf<T>);
     const count = dst === undefined ? checkCount(n, 'OneSidedMemoryRegion.get') : dst.length;

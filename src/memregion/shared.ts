@@ -102,6 +102,16 @@ export class SharedMemoryRegion<T extends ElemType = ElemType> extends RefHandle
   }
 
   /**
+   * The data, for a transfer: after world.shutdown() a put or get throws WORLD_SHUT_DOWN on every
+   * lamella, where shmem's direct copies would otherwise go on working and tcp's and ofi's fail.
+   */
+  #open(what: string): SharedData<T> {
+    const st = this.refState;
+    st.rt.checkOpen(what);
+    return this.#data;
+  }
+
+  /**
    * The element type.
    * @example
    * ```ts
@@ -183,7 +193,7 @@ export class SharedMemoryRegion<T extends ElemType = ElemType> extends RefHandle
    * ```
    */
   put(pe: number, index: number, data: TypedArrayOf<T> | SharedMemoryRegion<T> | OneSidedMemoryRegion<T>): Promise<void> {
-    const d = this.#live();
+    const d = this.#open('SharedMemoryRegion.put');
     checkPe(pe, d.addrs.length, 'SharedMemoryRegion.put: PE');
     const s = putSource(data, d.type, 'SharedMemoryRegion.put');
     const src = ArrayBuffer.isView(s) ? s : (s.data as TypedArrayOf<T>);
@@ -208,7 +218,7 @@ export class SharedMemoryRegion<T extends ElemType = ElemType> extends RefHandle
    * ```
    */
   putAll(index: number, data: TypedArrayOf<T> | SharedMemoryRegion<T> | OneSidedMemoryRegion<T>): Promise<void> {
-    const d = this.#live();
+    const d = this.#open('SharedMemoryRegion.putAll');
     // Checked once here, so that a bad call throws before any PE's part is written.
     const s = putSource(data, d.type, 'SharedMemoryRegion.putAll');
     checkRange(index, (ArrayBuffer.isView(s) ? s : s.data).length, this.#len, 'SharedMemoryRegion.putAll');
@@ -240,7 +250,7 @@ export class SharedMemoryRegion<T extends ElemType = ElemType> extends RefHandle
   get(pe: number, index: number, dst: TypedArrayOf<T>): Promise<TypedArrayOf<T>>;
   get<D extends SharedMemoryRegion<T> | OneSidedMemoryRegion<T>>(pe: number, index: number, dst: D): Promise<D>;
   get(pe: number, index: number, n: number | TypedArrayOf<T> | SharedMemoryRegion<T> | OneSidedMemoryRegion<T>): Promise<unknown> {
-    const d = this.#live();
+    const d = this.#open('SharedMemoryRegion.get');
     checkPe(pe, d.addrs.length, 'SharedMemoryRegion.get: PE');
     const into = typeof n === 'number' ? undefined : getDest(n, d.type, 'SharedMemoryRegion.get');
     const dst = into === undefined || ArrayBuffer.isView(into) ? into : (into.data as TypedArrayOf<T>);

@@ -204,6 +204,7 @@ export const WORLD_CASES = [
   'initWorld rejects an unknown backend option',
   'waitAll with nothing outstanding resolves',
   "array ops after shutdown throw WORLD_SHUT_DOWN at the call, naming the method, and apply nothing",
+  'memory region puts and gets after shutdown throw WORLD_SHUT_DOWN at the call and apply nothing',
   'barrier after shutdown throws WORLD_SHUT_DOWN',
 ];
 
