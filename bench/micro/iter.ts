@@ -7,6 +7,7 @@
  *   atomic_fill        AtomicArray u32 distIterMut().forEach((x) => x.store(v))     baseline: hand_fill
  *   onesided_chunks    PE 0 walks the whole u32 array (`onesided-elems` in all) with onesidedIter().chunks(`chunk`)   baseline: get_whole (one get of every element)
  *   onesided_sum       onesidedIter().sum() over the same array                  baseline: get_whole_sum (one get, then a hand sum)
+ *   onesided_find      onesidedIter().find() of the last element (a walk of every element)   baseline: onesided_sum
  *   get_chunks         get() in `chunk` pieces, for reference
  *   collect            distIter().collect(ReadOnlyArray, 'block') of `elems` u32 per PE   baseline: create_put (create + put of the same elements)
  *   forEach/<schedule>, forEachAsync/<schedule>   the schedules on one PE (forEachAsync over `async-elems` items)
@@ -150,14 +151,14 @@ const best = (xs: number[]): number => Math.min(...xs);
   await arr.distIterMut().enumerate().forEach(([i, x]) => x.store(i));
   const want = (N * (N - 1)) / 2;
   if (me === 0) {
-    const secs: Record<string, number[]> = { get_whole: [], get_whole_sum: [], get_chunks: [], onesided_chunks: [], onesided_sum: [] };
+    const secs: Record<string, number[]> = { get_whole: [], get_whole_sum: [], get_chunks: [], onesided_chunks: [], onesided_sum: [], onesided_find: [] };
     const time = async (k: string, fn: () => Promise<number>): Promise<void> => {
       const t0 = performance.now();
       const r = await fn();
       secs[k]!.push((performance.now() - t0) / 1000);
       verify(r === N || r === want, `${k} saw ${r}`);
     };
-    for (const v of ['get_whole', 'get_whole_sum', 'get_chunks', 'onesided_chunks', 'onesided_sum']) report.begin('iter', v);
+    for (const v of ['get_whole', 'get_whole_sum', 'get_chunks', 'onesided_chunks', 'onesided_sum', 'onesided_find']) report.begin('iter', v);
     for (let rep = 0; rep < sizes.reps + 1; rep++) {
       await time('get_whole', async () => (await arr.get(0, N)).length);
       await time('get_whole_sum', async () => {
@@ -177,6 +178,8 @@ const best = (xs: number[]): number => Math.min(...xs);
         return n;
       });
       await time('onesided_sum', () => arr.bufferedOnesidedIter(C).sum());
+      // Found at the very end: N when found (the check above), -1 + 1 = 0 when not.
+      await time('onesided_find', async () => ((await arr.bufferedOnesidedIter(C).find((x) => x === N - 1)) ?? -1) + 1);
       if (rep === 0) for (const k of Object.keys(secs)) secs[k]!.length = 0;
     }
     const emit = (variant: string, base?: string): number =>
@@ -190,6 +193,7 @@ const best = (xs: number[]): number => Math.min(...xs);
     emit('get_chunks', 'get_whole');
     emit('onesided_chunks', 'get_whole');
     emit('onesided_sum', 'get_whole_sum');
+    emit('onesided_find', 'onesided_sum');
   }
   await world.barrier();
   await arr.drop();
