@@ -2,8 +2,8 @@
  * Distributed arrays: a port of Lamellar's array test programs (tests/fixtures/array-cases.ts)
  * as one job per configuration running many cases inside it. The whole matrix (five types ×
  * block/cyclic × i8..f64 × every op × lengths 4/19/128) runs on 2 shmem PEs; the other
- * configurations run a cross-section (3 and 4 PEs: uneven splits; 4 PEs and tcp the sparser
- * `cross` one, array-cases.ts). On a 2-core machine 3 PEs run
+ * configurations run a cross-section (3 and 4 PEs: uneven splits; the `cross` one of
+ * array-cases.ts, as tcp). On a 2-core machine 3 PEs run
  * the whole matrix at twice the CPU of 2 (60 s against 31 s, measured), the PEs waiting on each
  * other's turn on a core, while what the matrix checks, each op on each type and kind, does not
  * depend on the PE count. Names state the case, e.g.
@@ -22,7 +22,7 @@ const JS_KERNELS = { LAMELLAR_WASM_KERNELS: '0' };
 const PLAN: { backend: 'local' | 'shmem' | 'tcp'; numPes: number; width: Width; env?: Record<string, string>; only?: Kind }[] = [
   { backend: 'local', numPes: 1, width: 'narrow' },
   { backend: 'shmem', numPes: 2, width: 'wide' },
-  { backend: 'shmem', numPes: 3, width: 'narrow' },
+  { backend: 'shmem', numPes: 3, width: 'cross' },
   { backend: 'shmem', numPes: 4, width: 'cross' },
   { backend: 'tcp', numPes: 2, width: 'cross' },
   { backend: 'shmem', numPes: 2, width: 'narrow', env: JS_KERNELS, only: 'AtomicArray' },
