@@ -67,6 +67,7 @@ function childCpu(): number {
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(f[13]) + Number(f[14])) / 100;
 }
+
 /** Runs `node <args>` with a time limit. */
 export function runNode(args: string[], o: JobOptions = {}): Promise<JobResult> {
   const t0 = performance.now();

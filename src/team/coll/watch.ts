@@ -352,7 +352,6 @@ export class Watch {
       const others = (missing ?? w.members).filter((pe) => pe !== this.#myPe);
       const seen = await Promise.all(others.map(async (pe) => [pe, await board.readForReport(pe).catch(() => undefined)] as const));
       if (missing === undefined) {
-        // Judged from the boards: a PE waiting in this very collective has arrived.
         // Judged from the boards: a PE waiting in this very collective (or, for other waits, in
         // the same state) has arrived.
         const arrived = (s: { state: number; team: number; seq: number }): boolean =>
