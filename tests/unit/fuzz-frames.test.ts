@@ -1,6 +1,7 @@
 /**
- * A frame fuzzer (issue #11): random and mutated valid input for the three places that read what
- * another PE wrote: the AM engine's frames, shmem ring records, and tcp socket messages. Each
+ * A frame fuzzer (issue #11): random and mutated valid input for the places that read what
+ * another PE wrote: the AM engine's frames, shmem ring records, tcp socket messages and the tcp
+ * message links' frame stream. Each
  * input gets the right result or a coded refusal (a LamellarError), never another exception, a
  * crash or a hang. A fixed seed makes every run the same sequence; a time budget per target
  * (FUZZ_MS, default 1200 ms) bounds the run, so a faster machine simply tries more inputs.
@@ -14,10 +15,11 @@ import { isLamellarError } from '../../src/core/index.js';
 import { makeEngine, requestFrame } from '../helpers/engine.js';
 import { createHeap, F_FIRST, F_FREE, F_HEAP, F_LAST, F_MID, F_WHOLE, RING_HEADER, RingEnd } from '../../src/lamellae/common/index.js';
 import { RecordAssembler } from '../../src/lamellae/shmem/records.js';
+import { FrameReader } from '../../src/lamellae/tcp/am-links.js';
 import { Conn } from '../../src/lamellae/tcp/conn.js';
 import { createLink, inRing } from '../../src/lamellae/tcp/link.js';
 import { NetNode, type NetBoot } from '../../src/lamellae/tcp/node.js';
-import { FLAG_LAST, HDR, Header, maxBody, PART_FIRST, PART_LAST, PART_MID, PART_WHOLE, T } from '../../src/lamellae/tcp/wire.js';
+import { FLAG_LAST, HDR, Header, maxBody, T } from '../../src/lamellae/tcp/wire.js';
 import { decodeValue, Reader, Writer } from '../../src/serde/index.js';
 
 // Frames are fed synchronously, in one long turn: run each to its end (no time slices, which
@@ -277,38 +279,36 @@ describe('tcp socket messages', () => {
     return out;
   };
 
-  test('valid frames (whole and in parts) reach the main thread intact; puts land in the heap', () => {
+  test('puts split anywhere across socket chunks land in the heap intact and are acknowledged', () => {
     const r = rng(SEED + 4);
     let { node, conn, link } = newNode();
-    let delivered = 0;
+    let landed = 0;
     fuzz(() => {
       if (node.failed) ({ node, conn, link } = newNode());
       const len = 1 + Math.floor(r() * 3000);
       const body = Uint8Array.from({ length: len }, () => Math.floor(r() * 256));
-      if (r() < 0.3) {
-        const addr = 64 + Math.floor(r() * 1000);
-        conn.start(Buffer.from(msg(T.PUT, body, 7, addr, 0, 0, FLAG_LAST)));
-        assert.deepEqual(new Uint8Array(node.boot.heap, addr, len), body);
-        return;
-      }
-      const split = len > 8 && r() < 0.5 ? 1 + Math.floor(r() * (len - 1)) : len;
-      const bytes =
-        split === len
-          ? msg(T.FRAME, body, 0, len, 0, PART_WHOLE)
-          : Buffer.concat([msg(T.FRAME, body.subarray(0, split), 0, len, 0, PART_FIRST), msg(T.FRAME, body.subarray(split), 0, len, 0, PART_LAST)]);
+      const addr = 64 + Math.floor(r() * 1000);
+      const id = 1 + Math.floor(r() * 1000);
+      const bytes = msg(T.PUT, body, id, addr, 0, 0, FLAG_LAST);
       // Socket chunks fall anywhere, also inside headers.
       for (let off = 0; off < bytes.length; ) {
         const end = Math.min(bytes.length, off + 1 + Math.floor(r() * 700));
         conn.start(Buffer.from(bytes.subarray(off, end)));
         off = end;
       }
-      const parts: Uint8Array[] = [];
-      inRing(link).drain((v) => void parts.push(v.slice(HDR)));
-      assert.deepEqual(Buffer.concat(parts), Buffer.from(body));
+      assert.deepEqual(new Uint8Array(node.boot.heap, addr, len), body);
       assert.deepEqual(node.faults, []);
-      delivered++;
+      landed++;
     });
-    assert.ok(delivered > 0);
+    assert.ok(landed > 0);
+    void link;
+  });
+
+  test('an AM frame on a memory link stops the job with PROTOCOL (frames have links of their own)', () => {
+    const { node, conn } = newNode();
+    conn.start(Buffer.from(msg(T.FRAME, new Uint8Array(16), 0, 16)));
+    assert.equal(node.faults.length, 1);
+    assert.match(node.faults[0]!, /^LAMELLAR_ERR_PROTOCOL: PE 1 sent an AM frame on its memory link that PE 0 cannot accept/);
   });
 
   test('random and mutated messages are handled or stop the job with a coded fault, never an exception', () => {
@@ -318,8 +318,8 @@ describe('tcp socket messages', () => {
     const valid = (): Uint8Array => {
       const body = Uint8Array.from({ length: Math.floor(r() * 64) }, () => Math.floor(r() * 256));
       const kinds = [
-        () => msg(T.FRAME, body, 0, body.length, 0, PART_WHOLE),
-        () => msg(T.FRAME, body, 0, body.length + 10, 0, PART_MID),
+        () => msg(T.PUT, body, 1, 64, 0, 0, 0),
+        () => msg(T.GET_DATA, body, 5, 0, 0, 0, FLAG_LAST),
         () => msg(T.PUT, body, 1, 128, 0, 0, FLAG_LAST),
         () => msg(T.GET, new Uint8Array(0), 2, 128, 32),
         () => msg(T.ATOMIC, new Uint8Array(16), 3, 256, 0, (4 << 4) | 3),
@@ -349,10 +349,71 @@ describe('tcp socket messages', () => {
 
   test('a declared size over any legal message is refused before memory is set aside for it', () => {
     const { node, conn } = newNode();
-    const h = hdr.set(T.FRAME, 1, 0xffffffff, 0, 0xffffffff, 0, PART_FIRST);
+    const h = hdr.set(T.PUT, 1, 0xffffffff, 1, 64, 0, 0, FLAG_LAST);
     conn.start(Buffer.from(h));
     assert.equal(node.faults.length, 1);
     assert.match(node.faults[0]!, /^LAMELLAR_ERR_FRAME_TOO_LARGE: PE 1 sent a message of 4294967295 bytes/);
-    void PART_MID;
+  });
+});
+
+describe('tcp message-link frames', () => {
+  const MAX = 1 << 16;
+  /** The stream of `frames` as a peer writes it: each a u32 length, then the frame. */
+  const stream = (frames: Uint8Array[]): Uint8Array => {
+    const out = new Uint8Array(frames.reduce((n, f) => n + 4 + f.length, 0));
+    const v = new DataView(out.buffer);
+    let o = 0;
+    for (const f of frames) {
+      v.setUint32(o, f.length, true);
+      out.set(f, o + 4);
+      o += 4 + f.length;
+    }
+    return out;
+  };
+
+  test('random frames, cut into socket chunks anywhere, arrive whole and in order', () => {
+    const r = rng(SEED + 7);
+    let sent = 0;
+    fuzz(() => {
+      const frames = Array.from({ length: 1 + Math.floor(r() * 6) }, () =>
+        Uint8Array.from({ length: r() < 0.1 ? 0 : Math.floor(r() * (r() < 0.2 ? MAX : 300)) }, () => Math.floor(r() * 256)),
+      );
+      const got: Uint8Array[] = [];
+      const reader = new FrameReader(MAX, (f) => void got.push(f.slice()), (n) => assert.fail(`refused a legal frame of ${n} bytes`));
+      const bytes = stream(frames);
+      for (let off = 0; off < bytes.length; ) {
+        const end = Math.min(bytes.length, off + 1 + Math.floor(r() * (r() < 0.5 ? 8 : 5000)));
+        reader.push(bytes.slice(off, end));
+        off = end;
+      }
+      assert.equal(got.length, frames.length);
+      got.forEach((f, i) => assert.deepEqual(f, frames[i]));
+      sent += frames.length;
+    });
+    assert.ok(sent > 0);
+  });
+
+  test('a length over LAMELLAR_MAX_FRAME is refused before memory is set aside, and nothing after it is read', () => {
+    const r = rng(SEED + 8);
+    fuzz(() => {
+      const before = Uint8Array.from({ length: Math.floor(r() * 100) }, () => Math.floor(r() * 256));
+      const bytes = stream([before, new Uint8Array(0)]);
+      const declared = MAX + 1 + Math.floor(r() * 0xfffeffff);
+      new DataView(bytes.buffer).setUint32(4 + before.length, declared, true);
+      const tail = stream([new Uint8Array(8)]);
+      const all = new Uint8Array(bytes.length + tail.length);
+      all.set(bytes);
+      all.set(tail, bytes.length);
+      const got: Uint8Array[] = [];
+      const refused: number[] = [];
+      const reader = new FrameReader(MAX, (f) => void got.push(f.slice()), (n) => void refused.push(n));
+      for (let off = 0; off < all.length; ) {
+        const end = Math.min(all.length, off + 1 + Math.floor(r() * 40));
+        reader.push(all.subarray(off, end));
+        off = end;
+      }
+      assert.deepEqual(got, [before]);
+      assert.deepEqual(refused, [declared]);
+    });
   });
 });

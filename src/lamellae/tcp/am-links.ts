@@ -59,6 +59,8 @@ export interface AmLinksOwner {
   onFatal(code: ErrorCodeValue, message: string, origin?: number, details?: Record<string, unknown>): void;
   /** A stranger was refused (reported as a warning). */
   onRefused(message: string): void;
+  /** How long a link that closed unexpectedly waits for the job to end otherwise (LOST_GRACE_MS). */
+  readonly lostGraceMs?: number;
 }
 
 /**
@@ -178,12 +180,20 @@ export class AmLinks {
   }
 
   /**
+   * From now on, peers that prove `keys` may connect. Called before the ports are exchanged: a
+   * peer may learn them, and dial, before this PE does.
+   */
+  admit(keys: AuthKeys): void {
+    this.#keys = keys;
+  }
+
+  /**
    * Connects to every peer: dials each PE below this one at `hosts[pe]:ports[pe]`, and waits for
    * each PE above to dial in. Resolves once all N-1 links are up.
    */
-  async connect(keys: AuthKeys, hosts: readonly (string | undefined)[], ports: readonly number[]): Promise<void> {
-    this.#keys = keys;
-    const { me, numPes } = this.#owner;
+  async connect(hosts: readonly (string | undefined)[], ports: readonly number[]): Promise<void> {
+    const keys = this.#keys!;
+    const { me } = this.#owner;
     const all = new Promise<void>((resolve) => {
       this.#allUp = resolve;
     });
@@ -192,17 +202,20 @@ export class AmLinks {
       Array.from({ length: me }, async (_, pe) => {
         const host = hosts[pe];
         if (host === undefined) throw new LamellarError(ErrorCode.INTERNAL, `PE ${me} has no address for PE ${pe}'s message link`);
-        const raw = await dial(host, ports[pe]!);
+        const where = `PE ${me} could not open its message link to PE ${pe} at ${host}:${ports[pe]}`;
+        const raw = await dial(host, ports[pe]!, HANDSHAKE_MS).catch((e: Error) => {
+          throw new LamellarError(ErrorCode.PE_FAILED, `${where}: ${e.message}`);
+        });
         try {
           const { socket, rest } = await connectPeer(raw, keys, me, this.#owner.tls, HANDSHAKE_MS);
           this.#attach(pe, socket, rest);
         } catch (e) {
           raw.destroy();
-          throw new LamellarError(ErrorCode.AUTH, `PE ${me} could not open its message link to PE ${pe} at ${host}:${ports[pe]}: ${(e as Error).message}`);
+          throw new LamellarError(ErrorCode.AUTH, `${where}: ${(e as Error).message}`);
         }
       }),
     );
-    if (numPes > 1) await all;
+    await all;
     this.#server?.close();
   }
 
@@ -278,7 +291,7 @@ export class AmLinks {
     // link itself the report.
     const timer = setTimeout(() => {
       if (!this.#closing) this.#owner.onFatal(ErrorCode.PE_FAILED, `the message link to PE ${l.peer} closed unexpectedly`, l.peer);
-    }, LOST_GRACE_MS);
+    }, this.#owner.lostGraceMs ?? LOST_GRACE_MS);
     timer.unref();
   }
 
@@ -321,6 +334,11 @@ export class AmLinks {
       o += p.length;
     }
     return o;
+  }
+
+  /** Writes every batch queued this turn (also run as a microtask after the first frame). */
+  flush(): void {
+    this.#flushAll();
   }
 
   readonly #flushAll = (): void => {
@@ -386,15 +404,24 @@ export class AmLinks {
   }
 }
 
-function dial(host: string, port: number): Promise<Socket> {
+function dial(host: string, port: number, timeoutMs: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const s = connect({ host, port });
+    const timer = setTimeout(() => {
+      s.destroy();
+      reject(new Error(`no answer within ${timeoutMs} ms`));
+    }, timeoutMs);
     s.once('connect', () => {
-      s.off('error', reject);
+      clearTimeout(timer);
+      s.off('error', onError);
       s.on('error', () => {});
       s.pause();
       resolve(s);
     });
-    s.once('error', reject);
+    const onError = (e: Error): void => {
+      clearTimeout(timer);
+      reject(e);
+    };
+    s.once('error', onError);
   });
 }

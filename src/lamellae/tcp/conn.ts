@@ -59,8 +59,6 @@ export class Conn {
   #blocked = false;
   #paused = false;
   #finished = false;
-  /** Bytes of a multi-part frame still expected from this peer (0: none in progress). */
-  frameLeft = 0;
   lastRecv = Date.now();
   lastSend = Date.now();
   /** The peer said goodbye: its close is expected. */

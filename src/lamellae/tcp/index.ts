@@ -23,15 +23,16 @@ import {
   checkPe, config, copyBytes, debug, deferred, ErrorCode, LamellarError, warn, WarningCode,
   heapBuffer, heapWasm, packageUrl, type Deferred, type ErrorCodeValue, type KernelSpace, type LamellarConfig, type WasmMemory,
 } from '../../core/index.js';
-import { createHeap, FrameAssembler, MappedHeaps, Spill, type RingEnd } from '../common/index.js';
+import { createHeap, MappedHeaps, Spill, type RingEnd } from '../common/index.js';
 import type { AtomicOp, AtomicWord, FrameHandler, Lamella, LamellaStats } from '../types.js';
+import { AmLinks } from './am-links.js';
 import { createLink, inRing, type LinkShared, MAIN_BELL, MAIN_SLEEP, NET_BELL, NET_DONE, NET_SLEEP, outRing, ringBell, sleepOnBell } from './link.js';
 import type { NetCommand } from './net-worker.js';
 import type { NetBoot, NetEvent } from './node.js';
 import { makePlan } from './plan.js';
 import {
-  asFault, CHUNK, COLL_MAIN, FLAG_LAST, getOperand, H_ADDR, H_ARG, H_FLAGS, H_ID, H_LEN, H_PE, H_SUB, H_TYPE, HDR, Header, OPS,
-  parseJson, PART_FIRST, PART_LAST, PART_MID, PART_WHOLE, putOperand, T, wordBytes, WORDS,
+  asFault, CHUNK, COLL_MAIN, FLAG_LAST, getOperand, H_ARG, H_FLAGS, H_ID, H_LEN, H_PE, H_SUB, H_TYPE, HDR, Header, OPS,
+  parseJson, putOperand, T, wordBytes, WORDS,
 } from './wire.js';
 
 interface Request {
@@ -69,8 +70,13 @@ export class TcpLamella implements Lamella {
   readonly #pendingOut = new Spill();
   readonly #requests = new Map<number, Request>();
   readonly #collectives = new Map<number, Deferred<number[]>>();
-  readonly #assembly: FrameAssembler;
   #handler: FrameHandler | undefined;
+  /** The message links (am-links.ts): frames to and from peers. */
+  #links: AmLinks | undefined;
+  /** What the network thread said when the job assembled. */
+  #netReady: { secret: string; hosts: (string | undefined)[] } | undefined;
+  /** Rejected if the PE fails before init() ends (the links' set-up races it). */
+  readonly #setupFailure = deferred<never>();
   #worker: Worker | undefined;
   #loop: Promise<void> | undefined;
   #ready: Deferred<void> | undefined;
@@ -103,7 +109,6 @@ export class TcpLamella implements Lamella {
     this.#out = outRing(this.#link);
     this.#in = inRing(this.#link);
     this.#ringView = new DataView(this.#link.rings);
-    this.#assembly = new FrameAssembler(this.numPes, cfg.maxFrame, `PE ${this.myPe}`);
   }
 
   setFrameHandler(handler: FrameHandler): void {
@@ -128,6 +133,29 @@ export class TcpLamella implements Lamella {
       peerTimeoutSecs: this.#cfg.peerTimeoutSecs,
       tls: this.#cfg.tls,
     };
+    const links = new AmLinks({
+      me: this.myPe,
+      numPes: this.numPes,
+      maxFrame: this.#cfg.maxFrame,
+      tls: this.#cfg.tls,
+      onFrame: (src, frame) => {
+        if (this.#closed) return;
+        this.stats.framesReceived++;
+        this.#handler!(src, frame);
+      },
+      // Stopped through the network thread, which tells every peer why (ABORT) and then this thread.
+      onFatal: (code, message, origin, details) => {
+        if (this.#closed) return;
+        this.#worker?.postMessage({ type: 'fatal', code, message, ...(origin === undefined ? {} : { origin }), ...(details === undefined ? {} : { details }) } satisfies NetCommand);
+      },
+      onRefused: (message) => warn(WarningCode.UNAUTHENTICATED_PEER, message),
+    });
+    this.#links = links;
+    // Message links listen where the network thread does: PE 0 at the master address's host.
+    const r = plan.rendezvous;
+    const listening = links.listen(r.kind === 'master' && this.myPe === 0 ? r.host : this.#cfg.bindAddr);
+    listening.catch(() => {});
+    this.#setupFailure.promise.catch(() => {});
     this.#ready = deferred<void>();
     const w = new Worker(packageUrl('dist/lamellae/tcp/net-worker.js'), { workerData: { lamellarNet: boot } });
     this.#worker = w;
@@ -148,6 +176,10 @@ export class TcpLamella implements Lamella {
       });
     });
     await this.#ready.promise;
+    const net = this.#netReady!;
+    links.admit({ secret: net.secret, jobId: plan.jobId });
+    const ports = await this.allgather(await listening);
+    await Promise.race([links.connect(net.hosts, ports), this.#setupFailure.promise]);
     this.#up = true;
     debug('tcp PE %d of %d up (job %s, %s rendezvous)', this.myPe, this.numPes, plan.jobId, plan.rendezvous.kind);
   }
@@ -155,6 +187,7 @@ export class TcpLamella implements Lamella {
   #onEvent(e: NetEvent): void {
     switch (e.type) {
       case 'ready':
+        this.#netReady = { secret: e.secret, hosts: e.hosts };
         this.#ready?.resolve();
         return;
       case 'warn':
@@ -180,6 +213,7 @@ export class TcpLamella implements Lamella {
     if (this.#failure !== undefined || this.#closed) return;
     this.#failure = err;
     this.#stop();
+    this.#links?.abort();
     void this.#worker?.terminate();
     for (const r of this.#requests.values()) r.reject(err);
     this.#requests.clear();
@@ -187,6 +221,7 @@ export class TcpLamella implements Lamella {
     this.#collectives.clear();
     if (!this.#up) {
       this.#ready?.reject(err);
+      this.#setupFailure.reject(err);
       return;
     }
     setImmediate(() => {
@@ -231,44 +266,44 @@ export class TcpLamella implements Lamella {
   // ---- messages ----
 
   send(pe: number, frame: Uint8Array): void {
+    this.#sendParts(pe, [frame], frame.length);
+  }
+
+  sendParts(pe: number, parts: readonly Uint8Array[], bytes: number): void {
+    this.#sendParts(pe, parts, bytes);
+  }
+
+  #sendParts(pe: number, parts: readonly Uint8Array[], bytes: number): void {
     checkPe(pe, this.numPes);
     // After abort() the PE is failing with the abort's reason; a send still under way (an engine
     // flush queued as a microtask) must not throw an uncaught error of its own that ends the PE
     // first, or the launcher reports "used after shutdown" instead (shmem does the same).
     if (this.#aborted) return;
     this.#checkOpen();
-    if (frame.length > this.#cfg.maxFrame) {
+    if (bytes > this.#cfg.maxFrame) {
       throw new LamellarError(
         ErrorCode.FRAME_TOO_LARGE,
-        `a frame of ${frame.length} bytes for PE ${pe} is larger than LAMELLAR_MAX_FRAME (${this.#cfg.maxFrame} bytes)`,
-        { details: { pe, bytes: frame.length, max: this.#cfg.maxFrame } },
+        `a frame of ${bytes} bytes for PE ${pe} is larger than LAMELLAR_MAX_FRAME (${this.#cfg.maxFrame} bytes)`,
+        { details: { pe, bytes, max: this.#cfg.maxFrame } },
       );
     }
     this.stats.framesSent++;
-    this.stats.bytesSent += frame.length;
+    this.stats.bytesSent += bytes;
     if (pe === this.myPe) {
-      this.#selfQueue.push(frame.slice());
+      this.#selfQueue.push(parts.length === 1 ? parts[0]!.slice() : joinParts(parts, bytes));
       if (!this.#selfScheduled) {
         this.#selfScheduled = true;
         setImmediate(this.#deliverSelf);
       }
       return;
     }
-    const total = frame.length;
-    if (total <= CHUNK) {
-      this.#emit(this.#hdr.set(T.FRAME, pe, total, 0, total, 0, PART_WHOLE), frame);
-    } else {
-      for (let off = 0; off < total; off += CHUNK) {
-        const end = Math.min(total, off + CHUNK);
-        const part = off === 0 ? PART_FIRST : end === total ? PART_LAST : PART_MID;
-        this.#emit(this.#hdr.set(T.FRAME, pe, end - off, 0, total, 0, part), frame.subarray(off, end));
-        this.#kick();
-      }
-    }
-    this.#kick();
+    this.#links!.send(pe, parts, bytes);
   }
 
-  sendsDone(): void {}
+  /** The engine's burst is over: write it now rather than in a microtask of its own. */
+  sendsDone(): void {
+    this.#links?.flush();
+  }
 
   readonly #deliverSelf = (): void => {
     this.#selfScheduled = false;
@@ -308,9 +343,6 @@ export class TcpLamella implements Lamella {
     const id = v.getUint32(at + H_ID, true);
     const body = view.subarray(HDR, HDR + v.getUint32(at + H_LEN, true));
     switch (view[H_TYPE]) {
-      case T.FRAME:
-        this.#frame(src, view[H_SUB]!, v.getUint32(at + H_ADDR, true), body);
-        return;
       case T.PUT_ACK:
         this.#settle(id, undefined);
         return;
@@ -343,17 +375,6 @@ export class TcpLamella implements Lamella {
       }
     }
   };
-
-  #frame(src: number, part: number, total: number, body: Uint8Array): void {
-    if (part === PART_FIRST) {
-      this.#assembly.first(src, total, body);
-      return;
-    }
-    const whole = part === PART_WHOLE ? body : this.#assembly.next(src, body, part === PART_LAST);
-    if (whole === undefined) return;
-    this.stats.framesReceived++;
-    this.#handler!(src, whole);
-  }
 
   #settle(id: number, value: unknown): void {
     const r = this.#requests.get(id);
@@ -492,6 +513,7 @@ export class TcpLamella implements Lamella {
       return;
     }
     await this.barrier();
+    await this.#links?.shutdown();
     this.#workerClosed = deferred<void>();
     this.#worker.postMessage({ type: 'shutdown' } satisfies NetCommand);
     await this.#workerClosed.promise;
@@ -509,10 +531,21 @@ export class TcpLamella implements Lamella {
       message: `PE ${this.myPe} aborted: ${reason.message}`,
     } satisfies NetCommand);
     this.#stop();
+    this.#links?.abort();
     // The process may end right after this (an error thrown by a later call, or the script's
     // end): hold its exit until the network thread has delivered the ABORT and closed (NET_DONE),
     // bounded by its own close timeout. Blocking is what an exit handler can do.
     const ctl = this.#ctl;
     process.once('exit', () => void Atomics.wait(ctl, NET_DONE, 0, ABORT_EXIT_WAIT_MS));
   }
+}
+
+function joinParts(parts: readonly Uint8Array[], bytes: number): Uint8Array {
+  const out = new Uint8Array(bytes);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
 }

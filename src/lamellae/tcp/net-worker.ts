@@ -12,7 +12,11 @@ import { assemble, type RendezvousState } from './rendezvous.js';
 import { T } from './wire.js';
 
 /** Messages the main thread posts to its network thread. */
-export type NetCommand = { type: 'shutdown' } | { type: 'abort'; code: string; message: string };
+export type NetCommand =
+  | { type: 'shutdown' }
+  | { type: 'abort'; code: string; message: string }
+  /** The main thread found the job unable to go on (its message links): stop it as this thread would. */
+  | { type: 'fatal'; code: ErrorCodeValue; message: string; origin?: number; details?: Record<string, unknown> };
 
 const HEARTBEAT_MS = 1000;
 const CLOSE_WAIT_MS = 2000;
@@ -90,6 +94,8 @@ async function close(): Promise<void> {
 parentPort!.on('message', (m: NetCommand) => {
   if (m.type === 'shutdown') {
     void close();
+  } else if (m.type === 'fatal') {
+    node.fatal(m.code, m.message, undefined, m.origin, m.details);
   } else if (m.type === 'abort') {
     if (!node.failed) {
       node.failed = true;
@@ -137,7 +143,7 @@ try {
   clearTimeout(slowTimer);
   if (!node.failed) {
     void pump();
-    node.post({ type: 'ready' });
+    node.post({ type: 'ready', secret: node.keys!.secret, hosts: node.dialedHosts });
   }
 } catch (e) {
   clearTimeout(timeout);

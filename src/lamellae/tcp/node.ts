@@ -27,7 +27,7 @@ import { Conn, type ConnOwner } from './conn.js';
 import { inRing, type LinkShared, MAIN_BELL, MAIN_SLEEP, NET_BELL, NET_SLEEP, outRing, ringBell } from './link.js';
 import {
   asFault, CHUNK, COLL_NET, FLAG_LAST, getOperand, H_ADDR, H_ARG, H_FLAGS, H_ID, H_PE, H_SUB, H_TYPE, HDR, Header,
-  jsonBody, maxBody, OPS, parseJson, PART_FIRST, PART_LAST, PART_MID, PART_WHOLE, putOperand, T, WORDS,
+  jsonBody, maxBody, OPS, parseJson, putOperand, T, WORDS,
 } from './wire.js';
 
 /** What the main thread hands its network thread. */
@@ -51,7 +51,8 @@ export interface NetBoot {
 
 /** Messages the network thread posts to its main thread (rare events only). */
 export type NetEvent =
-  | { type: 'ready' }
+  /** The job is assembled: the secret and the hosts dialed (by PE) for the message links (am-links.ts). */
+  | { type: 'ready'; secret: string; hosts: (string | undefined)[] }
   | { type: 'fatal'; code: string; message: string; origin?: number; details?: Record<string, unknown> }
   | { type: 'warn'; message: string; deadlock?: boolean }
   | { type: 'closed' };
@@ -111,6 +112,8 @@ export class NetNode implements ConnOwner {
   onHello: ((conn: Conn, body: Uint8Array) => void) | undefined;
   onTable: ((body: Uint8Array) => void) | undefined;
   onConnChange: (() => void) | undefined;
+  /** The host this PE dialed each PE below it at (where that PE's message links listen too). */
+  readonly dialedHosts: (string | undefined)[] = [];
   /** This host's address on its connection to PE 0 (what a wildcard-bound PE advertises). */
   addressToMaster: string | undefined;
   readonly #port: MessagePort;
@@ -325,8 +328,8 @@ export class NetNode implements ConnOwner {
     if (this.failed) return;
     switch (hv.getUint8(ho + H_TYPE)) {
       case T.FRAME:
-        if (this.#checkFrame(c, hv.getUint8(ho + H_SUB), hv.getUint32(ho + H_ADDR, true), body.length)) this.toMain(hdr, body);
-        return;
+        // Frames travel on the main threads' message links (am-links.ts), never on this one.
+        return this.#bad(c, 'an AM frame on its memory link');
       case T.PUT:
         this.#put(c, hv.getUint32(ho + H_ID, true), hv.getUint32(ho + H_ADDR, true), hv.getUint16(ho + H_FLAGS, true), body);
         return;
@@ -381,36 +384,6 @@ export class NetNode implements ConnOwner {
 
   #bad(c: Conn, what: string): void {
     this.onMalformed(c, ErrorCode.PROTOCOL, `PE ${c.peer} sent ${what} that PE ${this.me} cannot accept`);
-  }
-
-  #checkFrame(c: Conn, part: number, total: number, len: number): boolean {
-    const max = this.boot.maxFrame;
-    if ((part === PART_WHOLE || part === PART_FIRST) && total > max) {
-      this.onMalformed(c, ErrorCode.FRAME_TOO_LARGE, `PE ${c.peer} sent a frame of ${total} bytes to PE ${this.me}, more than LAMELLAR_MAX_FRAME (${max} bytes)`);
-      return false;
-    }
-    let ok: boolean;
-    switch (part) {
-      case PART_WHOLE:
-        ok = c.frameLeft === 0 && total === len;
-        break;
-      case PART_FIRST:
-        ok = c.frameLeft === 0 && len < total;
-        if (ok) c.frameLeft = total - len;
-        break;
-      case PART_MID:
-        ok = len < c.frameLeft;
-        if (ok) c.frameLeft -= len;
-        break;
-      case PART_LAST:
-        ok = len === c.frameLeft && len > 0;
-        if (ok) c.frameLeft = 0;
-        break;
-      default:
-        ok = false;
-    }
-    if (!ok) this.#bad(c, `a frame part (kind ${part}, ${len} bytes) out of sequence`);
-    return ok;
   }
 
   sinkFor(hv: DataView, ho: number, len: number): Uint8Array | undefined {

@@ -123,6 +123,7 @@ async function dialPe(node: NetNode, pe: number, addrOf: () => Promise<Addr | un
           const { socket: link, rest, encrypted } = await connectPeer(s, node.keys!, node.me, node.boot.tls, HANDSHAKE_MS);
           debug('PE %d: link to PE %d is %s', node.me, pe, encrypted ? 'encrypted (TLS 1.3)' : 'not encrypted');
           if (pe === 0) node.addressToMaster = s.localAddress;
+          node.dialedHosts[pe] = a.host;
           node.attach(pe, link, rest);
           return;
         } catch (e) {

@@ -1,24 +1,24 @@
 /**
- * The tcp lamella's message format, used on the sockets and, unchanged, in the rings between a
- * PE's main thread and its network thread.
+ * The tcp lamella's message format on the network threads' connections (memory requests, signals,
+ * collectives, control), used unchanged in the rings between a PE's main thread and its network
+ * thread. AM frames have a format and connections of their own (am-links.ts).
  *
  * Every message is a fixed 24-byte little-endian header followed by `len` body bytes:
  *
  *   0  u32 len    body bytes that follow (capped: see maxBody)
  *   4  u8  type   T.*
- *   5  u8  sub    frame part (PART_*), or atomic word << 4 | op
+ *   5  u8  sub    atomic word << 4 | op, or the collective's owner (COLL_*)
  *   6  u16 flags  FLAG_LAST on the last chunk of a put or get reply
  *   8  u32 pe     on a socket: the sender (checked against the authenticated peer); main → net
  *                 thread: the destination; net thread → main: the source
  *  12  u32 id     request id (put, get, atomic and their replies), collective sequence number
- *  16  u32 addr   heap address (put, get, atomic, signal), total frame bytes (FIRST or WHOLE)
+ *  16  u32 addr   heap address (put, get, atomic, signal)
  *  20  u32 arg    get: length; get reply: offset into the destination; signal: the value
  *
  * A fixed header keeps decoding to a handful of loads with no allocation, and lets the network
- * thread forward a received message to the main thread without rewriting it. Frames larger than
- * CHUNK travel as FIRST, MID..., LAST parts, so a big frame never holds a socket (or a ring) for
- * long and memory for it is only committed once its declared size passed the LAMELLAR_MAX_FRAME
- * check. Bodies are raw bytes, 8-byte numbers, or JSON for the rare control messages (parsed,
+ * thread forward a received message to the main thread without rewriting it. Puts and get
+ * replies larger than CHUNK travel in CHUNK-sized pieces, so a big transfer never holds a socket
+ * (or a ring) for long. Bodies are raw bytes, 8-byte numbers, or JSON for the rare control messages (parsed,
  * never evaluated).
  */
 
@@ -33,6 +33,7 @@ export const H_ADDR = 16;
 export const H_ARG = 20;
 
 export const T = {
+  /** Retired: AM frames travel on the message links (am-links.ts); one here is malformed. */
   FRAME: 1,
   PUT: 2,
   PUT_ACK: 3,
@@ -52,18 +53,13 @@ export const T = {
 } as const;
 export const LAST_TYPE = 16;
 
-export const PART_WHOLE = 0;
-export const PART_FIRST = 1;
-export const PART_MID = 2;
-export const PART_LAST = 3;
-
 export const FLAG_LAST = 1;
 
 /** COLL/COLL_RESULT `sub`: a collective of the main thread, or the network threads' own. */
 export const COLL_MAIN = 0;
 export const COLL_NET = 1;
 
-/** Largest piece of a frame, put or get reply in one message. */
+/** Largest piece of a put or get reply in one message. */
 export const CHUNK = 256 * 1024;
 
 /**
