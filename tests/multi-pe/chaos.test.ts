@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { compiledFixture } from '../helpers/compiled.js';
 import { runJob } from '../helpers/job.js';
+import { rng } from '../helpers/rng.js';
 
 type Backend = 'local' | 'shmem' | 'tcp';
 
@@ -31,16 +32,6 @@ const SAYS: Record<string, string> = {
   throw: 'failed:',
   reject: 'failed:',
 };
-
-function rng(seed: number): () => number {
-  let a = seed | 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const r = rng(0xc4a05);
 const runs: { backend: Backend; numPes: number; victim: number; round: number; how: string }[] = [];

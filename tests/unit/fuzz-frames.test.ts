@@ -21,22 +21,13 @@ import { createLink, inRing } from '../../src/lamellae/tcp/link.js';
 import { NetNode, type NetBoot } from '../../src/lamellae/tcp/node.js';
 import { FLAG_LAST, HDR, Header, maxBody, T } from '../../src/lamellae/tcp/wire.js';
 import { decodeValue, Reader, Writer } from '../../src/serde/index.js';
+import { rng } from '../helpers/rng.js';
 
 // Frames are fed synchronously, in one long turn: run each to its end (no time slices, which
 // would leave the rest of a frame, and every later one, for a turn that never comes here).
 process.env['LAMELLAR_AM_SLICE_MS'] = '0';
 const BUDGET_MS = Number(process.env['FUZZ_MS'] ?? 1200);
 const SEED = 0x5eed1;
-
-function rng(seed: number): () => number {
-  let a = seed | 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Random bytes, or `valid` with a few bytes flipped, cut short, or padded with junk. */
 function mutate(r: () => number, valid: Uint8Array): Uint8Array {

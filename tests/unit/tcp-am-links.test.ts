@@ -10,6 +10,7 @@ import { once } from 'node:events';
 import { test } from 'node:test';
 import { AmLinks, type AmLinksOwner } from '../../src/lamellae/tcp/am-links.js';
 import { acceptPeer, connectPeer } from '../../src/lamellae/tcp/tls.js';
+import { rng } from '../helpers/rng.js';
 
 const KEYS = { secret: 'links-secret-0123456789abcdef', jobId: 'links-test' };
 
@@ -68,16 +69,6 @@ async function job(n: number, opts: { maxFrame?: number; lostGraceMs?: number } 
   const ports = pes.map((p) => p.port);
   await Promise.all(pes.map((p) => p.links.connect(hosts, ports)));
   return pes;
-}
-
-function rng(seed: number): () => number {
-  let a = seed | 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 async function dialRaw(port: number): Promise<Socket> {
