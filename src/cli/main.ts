@@ -19,6 +19,7 @@ import {
   isLamellarError,
   LamellarError,
   PeState,
+  type PeStateValue,
   processEnv,
   setBackendEnv,
   setPeMonitor,
@@ -112,19 +113,24 @@ async function exec(argv: string[]): Promise<number> {
   // No launcher sees this PE end: under mpirun a rank that never calls initWorld() leaves the
   // others waiting for it until their rendezvous timeout, silently. Say so as it happens (the
   // exit code stays 0: a script may end early on every rank, e.g. for --help).
-  let started = false;
+  // Likewise a PE that ends with code 0 while its world is up (process.exit() mid-run): the others
+  // only see it lost, so it says why itself, as `lamellar run` would.
+  let state: PeStateValue = PeState.NONE;
   setPeMonitor({
     state: (s) => {
-      if (s !== PeState.NONE) started = true;
+      state = s;
     },
   });
   process.once('exit', (code) => {
-    if (started || code !== 0 || cfg.numPes === 1) return;
+    if (code !== 0 || cfg.numPes === 1 || state === PeState.DONE) return;
     try {
       writeSync(
         2,
-        `lamellar: PE ${cfg.peId} ended without calling initWorld(); the other ${cfg.numPes - 1} PE(s) of this job, if they call it, ` +
-          `wait for this one until LAMELLAR_RENDEZVOUS_TIMEOUT (${cfg.rendezvousTimeoutSecs} s)\n`,
+        state === PeState.NONE
+          ? `lamellar: PE ${cfg.peId} ended without calling initWorld(); the other ${cfg.numPes - 1} PE(s) of this job, if they call it, ` +
+              `wait for this one until LAMELLAR_RENDEZVOUS_TIMEOUT (${cfg.rendezvousTimeoutSecs} s)\n`
+          : `lamellar: PE ${cfg.peId} exited before shutdown (exit code 0): a PE must not end (for example with process.exit()) ` +
+              `before its world has shut down; the other ${cfg.numPes - 1} PE(s) will report it as lost\n`,
       );
     } catch {}
   });
