@@ -38,6 +38,8 @@ import type { TlsMode } from '../../core/config.js';
 import { acceptPeer, connectPeer } from './tls.js';
 
 const LEN = 4;
+/** A frame split across socket chunks up to this size is gathered into a buffer kept for the next. */
+const GATHER_KEEP = 1 << 20;
 /** Frames up to this size share batch buffers; bigger ones get a buffer of their own. */
 const BATCH = 64 * 1024;
 /** A flushed batch up to this size is copied out, so its buffer can be used again. */
@@ -65,8 +67,11 @@ export interface AmLinksOwner {
 
 /**
  * Cuts a message link's byte stream into frames. A frame that lies whole in one socket chunk (the
- * usual case) is handed on as a view into the chunk, with no copy; only a frame split across
- * chunks is gathered, into memory set aside once its length has passed the limit.
+ * usual case for small frames) is handed on as a view into the chunk, with no copy; a frame split
+ * across chunks is gathered, into memory set aside once its length has passed the limit. Frames up
+ * to GATHER_KEEP bytes are gathered into one buffer kept for the next: the frame handler gets a
+ * view valid only during its call (the lamella contract), and aggregated frames of tens of KiB,
+ * which straddle Node's 64 KiB reads nearly every time, no longer cost an allocation each.
  */
 export class FrameReader {
   readonly #maxFrame: number;
@@ -75,8 +80,9 @@ export class FrameReader {
   /** A length split across chunks. */
   readonly #lenBytes = new Uint8Array(LEN);
   #lenHave = 0;
-  /** A frame split across chunks. */
+  /** A frame split across chunks, and the buffer kept for the next such frame. */
   #body: Uint8Array | undefined;
+  #kept: Uint8Array | undefined;
   #bodyHave = 0;
   #stopped = false;
 
@@ -115,7 +121,11 @@ export class FrameReader {
           off += len;
           continue;
         }
-        this.#body = new Uint8Array(len);
+        if (len > GATHER_KEEP) this.#body = new Uint8Array(len);
+        else {
+          if (this.#kept === undefined || this.#kept.length < len) this.#kept = new Uint8Array(Math.max(len, 64 * 1024));
+          this.#body = this.#kept.subarray(0, len);
+        }
         this.#bodyHave = 0;
       }
       const body = this.#body;

@@ -2,20 +2,24 @@
  * The `tcp` lamella: PEs are OS processes, on one host or many, connected by node:net.
  *
  * Each PE has two threads. The main thread runs the user's code and this class; a network thread
- * (net-worker.ts) owns the sockets. They share the PE's heap (a shared WebAssembly memory's buffer) and
- * talk through two SPSC rings (link.ts): the main thread writes wire messages (wire.ts) for its
- * peers into one ring, the network thread writes what peers sent into the other. Remote memory
- * requests are served by the target's network thread straight on its heap, so put, get, atomics
- * and signals need no user code on the target and are served even while its main thread is busy.
+ * (net-worker.ts) owns one connection to every other PE. They share the PE's heap (a shared
+ * WebAssembly memory's buffer) and talk through two SPSC rings (link.ts): the main thread writes
+ * wire messages (wire.ts) for its peers into one ring, the network thread writes what peers sent
+ * into the other. Remote memory requests are served by the target's network thread straight on its
+ * heap, so put, get, atomics and signals need no user code on the target and are served even while
+ * its main thread is busy.
  *
- * Frames to the own PE never leave the process: they are copied and delivered in a later
- * macrotask, as the local lamella does. Frames larger than one wire chunk travel in parts and are
- * joined here. Collectives are gathered by PE 0's network thread.
+ * AM frames skip the network thread: they travel on a second connection per pair that the main
+ * threads own (am-links.ts), opened once the network threads have assembled the job, so an AM
+ * crosses no thread hand-off. Frames to the own PE never leave the process: they are copied and
+ * delivered in a later macrotask, as the local lamella does. Collectives are gathered by PE 0's
+ * network thread.
  *
  * Failure: if the network thread reports a lost peer, a malformed message or a rendezvous that
  * never completed, pending operations reject and the error is thrown from the event loop, so the
  * process exits non-zero with a message naming the PE at fault (during `init` the error rejects
- * `initWorld` instead).
+ * `initWorld` instead). A malformed frame on a message link is handed to the network thread, which
+ * stops the job the same way.
  */
 import { setImmediate as immediate } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
