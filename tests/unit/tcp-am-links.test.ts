@@ -171,6 +171,17 @@ test('a link that closes on its own fails the job after the grace period, naming
   server.close();
 });
 
+test('a peer that closes its links first at shutdown is not a lost link on a PE whose shutdown has begun', async () => {
+  const [a, b] = await job(2, { lostGraceMs: 30 });
+  // b has begun its shutdown (it is in the final barrier) but is slow to get past it; a is past
+  // it and closes its links.
+  b!.links.expectClose();
+  await a!.links.shutdown();
+  await new Promise((resolve) => setTimeout(resolve, 150));
+  assert.deepEqual(b!.fatal, []);
+  await b!.links.shutdown();
+});
+
 test('only the job\'s PEs are admitted, each from the side that dials', async () => {
   const early = await pe(0, 2);
   // Before the job has assembled (no secret yet), every connection is refused.

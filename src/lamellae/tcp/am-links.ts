@@ -12,7 +12,8 @@
  *
  * Order: a peer's frames travel on one connection, so they arrive in the order sent (the lamella
  * contract). They may overtake, or be overtaken by, memory operations and signals on the other
- * connection, as they do on shmem, where those are direct stores; the contract orders only frames.
+ * connection, as on ofi, where messages and memory operations take different paths: the contract
+ * orders only frames, and the runtime's collectives take signals and messages in any order.
  *
  * Set-up, once the network threads have assembled the job: each PE listens where its network
  * thread listens (port chosen by the kernel), the ports are allgathered, and PE k dials every PE
@@ -32,6 +33,7 @@
  * frames that can no longer come.
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCode, LamellarError, type ErrorCodeValue } from '../../core/errors.js';
 import type { AuthKeys } from './auth.js';
 import type { TlsMode } from '../../core/config.js';
@@ -45,6 +47,8 @@ const BATCH = 64 * 1024;
 /** A flushed batch up to this size is copied out, so its buffer can be used again. */
 const SMALL_WRITE = 2048;
 const HANDSHAKE_MS = 5000;
+/** How long a PE keeps trying to open a message link to a PE below it. */
+const LINK_SETUP_MS = 30_000;
 /** How long a link that closed unexpectedly waits for the network thread to end the job first. */
 const LOST_GRACE_MS = 10_000;
 /** How long the shutdown waits for every peer to close its side of the links. */
@@ -172,6 +176,8 @@ export class AmLinks {
   #closing = false;
   /** abort() was called: frames are no longer read or written. */
   #aborted = false;
+  /** The shutdown has begun (expectClose): peers may close their links. */
+  #ending = false;
   #flushQueued = false;
 
   constructor(owner: AmLinksOwner) {
@@ -213,15 +219,25 @@ export class AmLinks {
         const host = hosts[pe];
         if (host === undefined) throw new LamellarError(ErrorCode.INTERNAL, `PE ${me} has no address for PE ${pe}'s message link`);
         const where = `PE ${me} could not open its message link to PE ${pe} at ${host}:${ports[pe]}`;
-        const raw = await dial(host, ports[pe]!, HANDSHAKE_MS).catch((e: Error) => {
-          throw new LamellarError(ErrorCode.PE_FAILED, `${where}: ${e.message}`);
-        });
-        try {
-          const { socket, rest } = await connectPeer(raw, keys, me, this.#owner.tls, HANDSHAKE_MS);
-          this.#attach(pe, socket, rest);
-        } catch (e) {
-          raw.destroy();
-          throw new LamellarError(ErrorCode.AUTH, `${where}: ${(e as Error).message}`);
+        // The peer listens already (its port went out after it did), so a failure is a slow or
+        // loaded peer: tried again, with backoff, until LINK_SETUP_MS. A peer that does not prove
+        // the secret is not tried again. A peer that died is reported by the network thread.
+        const until = Date.now() + LINK_SETUP_MS;
+        for (let delay = 10; ; delay = Math.min(delay * 2, 250)) {
+          if (this.#closing) return;
+          let raw: Socket | undefined;
+          try {
+            raw = await dial(host, ports[pe]!, HANDSHAKE_MS);
+            const { socket, rest } = await connectPeer(raw, keys, me, this.#owner.tls, HANDSHAKE_MS);
+            this.#attach(pe, socket, rest);
+            return;
+          } catch (e) {
+            raw?.destroy();
+            const message = (e as Error).message;
+            if (/did not prove the job secret/.test(message)) throw new LamellarError(ErrorCode.AUTH, `${where}: ${message}`);
+            if (Date.now() >= until) throw new LamellarError(ErrorCode.PE_FAILED, `${where}: ${message}`);
+          }
+          await sleep(delay);
         }
       }),
     );
@@ -264,6 +280,11 @@ export class AmLinks {
   }
 
   #attach(pe: number, socket: Socket, rest: Buffer): void {
+    // A handshake that ended after the PE began to fail or shut down: never a link.
+    if (this.#closing) {
+      socket.destroy();
+      return;
+    }
     const { me, maxFrame } = this.#owner;
     const reader = new FrameReader(
       maxFrame,
@@ -293,14 +314,14 @@ export class AmLinks {
   }
 
   #onClose(l: Link): void {
-    const expected = l.closed || this.#closing;
+    const expected = l.closed || this.#closing || this.#ending;
     l.closed = true;
     if (expected) return;
     // The peer's process most likely ended: its network connection closes too, and the network
     // thread reports that with the reason. Only if it has not within the grace period is the lost
     // link itself the report.
     const timer = setTimeout(() => {
-      if (!this.#closing) this.#owner.onFatal(ErrorCode.PE_FAILED, `the message link to PE ${l.peer} closed unexpectedly`, l.peer);
+      if (!this.#closing && !this.#ending) this.#owner.onFatal(ErrorCode.PE_FAILED, `the message link to PE ${l.peer} closed unexpectedly`, l.peer);
     }, this.#owner.lostGraceMs ?? LOST_GRACE_MS);
     timer.unref();
   }
@@ -377,6 +398,15 @@ export class AmLinks {
   }
 
   // ---- ending ----
+
+  /**
+   * The shutdown has begun on this PE: from here a peer may close its links at any moment (it
+   * does once the final barrier has passed on its side, which needs this PE in it), and a close
+   * is no longer a lost link.
+   */
+  expectClose(): void {
+    this.#ending = true;
+  }
 
   /** Closes every link after the shutdown's barrier: writes what is queued, then waits for each peer's close. */
   async shutdown(): Promise<void> {

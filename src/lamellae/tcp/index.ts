@@ -24,7 +24,7 @@
 import { setImmediate as immediate } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import {
-  checkPe, config, copyBytes, debug, deferred, ErrorCode, LamellarError, warn, WarningCode,
+  checkPe, config, copyBytes, debug, deferred, ErrorCode, isLamellarError, LamellarError, warn, WarningCode,
   heapBuffer, heapWasm, packageUrl, type Deferred, type ErrorCodeValue, type KernelSpace, type LamellarConfig, type WasmMemory,
 } from '../../core/index.js';
 import { createHeap, MappedHeaps, Spill, type RingEnd } from '../common/index.js';
@@ -182,8 +182,17 @@ export class TcpLamella implements Lamella {
     await this.#ready.promise;
     const net = this.#netReady!;
     links.admit({ secret: net.secret, jobId: plan.jobId });
-    const ports = await this.allgather(await listening);
-    await Promise.race([links.connect(net.hosts, ports), this.#setupFailure.promise]);
+    try {
+      const ports = await this.allgather(await listening);
+      await Promise.race([links.connect(net.hosts, ports), this.#setupFailure.promise]);
+    } catch (e) {
+      // The job is up but this PE cannot join its message links: stop it through the network
+      // thread, so the peers waiting in their own set-up hear why instead of waiting on.
+      const err = isLamellarError(e) ? e : new LamellarError(ErrorCode.INTERNAL, `PE ${this.myPe}: ${(e as Error).message}`);
+      links.abort();
+      if (this.#failure === undefined) this.#worker?.postMessage({ type: 'fatal', code: err.code, message: err.message } satisfies NetCommand);
+      throw err;
+    }
     this.#up = true;
     debug('tcp PE %d of %d up (job %s, %s rendezvous)', this.myPe, this.numPes, plan.jobId, plan.rendezvous.kind);
   }
@@ -516,6 +525,7 @@ export class TcpLamella implements Lamella {
       this.#closed = true;
       return;
     }
+    this.#links?.expectClose();
     await this.barrier();
     await this.#links?.shutdown();
     this.#workerClosed = deferred<void>();
