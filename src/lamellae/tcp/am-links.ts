@@ -32,11 +32,12 @@
  * goodbye fails the job only if nothing else has within a grace period, so no PE waits forever for
  * frames that can no longer come.
  */
-import { createServer, connect, type Server, type Socket } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCode, LamellarError, type ErrorCodeValue } from '../../core/errors.js';
-import type { AuthKeys } from './auth.js';
+import { HandshakeError, type AuthKeys } from './auth.js';
 import type { TlsMode } from '../../core/config.js';
+import { dial } from './rendezvous.js';
 import { acceptPeer, connectPeer } from './tls.js';
 
 const LEN = 4;
@@ -145,6 +146,7 @@ export class FrameReader {
   }
 }
 
+const plain = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.length);
 const u32 = (b: Uint8Array, at: number): number => (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16)) + b[at + 3]! * 0x1000000;
 
 class Link {
@@ -219,9 +221,10 @@ export class AmLinks {
         const host = hosts[pe];
         if (host === undefined) throw new LamellarError(ErrorCode.INTERNAL, `PE ${me} has no address for PE ${pe}'s message link`);
         const where = `PE ${me} could not open its message link to PE ${pe} at ${host}:${ports[pe]}`;
-        // The peer listens already (its port went out after it did), so a failure is a slow or
-        // loaded peer: tried again, with backoff, until LINK_SETUP_MS. A peer that does not prove
-        // the secret is not tried again. A peer that died is reported by the network thread.
+        // The peer listens already (its port went out after it did), so a dial that fails or a
+        // handshake cut short is a slow or loaded peer: tried again, with backoff, until
+        // LINK_SETUP_MS. A peer that answered and was refused is not tried again. A peer that
+        // died is reported by the network thread.
         const until = Date.now() + LINK_SETUP_MS;
         for (let delay = 10; ; delay = Math.min(delay * 2, 250)) {
           if (this.#closing) return;
@@ -234,7 +237,7 @@ export class AmLinks {
           } catch (e) {
             raw?.destroy();
             const message = (e as Error).message;
-            if (/did not prove the job secret/.test(message)) throw new LamellarError(ErrorCode.AUTH, `${where}: ${message}`);
+            if (e instanceof HandshakeError && !e.transient) throw new LamellarError(ErrorCode.AUTH, `${where}: ${message}`);
             if (Date.now() >= until) throw new LamellarError(ErrorCode.PE_FAILED, `${where}: ${message}`);
           }
           await sleep(delay);
@@ -305,10 +308,12 @@ export class AmLinks {
     this.#connected++;
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => {
-      if (!this.#aborted) reader.push(chunk);
+      // As a plain Uint8Array: frames are views into it, and a Buffer's slice() would be one
+      // more view where the frame handler means a copy (the engine keeps frames it defers so).
+      if (!this.#aborted) reader.push(plain(chunk));
     });
     socket.on('close', () => this.#onClose(l));
-    if (rest.length > 0) reader.push(rest);
+    if (rest.length > 0) reader.push(plain(rest));
     socket.resume();
     this.#checkAllUp();
   }
@@ -442,26 +447,4 @@ export class AmLinks {
       l.socket.unref();
     }
   }
-}
-
-function dial(host: string, port: number, timeoutMs: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const s = connect({ host, port });
-    const timer = setTimeout(() => {
-      s.destroy();
-      reject(new Error(`no answer within ${timeoutMs} ms`));
-    }, timeoutMs);
-    s.once('connect', () => {
-      clearTimeout(timer);
-      s.off('error', onError);
-      s.on('error', () => {});
-      s.pause();
-      resolve(s);
-    });
-    const onError = (e: Error): void => {
-      clearTimeout(timer);
-      reject(e);
-    };
-    s.once('error', onError);
-  });
 }

@@ -29,10 +29,16 @@ export interface AuthKeys {
   jobId: string;
 }
 
-/** Why a handshake failed, phrased for the log line that reports it. */
+/**
+ * Why a handshake failed, phrased for the log line that reports it. `transient`: the connection
+ * closed, failed or went silent before the peer said anything wrong (trying again may work);
+ * otherwise the peer answered and was refused.
+ */
 export class HandshakeError extends LamellarError {
-  constructor(message: string) {
+  readonly transient: boolean;
+  constructor(message: string, transient = false) {
     super(ErrorCode.AUTH, message);
+    this.transient = transient;
   }
 }
 
@@ -74,9 +80,9 @@ export function readExactly(socket: Socket, n: number, deadline: number, initial
         done(undefined, { bytes: all.subarray(0, n), rest: all.subarray(n) });
       }
     };
-    const onClose = (): void => done(new HandshakeError(`the connection closed during the handshake after ${have} of ${n} bytes`));
-    const onError = (e: Error): void => done(new HandshakeError(`the connection failed during the handshake: ${e.message}`));
-    const timer = setTimeout(() => done(new HandshakeError(`the handshake timed out after ${have} of ${n} bytes`)), Math.max(1, deadline - Date.now()));
+    const onClose = (): void => done(new HandshakeError(`the connection closed during the handshake after ${have} of ${n} bytes`, true));
+    const onError = (e: Error): void => done(new HandshakeError(`the connection failed during the handshake: ${e.message}`, true));
+    const timer = setTimeout(() => done(new HandshakeError(`the handshake timed out after ${have} of ${n} bytes`, true)), Math.max(1, deadline - Date.now()));
     socket.on('data', onData);
     socket.once('close', onClose);
     socket.once('error', onError);

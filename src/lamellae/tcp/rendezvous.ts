@@ -98,16 +98,33 @@ function accept(node: NetNode, socket: Socket): void {
   );
 }
 
-function dial(host: string, port: number): Promise<Socket> {
+/**
+ * Connects to host:port; the socket comes back paused, for the handshake to read. With
+ * `timeoutMs`, a dial that has had no answer by then fails (an address that drops packets would
+ * otherwise hold it for the kernel's connect timeout, minutes).
+ */
+export function dial(host: string, port: number, timeoutMs?: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const s = connect({ host, port });
+    const timer =
+      timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            s.destroy();
+            reject(new Error(`no answer within ${timeoutMs} ms`));
+          }, timeoutMs);
+    const onError = (e: Error): void => {
+      clearTimeout(timer);
+      reject(e);
+    };
     s.once('connect', () => {
-      s.off('error', reject);
+      clearTimeout(timer);
+      s.off('error', onError);
       s.on('error', () => {});
       s.pause();
       resolve(s);
     });
-    s.once('error', reject);
+    s.once('error', onError);
   });
 }
 
