@@ -1,9 +1,10 @@
 /**
  * The network side of one tcp PE, running in its own thread: it owns the mesh (one connection to
  * every peer; AM frames travel on the main threads' own links, am-links.ts), routes the main
- * thread's requests to peers, hands replies to the main thread, and serves remote memory requests (put, get, atomics, signals) straight on the heap, which it
- * shares with the main thread as a SharedArrayBuffer. So one-sided operations complete even
- * while the target's main thread is busy in a long synchronous loop.
+ * thread's requests to peers, hands replies to the main thread, and serves remote memory requests
+ * (put, get, atomics, signals) straight on the heap, which it shares with the main thread as a
+ * SharedArrayBuffer. So one-sided operations complete even while the target's main thread is
+ * busy in a long synchronous loop.
  *
  * Collectives (allgather, and barrier as an allgather) are gathered by PE 0's network thread and
  * broadcast back; they are for bootstrap, shutdown and team creation, never on a hot path.
