@@ -91,7 +91,7 @@ export class Engine {
     this.flush = this.#out.flush;
     this.#outcomes = new Outcomes(lamella.myPe, this.#work);
     this.#closures = new ClosureTable(this.myPe, this.numPes, config().closureAms);
-    lamella.setFrameHandler((src, frame) => this.#inbox.deliver(src, frame));
+    lamella.setFrameHandler((src, frame, holdable) => this.#inbox.deliver(src, frame, holdable));
     addPendingReporter(() => this.#outcomes.pendingReport(this.#executing));
     reportPendingOnDrain(this.myPe);
   }

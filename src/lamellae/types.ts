@@ -15,8 +15,14 @@
  */
 import type { Backend, KernelSpace } from '../core/index.js';
 
-/** Receives one whole frame from `srcPe`. The view is only valid during the call. */
-export type FrameHandler = (srcPe: number, frame: Uint8Array) => void;
+/**
+ * Receives one whole frame from `srcPe`. The view is only valid during the call. A lamella that
+ * can leave a frame where it lies (a shared ring) passes `holdable`: the handler may then return
+ * false, meaning "not now", and the lamella keeps the frame unread and offers it again on a later
+ * event-loop turn, before any later frame from `srcPe`. Otherwise the handler takes the frame
+ * (copying what it keeps past the call) and returns true.
+ */
+export type FrameHandler = (srcPe: number, frame: Uint8Array, holdable?: boolean) => boolean;
 
 /** Integer word types that remote atomics work on. */
 export type AtomicWord = 'i8' | 'u8' | 'i16' | 'u16' | 'i32' | 'u32' | 'i64' | 'u64';

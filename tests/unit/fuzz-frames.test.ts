@@ -138,15 +138,27 @@ describe('AM engine frames', () => {
 });
 
 describe('shmem ring records', () => {
-  test('random valid frames of every size cross a small ring intact, in order', () => {
+  test('random valid frames of every size cross a small ring intact, in order, also when refused for a while', () => {
     const r = rng(SEED + 2);
+    const refuse = rng(SEED + 12);
     const cap = 1 << 12;
     const sab = new SharedArrayBuffer(RING_HEADER + cap);
     const out = new RingEnd(sab, 0, cap);
     const inn = new RingEnd(sab, 0, cap);
     const got: Uint8Array[] = [];
     const heap = new Uint8Array(1 << 16);
-    const asm = new RecordAssembler(2, { frame: (_s, f) => void got.push(f.slice()), heap: () => heap, release: () => {}, unstage: () => {} });
+    let refused = 0;
+    // A whole record may be refused (the engine's backlog waits): it must stay in the ring and come
+    // back unchanged. Joined parts are never offered as holdable.
+    const take = (_s: number, f: Uint8Array, holdable: boolean): boolean => {
+      if (holdable && refuse() < 0.3) {
+        refused++;
+        return false;
+      }
+      got.push(f.slice());
+      return true;
+    };
+    const asm = new RecordAssembler(2, { frame: take, heap: () => heap, release: () => {}, unstage: () => {} });
     let frames = 0;
     fuzz(() => {
       const len = Math.floor(r() ** 3 * 3 * out.maxChunk);
@@ -164,12 +176,50 @@ describe('shmem ring records', () => {
       for (const [p, flags, total] of parts) {
         while (!out.tryWrite(p, flags, total)) inn.drain((v, f) => asm.record(1, v, f));
       }
-      inn.drain((v, f) => asm.record(1, v, f));
+      while (got.length === 0) {
+        const d = inn.drain((v, f) => asm.record(1, v, f));
+        assert.equal(d.held, got.length === 0, 'held says whether a record was left');
+      }
       assert.equal(got.length, 1, `a frame of ${len} bytes`);
       assert.deepEqual(got.pop(), frame);
+      assert.equal(inn.hasData(), false);
       frames++;
     });
-    assert.ok(frames > 0);
+    assert.ok(frames > 0 && refused > 0);
+  });
+
+  test('a heap frame refused for now keeps its block until it is taken, then releases it once', () => {
+    const cap = 1 << 12;
+    const sab = new SharedArrayBuffer(RING_HEADER + cap);
+    const out = new RingEnd(sab, 0, cap);
+    const inn = new RingEnd(sab, 0, cap);
+    const heap = new Uint8Array(1 << 16);
+    heap.set([7, 8, 9], 1024);
+    const released: number[] = [];
+    const seen: number[][] = [];
+    let accept = false;
+    const asm = new RecordAssembler(2, {
+      frame: (_s, f, holdable) => {
+        assert.equal(holdable, true);
+        seen.push([...f]);
+        return accept;
+      },
+      heap: () => heap,
+      release: (_s, addr) => void released.push(addr),
+      unstage: () => {},
+    });
+    const desc = new Uint8Array(8);
+    new DataView(desc.buffer).setUint32(0, 1024, true);
+    new DataView(desc.buffer).setUint32(4, 3, true);
+    assert.ok(out.tryWrite(desc, F_HEAP));
+    assert.equal(inn.drain((v, f) => asm.record(1, v, f)).held, true);
+    assert.equal(inn.drain((v, f) => asm.record(1, v, f)).held, true);
+    assert.deepEqual(released, []);
+    accept = true;
+    const d = inn.drain((v, f) => asm.record(1, v, f));
+    assert.deepEqual([d.records, d.held], [1, false]);
+    assert.deepEqual(released, [1024]);
+    assert.deepEqual(seen, [[7, 8, 9], [7, 8, 9], [7, 8, 9]]);
   });
 
   test('frames written in random pieces (tryWriteGather) cross a ring intact, in order, across its wrap', () => {
@@ -209,7 +259,7 @@ describe('shmem ring records', () => {
     const heap = new Uint8Array(1 << 16);
     let frames = 0;
     let refused = 0;
-    const asm = new RecordAssembler(2, { frame: () => void frames++, heap: () => heap, release: () => {}, unstage: () => {} }, 1 << 20);
+    const asm = new RecordAssembler(2, { frame: () => (frames++, true), heap: () => heap, release: () => {}, unstage: () => {} }, 1 << 20);
     const FLAGS = [F_WHOLE, F_FIRST, F_MID, F_LAST, F_HEAP, F_FREE, 3, 64, 255];
     fuzz(() => {
       const flags = FLAGS[Math.floor(r() * FLAGS.length)]!;

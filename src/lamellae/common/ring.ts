@@ -163,10 +163,10 @@ export class RingEnd {
    * Hands each record to `each(view, flags)`; the view is valid only during the call. Space is
    * returned to the producer record by record. If `each` returns false the record is left in
    * the ring, unread, and draining stops (a consumer that cannot take more yet). Returns the
-   * number of records read and whether the producer was waiting for space (the caller then
-   * wakes it).
+   * number of records read, whether the producer was waiting for space (the caller then
+   * wakes it), and whether draining stopped at a record left unread (`held`).
    */
-  drain(each: (view: Uint8Array, flags: number) => boolean | void): { records: number; producerWaiting: boolean } {
+  drain(each: (view: Uint8Array, flags: number) => boolean | void): { records: number; producerWaiting: boolean; held: boolean } {
     let head = this.#i32[this.#headIdx]!;
     const tail = Atomics.load(this.#i32, this.#tailIdx);
     let records = 0;
@@ -194,6 +194,6 @@ export class RingEnd {
     }
     const producerWaiting = Atomics.load(this.#i32, this.#waitIdx) === 1;
     if (producerWaiting) Atomics.store(this.#i32, this.#waitIdx, 0);
-    return { records, producerWaiting };
+    return { records, producerWaiting, held: head !== tail };
   }
 }

@@ -85,6 +85,7 @@ export async function exchangeCards(boot: Lamella, mine: Card): Promise<Card[]> 
       problem ??= e as LamellarError;
     }
     if (--missing === 0 || problem !== undefined) arrived!();
+    return true;
   });
   await boot.init();
   const mineBytes = encode(mine);

@@ -76,6 +76,10 @@ export class ShmemLamella extends MappedMemory implements Lamella {
   readonly #bell: number;
   readonly #sleep: number;
   #handler: FrameHandler | undefined;
+  /** The sender whose ring `#drainAll` drains first next time. */
+  #drainFirst = 0;
+  /** The last `#drainAll` left refused frames in a ring. */
+  #held = false;
   /** Heap blocks that carry large frames: capacity by address, and the returned ones ready for reuse. */
   readonly #stageCap = new Map<number, number>();
   readonly #pool: number[] = [];
@@ -119,9 +123,10 @@ export class ShmemLamella extends MappedMemory implements Lamella {
     this.#records = new RecordAssembler(
       n,
       {
-        frame: (src, frame) => {
-          this.stats.framesReceived++;
-          this.#handler!(src, frame);
+        frame: (src, frame, holdable) => {
+          const taken = this.#handler!(src, frame, holdable);
+          if (taken) this.stats.framesReceived++;
+          return taken;
         },
         heap: (src) => this.mem.bytes(src),
         release: (src, addr) => this.#control(src, F_FREE, addr, 0),
@@ -349,13 +354,23 @@ export class ShmemLamella extends MappedMemory implements Lamella {
     if (Atomics.load(this.#ctl, sleepIndex(pe)) !== 0) Atomics.notify(this.#ctl, bellIndex(pe));
   }
 
+  /**
+   * Drains every incoming ring, starting one sender further on each time: the engine may refuse
+   * frames for a turn (its backlog waits), and a sender drained first every time could then
+   * starve the others. Returns the records read; `#held` says a ring still holds refused ones.
+   */
   #drainAll(): number {
     let n = 0;
-    for (let src = 0; src < this.numPes; src++) {
+    const pes = this.numPes;
+    const first = this.#drainFirst;
+    this.#drainFirst = first + 1 === pes ? 0 : first + 1;
+    this.#held = false;
+    for (let k = 0, src = first; k < pes; k++, src = src + 1 === pes ? 0 : src + 1) {
       const ring = this.#in[src]!;
       if (!ring.hasData()) continue;
       const r = ring.drain(this.#inDrain[src]!);
       n += r.records;
+      if (r.held) this.#held = true;
       if (r.producerWaiting) this.#ring(src);
     }
     if (this.#pendingCount > 0) for (let pe = 0; pe < this.numPes; pe++) n += this.#retry(pe);
@@ -366,7 +381,9 @@ export class ShmemLamella extends MappedMemory implements Lamella {
     const ctl = this.#ctl;
     while (!this.#closed) {
       const seq = Atomics.load(ctl, this.#bell);
-      if (this.#drainAll() > 0) {
+      // Refused frames are offered again next turn, when the engine's backlog has moved on;
+      // nothing rings the bell for them, so this loop must not sleep on them.
+      if (this.#drainAll() > 0 || this.#held) {
         this.#lastActive = performance.now();
         await immediate();
         continue;

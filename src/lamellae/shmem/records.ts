@@ -14,8 +14,12 @@ import { ErrorCode, LamellarError } from '../../core/index.js';
 import { F_FIRST, F_FREE, F_HEAP, F_LAST, F_MID, F_WHOLE, FrameAssembler } from '../common/index.js';
 
 export interface RecordSink {
-  /** A whole frame from `src`; the view is valid only during the call. */
-  frame(src: number, frame: Uint8Array): void;
+  /**
+   * A whole frame from `src`; the view is valid only during the call. With `holdable` (the frame
+   * lies in the ring or the sender's heap) the sink may return false: the record is left unread
+   * and offered again later.
+   */
+  frame(src: number, frame: Uint8Array, holdable: boolean): boolean;
   /** PE `src`'s heap, where its F_HEAP blocks live. */
   heap(src: number): Uint8Array;
   /** The frame of a descriptor from `src` at `addr` was handled: return the block. */
@@ -36,11 +40,11 @@ export class RecordAssembler {
     this.#open = new Uint8Array(numPes);
   }
 
-  record(src: number, view: Uint8Array, flags: number): void {
+  /** Handles one record; false: its frame was refused for now, so the record stays unread. */
+  record(src: number, view: Uint8Array, flags: number): boolean {
     if (flags === F_WHOLE) {
       if (this.#open[src] !== 0) this.#bad(src, 'a whole frame in the middle of a frame in parts');
-      this.#sink.frame(src, view);
-      return;
+      return this.#sink.frame(src, view, true);
     }
     if (flags === F_HEAP || flags === F_FREE) {
       if (view.length !== 8) this.#bad(src, `a ${flags === F_HEAP ? 'heap descriptor' : 'free record'} of ${view.length} bytes, not 8`);
@@ -48,30 +52,33 @@ export class RecordAssembler {
       const addr = dv.getUint32(0, true);
       if (flags === F_FREE) {
         this.#sink.unstage(addr);
-        return;
+        return true;
       }
       const len = dv.getUint32(4, true);
       const heap = this.#sink.heap(src);
       if (addr === 0 || addr + len > heap.length) this.#bad(src, `a heap frame [${addr}, ${addr + len}) outside its heap of ${heap.length} bytes`);
+      let taken = true;
       try {
         // Zero-copy: the engine decodes straight out of the sender's heap.
-        this.#sink.frame(src, heap.subarray(addr, addr + len));
+        taken = this.#sink.frame(src, heap.subarray(addr, addr + len), true);
       } finally {
-        this.#sink.release(src, addr);
+        // A refused frame keeps its block until it is offered again.
+        if (taken) this.#sink.release(src, addr);
       }
-      return;
+      return taken;
     }
     if (flags === F_FIRST) {
       if (view.length < 8) this.#bad(src, `a first part of ${view.length} bytes`);
       this.#parts.first(src, new DataView(view.buffer, view.byteOffset, 8).getUint32(0, true), view.subarray(8));
       this.#open[src] = 1;
-      return;
+      return true;
     }
     if (flags !== F_MID && flags !== F_LAST) this.#bad(src, `a record with flags ${flags}`);
     const whole = this.#parts.next(src, view, flags === F_LAST);
-    if (whole === undefined) return;
+    if (whole === undefined) return true;
     this.#open[src] = 0;
-    this.#sink.frame(src, whole);
+    // Joined parts cannot be offered again: the sink takes (copies) it if it must wait.
+    return this.#sink.frame(src, whole, false);
   }
 
   #bad(src: number, what: string): never {
