@@ -25,7 +25,7 @@ import {
   setPeMonitor,
   type Backend,
 } from '../core/index.js';
-import { checkRunOptions, checkStatsFile, describeError, run, runScript, tunedEnv } from '../launcher/index.js';
+import { checkRunOptions, checkStatsFile, describeError, namePeProcess, run, runScript, tunedEnv } from '../launcher/index.js';
 import { numPesOf, parseRunArgs } from './args.js';
 
 const RUN_USAGE = 'lamellar run -N <pes> [--backend shmem|tcp|ofi|local] [--prefix] [--stats[=file.json]] <script> [args...]';
@@ -135,6 +135,7 @@ async function exec(argv: string[]): Promise<number> {
     } catch {}
   });
   try {
+    namePeProcess(cfg.peId, cfg.numPes, checked.script);
     await runScript({ script: checked.script, args });
   } catch (err) {
     fail(err);

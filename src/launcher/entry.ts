@@ -10,6 +10,7 @@
  * against the other PEs' collectives (see core/lifecycle.ts).
  */
 import { register } from 'node:module';
+import { basename } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { markScriptFailed, packageUrl, runExitHooks } from '../core/index.js';
 import { isModuleByPackage } from './script.js';
@@ -18,6 +19,15 @@ import { locateSyntaxError } from './syntax.js';
 export interface PeEntry {
   script: string;
   args: string[];
+}
+
+/**
+ * Names a PE's process for `ps` and `top` ("lamellar PE 1 of 4: app.ts"), where it showed only
+ * node and its arguments, the same for every PE. Only for processes that are one PE (tcp, ofi,
+ * exec): a worker-thread PE would rename the whole job's process.
+ */
+export function namePeProcess(pe: number, numPes: number, script: string): void {
+  process.title = `lamellar PE ${pe} of ${numPes}: ${basename(script)}`;
 }
 
 export async function runScript(entry: PeEntry): Promise<void> {

@@ -26,7 +26,7 @@ import { STOP_MESSAGE } from './stop.js';
 import { checkEntryScript } from './script.js';
 import { ORIGIN_WAIT_MS, runTcp } from './tcp.js';
 
-export { runScript, type PeEntry } from './entry.js';
+export { namePeProcess, runScript, type PeEntry } from './entry.js';
 export { describeError } from './report.js';
 export { tunedEnv } from './malloc.js';
 

@@ -15,7 +15,7 @@ import { writeSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { config, setPeMonitor } from '../core/index.js';
 import { writeDirectly } from './direct-output.js';
-import { runScript } from './entry.js';
+import { namePeProcess, runScript } from './entry.js';
 import { causeOf, describeError, originOf, type PeReport } from './report.js';
 
 const [output, script, ...args] = process.argv.slice(2);
@@ -112,6 +112,7 @@ if (process.channel !== undefined) {
   process.on('uncaughtException', (err) => failWith(err));
 }
 
+namePeProcess(pe, config().numPes, script!);
 try {
   await runScript({ script: script!, args });
 } catch (err) {

@@ -76,6 +76,11 @@ function startPe(pe: number, numPes: number, env: Record<string, string>, args: 
   return netns === undefined ? start(process.execPath, node, id) : start('ip', ['netns', 'exec', netns, process.execPath, ...node], id);
 }
 
+/** A process's command line as `ps` shows it (Linux: /proc/<pid>/cmdline, NUL-separated). */
+function commandLine(pid: number): string {
+  return readFileSync(`/proc/${pid}/cmdline`, 'latin1').replace(/\0+$/, '').split('\0').join(' ');
+}
+
 function stopAll(procs: Proc[]): void {
   for (const p of procs) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
 }
@@ -336,6 +341,8 @@ describe('tcp failures', () => {
     try {
       const pid = Number((await procs[1]!.waitFor(/@@pid 1 (\d+)/))[1]);
       await Promise.all([procs[0]!.waitFor(/@@pid/), procs[2]!.waitFor(/@@pid/)]);
+      // What ps shows: each PE process says which PE it is.
+      assert.equal(commandLine(pid), 'lamellar PE 1 of 3: tcp-job.js');
       const killed = performance.now();
       process.kill(pid, 'SIGKILL');
       for (const pe of [0, 2]) {
@@ -374,6 +381,7 @@ describe('tcp failures', () => {
     try {
       const pid = Number((await p.waitFor(/@@pid 1 (\d+)/))[1]);
       await p.waitFor(/@@pid 0[^]*@@pid 2|@@pid 2[^]*@@pid 0/);
+      assert.equal(commandLine(pid), 'lamellar PE 1 of 3: tcp-job.js');
       const killed = performance.now();
       process.kill(pid, 'SIGKILL');
       const e = await p.exited;
