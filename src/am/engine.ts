@@ -92,6 +92,7 @@ export class Engine {
     this.#outcomes = new Outcomes(lamella.myPe, this.#work);
     this.#closures = new ClosureTable(this.myPe, this.numPes, config().closureAms);
     lamella.setFrameHandler((src, frame, holdable) => this.#inbox.deliver(src, frame, holdable));
+    lamella.setAcceptingProbe?.(() => this.#inbox.accepting());
     addPendingReporter(() => this.#outcomes.pendingReport(this.#executing));
     reportPendingOnDrain(this.myPe);
   }

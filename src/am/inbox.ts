@@ -15,14 +15,16 @@
  * up a slice stop close to its end. A burst of 500 AMs of 2 ms each held the loop about 1 s
  * between two timer runs without slices.
  *
- * Order: a frame cut short waits in a backlog, copied (the lamella's view is valid only during the
- * call), together with every frame that arrives after it; nothing newer runs before it. A frame
- * keeps its byte offsets in the copy, so back-references into its earlier records still resolve.
+ * A slice that is used up also holds back the frames that arrive after it in the same turn (a run
+ * of frames of one heavy AM each is never cut inside a frame).
  *
- * Frames that arrive while the backlog waits are not copied where the lamella can hold them (a
- * shmem ring): they are refused, stay in the ring and are offered again on a later turn. A burst
- * bigger than a slice (a drain of 200 AMs of 40 KB each) otherwise copied every frame after the
- * first cut, out of shared memory and into new buffers: a quarter of the histo kernel's time.
+ * Order: a frame cut short waits in a backlog, copied (the lamella's view is valid only during the
+ * call); nothing newer runs before it. A frame keeps its byte offsets in the copy, so
+ * back-references into its earlier records still resolve. Frames held back go into the backlog
+ * after it, copied, unless the lamella can keep them where they are (a frame it offers as
+ * holdable, in a shmem ring or sender's heap): those are refused and offered again on a later
+ * turn. A burst bigger than a slice (a drain of 200 AMs of 40 KB each) otherwise copied every
+ * frame after the first cut out of shared memory: a quarter of the histo kernel's time.
  */
 
 import { config, copyBytes } from '../core/index.js';
@@ -63,6 +65,11 @@ export class Inbox {
 
   constructor(run: RunFrame) {
     this.#run = run;
+  }
+
+  /** Whether `deliver` would run a frame now rather than refuse or copy it. */
+  accepting(): boolean {
+    return !this.#spent && this.#head >= this.#backlog.length;
   }
 
   /**

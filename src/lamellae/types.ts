@@ -52,6 +52,11 @@ export interface Lamella {
 
   /** Installs the one frame handler; must be called before `init`. */
   setFrameHandler(handler: FrameHandler): void;
+  /**
+   * Optional, for a lamella that holds frames back (see FrameHandler): `probe()` says whether a
+   * frame offered now would be taken, so that a frame in parts is started only then.
+   */
+  setAcceptingProbe?(probe: () => boolean): void;
   /** Starts progress and meets every other PE (collective). */
   init(): Promise<void>;
   /** Queues a frame for `pe` (which may be this PE). The bytes are copied before returning. */

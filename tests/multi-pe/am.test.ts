@@ -1,7 +1,8 @@
 /**
  * Active messages (tests/fixtures/am.ts) with a small aggregation threshold, where the same cases
  * as with the default one (conformance-*.test.ts, every lamella) must hold and bursts split into
- * many frames.
+ * many frames; and on shmem with a heap too small to stage large frames, so that they travel
+ * through the ring in parts (which a receiver whose AM slice is used up must not start).
  */
 import { describe } from 'node:test';
 import { jobCaseTests } from '../helpers/conformance.js';
@@ -17,3 +18,10 @@ for (const cfg of [{ backend: 'shmem', numPes: 3 }, { backend: 'tcp', numPes: 2 
     jobCaseTests(result, cfg.numPes, AM_CASES);
   });
 }
+
+describe('am.ts on shmem with 3 PEs and a 2 MiB heap (large frames in ring parts)', () => {
+  let job: Promise<JobResult> | undefined;
+  const result = (): Promise<JobResult> =>
+    (job ??= runJob(compiledFixture('am.ts'), { backend: 'shmem', numPes: 3, env: { LAMELLAR_HEAP_SIZE: String(2 << 20) }, timeoutMs: 60000 }));
+  jobCaseTests(result, 3, AM_CASES);
+});

@@ -148,8 +148,9 @@ describe('shmem ring records', () => {
     const got: Uint8Array[] = [];
     const heap = new Uint8Array(1 << 16);
     let refused = 0;
-    // A whole record may be refused (the engine's backlog waits): it must stay in the ring and come
-    // back unchanged. Joined parts are never offered as holdable.
+    // A whole record may be refused (the engine's backlog waits), and a frame in parts may not be
+    // started: either must stay in the ring and come back unchanged. Joined parts are never
+    // offered as holdable.
     const take = (_s: number, f: Uint8Array, holdable: boolean): boolean => {
       if (holdable && refuse() < 0.3) {
         refused++;
@@ -158,7 +159,9 @@ describe('shmem ring records', () => {
       got.push(f.slice());
       return true;
     };
-    const asm = new RecordAssembler(2, { frame: take, heap: () => heap, release: () => {}, unstage: () => {} });
+    let notStarted = 0;
+    const accepting = (): boolean => refuse() >= 0.3 || (notStarted++, false);
+    const asm = new RecordAssembler(2, { frame: take, accepting, heap: () => heap, release: () => {}, unstage: () => {} });
     let frames = 0;
     fuzz(() => {
       const len = Math.floor(r() ** 3 * 3 * out.maxChunk);
@@ -185,7 +188,7 @@ describe('shmem ring records', () => {
       assert.equal(inn.hasData(), false);
       frames++;
     });
-    assert.ok(frames > 0 && refused > 0);
+    assert.ok(frames > 0 && refused > 0 && notStarted > 0);
   });
 
   test('a heap frame refused for now keeps its block until it is taken, then releases it once', () => {
@@ -204,6 +207,7 @@ describe('shmem ring records', () => {
         seen.push([...f]);
         return accept;
       },
+      accepting: () => accept,
       heap: () => heap,
       release: (_s, addr) => void released.push(addr),
       unstage: () => {},
@@ -259,7 +263,7 @@ describe('shmem ring records', () => {
     const heap = new Uint8Array(1 << 16);
     let frames = 0;
     let refused = 0;
-    const asm = new RecordAssembler(2, { frame: () => (frames++, true), heap: () => heap, release: () => {}, unstage: () => {} }, 1 << 20);
+    const asm = new RecordAssembler(2, { frame: () => (frames++, true), accepting: () => true, heap: () => heap, release: () => {}, unstage: () => {} }, 1 << 20);
     const FLAGS = [F_WHOLE, F_FIRST, F_MID, F_LAST, F_HEAP, F_FREE, 3, 64, 255];
     fuzz(() => {
       const flags = FLAGS[Math.floor(r() * FLAGS.length)]!;

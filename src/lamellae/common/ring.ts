@@ -168,6 +168,7 @@ export class RingEnd {
    */
   drain(each: (view: Uint8Array, flags: number) => boolean | void): { records: number; producerWaiting: boolean; held: boolean } {
     let head = this.#i32[this.#headIdx]!;
+    const start = head;
     const tail = Atomics.load(this.#i32, this.#tailIdx);
     let records = 0;
     while (head !== tail) {
@@ -192,7 +193,10 @@ export class RingEnd {
       if (taken === false) break;
       records++;
     }
-    const producerWaiting = Atomics.load(this.#i32, this.#waitIdx) === 1;
+    // Only space made is worth telling a waiting producer about: a drain that read nothing (its
+    // first record refused) leaves the flag for the drain that does.
+    const moved = head !== start;
+    const producerWaiting = moved && Atomics.load(this.#i32, this.#waitIdx) === 1;
     if (producerWaiting) Atomics.store(this.#i32, this.#waitIdx, 0);
     return { records, producerWaiting, held: head !== tail };
   }

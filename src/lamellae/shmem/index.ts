@@ -43,6 +43,13 @@ const immediate = (): Promise<void> => new Promise((resolve) => setImmediate(res
 
 /** Staging blocks kept for reuse once receivers return them (beyond this they go back to the heap). */
 const POOL_BYTES = 64 << 20;
+/**
+ * Staging blocks out at receivers at once, at most (bytes): a receiver that holds large frames
+ * back (its AMs are busy) keeps their blocks, and a sender that staged every new large frame
+ * would fill its own heap, where the program's memory regions live. Past this, large frames go
+ * through the ring in parts and wait in the sender's queue.
+ */
+const STAGED_MAX = 256 << 20;
 
 export function shmemBootFromWorker(): ShmemBoot | undefined {
   const boot = (workerData as { lamellar?: ShmemBoot } | null | undefined)?.lamellar;
@@ -69,13 +76,14 @@ export class ShmemLamella extends MappedMemory implements Lamella {
   readonly #board: Float64Array;
   readonly #out: RingEnd[];
   readonly #in: RingEnd[];
-  readonly #inDrain: ((view: Uint8Array, flags: number) => void)[];
+  readonly #inDrain: ((view: Uint8Array, flags: number) => boolean)[];
   readonly #pending: Pending[][];
   readonly #records: RecordAssembler;
   readonly #spinMs: number;
   readonly #bell: number;
   readonly #sleep: number;
   #handler: FrameHandler | undefined;
+  #accepting: (() => boolean) | undefined = () => true;
   /** The sender whose ring `#drainAll` drains first next time. */
   #drainFirst = 0;
   /** The last `#drainAll` left refused frames in a ring. */
@@ -84,6 +92,8 @@ export class ShmemLamella extends MappedMemory implements Lamella {
   readonly #stageCap = new Map<number, number>();
   readonly #pool: number[] = [];
   #poolBytes = 0;
+  /** Bytes of staging blocks not yet returned by their receivers. */
+  #stagedBytes = 0;
   #pendingCount = 0;
   #lastActive = 0;
   #asleep = false;
@@ -124,10 +134,16 @@ export class ShmemLamella extends MappedMemory implements Lamella {
       n,
       {
         frame: (src, frame, holdable) => {
-          const taken = this.#handler!(src, frame, holdable);
-          if (taken) this.stats.framesReceived++;
+          let taken = true;
+          try {
+            taken = this.#handler!(src, frame, holdable) !== false;
+          } finally {
+            // A frame whose handler threw was read (the ring moves past it) and counts.
+            if (taken) this.stats.framesReceived++;
+          }
           return taken;
         },
+        accepting: () => this.#accepting!(),
         heap: (src) => this.mem.bytes(src),
         release: (src, addr) => this.#control(src, F_FREE, addr, 0),
         unstage: (addr) => this.#unstage(addr),
@@ -141,6 +157,15 @@ export class ShmemLamella extends MappedMemory implements Lamella {
 
   setFrameHandler(handler: FrameHandler): void {
     this.#handler = handler;
+  }
+
+  /**
+   * Whether the engine would run a frame now (its slice is not used up and nothing waits before
+   * it); a frame's first part waits in the ring otherwise, as a whole frame would. Without it
+   * every frame in parts counts as accepted.
+   */
+  setAcceptingProbe(probe: () => boolean): void {
+    this.#accepting = probe;
   }
 
   async init(): Promise<void> {
@@ -252,6 +277,7 @@ export class ShmemLamella extends MappedMemory implements Lamella {
     }
     if (addr === 0) {
       const cap = 2 ** Math.ceil(Math.log2(len));
+      if (this.#stagedBytes + cap > STAGED_MAX) return 0;
       try {
         addr = this.mem.alloc(cap);
       } catch {
@@ -259,6 +285,7 @@ export class ShmemLamella extends MappedMemory implements Lamella {
       }
       this.#stageCap.set(addr, cap);
     }
+    this.#stagedBytes += this.#stageCap.get(addr)!;
     const heap = this.mem.bytes(this.myPe);
     let at = addr;
     for (const p of parts) {
@@ -272,6 +299,7 @@ export class ShmemLamella extends MappedMemory implements Lamella {
   #unstage(addr: number): void {
     const cap = this.#stageCap.get(addr);
     if (cap === undefined) throw new LamellarError(ErrorCode.PROTOCOL, `PE ${this.myPe} got back an unknown staging block ${addr}`);
+    this.#stagedBytes -= cap;
     if (this.#poolBytes + cap <= POOL_BYTES) {
       this.#pool.push(addr);
       this.#poolBytes += cap;
@@ -355,9 +383,10 @@ export class ShmemLamella extends MappedMemory implements Lamella {
   }
 
   /**
-   * Drains every incoming ring, starting one sender further on each time: the engine may refuse
-   * frames for a turn (its backlog waits), and a sender drained first every time could then
-   * starve the others. Returns the records read; `#held` says a ring still holds refused ones.
+   * Drains every incoming ring, starting one sender further on each time: the engine refuses
+   * frames for the rest of a turn once its slice is used up, and the sender drained first every
+   * time would otherwise be the only one served. Returns the records read; `#held` says a ring
+   * still holds refused ones.
    */
   #drainAll(): number {
     let n = 0;

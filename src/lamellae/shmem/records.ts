@@ -20,6 +20,12 @@ export interface RecordSink {
    * and offered again later.
    */
   frame(src: number, frame: Uint8Array, holdable: boolean): boolean;
+  /**
+   * Whether a frame offered now would be taken. A frame in parts starts only then: its parts
+   * cannot be offered again once joined, and one sender's large frames must not go on being
+   * taken (copied to wait) while every other sender's whole frames are refused.
+   */
+  accepting(): boolean;
   /** PE `src`'s heap, where its F_HEAP blocks live. */
   heap(src: number): Uint8Array;
   /** The frame of a descriptor from `src` at `addr` was handled: return the block. */
@@ -69,6 +75,7 @@ export class RecordAssembler {
     }
     if (flags === F_FIRST) {
       if (view.length < 8) this.#bad(src, `a first part of ${view.length} bytes`);
+      if (this.#open[src] === 0 && !this.#sink.accepting()) return false;
       this.#parts.first(src, new DataView(view.buffer, view.byteOffset, 8).getUint32(0, true), view.subarray(8));
       this.#open[src] = 1;
       return true;
@@ -77,7 +84,7 @@ export class RecordAssembler {
     const whole = this.#parts.next(src, view, flags === F_LAST);
     if (whole === undefined) return true;
     this.#open[src] = 0;
-    // Joined parts cannot be offered again: the sink takes (copies) it if it must wait.
+    // Joined parts cannot be offered again: the sink takes (copies) it if it must wait now.
     return this.#sink.frame(src, whole, false);
   }
 
