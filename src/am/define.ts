@@ -249,6 +249,23 @@ export function movesClones(def: AmDef<unknown, unknown>): boolean {
   return !isRuntimeAm(def) || carriesProgramArgs.has(def);
 }
 
+const urgentIds = new Set<number>();
+
+/**
+ * Marks one of the runtime's own AMs as taken out of turn when it waits behind other
+ * AMs (engine.ts): a short message that no program AM depends on the order of, such as a
+ * collective's. Its body must not run program code.
+ */
+export function markUrgentAm<A, R>(def: AmDef<A, R>): void {
+  if (!isRuntimeAm(def as unknown as AmDef<unknown, unknown>)) throw new Error(`only the runtime's own AMs can be urgent, not '${def.name}'`);
+  urgentIds.add(def.id);
+}
+
+/** Whether the AM with wire id `id` is taken out of turn (markUrgentAm). */
+export function isUrgentAm(id: number): boolean {
+  return urgentIds.has(id);
+}
+
 /** Whether `def` is one of the runtime's own messages, which stats do not count as AMs. */
 export function isRuntimeAm(def: AmDef<unknown, unknown>): boolean {
   return (def as AmDef<unknown, unknown> & { [kRuntimeAm]?: boolean })[kRuntimeAm] === true;

@@ -12,14 +12,14 @@ import { closeArgScope, endArgDecode, FrameShares, openArgScope, releaseFrom, ru
 import { closureEnv, closureSourceOf, ClosureTable } from './closure-table.js';
 import type { AmContext } from './context.js';
 import { Counter } from './counter.js';
-import { isReturnedAm, isRuntimeAm, lookupAm, movesClones, type AmDef } from './define.js';
+import { isReturnedAm, isRuntimeAm, isUrgentAm, lookupAm, movesClones, type AmDef } from './define.js';
 import { kGroup, type AmHandle, type HandleCounter, type LocalAmHandle, type MultiAmHandle } from './handle.js';
 import { Inbox } from './inbox.js';
 import { Outcomes, type Settleable, type OldestPending } from './outcomes.js';
 import { writeErrorReply } from './remote-error.js';
 import { amOnStack, captureAmSite } from './sites.js';
 import { asWireError, toWireError } from './thrown.js';
-import { CLOSURE_SRC, REPLY_AM, REPLY_AM_CLOSURE, REPLY_ERROR, REPLY_UNITS, REPLY_VALUE, REQ, REQ_CLOSURE, type WireError } from './wire.js';
+import { CLOSURE_SRC, REPLY_AM, REPLY_AM_CLOSURE, REPLY_ERROR, REPLY_UNITS, REPLY_VALUE, REQ, REQ_CLOSURE, SKIP, type WireError } from './wire.js';
 
 /** The types of `ctx.team` and `ctx.world`: the team layer's Team (see context.ts). */
 type CtxTeam = AmContext['team'];
@@ -71,7 +71,10 @@ export class Engine {
   readonly #shares = new FrameShares();
   readonly #memo = new RefMemo(this.#shares);
   /** Incoming frames, run in time slices (inbox.ts). */
-  readonly #inbox = new Inbox((src, frame, pos) => this.#onFrame(src, frame, pos));
+  readonly #inbox = new Inbox(
+    (src, frame, pos) => this.#onFrame(src, frame, pos),
+    (src, frame, pos) => this.#takeOutOfTurn(src, frame, pos),
+  );
   #closed = false;
   /**
    * What this PE runs now, for other PEs' deadlock reports: [at] the kind (0 none, BUSY_AM, or
@@ -92,7 +95,7 @@ export class Engine {
     this.#outcomes = new Outcomes(lamella.myPe, this.#work);
     this.#closures = new ClosureTable(this.myPe, this.numPes, config().closureAms);
     lamella.setFrameHandler((src, frame, holdable) => this.#inbox.deliver(src, frame, holdable));
-    lamella.setAcceptingProbe?.(() => this.#inbox.accepting());
+    lamella.setHoldHooks?.({ accepting: () => this.#inbox.accepting(), scan: (src, frame) => this.#takeOutOfTurn(src, frame, 0) });
     addPendingReporter(() => this.#outcomes.pendingReport(this.#executing));
     reportPendingOnDrain(this.myPe);
   }
@@ -283,53 +286,108 @@ export class Engine {
   #records(src: number, frame: Uint8Array, pos: number): number {
     const r = new Reader(frame, pos);
     while (r.pos < r.end) {
-      const kind = r.u8();
-      switch (kind) {
-        case REQ:
-        case REQ_CLOSURE:
-          this.#onRequest(src, r, kind === REQ_CLOSURE);
-          if (this.#inbox.due() && r.pos < r.end) return r.pos;
-          break;
-        case CLOSURE_SRC:
-          this.#closures.onSource(src, r);
-          break;
-        case REPLY_UNITS: {
-          const first = r.u32();
-          this.#outcomes.replyUnits(first, r.u32());
-          break;
-        }
-        case REPLY_VALUE: {
-          const reqId = r.u32();
-          const len = r.u32();
-          const end = r.pos + len;
-          let value: unknown;
-          try {
-            value = decodeValue(r, this.#host!.decodeContext);
-          } catch (err) {
-            r.pos = end;
-            this.#outcomes.reply(reqId, false, err);
-            break;
-          }
-          this.#outcomes.reply(reqId, true, value);
-          break;
-        }
-        case REPLY_ERROR: {
-          const reqId = r.u32();
-          r.u32();
-          const e = asWireError(decodeValue(r));
-          this.#outcomes.reply(reqId, false, this.#outcomes.remoteError(src, reqId, e));
-          break;
-        }
-        case REPLY_AM:
-        case REPLY_AM_CLOSURE:
-          this.#onReturnedAm(src, r, kind === REPLY_AM_CLOSURE);
-          if (this.#inbox.due() && r.pos < r.end) return r.pos;
-          break;
-        default:
-          throw new LamellarError(ErrorCode.PROTOCOL, `corrupt AM frame from PE ${src}: record kind ${kind} at byte ${r.pos - 1}`);
-      }
+      // Requests and returned AMs run program code: the slice may end after each.
+      if (this.#record(src, r, r.u8()) && this.#inbox.due() && r.pos < r.end) return r.pos;
     }
     return -1;
+  }
+
+  /** Handles the record of `kind` at `r` (its kind byte read); true if it ran an AM. */
+  #record(src: number, r: Reader, kind: number): boolean {
+    switch (kind) {
+      case REQ:
+      case REQ_CLOSURE:
+        this.#onRequest(src, r, kind === REQ_CLOSURE);
+        return true;
+      case CLOSURE_SRC:
+        this.#closures.onSource(src, r);
+        return false;
+      case REPLY_UNITS: {
+        const first = r.u32();
+        this.#outcomes.replyUnits(first, r.u32());
+        return false;
+      }
+      case REPLY_VALUE: {
+        const reqId = r.u32();
+        const len = r.u32();
+        const end = r.pos + len;
+        let value: unknown;
+        try {
+          value = decodeValue(r, this.#host!.decodeContext);
+        } catch (err) {
+          r.pos = end;
+          this.#outcomes.reply(reqId, false, err);
+          return false;
+        }
+        this.#outcomes.reply(reqId, true, value);
+        return false;
+      }
+      case REPLY_ERROR: {
+        const reqId = r.u32();
+        r.u32();
+        const e = asWireError(decodeValue(r));
+        this.#outcomes.reply(reqId, false, this.#outcomes.remoteError(src, reqId, e));
+        return false;
+      }
+      case REPLY_AM:
+      case REPLY_AM_CLOSURE:
+        this.#onReturnedAm(src, r, kind === REPLY_AM_CLOSURE);
+        return true;
+      case SKIP: {
+        const n = r.u32();
+        if (n > r.end - r.pos) break;
+        r.pos += n;
+        return false;
+      }
+    }
+    throw new LamellarError(ErrorCode.PROTOCOL, `corrupt AM frame from PE ${src}: record kind ${kind} at byte ${r.pos - 1}`);
+  }
+
+  /**
+   * A frame from `pos` that waits behind other AMs (cut short, or held back because the slice is
+   * used up): its replies and collective messages are handled now and overwritten with SKIP
+   * records, so a PE flooded with AMs still sees the answers to its own awaited AMs and takes its
+   * part in collectives (a burst of 2,000 AMs of 0.5 ms held both for a second). Requests and
+   * returned AMs keep their turn: they run program code, and one sender's AMs start in order.
+   * `frame` must be this PE's to write: a copy, or a record in a shmem ring or staging block that
+   * the sender no longer touches. A record that does not parse stops the walk; the frame's own
+   * turn then reports it.
+   */
+  #takeOutOfTurn(src: number, frame: Uint8Array, pos: number): void {
+    const end = frame.length;
+    const dv = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+    let p = pos;
+    while (p < end) {
+      const kind = frame[p]!;
+      let size: number;
+      let urgent = false;
+      if (kind === REQ || kind === REQ_CLOSURE || kind === REPLY_AM || kind === REPLY_AM_CLOSURE) {
+        if (end - p < 17) return;
+        size = 17 + dv.getUint32(p + 13, true);
+        urgent = kind === REQ && isUrgentAm(dv.getUint32(p + 1, true));
+      } else if (kind === REPLY_VALUE || kind === REPLY_ERROR || kind === REPLY_UNITS) {
+        if (end - p < 9) return;
+        size = kind === REPLY_UNITS ? 9 : 9 + dv.getUint32(p + 5, true);
+        urgent = true;
+      } else if (kind === SKIP) {
+        if (end - p < 5) return;
+        size = 5 + dv.getUint32(p + 1, true);
+      } else if (kind === CLOSURE_SRC) {
+        // u8 | u32 id | u8 shape | u32 n name | u32 m source
+        if (end - p < 10) return;
+        const q = p + 10 + dv.getUint32(p + 6, true);
+        if (end - q < 4) return;
+        size = q + 4 + dv.getUint32(q, true) - p;
+      } else return;
+      if (size > end - p) return;
+      if (urgent) {
+        const r = new Reader(frame, p + 1, p + size);
+        this.#record(src, r, kind);
+        frame[p] = SKIP;
+        dv.setUint32(p + 1, size - 5, true);
+      }
+      p += size;
+    }
   }
 
   #onRequest(src: number, r: Reader, closure: boolean): void {

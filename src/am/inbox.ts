@@ -25,6 +25,10 @@
  * holdable, in a shmem ring or sender's heap): those are refused and offered again on a later
  * turn. A burst bigger than a slice (a drain of 200 AMs of 40 KB each) otherwise copied every
  * frame after the first cut out of shared memory: a quarter of the histo kernel's time.
+ *
+ * Out of turn: before a frame waits, its replies and collective messages are handled (the
+ * engine's scan), so that a PE flooded with AMs still gets the answers to its own awaited AMs and
+ * takes part in collectives; only requests wait their turn.
  */
 
 import { config, copyBytes } from '../core/index.js';
@@ -37,6 +41,12 @@ const CHECK_EVERY = 8;
  */
 export type RunFrame = (src: number, frame: Uint8Array, pos: number) => number;
 
+/**
+ * Handles now what in `frame` from `pos` must not wait its turn (replies, collective messages),
+ * marking it done in place; `frame` is about to wait (engine.ts, takeOutOfTurn).
+ */
+export type ScanFrame = (src: number, frame: Uint8Array, pos: number) => void;
+
 interface Waiting {
   src: number;
   frame: Uint8Array;
@@ -45,6 +55,7 @@ interface Waiting {
 
 export class Inbox {
   readonly #run: RunFrame;
+  readonly #scan: ScanFrame;
   readonly #sliceMs = config().amSliceMs;
   /** Consumed entries are cleared to undefined until the list empties (a head index, not shift()). */
   readonly #backlog: (Waiting | undefined)[] = [];
@@ -63,8 +74,9 @@ export class Inbox {
   #spent = false;
   #closed = false;
 
-  constructor(run: RunFrame) {
+  constructor(run: RunFrame, scan: ScanFrame) {
     this.#run = run;
+    this.#scan = scan;
   }
 
   /** Whether `deliver` would run a frame now rather than refuse or copy it. */
@@ -78,20 +90,27 @@ export class Inbox {
    */
   deliver(src: number, frame: Uint8Array, holdable = false): boolean {
     if (this.#spent || this.#head < this.#backlog.length) {
-      if (holdable) return false;
-      this.#backlog.push({ src, frame: keep(frame), pos: 0 });
-      this.#schedule();
+      if (holdable) {
+        this.#scan(src, frame, 0);
+        return false;
+      }
+      this.#wait(src, frame, 0);
       return true;
     }
     if (this.#sliceStart === 0 && this.#sliceMs > 0) this.#beginSlice();
     const at = this.#run(src, frame, 0);
-    if (at >= 0) {
-      // Copied even when holdable: its first records have run, and a frame cut short must resume
-      // before anything else runs (the engine keeps its memo and handles open until it ends).
-      this.#backlog.push({ src, frame: keep(frame), pos: at });
-      this.#schedule();
-    }
+    // Copied even when holdable: its first records have run, and a frame cut short must resume
+    // before anything else runs (the engine keeps its memo and handles open until it ends).
+    if (at >= 0) this.#wait(src, frame, at);
     return true;
+  }
+
+  /** A copy of `frame` waits in the backlog from `pos`, what must not wait taken out first. */
+  #wait(src: number, frame: Uint8Array, pos: number): void {
+    const copy = keep(frame);
+    this.#scan(src, copy, pos);
+    this.#backlog.push({ src, frame: copy, pos });
+    this.#schedule();
   }
 
   /** Called after each request is run: true when the slice is used up and the frame should stop. */

@@ -19,6 +19,11 @@
  *   CLOSURE_SRC      u8 7 | u32 closureId | u8 shape | str name | str source      (str: u32 len, UTF-8)
  *   REQ_CLOSURE      u8 2 | u32 closureId | u32 reqId | u32 teamId | u32 len | env     as REQ
  *   REPLY_AM_CLOSURE u8 8 | u32 reqId | u32 closureId | u32 teamId | u32 len | env     as REPLY_AM
+ *
+ * Written only by a receiver, over a record of a frame it holds that it has already handled
+ * (a reply or collective message taken out of turn, engine.ts), never sent:
+ *
+ *   SKIP         u8 9 | u32 n | n bytes
  */
 export const REQ = 1;
 export const REQ_CLOSURE = 2;
@@ -28,6 +33,7 @@ export const REPLY_AM = 5;
 export const REPLY_UNITS = 6;
 export const CLOSURE_SRC = 7;
 export const REPLY_AM_CLOSURE = 8;
+export const SKIP = 9;
 
 /** An error as it travels back to the caller. */
 export interface WireError {

@@ -24,6 +24,18 @@ import type { Backend, KernelSpace } from '../core/index.js';
  */
 export type FrameHandler = (srcPe: number, frame: Uint8Array, holdable?: boolean) => boolean;
 
+/** What a lamella that holds frames back (offers them as holdable) may ask of the engine. */
+export interface HoldHooks {
+  /** Whether a frame offered now would be taken: a frame in parts is started only then. */
+  accepting(): boolean;
+  /**
+   * A frame that waits unread behind a refused one: handles now what must not wait its turn
+   * (replies, collective messages), marking it done in place, where the lamella lets the engine
+   * write. The lamella calls it once per frame.
+   */
+  scan(srcPe: number, frame: Uint8Array): void;
+}
+
 /** Integer word types that remote atomics work on. */
 export type AtomicWord = 'i8' | 'u8' | 'i16' | 'u16' | 'i32' | 'u32' | 'i64' | 'u64';
 
@@ -52,11 +64,8 @@ export interface Lamella {
 
   /** Installs the one frame handler; must be called before `init`. */
   setFrameHandler(handler: FrameHandler): void;
-  /**
-   * Optional, for a lamella that holds frames back (see FrameHandler): `probe()` says whether a
-   * frame offered now would be taken, so that a frame in parts is started only then.
-   */
-  setAcceptingProbe?(probe: () => boolean): void;
+  /** Optional, for a lamella that holds frames back (see FrameHandler and HoldHooks). */
+  setHoldHooks?(hooks: HoldHooks): void;
   /** Starts progress and meets every other PE (collective). */
   init(): Promise<void>;
   /** Queues a frame for `pe` (which may be this PE). The bytes are copied before returning. */

@@ -161,7 +161,7 @@ describe('shmem ring records', () => {
     };
     let notStarted = 0;
     const accepting = (): boolean => refuse() >= 0.3 || (notStarted++, false);
-    const asm = new RecordAssembler(2, { frame: take, accepting, heap: () => heap, release: () => {}, unstage: () => {} });
+    const asm = new RecordAssembler(2, { frame: take, accepting, scan: () => {}, heap: () => heap, release: () => {}, unstage: () => {} });
     let frames = 0;
     fuzz(() => {
       const len = Math.floor(r() ** 3 * 3 * out.maxChunk);
@@ -208,6 +208,7 @@ describe('shmem ring records', () => {
         return accept;
       },
       accepting: () => accept,
+      scan: () => {},
       heap: () => heap,
       release: (_s, addr) => void released.push(addr),
       unstage: () => {},
@@ -224,6 +225,45 @@ describe('shmem ring records', () => {
     assert.deepEqual([d.records, d.held], [1, false]);
     assert.deepEqual(released, [1024]);
     assert.deepEqual(seen, [[7, 8, 9], [7, 8, 9], [7, 8, 9]]);
+  });
+
+  test('records behind a refused one are shown to peek once each, across the wrap, and then drained in order', () => {
+    const r = rng(SEED + 13);
+    const cap = 1 << 12;
+    const sab = new SharedArrayBuffer(RING_HEADER + cap);
+    const out = new RingEnd(sab, 0, cap);
+    const inn = new RingEnd(sab, 0, cap);
+    let sent = 0;
+    let taken = 0;
+    const peeked = new Map<number, number>();
+    const frame = (id: number): Uint8Array => {
+      const f = new Uint8Array(4 + Math.floor(r() * 300));
+      new DataView(f.buffer).setUint32(0, id, true);
+      return f;
+    };
+    const idOf = (v: Uint8Array): number => new DataView(v.buffer, v.byteOffset, 4).getUint32(0, true);
+    fuzz(() => {
+      while (out.tryWrite(frame(sent), F_WHOLE)) sent++;
+      // Refuse a while (peek sees what is behind), then take one or more in order.
+      const refuseFirst = r() < 0.5;
+      inn.drain(
+        (v) => {
+          if (refuseFirst || r() < 0.3) return false;
+          assert.equal(idOf(v), taken, 'drained in order');
+          taken++;
+          return true;
+        },
+        (v) => {
+          const id = idOf(v);
+          assert.ok(id > taken - 1, `peeked ${id}, which is not behind the refused ${taken}`);
+          peeked.set(id, (peeked.get(id) ?? 0) + 1);
+        },
+      );
+    });
+    while (inn.hasData()) inn.drain((v) => (assert.equal(idOf(v), taken), taken++, true));
+    assert.equal(taken, sent);
+    assert.ok(peeked.size > 0);
+    for (const [id, n] of peeked) assert.equal(n, 1, `frame ${id} peeked ${n} times`);
   });
 
   test('frames written in random pieces (tryWriteGather) cross a ring intact, in order, across its wrap', () => {
@@ -263,7 +303,7 @@ describe('shmem ring records', () => {
     const heap = new Uint8Array(1 << 16);
     let frames = 0;
     let refused = 0;
-    const asm = new RecordAssembler(2, { frame: () => (frames++, true), accepting: () => true, heap: () => heap, release: () => {}, unstage: () => {} }, 1 << 20);
+    const asm = new RecordAssembler(2, { frame: () => (frames++, true), accepting: () => true, scan: () => {}, heap: () => heap, release: () => {}, unstage: () => {} }, 1 << 20);
     const FLAGS = [F_WHOLE, F_FIRST, F_MID, F_LAST, F_HEAP, F_FREE, 3, 64, 255];
     fuzz(() => {
       const flags = FLAGS[Math.floor(r() * FLAGS.length)]!;

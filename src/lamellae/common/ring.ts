@@ -155,6 +155,31 @@ export class RingEnd {
 
   // ---- consumer side ----
 
+  /** Consumer: records up to here (a free-running counter) were already shown to `peek`. */
+  #peeked = 0;
+
+  /**
+   * Shows `peek` each record after the refused one at `head`, up to `tail`, once: records stay
+   * where they are until drained, so those seen on an earlier call are skipped.
+   */
+  #peekAfter(head: number, tail: number, peek: (view: Uint8Array, flags: number) => void): void {
+    let pos = (head + 8 + ((this.#u32[(this.#data + (head & this.#mask)) >> 2]! + 7) & ~7)) | 0;
+    // Counters wrap: the watermark is ahead of pos when their difference, as an i32, is positive.
+    if (((this.#peeked - pos) | 0) > 0) pos = this.#peeked;
+    while (pos !== tail) {
+      const at = this.#data + (pos & this.#mask);
+      const len = this.#u32[at >> 2]!;
+      const flags = this.#u32[(at >> 2) + 1]!;
+      if (flags === F_WRAP) {
+        pos = (pos + (this.cap - (pos & this.#mask))) | 0;
+        continue;
+      }
+      peek(this.#u8.subarray(at + 8, at + 8 + len), flags);
+      pos = (pos + 8 + ((len + 7) & ~7)) | 0;
+    }
+    this.#peeked = tail;
+  }
+
   hasData(): boolean {
     return Atomics.load(this.#i32, this.#tailIdx) !== this.#i32[this.#headIdx];
   }
@@ -166,7 +191,10 @@ export class RingEnd {
    * number of records read, whether the producer was waiting for space (the caller then
    * wakes it), and whether draining stopped at a record left unread (`held`).
    */
-  drain(each: (view: Uint8Array, flags: number) => boolean | void): { records: number; producerWaiting: boolean; held: boolean } {
+  drain(
+    each: (view: Uint8Array, flags: number) => boolean | void,
+    peek?: (view: Uint8Array, flags: number) => void,
+  ): { records: number; producerWaiting: boolean; held: boolean } {
     let head = this.#i32[this.#headIdx]!;
     const start = head;
     const tail = Atomics.load(this.#i32, this.#tailIdx);
@@ -190,7 +218,10 @@ export class RingEnd {
           Atomics.store(this.#i32, this.#headIdx, head);
         }
       }
-      if (taken === false) break;
+      if (taken === false) {
+        if (peek !== undefined) this.#peekAfter(head, tail, peek);
+        break;
+      }
       records++;
     }
     // Only space made is worth telling a waiting producer about: a drain that read nothing (its

@@ -18,7 +18,7 @@
  */
 import { workerData } from 'node:worker_threads';
 import { config, copyBytes, debug, ErrorCode, heapBuffer, heapWasm, LamellarError, checkPe } from '../../core/index.js';
-import type { FrameHandler, Lamella, LamellaStats } from '../types.js';
+import type { FrameHandler, HoldHooks, Lamella, LamellaStats } from '../types.js';
 import { BARRIER_COUNT, BARRIER_GEN, bellIndex, boardByteOffset, ringBase, sleepIndex, type ShmemJob } from './job.js';
 import { F_FIRST, F_FREE, F_HEAP, F_LAST, F_MID, F_WHOLE, MappedHeaps, MappedMemory, RingEnd } from '../common/index.js';
 import { RecordAssembler } from './records.js';
@@ -77,13 +77,15 @@ export class ShmemLamella extends MappedMemory implements Lamella {
   readonly #out: RingEnd[];
   readonly #in: RingEnd[];
   readonly #inDrain: ((view: Uint8Array, flags: number) => boolean)[];
+  readonly #inPeek: ((view: Uint8Array, flags: number) => void)[];
   readonly #pending: Pending[][];
   readonly #records: RecordAssembler;
   readonly #spinMs: number;
   readonly #bell: number;
   readonly #sleep: number;
   #handler: FrameHandler | undefined;
-  #accepting: (() => boolean) | undefined = () => true;
+  /** The engine's side of holding frames back; without it every frame is taken. */
+  #hooks: HoldHooks | undefined;
   /** The sender whose ring `#drainAll` drains first next time. */
   #drainFirst = 0;
   /** The last `#drainAll` left refused frames in a ring. */
@@ -143,7 +145,8 @@ export class ShmemLamella extends MappedMemory implements Lamella {
           }
           return taken;
         },
-        accepting: () => this.#accepting!(),
+        accepting: () => this.#hooks?.accepting() ?? true,
+        scan: (src, frame) => this.#hooks?.scan(src, frame),
         heap: (src) => this.mem.bytes(src),
         release: (src, addr) => this.#control(src, F_FREE, addr, 0),
         unstage: (addr) => this.#unstage(addr),
@@ -152,6 +155,7 @@ export class ShmemLamella extends MappedMemory implements Lamella {
       `PE ${this.myPe}`,
     );
     this.#inDrain = Array.from({ length: n }, (_, src) => (view: Uint8Array, flags: number) => this.#records.record(src, view, flags));
+    this.#inPeek = Array.from({ length: n }, (_, src) => (view: Uint8Array, flags: number) => this.#records.peek(src, view, flags));
     this.#pending = Array.from({ length: n }, () => []);
   }
 
@@ -159,13 +163,8 @@ export class ShmemLamella extends MappedMemory implements Lamella {
     this.#handler = handler;
   }
 
-  /**
-   * Whether the engine would run a frame now (its slice is not used up and nothing waits before
-   * it); a frame's first part waits in the ring otherwise, as a whole frame would. Without it
-   * every frame in parts counts as accepted.
-   */
-  setAcceptingProbe(probe: () => boolean): void {
-    this.#accepting = probe;
+  setHoldHooks(hooks: HoldHooks): void {
+    this.#hooks = hooks;
   }
 
   async init(): Promise<void> {
@@ -397,7 +396,7 @@ export class ShmemLamella extends MappedMemory implements Lamella {
     for (let k = 0, src = first; k < pes; k++, src = src + 1 === pes ? 0 : src + 1) {
       const ring = this.#in[src]!;
       if (!ring.hasData()) continue;
-      const r = ring.drain(this.#inDrain[src]!);
+      const r = ring.drain(this.#inDrain[src]!, this.#inPeek[src]);
       n += r.records;
       if (r.held) this.#held = true;
       if (r.producerWaiting) this.#ring(src);

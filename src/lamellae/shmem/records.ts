@@ -26,6 +26,8 @@ export interface RecordSink {
    * taken (copied to wait) while every other sender's whole frames are refused.
    */
   accepting(): boolean;
+  /** A whole frame that waits unread behind a refused one, seen once (HoldHooks.scan). */
+  scan(src: number, frame: Uint8Array): void;
   /** PE `src`'s heap, where its F_HEAP blocks live. */
   heap(src: number): Uint8Array;
   /** The frame of a descriptor from `src` at `addr` was handled: return the block. */
@@ -86,6 +88,24 @@ export class RecordAssembler {
     this.#open[src] = 0;
     // Joined parts cannot be offered again: the sink takes (copies) it if it must wait now.
     return this.#sink.frame(src, whole, false);
+  }
+
+  /**
+   * A record behind a refused one, left unread: whole frames and frames in the sender's heap are
+   * shown to the sink's scan (a malformed descriptor is left to `record`, which refuses it in
+   * turn); parts and control records are not.
+   */
+  peek(src: number, view: Uint8Array, flags: number): void {
+    if (flags === F_WHOLE) {
+      this.#sink.scan(src, view);
+      return;
+    }
+    if (flags !== F_HEAP || view.length !== 8) return;
+    const dv = new DataView(view.buffer, view.byteOffset, 8);
+    const addr = dv.getUint32(0, true);
+    const len = dv.getUint32(4, true);
+    const heap = this.#sink.heap(src);
+    if (addr !== 0 && addr + len <= heap.length) this.#sink.scan(src, heap.subarray(addr, addr + len));
   }
 
   #bad(src: number, what: string): never {

@@ -28,7 +28,7 @@
  * "DistIter.count", see kinds.ts): mismatch and deadlock reports name the call by it, on this PE
  * from the label kept with its number, on the peer from its exchange message or status board.
  */
-import { defineAm, newAmHandle, type AmDef, type Engine } from '../../am/index.js';
+import { defineAm, markUrgentAm, newAmHandle, type AmDef, type Engine } from '../../am/index.js';
 import { deferred, ErrorCode, LamellarError, type Deferred, type ErrorCodeValue } from '../../core/index.js';
 import type { Lamella } from '../../lamellae/types.js';
 import { decodeFromBytes, encodeToBytes } from '../../serde/index.js';
@@ -89,6 +89,9 @@ const CollAm: AmDef<CollMsg, void> = defineAm('lamellar/coll', (ctx, m: CollMsg)
   if (ch === undefined) h.keepEarly(m.t, ctx.srcPe, m);
   else ch.receive(ctx.srcPe, m);
 });
+// A PE busy with a burst of AMs still takes its part in a collective: the message is taken out of
+// turn (its order among the program's AMs means nothing; each collective has its own number).
+markUrgentAm(CollAm);
 
 interface Slot {
   readonly kind: number;
