@@ -59,7 +59,7 @@ export class Unobserved {
       this.#dropped = 0;
       warn(
         WarningCode.UNOBSERVED_AM_ERROR,
-        `${dropped} more active message${dropped === 1 ? '' : 's'} failed whose handle${dropped === 1 ? ' was' : 's were'} not awaited by then; not listed (at most ${MAX_UNOBSERVED} failures wait to be reported at once)`,
+        `PE ${this.#myPe}: ${dropped} more active message${dropped === 1 ? '' : 's'} failed whose handle${dropped === 1 ? ' was' : 's were'} not awaited by then; not listed (at most ${MAX_UNOBSERVED} failures wait to be reported at once)`,
       );
     }
   }
@@ -75,7 +75,9 @@ export class Unobserved {
         continue;
       }
       if (e.observed()) continue;
-      warn(WarningCode.UNOBSERVED_AM_ERROR, `an active message failed${when} and its handle was never awaited: ${this.#describe(e.amName, e.err)}`);
+      // The launching PE leads: on shmem every PE is a thread of one process, so Node's (pid)
+      // prefix does not say which PE warns.
+      warn(WarningCode.UNOBSERVED_AM_ERROR, `PE ${this.#myPe}: an active message failed${when} and its handle was never awaited: ${this.#describe(e.amName, e.err)}`);
     }
     list.length = kept;
   }

@@ -70,6 +70,8 @@ describe('a failed AM whose handle nobody awaits is reported, naming the AM and 
         const more = lines.filter((l) => l.includes('more active messages failed'));
         assert.equal(more.length, 1, where);
         assert.match(more[0]!, /4 more active messages failed whose handles were not awaited by then; not listed \(at most 16 failures wait to be reported at once\)/);
+        // Each names the PE that launched it: every PE is a thread of one process on shmem.
+        assert.ok(lines.every((l) => /LamellarWarning: PE \d+: /.test(l)), lines.join('\n'));
         const warnings = lines
           .filter((l) => !more.includes(l))
           .map((l) => l.replace(/^.*an active message failed and its handle was never awaited: /, ''));
@@ -85,7 +87,7 @@ describe('an unobserved failure that no waitAll() reports', () => {
     test(`${backend}/${numPes}: is reported after LAMELLAR_DEADLOCK_TIMEOUT, and only once`, async () => {
       const r = await runJob(compiledFixture('unobserved-stale.ts'), { backend, numPes, env: { LAMELLAR_DEADLOCK_TIMEOUT: '0.5' }, timeoutMs: 60000 });
       assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
-      assert.ok(r.stdout.includes(`@@warning an active message failed 0.5 s ago, no waitAll() has reported it since, and its handle was never awaited: ${failure(numPes - 1)}`), r.stdout);
+      assert.ok(r.stdout.includes(`@@warning PE 0: an active message failed 0.5 s ago, no waitAll() has reported it since, and its handle was never awaited: ${failure(numPes - 1)}`), r.stdout);
       assert.match(r.stdout, /@@reports 0 1/);
     });
   }
