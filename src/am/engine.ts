@@ -71,6 +71,8 @@ export class Engine {
   readonly #shares = new FrameShares();
   readonly #memo = new RefMemo(this.#shares);
   /** Incoming frames, run in time slices (inbox.ts). */
+  /** A record is being handled out of turn (#takeOutOfTurn). */
+  #outOfTurn = false;
   readonly #inbox = new Inbox(
     (src, frame, pos) => this.#onFrame(src, frame, pos),
     (src, frame, pos) => this.#takeOutOfTurn(src, frame, pos),
@@ -335,7 +337,7 @@ export class Engine {
         return true;
       case SKIP: {
         const n = r.u32();
-        if (n > r.end - r.pos) break;
+        if (n > r.end - r.pos) throw new LamellarError(ErrorCode.PROTOCOL, `corrupt AM frame from PE ${src}: a SKIP record of ${n} bytes at byte ${r.pos - 5} runs past the frame`);
         r.pos += n;
         return false;
       }
@@ -382,9 +384,16 @@ export class Engine {
       if (size > end - p) return;
       if (urgent) {
         const r = new Reader(frame, p + 1, p + size);
-        this.#record(src, r, kind);
-        frame[p] = SKIP;
-        dv.setUint32(p + 1, size - 5, true);
+        this.#outOfTurn = true;
+        try {
+          this.#record(src, r, kind);
+        } finally {
+          // Done with, even if it threw (a reply that failed to decode is settled as failed):
+          // it must not be handled again in the frame's turn.
+          this.#outOfTurn = false;
+          frame[p] = SKIP;
+          dv.setUint32(p + 1, size - 5, true);
+        }
       }
       p += size;
     }
@@ -427,7 +436,9 @@ export class Engine {
     // meanwhile) and are taken away only if it suspends.
     const mark = openArgScope();
     try {
-      args = decodeValue(r, host.decodeContext, this.#memo);
+      // Out of turn, the memo may be that of another frame, cut short (its offsets are not this
+      // frame's): decode without one.
+      args = decodeValue(r, host.decodeContext, this.#outOfTurn ? undefined : this.#memo);
     } catch (err) {
       runReleases(closeArgScope(mark));
       r.pos = end;

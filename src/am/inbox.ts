@@ -108,9 +108,10 @@ export class Inbox {
   /** A copy of `frame` waits in the backlog from `pos`, what must not wait taken out first. */
   #wait(src: number, frame: Uint8Array, pos: number): void {
     const copy = keep(frame);
-    this.#scan(src, copy, pos);
+    // Waiting before the scan: if a record taken out of turn throws, the rest still gets its turn.
     this.#backlog.push({ src, frame: copy, pos });
     this.#schedule();
+    this.#scan(src, copy, pos);
   }
 
   /** Called after each request is run: true when the slice is used up and the frame should stop. */

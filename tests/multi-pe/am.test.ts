@@ -19,6 +19,15 @@ for (const cfg of [{ backend: 'shmem', numPes: 3 }, { backend: 'tcp', numPes: 2 
   });
 }
 
+// Flood AMs of 50 KB: PE 0's ring fills and its reply waits in its queue behind them, until the
+// target, having held them back for a while, takes them (shmem/index.ts, HOLD_MS).
+describe('am.ts on shmem with 2 PEs and flood AMs of 50 KB', () => {
+  let job: Promise<JobResult> | undefined;
+  const result = (): Promise<JobResult> =>
+    (job ??= runJob(compiledFixture('am.ts'), { backend: 'shmem', numPes: 2, env: { AM_FLOOD_BYTES: '50000' }, timeoutMs: 60000 }));
+  jobCaseTests(result, 2, AM_CASES);
+});
+
 describe('am.ts on shmem with 3 PEs and a 2 MiB heap (large frames in ring parts)', () => {
   let job: Promise<JobResult> | undefined;
   const result = (): Promise<JobResult> =>

@@ -227,14 +227,19 @@ describe('shmem ring records', () => {
     assert.deepEqual(seen, [[7, 8, 9], [7, 8, 9], [7, 8, 9]]);
   });
 
-  test('records behind a refused one are shown to peek once each, across the wrap, and then drained in order', () => {
+  for (const [what, start] of [['from 0', 0], ['with the counters past 2^31', 2 ** 31 - 3000], ['after 3 GiB without a refusal', -1]] as const) {
+  test(`records behind a refused one are shown to peek once each, across the wrap, and then drained in order (${what})`, () => {
     const r = rng(SEED + 13);
     const cap = 1 << 12;
     const sab = new SharedArrayBuffer(RING_HEADER + cap);
+    // Head and tail are free-running i32 counters (ring.ts: HEAD at byte 0, TAIL at byte 64).
+    const counters = new Int32Array(sab);
+    if (start !== -1) counters[0] = counters[16] = start | 0;
     const out = new RingEnd(sab, 0, cap);
     const inn = new RingEnd(sab, 0, cap);
     let sent = 0;
     let taken = 0;
+    let peekedBefore = 0;
     const peeked = new Map<number, number>();
     const frame = (id: number): Uint8Array => {
       const f = new Uint8Array(4 + Math.floor(r() * 300));
@@ -242,6 +247,16 @@ describe('shmem ring records', () => {
       return f;
     };
     const idOf = (v: Uint8Array): number => new DataView(v.buffer, v.byteOffset, 4).getUint32(0, true);
+    if (start === -1) {
+      // One refusal early, then about 3 GiB through the ring with none: the watermark that
+      // refusal left is 3 GiB stale, and must not be trusted (it would show drained records).
+      while (out.tryWrite(frame(sent), F_WHOLE)) sent++;
+      inn.drain(() => false, () => {});
+      while (inn.hasData()) inn.drain((v) => (assert.equal(idOf(v), taken), taken++, true));
+      peekedBefore = sent;
+      // Empty: head and tail move together, by a multiple of the capacity.
+      counters[0] = counters[16] = (counters[0]! + 3 * 2 ** 30) | 0;
+    }
     fuzz(() => {
       while (out.tryWrite(frame(sent), F_WHOLE)) sent++;
       // Refuse a while (peek sees what is behind), then take one or more in order.
@@ -264,7 +279,9 @@ describe('shmem ring records', () => {
     assert.equal(taken, sent);
     assert.ok(peeked.size > 0);
     for (const [id, n] of peeked) assert.equal(n, 1, `frame ${id} peeked ${n} times`);
+    assert.ok([...peeked.keys()].every((id) => id >= peekedBefore), 'a record from before the jump was shown again');
   });
+  }
 
   test('frames written in random pieces (tryWriteGather) cross a ring intact, in order, across its wrap', () => {
     const r = rng(SEED + 5);

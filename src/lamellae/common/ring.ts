@@ -164,8 +164,11 @@ export class RingEnd {
    */
   #peekAfter(head: number, tail: number, peek: (view: Uint8Array, flags: number) => void): void {
     let pos = (head + 8 + ((this.#u32[(this.#data + (head & this.#mask)) >> 2]! + 7) & ~7)) | 0;
-    // Counters wrap: the watermark is ahead of pos when their difference, as an i32, is positive.
-    if (((this.#peeked - pos) | 0) > 0) pos = this.#peeked;
+    // The watermark counts only while it lies between pos and tail (unsigned distances: the
+    // counters wrap). Once the head has passed it, or after gigabytes without a refusal, it does
+    // not, and every record from pos is shown.
+    const mark = this.#peeked;
+    if (mark !== pos && (mark - pos) >>> 0 <= (tail - pos) >>> 0) pos = mark;
     while (pos !== tail) {
       const at = this.#data + (pos & this.#mask);
       const len = this.#u32[at >> 2]!;
@@ -178,6 +181,11 @@ export class RingEnd {
       pos = (pos + 8 + ((len + 7) & ~7)) | 0;
     }
     this.#peeked = tail;
+  }
+
+  /** Consumer: whether the producer has frames waiting for space (its flag, left as it is). */
+  producerWaits(): boolean {
+    return Atomics.load(this.#i32, this.#waitIdx) === 1;
   }
 
   hasData(): boolean {

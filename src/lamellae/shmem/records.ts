@@ -48,11 +48,14 @@ export class RecordAssembler {
     this.#open = new Uint8Array(numPes);
   }
 
-  /** Handles one record; false: its frame was refused for now, so the record stays unread. */
-  record(src: number, view: Uint8Array, flags: number): boolean {
+  /**
+   * Handles one record; false: its frame was refused for now, so the record stays unread. With
+   * `hold` false nothing is refused: a frame that must wait is copied.
+   */
+  record(src: number, view: Uint8Array, flags: number, hold = true): boolean {
     if (flags === F_WHOLE) {
       if (this.#open[src] !== 0) this.#bad(src, 'a whole frame in the middle of a frame in parts');
-      return this.#sink.frame(src, view, true);
+      return this.#sink.frame(src, view, hold);
     }
     if (flags === F_HEAP || flags === F_FREE) {
       if (view.length !== 8) this.#bad(src, `a ${flags === F_HEAP ? 'heap descriptor' : 'free record'} of ${view.length} bytes, not 8`);
@@ -68,7 +71,7 @@ export class RecordAssembler {
       let taken = true;
       try {
         // Zero-copy: the engine decodes straight out of the sender's heap.
-        taken = this.#sink.frame(src, heap.subarray(addr, addr + len), true);
+        taken = this.#sink.frame(src, heap.subarray(addr, addr + len), hold);
       } finally {
         // A refused frame keeps its block until it is offered again.
         if (taken) this.#sink.release(src, addr);
@@ -77,7 +80,7 @@ export class RecordAssembler {
     }
     if (flags === F_FIRST) {
       if (view.length < 8) this.#bad(src, `a first part of ${view.length} bytes`);
-      if (this.#open[src] === 0 && !this.#sink.accepting()) return false;
+      if (hold && this.#open[src] === 0 && !this.#sink.accepting()) return false;
       this.#parts.first(src, new DataView(view.buffer, view.byteOffset, 8).getUint32(0, true), view.subarray(8));
       this.#open[src] = 1;
       return true;
