@@ -21,6 +21,12 @@ import { amOnStack, captureAmSite } from './sites.js';
 import { asWireError, toWireError } from './thrown.js';
 import { CLOSURE_SRC, REPLY_AM, REPLY_AM_CLOSURE, REPLY_ERROR, REPLY_UNITS, REPLY_VALUE, REQ, REQ_CLOSURE, SKIP, type WireError } from './wire.js';
 
+/** A frame's decode memo and the handles its AMs share, kept while the frame is cut short. */
+interface FrameState {
+  memo: RefMemo;
+  shares: FrameShares;
+}
+
 /** The types of `ctx.team` and `ctx.world`: the team layer's Team (see context.ts). */
 type CtxTeam = AmContext['team'];
 type CtxWorld = AmContext['world'];
@@ -67,16 +73,23 @@ export class Engine {
   /** Closure sources: which destinations have which, and those other PEs defined here. */
   readonly #closures: ClosureTable;
   #host: EngineHost | undefined;
-  /** One decoded handle for all the AMs of a frame that carry the same reference (arg-scope.ts). */
-  readonly #shares = new FrameShares();
-  readonly #memo = new RefMemo(this.#shares);
-  /** Incoming frames, run in time slices (inbox.ts). */
+  /**
+   * One decoded handle for all the AMs of a frame that carry the same reference (arg-scope.ts):
+   * the frame now running's. A frame cut short takes its pair along (#detach) until it resumes,
+   * so that other senders' frames can run meanwhile.
+   */
+  #shares = new FrameShares();
+  #memo = new RefMemo(this.#shares);
+  /** An idle pair (cleared), kept for the next frame cut short. */
+  #spare: FrameState | undefined;
   /** A record is being handled out of turn (#takeOutOfTurn). */
   #outOfTurn = false;
-  readonly #inbox = new Inbox(
-    (src, frame, pos) => this.#onFrame(src, frame, pos),
-    (src, frame, pos) => this.#takeOutOfTurn(src, frame, pos),
-  );
+  /** Incoming frames, run in time slices (inbox.ts). */
+  readonly #inbox = new Inbox({
+    run: (src, frame, pos, state) => this.#onFrame(src, frame, pos, state as FrameState | undefined),
+    detach: () => this.#detach(),
+    scan: (src, frame, pos) => this.#takeOutOfTurn(src, frame, pos),
+  });
   #closed = false;
   /**
    * What this PE runs now, for other PEs' deadlock reports: [at] the kind (0 none, BUSY_AM, or
@@ -97,7 +110,7 @@ export class Engine {
     this.#outcomes = new Outcomes(lamella.myPe, this.#work);
     this.#closures = new ClosureTable(this.myPe, this.numPes, config().closureAms);
     lamella.setFrameHandler((src, frame, holdable) => this.#inbox.deliver(src, frame, holdable));
-    lamella.setHoldHooks?.({ accepting: () => this.#inbox.accepting(), scan: (src, frame) => this.#takeOutOfTurn(src, frame, 0) });
+    lamella.setHoldHooks?.({ accepting: (src) => this.#inbox.accepting(src), scan: (src, frame) => this.#takeOutOfTurn(src, frame, 0) });
     addPendingReporter(() => this.#outcomes.pendingReport(this.#executing));
     reportPendingOnDrain(this.myPe);
   }
@@ -269,20 +282,39 @@ export class Engine {
 
   // ---- receiving ----
 
-  /** Runs `frame` from `pos`; -1 when done, else where to resume (the inbox's slice ran out). */
-  #onFrame(src: number, frame: Uint8Array, pos: number): number {
+  /**
+   * Runs `frame` from `pos`; -1 when done, else where to resume (the inbox's slice ran out, and
+   * takes the frame's memo and shares with #detach). `state`: those of a frame resuming.
+   */
+  #onFrame(src: number, frame: Uint8Array, pos: number, state: FrameState | undefined): number {
+    if (state !== undefined) {
+      // The pair in place is idle between frames: keep it for the next cut.
+      this.#spare = { memo: this.#memo, shares: this.#shares };
+      this.#memo = state.memo;
+      this.#shares = state.shares;
+    }
     let at = -1;
     try {
       at = this.#records(src, frame, pos);
     } finally {
       // Handles shared by this frame's AMs are released once the last of those AMs is done; a
-      // frame cut short keeps them (and the memo) until it resumes: nothing else runs meanwhile.
+      // frame cut short keeps them (and the memo) until it resumes.
       if (at < 0) {
         this.#memo.clear();
         this.#shares.endFrame();
       }
     }
     return at;
+  }
+
+  /** The memo and shares of the frame just cut short, handed to the inbox; a fresh pair in place. */
+  #detach(): FrameState {
+    const state: FrameState = { memo: this.#memo, shares: this.#shares };
+    const spare = this.#spare;
+    this.#spare = undefined;
+    this.#shares = spare?.shares ?? new FrameShares();
+    this.#memo = spare?.memo ?? new RefMemo(this.#shares);
+    return state;
   }
 
   #records(src: number, frame: Uint8Array, pos: number): number {

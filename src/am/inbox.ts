@@ -18,12 +18,13 @@
  * A slice that is used up also holds back the frames that arrive after it in the same turn (a run
  * of frames of one heavy AM each is never cut inside a frame).
  *
- * Order: a frame cut short waits in a backlog, copied (the lamella's view is valid only during the
- * call); nothing newer runs before it. A frame keeps its byte offsets in the copy, so
- * back-references into its earlier records still resolve. Frames held back go into the backlog
- * after it, copied, unless the lamella can keep them where they are (a frame it offers as
- * holdable, in a shmem ring or sender's heap): those are refused and offered again on a later
- * turn. A burst bigger than a slice (a drain of 200 AMs of 40 KB each) otherwise copied every
+ * Order: a frame cut short waits, copied (the lamella's view is valid only during the call), with
+ * the engine's memo and shared handles of that frame; no later frame of its sender runs before
+ * it, while other senders' frames may (waiting senders are served a frame each in turn). A frame
+ * keeps its byte offsets in the copy, so back-references into its earlier records still
+ * resolve. Frames held back wait behind their sender's, copied, unless the lamella can keep them
+ * where they are (a frame it offers as holdable, in a shmem ring or sender's heap): those are
+ * refused and offered again on a later turn. A burst bigger than a slice (a drain of 200 AMs of 40 KB each) otherwise copied every
  * frame after the first cut out of shared memory: a quarter of the histo kernel's time.
  *
  * Out of turn: before a frame waits, its replies and collective messages are handled (the
@@ -35,31 +36,44 @@ import { config, copyBytes } from '../core/index.js';
 
 const CHECK_EVERY = 8;
 
-/**
- * Runs the records of `frame` from byte `pos`: -1 once the frame is done (or failed), else the
- * position of the first record not yet run (the slice ran out).
- */
-export type RunFrame = (src: number, frame: Uint8Array, pos: number) => number;
-
-/**
- * Handles now what in `frame` from `pos` must not wait its turn (replies, collective messages),
- * marking it done in place; `frame` is about to wait (engine.ts, takeOutOfTurn).
- */
-export type ScanFrame = (src: number, frame: Uint8Array, pos: number) => void;
+/** What the inbox needs from the engine. */
+export interface InboxEngine {
+  /**
+   * Runs the records of `frame` from byte `pos`: -1 once the frame is done (or failed), else the
+   * position of the first record not yet run (the slice ran out); then `detach` hands over the
+   * frame's state, given back as `state` when it resumes.
+   */
+  run(src: number, frame: Uint8Array, pos: number, state: unknown): number;
+  detach(): unknown;
+  /**
+   * Handles now what in `frame` from `pos` must not wait its turn (replies, collective messages),
+   * marking it done in place; `frame` is about to wait (engine.ts, takeOutOfTurn).
+   */
+  scan(src: number, frame: Uint8Array, pos: number): void;
+}
 
 interface Waiting {
-  src: number;
   frame: Uint8Array;
   pos: number;
+  /** The engine's state of a frame cut short (undefined for one not yet started). */
+  state: unknown;
+}
+
+/** One sender's waiting frames, in order; consumed entries are cleared until the list empties. */
+interface Queue {
+  readonly src: number;
+  readonly list: (Waiting | undefined)[];
+  head: number;
 }
 
 export class Inbox {
-  readonly #run: RunFrame;
-  readonly #scan: ScanFrame;
+  readonly #engine: InboxEngine;
   readonly #sliceMs = config().amSliceMs;
-  /** Consumed entries are cleared to undefined until the list empties (a head index, not shift()). */
-  readonly #backlog: (Waiting | undefined)[] = [];
-  #head = 0;
+  /** Per sender with frames waiting (by src); a sender's frames run in order. */
+  readonly #queues = new Map<number, Queue>();
+  /** Senders with frames waiting, served in turn: a frame each, round and round. */
+  #ready: Queue[] = [];
+  #next = 0;
   #scheduled = false;
   /** Requests run since the clock was last read, and how many to run between readings. */
   #count = 0;
@@ -68,50 +82,56 @@ export class Inbox {
   #sliceStart = 0;
   /**
    * The current slice is used up: frames that arrive before it ends wait. A frame cut short waits
-   * in the backlog anyway, but a run of frames of one heavy AM each is never cut inside a frame,
-   * and would otherwise all run in one turn (120 frames of 0.25 ms held the loop 35 ms).
+   * anyway, but a run of frames of one heavy AM each is never cut inside a frame, and would
+   * otherwise all run in one turn (120 frames of 0.25 ms held the loop 35 ms).
    */
   #spent = false;
   #closed = false;
 
-  constructor(run: RunFrame, scan: ScanFrame) {
-    this.#run = run;
-    this.#scan = scan;
+  constructor(engine: InboxEngine) {
+    this.#engine = engine;
   }
 
-  /** Whether `deliver` would run a frame now rather than refuse or copy it. */
-  accepting(): boolean {
-    return !this.#spent && this.#head >= this.#backlog.length;
+  /** Whether `deliver` would run a frame from `src` now rather than refuse or copy it. */
+  accepting(src: number): boolean {
+    return !this.#spent && !this.#queues.has(src);
   }
 
   /**
    * The lamella's frame handler: false when `holdable` and the frame must wait (the lamella offers
-   * it again later), true when it ran or was copied to the backlog.
+   * it again later), true when it ran or was copied to wait. A frame waits while the slice is used
+   * up or while frames from its sender wait; others' waiting frames do not hold it back.
    */
   deliver(src: number, frame: Uint8Array, holdable = false): boolean {
-    if (this.#spent || this.#head < this.#backlog.length) {
+    if (this.#spent || this.#queues.has(src)) {
       if (holdable) {
-        this.#scan(src, frame, 0);
+        this.#engine.scan(src, frame, 0);
         return false;
       }
-      this.#wait(src, frame, 0);
+      this.#wait(src, frame, 0, undefined);
       return true;
     }
     if (this.#sliceStart === 0 && this.#sliceMs > 0) this.#beginSlice();
-    const at = this.#run(src, frame, 0);
-    // Copied even when holdable: its first records have run, and a frame cut short must resume
-    // before anything else runs (the engine keeps its memo and handles open until it ends).
-    if (at >= 0) this.#wait(src, frame, at);
+    const at = this.#engine.run(src, frame, 0, undefined);
+    // Copied even when holdable: its first records have run, and the rest must run before any
+    // later frame of its sender.
+    if (at >= 0) this.#wait(src, frame, at, this.#engine.detach());
     return true;
   }
 
-  /** A copy of `frame` waits in the backlog from `pos`, what must not wait taken out first. */
-  #wait(src: number, frame: Uint8Array, pos: number): void {
+  /** A copy of `frame` waits from `pos` behind its sender's others, what must not wait taken out first. */
+  #wait(src: number, frame: Uint8Array, pos: number, state: unknown): void {
     const copy = keep(frame);
+    let q = this.#queues.get(src);
+    if (q === undefined) {
+      q = { src, list: [], head: 0 };
+      this.#queues.set(src, q);
+      this.#ready.push(q);
+    }
     // Waiting before the scan: if a record taken out of turn throws, the rest still gets its turn.
-    this.#backlog.push({ src, frame: copy, pos });
+    q.list.push({ frame: copy, pos, state });
     this.#schedule();
-    this.#scan(src, copy, pos);
+    this.#engine.scan(src, copy, pos);
   }
 
   /** Called after each request is run: true when the slice is used up and the frame should stop. */
@@ -138,8 +158,9 @@ export class Inbox {
   /** The engine has closed: frames still waiting are dropped, as the lamella drops late ones. */
   close(): void {
     this.#closed = true;
-    this.#backlog.length = 0;
-    this.#head = 0;
+    this.#queues.clear();
+    this.#ready = [];
+    this.#next = 0;
   }
 
   readonly #endSlice = (): void => {
@@ -154,35 +175,53 @@ export class Inbox {
     setImmediate(this.#resume);
   }
 
+  /** Forgets `q`'s sender once its frames are done: its next frame runs on arrival again. */
+  #drop(q: Queue): void {
+    this.#queues.delete(q.src);
+    const k = this.#ready.indexOf(q);
+    this.#ready.splice(k, 1);
+    if (this.#next > k) this.#next--;
+  }
+
+  /** Runs waiting frames for a slice, one frame per sender in turn. */
   readonly #resume = (): void => {
     this.#scheduled = false;
-    const list = this.#backlog;
     if (this.#sliceStart === 0 && this.#sliceMs > 0) this.#beginSlice();
-    while (!this.#closed && this.#head < list.length) {
-      const w = list[this.#head]!;
+    while (!this.#closed && this.#ready.length > 0) {
+      if (this.#next >= this.#ready.length) this.#next = 0;
+      const q = this.#ready[this.#next]!;
+      const w = q.list[q.head]!;
       let at: number;
       try {
-        at = this.#run(w.src, w.frame, w.pos);
+        at = this.#engine.run(q.src, w.frame, w.pos, w.state);
       } catch (e) {
         // The frame is done with; the error goes on, as it would from the lamella's drain.
-        list[this.#head++] = undefined;
-        if (this.#head < list.length) this.#schedule();
+        this.#done(q);
+        if (this.#ready.length > 0) this.#schedule();
         throw e;
       }
       if (at >= 0) {
         w.pos = at;
+        w.state = this.#engine.detach();
+        // The next slice begins with the next sender.
+        this.#next++;
         this.#schedule();
         return;
       }
-      list[this.#head++] = undefined;
+      this.#done(q);
       if (this.#sliceMs > 0 && performance.now() - this.#sliceStart > this.#sliceMs) {
-        this.#schedule();
+        if (this.#ready.length > 0) this.#schedule();
         return;
       }
     }
-    list.length = 0;
-    this.#head = 0;
   };
+
+  /** `q`'s first frame has run to its end: the next sender's turn. */
+  #done(q: Queue): void {
+    q.list[q.head++] = undefined;
+    if (q.head === q.list.length) this.#drop(q);
+    else this.#next++;
+  }
 }
 
 /**

@@ -26,8 +26,8 @@ export type FrameHandler = (srcPe: number, frame: Uint8Array, holdable?: boolean
 
 /** What a lamella that holds frames back (offers them as holdable) may ask of the engine. */
 export interface HoldHooks {
-  /** Whether a frame offered now would be taken: a frame in parts is started only then. */
-  accepting(): boolean;
+  /** Whether a frame from `srcPe` offered now would be taken: a frame in parts is started only then. */
+  accepting(srcPe: number): boolean;
   /**
    * A frame that waits unread behind a refused one: handles now what must not wait its turn
    * (replies, collective messages), marking it done in place, where the lamella lets the engine

@@ -33,7 +33,7 @@ export const AM_CASES = [
   'a synchronous burst of small AMs goes out in frames of LAMELLAR_AM_SIZE_THRESHOLD bytes',
   'a burst of AMs that compute lets the target run its timers between them',
   "many frames from every PE, longer than a slice in all, run each sender's AMs once and in order, timers between",
-  'a PE flooded with AMs gets the replies to its own awaited AMs and its allReduce before the flood has run',
+  "a PE flooded with AMs gets its replies and allReduce, and serves its own and other PEs' AMs, before the flood has run",
   'an AmGroup of 1000 AMs for one PE travels in aggregated frames, not one per AM',
   'an AM that throws rejects with RemoteAmError and the world goes on',
   'an unserializable result comes back as RemoteAmError naming the result',

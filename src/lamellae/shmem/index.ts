@@ -159,7 +159,7 @@ export class ShmemLamella extends MappedMemory implements Lamella {
           }
           return taken;
         },
-        accepting: () => this.#hooks?.accepting() ?? true,
+        accepting: (src) => this.#hooks?.accepting(src) ?? true,
         scan: (src, frame) => this.#hooks?.scan(src, frame),
         heap: (src) => this.mem.bytes(src),
         release: (src, addr) => this.#control(src, F_FREE, addr, 0),

@@ -21,11 +21,11 @@ export interface RecordSink {
    */
   frame(src: number, frame: Uint8Array, holdable: boolean): boolean;
   /**
-   * Whether a frame offered now would be taken. A frame in parts starts only then: its parts
-   * cannot be offered again once joined, and one sender's large frames must not go on being
-   * taken (copied to wait) while every other sender's whole frames are refused.
+   * Whether a frame from `src` offered now would be taken. A frame in parts starts only then:
+   * its parts cannot be offered again once joined, and one sender's large frames must not go on
+   * being taken (copied to wait) while every other sender's whole frames are refused.
    */
-  accepting(): boolean;
+  accepting(src: number): boolean;
   /** A whole frame that waits unread behind a refused one, seen once (HoldHooks.scan). */
   scan(src: number, frame: Uint8Array): void;
   /** PE `src`'s heap, where its F_HEAP blocks live. */
@@ -80,7 +80,7 @@ export class RecordAssembler {
     }
     if (flags === F_FIRST) {
       if (view.length < 8) this.#bad(src, `a first part of ${view.length} bytes`);
-      if (hold && this.#open[src] === 0 && !this.#sink.accepting()) return false;
+      if (hold && this.#open[src] === 0 && !this.#sink.accepting(src)) return false;
       this.#parts.first(src, new DataView(view.buffer, view.byteOffset, 8).getUint32(0, true), view.subarray(8));
       this.#open[src] = 1;
       return true;
