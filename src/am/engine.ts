@@ -88,6 +88,12 @@ export class Engine {
   readonly #inbox = new Inbox({
     run: (src, frame, pos, state) => this.#onFrame(src, frame, pos, state as FrameState | undefined),
     detach: () => this.#detach(),
+    drop: (state) => {
+      // A cut frame dropped at close: its frame's hold on shared handles ends with it.
+      const st = state as FrameState;
+      st.memo.clear();
+      st.shares.endFrame();
+    },
     scan: (src, frame, pos) => this.#takeOutOfTurn(src, frame, pos),
   });
   #closed = false;
@@ -289,7 +295,7 @@ export class Engine {
   #onFrame(src: number, frame: Uint8Array, pos: number, state: FrameState | undefined): number {
     if (state !== undefined) {
       // The pair in place is idle between frames: keep it for the next cut.
-      this.#spare = { memo: this.#memo, shares: this.#shares };
+      this.#spare ??= { memo: this.#memo, shares: this.#shares };
       this.#memo = state.memo;
       this.#shares = state.shares;
     }
@@ -468,8 +474,9 @@ export class Engine {
     // meanwhile) and are taken away only if it suspends.
     const mark = openArgScope();
     try {
-      // Out of turn, the memo may be that of another frame, cut short (its offsets are not this
-      // frame's): decode without one.
+      // Out of turn, the memo in place is not this frame's (an idle one, or that of the frame
+      // just cut): entries kept there at this frame's offsets could later match another frame's
+      // back-references. Decode without one.
       args = decodeValue(r, host.decodeContext, this.#outOfTurn ? undefined : this.#memo);
     } catch (err) {
       runReleases(closeArgScope(mark));

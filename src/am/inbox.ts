@@ -45,6 +45,8 @@ export interface InboxEngine {
    */
   run(src: number, frame: Uint8Array, pos: number, state: unknown): number;
   detach(): unknown;
+  /** A cut frame's state, its frame dropped unfinished (the engine closed). */
+  drop(state: unknown): void;
   /**
    * Handles now what in `frame` from `pos` must not wait its turn (replies, collective messages),
    * marking it done in place; `frame` is about to wait (engine.ts, takeOutOfTurn).
@@ -158,6 +160,12 @@ export class Inbox {
   /** The engine has closed: frames still waiting are dropped, as the lamella drops late ones. */
   close(): void {
     this.#closed = true;
+    for (const q of this.#ready) {
+      for (let i = q.head; i < q.list.length; i++) {
+        const state = q.list[i]?.state;
+        if (state !== undefined) this.#engine.drop(state);
+      }
+    }
     this.#queues.clear();
     this.#ready = [];
     this.#next = 0;

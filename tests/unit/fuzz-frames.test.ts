@@ -148,9 +148,9 @@ describe('shmem ring records', () => {
     const got: Uint8Array[] = [];
     const heap = new Uint8Array(1 << 16);
     let refused = 0;
-    // A whole record may be refused (the engine's backlog waits), and a frame in parts may not be
-    // started: either must stay in the ring and come back unchanged. Joined parts are never
-    // offered as holdable.
+    // A whole record may be refused (its sender's frames wait in the engine), and a frame in
+    // parts may not be started: either must stay in the ring and come back unchanged. Joined
+    // parts are never offered as holdable.
     const take = (_s: number, f: Uint8Array, holdable: boolean): boolean => {
       if (holdable && refuse() < 0.3) {
         refused++;

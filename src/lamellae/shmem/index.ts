@@ -431,8 +431,9 @@ export class ShmemLamella extends MappedMemory implements Lamella {
     const ctl = this.#ctl;
     while (!this.#closed) {
       const seq = Atomics.load(ctl, this.#bell);
-      // Refused frames are offered again next turn, when the engine's backlog has moved on;
-      // nothing rings the bell for them, so this loop must not sleep on them.
+      // Refused frames are offered again next turn, when the engine's slice is new or their
+      // sender's queue has moved on; nothing rings the bell for them, so this loop must not
+      // sleep on them.
       if (this.#drainAll() > 0 || this.#held) {
         this.#lastActive = performance.now();
         await immediate();
