@@ -19,7 +19,7 @@ import { Outcomes, type Settleable, type OldestPending } from './outcomes.js';
 import { writeErrorReply } from './remote-error.js';
 import { amOnStack, captureAmSite } from './sites.js';
 import { asWireError, toWireError } from './thrown.js';
-import { CLOSURE_SRC, REPLY_AM, REPLY_AM_CLOSURE, REPLY_ERROR, REPLY_UNITS, REPLY_VALUE, REQ, REQ_CLOSURE, SKIP, type WireError } from './wire.js';
+import { CLOSURE_SRC, recordSize, REPLY_AM, REPLY_AM_CLOSURE, REPLY_ERROR, REPLY_UNITS, REPLY_VALUE, REQ, REQ_CLOSURE, SKIP, type WireError } from './wire.js';
 
 /** A frame's decode memo and the handles its AMs share, kept while the frame is cut short. */
 interface FrameState {
@@ -394,32 +394,12 @@ export class Engine {
    * turn then reports it.
    */
   #takeOutOfTurn(src: number, frame: Uint8Array, pos: number): void {
-    const end = frame.length;
     const dv = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
-    let p = pos;
-    while (p < end) {
+    for (let p = pos; p < frame.length; ) {
+      const size = recordSize(frame, dv, p);
+      if (size < 0) return;
       const kind = frame[p]!;
-      let size: number;
-      let urgent = false;
-      if (kind === REQ || kind === REQ_CLOSURE || kind === REPLY_AM || kind === REPLY_AM_CLOSURE) {
-        if (end - p < 17) return;
-        size = 17 + dv.getUint32(p + 13, true);
-        urgent = kind === REQ && isUrgentAm(dv.getUint32(p + 1, true));
-      } else if (kind === REPLY_VALUE || kind === REPLY_ERROR || kind === REPLY_UNITS) {
-        if (end - p < 9) return;
-        size = kind === REPLY_UNITS ? 9 : 9 + dv.getUint32(p + 5, true);
-        urgent = true;
-      } else if (kind === SKIP) {
-        if (end - p < 5) return;
-        size = 5 + dv.getUint32(p + 1, true);
-      } else if (kind === CLOSURE_SRC) {
-        // u8 | u32 id | u8 shape | u32 n name | u32 m source
-        if (end - p < 10) return;
-        const q = p + 10 + dv.getUint32(p + 6, true);
-        if (end - q < 4) return;
-        size = q + 4 + dv.getUint32(q, true) - p;
-      } else return;
-      if (size > end - p) return;
+      const urgent = kind === REPLY_VALUE || kind === REPLY_ERROR || kind === REPLY_UNITS || (kind === REQ && isUrgentAm(dv.getUint32(p + 1, true)));
       if (urgent) {
         const r = new Reader(frame, p + 1, p + size);
         this.#outOfTurn = true;

@@ -24,8 +24,9 @@
  * keeps its byte offsets in the copy, so back-references into its earlier records still
  * resolve. Frames held back wait behind their sender's, copied, unless the lamella can keep them
  * where they are (a frame it offers as holdable, in a shmem ring or sender's heap): those are
- * refused and offered again on a later turn. A burst bigger than a slice (a drain of 200 AMs of 40 KB each) otherwise copied every
- * frame after the first cut out of shared memory: a quarter of the histo kernel's time.
+ * refused and offered again on a later turn. A burst bigger than a slice (a drain of 200 AMs of
+ * 40 KB each) otherwise copied every frame after the first cut out of shared memory: a quarter
+ * of the histo kernel's time.
  *
  * Out of turn: before a frame waits, its replies and collective messages are handled (the
  * engine's scan), so that a PE flooded with AMs still gets the answers to its own awaited AMs and

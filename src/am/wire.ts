@@ -35,6 +35,47 @@ export const CLOSURE_SRC = 7;
 export const REPLY_AM_CLOSURE = 8;
 export const SKIP = 9;
 
+/**
+ * The length in bytes of the record at `p` in `frame` (`dv` over the same bytes), read from its
+ * header alone; -1 if its kind is unknown or it runs past the frame.
+ */
+export function recordSize(frame: Uint8Array, dv: DataView, p: number): number {
+  const left = frame.length - p;
+  let size: number;
+  switch (frame[p]) {
+    case REQ:
+    case REQ_CLOSURE:
+    case REPLY_AM:
+    case REPLY_AM_CLOSURE:
+      if (left < 17) return -1;
+      size = 17 + dv.getUint32(p + 13, true);
+      break;
+    case REPLY_VALUE:
+    case REPLY_ERROR:
+      if (left < 9) return -1;
+      size = 9 + dv.getUint32(p + 5, true);
+      break;
+    case REPLY_UNITS:
+      size = 9;
+      break;
+    case SKIP:
+      if (left < 5) return -1;
+      size = 5 + dv.getUint32(p + 1, true);
+      break;
+    case CLOSURE_SRC: {
+      // u8 | u32 id | u8 shape | u32 n, name | u32 m, source
+      if (left < 10) return -1;
+      const q = 10 + dv.getUint32(p + 6, true);
+      if (left - q < 4) return -1;
+      size = q + 4 + dv.getUint32(p + q, true);
+      break;
+    }
+    default:
+      return -1;
+  }
+  return size <= left ? size : -1;
+}
+
 /** An error as it travels back to the caller. */
 export interface WireError {
   name: string;

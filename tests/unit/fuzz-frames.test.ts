@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
 import { describe, test } from 'node:test';
 import { AmHandle, defineAm, newAmHandle, type AmDef } from '../../src/am/index.js';
-import { REPLY_UNITS, REPLY_VALUE } from '../../src/am/wire.js';
+import { recordSize, REPLY_UNITS, REPLY_VALUE } from '../../src/am/wire.js';
 import { isLamellarError } from '../../src/core/index.js';
 import { makeEngine, requestFrame } from '../helpers/engine.js';
 import { createHeap, F_FIRST, F_FREE, F_HEAP, F_LAST, F_MID, F_WHOLE, RING_HEADER, RingEnd } from '../../src/lamellae/common/index.js';
@@ -100,6 +100,36 @@ describe('AM engine frames', () => {
       engine.flush();
     });
     assert.ok(answered > 0 && refused > 0, `${n} inputs: ${answered} answered, ${refused} refused`);
+  });
+
+  test("recordSize walks the engine's own frames record by record to their end, and refuses a cut one", () => {
+    const { engine, handler, sent } = makeEngine();
+    const r = rng(SEED + 21);
+    for (let i = 0; i < 200; i++) {
+      const args = { i, s: 'x'.repeat(Math.floor(r() * 300)), v: new Float64Array(Math.floor(r() * 40)) };
+      handler(1, request(i + 1, args));
+    }
+    engine.flush();
+    // Requests, and the replies the engine wrote for them (REPLY_VALUE, aggregated).
+    const frames = [...Array.from({ length: 20 }, (_, i) => request(i + 1, { i })), ...sent.map((x) => x.frame)];
+    for (const f of frames) {
+      const dv = new DataView(f.buffer, f.byteOffset, f.byteLength);
+      let p = 0;
+      let records = 0;
+      while (p < f.length) {
+        const n = recordSize(f, dv, p);
+        assert.ok(n > 0, `a record of kind ${f[p]} at ${p} of ${f.length}`);
+        p += n;
+        records++;
+      }
+      assert.equal(p, f.length);
+      assert.ok(records > 0);
+      const cut = f.subarray(0, f.length - 1);
+      let q = 0;
+      let last = 0;
+      while (q < cut.length && (last = recordSize(cut, new DataView(cut.buffer, cut.byteOffset, cut.byteLength), q)) > 0) q += last;
+      assert.equal(last, -1, 'the cut record is refused');
+    }
   });
 
   test('replies for requests that are pending settle them; replies for unknown requests are refused', () => {
