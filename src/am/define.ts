@@ -249,7 +249,8 @@ export function movesClones(def: AmDef<unknown, unknown>): boolean {
   return !isRuntimeAm(def) || carriesProgramArgs.has(def);
 }
 
-const urgentIds = new Set<number>();
+/** Wire ids of the urgent AMs: one or two, so a scan of a frame compares each request's id with a loop, not a hash. */
+const urgentIds: number[] = [];
 
 /**
  * Marks one of the runtime's own AMs as taken out of turn when it waits behind other
@@ -258,12 +259,13 @@ const urgentIds = new Set<number>();
  */
 export function markUrgentAm<A, R>(def: AmDef<A, R>): void {
   if (!isRuntimeAm(def as unknown as AmDef<unknown, unknown>)) throw new Error(`only the runtime's own AMs can be urgent, not '${def.name}'`);
-  urgentIds.add(def.id);
+  if (!urgentIds.includes(def.id)) urgentIds.push(def.id);
 }
 
 /** Whether the AM with wire id `id` is taken out of turn (markUrgentAm). */
 export function isUrgentAm(id: number): boolean {
-  return urgentIds.has(id);
+  for (let i = 0; i < urgentIds.length; i++) if (urgentIds[i] === id) return true;
+  return false;
 }
 
 /** Whether `def` is one of the runtime's own messages, which stats do not count as AMs. */

@@ -115,7 +115,7 @@ export class Engine {
     this.flush = this.#out.flush;
     this.#outcomes = new Outcomes(lamella.myPe, this.#work);
     this.#closures = new ClosureTable(this.myPe, this.numPes, config().closureAms);
-    lamella.setFrameHandler((src, frame, holdable) => this.#inbox.deliver(src, frame, holdable));
+    lamella.setFrameHandler((src, frame, holdable, seen) => this.#inbox.deliver(src, frame, holdable, seen));
     lamella.setHoldHooks?.({ accepting: (src) => this.#inbox.accepting(src), scan: (src, frame) => this.#takeOutOfTurn(src, frame, 0) });
     addPendingReporter(() => this.#outcomes.pendingReport(this.#executing));
     reportPendingOnDrain(this.myPe);

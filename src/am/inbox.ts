@@ -104,26 +104,32 @@ export class Inbox {
    * The lamella's frame handler: false when `holdable` and the frame must wait (the lamella offers
    * it again later), true when it ran or was copied to wait. A frame waits while the slice is used
    * up or while frames from its sender wait; others' waiting frames do not hold it back.
+   * `seen`: the lamella offered it before or showed it to the scan, which then found what must
+   * not wait (a refused frame is offered again every turn until taken: a walk of all its records
+   * each time, 3% of a PE's time in a flood of small AMs).
    */
-  deliver(src: number, frame: Uint8Array, holdable = false): boolean {
+  deliver(src: number, frame: Uint8Array, holdable = false, seen = false): boolean {
     if (this.#spent || this.#queues.has(src)) {
       if (holdable) {
-        this.#engine.scan(src, frame, 0);
+        if (!seen) this.#engine.scan(src, frame, 0);
         return false;
       }
-      this.#wait(src, frame, 0, undefined);
+      this.#wait(src, frame, 0, undefined, seen);
       return true;
     }
     if (this.#sliceStart === 0 && this.#sliceMs > 0) this.#beginSlice();
     const at = this.#engine.run(src, frame, 0, undefined);
     // Copied even when holdable: its first records have run, and the rest must run before any
     // later frame of its sender.
-    if (at >= 0) this.#wait(src, frame, at, this.#engine.detach());
+    if (at >= 0) this.#wait(src, frame, at, this.#engine.detach(), seen);
     return true;
   }
 
-  /** A copy of `frame` waits from `pos` behind its sender's others, what must not wait taken out first. */
-  #wait(src: number, frame: Uint8Array, pos: number, state: unknown): void {
+  /**
+   * A copy of `frame` waits from `pos` behind its sender's others, what must not wait taken out
+   * first (unless `seen`: already done).
+   */
+  #wait(src: number, frame: Uint8Array, pos: number, state: unknown, seen: boolean): void {
     const copy = keep(frame);
     let q = this.#queues.get(src);
     if (q === undefined) {
@@ -134,7 +140,7 @@ export class Inbox {
     // Waiting before the scan: if a record taken out of turn throws, the rest still gets its turn.
     q.list.push({ frame: copy, pos, state });
     this.#schedule();
-    this.#engine.scan(src, copy, pos);
+    if (!seen) this.#engine.scan(src, copy, pos);
   }
 
   /** Called after each request is run: true when the slice is used up and the frame should stop. */

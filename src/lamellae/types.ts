@@ -20,9 +20,10 @@ import type { Backend, KernelSpace } from '../core/index.js';
  * can leave a frame where it lies (a shared ring) passes `holdable`: the handler may then return
  * false, meaning "not now", and the lamella keeps the frame unread and offers it again on a later
  * event-loop turn, before any later frame from `srcPe`. Otherwise the handler takes the frame
- * (copying what it keeps past the call) and returns true.
+ * (copying what it keeps past the call) and returns true. `seen`: the lamella offered this frame
+ * before, or showed it to HoldHooks.scan, so what must not wait its turn is already taken out.
  */
-export type FrameHandler = (srcPe: number, frame: Uint8Array, holdable?: boolean) => boolean;
+export type FrameHandler = (srcPe: number, frame: Uint8Array, holdable?: boolean, seen?: boolean) => boolean;
 
 /** What a lamella that holds frames back (offers them as holdable) may ask of the engine. */
 export interface HoldHooks {

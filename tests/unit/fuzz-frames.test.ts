@@ -258,7 +258,7 @@ describe('shmem ring records', () => {
   });
 
   for (const [what, start] of [['from 0', 0], ['with the counters past 2^31', 2 ** 31 - 3000], ['after 3 GiB without a refusal', -1]] as const) {
-  test(`records behind a refused one are shown to peek once each, across the wrap, and then drained in order (${what})`, () => {
+  test(`records behind a refused one are shown to peek once each, across the wrap, and then drained in order, marked seen (${what})`, () => {
     const r = rng(SEED + 13);
     const cap = 1 << 12;
     const sab = new SharedArrayBuffer(RING_HEADER + cap);
@@ -277,12 +277,20 @@ describe('shmem ring records', () => {
       return f;
     };
     const idOf = (v: Uint8Array): number => new DataView(v.buffer, v.byteOffset, 4).getUint32(0, true);
+    // Records offered and refused, or shown to peek: drain must pass `seen` for exactly these.
+    const shown = new Set<number>();
+    const offered = (v: Uint8Array, seen: boolean): number => {
+      const id = idOf(v);
+      assert.equal(seen, shown.has(id), `frame ${id} offered with seen ${seen}`);
+      return id;
+    };
+    const take = (v: Uint8Array, _flags: number, seen: boolean): boolean => (assert.equal(offered(v, seen), taken), taken++, true);
     if (start === -1) {
       // One refusal early, then about 3 GiB through the ring with none: the watermark that
       // refusal left is 3 GiB stale, and must not be trusted (it would show drained records).
       while (out.tryWrite(frame(sent), F_WHOLE)) sent++;
-      inn.drain(() => false, () => {});
-      while (inn.hasData()) inn.drain((v) => (assert.equal(idOf(v), taken), taken++, true));
+      inn.drain((v, _f, seen) => (shown.add(offered(v, seen)), false), (v) => void shown.add(idOf(v)));
+      while (inn.hasData()) inn.drain(take);
       peekedBefore = sent;
       // Empty: head and tail move together, by a multiple of the capacity.
       counters[0] = counters[16] = (counters[0]! + 3 * 2 ** 30) | 0;
@@ -291,21 +299,30 @@ describe('shmem ring records', () => {
       while (out.tryWrite(frame(sent), F_WHOLE)) sent++;
       // Refuse a while (peek sees what is behind), then take one or more in order.
       const refuseFirst = r() < 0.5;
+      // A drain without peek shows nothing behind a refusal; the refused record is still seen.
+      const withPeek = r() < 0.7;
       inn.drain(
-        (v) => {
-          if (refuseFirst || r() < 0.3) return false;
-          assert.equal(idOf(v), taken, 'drained in order');
+        (v, _flags, seen) => {
+          const id = offered(v, seen);
+          if (refuseFirst || r() < 0.3) {
+            shown.add(id);
+            return false;
+          }
+          assert.equal(id, taken, 'drained in order');
           taken++;
           return true;
         },
-        (v) => {
-          const id = idOf(v);
-          assert.ok(id > taken - 1, `peeked ${id}, which is not behind the refused ${taken}`);
-          peeked.set(id, (peeked.get(id) ?? 0) + 1);
-        },
+        withPeek
+          ? (v) => {
+              const id = idOf(v);
+              assert.ok(id > taken - 1, `peeked ${id}, which is not behind the refused ${taken}`);
+              peeked.set(id, (peeked.get(id) ?? 0) + 1);
+              shown.add(id);
+            }
+          : undefined,
       );
     });
-    while (inn.hasData()) inn.drain((v) => (assert.equal(idOf(v), taken), taken++, true));
+    while (inn.hasData()) inn.drain(take);
     assert.equal(taken, sent);
     assert.ok(peeked.size > 0);
     for (const [id, n] of peeked) assert.equal(n, 1, `frame ${id} peeked ${n} times`);

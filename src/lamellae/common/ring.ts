@@ -155,7 +155,11 @@ export class RingEnd {
 
   // ---- consumer side ----
 
-  /** Consumer: records up to here (a free-running counter) were already shown to `peek`. */
+  /**
+   * Consumer: records up to here (a free-running counter) were already offered and refused, or
+   * shown to `peek`; drain passes `seen` for them, so their out-of-turn records are not looked
+   * for again each time they are offered.
+   */
   #peeked = 0;
 
   /**
@@ -193,14 +197,15 @@ export class RingEnd {
   }
 
   /**
-   * Hands each record to `each(view, flags)`; the view is valid only during the call. Space is
-   * returned to the producer record by record. If `each` returns false the record is left in
-   * the ring, unread, and draining stops (a consumer that cannot take more yet). Returns the
+   * Hands each record to `each(view, flags, seen)`; the view is valid only during the call.
+   * `seen`: this record was refused before, or shown to `peek`. Space is returned to the
+   * producer record by record. If `each` returns false the record is left in the ring, unread,
+   * and draining stops (a consumer that cannot take more yet). Returns the
    * number of records read, whether the producer was waiting for space (the caller then
    * wakes it), and whether draining stopped at a record left unread (`held`).
    */
   drain(
-    each: (view: Uint8Array, flags: number) => boolean | void,
+    each: (view: Uint8Array, flags: number, seen: boolean) => boolean | void,
     peek?: (view: Uint8Array, flags: number) => void,
   ): { records: number; producerWaiting: boolean; held: boolean } {
     let head = this.#i32[this.#headIdx]!;
@@ -217,9 +222,13 @@ export class RingEnd {
         Atomics.store(this.#i32, this.#headIdx, head);
         continue;
       }
+      // The watermark lies after this record and no further than the tail: it was shown before
+      // (the same unsigned-distance test as #peekAfter's, so a stale watermark counts for none).
+      const mark = this.#peeked;
+      const seen = mark !== head && (mark - head) >>> 0 <= (tail - head) >>> 0;
       let taken: boolean | void = true;
       try {
-        taken = each(this.#u8.subarray(at + 8, at + 8 + len), flags);
+        taken = each(this.#u8.subarray(at + 8, at + 8 + len), flags, seen);
       } finally {
         if (taken !== false) {
           head = (head + 8 + ((len + 7) & ~7)) | 0;
@@ -228,6 +237,7 @@ export class RingEnd {
       }
       if (taken === false) {
         if (peek !== undefined) this.#peekAfter(head, tail, peek);
+        else if (!seen) this.#peeked = (head + 8 + ((len + 7) & ~7)) | 0;
         break;
       }
       records++;

@@ -86,10 +86,10 @@ export class ShmemLamella extends MappedMemory implements Lamella {
   readonly #board: Float64Array;
   readonly #out: RingEnd[];
   readonly #in: RingEnd[];
-  readonly #inDrain: ((view: Uint8Array, flags: number) => boolean)[];
+  readonly #inDrain: ((view: Uint8Array, flags: number, seen: boolean) => boolean)[];
   readonly #inPeek: ((view: Uint8Array, flags: number) => void)[];
   /** Drain callbacks that take every frame (copied if it must wait): for a sender held too long. */
-  readonly #inTake: ((view: Uint8Array, flags: number) => boolean)[];
+  readonly #inTake: ((view: Uint8Array, flags: number, seen: boolean) => boolean)[];
   /** Per sender: when its ring began to hold a refused frame while it waited for space (0: not). */
   readonly #heldSince: Float64Array;
   readonly #pending: Pending[][];
@@ -149,10 +149,10 @@ export class ShmemLamella extends MappedMemory implements Lamella {
     this.#records = new RecordAssembler(
       n,
       {
-        frame: (src, frame, holdable) => {
+        frame: (src, frame, holdable, seen) => {
           let taken = true;
           try {
-            taken = this.#handler!(src, frame, holdable) !== false;
+            taken = this.#handler!(src, frame, holdable, seen) !== false;
           } finally {
             // A frame whose handler threw was read (the ring moves past it) and counts.
             if (taken) this.stats.framesReceived++;
@@ -168,8 +168,8 @@ export class ShmemLamella extends MappedMemory implements Lamella {
       undefined,
       `PE ${this.myPe}`,
     );
-    this.#inDrain = Array.from({ length: n }, (_, src) => (view: Uint8Array, flags: number) => this.#records.record(src, view, flags));
-    this.#inTake = Array.from({ length: n }, (_, src) => (view: Uint8Array, flags: number) => this.#records.record(src, view, flags, false));
+    this.#inDrain = Array.from({ length: n }, (_, src) => (view: Uint8Array, flags: number, seen: boolean) => this.#records.record(src, view, flags, true, seen));
+    this.#inTake = Array.from({ length: n }, (_, src) => (view: Uint8Array, flags: number, seen: boolean) => this.#records.record(src, view, flags, false, seen));
     this.#heldSince = new Float64Array(n);
     this.#inPeek = Array.from({ length: n }, (_, src) => (view: Uint8Array, flags: number) => this.#records.peek(src, view, flags));
     this.#pending = Array.from({ length: n }, () => []);

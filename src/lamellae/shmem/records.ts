@@ -17,9 +17,9 @@ export interface RecordSink {
   /**
    * A whole frame from `src`; the view is valid only during the call. With `holdable` (the frame
    * lies in the ring or the sender's heap) the sink may return false: the record is left unread
-   * and offered again later.
+   * and offered again later. `seen`: it was offered before or shown to `scan`.
    */
-  frame(src: number, frame: Uint8Array, holdable: boolean): boolean;
+  frame(src: number, frame: Uint8Array, holdable: boolean, seen: boolean): boolean;
   /**
    * Whether a frame from `src` offered now would be taken. A frame in parts starts only then:
    * its parts cannot be offered again once joined, and one sender's large frames must not go on
@@ -50,12 +50,13 @@ export class RecordAssembler {
 
   /**
    * Handles one record; false: its frame was refused for now, so the record stays unread. With
-   * `hold` false nothing is refused: a frame that must wait is copied.
+   * `hold` false nothing is refused: a frame that must wait is copied. `seen`: the ring offered
+   * this record before, or showed it to `peek`.
    */
-  record(src: number, view: Uint8Array, flags: number, hold = true): boolean {
+  record(src: number, view: Uint8Array, flags: number, hold = true, seen = false): boolean {
     if (flags === F_WHOLE) {
       if (this.#open[src] !== 0) this.#bad(src, 'a whole frame in the middle of a frame in parts');
-      return this.#sink.frame(src, view, hold);
+      return this.#sink.frame(src, view, hold, seen);
     }
     if (flags === F_HEAP || flags === F_FREE) {
       if (view.length !== 8) this.#bad(src, `a ${flags === F_HEAP ? 'heap descriptor' : 'free record'} of ${view.length} bytes, not 8`);
@@ -71,7 +72,7 @@ export class RecordAssembler {
       let taken = true;
       try {
         // Zero-copy: the engine decodes straight out of the sender's heap.
-        taken = this.#sink.frame(src, heap.subarray(addr, addr + len), hold);
+        taken = this.#sink.frame(src, heap.subarray(addr, addr + len), hold, seen);
       } finally {
         // A refused frame keeps its block until it is offered again.
         if (taken) this.#sink.release(src, addr);
@@ -90,7 +91,7 @@ export class RecordAssembler {
     if (whole === undefined) return true;
     this.#open[src] = 0;
     // Joined parts cannot be offered again: the sink takes (copies) it if it must wait now.
-    return this.#sink.frame(src, whole, false);
+    return this.#sink.frame(src, whole, false, false);
   }
 
   /**
