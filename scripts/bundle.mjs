@@ -24,6 +24,8 @@ import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+// tsc's output of src/launcher/names.ts, which the hooks also use on a user's .ts modules.
+import { unwrapInferredNames } from '../.build/js/launcher/names.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const from = join(root, '.build/js');
@@ -85,5 +87,5 @@ const result = await build({
 });
 for (const file of result.outputFiles) {
   mkdirSync(dirname(file.path), { recursive: true });
-  writeFileSync(file.path, file.path.endsWith('.js') ? ownClassNames(file.text) : file.contents);
+  writeFileSync(file.path, file.path.endsWith('.js') ? unwrapInferredNames(ownClassNames(file.text)) : file.contents);
 }

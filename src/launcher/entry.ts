@@ -32,13 +32,15 @@ export function namePeProcess(pe: number, numPes: number, script: string): void 
 
 export async function runScript(entry: PeEntry): Promise<void> {
   const url = pathToFileURL(entry.script).href;
-  if (/\.(c|m)?tsx?$/.test(entry.script)) {
+  const ts = /\.(c|m)?tsx?$/.test(entry.script);
+  if (ts) {
     const { register } = await import('tsx/esm/api');
     register();
   }
-  // After tsx, so that these hooks run first: the entry is an ES module in any project. Only
-  // where Node would not load it as one anyway: hooks cost a thread per PE to start.
-  if (!isModuleByPackage(entry.script)) register(packageUrl('dist/launcher/esm-hooks.js'), { data: { entryUrl: url } });
+  // After tsx, so that these hooks run first: the entry is an ES module in any project, and tsx's
+  // output loses its per-call name wrappers. Not for JavaScript that Node loads as a module
+  // anyway: hooks cost a thread per PE to start (with tsx, that thread is there already).
+  if (ts || !isModuleByPackage(entry.script)) register(packageUrl('dist/launcher/esm-hooks.js'), { data: { entryUrl: url } });
   process.argv = [process.argv[0]!, entry.script, ...entry.args];
   try {
     await import(url);

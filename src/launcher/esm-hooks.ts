@@ -13,10 +13,12 @@
  * Node gives them.
  *
  * Registered after tsx, so these hooks run first and hand tsx a module format, which tsx then
- * compiles to. Runs on Node's hooks thread: no imports from the runtime.
+ * compiles to. What tsx returns for the project's TypeScript modules loses keepNames' per-call
+ * wrappers (names.ts), in any project. Runs on Node's hooks thread: no imports from the runtime.
  */
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
+import { unwrapInferredNames } from './names.js';
 
 interface Resolved {
   url: string;
@@ -72,9 +74,16 @@ export async function resolve(specifier: string, context: unknown, next: NextRes
   return url === undefined ? r : { ...r, url, format: 'module' };
 }
 
+/** A project's TypeScript module (not under node_modules), which tsx compiles with esbuild's keepNames. */
+function projectTs(url: string): boolean {
+  return url.startsWith('file:') && !url.includes('/node_modules/') && /\.m?tsx?$/.test(new URL(url).pathname.split('?tsx-')[0]!);
+}
+
 export async function load(url: string, context: { format?: string | null }, next: NextLoad): Promise<Loaded> {
   const plain = asModule(url);
-  if (plain === undefined) return next(url, context);
-  const r = await next(plain, { ...context, format: 'module' });
-  return { ...r, format: 'module' };
+  const r = plain === undefined ? await next(url, context) : { ...(await next(plain, { ...context, format: 'module' })), format: 'module' };
+  if (r.format !== 'module' || !projectTs(url)) return r;
+  // Take out the keepNames wrappers that cost each call (names.ts).
+  const source = typeof r.source === 'string' ? r.source : r.source instanceof Uint8Array ? Buffer.from(r.source).toString('utf8') : undefined;
+  return source === undefined ? r : { ...r, source: unwrapInferredNames(source) };
 }
