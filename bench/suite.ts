@@ -20,6 +20,7 @@ export interface Bench {
 export const SUITE: readonly Bench[] = [
   { name: 'am_rate', script: 'bench/micro/am_rate.ts', smoke: ['--ops', '2000', '--rtt', '50', '--chunk', '512', '--a2a-ops', '2000'] },
   { name: 'am_group', script: 'bench/micro/am_group.ts', smoke: ['--entries', '2000', '--reps', '1'] },
+  { name: 'am_tree', script: 'bench/micro/am_tree.ts', smoke: ['--depth', '6', '--window', '64', '--reps', '1'] },
   { name: 'barrier', script: 'bench/micro/barrier.ts', smoke: ['--iters', '200'] },
   { name: 'lock_ops', script: 'bench/micro/lock_ops.ts', smoke: ['--k-max', '1000', '--reps', '1'] },
   { name: 'batch_hold', script: 'bench/micro/batch_hold.ts', smoke: ['--updates', '20000', '--reps', '1'] },

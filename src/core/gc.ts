@@ -19,7 +19,8 @@
  * and stays set. LAMELLAR_GC_TUNING=0 leaves V8 as it is.
  */
 import { setFlagsFromString } from 'node:v8';
-import { config, debugOn } from './config.js';
+import { isMainThread, resourceLimits } from 'node:worker_threads';
+import { config, debugOn, processEnv } from './config.js';
 
 /** Received buffers from this size up count towards the switch. */
 export const LARGE_BUFFER = 64 << 10;
@@ -37,7 +38,36 @@ export function tuneGc(myPe: number, numPes: number): void {
   if (debugOn(cfg, 'gc')) {
     const state = armed ? `on until this PE has received ${SWITCH_AFTER >> 20} MiB in buffers of ${LARGE_BUFFER >> 10} KiB or more` : `left on (${cfg.gcTuning ? 'a world of 1 PE' : 'LAMELLAR_GC_TUNING=0'})`;
     process.stderr.write(`lamellar: PE ${myPe}: V8 concurrent ArrayBuffer sweeping ${state}\n`);
+    process.stderr.write(`lamellar: PE ${myPe}: V8 semi-spaces of up to ${semiSpaceReport()}\n`);
   }
+}
+
+/**
+ * The `--max-semi-space-size` (MiB) that V8 flags in `argv` or in a NODE_OPTIONS string give, the
+ * last one winning as in V8; undefined if none does.
+ */
+export function semiSpaceOfFlags(argv: readonly string[], nodeOptions: string | undefined): number | undefined {
+  let mib: number | undefined;
+  const args = [...(nodeOptions ?? '').split(/\s+/), ...argv];
+  for (let i = 0; i < args.length; i++) {
+    // `--max-semi-space-size=64` or `--max-semi-space-size 64`; V8 takes - or _ between words.
+    const m = /^--max[-_]semi[-_]space[-_]size(?:=(\d+))?$/.exec(args[i]!);
+    if (m === null) continue;
+    const value = m[1] ?? args[i + 1];
+    if (value !== undefined && /^\d+$/.test(value)) mib = Number(value);
+  }
+  return mib;
+}
+
+/** This PE's semi-space limit, and where it comes from, for LAMELLAR_DEBUG=gc. */
+function semiSpaceReport(): string {
+  // The flag is V8's, for every thread of the process, and wins over a worker's resourceLimits
+  // (measured: a worker then grows to the flag's size while its resourceLimits still say 48).
+  const mib = semiSpaceOfFlags(process.execArgv, processEnv()['NODE_OPTIONS']);
+  if (mib !== undefined) return `${mib} MiB (--max-semi-space-size)`;
+  // A worker's young generation is three semi-spaces (V8's new space and its large-object space).
+  if (!isMainThread) return `${resourceLimits.maxYoungGenerationSizeMb! / 3} MiB (this worker thread's resourceLimits)`;
+  return "V8's default (16 MiB)";
 }
 
 /** Counts a received buffer of `bytes` (at least LARGE_BUFFER); makes the switch when due. */

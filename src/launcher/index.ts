@@ -25,6 +25,7 @@ import { causeOf, describeError } from './report.js';
 import { STOP_MESSAGE } from './stop.js';
 import { checkEntryScript } from './script.js';
 import { ORIGIN_WAIT_MS, runTcp } from './tcp.js';
+import { peResourceLimits } from './young-gen.js';
 
 export { namePeProcess, runScript, type PeEntry } from './entry.js';
 export { describeError } from './report.js';
@@ -241,8 +242,10 @@ export async function run(options: RunOptions): Promise<number> {
   };
 
   const done: Promise<void>[] = [];
+  const resourceLimits = peResourceLimits();
   for (let pe = 0; pe < numPes; pe++) {
     const w = new Worker(packageUrl('dist/launcher/pe-main.js'), {
+      ...(resourceLimits === undefined ? {} : { resourceLimits }),
       workerData: {
         lamellar: job === undefined ? undefined : { backend, pe, job },
         lamellarEntry: entry,

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { readFileSync } from 'node:fs';
-import { ErrorCode, fnv1a32, hash53, isLamellarError, KNOWN_ENV_NAMES, LamellarError, launchBackend, parseConfig, RemoteAmError, unknownEnvNames } from '../../src/core/index.js';
+import { ErrorCode, fnv1a32, hash53, isLamellarError, KNOWN_ENV_NAMES, LamellarError, launchBackend, parseConfig, RemoteAmError, semiSpaceOfFlags, unknownEnvNames } from '../../src/core/index.js';
 import { HeapAllocator } from '../../src/lamellae/common/index.js';
 import * as dist from '../../dist/index.js';
 import { HandshakeError } from '../../src/lamellae/tcp/auth.js';
@@ -112,6 +112,17 @@ describe('config', () => {
       assert.throws(() => parseConfig(env), (e: unknown) => isLamellarError(e) && e.code === code && /LAMELLAR_/.test(e.message));
     });
   }
+});
+
+describe('semi-space flags (core/gc.ts)', () => {
+  test('found in NODE_OPTIONS and the V8 flags, in either form, the last one winning', () => {
+    assert.equal(semiSpaceOfFlags([], undefined), undefined);
+    assert.equal(semiSpaceOfFlags(['--max-old-space-size=4096'], '--enable-source-maps'), undefined);
+    assert.equal(semiSpaceOfFlags([], '--max-semi-space-size=32'), 32);
+    assert.equal(semiSpaceOfFlags([], ' --max_semi_space_size 48  --inspect'), 48);
+    assert.equal(semiSpaceOfFlags(['--max-semi-space-size=8'], '--max-semi-space-size=32'), 8);
+    assert.equal(semiSpaceOfFlags(['--max-semi-space-size=abc', '--max-semi-space-size'], undefined), undefined);
+  });
 });
 
 describe('errors', () => {
