@@ -50,10 +50,11 @@ export function semiSpaceOfFlags(argv: readonly string[], nodeOptions: string | 
   let mib: number | undefined;
   const args = [...(nodeOptions ?? '').split(/\s+/), ...argv];
   for (let i = 0; i < args.length; i++) {
-    // `--max-semi-space-size=64` or `--max-semi-space-size 64`; V8 takes - or _ between words.
-    const m = /^--max[-_]semi[-_]space[-_]size(?:=(\d+))?$/.exec(args[i]!);
+    // `--max-semi-space-size=64` or `--max-semi-space-size 64`, the value quoted or not (Node
+    // takes `="64"` in NODE_OPTIONS); V8 takes - or _ between words.
+    const m = /^--max[-_]semi[-_]space[-_]size(?:=(.*))?$/.exec(args[i]!);
     if (m === null) continue;
-    const value = m[1] ?? args[i + 1];
+    const value = (m[1] ?? args[i + 1])?.replace(/^(["'])(.*)\1$/, '$2');
     if (value !== undefined && /^\d+$/.test(value)) mib = Number(value);
   }
   return mib;
@@ -64,10 +65,11 @@ function semiSpaceReport(): string {
   // The flag is V8's, for every thread of the process, and wins over a worker's resourceLimits
   // (measured: a worker then grows to the flag's size while its resourceLimits still say 48).
   const mib = semiSpaceOfFlags(process.execArgv, processEnv()['NODE_OPTIONS']);
-  if (mib !== undefined) return `${mib} MiB (--max-semi-space-size)`;
+  if (mib !== undefined) return mib === 0 ? "V8's default (--max-semi-space-size=0)" : `${mib} MiB (--max-semi-space-size)`;
   // A worker's young generation is three semi-spaces (V8's new space and its large-object space).
   if (!isMainThread) return `${resourceLimits.maxYoungGenerationSizeMb! / 3} MiB (this worker thread's resourceLimits)`;
-  return "V8's default (16 MiB)";
+  // V8 sizes it from the host's memory: 16 MiB with 8 GiB or more.
+  return "V8's default";
 }
 
 /** Counts a received buffer of `bytes` (at least LARGE_BUFFER); makes the switch when due. */

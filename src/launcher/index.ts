@@ -242,7 +242,7 @@ export async function run(options: RunOptions): Promise<number> {
   };
 
   const done: Promise<void>[] = [];
-  const resourceLimits = peResourceLimits();
+  const resourceLimits = peResourceLimits(numPes);
   for (let pe = 0; pe < numPes; pe++) {
     const w = new Worker(packageUrl('dist/launcher/pe-main.js'), {
       ...(resourceLimits === undefined ? {} : { resourceLimits }),

@@ -76,7 +76,11 @@ export function unwrapInferredNames(source: string): string {
     // The places where the language itself names an anonymous function (NamedEvaluation).
     if (node.type === 'VariableDeclarator') unwrap(node['init'], (node['id'] as Node).type === 'Identifier' ? nameOf(node['id'], false) : undefined);
     else if (node.type === 'AssignmentExpression' && node['operator'] === '=') unwrap(node['right'], (node['left'] as Node).type === 'Identifier' ? nameOf(node['left'], false) : undefined);
-    else if (node.type === 'Property' && node['kind'] === 'init' && node['method'] !== true && node['shorthand'] !== true) unwrap(node['value'], nameOf(node['key'], node['computed']));
+    else if (node.type === 'Property' && node['kind'] === 'init' && node['method'] !== true && node['shorthand'] !== true) {
+      // `__proto__: fn` sets the prototype; the language names nothing there.
+      const key = nameOf(node['key'], node['computed']);
+      if (key !== '__proto__') unwrap(node['value'], key);
+    }
     else if (node.type === 'PropertyDefinition') unwrap(node['value'], nameOf(node['key'], node['computed']));
     if (Array.isArray(node['body'])) {
       // `__name(g, "g");` beside `function g` in the same block: the declaration names it. (A
@@ -90,7 +94,9 @@ export function unwrapInferredNames(source: string): string {
       for (const st of body) {
         if (st.type !== 'ExpressionStatement') continue;
         const named = (f: Node): string | undefined => (f.type === 'Identifier' && declared.has(f['name'] as string) ? (f['name'] as string) : undefined);
-        if (nameCall(st['expression'], named) !== undefined) cut(st.start, st.end);
+        // The call only: its `;` stays, an empty statement, so no line runs into the next.
+        const call = st['expression'] as Node;
+        if (nameCall(call, named) !== undefined) cut(call.start, call.end);
       }
     }
     for (const key in node) {

@@ -25,7 +25,7 @@ import type { Writable } from 'node:stream';
 import { config, ErrorCode, LamellarError, packagePath, parseHostPort, PeState, processEnv, type PeStateValue } from '../core/index.js';
 import { exitedAfterShutdown, exitedBeforeShutdown, exitReason } from './exit.js';
 import { tunedEnv } from './malloc.js';
-import { peProcessFlags } from './young-gen.js';
+import { peProcessEnv } from './young-gen.js';
 import { EXIT_CLOSED_OUTPUT, forward, watchClosed } from './output.js';
 import { firstFollowOn, isPeReport, mutualReport } from './report.js';
 
@@ -182,12 +182,11 @@ export async function runTcp(o: TcpRunOptions): Promise<number> {
   // cannot write there.
   const direct = o.stdout === process.stdout && o.stderr === process.stderr;
   const done: Promise<void>[] = [];
-  const flags = peProcessFlags();
   for (let pe = 0; pe < o.numPes; pe++) {
     const output = direct ? (o.prefix ? 'direct-prefixed' : 'direct') : 'forward';
-    const child = spawn(process.execPath, [...flags, entry, output, o.script, ...o.args], {
+    const child = spawn(process.execPath, [entry, output, o.script, ...o.args], {
       env: {
-        ...(tunedEnv(processEnv(), config().mallocTuning, false) ?? processEnv()),
+        ...peProcessEnv(tunedEnv(processEnv(), config().mallocTuning, false) ?? processEnv(), o.numPes),
         ...o.env,
         LAMELLAR_BACKEND: o.backend,
         LAMELLAR_PE_ID: String(pe),

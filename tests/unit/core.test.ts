@@ -122,6 +122,10 @@ describe('semi-space flags (core/gc.ts)', () => {
     assert.equal(semiSpaceOfFlags([], ' --max_semi_space_size 48  --inspect'), 48);
     assert.equal(semiSpaceOfFlags(['--max-semi-space-size=8'], '--max-semi-space-size=32'), 8);
     assert.equal(semiSpaceOfFlags(['--max-semi-space-size=abc', '--max-semi-space-size'], undefined), undefined);
+    // Node takes a quoted value in NODE_OPTIONS; 0 is V8's own default, still the user's choice.
+    assert.equal(semiSpaceOfFlags([], '--max-semi-space-size="128"'), 128);
+    assert.equal(semiSpaceOfFlags([], "--max-semi-space-size='2'"), 2);
+    assert.equal(semiSpaceOfFlags([], '--max-semi-space-size=0'), 0);
   });
 });
 

@@ -257,14 +257,14 @@ describe('shmem ring records', () => {
     assert.deepEqual(seen, [[7, 8, 9], [7, 8, 9], [7, 8, 9]]);
   });
 
-  for (const [what, start] of [['from 0', 0], ['with the counters past 2^31', 2 ** 31 - 3000], ['after 3 GiB without a refusal', -1]] as const) {
+  for (const [what, start] of [['from 0', 0], ['with the counters past 2^31', 2 ** 31 - 3000], ['after 3 GiB without a refusal', -1], ['after 4 GiB less one ring without a refusal', -2]] as const) {
   test(`records behind a refused one are shown to peek once each, across the wrap, and then drained in order, marked seen (${what})`, () => {
     const r = rng(SEED + 13);
     const cap = 1 << 12;
     const sab = new SharedArrayBuffer(RING_HEADER + cap);
     // Head and tail are free-running i32 counters (ring.ts: HEAD at byte 0, TAIL at byte 64).
     const counters = new Int32Array(sab);
-    if (start !== -1) counters[0] = counters[16] = start | 0;
+    if (start >= 0) counters[0] = counters[16] = start | 0;
     const out = new RingEnd(sab, 0, cap);
     const inn = new RingEnd(sab, 0, cap);
     let sent = 0;
@@ -285,15 +285,21 @@ describe('shmem ring records', () => {
       return id;
     };
     const take = (v: Uint8Array, _flags: number, seen: boolean): boolean => (assert.equal(offered(v, seen), taken), taken++, true);
-    if (start === -1) {
-      // One refusal early, then about 3 GiB through the ring with none: the watermark that
-      // refusal left is 3 GiB stale, and must not be trusted (it would show drained records).
+    if (start < 0) {
+      // One refusal early, then 3 GiB (or 2^32 less one ring) through the ring with none: the
+      // watermark that refusal left is stale, and must not be trusted (it would show drained
+      // records, or, the counters having wrapped, pass records never shown as seen).
       while (out.tryWrite(frame(sent), F_WHOLE)) sent++;
       inn.drain((v, _f, seen) => (shown.add(offered(v, seen)), false), (v) => void shown.add(idOf(v)));
       while (inn.hasData()) inn.drain(take);
       peekedBefore = sent;
       // Empty: head and tail move together, by a multiple of the capacity.
-      counters[0] = counters[16] = (counters[0]! + 3 * 2 ** 30) | 0;
+      counters[0] = counters[16] = (counters[0]! + (start === -1 ? 3 * 2 ** 30 : 2 ** 32 - cap)) | 0;
+      // Fill, take everything, fill again: the stale watermark (2^32 less one ring back) now
+      // lies between head and tail, where the next drain must not trust it.
+      while (out.tryWrite(frame(sent), F_WHOLE)) sent++;
+      while (inn.hasData()) inn.drain(take);
+      while (out.tryWrite(frame(sent), F_WHOLE)) sent++;
     }
     fuzz(() => {
       while (out.tryWrite(frame(sent), F_WHOLE)) sent++;

@@ -60,6 +60,13 @@ describe('unwrapInferredNames (launcher/names.ts)', () => {
     assert.match(out, /__name\(h,"g"\)/);
   });
 
+  test('`__proto__: fn` keeps its wrapper (the key sets the prototype, names nothing); a statement keeps its `;`', () => {
+    const js = 'var __name=(t,v)=>0;\nfunction f(){return [{__proto__:__name(()=>1,"__proto__")},{"__proto__":__name(()=>2,"__proto__")}]}\nfunction g(){let y=(a)=>a\n__name(h,"h");(2);function h(){}}\n';
+    const out = unwrapInferredNames(js);
+    assert.equal((out.match(/__name\(\(\)=>/g) ?? []).length, 2);
+    assert.match(out, /let y=\(a\)=>a\n {13};\(2\)/);
+  });
+
   test("a class's own name is never taken for its binding's", () => {
     const js = 'var __name=(t,v)=>0;\nvar Team = class _Team {};\n__name(Team, "Team");\n';
     assert.equal(unwrapInferredNames(js), js);

@@ -242,6 +242,10 @@ export class RingEnd {
       }
       records++;
     }
+    // Emptied: nothing here was shown. The watermark moves along, so that it never lies 2^32
+    // bytes behind and then, the counters having wrapped, between head and tail again (records
+    // never scanned would pass as seen).
+    if (head === tail) this.#peeked = head;
     // Only space made is worth telling a waiting producer about: a drain that read nothing (its
     // first record refused) leaves the flag for the drain that does.
     const moved = head !== start;
