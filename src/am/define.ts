@@ -321,15 +321,25 @@ export function isReturnedAm(value: unknown): value is ReturnedAm<unknown> {
   return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[kReturnedAm] === true;
 }
 
+/** Functions tagged so far: their own name, and the AMs they run for. */
+const tagged = new WeakMap<object, { own: string; ams: string[] }>();
+
 /**
  * Stack traces show a function's name for its frames (sync and async); the AM's name is added to
  * it (`explodeOnTarget [lamellar:am:boom]`), so a frame says which AM it belongs to and
- * Engine.checkNotInAm can find a waitAll() called from inside an AM (sites.ts, amOnStack).
+ * Engine.checkNotInAm can find a waitAll() called from inside an AM (sites.ts, amOnStack). One
+ * function defined as several AMs names them all (`shared [lamellar:am:alpha, beta]`): its frames
+ * cannot tell which one runs, and a tag added per definition would pile up and name only the first.
  */
 export function tagAmFrames(fn: (...args: never[]) => unknown, name: string): void {
+  let t = tagged.get(fn);
+  if (t === undefined) {
+    t = { own: typeof fn.name === 'string' ? fn.name : '', ams: [] };
+    tagged.set(fn, t);
+  }
+  if (!t.ams.includes(name)) t.ams.push(name);
   try {
-    const own = typeof fn.name === 'string' ? fn.name : '';
-    Object.defineProperty(fn, 'name', { value: `${own === '' ? '' : `${own} `}[lamellar:am:${name}]`, configurable: true });
+    Object.defineProperty(fn, 'name', { value: `${t.own === '' ? '' : `${t.own} `}[lamellar:am:${t.ams.join(', ')}]`, configurable: true });
   } catch {
     // A non-configurable name (a frozen function): its frames keep their own name.
   }

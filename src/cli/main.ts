@@ -103,7 +103,9 @@ async function exec(argv: string[]): Promise<number> {
   // script's error, or one thrown from the event loop (a callback, an unhandled rejection, the
   // runtime relaying another PE's failure), under the PE's number, and ends the process now,
   // even though its world may still hold the network thread open; the others see it go and stop.
+  let reported = false;
   const fail = (err: unknown): never => {
+    reported = true;
     try {
       writeSync(2, `lamellar: PE ${cfg.peId} failed:\n${describeError(err)}\n`);
     } catch {}
@@ -121,15 +123,17 @@ async function exec(argv: string[]): Promise<number> {
       state = s;
     },
   });
+  // Also a PE that calls process.exit(3) mid-run: only its peers' "PE n was lost" said anything.
   process.once('exit', (code) => {
-    if (code !== 0 || cfg.numPes === 1 || state === PeState.DONE) return;
+    if (reported || cfg.numPes === 1 || state === PeState.DONE) return;
+    const ended = code === 0 ? 'ended' : `exited with code ${code}`;
     try {
       writeSync(
         2,
         state === PeState.NONE
-          ? `lamellar: PE ${cfg.peId} ended without calling initWorld(); the other ${cfg.numPes - 1} PE(s) of this job, if they call it, ` +
+          ? `lamellar: PE ${cfg.peId} ${ended} without calling initWorld(); the other ${cfg.numPes - 1} PE(s) of this job, if they call it, ` +
               `wait for this one until LAMELLAR_RENDEZVOUS_TIMEOUT (${cfg.rendezvousTimeoutSecs} s)\n`
-          : `lamellar: PE ${cfg.peId} exited before shutdown (exit code 0): a PE must not end (for example with process.exit()) ` +
+          : `lamellar: PE ${cfg.peId} exited before shutdown (exit code ${code}): a PE must not end (for example with process.exit()) ` +
               `before its world has shut down; the other ${cfg.numPes - 1} PE(s) will report it as lost\n`,
       );
     } catch {}

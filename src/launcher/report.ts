@@ -73,7 +73,17 @@ function stackless(e: unknown): string | undefined {
     const v = (e as unknown as Record<string, unknown>)[key];
     if (v !== undefined) fields[key] = v;
   }
-  return Object.keys(fields).length === 0 ? head : `${head} ${inspect(fields, { depth: 2, breakLength: 120 })}`;
+  const text = Object.keys(fields).length === 0 ? head : `${head} ${inspect(fields, { depth: 2, breakLength: 120 })}`;
+  return text + aggregated(e);
+}
+
+/** Errors an AggregateError holds (`Promise.any`'s has no frames of its own): each with its stack. */
+function aggregated(e: Error): string {
+  const errors = (e as { errors?: unknown }).errors;
+  if (!Array.isArray(errors) || errors.length === 0) return '';
+  const shown = errors.slice(0, 10).map((x, i) => `  [errors][${i}]: ${describeError(x).replace(/\n/g, '\n  ')}`);
+  if (errors.length > 10) shown.push(`  ... and ${errors.length - 10} more`);
+  return `\n${shown.join('\n')}`;
 }
 
 /** For a failure another PE caused (a LamellarError with `details.origin`), that PE. */

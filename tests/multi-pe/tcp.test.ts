@@ -317,15 +317,16 @@ describe('tcp failures', () => {
     }
   });
 
-  test('under lamellar exec, a PE that calls process.exit(0) mid-run says so itself; the others report it lost', { timeout: 60000 }, async () => {
-    const env = secretEnv(await freePort(), `exit0-${process.pid}`);
-    const procs = [0, 1].map((pe) => startPe(pe, 2, env, ['--exit0']));
+  for (const code of [0, 3]) {
+  test(`under lamellar exec, a PE that calls process.exit(${code}) mid-run says so itself; the others report it lost`, { timeout: 60000 }, async () => {
+    const env = secretEnv(await freePort(), `exit${code}-${process.pid}`);
+    const procs = [0, 1].map((pe) => startPe(pe, 2, env, ['--exit0', String(code)]));
     try {
       const exits = await within(Promise.all(procs.map((p) => p.exited)), 30000, 'the PEs');
-      assert.equal(exits[1]!.code, 0, procs[1]!.stderr);
+      assert.equal(exits[1]!.code, code, procs[1]!.stderr);
       assert.equal(
         procs[1]!.stderr,
-        'lamellar: PE 1 exited before shutdown (exit code 0): a PE must not end (for example with process.exit()) before its world has shut down; the other 1 PE(s) will report it as lost\n',
+        `lamellar: PE 1 exited before shutdown (exit code ${code}): a PE must not end (for example with process.exit()) before its world has shut down; the other 1 PE(s) will report it as lost\n`,
       );
       assert.equal(exits[0]!.code, 1, procs[0]!.stderr);
       assert.match(procs[0]!.stderr, /^lamellar: PE 0 failed:\n[^\n]*PE 1 was lost/m, procs[0]!.stderr);
@@ -334,6 +335,7 @@ describe('tcp failures', () => {
       stopAll(procs);
     }
   });
+  }
 
   test('kill -9 of one PE stops every other PE within 10 s with an error naming it', { timeout: 60000 }, async () => {
     const env = secretEnv(await freePort(), `kill-${process.pid}`);

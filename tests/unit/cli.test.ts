@@ -91,6 +91,14 @@ describe("a failing PE's report (launcher/report.ts)", () => {
     assert.doesNotMatch(text, /An error was suppressed during disposal/);
   });
 
+  test("Promise.any's AggregateError, which has no frames of its own, shows each error it holds with its line", async () => {
+    const e = await Promise.any([Promise.reject(new Error('a failed')), Promise.reject(new TypeError('b failed'))]).catch((x: unknown) => x);
+    const text = describeError(e);
+    assert.match(text, /^AggregateError: All promises were rejected/);
+    assert.match(text, /\[errors\]\[0\]: Error: a failed\n {6}at .*cli\.test\.ts:\d+:\d+/);
+    assert.match(text, /\[errors\]\[1\]: TypeError: b failed/);
+  });
+
   test('any other thrown value is described as it is', () => {
     assert.match(describeError(new RangeError('plain')), /RangeError: plain/);
     assert.equal(describeError('a string'), "'a string'");

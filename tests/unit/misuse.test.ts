@@ -8,6 +8,7 @@ import { describe, test } from 'node:test';
 import { ErrorCode, parseConfig, PeState } from '../../src/core/index.js';
 import { cut, toWireError } from '../../src/am/thrown.js';
 import { boardMonitor, createBoard, markGone } from '../../src/launcher/board.js';
+import { defineAm } from '../../src/am/define.js';
 
 const CONFIG = { code: ErrorCode.CONFIG };
 
@@ -135,5 +136,22 @@ describe("the worker launcher's board (launcher/board.ts)", () => {
     boardMonitor({ words, pe: 0, numPes: 2 }).state(PeState.WORLD);
     assert.equal(markGone(words, 2, 1, () => true), 0);
     assert.equal(markGone(words, 2, 1, () => false), undefined, 'not if PE 0 has ended too');
+  });
+});
+
+describe("defineAm tags its exec function's name for stack traces (am/define.ts)", () => {
+  test('an arrow gets the tag alone, a named function keeps its name before it; one function defined as two AMs names both, once', () => {
+    const arrow = (_ctx: unknown, x: number): number => x;
+    defineAm('test/tag/arrow', arrow);
+    assert.equal(arrow.name, 'arrow [lamellar:am:test/tag/arrow]');
+    const anon = [(_ctx: unknown, x: number): number => x][0]!;
+    defineAm('test/tag/anon', anon);
+    assert.equal(anon.name, '[lamellar:am:test/tag/anon]');
+    function shared(_ctx: unknown, x: number): number {
+      return x;
+    }
+    defineAm('test/tag/alpha', shared);
+    defineAm('test/tag/beta', shared);
+    assert.equal(shared.name, 'shared [lamellar:am:test/tag/alpha, test/tag/beta]');
   });
 });
