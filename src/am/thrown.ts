@@ -7,6 +7,7 @@
  * hooks, and cut to a bounded size that says it was cut. The caller always gets a RemoteAmError.
  */
 import { inspect, types } from 'node:util';
+import { RemoteAmError } from '../core/index.js';
 import type { WireError } from './wire.js';
 
 /** Bounds per field, in UTF-16 code units; the record is shrunk further if a frame is smaller. */
@@ -86,6 +87,51 @@ export function cut(s: string, max: number): string {
   return `${s.slice(0, end)} … [truncated: ${s.length - end} more characters]`;
 }
 
+/**
+ * `s` cut to `max` code units in the middle, keeping its end: where a chain of AMs failed, the
+ * root cause (the innermost error and its line) is at the end of the message and of the stack.
+ */
+export function cutMiddle(s: string, max: number): string {
+  if (s.length <= max) return s;
+  const keep = Math.max(0, max - 64);
+  let head = keep >> 2;
+  let tail = s.length - (keep - head);
+  if (head > 0) {
+    const c = s.charCodeAt(head - 1);
+    if (c >= 0xd800 && c <= 0xdbff) head--;
+  }
+  const d = s.charCodeAt(tail);
+  if (d >= 0xdc00 && d <= 0xdfff) tail++;
+  return `${s.slice(0, head)} … [${tail - head} characters cut] … ${s.slice(tail)}`;
+}
+
+/**
+ * An AM that awaited another AM's failure and threw it on: its stack as this PE's caller gets it.
+ * A RemoteAmError's stack starts with its whole message, which holds every failure below it, so a
+ * chain of 40 AMs repeated the nested messages at every level (64 KB, and the innermost line cut
+ * off). Each level now heads its part with only the AM and PE, followed by its launch site, then
+ * the stack of the AM below; the message, once, says the whole chain.
+ */
+function forwarded(e: RemoteAmError): WireError {
+  const message = cutMiddle(field(read(e, 'message'), 'message'), MAX_MESSAGE);
+  const full = field(read(e, 'stack'), 'stack');
+  const header = `RemoteAmError: active message '${e.amName}' failed on PE ${e.pe}`;
+  const remote = `\n    --- remote stack (PE ${e.pe}) ---\n`;
+  const body = `${e.name}: ${e.message}${remote}${e.remoteStack}\n`;
+  // The launch site (or the line saying it was not recorded) closes a RemoteAmError's stack.
+  const stack = full.startsWith(body) ? `${header}\n${full.slice(body.length)}${remote}${e.remoteStack}` : full;
+  return { name: 'RemoteAmError', message, stack: cutMiddle(stack, MAX_STACK), code: e.code };
+}
+
+/** A RemoteAmError (its brand read inside a try: a Proxy's traps may throw). */
+function isRemote(v: unknown): v is RemoteAmError {
+  try {
+    return v instanceof RemoteAmError;
+  } catch {
+    return false;
+  }
+}
+
 function isError(v: unknown): v is object {
   try {
     return types.isNativeError(v) || v instanceof Error;
@@ -97,6 +143,7 @@ function isError(v: unknown): v is object {
 /** Turns whatever an AM threw into the error record its caller gets. Never throws. */
 export function toWireError(err: unknown): WireError {
   try {
+    if (isRemote(err)) return forwarded(err);
     if (isError(err)) {
       const code = read(err, 'code');
       return {

@@ -45,6 +45,8 @@ export function describeError(e: unknown): string {
   try {
     const bare = stackless(e);
     if (bare !== undefined) return bare;
+    const remote = remoteFields(e);
+    if (remote !== undefined) return remote;
     return plainName(inspect(e, { depth: 2, breakLength: 120 }));
   } catch {
     try {
@@ -75,6 +77,20 @@ function stackless(e: unknown): string | undefined {
   }
   const text = Object.keys(fields).length === 0 ? head : `${head} ${inspect(fields, { depth: 2, breakLength: 120 })}`;
   return text + aggregated(e);
+}
+
+/**
+ * A RemoteAmError: its stack already holds the remote message and stack, which `inspect` would
+ * print a second time as fields (`remoteMessage`, `remoteStack`); its other fields once.
+ */
+function remoteFields(e: unknown): string | undefined {
+  if (!(e instanceof Error) || typeof (e as { remoteStack?: unknown }).remoteStack !== 'string' || typeof e.stack !== 'string') return undefined;
+  const fields: Record<string, unknown> = {};
+  for (const key of Object.keys(e)) {
+    const v = (e as unknown as Record<string, unknown>)[key];
+    if (v !== undefined && key !== 'remoteMessage' && key !== 'remoteStack') fields[key] = v;
+  }
+  return `${plainName(e.stack)} ${inspect(fields, { depth: 2, breakLength: 120 })}`;
 }
 
 /** Errors an AggregateError holds (`Promise.any`'s has no frames of its own): each with its stack. */

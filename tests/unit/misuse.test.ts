@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ErrorCode, parseConfig, PeState } from '../../src/core/index.js';
-import { cut, toWireError } from '../../src/am/thrown.js';
+import { ErrorCode, parseConfig, PeState, RemoteAmError } from '../../src/core/index.js';
+import { cut, cutMiddle, MAX_MESSAGE, MAX_STACK, toWireError } from '../../src/am/thrown.js';
 import { boardMonitor, createBoard, markGone } from '../../src/launcher/board.js';
 import { defineAm } from '../../src/am/define.js';
 
@@ -116,6 +116,44 @@ describe('toWireError: anything an AM throws becomes a bounded record of strings
     assert.match(e.message, / … \[truncated: \d+ more characters\]$/);
     const s = cut(`${'a'.repeat(99)}😀${'b'.repeat(200)}`, 164);
     assert.ok(!/[\ud800-\udbff] …/.test(s), 'no lone high surrogate before the mark');
+  });
+});
+
+describe('a failure passed up a chain of AMs (am/thrown.ts)', () => {
+  /** What the caller of an AM gets when the AM awaited one that failed and let the error through: the chain of `depth` AMs. */
+  function chain(depth: number, launched?: string): RemoteAmError {
+    let e = new RemoteAmError(0, 'down', 'Error', 'leaf failed', 'Error: leaf failed\n    at leaf (/app/down.ts:3:22)', launched);
+    for (let k = 1; k < depth; k++) {
+      const w = toWireError(e);
+      e = new RemoteAmError(k % 2, 'down', w.name, w.message, w.stack, launched, w.code);
+    }
+    return e;
+  }
+
+  test('each level heads its part with its AM, PE and launch site only; the stack grows linearly and keeps the line that threw', () => {
+    const e = chain(4, '    at relay (/app/down.ts:4:30)');
+    const lines = e.stack!.split('\n');
+    assert.equal(lines.filter((l) => l.includes('leaf failed')).length, 2, 'the message once, the innermost error once');
+    assert.deepEqual(lines.slice(1, 6), [
+      '    --- remote stack (PE 1) ---',
+      "RemoteAmError: active message 'down' failed on PE 0",
+      '    --- launched at ---',
+      '    at relay (/app/down.ts:4:30)',
+      '    --- remote stack (PE 0) ---',
+    ]);
+    assert.match(e.stack!, /Error: leaf failed\n {4}at leaf \(\/app\/down\.ts:3:22\)/);
+    const sizes = [50, 100, 200].map((d) => chain(d).stack!.length);
+    assert.ok(sizes[2]! - sizes[1]! < 1.2 * 2 * (sizes[1]! - sizes[0]!), `stack sizes ${sizes.join(', ')} grow linearly`);
+  });
+
+  test('past the bounds, the middle is cut: the root cause at the end stays', () => {
+    const e = toWireError(chain(700));
+    assert.ok(e.message.length <= MAX_MESSAGE && e.stack.length <= MAX_STACK);
+    assert.match(e.message, / … \[\d+ characters cut\] … .*Error: leaf failed$/);
+    assert.match(e.stack, /characters cut/);
+    assert.match(e.stack, /at leaf \(\/app\/down\.ts:3:22\)/);
+    const s = cutMiddle(`${'a'.repeat(99)}😀${'b'.repeat(400)}`, 164);
+    assert.ok(!/[\ud800-\udbff] …|… [\udc00-\udfff]/.test(s), 'no lone surrogate at either side of the cut');
   });
 });
 
