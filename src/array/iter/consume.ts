@@ -88,7 +88,7 @@ async function withAccesses<R>(cs: Chain[], collective: boolean, body: (a: Acces
  * Running work until it settles (running.ts), awaited or not.
  */
 export function consumeLocal(c: Chain, k: Consume): Promise<unknown> {
-  return running(arraysOf(c), startLocal(c, k));
+  return running(arraysOf(c), () => startLocal(c, k));
 }
 
 const arraysOf = (c: Chain): ArrayBase[] => chainsOf(c).map((x) => x.array);
@@ -145,7 +145,7 @@ async function collective<L>(
  * settles (running.ts), awaited or not.
  */
 export function consumeDist(c: Chain, k: Consume): Promise<unknown> {
-  return running(arraysOf(c), startDist(c, k));
+  return running(arraysOf(c), () => startDist(c, k));
 }
 
 function startDist(c: Chain, k: Consume): Promise<unknown> {
@@ -219,10 +219,14 @@ export function checkedCollective(c: Chain, what: string, opening: boolean, chec
     if (ex !== undefined) {
       const sent = ex.run(failureRecord(err));
       // Counted as running work, so waitAll, drop and shutdown wait for this PE's place to pass.
-      void running(arraysOf(c), sent.then(
-        () => undefined,
-        () => undefined,
-      ));
+      try {
+        void running(arraysOf(c), () => sent.then(
+          () => undefined,
+          () => undefined,
+        ));
+      } catch {
+        // A released handle: its place is taken all the same; `err` says what went wrong.
+      }
     }
     throw err;
   }

@@ -16,9 +16,16 @@ import { kArray } from '../meta.js';
 
 const byHandle = new WeakMap<ArrayBase, Counter>();
 
-/** Counts `p` as running work of each of `arrays` (a zip's arrays) until it settles; returns a promise settling as `p` does. */
-export function running<R>(arrays: readonly ArrayBase[], p: Promise<R>): Promise<R> {
+/**
+ * Starts `start()` and counts it as running work of each of `arrays` (a zip's arrays) until it
+ * settles; returns a promise settling as it does. The arrays are looked at first: a handle
+ * released since the iterator was made throws here, before anything starts (a consumer started
+ * first was left rejecting with nobody to catch it, and failed its PE though the caller caught
+ * the same error).
+ */
+export function running<R>(arrays: readonly ArrayBase[], start: () => Promise<R>): Promise<R> {
   const counters: Counter[] = [];
+  const teams: ArrayBase['team'][] = [];
   for (const a of arrays) {
     let c = byHandle.get(a);
     if (c === undefined) {
@@ -28,8 +35,10 @@ export function running<R>(arrays: readonly ArrayBase[], p: Promise<R>): Promise
     if (counters.includes(c)) continue;
     counters.push(c);
     counters.push(a[kArray].meta.ops);
-    a.team[kTeamInternals].track(p);
+    teams.push(a.team);
   }
+  const p = start();
+  for (const t of teams) t[kTeamInternals].track(p);
   for (const c of counters) c.add();
   // The caller gets a promise of its own that settles as `p` does: the trackers' handlers on `p`
   // must not count as the caller's, so a failing consumer nobody awaits is still an unhandled
