@@ -92,7 +92,7 @@ export function registerArrayKind(kind: ArrayKind, ctor: { readonly prototype: A
       a[kArray].state.noteEncode();
     },
     decode(r, ctx) {
-      const state = decodeMemberKey(r, ctx, `a ${kind}`);
+      const state = decodeMemberKey(r, ctx, `${/^[AEIOU]/.test(kind) ? 'an' : 'a'} ${kind}`);
       r.u8();
       const type = ARRAY_ELEM_TYPES[r.u8()]!;
       const dist: Distribution = r.u8() === 0 ? 'block' : 'cyclic';

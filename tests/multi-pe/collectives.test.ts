@@ -81,10 +81,20 @@ for (const cfg of MULTI) {
           assert.equal(r.code, 1, `exit ${r.code}: ${r.stderr}`);
           assert.match(r.stderr, /code: 'LAMELLAR_ERR_COLLECTIVE_MISMATCH'/);
           assert.equal(r.stderr.includes('has waited'), false, `no deadlock report: ${r.stderr}`);
+          assert.doesNotMatch(r.stderr, /used after shutdown|LAMELLAR_ERR_WORLD_SHUT_DOWN/, 'the mismatch is the job\'s failure');
         }
         assert.ok(r.ms < 20000, 'failed at once, not by a timeout');
       });
     }
+
+    test('a mismatch every PE catches before its next collective: the job is still reported as the mismatch', async () => {
+      const r = await runJob(script, { ...cfg, args: ['caught-then-barrier'], timeoutMs: 30000 });
+      assert.equal(r.code, 1, r.stderr);
+      // A PE the launcher stops first may not get to its catch.
+      assert.ok([...r.stdout.matchAll(/@@caught \d+ LAMELLAR_ERR_COLLECTIVE_MISMATCH/g)].length >= 1, r.stdout);
+      assert.match(r.stderr, /collective mismatch on the world: [^\n]*DistIter\.count/);
+      assert.doesNotMatch(r.stderr, /used after shutdown|LAMELLAR_ERR_WORLD_SHUT_DOWN/, r.stderr);
+    });
   });
 }
 

@@ -64,9 +64,10 @@ export function reserveExchange(team: Team, what: string, opening: boolean): Pen
     throw new LamellarError(ErrorCode.INVALID_ARGUMENT, `${what}: this PE is not a member of the array's team`);
   }
   internals.runtime.checkOpen(what);
-  // A short stack: consume.ts's two frames, the iterator's consumer method and its private
-  // helper, then the user's frame (for the reports of mismatched or stuck collectives); one spare.
-  const site = captureSite(reserveExchange, 6);
+  // A short stack: consume.ts's two frames, running.ts's two (running() and the start it was
+  // given), the iterator's consumer method and its private helper, then the user's frame (for
+  // the reports of mismatched or stuck collectives); one spare.
+  const site = captureSite(reserveExchange, 8);
   const barrier = opening ? ch.signal(Kind.iteration, { label: what, site }) : undefined;
   // Ends with the job too: a PE whose script threw waits in its `await using` array drop for this
   // consumer, and only once the consumer settles does that error, the job's cause, come out.

@@ -91,6 +91,8 @@ export class OfiLamella implements Lamella {
   #closed = false;
   /** abort() was called: frames and signals are dropped (see send). */
   #aborted = false;
+  /** What abort() was given: the job's failure. */
+  #abortReason: Error | undefined;
   #failure: LamellarError | undefined;
   #nextId = 1;
   #dropped = 0;
@@ -201,6 +203,10 @@ export class OfiLamella implements Lamella {
 
   #checkOpen(): void {
     if (this.#failure !== undefined) throw this.#failure;
+    // Aborted (a collective mismatch, a deadlock with the abort action): a collective the script
+    // calls after catching that error fails with it, not with "used after shutdown", which the
+    // launcher would otherwise report as the job's failure (shmem's signals never throw here).
+    if (this.#abortReason !== undefined) throw this.#abortReason;
     if (this.#closed) throw new LamellarError(ErrorCode.WORLD_SHUT_DOWN, 'ofi lamella used after shutdown');
   }
 
@@ -560,6 +566,7 @@ export class OfiLamella implements Lamella {
   abort(reason: Error): void {
     if (this.#closed) return;
     this.#aborted = true;
+    this.#abortReason = reason;
     this.#boot.abort(reason);
     this.#close();
   }

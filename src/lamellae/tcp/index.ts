@@ -89,6 +89,8 @@ export class TcpLamella implements Lamella {
   #closed = false;
   /** abort() was called: frames are dropped (see send). */
   #aborted = false;
+  /** What abort() was given: the job's failure. */
+  #abortReason: Error | undefined;
   #failure: LamellarError | undefined;
   #nextId = 1;
   #collSeq = 0;
@@ -249,6 +251,10 @@ export class TcpLamella implements Lamella {
 
   #checkOpen(): void {
     if (this.#failure !== undefined) throw this.#failure;
+    // Aborted (a collective mismatch, a deadlock with the abort action): a collective the script
+    // calls after catching that error fails with it, not with "used after shutdown", which the
+    // launcher would otherwise report as the job's failure (shmem's signals never throw here).
+    if (this.#abortReason !== undefined) throw this.#abortReason;
     if (this.#closed) throw new LamellarError(ErrorCode.WORLD_SHUT_DOWN, 'tcp lamella used after shutdown');
   }
 
@@ -538,6 +544,7 @@ export class TcpLamella implements Lamella {
   abort(reason: Error): void {
     if (this.#closed) return;
     this.#aborted = true;
+    this.#abortReason = reason;
     const code = (reason as { code?: string }).code;
     this.#worker?.postMessage({
       type: 'abort',
