@@ -332,15 +332,16 @@ const tagged = new WeakMap<object, { own: string; ams: string[] }>();
  * cannot tell which one runs, and a tag added per definition would pile up and name only the first.
  */
 export function tagAmFrames(fn: (...args: never[]) => unknown, name: string): void {
-  let t = tagged.get(fn);
-  if (t === undefined) {
-    t = { own: typeof fn.name === 'string' ? fn.name : '', ams: [] };
-    tagged.set(fn, t);
-  }
-  if (!t.ams.includes(name)) t.ams.push(name);
   try {
+    let t = tagged.get(fn);
+    if (t === undefined) {
+      t = { own: typeof fn.name === 'string' ? fn.name : '', ams: [] };
+      tagged.set(fn, t);
+    }
+    if (!t.ams.includes(name)) t.ams.push(name);
     Object.defineProperty(fn, 'name', { value: `${t.own === '' ? '' : `${t.own} `}[lamellar:am:${t.ams.join(', ')}]`, configurable: true });
   } catch {
-    // A non-configurable name (a frozen function): its frames keep their own name.
+    // A non-configurable name (a frozen function), or one whose getter throws (a Proxy): its
+    // frames keep their own name.
   }
 }

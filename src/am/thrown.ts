@@ -112,15 +112,23 @@ export function cutMiddle(s: string, max: number): string {
  * off). Each level now heads its part with only the AM and PE, followed by its launch site, then
  * the stack of the AM below; the message, once, says the whole chain.
  */
-function forwarded(e: RemoteAmError): WireError {
-  const message = cutMiddle(field(read(e, 'message'), 'message'), MAX_MESSAGE);
-  const full = field(read(e, 'stack'), 'stack');
-  const header = `RemoteAmError: active message '${e.amName}' failed on PE ${e.pe}`;
-  const remote = `\n    --- remote stack (PE ${e.pe}) ---\n`;
-  const body = `${e.name}: ${e.message}${remote}${e.remoteStack}\n`;
+function forwarded(e: RemoteAmError): WireError | undefined {
+  // Read once each, as any thrown value's fields are: an AM may have changed them (a getter, a
+  // code that is not a string) before throwing the error on.
+  const [amName, pe, remoteStack, rawMessage, rawStack, code] = ['amName', 'pe', 'remoteStack', 'message', 'stack', 'code'].map((k) => read(e, k));
+  if (typeof amName !== 'string' || typeof pe !== 'number' || typeof remoteStack !== 'string' || typeof rawMessage !== 'string') return undefined;
+  const full = field(rawStack, 'stack');
+  const header = `RemoteAmError: active message '${amName}' failed on PE ${pe}`;
+  const remote = `\n    --- remote stack (PE ${pe}) ---\n`;
+  const body = `RemoteAmError: ${rawMessage}${remote}${remoteStack}\n`;
   // The launch site (or the line saying it was not recorded) closes a RemoteAmError's stack.
-  const stack = full.startsWith(body) ? `${header}\n${full.slice(body.length)}${remote}${e.remoteStack}` : full;
-  return { name: 'RemoteAmError', message, stack: cutMiddle(stack, MAX_STACK), code: e.code };
+  const stack = full.startsWith(body) ? `${header}\n${full.slice(body.length)}${remote}${remoteStack}` : full;
+  return {
+    name: 'RemoteAmError',
+    message: cutMiddle(rawMessage, MAX_MESSAGE),
+    stack: cutMiddle(stack, MAX_STACK),
+    ...(typeof code === 'string' ? { code: cut(code, MAX_NAME) } : {}),
+  };
 }
 
 /** A RemoteAmError (its brand read inside a try: a Proxy's traps may throw). */
@@ -143,7 +151,8 @@ function isError(v: unknown): v is object {
 /** Turns whatever an AM threw into the error record its caller gets. Never throws. */
 export function toWireError(err: unknown): WireError {
   try {
-    if (isRemote(err)) return forwarded(err);
+    const chain = isRemote(err) ? forwarded(err) : undefined;
+    if (chain !== undefined) return chain;
     if (isError(err)) {
       const code = read(err, 'code');
       return {
@@ -164,7 +173,8 @@ export function toWireError(err: unknown): WireError {
 export function shrink(e: WireError): WireError {
   if (e.stack.length > 0) return { ...e, stack: '' };
   const keep = e.message.length >> 1;
-  return { ...e, message: keep < 64 ? e.message.slice(0, 64) : cut(e.message, keep), name: e.name.slice(0, 64) };
+  // From the middle: a chain of AMs' root cause is at the end.
+  return { ...e, message: keep < 64 ? e.message.slice(0, 64) : cutMiddle(e.message, keep), name: e.name.slice(0, 64) };
 }
 
 /** A record received from a peer, checked: every field a string whatever the bytes said. */

@@ -38,15 +38,20 @@ function plainName(text: string): string {
  * the clean-up's failure (a collective `drop()` the other PEs never joined) is its consequence.
  */
 export function describeError(e: unknown): string {
+  return describe(e, new Set());
+}
+
+/** describeError, with the errors already being described (an AggregateError may hold itself). */
+function describe(e: unknown, seen: Set<unknown>): string {
   const s = suppressedParts(e);
   if (s !== undefined) {
-    return `${describeError(s.suppressed)}\n\nand then, cleaning up an \`await using\` scope while that error unwound it:\n${describeError(s.error)}`;
+    return `${describe(s.suppressed, seen)}\n\nand then, cleaning up an \`await using\` scope while that error unwound it:\n${describe(s.error, seen)}`;
   }
   try {
-    const bare = stackless(e);
-    if (bare !== undefined) return bare;
     const remote = remoteFields(e);
     if (remote !== undefined) return remote;
+    const bare = stackless(e, seen);
+    if (bare !== undefined) return bare;
     return plainName(inspect(e, { depth: 2, breakLength: 120 }));
   } catch {
     try {
@@ -63,7 +68,7 @@ export function describeError(e: unknown): string {
  * ones too (`[LamellarError: ...] { code: ..., details: undefined }`). Shown instead as an error
  * with a stack is: `LamellarError: <message>`, then its code and other defined fields.
  */
-function stackless(e: unknown): string | undefined {
+function stackless(e: unknown, seen: Set<unknown>): string | undefined {
   if (!(e instanceof Error)) return undefined;
   const stack = typeof e.stack === 'string' ? e.stack : '';
   if (/\n\s+at /.test(stack)) return undefined;
@@ -76,15 +81,16 @@ function stackless(e: unknown): string | undefined {
     if (v !== undefined) fields[key] = v;
   }
   const text = Object.keys(fields).length === 0 ? head : `${head} ${inspect(fields, { depth: 2, breakLength: 120 })}`;
-  return text + aggregated(e);
+  return text + aggregated(e, seen);
 }
 
 /**
- * A RemoteAmError: its stack already holds the remote message and stack, which `inspect` would
- * print a second time as fields (`remoteMessage`, `remoteStack`); its other fields once.
+ * A RemoteAmError (by its name and code, which survive a worker thread's copy of it): its stack
+ * already holds the remote message and stack, which `inspect` would print a second time as
+ * fields (`remoteMessage`, `remoteStack`); its other fields once.
  */
 function remoteFields(e: unknown): string | undefined {
-  if (!(e instanceof Error) || typeof (e as { remoteStack?: unknown }).remoteStack !== 'string' || typeof e.stack !== 'string') return undefined;
+  if (!(e instanceof Error) || e.name !== 'RemoteAmError' || (e as { code?: unknown }).code !== ErrorCode.REMOTE_AM || typeof e.stack !== 'string') return undefined;
   const fields: Record<string, unknown> = {};
   for (const key of Object.keys(e)) {
     const v = (e as unknown as Record<string, unknown>)[key];
@@ -93,11 +99,17 @@ function remoteFields(e: unknown): string | undefined {
   return `${plainName(e.stack)} ${inspect(fields, { depth: 2, breakLength: 120 })}`;
 }
 
-/** Errors an AggregateError holds (`Promise.any`'s has no frames of its own): each with its stack. */
-function aggregated(e: Error): string {
+/**
+ * Errors an AggregateError holds (`Promise.any`'s has no frames of its own): each with its stack,
+ * up to 10, three levels deep, one that holds itself (or an error above it) shown as [Circular].
+ */
+function aggregated(e: Error, seen: Set<unknown>): string {
   const errors = (e as { errors?: unknown }).errors;
   if (!Array.isArray(errors) || errors.length === 0) return '';
-  const shown = errors.slice(0, 10).map((x, i) => `  [errors][${i}]: ${describeError(x).replace(/\n/g, '\n  ')}`);
+  if (seen.size >= 3) return `\n  [errors]: ${errors.length} more, not shown`;
+  seen.add(e);
+  const shown = errors.slice(0, 10).map((x, i) => `  [errors][${i}]: ${seen.has(x) ? '[Circular]' : describe(x, seen).replace(/\n/g, '\n  ')}`);
+  seen.delete(e);
   if (errors.length > 10) shown.push(`  ... and ${errors.length - 10} more`);
   return `\n${shown.join('\n')}`;
 }

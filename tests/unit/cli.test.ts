@@ -99,6 +99,23 @@ describe("a failing PE's report (launcher/report.ts)", () => {
     assert.match(text, /\[errors\]\[1\]: TypeError: b failed/);
   });
 
+  test('an AggregateError that holds itself is described at once, the cycle shown as [Circular]', async () => {
+    const e = (await Promise.any([Promise.reject(new Error('a failed'))]).catch((x: unknown) => x)) as AggregateError;
+    (e as unknown as { errors: unknown[] }).errors = [e, e, new Error('b failed')];
+    const t0 = performance.now();
+    const text = describeError(e);
+    assert.ok(performance.now() - t0 < 1000);
+    assert.match(text, /\[errors\]\[0\]: \[Circular\]/);
+    assert.match(text, /\[errors\]\[2\]: Error: b failed/);
+  });
+
+  test("an error of another kind with a `remoteStack` field keeps its fields (only a RemoteAmError's are not repeated)", () => {
+    const e = Object.assign(new Error('rpc failed'), { remoteStack: 'Server: boom\n    at handler', remoteMessage: 'boom' });
+    const text = describeError(e);
+    assert.match(text, /remoteStack: 'Server: boom/);
+    assert.match(text, /remoteMessage: 'boom'/);
+  });
+
   test('any other thrown value is described as it is', () => {
     assert.match(describeError(new RangeError('plain')), /RangeError: plain/);
     assert.equal(describeError('a string'), "'a string'");

@@ -146,6 +146,18 @@ describe('a failure passed up a chain of AMs (am/thrown.ts)', () => {
     assert.ok(sizes[2]! - sizes[1]! < 1.2 * 2 * (sizes[1]! - sizes[0]!), `stack sizes ${sizes.join(', ')} grow linearly`);
   });
 
+  test("a RemoteAmError an AM changed before throwing it on is sent safely: a code that is not a string is left out, a long one cut", () => {
+    const e = chain(2);
+    (e as unknown as { code: unknown }).code = () => 0;
+    const w = toWireError(e);
+    assert.equal(w.code, undefined);
+    assert.match(w.message, /leaf failed$/);
+    (e as unknown as { code: unknown }).code = 'X'.repeat(100_000);
+    assert.ok(toWireError(e).code!.length <= 256);
+    Object.defineProperty(e, 'amName', { get() { throw new Error('no'); } });
+    assert.match(toWireError(e).message, /leaf failed/, 'a field that throws: the plain path, still the message');
+  });
+
   test('past the bounds, the middle is cut: the root cause at the end stays', () => {
     const e = toWireError(chain(700));
     assert.ok(e.message.length <= MAX_MESSAGE && e.stack.length <= MAX_STACK);
