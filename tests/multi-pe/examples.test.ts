@@ -303,7 +303,7 @@ const CHECKS: Record<string, ExampleCheck> = {
   },
 
   'arrays/histo.ts': {
-    check: (out, n) => out.has(`histo: ${n} PEs x 1000000 updates into ${1000 * n} elements: sum ${1_000_000 * n} == expected`),
+    check: (out, n) => out.has(`histo: ${n} PEs x 1000000 updates into ${1000 * n} elements, twice: sum ${2_000_000 * n} == expected`),
   },
 
   'arrays/iter/array_consumer_schedules.ts': {
