@@ -9,9 +9,11 @@
  * paid about as much again as the whole AM; the engine's own local-AM path made three per AM.
  *
  * The wrapper only matters where the name would differ without it (a binding esbuild renamed to
- * keep it unique): V8 names `const f = (x) => ...` "f", and a declaration by its own name. So a
- * `__name(fn, "f")` that initialises a binding `f`, and a statement `__name(g, "g")`, are
- * dropped; any other is kept. The dropped text becomes spaces (line breaks stay), so every line
+ * keep it unique): the language names an anonymous function by the binding, assignment target,
+ * property key or class field it is given to (`const f = (x) => ...` is "f"), and a declaration
+ * by its own name. So `__name(fn, "f")` in those places with the same name, and a statement
+ * `__name(g, "g")` beside `function g`, are dropped; any other is kept (and `__proto__: fn`,
+ * which names nothing). The dropped text becomes spaces (line breaks stay), so every line
  * and column, and with them source maps and stack traces, stay where they were.
  *
  * Used when the package is built (scripts/bundle.mjs) and on a user's `.ts` modules as they load
@@ -80,8 +82,7 @@ export function unwrapInferredNames(source: string): string {
       // `__proto__: fn` sets the prototype; the language names nothing there.
       const key = nameOf(node['key'], node['computed']);
       if (key !== '__proto__') unwrap(node['value'], key);
-    }
-    else if (node.type === 'PropertyDefinition') unwrap(node['value'], nameOf(node['key'], node['computed']));
+    } else if (node.type === 'PropertyDefinition') unwrap(node['value'], nameOf(node['key'], node['computed']));
     if (Array.isArray(node['body'])) {
       // `__name(g, "g");` beside `function g` in the same block: the declaration names it. (A
       // class's own name may differ from its binding's, so only function declarations count.)

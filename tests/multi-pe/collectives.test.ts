@@ -98,6 +98,15 @@ for (const cfg of MULTI) {
   });
 }
 
+// The same on ofi, whose lamella throws on use after its abort as tcp's did.
+const OFI_SHM: JobConfig = { backend: 'ofi', numPes: 2, provider: 'shm' };
+test('ofi/shm: a mismatch every PE catches before its next collective is still reported as the mismatch', { skip: skipFor(OFI_SHM) }, async () => {
+  const r = await runJob(compiledFixture('collective-mismatch.ts'), { ...OFI_SHM, args: ['caught-then-barrier'], timeoutMs: 30000 });
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /collective mismatch on the world: [^\n]*DistIter\.count/);
+  assert.doesNotMatch(r.stderr, /used after shutdown|LAMELLAR_ERR_WORLD_SHUT_DOWN/, r.stderr);
+});
+
 // A team collective that only some members call while the others go on to the world's shutdown:
 // the world holds every member of every team, so its shutdown is the last collective of every team
 // too, and the job fails at once naming both calls (it used to wait forever, reporting the wait).
