@@ -2,6 +2,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { setPeMonitor } from '../core/index.js';
 import { boardMonitor, type PeBoard } from './board.js';
+import { attachReport } from './report.js';
 import { writeDirectly, type DirectOutput } from './direct-output.js';
 import { runScript, type PeEntry } from './entry.js';
 import { isStopMessage } from './stop.js';
@@ -28,5 +29,9 @@ parentPort?.on('message', (m: unknown) => {
   if (isStopMessage(m)) process.exit(1);
 });
 parentPort?.unref();
+
+// What this PE fails with is described here, where the errors it holds still have their codes
+// (report.ts); a monitor only looks, so Node still ends the PE as it would.
+process.on('uncaughtExceptionMonitor', (e) => attachReport(e));
 
 await runScript(entry);

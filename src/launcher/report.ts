@@ -38,7 +38,41 @@ function plainName(text: string): string {
  * the clean-up's failure (a collective `drop()` the other PEs never joined) is its consequence.
  */
 export function describeError(e: unknown): string {
-  return describe(e, new Set());
+  const own = attachedReport(e);
+  return own ?? describe(e, new Set());
+}
+
+/**
+ * Where a worker-thread PE leaves its own description of an error it failed with. The launcher's
+ * thread gets a copy of the error: Node keeps its own enumerable fields (this one among them) but
+ * copies the errors it holds (an AggregateError's, a SuppressedError's) with name, message and
+ * stack only, losing their codes. Described in the PE, they read as on tcp, where the PE process
+ * sends the text.
+ */
+const REPORT_KEY = 'lamellarReport';
+
+/**
+ * Worker-thread PEs: attaches `describeError(e)` to `e` as it fails the PE (an uncaught
+ * exception or rejection), for the launcher. A value that cannot take a field (a primitive, a
+ * frozen error) is described from its copy as before.
+ */
+export function attachReport(e: unknown): void {
+  if ((typeof e !== 'object' && typeof e !== 'function') || e === null) return;
+  try {
+    if (Object.prototype.hasOwnProperty.call(e, REPORT_KEY)) return;
+    const text = describe(e, new Set());
+    Object.defineProperty(e, REPORT_KEY, { value: text, enumerable: true, configurable: true, writable: true });
+  } catch {}
+}
+
+function attachedReport(e: unknown): string | undefined {
+  try {
+    if (!(e instanceof Error) || !Object.prototype.hasOwnProperty.call(e, REPORT_KEY)) return undefined;
+    const text = (e as unknown as Record<string, unknown>)[REPORT_KEY];
+    return typeof text === 'string' ? text : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** describeError, with the errors already being described (an AggregateError may hold itself). */

@@ -47,6 +47,24 @@ describe('a failing PE stops the whole job', () => {
     assertStoppedWithin10s(r, endedAt);
   });
 
+  for (const c of [{ backend: 'shmem', numPes: 2 }, { backend: 'tcp', numPes: 2 }, { backend: 'ofi', numPes: 2, provider: 'shm' }] satisfies JobConfig[]) {
+    test(`${configName(c)}: an AggregateError is reported with each error it holds and their codes`, { skip: skipFor(c) }, async () => {
+      // A worker thread's error reaches the launcher as a copy whose inner errors have lost their
+      // codes; the PE describes it before it goes.
+      const r = await runJob(fixture('fail-aggregate.ts'), { ...c, timeoutMs: 30000 });
+      const endedAt = Date.now();
+      assert.equal(r.signal, null, `killed by the test's time limit:\n${r.stderr}`);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, /^lamellar: PE 1 failed:\nAggregateError: All promises were rejected/m);
+      assert.match(r.stderr, /\[errors\]\[0\]: LamellarError: [^\n]*99[^]*code: 'LAMELLAR_ERR_INDEX_OUT_OF_BOUNDS'/);
+      assert.match(r.stderr, /\[errors\]\[1\]: LamellarError: [^]*code: 'LAMELLAR_ERR_TYPE_MISMATCH'/);
+      assert.match(r.stderr, /fail-aggregate\.ts:11/, 'the stacks name the line');
+      assert.doesNotMatch(r.stderr, /lamellarReport/);
+      assert.doesNotMatch(r.stdout, /should never pass/);
+      assertStoppedWithin10s(r, endedAt);
+    });
+  }
+
   test('a PE that calls process.exit(3) stops the job and the launcher exits 3', async () => {
     const r = await runJob(compiledFixture('fail-exit.ts'), { numPes: 3, timeoutMs: 30000 });
     const endedAt = Date.now();
