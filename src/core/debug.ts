@@ -24,6 +24,7 @@ export const WarningCode = {
   DEADLOCK: 'LAMELLAR_W_DEADLOCK',
   UNAUTHENTICATED_PEER: 'LAMELLAR_W_UNAUTHENTICATED_PEER',
   UNKNOWN_ENV: 'LAMELLAR_W_UNKNOWN_ENV',
+  WORLD_NOT_AWAITED: 'LAMELLAR_W_WORLD_NOT_AWAITED',
 } as const;
 
 export function warn(code: (typeof WarningCode)[keyof typeof WarningCode], message: string): void {

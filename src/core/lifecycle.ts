@@ -20,7 +20,51 @@ export function addExitHook(hook: () => Promise<void>): () => void {
   return () => hooks.delete(hook);
 }
 
+/**
+ * An `initWorld()` still running: settles (never rejects) once it has, with its `late` check
+ * (undefined if it failed).
+ */
+let worldStarting: Promise<(() => Promise<boolean>) | undefined> | undefined;
+
+/**
+ * Called by `initWorld` with the start it runs. `late` is asked, should the script's top-level
+ * code finish before `start` resolves, whether that world is to be shut down (it warns why).
+ */
+export function noteWorldStart(start: Promise<unknown>, late: () => Promise<boolean>): void {
+  // Cleared in the first reaction to `start`, before the script's own: a script that awaited
+  // initWorld() finds nothing pending here when its top level ends.
+  const done = (): void => {
+    if (worldStarting === settled) worldStarting = undefined;
+  };
+  const settled: Promise<(() => Promise<boolean>) | undefined> = start.then(
+    () => {
+      done();
+      return late;
+    },
+    () => {
+      done();
+      return undefined;
+    },
+  );
+  worldStarting = settled;
+}
+
+/**
+ * Runs when the script's top-level code has finished: shuts down a world the script did not.
+ *
+ * A script whose top level finished while `initWorld()` still ran did not await it. Its world
+ * comes up later, and whatever the script chained on it (`initWorld().then(...)`) runs first.
+ * If that uses the world, the script goes on with it and shuts it down itself, as before. If
+ * nothing does (`void initWorld()`, or a forgotten `await`), no one ever would, and the PE kept
+ * the others waiting for ever, silently: once `late` has seen the world unused for a while, it
+ * says so and that world is shut down here.
+ */
 export async function runExitHooks(): Promise<void> {
+  const starting = worldStarting;
+  if (starting !== undefined) {
+    const late = await starting;
+    if (late === undefined || !(await late())) return;
+  }
   for (const hook of [...hooks]) await hook();
 }
 

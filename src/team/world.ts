@@ -15,6 +15,8 @@ import {
   LamellarError,
   markWorldShutDown,
   noteWorldStarting,
+  noteWorldStart,
+  worldShutDown,
   launchBackend,
   parseBackend,
   processEnv,
@@ -396,7 +398,45 @@ export class World {
  * console.log(`PE ${w.myPe} of ${w.numPes} on ${w.backend}`);
  * ```
  */
-export async function initWorld(options: WorldOptions = {}): Promise<World> {
+export function initWorld(options: WorldOptions = {}): Promise<World> {
+  let rt: WorldRuntime | undefined;
+  let at = 0;
+  const start = startWorld(options, (r) => {
+    rt = r;
+    at = r.uses;
+  });
+  noteWorldStart(start, () => (rt === undefined ? Promise.resolve(false) : unusedFor(rt, at, config().deadlockTimeoutSecs)));
+  return start;
+}
+
+/**
+ * For a world that came up after the script's top-level code had finished (initWorld() not
+ * awaited): resolves false as soon as the script uses it (`initWorld().then(...)` goes on with
+ * it), or true, with a warning, once it has gone unused for the deadlock timeout: nothing would
+ * ever shut it down, and the other PEs would wait for this one for ever.
+ */
+function unusedFor(rt: WorldRuntime, at: number, secs: number): Promise<boolean> {
+  const started = performance.now();
+  const every = Math.min(1000, Math.max(10, (secs * 1000) / 10));
+  return new Promise((resolve) => {
+    const timer = setInterval(() => {
+      if (rt.uses !== at || worldShutDown()) {
+        clearInterval(timer);
+        resolve(false);
+      } else if (performance.now() - started >= secs * 1000) {
+        clearInterval(timer);
+        warn(
+          WarningCode.WORLD_NOT_AWAITED,
+          `PE ${rt.lamella.myPe}: the script's top-level code finished while initWorld() was still running, and nothing used the world in the ${secs} s since it came up (was initWorld() awaited?); shutting it down, as at the end of any script`,
+        );
+        resolve(true);
+      }
+    }, every);
+  });
+}
+
+/** initWorld's work; `up` gets the runtime as the world is handed out. */
+async function startWorld(options: WorldOptions, up: (rt: WorldRuntime) => void): Promise<World> {
   if (options === null || typeof options !== 'object') {
     throw new LamellarError(ErrorCode.INVALID_ARGUMENT, 'initWorld(options) takes an options object');
   }
@@ -445,6 +485,7 @@ export async function initWorld(options: WorldOptions = {}): Promise<World> {
     rt.startedAt = performance.now();
     resetWaits();
     debug('world up: PE %d of %d on %s', lamella.myPe, lamella.numPes, backend);
+    up(rt);
     return world;
   } catch (err) {
     worldExists = false;

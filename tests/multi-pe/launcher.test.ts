@@ -65,6 +65,28 @@ describe('a failing PE stops the whole job', () => {
     });
   }
 
+  for (const c of [{ backend: 'local', numPes: 1 }, { backend: 'shmem', numPes: 2 }, { backend: 'tcp', numPes: 2 }, { backend: 'ofi', numPes: 2, provider: 'shm' }] satisfies JobConfig[]) {
+    test(`${configName(c)}: a world nobody awaited nor used is shut down after the deadlock timeout, with a warning`, { skip: skipFor(c) }, async () => {
+      const r = await runJob(fixture('world-not-awaited.ts'), { ...c, args: ['void'], env: { LAMELLAR_DEADLOCK_TIMEOUT: '0.5' }, timeoutMs: 30000 });
+      assert.equal(r.signal, null, `killed by the test's time limit:\n${r.stderr}`);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal([...r.stdout.matchAll(/@@top-level done/g)].length, c.numPes);
+      const warned = [...r.stderr.matchAll(/\[LAMELLAR_W_WORLD_NOT_AWAITED\] LamellarWarning: PE (\d+): the script's top-level code finished while initWorld\(\) was still running, and nothing used the world in the 0\.5 s since it came up \(was initWorld\(\) awaited\?\); shutting it down/g)];
+      // A local world is up before the script's top level has finished: shut down as usual.
+      assert.deepEqual(warned.map((m) => Number(m[1])).sort(), c.backend === 'local' ? [] : [0, 1]);
+    });
+
+    if (c.backend === 'local') continue;
+    test(`${configName(c)}: a world used in initWorld().then(...) is left to the script`, { skip: skipFor(c) }, async () => {
+      const r = await runJob(fixture('world-not-awaited.ts'), { ...c, args: ['then'], env: { LAMELLAR_DEADLOCK_TIMEOUT: '3' }, timeoutMs: 30000 });
+      assert.equal(r.signal, null, `killed by the test's time limit:\n${r.stderr}`);
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual([...r.stdout.matchAll(/@@then (\d) (\d)/g)].map((m) => `${m[1]} ${m[2]}`).sort(), ['0 3', '1 3']);
+      assert.equal([...r.stdout.matchAll(/@@shut down/g)].length, 2);
+      assert.doesNotMatch(r.stderr, /WORLD_NOT_AWAITED/);
+    });
+  }
+
   test('a PE that calls process.exit(3) stops the job and the launcher exits 3', async () => {
     const r = await runJob(compiledFixture('fail-exit.ts'), { numPes: 3, timeoutMs: 30000 });
     const endedAt = Date.now();
