@@ -39,6 +39,8 @@ export interface ScopeReport {
    * standard globals, each once, in source order.
    */
   readonly free: readonly string[];
+  /** Those of `free` that it calls (`f(...)`, `new F(...)`) somewhere: functions or classes. */
+  readonly called: readonly string[];
   /** It uses `this` or `super` of the function itself (not of a function or class inside it). */
   readonly usesThis: boolean;
   readonly usesImportMeta: boolean;
@@ -79,6 +81,7 @@ export function analyzeFunctionSource(source: string): ScopeReport {
   return {
     shape,
     free: [...a.free],
+    called: [...a.free].filter((n) => a.callees.has(n)),
     usesThis: a.usesThis,
     usesImportMeta: a.usesImportMeta,
     relativeImports: a.relativeImports,
@@ -118,6 +121,8 @@ function tryParse(text: string): AnyNode | undefined {
 
 class Analyzer {
   readonly free = new Set<string>();
+  /** Names called as functions or constructors anywhere in the function. */
+  readonly callees = new Set<string>();
   usesThis = false;
   usesImportMeta = false;
   usesNameHelper = false;
@@ -293,6 +298,11 @@ class Analyzer {
       }
       case 'CallExpression':
         if (this.#nameHelperCall(node, scope)) return;
+        if (node.callee.type === 'Identifier') this.callees.add(node.callee.name);
+        this.children(node, scope);
+        return;
+      case 'NewExpression':
+        if (node.callee.type === 'Identifier') this.callees.add(node.callee.name);
         this.children(node, scope);
         return;
       default:

@@ -229,7 +229,8 @@ function examine(fn: ClosureFn, text: string): ClosureSource | Refusal {
   }
   if (report.free.length > 0) {
     const names = report.free;
-    const first = names[0]!;
+    // The env example names something that may be data: not a name the function calls.
+    const data = names.filter((n) => !report.called.includes(n));
     const helper = names.find((n) => /^__[A-Za-z]+$/.test(n));
     const hint = helper === undefined
       ? ''
@@ -237,7 +238,9 @@ function examine(fn: ClosureFn, text: string): ClosureSource | Refusal {
     return refuse(
       ErrorCode.CLOSURE_CAPTURE,
       `it reads ${names.map((n) => `'${n}'`).join(', ')}, declared outside the function${hint}. A closure runs on other PEs, where only its parameters, its own locals and the standard globals exist: ` +
-        `pass ${names.length === 1 ? 'it' : 'them'} in env if ${names.length === 1 ? 'it is' : 'they are'} data, e.g. closure((ctx, env) => ... env.${first} ..., { ${first} }). ` +
+        (data.length === 0
+          ? ''
+          : `pass ${names.length === 1 ? 'it' : 'them'} in env if ${names.length === 1 ? 'it is' : 'they are'} data, e.g. closure((ctx, env) => ... env.${data[0]} ..., { ${data[0]} }). `) +
         // env is encoded for every launch but execAmLocal, and the codec refuses functions.
         'A function or class cannot travel in env (only execAmLocal, which runs the closure here, accepts one; other launches throw LAMELLAR_ERR_SERIALIZE): ' +
         "define it inside the closure, or import its module there with await import(specifier) (a module of your own by the URL import.meta.resolve('./mod.js') passed in env)",
