@@ -112,14 +112,57 @@ async function lockFor(a: ArrayBase, mut: boolean, collective: boolean): Promise
 }
 
 /**
+ * A consumer's place, taken at its call, among the lock requests of the consumers on one lock
+ * array on this PE: it asks for its lock once the one before it has been granted.
+ *
+ * A distributed consumer asks for its lock only after its opening barrier, and a GlobalLockArray's
+ * `distIterMut()` for the array's one write lock only after two more (collectiveWriteLocalData),
+ * while a local consumer asks at once. A read consumer called after a write consumer on every PE
+ * (`Promise.all([w.forEach(...), a.distIter().sum()])`) then asked for the lock first on some PEs
+ * and saw the writes on others: a torn sum, silently. Asked in call order, each request queues
+ * at the lock behind the one before, so every PE's part is read after the write consumer has
+ * ended on it (everywhere, for the GlobalLockArray's one lock). Consumers on a guard (a lease)
+ * take no lock and no turn.
+ */
+export interface LockTurn {
+  /** Settles once the consumer before this one on the array has been granted its lock. */
+  readonly before: Promise<void> | undefined;
+  /** This consumer has its lock, or will not ask for it (it failed first): lets the next one ask. */
+  granted(): void;
+}
+
+/** Per lock array (its meta, shared by its handles on this PE): the last turn taken. */
+const lastTurn = new WeakMap<object, Promise<void>>();
+
+/** Takes a consumer's lock turn on `a`, synchronously at its call (see LockTurn). */
+export function takeLockTurn(a: ArrayBase, lease: Lease | undefined): LockTurn | undefined {
+  const ai = a[kArray];
+  if (lease !== undefined || (ai.kind !== 'GlobalLockArray' && ai.kind !== 'LocalLockArray')) return undefined;
+  const before = lastTurn.get(ai.meta);
+  let granted!: () => void;
+  lastTurn.set(ai.meta, new Promise<void>((r) => (granted = r)));
+  return { before, granted };
+}
+
+/**
  * Opens `a` for reading (`mut` false) or writing; `collective` is the distributed form (all PEs
  * of the team open it together: GlobalLockArray then takes one write lock for all). With a
- * `lease` (a guard's), the guard's lock is used instead of taking one.
+ * `lease` (a guard's), the guard's lock is used instead of taking one. With a `turn`, the lock is
+ * asked for once the turn before it has been granted.
  */
-export async function openAccess(a: ArrayBase, mut: boolean, collective: boolean, lease?: Lease): Promise<Access> {
+export async function openAccess(a: ArrayBase, mut: boolean, collective: boolean, lease?: Lease, turn?: LockTurn): Promise<Access> {
   const ai = a[kArray];
   const kind = ai.kind;
-  const done = lease !== undefined ? lease.retain() : await lockFor(a, mut, collective);
+  let done: () => void;
+  if (lease !== undefined) done = lease.retain();
+  else {
+    try {
+      if (turn?.before !== undefined) await turn.before;
+      done = await lockFor(a, mut, collective);
+    } finally {
+      turn?.granted();
+    }
+  }
   let part: Part;
   try {
     part = localPart(a);

@@ -14,7 +14,7 @@ import type { Team } from '../../team/index.js';
 import type { ArrayBase } from '../base.js';
 import type { ArrayElemType } from '../elem.js';
 import { kArray } from '../meta.js';
-import { openAccess, type Access } from './access.js';
+import { openAccess, takeLockTurn, type Access } from './access.js';
 import { chainsOf, distPlan, localPlan, sumZero, type Chain, type Plan } from './chain.js';
 import { buildArray, storeItems, type CollectTarget, type Stored } from './collect.js';
 import { addConsumerFrame, failedElsewhere, failureRecord, reserveExchange, type ExchangeRecord, type PendingExchange } from './exchange.js';
@@ -73,12 +73,16 @@ function localResult(c: Chain, k: Consume, r: Partial): unknown {
   }
 }
 
+/** Opens every chain's array (their lock turns taken now, at the call), runs `body`, releases. */
 async function withAccesses<R>(cs: Chain[], collective: boolean, body: (a: Access[]) => Promise<R>): Promise<R> {
+  const turns = cs.map((c) => takeLockTurn(c.array, c.lease));
   const acc: Access[] = [];
   try {
-    for (const c of cs) acc.push(await openAccess(c.array, c.mut, collective, c.lease));
+    for (let i = 0; i < cs.length; i++) acc.push(await openAccess(cs[i]!.array, cs[i]!.mut, collective, cs[i]!.lease, turns[i]));
     return await body(acc);
   } finally {
+    // A turn whose array was never opened (an earlier one failed) lets the next consumer ask.
+    for (const t of turns) t?.granted();
     for (let j = acc.length - 1; j >= 0; j--) acc[j]!.release();
   }
 }
@@ -153,6 +157,8 @@ function startDist(c: Chain, k: Consume): Promise<unknown> {
   const team = a.team;
   // The opening barrier's place among the team's collectives is taken now, then the exchange's.
   const ex = reserveExchange(team, k.what, true);
+  // Its place among the lock requests of the consumers on this array, also in call order.
+  const turn = takeLockTurn(a, c.lease);
   const D = a.distribution === 'cyclic' ? team.numPes : 1;
   const onPart = async <R>(run: (p: Plan) => Promise<R>): Promise<R> => {
     // Barrier first, then the lock: Lamellar takes the lock first, but then a PE holding its
@@ -160,8 +166,13 @@ function startDist(c: Chain, k: Consume): Promise<unknown> {
     // finishing an earlier operation needing that lock: an element op on this PE's part, or a
     // local iteration under the global read lock. Here every PE is done with what it did before
     // the call when any PE takes a lock for it.
-    await ex.opened;
-    const acc = await openAccess(a, c.mut, true, c.lease);
+    try {
+      await ex.opened;
+    } catch (err) {
+      turn?.granted();
+      throw err;
+    }
+    const acc = await openAccess(a, c.mut, true, c.lease, turn);
     try {
       const s0 = a.numElemsLocal === 0 ? 0 : a.firstGlobalIndexForPe(team.myPe)!;
       return await run(distPlan(c, acc, s0, D));
