@@ -33,6 +33,7 @@ export class Darc<T> extends DarcBase<T> {
 
   private constructor(token: symbol, state: RefState, origin: HandleOrigin) {
     super(token, state, origin);
+    this.noteLabel(this.refLabel);
   }
 
   static {

@@ -210,6 +210,7 @@ export class GlobalRwDarc<T> extends DarcBase<T> {
 
   private constructor(token: symbol, state: RefState, origin: HandleOrigin) {
     super(token, state, origin);
+    this.noteLabel(this.refLabel);
   }
 
   static {

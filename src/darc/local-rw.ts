@@ -34,6 +34,7 @@ export class LocalRwDarc<T> extends DarcBase<T> {
 
   private constructor(token: symbol, state: RefState, origin: HandleOrigin) {
     super(token, state, origin);
+    this.noteLabel(this.refLabel);
     const rt = state.rt;
     (state.data as DarcData<T>).local ??= new RwLock((describe) => rt.watchLock(() => `LocalRwDarc.${describe()}`, captureSite(undefined, 8), 'LocalRwDarc'));
   }

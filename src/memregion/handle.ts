@@ -141,6 +141,14 @@ export abstract class RefHandle {
     held.total = total;
   }
 
+  /**
+   * @internal Darcs: the kind the unreleased-handle warning names (their shared state says only
+   * "Darc"), set once the subclass knows it.
+   */
+  protected noteLabel(label: string): void {
+    if (this.#held !== undefined) this.#held.label = label;
+  }
+
   /** @internal The shared state; throws USE_AFTER_RELEASE once this handle is released. */
   protected get refState(): RefState {
     const st = this.#state;

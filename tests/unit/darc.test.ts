@@ -92,9 +92,11 @@ test('guards have no public constructor: new DarcReadGuard() from JavaScript is 
 test('handles collected without drop() warn LAMELLAR_W_UNRELEASED_HANDLE and are still freed', async () => {
   const r = await runNode(['--expose-gc', '--import', 'tsx', fixture('darc-gc.ts')], { timeoutMs: 60000 });
   assert.equal(r.code, 0, `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
-  assert.match(r.stdout, /made 15, freed after GC/);
+  assert.match(r.stdout, /made 17, freed after GC/);
   assert.match(r.stderr, /LAMELLAR_W_UNRELEASED_HANDLE/);
   assert.match(r.stderr, /a Darc handle on PE 0 was garbage-collected without drop\(\)/);
+  assert.match(r.stderr, /a LocalRwDarc handle on PE 0 was garbage-collected without drop\(\)/);
+  assert.match(r.stderr, /a GlobalRwDarc handle on PE 0 was garbage-collected without drop\(\)/);
   // A region's warning says which region, and which window of it for a sub-region.
   assert.ok(
     r.stderr.includes('a shared memory region handle (a sub-region: elements [0, 4) of 16 u8 per PE) on PE 0 was garbage-collected without drop(); call drop() or use `await using`'),
