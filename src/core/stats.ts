@@ -69,3 +69,16 @@ export function addWait(kind: 'barrier' | 'collective', t0: number): void {
   else peCounters.collectiveWaitMs += now - t0;
   sampleJsHeap(false, now);
 }
+
+/**
+ * `run()`'s promise; when stats are on, the time until it resolves is added to the collective
+ * wait time (the parts of a creation collective: team, region, Darc and array creation).
+ */
+export function timedCollective<R>(run: () => Promise<R>): Promise<R> {
+  if (!timing) return run();
+  const t0 = performance.now();
+  return run().then((r) => {
+    addWait('collective', t0);
+    return r;
+  });
+}

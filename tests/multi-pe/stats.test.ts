@@ -16,6 +16,7 @@ const CASES = [
   'put and get count their bytes, and the region heap peak covers the region',
   "bytesSent counts a region put's payload like an array put's where it crosses a network, and neither on mapped memory",
   'waits and the JS heap are measured only when stats are on',
+  'a wait in array, Darc, region or team creation counts in collectiveWaitMs',
 ];
 
 conformance('stats.ts', CASES, {
