@@ -40,6 +40,8 @@ export interface EngineHost {
    * and their returned AMs run back here on that handle).
    */
   teamById(id: number, launched?: boolean): CtxTeam | undefined;
+  /** Whether this PE was a member of team `id` and has dropped it (for the refusal's wording). */
+  teamDropped(id: number): boolean;
   /** Passed to ref codecs when decoding, so they can return this PE's own handles. */
   readonly decodeContext: unknown;
 }
@@ -439,11 +441,15 @@ export class Engine {
     if (team === undefined) {
       // Never reroute to another team: ctx.team would lie, and team-relative PEs would be wrong.
       r.pos = end;
+      // A team its members dropped is a handle used after release, not a transport fault.
+      const dropped = host.teamDropped(teamId);
       this.#reply(src, reqId, {
         name: 'LamellarError',
-        message: `${this.#unknownTeam(teamId)}; the AM was not run`,
+        message: dropped
+          ? `team id ${teamId} was dropped on PE ${this.myPe} (its members dropped it with team.drop()); the AM was not run`
+          : `${this.#unknownTeam(teamId)}; the AM was not run`,
         stack: '',
-        code: ErrorCode.PROTOCOL,
+        code: dropped ? ErrorCode.USE_AFTER_RELEASE : ErrorCode.PROTOCOL,
         refused: true,
       });
       return;

@@ -14,6 +14,9 @@ import { State } from './coll/status.js';
 import { Watch, type Waiting } from './coll/watch.js';
 import type { Team } from './team.js';
 
+/** How many dropped team ids a PE remembers, to tell an AM sent to one that it was dropped. */
+const DROPPED_KEPT = 1024;
+
 export class WorldRuntime implements EngineHost, ChannelHost {
   readonly lamella: Lamella;
   readonly engine: Engine;
@@ -60,6 +63,19 @@ export class WorldRuntime implements EngineHost, ChannelHost {
 
   get decodeContext(): unknown {
     return this;
+  }
+
+  /** Ids of the teams this PE dropped as a member, the latest DROPPED_KEPT of them. */
+  readonly #dropped = new Set<number>();
+
+  /** Team `id`, of which this PE was a member, has been dropped here. */
+  noteTeamDropped(id: number): void {
+    this.#dropped.add(id);
+    if (this.#dropped.size > DROPPED_KEPT) this.#dropped.delete(this.#dropped.values().next().value!);
+  }
+
+  teamDropped(id: number): boolean {
+    return this.#dropped.has(id) && !this.teams.has(id);
   }
 
   teamById(id: number, launched = false): Team | undefined {

@@ -307,7 +307,8 @@ export class Team implements AmTeam {
   }
 
   /**
-   * The team id of world PE `worldPe`, or undefined if it is not a member.
+   * The team id of world PE `worldPe`, or undefined if it is not a member; throws PE_OUT_OF_RANGE
+   * if the world has no such PE.
    * @example
    * ```ts
    * const me = world.team.teamPe(world.myPe);
@@ -315,7 +316,9 @@ export class Team implements AmTeam {
    */
   teamPe(worldPe: number): number | undefined {
     const i = this.#pes.indexOf(worldPe);
-    return i < 0 ? undefined : i;
+    if (i >= 0) return i;
+    checkTeamPe(worldPe, this.#rt.world.pes, true, true, 'world PE', 'teamPe');
+    return undefined;
   }
 
   /**
@@ -592,6 +595,7 @@ export class Team implements AmTeam {
     const rt = this.#rt;
     rt.channels.delete(this.#id);
     if (rt.teams.get(this.#id) === this) rt.teams.delete(this.#id);
+    rt.noteTeamDropped(this.#id);
     if (this.#block > 0) rt.lamella.free(this.#block);
   }
 
