@@ -211,7 +211,10 @@ export function defineAm<A = undefined, R = void>(name: string, exec: AmExec<A, 
     throw new LamellarError(ErrorCode.INVALID_ARGUMENT, `defineAm('${name}') needs an exec function`);
   }
   if (byName.has(name)) {
-    throw new LamellarError(ErrorCode.DUPLICATE_AM, `an active message named '${name}' is already defined`, { details: { name } });
+    const first = definedAt.get(name);
+    throw new LamellarError(ErrorCode.DUPLICATE_AM, `an active message named '${name}' is already defined${first === undefined ? '' : ` (first at ${first})`}`, {
+      details: { name, ...(first === undefined ? {} : { firstDefinedAt: first }) },
+    });
   }
   const id = amIdOf(name);
   const clash = byId.get(id);
@@ -229,7 +232,26 @@ export function defineAm<A = undefined, R = void>(name: string, exec: AmExec<A, 
   const def: AmDef<A, WireReceived<AmResultOf<R>>> = Object.freeze({ name, id, exec, argLabel: `argument of AM '${name}'`, [kAmDef]: true, [kRuntimeAm]: runtime });
   byId.set(id, def as AmDef<unknown, unknown>);
   byName.set(name, def as AmDef<unknown, unknown>);
+  if (!runtime) noteDefinition(name);
   return def as DefinedAm<A, R>;
+}
+
+/** Where each of the program's AMs was defined ("file:///app/am.ts:12:20"), for DUPLICATE_AM. */
+const definedAt = new Map<string, string>();
+
+/**
+ * Records the line that called defineAm. Once per AM definition, at module load: a stack capture
+ * (a few microseconds) is nothing there, and a second definition of the name can say where the
+ * first one is (two modules, or one module loaded twice by two URLs).
+ */
+function noteDefinition(name: string): void {
+  const holder: { stack?: string } = {};
+  Error.captureStackTrace(holder, defineAm);
+  const frame = holder.stack?.split('\n')[1]?.trim();
+  if (frame === undefined) return;
+  // "at fn (file:///app/am.ts:12:20)" or "at file:///app/am.ts:12:20": the location.
+  const m = /\(([^()]*)\)$/.exec(frame);
+  definedAt.set(name, m !== null ? m[1]! : frame.replace(/^at /, ''));
 }
 
 /** The runtime's own AMs whose arguments are the program's values (a TypedAmGroup's entries). */

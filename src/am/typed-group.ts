@@ -231,7 +231,8 @@ export class TypedAmGroupResult<R> implements Iterable<TypedAmGroupEntry<R>> {
 export interface TypedAmGroupOptions<S> {
   /**
    * Arguments shared by every entry (Lamellar's static members): sent once per message, merged
-   * into each entry's arguments on the target.
+   * into each entry's arguments on the target as `{ ...static, ...entry }` (an entry's own field
+   * wins).
    * @example
    * ```ts
    * const Tag = defineAm('doc/tg-tag', (_ctx, a: { tag: string; x: number }) => `${a.tag}${a.x}`);
