@@ -2,6 +2,7 @@
  * World: all PEs of a job, and the entry point of the runtime. `initWorld()` is collective;
  * `shutdown()` (or `await using`) ends it collectively.
  */
+import { writeSync } from 'node:fs';
 import { Engine, kTeamLaunch, type AmArgs, type AmDef, type AmHandle, type LocalAmHandle, type MultiAmHandle } from '../am/index.js';
 import {
   addExitHook,
@@ -479,7 +480,13 @@ async function startWorld(options: WorldOptions, up: (rt: WorldRuntime) => void)
     rt.teams.set(0, team);
     rt.addChannel(channel);
     // A PE whose script ends (or dies) without shutting down shows as "exited" to the others.
-    process.once('exit', () => rt.watch.finish(State.exited));
+    process.once('exit', (code) => {
+      rt.watch.finish(State.exited);
+      // process.exit() inside an AM: the launcher can say only that the PE ended, so the PE names
+      // the AM (synchronously: nothing asynchronous runs once 'exit' is emitted).
+      const busy = worldShutDown() ? '' : (rt.board?.ownBusy() ?? '');
+      if (busy !== '') writeSync(2, `lamellar: PE ${lamella.myPe}: process.exit(${code}) was called inside ${busy}, before its world shut down\n`);
+    });
     const world = newWorld(rt, team);
     await team.barrier();
     rt.startedAt = performance.now();

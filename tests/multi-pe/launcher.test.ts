@@ -111,6 +111,19 @@ describe('a failing PE stops the whole job', () => {
     assertStoppedWithin10s(r, endedAt);
   });
 
+  for (const backend of ['shmem', 'tcp'] as const) {
+    test(`${backend}: a PE that calls process.exit(0) inside an AM names the AM`, async () => {
+      const r = await runJob(compiledFixture('fail-exit.ts'), { numPes: 2, backend, args: ['in-am'], timeoutMs: 30000 });
+      const endedAt = Date.now();
+      assert.equal(r.signal, null, `killed by the test's time limit:\n${r.stderr}`);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, /lamellar: PE 1: process\.exit\(0\) was called inside active message 'fail-exit\/quit', before its world shut down\n/);
+      assert.match(r.stderr, /PE 1 exited before shutdown/);
+      assert.doesNotMatch(r.stdout, /should never pass/);
+      assertStoppedWithin10s(r, endedAt);
+    });
+  }
+
   test('a tcp PE that calls process.exit(0) before shutdown stops the job, naming it', async () => {
     const r = await runJob(compiledFixture('fail-exit.ts'), { numPes: 3, backend: 'tcp', args: ['0'], timeoutMs: 30000 });
     const endedAt = Date.now();

@@ -119,6 +119,12 @@ export class StatusBoard {
     return this.read(pe);
   }
 
+  /** The AM whose synchronous code this PE runs now ('' if none), from its own busy words. */
+  ownBusy(): string {
+    const w = (this.#at >> 2) + BUSY_WORD;
+    return busyName(this.#i32[w]!, this.#i32[w + 1]!);
+  }
+
   /** Reads PE `pe`'s status (a remote read on tcp). */
   async read(pe: number): Promise<StatusView> {
     const buf = new Uint8Array(STATUS_BYTES);
