@@ -14,7 +14,7 @@ import { checkChunkSize, newLocalChunks, type LocalChunks } from './chunks.js';
 import type { World } from './deps.js';
 import type { ArrayElemType, LocalView, ReadonlyLocalView } from './elem.js';
 import { newLocalDataGuard, type LocalDataGuard } from './guard.js';
-import { COLLECTIVE_LEFT } from './lock.js';
+import { COLLECTIVE_LEFT, GLOBAL_LOCK, noteGuard } from './lock.js';
 import { newArrayReadGuard, newArrayWriteGuard, type ArrayReadGuard, type ArrayWriteGuard } from './lock-guard.js';
 import { kArray, type ArrayMeta } from './meta.js';
 import { IndexedDistIter, IndexedLocalIter, iterChain, type ElemRef } from './iter/index.js';
@@ -205,8 +205,12 @@ export class GlobalLockArray<T extends ArrayElemType = ArrayElemType> extends Mu
       end?.();
     }
     guardsHere.set(ai.meta, (guardsHere.get(ai.meta) ?? 0) + 1);
+    // Where the lock word is mapped, its wait reports count this PE's guards on it too.
+    const word = ai.meta.locks[0] ?? null;
+    if (word !== null) noteGuard(word, GLOBAL_LOCK, 1);
     return make(data, () => {
       guardsHere.set(ai.meta, guardsHere.get(ai.meta)! - 1);
+      if (word !== null) noteGuard(word, GLOBAL_LOCK, -1);
       // Launched, not awaited: waitAll() and shutdown cover it (it is an AM on tcp).
       releaseGlobal(this, ai, write);
       unpin(ai.state);

@@ -13,7 +13,7 @@ import { checkChunkSize, newLocalChunks, type LocalChunks } from './chunks.js';
 import type { World } from './deps.js';
 import type { ArrayElemType, LocalView, ReadonlyLocalView } from './elem.js';
 import { newLocalDataGuard, type LocalDataGuard } from './guard.js';
-import { LOCAL_LOCK, lock, noteWaitSite, unlock } from './lock.js';
+import { LOCAL_LOCK, lock, noteGuard, noteWaitSite, unlock } from './lock.js';
 import { newArrayReadGuard, newArrayWriteGuard, type ArrayReadGuard, type ArrayWriteGuard } from './lock-guard.js';
 import { kArray, type ArrayMeta } from './meta.js';
 import { IndexedDistIter, IndexedLocalIter, iterChain, type ElemRef } from './iter/index.js';
@@ -195,7 +195,9 @@ export class LocalLockArray<T extends ArrayElemType = ArrayElemType> extends Mut
       unpin(ai.state);
       throw err;
     }
+    noteGuard(w, LOCAL_LOCK, 1);
     return make(data, () => {
+      noteGuard(w, LOCAL_LOCK, -1);
       unlock(w, LOCAL_LOCK, write);
       unpin(ai.state);
     });

@@ -130,10 +130,24 @@ function enqueue(w: Int32Array, i: number, write: boolean, existing: WaitQueue |
   return p;
 }
 
+/** Per lock area, per word: the guards this PE holds on it now (a counter each, no capture). */
+const guardsHeld = new WeakMap<Int32Array, Map<number, number>>();
+
+/** A guard on word `i` of `w` was taken (+1) or released (-1) on this PE. */
+export function noteGuard(w: Int32Array, i: number, delta: 1 | -1): void {
+  let byIndex = guardsHeld.get(w);
+  if (byIndex === undefined) guardsHeld.set(w, (byIndex = new Map()));
+  byIndex.set(i, (byIndex.get(i) ?? 0) + delta);
+}
+
 /** "2 ops or guard requests queued here, the first a write; the lock is held by a writer". */
 function describeQueue(w: Int32Array, i: number, q: WaitQueue): string {
   const cur = Atomics.load(w, i);
-  const held = cur === -1 ? 'a writer' : cur > 0 ? `${cur} reader${cur === 1 ? '' : 's'}` : 'nobody this instant';
+  const mine = cur === 0 ? 0 : (guardsHeld.get(w)?.get(i) ?? 0);
+  // A guard this PE still holds is the usual culprit: a port of Rust's read_local_data() kept
+  // past its use while the same PE goes on to an op or guard that needs the lock.
+  const here = mine === 0 ? '' : `, ${mine === 1 ? 'a guard' : `${mine} guards`} this PE took and has not released`;
+  const held = cur === -1 ? `a writer${here}` : cur > 0 ? `${cur} reader${cur === 1 ? '' : 's'}${here}` : 'nobody this instant';
   const n = q.size;
   // "here": on tcp team PE 0's queue also holds the requests it serves for other PEs.
   // Ops hold a lock only while they run, so a lock held for a whole timeout is most likely held by

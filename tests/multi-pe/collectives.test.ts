@@ -332,7 +332,7 @@ for (const cfg of [{ backend: 'shmem', numPes: 2 }, { backend: 'tcp', numPes: 2 
 // runs empty first, and the report of what it waited for names the same waits (exit 13).
 const LOCK_WAITS = {
   local: (_pe: number) => `LocalRwDarc\\.read\\(\\), queued behind a write guard not yet released \\(1 request queued\\)`,
-  larr: (pe: number) => `a queue for the LocalLockArray lock of team PE ${pe}'s part \\(1 op or guard request queued here, the first a read; the lock is held by a writer \\(a guard holds the lock until it is released: bind each guard with \`using\`, or call its release\\(\\)\\)\\)`,
+  larr: (pe: number) => `a queue for the LocalLockArray lock of team PE ${pe}'s part \\(1 op or guard request queued here, the first a read; the lock is held by a writer, a guard this PE took and has not released \\(a guard holds the lock until it is released: bind each guard with \`using\`, or call its release\\(\\)\\)\\)`,
 } as const;
 for (const cfg of [{ backend: 'local', numPes: 1 }, { backend: 'shmem', numPes: 2 }, { backend: 'tcp', numPes: 2 }] as const) {
   const script = scriptFor('deadlock-lock.ts', cfg.backend === 'local');
@@ -375,7 +375,7 @@ for (const cfg of [{ backend: 'local', numPes: 1 }, { backend: 'shmem', numPes: 
     // Where the lock word is mapped the asker's own queue waits; on tcp its request does.
     const wait = cfg.backend === 'tcp'
       ? `GlobalLockArray\\.read guard \\(the lock is kept on team PE 0; this PE holds 1 guard of it\\)`
-      : `a queue for the GlobalLockArray lock \\(kept on team PE 0\\) \\(1 op or guard request queued here, the first a read; the lock is held by a writer \\(a guard holds the lock until it is released: bind each guard with \`using\`, or call its release\\(\\)\\)\\)`;
+      : `a queue for the GlobalLockArray lock \\(kept on team PE 0\\) \\(1 op or guard request queued here, the first a read; the lock is held by a writer, a guard this PE took and has not released \\(a guard holds the lock until it is released: bind each guard with \`using\`, or call its release\\(\\)\\)\\)`;
     reported(r, asker, wait, at('array read'));
     if (!one) assert.match(r.stdout, new RegExp(`@@read ${asker} 1 after the report`));
   });
