@@ -329,6 +329,43 @@ describe('V8 ArrayBuffer sweeping on the PE thread after a stream of large buffe
   });
 });
 
+describe('output through a pipe', () => {
+  /** Runs the job with its stdout through a pipe that fills (its reader starts late); returns that output. */
+  const piped = (args: string[]): Promise<{ code: number | null; out: string }> =>
+    new Promise((resolve) => {
+      const cmd = `${JSON.stringify(process.execPath)} ${[BIN, ...args].map((a) => JSON.stringify(a)).join(' ')} 2>/dev/null | (sleep 0.5; cat)`;
+      const child = spawn('bash', ['-o', 'pipefail', '-c', cmd], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const chunks: Buffer[] = [];
+      child.stdout.on('data', (c: Buffer) => chunks.push(c));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 60000);
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        resolve({ code, out: Buffer.concat(chunks).toString('utf8') });
+      });
+    });
+
+  for (const backend of ['shmem', 'tcp'] as const) {
+    for (const prefix of [false, true]) {
+      test(`${backend}${prefix ? ' with --prefix' : ''}: blocks of whole lines written at once by every PE come out as whole lines`, async () => {
+        // Each PE writes 30 blocks of 100 lines of 1000 bytes, a block per write: more than a pipe
+        // holds, so the kernel splits such a write, and another PE's output landed in between.
+        const r = await piped(['run', '-N', '2', '-b', backend, ...(prefix ? ['--prefix'] : []), fixture('output-blocks.ts'), '30', '100']);
+        assert.equal(r.code, 0);
+        const lines = r.out.split('\n');
+        assert.equal(lines.pop(), '');
+        const seen = [new Set<string>(), new Set<string>()];
+        for (const line of lines) {
+          const m = /^(?:\[PE (\d)\] )?(\d) (\d+) (\d+) x+$/.exec(line);
+          assert.ok(m !== null && (prefix ? m[1] === m[2] : m[1] === undefined), `a cut or mixed line: ${line.slice(0, 60)}...${line.slice(-20)} (${line.length} bytes)`);
+          assert.equal(line.length, 999 + (prefix ? 7 : 0));
+          seen[Number(m[2])]!.add(`${m[3]} ${m[4]}`);
+        }
+        assert.deepEqual(seen.map((s) => s.size), [3000, 3000]);
+      });
+    }
+  }
+});
+
 describe("the PEs' V8 young generation (launcher/young-gen.ts)", () => {
   const said = (r: JobResult): string[] => [...r.stderr.matchAll(/lamellar: PE (\d+): V8 semi-spaces of up to (.*)/g)].sort((a, b) => Number(a[1]) - Number(b[1])).map((m) => m[2]!);
   // The new space is two semi-spaces: V8's default (on this 24 GiB host) lets it grow to 32 MiB, ours to 128.
