@@ -329,6 +329,17 @@ describe('V8 ArrayBuffer sweeping on the PE thread after a stream of large buffe
   });
 });
 
+describe('LAMELLAR_HEAP_SIZE at its documented minimum', () => {
+  for (const c of [{ backend: 'local', numPes: 1 }, { backend: 'shmem', numPes: 2 }, { backend: 'tcp', numPes: 2 }, { backend: 'ofi', numPes: 2, provider: 'shm' }] satisfies JobConfig[]) {
+    test(`${configName(c)}: 65536 bytes start a world and hold a 32 KiB region`, { skip: skipFor(c) }, async () => {
+      // The runtime's scratch (80 KiB per PE on shmem) used to come out of the 64 KiB: no world.
+      const r = await runJob(fixture('heap-min.ts'), { ...c, env: { LAMELLAR_HEAP_SIZE: '65536' }, timeoutMs: 30000 });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal([...r.stdout.matchAll(/@@heap-min \d ok/g)].length, c.numPes);
+    });
+  }
+});
+
 describe('output through a pipe', () => {
   /** Runs the job with its stdout through a pipe that fills (its reader starts late); returns that output. */
   const piped = (args: string[]): Promise<{ code: number | null; out: string }> =>

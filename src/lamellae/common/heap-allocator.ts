@@ -20,14 +20,19 @@ export class HeapAllocator {
   readonly #limit: number;
   readonly #grow: (minBytes: number) => void;
 
+  /** The bytes blocks may take: the heap's size as LAMELLAR_HEAP_SIZE gives it. */
+  readonly #capacity: number;
+
   /**
    * `grow(n)` must make at least n bytes of the heap usable. Blocks start at `start` (rounded up
-   * to the alignment, and never 0, so 0 can mean "no address"): the bytes below it are reserved.
+   * to the alignment, and never 0, so 0 can mean "no address"): the bytes below it are reserved
+   * for the runtime, and blocks may take `capacity` bytes above them.
    */
-  constructor(limit: number, grow: (minBytes: number) => void, start = ALIGN) {
-    this.#limit = limit;
+  constructor(capacity: number, grow: (minBytes: number) => void, start = ALIGN) {
     this.#grow = grow;
     this.#top = Math.max(ALIGN, Math.ceil(start / ALIGN) * ALIGN);
+    this.#capacity = capacity;
+    this.#limit = this.#top + capacity;
   }
 
   get bytesInUse(): number {
@@ -70,7 +75,7 @@ export class HeapAllocator {
    * cap; a request larger than the cap can never fit on one PE, whatever the setting.
    */
   #exhausted(bytes: number): LamellarError {
-    const limit = this.#limit;
+    const limit = this.#capacity;
     const cap = `LAMELLAR_HEAP_SIZE is at most ${MAX_HEAP_SIZE} bytes (4 GiB)`;
     let msg: string;
     if (bytes > MAX_HEAP_SIZE) {

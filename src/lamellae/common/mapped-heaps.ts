@@ -20,6 +20,7 @@
  */
 import { copyBytes } from '../../core/copy.js';
 import { ErrorCode, LamellarError } from '../../core/errors.js';
+import { config, MAX_HEAP_SIZE } from '../../core/config.js';
 import { debug } from '../../core/debug.js';
 import { wasm, WASM_PAGE, type HeapMemory, type KernelSpace, type WasmMemory } from '../../core/wasm.js';
 import { HeapAllocator } from './heap-allocator.js';
@@ -41,6 +42,16 @@ const GROW_STEP = 1 << 20;
 export const KERNEL_SLOT_BYTES = 80 * 1024;
 /** The first slot's address: offset 0 is never an address. */
 const SLOTS_AT = 64;
+
+/**
+ * The bytes of a PE's heap: LAMELLAR_HEAP_SIZE for the program's regions and arrays, plus what the
+ * runtime reserves at its start (the kernels' scratch slots: `slots` of them, one per PE that
+ * maps the heap on shmem). A job given the documented minimum could not start: 2 shmem PEs
+ * reserve 160 KiB of each heap, more than 64 KiB. At most the 4 GiB a heap can be.
+ */
+export function heapBytes(heapSize: number, slots: number): number {
+  return Math.min(MAX_HEAP_SIZE, heapSize + SLOTS_AT + slots * KERNEL_SLOT_BYTES);
+}
 /**
  * i32 index, in a WebAssembly heap, of the heap's extent: the bytes its owner's allocator has
  * handed out so far, in 64 KiB units, published by the owner as its allocations reach further.
@@ -100,8 +111,9 @@ export class MappedHeaps {
       const memory = kernels?.memories[pe];
       return memory === undefined ? undefined : { memory, scratch: SLOTS_AT + slot * KERNEL_SLOT_BYTES, scratchBytes: KERNEL_SLOT_BYTES };
     });
+    const reserved = SLOTS_AT + slots * KERNEL_SLOT_BYTES;
     this.#alloc = new HeapAllocator(
-      own.maxByteLength,
+      Math.min(config().heapSize, own.maxByteLength - reserved),
       (need) => {
         // A growable buffer grows here; a heap mapped whole publishes its new extent.
         if (own.growable) {
@@ -115,7 +127,7 @@ export class MappedHeaps {
           Atomics.store(i32, EXTENT_WORD, Math.ceil(next / EXTENT_UNIT));
         }
       },
-      SLOTS_AT + slots * KERNEL_SLOT_BYTES,
+      reserved,
     );
   }
 

@@ -4,7 +4,7 @@
  * shmem and tcp too: every AM argument is still serialized.
  */
 import { config, ErrorCode, heapBuffer, heapWasm, LamellarError, checkPe } from '../../core/index.js';
-import { createHeap, MappedHeaps, MappedMemory } from '../common/index.js';
+import { createHeap, heapBytes, MappedHeaps, MappedMemory } from '../common/index.js';
 import type { FrameHandler, Lamella, LamellaStats } from '../types.js';
 
 export class LocalLamella extends MappedMemory implements Lamella {
@@ -19,7 +19,7 @@ export class LocalLamella extends MappedMemory implements Lamella {
   #closed = false;
 
   constructor() {
-    const heap = createHeap(config().heapSize, config().wasmKernels);
+    const heap = createHeap(heapBytes(config().heapSize, 1), config().wasmKernels);
     super(new MappedHeaps([heapBuffer(heap)], 0, { spinMicros: 0, deadlockTimeoutSecs: config().deadlockTimeoutSecs }, { memories: [heapWasm(heap)], slots: 1 }));
   }
 

@@ -24,7 +24,7 @@ import { randomBytes } from 'node:crypto';
 import {
   checkPe, config, copyBytes, debug, debugOn, ErrorCode, heapBuffer, heapWasm, LamellarError, warn, WarningCode, type KernelSpace, type LamellarConfig, type WasmMemory,
 } from '../../core/index.js';
-import { createHeap, FrameAssembler, MappedHeaps, RING_HEADER, RingEnd, Spill } from '../common/index.js';
+import { createHeap, heapBytes, FrameAssembler, MappedHeaps, RING_HEADER, RingEnd, Spill } from '../common/index.js';
 import type { AtomicOp, AtomicWord, FrameHandler, Lamella, LamellaStats } from '../types.js';
 import { loadOfi, unknownProvider, type OfiAddon, type OfiEndpoint, type OfiPeer } from './addon.js';
 import { exchangeCards, type Card } from './cards.js';
@@ -107,7 +107,7 @@ export class OfiLamella implements Lamella {
     this.#cfg = cfg;
     this.myPe = cfg.peId;
     this.numPes = cfg.numPes;
-    const memory = createHeap(cfg.heapSize, cfg.wasmKernels);
+    const memory = createHeap(heapBytes(cfg.heapSize, 1), cfg.wasmKernels);
     this.#heap = heapBuffer(memory);
     const heaps: SharedArrayBuffer[] = [];
     heaps[this.myPe] = this.#heap;

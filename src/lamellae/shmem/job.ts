@@ -9,7 +9,7 @@
  * heaps: one shared WebAssembly memory per PE, the memory-region heap (common/mapped-heaps.ts).
  */
 import type { HeapMemory } from '../../core/index.js';
-import { createHeap, RING_HEADER } from '../common/index.js';
+import { createHeap, heapBytes, RING_HEADER } from '../common/index.js';
 
 export interface ShmemJob {
   readonly numPes: number;
@@ -52,6 +52,6 @@ export function createShmemJob(numPes: number, jobId: string, heapSize: number, 
     control: new SharedArrayBuffer(boardByteOffset(numPes) + 2 * numPes * 8),
     rings: new SharedArrayBuffer(numPes * numPes * (RING_HEADER + ringCap)),
     ringCap,
-    heaps: Array.from({ length: numPes }, () => createHeap(heapSize, kernels)),
+    heaps: Array.from({ length: numPes }, () => createHeap(heapBytes(heapSize, numPes), kernels)),
   };
 }

@@ -27,7 +27,7 @@ import {
   checkPe, config, copyBytes, debug, deferred, ErrorCode, isLamellarError, LamellarError, warn, WarningCode,
   heapBuffer, heapWasm, packageUrl, type Deferred, type ErrorCodeValue, type KernelSpace, type LamellarConfig, type WasmMemory,
 } from '../../core/index.js';
-import { createHeap, MappedHeaps, Spill, type RingEnd } from '../common/index.js';
+import { createHeap, heapBytes, MappedHeaps, Spill, type RingEnd } from '../common/index.js';
 import type { AtomicOp, AtomicWord, FrameHandler, Lamella, LamellaStats } from '../types.js';
 import { AmLinks } from './am-links.js';
 import { createLink, inRing, type LinkShared, MAIN_BELL, MAIN_SLEEP, NET_BELL, NET_DONE, NET_SLEEP, outRing, ringBell, sleepOnBell } from './link.js';
@@ -102,7 +102,7 @@ export class TcpLamella implements Lamella {
     this.#cfg = cfg;
     this.myPe = cfg.peId;
     this.numPes = cfg.numPes;
-    const memory = createHeap(cfg.heapSize, cfg.wasmKernels);
+    const memory = createHeap(heapBytes(cfg.heapSize, 1), cfg.wasmKernels);
     this.#heap = heapBuffer(memory);
     const heaps: SharedArrayBuffer[] = [];
     heaps[this.myPe] = this.#heap;
