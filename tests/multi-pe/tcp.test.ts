@@ -20,7 +20,7 @@ import { connectPeer } from '../../src/lamellae/tcp/tls.js';
 import { parseHostPort } from '../../src/core/config.js';
 import { firstSlurmHost, makePlan, portForJob } from '../../src/lamellae/tcp/plan.js';
 import { compiledFixture } from '../helpers/compiled.js';
-import { BIN, caseReports, ROOT, runJob } from '../helpers/job.js';
+import { BIN, caseReports, configName, fixture, ROOT, runJob, skipFor, type JobConfig } from '../helpers/job.js';
 
 const JOB_CASES = [
   'every PE has a distinct id in a world of the launched size',
@@ -293,6 +293,18 @@ describe('a flood of large AMs both ways at once', () => {
       assert.equal(r.signal, null, `killed by the test's time limit (a hang):\n${r.stderr}`);
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /@@flood 20000000,20000000\n/);
+    });
+  }
+});
+
+describe('a small LAMELLAR_MAX_FRAME', () => {
+  // The runtime's batch ops sent a slice of 1M indices per PE as one AM (2 MB for u64 adds),
+  // refused with FRAME_TOO_LARGE under a 1 MiB frame: their slices now fit the frame.
+  for (const c of [{ backend: 'tcp', numPes: 2 }, { backend: 'ofi', numPes: 2, provider: 'shm' }] satisfies JobConfig[]) {
+    test(`${configName(c)}: 2M-index batch ops and a 16 MB put and get fit 1 MiB frames`, { skip: skipFor(c) }, async () => {
+      const r = await runJob(fixture('max-frame-batch.ts'), { ...c, env: { LAMELLAR_MAX_FRAME: '1048576' }, timeoutMs: 90000 });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal([...r.stdout.matchAll(/@@max-frame \d ok/g)].length, 2);
     });
   }
 });

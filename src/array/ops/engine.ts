@@ -122,8 +122,18 @@ function sliceMax(ai: ArrayInternals, a: OpArgs, res: OpResult): number {
     m.allMapped &&
     ai.kind !== 'LocalLockArray' &&
     (combinable(ai, a.op, a.vals, a.fetch, a.idx.length) || (a.op === Op.load && ai.kind !== 'AtomicArray' && m.words === 1 && res.out !== null));
-  return fast ? base * 16 : base;
+  if (fast) return base * 16;
+  // A slice's part for one PE travels as one AM, its results as one reply: each must fit the
+  // lamella's frame (LAMELLAR_MAX_FRAME on tcp and ofi), even where slicing is off. 8 bytes of
+  // index, a value and a current value, and a result (two words each at most), per index.
+  const maxFrame = ai.state.rt.lamella.maxFrame;
+  if (!Number.isFinite(maxFrame)) return base;
+  const fits = Math.max(1, Math.floor((maxFrame - config().amSizeThreshold - FRAME_SLACK) / (8 + 3 * 8 * m.words + 1)));
+  return base > 0 ? Math.min(base, fits) : fits;
 }
+
+/** Bytes of a frame a batch slice leaves for the AM's and the reply's own headers. */
+const FRAME_SLACK = 4096;
 
 /** `a` with its index and value arrays copied (typed or plain arrays; a single value is kept). */
 function ownInput(a: OpArgs): OpArgs {
