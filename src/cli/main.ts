@@ -93,7 +93,24 @@ async function exec(argv: string[]): Promise<number> {
   if (script === undefined || script === '') {
     throw new LamellarError(ErrorCode.SCRIPT_NOT_FOUND, `no script given: ${EXEC_USAGE}`);
   }
-  const backend = config().backend === 'ofi' ? 'ofi' : 'tcp';
+  // `lamellar exec -N 2 app.ts`, by analogy with run: say what exec takes, not "script not found: -N".
+  if (script.startsWith('-')) {
+    throw new LamellarError(
+      ErrorCode.INVALID_ARGUMENT,
+      `exec takes no option ${script}: ${EXEC_USAGE}. The PE count and this PE's number come from mpirun or srun (or LAMELLAR_NUM_PES and LAMELLAR_PE_ID), the backend from LAMELLAR_BACKEND (tcp or ofi)`,
+      { details: { option: script } },
+    );
+  }
+  const asked = config().backend;
+  // exec makes this process one PE: a lamella of threads in one process cannot be one.
+  if (config().backendFromEnv && (asked === 'shmem' || asked === 'local')) {
+    throw new LamellarError(
+      ErrorCode.CONFIG,
+      `LAMELLAR_BACKEND=${asked} cannot run under exec, which makes this process one PE of a job of processes: use tcp (the default for exec) or ofi`,
+      { details: { variable: 'LAMELLAR_BACKEND', value: asked } },
+    );
+  }
+  const backend = asked === 'ofi' ? 'ofi' : 'tcp';
   setBackendEnv(backend);
   const cfg = config();
   const checked = checkRunOptions({ numPes: cfg.numPes, backend, script });

@@ -244,6 +244,21 @@ describe('commands, help and version', () => {
     assert.equal(r.stderr, 'lamellar: no script given: lamellar exec <script> [args...] (LAMELLAR_ERR_SCRIPT_NOT_FOUND)\n');
   });
 
+  test("lamellar exec with run's options says exec takes none, and where the PE count comes from", async () => {
+    const r = await runNode([BIN, 'exec', '-N', '2', 'app.ts'], { timeoutMs: 20000 });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /^lamellar: exec takes no option -N: lamellar exec <script> \[args\.\.\.\]\. The PE count and this PE's number come from mpirun or srun/);
+    assert.match(r.stderr, /\(LAMELLAR_ERR_INVALID_ARGUMENT\)\n$/);
+  });
+
+  for (const backend of ['shmem', 'local']) {
+    test(`lamellar exec refuses LAMELLAR_BACKEND=${backend} instead of running tcp`, async () => {
+      const r = await runNode([BIN, 'exec', 'app.ts'], { timeoutMs: 20000, env: { LAMELLAR_BACKEND: backend } });
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, new RegExp(`^lamellar: LAMELLAR_BACKEND=${backend} cannot run under exec, which makes this process one PE of a job of processes: use tcp \\(the default for exec\\) or ofi \\(LAMELLAR_ERR_CONFIG\\)\\n$`));
+    });
+  }
+
   for (const command of ['run', 'exec', 'build-ofi']) {
     for (const flag of ['--help', '-h']) {
       test(`lamellar ${command} ${flag} shows ${command}'s help and does nothing else`, async () => {
