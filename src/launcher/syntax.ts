@@ -38,12 +38,50 @@ interface Place {
  */
 export function locateSyntaxError(err: unknown, entry: string): void {
   try {
+    if (err instanceof Error && typeof err.stack === 'string' && err.stack.startsWith('TransformError: ')) {
+      transformed(err);
+      return;
+    }
     if (!(err instanceof Error) || err.name !== 'SyntaxError' || typeof err.stack !== 'string') return;
     if (placed(err.stack)) return;
     const place = find(resolve(entry));
     if (place === undefined) return;
     err.stack = describe(err, place);
   } catch {}
+}
+
+/**
+ * tsx's TransformError for a `.ts` file that does not parse. It reaches the PE from the loader's
+ * thread as a plain Error whose stack is esbuild's own frames, and whose message alone names the
+ * places (`Transform failed with 1 error:\n/app/x.ts:2:30: ERROR: Unexpected ";"`). The stack
+ * becomes a SyntaxError's: that message, then each place (up to 5) with its line and a caret,
+ * as for JavaScript.
+ */
+function transformed(err: Error): void {
+  const lines = [`SyntaxError: ${err.message}`];
+  let found = 0;
+  for (const m of err.message.matchAll(/^(.+):(\d+):(\d+): ERROR: (.*)$/gm)) {
+    if (++found > 5) break;
+    const file = m[1]!;
+    const line = Number(m[2]);
+    const column = Number(m[3]);
+    let text = '';
+    try {
+      text = readFileSync(file, 'utf8').split(/\r?\n/)[line - 1] ?? '';
+    } catch {}
+    const gutter = String(line);
+    lines.push(
+      `    at ${file}:${line}:${column + 1}`,
+      '',
+      `    ${gutter} | ${text}`,
+      `    ${' '.repeat(gutter.length)} | ${text.slice(0, column).replace(/[^\t]/g, ' ')}^ ${m[4]}`,
+      '',
+    );
+  }
+  if (found === 0) return;
+  err.stack = lines.join('\n').trimEnd();
+  // The copy keeps esbuild's name as an own field, which a report would print after the stack.
+  if (Object.prototype.hasOwnProperty.call(err, 'name')) delete (err as { name?: string }).name;
 }
 
 /** The package's code, whose frames (the PE's `import()` of its script) are no place in the user's code. */

@@ -76,6 +76,7 @@ describe("in a newcomer's project", () => {
     // The dynamic import and the string that mentions require( made it look like CommonJS.
     'app.mjs': `const { initWorld } = await import('lamellar');\nconst msg = "you should not require('x') here";\nconst world = await initWorld();\nconsole.log(\`@@app \${world.myPe}/\${world.numPes} \${msg.length}\`);\nawait world.shutdown();\n`,
     'syn.mjs': 'import { initWorld } from "lamellar";\nconst w = await initWorld();\nconst x = ;\n',
+    'syn-ts.ts': 'import { initWorld } from "lamellar";\nconst w = await initWorld();\nconst x: number = ;\n',
     'lib-bad.mjs': 'export const a = 1;\nconst y = ;\n',
     'imports-bad.js': "import { initWorld } from 'lamellar';\nimport { a } from './lib-bad.mjs';\nconst w = await initWorld();\nconsole.log(a);\nawait w.shutdown();\n",
     'using.mjs': "import { initWorld } from 'lamellar';\nawait using world = await initWorld();\nawait world.barrier();\n",
@@ -117,6 +118,15 @@ describe("in a newcomer's project", () => {
       assert.equal(r.code, 1, r.stderr);
       assert.match(r.stderr, /^lamellar: PE 0 failed:\n/);
       assert.match(r.stderr, at('syn.mjs', 3, 11, 'const x = ;'));
+    });
+    test('a .ts entry (compiled by tsx) gets the line and a caret too, without the compiler\'s frames, on shmem and tcp', async () => {
+      for (const backend of ['shmem', 'tcp']) {
+        const r = await lamellar(['run', '-N', '2', '-b', backend, 'syn-ts.ts']);
+        assert.equal(r.code, 1, r.stderr);
+        const file = join(dir, 'syn-ts.ts').replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+        assert.match(r.stderr, new RegExp(`SyntaxError: Transform failed with 1 error:\\n${file}:3:18: ERROR: Unexpected ";"\\n {4}at ${file}:3:19\\n\\n {4}3 \\| const x: number = ;\\n {6}\\| {19}\\^ Unexpected ";"`));
+        assert.doesNotMatch(r.stderr, /esbuild|TransformError/);
+      }
     });
     test('`await using` in .mjs says Node 20 does not parse it, and what to do instead', { skip: !process.version.startsWith('v20.') && 'Node 20 only' }, async () => {
       const r = await lamellar(['run', '-N', '2', 'using.mjs']);
