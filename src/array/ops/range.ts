@@ -128,7 +128,7 @@ function oneRun(h: ArrayRef, ai: ArrayInternals, pe: number, s: number, n: numbe
   const W = m.words;
   // The run as one contiguous buffer: a view of `data` for a block layout, a gathered copy (put)
   // or a scratch to scatter from (get) for a cyclic one.
-  const seg = stride === 1 ? (data.subarray(at * W, (at + n) * W) as View) : write ? gather(m, data, at, stride, n) : (new m.ctor(n * W) as unknown as View);
+  let seg = stride === 1 ? (data.subarray(at * W, (at + n) * W) as View) : write ? gather(m, data, at, stride, n) : (new m.ctor(n * W) as unknown as View);
   const done = stride === 1 || write ? undefined : (): void => scatter(m, seg, data, at, stride, n);
   if (m.views[pe] === null) {
     if (ai.kind === 'UnsafeArray' || ai.kind === 'ReadOnlyArray') return rdma(m, pe, s, seg, write).then(done);
@@ -152,6 +152,9 @@ function oneRun(h: ArrayRef, ai: ArrayInternals, pe: number, s: number, n: numbe
     apply();
     return undefined;
   }
+  // Applied once the owner's lock is granted, after the call has returned: a put takes its source
+  // now (a view of the caller's array until here), as on every other path.
+  if (write && stride === 1) seg = seg.slice() as View;
   return wait.then(apply);
 }
 
