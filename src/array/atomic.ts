@@ -287,7 +287,7 @@ export class AtomicLocalData<T extends ArrayElemType = ArrayElemType> {
     return this.#type;
   }
 
-  #apply(op: OpCode, name: string, i: number, v: unknown, cur: unknown = 0, eps = 0): ArrayValue<T> {
+  #apply(op: OpCode, name: string, i: number, v: unknown, cur?: unknown, eps = 0): ArrayValue<T> {
     const what = `AtomicLocalData.${name}`;
     if (this.#owner.isReleased) throw released('AtomicArray');
     checkOpSupported(this.#type, op, what);

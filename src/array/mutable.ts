@@ -49,7 +49,7 @@ const NO_RESULT = (): OpResult => ({ out: null, ok: null });
  */
 export abstract class MutableArray<T extends ArrayElemType = ArrayElemType> extends ArrayBase<T> {
   /** @internal Checks and applies one op at one index. */
-  protected one(op: OpCode, name: string, index: number, value: unknown, fetch: boolean, cur: unknown = 0, eps = 0): Promise<OpResult> {
+  protected one(op: OpCode, name: string, index: number, value: unknown, fetch: boolean, cur?: unknown, eps = 0): Promise<OpResult> {
     const what = `${this.kind}.${name}`;
     checkOpSupported(this.type, op, what);
     checkIndex(index, this.length, what);
@@ -65,7 +65,7 @@ export abstract class MutableArray<T extends ArrayElemType = ArrayElemType> exte
    * @internal Checks every index and value first (nothing is applied on a bad one), then applies
    * the batch.
    */
-  protected many(op: OpCode, name: string, indices: unknown, values: unknown, fetch: boolean, cur: unknown = 0, eps = 0): Promise<OpResult> {
+  protected many(op: OpCode, name: string, indices: unknown, values: unknown, fetch: boolean, cur?: unknown, eps = 0): Promise<OpResult> {
     const what = `${this.kind}.${name}`;
     checkOpSupported(this.type, op, what);
     this.checkOpen(what);
