@@ -171,7 +171,8 @@ function badIndex(index: unknown, len: number, local: boolean): string {
       ? `index ${index} is not an integer`
       : `index ${index} is outside ${outside}`;
   }
-  return `index ${typeof index === 'string' ? JSON.stringify(index) : String(index)} is a ${index === null ? 'null' : typeof index}, not an integer`;
+  if (index === undefined) return 'index is missing (undefined), not an integer';
+  return `index ${typeof index === 'string' ? JSON.stringify(index) : String(index)} is ${index === null ? 'null' : `a ${typeof index}`}, not an integer`;
 }
 
 export function outOfBounds(what: string, index: unknown, len: number, position?: number, local = false): LamellarError {

@@ -279,9 +279,11 @@ export function checkValues(type: ArrayElemType, v: unknown, n: number, what: st
     arr = out;
   } else throw badValues(type, v, what);
   if (count !== n) {
+    // A 128-bit type's storage holds two words a value: an odd number of words is no whole count.
+    const shown = Number.isInteger(count) ? `${count} values` : `${count * words} words (${words} per ${type} value)`;
     throw new LamellarError(
       ErrorCode.INVALID_ARGUMENT,
-      `${what}: ${count} values for ${n} indices (the lists must be equally long; nothing was applied)`,
+      `${what}: ${shown} for ${n} ${n === 1 ? 'index' : 'indices'} (the lists must be equally long; nothing was applied)`,
       { details: { values: count, indices: n } },
     );
   }
