@@ -48,5 +48,7 @@ export function lookupReduction(name: string): ((acc: number, x: number) => numb
 
 registerReduction<number>('sum', (a, b) => a + b);
 registerReduction<number>('prod', (a, b) => a * b);
-registerReduction<number>('max', (a, b) => (b > a ? b : a));
-registerReduction<number>('min', (a, b) => (b < a ? b : a));
+// A NaN wins, wherever it is, as in Math.max and Math.min: `b > a ? b : a` kept or dropped it
+// by its place (a NaN first in a part swallowed the part; one later was skipped).
+registerReduction<number>('max', (a, b) => (b > a || b !== b ? b : a));
+registerReduction<number>('min', (a, b) => (b < a || b !== b ? b : a));

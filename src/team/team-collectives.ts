@@ -109,8 +109,8 @@ function scalarOp(op: string, big: boolean): (a: Scalar, b: Scalar) => Scalar {
   switch (op) {
     case 'sum': return (a, b) => (a as number) + (b as number);
     case 'prod': return (a, b) => (a as number) * (b as number);
-    case 'min': return (a, b) => (b < a ? b : a);
-    case 'max': return (a, b) => (b > a ? b : a);
+    case 'min': return (a, b) => (b < a || b !== b ? b : a);
+    case 'max': return (a, b) => (b > a || b !== b ? b : a);
     // Numbers: 32-bit, unsigned when both are (so 0xffffffff & x stays positive).
     case 'and': return big ? (a, b) => (a as bigint) & (b as bigint) : (a, b) => bits((a as number) & (b as number), a, b);
     case 'or': return big ? (a, b) => (a as bigint) | (b as bigint) : (a, b) => bits((a as number) | (b as number), a, b);
