@@ -17,7 +17,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { lstat, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { constants as osConstants, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -80,7 +80,11 @@ export async function runTcp(o: TcpRunOptions): Promise<number> {
   }
   const jobId = cfg.jobId ?? randomUUID();
   const secret = cfg.jobSecret ?? randomBytes(32).toString('hex');
-  const ownDir = cfg.masterAddr === undefined && cfg.rendezvousDir === undefined ? await mkdtemp(join(tmpdir(), 'lamellar-')) : undefined;
+  let ownDir: string | undefined;
+  if (cfg.masterAddr === undefined && cfg.rendezvousDir === undefined) {
+    await removeStaleDirs();
+    ownDir = await mkdtemp(join(tmpdir(), `lamellar-${process.pid}-`));
+  }
   const entry = packagePath('dist/launcher/pe-process.js');
   const children: ChildProcess[] = [];
   const states = new Array<PeStateValue>(o.numPes).fill(PeState.NONE);
@@ -234,4 +238,36 @@ export async function runTcp(o: TcpRunOptions): Promise<number> {
   if (ownDir !== undefined) await rm(ownDir, { recursive: true, force: true });
   if (failure === undefined) return late?.code ?? 0;
   return failure.code === 0 ? 1 : failure.code;
+}
+
+/**
+ * Rendezvous directories of earlier jobs whose launcher was killed (`kill -9`: it removes its
+ * directory on every other way out). Each is named after its launcher's pid; one of this user's
+ * whose launcher is gone is removed. Never throws: this is tidying, not the job.
+ */
+async function removeStaleDirs(): Promise<void> {
+  try {
+    const dir = tmpdir();
+    const uid = process.getuid?.();
+    for (const name of await readdir(dir)) {
+      const m = /^lamellar-(\d+)-[A-Za-z0-9]{6}$/.exec(name);
+      if (m === null) continue;
+      const pid = Number(m[1]);
+      if (pid === process.pid || alive(pid)) continue;
+      const path = join(dir, name);
+      const st = await lstat(path).catch(() => undefined);
+      if (st === undefined || !st.isDirectory() || (uid !== undefined && st.uid !== uid)) continue;
+      await rm(path, { recursive: true, force: true }).catch(() => {});
+    }
+  } catch {}
+}
+
+/** Whether process `pid` exists (EPERM: it does, another user's). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

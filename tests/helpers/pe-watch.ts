@@ -3,10 +3,10 @@
  * PE's pid when it connects and sees the PE's process end when its connection closes, with no
  * polling.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 export interface PeWatch {
   path: string;
@@ -67,6 +67,8 @@ export function watchPes(): PeWatch {
     close() {
       for (const s of open) s.destroy();
       server.close();
+      // The socket's directory, so that test runs leave nothing in the temporary directory.
+      rmSync(dirname(path), { recursive: true, force: true });
     },
   };
 }

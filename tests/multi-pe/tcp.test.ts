@@ -180,6 +180,26 @@ describe('where tcp PEs meet (rendezvous plan)', () => {
 });
 
 describe('launching tcp jobs', () => {
+  test("a rendezvous directory left by a launcher killed with SIGKILL is removed by the next tcp launch; a live launcher's is kept", { timeout: 60000 }, async () => {
+    // A pid that no longer runs: a process that has ended.
+    const gone = spawn(process.execPath, ['-e', '0']);
+    await new Promise((r) => gone.once('exit', r));
+    const stale = join(tmpdir(), `lamellar-${gone.pid}-Abc123`);
+    const live = join(tmpdir(), `lamellar-${process.pid}-Abc123`);
+    mkdirSync(stale, { recursive: true });
+    mkdirSync(live, { recursive: true });
+    writeFileSync(join(stale, 'rendezvous'), '');
+    try {
+      const r = await runJob(compiledFixture('tcp-job.ts'), { backend: 'tcp', numPes: 2, timeoutMs: 45000 });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(existsSync(stale), false, 'the dead launcher\'s directory is gone');
+      assert.equal(existsSync(live), true, 'a running launcher\'s directory stays');
+    } finally {
+      rmSync(stale, { recursive: true, force: true });
+      rmSync(live, { recursive: true, force: true });
+    }
+  });
+
   test('mpirun -np 2 lamellar exec runs a 2-PE job (rank and size from Open MPI)', { timeout: 60000, skip: unless(MPIRUN_MISSING) }, async () => {
     requirePrerequisites(MPIRUN_MISSING);
     const port = await freePort();
