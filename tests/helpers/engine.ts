@@ -30,7 +30,7 @@ export function makeEngine(): TestEngine {
   } as unknown as Lamella;
   const engine = new Engine(lamella, 1 << 16);
   const team = { myPe: 0, numPes: 2, pes: [0, 1] };
-  engine.setHost({ world: team, teamById: (id: number) => (id === 0 ? team : undefined), decodeContext: undefined } as unknown as EngineHost);
+  engine.setHost({ world: team, teamById: (id: number) => (id === 0 ? team : undefined), teamDropped: () => false, decodeContext: undefined } as unknown as EngineHost);
   return { engine, handler: (src, frame) => handler(src, frame), sent };
 }
 
