@@ -18,4 +18,5 @@ export { Counter, PairCounter } from './counter.js';
 export { AmGroup, TaskGroup, type AmGroupResults } from './group.js';
 export { TypedAmGroup, TypedAmGroupResult, type TypedAmGroupEntry, type TypedAmGroupOptions, type EntryArgs } from './typed-group.js';
 export { holdWhileAmRuns } from './arg-scope.js';
+export { amOnStack } from './sites.js';
 export { kTeamLaunch, type TeamLaunch, type TeamLaunchOps } from './launch.js';

@@ -54,10 +54,10 @@ export function noteWorldStart(start: Promise<unknown>, late: () => Promise<bool
  *
  * A script whose top level finished while `initWorld()` still ran did not await it. Its world
  * comes up later, and whatever the script chained on it (`initWorld().then(...)`) runs first.
- * If that uses the world, the script goes on with it and shuts it down itself, as before. If
- * nothing does (`void initWorld()`, or a forgotten `await`), no one ever would, and the PE kept
- * the others waiting for ever, silently: once `late` has seen the world unused for a while, it
- * says so and that world is shut down here.
+ * If the script asked for initWorld()'s result, it goes on with the world and shuts it down
+ * itself, as before. If nothing did (`void initWorld()`, or a forgotten `await`), no one ever
+ * would, and the PE kept the others waiting for ever, silently: once `late` has seen the promise
+ * unobserved for a while, it says so and that world is shut down here.
  */
 export async function runExitHooks(): Promise<void> {
   const starting = worldStarting;

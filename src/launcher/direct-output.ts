@@ -98,8 +98,10 @@ function writeAll(fd: number, bytes: Uint8Array): void {
     // line: PIPE_BUF bytes of it).
     let len = end - off;
     if (!whole && len > PIPE_BUF) {
-      const nl = bytes.lastIndexOf(NEWLINE, off + PIPE_BUF - 1);
-      len = nl >= off ? nl + 1 - off : PIPE_BUF;
+      // Searched within the piece only: from its end back to the buffer's start, a line of
+      // megabytes made this quadratic.
+      const nl = bytes.subarray(off, off + PIPE_BUF).lastIndexOf(NEWLINE);
+      len = nl >= 0 ? nl + 1 : PIPE_BUF;
     }
     try {
       off += writeSync(fd, bytes, off, len);

@@ -32,6 +32,9 @@ parentPort?.unref();
 
 // What this PE fails with is described here, where the errors it holds still have their codes
 // (report.ts); a monitor only looks, so Node still ends the PE as it would.
-process.on('uncaughtExceptionMonitor', (e) => attachReport(e));
+process.on('uncaughtExceptionMonitor', (e) => {
+  // With a handler of the script's own, the error may not end the PE: leave its object alone.
+  if (process.listenerCount('uncaughtException') === 0) attachReport(e);
+});
 
 await runScript(entry);

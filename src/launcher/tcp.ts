@@ -19,7 +19,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { lstat, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { constants as osConstants, tmpdir } from 'node:os';
+import { constants as osConstants, hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { config, ErrorCode, LamellarError, packagePath, parseHostPort, PeState, processEnv, type PeStateValue } from '../core/index.js';
@@ -83,7 +83,7 @@ export async function runTcp(o: TcpRunOptions): Promise<number> {
   let ownDir: string | undefined;
   if (cfg.masterAddr === undefined && cfg.rendezvousDir === undefined) {
     await removeStaleDirs();
-    ownDir = await mkdtemp(join(tmpdir(), `lamellar-${process.pid}-`));
+    ownDir = await mkdtemp(join(tmpdir(), `lamellar-${dirHost()}-${process.pid}-`));
   }
   const entry = packagePath('dist/launcher/pe-process.js');
   const children: ChildProcess[] = [];
@@ -240,23 +240,34 @@ export async function runTcp(o: TcpRunOptions): Promise<number> {
   return failure.code === 0 ? 1 : failure.code;
 }
 
+/** This host's name as it goes into a rendezvous directory's name (letters, digits, '.', '_'). */
+function dirHost(): string {
+  return hostname().replace(/[^A-Za-z0-9._]/g, '_').slice(0, 64);
+}
+
 /**
  * Rendezvous directories of earlier jobs whose launcher was killed (`kill -9`: it removes its
- * directory on every other way out). Each is named after its launcher's pid; one of this user's
- * whose launcher is gone is removed. Never throws: this is tidying, not the job.
+ * directory on every other way out). Each is named after its launcher's host and pid. One of
+ * this user's, made on this host by a launcher that is gone, and untouched for longer than the
+ * rendezvous may take, is removed: a temporary directory shared between hosts, or with
+ * containers that have their own pids, never loses a live job's. Never throws: this is tidying,
+ * not the job.
  */
 async function removeStaleDirs(): Promise<void> {
   try {
     const dir = tmpdir();
     const uid = process.getuid?.();
+    const prefix = `lamellar-${dirHost()}-`;
+    const oldEnough = Date.now() - config().rendezvousTimeoutSecs * 1000;
     for (const name of await readdir(dir)) {
-      const m = /^lamellar-(\d+)-[A-Za-z0-9]{6}$/.exec(name);
+      if (!name.startsWith(prefix)) continue;
+      const m = /^(\d+)-[A-Za-z0-9]{6}$/.exec(name.slice(prefix.length));
       if (m === null) continue;
       const pid = Number(m[1]);
       if (pid === process.pid || alive(pid)) continue;
       const path = join(dir, name);
       const st = await lstat(path).catch(() => undefined);
-      if (st === undefined || !st.isDirectory() || (uid !== undefined && st.uid !== uid)) continue;
+      if (st === undefined || !st.isDirectory() || (uid !== undefined && st.uid !== uid) || st.mtimeMs > oldEnough) continue;
       await rm(path, { recursive: true, force: true }).catch(() => {});
     }
   } catch {}

@@ -28,11 +28,6 @@ export class WorldRuntime implements EngineHost, ChannelHost {
   world!: Team;
   /** When this PE's world was up (world.stats().elapsedMs); set at the end of initWorld. */
   startedAt = 0;
-  /**
-   * Calls into the world so far (each passes checkOpen): whether a script that did not await
-   * initWorld() went on to use its world (core/lifecycle.ts, runExitHooks).
-   */
-  uses = 0;
   #closed = false;
   /** The error this PE failed the job with (fatal), once it has. */
   #failure: Error | undefined;
@@ -230,7 +225,6 @@ export class WorldRuntime implements EngineHost, ChannelHost {
   }
 
   checkOpen(what: string): void {
-    this.uses++;
     if (this.#closed) {
       throw new LamellarError(ErrorCode.WORLD_SHUT_DOWN, `${what} after world.shutdown(): the world is no longer usable`);
     }

@@ -401,34 +401,60 @@ export class World {
  */
 export function initWorld(options: WorldOptions = {}): Promise<World> {
   let rt: WorldRuntime | undefined;
-  let at = 0;
-  const start = startWorld(options, (r) => {
-    rt = r;
-    at = r.uses;
-  });
-  noteWorldStart(start, () => (rt === undefined ? Promise.resolve(false) : unusedFor(rt, at, config().deadlockTimeoutSecs)));
-  return start;
+  const start = startWorld(options, (r) => (rt = r));
+  const world = new WorldPromise((resolve, reject) => start.then(resolve, reject));
+  noteWorldStart(start, () => (rt === undefined ? Promise.resolve(false) : unobservedFor(world, rt, config().deadlockTimeoutSecs)));
+  return world;
 }
 
 /**
- * For a world that came up after the script's top-level code had finished (initWorld() not
- * awaited): resolves false as soon as the script uses it (`initWorld().then(...)` goes on with
- * it), or true, with a warning, once it has gone unused for the deadlock timeout: nothing would
- * ever shut it down, and the other PEs would wait for this one for ever.
+ * initWorld's promise: a Promise that notes whether the script ever asked for its outcome (`await`
+ * and `.then`, `.catch`, `Promise.all` all call `then` on a Promise subclass). A script that did
+ * not can never hold its World, so nothing in it will shut that world down. Left unobserved, a
+ * failed start is still an unhandled rejection that fails the PE.
  */
-function unusedFor(rt: WorldRuntime, at: number, secs: number): Promise<boolean> {
+class WorldPromise extends Promise<World> {
+  #observed = false;
+
+  static override get [Symbol.species](): PromiseConstructor {
+    return Promise;
+  }
+
+  override then<T1 = World, T2 = never>(
+    onfulfilled?: ((value: World) => T1 | PromiseLike<T1>) | null,
+    onrejected?: ((reason: unknown) => T2 | PromiseLike<T2>) | null,
+  ): Promise<T1 | T2> {
+    this.#observed = true;
+    return super.then(onfulfilled, onrejected);
+  }
+
+  get observed(): boolean {
+    return this.#observed;
+  }
+}
+
+/**
+ * For a world that came up after the script's top-level code had finished: resolves false as
+ * soon as the script has asked for its promise's outcome (`initWorld().then(...)`, or
+ * `main()` not awaited, whose `await initWorld()` goes on with the world however long it takes),
+ * or true, with a warning, once nobody has for the deadlock timeout (`void initWorld()`, a
+ * forgotten `await`): nothing would ever shut that world down, and the other PEs would wait
+ * for this one for ever.
+ */
+function unobservedFor(world: WorldPromise, rt: WorldRuntime, secs: number): Promise<boolean> {
+  if (world.observed) return Promise.resolve(false);
   const started = performance.now();
   const every = Math.min(1000, Math.max(10, (secs * 1000) / 10));
   return new Promise((resolve) => {
     const timer = setInterval(() => {
-      if (rt.uses !== at || worldShutDown()) {
+      if (world.observed || worldShutDown()) {
         clearInterval(timer);
         resolve(false);
       } else if (performance.now() - started >= secs * 1000) {
         clearInterval(timer);
         warn(
           WarningCode.WORLD_NOT_AWAITED,
-          `PE ${rt.lamella.myPe}: the script's top-level code finished while initWorld() was still running, and nothing used the world in the ${secs} s since it came up (was initWorld() awaited?); shutting it down, as at the end of any script`,
+          `PE ${rt.lamella.myPe}: the script's top-level code finished while initWorld() was still running, and nothing asked for its result in the ${secs} s since the world came up (was initWorld() awaited?); shutting it down, as at the end of any script`,
         );
         resolve(true);
       }

@@ -71,20 +71,29 @@ describe('a failing PE stops the whole job', () => {
       assert.equal(r.signal, null, `killed by the test's time limit:\n${r.stderr}`);
       assert.equal(r.code, 0, r.stderr);
       assert.equal([...r.stdout.matchAll(/@@top-level done/g)].length, c.numPes);
-      const warned = [...r.stderr.matchAll(/\[LAMELLAR_W_WORLD_NOT_AWAITED\] LamellarWarning: PE (\d+): the script's top-level code finished while initWorld\(\) was still running, and nothing used the world in the 0\.5 s since it came up \(was initWorld\(\) awaited\?\); shutting it down/g)];
+      const warned = [...r.stderr.matchAll(/\[LAMELLAR_W_WORLD_NOT_AWAITED\] LamellarWarning: PE (\d+): the script's top-level code finished while initWorld\(\) was still running, and nothing asked for its result in the 0\.5 s since the world came up \(was initWorld\(\) awaited\?\); shutting it down/g)];
       // A local world is up before the script's top level has finished: shut down as usual.
       assert.deepEqual(warned.map((m) => Number(m[1])).sort(), c.backend === 'local' ? [] : [0, 1]);
     });
 
-    if (c.backend === 'local') continue;
-    test(`${configName(c)}: a world used in initWorld().then(...) is left to the script`, { skip: skipFor(c) }, async () => {
-      const r = await runJob(fixture('world-not-awaited.ts'), { ...c, args: ['then'], env: { LAMELLAR_DEADLOCK_TIMEOUT: '3' }, timeoutMs: 30000 });
+    test(`${configName(c)}: a failed start nobody awaited still fails the PE with its error`, { skip: skipFor(c) }, async () => {
+      const r = await runJob(fixture('world-not-awaited.ts'), { ...c, args: ['fail'], env: { LAMELLAR_DEADLOCK_TIMEOUT: '0.5' }, timeoutMs: 30000 });
       assert.equal(r.signal, null, `killed by the test's time limit:\n${r.stderr}`);
-      assert.equal(r.code, 0, r.stderr);
-      assert.deepEqual([...r.stdout.matchAll(/@@then (\d) (\d)/g)].map((m) => `${m[1]} ${m[2]}`).sort(), ['0 3', '1 3']);
-      assert.equal([...r.stdout.matchAll(/@@shut down/g)].length, 2);
-      assert.doesNotMatch(r.stderr, /WORLD_NOT_AWAITED/);
+      assert.notEqual(r.code, 0, r.stderr);
+      assert.match(r.stderr, /unknown backend 'no-such-backend'/);
     });
+
+    if (c.backend === 'local') continue;
+    for (const mode of ['then', 'main']) {
+      test(`${configName(c)}: a world ${mode === 'then' ? 'used in initWorld().then(...)' : 'awaited in a main() nobody awaited'} is left to the script, past the deadlock timeout`, { skip: skipFor(c) }, async () => {
+        const r = await runJob(fixture('world-not-awaited.ts'), { ...c, args: [mode], env: { LAMELLAR_DEADLOCK_TIMEOUT: mode === 'main' ? '0.5' : '3' }, timeoutMs: 30000 });
+        assert.equal(r.signal, null, `killed by the test's time limit:\n${r.stderr}`);
+        assert.equal(r.code, 0, r.stderr);
+        assert.deepEqual([...r.stdout.matchAll(/@@then (\d) (\d)/g)].map((m) => `${m[1]} ${m[2]}`).sort(), ['0 3', '1 3']);
+        assert.equal([...r.stdout.matchAll(/@@shut down/g)].length, 2);
+        assert.doesNotMatch(r.stderr, /WORLD_NOT_AWAITED/);
+      });
+    }
   }
 
   test('a PE that calls process.exit(3) stops the job and the launcher exits 3', async () => {

@@ -9,10 +9,10 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import {
-  accessSync, chmodSync, constants, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, watch, writeFileSync,
+  accessSync, chmodSync, constants, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, watch, writeFileSync,
 } from 'node:fs';
 import { createServer, connect, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { describe, test } from 'node:test';
 import { parseConfig } from '../../src/core/config.js';
@@ -184,19 +184,26 @@ describe('launching tcp jobs', () => {
     // A pid that no longer runs: a process that has ended.
     const gone = spawn(process.execPath, ['-e', '0']);
     await new Promise((r) => gone.once('exit', r));
-    const stale = join(tmpdir(), `lamellar-${gone.pid}-Abc123`);
-    const live = join(tmpdir(), `lamellar-${process.pid}-Abc123`);
-    mkdirSync(stale, { recursive: true });
-    mkdirSync(live, { recursive: true });
+    const host = hostname().replace(/[^A-Za-z0-9._]/g, '_').slice(0, 64);
+    const stale = join(tmpdir(), `lamellar-${host}-${gone.pid}-Abc123`);
+    const live = join(tmpdir(), `lamellar-${host}-${process.pid}-Abc123`);
+    // Another host's (a temporary directory shared between hosts): its pid means nothing here.
+    const elsewhere = join(tmpdir(), `lamellar-other.host-${gone.pid}-Abc123`);
+    // Dead, but touched within the rendezvous timeout: it may be a job still meeting.
+    const recent = join(tmpdir(), `lamellar-${host}-${gone.pid}-Def456`);
+    const old = new Date(Date.now() - 3600_000);
+    for (const d of [stale, live, elsewhere, recent]) mkdirSync(d, { recursive: true });
     writeFileSync(join(stale, 'rendezvous'), '');
+    for (const d of [stale, live, elsewhere]) utimesSync(d, old, old);
     try {
       const r = await runJob(compiledFixture('tcp-job.ts'), { backend: 'tcp', numPes: 2, timeoutMs: 45000 });
       assert.equal(r.code, 0, r.stderr);
       assert.equal(existsSync(stale), false, 'the dead launcher\'s directory is gone');
       assert.equal(existsSync(live), true, 'a running launcher\'s directory stays');
+      assert.equal(existsSync(elsewhere), true, 'another host\'s directory stays');
+      assert.equal(existsSync(recent), true, 'a directory touched within the rendezvous timeout stays');
     } finally {
-      rmSync(stale, { recursive: true, force: true });
-      rmSync(live, { recursive: true, force: true });
+      for (const d of [stale, live, elsewhere, recent]) rmSync(d, { recursive: true, force: true });
     }
   });
 

@@ -229,6 +229,12 @@ describe('HeapAllocator', () => {
     // The heap's capacity is its own: the reserved bytes below its first block are not in it.
     assert.equal(small.alloc((1 << 19) - 64) > 0, true);
     assert.match(oom(() => small.alloc(128)).message, /^memory-region heap exhausted: 128 bytes requested, 1048512 of 1048576 in use \(drop regions and arrays no longer needed, or raise LAMELLAR_HEAP_SIZE/);
+    // At the default (the cap), the reserved scratch below the first block leaves less than 4 GiB
+    // for blocks: the advice is still that the setting is at its cap, not to raise it.
+    const reserved = new HeapAllocator(4 * GiB - 163904, () => {}, 163904, 4 * GiB);
+    reserved.alloc(3 * GiB);
+    assert.match(oom(() => reserved.alloc(2 * GiB)).message, /LAMELLAR_HEAP_SIZE is already at its 4294967296-byte \(4 GiB\) cap/);
+    assert.match(oom(() => reserved.alloc(4 * GiB - 1)).message, /more than one PE's memory-region heap can hold/);
     const full = new HeapAllocator(4 * GiB, () => {});
     full.alloc(3 * GiB);
     const e = oom(() => full.alloc(2 * GiB));

@@ -17,6 +17,7 @@
  * loops' fast path); bool (a u8 of 0/1) and i128/u128 (two u64 words per element) go through a
  * reader `G(v, l)` that gives the API's value (boolean, bigint).
  */
+import { amOnStack } from '../../am/index.js';
 import { pin, unpin } from '../../memregion/internal.js';
 import type { AtomicArray } from '../atomic.js';
 import type { ArrayBase } from '../base.js';
@@ -113,35 +114,59 @@ async function lockFor(a: ArrayBase, mut: boolean, collective: boolean): Promise
 
 /**
  * A consumer's place, taken at its call, among the lock requests of the consumers on one lock
- * array on this PE: it asks for its lock once the one before it has been granted.
+ * array on this PE: a read asks for its lock once the last write consumer called before it has
+ * been granted its own, a write once the last consumer of either kind has.
  *
  * A distributed consumer asks for its lock only after its opening barrier, and a GlobalLockArray's
  * `distIterMut()` for the array's one write lock only after two more (collectiveWriteLocalData),
  * while a local consumer asks at once. A read consumer called after a write consumer on every PE
  * (`Promise.all([w.forEach(...), a.distIter().sum()])`) then asked for the lock first on some PEs
  * and saw the writes on others: a torn sum, silently. Asked in call order, each request queues
- * at the lock behind the one before, so every PE's part is read after the write consumer has
- * ended on it (everywhere, for the GlobalLockArray's one lock). Consumers on a guard (a lease)
- * take no lock and no turn.
+ * at the lock behind the write before it, so every PE's part is read after the write consumer
+ * has ended on it (everywhere, for the GlobalLockArray's one lock). Reads do not wait for reads.
+ *
+ * Consumers on a guard (a lease) take no lock and no turn, and neither do consumers started by
+ * an AM's code: the program's call order says nothing of them, and one waiting behind a
+ * distributed consumer (whose grant needs every PE at its barrier) could hold up the PE whose
+ * script awaits that AM before it reaches the barrier.
  */
 export interface LockTurn {
-  /** Settles once the consumer before this one on the array has been granted its lock. */
+  /** Settles once the consumer this one follows has been granted its lock (undefined: it has). */
   readonly before: Promise<void> | undefined;
   /** This consumer has its lock, or will not ask for it (it failed first): lets the next one ask. */
   granted(): void;
 }
 
-/** Per lock array (its meta, shared by its handles on this PE): the last turn taken. */
-const lastTurn = new WeakMap<object, Promise<void>>();
+interface Turn {
+  readonly done: Promise<void>;
+  granted: boolean;
+}
+
+/** Per lock array (its meta, shared by its handles on this PE): the last turn, and the last write's. */
+const turns = new WeakMap<object, { last: Turn | undefined; lastWrite: Turn | undefined }>();
 
 /** Takes a consumer's lock turn on `a`, synchronously at its call (see LockTurn). */
-export function takeLockTurn(a: ArrayBase, lease: Lease | undefined): LockTurn | undefined {
+export function takeLockTurn(a: ArrayBase, mut: boolean, lease: Lease | undefined): LockTurn | undefined {
   const ai = a[kArray];
   if (lease !== undefined || (ai.kind !== 'GlobalLockArray' && ai.kind !== 'LocalLockArray')) return undefined;
-  const before = lastTurn.get(ai.meta);
-  let granted!: () => void;
-  lastTurn.set(ai.meta, new Promise<void>((r) => (granted = r)));
-  return { before, granted };
+  // A stack capture, once per consumer call on a lock array (not per element).
+  if (amOnStack() !== undefined) return undefined;
+  let t = turns.get(ai.meta);
+  if (t === undefined) turns.set(ai.meta, (t = { last: undefined, lastWrite: undefined }));
+  const prev = mut ? t.last : t.lastWrite;
+  let resolve!: () => void;
+  const mine: Turn = { done: new Promise<void>((r) => (resolve = r)), granted: false };
+  t.last = mine;
+  if (mut) t.lastWrite = mine;
+  return {
+    // A turn already granted is not waited for: not even a microtask, so a consumer asks for its
+    // lock in its call, before an op the script issues next.
+    before: prev === undefined || prev.granted ? undefined : prev.done,
+    granted() {
+      mine.granted = true;
+      resolve();
+    },
+  };
 }
 
 /**

@@ -75,7 +75,7 @@ function localResult(c: Chain, k: Consume, r: Partial): unknown {
 
 /** Opens every chain's array (their lock turns taken now, at the call), runs `body`, releases. */
 async function withAccesses<R>(cs: Chain[], collective: boolean, body: (a: Access[]) => Promise<R>): Promise<R> {
-  const turns = cs.map((c) => takeLockTurn(c.array, c.lease));
+  const turns = cs.map((c) => takeLockTurn(c.array, c.mut, c.lease));
   const acc: Access[] = [];
   try {
     for (let i = 0; i < cs.length; i++) acc.push(await openAccess(cs[i]!.array, cs[i]!.mut, collective, cs[i]!.lease, turns[i]));
@@ -158,7 +158,7 @@ function startDist(c: Chain, k: Consume): Promise<unknown> {
   // The opening barrier's place among the team's collectives is taken now, then the exchange's.
   const ex = reserveExchange(team, k.what, true);
   // Its place among the lock requests of the consumers on this array, also in call order.
-  const turn = takeLockTurn(a, c.lease);
+  const turn = takeLockTurn(a, c.mut, c.lease);
   const D = a.distribution === 'cyclic' ? team.numPes : 1;
   const onPart = async <R>(run: (p: Plan) => Promise<R>): Promise<R> => {
     // Barrier first, then the lock: Lamellar takes the lock first, but then a PE holding its

@@ -20,7 +20,7 @@
  *   (RangeAm, lock-free at the owner, where unmapped).
  */
 import { defineAm } from '../../am/index.js';
-import { copyElems } from '../../core/index.js';
+import { config, copyElems } from '../../core/index.js';
 import { pin, unpin } from '../../memregion/internal.js';
 import { LOCAL_LOCK, lock, unlock } from '../lock.js';
 import { kArray, type ArrayInternals, type ArrayMeta } from '../meta.js';
@@ -132,11 +132,21 @@ function oneRun(h: ArrayRef, ai: ArrayInternals, pe: number, s: number, n: numbe
   const done = stride === 1 || write ? undefined : (): void => scatter(m, seg, data, at, stride, n);
   if (m.views[pe] === null) {
     if (ai.kind === 'UnsafeArray' || ai.kind === 'ReadOnlyArray') return rdma(m, pe, s, seg, write).then(done);
-    const sent = m.team.execAmPe(pe, RangeAm, { a: h, s, n, v: write ? seg : null }) as PromiseLike<View | null>;
-    return Promise.resolve(sent).then((got) => {
-      if (got !== null) copyElems(seg as unknown as Float64Array, 0, got as unknown as Float64Array);
-      done?.();
-    });
+    // One RangeAm per piece that fits the lamella's frame (LAMELLAR_MAX_FRAME): a longer run
+    // would be refused with FRAME_TOO_LARGE. Each piece takes the owner's lock on its own.
+    const per = runPerAm(ai);
+    const sends: PromiseLike<void>[] = [];
+    for (let k = 0; k < n; k += per) {
+      const c = Math.min(per, n - k);
+      const piece = seg.subarray(k * W, (k + c) * W) as View;
+      const sent = m.team.execAmPe(pe, RangeAm, { a: h, s: s + k, n: c, v: write ? piece : null }) as PromiseLike<View | null>;
+      sends.push(
+        sent.then((got) => {
+          if (got !== null) copyElems(piece as unknown as Float64Array, 0, got as unknown as Float64Array);
+        }),
+      );
+    }
+    return Promise.all(sends).then(() => done?.());
   }
   const w = ai.kind === 'LocalLockArray' ? m.locks[pe]! : null;
   const wait = w === null ? undefined : lock(w, LOCAL_LOCK, write);
@@ -156,6 +166,16 @@ function oneRun(h: ArrayRef, ai: ArrayInternals, pe: number, s: number, n: numbe
   // now (a view of the caller's array until here), as on every other path.
   if (write && stride === 1) seg = seg.slice() as View;
   return wait.then(apply);
+}
+
+/** Bytes of a frame a range piece leaves for the AM's and the reply's own headers. */
+const FRAME_SLACK = 4096;
+
+/** Elements of one RangeAm: as many as the lamella's frame carries (all, where it has no limit). */
+function runPerAm(ai: ArrayInternals): number {
+  const maxFrame = ai.state.rt.lamella.maxFrame;
+  if (!Number.isFinite(maxFrame)) return Number.POSITIVE_INFINITY;
+  return Math.max(1, Math.floor((maxFrame - config().amSizeThreshold - FRAME_SLACK) / (8 * ai.meta.words)));
 }
 
 /** One run on a mapped owner `pe` (the caller holds whatever lock the kind needs). */

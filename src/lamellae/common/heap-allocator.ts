@@ -28,11 +28,15 @@ export class HeapAllocator {
    * to the alignment, and never 0, so 0 can mean "no address"): the bytes below it are reserved
    * for the runtime, and blocks may take `capacity` bytes above them.
    */
-  constructor(capacity: number, grow: (minBytes: number) => void, start = ALIGN) {
+  /** LAMELLAR_HEAP_SIZE as set, for the advice: raising it helps only below its cap. */
+  readonly #setting: number;
+
+  constructor(capacity: number, grow: (minBytes: number) => void, start = ALIGN, setting = capacity) {
     this.#grow = grow;
     this.#top = Math.max(ALIGN, Math.ceil(start / ALIGN) * ALIGN);
     this.#capacity = capacity;
     this.#limit = this.#top + capacity;
+    this.#setting = setting;
   }
 
   get bytesInUse(): number {
@@ -78,12 +82,12 @@ export class HeapAllocator {
     const limit = this.#capacity;
     const cap = `LAMELLAR_HEAP_SIZE is at most ${MAX_HEAP_SIZE} bytes (4 GiB)`;
     let msg: string;
-    if (bytes > MAX_HEAP_SIZE) {
+    if (bytes > MAX_HEAP_SIZE || (bytes > limit && this.#setting >= MAX_HEAP_SIZE)) {
       msg = `${bytes} bytes requested on this PE, more than one PE's memory-region heap can hold (${cap}): spread the data over more PEs, or make it smaller`;
     } else if (bytes > limit) {
       msg = `${bytes} bytes requested on this PE, more than its memory-region heap of ${limit} bytes (raise LAMELLAR_HEAP_SIZE; ${cap})`;
     } else {
-      const fix = limit < MAX_HEAP_SIZE ? `raise LAMELLAR_HEAP_SIZE (${cap})` : `LAMELLAR_HEAP_SIZE is already at its ${MAX_HEAP_SIZE}-byte (4 GiB) cap: use more PEs or smaller arrays`;
+      const fix = this.#setting < MAX_HEAP_SIZE ? `raise LAMELLAR_HEAP_SIZE (${cap})` : `LAMELLAR_HEAP_SIZE is already at its ${MAX_HEAP_SIZE}-byte (4 GiB) cap: use more PEs or smaller arrays`;
       msg = `memory-region heap exhausted: ${bytes} bytes requested, ${this.bytesInUse} of ${limit} in use (drop regions and arrays no longer needed, or ${fix})`;
     }
     return new LamellarError(ErrorCode.OUT_OF_MEMORY, msg, { details: { requested: bytes, limit, inUse: this.bytesInUse, max: MAX_HEAP_SIZE } });

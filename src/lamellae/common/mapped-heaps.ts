@@ -128,6 +128,7 @@ export class MappedHeaps {
         }
       },
       reserved,
+      config().heapSize,
     );
   }
 
