@@ -121,15 +121,29 @@ class Walker {
     } else if (proto === Array.prototype) {
       const a = v as unknown[];
       for (let i = 0; i < a.length; i++) {
-        if ((found = this.child(`[${i}]`, a[i], depth))) return found;
+        if ((found = this.read(`[${i}]`, a as unknown as Record<number, unknown>, i, depth))) return found;
       }
     } else {
       const o = v as Record<string, unknown>;
       for (const k in o) {
-        if ((found = this.child(keySegment(k), o[k], depth))) return found;
+        if ((found = this.read(keySegment(k), o, k, depth))) return found;
       }
     }
     return undefined;
+  }
+
+  /** Walks `o[k]` at `seg`; a getter that throws there is the problem, at its own path. */
+  private read(seg: string, o: Record<string | number, unknown>, k: string | number, depth: number): Problem | undefined {
+    let x: unknown;
+    try {
+      x = o[k];
+    } catch (e) {
+      this.segs.push(seg);
+      const p = this.problem(`a property whose getter threw (${e instanceof Error ? e.message : String(e)})`, e);
+      this.segs.pop();
+      return p;
+    }
+    return this.child(seg, x, depth);
   }
 
   /** A class instance: fine if its class has a ref codec, unless that codec threw for this very value. */

@@ -700,6 +700,12 @@ test('a getter that throws is reported as SERIALIZE with the original error as c
   const e = serializeError(o);
   assert.equal(e.cause, boom);
   assert.match(e.message, /getter exploded/);
+  // Named at its own path, with what, as any other problem (it said only "args").
+  const nested = serializeError({ list: [1, o] });
+  assert.equal(nested.cause, boom);
+  assert.match(nested.message, /args\.list\[1\]\.x is a property whose getter threw \(getter exploded\)/);
+  assert.equal((nested.details as { path?: string }).path, 'args.list[1].x');
+  assert.equal((nested.details as { what?: string }).what, 'a property whose getter threw (getter exploded)');
 });
 
 // ---------------------------------------------------------------- decode errors
