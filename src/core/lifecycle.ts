@@ -31,8 +31,9 @@ let worldStarting: Promise<(() => Promise<boolean>) | undefined> | undefined;
  * code finish before `start` resolves, whether that world is to be shut down (it warns why).
  */
 export function noteWorldStart(start: Promise<unknown>, late: () => Promise<boolean>): void {
-  // Cleared in the first reaction to `start`, before the script's own: a script that awaited
-  // initWorld() finds nothing pending here when its top level ends.
+  // Cleared in a reaction to `start` registered before the script could add one to the promise
+  // initWorld() returns (which settles after `start`): a script that awaited initWorld() finds
+  // nothing pending here when its top level ends.
   const done = (): void => {
     if (worldStarting === settled) worldStarting = undefined;
   };

@@ -402,34 +402,41 @@ export class World {
 export function initWorld(options: WorldOptions = {}): Promise<World> {
   let rt: WorldRuntime | undefined;
   const start = startWorld(options, (r) => (rt = r));
-  const world = new WorldPromise((resolve, reject) => start.then(resolve, reject));
-  noteWorldStart(start, () => (rt === undefined ? Promise.resolve(false) : unobservedFor(world, rt, config().deadlockTimeoutSecs)));
+  const world = new WorldPromise<World>((resolve, reject) => start.then(resolve, reject));
+  const seen: Observation = { observed: false };
+  observations.set(world, seen);
+  noteWorldStart(start, () => (rt === undefined ? Promise.resolve(false) : unobservedFor(seen, rt, config().deadlockTimeoutSecs)));
   return world;
 }
 
-/**
- * initWorld's promise: a Promise that notes whether the script ever asked for its outcome (`await`
- * and `.then`, `.catch`, `Promise.all` all call `then` on a Promise subclass). A script that did
- * not can never hold its World, so nothing in it will shut that world down. Left unobserved, a
- * failed start is still an unhandled rejection that fails the PE.
- */
-class WorldPromise extends Promise<World> {
-  #observed = false;
+/** Whether a script asked for initWorld()'s World: shared by the promise and every promise derived from it. */
+interface Observation {
+  observed: boolean;
+}
+const observations = new WeakMap<Promise<unknown>, Observation>();
 
+/**
+ * initWorld's promise: a Promise that notes whether the script asked for the World, that is
+ * called `then` with a fulfilment handler (`await` does, as do `.then(f)` and `Promise.all`) on it
+ * or on a promise derived from it (`initWorld().catch(log).then(...)`). `.catch(log)` alone asks
+ * for no World. A script that never asked can never hold its World, so nothing in it will shut
+ * that world down. Left unobserved, a failed start is still an unhandled rejection that fails
+ * the PE.
+ */
+class WorldPromise<T = World> extends Promise<T> {
   static override get [Symbol.species](): PromiseConstructor {
-    return Promise;
+    return WorldPromise as unknown as PromiseConstructor;
   }
 
-  override then<T1 = World, T2 = never>(
-    onfulfilled?: ((value: World) => T1 | PromiseLike<T1>) | null,
+  override then<T1 = T, T2 = never>(
+    onfulfilled?: ((value: T) => T1 | PromiseLike<T1>) | null,
     onrejected?: ((reason: unknown) => T2 | PromiseLike<T2>) | null,
   ): Promise<T1 | T2> {
-    this.#observed = true;
-    return super.then(onfulfilled, onrejected);
-  }
-
-  get observed(): boolean {
-    return this.#observed;
+    const seen = observations.get(this);
+    if (seen !== undefined && typeof onfulfilled === 'function') seen.observed = true;
+    const derived = super.then(onfulfilled, onrejected);
+    if (seen !== undefined) observations.set(derived, seen);
+    return derived;
   }
 }
 
@@ -441,13 +448,13 @@ class WorldPromise extends Promise<World> {
  * forgotten `await`): nothing would ever shut that world down, and the other PEs would wait
  * for this one for ever.
  */
-function unobservedFor(world: WorldPromise, rt: WorldRuntime, secs: number): Promise<boolean> {
-  if (world.observed) return Promise.resolve(false);
+function unobservedFor(seen: Observation, rt: WorldRuntime, secs: number): Promise<boolean> {
+  if (seen.observed) return Promise.resolve(false);
   const started = performance.now();
   const every = Math.min(1000, Math.max(10, (secs * 1000) / 10));
   return new Promise((resolve) => {
     const timer = setInterval(() => {
-      if (world.observed || worldShutDown()) {
+      if (seen.observed || worldShutDown()) {
         clearInterval(timer);
         resolve(false);
       } else if (performance.now() - started >= secs * 1000) {

@@ -66,8 +66,8 @@ describe('a failing PE stops the whole job', () => {
   }
 
   for (const c of [{ backend: 'local', numPes: 1 }, { backend: 'shmem', numPes: 2 }, { backend: 'tcp', numPes: 2 }, { backend: 'ofi', numPes: 2, provider: 'shm' }] satisfies JobConfig[]) {
-    test(`${configName(c)}: a world nobody awaited nor used is shut down after the deadlock timeout, with a warning`, { skip: skipFor(c) }, async () => {
-      const r = await runJob(fixture('world-not-awaited.ts'), { ...c, args: ['void'], env: { LAMELLAR_DEADLOCK_TIMEOUT: '0.5' }, timeoutMs: 30000 });
+    for (const mode of ['void', 'catch']) test(`${configName(c)}: a world nobody asked for (${mode === 'void' ? 'void initWorld()' : 'initWorld().catch(log)'}) is shut down after the deadlock timeout, with a warning`, { skip: skipFor(c) }, async () => {
+      const r = await runJob(fixture('world-not-awaited.ts'), { ...c, args: [mode], env: { LAMELLAR_DEADLOCK_TIMEOUT: '0.5' }, timeoutMs: 30000 });
       assert.equal(r.signal, null, `killed by the test's time limit:\n${r.stderr}`);
       assert.equal(r.code, 0, r.stderr);
       assert.equal([...r.stdout.matchAll(/@@top-level done/g)].length, c.numPes);

@@ -138,12 +138,16 @@ export interface LockTurn {
 }
 
 interface Turn {
-  readonly done: Promise<void>;
-  granted: boolean;
+  /** Settles once this consumer and every one called before it on the array have their lock. */
+  readonly all: Promise<void>;
+  /** `all` has settled (read without a tick). */
+  allDone: boolean;
 }
 
 /** Per lock array (its meta, shared by its handles on this PE): the last turn, and the last write's. */
 const turns = new WeakMap<object, { last: Turn | undefined; lastWrite: Turn | undefined }>();
+
+const noop = (): void => {};
 
 /** Takes a consumer's lock turn on `a`, synchronously at its call (see LockTurn). */
 export function takeLockTurn(a: ArrayBase, mut: boolean, lease: Lease | undefined): LockTurn | undefined {
@@ -153,19 +157,24 @@ export function takeLockTurn(a: ArrayBase, mut: boolean, lease: Lease | undefine
   if (amOnStack() !== undefined) return undefined;
   let t = turns.get(ai.meta);
   if (t === undefined) turns.set(ai.meta, (t = { last: undefined, lastWrite: undefined }));
+  // A write follows every consumer before it, reads too: a read granted at once must not let the
+  // write overtake an earlier read still at its barrier. A read follows the writes only.
   const prev = mut ? t.last : t.lastWrite;
   let resolve!: () => void;
-  const mine: Turn = { done: new Promise<void>((r) => (resolve = r)), granted: false };
+  const own = new Promise<void>((r) => (resolve = r));
+  const before = t.last;
+  const all = before === undefined || before.allDone ? own : Promise.all([before.all, own]).then(noop);
+  const mine: Turn = { all, allDone: false };
+  void all.then(() => {
+    mine.allDone = true;
+  });
   t.last = mine;
   if (mut) t.lastWrite = mine;
   return {
-    // A turn already granted is not waited for: not even a microtask, so a consumer asks for its
+    // Turns already granted are not waited for: not even a microtask, so a consumer asks for its
     // lock in its call, before an op the script issues next.
-    before: prev === undefined || prev.granted ? undefined : prev.done,
-    granted() {
-      mine.granted = true;
-      resolve();
-    },
+    before: prev === undefined || prev.allDone ? undefined : prev.all,
+    granted: resolve,
   };
 }
 
