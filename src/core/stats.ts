@@ -71,14 +71,22 @@ export function addWait(kind: 'barrier' | 'collective', t0: number): void {
 }
 
 /**
- * `run()`'s promise; when stats are on, the time until it resolves is added to the collective
- * wait time (the parts of a creation collective: team, region, Darc and array creation).
+ * `run()`'s promise, timed as a wait in a barrier or a collective when stats are on
+ * (world.stats()): a team collective's call, or a part of a creation collective (team, region,
+ * Darc and array creation). A run that finished at once (undefined) counts its call.
  */
-export function timedCollective<R>(run: () => Promise<R>): Promise<R> {
+export function timedWait<R>(kind: 'barrier' | 'collective', run: () => Promise<R>): Promise<R>;
+export function timedWait<R>(kind: 'barrier' | 'collective', run: () => Promise<R> | undefined): Promise<R> | undefined;
+export function timedWait<R>(kind: 'barrier' | 'collective', run: () => Promise<R> | undefined): Promise<R> | undefined {
   if (!timing) return run();
   const t0 = performance.now();
-  return run().then((r) => {
-    addWait('collective', t0);
+  const p = run();
+  if (p === undefined) {
+    addWait(kind, t0);
+    return undefined;
+  }
+  return p.then((r) => {
+    addWait(kind, t0);
     return r;
   });
 }

@@ -5,7 +5,7 @@
  * address), and checks that every PE made the same call; a barrier whose sequence number is
  * taken at the same time ends the creation (`ready`).
  */
-import { ErrorCode, LamellarError, timedCollective } from '../core/index.js';
+import { ErrorCode, LamellarError, timedWait } from '../core/index.js';
 import { kTeamInternals, type Team, type WorldRuntime } from '../team/index.js';
 import { registryOf, RefState, type RefHooks } from './refstate.js';
 
@@ -44,7 +44,7 @@ export async function startCollective(team: Team, kind: number, desc: string, co
   const done = ch.reserveSignal(kind);
   let all: [number, number][];
   try {
-    all = (await timedCollective(() => ex.run([mine, contribution]))) as [number, number][];
+    all = (await timedWait('collective', () => ex.run([mine, contribution]))) as [number, number][];
   } catch (err) {
     // Every member rejects alike here (mismatched descriptions), so all skip the barrier alike;
     // running it keeps the team's later signal collectives from waiting behind it.
@@ -62,6 +62,6 @@ export async function startCollective(team: Team, kind: number, desc: string, co
       reg.states.set(st.key, st);
       return st;
     },
-    ready: () => timedCollective(() => done.run()),
+    ready: () => timedWait('collective', () => done.run()),
   };
 }

@@ -19,7 +19,7 @@
  *    the others with a handle that can launch AMs on it), then all pass the parent barrier: when
  *    any PE returns, every PE resolves the id for `ctx.team` and for returned AMs.
  */
-import { config, ErrorCode, hash53, LamellarError, timedCollective } from '../core/index.js';
+import { config, ErrorCode, hash53, LamellarError, timedWait } from '../core/index.js';
 import { archName, resolveArch, type LamellarArch } from './arch.js';
 import { DisseminationBarrier } from './barrier.js';
 import { Channel } from './coll/channel.js';
@@ -101,7 +101,7 @@ export async function createSubteam(parent: ParentTeam, arch: LamellarArch, make
 
   let parts: Part[];
   try {
-    parts = (await timedCollective(() => ex.run({ h: hash, a: block, f: free }))) as Part[];
+    parts = (await timedWait('collective', () => ex.run({ h: hash, a: block, f: free }))) as Part[];
   } catch (err) {
     done.run().catch(() => undefined);
     if (block > 0) lamella.free(block);
@@ -122,7 +122,7 @@ export async function createSubteam(parent: ParentTeam, arch: LamellarArch, make
     if (channel !== undefined) rt.addChannel(channel);
   }
   // Registered before this barrier on every parent PE: see step 3.
-  await timedCollective(() => done.run());
+  await timedWait('collective', () => done.run());
   if (team === undefined) {
     if (block > 0) lamella.free(block);
     throw outcome;

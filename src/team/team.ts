@@ -21,7 +21,7 @@ import {
   type MultiAmHandle,
   type TeamLaunchOps,
 } from '../am/index.js';
-import { addWait, checkConstruct, checkTeamPe, config, ErrorCode, hash53, kConstruct, kTeamInternals, LamellarError, nextTurn, statsTiming, unlessScriptFails } from '../core/index.js';
+import { checkConstruct, checkTeamPe, config, ErrorCode, hash53, kConstruct, kTeamInternals, LamellarError, nextTurn, timedWait, unlessScriptFails } from '../core/index.js';
 import { registerRefCodec } from '../serde/index.js';
 import type { LamellarArch } from './arch.js';
 import type { Channel, SignalCall } from './coll/channel.js';
@@ -42,21 +42,6 @@ const DONE = Promise.resolve();
  * user's), which costs about a quarter of a full capture (coll/site.ts).
  */
 const userSite = (above: (...args: never[]) => unknown): Site => captureSite(above, 2);
-
-/** `p`, timed as a wait in a collective (or a barrier) when stats are on (world.stats()). */
-function timed<R>(kind: 'barrier' | 'collective', run: () => Promise<R> | undefined): Promise<R> | undefined {
-  if (!statsTiming()) return run();
-  const t0 = performance.now();
-  const p = run();
-  if (p === undefined) {
-    addWait(kind, t0);
-    return undefined;
-  }
-  return p.then((r) => {
-    addWait(kind, t0);
-    return r;
-  });
-}
 
 // A Team travels in AM arguments and results as a reference (the codec at the end of this file).
 /** Teams travel in AMs as references (see Team). */
@@ -380,7 +365,7 @@ export class Team implements AmTeam {
         return DONE;
       }
       const ch = this.#ch('barrier()');
-      p = timed('barrier', () => ch.signal(Kind.barrier));
+      p = timedWait('barrier', () => ch.signal(Kind.barrier));
     } catch (err) {
       return Promise.reject(err);
     }
@@ -560,7 +545,7 @@ export class Team implements AmTeam {
   #run<R>(what: string, f: (ch: Channel) => Promise<R>): Promise<R> {
     try {
       const ch = this.#ch(what);
-      return timed('collective', () => f(ch))!;
+      return timedWait('collective', () => f(ch))!;
     } catch (err) {
       return Promise.reject(err);
     }

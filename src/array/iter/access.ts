@@ -153,13 +153,15 @@ const noop = (): void => {};
 export function takeLockTurn(a: ArrayBase, mut: boolean, lease: Lease | undefined): LockTurn | undefined {
   const ai = a[kArray];
   if (lease !== undefined || (ai.kind !== 'GlobalLockArray' && ai.kind !== 'LocalLockArray')) return undefined;
-  // A stack capture, once per consumer call on a lock array (not per element).
-  if (amOnStack() !== undefined) return undefined;
   let t = turns.get(ai.meta);
   if (t === undefined) turns.set(ai.meta, (t = { last: undefined, lastWrite: undefined }));
   // A write follows every consumer before it, reads too: a read granted at once must not let the
   // write overtake an earlier read still at its barrier. A read follows the writes only.
   const prev = mut ? t.last : t.lastWrite;
+  const waits = prev !== undefined && !prev.allDone;
+  // Only a consumer that would wait is asked whether AM code started it (a stack capture); one
+  // that would not waits for nothing, wherever it was called.
+  if (waits && amOnStack() !== undefined) return undefined;
   let resolve!: () => void;
   const own = new Promise<void>((r) => (resolve = r));
   const before = t.last;
@@ -173,7 +175,7 @@ export function takeLockTurn(a: ArrayBase, mut: boolean, lease: Lease | undefine
   return {
     // Turns already granted are not waited for: not even a microtask, so a consumer asks for its
     // lock in its call, before an op the script issues next.
-    before: prev === undefined || prev.allDone ? undefined : prev.all,
+    before: waits ? prev.all : undefined,
     granted: resolve,
   };
 }

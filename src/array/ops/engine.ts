@@ -124,16 +124,25 @@ function sliceMax(ai: ArrayInternals, a: OpArgs, res: OpResult): number {
     (combinable(ai, a.op, a.vals, a.fetch, a.idx.length) || (a.op === Op.load && ai.kind !== 'AtomicArray' && m.words === 1 && res.out !== null));
   if (fast) return base * 16;
   // A slice's part for one PE travels as one AM, its results as one reply: each must fit the
-  // lamella's frame (LAMELLAR_MAX_FRAME on tcp and ofi), even where slicing is off. 8 bytes of
-  // index, a value and a current value, and a result (two words each at most), per index.
-  const maxFrame = ai.state.rt.lamella.maxFrame;
-  if (!Number.isFinite(maxFrame)) return base;
-  const fits = Math.max(1, Math.floor((maxFrame - config().amSizeThreshold - FRAME_SLACK) / (8 + 3 * 8 * m.words + 1)));
+  // lamella's frame, even where slicing is off. 8 bytes of index, a value and a current value,
+  // and a result (words of 8 bytes each), and an ok byte, per index.
+  const fits = perFrame(ai, 8 + 3 * 8 * m.words + 1);
   return base > 0 ? Math.min(base, fits) : fits;
 }
 
-/** Bytes of a frame a batch slice leaves for the AM's and the reply's own headers. */
+/** Bytes of a frame left for an AM's and its reply's own headers. */
 const FRAME_SLACK = 4096;
+
+/**
+ * How many items of `bytes` each one runtime AM (or its reply) may carry on this array's lamella:
+ * as many as fit LAMELLAR_MAX_FRAME (tcp, ofi; a larger record is FRAME_TOO_LARGE), or any
+ * number where frames have no limit. Batch slices and range pieces are cut to it.
+ */
+export function perFrame(ai: ArrayInternals, bytes: number): number {
+  const maxFrame = ai.state.rt.lamella.maxFrame;
+  if (!Number.isFinite(maxFrame)) return Number.POSITIVE_INFINITY;
+  return Math.max(1, Math.floor((maxFrame - config().amSizeThreshold - FRAME_SLACK) / bytes));
+}
 
 /** `a` with its index and value arrays copied (typed or plain arrays; a single value is kept). */
 function ownInput(a: OpArgs): OpArgs {

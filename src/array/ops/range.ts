@@ -20,13 +20,13 @@
  *   (RangeAm, lock-free at the owner, where unmapped).
  */
 import { defineAm } from '../../am/index.js';
-import { config, copyElems } from '../../core/index.js';
+import { copyElems } from '../../core/index.js';
 import { pin, unpin } from '../../memregion/internal.js';
 import { LOCAL_LOCK, lock, unlock } from '../lock.js';
 import { kArray, type ArrayInternals, type ArrayMeta } from '../meta.js';
 import { Op } from '../types.js';
 import { combineFor } from './combine.js';
-import { withGlobalLock } from './engine.js';
+import { perFrame, withGlobalLock } from './engine.js';
 import { runKernel, type View } from './kernels.js';
 import type { ArrayRef } from './remote.js';
 import { wasmSideOf } from './wasm/apply.js';
@@ -134,7 +134,7 @@ function oneRun(h: ArrayRef, ai: ArrayInternals, pe: number, s: number, n: numbe
     if (ai.kind === 'UnsafeArray' || ai.kind === 'ReadOnlyArray') return rdma(m, pe, s, seg, write).then(done);
     // One RangeAm per piece that fits the lamella's frame (LAMELLAR_MAX_FRAME): a longer run
     // would be refused with FRAME_TOO_LARGE. Each piece takes the owner's lock on its own.
-    const per = runPerAm(ai);
+    const per = perFrame(ai, 8 * W);
     const sends: PromiseLike<void>[] = [];
     for (let k = 0; k < n; k += per) {
       const c = Math.min(per, n - k);
@@ -166,16 +166,6 @@ function oneRun(h: ArrayRef, ai: ArrayInternals, pe: number, s: number, n: numbe
   // now (a view of the caller's array until here), as on every other path.
   if (write && stride === 1) seg = seg.slice() as View;
   return wait.then(apply);
-}
-
-/** Bytes of a frame a range piece leaves for the AM's and the reply's own headers. */
-const FRAME_SLACK = 4096;
-
-/** Elements of one RangeAm: as many as the lamella's frame carries (all, where it has no limit). */
-function runPerAm(ai: ArrayInternals): number {
-  const maxFrame = ai.state.rt.lamella.maxFrame;
-  if (!Number.isFinite(maxFrame)) return Number.POSITIVE_INFINITY;
-  return Math.max(1, Math.floor((maxFrame - config().amSizeThreshold - FRAME_SLACK) / (8 * ai.meta.words)));
 }
 
 /** One run on a mapped owner `pe` (the caller holds whatever lock the kind needs). */
