@@ -21,6 +21,7 @@
  * the job as on tcp; the barrier and allgather of the lamella are the bootstrap's.
  */
 import { randomBytes } from 'node:crypto';
+import { readdirSync, unlinkSync } from 'node:fs';
 import {
   checkPe, config, copyBytes, debug, debugOn, ErrorCode, heapBuffer, heapWasm, LamellarError, warn, WarningCode, type KernelSpace, type LamellarConfig, type WasmMemory,
 } from '../../core/index.js';
@@ -136,6 +137,7 @@ export class OfiLamella implements Lamella {
     // commits pages as it grows, so such a provider needs its first MiB grown before fi_mr_reg.
     if (this.#heap.growable) this.#heap.grow(Math.min(this.#heap.maxByteLength, 1 << 20));
     this.#publishHeapLen();
+    removeStaleShmRegions();
     let ep: OfiEndpoint;
     try {
       ep = addon.open({
@@ -576,4 +578,24 @@ export class OfiLamella implements Lamella {
     this.#closed = true;
     this.#addon?.close();
   }
+}
+
+/**
+ * libfabric's shm provider names this process's region in /dev/shm after its pid
+ * (`<pid>:0:0`), and fails to enable the endpoint ("Device or resource busy") if that name
+ * exists. A process killed with SIGKILL leaves its region behind, and a later process that gets
+ * its pid could not start (seen after chaos tests and `kill -9` runs left 16 such files). Before
+ * this process opens its endpoint, nothing of its own can have that name: any such file is a
+ * dead process's, and is removed. Never throws.
+ */
+function removeStaleShmRegions(): void {
+  const prefix = `${process.pid}:`;
+  try {
+    for (const name of readdirSync('/dev/shm')) {
+      if (!name.startsWith(prefix)) continue;
+      try {
+        unlinkSync(`/dev/shm/${name}`);
+      } catch {}
+    }
+  } catch {}
 }
