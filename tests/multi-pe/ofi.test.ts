@@ -239,7 +239,7 @@ describe('ofi security', () => {
     try {
       await p.waitFor(/@@ready/);
       const s = await dial(port);
-      await assert.rejects(connectPeer(s, { secret: 'not-the-secret-at-all', jobId }, 1, 'off', 10000), /closed during the handshake/);
+      await assert.rejects(connectPeer(s, { secret: 'not-the-secret-at-all', jobId }, 1, 'off', 10000), /it refused this PE's proof/);
       s.destroy();
       const e = await p.exited;
       assert.equal(e.code, 0, p.stderr);

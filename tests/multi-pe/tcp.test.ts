@@ -483,7 +483,7 @@ describe('tcp security', () => {
       await p.waitFor(/@@ready/);
       // A client that speaks the protocol but holds the wrong secret...
       const s1 = await dial(port);
-      await assert.rejects(connectPeer(s1, { secret: 'not-the-secret-at-all', jobId }, 1, 'off', 10000), /closed during the handshake/);
+      await assert.rejects(connectPeer(s1, { secret: 'not-the-secret-at-all', jobId }, 1, 'off', 10000), /it refused this PE's proof/);
       s1.destroy();
       // ...and one that speaks something else entirely.
       const s2 = await dial(port);
@@ -500,6 +500,22 @@ describe('tcp security', () => {
       assert.match(p.stdout, /@@refused PE 0 refused a connection from 127\.0\.0\.1:\d+: it does not speak the lamellar protocol/);
     } finally {
       stopAll([p]);
+    }
+  });
+
+  test('a PE started with another job secret is told so at once, and at the rendezvous timeout', { timeout: 60000 }, async () => {
+    const env = { ...secretEnv(await freePort(), `wrong-secret-${process.pid}`), LAMELLAR_RENDEZVOUS_TIMEOUT: '4' };
+    const procs = [startPe(0, 2, env), startPe(1, 2, { ...env, LAMELLAR_JOB_SECRET: 'some-other-secret' })];
+    try {
+      const exits = await within(Promise.all(procs.map((q) => q.exited)), 30000, 'the PEs');
+      exits.forEach((e) => assert.notEqual(e.code, 0));
+      const told = /PE 0 at 127\.0\.0\.1:\d+: it refused this PE's proof: the two hold different job secrets or job ids/;
+      assert.match(procs[1]!.stderr, new RegExp(`LAMELLAR_W_UNAUTHENTICATED_PEER[^\n]*PE 1 cannot join yet: ${told.source}`), procs[1]!.stderr);
+      assert.match(procs[1]!.stderr, new RegExp(`the job did not assemble within 4 s[^\\n]*last attempt: ${told.source}`), procs[1]!.stderr);
+      assert.equal(procs[1]!.stderr.match(/cannot join yet/g)?.length, 1, 'warned once, not at every retry');
+      assert.match(procs[0]!.stderr, /it claimed to be PE 1 but did not prove the job secret/, procs[0]!.stderr);
+    } finally {
+      stopAll(procs);
     }
   });
 

@@ -8,10 +8,15 @@
  *   connector → acceptor   PROOF      "LMLR" ver 0 0 0 | pe u32 | 0 u32 | nonceB[32]
  *                                     | HMAC(k, "c" jobId nonceA nonceB pe)[32]      80 bytes
  *   acceptor  → connector  ANSWER     HMAC(k, "s" jobId nonceA nonceB pe)[32]        32 bytes
+ *                          or REFUSAL    "LMLR refused: not the job secret"  (then closes)
  *
  * The acceptor checks PROOF before it sends a byte of job data, so a stranger learns nothing but
  * a nonce; the connector checks ANSWER, so it never talks to an impostor listening at a stale
  * address. Everything has a fixed size and a deadline: a silent or slow stranger is dropped.
+ *
+ * REFUSAL tells a PE that was started with another secret (or job id) why it cannot join, which a
+ * bare close would not. It proves nothing, so it changes only the connector's message, never
+ * what the connector trusts; a real ANSWER equals it with probability 2^-256.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Socket } from 'node:net';
@@ -23,6 +28,7 @@ const NONCE = 32;
 const MAC = 32;
 const CHALLENGE_BYTES = 8 + NONCE;
 const PROOF_BYTES = 16 + NONCE + MAC;
+const REFUSAL = Buffer.from('LMLR refused: not the job secret');
 
 export interface AuthKeys {
   secret: string;
@@ -36,9 +42,12 @@ export interface AuthKeys {
  */
 export class HandshakeError extends LamellarError {
   readonly transient: boolean;
-  constructor(message: string, transient = false) {
+  /** The acceptor said this process does not hold its job secret (or job id). */
+  readonly refusedUs: boolean;
+  constructor(message: string, transient = false, refusedUs = false) {
     super(ErrorCode.AUTH, message);
     this.transient = transient;
+    this.refusedUs = refusedUs;
   }
 }
 
@@ -107,6 +116,7 @@ export async function acceptHandshake(socket: Socket, keys: AuthKeys, timeoutMs:
   const nonceB = bytes.subarray(16, 16 + NONCE);
   const proof = bytes.subarray(16 + NONCE, PROOF_BYTES);
   if (!timingSafeEqual(proof, mac(keys, 'c', nonceA, nonceB, pe))) {
+    socket.write(REFUSAL);
     throw new HandshakeError(`it claimed to be PE ${pe} but did not prove the job secret`);
   }
   socket.write(mac(keys, 's', nonceA, nonceB, pe));
@@ -131,6 +141,13 @@ export async function connectHandshake(socket: Socket, keys: AuthKeys, pe: numbe
   mac(keys, 'c', nonceA, nonceB, pe).copy(proof, 16 + NONCE);
   socket.write(proof);
   const second = await readExactly(socket, MAC, deadline);
+  if (second.bytes.equals(REFUSAL)) {
+    throw new HandshakeError(
+      "it refused this PE's proof: the two hold different job secrets or job ids (LAMELLAR_JOB_SECRET and LAMELLAR_JOB_ID must be the same in every PE of a job)",
+      false,
+      true,
+    );
+  }
   if (!timingSafeEqual(second.bytes, mac(keys, 's', nonceA, nonceB, pe))) {
     throw new HandshakeError('the listener did not prove the job secret');
   }

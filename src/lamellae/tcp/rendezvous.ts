@@ -22,6 +22,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { debug } from '../../core/debug.js';
 import { ErrorCode, LamellarError } from '../../core/errors.js';
 import { acceptPeer, connectPeer } from './tls.js';
+import { HandshakeError } from './auth.js';
 import type { NetNode } from './node.js';
 import { jsonBody, parseJson, T } from './wire.js';
 
@@ -131,6 +132,7 @@ export function dial(host: string, port: number, timeoutMs?: number): Promise<So
 /** Dials PE `pe` until it answers and proves the secret; the address is looked up each try. */
 async function dialPe(node: NetNode, pe: number, addrOf: () => Promise<Addr | undefined>, st: RendezvousState): Promise<void> {
   let delay = 10;
+  let refusedBy = false;
   while (!node.failed) {
     const a = await addrOf();
     if (a !== undefined) {
@@ -149,6 +151,12 @@ async function dialPe(node: NetNode, pe: number, addrOf: () => Promise<Addr | un
         }
       } catch (e) {
         st.lastError = `PE ${pe} at ${a.host}:${a.port}: ${(e as Error).message}`;
+        // Said at once, not only when the rendezvous times out: such a job cannot assemble unless
+        // the refusing process goes away (a stale one may), so this PE still tries until then.
+        if (e instanceof HandshakeError && e.refusedUs && !refusedBy) {
+          refusedBy = true;
+          node.refused(`PE ${node.me} cannot join yet: ${st.lastError}; it keeps trying until LAMELLAR_RENDEZVOUS_TIMEOUT`);
+        }
       }
     }
     await sleep(delay);
