@@ -8,11 +8,14 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { connectPeer } from '../../src/lamellae/tcp/tls.js';
 import { compiledFixture } from '../helpers/compiled.js';
-import { BIN, caseReports, fixture, IN_CI, ofiMissing, runJob } from '../helpers/job.js';
+import { BIN, caseReports, fixture, IN_CI, ofiMissing, ROOT, runJob, runNode } from '../helpers/job.js';
 import { RDMA_CASES } from '../helpers/suites.js';
 import { assertCases, freePort, onPath, start, startPe, stopAll, within, type Proc } from '../helpers/procs.js';
 
@@ -285,16 +288,30 @@ describe('ofi bad inputs', () => {
     assert.match(p.stderr, /LAMELLAR_ERR_OFI_PROVIDER/);
   });
 
-  test('without the addon, --backend ofi fails at once with OFI_UNAVAILABLE saying what to install', { timeout: 30000 }, async () => {
+  test('without the addon, --backend ofi fails at once with OFI_UNAVAILABLE saying what to install', { timeout: 30000 }, async (t) => {
+    // A copy of the package without native/: an install where the optional build did not run.
+    const copy = mkdtempSync(join(tmpdir(), 'lamellar-no-addon-'));
+    t.after(() => rmSync(copy, { recursive: true, force: true }));
+    for (const part of ['dist', 'bin', 'package.json']) cpSync(join(ROOT, part), join(copy, part), { recursive: true });
+    symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'));
+    const r = await runNode([join(copy, 'bin/lamellar.mjs'), 'run', '-N', '2', '-b', 'ofi', compiledFixture('tcp-job.ts')], { timeoutMs: 20000 });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /LAMELLAR_ERR_OFI_UNAVAILABLE/);
+    assert.match(r.stderr, new RegExp(`the ofi backend needs its native addon \\(${copy}/native/ofi/build/lamellar_ofi\\.node\\), and it was not built`));
+    assert.match(r.stderr, /apt-get install libfabric-dev gcc\), then run `npx lamellar build-ofi`/);
+  });
+
+  test('LAMELLAR_OFI_ADDON naming a missing file fails at once with OFI_UNAVAILABLE naming the variable', { timeout: 30000 }, async () => {
     const missing = { LAMELLAR_OFI_ADDON: '/nonexistent/lamellar_ofi.node' };
     const r = await runJob(compiledFixture('tcp-job.ts'), { numPes: 2, backend: 'ofi', env: missing, timeoutMs: 20000 });
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /LAMELLAR_ERR_OFI_UNAVAILABLE/);
-    assert.match(r.stderr, /the ofi backend needs its native addon \(\/nonexistent\/lamellar_ofi\.node\), and it was not built/);
-    assert.match(r.stderr, /apt-get install libfabric-dev gcc\), then run `npx lamellar build-ofi`/);
+    assert.match(r.stderr, /LAMELLAR_OFI_ADDON names \/nonexistent\/lamellar_ofi\.node, which does not exist; point it at a built lamellar_ofi\.node, or unset it/);
+    assert.doesNotMatch(r.stderr, /it was not built/);
     const p = startPe('tcp-job.ts', 0, 1, { LAMELLAR_BACKEND: 'ofi', ...missing });
     assert.notEqual((await p.exited).code, 0);
     assert.match(p.stderr, /LAMELLAR_ERR_OFI_UNAVAILABLE/);
+    assert.match(p.stderr, /LAMELLAR_OFI_ADDON names \/nonexistent\/lamellar_ofi\.node, which does not exist/);
   });
 });
 

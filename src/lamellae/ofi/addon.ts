@@ -78,7 +78,16 @@ export function loadOfi(): OfiAddon {
     loaded = createRequire(import.meta.url)(path) as OfiAddon;
     return loaded;
   } catch (e) {
-    const why = (e as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' ? 'it was not built' : (e as Error).message.split('\n')[0];
+    const absent = (e as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND';
+    if (config().ofiAddon !== undefined) {
+      throw new LamellarError(
+        ErrorCode.OFI_UNAVAILABLE,
+        `LAMELLAR_OFI_ADDON names ${path}, which ${absent ? 'does not exist' : `cannot be loaded: ${(e as Error).message.split('\n')[0]}`}; ` +
+          'point it at a built lamellar_ofi.node, or unset it to use the one `npx lamellar build-ofi` builds (see docs/ofi.md)',
+        { details: { path }, cause: e },
+      );
+    }
+    const why = absent ? 'it was not built' : (e as Error).message.split('\n')[0];
     throw new LamellarError(
       ErrorCode.OFI_UNAVAILABLE,
       `the ofi backend needs its native addon (${path}), and ${why}. Install libfabric's headers and a C compiler ` +
