@@ -45,6 +45,7 @@ function bad(message: string, details: Record<string, unknown>): LamellarError {
  */
 export function parseRunArgs(argv: readonly string[]): RunArgs {
   const out: RunArgs = { numPes: undefined, backend: undefined, prefix: false, help: false, stats: false, script: undefined, args: [] };
+  const given = new Map<Key, { name: string; value: string }>();
   let i = 0;
   for (; i < argv.length; i++) {
     const a = argv[i]!;
@@ -74,6 +75,13 @@ export function parseRunArgs(argv: readonly string[]): RunArgs {
       if (attached === '') throw bad(`option '${name}=' needs a file name after '='`, { option: name });
       value = attached;
     }
+    // A value given twice is a mistake to point out, not a choice to make: a script that
+    // wraps the command and a user who appends `-N 3` to it would otherwise disagree silently.
+    const before = given.get(opt.key);
+    if (value !== undefined && before !== undefined && before.value !== value) {
+      throw bad(`option '${name}' was given twice, as '${before.value}' (${before.name}) and as '${value}'`, { option: name, values: [before.value, value] });
+    }
+    if (value !== undefined) given.set(opt.key, { name, value });
     switch (opt.key) {
       case 'numPes':
         out.numPes = value;

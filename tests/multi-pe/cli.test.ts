@@ -19,6 +19,7 @@ describe('argument errors are coded LamellarErrors, without a stack trace', () =
     ['-N 1.5 world.ts', ['-N', '1.5', fixture('world.ts')], 'LAMELLAR_ERR_INVALID_NUM_PES', /got '1\.5'/],
     ['--foo world.ts', ['--foo', fixture('world.ts')], 'LAMELLAR_ERR_INVALID_ARGUMENT', /unknown option '--foo' for lamellar run/],
     ['-N', ['-N'], 'LAMELLAR_ERR_INVALID_ARGUMENT', /option '-N' needs a value/],
+    ['-N 2 --num-pes 3 world.ts', ['-N', '2', '--num-pes', '3', fixture('world.ts')], 'LAMELLAR_ERR_INVALID_ARGUMENT', /option '--num-pes' was given twice, as '2' \(-N\) and as '3'/],
   ];
   for (const [what, flags, code, message] of cases) {
     test(`lamellar run ${what}`, async () => {

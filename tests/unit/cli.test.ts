@@ -43,6 +43,15 @@ describe('parseRunArgs', () => {
     assert.equal(parseRunArgs(['-N', '2']).script, undefined);
   });
 
+  test('a value option given twice with different values is INVALID_ARGUMENT; the same value twice is fine', () => {
+    fails(() => parseRunArgs(['-N', '2', '-N', '3', 'x.ts']), ErrorCode.INVALID_ARGUMENT, /option '-N' was given twice, as '2' \(-N\) and as '3'/);
+    fails(() => parseRunArgs(['-b', 'tcp', '--backend=shmem', 'x.ts']), ErrorCode.INVALID_ARGUMENT, /option '--backend' was given twice, as 'tcp' \(-b\) and as 'shmem'/);
+    fails(() => parseRunArgs(['--stats=a.json', '--stats=b.json', 'x.ts']), ErrorCode.INVALID_ARGUMENT, /'--stats' was given twice/);
+    assert.equal(parseRunArgs(['-N', '2', '--num-pes=2', 'x.ts']).numPes, '2');
+    assert.equal(parseRunArgs(['--stats', '--stats=b.json', 'x.ts']).stats, 'b.json');
+    assert.equal(parseRunArgs(['-p', '-p', 'x.ts']).prefix, true);
+  });
+
   test('an unknown option is INVALID_ARGUMENT naming it', () => {
     fails(() => parseRunArgs(['--foo', 'x.ts']), ErrorCode.INVALID_ARGUMENT, /unknown option '--foo' for lamellar run/);
     fails(() => parseRunArgs(['-x', 'x.ts']), ErrorCode.INVALID_ARGUMENT, /unknown option '-x'/);
