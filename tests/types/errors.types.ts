@@ -28,6 +28,12 @@ export function errorTypeTests(e: unknown): void {
     const anything: unknown = e.details?.['whatever'];
     void anything;
   }
+  if (e instanceof LamellarError) {
+    // Not LamellarError<any>: code and details keep their types after instanceof.
+    assertEqual<typeof e, LamellarError>(true);
+    // @ts-expect-error a code is a string, with no such method
+    e.code.notAMethod();
+  }
   if (e instanceof RemoteAmError) {
     assertEqual<typeof e.code, 'LAMELLAR_ERR_REMOTE_AM'>(true);
     const pe: number | undefined = e.details?.pe;
