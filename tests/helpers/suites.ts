@@ -75,6 +75,7 @@ export const ARRAY_MISC_CASES = [
   'retry loops of awaited ops that complete at once (own elements, own region part) end when a timer or another PE changes the value',
   'gets left running into a region or typed array have filled it when waitAll resolves',
   'range put and get, and batchStore of consecutive indices: every kind, block and cyclic, sub-arrays and ranges across owners give exact values',
+  'range put and get keep every bit of every element type (extremes, -0, NaN payloads) on every mutable kind, block and cyclic, from every PE',
   'a range put or get, or a batchStore of consecutive indices, sends one run per owner, not one offset per element',
   "ops left unawaited have run their callers' continuations when waitAll resolves",
   "an array clone sent in an AM's arguments moves into it, as in Lamellar: released once sent, so a conversion does not wait for it",

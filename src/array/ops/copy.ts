@@ -9,6 +9,7 @@
  */
 import { copyElems } from '../../core/index.js';
 import type { ArrayInternals } from '../meta.js';
+import { copyBits } from './bits.js';
 import type { View } from './kernels.js';
 
 export function canCopyDirect(ai: ArrayInternals, forWrite: boolean): boolean {
@@ -35,10 +36,12 @@ export function copyRange(ai: ArrayInternals, index: number, data: View, intoArr
       const at = layout.globalOf(pe, s) - lo;
       if (intoArray) copyElems(v, s, d.subarray(at, at + (t - s)));
       else copyElems(d, at, v.subarray(s, t));
-    } else if (intoArray) {
-      for (let off = s, at = s * P + pe - lo; off < t; off++, at += P) v[off] = d[at]!;
     } else {
-      for (let off = s, at = s * P + pe - lo; off < t; off++, at += P) d[at] = v[off]!;
+      // Every P-th element of `data`, by bit pattern (bits.ts: an f32 NaN keeps its payload).
+      const own = { view: views[pe]!, at: s, stride: 1 };
+      const run = { view: data, at: s * P + pe - lo, stride: P };
+      if (intoArray) copyBits(own, run, t - s, 1);
+      else copyBits(run, own, t - s, 1);
     }
   }
 }

@@ -9,11 +9,10 @@
  * Per run, by where the owner's memory is and what the array promises:
  * - UnsafeArray, ReadOnlyArray: no per-element guarantee, so a mapped run is one copy and an
  *   unmapped one (tcp, ofi) is one RDMA put or get of the run's bytes on the array's region.
- * - AtomicArray: each element atomic, the range as a whole not (Lamellar's contract): the
- *   WebAssembly store/load kernels for every one-word type, else a tight loop of
- *   Atomics.store/load over the owner's view (float bit patterns through the bits view; 128-bit
- *   elements under their element locks through the wide kernel). Unmapped: one RangeAm, and the
- *   owner runs the same loop.
+ * - AtomicArray: each element atomic, the range as a whole not (Lamellar's contract): one-word
+ *   elements as element-width copies, each element one aligned access (bits.ts says why that is
+ *   enough); 128-bit elements under their element locks through the wide kernel.
+ *   Unmapped: one RangeAm, and the owner runs the same copy.
  * - LocalLockArray: the owner's lock is taken once around its run (read for get, write for put),
  *   which then is one copy; unmapped, the owner does that in RangeAm.
  * - GlobalLockArray: the one lock is taken once around the whole range, then the runs are copies
@@ -25,12 +24,11 @@ import { pin, unpin } from '../../memregion/internal.js';
 import { LOCAL_LOCK, lock, unlock } from '../lock.js';
 import { kArray, type ArrayInternals, type ArrayMeta } from '../meta.js';
 import { Op } from '../types.js';
+import { copyBits } from './bits.js';
 import { combineFor } from './combine.js';
 import { perFrame, withGlobalLock } from './engine.js';
 import { runKernel, type View } from './kernels.js';
 import type { ArrayRef } from './remote.js';
-import { wasmSideOf } from './wasm/apply.js';
-import { wasmKernelFor } from './wasm/kernels.js';
 
 interface RangeArgs {
   a: ArrayRef;
@@ -185,9 +183,9 @@ function applyRun(ai: ArrayInternals, pe: number, s: number, seg: View, write: b
 }
 
 /**
- * An AtomicArray run: every element stored or loaded atomically, one after the other (the range
- * as a whole is not atomic, as in Lamellar). Floats go through their bit patterns, so a 64-bit
- * value is never seen half-written; 128-bit elements take their element locks (wide kernel).
+ * An AtomicArray run: every element stored or loaded whole, one after the other (the range as a
+ * whole is not atomic, as in Lamellar): one-word elements by `elementCopy`, 128-bit ones under
+ * their element locks (wide kernel).
  */
 function atomicRun(m: ArrayMeta, pe: number, s: number, seg: View, write: boolean): void {
   const n = seg.length / m.words;
@@ -214,16 +212,10 @@ function atomicRun(m: ArrayMeta, pe: number, s: number, seg: View, write: boolea
     });
     return;
   }
-  if (wasmRun(m, pe, s, seg, write)) return;
-  let v = m.views[pe]!;
-  let d = seg;
-  if (m.bits !== null) {
-    // A float run: the same bytes as integers of the float's width.
-    v = m.bits[pe]!;
-    d = (m.type === 'f32' ? new Int32Array(seg.buffer, seg.byteOffset, n) : new BigInt64Array(seg.buffer, seg.byteOffset, n)) as unknown as View;
-  }
-  if (write) for (let k = 0; k < n; k++) Atomics.store(v, s + k, d[k]!);
-  else for (let k = 0; k < n; k++) d[k] = Atomics.load(v, s + k);
+  const own = { view: m.views[pe]!, at: s, stride: 1 };
+  const run = { view: seg, at: 0, stride: 1 };
+  if (write) copyBits(own, run, n, 1);
+  else copyBits(run, own, n, 1);
 }
 
 /** Offsets s, s + 1, ..., s + n - 1 (a loop: `Uint32Array.from` with a mapper calls it per element). */
@@ -231,36 +223,6 @@ function consecutive(s: number, n: number): Uint32Array {
   const offs = new Uint32Array(n);
   for (let k = 0; k < n; k++) offs[k] = s + k;
   return offs;
-}
-
-/**
- * An AtomicArray run of integer or bool elements through the WebAssembly kernels (wasm/apply.ts),
- * a slot-full at a time: the run's offsets and values go into this PE's scratch slot in the
- * owner's heap and one kernel call stores (or loads) them, each element with one atomic
- * instruction. A JS `Atomics.store` re-checks its arguments on every call: about 10 ns an element
- * here, against 1-2 for the kernel. Floats take the kernels of their width: a store or load of
- * the bit pattern, exact. False where the kernels are off or unavailable: then the JS loop runs.
- */
-function wasmRun(m: ArrayMeta, pe: number, s: number, seg: View, write: boolean): boolean {
-  const side = wasmSideOf(m);
-  const fns = side?.fns[pe];
-  if (side === null || side === undefined || fns === undefined) return false;
-  const fn = fns[wasmKernelFor(write ? Op.store : Op.load, side.width, true, !write)!]!;
-  const C = side.chunk;
-  const at = side.slot[pe]!;
-  const base = side.base[pe]!;
-  const offs = side.offs[pe]!;
-  const vals = side.vals[pe]!;
-  const out = side.out[pe]!;
-  const n = seg.length;
-  for (let from = 0; from < n; from += C) {
-    const c = Math.min(C, n - from);
-    for (let k = 0, o = s + from; k < c; k++, o++) offs[k] = o;
-    if (write) vals.set(seg.subarray(from, from + c));
-    fn(at, c, base, write ? at + C * 4 : 0, at + C * 12);
-    if (!write) seg.set(out.subarray(0, c), from);
-  }
-  return true;
 }
 
 /** One RDMA transfer of a run on the array's region (UnsafeArray and ReadOnlyArray on tcp, ofi). */
@@ -280,25 +242,11 @@ async function rdma(m: ArrayMeta, pe: number, s: number, seg: View, write: boole
 /** A cyclic put's run: every `stride`-th element of `data` from `at`, `n` of them. */
 function gather(m: ArrayMeta, data: View, at: number, stride: number, n: number): View {
   const out = new m.ctor(n * m.words) as unknown as View;
-  if (m.words === 1) {
-    for (let k = 0, j = at; k < n; k++, j += stride) out[k] = data[j]!;
-  } else {
-    for (let k = 0, j = at; k < n; k++, j += stride) {
-      out[2 * k] = data[2 * j]!;
-      out[2 * k + 1] = data[2 * j + 1]!;
-    }
-  }
+  copyBits({ view: out, at: 0, stride: 1 }, { view: data, at: at * m.words, stride }, n, m.words);
   return out;
 }
 
 /** A cyclic get's run back into `data`: element k of `seg` to position at + k·stride. */
 function scatter(m: ArrayMeta, seg: View, data: View, at: number, stride: number, n: number): void {
-  if (m.words === 1) {
-    for (let k = 0, j = at; k < n; k++, j += stride) data[j] = seg[k]!;
-  } else {
-    for (let k = 0, j = at; k < n; k++, j += stride) {
-      data[2 * j] = seg[2 * k]!;
-      data[2 * j + 1] = seg[2 * k + 1]!;
-    }
-  }
+  copyBits({ view: data, at: at * m.words, stride }, { view: seg, at: 0, stride: 1 }, n, m.words);
 }
