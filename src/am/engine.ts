@@ -263,6 +263,28 @@ export class Engine {
     p.then(done, done);
   }
 
+  /**
+   * `p`, awaited by an AM running here (the runtime's own) for something only another PE can
+   * give, such as a lock another PE holds: until `p` settles, the AM does not count in this PE's
+   * waitAll(). Else `await world.waitAll(); await world.barrier()` on a lock's keeper would wait
+   * for a request that waits for a guard its holder releases only after that barrier. The AM
+   * counts again once `p` settles, until it ends.
+   */
+  parked<T>(p: PromiseLike<T>): Promise<T> {
+    this.#work.done();
+    const back = (): void => this.#work.add();
+    return Promise.resolve(p).then(
+      (v) => {
+        back();
+        return v;
+      },
+      (e: unknown) => {
+        back();
+        throw e;
+      },
+    );
+  }
+
   /** Resolves once everything launched from this PE, and everything running here, is done. */
   waitAll(): Promise<void> {
     return this.#outcomes.waitAll();

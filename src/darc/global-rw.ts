@@ -8,7 +8,7 @@
  * handle or converts while the others wait in a collectiveWrite fails them all with
  * COLLECTIVE_MISMATCH rather than leaving them hanging.
  */
-import type { AmContext } from '../am/index.js';
+import type { AmContext, Engine } from '../am/index.js';
 import { config, ErrorCode, kConstruct, LamellarError, warn, WarningCode } from '../core/index.js';
 import { abortConversionOn, describeMode, pin, post, quietView, registryOf, unpin, type HandleOrigin, type QuietMode, type RefState } from '../memregion/internal.js';
 import { defineAm } from '../am/index.js';
@@ -80,6 +80,10 @@ function mismatch(pe: number, mode: QuietMode, seq: number): string {
   return `mismatched collective calls on a GlobalRwDarc: PE ${pe} ${what} while other PEs wait in collectiveWrite() #${seq}; every team PE must call collectiveWrite() the same number of times`;
 }
 
+function engineOf(ctx: AmContext): Engine {
+  return (ctx.world as unknown as Team)[kTeamInternals].runtime.engine;
+}
+
 function lockOf(ctx: AmContext, k: string): GlobalLock {
   const rt = (ctx.world as unknown as Team)[kTeamInternals].runtime;
   const st = registryOf(rt).states.get(k);
@@ -91,7 +95,7 @@ function lockOf(ctx: AmContext, k: string): GlobalLock {
 
 const Lock = defineAm('lamellar/grw-lock', async (ctx, a: { key: string; write: boolean }): Promise<number> => {
   const g = lockOf(ctx, a.key);
-  await (a.write ? g.lock.write(ctx.srcPe) : g.lock.read(ctx.srcPe));
+  await engineOf(ctx).parked(a.write ? g.lock.write(ctx.srcPe) : g.lock.read(ctx.srcPe));
   const t = g.nextToken++;
   g.held.set(t, { write: a.write, pe: ctx.srcPe });
   return t;
@@ -149,7 +153,8 @@ const CollectiveLock = defineAm('lamellar/grw-cw', (ctx, a: { key: string; seq: 
       for (const w of slot.waiters) w({ token: t });
     });
   }
-  return reply;
+  // Waits for every participant and then the lock: as grw-lock, not this PE's work meanwhile.
+  return engineOf(ctx).parked(reply);
 });
 
 const CollectiveUnlock = defineAm('lamellar/grw-cw-unlock', (ctx, a: { key: string; seq: number }): void => {

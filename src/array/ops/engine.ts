@@ -28,7 +28,7 @@ import { combineFor } from './combine.js';
 import { runKernel, type KernelCall, type View } from './kernels.js';
 import { giveU32, takeU32 } from './pool.js';
 import { sliceBatch, sliceCount, type Slice } from './sliced.js';
-import { GlobalLockAm, GlobalUnlockAm, OpsAm, type ArrayRef, type RemoteOps, type RemoteResult } from './remote.js';
+import { GlobalLockAm, GlobalUnlockAm, OpsAm, parked, type ArrayRef, type RemoteOps, type RemoteResult } from './remote.js';
 import { applyLocal, applyRouted, wasmKernel, wasmSideOf, WASM_MIN_BATCH, type WasmSide } from './wasm/apply.js';
 
 export interface OpArgs {
@@ -315,7 +315,7 @@ const GlobalOpsAm = defineAm('lamellar/array/global-ops', async (_ctx, g: Keeper
   const res: OpResult = { out: g.f || isCas(g.op) ? (new m.ctor(n * m.words) as unknown as View) : null, ok: isCas(g.op) ? new Uint8Array(n) : null };
   const w = m.locks[0]!;
   const write = !isReadOp(g.op);
-  const wait = lock(w, GLOBAL_LOCK, write);
+  const wait = parked(m, lock(w, GLOBAL_LOCK, write));
   if (wait !== undefined) await wait;
   try {
     await run(g.a, ai, { op: g.op, idx: g.i, vals: g.v, cur: g.c, eps: g.e, fetch: g.f }, res);

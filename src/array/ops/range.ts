@@ -28,7 +28,7 @@ import { copyBits } from './bits.js';
 import { combineFor } from './combine.js';
 import { perFrame, withGlobalLock } from './engine.js';
 import { runKernel, type View } from './kernels.js';
-import type { ArrayRef } from './remote.js';
+import { parked, type ArrayRef } from './remote.js';
 
 interface RangeArgs {
   a: ArrayRef;
@@ -49,7 +49,7 @@ export const RangeAm = defineAm('lamellar/array/range', async (_ctx, r: RangeArg
   const seg = r.v ?? (new m.ctor(r.n * m.words) as unknown as View);
   const w = ai.kind === 'LocalLockArray' ? m.locks[me]! : null;
   if (w !== null) {
-    const wait = lock(w, LOCAL_LOCK, write);
+    const wait = parked(m, lock(w, LOCAL_LOCK, write));
     if (wait !== undefined) await wait;
   }
   try {

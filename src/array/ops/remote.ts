@@ -6,8 +6,9 @@
  */
 import { defineAm } from '../../am/index.js';
 import { COLLECTIVE_LEFT, GLOBAL_LOCK, LOCAL_LOCK, lock, unlock } from '../lock.js';
+import { kTeamInternals } from '../../team/index.js';
 import type { ArrayBase } from '../base.js';
-import { kArray } from '../meta.js';
+import { kArray, type ArrayMeta } from '../meta.js';
 import { Op, type OpCode } from '../types.js';
 import { combineFor } from './combine.js';
 import { runKernel, type View } from './kernels.js';
@@ -49,7 +50,7 @@ export const OpsAm = defineAm('lamellar/array/ops', async (_ctx, a: RemoteOps): 
     applyLocal(side, name!, me, a.o, a.v as number | bigint | View, out);
     return { r: out, k: ok };
   }
-  if (locked) await lock(m.locks[me]!, LOCAL_LOCK, write);
+  if (locked) await parked(m, lock(m.locks[me]!, LOCAL_LOCK, write));
   try {
     runKernel({
       op: a.op,
@@ -79,8 +80,18 @@ export const OpsAm = defineAm('lamellar/array/ops', async (_ctx, a: RemoteOps): 
 
 /** On team PE 0: takes the GlobalLockArray's lock for the caller. */
 export const GlobalLockAm = defineAm('lamellar/array/global-lock', async (_ctx, a: { a: ArrayRef; w: boolean }): Promise<void> => {
-  await lock(a.a[kArray].meta.locks[0]!, GLOBAL_LOCK, a.w);
+  const m = a.a[kArray].meta;
+  await parked(m, lock(m.locks[0]!, GLOBAL_LOCK, a.w));
 });
+
+/**
+ * A lock wait inside one of these AMs, not counted in this PE's waitAll() (Engine.parked): the
+ * lock may be held by a guard on another PE that is released only after a barrier this PE
+ * reaches through waitAll(). Nothing to wait for: undefined.
+ */
+export function parked(m: ArrayMeta, wait: Promise<void> | undefined): Promise<void> | undefined {
+  return wait === undefined ? undefined : m.team[kTeamInternals].runtime.engine.parked(wait);
+}
 
 /** On team PE 0: releases the lock taken by GlobalLockAm. */
 export const GlobalUnlockAm = defineAm('lamellar/array/global-unlock', (_ctx, a: { a: ArrayRef; w: boolean }): void => {
