@@ -367,7 +367,9 @@ export class Channel implements BarrierHooks {
     const me = this.me;
     slot.mine = true;
     slot.bytes[me] = bytes;
-    slot.flags[me] = flag;
+    // A value only the root receives (gather) is not this PE's to decode: decoding it would
+    // make a handle (a Darc's reference, say) that nobody gets, and so nobody releases.
+    slot.flags[me] = opts.onlyTo !== undefined && opts.onlyTo !== me && flag === FLAG_VALUE ? FLAG_TOKEN : flag;
     slot.descs[me] = slot.desc;
     slot.got++;
     const engine = this.#h.engine;
