@@ -575,6 +575,7 @@ export class Team implements AmTeam {
   /** The collective part of a drop: meets the members, then frees the barrier memory and the id. */
   async #finishDrop(ch: Channel, call: SignalCall | undefined): Promise<void> {
     await ch.signal(Kind.teamDrop, call);
+    await ch.idle();
     ch.close();
     this.#channel = undefined;
     const rt = this.#rt;

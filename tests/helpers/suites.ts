@@ -110,6 +110,7 @@ const COLLECTIVES_CASES = [
   'a non-member handle launches AMs on the team and takes part in none of its collectives',
   'team collectives with bad input reject on every PE and the team stays usable',
   'a dropped team refuses every use with USE_AFTER_RELEASE',
+  'collectives left running when the team is dropped complete with their values, round after round',
 ];
 
 const DARC_CASES = [

@@ -195,6 +195,17 @@ export class Channel implements BarrierHooks {
     this.#closed = true;
   }
 
+  /**
+   * Settles once every exchange this PE has run is complete (or failed). A team's drop waits
+   * for this before the channel goes away: the drop meets the members by signal words, which
+   * can overtake another member's exchange message for an earlier collective (an allReduce
+   * left running, then drop), and a message for a channel that is gone is never delivered.
+   */
+  async idle(): Promise<void> {
+    const mine = [...this.#slots.values()].filter((s) => s.mine).map((s) => s.d.promise);
+    if (mine.length > 0) await Promise.allSettled(mine);
+  }
+
   /** Whether this PE has called the team's last collective (a shutdown or a drop), run or not. */
   get ended(): boolean {
     return this.#ended;
