@@ -13,7 +13,7 @@
  * Results are in insertion order: an `addAmPe` entry gives `{ kind: 'pe', pe, value }`, an
  * `addAmAll` entry `{ kind: 'all', results }` with one `{ pe, value }` per team PE.
  */
-import { checkConstruct, config, ErrorCode, kConstruct, LamellarError, RemoteAmError } from '../core/index.js';
+import { checkConstruct, config, ErrorCode, kConstruct, LamellarError, RemoteAmError, shownNumber } from '../core/index.js';
 import type { AmTeam } from './context.js';
 import { checkAm, defineAm, isReturnedAm, lookupAm, movesProgramArgs, type AmArgs, type AmDef } from './define.js';
 import { checkArgs, launchTarget } from './group.js';
@@ -330,7 +330,7 @@ export class TypedAmGroup<A, R, S extends Partial<A> = Record<never, never>> {
     this.#static = st;
     this.#keep = st === undefined ? undefined : objectsIn(st);
     const b = options.batchSize ?? config().amGroupBatchSize;
-    if (!Number.isInteger(b) || b < 1) throw new LamellarError(ErrorCode.INVALID_ARGUMENT, `TypedAmGroup: batchSize must be a positive integer, got ${String(b)}`);
+    if (!Number.isInteger(b) || b < 1) throw new LamellarError(ErrorCode.INVALID_ARGUMENT, `TypedAmGroup: batchSize must be a positive integer, got ${shownNumber(b)}`);
     this.#batch = b;
     this.#buckets = Array.from({ length: this.#team.numPes + 1 }, () => ({ at: [], args: [] }));
   }

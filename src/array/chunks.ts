@@ -2,7 +2,7 @@
  * `localChunks(n)`: this PE's part cut into consecutive chunks of `n` elements (the last may be
  * shorter), each a view on the array's memory (no copy), as Lamellar's local_chunks gives them.
  */
-import { checkConstruct, ErrorCode, kConstruct, LamellarError } from '../core/index.js';
+import { checkConstruct, ErrorCode, kConstruct, LamellarError, shownNumber } from '../core/index.js';
 
 /** A view that can be cut (typed arrays). */
 export interface Sliceable {
@@ -13,7 +13,7 @@ export interface Sliceable {
 /** Throws INVALID_ARGUMENT unless `size` is a positive integer. */
 export function checkChunkSize(size: unknown, what: string): number {
   if (typeof size !== 'number' || !Number.isInteger(size) || size < 1) {
-    throw new LamellarError(ErrorCode.INVALID_ARGUMENT, `${what}: the chunk size must be a positive integer, got ${String(size)}`, { details: { size } });
+    throw new LamellarError(ErrorCode.INVALID_ARGUMENT, `${what}: the chunk size must be a positive integer, got ${shownNumber(size)}`, { details: { size } });
   }
   return size;
 }

@@ -368,7 +368,7 @@ export function isLamellarError<C extends ErrorCodeValue = ErrorCodeValue>(value
 }
 
 /** A bad number argument as a message shows it: `'1' (a string)`, so that `got 1` never hides a string. */
-function shownNumber(value: unknown): string {
+export function shownNumber(value: unknown): string {
   if (typeof value === 'string') return `'${value}' (a string)`;
   if (typeof value === 'bigint') return `${value}n (a bigint)`;
   if (typeof value === 'number' || value === undefined || value === null || typeof value === 'boolean') return String(value);

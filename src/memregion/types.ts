@@ -2,7 +2,7 @@
  * Element types of memory regions (and, later, arrays): the names users write, the typed array
  * each one maps to, and the checks every public call makes before a byte moves.
  */
-import { ErrorCode, LamellarError } from '../core/index.js';
+import { ErrorCode, LamellarError, shownNumber } from '../core/index.js';
 
 /**
  * The element types of regions and arrays: signed and unsigned integers of 8 to 64 bits and 32- and
@@ -194,7 +194,7 @@ export function checkRange(index: unknown, count: number, length: number, what: 
 /** Throws INVALID_ARGUMENT unless `n` is a whole number of elements >= 0. */
 export function checkCount(n: unknown, what: string): number {
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > Number.MAX_SAFE_INTEGER) {
-    throw new LamellarError(ErrorCode.INVALID_ARGUMENT, `${what}: element count must be a non-negative integer, got ${String(n)}`, {
+    throw new LamellarError(ErrorCode.INVALID_ARGUMENT, `${what}: element count must be a non-negative integer, got ${shownNumber(n)}`, {
       details: { n },
     });
   }

@@ -21,7 +21,7 @@
  * Synchronous consumers always visit positions in order; only async lanes run out of order (and
  * collectAsync puts results back in position order).
  */
-import { ErrorCode, LamellarError, nextTurn } from '../../core/index.js';
+import { ErrorCode, LamellarError, nextTurn, shownNumber } from '../../core/index.js';
 
 /**
  * A chunked schedule: `Schedule.chunk(n)`.
@@ -107,7 +107,7 @@ export const SLICE_MS = 2;
 
 function checkPositive(n: unknown, what: string): number {
   if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1) {
-    throw new LamellarError(ErrorCode.INVALID_ARGUMENT, `${what} must be an integer ≥ 1, got ${String(n)}`, { details: { value: n } });
+    throw new LamellarError(ErrorCode.INVALID_ARGUMENT, `${what} must be an integer ≥ 1, got ${shownNumber(n)}`, { details: { value: n } });
   }
   return n;
 }

@@ -16,7 +16,7 @@
  * local iterators, D = P for cyclic ones) then visits an arithmetic progression of its local
  * offsets: the fused loop walks it with one addition per element.
  */
-import { ErrorCode, LamellarError } from '../../core/index.js';
+import { ErrorCode, LamellarError, shownNumber } from '../../core/index.js';
 
 export interface Window {
   readonly lo: number;
@@ -57,7 +57,7 @@ export function applyWindow(w: Window, op: WindowOp): Window {
 /** Checks an adapter's count: an integer ≥ `min` (1 for stepBy and chunks, 0 for skip and take). */
 export function checkAdapterCount(n: unknown, min: number, what: string): number {
   if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < min) {
-    throw new LamellarError(ErrorCode.INVALID_ARGUMENT, `${what} needs an integer ≥ ${min}, got ${String(n)}`, { details: { value: n } });
+    throw new LamellarError(ErrorCode.INVALID_ARGUMENT, `${what} needs an integer ≥ ${min}, got ${shownNumber(n)}`, { details: { value: n } });
   }
   return n;
 }
