@@ -11,10 +11,10 @@ import { released, type HandleOrigin, type RefState } from '../memregion/interna
 import type { Team } from '../team/index.js';
 import { createArray, registerArrayKind } from './create.js';
 import type { World } from './deps.js';
-import type { ArithElemType, ArrayElemType, ArrayValue, BitwiseElemType, FloatElemType, IntElemType, LocalView } from './elem.js';
+import { elemClass, type ArithElemType, type ArrayElemType, type ArrayValue, type BitwiseElemType, type FloatElemType, type IntElemType, type LocalView } from './elem.js';
 import { checkIndex } from './layout.js';
 import { kArray, type ArrayMeta } from './meta.js';
-import { IndexedDistIter, IndexedLocalIter, iterChain, type AtomicElement } from './iter/index.js';
+import { AtomicElement, IndexedDistIter, IndexedLocalIter, iterChain, type AtomicSession } from './iter/index.js';
 import { MutableArray } from './mutable.js';
 import { combineFor } from './ops/combine.js';
 import { runKernel, type KernelCall, type View } from './ops/kernels.js';
@@ -285,6 +285,47 @@ export class AtomicLocalData<T extends ArrayElemType = ArrayElemType> {
    */
   get type(): T {
     return this.#type;
+  }
+
+  /**
+   * Local element `i` as an AtomicElement, every operation on it atomic (Lamellar's
+   * `local_data().at(i)`); INDEX_OUT_OF_BOUNDS outside [0, length).
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * a.localData().at(0).fetchAdd(1);
+   * ```
+   */
+  at(i: number): AtomicElement<T> {
+    if (this.#owner.isReleased) throw released('AtomicArray');
+    checkIndex(i, this.length, 'AtomicLocalData.at', true);
+    return new AtomicElement(this.#sessionOf(), i);
+  }
+
+  /**
+   * This PE's elements in order, each an AtomicElement (Lamellar's `local_data().iter()`).
+   * @example
+   * ```ts
+   * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
+   * for (const e of a.localData()) e.store(7);
+   * ```
+   */
+  *[Symbol.iterator](): IterableIterator<AtomicElement<T>> {
+    for (let i = 0; i < this.length; i++) yield this.at(i);
+  }
+
+  #session: AtomicSession<T> | undefined;
+
+  /** What the elements share: as an iterator's (iter/access.ts), over this local data. */
+  #sessionOf(): AtomicSession<T> {
+    if (this.#session !== undefined) return this.#session;
+    const m = this.#meta;
+    const cls = elemClass(m.type);
+    // Integer elements take the Atomics fast path on the view (AtomicElement); the others go
+    // through this object's accessors.
+    const ints = cls === 'int' || cls === 'big' ? (m.views[m.team.myPe]!.subarray(this.#start, this.#start + this.length) as unknown as Int32Array) : null;
+    this.#session = { data: this, ints, owner: this.#owner, type: this.#type };
+    return this.#session;
   }
 
   #apply(op: OpCode, name: string, i: number, v: unknown, cur?: unknown, eps = 0): ArrayValue<T> {
