@@ -19,7 +19,7 @@ import { onesidedChain } from './onesided.js';
 export { DistIter, IndexedDistIter } from './dist.js';
 export { LocalIter, IndexedLocalIter, type ChunkOf } from './local.js';
 export { OnesidedIter, IndexedOnesidedIter, defaultChunk } from './onesided.js';
-export { ElemRef, AtomicElement, type ArithElement, type AtomicSession, type BitwiseElement, type IntElement, type FloatElement } from './items.js';
+export { ElemRef, AtomicElement, type ArithElement, type BitwiseElement, type IntElement, type FloatElement } from './items.js';
 export type { Lease } from './access.js';
 export { consumersIdle } from './running.js';
 export { Schedule, ASYNC_LANES, SLICE_MS, type ChunkSchedule } from './schedule.js';
