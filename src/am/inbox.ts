@@ -9,10 +9,14 @@
  * for the event loop's next turn.
  *
  * A slice starts when a synchronous run of frames does (one clock reading per event-loop turn that
- * brings frames) and lasts until the loop's check phase (setImmediate), so the next turn starts
- * afresh. Not a microtask: Node runs the microtask queue after every I/O callback, so on tcp,
- * where each socket read is a callback of its own, every read began a new slice and a burst read
- * in many pieces held the loop for all of them (53 AMs of 0.25 ms, 13 ms, in one turn).
+ * brings frames) and ends with it: a microtask clears the start, so the next turn starts afresh.
+ * Except for frames a lamella cannot hold (a tcp socket's reads): Node runs the microtask queue
+ * after every I/O callback, and each socket read is one, so every read began a new slice and a
+ * burst read in many pieces held the loop for all of them (53 AMs of 0.25 ms, 13 ms, in one
+ * turn). A slice begun by such a frame lasts until the loop's check phase (setImmediate). A
+ * lamella that holds frames (shmem) drains its rings once per turn, in one callback, and keeps
+ * the microtask: its refused frames are offered again in the check phase, where a slice carried
+ * over from the poll phase would leave them, and what they carry, starved.
  * Within a slice the clock is read after request 1, 2, 4, then every CHECK_EVERY requests (a
  * reading per AM would cost a good share of a small AM's whole run), so AMs heavy enough to use
  * up a slice stop close to its end. A burst of 500 AMs of 2 ms each held the loop about 1 s
@@ -120,7 +124,7 @@ export class Inbox {
       this.#wait(src, frame, 0, undefined, seen);
       return true;
     }
-    if (this.#sliceStart === 0 && this.#sliceMs > 0) this.#beginSlice();
+    if (this.#sliceStart === 0 && this.#sliceMs > 0) this.#beginSlice(!holdable);
     const at = this.#engine.run(src, frame, 0, undefined);
     // Copied even when holdable: its first records have run, and the rest must run before any
     // later frame of its sender.
@@ -160,11 +164,13 @@ export class Inbox {
     return false;
   }
 
-  #beginSlice(): void {
+  /** `untilCheck`: the slice lasts until the check phase, not the microtask (see above). */
+  #beginSlice(untilCheck: boolean): void {
     this.#sliceStart = performance.now();
     this.#count = 0;
     this.#every = 1;
-    setImmediate(this.#endSlice);
+    if (untilCheck) setImmediate(this.#endSlice);
+    else queueMicrotask(this.#endSlice);
   }
 
   /** The engine has closed: frames still waiting are dropped, as the lamella drops late ones. */
@@ -204,7 +210,7 @@ export class Inbox {
   /** Runs waiting frames for a slice, one frame per sender in turn. */
   readonly #resume = (): void => {
     this.#scheduled = false;
-    if (this.#sliceStart === 0 && this.#sliceMs > 0) this.#beginSlice();
+    if (this.#sliceStart === 0 && this.#sliceMs > 0) this.#beginSlice(false);
     while (!this.#closed && this.#ready.length > 0) {
       if (this.#next >= this.#ready.length) this.#next = 0;
       const q = this.#ready[this.#next]!;
