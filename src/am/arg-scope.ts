@@ -35,8 +35,15 @@ export type HeldList = Held[];
 const held: Held[] = [];
 let depth = 0;
 
+/** Set while `decodeOwned` runs: the releases of the handles decoded meanwhile. */
+let owned: (() => void)[] | undefined;
+
 /** Called by ref codecs during decode; false when no AM argument scope is open. */
 export function holdWhileAmRuns(release: () => void): boolean {
+  if (owned !== undefined) {
+    owned.push(release);
+    return false;
+  }
   if (depth === 0) return false;
   held.push(release);
   return true;
@@ -129,5 +136,27 @@ export class FrameShares implements RefHolds {
     if (list.length === 0) return;
     for (const s of list) release(s);
     list.length = 0;
+  }
+}
+
+/**
+ * Runs `decode` (even inside an AM's argument scope) so that the handles it makes belong to the
+ * caller, as a decoded result's do, and returns with the value a `release` of those handles, for
+ * a value that in the end reaches nobody (a collective that fails). A collective's message is
+ * decoded as it arrives, not when the collective completes: the reference counting of the
+ * handles in it (memregion/quiesce.ts) takes a handled message for a counted one.
+ */
+export function decodeOwned<T>(decode: () => T): { value: T; release: () => void } {
+  const outer = owned;
+  const list: (() => void)[] = [];
+  owned = list;
+  try {
+    const value = decode();
+    return { value, release: () => runReleases(list) };
+  } catch (err) {
+    runReleases(list);
+    throw err;
+  } finally {
+    owned = outer;
   }
 }

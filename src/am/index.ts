@@ -17,6 +17,6 @@ export type { OldestPending } from './outcomes.js';
 export { Counter, PairCounter } from './counter.js';
 export { AmGroup, TaskGroup, type AmGroupResults } from './group.js';
 export { TypedAmGroup, TypedAmGroupResult, type TypedAmGroupEntry, type TypedAmGroupOptions, type EntryArgs } from './typed-group.js';
-export { holdWhileAmRuns } from './arg-scope.js';
+export { decodeOwned, holdWhileAmRuns } from './arg-scope.js';
 export { amOnStack } from './sites.js';
 export { kTeamLaunch, type TeamLaunch, type TeamLaunchOps } from './launch.js';

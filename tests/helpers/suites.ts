@@ -127,6 +127,7 @@ const DARC_CASES = [
   'a clone kept from an AM keeps the Darc alive until it is dropped',
   "a clone sent in an AM's arguments, result or group entry moves into it, as in Lamellar: released once sent, so a conversion does not wait for it; a TypedAmGroup's static members stay",
   'a Darc passed to gather, allGather or broadcast is freed once every handle it made is dropped',
+  'a Darc in a collective message waiting for a member that has not called the collective yet is not freed under it',
   "waitAll on a lock's keeper does not wait for other PEs' requests queued behind a guard (GlobalRwDarc, GlobalLockArray)",
   "print shows the Darc's kind, id, this PE and its reference counts on this PE, one line",
 ];

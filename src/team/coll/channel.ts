@@ -28,7 +28,7 @@
  * "DistIter.count", see kinds.ts): mismatch and deadlock reports name the call by it, on this PE
  * from the label kept with its number, on the peer from its exchange message or status board.
  */
-import { defineAm, markUrgentAm, newAmHandle, type AmDef, type Engine } from '../../am/index.js';
+import { decodeOwned, defineAm, markUrgentAm, newAmHandle, type AmDef, type Engine } from '../../am/index.js';
 import { deferred, ErrorCode, LamellarError, type Deferred, type ErrorCodeValue } from '../../core/index.js';
 import type { Lamella } from '../../lamellae/types.js';
 import { decodeFromBytes, encodeToBytes } from '../../serde/index.js';
@@ -82,9 +82,38 @@ export function setChannelHost(h: ChannelHost | undefined): void {
   host = h;
 }
 
+/**
+ * A member's value decoded as its message arrived (CollAm), with how to release the handles in it
+ * if it reaches nobody. Decoded then, not when the collective completes: the reference counting
+ * of Darcs and regions (memregion/quiesce.ts) counts a handle once the message carrying it has
+ * been handled here, so a Darc waiting in a message's bytes for a member that has not yet called
+ * the collective could be freed under it (and its decode then failed).
+ */
+interface Arrival {
+  readonly value: unknown;
+  readonly release: () => void;
+}
+
+const arrivals = new WeakMap<CollMsg, Arrival>();
+
+/** Releases what `m` brought, if it was decoded and will now reach nobody. */
+function dropArrival(m: CollMsg): void {
+  const a = arrivals.get(m);
+  if (a === undefined) return;
+  arrivals.delete(m);
+  a.release();
+}
+
 const CollAm: AmDef<CollMsg, void> = defineAm('lamellar/coll', (ctx, m: CollMsg): void => {
   const h = host;
   if (h === undefined) return;
+  if (m.f === FLAG_VALUE && m.b.length > 0) {
+    try {
+      arrivals.set(m, decodeOwned(() => decodeFromBytes(m.b, h.decodeContext)));
+    } catch {
+      // Decoded again when the collective completes, which then rejects with this error.
+    }
+  }
   const ch = h.channel(m.t);
   if (ch === undefined) h.keepEarly(m.t, ctx.srcPe, m);
   else ch.receive(ctx.srcPe, m);
@@ -98,6 +127,8 @@ interface Slot {
   readonly desc: string;
   site: Site | undefined;
   readonly bytes: Uint8Array[];
+  /** The other members' values, decoded as they arrived (see Arrival); undefined: decode the bytes. */
+  readonly values: (Arrival | undefined)[];
   readonly flags: Uint8Array;
   readonly descs: string[];
   got: number;
@@ -340,6 +371,7 @@ export class Channel implements BarrierHooks {
       desc,
       site: site ?? captureSite(),
       bytes: new Array<Uint8Array>(n),
+      values: new Array<Arrival | undefined>(n),
       flags: new Uint8Array(n),
       descs: new Array<string>(n),
       got: 0,
@@ -381,6 +413,15 @@ export class Channel implements BarrierHooks {
     // A value only the root receives (gather) is not this PE's to decode: decoding it would
     // make a handle (a Darc's reference, say) that nobody gets, and so nobody releases.
     slot.flags[me] = opts.onlyTo !== undefined && opts.onlyTo !== me && flag === FLAG_VALUE ? FLAG_TOKEN : flag;
+    // Its own value is decoded now, as the others' are on arrival (see Arrival): the handles in
+    // it are counted from here, whatever the program drops before the collective completes.
+    if (slot.flags[me] === FLAG_VALUE && bytes.length > 0) {
+      try {
+        slot.values[me] = decodeOwned(() => decodeFromBytes(bytes, this.#h.decodeContext));
+      } catch {
+        // Decoded again at completion, which then rejects with this error.
+      }
+    }
     slot.descs[me] = slot.desc;
     slot.got++;
     const engine = this.#h.engine;
@@ -423,13 +464,17 @@ export class Channel implements BarrierHooks {
       const mine = known ? this.#kinds[m.s & RECENT_MASK]! : UNKNOWN_KIND;
       const site = known ? this.#sites[m.s & RECENT_MASK] : undefined;
       const name = known ? this.#callName(m.s, mine) : kindName(mine);
+      dropArrival(m);
       void this.#mismatch(m.s, name, mine, site, src, m.k, msgName(m)).catch(() => undefined);
       return;
     }
     if (slot.kind !== m.k) {
+      dropArrival(m);
       void this.#mismatch(m.s, this.#callName(m.s, slot.kind), slot.kind, slot.site, src, m.k, msgName(m)).catch(() => undefined);
       return;
     }
+    slot.values[i] = arrivals.get(m);
+    arrivals.delete(m);
     slot.bytes[i] = m.b;
     slot.flags[i] = m.f;
     slot.descs[i] = m.d;
@@ -445,6 +490,7 @@ export class Channel implements BarrierHooks {
   failPending(err: Error): void {
     for (const [seq, slot] of this.#slots) {
       this.#slots.delete(seq);
+      releaseValues(slot);
       if (slot.waiting !== undefined) this.#h.watch.end(slot.waiting);
       // A reserved exchange not yet run has no caller to take the rejection.
       slot.d.promise.catch(() => undefined);
@@ -470,6 +516,16 @@ export class Channel implements BarrierHooks {
   }
 
   #finish(slot: Slot, all: Uint8Array[]): unknown[] {
+    try {
+      return this.#values(slot, all);
+    } catch (err) {
+      // The values reach nobody: their handles go (a Darc another member sent, say).
+      releaseValues(slot);
+      throw err;
+    }
+  }
+
+  #values(slot: Slot, all: Uint8Array[]): unknown[] {
     const name = kindName(slot.kind);
     const bad = this.#indices(slot.flags, FLAG_INVALID);
     if (bad.length > 0) {
@@ -490,7 +546,14 @@ export class Channel implements BarrierHooks {
       );
     }
     const ctx = this.#h.decodeContext;
-    return all.map((b, i) => (slot.flags[i] === FLAG_TOKEN ? undefined : decodeFromBytes(b, ctx)));
+    const out = all.map((b, i) => {
+      if (slot.flags[i] === FLAG_TOKEN) return undefined;
+      const a = slot.values[i];
+      return a === undefined ? decodeFromBytes(b, ctx) : a.value;
+    });
+    // Handed out: the caller owns them now.
+    slot.values.fill(undefined);
+    return out;
   }
 
   #indices(flags: Uint8Array, f: number): number[] {
@@ -570,6 +633,16 @@ export class Channel implements BarrierHooks {
 }
 
 /** The name a collective message gives its call, if it has one beyond its kind (kinds.ts). */
+/** Releases the handles in a slot's values decoded on arrival and not yet handed out. */
+function releaseValues(slot: Slot): void {
+  for (let i = 0; i < slot.values.length; i++) {
+    const a = slot.values[i];
+    if (a === undefined) continue;
+    slot.values[i] = undefined;
+    a.release();
+  }
+}
+
 function msgName(m: CollMsg): string | undefined {
   return m.k === Kind.iteration ? m.d : undefined;
 }
