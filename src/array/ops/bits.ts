@@ -9,17 +9,24 @@
  *   every bit, NaN payloads included) keeps the bits and allocates nothing.
  * - Whole elements. A typed-array element access of an integer type is a no-tear access in
  *   ECMAScript's memory model, and V8 performs every typed-array element access, in every tier,
- *   as one aligned load or store of the element's width, which x64 and arm64 carry out
- *   atomically. So a concurrent atomic update of an element (another PE's op on an AtomicArray)
- *   sees the copy's store before or after it, whole. What the copy drops is the
- *   sequential-consistency order between elements, which no range ever promised; completion is
- *   published by the seq-cst signals that follow it, as for any op.
+ *   as one aligned load or store of the element's width, which 64-bit CPUs (x64, arm64) carry
+ *   out atomically, 8-byte ones included (the spec promises nothing for those: it is V8 and the
+ *   CPU; `ATOMIC_WIDE_PLAIN` keeps seq-cst atomics for them on 32-bit CPUs). So a concurrent
+ *   atomic update of an element (another PE's op on an AtomicArray) sees the copy's store before
+ *   or after it, whole, and is never undone: every element is written exactly once. What the
+ *   copy drops is the sequential-consistency order between elements, which no range ever
+ *   promised; completion is published by the seq-cst signals that follow it, as for any op.
  *
  * One loop per width over its own view type, so each loop stays monomorphic. Contiguous bytes
- * (which cannot tear) are one memcpy.
+ * (which cannot tear) are one TypedArray.set.
  */
-import { copyElems } from '../../core/index.js';
 import type { View } from './kernels.js';
+
+/**
+ * Whether an aligned 8-byte element load or store is single-copy atomic here: on every 64-bit
+ * CPU Node runs on; not on 32-bit ARM, where a 64-bit VFP access may be split.
+ */
+export const ATOMIC_WIDE_PLAIN = ['x64', 'arm64', 'ppc64', 's390x', 'riscv64', 'loong64'].includes(process.arch);
 
 /** Where the words of a strided copy are: `view` (any typed array), from word `at`, element by element `stride` elements apart. */
 export interface Side {
@@ -36,7 +43,11 @@ export interface Side {
 export function copyBits(dst: Side, src: Side, n: number, words: 1 | 2): void {
   const size = dst.view.BYTES_PER_ELEMENT;
   if (size === 1 && words === 1 && dst.stride === 1 && src.stride === 1) {
-    copyElems(bytes(dst.view), dst.at, bytes(src.view).subarray(src.at, src.at + n));
+    // TypedArray.set, not libc's memcpy (core/copy.ts): an AtomicArray's bytes must each be
+    // written once, and memcpy stores overlapping head and tail vectors twice, so an atomic op
+    // landing between the two stores would be undone. On shared memory V8's set copies with
+    // one relaxed store per word or byte (copy.ts says how), each byte written once.
+    bytes(dst.view).set(bytes(src.view).subarray(src.at, src.at + n), dst.at);
     return;
   }
   const d = alias(dst.view, size);

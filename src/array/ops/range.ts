@@ -24,7 +24,7 @@ import { pin, unpin } from '../../memregion/internal.js';
 import { LOCAL_LOCK, lock, unlock } from '../lock.js';
 import { kArray, type ArrayInternals, type ArrayMeta } from '../meta.js';
 import { Op } from '../types.js';
-import { copyBits } from './bits.js';
+import { ATOMIC_WIDE_PLAIN, copyBits } from './bits.js';
 import { combineFor } from './combine.js';
 import { perFrame, withGlobalLock } from './engine.js';
 import { runKernel, type View } from './kernels.js';
@@ -212,7 +212,16 @@ function atomicRun(m: ArrayMeta, pe: number, s: number, seg: View, write: boolea
     });
     return;
   }
-  const own = { view: m.views[pe]!, at: s, stride: 1 };
+  const v = m.views[pe]!;
+  if (v.BYTES_PER_ELEMENT === 8 && !ATOMIC_WIDE_PLAIN) {
+    // A 32-bit CPU may split a plain 8-byte access (bits.ts): one atomic instruction each.
+    const own = new BigInt64Array(v.buffer, v.byteOffset + s * 8, n);
+    const run = new BigInt64Array(seg.buffer, seg.byteOffset, n);
+    if (write) for (let k = 0; k < n; k++) Atomics.store(own, k, run[k]!);
+    else for (let k = 0; k < n; k++) run[k] = Atomics.load(own, k);
+    return;
+  }
+  const own = { view: v, at: s, stride: 1 };
   const run = { view: seg, at: 0, stride: 1 };
   if (write) copyBits(own, run, n, 1);
   else copyBits(run, own, n, 1);

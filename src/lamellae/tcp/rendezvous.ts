@@ -151,9 +151,11 @@ async function dialPe(node: NetNode, pe: number, addrOf: () => Promise<Addr | un
         }
       } catch (e) {
         st.lastError = `PE ${pe} at ${a.host}:${a.port}: ${(e as Error).message}`;
-        // Said at once, not only when the rendezvous times out: such a job cannot assemble unless
-        // the refusing process goes away (a stale one may), so this PE still tries until then.
-        if (e instanceof HandshakeError && e.refusedUs && !refusedBy) {
+        // Said at once, not only when the rendezvous times out: the peer answered and refused
+        // (another secret or job id: the refusal, or an encrypted link's failed handshake) or
+        // is not a PE of ours. Such a job cannot assemble unless that process goes away (a stale
+        // one may), so this PE still tries until then.
+        if (e instanceof HandshakeError && !e.transient && !refusedBy) {
           refusedBy = true;
           node.refused(`PE ${node.me} cannot join yet: ${st.lastError}; it keeps trying until LAMELLAR_RENDEZVOUS_TIMEOUT`);
         }
