@@ -144,7 +144,8 @@ function generate(shape: KernelShape): Kernel {
       lines.push('  out.push(x);');
       break;
     case 'storeInt':
-      lines.push('  out[acc] = x;', '  if (out[acc] !== x) C(x);', '  acc++;');
+      // A bigint or symbol cannot even be stored in a number array (TypeError): C reports it.
+      lines.push("  if (typeof x === 'bigint' || typeof x === 'symbol') C(x);", '  out[acc] = x;', '  if (out[acc] !== x) C(x);', '  acc++;');
       break;
     case 'storeFloat':
       lines.push("  if (typeof x !== 'number') C(x);", '  out[acc++] = x;');
@@ -196,7 +197,8 @@ function interpreted(shape: KernelShape): Kernel {
       else if (consumer === 'count') acc++;
       else if (consumer === 'storeInt' || consumer === 'storeFloat' || consumer === 'storeBig') {
         const out = a.out as unknown[];
-        if (consumer === 'storeFloat' ? typeof x !== 'number' : consumer === 'storeBig' && typeof x !== 'bigint') a.C!(x as never);
+        const t = typeof x;
+        if (consumer === 'storeFloat' ? t !== 'number' : consumer === 'storeBig' ? t !== 'bigint' : t === 'bigint' || t === 'symbol') a.C!(x as never);
         out[acc] = x;
         if (consumer !== 'storeFloat' && out[acc] !== x) a.C!(x as never);
         acc++;
