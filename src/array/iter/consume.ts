@@ -14,7 +14,7 @@ import type { Team } from '../../team/index.js';
 import type { ArrayBase } from '../base.js';
 import type { ArrayElemType } from '../elem.js';
 import { kArray } from '../meta.js';
-import { openAccess, takeLockTurn, type Access } from './access.js';
+import { openAccess, takeLockTurn, type Access, type Lease, type LockTurn } from './access.js';
 import { chainsOf, distPlan, localPlan, sumZero, type Chain, type Plan } from './chain.js';
 import { buildArray, storeItems, type CollectTarget, type Stored } from './collect.js';
 import { addConsumerFrame, failedElsewhere, failureRecord, reserveExchange, type ExchangeRecord, type PendingExchange } from './exchange.js';
@@ -155,10 +155,22 @@ export function consumeDist(c: Chain, k: Consume): Promise<unknown> {
 function startDist(c: Chain, k: Consume): Promise<unknown> {
   const a = c.array as ArrayBase;
   const team = a.team;
-  // The opening barrier's place among the team's collectives is taken now, then the exchange's.
-  const ex = reserveExchange(team, k.what, true);
-  // Its place among the lock requests of the consumers on this array, also in call order.
-  const turn = takeLockTurn(a, c.mut, c.lease);
+  // A guard's lock is held for the consumer from the call, as the local form does (the guard may
+  // be released before the opening barrier passes: `using g = ...; return g.distIter().sum()`).
+  // First of all: a released guard throws here, before any collective's place is taken.
+  const held = c.lease?.retain();
+  const lease: Lease | undefined = held === undefined ? undefined : { retain: () => held };
+  let ex: PendingExchange;
+  let turn: LockTurn | undefined;
+  try {
+    // The opening barrier's place among the team's collectives is taken now, then the exchange's.
+    ex = reserveExchange(team, k.what, true);
+    // Its place among the lock requests of the consumers on this array, also in call order.
+    turn = takeLockTurn(a, c.mut, c.lease);
+  } catch (err) {
+    held?.();
+    throw err;
+  }
   const D = a.distribution === 'cyclic' ? team.numPes : 1;
   const onPart = async <R>(run: (p: Plan) => Promise<R>): Promise<R> => {
     // Barrier first, then the lock: Lamellar takes the lock first, but then a PE holding its
@@ -170,9 +182,10 @@ function startDist(c: Chain, k: Consume): Promise<unknown> {
       await ex.opened;
     } catch (err) {
       turn?.granted();
+      held?.();
       throw err;
     }
-    const acc = await openAccess(a, c.mut, true, c.lease, turn);
+    const acc = await openAccess(a, c.mut, true, lease, turn);
     try {
       const s0 = a.numElemsLocal === 0 ? 0 : a.firstGlobalIndexForPe(team.myPe)!;
       return await run(distPlan(c, acc, s0, D));
