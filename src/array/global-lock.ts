@@ -14,7 +14,7 @@ import { checkChunkSize, newLocalChunks, type LocalChunks } from './chunks.js';
 import type { World } from './deps.js';
 import type { ArrayElemType, LocalView, ReadonlyLocalView } from './elem.js';
 import { newLocalDataGuard, type LocalDataGuard } from './guard.js';
-import { COLLECTIVE_LEFT, GLOBAL_LOCK, noteGuard } from './lock.js';
+import { COLLECTIVE_LEFT, GLOBAL_LOCK, kCollectiveWrite, noteGuard } from './lock.js';
 import { newArrayReadGuard, newArrayWriteGuard, type ArrayReadGuard, type ArrayWriteGuard } from './lock-guard.js';
 import { kArray, type ArrayMeta } from './meta.js';
 import { IndexedDistIter, IndexedLocalIter, iterChain, type ElemRef } from './iter/index.js';
@@ -231,20 +231,38 @@ export class GlobalLockArray<T extends ArrayElemType = ArrayElemType> extends Mu
    * ```
    */
   async collectiveWriteLocalData(): Promise<LocalDataGuard<LocalView<T>>> {
+    const team = this[kArray].meta.team;
+    // Every PE arrives first, so the lock requests each made before this call (a guard it
+    // awaited on its way here) are granted and released before team PE 0 asks for the write
+    // lock: asked first, it queued ahead of such a request, whose PE then never arrived.
+    return this.#collectiveWrite(async (take) => {
+      await team.barrier();
+      await take();
+      await team.barrier();
+    });
+  }
+
+  /**
+   * @internal collectiveWriteLocalData with its meeting given: `meet(take)` must bring every PE
+   * together, run `take` (team PE 0 takes the write lock for all), and bring every PE together
+   * again after it. A distributed consumer meets through places it reserved at its call, so that
+   * a PE that refused the call takes the same ones (iter/consume.ts).
+   */
+  [kCollectiveWrite](meet: (take: () => Promise<void>) => Promise<void>): Promise<LocalDataGuard<LocalView<T>>> {
+    return this.#collectiveWrite(meet);
+  }
+
+  async #collectiveWrite(meet: (take: () => Promise<void>) => Promise<void>): Promise<LocalDataGuard<LocalView<T>>> {
     const ai = this[kArray];
     const team = ai.meta.team;
     pin(ai.state);
     try {
-      // Every PE arrives first, so the lock requests each made before this call (a guard it
-      // awaited on its way here) are granted and released before team PE 0 asks for the write
-      // lock: asked first, it queued ahead of such a request, whose PE then never arrived.
-      await team.barrier();
-      if (team.myPe === 0) {
+      await meet(async () => {
+        if (team.myPe !== 0) return;
         await acquireGlobal(this, ai, true);
-        // Set while holding the lock, before the barrier lets anyone release a guard.
+        // Set while holding the lock, before the meeting lets anyone release a guard.
         Atomics.store(ai.meta.locks[0]!, COLLECTIVE_LEFT, team.numPes);
-      }
-      await team.barrier();
+      });
     } catch (err) {
       unpin(ai.state);
       throw err;

@@ -199,3 +199,9 @@ export function unlock(w: Int32Array, i: number, write: boolean): void {
 export function queuedOn(w: Int32Array, i: number): number {
   return queueOf(w, i)?.size ?? 0;
 }
+
+/**
+ * GlobalLockArray's collective write lock with its meeting given (global-lock.ts): a symbol, so
+ * the iterators reach it without importing the class.
+ */
+export const kCollectiveWrite = Symbol('lamellar.collectiveWrite');

@@ -25,6 +25,7 @@ import { elemClass, readWide, type ArrayElemType } from '../elem.js';
 import type { GlobalLockArray } from '../global-lock.js';
 import type { LocalDataGuard } from '../guard.js';
 import type { LocalLockArray } from '../local-lock.js';
+import { kCollectiveWrite } from '../lock.js';
 import { kArray } from '../meta.js';
 import { loadLocked } from '../ops/wide.js';
 import { AtomicElement, ElemRef, type AtomicSession, type RefSession } from './items.js';
@@ -97,7 +98,7 @@ export function localPart(a: ArrayBase): Part {
 }
 
 /** Takes the lock a lock array's iteration needs; returns what releases it (and the pin). */
-async function lockFor(a: ArrayBase, mut: boolean, collective: boolean): Promise<() => void> {
+async function lockFor(a: ArrayBase, mut: boolean, collective: boolean, meet?: Meet): Promise<() => void> {
   const ai = a[kArray];
   const kind = ai.kind;
   if (kind !== 'LocalLockArray' && kind !== 'GlobalLockArray') {
@@ -107,7 +108,7 @@ async function lockFor(a: ArrayBase, mut: boolean, collective: boolean): Promise
   const l = a as LocalLockArray | GlobalLockArray;
   let guard: LocalDataGuard<unknown>;
   if (!mut) guard = await l.readLocalData();
-  else if (collective && kind === 'GlobalLockArray') guard = await (l as GlobalLockArray).collectiveWriteLocalData();
+  else if (collective && kind === 'GlobalLockArray') guard = meet !== undefined ? await (l as GlobalLockArray)[kCollectiveWrite](meet) : await (l as GlobalLockArray).collectiveWriteLocalData();
   else guard = await l.writeLocalData();
   return () => guard.release();
 }
@@ -186,7 +187,10 @@ export function takeLockTurn(a: ArrayBase, mut: boolean, lease: Lease | undefine
  * `lease` (a guard's), the guard's lock is used instead of taking one. With a `turn`, the lock is
  * asked for once the turn before it has been granted.
  */
-export async function openAccess(a: ArrayBase, mut: boolean, collective: boolean, lease?: Lease, turn?: LockTurn): Promise<Access> {
+/** A distributed consumer's meeting around a GlobalLockArray's write lock (exchange.ts). */
+export type Meet = (take: () => Promise<void>) => Promise<void>;
+
+export async function openAccess(a: ArrayBase, mut: boolean, collective: boolean, lease?: Lease, turn?: LockTurn, meet?: Meet): Promise<Access> {
   const ai = a[kArray];
   const kind = ai.kind;
   let done: () => void;
@@ -194,7 +198,7 @@ export async function openAccess(a: ArrayBase, mut: boolean, collective: boolean
   else {
     try {
       if (turn?.before !== undefined) await turn.before;
-      done = await lockFor(a, mut, collective);
+      done = await lockFor(a, mut, collective, meet);
     } finally {
       turn?.granted();
     }

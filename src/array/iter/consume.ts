@@ -13,6 +13,8 @@ import { ErrorCode, LamellarError } from '../../core/index.js';
 import type { Team } from '../../team/index.js';
 import type { ArrayBase } from '../base.js';
 import type { ArrayElemType } from '../elem.js';
+import type { GlobalLockArray } from '../global-lock.js';
+import { kCollectiveWrite } from '../lock.js';
 import { kArray } from '../meta.js';
 import { openAccess, takeLockTurn, type Access, type Lease, type LockTurn } from './access.js';
 import { chainsOf, distPlan, localPlan, sumZero, type Chain, type Plan } from './chain.js';
@@ -163,8 +165,9 @@ function startDist(c: Chain, k: Consume): Promise<unknown> {
   let ex: PendingExchange;
   let turn: LockTurn | undefined;
   try {
-    // The opening barrier's place among the team's collectives is taken now, then the exchange's.
-    ex = reserveExchange(team, k.what, true);
+    // The opening barrier's place among the team's collectives is taken now, then the exchange's
+    // (and between them, for a GlobalLockArray's distIterMut, the write lock's meeting).
+    ex = reserveExchange(team, k.what, true, takesCollectiveWrite(c));
     // Its place among the lock requests of the consumers on this array, also in call order.
     turn = takeLockTurn(a, c.mut, c.lease);
   } catch (err) {
@@ -185,7 +188,7 @@ function startDist(c: Chain, k: Consume): Promise<unknown> {
       held?.();
       throw err;
     }
-    const acc = await openAccess(a, c.mut, true, lease, turn);
+    const acc = await openAccess(a, c.mut, true, lease, turn, ex.meet);
     try {
       const s0 = a.numElemsLocal === 0 ? 0 : a.firstGlobalIndexForPe(team.myPe)!;
       return await run(distPlan(c, acc, s0, D));
@@ -236,12 +239,23 @@ export function checkedCollective(c: Chain, what: string, opening: boolean, chec
   } catch (err) {
     let ex: PendingExchange | undefined;
     try {
-      ex = reserveExchange(c.array.team, what, opening);
+      ex = reserveExchange(c.array.team, what, opening, opening && takesCollectiveWrite(c));
     } catch {
       // Not a member, or the world is closing: there is no collective to take part in.
     }
     if (ex !== undefined) {
-      const sent = ex.run(failureRecord(err));
+      const meet = ex.meet;
+      const pending = ex;
+      // A GlobalLockArray's distIterMut: this PE takes part in the write lock's meeting too
+      // (team PE 0 takes the lock there for all) and lets go of its share at once.
+      const met =
+        meet === undefined
+          ? Promise.resolve()
+          : (c.array as unknown as GlobalLockArray)[kCollectiveWrite](meet).then(
+              (g) => g.release(),
+              () => undefined,
+            );
+      const sent = met.then(() => pending.run(failureRecord(err)));
       // Counted as running work, so waitAll, drop and shutdown wait for this PE's place to pass.
       try {
         void running(arraysOf(c), () => sent.then(
@@ -254,6 +268,14 @@ export function checkedCollective(c: Chain, what: string, opening: boolean, chec
     }
     throw err;
   }
+}
+
+/**
+ * Whether a distributed consumer on `c` takes a GlobalLockArray's one write lock for all PEs
+ * (access.ts, lockFor): a mutating one on the array itself, not on a guard.
+ */
+function takesCollectiveWrite(c: Chain): boolean {
+  return c.mut && c.lease === undefined && c.array[kArray].kind === 'GlobalLockArray';
 }
 
 /** The element type an iterator's collect defaults to. */

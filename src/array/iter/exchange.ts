@@ -51,13 +51,20 @@ export interface PendingExchange {
   readonly site: Site;
   /** Resolves to every member's record, and the record this PE actually sent. */
   run(rec: ExchangeRecord): Promise<{ mine: ExchangeRecord; all: ExchangeRecord[] }>;
+  /**
+   * With `lockStep`: two meetings of every PE after the opening barrier, `take` run between them
+   * on every PE: a GlobalLockArray's `distIterMut()` takes its one write lock there (team PE 0
+   * does, global-lock.ts). Their places are reserved at the call, between the opening barrier's
+   * and the exchange's, on every PE, refused or not.
+   */
+  readonly meet: ((take: () => Promise<void>) => Promise<void>) | undefined;
 }
 
 /**
  * Reserves the exchange of consumer `what` on the team, and with `opening` starts its opening
  * barrier first: call it when the consumer is called.
  */
-export function reserveExchange(team: Team, what: string, opening: boolean): PendingExchange {
+export function reserveExchange(team: Team, what: string, opening: boolean, lockStep = false): PendingExchange {
   const internals = team[kTeamInternals];
   const ch = internals.channel;
   if (ch === undefined) {
@@ -74,10 +81,30 @@ export function reserveExchange(team: Team, what: string, opening: boolean): Pen
   const opened = barrier === undefined ? undefined : ch.orFailure(barrier);
   // Awaited by the consumer's first step; a mismatch there has already failed the job.
   opened?.catch(() => undefined);
+  // Two meetings, as collectiveWriteLocalData's two barriers: the first after every PE's earlier
+  // lock requests were granted (this PE's consumer asks for the lock only after its lock turn:
+  // a read consumer called before it must have its read lock on every PE before team PE 0 asks
+  // for the write lock, or a PE's read request queues behind that write, and the write waits for
+  // that PE), the second once PE 0 holds it.
+  const lkBefore = lockStep ? ch.reserve<number>(Kind.iteration, `${what} (write lock)`, site) : undefined;
+  const lkAfter = lockStep ? ch.reserve<number>(Kind.iteration, `${what} (write lock taken)`, site) : undefined;
   const r = ch.reserve<ExchangeRecord>(Kind.iteration, what, site);
   return {
     opened,
     site,
+    meet:
+      lkBefore === undefined || lkAfter === undefined
+        ? undefined
+        : async (take) => {
+            await opened;
+            await lkBefore.run(0, { label: `${what} write lock` });
+            try {
+              await take();
+            } finally {
+              // Met even when taking failed (the job is failing then): nobody waits for this PE.
+              await lkAfter.run(0, { label: `${what} write lock taken` });
+            }
+          },
     async run(rec) {
       // Only once the opening barrier has passed: if it met another collective, the job is
       // failing with that mismatch, and this PE sends nothing more.
