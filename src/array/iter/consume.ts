@@ -106,7 +106,7 @@ function startLocal(c: Chain, k: Consume): Promise<unknown> {
   const team = c.array.team;
   const ex = reserveExchange(team, k.what, false);
   const target = k.target;
-  return collective(team, ex, k.what, () =>
+  return collective(team, ex, k.what, arraysOf(c), () =>
     withAccesses(chainsOf(c), false, async (acc) => {
       const p = localPlan(c, acc);
       return k.name === 'collect' ? runStore(p, c.tail, target.type, k.what, k.sched) : storeItems((await runPart(p, c, k)).items, target.type, k.what);
@@ -122,27 +122,43 @@ async function collective<L>(
   team: Team,
   ex: PendingExchange,
   what: string,
+  arrays: ArrayBase[],
   local: () => Promise<L>,
   partial: (l: L) => unknown = (l) => (l as Stored).n,
 ): Promise<{ mine: L; parts: unknown[] }> {
-  let mine: L | undefined;
-  let rec: ExchangeRecord;
-  let err: unknown;
+  let mine: L;
   try {
     mine = await local();
-    rec = { ok: true, v: partial(mine) };
   } catch (e) {
-    err = e ?? new Error(String(e));
-    rec = failureRecord(e);
-  }
-  const { mine: sent, all } = await ex.run(rec);
-  if (!rec.ok) {
+    const err = e ?? new Error(String(e));
+    // Rejected here at once, not once every other member's part is done: the failure goes to
+    // them in the background (a PE that does not catch it then stops the job within moments,
+    // instead of after the others' whole iteration).
+    inBackground(arrays, ex.run(failureRecord(e)));
     addConsumerFrame(err, what, ex.site);
     throw err;
   }
+  const rec: ExchangeRecord = { ok: true, v: partial(mine) };
+  const { mine: sent, all } = await ex.run(rec);
   if (!sent.ok) throw new LamellarError(ErrorCode.ITER_FAILED, `${what} failed on this PE (${team.myPe}): ${sent.m}`, { details: { pe: team.myPe, message: sent.m } });
   if (all.some((r) => !r.ok)) throw failedElsewhere(what, all, ex.site);
-  return { mine: mine!, parts: all.map((r) => (r as { v: unknown }).v) };
+  return { mine, parts: all.map((r) => (r as { v: unknown }).v) };
+}
+
+/**
+ * This PE's part of a consumer's exchange left to finish on its own, counted as running work so
+ * that waitAll, the array's drop and shutdown wait for its place to pass.
+ */
+function inBackground(arrays: ArrayBase[], sent: Promise<unknown>): void {
+  const settled = sent.then(
+    () => undefined,
+    () => undefined,
+  );
+  try {
+    void running(arrays, () => settled);
+  } catch {
+    // A released handle: the place is taken all the same.
+  }
 }
 
 /**
@@ -200,12 +216,12 @@ function startDist(c: Chain, k: Consume): Promise<unknown> {
   switch (k.name) {
     case 'forEach':
     case 'forEachAsync':
-      return collective(team, ex, k.what, local, () => null).then(() => undefined);
+      return collective(team, ex, k.what, arraysOf(c), local, () => null).then(() => undefined);
     case 'count':
-      return collective(team, ex, k.what, local, (r) => r.acc).then(({ parts }) => (parts as number[]).reduce((x, y) => x + y, 0));
+      return collective(team, ex, k.what, arraysOf(c), local, (r) => r.acc).then(({ parts }) => (parts as number[]).reduce((x, y) => x + y, 0));
     case 'sum':
     case 'reduce':
-      return collective(team, ex, k.what, local, (r) => (r.has ? [r.acc] : [])).then(({ parts }) => {
+      return collective(team, ex, k.what, arraysOf(c), local, (r) => (r.has ? [r.acc] : [])).then(({ parts }) => {
         let acc: unknown;
         let has = false;
         for (const p of parts as unknown[][]) {
@@ -220,7 +236,7 @@ function startDist(c: Chain, k: Consume): Promise<unknown> {
       const target = k.target!;
       const store = (p: Plan): Promise<Stored> =>
         k.name === 'collect' ? runStore(p, c.tail, target.type, k.what, k.sched) : runPart(p, c, k).then((r) => storeItems(r.items, target.type, k.what));
-      return collective(team, ex, k.what, () => onPart(store)).then(({ mine, parts }) => buildArray(team, target, mine, parts as number[]));
+      return collective(team, ex, k.what, arraysOf(c), () => onPart(store)).then(({ mine, parts }) => buildArray(team, target, mine, parts as number[]));
     }
   }
 }
@@ -255,16 +271,10 @@ export function checkedCollective(c: Chain, what: string, opening: boolean, chec
               (g) => g.release(),
               () => undefined,
             );
-      const sent = met.then(() => pending.run(failureRecord(err)));
-      // Counted as running work, so waitAll, drop and shutdown wait for this PE's place to pass.
-      try {
-        void running(arraysOf(c), () => sent.then(
-          () => undefined,
-          () => undefined,
-        ));
-      } catch {
-        // A released handle: its place is taken all the same; `err` says what went wrong.
-      }
+      inBackground(
+        arraysOf(c),
+        met.then(() => pending.run(failureRecord(err))),
+      );
     }
     throw err;
   }
