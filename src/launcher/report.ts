@@ -53,11 +53,13 @@ const REPORT_KEY = 'lamellarReport';
 
 /**
  * Worker-thread PEs: attaches `describeError(e)` to `e` as it fails the PE (an uncaught
- * exception or rejection), for the launcher. A value that cannot take a field (a primitive, a
- * frozen error) is described from its copy as before.
+ * exception or rejection), for the launcher. A value that is not an Error, or cannot take a
+ * field (a frozen error), is described from its copy as before.
  */
 export function attachReport(e: unknown): void {
-  if ((typeof e !== 'object' && typeof e !== 'function') || e === null) return;
+  // Errors only (the launcher reads it from nothing else): a thrown plain object crosses intact
+  // and would print with this field added.
+  if (!(e instanceof Error)) return;
   try {
     if (Object.prototype.hasOwnProperty.call(e, REPORT_KEY)) return;
     const text = describe(e, new Set());

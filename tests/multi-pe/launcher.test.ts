@@ -58,10 +58,18 @@ describe('a failing PE stops the whole job', () => {
       assert.match(r.stderr, /^lamellar: PE 1 failed:\nAggregateError: All promises were rejected/m);
       assert.match(r.stderr, /\[errors\]\[0\]: LamellarError: [^\n]*99[^]*code: 'LAMELLAR_ERR_INDEX_OUT_OF_BOUNDS'/);
       assert.match(r.stderr, /\[errors\]\[1\]: LamellarError: [^]*code: 'LAMELLAR_ERR_TYPE_MISMATCH'/);
-      assert.match(r.stderr, /fail-aggregate\.ts:11/, 'the stacks name the line');
+      assert.match(r.stderr, /fail-aggregate\.ts:13/, 'the stacks name the line');
       assert.doesNotMatch(r.stderr, /lamellarReport/);
       assert.doesNotMatch(r.stdout, /should never pass/);
       assertStoppedWithin10s(r, endedAt);
+    });
+
+    test(`${configName(c)}: a thrown plain object is reported as it was thrown`, { skip: skipFor(c) }, async () => {
+      const r = await runJob(fixture('fail-aggregate.ts'), { ...c, args: ['object'], timeoutMs: 30000 });
+      assert.equal(r.signal, null, `killed by the test's time limit:\n${r.stderr}`);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, /^lamellar: PE 1 failed:\n\{ code: 'E_CUSTOM', n: 10n \}$/m);
+      assert.doesNotMatch(r.stderr, /lamellarReport/);
     });
   }
 
