@@ -71,6 +71,12 @@ describe('a failing PE stops the whole job', () => {
       assert.match(r.stderr, /^lamellar: PE 1 failed:\n\{ code: 'E_CUSTOM', n: 10n \}$/m);
       assert.doesNotMatch(r.stderr, /lamellarReport/);
     });
+
+    test(`${configName(c)}: a bad setting the script puts in process.env before initWorld is a CONFIG error naming the variable`, { skip: skipFor(c) }, async () => {
+      const r = await runJob(fixture('config-in-script.ts'), { ...c, timeoutMs: 30000 });
+      assert.equal(r.signal, null, `killed by the test's time limit:\n${r.stderr}`);
+      assert.match(r.stdout, /^@@config LAMELLAR_ERR_CONFIG LAMELLAR_SPIN_US$/m, r.stdout + r.stderr);
+    });
   }
 
   for (const c of [{ backend: 'local', numPes: 1 }, { backend: 'shmem', numPes: 2 }, { backend: 'tcp', numPes: 2 }, { backend: 'ofi', numPes: 2, provider: 'shm' }] satisfies JobConfig[]) {

@@ -166,9 +166,18 @@ export class TcpLamella implements Lamella {
     const w = new Worker(packageUrl('dist/lamellae/tcp/net-worker.js'), { workerData: { lamellarNet: boot } });
     this.#worker = w;
     w.on('message', (e: NetEvent) => this.#onEvent(e));
-    w.on('error', (err: Error) =>
-      this.#fail(new LamellarError(ErrorCode.INTERNAL, `PE ${this.myPe}: the network thread failed: ${err.message}`, { cause: err })),
-    );
+    w.on('error', (err: Error) => {
+      // A coded error of ours (the thread reads the configuration too: a bad value the script set
+      // in process.env is a CONFIG error, as on shmem) keeps its code and details.
+      const { code, details } = err as { code?: unknown; details?: Record<string, unknown> };
+      if (typeof code === 'string' && KNOWN_CODES.has(code)) {
+        const e = new LamellarError(code as ErrorCodeValue, `PE ${this.myPe}: ${err.message}`, details === undefined ? { cause: err } : { details, cause: err });
+        e.stack = `${e.name}: ${e.message}`;
+        this.#fail(e);
+        return;
+      }
+      this.#fail(new LamellarError(ErrorCode.INTERNAL, `PE ${this.myPe}: the network thread failed: ${err.message}`, { cause: err }));
+    });
     w.once('exit', () => {
       this.#workerClosed?.resolve();
       if (!this.#closed) this.#fail(new LamellarError(ErrorCode.INTERNAL, `PE ${this.myPe}: the network thread exited unexpectedly`));
