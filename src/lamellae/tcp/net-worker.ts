@@ -8,7 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { ErrorCode, isLamellarError, type ErrorCodeValue } from '../../core/errors.js';
 import { NET_BELL, NET_DONE, NET_SLEEP, ringBell, sleepOnBell } from './link.js';
 import { NetNode, type NetBoot } from './node.js';
-import { assemble, type RendezvousState } from './rendezvous.js';
+import { assemble, attempts, type RendezvousState } from './rendezvous.js';
 import { T } from './wire.js';
 
 /** Messages the main thread posts to its network thread. */
@@ -107,7 +107,7 @@ parentPort!.on('message', (m: NetCommand) => {
   }
 });
 
-const st: RendezvousState = { phase: 'starting', lastError: undefined };
+const st: RendezvousState = { phase: 'starting', lastError: undefined, refused: undefined };
 const notConnected = (): number[] => node.conns.flatMap((c, pe) => (pe !== node.me && (c === undefined || c.closed) ? [pe] : []));
 // A slow rendezvous is diagnosed like a stuck collective: after LAMELLAR_DEADLOCK_TIMEOUT, then
 // at 2x, 4x, ... as long, until the job assembles or LAMELLAR_RENDEZVOUS_TIMEOUT fails it.
@@ -122,7 +122,7 @@ const reportSlow = (): void => {
     deadlock: true,
     message:
       `PE ${node.me} has waited ${secs} s for the job to assemble: it is ${st.phase}; not yet connected to PE(s) ${notConnected().join(', ') || 'none'}` +
-      (st.lastError === undefined ? '' : `; last attempt: ${st.lastError}`),
+      attempts(st),
   });
   slowTimer = setTimeout(reportSlow, boot.deadlockTimeoutSecs * 1000 * 2 ** slowReports);
 };
@@ -133,7 +133,7 @@ const timeout = setTimeout(() => {
     ErrorCode.RENDEZVOUS_TIMEOUT,
     `the job did not assemble within ${boot.rendezvousTimeoutSecs} s (LAMELLAR_RENDEZVOUS_TIMEOUT): PE ${node.me} was ${st.phase}; ` +
       `not connected to PE(s) ${missing.join(', ') || 'none'}` +
-      (st.lastError === undefined ? '' : `; last attempt: ${st.lastError}`),
+      attempts(st),
   );
 }, boot.rendezvousTimeoutSecs * 1000);
 

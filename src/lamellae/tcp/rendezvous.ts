@@ -37,6 +37,18 @@ interface Addr {
 export interface RendezvousState {
   phase: string;
   lastError: string | undefined;
+  /**
+   * The first attempt a peer answered and refused (another secret, not a PE of ours): kept for
+   * the reports, since later attempts may only find the refusing process gone (ECONNREFUSED).
+   */
+  refused: string | undefined;
+}
+
+/** `lastError`, and the refusal too when the last attempt failed otherwise, for the reports. */
+export function attempts(st: RendezvousState): string {
+  if (st.lastError === undefined) return '';
+  const refused = st.refused !== undefined && st.refused !== st.lastError ? `; refused earlier: ${st.refused}` : '';
+  return `; last attempt: ${st.lastError}${refused}`;
 }
 
 const isWildcard = (host: string): boolean => host === '0.0.0.0' || host === '::' || host === '';
@@ -157,6 +169,7 @@ async function dialPe(node: NetNode, pe: number, addrOf: () => Promise<Addr | un
         // one may), so this PE still tries until then.
         if (e instanceof HandshakeError && !e.transient && !refusedBy) {
           refusedBy = true;
+          st.refused ??= st.lastError;
           node.refused(`PE ${node.me} cannot join yet: ${st.lastError}; it keeps trying until LAMELLAR_RENDEZVOUS_TIMEOUT`);
         }
       }
