@@ -221,11 +221,14 @@ export class LamellarError<C extends ErrorCodeValue = ErrorCodeValue> extends Er
    */
   // Typed as a predicate on the class it is called on: TypeScript would otherwise narrow
   // `e instanceof LamellarError` to the generic class's prototype type, LamellarError<any>, and
-  // `e.code` and `e.details` would be `any` (TypeScript 5.3+ reads this signature).
-  static override [Symbol.hasInstance]<T>(this: abstract new (...args: never[]) => T, value: unknown): value is T {
+  // `e.code` and `e.details` would be `any` (TypeScript 5.3+ reads this signature). The second
+  // signature serves a subclass with a private constructor, which the first cannot take.
+  static override [Symbol.hasInstance]<T>(this: abstract new (...args: never[]) => T, value: unknown): value is T;
+  static override [Symbol.hasInstance](value: unknown): boolean;
+  static override [Symbol.hasInstance](value: unknown): boolean {
     // Inherited by subclasses: one with no brand of its own (HandshakeError) must not answer
     // with LamellarError's brand, or every LamellarError would be an instance of it.
-    if ((this as unknown) !== LamellarError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    if (this !== LamellarError) return Function.prototype[Symbol.hasInstance].call(this, value);
     return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[kLamellarError] === true;
   }
 }
@@ -345,7 +348,9 @@ export class RemoteAmError extends LamellarError<typeof ErrorCode.REMOTE_AM> {
    * const plain = new LamellarError(ErrorCode.INTERNAL, 'x') instanceof RemoteAmError; // false
    * ```
    */
-  static override [Symbol.hasInstance]<T>(this: abstract new (...args: never[]) => T, value: unknown): value is T {
+  static override [Symbol.hasInstance]<T>(this: abstract new (...args: never[]) => T, value: unknown): value is T;
+  static override [Symbol.hasInstance](value: unknown): boolean;
+  static override [Symbol.hasInstance](value: unknown): boolean {
     return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[kRemoteAmError] === true;
   }
 }

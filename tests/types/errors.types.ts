@@ -7,6 +7,16 @@ import { ErrorCode, isLamellarError, LamellarError, RemoteAmError, type ErrorDet
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 const assertEqual = <A, B>(_eq: Equal<A, B>): void => {};
 
+class MineWithPrivateConstructor extends LamellarError<'LAMELLAR_ERR_INTERNAL'> {
+  readonly extra = 1;
+  private constructor() {
+    super(ErrorCode.INTERNAL, 'mine');
+  }
+  static make(): MineWithPrivateConstructor {
+    return new MineWithPrivateConstructor();
+  }
+}
+
 export function errorTypeTests(e: unknown): void {
   if (isLamellarError(e, ErrorCode.SERIALIZE)) {
     assertEqual<typeof e.code, 'LAMELLAR_ERR_SERIALIZE'>(true);
@@ -27,6 +37,11 @@ export function errorTypeTests(e: unknown): void {
     // Any code: details are the union of every code's shape, all open.
     const anything: unknown = e.details?.['whatever'];
     void anything;
+  }
+  if (e instanceof MineWithPrivateConstructor) {
+    // A user's subclass with a private constructor works with instanceof too.
+    const n: number = e.extra;
+    void n;
   }
   if (e instanceof LamellarError) {
     // Not LamellarError<any>: code and details keep their types after instanceof.
