@@ -141,8 +141,14 @@ export function dial(host: string, port: number, timeoutMs?: number): Promise<So
   });
 }
 
-/** Dials PE `pe` until it answers and proves the secret; the address is looked up each try. */
-async function dialPe(node: NetNode, pe: number, addrOf: () => Promise<Addr | undefined>, st: RendezvousState): Promise<void> {
+/**
+ * Dials PE `pe` until it answers and proves the secret; the address is looked up each try.
+ * `known`: the address is the job's own (LAMELLAR_MASTER_ADDR, or PE 0's table), not a file
+ * that a crashed earlier job may have left: a peer there that answers and refuses is the job's
+ * own PE, so the job cannot assemble and this PE fails at once (AUTH) instead of waiting out
+ * LAMELLAR_RENDEZVOUS_TIMEOUT. (No other process can hold that address while our PE 0 listens.)
+ */
+async function dialPe(node: NetNode, pe: number, addrOf: () => Promise<Addr | undefined>, st: RendezvousState, known = false): Promise<void> {
   let delay = 10;
   let refusedBy = false;
   while (!node.failed) {
@@ -166,7 +172,11 @@ async function dialPe(node: NetNode, pe: number, addrOf: () => Promise<Addr | un
         // Said at once, not only when the rendezvous times out: the peer answered and refused
         // (another secret or job id: the refusal, or an encrypted link's failed handshake) or
         // is not a PE of ours. Such a job cannot assemble unless that process goes away (a stale
-        // one may), so this PE still tries until then.
+        // one at an address from a file may), so there this PE still tries until then.
+        if (e instanceof HandshakeError && !e.transient && known) {
+          node.fatal(ErrorCode.AUTH, `PE ${node.me} cannot join the job: ${st.lastError}`, undefined, undefined, { pe });
+          return;
+        }
         if (e instanceof HandshakeError && !e.transient && !refusedBy) {
           refusedBy = true;
           st.refused ??= st.lastError;
@@ -233,7 +243,7 @@ async function master(node: NetNode, host: string, port: number, st: RendezvousS
     };
   });
   st.phase = `dialing PE 0 at ${host}:${port}`;
-  await dialPe(node, 0, async () => ({ host, port }), st);
+  await dialPe(node, 0, async () => ({ host, port }), st, true);
   if (node.failed) return;
   const advertised = isWildcard(bind) ? node.addressToMaster! : bind;
   const hello = jsonBody({ host: advertised, port: myPort });
@@ -241,7 +251,7 @@ async function master(node: NetNode, host: string, port: number, st: RendezvousS
   st.phase = 'waiting for the address table from PE 0';
   const addrs = await table;
   st.phase = 'connecting to the other PEs';
-  await Promise.all(Array.from({ length: node.me - 1 }, (_, i) => dialPe(node, i + 1, async () => addrs[i + 1], st)));
+  await Promise.all(Array.from({ length: node.me - 1 }, (_, i) => dialPe(node, i + 1, async () => addrs[i + 1], st, true)));
 }
 
 /**
