@@ -518,7 +518,7 @@ describe('tcp security', () => {
           tls === '0'
             ? "it refused this PE's proof: the two hold different job secrets or job ids"
             : 'the TLS handshake failed \\([^)]*\\); every PE must use the same LAMELLAR_TLS and job secret';
-        assert.match(procs[1]!.stderr, new RegExp(`PE 1 cannot join the job: PE 0 at 127\\.0\\.0\\.1:\\d+: ${why}[^\\n]*LAMELLAR_ERR_AUTH`), procs[1]!.stderr);
+        assert.match(procs[1]!.stderr, new RegExp(`PE 1: cannot join the job: PE 0 at 127\\.0\\.0\\.1:\\d+: ${why}[^\\n]*LAMELLAR_ERR_AUTH`), procs[1]!.stderr);
         assert.doesNotMatch(procs[1]!.stderr, /RENDEZVOUS_TIMEOUT/);
         assert.match(procs[0]!.stderr, tls === '0' ? /it claimed to be PE 1 but did not prove the job secret/ : /refused a connection from [^:]+:\d+: the TLS handshake failed/, procs[0]!.stderr);
       } finally {

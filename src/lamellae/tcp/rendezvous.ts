@@ -174,7 +174,7 @@ async function dialPe(node: NetNode, pe: number, addrOf: () => Promise<Addr | un
         // is not a PE of ours. Such a job cannot assemble unless that process goes away (a stale
         // one at an address from a file may), so there this PE still tries until then.
         if (e instanceof HandshakeError && !e.transient && known) {
-          node.fatal(ErrorCode.AUTH, `PE ${node.me} cannot join the job: ${st.lastError}`, undefined, undefined, { pe });
+          node.fatal(ErrorCode.AUTH, `cannot join the job: ${st.lastError}`, undefined, undefined, { pe });
           return;
         }
         if (e instanceof HandshakeError && !e.transient && !refusedBy) {
