@@ -6,7 +6,7 @@
  * consistent reductions); `collectiveWriteLocalData()` is collective: one write lock held for
  * all PEs at once, released when the last PE releases its guard.
  */
-import { kConstruct } from '../core/index.js';
+import { kConstruct, kGuardSite } from '../core/index.js';
 import { pin, unpin, type HandleOrigin, type RefState } from '../memregion/internal.js';
 import { State, type Team } from '../team/index.js';
 import { createArray, registerArrayKind } from './create.js';
@@ -14,7 +14,7 @@ import { checkChunkSize, newLocalChunks, type LocalChunks } from './chunks.js';
 import type { World } from './deps.js';
 import type { ArrayElemType, LocalView, ReadonlyLocalView } from './elem.js';
 import { newLocalDataGuard, type LocalDataGuard } from './guard.js';
-import { COLLECTIVE_LEFT, GLOBAL_LOCK, kCollectiveWrite, noteGuard } from './lock.js';
+import { COLLECTIVE_LEFT, GLOBAL_LOCK, guardSitesText, kCollectiveWrite, noteGuard, type GuardSite } from './lock.js';
 import { newArrayReadGuard, newArrayWriteGuard, type ArrayReadGuard, type ArrayWriteGuard } from './lock-guard.js';
 import { kArray, type ArrayMeta } from './meta.js';
 import { IndexedDistIter, IndexedLocalIter, iterChain, type ElemRef } from './iter/index.js';
@@ -24,7 +24,7 @@ import { collectiveDone, CollectiveDoneAm } from './ops/remote.js';
 import type { ArrayKind, ArrayOptions } from './types.js';
 
 /** Guards of each GlobalLockArray held on this PE (for the report of a request that waits). */
-const guardsHere = new WeakMap<ArrayMeta, number>();
+const guardsHere = new WeakMap<ArrayMeta, Set<GuardSite>>();
 
 /**
  * A distributed array under one reader-writer lock for the whole array (kept on team PE 0): every
@@ -185,15 +185,20 @@ export class GlobalLockArray<T extends ArrayElemType = ArrayElemType> extends Mu
     return this.#take(true, (d, rel) => newArrayWriteGuard<T>({ array: this, scope: 'global', write: true }, d, rel, 'GlobalLockArray write'));
   }
 
-  async #take<G>(write: boolean, make: (data: LocalView<T>, release: () => void) => G): Promise<G> {
+  async #take<G extends LocalDataGuard<unknown>>(write: boolean, make: (data: LocalView<T>, release: () => void) => G): Promise<G> {
     const ai = this[kArray];
     const data = this.localView() as unknown as LocalView<T>;
-    const held = guardsHere.get(ai.meta) ?? 0;
+    const sites = guardsHere.get(ai.meta);
+    const held = sites?.size ?? 0;
     // Where the lock word is not mapped (tcp) the wait is team PE 0's, which reports its queue; a
     // request made while this PE holds a guard may wait for itself, so it is watched here too,
     // with its call (rare: no capture for other requests).
     const end = held > 0 && ai.meta.locks[0] === null
-      ? ai.state.rt.watchWait(`GlobalLockArray.${write ? 'write' : 'read'} guard (the lock is kept on team PE 0; this PE holds ${held} guard${held === 1 ? '' : 's'} of it)`, State.inLock, [])
+      ? ai.state.rt.watchWait(
+          `GlobalLockArray.${write ? 'write' : 'read'} guard (the lock is kept on team PE 0; this PE holds ${held} guard${held === 1 ? '' : 's'} of it, taken${guardSitesText(sites!)})`,
+          State.inLock,
+          [],
+        )
       : undefined;
     pin(ai.state);
     try {
@@ -204,17 +209,22 @@ export class GlobalLockArray<T extends ArrayElemType = ArrayElemType> extends Mu
     } finally {
       end?.();
     }
-    guardsHere.set(ai.meta, (guardsHere.get(ai.meta) ?? 0) + 1);
-    // Where the lock word is mapped, its wait reports count this PE's guards on it too.
+    // Where the lock word is mapped, its wait reports name this PE's guards on it too.
     const word = ai.meta.locks[0] ?? null;
-    if (word !== null) noteGuard(word, GLOBAL_LOCK, 1);
-    return make(data, () => {
-      guardsHere.set(ai.meta, guardsHere.get(ai.meta)! - 1);
-      if (word !== null) noteGuard(word, GLOBAL_LOCK, -1);
+    const guard: G = make(data, () => {
+      const site = guard[kGuardSite];
+      guardsHere.get(ai.meta)?.delete(site);
+      if (word !== null) noteGuard(word, GLOBAL_LOCK, site, false);
       // Launched, not awaited: waitAll() and shutdown cover it (it is an AM on tcp).
       releaseGlobal(this, ai, write);
       unpin(ai.state);
     });
+    const site = guard[kGuardSite];
+    let mine = guardsHere.get(ai.meta);
+    if (mine === undefined) guardsHere.set(ai.meta, (mine = new Set()));
+    mine.add(site);
+    if (word !== null) noteGuard(word, GLOBAL_LOCK, site, true);
+    return guard;
   }
 
   /**

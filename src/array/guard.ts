@@ -5,7 +5,7 @@
  * waits until every guard is released. The view itself cannot be revoked: keep it only as long
  * as the guard.
  */
-import { checkConstruct, ErrorCode, kConstruct, kOpInput, LamellarError, trackPending } from '../core/index.js';
+import { checkConstruct, ErrorCode, kConstruct, kGuardSite, kOpInput, LamellarError, trackPending } from '../core/index.js';
 
 /**
  * Access to this PE's part of a lock array, held under a lock until released (`using`,
@@ -26,6 +26,8 @@ export abstract class LocalDataGuard<A> implements Disposable {
   readonly #label: string;
   /** Listed (with where it was taken) if the event loop runs empty while the guard is held. */
   readonly #untrack: () => void;
+  /** Where the guard was taken: named by lock-wait reports while it is held. */
+  readonly #site: { stack?: string } = {};
 
   /** @internal The guards' constructors are private: lock arrays make guards. */
   protected constructor(token: symbol, data: A, release: () => void, label: string) {
@@ -33,7 +35,12 @@ export abstract class LocalDataGuard<A> implements Disposable {
     this.#data = data;
     this.#release = release;
     this.#label = label;
-    this.#untrack = trackPending(`a ${label} guard, taken and not released`);
+    this.#untrack = trackPending(`a ${label} guard, taken and not released`, this.#site);
+  }
+
+  /** @internal The stack captured where this guard was taken. */
+  get [kGuardSite](): { stack?: string } {
+    return this.#site;
   }
 
   /**

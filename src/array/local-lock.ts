@@ -5,7 +5,7 @@
  * (exclusive), or in chunks; `readLock()`/`writeLock()` hold this PE's lock as a guard over the
  * whole array, and a read guard has the reductions.
  */
-import { kConstruct, nextTurn, starving } from '../core/index.js';
+import { kConstruct, kGuardSite, nextTurn, starving } from '../core/index.js';
 import { pin, unpin, type HandleOrigin, type RefState } from '../memregion/internal.js';
 import { captureSite, type Team } from '../team/index.js';
 import { createArray, registerArrayKind } from './create.js';
@@ -178,7 +178,7 @@ export class LocalLockArray<T extends ArrayElemType = ArrayElemType> extends Mut
     return this.#take(true, (d, rel) => newArrayWriteGuard<T>({ array: this, scope: 'local', write: true }, d, rel, 'LocalLockArray write'));
   }
 
-  async #take<G>(write: boolean, make: (data: LocalView<T>, release: () => void) => G): Promise<G> {
+  async #take<G extends LocalDataGuard<unknown>>(write: boolean, make: (data: LocalView<T>, release: () => void) => G): Promise<G> {
     const ai = this[kArray];
     const me = ai.meta.team.myPe;
     const data = this.localView() as unknown as LocalView<T>;
@@ -195,11 +195,12 @@ export class LocalLockArray<T extends ArrayElemType = ArrayElemType> extends Mut
       unpin(ai.state);
       throw err;
     }
-    noteGuard(w, LOCAL_LOCK, 1);
-    return make(data, () => {
-      noteGuard(w, LOCAL_LOCK, -1);
+    const guard: G = make(data, () => {
+      noteGuard(w, LOCAL_LOCK, guard[kGuardSite], false);
       unlock(w, LOCAL_LOCK, write);
       unpin(ai.state);
     });
+    noteGuard(w, LOCAL_LOCK, guard[kGuardSite], true);
+    return guard;
   }
 }

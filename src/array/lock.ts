@@ -13,6 +13,7 @@
  * woke all of them: K queued ops cost K^2 wake-ups (K = 8,000 took over a minute).
  */
 
+import { userSite } from '../core/index.js';
 import type { Site } from '../team/index.js';
 
 /** Word indices inside each PE's lock area. */
@@ -130,23 +131,45 @@ function enqueue(w: Int32Array, i: number, write: boolean, existing: WaitQueue |
   return p;
 }
 
-/** Per lock area, per word: the guards this PE holds on it now (a counter each, no capture). */
-const guardsHeld = new WeakMap<Int32Array, Map<number, number>>();
+/** A guard's captured stack (guard.ts), formatted only when a report names it. */
+export type GuardSite = { stack?: string };
 
-/** A guard on word `i` of `w` was taken (+1) or released (-1) on this PE. */
-export function noteGuard(w: Int32Array, i: number, delta: 1 | -1): void {
+/** Per lock area, per word: the guards this PE holds on it now, by where each was taken. */
+const guardsHeld = new WeakMap<Int32Array, Map<number, Set<GuardSite>>>();
+
+/** A guard on word `i` of `w`, taken where `site` says, was taken (true) or released (false) on this PE. */
+export function noteGuard(w: Int32Array, i: number, site: GuardSite, taken: boolean): void {
   let byIndex = guardsHeld.get(w);
   if (byIndex === undefined) guardsHeld.set(w, (byIndex = new Map()));
-  byIndex.set(i, (byIndex.get(i) ?? 0) + delta);
+  let sites = byIndex.get(i);
+  if (sites === undefined) byIndex.set(i, (sites = new Set()));
+  if (taken) sites.add(site);
+  else sites.delete(site);
+}
+
+/**
+ * " at file:///app.ts:12:9", or with several guards " (the first at …)", to follow "took" or
+ * "taken": the line a leaked guard came from is the fix, and it is usually far from the call
+ * that waits.
+ */
+export function guardSitesText(sites: ReadonlySet<GuardSite>): string {
+  let first: string | undefined;
+  for (const s of sites) {
+    first = userSite(s.stack);
+    if (first !== undefined) break;
+  }
+  if (first === undefined) return '';
+  return sites.size === 1 ? ` at ${first}` : ` (the first at ${first})`;
 }
 
 /** "2 ops or guard requests queued here, the first a write; the lock is held by a writer". */
 function describeQueue(w: Int32Array, i: number, q: WaitQueue): string {
   const cur = Atomics.load(w, i);
-  const mine = cur === 0 ? 0 : (guardsHeld.get(w)?.get(i) ?? 0);
+  const sites = cur === 0 ? undefined : guardsHeld.get(w)?.get(i);
+  const mine = sites?.size ?? 0;
   // A guard this PE still holds is the usual culprit: a port of Rust's read_local_data() kept
   // past its use while the same PE goes on to an op or guard that needs the lock.
-  const here = mine === 0 ? '' : `, ${mine === 1 ? 'a guard' : `${mine} guards`} this PE took and has not released`;
+  const here = mine === 0 ? '' : `, ${mine === 1 ? 'a guard' : `${mine} guards`} this PE took${guardSitesText(sites!)} and has not released`;
   const held = cur === -1 ? `a writer${here}` : cur > 0 ? `${cur} reader${cur === 1 ? '' : 's'}${here}` : 'nobody this instant';
   const n = q.size;
   // "here": on tcp team PE 0's queue also holds the requests it serves for other PEs.

@@ -11,6 +11,7 @@
  * | LAMELLAR_DEADLOCK_TIMEOUT | 10 | seconds a collective, waitAll, conversion or drop may wait before the runtime reports who has not arrived (then again after 2x, 4x, ...) |
  * | LAMELLAR_DEADLOCK_TIMEOUT_ACTION | warn | `warn`, or `abort`: the first such report fails the job with LAMELLAR_ERR_DEADLOCK_TIMEOUT |
  * | LAMELLAR_COLLECTIVE_SITES | 0 | `1` records the caller's source line at every barrier, not only at barriers that have to wait (costs ~3 µs a barrier) |
+ * | LAMELLAR_GUARD_SITES | 0 | `1` records where each LocalRwDarc / GlobalRwDarc guard is taken, for lock-wait reports (costs ~3 µs a guard; lock-array guards always record it) |
  * | LAMELLAR_AM_SIZE_THRESHOLD | 65536 | bytes at which a PE's aggregation buffer for one destination is flushed |
  * | LAMELLAR_AM_SLICE_MS | 2 | milliseconds incoming AMs run before the PE's own code and timers get a turn; 0: each frame to its end |
  * | LAMELLAR_AM_GROUP_BATCH_SIZE | 10000 | AMs a TypedAmGroup buffers for one destination before it sends them as one message |
@@ -75,6 +76,8 @@ export interface LamellarConfig {
   readonly deadlockTimeoutSecs: number;
   readonly deadlockTimeoutAction: 'warn' | 'abort';
   readonly collectiveSites: boolean;
+  /** LAMELLAR_GUARD_SITES: Darc guards record the line that took them, for lock-wait reports. */
+  readonly guardSites: boolean;
   readonly amSizeThreshold: number;
   /** LAMELLAR_AM_SLICE_MS: how long incoming AMs run before the PE's event loop gets a turn; 0: to the end of each frame. */
   readonly amSliceMs: number;
@@ -355,6 +358,7 @@ export function parseConfig(env: Env): LamellarConfig {
     deadlockTimeoutSecs: numVar(env, 'LAMELLAR_DEADLOCK_TIMEOUT', 10, 0.001, MAX_TIMER_SECS),
     deadlockTimeoutAction: choiceVar(env, 'LAMELLAR_DEADLOCK_TIMEOUT_ACTION', ['warn', 'abort'] as const, 'warn'),
     collectiveSites: choiceVar(env, 'LAMELLAR_COLLECTIVE_SITES', ['0', '1'] as const, '0') === '1',
+    guardSites: choiceVar(env, 'LAMELLAR_GUARD_SITES', ['0', '1'] as const, '0') === '1',
     amSizeThreshold: intVar(env, 'LAMELLAR_AM_SIZE_THRESHOLD', 65536, 64, 1 << 30),
     amSliceMs: numVar(env, 'LAMELLAR_AM_SLICE_MS', 2, 0, 60_000),
     amGroupBatchSize: intVar(env, 'LAMELLAR_AM_GROUP_BATCH_SIZE', 10000, 1),

@@ -26,9 +26,11 @@ export function addPendingReporter(r: PendingReporter): () => void {
   return () => reporters.delete(r);
 }
 
-/** Records a wait with the caller's stack; call the returned function when it ends. */
-export function trackPending(what: string): () => void {
-  const site: { stack?: string } = {};
+/**
+ * Records a wait with the caller's stack, captured into `site` (a guard keeps it to name where it
+ * was taken in lock-wait reports too); call the returned function when the wait ends.
+ */
+export function trackPending(what: string, site: { stack?: string } = {}): () => void {
   Error.captureStackTrace(site);
   const entry = { what, site };
   tracked.add(entry);

@@ -42,6 +42,8 @@ export const kRefState = Symbol('lamellar.refState');
 export const kDarcState = Symbol('lamellar.darcState');
 /** Arrays: layout, region and state (array/meta.ts). */
 export const kArray = Symbol('lamellar.arrayInternals');
+/** Lock-array guards: the stack captured where the guard was taken (array/guard.ts). */
+export const kGuardSite = Symbol('lamellar.guardSite');
 /** Batch inputs: a guard's or AtomicLocalData's elements, as storage (array/guard.ts, array/atomic.ts). */
 export const kOpInput = Symbol('lamellar.opInput');
 

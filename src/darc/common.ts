@@ -6,7 +6,7 @@
 import { ErrorCode, kDarcState, LamellarError } from '../core/index.js';
 import { decodeMemberKey, encodeRefKey, RefHandle, startCollective, type HandleOrigin, type QuietMode, type RefState } from '../memregion/internal.js';
 import { registerRefCodec } from '../serde/index.js';
-import { Kind, Team, World } from '../team/index.js';
+import { Kind, Team, World, type Site } from '../team/index.js';
 import type { LockWait, RwLock } from './rwlock.js';
 
 export type DarcKind = 'darc' | 'localrw' | 'globalrw';
@@ -36,6 +36,8 @@ export interface LockRequests {
   writeGuards: number;
   readGuards: number;
   wait: LockWait | undefined;
+  /** Where this PE's guards out were taken (LAMELLAR_GUARD_SITES=1 only), for the report. */
+  sites?: Set<Site>;
 }
 
 export { kDarcState };

@@ -12,7 +12,7 @@ import type { AmContext, Engine } from '../am/index.js';
 import { config, ErrorCode, kConstruct, LamellarError, warn, WarningCode } from '../core/index.js';
 import { abortConversionOn, describeMode, pin, post, quietView, registryOf, unpin, type HandleOrigin, type QuietMode, type RefState } from '../memregion/internal.js';
 import { defineAm } from '../am/index.js';
-import { captureSite, kTeamInternals, type Team, type World } from '../team/index.js';
+import { captureSite, kTeamInternals, siteText, type Team, type World } from '../team/index.js';
 import { createDarc, DarcBase, registerDarcCodec, registerDarcKind, type DarcData, type DarcKind, type GlobalLockHost, type LockRequests } from './common.js';
 import type { Darc } from './darc.js';
 import type { LocalRwDarc } from './local-rw.js';
@@ -179,7 +179,11 @@ function askingOf<T>(st: RefState, d: DarcData<T>, write: boolean): LockRequests
   if (a.wait === undefined && a.writeGuards + a.readGuards > 0) {
     const what = (): string => {
       const mine = a.writeGuards > 0 ? `${a.writeGuards} write guard${a.writeGuards === 1 ? '' : 's'}` : a.readGuards > 0 ? `${a.readGuards} read guard${a.readGuards === 1 ? '' : 's'}` : 'no guard';
-      return `GlobalRwDarc.${write ? 'write' : 'read'}() (the lock is kept on PE ${st.coord}; this PE holds ${mine} of it and has ${a.pending} request${a.pending === 1 ? '' : 's'} pending)`;
+      const s = a.sites;
+      const first = s === undefined || s.size === 0 ? undefined : siteText(s.values().next().value);
+      const where = first === undefined ? '' : s!.size === 1 ? `, taken at ${first},` : ` (the first taken at ${first})`;
+      const hint = config().guardSites ? '' : '; LAMELLAR_GUARD_SITES=1 records where guards are taken';
+      return `GlobalRwDarc.${write ? 'write' : 'read'}() (the lock is kept on PE ${st.coord}; this PE holds ${mine} of it${where} and has ${a.pending} request${a.pending === 1 ? '' : 's'} pending${hint})`;
     };
     // Few frames: askingOf, #lock, read()/write() and the user's call.
     a.wait = st.rt.watchLock(what, captureSite(undefined, 6), `GlobalRwDarc ${write ? 'write' : 'read'}()`);
@@ -239,6 +243,8 @@ export class GlobalRwDarc<T> extends DarcBase<T> {
     const world = st.rt.world;
     // The pin keeps the Darc alive and unconverted from the request until the unlock is sent;
     // the unlock travels ahead of any later lifetime message from this PE (same channel).
+    // Few frames: #lock, read()/write() and the user's call (a few µs: only when asked for).
+    const site = config().guardSites ? captureSite(undefined, 6) : undefined;
     pin(st);
     const asking = askingOf(st, d, w);
     return Promise.resolve(world.execAmPe(st.coord, Lock, { key: st.key, write: w })).then(
@@ -246,12 +252,14 @@ export class GlobalRwDarc<T> extends DarcBase<T> {
         answered(asking);
         if (w) asking.writeGuards++;
         else asking.readGuards++;
+        if (site !== undefined) (asking.sites ??= new Set()).add(site);
         return {
           st,
           d,
           release: () => {
             if (w) asking.writeGuards--;
             else asking.readGuards--;
+            if (site !== undefined) asking.sites!.delete(site);
             post(st.rt, st.coord, Unlock, { key: st.key, token: t });
             unpin(st);
           },

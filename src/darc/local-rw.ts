@@ -3,7 +3,7 @@
  * Locking is one-sided: it orders the AMs and tasks of one PE on that PE's instance and never
  * sends a message. `using w = await d.write(); w.value ...` releases at scope end.
  */
-import { kConstruct } from '../core/index.js';
+import { config, kConstruct } from '../core/index.js';
 import { pin, unpin, type HandleOrigin, type RefState } from '../memregion/internal.js';
 import { captureSite, type Team, type World } from '../team/index.js';
 import { createDarc, DarcBase, registerDarcCodec, registerDarcKind, type DarcData, type DarcKind } from './common.js';
@@ -36,7 +36,11 @@ export class LocalRwDarc<T> extends DarcBase<T> {
     super(token, state, origin);
     this.noteLabel(this.refLabel);
     const rt = state.rt;
-    (state.data as DarcData<T>).local ??= new RwLock((describe) => rt.watchLock(() => `LocalRwDarc.${describe()}`, captureSite(undefined, 8), 'LocalRwDarc'));
+    // Without recorded sites a report says how to get them: a leaked guard's line is the fix.
+    (state.data as DarcData<T>).local ??= new RwLock(
+      (describe) => rt.watchLock(() => `LocalRwDarc.${describe()}`, captureSite(undefined, 8), 'LocalRwDarc'),
+      config().guardSites ? 'record' : 'hint',
+    );
   }
 
   static {
@@ -67,18 +71,21 @@ export class LocalRwDarc<T> extends DarcBase<T> {
     const st = this.refState;
     const d = this.data;
     const lock = d.local!;
+    // Captured now, while the caller's frame is on the stack (a few µs: only when asked for).
+    const site = lock.sites === undefined ? undefined : captureSite(LocalRwDarc.prototype.read, 6);
     // The guard pins the Darc: it cannot be freed or converted while a guard is out.
     pin(st);
-    return lock.read().then(
-      () =>
-        newDarcReadGuard(
-          () => d.value,
-          () => {
-            lock.releaseRead();
-            unpin(st);
-          },
-        ),
-    );
+    return lock.read().then(() => {
+      if (site !== undefined) lock.sites!.add(site);
+      return newDarcReadGuard(
+        () => d.value,
+        () => {
+          if (site !== undefined) lock.sites!.delete(site);
+          lock.releaseRead();
+          unpin(st);
+        },
+      );
+    });
   }
 
   /**
@@ -94,18 +101,20 @@ export class LocalRwDarc<T> extends DarcBase<T> {
     const st = this.refState;
     const d = this.data;
     const lock = d.local!;
+    const site = lock.sites === undefined ? undefined : captureSite(LocalRwDarc.prototype.write, 6);
     pin(st);
-    return lock.write().then(
-      () =>
-        newDarcWriteGuard(
-          () => d.value,
-          (v) => (d.value = v),
-          () => {
-            lock.releaseWrite();
-            unpin(st);
-          },
-        ),
-    );
+    return lock.write().then(() => {
+      if (site !== undefined) lock.sites!.add(site);
+      return newDarcWriteGuard(
+        () => d.value,
+        (v) => (d.value = v),
+        () => {
+          if (site !== undefined) lock.sites!.delete(site);
+          lock.releaseWrite();
+          unpin(st);
+        },
+      );
+    });
   }
 
   /**

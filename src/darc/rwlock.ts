@@ -4,6 +4,7 @@
  * writer holds back readers that come after it, so neither side starves.
  */
 import { checkConstruct, completedVoid, ErrorCode, kConstruct, LamellarError } from '../core/index.js';
+import { siteText, type Site } from '../team/index.js';
 
 interface Waiter {
   write: boolean;
@@ -33,13 +34,23 @@ export class RwLock {
   #head = 0;
   readonly #watch: WatchLock | undefined;
   #wait: LockWait | undefined;
+  /**
+   * Where each guard out was taken, when the owner records it (LocalRwDarc under
+   * LAMELLAR_GUARD_SITES=1): the owner adds a site once granted and deletes it at release.
+   */
+  readonly sites: Set<Site> | undefined;
+  /** Reports say how to have the sites recorded (a LocalRwDarc without them). */
+  readonly #hint: boolean;
 
   /**
    * With `watch`, a queue that makes no progress is a diagnosed wait: a guard kept while the same
-   * PE asks for the lock again (write() then read()) waits forever, and said nothing.
+   * PE asks for the lock again (write() then read()) waits forever, and said nothing. `sites`:
+   * 'record' keeps `sites`, 'hint' has reports say how to.
    */
-  constructor(watch?: WatchLock) {
+  constructor(watch?: WatchLock, sites?: 'record' | 'hint') {
     this.#watch = watch;
+    this.sites = sites === 'record' ? new Set() : undefined;
+    this.#hint = sites === 'hint';
   }
 
   get readers(): number {
@@ -81,13 +92,20 @@ export class RwLock {
     return new Promise((grant) => this.#queue.push({ write, grant, who }));
   }
 
-  /** "write() asked by PE 1, queued behind a write guard not yet released (3 requests queued)". */
+  /**
+   * "write() asked by PE 1, queued behind a write guard not yet released (3 requests queued)";
+   * with sites recorded, "… behind a write guard taken at file:///app.ts:9:21 and not yet released …".
+   */
   readonly #describe = (): string => {
     const head = this.#queue[this.#head];
     const asked = head === undefined ? 'a request' : `${head.write ? 'write' : 'read'}()${head.who < 0 ? '' : ` asked by PE ${head.who}`}`;
     const held = this.#writer ? 'a write guard' : `${this.#readers} read guard${this.#readers === 1 ? '' : 's'}`;
+    const s = this.sites;
+    const first = s === undefined || s.size === 0 ? undefined : siteText(s.values().next().value);
+    const where = first === undefined ? '' : s!.size === 1 ? ` taken at ${first} and` : ` (the first taken at ${first})`;
     const n = this.#waiting;
-    return `${asked}, queued behind ${held} not yet released (${n} request${n === 1 ? '' : 's'} queued)`;
+    const hint = this.#hint ? '; LAMELLAR_GUARD_SITES=1 records where guards are taken' : '';
+    return `${asked}, queued behind ${held}${where} not yet released (${n} request${n === 1 ? '' : 's'} queued${hint})`;
   };
 
   releaseRead(): void {

@@ -327,16 +327,23 @@ for (const cfg of [{ backend: 'shmem', numPes: 2 }, { backend: 'tcp', numPes: 2 
 }
 
 // Lock waits: a queue that keeps making progress past the timeout is not reported; a guard kept
-// while the same PE asks again is, with the call's line (and, for a GlobalRwDarc, by its host).
-// On one PE nothing else keeps the process alive (a lock wait holds no timer): its event loop
-// runs empty first, and the report of what it waited for names the same waits (exit 13).
+// while the same PE asks again is, with the call's line, the line that took the guard (a lock
+// array's always, a Darc's with LAMELLAR_GUARD_SITES=1, else how to have it recorded) and, for a
+// GlobalRwDarc, by its host. On one PE nothing else keeps the process alive (a lock wait holds no
+// timer): its event loop runs empty first, and the report of what it waited for names the same
+// waits (exit 13).
+const GUARD_HINT = '; LAMELLAR_GUARD_SITES=1 records where guards are taken';
 const LOCK_WAITS = {
-  local: (_pe: number) => `LocalRwDarc\\.read\\(\\), queued behind a write guard not yet released \\(1 request queued\\)`,
-  larr: (pe: number) => `a queue for the LocalLockArray lock of team PE ${pe}'s part \\(1 op or guard request queued here, the first a read; the lock is held by a writer, a guard this PE took and has not released \\(a guard holds the lock until it is released: bind each guard with \`using\`, or call its release\\(\\)\\)\\)`,
+  local: (_pe: number, taken: string | undefined) =>
+    taken === undefined
+      ? `LocalRwDarc\\.read\\(\\), queued behind a write guard not yet released \\(1 request queued${GUARD_HINT}\\)`
+      : `LocalRwDarc\\.read\\(\\), queued behind a write guard taken at ${taken} and not yet released \\(1 request queued\\)`,
+  larr: (pe: number, taken: string | undefined) => `a queue for the LocalLockArray lock of team PE ${pe}'s part \\(1 op or guard request queued here, the first a read; the lock is held by a writer, a guard this PE took at ${taken} and has not released \\(a guard holds the lock until it is released: bind each guard with \`using\`, or call its release\\(\\)\\)\\)`,
 } as const;
 for (const cfg of [{ backend: 'local', numPes: 1 }, { backend: 'shmem', numPes: 2 }, { backend: 'tcp', numPes: 2 }] as const) {
   const script = scriptFor('deadlock-lock.ts', cfg.backend === 'local');
   const env = { LAMELLAR_DEADLOCK_TIMEOUT: '0.5' };
+  const sitesEnv = { ...env, LAMELLAR_GUARD_SITES: '1' };
   const one = cfg.numPes === 1;
   const at = (tag: string): string => `\\S*${line(script, tag).replace(/[.]/g, '[.]')}\\d+`;
   /** PE `pe` reported waiting in `what` (at `site`): a warning, or on one PE the drain report. */
@@ -346,27 +353,33 @@ for (const cfg of [{ backend: 'local', numPes: 1 }, { backend: 'shmem', numPes: 
     else assert.match(r.stdout, new RegExp(`@@warning PE ${pe} has waited [\\d.]+ s in ${what}${where}; next report`), r.stdout);
   };
   const ended = (r: { code: number | null; stderr: string }): void => assert.equal(r.code, one ? 13 : 0, r.stderr);
-  for (const kind of ['local', 'larr'] as const) {
+  for (const [kind, sites] of [['local', false], ['local', true], ['larr', false]] as const) {
     const what = kind === 'local' ? 'LocalRwDarc' : 'LocalLockArray';
-    test(`a ${what} lock asked for again while this PE holds it is a reported wait on ${cfg.backend}`, async () => {
-      const r = await runJob(script, { ...cfg, env, args: [kind, '100', '12'], timeoutMs: 60000 });
+    const named = kind === 'larr' || sites;
+    test(`a ${what} lock asked for again while this PE holds it is a reported wait on ${cfg.backend}${sites ? ', naming where the guard was taken (LAMELLAR_GUARD_SITES=1)' : ''}`, async () => {
+      const r = await runJob(script, { ...cfg, env: sites ? sitesEnv : env, args: [kind, '100', '12'], timeoutMs: 60000 });
       ended(r);
+      const taken = named ? at(kind === 'local' ? 'darc write' : 'array write') : undefined;
       for (let pe = 0; pe < cfg.numPes; pe++) {
         assert.match(r.stdout, new RegExp(`@@progress ${pe} lock warnings 0`));
-        reported(r, pe, LOCK_WAITS[kind](pe), at(kind === 'local' ? 'darc read' : 'array read'));
+        reported(r, pe, LOCK_WAITS[kind](pe, taken), at(kind === 'local' ? 'darc read' : 'array read'));
         if (!one) assert.match(r.stdout, new RegExp(`@@read ${pe} 13 after the report`));
       }
     });
   }
-  test(`a GlobalRwDarc lock asked for again while this PE holds it is reported by the PE and the lock's host on ${cfg.backend}`, async () => {
-    const r = await runJob(script, { ...cfg, env, args: ['global', '100', '12'], timeoutMs: 60000 });
-    ended(r);
-    const asker = cfg.numPes - 1;
-    for (let pe = 0; pe < cfg.numPes; pe++) assert.match(r.stdout, new RegExp(`@@progress ${pe} lock warnings 0`));
-    reported(r, asker, `GlobalRwDarc\\.read\\(\\) \\(the lock is kept on PE 0; this PE holds (1 write guard|no guard) of it and has 1 request pending\\)`, at('darc read'));
-    reported(r, 0, `serving GlobalRwDarc read\\(\\) asked by PE ${asker}, queued behind a write guard not yet released \\(1 request queued\\); held by PE ${asker} \\(write\\)`);
-    if (!one) assert.match(r.stdout, new RegExp(`@@read ${asker} 1 after the report`));
-  });
+  for (const sites of [false, true]) {
+    test(`a GlobalRwDarc lock asked for again while this PE holds it is reported by the PE and the lock's host on ${cfg.backend}${sites ? ', naming where the guard was taken (LAMELLAR_GUARD_SITES=1)' : ''}`, async () => {
+      const r = await runJob(script, { ...cfg, env: sites ? sitesEnv : env, args: ['global', '100', '12'], timeoutMs: 60000 });
+      ended(r);
+      const asker = cfg.numPes - 1;
+      for (let pe = 0; pe < cfg.numPes; pe++) assert.match(r.stdout, new RegExp(`@@progress ${pe} lock warnings 0`));
+      const holds = sites ? `1 write guard of it, taken at ${at('darc write')}, and has 1 request pending` : `1 write guard of it and has 1 request pending${GUARD_HINT}`;
+      const none = `no guard of it and has 1 request pending${sites ? '' : GUARD_HINT}`;
+      reported(r, asker, `GlobalRwDarc\\.read\\(\\) \\(the lock is kept on PE 0; this PE holds (${holds}|${none})\\)`, at('darc read'));
+      reported(r, 0, `serving GlobalRwDarc read\\(\\) asked by PE ${asker}, queued behind a write guard not yet released \\(1 request queued\\); held by PE ${asker} \\(write\\)`);
+      if (!one) assert.match(r.stdout, new RegExp(`@@read ${asker} 1 after the report`));
+    });
+  }
   test(`a GlobalLockArray lock asked for again while this PE holds it is a reported wait on ${cfg.backend}`, async () => {
     const r = await runJob(script, { ...cfg, env, args: ['garr', '100', '12'], timeoutMs: 60000 });
     ended(r);
@@ -374,8 +387,8 @@ for (const cfg of [{ backend: 'local', numPes: 1 }, { backend: 'shmem', numPes: 
     for (let pe = 0; pe < cfg.numPes; pe++) assert.match(r.stdout, new RegExp(`@@progress ${pe} lock warnings 0`));
     // Where the lock word is mapped the asker's own queue waits; on tcp its request does.
     const wait = cfg.backend === 'tcp'
-      ? `GlobalLockArray\\.read guard \\(the lock is kept on team PE 0; this PE holds 1 guard of it\\)`
-      : `a queue for the GlobalLockArray lock \\(kept on team PE 0\\) \\(1 op or guard request queued here, the first a read; the lock is held by a writer, a guard this PE took and has not released \\(a guard holds the lock until it is released: bind each guard with \`using\`, or call its release\\(\\)\\)\\)`;
+      ? `GlobalLockArray\\.read guard \\(the lock is kept on team PE 0; this PE holds 1 guard of it, taken at ${at('array write')}\\)`
+      : `a queue for the GlobalLockArray lock \\(kept on team PE 0\\) \\(1 op or guard request queued here, the first a read; the lock is held by a writer, a guard this PE took at ${at('array write')} and has not released \\(a guard holds the lock until it is released: bind each guard with \`using\`, or call its release\\(\\)\\)\\)`;
     reported(r, asker, wait, at('array read'));
     if (!one) assert.match(r.stdout, new RegExp(`@@read ${asker} 1 after the report`));
   });

@@ -248,7 +248,7 @@ describe('bad configuration is refused when the job starts, naming the variable 
 describe('local: an event loop that runs empty while the script still waits says what it waited for', () => {
   const runs: [string, RegExp][] = [
     ['am', /the result of active message 'drain\/never' on PE 0, launch site not recorded[^\n]*\n\s+- 1 active message\(s\) running on this PE/],
-    ['lock', /a queue for the LocalLockArray lock of team PE 0's part \(1 op or guard request queued here, the first a write; the lock is held by a writer, a guard this PE took and has not released \(a guard holds the lock until it is released: bind each guard with `using`, or call its release\(\)\)\)\n\s+- a LocalLockArray guard, taken and not released, called at \S*drain\.ts:\d+:\d+/],
+    ['lock', /a queue for the LocalLockArray lock of team PE 0's part \(1 op or guard request queued here, the first a write; the lock is held by a writer, a guard this PE took at \S*drain\.ts:\d+:\d+ and has not released \(a guard holds the lock until it is released: bind each guard with `using`, or call its release\(\)\)\)\n\s+- a LocalLockArray guard, taken and not released, called at \S*drain\.ts:\d+:\d+/],
   ];
   for (const [what, line] of runs) {
     test(`a ${what} that can never complete is named, with where it was called`, async () => {

@@ -49,9 +49,10 @@ describe('config', () => {
     assert.equal(c.collectiveSites, false);
   });
 
-  test('the deadlock action and collective sites are read', () => {
-    const c = parseConfig({ LAMELLAR_DEADLOCK_TIMEOUT: '2.5', LAMELLAR_DEADLOCK_TIMEOUT_ACTION: 'abort', LAMELLAR_COLLECTIVE_SITES: '1' });
-    assert.deepEqual([c.deadlockTimeoutSecs, c.deadlockTimeoutAction, c.collectiveSites], [2.5, 'abort', true]);
+  test('the deadlock action, collective sites and guard sites are read', () => {
+    const c = parseConfig({ LAMELLAR_DEADLOCK_TIMEOUT: '2.5', LAMELLAR_DEADLOCK_TIMEOUT_ACTION: 'abort', LAMELLAR_COLLECTIVE_SITES: '1', LAMELLAR_GUARD_SITES: '1' });
+    assert.deepEqual([c.deadlockTimeoutSecs, c.deadlockTimeoutAction, c.collectiveSites, c.guardSites], [2.5, 'abort', true, true]);
+    assert.equal(parseConfig({}).guardSites, false);
   });
 
   test('LAMELLAR_* variables are honoured', () => {
@@ -102,6 +103,7 @@ describe('config', () => {
     ['zero PEs', { LAMELLAR_NUM_PES: '0', LAMELLAR_PE_ID: '0' }, ErrorCode.CONFIG],
     ['an unknown deadlock action', { LAMELLAR_DEADLOCK_TIMEOUT_ACTION: 'explode' }, ErrorCode.CONFIG],
     ['a collective-sites value other than 0 or 1', { LAMELLAR_COLLECTIVE_SITES: 'yes' }, ErrorCode.CONFIG],
+    ['a guard-sites value other than 0 or 1', { LAMELLAR_GUARD_SITES: 'on' }, ErrorCode.CONFIG],
     ['a tiny AM threshold', { LAMELLAR_AM_SIZE_THRESHOLD: '1' }, ErrorCode.CONFIG],
     ['a negative deadlock timeout', { LAMELLAR_DEADLOCK_TIMEOUT: '-1' }, ErrorCode.CONFIG],
     ['a batch slice that is not a whole number', { LAMELLAR_BATCH_SLICE: '1.5' }, ErrorCode.CONFIG],
