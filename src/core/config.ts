@@ -33,7 +33,7 @@
  * | LAMELLAR_OFI_PROVIDER | (libfabric chooses) | ofi: the libfabric provider, e.g. `tcp;ofi_rxm`, `shm`, `verbs;ofi_rxm`, `cxi`, `psm3`, `efa` |
  * | LAMELLAR_OFI_ATOMICS | auto | ofi: `auto` uses the provider's fi_atomic where it supports the op and type; `runtime` never |
  * | LAMELLAR_OFI_ADDON | (the built addon) | ofi: path of the native addon to load instead of native/ofi/build/lamellar_ofi.node |
- * | LAMELLAR_DEBUG | (unset) | comma list of topics to report on stderr at start-up: `ofi` (provider, addresses, atomics), `gc`, `malloc`, or `1`/`all`; `0`: none; anything else is refused |
+ * | LAMELLAR_DEBUG | (unset) | comma list of topics to report on stderr at start-up: `ofi` (provider, addresses, atomics), `gc`, `malloc`, or `1`/`all`; `stacks`: a failure report keeps the runtime's stack frames; `0`: none; anything else is refused |
  * | LAMELLAR_STATS | (unset) | `1`: measure waits too, and PE 0 prints every PE's stats at shutdown; a path: also write them there as JSON (`lamellar run --stats[=file]`); `0`: off |
  *
  * Cluster launchers: OMPI_COMM_WORLD_RANK/SIZE (Open MPI), SLURM_PROCID/NTASKS/NODELIST (Slurm),
@@ -408,7 +408,7 @@ function ofiAtomics(raw: string | undefined): 'auto' | 'runtime' {
 }
 
 /** What LAMELLAR_DEBUG's comma list may name: the topics that report, and `1`/`all` for every one. */
-export const DEBUG_TOPICS = ['ofi', 'gc', 'malloc', '1', 'all'] as const;
+export const DEBUG_TOPICS = ['ofi', 'gc', 'malloc', 'stacks', '1', 'all'] as const;
 
 function debugTopics(raw: string | undefined): string[] {
   if (raw === undefined || raw.trim() === '' || raw.trim() === '0') return [];

@@ -4,7 +4,7 @@
  * tcp PEs send it to the launcher over their IPC channel as a `PeReport`.
  */
 import { inspect } from 'node:util';
-import { ErrorCode } from '../core/index.js';
+import { config, debugOn, ErrorCode, runtimeCodePlaces } from '../core/index.js';
 
 /** Messages a PE process sends its launcher (tcp). */
 export type PeReport =
@@ -39,7 +39,40 @@ function plainName(text: string): string {
  */
 export function describeError(e: unknown): string {
   const own = attachedReport(e);
-  return own ?? describe(e, new Set());
+  return trimRuntimeFrames(own ?? describe(e, new Set()));
+}
+
+/**
+ * Runs of two or more stack frames inside the runtime collapse into one line. A throw in a
+ * distIter callback showed nine of them between the user's line and the user's call; the user's
+ * frames are what the report is for. Kept whole with LAMELLAR_DEBUG=stacks, and for the runtime's
+ * own failures (LAMELLAR_ERR_INTERNAL), whose frames are the report.
+ */
+function trimRuntimeFrames(text: string): string {
+  let keep: boolean;
+  try {
+    keep = debugOn(config(), 'stacks');
+  } catch {
+    keep = false;
+  }
+  if (keep || text.includes(ErrorCode.INTERNAL)) return text;
+  const places = runtimeCodePlaces();
+  const out: string[] = [];
+  let run: string[] = [];
+  const flush = (): void => {
+    if (run.length < 2) out.push(...run);
+    else out.push(`${/^\s*/.exec(run[0]!)![0]}... ${run.length} frames inside lamellar (LAMELLAR_DEBUG=stacks shows them)`);
+    run = [];
+  };
+  for (const line of text.split('\n')) {
+    if (/^\s+at /.test(line) && places.some((p) => line.includes(p))) run.push(line);
+    else {
+      flush();
+      out.push(line);
+    }
+  }
+  flush();
+  return out.join('\n');
 }
 
 /**

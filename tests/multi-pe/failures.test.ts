@@ -68,12 +68,28 @@ describe("the README's pattern: `await using world` at top level, then one PE fa
         // The callback's error ends with the line that called the consumer, as its last frame.
         const report = r.stderr.slice(r.stderr.indexOf(`lamellar: PE ${last} failed:`)).split(/\nlamellar: /)[0]!;
         assert.match(report, new RegExp(`\\n\\s+at DistIter\\.forEachAsync \\([^\\n]*${tagLine(fixture('dispose-throw.ts'), 'iter/consumer')}`), report);
+        // Between the two, the runtime's frames are one line.
+        assert.match(report, RUNTIME_RUN, report);
+        assert.doesNotMatch(report, RUNTIME_FRAME, report);
       }
       assert.doesNotMatch(r.stdout, /should never pass/);
       stoppedWithin10s(r, endedAt);
     });
   }
+  test('shmem/2: with LAMELLAR_DEBUG=stacks the report keeps the runtime frames of a failed callback', async () => {
+    const r = await runJob(fixture('dispose-throw.ts'), { backend: 'shmem', numPes: 2, args: ['iter'], env: { LAMELLAR_DEBUG: 'stacks' }, timeoutMs: 30000 });
+    assert.equal(r.code, 1, r.stderr);
+    const report = r.stderr.slice(r.stderr.indexOf('lamellar: PE 1 failed:')).split(/\nlamellar: /)[0]!;
+    assert.match(report, /dispose-throw\.ts:\d+:\d+/, report);
+    assert.match(report, RUNTIME_FRAME, report);
+    assert.doesNotMatch(report, RUNTIME_RUN, report);
+  });
 });
+
+/** A stack frame in the runtime's own code (dist/, or src/ through its source maps). */
+const RUNTIME_FRAME = /\n\s+at [^\n]*[/\\](dist|src)[/\\][^\n]*\.[jt]s:\d+:\d+\)?\n/;
+/** Two or more of them, collapsed. */
+const RUNTIME_RUN = /\n\s+\.\.\. \d+ frames inside lamellar \(LAMELLAR_DEBUG=stacks shows them\)\n/;
 
 describe('a PE that throws with a consumer left running is reported with its own error', () => {
   // The failing PE's `await using` disposal waits for its consumer, whose collective the others

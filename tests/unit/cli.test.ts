@@ -232,15 +232,15 @@ describe('which entry scripts are refused as CommonJS (launcher/script.ts)', () 
 });
 
 describe('variables and files the launcher checks before any PE starts', () => {
-  test('LAMELLAR_DEBUG takes ofi, gc, malloc, 1 and all; an unknown token is CONFIG naming it and the allowed ones', () => {
-    assert.deepEqual(parseConfig({ LAMELLAR_DEBUG: 'OFI, gc,malloc' }).debugTopics, ['ofi', 'gc', 'malloc']);
+  test('LAMELLAR_DEBUG takes ofi, gc, malloc, stacks, 1 and all; an unknown token is CONFIG naming it and the allowed ones', () => {
+    assert.deepEqual(parseConfig({ LAMELLAR_DEBUG: 'OFI, gc,malloc,Stacks' }).debugTopics, ['ofi', 'gc', 'malloc', 'stacks']);
     assert.deepEqual(parseConfig({ LAMELLAR_DEBUG: 'gc,all' }).debugTopics, ['all']);
     assert.deepEqual(parseConfig({ LAMELLAR_DEBUG: '0' }).debugTopics, []);
     assert.throws(
       () => parseConfig({ LAMELLAR_DEBUG: 'bogus' }),
       (e: unknown) =>
         isLamellarError(e, ErrorCode.CONFIG) &&
-        e.message === "LAMELLAR_DEBUG must be a comma list of ofi, gc, malloc, 1, all (or 0 for none), got 'bogus': 'bogus' is not one of them" &&
+        e.message === "LAMELLAR_DEBUG must be a comma list of ofi, gc, malloc, stacks, 1, all (or 0 for none), got 'bogus': 'bogus' is not one of them" &&
         (e.details as { variable?: unknown }).variable === 'LAMELLAR_DEBUG',
     );
     fails(() => parseConfig({ LAMELLAR_DEBUG: 'gc,tcp,x' }), ErrorCode.CONFIG, /got 'gc,tcp,x': 'tcp', 'x' are not one of them/);
