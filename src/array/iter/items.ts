@@ -209,7 +209,9 @@ export class AtomicElement<T extends ArrayElemType = ArrayElemType> {
   }
 
   /**
-   * The element, as a property (an atomic load or store).
+   * The element, as a property (an atomic load or store). `x.value += 1` is a load and then a
+   * store, not one atomic update: another PE's op may land between them and be lost. Use
+   * `x.add(1)` (Lamellar's `*x += 1` on an AtomicElement) or `fetchAdd`.
    *
    * @example
    * ```ts
