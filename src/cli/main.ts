@@ -25,7 +25,7 @@ import {
   setPeMonitor,
   type Backend,
 } from '../core/index.js';
-import { checkRunOptions, checkStatsFile, describeError, namePeProcess, run, runScript, tunedEnv } from '../launcher/index.js';
+import { checkRunOptions, checkStatsFile, describeError, describeFollowOn, namePeProcess, run, runScript, tunedEnv } from '../launcher/index.js';
 import { numPesOf, parseRunArgs } from './args.js';
 
 const RUN_USAGE = 'lamellar run -N <pes> [--backend shmem|tcp|ofi|local] [--prefix] [--stats[=file.json]] <script> [args...]';
@@ -120,11 +120,12 @@ async function exec(argv: string[]): Promise<number> {
   // script's error, or one thrown from the event loop (a callback, an unhandled rejection, the
   // runtime relaying another PE's failure), under the PE's number, and ends the process now,
   // even though its world may still hold the network thread open; the others see it go and stop.
+  // A failure relayed from another PE is one line: that PE prints the whole report itself.
   let reported = false;
   const fail = (err: unknown): never => {
     reported = true;
     try {
-      writeSync(2, `lamellar: PE ${cfg.peId} failed:\n${describeError(err)}\n`);
+      writeSync(2, `lamellar: PE ${cfg.peId} failed:\n${describeFollowOn(err, cfg.peId) ?? describeError(err)}\n`);
     } catch {}
     process.exit(1);
   };

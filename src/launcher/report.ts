@@ -183,6 +183,26 @@ function aggregated(e: Error, seen: Set<unknown>): string {
   return `\n${shown.join('\n')}`;
 }
 
+/**
+ * One line for a failure that only follows from another PE's (`originOf` names a PE other than
+ * `me`), e.g. `LamellarError [LAMELLAR_ERR_ITER_FAILED]: DistIter.forEach failed on PE 1: ...`;
+ * undefined for any other. Under mpirun every PE prints its own report: the failing PE's has the
+ * stack and details, and three PEs' full copies of its ITER_FAILED were 60 lines.
+ */
+export function describeFollowOn(e: unknown, me: number): string | undefined {
+  const origin = originOf(e);
+  if (origin === undefined || origin === me) return undefined;
+  try {
+    const x = e as { name?: unknown; code?: unknown; message?: unknown };
+    if (typeof x.message !== 'string') return undefined;
+    const name = typeof x.name === 'string' ? x.name : 'Error';
+    const code = typeof x.code === 'string' ? ` [${x.code}]` : '';
+    return `${name}${code}: ${x.message}`;
+  } catch {
+    return undefined;
+  }
+}
+
 /** For a failure another PE caused (a LamellarError with `details.origin`), that PE. */
 export function originOf(e: unknown): number | undefined {
   try {

@@ -346,10 +346,32 @@ describe('tcp failures', () => {
       assert.match(procs[1]!.stderr, /^lamellar: PE 1 failed:\nError: deliberate failure on PE 1\n\s+at [^\n]*tcp-job\.(ts|js):\d+:\d+/m, procs[1]!.stderr);
       for (const pe of [0, 2]) {
         const err = procs[pe]!.stderr;
-        assert.match(err, new RegExp(`^lamellar: PE ${pe} failed:\\n`, 'm'), err);
-        assert.match(err, /PE 1 was lost|PE 1 stopped the job/, err);
+        // One line: the failure only follows from PE 1's, whose own report has the stack.
+        assert.match(err, new RegExp(`^lamellar: PE ${pe} failed:\\nLamellarError \\[LAMELLAR_ERR_PE_FAILED\\]: [^\\n]*(PE 1 was lost|PE 1 stopped the job)[^\\n]*\\n(?!\\s+at |\\s+code:)`, 'm'), err);
         assert.doesNotMatch(err, /throw err;|Node\.js v\d/, err);
         assert.doesNotMatch(procs[pe]!.stdout, /passed a barrier/);
+      }
+    } finally {
+      stopAll(procs);
+    }
+  });
+
+  test("under lamellar exec, the PEs a failed distIter callback stopped print one line each, the failing PE the stack", { timeout: 60000 }, async () => {
+    const env = secretEnv(await freePort(), `iter-throw-${process.pid}`);
+    const procs = [0, 1, 2].map((pe) => startPe(pe, 3, env, ['--iter-throw']));
+    try {
+      const exits = await within(Promise.all(procs.map((p) => p.exited)), 30000, 'the PEs');
+      exits.forEach((e, pe) => assert.equal(e.code, 1, `PE ${pe}: ${procs[pe]!.stderr}`));
+      assert.match(procs[1]!.stderr, /^lamellar: PE 1 failed:\nError: deliberate callback failure on PE 1\n\s+at [^\n]*tcp-job\.(ts|js):\d+:\d+/m, procs[1]!.stderr);
+      for (const pe of [0, 2]) {
+        const err = procs[pe]!.stderr;
+        assert.match(
+          err,
+          new RegExp(`^lamellar: PE ${pe} failed:\\n(LamellarError \\[LAMELLAR_ERR_ITER_FAILED\\]: DistIter\\.forEach failed on PE 1: deliberate callback failure on PE 1 \\(Error thrown at [^\\n]*tcp-job\\.(ts|js):\\d+:\\d+\\)|LamellarError \\[LAMELLAR_ERR_PE_FAILED\\]: [^\\n]*PE 1 (was lost|stopped the job)[^\\n]*)\\n`, 'm'),
+          err,
+        );
+        assert.doesNotMatch(err, /details:|\[cause\]|^\s+at /m, err);
+        assert.doesNotMatch(procs[pe]!.stdout, /passed a consumer/);
       }
     } finally {
       stopAll(procs);
