@@ -7,7 +7,7 @@
  * of the allocation, which is how sub-arrays and arrays shorter than the team work.
  */
 import { kTeamLaunch, type AmArgs, type AmDef, type AmHandle, type LocalAmHandle, type MultiAmHandle } from '../am/index.js';
-import { checkPe, completed, completedVoid, ErrorCode, LamellarError, nextTurn, peCounters } from '../core/index.js';
+import { checkPe, completed, completedVoid, ErrorCode, kRefState, LamellarError, nextTurn, peCounters } from '../core/index.js';
 import { checkCount, RefHandle, type ElemType, type HandleOrigin, type RefState } from '../memregion/internal.js';
 import type { OneSidedMemoryRegion, SharedMemoryRegion } from '../memregion/index.js';
 import { kTeamInternals, State, type Team } from '../team/index.js';
@@ -75,6 +75,8 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
   readonly #offset: number;
   readonly #length: number;
   #local: View | undefined;
+  /** `[kArray]`, made once: every op reads it, and a new object per op was garbage per op. */
+  #internals: ArrayInternals<T> | undefined;
 
   /** @internal The array types' constructors are private: the runtime makes handles. */
   protected constructor(token: symbol, state: RefState, origin: HandleOrigin, meta: ArrayMeta<T>, offset: number, length: number) {
@@ -90,9 +92,19 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
     return this.kind;
   }
 
+  /**
+   * @internal The reference-counting state alone, for the codec's repeat of a handle in one
+   * frame: `[kArray]` builds an object, and a BFS sends one AM per edge with the same handle.
+   * Throws USE_AFTER_RELEASE once this handle is released or converted.
+   */
+  get [kRefState](): RefState {
+    return this.refState;
+  }
+
   /** @internal Throws USE_AFTER_RELEASE once this handle is released or converted. */
   get [kArray](): ArrayInternals<T> {
-    return { kind: this.kind, meta: this.#meta, state: this.refState, offset: this.#offset, length: this.#length };
+    const state = this.refState;
+    return (this.#internals ??= { kind: this.kind, meta: this.#meta, state, offset: this.#offset, length: this.#length });
   }
 
   /**
@@ -338,6 +350,23 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
     return this.#pending(r);
   }
 
+  /**
+   * @internal One checked element op through the op engine, its result mapped as it comes: an op
+   * applied at once resolves through one promise, not a promise and a `then` on it.
+   */
+  protected runOne<R>(op: number, index: number, vals: unknown, cur: unknown, eps: number, fetch: boolean, map: (r: OpResult) => R): Promise<R> {
+    const ai = this[kArray];
+    const g = gatherOne(this, ai, op as OpCode, index, vals, cur, eps, fetch);
+    if (g !== undefined) {
+      if (g.first) this.#pendingShared(g.batch);
+      const words = ai.meta.words;
+      return wantsEntry(op as OpCode, fetch) ? g.batch.then((r) => map(entryOf(r, g.k, words))) : g.batch.then(map);
+    }
+    const r = execute(this, ai, { op: op as never, idx: [index], vals: vals as View, cur: cur as View, eps, fetch });
+    if (!(r instanceof Promise)) return completed(map(r));
+    return this.#pending(r).then(map);
+  }
+
   /** Counts `p` in the array's, its team's and the world's `waitAll()` (and shutdown) until it settles. */
   #pending<R>(p: Promise<R>): Promise<R> {
     this.#meta.team[kTeamInternals].track(p);
@@ -375,7 +404,7 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
     // Not async: a bad index throws at the call, as it does for every other element op.
     checkIndex(i, this.length, `${this.kind}.load`);
     this.checkOpen(`${this.kind}.load`);
-    return this.run(Op.load, [i], 0, 0, 0, true).then((r) => scalarOut(this.type, r.out!, 0));
+    return this.runOne(Op.load, i, 0, 0, 0, true, (r) => scalarOut(this.type, r.out!, 0));
   }
 
   /**

@@ -3,7 +3,7 @@
  * its kind (used by creation, sub-arrays, clones, conversions and decoding) together with its
  * reference codec; `createArray` allocates the one symmetric region every type sits on.
  */
-import { ErrorCode, LamellarError } from '../core/index.js';
+import { ErrorCode, kRefState, LamellarError } from '../core/index.js';
 import { allocShared, checkCount, decodeMemberKey, encodeRefKey, kRegionInternals, type ElemType, type HandleOrigin, type RefState, type RegionInternals } from '../memregion/internal.js';
 import { registerRefCodec } from '../serde/index.js';
 import { Kind, Team, World } from '../team/index.js';
@@ -89,7 +89,7 @@ export function registerArrayKind(kind: ArrayKind, ctor: { readonly prototype: A
       w.f64(ai.length);
     },
     again(a) {
-      a[kArray].state.noteEncode();
+      a[kRefState].noteEncode();
     },
     decode(r, ctx) {
       const state = decodeMemberKey(r, ctx, `${/^[AEIOU]/.test(kind) ? 'an' : 'a'} ${kind}`);

@@ -49,7 +49,7 @@ const NO_RESULT = (): OpResult => ({ out: null, ok: null });
  */
 export abstract class MutableArray<T extends ArrayElemType = ArrayElemType> extends ArrayBase<T> {
   /** @internal Checks and applies one op at one index. */
-  protected one(op: OpCode, name: string, index: number, value: unknown, fetch: boolean, cur?: unknown, eps = 0): Promise<OpResult> {
+  protected one<R>(map: (r: OpResult) => R, op: OpCode, name: string, index: number, value: unknown, fetch: boolean, cur?: unknown, eps = 0): Promise<R> {
     const what = `${this.kind}.${name}`;
     checkOpSupported(this.type, op, what);
     checkIndex(index, this.length, what);
@@ -58,7 +58,7 @@ export abstract class MutableArray<T extends ArrayElemType = ArrayElemType> exte
     const v = checkValue(this.type, value, what);
     checkOperand(this.type, op, v, what);
     const c = op === Op.compareExchange || op === Op.compareExchangeEpsilon ? checkValue(this.type, cur, `${what} (current)`) : 0;
-    return this.run(op, [index], v, c, eps, fetch);
+    return this.runOne(op, index, v, c, eps, fetch, map);
   }
 
   /**
@@ -98,7 +98,7 @@ export abstract class MutableArray<T extends ArrayElemType = ArrayElemType> exte
    * ```
    */
   store(index: number, value: ArrayValue<T>): Promise<void> {
-    return this.one(Op.store, 'store', index, value, false).then(NOTHING);
+    return this.one(NOTHING, Op.store, 'store', index, value, false);
   }
 
   /**
@@ -124,7 +124,7 @@ export abstract class MutableArray<T extends ArrayElemType = ArrayElemType> exte
    * ```
    */
   swap(index: number, value: ArrayValue<T>): Promise<ArrayValue<T>> {
-    return this.one(Op.swap, 'swap', index, value, true).then(this.#first);
+    return this.one(this.#first, Op.swap, 'swap', index, value, true);
   }
 
   /**
@@ -150,7 +150,7 @@ export abstract class MutableArray<T extends ArrayElemType = ArrayElemType> exte
    * ```
    */
   add(this: ArithOnly<T>, index: number, value: ArrayValue<T>): Promise<void> {
-    return this.one(Op.add, 'add', index, value, false).then(NOTHING);
+    return this.one(NOTHING, Op.add, 'add', index, value, false);
   }
 
   /**
@@ -162,7 +162,7 @@ export abstract class MutableArray<T extends ArrayElemType = ArrayElemType> exte
    * ```
    */
   fetchAdd(this: ArithOnly<T>, index: number, value: ArrayValue<T>): Promise<ArrayValue<T>> {
-    return this.one(Op.add, 'fetchAdd', index, value, true).then(this.#first);
+    return this.one(this.#first, Op.add, 'fetchAdd', index, value, true);
   }
 
   /**
@@ -203,7 +203,7 @@ export abstract class MutableArray<T extends ArrayElemType = ArrayElemType> exte
    * ```
    */
   sub(this: ArithOnly<T>, index: number, value: ArrayValue<T>): Promise<void> {
-    return this.one(Op.sub, 'sub', index, value, false).then(NOTHING);
+    return this.one(NOTHING, Op.sub, 'sub', index, value, false);
   }
 
   /**
@@ -215,7 +215,7 @@ export abstract class MutableArray<T extends ArrayElemType = ArrayElemType> exte
    * ```
    */
   fetchSub(this: ArithOnly<T>, index: number, value: ArrayValue<T>): Promise<ArrayValue<T>> {
-    return this.one(Op.sub, 'fetchSub', index, value, true).then(this.#first);
+    return this.one(this.#first, Op.sub, 'fetchSub', index, value, true);
   }
 
   /**
@@ -255,7 +255,7 @@ export abstract class MutableArray<T extends ArrayElemType = ArrayElemType> exte
    * ```
    */
   mul(this: ArithOnly<T>, index: number, value: ArrayValue<T>): Promise<void> {
-    return this.one(Op.mul, 'mul', index, value, false).then(NOTHING);
+    return this.one(NOTHING, Op.mul, 'mul', index, value, false);
   }
 
   /**
@@ -267,7 +267,7 @@ export abstract class MutableArray<T extends ArrayElemType = ArrayElemType> exte
    * ```
    */
   fetchMul(this: ArithOnly<T>, index: number, value: ArrayValue<T>): Promise<ArrayValue<T>> {
-    return this.one(Op.mul, 'fetchMul', index, value, true).then(this.#first);
+    return this.one(this.#first, Op.mul, 'fetchMul', index, value, true);
   }
 
   /**
@@ -307,7 +307,7 @@ export abstract class MutableArray<T extends ArrayElemType = ArrayElemType> exte
    * ```
    */
   div(this: ArithOnly<T>, index: number, value: ArrayValue<T>): Promise<void> {
-    return this.one(Op.div, 'div', index, value, false).then(NOTHING);
+    return this.one(NOTHING, Op.div, 'div', index, value, false);
   }
 
   /**
@@ -319,7 +319,7 @@ export abstract class MutableArray<T extends ArrayElemType = ArrayElemType> exte
    * ```
    */
   fetchDiv(this: ArithOnly<T>, index: number, value: ArrayValue<T>): Promise<ArrayValue<T>> {
-    return this.one(Op.div, 'fetchDiv', index, value, true).then(this.#first);
+    return this.one(this.#first, Op.div, 'fetchDiv', index, value, true);
   }
 
   /**
@@ -359,7 +359,7 @@ export abstract class MutableArray<T extends ArrayElemType = ArrayElemType> exte
    * ```
    */
   rem(this: ArithOnly<T>, index: number, value: ArrayValue<T>): Promise<void> {
-    return this.one(Op.rem, 'rem', index, value, false).then(NOTHING);
+    return this.one(NOTHING, Op.rem, 'rem', index, value, false);
   }
 
   /**
@@ -371,7 +371,7 @@ export abstract class MutableArray<T extends ArrayElemType = ArrayElemType> exte
    * ```
    */
   fetchRem(this: ArithOnly<T>, index: number, value: ArrayValue<T>): Promise<ArrayValue<T>> {
-    return this.one(Op.rem, 'fetchRem', index, value, true).then(this.#first);
+    return this.one(this.#first, Op.rem, 'fetchRem', index, value, true);
   }
 
   /**
@@ -411,7 +411,7 @@ export abstract class MutableArray<T extends ArrayElemType = ArrayElemType> exte
    * ```
    */
   bitAnd(this: BitwiseOnly<T>, index: number, value: ArrayValue<T>): Promise<void> {
-    return this.one(Op.bitAnd, 'bitAnd', index, value, false).then(NOTHING);
+    return this.one(NOTHING, Op.bitAnd, 'bitAnd', index, value, false);
   }
 
   /**
@@ -423,7 +423,7 @@ export abstract class MutableArray<T extends ArrayElemType = ArrayElemType> exte
    * ```
    */
   fetchBitAnd(this: BitwiseOnly<T>, index: number, value: ArrayValue<T>): Promise<ArrayValue<T>> {
-    return this.one(Op.bitAnd, 'fetchBitAnd', index, value, true).then(this.#first);
+    return this.one(this.#first, Op.bitAnd, 'fetchBitAnd', index, value, true);
   }
 
   /**
@@ -463,7 +463,7 @@ export abstract class MutableArray<T extends ArrayElemType = ArrayElemType> exte
    * ```
    */
   bitOr(this: BitwiseOnly<T>, index: number, value: ArrayValue<T>): Promise<void> {
-    return this.one(Op.bitOr, 'bitOr', index, value, false).then(NOTHING);
+    return this.one(NOTHING, Op.bitOr, 'bitOr', index, value, false);
   }
 
   /**
@@ -475,7 +475,7 @@ export abstract class MutableArray<T extends ArrayElemType = ArrayElemType> exte
    * ```
    */
   fetchBitOr(this: BitwiseOnly<T>, index: number, value: ArrayValue<T>): Promise<ArrayValue<T>> {
-    return this.one(Op.bitOr, 'fetchBitOr', index, value, true).then(this.#first);
+    return this.one(this.#first, Op.bitOr, 'fetchBitOr', index, value, true);
   }
 
   /**
@@ -515,7 +515,7 @@ export abstract class MutableArray<T extends ArrayElemType = ArrayElemType> exte
    * ```
    */
   bitXor(this: BitwiseOnly<T>, index: number, value: ArrayValue<T>): Promise<void> {
-    return this.one(Op.bitXor, 'bitXor', index, value, false).then(NOTHING);
+    return this.one(NOTHING, Op.bitXor, 'bitXor', index, value, false);
   }
 
   /**
@@ -527,7 +527,7 @@ export abstract class MutableArray<T extends ArrayElemType = ArrayElemType> exte
    * ```
    */
   fetchBitXor(this: BitwiseOnly<T>, index: number, value: ArrayValue<T>): Promise<ArrayValue<T>> {
-    return this.one(Op.bitXor, 'fetchBitXor', index, value, true).then(this.#first);
+    return this.one(this.#first, Op.bitXor, 'fetchBitXor', index, value, true);
   }
 
   /**
@@ -567,7 +567,7 @@ export abstract class MutableArray<T extends ArrayElemType = ArrayElemType> exte
    * ```
    */
   shl(this: IntOnly<T>, index: number, value: ArrayValue<T>): Promise<void> {
-    return this.one(Op.shl, 'shl', index, value, false).then(NOTHING);
+    return this.one(NOTHING, Op.shl, 'shl', index, value, false);
   }
 
   /**
@@ -579,7 +579,7 @@ export abstract class MutableArray<T extends ArrayElemType = ArrayElemType> exte
    * ```
    */
   fetchShl(this: IntOnly<T>, index: number, value: ArrayValue<T>): Promise<ArrayValue<T>> {
-    return this.one(Op.shl, 'fetchShl', index, value, true).then(this.#first);
+    return this.one(this.#first, Op.shl, 'fetchShl', index, value, true);
   }
 
   /**
@@ -619,7 +619,7 @@ export abstract class MutableArray<T extends ArrayElemType = ArrayElemType> exte
    * ```
    */
   shr(this: IntOnly<T>, index: number, value: ArrayValue<T>): Promise<void> {
-    return this.one(Op.shr, 'shr', index, value, false).then(NOTHING);
+    return this.one(NOTHING, Op.shr, 'shr', index, value, false);
   }
 
   /**
@@ -631,7 +631,7 @@ export abstract class MutableArray<T extends ArrayElemType = ArrayElemType> exte
    * ```
    */
   fetchShr(this: IntOnly<T>, index: number, value: ArrayValue<T>): Promise<ArrayValue<T>> {
-    return this.one(Op.shr, 'fetchShr', index, value, true).then(this.#first);
+    return this.one(this.#first, Op.shr, 'fetchShr', index, value, true);
   }
 
   /**
@@ -671,7 +671,7 @@ export abstract class MutableArray<T extends ArrayElemType = ArrayElemType> exte
    * ```
    */
   compareExchange(index: number, current: ArrayValue<T>, newValue: ArrayValue<T>): Promise<CompareExchangeResult<ArrayValue<T>>> {
-    return this.one(Op.compareExchange, 'compareExchange', index, newValue, true, current).then((r) => ({ ok: r.ok![0] === 1, value: scalarOut(this.type, r.out!, 0) }));
+    return this.one((r) => ({ ok: r.ok![0] === 1, value: scalarOut(this.type, r.out!, 0) }), Op.compareExchange, 'compareExchange', index, newValue, true, current);
   }
 
   /**
@@ -698,10 +698,8 @@ export abstract class MutableArray<T extends ArrayElemType = ArrayElemType> exte
    * ```
    */
   compareExchangeEpsilon(this: FloatOnly<T>, index: number, current: ArrayValue<T>, newValue: ArrayValue<T>, epsilon: number): Promise<CompareExchangeResult<ArrayValue<T>>> {
-    return this.one(Op.compareExchangeEpsilon, 'compareExchangeEpsilon', index, newValue, true, current, checkEpsilon(epsilon, `${this.kind}.compareExchangeEpsilon`)).then((r) => ({
-      ok: r.ok![0] === 1,
-      value: scalarOut(this.type, r.out!, 0),
-    }));
+    const eps = checkEpsilon(epsilon, `${this.kind}.compareExchangeEpsilon`);
+    return this.one((r) => ({ ok: r.ok![0] === 1, value: scalarOut(this.type, r.out!, 0) }), Op.compareExchangeEpsilon, 'compareExchangeEpsilon', index, newValue, true, current, eps);
   }
 
   /**
