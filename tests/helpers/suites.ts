@@ -111,6 +111,7 @@ const COLLECTIVES_CASES = [
   'team collectives with bad input reject on every PE and the team stays usable',
   'a dropped team refuses every use with USE_AFTER_RELEASE',
   'collectives left running when the team is dropped complete with their values, round after round',
+  'distributed consumers left running when the team is dropped complete, round after round',
 ];
 
 const DARC_CASES = [

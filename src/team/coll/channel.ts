@@ -227,14 +227,16 @@ export class Channel implements BarrierHooks {
   }
 
   /**
-   * Settles once every exchange this PE has run is complete (or failed). A team's drop waits
-   * for this before the channel goes away: the drop meets the members by signal words, which
-   * can overtake another member's exchange message for an earlier collective (an allReduce
-   * left running, then drop), and a message for a channel that is gone is never delivered.
+   * Settles once every exchange this PE has taken a number for is complete (or failed): those
+   * it has run and those only reserved, which their callers run later (a distributed consumer's
+   * closing exchange, taken at its call). A team's drop waits for this before the channel goes
+   * away: the drop meets the members by signal words, which can overtake another member's
+   * exchange message for an earlier collective (an allReduce or a distIter left running, then
+   * drop), and a message for a channel that is gone is never delivered.
    */
   async idle(): Promise<void> {
-    const mine = [...this.#slots.values()].filter((s) => s.mine).map((s) => s.d.promise);
-    if (mine.length > 0) await Promise.allSettled(mine);
+    const open = [...this.#slots.values()].map((s) => s.d.promise);
+    if (open.length > 0) await Promise.allSettled(open);
   }
 
   /** Whether this PE has called the team's last collective (a shutdown or a drop), run or not. */
