@@ -17,6 +17,12 @@ import { toWireError } from './thrown.js';
 /** At most this many failures wait to be reported; the rest are counted. */
 export const MAX_UNOBSERVED = 16;
 
+/**
+ * Of the failures beyond MAX_UNOBSERVED, at most this many keep the test of whether their
+ * handle was awaited by the report (a closure each, no error); any more are counted blindly.
+ */
+const MAX_OVERFLOW_TESTS = 65536;
+
 /** One failure: `observed()` says whether its handle has been awaited by now. */
 interface Entry {
   readonly observed: () => boolean;
@@ -29,7 +35,12 @@ interface Entry {
 export class Unobserved {
   readonly #myPe: number;
   readonly #list: Entry[] = [];
-  /** Failures not awaited when they failed, beyond the MAX_UNOBSERVED kept: counted, not kept. */
+  /**
+   * Failures beyond the MAX_UNOBSERVED kept: whether each was awaited by the report (a program
+   * may await 20 failed handles after they fail, and must not hear of 4 of them), and a count of
+   * those beyond MAX_OVERFLOW_TESTS.
+   */
+  #overflow: (() => boolean)[] = [];
   #dropped = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
 
@@ -39,12 +50,13 @@ export class Unobserved {
 
   /** Something waits to be reported. */
   get pending(): boolean {
-    return this.#list.length > 0 || this.#dropped > 0;
+    return this.#list.length > 0 || this.#overflow.length > 0 || this.#dropped > 0;
   }
 
   keep(observed: () => boolean, amName: string, err: unknown, group: HandleCounter | undefined): void {
     if (this.#list.length >= MAX_UNOBSERVED) {
-      this.#dropped++;
+      if (this.#overflow.length < MAX_OVERFLOW_TESTS) this.#overflow.push(observed);
+      else this.#dropped++;
       return;
     }
     this.#list.push({ observed, amName, err, group, at: performance.now() });
@@ -54,9 +66,12 @@ export class Unobserved {
   /** Reports the failures counted in `counter`, or all of them (undefined). */
   report(counter: HandleCounter | undefined): void {
     this.#take((e) => counter === undefined || countsIn(e.group, counter), '');
-    const dropped = this.#dropped;
-    if (counter === undefined && dropped > 0) {
+    if (counter === undefined && (this.#overflow.length > 0 || this.#dropped > 0)) {
+      let dropped = this.#dropped;
+      for (const observed of this.#overflow) if (!observed()) dropped++;
+      this.#overflow = [];
       this.#dropped = 0;
+      if (dropped === 0) return;
       warn(
         WarningCode.UNOBSERVED_AM_ERROR,
         `PE ${this.#myPe}: ${dropped} more active message${dropped === 1 ? '' : 's'} failed whose handle${dropped === 1 ? ' was' : 's were'} not awaited by then; not listed (at most ${MAX_UNOBSERVED} failures wait to be reported at once)`,

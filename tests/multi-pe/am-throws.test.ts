@@ -66,6 +66,8 @@ describe('a failed AM whose handle nobody awaits is reported, naming the AM and 
         assert.match(r.stdout, new RegExp(`^@@unobserved-after-team ${3 + numPes}$`, 'm'), `the team's waitAll() reported its group's failures again; ${where}`);
         // Beyond 16 waiting to be reported, failures are counted in one more warning.
         assert.match(r.stdout, /^@@unobserved-many 17$/m, where);
+        // Failures whose handles were awaited after they failed are not reported, beyond 16 too.
+        assert.match(r.stdout, /^@@unobserved-awaited 0 20$/m, where);
         const lines = r.stderr.split('\n').filter((l) => l.includes('[LAMELLAR_W_UNOBSERVED_AM_ERROR]'));
         const more = lines.filter((l) => l.includes('more active messages failed'));
         assert.equal(more.length, 1, where);
