@@ -4,7 +4,7 @@ import diagnostics from 'node:diagnostics_channel';
 import { test } from 'node:test';
 import { defineAm, initWorld } from '../../src/index.js';
 import { NOT_RECORDED, siteText } from '../../src/team/coll/site.js';
-import { describeStatus, State } from '../../src/team/coll/status.js';
+import { describeStatus, fitLabel, State } from '../../src/team/coll/status.js';
 
 const Echo = defineAm('diagnostics-test/echo', (_ctx, n: number) => n + 1);
 
@@ -52,4 +52,15 @@ test("a call site skips the helpers tsx puts on line 1 for `await using` (no sou
   assert.equal(siteText({ holder: { stack: stack('    at next (file:///tmp/app.ts:1:1131)') } }), '/tmp/app.ts:4:5');
   // A function of the user's named `next`, elsewhere than line 1, is the user's frame.
   assert.equal(siteText({ holder: { stack: stack('    at next (/tmp/app.ts:12:3)') } }), '/tmp/app.ts:12:3');
+});
+
+test('a status label too long for the board is cut in the middle, keeping the PE it names', () => {
+  const long = "the result of active message 'lamellar/array/global-lock' on PE 12";
+  const cut = fitLabel(long);
+  assert.ok(Buffer.byteLength(cut) <= 64, cut);
+  assert.match(cut, /^the result of active message '.*….*' on PE 12$/);
+  assert.equal(fitLabel("the result of active message 'x' on PE 1"), "the result of active message 'x' on PE 1");
+  const wide = `${'é'.repeat(40)} on PE 3`;
+  assert.ok(Buffer.byteLength(fitLabel(wide)) <= 64);
+  assert.match(fitLabel(wide), /… on PE 3$|é on PE 3$/);
 });

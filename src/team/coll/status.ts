@@ -29,6 +29,20 @@ const TEXT_MAX = STATUS_BYTES - TEXT_AT;
 /** How long a wait report waits before it reads a PE shown in an AM's synchronous code again. */
 const BUSY_RECHECK_MS = 50;
 const LABEL_MAX = 64;
+/** Characters a label cut to LABEL_MAX keeps from its end ("… on PE 12"). */
+const LABEL_TAIL = 16;
+
+/**
+ * `label`, cut in the middle to fit LABEL_MAX bytes: its end names the PE ("the result of active
+ * message 'lamellar/array/global-lock' on PE 0" is 65 bytes, and cutting the end left "on PE ").
+ */
+export function fitLabel(label: string): string {
+  if (Buffer.byteLength(label) <= LABEL_MAX) return label;
+  const tail = label.slice(-LABEL_TAIL);
+  let head = label.slice(0, LABEL_MAX - LABEL_TAIL - 3);
+  while (head.length > 0 && Buffer.byteLength(`${head}…${tail}`) > LABEL_MAX) head = head.slice(0, -1);
+  return `${head}…${tail}`;
+}
 
 export const State = {
   running: 0,
@@ -98,7 +112,7 @@ export class StatusBoard {
     v[w + 3] = seq;
     v[w + 4] = kind;
     const at = this.#at + TEXT_AT;
-    const l = label === '' ? 0 : utf8.encodeInto(label, this.#u8.subarray(at, at + LABEL_MAX)).written;
+    const l = label === '' ? 0 : utf8.encodeInto(fitLabel(label), this.#u8.subarray(at, at + LABEL_MAX)).written;
     const r = utf8.encodeInto(site, this.#u8.subarray(at + l, this.#at + STATUS_BYTES));
     v[w + 5] = Math.min(r.written, TEXT_MAX - l);
     v[w + 6] = l;
