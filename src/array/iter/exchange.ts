@@ -66,6 +66,8 @@ export interface PendingExchange {
  */
 export function reserveExchange(team: Team, what: string, opening: boolean, lockStep = false): PendingExchange {
   const internals = team[kTeamInternals];
+  // A dropped team has no channel either: say it was dropped, not that this PE is no member.
+  internals.checkLive(`${what} (a collective over the array's team)`);
   const ch = internals.channel;
   if (ch === undefined) {
     throw new LamellarError(ErrorCode.INVALID_ARGUMENT, `${what}: this PE is not a member of the array's team`);
