@@ -215,7 +215,8 @@ export function originOf(e: unknown): number | undefined {
 
 /**
  * The PE whose failure `e` follows from, if it names one: the `origin` of a failure another PE
- * caused (it was lost, or stopped the job), or the peer of a COLLECTIVE_MISMATCH. A peer that
+ * caused (it was lost, or stopped the job), the `causedBy` of a collective or team creation that
+ * another PE's bad input failed everywhere, or the peer of a COLLECTIVE_MISMATCH. A peer that
  * fails in its own script makes collective calls on the way out (an `await using` scope drops a
  * handle while a consumer it started still runs), so the mismatch another PE then finds is a
  * consequence; the launcher waits briefly for that peer's own report before printing this one.
@@ -225,7 +226,10 @@ export function causeOf(e: unknown): number | undefined {
   const origin = originOf(e);
   if (origin !== undefined) return origin;
   try {
-    const x = e as { code?: unknown; details?: { peer?: unknown } } | null;
+    const x = e as { code?: unknown; details?: { peer?: unknown; causedBy?: unknown } } | null;
+    // A collective or team creation that another PE's bad input failed on every PE: that PE's
+    // own error says what was bad.
+    if (typeof x?.details?.causedBy === 'number') return x.details.causedBy;
     if (x?.code !== ErrorCode.COLLECTIVE_MISMATCH) return undefined;
     const peer = x.details?.peer;
     return typeof peer === 'number' ? peer : undefined;

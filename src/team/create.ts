@@ -146,7 +146,7 @@ function judge(
       `team creation on ${where} failed: world PE(s) [${invalidPes.join(', ')}] passed an invalid arch (their own error says why), ` +
         `while this PE (world PE ${lamella.myPe}) asked for a ${describeTeam(pes)} (${archName(arch)}) as creation #${seq + 1} on that parent. ` +
         'Every PE of the parent team rejects this creation; the parent stays usable.',
-      { details: { parentTeamId: parent.id, creation: seq, members: pes, invalidArchPes: invalidPes } },
+      { details: { parentTeamId: parent.id, creation: seq, members: pes, invalidArchPes: invalidPes, causedBy: invalidPes[0] } },
     );
   }
   const disagree = parentPes.filter((_, i) => parts[i]!.h !== hash);

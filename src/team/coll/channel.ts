@@ -535,7 +535,8 @@ export class Channel implements BarrierHooks {
       throw new LamellarError(
         code,
         `${name} on ${this.#h.teamName(this.teamId)}: team PE(s) ${bad.join(', ')} passed bad input, so every member rejects this call (the team stays usable): ${msg}`,
-        { details: { pes: bad } },
+        // causedBy: the world PE whose own error says what was bad (the launcher reports that first).
+        { details: { pes: bad, causedBy: this.pes[bad[0]!] } },
       );
     }
     const odd = slot.descs.map((d, i) => (d === slot.desc ? -1 : i)).filter((i) => i >= 0);
