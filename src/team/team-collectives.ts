@@ -162,7 +162,27 @@ function fold(op: string, vals: Reducible[], to: number): Reducible | undefined 
 async function reduceExchange(ch: Channel, kind: number, name: string, value: Reducible, op: ReduceOp, site: Site): Promise<Reducible[]> {
   const bad = checkReduce(name, value, op);
   const desc = bad === undefined ? `${name}(${shapeOf(value)}, '${op}')` : `${name}()`;
-  return (await ch.exchange(kind, desc, value, bad === undefined ? { site } : { invalid: bad, site })) as Reducible[];
+  const all = (await ch.exchange(kind, desc, value, bad === undefined ? { site } : { invalid: bad, site })) as Reducible[];
+  checkBitWidths(name, op, all);
+  return all;
+}
+
+/**
+ * A bit op on numbers is 32-bit: signed when an operand is negative, unsigned otherwise. One PE's
+ * -1 and another's 0xffffffff fit no one 32-bit type (the result read 0xffffffff as -1), which
+ * no PE could see alone: every PE refuses the same values after the exchange, so all agree.
+ */
+function checkBitWidths(what: string, op: string, all: readonly Reducible[]): void {
+  if (!BIT_OPS.has(op) || typeof all[0] !== 'number') return;
+  const negative = all.findIndex((v) => (v as number) < 0);
+  const high = all.findIndex((v) => (v as number) >= 2 ** 31);
+  if (negative < 0 || high < 0) return;
+  throw new LamellarError(
+    ErrorCode.UNSUPPORTED_OP,
+    `${what}: '${op}' on numbers is 32-bit, signed when an operand is negative: team PE ${negative} passed ${String(all[negative])} and team PE ${high} ${String(all[high])}, ` +
+      'which no 32-bit integer type holds both of; pass bigints (or an integer typed array) instead',
+    { details: { op, pes: [negative, high] } },
+  );
 }
 
 export async function allReduce(ch: Channel, value: Reducible, op: ReduceOp, site: Site): Promise<Reducible> {
