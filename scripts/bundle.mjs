@@ -10,7 +10,8 @@
  * (each PE's network thread too).
  *
  * The entry points are the files the package and the runtime load by path: the package's main
- * module, the CLI, a PE's worker and process entries, the tcp network thread and the module hooks
+ * module, the CLI, a PE's worker and process entries, the tcp network thread, the farewell of a
+ * PE that never started (tcp/farewell.ts) and the module hooks
  * (and the internal entry for the project's own tests and tools). Code splitting puts each module
  * in exactly one file, so that a thread that loads several entries (a PE's worker and the user's
  * `import 'lamellar'`) shares one instance of every module. Those places are found from the
@@ -39,6 +40,7 @@ const ENTRIES = [
   'launcher/pe-process',
   'launcher/esm-hooks',
   'lamellae/tcp/net-worker',
+  'lamellae/tcp/farewell',
 ];
 
 /** Removes the JavaScript an earlier build left in dist/ (keeping the declarations tsc just wrote). */

@@ -8,7 +8,7 @@
  *
  * `-h`/`--help` right after a command shows that command's help and does nothing else.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
 import {
@@ -145,11 +145,16 @@ async function exec(argv: string[]): Promise<number> {
   process.once('exit', (code) => {
     if (reported || cfg.numPes === 1 || state === PeState.DONE) return;
     const ended = code === 0 ? 'ended' : `exited with code ${code}`;
+    // A PE that never called initWorld() tells PE 0's rendezvous it is gone (tcp/farewell.ts), so
+    // the job stops now; if PE 0 never answers (it ended too, say), the others wait as before.
+    const told = state === PeState.NONE && cfg.peId !== 0 && sayFarewell(`PE ${cfg.peId} ${ended} without calling initWorld()`);
     try {
       writeSync(
         2,
         state === PeState.NONE
-          ? `lamellar: PE ${cfg.peId} ${ended} without calling initWorld(); the other ${cfg.numPes - 1} PE(s) of this job, if they call it, ` +
+          ? told
+            ? `lamellar: PE ${cfg.peId} ${ended} without calling initWorld(); it told PE 0, which stops the job\n`
+            : `lamellar: PE ${cfg.peId} ${ended} without calling initWorld(); the other ${cfg.numPes - 1} PE(s) of this job, if they call it, ` +
               `wait for this one until LAMELLAR_RENDEZVOUS_TIMEOUT (${cfg.rendezvousTimeoutSecs} s)\n`
           : `lamellar: PE ${cfg.peId} exited before shutdown (exit code ${code}): a PE must not end (for example with process.exit()) ` +
               `before its world has shut down; the other ${cfg.numPes - 1} PE(s) will report it as lost\n`,
@@ -163,6 +168,25 @@ async function exec(argv: string[]): Promise<number> {
     fail(err);
   }
   return 0;
+}
+
+/** How long a PE that never started tries to reach PE 0's rendezvous (it may still be starting). */
+const FAREWELL_MS = 1500;
+
+/**
+ * Runs tcp/farewell.ts as a child process and waits for it (an 'exit' handler cannot wait for
+ * anything asynchronous): whether it reached PE 0 (exit code 0) within FAREWELL_MS.
+ */
+function sayFarewell(reason: string): boolean {
+  try {
+    const r = spawnSync(process.execPath, [packagePath('dist/lamellae/tcp/farewell.js'), String(FAREWELL_MS), reason], {
+      stdio: 'ignore',
+      timeout: FAREWELL_MS + 1500,
+    });
+    return r.status === 0;
+  } catch {
+    return false;
+  }
 }
 
 /** `lamellar build-ofi`: builds the ofi addon from source (scripts/build-ofi.mjs). */

@@ -398,6 +398,24 @@ describe('tcp failures', () => {
   });
   }
 
+  test('under lamellar exec, a PE that ends before initWorld() tells PE 0, and the job stops at once, not at the rendezvous timeout', { timeout: 60000 }, async () => {
+    const env = secretEnv(await freePort(), `early-${process.pid}`);
+    const procs = [0, 1, 2].map((pe) => startPe(pe, 3, env, ['--exit-before-init']));
+    try {
+      // Within 30 s, where the rendezvous timeout is 60 s: mpirun leaves such a job waiting for it.
+      const exits = await within(Promise.all(procs.map((p) => p.exited)), 30000, 'the PEs');
+      assert.equal(exits[1]!.code, 0, procs[1]!.stderr);
+      assert.equal(procs[1]!.stderr, 'lamellar: PE 1 ended without calling initWorld(); it told PE 0, which stops the job\n');
+      for (const pe of [0, 2]) {
+        assert.equal(exits[pe]!.code, 1, procs[pe]!.stderr);
+        assert.match(procs[pe]!.stderr, new RegExp(`^lamellar: PE ${pe} failed:\\nLamellarError \\[LAMELLAR_ERR_PE_FAILED\\]: PE ${pe}: PE 1 stopped the job: PE 1 ended without calling initWorld\\(\\)$`, 'm'), procs[pe]!.stderr);
+        assert.doesNotMatch(procs[pe]!.stdout, /passed a barrier/);
+      }
+    } finally {
+      stopAll(procs);
+    }
+  });
+
   test('kill -9 of one PE stops every other PE within 10 s with an error naming it', { timeout: 60000 }, async () => {
     const env = secretEnv(await freePort(), `kill-${process.pid}`);
     const procs = [0, 1, 2].map((pe) => startPe(pe, 3, env, ['--hold']));
