@@ -32,8 +32,11 @@ type CwReply = { token: number } | { err: string };
 /** The lock state on team PE 0. */
 class GlobalLock implements GlobalLockHost {
   readonly lock: RwLock;
-  /** Guards out, by token: whether it writes and the PE holding it (named in a deadlock report). */
-  readonly held = new Map<number, { write: boolean; pe: number }>();
+  /**
+   * Guards out, by token: whether it writes, the PE holding it and, under LAMELLAR_GUARD_SITES=1,
+   * the line that took it (named in a deadlock report).
+   */
+  readonly held = new Map<number, { write: boolean; pe: number; at?: string }>();
   readonly slots = new Map<number, Slot>();
   /** Failed collectiveWrite numbers: members that arrive later get the same error at once. */
   readonly failed = new Map<number, string>();
@@ -51,7 +54,10 @@ class GlobalLock implements GlobalLockHost {
     if (pes.length === 0) return 'held by a guard being taken';
     const write = pes[0]!.write;
     const list = [...new Set(pes.map((h) => h.pe))].sort((a, b) => a - b);
-    return `held by PE${list.length === 1 ? '' : 's'} ${list.join(', ')} (${write ? 'write' : 'read'})`;
+    // A guard kept on another PE is the usual cause; where it was taken is that PE's line.
+    const at = pes.find((h) => h.at !== undefined)?.at;
+    const where = at !== undefined ? `, taken at ${at}` : config().guardSites ? '' : '; LAMELLAR_GUARD_SITES=1 records where guards are taken';
+    return `held by PE${list.length === 1 ? '' : 's'} ${list.join(', ')} (${write ? 'write' : 'read'}${where})`;
   }
 
   /** A PE that dropped its handle or converts can never join a pending collectiveWrite. */
@@ -93,11 +99,11 @@ function lockOf(ctx: AmContext, k: string): GlobalLock {
   return d.global as GlobalLock;
 }
 
-const Lock = defineAm('lamellar/grw-lock', async (ctx, a: { key: string; write: boolean }): Promise<number> => {
+const Lock = defineAm('lamellar/grw-lock', async (ctx, a: { key: string; write: boolean; at?: string }): Promise<number> => {
   const g = lockOf(ctx, a.key);
   await engineOf(ctx).parked(a.write ? g.lock.write(ctx.srcPe) : g.lock.read(ctx.srcPe));
   const t = g.nextToken++;
-  g.held.set(t, { write: a.write, pe: ctx.srcPe });
+  g.held.set(t, a.at === undefined ? { write: a.write, pe: ctx.srcPe } : { write: a.write, pe: ctx.srcPe, at: a.at });
   return t;
 });
 
@@ -247,7 +253,9 @@ export class GlobalRwDarc<T> extends DarcBase<T> {
     const site = config().guardSites ? captureSite(undefined, 6) : undefined;
     pin(st);
     const asking = askingOf(st, d, w);
-    return Promise.resolve(world.execAmPe(st.coord, Lock, { key: st.key, write: w })).then(
+    // With sites recorded, the lock's host learns the line too: its report names the holder's.
+    const args = site === undefined ? { key: st.key, write: w } : { key: st.key, write: w, at: siteText(site) };
+    return Promise.resolve(world.execAmPe(st.coord, Lock, args)).then(
       (t) => {
         answered(asking);
         if (w) asking.writeGuards++;

@@ -376,7 +376,9 @@ for (const cfg of [{ backend: 'local', numPes: 1 }, { backend: 'shmem', numPes: 
       const holds = sites ? `1 write guard of it, taken at ${at('darc write')}, and has 1 request pending` : `1 write guard of it and has 1 request pending${GUARD_HINT}`;
       const none = `no guard of it and has 1 request pending${sites ? '' : GUARD_HINT}`;
       reported(r, asker, `GlobalRwDarc\\.read\\(\\) \\(the lock is kept on PE 0; this PE holds (${holds}|${none})\\)`, at('darc read'));
-      reported(r, 0, `serving GlobalRwDarc read\\(\\) asked by PE ${asker}, queued behind a write guard not yet released \\(1 request queued\\); held by PE ${asker} \\(write\\)`);
+      // The host names the holder's line too, which the holder sent with its request.
+      const held = sites ? `write, taken at ${at('darc write')}` : `write${GUARD_HINT}`;
+      reported(r, 0, `serving GlobalRwDarc read\\(\\) asked by PE ${asker}, queued behind a write guard not yet released \\(1 request queued\\); held by PE ${asker} \\(${held}\\)`);
       if (!one) assert.match(r.stdout, new RegExp(`@@read ${asker} 1 after the report`));
     });
   }
