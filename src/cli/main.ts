@@ -171,7 +171,7 @@ async function exec(argv: string[]): Promise<number> {
 }
 
 /** How long a PE that never started tries to reach PE 0's rendezvous (it may still be starting). */
-const FAREWELL_MS = 1500;
+const FAREWELL_MS = 3000;
 
 /**
  * Runs tcp/farewell.ts as a child process and waits for it (an 'exit' handler cannot wait for

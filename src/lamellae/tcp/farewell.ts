@@ -52,6 +52,6 @@ async function farewell(budgetMs: number, reason: string): Promise<boolean> {
   }
 }
 
-const [budget = '1500', reason = 'this PE ended without calling initWorld()'] = process.argv.slice(2);
+const [budget = '3000', reason = 'this PE ended without calling initWorld()'] = process.argv.slice(2);
 // Exit code 0: PE 0 has the farewell; 1: it could not be given.
 process.exitCode = (await farewell(Number(budget), reason).catch(() => false)) ? 0 : 1;
