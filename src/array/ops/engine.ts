@@ -181,7 +181,8 @@ function run(h: ArrayRef, ai: ArrayInternals, a: OpArgs, res: OpResult): Promise
   if (m.allMapped && ai.kind !== 'LocalLockArray') {
     // One element: the JavaScript kernel at its route, as on tcp. A batch of one through direct()
     // took the WebAssembly path's set-up, about a third of a 0.36 µs awaited load on shmem.
-    if (a.idx.length === 1 && oneMapped(ai, a, res)) return res;
+    // Not for an index the gathering or combining pass was to check (a Uint32Array batch of one).
+    if (a.idx.length === 1 && a.unchecked === undefined && oneMapped(ai, a, res)) return res;
     direct(ai, a, res);
     return res;
   }
