@@ -112,6 +112,7 @@ const COLLECTIVES_CASES = [
   'a dropped team refuses every use with USE_AFTER_RELEASE',
   'collectives left running when the team is dropped complete with their values, round after round',
   'distributed consumers left running when the team is dropped complete, round after round',
+  'a consumer that fails on a sub-team names the failing PE by its world number',
 ];
 
 const DARC_CASES = [

@@ -141,7 +141,7 @@ async function collective<L>(
   const rec: ExchangeRecord = { ok: true, v: partial(mine) };
   const { mine: sent, all } = await ex.run(rec);
   if (!sent.ok) throw new LamellarError(ErrorCode.ITER_FAILED, `${what} failed on this PE (${team.myPe}): ${sent.m}`, { details: { pe: team.myPe, message: sent.m } });
-  if (all.some((r) => !r.ok)) throw failedElsewhere(what, all, ex.site);
+  if (all.some((r) => !r.ok)) throw failedElsewhere(what, all, ex.site, (i) => team.worldPe(i));
   return { mine, parts: all.map((r) => (r as { v: unknown }).v) };
 }
 

@@ -29,8 +29,20 @@ import { captureSite, Kind, kTeamInternals, NOT_RECORDED, siteText, type Site, t
  */
 export type ExchangeRecord = { ok: true; v: unknown } | { ok: false; m: string; code: string | undefined; n?: string; f?: string };
 
-/** The failure record of `err`: its message, code, name and user frame. */
+/**
+ * The failure record of `err`: its message, code, name and user frame. Never throws: a thrown
+ * value that cannot even be turned into a string (a null-prototype object, a throwing getter)
+ * must still be sent, or the other members (and this team's drop) wait for it for ever.
+ */
 export function failureRecord(err: unknown): ExchangeRecord {
+  try {
+    return recordOf(err);
+  } catch {
+    return { ok: false, m: 'a value that cannot be described (its conversion to a string threw)', code: undefined };
+  }
+}
+
+function recordOf(err: unknown): ExchangeRecord {
   const x = err as { message?: unknown; code?: unknown; name?: unknown; stack?: unknown } | null | undefined;
   const rec: ExchangeRecord = { ok: false, m: x?.message === undefined ? String(err) : String(x.message), code: typeof x?.code === 'string' ? x.code : undefined };
   if (typeof x?.name === 'string') rec.n = x.name;
@@ -136,13 +148,14 @@ function sendable(rec: ExchangeRecord): ExchangeRecord {
  * message, and as `cause`, an error standing for the remote one). `details.origin` names the PE
  * so that, when every PE's script fails with it, the launcher reports that PE's own error first.
  */
-export function failedElsewhere(what: string, all: ExchangeRecord[], site?: Site): LamellarError {
+export function failedElsewhere(what: string, all: ExchangeRecord[], site?: Site, worldPe: (teamPe: number) => number = (i) => i): LamellarError {
+  // World PEs, as every report and the launcher count them (the team's indices differ on a sub-team).
   const pes: number[] = [];
-  all.forEach((r, pe) => {
-    if (!r.ok) pes.push(pe);
+  all.forEach((r, i) => {
+    if (!r.ok) pes.push(worldPe(i));
   });
   const pe = pes[0]!;
-  const first = all[pe] as Extract<ExchangeRecord, { ok: false }>;
+  const first = all.find((r) => !r.ok) as Extract<ExchangeRecord, { ok: false }>;
   const name = first.n ?? 'Error';
   const where = first.f === undefined ? '' : ` (${name} thrown at ${first.f})`;
   const cause = new Error(first.m);
