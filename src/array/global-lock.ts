@@ -23,6 +23,12 @@ import { acquireGlobal, releaseGlobal } from './ops/engine.js';
 import { collectiveDone, CollectiveDoneAm } from './ops/remote.js';
 import type { ArrayKind, ArrayOptions } from './types.js';
 
+/** ", taken at file:///app.ts:9:21" for a report, or nothing when no guard's line is known. */
+function takenText(sites: ReadonlySet<GuardSite>): string {
+  const t = guardSitesText(sites);
+  return t === '' ? '' : `, taken${t}`;
+}
+
 /** Guards of each GlobalLockArray held on this PE (for the report of a request that waits). */
 const guardsHere = new WeakMap<ArrayMeta, Set<GuardSite>>();
 
@@ -195,7 +201,7 @@ export class GlobalLockArray<T extends ArrayElemType = ArrayElemType> extends Mu
     // with its call (rare: no capture for other requests).
     const end = held > 0 && ai.meta.locks[0] === null
       ? ai.state.rt.watchWait(
-          `GlobalLockArray.${write ? 'write' : 'read'} guard (the lock is kept on team PE 0; this PE holds ${held} guard${held === 1 ? '' : 's'} of it, taken${guardSitesText(sites!)})`,
+          `GlobalLockArray.${write ? 'write' : 'read'} guard (the lock is kept on team PE 0; this PE holds ${held} guard${held === 1 ? '' : 's'} of it${takenText(sites!)})`,
           State.inLock,
           [],
         )

@@ -127,6 +127,11 @@ async function exec(argv: string[]): Promise<number> {
     try {
       writeSync(2, `lamellar: PE ${cfg.peId} failed:\n${describeFollowOn(err, cfg.peId) ?? describeError(err)}\n`);
     } catch {}
+    // Failed before initWorld() (its script threw, or initWorld() itself did): PE 0 is told too,
+    // for launchers that do not stop a job when one rank fails (srun without --kill-on-bad-exit).
+    // Not when the rendezvous itself failed (PE 0 refused this PE, or never came, or the job already stopped).
+    const met = isLamellarError(err) && (err.code === ErrorCode.AUTH || err.code === ErrorCode.RENDEZVOUS_TIMEOUT || err.code === ErrorCode.PE_FAILED);
+    if (state === PeState.NONE && !met && cfg.numPes > 1 && cfg.peId !== 0) sayFarewell(`PE ${cfg.peId} failed before its world started: ${firstLine(err)}`);
     process.exit(1);
   };
   process.on('uncaughtException', fail);
@@ -168,6 +173,16 @@ async function exec(argv: string[]): Promise<number> {
     fail(err);
   }
   return 0;
+}
+
+/** The first line of what `err` says, for a one-line farewell. */
+function firstLine(err: unknown): string {
+  try {
+    const m = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    return m.split('\n')[0]!.slice(0, 300);
+  } catch {
+    return 'an error that cannot be described';
+  }
 }
 
 /** How long a PE that never started tries to reach PE 0's rendezvous (it may still be starting). */
