@@ -177,7 +177,7 @@ describe("in a newcomer's project", () => {
     test('LAMELLAR_DEBUG=bogus is CONFIG, naming the token and the allowed ones', async () => {
       const r = await lamellar(['run', '-N', '2', 'app.mjs'], { env: { LAMELLAR_DEBUG: 'gc,bogus' } });
       assert.equal(r.code, 2, r.stderr);
-      assert.equal(r.stderr, "lamellar: LAMELLAR_DEBUG must be a comma list of ofi, gc, malloc, 1, all (or 0 for none), got 'gc,bogus': 'bogus' is not one of them (LAMELLAR_ERR_CONFIG)\n");
+      assert.equal(r.stderr, "lamellar: LAMELLAR_DEBUG must be a comma list of ofi, gc, malloc, stacks, 1, all (or 0 for none), got 'gc,bogus': 'bogus' is not one of them (LAMELLAR_ERR_CONFIG)\n");
       assert.equal(r.stdout, '');
     });
   });
