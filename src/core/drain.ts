@@ -31,7 +31,12 @@ export function addPendingReporter(r: PendingReporter): () => void {
  * was taken in lock-wait reports too); call the returned function when the wait ends.
  */
 export function trackPending(what: string, site: { stack?: string } = {}): () => void {
+  // Ten frames reach the user's line; PEs keep 30 for errors (launcher/entry.ts), and a lock
+  // array guard's capture costs by the frame.
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 10;
   Error.captureStackTrace(site);
+  Error.stackTraceLimit = limit;
   const entry = { what, site };
   tracked.add(entry);
   return () => tracked.delete(entry);

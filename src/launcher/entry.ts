@@ -30,7 +30,16 @@ export function namePeProcess(pe: number, numPes: number, script: string): void 
   process.title = `lamellar PE ${pe} of ${numPes}: ${basename(script)}`;
 }
 
+/**
+ * Frames an error keeps in a PE, where Node keeps 10. An error the runtime throws from a
+ * collective's argument check had spent all 10 inside the runtime, and the report showed no line
+ * of the user's; failure reports fold runtime frames into one line (report.ts), so the extra
+ * frames cost no reading. A limit set otherwise (`--stack-trace-limit`, not 10) is kept.
+ */
+const PE_STACK_TRACE_LIMIT = 30;
+
 export async function runScript(entry: PeEntry): Promise<void> {
+  if (Error.stackTraceLimit === 10) Error.stackTraceLimit = PE_STACK_TRACE_LIMIT;
   const url = pathToFileURL(entry.script).href;
   const ts = /\.(c|m)?tsx?$/.test(entry.script);
   if (ts) {
