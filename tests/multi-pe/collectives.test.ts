@@ -194,6 +194,24 @@ for (const cfg of STATUS_CONFIGS) {
   });
 }
 
+describe('LAMELLAR_DEADLOCK_TIMEOUT_ACTION=abort: the PE that holds the others up is reported', () => {
+  // PE 1's barrier report names only PE 0 (details.causedBy); PE 0's names the guard it keeps.
+  for (const backend of ['shmem', 'tcp'] as const) {
+    test(`${backend}/2: a guard kept on PE 0, PE 1 in a barrier: PE 0's lock wait is printed, 2 runs`, async () => {
+      for (let run = 0; run < 2; run++) {
+        const script = scriptFor('deadlock-abort-guard.ts', run === 0);
+        const r = await runJob(script, { backend, numPes: 2, env: { LAMELLAR_DEADLOCK_TIMEOUT: '1', LAMELLAR_DEADLOCK_TIMEOUT_ACTION: 'abort', LAMELLAR_GUARD_SITES: '1' }, timeoutMs: 60000 });
+        assert.equal(r.code, 1, r.stderr);
+        const first = /^lamellar: PE (\d+) failed:\n(.*)$/m.exec(r.stderr);
+        assert.ok(first, r.stderr);
+        assert.equal(first[1], '0', r.stderr);
+        assert.match(first[2]!, new RegExp(`LocalRwDarc\\.read\\(\\), queued behind a write guard taken at \\S*${line(script, 'kept guard').replace(/[.]/g, '[.]')}\\d+ and not yet released`), r.stderr);
+        assert.doesNotMatch(r.stdout, /@@unreachable/);
+      }
+    });
+  }
+});
+
 const AM_WAIT_CONFIGS = [
   { backend: 'shmem', numPes: 2 },
   { backend: 'tcp', numPes: 3 },

@@ -377,7 +377,11 @@ export class Watch {
     const forWho = w.members.length === 0 ? '' : ` for ${who}`;
     const msg = `PE ${this.#myPe} has waited ${secs} s in ${what}${at}${stalled}${forWho}` + (lines.length > 0 ? `: ${lines.join('; ')}` : '');
     if (this.#abort) {
-      this.#fatal(new LamellarError(ErrorCode.DEADLOCK_TIMEOUT, `${msg} (LAMELLAR_DEADLOCK_TIMEOUT_ACTION=abort)`, { details: { pe: this.#myPe, missing } }));
+      // One PE holds this one up: its own report (a lock it waits for, with the line that took the
+      // guard) says more than this one, so the launcher waits for it first (causedBy).
+      const only = missing?.length === 1 && missing[0] !== this.#myPe ? missing[0] : undefined;
+      const details = only === undefined ? { pe: this.#myPe, missing } : { pe: this.#myPe, missing, causedBy: only };
+      this.#fatal(new LamellarError(ErrorCode.DEADLOCK_TIMEOUT, `${msg} (LAMELLAR_DEADLOCK_TIMEOUT_ACTION=abort)`, { details }));
       return;
     }
     warn(WarningCode.DEADLOCK, `${msg}; next report in ${Math.round(this.#timeoutMs * 2 ** w.reports / 100) / 10} s`);
