@@ -127,7 +127,7 @@ export class Outcomes {
     const slot = id - h.first;
     h.settle(slot, ok, value);
     const group = h.group(slot);
-    if (!ok && !h.observed(slot)) this.#unobserved.keep(() => h.observed(slot), h.names[slot]!, value, group);
+    if (!ok && !h.observed(slot)) this.#unobserved.keep(() => h.observed(slot), h.names[slot]!, value, group, h.site(slot));
     group?.done();
     this.#work.done();
   }
@@ -136,7 +136,7 @@ export class Outcomes {
   settle(h: Settleable, ok: boolean, value: unknown): void {
     h[kSettle](ok, value);
     const group = h[kGroup];
-    if (!ok && !observed(h)) this.#unobserved.keep(() => observed(h), h.amName, value, group);
+    if (!ok && !observed(h)) this.#unobserved.keep(() => observed(h), h.amName, value, group, this.#sites?.get(h instanceof MultiPart ? h.multi : h));
     group?.done();
     this.#work.done();
   }

@@ -9,9 +9,10 @@
  * Rust spin loop on a flag the AM should have set) would hear nothing at all, so a failure still
  * kept LAMELLAR_DEADLOCK_TIMEOUT seconds after it arrived is reported then.
  */
-import { config, LamellarError, warn, WarningCode } from '../core/index.js';
+import { config, LamellarError, userSite, warn, WarningCode } from '../core/index.js';
 import { countsIn } from './counter.js';
 import type { HandleCounter } from './handle.js';
+import type { Site } from './sites.js';
 import { toWireError } from './thrown.js';
 
 /** At most this many failures wait to be reported; the rest are counted. */
@@ -31,6 +32,31 @@ interface Entry {
   readonly err: unknown;
   readonly group: HandleCounter | undefined;
   readonly at: number;
+  /** Where it was launched, under LAMELLAR_AM_STACKS=1. */
+  readonly site: Site | undefined;
+}
+
+/**
+ * " (thrown at file:///app.ts:3:11)": the user's first frame in the AM's stack (the remote one, for
+ * an AM that failed on another PE), or nothing when none is known.
+ */
+function thrownAt(err: unknown): string {
+  try {
+    const stack = (err as { stack?: unknown } | null)?.stack;
+    if (typeof stack !== 'string') return '';
+    const remote = stack.indexOf('--- remote stack');
+    const part = remote < 0 ? stack : stack.slice(stack.indexOf('\n', remote) + 1).split('--- launched at')[0]!;
+    const at = userSite(part);
+    return at === undefined ? '' : ` (thrown at ${at})`;
+  } catch {
+    return '';
+  }
+}
+
+/** " (launched at file:///app.ts:9:7)" under LAMELLAR_AM_STACKS=1, else nothing. */
+function launchedAt(site: Site | undefined): string {
+  const at = site === undefined ? undefined : userSite(site.stack);
+  return at === undefined ? '' : ` (launched at ${at})`;
 }
 
 export class Unobserved {
@@ -54,13 +80,13 @@ export class Unobserved {
     return this.#list.length > 0 || this.#overflow.length > 0 || this.#dropped > 0;
   }
 
-  keep(observed: () => boolean, amName: string, err: unknown, group: HandleCounter | undefined): void {
+  keep(observed: () => boolean, amName: string, err: unknown, group: HandleCounter | undefined, site?: Site): void {
     if (this.#list.length >= MAX_UNOBSERVED) {
       if (this.#overflow.length < MAX_OVERFLOW_TESTS) this.#overflow.push(observed);
       else this.#dropped++;
       return;
     }
-    this.#list.push({ observed, amName, err, group, at: performance.now() });
+    this.#list.push({ observed, amName, err, group, at: performance.now(), site });
     if (this.#timer === undefined) this.#arm(config().deadlockTimeoutSecs * 1000);
   }
 
@@ -93,7 +119,7 @@ export class Unobserved {
       if (e.observed()) continue;
       // The launching PE leads: on shmem every PE is a thread of one process, so Node's (pid)
       // prefix does not say which PE warns.
-      warn(WarningCode.UNOBSERVED_AM_ERROR, `PE ${this.#myPe}: an active message failed${when} and its handle was never awaited: ${this.#describe(e.amName, e.err)}`);
+      warn(WarningCode.UNOBSERVED_AM_ERROR, `PE ${this.#myPe}: an active message failed${when} and its handle was never awaited: ${this.#describe(e.amName, e.err)}${thrownAt(e.err)}${launchedAt(e.site)}`);
     }
     list.length = kept;
   }

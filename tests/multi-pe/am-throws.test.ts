@@ -74,13 +74,27 @@ describe('a failed AM whose handle nobody awaits is reported, naming the AM and 
         assert.match(more[0]!, /4 more active messages failed whose handles were not awaited by then; not listed \(at most 16 failures wait to be reported at once\)/);
         // Each names the PE that launched it: every PE is a thread of one process on shmem.
         assert.ok(lines.every((l) => /LamellarWarning: PE \d+: /.test(l)), lines.join('\n'));
-        const warnings = lines
+        const named = lines
           .filter((l) => !more.includes(l))
           .map((l) => l.replace(/^.*an active message failed and its handle was never awaited: /, ''));
+        // Each failure an Error made names the line that threw it (another PE's, from its stack).
+        for (const w of named) if (!w.includes('threw a string')) assert.match(w, / \(thrown at \S*unobserved-am\.[jt]s:\d+:\d+\)$/, w);
+        const warnings = named.map((w) => w.replace(/ \(thrown at [^)]*\)$/, ''));
         assert.deepEqual(warnings.sort(), [...expected, ...Array.from({ length: 16 }, () => `active message 'unobserved/many' failed on PE ${next}: Error: one of many`)].sort(), where);
       }
     });
   }
+});
+
+describe('with LAMELLAR_AM_STACKS=1 an unobserved failure names the line that launched it', () => {
+  test('shmem/2: every warning of an AM sent to another PE ends with its launch line', async () => {
+    const r = await runJob(compiledFixture('unobserved-am.ts'), { backend: 'shmem', numPes: 2, env: { LAMELLAR_AM_STACKS: '1' }, timeoutMs: 60000 });
+    assert.equal(r.code, 0, r.stderr);
+    // Those launched to another PE (execAmLocal records no launch site).
+    const lines = r.stderr.split('\n').filter((l) => l.includes('[LAMELLAR_W_UNOBSERVED_AM_ERROR]') && l.includes('failed on PE 1'));
+    assert.ok(lines.length >= 16, r.stderr);
+    for (const l of lines) assert.match(l, / \(launched at \S*unobserved-am\.[jt]s:\d+:\d+\)$/, l);
+  });
 });
 
 describe('an unobserved failure that no waitAll() reports', () => {
