@@ -59,14 +59,21 @@ function trimRuntimeFrames(text: string): string {
   const places = runtimeCodePlaces();
   const out: string[] = [];
   let run: string[] = [];
+  let node = 0;
   const flush = (): void => {
     if (run.length < 2) out.push(...run);
-    else out.push(`${/^\s*/.exec(run[0]!)![0]}... ${run.length} frames inside lamellar (LAMELLAR_DEBUG=stacks shows them)`);
+    else out.push(`${/^\s*/.exec(run[0]!)![0]}... ${run.length} frames inside lamellar${node > 0 ? " (and Node's)" : ''} (LAMELLAR_DEBUG=stacks shows them)`);
     run = [];
+    node = 0;
   };
   for (const line of text.split('\n')) {
-    if (/^\s+at /.test(line) && places.some((p) => line.includes(p))) run.push(line);
-    else {
+    const frame = /^\s+at /.test(line);
+    if (frame && places.some((p) => line.includes(p))) run.push(line);
+    // Node's own frames right after the runtime's (processTicksAndRejections) join its run.
+    else if (frame && run.length > 0 && /\(node:|^\s+at node:/.test(line)) {
+      run.push(line);
+      node++;
+    } else {
       flush();
       out.push(line);
     }
