@@ -9,7 +9,7 @@
  * Rust spin loop on a flag the AM should have set) would hear nothing at all, so a failure still
  * kept LAMELLAR_DEADLOCK_TIMEOUT seconds after it arrived is reported then.
  */
-import { config, LamellarError, userSite, warn, WarningCode } from '../core/index.js';
+import { config, LamellarError, RemoteAmError, userSite, warn, WarningCode } from '../core/index.js';
 import { countsIn } from './counter.js';
 import type { HandleCounter } from './handle.js';
 import type { Site } from './sites.js';
@@ -42,11 +42,9 @@ interface Entry {
  */
 function thrownAt(err: unknown): string {
   try {
-    const stack = (err as { stack?: unknown } | null)?.stack;
+    const stack = err instanceof RemoteAmError ? err.remoteStack : (err as { stack?: unknown } | null)?.stack;
     if (typeof stack !== 'string') return '';
-    const remote = stack.indexOf('--- remote stack');
-    const part = remote < 0 ? stack : stack.slice(stack.indexOf('\n', remote) + 1).split('--- launched at')[0]!;
-    const at = userSite(part);
+    const at = userSite(stack);
     return at === undefined ? '' : ` (thrown at ${at})`;
   } catch {
     return '';

@@ -325,9 +325,11 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
 
   /**
    * @internal Runs a checked batch through the op engine. Batches that wait (for a message or
-   * a lock) count in the array's `waitAll()` until they are done.
+   * a lock) count in the array's `waitAll()` until they are done. With `map`, the result is
+   * mapped as it comes: an element op applied at once resolves through one promise, not a
+   * promise and a `then` on it.
    */
-  protected run(op: number, idx: ArrayLike<number>, vals: unknown, cur: unknown, eps: number, fetch: boolean, unchecked?: { len: number; what: string }): Promise<OpResult> {
+  protected run<R = OpResult>(op: number, idx: ArrayLike<number>, vals: unknown, cur: unknown, eps: number, fetch: boolean, unchecked?: { len: number; what: string }, map?: (r: OpResult) => R): Promise<R> {
     const ai = this[kArray];
     const single = idx.length === 1 && unchecked === undefined;
     if (single) {
@@ -335,7 +337,8 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
       if (g !== undefined) {
         if (g.first) this.#pendingShared(g.batch);
         const words = ai.meta.words;
-        return wantsEntry(op as OpCode, fetch) ? g.batch.then((r) => entryOf(r, g.k, words)) : g.batch;
+        const mine = wantsEntry(op as OpCode, fetch) ? g.batch.then((r) => entryOf(r, g.k, words)) : g.batch;
+        return (map === undefined ? mine : mine.then(map)) as Promise<R>;
       }
     }
     // A batch sends the ops gathered on this array first, so it sees them (ops/coalesce.ts). A
@@ -344,27 +347,11 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
     if (!single) flushArray(ai.meta);
     const r = execute(this, ai, { op: op as never, idx, vals: vals as View, cur: cur as View, eps, fetch, unchecked });
     // Applied at once: resolved, but a retry loop of such ops must still let the event loop turn.
-    if (!(r instanceof Promise)) return completed(r);
+    if (!(r instanceof Promise)) return completed((map === undefined ? r : map(r)) as R);
     // Not done yet (queued behind a lock, or sent to owners): the array's waitAll(), the team's
     // and the world's, and shutdown wait for it.
-    return this.#pending(r);
-  }
-
-  /**
-   * @internal One checked element op through the op engine, its result mapped as it comes: an op
-   * applied at once resolves through one promise, not a promise and a `then` on it.
-   */
-  protected runOne<R>(op: number, index: number, vals: unknown, cur: unknown, eps: number, fetch: boolean, map: (r: OpResult) => R): Promise<R> {
-    const ai = this[kArray];
-    const g = gatherOne(this, ai, op as OpCode, index, vals, cur, eps, fetch);
-    if (g !== undefined) {
-      if (g.first) this.#pendingShared(g.batch);
-      const words = ai.meta.words;
-      return wantsEntry(op as OpCode, fetch) ? g.batch.then((r) => map(entryOf(r, g.k, words))) : g.batch.then(map);
-    }
-    const r = execute(this, ai, { op: op as never, idx: [index], vals: vals as View, cur: cur as View, eps, fetch });
-    if (!(r instanceof Promise)) return completed(map(r));
-    return this.#pending(r).then(map);
+    const p = this.#pending(r);
+    return (map === undefined ? p : p.then(map)) as Promise<R>;
   }
 
   /** Counts `p` in the array's, its team's and the world's `waitAll()` (and shutdown) until it settles. */
@@ -404,7 +391,7 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
     // Not async: a bad index throws at the call, as it does for every other element op.
     checkIndex(i, this.length, `${this.kind}.load`);
     this.checkOpen(`${this.kind}.load`);
-    return this.runOne(Op.load, i, 0, 0, 0, true, (r) => scalarOut(this.type, r.out!, 0));
+    return this.run(Op.load, [i], 0, 0, 0, true, undefined, (r) => scalarOut(this.type, r.out!, 0));
   }
 
   /**

@@ -58,7 +58,7 @@ export abstract class MutableArray<T extends ArrayElemType = ArrayElemType> exte
     const v = checkValue(this.type, value, what);
     checkOperand(this.type, op, v, what);
     const c = op === Op.compareExchange || op === Op.compareExchangeEpsilon ? checkValue(this.type, cur, `${what} (current)`) : 0;
-    return this.runOne(op, index, v, c, eps, fetch, map);
+    return this.run(op, [index], v, c, eps, fetch, undefined, map);
   }
 
   /**

@@ -16,7 +16,7 @@ import { captureSite, kTeamInternals, siteText, type Team, type World } from '..
 import { createDarc, DarcBase, registerDarcCodec, registerDarcKind, type DarcData, type DarcKind, type GlobalLockHost, type LockRequests } from './common.js';
 import type { Darc } from './darc.js';
 import type { LocalRwDarc } from './local-rw.js';
-import { newDarcReadGuard, newDarcWriteGuard, RwLock, type DarcReadGuard, type DarcWriteGuard } from './rwlock.js';
+import { firstSite, GUARD_SITES_HINT, newDarcReadGuard, newDarcWriteGuard, RwLock, type DarcReadGuard, type DarcWriteGuard } from './rwlock.js';
 
 interface Slot {
   readonly arrived: Set<number>;
@@ -56,7 +56,7 @@ class GlobalLock implements GlobalLockHost {
     const list = [...new Set(pes.map((h) => h.pe))].sort((a, b) => a - b);
     // A guard kept on another PE is the usual cause; where it was taken is that PE's line.
     const at = pes.find((h) => h.at !== undefined)?.at;
-    const where = at !== undefined ? `, taken at ${at}` : config().guardSites ? '' : '; LAMELLAR_GUARD_SITES=1 records where guards are taken';
+    const where = at !== undefined ? `, taken at ${at}` : config().guardSites ? '' : GUARD_SITES_HINT;
     return `held by PE${list.length === 1 ? '' : 's'} ${list.join(', ')} (${write ? 'write' : 'read'}${where})`;
   }
 
@@ -185,10 +185,9 @@ function askingOf<T>(st: RefState, d: DarcData<T>, write: boolean): LockRequests
   if (a.wait === undefined && a.writeGuards + a.readGuards > 0) {
     const what = (): string => {
       const mine = a.writeGuards > 0 ? `${a.writeGuards} write guard${a.writeGuards === 1 ? '' : 's'}` : a.readGuards > 0 ? `${a.readGuards} read guard${a.readGuards === 1 ? '' : 's'}` : 'no guard';
-      const s = a.sites;
-      const first = s === undefined || s.size === 0 ? undefined : siteText(s.values().next().value);
-      const where = first === undefined ? '' : s!.size === 1 ? `, taken at ${first},` : ` (the first taken at ${first})`;
-      const hint = config().guardSites ? '' : '; LAMELLAR_GUARD_SITES=1 records where guards are taken';
+      const f = firstSite(a.sites);
+      const where = f === undefined ? '' : f.n === 1 ? `, taken at ${f.at},` : ` (the first taken at ${f.at})`;
+      const hint = config().guardSites ? '' : GUARD_SITES_HINT;
       return `GlobalRwDarc.${write ? 'write' : 'read'}() (the lock is kept on PE ${st.coord}; this PE holds ${mine} of it${where} and has ${a.pending} request${a.pending === 1 ? '' : 's'} pending${hint})`;
     };
     // Few frames: askingOf, #lock, read()/write() and the user's call.

@@ -13,6 +13,15 @@ interface Waiter {
   who: number;
 }
 
+/** What a lock-wait report adds when guards' lines are not recorded. */
+export const GUARD_SITES_HINT = '; LAMELLAR_GUARD_SITES=1 records where guards are taken';
+
+/** The line of the first guard in `sites` and how many there are, for "taken at …" in reports. */
+export function firstSite(sites: ReadonlySet<Site> | undefined): { at: string; n: number } | undefined {
+  if (sites === undefined || sites.size === 0) return undefined;
+  return { at: siteText(sites.values().next().value), n: sites.size };
+}
+
 /** A diagnosed wait that lasts while the queue is non-empty (see WorldRuntime.watchLock). */
 export interface LockWait {
   restart(): void;
@@ -100,11 +109,10 @@ export class RwLock {
     const head = this.#queue[this.#head];
     const asked = head === undefined ? 'a request' : `${head.write ? 'write' : 'read'}()${head.who < 0 ? '' : ` asked by PE ${head.who}`}`;
     const held = this.#writer ? 'a write guard' : `${this.#readers} read guard${this.#readers === 1 ? '' : 's'}`;
-    const s = this.sites;
-    const first = s === undefined || s.size === 0 ? undefined : siteText(s.values().next().value);
-    const where = first === undefined ? '' : s!.size === 1 ? ` taken at ${first} and` : ` (the first taken at ${first})`;
+    const f = firstSite(this.sites);
+    const where = f === undefined ? '' : f.n === 1 ? ` taken at ${f.at} and` : ` (the first taken at ${f.at})`;
     const n = this.#waiting;
-    const hint = this.#hint ? '; LAMELLAR_GUARD_SITES=1 records where guards are taken' : '';
+    const hint = this.#hint ? GUARD_SITES_HINT : '';
     return `${asked}, queued behind ${held}${where} not yet released (${n} request${n === 1 ? '' : 's'} queued${hint})`;
   };
 

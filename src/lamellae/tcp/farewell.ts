@@ -40,11 +40,10 @@ async function farewell(budgetMs: number, reason: string): Promise<boolean> {
       const body = jsonBody({ code: ErrorCode.PE_FAILED, message: reason });
       const hdr = new Header().set(T.ABORT, cfg.peId, body.length);
       // Done once the frame is handed to the kernel ('finish'): it is delivered after this exits.
-      await new Promise<void>((resolve) => {
-        socket.on('error', () => resolve());
-        socket.end(Buffer.concat([hdr, body]), () => resolve());
+      return await new Promise<boolean>((resolve) => {
+        socket.on('error', () => resolve(false));
+        socket.end(Buffer.concat([hdr, body]), () => resolve(true));
       });
-      return true;
     } catch {
       // Not listening yet, or refused: try again until the budget is spent.
       await sleep(RETRY_MS);
