@@ -23,6 +23,10 @@
  *                 Darc (the AM increments its value's counter) or an UnsafeArray (the AM
  *                 increments its local element); measured rep by rep alternately with
  *                 all_to_all, their baseline, so ratio_to_baseline is what the handle costs
+ *   all_to_all_locked
+ *                 the same with a LocalRwDarc, the AM adding 1 to its target's instance under
+ *                 `using w = await d.write()`: every AM suspends, and the AMs a frame brings
+ *                 finish one after another, a few microtasks apart (Lamellar's dist_hashmap)
  *
  * A closure variant is measured rep by rep alternately with its registered variant, which is
  * its baseline (ratio_to_baseline): on a shared machine both then see the same load.
@@ -35,7 +39,7 @@
  */
 import { once } from 'node:events';
 import { connect, createServer, type AddressInfo, type Server } from 'node:net';
-import { closure, Darc, defineAm, initWorld, UnsafeArray } from 'lamellar';
+import { closure, Darc, defineAm, initWorld, LocalRwDarc, UnsafeArray } from 'lamellar';
 import { parseSizes, Reporter, verify } from '../lib/harness.js';
 import { pipelined } from '../lib/pipeline.js';
 
@@ -57,6 +61,10 @@ const A2aDarcAm = defineAm('bench/am-rate/a2a-darc', (_ctx, d: Darc<{ n: number 
 });
 const A2aArrayAm = defineAm('bench/am-rate/a2a-array', (_ctx, a: UnsafeArray<'u32'>) => {
   a.unsafeLocalData()[0]!++;
+});
+const A2aLockedAm = defineAm('bench/am-rate/a2a-locked', async (_ctx, d: LocalRwDarc<number>) => {
+  using w = await d.write();
+  w.value++;
 });
 
 const { mode, sizes } = parseSizes({
@@ -240,7 +248,7 @@ function median(xs: readonly number[]): number {
   return s[s.length >> 1]!;
 }
 
-type A2aVariant = 'all_to_all' | 'all_to_all_darc' | 'all_to_all_array';
+type A2aVariant = 'all_to_all' | 'all_to_all_darc' | 'all_to_all_array' | 'all_to_all_locked';
 
 /**
  * Every PE launches `a2a-ops` AMs round-robin to every other PE in one synchronous loop, then
@@ -254,12 +262,14 @@ async function allToAll(): Promise<void> {
   const me = world.myPe;
   const counter = await Darc.create(world, { n: 0 });
   const cells = await UnsafeArray.create(world, { type: 'u32', length: P, distribution: 'block' });
+  const locked = await LocalRwDarc.create(world, 0);
   const launch: Record<A2aVariant, (pe: number, x: number) => void> = {
     all_to_all: (pe, x) => void world.execAmPe(pe, NoReturn, x),
     all_to_all_darc: (pe) => void world.execAmPe(pe, A2aDarcAm, counter),
     all_to_all_array: (pe) => void world.execAmPe(pe, A2aArrayAm, cells),
+    all_to_all_locked: (pe) => void world.execAmPe(pe, A2aLockedAm, locked),
   };
-  const variants: A2aVariant[] = ['all_to_all', 'all_to_all_darc', 'all_to_all_array'];
+  const variants: A2aVariant[] = ['all_to_all', 'all_to_all_darc', 'all_to_all_array', 'all_to_all_locked'];
   const once = async (v: A2aVariant, count: number): Promise<number> => {
     const f = launch[v];
     await world.barrier();
@@ -278,8 +288,13 @@ async function allToAll(): Promise<void> {
   }
   // Every variant sent warm + reps × n AMs from each PE; each kind is counted where it ran.
   const each = P * (warm + sizes.reps * n);
-  const got = await world.allReduce(new Float64Array([executed - before, counter.value.n, cells.unsafeLocalData()[0]!]), 'sum');
-  verify(got[0] === each && got[1] === each && got[2] === each, `all_to_all: the PEs executed ${got.join(', ')} AMs of the three kinds, expected ${each} each`);
+  let lockedHere: number;
+  {
+    using r = await locked.read();
+    lockedHere = r.value;
+  }
+  const got = await world.allReduce(new Float64Array([executed - before, counter.value.n, cells.unsafeLocalData()[0]!, lockedHere]), 'sum');
+  verify(got.every((x) => x === each), `all_to_all: the PEs executed ${got.join(', ')} AMs of the four kinds, expected ${each} each`);
   let baseline: { variant: string; opsPerSec: number } | undefined;
   for (let k = 0; k < variants.length; k++) {
     report.begin('am_rate', variants[k]!);
@@ -290,6 +305,7 @@ async function allToAll(): Promise<void> {
   }
   await counter.drop();
   await cells.drop();
+  await locked.drop();
   await world.barrier();
 }
 

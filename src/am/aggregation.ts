@@ -2,9 +2,10 @@
  * Aggregation: one Writer per destination PE, which the engine's launches and replies append
  * records to. A Writer is flushed as one frame when it passes LAMELLAR_AM_SIZE_THRESHOLD (so a
  * large AM goes out at once) or when the current turn of work ends: the first record written
- * into a clean buffer queues one microtask that flushes every dirty buffer. A synchronous loop of
- * a million launches therefore becomes frames of thousands of AMs, and an `await` right after a
- * launch sends it straight away.
+ * while no flush is queued queues one microtask that flushes every dirty buffer. A synchronous
+ * loop of a million launches therefore becomes frames of thousands of AMs, and an `await` right
+ * after a launch sends it straight away. The replies of AMs that finish asynchronously while
+ * others still run wait until a few microtasks pass without a new record (`beginLate`).
  *
  * Usage per record: `begin(pe)` gives the destination's Writer, the caller writes the record
  * (rewinding to where it started if encoding fails), and `end(pe, w)` sends the frame if the
@@ -17,6 +18,13 @@ import { REPLY_UNITS } from './wire.js';
 
 /** Typed arrays and ArrayBuffers from this size up are sent by reference (Writer.gatherMin). */
 const GATHER_MIN = 64 << 10;
+/**
+ * Microtasks without a new record after which a late flush sends (beginLate). A chain of AMs on
+ * one lock adds a reply every three, so this leaves room for an AM body with a few awaits more.
+ */
+const LATE_IDLE = 8;
+/** Microtasks after which a late flush sends however busy the turn is: about 80 replies of such a chain. */
+const LATE_MAX = 256;
 
 export class Outbox {
   readonly #lamella: Lamella;
@@ -36,6 +44,12 @@ export class Outbox {
   readonly #runNext: Float64Array;
   readonly #runCount: Uint32Array;
   #flushQueued = false;
+  /** Records begun so far: the late flush waits while this moves. */
+  #records = 0;
+  #lateQueued = false;
+  #lateSeen = 0;
+  #lateIdle = 0;
+  #lateHops = 0;
 
   constructor(lamella: Lamella, threshold: number) {
     this.#lamella = lamella;
@@ -62,18 +76,58 @@ export class Outbox {
     this.#runCount = new Uint32Array(numPes);
   }
 
-  /** The Writer for a record to `pe`; queues the end-of-turn flush if the buffer was clean. */
+  /** The Writer for a record to `pe`; queues the flush microtask if none is queued. */
   begin(pe: number): Writer {
+    if (!this.#flushQueued) {
+      this.#flushQueued = true;
+      queueMicrotask(this.flush);
+    }
+    return this.#writer(pe);
+  }
+
+  #writer(pe: number): Writer {
+    this.#records++;
     if (this.#isDirty[pe] === 0) {
       this.#isDirty[pe] = 1;
       this.#dirty.push(pe);
-      if (!this.#flushQueued) {
-        this.#flushQueued = true;
-        queueMicrotask(this.flush);
-      }
     }
     return this.#out[pe]!;
   }
+
+  /**
+   * As `begin`, for a record that more are likely to follow within a few microtasks (the reply
+   * of an AM that finished asynchronously while others still run): the buffer goes out once a few
+   * microtasks pass without a new record, instead of in the next microtask. A chain of AMs
+   * waiting for one lock finishes one AM per three microtasks, and flushing each reply as a frame
+   * of its own cost 2.5 µs per AM more than the same AMs finishing at once.
+   */
+  beginLate(pe: number): Writer {
+    if (!this.#lateQueued) {
+      this.#lateQueued = true;
+      this.#lateSeen = this.#records;
+      this.#lateIdle = 0;
+      this.#lateHops = 0;
+      queueMicrotask(this.#lateStep);
+    }
+    return this.#writer(pe);
+  }
+
+  /**
+   * One microtask of the late flush's wait: it ends, flushing, after LATE_IDLE microtasks without
+   * a new record, or after LATE_MAX in all (the wait is short and bounded, never a timer).
+   */
+  readonly #lateStep = (): void => {
+    if (this.#records !== this.#lateSeen) {
+      this.#lateSeen = this.#records;
+      this.#lateIdle = 0;
+    } else this.#lateIdle++;
+    if (this.#lateIdle < LATE_IDLE && ++this.#lateHops < LATE_MAX) {
+      queueMicrotask(this.#lateStep);
+      return;
+    }
+    this.#lateQueued = false;
+    this.flush();
+  };
 
   /** After a record to `pe`: sends the buffer now if it passed the threshold or holds gathered parts. */
   end(pe: number, w: Writer): void {

@@ -531,14 +531,15 @@ export class Engine {
     const fail = (err: unknown): void => {
       if (settled) return;
       settled = true;
-      this.#reply(src, reqId, toWireError(err));
+      this.#reply(src, reqId, toWireError(err), this.#executing > 1);
       this.#execDone(held);
     };
     try {
       p.then((value) => {
         if (settled) return;
         settled = true;
-        this.#replyValue(src, reqId, def, value, teamId);
+        // With other AMs still running here, their replies may follow within a few microtasks.
+        this.#replyValue(src, reqId, def, value, teamId, this.#executing > 1);
         this.#execDone(held);
       }, fail);
     } catch (err) {
@@ -552,10 +553,10 @@ export class Engine {
     this.#work.done();
   }
 
-  #replyValue(src: number, reqId: number, def: AmDef<unknown, unknown>, value: unknown, teamId: number): void {
+  #replyValue(src: number, reqId: number, def: AmDef<unknown, unknown>, value: unknown, teamId: number, late = false): void {
     if (this.#closed) return;
     const out = this.#out;
-    const w = out.begin(src);
+    const w = late ? out.beginLate(src) : out.begin(src);
     const start = w.pos;
     let wroteSource: ReturnType<typeof closureSourceOf>;
     try {
@@ -594,9 +595,9 @@ export class Engine {
   }
 
   /** Answers request `reqId` from `src` with an error. */
-  #reply(src: number, reqId: number, e: WireError): void {
+  #reply(src: number, reqId: number, e: WireError, late = false): void {
     if (this.#closed) return;
-    const w = this.#out.begin(src);
+    const w = late ? this.#out.beginLate(src) : this.#out.begin(src);
     writeErrorReply(w, reqId, e, this.#out.maxRecord);
     this.#out.end(src, w);
   }

@@ -31,6 +31,7 @@ export const AM_CASES = [
   'un-awaited nested AMs nobody waits for finish one level per waitAll-barrier round on every PE',
   'pipelined AMs larger than a shmem ring all arrive intact',
   'a synchronous burst of small AMs goes out in frames of LAMELLAR_AM_SIZE_THRESHOLD bytes',
+  'replies of a burst of AMs that finish one after another, queued on one lock, share frames',
   'a burst of AMs that compute lets the target run its timers between them',
   "many frames from every PE, longer than a slice in all, run each sender's AMs once and in order, timers between",
   "a PE flooded with AMs gets its replies and allReduce, and serves its own and other PEs' AMs, before the flood has run",
