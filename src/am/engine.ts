@@ -459,7 +459,10 @@ export class Engine {
       return;
     }
     const host = this.#host!;
-    const team = host.teamById(teamId);
+    let team = host.teamById(teamId);
+    // The runtime's objects outlive their team (an array's ops): one launched through the team
+    // before its drop may arrive after the drop here, and still runs.
+    if (team === undefined && isRuntimeAm(def) && host.teamDropped(teamId)) team = host.teamById(0);
     if (team === undefined) {
       // Never reroute to another team: ctx.team would lie, and team-relative PEs would be wrong.
       r.pos = end;

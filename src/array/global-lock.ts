@@ -6,7 +6,7 @@
  * consistent reductions); `collectiveWriteLocalData()` is collective: one write lock held for
  * all PEs at once, released when the last PE releases its guard.
  */
-import { kConstruct, kGuardSite } from '../core/index.js';
+import { kConstruct, kGuardSite, kTeamInternals } from '../core/index.js';
 import { pin, unpin, type HandleOrigin, type RefState } from '../memregion/internal.js';
 import { State, type Team } from '../team/index.js';
 import { createArray, registerArrayKind } from './create.js';
@@ -288,7 +288,7 @@ export class GlobalLockArray<T extends ArrayElemType = ArrayElemType> extends Mu
       this.localView() as unknown as LocalView<T>,
       () => {
         if (w !== null) collectiveDone(w);
-        else void team.execAmPe(0, CollectiveDoneAm, { a: this });
+        else void team[kTeamInternals].launchOwned(0, CollectiveDoneAm, { a: this });
         unpin(ai.state);
       },
       'GlobalLockArray collective',

@@ -18,7 +18,7 @@
  * removed), so later calls send nothing.
  */
 import { defineAm } from '../am/index.js';
-import { ErrorCode, LamellarError } from '../core/index.js';
+import { ErrorCode, kTeamInternals, LamellarError } from '../core/index.js';
 import { pin, unpin } from '../memregion/internal.js';
 import { lookupReduction } from '../team/index.js';
 import { LOCAL_LOCK, lock, unlock } from './lock.js';
@@ -138,7 +138,7 @@ async function reduceWith(h: ArrayRef, ai: ArrayInternals, name: string, fn: Ret
     for (let pe = 0; pe < P; pe++) {
       const [s, e] = m.layout.localRange(pe, lo, hi);
       if (s >= e || m.views[pe] !== null) continue;
-      parts[pe] = m.team.execAmPe(pe, ReduceAm, { a: h, n: name, l: locks.local && pe !== locks.held }).then((r) => (r.c === 0 ? undefined : r.v));
+      parts[pe] = m.team[kTeamInternals].launchOwned(pe, ReduceAm, { a: h, n: name, l: locks.local && pe !== locks.held }).then((r) => (r.c === 0 ? undefined : r.v));
     }
     const checks: Promise<unknown>[] = [];
     const known = BUILTIN.has(name) ? undefined : confirmed.get(name) ?? confirmed.set(name, new Set()).get(name)!;
@@ -147,7 +147,7 @@ async function reduceWith(h: ArrayRef, ai: ArrayInternals, name: string, fn: Ret
       if (s >= e || m.views[pe] === null) continue;
       const wpe = m.team.worldPe(pe);
       if (known !== undefined && pe !== m.team.myPe && !known.has(wpe)) {
-        checks.push(m.team.execAmPe(pe, ReduceAm, { a: h, n: name, l: false, q: true }).then(() => known.add(wpe)));
+        checks.push(m.team[kTeamInternals].launchOwned(pe, ReduceAm, { a: h, n: name, l: false, q: true }).then(() => known.add(wpe)));
       }
       parts[pe] = locks.local && pe !== locks.held ? foldLocked(m, pe, s, e, fn, true) : foldPart(m, pe, s, e, fn);
     }

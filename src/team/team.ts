@@ -100,6 +100,12 @@ export interface TeamInternals {
   track(p: PromiseLike<unknown>): void;
   /** Throws USE_AFTER_RELEASE (or WORLD_SHUT_DOWN) if the team can no longer be used here. */
   checkLive(what: string): void;
+  /**
+   * Launches a runtime AM of an object made on this team that outlives it (an array's ops, on
+   * team PE `pe`): through the team, so its waitAll() counts it, and once the team is dropped,
+   * through the world, whose id every PE still knows (the members forgot the team's).
+   */
+  launchOwned<A, R>(pe: number, am: AmDef<A, R>, args: A): AmHandle<R>;
 }
 
 /** Makes a Team (initWorld, team creation); Team's constructor is private. */
@@ -165,6 +171,8 @@ export class Team implements AmTeam {
       },
       track: (p) => this.#track(p),
       checkLive: (what) => this.#live(what),
+      launchOwned: <A, R>(pe: number, am: AmDef<A, R>, args: A): AmHandle<R> =>
+        this.#dropped ? rt.world[kTeamLaunch].pe(this.worldPe(pe), am, args) : this[kTeamLaunch].pe(pe, am, args),
     };
     this.#id = id;
     this.#pes = Object.freeze([...pes]);

@@ -17,7 +17,7 @@
  * event loop running in between (sliced.ts).
  */
 import { defineAm } from '../../am/index.js';
-import { config, nextTurn, starving } from '../../core/index.js';
+import { config, kTeamInternals, nextTurn, starving } from '../../core/index.js';
 import { pin, unpin } from '../../memregion/internal.js';
 import { captureSite } from '../../team/index.js';
 import { GLOBAL_LOCK, LOCAL_LOCK, lock, noteWaitSite, tryTake, unlock } from '../lock.js';
@@ -340,7 +340,7 @@ async function viaKeeper(h: ArrayRef, ai: ArrayInternals, a: OpArgs, res: OpResu
   pin(ai.state);
   try {
     // No copies: a launch takes its typed-array arguments as they are at the call.
-    const r: RemoteResult = await ai.meta.team.execAmPe(0, GlobalOpsAm, {
+    const r: RemoteResult = await ai.meta.team[kTeamInternals].launchOwned(0, GlobalOpsAm, {
       a: h,
       op: a.op,
       i: a.idx instanceof Uint32Array ? a.idx : Uint32Array.from(a.idx),
@@ -737,7 +737,7 @@ async function underLocalLock(m: ArrayMeta, p: number, write: boolean, call: Ker
 async function sendOps(h: ArrayRef, ai: ArrayInternals, a: OpArgs, sOffs: Uint32Array, s: number, e: number, sOut: View | null, sOk: Uint8Array | null, p: number): Promise<void> {
   const W = ai.meta.words;
   const slice = (v: number | bigint | View): number | bigint | View => (typeof v === 'object' ? (v.slice(s * W, e * W) as View) : v);
-  const r: RemoteResult = await ai.meta.team.execAmPe(p, OpsAm, {
+  const r: RemoteResult = await ai.meta.team[kTeamInternals].launchOwned(p, OpsAm, {
     a: h,
     op: a.op,
     o: sOffs.slice(s, e),
@@ -754,7 +754,7 @@ async function sendOps(h: ArrayRef, ai: ArrayInternals, a: OpArgs, sOffs: Uint32
 export async function acquireGlobal(h: ArrayRef, ai: ArrayInternals, write: boolean, guard = false): Promise<void> {
   const w = ai.meta.locks[0] ?? null;
   if (w === null) {
-    await ai.meta.team.execAmPe(0, GlobalLockAm, { a: h, w: write });
+    await ai.meta.team[kTeamInternals].launchOwned(0, GlobalLockAm, { a: h, w: write });
     return;
   }
   const wait = lock(w, GLOBAL_LOCK, write);
@@ -781,7 +781,7 @@ export function releaseGlobal(h: ArrayRef, ai: ArrayInternals, write: boolean): 
     unlock(w, GLOBAL_LOCK, write);
     return undefined;
   }
-  return ai.meta.team.execAmPe(0, GlobalUnlockAm, { a: h, w: write });
+  return ai.meta.team[kTeamInternals].launchOwned(0, GlobalUnlockAm, { a: h, w: write });
 }
 
 /** Runs `body` holding the GlobalLockArray's one lock. */

@@ -19,7 +19,7 @@
  *   (RangeAm, lock-free at the owner, where unmapped).
  */
 import { defineAm } from '../../am/index.js';
-import { copyElems } from '../../core/index.js';
+import { copyElems, kTeamInternals } from '../../core/index.js';
 import { pin, unpin } from '../../memregion/internal.js';
 import { LOCAL_LOCK, lock, unlock } from '../lock.js';
 import { kArray, type ArrayInternals, type ArrayMeta } from '../meta.js';
@@ -137,7 +137,7 @@ function oneRun(h: ArrayRef, ai: ArrayInternals, pe: number, s: number, n: numbe
     for (let k = 0; k < n; k += per) {
       const c = Math.min(per, n - k);
       const piece = seg.subarray(k * W, (k + c) * W) as View;
-      const sent = m.team.execAmPe(pe, RangeAm, { a: h, s: s + k, n: c, v: write ? piece : null }) as PromiseLike<View | null>;
+      const sent = m.team[kTeamInternals].launchOwned(pe, RangeAm, { a: h, s: s + k, n: c, v: write ? piece : null }) as PromiseLike<View | null>;
       sends.push(
         sent.then((got) => {
           if (got !== null) copyElems(piece as unknown as Float64Array, 0, got as unknown as Float64Array);
