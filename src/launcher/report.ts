@@ -62,7 +62,11 @@ function trimRuntimeFrames(text: string): string {
   let node = 0;
   const flush = (): void => {
     if (run.length < 2) out.push(...run);
-    else out.push(`${/^\s*/.exec(run[0]!)![0]}... ${run.length} frames inside lamellar${node > 0 ? " (and Node's)" : ''} (LAMELLAR_DEBUG=stacks shows them)`);
+    else {
+      // util.inspect opens an error's own properties (`{ code: …}`) at the end of its last frame.
+      const opens = / \{$/.test(run[run.length - 1]!) ? ' {' : '';
+      out.push(`${/^\s*/.exec(run[0]!)![0]}... ${run.length} frames inside lamellar${node > 0 ? " (and Node's)" : ''} (LAMELLAR_DEBUG=stacks shows them)${opens}`);
+    }
     run = [];
     node = 0;
   };

@@ -89,7 +89,7 @@ describe("the README's pattern: `await using world` at top level, then one PE fa
 /** A stack frame in the runtime's own code (dist/, or src/ through its source maps). */
 const RUNTIME_FRAME = /\n\s+at [^\n]*[/\\](dist|src)[/\\][^\n]*\.[jt]s:\d+:\d+\)?\n/;
 /** Two or more of them, collapsed. */
-const RUNTIME_RUN = /\n\s+\.\.\. \d+ frames inside lamellar( \(and Node's\))? \(LAMELLAR_DEBUG=stacks shows them\)\n/;
+const RUNTIME_RUN = /\n\s+\.\.\. \d+ frames inside lamellar( \(and Node's\))? \(LAMELLAR_DEBUG=stacks shows them\)( \{)?\n/;
 
 describe('a PE that throws with a consumer left running is reported with its own error', () => {
   // The failing PE's `await using` disposal waits for its consumer, whose collective the others

@@ -8,7 +8,7 @@ import { numPesOf, parseRunArgs } from '../../src/cli/args.js';
 import { causeOf, describeError } from '../../src/launcher/report.js';
 import { checkEntryScript, moduleMarkers } from '../../src/launcher/script.js';
 import { checkStatsFile } from '../../src/launcher/index.js';
-import { ErrorCode, isLamellarError, LamellarError, parseConfig } from '../../src/core/index.js';
+import { ErrorCode, isLamellarError, LamellarError, parseConfig, runtimeCodePlaces } from '../../src/core/index.js';
 
 const fails = (fn: () => unknown, code: string, message: RegExp): void => {
   assert.throws(fn, (e: unknown) => isLamellarError(e) && e.code === code && message.test(e.message));
@@ -138,6 +138,16 @@ describe("a failing PE's report (launcher/report.ts)", () => {
     Object.defineProperty(e, 'name', { value: 'LamellarError', enumerable: false });
     assert.match(describeError(e), /^LamellarError: index 9 is outside the array\n {4}at main/);
     assert.match(describeError(Object.assign(new Error('own'), { code: 'X' })), /^Error: own/);
+  });
+
+  test("a run of the runtime's frames folds into one line that keeps the brace opening the error's own fields", () => {
+    // util.inspect writes ` {` after the last frame; folded away, `code: …` followed a line without it.
+    const dist = runtimeCodePlaces()[0]!;
+    const e = new LamellarError(ErrorCode.UNKNOWN_AM, "active message 'hello' is not defined on PE 1");
+    e.stack = `LamellarError: ${e.message}\n    at main (/app/x.ts:3:9)\n    at a (${dist}a.js:1:1)\n    at b (${dist}b.js:2:2)`;
+    const text = describeError(e);
+    assert.match(text, /\n {4}\.\.\. 2 frames inside lamellar \(LAMELLAR_DEBUG=stacks shows them\) \{\n {2}code: 'LAMELLAR_ERR_UNKNOWN_AM'/, text);
+    assert.match(text, /\n\}$/, text);
   });
 
   test('an error rebuilt without a stack prints as `Name: message` with its code, and details only when defined', () => {
