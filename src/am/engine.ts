@@ -46,6 +46,12 @@ export interface EngineHost {
   readonly decodeContext: unknown;
 }
 
+/**
+ * How long a request for an AM not defined here waits for its definition (#waitForDefinition)
+ * before it is refused with UNKNOWN_AM: AMs defined right after initWorld() on every PE.
+ */
+const UNDEFINED_AM_WAIT_MS = 1000;
+
 /** The kinds of AM the status board's busy words show (Engine.setBusyWords). */
 export const BUSY_AM = 1;
 export const BUSY_CLOSURE = 2;
@@ -86,6 +92,13 @@ export class Engine {
   #spare: FrameState | undefined;
   /** A record is being handled out of turn (#takeOutOfTurn). */
   #outOfTurn = false;
+  /**
+   * #onRequest left a request for an AM not yet defined here where it was: the frame waits from
+   * that record (#records), with its sender's later frames, for a later turn.
+   */
+  #notYet = false;
+  /** Per sender: since when its first waiting request has named an AM not defined here. */
+  readonly #undefinedSince = new Map<number, number>();
   /** Incoming frames, run in time slices (inbox.ts). */
   readonly #inbox = new Inbox({
     run: (src, frame, pos, state) => this.#onFrame(src, frame, pos, state as FrameState | undefined),
@@ -350,10 +363,39 @@ export class Engine {
   #records(src: number, frame: Uint8Array, pos: number): number {
     const r = new Reader(frame, pos);
     while (r.pos < r.end) {
+      const at = r.pos;
       // Requests and returned AMs run program code: the slice may end after each.
-      if (this.#record(src, r, r.u8()) && this.#inbox.due() && r.pos < r.end) return r.pos;
+      const ran = this.#record(src, r, r.u8());
+      if (this.#notYet) {
+        this.#notYet = false;
+        return at;
+      }
+      if (ran && this.#inbox.due() && r.pos < r.end) return r.pos;
     }
     return -1;
+  }
+
+  /** How many senders' requests wait here for an AM to be defined (#waitForDefinition). */
+  get waitingForDefinition(): number {
+    return this.#undefinedSince.size;
+  }
+
+  /**
+   * Whether a request from `src` for an AM not defined here waits for a later turn rather than
+   * being refused: for up to UNDEFINED_AM_WAIT_MS. Every PE defines the same AMs, but not at the
+   * same moment: `await initWorld(); const Hi = defineAm(...)` on the target may run after another
+   * PE, past the same line, has sent it Hi (2 runs in 6 refused so, on 3 PEs).
+   */
+  #waitForDefinition(src: number): boolean {
+    const now = performance.now();
+    const since = this.#undefinedSince.get(src);
+    if (since === undefined) {
+      this.#undefinedSince.set(src, now);
+      return true;
+    }
+    if (now - since < UNDEFINED_AM_WAIT_MS) return true;
+    this.#undefinedSince.delete(src);
+    return false;
   }
 
   /** Handles the record of `kind` at `r` (its kind byte read); true if it ran an AM. */
@@ -448,8 +490,13 @@ export class Engine {
     const len = r.u32();
     const end = r.pos + len;
     const def = closure ? this.#closures.lookup(src, amId) : lookupAm(amId);
+    if (this.#undefinedSince.size !== 0 && def !== undefined) this.#undefinedSince.delete(src);
     if (def === undefined) {
       r.pos = end;
+      if (!closure && this.#waitForDefinition(src)) {
+        this.#notYet = true;
+        return;
+      }
       this.#reply(src, reqId, closure ? this.#closures.refusal(src, amId) : {
         name: 'LamellarError',
         message: `no active message with wire id ${amId} is defined on PE ${this.myPe}`,

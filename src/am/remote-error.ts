@@ -35,11 +35,16 @@ export function remoteError(src: number, name: string, site: Site | undefined, e
     });
   }
   if (e.code === ErrorCode.UNKNOWN_AM) {
-    return new LamellarError(
+    const err = new LamellarError(
       ErrorCode.UNKNOWN_AM,
-      `active message '${name}' is not defined on PE ${src}: call defineAm at module level so every PE defines it`,
+      `active message '${name}' is not defined on PE ${src}: call defineAm at module level on every PE (not under an if), ` +
+        'before initWorld() or right after it, so that every PE defines it before another sends it',
       { details: { pe: src, amName: name } },
     );
+    // Made where the reply was read: its own frames are the runtime's. The launch's are the user's.
+    const at = site === undefined ? undefined : userFrames(site);
+    if (at !== undefined) err.stack = `${String(err.stack).split('\n')[0]}\n${at}`;
+    return err;
   }
   // The AM's frames matter, not the target runtime's frame handling around them: remoteStack
   // too, which a printed error (util.inspect) shows beside the stack.

@@ -39,6 +39,7 @@ export const AM_CASES = [
   'an AM that throws rejects with RemoteAmError and the world goes on',
   'an unserializable result comes back as RemoteAmError naming the result',
   'an AM the target does not define is reported to the caller',
+  'a request that arrives before its target defines the AM waits for the definition and runs',
   'an AM naming a team the target does not know is refused with PROTOCOL, never run on another team',
   'bad launches throw at the call and send nothing',
   'defining an AM name twice throws DUPLICATE_AM',
