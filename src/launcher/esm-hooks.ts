@@ -9,8 +9,11 @@
  * too, unless they use CommonJS (`require`, `export =`, `module.exports`, `exports.x =`,
  * `__dirname`, `__filename`). Loaded as CommonJS from an ES module, tsx hands Node such a file as a `data:` URL
  * without a source map, so an error thrown in it named a long URL and a line of the compiled code
- * in place of `lib.ts:2:9`. Files under node_modules, `.cts` files and JavaScript keep the format
- * Node gives them.
+ * in place of `lib.ts:2:9`. The project's JavaScript files are loaded as ES modules when they are
+ * written as ES modules (a line that starts with `import` or `export`, and no CommonJS): `tsc`
+ * output of such a project in an `npm init` package, whose `./lib.js` Node would load as CommonJS
+ * (`does not provide an export named 'check'`). Files under node_modules, `.cts` files and other
+ * JavaScript keep the format Node gives them.
  *
  * Registered after tsx, so these hooks run first and hand tsx a module format, which tsx then
  * compiles to. What tsx returns for the project's TypeScript modules loses keepNames' per-call
@@ -33,10 +36,12 @@ type NextResolve = (specifier: string, context: unknown) => Promise<Resolved>;
 type NextLoad = (url: string, context: { format?: string | null }) => Promise<Loaded>;
 
 let entryUrl: string | undefined;
-/** Per file path: whether its source uses CommonJS. */
+/** Per file path: whether it is left to load as Node and tsx decide (it uses CommonJS, or is JavaScript not written as a module). */
 const usesCommonJs = new Map<string, boolean>();
 
 const COMMONJS = /\brequire\s*\(|\bexport\s*=|\bmodule\.exports\b|\bexports\.[\w$]+\s*=|\b__dirname\b|\b__filename\b/;
+/** A line that starts an ES module's `import` or `export` statement. */
+const ESM_LINE = /^[ \t]*(?:import[ \t]*[\w$*{'"]|export[ \t]+(?:\{|\*|default\b|const\b|let\b|var\b|function\b|async\b|class\b))/m;
 
 /**
  * The URL to load `url` from as an ES module, or undefined to leave it to Node and tsx. tsx marks
@@ -48,11 +53,14 @@ function asModule(url: string): string | undefined {
   if (!url.startsWith('file:') || url.includes('/node_modules/')) return undefined;
   const u = new URL(url);
   const path = decodeURIComponent(u.pathname).split('?tsx-')[0]!;
-  if (!/\.tsx?$/.test(path)) return undefined;
+  const ts = /\.tsx?$/.test(path);
+  if (!ts && !/\.jsx?$/.test(path)) return undefined;
   let cjs = usesCommonJs.get(path);
   if (cjs === undefined) {
     try {
-      cjs = COMMONJS.test(readFileSync(path, 'utf8'));
+      const src = readFileSync(path, 'utf8');
+      // A TypeScript file is compiled to either; JavaScript must already be written as a module.
+      cjs = COMMONJS.test(src) || (!ts && !ESM_LINE.test(src));
     } catch {
       cjs = true;
     }

@@ -67,6 +67,31 @@ console.log(\`@@project ${label} \${greeting} \${twice}\`);
 await world.shutdown();
 `;
 
+/**
+ * The JavaScript program in two ES module files, as \`tsc\` emits a project that keeps npm init's
+ * CommonJS default: Node alone loads \`./lib2.js\` as CommonJS (\`does not provide an export
+ * named 'Twice'\`). Next to a helper written as CommonJS, which stays one.
+ */
+const TWO_JS = `import { defineAm, initWorld } from 'lamellar';
+import { Twice, label } from './lib2.js';
+import place from './place2.js';
+
+const Hello = defineAm('hello', async (ctx, args) => \`PE \${ctx.currentPe} got hello from PE \${args.from}\`);
+
+const world = await initWorld();
+const next = (world.myPe + 1) % world.numPes;
+const greeting = await world.execAmPe(next, Hello, { from: world.myPe });
+const twice = await world.execAmPe(next, Twice, world.myPe + 10);
+console.log(\`@@project \${label}-\${place} \${greeting} \${twice}\`);
+await world.shutdown();
+`;
+const LIB2_JS = `import { defineAm } from 'lamellar';
+export const Twice = defineAm('twice', async (_ctx, n) => 2 * n);
+export const label = 'js2';
+`;
+const PLACE2_JS = `module.exports = require('node:path').basename(__filename, '.js');
+`;
+
 /** The tsconfig the README recommends for a project that keeps npm init's CommonJS default. */
 const TSCONFIG = {
   compilerOptions: {
@@ -107,6 +132,9 @@ describe('a project made by npm init -y, with this package installed from its pa
     writeFileSync(join(project, 'fails.ts'), FAILS_TS);
     writeFileSync(join(project, 'hello.js'), helloJs('js'));
     writeFileSync(join(project, 'hello.mjs'), helloJs('mjs'));
+    writeFileSync(join(project, 'two.js'), TWO_JS);
+    writeFileSync(join(project, 'lib2.js'), LIB2_JS);
+    writeFileSync(join(project, 'place2.js'), PLACE2_JS);
     writeFileSync(join(project, 'app.cts'), "const { initWorld } = require('lamellar');\n");
     writeFileSync(join(project, 'old.js'), "// CommonJS\nconst { initWorld } = require('lamellar');\ninitWorld().then((w) => w.shutdown());\n");
     writeFileSync(join(project, 'tsconfig.json'), JSON.stringify(TSCONFIG, null, 2));
@@ -132,6 +160,8 @@ describe('a project made by npm init -y, with this package installed from its pa
     ['hello.js', 'shmem', 'js'],
     ['hello.js', 'tcp', 'js'],
     ['hello.mjs', 'shmem', 'mjs'],
+    ['two.js', 'shmem', 'js2-place2'],
+    ['two.js', 'tcp', 'js2-place2'],
   ];
   for (const [script, backend, label] of cases) {
     test(`the installed bin runs ${script} (top-level await) on 2 ${backend} PEs`, async () => {
