@@ -10,7 +10,8 @@
  *    deliberate change, which then shows in review. Types that exported declarations use but the
  *    package does not export are listed too: they are part of the surface.
  * 2. The emitted declarations type-check on their own (skipLibCheck off), so stripping an
- *    `@internal` declaration that a public one still uses fails here, not in a user's project.
+ *    `@internal` declaration that a public one still uses fails here, not in a user's project;
+ *    and they name no typed array with a type argument, which TypeScript before 5.7 cannot read.
  * 3. TSDoc: every export, and every public member of an exported class or interface (and of
  *    the types in 1.), has a summary and an `@example`. Members of exported object constants
  *    (ErrorCode) need a summary only.
@@ -47,6 +48,13 @@ const srcProgram = ts.createProgram({ rootNames: parsed.fileNames, options: emit
 const dts = new Map();
 const emitted = srcProgram.emit(undefined, (file, text) => dts.set(resolve(file), text), undefined, true);
 for (const d of emitted.diagnostics) problems.push(`declaration emit: ${format(d)}`);
+// TypeScript before 5.7 has no type arguments on typed arrays: a project on 5.4-5.6 with
+// skipLibCheck off failed on `Int32Array<ArrayBuffer>`, which tsc infers for `= new Int32Array(n)`.
+const GENERIC_TYPED_ARRAY = /\b(?:Int8|Uint8|Uint8Clamped|Int16|Uint16|Int32|Uint32|Float32|Float64|BigInt64|BigUint64)Array</;
+for (const [file, text] of dts) {
+  const line = text.split('\n').findIndex((l) => GENERIC_TYPED_ARRAY.test(l));
+  if (line >= 0) problems.push(`${rel(file)}:${line + 1}: a typed array with a type argument needs TypeScript 5.7; annotate the declaration without it: ${text.split('\n')[line].trim()}`);
+}
 
 // ---- 2. a program over the emitted declarations (and the examples) ----
 

@@ -44,7 +44,7 @@ export class Slab {
   readonly #state = new Uint8Array(SLAB_SIZE);
   /** The AM's name per slot (not its definition: a closure AM's definition holds its env). */
   readonly names: (string | undefined)[] = new Array<string | undefined>(SLAB_SIZE);
-  readonly pes = new Int32Array(SLAB_SIZE);
+  readonly pes: Int32Array = new Int32Array(SLAB_SIZE);
   #values: unknown[] | undefined;
   #waiters: (SlotWaiter | undefined)[] | undefined;
   #groups: (HandleCounter | undefined)[] | undefined;

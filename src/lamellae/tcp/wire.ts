@@ -75,7 +75,7 @@ export const isBigWord = (w: number): boolean => w >= 6;
 
 /** A reusable header builder (one per thread: callers fill it and hand `bytes` on at once). */
 export class Header {
-  readonly bytes = new Uint8Array(HDR);
+  readonly bytes: Uint8Array = new Uint8Array(HDR);
   readonly #v = new DataView(this.bytes.buffer);
 
   set(type: number, pe: number, len: number, id = 0, addr = 0, arg = 0, sub = 0, flags = 0): Uint8Array {
