@@ -170,3 +170,26 @@ export interface WireError<Message extends string> {
    */
   readonly [kWireError]: Message;
 }
+
+/**
+ * The type of a value a collective carries (broadcast, allGather, gather): `T` when it is a Wire
+ * value, else a WireError that says why, so that a function or a class instance with methods
+ * does not compile (as in `defineAm`).
+ * @example
+ * ```ts
+ * const seed = await world.broadcast(world.myPe === 0 ? { seed: 42 } : undefined, 0);
+ * ```
+ */
+export type CollectiveValue<T> = [T] extends [WireCheck<T>]
+  ? T
+  : WireError<'the value of a collective must be a Wire value: no functions, symbols, promises or class instances (see the Wire type)'>;
+
+/**
+ * What a collective gives for a value of type `T`: its decoded copy (`WireReceived`), with a
+ * literal type widened (`broadcast(5, 0)` gives a number: the root's value, not this PE's 5).
+ * @example
+ * ```ts
+ * const n: number = await world.broadcast(5, 0);
+ * ```
+ */
+export type CollectiveResult<T> = WireReceived<T extends string ? string : T extends number ? number : T extends bigint ? bigint : T extends boolean ? boolean : T>;

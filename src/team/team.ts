@@ -22,7 +22,7 @@ import {
   type TeamLaunchOps,
 } from '../am/index.js';
 import { checkConstruct, checkTeamPe, config, ErrorCode, hash53, kConstruct, kTeamInternals, LamellarError, nextTurn, timedWait, unlessScriptFails } from '../core/index.js';
-import { registerRefCodec } from '../serde/index.js';
+import { registerRefCodec, type CollectiveResult, type CollectiveValue } from '../serde/index.js';
 import type { LamellarArch } from './arch.js';
 import type { Channel, SignalCall } from './coll/channel.js';
 import { Kind } from './coll/kinds.js';
@@ -500,32 +500,33 @@ export class Team implements AmTeam {
   }
 
   /**
-   * Collective: every member gets team PE `rootPe`'s `value` (any value the codec carries; the
-   * others' `value` is ignored and may be undefined).
+   * Collective: every member gets team PE `rootPe`'s `value` (any Wire value; the others'
+   * `value` is ignored and may be undefined). Every member, the root too, gets a decoded copy,
+   * as an AM's result: a `Buffer` arrives as a `Uint8Array`.
    * @example
    * const cfg = await team.broadcast(team.myPe === 0 ? { seed: 42 } : undefined, 0);
    */
-  broadcast<T>(value: T, rootPe: number): Promise<T> {
-    return this.#run('broadcast()', (ch) => tc.broadcast(ch, value, rootPe, userSite(Team.prototype.broadcast)));
+  broadcast<T>(value: CollectiveValue<T>, rootPe: number): Promise<CollectiveResult<T>> {
+    return this.#run('broadcast()', (ch) => tc.broadcast(ch, value as CollectiveResult<T>, rootPe, userSite(Team.prototype.broadcast)));
   }
 
   /**
-   * Collective: every member gets every member's `value`, in team PE order.
+   * Collective: every member gets every member's `value` (decoded copies), in team PE order.
    * @example
    * const names: string[] = await world.allGather(`pe${world.myPe}`);
    */
-  allGather<T>(value: T): Promise<T[]> {
-    return this.#run('allGather()', (ch) => tc.allGather(ch, value, userSite(Team.prototype.allGather)));
+  allGather<T>(value: CollectiveValue<T>): Promise<CollectiveResult<T>[]> {
+    return this.#run('allGather()', (ch) => tc.allGather(ch, value as CollectiveResult<T>, userSite(Team.prototype.allGather)));
   }
 
   /**
-   * Collective: team PE `rootPe` gets every member's `value` in team PE order; the others get
-   * undefined.
+   * Collective: team PE `rootPe` gets every member's `value` (decoded copies) in team PE order;
+   * the others get undefined.
    * @example
    * const parts = await world.gather(world.myPe * 10, 0); // an array on PE 0, undefined elsewhere
    */
-  gather<T>(value: T, rootPe: number): Promise<T[] | undefined> {
-    return this.#run('gather()', (ch) => tc.gather(ch, value, rootPe, userSite(Team.prototype.gather)));
+  gather<T>(value: CollectiveValue<T>, rootPe: number): Promise<CollectiveResult<T>[] | undefined> {
+    return this.#run('gather()', (ch) => tc.gather(ch, value as CollectiveResult<T>, rootPe, userSite(Team.prototype.gather)));
   }
 
   /**

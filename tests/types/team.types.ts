@@ -29,6 +29,13 @@ export async function teamTypeTests(world: World, team: Team): Promise<void> {
   assertEqual<typeof all, string[]>(true);
   const parts = await world.gather([1, 2], 0);
   assertEqual<typeof parts, number[][] | undefined>(true);
+  // Values arrive decoded, as an AM's result: a Buffer as a Uint8Array, readonly arrays mutable.
+  const bytes = await world.broadcast(Buffer.from('hi'), 0);
+  assertEqual<typeof bytes, Uint8Array>(true);
+  const lists = await team.allGather([1, 2] as readonly number[]);
+  assertEqual<typeof lists, number[][]>(true);
+  const maybe = await world.broadcast(world.myPe === 0 ? { seed: 42 } : undefined, 0);
+  assertEqual<typeof maybe, { seed: number } | undefined>(true);
 
   const before = await world.exclusiveScan(5, 'sum');
   assertEqual<typeof before, number>(true);
@@ -51,4 +58,10 @@ export async function teamTypeTests(world: World, team: Team): Promise<void> {
   await world.allReduce([1, 2], 'sum');
   // @ts-expect-error the root is a number
   await world.broadcast(1, '0');
+  // @ts-expect-error a function is not a Wire value (the codec refuses it at run time)
+  await world.broadcast(() => 42, 0);
+  // @ts-expect-error nor a record holding one
+  await team.allGather({ f: () => 1 });
+  // @ts-expect-error nor a Map of functions
+  await world.gather(new Map([[1, () => 1]]), 0);
 }
