@@ -99,6 +99,8 @@ export class Engine {
   #notYet = false;
   /** Per sender: since when its first waiting request has named an AM not defined here. */
   readonly #undefinedSince = new Map<number, number>();
+  /** How long a request for an undefined AM waits (#waitForDefinition); 0 refuses it at once. */
+  defineWaitMs = UNDEFINED_AM_WAIT_MS;
   /** Incoming frames, run in time slices (inbox.ts). */
   readonly #inbox = new Inbox({
     run: (src, frame, pos, state) => this.#onFrame(src, frame, pos, state as FrameState | undefined),
@@ -382,18 +384,19 @@ export class Engine {
 
   /**
    * Whether a request from `src` for an AM not defined here waits for a later turn rather than
-   * being refused: for up to UNDEFINED_AM_WAIT_MS. Every PE defines the same AMs, but not at the
+   * being refused: for up to `defineWaitMs`. Every PE defines the same AMs, but not at the
    * same moment: `await initWorld(); const Hi = defineAm(...)` on the target may run after another
    * PE, past the same line, has sent it Hi (2 runs in 6 refused so, on 3 PEs).
    */
   #waitForDefinition(src: number): boolean {
+    if (this.defineWaitMs <= 0) return false;
     const now = performance.now();
     const since = this.#undefinedSince.get(src);
     if (since === undefined) {
       this.#undefinedSince.set(src, now);
       return true;
     }
-    if (now - since < UNDEFINED_AM_WAIT_MS) return true;
+    if (now - since < this.defineWaitMs) return true;
     this.#undefinedSince.delete(src);
     return false;
   }

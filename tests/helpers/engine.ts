@@ -29,6 +29,9 @@ export function makeEngine(): TestEngine {
     sendsDone: () => {},
   } as unknown as Lamella;
   const engine = new Engine(lamella, 1 << 16);
+  // Frames here are handled synchronously, one call each: a request for an undefined AM (a fuzzed
+  // AM id) is refused at once, as the tests expect, instead of waiting turns for a definition.
+  engine.defineWaitMs = 0;
   const team = { myPe: 0, numPes: 2, pes: [0, 1] };
   engine.setHost({ world: team, teamById: (id: number) => (id === 0 ? team : undefined), teamDropped: () => false, decodeContext: undefined } as unknown as EngineHost);
   return { engine, handler: (src, frame) => handler(src, frame), sent };
