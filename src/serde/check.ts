@@ -6,7 +6,7 @@
  * codecs are not called (their encode may count a reference as sent): a class with a codec
  * passes, and only its encode can refuse it later (a released handle).
  */
-import { BUILTIN_KINDS, K_MAP, K_SET } from './encode.js';
+import { BUILTIN_KINDS, errorFields, K_MAP, K_SET } from './encode.js';
 import { refsByCtor, refsByProto } from './refs.js';
 import { MAX_DEPTH, MAX_U32 } from './tags.js';
 
@@ -51,5 +51,11 @@ function sendableObject(v: object, depth: number): boolean {
     return true;
   }
   if (kind !== undefined) return (v as { byteLength?: number }).byteLength === undefined || (v as { byteLength: number }).byteLength <= MAX_U32;
-  return refsByProto.has(proto) || refsByCtor.has((v as { constructor?: unknown }).constructor);
+  if (refsByProto.has(proto) || refsByCtor.has((v as { constructor?: unknown }).constructor)) return true;
+  if (!(v instanceof Error)) return false;
+  if (++depth > MAX_DEPTH) return false;
+  if (Object.hasOwn(v, 'cause') && !sendable(v.cause, depth)) return false;
+  const fields = errorFields(v);
+  for (const k in fields) if (!sendable(fields[k], depth)) return false;
+  return true;
 }

@@ -87,9 +87,33 @@ export function dec(r: Reader, depth: number): unknown {
       return decRef(r);
     case T.REF_AGAIN:
       return decRefAgain(r, p, depth);
+    case T.ERROR:
+      return decError(r, p, depth);
     default:
       throw deserializeError(`unknown tag 0x${t.toString(16)}`, p);
   }
+}
+
+/** An ERROR value: the built-in class its kind names, with the sender's name, stack, cause and fields. */
+function decError(r: Reader, at: number, depth: number): Error {
+  if (++depth > T.MAX_DEPTH) throw deserializeError(`values nested more than ${T.MAX_DEPTH} deep`, at);
+  const Ctor = T.ERROR_KINDS[r.u8()];
+  if (Ctor === undefined) throw deserializeError('unknown error kind', at);
+  const name = dec(r, depth);
+  const message = dec(r, depth);
+  const stack = dec(r, depth);
+  const hasCause = dec(r, depth);
+  const cause = hasCause === true ? dec(r, depth) : undefined;
+  const fields = dec(r, depth);
+  if (typeof name !== 'string' || typeof message !== 'string' || (stack !== undefined && typeof stack !== 'string') || typeof hasCause !== 'boolean' || fields === null || typeof fields !== 'object') {
+    throw deserializeError('malformed error value', at);
+  }
+  const e = hasCause ? new Ctor(message, { cause }) : new Ctor(message);
+  // As the constructors make them: name, stack and cause own but not enumerable.
+  if (name !== Ctor.name) Object.defineProperty(e, 'name', { value: name, writable: true, enumerable: false, configurable: true });
+  Object.defineProperty(e, 'stack', { value: stack, writable: true, enumerable: false, configurable: true });
+  for (const k of Object.keys(fields)) setKey(e as unknown as Record<string, unknown>, k, (fields as Record<string, unknown>)[k]);
+  return e;
 }
 
 /** Rejects a count that cannot fit in what is left (every element is at least `minBytes`). */

@@ -5,7 +5,7 @@
  * encode.ts accepts, so the first problem it finds is the one the encoder tripped on.
  */
 import { ErrorCode, LamellarError } from '../core/index.js';
-import { BUILTIN_KINDS, K_MAP, K_SET, takeRefFailure } from './encode.js';
+import { BUILTIN_KINDS, errorFields, K_MAP, K_SET, takeRefFailure } from './encode.js';
 import { refsByCtor } from './refs.js';
 import { MAX_DEPTH } from './tags.js';
 
@@ -95,7 +95,7 @@ class Walker {
     const proto = Object.getPrototypeOf(v) as object | null;
     const plain = proto === Object.prototype || proto === null;
     const kind = plain || proto === Array.prototype ? 0 : BUILTIN_KINDS.get(proto);
-    if (kind === undefined) return this.walkRef(v, proto);
+    if (kind === undefined) return this.walkRef(v, proto, depth);
     if (kind !== 0 && kind !== K_MAP && kind !== K_SET) return undefined;
     if (depth + 1 > MAX_DEPTH) return this.problem(`nested more than ${MAX_DEPTH} levels deep`);
     this.ancestors.set(v, this.segs.length);
@@ -146,9 +146,21 @@ class Walker {
     return this.child(seg, x, depth);
   }
 
+  /** An Error: its cause and own fields are sent (encode.ts, encError). */
+  private walkError(e: Error, depth: number): Problem | undefined {
+    if (depth > MAX_DEPTH) return this.problem(`nested more than ${MAX_DEPTH} levels deep`);
+    this.ancestors.set(e, this.segs.length);
+    const fields = errorFields(e);
+    let found = Object.hasOwn(e, 'cause') ? this.child('.cause', e.cause, depth) : undefined;
+    for (const k in fields) if (found === undefined) found = this.read(keySegment(k), fields, k, depth);
+    this.ancestors.delete(e);
+    return found;
+  }
+
   /** A class instance: fine if its class has a ref codec, unless that codec threw for this very value. */
-  private walkRef(v: object, proto: object | null): Problem | undefined {
+  private walkRef(v: object, proto: object | null, depth: number): Problem | undefined {
     const entry = refsByCtor.get((v as { constructor?: unknown }).constructor);
+    if (entry === undefined && v instanceof Error) return this.walkError(v, depth + 1);
     if (entry === undefined) return this.problem(describeInstance(v, proto));
     if (this.refFailure?.value !== v) return undefined;
     const e = this.refFailure.error;

@@ -188,7 +188,10 @@ function encObject(w: Writer, v: object, depth: number): void {
       lastRef = ref;
     } else {
       ref = refsByCtor.get((v as { constructor?: unknown }).constructor);
-      if (ref === undefined) throw UNSUPPORTED;
+      if (ref === undefined) {
+        if (v instanceof Error) return encError(w, v, depth);
+        throw UNSUPPORTED;
+      }
     }
   }
   ref = ref!;
@@ -328,6 +331,39 @@ function encBuiltin(w: Writer, v: object, kind: number, depth: number): void {
       rawBytes(w, T.DATA_VIEW, -1, dv.buffer, dv.byteOffset, dv.byteLength);
     }
   }
+}
+
+const ERROR_PROTOS: readonly object[] = T.ERROR_KINDS.map((C) => C.prototype as object);
+
+/** The ERROR_KINDS index of `e`'s class, or of the nearest built-in error class it extends. */
+export function errorKind(e: Error): number {
+  for (let p = Object.getPrototypeOf(e) as object | null; p !== null; p = Object.getPrototypeOf(p) as object | null) {
+    const i = ERROR_PROTOS.indexOf(p);
+    if (i >= 0) return i;
+  }
+  return 0;
+}
+
+/** The own enumerable fields an Error carries besides name, message, stack and cause (`code`, `details`). */
+export function errorFields(e: Error): Record<string, unknown> {
+  const own: Record<string, unknown> = {};
+  for (const k of Object.keys(e)) own[k] = (e as unknown as Record<string, unknown>)[k];
+  return own;
+}
+
+/** An Error, as structuredClone sends one: rebuilt as its built-in class, with its name and fields. */
+function encError(w: Writer, e: Error, depth: number): void {
+  if (++depth > T.MAX_DEPTH) throw TOO_DEEP;
+  w.ensure(2);
+  w.buf[w.pos++] = T.ERROR;
+  w.buf[w.pos++] = errorKind(e);
+  enc(w, String(e.name), depth);
+  enc(w, String(e.message), depth);
+  enc(w, typeof e.stack === 'string' ? e.stack : undefined, depth);
+  const hasCause = Object.hasOwn(e, 'cause');
+  tag(w, hasCause ? T.TRUE : T.FALSE);
+  if (hasCause) enc(w, e.cause, depth);
+  encPlain(w, errorFields(e), depth);
 }
 
 /** Tag, optional kind byte, u32 length, then the bytes in one copy. */

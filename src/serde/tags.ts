@@ -9,8 +9,8 @@
  *   0x80-0x8f  plain object with 0..15 keys (low nibble), then key/value pairs
  *   0x90-0x9f  array with 0..15 elements (low nibble), then the elements
  *   0xa0-0xbf  string of 0..31 UTF-8 bytes (low 5 bits), then the bytes
- *   0xc0..0xd4 the fixed tags below
- *   0xd5-0xdf  reserved (decoding one is an error)
+ *   0xc0..0xd5 the fixed tags below
+ *   0xd6-0xdf  reserved (decoding one is an error)
  *   0xe0-0xff  integer -32..-1 (the tag as an int8)
  *
  * Object keys are ordinary string values (any of the three string tags), so the key bytes are
@@ -65,6 +65,15 @@ export const REF = 0xd3;
  * decoding the REF at that offset again.
  */
 export const REF_AGAIN = 0xd4;
+/**
+ * An Error: u8 kind (ERROR_KINDS index: the built-in class it is, or the nearest it extends),
+ * then as values its name, message, stack (a string or undefined), whether it has an own
+ * `cause`, the cause if so, and a plain object of its own enumerable properties (`code`, ...).
+ */
+export const ERROR = 0xd5;
+
+/** The kind byte of an ERROR value is an index into this list. Never reorder; append only. */
+export const ERROR_KINDS: readonly ErrorConstructor[] = [Error, TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError];
 
 /** Largest count / byte length a u32 field can carry. */
 export const MAX_U32 = 0xffff_ffff;

@@ -72,6 +72,7 @@ export type WirePrimitive = undefined | null | boolean | number | bigint | strin
 export type Wire =
   | WirePrimitive
   | Date
+  | Error
   | ArrayBuffer
   | DataView
   | WireTypedArray
@@ -89,6 +90,19 @@ export type Wire =
  * ```
  */
 type WireLeaf = WirePrimitive | void | Date | ArrayBuffer | DataView | WireTypedArray | WireHandle;
+
+/**
+ * What an Error of type `T` is on the PE that receives it: an instance of the built-in error
+ * class it is or extends (a subclass of the program's own arrives as that built-in, with the
+ * subclass's name), carrying its own data fields.
+ * @example
+ * ```ts
+ * type R = ReceivedError<Error & { code: string }>; // Error & { code: string }
+ * ```
+ */
+export type ReceivedError<T extends Error> = Error & {
+  [K in keyof T as K extends keyof Error ? never : T[K] extends (...args: never[]) => unknown ? never : K]: WireReceived<T[K]>;
+};
 
 /**
  * `T` with every part the codec cannot carry replaced by `never`: `T` is a Wire value exactly
@@ -139,15 +153,17 @@ export type WireReceived<T> = T extends Uint8Array & { readBigUInt64LE(offset?: 
   ? Uint8Array
   : T extends WireLeaf
     ? T
-    : T extends ReadonlyMap<infer K, infer V>
-      ? Map<WireReceived<K>, WireReceived<V>>
-      : T extends ReadonlySet<infer E>
-        ? Set<WireReceived<E>>
-        : T extends readonly unknown[]
-          ? { -readonly [I in keyof T]: WireReceived<T[I]> }
-          : T extends object
-            ? { [K in keyof T]: WireReceived<T[K]> }
-            : T;
+    : T extends Error
+      ? ReceivedError<T>
+      : T extends ReadonlyMap<infer K, infer V>
+        ? Map<WireReceived<K>, WireReceived<V>>
+        : T extends ReadonlySet<infer E>
+          ? Set<WireReceived<E>>
+          : T extends readonly unknown[]
+            ? { -readonly [I in keyof T]: WireReceived<T[I]> }
+            : T extends object
+              ? { [K in keyof T]: WireReceived<T[K]> }
+              : T;
 
 declare const kWireError: unique symbol;
 

@@ -45,6 +45,7 @@ export const AM_CASES = [
   'defining an AM name twice throws DUPLICATE_AM',
   'an AmGroup of mixed single-PE and all-PE AMs returns results in insertion order',
   'a TaskGroup waits only for its own AMs',
+  'an Error returned by an AM arrives as an Error of its class with its fields',
   'every codec value type round-trips through an AM',
   'large typed arrays in AM arguments arrive as they were at launch, from any buffer',
 ];

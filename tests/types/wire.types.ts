@@ -106,4 +106,13 @@ export async function wireTypeTests(world: World): Promise<void> {
   assertEqual<Args extends WireCheck<Args> ? true : false, true>(true);
   assertEqual<Point extends WireCheck<Point> ? true : false, false>(true);
   assertEqual<WireReceived<{ b: Buffer; r: readonly number[] }>, { b: Uint8Array; r: number[] }>(true);
+  // An Error arrives as one, with its own data fields typed.
+  const errWire: Wire = { e: new TypeError('x') };
+  void errWire;
+  const got = {} as WireReceived<{ e: TypeError & { code: string; retry(): void } }>;
+  const msg: string = got.e.message;
+  const code: string = got.e.code;
+  void [msg, code];
+  // @ts-expect-error a method of the sender's class does not travel
+  got.e.retry();
 }

@@ -196,6 +196,29 @@ test('Set decodes as a real Set', () => {
   assert.deepStrictEqual(back, s);
 });
 
+test('Errors round-trip as their built-in class, with name, message, stack, cause and own fields', () => {
+  class AppError extends RangeError {
+    constructor(readonly code: string) {
+      super(`app failed: ${code}`, { cause: new TypeError('inner', { cause: 7 }) });
+      this.name = 'AppError';
+    }
+  }
+  const sent = new AppError('E42');
+  const got = roundTrip(sent) as RangeError & { code?: string };
+  assert.ok(got instanceof RangeError && Object.getPrototypeOf(got) === RangeError.prototype, 'a subclass of the program arrives as the built-in it extends');
+  assert.deepEqual([got.name, got.message, got.code, got.stack], ['AppError', 'app failed: E42', 'E42', sent.stack]);
+  const cause = got.cause as TypeError;
+  assert.ok(cause instanceof TypeError);
+  assert.deepEqual([cause.message, cause.cause], ['inner', 7]);
+  assert.deepEqual(Object.keys(got), ['code'], 'name, stack and cause are not enumerable, as on a new Error');
+  const plain = roundTrip({ err: new Error('plain') }).err as Error;
+  assert.ok(plain instanceof Error && !Object.hasOwn(plain, 'cause') && !Object.hasOwn(plain, 'name'));
+  assert.equal(plain.message, 'plain');
+  const lam = roundTrip(new LamellarError(ErrorCode.INVALID_ARGUMENT, 'bad', { details: { pe: 1 } })) as Error & { code?: string; details?: unknown };
+  assert.deepEqual([lam.name, lam.code, lam.details], ['LamellarError', ErrorCode.INVALID_ARGUMENT, { pe: 1 }]);
+  assert.equal(checkValue([new SyntaxError('s')]), undefined);
+});
+
 test('Date round-trips, including an invalid Date', () => {
   for (const d of [new Date(0), new Date('2026-11-23T12:34:56.789Z'), new Date(-1e12), new Date(8.64e15)]) {
     const back = roundTrip(d);
@@ -590,7 +613,8 @@ test('unsupported values are refused with a description', () => {
     [[Promise.resolve(1)], 'args[0]', /an instance of class Promise/],
     [{ 'odd key': new Foo() }, 'args["odd key"]', /an instance of class Foo/],
     [{ re: /x/ }, 'args.re', /an instance of class RegExp/],
-    [{ e: new Error('x') }, 'args.e', /an instance of class Error/],
+    [{ e: Object.assign(new Error('x'), { f: () => 1 }) }, 'args.e.f', /a function/],
+    [{ e: new Error('x', { cause: new WeakMap() }) }, 'args.e.cause', /an instance of class WeakMap/],
     [{ n: Object(1) as unknown }, 'args.n', /an instance of class Number/],
     [{ s: new SharedArrayBuffer(8) }, 'args.s', /a SharedArrayBuffer/],
     [{ t: new (class MyF64 extends Float64Array {})(2) }, 'args.t', /an instance of class MyF64/],
