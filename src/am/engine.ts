@@ -166,7 +166,7 @@ export class Engine {
   // ---- launching ----
 
   #checkOpen(): void {
-    if (this.#closed) throw new LamellarError(ErrorCode.WORLD_SHUT_DOWN, 'cannot launch an active message after world.shutdown()');
+    if (this.#closed) throw new LamellarError(ErrorCode.WORLD_SHUT_DOWN, 'cannot launch an active message after world.shutdown() (the end of the `await using` scope that holds the world shuts it down too)');
   }
 
   /** Launches `def(args)` on world PE `pe`; `handle` settles with the result. */

@@ -28,7 +28,7 @@ import {
 import { checkRunOptions, checkStatsFile, describeError, describeFollowOn, namePeProcess, run, runScript, tunedEnv } from '../launcher/index.js';
 import { numPesOf, parseRunArgs } from './args.js';
 
-const RUN_USAGE = 'lamellar run -N <pes> [--backend shmem|tcp|ofi|local] [--prefix] [--stats[=file.json]] <script> [args...]';
+const RUN_USAGE = 'lamellar run [-N <pes>] [--backend shmem|tcp|ofi|local] [--prefix] [--stats[=file.json]] <script> [args...]';
 const EXEC_USAGE = 'lamellar exec <script> [args...]';
 const BUILD_OFI_USAGE = 'lamellar build-ofi';
 
@@ -41,6 +41,8 @@ const RUN_TEXT = `  -N, --num-pes <n>     number of PEs (default: LAMELLAR_NUM_P
   -h, --help            show this help
 
 Runs <script> (.ts, .mts, .js or .mjs, as an ES module) on every PE.`;
+
+const VERSION_TEXT = "  -v, --version         print lamellar's version";
 
 const EXIT_CODES = `Exit codes: 0 when every PE succeeded; a failing PE's own non-zero exit code passed through
 (1 when it threw); 2 for a usage or configuration error (no PE started); 130 or 143 when stopped
@@ -59,15 +61,13 @@ const USAGE = `usage: ${RUN_USAGE}
        ${BUILD_OFI_USAGE}
        lamellar --version
 
-${RUN_TEXT}
+${RUN_TEXT.replace('show this help\n', `show this help\n${VERSION_TEXT}\n`)}
 
 ${EXIT_CODES}
 
 ${EXEC_TEXT}
 
-${BUILD_OFI_TEXT}
-
-  -v, --version         print lamellar's version`;
+${BUILD_OFI_TEXT}`;
 
 const HELP: Readonly<Record<string, string>> = {
   run: `usage: ${RUN_USAGE}\n\n${RUN_TEXT}\n\n${EXIT_CODES}`,

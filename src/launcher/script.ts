@@ -177,6 +177,9 @@ export function moduleMarkers(source: string): { esm: boolean; cjs: boolean } {
 }
 
 /** Throws UNSUPPORTED_SCRIPT for an entry that is CommonJS; `script` is an existing file. */
+/** What an entry may be named (no extension: a script file Node is told to run all the same). */
+const SCRIPT_EXTENSIONS = new Set(['', '.ts', '.mts', '.js', '.mjs', '.tsx', '.jsx']);
+
 export function checkEntryScript(script: string): void {
   const ext = extname(script);
   const name = basename(script);
@@ -184,6 +187,12 @@ export function checkEntryScript(script: string): void {
     const stem = name.slice(0, -ext.length);
     const to = ext === '.cts' ? `${stem}.mts (or ${stem}.ts)` : `${stem}.mjs (or ${stem}.js)`;
     throw unsupported(script, `${name} is CommonJS; rename it to ${to} and use import instead of require()`);
+  }
+  // `lamellar run -N 2 tsconfig.json` started every PE, which failed in Node's loader.
+  if (!SCRIPT_EXTENSIONS.has(ext)) {
+    throw new LamellarError(ErrorCode.UNSUPPORTED_SCRIPT, `${name} is not a script: lamellar runs a .ts, .mts, .js or .mjs file on every PE`, {
+      details: { script },
+    });
   }
   // .mjs and .mts are ES modules by their name, whatever they contain.
   if (!['.ts', '.js', '.tsx', '.jsx'].includes(ext)) return;

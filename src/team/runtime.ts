@@ -226,7 +226,11 @@ export class WorldRuntime implements EngineHost, ChannelHost {
 
   checkOpen(what: string): void {
     if (this.#closed) {
-      throw new LamellarError(ErrorCode.WORLD_SHUT_DOWN, `${what} after world.shutdown(): the world is no longer usable`);
+      // The script may never have called shutdown(): the end of an `await using world` scope did.
+      throw new LamellarError(
+        ErrorCode.WORLD_SHUT_DOWN,
+        `${what} after world.shutdown(): the world is no longer usable (the end of the \`await using\` scope that holds it shuts it down too)`,
+      );
     }
   }
 }

@@ -201,6 +201,12 @@ describe('which entry scripts are refused as CommonJS (launcher/script.ts)', () 
   const DYNAMIC = `const { initWorld } = await import('lamellar');\n`;
   const IN_STRING = `${DYNAMIC}const msg = "you should not require('x') here";\nconst world = await initWorld(); await world.shutdown();\n`;
 
+  test('a file that is not a script (tsconfig.json, README.md) is refused before any PE starts', () => {
+    assert.match(check('tsconfig.json', '{ "compilerOptions": {} }') ?? '', /^LAMELLAR_ERR_UNSUPPORTED_SCRIPT: tsconfig\.json is not a script/);
+    assert.match(check('README.md', '# hi') ?? '', /UNSUPPORTED_SCRIPT/);
+    assert.equal(check('runme', 'console.log(1);\n'), undefined, 'a file without an extension is left to Node');
+  });
+
   test('an .mjs or .mts entry is an ES module whatever it contains', () => {
     assert.equal(check('app.mjs', IN_STRING), undefined);
     assert.equal(check('cjs-looking.mjs', `const fs = require('node:fs');\nmodule.exports = fs;\n`), undefined);
