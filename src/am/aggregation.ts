@@ -25,6 +25,8 @@ const GATHER_MIN = 64 << 10;
 const LATE_IDLE = 8;
 /** Microtasks after which a late flush sends however busy the turn is: about 80 replies of such a chain. */
 const LATE_MAX = 256;
+/** Or once this long has passed since its first record (AMs that compute under the lock). */
+const LATE_MAX_MS = 1;
 
 export class Outbox {
   readonly #lamella: Lamella;
@@ -50,6 +52,7 @@ export class Outbox {
   #lateSeen = 0;
   #lateIdle = 0;
   #lateHops = 0;
+  #lateStart = 0;
 
   constructor(lamella: Lamella, threshold: number) {
     this.#lamella = lamella;
@@ -107,6 +110,7 @@ export class Outbox {
       this.#lateSeen = this.#records;
       this.#lateIdle = 0;
       this.#lateHops = 0;
+      this.#lateStart = performance.now();
       queueMicrotask(this.#lateStep);
     }
     return this.#writer(pe);
@@ -114,14 +118,15 @@ export class Outbox {
 
   /**
    * One microtask of the late flush's wait: it ends, flushing, after LATE_IDLE microtasks without
-   * a new record, or after LATE_MAX in all (the wait is short and bounded, never a timer).
+   * a new record, or after LATE_MAX in all or LATE_MAX_MS (the wait is short and bounded, never a
+   * timer).
    */
   readonly #lateStep = (): void => {
     if (this.#records !== this.#lateSeen) {
       this.#lateSeen = this.#records;
       this.#lateIdle = 0;
     } else this.#lateIdle++;
-    if (this.#lateIdle < LATE_IDLE && ++this.#lateHops < LATE_MAX) {
+    if (this.#lateIdle < LATE_IDLE && ++this.#lateHops < LATE_MAX && performance.now() - this.#lateStart < LATE_MAX_MS) {
       queueMicrotask(this.#lateStep);
       return;
     }

@@ -99,6 +99,11 @@ export class Engine {
   #notYet = false;
   /** Per sender: since when its first waiting request has named an AM not defined here. */
   readonly #undefinedSince = new Map<number, number>();
+  /**
+   * AMs a request waited the whole `defineWaitMs` for: later requests for them are refused at
+   * once (an AM defined on some PEs only, under an \`if\`, cost a second per request).
+   */
+  readonly #neverDefined = new Set<number>();
   /** How long a request for an undefined AM waits (#waitForDefinition); 0 refuses it at once. */
   defineWaitMs = UNDEFINED_AM_WAIT_MS;
   /** Incoming frames, run in time slices (inbox.ts). */
@@ -388,8 +393,8 @@ export class Engine {
    * same moment: `await initWorld(); const Hi = defineAm(...)` on the target may run after another
    * PE, past the same line, has sent it Hi (2 runs in 6 refused so, on 3 PEs).
    */
-  #waitForDefinition(src: number): boolean {
-    if (this.defineWaitMs <= 0) return false;
+  #waitForDefinition(src: number, amId: number): boolean {
+    if (this.defineWaitMs <= 0 || this.#neverDefined.has(amId)) return false;
     const now = performance.now();
     const since = this.#undefinedSince.get(src);
     if (since === undefined) {
@@ -398,6 +403,7 @@ export class Engine {
     }
     if (now - since < this.defineWaitMs) return true;
     this.#undefinedSince.delete(src);
+    this.#neverDefined.add(amId);
     return false;
   }
 
@@ -493,10 +499,11 @@ export class Engine {
     const len = r.u32();
     const end = r.pos + len;
     const def = closure ? this.#closures.lookup(src, amId) : lookupAm(amId);
-    if (this.#undefinedSince.size !== 0 && def !== undefined) this.#undefinedSince.delete(src);
+    // The waiting request itself has moved on (not one taken out of turn behind it).
+    if (this.#undefinedSince.size !== 0 && def !== undefined && !this.#outOfTurn) this.#undefinedSince.delete(src);
     if (def === undefined) {
       r.pos = end;
-      if (!closure && this.#waitForDefinition(src)) {
+      if (!closure && this.#waitForDefinition(src, amId)) {
         this.#notYet = true;
         return;
       }

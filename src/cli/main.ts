@@ -42,7 +42,6 @@ const RUN_TEXT = `  -N, --num-pes <n>     number of PEs (default: LAMELLAR_NUM_P
 
 Runs <script> (.ts, .mts, .js or .mjs, as an ES module) on every PE.`;
 
-const VERSION_TEXT = "  -v, --version         print lamellar's version";
 
 const EXIT_CODES = `Exit codes: 0 when every PE succeeded; a failing PE's own non-zero exit code passed through
 (1 when it threw); 2 for a usage or configuration error (no PE started); 130 or 143 when stopped
@@ -59,9 +58,9 @@ const BUILD_OFI_TEXT = "build-ofi builds the ofi backend's native addon (needs a
 const USAGE = `usage: ${RUN_USAGE}
        ${EXEC_USAGE}
        ${BUILD_OFI_USAGE}
-       lamellar --version
+       lamellar --version         (or -v, --version: prints lamellar's version)
 
-${RUN_TEXT.replace('show this help\n', `show this help\n${VERSION_TEXT}\n`)}
+${RUN_TEXT}
 
 ${EXIT_CODES}
 

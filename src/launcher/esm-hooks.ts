@@ -41,7 +41,7 @@ const usesCommonJs = new Map<string, boolean>();
 
 const COMMONJS = /\brequire\s*\(|\bexport\s*=|\bmodule\.exports\b|\bexports\.[\w$]+\s*=|\b__dirname\b|\b__filename\b/;
 /** A line that starts an ES module's `import` or `export` statement. */
-const ESM_LINE = /^[ \t]*(?:import[ \t]*[\w$*{'"]|export[ \t]+(?:\{|\*|default\b|const\b|let\b|var\b|function\b|async\b|class\b))/m;
+const ESM_LINE = /^[ \t]*(?:import(?:[ \t]+[\w$*{]|[ \t]*[{*'"])|export(?:[ \t]*[{*]|[ \t]+(?:default|const|let|var|function|async|class)\b))/m;
 
 /**
  * The URL to load `url` from as an ES module, or undefined to leave it to Node and tsx. tsx marks

@@ -176,10 +176,10 @@ export function moduleMarkers(source: string): { esm: boolean; cjs: boolean } {
   return { esm, cjs };
 }
 
-/** Throws UNSUPPORTED_SCRIPT for an entry that is CommonJS; `script` is an existing file. */
 /** What an entry may be named (no extension: a script file Node is told to run all the same). */
 const SCRIPT_EXTENSIONS = new Set(['', '.ts', '.mts', '.js', '.mjs', '.tsx', '.jsx']);
 
+/** Throws UNSUPPORTED_SCRIPT for an entry that is CommonJS or not a script at all; `script` is an existing file. */
 export function checkEntryScript(script: string): void {
   const ext = extname(script);
   const name = basename(script);
@@ -190,7 +190,7 @@ export function checkEntryScript(script: string): void {
   }
   // `lamellar run -N 2 tsconfig.json` started every PE, which failed in Node's loader.
   if (!SCRIPT_EXTENSIONS.has(ext)) {
-    throw new LamellarError(ErrorCode.UNSUPPORTED_SCRIPT, `${name} is not a script: lamellar runs a .ts, .mts, .js or .mjs file on every PE`, {
+    throw new LamellarError(ErrorCode.UNSUPPORTED_SCRIPT, `${name} is not a script: lamellar runs a .ts, .mts, .js or .mjs file (or .tsx, .jsx) on every PE`, {
       details: { script },
     });
   }

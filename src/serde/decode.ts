@@ -105,14 +105,17 @@ function decError(r: Reader, at: number, depth: number): Error {
   const hasCause = dec(r, depth);
   const cause = hasCause === true ? dec(r, depth) : undefined;
   const fields = dec(r, depth);
-  if (typeof name !== 'string' || typeof message !== 'string' || (stack !== undefined && typeof stack !== 'string') || typeof hasCause !== 'boolean' || fields === null || typeof fields !== 'object') {
+  // The fields must be a plain object: a typed array there (4 MB) made 4 million own keys.
+  const fieldsProto: unknown = fields !== null && typeof fields === 'object' ? Object.getPrototypeOf(fields) : undefined;
+  if (typeof name !== 'string' || typeof message !== 'string' || (stack !== undefined && typeof stack !== 'string') || typeof hasCause !== 'boolean' || (fieldsProto !== Object.prototype && fieldsProto !== null)) {
     throw deserializeError('malformed error value', at);
   }
   const e = hasCause ? new Ctor(message, { cause }) : new Ctor(message);
   // As the constructors make them: name, stack and cause own but not enumerable.
   if (name !== Ctor.name) Object.defineProperty(e, 'name', { value: name, writable: true, enumerable: false, configurable: true });
   Object.defineProperty(e, 'stack', { value: stack, writable: true, enumerable: false, configurable: true });
-  for (const k of Object.keys(fields)) setKey(e as unknown as Record<string, unknown>, k, (fields as Record<string, unknown>)[k]);
+  // A field may not replace what the error has as one (toString, message): String(e) must work.
+  for (const k of Object.keys(fields as object)) if (!T.ERROR_MEMBERS.has(k)) setKey(e as unknown as Record<string, unknown>, k, (fields as Record<string, unknown>)[k]);
   return e;
 }
 

@@ -347,7 +347,7 @@ export function errorKind(e: Error): number {
 /** The own enumerable fields an Error carries besides name, message, stack and cause (`code`, `details`). */
 export function errorFields(e: Error): Record<string, unknown> {
   const own: Record<string, unknown> = {};
-  for (const k of Object.keys(e)) own[k] = (e as unknown as Record<string, unknown>)[k];
+  for (const k of Object.keys(e)) if (!T.ERROR_MEMBERS.has(k)) own[k] = (e as unknown as Record<string, unknown>)[k];
   return own;
 }
 

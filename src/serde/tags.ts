@@ -75,6 +75,9 @@ export const ERROR = 0xd5;
 /** The kind byte of an ERROR value is an index into this list. Never reorder; append only. */
 export const ERROR_KINDS: readonly ErrorConstructor[] = [Error, TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError];
 
+/** Names an Error's fields may not take: what it has as an Error (sent apart, or its methods). */
+export const ERROR_MEMBERS: ReadonlySet<string> = new Set(['name', 'message', 'stack', 'cause', 'toString', 'constructor']);
+
 /** Largest count / byte length a u32 field can carry. */
 export const MAX_U32 = 0xffff_ffff;
 

@@ -94,14 +94,15 @@ type WireLeaf = WirePrimitive | void | Date | ArrayBuffer | DataView | WireTyped
 /**
  * What an Error of type `T` is on the PE that receives it: an instance of the built-in error
  * class it is or extends (a subclass of the program's own arrives as that built-in, with the
- * subclass's name), carrying its own data fields.
+ * subclass's name), carrying its own enumerable data fields. The fields are optional: a
+ * getter's value or a non-enumerable field (AggregateError's `errors`) is not sent.
  * @example
  * ```ts
- * type R = ReceivedError<Error & { code: string }>; // Error & { code: string }
+ * type R = ReceivedError<Error & { code: string }>; // Error & { code?: string }
  * ```
  */
 export type ReceivedError<T extends Error> = Error & {
-  [K in keyof T as K extends keyof Error ? never : T[K] extends (...args: never[]) => unknown ? never : K]: WireReceived<T[K]>;
+  [K in keyof T as K extends keyof Error ? never : T[K] extends (...args: never[]) => unknown ? never : K]?: WireReceived<T[K]>;
 };
 
 /**
@@ -186,26 +187,3 @@ export interface WireError<Message extends string> {
    */
   readonly [kWireError]: Message;
 }
-
-/**
- * The type of a value a collective carries (broadcast, allGather, gather): `T` when it is a Wire
- * value, else a WireError that says why, so that a function or a class instance with methods
- * does not compile (as in `defineAm`).
- * @example
- * ```ts
- * const seed = await world.broadcast(world.myPe === 0 ? { seed: 42 } : undefined, 0);
- * ```
- */
-export type CollectiveValue<T> = [T] extends [WireCheck<T>]
-  ? T
-  : WireError<'the value of a collective must be a Wire value: no functions, symbols, promises or class instances (see the Wire type)'>;
-
-/**
- * What a collective gives for a value of type `T`: its decoded copy (`WireReceived`), with a
- * literal type widened (`broadcast(5, 0)` gives a number: the root's value, not this PE's 5).
- * @example
- * ```ts
- * const n: number = await world.broadcast(5, 0);
- * ```
- */
-export type CollectiveResult<T> = WireReceived<T extends string ? string : T extends number ? number : T extends bigint ? bigint : T extends boolean ? boolean : T>;

@@ -22,7 +22,7 @@ import {
   type TeamLaunchOps,
 } from '../am/index.js';
 import { checkConstruct, checkTeamPe, config, ErrorCode, hash53, kConstruct, kTeamInternals, LamellarError, nextTurn, timedWait, unlessScriptFails } from '../core/index.js';
-import { registerRefCodec, type CollectiveResult, type CollectiveValue } from '../serde/index.js';
+import { registerRefCodec, type WireReceived } from '../serde/index.js';
 import type { LamellarArch } from './arch.js';
 import type { Channel, SignalCall } from './coll/channel.js';
 import { Kind } from './coll/kinds.js';
@@ -500,14 +500,14 @@ export class Team implements AmTeam {
   }
 
   /**
-   * Collective: every member gets team PE `rootPe`'s `value` (any Wire value; the others'
-   * `value` is ignored and may be undefined). Every member, the root too, gets a decoded copy,
-   * as an AM's result: a `Buffer` arrives as a `Uint8Array`.
+   * Collective: every member gets team PE `rootPe`'s `value` (any value the codec carries; the
+   * others' `value` is ignored and may be undefined). Every member, the root too, gets a decoded
+   * copy, typed as an AM's result: a `Buffer` arrives as a `Uint8Array`.
    * @example
    * const cfg = await team.broadcast(team.myPe === 0 ? { seed: 42 } : undefined, 0);
    */
-  broadcast<T>(value: CollectiveValue<T>, rootPe: number): Promise<CollectiveResult<T>> {
-    return this.#run('broadcast()', (ch) => tc.broadcast(ch, value as CollectiveResult<T>, rootPe, userSite(Team.prototype.broadcast)));
+  broadcast<T>(value: T, rootPe: number): Promise<WireReceived<T>> {
+    return this.#run('broadcast()', (ch) => tc.broadcast(ch, value as WireReceived<T>, rootPe, userSite(Team.prototype.broadcast)));
   }
 
   /**
@@ -515,8 +515,8 @@ export class Team implements AmTeam {
    * @example
    * const names: string[] = await world.allGather(`pe${world.myPe}`);
    */
-  allGather<T>(value: CollectiveValue<T>): Promise<CollectiveResult<T>[]> {
-    return this.#run('allGather()', (ch) => tc.allGather(ch, value as CollectiveResult<T>, userSite(Team.prototype.allGather)));
+  allGather<T>(value: T): Promise<WireReceived<T>[]> {
+    return this.#run('allGather()', (ch) => tc.allGather(ch, value as WireReceived<T>, userSite(Team.prototype.allGather)));
   }
 
   /**
@@ -525,8 +525,8 @@ export class Team implements AmTeam {
    * @example
    * const parts = await world.gather(world.myPe * 10, 0); // an array on PE 0, undefined elsewhere
    */
-  gather<T>(value: CollectiveValue<T>, rootPe: number): Promise<CollectiveResult<T>[] | undefined> {
-    return this.#run('gather()', (ch) => tc.gather(ch, value as CollectiveResult<T>, rootPe, userSite(Team.prototype.gather)));
+  gather<T>(value: T, rootPe: number): Promise<WireReceived<T>[] | undefined> {
+    return this.#run('gather()', (ch) => tc.gather(ch, value as WireReceived<T>, rootPe, userSite(Team.prototype.gather)));
   }
 
   /**

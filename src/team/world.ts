@@ -30,7 +30,7 @@ import {
   type Backend,
 } from '../core/index.js';
 import { createLamella } from '../lamellae/index.js';
-import type { CollectiveResult, CollectiveValue } from '../serde/index.js';
+import type { WireReceived } from '../serde/index.js';
 import type { LamellarArch } from './arch.js';
 import { DisseminationBarrier } from './barrier.js';
 import { Channel, setChannelHost } from './coll/channel.js';
@@ -195,21 +195,21 @@ export class World {
   }
 
   /** Collective over the world: see Team.broadcast. @example const seed = await world.broadcast(Date.now(), 0); */
-  broadcast<T>(value: CollectiveValue<T>, rootPe: number): Promise<CollectiveResult<T>> {
-    return this.#team.broadcast<T>(value, rootPe);
+  broadcast<T>(value: T, rootPe: number): Promise<WireReceived<T>> {
+    return this.#team.broadcast(value, rootPe);
   }
 
   /** Collective over the world: see Team.allGather. @example const all = await world.allGather(world.myPe); */
-  allGather<T>(value: CollectiveValue<T>): Promise<CollectiveResult<T>[]> {
-    return this.#team.allGather<T>(value);
+  allGather<T>(value: T): Promise<WireReceived<T>[]> {
+    return this.#team.allGather(value);
   }
 
   /**
    * Collective over the world: see Team.gather. @example const parts = await
    * world.gather(world.myPe, 0);
    */
-  gather<T>(value: CollectiveValue<T>, rootPe: number): Promise<CollectiveResult<T>[] | undefined> {
-    return this.#team.gather<T>(value, rootPe);
+  gather<T>(value: T, rootPe: number): Promise<WireReceived<T>[] | undefined> {
+    return this.#team.gather(value, rootPe);
   }
 
   /**

@@ -111,7 +111,7 @@ export async function wireTypeTests(world: World): Promise<void> {
   void errWire;
   const got = {} as WireReceived<{ e: TypeError & { code: string; retry(): void } }>;
   const msg: string = got.e.message;
-  const code: string = got.e.code;
+  const code: string | undefined = got.e.code;
   void [msg, code];
   // @ts-expect-error a method of the sender's class does not travel
   got.e.retry();

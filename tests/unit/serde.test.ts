@@ -219,6 +219,20 @@ test('Errors round-trip as their built-in class, with name, message, stack, caus
   assert.equal(checkValue([new SyntaxError('s')]), undefined);
 });
 
+test('an Error value from the wire is refused unless its fields are a plain object, and fields never replace its members', () => {
+  /** An ERROR value of kind 0 whose fields are `fields`. */
+  const forged = (fields: unknown): Uint8Array => {
+    const head = encodeToBytes(['n', 'm', undefined, false]);
+    const tail = encodeToBytes(fields);
+    // The array's header byte (0x94) is dropped: its four values follow the kind byte directly.
+    return Uint8Array.from([tags.ERROR, 0, ...head.subarray(1), ...tail]);
+  };
+  throwsCode(() => decodeFromBytes(forged(new Uint8Array(1000))), ErrorCode.DESERIALIZE);
+  throwsCode(() => decodeFromBytes(forged([1, 2])), ErrorCode.DESERIALIZE);
+  const e = decodeFromBytes(forged({ toString: 1, message: { x: 1 }, code: 'C' })) as Error & { code?: string };
+  assert.deepEqual([String(e), e.message, e.code], ['n: m', 'm', 'C']);
+});
+
 test('Date round-trips, including an invalid Date', () => {
   for (const d of [new Date(0), new Date('2026-11-23T12:34:56.789Z'), new Date(-1e12), new Date(8.64e15)]) {
     const back = roundTrip(d);
