@@ -230,7 +230,7 @@ export class Engine {
     this.#out.checkSize(body.length + 17, `the arguments of AM '${def.name}'`);
     const moved = takeAfterSend(s, def);
     const group = multi[kGroup];
-    if (this.#outcomes.recordsSites) this.#outcomes.openMulti(multi, captureAmSite());
+    if (this.#outcomes.recordsSites) this.#outcomes.noteSite(multi, captureAmSite());
     for (let i = 0; i < pes.length; i++) {
       const pe = pes[i]!;
       const w = this.#out.begin(pe);
@@ -252,6 +252,7 @@ export class Engine {
   /** Runs `def(args)` on this PE with no serialization. */
   launchLocal(team: CtxTeam, def: AmDef<unknown, unknown>, args: unknown, handle: LocalAmHandle<unknown>): void {
     this.#checkOpen();
+    if (this.#outcomes.recordsSites) this.#outcomes.noteSite(handle, captureAmSite());
     this.#work.add();
     handle[kGroup]?.add();
     queueMicrotask(() => {

@@ -79,9 +79,12 @@ export class Outcomes {
     return reqId;
   }
 
-  /** Records the launch site of an execAmAll launch, once for all its parts (only when `recordsSites`). */
-  openMulti(multi: MultiAmHandle<unknown>, site: Site): void {
-    this.#sites!.set(multi, site);
+  /**
+   * Records the launch site of an execAmAll launch, once for all its parts, or of an execAmLocal
+   * one (only when `recordsSites`).
+   */
+  noteSite(handle: MultiAmHandle<unknown> | LocalAmHandle<unknown>, site: Site): void {
+    this.#sites!.set(handle, site);
   }
 
   /** Opens the entry of part `i` of an execAmAll launch (the multi's group is `group`); returns its request id. */

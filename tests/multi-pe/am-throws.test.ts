@@ -90,10 +90,13 @@ describe('with LAMELLAR_AM_STACKS=1 an unobserved failure names the line that la
   test('shmem/2: every warning of an AM sent to another PE ends with its launch line', async () => {
     const r = await runJob(compiledFixture('unobserved-am.ts'), { backend: 'shmem', numPes: 2, env: { LAMELLAR_AM_STACKS: '1' }, timeoutMs: 60000 });
     assert.equal(r.code, 0, r.stderr);
-    // Those launched to another PE (execAmLocal records no launch site).
-    const lines = r.stderr.split('\n').filter((l) => l.includes('[LAMELLAR_W_UNOBSERVED_AM_ERROR]') && l.includes('failed on PE 1'));
+    // Those launched to another PE, and with execAmLocal on this one.
+    const warned = r.stderr.split('\n').filter((l) => l.includes('[LAMELLAR_W_UNOBSERVED_AM_ERROR]'));
+    const lines = warned.filter((l) => l.includes('failed on PE 1'));
     assert.ok(lines.length >= 16, r.stderr);
-    for (const l of lines) assert.match(l, / \(launched at \S*unobserved-am\.[jt]s:\d+:\d+\)$/, l);
+    const local = warned.filter((l) => /'unobserved\/(local|string)' failed on PE 0/.test(l));
+    assert.equal(local.length, 2, r.stderr);
+    for (const l of [...lines, ...local]) assert.match(l, / \(launched at \S*unobserved-am\.[jt]s:\d+:\d+\)$/, l);
   });
 });
 
