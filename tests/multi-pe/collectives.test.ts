@@ -358,7 +358,7 @@ const LOCK_WAITS = {
       : `LocalRwDarc\\.read\\(\\), queued behind a write guard taken at ${taken} and not yet released \\(1 request queued\\)`,
   larr: (pe: number, taken: string | undefined) => `a queue for the LocalLockArray lock of team PE ${pe}'s part \\(1 op or guard request queued here, the first a read; the lock is held by a writer, a guard this PE took at ${taken} and has not released \\(a guard holds the lock until it is released: bind each guard with \`using\`, or call its release\\(\\)\\)\\)`,
 } as const;
-for (const cfg of [{ backend: 'local', numPes: 1 }, { backend: 'shmem', numPes: 2 }, { backend: 'tcp', numPes: 2 }] as const) {
+for (const cfg of [{ backend: 'local', numPes: 1 }, { backend: 'shmem', numPes: 2 }, { backend: 'tcp', numPes: 2 }, { backend: 'ofi', numPes: 2, provider: 'shm' }] as const) {
   const script = scriptFor('deadlock-lock.ts', cfg.backend === 'local');
   const env = { LAMELLAR_DEADLOCK_TIMEOUT: '0.5' };
   const sitesEnv = { ...env, LAMELLAR_GUARD_SITES: '1' };
@@ -405,8 +405,8 @@ for (const cfg of [{ backend: 'local', numPes: 1 }, { backend: 'shmem', numPes: 
     ended(r);
     const asker = cfg.numPes - 1;
     for (let pe = 0; pe < cfg.numPes; pe++) assert.match(r.stdout, new RegExp(`@@progress ${pe} lock warnings 0`));
-    // Where the lock word is mapped the asker's own queue waits; on tcp its request does.
-    const wait = cfg.backend === 'tcp'
+    // Where the lock word is mapped the asker's own queue waits; on tcp and ofi its request does.
+    const wait = cfg.backend === 'tcp' || cfg.backend === 'ofi'
       ? `GlobalLockArray\\.read guard \\(the lock is kept on team PE 0; this PE holds 1 guard of it, taken at ${at('array write')}\\)`
       : `a queue for the GlobalLockArray lock \\(kept on team PE 0\\) \\(1 op or guard request queued here, the first a read; the lock is held by a writer, a guard this PE took at ${at('array write')} and has not released \\(a guard holds the lock until it is released: bind each guard with \`using\`, or call its release\\(\\)\\)\\)`;
     reported(r, asker, wait, at('array read'));

@@ -198,11 +198,11 @@ describe('a collective mismatch is reported as the mismatch, by a PE that found 
 describe("bad input one PE passed to a collective is reported with that PE's own error", () => {
   // Every PE fails; the others' errors name the last PE (details.causedBy), which the launcher
   // waits for. It printed another PE's error, without the user's, in about half the runs.
-  for (const [backend, numPes] of [['shmem', 2], ['tcp', 2]] as const) {
+  for (const [backend, numPes] of [['shmem', 2], ['tcp', 2], ['ofi', 2]] as const) {
     for (const [mode, own] of [['allgather', /^LamellarError: cannot serialize allGather\(\) value: value\.f is a function$/], ['arch', /^LamellarError: the team arch threw while being resolved: arch exploded on PE 1$/]] as const) {
       test(`${backend}/${numPes}: ${mode === 'arch' ? 'a team arch that throws' : 'an unserializable allGather value'}, 4 runs`, async () => {
         for (let run = 0; run < 4; run++) {
-          const r = await runJob(run % 2 === 0 ? fixture('bad-collective-input.ts') : compiledFixture('bad-collective-input.ts'), { backend, numPes, args: [mode], timeoutMs: 30000 });
+          const r = await runJob(run % 2 === 0 ? fixture('bad-collective-input.ts') : compiledFixture('bad-collective-input.ts'), { backend, numPes, args: [mode], timeoutMs: 30000, ...(backend === 'ofi' ? { provider: 'shm' } : {}) });
           const all = `run ${run}:\n${r.stderr}`;
           assert.equal(r.code, 1, all);
           const first = /^lamellar: PE (\d+) failed:\n(.*)$/m.exec(r.stderr);
