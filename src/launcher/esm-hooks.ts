@@ -6,14 +6,17 @@
  * and fail (ERR_REQUIRE_CYCLE_MODULE, or a syntax error at the first top-level await).
  *
  * The project's own TypeScript files that the entry reaches by `import` are loaded as ES modules
- * too, unless they use CommonJS (`require`, `export =`, `module.exports`, `exports.x =`,
- * `__dirname`, `__filename`). Loaded as CommonJS from an ES module, tsx hands Node such a file as a `data:` URL
- * without a source map, so an error thrown in it named a long URL and a line of the compiled code
- * in place of `lib.ts:2:9`. The project's JavaScript files are loaded as ES modules when they are
- * written as ES modules (a line that starts with `import` or `export`, and no CommonJS): `tsc`
- * output of such a project in an `npm init` package, whose `./lib.js` Node would load as CommonJS
- * (`does not provide an export named 'check'`). Files under node_modules, `.cts` files and other
- * JavaScript keep the format Node gives them.
+ * too, unless their code uses CommonJS (`require(`, `export =`, `module.exports`, `exports.x =`,
+ * `__dirname`, `__filename`) and not `import.meta` (`createRequire(import.meta.url)` is an ES
+ * module's idiom). Only code counts (markers.ts): a comment that says "no require() here" made a
+ * helper CommonJS, and its top-level await failed. Loaded as CommonJS from an ES module, tsx
+ * hands Node such a file as a `data:` URL without a source map, so an error thrown in it named a
+ * long URL and a line of the compiled code in place of `lib.ts:2:9`. The project's JavaScript
+ * files are loaded as ES modules when they are written as ES modules (an `import`/`export`
+ * statement, `import.meta` or top-level await, under the same CommonJS rule): `tsc` output of such
+ * a project in an `npm init` package, whose `./lib.js` Node would load as CommonJS (`does not
+ * provide an export named 'check'`). Files under node_modules, `.cts` files and other JavaScript
+ * keep the format Node gives them.
  *
  * Registered after tsx, so these hooks run first and hand tsx a module format, which tsx then
  * compiles to. What tsx returns for the project's TypeScript modules loses keepNames' per-call
@@ -21,6 +24,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
+import { moduleMarkers } from './markers.js';
 import { unwrapInferredNames } from './names.js';
 
 interface Resolved {
@@ -39,9 +43,13 @@ let entryUrl: string | undefined;
 /** Per file path: whether it is left to load as Node and tsx decide (it uses CommonJS, or is JavaScript not written as a module). */
 const usesCommonJs = new Map<string, boolean>();
 
-const COMMONJS = /\brequire\s*\(|\bexport\s*=|\bmodule\.exports\b|\bexports\.[\w$]+\s*=|\b__dirname\b|\b__filename\b/;
-/** A line that starts an ES module's `import` or `export` statement. */
-const ESM_LINE = /^[ \t]*(?:import(?:[ \t]+[\w$*{]|[ \t]*[{*'"])|export(?:[ \t]*[{*]|[ \t]+(?:default|const|let|var|function|async|class)\b))/m;
+/** Whether a project file is left to load as CommonJS: see the rule at the top. */
+function leftAsCommonJs(src: string, ts: boolean): boolean {
+  const m = moduleMarkers(src);
+  if ((m.cjs || m.cjsGlobals) && !m.importMeta) return true;
+  // A TypeScript file is compiled to either; JavaScript must already be written as a module.
+  return !ts && !m.esm;
+}
 
 /**
  * The URL to load `url` from as an ES module, or undefined to leave it to Node and tsx. tsx marks
@@ -58,9 +66,7 @@ function asModule(url: string): string | undefined {
   let cjs = usesCommonJs.get(path);
   if (cjs === undefined) {
     try {
-      const src = readFileSync(path, 'utf8');
-      // A TypeScript file is compiled to either; JavaScript must already be written as a module.
-      cjs = COMMONJS.test(src) || (!ts && !ESM_LINE.test(src));
+      cjs = leftAsCommonJs(readFileSync(path, 'utf8'), ts);
     } catch {
       cjs = true;
     }

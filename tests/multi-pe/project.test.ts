@@ -85,11 +85,36 @@ const twice = await world.execAmPe(next, Twice, world.myPe + 10);
 console.log(\`@@project \${label}-\${place} \${greeting} \${twice}\`);
 await world.shutdown();
 `;
-const LIB2_JS = `import { defineAm } from 'lamellar';
+const LIB2_JS = `// An ES module: no require() or module.exports here, unlike __dirname's files.
+import { defineAm } from 'lamellar';
 export const Twice = defineAm('twice', async (_ctx, n) => 2 * n);
 export const label = 'js2';
 `;
 const PLACE2_JS = `module.exports = require('node:path').basename(__filename, '.js');
+`;
+
+/**
+ * TypeScript helpers that are ES modules though their text says otherwise: a comment naming
+ * CommonJS (it made the helper CommonJS, and its top-level await failed to compile), and the
+ * \`createRequire(import.meta.url)\` idiom (its \`require(\` made it CommonJS too).
+ */
+const LIB3_TS = `// Works like __dirname, but for ES modules: no require() or module.exports here.
+export const ready: string = await Promise.resolve('ready');
+export function triple(x: number): number {
+  return 3 * x;
+}
+`;
+const REQ_TS = `import { createRequire } from 'node:module';
+const require = createRequire(import.meta.url);
+export const base: string = require('node:path').basename('/a/b.txt');
+`;
+const THREE_TS = `import { initWorld } from 'lamellar';
+import { ready, triple } from './lib3.ts';
+import { base } from './req.ts';
+
+await using world = await initWorld();
+console.log(\`@@three \${world.myPe} \${ready} \${triple(14)} \${base}\`);
+await world.barrier();
 `;
 
 /** The tsconfig the README recommends for a project that keeps npm init's CommonJS default. */
@@ -132,6 +157,9 @@ describe('a project made by npm init -y, with this package installed from its pa
     writeFileSync(join(project, 'fails.ts'), FAILS_TS);
     writeFileSync(join(project, 'hello.js'), helloJs('js'));
     writeFileSync(join(project, 'hello.mjs'), helloJs('mjs'));
+    writeFileSync(join(project, 'lib3.ts'), LIB3_TS);
+    writeFileSync(join(project, 'req.ts'), REQ_TS);
+    writeFileSync(join(project, 'three.ts'), THREE_TS);
     writeFileSync(join(project, 'two.js'), TWO_JS);
     writeFileSync(join(project, 'lib2.js'), LIB2_JS);
     writeFileSync(join(project, 'place2.js'), PLACE2_JS);
@@ -170,6 +198,12 @@ describe('a project made by npm init -y, with this package installed from its pa
       assert.deepEqual(r.stdout.split('\n').filter((l) => l.startsWith('@@project')).sort(), expected(label, 2));
     });
   }
+
+  test('helpers whose comments name CommonJS, or that use createRequire(import.meta.url), load as ES modules', async () => {
+    const r = await runNode([bin(), 'run', '-N', '2', 'three.ts'], { cwd: project, timeoutMs: 60000 });
+    assert.equal(r.code, 0, `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
+    assert.deepEqual(r.stdout.split('\n').filter((l) => l.startsWith('@@three')).sort(), ['@@three 0 ready 42 b.txt', '@@three 1 ready 42 b.txt']);
+  });
 
   for (const backend of ['shmem', 'tcp'] as const) {
     test(`an error thrown in an imported .ts helper names the helper's file and line (${backend})`, async () => {

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { numPesOf, parseRunArgs } from '../../src/cli/args.js';
 import { causeOf, describeError } from '../../src/launcher/report.js';
-import { checkEntryScript, moduleMarkers } from '../../src/launcher/script.js';
+import { checkEntryScript } from '../../src/launcher/script.js';
+import { moduleMarkers } from '../../src/launcher/markers.js';
 import { checkStatsFile } from '../../src/launcher/index.js';
 import { ErrorCode, isLamellarError, LamellarError, parseConfig, runtimeCodePlaces } from '../../src/core/index.js';
 
@@ -184,6 +185,12 @@ describe("a failing PE's report (launcher/report.ts)", () => {
   });
 });
 
+/** The entry rule's two markers of `source`. */
+const esmCjs = (source: string): { esm: boolean; cjs: boolean } => {
+  const { esm, cjs } = moduleMarkers(source);
+  return { esm, cjs };
+};
+
 describe('which entry scripts are refused as CommonJS (launcher/script.ts)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'lamellar-entry-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
@@ -238,12 +245,17 @@ describe('which entry scripts are refused as CommonJS (launcher/script.ts)', () 
   });
 
   test('moduleMarkers: await in a block, an object or a for-await loop at top level is top-level await', () => {
-    assert.deepEqual(moduleMarkers(`require('a');\nif (x) { await y; }\n`), { esm: true, cjs: true });
-    assert.deepEqual(moduleMarkers(`require('a');\nconst o = { v: await y };\n`), { esm: true, cjs: true });
-    assert.deepEqual(moduleMarkers(`require('a');\nfor await (const v of s) { f(v); }\n`), { esm: true, cjs: true });
-    assert.deepEqual(moduleMarkers(`require('a');\nclass A { async m() { await y; } }\n`), { esm: false, cjs: true });
-    assert.deepEqual(moduleMarkers(`x.require('a'); const o = { import: 1, export: 2 };\n`), { esm: false, cjs: false });
-    assert.deepEqual(moduleMarkers(`const a = b / 2; const c = d / 3; require('e');\n`), { esm: false, cjs: true });
+    assert.deepEqual(esmCjs(`require('a');\nif (x) { await y; }\n`), { esm: true, cjs: true });
+    assert.deepEqual(esmCjs(`require('a');\nconst o = { v: await y };\n`), { esm: true, cjs: true });
+    assert.deepEqual(esmCjs(`require('a');\nfor await (const v of s) { f(v); }\n`), { esm: true, cjs: true });
+    assert.deepEqual(esmCjs(`require('a');\nclass A { async m() { await y; } }\n`), { esm: false, cjs: true });
+    assert.deepEqual(esmCjs(`x.require('a'); const o = { import: 1, export: 2 };\n`), { esm: false, cjs: false });
+    assert.deepEqual(esmCjs(`const a = b / 2; const c = d / 3; require('e');\n`), { esm: false, cjs: true });
+    // What the module hooks read besides: import.meta (an ES module's createRequire), and
+    // __dirname/__filename in code, not in a comment or a string.
+    assert.deepEqual(moduleMarkers(`const require = createRequire(import.meta.url);\nrequire('x');\n`), { esm: true, cjs: true, importMeta: true, cjsGlobals: false });
+    assert.deepEqual(moduleMarkers(`// unlike __dirname and require()\nconst s = '__filename';\nexport const a = 1;\n`), { esm: true, cjs: false, importMeta: false, cjsGlobals: false });
+    assert.deepEqual(moduleMarkers(`const here = __dirname;\nexport const a = o.__filename;\n`), { esm: true, cjs: false, importMeta: false, cjsGlobals: true });
   });
 });
 
