@@ -75,7 +75,7 @@ export class LocalRwDarc<T> extends DarcBase<T> {
     const site = lock.sites === undefined ? undefined : captureSite(LocalRwDarc.prototype.read, 6);
     // The guard pins the Darc: it cannot be freed or converted while a guard is out.
     pin(st);
-    return lock.read().then(() => {
+    return lock.acquire(false, () => {
       if (site !== undefined) lock.sites!.add(site);
       return newDarcReadGuard(
         () => d.value,
@@ -103,7 +103,7 @@ export class LocalRwDarc<T> extends DarcBase<T> {
     const lock = d.local!;
     const site = lock.sites === undefined ? undefined : captureSite(LocalRwDarc.prototype.write, 6);
     pin(st);
-    return lock.write().then(() => {
+    return lock.acquire(true, () => {
       if (site !== undefined) lock.sites!.add(site);
       return newDarcWriteGuard(
         () => d.value,
