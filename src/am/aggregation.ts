@@ -20,7 +20,8 @@ import { REPLY_UNITS } from './wire.js';
 const GATHER_MIN = 64 << 10;
 /**
  * Microtasks without a new record after which a late flush sends (beginLate). A chain of AMs on
- * one lock adds a reply every three, so this leaves room for an AM body with a few awaits more.
+ * one lock adds a reply every two or three, so this leaves room for an AM body with a few awaits
+ * more.
  */
 const LATE_IDLE = 8;
 /** Microtasks after which a late flush sends however busy the turn is: about 80 replies of such a chain. */
@@ -101,7 +102,7 @@ export class Outbox {
    * As `begin`, for a record that more are likely to follow within a few microtasks (the reply
    * of an AM that finished asynchronously while others still run): the buffer goes out once a few
    * microtasks pass without a new record, instead of in the next microtask. A chain of AMs
-   * waiting for one lock finishes one AM per three microtasks, and flushing each reply as a frame
+   * waiting for one lock finishes one AM every few microtasks, and flushing each reply as a frame
    * of its own cost 2.5 µs per AM more than the same AMs finishing at once.
    */
   beginLate(pe: number): Writer {
