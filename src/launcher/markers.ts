@@ -20,10 +20,10 @@ const REGEXP = '/re/';
 const NUMBER = '0';
 
 /**
- * The entry's code as tokens: identifiers and keywords, numbers, punctuators (one character
+ * A module's code as tokens: identifiers and keywords, numbers, punctuators (one character
  * each, and `=>`), with every comment left out and every string, template text and regular
  * expression replaced by a placeholder. A template's `${...}` parts are code and scanned as such.
- * Not a full tokenizer: enough to find the markers of `checkEntryScript` without being fooled by
+ * Not a full tokenizer: enough to find the markers below without being fooled by
  * `"require('x')"` in a string.
  */
 function tokens(src: string): string[] {
