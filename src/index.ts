@@ -44,7 +44,7 @@ export {
   type LamellarErrorOptions,
   type Backend,
 } from './core/index.js';
-export type { Wire, WireCheck, WireHandle, WireHandles, ReceivedError, WirePrimitive, WireReceived, WireTypedArray } from './serde/index.js';
+export type { ReceivedError, Wire, WireCheck, WireHandle, WireHandles, WirePrimitive, WireReceived, WireTypedArray } from './serde/index.js';
 export * from './memregion/index.js';
 export * from './darc/index.js';
 export * from './array/index.js';

@@ -81,19 +81,11 @@ export class RwLock {
 
   /** `who` is only reported (the requesting PE on a GlobalRwDarc's host). */
   read(who = -1): Promise<void> {
-    if (!this.#writer && this.#waiting === 0) {
-      this.#readers++;
-      return completedVoid();
-    }
-    return this.#queued(false, who);
+    return this.#take(false) ? completedVoid() : this.#queued(false, who);
   }
 
   write(who = -1): Promise<void> {
-    if (!this.#writer && this.#readers === 0 && this.#waiting === 0) {
-      this.#writer = true;
-      return completedVoid();
-    }
-    return this.#queued(true, who);
+    return this.#take(true) ? completedVoid() : this.#queued(true, who);
   }
 
   /**
@@ -102,18 +94,28 @@ export class RwLock {
    * of each (a LocalRwDarc guard in every AM of a burst).
    */
   acquire<G>(write: boolean, make: () => G): Promise<G> {
-    if (!this.#writer && this.#waiting === 0 && (!write || this.#readers === 0)) {
-      if (write) this.#writer = true;
-      else this.#readers++;
-      return completed(make());
-    }
-    if (this.#waiting === 0 && this.#watch !== undefined) this.#wait = this.#watch(this.#describe);
+    if (this.#take(write)) return completed(make());
+    // Not through #queued: the wait's report finds the caller's line within a few frames of here.
+    this.#watchQueue();
     return new Promise((resolve) => this.#queue.push({ write, grant: () => resolve(make()), who: -1 }));
   }
 
+  /** Takes the lock now if nobody holds it against `write` or waits for it. */
+  #take(write: boolean): boolean {
+    if (this.#writer || this.#waiting !== 0 || (write && this.#readers !== 0)) return false;
+    if (write) this.#writer = true;
+    else this.#readers++;
+    return true;
+  }
+
   #queued(write: boolean, who: number): Promise<void> {
-    if (this.#waiting === 0 && this.#watch !== undefined) this.#wait = this.#watch(this.#describe);
+    this.#watchQueue();
     return new Promise((grant) => this.#queue.push({ write, grant, who }));
+  }
+
+  /** A first waiter begins a diagnosed wait (the request about to be queued). */
+  #watchQueue(): void {
+    if (this.#waiting === 0 && this.#watch !== undefined) this.#wait = this.#watch(this.#describe);
   }
 
   /**

@@ -149,22 +149,25 @@ describe('a project made by npm init -y, with this package installed from its pa
     const npm = (...args: string[]): string => execFileSync('npm', args, { cwd: project, encoding: 'utf8', env: { ...process.env, npm_config_update_notifier: 'false' } });
     npm('init', '-y');
     npm('install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', ROOT);
-    writeFileSync(join(project, 'hello.ts'), HELLO_TS);
-    writeFileSync(join(project, 'hello.mts'), HELLO_TS);
-    writeFileSync(join(project, 'lib.ts'), LIB_TS);
-    writeFileSync(join(project, 'thrower.ts'), THROWER_TS);
-    writeFileSync(join(project, 'place.ts'), PLACE_TS);
-    writeFileSync(join(project, 'fails.ts'), FAILS_TS);
-    writeFileSync(join(project, 'hello.js'), helloJs('js'));
-    writeFileSync(join(project, 'hello.mjs'), helloJs('mjs'));
-    writeFileSync(join(project, 'lib3.ts'), LIB3_TS);
-    writeFileSync(join(project, 'req.ts'), REQ_TS);
-    writeFileSync(join(project, 'three.ts'), THREE_TS);
-    writeFileSync(join(project, 'two.js'), TWO_JS);
-    writeFileSync(join(project, 'lib2.js'), LIB2_JS);
-    writeFileSync(join(project, 'place2.js'), PLACE2_JS);
-    writeFileSync(join(project, 'app.cts'), "const { initWorld } = require('lamellar');\n");
-    writeFileSync(join(project, 'old.js'), "// CommonJS\nconst { initWorld } = require('lamellar');\ninitWorld().then((w) => w.shutdown());\n");
+    const files: Record<string, string> = {
+      'hello.ts': HELLO_TS,
+      'hello.mts': HELLO_TS,
+      'lib.ts': LIB_TS,
+      'thrower.ts': THROWER_TS,
+      'place.ts': PLACE_TS,
+      'fails.ts': FAILS_TS,
+      'hello.js': helloJs('js'),
+      'hello.mjs': helloJs('mjs'),
+      'lib3.ts': LIB3_TS,
+      'req.ts': REQ_TS,
+      'three.ts': THREE_TS,
+      'two.js': TWO_JS,
+      'lib2.js': LIB2_JS,
+      'place2.js': PLACE2_JS,
+      'app.cts': "const { initWorld } = require('lamellar');\n",
+      'old.js': "// CommonJS\nconst { initWorld } = require('lamellar');\ninitWorld().then((w) => w.shutdown());\n",
+    };
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(project, name), text);
     writeFileSync(join(project, 'tsconfig.json'), JSON.stringify(TSCONFIG, null, 2));
     // A directory with no package.json anywhere above it that matters: only node_modules.
     bare = join(dir, 'bare');
