@@ -4,7 +4,7 @@
  * reference codec; `createArray` allocates the one symmetric region every type sits on.
  */
 import { ErrorCode, kRefState, LamellarError } from '../core/index.js';
-import { allocShared, checkCount, decodeMemberKey, encodeRefKey, kRegionInternals, type ElemType, type HandleOrigin, type RefState, type RegionInternals } from '../memregion/internal.js';
+import { allocShared, checkCount, decodeMemberKey, refuseCollective, encodeRefKey, kRegionInternals, type ElemType, type HandleOrigin, type RefState, type RegionInternals } from '../memregion/internal.js';
 import { registerRefCodec } from '../serde/index.js';
 import { Kind, Team, World } from '../team/index.js';
 import type { ArrayBase } from './base.js';
@@ -41,15 +41,8 @@ export function checkArrayElemType(type: unknown, what: string): ArrayElemType {
   return type as ArrayElemType;
 }
 
-/**
- * Collective over the team: allocates the array's one symmetric region (zeroed) and returns a
- * handle of `kind`. Mismatched calls throw COLLECTIVE_MISMATCH on every member. With fewer elements
- * than PEs, one element per PE is allocated and the
- * handle covers the first `length` (as Lamellar does).
- */
-export async function createArray<T extends ArrayElemType>(kind: ArrayKind, teamOrWorld: World | Team, opts: ArrayOptions<T>): Promise<ArrayBase<T>> {
-  const what = `${kind}.create`;
-  const team = teamOf(teamOrWorld, what);
+/** The type and length `opts` asks for; throws the coded error of the first bad field. */
+function checkOptions<T extends ArrayElemType>(opts: ArrayOptions<T>, what: string): { type: T; length: number } {
   if (typeof opts !== 'object' || opts === null) throw new LamellarError(ErrorCode.INVALID_ARGUMENT, `${what} needs { type, length, distribution }`);
   const type = checkArrayElemType(opts.type, what) as T;
   const length = checkCount(opts.length, what);
@@ -57,6 +50,27 @@ export async function createArray<T extends ArrayElemType>(kind: ArrayKind, team
     throw new LamellarError(ErrorCode.INVALID_ARGUMENT, `${what}: distribution must be 'block' or 'cyclic', got ${String(opts.distribution)}`);
   }
   if (length > 2 ** 32 - 1) throw new LamellarError(ErrorCode.INVALID_ARGUMENT, `${what}: at most 2^32 - 1 elements, got ${length}`);
+  return { type, length };
+}
+
+/**
+ * Collective over the team: allocates the array's one symmetric region (zeroed) and returns a
+ * handle of `kind`. Mismatched calls throw COLLECTIVE_MISMATCH on every member. With fewer elements
+ * than PEs, one element per PE is allocated and the
+ * handle covers the first `length` (as Lamellar does). Bad options on one PE reject the call on
+ * every member with that PE's error code.
+ */
+export async function createArray<T extends ArrayElemType>(kind: ArrayKind, teamOrWorld: World | Team, opts: ArrayOptions<T>): Promise<ArrayBase<T>> {
+  const what = `${kind}.create`;
+  const team = teamOf(teamOrWorld, what);
+  let checked: { type: T; length: number };
+  try {
+    checked = checkOptions(opts, what);
+  } catch (err) {
+    if (err instanceof LamellarError) return refuseCollective(team, Kind.arrayCreation, `${what}(bad options)`, err);
+    throw err;
+  }
+  const { type, length } = checked;
   const total = Math.max(length, team.numPes);
   const cap = Math.ceil(total / team.numPes);
   // Every member must create the same array: the region's collective check compares this whole

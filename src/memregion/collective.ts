@@ -28,13 +28,17 @@ export interface CollectiveStart {
  * COLLECTIVE_MISMATCH. `kind` is the collective's kind on the team's channel, and
  * `contribution` this PE's number for the others (a block address).
  */
-export async function startCollective(team: Team, kind: number, desc: string, contribution = 0): Promise<CollectiveStart> {
+export async function startCollective(team: Team, kind: number, desc: string, contribution = 0, invalid?: LamellarError): Promise<CollectiveStart> {
   const internals = team[kTeamInternals];
   const rt = internals.runtime;
-  rt.checkOpen(desc);
+  internals.checkLive(desc);
   const ch = internals.channel;
   if (ch === undefined) {
-    throw new LamellarError(ErrorCode.TEAM_MISMATCH, `${desc}: this PE is not a member of the team (or the team was dropped)`, { details: { desc } });
+    throw new LamellarError(
+      ErrorCode.TEAM_MISMATCH,
+      `${desc}: world PE ${rt.lamella.myPe} is not a member of ${rt.teamName(internals.id)}; only its members create objects on it (check team.isMember)`,
+      { details: { desc, teamId: internals.id } },
+    );
   }
   const reg = registryOf(rt);
   // Taken before any await so a one-sided allocation meanwhile cannot get the same id, and the
@@ -44,7 +48,7 @@ export async function startCollective(team: Team, kind: number, desc: string, co
   const done = ch.reserveSignal(kind);
   let all: [number, number][];
   try {
-    all = (await timedWait('collective', () => ex.run([mine, contribution]))) as [number, number][];
+    all = (await timedWait('collective', () => ex.run([mine, contribution], invalid === undefined ? undefined : { invalid }))) as [number, number][];
   } catch (err) {
     // Every member rejects alike here (mismatched descriptions), so all skip the barrier alike;
     // running it keeps the team's later signal collectives from waiting behind it.
@@ -64,4 +68,16 @@ export async function startCollective(team: Team, kind: number, desc: string, co
     },
     ready: () => timedWait('collective', () => done.run()),
   };
+}
+
+/**
+ * A creation this PE refuses for its own bad input (`err`): it still takes its turn in the
+ * team's creation, as a refusal, so every member rejects the same call with `err`'s code and
+ * the team stays usable. Throwing alone would leave the others waiting in the creation and the
+ * team's collectives out of step (the next one stops the job with COLLECTIVE_MISMATCH).
+ * A bad team argument cannot be refused this way: that PE does not know which team to tell.
+ */
+export async function refuseCollective(team: Team, kind: number, desc: string, err: LamellarError): Promise<never> {
+  await startCollective(team, kind, desc, 0, err);
+  throw err;
 }

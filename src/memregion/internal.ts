@@ -9,6 +9,6 @@ export { allocOneSided } from './one-sided.js';
 export { RefHandle, pin, unpin, encodeRefKey, decodeRefKey, decodeMemberKey, type HandleOrigin } from './handle.js';
 export { RefState, registryOf, released, describeMode, FREE, sameMode, type QuietMode, type RefHooks } from './refstate.js';
 export { quietView, abortConversionOn, post } from './quiesce.js';
-export { startCollective, type CollectiveStart } from './collective.js';
-export { ELEM_TYPES, ELEM_CTORS, elemCode, elemTypeOfCode, checkElemType, checkData, checkRange, checkCount } from './types.js';
+export { refuseCollective, startCollective, type CollectiveStart } from './collective.js';
+export { ELEM_TYPES, ELEM_CTORS, elemCode, elemTypeOfCode, checkElemType, checkData, checkRange, checkCount, badWindow } from './types.js';
 export type { ElemType, ElemValue, TypedArrayOf, TypedArrayMap, AnyTypedArray, ReadonlyTypedArray, ReadonlyTypedArrayOf } from './types.js';

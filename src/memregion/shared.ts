@@ -8,7 +8,7 @@ import { checkPe, completed, completedVoid, ErrorCode, kConstruct, kRegionIntern
 import type { Lamella } from '../lamellae/types.js';
 import { registerRefCodec } from '../serde/index.js';
 import { Kind, kTeamInternals, type Team } from '../team/index.js';
-import { startCollective } from './collective.js';
+import { refuseCollective, startCollective } from './collective.js';
 import { decodeMemberKey, encodeRefKey, RefHandle, type HandleOrigin } from './handle.js';
 import type { OneSidedMemoryRegion } from './one-sided.js';
 import { DONE, directGet, directPut, directView, getDest, kLocalPart, putSource, remoteGet, remotePut, sourceTypeMismatch, type LocalSource, type PartRole } from './rdma.js';
@@ -336,10 +336,17 @@ function internalsFor<T extends ElemType>(state: RefState, lamella: Lamella, tea
  * call (its kind, length, distribution) rather than only the region it needs.
  */
 export async function allocShared<T extends ElemType>(
-  team: Team, type: T, length: number, desc = `allocSharedMemRegion('${type}', ${length})`, kind: number = Kind.allocation,
+  team: Team, type: T, length: number, given?: string, kind: number = Kind.allocation,
 ): Promise<SharedMemoryRegion<T>> {
-  checkElemType(type, 'allocSharedMemRegion');
-  checkCount(length, 'allocSharedMemRegion');
+  try {
+    checkElemType(type, 'allocSharedMemRegion');
+    checkCount(length, 'allocSharedMemRegion');
+  } catch (err) {
+    // Every member rejects, with this PE's error code, rather than this one alone (collective.ts).
+    if (err instanceof LamellarError) return refuseCollective(team, kind, 'allocSharedMemRegion(bad arguments)', err);
+    throw err;
+  }
+  const desc = given ?? `allocSharedMemRegion('${type}', ${length})`;
   const lamella = team[kTeamInternals].runtime.lamella;
   const bytes = length * ELEM_CTORS[type].BYTES_PER_ELEMENT;
   let addr = -1;
