@@ -20,11 +20,15 @@ import { kTeamLaunch, type TeamLaunch } from './launch.js';
 
 /** Accepts a Team, or anything that has one (a World). */
 export function launchTarget(team: AmTeam | { team: AmTeam }): AmTeam & TeamLaunch {
-  const t = (kTeamLaunch in team ? team : (team as { team: AmTeam }).team) as AmTeam & Partial<TeamLaunch>;
-  if (t === undefined || t[kTeamLaunch] === undefined) {
-    throw new LamellarError(ErrorCode.INVALID_ARGUMENT, 'groups are created on a World or a Team');
-  }
+  if (typeof team !== 'object' || team === null) throw notATeam(team);
+  const t = (kTeamLaunch in team ? team : (team as { team: AmTeam }).team) as (AmTeam & Partial<TeamLaunch>) | undefined;
+  if (typeof t !== 'object' || t === null || t[kTeamLaunch] === undefined) throw notATeam(team);
   return t as AmTeam & TeamLaunch;
+}
+
+function notATeam(v: unknown): LamellarError {
+  const got = v === null ? 'null' : typeof v === 'object' ? 'another object' : typeof v;
+  return new LamellarError(ErrorCode.INVALID_ARGUMENT, `groups are created on a World or a Team, got ${got}`);
 }
 
 /**

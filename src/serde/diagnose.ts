@@ -40,6 +40,17 @@ function mapKeyLabel(k: unknown, index: number): string {
 /** Names of the classes the codec supports natively, to explain a look-alike from another realm. */
 const NATIVE_NAMES = new Set(['Object', 'Array', ...[...BUILTIN_KINDS.keys()].map((p) => (p as { constructor: { name: string } }).constructor.name)]);
 
+/**
+ * Classes that no codec sends but whose users usually mean something that can be sent: what the
+ * SERIALIZE message says instead of listing what is sendable (a World: send its team).
+ */
+const unsendable = new Map<unknown, string>();
+
+/** Names what to send instead of an instance of `ctor` (the World: `world.team`). */
+export function noteUnsendable(ctor: { readonly prototype: unknown; readonly name: string }, instead: string): void {
+  unsendable.set(ctor, instead);
+}
+
 function describeInstance(v: object, proto: object | null): string {
   if (v instanceof SharedArrayBuffer) return 'a SharedArrayBuffer (shared memory cannot be copied into a message)';
   // Only a constructor that owns this prototype names the class; an inherited `constructor`
@@ -48,6 +59,8 @@ function describeInstance(v: object, proto: object | null): string {
   if (typeof ctor !== 'function' || ctor.prototype !== proto || ctor.name === '') {
     return 'an object with a non-plain prototype';
   }
+  const instead = unsendable.get(ctor);
+  if (instead !== undefined) return `a ${ctor.name}, which cannot be sent; ${instead}`;
   if (NATIVE_NAMES.has(ctor.name)) return `an instance of ${ctor.name} from another realm (a vm context); only this realm's built-ins are recognised`;
   return `an instance of class ${ctor.name}`;
 }

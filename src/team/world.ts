@@ -30,7 +30,7 @@ import {
   type Backend,
 } from '../core/index.js';
 import { createLamella } from '../lamellae/index.js';
-import type { WireReceived } from '../serde/index.js';
+import { noteUnsendable, type WireReceived } from '../serde/index.js';
 import type { LamellarArch } from './arch.js';
 import { DisseminationBarrier } from './barrier.js';
 import { Channel, setChannelHost } from './coll/channel.js';
@@ -389,6 +389,8 @@ export class World {
   }
 }
 
+noteUnsendable(World, "send world.team instead (it arrives as the receiver's world team), or use ctx.world inside the AM");
+
 /**
  * Starts the runtime on this PE and returns its World. Collective: every PE of the job calls it
  * once (a second call throws ALREADY_INITIALIZED). The backend comes from `options.backend`, else
@@ -477,6 +479,11 @@ async function startWorld(options: WorldOptions, up: (rt: WorldRuntime) => void)
   }
   const cfg = config();
   const asked = options.backend !== undefined ? parseBackend(options.backend, 'initWorld options') : undefined;
+  if (options.stats !== undefined && typeof options.stats !== 'boolean') {
+    throw new LamellarError(ErrorCode.INVALID_ARGUMENT, `initWorld options: stats must be true or false, got ${typeof options.stats === 'string' ? `'${options.stats}'` : typeof options.stats}`, {
+      details: { option: 'stats' },
+    });
+  }
   if (worldExists) {
     throw new LamellarError(ErrorCode.ALREADY_INITIALIZED, 'initWorld() was already called on this PE; there is one world per PE (pass the World around instead)');
   }

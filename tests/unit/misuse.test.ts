@@ -9,6 +9,8 @@ import { ErrorCode, parseConfig, PeState, RemoteAmError } from '../../src/core/i
 import { cut, cutMiddle, MAX_MESSAGE, MAX_STACK, toWireError } from '../../src/am/thrown.js';
 import { boardMonitor, createBoard, markGone } from '../../src/launcher/board.js';
 import { defineAm } from '../../src/am/define.js';
+import { AmGroup, TaskGroup } from '../../src/am/group.js';
+import { TypedAmGroup } from '../../src/am/typed-group.js';
 
 const CONFIG = { code: ErrorCode.CONFIG };
 
@@ -203,5 +205,16 @@ describe("defineAm tags its exec function's name for stack traces (am/define.ts)
     defineAm('test/tag/alpha', shared);
     defineAm('test/tag/beta', shared);
     assert.equal(shared.name, 'shared [lamellar:am:test/tag/alpha, test/tag/beta]');
+  });
+});
+
+describe('groups are made on a World or a Team (am/group.ts)', () => {
+  test('null, undefined, a number or another object is INVALID_ARGUMENT, not a TypeError', () => {
+    const Add = defineAm('misuse-test/group-add', (_ctx, x: number) => x + 1);
+    for (const [bad, got] of [[null, 'null'], [undefined, 'undefined'], [3, 'number'], [{}, 'another object']] as const) {
+      for (const make of [() => new AmGroup(bad as never), () => new TaskGroup(bad as never), () => new TypedAmGroup(bad as never, Add)]) {
+        assert.throws(make, { code: ErrorCode.INVALID_ARGUMENT, message: `groups are created on a World or a Team, got ${got}` });
+      }
+    }
   });
 });
