@@ -7,8 +7,8 @@
  * of the allocation, which is how sub-arrays and arrays shorter than the team work.
  */
 import { kTeamLaunch, type AmArgs, type AmDef, type AmHandle, type LocalAmHandle, type MultiAmHandle } from '../am/index.js';
-import { checkPe, completed, completedVoid, ErrorCode, kRefState, LamellarError, nextTurn, peCounters } from '../core/index.js';
-import { checkCount, RefHandle, type ElemType, type HandleOrigin, type RefState } from '../memregion/internal.js';
+import { checkPe, completed, completedVoid, kRefState, nextTurn, peCounters } from '../core/index.js';
+import { badWindow, checkCount, RefHandle, type ElemType, type HandleOrigin, type RefState } from '../memregion/internal.js';
 import type { OneSidedMemoryRegion, SharedMemoryRegion } from '../memregion/index.js';
 import { kTeamInternals, State, type Team } from '../team/index.js';
 import type { AtomicArray } from './atomic.js';
@@ -278,9 +278,7 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
   subArray(start: number, end: number): this {
     const len = this.length;
     if (typeof start !== 'number' || typeof end !== 'number' || !Number.isInteger(start) || !Number.isInteger(end) || start < 0 || start > end || end > len) {
-      throw new LamellarError(ErrorCode.INDEX_OUT_OF_BOUNDS, `${this.kind}.subArray: [${String(start)}, ${String(end)}) is not a range of the array's ${len} elements`, {
-        details: { start, end, length: len },
-      });
+      throw badWindow(start, end, len, `${this.kind}.subArray: `, "the array's");
     }
     return makerOf(this.kind)(this.refState, 'new', this.#meta, this.#offset + start, end - start) as this;
   }

@@ -6,7 +6,7 @@
  *   cyclic: global g lives on PE g mod P at offset ⌊g/P⌋.
  */
 import { ErrorCode, LamellarError } from '../core/index.js';
-import type { Distribution } from './types.js';
+import { shownValue, type Distribution } from './types.js';
 
 export class Layout {
   /** Elements per PE of the allocation (the largest PE part). */
@@ -132,7 +132,7 @@ export function checkIndices(idx: unknown, len: number, what: string): ArrayLike
     if (err instanceof LamellarError) throw err;
     // Math.floor of a bigint (or of an object whose valueOf throws) lands here.
     const v: unknown = a[k];
-    throw new LamellarError(ErrorCode.TYPE_MISMATCH, `${what}: the index at position ${k} of the batch is a ${typeof v}, not a number (nothing was applied)`, {
+    throw new LamellarError(ErrorCode.TYPE_MISMATCH, `${what}: the index at position ${k} of the batch is ${typeof v === 'bigint' ? `a bigint (${v}n)` : shownValue(v)}, not a number (nothing was applied)`, {
       details: { position: k },
     });
   }
@@ -172,7 +172,9 @@ function badIndex(index: unknown, len: number, local: boolean): string {
       : `index ${index} is outside ${outside}`;
   }
   if (index === undefined) return 'index is missing (undefined), not an integer';
-  return `index ${typeof index === 'string' ? JSON.stringify(index) : String(index)} is ${index === null ? 'null' : `a ${typeof index}`}, not an integer`;
+  if (index === null) return 'index is null, not an integer';
+  if (typeof index === 'string') return `index ${JSON.stringify(index)} is a string, not an integer`;
+  return `index is ${Array.isArray(index) ? 'an array' : typeof index === 'object' ? 'an object' : `a ${typeof index}`}, not an integer`;
 }
 
 export function outOfBounds(what: string, index: unknown, len: number, position?: number, local = false): LamellarError {

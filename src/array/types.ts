@@ -129,8 +129,17 @@ const BIG_RANGES: Partial<Record<ArrayElemType, readonly [bigint, bigint]>> = {
   u128: [0n, 2n ** 128n - 1n],
 };
 
+/** A value in a message: `2n`, `"2"` (cut), `null`, `an array`, `an object`, `a function`. */
+export function shownValue(v: unknown): string {
+  if (typeof v === 'bigint') return `${v}n`;
+  if (typeof v === 'number' || typeof v === 'boolean' || v === null || v === undefined) return String(v);
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
+  if (Array.isArray(v)) return 'an array';
+  return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
+}
+
 function badValue(type: ArrayElemType, v: unknown, what: string, why: string): LamellarError {
-  const shown = typeof v === 'bigint' ? `${v}n` : typeof v === 'number' || typeof v === 'boolean' ? String(v) : typeof v;
+  const shown = shownValue(v);
   return new LamellarError(ErrorCode.TYPE_MISMATCH, `${what}: ${shown} is not a valid '${type}' value (${why})`, {
     details: { type, value: typeof v === 'bigint' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : typeof v },
   });

@@ -204,8 +204,23 @@ export function checkCount(n: unknown, what: string): number {
 /** Throws INDEX_OUT_OF_BOUNDS unless [start, end) is a range of `length` elements (subRegion). */
 export function checkWindow(start: unknown, end: unknown, length: number, what: string): void {
   if (typeof start !== 'number' || typeof end !== 'number' || !Number.isInteger(start) || !Number.isInteger(end) || start < 0 || start > end || end > length) {
-    throw new LamellarError(ErrorCode.INDEX_OUT_OF_BOUNDS, `${what}: [${String(start)}, ${String(end)}) is not a range of the region's ${length} elements`, {
-      details: { start, end, length },
-    });
+    throw badWindow(start, end, length, `${what}: `, "the region's");
   }
+}
+
+/** A bound as the caller wrote it: `2n`, `"2"`, `null`. */
+const shownBound = (v: unknown): string => (typeof v === 'bigint' ? `${v}n` : typeof v === 'string' ? JSON.stringify(v) : String(v));
+
+/**
+ * The INDEX_OUT_OF_BOUNDS error of a window [start, end) that is not one of `length` elements
+ * (sub-regions, sub-arrays); a bound that is not a number says so, as an element index does.
+ */
+export function badWindow(start: unknown, end: unknown, length: number, prefix: string, whose: string): LamellarError {
+  const notNumber = ([['start', start], ['end', end]] as const).find(([, v]) => typeof v !== 'number');
+  const why = notNumber === undefined
+    ? ''
+    : `: ${notNumber[0]} is ${notNumber[1] === null ? 'null' : notNumber[1] === undefined ? 'missing (undefined)' : `a ${typeof notNumber[1]}`}; bounds are numbers${typeof notNumber[1] === 'bigint' ? ' (Number(i))' : ''}`;
+  return new LamellarError(ErrorCode.INDEX_OUT_OF_BOUNDS, `${prefix}[${shownBound(start)}, ${shownBound(end)}) is not a range of ${whose} ${length} elements${why}`, {
+    details: { start, end, length },
+  });
 }
