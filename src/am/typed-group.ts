@@ -13,7 +13,7 @@
  * Results are in insertion order: an `addAmPe` entry gives `{ kind: 'pe', pe, value }`, an
  * `addAmAll` entry `{ kind: 'all', results }` with one `{ pe, value }` per team PE.
  */
-import { checkConstruct, config, ErrorCode, kConstruct, LamellarError, RemoteAmError, shownNumber } from '../core/index.js';
+import { checkConstruct, config, ErrorCode, kConstruct, LamellarError, peCounters, RemoteAmError, shownNumber } from '../core/index.js';
 import type { AmTeam } from './context.js';
 import { checkAm, defineAm, isReturnedAm, lookupAm, movesProgramArgs, type AmArgs, type AmDef } from './define.js';
 import { checkArgs, launchTarget } from './group.js';
@@ -65,6 +65,8 @@ const GroupAm = defineAm('lamellar/typed-am-group', (ctx, m: GroupMsg): GroupRep
   const def = lookupAm(m.id);
   if (def === undefined) throw new LamellarError(ErrorCode.UNKNOWN_AM, `a typed AM group names AM id ${m.id}, which this PE does not define`);
   const n = m.a.length;
+  // The message is the runtime's; its entries are the program's AMs, counted as they are (stats).
+  peCounters.amsExecuted += n;
   const reply: GroupReply = { v: new Array<unknown>(n), f: [] };
   let pending: PromiseLike<void>[] | undefined;
   const st = m.s;
@@ -404,6 +406,7 @@ export class TypedAmGroup<A, R, S extends Partial<A> = Record<never, never>> {
     let error: unknown;
     try {
       handle = slot === P ? launch.all(GroupAm, msg, undefined, this.#keep) : launch.pe(slot, GroupAm, msg, undefined, undefined, this.#keep);
+      peCounters.amsSent += b.args.length * (slot === P ? P : 1);
     } catch (e) {
       error = e;
     }
