@@ -7,6 +7,7 @@ import { ErrorCode, kDarcState, LamellarError } from '../core/index.js';
 import { decodeMemberKey, encodeRefKey, RefHandle, startCollective, type HandleOrigin, type QuietMode, type RefState } from '../memregion/internal.js';
 import { registerRefCodec } from '../serde/index.js';
 import { Kind, Team, World, type Site } from '../team/index.js';
+import { dropOwnedHandles } from './owned.js';
 import type { LockWait, RwLock } from './rwlock.js';
 
 export type DarcKind = 'darc' | 'localrw' | 'globalrw';
@@ -177,8 +178,10 @@ export async function createDarc<T, H>(teamOrWorld: unknown, value: T, kind: Dar
     'Darc',
     {
       free() {
-        // Every PE released everything: let the value be collected.
+        // Every PE released everything: the value goes, and the handles it held with it.
+        const value = data.value;
         data.value = undefined as T;
+        dropOwnedHandles(value);
       },
       onQuiet: (pe, mode) => data.global?.onQuiet(pe, mode),
     },
