@@ -10,12 +10,15 @@
  * an allReduce of the new frontier sizes decide whether another level follows.
  *
  *   am_per_edge        the AM's argument is the target vertex (a number); levels in a module array
+ *   am_per_edge_pair   the argument is [table, target]: a plain number where the handle variants
+ *                      put their handle (an index into a module list holding the levels), so the
+ *                      handle's own cost is the handle variants' ratio to this one (`vs_pair`)
  *   am_per_edge_array  the argument is [levels, target]: the levels live in an UnsafeArray whose
  *                      handle travels in every AM, and the AM writes through its unsafeLocalData()
  *   am_per_edge_darc   the argument is [state, target], state a Darc holding the levels
  *
  * The variants run rep by rep in turn (so each sees the same load on a shared machine); the
- * handle variants' ratio_to_baseline is against am_per_edge. MUPS counts edges traversed (every
+ * other variants' ratio_to_baseline is against am_per_edge. MUPS counts edges traversed (every
  * edge out of every reached vertex, local or remote) per second over all PEs; `ams` is the number
  * of AMs one rep sent. Verified: every PE's levels equal those of a sequential BFS of the same
  * graph (each PE recomputes it), after every rep.
@@ -51,6 +54,9 @@ function visit(s: BfsState, level: Int32Array, i: number): void {
 }
 
 const Visit = defineAm('bench/bfs/visit', (_ctx, v: number) => visit(st, st.level, (v / P) | 0));
+/** The levels by table number, for the pair variant's plain-number stand-in for a handle. */
+const tables: Int32Array[] = [];
+const VisitPair = defineAm('bench/bfs/visit-pair', (_ctx, a: [number, number]) => visit(st, tables[a[0]]!, (a[1] / P) | 0));
 const VisitArray = defineAm('bench/bfs/visit-array', (_ctx, a: [UnsafeArray<'i32'>, number]) => visit(st, a[0].unsafeLocalData(), (a[1] / P) | 0));
 const VisitDarc = defineAm('bench/bfs/visit-darc', (_ctx, a: [Darc<BfsState>, number]) => {
   const s = a[0].value;
@@ -108,11 +114,12 @@ for (let i = 0; i < N; i++) for (let k = 0; k < D; k++) adj[i * D + k] = neighbo
 
 const levels = await UnsafeArray.create(world, { type: 'i32', length: total, distribution: 'cyclic' });
 st.level = levels.unsafeLocalData();
+tables.push(st.level);
 st.next = new Uint32Array(N);
 const darc = await Darc.create(world, st);
 
-type Variant = 'am_per_edge' | 'am_per_edge_array' | 'am_per_edge_darc';
-const variants: Variant[] = ['am_per_edge', 'am_per_edge_array', 'am_per_edge_darc'];
+type Variant = 'am_per_edge' | 'am_per_edge_pair' | 'am_per_edge_array' | 'am_per_edge_darc';
+const variants: Variant[] = ['am_per_edge', 'am_per_edge_pair', 'am_per_edge_array', 'am_per_edge_darc'];
 
 /** One BFS; returns [seconds, edges this PE traversed, AMs this PE sent]. */
 async function bfs(variant: Variant): Promise<[number, number, number]> {
@@ -139,6 +146,7 @@ async function bfs(variant: Variant): Promise<[number, number, number]> {
         if (owner === me) visit(st, level, (u / P) | 0);
         else {
           if (variant === 'am_per_edge') world.execAmPe(owner, Visit, u);
+          else if (variant === 'am_per_edge_pair') world.execAmPe(owner, VisitPair, [0, u]);
           else if (variant === 'am_per_edge_array') world.execAmPe(owner, VisitArray, [levels, u]);
           else world.execAmPe(owner, VisitDarc, [darc, u]);
           ams++;
@@ -186,14 +194,21 @@ await profiled('bfs', me, async () => {
 // Every rep of every variant traverses the same edges and sends the same AMs.
 const counts = await world.allReduce(new Float64Array(work.flat()), 'sum');
 let baseline: { variant: string; opsPerSec: number } | undefined;
+let pairOps: number | undefined;
 for (let k = 0; k < variants.length; k++) {
   const edges = counts[2 * k]!;
-  report.begin('bfs', variants[k]!);
+  const v = variants[k]!;
+  report.begin('bfs', v);
+  // Each handle variant's rate over the pair's: what the handle costs over a number in its place.
+  const handle = v === 'am_per_edge_array' || v === 'am_per_edge_darc';
+  // As ratio_to_baseline, from each variant's best rep.
+  const vsPair: Record<string, number> = handle && pairOps !== undefined ? { vs_pair: Number((edges / Math.min(...secs[k]!) / pairOps).toFixed(3)) } : {};
   const opsPerSec = report.emit({
-    name: 'bfs', variant: variants[k]!, updatesPerPe: N * D, tableSizePerPe: N, secs: secs[k]!, ops: edges, bytes: k === 0 ? 8 : 0, verified: true, baseline,
-    extra: { degree: D, ams: counts[2 * k + 1]!, levels: reference.reduce((m, l) => Math.max(m, l), 0) + 1 },
+    name: 'bfs', variant: v, updatesPerPe: N * D, tableSizePerPe: N, secs: secs[k]!, ops: edges, bytes: k === 0 ? 8 : 0, verified: true, baseline,
+    extra: { degree: D, ams: counts[2 * k + 1]!, levels: reference.reduce((m, l) => Math.max(m, l), 0) + 1, ...vsPair },
   });
-  baseline ??= { variant: variants[k]!, opsPerSec };
+  baseline ??= { variant: v, opsPerSec };
+  if (v === 'am_per_edge_pair') pairOps = opsPerSec;
 }
 await darc.drop();
 await levels.drop();
