@@ -12,6 +12,15 @@
 import { RefHandle } from '../memregion/internal.js';
 
 export function dropOwnedHandles(value: unknown): void {
+  try {
+    walk(value);
+  } catch {
+    // A getter or a proxy in the value threw: the handles not reached yet are left to the
+    // garbage collector (and its unreleased-handle warning); freeing must not fail.
+  }
+}
+
+function walk(value: unknown): void {
   if (typeof value !== 'object' || value === null) return;
   const seen = new Set<object>();
   const todo: object[] = [value];
