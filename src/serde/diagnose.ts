@@ -211,7 +211,7 @@ export function encodeError(err: unknown, value: unknown, label: string | undefi
     // The list of what can be sent helps with an unregistered class, not with a codec's failure.
     const unsendable = problem.what.startsWith('an instance of class') || problem.what === 'an object with a non-plain prototype';
     const hint = unsendable && problem.cause === undefined
-      ? ' (only plain objects, arrays, Map, Set, Date, typed arrays, ArrayBuffer, DataView and classes with a registered RefCodec can be sent)'
+      ? " (only plain objects, arrays, Map, Set, Date, Error, typed arrays, ArrayBuffer, DataView and the runtime's handles (teams, memory regions, Darcs, arrays) can be sent)"
       : '';
     return new LamellarError(ErrorCode.SERIALIZE, `cannot serialize ${what}: ${shortPath(problem.path)} is ${problem.what}${hint}`, {
       cause: problem.cause,

@@ -89,7 +89,7 @@ export type Wire =
  * type L = WireCheck<Date>; // Date
  * ```
  */
-type WireLeaf = WirePrimitive | void | Date | ArrayBuffer | DataView | WireTypedArray | WireHandle;
+export type WireLeaf = WirePrimitive | void | Date | ArrayBuffer | DataView | WireTypedArray | WireHandle;
 
 /**
  * What an Error of type `T` is on the PE that receives it: an instance of the built-in error
@@ -124,6 +124,10 @@ export type WireCheck<T> = 0 extends 1 & T
     ? T
     : T extends WireLeaf
       ? T
+      : // Already a Wire value (Wire itself, a record of them): taken whole, since the mapped
+        // branches below would unfold the recursive Wire type without end (TS2589).
+        T extends Wire
+        ? T
       : T extends (...args: never[]) => unknown
         ? never
         : T extends symbol
@@ -150,7 +154,37 @@ export type WireCheck<T> = 0 extends 1 & T
  * type R = WireReceived<{ bytes: Buffer; list: readonly number[] }>; // { bytes: Uint8Array; list: number[] }
  * ```
  */
-export type WireReceived<T> = T extends Uint8Array & { readBigUInt64LE(offset?: number): bigint }
+export type WireReceived<T> = unknown extends T ? T : [Wire] extends [T] ? ReceivedWire : ReceivedParts<T>;
+
+/**
+ * What a value typed `Wire` (or wider) is on the PE that receives it: Wire with its containers
+ * mutable. Written out, since mapping the recursive Wire type member by member never ends (TS2589).
+ * @example
+ * ```ts
+ * type R = WireReceived<Wire>; // ReceivedWire
+ * ```
+ */
+type ReceivedWire =
+  | WirePrimitive
+  | Date
+  | Error
+  | ArrayBuffer
+  | DataView
+  | WireTypedArray
+  | WireHandle
+  | ReceivedWire[]
+  | { [key: string]: ReceivedWire }
+  | Map<ReceivedWire, ReceivedWire>
+  | Set<ReceivedWire>;
+
+/**
+ * WireReceived of each member of a union `T`, part by part.
+ * @example
+ * ```ts
+ * type R = WireReceived<Buffer | readonly number[]>; // Uint8Array | number[]
+ * ```
+ */
+type ReceivedParts<T> = T extends Uint8Array & { readBigUInt64LE(offset?: number): bigint }
   ? Uint8Array
   : T extends WireLeaf
     ? T

@@ -116,3 +116,25 @@ export async function wireTypeTests(world: World): Promise<void> {
   // @ts-expect-error a method of the sender's class does not travel
   got.e.retry();
 }
+
+// The exported Wire type itself is a valid argument, result and collective value (it made
+// WireCheck recurse without end: TS2589).
+const WireArg = defineAm('types/wire-arg', (_c, a: Wire) => (typeof a === 'number' ? 1 : 0));
+const WireResult = defineAm('types/wire-result', (_c, a: number): Wire => a);
+const WireInside = defineAm('types/wire-inside', (_c, a: { v: Wire; list: readonly Wire[] }) => a.v);
+export async function wireItselfTests(world: World): Promise<void> {
+  await world.execAmPe(0, WireArg, { any: [1, 'x'] });
+  const r = await world.execAmPe(0, WireResult, 1);
+  assertEqual<typeof r, WireReceived<Wire>>(true);
+  await world.execAmPe(0, WireInside, { v: new Map([[1, 'a']]), list: [] });
+  await world.broadcast(1 as Wire, 0);
+}
+
+// An argument annotated Buffer would be a Uint8Array in the AM's body (what arrives): refused,
+// with a message that says so. A Buffer may still be sent where a Uint8Array is declared.
+// @ts-expect-error Buffer arrives as a Uint8Array
+defineAm('types/buffer-arg', (_c, a: { b: Buffer }) => a.b.toString('utf8'));
+const BytesArg = defineAm('types/bytes-arg', (_c, a: { b: Uint8Array }) => a.b.length);
+export async function bufferArgTests(world: World): Promise<void> {
+  await world.execAmPe(0, BytesArg, { b: Buffer.from('hello') });
+}
