@@ -15,6 +15,7 @@
 import { ErrorCode, kClosure, kClosureFn, LamellarError, type ErrorCodeValue } from '../core/index.js';
 import { analyzeFunctionSource, Shape, UnsupportedFunction } from './closure-scope.js';
 import type { AmContext } from './context.js';
+import type { WireReceived } from '../serde/index.js';
 import { kAmDef, kReturnedAm, tagAmFrames, type AmDef, type AmResultOf, type ReturnedAm } from './define.js';
 
 /** The per-source record a closure carries; read by the engine (closure-table.ts). */
@@ -143,8 +144,9 @@ const byFn = new WeakMap<object, ClosureSource>();
 /**
  * Makes an active message from a self-contained function: `fn(ctx, env)` runs on the target PE
  * with `ctx` as for any AM and `env` decoded there (so arrays, Darcs, regions and teams in it
- * arrive as the target's own handles). The result type is inferred from `fn`; a returned
- * closure or `returnAm(...)` runs back on the launching PE.
+ * arrive as the target's own handles). The result type is inferred from `fn`, as it arrives (a
+ * Buffer as a Uint8Array, readonly arrays mutable: `WireReceived`); a returned closure or
+ * `returnAm(...)` runs back on the launching PE.
  *
  * The function may use only its parameters, its own locals and the standard globals (`Math`,
  * `process`, `console`, `globalThis`, ...). Anything else it needs goes in `env`; modules are
@@ -160,8 +162,8 @@ const byFn = new WeakMap<object, ClosureSource>();
  * const r = await world.execAmPe(0, closure((ctx, env) => env.x * ctx.currentPe, { x: 3 }));
  * ```
  */
-export function closure<R>(fn: (ctx: AmContext) => R): ClosureAm<AmResultOf<R>>;
-export function closure<E, R>(fn: (ctx: AmContext, env: E) => R, env: E): ClosureAm<AmResultOf<R>>;
+export function closure<R>(fn: (ctx: AmContext) => R): ClosureAm<WireReceived<AmResultOf<R>>>;
+export function closure<E, R>(fn: (ctx: AmContext, env: E) => R, env: E): ClosureAm<WireReceived<AmResultOf<R>>>;
 export function closure(fn: ClosureFn, env?: unknown): ClosureAm<unknown> {
   if (fn !== lastFn) {
     if (typeof fn !== 'function') {

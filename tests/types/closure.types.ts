@@ -25,7 +25,11 @@ export async function closureTypeTests(world: World, team: Team, darc: Darc<{ n:
     const { closure: inner } = await import('lamellar');
     return inner((ctx2, env) => [env.from, ctx2.currentPe] as const, { from: ctx.currentPe });
   }));
-  assertEqual<typeof back, readonly [number, number]>(true);
+  // Typed as it arrives: the readonly tuple is the receiver's own, mutable copy.
+  assertEqual<typeof back, [number, number]>(true);
+  // A Buffer result arrives as a Uint8Array, as an AM's does.
+  const bytes = await world.execAmPe(1, closure(() => Buffer.from('z')));
+  assertEqual<typeof bytes, Uint8Array>(true);
   const Pong = defineAm('types/closure-pong', (_ctx, a: { v: bigint }) => a.v);
   const viaReturnAm = await world.execAmPe(0, closure(() => returnAm(Pong, { v: 1n })));
   assertEqual<typeof viaReturnAm, bigint>(true);
