@@ -33,6 +33,7 @@ export {
   SLICE_MS,
   type ChunkSchedule,
   type ChunkOf,
+  type LocalChunkOf,
   type ArithElement,
   type BitwiseElement,
   type IntElement,

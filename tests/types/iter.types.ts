@@ -16,6 +16,7 @@ import {
   type ElemRef,
   type IndexedDistIter,
   type IndexedLocalIter,
+  type ReadonlyTypedArrayOf,
   type World,
 } from 'lamellar';
 
@@ -69,19 +70,29 @@ export async function iterTypeTests(world: World): Promise<void> {
   // chunks of element values are the element type's typed array (so join, subarray, reduce, …);
   // of anything else an array.
   const chunks = await a.localIter().chunks(4).collect();
-  assertEqual<typeof chunks, Uint32Array[]>(true);
+  assertEqual<typeof chunks, ReadonlyTypedArrayOf<'u32'>[]>(true);
+  // A local chunk is the array's memory: read-only, as Rust's local_iter lends &T (also under a
+  // ReadOnlyArray or a read lock, where writing it would bypass the lock).
+  // @ts-expect-error a local chunk is a read-only view
+  chunks[0]![0] = 1;
+  // @ts-expect-error a local chunk is a read-only view
+  chunks[0]!.fill(7);
+  const roChunks = await ro.localIter().chunks(2).collect();
+  // @ts-expect-error a ReadOnlyArray's chunk is read-only
+  roChunks[0]![0] = 99;
+  await a.batchAdd(chunks[0]!, 1);
   const joined: string[] = await a.localIter().chunks(4).map((c) => c.join(', ')).collect();
   void joined;
   const fc = await (await UnsafeArray.create(world, { type: 'f32', length: 8, distribution: 'block' })).localIter().skip(1).stepBy(2).chunks(2).collect();
-  assertEqual<typeof fc, Float32Array[]>(true);
+  assertEqual<typeof fc, ReadonlyTypedArrayOf<'f32'>[]>(true);
   const bigChunks = await u.localIter().chunks(3).collect();
-  assertEqual<typeof bigChunks, BigUint64Array[]>(true);
+  assertEqual<typeof bigChunks, ReadonlyTypedArrayOf<'u64'>[]>(true);
   const pairChunks = await a.localIter().enumerate().chunks(2).collect();
   assertEqual<typeof pairChunks, [number, number][][]>(true);
   const handleChunks = await a.localIterMut().chunks(2).collect();
   assertEqual<typeof handleChunks, AtomicElement<'u32'>[][]>(true);
   const nested = await a.localIter().chunks(2).chunks(2).collect();
-  assertEqual<typeof nested, Uint32Array[][]>(true);
+  assertEqual<typeof nested, ReadonlyTypedArrayOf<'u32'>[][]>(true);
   const zipped = await a.localIter().zip(ro.localIter()).collect();
   assertEqual<typeof zipped, [number, number][]>(true);
   // @ts-expect-error distributed iterators have no zip (as in Lamellar 0.7.1)

@@ -17,7 +17,7 @@ import { checkAdapterCount } from './window.js';
 import { onesidedChain } from './onesided.js';
 
 export { DistIter, IndexedDistIter } from './dist.js';
-export { LocalIter, IndexedLocalIter, type ChunkOf } from './local.js';
+export { LocalIter, IndexedLocalIter, type ChunkOf, type LocalChunkOf } from './local.js';
 export { OnesidedIter, IndexedOnesidedIter, defaultChunk } from './onesided.js';
 export { ElemRef, AtomicElement, type ArithElement, type BitwiseElement, type IntElement, type FloatElement } from './items.js';
 export type { Lease } from './access.js';

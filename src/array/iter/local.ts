@@ -2,7 +2,7 @@
  * Local iterators: the calling PE walks its own part of an array, with no barrier and no data
  * movement (Lamellar's LocalIterator). `enumerate` gives local indices (0 .. numElemsLocal − 1).
  */
-import type { ElemType, TypedArrayOf } from '../../memregion/index.js';
+import type { ElemType, ReadonlyTypedArrayOf, TypedArrayOf } from '../../memregion/index.js';
 import type { ArrayElemType, ArrayValue } from '../elem.js';
 import type { Distribution } from '../types.js';
 import { checkFn, checkSum, kChain, withIdx, withTail, type Chain } from './chain.js';
@@ -13,19 +13,39 @@ import { checkAdapterCount } from './window.js';
 import { ErrorCode, LamellarError } from '../../core/index.js';
 
 /**
- * A chunk of `chunks(n)` over items `I` of an array of element type `T`: the element type's
- * typed array (`TypedArrayOf<T>`: a view of the array's memory where the values are contiguous
- * on a local iterator, a fresh array per transfer on a one-sided one) when the items are the
+ * A chunk of a one-sided iterator's `chunks(n)` over items `I` of an array of element type `T`:
+ * the element type's typed array (`TypedArrayOf<T>`, a fresh array per transfer; a local
+ * iterator's is a read-only view of the array's memory, `LocalChunkOf`) when the items are the
  * plain element values of a type stored one per typed-array element; else an array of the items
  * (bool values, 128-bit bigints, element handles, `enumerate` or `zip` pairs, chunks).
  *
  * @example
  * ```ts
- * const sums = await a.localIter().chunks(100).map((c) => c.reduce((x, y) => x + y, 0)).collect();   // c: Uint32Array on a u32 array
+ * for await (const c of a.bufferedOnesidedIter(100).chunks(100)) c.sort();   // c: Uint32Array on a u32 array
  * const pairs = await a.localIter().enumerate().chunks(2).collect();   // [[i, x], [i, x]][]
  * ```
  */
 export type ChunkOf<I, T extends ArrayElemType = ArrayElemType> = [I] extends [number | bigint] ? (T extends ElemType ? ([I] extends [ArrayValue<T>] ? TypedArrayOf<T> : I[]) : I[]) : I[];
+
+/**
+ * A chunk of a local iterator's `chunks(n)`: as `ChunkOf`, but a typed-array chunk is a
+ * read-only view (`ReadonlyTypedArrayOf<T>`), since it is the array's own memory, read under
+ * whatever the iterator holds (a ReadOnlyArray, a read lock): as Rust's `local_iter`, which
+ * lends `&T`. Write through `localIterMut()`, a write guard's `writeLocalChunks(n)` or an
+ * UnsafeArray's `localChunks(n)`.
+ *
+ * @example
+ * ```ts
+ * const firsts = await a.localIter().chunks(4).map((c) => c[0]!).collect(); // c: ReadonlyTypedArrayOf<'u32'>
+ * ```
+ */
+export type LocalChunkOf<I, T extends ArrayElemType = ArrayElemType> = [I] extends [number | bigint]
+  ? T extends ElemType
+    ? [I] extends [ArrayValue<T>]
+      ? ReadonlyTypedArrayOf<T>
+      : I[]
+    : I[]
+  : I[];
 
 /**
  * An iterator over this PE's part of an array, made by `localIter()` or `localIterMut()` and
@@ -363,14 +383,15 @@ export class IndexedLocalIter<I, T extends ArrayElemType = ArrayElemType> extend
   }
 
   /**
-   * Items become chunks of `n` consecutive items (the last may be shorter), see `ChunkOf`.
+   * Items become chunks of `n` consecutive items (the last may be shorter), see `LocalChunkOf`:
+   * a typed-array chunk is a read-only view of the array's memory.
    *
    * @example
    * ```ts
    * await a.localIter().chunks(4096).forEachAsync((c) => b.batchAdd(c, 1));
    * ```
    */
-  chunks(n: number): IndexedLocalIter<ChunkOf<I, T>, T> {
+  chunks(n: number): IndexedLocalIter<LocalChunkOf<I, T>, T> {
     return new IndexedLocalIter(withIdx(this[kChain], { op: 'chunks', n: checkAdapterCount(n, 1, 'LocalIter.chunks(n)') }));
   }
 
