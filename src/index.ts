@@ -37,6 +37,7 @@ export {
   RemoteAmError,
   ErrorCode,
   isLamellarError,
+  type AnyLamellarError,
   type ErrorCodeValue,
   type ErrorDetails,
   type ErrorDetailsMap,

@@ -356,18 +356,33 @@ export class RemoteAmError extends LamellarError<typeof ErrorCode.REMOTE_AM> {
 }
 
 /**
+ * A LamellarError of any code, as a union over the codes: testing `e.code` narrows `e.details`
+ * to that code's shape, as a `switch (e.code)` over a discriminated union does.
+ * @example
+ * ```ts
+ * const describe = (e: AnyLamellarError): string =>
+ *   e.code === ErrorCode.PE_OUT_OF_RANGE ? `PE ${String(e.details?.value)} does not exist` : e.message;
+ * ```
+ */
+export type AnyLamellarError = { [C in ErrorCodeValue]: LamellarError<C> }[ErrorCodeValue];
+
+/**
  * True when `value` is a LamellarError (from any thread or package copy), and, if `code` is
- * given, one with that code; it then narrows `value.details` to that code's shape.
+ * given, one with that code; it then narrows `value.details` to that code's shape. Without a
+ * code it narrows to `AnyLamellarError`, so a later test of `value.code` narrows the details.
  * @example
  * ```ts
  * try {
  *   await world.execAmPe(5, defineAm('errors/where', (ctx) => ctx.currentPe));
  * } catch (e) {
  *   if (isLamellarError(e, ErrorCode.PE_OUT_OF_RANGE)) console.error(`PE ${String(e.details?.value)} does not exist`);
+ *   else if (isLamellarError(e) && e.code === ErrorCode.WORLD_SHUT_DOWN) console.error('the world was shut down');
  *   else throw e;
  * }
  * ```
  */
+export function isLamellarError(value: unknown): value is AnyLamellarError;
+export function isLamellarError<C extends ErrorCodeValue>(value: unknown, code: C): value is LamellarError<C>;
 export function isLamellarError<C extends ErrorCodeValue = ErrorCodeValue>(value: unknown, code?: C): value is LamellarError<C> {
   return value instanceof LamellarError && (code === undefined || value.code === code);
 }

@@ -2,7 +2,7 @@
  * Compile-only type tests for errors: `isLamellarError(e, code)` narrows `e.code` and
  * `e.details` to that code's shape, and RemoteAmError's details are typed. Never executed.
  */
-import { ErrorCode, isLamellarError, LamellarError, RemoteAmError, type ErrorDetails } from 'lamellar';
+import { ErrorCode, isLamellarError, LamellarError, RemoteAmError, type AnyLamellarError, type ErrorDetails } from 'lamellar';
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 const assertEqual = <A, B>(_eq: Equal<A, B>): void => {};
@@ -33,7 +33,7 @@ export function errorTypeTests(e: unknown): void {
     void bytes;
   }
   if (isLamellarError(e)) {
-    assertEqual<typeof e, LamellarError>(true);
+    assertEqual<typeof e, AnyLamellarError>(true);
     // Any code: details are the union of every code's shape, all open.
     const anything: unknown = e.details?.['whatever'];
     void anything;
@@ -56,4 +56,25 @@ export function errorTypeTests(e: unknown): void {
   }
   // @ts-expect-error details must fit the code's shape: a SCRIPT_NOT_FOUND error names the script
   void new LamellarError(ErrorCode.SCRIPT_NOT_FOUND, 'x', { details: { script: 42 } });
+}
+
+// Without a code, isLamellarError narrows to the union over codes: a later test of `code`
+// narrows `details` too.
+export function narrowsByCode(e: unknown): number | undefined {
+  if (isLamellarError(e) && e.code === ErrorCode.PE_OUT_OF_RANGE) {
+    const d = e.details;
+    assertEqual<typeof d, ErrorDetails<'LAMELLAR_ERR_PE_OUT_OF_RANGE'> | undefined>(true);
+    return d?.numPes;
+  }
+  if (isLamellarError(e)) {
+    const plain: LamellarError = e;
+    void plain;
+    switch (e.code) {
+      case ErrorCode.USE_AFTER_RELEASE:
+        return e.details?.label === undefined ? 0 : 1;
+      default:
+        return undefined;
+    }
+  }
+  return undefined;
 }
