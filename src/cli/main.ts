@@ -12,6 +12,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
 import {
+  abortWorld,
   config,
   dropInheritedRank,
   packagePath,
@@ -123,9 +124,17 @@ async function exec(argv: string[]): Promise<number> {
   let reported = false;
   const fail = (err: unknown): never => {
     reported = true;
+    const followOn = describeFollowOn(err, cfg.peId);
+    // Another PE's failure: report and end after it, so that its own report comes first and
+    // mpirun or srun, which name the first rank to exit non-zero, name it (lamellar run waits
+    // for the origin's report the same way).
+    if (followOn !== undefined && cfg.numPes > 1) holdExit(FOLLOW_ON_HOLD_MS);
     try {
-      writeSync(2, `lamellar: PE ${cfg.peId} failed:\n${describeFollowOn(err, cfg.peId) ?? describeError(err)}\n`);
+      writeSync(2, `lamellar: PE ${cfg.peId} failed:\n${followOn ?? describeError(err)}\n`);
     } catch {}
+    // Its own failure, with the world up: the others learn why (an ABORT frame carrying this
+    // error) rather than seeing a connection close, and stop at once.
+    if (state === PeState.WORLD && followOn === undefined) abortWorld(err);
     // Failed before initWorld() (its script threw, or initWorld() itself did): PE 0 is told too,
     // for launchers that do not stop a job when one rank fails (srun without --kill-on-bad-exit).
     // Not when the rendezvous itself failed (PE 0 refused this PE, or never came, or the job already stopped).
@@ -172,6 +181,16 @@ async function exec(argv: string[]): Promise<number> {
     fail(err);
   }
   return 0;
+}
+
+/** How long a PE whose failure follows from another's holds its exit under exec. */
+const FOLLOW_ON_HOLD_MS = 1000;
+
+/** Blocks this thread for `ms` (an exit path: nothing asynchronous may run there). */
+function holdExit(ms: number): void {
+  try {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+  } catch {}
 }
 
 /** The first line of what `err` says, for a one-line farewell. */

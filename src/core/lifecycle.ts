@@ -97,6 +97,28 @@ export function setPeMonitor(m: PeMonitor | undefined): void {
   monitor = m;
 }
 
+let abortHook: ((reason: Error) => void) | undefined;
+
+/** Called by the world once its lamella is up (and with undefined once it is shut down). */
+export function setWorldAbort(hook: ((reason: Error) => void) | undefined): void {
+  abortHook = hook;
+}
+
+/**
+ * For a PE's bootstrap that ends its process with the script's own error while the world is up
+ * (`lamellar exec`): stops the world's lamella with it, which on tcp and ofi tells the other PEs
+ * why, rather than leaving them a connection that closed without a word. Never throws.
+ */
+export function abortWorld(reason: unknown): void {
+  const hook = abortHook;
+  abortHook = undefined;
+  try {
+    hook?.(reason instanceof Error ? reason : new Error(String(reason)));
+  } catch {
+    // The process is ending anyway; the peers then see it lost.
+  }
+}
+
 /** Called by `initWorld` before it starts the lamella; throws if the job cannot assemble. */
 export function noteWorldStarting(): void {
   monitor?.state(PeState.WORLD);

@@ -16,6 +16,7 @@ import {
   LamellarError,
   markWorldShutDown,
   noteWorldStarting,
+  setWorldAbort,
   noteWorldStart,
   worldShutDown,
   launchBackend,
@@ -348,6 +349,7 @@ export class World {
     rt.watch.finish(State.shutDown);
     setChannelHost(undefined);
     this.#removeExitHook();
+    setWorldAbort(undefined);
     await rt.lamella.shutdown();
     markWorldShutDown();
     debug('PE %d shut down', this.myPe);
@@ -498,6 +500,8 @@ async function startWorld(options: WorldOptions, up: (rt: WorldRuntime) => void)
     engine.setHost(rt);
     setStatsTiming(options.stats ?? cfg.stats !== false);
     await lamella.init();
+    // A bootstrap that ends this process with the script's error tells the other PEs through it.
+    setWorldAbort((reason) => rt.fatalQuietly(reason));
     tuneGc(lamella.myPe, lamella.numPes);
     reportMalloc(lamella.myPe);
     // Every PE sees the same environment: one warning for the job, not one per PE.

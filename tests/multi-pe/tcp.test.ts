@@ -341,13 +341,16 @@ describe('tcp failures', () => {
     const env = secretEnv(await freePort(), `throw-${process.pid}`);
     const procs = [0, 1, 2].map((pe) => startPe(pe, 3, env, ['--throw']));
     try {
-      const exits = await within(Promise.all(procs.map((p) => p.exited)), 30000, 'the PEs');
+      // When each ended: mpirun and srun name the first rank to exit non-zero as the failing one.
+      const exits = await within(Promise.all(procs.map((p) => p.exited.then((e) => ({ ...e, at: performance.now() })))), 30000, 'the PEs');
       exits.forEach((e, pe) => assert.equal(e.code, 1, `PE ${pe}: ${procs[pe]!.stderr}`));
       assert.match(procs[1]!.stderr, /^lamellar: PE 1 failed:\nError: deliberate failure on PE 1\n\s+at [^\n]*tcp-job\.(ts|js):\d+:\d+/m, procs[1]!.stderr);
       for (const pe of [0, 2]) {
         const err = procs[pe]!.stderr;
-        // One line: the failure only follows from PE 1's, whose own report has the stack.
-        assert.match(err, new RegExp(`^lamellar: PE ${pe} failed:\\nLamellarError \\[LAMELLAR_ERR_PE_FAILED\\]: [^\\n]*(PE 1 was lost|PE 1 stopped the job)[^\\n]*\\n(?!\\s+at |\\s+code:)`, 'm'), err);
+        // One line: the failure only follows from PE 1's, whose own report has the stack. It
+        // says what PE 1 failed with (PE 1 told them: it said only "lost" when PE 1 just went).
+        assert.match(err, new RegExp(`^lamellar: PE ${pe} failed:\\nLamellarError \\[LAMELLAR_ERR_PE_FAILED\\]: [^\\n]*PE 1 stopped the job: PE 1 aborted: deliberate failure on PE 1\\n(?!\\s+at |\\s+code:)`, 'm'), err);
+        assert.ok(exits[pe]!.at > exits[1]!.at, `PE ${pe} ended after PE 1, whose failure it follows`);
         assert.doesNotMatch(err, /throw err;|Node\.js v\d/, err);
         assert.doesNotMatch(procs[pe]!.stdout, /passed a barrier/);
       }
