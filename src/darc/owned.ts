@@ -9,7 +9,7 @@
  * enumerable fields), Map keys and values, Set members. It does not look inside typed arrays or
  * buffers, functions, or the handles themselves (a freed Darc does that for its own value).
  */
-import { RefHandle } from '../memregion/internal.js';
+import { RefHandle, releaseWithOwner } from '../memregion/internal.js';
 
 export function dropOwnedHandles(value: unknown): void {
   try {
@@ -29,11 +29,8 @@ function walk(value: unknown): void {
     if (seen.has(v)) continue;
     seen.add(v);
     if (v instanceof RefHandle) {
-      try {
-        void v.drop();
-      } catch {
-        // Being converted on this PE: that conversion owns it now.
-      }
+      // One being converted on this PE is left to that conversion.
+      releaseWithOwner(v);
       continue;
     }
     if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer || v instanceof SharedArrayBuffer || v instanceof WeakMap || v instanceof WeakSet || v instanceof Promise) continue;

@@ -13,7 +13,7 @@ import { holdWhileAmRuns } from '../am/index.js';
 import { checkConstruct, deferred, ErrorCode, LamellarError, warn, WarningCode } from '../core/index.js';
 import type { Reader, Writer } from '../serde/index.js';
 import { captureSite, siteText, State, type WorldRuntime } from '../team/index.js';
-import { moved, refKey, registryOf, released, type RefState, type Registry } from './refstate.js';
+import { moved, refKey, registryOf, released, releasedWithOwner, type RefState, type Registry } from './refstate.js';
 
 export type HandleOrigin = 'new' | 'cloned' | 'decoded' | 'converted';
 
@@ -25,6 +25,16 @@ export type HandleOrigin = 'new' | 'cloned' | 'decoded' | 'converted';
  */
 let movesOnSend!: (h: RefHandle) => boolean;
 let moveOut!: (h: RefHandle) => void;
+let dropOwned!: (h: RefHandle) => void;
+
+/**
+ * Releases `h` as part of the value of a Darc that was freed (darc/owned.ts): as drop(), but a
+ * later use says why the program's handle was released. A handle being converted is left to its
+ * conversion.
+ */
+export function releaseWithOwner(h: RefHandle): void {
+  dropOwned(h);
+}
 
 interface Held {
   state: RefState;
@@ -103,10 +113,17 @@ export abstract class RefHandle {
   #moves = false;
   /** Released by being sent in an AM (a clone moved into it), for the error's wording. */
   #moved = false;
+  /** Released with the freed Darc whose value held it (releaseWithOwner), for the error's wording. */
+  #withOwner = false;
 
   static {
     movesOnSend = (h) => h.#moves;
     moveOut = (h) => h.#moveOut();
+    dropOwned = (h) => {
+      if (h.#state === undefined || h.#converting) return;
+      h.#withOwner = true;
+      h.#release();
+    };
   }
   /** What the finalizer reports if this handle is never released (undefined: not registered). */
   #held: Held | undefined;
@@ -152,7 +169,7 @@ export abstract class RefHandle {
   /** @internal The shared state; throws USE_AFTER_RELEASE once this handle is released. */
   protected get refState(): RefState {
     const st = this.#state;
-    if (st === undefined) throw this.#moved ? moved(this.refLabel) : released(this.refLabel);
+    if (st === undefined) throw this.#moved ? moved(this.refLabel) : this.#withOwner ? releasedWithOwner(this.refLabel) : released(this.refLabel);
     return st;
   }
 

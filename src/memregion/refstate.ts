@@ -195,6 +195,14 @@ export function moved(label: string): LamellarError {
   );
 }
 
+export function releasedWithOwner(label: string): LamellarError {
+  return new LamellarError(
+    ErrorCode.USE_AFTER_RELEASE,
+    `this ${label} handle was dropped with the Darc whose value held it, once that Darc was freed on every PE (a Darc owns its value, as in Lamellar: put a clone() in the value to go on using the handle)`,
+    { details: { label, withOwner: true } },
+  );
+}
+
 export function released(label: string, how = 'released'): LamellarError {
   return new LamellarError(
     ErrorCode.USE_AFTER_RELEASE,
