@@ -26,7 +26,7 @@ import {
   setPeMonitor,
   type Backend,
 } from '../core/index.js';
-import { checkRunOptions, checkStatsFile, describeError, describeFollowOn, namePeProcess, run, runScript, tunedEnv } from '../launcher/index.js';
+import { causeOf, checkRunOptions, checkStatsFile, describeError, describeFollowOn, namePeProcess, run, runScript, tunedEnv } from '../launcher/index.js';
 import { numPesOf, parseRunArgs } from './args.js';
 
 const RUN_USAGE = 'lamellar run [-N <pes>] [--backend shmem|tcp|ofi|local] [--prefix] [--stats[=file.json]] <script> [args...]';
@@ -124,17 +124,21 @@ async function exec(argv: string[]): Promise<number> {
   let reported = false;
   const fail = (err: unknown): never => {
     reported = true;
-    const followOn = describeFollowOn(err, cfg.peId);
-    // Another PE's failure: report and end after it, so that its own report comes first and
-    // mpirun or srun, which name the first rank to exit non-zero, name it (lamellar run waits
-    // for the origin's report the same way).
-    if (followOn !== undefined && cfg.numPes > 1) holdExit(FOLLOW_ON_HOLD_MS);
     try {
-      writeSync(2, `lamellar: PE ${cfg.peId} failed:\n${followOn ?? describeError(err)}\n`);
+      writeSync(2, `lamellar: PE ${cfg.peId} failed:\n${describeFollowOn(err, cfg.peId) ?? describeError(err)}\n`);
     } catch {}
-    // Its own failure, with the world up: the others learn why (an ABORT frame carrying this
-    // error) rather than seeing a connection close, and stop at once.
-    if (state === PeState.WORLD && followOn === undefined) abortWorld(err);
+    const cause = causeOf(err);
+    if (cause !== undefined && cause !== cfg.peId) {
+      // Another PE's failure (it stopped the job, was lost, or its bad input was refused
+      // everywhere): end after that PE, so that mpirun or srun, which name the first rank to
+      // exit non-zero, name it (lamellar run waits for the origin's report the same way). The
+      // report above went first: such a launcher may kill this PE as that one exits.
+      if (cfg.numPes > 1) holdExit(FOLLOW_ON_HOLD_MS);
+    } else if (state === PeState.WORLD) {
+      // Its own failure, with the world up: the others learn why (an ABORT frame carrying this
+      // error) rather than seeing a connection close, and stop at once.
+      abortWorld(err);
+    }
     // Failed before initWorld() (its script threw, or initWorld() itself did): PE 0 is told too,
     // for launchers that do not stop a job when one rank fails (srun without --kill-on-bad-exit).
     // Not when the rendezvous itself failed (PE 0 refused this PE, or never came, or the job already stopped).

@@ -383,6 +383,7 @@ export type AnyLamellarError = { [C in ErrorCodeValue]: LamellarError<C> }[Error
  */
 export function isLamellarError(value: unknown): value is AnyLamellarError;
 export function isLamellarError<C extends ErrorCodeValue>(value: unknown, code: C): value is LamellarError<C>;
+export function isLamellarError<C extends ErrorCodeValue = ErrorCodeValue>(value: unknown, code?: C): value is LamellarError<C>;
 export function isLamellarError<C extends ErrorCodeValue = ErrorCodeValue>(value: unknown, code?: C): value is LamellarError<C> {
   return value instanceof LamellarError && (code === undefined || value.code === code);
 }

@@ -28,9 +28,9 @@ let moveOut!: (h: RefHandle) => void;
 let dropOwned!: (h: RefHandle) => void;
 
 /**
- * Releases `h` as part of the value of a Darc that was freed (darc/owned.ts): as drop(), but a
- * later use says why the program's handle was released. A handle being converted is left to its
- * conversion.
+ * Releases `h` as part of the value of a Darc that was freed (darc/owned.ts) if it was made by
+ * `clone()`: as drop(), but a later use says why it was released. Any other handle (one the
+ * program put in the value itself), and one being converted, is left alone.
  */
 export function releaseWithOwner(h: RefHandle): void {
   dropOwned(h);
@@ -120,7 +120,9 @@ export abstract class RefHandle {
     movesOnSend = (h) => h.#moves;
     moveOut = (h) => h.#moveOut();
     dropOwned = (h) => {
-      if (h.#state === undefined || h.#converting) return;
+      // Only a clone() belongs to the value: a handle the program put there itself may still be
+      // in use elsewhere (and the value is freed at a different moment on each PE).
+      if (h.#state === undefined || h.#converting || !h.#moves) return;
       h.#withOwner = true;
       h.#release();
     };

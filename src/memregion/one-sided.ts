@@ -12,7 +12,7 @@ import { decodeRefKey, encodeRefKey, RefHandle, type HandleOrigin } from './hand
 import { directGet, directPut, directView, getDest, kLocalPart, notOwnerHere, putSource, remoteGet, remotePut, sourceTypeMismatch, type LocalSource, type PartRole } from './rdma.js';
 import { RefState, registryOf, type Registry } from './refstate.js';
 import type { SharedMemoryRegion } from './shared.js';
-import { checkCount, checkElemType, checkRange, checkWindow, ELEM_CTORS, elemCode, elemTypeOfCode, type ElemType, type TypedArrayOf } from './types.js';
+import { checkCount, checkElemType, checkRange, checkWindow, ELEM_CTORS, elemCode, elemTypeOfCode, type ElemType, type ReadonlyTypedArrayOf, type TypedArrayOf } from './types.js';
 
 interface OneSidedData<T extends ElemType> {
   readonly type: T;
@@ -190,7 +190,7 @@ export class OneSidedMemoryRegion<T extends ElemType = ElemType> extends RefHand
    * await mine.put(8, src); // copies elements 4..6 to 8..10
    * ```
    */
-  put(index: number, data: TypedArrayOf<T> | SharedMemoryRegion<T> | OneSidedMemoryRegion<T>): Promise<void> {
+  put(index: number, data: TypedArrayOf<T> | ReadonlyTypedArrayOf<T> | SharedMemoryRegion<T> | OneSidedMemoryRegion<T>): Promise<void> {
     const d = this.#open('OneSidedMemoryRegion.put');
     const s = putSource(data, d.type, 'OneSidedMemoryRegion.put');
     const src = ArrayBuffer.isView(s) ? s : (s.data as TypedArrayOf<T>);

@@ -13,7 +13,7 @@ import { decodeMemberKey, encodeRefKey, RefHandle, type HandleOrigin } from './h
 import type { OneSidedMemoryRegion } from './one-sided.js';
 import { DONE, directGet, directPut, directView, getDest, kLocalPart, putSource, remoteGet, remotePut, sourceTypeMismatch, type LocalSource, type PartRole } from './rdma.js';
 import type { RefState } from './refstate.js';
-import { checkCount, checkElemType, checkRange, checkWindow, ELEM_CTORS, type ElemType, type TypedArrayOf } from './types.js';
+import { checkCount, checkElemType, checkRange, checkWindow, ELEM_CTORS, type ElemType, type ReadonlyTypedArrayOf, type TypedArrayOf } from './types.js';
 
 /** Internal access for arrays: not part of the public API. */
 export { kRegionInternals };
@@ -192,7 +192,7 @@ export class SharedMemoryRegion<T extends ElemType = ElemType> extends RefHandle
    * await r.put(0, 4, low); // this PE's elements 0..3 into PE 0's 4..7
    * ```
    */
-  put(pe: number, index: number, data: TypedArrayOf<T> | SharedMemoryRegion<T> | OneSidedMemoryRegion<T>): Promise<void> {
+  put(pe: number, index: number, data: TypedArrayOf<T> | ReadonlyTypedArrayOf<T> | SharedMemoryRegion<T> | OneSidedMemoryRegion<T>): Promise<void> {
     const d = this.#open('SharedMemoryRegion.put');
     checkPe(pe, d.addrs.length, 'SharedMemoryRegion.put: PE');
     const s = putSource(data, d.type, 'SharedMemoryRegion.put');
@@ -217,7 +217,7 @@ export class SharedMemoryRegion<T extends ElemType = ElemType> extends RefHandle
    * await r.putAll(0, new Float64Array([world.myPe]));
    * ```
    */
-  putAll(index: number, data: TypedArrayOf<T> | SharedMemoryRegion<T> | OneSidedMemoryRegion<T>): Promise<void> {
+  putAll(index: number, data: TypedArrayOf<T> | ReadonlyTypedArrayOf<T> | SharedMemoryRegion<T> | OneSidedMemoryRegion<T>): Promise<void> {
     const d = this.#open('SharedMemoryRegion.putAll');
     // Checked once here, so that a bad call throws before any PE's part is written.
     const s = putSource(data, d.type, 'SharedMemoryRegion.putAll');

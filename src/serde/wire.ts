@@ -122,11 +122,12 @@ export type WireCheck<T> = 0 extends 1 & T
   ? T
   : unknown extends T
     ? T
-    : T extends WireLeaf
+    : // Wire itself (or wider): taken whole, since the mapped branches below would unfold the
+      // recursive Wire type without end (TS2589). Not `T extends Wire`: an Error subclass with
+      // methods is assignable to Wire's Error, and arrives as a built-in Error without them.
+      [Wire] extends [T]
       ? T
-      : // Already a Wire value (Wire itself, a record of them): taken whole, since the mapped
-        // branches below would unfold the recursive Wire type without end (TS2589).
-        T extends Wire
+      : T extends WireLeaf
         ? T
       : T extends (...args: never[]) => unknown
         ? never
@@ -196,9 +197,13 @@ type ReceivedParts<T> = T extends Uint8Array & { readBigUInt64LE(offset?: number
           ? Set<WireReceived<E>>
           : T extends readonly unknown[]
             ? { -readonly [I in keyof T]: WireReceived<T[I]> }
-            : T extends object
-              ? { [K in keyof T]: WireReceived<T[K]> }
-              : T;
+            : // A function (never sent: only execAmLocal, which copies nothing, returns one) and
+              // the methods of a class instance keep their types.
+              T extends (...args: never[]) => unknown
+              ? T
+              : T extends object
+                ? { [K in keyof T]: WireReceived<T[K]> }
+                : T;
 
 declare const kWireError: unique symbol;
 

@@ -132,7 +132,7 @@ const DARC_CASES = [
   'dropping a Darc while AMs holding it are in flight on other PEs never frees it early',
   'a clone kept from an AM keeps the Darc alive until it is dropped',
   "a clone sent in an AM's arguments, result or group entry moves into it, as in Lamellar: released once sent, so a conversion does not wait for it; a TypedAmGroup's static members stay",
-  "a Darc owns its value: freed everywhere, it drops the Darcs, arrays and regions the value held, wherever in it they are",
+  "a Darc owns the clones in its value: freed everywhere, it drops the Darcs, arrays and regions cloned into it, wherever in it they are",
   'a Darc passed to gather, allGather or broadcast is freed once every handle it made is dropped',
   'a Darc in a collective message waiting for a member that has not called the collective yet is not freed under it',
   "waitAll on a lock's keeper does not wait for other PEs' requests queued behind a guard (GlobalRwDarc, GlobalLockArray)",

@@ -64,3 +64,17 @@ export async function closureTypeTests(world: World, team: Team, darc: Darc<{ n:
   // @ts-expect-error: a closure of another result type in a typed group
   group.addAmPe(0, closure(() => 'text'));
 }
+
+// execAmLocal copies nothing: a closure's function result, or a class instance's methods, stay
+// callable (as they compiled before closure results were typed as received).
+class Pt {
+  constructor(readonly x: number) {}
+  norm(): number {
+    return Math.abs(this.x);
+  }
+}
+export async function localClosureResults(world: World): Promise<number> {
+  const f = await world.execAmLocal(closure(() => () => 42));
+  const p = await world.execAmLocal(closure(() => new Pt(-2)));
+  return f() + p.norm();
+}

@@ -2,7 +2,7 @@
  * Compile-only type tests for errors: `isLamellarError(e, code)` narrows `e.code` and
  * `e.details` to that code's shape, and RemoteAmError's details are typed. Never executed.
  */
-import { ErrorCode, isLamellarError, LamellarError, RemoteAmError, type AnyLamellarError, type ErrorDetails } from 'lamellar';
+import { ErrorCode, isLamellarError, LamellarError, RemoteAmError, type AnyLamellarError, type ErrorCodeValue, type ErrorDetails } from 'lamellar';
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 const assertEqual = <A, B>(_eq: Equal<A, B>): void => {};
@@ -77,4 +77,9 @@ export function narrowsByCode(e: unknown): number | undefined {
     }
   }
   return undefined;
+}
+
+// A code passed on, maybe undefined, and a code given as a type argument only, compile as before.
+export function passesCodeOn(e: unknown, code?: ErrorCodeValue): boolean {
+  return isLamellarError(e, code) || isLamellarError<'LAMELLAR_ERR_SERIALIZE'>(e);
 }

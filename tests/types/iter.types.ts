@@ -193,3 +193,14 @@ export async function iterTypeTests(world: World): Promise<void> {
   // @ts-expect-error not a schedule
   await a.localIter().countWithSchedule('fastest');
 }
+
+// A read-only local chunk is a region put source: put only reads it.
+export async function chunkIntoRegion(world: World, a: AtomicArray<'u32'>): Promise<void> {
+  const r = await world.allocSharedMemRegion('u32', 64);
+  await a.localIter().chunks(8).enumerate().forEachAsync(async ([i, c]) => {
+    await r.put(0, i * 8, c);
+    await r.putAll(0, c);
+  });
+  const o = world.allocOneSidedMemRegion('u32', 8);
+  for (const c of await a.localIter().chunks(8).collect()) await o.put(0, c);
+}

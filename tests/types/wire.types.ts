@@ -138,3 +138,13 @@ const BytesArg = defineAm('types/bytes-arg', (_c, a: { b: Uint8Array }) => a.b.l
 export async function bufferArgTests(world: World): Promise<void> {
   await world.execAmPe(0, BytesArg, { b: Buffer.from('hello') });
 }
+
+// An Error subclass with methods arrives as a built-in Error without them: refused as an
+// argument, as a class with methods is.
+class RetryErr extends Error {
+  retry(): number {
+    return 1;
+  }
+}
+// @ts-expect-error RetryErr's retry() does not travel
+defineAm('types/retry-err-arg', (_c, a: { e: RetryErr }) => a.e.retry());
