@@ -7,7 +7,7 @@
  * `execAmPe(pe, Hello, args)` checks `args` and infers the result with no casts.
  */
 import { ErrorCode, fnv1a32, kAmDef, kReturnedAm, kRuntimeAm, LamellarError } from '../core/index.js';
-import type { Wire, WireCheck, WireError, WireLeaf, WireReceived } from '../serde/index.js';
+import type { WireCheck, WireError, WireReceived } from '../serde/index.js';
 import type { AmContext } from './context.js';
 
 /** Brands a ReturnedAm; closures carry it too (closure.ts). Not exported from the package. */
@@ -110,41 +110,12 @@ export type DefinedAm<A, R> = [Extract<Awaited<R>, ReturnedAm<unknown>>] extends
  * ```
  */
 export type AmWireGuard<A, R> = [A] extends [WireCheck<A>]
-  ? [A] extends [NoBuffer<A>]
+  ? [A] extends [WireCheck<A, true>]
     ? [AmResultOf<R>] extends [WireCheck<AmResultOf<R>>]
       ? unknown
       : WireError<'the result of an AM must be a Wire value: no functions, symbols, promises or class instances (see the Wire type)'>
     : WireError<'a Buffer in the arguments arrives in the AM as a Uint8Array: type that part Uint8Array (a Buffer can still be sent there)'>
   : WireError<'the arguments of an AM must be a Wire value: no functions, symbols, promises or class instances (see the Wire type)'>;
-
-/**
- * `T` with each Buffer in it replaced by `never`: an argument typed Buffer would be a Uint8Array
- * in the AM's body, which is what arrives (results are typed as received, through WireReceived).
- * A Buffer is told apart by a method only it has, as WireReceived does.
- * @example
- * ```ts
- * type G = AmWireGuard<{ b: Buffer }, void>; // a WireError: type b Uint8Array
- * ```
- */
-type NoBuffer<T> = unknown extends T
-  ? T
-  : [Wire] extends [T]
-    ? T
-    : T extends Uint8Array & { readBigUInt64LE(offset?: number): bigint }
-      ? never
-      : T extends WireLeaf
-        ? T
-        : T extends ReadonlyMap<infer K, infer V>
-          ? ReadonlyMap<NoBuffer<K>, NoBuffer<V>>
-          : T extends ReadonlySet<infer E>
-            ? ReadonlySet<NoBuffer<E>>
-            : T extends readonly unknown[]
-              ? { [I in keyof T]: NoBuffer<T[I]> }
-              : T extends (...args: never[]) => unknown
-                ? T
-                : T extends object
-                  ? { [K in keyof T]: NoBuffer<T[K]> }
-                  : T;
 
 /**
  * An AM's function: runs on the target PE with the AM context and the (decoded) arguments, and

@@ -19,7 +19,7 @@ export { registerRefCodec, refCodecId, type RefCodec } from './refs.js';
 export { RefMemo, type RefHolds } from './memo.js';
 export { noteUnsendable } from './diagnose.js';
 export * as tags from './tags.js';
-export type { ReceivedError, Wire, WireCheck, WireError, WireHandle, WireHandles, WireLeaf, WirePrimitive, WireReceived, WireTypedArray } from './wire.js';
+export type { ReceivedError, Wire, WireCheck, WireError, WireHandle, WireHandles, WirePrimitive, WireReceived, WireTypedArray } from './wire.js';
 
 /**
  * Appends `value` to `w`. On failure throws SERIALIZE naming `label` (what is being encoded, e.g.

@@ -59,6 +59,16 @@ export type WireTypedArray =
 export type WirePrimitive = undefined | null | boolean | number | bigint | string;
 
 /**
+ * The Wire values that hold no other Wire values: primitives, `Date`, `Error`, `ArrayBuffer`,
+ * `DataView`, typed arrays and runtime handles.
+ * @example
+ * ```ts
+ * const s: Wire = new Date(); // a WireScalar is a Wire
+ * ```
+ */
+type WireScalar = WirePrimitive | Date | Error | ArrayBuffer | DataView | WireTypedArray | WireHandle;
+
+/**
  * A value that AM arguments and results can carry: primitives, `Date`, `ArrayBuffer`,
  * `DataView`, typed arrays, arrays and plain records of Wire values, `Map` and `Set` of Wire
  * values, and runtime handles. Functions, symbols, promises and instances of other classes are
@@ -70,13 +80,7 @@ export type WirePrimitive = undefined | null | boolean | number | bigint | strin
  * ```
  */
 export type Wire =
-  | WirePrimitive
-  | Date
-  | Error
-  | ArrayBuffer
-  | DataView
-  | WireTypedArray
-  | WireHandle
+  | WireScalar
   | readonly Wire[]
   | { readonly [key: string]: Wire }
   | ReadonlyMap<Wire, Wire>
@@ -89,7 +93,7 @@ export type Wire =
  * type L = WireCheck<Date>; // Date
  * ```
  */
-export type WireLeaf = WirePrimitive | void | Date | ArrayBuffer | DataView | WireTypedArray | WireHandle;
+type WireLeaf = WirePrimitive | void | Date | ArrayBuffer | DataView | WireTypedArray | WireHandle;
 
 /**
  * What an Error of type `T` is on the PE that receives it: an instance of the built-in error
@@ -110,7 +114,8 @@ export type ReceivedError<T extends Error> = Error & {
  * when `T extends WireCheck<T>`. Unlike `Wire`, this accepts interfaces (which have no index
  * signature) and tuples, so argument types can be written the usual way. `any` and `unknown`
  * pass unchecked. A class instance whose fields are all data (no methods) looks like a plain
- * record to TypeScript and passes; the codec refuses it at run time.
+ * record to TypeScript and passes; the codec refuses it at run time. With `NoBuffer` true (an
+ * AM's arguments) a `Buffer` is refused as well.
  * @example
  * ```ts
  * interface Args { from: number; tags: string[] }
@@ -118,7 +123,7 @@ export type ReceivedError<T extends Error> = Error & {
  * type Bad = { cb: () => void } extends WireCheck<{ cb: () => void }> ? true : false; // false
  * ```
  */
-export type WireCheck<T> = 0 extends 1 & T
+export type WireCheck<T, NoBuffer extends boolean = false> = 0 extends 1 & T
   ? T
   : unknown extends T
     ? T
@@ -127,21 +132,25 @@ export type WireCheck<T> = 0 extends 1 & T
       // methods is assignable to Wire's Error, and arrives as a built-in Error without them.
       [Wire] extends [T]
       ? T
-      : T extends WireLeaf
-        ? T
-      : T extends (...args: never[]) => unknown
+      : // With NoBuffer (an AM's arguments), a Buffer is refused too: the AM's body would see,
+        // under that name, the Uint8Array that arrives. Told apart as in WireReceived.
+        [NoBuffer, T] extends [true, Uint8Array & { readBigUInt64LE(offset?: number): bigint }]
         ? never
-        : T extends symbol
-          ? never
-          : T extends ReadonlyMap<infer K, infer V>
-            ? ReadonlyMap<WireCheck<K>, WireCheck<V>>
-            : T extends ReadonlySet<infer E>
-              ? ReadonlySet<WireCheck<E>>
-              : T extends readonly unknown[]
-                ? { [I in keyof T]: WireCheck<T[I]> }
-                : T extends object
-                  ? { [K in keyof T]: K extends symbol ? never : WireCheck<T[K]> }
-                  : never;
+        : T extends WireLeaf
+          ? T
+          : T extends (...args: never[]) => unknown
+            ? never
+            : T extends symbol
+              ? never
+              : T extends ReadonlyMap<infer K, infer V>
+                ? ReadonlyMap<WireCheck<K, NoBuffer>, WireCheck<V, NoBuffer>>
+                : T extends ReadonlySet<infer E>
+                  ? ReadonlySet<WireCheck<E, NoBuffer>>
+                  : T extends readonly unknown[]
+                    ? { [I in keyof T]: WireCheck<T[I], NoBuffer> }
+                    : T extends object
+                      ? { [K in keyof T]: K extends symbol ? never : WireCheck<T[K], NoBuffer> }
+                      : never;
 
 /**
  * What a value of type `T` is on the PE that receives it: a `Buffer` (a Uint8Array subclass)
@@ -166,13 +175,7 @@ export type WireReceived<T> = unknown extends T ? T : [Wire] extends [T] ? Recei
  * ```
  */
 type ReceivedWire =
-  | WirePrimitive
-  | Date
-  | Error
-  | ArrayBuffer
-  | DataView
-  | WireTypedArray
-  | WireHandle
+  | WireScalar
   | ReceivedWire[]
   | { [key: string]: ReceivedWire }
   | Map<ReceivedWire, ReceivedWire>
