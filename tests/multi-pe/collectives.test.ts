@@ -189,6 +189,12 @@ for (const cfg of STATUS_CONFIGS) {
       assert.notEqual(r.code, 0, r.stderr);
       // Normally the stuck world barrier; on a heavily loaded machine possibly a slow start-up step.
       assert.match(r.stderr, /has waited [\d.]+ s in [^\n]*PE 1 is running, not in a collective[^\n]*\(LAMELLAR_DEADLOCK_TIMEOUT_ACTION=abort\)/);
+      // Its frame is the waiting call's line, not the watch's timer (the only frame it showed).
+      if (/in barrier\(\) #\d+ on the world at /.test(r.stderr)) {
+        const frame = `\n    at ${line(script, 'world-barrier')}`;
+        assert.ok(r.stderr.replace(/\n {4}at \S*\//g, '\n    at ').includes(frame), `${frame} in: ${r.stderr}`);
+        assert.doesNotMatch(r.stderr, /Watch\.#report|coll\/watch\./, r.stderr);
+      }
       assert.equal(r.stdout.includes('@@passed 1'), false);
     });
   });

@@ -381,7 +381,14 @@ export class Watch {
       // guard) says more than this one, so the launcher waits for it first (causedBy).
       const only = missing?.length === 1 && missing[0] !== this.#myPe ? missing[0] : undefined;
       const details = only === undefined ? { pe: this.#myPe, missing } : { pe: this.#myPe, missing, causedBy: only };
-      this.#fatal(new LamellarError(ErrorCode.DEADLOCK_TIMEOUT, `${msg} (LAMELLAR_DEADLOCK_TIMEOUT_ACTION=abort)`, { details }));
+      const err = new LamellarError(ErrorCode.DEADLOCK_TIMEOUT, `${msg} (LAMELLAR_DEADLOCK_TIMEOUT_ACTION=abort)`, { details });
+      // Made by this watch's timer, its only frames are the runtime's: the program's frame is
+      // the call that waits.
+      if (site !== NOT_RECORDED && typeof err.stack === 'string') {
+        const head = err.stack.indexOf('\n    at ');
+        if (head >= 0) err.stack = `${err.stack.slice(0, head)}\n    at ${site}`;
+      }
+      this.#fatal(err);
       return;
     }
     warn(WarningCode.DEADLOCK, `${msg}; next report in ${Math.round(this.#timeoutMs * 2 ** w.reports / 100) / 10} s`);
