@@ -312,8 +312,10 @@ function makeState<T extends ElemType>(rt: WorldRuntime, reg: Registry, owner: n
 export function allocOneSided<T extends ElemType>(team: Team, type: T, length: number): OneSidedMemoryRegion<T> {
   checkElemType(type, 'allocOneSidedMemRegion');
   checkCount(length, 'allocOneSidedMemRegion');
-  const rt = team[kTeamInternals].runtime;
-  rt.checkOpen('allocOneSidedMemRegion');
+  const internals = team[kTeamInternals];
+  const rt = internals.runtime;
+  // A dropped team refuses every use, this one too (teams.md), though the region is this PE's.
+  internals.checkLive('allocOneSidedMemRegion');
   const lamella = rt.lamella;
   const addr = lamella.alloc(length * ELEM_CTORS[type].BYTES_PER_ELEMENT);
   const reg = registryOf(rt);

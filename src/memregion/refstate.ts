@@ -198,7 +198,7 @@ export function moved(label: string): LamellarError {
 export function releasedWithOwner(label: string): LamellarError {
   return new LamellarError(
     ErrorCode.USE_AFTER_RELEASE,
-    `this ${label} handle was dropped with the Darc whose value held it, once that Darc was freed on every PE (a Darc owns its value, as in Lamellar: put a clone() in the value to go on using the handle)`,
+    `this ${label} handle was dropped with the Darc whose value held it, once that Darc was freed on every PE (a Darc owns the clones in its value, as in Lamellar: to go on using the object, keep a handle of your own outside the value, the original or another clone)`,
     { details: { label, withOwner: true } },
   );
 }
