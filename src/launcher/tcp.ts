@@ -217,6 +217,8 @@ export async function runTcp(o: TcpRunOptions): Promise<number> {
         child.once('error', (e) => fail(pe, 1, `could not be started: ${e.message}`));
         child.once('close', (code, signal) => {
           alive[pe] = false;
+          // Killed, it could not remove its shm provider region: nothing else will.
+          const cleanup = signal !== null && o.backend === 'ofi' && child.pid !== undefined ? removeShmRegionsOf(child.pid) : undefined;
           // A PE that reported a failure caused by another one ends after its report: that
           // report (or its cause's) tells the story.
           if (failure === undefined && !followOns.some((f) => f.pe === pe)) {
@@ -225,7 +227,7 @@ export async function runTcp(o: TcpRunOptions): Promise<number> {
             else if (states[pe] === PeState.DONE) endedAfterShutdown(pe, code ?? 1);
             else fail(pe, code ?? 1, exitReason(code ?? 1));
           }
-          void Promise.all([out, err]).then(() => resolve());
+          void Promise.all([out, err, cleanup]).then(() => resolve());
         });
       }),
     );
@@ -280,5 +282,18 @@ function alive(pid: number): boolean {
     return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * libfabric's shm provider keeps a region per endpoint in /dev/shm named after the process
+ * (`<pid>:0:0`, 16 MiB), which the process removes as it closes its endpoint. A PE killed by a
+ * signal leaves it behind; the launcher, which saw it die, removes it. Never rejects.
+ */
+async function removeShmRegionsOf(pid: number): Promise<void> {
+  try {
+    for (const name of await readdir('/dev/shm')) if (name.startsWith(`${pid}:`)) await rm(`/dev/shm/${name}`, { force: true });
+  } catch {
+    // No /dev/shm (not Linux), or not ours to remove.
   }
 }

@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -212,9 +212,10 @@ describe('ofi failures', () => {
     });
   }
 
-  test('kill -9 of one PE makes lamellar run --backend ofi exit non-zero naming it', { timeout: 60000, skip: unless(OFI_MISSING) }, async () => {
-    requirePrerequisites(OFI_MISSING);
-    const p = start(process.execPath, [BIN, 'run', '-N', '3', '--backend', 'ofi', compiledFixture('tcp-job.ts'), '--hold'], { LAMELLAR_OFI_PROVIDER: TCP_PROVIDER });
+  for (const provider of [TCP_PROVIDER, 'shm']) {
+  test(`kill -9 of one PE makes lamellar run --backend ofi exit non-zero naming it, and removes what it left in /dev/shm (${provider})`, { timeout: 60000, skip: unless(ofiMissing(provider)) }, async () => {
+    requirePrerequisites(ofiMissing(provider));
+    const p = start(process.execPath, [BIN, 'run', '-N', '3', '--backend', 'ofi', compiledFixture('tcp-job.ts'), '--hold'], { LAMELLAR_OFI_PROVIDER: provider });
     try {
       const pid = Number((await p.waitFor(/@@pid 1 (\d+)/))[1]);
       await p.waitFor(/@@pid 0[^]*@@pid 2|@@pid 2[^]*@@pid 0/);
@@ -224,10 +225,13 @@ describe('ofi failures', () => {
       assert.notEqual(e.code, 0);
       assert.ok(e.at - killed < 10000, `the launcher took ${Math.round(e.at - killed)} ms to stop`);
       assert.match(p.stderr, /PE 1 was killed by SIGKILL/);
+      // The shm provider's region of the killed PE (/dev/shm/<pid>:0:0) is gone with the job.
+      assert.deepEqual(readdirSync('/dev/shm').filter((n) => n.startsWith(`${pid}:`)), []);
     } finally {
       stopAll([p]);
     }
   });
+  }
 });
 
 describe('ofi security', () => {
