@@ -28,6 +28,9 @@ function walk(value: unknown): void {
   if (typeof value !== 'object' || value === null) return;
   const seen = new Set<object>();
   const todo: object[] = [value];
+  const push = (x: unknown): void => {
+    if (typeof x === 'object' && x !== null && !seen.has(x)) todo.push(x);
+  };
   while (todo.length > 0) {
     const v = todo.pop()!;
     if (seen.has(v)) continue;
@@ -38,9 +41,6 @@ function walk(value: unknown): void {
       continue;
     }
     if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer || v instanceof SharedArrayBuffer || v instanceof WeakMap || v instanceof WeakSet || v instanceof Promise) continue;
-    const push = (x: unknown): void => {
-      if (typeof x === 'object' && x !== null && !seen.has(x)) todo.push(x);
-    };
     if (Array.isArray(v)) {
       for (let i = 0; i < v.length; i++) push(v[i]);
     } else if (v instanceof Map) {

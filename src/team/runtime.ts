@@ -216,17 +216,6 @@ export class WorldRuntime implements EngineHost, ChannelHost {
     return err;
   }
 
-  /**
-   * The script failed on this PE and its process is ending (`lamellar exec`): stops the lamella
-   * with `err`, which on tcp and ofi tells the peers why, without fatal()'s throw.
-   */
-  fatalQuietly(err: Error): void {
-    if (this.#failure !== undefined || this.#closed) return;
-    this.#failure = err;
-    this.watch.freeze();
-    this.lamella.abort(err);
-  }
-
   get closed(): boolean {
     return this.#closed;
   }

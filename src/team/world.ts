@@ -500,8 +500,11 @@ async function startWorld(options: WorldOptions, up: (rt: WorldRuntime) => void)
     engine.setHost(rt);
     setStatsTiming(options.stats ?? cfg.stats !== false);
     await lamella.init();
-    // A bootstrap that ends this process with the script's error tells the other PEs through it.
-    setWorldAbort((reason) => rt.fatalQuietly(reason));
+    // A bootstrap that ends this process with the script's error tells the other PEs through it
+    // (the process exits before fatal()'s deferred throw could run).
+    setWorldAbort((reason) => {
+      if (!rt.closed) rt.fatal(reason);
+    });
     tuneGc(lamella.myPe, lamella.numPes);
     reportMalloc(lamella.myPe);
     // Every PE sees the same environment: one warning for the job, not one per PE.
