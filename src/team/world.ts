@@ -516,6 +516,7 @@ async function startWorld(options: WorldOptions, up: (rt: WorldRuntime) => void)
     const addrs = await lamella.allgather(addr);
     rt.board = new StatusBoard(lamella, addrs);
     engine.setBusyWords(...rt.board.busyWords());
+    rt.board.startBeat();
     rt.watch.board = rt.board;
     rt.watch.probeAms(
       () => engine.oldestPending(),

@@ -41,9 +41,25 @@ test('execAmPe and execAmAll publish lamellar:am:send per destination, lamellar:
 });
 
 test("another PE's status line names a wait's call site only when it was recorded", () => {
-  const view = { state: State.inLock, team: 0, seq: 0, kind: 0, label: 'LocalLockArray', busy: '' };
+  const view = { state: State.inLock, team: 0, seq: 0, kind: 0, label: 'LocalLockArray', busy: '', beat: 0, heldMs: 0 };
   assert.equal(describeStatus({ ...view, site: NOT_RECORDED }, () => 'the world'), 'waiting for a lock (LocalLockArray)');
   assert.equal(describeStatus({ ...view, site: '/app/x.ts:3:9' }, () => 'the world'), 'waiting for a lock (LocalLockArray) at /app/x.ts:3:9');
+});
+
+test("another PE's status line says its thread is held only when its heartbeat stood still", () => {
+  const running = { state: State.running, team: 0, seq: 0, kind: 0, label: '', site: '', busy: '', beat: 7, heldMs: 0 };
+  const world = (): string => 'the world';
+  assert.equal(describeStatus(running, world), 'running, not in a collective');
+  assert.equal(
+    describeStatus({ ...running, heldMs: 640 }, world),
+    'running, not in a collective; its thread has not returned to the event loop for at least 0.6 s (synchronous code outside any active message, such as a loop that never awaits)',
+  );
+  // An AM is named only while it holds the thread; one caught before its first await is not.
+  const inAm = { ...running, busy: "active message 'spin'" };
+  assert.equal(describeStatus(inAm, world), 'running, not in a collective');
+  assert.equal(describeStatus({ ...inAm, heldMs: 700 }, world), "running active message 'spin' (its thread is in the AM's synchronous code and runs nothing else until it returns)");
+  // A PE that has shut down has no heartbeat: it is not held.
+  assert.equal(describeStatus({ ...running, state: State.shutDown, heldMs: 600 }, world), 'shut down');
 });
 
 test("a call site skips the helpers tsx puts on line 1 for `await using` (no source map there)", () => {

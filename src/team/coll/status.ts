@@ -12,6 +12,9 @@
  *   [7] the kind of AM whose synchronous code runs now (0: none)  [8] its wire id: written by
  *       the AM engine around each AM (outside the seqlock: one word each), so a PE stuck in an
  *       AM's loop shows that, whatever wait its board last published
+ *   [9] heartbeat: a count the owner's event loop bumps every BEAT_MS (outside the seqlock, one
+ *       word): a reader that sees it stand still knows the owner's thread is held by synchronous
+ *       code, where "running" alone cannot tell a spinning PE from a busy one
  *   bytes 40..: the call's name, then the call-site text (UTF-8)
  * The name is empty unless the collective has one of its own beyond its kind (a distributed
  * iterator's consumer, "DistIter.count"): a peer that reports a mismatch names the call by it.
@@ -25,9 +28,17 @@ export const STATUS_BYTES = 256;
 const TEXT_AT = 40;
 /** The i32 word (of a PE's block) where the AM running now is shown (Engine.setBusyWords). */
 const BUSY_WORD = 7;
+const BEAT_WORD = 9;
+/** How often a PE's event loop bumps its heartbeat. */
+const BEAT_MS = 100;
+/**
+ * How long a wait report watches a PE's heartbeat before it says the PE's thread is held: several
+ * beats, so a timer late by a GC pause or a loaded machine does not count as held.
+ */
+const STALL_MS = 600;
+/** Between two reads of a PE's heartbeat. */
+const BEAT_POLL_MS = 50;
 const TEXT_MAX = STATUS_BYTES - TEXT_AT;
-/** How long a wait report waits before it reads a PE shown in an AM's synchronous code again. */
-const BUSY_RECHECK_MS = 50;
 const LABEL_MAX = 64;
 /** Characters a label cut to LABEL_MAX keeps from its end ("… on PE 12"). */
 const LABEL_TAIL = 16;
@@ -67,6 +78,13 @@ export interface StatusView {
   label: string;
   /** The AM whose synchronous code the PE runs now ('' if none): "active message 'spin'". */
   busy: string;
+  /** The heartbeat count (word 9). */
+  beat: number;
+  /**
+   * For readForReport: how long the heartbeat was watched without moving (the PE's thread was
+   * held by synchronous code all that time), or 0 if it moved.
+   */
+  heldMs: number;
 }
 
 const utf8 = new TextEncoder();
@@ -85,6 +103,7 @@ export class StatusBoard {
   readonly #i32: Int32Array;
   readonly #u8: Uint8Array;
   readonly #at: number;
+  #beat: ReturnType<typeof setInterval> | undefined;
 
   constructor(mem: BoardMemory, addrs: readonly number[]) {
     this.#mem = mem;
@@ -100,6 +119,22 @@ export class StatusBoard {
   busyWords(): [Int32Array, number] {
     // A fixed-length view (a shared heap never shrinks): the engine's stores stay plain stores.
     return [new Int32Array(this.#i32.buffer, this.#at + BUSY_WORD * 4, 2), 0];
+  }
+
+  /** Starts this PE's heartbeat (until stopBeat). */
+  startBeat(): void {
+    const w = (this.#at >> 2) + BEAT_WORD;
+    const v = this.#i32;
+    // Unref'd: the heartbeat alone must not keep a PE's process alive.
+    this.#beat = setInterval(() => {
+      v[w] = (v[w]! + 1) | 0;
+    }, BEAT_MS).unref();
+  }
+
+  /** Stops the heartbeat: the PE shut down or exits (its board says so). */
+  stopBeat(): void {
+    if (this.#beat !== undefined) clearInterval(this.#beat);
+    this.#beat = undefined;
   }
 
   /** Publishes this PE's status. `site` is the call-site text, `label` the call's name, if known. */
@@ -120,17 +155,25 @@ export class StatusBoard {
   }
 
   /**
-   * Reads PE `pe`'s status for a wait report. A PE shown in an AM's synchronous code is read
-   * again BUSY_RECHECK_MS later, and the report says what that second read shows: a read that
-   * lands in the microseconds an async AM runs before its first await (a newcomer's report named
-   * such an AM "in the AM's synchronous code", right as a group of them started) says nothing
-   * about a wait of seconds, while an AM that really holds its thread still holds it.
+   * Reads PE `pe`'s status for a wait report, then watches its heartbeat for up to STALL_MS and
+   * returns the read that shows it move (the status of that moment), or the last read with
+   * `heldMs` set. A PE whose event loop turns is waiting or working asynchronously, and whatever
+   * the first read showed (it may land in the microseconds an async AM runs before its first
+   * await: a newcomer's report named such an AM "in the AM's synchronous code") says nothing
+   * about a wait of seconds; one whose heartbeat stands still is held by synchronous code (an
+   * AM's, or the script's own loop, which its board shows only as "running").
    */
   async readForReport(pe: number): Promise<StatusView> {
-    const s = await this.read(pe);
-    if (s.busy === '') return s;
-    await new Promise((r) => setTimeout(r, BUSY_RECHECK_MS));
-    return this.read(pe);
+    const first = await this.read(pe);
+    if (first.state === State.shutDown || first.state === State.exited) return first;
+    const start = performance.now();
+    for (;;) {
+      await new Promise((r) => setTimeout(r, BEAT_POLL_MS));
+      const s = await this.read(pe);
+      if (s.beat !== first.beat || s.state === State.shutDown || s.state === State.exited) return s;
+      const held = performance.now() - start;
+      if (held >= STALL_MS) return { ...s, heldMs: held };
+    }
   }
 
   /** The AM whose synchronous code this PE runs now ('' if none), from its own busy words. */
@@ -158,6 +201,8 @@ export class StatusBoard {
       site: fromUtf8.decode(buf.subarray(TEXT_AT + l, TEXT_AT + l + len)),
       label: fromUtf8.decode(buf.subarray(TEXT_AT, TEXT_AT + l)),
       busy: busyName(words[BUSY_WORD]!, words[BUSY_WORD + 1]!),
+      beat: words[BEAT_WORD]!,
+      heldMs: 0,
     };
   }
 }
@@ -175,27 +220,30 @@ export function describeStatus(s: StatusView, teamName: (id: number) => string):
   // A wait whose call site was not recorded says nothing about it, as the PE's own reports do.
   const at = s.site && s.site !== NOT_RECORDED ? ` at ${s.site}` : '';
   // A PE stuck in an AM's synchronous code runs nothing else: whatever wait it published last
-  // (a barrier it entered before the AM arrived) cannot move until the AM returns.
-  if (s.busy !== '' && s.state !== State.shutDown && s.state !== State.exited) {
+  // (a barrier it entered before the AM arrived) cannot move until the AM returns. Only a held
+  // thread counts: one whose heartbeat moved was caught between two AMs' first awaits.
+  const final = s.state === State.shutDown || s.state === State.exited;
+  if (s.busy !== '' && s.heldMs > 0 && !final) {
     return `running ${s.busy} (its thread is in the AM's synchronous code and runs nothing else until it returns)`;
   }
+  const held = s.heldMs > 0 && !final ? `its thread has not returned to the event loop for at least ${Math.round(s.heldMs / 100) / 10} s` : '';
   switch (s.state) {
     case State.inCollective:
-      return `in ${s.label || kindName(s.kind)} #${s.seq} on ${teamName(s.team)}${at}`;
+      return `in ${s.label || kindName(s.kind)} #${s.seq} on ${teamName(s.team)}${at}${held && `; ${held}`}`;
     case State.inWaitAll:
-      return `in waitAll()${at}`;
+      return `in waitAll()${at}${held && `; ${held}`}`;
     case State.inConversion:
-      return `in a conversion${at}`;
+      return `in a conversion${at}${held && `; ${held}`}`;
     case State.inLock:
-      return `waiting for a lock (${s.label || 'a Darc or lock array'})${at}`;
+      return `waiting for a lock (${s.label || 'a Darc or lock array'})${at}${held && `; ${held}`}`;
     case State.awaitingAm:
-      return `running, not in a collective; ${s.label || 'the result of an active message'} is outstanding${s.site ? ` (launched at ${s.site})` : ''}`;
+      return `running, not in a collective; ${held ? `${held} (synchronous code outside any active message, such as a loop that never awaits), and ` : ''}${s.label || 'the result of an active message'} is outstanding${s.site ? ` (launched at ${s.site})` : ''}`;
     case State.shutDown:
       return 'shut down';
     case State.exited:
       return 'exited';
     default:
-      return 'running, not in a collective';
+      return `running, not in a collective${held && `; ${held} (synchronous code outside any active message, such as a loop that never awaits)`}`;
   }
 }
 

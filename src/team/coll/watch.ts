@@ -258,6 +258,7 @@ export class Watch {
   finish(state: number): void {
     if (this.#final) return;
     this.board?.publish(state);
+    this.board?.stopBeat();
     this.freeze();
   }
 
