@@ -8,7 +8,7 @@ import { kTeamInternals } from './core/index.js';
 import type { Team, TeamInternals, World, WorldRuntime } from './team/index.js';
 
 export { config, kClosure } from './core/index.js';
-export { newAmHandle } from './am/index.js';
+export { definitionsAwaited, newAmHandle } from './am/index.js';
 export { registryOf } from './memregion/internal.js';
 export type { TeamInternals, WorldRuntime } from './team/index.js';
 

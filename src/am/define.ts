@@ -235,7 +235,56 @@ export function defineAm<A = undefined, R = void>(name: string, exec: AmExec<A, 
   byId.set(id, def as AmDef<unknown, unknown>);
   byName.set(name, def as AmDef<unknown, unknown>);
   if (!runtime) noteDefinition(name);
+  const waiting = definitionWaiters.get(id);
+  if (waiting !== undefined) {
+    definitionWaiters.delete(id);
+    for (const wake of waiting) wake();
+  }
   return def as DefinedAm<A, R>;
+}
+
+/**
+ * How long an AM that arrives before this PE has defined it waits for the definition before it
+ * is refused with UNKNOWN_AM (the engine for requests, a TypedAmGroup for its entries): every PE
+ * defines the same AMs, but `await initWorld(); const Hi = defineAm(...)` on the target may run
+ * after another PE, past the same line, has sent it Hi.
+ */
+export const UNDEFINED_AM_WAIT_MS = 1000;
+
+/** Wakers of awaitDefinition, by wire id; defineAm runs them. */
+const definitionWaiters = new Map<number, (() => void)[]>();
+/** Ids a wait ran out for: later waits for them end at once (an AM never defined costs one wait). */
+const neverDefined = new Set<number>();
+
+/** How many AM ids something waits here to be defined (awaitDefinition); for tests. */
+export function definitionsAwaited(): number {
+  return definitionWaiters.size;
+}
+
+/**
+ * The AM with wire id `id` once this PE defines it, or undefined after `ms` (at once for an id
+ * an earlier wait ran out for).
+ */
+export function awaitDefinition(id: number, ms: number): Promise<AmDef<unknown, unknown> | undefined> {
+  const now = byId.get(id);
+  if (now !== undefined || neverDefined.has(id) || ms <= 0) return Promise.resolve(now);
+  return new Promise((resolve) => {
+    const wake = (): void => {
+      clearTimeout(timer);
+      resolve(byId.get(id));
+    };
+    const timer = setTimeout(() => {
+      const list = definitionWaiters.get(id);
+      const at = list?.indexOf(wake) ?? -1;
+      if (at >= 0) list!.splice(at, 1);
+      if (list?.length === 0) definitionWaiters.delete(id);
+      neverDefined.add(id);
+      resolve(undefined);
+    }, ms);
+    const list = definitionWaiters.get(id);
+    if (list === undefined) definitionWaiters.set(id, [wake]);
+    else list.push(wake);
+  });
 }
 
 /** Where each of the program's AMs was defined ("file:///app/am.ts:12:20"), for DUPLICATE_AM. */

@@ -12,7 +12,7 @@ import { closeArgScope, endArgDecode, FrameShares, openArgScope, releaseFrom, ru
 import { closureEnv, closureSourceOf, ClosureTable } from './closure-table.js';
 import type { AmContext } from './context.js';
 import { Counter } from './counter.js';
-import { isReturnedAm, isRuntimeAm, isUrgentAm, lookupAm, movesClones, type AmDef } from './define.js';
+import { isReturnedAm, isRuntimeAm, isUrgentAm, lookupAm, movesClones, UNDEFINED_AM_WAIT_MS, type AmDef } from './define.js';
 import { kGroup, type AmHandle, type HandleCounter, type LocalAmHandle, type MultiAmHandle } from './handle.js';
 import { Inbox } from './inbox.js';
 import { Outcomes, type Settleable, type OldestPending } from './outcomes.js';
@@ -46,11 +46,6 @@ export interface EngineHost {
   readonly decodeContext: unknown;
 }
 
-/**
- * How long a request for an AM not defined here waits for its definition (#waitForDefinition)
- * before it is refused with UNKNOWN_AM: AMs defined right after initWorld() on every PE.
- */
-const UNDEFINED_AM_WAIT_MS = 1000;
 
 /** The kinds of AM the status board's busy words show (Engine.setBusyWords). */
 export const BUSY_AM = 1;

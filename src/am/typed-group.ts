@@ -14,11 +14,12 @@
  * `addAmAll` entry `{ kind: 'all', results }` with one `{ pe, value }` per team PE.
  */
 import { checkConstruct, config, ErrorCode, kConstruct, LamellarError, peCounters, RemoteAmError, shownNumber } from '../core/index.js';
-import type { AmTeam } from './context.js';
-import { checkAm, defineAm, isReturnedAm, lookupAm, movesProgramArgs, type AmArgs, type AmDef } from './define.js';
+import type { AmContext, AmTeam } from './context.js';
+import { awaitDefinition, checkAm, defineAm, isReturnedAm, lookupAm, movesProgramArgs, UNDEFINED_AM_WAIT_MS, type AmArgs, type AmDef } from './define.js';
 import { checkArgs, launchTarget } from './group.js';
 import type { TeamLaunch } from './launch.js';
 import { kTeamLaunch } from './launch.js';
+import { remoteError } from './remote-error.js';
 
 interface GroupMsg {
   /** Wire id of the AM every entry runs. */
@@ -63,7 +64,21 @@ function returnedAmError(name: string, pe: number): LamellarError {
  */
 const GroupAm = defineAm('lamellar/typed-am-group', (ctx, m: GroupMsg): GroupReply | Promise<GroupReply> => {
   const def = lookupAm(m.id);
-  if (def === undefined) throw new LamellarError(ErrorCode.UNKNOWN_AM, `a typed AM group names AM id ${m.id}, which this PE does not define`);
+  if (def !== undefined) return runEntries(ctx, def, m);
+  // Not defined here yet (`await initWorld(); const Sq = defineAm(...)`, and a faster PE already
+  // sent a group of Sq): wait for the definition as the engine does for an AM's own request.
+  return awaitDefinition(m.id, UNDEFINED_AM_WAIT_MS).then((d) => (d === undefined ? undefinedEntries(m) : runEntries(ctx, d, m)));
+});
+
+/** Every entry of `m` failed with UNKNOWN_AM: exec() names the group's AM, as for execAmPe. */
+function undefinedEntries(m: GroupMsg): GroupReply {
+  const reply: GroupReply = { v: new Array<unknown>(m.a.length), f: [] };
+  const message = `a typed AM group names AM id ${m.id}, which this PE does not define`;
+  for (let k = 0; k < m.a.length; k++) reply.f.push([k, 'LamellarError', message, '', ErrorCode.UNKNOWN_AM]);
+  return reply;
+}
+
+function runEntries(ctx: AmContext, def: AmDef<unknown, unknown>, m: GroupMsg): GroupReply | Promise<GroupReply> {
   const n = m.a.length;
   // The message is the runtime's; its entries are the program's AMs, counted as they are (stats).
   peCounters.amsExecuted += n;
@@ -91,7 +106,7 @@ const GroupAm = defineAm('lamellar/typed-am-group', (ctx, m: GroupMsg): GroupRep
     } else entryDone(reply, k, r);
   }
   return pending === undefined ? reply : Promise.all(pending).then(() => reply);
-});
+}
 
 /**
  * `{ ...st, ...args }`, copied key by key: object spread took 2 µs an entry here (V8's generic
@@ -440,7 +455,10 @@ export class TypedAmGroup<A, R, S extends Partial<A> = Record<never, never>> {
     const fail = (i: number, teamPe: number, f: [number, string, string, string, string]): void => {
       failed = true;
       const pe = team.pes[teamPe]!;
-      failures[i] ??= f[1] === RETURNED_AM ? returnedAmError(name, pe) : new RemoteAmError(pe, name, f[1], f[2], f[3], undefined, f[4] === '' ? undefined : f[4]);
+      if (failures[i] !== undefined) return;
+      if (f[1] === RETURNED_AM) failures[i] = returnedAmError(name, pe);
+      else if (f[4] === ErrorCode.UNKNOWN_AM) failures[i] = remoteError(pe, name, undefined, { name: f[1], message: f[2], stack: f[3], code: f[4] });
+      else failures[i] = new RemoteAmError(pe, name, f[1], f[2], f[3], undefined, f[4] === '' ? undefined : f[4]);
     };
     for (let m = 0; m < sent.length; m++) {
       const s = sent[m]!;

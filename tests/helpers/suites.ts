@@ -40,6 +40,8 @@ export const AM_CASES = [
   'an unserializable result comes back as RemoteAmError naming the result',
   'an AM the target does not define is reported to the caller',
   'a request that arrives before its target defines the AM waits for the definition and runs',
+  'a TypedAmGroup sent before its target defines the AM waits for the definition and runs',
+  'a TypedAmGroup entry whose AM the target never defines fails with UNKNOWN_AM naming that AM',
   'an AM naming a team the target does not know is refused with PROTOCOL, never run on another team',
   'bad launches throw at the call and send nothing',
   'defining an AM name twice throws DUPLICATE_AM',
