@@ -34,8 +34,8 @@ import type { Lamella } from '../../lamellae/types.js';
 import { decodeFromBytes, encodeToBytes } from '../../serde/index.js';
 import { DisseminationBarrier, LATER, type BarrierHooks } from '../barrier.js';
 import { Kind, kindName, UNKNOWN_KIND } from './kinds.js';
-import { captureSite, siteText, type Site } from './site.js';
-import { readPeerCall, State, type StatusBoard } from './status.js';
+import { captureSite, NOT_RECORDED, siteText, type Site } from './site.js';
+import { readPeerCall, State, type PeerCall, type StatusBoard } from './status.js';
 import type { Watch, Waiting } from './watch.js';
 
 /** What a channel needs from its PE's runtime. */
@@ -297,7 +297,7 @@ export class Channel implements BarrierHooks {
       const here = site ?? captureSite();
       this.#sites[seq & RECENT_MASK] = here;
       const [src, m] = early[0]!;
-      return this.#mismatch(seq, this.#callName(seq, kind), kind, here, src, m.k, msgName(m));
+      return this.#mismatch(seq, this.#callName(seq, kind), kind, here, src, m.k, msgName(m), refusedSite(m));
     }
     this.#curSeq = seq;
     this.#curKind = kind;
@@ -407,7 +407,11 @@ export class Channel implements BarrierHooks {
     } else bytes = EMPTY;
     if (invalid !== undefined) {
       flag = FLAG_INVALID;
-      bytes = encodeToBytes([invalid.code, invalid.message]);
+      // The call's site travels with the refusal: this PE rejects at once and its board moves
+      // on, so a peer that finds a mismatch with this call cannot read the site there.
+      bytes = encodeToBytes([invalid.code, invalid.message, siteText(slot.site)]);
+      // Named as the peers name it (msgName): "UnsafeArray.create(bad options)".
+      this.#labels[seq & RECENT_MASK] = slot.desc;
     }
     const me = this.me;
     slot.mine = true;
@@ -467,12 +471,12 @@ export class Channel implements BarrierHooks {
       const site = known ? this.#sites[m.s & RECENT_MASK] : undefined;
       const name = known ? this.#callName(m.s, mine) : kindName(mine);
       dropArrival(m);
-      void this.#mismatch(m.s, name, mine, site, src, m.k, msgName(m)).catch(() => undefined);
+      void this.#mismatch(m.s, name, mine, site, src, m.k, msgName(m), refusedSite(m)).catch(() => undefined);
       return;
     }
     if (slot.kind !== m.k) {
       dropArrival(m);
-      void this.#mismatch(m.s, this.#callName(m.s, slot.kind), slot.kind, slot.site, src, m.k, msgName(m)).catch(() => undefined);
+      void this.#mismatch(m.s, this.#callName(m.s, slot.kind), slot.kind, slot.site, src, m.k, msgName(m), refusedSite(m)).catch(() => undefined);
       return;
     }
     slot.values[i] = arrivals.get(m);
@@ -606,14 +610,15 @@ export class Channel implements BarrierHooks {
   /**
    * Fails the job: this PE's collective `seq` (named `name`, of `kind`) met world PE `pe`'s
    * `theirKind` (named `theirName` when its message told), or, with LATER, found `pe` already past
-   * it in a collective after which the team can have no other (barrier.ts).
+   * it in a collective after which the team can have no other (barrier.ts). `theirSite` is the
+   * site a refusal carried (the peer's board no longer shows that call).
    */
-  async #mismatch(seq: number, name: string, kind: number, site: Site | undefined, pe: number, theirKind: number, theirName?: string): Promise<never> {
+  async #mismatch(seq: number, name: string, kind: number, site: Site | undefined, pe: number, theirKind: number, theirName?: string, theirSite?: string): Promise<never> {
     // The peer may be reading this PE's board for the same reason: show this call and its site
     // at once (a barrier that found the mismatch without waiting had not published it).
     this.#wait(seq, kind, site, undefined);
     this.#h.watch.flushSite();
-    const their = await readPeerCall(this.#h.board, pe, this.teamId, seq, theirKind);
+    const their: PeerCall = theirSite === undefined ? await readPeerCall(this.#h.board, pe, this.teamId, seq, theirKind) : { site: theirSite, kind: theirKind, label: '' };
     // The job may have failed while the peer's board was read: by the peer, for this mismatch,
     // or by another check of this PE that found it too (a shutdown that found the peer past it,
     // and the peer's message). Its first report is the job's; a read cut short by it names less.
@@ -647,5 +652,17 @@ function releaseValues(slot: Slot): void {
 }
 
 function msgName(m: CollMsg): string | undefined {
-  return m.k === Kind.iteration ? m.d : undefined;
+  // A refused call's description names the call ("UnsafeArray.create(bad options)").
+  return m.k === Kind.iteration || m.f === FLAG_INVALID ? m.d : undefined;
+}
+
+/** The call site a refusal carries (#contribute), if recorded. */
+function refusedSite(m: CollMsg): string | undefined {
+  if (m.f !== FLAG_INVALID) return undefined;
+  try {
+    const site = (decodeFromBytes(m.b) as unknown[])[2];
+    return typeof site === 'string' && site !== NOT_RECORDED ? site : undefined;
+  } catch {
+    return undefined;
+  }
 }
