@@ -26,9 +26,10 @@ export interface CollectiveStart {
  * Agrees on an id for a new collective object of `team`. `desc` names the call and its
  * arguments (e.g. "allocSharedMemRegion('f64', 1024)"); PEs that disagree all throw
  * COLLECTIVE_MISMATCH. `kind` is the collective's kind on the team's channel, and
- * `contribution` this PE's number for the others (a block address).
+ * `contribution` this PE's number for the others (a block address), or a promise of it: the
+ * call's place in the team's order is taken at once all the same.
  */
-export async function startCollective(team: Team, kind: number, desc: string, contribution = 0, invalid?: LamellarError): Promise<CollectiveStart> {
+export async function startCollective(team: Team, kind: number, desc: string, contribution: number | Promise<number> = 0, invalid?: LamellarError): Promise<CollectiveStart> {
   const internals = team[kTeamInternals];
   const rt = internals.runtime;
   internals.checkLive(desc);
@@ -48,7 +49,8 @@ export async function startCollective(team: Team, kind: number, desc: string, co
   const done = ch.reserveSignal(kind);
   let all: [number, number][];
   try {
-    all = (await timedWait('collective', () => ex.run([mine, contribution], invalid === undefined ? undefined : { invalid }))) as [number, number][];
+    const c = typeof contribution === 'number' ? contribution : await contribution;
+    all = (await timedWait('collective', () => ex.run([mine, c], invalid === undefined ? undefined : { invalid }))) as [number, number][];
   } catch (err) {
     // Every member rejects alike here (mismatched descriptions), so all skip the barrier alike;
     // running it keeps the team's later signal collectives from waiting behind it.

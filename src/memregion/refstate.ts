@@ -77,6 +77,8 @@ export class RefState {
    * nothing (a WeakDarc upgrade): the coordinator may already be freeing the object everywhere.
    */
   verdict: Deferred<void> | undefined;
+  /** Settled when this PE frees the object (whenFreed). */
+  #gone: Deferred<void> | undefined;
 
   constructor(
     readonly rt: WorldRuntime,
@@ -127,6 +129,12 @@ export class RefState {
     protocol!.quiet(this);
   }
 
+  /** Resolves once the object is freed on this PE (its resources given back). */
+  whenFreed(): Promise<void> {
+    if (this.freed) return Promise.resolve();
+    return (this.#gone ??= deferred<void>()).promise;
+  }
+
   /** This PE answered a round clean: hold upgrades until the verdict. */
   awaitingVerdict(): void {
     this.verdict ??= deferred<void>();
@@ -148,6 +156,7 @@ export class RefState {
       this.freed = true;
       this.registry.states.delete(this.key);
       this.hooks.free();
+      this.#gone?.resolve();
       return;
     }
     this.mode = FREE;

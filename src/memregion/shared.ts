@@ -9,6 +9,7 @@ import type { Lamella } from '../lamellae/types.js';
 import { registerRefCodec } from '../serde/index.js';
 import { Kind, kTeamInternals, type Team } from '../team/index.js';
 import { refuseCollective, startCollective } from './collective.js';
+import { allocReclaiming } from './reclaim.js';
 import { decodeMemberKey, encodeRefKey, RefHandle, type HandleOrigin } from './handle.js';
 import type { OneSidedMemoryRegion } from './one-sided.js';
 import { DONE, directGet, directPut, directView, getDest, kLocalPart, putSource, remoteGet, remotePut, sourceTypeMismatch, type LocalSource, type PartRole } from './rdma.js';
@@ -347,22 +348,25 @@ export async function allocShared<T extends ElemType>(
     throw err;
   }
   const desc = given ?? `allocSharedMemRegion('${type}', ${length})`;
-  const lamella = team[kTeamInternals].runtime.lamella;
+  const rt = team[kTeamInternals].runtime;
+  const lamella = rt.lamella;
   const bytes = length * ELEM_CTORS[type].BYTES_PER_ELEMENT;
-  let addr = -1;
   let failure: unknown;
-  try {
-    addr = lamella.alloc(bytes);
-  } catch (err) {
+  // A full heap waits for the space of objects dropped here and still being freed (reclaim.ts);
+  // the creation's place in the team's order is taken at once.
+  const got = allocReclaiming(rt, bytes).catch((err: unknown) => {
     failure = err;
-  }
+    return -1;
+  });
   let start;
   try {
-    start = await startCollective(team, kind, desc, addr);
+    start = await startCollective(team, kind, desc, got);
   } catch (err) {
-    if (addr >= 0) lamella.free(addr);
+    const a = await got;
+    if (a >= 0) lamella.free(a);
     throw err;
   }
+  const addr = await got;
   // Everyone learns whether anyone ran out, so all fail together instead of some hanging.
   const addrs = start.contributions;
   if (addrs.some((a) => a < 0)) {

@@ -354,9 +354,9 @@ describe('V8 ArrayBuffer sweeping on the PE thread after a stream of large buffe
 
 describe('LAMELLAR_HEAP_SIZE at its documented minimum', () => {
   for (const c of [{ backend: 'local', numPes: 1 }, { backend: 'shmem', numPes: 2 }, { backend: 'tcp', numPes: 2 }, { backend: 'ofi', numPes: 2, provider: 'shm' }] satisfies JobConfig[]) {
-    test(`${configName(c)}: 65536 bytes start a world and hold a 32 KiB region`, { skip: skipFor(c) }, async () => {
+    test(`${configName(c)}: 65536 bytes start a world, hold a 32 KiB region and reuse dropped space at once`, { skip: skipFor(c) }, async () => {
       // The runtime's scratch (80 KiB per PE on shmem) used to come out of the 64 KiB: no world.
-      const r = await runJob(fixture('heap-min.ts'), { ...c, env: { LAMELLAR_HEAP_SIZE: '65536' }, timeoutMs: 30000 });
+      const r = await runJob(fixture('heap-min.ts'), { ...c, env: { LAMELLAR_HEAP_SIZE: '65536', LAMELLAR_DEADLOCK_TIMEOUT: '1' }, timeoutMs: 60000 });
       assert.equal(r.code, 0, r.stderr);
       assert.equal([...r.stdout.matchAll(/@@heap-min \d ok/g)].length, c.numPes);
     });
