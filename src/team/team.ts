@@ -571,6 +571,22 @@ export class Team implements AmTeam {
   async drop(): Promise<void> {
     const ch = this.#release('team.drop()');
     if (ch !== undefined) await this.#finishDrop(ch, undefined);
+    else this.#forget();
+  }
+
+  /**
+   * A non-member's drop: this PE forgets the team once the AMs it launched through it have
+   * settled (an AM one of them returns runs back here on the team). Every parent PE registers
+   * every new team, and a non-member's entry stayed for the life of the world: 2.2 KB a team, in
+   * a loop that creates and drops teams.
+   */
+  #forget(): void {
+    const rt = this.#rt;
+    const forget = (): void => {
+      if (rt.teams.get(this.#id) === this) rt.teams.delete(this.#id);
+    };
+    if (this.#launched === undefined || this.#launched.value === 0) forget();
+    else void this.#launched.idle().then(forget);
   }
 
   /** The local part of a drop: checks, marks the handle released, returns the channel to close. */
@@ -618,7 +634,10 @@ export class Team implements AmTeam {
     } catch (err) {
       return Promise.reject(err);
     }
-    if (ch === undefined) return Promise.resolve();
+    if (ch === undefined) {
+      this.#forget();
+      return Promise.resolve();
+    }
     // The site is the scope's end, taken now while it is on the stack.
     const call: SignalCall = { label: 'team.drop() (end of an `await using` scope)', site: captureSite() };
     this.#rt.addDisposal(this.#disposeLater(ch, call));
