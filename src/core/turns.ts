@@ -9,10 +9,13 @@
  * runs on the owner's main thread). Rust Lamellar's worker threads serve them meanwhile; a PE
  * here has one thread, and the PE spins forever.
  *
- * So the runtime counts such completions, and once STREAK of them came without a turn of the
- * event loop, the next one resolves a turn later (setImmediate), after pending I/O has run. Only
- * one per streak waits: a synchronous loop that launches many operations without awaiting them
- * gets one late promise, not one per operation.
+ * So the runtime counts such completions, and every STREAK-th of them without a turn of the
+ * event loop resolves a turn later (setImmediate), after pending I/O has run. One in STREAK, not
+ * only the first: with two tasks looping, the late one may be the other task's (a task that
+ * waits for the spinner's flag), and the spinner, its own ops all resolved at once, spun for
+ * ever; with every STREAK-th late, each looping task gets a late one in turn and the loop turns
+ * once they all wait. A synchronous loop that launches many operations without awaiting them
+ * gets one late promise in STREAK, not one per operation.
  */
 
 /** Completions without a turn of the event loop after which one waits for a turn. */
@@ -29,8 +32,8 @@ const turned = (): void => {
 export const RESOLVED: Promise<void> = Promise.resolve();
 
 /**
- * Counts one completion that did not wait. True exactly once per STREAK of them without a turn
- * of the event loop: the caller then resolves its promise a turn later (`nextTurn`).
+ * Counts one completion that did not wait. True for every STREAK-th of them without a turn of
+ * the event loop: the caller then resolves its promise a turn later (`nextTurn`).
  */
 export function starving(): boolean {
   if (!watching) {
@@ -38,7 +41,7 @@ export function starving(): boolean {
     // Runs at the next turn, before the setImmediate of a `nextTurn` (immediates run in order).
     setImmediate(turned);
   }
-  return ++streak === STREAK;
+  return ++streak % STREAK === 0;
 }
 
 /** `value`, a turn of the event loop later. */

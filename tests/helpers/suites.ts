@@ -78,6 +78,7 @@ export const ARRAY_MISC_CASES = [
   'put and get through odd-length sub-arrays round-trip on both distributions',
   'a lock-array batch that waits for its lock applies the input passed at the call, not the refilled buffers, even if its handle is dropped meanwhile',
   'retry loops of awaited ops that complete at once (own elements, own region part) end when a timer or another PE changes the value',
+  'two tasks looping on awaited ops that complete at once both make progress: a compareExchange handshake and a spin lock on PE 0 stay exact',
   'gets left running into a region or typed array have filled it when waitAll resolves',
   'range put and get, and batchStore of consecutive indices: every kind, block and cyclic, sub-arrays and ranges across owners give exact values',
   'range put and get keep every bit of every element type (extremes, -0, NaN payloads) on every mutable kind, block and cyclic, from every PE',
