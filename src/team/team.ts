@@ -417,6 +417,11 @@ export class Team implements AmTeam {
    */
   async waitAll(): Promise<void> {
     this.#live('waitAll()');
+    return this.#waitLaunched();
+  }
+
+  /** waitAll() past its checks: also what a member's drop waits for, the team handle dropped. */
+  async #waitLaunched(): Promise<void> {
     const rt = this.#rt;
     // Inside an AM the world's waitAll would wait for that AM too: refuse at once.
     if (this.#launched === undefined) rt.engine.checkNotInAm('world.waitAll()');
@@ -561,8 +566,8 @@ export class Team implements AmTeam {
   }
 
   /**
-   * Collective over the members: frees the team's resources on every member (its barrier
-   * memory, its id). Afterwards every use of this handle throws USE_AFTER_RELEASE. On a
+   * Collective over the members: waits for the AMs this PE launched through the team (as its
+   * waitAll), then frees the team's resources on every member (its barrier memory, its id). Afterwards every use of this handle throws USE_AFTER_RELEASE. On a
    * non-member handle it only marks the handle released. The world team cannot be dropped.
    * @example
    * const pair = await world.createTeamFromArch(new BlockedArch(0, 2));
@@ -597,8 +602,15 @@ export class Team implements AmTeam {
     return this.#channel;
   }
 
-  /** The collective part of a drop: meets the members, then frees the barrier memory and the id. */
+  /**
+   * The collective part of a drop: waits for the AMs this PE launched through the team (as
+   * Lamellar's team drop does: an AM sent just before the drop arrived after its target had
+   * dropped the team, and was refused), meets the members, then frees the barrier memory and
+   * the id. Nothing else can take a number on the team's channel meanwhile: the handle is
+   * released, and its collectives throw.
+   */
   async #finishDrop(ch: Channel, call: SignalCall | undefined): Promise<void> {
+    await this.#waitLaunched();
     await ch.signal(Kind.teamDrop, call);
     await ch.idle();
     ch.close();

@@ -200,6 +200,7 @@ const TEAM_CASES = [
   'an invalid arch on some PEs rejects on every PE with a coded error and the parent still works',
   "a Team sent in an AM arrives as the receiver's own Team; a non-member refuses it",
   'arrays and Darcs on a team give its team-relative myPe and numPes',
+  "AMs launched through a team just before its drop all run: the drop waits for them, as Lamellar's does",
   'waitAll on a team waits for the AMs launched through it, not for others',
   'a Darc and a shared region on a team live on its members, at any depth',
 ];
