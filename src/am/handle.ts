@@ -17,10 +17,10 @@ const noop = (): void => {};
 
 /**
  * A group counter a handle also reports to (TaskGroup); the engine decrements it. Internal to
- * groups.
+ * groups: 'lamellar' does not export it (it shows in the declarations of AmHandle only).
  * @example
  * ```ts
- * const c: HandleCounter = { add() {}, done() {} };
+ * const c = { add() {}, done() {} }; // its shape
  * ```
  */
 export interface HandleCounter {
@@ -29,7 +29,7 @@ export interface HandleCounter {
    * @example
    * ```ts
    * let n = 0;
-   * const c: HandleCounter = { add: () => void n++, done: () => void n-- };
+   * const c = { add: () => void n++, done: () => void n-- };
    * c.add();
    * ```
    */
@@ -39,7 +39,7 @@ export interface HandleCounter {
    * @example
    * ```ts
    * let n = 1;
-   * const c: HandleCounter = { add: () => void n++, done: () => void n-- };
+   * const c = { add: () => void n++, done: () => void n-- };
    * c.done();
    * ```
    */
