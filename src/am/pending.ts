@@ -11,6 +11,11 @@
  * ids is far smaller than 2^32).
  */
 const TWO32 = 2 ** 32;
+/**
+ * A ring larger than this goes back to its first size once nothing is pending: a burst of ten
+ * million unawaited launches grew it to 16 M slots (128 MB), kept for the life of the world.
+ */
+const SHRINK_ABOVE = 1 << 16;
 
 export class PendingTable<T> {
   #slots: (T | undefined)[];
@@ -19,9 +24,11 @@ export class PendingTable<T> {
   #next: number;
   #live = 0;
   readonly #old = new Map<number, T>();
+  readonly #capacity: number;
 
   /** `firstId` exists so tests can start next to the 2^32 wrap. */
   constructor(capacity = 1 << 12, firstId = 1) {
+    this.#capacity = capacity;
     this.#head = this.#next = firstId;
     this.#slots = new Array<T | undefined>(capacity).fill(undefined);
     this.#mask = capacity - 1;
@@ -68,8 +75,21 @@ export class PendingTable<T> {
       let h = id + 1;
       while (h < next && this.#slots[h & this.#mask] === undefined) h++;
       this.#head = h;
+      // The last live entry is always the head's: the ring is empty now.
+      if (this.#live === 0 && this.#mask >= SHRINK_ABOVE) this.#shrink();
     }
     return e;
+  }
+
+  /** Back to the first size (the ring is empty; ids go on from `next`). */
+  #shrink(): void {
+    this.#slots = new Array<T | undefined>(this.#capacity).fill(undefined);
+    this.#mask = this.#capacity - 1;
+  }
+
+  /** The ring's size in slots (for tests). */
+  get capacity(): number {
+    return this.#mask + 1;
   }
 
   /** Peeks without removing (for error messages). */

@@ -54,3 +54,24 @@ test('oldestId and get follow the oldest live entry, also once it has moved to t
   for (const id of [1, 3, 4, 5]) t.take(ids[id]!);
   assert.equal(t.oldestId(), undefined);
 });
+
+test('a ring grown by a burst goes back to its first size once nothing is pending, and ids go on', () => {
+  // A newcomer's ten million unawaited AMs left 128 MB of empty ring for the life of the world.
+  const t = new PendingTable<number>(16);
+  const n = 200_000;
+  const ids = Array.from({ length: n }, (_, i) => t.add(i));
+  assert.ok(t.capacity >= n, `grew to ${t.capacity}`);
+  for (let i = 0; i < n - 1; i++) assert.equal(t.take(ids[i]!), i);
+  assert.ok(t.capacity >= n, 'kept while one is pending');
+  assert.equal(t.take(ids[n - 1]!), n - 1);
+  assert.equal(t.capacity, 16);
+  assert.equal(t.size, 0);
+  const next = t.add(7);
+  assert.equal(next, n + 1, 'ids continue after the shrink');
+  assert.equal(t.take(next), 7);
+  // A ring that never grew past the threshold is left as it is.
+  const small = new PendingTable<number>(16);
+  const few = Array.from({ length: 1000 }, (_, i) => small.add(i));
+  for (const id of few) small.take(id);
+  assert.equal(small.capacity, 1024);
+});
