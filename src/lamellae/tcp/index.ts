@@ -50,6 +50,9 @@ const KNOWN_CODES = new Set<string>(Object.values(ErrorCode));
 /** How long an aborted PE's exit waits for its network thread's close (which gives up after 2 s). */
 const ABORT_EXIT_WAIT_MS = 3000;
 
+/** How long a failed PE's network thread answers late arrivals with its failure (see #fail). */
+const LATE_ARRIVAL_MS = 1500;
+
 export class TcpLamella implements Lamella {
   readonly backend = 'tcp' as const;
   readonly myPe: number;
@@ -238,7 +241,15 @@ export class TcpLamella implements Lamella {
     this.#failure = err;
     this.#stop();
     this.#links?.abort();
-    void this.#worker?.terminate();
+    // The network thread has told every peer; it stays a moment longer (without keeping the
+    // process up), so that a PE still on its way to the rendezvous, one that started late, is
+    // answered with this failure rather than a closed port it would dial until its rendezvous
+    // timeout. Less than the thread's own FATAL_GRACE_MS, after which it would kill the process.
+    const worker = this.#worker;
+    if (worker !== undefined) {
+      worker.unref();
+      setTimeout(() => void worker.terminate(), LATE_ARRIVAL_MS).unref();
+    }
     for (const r of this.#requests.values()) r.reject(err);
     this.#requests.clear();
     for (const d of this.#collectives.values()) d.reject(err);

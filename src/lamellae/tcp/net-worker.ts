@@ -78,7 +78,10 @@ async function close(): Promise<void> {
     c === undefined || c.closed ? Promise.resolve() : new Promise<void>((resolve) => c.socket.once('close', () => resolve())),
   );
   for (const c of node.conns) c?.socket.end();
-  node.server?.close();
+  // A failed PE keeps answering late arrivals with its abort for as long as its process lasts
+  // (accept in rendezvous.ts), without keeping it alive.
+  if (node.failed && node.abortFrame !== undefined) node.server?.unref();
+  else node.server?.close();
   const timer = setTimeout(() => {
     for (const c of node.conns) c?.socket.destroy();
   }, CLOSE_WAIT_MS);

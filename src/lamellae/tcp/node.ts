@@ -108,6 +108,12 @@ export class NetNode implements ConnOwner {
   keys: AuthKeys | undefined;
   server: Server | undefined;
   failed = false;
+  /**
+   * The ABORT frame this PE sent its peers when it failed: a PE that dials it afterwards (one that
+   * started late, still in its rendezvous) gets it too, rather than a closed socket to retry
+   * until its rendezvous timeout (rendezvous.ts accept).
+   */
+  abortFrame: Uint8Array | undefined;
   closing = false;
   /** Rendezvous hooks for HELLO and TABLE, set while the job assembles. */
   onHello: ((conn: Conn, body: Uint8Array) => void) | undefined;
@@ -580,6 +586,10 @@ export class NetNode implements ConnOwner {
     if (this.failed || this.closing) return;
     this.failed = true;
     const body = jsonBody(heard === undefined ? { code, message } : { code, message: heard.message, origin: heard.origin });
+    const frame = this.#hdr.set(T.ABORT, this.me, body.length);
+    this.abortFrame = new Uint8Array(frame.length + body.length);
+    this.abortFrame.set(frame);
+    this.abortFrame.set(body, frame.length);
     const ends: Promise<void>[] = [];
     for (const c of this.conns) {
       if (c === undefined) continue;

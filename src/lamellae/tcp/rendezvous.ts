@@ -81,7 +81,7 @@ function listen(node: NetNode, host: string, port: number, variable: string): Pr
 function accept(node: NetNode, socket: Socket): void {
   // Errors surface as 'close' to whoever owns the socket by then; never as an uncaught event.
   socket.on('error', () => {});
-  if (node.failed || node.closing || node.keys === undefined) {
+  if ((node.failed && node.abortFrame === undefined) || node.closing || node.keys === undefined) {
     socket.destroy();
     return;
   }
@@ -89,6 +89,12 @@ function accept(node: NetNode, socket: Socket): void {
   acceptPeer(socket, node.keys, node.boot.tls, HANDSHAKE_MS).then(
     ({ pe, socket: link, rest, encrypted }) => {
       debug('PE %d: link from PE %d is %s', node.me, pe, encrypted ? 'encrypted (TLS 1.3)' : 'not encrypted');
+      if (node.failed && !node.closing && node.abortFrame !== undefined) {
+        // A PE that arrives after this one stopped the job (it started late): it learns why now,
+        // where a closed socket would have it dial again until its rendezvous timeout.
+        link.end(node.abortFrame);
+        return;
+      }
       if (node.failed || node.closing) {
         link.destroy();
         return;
