@@ -43,6 +43,8 @@ interface GroupReply {
 
 /** The failure an entry reports when its AM returned an AM; the caller makes the error. */
 const RETURNED_AM = 'lamellar/returned-am';
+/** The failure every entry reports when the target does not define the group's AM. */
+const UNDEFINED_AM = 'lamellar/undefined-am';
 
 /** UNSUPPORTED_OP for an entry of AM `name` that returned an AM on world PE `pe`. */
 function returnedAmError(name: string, pe: number): LamellarError {
@@ -74,7 +76,7 @@ const GroupAm = defineAm('lamellar/typed-am-group', (ctx, m: GroupMsg): GroupRep
 function undefinedEntries(m: GroupMsg): GroupReply {
   const reply: GroupReply = { v: new Array<unknown>(m.a.length), f: [] };
   const message = `a typed AM group names AM id ${m.id}, which this PE does not define`;
-  for (let k = 0; k < m.a.length; k++) reply.f.push([k, 'LamellarError', message, '', ErrorCode.UNKNOWN_AM]);
+  for (let k = 0; k < m.a.length; k++) reply.f.push([k, UNDEFINED_AM, message, '', ErrorCode.UNKNOWN_AM]);
   return reply;
 }
 
@@ -457,7 +459,8 @@ export class TypedAmGroup<A, R, S extends Partial<A> = Record<never, never>> {
       const pe = team.pes[teamPe]!;
       if (failures[i] !== undefined) return;
       if (f[1] === RETURNED_AM) failures[i] = returnedAmError(name, pe);
-      else if (f[4] === ErrorCode.UNKNOWN_AM) failures[i] = remoteError(pe, name, undefined, { name: f[1], message: f[2], stack: f[3], code: f[4] });
+      // Only the group's own refusal: an entry that failed with another AM's UNKNOWN_AM is that entry's error.
+      else if (f[1] === UNDEFINED_AM) failures[i] = remoteError(pe, name, undefined, { name: 'LamellarError', message: f[2], stack: f[3], code: ErrorCode.UNKNOWN_AM });
       else failures[i] = new RemoteAmError(pe, name, f[1], f[2], f[3], undefined, f[4] === '' ? undefined : f[4]);
     };
     for (let m = 0; m < sent.length; m++) {

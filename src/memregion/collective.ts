@@ -49,7 +49,15 @@ export async function startCollective(team: Team, kind: number, desc: string, co
   const done = ch.reserveSignal(kind);
   let all: [number, number][];
   try {
-    const c = typeof contribution === 'number' ? contribution : await contribution;
+    let c: number;
+    try {
+      c = typeof contribution === 'number' ? contribution : await contribution;
+    } catch (err) {
+      // The call's place is taken: it still takes its turn, as a refusal, so no member waits.
+      const refusal = err instanceof LamellarError ? err : new LamellarError(ErrorCode.INVALID_ARGUMENT, String(err), { cause: err });
+      await ex.run([mine, -1], { invalid: refusal }).catch(() => undefined);
+      throw err;
+    }
     all = (await timedWait('collective', () => ex.run([mine, c], invalid === undefined ? undefined : { invalid }))) as [number, number][];
   } catch (err) {
     // Every member rejects alike here (mismatched descriptions), so all skip the barrier alike;

@@ -304,6 +304,7 @@ function makeState<T extends ElemType>(rt: WorldRuntime, reg: Registry, owner: n
     },
   });
   st.data = data;
+  if (mine) st.heapBytes = data.length * ELEM_CTORS[data.type].BYTES_PER_ELEMENT;
   reg.states.set(st.key, st);
   return st;
 }

@@ -77,6 +77,8 @@ export class RefState {
    * nothing (a WeakDarc upgrade): the coordinator may already be freeing the object everywhere.
    */
   verdict: Deferred<void> | undefined;
+  /** Bytes of this PE's heap that freeing the object gives back (reclaim.ts); 0 for none. */
+  heapBytes = 0;
   /** Settled when this PE frees the object (whenFreed). */
   #gone: Deferred<void> | undefined;
 

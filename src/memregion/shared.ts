@@ -383,6 +383,7 @@ export async function allocShared<T extends ElemType>(
       lamella.free(addr);
     },
   }, undefined);
+  state.heapBytes = bytes;
   const data: SharedData<T> = { type, length, team, addrs, views, internals: internalsFor(state, lamella, team, type, length, addrs, views) };
   state.data = data;
   const region = newShared<T>(state, 'new');

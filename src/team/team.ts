@@ -417,11 +417,11 @@ export class Team implements AmTeam {
    */
   async waitAll(): Promise<void> {
     this.#live('waitAll()');
-    return this.#waitLaunched();
+    return this.#waitLaunched('waitAll()');
   }
 
   /** waitAll() past its checks: also what a member's drop waits for, the team handle dropped. */
-  async #waitLaunched(): Promise<void> {
+  async #waitLaunched(what: string): Promise<void> {
     const rt = this.#rt;
     // Inside an AM the world's waitAll would wait for that AM too: refuse at once.
     if (this.#launched === undefined) rt.engine.checkNotInAm('world.waitAll()');
@@ -441,7 +441,7 @@ export class Team implements AmTeam {
     const name = rt.teamName(this.#id);
     const w: Waiting = {
       // Reported only after a whole timeout in which none of its work finished (see Watch).
-      what: `waitAll() on ${name} (none of the work it waits for finished in the last ${config().deadlockTimeoutSecs} s)`,
+      what: `${what} on ${name} (none of the work it waits for finished in the last ${config().deadlockTimeoutSecs} s)`,
       state: State.inWaitAll, team: this.#id, seq: 0, kind: 0,
       site: captureSite(), missing: () => others, members: others, start: 0, nextAt: 0, reports: 0,
       progress: () => (launched === undefined ? rt.engine.completed : launched.completed),
@@ -566,7 +566,7 @@ export class Team implements AmTeam {
   }
 
   /**
-   * Collective over the members: waits for the AMs this PE launched through the team (as its
+   * Collective over the members: waits for the work this PE launched through the team (as its
    * waitAll), then frees the team's resources on every member (its barrier memory, its id). Afterwards every use of this handle throws USE_AFTER_RELEASE. On a
    * non-member handle it only marks the handle released. The world team cannot be dropped.
    * @example
@@ -603,15 +603,19 @@ export class Team implements AmTeam {
   }
 
   /**
-   * The collective part of a drop: waits for the AMs this PE launched through the team (as
-   * Lamellar's team drop does: an AM sent just before the drop arrived after its target had
-   * dropped the team, and was refused), meets the members, then frees the barrier memory and
-   * the id. Nothing else can take a number on the team's channel meanwhile: the handle is
-   * released, and its collectives throw.
+   * The collective part of a drop: takes the drop's number on the team's channel (now, in call
+   * order with the PE's other collectives: a shutdown called next must come after it), waits for
+   * the work this PE launched through the team, as Lamellar's team drop does (an AM sent just
+   * before the drop arrived after its target had dropped the team, and was refused), meets the
+   * members, then frees the barrier memory and the id.
    */
   async #finishDrop(ch: Channel, call: SignalCall | undefined): Promise<void> {
-    await this.#waitLaunched();
-    await ch.signal(Kind.teamDrop, call);
+    const drop = ch.reserveSignal(Kind.teamDrop, call);
+    try {
+      await this.#waitLaunched('team.drop() (waiting for the work this PE launched through the team)');
+    } finally {
+      await drop.run();
+    }
     await ch.idle();
     ch.close();
     this.#channel = undefined;

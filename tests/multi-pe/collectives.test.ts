@@ -165,7 +165,7 @@ const STATUS_CONFIGS: JobConfig[] = [
   { backend: 'ofi', numPes: 2, provider: 'shm' },
 ];
 // A PE whose thread is held by the script's own synchronous loop: its heartbeat stands still.
-const HELD = 'its thread has not returned to the event loop for at least [\\d.]+ s \\(synchronous code outside any active message, such as a loop that never awaits\\)';
+const HELD = 'its thread has not returned to the event loop for at least [\\d.]+ s \\(synchronous code outside any active message, such as a loop that never awaits I/O or a timer\\)';
 
 for (const cfg of STATUS_CONFIGS) {
   const script = scriptFor('deadlock-status.ts', cfg === STATUS_CONFIGS[0]);

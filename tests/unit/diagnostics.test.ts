@@ -52,7 +52,7 @@ test("another PE's status line says its thread is held only when its heartbeat s
   assert.equal(describeStatus(running, world), 'running, not in a collective');
   assert.equal(
     describeStatus({ ...running, heldMs: 640 }, world),
-    'running, not in a collective; its thread has not returned to the event loop for at least 0.6 s (synchronous code outside any active message, such as a loop that never awaits)',
+    'running, not in a collective; its thread has not returned to the event loop for at least 0.6 s (synchronous code outside any active message, such as a loop that never awaits I/O or a timer)',
   );
   // An AM is named only while it holds the thread; one caught before its first await is not.
   const inAm = { ...running, busy: "active message 'spin'" };

@@ -264,9 +264,9 @@ export class Channel implements BarrierHooks {
   }
 
   /** Takes a sequence number for a signal collective that runs later, in its turn, on `run()`. */
-  reserveSignal(kind: number): { seq: number; run(): Promise<void> } {
-    const seq = this.#take(kind);
-    const site = captureSite();
+  reserveSignal(kind: number, call?: SignalCall): { seq: number; run(): Promise<void> } {
+    const seq = this.#take(kind, call?.label);
+    const site = call?.site ?? captureSite();
     this.#sites[seq & RECENT_MASK] = site;
     const gate = deferred<void>();
     const p = this.#track((this.#sigTail ?? Promise.resolve()).then(() => gate.promise).then(() => this.#runSignal(seq, kind, site)));
@@ -410,8 +410,9 @@ export class Channel implements BarrierHooks {
       // The call's site travels with the refusal: this PE rejects at once and its board moves
       // on, so a peer that finds a mismatch with this call cannot read the site there.
       bytes = encodeToBytes([invalid.code, invalid.message, siteText(slot.site)]);
-      // Named as the peers name it (msgName): "UnsafeArray.create(bad options)".
-      this.#labels[seq & RECENT_MASK] = slot.desc;
+      // Named as the peers name it (msgName): "UnsafeArray.create(bad options)"; only while its
+      // number is recent, or the slot is a newer collective's.
+      if (this.#seq - seq < RECENT) this.#labels[seq & RECENT_MASK] = slot.desc;
     }
     const me = this.me;
     slot.mine = true;

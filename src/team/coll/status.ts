@@ -237,13 +237,13 @@ export function describeStatus(s: StatusView, teamName: (id: number) => string):
     case State.inLock:
       return `waiting for a lock (${s.label || 'a Darc or lock array'})${at}${held && `; ${held}`}`;
     case State.awaitingAm:
-      return `running, not in a collective; ${held ? `${held} (synchronous code outside any active message, such as a loop that never awaits), and ` : ''}${s.label || 'the result of an active message'} is outstanding${s.site ? ` (launched at ${s.site})` : ''}`;
+      return `running, not in a collective; ${held ? `${held} (synchronous code outside any active message, such as a loop that never awaits I/O or a timer), and ` : ''}${s.label || 'the result of an active message'} is outstanding${s.site ? ` (launched at ${s.site})` : ''}`;
     case State.shutDown:
       return 'shut down';
     case State.exited:
       return 'exited';
     default:
-      return `running, not in a collective${held && `; ${held} (synchronous code outside any active message, such as a loop that never awaits)`}`;
+      return `running, not in a collective${held && `; ${held} (synchronous code outside any active message, such as a loop that never awaits I/O or a timer)`}`;
   }
 }
 

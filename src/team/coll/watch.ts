@@ -258,7 +258,6 @@ export class Watch {
   finish(state: number): void {
     if (this.#final) return;
     this.board?.publish(state);
-    this.board?.stopBeat();
     this.freeze();
   }
 
@@ -271,6 +270,7 @@ export class Watch {
   freeze(): void {
     if (this.#final) return;
     this.#final = true;
+    this.board?.stopBeat();
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
     if (this.#amTimer !== undefined) clearInterval(this.#amTimer);
