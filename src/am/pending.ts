@@ -12,10 +12,13 @@
  */
 const TWO32 = 2 ** 32;
 /**
- * A ring larger than this goes back to its first size once nothing is pending: a burst of ten
- * million unawaited launches grew it to 16 M slots (128 MB), kept for the life of the world.
+ * A ring larger than this goes back to its first size once nothing has been pending for
+ * SHRINK_IDLE_MS: a burst of ten million unawaited launches grew it to 16 M slots (128 MB), kept
+ * for the life of the world. Not at once: a program of bursts (a BFS level each) would then grow
+ * it again, copying, for every burst (bfs ran 3-20% slower so).
  */
 const SHRINK_ABOVE = 1 << 16;
+const SHRINK_IDLE_MS = 1000;
 
 export class PendingTable<T> {
   #slots: (T | undefined)[];
@@ -25,6 +28,7 @@ export class PendingTable<T> {
   #live = 0;
   readonly #old = new Map<number, T>();
   readonly #capacity: number;
+  #shrinkTimer: ReturnType<typeof setTimeout> | undefined;
 
   /** `firstId` exists so tests can start next to the 2^32 wrap. */
   constructor(capacity = 1 << 12, firstId = 1) {
@@ -76,15 +80,19 @@ export class PendingTable<T> {
       while (h < next && this.#slots[h & this.#mask] === undefined) h++;
       this.#head = h;
       // The last live entry is always the head's: the ring is empty now.
-      if (this.#live === 0 && this.#mask >= SHRINK_ABOVE) this.#shrink();
+      if (this.#live === 0 && this.#mask >= SHRINK_ABOVE && this.#shrinkTimer === undefined) this.#shrinkWhenIdle();
     }
     return e;
   }
 
-  /** Back to the first size (the ring is empty; ids go on from `next`). */
-  #shrink(): void {
-    this.#slots = new Array<T | undefined>(this.#capacity).fill(undefined);
-    this.#mask = this.#capacity - 1;
+  /** Back to the first size SHRINK_IDLE_MS from now if the ring is empty then (ids go on from `next`). */
+  #shrinkWhenIdle(): void {
+    this.#shrinkTimer = setTimeout(() => {
+      this.#shrinkTimer = undefined;
+      if (this.#live !== 0 || this.#mask < SHRINK_ABOVE) return;
+      this.#slots = new Array<T | undefined>(this.#capacity).fill(undefined);
+      this.#mask = this.#capacity - 1;
+    }, SHRINK_IDLE_MS).unref();
   }
 
   /** The ring's size in slots (for tests). */

@@ -55,7 +55,8 @@ test('oldestId and get follow the oldest live entry, also once it has moved to t
   assert.equal(t.oldestId(), undefined);
 });
 
-test('a ring grown by a burst goes back to its first size once nothing is pending, and ids go on', () => {
+test('a ring grown by a burst goes back to its first size once nothing has been pending for a second, and ids go on', (ctx) => {
+  ctx.mock.timers.enable({ apis: ['setTimeout'] });
   // A newcomer's ten million unawaited AMs left 128 MB of empty ring for the life of the world.
   const t = new PendingTable<number>(16);
   const n = 200_000;
@@ -64,11 +65,23 @@ test('a ring grown by a burst goes back to its first size once nothing is pendin
   for (let i = 0; i < n - 1; i++) assert.equal(t.take(ids[i]!), i);
   assert.ok(t.capacity >= n, 'kept while one is pending');
   assert.equal(t.take(ids[n - 1]!), n - 1);
+  assert.ok(t.capacity >= n, 'kept while a next burst may come');
+  ctx.mock.timers.tick(999);
+  assert.ok(t.capacity >= n, 'kept for a second');
+  ctx.mock.timers.tick(1);
   assert.equal(t.capacity, 16);
   assert.equal(t.size, 0);
   const next = t.add(7);
   assert.equal(next, n + 1, 'ids continue after the shrink');
   assert.equal(t.take(next), 7);
+  // A burst that starts again within the second keeps the ring.
+  const again = Array.from({ length: n }, (_, i) => t.add(i));
+  for (const id of again) t.take(id);
+  const cap = t.capacity;
+  const busy = t.add(1);
+  ctx.mock.timers.tick(1000);
+  assert.equal(t.capacity, cap, 'not shrunk while an entry is pending');
+  t.take(busy);
   // A ring that never grew past the threshold is left as it is.
   const small = new PendingTable<number>(16);
   const few = Array.from({ length: 1000 }, (_, i) => small.add(i));
