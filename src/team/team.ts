@@ -567,8 +567,10 @@ export class Team implements AmTeam {
 
   /**
    * Collective over the members: waits for the work this PE launched through the team (as its
-   * waitAll), then frees the team's resources on every member (its barrier memory, its id). Afterwards every use of this handle throws USE_AFTER_RELEASE. On a
-   * non-member handle it only marks the handle released. The world team cannot be dropped.
+   * waitAll), then frees the team's resources on every member (its barrier memory, its id).
+   * Afterwards every use of this handle throws USE_AFTER_RELEASE. On a non-member handle it
+   * marks the handle released and forgets the team once the AMs launched through the handle
+   * have settled. The world team cannot be dropped.
    * @example
    * const pair = await world.createTeamFromArch(new BlockedArch(0, 2));
    * if (pair.isMember) await pair.drop();
