@@ -253,8 +253,21 @@ export const UNDEFINED_AM_WAIT_MS = 1000;
 
 /** Wakers of awaitDefinition, by wire id; defineAm runs them. */
 const definitionWaiters = new Map<number, (() => void)[]>();
-/** Ids a wait ran out for: later waits for them end at once (an AM never defined costs one wait). */
+/**
+ * Ids a wait ran out for (the engine's for a request, or awaitDefinition's): later waits for them
+ * end at once, so an AM defined on some PEs only (under an `if`) costs one wait, not one per use.
+ */
 const neverDefined = new Set<number>();
+
+/** Whether a wait for AM id `id`'s definition has run out on this PE before. */
+export function isNeverDefined(id: number): boolean {
+  return neverDefined.has(id);
+}
+
+/** A wait for AM id `id`'s definition ran out. */
+export function noteNeverDefined(id: number): void {
+  neverDefined.add(id);
+}
 
 /** How many AM ids something waits here to be defined (awaitDefinition); for tests. */
 export function definitionsAwaited(): number {

@@ -12,7 +12,7 @@ import { closeArgScope, endArgDecode, FrameShares, openArgScope, releaseFrom, ru
 import { closureEnv, closureSourceOf, ClosureTable } from './closure-table.js';
 import type { AmContext } from './context.js';
 import { Counter } from './counter.js';
-import { isReturnedAm, isRuntimeAm, isUrgentAm, lookupAm, movesClones, UNDEFINED_AM_WAIT_MS, type AmDef } from './define.js';
+import { isNeverDefined, isReturnedAm, isRuntimeAm, isUrgentAm, lookupAm, movesClones, noteNeverDefined, UNDEFINED_AM_WAIT_MS, type AmDef } from './define.js';
 import { kGroup, type AmHandle, type HandleCounter, type LocalAmHandle, type MultiAmHandle } from './handle.js';
 import { Inbox } from './inbox.js';
 import { Outcomes, type Settleable, type OldestPending } from './outcomes.js';
@@ -45,7 +45,6 @@ export interface EngineHost {
   /** Passed to ref codecs when decoding, so they can return this PE's own handles. */
   readonly decodeContext: unknown;
 }
-
 
 /** The kinds of AM the status board's busy words show (Engine.setBusyWords). */
 export const BUSY_AM = 1;
@@ -94,11 +93,6 @@ export class Engine {
   #notYet = false;
   /** Per sender: since when its first waiting request has named an AM not defined here. */
   readonly #undefinedSince = new Map<number, number>();
-  /**
-   * AMs a request waited the whole `defineWaitMs` for: later requests for them are refused at
-   * once (an AM defined on some PEs only, under an \`if\`, cost a second per request).
-   */
-  readonly #neverDefined = new Set<number>();
   /** How long a request for an undefined AM waits (#waitForDefinition); 0 refuses it at once. */
   defineWaitMs = UNDEFINED_AM_WAIT_MS;
   /** Incoming frames, run in time slices (inbox.ts). */
@@ -390,7 +384,7 @@ export class Engine {
    * PE, past the same line, has sent it Hi (2 runs in 6 refused so, on 3 PEs).
    */
   #waitForDefinition(src: number, amId: number): boolean {
-    if (this.defineWaitMs <= 0 || this.#neverDefined.has(amId)) return false;
+    if (this.defineWaitMs <= 0 || isNeverDefined(amId)) return false;
     const now = performance.now();
     const since = this.#undefinedSince.get(src);
     if (since === undefined) {
@@ -399,7 +393,7 @@ export class Engine {
     }
     if (now - since < this.defineWaitMs) return true;
     this.#undefinedSince.delete(src);
-    this.#neverDefined.add(amId);
+    noteNeverDefined(amId);
     return false;
   }
 

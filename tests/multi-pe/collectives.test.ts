@@ -108,6 +108,15 @@ test('ofi/shm: a mismatch every PE catches before its next collective is still r
   assert.doesNotMatch(r.stderr, /used after shutdown|LAMELLAR_ERR_WORLD_SHUT_DOWN/, r.stderr);
 });
 
+test('ofi/shm: a mismatch with a creation refused for its bad options names that call and its line', { skip: skipFor(OFI_SHM) }, async () => {
+  const script = compiledFixture('collective-mismatch.ts');
+  const r = await runJob(script, { ...OFI_SHM, args: ['allReduce-vs-refused-create'], timeoutMs: 30000 });
+  assert.notEqual(r.code, 0, r.stderr);
+  const first = /collective mismatch on the world: [^\n]*/.exec(r.stderr)?.[0] ?? '';
+  assert.ok(first.includes('AtomicArray.create(bad options)') && first.includes('allReduce()'), first);
+  assert.ok(first.includes(line(script, 'allReduce-vs-refused-create/create')) && first.includes(line(script, 'allReduce-vs-refused-create/allReduce')), first);
+});
+
 // A team collective that only some members call while the others go on to the world's shutdown:
 // the world holds every member of every team, so its shutdown is the last collective of every team
 // too, and the job fails at once naming both calls (it used to wait forever, reporting the wait).

@@ -227,23 +227,25 @@ export function describeStatus(s: StatusView, teamName: (id: number) => string):
     return `running ${s.busy} (its thread is in the AM's synchronous code and runs nothing else until it returns)`;
   }
   const held = s.heldMs > 0 && !final ? `its thread has not returned to the event loop for at least ${Math.round(s.heldMs / 100) / 10} s` : '';
+  const after = held && `; ${held}`;
+  const why = held && `; ${held} (synchronous code outside any active message, such as a loop that never awaits I/O or a timer)`;
   switch (s.state) {
     case State.inCollective:
-      return `in ${s.label || kindName(s.kind)} #${s.seq} on ${teamName(s.team)}${at}${held && `; ${held}`}`;
+      return `in ${s.label || kindName(s.kind)} #${s.seq} on ${teamName(s.team)}${at}${after}`;
     case State.inWaitAll:
-      return `in waitAll()${at}${held && `; ${held}`}`;
+      return `in waitAll()${at}${after}`;
     case State.inConversion:
-      return `in a conversion${at}${held && `; ${held}`}`;
+      return `in a conversion${at}${after}`;
     case State.inLock:
-      return `waiting for a lock (${s.label || 'a Darc or lock array'})${at}${held && `; ${held}`}`;
+      return `waiting for a lock (${s.label || 'a Darc or lock array'})${at}${after}`;
     case State.awaitingAm:
-      return `running, not in a collective; ${held ? `${held} (synchronous code outside any active message, such as a loop that never awaits I/O or a timer), and ` : ''}${s.label || 'the result of an active message'} is outstanding${s.site ? ` (launched at ${s.site})` : ''}`;
+      return `running, not in a collective${why}; ${s.label || 'the result of an active message'} is outstanding${s.site ? ` (launched at ${s.site})` : ''}`;
     case State.shutDown:
       return 'shut down';
     case State.exited:
       return 'exited';
     default:
-      return `running, not in a collective${held && `; ${held} (synchronous code outside any active message, such as a loop that never awaits I/O or a timer)`}`;
+      return `running, not in a collective${why}`;
   }
 }
 
