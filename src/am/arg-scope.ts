@@ -8,26 +8,44 @@
  * failed. Outside a scope (a decoded result, a user's own decode) it returns false and the
  * decoded handle belongs to whoever receives it.
  *
- * Sharing (`FrameShares`): the AMs of one incoming frame that carry the same reference get one
- * decoded handle (serde's RefMemo). Its releases then belong to a `Shared` record with a count of
- * holders: one per AM that received it, plus one for the frame, dropped when the frame has been
- * handled; the handle is released when the last holder lets go, so it lives exactly as long as
- * the longest-running of those AMs (and a synchronous AM's handle until the end of its frame).
+ * Sharing (`FrameShares`): the AMs of one incoming frame that carry the same reference decode it
+ * once (serde's RefMemo). The decoded handle's releases then belong to a `Shared` record with a
+ * count of holders: one per AM that received it, plus one for the frame, dropped when the frame
+ * has been handled; the handle is released when the last holder lets go. AMs that run to their
+ * end one after another share it. While one that received it is still running (it suspended:
+ * its entries were taken, and the record counts it `live`), the next AM gets its own handle,
+ * copied from the first (its release is its own entry, as a decode's), so one AM's drop() never
+ * reaches a handle another AM is still using.
  *
  * No allocation on the common path: one shared stack; a synchronous AM's entries are run off
  * its top in place, and only an AM that suspends takes its entries away (a splice).
  */
+import { kReleaseHeld } from '../core/index.js';
 import type { RefHolds } from '../serde/index.js';
 
 /** The releases of one handle shared by several AMs, and how many still hold it. */
 class Shared {
+  /**
+   * How many of its holders are AMs that suspended (or run later) and have not finished: while
+   * one is, the next AM of the frame gets a copy, so that neither can release the other's.
+   */
+  live = 0;
+
   constructor(
     readonly releases: Held[],
     public holders: number,
   ) {}
+
+  [kReleaseHeld](): void {
+    if (--this.holders === 0) for (const r of this.releases) release(r);
+  }
 }
 
-type Held = (() => void) | Shared;
+/** Something to release once its AM has finished: a handle (kReleaseHeld), a function, a shared record. */
+export interface HeldHandle {
+  [kReleaseHeld](): void;
+}
+type Held = (() => void) | HeldHandle | Shared;
 
 /** What an AM holds: run with `runReleases` when it has finished. */
 export type HeldList = Held[];
@@ -35,17 +53,21 @@ export type HeldList = Held[];
 const held: Held[] = [];
 let depth = 0;
 
-/** Set while `decodeOwned` runs: the releases of the handles decoded meanwhile. */
-let owned: (() => void)[] | undefined;
+/** Set while `decodeOwned` runs: the handles decoded meanwhile. */
+let owned: Held[] | undefined;
 
-/** Called by ref codecs during decode; false when no AM argument scope is open. */
-export function holdWhileAmRuns(release: () => void): boolean {
+/**
+ * Called by a handle decoded from a message; false when no AM argument scope is open. The AM
+ * layer holds the handle itself and calls its `kReleaseHeld` (or the function) once its AM has
+ * finished.
+ */
+export function holdWhileAmRuns(handle: HeldHandle | (() => void)): boolean {
   if (owned !== undefined) {
-    owned.push(release);
+    owned.push(handle);
     return false;
   }
   if (depth === 0) return false;
-  held.push(release);
+  held.push(handle);
   return true;
 }
 
@@ -58,7 +80,15 @@ export function openArgScope(): number {
 /** @internal Engine: after decoding, taking the AM's entries away (for an AM that may suspend). */
 export function closeArgScope(mark: number): HeldList | undefined {
   depth--;
-  return held.length === mark ? undefined : held.splice(mark);
+  return take(mark);
+}
+
+/** The entries above `mark`, taken by an AM that outlives this turn (its shared ones marked live). */
+function take(mark: number): HeldList | undefined {
+  if (held.length === mark) return undefined;
+  const list = held.splice(mark);
+  for (const h of list) if (h instanceof Shared) h.live++;
+  return list;
 }
 
 /**
@@ -71,7 +101,7 @@ export function endArgDecode(): void {
 
 /** @internal Engine: the entries of an AM that turned out to suspend. */
 export function takeHeld(mark: number): HeldList | undefined {
-  return held.length === mark ? undefined : held.splice(mark);
+  return take(mark);
 }
 
 /** @internal Engine: a synchronous AM has finished: runs its entries and pops them. */
@@ -79,23 +109,22 @@ export function releaseFrom(mark: number): void {
   while (held.length > mark) release(held.pop()!);
 }
 
-/** @internal Engine: once the AM has finished. A release that throws must not stop the others. */
+/**
+ * @internal Engine: once the AM whose entries were taken (`closeArgScope`, `takeHeld`) has
+ * finished. A release that throws must not stop the others.
+ */
 export function runReleases(list: HeldList | undefined): void {
   if (list === undefined) return;
-  for (const h of list) release(h);
+  for (const h of list) {
+    if (h instanceof Shared) h.live--;
+    release(h);
+  }
 }
 
 function release(h: Held): void {
-  if (h instanceof Shared) {
-    if (--h.holders === 0) for (const r of h.releases) release(r);
-    return;
-  }
-  call(h);
-}
-
-function call(f: () => void): void {
   try {
-    f();
+    if (typeof h === 'function') h();
+    else h[kReleaseHeld]();
   } catch {}
 }
 
@@ -130,6 +159,10 @@ export class FrameShares implements RefHolds {
     held.push(s);
   }
 
+  busy(token: unknown): boolean {
+    return (token as Shared).live > 0;
+  }
+
   /** The frame has been handled: drops its hold on every handle it shared. */
   endFrame(): void {
     const list = this.#shares;
@@ -148,7 +181,7 @@ export class FrameShares implements RefHolds {
  */
 export function decodeOwned<T>(decode: () => T): { value: T; release: () => void } {
   const outer = owned;
-  const list: (() => void)[] = [];
+  const list: Held[] = [];
   owned = list;
   try {
     const value = decode();

@@ -6,6 +6,7 @@
  */
 
 import { deferred, kGroup, kMultiPart, kObserved, kSettle } from '../core/index.js';
+import { releaseRefsIn } from '../serde/index.js';
 import type { Slab } from './slab.js';
 
 export { kGroup, kObserved, kSettle };
@@ -86,7 +87,11 @@ export class Gather {
     }
     if (--this.#left !== 0) return;
     if (this.#first < 0) this.#done.resolve(this.values);
-    else this.#done.reject(this.#firstError);
+    else {
+      // The successful entries' values reach nobody: the handles in them are released.
+      for (const v of this.values) releaseRefsIn(v);
+      this.#done.reject(this.#firstError);
+    }
   }
 }
 
@@ -381,7 +386,11 @@ export class MultiAmHandle<R> extends LazyHandle<R[]> {
     else if (this.#error === undefined) this.#error = value;
     if (--this.#left === 0) {
       if (this.#error === undefined) this[kSettle](true, this.#results);
-      else this[kSettle](false, this.#error);
+      else {
+        // The other members' results reach nobody: the handles in them are released.
+        for (const r of this.#results) releaseRefsIn(r);
+        this[kSettle](false, this.#error);
+      }
     }
   }
 }

@@ -14,6 +14,7 @@
  * `addAmAll` entry `{ kind: 'all', results }` with one `{ pe, value }` per team PE.
  */
 import { checkConstruct, config, ErrorCode, kConstruct, LamellarError, peCounters, RemoteAmError, shownNumber } from '../core/index.js';
+import { releaseRefsIn } from '../serde/index.js';
 import type { AmContext, AmTeam } from './context.js';
 import { awaitDefinition, checkAm, defineAm, isReturnedAm, lookupAm, movesProgramArgs, UNDEFINED_AM_WAIT_MS, type AmArgs, type AmDef } from './define.js';
 import { checkArgs, launchTarget } from './group.js';
@@ -481,7 +482,11 @@ export class TypedAmGroup<A, R, S extends Partial<A> = Record<never, never>> {
         s.at.forEach((i, j) => (entries[i] = { kind: 'all', results: perPe.map((rep, pe) => ({ pe, value: rep.v[j] as R })) }));
       }
     }
-    if (failed) throw failures.find((f) => f !== undefined);
+    if (failed) {
+      // The entries that succeeded reach nobody: the handles in their results are released.
+      for (const g of got) if (g.status === 'fulfilled') releaseRefsIn(g.value);
+      throw failures.find((f) => f !== undefined);
+    }
     return newTypedAmGroupResult(entries);
   }
 }

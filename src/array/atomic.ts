@@ -41,7 +41,10 @@ let newAtomicLocalData: <T extends ArrayElemType>(owner: { readonly isReleased: 
  */
 export class AtomicArray<T extends ArrayElemType = ArrayElemType> extends MutableArray<T> {
   /** @internal */
-  protected readonly kind: ArrayKind = 'AtomicArray';
+  // A getter, not a field: a handle is made per AM that carries one, and this is one store less.
+  protected get kind(): ArrayKind {
+    return 'AtomicArray';
+  }
 
   private constructor(token: symbol, state: RefState, origin: HandleOrigin, meta: ArrayMeta<T>, offset: number, length: number) {
     super(token, state, origin, meta, offset, length);

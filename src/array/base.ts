@@ -12,14 +12,14 @@ import { badWindow, checkCount, RefHandle, type ElemType, type HandleOrigin, typ
 import type { OneSidedMemoryRegion, SharedMemoryRegion } from '../memregion/index.js';
 import { kTeamInternals, State, type Team } from '../team/index.js';
 import type { AtomicArray } from './atomic.js';
-import { kindOfClass, makerOf } from './create.js';
+import { kindOfClass, makerOf, type Maker } from './create.js';
 import { toArrayData, type ArrayData, type ArrayElemType, type ArrayValue } from './elem.js';
 import type { GlobalLockArray } from './global-lock.js';
 import { batchIndices, resolveSource } from './input.js';
 import { checkIndex, checkRangeOf } from './layout.js';
 import type { LocalLockArray } from './local-lock.js';
 import type { BatchIndices } from './op-types.js';
-import { kArray, type ArrayInternals, type ArrayMeta } from './meta.js';
+import { kArray, kDecodedCopy, type ArrayInternals, type ArrayMeta } from './meta.js';
 import { canCopyDirect, copyRange } from './ops/copy.js';
 import { IndexedDistIter, IndexedLocalIter, IndexedOnesidedIter, consumersIdle, defaultChunk, iterChain, onesidedOf } from './iter/index.js';
 import { entryOf, flushArray, gatherOne, inFlight, wantsEntry } from './ops/coalesce.js';
@@ -84,7 +84,7 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
     this.#meta = meta;
     this.#offset = offset;
     this.#length = length;
-    this.noteWindow(offset, length, false, meta.type, meta.layout.total, kindOfClass(new.target));
+    if (this.watched) this.noteWindow(offset, length, false, meta.type, meta.layout.total, kindOfClass(new.target));
   }
 
   /** @internal */
@@ -99,6 +99,19 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
    */
   get [kRefState](): RefState {
     return this.refState;
+  }
+
+  /**
+   * @internal Another decoded handle on this window, for the next AM of the frame that carries
+   * it: its own reference, so one AM's drop() cannot release another's. It shares this handle's
+   * local view and internals (same state, same window), so an AM per edge that writes through
+   * its handle allocates neither again.
+   */
+  [kDecodedCopy](make: Maker): ArrayBase<T> {
+    const c = make(this.refState, 'decoded', this.#meta as unknown as ArrayMeta, this.#offset, this.#length) as ArrayBase<T>;
+    c.#local = this.#local;
+    c.#internals = this.#internals;
+    return c;
   }
 
   /** @internal Throws USE_AFTER_RELEASE once this handle is released or converted. */

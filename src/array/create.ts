@@ -9,10 +9,10 @@ import { registerRefCodec } from '../serde/index.js';
 import { Kind, Team, World } from '../team/index.js';
 import type { ArrayBase } from './base.js';
 import { ARRAY_ELEM_TYPES, storageOf, type ArrayElemType } from './elem.js';
-import { allocElems, kArray, metaFor, type ArrayMeta } from './meta.js';
+import { allocElems, kArray, kDecodedCopy, metaFor, type ArrayMeta } from './meta.js';
 import { KINDS, type ArrayKind, type ArrayOptions, type Distribution } from './types.js';
 
-type Maker = (st: RefState, origin: HandleOrigin, meta: ArrayMeta, offset: number, length: number) => ArrayBase;
+export type Maker = (st: RefState, origin: HandleOrigin, meta: ArrayMeta, offset: number, length: number) => ArrayBase;
 const makers = new Map<ArrayKind, Maker>();
 const classes = new Map<unknown, ArrayKind>();
 
@@ -115,6 +115,12 @@ export function registerArrayKind(kind: ArrayKind, ctor: { readonly prototype: A
       const length = r.f64();
       const ri = (state.data as { internals: RegionInternals<ElemType> }).internals;
       return make(state, 'decoded', metaFor(state, ri, type, dist, total), offset, length);
+    },
+    copy(a) {
+      return a[kDecodedCopy](make);
+    },
+    release(h) {
+      void h.drop();
     },
   });
 }

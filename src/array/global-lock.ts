@@ -49,7 +49,10 @@ const guardsHere = new WeakMap<ArrayMeta, Set<GuardSite>>();
  */
 export class GlobalLockArray<T extends ArrayElemType = ArrayElemType> extends MutableArray<T> {
   /** @internal */
-  protected readonly kind: ArrayKind = 'GlobalLockArray';
+  // A getter, not a field: a handle is made per AM that carries one, and this is one store less.
+  protected get kind(): ArrayKind {
+    return 'GlobalLockArray';
+  }
 
   private constructor(token: symbol, state: RefState, origin: HandleOrigin, meta: ArrayMeta<T>, offset: number, length: number) {
     super(token, state, origin, meta, offset, length);

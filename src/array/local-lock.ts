@@ -37,7 +37,10 @@ import type { ArrayKind, ArrayOptions } from './types.js';
  */
 export class LocalLockArray<T extends ArrayElemType = ArrayElemType> extends MutableArray<T> {
   /** @internal */
-  protected readonly kind: ArrayKind = 'LocalLockArray';
+  // A getter, not a field: a handle is made per AM that carries one, and this is one store less.
+  protected get kind(): ArrayKind {
+    return 'LocalLockArray';
+  }
 
   private constructor(token: symbol, state: RefState, origin: HandleOrigin, meta: ArrayMeta<T>, offset: number, length: number) {
     super(token, state, origin, meta, offset, length);

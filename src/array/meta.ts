@@ -134,3 +134,9 @@ export interface ArrayInternals<T extends ArrayElemType = ArrayElemType> {
   /** Elements in this handle's window. */
   readonly length: number;
 }
+
+/**
+ * An array handle's copy for another AM of the same incoming frame (the codec's `copy`, used by
+ * serde's decode memo): a new handle on the same window, sharing the first one's caches.
+ */
+export const kDecodedCopy: unique symbol = Symbol('lamellar.array.decodedCopy');

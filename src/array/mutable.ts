@@ -86,8 +86,15 @@ export abstract class MutableArray<T extends ArrayElemType = ArrayElemType> exte
     return this.run(op, idx, v, c, eps, fetch, late ? { len: this.length, what } : undefined);
   }
 
-  #first = (r: OpResult): ArrayValue<T> => scalarOut(this.type, r.out!, 0);
-  #all = (r: OpResult): ArrayData<T> => toArrayData(this.type, r.out) as ArrayData<T>;
+  // Made on first use, not per handle: an AM per edge that carries the array gets a handle each.
+  #firstFn: ((r: OpResult) => ArrayValue<T>) | undefined;
+  #allFn: ((r: OpResult) => ArrayData<T>) | undefined;
+  get #first(): (r: OpResult) => ArrayValue<T> {
+    return (this.#firstFn ??= (r) => scalarOut(this.type, r.out!, 0));
+  }
+  get #all(): (r: OpResult) => ArrayData<T> {
+    return (this.#allFn ??= (r) => toArrayData(this.type, r.out) as ArrayData<T>);
+  }
 
   /**
    * Writes `value` to element `index`, on whichever PE owns it; resolves once written.

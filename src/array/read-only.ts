@@ -29,7 +29,10 @@ import type { ArrayKind, ArrayOptions } from './types.js';
  */
 export class ReadOnlyArray<T extends ArrayElemType = ArrayElemType> extends ArrayBase<T> {
   /** @internal */
-  protected readonly kind: ArrayKind = 'ReadOnlyArray';
+  // A getter, not a field: a handle is made per AM that carries one, and this is one store less.
+  protected get kind(): ArrayKind {
+    return 'ReadOnlyArray';
+  }
 
   private constructor(token: symbol, state: RefState, origin: HandleOrigin, meta: ArrayMeta<T>, offset: number, length: number) {
     super(token, state, origin, meta, offset, length);

@@ -32,7 +32,10 @@ import type { ArrayKind, ArrayOptions } from './types.js';
  */
 export class UnsafeArray<T extends ArrayElemType = ArrayElemType> extends MutableArray<T> {
   /** @internal */
-  protected readonly kind: ArrayKind = 'UnsafeArray';
+  // A getter, not a field: a handle is made per AM that carries one, and this is one store less.
+  protected get kind(): ArrayKind {
+    return 'UnsafeArray';
+  }
 
   private constructor(token: symbol, state: RefState, origin: HandleOrigin, meta: ArrayMeta<T>, offset: number, length: number) {
     super(token, state, origin, meta, offset, length);

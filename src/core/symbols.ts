@@ -40,6 +40,11 @@ export const kRegionInternals = Symbol('lamellar.regionInternals');
 export const kRefState = Symbol('lamellar.refState');
 /** Darcs: the reference-counting state (darc/common.ts). */
 export const kDarcState = Symbol('lamellar.darcState');
+/**
+ * A handle that arrived in an AM's arguments, released when its AM finishes: the AM layer holds
+ * the handle itself and calls this (no closure per decoded handle).
+ */
+export const kReleaseHeld = Symbol('lamellar.releaseHeld');
 /** Arrays: layout, region and state (array/meta.ts). */
 export const kArray = Symbol('lamellar.arrayInternals');
 /** Lock-array guards: the stack captured where the guard was taken (array/guard.ts). */

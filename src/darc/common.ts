@@ -206,5 +206,11 @@ export function registerDarcCodec(kind: DarcKind, ctor: { readonly prototype: Da
     decode(r, ctx) {
       return makers.get(kind)!(decodeMemberKey(r, ctx, `a ${KIND_NAMES[kind]}`), 'decoded');
     },
+    copy(darc) {
+      return makers.get(kind)!(darc[kDarcState], 'decoded');
+    },
+    release(h) {
+      void h.drop();
+    },
   });
 }

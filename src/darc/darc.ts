@@ -29,7 +29,10 @@ import { newWeakDarc, type WeakDarc } from './weak.js';
  */
 export class Darc<T> extends DarcBase<T> {
   /** @internal */
-  protected readonly kind: DarcKind = 'darc';
+  // A getter, not a field: a handle is made per AM that carries one, and this is one store less.
+  protected get kind(): DarcKind {
+    return 'darc';
+  }
 
   private constructor(token: symbol, state: RefState, origin: HandleOrigin) {
     super(token, state, origin);

@@ -220,7 +220,10 @@ function answered(a: LockRequests): void {
  */
 export class GlobalRwDarc<T> extends DarcBase<T> {
   /** @internal */
-  protected readonly kind: DarcKind = 'globalrw';
+  // A getter, not a field: a handle is made per AM that carries one, and this is one store less.
+  protected get kind(): DarcKind {
+    return 'globalrw';
+  }
 
   private constructor(token: symbol, state: RefState, origin: HandleOrigin) {
     super(token, state, origin);

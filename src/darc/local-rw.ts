@@ -30,7 +30,10 @@ import { newDarcReadGuard, newDarcWriteGuard, RwLock, type DarcReadGuard, type D
  */
 export class LocalRwDarc<T> extends DarcBase<T> {
   /** @internal */
-  protected readonly kind: DarcKind = 'localrw';
+  // A getter, not a field: a handle is made per AM that carries one, and this is one store less.
+  protected get kind(): DarcKind {
+    return 'localrw';
+  }
 
   private constructor(token: symbol, state: RefState, origin: HandleOrigin) {
     super(token, state, origin);

@@ -10,7 +10,7 @@
  * result) the receiver owns it.
  */
 import { holdWhileAmRuns } from '../am/index.js';
-import { checkConstruct, deferred, ErrorCode, LamellarError, warn, WarningCode } from '../core/index.js';
+import { checkConstruct, deferred, ErrorCode, kReleaseHeld, LamellarError, warn, WarningCode } from '../core/index.js';
 import type { Reader, Writer } from '../serde/index.js';
 import { captureSite, siteText, State, type WorldRuntime } from '../team/index.js';
 import { moved, refKey, registryOf, released, releasedWithOwner, type RefState, type Registry } from './refstate.js';
@@ -118,7 +118,11 @@ export abstract class RefHandle {
 
   static {
     movesOnSend = (h) => h.#moves;
-    moveOut = (h) => h.#moveOut();
+    // A clone being converted stays: its reference is the conversion's baseline, and releasing
+    // it under the conversion would leave this PE's count below it for good (a hang).
+    moveOut = (h) => {
+      if (!h.#converting) h.#moveOut();
+    };
     dropOwned = (h) => {
       // Only a clone() belongs to the value: a handle the program put there itself may still be
       // in use elsewhere (and the value is freed at a different moment on each PE).
@@ -135,7 +139,7 @@ export abstract class RefHandle {
     checkConstruct(token, new.target.name, 'the allocation or create() function that returns one');
     if (origin !== 'converted') state.acquire();
     this.#state = state;
-    if (origin === 'decoded' && holdWhileAmRuns(() => this.#release())) return;
+    if (origin === 'decoded' && holdWhileAmRuns(this)) return;
     this.#moves = origin === 'cloned';
     this.#token = {};
     const held: Held = { state, label: state.label, offset: -1, length: 0, perPe: false, type: '', total: 0 };
@@ -166,6 +170,19 @@ export abstract class RefHandle {
    */
   protected noteLabel(label: string): void {
     if (this.#held !== undefined) this.#held.label = label;
+  }
+
+  /** @internal The AM layer: the AM whose arguments held this handle has finished. */
+  [kReleaseHeld](): void {
+    this.#release();
+  }
+
+  /**
+   * @internal Whether the unreleased-handle warning watches this handle (not one held by an AM,
+   * which releases it): only then is `noteWindow` or `noteLabel` worth its arguments.
+   */
+  protected get watched(): boolean {
+    return this.#held !== undefined;
   }
 
   /** @internal The shared state; throws USE_AFTER_RELEASE once this handle is released. */

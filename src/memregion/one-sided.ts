@@ -351,4 +351,10 @@ registerRefCodec<OneSidedMemoryRegion>({
     const data: OneSidedData<ElemType> = { type, length, owner: coord, addr, lamella: rt.lamella, view: undefined };
     return newOneSided(makeState(rt, reg, coord, id, data), 'decoded', offset, window);
   },
+  copy(region) {
+    return newOneSided(region[kRefState], 'decoded', region.offset, region.length);
+  },
+  release(h) {
+    void h.drop();
+  },
 });

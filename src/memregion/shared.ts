@@ -404,4 +404,10 @@ registerRefCodec<SharedMemoryRegion>({
     const offset = r.f64();
     return newShared(state, 'decoded', offset, r.f64());
   },
+  copy(region) {
+    return newShared(region[kRegionInternals].state, 'decoded', region.offset, region.length);
+  },
+  release(h) {
+    void h.drop();
+  },
 });

@@ -287,7 +287,7 @@ function decRef(r: Reader): unknown {
   const at = r.pos;
   const mark = memo.holds.mark();
   const value = entry.codec.decode(r, currentCtx);
-  memo.keep(id, r, at, value, memo.holds.share(mark), start);
+  memo.keep(id, r, at, value, memo.holds.share(mark), entry.codec.copy, start);
   return value;
 }
 

@@ -7,12 +7,18 @@
  * an AM carrying an UnsafeArray handle cost 3.7 times one carrying a number.
  *
  * With a memo passed to `decodeValue`, a REF whose codec id and encoded bytes equal those of a
- * reference decoded earlier (while the memo was in use) returns the value decoded then: same
- * bytes, same object, since a codec's encoding of an object is deterministic and names the
- * object. Whoever passes the memo owns the sharing: `RefHolds` tells it what each decode
- * registered for release (arg-scope.ts in the AM layer keeps a shared handle until every AM that
- * received it has finished). A value whose `isReleased` is true (a handle an AM dropped) is never
- * handed out again: the next occurrence is decoded afresh.
+ * reference decoded earlier (while the memo was in use) skips the decode: same bytes, same
+ * object, since a codec's encoding of an object is deterministic and names the object. The
+ * value decoded then is handed out again, shared, unless an earlier user of it is still running
+ * (`RefHolds.busy`: an AM that suspended); then a codec with `copy` (every handle with a
+ * lifetime) makes a new handle from it, so that each AM that may run beside another owns its
+ * own, as each Rust AM owns its Darc: one AM's `drop()` or `await using` must not release the
+ * handle another AM is still using. AMs that run one after another, each to its end, can share
+ * one handle: a drop by one is seen by the next decode (below), and BFS-style frames of
+ * synchronous AMs pay for one handle, not one per AM. Whoever passes the memo owns the sharing:
+ * `RefHolds` tells it what each decode registered for release (arg-scope.ts in the AM layer
+ * keeps the first handle until the frame has been handled). A value whose `isReleased` is true
+ * (a handle an AM dropped) is never used again: the next occurrence is decoded afresh.
  */
 import type { Reader } from './reader.js';
 
@@ -27,6 +33,11 @@ export interface RefHolds {
   share(mark: number): unknown;
   /** The value of `token` is used once more by the decode now running. */
   again(token: unknown): void;
+  /**
+   * Whether the value of `token` is held by a decode's user that is still running (an AM that
+   * suspended): then a codec with `copy` makes the next user its own value instead.
+   */
+  busy(token: unknown): boolean;
 }
 
 /** Returned by `find` when there is no usable entry. */
@@ -39,6 +50,8 @@ interface Entry {
   bytes: Uint8Array;
   value: unknown;
   token: unknown;
+  /** The codec's `copy` (called with the entry as `this`, which it ignores); undefined: share `value`. */
+  copy: ((value: unknown) => unknown) | undefined;
   /** Offset of the REF tag in the frame, for REF_AGAIN. */
   at: number;
 }
@@ -81,10 +94,19 @@ export class RefMemo {
         return MISS;
       }
       r.pos = p + n;
-      this.holds.again(e.token);
-      return e.value;
+      return this.#use(e);
     }
     return MISS;
+  }
+
+  /**
+   * The value for one more use of `e`: a copy of its handle while an earlier user still runs,
+   * otherwise the shared value counted again.
+   */
+  #use(e: Entry): unknown {
+    if (e.copy !== undefined && this.holds.busy(e.token)) return e.copy(e.value);
+    this.holds.again(e.token);
+    return e.value;
   }
 
   /**
@@ -100,18 +122,17 @@ export class RefMemo {
         list.splice(k, 1);
         return MISS;
       }
-      this.holds.again(e.token);
-      return e.value;
+      return this.#use(e);
     }
     return MISS;
   }
 
   /**
    * Remembers that bytes [start, r.pos) of codec `id`, whose REF tag is at `at`, decoded to
-   * `value`, with its `token`.
+   * `value`, with its `token` and the codec's `copy`.
    */
-  keep(id: number, r: Reader, start: number, value: unknown, token: unknown, at = -1): void {
-    const e: Entry = { id, bytes: r.buf.slice(start, r.pos), value, token, at };
+  keep(id: number, r: Reader, start: number, value: unknown, token: unknown, copy: ((value: unknown) => unknown) | undefined, at = -1): void {
+    const e: Entry = { id, bytes: r.buf.slice(start, r.pos), value, token, copy, at };
     const list = this.#entries;
     if (list.length < MAX_ENTRIES) list.push(e);
     else {

@@ -27,6 +27,18 @@ export interface RefCodec<T> {
    * the handle as sent, refuse a released one). Codecs without it are always written in full.
    */
   again?(value: T): void;
+  /**
+   * Optional: another handle to the object `value` (decoded earlier in the same frame) names,
+   * made without decoding its bytes again. A decode memo (memo.ts) calls it for each later AM of
+   * the frame that carries the same reference, so every AM owns its own handle and one AM's
+   * `drop()` cannot release another's. Codecs without it hand out the earlier value itself.
+   */
+  copy?(value: T): T;
+  /**
+   * Optional: `value` was decoded as a result that reaches nobody (release.ts): releases this
+   * PE's handle. Codecs without it (a Team) have nothing to give back.
+   */
+  release?(value: T): void;
 }
 
 export interface RefEntry {

@@ -139,6 +139,9 @@ const DARC_CASES = [
   'a Darc passed to gather, allGather or broadcast is freed once every handle it made is dropped',
   'a Darc in a collective message waiting for a member that has not called the collective yet is not freed under it',
   "waitAll on a lock's keeper does not wait for other PEs' requests queued behind a guard (GlobalRwDarc, GlobalLockArray)",
+  "AMs of one frame carrying the same Darc, array and region each own their handle: one AM's drop() leaves the others' usable",
+  "a clone being converted and sent in an AM meanwhile stays the conversion's handle: the conversion completes",
+  "the handles in the other PEs' results of a failed execAmAll, AmGroup or TypedAmGroup are released, so the Darc is freed",
   "print shows the Darc's kind, id, this PE and its reference counts on this PE, one line",
 ];
 
