@@ -14,6 +14,7 @@ export * from './hash.js';
 export * from './symbols.js';
 export * from './stats.js';
 export * from './drain.js';
+export * from './resources.js';
 export * from './copy.js';
 export * from './wasm.js';
 export * from './gc.js';

@@ -12,7 +12,7 @@
 import { register } from 'node:module';
 import { basename } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { markScriptFailed, packageUrl, runExitHooks } from '../core/index.js';
+import { markScriptFailed, noteHostResources, packageUrl, runExitHooks } from '../core/index.js';
 import { isModuleByPackage } from './script.js';
 import { locateSyntaxError } from './syntax.js';
 
@@ -51,6 +51,7 @@ export async function runScript(entry: PeEntry): Promise<void> {
   // anyway: hooks cost a thread per PE to start (with tsx, that thread is there already).
   if (ts || !isModuleByPackage(entry.script)) register(packageUrl('dist/launcher/esm-hooks.js'), { data: { entryUrl: url } });
   process.argv = [process.argv[0]!, entry.script, ...entry.args];
+  noteHostResources();
   try {
     await import(url);
   } catch (err) {

@@ -5,6 +5,7 @@
 import { writeSync } from 'node:fs';
 import { Engine, kTeamLaunch, type AmArgs, type AmDef, type AmHandle, type LocalAmHandle, type MultiAmHandle } from '../am/index.js';
 import {
+  activeResources,
   addExitHook,
   checkConstruct,
   config,
@@ -38,6 +39,7 @@ import { Channel, setChannelHost } from './coll/channel.js';
 import { Kind } from './coll/kinds.js';
 import { captureSite, type Site } from './coll/site.js';
 import { State, STATUS_BYTES, StatusBoard } from './coll/status.js';
+import { IdleWatch } from './idle.js';
 import { WorldRuntime } from './runtime.js';
 import { reportStats, StatsAm, statsOf, type PeStats } from './stats.js';
 import { newTeam, type Team } from './team.js';
@@ -494,6 +496,8 @@ async function startWorld(options: WorldOptions, up: (rt: WorldRuntime) => void)
   worldExists = true;
   try {
     noteWorldStarting();
+    // What keeps this thread's event loop alive before the runtime adds its own (idle.ts).
+    const before = activeResources();
     const lamella = createLamella(backend);
     const engine = new Engine(lamella, cfg.amSizeThreshold);
     const rt = new WorldRuntime(lamella, engine, backend);
@@ -539,6 +543,8 @@ async function startWorld(options: WorldOptions, up: (rt: WorldRuntime) => void)
     const world = newWorld(rt, team);
     await team.barrier();
     rt.startedAt = performance.now();
+    // A job whose PEs all wait for something that can never happen ends, as Node ends a process.
+    new IdleWatch(rt, before).start();
     resetWaits();
     debug('world up: PE %d of %d on %s', lamella.myPe, lamella.numPes, backend);
     up(rt);

@@ -208,7 +208,7 @@ test('a barrier that meets one early message and then another for its number nam
 test('two checks that find one mismatch at once throw the report that failed the job, which names both lines', async () => {
   // PE 0's board, read by PE 1's checks: the first read is answered only when the test says.
   const site = 'file:///app.ts:7:3';
-  const view: StatusView = { state: State.inCollective, team: 0, seq: 1, kind: Kind.allGather, site, label: '', busy: '', beat: 0, heldMs: 0 };
+  const view: StatusView = { state: State.inCollective, team: 0, seq: 1, kind: Kind.allGather, site, label: '', busy: '', beat: 0, idleMs: 0, heldMs: 0 };
   const reads: { resolve: (v: StatusView) => void; reject: (e: Error) => void }[] = [];
   let held = true;
   const board = {

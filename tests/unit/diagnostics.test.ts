@@ -41,13 +41,13 @@ test('execAmPe and execAmAll publish lamellar:am:send per destination, lamellar:
 });
 
 test("another PE's status line names a wait's call site only when it was recorded", () => {
-  const view = { state: State.inLock, team: 0, seq: 0, kind: 0, label: 'LocalLockArray', busy: '', beat: 0, heldMs: 0 };
+  const view = { state: State.inLock, team: 0, seq: 0, kind: 0, label: 'LocalLockArray', busy: '', beat: 0, idleMs: 0, heldMs: 0 };
   assert.equal(describeStatus({ ...view, site: NOT_RECORDED }, () => 'the world'), 'waiting for a lock (LocalLockArray)');
   assert.equal(describeStatus({ ...view, site: '/app/x.ts:3:9' }, () => 'the world'), 'waiting for a lock (LocalLockArray) at /app/x.ts:3:9');
 });
 
 test("another PE's status line says its thread is held only when its heartbeat stood still", () => {
-  const running = { state: State.running, team: 0, seq: 0, kind: 0, label: '', site: '', busy: '', beat: 7, heldMs: 0 };
+  const running = { state: State.running, team: 0, seq: 0, kind: 0, label: '', site: '', busy: '', beat: 7, idleMs: 0, heldMs: 0 };
   const world = (): string => 'the world';
   assert.equal(describeStatus(running, world), 'running, not in a collective');
   assert.equal(
@@ -60,6 +60,19 @@ test("another PE's status line says its thread is held only when its heartbeat s
   assert.equal(describeStatus({ ...inAm, heldMs: 700 }, world), "running active message 'spin' (its thread is in the AM's synchronous code and runs nothing else until it returns)");
   // A PE that has shut down has no heartbeat: it is not held.
   assert.equal(describeStatus({ ...running, state: State.shutDown, heldMs: 600 }, world), 'shut down');
+});
+
+test("another PE's status line calls it idle once it has had nothing to do for a second", () => {
+  const running = { state: State.running, team: 0, seq: 0, kind: 0, label: '', site: '', busy: '', beat: 7, idleMs: 0, heldMs: 0 };
+  const world = (): string => 'the world';
+  assert.equal(describeStatus({ ...running, idleMs: 900 }, world), 'running, not in a collective');
+  assert.equal(
+    describeStatus({ ...running, idleMs: 12_340 }, world),
+    'idle for 12.3 s, not in a collective: nothing runs or is outstanding on it, and it holds no timer, socket or other handle of its own (its script awaits something only an active message could settle, or that never settles)',
+  );
+  // Only a PE whose thread turns is idle; one in a collective says where it waits.
+  assert.equal(describeStatus({ ...running, idleMs: 5000, heldMs: 700 }, world).startsWith('running, not in a collective; its thread'), true);
+  assert.match(describeStatus({ ...running, state: State.inCollective, kind: 1, seq: 3, idleMs: 5000 }, world), /^in .* #3 on the world$/);
 });
 
 test("a call site skips the helpers tsx puts on line 1 for `await using` (no source map there)", () => {

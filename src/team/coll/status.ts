@@ -15,7 +15,10 @@
  *   [9] heartbeat: a count the owner's event loop bumps every BEAT_MS (outside the seqlock, one
  *       word): a reader that sees it stand still knows the owner's thread is held by synchronous
  *       code, where "running" alone cannot tell a spinning PE from a busy one
- *   bytes 40..: the call's name, then the call-site text (UTF-8)
+ *   [10] idle: for how many ms the PE has had nothing to do (team/idle.ts; outside the seqlock,
+ *       one word), 0 while it has
+ *   [11] unused
+ *   bytes 48..: the call's name, then the call-site text (UTF-8)
  * The name is empty unless the collective has one of its own beyond its kind (a distributed
  * iterator's consumer, "DistIter.count"): a peer that reports a mismatch names the call by it.
  */
@@ -25,10 +28,11 @@ import { Kind, kindName } from './kinds.js';
 import { NOT_RECORDED } from './site.js';
 
 export const STATUS_BYTES = 256;
-const TEXT_AT = 40;
+const TEXT_AT = 48;
 /** The i32 word (of a PE's block) where the AM running now is shown (Engine.setBusyWords). */
 const BUSY_WORD = 7;
 const BEAT_WORD = 9;
+const IDLE_WORD = 10;
 /** How often a PE's event loop bumps its heartbeat. */
 const BEAT_MS = 100;
 /**
@@ -80,6 +84,8 @@ export interface StatusView {
   busy: string;
   /** The heartbeat count (word 9). */
   beat: number;
+  /** For how many ms the PE has had nothing to do (word 10; team/idle.ts). */
+  idleMs: number;
   /**
    * For readForReport: how long the heartbeat was watched without moving (the PE's thread was
    * held by synchronous code all that time), or 0 if it moved.
@@ -176,6 +182,16 @@ export class StatusBoard {
     }
   }
 
+  /** The state this PE published last, from its own board. */
+  ownState(): number {
+    return this.#i32[(this.#at >> 2) + 1]!;
+  }
+
+  /** Shows for how many ms this PE has had nothing to do (0: it has). */
+  setIdle(ms: number): void {
+    this.#i32[(this.#at >> 2) + IDLE_WORD] = Math.min(ms, 0x7fffffff);
+  }
+
   /** The AM whose synchronous code this PE runs now ('' if none), from its own busy words. */
   ownBusy(): string {
     const w = (this.#at >> 2) + BUSY_WORD;
@@ -202,6 +218,7 @@ export class StatusBoard {
       label: fromUtf8.decode(buf.subarray(TEXT_AT, TEXT_AT + l)),
       busy: busyName(words[BUSY_WORD]!, words[BUSY_WORD + 1]!),
       beat: words[BEAT_WORD]!,
+      idleMs: words[IDLE_WORD]!,
       heldMs: 0,
     };
   }
@@ -245,9 +262,15 @@ export function describeStatus(s: StatusView, teamName: (id: number) => string):
     case State.exited:
       return 'exited';
     default:
+      if (s.idleMs >= IDLE_SHOWN_MS && s.heldMs === 0) {
+        return `idle for ${Math.round(s.idleMs / 100) / 10} s, not in a collective: nothing runs or is outstanding on it, and it holds no timer, socket or other handle of its own (its script awaits something only an active message could settle, or that never settles)`;
+      }
       return `running, not in a collective${why}`;
   }
 }
+
+/** How long a PE must have had nothing to do for a report to call it idle. */
+const IDLE_SHOWN_MS = 1000;
 
 /** A mismatched peer's call, as its status board shows it. */
 export interface PeerCall {
