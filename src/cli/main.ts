@@ -297,6 +297,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${HELP['run']}\n`);
     return 0;
   }
+  refuseUnderMpirun(processEnv());
   // Explicit options win; otherwise LAMELLAR_NUM_PES and LAMELLAR_BACKEND (read, like every
   // variable, by the config module). A size from a cluster launcher's variables (mpirun, srun)
   // describes the launch this process is part of, not a job to start, so it is not used here.
@@ -325,6 +326,28 @@ export async function main(argv: string[]): Promise<number> {
     // user typed it.
     ...(opts.stats === false ? {} : { env: { LAMELLAR_STATS: opts.stats === true ? '1' : resolve(opts.stats) } }),
   });
+}
+
+/**
+ * `mpirun -np 2 lamellar run -N 2 app.ts` starts two launchers, each with a job of its own: four
+ * PEs in two jobs that never meet, every line printed twice, exit code 0. Refused, naming what
+ * to run instead. (Slurm's variables are set in a batch script's own shell too, where one
+ * `lamellar run` is right, so only mpirun's are read.)
+ */
+function refuseUnderMpirun(env: NodeJS.ProcessEnv): void {
+  for (const [variable, by] of [
+    ['OMPI_COMM_WORLD_SIZE', 'mpirun (Open MPI)'],
+    ['PMI_SIZE', 'mpirun (MPICH, Hydra)'],
+  ] as const) {
+    const size = Number(env[variable]);
+    if (!(size > 1)) continue;
+    throw new LamellarError(
+      ErrorCode.INVALID_ARGUMENT,
+      `lamellar run is one of ${size} ranks that ${by} started (${variable}=${size}), and each would start a job of its own; ` +
+        'under mpirun or srun every rank is one PE: run `lamellar exec <script>` instead',
+      { details: { variable, value: env[variable] } },
+    );
+  }
 }
 
 // Started by runAgain: stop if the process that started us goes away, instead of running on.

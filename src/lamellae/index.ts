@@ -23,6 +23,6 @@ export function createLamella(backend: Backend): Lamella {
       return new TcpLamella();
     case 'ofi':
       // tcp's rendezvous, job secret and liveness checks bootstrap the fabric (ofi/cards.ts).
-      return new OfiLamella(new TcpLamella());
+      return new OfiLamella(new TcpLamella('ofi'));
   }
 }

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -209,6 +209,15 @@ describe("in a newcomer's project", () => {
       const alone = await lamellar(['exec', 'no-world.mjs'], { env: { LAMELLAR_PE_ID: '0', LAMELLAR_NUM_PES: '1' } });
       assert.deepEqual([alone.code, alone.stdout, alone.stderr], [0, '@@usage only\n', '']);
     });
+    test('a LAMELLAR_RENDEZVOUS_DIR that does not exist is CONFIG, and nothing is made there', async () => {
+      const missing = join(dir, 'no-such-dir', 'shared');
+      const env = { LAMELLAR_PE_ID: '1', LAMELLAR_NUM_PES: '2', LAMELLAR_JOB_ID: 'dir-by-hand', LAMELLAR_JOB_SECRET: 'dir-by-hand-secret-0123', LAMELLAR_RENDEZVOUS_DIR: missing };
+      const r = await lamellar(['exec', 'app.mjs'], { env });
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, new RegExp(`LAMELLAR_RENDEZVOUS_DIR=${missing.replace(/[.]/g, '\\.')} does not exist: give a directory every PE can reach \\(a shared file system across hosts\\)`));
+      assert.match(r.stderr, /LAMELLAR_ERR_CONFIG/);
+      assert.equal(existsSync(join(dir, 'no-such-dir')), false);
+    });
     test('a PE started by hand that cannot listen names the variable in its error and in details', async () => {
       const env = { LAMELLAR_PE_ID: '1', LAMELLAR_NUM_PES: '2', LAMELLAR_JOB_ID: 'bind-by-hand', LAMELLAR_JOB_SECRET: 'bind-by-hand-secret-0123', LAMELLAR_BIND_ADDR: '192.0.2.1' };
       const r = await lamellar(['exec', 'app.mjs'], { env });
@@ -261,6 +270,15 @@ describe('commands, help and version', () => {
     assert.match(r.stderr, /^lamellar: exec takes no option -N: lamellar exec <script> \[args\.\.\.\]\. The PE count and this PE's number come from mpirun or srun/);
     assert.match(r.stderr, /\(LAMELLAR_ERR_INVALID_ARGUMENT\)\n$/);
   });
+
+  for (const [variable, by] of [['OMPI_COMM_WORLD_SIZE', 'mpirun \\(Open MPI\\)'], ['PMI_SIZE', 'mpirun \\(MPICH, Hydra\\)']] as const) {
+    test(`lamellar run as one of mpirun's ranks (${variable}=2) is refused before anything starts, pointing to lamellar exec`, async () => {
+      const r = await runNode([BIN, 'run', '-N', '2', fixture('am.ts')], { timeoutMs: 20000, env: { [variable]: '2', [variable.replace('SIZE', 'RANK')]: '0' } });
+      assert.equal(r.code, 2, r.stderr);
+      assert.equal(r.stdout, '');
+      assert.match(r.stderr, new RegExp(`^lamellar: lamellar run is one of 2 ranks that ${by} started \\(${variable}=2\\), and each would start a job of its own; under mpirun or srun every rank is one PE: run \`lamellar exec <script>\` instead \\(LAMELLAR_ERR_INVALID_ARGUMENT\\)\n$`));
+    });
+  }
 
   for (const backend of ['shmem', 'local']) {
     test(`lamellar exec refuses LAMELLAR_BACKEND=${backend} instead of running tcp`, async () => {

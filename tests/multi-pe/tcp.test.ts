@@ -20,7 +20,7 @@ import { connectPeer } from '../../src/lamellae/tcp/tls.js';
 import { parseHostPort } from '../../src/core/config.js';
 import { firstSlurmHost, makePlan, portForJob } from '../../src/lamellae/tcp/plan.js';
 import { compiledFixture } from '../helpers/compiled.js';
-import { BIN, caseReports, configName, fixture, ROOT, runJob, skipFor, type JobConfig } from '../helpers/job.js';
+import { BIN, caseReports, configName, fixture, ofiMissing, ROOT, runJob, skipFor, type JobConfig } from '../helpers/job.js';
 
 const JOB_CASES = [
   'every PE has a distinct id in a world of the launched size',
@@ -416,6 +416,49 @@ describe('tcp failures', () => {
       }
     } finally {
       stopAll(procs);
+    }
+  });
+
+  test('under lamellar exec, PEs given different PE counts or lamellae are refused at the rendezvous, naming the setting', { timeout: 60000 }, async () => {
+    const cases: { what: string; env: (pe: number) => Record<string, string>; numPes: (pe: number) => number; line: RegExp }[] = [
+      {
+        what: 'PE 1 told 3 PEs, PE 0 told 2',
+        env: () => ({}),
+        numPes: (pe) => (pe === 0 ? 2 : 3),
+        line: /PE 1 was started for a job of 3 PEs and PE 0 for 2 \(LAMELLAR_NUM_PES, or the launcher's rank count\): every PE of a job must be given the same count/,
+      },
+      {
+        what: 'PE 0 told 3 PEs, PE 1 told 2',
+        env: () => ({}),
+        numPes: (pe) => (pe === 0 ? 3 : 2),
+        line: /PE 1 was started for a job of 2 PEs and PE 0 for 3 \(LAMELLAR_NUM_PES/,
+      },
+    ];
+    if (ofiMissing().length === 0) {
+      cases.push({
+        what: 'PE 1 on ofi, PE 0 on tcp',
+        env: (pe) => ({ LAMELLAR_BACKEND: pe === 0 ? 'tcp' : 'ofi', LAMELLAR_OFI_PROVIDER: 'tcp;ofi_rxm' }),
+        numPes: () => 2,
+        line: /PE 1 runs on the ofi lamella and PE 0 on tcp \(LAMELLAR_BACKEND\): every PE of a job must use the same one/,
+      });
+    }
+    for (const c of cases) {
+      const env = secretEnv(await freePort(), `shape-${process.pid}`);
+      const procs = [0, 1].map((pe) => {
+        const id = { LAMELLAR_PE_ID: String(pe), LAMELLAR_NUM_PES: String(c.numPes(pe)), ...env, ...c.env(pe) };
+        return start(process.execPath, [BIN, 'exec', compiledFixture('tcp-job.ts')], id);
+      });
+      try {
+        // Within 20 s: the rendezvous timeout (60 s) is what a mismatch waited for, or a frame it could not read.
+        const exits = await within(Promise.all(procs.map((p) => p.exited)), 20000, `the PEs (${c.what})`);
+        for (const pe of [0, 1]) {
+          assert.notEqual(exits[pe]!.code, 0, `${c.what}: PE ${pe}\n${procs[pe]!.stderr}`);
+          assert.match(procs[pe]!.stderr, c.line, `${c.what}: PE ${pe}`);
+          assert.match(procs[pe]!.stderr, /LAMELLAR_ERR_CONFIG/, `${c.what}: PE ${pe}`);
+        }
+      } finally {
+        stopAll(procs);
+      }
     }
   });
 

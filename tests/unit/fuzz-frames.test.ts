@@ -416,7 +416,7 @@ describe('tcp socket messages', () => {
     const heap = createHeap(1 << 20, false) as SharedArrayBuffer;
     heap.grow(1 << 16);
     const boot: NetBoot = {
-      pe: 0, numPes: 2, jobId: 'fuzz', secret: 'fuzz-secret-0123456789', heap, link,
+      pe: 0, numPes: 2, backend: 'tcp', jobId: 'fuzz', secret: 'fuzz-secret-0123456789', heap, link,
       rendezvous: { kind: 'dir', dir: '/nonexistent' }, bindAddr: '127.0.0.1', maxFrame: 1 << 20,
       rendezvousTimeoutSecs: 60, deadlockTimeoutSecs: 10, peerTimeoutSecs: 5, tls: 'off',
     };

@@ -30,7 +30,7 @@ function serving(): { node: NetNode; written: Buffer[]; socket: { writableLength
   const heap = new Uint8Array(sab);
   for (let i = 0; i < heap.length; i += 4096) heap[i] = (i >>> 12) & 0xff;
   const boot: NetBoot = {
-    pe: 0, numPes: 2, jobId: 'slices', secret: 'slices-secret-0123456789', heap: sab, link: createLink(1 << 20),
+    pe: 0, numPes: 2, backend: 'tcp', jobId: 'slices', secret: 'slices-secret-0123456789', heap: sab, link: createLink(1 << 20),
     rendezvous: { kind: 'dir', dir: '/nonexistent' }, bindAddr: '127.0.0.1', maxFrame: 1 << 20,
     rendezvousTimeoutSecs: 60, deadlockTimeoutSecs: 10, peerTimeoutSecs: 5, tls: 'off',
   };

@@ -97,10 +97,13 @@ export class TcpLamella implements Lamella {
   #failure: LamellarError | undefined;
   #nextId = 1;
   #collSeq = 0;
+  readonly #backend: 'tcp' | 'ofi';
   #selfQueue: Uint8Array[] = [];
   #selfScheduled = false;
 
-  constructor() {
+  /** `backend`: 'ofi' when this lamella bootstraps ofi's (the PEs check they agree). */
+  constructor(backend: 'tcp' | 'ofi' = 'tcp') {
+    this.#backend = backend;
     const cfg = config();
     this.#cfg = cfg;
     this.myPe = cfg.peId;
@@ -130,6 +133,7 @@ export class TcpLamella implements Lamella {
     const boot: NetBoot = {
       pe: this.myPe,
       numPes: this.numPes,
+      backend: this.#backend,
       jobId: plan.jobId,
       secret: plan.secret,
       heap: this.#heap,

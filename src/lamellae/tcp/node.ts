@@ -35,6 +35,8 @@ import {
 export interface NetBoot {
   pe: number;
   numPes: number;
+  /** The lamella this network thread serves: tcp, or ofi's bootstrap (checked at the rendezvous). */
+  backend: 'tcp' | 'ofi';
   jobId: string;
   secret: string | undefined;
   heap: SharedArrayBuffer;

@@ -14,7 +14,7 @@
  * "mesh ready" from all (a network-thread barrier). Every dial is authenticated (auth.ts).
  */
 import { randomBytes } from 'node:crypto';
-import { link, lstat, mkdir, readFile, rename, rmdir, unlink, writeFile } from 'node:fs/promises';
+import { link, lstat, mkdir, readFile, rename, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { createServer, connect, type Socket } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -216,9 +216,27 @@ async function master(node: NetNode, host: string, port: number, st: RendezvousS
     let arrived = 0;
     const tableSent = new Promise<void>((resolve) => {
       node.onHello = (c, body) => {
-        const a = asAddr(parseJson(body));
+        const hello = parseJson(body);
+        const a = asAddr(hello);
         if (a === undefined || table[c.peer] !== undefined) {
           node.onMalformed(c, ErrorCode.PROTOCOL, `PE ${c.peer} sent a malformed or repeated rendezvous greeting`);
+          return;
+        }
+        // Processes started by hand (lamellar exec) may disagree on the job's shape: said now,
+        // where the table or the first frames would only look malformed.
+        const { numPes, backend } = hello as { numPes?: unknown; backend?: unknown };
+        if (numPes !== n) {
+          node.fatal(
+            ErrorCode.CONFIG,
+            `PE ${c.peer} was started for a job of ${String(numPes)} PEs and PE 0 for ${n} (LAMELLAR_NUM_PES, or the launcher's rank count): every PE of a job must be given the same count`,
+          );
+          return;
+        }
+        if (backend !== node.boot.backend) {
+          node.fatal(
+            ErrorCode.CONFIG,
+            `PE ${c.peer} runs on the ${String(backend)} lamella and PE 0 on ${node.boot.backend} (LAMELLAR_BACKEND): every PE of a job must use the same one`,
+          );
           return;
         }
         table[c.peer] = a;
@@ -240,6 +258,13 @@ async function master(node: NetNode, host: string, port: number, st: RendezvousS
     node.onTable = (body) => {
       node.onTable = undefined;
       const t = parseJson(body);
+      if (Array.isArray(t) && t.length !== n && t.length > 1 && t.every((a) => asAddr(a) !== undefined)) {
+        node.fatal(
+          ErrorCode.CONFIG,
+          `PE 0 was started for a job of ${t.length} PEs and PE ${node.me} for ${n} (LAMELLAR_NUM_PES, or the launcher's rank count): every PE of a job must be given the same count`,
+        );
+        return;
+      }
       const addrs = Array.isArray(t) && t.length === n ? t.map(asAddr) : [];
       if (addrs.length !== n || addrs.some((a) => a === undefined)) {
         node.fatal(ErrorCode.PROTOCOL, 'PE 0 sent a malformed address table');
@@ -252,7 +277,7 @@ async function master(node: NetNode, host: string, port: number, st: RendezvousS
   await dialPe(node, 0, async () => ({ host, port }), st, true);
   if (node.failed) return;
   const advertised = isWildcard(bind) ? node.addressToMaster! : bind;
-  const hello = jsonBody({ host: advertised, port: myPort });
+  const hello = jsonBody({ host: advertised, port: myPort, numPes: n, backend: node.boot.backend });
   node.sendTo(node.conns[0]!, T.HELLO, hello.length, hello);
   st.phase = 'waiting for the address table from PE 0';
   const addrs = await table;
@@ -285,10 +310,25 @@ async function checkPrivate(path: string, kind: 'directory' | 'file'): Promise<v
   );
 }
 
-/** Makes dir/<job id> (mode 0700) if it does not exist, and checks that it is ours alone. */
+/**
+ * Makes dir/<job id> (mode 0700) if it does not exist, and checks that it is ours alone. `dir`
+ * itself must exist: made here, a mistyped path on a cluster's shared file system would become a
+ * private directory on each host, and the PEs would wait for each other there until the
+ * rendezvous timeout.
+ */
 async function privateJobDir(node: NetNode, dir: string): Promise<string> {
   const jobDir = join(dir, node.boot.jobId.replace(/[^A-Za-z0-9._-]/g, '_'));
-  await mkdir(jobDir, { recursive: true, mode: 0o700 });
+  const found = await stat(dir).catch(() => undefined);
+  if (found === undefined || !found.isDirectory()) {
+    throw new LamellarError(
+      ErrorCode.CONFIG,
+      `LAMELLAR_RENDEZVOUS_DIR=${dir} ${found === undefined ? 'does not exist' : 'is not a directory'}: give a directory every PE can reach (a shared file system across hosts)`,
+      { details: { variable: 'LAMELLAR_RENDEZVOUS_DIR', value: dir } },
+    );
+  }
+  await mkdir(jobDir, { mode: 0o700 }).catch((e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EEXIST') throw e;
+  });
   await checkPrivate(jobDir, 'directory');
   return jobDir;
 }
