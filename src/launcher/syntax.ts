@@ -145,7 +145,9 @@ function find(entry: string): Place | undefined {
     }
     const ext = extname(file);
     let specifiers: string[];
-    if (ext === '.js' || ext === '.mjs' || ext === '.cjs') {
+    // A file without an extension is loaded as JavaScript too (a TypeScript one named so fails
+    // there, and its place is found the same way).
+    if (ext === '.js' || ext === '.mjs' || ext === '.cjs' || (ext === '' && file === entry)) {
       const parsed = parse(file, source, ext);
       if ('place' in parsed) return parsed.place;
       specifiers = parsed.specifiers;

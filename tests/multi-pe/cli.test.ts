@@ -76,6 +76,8 @@ describe("in a newcomer's project", () => {
     'package.json': '{ "name": "proj", "version": "1.0.0", "type": "commonjs" }\n',
     // The dynamic import and the string that mentions require( made it look like CommonJS.
     'app.mjs': `const { initWorld } = await import('lamellar');\nconst msg = "you should not require('x') here";\nconst world = await initWorld();\nconsole.log(\`@@app \${world.myPe}/\${world.numPes} \${msg.length}\`);\nawait world.shutdown();\n`,
+    // TypeScript in a file without an extension: Node loads it as JavaScript.
+    'syn-noext': "import { initWorld } from 'lamellar';\nconst x: number = ;\nawait initWorld();\n",
     'syn.mjs': 'import { initWorld } from "lamellar";\nconst w = await initWorld();\nconst x = ;\n',
     'syn-ts.ts': 'import { initWorld } from "lamellar";\nconst w = await initWorld();\nconst x: number = ;\n',
     'lib-bad.mjs': 'export const a = 1;\nconst y = ;\n',
@@ -113,6 +115,11 @@ describe("in a newcomer's project", () => {
       const r = await lamellar(['run', '-N', '2', '--backend', 'tcp', 'imports-bad.js']);
       assert.equal(r.code, 1, r.stderr);
       assert.match(r.stderr, at('lib-bad.mjs', 2, 11, 'const y = ;'));
+    });
+    test('an entry without an extension, loaded as JavaScript', async () => {
+      const r = await lamellar(['run', '-N', '2', 'syn-noext']);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, new RegExp(`SyntaxError: Missing initializer in const declaration\\n {4}at ${join(dir, 'syn-noext').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:2:8\\n`));
     });
     test('the entry of lamellar exec', async () => {
       const r = await lamellar(['exec', 'syn.mjs'], { env: { LAMELLAR_PE_ID: '0', LAMELLAR_NUM_PES: '1' } });
