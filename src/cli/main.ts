@@ -45,8 +45,8 @@ Runs <script> (.ts, .mts, .js or .mjs, as an ES module) on every PE.`;
 
 
 const EXIT_CODES = `Exit codes: 0 when every PE succeeded; a failing PE's own non-zero exit code passed through
-(1 when it threw); 2 for a usage or configuration error (no PE started); 130 or 143 when stopped
-by SIGINT or SIGTERM; 141 when the reader of its output goes away (| head).`;
+(1 when it threw); 2 for a usage or configuration error (no PE started); 130, 143 or 129 when
+stopped by SIGINT, SIGTERM or SIGHUP; 141 when the reader of its output goes away (| head).`;
 
 const EXEC_TEXT = `exec runs <script> as ONE PE of a tcp job (ofi with LAMELLAR_BACKEND=ofi) in this process; the
 PE's rank, the job size and the rendezvous come from the environment (mpirun, srun, or

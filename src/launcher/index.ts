@@ -178,8 +178,9 @@ export async function run(options: RunOptions): Promise<number> {
     stopAll();
   };
   // Signals to the launcher stop the job as on tcp (tcp.ts): said on stderr, every PE asked to
-  // end, and the exit code a shell gives a process that signal ended (130, 143).
-  const signals = ['SIGINT', 'SIGTERM'] as const;
+  // end, and the exit code a shell gives a process that signal ended (130, 143; 129 for the
+  // SIGHUP of a closed terminal or a dropped ssh session).
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
   const onSignal = (s: NodeJS.Signals): void => {
     if (failure === undefined) fail({ pe: -1, code: 128 + (osConstants.signals[s] ?? 15), message: `stopped by ${s}` });
     else stopAll();

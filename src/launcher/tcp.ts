@@ -170,11 +170,14 @@ export async function runTcp(o: TcpRunOptions): Promise<number> {
     if (waiting >= 0) fail(pe, 1, `ended without calling initWorld() while PE ${waiting} waits for it in initWorld()`);
   };
 
-  // Signals to the launcher stop the job: every PE gets the same signal, then SIGKILL.
-  const signals = ['SIGINT', 'SIGTERM'] as const;
+  // Signals to the launcher stop the job: every PE gets the same signal (SIGTERM for a SIGHUP, a
+  // closed terminal's, which the launcher and its rendezvous directory must outlive to clean
+  // up), then SIGKILL.
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
   const onSignal = (s: NodeJS.Signals): void => {
-    if (failure === undefined) fail(-1, 128 + (osConstants.signals[s] ?? 15), `stopped by ${s}`, s);
-    else stopAll(s);
+    const pass = s === 'SIGHUP' ? 'SIGTERM' : s;
+    if (failure === undefined) fail(-1, 128 + (osConstants.signals[s] ?? 15), `stopped by ${s}`, pass);
+    else stopAll(pass);
   };
   for (const s of signals) process.on(s, onSignal);
 

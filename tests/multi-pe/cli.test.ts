@@ -235,7 +235,7 @@ describe("in a newcomer's project", () => {
   });
 
   describe('a signal to the launcher of a shmem job', () => {
-    for (const [signal, code, preset] of [['SIGINT', 130, false], ['SIGTERM', 143, true]] as const) {
+    for (const [signal, code, preset] of [['SIGINT', 130, false], ['SIGTERM', 143, true], ['SIGHUP', 129, true]] as const) {
       test(`${signal} stops every PE, says so, and exits ${code}${preset ? '' : ' (through the process started for malloc settings)'}`, async () => {
         const env = { ...process.env, LAMELLAR_BACKEND: 'shmem' };
         const child = spawn(process.execPath, [BIN, 'run', '-N', '2', 'hold.mjs'], {
@@ -333,7 +333,7 @@ describe('commands, help and version', () => {
     const text = r.stdout.replace(/\s+/g, ' ');
     assert.match(text, /a failing PE's own non-zero exit code passed through/);
     assert.match(text, /2 for a usage or configuration error/);
-    assert.match(text, /130 or 143 when stopped by SIGINT or SIGTERM/);
+    assert.match(text, /130, 143 or 129 when stopped by SIGINT, SIGTERM or SIGHUP/);
   });
 
   test('an unknown command: the coded error first, then the usage', async () => {

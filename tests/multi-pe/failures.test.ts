@@ -326,8 +326,9 @@ describe('local: an event loop that runs empty while the script still waits says
 });
 
 describe('the launcher and its PEs, in a synchronous loop', () => {
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    test(`${signal} to the launcher reaches every PE: all end within 10 s and it exits ${signal === 'SIGINT' ? 130 : 143}`, async () => {
+  const CODES = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    test(`${signal} to the launcher reaches every PE: all end within 10 s and it exits ${CODES[signal]}`, async () => {
       const watch = watchPes();
       const child = spawn(process.execPath, [BIN, 'run', '-N', '2', '--backend', 'tcp', compiledFixture('busy.ts'), watch.path], { stdio: ['ignore', 'pipe', 'pipe'] });
       let stderr = '';
@@ -338,7 +339,7 @@ describe('the launcher and its PEs, in a synchronous loop', () => {
         child.kill(signal);
         await watch.allClosed(10000);
         const code = await exited;
-        assert.equal(code, signal === 'SIGINT' ? 130 : 143, stderr);
+        assert.equal(code, CODES[signal], stderr);
         assert.match(stderr, new RegExp(`lamellar: stopped by ${signal}`));
       } finally {
         child.kill('SIGKILL');
