@@ -137,6 +137,11 @@ const NOTHING = new Shared([], Number.POSITIVE_INFINITY);
  */
 export class FrameShares implements RefHolds {
   readonly #shares: Shared[] = [];
+  /**
+   * Set by the engine while it decodes the arguments of many AMs in one value (a TypedAmGroup's
+   * message, whose entries run concurrently): every repeat of a handle is a copy.
+   */
+  copyEvery = false;
 
   mark(): number {
     return held.length;
@@ -160,7 +165,7 @@ export class FrameShares implements RefHolds {
   }
 
   busy(token: unknown): boolean {
-    return (token as Shared).live > 0;
+    return this.copyEvery || (token as Shared).live > 0;
   }
 
   /** The frame has been handled: drops its hold on every handle it shared. */

@@ -335,6 +335,22 @@ export function movesClones(def: AmDef<unknown, unknown>): boolean {
   return !isRuntimeAm(def) || carriesProgramArgs.has(def);
 }
 
+/** The runtime AM whose arguments carry many program AMs' arguments (a TypedAmGroup's message). */
+let entriesAm: AmDef<unknown, unknown> | undefined;
+
+/**
+ * Marks one of the runtime's own AMs as carrying the arguments of many program AMs that run
+ * concurrently: each gets its own handles, as AMs of one frame do (serde/memo.ts).
+ */
+export function markEntriesAm<A, R>(def: AmDef<A, R>): void {
+  entriesAm = def as unknown as AmDef<unknown, unknown>;
+}
+
+/** Whether `def` carries the arguments of many program AMs (markEntriesAm). */
+export function carriesEntries(def: AmDef<unknown, unknown>): boolean {
+  return def === entriesAm;
+}
+
 /** Wire ids of the urgent AMs: one or two, so a scan of a frame compares each request's id with a loop, not a hash. */
 const urgentIds: number[] = [];
 

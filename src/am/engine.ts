@@ -12,7 +12,7 @@ import { closeArgScope, endArgDecode, FrameShares, openArgScope, releaseFrom, ru
 import { closureEnv, closureSourceOf, ClosureTable } from './closure-table.js';
 import type { AmContext } from './context.js';
 import { Counter } from './counter.js';
-import { isNeverDefined, isReturnedAm, isRuntimeAm, isUrgentAm, lookupAm, movesClones, noteNeverDefined, UNDEFINED_AM_WAIT_MS, type AmDef } from './define.js';
+import { carriesEntries, isNeverDefined, isReturnedAm, isRuntimeAm, isUrgentAm, lookupAm, movesClones, noteNeverDefined, UNDEFINED_AM_WAIT_MS, type AmDef } from './define.js';
 import { kGroup, type AmHandle, type HandleCounter, type LocalAmHandle, type MultiAmHandle } from './handle.js';
 import { Inbox } from './inbox.js';
 import { Outcomes, type Settleable, type OldestPending } from './outcomes.js';
@@ -535,7 +535,13 @@ export class Engine {
       // Out of turn, the memo in place is not this frame's (an idle one, or that of the frame
       // just cut): entries kept there at this frame's offsets could later match another frame's
       // back-references. Decode without one.
-      args = decodeValue(r, host.decodeContext, this.#outOfTurn ? undefined : this.#memo);
+      const entries = carriesEntries(def);
+      if (entries) this.#shares.copyEvery = true;
+      try {
+        args = decodeValue(r, host.decodeContext, this.#outOfTurn ? undefined : this.#memo);
+      } finally {
+        if (entries) this.#shares.copyEvery = false;
+      }
     } catch (err) {
       runReleases(closeArgScope(mark));
       r.pos = end;

@@ -16,7 +16,7 @@
 import { checkConstruct, config, ErrorCode, kConstruct, LamellarError, peCounters, RemoteAmError, shownNumber } from '../core/index.js';
 import { releaseRefsIn } from '../serde/index.js';
 import type { AmContext, AmTeam } from './context.js';
-import { awaitDefinition, checkAm, defineAm, isReturnedAm, lookupAm, movesProgramArgs, UNDEFINED_AM_WAIT_MS, type AmArgs, type AmDef } from './define.js';
+import { awaitDefinition, checkAm, defineAm, isReturnedAm, lookupAm, markEntriesAm, movesProgramArgs, UNDEFINED_AM_WAIT_MS, type AmArgs, type AmDef } from './define.js';
 import { checkArgs, launchTarget } from './group.js';
 import type { TeamLaunch } from './launch.js';
 import { kTeamLaunch } from './launch.js';
@@ -72,6 +72,9 @@ const GroupAm = defineAm('lamellar/typed-am-group', (ctx, m: GroupMsg): GroupRep
   // sent a group of Sq): wait for the definition as the engine does for an AM's own request.
   return awaitDefinition(m.id, UNDEFINED_AM_WAIT_MS).then((d) => (d === undefined ? undefinedEntries(m) : runEntries(ctx, d, m)));
 });
+
+// Its entries run concurrently, each the program's AM: each owns the handles in its arguments.
+markEntriesAm(GroupAm);
 
 /** Every entry of `m` failed with UNKNOWN_AM: exec() names the group's AM, as for execAmPe. */
 function undefinedEntries(m: GroupMsg): GroupReply {

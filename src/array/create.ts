@@ -4,7 +4,7 @@
  * reference codec; `createArray` allocates the one symmetric region every type sits on.
  */
 import { ErrorCode, kRefState, LamellarError } from '../core/index.js';
-import { allocShared, checkCount, decodeMemberKey, refuseCollective, encodeRefKey, kRegionInternals, type ElemType, type HandleOrigin, type RefState, type RegionInternals } from '../memregion/internal.js';
+import { allocShared, checkCount, decodeMemberKey, refuseCollective, encodeRefKey, kRegionInternals, releaseIfDecoded, type ElemType, type HandleOrigin, type RefState, type RegionInternals } from '../memregion/internal.js';
 import { registerRefCodec } from '../serde/index.js';
 import { Kind, Team, World } from '../team/index.js';
 import type { ArrayBase } from './base.js';
@@ -120,7 +120,7 @@ export function registerArrayKind(kind: ArrayKind, ctor: { readonly prototype: A
       return a[kDecodedCopy](make);
     },
     release(h) {
-      void h.drop();
+      releaseIfDecoded(h);
     },
   });
 }

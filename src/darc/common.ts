@@ -4,7 +4,7 @@
  * turns a Darc in a message into the receiver's own handle on the receiver's instance.
  */
 import { ErrorCode, kDarcState, LamellarError } from '../core/index.js';
-import { decodeMemberKey, encodeRefKey, RefHandle, startCollective, type HandleOrigin, type QuietMode, type RefState } from '../memregion/internal.js';
+import { decodeMemberKey, encodeRefKey, RefHandle, releaseIfDecoded, startCollective, type HandleOrigin, type QuietMode, type RefState } from '../memregion/internal.js';
 import { registerRefCodec } from '../serde/index.js';
 import { Kind, Team, World, type Site } from '../team/index.js';
 import { dropOwnedHandles } from './owned.js';
@@ -210,7 +210,7 @@ export function registerDarcCodec(kind: DarcKind, ctor: { readonly prototype: Da
       return makers.get(kind)!(darc[kDarcState], 'decoded');
     },
     release(h) {
-      void h.drop();
+      releaseIfDecoded(h);
     },
   });
 }

@@ -26,6 +26,16 @@ export type HandleOrigin = 'new' | 'cloned' | 'decoded' | 'converted';
 let movesOnSend!: (h: RefHandle) => boolean;
 let moveOut!: (h: RefHandle) => void;
 let dropOwned!: (h: RefHandle) => void;
+let dropDecoded!: (h: RefHandle) => void;
+
+/**
+ * Releases `h` if it came out of a message (serde/release.ts: a result that reaches nobody). A
+ * handle the program made (a returned AM, run on its origin, may return one of the program's
+ * own) is left alone.
+ */
+export function releaseIfDecoded(h: RefHandle): void {
+  dropDecoded(h);
+}
 
 /**
  * Releases `h` as part of the value of a Darc that was freed (darc/owned.ts) if it was made by
@@ -115,6 +125,8 @@ export abstract class RefHandle {
   #moved = false;
   /** Released with the freed Darc whose value held it (releaseWithOwner), for the error's wording. */
   #withOwner = false;
+  /** Made by decoding a message (not by the program), for releaseIfDecoded. */
+  #decoded = false;
 
   static {
     movesOnSend = (h) => h.#moves;
@@ -122,6 +134,9 @@ export abstract class RefHandle {
     // it under the conversion would leave this PE's count below it for good (a hang).
     moveOut = (h) => {
       if (!h.#converting) h.#moveOut();
+    };
+    dropDecoded = (h) => {
+      if (h.#decoded && !h.#converting) h.#release();
     };
     dropOwned = (h) => {
       // Only a clone() belongs to the value: a handle the program put there itself may still be
@@ -139,7 +154,10 @@ export abstract class RefHandle {
     checkConstruct(token, new.target.name, 'the allocation or create() function that returns one');
     if (origin !== 'converted') state.acquire();
     this.#state = state;
-    if (origin === 'decoded' && holdWhileAmRuns(this)) return;
+    if (origin === 'decoded') {
+      if (holdWhileAmRuns(this)) return;
+      this.#decoded = true;
+    }
     this.#moves = origin === 'cloned';
     this.#token = {};
     const held: Held = { state, label: state.label, offset: -1, length: 0, perPe: false, type: '', total: 0 };

@@ -6,7 +6,7 @@ import './index.js';
 
 export { kRegionInternals, allocShared, type RegionInternals } from './shared.js';
 export { allocOneSided } from './one-sided.js';
-export { RefHandle, pin, unpin, encodeRefKey, decodeRefKey, decodeMemberKey, releaseWithOwner, type HandleOrigin } from './handle.js';
+export { RefHandle, pin, unpin, encodeRefKey, decodeRefKey, decodeMemberKey, releaseIfDecoded, releaseWithOwner, type HandleOrigin } from './handle.js';
 export { RefState, registryOf, released, describeMode, FREE, sameMode, type QuietMode, type RefHooks } from './refstate.js';
 export { quietView, abortConversionOn, post } from './quiesce.js';
 export { refuseCollective, startCollective, type CollectiveStart } from './collective.js';

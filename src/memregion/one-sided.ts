@@ -8,7 +8,7 @@ import { completed, completedVoid, ErrorCode, kConstruct, kRefState, LamellarErr
 import type { Lamella } from '../lamellae/types.js';
 import { registerRefCodec } from '../serde/index.js';
 import { kTeamInternals, type Team, type WorldRuntime } from '../team/index.js';
-import { decodeRefKey, encodeRefKey, RefHandle, type HandleOrigin } from './handle.js';
+import { decodeRefKey, encodeRefKey, RefHandle, releaseIfDecoded, type HandleOrigin } from './handle.js';
 import { directGet, directPut, directView, getDest, kLocalPart, notOwnerHere, putSource, remoteGet, remotePut, sourceTypeMismatch, type LocalSource, type PartRole } from './rdma.js';
 import { RefState, registryOf, type Registry } from './refstate.js';
 import type { SharedMemoryRegion } from './shared.js';
@@ -355,6 +355,6 @@ registerRefCodec<OneSidedMemoryRegion>({
     return newOneSided(region[kRefState], 'decoded', region.offset, region.length);
   },
   release(h) {
-    void h.drop();
+    releaseIfDecoded(h);
   },
 });

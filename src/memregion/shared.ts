@@ -10,7 +10,7 @@ import { registerRefCodec } from '../serde/index.js';
 import { Kind, kTeamInternals, type Team } from '../team/index.js';
 import { refuseCollective, startCollective } from './collective.js';
 import { allocReclaiming } from './reclaim.js';
-import { decodeMemberKey, encodeRefKey, RefHandle, type HandleOrigin } from './handle.js';
+import { decodeMemberKey, encodeRefKey, RefHandle, releaseIfDecoded, type HandleOrigin } from './handle.js';
 import type { OneSidedMemoryRegion } from './one-sided.js';
 import { DONE, directGet, directPut, directView, getDest, kLocalPart, putSource, remoteGet, remotePut, sourceTypeMismatch, type LocalSource, type PartRole } from './rdma.js';
 import type { RefState } from './refstate.js';
@@ -408,6 +408,6 @@ registerRefCodec<SharedMemoryRegion>({
     return newShared(region[kRegionInternals].state, 'decoded', region.offset, region.length);
   },
   release(h) {
-    void h.drop();
+    releaseIfDecoded(h);
   },
 });

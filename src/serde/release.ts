@@ -7,36 +7,41 @@
  */
 import { refsByProto } from './refs.js';
 
-/** Calls the ref codec's `release` on every runtime reference reachable from `value`. */
+/**
+ * Calls the ref codec's `release` on every runtime reference reachable from `value` (a codec
+ * releases only a handle decoded from a message: a returned AM's result, run on its origin, may
+ * hold the program's own). Never throws: a getter that throws or a cycle ends the walk there, and
+ * the walk keeps its own stack, so a deeply nested value cannot overflow the call stack.
+ */
 export function releaseRefsIn(value: unknown): void {
   if (typeof value !== 'object' || value === null) return;
-  walk(value, new Set());
-}
-
-function walk(v: object, seen: Set<object>): void {
-  if (seen.has(v)) return;
-  seen.add(v);
-  const proto: unknown = Object.getPrototypeOf(v);
-  const ref = refsByProto.get(proto);
-  if (ref !== undefined) {
+  const seen = new Set<object>();
+  const stack: object[] = [value];
+  const push = (x: unknown): void => {
+    if (typeof x === 'object' && x !== null && !seen.has(x)) stack.push(x);
+  };
+  while (stack.length > 0) {
+    const v = stack.pop()!;
+    if (seen.has(v)) continue;
+    seen.add(v);
     try {
-      ref.codec.release?.(v);
+      const proto: unknown = Object.getPrototypeOf(v);
+      const ref = refsByProto.get(proto);
+      if (ref !== undefined) {
+        ref.codec.release?.(v);
+        continue;
+      }
+      // Only the containers a decoded value is built of hold handles (docs/serde.md).
+      if (Array.isArray(v)) for (const x of v) push(x);
+      else if (v instanceof Map) {
+        for (const [k, x] of v) {
+          push(k);
+          push(x);
+        }
+      } else if (v instanceof Set) for (const x of v) push(x);
+      else if (proto === Object.prototype || proto === null) for (const x of Object.values(v)) push(x);
     } catch {
-      // A handle that cannot be released now (already released) has nothing to give back.
+      // A handle already released, or a getter that throws: nothing more to give back from here.
     }
-    return;
-  }
-  // Only the containers a decoded value is built of hold handles (docs/serde.md).
-  if (Array.isArray(v)) {
-    for (const x of v) if (typeof x === 'object' && x !== null) walk(x, seen);
-  } else if (v instanceof Map) {
-    for (const [k, x] of v) {
-      if (typeof k === 'object' && k !== null) walk(k, seen);
-      if (typeof x === 'object' && x !== null) walk(x, seen);
-    }
-  } else if (v instanceof Set) {
-    for (const x of v) if (typeof x === 'object' && x !== null) walk(x, seen);
-  } else if (proto === Object.prototype || proto === null) {
-    for (const x of Object.values(v)) if (typeof x === 'object' && x !== null) walk(x, seen);
   }
 }

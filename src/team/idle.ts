@@ -33,6 +33,13 @@ import type { WorldRuntime } from './runtime.js';
 const TICK_MS = 250;
 /** Between two reads of a PE's board: several heartbeats (status.ts) and idle checks. */
 const RECHECK_MS = 600;
+/**
+ * Kinds that are never the runtime's own for long: an `Immediate` (a turn about to run) and the
+ * requests of one operation (a file read, a connect, a write, a close). One caught in the
+ * snapshot at the end of initWorld() would hide the script's own of that kind for the rest of
+ * the job: a computation that yields with `setImmediate` looked idle, and was ended.
+ */
+const TRANSIENT = /^Immediate$|Req|^(Connect|Shutdown|Write|Send)Wrap$/;
 
 export class IdleWatch {
   readonly #rt: WorldRuntime;
@@ -43,15 +50,18 @@ export class IdleWatch {
   /** When this PE last had something to do. */
   #busyAt = performance.now();
   #reading = false;
+  /** Whether the first tick has checked the runtime's own resources against what then remains. */
+  #settled = false;
   /** When a read of every other board began that found each PE idle for the limit; -1: none did. */
   #allIdleSince = -1;
 
   /** `before`: activeResources() when initWorld() began; now is when it has finished. */
   constructor(rt: WorldRuntime, before: Counts) {
     this.#rt = rt;
+    for (const kind of [...this.#own.keys()]) if (TRANSIENT.test(kind)) this.#own.delete(kind);
     for (const [kind, n] of activeResources()) {
       const own = n - (before.get(kind) ?? 0);
-      if (own > 0) this.#own.set(kind, (this.#own.get(kind) ?? 0) + own);
+      if (own > 0 && !TRANSIENT.test(kind)) this.#own.set(kind, (this.#own.get(kind) ?? 0) + own);
     }
     this.#limitMs = config().deadlockTimeoutSecs * 1000;
   }
@@ -74,6 +84,13 @@ export class IdleWatch {
       return;
     }
     const now = performance.now();
+    if (!this.#settled) {
+      // A handle the runtime held only while initWorld() finished (one its start-up was about to
+      // close) is not its own: what is still there a tick later, at most, is.
+      this.#settled = true;
+      const later = activeResources();
+      for (const [kind, n] of this.#own) this.#own.set(kind, Math.min(n, later.get(kind) ?? 0));
+    }
     if (!this.#idleNow()) {
       this.#busyAt = now;
       this.#allIdleSince = -1;

@@ -141,6 +141,8 @@ const DARC_CASES = [
   "waitAll on a lock's keeper does not wait for other PEs' requests queued behind a guard (GlobalRwDarc, GlobalLockArray)",
   "AMs of one frame carrying the same Darc, array and region each own their handle: one AM's drop() leaves the others' usable",
   "a clone being converted and sent in an AM meanwhile stays the conversion's handle: the conversion completes",
+  "the entries of one TypedAmGroup message carrying the same Darc each own their handle: one entry's drop() leaves the others'",
+  "a failed execAmAll leaves alone a handle of the program's own that a returned AM gave back",
   "the handles in the other PEs' results of a failed execAmAll, AmGroup or TypedAmGroup are released, so the Darc is freed",
   "print shows the Darc's kind, id, this PE and its reference counts on this PE, one line",
 ];

@@ -9,7 +9,6 @@ import { compiledFixture } from '../helpers/compiled.js';
 import { configName, runJob, skipFor, type JobConfig } from '../helpers/job.js';
 
 const CONFIGS: JobConfig[] = [
-  { backend: 'shmem', numPes: 2 },
   { backend: 'shmem', numPes: 3 },
   { backend: 'tcp', numPes: 2 },
   { backend: 'ofi', numPes: 2, provider: 'tcp;ofi_rxm' },
@@ -39,9 +38,11 @@ describe('a job whose every PE waits for something that can never happen', () =>
 });
 
 describe('PEs that only look idle are left alone', () => {
-  for (const c of CONFIGS.filter((k) => k.numPes === 2)) {
-    test(`${configName(c)}/2: a PE waiting for one whose thread is busy after an AM woke it; PEs waiting for their own timers`, { skip: skipFor(c) }, async () => {
-      for (const mode of ['woken', 'timer']) {
+  for (const c of CONFIGS) {
+    test(`${configName(c)}/${c.numPes}: a PE waiting for one whose thread is busy after an AM woke it, or that works in chunks yielding with setImmediate; PEs waiting for their own timers`, { skip: skipFor(c) }, async () => {
+      // Each mode on one lamella at least, and the resource-sensitive one (yielding) on all.
+      const modes = c.backend === 'tcp' ? ['woken', 'yielding', 'timer'] : c.backend === 'shmem' ? ['woken', 'yielding'] : ['yielding'];
+      for (const mode of modes) {
         const r = await run(c, mode);
         assert.equal(r.code, 0, `${mode}:\n${r.stderr}`);
         assert.match(r.stdout, /@@done 0/, mode);

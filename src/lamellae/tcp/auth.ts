@@ -23,7 +23,11 @@ import type { Socket } from 'node:net';
 import { ErrorCode, LamellarError } from '../../core/errors.js';
 
 const MAGIC = 0x524c4d4c; // "LMLR" read as a little-endian u32
-const VERSION = 2;
+/**
+ * Raised when what PEs exchange changes shape: 3 added the PE count and lamella to the
+ * rendezvous greeting and the idle word to the status board, which peers read.
+ */
+const VERSION = 3;
 const NONCE = 32;
 const MAC = 32;
 const CHALLENGE_BYTES = 8 + NONCE;
@@ -109,9 +113,8 @@ export async function acceptHandshake(socket: Socket, keys: AuthKeys, timeoutMs:
   nonceA.copy(challenge, 8);
   socket.write(challenge);
   const { bytes, rest } = await readExactly(socket, PROOF_BYTES, deadline, initial);
-  if (bytes.readUInt32LE(0) !== MAGIC || bytes.readUInt8(4) !== VERSION) {
-    throw new HandshakeError('it does not speak the lamellar protocol (bad greeting)');
-  }
+  if (bytes.readUInt32LE(0) !== MAGIC) throw new HandshakeError('it does not speak the lamellar protocol (bad greeting)');
+  if (bytes.readUInt8(4) !== VERSION) throw new HandshakeError(otherVersion(bytes.readUInt8(4)));
   const pe = bytes.readUInt32LE(8);
   const nonceB = bytes.subarray(16, 16 + NONCE);
   const proof = bytes.subarray(16 + NONCE, PROOF_BYTES);
@@ -123,14 +126,18 @@ export async function acceptHandshake(socket: Socket, keys: AuthKeys, timeoutMs:
   return { pe, rest };
 }
 
+/** A peer of another lamellar release: every PE of a job must run the same one. */
+function otherVersion(theirs: number): string {
+  return `it speaks version ${theirs} of the lamellar protocol and this PE version ${VERSION}: every PE of a job must run the same lamellar release`;
+}
+
 /** Connector side: proves that this process is PE `pe` of the job and checks the acceptor. */
 export async function connectHandshake(socket: Socket, keys: AuthKeys, pe: number, timeoutMs: number, initial?: Buffer): Promise<Buffer> {
   const deadline = Date.now() + timeoutMs;
   const first = await readExactly(socket, CHALLENGE_BYTES, deadline, initial);
   const c = first.bytes;
-  if (c.readUInt32LE(0) !== MAGIC || c.readUInt8(4) !== VERSION) {
-    throw new HandshakeError('the listener does not speak the lamellar protocol');
-  }
+  if (c.readUInt32LE(0) !== MAGIC) throw new HandshakeError('the listener does not speak the lamellar protocol');
+  if (c.readUInt8(4) !== VERSION) throw new HandshakeError(otherVersion(c.readUInt8(4)));
   const nonceA = c.subarray(8, 8 + NONCE);
   const nonceB = randomBytes(NONCE);
   const proof = Buffer.alloc(PROOF_BYTES);
