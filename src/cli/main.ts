@@ -9,7 +9,7 @@
  * `-h`/`--help` right after a command shows that command's help and does nothing else.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync, writeSync } from 'node:fs';
+import { existsSync, readFileSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
 import {
   abortWorld,
@@ -298,6 +298,12 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   refuseUnderMpirun(processEnv());
+  if (opts.stats === true && opts.script?.endsWith('.json') === true && !existsSync(opts.script)) {
+    // `--stats out.json app.ts`: the file name became the script.
+    throw new LamellarError(ErrorCode.INVALID_ARGUMENT, `--stats takes its file with '=': --stats=${opts.script} (the script ${opts.script} does not exist)`, {
+      details: { option: '--stats', value: opts.script },
+    });
+  }
   // Explicit options win; otherwise LAMELLAR_NUM_PES and LAMELLAR_BACKEND (read, like every
   // variable, by the config module). A size from a cluster launcher's variables (mpirun, srun)
   // describes the launch this process is part of, not a job to start, so it is not used here.

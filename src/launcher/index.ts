@@ -55,13 +55,14 @@ export function checkRunOptions(o: RunOptions): { script: string; backend: Backe
     throw new LamellarError(ErrorCode.SCRIPT_NOT_FOUND, 'no script given: lamellar run -N <pes> <script> [args...]');
   }
   const script = resolve(o.script);
-  let isFile: boolean;
+  let found: Stats | undefined;
   try {
-    isFile = statSync(script).isFile();
+    found = statSync(script);
   } catch {
-    isFile = false;
+    found = undefined;
   }
-  if (!isFile) throw new LamellarError(ErrorCode.SCRIPT_NOT_FOUND, `script not found: ${o.script}`, { details: { script } });
+  if (found?.isDirectory() === true) throw new LamellarError(ErrorCode.SCRIPT_NOT_FOUND, `${o.script} is a directory, not a script`, { details: { script } });
+  if (found?.isFile() !== true) throw new LamellarError(ErrorCode.SCRIPT_NOT_FOUND, `script not found: ${o.script}`, { details: { script } });
   checkEntryScript(script);
   return { script, backend, numPes };
 }

@@ -287,6 +287,15 @@ describe('commands, help and version', () => {
     });
   }
 
+  test("`--stats out.json app.ts` says --stats takes its file with '='; a directory given as the script is named as one", async () => {
+    const r = await runNode([BIN, 'run', '-N', '2', '--stats', 'out.json', fixture('am.ts')], { timeoutMs: 20000 });
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.stderr, "lamellar: --stats takes its file with '=': --stats=out.json (the script out.json does not exist) (LAMELLAR_ERR_INVALID_ARGUMENT)\n");
+    const d = await runNode([BIN, 'run', '-N', '2', 'tests'], { timeoutMs: 20000, cwd: ROOT });
+    assert.equal(d.code, 2, d.stderr);
+    assert.equal(d.stderr, 'lamellar: tests is a directory, not a script (LAMELLAR_ERR_SCRIPT_NOT_FOUND)\n');
+  });
+
   for (const backend of ['shmem', 'local']) {
     test(`lamellar exec refuses LAMELLAR_BACKEND=${backend} instead of running tcp`, async () => {
       const r = await runNode([BIN, 'exec', 'app.ts'], { timeoutMs: 20000, env: { LAMELLAR_BACKEND: backend } });
