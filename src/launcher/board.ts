@@ -34,6 +34,11 @@ export function markGone(words: Int32Array, numPes: number, pe: number, running:
   return undefined;
 }
 
+/** Whether PE `pe` was marked gone (it ended without a world: markGone). */
+export function isGone(words: Int32Array, numPes: number, pe: number): boolean {
+  return pe >= 0 && pe < numPes && Atomics.load(words, numPes + pe) === 1;
+}
+
 /** The PE side: publishes each state change; starting a world fails if a PE ended without one. */
 export function boardMonitor(b: PeBoard): PeMonitor {
   return {

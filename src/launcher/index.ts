@@ -17,7 +17,7 @@ import { dirname, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { checkInteger, config, ErrorCode, LamellarError, packageUrl, parseBackend, PeState, processEnv, type Backend } from '../core/index.js';
 import { checkOfi, createShmemJob } from '../lamellae/index.js';
-import { createBoard, markGone, stateOf } from './board.js';
+import { createBoard, isGone, markGone, stateOf } from './board.js';
 import type { PeEntry } from './entry.js';
 import { exitedAfterShutdown, exitedBeforeShutdown, exitReason } from './exit.js';
 import { EXIT_CLOSED_OUTPUT, forward, watchClosed } from './output.js';
@@ -199,6 +199,15 @@ export async function run(options: RunOptions): Promise<number> {
    */
   const threw = (pe: number, e: unknown): void => {
     if (failure !== undefined) return;
+    // A PE that ended without initWorld() and one that started its world after that: whichever
+    // side of the board's check saw the other first, the job is reported by the PE that ended.
+    // (Read by its fields: the error crossed from the worker as a plain clone.)
+    const err = e as { code?: unknown; details?: { pe?: unknown } } | null | undefined;
+    const ended = err?.code === ErrorCode.PE_FAILED ? err.details?.pe : undefined;
+    if (typeof ended === 'number' && ended !== pe && isGone(board, numPes, ended)) {
+      fail({ pe: ended, code: 1, message: `ended without calling initWorld() while PE ${pe} waits for it in initWorld()` });
+      return;
+    }
     const f: Failure = { pe, code: 1, message: `failed:\n${describeError(e)}` };
     const cause = causeOf(e);
     if (cause !== undefined && followOns.some((o) => o.pe === cause)) {
