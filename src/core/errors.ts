@@ -153,8 +153,9 @@ export interface LamellarErrorOptions<C extends ErrorCodeValue = ErrorCodeValue>
 
 /**
  * Every error the runtime throws: a message and a stable `code` (one of ErrorCode), and
- * `details` whose shape depends on the code. `instanceof LamellarError` holds across worker
- * threads and across two copies of the package (the check is a `Symbol.for` brand).
+ * `details` whose shape depends on the code. `instanceof LamellarError` holds across realms
+ * and two copies of the package (the check is a `Symbol.for` brand), not for a structured
+ * clone (a `Worker`'s 'error' event): read its `code` there.
  * @example
  * ```ts
  * try {
