@@ -535,13 +535,8 @@ export class Engine {
       // Out of turn, the memo in place is not this frame's (an idle one, or that of the frame
       // just cut): entries kept there at this frame's offsets could later match another frame's
       // back-references. Decode without one.
-      const entries = carriesEntries(def);
-      if (entries) this.#shares.copyEvery = true;
-      try {
-        args = decodeValue(r, host.decodeContext, this.#outOfTurn ? undefined : this.#memo);
-      } finally {
-        if (entries) this.#shares.copyEvery = false;
-      }
+      const memo = this.#outOfTurn ? undefined : this.#memo;
+      args = carriesEntries(def) ? this.#decodeEntries(r, host.decodeContext, memo) : decodeValue(r, host.decodeContext, memo);
     } catch (err) {
       runReleases(closeArgScope(mark));
       r.pos = end;
@@ -579,6 +574,19 @@ export class Engine {
     this.#replyValue(src, reqId, def, out, teamId);
     releaseFrom(mark);
     this.#execDone(undefined);
+  }
+
+  /**
+   * The arguments of many program AMs in one value (a TypedAmGroup's message), whose entries run
+   * concurrently: every repeat of a handle in it is a copy, owned by its entry.
+   */
+  #decodeEntries(r: Reader, ctx: unknown, memo: RefMemo | undefined): unknown {
+    this.#shares.copyEvery = true;
+    try {
+      return decodeValue(r, ctx, memo);
+    } finally {
+      this.#shares.copyEvery = false;
+    }
   }
 
   /** Replies once `p` (an AM's result) settles; a thenable that misbehaves still gets one reply. */
