@@ -1,6 +1,5 @@
 /**
- * A job that can never move again, found and ended as Node ends a process whose event loop ran
- * empty.
+ * A job that can never move again, found and reported.
  *
  * On the local lamella a script whose last await can never settle (`await new Promise(() => {})`,
  * a promise an AM was meant to resolve) just ends: nothing keeps its event loop alive, and Node
@@ -9,23 +8,23 @@
  * is in a collective, so the deadlock diagnosis had nothing to report.
  *
  * A PE is idle when its world is up, it is not in a collective or any other wait the diagnosis
- * watches, nothing runs or is outstanding on it (what waitAll() would wait for: AMs it launched
- * or runs, array ops, puts and gets), and its event loop holds nothing but the runtime's own
- * handles. The last is read with `process.getActiveResourcesInfo()`: those the launcher held
- * before it loaded the script (its pipes) and those that appeared while initWorld() ran are the
- * runtime's; any more of a kind (a timer, a socket, a child process, a worker, a file read),
- * or any the script made before initWorld() and still has, belong to the script, which may be
- * waiting for them. An idle PE shows for how long on its
- * status board (status.ts), checked every TICK_MS.
+ * watches, no AM's code holds its thread, and its event loop holds nothing but the runtime's own
+ * handles (it may wait for AM results, or run AMs suspended at an await: only a message could
+ * move those). The last is read with `process.getActiveResourcesInfo()`: those the launcher held
+ * before it loaded the script (its pipes) and those that stayed from initWorld() are the
+ * runtime's; any more of a kind (a timer, a socket, a child process, a worker, a file read), or
+ * any the script made before initWorld() and still has, belong to the script, which may be
+ * waiting for them. That list cannot see work Node runs on its thread pool (crypto, zlib): a PE
+ * waiting for such work looks idle, so the verdict is a report, not an ending. An idle PE shows
+ * for how long on its status board (status.ts), checked every TICK_MS.
  *
- * Once every PE has been idle for LAMELLAR_DEADLOCK_TIMEOUT, nothing can happen any more: no PE
- * runs code, none has a message outstanding (a reply still to come counts as outstanding on the
- * PE that waits for it), and none has anything of its own that could call back. Team PE 0 of
- * the world reads the other boards when it has been idle that long itself, says so, and ends
- * with exit code 13, which stops the job.
+ * Once every PE has been idle for LAMELLAR_DEADLOCK_TIMEOUT, team PE 0 of the world reports it
+ * as the deadlock diagnosis reports a wait (LAMELLAR_W_DEADLOCK, again after 2x, 4x, ... as
+ * long), and with LAMELLAR_DEADLOCK_TIMEOUT_ACTION=abort fails the job with
+ * LAMELLAR_ERR_DEADLOCK_TIMEOUT. With one PE nothing else could wake it, and Node itself ends it
+ * when its loop runs empty (the shmem lamella holds no keep-alive then): no watch runs.
  */
-import { writeSync } from 'node:fs';
-import { activeResources, config, hostResources, type ResourceCounts as Counts } from '../core/index.js';
+import { activeResources, config, ErrorCode, hostResources, LamellarError, warn, WarningCode, type ResourceCounts as Counts } from '../core/index.js';
 import { State, type StatusView } from './coll/status.js';
 import type { WorldRuntime } from './runtime.js';
 
@@ -46,6 +45,11 @@ export class IdleWatch {
   /** The runtime's own resources: the launcher's, and those that appeared while initWorld() ran. */
   readonly #own: Counts = new Map(hostResources());
   readonly #limitMs: number;
+  readonly #abort: boolean;
+  /** Reports made since every PE last was idle together (the next comes after 2^n limits). */
+  #reports = 0;
+  /** When the next report is due, in this PE's idle time. */
+  #nextAtMs: number;
   #timer: ReturnType<typeof setInterval> | undefined;
   /** When this PE last had something to do. */
   #busyAt = performance.now();
@@ -63,7 +67,10 @@ export class IdleWatch {
       const own = n - (before.get(kind) ?? 0);
       if (own > 0 && !TRANSIENT.test(kind)) this.#own.set(kind, (this.#own.get(kind) ?? 0) + own);
     }
-    this.#limitMs = config().deadlockTimeoutSecs * 1000;
+    const cfg = config();
+    this.#limitMs = cfg.deadlockTimeoutSecs * 1000;
+    this.#abort = cfg.deadlockTimeoutAction === 'abort';
+    this.#nextAtMs = this.#limitMs;
   }
 
   start(): void {
@@ -94,16 +101,19 @@ export class IdleWatch {
     if (!this.#idleNow()) {
       this.#busyAt = now;
       this.#allIdleSince = -1;
+      this.#reports = 0;
+      this.#nextAtMs = this.#limitMs;
       board.setIdle(0);
       return;
     }
     const idleMs = now - this.#busyAt;
     board.setIdle(idleMs);
-    if (rt.lamella.myPe !== 0 || idleMs < this.#limitMs) return;
+    if (rt.lamella.myPe !== 0 || idleMs < this.#nextAtMs) return;
     // Decided at a tick, not as the reads return: on tcp a read's reply leaves the network loop's
     // turn pending for a moment, and this PE must be seen idle again after every read.
     if (this.#allIdleSince >= 0 && this.#allIdleSince >= this.#busyAt) {
-      this.#end(idleMs);
+      this.#allIdleSince = -1;
+      this.#report(idleMs);
       return;
     }
     if (this.#reading) return;
@@ -120,7 +130,10 @@ export class IdleWatch {
 
   #idleNow(): boolean {
     const rt = this.#rt;
-    if (rt.board!.ownState() !== State.running || rt.engine.outstanding > 0 || rt.board!.ownBusy() !== '') return false;
+    // Outstanding work may wait here (AM results, AMs suspended at an await): with every PE idle,
+    // no message is coming to move it.
+    const state = rt.board!.ownState();
+    if ((state !== State.running && state !== State.awaitingAm) || rt.board!.ownBusy() !== '') return false;
     for (const [kind, n] of activeResources()) if (n > (this.#own.get(kind) ?? 0)) return false;
     return true;
   }
@@ -134,7 +147,7 @@ export class IdleWatch {
     const rt = this.#rt;
     const board = rt.board!;
     const others = Array.from({ length: rt.lamella.numPes - 1 }, (_, i) => i + 1);
-    const idle = (s: StatusView): boolean => s.state === State.running && s.idleMs >= this.#limitMs;
+    const idle = (s: StatusView): boolean => (s.state === State.running || s.state === State.awaitingAm) && s.idleMs >= this.#limitMs;
     const first: StatusView[] = [];
     for (const pe of others) {
       const s = await board.read(pe);
@@ -149,15 +162,21 @@ export class IdleWatch {
     return true;
   }
 
-  #end(idleMs: number): void {
-    this.stop();
+  #report(idleMs: number): void {
     const secs = Math.round(idleMs / 100) / 10;
-    writeSync(
-      2,
-      `lamellar: PE 0: every PE has been idle for ${secs} s: none runs anything, has work outstanding or holds a timer, ` +
-        'socket or other handle of its own, so nothing can settle what their scripts await (a promise that nothing resolves?). ' +
-        'Ending the job with exit code 13, as Node ends a process whose event loop ran empty.\n',
-    );
-    process.exit(13);
+    const outstanding = this.#rt.engine.outstanding;
+    const mine = outstanding > 0 ? ` (PE 0 itself waits for ${outstanding} AM result(s) or AM(s) suspended here)` : '';
+    const msg =
+      `PE 0: every PE has been idle for ${secs} s${mine}: none runs any code or holds a timer, socket or other handle of its own, ` +
+      'so only a message could settle what their scripts and AMs await, and none is coming (a promise that nothing resolves?). ' +
+      "Work Node runs on its thread pool (crypto, zlib) is not seen here: a PE waiting for it looks idle";
+    if (this.#abort) {
+      this.stop();
+      this.#rt.fatal(new LamellarError(ErrorCode.DEADLOCK_TIMEOUT, `${msg} (LAMELLAR_DEADLOCK_TIMEOUT_ACTION=abort)`, { details: { pe: 0 } }));
+      return;
+    }
+    this.#reports++;
+    this.#nextAtMs = this.#limitMs * 2 ** this.#reports;
+    warn(WarningCode.DEADLOCK, `${msg}; next report in ${Math.round((this.#nextAtMs - idleMs) / 100) / 10} s`);
   }
 }

@@ -543,8 +543,9 @@ async function startWorld(options: WorldOptions, up: (rt: WorldRuntime) => void)
     const world = newWorld(rt, team);
     await team.barrier();
     rt.startedAt = performance.now();
-    // A job whose PEs all wait for something that can never happen ends, as Node ends a process.
-    new IdleWatch(rt, before).start();
+    // A job whose PEs all wait for something that can never happen is reported (idle.ts). Alone,
+    // a PE is ended by Node itself when its event loop runs empty.
+    if (lamella.numPes > 1) new IdleWatch(rt, before).start();
     resetWaits();
     debug('world up: PE %d of %d on %s', lamella.myPe, lamella.numPes, backend);
     up(rt);

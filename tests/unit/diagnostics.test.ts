@@ -68,7 +68,7 @@ test("another PE's status line calls it idle once it has had nothing to do for a
   assert.equal(describeStatus({ ...running, idleMs: 900 }, world), 'running, not in a collective');
   assert.equal(
     describeStatus({ ...running, idleMs: 12_340 }, world),
-    'idle for 12.3 s, not in a collective: nothing runs or is outstanding on it, and it holds no timer, socket or other handle of its own (its script awaits something only an active message could settle, or that never settles)',
+    'idle for 12.3 s, not in a collective: it runs no code and holds no timer, socket or other handle of its own (its script awaits something only an active message could settle, or that never settles)',
   );
   // Only a PE whose thread turns is idle; one in a collective says where it waits.
   assert.equal(describeStatus({ ...running, idleMs: 5000, heldMs: 700 }, world).startsWith('running, not in a collective; its thread'), true);

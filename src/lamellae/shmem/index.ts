@@ -185,8 +185,9 @@ export class ShmemLamella extends MappedMemory implements Lamella {
 
   async init(): Promise<void> {
     // A pending waitAsync does not keep a worker alive (nodejs/node#44729): hold a ref'd timer
-    // for the PE's lifetime instead.
-    this.#keepAlive = setInterval(() => {}, 1 << 30);
+    // for the PE's lifetime instead. Alone, no other PE can wake it: as on the local lamella, a
+    // script whose awaits can never settle ends with Node's exit code 13.
+    if (this.numPes > 1) this.#keepAlive = setInterval(() => {}, 1 << 30);
     this.#loop = this.#run();
     this.#loop.catch((err: unknown) => {
       // A failure inside progress is a runtime bug; surface it as an uncaught error so the

@@ -15,8 +15,8 @@
  *   [9] heartbeat: a count the owner's event loop bumps every BEAT_MS (outside the seqlock, one
  *       word): a reader that sees it stand still knows the owner's thread is held by synchronous
  *       code, where "running" alone cannot tell a spinning PE from a busy one
- *   [10] idle: for how many ms the PE has had nothing to do (team/idle.ts; outside the seqlock,
- *       one word), 0 while it has
+ *   [10] idle: for how many ms the PE has run no code and held nothing of its script's own
+ *       (team/idle.ts; outside the seqlock, one word), 0 otherwise
  *   [11] unused
  *   bytes 48..: the call's name, then the call-site text (UTF-8)
  * The name is empty unless the collective has one of its own beyond its kind (a distributed
@@ -263,7 +263,7 @@ export function describeStatus(s: StatusView, teamName: (id: number) => string):
       return 'exited';
     default:
       if (s.idleMs >= IDLE_SHOWN_MS && s.heldMs === 0) {
-        return `idle for ${Math.round(s.idleMs / 100) / 10} s, not in a collective: nothing runs or is outstanding on it, and it holds no timer, socket or other handle of its own (its script awaits something only an active message could settle, or that never settles)`;
+        return `idle for ${Math.round(s.idleMs / 100) / 10} s, not in a collective: it runs no code and holds no timer, socket or other handle of its own (its script awaits something only an active message could settle, or that never settles)`;
       }
       return `running, not in a collective${why}`;
   }
