@@ -14,44 +14,13 @@
  * buffers, functions, or the handles themselves (a freed Darc does that for its own value).
  */
 import { RefHandle, releaseWithOwner } from '../memregion/internal.js';
+import { forEachRef } from '../serde/index.js';
 
 export function dropOwnedHandles(value: unknown): void {
-  try {
-    walk(value);
-  } catch {
-    // A getter or a proxy in the value threw: the handles not reached yet are left to the
-    // garbage collector (and its unreleased-handle warning); freeing must not fail.
-  }
-}
-
-function walk(value: unknown): void {
-  if (typeof value !== 'object' || value === null) return;
-  const seen = new Set<object>();
-  const todo: object[] = [value];
-  const push = (x: unknown): void => {
-    if (typeof x === 'object' && x !== null && !seen.has(x)) todo.push(x);
-  };
-  while (todo.length > 0) {
-    const v = todo.pop()!;
-    if (seen.has(v)) continue;
-    seen.add(v);
-    if (v instanceof RefHandle) {
-      // One being converted on this PE is left to that conversion.
-      releaseWithOwner(v);
-      continue;
-    }
-    if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer || v instanceof SharedArrayBuffer || v instanceof WeakMap || v instanceof WeakSet || v instanceof Promise) continue;
-    if (Array.isArray(v)) {
-      for (let i = 0; i < v.length; i++) push(v[i]);
-    } else if (v instanceof Map) {
-      for (const [k, x] of v) {
-        push(k);
-        push(x);
-      }
-    } else if (v instanceof Set) {
-      for (const x of v) push(x);
-    } else {
-      for (const k of Object.keys(v)) push((v as Record<string, unknown>)[k]);
-    }
-  }
+  // A getter or a proxy in the value that throws ends the walk: the handles not reached yet are
+  // left to the garbage collector (and its unreleased-handle warning); freeing must not fail.
+  forEachRef(value, true, (v) => {
+    // One being converted on this PE is left to that conversion; a team is left alone.
+    if (v instanceof RefHandle) releaseWithOwner(v);
+  });
 }

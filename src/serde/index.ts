@@ -17,7 +17,7 @@ export { Writer } from './writer.js';
 export { Reader } from './reader.js';
 export { registerRefCodec, refCodecId, type RefCodec } from './refs.js';
 export { RefMemo, type RefHolds } from './memo.js';
-export { releaseRefsIn } from './release.js';
+export { forEachRef, releaseRefsIn } from './release.js';
 export { noteUnsendable } from './diagnose.js';
 export * as tags from './tags.js';
 export type { ReceivedError, Wire, WireCheck, WireError, WireHandle, WireHandles, WirePrimitive, WireReceived, WireTypedArray } from './wire.js';

@@ -208,6 +208,11 @@ function meshComplete(node: NetNode): Promise<void> {
   });
 }
 
+/** PE `pe` and PE 0 were given different PE counts (`ofPe`, `ofPe0`). */
+function countMismatch(pe: number, ofPe: unknown, ofPe0: number): string {
+  return `PE ${pe} was started for a job of ${String(ofPe)} PEs and PE 0 for ${ofPe0} (LAMELLAR_NUM_PES, or the launcher's rank count): every PE of a job must be given the same count`;
+}
+
 async function master(node: NetNode, host: string, port: number, st: RendezvousState): Promise<void> {
   const n = node.numPes;
   if (node.me === 0) {
@@ -226,10 +231,7 @@ async function master(node: NetNode, host: string, port: number, st: RendezvousS
         // where the table or the first frames would only look malformed.
         const { numPes, backend } = hello as { numPes?: unknown; backend?: unknown };
         if (numPes !== n) {
-          node.fatal(
-            ErrorCode.CONFIG,
-            `PE ${c.peer} was started for a job of ${String(numPes)} PEs and PE 0 for ${n} (LAMELLAR_NUM_PES, or the launcher's rank count): every PE of a job must be given the same count`,
-          );
+          node.fatal(ErrorCode.CONFIG, countMismatch(c.peer, numPes, n));
           return;
         }
         if (backend !== node.boot.backend) {
@@ -259,10 +261,7 @@ async function master(node: NetNode, host: string, port: number, st: RendezvousS
       node.onTable = undefined;
       const t = parseJson(body);
       if (Array.isArray(t) && t.length !== n && t.length > 1 && t.every((a) => asAddr(a) !== undefined)) {
-        node.fatal(
-          ErrorCode.CONFIG,
-          `PE 0 was started for a job of ${t.length} PEs and PE ${node.me} for ${n} (LAMELLAR_NUM_PES, or the launcher's rank count): every PE of a job must be given the same count`,
-        );
+        node.fatal(ErrorCode.CONFIG, countMismatch(node.me, n, t.length));
         return;
       }
       const addrs = Array.isArray(t) && t.length === n ? t.map(asAddr) : [];
