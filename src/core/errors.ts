@@ -185,7 +185,9 @@ export class LamellarError<C extends ErrorCodeValue = ErrorCodeValue> extends Er
    * const what: string | undefined = e.details?.label;
    * ```
    */
-  readonly details: ErrorDetails<C> | undefined;
+  // Declared, not a field: an error without details gets no own `details` property, so Node's
+  // printout of it does not end in `details: undefined`.
+  declare readonly details: ErrorDetails<C> | undefined;
 
   /**
    * An error with `code`, `message` and optional `cause` and `details`.
@@ -197,7 +199,7 @@ export class LamellarError<C extends ErrorCodeValue = ErrorCodeValue> extends Er
   constructor(code: C, message: string, options: LamellarErrorOptions<C> = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
-    this.details = options.details;
+    if (options.details !== undefined) this.details = options.details;
     Object.defineProperty(this, kLamellarError, { value: true });
   }
 

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { readFileSync } from 'node:fs';
+import { inspect } from 'node:util';
 import { ErrorCode, fnv1a32, hash53, isLamellarError, KNOWN_ENV_NAMES, LamellarError, launchBackend, parseConfig, RemoteAmError, semiSpaceOfFlags, unknownEnvNames } from '../../src/core/index.js';
 import { HeapAllocator } from '../../src/lamellae/common/index.js';
 import * as dist from '../../dist/index.js';
@@ -140,6 +141,13 @@ describe('errors', () => {
     assert.equal(e.cause, cause);
     assert.deepEqual(e.details, { pe: 9 });
     assert.ok(e instanceof Error);
+  });
+
+  test('an error without details prints no `details: undefined` line', () => {
+    const bare = new LamellarError(ErrorCode.INTERNAL, 'x');
+    assert.equal(bare.details, undefined);
+    assert.doesNotMatch(inspect(bare), /details/);
+    assert.match(inspect(new LamellarError(ErrorCode.INTERNAL, 'y', { details: { pe: 2 } })), /details: \{ pe: 2 \}/);
   });
 
   test('instanceof holds across two copies of the module (the Symbol.for brand)', () => {
