@@ -44,7 +44,7 @@ class GlobalLock implements GlobalLockHost {
 
   constructor(readonly st: RefState) {
     const rt = st.rt;
-    this.lock = new RwLock((describe) => rt.watchLock(() => `serving GlobalRwDarc ${describe()}; ${this.holders()}`, undefined, undefined));
+    this.lock = new RwLock((describe) => rt.watchLock(() => `${describe()}; ${this.holders()}`, undefined, undefined, "a GlobalRwDarc's lock"));
   }
 
   /** "held by PE 1 (write)", "held by PEs 0, 2 (read)", or a collectiveWrite(). */

@@ -167,9 +167,10 @@ export class WorldRuntime implements EngineHost, ChannelHost {
    * made no progress for LAMELLAR_DEADLOCK_TIMEOUT is reported. `what` is read when a report is
    * made; `site` is the call that began the episode, shown until the first grant. The board shows
    * "waiting for a lock (`label`)", unless `label` is undefined: a lock this PE serves for others
-   * (a GlobalRwDarc's, kept here) is reported but is not what this PE is doing.
+   * (a GlobalRwDarc's, kept here) is reported but is not what this PE is doing; `keeps` names
+   * such a lock, and its report says a request waits there rather than that this PE waits.
    */
-  watchLock(what: () => string, site: Site | undefined, label: string | undefined): { restart(): void; end(): void; site(s: Site): void } {
+  watchLock(what: () => string, site: Site | undefined, label: string | undefined, keeps?: string): { restart(): void; end(): void; site(s: Site): void } {
     const watch = this.watch;
     const w: Waiting = {
       get what() {
@@ -178,6 +179,7 @@ export class WorldRuntime implements EngineHost, ChannelHost {
       state: State.inLock, team: -1, seq: 0, kind: 0, label, site, missing: () => undefined, members: [], start: 0, nextAt: 0, reports: 0,
       shown: label !== undefined,
       holds: false,
+      ...(keeps === undefined ? {} : { keeps }),
     };
     watch.begin(w);
     return {

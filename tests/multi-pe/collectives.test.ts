@@ -415,7 +415,10 @@ for (const cfg of [{ backend: 'local', numPes: 1 }, { backend: 'shmem', numPes: 
       reported(r, asker, `GlobalRwDarc\\.read\\(\\) \\(the lock is kept on PE 0; this PE holds (${holds}|${none})\\)`, at('darc read'));
       // The host names the holder's line too, which the holder sent with its request.
       const held = sites ? `write, taken at ${at('darc write')}` : `write${GUARD_HINT}`;
-      reported(r, 0, `serving GlobalRwDarc read\\(\\) asked by PE ${asker}, queued behind a write guard not yet released \\(1 request queued\\); held by PE ${asker} \\(${held}\\)`);
+      const served = `read\\(\\) asked by PE ${asker}, queued behind a write guard not yet released \\(1 request queued\\); held by PE ${asker} \\(${held}\\)`;
+      // The host keeps the lock: its report says a request waits there, not that PE 0 waits.
+      if (one) assert.match(r.stderr, new RegExp(`\\n  - a GlobalRwDarc's lock kept on this PE: ${served}\\n`), r.stderr);
+      else assert.match(r.stdout, new RegExp(`@@warning PE 0 keeps a GlobalRwDarc's lock, where a request has waited [\\d.]+ s: ${served}; next report`), r.stdout);
       if (!one) assert.match(r.stdout, new RegExp(`@@read ${asker} 1 after the report`));
     });
   }

@@ -51,6 +51,11 @@ export interface Waiting {
    */
   readonly shown?: boolean;
   /**
+   * What this PE keeps for others when the wait is one it serves ("a GlobalRwDarc's lock"): its
+   * report says a request waits there, not that this PE waits.
+   */
+  readonly keeps?: string;
+  /**
    * A count that moves while the wait makes progress (AMs completed, for waitAll()): a wait whose
    * count moved since the last check is not reported then, only one with none for a whole
    * timeout (a waitAll() over 10,000 slow AMs was reported while they completed).
@@ -113,7 +118,8 @@ export class Watch {
       for (const w of this.#waits) {
         if (w.holds !== false) continue;
         const site = w.site === undefined ? NOT_RECORDED : siteText(w.site);
-        lines.push(`${w.what}${site === NOT_RECORDED ? '' : ` at ${site}`}`);
+        const kept = w.keeps === undefined ? '' : `${w.keeps} kept on this PE: `;
+        lines.push(`${kept}${w.what}${site === NOT_RECORDED ? '' : ` at ${site}`}`);
       }
       return lines;
     });
@@ -376,7 +382,11 @@ export class Watch {
     const stalled = blockedMs === 0 ? '' : ` (this PE's own event loop did not run for ${Math.round(blockedMs / 100) / 10} s of it: a long synchronous AM or user code)`;
     // A wait on this PE alone (a lock a guard here holds) waits for no other PE.
     const forWho = w.members.length === 0 ? '' : ` for ${who}`;
-    const msg = `PE ${this.#myPe} has waited ${secs} s in ${what}${at}${stalled}${forWho}` + (lines.length > 0 ? `: ${lines.join('; ')}` : '');
+    const head =
+      w.keeps === undefined
+        ? `PE ${this.#myPe} has waited ${secs} s in ${what}${at}${stalled}${forWho}`
+        : `PE ${this.#myPe} keeps ${w.keeps}, where a request has waited ${secs} s: ${what}${at}${stalled}`;
+    const msg = head + (lines.length > 0 ? `: ${lines.join('; ')}` : '');
     if (this.#abort) {
       // One PE holds this one up: its own report (a lock it waits for, with the line that took the
       // guard) says more than this one, so the launcher waits for it first (causedBy).
