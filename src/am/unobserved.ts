@@ -5,6 +5,8 @@
  * awaited is checked at report time, not at failure: a program may collect handles and await them
  * after its waitAll.
  *
+ * A reported failure makes the PE's exit code 1 (failExit).
+ *
  * A program that never calls waitAll() while it waits for the failed AM's effect (a port of a
  * Rust spin loop on a flag the AM should have set) would hear nothing at all, so a failure still
  * kept LAMELLAR_DEADLOCK_TIMEOUT seconds after it arrived is reported then.
@@ -57,6 +59,21 @@ function launchedAt(site: Site | undefined): string {
   return at === undefined ? '' : ` (launched at ${at})`;
 }
 
+/** What a report adds when the PE's exit code is (or is made) this module's 1. */
+const EXITS_WITH_1 = '; this PE will exit with code 1';
+
+/**
+ * Makes the PE's exit code 1, unless the program set a non-zero one, and says so in the report
+ * that did it. A failure nobody handled is a failed run, as an unhandled rejection is under Node's
+ * --unhandled-rejections=warn-with-error-code: the job runs to its end, and its exit code says it
+ * failed (a CI script would otherwise pass a job whose AMs threw).
+ */
+function failExit(): string {
+  const code = process.exitCode;
+  if (code === undefined || code === null || Number(code) === 0) process.exitCode = 1;
+  return Number(process.exitCode) === 1 ? EXITS_WITH_1 : '';
+}
+
 export class Unobserved {
   readonly #myPe: number;
   readonly #list: Entry[] = [];
@@ -99,7 +116,7 @@ export class Unobserved {
       if (dropped === 0) return;
       warn(
         WarningCode.UNOBSERVED_AM_ERROR,
-        `PE ${this.#myPe}: ${dropped} more active message${dropped === 1 ? '' : 's'} failed whose handle${dropped === 1 ? ' was' : 's were'} not awaited by then; not listed (at most ${MAX_UNOBSERVED} failures wait to be reported at once)`,
+        `PE ${this.#myPe}: ${dropped} more active message${dropped === 1 ? '' : 's'} failed whose handle${dropped === 1 ? ' was' : 's were'} not awaited by then; not listed (at most ${MAX_UNOBSERVED} failures wait to be reported at once)${failExit()}`,
       );
     }
   }
@@ -117,7 +134,7 @@ export class Unobserved {
       if (e.observed()) continue;
       // The launching PE leads: on shmem every PE is a thread of one process, so Node's (pid)
       // prefix does not say which PE warns.
-      warn(WarningCode.UNOBSERVED_AM_ERROR, `PE ${this.#myPe}: an active message failed${when} and its handle was never awaited: ${this.#describe(e.amName, e.err)}${thrownAt(e.err)}${launchedAt(e.site)}`);
+      warn(WarningCode.UNOBSERVED_AM_ERROR, `PE ${this.#myPe}: an active message failed${when} and its handle was never awaited: ${this.#describe(e.amName, e.err)}${thrownAt(e.err)}${launchedAt(e.site)}${failExit()}`);
     }
     list.length = kept;
   }

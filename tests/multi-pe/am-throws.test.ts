@@ -11,6 +11,9 @@ import { compiledFixture } from '../helpers/compiled.js';
 import { caseReports, fixture, runJob, type Backend } from '../helpers/job.js';
 import { AM_THROWS_CASES } from '../helpers/suites.js';
 
+/** How every unobserved failure's warning ends: the PE's exit code becomes 1. */
+const EXITS = '; this PE will exit with code 1';
+
 describe('thrown values under tighter settings', () => {
   const runs: [string, 'shmem' | 'tcp', Record<string, string>][] = [
     ['tcp frames of 256 KiB, smaller than the errors thrown', 'tcp', { LAMELLAR_MAX_FRAME: '262144', LAMELLAR_AM_SIZE_THRESHOLD: '8192' }],
@@ -42,7 +45,7 @@ describe('a failed AM whose handle nobody awaits is reported, naming the AM and 
     ['tcp', 2],
   ];
   for (const [backend, numPes] of configs) {
-    test(`${backend}/${numPes}: every run warns once per failed AM before the job exits, and exits 0`, async () => {
+    test(`${backend}/${numPes}: every run warns once per failed AM before the job exits, and exits 1`, async () => {
       const next = 1 % numPes;
       const expected = [
         `active message 'unobserved/gated' failed on PE ${next}: Error: gated boom`,
@@ -56,7 +59,8 @@ describe('a failed AM whose handle nobody awaits is reported, naming the AM and 
       for (let run = 1; run <= RUNS; run++) {
         const r = await runJob(compiledFixture('unobserved-am.ts'), { backend, numPes, timeoutMs: 60000 });
         const where = `run ${run} of ${RUNS}:\n${r.stdout}\n${r.stderr}`;
-        assert.equal(r.code, 0, where);
+        // A failure nobody handled fails the job, which still runs to its end.
+        assert.equal(r.code, 1, where);
         assert.match(r.stdout, /^@@unobserved-by-waitall 1$/m, `the waitAll() that the gated failure arrived during did not report it; ${where}`);
         // Each sub-team's or TaskGroup's waitAll reports the failures of its own AMs when it
         // resolves, and only those: the team's waitAll after its group's reports nothing more.
@@ -74,9 +78,10 @@ describe('a failed AM whose handle nobody awaits is reported, naming the AM and 
         assert.match(more[0]!, /4 more active messages failed whose handles were not awaited by then; not listed \(at most 16 failures wait to be reported at once\)/);
         // Each names the PE that launched it: every PE is a thread of one process on shmem.
         assert.ok(lines.every((l) => /LamellarWarning: PE \d+: /.test(l)), lines.join('\n'));
+        assert.ok(lines.every((l) => l.endsWith(EXITS)), lines.join('\n'));
         const named = lines
           .filter((l) => !more.includes(l))
-          .map((l) => l.replace(/^.*an active message failed and its handle was never awaited: /, ''));
+          .map((l) => l.replace(/^.*an active message failed and its handle was never awaited: /, '').slice(0, -EXITS.length));
         // Each failure an Error made names the line that threw it (another PE's, from its stack).
         for (const w of named) if (!w.includes('threw a string')) assert.match(w, / \(thrown at \S*unobserved-am\.[jt]s:\d+:\d+\)$/, w);
         const warnings = named.map((w) => w.replace(/ \(thrown at [^)]*\)$/, ''));
@@ -89,14 +94,14 @@ describe('a failed AM whose handle nobody awaits is reported, naming the AM and 
 describe('with LAMELLAR_AM_STACKS=1 an unobserved failure names the line that launched it', () => {
   test('shmem/2: every warning of an AM sent to another PE ends with its launch line', async () => {
     const r = await runJob(compiledFixture('unobserved-am.ts'), { backend: 'shmem', numPes: 2, env: { LAMELLAR_AM_STACKS: '1' }, timeoutMs: 60000 });
-    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.code, 1, r.stderr);
     // Those launched to another PE, and with execAmLocal on this one.
     const warned = r.stderr.split('\n').filter((l) => l.includes('[LAMELLAR_W_UNOBSERVED_AM_ERROR]'));
     const lines = warned.filter((l) => l.includes('failed on PE 1'));
     assert.ok(lines.length >= 16, r.stderr);
     const local = warned.filter((l) => /'unobserved\/(local|string)' failed on PE 0/.test(l));
     assert.equal(local.length, 2, r.stderr);
-    for (const l of [...lines, ...local]) assert.match(l, / \(launched at \S*unobserved-am\.[jt]s:\d+:\d+\)$/, l);
+    for (const l of [...lines, ...local]) assert.match(l, new RegExp(` \\(launched at \\S*unobserved-am\\.[jt]s:\\d+:\\d+\\)${EXITS}$`), l);
   });
 });
 
@@ -105,9 +110,15 @@ describe('an unobserved failure that no waitAll() reports', () => {
   for (const [backend, numPes] of [['shmem', 2], ['tcp', 2]] as [Backend, number][]) {
     test(`${backend}/${numPes}: is reported after LAMELLAR_DEADLOCK_TIMEOUT, and only once`, async () => {
       const r = await runJob(compiledFixture('unobserved-stale.ts'), { backend, numPes, env: { LAMELLAR_DEADLOCK_TIMEOUT: '0.5' }, timeoutMs: 60000 });
-      assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
-      assert.ok(r.stdout.includes(`@@warning PE 0: an active message failed 0.5 s ago, no waitAll() has reported it since, and its handle was never awaited: ${failure(numPes - 1)}`), r.stdout);
+      assert.equal(r.code, 1, `${r.stdout}\n${r.stderr}`);
+      const warning = `@@warning PE 0: an active message failed 0.5 s ago, no waitAll() has reported it since, and its handle was never awaited: ${failure(numPes - 1)}`;
+      assert.ok(r.stdout.includes(`${warning} (thrown at `) && r.stdout.includes(`)${EXITS}\n`), r.stdout);
       assert.match(r.stdout, /@@reports 0 1/);
+    });
+    test(`${backend}/${numPes}: leaves an exit code the program set alone`, async () => {
+      const r = await runJob(compiledFixture('unobserved-stale.ts'), { backend, numPes, env: { LAMELLAR_DEADLOCK_TIMEOUT: '0.5' }, args: ['own-code'], timeoutMs: 60000 });
+      assert.equal(r.code, 3, `${r.stdout}\n${r.stderr}`);
+      assert.ok(r.stdout.includes(failure(numPes - 1)) && !r.stdout.includes(EXITS), r.stdout);
     });
   }
   // One PE has nothing else to keep it alive: its event loop runs empty first, and the report of
