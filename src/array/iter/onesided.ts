@@ -9,10 +9,11 @@
 import { ErrorCode, LamellarError } from '../../core/index.js';
 import type { ArrayBase } from '../base.js';
 import { storageCtor, storageOf, type ArrayElemType } from '../elem.js';
-import { checkFn, checkSum, kChain, shapeOf, sumZero, withIdx, withTail, type Chain } from './chain.js';
+import { chainsOf, checkFn, checkSum, kChain, shapeOf, sumZero, withIdx, withTail, type Chain } from './chain.js';
 import { kernelFor, type ConsumerKind, type KernelArgs } from './fuse.js';
 import type { ChunkOf } from './local.js';
 import { planStream } from './onesided-stream.js';
+import { running } from './running.js';
 import { settleItems, Slice } from './schedule.js';
 import { checkAdapterCount } from './window.js';
 
@@ -23,6 +24,13 @@ const DEFAULT_CHUNK_BYTES = 1 << 18;
 export const defaultChunk = (type: ArrayElemType): number => Math.max(1, DEFAULT_CHUNK_BYTES / (storageCtor(type).BYTES_PER_ELEMENT * storageOf(type).words));
 
 const chunkOf = (c: Chain, fallback: number): number => c.chunk ?? fallback;
+
+/**
+ * Starts a consumer as running work of its arrays (running.ts), as local and distributed ones
+ * are: a drop() or `await using` scope end, and waitAll(), wait for it. Without this, a consumer
+ * left running when its array's scope ended fetched its next chunk from a released handle.
+ */
+const tracked = <R>(c: Chain, start: () => Promise<R>): Promise<R> => running(chainsOf(c).map((x) => x.array), start);
 
 /**
  * Runs a fused consumer over every chunk. Returns the accumulator state and the pushed items.
@@ -184,7 +192,8 @@ export class OnesidedIter<I, T extends ArrayElemType = ArrayElemType> implements
    * ```
    */
   forEach(f: (x: I) => void): Promise<void> {
-    return consume(this[kChain], this.chunkSize, 'each', checkFn(f, 'OnesidedIter.forEach') as KernelArgs['C']).then(() => undefined);
+    const fn = checkFn(f, 'OnesidedIter.forEach') as KernelArgs['C'];
+    return tracked(this[kChain], () => consume(this[kChain], this.chunkSize, 'each', fn).then(() => undefined));
   }
 
   /**
@@ -197,9 +206,9 @@ export class OnesidedIter<I, T extends ArrayElemType = ArrayElemType> implements
    */
   forEachAsync(f: (x: I) => PromiseLike<unknown> | void): Promise<void> {
     checkFn(f, 'OnesidedIter.forEachAsync');
-    return (async () => {
+    return tracked(this[kChain], async () => {
       for await (const x of this) await f(x);
-    })();
+    });
   }
 
   /**
@@ -211,7 +220,8 @@ export class OnesidedIter<I, T extends ArrayElemType = ArrayElemType> implements
    * ```
    */
   reduce(f: (acc: I, x: I) => I): Promise<I | undefined> {
-    return consume(this[kChain], this.chunkSize, 'reduce', checkFn(f, 'OnesidedIter.reduce') as KernelArgs['C']).then((r) => (r.has ? (r.acc as I) : undefined));
+    const fn = checkFn(f, 'OnesidedIter.reduce') as KernelArgs['C'];
+    return tracked(this[kChain], () => consume(this[kChain], this.chunkSize, 'reduce', fn).then((r) => (r.has ? (r.acc as I) : undefined)));
   }
 
   /**
@@ -225,7 +235,7 @@ export class OnesidedIter<I, T extends ArrayElemType = ArrayElemType> implements
   sum<V extends number | bigint>(this: OnesidedIter<V, T>): Promise<V> {
     const c = this[kChain];
     checkSum(c, 'OnesidedIter.sum');
-    return consume(c, this.chunkSize, 'sum', null).then((r) => (r.has ? r.acc : sumZero(c.array.type, c.tail)) as V);
+    return tracked(c, () => consume(c, this.chunkSize, 'sum', null).then((r) => (r.has ? r.acc : sumZero(c.array.type, c.tail)) as V));
   }
 
   /**
@@ -236,8 +246,8 @@ export class OnesidedIter<I, T extends ArrayElemType = ArrayElemType> implements
    * const zeros = await a.onesidedIter().filter((x) => x === 0).count();
    * ```
    */
-  async count(): Promise<number> {
-    return (await consume(this[kChain], this.chunkSize, 'count', null)).acc as number;
+  count(): Promise<number> {
+    return tracked(this[kChain], async () => (await consume(this[kChain], this.chunkSize, 'count', null)).acc as number);
   }
 
   /**
@@ -248,8 +258,8 @@ export class OnesidedIter<I, T extends ArrayElemType = ArrayElemType> implements
    * const whole = await a.onesidedIter().collect();
    * ```
    */
-  async collect(): Promise<I[]> {
-    return (await consume(this[kChain], this.chunkSize, 'push', null)).out as I[];
+  collect(): Promise<I[]> {
+    return tracked(this[kChain], async () => (await consume(this[kChain], this.chunkSize, 'push', null)).out as I[]);
   }
 
   /**
@@ -263,7 +273,7 @@ export class OnesidedIter<I, T extends ArrayElemType = ArrayElemType> implements
    */
   find(f: (x: I) => boolean): Promise<I | undefined> {
     checkFn(f, 'OnesidedIter.find');
-    return search(this[kChain], this.chunkSize, f as (x: unknown) => boolean, true).then((r) => r.x as I | undefined);
+    return tracked(this[kChain], () => search(this[kChain], this.chunkSize, f as (x: unknown) => boolean, true).then((r) => r.x as I | undefined));
   }
 
   /**
@@ -276,7 +286,7 @@ export class OnesidedIter<I, T extends ArrayElemType = ArrayElemType> implements
    */
   any(f: (x: I) => boolean): Promise<boolean> {
     checkFn(f, 'OnesidedIter.any');
-    return search(this[kChain], this.chunkSize, f as (x: unknown) => boolean, true).then((r) => r.hit);
+    return tracked(this[kChain], () => search(this[kChain], this.chunkSize, f as (x: unknown) => boolean, true).then((r) => r.hit));
   }
 
   /**
@@ -290,7 +300,7 @@ export class OnesidedIter<I, T extends ArrayElemType = ArrayElemType> implements
    */
   all(f: (x: I) => boolean): Promise<boolean> {
     checkFn(f, 'OnesidedIter.all');
-    return search(this[kChain], this.chunkSize, f as (x: unknown) => boolean, false).then((r) => !r.hit);
+    return tracked(this[kChain], () => search(this[kChain], this.chunkSize, f as (x: unknown) => boolean, false).then((r) => !r.hit));
   }
 
   /**
@@ -301,10 +311,12 @@ export class OnesidedIter<I, T extends ArrayElemType = ArrayElemType> implements
    * const got = await a.onesidedIter().map((i) => other.load(i)).collectAsync();
    * ```
    */
-  async collectAsync(): Promise<Awaited<I>[]> {
-    const out: Awaited<I>[] = [];
-    for await (const x of this) out.push(await x);
-    return out;
+  collectAsync(): Promise<Awaited<I>[]> {
+    return tracked(this[kChain], async () => {
+      const out: Awaited<I>[] = [];
+      for await (const x of this) out.push(await x);
+      return out;
+    });
   }
 }
 
