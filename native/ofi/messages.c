@@ -57,10 +57,26 @@ void note(uint8_t type, uint8_t sub, uint32_t id, uint64_t x, const char *msg) {
   to_main(h, (const uint8_t *)msg, n);
 }
 
-void fatal(uint8_t kind, const char *msg) {
-  if (S.fatal_at == 0) S.fatal_at = now_ns();
-  note(T_FATAL, kind, 0, 0, msg);
+/* As note(), for a failed operation on PE `pe`: the header names it, and the main thread's
+ * error then names that PE as the failure's origin (it was most likely lost). */
+void note_pe(uint8_t type, uint8_t sub, uint32_t id, uint32_t pe, const char *msg) {
+  uint8_t h[HDR];
+  uint32_t n = msg ? (uint32_t)strlen(msg) : 0;
+  put_hdr(h, n, type, sub, 0, pe, id, 0, 0, 0);
+  to_main(h, (const uint8_t *)msg, n);
 }
+
+/* A failure that ends the job; `peer` is the PE it concerns (a send to it failed), -1 if none is
+ * known. The header carries peer + 1, so 0 means none. */
+void fatal_peer(uint8_t kind, int peer, const char *msg) {
+  if (S.fatal_at == 0) S.fatal_at = now_ns();
+  uint8_t h[HDR];
+  uint32_t n = msg ? (uint32_t)strlen(msg) : 0;
+  put_hdr(h, n, T_FATAL, kind, 0, (uint32_t)(peer + 1), 0, 0, 0, 0);
+  to_main(h, (const uint8_t *)msg, n);
+}
+
+void fatal(uint8_t kind, const char *msg) { fatal_peer(kind, -1, msg); }
 
 int retry_pending(void) {
   int n = 0;
@@ -148,7 +164,7 @@ static int send_msg(int pe, const uint8_t *msg, uint32_t len) {
   if (r != -FI_EAGAIN) {
     char m[200];
     snprintf(m, sizeof m, "PE %d could not send to PE %d over the fabric: %s", S.me, pe, fi_strerror((int)-r));
-    fatal(FATAL_PE_FAILED, m);
+    fatal_peer(FATAL_PE_FAILED, pe, m);
   }
 back:
   if (idx < 0) S.small_free[S.n_small_free++] = -1 - idx;
@@ -268,7 +284,7 @@ static int command(uint8_t *m, uint32_t len) {
         if (r == -FI_EAGAIN) return 0;
         char msg[160];
         snprintf(msg, sizeof msg, "fi_atomic to PE %u failed: %s", pe, fi_strerror((int)-r));
-        note(T_ERROR, ERR_FABRIC, id, 0, msg);
+        note_pe(T_ERROR, ERR_FABRIC, id, pe, msg);
         return 1;
       }
     case T_WRITE:
@@ -304,7 +320,7 @@ static int command(uint8_t *m, uint32_t len) {
       if (r == -FI_EAGAIN) return 0;
       char msg[160];
       snprintf(msg, sizeof msg, "%s to PE %u failed: %s", type == T_WRITE ? "fi_write" : "fi_read", pe, fi_strerror((int)-r));
-      note(T_ERROR, ERR_FABRIC, id, 0, msg);
+      note_pe(T_ERROR, ERR_FABRIC, id, pe, msg);
       return 1;
     }
     case T_QUIESCE:

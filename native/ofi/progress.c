@@ -68,13 +68,13 @@ static void failed(void) {
       release_send(o->buf);
       snprintf(msg, sizeof msg, "PE %d was lost: a fabric send from PE %d to it failed: %s (%s)", o->pe, S.me, fi_strerror(err.err),
                pe ? pe : "");
-      fatal(FATAL_PE_FAILED, msg);
+      fatal_peer(FATAL_PE_FAILED, o->pe, msg);
       break;
     default:
       S.outstanding--;
       if (o->kind == OP_ATOMIC) S.slot_free[S.n_slot_free++] = o->slot;
       snprintf(msg, sizeof msg, "the fabric failed an operation on PE %d: %s (%s)", o->pe, fi_strerror(err.err), pe ? pe : "");
-      note(T_ERROR, ERR_FABRIC, o->id, 0, msg);
+      note_pe(T_ERROR, ERR_FABRIC, o->id, (uint32_t)o->pe, msg);
       break;
   }
   op_put(o);

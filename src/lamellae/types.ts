@@ -13,7 +13,7 @@
  * any PE's heap and need no user code on the target. Where the target's heap is mapped into this
  * PE (shmem, local) `heap(pe)` returns it, and callers may operate on it directly.
  */
-import type { Backend, KernelSpace } from '../core/index.js';
+import type { Backend, KernelSpace, LamellarError } from '../core/index.js';
 
 /**
  * Receives one whole frame from `srcPe`. The view is only valid during the call. A lamella that
@@ -62,6 +62,8 @@ export interface Lamella {
   readonly stats: LamellaStats;
   /** The largest frame `send` accepts, in bytes (Infinity where there is no limit). */
   readonly maxFrame: number;
+  /** Optional: the failure that stopped this lamella (a lost peer, ...), once one has. */
+  readonly failure?: LamellarError | undefined;
 
   /** Installs the one frame handler; must be called before `init`. */
   setFrameHandler(handler: FrameHandler): void;

@@ -210,11 +210,15 @@ export async function run(options: RunOptions): Promise<number> {
     }
     const f: Failure = { pe, code: 1, message: `failed:\n${describeError(e)}` };
     const cause = causeOf(e);
-    if (cause !== undefined && followOns.some((o) => o.pe === cause)) {
+    // Two PEs naming each other made a real mismatch: the first report stands. One naming a PE
+    // that names a third waits on, for that first cause.
+    if (cause !== undefined && followOns.some((o) => o.pe === cause && o.cause === pe)) {
       reportFollowOn();
       return;
     }
-    if (cause === undefined || cause === pe || !(cause >= 0 && cause < numPes) || !alive[cause]) {
+    // A cause that has itself reported a failure of another's is waited on too, ended or not.
+    const waits = cause !== undefined && (alive[cause] === true || followOns.some((o) => o.pe === cause));
+    if (cause === undefined || cause === pe || !(cause >= 0 && cause < numPes) || !waits) {
       fail(f);
       return;
     }

@@ -250,18 +250,21 @@ export function causeOf(e: unknown): number | undefined {
 }
 
 /**
- * Of the reports waiting for their cause (`followOns`, in arrival order), the one whose cause's
- * report has just come in (`cause`, `relayed` as that new report's): the report to print, or
- * undefined to wait on. Two PEs naming each other as the cause: one whose failure only relays
- * the other's (that PE stopped the job) is its consequence, so the other's own report is printed,
- * whichever came first (on tcp and ofi the relayed one often does: the abort reaches the peer
- * before the aborting PE's error has reached the launcher); two that each found a mismatch in
- * the other's call really called different collectives, and the first report is printed.
+ * Of the reports waiting for their cause (`followOns`, in arrival order), the one a new report
+ * (`report`, naming `report.cause`) settles: the report to print, or undefined to wait on. Two
+ * PEs naming each other as the cause: one whose failure only relays the other's (that PE stopped
+ * the job) is its consequence, so the other's own report is printed, whichever came first (on tcp
+ * and ofi the relayed one often does: the abort reaches the peer before the aborting PE's error
+ * has reached the launcher); two that each found a mismatch in the other's call really called
+ * different collectives, and the first report is printed. A cause whose own report names a third
+ * PE is a chain, not a pair (PE 2 lost PE 1 and stopped the job, then PE 0 failed of that): the
+ * wait goes on for the first cause (PE 1 had exited with code 3 mid-transfer, and PE 2's relay
+ * was printed instead).
  */
-export function mutualReport<F extends { pe: number; relayed: boolean }>(followOns: readonly F[], cause: number, relayed: boolean, report: F): F | undefined {
-  const prior = followOns.find((f) => f.pe === cause);
+export function mutualReport<F extends { pe: number; cause: number; relayed: boolean }>(followOns: readonly F[], report: F): F | undefined {
+  const prior = followOns.find((f) => f.pe === report.cause && f.cause === report.pe);
   if (prior === undefined) return undefined;
-  return prior.relayed && !relayed ? report : prior;
+  return prior.relayed && !report.relayed ? report : prior;
 }
 
 /** The report to print when a cause never reported: the first that is not only relayed, else the first. */

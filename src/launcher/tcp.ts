@@ -94,7 +94,7 @@ export async function runTcp(o: TcpRunOptions): Promise<number> {
   let failure: { pe: number; code: number } | undefined;
   let killTimer: ReturnType<typeof setTimeout> | undefined;
   /** Failures that name another PE as their cause, waiting for that PE's own report. */
-  const followOns: { pe: number; message: string; relayed: boolean }[] = [];
+  const followOns: { pe: number; cause: number; message: string; relayed: boolean }[] = [];
   let originTimer: ReturnType<typeof setTimeout> | undefined;
 
   const stopAll = (signal: NodeJS.Signals): void => {
@@ -127,16 +127,18 @@ export async function runTcp(o: TcpRunOptions): Promise<number> {
   const reported = (pe: number, message: string, origin: number | undefined, relayed: boolean): void => {
     if (failure !== undefined) return;
     // Two PEs naming each other (report.ts: mutualReport).
-    const mutual = origin === undefined ? undefined : mutualReport(followOns, origin, relayed, { pe, message, relayed });
+    const mutual = origin === undefined ? undefined : mutualReport(followOns, { pe, cause: origin, message, relayed });
     if (mutual !== undefined) {
       fail(mutual.pe, 1, mutual.message);
       return;
     }
-    if (origin === undefined || origin === pe || !(origin >= 0 && origin < o.numPes) || !alive[origin]) {
+    // A cause that has itself reported a failure of another's is waited on too, ended or not.
+    const waits = origin !== undefined && (alive[origin] === true || followOns.some((f) => f.pe === origin));
+    if (origin === undefined || origin === pe || !(origin >= 0 && origin < o.numPes) || !waits) {
       fail(pe, 1, message);
       return;
     }
-    followOns.push({ pe, message, relayed });
+    followOns.push({ pe, cause: origin, message, relayed });
     originTimer ??= setTimeout(reportFollowOn, ORIGIN_WAIT_MS);
   };
 

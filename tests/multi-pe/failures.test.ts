@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { describe, test } from 'node:test';
 import { compiledFixture } from '../helpers/compiled.js';
-import { BIN, CONFIGS, configName, fixture, runJob, runNode, skipFor, type JobResult } from '../helpers/job.js';
+import { BIN, CONFIGS, configName, fixture, runJob, runNode, skipFor, type JobConfig, type JobResult } from '../helpers/job.js';
 import { watchPes } from '../helpers/pe-watch.js';
 
 type Backend = 'local' | 'shmem' | 'tcp';
@@ -145,6 +145,33 @@ describe('a PE that throws inside an `await using` team scope is reported with i
         assert.match(r.stderr, /dispose-throw\.[jt]s:\d+:\d+/, 'the stack names the script and line');
         assert.doesNotMatch(r.stderr, /COLLECTIVE_MISMATCH|collective mismatch/, all);
         assert.doesNotMatch(r.stdout, /should never pass/);
+        stoppedWithin10s(r, endedAt);
+      }
+    });
+  }
+});
+
+describe('a PE that exits while the others transfer to it is reported with its exit code', () => {
+  // Its peers' puts and gets fail first: on ofi with a fabric error that did not name it as the
+  // origin (4 of 4 runs reported the transfer instead), on tcp through a relay whose own cause
+  // waited (PE 2 lost PE 1 and stopped the job; PE 0's report of that was taken for a pair).
+  const RUNS = 2;
+  const runs: JobConfig[] = [
+    { backend: 'shmem', numPes: 3 },
+    { backend: 'tcp', numPes: 3 },
+    { backend: 'ofi', numPes: 3, provider: 'tcp;ofi_rxm' },
+    { backend: 'ofi', numPes: 2, provider: 'shm' },
+  ];
+  for (const c of runs) {
+    test(`${configName(c)}/${c.numPes}: PE 1 exited with code 3, ${RUNS} runs`, { skip: skipFor(c) }, async () => {
+      for (let run = 0; run < RUNS; run++) {
+        const r = await runJob(compiledFixture('exit-mid-rdma.ts'), { ...c, timeoutMs: 30000 });
+        const endedAt = Date.now();
+        const all = `run ${run}:\n${r.stderr}`;
+        assert.equal(r.signal, null, `killed by the test's time limit, ${all}`);
+        assert.equal(r.code, 3, all);
+        assert.match(r.stderr, /^lamellar: PE 1 exited with code 3$/m, all);
+        assert.equal(/^lamellar: PE (\d+) /m.exec(r.stderr)?.[1], '1', `another PE was reported first, ${all}`);
         stoppedWithin10s(r, endedAt);
       }
     });

@@ -42,6 +42,9 @@ interface Request {
   word: number;
 }
 
+/** How long a fabric failure that names no PE waits for the bootstrap to name a lost one. */
+const UNNAMED_FAILURE_WAIT_MS = 500;
+
 /** 4 MiB each way, as tcp's link: several 64 KiB frame parts fit without waiting. */
 const RING_CAP = 4 << 20;
 /**
@@ -298,14 +301,32 @@ export class OfiLamella implements Lamella {
         if (r === undefined) return;
         this.#requests.delete(id);
         const code = view[H_SUB] === ERR_BOUNDS ? ErrorCode.INDEX_OUT_OF_BOUNDS : ErrorCode.PE_FAILED;
-        r.reject(new LamellarError(code, new TextDecoder().decode(body), { details: { pe: src } }));
+        // A fabric operation on another PE that failed (its header names that PE): most likely
+        // that PE is gone, so it is the failure's origin, and the launcher waits a moment for
+        // that PE's own report (a PE that exited with code 3 mid-transfer was reported as this
+        // PE's failure).
+        const details = code === ErrorCode.PE_FAILED && src !== this.myPe ? { pe: src, origin: src } : { pe: src };
+        r.reject(new LamellarError(code, new TextDecoder().decode(body), { details }));
         return;
       }
       case T.FATAL: {
         const sub = view[H_SUB];
         const code = sub === FATAL_PROTOCOL ? ErrorCode.PROTOCOL : sub === FATAL_PE_FAILED ? ErrorCode.PE_FAILED : ErrorCode.INTERNAL;
-        const err = new LamellarError(code, `PE ${this.myPe}: ${new TextDecoder().decode(body)}`);
+        // The header names the peer a failed send went to, plus one (0: no peer is known).
+        const peer = src - 1;
+        const lost = code === ErrorCode.PE_FAILED && peer >= 0 && peer !== this.myPe;
+        const err = new LamellarError(code, `PE ${this.myPe}: ${new TextDecoder().decode(body)}`, lost ? { details: { origin: peer } } : {});
         err.stack = `${err.name}: ${err.message}`;
+        if (code === ErrorCode.PE_FAILED && peer < 0) {
+          // A fabric error that names no PE (a completion without its operation, a failed
+          // receive) is how the shm provider shows a peer that exited. The bootstrap notices a
+          // lost peer within milliseconds and fails naming it; that failure is the job's, so this
+          // one waits a moment and yields to it.
+          setTimeout(() => {
+            if (this.#boot.failure === undefined) this.#fail(err);
+          }, UNNAMED_FAILURE_WAIT_MS);
+          return;
+        }
         this.#fail(err);
         return;
       }

@@ -240,6 +240,11 @@ export class TcpLamella implements Lamella {
     }
   }
 
+  /** The failure that stopped this lamella (a lost peer, ...), once one has. */
+  get failure(): LamellarError | undefined {
+    return this.#failure;
+  }
+
   #fail(err: LamellarError): void {
     if (this.#failure !== undefined || this.#closed) return;
     this.#failure = err;
