@@ -223,7 +223,8 @@ export class OneSidedMemoryRegion<T extends ElemType = ElemType> extends RefHand
   get<D extends SharedMemoryRegion<T> | OneSidedMemoryRegion<T>>(index: number, dst: D): Promise<D>;
   get(index: number, n: number | TypedArrayOf<T> | SharedMemoryRegion<T> | OneSidedMemoryRegion<T>): Promise<unknown> {
     const d = this.#open('OneSidedMemoryRegion.get');
-    const into = typeof n === 'number' ? undefined : getDest(n, d.type, 'OneSidedMemoryRegion.get');
+    // Anything but an object is a count (a string '2' is a bad count, not a bad destination).
+    const into = typeof n === 'object' && n !== null ? getDest(n, d.type, 'OneSidedMemoryRegion.get') : undefined;
     const dst = into === undefined || ArrayBuffer.isView(into) ? into : (into.data as TypedArrayOf<T>);
     const count = dst === undefined ? checkCount(n, 'OneSidedMemoryRegion.get') : dst.length;
     checkRange(index, count, this.#len, 'OneSidedMemoryRegion.get');

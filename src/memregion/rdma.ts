@@ -9,7 +9,7 @@ import { copyElems, ErrorCode, LamellarError, RESOLVED } from '../core/index.js'
 import type { Lamella } from '../lamellae/types.js';
 import { pin, unpin } from './handle.js';
 import type { RefState } from './refstate.js';
-import { checkData, ELEM_CTORS, withArticle, type ElemType, type TypedArrayOf } from './types.js';
+import { checkAttached, checkData, ELEM_CTORS, withArticle, type ElemType, type TypedArrayOf } from './types.js';
 
 /**
  * The method by which a region offers its elements on this PE, as a put's source or a get's
@@ -38,7 +38,7 @@ interface Sourceable {
  */
 export function putSource<T extends ElemType>(data: unknown, type: T, what: string): TypedArrayOf<T> | LocalSource {
   // The typed array first: the common put pays one instanceof, as before regions were sources.
-  if (data instanceof ELEM_CTORS[type]) return data as TypedArrayOf<T>;
+  if (data instanceof ELEM_CTORS[type]) return checkAttached(data as TypedArrayOf<T>, what);
   if (typeof data === 'object' && data !== null && kLocalPart in data) return (data as Sourceable)[kLocalPart](type, what, 'put source');
   return checkData(data, type, what, ` or a region of '${type}' whose data is on this PE`);
 }
@@ -48,7 +48,7 @@ export function putSource<T extends ElemType>(data: unknown, type: T, what: stri
  * PE with the region's state (Lamellar's get fills a region, e.g. `get(0, &local_region)`).
  */
 export function getDest<T extends ElemType>(data: unknown, type: T, what: string): TypedArrayOf<T> | LocalSource {
-  if (data instanceof ELEM_CTORS[type]) return data as TypedArrayOf<T>;
+  if (data instanceof ELEM_CTORS[type]) return checkAttached(data as TypedArrayOf<T>, what);
   if (typeof data === 'object' && data !== null && kLocalPart in data) return (data as Sourceable)[kLocalPart](type, what, 'get destination');
   return checkData(data, type, what, ` or a region of '${type}' whose data is on this PE`);
 }

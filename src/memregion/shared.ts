@@ -253,7 +253,8 @@ export class SharedMemoryRegion<T extends ElemType = ElemType> extends RefHandle
   get(pe: number, index: number, n: number | TypedArrayOf<T> | SharedMemoryRegion<T> | OneSidedMemoryRegion<T>): Promise<unknown> {
     const d = this.#open('SharedMemoryRegion.get');
     checkPe(pe, d.addrs.length, 'SharedMemoryRegion.get: PE');
-    const into = typeof n === 'number' ? undefined : getDest(n, d.type, 'SharedMemoryRegion.get');
+    // Anything but an object is a count (a string '2' is a bad count, not a bad destination).
+    const into = typeof n === 'object' && n !== null ? getDest(n, d.type, 'SharedMemoryRegion.get') : undefined;
     const dst = into === undefined || ArrayBuffer.isView(into) ? into : (into.data as TypedArrayOf<T>);
     const count = dst === undefined ? checkCount(n, 'SharedMemoryRegion.get') : dst.length;
     checkRange(index, count, this.#len, 'SharedMemoryRegion.get');

@@ -174,7 +174,32 @@ export function checkData<T extends ElemType>(data: unknown, type: T, what: stri
       details: { expected: ctor.name, got },
     });
   }
-  return data as TypedArrayOf<T>;
+  return checkAttached(data as TypedArrayOf<T>, what);
+}
+
+/** Throws INVALID_ARGUMENT if `data`'s buffer was detached; else returns it. */
+export function checkAttached<A extends ArrayBufferView>(data: A, what: string): A {
+  if (data.byteLength !== 0 || !isDetached(data)) return data;
+  throw new LamellarError(ErrorCode.INVALID_ARGUMENT, `${what}: the ${describeData(data)}'s buffer is detached (it was transferred to another thread, or by structuredClone): it holds no data`, {
+    details: { detached: true },
+  });
+}
+
+/**
+ * Whether `data`'s ArrayBuffer was detached (transferred). Node 20 has no `detached` property; a
+ * detached view reads as empty, and only then is the buffer asked (its slice() throws), so
+ * the check costs nothing for data that has bytes. Without it, a put from one failed in V8's
+ * own words: a TypeError without a code, thrown on shmem and rejected on tcp and ofi.
+ */
+function isDetached(data: ArrayBufferView): boolean {
+  const b = data.buffer;
+  if (!(b instanceof ArrayBuffer)) return false;
+  try {
+    b.slice(0, 0);
+    return false;
+  } catch {
+    return true;
+  }
 }
 
 /** Throws INDEX_OUT_OF_BOUNDS unless [index, index + count) lies inside [0, length). */

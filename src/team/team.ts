@@ -34,6 +34,9 @@ import type { WorldRuntime } from './runtime.js';
 import * as tc from './team-collectives.js';
 import type { IdentityOp, Reduced, Reducible, ReduceOp } from './team-collectives.js';
 
+/** What WAIT_ALL_IN_AM calls the world's waitAll(), whichever handle it was called through. */
+const WORLD_WAIT_ALL = 'waitAll() of the world team (world.waitAll(), ctx.world.waitAll(), or ctx.team.waitAll() where ctx.team is the world)';
+
 const DONE = Promise.resolve();
 
 /**
@@ -424,7 +427,8 @@ export class Team implements AmTeam {
   async #waitLaunched(what: string): Promise<void> {
     const rt = this.#rt;
     // Inside an AM the world's waitAll would wait for that AM too: refuse at once.
-    if (this.#launched === undefined) rt.engine.checkNotInAm('world.waitAll()');
+    // Named by what a port writes: Rust's `lamellar::team.wait_all()` in an AM is ctx.team's.
+    if (this.#launched === undefined) rt.engine.checkNotInAm(WORLD_WAIT_ALL);
     const busy = (): boolean => (this.#launched === undefined ? rt.engine.outstanding > 0 : this.#launched.value > 0);
     if (!busy()) {
       if (this.#launched === undefined) await rt.engine.waitAll();
