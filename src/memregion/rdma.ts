@@ -109,12 +109,16 @@ export function remotePut(st: RefState, lamella: Lamella, pe: number, addr: numb
   // in the same settle hook as the unpinning: no second promise reaction per put in flight.
   const engine = st.rt.engine;
   engine.beginWork();
+  // A barrier waits for it too (team/put-fence.ts).
+  const puts = st.rt.puts;
+  const epoch = puts.begin();
   // A promise chain, not an async function: a suspended async frame per put in flight was a
   // good part of a small put's heap on tcp (tens of thousands may be in flight).
   const settled = (): void => {
     unpin(st);
     if (src !== undefined) unpin(src);
     engine.endWork();
+    puts.end(epoch);
   };
   let put: Promise<void>;
   try {

@@ -13,6 +13,7 @@ import { captureSite, type Site } from './coll/site.js';
 import { State } from './coll/status.js';
 import { Watch, type Waiting } from './coll/watch.js';
 import type { Team } from './team.js';
+import { PutFence } from './put-fence.js';
 
 /** How many dropped team ids a PE remembers, to tell an AM sent to one that it was dropped. */
 const DROPPED_KEPT = 1024;
@@ -24,6 +25,8 @@ export class WorldRuntime implements EngineHost, ChannelHost {
   readonly teams = new Map<number, Team>();
   readonly channels = new Map<number, Channel>();
   readonly watch: Watch;
+  /** Remote puts in flight, which a barrier waits for (put-fence.ts). */
+  readonly puts = new PutFence();
   board: StatusBoard | undefined;
   world!: Team;
   /** When this PE's world was up (world.stats().elapsedMs); set at the end of initWorld. */

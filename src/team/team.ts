@@ -359,7 +359,8 @@ export class Team implements AmTeam {
   }
 
   /**
-   * Collective over the team: resolves once every member has called it. Matched: a member that
+   * Collective over the team: resolves once every member has called it, and the memory-region and
+   * array puts each member started before its call have landed (as `shmem_barrier_all`). Matched: a member that
    * meets another collective here (a shutdown, a creation) fails the job with COLLECTIVE_MISMATCH.
    * On a non-member's handle it does nothing and resolves at once, as Lamellar's barrier does on
    * a PE outside the team (its examples call it on every PE).
@@ -376,7 +377,14 @@ export class Team implements AmTeam {
         return DONE;
       }
       const ch = this.#ch('barrier()');
-      p = timedWait('barrier', () => ch.signal(Kind.barrier));
+      // Puts this PE started and that are still in flight land before it arrives (put-fence.ts);
+      // its turn among the collectives is taken now, at the call.
+      const fence = this.#rt.puts.fence();
+      if (fence === undefined) p = timedWait('barrier', () => ch.signal(Kind.barrier));
+      else {
+        const turn = ch.reserveSignal(Kind.barrier);
+        p = timedWait('barrier', () => fence.then(turn.run));
+      }
     } catch (err) {
       return Promise.reject(err);
     }

@@ -240,11 +240,15 @@ async function rdma(m: ArrayMeta, pe: number, s: number, seg: View, write: boole
   const bytes = new Uint8Array(seg.buffer, seg.byteOffset, seg.byteLength);
   const addr = r.addr(pe) + s * m.words * m.ctor.BYTES_PER_ELEMENT;
   pin(r.state);
+  // A barrier waits for a put in flight (team/put-fence.ts).
+  const puts = write ? r.state.rt.puts : undefined;
+  const epoch = puts?.begin() ?? 0;
   try {
     if (write) await r.lamella.put(r.worldPe(pe), addr, bytes);
     else await r.lamella.get(r.worldPe(pe), addr, bytes);
   } finally {
     unpin(r.state);
+    puts?.end(epoch);
   }
 }
 
