@@ -180,6 +180,18 @@ describe('ofi failures', () => {
     });
   }
 
+  for (const provider of [TCP_PROVIDER, 'shm']) {
+    test(`a put from outside the heap lands when the heap has no staging block for it (${provider})`, { timeout: 60000, skip: unless(ofiMissing(provider)) }, async () => {
+      requirePrerequisites(ofiMissing(provider));
+      // A 600 KB put staged in a 1 MiB block of a 1 MiB heap that holds a 900 KB region failed
+      // with OUT_OF_MEMORY; it goes from a registered copy now.
+      const r = await runJob(compiledFixture('ofi-staging.ts'), { backend: 'ofi', numPes: 2, provider, env: { LAMELLAR_HEAP_SIZE: '1048576' }, timeoutMs: 45000 });
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /@@staged 0 0\n/);
+      assert.match(r.stdout, /@@staged 1 0\n/);
+    });
+  }
+
   for (const provider of [undefined, 'shm']) {
     test(`Ctrl-C on lamellar run --backend ofi stops every PE without a crash report (${provider ?? 'libfabric\'s choice'})`, { timeout: 60000, skip: unless(ofiMissing(provider)) }, async () => {
       requirePrerequisites(ofiMissing(provider));

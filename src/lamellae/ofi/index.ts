@@ -23,7 +23,7 @@
 import { randomBytes } from 'node:crypto';
 import { readdirSync, unlinkSync } from 'node:fs';
 import {
-  checkPe, config, copyBytes, debug, debugOn, ErrorCode, heapBuffer, heapWasm, LamellarError, warn, WarningCode, type KernelSpace, type LamellarConfig, type WasmMemory,
+  checkPe, config, copyBytes, debug, debugOn, ErrorCode, heapBuffer, heapWasm, isLamellarError, LamellarError, warn, WarningCode, type KernelSpace, type LamellarConfig, type WasmMemory,
 } from '../../core/index.js';
 import { createHeap, heapBytes, FrameAssembler, MappedHeaps, RING_HEADER, RingEnd, Spill } from '../common/index.js';
 import type { AtomicOp, AtomicWord, FrameHandler, Lamella, LamellaStats } from '../types.js';
@@ -469,8 +469,7 @@ export class OfiLamella implements Lamella {
     // 1 MiB copy costs tens of microseconds against hundreds for the transfer). Bytes already
     // in the own heap (a region's or array's local data) go straight from there, read by the
     // fabric until the put resolves, as RDMA from registered memory is (docs/memregion.md).
-    const local = src.buffer === this.#heap ? { at: src.byteOffset, flags: 0, staged: false } : { at: this.#staging.take(src.length), flags: 0, staged: true };
-    if (local.staged) copyBytes(this.#bytes, local.at, src);
+    const local = src.buffer === this.#heap ? { at: src.byteOffset, flags: 0, staged: false } : this.#stagePut(src);
     try {
       await this.#reach(pe, addr + src.length);
     } catch (e) {
@@ -484,6 +483,28 @@ export class OfiLamella implements Lamella {
     } finally {
       this.#release(local, src.length);
     }
+  }
+
+  /**
+   * A put's source from outside the heap, copied at the call: into a staging block of the heap
+   * (a power of two), or, when the heap has no such block free, into a private copy registered
+   * for this put. A 600 KB put into a 1 MiB heap holding a 900 KB region failed with
+   * OUT_OF_MEMORY, where shmem and tcp need no room for it. `keep` holds the copy (the fabric
+   * reads it) until the put is done.
+   */
+  #stagePut(src: Uint8Array): { at: number; flags: number; staged: boolean; keep?: Uint8Array } {
+    let at: number;
+    try {
+      at = this.#staging.take(src.length);
+    } catch (e) {
+      if (!isLamellarError(e, ErrorCode.OUT_OF_MEMORY)) throw e;
+      const keep = src.slice();
+      const slot = this.#addon!.reg(keep);
+      if (slot < 0) throw e;
+      return { at: slot, flags: FLAG_REGISTERED, staged: false, keep };
+    }
+    copyBytes(this.#bytes, at, src);
+    return { at, flags: 0, staged: true };
   }
 
   /**
