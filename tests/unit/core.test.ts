@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
 import { ErrorCode, fnv1a32, hash53, isLamellarError, KNOWN_ENV_NAMES, LamellarError, launchBackend, parseConfig, RemoteAmError, semiSpaceOfFlags, unknownEnvNames } from '../../src/core/index.js';
 import { HeapAllocator } from '../../src/lamellae/common/index.js';
+import { zeroUsed } from '../../src/lamellae/common/zero.js';
 import * as dist from '../../dist/index.js';
 import { HandshakeError } from '../../src/lamellae/tcp/auth.js';
 
@@ -249,6 +250,38 @@ describe('HeapAllocator', () => {
     full.alloc(3 * GiB);
     const e = oom(() => full.alloc(2 * GiB));
     assert.match(e.message, /in use \(drop regions and arrays no longer needed, or LAMELLAR_HEAP_SIZE is already at its 4294967296-byte \(4 GiB\) cap: use more PEs or smaller arrays\)$/);
+  });
+});
+
+describe('zeroing a freed heap block (lamellae/common/zero.ts)', () => {
+  test('every byte in the range is zero after it, every byte outside it unchanged, small and large', () => {
+    for (const [size, at, len] of [[1 << 20, 100, 1000], [1 << 20, 4093, 300000], [1 << 20, 0, 1 << 20], [1 << 20, 65536, 65536 * 3 + 5]] as const) {
+      const bytes = new Uint8Array(new SharedArrayBuffer(size));
+      // Scattered data: some pages written, most not, a byte at each edge of the range.
+      for (let i = 0; i < size; i += 12289) bytes[i] = (i % 251) + 1;
+      for (const i of [at - 1, at, at + len - 1, at + len]) if (i >= 0 && i < size) bytes[i] = 7;
+      const before = bytes.slice();
+      zeroUsed(bytes, at, len);
+      for (let i = 0; i < size; i++) {
+        const want = i >= at && i < at + len ? 0 : before[i];
+        if (bytes[i] !== want) assert.fail(`size ${size}, range [${at}, ${at + len}): byte ${i} is ${bytes[i]}, want ${want}`);
+      }
+    }
+  });
+
+  test('pages never written are not committed: zeroing 256 MiB of an untouched heap leaves it out of memory', () => {
+    const pages = 4096; // 256 MiB of WebAssembly pages, mapped whole as a heap is
+    const mem = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+    const bytes = new Uint8Array(mem.buffer);
+    bytes[12345] = 1;
+    bytes[200 << 20] = 2;
+    const rss = process.memoryUsage().rss;
+    zeroUsed(bytes, 0, bytes.length);
+    const grew = process.memoryUsage().rss - rss;
+    assert.equal(bytes[12345], 0);
+    assert.equal(bytes[200 << 20], 0);
+    // A fill would have made all 256 MiB resident.
+    assert.ok(grew < 64 << 20, `resident memory grew by ${Math.round(grew / 1048576)} MiB`);
   });
 });
 

@@ -24,6 +24,7 @@ import { config, MAX_HEAP_SIZE } from '../../core/config.js';
 import { debug } from '../../core/debug.js';
 import { wasm, WASM_PAGE, type HeapMemory, type KernelSpace, type WasmMemory } from '../../core/wasm.js';
 import { HeapAllocator } from './heap-allocator.js';
+import { zeroUsed } from './zero.js';
 
 export type WordKind = 'i8' | 'u8' | 'i16' | 'u16' | 'i32' | 'u32' | 'i64' | 'u64';
 export type WordOp = 'load' | 'store' | 'swap' | 'add' | 'sub' | 'and' | 'or' | 'xor' | 'cas';
@@ -143,8 +144,9 @@ export class MappedHeaps {
 
   free(addr: number): void {
     const len = this.#alloc.free(addr);
-    // Zero on free so the next allocation starts zeroed, as a fresh region must.
-    this.#bytes[this.myPe]!.fill(0, addr, addr + len);
+    // Zero on free so the next allocation starts zeroed, as a fresh region must; pages never
+    // written stay untouched (zero.ts).
+    zeroUsed(this.#bytes[this.myPe]!, addr, len);
   }
 
   /** A length-tracking byte view of PE `pe`'s whole heap. */
