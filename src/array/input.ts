@@ -9,11 +9,16 @@ import { OneSidedMemoryRegion, SharedMemoryRegion } from '../memregion/index.js'
 import { checkIndex, checkIndices } from './layout.js';
 import { valuesLength, type ArrayElemType } from './types.js';
 
-/** A guard, atomic local data or region as the typed array it stands for; anything else as is. */
+/**
+ * A guard, atomic local data or region as the typed array it stands for; an iterable that is not
+ * array-like (a generator, a Set: Lamellar takes `&mut dyn Iterator` as a batch input) as the
+ * array of its items, read at the call; anything else as is.
+ */
 export function resolveSource(x: unknown): unknown {
   if (typeof x !== 'object' || x === null) return x;
   if (kOpInput in x) return (x as { [kOpInput](): unknown })[kOpInput]();
   if (x instanceof SharedMemoryRegion || x instanceof OneSidedMemoryRegion) return x.unsafeLocalData();
+  if (!('length' in x) && typeof (x as Partial<Iterable<unknown>>)[Symbol.iterator] === 'function') return Array.from(x as Iterable<unknown>);
   return x;
 }
 

@@ -54,13 +54,15 @@ export type FloatOnly<T extends ArrayElemType> = MutableArray<T> & { readonly ty
  * The indices of a batch op: one index (with many values: each is applied to it in turn), or
  * many: any array-like of numbers (a plain array, a Uint32Array, a read-only view...), a 64-bit
  * integer typed array (its bigints taken as the numbers they are), or another array's local data
- * (a guard, an AtomicLocalData, a memory region's local part). Each index is checked before
- * anything is applied.
+ * (a guard, an AtomicLocalData, a memory region's local part), or any iterable of numbers (a
+ * generator, a Set), whose items are taken at the call. Each index is checked before anything
+ * is applied.
  * @example
  * ```ts
  * await a.batchAdd(new Uint32Array([0, 5, 9]), 1);
  * await a.batchAdd(BigInt64Array.from([0n, 5n]), 1);
  * await a.batchAdd(7, [1, 2]); // one index, two values
+ * await a.batchAdd(new Set([1, 3]), 1); // any iterable
  * const idx = await UnsafeArray.create(world, { type: 'u32', length: 8, distribution: 'block' });
  * await a.batchAdd(idx.unsafeLocalData(), 1); // another array's local data
  * ```
@@ -68,6 +70,7 @@ export type FloatOnly<T extends ArrayElemType> = MutableArray<T> & { readonly ty
 export type BatchIndices =
   | number
   | ArrayLike<number>
+  | Iterable<number>
   | BigInt64Array
   | BigUint64Array
   | ReadonlyTypedArray<BigInt64Array>

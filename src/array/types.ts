@@ -208,7 +208,7 @@ export function checkEpsilon(eps: unknown, what: string): number {
  * element type (a `Uint8Array` of 0/1 for bool, a `BigUint64Array` of two words per element for
  * i128/u128), a plain array of values, or another array's local data: a guard
  * (`readLocalData()`), an `AtomicLocalData`, a ReadOnlyArray's `localData()`, a memory region's
- * local part.
+ * local part, or any iterable of values (a generator), whose items are taken at the call.
  * @example
  * ```ts
  * await a.batchAdd([0, 1], new Uint32Array([5, 6]));
@@ -225,6 +225,7 @@ export type BatchValues<T extends ArrayElemType> =
   | LocalView<T>
   | ReadonlyLocalView<T>
   | readonly ArrayValue<T>[]
+  | Iterable<ArrayValue<T>>
   | BatchSource<T>
   | (T extends ElemType ? SharedMemoryRegion<T> | OneSidedMemoryRegion<T> : never);
 

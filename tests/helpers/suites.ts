@@ -174,7 +174,7 @@ const PARITY_ARRAYS_CASES = [
   'lock arrays: readLock guards reduce the whole array, writeLock guards give this PE part',
   'a GlobalLockArray write guard holds off every other PE element op',
   'batch forms: one index with many values, many indices with one value, and with one value each',
-  'batch inputs: another array local data, a guard, an AtomicLocalData, a memory region',
+  'batch inputs: another array local data, a guard, an AtomicLocalData, a memory region, an iterable',
   'local chunks cover this PE part in order; a bad chunk size throws INVALID_ARGUMENT',
   'print is collective and prints every PE part in PE order, from PE 0',
   'array barrier, waitAll and execAm run on the array team',

@@ -6,6 +6,7 @@ import { inspect } from 'node:util';
 import { ErrorCode, fnv1a32, hash53, isLamellarError, KNOWN_ENV_NAMES, LamellarError, launchBackend, parseConfig, RemoteAmError, semiSpaceOfFlags, unknownEnvNames } from '../../src/core/index.js';
 import { HeapAllocator } from '../../src/lamellae/common/index.js';
 import { zeroUsed } from '../../src/lamellae/common/zero.js';
+import { wasm } from '../../src/core/wasm.js';
 import * as dist from '../../dist/index.js';
 import { HandshakeError } from '../../src/lamellae/tcp/auth.js';
 
@@ -271,7 +272,7 @@ describe('zeroing a freed heap block (lamellae/common/zero.ts)', () => {
 
   test('pages never written are not committed: zeroing 256 MiB of an untouched heap leaves it out of memory', () => {
     const pages = 4096; // 256 MiB of WebAssembly pages, mapped whole as a heap is
-    const mem = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+    const mem = new wasm!.Memory({ initial: pages, maximum: pages, shared: true });
     const bytes = new Uint8Array(mem.buffer);
     bytes[12345] = 1;
     bytes[200 << 20] = 2;
