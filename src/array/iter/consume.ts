@@ -94,6 +94,10 @@ async function withAccesses<R>(cs: Chain[], collective: boolean, body: (a: Acces
  * Running work until it settles (running.ts), awaited or not.
  */
 export function consumeLocal(c: Chain, k: Consume): Promise<unknown> {
+  // A consumer on a released guard throws here, at the call, as a distributed one does (it keeps
+  // the guard's lock from the call: startDist); inside startLocal it only rejected. Retaining and
+  // letting go at once leaves a held guard's lock as it was.
+  for (const x of chainsOf(c)) x.lease?.retain()();
   return running(arraysOf(c), () => startLocal(c, k));
 }
 
