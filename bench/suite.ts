@@ -31,6 +31,7 @@ export const SUITE: readonly Bench[] = [
     smoke: ['--max-exp', '17', '--bytes-per-size', '262144', '--min-count', '2', '--max-count', '200', '--window', '65536'],
   },
   { name: 'put_latency', script: 'bench/micro/put_latency.ts', smoke: ['--ops', '50'] },
+  { name: 'region_drop', script: 'bench/micro/region_drop.ts', smoke: ['--mib', '8'] },
   { name: 'local_ops', script: 'bench/micro/local_ops.ts', smoke: ['--ops', '2000', '--reps', '1'] },
   { name: 'put_bw', script: 'bench/bw/put_bw.ts', smoke: ['--max-exp', '16', '--bytes-per-size', '262144', '--min-count', '2', '--max-count', '500'] },
   { name: 'get_bw', script: 'bench/bw/get_bw.ts', smoke: ['--max-exp', '16', '--bytes-per-size', '262144', '--min-count', '2', '--max-count', '500'] },
