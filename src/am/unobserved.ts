@@ -5,7 +5,8 @@
  * awaited is checked at report time, not at failure: a program may collect handles and await them
  * after its waitAll.
  *
- * A reported failure makes the PE's exit code 1 (failExit).
+ * A reported failure whose handle is still not awaited at the PE's end makes its exit code 1
+ * (ExitVerdict).
  *
  * A program that never calls waitAll() while it waits for the failed AM's effect (a port of a
  * Rust spin loop on a flag the AM should have set) would hear nothing at all, so a failure still
@@ -59,23 +60,57 @@ function launchedAt(site: Site | undefined): string {
   return at === undefined ? '' : ` (launched at ${at})`;
 }
 
-/** What a report adds when the PE's exit code is (or is made) this module's 1. */
-const EXITS_WITH_1 = '; this PE will exit with code 1';
+/** What a report adds: the PE's exit code is to be 1. */
+const EXITS_WITH_1 = '; unless its handle is awaited later, this PE will exit with code 1';
+
+/** At most this many reported failures are kept to be checked again at the PE's end. */
+const MAX_EXIT_CHECKS = 64;
 
 /**
- * Makes the PE's exit code 1, unless the program set a non-zero one, and says so in the report
- * that did it. A failure nobody handled is a failed run, as an unhandled rejection is under Node's
- * --unhandled-rejections=warn-with-error-code: the job runs to its end, and its exit code says it
- * failed (a CI script would otherwise pass a job whose AMs threw).
+ * Whether the PE's exit code becomes 1 for failures nobody handled, decided at the PE's end: a
+ * failure nobody handled is a failed run, as an unhandled rejection is under Node's
+ * --unhandled-rejections=warn-with-error-code (the job runs to its end, and a CI script must not
+ * pass a job whose AMs threw). Decided at the end, not at the report: a program may await its
+ * handles after the waitAll() that reported them (a TaskGroup's launch, waitAll, then each
+ * handle, caught), and those failures are handled. An exit code the program set is kept.
  */
-function failExit(): string {
-  const code = process.exitCode;
-  if (code === undefined || code === null || Number(code) === 0) process.exitCode = 1;
-  return Number(process.exitCode) === 1 ? EXITS_WITH_1 : '';
+class ExitVerdict {
+  /** Reported failures, each `observed()` once its handle is awaited. */
+  #checks: (() => boolean)[] = [];
+  /** A failure beyond the checks kept, or one counted blindly: the code is 1 regardless. */
+  #surely = false;
+  #hooked = false;
+
+  /** A reported failure (`observed` undefined: counted blindly); the report's suffix. */
+  note(observed: (() => boolean) | undefined): string {
+    if (observed === undefined) this.#surely = true;
+    else {
+      this.#checks = this.#checks.filter((o) => !o());
+      if (this.#checks.length < MAX_EXIT_CHECKS) this.#checks.push(observed);
+      else this.#surely = true;
+    }
+    if (!this.#hooked) {
+      this.#hooked = true;
+      process.once('exit', this.#decide);
+    }
+    return ownCode() ? '' : EXITS_WITH_1;
+  }
+
+  readonly #decide = (): void => {
+    if (ownCode()) return;
+    if (this.#surely || this.#checks.some((o) => !o())) process.exitCode = 1;
+  };
 }
+
+/** The program has set a non-zero exit code of its own. */
+const ownCode = (): boolean => {
+  const code = process.exitCode;
+  return code !== undefined && code !== null && Number(code) !== 0;
+};
 
 export class Unobserved {
   readonly #myPe: number;
+  readonly #exit = new ExitVerdict();
   readonly #list: Entry[] = [];
   /**
    * Failures beyond the MAX_UNOBSERVED kept: whether each was awaited by the report (a program
@@ -110,13 +145,22 @@ export class Unobserved {
     this.#take((e) => counter === undefined || countsIn(e.group, counter), '');
     if (counter === undefined && (this.#overflow.length > 0 || this.#dropped > 0)) {
       let dropped = this.#dropped;
-      for (const observed of this.#overflow) if (!observed()) dropped++;
+      const late: (() => boolean)[] = [];
+      for (const observed of this.#overflow) {
+        if (observed()) continue;
+        dropped++;
+        late.push(observed);
+      }
+      const blind = this.#dropped > 0;
       this.#overflow = [];
       this.#dropped = 0;
       if (dropped === 0) return;
+      let suffix = '';
+      for (const o of late) suffix = this.#exit.note(o);
+      if (blind) suffix = this.#exit.note(undefined);
       warn(
         WarningCode.UNOBSERVED_AM_ERROR,
-        `PE ${this.#myPe}: ${dropped} more active message${dropped === 1 ? '' : 's'} failed whose handle${dropped === 1 ? ' was' : 's were'} not awaited by then; not listed (at most ${MAX_UNOBSERVED} failures wait to be reported at once)${failExit()}`,
+        `PE ${this.#myPe}: ${dropped} more active message${dropped === 1 ? '' : 's'} failed whose handle${dropped === 1 ? ' was' : 's were'} not awaited by then; not listed (at most ${MAX_UNOBSERVED} failures wait to be reported at once)${suffix}`,
       );
     }
   }
@@ -134,7 +178,7 @@ export class Unobserved {
       if (e.observed()) continue;
       // The launching PE leads: on shmem every PE is a thread of one process, so Node's (pid)
       // prefix does not say which PE warns.
-      warn(WarningCode.UNOBSERVED_AM_ERROR, `PE ${this.#myPe}: an active message failed${when} and its handle was never awaited: ${this.#describe(e.amName, e.err)}${thrownAt(e.err)}${launchedAt(e.site)}${failExit()}`);
+      warn(WarningCode.UNOBSERVED_AM_ERROR, `PE ${this.#myPe}: an active message failed${when} and its handle was never awaited: ${this.#describe(e.amName, e.err)}${thrownAt(e.err)}${launchedAt(e.site)}${this.#exit.note(e.observed)}`);
     }
     list.length = kept;
   }

@@ -12,7 +12,7 @@ import { caseReports, fixture, runJob, type Backend } from '../helpers/job.js';
 import { AM_THROWS_CASES } from '../helpers/suites.js';
 
 /** How every unobserved failure's warning ends: the PE's exit code becomes 1. */
-const EXITS = '; this PE will exit with code 1';
+const EXITS = '; unless its handle is awaited later, this PE will exit with code 1';
 
 describe('thrown values under tighter settings', () => {
   const runs: [string, 'shmem' | 'tcp', Record<string, string>][] = [
@@ -114,6 +114,13 @@ describe('an unobserved failure that no waitAll() reports', () => {
       const warning = `@@warning PE 0: an active message failed 0.5 s ago, no waitAll() has reported it since, and its handle was never awaited: ${failure(numPes - 1)}`;
       assert.ok(r.stdout.includes(`${warning} (thrown at `) && r.stdout.includes(`)${EXITS}\n`), r.stdout);
       assert.match(r.stdout, /@@reports 0 1/);
+    });
+    test(`${backend}/${numPes}: a failure reported at a TaskGroup's waitAll() and caught after it leaves the exit code 0`, async () => {
+      const r = await runJob(compiledFixture('unobserved-late.ts'), { backend, numPes, timeoutMs: 60000 });
+      assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+      for (let pe = 0; pe < numPes; pe++) assert.match(r.stdout, new RegExp(`@@caught ${pe} active message 'late/fails' failed on PE ${(pe + 1) % numPes}: Error: handled after the waitAll`));
+      // Reported when the waitAll resolved, before the handle was awaited, as before.
+      assert.match(r.stderr, /LAMELLAR_W_UNOBSERVED_AM_ERROR/);
     });
     test(`${backend}/${numPes}: leaves an exit code the program set alone`, async () => {
       const r = await runJob(compiledFixture('unobserved-stale.ts'), { backend, numPes, env: { LAMELLAR_DEADLOCK_TIMEOUT: '0.5' }, args: ['own-code'], timeoutMs: 60000 });
