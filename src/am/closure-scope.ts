@@ -39,6 +39,8 @@ export interface ScopeReport {
    * standard globals, each once, in source order.
    */
   readonly free: readonly string[];
+  /** The standard globals it reads (a module may shadow them: closure-shadow.ts), each once. */
+  readonly globals: readonly string[];
   /** Those of `free` that it calls (`f(...)`, `new F(...)`) somewhere: functions or classes. */
   readonly called: readonly string[];
   /** It uses `this` or `super` of the function itself (not of a function or class inside it). */
@@ -81,6 +83,7 @@ export function analyzeFunctionSource(source: string): ScopeReport {
   return {
     shape,
     free: [...a.free],
+    globals: [...a.globals],
     called: [...a.free].filter((n) => a.callees.has(n)),
     usesThis: a.usesThis,
     usesImportMeta: a.usesImportMeta,
@@ -121,6 +124,7 @@ function tryParse(text: string): AnyNode | undefined {
 
 class Analyzer {
   readonly free = new Set<string>();
+  readonly globals = new Set<string>();
   /** Names called as functions or constructors anywhere in the function. */
   readonly callees = new Set<string>();
   usesThis = false;
@@ -197,7 +201,9 @@ class Analyzer {
   }
 
   reference(name: string, scope: Scope): void {
-    if (!scope.has(name) && !STANDARD_GLOBALS.has(name)) this.free.add(name);
+    if (scope.has(name)) return;
+    if (STANDARD_GLOBALS.has(name)) this.globals.add(name);
+    else this.free.add(name);
   }
 
   visit(node: AnyNode, scope: Scope): void {

@@ -13,7 +13,9 @@
  * its id; each PE compiles a source once.
  */
 import { ErrorCode, kClosure, kClosureFn, LamellarError, type ErrorCodeValue } from '../core/index.js';
+import { STANDARD_GLOBALS } from './closure-globals.js';
 import { analyzeFunctionSource, Shape, UnsupportedFunction } from './closure-scope.js';
+import { shadowedGlobals } from './closure-shadow.js';
 import type { AmContext } from './context.js';
 import type { WireReceived } from '../serde/index.js';
 import { kAmDef, kReturnedAm, tagAmFrames, type AmDef, type AmResultOf, type ReturnedAm } from './define.js';
@@ -234,9 +236,14 @@ function examine(fn: ClosureFn, text: string): ClosureSource | Refusal {
     // The env example names something that may be data: not a name the function calls.
     const data = names.filter((n) => !report.called.includes(n));
     const helper = names.find((n) => /^__[A-Za-z]+$/.test(n));
-    const hint = helper === undefined
-      ? ''
-      : ` ('${helper}' looks like a helper that a compiler such as esbuild, which tsx uses, inserted for syntax it rewrote; write that part without it, or in a .js file)`;
+    // esbuild (which tsx uses) renames a binding of the program's that shadows a global: `Math`
+    // becomes `Math2` in the function's source.
+    const renamed = names.find((n) => /\d$/.test(n) && STANDARD_GLOBALS.has(n.replace(/\d+$/, '')));
+    const hint = renamed !== undefined
+      ? ` ('${renamed}' is the name esbuild, which tsx uses, gave your own '${renamed.replace(/\d+$/, '')}', which shadows the global of that name)`
+      : helper === undefined
+        ? ''
+        : ` ('${helper}', if you did not write it, is a helper that a compiler such as esbuild, which tsx uses, inserted for syntax it rewrote; write that part without it, or in a .js file)`;
     return refuse(
       ErrorCode.CLOSURE_CAPTURE,
       `it reads ${names.map((n) => `'${n}'`).join(', ')}, declared outside the function${hint}. A closure runs on other PEs, where only its parameters, its own locals and the standard globals exist: ` +
@@ -247,6 +254,18 @@ function examine(fn: ClosureFn, text: string): ClosureSource | Refusal {
         'A function or class cannot travel in env (only execAmLocal, which runs the closure here, accepts one; other launches throw LAMELLAR_ERR_SERIALIZE): ' +
         "define it inside the closure, or import its module there with await import(specifier) (a module of your own by the URL import.meta.resolve('./mod.js') passed in env)",
       { reason: 'free', identifiers: [...names] },
+    );
+  }
+  const shadowed = shadowedGlobals(report.globals);
+  if (shadowed.length > 0) {
+    const s = shadowed[0]!;
+    const fix = s.from === undefined
+      ? `give your binding another name (and pass its data in env)`
+      : `import it inside the closure: const { ${s.name} } = await import(${JSON.stringify(s.from)})`;
+    return refuse(
+      ErrorCode.CLOSURE_CAPTURE,
+      `it uses '${s.name}', which its module ${s.how}; on another PE the closure would get the global '${s.name}' instead (only execAmLocal would run yours): ${fix}`,
+      { reason: 'shadowed-global', identifiers: shadowed.map((x) => x.name) },
     );
   }
   if (report.usesThis) {

@@ -163,7 +163,7 @@ export function toWireError(err: unknown): WireError {
       };
     }
     const kind = kindOf(err);
-    return { name: kind, message: cut(`the active message threw a ${kind}, not an Error: ${render(err)}`, MAX_MESSAGE), stack: '' };
+    return { name: kind, message: cut(`the active message threw ${kind === 'undefined' || kind === 'null' ? kind : `${/^[aeiou]/.test(kind) ? 'an' : 'a'} ${kind}`}, not an Error: ${render(err)}`, MAX_MESSAGE), stack: '' };
   } catch {
     return { name: 'Error', message: 'the active message threw a value that could not be described', stack: '' };
   }

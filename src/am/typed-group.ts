@@ -17,6 +17,7 @@ import { checkConstruct, config, ErrorCode, kConstruct, LamellarError, peCounter
 import { releaseRefsIn } from '../serde/index.js';
 import type { AmContext, AmTeam } from './context.js';
 import { awaitDefinition, checkAm, defineAm, isReturnedAm, lookupAm, markEntriesAm, movesProgramArgs, UNDEFINED_AM_WAIT_MS, type AmArgs, type AmDef } from './define.js';
+import { closureSourceOf } from './closure-table.js';
 import { checkArgs, launchTarget } from './group.js';
 import type { TeamLaunch } from './launch.js';
 import { kTeamLaunch } from './launch.js';
@@ -344,6 +345,11 @@ export class TypedAmGroup<A, R, S extends Partial<A> = Record<never, never>> {
   constructor(team: AmTeam | { team: AmTeam }, am: AmDef<A, R> & { readonly $returnsAm?: undefined }, options: TypedAmGroupOptions<S> = {}) {
     this.#team = launchTarget(team);
     this.#am = checkAm(am) as AmDef<A, R>;
+    // Its entries run under the AM's registered id on every PE, which a closure does not have
+    // there: refused here, not a second later as an AM undefined on the target.
+    if (closureSourceOf(am) !== undefined) {
+      throw new LamellarError(ErrorCode.INVALID_ARGUMENT, 'TypedAmGroup takes an AM made by defineAm, not a closure: send closures with an AmGroup or a TaskGroup');
+    }
     if (options === null || typeof options !== 'object') throw new LamellarError(ErrorCode.INVALID_ARGUMENT, 'TypedAmGroup options must be an object');
     const st = options.static;
     if (st !== undefined && (st === null || typeof st !== 'object' || Array.isArray(st))) {

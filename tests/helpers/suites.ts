@@ -105,7 +105,7 @@ export const CLOSURE_CASES = [
   'a closure whose source does not compile on the target rejects with RemoteAmError and the world goes on',
   'modules are reached with await import inside a closure',
   'closures compiled by tsx (named inner functions and classes, __name helpers) run',
-  'teams, execAmLocal, AmGroup and TaskGroup accept closures',
+  'teams, execAmLocal, AmGroup and TaskGroup accept closures; TypedAmGroup refuses one at its construction',
   'over 100k launches the source goes to each destination once and is compiled once per PE; later launches carry its id',
 ];
 

@@ -45,7 +45,12 @@ cases(
 
 cases(
   'closure-plain.js',
-  ['a plain-JS closure returns its value', 'a plain-JS closure returns a closure that runs on the origin', 'a plain-JS closure reading an outer let is refused'],
+  [
+    'a plain-JS closure returns its value',
+    'a plain-JS closure returns a closure that runs on the origin',
+    'a plain-JS closure reading an outer let is refused',
+    'a plain-JS closure using a global its module shadows (an import, a top-level declaration) is refused',
+  ],
   [
     { backend: 'shmem', numPes: 2 },
     { backend: 'tcp', numPes: 2 },

@@ -84,8 +84,8 @@ describe('configuration values out of range are refused, with the range in the m
 
 describe('toWireError: anything an AM throws becomes a bounded record of strings, and never throws', () => {
   const hostile: [string, () => unknown, RegExp][] = [
-    ['null', () => null, /threw a null, not an Error: null/],
-    ['undefined', () => undefined, /threw a undefined, not an Error: undefined/],
+    ['null', () => null, /threw null, not an Error: null/],
+    ['undefined', () => undefined, /threw undefined, not an Error: undefined/],
     ['a symbol', () => Symbol('s1'), /Symbol\(s1\)/],
     ['a null-prototype object', () => Object.assign(Object.create(null) as object, { k: 1 }), /null prototype.*k: 1/],
     ['a cyclic object', () => { const o: Record<string, unknown> = { k: 2 }; o['me'] = o; return o; }, /Circular/],
