@@ -6,7 +6,7 @@
  * transfer.
  */
 import { ErrorCode, LamellarError } from '../core/index.js';
-import { checkData, type ElemType } from '../memregion/internal.js';
+import { checkAttached, checkData, type ElemType } from '../memregion/internal.js';
 import { OneSidedMemoryRegion, SharedMemoryRegion } from '../memregion/index.js';
 import { elemClass, readWide, storageCtor, storageOf, type ArrayElemType } from './elem.js';
 import type { View } from './ops/kernels.js';
@@ -75,7 +75,7 @@ export function destLength(type: ArrayElemType, dst: unknown, what: string): num
       details: { expected: ctor.name, got },
     });
   }
-  return (dst as unknown as ArrayLike<unknown>).length;
+  return (checkAttached(dst as unknown as Uint8Array, what) as unknown as ArrayLike<unknown>).length;
 }
 
 /** Where the copy loops may write a get's result directly: the destination's storage view, or null. */

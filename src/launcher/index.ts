@@ -212,8 +212,9 @@ export async function run(options: RunOptions): Promise<number> {
     const cause = causeOf(e);
     // Two PEs naming each other made a real mismatch: the first report stands. One naming a PE
     // that names a third waits on, for that first cause.
-    if (cause !== undefined && followOns.some((o) => o.pe === cause && o.cause === pe)) {
-      reportFollowOn();
+    const pair = cause === undefined ? undefined : followOns.find((o) => o.pe === cause && o.cause === pe);
+    if (pair !== undefined) {
+      fail(pair);
       return;
     }
     // A cause that has itself reported a failure of another's is waited on too, ended or not.
@@ -299,8 +300,9 @@ export async function run(options: RunOptions): Promise<number> {
             else fail({ pe, code, message: exitReason(code) });
           }
           // A PE that others named as the cause of their failure ended without a report of its
-          // own: theirs tells the story.
-          if (failure === undefined && followOns.some((o) => o.cause === pe)) reportFollowOn();
+          // own: theirs tells the story. Not one that reported a relay itself: its own cause is
+          // waited for (up to the origin timer).
+          if (failure === undefined && followOns.some((o) => o.cause === pe) && !followOns.some((o) => o.pe === pe)) reportFollowOn();
           void Promise.all([out, err]).then(() => res());
         });
       }),

@@ -10,5 +10,5 @@ export { RefHandle, pin, unpin, encodeRefKey, decodeRefKey, decodeMemberKey, rel
 export { RefState, registryOf, released, describeMode, FREE, sameMode, type QuietMode, type RefHooks } from './refstate.js';
 export { quietView, abortConversionOn, post } from './quiesce.js';
 export { refuseCollective, startCollective, type CollectiveStart } from './collective.js';
-export { ELEM_TYPES, ELEM_CTORS, elemCode, elemTypeOfCode, checkElemType, checkData, checkRange, checkCount, badWindow } from './types.js';
+export { ELEM_TYPES, ELEM_CTORS, elemCode, elemTypeOfCode, checkElemType, checkAttached, checkData, checkRange, checkCount, badWindow } from './types.js';
 export type { ElemType, ElemValue, TypedArrayOf, TypedArrayMap, AnyTypedArray, ReadonlyTypedArray, ReadonlyTypedArrayOf } from './types.js';

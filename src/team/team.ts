@@ -359,8 +359,9 @@ export class Team implements AmTeam {
   }
 
   /**
-   * Collective over the team: resolves once every member has called it, and the memory-region and
-   * array puts each member started before its call have landed (as `shmem_barrier_all`). Matched: a member that
+   * Collective over the team: resolves once every member has called it, and the memory-region,
+   * UnsafeArray and AtomicArray puts each member started before its call have landed (as
+   * `shmem_barrier_all`; a lock array's put may wait for a guard held across the barrier). Matched: a member that
    * meets another collective here (a shutdown, a creation) fails the job with COLLECTIVE_MISMATCH.
    * On a non-member's handle it does nothing and resolves at once, as Lamellar's barrier does on
    * a PE outside the team (its examples call it on every PE).

@@ -282,8 +282,8 @@ export class World {
 
   /**
    * Collective: resolves once every PE has called it. Memory writes made before it are visible to
-   * every PE after it, puts to other PEs' regions and arrays included, awaited or not: a PE
-   * arrives once the puts it started before the call have landed.
+   * every PE after it, puts to other PEs' regions, UnsafeArrays and AtomicArrays included, awaited
+   * or not: a PE arrives once the puts it started before the call have landed.
    * @example
    * ```ts
    * const r = await world.allocSharedMemRegion('u32', 1);

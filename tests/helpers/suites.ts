@@ -151,7 +151,7 @@ const MEMREGION_CASES = [
   'put and get of every element type are exact at the first and last index of every PE part',
   'a multi-element put lands in order and putAll writes every PE',
   "an awaited put is in the target's memory once a barrier completes, round after round and at several sizes",
-  "a put not awaited before a barrier is in the target's memory once the barrier completes, on regions and arrays",
+  "a put not awaited before a barrier is in the target's memory once the barrier completes, on regions, Unsafe and Atomic arrays",
   'a region whose data is on this PE is a put source; a one-sided one owned elsewhere or another type is refused',
   'get fills a region whose data is on this PE; a remote one-sided, out-of-range or released destination is refused at the call',
   'a one-sided region sent to another PE is filled there and the owner reads the values',

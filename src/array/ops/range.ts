@@ -144,7 +144,17 @@ function oneRun(h: ArrayRef, ai: ArrayInternals, pe: number, s: number, n: numbe
         }),
       );
     }
-    return Promise.all(sends).then(() => done?.());
+    // An AtomicArray's put takes no lock: a barrier waits for it as for an RDMA put (team/
+    // put-fence.ts). A lock array's is not waited for: it may wait for a lock that a guard holds
+    // across that very barrier.
+    if (!write || ai.kind !== 'AtomicArray') return Promise.all(sends).then(() => done?.());
+    const puts = m.region.state.rt.puts;
+    const epoch = puts.begin();
+    const end = (): void => puts.end(epoch);
+    return Promise.all(sends).then(end, (e: unknown) => {
+      end();
+      throw e;
+    });
   }
   const w = ai.kind === 'LocalLockArray' ? m.locks[pe]! : null;
   const wait = w === null ? undefined : lock(w, LOCAL_LOCK, write);

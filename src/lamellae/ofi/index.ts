@@ -442,7 +442,15 @@ export class OfiLamella implements Lamella {
   }
 
   alloc(bytes: number): number {
-    const addr = this.#mem.alloc(bytes);
+    let addr: number;
+    try {
+      addr = this.#mem.alloc(bytes);
+    } catch (e) {
+      // Staging blocks kept for reuse hold heap space the program may need: a 300 KB put's
+      // block made a later 500 KB region fail in a 1 MiB heap. Given back, and tried again.
+      if (!isLamellarError(e, ErrorCode.OUT_OF_MEMORY) || !this.#staging.drain()) throw e;
+      addr = this.#mem.alloc(bytes);
+    }
     this.#publishHeapLen();
     return addr;
   }
@@ -517,7 +525,16 @@ export class OfiLamella implements Lamella {
       const slot = this.#addon!.reg(view);
       if (slot >= 0) return { at: slot, flags: FLAG_REGISTERED, staged: false };
     }
-    return { at: this.#staging.take(view.length), flags: 0, staged: true };
+    try {
+      return { at: this.#staging.take(view.length), flags: 0, staged: true };
+    } catch (e) {
+      // No staging block free in the heap (a nearly full one): the destination itself,
+      // registered for this get, as a large get's always is.
+      if (!isLamellarError(e, ErrorCode.OUT_OF_MEMORY)) throw e;
+      const slot = this.#addon!.reg(view);
+      if (slot < 0) throw e;
+      return { at: slot, flags: FLAG_REGISTERED, staged: false };
+    }
   }
 
   #release(local: { at: number; flags: number; staged: boolean }, len: number): void {

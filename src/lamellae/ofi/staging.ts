@@ -33,6 +33,15 @@ export class StagingPool {
     return this.#alloc(cap);
   }
 
+  /** Frees every block kept for reuse; whether there was any. */
+  drain(): boolean {
+    if (this.#bytes === 0) return false;
+    for (const blocks of this.#free.values()) for (const addr of blocks) this.#release(addr);
+    this.#free.clear();
+    this.#bytes = 0;
+    return true;
+  }
+
   /** Returns a block that `take(len)` gave. */
   give(addr: number, len: number): void {
     const cap = capFor(len);
