@@ -3,7 +3,8 @@
  * barrier arrives only once the puts this PE started before it are in their targets' memory, as
  * OpenSHMEM's barrier_all includes a quiet. Without it, a put not awaited before a barrier landed
  * after the barrier on ofi (a quarter of the rounds: the fabric's writes and the bootstrap's
- * barrier travel apart), and on tcp when the barrier's signal reached the target by another PE.
+ * barrier travel apart). On tcp none was seen, but with 4 PEs or more a barrier's signal can
+ * reach the target through another PE, ahead of a put on the direct link.
  *
  * A barrier's fence starts a new epoch, so puts started after its call (by other tasks) are not
  * waited for. Shmem and local puts are copies done at the call and never counted: there the
