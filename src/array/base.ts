@@ -417,7 +417,7 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
   batchLoad(indices: BatchIndices): Promise<ArrayData<T>> {
     const what = `${this.kind}.batchLoad`;
     this.checkOpen(what);
-    const raw = resolveSource(indices);
+    const raw = resolveSource(indices, what);
     // Where the loads read the owners' memory directly, the gather checks the indices it reads
     // (a bad one rejects); otherwise they are checked here, and a bad one throws at the call.
     const late = raw instanceof Uint32Array && checksWhileGathering(this[kArray]);

@@ -6,16 +6,20 @@
  */
 import { ErrorCode, kOpInput, LamellarError } from '../core/index.js';
 import { OneSidedMemoryRegion, SharedMemoryRegion } from '../memregion/index.js';
+import { checkAttached } from '../memregion/internal.js';
 import { checkIndex, checkIndices } from './layout.js';
 import { valuesLength, type ArrayElemType } from './types.js';
 
 /**
  * A guard, atomic local data or region as the typed array it stands for; an iterable that is not
  * array-like (a generator, a Set: Lamellar takes `&mut dyn Iterator` as a batch input) as the
- * array of its items, read at the call; anything else as is.
+ * array of its items, read at the call; anything else as is. A detached typed array is refused
+ * (INVALID_ARGUMENT, naming `what`).
  */
-export function resolveSource(x: unknown): unknown {
+export function resolveSource(x: unknown, what: string): unknown {
   if (typeof x !== 'object' || x === null) return x;
+  // A detached typed array reads as empty: the batch would silently do nothing.
+  if (ArrayBuffer.isView(x)) return checkAttached(x, what);
   if (kOpInput in x) return (x as { [kOpInput](): unknown })[kOpInput]();
   if (x instanceof SharedMemoryRegion || x instanceof OneSidedMemoryRegion) return x.unsafeLocalData();
   if (!('length' in x) && typeof (x as Partial<Iterable<unknown>>)[Symbol.iterator] === 'function') return Array.from(x as Iterable<unknown>);
@@ -28,7 +32,7 @@ export function resolveSource(x: unknown): unknown {
  * to it, in order for the fetch forms' results.
  */
 export function batchIndices(type: ArrayElemType, indices: unknown, values: readonly unknown[], len: number, what: string): ArrayLike<number> {
-  const idx = resolveSource(indices);
+  const idx = resolveSource(indices, what);
   if (typeof idx === 'number') {
     checkIndex(idx, len, what);
     let n = 1;

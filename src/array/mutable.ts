@@ -70,10 +70,10 @@ export abstract class MutableArray<T extends ArrayElemType = ArrayElemType> exte
     checkOpSupported(this.type, op, what);
     this.checkOpen(what);
     const cas = op === Op.compareExchange || op === Op.compareExchangeEpsilon;
-    const vIn = resolveSource(values);
+    const vIn = resolveSource(values, what);
     checkShiftAmount(this.type, op, vIn, what);
-    const cIn = cas ? resolveSource(cur) : 0;
-    const raw = resolveSource(indices);
+    const cIn = cas ? resolveSource(cur, what) : 0;
+    const raw = resolveSource(indices, what);
     // A histogram's indices are checked by the pass that counts them (ops/engine.ts); an error
     // is thrown here all the same, before anything is applied.
     const late = raw instanceof Uint32Array && typeof vIn !== 'object' && checksWhileCombining(this[kArray], op, vIn, fetch, raw.length);

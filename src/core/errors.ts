@@ -255,7 +255,8 @@ export class LamellarError<C extends ErrorCodeValue = ErrorCodeValue> extends Er
  */
 export class RemoteAmError extends LamellarError<typeof ErrorCode.REMOTE_AM> {
   /**
-   * The world PE the AM ran (and threw) on.
+   * The world PE the AM ran (and threw) on: a world PE number also for an AM launched through a
+   * team (`team.execAmPe(1, ...)` on a team of world PEs 2 and 3 names PE 3).
    * @example
    * ```ts
    * const e = new RemoteAmError(3, 'hello', 'TypeError', 'bad', '');
