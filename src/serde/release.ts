@@ -14,7 +14,14 @@ import { refsByProto, type RefCodec } from './refs.js';
  * hold the program's own).
  */
 export function releaseRefsIn(value: unknown): void {
-  forEachRef(value, false, (v, codec) => codec.release?.(v));
+  forEachRef(value, false, (v, codec) => {
+    try {
+      codec.release?.(v);
+    } catch {
+      // A handle that cannot be released now (already released) has nothing to give back; the
+      // walk goes on to the others.
+    }
+  });
 }
 
 /**

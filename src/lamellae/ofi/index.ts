@@ -505,11 +505,8 @@ export class OfiLamella implements Lamella {
     try {
       at = this.#staging.take(src.length);
     } catch (e) {
-      if (!isLamellarError(e, ErrorCode.OUT_OF_MEMORY)) throw e;
       const keep = src.slice();
-      const slot = this.#addon!.reg(keep);
-      if (slot < 0) throw e;
-      return { at: slot, flags: FLAG_REGISTERED, staged: false, keep };
+      return { at: this.#registerInstead(keep, e), flags: FLAG_REGISTERED, staged: false, keep };
     }
     copyBytes(this.#bytes, at, src);
     return { at, flags: 0, staged: true };
@@ -530,11 +527,19 @@ export class OfiLamella implements Lamella {
     } catch (e) {
       // No staging block free in the heap (a nearly full one): the destination itself,
       // registered for this get, as a large get's always is.
-      if (!isLamellarError(e, ErrorCode.OUT_OF_MEMORY)) throw e;
-      const slot = this.#addon!.reg(view);
-      if (slot < 0) throw e;
-      return { at: slot, flags: FLAG_REGISTERED, staged: false };
+      return { at: this.#registerInstead(view, e), flags: FLAG_REGISTERED, staged: false };
     }
+  }
+
+  /**
+   * The registration slot of `view`, for an operation whose staging block `failure` refused:
+   * rethrows `failure` unless it was the heap's OUT_OF_MEMORY and the fabric registers `view`.
+   */
+  #registerInstead(view: Uint8Array, failure: unknown): number {
+    if (!isLamellarError(failure, ErrorCode.OUT_OF_MEMORY)) throw failure;
+    const slot = this.#addon!.reg(view);
+    if (slot < 0) throw failure;
+    return slot;
   }
 
   #release(local: { at: number; flags: number; staged: boolean }, len: number): void {
