@@ -40,6 +40,16 @@ const RECHECK_MS = 600;
  */
 const TRANSIENT = /^Immediate$|Req|^(Connect|Shutdown|Write|Send)Wrap$/;
 
+/**
+ * When, in idle time, the report after `reports` reports is due: 2^reports limits, and never
+ * sooner than one limit after the report just made at `idleMs`. On a loaded machine the reads
+ * that confirm every PE idle can finish a whole limit late, and a due time already past printed
+ * "next report in -0.3 s".
+ */
+export function nextReportAtMs(limitMs: number, reports: number, idleMs: number): number {
+  return Math.max(limitMs * 2 ** reports, idleMs + limitMs);
+}
+
 export class IdleWatch {
   readonly #rt: WorldRuntime;
   /** The runtime's own resources: the launcher's, and those that appeared while initWorld() ran. */
@@ -176,7 +186,7 @@ export class IdleWatch {
       return;
     }
     this.#reports++;
-    this.#nextAtMs = this.#limitMs * 2 ** this.#reports;
+    this.#nextAtMs = nextReportAtMs(this.#limitMs, this.#reports, idleMs);
     warn(WarningCode.DEADLOCK, `${msg}; next report in ${Math.round((this.#nextAtMs - idleMs) / 100) / 10} s`);
   }
 }
