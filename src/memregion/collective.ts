@@ -45,7 +45,7 @@ export async function startCollective(team: Team, kind: number, desc: string, co
   // Taken before any await so a one-sided allocation meanwhile cannot get the same id, and the
   // two sequence numbers so that concurrent creations keep their order on every PE.
   const mine = reg.nextId++;
-  const ex = ch.reserve<[number, number]>(kind, desc);
+  const ex = ch.reserve<[number, number]>(kind, desc, undefined, invalid !== undefined);
   const done = ch.reserveSignal(kind);
   let all: [number, number][];
   try {

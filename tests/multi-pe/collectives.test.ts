@@ -46,6 +46,7 @@ const SCENARIOS: [string, string, string, string, string][] = [
   ['barrier-vs-using', 'barrier()', 'barrier', 'shutdown()', 'using'],
   ['barrier-vs-create', 'barrier()', 'barrier', 'array creation', 'create'],
   ['allReduce-vs-refused-create', 'allReduce()', 'allReduce', 'AtomicArray.create(bad options)', 'create'],
+  ['allReduce-early-vs-refused-create', 'allReduce()', 'allReduce', 'AtomicArray.create(bad options)', 'create'],
   ['skip-barrier', 'barrier()', 'barrier', 'allReduce()', 'allReduce'],
   ['concurrent', 'barrier()', 'barrier', 'allGather()', 'allGather'],
   ['concurrent-ahead', 'barrier()', 'barrier', 'allGather()', 'allGather'],

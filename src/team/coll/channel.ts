@@ -356,16 +356,18 @@ export class Channel implements BarrierHooks {
 
   /** An exchange collective: every member contributes `value` and gets every member's, in team order. */
   exchange<T>(kind: number, desc: string, value: T, opts?: ExchangeOptions): Promise<unknown[]> {
-    return this.reserve<T>(kind, desc, opts?.site).run(value, opts);
+    return this.reserve<T>(kind, desc, opts?.site, opts?.invalid !== undefined).run(value, opts);
   }
 
   /**
    * Takes the next sequence number for an exchange whose value is known only later (after a
    * lock, say), so that concurrent calls keep the order in which they were made.
    */
-  reserve<T>(kind: number, desc: string, site?: Site): Reserved<T> {
-    // A consumer's exchange: its description is its name (kinds.ts).
-    const seq = this.#take(kind, kind === Kind.iteration ? desc : undefined);
+  reserve<T>(kind: number, desc: string, site?: Site, named = false): Reserved<T> {
+    // A consumer's exchange, and a call already known to be refused ("AtomicArray.create(bad
+    // options)"): the description is the call's name (kinds.ts). Named here, not when the value
+    // comes: a peer's message already waiting for this number is matched below, at once.
+    const seq = this.#take(kind, kind === Kind.iteration || named ? desc : undefined);
     this.#sites[seq & RECENT_MASK] = undefined;
     const n = this.pes.length;
     const slot: Slot = {
