@@ -359,6 +359,22 @@ describe('tcp failures', () => {
     }
   });
 
+  test('under lamellar exec, a PE that throws while its puts push back stops the others with its error, cut to a length any frame carries', { timeout: 60000 }, async () => {
+    const env = secretEnv(await freePort(), `behind-${process.pid}`);
+    const procs = [0, 1].map((pe) => startPe(pe, 2, env, ['--throw-behind-puts']));
+    try {
+      const exits = await within(Promise.all(procs.map((p) => p.exited)), 30000, 'the PEs');
+      exits.forEach((e, pe) => assert.equal(e.code, 1, `PE ${pe}: ${procs[pe]!.stderr.slice(0, 2000)}`));
+      const err = procs[0]!.stderr;
+      // It read "PE 1 was lost: its connection ... closed without a goodbye" when the ABORT sat
+      // behind the puts, and FRAME_TOO_LARGE for the message's length.
+      assert.match(err, /^LamellarError \[LAMELLAR_ERR_PE_FAILED\]: [^\n]*PE 1 stopped the job: PE 1 aborted: deliberate failure on PE 1: x{16000,}\.\.\. \(\d+ more characters\)$/m, err.slice(0, 2000));
+      assert.doesNotMatch(procs[0]!.stdout, /passed a barrier/);
+    } finally {
+      stopAll(procs);
+    }
+  });
+
   test("under lamellar exec, the PEs a failed distIter callback stopped print one line each, the failing PE the stack", { timeout: 60000 }, async () => {
     const env = secretEnv(await freePort(), `iter-throw-${process.pid}`);
     const procs = [0, 1, 2].map((pe) => startPe(pe, 3, env, ['--iter-throw']));

@@ -59,6 +59,8 @@ export class Conn {
   #blocked = false;
   #paused = false;
   #finished = false;
+  /** endAfterQueue() was called: end the socket when the queue has been written. */
+  #ending = false;
   lastRecv = Date.now();
   lastSend = Date.now();
   /** The peer said goodbye: its close is expected. */
@@ -284,6 +286,16 @@ export class Conn {
     this.socket.resume();
   }
 
+  /**
+   * Ends our side once everything queued (the goodbye last) has been written. Ended at once, a
+   * socket that had pushed back emits no 'drain', and what was still queued here was lost.
+   */
+  endAfterQueue(): void {
+    if (this.closed || this.#finished) return;
+    this.#ending = true;
+    this.flush();
+  }
+
   /** Writes what is queued until the socket pushes back. */
   flush(): void {
     this.#seal();
@@ -306,5 +318,10 @@ export class Conn {
       }
     }
     q.splice(0, i);
+    if (this.#ending && q.length === 0) {
+      // Ended: what is sent from now on is dropped as after finish() (a write would fail).
+      this.#finished = true;
+      this.socket.end();
+    }
   }
 }

@@ -19,7 +19,7 @@ import { config, ErrorCode } from '../../core/index.js';
 import { makePlan } from './plan.js';
 import { dial } from './rendezvous.js';
 import { connectPeer } from './tls.js';
-import { Header, jsonBody, T } from './wire.js';
+import { abortBody, Header, T } from './wire.js';
 
 const HANDSHAKE_MS = 2000;
 const RETRY_MS = 100;
@@ -37,7 +37,7 @@ async function farewell(budgetMs: number, reason: string): Promise<boolean> {
     try {
       const raw = await dial(host, port, Math.min(left, HANDSHAKE_MS));
       const { socket } = await connectPeer(raw, keys, cfg.peId, cfg.tls, Math.min(Math.max(1, deadline - Date.now()), HANDSHAKE_MS));
-      const body = jsonBody({ code: ErrorCode.PE_FAILED, message: reason });
+      const body = abortBody(ErrorCode.PE_FAILED, reason);
       const hdr = new Header().set(T.ABORT, cfg.peId, body.length);
       // Done once the frame is handed to the kernel ('finish'): it is delivered after this exits.
       return await new Promise<boolean>((resolve) => {

@@ -77,7 +77,7 @@ async function close(): Promise<void> {
   const closed = node.conns.map((c) =>
     c === undefined || c.closed ? Promise.resolve() : new Promise<void>((resolve) => c.socket.once('close', () => resolve())),
   );
-  for (const c of node.conns) c?.socket.end();
+  for (const c of node.conns) c?.endAfterQueue();
   // A failed PE keeps answering late arrivals with its abort for as long as its process lasts
   // (accept in rendezvous.ts), without keeping it alive.
   if (node.failed && node.abortFrame !== undefined) node.server?.unref();
@@ -100,12 +100,7 @@ parentPort!.on('message', (m: NetCommand) => {
   } else if (m.type === 'fatal') {
     node.fatal(m.code, m.message, undefined, m.origin, m.details);
   } else if (m.type === 'abort') {
-    if (!node.failed) {
-      node.failed = true;
-      const body = new TextEncoder().encode(JSON.stringify({ code: m.code, message: m.message }));
-      for (const c of node.conns) if (c !== undefined && !c.closed) node.sendTo(c, T.ABORT, body.length, body);
-      node.flushDirty();
-    }
+    node.abort(m.code, m.message);
     void close();
   }
 });

@@ -28,7 +28,7 @@ import { Conn, type ConnOwner } from './conn.js';
 import { inRing, type LinkShared, MAIN_BELL, MAIN_SLEEP, NET_BELL, NET_SLEEP, outRing, ringBell } from './link.js';
 import {
   asFault, CHUNK, COLL_NET, FLAG_LAST, getOperand, H_ADDR, H_ARG, H_FLAGS, H_ID, H_PE, H_SUB, H_TYPE, HDR, Header,
-  jsonBody, maxBody, OPS, parseJson, putOperand, T, WORDS,
+  abortBody, jsonBody, maxBody, OPS, parseJson, putOperand, T, WORDS,
 } from './wire.js';
 
 /** What the main thread hands its network thread. */
@@ -578,6 +578,24 @@ export class NetNode implements ConnOwner {
    * `origin` is the PE that caused the failure, when another PE did (it was lost, sent something
    * malformed, or stopped the job): the launcher then reports that PE's own error first.
    */
+  /**
+   * This PE's own abort (its main thread failed the job): the ABORT is every peer's last
+   * message, written past any backpressure, as fatal() does. Queued behind a stream of puts on a
+   * link that pushed back, it was never written: a socket ended while blocked emits no 'drain'.
+   * The peer then read the end without a goodbye, and reported this PE lost instead of its error.
+   */
+  abort(code: string, message: string): void {
+    if (this.failed) return;
+    this.failed = true;
+    const body = abortBody(code, message);
+    const hdr = this.#hdr.set(T.ABORT, this.me, body.length);
+    const frame = new Uint8Array(hdr.length + body.length);
+    frame.set(hdr);
+    frame.set(body, hdr.length);
+    // Not kept as abortFrame for late dialers: close() stops listening after an abort.
+    for (const c of this.conns) if (c !== undefined && !c.closed) c.finish(frame);
+  }
+
   fatal(
     code: ErrorCodeValue,
     message: string,
@@ -587,7 +605,7 @@ export class NetNode implements ConnOwner {
   ): void {
     if (this.failed || this.closing) return;
     this.failed = true;
-    const body = jsonBody(heard === undefined ? { code, message } : { code, message: heard.message, origin: heard.origin });
+    const body = heard === undefined ? abortBody(code, message) : abortBody(code, heard.message, heard.origin);
     const frame = this.#hdr.set(T.ABORT, this.me, body.length);
     this.abortFrame = new Uint8Array(frame.length + body.length);
     this.abortFrame.set(frame);

@@ -108,6 +108,20 @@ const fromUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 export const jsonBody = (value: unknown): Uint8Array => utf8.encode(JSON.stringify(value));
 
+/**
+ * The longest error message an ABORT carries, in UTF-16 units (at most 48 KiB as UTF-8). A peer
+ * refuses a body over maxBody (256 KiB) as FRAME_TOO_LARGE, and a script's error message can be
+ * any length (`throw new Error(JSON.stringify(big))`): its report would have been lost for one
+ * that reads as the runtime's own fault.
+ */
+const ABORT_TEXT = 16384;
+
+/** An ABORT's body: the error's code and message (cut to ABORT_TEXT), and the PE it began on. */
+export function abortBody(code: string, message: string, origin?: number): Uint8Array {
+  const text = message.length > ABORT_TEXT ? `${message.slice(0, ABORT_TEXT)}... (${message.length - ABORT_TEXT} more characters)` : message;
+  return jsonBody(origin === undefined ? { code, message: text } : { code, message: text, origin });
+}
+
 /** Parses a JSON body; anything that is not valid UTF-8 JSON yields undefined. */
 export function parseJson(body: Uint8Array): unknown {
   try {
