@@ -109,8 +109,10 @@ function scalarOp(op: string, big: boolean): (a: Scalar, b: Scalar) => Scalar {
   switch (op) {
     case 'sum': return (a, b) => (a as number) + (b as number);
     case 'prod': return (a, b) => (a as number) * (b as number);
-    case 'min': return (a, b) => (b < a || b !== b ? b : a);
-    case 'max': return (a, b) => (b > a || b !== b ? b : a);
+    // NaN wins, as in Math.min and Math.max; so does -0 over 0 in min and 0 over -0 in max,
+    // whichever PE's comes first.
+    case 'min': return (a, b) => (b < a || b !== b || (b === 0 && a === 0 && Object.is(b, -0)) ? b : a);
+    case 'max': return (a, b) => (b > a || b !== b || (b === 0 && a === 0 && Object.is(a, -0)) ? b : a);
     // Numbers: 32-bit, unsigned when both are (so 0xffffffff & x stays positive).
     case 'and': return big ? (a, b) => (a as bigint) & (b as bigint) : (a, b) => bits((a as number) & (b as number), a, b);
     case 'or': return big ? (a, b) => (a as bigint) | (b as bigint) : (a, b) => bits((a as number) | (b as number), a, b);
@@ -133,12 +135,18 @@ function combine(f: (a: Scalar, b: Scalar) => Scalar, acc: Reducible, x: Reducib
 /** A fresh copy, so a fold never writes into a decoded value another result shares. */
 const copyOf = (v: Reducible): Reducible => (typeof v === 'number' || typeof v === 'bigint' ? v : (v.slice() as Reducible));
 
-function identity(op: string, like: Reducible): Reducible | undefined {
+/**
+ * The op's identity, shaped like `all[0]`. 'and' has every bit set: for numbers 0xffffffff when
+ * every operand is non-negative (the op is unsigned then, and the other PEs' results are), else
+ * -1; for a Uint8ClampedArray 255 (a fill with -1 would clamp to 0).
+ */
+function identity(op: string, all: readonly Reducible[]): Reducible | undefined {
+  const like = all[0]!;
   const scalar = (big: boolean): Scalar | undefined => {
     switch (op) {
       case 'sum': case 'or': case 'xor': return big ? 0n : 0;
       case 'prod': return big ? 1n : 1;
-      case 'and': return big ? -1n : -1;
+      case 'and': return big ? -1n : typeof like === 'number' && all.every((v) => (v as number) >= 0) ? 0xffffffff : -1;
       default: return undefined;
     }
   };
@@ -146,7 +154,7 @@ function identity(op: string, like: Reducible): Reducible | undefined {
   const s = scalar(like instanceof BigInt64Array || like instanceof BigUint64Array);
   if (s === undefined) return undefined;
   const out = like.slice() as unknown as Scalar[] & { fill(v: Scalar): void };
-  out.fill(s);
+  out.fill(like instanceof Uint8ClampedArray && s === -1 ? 255 : s);
   return out as unknown as Reducible;
 }
 
@@ -194,7 +202,7 @@ export async function scan(ch: Channel, value: Reducible, op: ReduceOp, inclusiv
   const name = inclusive ? 'inclusiveScan' : 'exclusiveScan';
   const all = await reduceExchange(ch, inclusive ? Kind.inclusiveScan : Kind.exclusiveScan, name, value, op, site);
   const upto = inclusive ? ch.me + 1 : ch.me;
-  return upto === 0 ? identity(op, value) : fold(op, all, upto);
+  return upto === 0 ? identity(op, all) : fold(op, all, upto);
 }
 
 function rootCheck(name: string, rootPe: unknown, numPes: number): LamellarError | undefined {
