@@ -100,6 +100,15 @@ for (const cfg of MULTI) {
   });
 }
 
+test('shmem/2: a mismatch on a team whose id is 2^31 or more names both calls and their lines', async () => {
+  const script = compiledFixture('collective-mismatch.ts');
+  const r = await runJob(script, { backend: 'shmem', numPes: 2, args: ['fifth-team'], timeoutMs: 30000 });
+  assert.equal(r.code, 1, r.stderr);
+  const first = /collective mismatch on team \d+ \(world PEs \[0, 1\]\): [^\n]*/.exec(r.stderr)?.[0] ?? '';
+  assert.ok(first.includes('barrier()') && first.includes('allReduce()'), `both calls in: ${first || r.stderr}`);
+  assert.ok(first.includes(line(script, 'fifth-team/barrier')) && first.includes(line(script, 'fifth-team/allReduce')), `both lines in: ${first}`);
+});
+
 // The same on ofi, whose lamella throws on use after its abort as tcp's did.
 const OFI_SHM: JobConfig = { backend: 'ofi', numPes: 2, provider: 'shm' };
 test('ofi/shm: a mismatch every PE catches before its next collective is still reported as the mismatch', { skip: skipFor(OFI_SHM) }, async () => {

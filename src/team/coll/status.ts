@@ -211,7 +211,8 @@ export class StatusBoard {
     const len = Math.max(0, Math.min(words[5]!, TEXT_MAX - l));
     return {
       state: words[1]!,
-      team: words[2]!,
+      // Team ids are unsigned 32-bit (create.ts): the word holds them as signed.
+      team: words[2]! >>> 0,
       seq: words[3]!,
       kind: words[4]!,
       site: fromUtf8.decode(buf.subarray(TEXT_AT + l, TEXT_AT + l + len)),
