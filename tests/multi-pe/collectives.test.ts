@@ -62,11 +62,14 @@ const SCENARIOS: [string, string, string, string, string][] = [
 /** Scenarios that used to hang (or to pair wrong calls): checked for the exact exit and code too. */
 const STRICT = new Set(['consumer-vs-shutdown', 'consumer-vs-barrier', 'exchange-vs-shutdown']);
 
-for (const cfg of MULTI) {
-  const script = scriptFor('collective-mismatch.ts', cfg === MULTI[0]);
+MULTI.forEach((cfg, c) => {
+  const script = scriptFor('collective-mismatch.ts', c === 0);
   describe(`collective mismatches on ${cfg.backend} with ${cfg.numPes} PEs`, () => {
-    for (const [scenario, k1, l1, k2, l2] of SCENARIOS) {
-      test(`${scenario}: the job fails at once with COLLECTIVE_MISMATCH naming both calls and lines`, async () => {
+    SCENARIOS.forEach(([scenario, k1, l1, k2, l2], i) => {
+      // Each scenario on two of the three configurations, in turn (every job is a whole launch);
+      // those that used to hang on all three.
+      const skip = !STRICT.has(scenario) && i % MULTI.length === c;
+      test(`${scenario}: the job fails at once with COLLECTIVE_MISMATCH naming both calls and lines`, { skip }, async () => {
         const r = await runJob(script, { ...cfg, args: [scenario], timeoutMs: 30000 });
         assert.notEqual(r.code, 0, `exit ${r.code}\n${r.stderr}`);
         assert.equal(r.stdout.includes('@@not-reached'), false, r.stdout);
@@ -87,7 +90,7 @@ for (const cfg of MULTI) {
         }
         assert.ok(r.ms < 20000, 'failed at once, not by a timeout');
       });
-    }
+    });
 
     test('a mismatch every PE catches before its next collective: the job is still reported as the mismatch', async () => {
       const r = await runJob(script, { ...cfg, args: ['caught-then-barrier'], timeoutMs: 30000 });
@@ -98,7 +101,7 @@ for (const cfg of MULTI) {
       assert.doesNotMatch(r.stderr, /used after shutdown|LAMELLAR_ERR_WORLD_SHUT_DOWN/, r.stderr);
     });
   });
-}
+});
 
 test('shmem/2: a mismatch on a team whose id is 2^31 or more names both calls and their lines', async () => {
   const script = compiledFixture('collective-mismatch.ts');
@@ -296,7 +299,9 @@ for (const cfg of BUSY_CONFIGS) {
       assert.doesNotMatch(r.stdout, /@@passed/);
     });
 
-    test('a slow group of awaited AMs that keeps finishing is not reported, even with abort', async () => {
+    // On one lamella: whether a wait that keeps moving is reported is decided above the lamella,
+    // and each run takes 5 to 9 s.
+    test('a slow group of awaited AMs that keeps finishing is not reported, even with abort', { skip: cfg !== BUSY_CONFIGS[0] }, async () => {
       // 1 s: the group takes 3 s or more. A shorter timeout also caught, on a loaded machine, a
       // PE still starting (a start-up wait only warns) or still allocating (a collective: with
       // abort it fails the job), which is not what this case is about.
