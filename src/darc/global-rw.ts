@@ -292,9 +292,9 @@ export class GlobalRwDarc<T> extends DarcBase<T> {
    * console.log(r.value);
    * ```
    */
-  async read(): Promise<DarcReadGuard<T>> {
-    const { d, release } = await this.#lock(false);
-    return newDarcReadGuard(() => d.value, release);
+  read(): Promise<DarcReadGuard<T>> {
+    // Not async: a released handle throws at the call, as LocalRwDarc's lock requests do.
+    return this.#lock(false).then(({ d, release }) => newDarcReadGuard(() => d.value, release));
   }
 
   /**
@@ -306,9 +306,8 @@ export class GlobalRwDarc<T> extends DarcBase<T> {
    * w.value = world.myPe;
    * ```
    */
-  async write(): Promise<DarcWriteGuard<T>> {
-    const { d, release } = await this.#lock(true);
-    return newDarcWriteGuard(() => d.value, (v) => (d.value = v), release);
+  write(): Promise<DarcWriteGuard<T>> {
+    return this.#lock(true).then(({ d, release }) => newDarcWriteGuard(() => d.value, (v) => (d.value = v), release));
   }
 
   /**
@@ -324,8 +323,11 @@ export class GlobalRwDarc<T> extends DarcBase<T> {
    * }
    * ```
    */
-  async collectiveWrite(): Promise<DarcWriteGuard<T>> {
-    const st = this.refState;
+  collectiveWrite(): Promise<DarcWriteGuard<T>> {
+    return this.#collectiveWrite(this.refState);
+  }
+
+  async #collectiveWrite(st: RefState): Promise<DarcWriteGuard<T>> {
     const d = this.data;
     const world = st.rt.world;
     const s = d.cwSeq++;
