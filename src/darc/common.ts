@@ -3,7 +3,7 @@
  * value, plus the lock a kind needs), collective creation, conversions, and the codec that
  * turns a Darc in a message into the receiver's own handle on the receiver's instance.
  */
-import { ErrorCode, kDarcState, LamellarError } from '../core/index.js';
+import { ErrorCode, kDarcState, kReleaseHeld, LamellarError } from '../core/index.js';
 import { decodeMemberKey, encodeRefKey, RefHandle, releaseIfDecoded, startCollective, type HandleOrigin, type QuietMode, type RefState } from '../memregion/internal.js';
 import { registerRefCodec } from '../serde/index.js';
 import { Kind, Team, World, type Site } from '../team/index.js';
@@ -83,6 +83,37 @@ export abstract class DarcBase<T> extends RefHandle {
   /** @internal */
   get [kDarcState](): RefState {
     return this.refState;
+  }
+
+  /**
+   * Lock guards granted through this handle and still held, kept only on a handle an AM received
+   * (one the AM layer releases when the AM ends, so not `watched`).
+   */
+  #guards: Set<Disposable> | undefined;
+
+  /**
+   * @internal A guard granted through this handle: `make` builds it around the release it is
+   * given. Through a handle an AM received, the guard is released with the handle when the AM
+   * ends, as Rust drops it at the end of its scope: one the AM kept (it threw, or did not use
+   * `using`) held the lock, on every PE, for ever.
+   */
+  protected guarded<G extends Disposable>(release: () => void, make: (release: () => void) => G): G {
+    if (this.watched || this.isReleased) return make(release);
+    const set = (this.#guards ??= new Set());
+    const g: G = make(() => {
+      set.delete(g);
+      release();
+    });
+    set.add(g);
+    return g;
+  }
+
+  /** @internal The AM layer: the AM whose arguments held this handle has ended; so do its guards. */
+  override [kReleaseHeld](): void {
+    const held = this.#guards;
+    this.#guards = undefined;
+    super[kReleaseHeld]();
+    if (held !== undefined) for (const g of [...held]) g[Symbol.dispose]();
   }
 
   /** @internal This PE's data; throws USE_AFTER_RELEASE once the handle is released. */

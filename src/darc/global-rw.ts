@@ -294,7 +294,7 @@ export class GlobalRwDarc<T> extends DarcBase<T> {
    */
   read(): Promise<DarcReadGuard<T>> {
     // Not async: a released handle throws at the call, as LocalRwDarc's lock requests do.
-    return this.#lock(false).then(({ d, release }) => newDarcReadGuard(() => d.value, release));
+    return this.#lock(false).then(({ d, release }) => this.guarded(release, (r) => newDarcReadGuard(() => d.value, r)));
   }
 
   /**
@@ -307,7 +307,7 @@ export class GlobalRwDarc<T> extends DarcBase<T> {
    * ```
    */
   write(): Promise<DarcWriteGuard<T>> {
-    return this.#lock(true).then(({ d, release }) => newDarcWriteGuard(() => d.value, (v) => (d.value = v), release));
+    return this.#lock(true).then(({ d, release }) => this.guarded(release, (r) => newDarcWriteGuard(() => d.value, (v) => (d.value = v), r)));
   }
 
   /**

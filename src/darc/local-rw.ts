@@ -80,14 +80,12 @@ export class LocalRwDarc<T> extends DarcBase<T> {
     pin(st);
     return lock.acquire(false, () => {
       if (site !== undefined) lock.sites!.add(site);
-      return newDarcReadGuard(
-        () => d.value,
-        () => {
-          if (site !== undefined) lock.sites!.delete(site);
-          lock.releaseRead();
-          unpin(st);
-        },
-      );
+      const release = (): void => {
+        if (site !== undefined) lock.sites!.delete(site);
+        lock.releaseRead();
+        unpin(st);
+      };
+      return this.guarded(release, (r) => newDarcReadGuard(() => d.value, r));
     });
   }
 
@@ -108,15 +106,12 @@ export class LocalRwDarc<T> extends DarcBase<T> {
     pin(st);
     return lock.acquire(true, () => {
       if (site !== undefined) lock.sites!.add(site);
-      return newDarcWriteGuard(
-        () => d.value,
-        (v) => (d.value = v),
-        () => {
-          if (site !== undefined) lock.sites!.delete(site);
-          lock.releaseWrite();
-          unpin(st);
-        },
-      );
+      const release = (): void => {
+        if (site !== undefined) lock.sites!.delete(site);
+        lock.releaseWrite();
+        unpin(st);
+      };
+      return this.guarded(release, (r) => newDarcWriteGuard(() => d.value, (v) => (d.value = v), r));
     });
   }
 

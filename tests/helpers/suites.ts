@@ -145,6 +145,7 @@ const DARC_CASES = [
   "a failed execAmAll leaves alone a handle of the program's own that a returned AM gave back",
   "the handles in the other PEs' results of a failed execAmAll, AmGroup or TypedAmGroup are released, so the Darc is freed",
   "print shows the Darc's kind, id, this PE and its reference counts on this PE, one line",
+  'guards an AM keeps through the handles it received are released when it ends, thrown or returned',
 ];
 
 const MEMREGION_CASES = [
