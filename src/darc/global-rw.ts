@@ -132,7 +132,11 @@ const CollectiveLock = defineAm('lamellar/grw-cw', (ctx, a: { key: string; seq: 
       released: 0,
       timer: setTimeout(() => {
         const missing = st.participants.filter((pe) => !s.arrived.has(pe));
-        warn(WarningCode.DEADLOCK, `GlobalRwDarc collectiveWrite() #${a.seq} has waited ${secs} s for PE(s) ${missing.join(', ')}`);
+        warn(
+          WarningCode.DEADLOCK,
+          `PE ${ctx.currentPe} keeps a GlobalRwDarc's lock, where collectiveWrite() #${a.seq} has waited ${secs} s for PE(s) ${missing.join(', ')}, which have not called it ` +
+            `(PE(s) ${[...s.arrived].join(', ')} have); every team PE calls collectiveWrite() the same number of times`,
+        );
       }, secs * 1000),
     };
     s.timer.unref();

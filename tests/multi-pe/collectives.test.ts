@@ -392,6 +392,14 @@ const LOCK_WAITS = {
       : `LocalRwDarc\\.read\\(\\), queued behind a write guard taken at ${taken} and not yet released \\(1 request queued\\)`,
   larr: (pe: number, taken: string | undefined) => `a queue for the LocalLockArray lock of team PE ${pe}'s part \\(1 op or guard request queued here, the first a read; the lock is held by a writer, a guard this PE took at ${taken} and has not released \\(a guard holds the lock until it is released: bind each guard with \`using\`, or call its release\\(\\)\\)\\)`,
 } as const;
+test("shmem/3: a collectiveWrite() a PE has not called is reported by the lock's host, naming that PE", async () => {
+  const r = await runJob(compiledFixture('deadlock-lock.ts'), { backend: 'shmem', numPes: 3, env: { LAMELLAR_DEADLOCK_TIMEOUT: '0.5' }, args: ['cw'], timeoutMs: 60000 });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /@@warning PE 0 keeps a GlobalRwDarc's lock, where collectiveWrite\(\) #0 has waited [\d.]+ s for PE\(s\) 2, which have not called it \(PE\(s\) (0, 1|1, 0) have\); every team PE calls collectiveWrite\(\) the same number of times/);
+  // The last PE calls it only once told of the report (the host's warning handler).
+  for (let pe = 0; pe < 3; pe++) assert.match(r.stdout, new RegExp(`@@wrote ${pe}$`, 'm'));
+});
+
 for (const cfg of [{ backend: 'local', numPes: 1 }, { backend: 'shmem', numPes: 2 }, { backend: 'tcp', numPes: 2 }, { backend: 'ofi', numPes: 2, provider: 'shm' }] as const) {
   const script = scriptFor('deadlock-lock.ts', cfg.backend === 'local');
   const env = { LAMELLAR_DEADLOCK_TIMEOUT: '0.5' };

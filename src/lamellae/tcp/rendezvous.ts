@@ -161,7 +161,9 @@ async function dialPe(node: NetNode, pe: number, addrOf: () => Promise<Addr | un
     const a = await addrOf();
     if (a !== undefined) {
       try {
-        const s = await dial(a.host, a.port);
+        // Bounded: a host that drops the SYN (a firewall) would hold this dial for the kernel's two
+        // minutes, and the rendezvous report could not say how the last attempt failed.
+        const s = await dial(a.host, a.port, HANDSHAKE_MS);
         try {
           const { socket: link, rest, encrypted } = await connectPeer(s, node.keys!, node.me, node.boot.tls, HANDSHAKE_MS);
           debug('PE %d: link to PE %d is %s', node.me, pe, encrypted ? 'encrypted (TLS 1.3)' : 'not encrypted');
