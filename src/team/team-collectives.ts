@@ -163,7 +163,19 @@ function fold(op: string, vals: Reducible[], to: number): Reducible | undefined 
   if (to <= 0) return undefined;
   const f = scalarOp(op, typeof vals[0] === 'bigint' || vals[0] instanceof BigInt64Array || vals[0] instanceof BigUint64Array);
   let acc = copyOf(vals[0]!);
-  for (let i = 1; i < to; i++) acc = combine(f, acc, vals[i]!);
+  const scalar = typeof acc === 'number' || typeof acc === 'bigint' ? typeof acc : undefined;
+  for (let i = 1; i < to; i++) {
+    acc = combine(f, acc, vals[i]!);
+    // A registered op may return anything; the call is typed as returning what it combines.
+    // Every member folds the same values alike, so every member rejects alike.
+    if (scalar !== undefined && typeof acc !== scalar) {
+      throw new LamellarError(
+        ErrorCode.TYPE_MISMATCH,
+        `reduction '${op}' returned ${acc === null ? 'null' : typeof acc} when combining ${scalar}s; a reduction returns the type it combines`,
+        { details: { op } },
+      );
+    }
+  }
   return acc;
 }
 
