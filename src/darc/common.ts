@@ -61,6 +61,9 @@ export function registerDarcKind(kind: DarcKind, make: (st: RefState, origin: Ha
   makers.set(kind, make);
 }
 
+/** Makes a lock's guard when the lock is granted, around the release it is given (DarcBase.guardMaker). */
+export type GuardMaker = <G extends Disposable>(release: () => void, make: (release: () => void) => G) => G;
+
 /**
  * What Darc, LocalRwDarc and GlobalRwDarc share: the team, and a distributed lifetime (RefHandle).
  * Each PE holds its own instance of the value; in an AM's arguments a Darc arrives as the receiving
@@ -92,20 +95,28 @@ export abstract class DarcBase<T> extends RefHandle {
   #guards: Set<Disposable> | undefined;
 
   /**
-   * @internal A guard granted through this handle: `make` builds it around the release it is
-   * given. Through a handle an AM received, the guard is released with the handle when the AM
-   * ends, as Rust drops it at the end of its scope: one the AM kept (it threw, or did not use
-   * `using`) held the lock, on every PE, for ever.
+   * @internal Called at a lock request: how to make its guard when the lock is granted. Through a
+   * handle an AM received (one the AM layer releases when the AM ends, so not `watched`), the
+   * guard ends with the AM, as Rust drops it at the end of its scope: one the AM kept (it threw,
+   * or did not use `using`) held the lock, on every PE, for ever. Decided at the request: a
+   * grant that comes after the AM ended (its request left running) is released at once.
    */
-  protected guarded<G extends Disposable>(release: () => void, make: (release: () => void) => G): G {
-    if (this.watched || this.isReleased) return make(release);
-    const set = (this.#guards ??= new Set());
-    const g: G = make(() => {
-      set.delete(g);
-      release();
-    });
-    set.add(g);
-    return g;
+  protected guardMaker(): GuardMaker {
+    if (this.watched) return (release, make) => make(release);
+    return (release, make) => {
+      if (this.isReleased) {
+        const g = make(release);
+        g[Symbol.dispose]();
+        return g;
+      }
+      const set = (this.#guards ??= new Set());
+      const g = make(() => {
+        set.delete(g);
+        release();
+      });
+      set.add(g);
+      return g;
+    };
   }
 
   /** @internal The AM layer: the AM whose arguments held this handle has ended; so do its guards. */

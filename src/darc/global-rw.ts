@@ -13,7 +13,7 @@ import { config, ErrorCode, kConstruct, LamellarError, warn, WarningCode } from 
 import { abortConversionOn, describeMode, pin, post, quietView, registryOf, unpin, type HandleOrigin, type QuietMode, type RefState } from '../memregion/internal.js';
 import { defineAm } from '../am/index.js';
 import { captureSite, kTeamInternals, siteText, type Team, type World } from '../team/index.js';
-import { createDarc, DarcBase, registerDarcCodec, registerDarcKind, type DarcData, type DarcKind, type GlobalLockHost, type LockRequests } from './common.js';
+import { createDarc, DarcBase, registerDarcCodec, registerDarcKind, type DarcData, type DarcKind, type GlobalLockHost, type GuardMaker, type LockRequests } from './common.js';
 import type { Darc } from './darc.js';
 import type { LocalRwDarc } from './local-rw.js';
 import { firstSite, GUARD_SITES_HINT, newDarcReadGuard, newDarcWriteGuard, RwLock, type DarcReadGuard, type DarcWriteGuard } from './rwlock.js';
@@ -134,7 +134,7 @@ const CollectiveLock = defineAm('lamellar/grw-cw', (ctx, a: { key: string; seq: 
         const missing = st.participants.filter((pe) => !s.arrived.has(pe));
         warn(
           WarningCode.DEADLOCK,
-          `PE ${ctx.currentPe} keeps a GlobalRwDarc's lock, where collectiveWrite() #${a.seq} has waited ${secs} s for PE(s) ${missing.join(', ')}, which have not called it ` +
+          `PE ${ctx.currentPe} keeps a GlobalRwDarc's lock, where collectiveWrite() #${a.seq} has waited ${secs} s for PE(s) ${missing.join(', ')} to call it ` +
             `(PE(s) ${[...s.arrived].join(', ')} have); every team PE calls collectiveWrite() the same number of times`,
         );
       }, secs * 1000),
@@ -298,7 +298,8 @@ export class GlobalRwDarc<T> extends DarcBase<T> {
    */
   read(): Promise<DarcReadGuard<T>> {
     // Not async: a released handle throws at the call, as LocalRwDarc's lock requests do.
-    return this.#lock(false).then(({ d, release }) => this.guarded(release, (r) => newDarcReadGuard(() => d.value, r)));
+    const guard = this.guardMaker();
+    return this.#lock(false).then(({ d, release }) => guard(release, (r) => newDarcReadGuard(() => d.value, r)));
   }
 
   /**
@@ -311,7 +312,8 @@ export class GlobalRwDarc<T> extends DarcBase<T> {
    * ```
    */
   write(): Promise<DarcWriteGuard<T>> {
-    return this.#lock(true).then(({ d, release }) => this.guarded(release, (r) => newDarcWriteGuard(() => d.value, (v) => (d.value = v), r)));
+    const guard = this.guardMaker();
+    return this.#lock(true).then(({ d, release }) => guard(release, (r) => newDarcWriteGuard(() => d.value, (v) => (d.value = v), r)));
   }
 
   /**
@@ -328,10 +330,10 @@ export class GlobalRwDarc<T> extends DarcBase<T> {
    * ```
    */
   collectiveWrite(): Promise<DarcWriteGuard<T>> {
-    return this.#collectiveWrite(this.refState);
+    return this.#collectiveWrite(this.refState, this.guardMaker());
   }
 
-  async #collectiveWrite(st: RefState): Promise<DarcWriteGuard<T>> {
+  async #collectiveWrite(st: RefState, guard: GuardMaker): Promise<DarcWriteGuard<T>> {
     const d = this.data;
     const world = st.rt.world;
     const s = d.cwSeq++;
@@ -347,14 +349,11 @@ export class GlobalRwDarc<T> extends DarcBase<T> {
       unpin(st);
       throw new LamellarError(ErrorCode.COLLECTIVE_MISMATCH, r.err, { details: { seq: s } });
     }
-    return newDarcWriteGuard(
-      () => d.value,
-      (v) => (d.value = v),
-      () => {
-        post(st.rt, st.coord, CollectiveUnlock, { key: st.key, seq: s });
-        unpin(st);
-      },
-    );
+    const release = (): void => {
+      post(st.rt, st.coord, CollectiveUnlock, { key: st.key, seq: s });
+      unpin(st);
+    };
+    return guard(release, (rel) => newDarcWriteGuard(() => d.value, (v) => (d.value = v), rel));
   }
 
   /**

@@ -76,6 +76,7 @@ export class LocalRwDarc<T> extends DarcBase<T> {
     const lock = d.local!;
     // Captured now, while the caller's frame is on the stack (a few µs: only when asked for).
     const site = lock.sites === undefined ? undefined : captureSite(LocalRwDarc.prototype.read, 6);
+    const guard = this.guardMaker();
     // The guard pins the Darc: it cannot be freed or converted while a guard is out.
     pin(st);
     return lock.acquire(false, () => {
@@ -85,7 +86,7 @@ export class LocalRwDarc<T> extends DarcBase<T> {
         lock.releaseRead();
         unpin(st);
       };
-      return this.guarded(release, (r) => newDarcReadGuard(() => d.value, r));
+      return guard(release, (r) => newDarcReadGuard(() => d.value, r));
     });
   }
 
@@ -103,6 +104,7 @@ export class LocalRwDarc<T> extends DarcBase<T> {
     const d = this.data;
     const lock = d.local!;
     const site = lock.sites === undefined ? undefined : captureSite(LocalRwDarc.prototype.write, 6);
+    const guard = this.guardMaker();
     pin(st);
     return lock.acquire(true, () => {
       if (site !== undefined) lock.sites!.add(site);
@@ -111,7 +113,7 @@ export class LocalRwDarc<T> extends DarcBase<T> {
         lock.releaseWrite();
         unpin(st);
       };
-      return this.guarded(release, (r) => newDarcWriteGuard(() => d.value, (v) => (d.value = v), r));
+      return guard(release, (r) => newDarcWriteGuard(() => d.value, (v) => (d.value = v), r));
     });
   }
 

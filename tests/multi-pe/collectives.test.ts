@@ -395,8 +395,9 @@ const LOCK_WAITS = {
 test("shmem/3: a collectiveWrite() a PE has not called is reported by the lock's host, naming that PE", async () => {
   const r = await runJob(compiledFixture('deadlock-lock.ts'), { backend: 'shmem', numPes: 3, env: { LAMELLAR_DEADLOCK_TIMEOUT: '0.5' }, args: ['cw'], timeoutMs: 60000 });
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /@@warning PE 0 keeps a GlobalRwDarc's lock, where collectiveWrite\(\) #0 has waited [\d.]+ s for PE\(s\) 2, which have not called it \(PE\(s\) (0, 1|1, 0) have\); every team PE calls collectiveWrite\(\) the same number of times/);
-  // The last PE calls it only once told of the report (the host's warning handler).
+  assert.match(r.stdout, /@@warning PE 0 keeps a GlobalRwDarc's lock, where collectiveWrite\(\) #0 has waited [\d.]+ s for PE\(s\) (1, )?2 to call it \(PE\(s\) [\d, ]+ have\); every team PE calls collectiveWrite\(\) the same number of times/);
+  // The last PE calls it only once told of the report (the host's warning handler); PE 1's
+  // request may not have reached the host yet on a loaded machine.
   for (let pe = 0; pe < 3; pe++) assert.match(r.stdout, new RegExp(`@@wrote ${pe}$`, 'm'));
 });
 

@@ -569,16 +569,6 @@ export class NetNode implements ConnOwner {
   }
 
   /**
-   * Stops the job. Every peer gets an ABORT saying why as the last message on its connection: the
-   * reason found here, or the one `heard` from a peer (relayed to the others with its origin, so a
-   * peer whose own copy is slower does not report this PE's close as a lost PE instead). The main
-   * thread is told once every peer has ended its side or ABORT_LINGER_MS have passed: the process
-   * ends soon after, and ending it earlier could reset a connection before its ABORT is read. The
-   * process is killed if the main thread has not ended it FATAL_GRACE_MS after this call.
-   * `origin` is the PE that caused the failure, when another PE did (it was lost, sent something
-   * malformed, or stopped the job): the launcher then reports that PE's own error first.
-   */
-  /**
    * This PE's own abort (its main thread failed the job): the ABORT is every peer's last
    * message, written past any backpressure, as fatal() does. Queued behind a stream of puts on a
    * link that pushed back, it was never written: a socket ended while blocked emits no 'drain'.
@@ -596,6 +586,16 @@ export class NetNode implements ConnOwner {
     for (const c of this.conns) if (c !== undefined && !c.closed) c.finish(frame);
   }
 
+  /**
+   * Stops the job. Every peer gets an ABORT saying why as the last message on its connection: the
+   * reason found here, or the one `heard` from a peer (relayed to the others with its origin, so a
+   * peer whose own copy is slower does not report this PE's close as a lost PE instead). The main
+   * thread is told once every peer has ended its side or ABORT_LINGER_MS have passed: the process
+   * ends soon after, and ending it earlier could reset a connection before its ABORT is read. The
+   * process is killed if the main thread has not ended it FATAL_GRACE_MS after this call.
+   * `origin` is the PE that caused the failure, when another PE did (it was lost, sent something
+   * malformed, or stopped the job): the launcher then reports that PE's own error first.
+   */
   fatal(
     code: ErrorCodeValue,
     message: string,

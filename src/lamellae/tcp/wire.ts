@@ -118,7 +118,9 @@ const ABORT_TEXT = 16384;
 
 /** An ABORT's body: the error's code and message (cut to ABORT_TEXT), and the PE it began on. */
 export function abortBody(code: string, message: string, origin?: number): Uint8Array {
-  const text = message.length > ABORT_TEXT ? `${message.slice(0, ABORT_TEXT)}... (${message.length - ABORT_TEXT} more characters)` : message;
+  // Cut with room for the note, so that a PE relaying a cut message does not cut it again.
+  const kept = ABORT_TEXT - 48;
+  const text = message.length > ABORT_TEXT ? `${message.slice(0, kept)}... (${message.length - kept} more characters)` : message;
   return jsonBody(origin === undefined ? { code, message: text } : { code, message: text, origin });
 }
 
