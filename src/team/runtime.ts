@@ -37,6 +37,8 @@ export class WorldRuntime implements EngineHost, ChannelHost {
   readonly #early = new Map<number, [number, CollMsg][]>();
   /** Team drops that `await using` disposal started (Team[Symbol.asyncDispose]); they never reject. */
   readonly #disposals = new Set<Promise<void>>();
+  /** ChannelHost: where the world's shutdown was called, once it has been (World sets it). */
+  shutdownSite: Site | undefined;
   /** The world's shutdown call, once it has begun its collective part (see endTeams). */
   #ending: SignalCall | undefined;
   /** Its runs on the teams of which this PE is a member, until each has passed. */

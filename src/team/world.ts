@@ -315,8 +315,10 @@ export class World {
 
   /**
    * Collective: waits for this PE's work, meets every PE, and stops the lamella. Later calls return
-   * the same promise; any other use of the world afterwards throws WORLD_SHUT_DOWN. `await using`
-   * calls it for you, and so does the launcher when a script returns without it.
+   * the same promise. A collective called after it (a barrier, a creation) throws WORLD_SHUT_DOWN
+   * at once; AM launches work until it has finished (AMs other PEs send meanwhile may launch
+   * more), and every use after that throws WORLD_SHUT_DOWN. `await using` calls it for you, and
+   * so does the launcher when a script returns without it.
    * @example
    * ```ts
    * const w = await initWorld();
@@ -326,7 +328,11 @@ export class World {
    */
   shutdown(): Promise<void> {
     // The caller's line, for a mismatch or deadlock report naming this shutdown (once per PE).
-    this.#shutdown ??= this.#doShutdown(captureSite(this.shutdown));
+    if (this.#shutdown === undefined) {
+      const site = captureSite(this.shutdown);
+      this.#rt.shutdownSite ??= site;
+      this.#shutdown = this.#doShutdown(site);
+    }
     return this.#shutdown;
   }
 
@@ -378,7 +384,9 @@ export class World {
   [Symbol.asyncDispose](): Promise<void> {
     if (this.#shutdown === undefined) {
       // The end of the user's `await using` scope is on the stack now, not later.
-      this.#shutdown = this.#disposeShutdown(captureSite(this[Symbol.asyncDispose]));
+      const site = captureSite(this[Symbol.asyncDispose]);
+      this.#rt.shutdownSite ??= site;
+      this.#shutdown = this.#disposeShutdown(site);
       // Awaited by the exit hook or by shutdown(); never an unhandled rejection here.
       this.#shutdown.catch(() => {});
     }

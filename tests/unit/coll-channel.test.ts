@@ -89,6 +89,7 @@ function team(n: number, board?: StatusBoard): Pe[] {
       takeEarly: () => undefined,
       channel: () => undefined,
       keepEarly: () => undefined,
+      shutdownSite: undefined,
     };
     pes.push({ ch: new Channel(host, 0, members, members.map(() => SLOTS), false), out, failed, reports });
   }

@@ -55,6 +55,11 @@ export interface ChannelHost {
   takeEarly(id: number): [number, CollMsg][] | undefined;
   channel(id: number): Channel | undefined;
   keepEarly(id: number, src: number, m: CollMsg): void;
+  /**
+   * Where this PE's world shutdown was called (`shutdown()`, or the end of an `await using`
+   * scope), once it has been: no collective but that shutdown and teams' drops follows it.
+   */
+  readonly shutdownSite: Site | undefined;
 }
 
 /** One member's part of an exchange collective, as it travels. */
@@ -578,8 +583,18 @@ export class Channel implements BarrierHooks {
     if (this.#closed) {
       throw new LamellarError(ErrorCode.USE_AFTER_RELEASE, `${label ?? kindName(kind)} on ${this.#h.teamName(this.teamId)} after team.drop()`);
     }
+    const final = kind === Kind.shutdown || kind === Kind.teamDrop;
+    const ending = this.#h.shutdownSite;
+    if (ending !== undefined && !final) {
+      // The shutdown takes its number later (after this PE's work has finished, and a disposal's
+      // a turn later): a collective called meanwhile went through, or met the others' shutdown.
+      throw new LamellarError(
+        ErrorCode.WORLD_SHUT_DOWN,
+        `${label ?? kindName(kind)} after the world's shutdown was called at ${siteText(ending)} (the end of an \`await using\` scope that holds the world calls it): no collective follows it`,
+      );
+    }
     const seq = ++this.#seq;
-    if (kind === Kind.shutdown || kind === Kind.teamDrop) this.#ended = true;
+    if (final) this.#ended = true;
     this.#kinds[seq & RECENT_MASK] = kind;
     this.#labels[seq & RECENT_MASK] = label;
     return seq;
