@@ -51,9 +51,15 @@ for (const d of emitted.diagnostics) problems.push(`declaration emit: ${format(d
 // TypeScript before 5.7 has no type arguments on typed arrays: a project on 5.4-5.6 with
 // skipLibCheck off failed on `Int32Array<ArrayBuffer>`, which tsc infers for `= new Int32Array(n)`.
 const GENERIC_TYPED_ARRAY = /\b(?:Int8|Uint8|Uint8Clamped|Int16|Uint16|Int32|Uint32|Float32|Float64|BigInt64|BigUint64)Array</;
+// A default import of a Node module compiles only with esModuleInterop: a project without it
+// (moduleResolution node10, skipLibCheck off) failed on `import diagnostics from 'node:...'`.
+const DEFAULT_NODE_IMPORT = /^import [A-Za-z_$][\w$]* from ['"]node:/;
 for (const [file, text] of dts) {
-  const line = text.split('\n').findIndex((l) => GENERIC_TYPED_ARRAY.test(l));
-  if (line >= 0) problems.push(`${rel(file)}:${line + 1}: a typed array with a type argument needs TypeScript 5.7; annotate the declaration without it: ${text.split('\n')[line].trim()}`);
+  const lines = text.split('\n');
+  const line = lines.findIndex((l) => GENERIC_TYPED_ARRAY.test(l));
+  if (line >= 0) problems.push(`${rel(file)}:${line + 1}: a typed array with a type argument needs TypeScript 5.7; annotate the declaration without it: ${lines[line].trim()}`);
+  const imp = lines.findIndex((l) => DEFAULT_NODE_IMPORT.test(l));
+  if (imp >= 0) problems.push(`${rel(file)}:${imp + 1}: a default import of a Node module needs esModuleInterop in the user's project; import names instead: ${lines[imp].trim()}`);
 }
 
 // ---- 2. a program over the emitted declarations (and the examples) ----

@@ -19,6 +19,11 @@ export interface RunArgs {
   stats: boolean | string;
   script: string | undefined;
   args: string[];
+  /**
+   * The first launcher option written after the script (`run app.ts -N 4`) that was not also
+   * given before it: the script gets it, as every argument after the script.
+   */
+  misplaced: string | undefined;
 }
 
 type Key = 'numPes' | 'backend' | 'prefix' | 'help' | 'stats';
@@ -44,7 +49,7 @@ function bad(message: string, details: Record<string, unknown>): LamellarError {
  * incomplete options.
  */
 export function parseRunArgs(argv: readonly string[]): RunArgs {
-  const out: RunArgs = { numPes: undefined, backend: undefined, prefix: false, help: false, stats: false, script: undefined, args: [] };
+  const out: RunArgs = { numPes: undefined, backend: undefined, prefix: false, help: false, stats: false, script: undefined, args: [], misplaced: undefined };
   const given = new Map<Key, { name: string; value: string }>();
   let i = 0;
   for (; i < argv.length; i++) {
@@ -102,6 +107,15 @@ export function parseRunArgs(argv: readonly string[]): RunArgs {
   }
   out.script = argv[i];
   out.args = argv.slice(i + 1);
+  const unset: Partial<Record<Key, boolean>> = { numPes: out.numPes === undefined, backend: out.backend === undefined, prefix: !out.prefix, stats: out.stats === false };
+  for (const a of out.args) {
+    if (a === '--') break;
+    const key = OPTIONS[a.startsWith('--') ? a.split('=')[0]! : a.slice(0, 2)]?.key;
+    if (key !== undefined && unset[key] === true) {
+      out.misplaced = a;
+      break;
+    }
+  }
   return out;
 }
 

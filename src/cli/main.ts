@@ -322,6 +322,11 @@ export async function main(argv: string[]): Promise<number> {
     const env = tunedEnv(processEnv(), cfg.mallocTuning, true);
     if (env !== undefined) return runAgain(env);
   }
+  if (opts.misplaced !== undefined && opts.script !== undefined) {
+    // Passed on as the script's own argument, which it may be; said (once: not by a run started
+    // again with a tuned environment), since it reads as the job's.
+    process.stderr.write(`lamellar: note: '${opts.misplaced}' comes after the script, so ${opts.script} gets it as an argument; lamellar run's options go before the script (lamellar run -N 2 app.ts)\n`);
+  }
   return run({
     numPes,
     backend,

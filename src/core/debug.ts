@@ -4,18 +4,18 @@
  * diagnostics_channel so tools can observe without patching.
  */
 import { debuglog } from 'node:util';
-import diagnostics from 'node:diagnostics_channel';
+import { channel } from 'node:diagnostics_channel';
 
 export const debug = debuglog('lamellar');
 
 export const channels = {
-  amSend: diagnostics.channel('lamellar:am:send'),
-  amExec: diagnostics.channel('lamellar:am:exec'),
-  frameSend: diagnostics.channel('lamellar:frame:send'),
+  amSend: channel('lamellar:am:send'),
+  amExec: channel('lamellar:am:exec'),
+  frameSend: channel('lamellar:frame:send'),
   /** A closure AM's source written for a destination (once per source and destination). */
-  closureSource: diagnostics.channel('lamellar:closure:source'),
+  closureSource: channel('lamellar:closure:source'),
   /** A closure source compiled on this PE (once per distinct source), or refused. */
-  closureCompile: diagnostics.channel('lamellar:closure:compile'),
+  closureCompile: channel('lamellar:closure:compile'),
 } as const;
 
 export const WarningCode = {

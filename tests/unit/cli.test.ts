@@ -18,7 +18,16 @@ const fails = (fn: () => unknown, code: string, message: RegExp): void => {
 describe('parseRunArgs', () => {
   test('options before the script, everything after it belongs to the script', () => {
     const a = parseRunArgs(['-N', '4', '--backend', 'tcp', '-p', 'app.ts', '-N', '9', '--foo']);
-    assert.deepEqual(a, { numPes: '4', backend: 'tcp', prefix: true, help: false, stats: false, script: 'app.ts', args: ['-N', '9', '--foo'] });
+    assert.deepEqual(a, { numPes: '4', backend: 'tcp', prefix: true, help: false, stats: false, script: 'app.ts', args: ['-N', '9', '--foo'], misplaced: undefined });
+  });
+
+  test("a launcher option after the script that was not given before it is the script's, and noted", () => {
+    assert.equal(parseRunArgs(['app.ts', '-N', '2']).misplaced, '-N');
+    assert.equal(parseRunArgs(['-N', '2', 'app.ts', '--backend=tcp']).misplaced, '--backend=tcp');
+    assert.equal(parseRunArgs(['app.ts', 'x', '--stats']).misplaced, '--stats');
+    assert.equal(parseRunArgs(['-N', '2', 'app.ts', '-N', '3']).misplaced, undefined, 'given before: the script means its own');
+    assert.equal(parseRunArgs(['app.ts', '--', '-N', '2']).misplaced, undefined, 'after --: the script\'s own');
+    assert.equal(parseRunArgs(['app.ts', '--size', '4']).misplaced, undefined);
   });
 
   test('attached values: -N4, --num-pes=4, -btcp, --backend=tcp', () => {
