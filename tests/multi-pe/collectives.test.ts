@@ -403,6 +403,15 @@ const LOCK_WAITS = {
       : `LocalRwDarc\\.read\\(\\), queued behind a write guard taken at ${taken} and not yet released \\(1 request queued\\)`,
   larr: (pe: number, taken: string | undefined) => `a queue for the LocalLockArray lock of team PE ${pe}'s part \\(1 op or guard request queued here, the first a read; the lock is held by a writer, a guard this PE took at ${taken} and has not released \\(a guard holds the lock until it is released: bind each guard with \`using\`, or call its release\\(\\)\\)\\)`,
 } as const;
+test('shmem/2, abort action: a write guard kept across a barrier a reader must pass first is blamed on its holder', async () => {
+  const r = await runJob(compiledFixture('deadlock-lock.ts'), { backend: 'shmem', numPes: 2, env: { LAMELLAR_DEADLOCK_TIMEOUT: '1', LAMELLAR_DEADLOCK_TIMEOUT_ACTION: 'abort' }, args: ['across'], timeoutMs: 60000 });
+  assert.equal(r.code, 1, r.stderr);
+  assert.doesNotMatch(r.stdout, /@@not-reached/);
+  // PE 0's barrier report ends the job (the reader asked late): it names the guard PE 0 holds.
+  assert.match(r.stderr, /PE 0 has waited [\d.]+ s in barrier\(\)[^\n]*this PE keeps a GlobalRwDarc's lock, where a request has waited [\d.]+ s: [^\n]*held by PE 0 \(write/, r.stderr);
+  assert.match(r.stderr, /code: 'LAMELLAR_ERR_DEADLOCK_TIMEOUT'/);
+});
+
 test("shmem/3: a collectiveWrite() a PE has not called is reported by the lock's host, naming that PE", async () => {
   const r = await runJob(compiledFixture('deadlock-lock.ts'), { backend: 'shmem', numPes: 3, env: { LAMELLAR_DEADLOCK_TIMEOUT: '0.5' }, args: ['cw'], timeoutMs: 60000 });
   assert.equal(r.code, 0, r.stderr);

@@ -370,6 +370,14 @@ export class Watch {
       }
     }
     if (!this.#waits.has(w)) return;
+    // A lock this PE keeps for others (a GlobalRwDarc's), where requests wait: a missing PE may
+    // be waiting there for a guard this PE holds (kept across this barrier), which only the
+    // lock's own description says. With the abort action this report may be the only one.
+    if (w.keeps === undefined && missing !== undefined && missing.length > 0) {
+      for (const k of this.#waits) {
+        if (k.keeps !== undefined) lines.push(`this PE keeps ${k.keeps}, where a request has waited ${Math.round((now - k.start) / 100) / 10} s: ${k.what}`);
+      }
+    }
     const none = w.state === State.inWaitAll ? 'the AMs it waits for' : 'other PEs';
     // A wait this PE blocks itself (a conversion while it holds a clone) says so, rather than
     // blaming other PEs that may all be waiting for it.
