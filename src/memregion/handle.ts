@@ -13,6 +13,7 @@ import { holdWhileAmRuns } from '../am/index.js';
 import { checkConstruct, deferred, ErrorCode, kReleaseHeld, LamellarError, warn, WarningCode } from '../core/index.js';
 import type { Reader, Writer } from '../serde/index.js';
 import { captureSite, siteText, State, type WorldRuntime } from '../team/index.js';
+import { unquietPes } from './quiesce.js';
 import { moved, refKey, registryOf, released, releasedWithOwner, type RefState, type Registry } from './refstate.js';
 
 export type HandleOrigin = 'new' | 'cloned' | 'decoded' | 'converted';
@@ -301,6 +302,9 @@ export abstract class RefHandle {
         const others = st.refs - st.baseline;
         return others > 0 ? `which still holds ${others} other handle${others === 1 ? '' : 's'} to it (clones, guards, AMs or operations using it): drop ${others === 1 ? 'it' : 'them'}` : undefined;
       },
+      // The coordinator knows which PEs have not converted every handle yet; a PE converting
+      // with a clone still out shows on its board as converting, like those that are ready.
+      () => unquietPes(st),
     );
     if (st.refs === 1) st.quiet();
     try {

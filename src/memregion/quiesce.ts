@@ -185,6 +185,18 @@ export function quietView(st: RefState): { quiet: readonly boolean[]; mode: read
   return { quiet: c.quiet, mode: c.mode };
 }
 
+/**
+ * On the coordinator: the other participants not quiet yet, that is, not converting or still
+ * holding handles beyond the converting one (a conversion's report names them); undefined
+ * elsewhere, where only the boards tell.
+ */
+export function unquietPes(st: RefState): number[] | undefined {
+  const me = st.rt.lamella.myPe;
+  if (st.coord !== me) return undefined;
+  const c = coordOf(st);
+  return st.participants.filter((pe, i) => pe !== me && !c.quiet[i]);
+}
+
 /** On the coordinator: fails world PE `pe`'s pending conversion with COLLECTIVE_MISMATCH. */
 export function abortConversionOn(st: RefState, pe: number, msg: string): void {
   const i = st.participants.indexOf(pe);

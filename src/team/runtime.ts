@@ -157,9 +157,9 @@ export class WorldRuntime implements EngineHost, ChannelHost {
    * from the boards of `members` which of them have not arrived, and saying what this PE itself
    * still holds up when `here` tells (Waiting.here). Returns the function that ends it.
    */
-  watchWait(what: string, state: number, members: readonly number[], here?: () => string | undefined): () => void {
+  watchWait(what: string, state: number, members: readonly number[], here?: () => string | undefined, missing: () => number[] | undefined = () => undefined): () => void {
     const w: Waiting = {
-      what, state, team: -1, seq: 0, kind: 0, site: captureSite(), missing: () => undefined, members, start: 0, nextAt: 0, reports: 0, here,
+      what, state, team: -1, seq: 0, kind: 0, site: captureSite(), missing, members, start: 0, nextAt: 0, reports: 0, here,
     };
     this.watch.begin(w);
     return () => this.watch.end(w);

@@ -363,6 +363,16 @@ for (const cfg of CONVERSION_CONFIGS) {
   });
 }
 
+test('shmem/3: a conversion held up by another PE\'s clone names that PE in the coordinator\'s report', async () => {
+  const script = compiledFixture('deadlock-conversion.ts');
+  const r = await runJob(script, { backend: 'shmem', numPes: 3, args: ['other'], env: { LAMELLAR_DEADLOCK_TIMEOUT: '0.5' }, timeoutMs: 60000 });
+  assert.equal(r.code, 0, r.stderr);
+  const w = /@@warning (.*)/.exec(r.stdout)?.[1] ?? '';
+  // PE 2 shows on its board as converting, as PE 1 does: only the coordinator knows it holds a clone.
+  assert.match(w, /^PE 0 has waited [\d.]+ s in converting a Darc to LocalRwDarc [^\n]* for PE\(s\) 2: PE 2 is in a conversion/);
+  for (let pe = 0; pe < 3; pe++) assert.match(r.stdout, new RegExp(`@@passed ${pe} ${pe}`));
+});
+
 test('a slow tcp rendezvous is reported, naming the PEs not yet connected', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'lamellar-rdv-'));
   try {
