@@ -280,8 +280,12 @@ export class Conn {
     this.#queued = 0;
     this.#used = 0;
     if (this.closed) return;
-    if (last === undefined) this.socket.end();
-    else this.socket.end(last);
+    // Not if endAfterQueue() has ended it (a normal close that an abort overtook): a write now
+    // would fail the socket, and the peer has its goodbye.
+    if (!this.socket.writableEnded) {
+      if (last === undefined) this.socket.end();
+      else this.socket.end(last);
+    }
     this.#paused = false;
     this.socket.resume();
   }
