@@ -8,7 +8,7 @@
  */
 import { kConstruct, kGuardSite, kTeamInternals } from '../core/index.js';
 import { pin, unpin, type HandleOrigin, type RefState } from '../memregion/internal.js';
-import { State, type Team } from '../team/index.js';
+import { followOnCollective, State, type Team } from '../team/index.js';
 import { createArray, registerArrayKind } from './create.js';
 import { checkChunkSize, newLocalChunks, type LocalChunks } from './chunks.js';
 import type { World } from './deps.js';
@@ -257,7 +257,7 @@ export class GlobalLockArray<T extends ArrayElemType = ArrayElemType> extends Mu
     return this.#collectiveWrite(async (take) => {
       await team.barrier();
       await take();
-      await team.barrier();
+      await followOnCollective(() => team.barrier());
     });
   }
 

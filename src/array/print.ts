@@ -6,7 +6,7 @@
  */
 import { defineAm } from '../am/index.js';
 import { pin, unpin } from '../memregion/internal.js';
-import { captureSite, Kind, kTeamInternals, type Site, type Team } from '../team/index.js';
+import { captureSite, followOnCollective, Kind, kTeamInternals, type Site, type Team } from '../team/index.js';
 import { kArray, type ArrayInternals } from './meta.js';
 import type { ArrayRef } from './ops/remote.js';
 
@@ -50,7 +50,8 @@ export async function printArray(h: ArrayRef, ai: ArrayInternals, what: string):
       const lines = parts.map((p, pe) => `[pe ${pe} data] [${(p as unknown[]).map(show).join(', ')}]`);
       console.log(lines.join('\n'));
     }
-    await namedBarrier(team, what, site);
+    // A step of the print the program called (perhaps without awaiting it, before shutdown()).
+    await followOnCollective(() => namedBarrier(team, what, site));
   } finally {
     unpin(ai.state);
   }

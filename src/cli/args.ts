@@ -107,11 +107,13 @@ export function parseRunArgs(argv: readonly string[]): RunArgs {
   }
   out.script = argv[i];
   out.args = argv.slice(i + 1);
-  const unset: Partial<Record<Key, boolean>> = { numPes: out.numPes === undefined, backend: out.backend === undefined, prefix: !out.prefix, stats: out.stats === false };
+  // Only the options that say what job to start, written whole (`-N 4`, `-N4`, `--backend=tcp`):
+  // a script's own `-p 8080` or `-bar` is no launcher option misplaced.
   for (const a of out.args) {
     if (a === '--') break;
-    const key = OPTIONS[a.startsWith('--') ? a.split('=')[0]! : a.slice(0, 2)]?.key;
-    if (key !== undefined && unset[key] === true) {
+    const numPes = /^(-N\d*|--num-pes(=.*)?)$/.test(a);
+    const backend = /^(-b|--backend(=.*)?)$/.test(a);
+    if ((numPes && out.numPes === undefined) || (backend && out.backend === undefined)) {
       out.misplaced = a;
       break;
     }

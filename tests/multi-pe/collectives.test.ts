@@ -103,15 +103,22 @@ MULTI.forEach((cfg, c) => {
   });
 });
 
-test('shmem/2: a barrier after the world\'s `await using` scope ended is WORLD_SHUT_DOWN at the call, naming where the shutdown was called', async () => {
+test('shmem/2: a barrier after the world\'s `await using` scope ended is WORLD_SHUT_DOWN at the call, naming where the shutdown began', async () => {
   const script = compiledFixture('collective-mismatch.ts');
   const r = await runJob(script, { backend: 'shmem', numPes: 2, args: ['barrier-after-using'], timeoutMs: 30000 });
   assert.equal(r.code, 1, r.stderr);
   assert.equal(r.stdout.includes('@@not-reached'), false, r.stdout);
   // It went through, or met the other PE's shutdown as a mismatch, by timing.
-  assert.ok(r.stderr.includes(`barrier() after the world's shutdown was called at `) && r.stderr.includes(line(script, 'barrier-after-using/barrier')), r.stderr);
+  assert.ok(r.stderr.includes(`barrier() after the world's shutdown began at `) && r.stderr.includes(line(script, 'barrier-after-using/barrier')), r.stderr);
   assert.match(r.stderr, /code: 'LAMELLAR_ERR_WORLD_SHUT_DOWN'/);
   assert.doesNotMatch(r.stderr, /collective mismatch/);
+});
+
+test('shmem/2: a collect and a print left running when the world\'s scope ends finish before its shutdown', async () => {
+  const r = await runJob(compiledFixture('collective-mismatch.ts'), { backend: 'shmem', numPes: 2, args: ['left-running'], timeoutMs: 30000 });
+  assert.equal(r.code, 0, r.stderr);
+  for (let pe = 0; pe < 2; pe++) assert.match(r.stdout, new RegExp(`@@collected ${pe} 8`));
+  assert.match(r.stdout, /\[pe 1 data\] \[1, 1, 1, 1\]/);
 });
 
 test('shmem/2: a mismatch on a team whose id is 2^31 or more names both calls and their lines', async () => {

@@ -24,7 +24,8 @@ describe('parseRunArgs', () => {
   test("a launcher option after the script that was not given before it is the script's, and noted", () => {
     assert.equal(parseRunArgs(['app.ts', '-N', '2']).misplaced, '-N');
     assert.equal(parseRunArgs(['-N', '2', 'app.ts', '--backend=tcp']).misplaced, '--backend=tcp');
-    assert.equal(parseRunArgs(['app.ts', 'x', '--stats']).misplaced, '--stats');
+    assert.equal(parseRunArgs(['app.ts', 'x', '-N4']).misplaced, '-N4');
+    assert.equal(parseRunArgs(['app.ts', '-p', '8080', '-bar', '--stats']).misplaced, undefined, "a script's own flags");
     assert.equal(parseRunArgs(['-N', '2', 'app.ts', '-N', '3']).misplaced, undefined, 'given before: the script means its own');
     assert.equal(parseRunArgs(['app.ts', '--', '-N', '2']).misplaced, undefined, 'after --: the script\'s own');
     assert.equal(parseRunArgs(['app.ts', '--size', '4']).misplaced, undefined);

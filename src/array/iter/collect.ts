@@ -7,7 +7,7 @@
  * is converted to the type asked for.
  */
 import { ErrorCode, LamellarError } from '../../core/index.js';
-import type { Team } from '../../team/index.js';
+import { followOnCollective, type Team } from '../../team/index.js';
 import type { AtomicArray } from '../atomic.js';
 import type { ArrayBase } from '../base.js';
 import { checkArrayElemType, createArray, kindOfClass } from '../create.js';
@@ -107,9 +107,11 @@ export async function buildArray(team: Team, t: CollectTarget, mine: Stored, cou
   let at = 0;
   for (let pe = 0; pe < team.myPe; pe++) at += counts[pe]!;
   const total = counts.reduce((x, y) => x + y, 0);
-  const u = (await createArray('UnsafeArray', team, { type: t.type, length: total, distribution: t.dist })) as UnsafeArray;
+  // Steps of a consumer the program started: they may come after its world's shutdown was
+  // called, which waits for the consumer (followOnCollective).
+  const u = (await followOnCollective(() => createArray('UnsafeArray', team, { type: t.type, length: total, distribution: t.dist }))) as UnsafeArray;
   if (mine.n > 0) await u.put(at, mine.data as never);
-  await team.barrier();
+  await followOnCollective(() => team.barrier());
   switch (t.kind) {
     case 'UnsafeArray':
       return u;

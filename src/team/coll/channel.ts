@@ -585,12 +585,14 @@ export class Channel implements BarrierHooks {
     }
     const final = kind === Kind.shutdown || kind === Kind.teamDrop;
     const ending = this.#h.shutdownSite;
-    if (ending !== undefined && !final) {
+    if (ending !== undefined && !final && followOn === 0) {
       // The shutdown takes its number later (after this PE's work has finished, and a disposal's
       // a turn later): a collective called meanwhile went through, or met the others' shutdown.
+      const text = siteText(ending);
+      const at = text === NOT_RECORDED ? '' : ` at ${text}`;
       throw new LamellarError(
         ErrorCode.WORLD_SHUT_DOWN,
-        `${label ?? kindName(kind)} after the world's shutdown was called at ${siteText(ending)} (the end of an \`await using\` scope that holds the world calls it): no collective follows it`,
+        `${label ?? kindName(kind)} after the world's shutdown began${at} (shutdown(), or the end of an \`await using\` scope that holds the world, or the launcher's once the script returned): no collective follows it`,
       );
     }
     const seq = ++this.#seq;
@@ -655,6 +657,24 @@ export class Channel implements BarrierHooks {
       { details: { seq, kind: kindName(kind), call: name, peer: pe, peerKind: k === undefined ? undefined : kindName(k), peerCall: theirs, teamId: this.teamId } },
     );
     throw this.#h.fatal(err);
+  }
+}
+
+/** Depth of followOnCollective calls running now. */
+let followOn = 0;
+
+/**
+ * Runs `take`, which takes a collective's turn at once (a creation, a barrier), as a step of work
+ * the program started earlier: a collect's creation and barrier, print()'s closing barrier. Such
+ * a step may come after the world's shutdown was called, which waits for that work first; a
+ * collective the program itself calls then is refused (WORLD_SHUT_DOWN).
+ */
+export function followOnCollective<T>(take: () => T): T {
+  followOn++;
+  try {
+    return take();
+  } finally {
+    followOn--;
   }
 }
 

@@ -70,6 +70,9 @@ export interface Waiting {
   readonly holds?: boolean;
 }
 
+/** How many locks this PE keeps where requests wait another wait's report names (see #report). */
+const KEPT_SHOWN = 3;
+
 export class Watch {
   readonly #timeoutMs: number;
   readonly #abort: boolean;
@@ -374,9 +377,10 @@ export class Watch {
     // be waiting there for a guard this PE holds (kept across this barrier), which only the
     // lock's own description says. With the abort action this report may be the only one.
     if (w.keeps === undefined && missing !== undefined && missing.length > 0) {
-      for (const k of this.#waits) {
-        if (k.keeps !== undefined) lines.push(`this PE keeps ${k.keeps}, where a request has waited ${Math.round((now - k.start) / 100) / 10} s: ${k.what}`);
-      }
+      // The longest-waiting few: a PE may keep many contended locks.
+      const kept = [...this.#waits].filter((k) => k.keeps !== undefined).sort((a, b) => a.start - b.start);
+      for (const k of kept.slice(0, KEPT_SHOWN)) lines.push(`this PE keeps ${k.keeps}, where a request has waited ${Math.round((now - k.start) / 100) / 10} s: ${k.what}`);
+      if (kept.length > KEPT_SHOWN) lines.push(`and ${kept.length - KEPT_SHOWN} more such lock(s)`);
     }
     const none = w.state === State.inWaitAll ? 'the AMs it waits for' : 'other PEs';
     // A wait this PE blocks itself (a conversion while it holds a clone) says so, rather than
