@@ -21,7 +21,7 @@ import type { LocalLockArray } from './local-lock.js';
 import type { BatchIndices } from './op-types.js';
 import { kArray, kDecodedCopy, type ArrayInternals, type ArrayMeta } from './meta.js';
 import { canCopyDirect, copyRange } from './ops/copy.js';
-import { IndexedDistIter, IndexedLocalIter, IndexedOnesidedIter, consumersIdle, defaultChunk, iterChain, onesidedOf } from './iter/index.js';
+import { IndexedDistIter, IndexedLocalIter, IndexedOnesidedIter, consumersIdle, defaultChunk, iterChain, onesidedOf, running } from './iter/index.js';
 import { entryOf, flushArray, gatherOne, inFlight, wantsEntry } from './ops/coalesce.js';
 import { checksWhileGathering, execute, type OpResult } from './ops/engine.js';
 import type { View } from './ops/kernels.js';
@@ -508,7 +508,9 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
    * ```
    */
   print(): Promise<void> {
-    return printArray(this, this[kArray], `${this.kind}.print()`);
+    // Running work, as a consumer is: waitAll(), shutdown() and drop() wait for a print left
+    // running, whose closing barrier would otherwise meet the world's shutdown.
+    return running([this], () => printArray(this, this[kArray], `${this.kind}.print()`));
   }
 
   /**

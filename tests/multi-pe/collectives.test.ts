@@ -103,32 +103,43 @@ MULTI.forEach((cfg, c) => {
   });
 });
 
-test('shmem/2: a barrier after the world\'s `await using` scope ended is WORLD_SHUT_DOWN at the call, naming where the shutdown began', async () => {
-  const script = compiledFixture('collective-mismatch.ts');
-  const r = await runJob(script, { backend: 'shmem', numPes: 2, args: ['barrier-after-using'], timeoutMs: 30000 });
-  assert.equal(r.code, 1, r.stderr);
-  assert.equal(r.stdout.includes('@@not-reached'), false, r.stdout);
-  // It went through, or met the other PE's shutdown as a mismatch, by timing.
-  assert.ok(r.stderr.includes(`barrier() after the world's shutdown began at `) && r.stderr.includes(line(script, 'barrier-after-using/barrier')), r.stderr);
-  assert.match(r.stderr, /code: 'LAMELLAR_ERR_WORLD_SHUT_DOWN'/);
-  assert.doesNotMatch(r.stderr, /collective mismatch/);
-});
+// Above the lamella, but a board is read remotely on tcp and ofi, and each lamella shuts down
+// its own way: on every one.
+const EVERY: JobConfig[] = [
+  { backend: 'shmem', numPes: 2 },
+  { backend: 'tcp', numPes: 2 },
+  { backend: 'ofi', numPes: 2, provider: 'shm' },
+];
+for (const cfg of EVERY) {
+  test(`${configName(cfg)}/2: a barrier after the world's await-using scope ended is WORLD_SHUT_DOWN at the call, naming where the shutdown began`, { skip: skipFor(cfg) }, async () => {
+    const script = compiledFixture('collective-mismatch.ts');
+    const r = await runJob(script, { ...cfg, args: ['barrier-after-using'], timeoutMs: 30000 });
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.stdout.includes('@@not-reached'), false, r.stdout);
+    // It went through, or met the other PE's shutdown as a mismatch, by timing.
+    assert.ok(r.stderr.includes(`barrier() after the world's shutdown began at `) && r.stderr.includes(line(script, 'barrier-after-using/barrier')), r.stderr);
+    assert.match(r.stderr, /code: 'LAMELLAR_ERR_WORLD_SHUT_DOWN'/);
+    assert.doesNotMatch(r.stderr, /collective mismatch/);
+  });
 
-test('shmem/2: a collect and a print left running when the world\'s scope ends finish before its shutdown', async () => {
-  const r = await runJob(compiledFixture('collective-mismatch.ts'), { backend: 'shmem', numPes: 2, args: ['left-running'], timeoutMs: 30000 });
-  assert.equal(r.code, 0, r.stderr);
-  for (let pe = 0; pe < 2; pe++) assert.match(r.stdout, new RegExp(`@@collected ${pe} 8`));
-  assert.match(r.stdout, /\[pe 1 data\] \[1, 1, 1, 1\]/);
-});
+  test(`${configName(cfg)}/2: a collect, or a print, left running when the world's scope ends finishes before its shutdown`, { skip: skipFor(cfg) }, async () => {
+    for (const what of ['collect', 'print']) {
+      const r = await runJob(compiledFixture('collective-mismatch.ts'), { ...cfg, args: ['left-running', what], timeoutMs: 30000 });
+      assert.equal(r.code, 0, `${what}: ${r.stderr}`);
+      if (what === 'collect') for (let pe = 0; pe < 2; pe++) assert.match(r.stdout, new RegExp(`@@collected ${pe} 8`));
+      else assert.match(r.stdout, /\[pe 1 data\] \[1, 1, 1, 1\]/);
+    }
+  });
 
-test('shmem/2: a mismatch on a team whose id is 2^31 or more names both calls and their lines', async () => {
-  const script = compiledFixture('collective-mismatch.ts');
-  const r = await runJob(script, { backend: 'shmem', numPes: 2, args: ['fifth-team'], timeoutMs: 30000 });
-  assert.equal(r.code, 1, r.stderr);
-  const first = /collective mismatch on team \d+ \(world PEs \[0, 1\]\): [^\n]*/.exec(r.stderr)?.[0] ?? '';
-  assert.ok(first.includes('barrier()') && first.includes('allReduce()'), `both calls in: ${first || r.stderr}`);
-  assert.ok(first.includes(line(script, 'fifth-team/barrier')) && first.includes(line(script, 'fifth-team/allReduce')), `both lines in: ${first}`);
-});
+  test(`${configName(cfg)}/2: a mismatch on a team whose id is 2^31 or more names both calls and their lines`, { skip: skipFor(cfg) }, async () => {
+    const script = compiledFixture('collective-mismatch.ts');
+    const r = await runJob(script, { ...cfg, args: ['fifth-team'], timeoutMs: 30000 });
+    assert.equal(r.code, 1, r.stderr);
+    const first = /collective mismatch on team \d+ \(world PEs \[0, 1\]\): [^\n]*/.exec(r.stderr)?.[0] ?? '';
+    assert.ok(first.includes('barrier()') && first.includes('allReduce()'), `both calls in: ${first || r.stderr}`);
+    assert.ok(first.includes(line(script, 'fifth-team/barrier')) && first.includes(line(script, 'fifth-team/allReduce')), `both lines in: ${first}`);
+  });
+}
 
 // The same on ofi, whose lamella throws on use after its abort as tcp's did.
 const OFI_SHM: JobConfig = { backend: 'ofi', numPes: 2, provider: 'shm' };
@@ -370,15 +381,17 @@ for (const cfg of CONVERSION_CONFIGS) {
   });
 }
 
-test('shmem/3: a conversion held up by another PE\'s clone names that PE in the coordinator\'s report', async () => {
-  const script = compiledFixture('deadlock-conversion.ts');
-  const r = await runJob(script, { backend: 'shmem', numPes: 3, args: ['other'], env: { LAMELLAR_DEADLOCK_TIMEOUT: '0.5' }, timeoutMs: 60000 });
-  assert.equal(r.code, 0, r.stderr);
-  const w = /@@warning (.*)/.exec(r.stdout)?.[1] ?? '';
-  // PE 2 shows on its board as converting, as PE 1 does: only the coordinator knows it holds a clone.
-  assert.match(w, /^PE 0 has waited [\d.]+ s in converting a Darc to LocalRwDarc [^\n]* for PE\(s\) 2: PE 2 is in a conversion/);
-  for (let pe = 0; pe < 3; pe++) assert.match(r.stdout, new RegExp(`@@passed ${pe} ${pe}`));
-});
+for (const cfg of EVERY) {
+  test(`${configName(cfg)}/3: a conversion held up by another PE's clone names that PE in the coordinator's report`, { skip: skipFor(cfg) }, async () => {
+    const script = compiledFixture('deadlock-conversion.ts');
+    const r = await runJob(script, { ...cfg, numPes: 3, args: ['other'], env: { LAMELLAR_DEADLOCK_TIMEOUT: '0.5' }, timeoutMs: 60000 });
+    assert.equal(r.code, 0, r.stderr);
+    const w = /@@warning (.*)/.exec(r.stdout)?.[1] ?? '';
+    // PE 2 shows on its board as converting, as PE 1 does: only the coordinator knows it holds a clone.
+    assert.match(w, /^PE 0 has waited [\d.]+ s in converting a Darc to LocalRwDarc [^\n]* for PE\(s\) 2: PE 2 is in a conversion/);
+    for (let pe = 0; pe < 3; pe++) assert.match(r.stdout, new RegExp(`@@passed ${pe} ${pe}`));
+  });
+}
 
 test('a slow tcp rendezvous is reported, naming the PEs not yet connected', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'lamellar-rdv-'));
@@ -420,23 +433,25 @@ const LOCK_WAITS = {
       : `LocalRwDarc\\.read\\(\\), queued behind a write guard taken at ${taken} and not yet released \\(1 request queued\\)`,
   larr: (pe: number, taken: string | undefined) => `a queue for the LocalLockArray lock of team PE ${pe}'s part \\(1 op or guard request queued here, the first a read; the lock is held by a writer, a guard this PE took at ${taken} and has not released \\(a guard holds the lock until it is released: bind each guard with \`using\`, or call its release\\(\\)\\)\\)`,
 } as const;
-test('shmem/2, abort action: a write guard kept across a barrier a reader must pass first is blamed on its holder', async () => {
-  const r = await runJob(compiledFixture('deadlock-lock.ts'), { backend: 'shmem', numPes: 2, env: { LAMELLAR_DEADLOCK_TIMEOUT: '1', LAMELLAR_DEADLOCK_TIMEOUT_ACTION: 'abort' }, args: ['across'], timeoutMs: 60000 });
-  assert.equal(r.code, 1, r.stderr);
-  assert.doesNotMatch(r.stdout, /@@not-reached/);
-  // PE 0's barrier report ends the job (the reader asked late): it names the guard PE 0 holds.
-  assert.match(r.stderr, /PE 0 has waited [\d.]+ s in barrier\(\)[^\n]*this PE keeps a GlobalRwDarc's lock, where a request has waited [\d.]+ s: [^\n]*held by PE 0 \(write/, r.stderr);
-  assert.match(r.stderr, /code: 'LAMELLAR_ERR_DEADLOCK_TIMEOUT'/);
-});
+for (const cfg of EVERY) {
+  test(`${configName(cfg)}/2, abort action: a write guard kept across a barrier a reader must pass first is blamed on its holder`, { skip: skipFor(cfg) }, async () => {
+    const r = await runJob(compiledFixture('deadlock-lock.ts'), { ...cfg, env: { LAMELLAR_DEADLOCK_TIMEOUT: '1', LAMELLAR_DEADLOCK_TIMEOUT_ACTION: 'abort' }, args: ['across'], timeoutMs: 60000 });
+    assert.equal(r.code, 1, r.stderr);
+    assert.doesNotMatch(r.stdout, /@@not-reached/);
+    // PE 0's barrier report ends the job (the reader asked late): it names the guard PE 0 holds.
+    assert.match(r.stderr, /PE 0 has waited [\d.]+ s in barrier\(\)[^\n]*this PE keeps a GlobalRwDarc's lock, where a request has waited [\d.]+ s: [^\n]*held by PE 0 \(write/, r.stderr);
+    assert.match(r.stderr, /code: 'LAMELLAR_ERR_DEADLOCK_TIMEOUT'/);
+  });
 
-test("shmem/3: a collectiveWrite() a PE has not called is reported by the lock's host, naming that PE", async () => {
-  const r = await runJob(compiledFixture('deadlock-lock.ts'), { backend: 'shmem', numPes: 3, env: { LAMELLAR_DEADLOCK_TIMEOUT: '0.5' }, args: ['cw'], timeoutMs: 60000 });
-  assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /@@warning PE 0 keeps a GlobalRwDarc's lock, where collectiveWrite\(\) #0 has waited [\d.]+ s for PE\(s\) (1, )?2 to call it \(PE\(s\) [\d, ]+ have\); every team PE calls collectiveWrite\(\) the same number of times/);
-  // The last PE calls it only once told of the report (the host's warning handler); PE 1's
-  // request may not have reached the host yet on a loaded machine.
-  for (let pe = 0; pe < 3; pe++) assert.match(r.stdout, new RegExp(`@@wrote ${pe}$`, 'm'));
-});
+  test(`${configName(cfg)}/3: a collectiveWrite() a PE has not called is reported by the lock's host, naming that PE`, { skip: skipFor(cfg) }, async () => {
+    const r = await runJob(compiledFixture('deadlock-lock.ts'), { ...cfg, numPes: 3, env: { LAMELLAR_DEADLOCK_TIMEOUT: '0.5' }, args: ['cw'], timeoutMs: 60000 });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /@@warning PE 0 keeps a GlobalRwDarc's lock, where collectiveWrite\(\) #0 has waited [\d.]+ s for PE\(s\) (1, )?2 to call it \(PE\(s\) [\d, ]+ have\); every team PE calls collectiveWrite\(\) the same number of times/);
+    // The last PE calls it only once told of the report (the host's warning handler); PE 1's
+    // request may not have reached the host yet on a loaded machine.
+    for (let pe = 0; pe < 3; pe++) assert.match(r.stdout, new RegExp(`@@wrote ${pe}$`, 'm'));
+  });
+}
 
 for (const cfg of [{ backend: 'local', numPes: 1 }, { backend: 'shmem', numPes: 2 }, { backend: 'tcp', numPes: 2 }, { backend: 'ofi', numPes: 2, provider: 'shm' }] as const) {
   const script = scriptFor('deadlock-lock.ts', cfg.backend === 'local');

@@ -21,7 +21,7 @@ export { LocalIter, IndexedLocalIter, type ChunkOf, type LocalChunkOf } from './
 export { OnesidedIter, IndexedOnesidedIter, defaultChunk } from './onesided.js';
 export { ElemRef, AtomicElement, type ArithElement, type BitwiseElement, type IntElement, type FloatElement } from './items.js';
 export type { Lease } from './access.js';
-export { consumersIdle } from './running.js';
+export { consumersIdle, running } from './running.js';
 export { Schedule, ASYNC_LANES, SLICE_MS, type ChunkSchedule } from './schedule.js';
 export type { ArrayClass, Collected } from './collect.js';
 

@@ -578,12 +578,17 @@ export class NetNode implements ConnOwner {
     if (this.failed) return;
     this.failed = true;
     const body = abortBody(code, message);
+    // Not kept as abortFrame for late dialers: close() stops listening after an abort.
+    for (const c of this.conns) if (c !== undefined && !c.closed) c.finish(this.#abortFrame(body));
+  }
+
+  /** A whole ABORT message with `body`: header and body in one buffer, a fresh one each call. */
+  #abortFrame(body: Uint8Array): Uint8Array {
     const hdr = this.#hdr.set(T.ABORT, this.me, body.length);
     const frame = new Uint8Array(hdr.length + body.length);
     frame.set(hdr);
     frame.set(body, hdr.length);
-    // Not kept as abortFrame for late dialers: close() stops listening after an abort.
-    for (const c of this.conns) if (c !== undefined && !c.closed) c.finish(frame);
+    return frame;
   }
 
   /**
@@ -606,21 +611,12 @@ export class NetNode implements ConnOwner {
     if (this.failed || this.closing) return;
     this.failed = true;
     const body = heard === undefined ? abortBody(code, message) : abortBody(code, heard.message, heard.origin);
-    const frame = this.#hdr.set(T.ABORT, this.me, body.length);
-    this.abortFrame = new Uint8Array(frame.length + body.length);
-    this.abortFrame.set(frame);
-    this.abortFrame.set(body, frame.length);
+    this.abortFrame = this.#abortFrame(body);
     const ends: Promise<void>[] = [];
     for (const c of this.conns) {
       if (c === undefined) continue;
       if (c.peer === heard?.peer) c.finish();
-      else {
-        const hdr = this.#hdr.set(T.ABORT, this.me, body.length);
-        const last = new Uint8Array(hdr.length + body.length);
-        last.set(hdr);
-        last.set(body, hdr.length);
-        c.finish(last);
-      }
+      else c.finish(this.#abortFrame(body));
       ends.push(c.ended);
     }
     // Counted from here, not from telling the main thread, so the linger cannot stretch the bound.
