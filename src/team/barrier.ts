@@ -18,6 +18,17 @@
  * one PE run one after another (the channel orders them), so the values this PE writes into a
  * slot only grow.
  *
+ * The wrapping compare ("slot - target" as an i32) holds while a slot lags its target by fewer
+ * than 2^27 sequence numbers. Exchanges signal nothing, so a team that ran more than that many
+ * of them between two barriers (about 7 minutes of nothing but allReduce on shmem) would find
+ * its slot's last word "ahead" of the next target and pass without its partner. So every
+ * STALE_GAP numbers without a signal collective the channel has each PE lower its own slots
+ * (`lower`), in turn after its signal collectives before: by compare-and-swap against the word
+ * it last found there, to a word just below every later target. The partner has written nothing
+ * since, or it has written the word of its next barrier (a later number, not taken here yet),
+ * which is never the word swapped out (fewer than 2^28 numbers on, or a kind other than 0), so
+ * the swap fails and that word stands.
+ *
  * On shmem a signal is an Atomics.store plus notify into the partner's heap, and the wait spins
  * briefly before sleeping in Atomics.waitAsync, so PEs that arrive together pass in well under a
  * microsecond per round and an idle PE costs no CPU.
@@ -30,6 +41,9 @@ export const SEQ_MASK = 0x0fffffff;
 
 /** BarrierHooks.mismatch's `theirKind` for a partner already past a final collective. */
 export const LATER = -1;
+
+/** How many sequence numbers a team runs without a signal collective before its slots are lowered. */
+export const STALE_GAP = 2 ** 26;
 
 /** Set above the kind's 4 bits (never in a signal word): the collective is the team's last. */
 const FINAL = 16;
@@ -60,6 +74,8 @@ export class DisseminationBarrier {
   readonly #addrs: readonly number[];
   readonly #me: number;
   readonly #own: Int32Array;
+  /** Per round: the word this PE last found in its slot there (or lowered it to). */
+  readonly #lastWord: Int32Array;
 
   constructor(lamella: Lamella, pes: readonly number[], addrs: readonly number[], me: number) {
     this.#lamella = lamella;
@@ -67,6 +83,7 @@ export class DisseminationBarrier {
     this.#addrs = addrs;
     this.#me = me;
     this.#own = new Int32Array(lamella.heap(lamella.myPe)!);
+    this.#lastWord = new Int32Array(barrierRounds(pes.length));
   }
 
   /** Bytes of heap each member needs for its slots. */
@@ -93,6 +110,20 @@ export class DisseminationBarrier {
     return this.#rounds(signalWord(seq, kind), (seq & SEQ_MASK) << 4, kind | FINAL, 0, hooks);
   }
 
+  /**
+   * Lowers this PE's slots, unless a partner has signalled there since this PE last looked, to
+   * the word of exchange `seq` with kind 0, below the target of every later collective for the
+   * next 2^27 numbers. Runs between signal collectives, never during one.
+   */
+  lower(seq: number): void {
+    const mine = this.#addrs[this.#me]! >> 2;
+    const low = (seq & SEQ_MASK) << 4;
+    for (let r = 0; r < this.#lastWord.length; r++) {
+      const was = this.#lastWord[r]!;
+      if (Atomics.compareExchange(this.#own, mine + r, was, low) === was) this.#lastWord[r] = low;
+    }
+  }
+
   /** Runs rounds `from`.. : signal the partner, then wait for ours and check its kind. */
   #rounds(word: number, target: number, kind: number, from: number, hooks: BarrierHooks): Promise<void> | undefined {
     const p = this.#pes.length;
@@ -103,17 +134,18 @@ export class DisseminationBarrier {
       const w = this.#lamella.waitSignal(mine + 4 * r, target);
       if (w !== undefined) {
         if (from === 0) hooks.slow();
-        return w.then(() => this.#check(mine + 4 * r, target, kind, d, hooks, false) ?? this.#rounds(word, target, kind, r + 1, hooks));
+        return w.then(() => this.#check(r, mine + 4 * r, target, kind, d, hooks, false) ?? this.#rounds(word, target, kind, r + 1, hooks));
       }
-      const bad = this.#check(mine + 4 * r, target, kind, d, hooks, from === 0);
+      const bad = this.#check(r, mine + 4 * r, target, kind, d, hooks, from === 0);
       if (bad !== undefined) return bad;
     }
     return undefined;
   }
 
-  /** Checks a round's word (already >= target); `sync`: still inside the caller's call. */
-  #check(addr: number, target: number, kind: number, d: number, hooks: BarrierHooks, sync: boolean): Promise<never> | undefined {
+  /** Checks round `r`'s word (already >= target) and keeps it; `sync`: still inside the caller's call. */
+  #check(r: number, addr: number, target: number, kind: number, d: number, hooks: BarrierHooks, sync: boolean): Promise<never> | undefined {
     const got = Atomics.load(this.#own, addr >> 2);
+    this.#lastWord[r] = got;
     const p = this.#pes.length;
     if ((got & ~15) !== target) {
       if ((kind & FINAL) !== 0) return hooks.mismatch((this.#me - d + p) % p, LATER);

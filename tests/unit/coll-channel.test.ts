@@ -38,14 +38,18 @@ interface Pe {
   reports: Error[];
 }
 
+/** The heaps of the PEs `team` made last. */
+let lastHeaps: SharedArrayBuffer[] = [];
+
 /** Two PEs whose heaps are plain shared buffers; a signal lands at once, messages wait for `deliver`. */
 function pair(): [Pe, Pe] {
   return team(2) as [Pe, Pe];
 }
 
 /** `n` PEs of one team, as `pair`; `board` is every PE's view of the status boards, if any. */
-function team(n: number, board?: StatusBoard): Pe[] {
+function team(n: number, board?: StatusBoard, staleGap?: number): Pe[] {
   const heaps = Array.from({ length: n }, () => new SharedArrayBuffer(256));
+  lastHeaps = heaps;
   const members = Array.from({ length: n }, (_, i) => i);
   const sleepers: { pe: number; i: number; value: number; wake: () => void }[] = [];
   const pes: Pe[] = [];
@@ -90,6 +94,7 @@ function team(n: number, board?: StatusBoard): Pe[] {
       channel: () => undefined,
       keepEarly: () => undefined,
       shutdownSite: undefined,
+      staleGap,
     };
     pes.push({ ch: new Channel(host, 0, members, members.map(() => SLOTS), false), out, failed, reports });
   }
@@ -236,4 +241,44 @@ test('two checks that find one mismatch at once throw the report that failed the
   assert.equal(reads.length, 1);
   reads[0]!.reject(new LamellarError(ErrorCode.WORLD_SHUT_DOWN, 'used after shutdown'));
   await assert.rejects(s1!, (err) => err === failed);
+});
+
+test('after STALE_GAP exchanges without a barrier the slots are lowered, after the barrier in flight, and barriers still pair', async () => {
+  const [p0, p1] = team(2, undefined, 3) as [Pe, Pe];
+  const slot = (pe: number): number => Atomics.load(new Int32Array(lastHeaps[pe]!), SLOTS >> 2);
+  let passed = false;
+  // PE 0: barrier #1 (waits for PE 1), then exchanges #2..#4; #4 is 3 numbers on, so it lowers.
+  const b0 = p0.ch.signal(Kind.barrier)!;
+  void b0.then(() => (passed = true));
+  const xs0 = [3, 4, 5].map((v) => p0.ch.exchange(Kind.allReduce, 'allReduce(sum)', v));
+  await new Promise((r) => setImmediate(r));
+  assert.equal(slot(0), 0, 'no lowering while barrier #1 still waits: it would let that barrier pass');
+  assert.equal(passed, false);
+  // PE 1: barrier #1 (passes: PE 0 signalled), then the same exchanges; its lowering runs at once.
+  assert.equal(p1.ch.signal(Kind.barrier), undefined);
+  const xs1 = [6, 7, 8].map((v) => p1.ch.exchange(Kind.allReduce, 'allReduce(sum)', v));
+  assert.equal(slot(1), 4 << 4, "PE 1's slot is lowered to exchange #4's word, kind 0");
+  await b0;
+  assert.equal(slot(0), 4 << 4, "PE 0's slot is lowered once its barrier passed");
+  deliver(p0, p1);
+  deliver(p1, p0);
+  const sums = await Promise.all([...xs0, ...xs1]);
+  assert.deepEqual(sums.map((v) => v.map(Number)), [[3, 6], [4, 7], [5, 8], [3, 6], [4, 7], [5, 8]]);
+  // Barrier #5: PE 1 signals first this time; PE 0 then passes, PE 1 waited for it.
+  const b1 = p1.ch.signal(Kind.barrier)!;
+  assert.ok(b1 !== undefined, 'PE 1 waits for PE 0 at barrier #5');
+  assert.equal(p0.ch.signal(Kind.barrier), undefined);
+  await b1;
+  // Three more exchanges lower again: PE 0 first, while PE 1 already signalled barrier #9, whose
+  // word the lowering must keep.
+  const ys1 = [1, 2, 3].map((v) => p1.ch.exchange(Kind.allReduce, 'allReduce(sum)', v));
+  const b9 = p1.ch.signal(Kind.barrier)!;
+  const ys0 = [1, 2, 3].map((v) => p0.ch.exchange(Kind.allReduce, 'allReduce(sum)', v));
+  assert.equal(slot(0), (9 << 4) | Kind.barrier, "PE 0 keeps PE 1's word for barrier #9");
+  assert.equal(p0.ch.signal(Kind.barrier), undefined, 'and passes barrier #9 at once');
+  await b9;
+  deliver(p0, p1);
+  deliver(p1, p0);
+  assert.equal((await Promise.all([...ys0, ...ys1])).length, 6);
+  assert.equal(p0.reports.length + p1.reports.length, 0);
 });

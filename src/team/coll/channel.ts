@@ -32,7 +32,7 @@ import { decodeOwned, defineAm, markUrgentAm, newAmHandle, type AmDef, type Engi
 import { deferred, ErrorCode, LamellarError, type Deferred, type ErrorCodeValue } from '../../core/index.js';
 import type { Lamella } from '../../lamellae/types.js';
 import { decodeFromBytes, encodeToBytes } from '../../serde/index.js';
-import { DisseminationBarrier, LATER, type BarrierHooks } from '../barrier.js';
+import { DisseminationBarrier, LATER, STALE_GAP, type BarrierHooks } from '../barrier.js';
 import { Kind, kindName, UNKNOWN_KIND } from './kinds.js';
 import { captureSite, NOT_RECORDED, siteText, type Site } from './site.js';
 import { readPeerCall, State, type PeerCall, type StatusBoard } from './status.js';
@@ -60,6 +60,8 @@ export interface ChannelHost {
    * scope), once it has been: no collective but that shutdown and teams' drops follows it.
    */
   readonly shutdownSite: Site | undefined;
+  /** Numbers without a signal collective before the barrier's slots are lowered (STALE_GAP). */
+  readonly staleGap?: number;
 }
 
 /** One member's part of an exchange collective, as it travels. */
@@ -195,6 +197,8 @@ export class Channel implements BarrierHooks {
   readonly #early = new Map<number, [number, CollMsg][]>();
   /** The signal collective in flight; later ones run after it. */
   #sigTail: Promise<void> | undefined;
+  /** The number of the last signal collective taken, or of the last lowering of the slots. */
+  #freshAt = 0;
   /** The signal collective running now (one at a time): its number, kind, site and wait. */
   #curSeq = 0;
   #curKind = 0;
@@ -257,6 +261,7 @@ export class Channel implements BarrierHooks {
    */
   signal(kind: number, call?: SignalCall): Promise<void> | undefined {
     const seq = this.#take(kind, call?.label);
+    this.#freshAt = seq;
     const unwatched = call?.unwatched === true;
     if (this.#sigTail === undefined) {
       const p = this.#runSignal(seq, kind, call?.site ?? (this.#alwaysSite ? captureSite() : undefined), unwatched);
@@ -271,6 +276,7 @@ export class Channel implements BarrierHooks {
   /** Takes a sequence number for a signal collective that runs later, in its turn, on `run()`. */
   reserveSignal(kind: number, call?: SignalCall): { seq: number; run(): Promise<void> } {
     const seq = this.#take(kind, call?.label);
+    this.#freshAt = seq;
     const site = call?.site ?? captureSite();
     this.#sites[seq & RECENT_MASK] = site;
     const gate = deferred<void>();
@@ -282,6 +288,16 @@ export class Channel implements BarrierHooks {
         return p;
       },
     };
+  }
+
+  /**
+   * Has the barrier lower this PE's slots after the signal collectives before `seq` (see
+   * barrier.ts: after 2^27 numbers without one, a slot's last word would pass the next barrier).
+   */
+  #lowerSlots(seq: number): void {
+    this.#freshAt = seq;
+    if (this.#sigTail === undefined) this.#barrier.lower(seq);
+    else this.#track(this.#sigTail.then(() => this.#barrier.lower(seq)));
   }
 
   #track(p: Promise<void>): Promise<void> {
@@ -374,6 +390,7 @@ export class Channel implements BarrierHooks {
     // comes: a peer's message already waiting for this number is matched below, at once.
     const seq = this.#take(kind, kind === Kind.iteration || named ? desc : undefined);
     this.#sites[seq & RECENT_MASK] = undefined;
+    if (seq - this.#freshAt >= (this.#h.staleGap ?? STALE_GAP)) this.#lowerSlots(seq);
     const n = this.pes.length;
     const slot: Slot = {
       kind,
