@@ -297,7 +297,7 @@ export class Channel implements BarrierHooks {
   #lowerSlots(seq: number): void {
     this.#freshAt = seq;
     if (this.#sigTail === undefined) this.#barrier.lower(seq);
-    else this.#track(this.#sigTail.then(() => this.#barrier.lower(seq)));
+    else void this.#track(this.#sigTail.then(() => this.#barrier.lower(seq)));
   }
 
   #track(p: Promise<void>): Promise<void> {
