@@ -6,7 +6,7 @@
  */
 import { addPendingReporter, channels, config, ErrorCode, LamellarError, peCounters, reportPendingOnDrain } from '../core/index.js';
 import type { Lamella } from '../lamellae/types.js';
-import { decodeValue, encodeValue, Reader, RefMemo, Writer } from '../serde/index.js';
+import { decodeValue, encodeValue, expectEnd, Reader, RefMemo, Writer } from '../serde/index.js';
 import { Outbox } from './aggregation.js';
 import { closeArgScope, endArgDecode, FrameShares, openArgScope, releaseFrom, runReleases, takeHeld, type HeldList } from './arg-scope.js';
 import { closureEnv, closureSourceOf, ClosureTable } from './closure-table.js';
@@ -419,6 +419,7 @@ export class Engine {
         let value: unknown;
         try {
           value = decodeValue(r, this.#host!.decodeContext);
+          expectEnd(r, end);
         } catch (err) {
           r.pos = end;
           this.#outcomes.reply(reqId, false, err);
@@ -537,6 +538,7 @@ export class Engine {
       // back-references. Decode without one.
       const memo = this.#outOfTurn ? undefined : this.#memo;
       args = carriesEntries(def) ? this.#decodeEntries(r, host.decodeContext, memo) : decodeValue(r, host.decodeContext, memo);
+      expectEnd(r, end);
     } catch (err) {
       runReleases(closeArgScope(mark));
       r.pos = end;
@@ -687,6 +689,7 @@ export class Engine {
           : new LamellarError(ErrorCode.UNKNOWN_AM, `returned AM with wire id ${amId} is not defined on PE ${this.myPe}`);
       }
       args = decodeValue(r, this.#host!.decodeContext, this.#memo);
+      expectEnd(r, end);
     } catch (err) {
       runReleases(closeArgScope(mark));
       r.pos = end;

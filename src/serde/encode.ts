@@ -247,12 +247,17 @@ function encPlain(w: Writer, o: Record<string, unknown>, depth: number): void {
     w.buf[at] = T.FIXOBJ | n;
     return;
   }
-  // Too many keys for the one-byte header: open a 4-byte gap for the count (rare).
+  // Too many keys for the one-byte header: open a 4-byte gap for the count (rare). What the
+  // writer recorded by position inside the moved bytes moves with them: the runs gathered by
+  // reference (their holes move as bytes), and the reference a REF_AGAIN would point back to.
   w.ensure(4);
   w.buf.copyWithin(at + 5, at + 1, w.pos);
   w.buf[at] = T.OBJ32;
   w.dv.setUint32(at + 1, n, true);
   w.pos += 4;
+  const g = w.gathered;
+  for (let i = g.length - 2; i >= 0 && (g[i] as number) > at; i -= 2) g[i] = (g[i] as number) + 4;
+  if (w.lastRef !== undefined && w.lastRefAt > at) w.lastRefAt += 4;
 }
 
 function encNullProto(w: Writer, o: Record<string, unknown>, depth: number): void {

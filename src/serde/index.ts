@@ -90,6 +90,15 @@ export function encodeToBytes(value: unknown, label?: string, root = 'args'): Ui
   }
 }
 
+/**
+ * Checks that the value just decoded from `r` ended where its record does (`end`): a value
+ * that reads short or long of its record's length is corrupt, and so is the rest of the frame
+ * it would misread (DESERIALIZE).
+ */
+export function expectEnd(r: Reader, end: number): void {
+  if (r.pos !== end) throw deserializeError(`the value ends ${r.pos < end ? `${end - r.pos} byte(s) before` : `${r.pos - end} byte(s) past`} its record`, r.pos);
+}
+
 /** Decodes exactly one value spanning all of `bytes`; trailing bytes are a DESERIALIZE error. */
 export function decodeFromBytes(bytes: Uint8Array, ctx?: unknown): unknown {
   const r = new Reader(bytes);

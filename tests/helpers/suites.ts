@@ -48,6 +48,7 @@ export const AM_CASES = [
   'an AmGroup of mixed single-PE and all-PE AMs returns results in insertion order',
   'a TaskGroup waits only for its own AMs',
   'an Error returned by an AM arrives as an Error of its class with its fields',
+  'an argument of 16 keys and more carries a large array and a Darc intact, and the Darc sent again after it',
   'every codec value type round-trips through an AM',
   'large typed arrays in AM arguments arrive as they were at launch, from any buffer',
 ];

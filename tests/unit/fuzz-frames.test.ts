@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
 import { describe, test } from 'node:test';
 import { AmHandle, defineAm, newAmHandle, type AmDef } from '../../src/am/index.js';
-import { recordSize, REPLY_UNITS, REPLY_VALUE } from '../../src/am/wire.js';
+import { recordSize, REPLY_ERROR, REPLY_UNITS, REPLY_VALUE } from '../../src/am/wire.js';
 import { isLamellarError } from '../../src/core/index.js';
 import { makeEngine, requestFrame } from '../helpers/engine.js';
 import { createHeap, F_FIRST, F_FREE, F_HEAP, F_LAST, F_MID, F_WHOLE, RING_HEADER, RingEnd } from '../../src/lamellae/common/index.js';
@@ -100,6 +100,39 @@ describe('AM engine frames', () => {
       engine.flush();
     });
     assert.ok(answered > 0 && refused > 0, `${n} inputs: ${answered} answered, ${refused} refused`);
+  });
+
+  test('a request whose arguments end short of its record is refused with DESERIALIZE, and the record after it still runs', () => {
+    const { engine, handler, sent } = makeEngine();
+    // The first record's length counts 3 bytes more than its value: junk the value does not read.
+    const first = request(7, { a: 1 });
+    const padded = new Uint8Array(first.length + 3);
+    padded.set(first);
+    padded.set([0xc0, 0xc0, 0xc0], first.length);
+    const dv = new DataView(padded.buffer);
+    dv.setUint32(13, dv.getUint32(13, true) + 3, true);
+    const second = request(8, 'next');
+    const frame = new Uint8Array(padded.length + second.length);
+    frame.set(padded);
+    frame.set(second, padded.length);
+    handler(1, frame);
+    engine.flush();
+    const replies: [number, number, unknown][] = [];
+    for (const { frame: out } of sent) {
+      const rd = new Reader(out);
+      while (rd.pos < rd.end) {
+        const kind = rd.u8();
+        const id = rd.u32();
+        rd.u32();
+        replies.push([kind, id, decodeValue(rd)]);
+      }
+    }
+    assert.equal(replies.length, 2, JSON.stringify(replies, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v)));
+    assert.equal(replies[0]![0], REPLY_ERROR);
+    assert.equal(replies[0]![1], 7);
+    assert.match(JSON.stringify(replies[0]![2]), /LAMELLAR_ERR_DESERIALIZE|DESERIALIZE/);
+    assert.match(JSON.stringify(replies[0]![2]), /3 byte\(s\) before its record/);
+    assert.deepEqual(replies[1], [REPLY_VALUE, 8, 'next']);
   });
 
   test("recordSize walks the engine's own frames record by record to their end, and refuses a cut one", () => {

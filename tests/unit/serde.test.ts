@@ -920,3 +920,21 @@ test('rewinding or resetting a gathering Writer forgets the runs it cuts off', (
   assert.equal(w.gathered.length, 0);
   assert.deepEqual(w.parts(), []);
 });
+
+test('an object of 16 keys and more keeps the runs a gathering Writer holds by reference in place', () => {
+  for (const keys of [15, 16, 40]) {
+    const value: Record<string, unknown> = {};
+    for (let i = 0; i < keys; i++) value[`k${i}`] = i;
+    value.k3 = new Float64Array(10_000).map((_, i) => i / 7);
+    value[`k${keys - 1}`] = new Uint8Array(70_000).fill(5);
+    // Nested: the inner object's shift, then the outer one's, both move the runs.
+    const outer: Record<string, unknown> = { inner: value, tail: new Uint32Array(5000).fill(3) };
+    for (let i = 0; i < 20; i++) outer[`o${i}`] = `v${i}`;
+    const w = new Writer(64);
+    w.gatherMin = 4096;
+    encodeValue(w, [outer, 'after']);
+    assert.equal(w.gathered.length, 6, `${keys} keys: three runs by reference`);
+    const back = decodeFromBytes(new Uint8Array(Buffer.concat(w.parts())));
+    assert.deepStrictEqual(back, [outer, 'after'], `${keys} keys`);
+  }
+});

@@ -208,6 +208,25 @@ function decodeFrame(w: Writer, memo: RefMemo | undefined): unknown[] {
   return got;
 }
 
+test('a back-reference after an object of 16 keys and more points at the handle the object moved', () => {
+  const h = new Again(11);
+  const wide: Record<string, unknown> = { first: h };
+  for (let i = 0; i < 17; i++) wide[`k${i}`] = i;
+  const w = frameWriter([wide, h, [{ ...wide, first: 0 }, h]]);
+  const shares = new FrameShares();
+  const memo = new RefMemo(shares);
+  againDecodes = 0;
+  const [a, b, [c, d]] = decodeFrame(w, memo) as [Record<string, unknown>, Again, [Record<string, unknown>, Again]];
+  assert.equal(againDecodes, 1, 'written once in full, twice as a back-reference');
+  assert.equal((a.first as Again).key, 11);
+  assert.equal(a.k16, 16);
+  assert.equal(b, a.first);
+  assert.equal(d, a.first);
+  assert.equal(c.k16, 16);
+  shares.endFrame();
+  memo.clear();
+});
+
 test('a handle written twice into a frame writer is written the second time as a 5-byte back-reference', () => {
   const h = new Again(7);
   againCalls = 0;
