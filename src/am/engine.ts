@@ -47,6 +47,9 @@ export interface EngineHost {
 }
 
 /** The kinds of AM the status board's busy words show (Engine.setBusyWords). */
+/** The launchAll scratch writer's buffer above this many bytes is dropped after the launch. */
+const SCRATCH_KEEP = 1 << 20;
+
 export const BUSY_AM = 1;
 export const BUSY_CLOSURE = 2;
 
@@ -234,6 +237,11 @@ export class Engine {
       if (!isRuntimeAm(def)) peCounters.amsSent++;
       if (channels.amSend.hasSubscribers) channels.amSend.publish({ am: def.name, pe, reqId });
       this.#out.end(pe, w);
+    }
+    // Every destination has its copy: a large argument's buffer is not kept for the next launch.
+    if (s.capacity > SCRATCH_KEEP) {
+      s.reset();
+      s.shrink(256);
     }
     if (moved !== undefined) runAll(moved);
   }

@@ -352,7 +352,13 @@ export function errorKind(e: Error): number {
 /** The own enumerable fields an Error carries besides name, message, stack and cause (`code`, `details`). */
 export function errorFields(e: Error): Record<string, unknown> {
   const own: Record<string, unknown> = {};
-  for (const k of Object.keys(e)) if (!T.ERROR_MEMBERS.has(k)) own[k] = (e as unknown as Record<string, unknown>)[k];
+  for (const k of Object.keys(e)) {
+    if (T.ERROR_MEMBERS.has(k)) continue;
+    const v = (e as unknown as Record<string, unknown>)[k];
+    // Assigning "__proto__" would set the prototype of `own` instead of carrying the field.
+    if (k === '__proto__') Object.defineProperty(own, k, { value: v, writable: true, enumerable: true, configurable: true });
+    else own[k] = v;
+  }
   return own;
 }
 

@@ -43,7 +43,15 @@ export function encodeValue(w: Writer, value: unknown, label?: string, root = 'a
  * is refused only when encoded.
  */
 export function checkValue(value: unknown, label?: string, root = 'args'): void {
-  if (!sendable(value, 0)) throw encodeError(UNSUPPORTED, value, label, root);
+  let ok: boolean;
+  try {
+    ok = sendable(value, 0);
+  } catch {
+    // A getter that throws, a Map whose iteration does (Object.create(Map.prototype)): the
+    // encoder would refuse it too, and its walk names where and why.
+    ok = false;
+  }
+  if (!ok) throw encodeError(UNSUPPORTED, value, label, root);
 }
 
 /**

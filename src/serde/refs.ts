@@ -15,7 +15,7 @@ export interface RefCodec<T> {
   /** Unique; used in error messages and hashed into the wire id. */
   name: string;
   /**
-   * The class, matched by exact constructor (`value.constructor === ctor`); subclasses need their
+   * The class, matched by its prototype (else by `value.constructor === ctor`); subclasses need their
    * own codec. Any class, its constructor public or not.
    */
   ctor: { readonly prototype: T; readonly name: string };

@@ -153,6 +153,17 @@ test('an own "__proto__" key stays an own key and never sets the prototype', () 
   }
 });
 
+test('an Error field named "__proto__" travels as a field and never sets a prototype', () => {
+  for (const value of [{ polluted: 1 }, 'str']) {
+    const e = new Error('p');
+    Object.defineProperty(e, '__proto__', { value, enumerable: true, configurable: true, writable: true });
+    const back = roundTrip(e);
+    assert.equal(Object.getPrototypeOf(back), Error.prototype);
+    assert.deepStrictEqual(Object.getOwnPropertyDescriptor(back, '__proto__')?.value, value);
+    assert.equal((back as { polluted?: unknown }).polluted, undefined);
+  }
+});
+
 test('repeated shapes decode correctly once the shape cache compiles them', () => {
   for (let i = 0; i < 50; i++) {
     same({ from: i, idx: i * 2, val: i / 3, tag: `t${i}` });
@@ -662,6 +673,7 @@ test('checkValue accepts exactly what the encoder accepts, and refuses with the 
     Symbol('s'), () => 1, { f: () => 1 }, [new Foo()], new WeakMap(), new SharedArrayBuffer(8), /x/,
     new (class MyF64 extends Float64Array {})(2), new (class MyArray extends Array {})(), Object.create({ inherited: 1 }) as unknown,
     new Map([[1, () => 0]]), new Set([Symbol('t')]), cyclic, deep,
+    { list: [1, { get x(): number { throw new Error('getter exploded'); } }] },
   ];
   for (const v of values) {
     let encoded: unknown;
