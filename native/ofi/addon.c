@@ -242,6 +242,9 @@ static napi_value open_(napi_env env, napi_callback_info cbinfo) {
   S.bufs_len = (size_t)N_RECV * (HDR + CHUNK) + (size_t)N_SEND * (HDR + CHUNK) + (size_t)N_SMALL * SMALL + sizeof(slot_t) * N_OPS;
   if (r == 0 && posix_memalign((void **)&S.bufs, 4096, S.bufs_len) != 0) r = -FI_ENOMEM;
   if (r == 0) r = fi_mr_reg(S.domain, S.bufs, S.bufs_len, acc, 0, key ^ 0x5a5a5a5a, 0, &S.buf_mr, NULL);
+  S.key_req = key;
+  S.key_buf = key ^ 0x5a5a5a5a;
+  S.key_mask = fi->domain_attr->mr_key_size < 8 ? (1ull << (8 * fi->domain_attr->mr_key_size)) - 1 : ~0ull;
   if (r == 0 && (fi->domain_attr->mr_mode & FI_MR_ENDPOINT)) {
     if ((r = fi_mr_bind(S.heap_mr, &S.ep->fid, 0)) == 0 && (r = fi_mr_enable(S.heap_mr)) == 0 && (r = fi_mr_bind(S.buf_mr, &S.ep->fid, 0)) == 0)
       r = fi_mr_enable(S.buf_mr);
@@ -379,6 +382,13 @@ static napi_value connect_(napi_env env, napi_callback_info cbinfo) {
   return NULL;
 }
 
+/* The key registration slot `slot` requests: after the heap's key, clear of the buffers'. */
+static uint64_t reg_key_of(int slot) {
+  uint64_t k = (S.key_req + 1 + (uint64_t)slot) & S.key_mask;
+  if (k == S.key_req || k == (S.key_buf & S.key_mask)) k = (k + N_REGS + 1) & S.key_mask;
+  return k;
+}
+
 /* reg(view: Uint8Array) -> slot | -1: registers a buffer outside the heap for one large put or
  * get, so the fabric reads or writes it in place instead of through a heap staging block. The
  * reference keeps the buffer alive until unreg(slot), which the lamella calls on completion. */
@@ -387,6 +397,12 @@ static napi_value reg(napi_env env, napi_callback_info cbinfo) {
   napi_value argv[1], out;
   CHECK(napi_get_cb_info(env, cbinfo, &argc, argv, NULL, NULL));
   int slot = -1;
+  /* Closed (an abort between a put's or get's start and this call): no domain to register
+   * with; the caller finds the lamella closed and fails the operation. */
+  if (!S.open || S.domain == NULL) {
+    CHECK(napi_create_int32(env, -1, &out));
+    return out;
+  }
   for (int i = 0; i < N_REGS; i++)
     if (S.regs[i].mr == NULL) {
       slot = i;
@@ -395,7 +411,7 @@ static napi_value reg(napi_env env, napi_callback_info cbinfo) {
   size_t len = 0;
   uint8_t *p = bytes_of(env, argv[0], &len);
   if (slot >= 0 && p != NULL && len > 0 &&
-      fi_mr_reg(S.domain, p, len, FI_READ | FI_WRITE, 0, 0, 0, &S.regs[slot].mr, NULL) == 0) {
+      fi_mr_reg(S.domain, p, len, FI_READ | FI_WRITE, 0, reg_key_of(slot), 0, &S.regs[slot].mr, NULL) == 0) {
     if ((S.info->domain_attr->mr_mode & FI_MR_ENDPOINT) && (fi_mr_bind(S.regs[slot].mr, &S.ep->fid, 0) || fi_mr_enable(S.regs[slot].mr))) {
       fi_close(&S.regs[slot].mr->fid);
       S.regs[slot].mr = NULL;
@@ -419,7 +435,7 @@ static napi_value unreg(napi_env env, napi_callback_info cbinfo) {
   int32_t slot = -1;
   CHECK(napi_get_cb_info(env, cbinfo, &argc, argv, NULL, NULL));
   napi_get_value_int32(env, argv[0], &slot);
-  if (slot < 0 || slot >= N_REGS || S.regs[slot].mr == NULL) return NULL;
+  if (!S.open || slot < 0 || slot >= N_REGS || S.regs[slot].mr == NULL) return NULL;
   fi_close(&S.regs[slot].mr->fid);
   napi_delete_reference(env, S.regs[slot].ref);
   memset(&S.regs[slot], 0, sizeof S.regs[slot]);

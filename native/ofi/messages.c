@@ -133,7 +133,9 @@ void post_recv(int i) {
   }
 }
 
-/* Sends `len` bytes (a whole message) to `pe` from a send buffer. 0 sent, -1 no room now. */
+/* Sends `len` bytes (a whole message) to `pe` from a send buffer. 0 sent, -1 no room now (try
+ * again later), -2 failed for good: the peer is reported lost (fatal_peer) and the message is
+ * dropped, so a caller must not retry it (every retry reported the loss again). */
 static int send_msg(int pe, const uint8_t *msg, uint32_t len) {
   int idx;
   uint8_t *buf;
@@ -161,11 +163,15 @@ static int send_msg(int pe, const uint8_t *msg, uint32_t len) {
     return 0;
   }
   op_put(o);
-  if (r != -FI_EAGAIN) {
+  int gone = r != -FI_EAGAIN;
+  if (gone) {
     char m[200];
     snprintf(m, sizeof m, "PE %d could not send to PE %d over the fabric: %s", S.me, pe, fi_strerror((int)-r));
     fatal_peer(FATAL_PE_FAILED, pe, m);
   }
+  if (idx < 0) S.small_free[S.n_small_free++] = -1 - idx;
+  else S.send_free[S.n_send_free++] = idx;
+  return gone ? -2 : -1;
 back:
   if (idx < 0) S.small_free[S.n_small_free++] = -1 - idx;
   else S.send_free[S.n_send_free++] = idx;
@@ -243,14 +249,14 @@ static int command(uint8_t *m, uint32_t len) {
        * large (rendezvous) message after a smaller one sent later, and the receiver restores
        * the order before the main thread sees them. */
       memcpy(m + 12, &S.seq_out[pe], 4);
-      if (send_msg((int)pe, m, len) != 0) return 0;
+      if (send_msg((int)pe, m, len) == -1) return 0;
       S.seq_out[pe]++;
       return 1;
     case T_SIGNAL:
     case T_LEN:
-      return send_msg((int)pe, m, len) == 0;
+      return send_msg((int)pe, m, len) != -1;
     case T_ATOMIC:
-      if (!(flags & FLAG_FABRIC)) return send_msg((int)pe, m, len) == 0;
+      if (!(flags & FLAG_FABRIC)) return send_msg((int)pe, m, len) != -1;
       {
         if (S.n_slot_free == 0) return 0;
         op_t *o = op_get(OP_ATOMIC);
@@ -353,6 +359,7 @@ int drain_out(void) {
     __atomic_store_n(r->head, head, __ATOMIC_SEQ_CST);
     n++;
   }
+  S.out_stuck = head != tail;
   /* Only once room was made since the last wake: waking the main thread for a ring still full
    * made it retry, fail and set the flag again, a loop that kept both threads busy while a slow
    * peer held every send buffer. `made_room` outlives the pass: room made before the main
@@ -425,7 +432,7 @@ int incoming(uint8_t *m, size_t got) {
       uint64_t hl = heap_len64();
       put_hdr(out, 8, T_LEN_RESULT, 0, 0, 0, id, 0, 0, 0);
       memcpy(out + HDR, &hl, 8);
-      return send_msg((int)pe, out, HDR + 8) == 0;
+      return send_msg((int)pe, out, HDR + 8) != -1;
     }
     case T_ATOMIC: {
       int w = sub >> 4, op = sub & 15;
@@ -439,16 +446,30 @@ int incoming(uint8_t *m, size_t got) {
       if (addr % size != 0 || (uint64_t)addr + size > heap_len64()) {
         int n = snprintf((char *)out + HDR, 200, "atomic on [%u, %u) outside PE %d's heap (on PE %d)", addr, addr + size, S.me, S.me);
         put_hdr(out, (uint32_t)n, T_REMOTE_ERROR, ERR_BOUNDS, 0, 0, id, 0, 0, 0);
-        return send_msg((int)pe, out, HDR + (uint32_t)n) == 0;
+        return send_msg((int)pe, out, HDR + (uint32_t)n) != -1;
       }
-      uint64_t v, e;
+      uint64_t v, e, old;
       memcpy(&v, m + HDR, 8);
       memcpy(&e, m + HDR + 8, 8);
-      if (S.n_send_free == 0 && S.n_small_free == 0) return 0;
-      uint64_t old = apply_atomic(S.heap + addr, w, op, v, e);
+      uint16_t mflags;
+      memcpy(&mflags, m + 6, 2);
+      if (mflags & FLAG_APPLIED) {
+        /* applied on an earlier try, whose reply could not go: send that result, never apply
+         * the operation again */
+        old = v;
+      } else {
+        if (S.n_send_free == 0 && S.n_small_free == 0) return 0;
+        old = apply_atomic(S.heap + addr, w, op, v, e);
+      }
       put_hdr(out, 8, T_ATOMIC_RESULT, sub, 0, 0, id, 0, 0, 0);
       memcpy(out + HDR, &old, 8);
-      return send_msg((int)pe, out, HDR + 8) == 0;
+      if (send_msg((int)pe, out, HDR + 8) != -1) return 1;
+      /* Held for a retry (fi_send said EAGAIN, or no op was free): keep the result in the held
+       * message itself, marked, so the retry only replies. */
+      mflags |= FLAG_APPLIED;
+      memcpy(m + 6, &mflags, 2);
+      memcpy(m + HDR, &old, 8);
+      return 0;
     }
     default:
       snprintf(msg, sizeof msg, "PE %u sent PE %d a message of type %u that only the main thread writes", pe, S.me, type);

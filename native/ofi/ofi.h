@@ -74,6 +74,7 @@
 #define T_LAST 14
 #define FLAG_FABRIC 1
 #define FLAG_REGISTERED 2 /* write/read: x is a user-buffer registration (reg()), not a heap address */
+#define FLAG_APPLIED 4    /* a received atomic held for a retry: applied, its old value in the body */
 #define N_REGS 1024
 #define FATAL_PROTOCOL 1
 #define FATAL_PE_FAILED 3
@@ -175,6 +176,9 @@ struct ofi_state {
   pending_t *pend_head, *pend_tail;
   size_t pend_bytes;
   int paused;
+  /* drain_out stopped at a command it could not post (no send buffer or op, EAGAIN): the
+   * records left in the out ring are no reason not to sleep until a completion frees one */
+  int out_stuck;
   int outstanding;
   int quiesce_wanted;
   uint32_t quiesce_id;
@@ -190,6 +194,10 @@ struct ofi_state {
     void *desc;
     napi_ref ref;
   } regs[N_REGS];
+  /* the requested keys of the heap's and the buffers' registrations, and the key size's mask:
+   * a user-buffer registration requests a key of its own (reg_key_of), as a provider that lets
+   * the application choose keys refuses a key already in use (FI_ENOKEY) */
+  uint64_t key_req, key_buf, key_mask;
   /* thread */
   pthread_t thread;
   int thread_started;

@@ -202,11 +202,14 @@ void *progress(void *arg) {
      * C_SLEEP says we sleep; we re-read the bell after setting the flag, so a command that
      * lands in between is seen now, and fi_cq_signal latches for one that lands later. */
     __atomic_store_n(&S.ctl[C_SLEEP], 1, __ATOMIC_SEQ_CST);
-    if (__atomic_load_n(&S.ctl[C_BELL], __ATOMIC_SEQ_CST) != seq || ring_has_data(&S.out) || S.stop) {
+    /* Commands left in the out ring keep us awake unless the pass before could not post them:
+     * then only a completion (a freed buffer or op) or the provider's own progress lets them
+     * go, so sleep for one, briefly, instead of spinning on a command that cannot go. */
+    if (__atomic_load_n(&S.ctl[C_BELL], __ATOMIC_SEQ_CST) != seq || (ring_has_data(&S.out) && !S.out_stuck) || S.stop) {
       __atomic_store_n(&S.ctl[C_SLEEP], 0, __ATOMIC_SEQ_CST);
       continue;
     }
-    int timeout = S.fatal_at != 0 || S.pend_head != NULL ? 100 : 1000;
+    int timeout = S.out_stuck ? 1 : S.fatal_at != 0 || S.pend_head != NULL ? 100 : 1000;
     if (S.cq_waitable) {
       ssize_t r = fi_cq_sread(S.cq, e, 32, NULL, timeout);
       __atomic_store_n(&S.ctl[C_SLEEP], 0, __ATOMIC_SEQ_CST);

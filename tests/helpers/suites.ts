@@ -264,6 +264,7 @@ export const RDMA_CASES = [
   'put and get round-trip every size from 1 byte to 3 MiB on every PE',
   'remote integer atomics return the previous value',
   'every PE adding to one remote word loses no update',
+  'atomics whose target floods their origin with puts meanwhile apply exactly once',
   'a put or get outside the target heap rejects with INDEX_OUT_OF_BOUNDS',
   'a 2 MiB AM argument (a frame of many wire chunks) arrives whole',
   'memory requests are served while the target is busy in synchronous code',

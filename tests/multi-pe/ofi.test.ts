@@ -74,6 +74,13 @@ describe('ofi atomics', () => {
     assert.match(r.stderr, /atomics through the provider: none; through the runtime: load \(every word type\)/);
     assertCases(r.stdout, 2, RDMA_CASES);
   });
+
+  test('with LAMELLAR_OFI_ATOMICS=runtime on the shm provider the memory contract holds (replies that wait are not applied again)', { timeout: 120000, skip: unless(ofiMissing('shm')) }, async () => {
+    requirePrerequisites(ofiMissing('shm'));
+    const r = await runJob(compiledFixture('tcp-rdma.ts'), { numPes: 2, backend: 'ofi', provider: 'shm', env: { LAMELLAR_OFI_ATOMICS: 'runtime' }, timeoutMs: 100000 });
+    assert.equal(r.code, 0, `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
+    assertCases(r.stdout, 2, RDMA_CASES);
+  });
 });
 
 describe('launching ofi jobs', () => {
@@ -192,8 +199,20 @@ describe('ofi failures', () => {
       for (const pe of [0, 1]) {
         assert.match(r.stdout, new RegExp(`@@staged ${pe} 0\\n`));
         assert.match(r.stdout, new RegExp(`@@got ${pe} 0\\n`));
+        assert.match(r.stdout, new RegExp(`@@concurrent ${pe} 0\\n`));
         assert.match(r.stdout, new RegExp(`@@region ${pe} 600000\\n`));
       }
+    });
+  }
+
+  for (const provider of [TCP_PROVIDER, 'shm']) {
+    test(`an abort while a large get starts rejects the get with its reason and fails the job with it, no crash (${provider})`, { timeout: 60000, skip: unless(ofiMissing(provider)) }, async () => {
+      requirePrerequisites(ofiMissing(provider));
+      const r = await runJob(compiledFixture('ofi-abort-get.ts'), { backend: 'ofi', numPes: 2, provider, timeoutMs: 45000 });
+      assert.notEqual(r.code, 0);
+      assert.match(r.stdout, /@@rejected aborted while a get was starting\n/);
+      assert.match(r.stderr, /aborted while a get was starting/);
+      assert.doesNotMatch(r.stderr, /SIGSEGV|killed by/);
     });
   }
 

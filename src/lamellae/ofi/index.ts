@@ -480,6 +480,8 @@ export class OfiLamella implements Lamella {
     const local = src.buffer === this.#heap ? { at: src.byteOffset, flags: 0, staged: false } : this.#stagePut(src);
     try {
       await this.#reach(pe, addr + src.length);
+      // An abort may have closed the endpoint meanwhile.
+      this.#checkOpen();
     } catch (e) {
       this.#release(local, src.length);
       throw e;
@@ -554,6 +556,8 @@ export class OfiLamella implements Lamella {
     this.#checkOpen();
     if (dst.length === 0) return;
     await this.#reach(pe, addr + dst.length);
+    // An abort may have closed the endpoint meanwhile: nothing to register with, or send on.
+    this.#checkOpen();
     const local = this.#localSide(dst);
     const { id, done } = this.#request();
     this.#emit(this.#hdr.set(T.READ, pe, 0, id, addr, dst.length, local.at, 0, local.flags), undefined);
@@ -633,6 +637,9 @@ export class OfiLamella implements Lamella {
     if (this.#closed) return;
     this.#aborted = true;
     this.#abortReason = reason;
+    // The endpoint closes now: no completion will come for what is in flight.
+    for (const r of this.#requests.values()) r.reject(reason);
+    this.#requests.clear();
     this.#boot.abort(reason);
     this.#close();
   }
