@@ -8,7 +8,7 @@
  */
 import { kConstruct, kGuardSite, kTeamInternals } from '../core/index.js';
 import { pin, unpin, type HandleOrigin, type RefState } from '../memregion/internal.js';
-import { followOnCollective, State, type Team } from '../team/index.js';
+import { captureSite, followOnCollective, namedBarrier, State, type Team } from '../team/index.js';
 import { createArray, registerArrayKind } from './create.js';
 import { checkChunkSize, newLocalChunks, type LocalChunks } from './chunks.js';
 import type { World } from './deps.js';
@@ -254,10 +254,12 @@ export class GlobalLockArray<T extends ArrayElemType = ArrayElemType> extends Mu
     // Every PE arrives first, so the lock requests each made before this call (a guard it
     // awaited on its way here) are granted and released before team PE 0 asks for the write
     // lock: asked first, it queued ahead of such a request, whose PE then never arrived.
+    const site = captureSite();
+    const what = 'GlobalLockArray.collectiveWriteLocalData()';
     return this.#collectiveWrite(async (take) => {
-      await team.barrier();
+      await namedBarrier(team, what, site);
       await take();
-      await followOnCollective(() => team.barrier());
+      await followOnCollective(() => namedBarrier(team, what, site));
     });
   }
 

@@ -6,7 +6,7 @@
  */
 import { defineAm } from '../am/index.js';
 import { pin, unpin } from '../memregion/internal.js';
-import { captureSite, followOnCollective, Kind, kTeamInternals, type Site, type Team } from '../team/index.js';
+import { captureSite, followOnCollective, namedBarrier } from '../team/index.js';
 import { kArray, type ArrayInternals } from './meta.js';
 import type { ArrayRef } from './ops/remote.js';
 
@@ -26,16 +26,6 @@ function partOf(ai: ArrayInternals, pe: number): unknown[] {
 }
 
 const show = (x: unknown): string => String(x);
-
-/**
- * A barrier named `what` in mismatch and deadlock reports ("UnsafeArray.print()", not
- * "barrier()"), at the program's call. Through team.barrier() where the team has no channel here,
- * for its coded errors.
- */
-function namedBarrier(team: Team, what: string, site: Site): Promise<void> | undefined {
-  const ch = team[kTeamInternals].channel;
-  return ch === undefined ? team.barrier() : ch.signal(Kind.barrier, { label: what, site });
-}
 
 export async function printArray(h: ArrayRef, ai: ArrayInternals, what: string): Promise<void> {
   const team = ai.meta.team;

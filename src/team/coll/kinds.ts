@@ -4,7 +4,9 @@
  * silently matching them. Kinds fit in 4 bits: the barrier packs the kind into the low bits of
  * its signal words (see barrier.ts), so matching costs the barrier nothing extra.
  *
- * `iteration` is a distributed iterator's consumer (DistIter.count, ...). It takes two numbers,
+ * `iteration` is a named collective's step: a distributed iterator's consumer (DistIter.count,
+ * ...), and the barriers of print() and collectiveWriteLocalData() (team/named-barrier.ts), which
+ * would otherwise pair with another PE's barrier(). A consumer takes two numbers,
  * an opening barrier and then the exchange of its results, both of this kind and both labelled
  * with the consumer's name, so a consumer paired with anything else (a barrier() the other PE
  * called, a shutdown) is caught at its opening barrier and named as the consumer. It is the
@@ -37,7 +39,7 @@ export const UNKNOWN_KIND = 255;
 
 const NAMES: Record<number, string> = {
   [UNKNOWN_KIND]: 'a collective (one of more than 256 calls ago)',
-  0: 'a distributed iterator consumer',
+  0: 'a named collective (a distributed iterator consumer, print(), collectiveWriteLocalData())',
   1: 'barrier()',
   2: 'shutdown()',
   3: 'memory region allocation',
