@@ -5,11 +5,12 @@
 import type { ElemType, ReadonlyTypedArrayOf, TypedArrayOf } from '../../memregion/index.js';
 import type { ArrayElemType, ArrayValue } from '../elem.js';
 import type { Distribution } from '../types.js';
-import { checkFn, checkSum, kChain, withIdx, withTail, type Chain } from './chain.js';
+import { chainsOf, checkFn, checkSum, kChain, withIdx, withTail, type Chain } from './chain.js';
 import { checkTarget, type ArrayClass, type Collected } from './collect.js';
 import { checkedCollective, consumeLocal, elemTypeOf, type Consume, type ConsumerName } from './consume.js';
 import { checkSchedule, type Schedule } from './schedule.js';
 import { checkAdapterCount } from './window.js';
+import { kArray } from '../meta.js';
 import { ErrorCode, LamellarError } from '../../core/index.js';
 
 /**
@@ -409,6 +410,26 @@ export class IndexedLocalIter<I, T extends ArrayElemType = ArrayElemType> extend
     if (!(other instanceof IndexedLocalIter)) {
       throw new LamellarError(ErrorCode.INVALID_ARGUMENT, 'LocalIter.zip needs another indexed local iterator (localIter() or localIterMut(), before any map or filter)');
     }
+    checkOwnLock(this[kChain], other[kChain]);
     return new IndexedLocalIter(withIdx(this[kChain], { op: 'zip', other: other[kChain] }));
+  }
+}
+
+/**
+ * Refuses a zip that would wait forever for its own lock: two iterators over one lock array
+ * (or sub-arrays of it), not through a guard, one of them mutable. Each takes its lock when the
+ * consumer runs, and the second waits for the first, which is released only when both are done.
+ */
+function checkOwnLock(a: Chain, b: Chain): void {
+  for (const x of chainsOf(a)) {
+    for (const y of chainsOf(b)) {
+      const kind = x.array[kArray].kind;
+      if (x.array[kArray].meta !== y.array[kArray].meta || (kind !== 'LocalLockArray' && kind !== 'GlobalLockArray')) continue;
+      if (x.lease !== undefined || y.lease !== undefined || (!x.mut && !y.mut)) continue;
+      throw new LamellarError(
+        ErrorCode.INVALID_ARGUMENT,
+        `LocalIter.zip: both iterators are over one ${kind}, and ${x.mut && y.mut ? 'both are' : 'one is'} mutable: each takes the array's lock when the consumer runs, and the second would wait forever for the first. Take one guard and zip its iterators: \`using w = await a.writeLock(); await w.localIterMut().zip(w.localIter()).forEach(...)\``,
+      );
+    }
   }
 }
