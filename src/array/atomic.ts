@@ -144,8 +144,9 @@ export class AtomicArray<T extends ArrayElemType = ArrayElemType> extends Mutabl
   }
 
   /**
-   * One-sided: reduces with a reduction registered by `registerReduction(name, fn)` (at module
-   * level); INVALID_ARGUMENT for an unknown name.
+   * One-sided: reduces with a built-in reduction (`'sum' 'prod' 'max' 'min'`, as Lamellar's
+   * `reduce("sum")`; `'and' 'or' 'xor'` on integers) or one registered by
+   * `registerReduction(name, fn)` (at module level); INVALID_ARGUMENT for an unknown name.
    *
    * @example
    * ```ts

@@ -277,9 +277,9 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
   }
 
   /**
-   * Elements `[start, end)` as an array of the same type whose indices start at 0: another handle
-   * on the same memory (no copy), made by this PE alone. Drop it when done: conversions wait for
-   * every other handle.
+   * Elements `[start, end)` (`end` by default the array's length, as Lamellar's `start..`) as an
+   * array of the same type whose indices start at 0: another handle on the same memory (no copy),
+   * made by this PE alone. Drop it when done: conversions wait for every other handle.
    * @example
    * ```ts
    * const a = await AtomicArray.create(world, { type: 'u32', length: 16, distribution: 'cyclic' });
@@ -288,7 +288,7 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
    * await middle.drop();
    * ```
    */
-  subArray(start: number, end: number): this {
+  subArray(start: number, end: number = this.length): this {
     const len = this.length;
     if (typeof start !== 'number' || typeof end !== 'number' || !Number.isInteger(start) || !Number.isInteger(end) || start < 0 || start > end || end > len) {
       throw badWindow(start, end, len, `${this.kind}.subArray: `, "the array's");

@@ -29,15 +29,16 @@ export function resolveSource(x: unknown, what: string): unknown {
 /**
  * The checked index list of a batch. A single index with `n` values (the longest of the value
  * arguments; 1 when all are scalars) stands for that index `n` times: every value is applied
- * to it, in order for the fetch forms' results.
+ * to it, in order for the fetch forms' results. With no values (`batchAdd(7, [])`) it applies
+ * nothing, as an empty index list does.
  */
 export function batchIndices(type: ArrayElemType, indices: unknown, values: readonly unknown[], len: number, what: string): ArrayLike<number> {
   const idx = resolveSource(indices, what);
   if (typeof idx === 'number') {
     checkIndex(idx, len, what);
-    let n = 1;
+    let n = -1;
     for (const v of values) n = Math.max(n, valuesLength(type, v));
-    return new Uint32Array(n).fill(idx);
+    return new Uint32Array(n < 0 ? 1 : n).fill(idx);
   }
   if (typeof idx === 'bigint') throw new LamellarError(ErrorCode.INVALID_ARGUMENT, `${what}: an index is a number, got a bigint`);
   return checkIndices(idx, len, what);

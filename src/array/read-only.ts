@@ -154,9 +154,10 @@ export class ReadOnlyArray<T extends ArrayElemType = ArrayElemType> extends Arra
   }
 
   /**
-   * One-sided: folds the elements with the reduction registered under `name` by
-   * `registerReduction(name, fn)` (at module level), to the calling PE only; INVALID_ARGUMENT for
-   * an unknown name.
+   * One-sided: folds the elements with the built-in reduction `name` (`'sum' 'prod' 'max' 'min'`,
+   * as Lamellar's `reduce("sum")`; `'and' 'or' 'xor'` on integers) or the one registered under it
+   * by `registerReduction(name, fn)` (at module level), to the calling PE only; INVALID_ARGUMENT
+   * for an unknown name.
    * @example
    * ```ts
    * registerReduction<number>('minAbs', (acc, x) => (Math.abs(x) < Math.abs(acc) ? x : acc));

@@ -137,7 +137,8 @@ export class OneSidedMemoryRegion<T extends ElemType = ElemType> extends RefHand
   /**
    * Elements [start, end) as a region of its own: a zero-copy view whose indices start at 0,
    * usable in put/get (of regions and arrays) and sendable in AMs. It is another handle on the
-   * same memory: drop it separately. INDEX_OUT_OF_BOUNDS unless 0 <= start <= end <= length.
+   * same memory: drop it separately. `end` is the region's length unless given.
+   * INDEX_OUT_OF_BOUNDS unless 0 <= start <= end <= length.
    * @example
    * ```ts
    * const buf = world.allocOneSidedMemRegion('u8', 4096);
@@ -148,7 +149,7 @@ export class OneSidedMemoryRegion<T extends ElemType = ElemType> extends RefHand
    * await world.execAmPe(1, Fill, { dst: tail }); // PE 1 fills the second half
    * ```
    */
-  subRegion(start: number, end: number): OneSidedMemoryRegion<T> {
+  subRegion(start: number, end: number = this.#len): OneSidedMemoryRegion<T> {
     void this.refState;
     checkWindow(start, end, this.#len, 'OneSidedMemoryRegion.subRegion');
     return new OneSidedMemoryRegion<T>(kConstruct, this.refState, 'new', this.#off + start, end - start);

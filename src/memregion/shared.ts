@@ -153,8 +153,8 @@ export class SharedMemoryRegion<T extends ElemType = ElemType> extends RefHandle
   /**
    * Elements [start, end) of every PE's part as a region of its own: a zero-copy view whose
    * indices start at 0, usable in put/get (of regions and arrays) and sendable in AMs. It is
-   * another handle on the same memory: drop it separately. INDEX_OUT_OF_BOUNDS unless
-   * 0 <= start <= end <= length.
+   * another handle on the same memory: drop it separately. `end` is the region's length unless
+   * given. INDEX_OUT_OF_BOUNDS unless 0 <= start <= end <= length.
    * @example
    * ```ts
    * const region = await world.allocSharedMemRegion('f64', 8);
@@ -162,7 +162,7 @@ export class SharedMemoryRegion<T extends ElemType = ElemType> extends RefHandle
    * await half.put(world.numPes - 1, 0, new Float64Array([1, 2])); // into the last PE's first half
    * ```
    */
-  subRegion(start: number, end: number): SharedMemoryRegion<T> {
+  subRegion(start: number, end: number = this.#len): SharedMemoryRegion<T> {
     void this.refState;
     checkWindow(start, end, this.#len, 'SharedMemoryRegion.subRegion');
     return new SharedMemoryRegion<T>(kConstruct, this.refState, 'new', this.#off + start, end - start);
