@@ -54,7 +54,6 @@ const SCENARIOS: [string, string, string, string, string][] = [
   ['consumer-vs-shutdown', 'DistIter.count', 'consumer', 'shutdown()', 'shutdown'],
   ['consumer-vs-barrier', 'DistIter.count', 'consumer', 'barrier()', 'barrier'],
   // So is an array's print(): its barriers are named by it, not "barrier()", and never pair with one.
-  ['print-vs-shutdown', 'AtomicArray.print()', 'print', 'shutdown()', 'shutdown'],
   ['print-vs-barrier', 'AtomicArray.print()', 'print', 'barrier()', 'barrier'],
   ['collective-write-vs-barrier', 'GlobalLockArray.collectiveWriteLocalData()', 'cw', 'barrier()', 'barrier'],
   // A PE past a shutdown's number never made the shutdown: that PE would wait forever.
