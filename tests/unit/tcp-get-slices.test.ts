@@ -96,3 +96,23 @@ test('a get of a slice or less, and an empty one, are served at the request', ()
   assert.ok(none.last);
   assert.equal(none.bytes, 0);
 });
+
+test('gets that arrive while the requester is behind wait in the queue, and go out in order once it keeps up', () => {
+  const { node, written, socket, heap, conn } = serving();
+  socket.writableLength = 64 * MIB;
+  for (let id = 1; id <= 5; id++) conn.start(Buffer.from(new Header().set(T.GET, 1, 0, id, id * MIB, 2 * MIB)));
+  node.flushDirty();
+  assert.equal(node.pendingGets, 5, 'none served while 64 MiB wait unsent');
+  assert.equal(written.filter((b) => b.length > HDR).length, 0);
+  socket.writableLength = 0;
+  assert.equal(node.serveGets(), 5);
+  assert.equal(node.pendingGets, 0);
+  const all = Buffer.concat(written);
+  const order: number[] = [];
+  for (let p = 0; p < all.length; p += HDR + all.readUInt32LE(p + H_LEN)) if (all[p + H_TYPE] === T.GET_DATA && (all.readUInt16LE(p + H_FLAGS) & FLAG_LAST) !== 0) order.push(all.readUInt32LE(p + H_ID));
+  assert.deepEqual(order, [1, 2, 3, 4, 5]);
+  for (let id = 1; id <= 5; id++) {
+    const got = gathered(written, id, 2 * MIB);
+    assert.ok(got.last && Buffer.from(got.data).equals(Buffer.from(heap.subarray(id * MIB, (id + 2) * MIB))), `get ${id}`);
+  }
+});

@@ -419,7 +419,10 @@ export class NetNode implements ConnOwner {
       return;
     }
     const job: GetJob = { c, id, addr, len, off: 0 };
-    if (this.#gets.length === 0 && this.#serveSlice(job)) return;
+    // At the request only while the requester keeps up, as serveGets serves the queue: served at
+    // once whatever the backlog, a burst of 4 MiB gets from a requester that reads slowly copied
+    // every range into socket buffers.
+    if (this.#gets.length === 0 && c.backlog <= PEER_HIGH_WATER && this.#serveSlice(job)) return;
     this.#gets.push(job);
     ringBell(this.ctl, NET_BELL, NET_SLEEP);
   }
