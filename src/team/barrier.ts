@@ -116,7 +116,7 @@ export class DisseminationBarrier {
    * next 2^27 numbers. Runs between signal collectives, never during one.
    */
   lower(seq: number): void {
-    const mine = this.#addrs[this.#me]! >> 2;
+    const mine = this.#addrs[this.#me]! >>> 2;
     const low = (seq & SEQ_MASK) << 4;
     for (let r = 0; r < this.#lastWord.length; r++) {
       const was = this.#lastWord[r]!;
@@ -144,7 +144,7 @@ export class DisseminationBarrier {
 
   /** Checks round `r`'s word (already >= target) and keeps it; `sync`: still inside the caller's call. */
   #check(r: number, addr: number, target: number, kind: number, d: number, hooks: BarrierHooks, sync: boolean): Promise<never> | undefined {
-    const got = Atomics.load(this.#own, addr >> 2);
+    const got = Atomics.load(this.#own, addr >>> 2);
     this.#lastWord[r] = got;
     const p = this.#pes.length;
     if ((got & ~15) !== target) {

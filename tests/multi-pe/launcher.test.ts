@@ -363,6 +363,15 @@ describe('LAMELLAR_HEAP_SIZE at its documented minimum', () => {
   }
 });
 
+describe('staging blocks of large AMs give way to the program', () => {
+  test('shmem, 64 MiB heaps: a 40 MiB region fits after 16 AMs of 3 MiB have come and gone', async () => {
+    // Their 4 MiB staging blocks, kept for reuse (up to 64 MiB), made the region fail.
+    const r = await runJob(fixture('heap-staging.ts'), { backend: 'shmem', numPes: 2, env: { LAMELLAR_HEAP_SIZE: String(64 << 20) }, timeoutMs: 60000 });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /@@region 0 41943040\n/);
+  });
+});
+
 describe('output through a pipe', () => {
   /** Runs the job with its stdout through a pipe that fills (its reader starts late); returns that output. */
   const piped = (args: string[]): Promise<{ code: number | null; out: string }> =>

@@ -58,9 +58,9 @@ export class RingEnd {
     this.#i32 = new Int32Array(sab);
     this.#u32 = new Uint32Array(sab);
     this.#u8 = new Uint8Array(sab);
-    this.#headIdx = (base + HEAD) >> 2;
-    this.#tailIdx = (base + TAIL) >> 2;
-    this.#waitIdx = (base + WAITING) >> 2;
+    this.#headIdx = (base + HEAD) >>> 2;
+    this.#tailIdx = (base + TAIL) >>> 2;
+    this.#waitIdx = (base + WAITING) >>> 2;
     this.#data = base + RING_HEADER;
     this.cap = cap;
     this.#mask = cap - 1;
@@ -86,7 +86,7 @@ export class RingEnd {
     const contiguous = this.cap - pos;
     if (need > contiguous) {
       if (used + contiguous + need > this.cap) return -1;
-      const at = (this.#data + pos) >> 2;
+      const at = (this.#data + pos) >>> 2;
       this.#u32[at] = 0;
       this.#u32[at + 1] = F_WRAP;
       tail = (tail + contiguous) | 0;
@@ -95,8 +95,8 @@ export class RingEnd {
       return -1;
     }
     const at = this.#data + pos;
-    this.#u32[at >> 2] = len;
-    this.#u32[(at >> 2) + 1] = flags;
+    this.#u32[at >>> 2] = len;
+    this.#u32[(at >>> 2) + 1] = flags;
     this.#nextTail = (tail + need) | 0;
     return at + 8;
   }
@@ -112,8 +112,8 @@ export class RingEnd {
     const at = this.#reserve(src.length + extra, flags);
     if (at < 0) return false;
     if (prefix !== undefined) {
-      this.#u32[at >> 2] = prefix;
-      this.#u32[(at >> 2) + 1] = 0;
+      this.#u32[at >>> 2] = prefix;
+      this.#u32[(at >>> 2) + 1] = 0;
     }
     copyBytes(this.#u8, at + extra, src);
     this.#publish();
@@ -167,7 +167,7 @@ export class RingEnd {
    * where they are until drained, so those seen on an earlier call are skipped.
    */
   #peekAfter(head: number, tail: number, peek: (view: Uint8Array, flags: number) => void): void {
-    let pos = (head + 8 + ((this.#u32[(this.#data + (head & this.#mask)) >> 2]! + 7) & ~7)) | 0;
+    let pos = (head + 8 + ((this.#u32[(this.#data + (head & this.#mask)) >>> 2]! + 7) & ~7)) | 0;
     // The watermark counts only while it lies between pos and tail (unsigned distances: the
     // counters wrap). Once the head has passed it, or after gigabytes without a refusal, it does
     // not, and every record from pos is shown.
@@ -175,8 +175,8 @@ export class RingEnd {
     if (mark !== pos && (mark - pos) >>> 0 <= (tail - pos) >>> 0) pos = mark;
     while (pos !== tail) {
       const at = this.#data + (pos & this.#mask);
-      const len = this.#u32[at >> 2]!;
-      const flags = this.#u32[(at >> 2) + 1]!;
+      const len = this.#u32[at >>> 2]!;
+      const flags = this.#u32[(at >>> 2) + 1]!;
       if (flags === F_WRAP) {
         pos = (pos + (this.cap - (pos & this.#mask))) | 0;
         continue;
@@ -215,8 +215,8 @@ export class RingEnd {
     while (head !== tail) {
       const pos = head & this.#mask;
       const at = this.#data + pos;
-      const len = this.#u32[at >> 2]!;
-      const flags = this.#u32[(at >> 2) + 1]!;
+      const len = this.#u32[at >>> 2]!;
+      const flags = this.#u32[(at >>> 2) + 1]!;
       if (flags === F_WRAP) {
         head = (head + (this.cap - pos)) | 0;
         Atomics.store(this.#i32, this.#headIdx, head);

@@ -293,7 +293,7 @@ export class OfiLamella implements Lamella {
         return;
       case T.SIGNAL:
         // The progress thread stored the value; wake whoever waits on it here.
-        Atomics.notify(this.#i32, v.getUint32(at + H_ADDR, true) >> 2);
+        Atomics.notify(this.#i32, v.getUint32(at + H_ADDR, true) >>> 2);
         return;
       case T.ERROR:
       case T.REMOTE_ERROR: {

@@ -17,7 +17,7 @@
  * Memory: every PE maps every PE's heap, so put, get and atomics are done by the caller alone.
  */
 import { workerData } from 'node:worker_threads';
-import { config, copyBytes, debug, ErrorCode, heapBuffer, heapWasm, LamellarError, checkPe } from '../../core/index.js';
+import { config, copyBytes, debug, ErrorCode, heapBuffer, heapWasm, isLamellarError, LamellarError, checkPe } from '../../core/index.js';
 import type { FrameHandler, HoldHooks, Lamella, LamellaStats } from '../types.js';
 import { BARRIER_COUNT, BARRIER_GEN, bellIndex, boardByteOffset, ringBase, sleepIndex, type ShmemJob } from './job.js';
 import { F_FIRST, F_FREE, F_HEAP, F_LAST, F_MID, F_WHOLE, MappedHeaps, MappedMemory, RingEnd } from '../common/index.js';
@@ -284,7 +284,7 @@ export class ShmemLamella extends MappedMemory implements Lamella {
     let addr = 0;
     for (let i = 0; i < this.#pool.length; i++) {
       const cap = this.#stageCap.get(this.#pool[i]!)!;
-      if (cap >= len && cap <= len * 4) {
+      if (cap >= len && cap <= len * 4 && this.#stagedBytes + cap <= STAGED_MAX) {
         addr = this.#pool[i]!;
         this.#pool.splice(i, 1);
         this.#poolBytes -= cap;
@@ -309,6 +309,25 @@ export class ShmemLamella extends MappedMemory implements Lamella {
       at += p.length;
     }
     return addr;
+  }
+
+  /**
+   * The heap's allocation, which first gives back the staging blocks kept for reuse when the
+   * heap has no room: kept, up to 64 MiB of them made a region the program asked for fail after
+   * a few large AMs had come and gone.
+   */
+  override alloc(bytes: number): number {
+    try {
+      return this.mem.alloc(bytes);
+    } catch (e) {
+      if (this.#pool.length === 0 || !isLamellarError(e, ErrorCode.OUT_OF_MEMORY)) throw e;
+      for (const addr of this.#pool.splice(0)) {
+        this.#stageCap.delete(addr);
+        this.mem.free(addr);
+      }
+      this.#poolBytes = 0;
+      return this.mem.alloc(bytes);
+    }
   }
 
   /** A receiver is done with a staging block: keep it for reuse, or return it to the heap. */

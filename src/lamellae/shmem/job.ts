@@ -8,7 +8,7 @@
  * rings: numPes x numPes SPSC rings; ring (src, dst) carries frames from src to dst.
  * heaps: one shared WebAssembly memory per PE, the memory-region heap (common/mapped-heaps.ts).
  */
-import type { HeapMemory } from '../../core/index.js';
+import { ErrorCode, LamellarError, type HeapMemory } from '../../core/index.js';
 import { createHeap, heapBytes, RING_HEADER } from '../common/index.js';
 
 export interface ShmemJob {
@@ -28,6 +28,11 @@ export const bellIndex = (pe: number): number => (2 + pe) * LINE;
 export const sleepIndex = (pe: number): number => (2 + pe) * LINE + 1;
 export const boardByteOffset = (numPes: number): number => (2 + numPes) * LINE * 4;
 
+/** The most bytes the rings of a job may take together: one SharedArrayBuffer's typed-array limit. */
+const RINGS_MAX = 2 ** 32;
+/** LAMELLAR_SHMEM_RING_SIZE's least value. */
+const MIN_RING = 1 << 12;
+
 export function ringBase(src: number, dst: number, numPes: number, cap: number): number {
   return (src * numPes + dst) * (RING_HEADER + cap);
 }
@@ -46,11 +51,22 @@ export function defaultRingCap(numPes: number, requested?: number): number {
 /** `kernels`: the heaps are shared WebAssembly memories where possible (LAMELLAR_WASM_KERNELS). */
 export function createShmemJob(numPes: number, jobId: string, heapSize: number, ringSize?: number, kernels = true): ShmemJob {
   const ringCap = defaultRingCap(numPes, ringSize);
+  // Every ring lives in one SharedArrayBuffer, which holds at most 4 GiB (a typed array's limit).
+  const ringBytes = numPes * numPes * (RING_HEADER + ringCap);
+  if (ringBytes > RINGS_MAX) {
+    const fits = 2 ** Math.floor(Math.log2(RINGS_MAX / (numPes * numPes) - RING_HEADER));
+    throw new LamellarError(
+      ErrorCode.CONFIG,
+      `shmem with ${numPes} PEs needs ${numPes}² rings of ${ringCap} bytes, ${ringBytes} bytes in all, more than the 4 GiB they share: ` +
+        (fits >= MIN_RING ? `set LAMELLAR_SHMEM_RING_SIZE to ${fits} or less, or run fewer PEs per host (tcp)` : 'run fewer PEs on one host (tcp, or ofi, across processes)'),
+      { details: { numPes, ringSize: ringCap, bytes: ringBytes } },
+    );
+  }
   return {
     numPes,
     jobId,
     control: new SharedArrayBuffer(boardByteOffset(numPes) + 2 * numPes * 8),
-    rings: new SharedArrayBuffer(numPes * numPes * (RING_HEADER + ringCap)),
+    rings: new SharedArrayBuffer(ringBytes),
     ringCap,
     heaps: Array.from({ length: numPes }, () => createHeap(heapBytes(heapSize, numPes), kernels)),
   };

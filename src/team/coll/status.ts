@@ -129,7 +129,7 @@ export class StatusBoard {
 
   /** Starts this PE's heartbeat (until stopBeat). */
   startBeat(): void {
-    const w = (this.#at >> 2) + BEAT_WORD;
+    const w = (this.#at >>> 2) + BEAT_WORD;
     const v = this.#i32;
     // Unref'd: the heartbeat alone must not keep a PE's process alive.
     this.#beat = setInterval(() => {
@@ -145,7 +145,7 @@ export class StatusBoard {
 
   /** Publishes this PE's status. `site` is the call-site text, `label` the call's name, if known. */
   publish(state: number, team = 0, seq = 0, kind = 0, site = '', label = ''): void {
-    const w = this.#at >> 2;
+    const w = this.#at >>> 2;
     const v = this.#i32;
     Atomics.add(v, w, 1);
     v[w + 1] = state;
@@ -184,17 +184,17 @@ export class StatusBoard {
 
   /** The state this PE published last, from its own board. */
   ownState(): number {
-    return this.#i32[(this.#at >> 2) + 1]!;
+    return this.#i32[(this.#at >>> 2) + 1]!;
   }
 
   /** Shows for how many ms this PE has had nothing to do (0: it has). */
   setIdle(ms: number): void {
-    this.#i32[(this.#at >> 2) + IDLE_WORD] = Math.min(ms, 0x7fffffff);
+    this.#i32[(this.#at >>> 2) + IDLE_WORD] = Math.min(ms, 0x7fffffff);
   }
 
   /** The AM whose synchronous code this PE runs now ('' if none), from its own busy words. */
   ownBusy(): string {
-    const w = (this.#at >> 2) + BUSY_WORD;
+    const w = (this.#at >>> 2) + BUSY_WORD;
     return busyName(this.#i32[w]!, this.#i32[w + 1]!);
   }
 
