@@ -11,7 +11,7 @@ import { released, type HandleOrigin, type RefState } from '../memregion/interna
 import type { Team } from '../team/index.js';
 import { createArray, registerArrayKind } from './create.js';
 import type { World } from './deps.js';
-import { elemClass, type ArithElemType, type ArrayElemType, type ArrayValue, type BitwiseElemType, type FloatElemType, type IntElemType, type LocalView } from './elem.js';
+import { elemClass, writeWide, type ArithElemType, type ArrayElemType, type ArrayValue, type BitwiseElemType, type FloatElemType, type IntElemType, type LocalView } from './elem.js';
 import { checkIndex } from './layout.js';
 import { kArray, type ArrayMeta } from './meta.js';
 import { AtomicElement, IndexedDistIter, IndexedLocalIter, iterChain } from './iter/index.js';
@@ -351,10 +351,19 @@ export class AtomicLocalData<T extends ArrayElemType = ArrayElemType> {
     return scalarOut(this.#type, c.out!, 0);
   }
 
-  /** @internal As a batch input: a copy of these elements' storage (not an atomic snapshot). */
+  /**
+   * @internal As a batch input: a copy of these elements' storage, each element read atomically
+   * (not the whole as one snapshot). 128-bit elements are read one by one under their element
+   * locks: a plain copy of their words could read one half before and one after another PE's op.
+   */
   [kOpInput](): LocalView<T> {
     if (this.#owner.isReleased) throw released('AtomicArray');
     const w = this.#meta.words;
+    if (elemClass(this.#type) === 'wide') {
+      const out = new BigUint64Array(this.length * w);
+      for (let i = 0; i < this.length; i++) writeWide(out, i, this.load(i) as bigint);
+      return out as unknown as LocalView<T>;
+    }
     const v = this.#meta.views[this.#meta.team.myPe]!;
     return v.slice(this.#start * w, (this.#start + this.length) * w) as unknown as LocalView<T>;
   }

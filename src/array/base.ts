@@ -22,7 +22,7 @@ import type { BatchIndices } from './op-types.js';
 import { kArray, kDecodedCopy, type ArrayInternals, type ArrayMeta } from './meta.js';
 import { canCopyDirect, copyRange } from './ops/copy.js';
 import { IndexedDistIter, IndexedLocalIter, IndexedOnesidedIter, consumersIdle, defaultChunk, iterChain, onesidedOf, running } from './iter/index.js';
-import { entryOf, flushArray, gatherOne, inFlight, wantsEntry } from './ops/coalesce.js';
+import { addGate, afterGate, entryOf, flushArray, gateOf, gatherOne, inFlight, wantsEntry } from './ops/coalesce.js';
 import { checksWhileGathering, execute, type OpResult } from './ops/engine.js';
 import type { View } from './ops/kernels.js';
 import { transferRange } from './ops/range.js';
@@ -344,7 +344,11 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
     const ai = this[kArray];
     const single = idx.length === 1 && unchecked === undefined;
     if (single) {
-      const g = gatherOne(this, ai, op as OpCode, idx[0]!, vals, cur, eps, fetch);
+      // A batch of one index carries its values as a storage array of one element (the caller's
+      // own, perhaps): gathered ops keep scalars, taken now, as the input is at the call.
+      const v = typeof vals === 'object' && vals !== null ? (vals as View)[0] : vals;
+      const c = typeof cur === 'object' && cur !== null ? (cur as View)[0] : cur;
+      const g = gatherOne(this, ai, op as OpCode, idx[0]!, v, c, eps, fetch);
       if (g !== undefined) {
         if (g.first) this.#pendingShared(g.batch);
         const words = ai.meta.words;
@@ -356,7 +360,9 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
     // single op not gathered is on an element this PE holds, which no gathered op is: flushing
     // there would cut a loop over random indices into batches of one or two.
     if (!single) flushArray(ai.meta);
-    const r = execute(this, ai, { op: op as never, idx, vals: vals as View, cur: cur as View, eps, fetch, unchecked });
+    const batch = { op: op as never, idx, vals: vals as View, cur: cur as View, eps, fetch, unchecked };
+    const gate = gateOf(ai.meta);
+    const r = gate === undefined ? execute(this, ai, batch) : afterGate(gate, () => execute(this, ai, batch));
     // Applied at once: resolved, but a retry loop of such ops must still let the event loop turn.
     if (!(r instanceof Promise)) return completed((map === undefined ? r : map(r)) as R);
     // Not done yet (queued behind a lock, or sent to owners): the array's waitAll(), the team's
@@ -475,10 +481,13 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
     const before = inFlight(this.#meta);
     if (before !== undefined) {
       // Element ops gathered on this array are on their way (ops/coalesce.ts), and the transfer
-      // may go by RDMA rather than behind them: it starts once they are applied. A put takes
-      // its source now, as it does at the call otherwise.
+      // may go by RDMA rather than behind them: it starts once they are applied, and the ops
+      // this PE issues after it wait for it in turn (addGate). A put takes its source now, as it
+      // does at the call otherwise.
       const src = write ? (data.slice() as View) : data;
-      return this.#pending(before.then(() => transferRange(this, ai, index, src, write)));
+      const t = before.then(() => transferRange(this, ai, index, src, write));
+      addGate(this.#meta, t);
+      return this.#pending(t);
     }
     const r = transferRange(this, ai, index, data, write);
     return r === undefined ? completedVoid() : this.#pending(r);
@@ -495,7 +504,14 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
   /** @internal A one-sided reduction of the window (see reduce.ts). */
   protected reduceWith(name: string, locks?: ReduceLocks): Promise<ArrayValue<T> | undefined> {
     this.checkOpen(`${this.kind}.${name}`);
-    return this.track(reduceArray(this, this[kArray], name, locks) as Promise<ArrayValue<T> | undefined>);
+    // It reads what this PE's earlier ops wrote, as on shmem, where those are applied at once:
+    // their gathered batches go first, and a reduction that may read by other means than
+    // messages behind them waits for them. Not one through a guard: ops in flight may wait for
+    // that guard's lock.
+    if (locks === undefined) flushArray(this.#meta);
+    const before = locks === undefined ? inFlight(this.#meta) : undefined;
+    const r = before === undefined ? reduceArray(this, this[kArray], name, locks) : before.then(() => reduceArray(this, this[kArray], name, locks));
+    return this.track(r as Promise<ArrayValue<T> | undefined>);
   }
 
   /**

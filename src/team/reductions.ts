@@ -49,6 +49,7 @@ export function lookupReduction(name: string): ((acc: number, x: number) => numb
 registerReduction<number>('sum', (a, b) => a + b);
 registerReduction<number>('prod', (a, b) => a * b);
 // A NaN wins, wherever it is, as in Math.max and Math.min: `b > a ? b : a` kept or dropped it
-// by its place (a NaN first in a part swallowed the part; one later was skipped).
-registerReduction<number>('max', (a, b) => (b > a || b !== b ? b : a));
-registerReduction<number>('min', (a, b) => (b < a || b !== b ? b : a));
+// by its place (a NaN first in a part swallowed the part; one later was skipped). So does 0 over
+// -0 in max and -0 over 0 in min, as there and in allReduce, whichever comes first.
+registerReduction<number>('max', (a, b) => (b > a || b !== b || (b === 0 && a === 0 && Object.is(a, -0)) ? b : a));
+registerReduction<number>('min', (a, b) => (b < a || b !== b || (b === 0 && a === 0 && Object.is(b, -0)) ? b : a));

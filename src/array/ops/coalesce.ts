@@ -92,7 +92,8 @@ export function gatherOne(h: ArrayRef, ai: ArrayInternals, op: OpCode, index: nu
   p.idx.push(index);
   p.vals.push(value);
   if (isCas(op)) p.cur.push(cur);
-  if (k > 0 && p.same && value !== p.vals[0]) p.same = false;
+  // Object.is: -0 and 0 are different values to store (a batch of one value sent -0 as 0).
+  if (k > 0 && p.same && !Object.is(value, p.vals[0])) p.same = false;
   return { batch: p.done.promise, k, first };
 }
 
@@ -115,7 +116,9 @@ function send(h: ArrayRef, p: Pending): void {
   try {
     const vals = (p.same ? p.vals[0] : storageValues(type, p.vals)) as number | bigint | View;
     const cur = (isCas(p.op) ? storageValues(type, p.cur) : 0) as number | bigint | View;
-    r = execute(own, own[kArray], { op: p.op, idx: p.idx, vals, cur, eps: p.eps, fetch: p.fetch });
+    const batch = { op: p.op, idx: p.idx, vals, cur, eps: p.eps, fetch: p.fetch };
+    const gate = gates.get(p.meta);
+    r = gate === undefined ? execute(own, own[kArray], batch) : afterGate(gate, () => execute(own, own[kArray], batch));
   } catch (err) {
     r = Promise.reject(err);
   }
@@ -134,7 +137,42 @@ function send(h: ArrayRef, p: Pending): void {
 }
 
 /** Sent batches not yet applied, per array. */
-const flying = new Map<ArrayMeta, Set<Promise<OpResult>>>();
+const flying = new Map<ArrayMeta, Set<Promise<unknown>>>();
+
+/**
+ * Per array: the last put or get that waits for batches in flight (base.ts, range) before it
+ * starts. Every op this PE issues on the array after it starts after it too: sent at once, a
+ * later `add` reached its owner before a put issued ahead of it (`add(5, 1); put(4, [100]);
+ * add(4, 10)` left 100, not 110).
+ */
+const gates = new Map<ArrayMeta, Promise<unknown>>();
+
+/** The transfer of `meta`'s array that later ops of this PE follow, if one waits (see gates). */
+export function gateOf(meta: ArrayMeta): Promise<unknown> | undefined {
+  return gates.get(meta);
+}
+
+/**
+ * Makes `p`, a transfer that started behind the batches in flight, the array's gate, and counts
+ * it in flight: a later transfer follows it as it follows batches.
+ */
+export function addGate(meta: ArrayMeta, p: Promise<unknown>): void {
+  gates.set(meta, p);
+  let set = flying.get(meta);
+  if (set === undefined) flying.set(meta, (set = new Set()));
+  set.add(p);
+  const clear = (): void => {
+    if (gates.get(meta) === p) gates.delete(meta);
+    set.delete(p);
+    if (set.size === 0 && flying.get(meta) === set) flying.delete(meta);
+  };
+  p.then(clear, clear);
+}
+
+/** Runs `f` once `gate` has settled, whether the transfer it stands for worked or not. */
+export function afterGate<R>(gate: Promise<unknown>, f: () => R | Promise<R>): Promise<R> {
+  return gate.then(f, f);
+}
 
 /**
  * Settles once every batch of `meta`'s array sent from this PE is applied; undefined if none is
