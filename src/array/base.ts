@@ -360,9 +360,11 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
     // single op not gathered is on an element this PE holds, which no gathered op is: flushing
     // there would cut a loop over random indices into batches of one or two.
     if (!single) flushArray(ai.meta);
-    const batch = { op: op as never, idx, vals: vals as View, cur: cur as View, eps, fetch, unchecked };
     const gate = gateOf(ai.meta);
-    const r = gate === undefined ? execute(this, ai, batch) : afterGate(gate, () => execute(this, ai, batch));
+    const r =
+      gate === undefined
+        ? execute(this, ai, { op: op as never, idx, vals: vals as View, cur: cur as View, eps, fetch, unchecked })
+        : afterGate(gate, () => execute(this, ai, { op: op as never, idx, vals: vals as View, cur: cur as View, eps, fetch, unchecked }));
     // Applied at once: resolved, but a retry loop of such ops must still let the event loop turn.
     if (!(r instanceof Promise)) return completed((map === undefined ? r : map(r)) as R);
     // Not done yet (queued behind a lock, or sent to owners): the array's waitAll(), the team's

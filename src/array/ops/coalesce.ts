@@ -117,7 +117,7 @@ function send(h: ArrayRef, p: Pending): void {
     const vals = (p.same ? p.vals[0] : storageValues(type, p.vals)) as number | bigint | View;
     const cur = (isCas(p.op) ? storageValues(type, p.cur) : 0) as number | bigint | View;
     const batch = { op: p.op, idx: p.idx, vals, cur, eps: p.eps, fetch: p.fetch };
-    const gate = gates.get(p.meta);
+    const gate = gateOf(p.meta);
     r = gate === undefined ? execute(own, own[kArray], batch) : afterGate(gate, () => execute(own, own[kArray], batch));
   } catch (err) {
     r = Promise.reject(err);
@@ -149,7 +149,8 @@ const gates = new Map<ArrayMeta, Promise<unknown>>();
 
 /** The transfer of `meta`'s array that later ops of this PE follow, if one waits (see gates). */
 export function gateOf(meta: ArrayMeta): Promise<unknown> | undefined {
-  return gates.get(meta);
+  // Every element op asks: without a gate anywhere (nearly always), no lookup.
+  return gates.size === 0 ? undefined : gates.get(meta);
 }
 
 /**
