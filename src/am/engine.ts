@@ -6,7 +6,7 @@
  */
 import { addPendingReporter, channels, config, ErrorCode, LamellarError, peCounters, reportPendingOnDrain } from '../core/index.js';
 import type { Lamella } from '../lamellae/types.js';
-import { decodeValue, encodeValue, expectEnd, Reader, RefMemo, Writer } from '../serde/index.js';
+import { decodeValue, encodeValue, expectEnd, Reader, RefMemo, releaseRefsIn, Writer } from '../serde/index.js';
 import { Outbox } from './aggregation.js';
 import { closeArgScope, endArgDecode, FrameShares, openArgScope, releaseFrom, runReleases, takeHeld, type HeldList } from './arg-scope.js';
 import { closureEnv, closureSourceOf, ClosureTable } from './closure-table.js';
@@ -46,10 +46,10 @@ export interface EngineHost {
   readonly decodeContext: unknown;
 }
 
-/** The kinds of AM the status board's busy words show (Engine.setBusyWords). */
 /** The launchAll scratch writer's buffer above this many bytes is dropped after the launch. */
 const SCRATCH_KEEP = 1 << 20;
 
+/** The kinds of AM the status board's busy words show (Engine.setBusyWords). */
 export const BUSY_AM = 1;
 export const BUSY_CLOSURE = 2;
 
@@ -212,36 +212,39 @@ export class Engine {
     const s = this.#scratch;
     s.reset();
     s.keep = keep;
+    let moved: (() => void)[] | undefined;
     try {
       if (closure === undefined) encodeValue(s, args, def.argLabel);
       else encodeValue(s, closureEnv(def, args), def.argLabel, 'env');
+      s.keep = undefined;
+      const body = s.view();
+      this.#out.checkSize(body.length + 17, `the arguments of AM '${def.name}'`);
+      moved = takeAfterSend(s, def);
+      const group = multi[kGroup];
+      if (this.#outcomes.recordsSites) this.#outcomes.noteSite(multi, captureAmSite());
+      for (let i = 0; i < pes.length; i++) {
+        const pe = pes[i]!;
+        const w = this.#out.begin(pe);
+        if (closure !== undefined && this.#closures.writeSource(w, pe, closure)) this.#closures.sent(pe, closure);
+        w.u8(closure === undefined ? REQ : REQ_CLOSURE);
+        w.u32(def.id);
+        const reqId = this.#outcomes.openPart(multi, i, group);
+        w.u32(reqId);
+        w.u32(teamId);
+        w.u32(body.length);
+        w.bytes(body);
+        if (!isRuntimeAm(def)) peCounters.amsSent++;
+        if (channels.amSend.hasSubscribers) channels.amSend.publish({ am: def.name, pe, reqId });
+        this.#out.end(pe, w);
+      }
     } finally {
       s.keep = undefined;
-    }
-    const body = s.view();
-    this.#out.checkSize(body.length + 17, `the arguments of AM '${def.name}'`);
-    const moved = takeAfterSend(s, def);
-    const group = multi[kGroup];
-    if (this.#outcomes.recordsSites) this.#outcomes.noteSite(multi, captureAmSite());
-    for (let i = 0; i < pes.length; i++) {
-      const pe = pes[i]!;
-      const w = this.#out.begin(pe);
-      if (closure !== undefined && this.#closures.writeSource(w, pe, closure)) this.#closures.sent(pe, closure);
-      w.u8(closure === undefined ? REQ : REQ_CLOSURE);
-      w.u32(def.id);
-      const reqId = this.#outcomes.openPart(multi, i, group);
-      w.u32(reqId);
-      w.u32(teamId);
-      w.u32(body.length);
-      w.bytes(body);
-      if (!isRuntimeAm(def)) peCounters.amsSent++;
-      if (channels.amSend.hasSubscribers) channels.amSend.publish({ am: def.name, pe, reqId });
-      this.#out.end(pe, w);
-    }
-    // Every destination has its copy: a large argument's buffer is not kept for the next launch.
-    if (s.capacity > SCRATCH_KEEP) {
-      s.reset();
-      s.shrink(256);
+      // Every destination has its copy, or the launch failed: a large argument's buffer is not
+      // kept for the next launch.
+      if (s.capacity > SCRATCH_KEEP) {
+        s.reset();
+        s.shrink(256);
+      }
     }
     if (moved !== undefined) runAll(moved);
   }
@@ -429,6 +432,9 @@ export class Engine {
           value = decodeValue(r, this.#host!.decodeContext);
           expectEnd(r, end);
         } catch (err) {
+          // A value that decoded but does not end where its record does: the handles in it
+          // reach nobody.
+          releaseRefsIn(value);
           r.pos = end;
           this.#outcomes.reply(reqId, false, err);
           return false;

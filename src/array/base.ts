@@ -481,18 +481,24 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
     flushArray(this.#meta);
     const ai = this[kArray];
     const before = inFlight(this.#meta);
+    // On an array without locks, the ops this PE issues after the transfer, and its reductions,
+    // wait for it (addGate): it may go by RDMA, and an op sent after it overtook it. Not on a
+    // lock array: the transfer may wait for a lock this PE holds (a guard it took after the
+    // call), and ops waiting for the transfer would then wait for ever.
+    const gated = ai.kind === 'UnsafeArray' || ai.kind === 'AtomicArray';
     if (before !== undefined) {
       // Element ops gathered on this array are on their way (ops/coalesce.ts), and the transfer
-      // may go by RDMA rather than behind them: it starts once they are applied, and the ops
-      // this PE issues after it wait for it in turn (addGate). A put takes its source now, as it
-      // does at the call otherwise.
+      // may go by RDMA rather than behind them: it starts once they are applied. A put takes
+      // its source now, as it does at the call otherwise.
       const src = write ? (data.slice() as View) : data;
       const t = before.then(() => transferRange(this, ai, index, src, write));
-      addGate(this.#meta, t);
+      if (gated) addGate(this.#meta, t);
       return this.#pending(t);
     }
     const r = transferRange(this, ai, index, data, write);
-    return r === undefined ? completedVoid() : this.#pending(r);
+    if (r === undefined) return completedVoid();
+    if (gated) addGate(this.#meta, r);
+    return this.#pending(r);
   }
 
   /**

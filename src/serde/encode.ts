@@ -228,6 +228,7 @@ function encAgain(w: Writer, v: object): void {
   w.buf[at] = T.REF_AGAIN;
   w.dv.setUint32(at + 1, w.lastRefAt, true);
   w.pos = at + 5;
+  w.againAt.push(at);
 }
 
 function encPlain(w: Writer, o: Record<string, unknown>, depth: number): void {
@@ -249,7 +250,8 @@ function encPlain(w: Writer, o: Record<string, unknown>, depth: number): void {
   }
   // Too many keys for the one-byte header: open a 4-byte gap for the count (rare). What the
   // writer recorded by position inside the moved bytes moves with them: the runs gathered by
-  // reference (their holes move as bytes), and the reference a REF_AGAIN would point back to.
+  // reference (their holes move as bytes), the reference a REF_AGAIN would point back to, and
+  // the REF_AGAIN records written inside, with their offsets when they point inside too.
   w.ensure(4);
   w.buf.copyWithin(at + 5, at + 1, w.pos);
   w.buf[at] = T.OBJ32;
@@ -258,6 +260,13 @@ function encPlain(w: Writer, o: Record<string, unknown>, depth: number): void {
   const g = w.gathered;
   for (let i = g.length - 2; i >= 0 && (g[i] as number) > at; i -= 2) g[i] = (g[i] as number) + 4;
   if (w.lastRef !== undefined && w.lastRefAt > at) w.lastRefAt += 4;
+  const again = w.againAt;
+  for (let i = again.length - 1; i >= 0 && again[i]! > at; i--) {
+    const rec = again[i]! + 4;
+    again[i] = rec;
+    const target = w.dv.getUint32(rec + 1, true);
+    if (target > at) w.dv.setUint32(rec + 1, target + 4, true);
+  }
 }
 
 function encNullProto(w: Writer, o: Record<string, unknown>, depth: number): void {

@@ -31,6 +31,12 @@ export class Writer {
    */
   lastRef: object | undefined = undefined;
   lastRefAt = -1;
+  /**
+   * Where each REF_AGAIN of this frame was written, in order: an object of 16 keys and more
+   * moves its body 4 bytes once its count is known (encode.ts), and the offsets such records
+   * carry into the moved bytes move with them.
+   */
+  readonly againAt: number[] = [];
   lastRefCodec: RefCodec<unknown> | undefined = undefined;
   /**
    * What encoded values asked to run once the bytes are committed to a send (a handle made by
@@ -209,6 +215,7 @@ export class Writer {
     this.lastRef = undefined;
     this.afterSend = undefined;
     this.gathered.length = 0;
+    this.againAt.length = 0;
   }
 
   /** Moves back to `pos`, dropping what was written after it (a failed encode or launch). */
@@ -218,6 +225,8 @@ export class Writer {
     if (this.lastRefAt >= pos) this.lastRef = undefined;
     const g = this.gathered;
     while (g.length > 0 && (g[g.length - 2] as number) >= pos) g.length -= 2;
+    const a = this.againAt;
+    while (a.length > 0 && a[a.length - 1]! >= pos) a.length--;
   }
 
   /**

@@ -56,6 +56,7 @@ const SCENARIOS: [string, string, string, string, string][] = [
   // So is an array's print(): its barriers are named by it, not "barrier()", and never pair with one.
   ['print-vs-barrier', 'AtomicArray.print()', 'print', 'barrier()', 'barrier'],
   ['collective-write-vs-barrier', 'GlobalLockArray.collectiveWriteLocalData()', 'cw', 'barrier()', 'barrier'],
+  ['print-vs-consumer', 'AtomicArray.print()', 'print', 'DistIter.count', 'consumer'],
   // A PE past a shutdown's number never made the shutdown: that PE would wait forever.
   ['exchange-vs-shutdown', 'allGather()', 'allGather', 'shutdown()', 'shutdown'],
 ];
@@ -74,6 +75,8 @@ MULTI.forEach((cfg, c) => {
         const r = await runJob(script, { ...cfg, args: [scenario], timeoutMs: 30000 });
         assert.notEqual(r.code, 0, `exit ${r.code}\n${r.stderr}`);
         assert.equal(r.stdout.includes('@@not-reached'), false, r.stdout);
+        // A print() paired with another call must not print (it went on to print, once).
+        if (scenario.startsWith('print-')) assert.doesNotMatch(r.stdout, /\[pe \d+ data\]/, r.stdout);
         const first = /collective mismatch on the world: [^\n]*/.exec(r.stderr)?.[0];
         assert.ok(first !== undefined, `no mismatch report in:\n${r.stderr}`);
         assert.ok(first.includes(k1) && first.includes(k2), `both kinds in: ${first}`);

@@ -212,6 +212,8 @@ test('a back-reference after an object of 16 keys and more points at the handle 
   const h = new Again(11);
   const wide: Record<string, unknown> = { first: h };
   for (let i = 0; i < 17; i++) wide[`k${i}`] = i;
+  // The handle again inside the object too (a back-reference written before the object moves).
+  wide.k3 = h;
   const w = frameWriter([wide, h, [{ ...wide, first: 0 }, h]]);
   const shares = new FrameShares();
   const memo = new RefMemo(shares);
@@ -223,6 +225,8 @@ test('a back-reference after an object of 16 keys and more points at the handle 
   assert.equal(b, a.first);
   assert.equal(d, a.first);
   assert.equal(c.k16, 16);
+  assert.equal(a.k3, a.first);
+  assert.equal(c.k3, a.first);
   shares.endFrame();
   memo.clear();
 });

@@ -75,15 +75,22 @@ function localResult(c: Chain, k: Consume, r: Partial): unknown {
   }
 }
 
-/** Opens every chain's array (their lock turns taken now, at the call), runs `body`, releases. */
+/**
+ * Opens every chain's array (their lock turns taken now, at the call), runs `body`, releases.
+ * Every chain asks for its array at once, not once the one before it is open: two reads of one
+ * lock array (a zip with itself) each ask for its lock, and a write asked for in between (an op
+ * the program issued after the call) held the second behind the first for ever.
+ */
 async function withAccesses<R>(cs: Chain[], collective: boolean, body: (a: Access[]) => Promise<R>): Promise<R> {
   const turns = cs.map((c) => takeLockTurn(c.array, c.mut, c.lease));
+  const opened = await Promise.allSettled(cs.map((c, i) => openAccess(c.array, c.mut, collective, c.lease, turns[i])));
   const acc: Access[] = [];
+  for (const o of opened) if (o.status === 'fulfilled') acc.push(o.value);
   try {
-    for (let i = 0; i < cs.length; i++) acc.push(await openAccess(cs[i]!.array, cs[i]!.mut, collective, cs[i]!.lease, turns[i]));
+    for (const o of opened) if (o.status === 'rejected') throw o.reason;
     return await body(acc);
   } finally {
-    // A turn whose array was never opened (an earlier one failed) lets the next consumer ask.
+    // A turn whose array was never opened lets the next consumer ask.
     for (const t of turns) t?.granted();
     for (let j = acc.length - 1; j >= 0; j--) acc[j]!.release();
   }

@@ -416,19 +416,22 @@ export class IndexedLocalIter<I, T extends ArrayElemType = ArrayElemType> extend
 }
 
 /**
- * Refuses a zip that would wait forever for its own lock: two iterators over one lock array
- * (or sub-arrays of it), not through a guard, one of them mutable. Each takes its lock when the
- * consumer runs, and the second waits for the first, which is released only when both are done.
+ * Refuses a zip that would wait forever for its own lock: two iterators over one lock array (or
+ * sub-arrays of it), one through a guard and one not, or neither and one of them mutable. A side
+ * not through a guard takes the array's lock when the consumer runs, and never gets it while
+ * the other side holds it (a write lock, or a guard's lock with a write queued behind it). Two
+ * reads without guards ask for the lock together and share it (consume.ts).
  */
 function checkOwnLock(a: Chain, b: Chain): void {
   for (const x of chainsOf(a)) {
     for (const y of chainsOf(b)) {
       const kind = x.array[kArray].kind;
       if (x.array[kArray].meta !== y.array[kArray].meta || (kind !== 'LocalLockArray' && kind !== 'GlobalLockArray')) continue;
-      if (x.lease !== undefined || y.lease !== undefined || (!x.mut && !y.mut)) continue;
+      if (x.lease !== undefined && y.lease !== undefined) continue;
+      if (x.lease === undefined && y.lease === undefined && !x.mut && !y.mut) continue;
       throw new LamellarError(
         ErrorCode.INVALID_ARGUMENT,
-        `LocalIter.zip: both iterators are over one ${kind}, and ${x.mut && y.mut ? 'both are' : 'one is'} mutable: each takes the array's lock when the consumer runs, and the second would wait forever for the first. Take one guard and zip its iterators: \`using w = await a.writeLock(); await w.localIterMut().zip(w.localIter()).forEach(...)\``,
+        `LocalIter.zip: both iterators are over one ${kind}, ${x.lease !== undefined || y.lease !== undefined ? 'one through a guard and one not' : 'and one is mutable'}: a side not through a guard takes the array's lock when the consumer runs, and would wait forever for the other's. Take one guard and zip its iterators: \`using w = await a.writeLock(); await w.localIterMut().zip(w.localIter()).forEach(...)\``,
       );
     }
   }

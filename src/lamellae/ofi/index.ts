@@ -581,6 +581,8 @@ export class OfiLamella implements Lamella {
     const fabric = this.#fabricOk[w]?.[o] === true;
     if (fabric) {
       await this.#reach(pe, addr + wordBytes(w));
+      // An abort may have closed the endpoint meanwhile, and rejected every request it knew.
+      this.#checkOpen();
       this.fabric.fabricAtomics++;
     } else {
       this.fabric.runtimeAtomics++;

@@ -8,7 +8,8 @@
  *   5  u8  sub    frame part (PART_*), or atomic word << 4 | op, or an error kind
  *   6  u16 flags  FLAG_FABRIC: do this atomic with the provider's fi_atomic; FLAG_REGISTERED:
  *                 the write/read's local side is a registered user buffer (x is its slot);
- *                 bit 4 is the target's own (an atomic it holds for a retry, already applied)
+ *                 the flag 4 is the target's own (an atomic it holds for a retry, already
+ *                 applied: native/ofi/ofi.h's FLAG_APPLIED), never sent
  *   8  u32 pe     on the fabric: the sender; main → native: the destination; native → main: the source
  *  12  u32 id     request id (write, read, atomic, length query) and its answer
  *  16  u32 addr   heap address at the target; for a FIRST or WHOLE frame part, the frame's size
