@@ -742,10 +742,20 @@ export class Engine {
     };
     const next = (value: unknown): void => {
       if (settled) return;
-      if (isReturnedAm(value)) {
+      let returned: boolean;
+      try {
+        returned = isReturnedAm(value);
+      } catch (err) {
+        // A value whose property reads throw (a strict Proxy): the handle rejects with it, as
+        // for an AM run on another PE, instead of the throw escaping and failing the PE.
+        fail(err);
+        return;
+      }
+      if (returned) {
         settled = true;
         this.#executing--;
-        this.#runLocal(ctx, value.am as AmDef<unknown, unknown>, value.args, done);
+        const r = value as { am: unknown; args: unknown };
+        this.#runLocal(ctx, r.am as AmDef<unknown, unknown>, r.args, done);
       } else finish(true, value);
     };
     const fail = (err: unknown): void => finish(false, err);

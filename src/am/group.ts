@@ -9,7 +9,7 @@
  * `TaskGroup`: launches like its team, but keeps its own count, so its `waitAll()` waits only
  * for AMs launched through it.
  */
-import { ErrorCode, LamellarError } from '../core/index.js';
+import { ErrorCode, LamellarError, nextTurn } from '../core/index.js';
 import { checkValue } from '../serde/index.js';
 import { closureEnv, closureSourceOf } from './closure-table.js';
 import type { AmLauncher, AmTeam } from './context.js';
@@ -240,7 +240,11 @@ export class TaskGroup implements AmLauncher {
    * ```
    */
   async waitAll(): Promise<void> {
-    await this.#counter.idle();
+    // As world.waitAll(): the count reaches 0 a microtask or two before the handles the caller
+    // holds settle, so a `.then` on one (which may launch more through this group) runs after;
+    // one turn lets every such continuation run, and the work it started is waited for too.
+    do await this.#counter.idle();
+    while ((await nextTurn(undefined), this.#counter.value !== 0));
     this.#team[kTeamLaunch].reportUnobserved(this.#counter);
   }
 }

@@ -357,6 +357,7 @@ export class MultiAmHandle<R> extends LazyHandle<R[]> {
   readonly #results: R[];
   #left: number;
   #error: unknown;
+  #failed = false;
 
   private constructor(
     /**
@@ -383,9 +384,13 @@ export class MultiAmHandle<R> extends LazyHandle<R[]> {
   /** @internal One member's part has settled. */
   [kMultiPart](index: number, ok: boolean, value: unknown): void {
     if (ok) this.#results[index] = value as R;
-    else if (this.#error === undefined) this.#error = value;
+    else if (!this.#failed) {
+      // A flag, not `#error === undefined`: an AM may throw undefined, and that part failed too.
+      this.#failed = true;
+      this.#error = value;
+    }
     if (--this.#left === 0) {
-      if (this.#error === undefined) this[kSettle](true, this.#results);
+      if (!this.#failed) this[kSettle](true, this.#results);
       else {
         // The other members' results reach nobody: the handles in them are released.
         for (const r of this.#results) releaseRefsIn(r);

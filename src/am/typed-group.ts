@@ -4,7 +4,8 @@
  * carrying their arguments; entries for all PEs go in a bucket of their own, sent with one
  * execAmAll, so its bytes are encoded once for every destination. A bucket is sent as soon as
  * `batchSize` entries were added to the group since the last send (LAMELLAR_AM_GROUP_BATCH_SIZE,
- * 10000 by default, as in Lamellar); `exec()` sends the rest and gathers every result.
+ * 10000 by default, as in Lamellar), or holds that many itself; `exec()` sends the rest and
+ * gathers every result.
  *
  * Static members (Lamellar's `#[AmGroup(static)]`): arguments shared by every entry are given
  * once, to the constructor, and travel once per message instead of once per entry; on the
@@ -22,6 +23,7 @@ import { checkArgs, launchTarget } from './group.js';
 import type { TeamLaunch } from './launch.js';
 import { kTeamLaunch } from './launch.js';
 import { remoteError } from './remote-error.js';
+import { toWireError } from './thrown.js';
 
 interface GroupMsg {
   /** Wire id of the AM every entry runs. */
@@ -137,14 +139,22 @@ function merged(st: Record<string, unknown>, keys: readonly string[], args: unkn
 }
 
 function entryDone(reply: GroupReply, k: number, r: unknown): void {
-  if (isReturnedAm(r)) reply.f.push([k, RETURNED_AM, '', '', '']);
+  let returned: boolean;
+  try {
+    returned = isReturnedAm(r);
+  } catch (err) {
+    // A result whose property reads throw: that entry fails, the others stand.
+    entryFailed(reply, k, err);
+    return;
+  }
+  if (returned) reply.f.push([k, RETURNED_AM, '', '', '']);
   else reply.v[k] = r;
 }
 
+/** Entry `k` failed with `err`, whatever was thrown (toWireError describes any value, as for one AM). */
 function entryFailed(reply: GroupReply, k: number, err: unknown): void {
-  const e = err instanceof Error ? err : new Error(String(err));
-  const code = (err as { code?: unknown } | null)?.code;
-  reply.f.push([k, e.name, e.message, e.stack ?? '', typeof code === 'string' ? code : '']);
+  const e = toWireError(err);
+  reply.f.push([k, e.name, e.message, e.stack, e.code ?? '']);
 }
 
 const isThenable = (x: unknown): x is PromiseLike<unknown> =>
@@ -307,7 +317,8 @@ export type EntryArgs<A, S> = [keyof S] extends [never] ? A : Omit<A, keyof S>;
 /**
  * Many launches of one AM, packed per destination into few messages (Lamellar's
  * `typed_am_group!`). Entries for one team PE travel as one message, entries for every PE as one
- * `execAmAll`; a bucket is sent once `batchSize` entries were added since the last send, and
+ * `execAmAll`; a bucket is sent once `batchSize` entries were added since the last send (the
+ * bucket added to), or once it holds `batchSize` entries itself, and
  * `exec()` sends the rest and gathers every result in insertion order. Static members (arguments
  * shared by every entry) are given once, to the constructor, and travel once per message.
  * @example
@@ -413,8 +424,10 @@ export class TypedAmGroup<A, R, S extends Partial<A> = Record<never, never>> {
     b.at.push(this.#added++);
     b.args.push(args);
     // As in Lamellar: once batchSize entries were added since the last send, the bucket just
-    // added to goes out as one message.
-    if (++this.#sinceFlush >= this.#batch) {
+    // added to goes out as one message; and so does a bucket that holds batchSize entries itself
+    // (with 2 PEs and an even batchSize, the add that reached the count always went to PE 1, and
+    // PE 0's bucket grew until exec() refused it as too large a frame).
+    if (++this.#sinceFlush >= this.#batch || b.at.length >= this.#batch) {
       this.#flush(slot);
       this.#sinceFlush = 0;
     }

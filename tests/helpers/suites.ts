@@ -49,6 +49,7 @@ export const AM_CASES = [
   'a TaskGroup waits only for its own AMs',
   'an Error returned by an AM arrives as an Error of its class with its fields',
   'an argument of 16 keys and more carries a large array and a Darc intact, and the Darc sent again after it',
+  'handles settle right whatever an AM throws or returns, and groups wait and send as they should',
   'every codec value type round-trips through an AM',
   'large typed arrays in AM arguments arrive as they were at launch, from any buffer',
 ];
