@@ -168,8 +168,15 @@ function generate(shape: KernelShape): Kernel {
   shape.tail.forEach((t, j) => {
     if (t === 'monotonic') lines.push(`st.mono[${j}] = m${j};`);
   });
+  // A source of its own: V8 shares one compiled function, and the type feedback in it, among
+  // `new Function`s of the same text, and the third callback of a shape made the loop shared by
+  // all of them polymorphic (5-7x slower; the loops are generated per callback for that reason).
+  lines.push(`// loop ${++generated}`);
   return new Function('a', 'k0', 'k1', lines.join('\n')) as Kernel;
 }
+
+/** Loops generated so far (each source carries its number). */
+let generated = 0;
 
 /** The same loop, interpreted: one switch per stage and element. */
 function interpreted(shape: KernelShape): Kernel {
