@@ -243,8 +243,11 @@ export class TaskGroup implements AmLauncher {
     // As world.waitAll(): the count reaches 0 a microtask or two before the handles the caller
     // holds settle, so a `.then` on one (which may launch more through this group) runs after;
     // one turn lets every such continuation run, and the work it started is waited for too.
-    do await this.#counter.idle();
-    while ((await nextTurn(undefined), this.#counter.value !== 0));
+    for (;;) {
+      await this.#counter.idle();
+      await nextTurn(undefined);
+      if (this.#counter.value === 0) break;
+    }
     this.#team[kTeamLaunch].reportUnobserved(this.#counter);
   }
 }

@@ -484,7 +484,8 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
     // On an array without locks, the ops this PE issues after the transfer, and its reductions,
     // wait for it (addGate): it may go by RDMA, and an op sent after it overtook it. Not on a
     // lock array: the transfer may wait for a lock this PE holds (a guard it took after the
-    // call), and ops waiting for the transfer would then wait for ever.
+    // call), and ops waiting for the transfer would then wait for ever. Later transfers do not
+    // wait for it (`before` counts batches only): puts issued together travel together.
     const gated = ai.kind === 'UnsafeArray' || ai.kind === 'AtomicArray';
     if (before !== undefined) {
       // Element ops gathered on this array are on their way (ops/coalesce.ts), and the transfer
@@ -517,7 +518,9 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
     // messages behind them waits for them. Not one through a guard: ops in flight may wait for
     // that guard's lock.
     if (locks === undefined) flushArray(this.#meta);
-    const before = locks === undefined ? inFlight(this.#meta) : undefined;
+    const batches = locks === undefined ? inFlight(this.#meta) : undefined;
+    const gate = locks === undefined ? gateOf(this.#meta) : undefined;
+    const before = batches === undefined ? gate : gate === undefined ? batches : Promise.all([batches, gate]);
     const r = before === undefined ? reduceArray(this, this[kArray], name, locks) : before.then(() => reduceArray(this, this[kArray], name, locks));
     return this.track(r as Promise<ArrayValue<T> | undefined>);
   }

@@ -137,43 +137,47 @@ function send(h: ArrayRef, p: Pending): void {
 }
 
 /** Sent batches not yet applied, per array. */
-const flying = new Map<ArrayMeta, Set<Promise<unknown>>>();
+const flying = new Map<ArrayMeta, Set<Promise<OpResult>>>();
 
 /**
- * Per array: the last put or get that waits for batches in flight (base.ts, range) before it
- * starts. Every op this PE issues on the array after it starts after it too: sent at once, a
- * later `add` reached its owner before a put issued ahead of it (`add(5, 1); put(4, [100]);
- * add(4, 10)` left 100, not 110).
+ * Per array without locks: the puts and gets of this PE not yet done (base.ts, range). Every op
+ * this PE issues on the array after one of them, and every reduction, starts after it: a put may
+ * go by RDMA, or wait for batches in flight, and an `add` sent after it reached its owner first
+ * (`add(5, 1); put(4, [100]); add(4, 10)` left 100, not 110). Transfers do not wait for each
+ * other, so puts issued together still travel together.
  */
-const gates = new Map<ArrayMeta, Promise<unknown>>();
+interface Gate {
+  pending: number;
+  /** Settles (never rejects) once every transfer added so far has settled. */
+  all: Promise<unknown>;
+}
+const gates = new Map<ArrayMeta, Gate>();
+const noop = (): void => undefined;
 
-/** The transfer of `meta`'s array that later ops of this PE follow, if one waits (see gates). */
+/** What later ops on `meta`'s array wait for, if a transfer is pending (see gates). */
 export function gateOf(meta: ArrayMeta): Promise<unknown> | undefined {
   // Every element op asks: without a gate anywhere (nearly always), no lookup.
-  return gates.size === 0 ? undefined : gates.get(meta);
+  return gates.size === 0 ? undefined : gates.get(meta)?.all;
 }
 
-/**
- * Makes `p`, a transfer that started behind the batches in flight, the array's gate, and counts
- * it in flight: a later transfer follows it as it follows batches.
- */
+/** Counts `p`, a transfer of `meta`'s array, in its gate until it settles. */
 export function addGate(meta: ArrayMeta, p: Promise<unknown>): void {
-  gates.set(meta, p);
-  let set = flying.get(meta);
-  if (set === undefined) flying.set(meta, (set = new Set()));
-  set.add(p);
-  const clear = (): void => {
-    if (gates.get(meta) === p) gates.delete(meta);
-    set.delete(p);
-    if (set.size === 0 && flying.get(meta) === set) flying.delete(meta);
-  };
-  p.then(clear, clear);
+  const settled = p.then(noop, noop);
+  let g = gates.get(meta);
+  if (g === undefined) gates.set(meta, (g = { pending: 0, all: settled }));
+  else g.all = Promise.all([g.all, settled]);
+  g.pending++;
+  const gate = g;
+  void settled.then(() => {
+    if (--gate.pending === 0 && gates.get(meta) === gate) gates.delete(meta);
+  });
 }
 
-/** Runs `f` once `gate` has settled, whether the transfer it stands for worked or not. */
+/** Runs `f` once `gate` has settled. */
 export function afterGate<R>(gate: Promise<unknown>, f: () => R | Promise<R>): Promise<R> {
-  return gate.then(f, f);
+  return gate.then(f);
 }
+
 
 /**
  * Settles once every batch of `meta`'s array sent from this PE is applied; undefined if none is
