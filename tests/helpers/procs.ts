@@ -17,7 +17,7 @@ export interface Proc {
   stderr: string;
   /** Resolves with the exit code (null when killed) and the time of exit. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
-  /** Resolves once stdout has a match for `re`. */
+  /** Resolves once stdout has a match for `re`; rejects, with the process's output, if it ends first. */
   waitFor(re: RegExp): Promise<RegExpMatchArray>;
 }
 
@@ -27,15 +27,27 @@ export function start(cmd: string, args: string[], env: Record<string, string>):
   for (const k of Object.keys(full)) if (k.startsWith('LAMELLAR_') && !(k in env)) delete full[k];
   const child = spawn(cmd, args, { cwd: ROOT, env: full, stdio: ['ignore', 'pipe', 'pipe'] });
   child.on('error', (e) => (p.stderr += `\n[test] could not start ${cmd}: ${e.message}\n`));
-  const waiters: { re: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];
+  const waiters: { re: RegExp; resolve: (m: RegExpMatchArray) => void; reject: (e: Error) => void }[] = [];
+  let closed = false;
+  // A process that ends without the line fails its waiters at once, with what it printed: a PE
+  // that could not start would otherwise leave the test waiting out its timeout, saying nothing.
+  const ended = (re: RegExp): Error =>
+    new Error(`${cmd} exited (code ${p.child.exitCode}, signal ${p.child.signalCode}) without printing ${re}\nstdout: ${p.stdout.slice(-2000)}\nstderr: ${p.stderr.slice(-4000)}`);
   const p: Proc = {
     child,
     stdout: '',
     stderr: '',
-    exited: new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, at: performance.now() }))),
+    exited: new Promise((resolve) =>
+      child.on('close', (code, signal) => {
+        closed = true;
+        for (const w of waiters.splice(0)) w.reject(ended(w.re));
+        resolve({ code, signal, at: performance.now() });
+      }),
+    ),
     waitFor(re) {
       const m = p.stdout.match(re);
-      return m !== null ? Promise.resolve(m) : new Promise((resolve) => waiters.push({ re, resolve }));
+      if (m !== null) return Promise.resolve(m);
+      return closed ? Promise.reject(ended(re)) : new Promise((resolve, reject) => waiters.push({ re, resolve, reject }));
     },
   };
   child.stdout!.setEncoding('utf8').on('data', (d: string) => {
@@ -79,14 +91,27 @@ export function onPath(cmd: string): boolean {
   });
 }
 
-/** A port free right now on 127.0.0.1 (the kernel's pick), for LAMELLAR_MASTER_ADDR. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
+/**
+ * A port free right now on 127.0.0.1, for LAMELLAR_MASTER_ADDR. Why not the kernel's pick: that is
+ * an ephemeral port, and between this check and PE 0's listen, any outgoing connection of another
+ * test (the tcp suites make thousands) may be given the same one, so PE 0 fails with EADDRINUSE.
+ * Ports below Linux's ephemeral range (32768-60999 by default) are never handed out that way.
+ */
+export async function freePort(): Promise<number> {
+  const tryListen = (port: number): Promise<number | null> =>
+    new Promise((resolve) => {
+      const s = createServer();
+      s.once('error', () => resolve(null));
+      s.listen(port, '127.0.0.1', () => {
+        const { port: got } = s.address() as { port: number };
+        s.close(() => resolve(got));
+      });
     });
-  });
+  for (let i = 0; i < 50; i++) {
+    const port = await tryListen(20000 + Math.floor(Math.random() * 12000));
+    if (port !== null) return port;
+  }
+  return (await tryListen(0))!;
 }
 
 /** Every case in `cases` reported ok by `numPes` PEs. */

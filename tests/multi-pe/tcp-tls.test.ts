@@ -6,21 +6,13 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { describe, test } from 'node:test';
 import { compiledFixture } from '../helpers/compiled.js';
 import { BIN, caseReports, runJob } from '../helpers/job.js';
+import { freePort } from '../helpers/procs.js';
 
 const JOB_CASES = ['every PE has a distinct id in a world of the launched size', 'an AM travels the ring of PEs and returns its path', 'put and get reach every other PE'];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 describe('encrypted tcp links (LAMELLAR_TLS)', () => {
   for (const [tls, encrypted] of [['1', true], [undefined, false]] as const) {

@@ -7,20 +7,21 @@
  * two-host tests skip outside CI when mpirun, ip or root is missing (see unless() below).
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import {
-  accessSync, chmodSync, constants, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, watch, writeFileSync,
+  chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, watch, writeFileSync,
 } from 'node:fs';
-import { createServer, connect, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { hostname, tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { parseConfig } from '../../src/core/config.js';
 import { connectPeer } from '../../src/lamellae/tcp/tls.js';
 import { parseHostPort } from '../../src/core/config.js';
 import { firstSlurmHost, makePlan, portForJob } from '../../src/lamellae/tcp/plan.js';
 import { compiledFixture } from '../helpers/compiled.js';
-import { BIN, caseReports, configName, fixture, ofiMissing, ROOT, runJob, skipFor, type JobConfig } from '../helpers/job.js';
+import { freePort, onPath, start, startPe, stopAll, within, type Proc } from '../helpers/procs.js';
+import { BIN, caseReports, configName, fixture, ofiMissing, runJob, skipFor, type JobConfig } from '../helpers/job.js';
 
 const JOB_CASES = [
   'every PE has a distinct id in a world of the launched size',
@@ -29,85 +30,15 @@ const JOB_CASES = [
   'the lamella refuses a frame over LAMELLAR_MAX_FRAME at the caller',
 ];
 
-interface Proc {
-  child: ChildProcess;
-  stdout: string;
-  stderr: string;
-  /** Resolves with the exit code (null when killed) and the time of exit. */
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
-  /** Resolves once stdout has a match for `re`. */
-  waitFor(re: RegExp): Promise<RegExpMatchArray>;
-}
-
-/** Starts `cmd args` with a clean LAMELLAR_* environment plus `env`. */
-function start(cmd: string, args: string[], env: Record<string, string>): Proc {
-  const full: NodeJS.ProcessEnv = { ...process.env, ...env };
-  for (const k of Object.keys(full)) if (k.startsWith('LAMELLAR_') && !(k in env)) delete full[k];
-  const child = spawn(cmd, args, { cwd: ROOT, env: full, stdio: ['ignore', 'pipe', 'pipe'] });
-  // A command that cannot be started (not installed) closes with this on its stderr, so the
-  // test fails on its assertions instead of an unhandled 'error' event.
-  child.on('error', (e) => (p.stderr += `\n[test] could not start ${cmd}: ${e.message}\n`));
-  const waiters: { re: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];
-  const p: Proc = {
-    child,
-    stdout: '',
-    stderr: '',
-    exited: new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, at: performance.now() }))),
-    waitFor(re) {
-      const m = p.stdout.match(re);
-      return m !== null ? Promise.resolve(m) : new Promise((resolve) => waiters.push({ re, resolve }));
-    },
-  };
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-    p.stdout += d;
-    for (let i = waiters.length - 1; i >= 0; i--) {
-      const m = p.stdout.match(waiters[i]!.re);
-      if (m !== null) waiters.splice(i, 1)[0]!.resolve(m);
-    }
-  });
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (p.stderr += d));
-  return p;
-}
-
-/** One PE of a hand-started job: `lamellar exec <fixture> args` with the PE's identity. */
-function startPe(pe: number, numPes: number, env: Record<string, string>, args: string[] = [], netns?: string): Proc {
-  const node = [BIN, 'exec', compiledFixture('tcp-job.ts'), ...args];
-  const id = { LAMELLAR_PE_ID: String(pe), LAMELLAR_NUM_PES: String(numPes), ...env };
-  return netns === undefined ? start(process.execPath, node, id) : start('ip', ['netns', 'exec', netns, process.execPath, ...node], id);
-}
-
 /** A process's command line as `ps` shows it (Linux: /proc/<pid>/cmdline, NUL-separated). */
 function commandLine(pid: number): string {
   return readFileSync(`/proc/${pid}/cmdline`, 'latin1').replace(/\0+$/, '').split('\0').join(' ');
-}
-
-function stopAll(procs: Proc[]): void {
-  for (const p of procs) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
-}
-
-/** `p`, or a rejection naming `what` after `ms`: a hang fails the test and still lets its cleanup run. */
-function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms)));
-  return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }
 
 // Two tests need what `npm install` does not bring: Open MPI's mpirun, and iproute2's `ip` run
 // as root (network namespaces need CAP_SYS_ADMIN). Elsewhere they skip and say why; in CI
 // (CI=true) they always run, and a missing prerequisite fails them, since .ci/run installs both.
 const IN_CI = process.env['CI'] === 'true' || process.env['CI'] === '1';
-
-function onPath(cmd: string): boolean {
-  return (process.env['PATH'] ?? '').split(delimiter).some((dir) => {
-    if (dir === '') return false;
-    try {
-      accessSync(join(dir, cmd), constants.X_OK);
-      return statSync(join(dir, cmd)).isFile();
-    } catch {
-      return false;
-    }
-  });
-}
 
 const MPIRUN_MISSING = onPath('mpirun') ? [] : ['mpirun (install Open MPI: apt-get install openmpi-bin)'];
 const NETNS_MISSING = [
@@ -125,17 +56,7 @@ function requirePrerequisites(missing: string[]): void {
   assert.deepEqual(missing, [], `CI=true, so this test must run, but it lacks ${missing.join(' and ')}; .ci/run (run as root) installs openmpi-bin and iproute2`);
 }
 
-/** A port free right now on 127.0.0.1 (the kernel's pick), for LAMELLAR_MASTER_ADDR. */
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function assertCases(stdout: string, numPes: number, cases = JOB_CASES): void {
+function assertJobCases(stdout: string, numPes: number, cases = JOB_CASES): void {
   for (const name of cases) {
     const reports = caseReports(stdout).filter((c) => c.case === name);
     assert.equal(reports.length, numPes, `'${name}' reported by ${reports.length} of ${numPes} PEs\n${stdout}`);
@@ -219,7 +140,7 @@ describe('launching tcp jobs', () => {
     try {
       const { code } = await within(p.exited, 45000, 'mpirun');
       assert.equal(code, 0, p.stderr);
-      assertCases(p.stdout, 2);
+      assertJobCases(p.stdout, 2);
     } finally {
       stopAll([p]);
     }
@@ -228,11 +149,11 @@ describe('launching tcp jobs', () => {
   test('PEs started by hand meet through a rendezvous directory, with no secret given', { timeout: 60000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lamellar-test-'));
     const env = { LAMELLAR_JOB_ID: `dir-${process.pid}`, LAMELLAR_RENDEZVOUS_DIR: dir };
-    const procs = [0, 1, 2].map((pe) => startPe(pe, 3, env));
+    const procs = [0, 1, 2].map((pe) => startPe('tcp-job.ts', pe, 3, env));
     try {
       const exits = await Promise.all(procs.map((p) => p.exited));
       exits.forEach((e, pe) => assert.equal(e.code, 0, procs[pe]!.stderr));
-      assertCases(procs.map((p) => p.stdout).join(''), 3);
+      assertJobCases(procs.map((p) => p.stdout).join(''), 3);
       assert.deepEqual(readdirSync(dir), [], 'the rendezvous files are removed');
     } finally {
       stopAll(procs);
@@ -260,11 +181,11 @@ describe('launching tcp jobs', () => {
       }
       const env = { LAMELLAR_JOB_ID: `netns-${tag}`, LAMELLAR_JOB_SECRET: 'two-hosts-secret-0123456789', LAMELLAR_MASTER_ADDR: '10.213.0.1:29500' };
       // NODE_DEBUG shows each link's encryption: on by default between hosts (LAMELLAR_TLS=auto).
-      procs.push(startPe(0, 2, { ...env, LAMELLAR_BIND_ADDR: '10.213.0.1', NODE_DEBUG: 'lamellar' }, [], nsA));
-      procs.push(startPe(1, 2, { ...env, LAMELLAR_BIND_ADDR: '10.213.0.2', NODE_DEBUG: 'lamellar' }, [], nsB));
+      procs.push(startPe('tcp-job.ts', 0, 2, { ...env, LAMELLAR_BIND_ADDR: '10.213.0.1', NODE_DEBUG: 'lamellar' }, [], nsA));
+      procs.push(startPe('tcp-job.ts', 1, 2, { ...env, LAMELLAR_BIND_ADDR: '10.213.0.2', NODE_DEBUG: 'lamellar' }, [], nsB));
       const exits = await within(Promise.all(procs.map((p) => p.exited)), 30000, 'the two-host job');
       exits.forEach((e, pe) => assert.equal(e.code, 0, procs[pe]!.stderr));
-      assertCases(procs.map((p) => p.stdout).join(''), 2);
+      assertJobCases(procs.map((p) => p.stdout).join(''), 2);
       assert.match(procs[0]!.stderr, /PE 0: link from PE 1 is encrypted \(TLS 1\.3\)/);
       assert.match(procs[1]!.stderr, /PE 1: link to PE 0 is encrypted \(TLS 1\.3\)/);
 
@@ -272,8 +193,8 @@ describe('launching tcp jobs', () => {
       // silence, which the heartbeats turn into an error naming the other PE on both sides,
       // within 10 s with the default LAMELLAR_PEER_TIMEOUT.
       const held = [
-        startPe(0, 2, { ...env, LAMELLAR_JOB_ID: `netns2-${tag}`, LAMELLAR_BIND_ADDR: '10.213.0.1' }, ['--hold'], nsA),
-        startPe(1, 2, { ...env, LAMELLAR_JOB_ID: `netns2-${tag}`, LAMELLAR_BIND_ADDR: '10.213.0.2' }, ['--hold'], nsB),
+        startPe('tcp-job.ts', 0, 2, { ...env, LAMELLAR_JOB_ID: `netns2-${tag}`, LAMELLAR_BIND_ADDR: '10.213.0.1' }, ['--hold'], nsA),
+        startPe('tcp-job.ts', 1, 2, { ...env, LAMELLAR_JOB_ID: `netns2-${tag}`, LAMELLAR_BIND_ADDR: '10.213.0.2' }, ['--hold'], nsB),
       ];
       procs.push(...held);
       await within(Promise.all(held.map((p) => p.waitFor(/@@pid/))), 20000, 'the held job\'s start-up');
@@ -339,7 +260,7 @@ describe('a small LAMELLAR_MAX_FRAME', () => {
 describe('tcp failures', () => {
   test('under lamellar exec (no launcher), every PE reports its failure itself, under its number, without a raw Node stack', { timeout: 60000 }, async () => {
     const env = secretEnv(await freePort(), `throw-${process.pid}`);
-    const procs = [0, 1, 2].map((pe) => startPe(pe, 3, env, ['--throw']));
+    const procs = [0, 1, 2].map((pe) => startPe('tcp-job.ts', pe, 3, env, ['--throw']));
     try {
       // When each ended: mpirun and srun name the first rank to exit non-zero as the failing one.
       const exits = await within(Promise.all(procs.map((p) => p.exited.then((e) => ({ ...e, at: performance.now() })))), 30000, 'the PEs');
@@ -361,7 +282,7 @@ describe('tcp failures', () => {
 
   test('under lamellar exec, a PE that throws while its puts push back stops the others with its error, cut to a length any frame carries', { timeout: 60000 }, async () => {
     const env = secretEnv(await freePort(), `behind-${process.pid}`);
-    const procs = [0, 1].map((pe) => startPe(pe, 2, env, ['--throw-behind-puts']));
+    const procs = [0, 1].map((pe) => startPe('tcp-job.ts', pe, 2, env, ['--throw-behind-puts']));
     try {
       const exits = await within(Promise.all(procs.map((p) => p.exited)), 30000, 'the PEs');
       exits.forEach((e, pe) => assert.equal(e.code, 1, `PE ${pe}: ${procs[pe]!.stderr.slice(0, 2000)}`));
@@ -377,7 +298,7 @@ describe('tcp failures', () => {
 
   test("under lamellar exec, the PEs a failed distIter callback stopped print one line each, the failing PE the stack", { timeout: 60000 }, async () => {
     const env = secretEnv(await freePort(), `iter-throw-${process.pid}`);
-    const procs = [0, 1, 2].map((pe) => startPe(pe, 3, env, ['--iter-throw']));
+    const procs = [0, 1, 2].map((pe) => startPe('tcp-job.ts', pe, 3, env, ['--iter-throw']));
     try {
       const exits = await within(Promise.all(procs.map((p) => p.exited)), 30000, 'the PEs');
       exits.forEach((e, pe) => assert.equal(e.code, 1, `PE ${pe}: ${procs[pe]!.stderr}`));
@@ -400,7 +321,7 @@ describe('tcp failures', () => {
   for (const code of [0, 3]) {
   test(`under lamellar exec, a PE that calls process.exit(${code}) mid-run says so itself; the others report it lost`, { timeout: 60000 }, async () => {
     const env = secretEnv(await freePort(), `exit${code}-${process.pid}`);
-    const procs = [0, 1].map((pe) => startPe(pe, 2, env, ['--exit0', String(code)]));
+    const procs = [0, 1].map((pe) => startPe('tcp-job.ts', pe, 2, env, ['--exit0', String(code)]));
     try {
       const exits = await within(Promise.all(procs.map((p) => p.exited)), 30000, 'the PEs');
       assert.equal(exits[1]!.code, code, procs[1]!.stderr);
@@ -419,7 +340,7 @@ describe('tcp failures', () => {
 
   test('under lamellar exec, a PE that ends before initWorld() tells PE 0, and the job stops at once, not at the rendezvous timeout', { timeout: 60000 }, async () => {
     const env = secretEnv(await freePort(), `early-${process.pid}`);
-    const procs = [0, 1, 2].map((pe) => startPe(pe, 3, env, ['--exit-before-init']));
+    const procs = [0, 1, 2].map((pe) => startPe('tcp-job.ts', pe, 3, env, ['--exit-before-init']));
     try {
       // Within 30 s, where the rendezvous timeout is 60 s: mpirun leaves such a job waiting for it.
       const exits = await within(Promise.all(procs.map((p) => p.exited)), 30000, 'the PEs');
@@ -480,7 +401,7 @@ describe('tcp failures', () => {
 
   test('kill -9 of one PE stops every other PE within 10 s with an error naming it', { timeout: 60000 }, async () => {
     const env = secretEnv(await freePort(), `kill-${process.pid}`);
-    const procs = [0, 1, 2].map((pe) => startPe(pe, 3, env, ['--hold']));
+    const procs = [0, 1, 2].map((pe) => startPe('tcp-job.ts', pe, 3, env, ['--hold']));
     try {
       const pid = Number((await procs[1]!.waitFor(/@@pid 1 (\d+)/))[1]);
       await Promise.all([procs[0]!.waitFor(/@@pid/), procs[2]!.waitFor(/@@pid/)]);
@@ -503,7 +424,7 @@ describe('tcp failures', () => {
 
   test('a PE stuck in synchronous code still stops within 10 s when another PE is killed', { timeout: 60000 }, async () => {
     const env = secretEnv(await freePort(), `busy-${process.pid}`);
-    const procs = [0, 1, 2].map((pe) => startPe(pe, 3, env, ['--busy']));
+    const procs = [0, 1, 2].map((pe) => startPe('tcp-job.ts', pe, 3, env, ['--busy']));
     try {
       const pid = Number((await procs[1]!.waitFor(/@@pid 1 (\d+)/))[1]);
       await Promise.all([procs[0]!.waitFor(/@@pid/), procs[2]!.waitFor(/@@pid/)]);
@@ -538,7 +459,7 @@ describe('tcp failures', () => {
 
   test('a PE that aborts its lamella stops the others with its reason, and exits itself', { timeout: 60000 }, async () => {
     const env = secretEnv(await freePort(), `abort-${process.pid}`);
-    const procs = [0, 1, 2].map((pe) => startPe(pe, 3, env, ['--abort']));
+    const procs = [0, 1, 2].map((pe) => startPe('tcp-job.ts', pe, 3, env, ['--abort']));
     try {
       const exits = await Promise.all(procs.map((p) => p.exited));
       assert.match(procs[2]!.stdout, /@@aborted/);
@@ -557,7 +478,7 @@ describe('tcp failures', () => {
     const env = { ...secretEnv(port, `timeout-${process.pid}`), LAMELLAR_RENDEZVOUS_TIMEOUT: '2' };
     // PE 0 of 3 waits at the master address for PEs that never come; PE 2 of a different
     // 3-PE job dials a master address where nobody listens.
-    const alone = [startPe(0, 3, env), startPe(2, 3, { ...env, LAMELLAR_MASTER_ADDR: `127.0.0.1:${await freePort()}` })];
+    const alone = [startPe('tcp-job.ts', 0, 3, env), startPe('tcp-job.ts', 2, 3, { ...env, LAMELLAR_MASTER_ADDR: `127.0.0.1:${await freePort()}` })];
     try {
       const exits = await Promise.all(alone.map((p) => p.exited));
       exits.forEach((e, i) => {
@@ -596,7 +517,7 @@ describe('tcp security', () => {
       await closed;
       const e = await p.exited;
       assert.equal(e.code, 0, p.stderr);
-      assertCases(p.stdout, 3);
+      assertJobCases(p.stdout, 3);
       assert.match(p.stderr, /LAMELLAR_W_UNAUTHENTICATED_PEER/);
       assert.match(p.stdout, /@@refused PE 0 refused a connection from 127\.0\.0\.1:\d+: it claimed to be PE 1 but did not prove the job secret/);
       assert.match(p.stdout, /@@refused PE 0 refused a connection from 127\.0\.0\.1:\d+: it does not speak the lamellar protocol/);
@@ -610,7 +531,7 @@ describe('tcp security', () => {
       // PE 1's rendezvous timeout is long: an AUTH failure shows it did not wait it out. PE 0
       // (which only sees a refused stranger) ends at its own, short one.
       const env = { ...secretEnv(await freePort(), `wrong-secret-${tls}-${process.pid}`), LAMELLAR_TLS: tls };
-      const procs = [startPe(0, 2, { ...env, LAMELLAR_RENDEZVOUS_TIMEOUT: '3' }), startPe(1, 2, { ...env, LAMELLAR_JOB_SECRET: 'some-other-secret', LAMELLAR_RENDEZVOUS_TIMEOUT: '600' })];
+      const procs = [startPe('tcp-job.ts', 0, 2, { ...env, LAMELLAR_RENDEZVOUS_TIMEOUT: '3' }), startPe('tcp-job.ts', 1, 2, { ...env, LAMELLAR_JOB_SECRET: 'some-other-secret', LAMELLAR_RENDEZVOUS_TIMEOUT: '600' })];
       try {
         const exits = await within(Promise.all(procs.map((q) => q.exited)), 30000, 'the PEs');
         exits.forEach((e) => assert.notEqual(e.code, 0));
@@ -631,7 +552,7 @@ describe('tcp security', () => {
 
   test('a frame over the receiver\'s LAMELLAR_MAX_FRAME aborts the job with FRAME_TOO_LARGE', { timeout: 60000 }, async () => {
     const env = secretEnv(await freePort(), `oversize-${process.pid}`);
-    const procs = [startPe(0, 2, env, ['--big-am', String(2 << 20)]), startPe(1, 2, { ...env, LAMELLAR_MAX_FRAME: String(1 << 20) }, ['--big-am', '0'])];
+    const procs = [startPe('tcp-job.ts', 0, 2, env, ['--big-am', String(2 << 20)]), startPe('tcp-job.ts', 1, 2, { ...env, LAMELLAR_MAX_FRAME: String(1 << 20) }, ['--big-am', '0'])];
     try {
       const exits = await Promise.all(procs.map((q) => q.exited));
       exits.forEach((e) => assert.notEqual(e.code, 0));
@@ -668,7 +589,7 @@ describe('a rendezvous directory that is not private', () => {
       const dir = mkdtempSync(join(tmpdir(), 'lamellar-test-'));
       const jobId = `private-${process.pid}`;
       plant(join(dir, jobId), dir);
-      const procs = [0, 1].map((pe) => startPe(pe, 2, { LAMELLAR_JOB_ID: jobId, LAMELLAR_RENDEZVOUS_DIR: dir, LAMELLAR_RENDEZVOUS_TIMEOUT: '20' }));
+      const procs = [0, 1].map((pe) => startPe('tcp-job.ts', pe, 2, { LAMELLAR_JOB_ID: jobId, LAMELLAR_RENDEZVOUS_DIR: dir, LAMELLAR_RENDEZVOUS_TIMEOUT: '20' }));
       try {
         const exits = await Promise.all(procs.map((p) => p.exited));
         exits.forEach((e, pe) => {
@@ -701,7 +622,7 @@ describe('malformed messages from a job member', () => {
       const dir = mkdtempSync(join(tmpdir(), 'lamellar-test-'));
       const jobId = `malformed-${process.pid}`;
       mkdirSync(join(dir, jobId), { mode: 0o700 });
-      const pe0 = startPe(0, 2, { LAMELLAR_JOB_ID: jobId, LAMELLAR_JOB_SECRET: `secret-of-${jobId}`, LAMELLAR_RENDEZVOUS_DIR: dir });
+      const pe0 = startPe('tcp-job.ts', 0, 2, { LAMELLAR_JOB_ID: jobId, LAMELLAR_JOB_SECRET: `secret-of-${jobId}`, LAMELLAR_RENDEZVOUS_DIR: dir });
       try {
         // PE 0 publishes where it listens; the test dials it there as PE 1 would.
         const { port } = JSON.parse(await fileAppears(join(dir, jobId), 'pe-0.json')) as { port: number };
