@@ -119,6 +119,8 @@ export class OfiLamella implements Lamella {
     memories[this.myPe] = heapWasm(memory);
     // Kernels run on the own heap only (remote batches are applied by their owner): one slot.
     this.#mem = new MappedHeaps(heaps, this.myPe, { spinMicros: cfg.spinMicros, deadlockTimeoutSecs: cfg.deadlockTimeoutSecs }, { memories, slots: 1 });
+    // The progress thread sets C_MAIN_PENDING when it has queued a wake-up for this thread.
+    this.#mem.setInputProbe(() => Atomics.load(this.#ctl, C_MAIN_PENDING) !== 0);
     this.#bytes = new Uint8Array(this.#heap);
     this.#i32 = new Int32Array(this.#heap);
     this.#assembly = new FrameAssembler(this.numPes, cfg.maxFrame, `PE ${this.myPe}`);

@@ -112,6 +112,8 @@ export class ShmemLamella extends MappedMemory implements Lamella {
   #stagedBytes = 0;
   #pendingCount = 0;
   #lastActive = 0;
+  /** The doorbell's value when `#run` last looked: a different value now means frames wait. */
+  #bellSeen = 0;
   #asleep = false;
   #closed = false;
   /** abort() was called: frames are dropped (see #count). */
@@ -143,6 +145,7 @@ export class ShmemLamella extends MappedMemory implements Lamella {
     this.#bell = bellIndex(this.myPe);
     this.#sleep = sleepIndex(this.myPe);
     this.#spinMs = cfg.spinMicros / 1000;
+    this.mem.setInputProbe(() => Atomics.load(this.#ctl, this.#bell) !== this.#bellSeen);
     const n = job.numPes;
     this.#out = Array.from({ length: n }, (_, dst) => new RingEnd(job.rings, ringBase(this.myPe, dst, n, job.ringCap), job.ringCap));
     this.#in = Array.from({ length: n }, (_, src) => new RingEnd(job.rings, ringBase(src, this.myPe, n, job.ringCap), job.ringCap));
@@ -451,6 +454,7 @@ export class ShmemLamella extends MappedMemory implements Lamella {
     const ctl = this.#ctl;
     while (!this.#closed) {
       const seq = Atomics.load(ctl, this.#bell);
+      this.#bellSeen = seq;
       // Refused frames are offered again next turn, when the engine's slice is new or their
       // sender's queue has moved on; nothing rings the bell for them, so this loop must not
       // sleep on them.
@@ -461,7 +465,9 @@ export class ShmemLamella extends MappedMemory implements Lamella {
       }
       const until = this.#lastActive + this.#spinMs;
       if (performance.now() < until) {
-        while (Atomics.load(ctl, this.#bell) === seq && performance.now() < until);
+        // The spin holds the event loop, so it ends when a barrier's sleeping wait is due too.
+        const mem = this.mem;
+        while (Atomics.load(ctl, this.#bell) === seq && performance.now() < until && !mem.signalDue());
         if (Atomics.load(ctl, this.#bell) !== seq) continue;
       }
       // Sleep protocol: we read `seq` before draining, and senders bump the bell after writing,

@@ -68,6 +68,8 @@ export class TcpLamella implements Lamella {
   readonly #mem: MappedHeaps;
   readonly #link: LinkShared;
   readonly #ctl: Int32Array;
+  /** MAIN_BELL's value when `#run` last looked: a different value now means input waits. */
+  #bellSeen = 0;
   readonly #out: RingEnd;
   readonly #in: RingEnd;
   readonly #ringView: DataView;
@@ -118,6 +120,8 @@ export class TcpLamella implements Lamella {
     this.#mem = new MappedHeaps(heaps, this.myPe, { spinMicros: cfg.spinMicros, deadlockTimeoutSecs: cfg.deadlockTimeoutSecs }, { memories, slots: 1 });
     this.#link = createLink();
     this.#ctl = new Int32Array(this.#link.control);
+    // AM frames come on sockets the spin cannot see; what the network thread hands over it can.
+    this.#mem.setInputProbe(() => Atomics.load(this.#ctl, MAIN_BELL) !== this.#bellSeen);
     this.#out = outRing(this.#link);
     this.#in = inRing(this.#link);
     this.#ringView = new DataView(this.#link.rings);
@@ -369,6 +373,7 @@ export class TcpLamella implements Lamella {
     const ctl = this.#ctl;
     while (!this.#closed) {
       const seq = Atomics.load(ctl, MAIN_BELL);
+      this.#bellSeen = seq;
       let n = 0;
       if (this.#in.hasData()) {
         const r = this.#in.drain(this.#onIn);
