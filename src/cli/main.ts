@@ -45,8 +45,9 @@ Runs <script> (.ts, .mts, .js or .mjs, as an ES module) on every PE.`;
 
 
 const EXIT_CODES = `Exit codes: 0 when every PE succeeded; a failing PE's own non-zero exit code passed through
-(1 when it threw); 2 for a usage or configuration error (no PE started); 130, 143 or 129 when
-stopped by SIGINT, SIGTERM or SIGHUP; 141 when the reader of its output goes away (| head).`;
+(1 when it threw); 2 for a usage or configuration error (no PE started); stopped by SIGINT,
+SIGTERM or SIGHUP, it stops every PE and then ends by that signal (a shell shows 130, 143 or 129);
+141 when the reader of its output goes away (| head).`;
 
 const EXEC_TEXT = `exec runs <script> as ONE PE of a tcp job (ofi with LAMELLAR_BACKEND=ofi) in this process; the
 PE's rank, the job size and the rendezvous come from the environment (mpirun, srun, or
@@ -83,9 +84,12 @@ function version(): string {
   return String(pkg.version);
 }
 
+const CLUSTER_SIZE = { ompi: 'OMPI_COMM_WORLD_SIZE', pmi: 'PMI_SIZE', slurm: 'SLURM_NTASKS' } as const;
+
 /** `lamellar exec <script> [args...]`: this process becomes one PE of a tcp job. */
 async function exec(argv: string[]): Promise<number> {
-  const [script, ...args] = argv;
+  // `lamellar exec -- app.ts` as with other commands: what follows `--` is the script and its arguments.
+  const [script, ...args] = argv[0] === '--' ? argv.slice(1) : argv;
   if (isHelp(script)) {
     process.stdout.write(`${HELP['exec']}\n`);
     return 0;
@@ -113,6 +117,14 @@ async function exec(argv: string[]): Promise<number> {
   const backend = asked === 'ofi' ? 'ofi' : 'tcp';
   setBackendEnv(backend);
   const cfg = config();
+  if (cfg.rankSource !== 'lamellar' && cfg.rankSource !== 'default' && cfg.numPesVar !== undefined && cfg.numPesVar !== cfg.numPes) {
+    // An exported LAMELLAR_NUM_PES (meant for `lamellar run`) under a launcher of another size.
+    throw new LamellarError(
+      ErrorCode.CONFIG,
+      `LAMELLAR_NUM_PES=${cfg.numPesVar} disagrees with the ${cfg.numPes} ranks the cluster launcher started (${CLUSTER_SIZE[cfg.rankSource]}); unset LAMELLAR_NUM_PES: under mpirun or srun the launcher gives the size`,
+      { details: { variable: 'LAMELLAR_NUM_PES', value: String(cfg.numPesVar) } },
+    );
+  }
   const checked = checkRunOptions({ numPes: cfg.numPes, backend, script });
   // PE 0 writes LAMELLAR_STATS's file at shutdown: refuse a path it cannot write now.
   if (cfg.peId === 0 && typeof cfg.stats === 'string') checkStatsFile(cfg.stats, 'LAMELLAR_STATS');
@@ -184,7 +196,9 @@ async function exec(argv: string[]): Promise<number> {
   } catch (err) {
     fail(err);
   }
-  return 0;
+  // The script's own process.exitCode (a failed check, a usage error before initWorld()) is the
+  // PE's exit code, as under `lamellar run`; the caller assigns what this returns.
+  return Number(process.exitCode ?? 0);
 }
 
 /** How long a PE whose failure follows from another's holds its exit under exec. */
@@ -311,7 +325,7 @@ export async function main(argv: string[]): Promise<number> {
   // LAMELLAR_NUM_PES when -N is given.
   dropInheritedRank(opts.numPes !== undefined);
   const cfg = config();
-  const numPes = opts.numPes === undefined ? (cfg.rankSource === 'lamellar' ? cfg.numPes : 1) : numPesOf(opts.numPes);
+  const numPes = opts.numPes === undefined ? (cfg.numPesVar ?? 1) : numPesOf(opts.numPes);
   const backend = (opts.backend ?? (cfg.backendFromEnv ? cfg.backend : 'shmem')) as Backend;
   const script = opts.script ?? '';
   // PE 0 writes the stats file when the job ends: a path it cannot write is refused now.

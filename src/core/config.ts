@@ -72,6 +72,8 @@ export interface LamellarConfig {
   readonly numPes: number;
   readonly peId: number;
   readonly rankSource: RankSource;
+  /** LAMELLAR_NUM_PES where set: the size `lamellar run` starts without -N, whatever gave this process's rank. */
+  readonly numPesVar: number | undefined;
   readonly jobId: string | undefined;
   readonly deadlockTimeoutSecs: number;
   readonly deadlockTimeoutAction: 'warn' | 'abort';
@@ -234,12 +236,15 @@ function rank(env: Env): { peId: number; numPes: number; rankSource: RankSource 
     }
     return found;
   };
-  return (
-    pick('LAMELLAR_PE_ID', 'LAMELLAR_NUM_PES', 'lamellar') ??
-    pick('OMPI_COMM_WORLD_RANK', 'OMPI_COMM_WORLD_SIZE', 'ompi') ??
-    pick('SLURM_PROCID', 'SLURM_NTASKS', 'slurm') ??
-    pick('PMI_RANK', 'PMI_SIZE', 'pmi') ?? { peId: 0, numPes: 1, rankSource: 'default' as const }
-  );
+  // LAMELLAR_PE_ID names this process's rank; LAMELLAR_NUM_PES alone is only a size (exported
+  // for `lamellar run`, and passed on by srun and `mpirun -x`), so it must not make every rank
+  // PE 0 where a cluster launcher gives the rank.
+  if (env['LAMELLAR_PE_ID'] !== undefined) return pick('LAMELLAR_PE_ID', 'LAMELLAR_NUM_PES', 'lamellar')!;
+  // PMI before Slurm: MPICH's and Intel MPI's mpiexec inside a Slurm allocation starts one proxy
+  // per node with srun, so every rank inherits its proxy's SLURM_PROCID, while PMI_RANK is its own.
+  const cluster =
+    pick('OMPI_COMM_WORLD_RANK', 'OMPI_COMM_WORLD_SIZE', 'ompi') ?? pick('PMI_RANK', 'PMI_SIZE', 'pmi') ?? pick('SLURM_PROCID', 'SLURM_NTASKS', 'slurm');
+  return cluster ?? pick('LAMELLAR_PE_ID', 'LAMELLAR_NUM_PES', 'lamellar') ?? { peId: 0, numPes: 1, rankSource: 'default' as const };
 }
 
 /**
@@ -352,6 +357,7 @@ export function parseConfig(env: Env): LamellarConfig {
     backend: backendFromEnv ? parseBackend(backendRaw, 'LAMELLAR_BACKEND') : 'local',
     backendFromEnv,
     ...rank(env),
+    numPesVar: env['LAMELLAR_NUM_PES'] === undefined ? undefined : intVar(env, 'LAMELLAR_NUM_PES', 1, 1, 65535),
     jobId: env['LAMELLAR_JOB_ID'] || undefined,
     // 10 s: long enough that a healthy collective behind a slow PE rarely trips it, short enough
     // that a user at a terminal sees why a job stopped moving before giving up on it.

@@ -21,3 +21,13 @@ export function exitedBeforeShutdown(running: number): string {
 export function exitedAfterShutdown(code: number): string {
   return `exited with code ${code} after its world shut down; the other PEs run to their end`;
 }
+
+/**
+ * Ends this process by `signal`, the launcher having stopped its PEs and cleaned up after that
+ * signal: a shell sees a process a signal ended (code 130 for SIGINT), so a script's loop of
+ * `lamellar run` stops at Ctrl-C as it would for any command; an exit with code 130 would let it
+ * go on. The caller has removed its handlers, so the default action, ending the process, applies.
+ */
+export function endBySignal(signal: NodeJS.Signals): void {
+  process.kill(process.pid, signal);
+}

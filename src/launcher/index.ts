@@ -19,7 +19,7 @@ import { checkInteger, config, ErrorCode, LamellarError, packageUrl, parseBacken
 import { checkOfi, createShmemJob } from '../lamellae/index.js';
 import { createBoard, isGone, markGone, stateOf } from './board.js';
 import type { PeEntry } from './entry.js';
-import { exitedAfterShutdown, exitedBeforeShutdown, exitReason } from './exit.js';
+import { endBySignal, exitedAfterShutdown, exitedBeforeShutdown, exitReason } from './exit.js';
 import { EXIT_CLOSED_OUTPUT, forward, watchClosed } from './output.js';
 import { causeOf, describeError } from './report.js';
 import { STOP_MESSAGE } from './stop.js';
@@ -179,12 +179,16 @@ export async function run(options: RunOptions): Promise<number> {
     stopAll();
   };
   // Signals to the launcher stop the job as on tcp (tcp.ts): said on stderr, every PE asked to
-  // end, and the exit code a shell gives a process that signal ended (130, 143; 129 for the
-  // SIGHUP of a closed terminal or a dropped ssh session).
+  // end, then the launcher ends by the same signal (endBySignal); the code returned meanwhile is
+  // the one a shell shows for it (130, 143; 129 for the SIGHUP of a closed terminal or a dropped
+  // ssh session).
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  let stoppedBy: NodeJS.Signals | undefined;
   const onSignal = (s: NodeJS.Signals): void => {
-    if (failure === undefined) fail({ pe: -1, code: 128 + (osConstants.signals[s] ?? 15), message: `stopped by ${s}` });
-    else stopAll();
+    if (failure === undefined) {
+      stoppedBy = s;
+      fail({ pe: -1, code: 128 + (osConstants.signals[s] ?? 15), message: `stopped by ${s}` });
+    } else stopAll();
   };
   for (const s of signals) process.on(s, onSignal);
   const reportFollowOn = (): void => {
@@ -314,6 +318,7 @@ export async function run(options: RunOptions): Promise<number> {
   if (failure === undefined) reportFollowOn();
   if (originTimer !== undefined) clearTimeout(originTimer);
   if (killTimer !== undefined) clearTimeout(killTimer);
+  if (stoppedBy !== undefined) endBySignal(stoppedBy);
   if (failure === undefined) return late?.code ?? 0;
   return failure.code === 0 ? 1 : failure.code;
 }

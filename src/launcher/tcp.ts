@@ -23,7 +23,7 @@ import { constants as osConstants, hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { config, ErrorCode, LamellarError, packagePath, parseHostPort, PeState, processEnv, type PeStateValue } from '../core/index.js';
-import { exitedAfterShutdown, exitedBeforeShutdown, exitReason } from './exit.js';
+import { endBySignal, exitedAfterShutdown, exitedBeforeShutdown, exitReason } from './exit.js';
 import { tunedEnv } from './malloc.js';
 import { peProcessEnv } from './young-gen.js';
 import { EXIT_CLOSED_OUTPUT, forward, watchClosed } from './output.js';
@@ -176,10 +176,13 @@ export async function runTcp(o: TcpRunOptions): Promise<number> {
   // closed terminal's, which the launcher and its rendezvous directory must outlive to clean
   // up), then SIGKILL.
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  let stoppedBy: NodeJS.Signals | undefined;
   const onSignal = (s: NodeJS.Signals): void => {
     const pass = s === 'SIGHUP' ? 'SIGTERM' : s;
-    if (failure === undefined) fail(-1, 128 + (osConstants.signals[s] ?? 15), `stopped by ${s}`, pass);
-    else stopAll(pass);
+    if (failure === undefined) {
+      stoppedBy = s;
+      fail(-1, 128 + (osConstants.signals[s] ?? 15), `stopped by ${s}`, pass);
+    } else stopAll(pass);
   };
   for (const s of signals) process.on(s, onSignal);
 
@@ -243,6 +246,7 @@ export async function runTcp(o: TcpRunOptions): Promise<number> {
   if (failure === undefined) reportFollowOn();
   if (killTimer !== undefined) clearTimeout(killTimer);
   if (ownDir !== undefined) await rm(ownDir, { recursive: true, force: true });
+  if (stoppedBy !== undefined) endBySignal(stoppedBy);
   if (failure === undefined) return late?.code ?? 0;
   return failure.code === 0 ? 1 : failure.code;
 }

@@ -73,6 +73,20 @@ describe('config', () => {
     assert.equal(parseConfig({ LAMELLAR_PE_ID: '0', LAMELLAR_NUM_PES: '2', OMPI_COMM_WORLD_RANK: '1', OMPI_COMM_WORLD_SIZE: '2' }).rankSource, 'lamellar');
   });
 
+  test('LAMELLAR_NUM_PES alone (exported for lamellar run) leaves the rank to a cluster launcher, and is kept as the size run starts', () => {
+    const pick = (env: Record<string, string>) => (({ peId, numPes, rankSource, numPesVar }) => ({ peId, numPes, rankSource, numPesVar }))(parseConfig(env));
+    assert.deepEqual(pick({ LAMELLAR_NUM_PES: '2', OMPI_COMM_WORLD_RANK: '1', OMPI_COMM_WORLD_SIZE: '2' }), { peId: 1, numPes: 2, rankSource: 'ompi', numPesVar: 2 });
+    assert.deepEqual(pick({ LAMELLAR_NUM_PES: '2', SLURM_PROCID: '1', SLURM_NTASKS: '2' }), { peId: 1, numPes: 2, rankSource: 'slurm', numPesVar: 2 });
+    // Alone, it is a job of that size whose PE this is, 0 (as before).
+    assert.deepEqual(pick({ LAMELLAR_NUM_PES: '3' }), { peId: 0, numPes: 3, rankSource: 'lamellar', numPesVar: 3 });
+    assert.deepEqual(pick({}), { peId: 0, numPes: 1, rankSource: 'default', numPesVar: undefined });
+  });
+
+  test('PMI ranks win over Slurm\'s: mpiexec (MPICH, Intel MPI) inside an allocation gives every rank its proxy\'s SLURM_PROCID', () => {
+    const c = parseConfig({ PMI_RANK: '1', PMI_SIZE: '2', SLURM_PROCID: '0', SLURM_NTASKS: '1', SLURM_JOB_ID: '77' });
+    assert.deepEqual([c.peId, c.numPes, c.rankSource], [1, 2, 'pmi']);
+  });
+
   test('launchBackend: a PE started as one of N > 1 joins them; options win only in a job of 1 PE', () => {
     const is = (code: string, re: RegExp) => (e: unknown): boolean => isLamellarError(e) && e.code === code && re.test(e.message);
     // No launcher, or a job of 1: the option wins over LAMELLAR_BACKEND.
