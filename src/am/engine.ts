@@ -788,6 +788,11 @@ export class Engine {
    * defineAm adds (`[lamellar:am:<name>]`), on the synchronous stack or among the async frames of
    * the awaits that lead to it; the stack is captured only while some AM runs here.
    */
+  /** Whether the caller runs inside an active message executing on this PE. */
+  inAm(): boolean {
+    return this.#executing > 0 && amOnStack() !== undefined;
+  }
+
   checkNotInAm(what: string): void {
     if (this.#executing === 0) return;
     const am = amOnStack();

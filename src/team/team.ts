@@ -192,7 +192,7 @@ export class Team implements AmTeam {
       check: (am) => void checkAm(am),
       checkPe,
       pe: <A, R>(pe: number, am: AmDef<A, R>, args: unknown, group?: HandleCounter, method?: string, keep?: ReadonlySet<object>): AmHandle<R> => {
-        this.#live(label);
+        this.#liveForLaunch(label);
         checkPe(pe, method);
         const def = checkAm(am);
         const h = newAmHandle<R>(def.name, pe, this.#counting(group));
@@ -200,14 +200,14 @@ export class Team implements AmTeam {
         return h;
       },
       all: <A, R>(am: AmDef<A, R>, args: unknown, group?: HandleCounter, keep?: ReadonlySet<object>): MultiAmHandle<R> => {
-        this.#live('execAmAll');
+        this.#liveForLaunch('execAmAll');
         const def = checkAm(am);
         const h = newMultiAmHandle<R>(def.name, this.#pes.length, this.#counting(group));
         engine.launchAll(id, this.#pes, def, args, h as MultiAmHandle<unknown>, keep);
         return h;
       },
       local: <A, R>(am: AmDef<A, R>, args: unknown, group?: HandleCounter): LocalAmHandle<R> => {
-        this.#live('execAmLocal');
+        this.#liveForLaunch('execAmLocal');
         const def = checkAm(am);
         const h = newLocalAmHandle<R>(def.name, this.#counting(group));
         engine.launchLocal(this, def, args, h as LocalAmHandle<unknown>);
@@ -410,6 +410,21 @@ export class Team implements AmTeam {
   #live(what: string): void {
     this.#rt.checkOpen(what);
     if (this.#dropped) throw new LamellarError(ErrorCode.USE_AFTER_RELEASE, `${what} on a team after team.drop()`, { details: { teamId: this.#id } });
+  }
+
+  /**
+   * #live for a launch, which an AM running here may still make through the team (its
+   * `ctx.team` is this handle) after this PE's drop() until the drop's collective part has
+   * passed: the team is alive until then, and a member's drop waits for the AMs it launched, so
+   * an AM that PE sent here, and what it launches and awaits, finish first (as in Lamellar, where
+   * the AM holds the team). The program's own launches after drop() stay refused.
+   */
+  #liveForLaunch(what: string): void {
+    if (this.#dropped && this.#channel !== undefined && this.#rt.engine.inAm()) {
+      this.#rt.checkOpen(what);
+      return;
+    }
+    this.#live(what);
   }
 
   /**
@@ -659,6 +674,11 @@ export class Team implements AmTeam {
    */
   [Symbol.asyncDispose](): Promise<void> {
     if (this.#dropped) return Promise.resolve();
+    // The world's shutdown has ended every team (`await world.shutdown()` inside the scope).
+    if (this.#rt.closed) {
+      this.#dropped = true;
+      return Promise.resolve();
+    }
     let ch: Channel | undefined;
     try {
       ch = this.#release('team disposal');

@@ -35,7 +35,7 @@ import { createLamella } from '../lamellae/index.js';
 import { noteUnsendable, type WireReceived } from '../serde/index.js';
 import type { LamellarArch } from './arch.js';
 import { DisseminationBarrier } from './barrier.js';
-import { Channel, setChannelHost } from './coll/channel.js';
+import { Channel, collectiveWork, setChannelHost } from './coll/channel.js';
 import { Kind } from './coll/kinds.js';
 import { captureSite, type Site } from './coll/site.js';
 import { State, STATUS_BYTES, StatusBoard } from './coll/status.js';
@@ -314,7 +314,8 @@ export class World {
   }
 
   /**
-   * Collective: waits for this PE's work, meets every PE, and stops the lamella. Later calls return
+   * Collective: waits until no PE has work left (an AM that reaches this PE during its shutdown,
+   * and what it launches, run to their end), meets every PE, and stops the lamella. Later calls return
    * the same promise. A collective called after it (a barrier, a creation) throws WORLD_SHUT_DOWN
    * at once; AM launches work until it has finished (AMs other PEs send meanwhile may launch
    * more), and every use after that throws WORLD_SHUT_DOWN. `await using` calls it for you, and
@@ -341,14 +342,16 @@ export class World {
     rt.checkOpen('shutdown()');
     await this.#team.waitAll();
     await rt.disposalsDone();
+    // The last collective of every team too (runtime.endTeams), started before the world's
+    // rounds below: a member waiting in a collective of a team meets it there at once (a
+    // mismatch), where it would never join the world's rounds. AMs still run on the teams.
+    const call = { label: 'shutdown()', site };
+    rt.endTeams(call);
+    await this.#quiet(site);
     // `lamellar run --stats`: PE 0 gathers every PE's numbers while all still serve AMs.
     const report = config().stats;
     if (report !== false && this.myPe === 0) reportStats(await this.#team.execAmAll(StatsAm), report);
-    // The last collective of every team too (runtime.endTeams): started on the world first, so
-    // that while it waits this PE's status board shows the world's shutdown.
-    const call = { label: 'shutdown()', site };
     const onWorld = rt.channels.get(0)!.signal(Kind.shutdown, call);
-    rt.endTeams(call);
     await Promise.all([onWorld, rt.teamsEnded()]);
     // A team registered meanwhile (a creation in flight) registered before its parent's creation
     // ended, so before the world's shutdown could pass.
@@ -362,6 +365,32 @@ export class World {
     await rt.lamella.shutdown();
     markWorldShutDown();
     debug('PE %d shut down', this.myPe);
+  }
+
+  /**
+   * Waits until no PE has work left: its own waitAll() is not enough, since an AM that reaches
+   * this PE after it (sent by a PE still in its waitAll) may launch more here, which the shutdown
+   * would then cut off (Lamellar's world drop: barrier, wait_all, barrier). Rounds of waitAll and
+   * an exchange of each PE's count of work ever started, until the total stops moving. Why that
+   * is enough: a PE's count moves with every launch; an AM still running after two equal totals
+   * was sent by a PE whose waitAll of the last round would have waited for it, so it finished
+   * before that PE gave its count, and anything it launched was counted. Rounds go on while work
+   * does: every PE sees the same totals, so all stop at the same round.
+   */
+  async #quiet(site: Site): Promise<void> {
+    const rt = this.#rt;
+    const ch = rt.channels.get(0)!;
+    let last = -1;
+    for (;;) {
+      await this.#team.waitAll();
+      await rt.disposalsDone();
+      const started = rt.engine.completed + rt.engine.outstanding - collectiveWork();
+      const all = (await ch.exchange(Kind.shutdown, 'shutdown()', started, { site })) as number[];
+      let total = 0;
+      for (const n of all) total += n;
+      if (total === last) return;
+      last = total;
+    }
   }
 
   /**

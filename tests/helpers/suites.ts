@@ -210,6 +210,7 @@ const TEAM_CASES = [
   "a Team sent in an AM arrives as the receiver's own Team; a non-member refuses it",
   'arrays and Darcs on a team give its team-relative myPe and numPes',
   "AMs launched through a team just before its drop all run: the drop waits for them, as Lamellar's does",
+  "an AM running on a member may launch through ctx.team after that member's drop() call, until the drop completes",
   'waitAll on a team waits for the AMs launched through it, not for others',
   'a Darc and a shared region on a team live on its members, at any depth',
 ];
@@ -235,6 +236,8 @@ export const WORLD_CASES = [
   "array ops after shutdown throw WORLD_SHUT_DOWN at the call, naming the method, and apply nothing",
   'memory region puts and gets after shutdown throw WORLD_SHUT_DOWN at the call and apply nothing',
   'barrier after shutdown throws WORLD_SHUT_DOWN',
+  'an AM that reaches a PE after its own waitAll in shutdown, and launches more there, runs to its end',
+  "a team's `await using` scope that ends after world.shutdown() does nothing",
 ];
 
 /** am-throws.ts: any thrown value becomes a RemoteAmError at the caller and the target lives on. */

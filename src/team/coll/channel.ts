@@ -111,7 +111,18 @@ function dropArrival(m: CollMsg): void {
   a.release();
 }
 
+/**
+ * Collective messages this PE has launched and run: work the engine counts like any AM's, which
+ * the shutdown's count of work started (World's #quiet) leaves out, since its own exchanges
+ * would otherwise move it every round.
+ */
+let collWork = 0;
+export function collectiveWork(): number {
+  return collWork;
+}
+
 const CollAm: AmDef<CollMsg, void> = defineAm('lamellar/coll', (ctx, m: CollMsg): void => {
+  collWork++;
   const h = host;
   if (h === undefined) return;
   if (m.f === FLAG_VALUE && m.b.length > 0) {
@@ -461,6 +472,7 @@ export class Channel implements BarrierHooks {
       const token = opts.onlyTo !== undefined && opts.onlyTo !== i && flag === FLAG_VALUE;
       const m: CollMsg = { t: this.teamId, s: seq, k: slot.kind, f: token ? FLAG_TOKEN : flag, d: slot.desc, b: token ? EMPTY : bytes };
       engine.launchPe(0, this.pes[i]!, CollAm as AmDef<unknown, unknown>, m, newAmHandle<unknown>(CollAm.name, this.pes[i]!, undefined));
+      collWork++;
     }
     const result = slot.d.promise.then((all) => this.#finish(slot, all));
     if (invalid !== undefined) {
