@@ -65,7 +65,8 @@ export function parseRunArgs(argv: readonly string[]): RunArgs {
     let attached: string | undefined = eq < 0 ? undefined : a.slice(eq + 1);
     if (!a.startsWith('--') && a.length > 2) {
       name = a.slice(0, 2);
-      attached = a.slice(2);
+      // `-N=2` as `--num-pes=2` is written: the '=' is not part of the value.
+      attached = a[2] === '=' ? a.slice(3) : a.slice(2);
     }
     const opt = OPTIONS[name];
     if (opt === undefined) throw bad(`unknown option '${name}' for lamellar run`, { option: name });

@@ -286,16 +286,34 @@ function runAgain(env: Record<string, string | undefined>): Promise<number> {
   });
 }
 
+/** Help and version text: a reader that has gone (`lamellar --help | head -1`) is not an error. */
+function writeOut(text: string): void {
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+  });
+  process.stdout.write(text);
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...more] = argv;
-  if (command === undefined || isHelp(command) || command === 'help') {
+  if (command === undefined) {
+    // A usage error: the usage goes where errors go.
+    process.stderr.write(`${USAGE}\n`);
+    return 2;
+  }
+  if (isHelp(command) || command === 'help') {
     // `lamellar help run` shows run's help.
     const topic = command === 'help' ? more[0] : undefined;
-    process.stdout.write(`${(topic === undefined ? undefined : HELP[topic]) ?? USAGE}\n`);
-    return command === undefined ? 2 : 0;
+    if (topic !== undefined && HELP[topic] === undefined) {
+      const e = new LamellarError(ErrorCode.INVALID_ARGUMENT, `no help for '${topic}': the topics are ${Object.keys(HELP).join(', ')}`, { details: { topic } });
+      process.stderr.write(`lamellar: ${e.message} (${e.code})\n`);
+      return 2;
+    }
+    writeOut(`${(topic === undefined ? undefined : HELP[topic]) ?? USAGE}\n`);
+    return 0;
   }
   if (command === '--version' || command === '-v') {
-    process.stdout.write(`${version()}\n`);
+    writeOut(`${version()}\n`);
     return 0;
   }
   if (command === 'exec') return exec(more);

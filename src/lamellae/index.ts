@@ -12,6 +12,7 @@ import type { Lamella } from './types.js';
 export type * from './types.js';
 export { createShmemJob, type ShmemJob, type ShmemBoot } from './shmem/index.js';
 export { checkOfi } from './ofi/addon.js';
+export { checkRendezvousDir } from './tcp/rendezvous.js';
 
 export function createLamella(backend: Backend): Lamella {
   switch (backend) {

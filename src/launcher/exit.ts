@@ -18,8 +18,8 @@ export function exitedBeforeShutdown(running: number): string {
  * program reporting a failed check with `process.exitCode`): the job's exit code, but not a
  * failure that stops the other PEs, whose world has shut down too (both launchers).
  */
-export function exitedAfterShutdown(code: number): string {
-  return `exited with code ${code} after its world shut down; the other PEs run to their end`;
+export function exitedAfterShutdown(code: number, numPes: number): string {
+  return `exited with code ${code} after its world shut down${numPes > 1 ? '; the other PEs run to their end' : ''}`;
 }
 
 /**

@@ -258,7 +258,7 @@ export async function run(options: RunOptions): Promise<number> {
   const endedAfterShutdown = (pe: number, code: number): void => {
     if (late !== undefined) return;
     late = { pe, code };
-    stderr.write(`lamellar: PE ${pe} ${exitedAfterShutdown(code)}\n`);
+    stderr.write(`lamellar: PE ${pe} ${exitedAfterShutdown(code, numPes)}\n`);
   };
 
   const done: Promise<void>[] = [];

@@ -23,6 +23,7 @@ import { constants as osConstants, hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { config, ErrorCode, LamellarError, packagePath, parseHostPort, PeState, processEnv, type PeStateValue } from '../core/index.js';
+import { checkRendezvousDir } from '../lamellae/index.js';
 import { endBySignal, exitedAfterShutdown, exitedBeforeShutdown, exitReason } from './exit.js';
 import { tunedEnv } from './malloc.js';
 import { peProcessEnv } from './young-gen.js';
@@ -80,10 +81,16 @@ export async function runTcp(o: TcpRunOptions): Promise<number> {
   }
   const jobId = cfg.jobId ?? randomUUID();
   const secret = cfg.jobSecret ?? randomBytes(32).toString('hex');
+  if (cfg.masterAddr === undefined && cfg.rendezvousDir !== undefined) await checkRendezvousDir(cfg.rendezvousDir);
   let ownDir: string | undefined;
   if (cfg.masterAddr === undefined && cfg.rendezvousDir === undefined) {
     await removeStaleDirs();
-    ownDir = await mkdtemp(join(tmpdir(), `lamellar-${dirHost()}-${process.pid}-`));
+    const base = join(tmpdir(), `lamellar-${dirHost()}-${process.pid}-`);
+    ownDir = await mkdtemp(base).catch((e: Error) => {
+      throw new LamellarError(ErrorCode.CONFIG, `cannot make the job's rendezvous directory in ${tmpdir()} (TMPDIR): ${e.message}; set TMPDIR to a writable directory, or LAMELLAR_RENDEZVOUS_DIR`, {
+        details: { variable: 'TMPDIR', value: tmpdir() },
+      });
+    });
   }
   const entry = packagePath('dist/launcher/pe-process.js');
   const children: ChildProcess[] = [];
@@ -156,7 +163,7 @@ export async function runTcp(o: TcpRunOptions): Promise<number> {
   const endedAfterShutdown = (pe: number, code: number): void => {
     if (late !== undefined) return;
     late = { pe, code };
-    o.stderr.write(`lamellar: PE ${pe} ${exitedAfterShutdown(code)}\n`);
+    o.stderr.write(`lamellar: PE ${pe} ${exitedAfterShutdown(code, o.numPes)}\n`);
   };
 
   /** A PE ended with code 0: harmless only if its world shut down, or if no PE waits for it. */

@@ -285,6 +285,24 @@ describe("in a newcomer's project", () => {
 });
 
 describe('commands, help and version', () => {
+  test('lamellar with no command is a usage error: the usage on stderr, exit 2; help on an unknown topic says so', async () => {
+    const r = await runNode([BIN], { timeoutMs: 20000 });
+    assert.deepEqual([r.code, r.stdout], [2, ''], r.stderr);
+    assert.match(r.stderr, /^usage: lamellar /m);
+    const h = await runNode([BIN, 'help', 'bogus'], { timeoutMs: 20000 });
+    assert.deepEqual([h.code, h.stdout], [2, '']);
+    assert.equal(h.stderr, "lamellar: no help for 'bogus': the topics are run, exec, build-ofi (LAMELLAR_ERR_INVALID_ARGUMENT)\n");
+  });
+
+  test('a bad LAMELLAR_RENDEZVOUS_DIR or TMPDIR for a tcp job is CONFIG from the launcher, before any PE starts', async () => {
+    const missing = join(tmpdir(), `lamellar-no-such-dir-${process.pid}`);
+    const r = await runNode([BIN, 'run', '-N', '2', '-b', 'tcp', fixture('am.ts')], { timeoutMs: 20000, env: { LAMELLAR_RENDEZVOUS_DIR: missing } });
+    assert.deepEqual([r.code, r.stdout], [2, ''], r.stderr);
+    assert.equal(r.stderr, `lamellar: LAMELLAR_RENDEZVOUS_DIR=${missing} does not exist: give a directory every PE can reach (a shared file system across hosts) (LAMELLAR_ERR_CONFIG)\n`);
+    const t = await runNode([BIN, 'run', '-N', '2', '-b', 'tcp', fixture('am.ts')], { timeoutMs: 20000, env: { TMPDIR: missing } });
+    assert.deepEqual([t.code, t.stdout], [2, ''], t.stderr);
+    assert.match(t.stderr, new RegExp(`^lamellar: cannot make the job's rendezvous directory in ${missing} \\(TMPDIR\\): .*ENOENT.*\\(LAMELLAR_ERR_CONFIG\\)\n$`));
+  });
   test('lamellar exec without a script names exec, not run', async () => {
     const r = await runNode([BIN, 'exec'], { timeoutMs: 20000 });
     assert.equal(r.code, 2, r.stderr);

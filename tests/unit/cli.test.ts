@@ -36,6 +36,9 @@ describe('parseRunArgs', () => {
     assert.equal(parseRunArgs(['--num-pes=4', 'x.ts']).numPes, '4');
     assert.equal(parseRunArgs(['-btcp', 'x.ts']).backend, 'tcp');
     assert.equal(parseRunArgs(['--backend=tcp', 'x.ts']).backend, 'tcp');
+    // As the long options are written: the '=' is not part of the value (it gave "got '=2'").
+    assert.equal(parseRunArgs(['-N=4', 'x.ts']).numPes, '4');
+    assert.equal(parseRunArgs(['-b=tcp', 'x.ts']).backend, 'tcp');
   });
 
   test('--stats alone, and --stats=file.json', () => {

@@ -311,14 +311,8 @@ async function checkPrivate(path: string, kind: 'directory' | 'file'): Promise<v
   );
 }
 
-/**
- * Makes dir/<job id> (mode 0700) if it does not exist, and checks that it is ours alone. `dir`
- * itself must exist: made here, a mistyped path on a cluster's shared file system would become a
- * private directory on each host, and the PEs would wait for each other there until the
- * rendezvous timeout.
- */
-async function privateJobDir(node: NetNode, dir: string): Promise<string> {
-  const jobDir = join(dir, node.boot.jobId.replace(/[^A-Za-z0-9._-]/g, '_'));
+/** Refuses a LAMELLAR_RENDEZVOUS_DIR that is not an existing directory (CONFIG); `lamellar run` checks it before any PE starts. */
+export async function checkRendezvousDir(dir: string): Promise<void> {
   const found = await stat(dir).catch(() => undefined);
   if (found === undefined || !found.isDirectory()) {
     throw new LamellarError(
@@ -327,6 +321,17 @@ async function privateJobDir(node: NetNode, dir: string): Promise<string> {
       { details: { variable: 'LAMELLAR_RENDEZVOUS_DIR', value: dir } },
     );
   }
+}
+
+/**
+ * Makes dir/<job id> (mode 0700) if it does not exist, and checks that it is ours alone. `dir`
+ * itself must exist: made here, a mistyped path on a cluster's shared file system would become a
+ * private directory on each host, and the PEs would wait for each other there until the
+ * rendezvous timeout.
+ */
+async function privateJobDir(node: NetNode, dir: string): Promise<string> {
+  const jobDir = join(dir, node.boot.jobId.replace(/[^A-Za-z0-9._-]/g, '_'));
+  await checkRendezvousDir(dir);
   await mkdir(jobDir, { mode: 0o700 }).catch((e: NodeJS.ErrnoException) => {
     if (e.code !== 'EEXIST') throw e;
   });
