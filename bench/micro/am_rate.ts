@@ -14,6 +14,11 @@
  *   closure_inline_no_return
  *                 the closure written inline at the launch: a new function object each time, so
  *                 each launch also pays the function's toString (to find its source's id)
+ *   fan_out_wait_all, fan_out_task_group
+ *                 rounds of 4 small AMs to the last PE, not awaited, then `world.waitAll()` (or a
+ *                 TaskGroup's `waitAll()`) before the next round; us_per_op is per round. A wait
+ *                 that resolves on a later turn of the event loop sat behind the inbox's poll
+ *                 (LAMELLAR_SPIN_US) after every round
  *   all_to_all    every PE at once launches `ops` no-return AMs (8-byte payload), round-robin to
  *                 every other PE, in one synchronous loop (fire and forget), then waitAll(): the
  *                 pattern of a BFS level or an all-to-all exchange. AMs/s executed over all PEs,
@@ -39,7 +44,7 @@
  */
 import { once } from 'node:events';
 import { connect, createServer, type AddressInfo, type Server } from 'node:net';
-import { closure, Darc, defineAm, initWorld, LocalRwDarc, UnsafeArray } from 'lamellar';
+import { closure, Darc, defineAm, initWorld, LocalRwDarc, TaskGroup, UnsafeArray } from 'lamellar';
 import { parseSizes, Reporter, verify } from '../lib/harness.js';
 import { pipelined } from '../lib/pipeline.js';
 
@@ -242,6 +247,38 @@ async function roundTrips(): Promise<void> {
   net?.close();
 }
 
+/** fan_out_*: rounds of FAN_OUT unawaited AMs, each round waited for by the world's or a TaskGroup's waitAll(). */
+const FAN_OUT = 4;
+async function fanOutWaits(): Promise<void> {
+  await world.barrier();
+  if (world.myPe === 0) {
+    const rounds = Math.max(10, Math.ceil(sizes.rtt / 2));
+    let sum = 0;
+    const count = (v: number): void => void (sum += v);
+    const rep = async (group: boolean, n: number): Promise<number> => {
+      const t0 = performance.now();
+      for (let r = 0; r < n; r++) {
+        const g = group ? new TaskGroup(world) : undefined;
+        for (let k = 0; k < FAN_OUT; k++) void (g ?? world).execAmPe(target, SmallReturn, k + 0.5).then(count);
+        await (g ?? world).waitAll();
+      }
+      return (performance.now() - t0) / 1000;
+    };
+    const secs: [number[], number[]] = [[], []];
+    await rep(false, Math.ceil(rounds / 10));
+    await rep(true, Math.ceil(rounds / 10));
+    sum = 0;
+    for (let r = 0; r < sizes.reps; r++) for (const g of [0, 1] as const) secs[g].push(await rep(g === 1, rounds));
+    // Each reply is 2(k + 0.5) = 2k + 1: FAN_OUT² a round.
+    verify(sum === 2 * sizes.reps * rounds * FAN_OUT * FAN_OUT, `fan_out: returned values sum to ${sum}`);
+    for (const [g, variant] of [[0, 'fan_out_wait_all'], [1, 'fan_out_task_group']] as const) {
+      report.begin('am_rate', variant);
+      report.emit({ name: 'am_rate', variant, updatesPerPe: rounds, tableSizePerPe: 0, secs: secs[g], ops: rounds, bytes: payload, verified: true });
+    }
+  }
+  await world.barrier();
+}
+
 /** The median of a list of seconds (the upper middle for an even count, as the reporter's). */
 function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -312,5 +349,6 @@ async function allToAll(): Promise<void> {
 await oneWay(['no_return', 'closure_no_return', 'closure_inline_no_return']);
 await oneWay(['small_return', 'closure_small_return']);
 await roundTrips();
+await fanOutWaits();
 await allToAll();
 await world.shutdown();

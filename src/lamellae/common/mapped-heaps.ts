@@ -83,6 +83,8 @@ const SLEEPERS = 0;
  * loop (an AM sent to the PE waits for the spin to end) and the core the late PE may need.
  */
 const SPIN_CREDIT_MAX = 4;
+/** The longest a spin holds the event loop before it lets the loop take a turn. */
+const SPIN_BURST_MS = 0.005;
 const SPIN_PROBE_EVERY = 32;
 export interface KernelHeaps {
   /** The heaps as WebAssembly memories, where mapped and made so (same indices as the heaps). */
@@ -296,10 +298,11 @@ export class MappedHeaps {
   }
 
   /**
-   * Input came during the spin: lets the event loop take it, one turn at a time, and spins on
-   * between turns until `spinUntil`. Sleeping instead would cost a wake-up (about 15 µs on shmem)
-   * when the signal comes soon after, as it does when the AM served was what the signaller
-   * waited for.
+   * The rest of the spin, in bursts of at most SPIN_BURST_MS with a turn of the event loop
+   * between them (and at once when input came): the loop takes what arrived, and what the
+   * program set going (a timer, an immediate) runs, while the spin goes on until `spinUntil`.
+   * Sleeping instead would cost a wake-up (about 15 µs on shmem) when the signal comes soon
+   * after, as it does when the AM served was what the signaller waited for.
    */
   async #spinBetweenTurns(v: Int32Array, i: number, value: number, spinUntil: number, onSlow?: () => void): Promise<void> {
     const me = { i, value };
@@ -309,12 +312,13 @@ export class MappedHeaps {
     try {
       while (performance.now() < spinUntil) {
         await immediate();
+        const burstEnd = Math.min(spinUntil, performance.now() + SPIN_BURST_MS);
         do {
           if (((Atomics.load(v, i) - value) | 0) >= 0) {
             if (this.#spinCredit < SPIN_CREDIT_MAX) this.#spinCredit++;
             return;
           }
-        } while (!input() && performance.now() < spinUntil);
+        } while (!input() && performance.now() < burstEnd);
       }
     } finally {
       this.#sleepers.delete(me);

@@ -25,6 +25,9 @@ import { RecordAssembler } from './records.js';
 
 export { createShmemJob, type ShmemJob } from './job.js';
 
+/** The longest the inbox polls (LAMELLAR_SPIN_US) before it lets the event loop take a turn. */
+const POLL_BURST_MS = 0.005;
+
 /** What the launcher puts in `workerData.lamellar` for a shmem PE. */
 export interface ShmemBoot {
   backend: 'shmem';
@@ -464,11 +467,20 @@ export class ShmemLamella extends MappedMemory implements Lamella {
         continue;
       }
       const until = this.#lastActive + this.#spinMs;
-      if (performance.now() < until) {
-        // The spin holds the event loop, so it ends when a barrier's sleeping wait is due too.
+      const now = performance.now();
+      if (now < until) {
+        // Polled in bursts of at most POLL_BURST_MS with a turn of the event loop between them:
+        // a poll holds the loop, and what the frames just served set going waits behind it (a
+        // waitAll's next turn waited out all of LAMELLAR_SPIN_US after every reply). It also
+        // ends when a barrier's sleeping wait is due.
         const mem = this.mem;
-        while (Atomics.load(ctl, this.#bell) === seq && performance.now() < until && !mem.signalDue());
+        const burstEnd = Math.min(until, now + POLL_BURST_MS);
+        while (Atomics.load(ctl, this.#bell) === seq && performance.now() < burstEnd && !mem.signalDue());
         if (Atomics.load(ctl, this.#bell) !== seq) continue;
+        if (burstEnd < until && !mem.signalDue()) {
+          await immediate();
+          continue;
+        }
       }
       // Sleep protocol: we read `seq` before draining, and senders bump the bell after writing,
       // so waitAsync returns at once if anything arrived since; the sleep flag lets senders
