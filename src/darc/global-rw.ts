@@ -257,6 +257,8 @@ export class GlobalRwDarc<T> extends DarcBase<T> {
     // the unlock travels ahead of any later lifetime message from this PE (same channel).
     // Few frames: #lock, read()/write() and the user's call (a few µs: only when asked for).
     const site = config().guardSites ? captureSite(undefined, 6) : undefined;
+    // Refused before the pin: a launch refused after it (the world shut down) left it held.
+    st.rt.checkOpen(w ? 'GlobalRwDarc.write()' : 'GlobalRwDarc.read()');
     pin(st);
     const asking = askingOf(st, d, w);
     // With sites recorded, the lock's host learns the line too: its report names the holder's.

@@ -70,7 +70,7 @@ export class WeakDarc<T> {
    * await darc.drop();
    * const again = await weak.upgrade(); // a Darc while another PE still holds one
    * if (again !== undefined) {
-   *   use(again.value);
+   *   console.log(again.value.hits);
    *   await again.drop();
    * }
    * ```

@@ -128,6 +128,8 @@ export abstract class RefHandle {
   #withOwner = false;
   /** Made by decoding a message (not by the program), for releaseIfDecoded. */
   #decoded = false;
+  /** The AM that held this handle ended during its conversion (kReleaseHeld). */
+  #heldEnded = false;
 
   static {
     movesOnSend = (h) => h.#moves;
@@ -193,6 +195,13 @@ export abstract class RefHandle {
 
   /** @internal The AM layer: the AM whose arguments held this handle has finished. */
   [kReleaseHeld](): void {
+    // A handle being converted is the conversion's baseline: released under it, this PE's count
+    // would stay below the baseline for good (a hang). The conversion takes its reference over,
+    // or, if it fails, releases it then.
+    if (this.#converting) {
+      this.#heldEnded = true;
+      return;
+    }
     this.#release();
   }
 
@@ -281,6 +290,8 @@ export abstract class RefHandle {
    */
   protected async convertInto<H>(target: string, make: (st: RefState) => H, targetName = target): Promise<H> {
     const st = this.refState;
+    // After shutdown no PE takes part: the conversion would never settle.
+    st.rt.checkOpen(`${this.refLabel} conversion to ${targetName}`);
     if (st.conversion !== undefined) {
       throw new LamellarError(ErrorCode.INVALID_ARGUMENT, `this ${this.refLabel} is already being converted on this PE`);
     }
@@ -307,8 +318,10 @@ export abstract class RefHandle {
       () => unquietPes(st),
     );
     if (st.refs === 1) st.quiet();
+    let converted = false;
     try {
       await done.promise;
+      converted = true;
     } catch (err) {
       // The coordinator's verdict arrives in a runtime AM: made again here, the error's stack
       // and message lead to the conversion the program called.
@@ -320,6 +333,8 @@ export abstract class RefHandle {
       end();
       st.conversion = undefined;
       this.#converting = false;
+      // Failed after the AM holding this handle ended: its release was left to us.
+      if (!converted && this.#heldEnded) this.#release();
     }
     this.#state = undefined;
     if (this.#token !== undefined) finalizer.unregister(this.#token);

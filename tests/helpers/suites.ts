@@ -148,6 +148,7 @@ const DARC_CASES = [
   "the handles in the other PEs' results of a failed execAmAll, AmGroup or TypedAmGroup are released, so the Darc is freed",
   "print shows the Darc's kind, id, this PE and its reference counts on this PE, one line",
   'guards an AM keeps through the handles it received are released when it ends, thrown or returned',
+  'a conversion started in an AM from the handle it received finishes after the AM has returned',
 ];
 
 const MEMREGION_CASES = [
@@ -235,6 +236,7 @@ export const WORLD_CASES = [
   'waitAll with nothing outstanding resolves',
   "array ops after shutdown throw WORLD_SHUT_DOWN at the call, naming the method, and apply nothing",
   'memory region puts and gets after shutdown throw WORLD_SHUT_DOWN at the call and apply nothing',
+  'Darc conversions and GlobalRwDarc locks after shutdown are refused with WORLD_SHUT_DOWN, and the handles can still be dropped',
   'barrier after shutdown throws WORLD_SHUT_DOWN',
   'an AM that reaches a PE after its own waitAll in shutdown, and launches more there, runs to its end',
   "a team's `await using` scope that ends after world.shutdown() does nothing",
