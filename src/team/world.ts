@@ -342,11 +342,17 @@ export class World {
     rt.checkOpen('shutdown()');
     await this.#team.waitAll();
     await rt.disposalsDone();
-    // The last collective of every team too (runtime.endTeams), started before the world's
-    // rounds below: a member waiting in a collective of a team meets it there at once (a
-    // mismatch), where it would never join the world's rounds. AMs still run on the teams.
+    // The world's first meeting is a signal, as a barrier is: a PE in a barrier() meanwhile is a
+    // mismatch at once, and a lamella stopped by abort() refuses it here (an exchange's messages
+    // would be dropped quietly, and the shutdown would wait for ever). Started on the world
+    // first, so that while it waits this PE's status board shows the world's shutdown; then the
+    // last collective of every team (runtime.endTeams), before the world's rounds below: a member
+    // waiting in a collective of a team meets it there at once (a mismatch), where it would never
+    // join the world's rounds. AMs still run on the teams.
     const call = { label: 'shutdown()', site };
+    const first = rt.channels.get(0)!.signal(Kind.shutdown, call);
     rt.endTeams(call);
+    await first;
     await this.#quiet(site);
     // `lamellar run --stats`: PE 0 gathers every PE's numbers while all still serve AMs.
     const report = config().stats;
