@@ -104,8 +104,16 @@ export async function runTcp(o: TcpRunOptions): Promise<number> {
   const followOns: { pe: number; cause: number; message: string; relayed: boolean }[] = [];
   let originTimer: ReturnType<typeof setTimeout> | undefined;
 
+  /**
+   * PEs that reported their own failure: each ends by itself once its report is out, running its
+   * process's 'exit' handlers (a program's last log lines, a checkpoint), which the stop signal
+   * would cut short; KILL_AFTER_MS still applies to them.
+   */
+  const selfEnding = new Set<number>();
   const stopAll = (signal: NodeJS.Signals): void => {
-    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill(signal);
+    children.forEach((c, pe) => {
+      if (c.exitCode === null && c.signalCode === null && !selfEnding.has(pe)) c.kill(signal);
+    });
     killTimer ??= setTimeout(() => {
       for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
     }, KILL_AFTER_MS);
@@ -132,6 +140,7 @@ export async function runTcp(o: TcpRunOptions): Promise<number> {
    * `relayed` says the failure only relays that PE's (it stopped the job, or was lost).
    */
   const reported = (pe: number, message: string, origin: number | undefined, relayed: boolean): void => {
+    selfEnding.add(pe);
     if (failure !== undefined) return;
     // Two PEs naming each other (report.ts: mutualReport).
     const mutual = origin === undefined ? undefined : mutualReport(followOns, { pe, cause: origin, message, relayed });
@@ -200,10 +209,13 @@ export async function runTcp(o: TcpRunOptions): Promise<number> {
   // (direct-output.ts), unless the caller gave other streams; the pipes remain for what a PE
   // cannot write there.
   const direct = o.stdout === process.stdout && o.stderr === process.stderr;
+  // The launcher's own Node flags reach its PEs, as they do shmem's threads (`node --expose-gc
+  // node_modules/.bin/lamellar run -b tcp app.ts`), except a debugger's: every PE would claim its port.
+  const nodeFlags = process.execArgv.filter((f) => !/^--(inspect|debug)/.test(f));
   const done: Promise<void>[] = [];
   for (let pe = 0; pe < o.numPes; pe++) {
     const output = direct ? (o.prefix ? 'direct-prefixed' : 'direct') : 'forward';
-    const child = spawn(process.execPath, [entry, output, o.script, ...o.args], {
+    const child = spawn(process.execPath, [...nodeFlags, entry, output, o.script, ...o.args], {
       env: {
         ...peProcessEnv(tunedEnv(processEnv(), config().mallocTuning, false) ?? processEnv(), o.numPes),
         ...o.env,

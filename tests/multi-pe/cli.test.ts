@@ -84,6 +84,7 @@ describe("in a newcomer's project", () => {
     'imports-bad.js': "import { initWorld } from 'lamellar';\nimport { a } from './lib-bad.mjs';\nconst w = await initWorld();\nconsole.log(a);\nawait w.shutdown();\n",
     'using.mjs': "import { initWorld } from 'lamellar';\nawait using world = await initWorld();\nawait world.barrier();\n",
     'no-world.mjs': "console.log('@@usage only');\n",
+    'gc.mjs': "import { initWorld } from 'lamellar';\nconst world = await initWorld();\nconsole.log(`@@gc ${world.myPe} ${typeof globalThis.gc}`);\nawait world.shutdown();\n",
     'exit-code.mjs':
       "import { initWorld } from 'lamellar';\nconst world = await initWorld();\nconsole.log(`@@pe ${world.myPe}/${world.numPes}`);\nawait world.shutdown();\nif (process.argv[2] === 'fail') process.exitCode = 4;\n",
     'hold.mjs': "import { initWorld } from 'lamellar';\nconst world = await initWorld();\nconsole.log(`@@ready ${world.myPe}`);\nawait new Promise((r) => setTimeout(r, 60000));\nawait world.shutdown();\n",
@@ -97,6 +98,14 @@ describe("in a newcomer's project", () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
   const lamellar = (args: string[], o: JobOptions = {}): Promise<JobResult> => runNode([BIN, ...args], { timeoutMs: 30000, ...o, cwd: dir });
   const sorted = (r: JobResult, tag: string): string[] => r.stdout.split('\n').filter((l) => l.startsWith(`@@${tag} `)).sort();
+
+  test("the launcher's Node flags reach its PEs on every lamella (node --expose-gc lamellar run)", async () => {
+    for (const backend of ['shmem', 'tcp'] as const) {
+      const r = await runNode(['--expose-gc', BIN, 'run', '-N', '2', '-b', backend, 'gc.mjs'], { timeoutMs: 30000, cwd: dir });
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(sorted(r, 'gc'), ['@@gc 0 function', '@@gc 1 function'], `${backend}: ${r.stdout}`);
+    }
+  });
 
   test('an .mjs entry with a dynamic import and require( in a string runs', async () => {
     const r = await lamellar(['run', '-N', '2', 'app.mjs']);

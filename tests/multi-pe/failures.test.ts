@@ -64,6 +64,7 @@ describe("the README's pattern: `await using world` at top level, then one PE fa
       const message = how !== 'assert' ? `Error: deliberate failure on PE ${last}` : `AssertionError \\[ERR_ASSERTION\\]: deliberate assertion on PE ${last}`;
       assert.match(r.stderr, new RegExp(`^lamellar: PE ${last} failed:\\n${message}\\n`, 'm'));
       assert.match(r.stderr, /dispose-throw\.ts:\d+:\d+/, 'the stack names the script and line');
+      assert.match(r.stdout, new RegExp(`^@@exit-hook ${last} 1$`, 'm'), `the failing PE ran its exit handler:\n${r.stdout}`);
       if (how === 'iter') {
         // The callback's error ends with the line that called the consumer, as its last frame.
         const report = r.stderr.slice(r.stderr.indexOf(`lamellar: PE ${last} failed:`)).split(/\nlamellar: /)[0]!;
