@@ -44,6 +44,8 @@ export interface TcpRunOptions {
 
 /** How long stopped PEs get to exit on SIGTERM before they are killed. */
 const KILL_AFTER_MS = 3000;
+/** How long a PE that reported its own failure has to run its exit handlers before the stop signal. */
+const SELF_END_GRACE_MS = 300;
 /**
  * How long a failure caused by another PE waits for that PE's own report (here and in the
  * worker-thread launcher). That PE may hold a relayed failure for a moment first (pe-process.ts),
@@ -105,14 +107,18 @@ export async function runTcp(o: TcpRunOptions): Promise<number> {
   let originTimer: ReturnType<typeof setTimeout> | undefined;
 
   /**
-   * PEs that reported their own failure: each ends by itself once its report is out, running its
-   * process's 'exit' handlers (a program's last log lines, a checkpoint), which the stop signal
-   * would cut short; KILL_AFTER_MS still applies to them.
+   * PEs that reported their own failure: each is ending by itself once its report is out, and
+   * runs its process's 'exit' handlers first (a program's last log lines, a checkpoint), which
+   * the stop signal would cut short. It gets the signal SELF_END_GRACE_MS later (its lamella's
+   * own exit wait for the network thread can take seconds), and SIGKILL after KILL_AFTER_MS.
    */
   const selfEnding = new Set<number>();
+  const live = (c: ChildProcess): boolean => c.exitCode === null && c.signalCode === null;
   const stopAll = (signal: NodeJS.Signals): void => {
     children.forEach((c, pe) => {
-      if (c.exitCode === null && c.signalCode === null && !selfEnding.has(pe)) c.kill(signal);
+      if (!live(c)) return;
+      if (!selfEnding.has(pe)) c.kill(signal);
+      else setTimeout(() => void (live(c) && c.kill(signal)), SELF_END_GRACE_MS).unref();
     });
     killTimer ??= setTimeout(() => {
       for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
