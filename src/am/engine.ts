@@ -782,17 +782,17 @@ export class Engine {
     next(out);
   }
 
+  /** Whether the caller runs inside an active message executing on this PE. */
+  inAm(): boolean {
+    return this.#executing > 0 && amOnStack() !== undefined;
+  }
+
   /**
    * Throws WAIT_ALL_IN_AM when called from inside an AM running on this PE: such a wait includes
    * that AM and can never resolve. An AM's frame is recognised by its exec function's name, which
    * defineAm adds (`[lamellar:am:<name>]`), on the synchronous stack or among the async frames of
    * the awaits that lead to it; the stack is captured only while some AM runs here.
    */
-  /** Whether the caller runs inside an active message executing on this PE. */
-  inAm(): boolean {
-    return this.#executing > 0 && amOnStack() !== undefined;
-  }
-
   checkNotInAm(what: string): void {
     if (this.#executing === 0) return;
     const am = amOnStack();

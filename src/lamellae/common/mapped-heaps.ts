@@ -83,9 +83,9 @@ const SLEEPERS = 0;
  * loop (an AM sent to the PE waits for the spin to end) and the core the late PE may need.
  */
 const SPIN_CREDIT_MAX = 4;
+const SPIN_PROBE_EVERY = 32;
 /** The longest a spin holds the event loop before it lets the loop take a turn. */
 const SPIN_BURST_MS = 0.005;
-const SPIN_PROBE_EVERY = 32;
 export interface KernelHeaps {
   /** The heaps as WebAssembly memories, where mapped and made so (same indices as the heaps). */
   readonly memories: readonly (WasmMemory | undefined)[];
