@@ -16,16 +16,21 @@
  * statement, `import.meta` or top-level await, under the same CommonJS rule): `tsc` output of such
  * a project in an `npm init` package, whose `./lib.js` Node would load as CommonJS (`does not
  * provide an export named 'check'`). Files under node_modules, `.cts` files and other JavaScript
- * keep the format Node gives them.
+ * keep the format Node gives them, as do files in a package whose package.json says
+ * `"type": "module"`: Node and tsx load those as ES modules already. Reading and scanning them had
+ * cost each PE a tenth of a second where `lamellar` is installed by path (`npm install ../lamellar`
+ * links it, and its 360 KB bundle is then not under node_modules).
  *
  * Registered after tsx, so these hooks run first and hand tsx a module format, which tsx then
  * compiles to. What tsx returns for the project's TypeScript modules loses keepNames' per-call
  * wrappers (names.ts), in any project. Runs on Node's hooks thread: no imports from the runtime.
  */
 import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { moduleMarkers } from './markers.js';
 import { unwrapInferredNames } from './names.js';
+import { moduleByPackage } from './package-type.js';
 
 interface Resolved {
   url: string;
@@ -63,6 +68,7 @@ function asModule(url: string): string | undefined {
   const path = decodeURIComponent(u.pathname).split('?tsx-')[0]!;
   const ts = /\.tsx?$/.test(path);
   if (!ts && !/\.jsx?$/.test(path)) return undefined;
+  if (moduleByPackage(dirname(path))) return undefined;
   let cjs = usesCommonJs.get(path);
   if (cjs === undefined) {
     try {

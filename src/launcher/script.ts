@@ -15,9 +15,10 @@
  * wrongly refused could not run at all.
  */
 import { readFileSync } from 'node:fs';
-import { basename, dirname, extname, join } from 'node:path';
+import { basename, dirname, extname } from 'node:path';
 import { ErrorCode, LamellarError } from '../core/index.js';
 import { moduleMarkers } from './markers.js';
+import { moduleByPackage } from './package-type.js';
 
 /** What an entry may be named (no extension: a script file Node is told to run all the same). */
 const SCRIPT_EXTENSIONS = new Set(['', '.ts', '.mts', '.js', '.mjs', '.tsx', '.jsx']);
@@ -71,18 +72,5 @@ export function isModuleByPackage(script: string): boolean {
   const ext = extname(script);
   if (ext === '.mjs' || ext === '.mts') return true;
   if (ext === '.cjs' || ext === '.cts') return false;
-  for (let dir = dirname(script); ; dir = dirname(dir)) {
-    let text: string | undefined;
-    try {
-      text = readFileSync(join(dir, 'package.json'), 'utf8');
-    } catch {}
-    if (text !== undefined) {
-      try {
-        return (JSON.parse(text) as { type?: unknown }).type === 'module';
-      } catch {
-        return false;
-      }
-    }
-    if (dirname(dir) === dir) return false;
-  }
+  return moduleByPackage(dirname(script));
 }
