@@ -18,7 +18,9 @@ const env = { LAMELLAR_DEADLOCK_TIMEOUT: '1' };
 const run = (c: JobConfig, mode: string, extra: Record<string, string> = {}) =>
   runJob(compiledFixture('idle.ts'), { backend: c.backend, numPes: c.numPes, provider: c.provider, args: [mode], env: { ...env, ...extra }, timeoutMs: 40000 });
 
-describe('a job whose every PE waits for something that can never happen', () => {
+// Each job mostly waits for LAMELLAR_DEADLOCK_TIMEOUT to pass, about half its time off the CPU:
+// two at a time in each group.
+describe('a job whose every PE waits for something that can never happen', { concurrency: 2 }, () => {
   for (const c of CONFIGS) {
     test(`${configName(c)}/${c.numPes}: is reported once every PE has been idle for LAMELLAR_DEADLOCK_TIMEOUT, and ended by the abort action (an AM suspended for ever too)`, { skip: skipFor(c) }, async () => {
       for (const mode of c.backend === 'tcp' ? ['never', 'parked'] : ['never']) {
@@ -51,7 +53,7 @@ describe('a job whose every PE waits for something that can never happen', () =>
   }
 });
 
-describe('PEs that only look idle are left alone', () => {
+describe('PEs that only look idle are left alone', { concurrency: 2 }, () => {
   for (const c of CONFIGS) {
     test(`${configName(c)}/${c.numPes}: a PE waiting for one whose thread is busy after an AM woke it, or that works in chunks yielding with setImmediate; PEs waiting for their own timers`, { skip: skipFor(c) }, async () => {
       // Each mode on one lamella at least, and the resource-sensitive one (yielding) on all.
