@@ -1,8 +1,9 @@
 /**
- * The data side of one-sided iterators: fetches of the array in chunks, one ahead, as plans the
+ * The data side of one-sided iterators: fetches of the array in chunks, ahead of the consumer, as plans the
  * fused loops run over; after `zip` or `chunks`, streams of item arrays regrouped by position.
  */
 import type { ArrayBase } from '../base.js';
+import { storageCtor, storageOf } from '../elem.js';
 import type { Chain, Plan } from './chain.js';
 import { applyWindow, fullWindow, progression, type Window, type WindowOp } from './window.js';
 
@@ -31,18 +32,36 @@ function fetch(a: ArrayBase, first: number, m: number, k0: number, cnt: number):
   return a.batchLoad(idx).then((v) => ({ v: valuesOf(a, v), ls: 1 }));
 }
 
-/** Plans over fetched chunks of the window `w` of `a`, `size` positions each, one fetch ahead. */
+/**
+ * Bytes of fetches kept in flight ahead of the consumer: at least one fetch, and as many small
+ * ones as fit (at most MAX_AHEAD). One small fetch at a time left a `bufferedOnesidedIter(64)`
+ * over tcp waiting a round trip per 64 elements.
+ */
+const AHEAD_BYTES = 1 << 18;
+const MAX_AHEAD = 16;
+
+/** Plans over fetched chunks of the window `w` of `a`, `size` positions each, fetched ahead (AHEAD_BYTES). */
 async function* leafStream(a: ArrayBase, w: Window, size: number): AsyncGenerator<Plan> {
   const p = progression(w, 0, 1, 0, a.length);
   const ne = p.enums.length / 2;
-  let next = p.n > 0 ? fetch(a, p.l0, p.ls, 0, Math.min(size, p.n)) : undefined;
+  const bytesPerFetch = size * Math.min(p.ls, MAX_COVER_STRIDE) * storageCtor(a.type).BYTES_PER_ELEMENT * storageOf(a.type).words;
+  const ahead = Math.max(1, Math.min(MAX_AHEAD, Math.floor(AHEAD_BYTES / Math.max(1, bytesPerFetch))));
+  const pending: Promise<{ v: ArrayLike<unknown>; ls: number }>[] = [];
+  let fetched = 0;
+  const fill = (): void => {
+    while (pending.length < ahead && fetched < p.n) {
+      const f = fetch(a, p.l0, p.ls, fetched, Math.min(size, p.n - fetched));
+      // Keep a prefetch that fails from going unhandled when the consumer stops early.
+      f.catch(() => undefined);
+      pending.push(f);
+      fetched += Math.min(size, p.n - fetched);
+    }
+  };
+  fill();
   for (let k0 = 0; k0 < p.n; k0 += size) {
     const cnt = Math.min(size, p.n - k0);
-    const cur = await next!;
-    const k1 = k0 + cnt;
-    next = k1 < p.n ? fetch(a, p.l0, p.ls, k1, Math.min(size, p.n - k1)) : undefined;
-    // Keep a prefetch that fails from going unhandled when the consumer stops early.
-    next?.catch(() => undefined);
+    const cur = await pending.shift()!;
+    fill();
     let E = NO_ENUMS;
     if (ne > 0) {
       E = new Float64Array(p.enums.length);
