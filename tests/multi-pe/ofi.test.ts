@@ -327,6 +327,18 @@ describe('ofi bad inputs', () => {
     assert.match(p.stderr, /LAMELLAR_ERR_OFI_PROVIDER/);
   });
 
+  test("libfabric's FI_PROVIDER hiding every provider fails at once with OFI_PROVIDER naming that variable", { timeout: 30000, skip: unless(OFI_MISSING) }, async () => {
+    requirePrerequisites(OFI_MISSING);
+    // Set but empty, libfabric hides them all too.
+    for (const fi of ['no-such-fabric', '']) {
+      const r = await runJob(compiledFixture('tcp-job.ts'), { numPes: 2, backend: 'ofi', env: { FI_PROVIDER: fi }, timeoutMs: 20000 });
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, new RegExp(`no libfabric provider offers [^\\n]*\\(libfabric's FI_PROVIDER is set to '${fi}', which hides every provider it does not name; unset it to see them all\\)`), r.stderr);
+      assert.match(r.stderr, /LAMELLAR_ERR_OFI_PROVIDER/);
+      assert.equal(caseReports(r.stdout).length, 0, 'no PE ran');
+    }
+  });
+
   test('without the addon, --backend ofi fails at once with OFI_UNAVAILABLE saying what to install', { timeout: 30000 }, async (t) => {
     // A copy of the package without native/: an install where the optional build did not run.
     const copy = mkdtempSync(join(tmpdir(), 'lamellar-no-addon-'));

@@ -105,7 +105,11 @@ export function checkOfi(provider: string | undefined): void {
   const addon = loadOfi();
   const all = addon.providers();
   if (all.length === 0) {
-    throw new LamellarError(ErrorCode.OFI_PROVIDER, 'no libfabric provider offers reliable datagram endpoints (FI_EP_RDM) with messages and RMA on this host');
+    throw new LamellarError(
+      ErrorCode.OFI_PROVIDER,
+      `no libfabric provider offers reliable datagram endpoints (FI_EP_RDM) with messages and RMA on this host${fiProviderNote()}`,
+      { details: fiProviderDetails() },
+    );
   }
   if (provider !== undefined && !all.some((p) => p.provider === provider)) throw unknownProvider(addon, provider);
 }
@@ -116,7 +120,22 @@ export function unknownProvider(addon: OfiAddon, provider: string, why?: string)
   return new LamellarError(
     ErrorCode.OFI_PROVIDER,
     `${why ?? `the libfabric provider '${provider}' (LAMELLAR_OFI_PROVIDER) is not available here`}; ` +
-      `providers that offer reliable datagram endpoints with RMA here: ${names.join(', ') || 'none'}`,
-    { details: { provider, available: names } },
+      `providers that offer reliable datagram endpoints with RMA here: ${names.join(', ') || 'none'}${fiProviderNote()}`,
+    { details: { provider, available: names, ...fiProviderDetails() } },
   );
+}
+
+/**
+ * libfabric's own FI_PROVIDER, when set, hides every provider it does not name (set but empty, it
+ * hides them all): a job refused for want of a provider then said only "none", with nothing
+ * pointing at the variable.
+ */
+function fiProviderNote(): string {
+  const v = process.env['FI_PROVIDER'];
+  return v === undefined ? '' : ` (libfabric's FI_PROVIDER is set to '${v}', which hides every provider it does not name; unset it to see them all)`;
+}
+
+function fiProviderDetails(): { fiProvider?: string } {
+  const v = process.env['FI_PROVIDER'];
+  return v === undefined ? {} : { fiProvider: v };
 }
