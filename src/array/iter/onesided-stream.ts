@@ -1,6 +1,7 @@
 /**
- * The data side of one-sided iterators: fetches of the array in chunks, ahead of the consumer, as plans the
- * fused loops run over; after `zip` or `chunks`, streams of item arrays regrouped by position.
+ * The data side of one-sided iterators: fetches of the array in chunks, ahead of the consumer,
+ * as plans the fused loops run over; after `zip` or `chunks`, streams of item arrays regrouped by
+ * position.
  */
 import type { ArrayBase } from '../base.js';
 import { storageCtor, storageOf } from '../elem.js';

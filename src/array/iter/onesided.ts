@@ -2,8 +2,8 @@
  * One-sided iterators: one PE walks the whole (sub-)array in global index order, fetching the
  * elements with `get` in chunks (Lamellar's OneSidedIterator and buffered_onesided_iter). The
  * fetches of the next chunks (up to 256 KiB of them, onesided-stream.ts) are started before the
- * current one is handed out, so on tcp the transfers overlap the consumer's work; on shmem a fetch is a copy out of the owner's mapped
- * memory. Only the calling PE takes part. Lock arrays take their lock per fetch (inside `get`),
+ * current one is handed out, so on tcp the transfers overlap the consumer's work; on shmem a
+ * fetch is a copy out of the owner's mapped memory. Only the calling PE takes part. Lock arrays take their lock per fetch (inside `get`),
  * not for the whole iteration.
  */
 import { ErrorCode, LamellarError } from '../../core/index.js';
