@@ -121,7 +121,7 @@ export async function runTcp(o: TcpRunOptions): Promise<number> {
       else setTimeout(() => void (live(c) && c.kill(signal)), SELF_END_GRACE_MS).unref();
     });
     killTimer ??= setTimeout(() => {
-      for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+      for (const c of children) if (live(c)) c.kill('SIGKILL');
     }, KILL_AFTER_MS);
   };
 

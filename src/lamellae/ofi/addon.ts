@@ -105,10 +105,11 @@ export function checkOfi(provider: string | undefined): void {
   const addon = loadOfi();
   const all = addon.providers();
   if (all.length === 0) {
+    const fi = fiProvider();
     throw new LamellarError(
       ErrorCode.OFI_PROVIDER,
-      `no libfabric provider offers reliable datagram endpoints (FI_EP_RDM) with messages and RMA on this host${fiProviderNote()}`,
-      { details: fiProviderDetails() },
+      `no libfabric provider offers reliable datagram endpoints (FI_EP_RDM) with messages and RMA on this host${fi.note}`,
+      { details: fi.details },
     );
   }
   if (provider !== undefined && !all.some((p) => p.provider === provider)) throw unknownProvider(addon, provider);
@@ -117,11 +118,12 @@ export function checkOfi(provider: string | undefined): void {
 /** OFI_PROVIDER naming the provider asked for and those that would work here. */
 export function unknownProvider(addon: OfiAddon, provider: string, why?: string): LamellarError {
   const names = [...new Set(addon.providers().map((p) => p.provider))];
+  const fi = fiProvider();
   return new LamellarError(
     ErrorCode.OFI_PROVIDER,
     `${why ?? `the libfabric provider '${provider}' (LAMELLAR_OFI_PROVIDER) is not available here`}; ` +
-      `providers that offer reliable datagram endpoints with RMA here: ${names.join(', ') || 'none'}${fiProviderNote()}`,
-    { details: { provider, available: names, ...fiProviderDetails() } },
+      `providers that offer reliable datagram endpoints with RMA here: ${names.join(', ') || 'none'}${fi.note}`,
+    { details: { provider, available: names, ...fi.details } },
   );
 }
 
@@ -130,12 +132,8 @@ export function unknownProvider(addon: OfiAddon, provider: string, why?: string)
  * hides them all): a job refused for want of a provider then said only "none", with nothing
  * pointing at the variable.
  */
-function fiProviderNote(): string {
+function fiProvider(): { note: string; details: { fiProvider?: string } } {
   const v = process.env['FI_PROVIDER'];
-  return v === undefined ? '' : ` (libfabric's FI_PROVIDER is set to '${v}', which hides every provider it does not name; unset it to see them all)`;
-}
-
-function fiProviderDetails(): { fiProvider?: string } {
-  const v = process.env['FI_PROVIDER'];
-  return v === undefined ? {} : { fiProvider: v };
+  if (v === undefined) return { note: '', details: {} };
+  return { note: ` (libfabric's FI_PROVIDER is set to '${v}', which hides every provider it does not name; unset it to see them all)`, details: { fiProvider: v } };
 }
