@@ -17,7 +17,7 @@
  * | LAMELLAR_AM_GROUP_BATCH_SIZE | 10000 | AMs a TypedAmGroup buffers for one destination before it sends them as one message |
  * | LAMELLAR_BATCH_SLICE | 1048576 | indices of an array batch op applied before the PE's event loop gets a turn (16x for gathers and combined histograms); 0: every batch whole |
  * | LAMELLAR_HEAP_SIZE | 4294967296 | bytes of memory-region heap each PE may grow to (virtual until used) |
- * | LAMELLAR_SHMEM_RING_SIZE | auto | bytes of each SPSC ring between two shmem PEs (8 MiB up to 4 PEs, less beyond) |
+ * | LAMELLAR_SHMEM_RING_SIZE | auto | bytes of each SPSC ring between two shmem PEs (32 MiB at 2 PEs, 8 MiB at 3 and 4, less beyond) |
  * | LAMELLAR_SPIN_US | 50, or 5 when PEs outnumber cores | microseconds a PE polls after activity before it sleeps |
  * | LAMELLAR_OUTPUT_PREFIX | (unset) | `1` makes the launcher prefix each output line with `[PE n]` |
  * | LAMELLAR_MASTER_ADDR | 127.0.0.1:<from job id> | tcp rendezvous: host:port of PE 0 |

@@ -38,13 +38,17 @@ export function ringBase(src: number, dst: number, numPes: number, cap: number):
 }
 
 /**
- * Ring capacity: all rings together near 128 MiB, each between 64 KiB and 8 MiB (8 MiB up to 4
- * PEs, 2 MiB at 8, 512 KiB at 16). A synchronous send loop can only run ahead of its receiver by
- * what fits in the ring (beyond that, frames wait at the sender until its loop yields), so
- * bigger is better while it is cheap: SharedArrayBuffer pages cost memory only once touched.
+ * Ring capacity: all rings together near 128 MiB, each between 64 KiB and 32 MiB (32 MiB at 2
+ * PEs, 8 MiB at 3 and 4, 2 MiB at 8, 512 KiB at 16). A synchronous send loop can only run ahead
+ * of its receiver by what fits in the ring (beyond that, frames wait at the sender, copied, until
+ * its loop yields, and then trickle across as the receiver frees room), so bigger is better while
+ * it is cheap: SharedArrayBuffer pages cost memory only once touched. At 2 PEs, a buffered-AM
+ * kernel of 10M updates per PE sends its peer 20 MB in one loop: 32 MiB rings instead of 8 took
+ * index gather from 86 to 115 M/s and atomic histo from 97 to 121 MUPS (medians of 5 alternated
+ * pairs, bench/results/ring-32mib-2026-12-07.jsonl).
  */
 export function defaultRingCap(numPes: number, requested?: number): number {
-  const want = requested ?? Math.max(1 << 16, Math.min(8 << 20, Math.floor((128 << 20) / (numPes * numPes))));
+  const want = requested ?? Math.max(1 << 16, Math.min(32 << 20, Math.floor((128 << 20) / (numPes * numPes))));
   return 2 ** Math.floor(Math.log2(want));
 }
 
