@@ -374,13 +374,15 @@ export async function main(argv: string[]): Promise<number> {
 /**
  * `mpirun -np 2 lamellar run -N 2 app.ts` starts two launchers, each with a job of its own: four
  * PEs in two jobs that never meet, every line printed twice, exit code 0. Refused, naming what
- * to run instead. (Slurm's variables are set in a batch script's own shell too, where one
- * `lamellar run` is right, so only mpirun's are read.)
+ * to run instead. For Slurm only the step's task count is read: srun sets it in each task, while
+ * a batch script's or salloc's own shell, where one `lamellar run` is right, has the job's
+ * SLURM_NTASKS but no step of its own.
  */
 function refuseUnderMpirun(env: NodeJS.ProcessEnv): void {
   for (const [variable, by] of [
     ['OMPI_COMM_WORLD_SIZE', 'mpirun (Open MPI)'],
     ['PMI_SIZE', 'mpirun (MPICH, Hydra)'],
+    ['SLURM_STEP_NUM_TASKS', 'srun (Slurm)'],
   ] as const) {
     const size = Number(env[variable]);
     if (!(size > 1)) continue;

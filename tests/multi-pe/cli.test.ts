@@ -325,14 +325,28 @@ describe('commands, help and version', () => {
     assert.match(r.stderr, /\(LAMELLAR_ERR_INVALID_ARGUMENT\)\n$/);
   });
 
-  for (const [variable, by] of [['OMPI_COMM_WORLD_SIZE', 'mpirun \\(Open MPI\\)'], ['PMI_SIZE', 'mpirun \\(MPICH, Hydra\\)']] as const) {
-    test(`lamellar run as one of mpirun's ranks (${variable}=2) is refused before anything starts, pointing to lamellar exec`, async () => {
-      const r = await runNode([BIN, 'run', '-N', '2', fixture('am.ts')], { timeoutMs: 20000, env: { [variable]: '2', [variable.replace('SIZE', 'RANK')]: '0' } });
+  const rankOf = { OMPI_COMM_WORLD_SIZE: 'OMPI_COMM_WORLD_RANK', PMI_SIZE: 'PMI_RANK', SLURM_STEP_NUM_TASKS: 'SLURM_PROCID' } as const;
+  for (const [variable, by] of [
+    ['OMPI_COMM_WORLD_SIZE', 'mpirun \\(Open MPI\\)'],
+    ['PMI_SIZE', 'mpirun \\(MPICH, Hydra\\)'],
+    ['SLURM_STEP_NUM_TASKS', 'srun \\(Slurm\\)'],
+  ] as const) {
+    test(`lamellar run as one of ${by.split(' ')[0]}'s ranks (${variable}=2) is refused before anything starts, pointing to lamellar exec`, async () => {
+      const r = await runNode([BIN, 'run', '-N', '2', fixture('am.ts')], { timeoutMs: 20000, env: { [variable]: '2', [rankOf[variable]]: '0' } });
       assert.equal(r.code, 2, r.stderr);
       assert.equal(r.stdout, '');
       assert.match(r.stderr, new RegExp(`^lamellar: lamellar run is one of 2 ranks that ${by} started \\(${variable}=2\\), and each would start a job of its own; under mpirun or srun every rank is one PE: run \`lamellar exec <script>\` instead \\(LAMELLAR_ERR_INVALID_ARGUMENT\\)\n$`));
     });
   }
+
+  test("lamellar run in a Slurm batch script's own shell (the job's SLURM_NTASKS=4, no step) runs its job", async () => {
+    const r = await runNode([BIN, 'run', '-N', '2', fixture('plain-js.js')], { timeoutMs: 60000, env: { SLURM_JOB_ID: '77', SLURM_NTASKS: '4', SLURM_NPROCS: '4' } });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(r.stdout.split('\n').filter((l) => l.includes('@@plain')).map((l) => l.replace(/^\[PE \d\] /, '')).sort(), [
+      '@@plain shmem 0/2: PE 1 greeted by PE 0',
+      '@@plain shmem 1/2: PE 0 greeted by PE 1',
+    ]);
+  });
 
   test("`--stats out.json app.ts` says --stats takes its file with '='; a directory given as the script is named as one", async () => {
     const r = await runNode([BIN, 'run', '-N', '2', '--stats', 'out.json', fixture('am.ts')], { timeoutMs: 20000 });
