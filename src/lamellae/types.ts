@@ -47,11 +47,14 @@ export interface LamellaStats {
   /** Frames handed to `send`. */
   framesSent: number;
   /**
-   * Bytes this PE sends to other PEs: the frames handed to `send`, plus the payload of `put`s
-   * to another PE where they cross a network (tcp, ofi). A mapped copy (shmem, local) sends
-   * nothing, and a `get`'s data is sent by its target's network side, so neither is counted.
+   * Bytes this PE sends: the frames handed to `send` (those to this PE itself too, see
+   * `selfBytes`), plus the payload of `put`s to another PE where they cross a network (tcp,
+   * ofi). A mapped copy (shmem, local) sends nothing, and a `get`'s data is sent by its target's
+   * network side, so neither is counted.
    */
   bytesSent: number;
+  /** Of `bytesSent`, the frames this PE sent itself, which `world.stats()` leaves out. */
+  selfBytes: number;
   framesReceived: number;
 }
 

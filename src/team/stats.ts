@@ -78,8 +78,8 @@ export interface PeStats {
    */
   readonly framesSent: number;
   /**
-   * Bytes sent to other PEs, per lamella (Lamellar's `MB_sent()`, in bytes): every AM frame,
-   * the runtime's too, plus the payload of region puts to another PE where they cross a network
+   * Bytes sent to other PEs, per lamella (Lamellar's `MB_sent()`, in bytes): every AM frame to
+   * another PE, the runtime's too (AMs this PE sends itself count in `framesSent` only), plus the payload of region puts to another PE where they cross a network
    * (tcp, ofi). A put on shmem or local is a copy into mapped memory and sends nothing; a `get`'s
    * data is sent by its target and is counted in the caller's `getBytes` only.
    * @example
@@ -163,7 +163,7 @@ function snapshot(lamella: Lamella, backend: Backend, startedAt: number): PeStat
     amsSent: c.amsSent,
     amsExecuted: c.amsExecuted,
     framesSent: lamella.stats.framesSent,
-    bytesSent: { [backend]: lamella.stats.bytesSent },
+    bytesSent: { [backend]: lamella.stats.bytesSent - lamella.stats.selfBytes },
     putBytes: c.putBytes,
     getBytes: c.getBytes,
     barrierWaitMs: timed ? c.barrierWaitMs : undefined,

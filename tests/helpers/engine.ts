@@ -23,7 +23,7 @@ export function makeEngine(): TestEngine {
     myPe: 0,
     numPes: 2,
     maxFrame: Number.POSITIVE_INFINITY,
-    stats: { framesSent: 0, bytesSent: 0, framesReceived: 0 },
+    stats: { framesSent: 0, bytesSent: 0, selfBytes: 0, framesReceived: 0 },
     setFrameHandler: (h: typeof handler) => (handler = h),
     send: (pe: number, frame: Uint8Array) => void sent.push({ pe, frame: frame.slice() }),
     sendsDone: () => {},

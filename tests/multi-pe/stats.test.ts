@@ -13,6 +13,7 @@ import { BIN, caseReports, runNode } from '../helpers/job.js';
 
 const CASES = [
   'an execAmAll counts one AM sent per PE here and one AM run on every PE',
+  'AMs a PE sends itself are in its amsSent and framesSent, not in its bytesSent',
   "a group's entries count as the AMs they are, sent here and run where they go: AmGroup and TypedAmGroup alike",
   'put and get count their bytes, and the region heap peak covers the region',
   "bytesSent counts a region put's payload like an array put's where it crosses a network, and neither on mapped memory",

@@ -12,7 +12,7 @@ export class LocalLamella extends MappedMemory implements Lamella {
   readonly myPe = 0;
   readonly numPes = 1;
   readonly maxFrame = Number.POSITIVE_INFINITY;
-  readonly stats: LamellaStats = { framesSent: 0, bytesSent: 0, framesReceived: 0 };
+  readonly stats: LamellaStats = { framesSent: 0, bytesSent: 0, selfBytes: 0, framesReceived: 0 };
   #handler: FrameHandler | undefined;
   #queue: Uint8Array[] = [];
   #scheduled = false;
@@ -34,6 +34,7 @@ export class LocalLamella extends MappedMemory implements Lamella {
     if (this.#closed) throw new LamellarError(ErrorCode.WORLD_SHUT_DOWN, 'send after shutdown');
     this.stats.framesSent++;
     this.stats.bytesSent += frame.length;
+    this.stats.selfBytes += frame.length;
     this.#queue.push(frame.slice());
     if (!this.#scheduled) {
       this.#scheduled = true;

@@ -60,7 +60,7 @@ export class OfiLamella implements Lamella {
   readonly backend = 'ofi' as const;
   readonly myPe: number;
   readonly numPes: number;
-  readonly stats: LamellaStats = { framesSent: 0, bytesSent: 0, framesReceived: 0 };
+  readonly stats: LamellaStats = { framesSent: 0, bytesSent: 0, selfBytes: 0, framesReceived: 0 };
   /** What the fabric does for this PE: the provider, and which atomics took which path. */
   readonly fabric = { provider: '', fabricAtomics: 0, runtimeAtomics: 0, fabricOps: [] as string[], runtimeOps: [] as string[] };
 
@@ -375,6 +375,7 @@ export class OfiLamella implements Lamella {
     this.stats.framesSent++;
     this.stats.bytesSent += frame.length;
     if (pe === this.myPe) {
+      this.stats.selfBytes += frame.length;
       this.#selfQueue.push(frame.slice());
       if (!this.#selfScheduled) {
         this.#selfScheduled = true;

@@ -81,7 +81,7 @@ export class ShmemLamella extends MappedMemory implements Lamella {
   readonly backend = 'shmem' as const;
   readonly myPe: number;
   readonly numPes: number;
-  readonly stats: LamellaStats = { framesSent: 0, bytesSent: 0, framesReceived: 0 };
+  readonly stats: LamellaStats = { framesSent: 0, bytesSent: 0, selfBytes: 0, framesReceived: 0 };
   /** Large frames go through the heap or in chunks, so any size fits. */
   readonly maxFrame = Number.POSITIVE_INFINITY;
   readonly #job: ShmemJob;
@@ -259,6 +259,7 @@ export class ShmemLamella extends MappedMemory implements Lamella {
     if (this.#closed) throw new LamellarError(ErrorCode.WORLD_SHUT_DOWN, 'send after shutdown');
     this.stats.framesSent++;
     this.stats.bytesSent += bytes;
+    if (pe === this.myPe) this.stats.selfBytes += bytes;
     return true;
   }
 

@@ -57,7 +57,7 @@ export class TcpLamella implements Lamella {
   readonly backend = 'tcp' as const;
   readonly myPe: number;
   readonly numPes: number;
-  readonly stats: LamellaStats = { framesSent: 0, bytesSent: 0, framesReceived: 0 };
+  readonly stats: LamellaStats = { framesSent: 0, bytesSent: 0, selfBytes: 0, framesReceived: 0 };
 
   /** LAMELLAR_MAX_FRAME: peers refuse anything larger, so `send` does too. */
   get maxFrame(): number {
@@ -342,6 +342,7 @@ export class TcpLamella implements Lamella {
     this.stats.framesSent++;
     this.stats.bytesSent += bytes;
     if (pe === this.myPe) {
+      this.stats.selfBytes += bytes;
       this.#selfQueue.push(parts.length === 1 ? parts[0]!.slice() : joinParts(parts, bytes));
       if (!this.#selfScheduled) {
         this.#selfScheduled = true;
