@@ -24,7 +24,7 @@ export const SUITE: readonly Bench[] = [
   { name: 'barrier', script: 'bench/micro/barrier.ts', smoke: ['--iters', '200'] },
   { name: 'lock_ops', script: 'bench/micro/lock_ops.ts', smoke: ['--k-max', '1000', '--reps', '1'] },
   { name: 'batch_hold', script: 'bench/micro/batch_hold.ts', smoke: ['--updates', '20000', '--reps', '1'] },
-  { name: 'allreduce', script: 'bench/micro/allreduce.ts', smoke: ['--iters', '200'] },
+  { name: 'allreduce', script: 'bench/micro/allreduce.ts', smoke: ['--iters', '200', '--elems', '4096', '--array-iters', '2'] },
   {
     name: 'am_bw',
     script: 'bench/bw/am_bw.ts',

@@ -84,17 +84,24 @@ export function decodeValue(r: Reader, ctx?: unknown, memo?: RefMemo): unknown {
  * encoding a field) gets its own. Dropped when it has grown past 1 MiB, not to pin memory.
  */
 let spare: Writer | undefined;
+const SPARE_MAX = 1 << 20;
 
-/** Encodes one value into a fresh, exactly sized Uint8Array; `root` names it in an error's path. */
+/**
+ * Encodes one value into a fresh Uint8Array; `root` names it in an error's path. Exactly sized,
+ * except that a large one may be a view on a larger buffer: read it through the view only.
+ */
 export function encodeToBytes(value: unknown, label?: string, root = 'args'): Uint8Array {
   const w = spare ?? new Writer(256);
   spare = undefined;
   w.reset();
   try {
     encodeValue(w, value, label, root);
+    // A writer that grew past 1 MiB is not kept, so its bytes can be handed out as they are when
+    // they fill at least half of it: a large typed array is then copied once, not twice.
+    if (w.buf.length > SPARE_MAX && w.pos * 2 >= w.buf.length) return w.buf.subarray(0, w.pos);
     return w.buf.slice(0, w.pos);
   } finally {
-    if (w.buf.length <= 1 << 20) spare = w;
+    if (w.buf.length <= SPARE_MAX) spare = w;
   }
 }
 

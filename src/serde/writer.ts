@@ -10,6 +10,9 @@ import { copyBytes } from '../core/index.js';
 import type { RefCodec } from './refs.js';
 import { nodeBufferOf, utf8Write } from './utf8.js';
 
+/** From this capacity up, `grow` skips the zero-fill. */
+const GROW_UNINITIALISED = 1 << 20;
+
 export class Writer {
   buf: Uint8Array;
   dv: DataView;
@@ -74,10 +77,13 @@ export class Writer {
   }
 
   private grow(minCapacity: number): void {
-    let cap = this.buf.length * 2;
-    while (cap < minCapacity) cap *= 2;
-    const next = new Uint8Array(cap);
-    next.set(this.buf.subarray(0, this.pos));
+    // Doubling, unless one write needs more: then that and an eighth more, not the next power
+    // of two (an 8 MB typed array made a 16 MiB buffer).
+    const cap = Math.max(this.buf.length * 2, minCapacity + (minCapacity >>> 3));
+    // Large buffers come uninitialised: only bytes below `pos` are ever read, and zero-filling
+    // (page faults included) cost more than the copy itself.
+    const next = cap < GROW_UNINITIALISED ? new Uint8Array(cap) : new Uint8Array(Buffer.allocUnsafeSlow(cap).buffer, 0, cap);
+    copyBytes(next, 0, this.buf.subarray(0, this.pos));
     this.buf = next;
     this.dv = new DataView(next.buffer);
     this.nb = nodeBufferOf(next);
