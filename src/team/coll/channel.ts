@@ -31,7 +31,7 @@
 import { decodeOwned, defineAm, markUrgentAm, newAmHandle, type AmDef, type Engine } from '../../am/index.js';
 import { deferred, ErrorCode, LamellarError, type Deferred, type ErrorCodeValue } from '../../core/index.js';
 import type { Lamella } from '../../lamellae/types.js';
-import { decodeFromBytes, encodeToBytes } from '../../serde/index.js';
+import { decodeFromBytes, encodeToBytes, type WireTypedArray } from '../../serde/index.js';
 import { DisseminationBarrier, LATER, STALE_GAP, type BarrierHooks } from '../barrier.js';
 import { Kind, kindName, UNKNOWN_KIND } from './kinds.js';
 import { captureSite, NOT_RECORDED, siteText, type Site } from './site.js';
@@ -71,12 +71,37 @@ export interface CollMsg {
   /** kind */ k: number;
   /** FLAG_* */ f: number;
   /** description of the call's arguments, compared across members */ d: string;
-  /** the encoded value, or for FLAG_INVALID the encoded [code, message] */ b: Uint8Array;
+  /**
+   * the encoded value, for FLAG_INVALID the encoded [code, message], for FLAG_ARRAY the value
+   * itself (a typed array, which the AM's own encoding carries)
+   */
+  b: Uint8Array | NumericView;
 }
+
+type NumericView = WireTypedArray;
 
 const FLAG_VALUE = 0;
 const FLAG_INVALID = 1;
 const FLAG_TOKEN = 2;
+/**
+ * The value is a large typed array, sent as it is: the AM's encoding copies it once at the launch
+ * and the receiver's decoding once into a fresh array, which is the value. Encoding it into bytes
+ * first, and decoding those on arrival, were two more copies of it (an allReduce of 8 MB spent
+ * most of its time in copies and in the GC of their buffers).
+ */
+const FLAG_ARRAY = 3;
+/** Typed-array values from this many bytes up travel as FLAG_ARRAY. */
+const ARRAY_MIN = 64 << 10;
+const NOTHING_HELD = (): void => undefined;
+
+/** The built-in typed arrays: a subclass (a Node Buffer, whose `slice` shares) keeps the bytes path. */
+const TYPED_ARRAYS: ReadonlySet<unknown> = new Set([
+  Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, Float32Array, Float64Array, BigInt64Array, BigUint64Array,
+]);
+
+function isLargeTypedArray(v: unknown): v is NumericView {
+  return ArrayBuffer.isView(v) && TYPED_ARRAYS.has(v.constructor) && v.byteLength >= ARRAY_MIN;
+}
 const EMPTY = new Uint8Array(0);
 /** How many recent sequence numbers keep their kind and site (a power of two). */
 const RECENT = 256;
@@ -125,9 +150,10 @@ const CollAm: AmDef<CollMsg, void> = defineAm('lamellar/coll', (ctx, m: CollMsg)
   collWork++;
   const h = host;
   if (h === undefined) return;
-  if (m.f === FLAG_VALUE && m.b.length > 0) {
+  if (m.f === FLAG_ARRAY) arrivals.set(m, { value: m.b, release: NOTHING_HELD });
+  else if (m.f === FLAG_VALUE && m.b.byteLength > 0) {
     try {
-      arrivals.set(m, decodeOwned(() => decodeFromBytes(m.b, h.decodeContext)));
+      arrivals.set(m, decodeOwned(() => decodeFromBytes(m.b as Uint8Array, h.decodeContext)));
     } catch {
       // Decoded again when the collective completes, which then rejects with this error.
     }
@@ -144,14 +170,14 @@ interface Slot {
   readonly kind: number;
   readonly desc: string;
   site: Site | undefined;
-  readonly bytes: Uint8Array[];
+  readonly bytes: (Uint8Array | NumericView)[];
   /** The other members' values, decoded as they arrived (see Arrival); undefined: decode the bytes. */
   readonly values: (Arrival | undefined)[];
   readonly flags: Uint8Array;
   readonly descs: string[];
   got: number;
   mine: boolean;
-  readonly d: Deferred<Uint8Array[]>;
+  readonly d: Deferred<(Uint8Array | NumericView)[]>;
   waiting: Waiting | undefined;
 }
 
@@ -413,7 +439,7 @@ export class Channel implements BarrierHooks {
       descs: new Array<string>(n),
       got: 0,
       mine: false,
-      d: deferred<Uint8Array[]>(),
+      d: deferred<(Uint8Array | NumericView)[]>(),
       waiting: undefined,
     };
     this.#slots.set(seq, slot);
@@ -427,11 +453,14 @@ export class Channel implements BarrierHooks {
 
   #contribute(seq: number, slot: Slot, value: unknown, opts: ExchangeOptions): Promise<unknown[]> {
     let flag = FLAG_VALUE;
-    let bytes: Uint8Array;
+    let bytes: Uint8Array | NumericView;
     let invalid = opts.invalid;
     if (invalid === undefined && opts.token === true) {
       flag = FLAG_TOKEN;
       bytes = EMPTY;
+    } else if (invalid === undefined && isLargeTypedArray(value)) {
+      flag = FLAG_ARRAY;
+      bytes = value;
     } else if (invalid === undefined) {
       try {
         bytes = encodeToBytes(value, opts.label ?? `${kindName(slot.kind)} value`, 'value');
@@ -454,12 +483,15 @@ export class Channel implements BarrierHooks {
     slot.bytes[me] = bytes;
     // A value only the root receives (gather) is not this PE's to decode: decoding it would
     // make a handle (a Darc's reference, say) that nobody gets, and so nobody releases.
-    slot.flags[me] = opts.onlyTo !== undefined && opts.onlyTo !== me && flag === FLAG_VALUE ? FLAG_TOKEN : flag;
+    const carries = flag === FLAG_VALUE || flag === FLAG_ARRAY;
+    slot.flags[me] = opts.onlyTo !== undefined && opts.onlyTo !== me && carries ? FLAG_TOKEN : flag;
     // Its own value is decoded now, as the others' are on arrival (see Arrival): the handles in
     // it are counted from here, whatever the program drops before the collective completes.
-    if (slot.flags[me] === FLAG_VALUE && bytes.length > 0) {
+    // This PE's own array is copied now: the program may change it before the collective ends.
+    if (slot.flags[me] === FLAG_ARRAY) slot.values[me] = { value: (bytes as NumericView).slice(), release: NOTHING_HELD };
+    else if (slot.flags[me] === FLAG_VALUE && bytes.byteLength > 0) {
       try {
-        slot.values[me] = decodeOwned(() => decodeFromBytes(bytes, this.#h.decodeContext));
+        slot.values[me] = decodeOwned(() => decodeFromBytes(bytes as Uint8Array, this.#h.decodeContext));
       } catch {
         // Decoded again at completion, which then rejects with this error.
       }
@@ -469,7 +501,7 @@ export class Channel implements BarrierHooks {
     const engine = this.#h.engine;
     for (let i = 0; i < this.pes.length; i++) {
       if (i === me) continue;
-      const token = opts.onlyTo !== undefined && opts.onlyTo !== i && flag === FLAG_VALUE;
+      const token = opts.onlyTo !== undefined && opts.onlyTo !== i && carries;
       const m: CollMsg = { t: this.teamId, s: seq, k: slot.kind, f: token ? FLAG_TOKEN : flag, d: slot.desc, b: token ? EMPTY : bytes };
       engine.launchPe(0, this.pes[i]!, CollAm as AmDef<unknown, unknown>, m, newAmHandle<unknown>(CollAm.name, this.pes[i]!, undefined));
       collWork++;
@@ -558,7 +590,7 @@ export class Channel implements BarrierHooks {
     slot.d.resolve(slot.bytes);
   }
 
-  #finish(slot: Slot, all: Uint8Array[]): unknown[] {
+  #finish(slot: Slot, all: (Uint8Array | NumericView)[]): unknown[] {
     try {
       return this.#values(slot, all);
     } catch (err) {
@@ -568,11 +600,11 @@ export class Channel implements BarrierHooks {
     }
   }
 
-  #values(slot: Slot, all: Uint8Array[]): unknown[] {
+  #values(slot: Slot, all: (Uint8Array | NumericView)[]): unknown[] {
     const name = kindName(slot.kind);
     const bad = this.#indices(slot.flags, FLAG_INVALID);
     if (bad.length > 0) {
-      const [code, msg] = decodeFromBytes(all[bad[0]!]!) as [ErrorCodeValue, string];
+      const [code, msg] = decodeFromBytes(all[bad[0]!]! as Uint8Array) as [ErrorCodeValue, string];
       throw new LamellarError(
         code,
         `${name} on ${this.#h.teamName(this.teamId)}: team PE(s) ${bad.join(', ')} passed bad input, so every member rejects this call (the team stays usable): ${msg}`,
@@ -593,7 +625,7 @@ export class Channel implements BarrierHooks {
     const out = all.map((b, i) => {
       if (slot.flags[i] === FLAG_TOKEN) return undefined;
       const a = slot.values[i];
-      return a === undefined ? decodeFromBytes(b, ctx) : a.value;
+      return a === undefined ? decodeFromBytes(b as Uint8Array, ctx) : a.value;
     });
     // Handed out: the caller owns them now.
     slot.values.fill(undefined);
@@ -727,7 +759,7 @@ function msgName(m: CollMsg): string | undefined {
 function refusedSite(m: CollMsg): string | undefined {
   if (m.f !== FLAG_INVALID) return undefined;
   try {
-    const site = (decodeFromBytes(m.b) as unknown[])[2];
+    const site = (decodeFromBytes(m.b as Uint8Array) as unknown[])[2];
     return typeof site === 'string' && site !== NOT_RECORDED ? site : undefined;
   } catch {
     return undefined;
