@@ -81,7 +81,10 @@ describe('a failing PE stops the whole job', () => {
 
   for (const c of [{ backend: 'local', numPes: 1 }, { backend: 'shmem', numPes: 2 }, { backend: 'tcp', numPes: 2 }, { backend: 'ofi', numPes: 2, provider: 'shm' }] satisfies JobConfig[]) {
     for (const mode of ['void', 'catch']) test(`${configName(c)}: a world nobody asked for (${mode === 'void' ? 'void initWorld()' : 'initWorld().catch(log)'}) is shut down after the deadlock timeout, with a warning`, { skip: skipFor(c) }, async () => {
-      const r = await runJob(fixture('world-not-awaited.ts'), { ...c, args: [mode], env: { LAMELLAR_DEADLOCK_TIMEOUT: '0.5' }, timeoutMs: 30000 });
+      // The script as written (under tsx) once per configuration, its JavaScript copy otherwise:
+      // nothing here reads a line of it, and a .ts start costs a second of CPU.
+      const script = mode === 'void' ? fixture('world-not-awaited.ts') : compiledFixture('world-not-awaited.ts');
+      const r = await runJob(script, { ...c, args: [mode], env: { LAMELLAR_DEADLOCK_TIMEOUT: '0.5' }, timeoutMs: 30000 });
       assert.equal(r.signal, null, `killed by the test's time limit:\n${r.stderr}`);
       assert.equal(r.code, 0, r.stderr);
       assert.equal([...r.stdout.matchAll(/@@top-level done/g)].length, c.numPes);
@@ -91,7 +94,7 @@ describe('a failing PE stops the whole job', () => {
     });
 
     test(`${configName(c)}: a failed start nobody awaited still fails the PE with its error`, { skip: skipFor(c) }, async () => {
-      const r = await runJob(fixture('world-not-awaited.ts'), { ...c, args: ['fail'], env: { LAMELLAR_DEADLOCK_TIMEOUT: '0.5' }, timeoutMs: 30000 });
+      const r = await runJob(compiledFixture('world-not-awaited.ts'), { ...c, args: ['fail'], env: { LAMELLAR_DEADLOCK_TIMEOUT: '0.5' }, timeoutMs: 30000 });
       assert.equal(r.signal, null, `killed by the test's time limit:\n${r.stderr}`);
       assert.notEqual(r.code, 0, r.stderr);
       assert.match(r.stderr, /unknown backend 'no-such-backend'/);
@@ -100,7 +103,7 @@ describe('a failing PE stops the whole job', () => {
     if (c.backend === 'local') continue;
     for (const mode of ['then', 'main']) {
       test(`${configName(c)}: a world ${mode === 'then' ? 'used in initWorld().then(...)' : 'awaited in a main() nobody awaited'} is left to the script, past the deadlock timeout`, { skip: skipFor(c) }, async () => {
-        const r = await runJob(fixture('world-not-awaited.ts'), { ...c, args: [mode], env: { LAMELLAR_DEADLOCK_TIMEOUT: mode === 'main' ? '0.5' : '3' }, timeoutMs: 30000 });
+        const r = await runJob(compiledFixture('world-not-awaited.ts'), { ...c, args: [mode], env: { LAMELLAR_DEADLOCK_TIMEOUT: mode === 'main' ? '0.5' : '3' }, timeoutMs: 30000 });
         assert.equal(r.signal, null, `killed by the test's time limit:\n${r.stderr}`);
         assert.equal(r.code, 0, r.stderr);
         assert.deepEqual([...r.stdout.matchAll(/@@then (\d) (\d)/g)].map((m) => `${m[1]} ${m[2]}`).sort(), ['0 3', '1 3']);
