@@ -63,6 +63,13 @@ const POOL_BYTES = 64 << 20;
  * through the ring in parts and wait in the sender's queue.
  */
 const STAGED_MAX = 256 << 20;
+/**
+ * Frames above this many bytes (or above a ring's largest record, if smaller) cross in a staging
+ * block of the heap, the ring carrying only their 8-byte descriptor. Not tied to the ring's size:
+ * a 32 MiB ring (2 PEs) takes records of up to 8 MiB, and four such frames would fill it, queueing
+ * the replies and collective messages behind them at the sender.
+ */
+const STAGE_ABOVE = (2 << 20) - 8;
 
 export function shmemBootFromWorker(): ShmemBoot | undefined {
   const boot = (workerData as { lamellar?: ShmemBoot } | null | undefined)?.lamellar;
@@ -210,7 +217,7 @@ export class ShmemLamella extends MappedMemory implements Lamella {
 
   send(pe: number, frame: Uint8Array): void {
     if (!this.#count(pe, frame.length)) return;
-    if (frame.length > this.#out[pe]!.maxChunk) {
+    if (frame.length > Math.min(STAGE_ABOVE, this.#out[pe]!.maxChunk)) {
       const addr = this.#stage([frame], frame.length);
       if (addr !== 0) {
         this.#control(pe, F_HEAP, addr, frame.length);
@@ -229,7 +236,7 @@ export class ShmemLamella extends MappedMemory implements Lamella {
   sendParts(pe: number, parts: readonly Uint8Array[], bytes: number): void {
     if (!this.#count(pe, bytes)) return;
     const ring = this.#out[pe]!;
-    if (bytes > ring.maxChunk) {
+    if (bytes > Math.min(STAGE_ABOVE, ring.maxChunk)) {
       const addr = this.#stage(parts, bytes);
       if (addr !== 0) {
         this.#control(pe, F_HEAP, addr, bytes);
