@@ -100,7 +100,9 @@ const TYPED_ARRAYS: ReadonlySet<unknown> = new Set([
 ]);
 
 function isLargeTypedArray(v: unknown): v is NumericView {
-  return ArrayBuffer.isView(v) && TYPED_ARRAYS.has(v.constructor) && v.byteLength >= ARRAY_MIN;
+  // 4 GiB and more is refused by the encoding (a u32 length), which the bytes path turns into a
+  // refusal every member sees; a launch failing here would reject on this PE alone.
+  return ArrayBuffer.isView(v) && TYPED_ARRAYS.has(v.constructor) && v.byteLength >= ARRAY_MIN && v.byteLength <= 0xffffffff;
 }
 const EMPTY = new Uint8Array(0);
 /** How many recent sequence numbers keep their kind and site (a power of two). */
