@@ -376,7 +376,8 @@ export async function main(argv: string[]): Promise<number> {
  * PEs in two jobs that never meet, every line printed twice, exit code 0. Refused, naming what
  * to run instead. For Slurm only the step's task count is read: srun sets it in each task, while
  * a batch script's or salloc's own shell, where one `lamellar run` is right, has the job's
- * SLURM_NTASKS but no step of its own.
+ * SLURM_NTASKS but no step of its own. `srun -n 4 --pty bash` runs one shell for the step's four
+ * tasks (srun sets SLURM_PTY_PORT): one `lamellar run` is right there too.
  */
 function refuseUnderMpirun(env: NodeJS.ProcessEnv): void {
   for (const [variable, by] of [
@@ -385,7 +386,7 @@ function refuseUnderMpirun(env: NodeJS.ProcessEnv): void {
     ['SLURM_STEP_NUM_TASKS', 'srun (Slurm)'],
   ] as const) {
     const size = Number(env[variable]);
-    if (!(size > 1)) continue;
+    if (!(size > 1) || (variable === 'SLURM_STEP_NUM_TASKS' && env['SLURM_PTY_PORT'] !== undefined)) continue;
     throw new LamellarError(
       ErrorCode.INVALID_ARGUMENT,
       `lamellar run is one of ${size} ranks that ${by} started (${variable}=${size}), and each would start a job of its own; ` +

@@ -339,8 +339,12 @@ describe('commands, help and version', () => {
     });
   }
 
-  test("lamellar run in a Slurm batch script's own shell (the job's SLURM_NTASKS=4, no step) runs its job", async () => {
-    const r = await runNode([BIN, 'run', '-N', '2', fixture('plain-js.js')], { timeoutMs: 60000, env: { SLURM_JOB_ID: '77', SLURM_NTASKS: '4', SLURM_NPROCS: '4' } });
+  const slurmShells = [
+    ["a Slurm batch script's own shell (the job's SLURM_NTASKS=4, no step)", { SLURM_JOB_ID: '77', SLURM_NTASKS: '4', SLURM_NPROCS: '4' }],
+    ["the one shell of `srun -n 4 --pty bash` (SLURM_STEP_NUM_TASKS=4, SLURM_PTY_PORT)", { SLURM_JOB_ID: '78', SLURM_NTASKS: '4', SLURM_STEP_NUM_TASKS: '4', SLURM_PROCID: '0', SLURM_PTY_PORT: '40123' }],
+  ] as const;
+  for (const [where, env] of slurmShells) test(`lamellar run in ${where} runs its job`, async () => {
+    const r = await runNode([BIN, 'run', '-N', '2', fixture('plain-js.js')], { timeoutMs: 60000, env });
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(r.stdout.split('\n').filter((l) => l.includes('@@plain')).map((l) => l.replace(/^\[PE \d\] /, '')).sort(), [
       '@@plain shmem 0/2: PE 1 greeted by PE 0',
