@@ -164,6 +164,28 @@ test('ofi/shm: a mismatch with a creation refused for its bad options names that
   assert.ok(first.includes(line(script, 'allReduce-vs-refused-create/create')) && first.includes(line(script, 'allReduce-vs-refused-create/allReduce')), first);
 });
 
+// A value only one PE cannot send (its frame over LAMELLAR_MAX_FRAME) is refused on every PE: that
+// PE alone rejected, and the others waited in the call for ever. One case per configuration: a
+// broadcast root's large array and a gather sender's (the array path), an object (encoded bytes).
+const FRAME_CASES: [JobConfig, string][] = [
+  [{ backend: 'tcp', numPes: 2 }, 'broadcast'],
+  [{ backend: 'tcp', numPes: 3 }, 'allgather'],
+  [{ backend: 'ofi', numPes: 3, provider: 'tcp;ofi_rxm' }, 'gather'],
+  [OFI_SHM, 'broadcast'],
+];
+for (const [cfg, kind] of FRAME_CASES) {
+  test(`${configName(cfg)}/${cfg.numPes}: a ${kind} value too large for one PE's frame is refused on every PE, and the world goes on`, { skip: skipFor(cfg) }, async () => {
+    const r = await runJob(compiledFixture('collective-frame.ts'), { ...cfg, args: [kind], env: { LAMELLAR_MAX_FRAME: String(1 << 20) }, timeoutMs: 30000 });
+    assert.equal(r.code, 0, r.stderr);
+    const sender = kind === 'broadcast' ? cfg.numPes - 1 : 0;
+    const rejected = [...r.stdout.matchAll(/@@rejected (\d) (\S+) ?(.*)$/gm)].map((m) => [Number(m[1]), m[2], m[3]]).sort();
+    const call = { broadcast: `broadcast(root ${cfg.numPes - 1})`, gather: `gather(root ${cfg.numPes - 1})`, allgather: 'allGather()' }[kind];
+    assert.deepEqual(rejected, Array.from({ length: cfg.numPes }, (_, pe) => [pe, 'LAMELLAR_ERR_FRAME_TOO_LARGE', pe === sender ? call : '']), r.stdout);
+    const sum = (cfg.numPes * (cfg.numPes + 1)) / 2;
+    assert.deepEqual([...r.stdout.matchAll(/@@after (\d) (\d+)/g)].map((m) => `${m[1]} ${m[2]}`).sort(), Array.from({ length: cfg.numPes }, (_, pe) => `${pe} ${sum}`));
+  });
+}
+
 // A team collective that only some members call while the others go on to the world's shutdown:
 // the world holds every member of every team, so its shutdown is the last collective of every team
 // too, and the job fails at once naming both calls (it used to wait forever, reporting the wait).

@@ -29,7 +29,7 @@
  * from the label kept with its number, on the peer from its exchange message or status board.
  */
 import { decodeOwned, defineAm, markUrgentAm, newAmHandle, type AmDef, type Engine } from '../../am/index.js';
-import { deferred, ErrorCode, LamellarError, type Deferred, type ErrorCodeValue } from '../../core/index.js';
+import { deferred, ErrorCode, isLamellarError, LamellarError, type Deferred, type ErrorCodeValue } from '../../core/index.js';
 import type { Lamella } from '../../lamellae/types.js';
 import { decodeFromBytes, encodeToBytes, type WireTypedArray } from '../../serde/index.js';
 import { DisseminationBarrier, LATER, STALE_GAP, type BarrierHooks } from '../barrier.js';
@@ -471,6 +471,25 @@ export class Channel implements BarrierHooks {
         bytes = EMPTY;
       }
     } else bytes = EMPTY;
+    const me = this.me;
+    const carries = flag === FLAG_VALUE || flag === FLAG_ARRAY;
+    // The first message that carries the value goes out before any other: if its frame is larger
+    // than the lamella takes (LAMELLAR_MAX_FRAME on tcp and ofi), nothing has been sent yet, and
+    // the call becomes a refusal every member sees. Rejecting on this PE alone left the others
+    // waiting in it for ever (a broadcast root's value only it could not send).
+    let sentTo = -1;
+    if (invalid === undefined && carries) {
+      const first = opts.onlyTo !== undefined ? (opts.onlyTo === me ? -1 : opts.onlyTo) : me === 0 ? 1 : 0;
+      if (first >= 0 && first < this.pes.length) {
+        try {
+          this.#send(seq, slot, first, flag, bytes);
+          sentTo = first;
+        } catch (err) {
+          if (!isLamellarError(err, ErrorCode.FRAME_TOO_LARGE)) throw err;
+          invalid = new LamellarError(ErrorCode.FRAME_TOO_LARGE, `${slot.desc}: this PE's value does not fit in one message: ${err.message}`, { cause: err, details: err.details });
+        }
+      }
+    }
     if (invalid !== undefined) {
       flag = FLAG_INVALID;
       // The call's site travels with the refusal: this PE rejects at once and its board moves
@@ -480,13 +499,11 @@ export class Channel implements BarrierHooks {
       // number is recent, or the slot is a newer collective's.
       if (this.#seq - seq < RECENT) this.#labels[seq & RECENT_MASK] = slot.desc;
     }
-    const me = this.me;
     slot.mine = true;
     slot.bytes[me] = bytes;
     // A value only the root receives (gather) is not this PE's to decode: decoding it would
     // make a handle (a Darc's reference, say) that nobody gets, and so nobody releases.
-    const carries = flag === FLAG_VALUE || flag === FLAG_ARRAY;
-    slot.flags[me] = opts.onlyTo !== undefined && opts.onlyTo !== me && carries ? FLAG_TOKEN : flag;
+    slot.flags[me] = opts.onlyTo !== undefined && opts.onlyTo !== me && flag !== FLAG_INVALID && flag !== FLAG_TOKEN ? FLAG_TOKEN : flag;
     // Its own value is decoded now, as the others' are on arrival (see Arrival): the handles in
     // it are counted from here, whatever the program drops before the collective completes.
     // This PE's own array is copied now: the program may change it before the collective ends.
@@ -500,13 +517,10 @@ export class Channel implements BarrierHooks {
     }
     slot.descs[me] = slot.desc;
     slot.got++;
-    const engine = this.#h.engine;
     for (let i = 0; i < this.pes.length; i++) {
-      if (i === me) continue;
-      const token = opts.onlyTo !== undefined && opts.onlyTo !== i && carries;
-      const m: CollMsg = { t: this.teamId, s: seq, k: slot.kind, f: token ? FLAG_TOKEN : flag, d: slot.desc, b: token ? EMPTY : bytes };
-      engine.launchPe(0, this.pes[i]!, CollAm as AmDef<unknown, unknown>, m, newAmHandle<unknown>(CollAm.name, this.pes[i]!, undefined));
-      collWork++;
+      if (i === me || i === sentTo) continue;
+      const token = opts.onlyTo !== undefined && opts.onlyTo !== i && (flag === FLAG_VALUE || flag === FLAG_ARRAY);
+      this.#send(seq, slot, i, token ? FLAG_TOKEN : flag, token ? EMPTY : bytes);
     }
     const result = slot.d.promise.then((all) => this.#finish(slot, all));
     if (invalid !== undefined) {
@@ -520,6 +534,13 @@ export class Channel implements BarrierHooks {
       slot.waiting = this.#wait(seq, slot.kind, slot.site, () => this.pes.filter((_, i) => slot.bytes[i] === undefined));
     }
     return result;
+  }
+
+  /** Sends team PE `i` this PE's part of exchange `seq`. */
+  #send(seq: number, slot: Slot, i: number, flag: number, b: Uint8Array | NumericView): void {
+    const m: CollMsg = { t: this.teamId, s: seq, k: slot.kind, f: flag, d: slot.desc, b };
+    this.#h.engine.launchPe(0, this.pes[i]!, CollAm as AmDef<unknown, unknown>, m, newAmHandle<unknown>(CollAm.name, this.pes[i]!, undefined));
+    collWork++;
   }
 
   /** A member's message for this team. */
