@@ -74,9 +74,13 @@ function isNumericArray(v: unknown): v is NumericArray {
   return ArrayBuffer.isView(v) && !(v instanceof DataView);
 }
 
-/** "number", "bigint", "Float64Array[3]": part of the call description compared across members. */
+/**
+ * "number", "bigint", "Float64Array[3]": part of the call description compared across members.
+ * A typed array is named by its element type (its toStringTag), so a Node Buffer is a Uint8Array
+ * here, as it is on arrival.
+ */
 function shapeOf(v: Reducible): string {
-  return typeof v === 'number' || typeof v === 'bigint' ? typeof v : `${v.constructor.name}[${v.length}]`;
+  return typeof v === 'number' || typeof v === 'bigint' ? typeof v : `${v[Symbol.toStringTag]}[${v.length}]`;
 }
 
 /** Checks a value and op; returns the error to take part with, or undefined. */
@@ -125,7 +129,10 @@ const bits = (r: number, a: Scalar, b: Scalar): number => ((a as number) >= 0 &&
 
 /**
  * out[k] = a[k] op b[k] (wrapping to the element type, as the array stores; `out` may be `a`).
- * Sum and prod are plain loops: the op's closure per element took 3x as long on 1M doubles.
+ * Sum and prod are plain loops: the op's closure per element took 3x as long on 1M doubles. A
+ * 32-bit product is Math.imul's, exact in its low bits as the array's own `mul` is (a product of
+ * doubles past 2^53 had lost them). A registered op must return the type it combines, as for
+ * numbers and bigints: a string stored into a typed array would be converted without a word.
  */
 function combineInto(op: string, f: (a: Scalar, b: Scalar) => Scalar, out: NumericArray, a: NumericArray, b: NumericArray): void {
   const o = out as unknown as Scalar[];
@@ -133,8 +140,24 @@ function combineInto(op: string, f: (a: Scalar, b: Scalar) => Scalar, out: Numer
   const y = b as unknown as Scalar[];
   const n = out.length;
   if (op === 'sum') for (let k = 0; k < n; k++) o[k] = (x[k] as number) + (y[k] as number);
+  else if (op === 'prod' && (out instanceof Int32Array || out instanceof Uint32Array)) for (let k = 0; k < n; k++) o[k] = Math.imul(x[k] as number, y[k] as number);
   else if (op === 'prod') for (let k = 0; k < n; k++) o[k] = (x[k] as number) * (y[k] as number);
-  else for (let k = 0; k < n; k++) o[k] = f(x[k]!, y[k]!);
+  else {
+    const want = out instanceof BigInt64Array || out instanceof BigUint64Array ? 'bigint' : 'number';
+    for (let k = 0; k < n; k++) {
+      const r = f(x[k]!, y[k]!);
+      if (typeof r !== want) throw typeMismatch(op, r, want);
+      o[k] = r;
+    }
+  }
+}
+
+function typeMismatch(op: string, got: unknown, want: string): LamellarError {
+  return new LamellarError(
+    ErrorCode.TYPE_MISMATCH,
+    `reduction '${op}' returned ${got === null ? 'null' : typeof got} when combining ${want}s; a reduction returns the type it combines`,
+    { details: { op } },
+  );
 }
 
 /**
@@ -182,13 +205,7 @@ function fold(op: string, vals: Reducible[], to: number): Reducible | undefined 
     acc = f(acc, vals[i] as Scalar);
     // A registered op may return anything; the call is typed as returning what it combines.
     // Every member folds the same values alike, so every member rejects alike.
-    if (typeof acc !== scalar) {
-      throw new LamellarError(
-        ErrorCode.TYPE_MISMATCH,
-        `reduction '${op}' returned ${acc === null ? 'null' : typeof acc} when combining ${scalar}s; a reduction returns the type it combines`,
-        { details: { op } },
-      );
-    }
+    if (typeof acc !== scalar) throw typeMismatch(op, acc, scalar);
   }
   return acc;
 }
