@@ -34,8 +34,8 @@ export function copyBytes(dst: Uint8Array, at: number, src: Uint8Array): void {
   // Above FAST_COPY_MAX `set` wins only where it copies by words: when the two sides are
   // differently aligned it copies shared memory byte by byte (an 8 MB collective value decoded
   // out of a staging block ran at about 1 GB/s), far slower than memcpy's non-temporal stores.
-  const big = n > FAST_COPY_MAX && ((dst.byteOffset + at - src.byteOffset) & 7) === 0;
-  if (n < FAST_COPY_MIN || big || (dst.buffer === src.buffer && overlaps(dst.byteOffset + at, src.byteOffset, n))) {
+  const wordCopy = n > FAST_COPY_MAX && ((dst.byteOffset + at - src.byteOffset) & 7) === 0;
+  if (n < FAST_COPY_MIN || wordCopy || (dst.buffer === src.buffer && overlaps(dst.byteOffset + at, src.byteOffset, n))) {
     dst.set(src, at);
     return;
   }

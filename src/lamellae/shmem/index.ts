@@ -92,6 +92,8 @@ export class ShmemLamella extends MappedMemory implements Lamella {
   /** Large frames go through the heap or in chunks, so any size fits. */
   readonly maxFrame = Number.POSITIVE_INFINITY;
   readonly #job: ShmemJob;
+  /** Frames above this many bytes are staged: STAGE_ABOVE, or a ring's largest record if smaller. */
+  readonly #stageAbove: number;
   readonly #ctl: Int32Array;
   readonly #board: Float64Array;
   readonly #out: RingEnd[];
@@ -158,6 +160,7 @@ export class ShmemLamella extends MappedMemory implements Lamella {
     this.mem.setInputProbe(() => Atomics.load(this.#ctl, this.#bell) !== this.#bellSeen);
     const n = job.numPes;
     this.#out = Array.from({ length: n }, (_, dst) => new RingEnd(job.rings, ringBase(this.myPe, dst, n, job.ringCap), job.ringCap));
+    this.#stageAbove = Math.min(STAGE_ABOVE, this.#out[0]!.maxChunk);
     this.#in = Array.from({ length: n }, (_, src) => new RingEnd(job.rings, ringBase(src, this.myPe, n, job.ringCap), job.ringCap));
     this.#records = new RecordAssembler(
       n,
@@ -217,7 +220,7 @@ export class ShmemLamella extends MappedMemory implements Lamella {
 
   send(pe: number, frame: Uint8Array): void {
     if (!this.#count(pe, frame.length)) return;
-    if (frame.length > Math.min(STAGE_ABOVE, this.#out[pe]!.maxChunk)) {
+    if (frame.length > this.#stageAbove) {
       const addr = this.#stage([frame], frame.length);
       if (addr !== 0) {
         this.#control(pe, F_HEAP, addr, frame.length);
@@ -236,7 +239,7 @@ export class ShmemLamella extends MappedMemory implements Lamella {
   sendParts(pe: number, parts: readonly Uint8Array[], bytes: number): void {
     if (!this.#count(pe, bytes)) return;
     const ring = this.#out[pe]!;
-    if (bytes > Math.min(STAGE_ABOVE, ring.maxChunk)) {
+    if (bytes > this.#stageAbove) {
       const addr = this.#stage(parts, bytes);
       if (addr !== 0) {
         this.#control(pe, F_HEAP, addr, bytes);
