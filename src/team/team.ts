@@ -38,6 +38,8 @@ import type { IdentityOp, Reduced, Reducible, ReduceOp } from './team-collective
 const WORLD_WAIT_ALL = 'waitAll() of the world team (world.waitAll(), ctx.world.waitAll(), or ctx.team.waitAll() where ctx.team is the world)';
 
 const DONE = Promise.resolve();
+/** What a member's drop is doing while it waits for its work on the team (deadlock reports). */
+const DROP_WAIT = 'team.drop() (waiting for the work this PE launched through the team)';
 
 /**
  * The user's call site of a team collective: everything up to the public method `above` is
@@ -637,15 +639,19 @@ export class Team implements AmTeam {
    * order with the PE's other collectives: a shutdown called next must come after it), waits for
    * the work this PE launched through the team, as Lamellar's team drop does (an AM sent just
    * before the drop arrived after its target had dropped the team, and was refused), meets the
-   * members, then frees the barrier memory and the id.
+   * members, makes sure no member has work left on the team (#quiet), then frees the barrier
+   * memory and the id.
    */
   async #finishDrop(ch: Channel, call: SignalCall | undefined): Promise<void> {
     const drop = ch.reserveSignal(Kind.teamDrop, call);
+    let before: number;
     try {
-      await this.#waitLaunched('team.drop() (waiting for the work this PE launched through the team)');
+      await this.#waitLaunched(DROP_WAIT);
     } finally {
+      before = this.#startedHere();
       await drop.run();
     }
+    await this.#quiet(ch, before);
     await ch.idle();
     ch.close();
     this.#channel = undefined;
@@ -654,6 +660,41 @@ export class Team implements AmTeam {
     if (rt.teams.get(this.#id) === this) rt.teams.delete(this.#id);
     rt.noteTeamDropped(this.#id);
     if (this.#block > 0) rt.lamella.free(this.#block);
+  }
+
+  /** The AMs ever launched through this team from this PE (a member's: it has #launched). */
+  #startedHere(): number {
+    const launched = this.#launched!;
+    return launched.completed + launched.value;
+  }
+
+  /**
+   * After the drop's meeting, rounds of waiting for this PE's work on the team and exchanging
+   * each member's count of AMs ever launched through it, until the total stops moving; only then
+   * may a member free the team. The meeting alone is not enough: an AM that a member sent before
+   * its drop may run on another member after that one's own wait, and launch through `ctx.team`
+   * (fire and forget) to a third member that has passed the meeting and freed the team, which
+   * refused it (tcp, a large AM: 2 runs in 5). Why equal totals are enough is the world
+   * shutdown's argument (World#quiet), with each member's count before the meeting as the first
+   * round: an AM still running after two equal totals was launched before its launcher's last
+   * wait, which waited for it. Every member sees the same totals, so all stop at the same round;
+   * with no such late work that is the first.
+   */
+  async #quiet(ch: Channel, before: number): Promise<void> {
+    await this.#waitLaunched(DROP_WAIT);
+    const first = (await ch.exchange(Kind.teamDrop, 'team.drop()', [before, this.#startedHere()])) as [number, number][];
+    let last = 0;
+    let now = 0;
+    for (const [b, n] of first) {
+      last += b;
+      now += n;
+    }
+    while (now !== last) {
+      last = now;
+      await this.#waitLaunched(DROP_WAIT);
+      now = 0;
+      for (const n of (await ch.exchange(Kind.teamDrop, 'team.drop()', this.#startedHere())) as number[]) now += n;
+    }
   }
 
   /**

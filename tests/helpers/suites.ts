@@ -212,6 +212,7 @@ const TEAM_CASES = [
   'arrays and Darcs on a team give its team-relative myPe and numPes',
   "AMs launched through a team just before its drop all run: the drop waits for them, as Lamellar's does",
   "an AM running on a member may launch through ctx.team after that member's drop() call, until the drop completes",
+  "an AM fired through ctx.team by an AM that ran after its member's drop() call reaches a member that dropped too, and runs",
   'waitAll on a team waits for the AMs launched through it, not for others',
   'a Darc and a shared region on a team live on its members, at any depth',
 ];
