@@ -15,11 +15,12 @@ export function exitedBeforeShutdown(running: number): string {
 
 /**
  * What the launcher says of a PE that ended with a non-zero `code` after its world shut down (a
- * program reporting a failed check with `process.exitCode`): the job's exit code, but not a
- * failure that stops the other PEs, whose world has shut down too (both launchers).
+ * program reporting a failed check with `process.exitCode`): not a failure that stops the other
+ * PEs, whose world has shut down too (both launchers). The `first` such PE's code is the job's;
+ * each later one is named too, without repeating that the others run on.
  */
-export function exitedAfterShutdown(code: number, numPes: number): string {
-  return `exited with code ${code} after its world shut down${numPes > 1 ? '; the other PEs run to their end' : ''}`;
+export function exitedAfterShutdown(code: number, numPes: number, first: boolean): string {
+  return `exited with code ${code} after its world shut down${first && numPes > 1 ? '; the other PEs run to their end' : ''}`;
 }
 
 /**

@@ -256,9 +256,9 @@ export async function run(options: RunOptions): Promise<number> {
   /** The first PE that ended with a non-zero code after its world shut down: the job's code. */
   let late: { pe: number; code: number } | undefined;
   const endedAfterShutdown = (pe: number, code: number): void => {
-    if (late !== undefined) return;
-    late = { pe, code };
-    stderr.write(`lamellar: PE ${pe} ${exitedAfterShutdown(code, numPes)}\n`);
+    const first = late === undefined;
+    late ??= { pe, code };
+    stderr.write(`lamellar: PE ${pe} ${exitedAfterShutdown(code, numPes, first)}\n`);
   };
 
   const done: Promise<void>[] = [];

@@ -176,9 +176,9 @@ export async function runTcp(o: TcpRunOptions): Promise<number> {
   /** The first PE that ended with a non-zero code after its world shut down: the job's code. */
   let late: { pe: number; code: number } | undefined;
   const endedAfterShutdown = (pe: number, code: number): void => {
-    if (late !== undefined) return;
-    late = { pe, code };
-    o.stderr.write(`lamellar: PE ${pe} ${exitedAfterShutdown(code, o.numPes)}\n`);
+    const first = late === undefined;
+    late ??= { pe, code };
+    o.stderr.write(`lamellar: PE ${pe} ${exitedAfterShutdown(code, o.numPes, first)}\n`);
   };
 
   /** A PE ended with code 0: harmless only if its world shut down, or if no PE waits for it. */

@@ -173,11 +173,13 @@ describe('a failing PE stops the whole job', () => {
       assert.deepEqual(r.stdout.split('\n').filter((l) => l.startsWith('@@')).sort(), ['@@after-shutdown 0', '@@after-shutdown 1']);
     });
 
-    test(`a ${backend} PE that sets process.exitCode = 3 after its world shut down gives the job's code, and the others finish`, async () => {
+    test(`a ${backend} PE that sets process.exitCode = 3 after its world shut down gives the job's code, the others finish, and each such PE is named`, async () => {
       const r = await runJob(compiledFixture('fail-exit.ts'), { numPes: 3, backend, args: ['code-after-shutdown'], timeoutMs: 30000 });
       assert.equal(r.code, 3, r.stderr);
       assert.deepEqual(r.stdout.split('\n').filter((l) => l.startsWith('@@')).sort(), ['@@after-shutdown 0', '@@after-shutdown 1'], 'the other PEs ran to their end');
       assert.match(r.stderr, /^lamellar: PE 2 exited with code 3 after its world shut down; the other PEs run to their end$/m);
+      // Every PE that ends so is named, not only the first.
+      assert.match(r.stderr, /^lamellar: PE 1 exited with code 3 after its world shut down$/m);
       assert.doesNotMatch(r.stderr, /stopping/);
     });
   }
