@@ -681,7 +681,8 @@ export class Team implements AmTeam {
    * with no such late work that is the first.
    */
   async #quiet(ch: Channel, before: number): Promise<void> {
-    await this.#waitLaunched(DROP_WAIT);
+    // Usually nothing was launched here since: no wait (it costs a turn of the event loop).
+    if (this.#startedHere() !== before || this.#launched!.value > 0) await this.#waitLaunched(DROP_WAIT);
     const first = (await ch.exchange(Kind.teamDrop, 'team.drop()', [before, this.#startedHere()])) as [number, number][];
     let last = 0;
     let now = 0;
