@@ -643,15 +643,18 @@ export class Team implements AmTeam {
    * memory and the id.
    */
   async #finishDrop(ch: Channel, call: SignalCall | undefined): Promise<void> {
-    const drop = ch.reserveSignal(Kind.teamDrop, call);
+    // The quiet rounds' exchanges are named as the drop is, at the drop's own line.
+    const named: SignalCall = call ?? { label: 'team.drop()', site: captureSite() };
+    const drop = ch.reserveSignal(Kind.teamDrop, named);
     let before: number;
     try {
       await this.#waitLaunched(DROP_WAIT);
     } finally {
-      before = this.#startedHere();
+      // Read at once: a launch after the wait is counted here and waited for in the first round.
+      before = this.#launched!.completed + this.#launched!.value;
       await drop.run();
     }
-    await this.#quiet(ch, before);
+    await this.#quiet(ch, before, named);
     await ch.idle();
     ch.close();
     this.#channel = undefined;
@@ -662,10 +665,15 @@ export class Team implements AmTeam {
     if (this.#block > 0) rt.lamella.free(this.#block);
   }
 
-  /** The AMs ever launched through this team from this PE (a member's: it has #launched). */
-  #startedHere(): number {
+  /**
+   * The AMs ever launched through this team from this PE (a member's: it has #launched), once
+   * none of them is running: read in the same step as that check, so a launch cannot fall between
+   * a wait and the count (counted, but never waited for).
+   */
+  async #settledCount(): Promise<number> {
     const launched = this.#launched!;
-    return launched.completed + launched.value;
+    while (launched.value > 0) await this.#waitLaunched(DROP_WAIT);
+    return launched.completed;
   }
 
   /**
@@ -678,12 +686,13 @@ export class Team implements AmTeam {
    * shutdown's argument (World#quiet), with each member's count before the meeting as the first
    * round: an AM still running after two equal totals was launched before its launcher's last
    * wait, which waited for it. Every member sees the same totals, so all stop at the same round;
-   * with no such late work that is the first.
+   * with no such late work that is the first. Work that reaches the team from outside its members'
+   * launches (a non-member's, or a Team handle in another AM's arguments) is not counted: the
+   * program must have finished it before the drop (docs/teams.md).
    */
-  async #quiet(ch: Channel, before: number): Promise<void> {
-    // Usually nothing was launched here since: no wait (it costs a turn of the event loop).
-    if (this.#startedHere() !== before || this.#launched!.value > 0) await this.#waitLaunched(DROP_WAIT);
-    const first = (await ch.exchange(Kind.teamDrop, 'team.drop()', [before, this.#startedHere()])) as [number, number][];
+  async #quiet(ch: Channel, before: number, call: SignalCall): Promise<void> {
+    const opts = { site: call.site };
+    const first = (await ch.exchange(Kind.teamDrop, call.label, [before, await this.#settledCount()], opts)) as [number, number][];
     let last = 0;
     let now = 0;
     for (const [b, n] of first) {
@@ -692,9 +701,8 @@ export class Team implements AmTeam {
     }
     while (now !== last) {
       last = now;
-      await this.#waitLaunched(DROP_WAIT);
       now = 0;
-      for (const n of (await ch.exchange(Kind.teamDrop, 'team.drop()', this.#startedHere())) as number[]) now += n;
+      for (const n of (await ch.exchange(Kind.teamDrop, call.label, await this.#settledCount(), opts)) as number[]) now += n;
     }
   }
 
