@@ -711,15 +711,17 @@ export class Team implements AmTeam {
    * dropped already is left alone. As with the world's disposal, the scope may be unwinding an
    * exception, which must never wait for a collective (the other members may be waiting
    * elsewhere, and would pair their next team collective with this drop and report a mismatch
-   * instead of the exception). So the handle is released at once, and the drop's collective part
-   * starts one turn of the event loop later, only if the script has not failed by then. The
-   * world's shutdown waits for it.
+   * instead of the exception). So the handle is released at once, the scope's end waits only
+   * for the work this PE launched through the team (as `drop()` does first), and the drop's
+   * collective part starts one turn of the event loop later, only if the script has not failed
+   * by then. The world's shutdown waits for it.
    * @example
    * ```ts
+   * const Hello = defineAm('doc/hello', async (ctx, a: { from: number }) => `PE ${ctx.currentPe} got hello from ${a.from}`);
    * {
    *   await using pair = await world.createTeamFromArch(new BlockedArch(0, 2));
-   *   if (pair.isMember) await pair.barrier();
-   * } // the team is released here; its collective drop follows on every PE
+   *   if (pair.isMember) void pair.execAmPe(0, Hello, { from: world.myPe });
+   * } // the AM has run; the team is released here; its collective drop follows on every PE
    * ```
    */
   [Symbol.asyncDispose](): Promise<void> {
@@ -737,12 +739,24 @@ export class Team implements AmTeam {
     }
     if (ch === undefined) {
       this.#forget();
-      return Promise.resolve();
+      return this.#launchedSettled();
     }
     // The site is the scope's end, taken now while it is on the stack.
     const call: SignalCall = { label: 'team.drop() (end of an `await using` scope)', site: captureSite() };
     this.#rt.addDisposal(this.#disposeLater(ch, call));
-    return Promise.resolve();
+    return this.#launchedSettled();
+  }
+
+  /**
+   * What the end of an `await using` scope waits for: the work this PE launched through the team,
+   * as `drop()` does first (a newcomer's AMs, fired in the scope, still ran after it), and as an
+   * array handle's scope waits for its consumers. A local wait, not a collective: it needs no
+   * other PE to reach anything (a LAMELLAR_DEADLOCK_TIMEOUT report names it if it never ends).
+   */
+  #launchedSettled(): Promise<void> {
+    const launched = this.#launched;
+    if (launched === undefined || launched.value === 0) return DONE;
+    return this.#waitLaunched('the end of an `await using` scope of a team (waiting for the work this PE launched through the team)');
   }
 
   async #disposeLater(ch: Channel, call: SignalCall): Promise<void> {

@@ -213,6 +213,7 @@ const TEAM_CASES = [
   "AMs launched through a team just before its drop all run: the drop waits for them, as Lamellar's does",
   "an AM running on a member may launch through ctx.team after that member's drop() call, until the drop completes",
   "an AM fired through ctx.team by an AM that ran after its member's drop() call reaches a member that dropped too, and runs",
+  'the end of an `await using` team scope waits for the AMs this PE launched through the team',
   'waitAll on a team waits for the AMs launched through it, not for others',
   'a Darc and a shared region on a team live on its members, at any depth',
 ];
