@@ -422,9 +422,16 @@ export class Team implements AmTeam {
    * the AM holds the team). The program's own launches after drop() stay refused.
    */
   #liveForLaunch(what: string): void {
-    if (this.#dropped && this.#channel !== undefined && this.#rt.engine.inAm()) {
+    if (this.#dropped && this.#rt.engine.inAm()) {
       this.#rt.checkOpen(what);
-      return;
+      if (this.#channel !== undefined) return;
+      // An AM that reached this member from outside the members' launches (a non-member's, or
+      // one that received the team in its arguments): nothing told the drop it was running.
+      throw new LamellarError(
+        ErrorCode.USE_AFTER_RELEASE,
+        `${what} through ctx.team: the members dropped ${this.#rt.teamName(this.#id)} (team.drop()) while this AM was running; work that reaches a team from a non-member, or through a team sent in an AM's arguments, must finish before its members drop it`,
+        { details: { teamId: this.#id } },
+      );
     }
     this.#live(what);
   }

@@ -219,6 +219,7 @@ const TEAM_CASES = [
 ];
 
 const TEAM_MULTI_PE_CASES = [
+  "a non-member's AM still running on a member when the members drop the team is told so when it launches through ctx.team",
   'a non-member that drops its handle forgets the team once the AMs it launched through it are done',
   'a team barrier involves members only',
   'creating teams in mismatched order fails with TEAM_MISMATCH on every PE',
