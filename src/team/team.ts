@@ -422,7 +422,7 @@ export class Team implements AmTeam {
    * the AM holds the team). The program's own launches after drop() stay refused.
    */
   #liveForLaunch(what: string): void {
-    if (this.#dropped && this.#rt.engine.inAm()) {
+    if (this.#dropped && this.isMember && this.#rt.engine.inAm()) {
       this.#rt.checkOpen(what);
       if (this.#channel !== undefined) return;
       // An AM that reached this member from outside the members' launches (a non-member's, or
