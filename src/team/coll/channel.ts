@@ -31,7 +31,7 @@
 import { decodeOwned, defineAm, markUrgentAm, newAmHandle, type AmDef, type Engine } from '../../am/index.js';
 import { deferred, ErrorCode, isLamellarError, LamellarError, type Deferred, type ErrorCodeValue } from '../../core/index.js';
 import type { Lamella } from '../../lamellae/types.js';
-import { decodeFromBytes, encodeToBytes, type WireTypedArray } from '../../serde/index.js';
+import { decodeFromBytes, encodeToBytes, tags, type WireTypedArray } from '../../serde/index.js';
 import { DisseminationBarrier, LATER, STALE_GAP, type BarrierHooks } from '../barrier.js';
 import { Kind, kindName, UNKNOWN_KIND } from './kinds.js';
 import { captureSite, NOT_RECORDED, siteText, type Site } from './site.js';
@@ -95,9 +95,7 @@ const ARRAY_MIN = 64 << 10;
 const NOTHING_HELD = (): void => undefined;
 
 /** The built-in typed arrays: a subclass (a Node Buffer, whose `slice` shares) keeps the bytes path. */
-const TYPED_ARRAYS: ReadonlySet<unknown> = new Set([
-  Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, Float32Array, Float64Array, BigInt64Array, BigUint64Array,
-]);
+const TYPED_ARRAYS: ReadonlySet<unknown> = new Set(tags.TYPED_ARRAY_KINDS);
 
 function isLargeTypedArray(v: unknown): v is NumericView {
   // 4 GiB and more is refused by the encoding (a u32 length), which the bytes path turns into a
