@@ -200,6 +200,15 @@ static napi_value open_(napi_env env, napi_callback_info cbinfo) {
     return NULL;
   }
   struct fi_info *fi = S.info;
+  if (fi->ep_attr->max_msg_size < HDR + CHUNK) {
+    /* Frame parts are sent whole; RMA is split at max_msg_size (the main thread's parts). */
+    char m[300];
+    snprintf(m, sizeof m, "libfabric provider '%s' carries at most %zu bytes in one message; the ofi lamella sends messages of up to %d",
+             fi->fabric_attr->prov_name, fi->ep_attr->max_msg_size, HDR + CHUNK);
+    cleanup();
+    napi_throw_error(env, "LAMELLAR_ERR_OFI_PROVIDER", m);
+    return NULL;
+  }
   S.virt_addr = (fi->domain_attr->mr_mode & FI_MR_VIRT_ADDR) != 0;
   if ((r = fi_fabric(fi->fabric_attr, &S.fabric, NULL)) || (r = fi_domain(S.fabric, fi, &S.domain, NULL))) {
     cleanup();
@@ -323,6 +332,9 @@ static napi_value open_(napi_env env, napi_callback_info cbinfo) {
   }
   set(env, res, "atomics", arr);
   set(env, res, "doorbell", str(env, S.bell_name));
+  /* The largest transfer one operation may carry; larger puts and gets go in parts of it. */
+  CHECK(napi_create_double(env, (double)fi->ep_attr->max_msg_size, &tmp));
+  set(env, res, "maxMsg", tmp);
   return res;
 }
 

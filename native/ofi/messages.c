@@ -300,9 +300,10 @@ static int command(uint8_t *m, uint32_t len) {
       o->id = id;
       o->pe = (int)pe;
       /* A registered user buffer: its entry was filled before the main thread published this
-       * record (the ring's release/acquire pair orders it). */
-      uint8_t *local = (flags & FLAG_REGISTERED) ? S.regs[x].ptr : S.heap + x;
-      void *desc = (flags & FLAG_REGISTERED) ? S.regs[x].desc : S.heap_desc;
+       * record (the ring's release/acquire pair orders it). `x` holds the slot in its low 16
+       * bits and the part's offset into the buffer above them (a transfer split into parts). */
+      uint8_t *local = (flags & FLAG_REGISTERED) ? S.regs[x & 0xffff].ptr + (x >> 16) : S.heap + x;
+      void *desc = (flags & FLAG_REGISTERED) ? S.regs[x & 0xffff].desc : S.heap_desc;
       ssize_t r;
       if (type == T_WRITE) {
         /* A put resolves only once its bytes are placed at the target (FI_DELIVERY_COMPLETE). The

@@ -76,6 +76,8 @@
 #define FLAG_REGISTERED 2 /* write/read: x is a user-buffer registration (reg()), not a heap address */
 #define FLAG_APPLIED 4    /* a received atomic held for a retry: applied, its old value in the body */
 #define N_REGS 1024
+/* A registered buffer's slot rides in the low 16 bits of a write/read record's `x`. */
+_Static_assert(N_REGS <= 0x10000, "registration slots must fit 16 bits");
 #define FATAL_PROTOCOL 1
 #define FATAL_PE_FAILED 3
 #define ERR_BOUNDS 1

@@ -112,6 +112,8 @@ export interface LamellarConfig {
   readonly closureAms: boolean;
   readonly ofiProvider: string | undefined;
   readonly ofiAtomics: 'auto' | 'runtime';
+  /** ofi: the largest part of a put or get in one fabric operation; 0 means the provider's max_msg_size. */
+  readonly ofiMaxRma: number;
   readonly ofiAddon: string | undefined;
   /** LAMELLAR_DEBUG topics; `all` when set to 1 or all. */
   readonly debugTopics: readonly string[];
@@ -391,6 +393,7 @@ export function parseConfig(env: Env): LamellarConfig {
     closureAms: flagVar(env, 'LAMELLAR_CLOSURE_AMS', true),
     ofiProvider: env['LAMELLAR_OFI_PROVIDER'] || undefined,
     ofiAtomics: ofiAtomics(env['LAMELLAR_OFI_ATOMICS']),
+    ofiMaxRma: intVar(env, 'LAMELLAR_OFI_MAX_RMA', 0, 4096, 2 ** 31),
     ofiAddon: env['LAMELLAR_OFI_ADDON'] || undefined,
     debugTopics: debugTopics(env['LAMELLAR_DEBUG']),
     stats: statsVar(env['LAMELLAR_STATS']),

@@ -206,6 +206,20 @@ describe('ofi failures', () => {
   }
 
   for (const provider of [TCP_PROVIDER, 'shm']) {
+    test(`with LAMELLAR_OFI_MAX_RMA=4096 puts and gets go as 4 KiB parts and arrive whole, from and into the heap, staging blocks and registered arrays (${provider})`, { timeout: 60000, skip: unless(ofiMissing(provider)) }, async () => {
+      requirePrerequisites(ofiMissing(provider));
+      // A provider's max_msg_size bounds one fabric write or read (verbs: the port's, 1-2 GiB);
+      // the lamella splits larger ones. The variable lowers the part size so the parts run here.
+      const r = await runJob(compiledFixture('ofi-parts.ts'), { backend: 'ofi', numPes: 2, provider, env: { LAMELLAR_OFI_MAX_RMA: '4096', LAMELLAR_DEBUG: 'ofi' }, timeoutMs: 45000 });
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, /PE 0: ofi provider .*puts and gets in parts of up to 4096 bytes/);
+      for (const pe of [0, 1]) {
+        for (const c of ['heap', 'heap-get', 'staged', 'registered', 'concurrent']) assert.match(r.stdout, new RegExp(`@@${c} ${pe} 0\\n`));
+      }
+    });
+  }
+
+  for (const provider of [TCP_PROVIDER, 'shm']) {
     test(`an abort while a large get starts rejects the get with its reason and fails the job with it, no crash (${provider})`, { timeout: 60000, skip: unless(ofiMissing(provider)) }, async () => {
       requirePrerequisites(ofiMissing(provider));
       const r = await runJob(compiledFixture('ofi-abort-get.ts'), { backend: 'ofi', numPes: 2, provider, timeoutMs: 45000 });

@@ -11,7 +11,7 @@ import * as dist from '../../dist/index.js';
 import { HandshakeError } from '../../src/lamellae/tcp/auth.js';
 
 describe('config', () => {
-  test('ofi variables: provider, atomics path, addon path and debug topics; a bad atomics path is a CONFIG error', () => {
+  test('ofi variables: provider, atomics path, RMA part size, addon path and debug topics; a bad atomics path or part size is a CONFIG error', () => {
     const c = parseConfig({ LAMELLAR_BACKEND: 'ofi', LAMELLAR_OFI_PROVIDER: 'tcp;ofi_rxm', LAMELLAR_OFI_ATOMICS: 'runtime', LAMELLAR_OFI_ADDON: '/x.node', LAMELLAR_DEBUG: 'ofi, GC' });
     assert.equal(c.backend, 'ofi');
     assert.equal(c.ofiProvider, 'tcp;ofi_rxm');
@@ -22,6 +22,11 @@ describe('config', () => {
     assert.deepEqual(parseConfig({}).debugTopics, []);
     assert.equal(parseConfig({}).ofiAtomics, 'auto');
     assert.throws(() => parseConfig({ LAMELLAR_OFI_ATOMICS: 'nic' }), (e: unknown) => isLamellarError(e, ErrorCode.CONFIG) && /LAMELLAR_OFI_ATOMICS must be auto or runtime, got 'nic'/.test((e as Error).message));
+    assert.equal(parseConfig({}).ofiMaxRma, 0);
+    assert.equal(parseConfig({ LAMELLAR_OFI_MAX_RMA: '65536' }).ofiMaxRma, 65536);
+    for (const bad of ['100', '4095', '1.5', 'big', String(2 ** 31 + 1)]) {
+      assert.throws(() => parseConfig({ LAMELLAR_OFI_MAX_RMA: bad }), (e: unknown) => isLamellarError(e, ErrorCode.CONFIG) && /LAMELLAR_OFI_MAX_RMA must be an integer in \[4096, 2147483648\]/.test((e as Error).message));
+    }
   });
 
   test('tcp addresses: MASTER_ADDR is host:port and BIND_ADDR a host, checked when read, with the variable in details', () => {

@@ -36,6 +36,8 @@ export interface OfiEndpoint {
   atomics: boolean[][];
   /** For providers without wait objects (shm): the shared-memory name of this PE's doorbell. */
   doorbell: string;
+  /** The provider's max_msg_size: the most one send, write or read may carry. */
+  maxMsg: number;
 }
 
 export interface OfiPeer {

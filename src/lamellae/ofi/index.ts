@@ -55,6 +55,11 @@ const RING_CAP = 4 << 20;
  */
 const REGISTER_BYTES = 256 << 10;
 const MAX_ADDR = 2 ** 32;
+/**
+ * The largest part of a put or get in one fabric operation when the provider allows more: a
+ * record's length field is 32 bits, and a 4 GiB transfer (the whole address range) would read 0.
+ */
+const MAX_PART = 2 ** 31;
 
 export class OfiLamella implements Lamella {
   readonly backend = 'ofi' as const;
@@ -90,6 +95,8 @@ export class OfiLamella implements Lamella {
   readonly #staging: StagingPool;
   #addon: OfiAddon | undefined;
   #fabricOk: boolean[][] = [];
+  /** The largest part of a put or get in one fabric operation (parts go out together). */
+  #maxRma = MAX_PART;
   #handler: FrameHandler | undefined;
   #up = false;
   #closed = false;
@@ -169,6 +176,10 @@ export class OfiLamella implements Lamella {
       throw e;
     }
     this.#fabricOk = ep.atomics;
+    // A provider's max_msg_size bounds RMA as well as messages (verbs' is the port's, 1-2 GiB;
+    // tcp;ofi_rxm and shm report more than a heap holds). LAMELLAR_OFI_MAX_RMA only lowers it.
+    const providerMax = Math.min(ep.maxMsg, MAX_PART);
+    this.#maxRma = cfg.ofiMaxRma > 0 ? Math.min(cfg.ofiMaxRma, providerMax) : providerMax;
     this.fabric.provider = ep.provider;
     for (let w = 0; w < WORDS.length; w++) {
       for (let o = 0; o < OPS.length; o++) (ep.atomics[w]![o] ? this.fabric.fabricOps : this.fabric.runtimeOps).push(`${OPS[o]}/${WORDS[w]}`);
@@ -186,7 +197,8 @@ export class OfiLamella implements Lamella {
     const line =
       `PE ${this.myPe}: ofi provider ${ep.provider} (fabric ${ep.fabric}, domain ${ep.domain}, libfabric ${addon.libfabricVersion}), ` +
       `${ep.waitable ? 'blocking' : 'polled'} completions; atomics through the provider: ${summarize(this.fabric.fabricOps)}; ` +
-      `through the runtime: ${summarize(this.fabric.runtimeOps)}`;
+      `through the runtime: ${summarize(this.fabric.runtimeOps)}; puts and gets in parts of up to ${this.#maxRma} bytes ` +
+      `(the provider's max_msg_size: ${ep.maxMsg >= 2 ** 53 ? 'unlimited' : ep.maxMsg})`;
     debug('%s', line);
     if (debugOn(cfg, 'ofi')) process.stderr.write(`lamellar: ${line}\n`);
   }
@@ -489,13 +501,39 @@ export class OfiLamella implements Lamella {
       this.#release(local, src.length);
       throw e;
     }
-    const { id, done } = this.#request();
-    this.#emit(this.#hdr.set(T.WRITE, pe, 0, id, addr, src.length, local.at, 0, local.flags), undefined);
     try {
-      await done;
+      await this.#transfer(T.WRITE, pe, addr, src.length, local);
     } finally {
       this.#release(local, src.length);
     }
+  }
+
+  /**
+   * One fabric write or read of `len` bytes between `local` and `addr` on `pe`, as parts of at
+   * most #maxRma bytes issued together. Resolves once every part is done, and rejects with the
+   * first part's failure only then: the caller frees `local`, which a part still in flight reads
+   * or writes.
+   */
+  async #transfer(type: typeof T.WRITE | typeof T.READ, pe: number, addr: number, len: number, local: { at: number; flags: number }): Promise<void> {
+    const max = this.#maxRma;
+    if (len <= max) {
+      const { id, done } = this.#request();
+      this.#emit(this.#hdr.set(type, pe, 0, id, addr, len, local.at, 0, local.flags), undefined);
+      await done;
+      return;
+    }
+    const parts: Promise<unknown>[] = [];
+    for (let off = 0; off < len; off += max) {
+      const { id, done } = this.#request();
+      // A registered buffer's record carries its slot in x's low 16 bits and the part's
+      // offset into it above them (native/ofi/messages.c); a heap address is just the address.
+      const x = local.flags === FLAG_REGISTERED ? local.at + off * 0x10000 : local.at + off;
+      this.#emit(this.#hdr.set(type, pe, 0, id, addr + off, Math.min(max, len - off), x, 0, local.flags), undefined);
+      parts.push(done);
+    }
+    const settled = await Promise.allSettled(parts);
+    const failed = settled.find((r) => r.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
   }
 
   /**
@@ -562,10 +600,8 @@ export class OfiLamella implements Lamella {
     // An abort may have closed the endpoint meanwhile: nothing to register with, or send on.
     this.#checkOpen();
     const local = this.#localSide(dst);
-    const { id, done } = this.#request();
-    this.#emit(this.#hdr.set(T.READ, pe, 0, id, addr, dst.length, local.at, 0, local.flags), undefined);
     try {
-      await done;
+      await this.#transfer(T.READ, pe, addr, dst.length, local);
       if (local.staged) copyBytes(dst, 0, this.#bytes.subarray(local.at, local.at + dst.length));
     } finally {
       this.#release(local, dst.length);

@@ -15,6 +15,7 @@
  *  16  u32 addr   heap address at the target; for a FIRST or WHOLE frame part, the frame's size
  *  20  u32 arg    write/read: length; signal: the value
  *  24  u64 x      on the fabric: the sender's job token; write/read: the local heap address
+ *                 (or, with FLAG_REGISTERED, the slot in the low 16 bits and an offset above)
  *
  * Frames larger than CHUNK travel as FIRST, MID..., LAST parts (messages from one sender arrive
  * in order: the endpoint is opened with FI_ORDER_SAS) and are joined on the main thread.
