@@ -326,7 +326,10 @@ function alive(pid: number): boolean {
  */
 async function removeShmRegionsOf(pid: number): Promise<void> {
   try {
-    for (const name of await readdir('/dev/shm')) if (name.startsWith(`${pid}:`)) await rm(`/dev/shm/${name}`, { force: true });
+    // And the lamella's doorbell page, which a PE killed before the job was up still has.
+    for (const name of await readdir('/dev/shm')) {
+      if (name.startsWith(`${pid}:`) || name.startsWith(`lamellar-ofi-${pid}-`)) await rm(`/dev/shm/${name}`, { force: true });
+    }
   } catch {
     // No /dev/shm (not Linux), or not ours to remove.
   }

@@ -698,13 +698,14 @@ export class OfiLamella implements Lamella {
  * exists. A process killed with SIGKILL leaves its region behind, and a later process that gets
  * its pid could not start (seen after chaos tests and `kill -9` runs left 16 such files). Before
  * this process opens its endpoint, nothing of its own can have that name: any such file is a
- * dead process's, and is removed. Never throws.
+ * dead process's, and is removed, with a doorbell page (`lamellar-ofi-<pid>-...`, unlinked once
+ * the job is up) that a process killed during start-up left under the same pid. Never throws.
  */
 function removeStaleShmRegions(): void {
-  const prefix = `${process.pid}:`;
+  const prefixes = [`${process.pid}:`, `lamellar-ofi-${process.pid}-`];
   try {
     for (const name of readdirSync('/dev/shm')) {
-      if (!name.startsWith(prefix)) continue;
+      if (!prefixes.some((p) => name.startsWith(p))) continue;
       try {
         unlinkSync(`/dev/shm/${name}`);
       } catch {}
