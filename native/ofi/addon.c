@@ -430,6 +430,7 @@ static napi_value reg(napi_env env, napi_callback_info cbinfo) {
       slot = -1;
     } else {
       S.regs[slot].ptr = p;
+      S.regs[slot].len = len;
       S.regs[slot].desc = fi_mr_desc(S.regs[slot].mr);
       napi_create_reference(env, argv[0], 1, &S.regs[slot].ref);
     }

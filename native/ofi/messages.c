@@ -295,6 +295,16 @@ static int command(uint8_t *m, uint32_t len) {
       }
     case T_WRITE:
     case T_READ: {
+      if (flags & FLAG_REGISTERED) {
+        /* The main thread keeps a registration until every part posted from it completes (and
+         * after a failure, until exit); a record naming an empty slot or reaching past the
+         * buffer is a runtime bug, refused rather than posted through a stray pointer. */
+        uint64_t slot = x & 0xffff, off = x >> 16;
+        if (slot >= N_REGS || S.regs[slot].ptr == NULL || off + arg > S.regs[slot].len) {
+          note_pe(T_ERROR, ERR_FABRIC, id, pe, "a write or read named a buffer registration that does not hold it");
+          return 1;
+        }
+      }
       op_t *o = op_get(type == T_WRITE ? OP_WRITE : OP_READ);
       if (o == NULL) return 0;
       o->id = id;
@@ -408,6 +418,13 @@ int incoming(uint8_t *m, size_t got) {
   }
   switch (type) {
     case T_FRAME:
+      if ((int32_t)(id - S.seq_in[pe]) < 0) {
+        /* Behind the next expected part: one this PE already took. Held, it would pin a
+         * receive buffer for good; the reliable endpoint never delivers a message twice. */
+        snprintf(msg, sizeof msg, "PE %u sent frame part %u to PE %d again (the next expected is %u)", pe, id, S.me, S.seq_in[pe]);
+        fatal(FATAL_PROTOCOL, msg);
+        return 1;
+      }
       if (id != S.seq_in[pe]) return 2;
       to_main(m, m + HDR, len);
       S.seq_in[pe]++;

@@ -193,6 +193,7 @@ struct ofi_state {
   struct {
     struct fid_mr *mr;
     uint8_t *ptr;
+    size_t len;
     void *desc;
     napi_ref ref;
   } regs[N_REGS];

@@ -232,6 +232,8 @@ export class OfiLamella implements Lamella {
   // ---- to the progress thread ----
 
   #emit(hdr: Uint8Array, body: Uint8Array | undefined): void {
+    // Failing (#fail): the job is ending, and nothing more goes to the fabric.
+    if (this.#failure !== undefined) return;
     if (this.#pendingOut.empty && this.#out.tryWriteParts(hdr, body)) {
       this.#kick();
       return;
@@ -246,6 +248,11 @@ export class OfiLamella implements Lamella {
   readonly #writeOut = (record: Uint8Array): boolean => this.#out.tryWriteParts(record, undefined);
 
   #retryOut(): void {
+    if (this.#failure !== undefined) {
+      // Failing: the records still waiting are dropped (their requests were rejected), not posted.
+      this.#pendingOut.drain(() => true);
+      return;
+    }
     if (this.#pendingOut.drain(this.#writeOut) > 0) this.#kick();
     if (!this.#pendingOut.empty) this.#out.setWaiting();
   }
@@ -586,6 +593,11 @@ export class OfiLamella implements Lamella {
   }
 
   #release(local: { at: number; flags: number; staged: boolean }, len: number): void {
+    // After #fail the endpoint stays open until the process exits, and the progress thread may
+    // still post or complete parts of this transfer that were in the out ring: its staging block
+    // or registration stays in place (unregistered, the fabric would read or write through a
+    // closed registration; given back, the block could be handed to another transfer).
+    if (this.#failure !== undefined) return;
     if (local.staged) this.#staging.give(local.at, len);
     else if (local.flags === FLAG_REGISTERED) this.#addon!.unreg(local.at);
   }
