@@ -26,7 +26,7 @@ import {
   setPeMonitor,
   type Backend,
 } from '../core/index.js';
-import { causeOf, checkRunOptions, checkStatsFile, describeError, describeFollowOn, namePeProcess, run, runScript, tunedEnv } from '../launcher/index.js';
+import { causeOf, checkRunOptions, checkStatsFile, describeError, describeFollowOn, namePeProcess, originOf, run, runScript, tunedEnv } from '../launcher/index.js';
 import { numPesOf, parseRunArgs } from './args.js';
 
 const RUN_USAGE = 'lamellar run [-N <pes>] [--backend shmem|tcp|ofi|local] [--prefix] [--stats[=file.json]] <script> [args...]';
@@ -145,7 +145,11 @@ async function exec(argv: string[]): Promise<number> {
       // everywhere): end after that PE, so that mpirun or srun, which name the first rank to
       // exit non-zero, name it (lamellar run waits for the origin's report the same way). The
       // report above went first: such a launcher may kill this PE as that one exits.
-      if (cfg.numPes > 1) holdExit(FOLLOW_ON_HOLD_MS);
+      // A failure only relayed from the PE that stopped the job holds longer than a mismatch
+      // this PE found itself: that PE holds too (its mismatch names a peer as the cause, in case
+      // the peer's script failed first), and with equal holds a bystander that only heard of it
+      // sometimes ended first, and mpirun named the bystander (1 run in 6, 3 PEs).
+      if (cfg.numPes > 1) holdExit(originOf(err) !== undefined ? RELAYED_HOLD_MS : FOLLOW_ON_HOLD_MS);
     } else if (state === PeState.WORLD) {
       // Its own failure, with the world up: the others learn why (an ABORT frame carrying this
       // error) rather than seeing a connection close, and stop at once.
@@ -203,6 +207,8 @@ async function exec(argv: string[]): Promise<number> {
 
 /** How long a PE whose failure follows from another's holds its exit under exec. */
 const FOLLOW_ON_HOLD_MS = 1000;
+/** The same for a failure relayed from the PE that stopped the job: longer, so that PE ends first. */
+const RELAYED_HOLD_MS = 2000;
 
 /** Blocks this thread for `ms` (an exit path: nothing asynchronous may run there). */
 function holdExit(ms: number): void {

@@ -28,7 +28,7 @@ import { ORIGIN_WAIT_MS, runTcp } from './tcp.js';
 import { peResourceLimits } from './young-gen.js';
 
 export { namePeProcess, runScript, type PeEntry } from './entry.js';
-export { causeOf, describeError, describeFollowOn } from './report.js';
+export { causeOf, describeError, describeFollowOn, originOf } from './report.js';
 export { tunedEnv } from './malloc.js';
 
 export interface RunOptions {

@@ -280,6 +280,23 @@ describe('tcp failures', () => {
     }
   });
 
+  test('under lamellar exec, a PE that finds a collective mismatch ends before the PEs it stopped, so mpirun names it', { timeout: 60000 }, async () => {
+    const env = secretEnv(await freePort(), `mismatch-${process.pid}`);
+    const procs = [0, 1, 2].map((pe) => startPe('collective-mismatch.ts', pe, 3, env, ['barrier-vs-allReduce']));
+    try {
+      const exits = await within(Promise.all(procs.map((p) => p.exited)), 30000, 'the PEs');
+      exits.forEach((e, pe) => assert.equal(e.code, 1, `PE ${pe}: ${procs[pe]!.stderr}`));
+      // A finder reports the mismatch as its own error; the others relay it ("PE n stopped the job").
+      const finders = [0, 1, 2].filter((pe) => /^LamellarError: collective mismatch on the world: world PE \d called (barrier|allReduce)\(\)/m.test(procs[pe]!.stderr));
+      const relayed = [0, 1, 2].filter((pe) => /^LamellarError \[LAMELLAR_ERR_COLLECTIVE_MISMATCH\]: PE \d: PE \d stopped the job/m.test(procs[pe]!.stderr));
+      assert.ok(finders.length >= 1 && finders.length + relayed.length === 3, procs.map((p) => p.stderr).join('\n---\n'));
+      // With equal holds, a PE that only heard of it ended first in 1 run of 6 under mpirun.
+      for (const r of relayed) for (const f of finders) assert.ok(exits[r]!.at > exits[f]!.at, `PE ${r} (relayed) ended after PE ${f}, which found the mismatch`);
+    } finally {
+      stopAll(procs);
+    }
+  });
+
   test('under lamellar exec, a PE that throws while its puts push back stops the others with its error, cut to a length any frame carries', { timeout: 60000 }, async () => {
     const env = secretEnv(await freePort(), `behind-${process.pid}`);
     const procs = [0, 1].map((pe) => startPe('tcp-job.ts', pe, 2, env, ['--throw-behind-puts']));
