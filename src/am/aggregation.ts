@@ -145,7 +145,7 @@ export class Outbox {
     if (bytes > this.maxRecord) {
       throw new LamellarError(
         ErrorCode.FRAME_TOO_LARGE,
-        `${what} would be ${bytes} bytes, more than this lamella carries in one frame (LAMELLAR_MAX_FRAME minus the aggregation threshold: ${this.maxRecord} bytes)`,
+        `${what} would be ${bytes} bytes, more than this lamella carries in one frame (LAMELLAR_MAX_FRAME minus the aggregation threshold and a 64-byte frame header: ${this.maxRecord} bytes)`,
         { details: { bytes, max: this.maxRecord } },
       );
     }
