@@ -88,6 +88,13 @@ export interface Lamella {
 
   /** One-sided allocation of `bytes` on this PE's heap; returns the address (never 0). */
   alloc(bytes: number): number;
+  /**
+   * Optional: when the lamella holds heap space of its own that comes back by itself (blocks
+   * that carry large frames until their receivers have read them), a promise that settles once
+   * some of it has come back; undefined when it holds none. An allocation that found the heap
+   * full waits on it before it fails (memregion/reclaim.ts).
+   */
+  heapReturning?(): Promise<void> | undefined;
   /** Releases an address returned by `alloc`; the bytes are zeroed for the next user. */
   free(addr: number): void;
   /** Collective: every PE contributes one number and gets everyone's, in PE order. */

@@ -5,7 +5,8 @@
  * at once creates another of the same size got OUT_OF_MEMORY for space it had given back (with
  * only one object live at a time). Like Lamellar's allocator, which waits for memory to be freed,
  * an allocation that finds the heap full waits while objects holding this PE's heap that this PE
- * has dropped are still being freed, and fails only if that does not make room.
+ * has dropped are still being freed, or while the lamella holds heap for large frames in flight
+ * (Lamella.heapReturning), and fails only if that does not make room.
  *
  * The wait is at most half of LAMELLAR_DEADLOCK_TIMEOUT: the other PEs wait meanwhile in the
  * creation, and their wait reports (and the abort action) come at the whole timeout.
@@ -27,10 +28,15 @@ export async function allocReclaiming(rt: WorldRuntime, bytes: number): Promise<
       const limit = (err.details as { limit?: number } | undefined)?.limit;
       if (limit !== undefined && bytes > limit) throw err;
       const pending = droppedHere(rt);
+      // Heap the lamella holds for large frames in flight (shmem's staging blocks) comes back
+      // as their receivers read them: a region asked for right after a large AM waits for it.
+      const returning = rt.lamella.heapReturning?.();
       const left = deadline - performance.now();
-      if (pending.length === 0 || left <= 0 || rt.closed) throw left <= 0 && pending.length > 0 ? afterWaiting(err, performance.now() - start, pending) : err;
+      if ((pending.length === 0 && returning === undefined) || left <= 0 || rt.closed) {
+        throw left <= 0 && pending.length > 0 ? afterWaiting(err, performance.now() - start, pending) : err;
+      }
       let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([...pending.map((st) => st.whenFreed()), new Promise<void>((r) => (timer = setTimeout(r, left)))]);
+      await Promise.race([...pending.map((st) => st.whenFreed()), ...(returning === undefined ? [] : [returning]), new Promise<void>((r) => (timer = setTimeout(r, left)))]);
       clearTimeout(timer);
     }
   }

@@ -369,11 +369,15 @@ describe('LAMELLAR_HEAP_SIZE at its documented minimum', () => {
 });
 
 describe('staging blocks of large AMs give way to the program', () => {
-  test('shmem, 64 MiB heaps: a 40 MiB region fits after 16 AMs of 3 MiB have come and gone', async () => {
+  test('shmem, 64 MiB heaps: a 40 MiB region fits after 16 AMs of 3 MiB have come and gone, and a shared one while 12 are in flight', async () => {
     // Their 4 MiB staging blocks, kept for reuse (up to 64 MiB), made the region fail.
     const r = await runJob(fixture('heap-staging.ts'), { backend: 'shmem', numPes: 2, env: { LAMELLAR_HEAP_SIZE: String(64 << 20) }, timeoutMs: 60000 });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /@@region 0 41943040\n/);
+    // Blocks still out at the receiver: the shared region's allocation waits for them (it failed
+    // with OUT_OF_MEMORY), and a one-sided one, which cannot wait, says they hold 48 MiB.
+    assert.match(r.stdout, /@@one-sided LAMELLAR_ERR_OUT_OF_MEMORY 50331648\n/);
+    for (const pe of [0, 1]) assert.match(r.stdout, new RegExp(`@@shared ${pe} 41943040\n`));
   });
 });
 

@@ -17,7 +17,7 @@
  * Memory: every PE maps every PE's heap, so put, get and atomics are done by the caller alone.
  */
 import { workerData } from 'node:worker_threads';
-import { config, copyBytes, debug, ErrorCode, heapBuffer, heapWasm, isLamellarError, LamellarError, checkPe } from '../../core/index.js';
+import { config, copyBytes, debug, deferred, ErrorCode, heapBuffer, heapWasm, isLamellarError, LamellarError, checkPe, type Deferred } from '../../core/index.js';
 import type { FrameHandler, HoldHooks, Lamella, LamellaStats } from '../types.js';
 import { BARRIER_COUNT, BARRIER_GEN, bellIndex, boardByteOffset, ringBase, sleepIndex, type ShmemJob } from './job.js';
 import { F_FIRST, F_FREE, F_HEAP, F_LAST, F_MID, F_WHOLE, MappedHeaps, MappedMemory, RingEnd } from '../common/index.js';
@@ -122,6 +122,8 @@ export class ShmemLamella extends MappedMemory implements Lamella {
   #poolBytes = 0;
   /** Bytes of staging blocks not yet returned by their receivers. */
   #stagedBytes = 0;
+  /** Settled when a staging block comes back (heapReturning), for an allocation that waits. */
+  #returned: Deferred<void> | undefined;
   #pendingCount = 0;
   #lastActive = 0;
   /** The doorbell's value when `#run` last looked: a different value now means frames wait. */
@@ -337,14 +339,43 @@ export class ShmemLamella extends MappedMemory implements Lamella {
     try {
       return this.mem.alloc(bytes);
     } catch (e) {
-      if (this.#pool.length === 0 || !isLamellarError(e, ErrorCode.OUT_OF_MEMORY)) throw e;
-      for (const addr of this.#pool.splice(0)) {
-        this.#stageCap.delete(addr);
-        this.mem.free(addr);
+      if (!isLamellarError(e, ErrorCode.OUT_OF_MEMORY)) throw e;
+      if (this.#pool.length > 0) {
+        for (const addr of this.#pool.splice(0)) {
+          this.#stageCap.delete(addr);
+          this.mem.free(addr);
+        }
+        this.#poolBytes = 0;
+        try {
+          return this.mem.alloc(bytes);
+        } catch (again) {
+          if (!isLamellarError(again, ErrorCode.OUT_OF_MEMORY)) throw again;
+          throw this.#stagedNote(again);
+        }
       }
-      this.#poolBytes = 0;
-      return this.mem.alloc(bytes);
+      throw this.#stagedNote(e);
     }
+  }
+
+  /**
+   * OUT_OF_MEMORY that says how much of the heap "in use" is staging blocks still out at their
+   * receivers (they come back as the receivers read them): without it, a region asked for right
+   * after a large AM read as the program's own heap being full.
+   */
+  #stagedNote(e: LamellarError): LamellarError {
+    const out = this.#stagedBytes;
+    if (out === 0) return e;
+    return new LamellarError(
+      ErrorCode.OUT_OF_MEMORY,
+      `${e.message}; ${out} bytes of it carry large AMs this PE sent, until their receivers have read them (await those AMs first)`,
+      { details: { ...e.details, staged: out }, cause: e },
+    );
+  }
+
+  heapReturning(): Promise<void> | undefined {
+    if (this.#stagedBytes === 0) return undefined;
+    this.#returned ??= deferred<void>();
+    return this.#returned.promise;
   }
 
   /** A receiver is done with a staging block: keep it for reuse, or return it to the heap. */
@@ -352,6 +383,9 @@ export class ShmemLamella extends MappedMemory implements Lamella {
     const cap = this.#stageCap.get(addr);
     if (cap === undefined) throw new LamellarError(ErrorCode.PROTOCOL, `PE ${this.myPe} got back an unknown staging block ${addr}`);
     this.#stagedBytes -= cap;
+    const waiting = this.#returned;
+    this.#returned = undefined;
+    waiting?.resolve();
     if (this.#poolBytes + cap <= POOL_BYTES) {
       this.#pool.push(addr);
       this.#poolBytes += cap;
