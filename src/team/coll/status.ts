@@ -200,13 +200,19 @@ export class StatusBoard {
 
   /** Reads PE `pe`'s status (a remote read on tcp). */
   async read(pe: number): Promise<StatusView> {
-    const buf = new Uint8Array(STATUS_BYTES);
-    const words = new Int32Array(buf.buffer);
-    for (let tries = 0; ; tries++) {
-      await this.#mem.get(pe, this.#addrs[pe]!, buf);
-      // A torn read (the owner was writing) shows an odd version; the next read will be whole.
-      if ((words[0]! & 1) === 0 || tries >= 8) break;
+    // A seqlock read: a copy is whole when the version was even as it began and still the same
+    // when the next copy began. An odd version alone missed a write the owner began after the
+    // copy had passed word 0 (half old, half new: a report could name the wrong call site).
+    let buf = new Uint8Array(STATUS_BYTES);
+    let next = new Uint8Array(STATUS_BYTES);
+    await this.#mem.get(pe, this.#addrs[pe]!, buf);
+    for (let tries = 0; tries < 8; tries++) {
+      await this.#mem.get(pe, this.#addrs[pe]!, next);
+      const was = new Int32Array(buf.buffer)[0]!;
+      if ((was & 1) === 0 && new Int32Array(next.buffer)[0] === was) break;
+      [buf, next] = [next, buf];
     }
+    const words = new Int32Array(buf.buffer);
     const l = Math.max(0, Math.min(words[6]!, LABEL_MAX));
     const len = Math.max(0, Math.min(words[5]!, TEXT_MAX - l));
     return {
