@@ -18,6 +18,7 @@ import {
   packagePath,
   ErrorCode,
   isLamellarError,
+  killDeadline,
   LamellarError,
   PeState,
   type PeStateValue,
@@ -149,7 +150,12 @@ async function exec(argv: string[]): Promise<number> {
       // this PE found itself: that PE holds too (its mismatch names a peer as the cause, in case
       // the peer's script failed first), and with equal holds a bystander that only heard of it
       // sometimes ended first, and mpirun named the bystander (1 run in 6, 3 PEs).
-      if (cfg.numPes > 1) holdExit(originOf(err) !== undefined ? RELAYED_HOLD_MS : FOLLOW_ON_HOLD_MS);
+      // Never past the network thread's own kill after a failure (FATAL_GRACE_MS from when it
+      // was found): a PE told of a silent peer only after its 2.5 s linger was SIGKILLed while
+      // holding, and mpirun saw exit code 137 on every PE instead of 1.
+      const want = originOf(err) !== undefined ? RELAYED_HOLD_MS : FOLLOW_ON_HOLD_MS;
+      const hold = Math.min(want, (killDeadline() ?? Infinity) - Date.now() - KILL_MARGIN_MS);
+      if (cfg.numPes > 1 && hold > 0) holdExit(hold);
     } else if (state === PeState.WORLD) {
       // Its own failure, with the world up: the others learn why (an ABORT frame carrying this
       // error) rather than seeing a connection close, and stop at once.
@@ -209,6 +215,8 @@ async function exec(argv: string[]): Promise<number> {
 const FOLLOW_ON_HOLD_MS = 1000;
 /** The same for a failure relayed from the PE that stopped the job: longer, so that PE ends first. */
 const RELAYED_HOLD_MS = 2000;
+/** How long before the network thread's kill a held exit ends (the exit itself takes a moment). */
+const KILL_MARGIN_MS = 300;
 
 /** Blocks this thread for `ms` (an exit path: nothing asynchronous may run there). */
 function holdExit(ms: number): void {

@@ -154,3 +154,20 @@ export async function unlessScriptFails(): Promise<void> {
   await nextTurn(undefined);
   if (scriptFailed()) await new Promise<void>(() => {});
 }
+
+let killAt: number | undefined;
+
+/**
+ * Called by a lamella whose failure handling ends this process by itself at `at` (epoch ms) if
+ * the main thread has not ended it by then (tcp's network thread kills a PE stuck after a
+ * failure): a bootstrap that holds its exit to order the PEs' ends (`lamellar exec`) holds no
+ * longer than that, so the PE still ends with its own exit code rather than SIGKILL.
+ */
+export function noteKillDeadline(at: number): void {
+  killAt = killAt === undefined ? at : Math.min(killAt, at);
+}
+
+/** The deadline `noteKillDeadline` set, if any. */
+export function killDeadline(): number | undefined {
+  return killAt;
+}

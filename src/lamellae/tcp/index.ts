@@ -25,7 +25,7 @@ import { setImmediate as immediate } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import {
   checkPe, config, copyBytes, debug, deferred, ErrorCode, isLamellarError, LamellarError, warn, WarningCode,
-  heapBuffer, heapWasm, packageUrl, type Deferred, type ErrorCodeValue, type KernelSpace, type LamellarConfig, type WasmMemory,
+  heapBuffer, heapWasm, noteKillDeadline, packageUrl, type Deferred, type ErrorCodeValue, type KernelSpace, type LamellarConfig, type WasmMemory,
 } from '../../core/index.js';
 import { createHeap, heapBytes, MappedHeaps, Spill, type RingEnd } from '../common/index.js';
 import type { AtomicOp, AtomicWord, FrameHandler, Lamella, LamellaStats } from '../types.js';
@@ -229,6 +229,9 @@ export class TcpLamella implements Lamella {
         warn(e.deadlock === true ? WarningCode.DEADLOCK : WarningCode.UNAUTHENTICATED_PEER, e.message);
         return;
       case 'fatal': {
+        // The network thread kills this process then if it has not ended (a bootstrap holding
+        // its exit must end before that).
+        noteKillDeadline(e.killAt);
         const code = KNOWN_CODES.has(e.code) ? (e.code as ErrorCodeValue) : ErrorCode.PE_FAILED;
         const details = e.origin === undefined ? e.details : { ...e.details, origin: e.origin };
         const err = new LamellarError(code, `PE ${this.myPe}: ${e.message}`, details === undefined ? {} : { details });

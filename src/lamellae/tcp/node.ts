@@ -56,7 +56,7 @@ export interface NetBoot {
 export type NetEvent =
   /** The job is assembled: the secret and the hosts dialed (by PE) for the message links (am-links.ts). */
   | { type: 'ready'; secret: string; hosts: (string | undefined)[] }
-  | { type: 'fatal'; code: string; message: string; origin?: number; details?: Record<string, unknown> }
+  | { type: 'fatal'; code: string; message: string; origin?: number; details?: Record<string, unknown>; killAt: number }
   | { type: 'warn'; message: string; deadlock?: boolean }
   | { type: 'closed' };
 
@@ -623,6 +623,7 @@ export class NetNode implements ConnOwner {
       ends.push(c.ended);
     }
     // Counted from here, not from telling the main thread, so the linger cannot stretch the bound.
+    const killAt = Date.now() + FATAL_GRACE_MS;
     setTimeout(() => {
       writeSync(2, `lamellar: PE ${this.me}: ${message} (${code}); the main thread did not stop, killing the process\n`);
       process.kill(process.pid, 'SIGKILL');
@@ -631,7 +632,7 @@ export class NetNode implements ConnOwner {
     const tell = (): void => {
       if (told) return;
       told = true;
-      this.post({ type: 'fatal', code, message, ...(origin === undefined ? {} : { origin }), ...(details === undefined ? {} : { details }) });
+      this.post({ type: 'fatal', code, message, killAt, ...(origin === undefined ? {} : { origin }), ...(details === undefined ? {} : { details }) });
     };
     const linger = setTimeout(tell, ABORT_LINGER_MS);
     void Promise.all(ends).then(() => {
