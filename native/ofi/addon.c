@@ -382,7 +382,14 @@ static napi_value connect_(napi_env env, napi_callback_info cbinfo) {
       }
     }
     int r = fi_av_insert(S.av, a, 1, &S.addr[i], 0, NULL);
-    if (r != 1) return throw_fi(env, "LAMELLAR_ERR_OFI_PROVIDER", "cannot insert a peer's address", r < 0 ? r : FI_EINVAL);
+    if (r != 1) {
+      /* Name the peer and the address its card gave (as the provider prints it). */
+      char addr[128] = "?", what[220];
+      size_t al = sizeof addr;
+      fi_av_straddr(S.av, a, addr, &al);
+      snprintf(what, sizeof what, "PE %d cannot insert PE %u's fabric address %s", S.me, i, addr);
+      return throw_fi(env, "LAMELLAR_ERR_OFI_PROVIDER", what, r < 0 ? r : FI_EINVAL);
+    }
   }
   napi_value name = str(env, "lamellar-ofi-wake");
   CHECK(napi_create_threadsafe_function(env, argv[2], NULL, name, 0, 1, NULL, NULL, NULL, NULL, &S.tsfn));

@@ -102,7 +102,7 @@ describe('launching ofi jobs', () => {
     }
   });
 
-  test('two hosts: one ofi PE (tcp provider) in each of two network namespaces', { timeout: 90000, skip: unless(NETNS_MISSING, OFI_MISSING) }, async () => {
+  test('two hosts: one ofi PE (tcp provider) in each of two network namespaces, bound to 0.0.0.0', { timeout: 90000, skip: unless(NETNS_MISSING, OFI_MISSING) }, async () => {
     requirePrerequisites(NETNS_MISSING, OFI_MISSING);
     const tag = String(process.pid % 100000);
     const [nsA, nsB, vA, vB] = [`loA${tag}`, `loB${tag}`, `lova${tag}`, `lovb${tag}`];
@@ -121,8 +121,11 @@ describe('launching ofi jobs', () => {
         ip('-n', ns, 'link', 'set', dev, 'up');
       }
       const env = { ...ofiEnv(`netns-${tag}`, 0), LAMELLAR_MASTER_ADDR: '10.214.0.1:29500', LAMELLAR_DEBUG: 'ofi' };
-      procs.push(startPe('tcp-job.ts', 0, 2, { ...env, LAMELLAR_BIND_ADDR: '10.214.0.1' }, [], nsA));
-      procs.push(startPe('tcp-job.ts', 1, 2, { ...env, LAMELLAR_BIND_ADDR: '10.214.0.2' }, [], nsB));
+      // Bound to every interface, as docs/ofi.md's cluster examples are: each PE's fabric
+      // endpoint opens on the address the bootstrap advertised (PE 0 the master address's host,
+      // PE 1 its address on the route to PE 0). Opened on 0.0.0.0, no peer could insert it.
+      procs.push(startPe('tcp-job.ts', 0, 2, { ...env, LAMELLAR_BIND_ADDR: '0.0.0.0' }, [], nsA));
+      procs.push(startPe('tcp-job.ts', 1, 2, { ...env, LAMELLAR_BIND_ADDR: '0.0.0.0' }, [], nsB));
       const exits = await within(Promise.all(procs.map((p) => p.exited)), 45000, 'the two-host job');
       exits.forEach((e, pe) => assert.equal(e.code, 0, procs[pe]!.stderr));
       assertCases(procs.map((p) => p.stdout).join(''), 2, JOB_CASES);
@@ -340,6 +343,21 @@ describe('ofi bad inputs', () => {
     const p = startPe('tcp-job.ts', 0, 1, { LAMELLAR_BACKEND: 'ofi', LAMELLAR_OFI_PROVIDER: 'no-such-fabric' });
     assert.notEqual((await p.exited).code, 0);
     assert.match(p.stderr, /LAMELLAR_ERR_OFI_PROVIDER/);
+  });
+
+  test('PEs started with different providers all fail at once with OFI_PROVIDER naming both', { timeout: 30000, skip: unless(ofiMissing('shm')) }, async () => {
+    requirePrerequisites(ofiMissing('shm'));
+    const port = await freePort();
+    const procs = [TCP_PROVIDER, 'shm'].map((provider, pe) => startPe('tcp-job.ts', pe, 2, ofiEnv(`mixed-${process.pid}`, port, provider)));
+    try {
+      const exits = await within(Promise.all(procs.map((p) => p.exited)), 20000, 'the PEs');
+      exits.forEach((e, pe) => assert.equal(e.code, 1, procs[pe]!.stderr));
+      assert.match(procs[0]!.stderr, /PE 1 opened the libfabric provider 'shm' but PE 0 opened 'tcp;ofi_rxm': set LAMELLAR_OFI_PROVIDER/);
+      assert.match(procs[1]!.stderr, /PE 0 opened the libfabric provider 'tcp;ofi_rxm' but PE 1 opened 'shm': set LAMELLAR_OFI_PROVIDER/);
+      for (const p of procs) assert.equal(caseReports(p.stdout).length, 0, 'no PE ran');
+    } finally {
+      stopAll(procs);
+    }
   });
 
   test("libfabric's FI_PROVIDER hiding every provider fails at once with OFI_PROVIDER naming that variable", { timeout: 30000, skip: unless(OFI_MISSING) }, async () => {

@@ -60,10 +60,14 @@ function decode(src: number, frame: Uint8Array): Card {
   return { pe: src, provider: v['provider'], address: new Uint8Array(Buffer.from(v['address'], 'base64')), key, base, token, heapLen: v['heapLen'] as number, doorbell: v['doorbell'] };
 }
 
-/** Starts `boot`, swaps cards with every other PE, and returns all cards in PE order. */
-export async function exchangeCards(boot: Lamella, mine: Card): Promise<Card[]> {
+/**
+ * Starts `boot`, collecting the other PEs' cards as they come (a fast PE's may arrive before this
+ * PE has opened its endpoint); resolves, once the job has met, to `swap`, which sends this PE's
+ * card to every other PE and resolves to all cards in PE order. The endpoint is opened between
+ * the two: a PE bound to a wildcard address opens it on the address the bootstrap advertised.
+ */
+export async function startCards(boot: Lamella): Promise<(mine: Card) => Promise<Card[]>> {
   const cards: (Card | undefined)[] = new Array<Card | undefined>(boot.numPes).fill(undefined);
-  cards[mine.pe] = mine;
   let missing = boot.numPes - 1;
   let problem: LamellarError | undefined;
   let arrived: (() => void) | undefined;
@@ -71,16 +75,7 @@ export async function exchangeCards(boot: Lamella, mine: Card): Promise<Card[]> 
   boot.setFrameHandler((src, frame) => {
     try {
       if (cards[src] !== undefined) throw new LamellarError(ErrorCode.PROTOCOL, `PE ${src} sent a second ofi endpoint card`);
-      const c = decode(src, frame);
-      if (c.provider !== mine.provider) {
-        throw new LamellarError(
-          ErrorCode.OFI_PROVIDER,
-          `PE ${src} opened the libfabric provider '${c.provider}' but PE ${mine.pe} opened '${mine.provider}': ` +
-            'set LAMELLAR_OFI_PROVIDER to one provider that every host has',
-          { details: { pe: src, provider: c.provider } },
-        );
-      }
-      cards[src] = c;
+      cards[src] = decode(src, frame);
     } catch (e) {
       problem ??= e as LamellarError;
     }
@@ -88,16 +83,28 @@ export async function exchangeCards(boot: Lamella, mine: Card): Promise<Card[]> 
     return true;
   });
   await boot.init();
-  const mineBytes = encode(mine);
-  for (let pe = 0; pe < boot.numPes; pe++) if (pe !== mine.pe) boot.send(pe, mineBytes);
-  boot.sendsDone();
-  if (missing > 0) await all;
-  boot.setFrameHandler((src) => {
-    throw new LamellarError(ErrorCode.PROTOCOL, `PE ${src} sent a frame over the ofi job's bootstrap connections after start-up`);
-  });
-  if (problem !== undefined) {
-    boot.abort(problem);
-    throw problem;
-  }
-  return cards as Card[];
+  return async (mine) => {
+    cards[mine.pe] = mine;
+    const mineBytes = encode(mine);
+    for (let pe = 0; pe < boot.numPes; pe++) if (pe !== mine.pe) boot.send(pe, mineBytes);
+    boot.sendsDone();
+    if (missing > 0 && problem === undefined) await all;
+    boot.setFrameHandler((src) => {
+      throw new LamellarError(ErrorCode.PROTOCOL, `PE ${src} sent a frame over the ofi job's bootstrap connections after start-up`);
+    });
+    const other = cards.find((c) => c !== undefined && c.provider !== mine.provider);
+    if (problem === undefined && other !== undefined) {
+      problem = new LamellarError(
+        ErrorCode.OFI_PROVIDER,
+        `PE ${other.pe} opened the libfabric provider '${other.provider}' but PE ${mine.pe} opened '${mine.provider}': ` +
+          'set LAMELLAR_OFI_PROVIDER to one provider that every host has',
+        { details: { pe: other.pe, provider: other.provider } },
+      );
+    }
+    if (problem !== undefined) {
+      boot.abort(problem);
+      throw problem;
+    }
+    return cards as Card[];
+  };
 }

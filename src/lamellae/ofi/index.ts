@@ -28,7 +28,7 @@ import {
 import { createHeap, heapBytes, FrameAssembler, MappedHeaps, RING_HEADER, RingEnd, Spill } from '../common/index.js';
 import type { AtomicOp, AtomicWord, FrameHandler, Lamella, LamellaStats } from '../types.js';
 import { loadOfi, unknownProvider, type OfiAddon, type OfiEndpoint, type OfiPeer } from './addon.js';
-import { exchangeCards, type Card } from './cards.js';
+import { startCards, type Card } from './cards.js';
 import { StagingPool, summarize } from './staging.js';
 import {
   C_BELL, C_DROPPED, C_HEAP_LEN, C_MAIN_PENDING, C_SLEEP, CHUNK, CONTROL_BYTES, ERR_BOUNDS, FATAL_PE_FAILED, FATAL_PROTOCOL, FLAG_FABRIC, FLAG_REGISTERED,
@@ -55,6 +55,8 @@ const RING_CAP = 4 << 20;
  */
 const REGISTER_BYTES = 256 << 10;
 const MAX_ADDR = 2 ** 32;
+/** LAMELLAR_BIND_ADDR values that bind every interface: no address a peer can reach. */
+const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '']);
 /**
  * The largest part of a put or get in one fabric operation when the provider allows more: a
  * record's length field is 32 bits, and a 4 GiB transfer (the whole address range) would read 0.
@@ -150,11 +152,17 @@ export class OfiLamella implements Lamella {
     if (this.#heap.growable) this.#heap.grow(Math.min(this.#heap.maxByteLength, 1 << 20));
     this.#publishHeapLen();
     removeStaleShmRegions();
+    // The bootstrap meets first: a PE bound to a wildcard address (LAMELLAR_BIND_ADDR=0.0.0.0,
+    // as on a cluster) opens its fabric endpoint on the address it advertised there. Opened on
+    // 0.0.0.0, the endpoint's name was that, and every peer failed to insert it ("cannot insert
+    // a peer's address: Invalid argument").
+    const swapCards = await startCards(this.#boot);
+    const bindAddr = WILDCARD_HOSTS.has(cfg.bindAddr) ? (this.#boot.advertisedHost ?? cfg.bindAddr) : cfg.bindAddr;
     let ep: OfiEndpoint;
     try {
       ep = addon.open({
         provider: cfg.ofiProvider,
-        bindAddr: cfg.bindAddr,
+        bindAddr,
         pe: this.myPe,
         numPes: this.numPes,
         heap: this.#bytes,
@@ -172,8 +180,15 @@ export class OfiLamella implements Lamella {
       });
     } catch (e) {
       const code = (e as { code?: string }).code;
-      if (code === ErrorCode.OFI_PROVIDER) throw unknownProvider(addon, cfg.ofiProvider ?? '(libfabric default)', (e as Error).message);
-      throw e;
+      const err =
+        code === ErrorCode.OFI_PROVIDER
+          ? unknownProvider(addon, cfg.ofiProvider ?? '(libfabric default)', `PE ${this.myPe} on ${bindAddr}: ${(e as Error).message}`)
+          : e instanceof LamellarError
+            ? e
+            : new LamellarError(ErrorCode.INTERNAL, `PE ${this.myPe}: ${(e as Error).message}`, { cause: e });
+      // The others have met this PE: they learn why it stops rather than waiting for its card.
+      this.#boot.abort(err);
+      throw err;
     }
     this.#fabricOk = ep.atomics;
     // A provider's max_msg_size bounds RMA as well as messages (verbs' is the port's, 1-2 GiB;
@@ -186,7 +201,7 @@ export class OfiLamella implements Lamella {
     }
     const token = randomBytes(8).readBigUInt64LE();
     const mine: Card = { pe: this.myPe, provider: ep.provider, address: ep.address, key: ep.key, base: ep.base, token, heapLen: this.#mem.extent(this.myPe), doorbell: ep.doorbell };
-    const cards = await exchangeCards(this.#boot, mine);
+    const cards = await swapCards(mine);
     const peers: OfiPeer[] = cards.map((c) => ({ address: c.address, key: c.key, base: c.base, token: c.token, doorbell: c.doorbell }));
     for (const c of cards) this.#known[c.pe] = c.heapLen;
     addon.connect(peers, token, this.#onWake);

@@ -83,7 +83,7 @@ export class TcpLamella implements Lamella {
   /** The message links (am-links.ts): frames to and from peers. */
   #links: AmLinks | undefined;
   /** What the network thread said when the job assembled. */
-  #netReady: { secret: string; hosts: (string | undefined)[] } | undefined;
+  #netReady: { secret: string; hosts: (string | undefined)[]; host: string | undefined } | undefined;
   /** Rejected if the PE fails before init() ends (the links' set-up races it). */
   readonly #setupFailure = deferred<never>();
   #worker: Worker | undefined;
@@ -222,7 +222,7 @@ export class TcpLamella implements Lamella {
   #onEvent(e: NetEvent): void {
     switch (e.type) {
       case 'ready':
-        this.#netReady = { secret: e.secret, hosts: e.hosts };
+        this.#netReady = { secret: e.secret, hosts: e.hosts, host: e.host };
         this.#ready?.resolve();
         return;
       case 'warn':
@@ -245,6 +245,11 @@ export class TcpLamella implements Lamella {
         void this.#worker?.terminate();
         return;
     }
+  }
+
+  /** The host the other PEs reach this PE at, once the job has met (see Lamella.advertisedHost). */
+  get advertisedHost(): string | undefined {
+    return this.#netReady?.host;
   }
 
   /** The failure that stopped this lamella (a lost peer, ...), once one has. */

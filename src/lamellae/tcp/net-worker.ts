@@ -141,7 +141,7 @@ try {
   clearTimeout(slowTimer);
   if (!node.failed) {
     void pump();
-    node.post({ type: 'ready', secret: node.keys!.secret, hosts: node.dialedHosts });
+    node.post({ type: 'ready', secret: node.keys!.secret, hosts: node.dialedHosts, host: node.advertisedHost });
   }
 } catch (e) {
   clearTimeout(timeout);

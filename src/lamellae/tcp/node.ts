@@ -55,7 +55,7 @@ export interface NetBoot {
 /** Messages the network thread posts to its main thread (rare events only). */
 export type NetEvent =
   /** The job is assembled: the secret and the hosts dialed (by PE) for the message links (am-links.ts). */
-  | { type: 'ready'; secret: string; hosts: (string | undefined)[] }
+  | { type: 'ready'; secret: string; hosts: (string | undefined)[]; host: string | undefined }
   | { type: 'fatal'; code: string; message: string; origin?: number; details?: Record<string, unknown>; killAt: number }
   | { type: 'warn'; message: string; deadlock?: boolean }
   | { type: 'closed' };
@@ -123,6 +123,8 @@ export class NetNode implements ConnOwner {
   onConnChange: (() => void) | undefined;
   /** The host this PE dialed each PE below it at (where that PE's message links listen too). */
   readonly dialedHosts: (string | undefined)[] = [];
+  /** The host the other PEs reach this PE at (for a wildcard bind, the address it advertised). */
+  advertisedHost: string | undefined;
   /** This host's address on its connection to PE 0 (what a wildcard-bound PE advertises). */
   addressToMaster: string | undefined;
   readonly #port: MessagePort;

@@ -220,6 +220,7 @@ async function master(node: NetNode, host: string, port: number, st: RendezvousS
   if (node.me === 0) {
     const table: Addr[] = new Array<Addr>(n);
     table[0] = { host, port };
+    node.advertisedHost = host;
     let arrived = 0;
     const tableSent = new Promise<void>((resolve) => {
       node.onHello = (c, body) => {
@@ -278,6 +279,7 @@ async function master(node: NetNode, host: string, port: number, st: RendezvousS
   await dialPe(node, 0, async () => ({ host, port }), st, true);
   if (node.failed) return;
   const advertised = isWildcard(bind) ? node.addressToMaster! : bind;
+  node.advertisedHost = advertised;
   const hello = jsonBody({ host: advertised, port: myPort, numPes: n, backend: node.boot.backend });
   node.sendTo(node.conns[0]!, T.HELLO, hello.length, hello);
   st.phase = 'waiting for the address table from PE 0';
@@ -343,7 +345,8 @@ async function directory(node: NetNode, jobDir: string, st: RendezvousState): Pr
   const bind = node.boot.bindAddr;
   const myPort = await listen(node, bind, 0, 'LAMELLAR_BIND_ADDR');
   const mine = join(jobDir, `pe-${node.me}.json`);
-  await writeFile(`${mine}.${process.pid}.tmp`, JSON.stringify({ host: isWildcard(bind) ? hostname() : bind, port: myPort }));
+  node.advertisedHost = isWildcard(bind) ? hostname() : bind;
+  await writeFile(`${mine}.${process.pid}.tmp`, JSON.stringify({ host: node.advertisedHost, port: myPort }));
   await rename(`${mine}.${process.pid}.tmp`, mine);
   st.phase = `waiting for the address files of PEs below ${node.me} in ${jobDir}`;
   const addrOf = (pe: number) => async (): Promise<Addr | undefined> =>
