@@ -18,6 +18,7 @@ import {
   packagePath,
   ErrorCode,
   isLamellarError,
+  jobHasMet,
   killDeadline,
   LamellarError,
   PeState,
@@ -161,11 +162,14 @@ async function exec(argv: string[]): Promise<number> {
       // error) rather than seeing a connection close, and stop at once.
       abortWorld(err);
     }
-    // Failed before initWorld() (its script threw, or initWorld() itself did): PE 0 is told too,
-    // for launchers that do not stop a job when one rank fails (srun without --kill-on-bad-exit).
+    // Failed before its world met the others (its script threw before initWorld(), or
+    // initWorld() itself failed here, on a LAMELLAR_BIND_ADDR this host does not have, say): PE 0
+    // is told too, or the others waited for this PE until LAMELLAR_RENDEZVOUS_TIMEOUT; and for
+    // launchers that do not stop a job when one rank fails (srun without --kill-on-bad-exit).
     // Not when the rendezvous itself failed (PE 0 refused this PE, or never came, or the job already stopped).
     const met = isLamellarError(err) && (err.code === ErrorCode.AUTH || err.code === ErrorCode.RENDEZVOUS_TIMEOUT || err.code === ErrorCode.PE_FAILED);
-    if (state === PeState.NONE && !met && cfg.numPes > 1 && cfg.peId !== 0) sayFarewell(`PE ${cfg.peId} failed before its world started: ${firstLine(err)}`);
+    const alone = state === PeState.NONE || (state === PeState.WORLD && !jobHasMet());
+    if (alone && !met && cfg.numPes > 1 && cfg.peId !== 0) sayFarewell(`PE ${cfg.peId} failed before its world started: ${firstLine(err)}`);
     process.exit(1);
   };
   process.on('uncaughtException', fail);

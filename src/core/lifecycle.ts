@@ -171,3 +171,18 @@ export function noteKillDeadline(at: number): void {
 export function killDeadline(): number | undefined {
   return killAt;
 }
+
+let jobMet = false;
+
+/** Called by a lamella once this PE has met the others (tcp: its mesh is complete). */
+export function noteJobMet(): void {
+  jobMet = true;
+}
+
+/**
+ * Whether this PE has met the others: if not, a PE whose `initWorld()` failed on its own (a bad
+ * LAMELLAR_BIND_ADDR) has told nobody, and its bootstrap says farewell to PE 0 (`lamellar exec`).
+ */
+export function jobHasMet(): boolean {
+  return jobMet;
+}

@@ -376,6 +376,22 @@ describe('tcp failures', () => {
     }
   });
 
+  test('under lamellar exec, a PE whose initWorld() fails on its own (a bind address its host lacks) tells PE 0, and the job stops at once', { timeout: 60000 }, async () => {
+    const env = secretEnv(await freePort(), `bad-bind-${process.pid}`);
+    const procs = [0, 1, 2].map((pe) => startPe('tcp-job.ts', pe, 3, pe === 1 ? { ...env, LAMELLAR_BIND_ADDR: '10.9.9.9' } : env));
+    try {
+      // Within 30 s, where the rendezvous timeout is 60 s: the others waited for it that long.
+      const exits = await within(Promise.all(procs.map((p) => p.exited)), 30000, 'the PEs');
+      exits.forEach((e, pe) => assert.equal(e.code, 1, procs[pe]!.stderr));
+      assert.match(procs[1]!.stderr, /PE 1: cannot listen on 10\.9\.9\.9:0 \(LAMELLAR_BIND_ADDR=10\.9\.9\.9\)/);
+      for (const pe of [0, 2]) {
+        assert.match(procs[pe]!.stderr, new RegExp(`^LamellarError \\[LAMELLAR_ERR_PE_FAILED\\]: PE ${pe}: PE 1 stopped the job: PE 1 failed before its world started: [^\\n]*LAMELLAR_BIND_ADDR=10\\.9\\.9\\.9`, 'm'), procs[pe]!.stderr);
+      }
+    } finally {
+      stopAll(procs);
+    }
+  });
+
   test('under lamellar exec, PEs given different PE counts or lamellae are refused at the rendezvous, naming the setting', { timeout: 60000 }, async () => {
     const cases: { what: string; env: (pe: number) => Record<string, string>; numPes: (pe: number) => number; line: RegExp }[] = [
       {

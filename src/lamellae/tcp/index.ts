@@ -25,7 +25,7 @@ import { setImmediate as immediate } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import {
   checkPe, config, copyBytes, debug, deferred, ErrorCode, isLamellarError, LamellarError, warn, WarningCode,
-  heapBuffer, heapWasm, noteKillDeadline, packageUrl, type Deferred, type ErrorCodeValue, type KernelSpace, type LamellarConfig, type WasmMemory,
+  heapBuffer, heapWasm, noteJobMet, noteKillDeadline, packageUrl, type Deferred, type ErrorCodeValue, type KernelSpace, type LamellarConfig, type WasmMemory,
 } from '../../core/index.js';
 import { createHeap, heapBytes, MappedHeaps, Spill, type RingEnd } from '../common/index.js';
 import type { AtomicOp, AtomicWord, FrameHandler, Lamella, LamellaStats } from '../types.js';
@@ -222,6 +222,7 @@ export class TcpLamella implements Lamella {
   #onEvent(e: NetEvent): void {
     switch (e.type) {
       case 'ready':
+        noteJobMet();
         this.#netReady = { secret: e.secret, hosts: e.hosts, host: e.host };
         this.#ready?.resolve();
         return;
