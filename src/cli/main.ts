@@ -241,16 +241,26 @@ function firstLine(err: unknown): string {
 
 /** How long a PE that never started tries to reach PE 0's rendezvous (it may still be starting). */
 const FAREWELL_MS = 3000;
+/** What a farewell's own process takes to start, before its budget counts. */
+const FAREWELL_START_MS = 500;
+/** Below this budget no farewell is tried (a dial and handshake take longer). */
+const FAREWELL_MIN_MS = 200;
 
 /**
  * Runs tcp/farewell.ts as a child process and waits for it (an 'exit' handler cannot wait for
  * anything asynchronous): whether it reached PE 0 (exit code 0) within FAREWELL_MS.
  */
 function sayFarewell(reason: string): boolean {
+  // Within what is left before the network thread's kill, when a failure it found (a listen on
+  // an address this host lacks) armed it: a farewell to a PE 0 that never came outlived it, and
+  // the PE died of SIGKILL instead of exiting with code 1.
+  const left = (killDeadline() ?? Infinity) - Date.now() - KILL_MARGIN_MS;
+  const budget = Math.min(FAREWELL_MS, left - FAREWELL_START_MS);
+  if (budget < FAREWELL_MIN_MS) return false;
   try {
-    const r = spawnSync(process.execPath, [packagePath('dist/lamellae/tcp/farewell.js'), String(FAREWELL_MS), reason], {
+    const r = spawnSync(process.execPath, [packagePath('dist/lamellae/tcp/farewell.js'), String(budget), reason], {
       stdio: 'ignore',
-      timeout: FAREWELL_MS + 1500,
+      timeout: Math.min(budget + 1500, left),
     });
     return r.status === 0;
   } catch {
