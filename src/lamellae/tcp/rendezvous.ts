@@ -37,6 +37,8 @@ interface Addr {
 export interface RendezvousState {
   phase: string;
   lastError: string | undefined;
+  /** The PE `lastError` was about: a later success with that PE makes it stale. */
+  lastErrorPe?: number | undefined;
   /**
    * The first attempt a peer answered and refused (another secret, not a PE of ours): kept for
    * the reports, since later attempts may only find the refusing process gone (ECONNREFUSED).
@@ -169,6 +171,9 @@ async function dialPe(node: NetNode, pe: number, addrOf: () => Promise<Addr | un
           debug('PE %d: link to PE %d is %s', node.me, pe, encrypted ? 'encrypted (TLS 1.3)' : 'not encrypted');
           if (pe === 0) node.addressToMaster = s.localAddress;
           node.dialedHosts[pe] = a.host;
+          // An attempt that failed before this one (PE 0 not listening yet) no longer says how
+          // the rendezvous stands: a timeout report named it as the last attempt, connected or not.
+          if (st.lastErrorPe === pe) st.lastError = st.lastErrorPe = undefined;
           node.attach(pe, link, rest);
           return;
         } catch (e) {
@@ -177,6 +182,7 @@ async function dialPe(node: NetNode, pe: number, addrOf: () => Promise<Addr | un
         }
       } catch (e) {
         st.lastError = `PE ${pe} at ${a.host}:${a.port}: ${(e as Error).message}`;
+        st.lastErrorPe = pe;
         // Said at once, not only when the rendezvous times out: the peer answered and refused
         // (another secret or job id: the refusal, or an encrypted link's failed handshake) or
         // is not a PE of ours. Such a job cannot assemble unless that process goes away (a stale
