@@ -54,6 +54,8 @@ export function attempts(st: RendezvousState): string {
 }
 
 const isWildcard = (host: string): boolean => host === '0.0.0.0' || host === '::' || host === '';
+/** 127.0.0.0/8, ::1 (and IPv4-mapped loopback), or localhost. */
+const isLoopback = (host: string): boolean => /^(127\.|::ffff:127\.)/.test(host) || host === '::1' || host === 'localhost';
 
 function asAddr(v: unknown): Addr | undefined {
   if (v === null || typeof v !== 'object') return undefined;
@@ -247,6 +249,21 @@ async function master(node: NetNode, host: string, port: number, st: RendezvousS
           node.fatal(
             ErrorCode.CONFIG,
             `PE ${c.peer} runs on the ${String(backend)} lamella and PE 0 on ${node.boot.backend} (LAMELLAR_BACKEND): every PE of a job must use the same one`,
+          );
+          return;
+        }
+        // A PE on another host that advertises a loopback address (LAMELLAR_BIND_ADDR left at its
+        // default there) cannot be reached by the others: said now, naming the variable, where
+        // they would each fail to connect to 127.0.0.1 and the job wait out its rendezvous.
+        const from = c.socket.remoteAddress;
+        if (isLoopback(a.host) && from !== undefined && !isLoopback(from) && from !== c.socket.localAddress) {
+          node.fatal(
+            ErrorCode.CONFIG,
+            `PE ${c.peer} advertised ${a.host}:${a.port} (LAMELLAR_BIND_ADDR on its host) but reached PE 0 from ${from}, another host: ` +
+              'the other PEs cannot reach it there; set LAMELLAR_BIND_ADDR to each host\'s address, or 0.0.0.0, on every host',
+            undefined,
+            undefined,
+            { variable: 'LAMELLAR_BIND_ADDR', pe: c.peer },
           );
           return;
         }
