@@ -183,7 +183,8 @@ async function dialPe(node: NetNode, pe: number, addrOf: () => Promise<Addr | un
           throw e;
         }
       } catch (e) {
-        st.lastError = `PE ${pe} at ${a.host}:${a.port}: ${(e as Error).message}`;
+        // One line: OpenSSL's messages (a failed TLS handshake) carry newlines of their own.
+        st.lastError = `PE ${pe} at ${a.host}:${a.port}: ${(e as Error).message.replace(/\s*\n\s*/g, ' ')}`;
         st.lastErrorPe = pe;
         // Said at once, not only when the rendezvous times out: the peer answered and refused
         // (another secret or job id: the refusal, or an encrypted link's failed handshake) or
