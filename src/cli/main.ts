@@ -170,6 +170,13 @@ async function exec(argv: string[]): Promise<number> {
     const met = isLamellarError(err) && (err.code === ErrorCode.AUTH || err.code === ErrorCode.RENDEZVOUS_TIMEOUT || err.code === ErrorCode.PE_FAILED);
     const alone = state === PeState.NONE || (state === PeState.WORLD && !jobHasMet());
     if (alone && !met && cfg.numPes > 1 && cfg.peId !== 0) sayFarewell(`PE ${cfg.peId} failed before its world started: ${firstLine(err)}`);
+    // PE 0 that stopped the job at the rendezvous itself (it refused a PE's count, lamella or
+    // address) stays a moment: a PE that dials it late learns why from it. Ended at once, it
+    // left such a PE waiting out LAMELLAR_RENDEZVOUS_TIMEOUT with only "connect ECONNREFUSED".
+    if (cfg.peId === 0 && cfg.numPes > 1 && state === PeState.WORLD && !jobHasMet() && !met && cause === undefined) {
+      const hold = Math.min(RELAYED_HOLD_MS, (killDeadline() ?? Infinity) - Date.now() - KILL_MARGIN_MS);
+      if (hold > 0) holdExit(hold);
+    }
     process.exit(1);
   };
   process.on('uncaughtException', fail);

@@ -404,6 +404,32 @@ describe('tcp failures', () => {
     }
   });
 
+  test('under lamellar exec, a PE that dials PE 0 after PE 0 refused another at the rendezvous learns why at once', { timeout: 60000 }, async () => {
+    const env = secretEnv(await freePort(), `late-${process.pid}`);
+    const procs = [startPe('tcp-job.ts', 0, 3, env), startPe('tcp-job.ts', 1, 3, { ...env, LAMELLAR_BACKEND: 'ofi' })];
+    try {
+      // PE 0 refuses PE 1 (another lamella) and stops the job; only then does PE 2 start.
+      const refused = /PE 1 runs on the ofi lamella and PE 0 on tcp/;
+      await within(
+        new Promise<void>((resolve) => {
+          const check = (): void => void (refused.test(procs[0]!.stderr) && resolve());
+          procs[0]!.child.stderr!.on('data', check);
+          check();
+        }),
+        20000,
+        "PE 0's refusal",
+      );
+      procs.push(startPe('tcp-job.ts', 2, 3, env));
+      // Within 20 s, where its rendezvous timeout is 60 s: PE 0 ended at once and PE 2 found
+      // nobody to tell it ("connect ECONNREFUSED" until the timeout).
+      const exits = await within(Promise.all(procs.map((p) => p.exited)), 20000, 'the PEs');
+      exits.forEach((e, pe) => assert.equal(e.code, 1, procs[pe]!.stderr));
+      assert.match(procs[2]!.stderr, /PE 2: PE 0 stopped the job: PE 1 runs on the ofi lamella and PE 0 on tcp/, procs[2]!.stderr);
+    } finally {
+      stopAll(procs);
+    }
+  });
+
   test('under lamellar exec, PEs given different PE counts or lamellae are refused at the rendezvous, naming the setting', { timeout: 60000 }, async () => {
     const cases: { what: string; env: (pe: number) => Record<string, string>; numPes: (pe: number) => number; line: RegExp }[] = [
       {

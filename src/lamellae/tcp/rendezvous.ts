@@ -184,7 +184,7 @@ async function dialPe(node: NetNode, pe: number, addrOf: () => Promise<Addr | un
         }
       } catch (e) {
         // One line: OpenSSL's messages (a failed TLS handshake) carry newlines of their own.
-        st.lastError = `PE ${pe} at ${a.host}:${a.port}: ${(e as Error).message.replace(/\s*\n\s*/g, ' ')}`;
+        st.lastError = `PE ${pe} at ${a.host}:${a.port}: ${(e as Error).message.trim().replace(/\s*\n\s*/g, ' ')}`;
         st.lastErrorPe = pe;
         // Said at once, not only when the rendezvous times out: the peer answered and refused
         // (another secret or job id: the refusal, or an encrypted link's failed handshake) or

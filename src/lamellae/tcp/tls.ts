@@ -64,7 +64,8 @@ function secured<S extends TLSSocket>(s: S, event: 'secure' | 'secureConnect', d
     const onClose = (): void => done(new HandshakeError('the connection closed during the TLS handshake', true));
     const timer = setTimeout(() => done(new HandshakeError('the TLS handshake timed out', true)), Math.max(1, deadline - Date.now()));
     s.once(event, onSecure);
-    s.once('error', (e: Error) => done(new HandshakeError(`the TLS handshake failed (${e.message}); every PE must use the same LAMELLAR_TLS and job secret`)));
+    // OpenSSL's text ends in a newline and may hold more: one line, for reports and warnings.
+    s.once('error', (e: Error) => done(new HandshakeError(`the TLS handshake failed (${e.message.trim().replace(/\s*\n\s*/g, ' ')}); every PE must use the same LAMELLAR_TLS and job secret`)));
     s.once('close', onClose);
   });
 }
