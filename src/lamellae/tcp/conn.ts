@@ -65,6 +65,8 @@ export class Conn {
   lastSend = Date.now();
   /** The peer said goodbye: its close is expected. */
   leaving = false;
+  /** The peer fell silent past LAMELLAR_PEER_TIMEOUT: an abort's linger does not wait for its side. */
+  silent = false;
   closed = false;
   /** On the owner's list of connections to flush at the end of its turn. */
   dirty = false;

@@ -55,6 +55,7 @@ const heartbeat = setInterval(() => {
     if (c === undefined || c.closed) continue;
     if (now - c.lastSend >= HEARTBEAT_MS) node.sendTo(c, T.PING, 0);
     if (!late && !c.paused && now - c.lastRecv > limit) {
+      c.silent = true;
       node.fatal(ErrorCode.PE_FAILED, `PE ${c.peer} was lost: PE ${node.me} heard nothing from it for ${boot.peerTimeoutSecs} s (LAMELLAR_PEER_TIMEOUT)`, undefined, c.peer);
       return;
     }

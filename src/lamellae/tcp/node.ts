@@ -622,7 +622,9 @@ export class NetNode implements ConnOwner {
       if (c === undefined) continue;
       if (c.peer === heard?.peer) c.finish();
       else c.finish(this.#abortFrame(body));
-      ends.push(c.ended);
+      // A peer that fell silent will not end its side (a link that went down): waiting for it
+      // held every report of a silent link back by the whole linger, 2.5 s.
+      if (!c.silent) ends.push(c.ended);
     }
     // Counted from here, not from telling the main thread, so the linger cannot stretch the bound.
     const killAt = Date.now() + FATAL_GRACE_MS;
