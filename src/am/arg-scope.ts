@@ -20,7 +20,7 @@
  * No allocation on the common path: one shared stack; a synchronous AM's entries are run off
  * its top in place, and only an AM that suspends takes its entries away (a splice).
  */
-import { kReleaseHeld } from '../core/index.js';
+import { kHoldsLocks, kReleaseHeld } from '../core/index.js';
 import type { RefHolds } from '../serde/index.js';
 
 /** The releases of one handle shared by several AMs, and how many still hold it. */
@@ -39,11 +39,18 @@ class Shared {
   [kReleaseHeld](): void {
     if (--this.holders === 0) for (const r of this.releases) release(r);
   }
+
+  /** Whether a handle in it holds lock guards or requests that end with their AM (kHoldsLocks). */
+  holdsLocks(): boolean {
+    for (const r of this.releases) if (typeof r === 'object' && !(r instanceof Shared) && r[kHoldsLocks]?.() === true) return true;
+    return false;
+  }
 }
 
 /** Something to release once its AM has finished: a handle (kReleaseHeld), a function, a shared record. */
 export interface HeldHandle {
   [kReleaseHeld](): void;
+  [kHoldsLocks]?(): boolean;
 }
 type Held = (() => void) | HeldHandle | Shared;
 
@@ -165,7 +172,12 @@ export class FrameShares implements RefHolds {
   }
 
   busy(token: unknown): boolean {
-    return this.copyEvery || (token as Shared).live > 0;
+    // Also while the handle holds a lock guard (or request) an earlier AM of the frame took and
+    // kept: its guards end only when every AM sharing the handle has ended, so a later AM that
+    // waited for that lock through the same handle waited for itself (a newcomer-style review
+    // hung a LocalRwDarc read, and a GlobalRwDarc's job-wide lock, this way).
+    const s = token as Shared;
+    return this.copyEvery || s.live > 0 || s.holdsLocks();
   }
 
   /** The frame has been handled: drops its hold on every handle it shared. */

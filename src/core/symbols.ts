@@ -45,6 +45,12 @@ export const kDarcState = Symbol('lamellar.darcState');
  * the handle itself and calls this (no closure per decoded handle).
  */
 export const kReleaseHeld = Symbol('lamellar.releaseHeld');
+/**
+ * A handle that arrived in an AM's arguments and holds lock guards (or lock requests) that end
+ * with its AM: the AM layer gives a later AM of the same frame a copy rather than this handle,
+ * whose guards would outlive the AM that took them (am/arg-scope.ts).
+ */
+export const kHoldsLocks = Symbol('lamellar.holdsLocks');
 /** Arrays: layout, region and state (array/meta.ts). */
 export const kArray = Symbol('lamellar.arrayInternals');
 /** Lock-array guards: the stack captured where the guard was taken (array/guard.ts). */

@@ -3,7 +3,7 @@
  * value, plus the lock a kind needs), collective creation, conversions, and the codec that
  * turns a Darc in a message into the receiver's own handle on the receiver's instance.
  */
-import { ErrorCode, kDarcState, kReleaseHeld, LamellarError } from '../core/index.js';
+import { ErrorCode, kDarcState, kHoldsLocks, kReleaseHeld, LamellarError } from '../core/index.js';
 import { decodeMemberKey, encodeRefKey, RefHandle, releaseIfDecoded, startCollective, type HandleOrigin, type QuietMode, type RefState } from '../memregion/internal.js';
 import { registerRefCodec } from '../serde/index.js';
 import { Kind, Team, World, type Site } from '../team/index.js';
@@ -103,7 +103,9 @@ export abstract class DarcBase<T> extends RefHandle {
    */
   protected guardMaker(): GuardMaker {
     if (this.watched) return (release, make) => make(release);
+    this.#requests++;
     return (release, make) => {
+      this.#requests--;
       if (this.isReleased) {
         const g = make(release);
         g[Symbol.dispose]();
@@ -124,8 +126,26 @@ export abstract class DarcBase<T> extends RefHandle {
     const held = this.#guards;
     this.#guards = undefined;
     super[kReleaseHeld]();
-    if (held !== undefined) for (const g of [...held]) g[Symbol.dispose]();
+    if (held === undefined) return;
+    // Each on its own: one release that throws must not keep the others' locks held.
+    let first: { err: unknown } | undefined;
+    for (const g of [...held]) {
+      try {
+        g[Symbol.dispose]();
+      } catch (err) {
+        first ??= { err };
+      }
+    }
+    if (first !== undefined) throw first.err;
   }
+
+  /** @internal The AM layer: whether guards or lock requests made through this handle are out. */
+  [kHoldsLocks](): boolean {
+    return this.#requests > 0 || (this.#guards !== undefined && this.#guards.size > 0);
+  }
+
+  /** Lock requests made through this handle (not `watched`) and not granted yet. */
+  #requests = 0;
 
   /** @internal This PE's data; throws USE_AFTER_RELEASE once the handle is released. */
   protected get data(): DarcData<T> {

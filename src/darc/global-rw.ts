@@ -62,13 +62,17 @@ class GlobalLock implements GlobalLockHost {
 
   /** A PE that dropped its handle or converts can never join a pending collectiveWrite. */
   onQuiet(pe: number, mode: QuietMode): string | undefined {
-    for (const [seq, slot] of this.slots) {
+    // Every pending one it has not joined, not only the first: the others' callers waited for
+    // ever, their pins keeping the Darc alive. The first message is the one returned (the
+    // caller tells that PE's conversion once).
+    let first: string | undefined;
+    for (const [seq, slot] of [...this.slots]) {
       if (slot.granted || slot.arrived.has(pe)) continue;
       const msg = mismatch(pe, mode, seq);
       this.fail(seq, msg);
-      return msg;
+      first ??= msg;
     }
-    return undefined;
+    return first;
   }
 
   fail(seq: number, err: string): void {

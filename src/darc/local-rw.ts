@@ -83,8 +83,11 @@ export class LocalRwDarc<T> extends DarcBase<T> {
       if (site !== undefined) lock.sites!.add(site);
       const release = (): void => {
         if (site !== undefined) lock.sites!.delete(site);
-        lock.releaseRead();
-        unpin(st);
+        try {
+          lock.releaseRead();
+        } finally {
+          unpin(st);
+        }
       };
       return guard(release, (r) => newDarcReadGuard(() => d.value, r));
     });
@@ -110,8 +113,11 @@ export class LocalRwDarc<T> extends DarcBase<T> {
       if (site !== undefined) lock.sites!.add(site);
       const release = (): void => {
         if (site !== undefined) lock.sites!.delete(site);
-        lock.releaseWrite();
-        unpin(st);
+        try {
+          lock.releaseWrite();
+        } finally {
+          unpin(st);
+        }
       };
       return guard(release, (r) => newDarcWriteGuard(() => d.value, (v) => (d.value = v), r));
     });

@@ -143,8 +143,31 @@ export class RwLock {
   }
 
   // Hand-off happens here, synchronously: the lock is marked taken before the waiter's promise
-  // resolves, so a newcomer arriving in between cannot slip past the queue.
+  // resolves, so a newcomer arriving in between cannot slip past the queue. A grant may release
+  // at once, inside this call (a guard for an AM that has already ended): that release's own
+  // hand-off waits for this one to finish its pass and then runs as another pass. Run inside the
+  // loop, it reset the queue under it and the loop read an empty slot (a TypeError that left the
+  // Darc pinned for ever).
   #next(): void {
+    if (this.#handing) {
+      this.#again = true;
+      return;
+    }
+    this.#handing = true;
+    try {
+      do {
+        this.#again = false;
+        this.#pass();
+      } while (this.#again);
+    } finally {
+      this.#handing = false;
+    }
+  }
+
+  #handing = false;
+  #again = false;
+
+  #pass(): void {
     const q = this.#queue;
     const before = this.#head;
     while (this.#head < q.length && !this.#writer) {

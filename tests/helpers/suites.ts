@@ -149,6 +149,9 @@ const DARC_CASES = [
   "print shows the Darc's kind, id, this PE and its reference counts on this PE, one line",
   'guards an AM keeps through the handles it received are released when it ends, thrown or returned',
   'a conversion started in an AM from the handle it received finishes after the AM has returned',
+  'read requests left queued by AMs that gave up are granted and released at once when the write guard goes, and the Darc still converts',
+  'an AM that waits for a lock an earlier AM of the same frame kept, through the same Darcs, gets it once that AM has ended',
+  'every collectiveWrite a PE has not joined fails when that PE drops its handle, not only the first',
 ];
 
 const MEMREGION_CASES = [
