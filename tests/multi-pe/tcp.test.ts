@@ -189,17 +189,19 @@ describe('launching tcp jobs', () => {
       assert.match(procs[0]!.stderr, /PE 0: link from PE 1 is encrypted \(TLS 1\.3\)/);
       assert.match(procs[1]!.stderr, /PE 1: link to PE 0 is encrypted \(TLS 1\.3\)/);
 
-      // PE 1's host left LAMELLAR_BIND_ADDR at its loopback default: PE 0 refuses it at the
-      // rendezvous naming the variable, where the others could only fail to reach 127.0.0.1.
+      // PE 1's host left LAMELLAR_BIND_ADDR at its loopback default, and PE 2 (on PE 0's host)
+      // must dial it: PE 0 refuses PE 1 at the rendezvous naming the variable, where PE 2 could
+      // only fail to reach 127.0.0.1.
       const loop = [
-        startPe('tcp-job.ts', 0, 2, { ...env, LAMELLAR_JOB_ID: `netns-lo-${tag}`, LAMELLAR_BIND_ADDR: '10.213.0.1' }, [], nsA),
-        startPe('tcp-job.ts', 1, 2, { ...env, LAMELLAR_JOB_ID: `netns-lo-${tag}` }, [], nsB),
+        startPe('tcp-job.ts', 0, 3, { ...env, LAMELLAR_JOB_ID: `netns-lo-${tag}`, LAMELLAR_BIND_ADDR: '10.213.0.1' }, [], nsA),
+        startPe('tcp-job.ts', 1, 3, { ...env, LAMELLAR_JOB_ID: `netns-lo-${tag}` }, [], nsB),
+        startPe('tcp-job.ts', 2, 3, { ...env, LAMELLAR_JOB_ID: `netns-lo-${tag}`, LAMELLAR_BIND_ADDR: '10.213.0.1' }, [], nsA),
       ];
       procs.push(...loop);
       const refused = await within(Promise.all(loop.map((p) => p.exited)), 20000, 'the job with a loopback PE');
       refused.forEach((e, pe) => assert.equal(e.code, 1, loop[pe]!.stderr));
       assert.match(loop[0]!.stderr, /PE 1 advertised 127\.0\.0\.1:\d+ \(LAMELLAR_BIND_ADDR on its host\) but reached PE 0 from 10\.213\.0\.2, another host/);
-      assert.match(loop[1]!.stderr, /PE 0 stopped the job: [^\n]*LAMELLAR_BIND_ADDR/);
+      for (const pe of [1, 2]) assert.match(loop[pe]!.stderr, /PE 0 stopped the job: [^\n]*LAMELLAR_BIND_ADDR/, loop[pe]!.stderr);
 
       // The same two hosts, and then the link between them goes down: no FIN, no RST, only
       // silence, which the heartbeats turn into an error naming the other PE on both sides,

@@ -254,10 +254,13 @@ async function master(node: NetNode, host: string, port: number, st: RendezvousS
           return;
         }
         // A PE on another host that advertises a loopback address (LAMELLAR_BIND_ADDR left at its
-        // default there) cannot be reached by the others: said now, naming the variable, where
-        // they would each fail to connect to 127.0.0.1 and the job wait out its rendezvous.
+        // default there) cannot be reached by the PEs that dial it: said now, naming the
+        // variable, where they would each fail to connect to 127.0.0.1 and the job wait out its
+        // rendezvous. The last PE is dialed by nobody on tcp (PE k dials the PEs below it), so a
+        // job that worked that way still does; an ofi endpoint there is reached by every PE.
         const from = c.socket.remoteAddress;
-        if (isLoopback(a.host) && from !== undefined && !isLoopback(from) && from !== c.socket.localAddress) {
+        const dialed = c.peer < n - 1 || node.boot.backend === 'ofi';
+        if (dialed && isLoopback(a.host) && from !== undefined && !isLoopback(from) && from !== c.socket.localAddress) {
           node.fatal(
             ErrorCode.CONFIG,
             `PE ${c.peer} advertised ${a.host}:${a.port} (LAMELLAR_BIND_ADDR on its host) but reached PE 0 from ${from}, another host: ` +
