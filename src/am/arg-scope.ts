@@ -174,8 +174,8 @@ export class FrameShares implements RefHolds {
   busy(token: unknown): boolean {
     // Also while the handle holds a lock guard (or request) an earlier AM of the frame took and
     // kept: its guards end only when every AM sharing the handle has ended, so a later AM that
-    // waited for that lock through the same handle waited for itself (a newcomer-style review
-    // hung a LocalRwDarc read, and a GlobalRwDarc's job-wide lock, this way).
+    // waited for that lock through the same handle waited for itself (a LocalRwDarc read hung
+    // this way, and a GlobalRwDarc's job-wide lock stayed held on every PE).
     const s = token as Shared;
     return this.copyEvery || s.live > 0 || s.holdsLocks();
   }

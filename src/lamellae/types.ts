@@ -88,8 +88,8 @@ export interface Lamella {
 
   /**
    * Optional (tcp): the host the other PEs reach this PE at once the job has met: the bind
-   * address, or for a wildcard bind the address it advertised (its address on the route to PE 0,
-   * PE 0's the master address's host). ofi binds its fabric endpoint there.
+   * address, or for a wildcard bind the address it advertised (its address on the route to PE 0;
+   * for PE 0, the master address's host). ofi binds its fabric endpoint there.
    */
   readonly advertisedHost?: string | undefined;
   /** One-sided allocation of `bytes` on this PE's heap; returns the address (never 0). */
