@@ -160,8 +160,9 @@ describe('ofi failures', () => {
       requirePrerequisites(ofiMissing(provider));
       const env = ofiEnv(`kill-${provider.length}-${process.pid}`, await freePort(), provider);
       const procs = [0, 1, 2].map((pe) => startPe('tcp-job.ts', pe, 3, env, ['--hold']));
+      let pid = 0;
       try {
-        const pid = Number((await procs[1]!.waitFor(/@@pid 1 (\d+)/))[1]);
+        pid = Number((await procs[1]!.waitFor(/@@pid 1 (\d+)/))[1]);
         await Promise.all([procs[0]!.waitFor(/@@pid/), procs[2]!.waitFor(/@@pid/)]);
         const killed = performance.now();
         process.kill(pid, 'SIGKILL');
@@ -175,6 +176,8 @@ describe('ofi failures', () => {
         }
       } finally {
         stopAll(procs);
+        // No launcher saw PE 1 die: its shm provider region (16 MiB of /dev/shm) is this test's to remove.
+        if (pid > 0) for (const name of readdirSync('/dev/shm')) if (name.startsWith(`${pid}:`)) rmSync(`/dev/shm/${name}`, { force: true });
       }
     });
   }
