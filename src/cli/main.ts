@@ -155,7 +155,7 @@ async function exec(argv: string[]): Promise<number> {
       // was found): a PE told of a silent peer only after its 2.5 s linger was SIGKILLed while
       // holding, and mpirun saw exit code 137 on every PE instead of 1.
       const want = originOf(err) !== undefined ? RELAYED_HOLD_MS : FOLLOW_ON_HOLD_MS;
-      const hold = Math.min(want, (killDeadline() ?? Infinity) - Date.now() - KILL_MARGIN_MS);
+      const hold = Math.min(want, untilKill());
       if (cfg.numPes > 1 && hold > 0) holdExit(hold);
     } else if (state === PeState.WORLD) {
       // Its own failure, with the world up: the others learn why (an ABORT frame carrying this
@@ -174,7 +174,7 @@ async function exec(argv: string[]): Promise<number> {
     // address) stays a moment: a PE that dials it late learns why from it. Ended at once, it
     // left such a PE waiting out LAMELLAR_RENDEZVOUS_TIMEOUT with only "connect ECONNREFUSED".
     if (cfg.peId === 0 && cfg.numPes > 1 && state === PeState.WORLD && !jobHasMet() && !met && cause === undefined) {
-      const hold = Math.min(RELAYED_HOLD_MS, (killDeadline() ?? Infinity) - Date.now() - KILL_MARGIN_MS);
+      const hold = Math.min(RELAYED_HOLD_MS, untilKill());
       if (hold > 0) holdExit(hold);
     }
     process.exit(1);
@@ -229,6 +229,11 @@ const RELAYED_HOLD_MS = 2000;
 /** How long before the network thread's kill a held exit ends (the exit itself takes a moment). */
 const KILL_MARGIN_MS = 300;
 
+/** Ms this process may still block before its network thread kills it (Infinity if none is armed). */
+function untilKill(): number {
+  return (killDeadline() ?? Infinity) - Date.now() - KILL_MARGIN_MS;
+}
+
 /** Blocks this thread for `ms` (an exit path: nothing asynchronous may run there). */
 function holdExit(ms: number): void {
   try {
@@ -261,7 +266,7 @@ function sayFarewell(reason: string): boolean {
   // Within what is left before the network thread's kill, when a failure it found (a listen on
   // an address this host lacks) armed it: a farewell to a PE 0 that never came outlived it, and
   // the PE died of SIGKILL instead of exiting with code 1.
-  const left = (killDeadline() ?? Infinity) - Date.now() - KILL_MARGIN_MS;
+  const left = untilKill();
   const budget = Math.min(FAREWELL_MS, left - FAREWELL_START_MS);
   if (budget < FAREWELL_MIN_MS) return false;
   try {

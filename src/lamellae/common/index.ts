@@ -5,6 +5,7 @@
  */
 export * from './assembler.js';
 export * from './heap-allocator.js';
+export * from './hosts.js';
 export * from './mapped-heaps.js';
 export * from './ring.js';
 export * from './spill.js';

@@ -25,7 +25,7 @@ import { readdirSync, unlinkSync } from 'node:fs';
 import {
   checkPe, config, copyBytes, debug, debugOn, ErrorCode, heapBuffer, heapWasm, isLamellarError, LamellarError, warn, WarningCode, type KernelSpace, type LamellarConfig, type WasmMemory,
 } from '../../core/index.js';
-import { createHeap, heapBytes, FrameAssembler, MappedHeaps, RING_HEADER, RingEnd, Spill } from '../common/index.js';
+import { createHeap, heapBytes, FrameAssembler, isWildcardHost, MappedHeaps, RING_HEADER, RingEnd, Spill } from '../common/index.js';
 import type { AtomicOp, AtomicWord, FrameHandler, Lamella, LamellaStats } from '../types.js';
 import { loadOfi, unknownProvider, type OfiAddon, type OfiEndpoint, type OfiPeer } from './addon.js';
 import { startCards, type Card } from './cards.js';
@@ -55,8 +55,6 @@ const RING_CAP = 4 << 20;
  */
 const REGISTER_BYTES = 256 << 10;
 const MAX_ADDR = 2 ** 32;
-/** LAMELLAR_BIND_ADDR values that bind every interface: no address a peer can reach. */
-const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '']);
 /**
  * The largest part of a put or get in one fabric operation when the provider allows more: a
  * record's length field is 32 bits, and a 4 GiB transfer (the whole address range) would read 0.
@@ -157,7 +155,7 @@ export class OfiLamella implements Lamella {
     // 0.0.0.0, the endpoint's name was that, and every peer failed to insert it ("cannot insert
     // a peer's address: Invalid argument").
     const swapCards = await startCards(this.#boot);
-    const bindAddr = WILDCARD_HOSTS.has(cfg.bindAddr) ? (this.#boot.advertisedHost ?? cfg.bindAddr) : cfg.bindAddr;
+    const bindAddr = isWildcardHost(cfg.bindAddr) ? (this.#boot.advertisedHost ?? cfg.bindAddr) : cfg.bindAddr;
     let ep: OfiEndpoint;
     try {
       ep = addon.open({

@@ -23,6 +23,7 @@ import { debug } from '../../core/debug.js';
 import { ErrorCode, LamellarError } from '../../core/errors.js';
 import { acceptPeer, connectPeer } from './tls.js';
 import { HandshakeError } from './auth.js';
+import { isWildcardHost } from '../common/hosts.js';
 import type { NetNode } from './node.js';
 import { jsonBody, parseJson, T } from './wire.js';
 
@@ -53,7 +54,6 @@ export function attempts(st: RendezvousState): string {
   return `; last attempt: ${st.lastError}${refused}`;
 }
 
-const isWildcard = (host: string): boolean => host === '0.0.0.0' || host === '::' || host === '';
 /** 127.0.0.0/8, ::1 (and IPv4-mapped loopback), or localhost. */
 const isLoopback = (host: string): boolean => /^(127\.|::ffff:127\.)/.test(host) || host === '::1' || host === 'localhost';
 
@@ -305,7 +305,7 @@ async function master(node: NetNode, host: string, port: number, st: RendezvousS
   st.phase = `dialing PE 0 at ${host}:${port}`;
   await dialPe(node, 0, async () => ({ host, port }), st, true);
   if (node.failed) return;
-  const advertised = isWildcard(bind) ? node.addressToMaster! : bind;
+  const advertised = isWildcardHost(bind) ? node.addressToMaster! : bind;
   node.advertisedHost = advertised;
   const hello = jsonBody({ host: advertised, port: myPort, numPes: n, backend: node.boot.backend });
   node.sendTo(node.conns[0]!, T.HELLO, hello.length, hello);
@@ -372,7 +372,7 @@ async function directory(node: NetNode, jobDir: string, st: RendezvousState): Pr
   const bind = node.boot.bindAddr;
   const myPort = await listen(node, bind, 0, 'LAMELLAR_BIND_ADDR');
   const mine = join(jobDir, `pe-${node.me}.json`);
-  node.advertisedHost = isWildcard(bind) ? hostname() : bind;
+  node.advertisedHost = isWildcardHost(bind) ? hostname() : bind;
   await writeFile(`${mine}.${process.pid}.tmp`, JSON.stringify({ host: node.advertisedHost, port: myPort }));
   await rename(`${mine}.${process.pid}.tmp`, mine);
   st.phase = `waiting for the address files of PEs below ${node.me} in ${jobDir}`;
