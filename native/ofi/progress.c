@@ -8,6 +8,19 @@ static void completed(op_t *o, struct fi_cq_msg_entry *e) {
       int r = incoming(S.recv_buf[o->buf], e->len);
       if (r == 2) {
         S.order_held[S.n_order_held++] = o->buf;
+        if (S.n_order_held == N_RECV) {
+          /* Every receive buffer now holds a part that waits for an earlier one. An earlier part
+           * that is only late (a large one completing after smaller ones sent later) took its
+           * buffer when it matched, in send order; one that holds none now can never arrive, as
+           * no buffer is left to receive it. Said, not waited for. */
+          uint32_t pe, id;
+          char m[200];
+          memcpy(&pe, S.recv_buf[o->buf] + 8, 4);
+          memcpy(&id, S.recv_buf[o->buf] + 12, 4);
+          snprintf(m, sizeof m, "PE %d holds %d frame parts that arrived ahead of earlier ones (PE %u sent part %u; the next expected is %u)",
+                   S.me, N_RECV, pe, id, S.seq_in[pe]);
+          fatal(FATAL_PROTOCOL, m);
+        }
         return;
       }
       if (r == 0) {
