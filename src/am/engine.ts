@@ -793,13 +793,13 @@ export class Engine {
    * defineAm adds (`[lamellar:am:<name>]`), on the synchronous stack or among the async frames of
    * the awaits that lead to it; the stack is captured only while some AM runs here.
    */
-  checkNotInAm(what: string): void {
+  checkNotInAm(what: string, why = 'it waits for every AM running on this PE, this one included, so it would never resolve'): void {
     if (this.#executing === 0) return;
     const am = amOnStack();
     if (am === undefined) return;
     throw new LamellarError(
       ErrorCode.WAIT_ALL_IN_AM,
-      `${what} was called inside active message '${am}': it waits for every AM running on this PE, this one included, so it would never resolve. ` +
+      `${what} was called inside active message '${am}': ${why}. ` +
         "Inside an AM, await the handles it launched, or launch through a TaskGroup and await the group's waitAll()",
       { details: { amName: am } },
     );

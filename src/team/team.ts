@@ -441,7 +441,9 @@ export class Team implements AmTeam {
    * finished. On a sub-team: once every AM launched through this team from this PE (directly, by
    * its groups, or by AMs here using `ctx.team`) has finished. Not a collective: add `barrier()` to
    * wait for everyone. When it resolves, each AM it waited for that failed and whose handle was never
-   * awaited is reported as a `LAMELLAR_W_UNOBSERVED_AM_ERROR` warning, once.
+   * awaited is reported as a `LAMELLAR_W_UNOBSERVED_AM_ERROR` warning, once. Inside an AM it rejects
+   * with `LAMELLAR_ERR_WAIT_ALL_IN_AM`, on any team: await the AM's own handles, or a `TaskGroup`'s
+   * `waitAll()`.
    * @example
    * ```ts
    * const Hello = defineAm('doc/hello', async (ctx, a: { from: number }) => `PE ${ctx.currentPe} got hello from ${a.from}`);
@@ -453,6 +455,15 @@ export class Team implements AmTeam {
    */
   async waitAll(): Promise<void> {
     this.#live('waitAll()');
+    // A sub-team's count holds the AMs this PE launched through it, which can be this AM (launched
+    // here) or one on another PE waiting in its own waitAll() for this one (each PE launching to
+    // its neighbour): a wait for itself either way, which hung. Refused as the world's is.
+    if (this.#launched !== undefined) {
+      this.#rt.engine.checkNotInAm(
+        `waitAll() of ${this.#rt.teamName(this.#id)}, a sub-team,`,
+        'it waits for every AM launched through that team from this PE, which can be this AM or one on another PE that waits in turn for this one, so it may never resolve',
+      );
+    }
     return this.#waitLaunched('waitAll()');
   }
 
