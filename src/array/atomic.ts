@@ -145,7 +145,7 @@ export class AtomicArray<T extends ArrayElemType = ArrayElemType> extends Mutabl
 
   /**
    * One-sided: reduces with a built-in reduction (`'sum' 'prod' 'max' 'min'`, as Lamellar's
-   * `reduce("sum")`; `'and' 'or' 'xor'` on integers) or one registered by
+   * `reduce("sum")`; `'and' 'or' 'xor'` on integers and bool, UNSUPPORTED_OP on floats) or one registered by
    * `registerReduction(name, fn)` (at module level); INVALID_ARGUMENT for an unknown name.
    *
    * @example

@@ -217,7 +217,7 @@ export class ArrayReadGuard<T extends ArrayElemType = ArrayElemType> extends Loc
 
   /**
    * One-sided: folds the whole array with the built-in reduction `name` (`'sum' 'prod' 'max'
-   * 'min'`; `'and' 'or' 'xor'` on integers) or the one registered under it by
+   * 'min'`; `'and' 'or' 'xor'` on integers and bool, UNSUPPORTED_OP on floats) or the one registered under it by
    * `registerReduction`, to this PE only; INVALID_ARGUMENT for an unknown name.
    * @example
    * ```ts

@@ -155,7 +155,7 @@ export class ReadOnlyArray<T extends ArrayElemType = ArrayElemType> extends Arra
 
   /**
    * One-sided: folds the elements with the built-in reduction `name` (`'sum' 'prod' 'max' 'min'`,
-   * as Lamellar's `reduce("sum")`; `'and' 'or' 'xor'` on integers) or the one registered under it
+   * as Lamellar's `reduce("sum")`; `'and' 'or' 'xor'` on integers and bool, UNSUPPORTED_OP on floats) or the one registered under it
    * by `registerReduction(name, fn)` (at module level), to the calling PE only; INVALID_ARGUMENT
    * for an unknown name.
    * @example

@@ -1,5 +1,6 @@
 /**
- * Reductions: `sum prod max min` and any function registered with `registerReduction`.
+ * Reductions: `sum prod max min`, `and or xor` on integers and bool, and any function registered
+ * with `registerReduction`.
  * **One-sided**, as in Lamellar: any PE may call one alone, and only the caller gets the result.
  * The work happens where the data lives: each owner's part of the handle's window is folded
  * once, and only the folded value travels. Where the owner's memory is mapped here (shmem,
@@ -42,12 +43,40 @@ export interface ReduceLocks {
 
 export const NO_LOCKS: ReduceLocks = Object.freeze({ local: false, held: -1 });
 
-const BUILTIN = new Set(['sum', 'prod', 'max', 'min']);
+const BUILTIN = new Set(['sum', 'prod', 'max', 'min', 'and', 'or', 'xor']);
+
+/**
+ * The bit ops, for every class but float. One function serves numbers, booleans (coerced to 0 and
+ * 1; the wrap makes a boolean again) and bigints (both operands are), as JavaScript's operators
+ * do; the wrap to the element type restores an unsigned 32-bit value the operator made signed.
+ */
+const BIT_FOLDS: ReadonlyMap<string, Fold> = new Map<string, Fold>([
+  ['and', (a, b) => (a as number) & (b as number)],
+  ['or', (a, b) => (a as number) | (b as number)],
+  ['xor', (a, b) => (a as number) ^ (b as number)],
+]);
+
+/**
+ * A product of integers of up to 32 bits, exact in its low 32 bits as Lamellar's wrapping product
+ * is: the registered `a * b` is a double, which past 2^53 had lost them (0xffffffff² read 0).
+ */
+const imulFold: Fold = (a, b) => Math.imul(a as number, b as number);
 
 /** World PEs known to have each registered (non-built-in) reduction, filled on first use. */
 const confirmed = new Map<string, Set<number>>();
 
 function lookup(ai: ArrayInternals, name: string, owner = false): Fold {
+  const cls = elemClass(ai.meta.type);
+  const bits = BIT_FOLDS.get(name);
+  if (bits !== undefined) {
+    if (cls === 'float') {
+      throw new LamellarError(ErrorCode.UNSUPPORTED_OP, `${ai.kind}.reduce: '${name}' needs integer or bool elements, not '${ai.meta.type}'`, {
+        details: { type: ai.meta.type, op: name },
+      });
+    }
+    return bits;
+  }
+  if (name === 'prod' && cls === 'int') return imulFold;
   const fn = lookupReduction(name) as unknown as Fold | undefined;
   if (fn === undefined) {
     const where = owner ? ` on PE ${ai.meta.team.myPe}; every PE must registerReduction it, at module level` : '; registerReduction it at module level on every PE';
@@ -55,7 +84,7 @@ function lookup(ai: ArrayInternals, name: string, owner = false): Fold {
       details: { name },
     });
   }
-  if (elemClass(ai.meta.type) === 'bool' && ARITHMETIC.has(name)) {
+  if (cls === 'bool' && ARITHMETIC.has(name)) {
     throw new LamellarError(ErrorCode.UNSUPPORTED_OP, `${ai.kind}.${name}: arrays of 'bool' have no ${name} (use max, min or a registered reduction)`, {
       details: { type: 'bool', op: name },
     });

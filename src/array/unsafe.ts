@@ -162,7 +162,7 @@ export class UnsafeArray<T extends ArrayElemType = ArrayElemType> extends Mutabl
 
   /**
    * One-sided: folds the elements with the built-in reduction `name` (`'sum' 'prod' 'max' 'min'`,
-   * as Lamellar's `reduce("sum")`; `'and' 'or' 'xor'` on integers) or the one registered under it
+   * as Lamellar's `reduce("sum")`; `'and' 'or' 'xor'` on integers and bool, UNSUPPORTED_OP on floats) or the one registered under it
    * by `registerReduction(name, fn)` (at module level), to the calling PE only; INVALID_ARGUMENT
    * for an unknown name.
    * @example
