@@ -517,6 +517,7 @@ export class Engine {
         message: `no active message with wire id ${amId} is defined on PE ${this.myPe}`,
         stack: '',
         code: ErrorCode.UNKNOWN_AM,
+        refused: true,
       });
       return;
     }

@@ -28,13 +28,10 @@ export function writeErrorReply(w: Writer, reqId: number, e: WireError, maxRecor
 
 /** The error a handle rejects with when PE `src` answered its AM `name` (launched at `site`) with `e`. */
 export function remoteError(src: number, name: string, site: Site | undefined, e: WireError): Error {
-  if (e.refused === true) {
-    // The target refused the record itself and never ran the AM: a runtime fault, not the AM's.
-    return new LamellarError((e.code as ErrorCodeValue | undefined) ?? ErrorCode.PROTOCOL, `active message '${name}' was refused by PE ${src}: ${e.message}`, {
-      details: { pe: src, amName: name },
-    });
-  }
-  if (e.code === ErrorCode.UNKNOWN_AM) {
+  // Only the target runtime's own refusal: an AM that ran and threw an UNKNOWN_AM error of its own
+  // (a bad launch in its body, a nested AM its target lacks) is that AM's failure, a RemoteAmError
+  // below; it was reported as this AM not being defined, its message and stack lost.
+  if (e.refused === true && e.code === ErrorCode.UNKNOWN_AM) {
     const err = new LamellarError(
       ErrorCode.UNKNOWN_AM,
       `active message '${name}' is not defined on PE ${src}: call defineAm at module level on every PE (not under an if), ` +
@@ -45,6 +42,12 @@ export function remoteError(src: number, name: string, site: Site | undefined, e
     const at = site === undefined ? undefined : userFrames(site);
     if (at !== undefined) err.stack = `${String(err.stack).split('\n')[0]}\n${at}`;
     return err;
+  }
+  if (e.refused === true) {
+    // The target refused the record itself and never ran the AM: a runtime fault, not the AM's.
+    return new LamellarError((e.code as ErrorCodeValue | undefined) ?? ErrorCode.PROTOCOL, `active message '${name}' was refused by PE ${src}: ${e.message}`, {
+      details: { pe: src, amName: name },
+    });
   }
   // The AM's frames matter, not the target runtime's frame handling around them: remoteStack
   // too, which a printed error (util.inspect) shows beside the stack.

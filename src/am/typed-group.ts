@@ -15,7 +15,7 @@
  * `addAmAll` entry `{ kind: 'all', results }` with one `{ pe, value }` per team PE.
  */
 import { checkConstruct, config, ErrorCode, kConstruct, LamellarError, peCounters, RemoteAmError, shownNumber } from '../core/index.js';
-import { releaseRefsIn } from '../serde/index.js';
+import { checkValue, releaseRefsIn } from '../serde/index.js';
 import type { AmContext, AmTeam } from './context.js';
 import { awaitDefinition, checkAm, defineAm, isReturnedAm, lookupAm, markEntriesAm, movesProgramArgs, UNDEFINED_AM_WAIT_MS, type AmArgs, type AmDef } from './define.js';
 import { closureSourceOf } from './closure-table.js';
@@ -101,18 +101,22 @@ function runEntries(ctx: AmContext, def: AmDef<unknown, unknown>, m: GroupMsg): 
     let r: unknown;
     try {
       r = def.exec(ctx, full);
+      // Inside the try: a result whose `then` getter throws is that entry's failure (outside, it
+      // failed the whole message and left the later entries unrun).
+      if (isThenable(r)) {
+        (pending ??= []).push(
+          r.then(
+            (v) => entryDone(reply, k, v, def.name),
+            (err: unknown) => entryFailed(reply, k, err),
+          ),
+        );
+        continue;
+      }
     } catch (err) {
       entryFailed(reply, k, err);
       continue;
     }
-    if (isThenable(r)) {
-      (pending ??= []).push(
-        r.then(
-          (v) => entryDone(reply, k, v),
-          (err: unknown) => entryFailed(reply, k, err),
-        ),
-      );
-    } else entryDone(reply, k, r);
+    entryDone(reply, k, r, def.name);
   }
   return pending === undefined ? reply : Promise.all(pending).then(() => reply);
 }
@@ -138,12 +142,15 @@ function merged(st: Record<string, unknown>, keys: readonly string[], args: unkn
   return out;
 }
 
-function entryDone(reply: GroupReply, k: number, r: unknown): void {
+function entryDone(reply: GroupReply, k: number, r: unknown, name: string): void {
   let returned: boolean;
   try {
     returned = isReturnedAm(r);
+    // Checked here, as an AM's own result is where it is encoded: found only when the group's
+    // reply was encoded, one entry's function failed every entry, under the group's own AM name.
+    if (!returned && ((typeof r === 'object' && r !== null) || typeof r === 'function')) checkValue(r, `result of AM '${name}'`, 'result');
   } catch (err) {
-    // A result whose property reads throw: that entry fails, the others stand.
+    // A result whose property reads throw, or one that cannot be sent: that entry fails, the others stand.
     entryFailed(reply, k, err);
     return;
   }
@@ -483,7 +490,7 @@ export class TypedAmGroup<A, R, S extends Partial<A> = Record<never, never>> {
       if (failures[i] !== undefined) return;
       if (f[1] === RETURNED_AM) failures[i] = returnedAmError(name, pe);
       // Only the group's own refusal: an entry that failed with another AM's UNKNOWN_AM is that entry's error.
-      else if (f[1] === UNDEFINED_AM) failures[i] = remoteError(pe, name, undefined, { name: 'LamellarError', message: f[2], stack: f[3], code: ErrorCode.UNKNOWN_AM });
+      else if (f[1] === UNDEFINED_AM) failures[i] = remoteError(pe, name, undefined, { name: 'LamellarError', message: f[2], stack: f[3], code: ErrorCode.UNKNOWN_AM, refused: true });
       else failures[i] = new RemoteAmError(pe, name, f[1], f[2], f[3], undefined, f[4] === '' ? undefined : f[4]);
     };
     for (let m = 0; m < sent.length; m++) {
