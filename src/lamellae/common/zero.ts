@@ -7,7 +7,9 @@
  * left 1 GiB resident. Comparing each page with a zero page (memcmp, through Buffer.compare)
  * reads an untouched page without committing it, and only pages with data are filled. Measured
  * here on 1 GiB: untouched 0.27 s and nothing resident (the fill: 0.95 s and 1 GiB); every page
- * written 0.33 s (the fill alone: 0.30 s).
+ * written 0.33 s (the fill alone: 0.30 s). Some kernels commit an untouched page when it is only
+ * read (Linux 6.18 with transparent huge pages always on: a read pass over 256 MiB of a shared
+ * WebAssembly memory made it all resident); there the scan saves the writes, not the memory.
  */
 import { Buffer } from 'node:buffer';
 
