@@ -49,3 +49,9 @@ export type { ReceivedError, Wire, WireCheck, WireHandle, WireHandles, WirePrimi
 export * from './memregion/index.js';
 export * from './darc/index.js';
 export * from './array/index.js';
+
+import { sealRuntimeAmNames } from './am/index.js';
+
+// The modules above have defined every runtime AM (each at module level), so a 'lamellar/' name
+// defined from here on is a program's: refused, or it would pass for the runtime's.
+sealRuntimeAmNames();

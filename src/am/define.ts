@@ -190,6 +190,16 @@ export function amIdOf(name: string): number {
   return fnv1a32(name);
 }
 
+let runtimeNamesSealed = false;
+
+/**
+ * Called once the package's main module has loaded, and with it every runtime AM (each is defined
+ * at module level): from then on a 'lamellar/' name is a program's, refused.
+ */
+export function sealRuntimeAmNames(): void {
+  runtimeNamesSealed = true;
+}
+
 /**
  * Defines an active message: a named async function that runs on a target PE, given its
  * context and arguments, and returns a value. Call it at module level, so that under SPMD every PE
@@ -227,10 +237,17 @@ export function defineAm<A = undefined, R = void>(name: string, exec: AmExec<A, 
       { details: { name, other: clash.name, id } },
     );
   }
-  tagAmFrames(exec, name);
   // The runtime's own messages (collectives, array ops, locks) are traffic, not the program's
   // AMs: world.stats() counts only the program's (frames and bytes count everything).
   const runtime = name.startsWith('lamellar/');
+  if (runtime && runtimeNamesSealed) {
+    // The program's AM would be taken for the runtime's: left out of stats, and a clone in its
+    // arguments would not move into it.
+    throw new LamellarError(ErrorCode.INVALID_ARGUMENT, `defineAm('${name}'): names starting with 'lamellar/' are the runtime's own; pick another prefix (e.g. 'app/')`, {
+      details: { argument: 'name' },
+    });
+  }
+  tagAmFrames(exec, name);
   const def: AmDef<A, WireReceived<AmResultOf<R>>> = Object.freeze({ name, id, exec, argLabel: `argument of AM '${name}'`, [kAmDef]: true, [kRuntimeAm]: runtime });
   byId.set(id, def as AmDef<unknown, unknown>);
   byName.set(name, def as AmDef<unknown, unknown>);

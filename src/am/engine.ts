@@ -252,6 +252,8 @@ export class Engine {
   /** Runs `def(args)` on this PE with no serialization. */
   launchLocal(team: CtxTeam, def: AmDef<unknown, unknown>, args: unknown, handle: LocalAmHandle<unknown>): void {
     this.#checkOpen();
+    // A closure takes its values in env: arguments, which every other launch refuses, were dropped here.
+    if (args !== undefined && closureSourceOf(def) !== undefined) closureEnv(def, args);
     if (this.#outcomes.recordsSites) this.#outcomes.noteSite(handle, captureAmSite());
     this.#work.add();
     handle[kGroup]?.add();

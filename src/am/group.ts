@@ -21,6 +21,10 @@ import { kTeamLaunch, type TeamLaunch } from './launch.js';
 /** Accepts a Team, or anything that has one (a World). */
 export function launchTarget(team: AmTeam | { team: AmTeam }): AmTeam & TeamLaunch {
   if (typeof team !== 'object' || team === null) throw notATeam(team);
+  // A TaskGroup has a team too, but a group made on it launched on that team uncounted by it.
+  if (team instanceof TaskGroup) {
+    throw new LamellarError(ErrorCode.INVALID_ARGUMENT, "groups are created on a World or a Team, got a TaskGroup: make the group on the TaskGroup's team, or add its AMs to the TaskGroup itself");
+  }
   const t = (kTeamLaunch in team ? team : (team as { team: AmTeam }).team) as (AmTeam & Partial<TeamLaunch>) | undefined;
   if (typeof t !== 'object' || t === null || t[kTeamLaunch] === undefined) throw notATeam(team);
   return t as AmTeam & TeamLaunch;

@@ -7,7 +7,7 @@
  * Words: a *launch* sends an AM; a *record* is one AM or reply inside a *frame*; a frame is what
  * the lamella moves.
  */
-export { defineAm, returnAm, isReturnedAm, checkAm, lookupAm, amIdOf, markUrgentAm, definitionsAwaited } from './define.js';
+export { defineAm, returnAm, isReturnedAm, checkAm, lookupAm, amIdOf, markUrgentAm, definitionsAwaited, sealRuntimeAmNames } from './define.js';
 export type { AmDef, AmArgs, AmExec, AmResultOf, AmWireGuard, DefinedAm, ReturnedAm, ReturnsAm } from './define.js';
 export { closure, isClosureAm, type ClosureAm } from './closure.js';
 export type { AmContext, AmTeam, AmLauncher } from './context.js';

@@ -164,6 +164,14 @@ function entryFailed(reply: GroupReply, k: number, err: unknown): void {
   reply.f.push([k, e.name, e.message, e.stack, e.code ?? '']);
 }
 
+function isPlainObject(x: unknown): x is Record<string, unknown> {
+  if (typeof x !== 'object' || x === null) return false;
+  const proto = Object.getPrototypeOf(x) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+const describeArgs = (x: unknown): string => (x === null ? 'null' : Array.isArray(x) ? 'an array' : typeof x === 'object' ? 'an instance of another class' : `a ${typeof x}`);
+
 const isThenable = (x: unknown): x is PromiseLike<unknown> =>
   (typeof x === 'object' || typeof x === 'function') && x !== null && typeof (x as { then?: unknown }).then === 'function';
 
@@ -273,7 +281,8 @@ export interface TypedAmGroupOptions<S> {
   /**
    * Arguments shared by every entry (Lamellar's static members): sent once per message, merged
    * into each entry's arguments on the target as `{ ...static, ...entry }` (an entry's own field
-   * wins).
+   * wins). A plain object, and so is each entry's arguments then (or none): INVALID_ARGUMENT
+   * otherwise, at the constructor or the add.
    * @example
    * ```ts
    * const Tag = defineAm('doc/tg-tag', (_ctx, a: { tag: string; x: number }) => `${a.tag}${a.x}`);
@@ -370,7 +379,8 @@ export class TypedAmGroup<A, R, S extends Partial<A> = Record<never, never>> {
     }
     if (options === null || typeof options !== 'object') throw new LamellarError(ErrorCode.INVALID_ARGUMENT, 'TypedAmGroup options must be an object');
     const st = options.static;
-    if (st !== undefined && (st === null || typeof st !== 'object' || Array.isArray(st))) {
+    // A Map or a class instance has no own fields to merge: its members were dropped without a word.
+    if (st !== undefined && !isPlainObject(st)) {
       throw new LamellarError(ErrorCode.INVALID_ARGUMENT, 'TypedAmGroup: static members must be a plain object of arguments');
     }
     if (st !== undefined) checkArgs(this.#am as AmDef<unknown, unknown>, st);
@@ -426,6 +436,10 @@ export class TypedAmGroup<A, R, S extends Partial<A> = Record<never, never>> {
   }
 
   #add(slot: number, args: unknown): void {
+    // Merged into the static members on the target, an entry that is not an object would vanish.
+    if (this.#static !== undefined && args !== undefined && !isPlainObject(args)) {
+      throw new LamellarError(ErrorCode.INVALID_ARGUMENT, `TypedAmGroup of AM '${this.#am.name}' with static members: each entry's arguments must be a plain object (or none), merged into them on the target; got ${describeArgs(args)}`);
+    }
     checkArgs(this.#am as AmDef<unknown, unknown>, args);
     const b = this.#buckets[slot]!;
     b.at.push(this.#added++);
