@@ -14,8 +14,11 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 await using world = await initWorld();
 const me = world.myPe;
 await using array = await GlobalLockArray.create(world, { type: 'u32', length: 100, distribution: 'block' });
-const t0 = performance.now();
-const secs = (): string => ((performance.now() - t0) / 1000).toFixed(3);
+// One clock for every PE: times from PE 0's start, on this host's wall clock (each PE's own
+// performance.now() starts at its own origin, so their times did not compare).
+const now = (): number => performance.timeOrigin + performance.now();
+const t0 = await world.broadcast(now(), 0);
+const secs = (): string => ((now() - t0) / 1000).toFixed(3);
 
 {
   using r = await array.readLocalData();

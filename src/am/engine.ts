@@ -590,9 +590,14 @@ export class Engine {
       busy[b] = wasKind;
       busy[b + 1] = wasId;
     }
-    this.#replyValue(src, reqId, def, out, teamId);
-    releaseFrom(mark);
-    this.#execDone(undefined);
+    // In a finally: a send that throws (the lamella closing under a failing PE) must not leave
+    // this AM counted as running, which would hold every later waitAll() and the shutdown.
+    try {
+      this.#replyValue(src, reqId, def, out, teamId);
+    } finally {
+      releaseFrom(mark);
+      this.#execDone(undefined);
+    }
   }
 
   /**
@@ -622,8 +627,11 @@ export class Engine {
         if (settled) return;
         settled = true;
         // With other AMs still running here, their replies may follow within a few microtasks.
-        this.#replyValue(src, reqId, def, value, teamId, this.#executing > 1);
-        this.#execDone(held);
+        try {
+          this.#replyValue(src, reqId, def, value, teamId, this.#executing > 1);
+        } finally {
+          this.#execDone(held);
+        }
       }, fail);
     } catch (err) {
       fail(err);

@@ -69,7 +69,10 @@ interface Waiting {
   state: unknown;
 }
 
-/** One sender's waiting frames, in order; consumed entries are cleared until the list empties. */
+/** Consumed entries at the head of a queue that are dropped, once they are its larger part. */
+const COMPACT_AT = 1024;
+
+/** One sender's waiting frames, in order: consumed entries are cleared, and dropped once they are most of a long list. */
 interface Queue {
   readonly src: number;
   readonly list: (Waiting | undefined)[];
@@ -244,7 +247,15 @@ export class Inbox {
   #done(q: Queue): void {
     q.list[q.head++] = undefined;
     if (q.head === q.list.length) this.#drop(q);
-    else this.#next++;
+    else {
+      // A sender whose queue never empties (a steady backlog) would grow the list by a slot per
+      // frame for as long as that lasts: the consumed half goes once it is long.
+      if (q.head >= COMPACT_AT && q.head * 2 >= q.list.length) {
+        q.list.splice(0, q.head);
+        q.head = 0;
+      }
+      this.#next++;
+    }
   }
 }
 
