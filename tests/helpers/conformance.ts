@@ -56,6 +56,14 @@ export function jobExitTest(job: JobView): void {
  * (as part of `fixture`, in a bundle). A failure names the case and the PE's error.
  */
 export function caseTests(job: JobView, names: readonly string[], fixture?: string): void {
+  // A case the fixture reports but its list lacks was checked by nothing but the job's exit code:
+  // five new cases went unlisted (so unasserted) until this test.
+  test('reports only cases its list holds', async () => {
+    const r = await job.result();
+    const listed = new Set(names);
+    const extra = [...new Set(caseReports(r.stdout).filter((c) => c.fixture === fixture && !listed.has(c.case)).map((c) => c.case))];
+    assert.deepEqual(extra, [], 'cases reported but missing from the test\'s list (tests/helpers/suites.ts for the conformance fixtures)');
+  });
   for (const name of names) {
     test(name, async () => {
       const r = await job.result();

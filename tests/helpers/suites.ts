@@ -52,6 +52,7 @@ export const AM_CASES = [
   'handles settle right whatever an AM throws or returns, and groups wait and send as they should',
   'every codec value type round-trips through an AM',
   'large typed arrays in AM arguments arrive as they were at launch, from any buffer',
+  "an AM that throws an UNKNOWN_AM error of its own rejects with a RemoteAmError carrying it, not as 'not defined'",
 ];
 
 const AM_MILLION_CASES = ['1000000 small AMs from every PE each run exactly once'];
@@ -89,6 +90,7 @@ export const ARRAY_MISC_CASES = [
   "an array clone sent in an AM's arguments moves into it, as in Lamellar: released once sent, so a conversion does not wait for it",
   "a clone used for element and batch ops, ranges, reductions, locks and iteration stays usable: the runtime's own messages never move it",
   "element ops on other PEs' elements in a loop: every op applies, in call order per element, counted by waitAll, seen by a later batch op, even after the handle is dropped",
+  "32-bit products wrap exactly; 'and' 'or' 'xor' fold integers, bigints and bools; floats refuse them",
 ];
 
 export const CLOSURE_CASES = [
@@ -201,6 +203,8 @@ const PARITY_MISC_CASES = [
   'TypedAmGroup and AmGroup entries that return at once, after a turn, or fail either way: values and first failure in insertion order',
   'AmGroup and TypedAmGroup refuse arguments that cannot be sent when they are added, and nothing is sent',
   'a TypedAmGroup of an AM that returns an AM rejects with UNSUPPORTED_OP naming AmGroup; an AmGroup runs it',
+  'a TypedAmGroup entry whose result cannot be sent, or whose then getter throws, fails alone under its own AM; every entry runs',
+  "bad inputs that were accepted and dropped: static members that are not a plain object, a non-object entry beside them, a TaskGroup as a group's team, a closure's arguments under execAmLocal, a 'lamellar/' AM name",
 ];
 
 const TEAM_CASES = [
@@ -269,6 +273,7 @@ const MISUSE_CASES = [
   'waitAll() inside an AM or a closure fails at once with WAIT_ALL_IN_AM, wherever it is called; a TaskGroup waitAll works',
   'batch ops take BigInt64Array indices; a bigint in a plain index array is TYPE_MISMATCH and applies nothing',
   'GlobalLockArray guards released without awaiting never reject unhandled, and free the lock',
+  "a sub-team's waitAll() inside an AM fails at once with WAIT_ALL_IN_AM, also when every PE launches to its neighbour",
 ];
 
 /** tcp-rdma.ts: the memory contract of tcp and ofi (and of shmem, for comparison). */
