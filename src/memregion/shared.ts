@@ -222,10 +222,18 @@ export class SharedMemoryRegion<T extends ElemType = ElemType> extends RefHandle
     const d = this.#open('SharedMemoryRegion.putAll');
     // Checked once here, so that a bad call throws before any PE's part is written.
     const s = putSource(data, d.type, 'SharedMemoryRegion.putAll');
-    checkRange(index, (ArrayBuffer.isView(s) ? s : s.data).length, this.#len, 'SharedMemoryRegion.putAll');
+    const src = ArrayBuffer.isView(s) ? s : (s.data as TypedArrayOf<T>);
+    checkRange(index, src.length, this.#len, 'SharedMemoryRegion.putAll');
+    // A source on this PE's own destination (a sub-region of this region, a view of its local
+    // data) would be rewritten by the put here, and the PEs after it got the rewritten bytes; on
+    // ofi, remote puts read it in place while in flight. Such a source is copied once first.
+    const own = d.internals.view(d.team.myPe);
+    const at = own === null ? 0 : own.byteOffset + (index + this.#off) * own.BYTES_PER_ELEMENT;
+    const overlaps = own !== null && src.buffer === own.buffer && src.byteOffset < at + src.byteLength && at < src.byteOffset + src.byteLength;
+    const from = overlaps ? (src.slice() as TypedArrayOf<T>) : data;
     const pending: Promise<void>[] = [];
     for (let pe = 0; pe < d.addrs.length; pe++) {
-      const p = this.put(pe, index, data);
+      const p = this.put(pe, index, from);
       if (p !== DONE) pending.push(p);
     }
     return pending.length === 0 ? DONE : Promise.all(pending).then(() => undefined);

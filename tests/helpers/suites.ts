@@ -175,6 +175,7 @@ const MEMREGION_CASES = [
   'large puts and gets (memcpy-sized, up to 9 MiB) land exactly at an offset, on shared and one-sided regions',
   'waitAll() waits for unawaited puts and gets, on shared and one-sided regions',
   "a put's source is taken at the call: changing the buffer before the put resolves changes nothing that lands",
+  "putAll from a source on this PE's own destination (a sub-region, a local view) sends every PE the same bytes",
 ];
 
 const PARITY_ARRAYS_CASES = [
