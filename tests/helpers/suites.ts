@@ -176,6 +176,7 @@ const MEMREGION_CASES = [
   'waitAll() waits for unawaited puts and gets, on shared and one-sided regions',
   "a put's source is taken at the call: changing the buffer before the put resolves changes nothing that lands",
   "putAll from a source on this PE's own destination (a sub-region, a local view) sends every PE the same bytes",
+  'a get whose destination is detached while in flight rejects with INVALID_ARGUMENT, and the PE goes on',
 ];
 
 const PARITY_ARRAYS_CASES = [

@@ -4,6 +4,7 @@
  * the lamellae does.
  */
 export * from './assembler.js';
+export * from './detached.js';
 export * from './heap-allocator.js';
 export * from './hosts.js';
 export * from './mapped-heaps.js';

@@ -25,7 +25,7 @@ import { readdirSync, unlinkSync } from 'node:fs';
 import {
   checkPe, config, copyBytes, debug, debugOn, ErrorCode, heapBuffer, heapWasm, isLamellarError, LamellarError, warn, WarningCode, type KernelSpace, type LamellarConfig, type WasmMemory,
 } from '../../core/index.js';
-import { createHeap, heapBytes, FrameAssembler, isWildcardHost, MappedHeaps, RING_HEADER, RingEnd, Spill } from '../common/index.js';
+import { createHeap, detachedInFlight, heapBytes, FrameAssembler, isWildcardHost, MappedHeaps, RING_HEADER, RingEnd, Spill } from '../common/index.js';
 import type { AtomicOp, AtomicWord, FrameHandler, Lamella, LamellaStats } from '../types.js';
 import { loadOfi, unknownProvider, type OfiAddon, type OfiEndpoint, type OfiPeer } from './addon.js';
 import { startCards, type Card } from './cards.js';
@@ -620,16 +620,23 @@ export class OfiLamella implements Lamella {
     this.#checkAddr(addr, dst.length);
     if (pe === this.myPe) return this.#mem.get(pe, addr, dst);
     this.#checkOpen();
-    if (dst.length === 0) return;
-    await this.#reach(pe, addr + dst.length);
+    // The length at the call: a destination detached meanwhile (see common/detached.ts) reads as
+    // empty, from the first await on.
+    const n = dst.length;
+    if (n === 0) return;
+    await this.#reach(pe, addr + n);
     // An abort may have closed the endpoint meanwhile: nothing to register with, or send on.
     this.#checkOpen();
+    if (dst.length !== n) throw detachedInFlight(pe);
     const local = this.#localSide(dst);
     try {
-      await this.#transfer(T.READ, pe, addr, dst.length, local);
-      if (local.staged) copyBytes(dst, 0, this.#bytes.subarray(local.at, local.at + dst.length));
+      await this.#transfer(T.READ, pe, addr, n, local);
+      if (local.staged) {
+        if (dst.length !== n) throw detachedInFlight(pe);
+        copyBytes(dst, 0, this.#bytes.subarray(local.at, local.at + n));
+      }
     } finally {
-      this.#release(local, dst.length);
+      this.#release(local, n);
     }
   }
 

@@ -27,7 +27,7 @@ import {
   checkPe, config, copyBytes, debug, deferred, ErrorCode, isLamellarError, LamellarError, warn, WarningCode,
   heapBuffer, heapWasm, noteJobMet, noteKillDeadline, packageUrl, type Deferred, type ErrorCodeValue, type KernelSpace, type LamellarConfig, type WasmMemory,
 } from '../../core/index.js';
-import { createHeap, heapBytes, MappedHeaps, Spill, type RingEnd } from '../common/index.js';
+import { createHeap, detachedInFlight, heapBytes, MappedHeaps, Spill, type RingEnd } from '../common/index.js';
 import type { AtomicOp, AtomicWord, FrameHandler, Lamella, LamellaStats } from '../types.js';
 import { AmLinks } from './am-links.js';
 import { createLink, inRing, type LinkShared, MAIN_BELL, MAIN_SLEEP, NET_BELL, NET_DONE, NET_SLEEP, outRing, ringBell, sleepOnBell } from './link.js';
@@ -412,7 +412,14 @@ export class TcpLamella implements Lamella {
       case T.GET_DATA: {
         const r = this.#requests.get(id);
         if (r === undefined) return;
-        copyBytes(r.dst!, v.getUint32(at + H_ARG, true), body);
+        const off = v.getUint32(at + H_ARG, true);
+        if (off + body.length > r.dst!.length) {
+          // Detached meanwhile (it reads as empty); the rest of its parts find no request.
+          this.#requests.delete(id);
+          r.reject(detachedInFlight(src));
+          return;
+        }
+        copyBytes(r.dst!, off, body);
         if ((v.getUint16(at + H_FLAGS, true) & FLAG_LAST) !== 0) this.#settle(id, undefined);
         return;
       }
