@@ -16,13 +16,23 @@
  * ever; with every STREAK-th late, each looping task gets a late one in turn and the loop turns
  * once they all wait. A synchronous loop that launches many operations without awaiting them
  * gets one late promise in STREAK, not one per operation.
+ *
+ * A count alone missed loops whose turns compute: a task farm whose tasks of 5 ms each took a
+ * counter's next value from this PE's own element made 1,024 tasks (5 s) before a turn, and the
+ * other PEs' requests for that counter (on tcp, ops on another PE's element run on its owner's
+ * thread) waited all that time: one PE ran all 200 tasks. So the clock is read too, at the 1st,
+ * 2nd, 4th, 8th, ... completion of a streak (about ten readings per streak, whatever its
+ * length), and a streak that has lasted TURN_MS resolves its completion a turn later as well.
  */
 
 /** Completions without a turn of the event loop after which one waits for a turn. */
 const STREAK = 1024;
+/** How long a streak may hold the event loop, checked at its power-of-two completions: an AM slice's default. */
+const TURN_MS = 2;
 
 let streak = 0;
 let watching = false;
+let started = 0;
 const turned = (): void => {
   streak = 0;
   watching = false;
@@ -33,15 +43,18 @@ export const RESOLVED: Promise<void> = Promise.resolve();
 
 /**
  * Counts one completion that did not wait. True for every STREAK-th of them without a turn of
- * the event loop: the caller then resolves its promise a turn later (`nextTurn`).
+ * the event loop, and for one that finds the streak TURN_MS old: the caller then resolves its
+ * promise a turn later (`nextTurn`).
  */
 export function starving(): boolean {
   if (!watching) {
     watching = true;
     // Runs at the next turn, before the setImmediate of a `nextTurn` (immediates run in order).
     setImmediate(turned);
+    started = performance.now();
   }
-  return ++streak % STREAK === 0;
+  const n = ++streak;
+  return n % STREAK === 0 || ((n & (n - 1)) === 0 && performance.now() - started > TURN_MS);
 }
 
 /** `value`, a turn of the event loop later. */
