@@ -710,7 +710,11 @@ export class Team implements AmTeam {
    */
   async #quiet(ch: Channel, before: number, call: SignalCall): Promise<void> {
     const opts = { site: call.site };
-    const first = (await ch.exchange(Kind.teamDrop, call.label, [before, await this.#settledCount()], opts)) as [number, number][];
+    // Compared across the members, so one description for every drop: a member's `drop()` and
+    // another's end of an `await using` scope (labelled apart for reports) are the same drop,
+    // and comparing their labels failed the job with COLLECTIVE_MISMATCH.
+    const desc = 'team.drop()';
+    const first = (await ch.exchange(Kind.teamDrop, desc, [before, await this.#settledCount()], opts)) as [number, number][];
     let last = 0;
     let now = 0;
     for (const [b, n] of first) {
@@ -720,7 +724,7 @@ export class Team implements AmTeam {
     while (now !== last) {
       last = now;
       now = 0;
-      for (const n of (await ch.exchange(Kind.teamDrop, call.label, await this.#settledCount(), opts)) as number[]) now += n;
+      for (const n of (await ch.exchange(Kind.teamDrop, desc, await this.#settledCount(), opts)) as number[]) now += n;
     }
   }
 

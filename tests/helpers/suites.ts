@@ -234,6 +234,7 @@ const TEAM_MULTI_PE_CASES = [
   'creating teams in mismatched order fails with TEAM_MISMATCH on every PE',
   'after a mismatch the parents still create working teams',
   'a team region, Darc or array sent to a PE outside the team is refused there',
+  "a member's drop() and the others' end of an await using scope are one drop",
 ];
 
 export const WORLD_CASES = [
