@@ -8,7 +8,7 @@
  */
 import { kConstruct, kGuardSite, kTeamInternals } from '../core/index.js';
 import { pin, unpin, type HandleOrigin, type RefState } from '../memregion/internal.js';
-import { captureSite, followOnCollective, namedBarrier, State, type Team } from '../team/index.js';
+import { captureSite, reserveNamedBarriers, State, type Team } from '../team/index.js';
 import { createArray, registerArrayKind } from './create.js';
 import { checkChunkSize, newLocalChunks, type LocalChunks } from './chunks.js';
 import type { World } from './deps.js';
@@ -256,10 +256,12 @@ export class GlobalLockArray<T extends ArrayElemType = ArrayElemType> extends Mu
     // lock: asked first, it queued ahead of such a request, whose PE then never arrived.
     const site = captureSite();
     const what = 'GlobalLockArray.collectiveWriteLocalData()';
+    // Both meetings take their numbers at the call (see reserveNamedBarriers).
+    const [open, close] = reserveNamedBarriers(team, what, site, 2) as [() => Promise<void>, () => Promise<void>];
     return this.#collectiveWrite(async (take) => {
-      await namedBarrier(team, what, site);
+      await open();
       await take();
-      await followOnCollective(() => namedBarrier(team, what, site));
+      await close();
     });
   }
 

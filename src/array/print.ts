@@ -6,7 +6,7 @@
  */
 import { defineAm } from '../am/index.js';
 import { pin, unpin } from '../memregion/internal.js';
-import { captureSite, followOnCollective, namedBarrier } from '../team/index.js';
+import { captureSite, reserveNamedBarriers } from '../team/index.js';
 import { kArray, type ArrayInternals } from './meta.js';
 import type { ArrayRef } from './ops/remote.js';
 
@@ -27,12 +27,19 @@ function partOf(ai: ArrayInternals, pe: number): unknown[] {
 
 const show = (x: unknown): string => String(x);
 
-export async function printArray(h: ArrayRef, ai: ArrayInternals, what: string): Promise<void> {
+export function printArray(h: ArrayRef, ai: ArrayInternals, what: string): Promise<void> {
   const team = ai.meta.team;
   const site = captureSite();
+  // Both meetings take their numbers at the call, in the program's order of collectives.
+  const [open, close] = reserveNamedBarriers(team, what, site, 2) as [() => Promise<void>, () => Promise<void>];
   pin(ai.state);
+  return run(h, ai, open, close).finally(() => unpin(ai.state));
+}
+
+async function run(h: ArrayRef, ai: ArrayInternals, open: () => Promise<void>, close: () => Promise<void>): Promise<void> {
+  const team = ai.meta.team;
+  await open();
   try {
-    await namedBarrier(team, what, site);
     if (team.myPe === 0) {
       const parts = await Promise.all(
         Array.from({ length: team.numPes }, (_, pe) => (ai.meta.views[pe] !== null ? partOf(ai, pe) : team.execAmPe(pe, PartAm, { a: h }))),
@@ -40,9 +47,8 @@ export async function printArray(h: ArrayRef, ai: ArrayInternals, what: string):
       const lines = parts.map((p, pe) => `[pe ${pe} data] [${(p as unknown[]).map(show).join(', ')}]`);
       console.log(lines.join('\n'));
     }
-    // A step of the print the program called (perhaps without awaiting it, before shutdown()).
-    await followOnCollective(() => namedBarrier(team, what, site));
   } finally {
-    unpin(ai.state);
+    // Also when team PE 0's reads failed: the others wait in this meeting.
+    await close();
   }
 }

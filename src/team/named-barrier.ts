@@ -20,3 +20,21 @@ export async function namedBarrier(team: Team, label: string, site: Site): Promi
   if (ch === undefined) return team.barrier();
   await ch.exchange(Kind.iteration, label, 0, { site, token: true });
 }
+
+/**
+ * `count` meetings of one named call, each taking its number now, in order (`namedBarrier` takes
+ * its number when it is called). A call whose later meeting was taken after an earlier one ended
+ * (print()'s closing meeting, after its opening one and team PE 0's reads) got a number that
+ * depended on timing: a collective the program called meanwhile took it on some PEs only, and
+ * the job failed with a mismatch. Each function runs its meeting once, when called.
+ */
+export function reserveNamedBarriers(team: Team, label: string, site: Site, count: number): (() => Promise<void>)[] {
+  const ch = team[kTeamInternals].channel;
+  if (ch === undefined) return Array.from({ length: count }, () => () => team.barrier());
+  return Array.from({ length: count }, () => {
+    const r = ch.reserve<number>(Kind.iteration, label, site);
+    return async () => {
+      await r.run(0, { site, token: true });
+    };
+  });
+}

@@ -194,6 +194,7 @@ const PARITY_ARRAYS_CASES = [
   'i128 and u128: arithmetic, bit ops and shifts wrap at 128 bits; values are bigint',
   'a 128-bit AtomicArray is generic (a lock per element): concurrent updates from every PE lose nothing',
   'bad inputs: wrong team, mismatched creates of the new types, use after drop',
+  "print() and collectiveWriteLocalData() take both their meetings' numbers at the call: collectives called meanwhile match on every PE",
 ];
 
 const PARITY_MISC_CASES = [
