@@ -244,6 +244,13 @@ export async function scan(ch: Channel, value: Reducible, op: ReduceOp, inclusiv
   const name = inclusive ? 'inclusiveScan' : 'exclusiveScan';
   const all = await reduceExchange(ch, inclusive ? Kind.inclusiveScan : Kind.exclusiveScan, name, value, op, site);
   const upto = inclusive ? ch.me + 1 : ch.me;
+  if (!(BUILTIN_OPS as readonly string[]).includes(op) && upto < all.length) {
+    // A registered op may throw, or return another type, at any step, and a PE folds only its
+    // prefix: team PE 0 resolved where the others rejected. Every step is taken on every PE first
+    // (into a copy: fold writes into its first value), so all reject alike. Built-in ops cannot fail.
+    const first = all[0]!;
+    fold(op, [typeof first === 'number' || typeof first === 'bigint' ? first : (first.slice() as NumericArray), ...all.slice(1)], all.length);
+  }
   return upto === 0 ? identity(op, all) : fold(op, all, upto);
 }
 
