@@ -289,7 +289,7 @@ export interface TypedAmGroupOptions<S> {
    * const g = new TypedAmGroup(world, Tag, { static: { tag: '#' } }).addAmPe(0, { x: 1 });
    * ```
    */
-  static?: S;
+  static?: S | undefined;
   /**
    * Entries buffered before a bucket is sent (default LAMELLAR_AM_GROUP_BATCH_SIZE, 10000);
    * INVALID_ARGUMENT unless a positive integer.
@@ -299,7 +299,7 @@ export interface TypedAmGroupOptions<S> {
    * const g = new TypedAmGroup(world, Square, { batchSize: 256 });
    * ```
    */
-  batchSize?: number;
+  batchSize?: number | undefined;
 }
 
 /** A bucket's entries: their insertion positions and arguments. */

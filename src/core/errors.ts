@@ -148,7 +148,7 @@ export interface LamellarErrorOptions<C extends ErrorCodeValue = ErrorCodeValue>
    * const e = new LamellarError(ErrorCode.SCRIPT_NOT_FOUND, 'script not found: app.ts', { details: { script: '/work/app.ts' } });
    * ```
    */
-  details?: ErrorDetails<C>;
+  details?: ErrorDetails<C> | undefined;
 }
 
 /**

@@ -63,7 +63,7 @@ export interface WorldOptions {
    * const w = await initWorld({ backend: 'shmem' }); // under lamellar run -N 4
    * ```
    */
-  backend?: Backend;
+  backend?: Backend | undefined;
   /**
    * Measure time waiting in barriers and collectives and the JS heap's peak too, for
    * `world.stats()`; overrides LAMELLAR_STATS (which `lamellar run --stats` sets). The other
@@ -75,7 +75,7 @@ export interface WorldOptions {
    * console.log(w.stats().barrierWaitMs);
    * ```
    */
-  stats?: boolean;
+  stats?: boolean | undefined;
 }
 
 let worldExists = false;
