@@ -12,13 +12,14 @@
  * On the wire (closure-table.ts) a source goes to each destination once, then launches carry
  * its id; each PE compiles a source once.
  */
-import { ErrorCode, kClosure, kClosureFn, LamellarError, type ErrorCodeValue } from '../core/index.js';
+import { ErrorCode, kClosure, kClosureFn, LamellarError, userSite, type ErrorCodeValue } from '../core/index.js';
 import { STANDARD_GLOBALS } from './closure-globals.js';
 import { analyzeFunctionSource, Shape, UnsupportedFunction } from './closure-scope.js';
 import { shadowedGlobals } from './closure-shadow.js';
 import type { AmContext } from './context.js';
 import type { WireReceived } from '../serde/index.js';
 import { kAmDef, kReturnedAm, tagAmFrames, type AmDef, type AmResultOf, type ReturnedAm } from './define.js';
+import { captureAmSite } from './sites.js';
 
 /** The per-source record a closure carries; read by the engine (closure-table.ts). */
 export { kClosure };
@@ -288,6 +289,18 @@ function examine(fn: ClosureFn, text: string): ClosureSource | Refusal {
       { reason: 'relative-import', specifier: spec },
     );
   }
-  const name = fn.name ? `closure ${fn.name}` : `closure ${excerpt(text)}`;
+  // Named with the program's line that made it (the first closure of this source): a compiled
+  // copy's frames on another PE show no line of the program's, only lamellar-closure-<id>.js.
+  const at = definedAt();
+  const name = `${fn.name ? `closure ${fn.name}` : `closure ${excerpt(text)}`}${at === undefined ? '' : ` (${at})`}`;
   return { id: nextId++, name, shape: report.shape, source: text, envLabel: `env of ${name}` };
+}
+
+/** "app.ts:12" (relative to the working directory when under it): the caller's line of closure(). */
+function definedAt(): string | undefined {
+  const at = userSite(captureAmSite().stack);
+  if (at === undefined) return undefined;
+  const path = at.replace(/^file:\/\//, '').replace(/:\d+$/, '');
+  const cwd = `${process.cwd()}/`;
+  return path.startsWith(cwd) ? path.slice(cwd.length) : path;
 }
