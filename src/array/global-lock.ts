@@ -256,9 +256,10 @@ export class GlobalLockArray<T extends ArrayElemType = ArrayElemType> extends Mu
     // lock: asked first, it queued ahead of such a request, whose PE then never arrived.
     const site = captureSite();
     const what = 'GlobalLockArray.collectiveWriteLocalData()';
-    // Both meetings take their numbers at the call (see reserveNamedBarriers).
-    const [open, close] = reserveNamedBarriers(team, what, site, 2) as [() => Promise<void>, () => Promise<void>];
     return this.#collectiveWrite(async (take) => {
+      // Both meetings take their numbers here, still within the call (#collectiveWrite pins the
+      // array and calls this at once; see reserveNamedBarriers).
+      const [open, close] = reserveNamedBarriers(team, what, site, 2) as [() => Promise<void>, () => Promise<void>];
       await open();
       await take();
       await close();

@@ -27,28 +27,28 @@ function partOf(ai: ArrayInternals, pe: number): unknown[] {
 
 const show = (x: unknown): string => String(x);
 
-export function printArray(h: ArrayRef, ai: ArrayInternals, what: string): Promise<void> {
+export async function printArray(h: ArrayRef, ai: ArrayInternals, what: string): Promise<void> {
   const team = ai.meta.team;
   const site = captureSite();
-  // Both meetings take their numbers at the call, in the program's order of collectives.
-  const [open, close] = reserveNamedBarriers(team, what, site, 2) as [() => Promise<void>, () => Promise<void>];
   pin(ai.state);
-  return run(h, ai, open, close).finally(() => unpin(ai.state));
-}
-
-async function run(h: ArrayRef, ai: ArrayInternals, open: () => Promise<void>, close: () => Promise<void>): Promise<void> {
-  const team = ai.meta.team;
-  await open();
   try {
-    if (team.myPe === 0) {
-      const parts = await Promise.all(
-        Array.from({ length: team.numPes }, (_, pe) => (ai.meta.views[pe] !== null ? partOf(ai, pe) : team.execAmPe(pe, PartAm, { a: h }))),
-      );
-      const lines = parts.map((p, pe) => `[pe ${pe} data] [${(p as unknown[]).map(show).join(', ')}]`);
-      console.log(lines.join('\n'));
+    // Both meetings take their numbers here, at the call, in the program's order of collectives
+    // (an async function runs synchronously up to its first await).
+    const [open, close] = reserveNamedBarriers(team, what, site, 2) as [() => Promise<void>, () => Promise<void>];
+    await open();
+    try {
+      if (team.myPe === 0) {
+        const parts = await Promise.all(
+          Array.from({ length: team.numPes }, (_, pe) => (ai.meta.views[pe] !== null ? partOf(ai, pe) : team.execAmPe(pe, PartAm, { a: h }))),
+        );
+        const lines = parts.map((p, pe) => `[pe ${pe} data] [${(p as unknown[]).map(show).join(', ')}]`);
+        console.log(lines.join('\n'));
+      }
+    } finally {
+      // Also when team PE 0's reads failed: the others wait in this meeting.
+      await close();
     }
   } finally {
-    // Also when team PE 0's reads failed: the others wait in this meeting.
-    await close();
+    unpin(ai.state);
   }
 }
