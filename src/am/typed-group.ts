@@ -543,7 +543,7 @@ function objectsIn(v: object): Set<object> {
     if (Array.isArray(x)) x.forEach(walk);
     else if (x instanceof Map) x.forEach((val, key) => (walk(key), walk(val)));
     else if (x instanceof Set) x.forEach(walk);
-    else if (Object.getPrototypeOf(x) === Object.prototype || Object.getPrototypeOf(x) === null) for (const k in x) walk((x as Record<string, unknown>)[k]);
+    else if (isPlainObject(x)) for (const k in x) walk(x[k]);
   };
   walk(v);
   return seen;

@@ -259,7 +259,7 @@ export class GlobalLockArray<T extends ArrayElemType = ArrayElemType> extends Mu
     return this.#collectiveWrite(async (take) => {
       // Both meetings take their numbers here, still within the call (#collectiveWrite pins the
       // array and calls this at once; see reserveNamedBarriers).
-      const [open, close] = reserveNamedBarriers(team, what, site, 2) as [() => Promise<void>, () => Promise<void>];
+      const [open, close] = reserveNamedBarriers(team, what, site);
       await open();
       await take();
       await close();

@@ -34,7 +34,7 @@ export async function printArray(h: ArrayRef, ai: ArrayInternals, what: string):
   try {
     // Both meetings take their numbers here, at the call, in the program's order of collectives
     // (an async function runs synchronously up to its first await).
-    const [open, close] = reserveNamedBarriers(team, what, site, 2) as [() => Promise<void>, () => Promise<void>];
+    const [open, close] = reserveNamedBarriers(team, what, site);
     await open();
     try {
       if (team.myPe === 0) {

@@ -14,6 +14,6 @@ export { State } from './coll/status.js';
 export { captureSite, NOT_RECORDED, siteText, type Site } from './coll/site.js';
 export type { Channel, Reserved, ExchangeOptions } from './coll/channel.js';
 export { followOnCollective } from './coll/channel.js';
-export { namedBarrier, reserveNamedBarriers } from './named-barrier.js';
+export { reserveNamedBarriers } from './named-barrier.js';
 export { registerReduction, lookupReduction, type ReductionFn } from './reductions.js';
 export type { Reducible, Reduced, ReduceOp, IdentityOp, NumericArray } from './team-collectives.js';
