@@ -87,6 +87,12 @@ export type PeStateValue = (typeof PeState)[keyof typeof PeState];
  */
 export interface PeMonitor {
   state(s: PeStateValue): void;
+  /**
+   * The process whose end ends this PE (a PE process's launcher), or undefined. A PE's main
+   * thread may never yield (a long synchronous loop), so the lamella watches it from a thread
+   * it has anyway: the tcp network thread, which ofi's bootstrap runs too.
+   */
+  readonly launcherPid?: number;
 }
 
 let monitor: PeMonitor | undefined;
@@ -95,6 +101,11 @@ let failure: { error: unknown } | undefined;
 
 export function setPeMonitor(m: PeMonitor | undefined): void {
   monitor = m;
+}
+
+/** PeMonitor.launcherPid of the installed monitor. */
+export function launcherPid(): number | undefined {
+  return monitor?.launcherPid;
 }
 
 let abortHook: ((reason: Error) => void) | undefined;

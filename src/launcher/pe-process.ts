@@ -8,11 +8,12 @@
  * The launcher keeps an IPC channel to every PE. Over it the PE reports its state (world started,
  * world shut down) and, if it fails, its error, which the launcher prints under the PE's number.
  * The channel also tells the PE that its launcher died; since a PE stuck in a synchronous loop
- * never sees that event, a watchdog thread also checks once every 250 ms that the process that
- * started this one is still its parent, and ends the process if not.
+ * never sees that event, the world's network thread (tcp, and ofi's bootstrap) also checks four
+ * times a second that the launcher is still this process's parent, and ends the process if not.
+ * Before `initWorld()` and after shutdown there is no such thread, and a PE hears of it when it
+ * next yields.
  */
 import { writeSync } from 'node:fs';
-import { Worker } from 'node:worker_threads';
 import { config, setPeMonitor } from '../core/index.js';
 import { writeDirectly } from './direct-output.js';
 import { namePeProcess, runScript } from './entry.js';
@@ -31,16 +32,6 @@ if (output === 'direct' || output === 'direct-prefixed') {
 const REPORT_WAIT_MS = 1000;
 /** How long a failing PE whose failure another PE caused stays up after its report (longer than the launcher's ORIGIN_WAIT_MS). */
 const FOLLOW_ON_LINGER_MS = 2000;
-
-const WATCHDOG = `
-const { workerData } = require('node:worker_threads');
-const { writeSync } = require('node:fs');
-setInterval(() => {
-  if (process.ppid === workerData.ppid) return;
-  try { writeSync(2, 'lamellar: PE ' + workerData.pe + ': the launcher (pid ' + workerData.ppid + ') went away; stopping this PE\\n'); } catch {}
-  process.kill(process.pid, 'SIGKILL');
-}, 250);
-`;
 
 /** How long a failure that another PE caused waits for this PE's script to fail on its own. */
 const OWN_ERROR_WAIT_MS = 300;
@@ -101,8 +92,10 @@ if (process.channel !== undefined) {
     writeSync(2, `lamellar: PE ${pe}: the launcher went away; stopping this PE\n`);
     process.exit(1);
   });
-  new Worker(WATCHDOG, { eval: true, workerData: { ppid: process.ppid, pe } }).unref();
+  // The tcp network thread (ofi's bootstrap runs one too) ends this PE should its launcher go
+  // while the script never yields, and with it the 'disconnect' above.
   setPeMonitor({
+    launcherPid: process.ppid,
     state(s) {
       if (process.connected) process.send!({ lamellar: 'state', state: s } satisfies PeReport);
     },

@@ -375,10 +375,11 @@ describe('the launcher and its PEs, in a synchronous loop', () => {
     });
   }
 
-  for (const backend of ['tcp', 'shmem'] as const) {
-    test(`${backend}: PEs end within 2 s of their launcher being killed, though they never yield`, async () => {
+  for (const cfg of [{ backend: 'tcp', numPes: 2 }, { backend: 'shmem', numPes: 2 }, { backend: 'ofi', numPes: 2, provider: 'shm' }] satisfies JobConfig[]) {
+    test(`${configName(cfg)}: PEs end within 2 s of their launcher being killed, though they never yield`, { skip: skipFor(cfg) }, async () => {
       const watch = watchPes();
-      const child = spawn(process.execPath, [BIN, 'run', '-N', '2', '--backend', backend, compiledFixture('busy.ts'), watch.path], { stdio: ['ignore', 'ignore', 'ignore'] });
+      const env = { ...process.env, ...(cfg.provider === undefined ? {} : { LAMELLAR_OFI_PROVIDER: cfg.provider }) };
+      const child = spawn(process.execPath, [BIN, 'run', '-N', '2', '--backend', cfg.backend, compiledFixture('busy.ts'), watch.path], { env, stdio: ['ignore', 'ignore', 'ignore'] });
       try {
         await watch.connected(2, 30000);
         child.kill('SIGKILL');

@@ -454,7 +454,7 @@ describe('tcp socket messages', () => {
     const boot: NetBoot = {
       pe: 0, numPes: 2, backend: 'tcp', jobId: 'fuzz', secret: 'fuzz-secret-0123456789', heap, link,
       rendezvous: { kind: 'dir', dir: '/nonexistent' }, bindAddr: '127.0.0.1', maxFrame: 1 << 20,
-      rendezvousTimeoutSecs: 60, deadlockTimeoutSecs: 10, peerTimeoutSecs: 5, tls: 'off',
+      rendezvousTimeoutSecs: 60, deadlockTimeoutSecs: 10, peerTimeoutSecs: 5, tls: 'off', launcherPid: undefined,
     };
     const node = new TestNode(boot, { postMessage: () => {} } as never);
     const conn = new Conn(1, fakeSocket(), node, maxBody(2));

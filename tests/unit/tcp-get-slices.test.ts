@@ -32,7 +32,7 @@ function serving(): { node: NetNode; written: Buffer[]; socket: { writableLength
   const boot: NetBoot = {
     pe: 0, numPes: 2, backend: 'tcp', jobId: 'slices', secret: 'slices-secret-0123456789', heap: sab, link: createLink(1 << 20),
     rendezvous: { kind: 'dir', dir: '/nonexistent' }, bindAddr: '127.0.0.1', maxFrame: 1 << 20,
-    rendezvousTimeoutSecs: 60, deadlockTimeoutSecs: 10, peerTimeoutSecs: 5, tls: 'off',
+    rendezvousTimeoutSecs: 60, deadlockTimeoutSecs: 10, peerTimeoutSecs: 5, tls: 'off', launcherPid: undefined,
   };
   const node = new NetNode(boot, { postMessage: () => {} } as never);
   const conn = new Conn(1, socket, node, maxBody(2));

@@ -25,7 +25,7 @@ import { setImmediate as immediate } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import {
   checkPe, config, copyBytes, debug, deferred, ErrorCode, isLamellarError, LamellarError, warn, WarningCode,
-  heapBuffer, heapWasm, noteJobMet, noteKillDeadline, packageUrl, type Deferred, type ErrorCodeValue, type KernelSpace, type LamellarConfig, type WasmMemory,
+  heapBuffer, heapWasm, launcherPid, noteJobMet, noteKillDeadline, packageUrl, type Deferred, type ErrorCodeValue, type KernelSpace, type LamellarConfig, type WasmMemory,
 } from '../../core/index.js';
 import { createHeap, detachedInFlight, heapBytes, MappedHeaps, Spill, type RingEnd } from '../common/index.js';
 import type { AtomicOp, AtomicWord, FrameHandler, Lamella, LamellaStats } from '../types.js';
@@ -149,6 +149,7 @@ export class TcpLamella implements Lamella {
       deadlockTimeoutSecs: this.#cfg.deadlockTimeoutSecs,
       peerTimeoutSecs: this.#cfg.peerTimeoutSecs,
       tls: this.#cfg.tls,
+      launcherPid: launcherPid(),
     };
     const links = new AmLinks({
       me: this.myPe,

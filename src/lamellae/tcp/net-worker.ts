@@ -3,6 +3,7 @@
  * the mesh, then pumps the main thread's ring to the sockets, keeps heartbeats, and closes
  * cleanly on shutdown. The per-message work is in node.ts.
  */
+import { writeSync } from 'node:fs';
 import { setImmediate as immediate } from 'node:timers/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { ErrorCode, isLamellarError, type ErrorCodeValue } from '../../core/errors.js';
@@ -20,6 +21,8 @@ export type NetCommand =
 
 const HEARTBEAT_MS = 1000;
 const CLOSE_WAIT_MS = 2000;
+/** How often a PE process checks that its launcher is still there. */
+const LAUNCHER_CHECK_MS = 250;
 
 const boot = (workerData as { lamellarNet: NetBoot }).lamellarNet;
 const node = new NetNode(boot, parentPort!);
@@ -62,6 +65,25 @@ const heartbeat = setInterval(() => {
   }
 }, HEARTBEAT_MS);
 
+/**
+ * Ends this PE process once its launcher is gone (killed with SIGKILL, say): the PE would
+ * otherwise run on as an orphan, and its main thread, which hears of the lost launcher only when
+ * it yields, may never yield. From this thread, which the PE has for its connections anyway, not
+ * from one of its own: a thread costs a PE process a seventh of a second of CPU to start.
+ */
+const launcherCheck =
+  boot.launcherPid === undefined
+    ? undefined
+    : setInterval(() => {
+        if (process.ppid === boot.launcherPid) return;
+        try {
+          writeSync(2, `lamellar: PE ${boot.pe}: the launcher (pid ${boot.launcherPid}) went away; stopping this PE\n`);
+        } catch {
+          // stderr may have gone with the launcher.
+        }
+        process.kill(process.pid, 'SIGKILL');
+      }, LAUNCHER_CHECK_MS);
+
 /** Says goodbye on every connection, closes them, and reports when all are closed. */
 async function close(): Promise<void> {
   node.drainOut();
@@ -73,6 +95,7 @@ async function close(): Promise<void> {
   }
   node.closing = true;
   clearInterval(heartbeat);
+  clearInterval(launcherCheck);
   for (const c of node.conns) if (c !== undefined && !c.closed) node.sendTo(c, T.BYE, 0);
   node.flushDirty();
   const closed = node.conns.map((c) =>

@@ -50,6 +50,8 @@ export interface NetBoot {
   peerTimeoutSecs: number;
   /** LAMELLAR_TLS: encrypt links always, never, or to peers off loopback (tls.ts). */
   tls: TlsMode;
+  /** The launcher whose end ends this PE process (net-worker.ts watches it), if it has one. */
+  launcherPid: number | undefined;
 }
 
 /** Messages the network thread posts to its main thread (rare events only). */
