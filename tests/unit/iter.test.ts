@@ -10,7 +10,7 @@ import { writeWide } from '../../src/array/elem.js';
 import { readerOf } from '../../src/array/iter/access.js';
 import { storeItems } from '../../src/array/iter/collect.js';
 import { failedElsewhere, type ExchangeRecord } from '../../src/array/iter/exchange.js';
-import { kernelFor, useInterpretedKernels, type KernelShape, type TailKind } from '../../src/array/iter/fuse.js';
+import { kernelFor, TIER_UP, useInterpretedKernels, type KernelShape, type TailKind } from '../../src/array/iter/fuse.js';
 import { ASYNC_LANES, checkSchedule, driveAsync, driveSync, Schedule, type Schedule as Sched } from '../../src/array/iter/schedule.js';
 import { applyWindow, fullWindow, progression, type WindowOp } from '../../src/array/iter/window.js';
 import { Layout } from '../../src/array/layout.js';
@@ -126,7 +126,7 @@ test('generated loops and the interpreted loops agree on every consumer and tail
         const C = consumer === 'each' ? (x: unknown) => void seen.push(x) : consumer === 'reduce' ? (a: unknown, b: unknown) => String(a) + '|' + String(b) : null;
         const E = Float64Array.from({ length: 2 * enums }, (_, j) => (j % 2 === 0 ? j * 10 : j + 1));
         const args = { v, l0: 3, ls: 2, E, G: null, R: null, S: null, at: null, F, C: C as never, st: { acc: 0 as unknown, has: false, mono: tail.map(() => 0) }, out: [] as unknown[] };
-        const k = kernelFor(shape, F, C as never);
+        const k = kernelFor(shape, F, C as never, Infinity);
         k(args, 0, 7);
         k(args, 7, 18);
         return JSON.stringify({ acc: args.st.acc, has: args.st.has, mono: args.st.mono, out: args.out, seen });
@@ -135,6 +135,39 @@ test('generated loops and the interpreted loops agree on every consumer and tail
     }
   }
   useInterpretedKernels(false);
+});
+
+test('a chain runs the shared interpreted loop until its callbacks have been given TIER_UP elements, then its own compiled loop', () => {
+  const shape: KernelShape = { src: 'val', enums: 0, tail: ['map'], consumer: 'sum', tag: 'Float64Array' };
+  const v = Float64Array.from({ length: 10 }, (_, i) => i);
+  const sum = (k: ReturnType<typeof kernelFor>, F: ((...a: never[]) => unknown)[]): unknown => {
+    const args = { v, l0: 0, ls: 1, E: new Float64Array(0), G: null, R: null, S: null, at: null, F, C: null, st: { acc: 0 as unknown, has: false, mono: [0] }, out: [] as unknown[] };
+    k(args, 0, v.length);
+    return args.st.acc;
+  };
+  // Fresh callbacks over small parts (an arrow written in the call) share one loop and compile nothing.
+  const fresh = [1, 2, 3].map((m) => {
+    const f = [(x: number) => x * m] as ((...a: never[]) => unknown)[];
+    const k = kernelFor(shape, f, null, 100);
+    assert.equal(sum(k, f), 45 * m);
+    return k;
+  });
+  assert.equal(fresh[0], fresh[1]);
+  assert.equal(fresh[1], fresh[2]);
+  // A hoisted callback compiles once it has been given TIER_UP elements, and keeps that loop.
+  const F = [(x: number) => x + 1] as ((...a: never[]) => unknown)[];
+  const third = Math.ceil(TIER_UP / 3);
+  assert.equal(kernelFor(shape, F, null, third), fresh[0]);
+  assert.equal(kernelFor(shape, F, null, third), fresh[0]);
+  const compiled = kernelFor(shape, F, null, third);
+  assert.notEqual(compiled, fresh[0]);
+  assert.equal(kernelFor(shape, F, null, 1), compiled);
+  assert.equal(sum(compiled, F), 55);
+  // A part that large compiles at once.
+  const big = [(x: number) => x - 1] as ((...a: never[]) => unknown)[];
+  const k = kernelFor(shape, big, null, TIER_UP);
+  assert.notEqual(k, fresh[0]);
+  assert.equal(sum(k, big), 35);
 });
 
 test('the store consumers write typed elements and report the first item that does not fit, generated and interpreted alike', () => {
@@ -161,7 +194,7 @@ test('the store consumers write typed elements and report the first item that do
       const shape: KernelShape = { src: 'val', enums: 0, tail: [], consumer: kind, tag: 'Array' };
       const args = { v: items, l0: 0, ls: 1, E: new Float64Array(0), G: null, R: null, S: null, at: null, F: [], C: C as never, st: { acc: 0 as unknown, has: false, mono: [] }, out };
       try {
-        kernelFor(shape, [], C as never)(args, 0, items.length);
+        kernelFor(shape, [], C as never, Infinity)(args, 0, items.length);
       } catch {}
       return { bad, n: args.st.acc, out: Array.from(out as ArrayLike<unknown>, String) };
     });
@@ -191,7 +224,7 @@ test('a reader source (bool, i128, u128 storage) gives the API values, generated
         const shape: KernelShape = { src: 'get', enums: 1, tail: ['filter'], consumer, tag: name };
         const F = [(x: unknown) => (x as [number, unknown])[0] % 2 === 1] as ((...a: never[]) => unknown)[];
         const args = { v, l0: 1, ls: 3, E: Float64Array.of(100, 1), G, R: null, S: null, at: null, F, C: null, st: { acc: 0 as unknown, has: false, mono: [0] }, out: [] as unknown[] };
-        const k = kernelFor(shape, F, null);
+        const k = kernelFor(shape, F, null, Infinity);
         k(args, 0, 2);
         k(args, 2, 6);
         return { acc: args.st.acc, out: args.out };

@@ -41,7 +41,7 @@ async function consume(c: Chain, size: number, consumer: ConsumerKind, fn: Kerne
   const out: unknown[] = [];
   const slice = new Slice();
   for await (const p of planStream(c, size)) {
-    const kernel = kernelFor(shapeOf(p, c.tail, consumer), F, fn);
+    const kernel = kernelFor(shapeOf(p, c.tail, consumer), F, fn, p.n);
     kernel({ v: p.v, l0: p.l0, ls: p.ls, E: p.E, G: null, R: null, S: null, at: null, F, C: fn, st, out }, 0, p.n);
     if (slice.due()) await slice.yield();
   }
@@ -58,7 +58,7 @@ async function* itemChunks(c: Chain, size: number): AsyncGenerator<unknown[], vo
   for await (const p of planStream(c, size)) {
     const out: unknown[] = [];
     try {
-      kernelFor(shapeOf(p, c.tail, 'push'), F, null)({ v: p.v, l0: p.l0, ls: p.ls, E: p.E, G: null, R: null, S: null, at: null, F, C: null, st, out }, 0, p.n);
+      kernelFor(shapeOf(p, c.tail, 'push'), F, null, p.n)({ v: p.v, l0: p.l0, ls: p.ls, E: p.E, G: null, R: null, S: null, at: null, F, C: null, st, out }, 0, p.n);
     } catch (e) {
       void settleItems(out);
       throw e;

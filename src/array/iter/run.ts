@@ -44,7 +44,7 @@ function argsFor(p: Plan, tail: readonly TailOp[], C: KernelArgs['C'], acc: unkn
 export async function runSync(p: Plan, tail: readonly TailOp[], consumer: SyncConsumer, fn: KernelArgs['C'], sched: Schedule): Promise<SyncResult> {
   const kind: ConsumerKind = consumer === 'collect' ? 'push' : consumer;
   const a = argsFor(p, tail, kind === 'each' || kind === 'reduce' ? fn : null, 0);
-  const kernel = kernelFor(shapeOf(p, tail, kind), a.F, a.C);
+  const kernel = kernelFor(shapeOf(p, tail, kind), a.F, a.C, p.n);
   await driveSync(p.n, sched, (k0, k1) => kernel(a, k0, k1));
   return { acc: a.st.acc, has: a.st.has, items: a.out };
 }
@@ -70,7 +70,7 @@ export async function runStore(p: Plan, tail: readonly TailOp[], type: ArrayElem
   const a = argsFor(p, tail, bad as KernelArgs['C'], 0);
   const out = new ELEM_CTORS[type as ElemType](p.n);
   a.out = out as unknown as unknown[];
-  const kernel = kernelFor(shapeOf(p, tail, kind), a.F, a.C);
+  const kernel = kernelFor(shapeOf(p, tail, kind), a.F, a.C, p.n);
   await driveSync(p.n, sched, (k0, k1) => kernel(a, k0, k1));
   const n = a.st.acc as number;
   return { data: out.subarray(0, n), n };
@@ -82,7 +82,7 @@ export async function runStore(p: Plan, tail: readonly TailOp[], type: ArrayElem
  */
 export async function runAsync(p: Plan, tail: readonly TailOp[], fn: ((x: never) => unknown) | null, sched: Schedule): Promise<unknown[]> {
   const a = argsFor(p, tail, null, 0);
-  const kernel = kernelFor(shapeOf(p, tail, 'push'), a.F, null);
+  const kernel = kernelFor(shapeOf(p, tail, 'push'), a.F, null, p.n);
   const segs: { start: number; vals: unknown[] }[] = [];
   await driveAsync(p.n, sched, {
     produce(k0, k1) {
