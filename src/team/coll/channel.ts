@@ -310,11 +310,11 @@ export class Channel implements BarrierHooks {
     return this.#track(this.#sigTail.then(() => this.#runSignal(seq, kind, site, unwatched)));
   }
 
-  /** Takes a sequence number for a signal collective that runs later, in its turn, on `run()`. */
-  reserveSignal(kind: number, call?: SignalCall): { seq: number; run(): Promise<void> } {
+  /** Takes a sequence number for a signal collective that runs later, in its turn, on `run()`. `given`: its call site, already captured. */
+  reserveSignal(kind: number, call?: SignalCall, given?: Site): { seq: number; run(): Promise<void> } {
     const seq = this.#take(kind, call?.label);
     this.#freshAt = seq;
-    const site = call?.site ?? captureSite();
+    const site = call?.site ?? given ?? captureSite();
     this.#sites[seq & RECENT_MASK] = site;
     const gate = deferred<void>();
     const p = this.#track((this.#sigTail ?? Promise.resolve()).then(() => gate.promise).then(() => this.#runSignal(seq, kind, site)));
