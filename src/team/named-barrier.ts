@@ -9,9 +9,10 @@ import { kTeamInternals, type Team } from './team.js';
 /**
  * The opening and closing meetings of every member of `team` that mismatch and deadlock reports
  * name `label`, at the program's call `site`, each taking its collective number now, in order;
- * each function runs its meeting once, when called. Taken at the call: a later meeting that took its number after an
- * earlier one ended (print()'s closing meeting, after team PE 0's reads) got a number that
- * depended on timing, and a collective the program called meanwhile took it on some PEs only.
+ * each function runs its meeting once, when called. Taken at the call: a later meeting that took
+ * its number after an earlier one ended (print()'s closing meeting, after team PE 0's reads) got
+ * a number that depended on timing, and a collective the program called meanwhile took it on
+ * some PEs only.
  *
  * Each is an exchange of no value whose description is `label`, not a barrier: a barrier pairs
  * with any other PE's barrier of its kind (print() with barrier() let one PE past a meeting the

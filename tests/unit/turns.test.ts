@@ -3,16 +3,23 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { completed, completedVoid, RESOLVED } from '../../src/core/turns.js';
 
-test('an awaited loop of completions lets a pending setImmediate run within a few thousand of them', async () => {
+/** Awaits completions (running `between` after each) until a setImmediate queued first has run, at most `limit`. */
+async function completionsBeforeTurn(limit: number, between: () => void = () => {}): Promise<{ ran: boolean; n: number }> {
   let ran = false;
   setImmediate(() => {
     ran = true;
   });
   let n = 0;
-  while (!ran && n < 1_000_000) {
+  while (!ran && n < limit) {
     await completedVoid();
     n++;
+    between();
   }
+  return { ran, n };
+}
+
+test('an awaited loop of completions lets a pending setImmediate run within a few thousand of them', async () => {
+  const { ran, n } = await completionsBeforeTurn(1_000_000);
   assert.ok(ran, `no turn of the event loop in ${n} awaited completions`);
   assert.ok(n <= 2048, `the turn came after ${n} completions`);
 });
@@ -63,17 +70,10 @@ test('a loop that computes between completions turns after about 2 ms of them, n
   // A task farm: each turn of the loop takes the next task from a counter on this PE (a
   // completion) and computes 3 ms. Other PEs' requests for that counter wait for a turn.
   await new Promise<void>((resolve) => setImmediate(resolve));
-  let ran = false;
-  setImmediate(() => {
-    ran = true;
-  });
-  let n = 0;
-  while (!ran && n < 100) {
-    await completedVoid();
-    n++;
+  const { ran, n } = await completionsBeforeTurn(100, () => {
     const end = performance.now() + 3;
     while (performance.now() < end);
-  }
+  });
   assert.ok(ran, `no turn of the event loop in ${n} completions of 3 ms each`);
   assert.ok(n <= 3, `the turn came after ${n} completions`);
 });
