@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { compiledFixture } from './compiled.js';
-import { CONFIGS, caseReports, configName, runJob, skipFor, type JobConfig, type JobResult } from './job.js';
+import { CONFIGS, caseReports, configName, reportsOf, runJob, skipFor, type JobConfig, type JobResult } from './job.js';
 import type { Suite } from './suites.js';
 
 /** Lines of a job's stderr or stdout shown in a failure at most (its end, where a crash is). */
@@ -67,7 +67,7 @@ export function caseTests(job: JobView, names: readonly string[], fixture?: stri
   for (const name of names) {
     test(name, async () => {
       const r = await job.result();
-      const reports = caseReports(r.stdout).filter((c) => c.case === name && c.fixture === fixture);
+      const reports = reportsOf(r.stdout, name, fixture);
       const n = job.numPes;
       if (reports.length !== n) assert.equal(reports.length, n, `case '${name}' reported on ${reports.length} of ${n} PEs\n${stderrOnce(job, r, name)}`);
       const bad = reports.filter((rep) => !rep.ok);

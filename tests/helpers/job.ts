@@ -112,6 +112,35 @@ export function caseReports(stdout: string): CaseReport[] {
     .map((l) => JSON.parse(l.slice(7)) as CaseReport);
 }
 
+/** The last output indexed by `reportsOf`, and its reports by fixture and case. */
+let indexed: { stdout: string; byCase: Map<string, CaseReport[]> } | undefined;
+
+/**
+ * The reports of case `name` (of `fixture`, in a bundle) in `stdout`. A job's tests each look up
+ * their own case in the same output: parsing all of it for each (thousands of cases, as many
+ * lines on every PE) had cost the array matrix's test process 12 s of CPU. The output is parsed
+ * once, then looked up. `fixture` undefined matches a report that names none; `ANY_FIXTURE` any.
+ */
+export function reportsOf(stdout: string, name: string, fixture?: string): CaseReport[] {
+  if (indexed?.stdout !== stdout) {
+    const byCase = new Map<string, CaseReport[]>();
+    const add = (key: string, rep: CaseReport): void => {
+      const list = byCase.get(key);
+      if (list === undefined) byCase.set(key, [rep]);
+      else list.push(rep);
+    };
+    for (const rep of caseReports(stdout)) {
+      add(`${rep.fixture ?? ''}\0${rep.case}`, rep);
+      add(`${ANY_FIXTURE}\0${rep.case}`, rep);
+    }
+    indexed = { stdout, byCase };
+  }
+  return indexed.byCase.get(`${fixture ?? ''}\0${name}`) ?? [];
+}
+
+/** `reportsOf`'s fixture for a report of the case from whichever fixture (or none). */
+export const ANY_FIXTURE = '\u0001any';
+
 export interface JobConfig {
   backend: Backend;
   numPes: number;

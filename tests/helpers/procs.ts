@@ -8,7 +8,7 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
 import { compiledFixture } from './compiled.js';
-import { BIN, caseReports, ROOT } from './job.js';
+import { ANY_FIXTURE, BIN, reportsOf, ROOT } from './job.js';
 import assert from 'node:assert/strict';
 
 export interface Proc {
@@ -117,7 +117,7 @@ export async function freePort(): Promise<number> {
 /** Every case in `cases` reported ok by `numPes` PEs. */
 export function assertCases(stdout: string, numPes: number, cases: string[]): void {
   for (const name of cases) {
-    const reports = caseReports(stdout).filter((c) => c.case === name);
+    const reports = reportsOf(stdout, name, ANY_FIXTURE);
     assert.equal(reports.length, numPes, `'${name}' reported by ${reports.length} of ${numPes} PEs\n${stdout}`);
     for (const r of reports) assert.ok(r.ok, `PE ${r.pe}: ${r.error}`);
   }
