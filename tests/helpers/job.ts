@@ -149,7 +149,13 @@ export interface JobConfig {
   env?: Record<string, string>;
 }
 
-/** The lamella configurations every conformance case runs on. */
+/**
+ * The lamella configurations every conformance case runs on: each lamella with 2 PEs and with 3
+ * (an uneven split, PEs that are not each other's only partner), shmem with 4 too. Above the
+ * lamella the runtime is the same whatever carries its messages; a 4-PE job on tcp or ofi cost
+ * 40-46 s of CPU on the project's 2-core machines, the suite's dearest, where 3 PEs cost about
+ * two thirds of that.
+ */
 export const CONFIGS: JobConfig[] = [
   { backend: 'local', numPes: 1 },
   { backend: 'shmem', numPes: 2 },
@@ -157,11 +163,9 @@ export const CONFIGS: JobConfig[] = [
   { backend: 'shmem', numPes: 4 },
   { backend: 'tcp', numPes: 2 },
   { backend: 'tcp', numPes: 3 },
-  { backend: 'tcp', numPes: 4 },
   { backend: 'ofi', numPes: 2, provider: 'tcp;ofi_rxm' },
-  { backend: 'ofi', numPes: 4, provider: 'tcp;ofi_rxm' },
-  // 4 PEs on one provider only: the runtime above the lamella is the same for both, and a 4-PE
-  // ofi job is the suite's dearest (34-38 s of CPU on 2 cores).
+  // 3 PEs on one provider only, for the same reason.
+  { backend: 'ofi', numPes: 3, provider: 'tcp;ofi_rxm' },
   { backend: 'ofi', numPes: 2, provider: 'shm' },
 ];
 

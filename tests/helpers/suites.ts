@@ -15,7 +15,7 @@ export interface Suite {
   configs: JobConfig[];
 }
 
-/** Every configuration but tcp with 3 and 4 PEs. */
+/** Every configuration but tcp with 3 PEs. */
 const NO_WIDE_TCP = CONFIGS.filter((c) => c.backend !== 'tcp' || c.numPes === 2);
 
 export const AM_CASES = [

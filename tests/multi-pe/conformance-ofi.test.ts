@@ -1,5 +1,5 @@
 /**
- * The conformance fixtures of helpers/suites.ts on ofi (tcp;ofi_rxm with 2 and 4 PEs, shm with 2), one
+ * The conformance fixtures of helpers/suites.ts on ofi (tcp;ofi_rxm with 2 and 3 PEs, shm with 2), one
  * job per configuration (see conformance-shmem). Skipped outside CI where libfabric or the addon
  * is missing.
  */
