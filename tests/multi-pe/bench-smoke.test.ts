@@ -1,9 +1,12 @@
 /**
  * Smoke test of the benchmark suite: every benchmark in bench/suite.ts runs at tiny sizes through
- * the real CLI, on each backend, and must finish in time, print well-formed result lines with
- * BENCHMARKS.md's fields and a progress line for each, and report its own result verified. Speed
- * is never checked here. The kernels' result checks are also shown to reject wrong results, so
- * that "verified" means something.
+ * the real CLI on shmem, and one of each kind on tcp (AMs, RDMA, batch ops, iterators,
+ * collectives, locks, and those with a tcp driver), and must finish in time, print well-formed
+ * result lines with BENCHMARKS.md's fields and a progress line for each, and report its own
+ * result verified. Speed is never checked here. Whether the runtime gives right results on each
+ * lamella is the conformance tests' matter; here a script's own arguments, output and check are,
+ * and a 2-PE tcp job costs twice a shmem one to start. The kernels' result checks are also shown
+ * to reject wrong results, so that "verified" means something.
  *
  * The scripts run as their JavaScript copies (helpers/compiled.ts: `bench/micro/barrier.ts` ->
  * `.cache/bench/micro/barrier.js`), which saves loading tsx in each PE and in the postMessage
@@ -27,11 +30,13 @@ const NUMBERS = [
 ] as const;
 const STRINGS = ['name', 'variant', 'backend', 'mode', 'git', 'date'] as const;
 const BACKENDS = ['shmem', 'tcp'] as const;
+/** The benchmarks that run on tcp too (besides those with a tcp driver). */
+const ON_TCP = new Set(['am_rate', 'am_bw', 'put_bw', 'get_bw', 'histo_array', 'index_gather', 'iter', 'allreduce', 'lock_ops']);
 
 for (const backend of BACKENDS) {
   describe(`benchmarks at tiny sizes on ${backend} with 2 PEs`, () => {
     for (const b of SUITE) {
-      if (b.driver !== undefined && b.driver !== backend) continue;
+      if (b.driver !== undefined ? b.driver !== backend : backend === 'tcp' && !ON_TCP.has(b.name)) continue;
       test(`${b.name} completes, prints its result lines and verifies its result`, async () => {
         const args = ['--quick', ...b.smoke];
         const r = b.driver === undefined
@@ -62,6 +67,10 @@ for (const backend of BACKENDS) {
     }
   });
 }
+
+test('every benchmark named to run on tcp is in the suite', () => {
+  assert.deepEqual([...ON_TCP].filter((name) => !SUITE.some((b) => b.name === name)), []);
+});
 
 describe('the kernels reject wrong results', () => {
   test('histo: a lost update or a misplaced one fails the check', () => {
