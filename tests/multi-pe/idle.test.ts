@@ -63,8 +63,10 @@ describe('PEs that only look idle are left alone', { concurrency: 2 }, () => {
         assert.equal(r.code, 0, `${mode}:\n${r.stderr}`);
         assert.match(r.stdout, /@@done 0/, mode);
         assert.match(r.stdout, /@@done 1/, mode);
-        // Thread-pool work is not seen: a report may come, but the job is not ended.
+        // Thread-pool work is not seen: a report may come, but the job is not ended. It lasted
+        // longer than the timeout (1 s), or the PEs never looked idle.
         if (mode !== 'pool') assert.doesNotMatch(r.stderr, /every PE has been idle/, mode);
+        else assert.ok(Number(/@@pool 1 in (\d+) ms/.exec(r.stdout)?.[1]) > 1000, r.stdout);
       }
     });
   }
