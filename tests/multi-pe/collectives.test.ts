@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { describe, test } from 'node:test';
 import { compiledFixture } from '../helpers/compiled.js';
-import { configName, fixture, runJob, skipFor, type JobConfig } from '../helpers/job.js';
+import { configName, fixture, runJob, skipFor, type JobConfig, type JobResult } from '../helpers/job.js';
 
 /** `file:line` of the call marked `// @@line <tag>` in a fixture script (`.ts` or its copy). */
 function line(script: string, tag: string): string {
@@ -496,11 +496,28 @@ describe('waits reported after LAMELLAR_DEADLOCK_TIMEOUT', { concurrency: 2 }, (
       else assert.match(r.stdout, new RegExp(`@@warning PE ${pe} has waited [\\d.]+ s in ${what}${where}; next report`), r.stdout);
     };
     const ended = (r: { code: number | null; stderr: string }): void => assert.equal(r.code, one ? 13 : 0, r.stderr);
+    // With several PEs a job runs its cases one after another (one job per LAMELLAR_GUARD_SITES
+    // setting: a job costs its PEs' start-up), each case's lines tagged with its kind; a case's
+    // view of the job is its own lines, untagged. One PE ends at its first wait (exit 13).
+    const jobs = new Map<boolean, Promise<JobResult>>();
+    const runCase = async (kind: 'local' | 'larr' | 'global' | 'garr' | 'drop', sites: boolean): Promise<JobResult> => {
+      const e = sites ? sitesEnv : env;
+      if (one) return runJob(script, { ...cfg, env: e, args: [kind, '100', '12'], timeoutMs: 60000 });
+      let job = jobs.get(sites);
+      if (job === undefined) {
+        job = runJob(script, { ...cfg, env: e, args: [sites ? 'local,global' : 'local,larr,global,garr,drop', '100', '12'], timeoutMs: 120000 });
+        jobs.set(sites, job);
+      }
+      const r = await job;
+      const tag = `@@${kind}:`;
+      const own = r.stdout.split('\n').filter((l) => l.startsWith(tag)).map((l) => `@@${l.slice(tag.length)}`);
+      return { ...r, stdout: `${own.join('\n')}\n` };
+    };
     for (const [kind, sites] of [['local', false], ['local', true], ['larr', false]] as const) {
       const what = kind === 'local' ? 'LocalRwDarc' : 'LocalLockArray';
       const named = kind === 'larr' || sites;
       test(`a ${what} lock asked for again while this PE holds it is a reported wait on ${cfg.backend}${sites ? ', naming where the guard was taken (LAMELLAR_GUARD_SITES=1)' : ''}`, async () => {
-        const r = await runJob(script, { ...cfg, env: sites ? sitesEnv : env, args: [kind, '100', '12'], timeoutMs: 60000 });
+        const r = await runCase(kind, sites);
         ended(r);
         const taken = named ? at(kind === 'local' ? 'darc write' : 'array write') : undefined;
         for (let pe = 0; pe < cfg.numPes; pe++) {
@@ -512,7 +529,7 @@ describe('waits reported after LAMELLAR_DEADLOCK_TIMEOUT', { concurrency: 2 }, (
     }
     for (const sites of [false, true]) {
       test(`a GlobalRwDarc lock asked for again while this PE holds it is reported by the PE and the lock's host on ${cfg.backend}${sites ? ', naming where the guard was taken (LAMELLAR_GUARD_SITES=1)' : ''}`, async () => {
-        const r = await runJob(script, { ...cfg, env: sites ? sitesEnv : env, args: ['global', '100', '12'], timeoutMs: 60000 });
+        const r = await runCase('global', sites);
         ended(r);
         const asker = cfg.numPes - 1;
         for (let pe = 0; pe < cfg.numPes; pe++) assert.match(r.stdout, new RegExp(`@@progress ${pe} lock warnings 0`));
@@ -529,7 +546,7 @@ describe('waits reported after LAMELLAR_DEADLOCK_TIMEOUT', { concurrency: 2 }, (
       });
     }
     test(`a GlobalLockArray lock asked for again while this PE holds it is a reported wait on ${cfg.backend}`, async () => {
-      const r = await runJob(script, { ...cfg, env, args: ['garr', '100', '12'], timeoutMs: 60000 });
+      const r = await runCase('garr', false);
       ended(r);
       const asker = cfg.numPes - 1;
       for (let pe = 0; pe < cfg.numPes; pe++) assert.match(r.stdout, new RegExp(`@@progress ${pe} lock warnings 0`));
@@ -541,7 +558,7 @@ describe('waits reported after LAMELLAR_DEADLOCK_TIMEOUT', { concurrency: 2 }, (
       if (!one) assert.match(r.stdout, new RegExp(`@@read ${asker} 1 after the report`));
     });
     test(`an array drop() waiting for a consumer that does not settle is a reported wait on ${cfg.backend}`, async () => {
-      const r = await runJob(script, { ...cfg, env, args: ['drop'], timeoutMs: 60000 });
+      const r = await runCase('drop', false);
       assert.equal(r.code, 0, r.stderr);
       for (let pe = 0; pe < cfg.numPes; pe++) {
         assert.match(r.stdout, new RegExp(`@@warning PE ${pe} has waited [\\d.]+ s in UnsafeArray\\.drop\\(\\) \\(it waits for the iterator consumers started through this handle to settle\\) at ${at('drop')}; next report`));
