@@ -12,8 +12,9 @@
  * starts last; a file without a time counts as long. Most of a multi-PE test's time is its jobs
  * starting up and waiting on each other (a deadlock timeout, a failed PE's stop), which leaves a
  * core idle when files run one at a time, and with one file per core still left them idle 14% of
- * the time: the whole suite took 10:49 with two at once and 9:54 with three (2 cores). `--test-timeout` bounds each test (default 180 s); `--file-timeout` each
- * file as a whole (default 600 s): a file that hangs or crashes fails, with its output.
+ * the time: the whole suite took 10:49 with two at once and 9:54 with three (2 cores).
+ * `--test-timeout` bounds each test (default 180 s); `--file-timeout` each file as a whole
+ * (default 600 s): a file that hangs or crashes fails, with its output.
  */
 import { readdirSync, readFileSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
