@@ -7,7 +7,7 @@
  * of the allocation, which is how sub-arrays and arrays shorter than the team work.
  */
 import { kTeamLaunch, type AmArgs, type AmDef, type AmHandle, type LocalAmHandle, type MultiAmHandle } from '../am/index.js';
-import { checkPe, completed, completedVoid, kRefState, nextTurn, peCounters } from '../core/index.js';
+import { checkPe, completed, completedVoid, kRefState, lend, nextTurn, peCounters } from '../core/index.js';
 import { badWindow, checkCount, RefHandle, type ElemType, type HandleOrigin, type RefState } from '../memregion/internal.js';
 import type { OneSidedMemoryRegion, SharedMemoryRegion } from '../memregion/index.js';
 import { kTeamInternals, State, type Team } from '../team/index.js';
@@ -52,6 +52,9 @@ declare module '../serde/wire.js' {
  */
 export type RegionFor<T extends ArrayElemType> = T extends ElemType ? SharedMemoryRegion<T> | OneSidedMemoryRegion<T> : never;
 
+/** `a.lentView()`, for the local iterators (assigned in ArrayBase's static block). */
+export let lentViewOf: (a: ArrayBase) => View;
+
 /**
  * What every distributed array type shares (UnsafeArray, ReadOnlyArray, AtomicArray,
  * LocalLockArray, GlobalLockArray): element type, length and distribution, index queries,
@@ -75,6 +78,8 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
   readonly #offset: number;
   readonly #length: number;
   #local: View | undefined;
+  /** `lentView()`'s view, made at the first call. */
+  #lent: View | undefined;
   /** `[kArray]`, made once: every op reads it, and a new object per op was garbage per op. */
   #internals: ArrayInternals<T> | undefined;
 
@@ -208,6 +213,22 @@ export abstract class ArrayBase<T extends ArrayElemType = ArrayElemType> extends
   protected localView(): View {
     void this.refState;
     return (this.#local ??= this.#makeLocalView());
+  }
+
+  /**
+   * @internal This PE's part of the window as the program gets it (local data, chunks, guards,
+   * local iteration): lent to this handle if garbage collection may release it, so a view the
+   * program keeps keeps the memory (core/lent.ts). One an AM holds is released when the AM ends,
+   * as a dropped one is: its local view serves.
+   */
+  protected lentView(): View {
+    if (!this.watched) return this.localView();
+    void this.refState;
+    return (this.#lent ??= lend(this.localView(), this));
+  }
+
+  static {
+    lentViewOf = (a) => a.lentView();
   }
 
   #makeLocalView(): View {

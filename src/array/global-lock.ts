@@ -196,7 +196,7 @@ export class GlobalLockArray<T extends ArrayElemType = ArrayElemType> extends Mu
 
   async #take<G extends LocalDataGuard<unknown>>(write: boolean, make: (data: LocalView<T>, release: () => void) => G): Promise<G> {
     const ai = this[kArray];
-    const data = this.localView() as unknown as LocalView<T>;
+    const data = this.lentView() as unknown as LocalView<T>;
     const sites = guardsHere.get(ai.meta);
     const held = sites?.size ?? 0;
     // Where the lock word is not mapped (tcp) the wait is team PE 0's, which reports its queue; a
@@ -293,7 +293,7 @@ export class GlobalLockArray<T extends ArrayElemType = ArrayElemType> extends Mu
     }
     const w = ai.meta.locks[0] ?? null;
     return newLocalDataGuard(
-      this.localView() as unknown as LocalView<T>,
+      this.lentView() as unknown as LocalView<T>,
       () => {
         if (w !== null) collectiveDone(w);
         else void team[kTeamInternals].launchOwned(0, CollectiveDoneAm, { a: this });

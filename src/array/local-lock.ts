@@ -184,7 +184,7 @@ export class LocalLockArray<T extends ArrayElemType = ArrayElemType> extends Mut
   async #take<G extends LocalDataGuard<unknown>>(write: boolean, make: (data: LocalView<T>, release: () => void) => G): Promise<G> {
     const ai = this[kArray];
     const me = ai.meta.team.myPe;
-    const data = this.localView() as unknown as LocalView<T>;
+    const data = this.lentView() as unknown as LocalView<T>;
     const w = ai.meta.locks[me]!;
     pin(ai.state);
     try {

@@ -91,7 +91,7 @@ export class ReadOnlyArray<T extends ArrayElemType = ArrayElemType> extends Arra
    * ```
    */
   localData(): ReadonlyLocalView<T> {
-    return this.localView() as unknown as ReadonlyLocalView<T>;
+    return this.lentView() as unknown as ReadonlyLocalView<T>;
   }
 
   /**
@@ -104,7 +104,7 @@ export class ReadOnlyArray<T extends ArrayElemType = ArrayElemType> extends Arra
    * ```
    */
   localChunks(n: number): LocalChunks<ReadonlyLocalView<T>> {
-    return newLocalChunks<ReadonlyLocalView<T>>(this.localView(), n, this[kArray].meta.words, 'ReadOnlyArray.localChunks');
+    return newLocalChunks<ReadonlyLocalView<T>>(this.lentView(), n, this[kArray].meta.words, 'ReadOnlyArray.localChunks');
   }
 
   /**

@@ -85,7 +85,8 @@ export class UnsafeArray<T extends ArrayElemType = ArrayElemType> extends Mutabl
   /**
    * This PE's part as a view on the array's memory: no copy, no locking, no protection from other
    * PEs' ops. A typed array of the element type (0/1 bytes for bool, two u64 words per element,
-   * low word first, for i128/u128).
+   * low word first, for i128/u128). The view keeps this handle reachable, so the garbage
+   * collector does not free the array under it; `drop()` does.
    * @example
    * ```ts
    * const u = await UnsafeArray.create(world, { type: 'i32', length: 64, distribution: 'block' });
@@ -94,7 +95,7 @@ export class UnsafeArray<T extends ArrayElemType = ArrayElemType> extends Mutabl
    * ```
    */
   unsafeLocalData(): LocalView<T> {
-    return this.localView() as unknown as LocalView<T>;
+    return this.lentView() as unknown as LocalView<T>;
   }
 
   /**
@@ -107,7 +108,7 @@ export class UnsafeArray<T extends ArrayElemType = ArrayElemType> extends Mutabl
    * ```
    */
   localChunks(n: number): LocalChunks<LocalView<T>> {
-    return newLocalChunks<LocalView<T>>(this.localView(), n, this[kArray].meta.words, 'UnsafeArray.localChunks');
+    return newLocalChunks<LocalView<T>>(this.lentView(), n, this[kArray].meta.words, 'UnsafeArray.localChunks');
   }
 
   /**

@@ -16,6 +16,7 @@ export * from './stats.js';
 export * from './drain.js';
 export * from './resources.js';
 export * from './copy.js';
+export * from './lent.js';
 export * from './wasm.js';
 export * from './gc.js';
 export * from './turns.js';

@@ -4,7 +4,7 @@
  * put and get into the owner's memory (on shmem with no work on the owner). The region lives
  * while any PE holds a handle, and is freed on the owner after the last release.
  */
-import { completed, completedVoid, ErrorCode, kConstruct, kRefState, LamellarError, peCounters } from '../core/index.js';
+import { completed, completedVoid, ErrorCode, kConstruct, kRefState, LamellarError, lend, peCounters } from '../core/index.js';
 import type { Lamella } from '../lamellae/types.js';
 import { registerRefCodec } from '../serde/index.js';
 import { kTeamInternals, type Team, type WorldRuntime } from '../team/index.js';
@@ -63,6 +63,8 @@ export class OneSidedMemoryRegion<T extends ElemType = ElemType> extends RefHand
   /** This handle's window [#off, #off + #len) of the region (a subRegion; else the whole). */
   readonly #off: number;
   readonly #len: number;
+  /** unsafeLocalData()'s view, made at the first call. */
+  #lent: TypedArrayOf<T> | undefined;
 
   private constructor(token: symbol, state: RefState, origin: HandleOrigin, offset = 0, length?: number) {
     super(token, state, origin);
@@ -245,7 +247,8 @@ export class OneSidedMemoryRegion<T extends ElemType = ElemType> extends RefHand
 
   /**
    * The owner's elements as a view on the region's memory (owner only; elsewhere UNSUPPORTED_OP):
-   * no copy, no locking.
+   * no copy, no locking. The view keeps this handle reachable, so the garbage collector does not
+   * free the memory under it; `drop()` does.
    * @example
    * ```ts
    * const mine = world.allocOneSidedMemRegion('u8', 16);
@@ -261,9 +264,13 @@ export class OneSidedMemoryRegion<T extends ElemType = ElemType> extends RefHand
         { details: { owner: d.owner, pe: d.lamella.myPe } },
       );
     }
+    if (this.#lent !== undefined) return this.#lent;
     const v = viewOf(d);
     if (v === null) throw new LamellarError(ErrorCode.INTERNAL, 'this lamella does not map the local heap');
-    return this.#off === 0 && this.#len === d.length ? v : (v.subarray(this.#off, this.#off + this.#len) as TypedArrayOf<T>);
+    const mine = v.subarray(this.#off, this.#off + this.#len) as TypedArrayOf<T>;
+    // Lent to this handle if garbage collection may release it (core/lent.ts); one an AM holds
+    // is released when the AM ends, as a dropped one is.
+    return (this.#lent = this.watched ? lend(mine, this) : mine);
   }
 
   /**

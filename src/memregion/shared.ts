@@ -4,7 +4,7 @@
  * which is what arrays are for. Handles travel in AMs as references and arrive as the receiver's
  * handle on the same memory.
  */
-import { checkPe, completed, completedVoid, ErrorCode, kConstruct, kRegionInternals, LamellarError, peCounters } from '../core/index.js';
+import { checkPe, completed, completedVoid, ErrorCode, heapOf, kConstruct, kRegionInternals, LamellarError, lend, peCounters } from '../core/index.js';
 import type { Lamella } from '../lamellae/types.js';
 import { registerRefCodec } from '../serde/index.js';
 import { Kind, kTeamInternals, type Team } from '../team/index.js';
@@ -79,6 +79,8 @@ export class SharedMemoryRegion<T extends ElemType = ElemType> extends RefHandle
   /** This handle's window [#off, #off + #len) of every PE's part (a subRegion; else the whole). */
   readonly #off: number;
   readonly #len: number;
+  /** unsafeLocalData()'s view, made at the first call. */
+  #lent: TypedArrayOf<T> | undefined;
 
   private constructor(token: symbol, state: RefState, origin: HandleOrigin, offset = 0, length?: number) {
     super(token, state, origin);
@@ -229,7 +231,7 @@ export class SharedMemoryRegion<T extends ElemType = ElemType> extends RefHandle
     // ofi, remote puts read it in place while in flight. Such a source is copied once first.
     const own = d.internals.view(d.team.myPe);
     const at = own === null ? 0 : own.byteOffset + (index + this.#off) * own.BYTES_PER_ELEMENT;
-    const overlaps = own !== null && src.buffer === own.buffer && src.byteOffset < at + src.byteLength && at < src.byteOffset + src.byteLength;
+    const overlaps = own !== null && heapOf(src.buffer) === heapOf(own.buffer) && src.byteOffset < at + src.byteLength && at < src.byteOffset + src.byteLength;
     const from = overlaps ? (src.slice() as TypedArrayOf<T>) : data;
     const pending: Promise<void>[] = [];
     for (let pe = 0; pe < d.addrs.length; pe++) {
@@ -281,7 +283,9 @@ export class SharedMemoryRegion<T extends ElemType = ElemType> extends RefHandle
   }
 
   /**
-   * This PE's part as a typed array view on the region's memory: no copy and no locking.
+   * This PE's part as a typed array view on the region's memory: no copy and no locking. The view
+   * keeps this handle reachable, so the garbage collector does not free the memory under it;
+   * `drop()` does.
    * @example
    * ```ts
    * const r = await world.allocSharedMemRegion('f64', 8);
@@ -290,9 +294,13 @@ export class SharedMemoryRegion<T extends ElemType = ElemType> extends RefHandle
    */
   unsafeLocalData(): TypedArrayOf<T> {
     const d = this.#live();
+    if (this.#lent !== undefined) return this.#lent;
     const v = d.internals.view(d.team.myPe);
     if (v === null) throw new LamellarError(ErrorCode.INTERNAL, 'this lamella does not map the local heap');
-    return this.#off === 0 && this.#len === d.length ? v : (v.subarray(this.#off, this.#off + this.#len) as TypedArrayOf<T>);
+    const mine = v.subarray(this.#off, this.#off + this.#len) as TypedArrayOf<T>;
+    // Lent to this handle if garbage collection may release it (core/lent.ts); one an AM holds
+    // is released when the AM ends, as a dropped one is.
+    return (this.#lent = this.watched ? lend(mine, this) : mine);
   }
 
   /** @internal As a put source or get destination: this PE's part of the window, and the state to pin. */

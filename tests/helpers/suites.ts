@@ -177,6 +177,7 @@ const MEMREGION_CASES = [
   "a put's source is taken at the call: changing the buffer before the put resolves changes nothing that lands",
   "putAll from a source on this PE's own destination (a sub-region, a local view) sends every PE the same bytes",
   'a get whose destination is detached while in flight rejects with INVALID_ARGUMENT, and the PE goes on',
+  "a view of this PE's part kept without its handle keeps the memory, and is freed with the handle once neither is reachable",
 ];
 
 const PARITY_ARRAYS_CASES = [

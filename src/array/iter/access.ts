@@ -20,7 +20,7 @@
 import { amOnStack } from '../../am/index.js';
 import { pin, unpin } from '../../memregion/internal.js';
 import type { AtomicArray } from '../atomic.js';
-import type { ArrayBase } from '../base.js';
+import { lentViewOf, type ArrayBase } from '../base.js';
 import { elemClass, readWide, type ArrayElemType } from '../elem.js';
 import type { GlobalLockArray } from '../global-lock.js';
 import type { LocalDataGuard } from '../guard.js';
@@ -84,7 +84,8 @@ export function localPart(a: ArrayBase): Part {
   const m = ai.meta;
   const me = m.team.myPe;
   const [s, e] = m.layout.localRange(me, ai.offset, ai.offset + ai.length);
-  const view = m.views[me]!.subarray(s * m.words, e * m.words);
+  // The program's view (core/lent.ts): a chunk of it may outlive the iteration.
+  const view = lentViewOf(a);
   const type = m.type;
   if (ai.kind === 'AtomicArray' && elemClass(type) === 'wide') {
     // A generic atomic array: each read holds the element's lock, as its ops do.

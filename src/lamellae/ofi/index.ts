@@ -23,7 +23,7 @@
 import { randomBytes } from 'node:crypto';
 import { readdirSync, unlinkSync } from 'node:fs';
 import {
-  checkPe, config, copyBytes, debug, debugOn, ErrorCode, heapBuffer, heapWasm, isLamellarError, LamellarError, warn, WarningCode, type KernelSpace, type LamellarConfig, type WasmMemory,
+  checkPe, config, copyBytes, debug, debugOn, ErrorCode, heapBuffer, heapOf, heapWasm, isLamellarError, LamellarError, warn, WarningCode, type KernelSpace, type LamellarConfig, type WasmMemory,
 } from '../../core/index.js';
 import { createHeap, detachedInFlight, heapBytes, FrameAssembler, isWildcardHost, MappedHeaps, RING_HEADER, RingEnd, Spill } from '../common/index.js';
 import type { AtomicOp, AtomicWord, FrameHandler, Lamella, LamellaStats } from '../types.js';
@@ -512,7 +512,7 @@ export class OfiLamella implements Lamella {
     // 1 MiB copy costs tens of microseconds against hundreds for the transfer). Bytes already
     // in the own heap (a region's or array's local data) go straight from there, read by the
     // fabric until the put resolves, as RDMA from registered memory is (docs/memregion.md).
-    const local = src.buffer === this.#heap ? { at: src.byteOffset, flags: 0, staged: false } : this.#stagePut(src);
+    const local = heapOf(src.buffer) === this.#heap ? { at: src.byteOffset, flags: 0, staged: false } : this.#stagePut(src);
     try {
       await this.#reach(pe, addr + src.length);
       // An abort may have closed the endpoint meanwhile.
@@ -580,7 +580,7 @@ export class OfiLamella implements Lamella {
    * registered for the operation, else a staging block of the heap.
    */
   #localSide(view: Uint8Array): { at: number; flags: number; staged: boolean } {
-    if (view.buffer === this.#heap) return { at: view.byteOffset, flags: 0, staged: false };
+    if (heapOf(view.buffer) === this.#heap) return { at: view.byteOffset, flags: 0, staged: false };
     if (view.length >= REGISTER_BYTES) {
       const slot = this.#addon!.reg(view);
       if (slot >= 0) return { at: slot, flags: FLAG_REGISTERED, staged: false };
