@@ -10,6 +10,11 @@
  *                       one AM at a time here, so plain adds are already safe)
  *   am_per_update       one AM per update, `single-updates` of them: the per-AM overhead
  *
+ * `no_transport`, on every PE at once, is buffered_am's own work with the launches replaced by
+ * applying each buffer in place to a stand-in of the target's part: the same loop, the same
+ * arithmetic and the same adds, no runtime. It is the ceiling any transport could reach with
+ * this program on this machine; the buffered lines carry ratio_to_no_transport.
+ *
  * Every variant and baseline runs `reps` times; the best rep is reported, the median beside it.
  * Baselines, same run, on PE 0: `postmessage` (postmessage-worker.ts, `pm-buffer` items per
  * message) and `local_loop` (one thread, no communication). Kernel lines carry
@@ -60,12 +65,11 @@ const indices = kernelIndices(HISTO_SALT, me, P, sizes.updates, sizes.table);
  * PE's own share is applied in place, as a hand-written program (and the postMessage baseline)
  * would.
  */
-function buffered(am: typeof Add, n: number): void {
+function buffered(send: (d: number, offs: Uint32Array) => void, atomic: boolean, n: number): void {
   const B = sizes.buffer;
   const bufs = new Uint32Array(P * B);
   const fill = new Int32Array(P);
   const t = table;
-  const atomic = am === AtomicAdd;
   for (let i = 0; i < n; i++) {
     const g = indices[i]!;
     const d = g % P;
@@ -77,12 +81,40 @@ function buffered(am: typeof Add, n: number): void {
     const k = fill[d]!;
     bufs[d * B + k] = (g / P) | 0;
     if (k + 1 === B) {
-      // The launch encodes the buffer at once, so it can be refilled straight away.
-      world.execAmPe(d, am, bufs.subarray(d * B, d * B + B));
+      send(d, bufs.subarray(d * B, d * B + B));
       fill[d] = 0;
     } else fill[d] = k + 1;
   }
-  for (let d = 0; d < P; d++) if (fill[d]! > 0) world.execAmPe(d, am, bufs.subarray(d * B, d * B + fill[d]!));
+  for (let d = 0; d < P; d++) if (fill[d]! > 0) send(d, bufs.subarray(d * B, d * B + fill[d]!));
+}
+
+// The launch encodes the buffer at once, so `buffered` refills it straight away.
+const sendAdd = (d: number, offs: Uint32Array): void => void world.execAmPe(d, Add, offs);
+const sendAtomicAdd = (d: number, offs: Uint32Array): void => void world.execAmPe(d, AtomicAdd, offs);
+
+/** Stand-ins for the other PEs' parts, for `no_transport`: what Add's handler does, in place. */
+const standIns = Array.from({ length: P }, () => new Uint32Array(sizes.table));
+const addInPlace = (d: number, offs: Uint32Array): void => {
+  const t = standIns[d]!;
+  for (let k = 0; k < offs.length; k++) t[offs[k]!]!++;
+};
+
+/** Times `no_transport` on every PE; PE 0 verifies each rep and reports. Returns its ops/s (PE 0). */
+async function noTransport(n: number): Promise<number> {
+  report.begin('histo', 'no_transport');
+  const secs: number[] = [];
+  for (let rep = 0; rep < sizes.reps; rep++) {
+    table.fill(0);
+    for (const t of standIns) t.fill(0);
+    await world.barrier();
+    const t0 = performance.now();
+    buffered(addInPlace, false, n);
+    await world.barrier();
+    secs.push((performance.now() - t0) / 1000);
+    const parts = standIns.map((t, d) => (d === me ? histoStats(table, me, P, indexSum(indices, n)) : histoStats(t, d, P, 0)));
+    checkHisto(parts, n);
+  }
+  return report.emit({ name: 'histo', variant: 'no_transport', updatesPerPe: n, tableSizePerPe: sizes.table, secs, ops: P * n, bytes: 4, verified: true, extra: { buffer: sizes.buffer } });
 }
 
 async function perUpdate(n: number): Promise<void> {
@@ -97,7 +129,7 @@ async function perUpdate(n: number): Promise<void> {
 }
 
 /** Times `reps` reps of one variant on every PE; PE 0 verifies each rep and reports the best. */
-async function variant(name: string, n: number, run: () => void | Promise<void>, baseline: { pm: number; local: number }): Promise<void> {
+async function variant(name: string, n: number, run: () => void | Promise<void>, baseline: { pm: number; local: number; none: number }): Promise<void> {
   report.begin('histo', name);
   sentSum = indexSum(indices, n);
   const secs: number[] = [];
@@ -118,16 +150,21 @@ async function variant(name: string, n: number, run: () => void | Promise<void>,
     report.emit({
       name: 'histo', variant: name, updatesPerPe: n, tableSizePerPe: sizes.table, secs, ops: P * n, bytes: 4, verified: true,
       baseline: { variant: 'postmessage', opsPerSec: baseline.pm },
-      extra: { buffer: name === 'am_per_update' ? 1 : sizes.buffer, ratio_to_local_loop: ratio((P * n) / Math.min(...secs), baseline.local) },
+      extra: {
+        buffer: name === 'am_per_update' ? 1 : sizes.buffer,
+        ratio_to_local_loop: ratio((P * n) / Math.min(...secs), baseline.local),
+        ratio_to_no_transport: ratio((P * n) / Math.min(...secs), baseline.none),
+      },
     });
   }
 }
 
-const base = await sameRunBaselines(report, me, {
+const pmLocal = await sameRunBaselines(report, me, {
   name: 'histo', kind: 'histo', numPes: P, updates: sizes.updates, tablePerPe: sizes.table, buffer: sizes['pm-buffer'], reps: sizes.reps, indices,
 });
 await world.barrier();
-await variant('buffered_am', sizes.updates, () => buffered(Add, sizes.updates), base);
-await variant('buffered_am_atomic', sizes.updates, () => buffered(AtomicAdd, sizes.updates), base);
+const base = { ...pmLocal, none: await noTransport(sizes.updates) };
+await variant('buffered_am', sizes.updates, () => buffered(sendAdd, false, sizes.updates), base);
+await variant('buffered_am_atomic', sizes.updates, () => buffered(sendAtomicAdd, true, sizes.updates), base);
 await variant('am_per_update', Math.min(sizes['single-updates'], sizes.updates), () => perUpdate(Math.min(sizes['single-updates'], sizes.updates)), base);
 await world.shutdown();

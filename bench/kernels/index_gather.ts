@@ -6,6 +6,11 @@
  *   buffered_am  requests for each PE collect in a buffer of `buffer` offsets, sent as one AM
  *                that returns the values; the reply is scattered into the result by position
  *
+ * `no_transport`, on every PE at once, is buffered_am's own work with each request answered in
+ * place from a stand-in of the target's part (the handler's lookup, then the same scatter): the
+ * ceiling any transport could reach with this program on this machine. buffered_am's line
+ * carries ratio_to_no_transport.
+ *
  * Baselines, same run, on PE 0: `postmessage` (the same request/response by hand, `pm-buffer`
  * items per message) and `local_loop` (one thread, no communication). Every variant and baseline
  * runs `reps` times; the best rep is reported, the median beside it. Verified: every gathered
@@ -22,12 +27,13 @@ import { checkGather, fillGatherTable, GATHER_SALT, kernelIndices } from './comm
 /** This PE's part of the table (a view on the shared region). */
 let table: Uint32Array = new Uint32Array(0);
 
-const Gather = defineAm('bench/index-gather/gather', (_ctx, offs: Uint32Array) => {
-  const t = table;
+function lookup(t: Uint32Array, offs: Uint32Array): Uint32Array {
   const vals = new Uint32Array(offs.length);
   for (let k = 0; k < offs.length; k++) vals[k] = t[offs[k]!]!;
   return vals;
-});
+}
+
+const Gather = defineAm('bench/index-gather/gather', (_ctx, offs: Uint32Array) => lookup(table, offs));
 
 const { mode, sizes } = parseSizes({
   quick: { updates: 1_000_000, table: 1000, buffer: 10_000, 'pm-buffer': 4096, reps: 3 },
@@ -44,8 +50,30 @@ fillGatherTable(table, me, P);
 const indices = kernelIndices(GATHER_SALT, me, P, sizes.updates, sizes.table);
 const out = new Uint32Array(sizes.updates);
 
+/** Writes a reply's values to the positions of `out` they were requested for. */
+function scatter(vals: Uint32Array, pos: Uint32Array): void {
+  for (let k = 0; k < vals.length; k++) out[pos[k]!] = vals[k]!;
+}
+
+/** Sends one buffer of offsets to PE `d`; the reply is scattered to `pos`. */
+type Request = (d: number, offs: Uint32Array, pos: Uint32Array) => Promise<void> | undefined;
+
+// The launch encodes the offsets at once, so that buffer is reused; positions wait for the reply.
+const requestAm: Request = (d, offs, pos) => world.execAmPe(d, Gather, offs).then((vals) => scatter(vals, pos));
+
+/** Stand-ins for the other PEs' parts, for `no_transport`: answered in place, as Gather would. */
+const standIns = Array.from({ length: P }, (_, d) => {
+  const t = new Uint32Array(sizes.table);
+  fillGatherTable(t, d, P);
+  return t;
+});
+const requestInPlace: Request = (d, offs, pos) => {
+  scatter(lookup(standIns[d]!, offs), pos);
+  return undefined;
+};
+
 /** Requests every index through per-destination buffers; resolves when every reply is in `out`. */
-function gather(): Promise<unknown> {
+function gather(request: Request): Promise<unknown> {
   const U = sizes.updates;
   const B = sizes.buffer;
   const offs = new Uint32Array(P * B);
@@ -53,13 +81,8 @@ function gather(): Promise<unknown> {
   const fill = new Int32Array(P);
   const replies: Promise<void>[] = [];
   const send = (d: number, n: number): void => {
-    const pos = poss[d]!;
-    // The launch encodes the offsets at once, so that buffer is reused; positions wait for the reply.
-    replies.push(
-      world.execAmPe(d, Gather, offs.subarray(d * B, d * B + n)).then((vals) => {
-        for (let k = 0; k < vals.length; k++) out[pos[k]!] = vals[k]!;
-      }),
-    );
+    const reply = request(d, offs.subarray(d * B, d * B + n), poss[d]!);
+    if (reply !== undefined) replies.push(reply);
     poss[d] = new Uint32Array(B);
     fill[d] = 0;
   };
@@ -87,23 +110,32 @@ const base = await sameRunBaselines(report, me, {
   name: 'index_gather', kind: 'index_gather', numPes: P, updates: sizes.updates, tablePerPe: sizes.table, buffer: sizes['pm-buffer'], reps: sizes.reps, indices,
 });
 
-report.begin('index_gather', 'buffered_am');
-const secs: number[] = [];
-await profiled('index_gather.buffered_am', me, async () => {
+/** Times `reps` reps of `gather(request)` on every PE, each verified; returns the seconds. */
+async function timed(request: Request): Promise<number[]> {
+  const secs: number[] = [];
   for (let rep = 0; rep < sizes.reps; rep++) {
     out.fill(0);
     await world.barrier();
     const t0 = performance.now();
-    await gather();
+    await gather(request);
     await world.waitAll();
     await world.barrier();
     secs.push((performance.now() - t0) / 1000);
     checkGather(indices, out);
   }
-});
+  return secs;
+}
+
+const common = { name: 'index_gather', updatesPerPe: sizes.updates, tableSizePerPe: sizes.table, ops: P * sizes.updates, bytes: 4, verified: true };
+report.begin('index_gather', 'no_transport');
+const none = report.emit({ ...common, variant: 'no_transport', secs: await timed(requestInPlace), extra: { buffer: sizes.buffer } });
+
+report.begin('index_gather', 'buffered_am');
+const secs = await profiled('index_gather.buffered_am', me, () => timed(requestAm));
+const best = (P * sizes.updates) / Math.min(...secs);
 report.emit({
-  name: 'index_gather', variant: 'buffered_am', updatesPerPe: sizes.updates, tableSizePerPe: sizes.table, secs, ops: P * sizes.updates, bytes: 4, verified: true,
+  ...common, variant: 'buffered_am', secs,
   baseline: { variant: 'postmessage', opsPerSec: base.pm },
-  extra: { buffer: sizes.buffer, ratio_to_local_loop: ratio((P * sizes.updates) / Math.min(...secs), base.local) },
+  extra: { buffer: sizes.buffer, ratio_to_local_loop: ratio(best, base.local), ratio_to_no_transport: ratio(best, none) },
 });
 await world.shutdown();

@@ -8,6 +8,12 @@
  *   buffered_am  darts for each PE collect in a buffer of `buffer` (slot, item) pairs, sent as one
  *                AM that places what it can and returns the rejected items
  *
+ * `no_transport`, on every PE at once, is buffered_am's own work with each buffer placed in
+ * place (the handler's loop, then the same rejected darts thrown again) into a private table of
+ * 2 × `items` slots, which this PE's darts fill half-way as all PEs' darts fill the real one:
+ * the ceiling any transport could reach with this program on this machine. buffered_am's line
+ * carries ratio_to_no_transport.
+ *
  * Baseline, same run, on PE 0: `local_loop`, one thread throwing all N darts into a local 2N
  * table. Every variant and baseline runs `reps` times; the best rep is reported, the median
  * beside it. Verified: PE 0 collects every PE's occupied slots and checks that they hold each of
@@ -17,7 +23,7 @@
  */
 import { defineAm, initWorld, type SharedMemoryRegion } from 'lamellar';
 import { localRandperm } from '../baselines/local.js';
-import { parseSizes, Reporter } from '../lib/harness.js';
+import { parseSizes, ratio, Reporter } from '../lib/harness.js';
 import { fillUniform, peSeed } from '../lib/rng.js';
 import { profiled } from '../lib/phase-profile.js';
 import { checkPermutation, EMPTY, occupied, RANDPERM_SALT } from './common.js';
@@ -25,9 +31,8 @@ import { checkPermutation, EMPTY, occupied, RANDPERM_SALT } from './common.js';
 /** This PE's part of the target table (a view on the shared region). */
 let table: Uint32Array = new Uint32Array(0);
 
-/** Places [slot, item] pairs; returns the items whose slot was taken. */
-const Throw = defineAm('bench/randperm/throw', (_ctx, pairs: Uint32Array) => {
-  const t = table;
+/** Places [slot, item] pairs into `t`; returns the items whose slot was taken. */
+function place(t: Uint32Array, pairs: Uint32Array): Uint32Array {
   const rejected = new Uint32Array(pairs.length >> 1);
   let r = 0;
   for (let k = 0; k < pairs.length; k += 2) {
@@ -36,7 +41,9 @@ const Throw = defineAm('bench/randperm/throw', (_ctx, pairs: Uint32Array) => {
     else rejected[r++] = pairs[k + 1]!;
   }
   return rejected.subarray(0, r);
-});
+}
+
+const Throw = defineAm('bench/randperm/throw', (_ctx, pairs: Uint32Array) => place(table, pairs));
 const Occupied = defineAm('bench/randperm/occupied', () => occupied(table));
 
 const { mode, sizes } = parseSizes({
@@ -52,8 +59,18 @@ const n = sizes.items;
 const region: SharedMemoryRegion<'u32'> = await world.allocSharedMemRegion('u32', 2 * n);
 table = region.unsafeLocalData();
 
-/** Throws this PE's items (me·n .. me·n + n-1) until every one has landed. */
-async function throwAll(rep: number): Promise<void> {
+/** Sends one buffer of [slot, item] pairs to PE `d`; gives back the rejected items. */
+type Send = (d: number, pairs: Uint32Array) => PromiseLike<Uint32Array> | Uint32Array;
+
+// The launch encodes the pairs at once, so the buffer is refilled straight away.
+const sendAm: Send = (d, pairs) => world.execAmPe(d, Throw, pairs);
+
+/** `no_transport`'s table: this PE's darts alone, at the real table's fill. */
+const mine = new Uint32Array(2 * n);
+const placeInPlace: Send = (_d, pairs) => place(mine, pairs);
+
+/** Throws this PE's items (me·n .. me·n + n-1) through `send` until every one has landed. */
+async function throwAll(rep: number, send1: Send): Promise<void> {
   const B = sizes.buffer;
   const slots = 2 * n * P;
   let darts = new Uint32Array(n);
@@ -63,10 +80,9 @@ async function throwAll(rep: number): Promise<void> {
   const fill = new Int32Array(P);
   for (let round = 0; darts.length > 0; round++) {
     fillUniform(aims.subarray(0, darts.length), slots, peSeed(RANDPERM_SALT + 1000 * rep + round, me));
-    const replies: PromiseLike<Uint32Array>[] = [];
+    const replies: (PromiseLike<Uint32Array> | Uint32Array)[] = [];
     const send = (d: number, count: number): void => {
-      // The launch encodes the pairs at once, so the buffer is refilled straight away.
-      replies.push(world.execAmPe(d, Throw, pairs.subarray(2 * d * B, 2 * d * B + 2 * count)));
+      replies.push(send1(d, pairs.subarray(2 * d * B, 2 * d * B + 2 * count)));
       fill[d] = 0;
     };
     for (let i = 0; i < darts.length; i++) {
@@ -98,6 +114,20 @@ if (me === 0) {
   baseline = report.emit({ name: 'randperm', variant: 'local_loop', threads: 1, updatesPerPe: n * P, tableSizePerPe: 2 * n * P, secs: localSecs, ops: n * P, bytes: 8, verified: true });
 }
 
+report.begin('randperm', 'no_transport');
+const noneSecs: number[] = [];
+for (let rep = 0; rep < sizes.reps; rep++) {
+  mine.fill(EMPTY);
+  await world.barrier();
+  const t0 = performance.now();
+  await throwAll(rep, placeInPlace);
+  await world.barrier();
+  noneSecs.push((performance.now() - t0) / 1000);
+  // This PE's items, each once: shifted down to 0 .. n-1 for the check.
+  checkPermutation([occupied(mine).map((v) => v - me * n)], n);
+}
+const none = report.emit({ name: 'randperm', variant: 'no_transport', updatesPerPe: n, tableSizePerPe: 2 * n, secs: noneSecs, ops: n * P, bytes: 8, verified: true, extra: { buffer: sizes.buffer } });
+
 report.begin('randperm', 'buffered_am');
 const secs: number[] = [];
 await profiled('randperm.buffered_am', me, async () => {
@@ -105,7 +135,7 @@ await profiled('randperm.buffered_am', me, async () => {
     table.fill(EMPTY);
     await world.barrier();
     const t0 = performance.now();
-    await throwAll(rep);
+    await throwAll(rep, sendAm);
     await world.waitAll();
     await world.barrier();
     secs.push((performance.now() - t0) / 1000);
@@ -116,6 +146,6 @@ await profiled('randperm.buffered_am', me, async () => {
 report.emit({
   name: 'randperm', variant: 'buffered_am', updatesPerPe: n, tableSizePerPe: 2 * n, secs, ops: n * P, bytes: 8, verified: true,
   baseline: { variant: 'local_loop', opsPerSec: baseline },
-  extra: { buffer: sizes.buffer },
+  extra: { buffer: sizes.buffer, ratio_to_no_transport: ratio((n * P) / Math.min(...secs), none) },
 });
 await world.shutdown();
