@@ -18,9 +18,9 @@
  * non-temporal stores, which measured 10-20% slower than `set` from 16 MiB up.
  */
 
-/** Byte lengths [FAST_COPY_MIN, FAST_COPY_MAX] take the native memcpy path (bench/micro/copy.ts). */
-import { heapOf } from './lent.js';
+import { sameMemory } from './lent.js';
 
+/** Byte lengths [FAST_COPY_MIN, FAST_COPY_MAX] take the native memcpy path (bench/micro/copy.ts). */
 export const FAST_COPY_MIN = 4096;
 export const FAST_COPY_MAX = 8 << 20;
 
@@ -37,7 +37,7 @@ export function copyBytes(dst: Uint8Array, at: number, src: Uint8Array): void {
   // differently aligned it copies shared memory byte by byte (an 8 MB collective value decoded
   // out of a staging block ran at about 1 GB/s), far slower than memcpy's non-temporal stores.
   const wordCopy = n > FAST_COPY_MAX && ((dst.byteOffset + at - src.byteOffset) & 7) === 0;
-  if (n < FAST_COPY_MIN || wordCopy || (heapOf(dst.buffer) === heapOf(src.buffer) && overlaps(dst.byteOffset + at, src.byteOffset, n))) {
+  if (n < FAST_COPY_MIN || wordCopy || (sameMemory(dst.buffer, src.buffer) && overlaps(dst.byteOffset + at, src.byteOffset, n))) {
     dst.set(src, at);
     return;
   }

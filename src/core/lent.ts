@@ -20,12 +20,19 @@
  * A lent buffer is not the heap's buffer object, so code that asks whether two views share
  * memory (an overlapping copy, a put source in the registered heap) compares `heapOf` of each.
  */
+/** Never read: an entry is what keeps its owner reachable while its buffer is. */
 const owners = new WeakMap<SharedArrayBuffer, object>();
 const heaps = new WeakMap<SharedArrayBuffer, SharedArrayBuffer>();
 
 /** The buffer whose memory `buffer` is: the heap's own for a lent buffer, else `buffer`. */
 export function heapOf(buffer: ArrayBufferLike): ArrayBufferLike {
   return buffer instanceof SharedArrayBuffer ? (heaps.get(buffer) ?? buffer) : buffer;
+}
+
+/** Whether two buffers are the same memory: the same object, or a heap and a buffer lent from it. */
+export function sameMemory(a: ArrayBufferLike, b: ArrayBufferLike): boolean {
+  // Most copies are between a shared and a plain buffer: no table lookups for them.
+  return a === b || (a instanceof SharedArrayBuffer && b instanceof SharedArrayBuffer && heapOf(a) === heapOf(b));
 }
 
 /** What `lend` takes: a typed array on a SharedArrayBuffer (a heap). */

@@ -4,7 +4,7 @@
  * which is what arrays are for. Handles travel in AMs as references and arrive as the receiver's
  * handle on the same memory.
  */
-import { checkPe, completed, completedVoid, ErrorCode, heapOf, kConstruct, kRegionInternals, LamellarError, lend, peCounters } from '../core/index.js';
+import { checkPe, completed, completedVoid, ErrorCode, kConstruct, kRegionInternals, LamellarError, lend, peCounters, sameMemory } from '../core/index.js';
 import type { Lamella } from '../lamellae/types.js';
 import { registerRefCodec } from '../serde/index.js';
 import { Kind, kTeamInternals, type Team } from '../team/index.js';
@@ -231,7 +231,7 @@ export class SharedMemoryRegion<T extends ElemType = ElemType> extends RefHandle
     // ofi, remote puts read it in place while in flight. Such a source is copied once first.
     const own = d.internals.view(d.team.myPe);
     const at = own === null ? 0 : own.byteOffset + (index + this.#off) * own.BYTES_PER_ELEMENT;
-    const overlaps = own !== null && heapOf(src.buffer) === heapOf(own.buffer) && src.byteOffset < at + src.byteLength && at < src.byteOffset + src.byteLength;
+    const overlaps = own !== null && sameMemory(src.buffer, own.buffer) && src.byteOffset < at + src.byteLength && at < src.byteOffset + src.byteLength;
     const from = overlaps ? (src.slice() as TypedArrayOf<T>) : data;
     const pending: Promise<void>[] = [];
     for (let pe = 0; pe < d.addrs.length; pe++) {

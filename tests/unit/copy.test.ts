@@ -1,7 +1,7 @@
 /** core/copy.ts: the memcpy path for copies into and out of shared memory gives exactly set()'s bytes. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { copyBytes, copyElems, FAST_COPY_MAX, FAST_COPY_MIN } from '../../src/core/index.js';
+import { copyBytes, copyElems, FAST_COPY_MAX, FAST_COPY_MIN, heapOf, lend, sameMemory } from '../../src/core/index.js';
 
 const pattern = (n: number, salt: number): Uint8Array => {
   const a = new Uint8Array(n);
@@ -37,6 +37,26 @@ describe('copyBytes', () => {
       expect.copyWithin(200 + shift, 200, 200 + n);
       assert.deepEqual(Uint8Array.from(sab), expect);
     }
+  });
+
+  test('a lent view is on another buffer object with the same memory, and sameMemory and heapOf say so', () => {
+    const heap = new Uint32Array(new SharedArrayBuffer(4096));
+    const owner = {};
+    const lentView = lend(heap.subarray(16, 48), owner);
+    assert.notEqual(lentView.buffer, heap.buffer);
+    assert.ok(lentView instanceof Uint32Array && lentView.byteOffset === 64 && lentView.length === 32);
+    lentView[0] = 7;
+    heap[47] = 9;
+    assert.equal(heap[16], 7);
+    assert.equal(lentView[31], 9);
+    assert.equal(heapOf(lentView.buffer), heap.buffer);
+    assert.ok(sameMemory(lentView.buffer, heap.buffer) && sameMemory(heap.buffer, lentView.subarray(3).buffer));
+    // Lent again from a lent view: still the heap's memory.
+    assert.equal(heapOf(lend(lentView, owner).buffer), heap.buffer);
+    assert.ok(!sameMemory(new SharedArrayBuffer(4096), heap.buffer) && !sameMemory(new ArrayBuffer(8), heap.buffer));
+    // Not shared memory: nothing to lend.
+    const plain = new Uint8Array(8);
+    assert.equal(lend(plain, owner), plain);
   });
 });
 
