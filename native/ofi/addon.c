@@ -123,6 +123,14 @@ static void cleanup(void) {
   memset(&S, 0, sizeof S);
 }
 
+/* A failed open() gives back what it took: the references to the heap and ring buffers too,
+ * which cleanup() (also run at exit, with no env) cannot delete. */
+static void open_failed(napi_env env) {
+  for (int i = 0; i < 3; i++)
+    if (S.refs[i]) napi_delete_reference(env, S.refs[i]);
+  cleanup();
+}
+
 /*
  * open({ provider, pe, numPes, heap: Uint8Array (length-tracking view of the heap SAB),
  *        heapMax, control: Int32Array, out: Uint8Array, in: Uint8Array, ringCap, spinUs,
@@ -195,7 +203,7 @@ static napi_value open_(napi_env env, napi_callback_info cbinfo) {
     char m[300];
     snprintf(m, sizeof m, "no libfabric provider%s%s%s offers reliable datagram endpoints (FI_EP_RDM) with messages and RMA here",
              prov[0] ? " '" : "", prov, prov[0] ? "'" : "");
-    cleanup();
+    open_failed(env);
     napi_throw_error(env, "LAMELLAR_ERR_OFI_PROVIDER", m);
     return NULL;
   }
@@ -205,13 +213,13 @@ static napi_value open_(napi_env env, napi_callback_info cbinfo) {
     char m[300];
     snprintf(m, sizeof m, "libfabric provider '%s' carries at most %zu bytes in one message; the ofi lamella sends messages of up to %d",
              fi->fabric_attr->prov_name, fi->ep_attr->max_msg_size, HDR + CHUNK);
-    cleanup();
+    open_failed(env);
     napi_throw_error(env, "LAMELLAR_ERR_OFI_PROVIDER", m);
     return NULL;
   }
   S.virt_addr = (fi->domain_attr->mr_mode & FI_MR_VIRT_ADDR) != 0;
   if ((r = fi_fabric(fi->fabric_attr, &S.fabric, NULL)) || (r = fi_domain(S.fabric, fi, &S.domain, NULL))) {
-    cleanup();
+    open_failed(env);
     return throw_fi(env, "LAMELLAR_ERR_OFI_PROVIDER", "cannot open the fabric", r);
   }
   struct fi_cq_attr cqa = {.size = 0, .format = FI_CQ_FORMAT_MSG, .wait_obj = FI_WAIT_FD};
@@ -235,7 +243,7 @@ static napi_value open_(napi_env env, napi_callback_info cbinfo) {
   struct fi_av_attr ava = {.type = FI_AV_TABLE};
   if (r || (r = fi_av_open(S.domain, &ava, &S.av, NULL)) || (r = fi_endpoint(S.domain, fi, &S.ep, NULL)) ||
       (r = fi_ep_bind(S.ep, &S.cq->fid, FI_TRANSMIT | FI_RECV)) || (r = fi_ep_bind(S.ep, &S.av->fid, 0))) {
-    cleanup();
+    open_failed(env);
     return throw_fi(env, "LAMELLAR_ERR_OFI_PROVIDER", "cannot open an endpoint", r);
   }
   /* registered memory: the heap, and one block for buffers and atomic slots */
@@ -259,14 +267,14 @@ static napi_value open_(napi_env env, napi_callback_info cbinfo) {
       r = fi_mr_enable(S.buf_mr);
   }
   if (r != 0) {
-    cleanup();
+    open_failed(env);
     return throw_fi(env, "LAMELLAR_ERR_OFI_PROVIDER", "cannot register the heap with the fabric", r);
   }
   S.heap_desc = fi_mr_desc(S.heap_mr);
   S.buf_desc = fi_mr_desc(S.buf_mr);
   S.heap_key = fi_mr_key(S.heap_mr);
   if ((r = fi_enable(S.ep)) != 0) {
-    cleanup();
+    open_failed(env);
     return throw_fi(env, "LAMELLAR_ERR_OFI_PROVIDER", "cannot enable the endpoint", r);
   }
   uint8_t *p = S.bufs;
@@ -290,7 +298,7 @@ static napi_value open_(napi_env env, napi_callback_info cbinfo) {
   uint8_t addr[256];
   size_t alen = sizeof addr;
   if ((r = fi_getname(&S.ep->fid, addr, &alen)) != 0) {
-    cleanup();
+    open_failed(env);
     return throw_fi(env, "LAMELLAR_ERR_OFI_PROVIDER", "cannot read the endpoint's address", r);
   }
   napi_value res, abuf, arr, tmp;

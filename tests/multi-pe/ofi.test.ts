@@ -348,6 +348,14 @@ describe('ofi bad inputs', () => {
     assert.match(p.stderr, /LAMELLAR_ERR_OFI_PROVIDER/);
   });
 
+  test("a failed open() gives back the heap and ring buffers it was handed: they are collected once the program lets them go", { timeout: 30000, skip: unless(OFI_MISSING) }, async () => {
+    requirePrerequisites(OFI_MISSING);
+    const r = await runNode(['--import', 'tsx', fixture('ofi-open-fail.ts')], { timeoutMs: 20000 });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /@@code LAMELLAR_ERR_OFI_PROVIDER/);
+    assert.match(r.stdout, /@@collected 3 of 3/);
+  });
+
   test('PEs started with different providers all fail at once with OFI_PROVIDER naming both', { timeout: 30000, skip: unless(ofiMissing('shm')) }, async () => {
     requirePrerequisites(ofiMissing('shm'));
     const port = await freePort();
