@@ -14,8 +14,8 @@
  * program or a chunk cuts from one, references it, so the handle stays reachable exactly as long
  * as any of them is, and is collected with them once none is. Nothing is added per view (a
  * property on a typed array would give it a map of its own and make loops over it polymorphic).
- * An explicit drop() still releases the memory under a live view, as Lamellar's unsafe local
- * data does.
+ * An explicit drop() still releases the memory under a live view: Rust's borrow checker forbids
+ * that, TypeScript cannot, and the docs say not to use a view after dropping its handle.
  *
  * A lent buffer is not the heap's buffer object, so code that asks whether two views share
  * memory (an overlapping copy, a put source in the registered heap) compares `heapOf` of each.
