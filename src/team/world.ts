@@ -3,6 +3,7 @@
  * `shutdown()` (or `await using`) ends it collectively.
  */
 import { writeSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Engine, kTeamLaunch, type AmArgs, type AmDef, type AmHandle, type LocalAmHandle, type MultiAmHandle } from '../am/index.js';
 import {
   activeResources,
@@ -37,7 +38,7 @@ import type { LamellarArch } from './arch.js';
 import { DisseminationBarrier } from './barrier.js';
 import { Channel, collectiveWork, setChannelHost } from './coll/channel.js';
 import { Kind } from './coll/kinds.js';
-import { captureSite, type Site } from './coll/site.js';
+import { captureSite, NOT_RECORDED, siteText, type Site } from './coll/site.js';
 import { State, STATUS_BYTES, StatusBoard } from './coll/status.js';
 import { IdleWatch } from './idle.js';
 import { WorldRuntime } from './runtime.js';
@@ -576,13 +577,25 @@ async function startWorld(options: WorldOptions, up: (rt: WorldRuntime) => void)
     rt.world = team;
     rt.teams.set(0, team);
     rt.addChannel(channel);
+    // Where the script called process.exit(), if it did: the launcher can say only that the PE
+    // ended with a code. A call from the runtime's own code (a stop) records no site of the
+    // script's (siteText finds none).
+    let exitSite: Site | undefined;
+    const exit = process.exit;
+    process.exit = function (this: NodeJS.Process, code?: number | string | null) {
+      exitSite = captureSite(process.exit);
+      return exit.call(this, code);
+    } as typeof process.exit;
     // A PE whose script ends (or dies) without shutting down shows as "exited" to the others.
     process.once('exit', (code) => {
       rt.watch.finish(State.exited);
-      // process.exit() inside an AM: the launcher can say only that the PE ended, so the PE names
-      // the AM (synchronously: nothing asynchronous runs once 'exit' is emitted).
-      const busy = worldShutDown() ? '' : (rt.board?.ownBusy() ?? '');
+      if (worldShutDown()) return;
+      // process.exit() before the world shut down: the PE names the AM it was called in, or the
+      // line (synchronously: nothing asynchronous runs once 'exit' is emitted).
+      const busy = rt.board?.ownBusy() ?? '';
+      const at = exitSite === undefined ? NOT_RECORDED : siteText(exitSite);
       if (busy !== '') writeSync(2, `lamellar: PE ${lamella.myPe}: process.exit(${code}) was called inside ${busy}, before its world shut down\n`);
+      else if (at !== NOT_RECORDED) writeSync(2, `lamellar: PE ${lamella.myPe}: process.exit(${code}) was called at ${shownPlace(at)}, before its world shut down\n`);
     });
     const world = newWorld(rt, team);
     await team.barrier();
@@ -597,5 +610,16 @@ async function startWorld(options: WorldOptions, up: (rt: WorldRuntime) => void)
   } catch (err) {
     worldExists = false;
     throw err;
+  }
+}
+
+/** A place `file:///app/main.js:12:9` as the path `/app/main.js:12:9`; anything else as it is. */
+function shownPlace(at: string): string {
+  const m = /^(file:\/\/.+?)(:\d+:\d+)$/.exec(at);
+  if (m === null) return at;
+  try {
+    return fileURLToPath(m[1]!) + m[2]!;
+  } catch {
+    return at;
   }
 }

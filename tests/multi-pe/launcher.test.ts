@@ -118,6 +118,8 @@ describe('a failing PE stops the whole job', () => {
     const endedAt = Date.now();
     assert.equal(r.code, 3, r.stderr);
     assert.match(r.stderr, /PE 2 exited with code 3/);
+    // The PE names the line of the call (the fixture runs as its compiled copy).
+    assert.match(r.stderr, /^lamellar: PE 2: process\.exit\(3\) was called at \/\S+\/fail-exit\.js:\d+:\d+, before its world shut down$/m);
     assert.doesNotMatch(r.stdout, /should never pass/);
     assertStoppedWithin10s(r, endedAt);
   });
@@ -133,6 +135,7 @@ describe('a failing PE stops the whole job', () => {
       r.stderr,
       /lamellar: PE 2 exited before shutdown \(exit code 0\) while 2 other PE\(s\) were still running: a PE must not end \(for example with process\.exit\(\)\) before its world has shut down\n/,
     );
+    assert.match(r.stderr, /^lamellar: PE 2: process\.exit\(0\) was called at \/\S+\/fail-exit\.js:\d+:\d+, before its world shut down$/m);
     assert.doesNotMatch(r.stdout, /should never pass/);
     assertStoppedWithin10s(r, endedAt);
   });
@@ -144,6 +147,8 @@ describe('a failing PE stops the whole job', () => {
       assert.equal(r.signal, null, `killed by the test's time limit:\n${r.stderr}`);
       assert.equal(r.code, 1, r.stderr);
       assert.match(r.stderr, /lamellar: PE 1: process\.exit\(0\) was called inside active message 'fail-exit\/quit', before its world shut down\n/);
+      // The AM is named in place of the line, not as well.
+      assert.doesNotMatch(r.stderr, /process\.exit\(0\) was called at /);
       assert.match(r.stderr, /PE 1 exited before shutdown/);
       assert.doesNotMatch(r.stdout, /should never pass/);
       assertStoppedWithin10s(r, endedAt);

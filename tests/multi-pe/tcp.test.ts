@@ -359,9 +359,11 @@ describe('tcp failures', () => {
     try {
       const exits = await within(Promise.all(procs.map((p) => p.exited)), 30000, 'the PEs');
       assert.equal(exits[1]!.code, code, procs[1]!.stderr);
+      // It names the line of the call too (the fixture runs as its compiled copy, tcp-job.js).
       assert.equal(
-        procs[1]!.stderr,
-        `lamellar: PE 1 exited before shutdown (exit code ${code}): a PE must not end (for example with process.exit()) before its world has shut down; the other 1 PE(s) will report it as lost\n`,
+        procs[1]!.stderr.replace(/ was called at \/\S+\/tcp-job\.js:\d+:\d+, /, ' was called at <line>, '),
+        `lamellar: PE 1 exited before shutdown (exit code ${code}): a PE must not end (for example with process.exit()) before its world has shut down; the other 1 PE(s) will report it as lost\n` +
+          `lamellar: PE 1: process.exit(${code}) was called at <line>, before its world shut down\n`,
       );
       assert.equal(exits[0]!.code, 1, procs[0]!.stderr);
       assert.match(procs[0]!.stderr, /^lamellar: PE 0 failed:\n[^\n]*PE 1 was lost/m, procs[0]!.stderr);
