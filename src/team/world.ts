@@ -595,7 +595,8 @@ async function startWorld(options: WorldOptions, up: (rt: WorldRuntime) => void)
       const busy = rt.board?.ownBusy() ?? '';
       const at = exitSite === undefined ? NOT_RECORDED : siteText(exitSite);
       if (busy !== '') writeSync(2, `lamellar: PE ${lamella.myPe}: process.exit(${code}) was called inside ${busy}, before its world shut down\n`);
-      else if (at !== NOT_RECORDED) writeSync(2, `lamellar: PE ${lamella.myPe}: process.exit(${code}) was called at ${shownPlace(at)}, before its world shut down\n`);
+      // Alone, a PE that exits early stops nobody (`main().then(() => process.exit(0))` is fine).
+      else if (at !== NOT_RECORDED && lamella.numPes > 1) writeSync(2, `lamellar: PE ${lamella.myPe}: process.exit(${code}) was called at ${shownPlace(at)}, before its world shut down\n`);
     });
     const world = newWorld(rt, team);
     await team.barrier();
