@@ -114,35 +114,37 @@ if (me === 0) {
   baseline = report.emit({ name: 'randperm', variant: 'local_loop', threads: 1, updatesPerPe: n * P, tableSizePerPe: 2 * n * P, secs: localSecs, ops: n * P, bytes: 8, verified: true });
 }
 
-report.begin('randperm', 'no_transport');
-const noneSecs: number[] = [];
-for (let rep = 0; rep < sizes.reps; rep++) {
-  mine.fill(EMPTY);
-  await world.barrier();
-  const t0 = performance.now();
-  await throwAll(rep, placeInPlace);
-  await world.barrier();
-  noneSecs.push((performance.now() - t0) / 1000);
-  // This PE's items, each once: shifted down to 0 .. n-1 for the check.
-  checkPermutation([occupied(mine).map((v) => v - me * n)], n);
-}
-const none = report.emit({ name: 'randperm', variant: 'no_transport', updatesPerPe: n, tableSizePerPe: 2 * n, secs: noneSecs, ops: n * P, bytes: 8, verified: true, extra: { buffer: sizes.buffer } });
-
-report.begin('randperm', 'buffered_am');
-const secs: number[] = [];
-await profiled('randperm.buffered_am', me, async () => {
+/**
+ * Times `reps` reps of throwing every PE's darts through `send1` into `into` (this PE's table),
+ * each verified by `check` after the clock stops; returns the seconds.
+ */
+async function timed(send1: Send, into: Uint32Array, check: () => Promise<void>): Promise<number[]> {
+  const secs: number[] = [];
   for (let rep = 0; rep < sizes.reps; rep++) {
-    table.fill(EMPTY);
+    into.fill(EMPTY);
     await world.barrier();
     const t0 = performance.now();
-    await throwAll(rep, sendAm);
+    await throwAll(rep, send1);
     await world.waitAll();
     await world.barrier();
     secs.push((performance.now() - t0) / 1000);
-    if (me === 0) checkPermutation(await world.execAmAll(Occupied), n * P);
+    await check();
     await world.barrier();
   }
-});
+  return secs;
+}
+
+report.begin('randperm', 'no_transport');
+// This PE's items, each once: shifted down to 0 .. n-1 for the check.
+const noneSecs = await timed(placeInPlace, mine, async () => checkPermutation([occupied(mine).map((v) => v - me * n)], n));
+const none = report.emit({ name: 'randperm', variant: 'no_transport', updatesPerPe: n, tableSizePerPe: 2 * n, secs: noneSecs, ops: n * P, bytes: 8, verified: true, extra: { buffer: sizes.buffer } });
+
+report.begin('randperm', 'buffered_am');
+const secs = await profiled('randperm.buffered_am', me, () =>
+  timed(sendAm, table, async () => {
+    if (me === 0) checkPermutation(await world.execAmAll(Occupied), n * P);
+  }),
+);
 report.emit({
   name: 'randperm', variant: 'buffered_am', updatesPerPe: n, tableSizePerPe: 2 * n, secs, ops: n * P, bytes: 8, verified: true,
   baseline: { variant: 'local_loop', opsPerSec: baseline },

@@ -3,7 +3,6 @@
  * `shutdown()` (or `await using`) ends it collectively.
  */
 import { writeSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Engine, kTeamLaunch, type AmArgs, type AmDef, type AmHandle, type LocalAmHandle, type MultiAmHandle } from '../am/index.js';
 import {
   activeResources,
@@ -38,7 +37,7 @@ import type { LamellarArch } from './arch.js';
 import { DisseminationBarrier } from './barrier.js';
 import { Channel, collectiveWork, setChannelHost } from './coll/channel.js';
 import { Kind } from './coll/kinds.js';
-import { captureSite, NOT_RECORDED, siteText, type Site } from './coll/site.js';
+import { captureSite, NOT_RECORDED, sitePath, siteText, type Site } from './coll/site.js';
 import { State, STATUS_BYTES, StatusBoard } from './coll/status.js';
 import { IdleWatch } from './idle.js';
 import { WorldRuntime } from './runtime.js';
@@ -577,15 +576,7 @@ async function startWorld(options: WorldOptions, up: (rt: WorldRuntime) => void)
     rt.world = team;
     rt.teams.set(0, team);
     rt.addChannel(channel);
-    // Where the script called process.exit(), if it did: the launcher can say only that the PE
-    // ended with a code. A call from the runtime's own code (a stop) records no site of the
-    // script's (siteText finds none).
-    let exitSite: Site | undefined;
-    const exit = process.exit;
-    process.exit = function (this: NodeJS.Process, code?: number | string | null) {
-      exitSite = captureSite(process.exit);
-      return exit.call(this, code);
-    } as typeof process.exit;
+    hookExit();
     // A PE whose script ends (or dies) without shutting down shows as "exited" to the others.
     process.once('exit', (code) => {
       rt.watch.finish(State.exited);
@@ -596,7 +587,7 @@ async function startWorld(options: WorldOptions, up: (rt: WorldRuntime) => void)
       const at = exitSite === undefined ? NOT_RECORDED : siteText(exitSite);
       if (busy !== '') writeSync(2, `lamellar: PE ${lamella.myPe}: process.exit(${code}) was called inside ${busy}, before its world shut down\n`);
       // Alone, a PE that exits early stops nobody (`main().then(() => process.exit(0))` is fine).
-      else if (at !== NOT_RECORDED && lamella.numPes > 1) writeSync(2, `lamellar: PE ${lamella.myPe}: process.exit(${code}) was called at ${shownPlace(at)}, before its world shut down\n`);
+      else if (at !== NOT_RECORDED && lamella.numPes > 1) writeSync(2, `lamellar: PE ${lamella.myPe}: process.exit(${code}) was called at ${sitePath(at)}, before its world shut down\n`);
     });
     const world = newWorld(rt, team);
     await team.barrier();
@@ -614,13 +605,21 @@ async function startWorld(options: WorldOptions, up: (rt: WorldRuntime) => void)
   }
 }
 
-/** A place `file:///app/main.js:12:9` as the path `/app/main.js:12:9`; anything else as it is. */
-function shownPlace(at: string): string {
-  const m = /^(file:\/\/.+?)(:\d+:\d+)$/.exec(at);
-  if (m === null) return at;
-  try {
-    return fileURLToPath(m[1]!) + m[2]!;
-  } catch {
-    return at;
-  }
+/** Where the script last called process.exit() in this thread (hookExit). */
+let exitSite: Site | undefined;
+let exitHooked = false;
+
+/**
+ * Records the call site of each process.exit() (once per thread, at its first world): the
+ * launcher can say only that the PE ended with a code. A call from the runtime's own code (a
+ * stop) holds no frame of the script's, and siteText finds none.
+ */
+function hookExit(): void {
+  if (exitHooked) return;
+  exitHooked = true;
+  const exit = process.exit;
+  process.exit = function recordedExit(this: NodeJS.Process, code?: number | string | null) {
+    exitSite = captureSite(recordedExit);
+    return exit.call(this, code);
+  } as typeof process.exit;
 }

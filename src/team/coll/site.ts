@@ -77,6 +77,11 @@ function isTscDisposeHelper(line: string, following: string | undefined): boolea
   return name === '__disposeResources' || (name === 'next' && following !== undefined && fn(following) === '__disposeResources');
 }
 
+/** A site's place as a path: `file:///app/main.js:12:9` reads `/app/main.js:12:9`. */
+export function sitePath(loc: string): string {
+  return loc.startsWith('file://') ? safePath(loc) + (/:\d+:\d+$/.exec(loc)?.[0] ?? '') : loc;
+}
+
 function safePath(loc: string): string {
   try {
     return fileURLToPath(loc.replace(/:\d+:\d+$/, ''));
